@@ -1,0 +1,6 @@
+/** All spec constants (and, in platform.ts, the lab's own board), re-exported for other layers. */
+export * from './smccc.ts';
+export * from './gpt.ts';
+export * from './rmi.ts';
+export * from './rmm-el3.ts';
+export * from './platform.ts';

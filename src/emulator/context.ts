@@ -1,0 +1,15 @@
+/**
+ * The context every part of the machine works through: the state tree plus the ledger
+ * writer. Handlers get a Ctx; only machine.ts creates one.
+ */
+import type { LedgerEvent, NewLedgerEvent } from './ledger.ts';
+import type { MachineState } from './state.ts';
+
+/** What a handler can touch. */
+export interface Ctx {
+  readonly state: MachineState;
+  /** Appends an event to the ledger, parented to the innermost open call, and notifies listeners. */
+  emit(event: NewLedgerEvent): LedgerEvent;
+  /** Runs `body` with `seq` as the parent of every event it emits. */
+  within<T>(seq: number, body: () => T): T;
+}

@@ -1,0 +1,160 @@
+/**
+ * Physical memory: sparse 4 KiB granules, every access checked by the granule protection
+ * check for its initiator, and logged. A refused access is a GPF event and returns a fault
+ * value; no byte is read or written (cca-spec.md §1.2 "Typical outcomes").
+ */
+import { GRANULE_SIZE, type Pas, type SecurityState } from '../abi/gpt.ts';
+import type { Ctx } from '../context.ts';
+import type { Actor } from '../ledger.ts';
+import type { MachineState } from '../state.ts';
+import { gpcAllows, gpiOf } from './gpt.ts';
+import { granuleBase, granuleIndex, regionOf } from './memory-map.ts';
+
+/** Who is accessing and through which PAS. */
+export interface Initiator {
+  readonly actor: Actor;
+  readonly world: SecurityState;
+  readonly pas: Pas;
+}
+
+/** A fault that stopped an access. */
+export interface AccessFault {
+  readonly kind: 'gpf' | 'no-memory';
+  /** First faulting PA. */
+  readonly pa: number;
+  readonly reason: string;
+}
+
+/** Result of a read. */
+export type ReadResult =
+  | { readonly ok: true; readonly bytes: Uint8Array }
+  | { readonly ok: false; readonly fault: AccessFault };
+
+/** Result of a write. */
+export type WriteResult =
+  { readonly ok: true } | { readonly ok: false; readonly fault: AccessFault };
+
+/** Initiators used throughout the machine. */
+export const HOST: Initiator = { actor: 'host', world: 'NS', pas: 'NS' };
+export const RMM_VIA_NS: Initiator = { actor: 'rmm', world: 'REALM', pas: 'NS' };
+export const RMM_VIA_REALM: Initiator = { actor: 'rmm', world: 'REALM', pas: 'REALM' };
+
+/** Checks every granule in [pa, pa+len) for `who`; returns the first fault or undefined. */
+export function checkAccess(
+  state: MachineState,
+  who: Initiator,
+  pa: number,
+  len: number,
+): AccessFault | undefined {
+  const last = granuleIndex(pa + Math.max(len, 1) - 1);
+  for (let g = granuleIndex(pa); g <= last; g++) {
+    const at = Math.max(pa, granuleBase(g));
+    if (!regionOf(state.config.memoryMap, at)) {
+      return { kind: 'no-memory', pa: at, reason: `no memory or device at ${hexPa(at)}` };
+    }
+    const gpi = gpiOf(state, at);
+    if (!gpcAllows(who.world, who.pas, gpi)) {
+      return {
+        kind: 'gpf',
+        pa: at,
+        reason: `granule ${hexPa(granuleBase(g))} has GPI ${gpi}; ${who.world} state through the ${who.pas} PAS is not allowed`,
+      };
+    }
+  }
+  return undefined;
+}
+
+function hexPa(pa: number): string {
+  return '0x' + pa.toString(16);
+}
+
+function logAccess(
+  ctx: Ctx,
+  who: Initiator,
+  op: 'read' | 'write',
+  pa: number,
+  len: number,
+  fault: AccessFault | undefined,
+): void {
+  ctx.emit({
+    kind: 'mem:access',
+    actor: who.actor,
+    world: who.world,
+    pas: who.pas,
+    op,
+    pa,
+    len,
+    decision: fault
+      ? { verdict: 'blocked', rule: fault.kind === 'gpf' ? 'gpc' : 'bus', reason: fault.reason }
+      : { verdict: 'allowed', rule: 'gpc', reason: 'the GPI of every granule admits this PAS' },
+  });
+  if (fault?.kind === 'gpf') {
+    ctx.emit({
+      kind: 'gpf',
+      actor: who.actor,
+      world: who.world,
+      pas: who.pas,
+      op,
+      pa: fault.pa,
+      gpi: gpiOf(ctx.state, fault.pa),
+    });
+  }
+}
+
+/** Reads bytes without any check or log: for the RMM's own metadata and for invariants. */
+export function rawRead(state: MachineState, pa: number, len: number): Uint8Array {
+  const out = new Uint8Array(len);
+  let done = 0;
+  while (done < len) {
+    const at = pa + done;
+    const g = granuleIndex(at);
+    const offset = at - granuleBase(g);
+    const n = Math.min(len - done, GRANULE_SIZE - offset);
+    const page = state.memory[g];
+    if (page) out.set(page.subarray(offset, offset + n), done);
+    done += n;
+  }
+  return out;
+}
+
+/** Writes bytes without any check or log. Zero pages are dropped to keep state sparse. */
+export function rawWrite(state: MachineState, pa: number, bytes: Uint8Array): void {
+  let done = 0;
+  while (done < bytes.length) {
+    const at = pa + done;
+    const g = granuleIndex(at);
+    const offset = at - granuleBase(g);
+    const n = Math.min(bytes.length - done, GRANULE_SIZE - offset);
+    let page = state.memory[g];
+    if (!page) {
+      if (bytes.subarray(done, done + n).every((b) => b === 0)) {
+        done += n;
+        continue;
+      }
+      page = state.memory[g] = new Uint8Array(GRANULE_SIZE);
+    }
+    page.set(bytes.subarray(done, done + n), offset);
+    done += n;
+  }
+}
+
+/** Zero-fills a whole granule (the wipe on every path through DELEGATED). */
+export function wipeGranule(state: MachineState, pa: number): void {
+  delete state.memory[granuleIndex(pa)];
+}
+
+/** A checked, logged read by `who`. */
+export function physRead(ctx: Ctx, who: Initiator, pa: number, len: number): ReadResult {
+  const fault = checkAccess(ctx.state, who, pa, len);
+  logAccess(ctx, who, 'read', pa, len, fault);
+  return fault ? { ok: false, fault } : { ok: true, bytes: rawRead(ctx.state, pa, len) };
+}
+
+/** A checked, logged write by `who`. */
+export function physWrite(ctx: Ctx, who: Initiator, pa: number, bytes: Uint8Array): WriteResult {
+  const fault = checkAccess(ctx.state, who, pa, bytes.length);
+  logAccess(ctx, who, 'write', pa, bytes.length, fault);
+  if (fault) return { ok: false, fault };
+  rawWrite(ctx.state, pa, bytes);
+  return { ok: true };
+}

@@ -1,0 +1,31 @@
+/**
+ * The emulator's public entry: everything outside src/emulator imports from here only.
+ * A pure Arm CCA machine (RMM 1.0-rel0): memory, GPT, EL3, RMM, ledger.
+ */
+export { createMachine } from './machine.ts';
+export type {
+  Machine,
+  MachineEvents,
+  MachineExtension,
+  MachineOptions,
+  MachineView,
+  SmcResult,
+} from './machine.ts';
+export type {
+  Actor,
+  Decision,
+  Endpoint,
+  LedgerEvent,
+  LedgerEventOf,
+  LedgerKind,
+  NewLedgerEvent,
+} from './ledger.ts';
+export { SNAPSHOT_FORMAT, type MachineSnapshot } from './snapshot.ts';
+export { STATE_VERSION, type MachineConfig, type MachineMode, type MachineState } from './state.ts';
+export type { ReadResult, WriteResult, AccessFault } from './hw/memory.ts';
+export type { RmiCommandSpec, RmiOutcome } from './rmm/rmi/types.ts';
+export type { Failure, FailureCondition } from './rmm/conditions.ts';
+export { firstFailure } from './rmm/conditions.ts';
+export { GRANULE_COMMANDS } from './rmm/rmi/granule.ts';
+export { granuleIndex, granuleBase, regionOf } from './hw/memory-map.ts';
+export * as abi from './abi/index.ts';

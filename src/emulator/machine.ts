@@ -1,0 +1,247 @@
+/**
+ * The Machine facade: the one front door through which the UI, shells, lessons, CLI and
+ * tests drive the emulator (code-style.md principle 2). It owns the state tree and the
+ * ledger; everything else receives a Ctx.
+ *
+ * SMC routing follows EL3 (cca-spec.md §1.3, §2.1): host SMCs with an RMI FID are forwarded
+ * to the RMM; RSI and RMM-EL3 FIDs are not callable from the host; anything else returns
+ * SMCCC_NOT_SUPPORTED.
+ */
+import { hex64, u64 } from '../lib/bits.ts';
+import { EmulatorBug } from '../lib/assert.ts';
+import type { Gpi } from './abi/gpt.ts';
+import { RMI_STATUS_NAMES, packReturnCode, type GranuleState, type RmiStatus } from './abi/rmi.ts';
+import {
+  SMCCC_NOT_SUPPORTED,
+  SMC_REGISTER_COUNT,
+  SMC_RMI_FID_MAX,
+  SMC_RMI_FID_MIN,
+} from './abi/smccc.ts';
+import type { Ctx } from './context.ts';
+import { gpiOf } from './hw/gpt.ts';
+import { HOST, physRead, physWrite, type ReadResult, type WriteResult } from './hw/memory.ts';
+import { checkInvariants } from './invariants.ts';
+import {
+  appendEvent,
+  type LedgerEvent,
+  type LedgerEventOf,
+  type LedgerKind,
+  type NewLedgerEvent,
+} from './ledger.ts';
+import type { Failure } from './rmm/conditions.ts';
+import { granuleAt } from './rmm/granule.ts';
+import { RMI_COMMANDS } from './rmm/rmi/table.ts';
+import type { RmiCommandSpec } from './rmm/rmi/types.ts';
+import { fromSnapshot, toSnapshot, type MachineSnapshot } from './snapshot.ts';
+import {
+  DEFAULT_CONFIG,
+  initialState,
+  type GranuleRecord,
+  type MachineConfig,
+  type MachineState,
+} from './state.ts';
+
+/**
+ * An extension of the machine (the Mica monitor is one). It plugs in through this
+ * documented hook; the emulator never imports the code that implements it.
+ */
+export interface MachineExtension {
+  /** Unique name; its state lives at `state.ext[name]`. */
+  readonly name: string;
+  /** Extra RMI commands (new FIDs in the RMI range). A FID already taken is a bug. */
+  readonly rmiCommands?: readonly RmiCommandSpec[];
+  /** Initial extension state for a fresh machine. */
+  readonly initialState?: () => unknown;
+}
+
+/** Options for {@link createMachine}. */
+export interface MachineOptions extends Partial<MachineConfig> {
+  readonly extensions?: readonly MachineExtension[];
+}
+
+/** Events a subscriber can listen to: every ledger kind, all of them, and restores. */
+export type MachineEvents = { [K in LedgerKind]: LedgerEventOf<K> } & {
+  /** Every ledger event, in order. */
+  ledger: LedgerEvent;
+  /** The whole state was replaced (restore, reset); views should re-read. */
+  restore: { readonly ledgerLength: number };
+};
+
+/** What an SMC returned: the registers, and (for RMI) the decoded status. */
+export interface SmcResult {
+  /** X0..Xn as 64-bit values. */
+  readonly x: readonly bigint[];
+  /** Spec name of the status (RMI commands), or SMCCC_NOT_SUPPORTED. */
+  readonly status: string;
+  readonly index: number;
+  /** The failure condition that fired, with its plain-word reason. */
+  readonly failure?: Failure;
+  /** Ledger sequence number of the call. */
+  readonly seq: number;
+}
+
+/** A read-only view of state for diagrams and tests (never mutate through it). */
+export interface MachineView {
+  readonly state: Readonly<MachineState>;
+  gpiOf(pa: number): Gpi;
+  granuleOf(pa: number): Readonly<GranuleRecord> & { readonly state: GranuleState };
+}
+
+/** The front door. */
+export interface Machine extends MachineView {
+  /** Issues an SMC from the host (NS-EL2), as `SMC #0` with X0 = fid, X1.. = args. */
+  smc(fid: number | bigint, ...args: (number | bigint)[]): SmcResult;
+  /** A host (NS) read of physical memory, through the granule protection check. */
+  read(pa: number, len: number): ReadResult;
+  /** A host (NS) write of physical memory, through the granule protection check. */
+  write(pa: number, bytes: Uint8Array): WriteResult;
+  /** JSON-safe copy of the whole state, stamped with the state version. */
+  snapshot(): MachineSnapshot;
+  /** Replaces the state with a snapshot; on a bad snapshot nothing changes. */
+  restore(snapshot: unknown): { ok: true } | { ok: false; error: string };
+  /** Subscribes to an event; returns the unsubscribe function. */
+  on<K extends keyof MachineEvents>(event: K, fn: (e: MachineEvents[K]) => void): () => void;
+  /** The ledger, oldest first. */
+  readonly ledger: readonly LedgerEvent[];
+  /** The RMI command table in force (spec commands plus extensions). */
+  readonly rmiCommands: readonly RmiCommandSpec[];
+  /** Runs every invariant; an empty list means consistent. */
+  checkInvariants(): string[];
+  /** The context for extensions and in-tree families. Not for views. */
+  readonly ctx: Ctx;
+}
+
+/** Creates a machine. */
+export function createMachine(options: MachineOptions = {}): Machine {
+  const { extensions = [], ...configPart } = options;
+  const config: MachineConfig = { ...DEFAULT_CONFIG, ...configPart };
+  let state = initialState(config);
+  const rmiTable = [...RMI_COMMANDS];
+  for (const ext of extensions) {
+    for (const cmd of ext.rmiCommands ?? []) {
+      if (rmiTable.some((c) => c.fid === cmd.fid)) {
+        throw new EmulatorBug(`extension ${ext.name} reuses RMI FID ${hex64(cmd.fid)}`);
+      }
+      rmiTable.push(cmd);
+    }
+    state.ext[ext.name] = ext.initialState?.();
+  }
+
+  type Listener = (e: never) => void;
+  const listeners = new Map<keyof MachineEvents, Set<Listener>>();
+  const parents: number[] = [];
+
+  function notify<K extends keyof MachineEvents>(kind: K, e: MachineEvents[K]): void {
+    for (const fn of listeners.get(kind) ?? []) (fn as (x: MachineEvents[K]) => void)(e);
+  }
+
+  const ctx: Ctx = {
+    get state() {
+      return state;
+    },
+    emit(event: NewLedgerEvent): LedgerEvent {
+      const parent = event.parent ?? parents[parents.length - 1];
+      const numbered = appendEvent(
+        state.ledger,
+        parent === undefined ? event : { ...event, parent },
+      );
+      notify(numbered.kind, numbered as never);
+      notify('ledger', numbered);
+      return numbered;
+    },
+    within<T>(seq: number, body: () => T): T {
+      parents.push(seq);
+      try {
+        return body();
+      } finally {
+        parents.pop();
+      }
+    },
+  };
+
+  function smc(fidIn: number | bigint, ...argsIn: (number | bigint)[]): SmcResult {
+    const fid = Number(u64(fidIn) & 0xffffffffn);
+    const args = argsIn.slice(0, SMC_REGISTER_COUNT - 1).map((a) => u64(a));
+    const command =
+      fid >= SMC_RMI_FID_MIN && fid <= SMC_RMI_FID_MAX
+        ? rmiTable.find((c) => c.fid === fid)
+        : undefined;
+    const name = command?.name ?? `SMC ${hex64(fid)}`;
+    const call = ctx.emit({
+      kind: 'smc:call',
+      world: 'NS',
+      caller: 'host',
+      fid: hex64(fid),
+      name,
+      args: args.slice(0, command?.args.length ?? args.length).map(hex64),
+    });
+    if (!command) {
+      // Unknown RMI FID, RSI/RMM-EL3 FIDs from the host, other services: SMCCC says -1.
+      const x = [u64(SMCCC_NOT_SUPPORTED)];
+      ctx.emit({
+        kind: 'smc:return',
+        call: call.seq,
+        name,
+        results: x.map(hex64),
+        status: 'SMCCC_NOT_SUPPORTED',
+        index: 0,
+      });
+      return { x, status: 'SMCCC_NOT_SUPPORTED', index: 0, seq: call.seq };
+    }
+    const outcome = ctx.within(call.seq, () => command.handler(ctx, args));
+    const index = outcome.index ?? 0;
+    const out = (outcome.out ?? []).map(u64);
+    while (out.length < command.results.length) out.push(0n);
+    const x = [packReturnCode(outcome.status, index), ...out];
+    const status = RMI_STATUS_NAMES[outcome.status as RmiStatus];
+    ctx.emit({
+      kind: 'smc:return',
+      call: call.seq,
+      name,
+      results: x.map(hex64),
+      status,
+      index,
+      ...(outcome.failure
+        ? { failure: { label: outcome.failure.label, reason: outcome.failure.reason } }
+        : {}),
+    });
+    return {
+      x,
+      status,
+      index,
+      seq: call.seq,
+      ...(outcome.failure ? { failure: outcome.failure } : {}),
+    };
+  }
+
+  return {
+    get state() {
+      return state;
+    },
+    get ledger() {
+      return state.ledger.events;
+    },
+    rmiCommands: rmiTable,
+    ctx,
+    gpiOf: (pa) => gpiOf(state, pa),
+    granuleOf: (pa) => granuleAt(state, pa),
+    smc,
+    read: (pa, len) => physRead(ctx, HOST, pa, len),
+    write: (pa, bytes) => physWrite(ctx, HOST, pa, bytes),
+    snapshot: () => toSnapshot(state),
+    restore(snapshot) {
+      const read = fromSnapshot(snapshot);
+      if (!read.ok) return read;
+      state = read.state;
+      notify('restore', { ledgerLength: state.ledger.events.length });
+      return { ok: true };
+    },
+    on(event, fn) {
+      let set = listeners.get(event);
+      if (!set) listeners.set(event, (set = new Set()));
+      set.add(fn as Listener);
+      return () => set.delete(fn as Listener);
+    },
+    checkInvariants: () => checkInvariants(state),
+  };
+}

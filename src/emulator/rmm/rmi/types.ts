@@ -1,0 +1,45 @@
+/**
+ * Shapes shared by every RMI command family: the outcome value and the command-table row
+ * (code-style.md principles 3 and 7). Outcomes are values; handlers never throw for an
+ * architectural error.
+ */
+import type { RmiCommandName, RmiStatus } from '../../abi/rmi.ts';
+import { RMI_SUCCESS } from '../../abi/rmi.ts';
+import type { Ctx } from '../../context.ts';
+import type { Failure } from '../conditions.ts';
+
+/** What an RMI handler returns: X0 fields plus output registers X1... */
+export interface RmiOutcome {
+  readonly status: RmiStatus;
+  readonly index?: number;
+  /** X1.. outputs, in the order the command table names them. */
+  readonly out?: readonly bigint[];
+  /** The failure condition that decided, when status is not RMI_SUCCESS. */
+  readonly failure?: Failure;
+}
+
+/** A handler: the registers X1.. in, an outcome out. */
+export type RmiHandler = (ctx: Ctx, args: readonly bigint[]) => RmiOutcome;
+
+/** One row of the RMI command table. */
+export interface RmiCommandSpec {
+  readonly fid: number;
+  readonly name: RmiCommandName | string;
+  /** Argument names for X1.., as the spec names them (the host shell uses them). */
+  readonly args: readonly string[];
+  /** Output names for X1.. beyond X0. */
+  readonly results: readonly string[];
+  /** One line for `help`. */
+  readonly summary: string;
+  readonly handler: RmiHandler;
+}
+
+/** The outcome for a condition that fired. */
+export function refuse(failure: Failure): RmiOutcome {
+  return { status: failure.status, index: failure.index, failure };
+}
+
+/** A successful outcome with optional outputs. */
+export function success(...out: bigint[]): RmiOutcome {
+  return { status: RMI_SUCCESS, out };
+}

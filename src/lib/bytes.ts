@@ -1,0 +1,139 @@
+/**
+ * Byte helpers: hex and base64 codecs, little-endian integer fields, comparisons.
+ * Pure and dependency-free so every layer (and the CLI) can use them.
+ */
+
+const HEX = '0123456789abcdef';
+
+/** Lower-case hex of `bytes`, no prefix. */
+export function toHex(bytes: Uint8Array): string {
+  let out = '';
+  for (const b of bytes) out += HEX[b >> 4]! + HEX[b & 15]!;
+  return out;
+}
+
+/**
+ * Parses hex (optionally `0x`-prefixed, spaces/underscores/colons allowed between bytes).
+ * Returns `undefined` for odd length or a non-hex digit.
+ */
+export function fromHex(text: string): Uint8Array | undefined {
+  const clean = text.replace(/^0x/i, '').replace(/[\s_:]/g, '');
+  if (clean.length % 2 !== 0 || /[^0-9a-fA-F]/.test(clean)) return undefined;
+  const out = new Uint8Array(clean.length / 2);
+  for (let i = 0; i < out.length; i++) out[i] = parseInt(clean.slice(2 * i, 2 * i + 2), 16);
+  return out;
+}
+
+const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+
+/** Standard base64 (RFC 4648 §4) with padding. */
+export function toBase64(bytes: Uint8Array): string {
+  let out = '';
+  for (let i = 0; i < bytes.length; i += 3) {
+    const a = bytes[i]!;
+    const b = bytes[i + 1];
+    const c = bytes[i + 2];
+    const n = (a << 16) | ((b ?? 0) << 8) | (c ?? 0);
+    out += B64[(n >> 18) & 63]! + B64[(n >> 12) & 63]!;
+    out += b === undefined ? '=' : B64[(n >> 6) & 63]!;
+    out += c === undefined ? '=' : B64[n & 63]!;
+  }
+  return out;
+}
+
+/** Decodes standard or URL-safe base64; `undefined` on any invalid character. */
+export function fromBase64(text: string): Uint8Array | undefined {
+  const clean = text.replace(/=+$/, '').replace(/-/g, '+').replace(/_/g, '/');
+  if (/[^A-Za-z0-9+/]/.test(clean) || clean.length % 4 === 1) return undefined;
+  const out = new Uint8Array(Math.floor((clean.length * 3) / 4));
+  let bits = 0;
+  let value = 0;
+  let j = 0;
+  for (const ch of clean) {
+    value = (value << 6) | B64.indexOf(ch);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out[j++] = (value >> bits) & 0xff;
+    }
+  }
+  return out;
+}
+
+/** Concatenates byte arrays. */
+export function concatBytes(...parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+/** True when both arrays hold the same bytes. */
+export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** True when every byte is zero. */
+export function isZero(bytes: Uint8Array): boolean {
+  for (const b of bytes) if (b !== 0) return false;
+  return true;
+}
+
+/** Reads an unsigned little-endian integer of `size` bytes (1..8) as a bigint. */
+export function readLe(bytes: Uint8Array, offset: number, size: number): bigint {
+  let v = 0n;
+  for (let i = size - 1; i >= 0; i--) v = (v << 8n) | BigInt(bytes[offset + i] ?? 0);
+  return v;
+}
+
+/** Writes `value` as an unsigned little-endian integer of `size` bytes (1..8), truncating. */
+export function writeLe(
+  bytes: Uint8Array,
+  offset: number,
+  size: number,
+  value: bigint | number,
+): void {
+  let v = BigInt.asUintN(size * 8, BigInt(value));
+  for (let i = 0; i < size; i++) {
+    bytes[offset + i] = Number(v & 0xffn);
+    v >>= 8n;
+  }
+}
+
+/** UTF-8 encode. */
+export function utf8(text: string): Uint8Array {
+  return new TextEncoder().encode(text);
+}
+
+/** UTF-8 decode (replacement characters for invalid sequences). */
+export function fromUtf8(bytes: Uint8Array): string {
+  return new TextDecoder().decode(bytes);
+}
+
+/** Printable ASCII view of bytes, '.' for others (for hexdumps). */
+export function asciiView(bytes: Uint8Array): string {
+  let out = '';
+  for (const b of bytes) out += b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : '.';
+  return out;
+}
+
+/** Classic hexdump lines: `address  16 hex bytes  |ascii|`. */
+export function hexdump(bytes: Uint8Array, base: number): string[] {
+  const lines: string[] = [];
+  for (let i = 0; i < bytes.length; i += 16) {
+    const row = bytes.subarray(i, i + 16);
+    const hex = Array.from(row, (b) => HEX[b >> 4]! + HEX[b & 15]!).join(' ');
+    lines.push(`${formatAddr(base + i)}  ${hex.padEnd(47)}  |${asciiView(row)}|`);
+  }
+  return lines;
+}
+
+/** Formats an address as `0x` hex, grouped in 4-digit blocks with `_` for readability. */
+export function formatAddr(value: number | bigint): string {
+  return '0x' + BigInt(value).toString(16).padStart(8, '0');
+}

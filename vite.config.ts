@@ -1,0 +1,17 @@
+/// <reference types="vitest/config" />
+// Vite builds the static lab with a relative base so the same build works from any folder;
+// Vitest runs the pure layers (everything left of src/ui) in Node.
+import { defineConfig } from 'vite';
+import { svelte } from '@sveltejs/vite-plugin-svelte';
+
+export default defineConfig({
+  base: './',
+  plugins: [svelte()],
+  build: { target: 'es2022', chunkSizeWarningLimit: 1500 },
+  test: {
+    include: ['tests/**/*.test.ts'],
+    exclude: ['tests/e2e/**', 'node_modules/**'],
+    environment: 'node',
+    testTimeout: 60_000,
+  },
+});

@@ -1,0 +1,13 @@
+// End-to-end tests: real headless Chromium (Debian's /usr/bin/chromium) driven by
+// playwright-core against the production build served from dist/.
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['tests/e2e/**/*.test.ts'],
+    environment: 'node',
+    testTimeout: 120_000,
+    hookTimeout: 120_000,
+    fileParallelism: false,
+  },
+});

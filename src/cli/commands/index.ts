@@ -1,0 +1,6 @@
+// The CLI's subcommand table. Add a subcommand: write src/cli/commands/<name>.ts exporting a
+// CliCommand and list it here; `mica-lab --help` is generated from this list.
+import type { CliCommand } from '../types.ts';
+import { SHELL_COMMAND } from './shell.ts';
+
+export const CLI_COMMANDS: readonly CliCommand[] = [SHELL_COMMAND];

@@ -1,0 +1,29 @@
+/**
+ * `mica-lab`: the same emulator, headless, for instructors and CI. A table of subcommands;
+ * `--help` is generated. Exit codes: 0 success, 1 the check failed, 2 bad usage.
+ */
+import { CLI_COMMANDS } from './commands/index.ts';
+import type { CliIo } from './types.ts';
+
+function help(io: CliIo): void {
+  const width = Math.max(...CLI_COMMANDS.map((c) => c.usage.length));
+  io.stdout('mica-lab: the Mica Lab emulator (Arm CCA + Mica) without a browser\n\n');
+  io.stdout('usage: mica-lab <command> [arguments]\n\ncommands:\n');
+  for (const c of CLI_COMMANDS) io.stdout(`  ${c.usage.padEnd(width)}  ${c.summary}\n`);
+  io.stdout('\n  --help                 this text\n');
+}
+
+/** Runs the CLI with `argv` (without node and script); returns the exit code. */
+export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    help(io);
+    return name === undefined ? 2 : 0;
+  }
+  const command = CLI_COMMANDS.find((c) => c.name === name);
+  if (!command) {
+    io.stderr(`mica-lab: unknown command "${name}". Try "mica-lab --help".\n`);
+    return 2;
+  }
+  return command.run(rest, io);
+}

@@ -1,0 +1,49 @@
+/**
+ * Argument parsing shared by the shells: numbers (0x-hex, 0b, decimal, `_` separators),
+ * byte strings (hex or "quoted text"), ranges. Each returns a value or a message that
+ * names the argument and what was expected.
+ */
+import { parseNumber } from '../lib/bits.ts';
+import { fromHex, utf8 } from '../lib/bytes.ts';
+
+/** A parse result. */
+export type Parsed<T> = { ok: true; value: T } | { ok: false; error: string };
+
+/** Parses a 64-bit unsigned number argument called `what`. */
+export function parseU64(word: string | undefined, what: string): Parsed<bigint> {
+  if (word === undefined) return { ok: false, error: `missing <${what}>` };
+  const v = parseNumber(word);
+  if (v === undefined || v < 0n || v >= 1n << 64n) {
+    return {
+      ok: false,
+      error: `<${what}> must be a number like 0x80000000 or 4096, not "${word}"`,
+    };
+  }
+  return { ok: true, value: v };
+}
+
+/** Parses an address or size that must fit a JS number (any board address does). */
+export function parseAddr(word: string | undefined, what: string): Parsed<number> {
+  const v = parseU64(word, what);
+  if (!v.ok) return v;
+  if (v.value >= 1n << 52n)
+    return { ok: false, error: `<${what}> ${word} is beyond the 52-bit PA space` };
+  return { ok: true, value: Number(v.value) };
+}
+
+/**
+ * Parses data to write: `0x...` or bare hex digits as bytes; a word typed in quotes is
+ * UTF-8 text.
+ */
+export function parseData(word: string | undefined, quoted: boolean): Parsed<Uint8Array> {
+  if (word === undefined) return { ok: false, error: 'missing <hex|"text">' };
+  if (quoted) return { ok: true, value: utf8(word) };
+  const bytes = fromHex(word);
+  if (!bytes || bytes.length === 0) {
+    return {
+      ok: false,
+      error: `"${word}" is not hex bytes (like 0xdeadbeef); put text in quotes: "hello"`,
+    };
+  }
+  return { ok: true, value: bytes };
+}

@@ -1,0 +1,75 @@
+/**
+ * Turns an SMC and the ledger events it caused into terminal lines: the call with named
+ * arguments, the status (with the failure label and its reason), then what changed
+ * (granule transitions, GPT updates, faults). Every RMI command in the host shell prints
+ * through here, so explanations are uniform and read from the ledger, not from internals.
+ */
+import type { LedgerEvent, Machine, SmcResult } from '../../emulator/index.ts';
+import { out, type OutputLine } from '../types.ts';
+
+/** Hex with 0x prefix. */
+export function hex(value: number | bigint): string {
+  return '0x' + value.toString(16);
+}
+
+/** Lines describing the events caused by the call at `seq`. */
+export function describeEffects(events: readonly LedgerEvent[], seq: number): OutputLine[] {
+  const lines: OutputLine[] = [];
+  for (const e of events) {
+    if (e.seq <= seq) continue;
+    switch (e.kind) {
+      case 'granule:transition':
+        lines.push(
+          out.dim(
+            `  granule ${hex(e.pa)}: ${e.from} -> ${e.to}${e.wiped ? ' (contents wiped)' : ''}`,
+          ),
+        );
+        break;
+      case 'gpt:update':
+        lines.push(out.dim(`  GPT ${hex(e.pa)}: GPI ${e.from} -> ${e.to} (by EL3)`));
+        break;
+      case 'gpf':
+        lines.push(
+          out.warn(`  GPF: ${e.actor} ${e.op} of ${hex(e.pa)} through ${e.pas} PAS, GPI ${e.gpi}`),
+        );
+        break;
+      case 'flow':
+        lines.push(
+          (e.decision.verdict === 'blocked' ? out.warn : out.dim)(
+            `  ${e.decision.verdict} ${e.channel}: ${e.source.name} -> ${e.destination.name}, ${e.bytes} bytes (${e.decision.rule}: ${e.decision.reason})`,
+          ),
+        );
+        break;
+      default:
+        break;
+    }
+  }
+  return lines;
+}
+
+/** Describes an RMI/SMC result: call line, status line with the failure reason, effects. */
+export function describeSmc(
+  machine: Machine,
+  result: SmcResult,
+  argNames: readonly string[],
+  resultNames: readonly string[],
+): OutputLine[] {
+  const call = machine.ledger.find((e) => e.seq === result.seq);
+  const name = call?.kind === 'smc:call' ? call.name : 'SMC';
+  const args = call?.kind === 'smc:call' ? call.args : [];
+  const shown = args.map((a, i) => `${argNames[i] ?? `x${i + 1}`}=${a}`).join(', ');
+  const ok = result.status === 'RMI_SUCCESS';
+  const index = result.index ? ` (index ${result.index})` : '';
+  const lines: OutputLine[] = [
+    (ok ? out.ok : out.error)(`${name}(${shown}) -> ${result.status}${index}`),
+  ];
+  if (result.failure) {
+    lines.push(out.error(`  failed ${result.failure.label}: ${result.failure.reason}`));
+  }
+  resultNames.forEach((r, i) => {
+    const v = result.x[i + 1];
+    if (v !== undefined) lines.push(out.line(`  ${r} = ${hex(v)}`));
+  });
+  lines.push(...describeEffects(machine.ledger, result.seq));
+  return lines;
+}

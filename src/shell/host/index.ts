@@ -1,0 +1,36 @@
+/**
+ * The host shell: what the hypervisor (NS-EL2) can do. Built from the command families
+ * in this folder; `help` is generated.
+ */
+import type { Machine } from '../../emulator/index.ts';
+import { createShell, type ShellSession } from '../session.ts';
+import type { ShellCommand } from '../types.ts';
+import { MEMORY_COMMANDS } from './memory.ts';
+import { RMI_COMMANDS } from './rmi.ts';
+
+/** What host commands talk to. */
+export interface HostEnv {
+  readonly machine: Machine;
+}
+
+/** Every host command, in help order. */
+export const HOST_COMMANDS: readonly ShellCommand<HostEnv>[] = [
+  ...MEMORY_COMMANDS,
+  ...RMI_COMMANDS,
+];
+
+/** Creates a host shell over `machine`. */
+export function createHostShell(
+  machine: Machine,
+  options: { disabled?: readonly string[] } = {},
+): ShellSession {
+  return createShell(
+    HOST_COMMANDS,
+    { machine },
+    {
+      prompt: 'host$ ',
+      title: 'Host shell (NS-EL2 hypervisor) commands:',
+      ...options,
+    },
+  );
+}

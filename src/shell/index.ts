@@ -1,0 +1,8 @@
+/** The shells' public entry: pure text in, text out. */
+export { createHostShell, HOST_COMMANDS, type HostEnv } from './host/index.ts';
+export { createShell, type ShellSession, type ShellOptions } from './session.ts';
+export { tokenize, splitCommands } from './tokenize.ts';
+export type { OutputLine, Tone, ShellCommand, CommandMeta, UsageError } from './types.ts';
+export { out, usageError, isUsageError } from './types.ts';
+export { describeSmc, describeEffects } from './host/describe.ts';
+export { parseU64, parseAddr, parseData, type Parsed } from './args.ts';

@@ -1,0 +1,104 @@
+/**
+ * A shell session: a command table plus history, run one line at a time. Commands can be
+ * disabled by name (a lesson may hide `smc`); `help` is generated from the table.
+ */
+import { tokenize } from './tokenize.ts';
+import { isUsageError, out, type OutputLine, type ShellCommand } from './types.ts';
+
+/** A running shell. */
+export interface ShellSession {
+  /** Prompt text, e.g. `host$ `. */
+  readonly prompt: string;
+  /** Executes one line and returns what the terminal prints. Never throws. */
+  execute(line: string): OutputLine[];
+  /** Lines entered so far, oldest first. */
+  readonly history: readonly string[];
+  /** Command names, for completion. */
+  readonly commandNames: readonly string[];
+  /** Completes a partial line: the candidate command names for its first word. */
+  complete(partial: string): string[];
+}
+
+/** Options for {@link createShell}. */
+export interface ShellOptions {
+  readonly prompt: string;
+  /** Names of commands that are switched off (a lesson's restrictions). */
+  readonly disabled?: readonly string[];
+  /** Title line of `help`. */
+  readonly title: string;
+}
+
+/** Builds the generated `help` command for `table`. */
+function helpCommand<Env>(table: readonly ShellCommand<Env>[], title: string): ShellCommand<Env> {
+  return {
+    name: 'help',
+    usage: '[command]',
+    summary: 'list the commands, or explain one',
+    run: ([name]) => {
+      if (name === undefined) {
+        const width = Math.max(...table.map((c) => `${c.name} ${c.usage}`.length));
+        return [
+          out.accent(title),
+          ...table.map((c) => out.line(`  ${`${c.name} ${c.usage}`.padEnd(width)}  ${c.summary}`)),
+          out.dim('Numbers may be hex (0x...) or decimal. "help <command>" explains one command.'),
+        ];
+      }
+      const c = table.find((x) => x.name === name);
+      if (!c) return { usageError: `no command "${name}"` };
+      return [
+        out.accent(`${c.name} ${c.usage}`),
+        out.line(`  ${c.summary}`),
+        ...(c.help ?? []).map((l) => out.line(`  ${l}`)),
+      ];
+    },
+  };
+}
+
+/** Creates a shell over `commands` talking to `env`. */
+export function createShell<Env>(
+  commands: readonly ShellCommand<Env>[],
+  env: Env,
+  options: ShellOptions,
+): ShellSession {
+  const disabled = new Set(options.disabled ?? []);
+  const enabled = commands.filter((c) => !disabled.has(c.name));
+  const table = [helpCommand(enabled, options.title), ...enabled];
+  const history: string[] = [];
+  return {
+    prompt: options.prompt,
+    history,
+    commandNames: table.map((c) => c.name),
+    complete: (partial) =>
+      partial.includes(' ')
+        ? []
+        : table.map((c) => c.name).filter((n) => n.startsWith(partial.trim())),
+    execute(line) {
+      const trimmed = line.trim();
+      if (trimmed === '' || trimmed.startsWith('#')) return [];
+      history.push(trimmed);
+      const tokens = tokenize(trimmed);
+      if (!tokens.ok) return [out.error(`error: ${tokens.error}`)];
+      const [name, ...args] = tokens.words;
+      const command = table.find((c) => c.name === name);
+      if (!command) {
+        const hint = disabled.has(name!)
+          ? `"${name}" is switched off in this lesson.`
+          : `unknown command "${name}". Type "help" to list the commands.`;
+        return [out.error(hint)];
+      }
+      try {
+        const result = command.run(args, env, { quoted: tokens.quoted.slice(1) });
+        if (isUsageError(result)) {
+          return [
+            out.error(`${command.name}: ${result.usageError}`),
+            out.dim(`usage: ${command.name} ${command.usage}`),
+          ];
+        }
+        return [...result];
+      } catch (error) {
+        // Only emulator bugs throw; show them as such, never as a spec outcome.
+        return [out.error(`internal emulator error (a bug, please report it): ${String(error)}`)];
+      }
+    },
+  };
+}

@@ -1,0 +1,65 @@
+/**
+ * Shells are pure text-in/text-out: a line goes in, styled lines come out. The same
+ * command tables drive the xterm terminals, the headless CLI and the lesson tests
+ * (code-style.md principle 3: name, usage, help, handler; `help` is generated).
+ */
+
+/** How a line should look; terminals map tones to colours, the CLI prints plain text. */
+export type Tone = 'normal' | 'ok' | 'error' | 'warn' | 'dim' | 'accent';
+
+/** One line of output. */
+export interface OutputLine {
+  readonly text: string;
+  readonly tone?: Tone;
+}
+
+/** One shell command. `Env` is what the shell talks to (the machine, a realm, ...). */
+export interface ShellCommand<Env> {
+  readonly name: string;
+  /** Usage after the name, e.g. `<pa> [len]`. */
+  readonly usage: string;
+  /** One-line summary for `help`. */
+  readonly summary: string;
+  /** Longer help for `help <name>`: lines of explanation and examples. */
+  readonly help?: readonly string[];
+  /**
+   * Runs the command. Returns output lines, or a {@link UsageError} when the arguments are
+   * wrong: the shell then prints the message and the usage, and nothing has changed.
+   */
+  readonly run: (
+    args: readonly string[],
+    env: Env,
+    meta: CommandMeta,
+  ) => readonly OutputLine[] | UsageError;
+}
+
+/** Facts about how the arguments were typed. */
+export interface CommandMeta {
+  /** quoted[i] is true when args[i] was written in quotes (text, not a number). */
+  readonly quoted: readonly boolean[];
+}
+
+/** Returned by a command whose arguments are wrong. Nothing may have changed. */
+export interface UsageError {
+  readonly usageError: string;
+}
+
+/** Builds a usage error. */
+export function usageError(message: string): UsageError {
+  return { usageError: message };
+}
+
+/** True when a command returned a usage error. */
+export function isUsageError(x: readonly OutputLine[] | UsageError): x is UsageError {
+  return 'usageError' in x;
+}
+
+/** Output helpers. */
+export const out = {
+  line: (text: string): OutputLine => ({ text }),
+  ok: (text: string): OutputLine => ({ text, tone: 'ok' }),
+  error: (text: string): OutputLine => ({ text, tone: 'error' }),
+  warn: (text: string): OutputLine => ({ text, tone: 'warn' }),
+  dim: (text: string): OutputLine => ({ text, tone: 'dim' }),
+  accent: (text: string): OutputLine => ({ text, tone: 'accent' }),
+};

@@ -29,3 +29,4 @@ export { firstFailure } from './rmm/conditions.ts';
 export { GRANULE_COMMANDS } from './rmm/rmi/granule.ts';
 export { granuleIndex, granuleBase, regionOf } from './hw/memory-map.ts';
 export * as abi from './abi/index.ts';
+export * as measure from './rmm/measure/index.ts';

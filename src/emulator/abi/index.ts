@@ -4,3 +4,4 @@ export * from './gpt.ts';
 export * from './rmi.ts';
 export * from './rmm-el3.ts';
 export * from './platform.ts';
+export * from './measurement.ts';

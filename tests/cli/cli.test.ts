@@ -1,0 +1,65 @@
+// The mica-lab CLI, in-process and as a real process through bin/mica-lab.mjs.
+import { spawnSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { runCli } from '../../src/cli/main.ts';
+import type { CliIo } from '../../src/cli/types.ts';
+
+function io(stdin?: string) {
+  const stdout: string[] = [];
+  const stderr: string[] = [];
+  const value: CliIo = {
+    stdout: (s) => stdout.push(s),
+    stderr: (s) => stderr.push(s),
+    readFile: async () => new Uint8Array(),
+    writeFile: async () => {},
+    ...(stdin !== undefined ? { stdin: [stdin] } : {}),
+  };
+  return { value, out: () => stdout.join(''), err: () => stderr.join('') };
+}
+
+describe('mica-lab CLI', () => {
+  it('--help lists the subcommands', async () => {
+    const x = io();
+    expect(await runCli(['--help'], x.value)).toBe(0);
+    expect(x.out()).toContain('shell [-c');
+  });
+
+  it('shell -c runs commands separated by ; and prints what the terminal prints', async () => {
+    const x = io();
+    expect(await runCli(['shell', '-c', 'delegate 0x80000000; read 0x80000000 4'], x.value)).toBe(
+      0,
+    );
+    expect(x.out()).toContain(
+      'host$ delegate 0x80000000\nRMI_GRANULE_DELEGATE(addr=0x80000000) -> RMI_SUCCESS',
+    );
+    expect(x.out()).toContain('Granule Protection Fault');
+  });
+
+  it('shell reads commands from stdin, one per line', async () => {
+    const x = io('delegate 0x80000000\ngpt 0x80000000 1\n');
+    expect(await runCli(['shell'], x.value)).toBe(0);
+    expect(x.out()).toMatch(/0x80000000\s+REALM\s+DELEGATED/);
+  });
+
+  it('--strict exits 1 when a command failed', async () => {
+    const x = io();
+    expect(await runCli(['shell', '--strict', '-c', 'undelegate 0x80000000'], x.value)).toBe(1);
+  });
+
+  it('unknown commands and options exit 2 with a message', async () => {
+    const a = io();
+    expect(await runCli(['frob'], a.value)).toBe(2);
+    expect(a.err()).toContain('unknown command "frob"');
+    const b = io();
+    expect(await runCli(['shell', '--nope'], b.value)).toBe(2);
+    expect(b.err()).toContain('unknown option "--nope"');
+  });
+
+  it('runs as a real process through bin/mica-lab.mjs', () => {
+    const r = spawnSync('node', ['bin/mica-lab.mjs', 'shell', '-c', 'rmi version 0x10000'], {
+      encoding: 'utf8',
+    });
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('RMI_VERSION(req=0x10000) -> RMI_SUCCESS');
+  });
+});

@@ -1,0 +1,110 @@
+// The host shell: text in, text out; wrong input prints usage and changes nothing.
+import { describe, expect, it } from 'vitest';
+import { createMachine } from '../../src/emulator/index.ts';
+import { createHostShell, splitCommands, tokenize } from '../../src/shell/index.ts';
+
+function run(lines: string[]) {
+  const machine = createMachine();
+  const shell = createHostShell(machine);
+  const outputs = lines.map((l) =>
+    shell
+      .execute(l)
+      .map((o) => o.text)
+      .join('\n'),
+  );
+  return { machine, shell, outputs };
+}
+
+describe('host shell', () => {
+  it('generates help from the command table', () => {
+    const { outputs, shell } = run(['help']);
+    for (const name of shell.commandNames) expect(outputs[0]).toContain(name);
+  });
+
+  it('delegate changes the granule and reports the GPT update and the transition', () => {
+    const { machine, outputs } = run(['delegate 0x80000000']);
+    expect(outputs[0]).toContain('RMI_GRANULE_DELEGATE(addr=0x80000000) -> RMI_SUCCESS');
+    expect(outputs[0]).toContain('GPI NS -> REALM');
+    expect(outputs[0]).toContain('UNDELEGATED -> DELEGATED');
+    expect(machine.gpiOf(0x8000_0000)).toBe('REALM');
+  });
+
+  it('explains a refusal with the failure label and reason', () => {
+    const { outputs } = run(['delegate 0x80000000', 'delegate 0x80000000']);
+    expect(outputs[1]).toContain('RMI_ERROR_INPUT');
+    expect(outputs[1]).toContain(
+      'failed gran_state: granule 0x80000000 is DELEGATED, expected UNDELEGATED',
+    );
+  });
+
+  it('read of a delegated granule shows a Granule Protection Fault, not bytes', () => {
+    const { outputs } = run(['delegate 0x80000000', 'read 0x80000000 16']);
+    expect(outputs[1]).toContain('Granule Protection Fault');
+    expect(outputs[1]).not.toMatch(/\|.*\|/);
+  });
+
+  it('write then read round-trips text and hex', () => {
+    const { outputs } = run([
+      'write 0x80001000 "hi there"',
+      'write 0x80001008 0xcafe',
+      'read 0x80001000 16',
+    ]);
+    expect(outputs[0]).toBe('wrote 8 bytes at 0x80001000');
+    expect(outputs[2]).toContain('68 69 20 74 68 65 72 65 ca fe');
+  });
+
+  it.each([
+    ['delegate', 'missing <pa>'],
+    ['delegate banana', 'must be a number'],
+    ['delegate 0x80000000 extra', 'unexpected argument'],
+    ['read 0x80000000 0', 'between 1 and'],
+    ['write 0x80000000 xyz', 'not hex bytes'],
+    ['gpt 0x80001000-0x80000000', 'must be above'],
+    ['rmi NOPE', 'no RMI command'],
+    ['rmi version', 'missing <req>'],
+    ['rmi version foo=1', 'has no argument "foo"'],
+    ['smc', 'missing <fid>'],
+  ])('"%s" prints usage and changes nothing', (line, message) => {
+    const { machine, outputs } = run([line]);
+    expect(outputs[0]).toContain(message);
+    expect(outputs[0]).toContain('usage:');
+    expect(machine.ledger).toHaveLength(0);
+  });
+
+  it('an unknown command or an unterminated quote is explained', () => {
+    const { outputs } = run(['frobnicate', 'write 0x80000000 "oops']);
+    expect(outputs[0]).toContain('unknown command "frobnicate"');
+    expect(outputs[1]).toContain('unterminated " quote opened at column 18');
+  });
+
+  it('disabled commands are reported as switched off', () => {
+    const shell = createHostShell(createMachine(), { disabled: ['smc'] });
+    expect(shell.execute('smc 0xc4000150')[0]?.text).toContain('switched off');
+  });
+
+  it('rmi calls any command by name or position', () => {
+    const { outputs } = run(['rmi version req=0x10000', 'rmi GRANULE_DELEGATE 0x80002000']);
+    expect(outputs[0]).toContain('lower = 0x10000');
+    expect(outputs[1]).toContain('RMI_SUCCESS');
+  });
+
+  it('gpt lists a range with GPI and state', () => {
+    const { outputs } = run(['delegate 0x80001000', 'gpt 0x80000000 2']);
+    expect(outputs[1]).toMatch(/0x80000000\s+NS\s+UNDELEGATED/);
+    expect(outputs[1]).toMatch(/0x80001000\s+REALM\s+DELEGATED/);
+  });
+});
+
+describe('tokenizer', () => {
+  it('keeps quoted words and marks them as quoted', () => {
+    expect(tokenize('write 0x1 "a b" c')).toEqual({
+      ok: true,
+      words: ['write', '0x1', 'a b', 'c'],
+      quoted: [false, false, true, false],
+    });
+  });
+
+  it('splits scripts on ; and newlines outside quotes', () => {
+    expect(splitCommands('a; write 0 "x;y"\nb')).toEqual(['a', 'write 0 "x;y"', 'b']);
+  });
+});

@@ -6,7 +6,7 @@
 /** What a subcommand may touch. */
 export interface CliIo {
   /** Standard input as a stream of chunks (only read by commands that need it). */
-  readonly stdin?: AsyncIterable<string | Uint8Array>;
+  readonly stdin?: AsyncIterable<string | Uint8Array> | Iterable<string | Uint8Array>;
   readonly stdout: (text: string) => void;
   readonly stderr: (text: string) => void;
   readonly readFile: (path: string) => Promise<Uint8Array>;

@@ -7,7 +7,9 @@ import { createMachine } from '../../emulator/index.ts';
 import { createHostShell, splitCommands, type OutputLine } from '../../shell/index.ts';
 import type { CliCommand, CliIo } from '../types.ts';
 
-async function readAll(stdin: AsyncIterable<string | Uint8Array>): Promise<string> {
+async function readAll(
+  stdin: AsyncIterable<string | Uint8Array> | Iterable<string | Uint8Array>,
+): Promise<string> {
   let text = '';
   const decoder = new TextDecoder();
   for await (const chunk of stdin)

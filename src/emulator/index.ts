@@ -30,3 +30,4 @@ export { GRANULE_COMMANDS } from './rmm/rmi/granule.ts';
 export { granuleIndex, granuleBase, regionOf } from './hw/memory-map.ts';
 export * as abi from './abi/index.ts';
 export * as measure from './rmm/measure/index.ts';
+export * as attest from './attest/index.ts';

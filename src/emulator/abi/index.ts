@@ -5,3 +5,4 @@ export * from './rmi.ts';
 export * from './rmm-el3.ts';
 export * from './platform.ts';
 export * from './measurement.ts';
+export * from './token.ts';

@@ -1,0 +1,101 @@
+/**
+ * Attestation (cca-spec.md §6; RMM 1.0-rel0 DEN0137 A7): building CCA tokens the way TF-RMM
+ * and the Root world do, and the explaining verifier. Re-exported by src/emulator/index.ts as
+ * the `attest` namespace.
+ */
+export {
+  CBOR_DECODER_OPTIONS,
+  CBOR_ENCODER_OPTIONS,
+  decodeCbor,
+  describeItem,
+  encodeCbor,
+  walkCbor,
+  type ByteRange,
+  type CborDecodeResult,
+  type CborEntry,
+  type CborItem,
+  type WalkResult,
+} from './cbor.ts';
+export {
+  algForCurve,
+  decodeCoseKey,
+  decodeSec1Point,
+  encodeCoseKey,
+  importJwk,
+  parseCoseSign1,
+  privateKeyFromScalar,
+  protectedHeaderFor,
+  sigStructure,
+  signCoseSign1,
+  verifyCoseSign1,
+  type CoseParseResult,
+  type CoseSign1,
+  type CurveName,
+  type EcPrivateKey,
+  type EcPublicKey,
+  type JwkResult,
+  type KeyResult,
+  type SignatureResult,
+} from './cose.ts';
+export {
+  digest,
+  digestSize,
+  isHashAlgoName,
+  type HashAlgoName,
+  type RealmHashAlgo,
+} from './hash.ts';
+export {
+  FVP_SAMPLE_RAK,
+  FVP_SAMPLE_RAK_COSE_KEY,
+  FVP_SAMPLE_RAK_SCALAR,
+  TEST_CPAK,
+  TEST_CPAK_JWK,
+  TEST_CPAK_PUBLIC,
+} from './keys.ts';
+export {
+  buildRealmToken,
+  encodeRealmClaims,
+  realmClaimsProblem,
+  significantBytes,
+  type RealmClaims,
+} from './realm-token.ts';
+export {
+  LAB_FIRMWARE_SIGNER_ID,
+  LAB_IMPLEMENTATION_ID,
+  LAB_PLATFORM_CONFIG,
+  LAB_PLATFORM_SW_COMPONENTS,
+  buildPlatformToken,
+  encodePlatformClaims,
+  getPlatformToken,
+  getRealmAttestKey,
+  labInstanceId,
+  labPlatformClaims,
+  type PlatformClaims,
+  type PlatformSwComponent,
+} from './platform-token.ts';
+export {
+  buildCcaToken,
+  ccaTokenInputProblem,
+  decodeCcaWrapper,
+  rakBindingChallenge,
+  wrapCcaToken,
+  type CcaTokenForm,
+  type CcaTokenInput,
+  type CcaTokenParts,
+  type CcaWrapperResult,
+} from './cca-token.ts';
+export { findNode, inspectToken, nodePathAt, type TokenNode } from './inspect.ts';
+export {
+  formatReport,
+  verifyCcaToken,
+  type CheckId,
+  type CheckStatus,
+  type DecodedPlatformClaims,
+  type DecodedRealmClaims,
+  type DecodedSwComponent,
+  type ReferenceSwComponent,
+  type ReferenceValues,
+  type VerifierCheck,
+  type VerifierReport,
+  type VerifyOptions,
+} from './verify.ts';

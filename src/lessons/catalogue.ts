@@ -1,0 +1,164 @@
+/**
+ * The course: its parts and its lessons, in order. Ids carry a number prefix so the order
+ * is visible in the id and a link to a lesson never depends on its position.
+ *
+ * Parts 2-5 are an outline (status `planned`): the UI shows them greyed so learners see
+ * where the course goes, but they carry no goals until the machine can run them (realms,
+ * the Mica monitor, attacks). An outline entry never pretends to be playable.
+ */
+import { ADDRESS_SPACES } from './01-worlds/01-address-spaces.ts';
+import { GRANULE_DELEGATION } from './01-worlds/02-granule-delegation.ts';
+import { WIPING } from './01-worlds/03-wiping.ts';
+import { FAILURE_CONDITIONS } from './01-worlds/04-failure-conditions.ts';
+import type { CatalogueEntry, Lesson, LessonPart, PlannedLesson } from './schema.ts';
+
+/** The parts of the course, in order (product.md "The story it tells"). */
+export const PARTS: readonly LessonPart[] = [
+  {
+    id: '01-worlds',
+    title: 'Worlds',
+    summary:
+      'A CCA machine: four physical address spaces, the GPT, and a host that cannot read realm memory.',
+    status: 'ready',
+  },
+  {
+    id: '02-realms',
+    title: 'Realms',
+    summary: 'A realm is built, measured, run and attested; its token proves what it is.',
+    status: 'planned',
+  },
+  {
+    id: '03-pipeline-cca',
+    title: 'The video pipeline with plain CCA',
+    summary:
+      'Three companies run the moderation stages in realms; with plain CCA the video passes through the host, and the host sees it.',
+    status: 'planned',
+  },
+  {
+    id: '04-mica',
+    title: 'Mica policies',
+    summary:
+      'Each realm declares every path it uses; the monitor enforces it, neighbours must agree, and a group token proves where the video can go.',
+    status: 'planned',
+  },
+  {
+    id: '05-attacks',
+    title: 'Attacks',
+    summary:
+      'Malicious stages and a malicious host try every trick; see which mechanism stops each one, and where the prototype has gaps.',
+    status: 'planned',
+  },
+];
+
+function planned(id: string, title: string, summary: string): PlannedLesson {
+  return { status: 'planned', id, part: id.slice(0, id.indexOf('/')), title, summary };
+}
+
+/** Every lesson, playable or planned, in course order. */
+export const CATALOGUE: readonly CatalogueEntry[] = [
+  ADDRESS_SPACES,
+  GRANULE_DELEGATION,
+  WIPING,
+  FAILURE_CONDITIONS,
+  planned(
+    '02-realms/01-build',
+    'Build a realm: the RD and its translation tables',
+    'RMI_REALM_CREATE turns delegated granules into a Realm Descriptor and a starting RTT; the realm is NEW.',
+  ),
+  planned(
+    '02-realms/02-measure',
+    'Load and measure: DATA_CREATE and the RIM',
+    'Copy the image into realm granules and watch every page extend the Realm Initial Measurement.',
+  ),
+  planned(
+    '02-realms/03-run',
+    'Run it: RECs, REC_ENTER and exits',
+    'Activate the realm, enter a REC, and handle the exits the realm makes to the host.',
+  ),
+  planned(
+    '02-realms/04-attest',
+    'Attest it: the CCA token and the verifier',
+    'Ask for a token, follow the chain from the platform key to the realm’s RIM, and break it on purpose.',
+  ),
+  planned(
+    '03-pipeline-cca/01-four-stages',
+    'Four stages, four realms',
+    'Gateway, encoder, moderator and storage, each a realm from a different company.',
+  ),
+  planned(
+    '03-pipeline-cca/02-through-the-host',
+    'Passing the video along',
+    'With plain CCA, realms can only share unprotected (host-visible) memory: build the pipeline that way.',
+  ),
+  planned(
+    '03-pipeline-cca/03-host-sees',
+    'The host sees every frame',
+    'Read the tenant’s video from the shared pages as the host: isolation alone does not protect data in transit.',
+  ),
+  planned(
+    '04-mica/01-declare',
+    'Declare every path: a Mica policy',
+    'Write the encoder’s policy: its shared objects, their protections, and its control transfers.',
+  ),
+  planned(
+    '04-mica/02-enforce',
+    'The monitor enforces the declaration',
+    'Upload the policies and watch undeclared mappings and calls stop at the clause that forbids them.',
+  ),
+  planned(
+    '04-mica/03-agreement',
+    'Neighbours must agree',
+    'Two realms declare the same shared object differently; the chain-of-custody check refuses the upload.',
+  ),
+  planned(
+    '04-mica/04-group-token',
+    'The group token and the verifier’s graph',
+    'Verify that the video can leave the pipeline only through the moderator and the tenant’s gateway.',
+  ),
+  planned(
+    '05-attacks/01-copy-to-host',
+    'A stage copies the video to host-visible memory',
+    'The encoder tries to write frames into unprotected memory after the policies are in force.',
+  ),
+  planned(
+    '05-attacks/02-private-to-shared',
+    'A stage turns private pages into shared ones',
+    'RSI_IPA_STATE_SET as an exfiltration channel, and the control-flow rule that blocks it.',
+  ),
+  planned(
+    '05-attacks/03-host-in-the-middle',
+    'The host gives the two ends different pages',
+    'A man-in-the-middle on a shared object, caught by the consistency check.',
+  ),
+  planned(
+    '05-attacks/04-leftovers',
+    'The host reads leftovers after teardown',
+    'Tear a stage down and look for the video in the returned granules.',
+  ),
+  planned(
+    '05-attacks/05-substitution',
+    'Realm substitution in the prototype',
+    'Claim a peer’s identity before it uploads; the prototype accepts it, the group token gives it away.',
+  ),
+];
+
+/** The playable lessons, in order. */
+export const LESSONS: readonly Lesson[] = CATALOGUE.filter(
+  (e): e is Lesson => e.status === 'ready',
+);
+
+/** Finds a catalogue entry by id. */
+export function findEntry(id: string): CatalogueEntry | undefined {
+  return CATALOGUE.find((e) => e.id === id);
+}
+
+/** Finds a playable lesson by id. */
+export function findLesson(id: string): Lesson | undefined {
+  return LESSONS.find((l) => l.id === id);
+}
+
+/** The playable lesson after `id` in course order, if any. */
+export function nextLesson(id: string): Lesson | undefined {
+  const i = LESSONS.findIndex((l) => l.id === id);
+  return i < 0 ? undefined : LESSONS[i + 1];
+}

@@ -1,0 +1,165 @@
+/**
+ * The glossary as data, so the lesson pane can show a term's definition next to the lesson
+ * without fetching anything. It mirrors GLOSSARY.md row for row; a test compares the two, so
+ * editing one without the other fails CI.
+ */
+
+/** One glossary entry. */
+export interface GlossaryEntry {
+  /** The term exactly as GLOSSARY.md writes it in bold, e.g. `GPT / GPI`. */
+  readonly term: string;
+  readonly definition: string;
+  /** True for terms the Mica extension adds (not Arm CCA). */
+  readonly mica?: boolean;
+}
+
+/** Every glossary entry, in GLOSSARY.md order. */
+export const GLOSSARY: readonly GlossaryEntry[] = [
+  {
+    term: 'CCA',
+    definition:
+      'Arm Confidential Compute Architecture: hardware (RME) and firmware that let a host run virtual machines it cannot inspect.',
+  },
+  {
+    term: 'RME',
+    definition:
+      'Realm Management Extension: the hardware part, adding the Root and Realm security states and the GPT.',
+  },
+  {
+    term: 'PAS',
+    definition:
+      'Physical Address Space: Non-secure, Secure, Realm or Root. Every memory access is made to one PAS.',
+  },
+  {
+    term: 'GPT / GPI',
+    definition:
+      'Granule Protection Table, owned by EL3: for every 4 KiB granule a GPI (Granule Protection Information) saying which PAS may access it (NS, REALM, SECURE, ROOT, ANY, NO_ACCESS).',
+  },
+  {
+    term: 'GPC / GPF',
+    definition:
+      'Granule Protection Check, applied to every access; a refused access is a Granule Protection Fault.',
+  },
+  { term: 'Granule', definition: 'A 4 KiB unit of physical memory, the unit of delegation.' },
+  {
+    term: 'EL3 / monitor',
+    definition:
+      'The Root-world firmware (TF-A BL31): routes SMCs, is the only writer of the GPT (GTSI), provides the platform attestation token.',
+  },
+  {
+    term: 'GTSI',
+    definition:
+      'Granule Transition Service Interface: the RMM asks EL3 to move a granule NS <-> REALM.',
+  },
+  {
+    term: 'RMM',
+    definition: 'Realm Management Monitor: the R-EL2 firmware that manages realms for the host.',
+  },
+  {
+    term: 'RMI',
+    definition: 'Realm Management Interface: SMCs from the host to the RMM (FIDs 0xC4000150..18F).',
+  },
+  {
+    term: 'RSI',
+    definition: 'Realm Services Interface: calls from a realm to the RMM (FIDs 0xC4000190..1AF).',
+  },
+  {
+    term: 'Delegate / undelegate',
+    definition:
+      'RMI_GRANULE_DELEGATE moves a granule from the host to the RMM (GPI NS -> REALM, state DELEGATED, wiped); undelegate moves it back.',
+  },
+  {
+    term: 'Realm',
+    definition:
+      'A protected VM. Its memory is in the Realm PAS; the host manages but cannot read it.',
+  },
+  {
+    term: 'RD',
+    definition: "Realm Descriptor: the granule holding a realm's parameters and state.",
+  },
+  {
+    term: 'REC',
+    definition:
+      'Realm Execution Context: one virtual CPU of a realm. REC_AUX granules are its extra storage.',
+  },
+  {
+    term: 'RTT',
+    definition: "Realm Translation Table: the realm's stage-2 page tables, owned by the RMM.",
+  },
+  {
+    term: 'IPA',
+    definition:
+      "Intermediate Physical Address: the realm's view of memory. The top bit splits it into a protected half (Realm PAS) and an unprotected half (shared with the host).",
+  },
+  {
+    term: 'HIPAS / RIPAS',
+    definition:
+      'Host IPA state (what the host mapped: UNASSIGNED, ASSIGNED, ...) and Realm IPA state (what the realm agreed to: EMPTY, RAM, DESTROYED).',
+  },
+  {
+    term: 'RIM',
+    definition:
+      'Realm Initial Measurement: a rolling hash of everything that built the realm, frozen at activation.',
+  },
+  {
+    term: 'REM',
+    definition: 'Realm Extensible Measurements 0..3, extended by the realm at run time.',
+  },
+  {
+    term: 'RPV',
+    definition:
+      'Realm Personalization Value: 64 bytes chosen by the host at creation, reported in the token.',
+  },
+  {
+    term: 'RAK / CPAK',
+    definition:
+      'Realm Attestation Key (signs the realm token) and CCA Platform Attestation Key (signs the platform token). The lab uses public test keys and says so.',
+  },
+  {
+    term: 'CCA token',
+    definition:
+      'A CBOR collection (tag 399 in RMM 1.0) of the platform token and the realm token, each a COSE_Sign1.',
+  },
+  {
+    term: 'Binding',
+    definition:
+      "The platform token's challenge is the hash of the RAK public key, tying the two tokens together.",
+  },
+  {
+    term: 'SMC / SMCCC',
+    definition: 'Secure Monitor Call and its calling convention; `-1` = SMCCC_NOT_SUPPORTED.',
+  },
+  {
+    term: 'Failure condition',
+    definition:
+      'A numbered check of an RMI/RSI command with a spec label (`gran_align`, `rd_state`, ...); the first that fires decides the status.',
+  },
+  {
+    term: 'Flow ledger',
+    definition:
+      "The lab's append-only log of every event; every view, explanation and test reads it.",
+  },
+  {
+    term: 'Mica policy',
+    definition:
+      'A tenant-written declaration of every communication path of a realm: protected shared memory, unprotected memory, control transfers.',
+    mica: true,
+  },
+  {
+    term: 'Agreement / chain of custody',
+    definition:
+      "The check that neighbouring realms' policies describe their shared objects identically.",
+    mica: true,
+  },
+  {
+    term: 'Group token',
+    definition:
+      'An attestation token covering every realm of a group and their policies, from which a verifier decides whether data can reach an untrusted sink.',
+    mica: true,
+  },
+];
+
+/** Looks up a term (exact spelling). */
+export function glossaryEntry(term: string): GlossaryEntry | undefined {
+  return GLOSSARY.find((e) => e.term === term);
+}

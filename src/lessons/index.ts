@@ -1,0 +1,43 @@
+/**
+ * The lessons' public entry: the UI and the CLI import from here only. Pure TypeScript
+ * (no DOM, no Svelte): the lesson model and validator, the catalogue, the runner, shareable
+ * scenarios and the save file.
+ */
+export {
+  HINT_TIERS,
+  SPEC_SOURCES,
+  LESSON_ID,
+  PART_ID,
+  disabledCommands,
+  formatProblem,
+  hostCommandNames,
+  validateCatalogue,
+  validateLesson,
+  type CatalogueEntry,
+  type CommandRestrictions,
+  type Goal,
+  type GoalResult,
+  type GoalView,
+  type Hint,
+  type HintTier,
+  type Lesson,
+  type LessonPart,
+  type LessonProblem,
+  type PlannedLesson,
+  type SpecRef,
+  type SpecSource,
+} from './schema.ts';
+export { CATALOGUE, LESSONS, PARTS, findEntry, findLesson, nextLesson } from './catalogue.ts';
+export { GLOSSARY, glossaryEntry, type GlossaryEntry } from './glossary.ts';
+export {
+  checkGoals,
+  prepareMachine,
+  replayCommands,
+  replaySolution,
+  revealHints,
+  startLesson,
+  type GoalStatus,
+  type LessonSession,
+  type Replay,
+  type TranscriptEntry,
+} from './runner.ts';

@@ -1,0 +1,76 @@
+/**
+ * Small, pure queries over the flow ledger and the machine view that lesson goals share.
+ * They read; they never call the machine's smc/read/write (a host read would itself be a
+ * ledger event and would change what the goals see).
+ */
+import {
+  abi,
+  granuleIndex,
+  regionOf,
+  type LedgerEvent,
+  type LedgerEventOf,
+  type LedgerKind,
+  type MachineView,
+} from '../emulator/index.ts';
+
+/** The events of one kind, oldest first. */
+export function eventsOf<K extends LedgerKind>(
+  ledger: readonly LedgerEvent[],
+  kind: K,
+): LedgerEventOf<K>[] {
+  // LedgerEventOf<K> is a member of the LedgerEvent union, but TS cannot relate the generic.
+  return ledger.filter((e) => e.kind === kind) as unknown as LedgerEventOf<K>[];
+}
+
+/** `0x80010000` style. */
+export function hexPa(pa: number): string {
+  return '0x' + pa.toString(16);
+}
+
+/** Base of the granule holding `pa`. */
+export function granuleOfPa(pa: number): number {
+  return granuleIndex(pa) * abi.GRANULE_SIZE;
+}
+
+/** True when the byte range [pa, pa+len) touches the granule based at `granule`. */
+export function touchesGranule(pa: number, len: number, granule: number): boolean {
+  return pa < granule + abi.GRANULE_SIZE && pa + Math.max(len, 1) > granule;
+}
+
+/** The GPI the board gives `pa` at boot (`undefined` outside every region). */
+export function bootGpi(machine: MachineView, pa: number): string | undefined {
+  return regionOf(machine.state.config.memoryMap, pa)?.gpi;
+}
+
+/** True when `pa` is in a region the host may delegate (DRAM on the default board). */
+export function isDelegable(machine: MachineView, pa: number): boolean {
+  return regionOf(machine.state.config.memoryMap, pa)?.delegable ?? false;
+}
+
+/** Host memory accesses (`mem:access` by the host) with the given op and verdict. */
+export function hostAccesses(
+  ledger: readonly LedgerEvent[],
+  op: 'read' | 'write',
+  verdict: 'allowed' | 'blocked',
+): LedgerEventOf<'mem:access'>[] {
+  return eventsOf(ledger, 'mem:access').filter(
+    (e) => e.actor === 'host' && e.op === op && e.decision.verdict === verdict,
+  );
+}
+
+/** Refused SMC returns of the named commands, with their failure labels. */
+export function refusals(
+  ledger: readonly LedgerEvent[],
+  names: readonly string[],
+): (LedgerEventOf<'smc:return'> & { failure: { label: string; reason: string } })[] {
+  return eventsOf(ledger, 'smc:return').filter(
+    (e): e is LedgerEventOf<'smc:return'> & { failure: { label: string; reason: string } } =>
+      names.includes(e.name) && e.failure !== undefined,
+  );
+}
+
+/** Lists items as `a, b and c`. */
+export function listWords(items: readonly string[]): string {
+  if (items.length <= 1) return items.join('');
+  return `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
+}

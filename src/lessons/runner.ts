@@ -1,0 +1,112 @@
+/**
+ * The lesson runner: starts a lesson on a fresh machine (its mode, its setup), gives the
+ * learner a host shell with the lesson's restrictions, and checks the goals on demand.
+ * Pure: no DOM, no timers. The UI, the CLI and the catalogue test drive the same code, so
+ * "solved in the browser" and "solved in CI" mean the same thing.
+ *
+ * Goals see only the ledger events after the setup (`startSeq`), so whatever the setup did
+ * can never tick a goal. Undo and reset in the UI are snapshot restores of `machine`; the
+ * start sequence number stays valid because restore keeps ledger numbering.
+ */
+import { createMachine, type Machine } from '../emulator/index.ts';
+import { createHostShell, type OutputLine, type ShellSession } from '../shell/index.ts';
+import { disabledCommands, type Goal, type GoalView, type Lesson } from './schema.ts';
+
+/** One goal's state, ready for the checklist. */
+export interface GoalStatus {
+  readonly id: string;
+  readonly title: string;
+  readonly done: boolean;
+  readonly detail: string;
+}
+
+/** A lesson in progress. */
+export interface LessonSession {
+  readonly lesson: Lesson;
+  readonly machine: Machine;
+  /** The host shell, with the lesson's commands switched off. */
+  readonly shell: ShellSession;
+  /** Sequence number of the last ledger event of the setup (0 when it emitted none). */
+  readonly startSeq: number;
+  /** Evaluates every goal now. Never throws. */
+  check(): GoalStatus[];
+  /** True when every goal is done. */
+  solved(): boolean;
+}
+
+/**
+ * Evaluates `goals` against `machine`, showing them only ledger events after `startSeq`.
+ * A goal whose check throws is a lesson bug; it is reported as not done, with the error,
+ * rather than taking the lesson pane down.
+ */
+export function checkGoals(
+  goals: readonly Goal[],
+  machine: Machine,
+  startSeq: number,
+): GoalStatus[] {
+  const ledger = machine.ledger.filter((e) => e.seq > startSeq);
+  const view: GoalView = { machine, ledger };
+  return goals.map((goal) => {
+    try {
+      const { done, detail } = goal.check(view);
+      return { id: goal.id, title: goal.title, done, detail };
+    } catch (error) {
+      return {
+        id: goal.id,
+        title: goal.title,
+        done: false,
+        detail: `this goal's check failed (a lesson bug, please report it): ${String(error)}`,
+      };
+    }
+  });
+}
+
+/** Creates the lesson's machine and runs its setup; returns the machine and start seq. */
+export function prepareMachine(lesson: Lesson): { machine: Machine; startSeq: number } {
+  const machine = createMachine({ mode: lesson.mode });
+  lesson.setup(machine);
+  const last = machine.ledger[machine.ledger.length - 1];
+  return { machine, startSeq: last?.seq ?? 0 };
+}
+
+/** Starts `lesson` on a fresh machine. */
+export function startLesson(lesson: Lesson): LessonSession {
+  const { machine, startSeq } = prepareMachine(lesson);
+  const shell = createHostShell(machine, { disabled: disabledCommands(lesson) });
+  const check = () => checkGoals(lesson.goals, machine, startSeq);
+  return { lesson, machine, shell, startSeq, check, solved: () => check().every((g) => g.done) };
+}
+
+/** One command of a replay and what the shell printed. */
+export interface TranscriptEntry {
+  readonly line: string;
+  readonly output: readonly OutputLine[];
+}
+
+/** The result of playing commands through a lesson's shell. */
+export interface Replay {
+  readonly session: LessonSession;
+  readonly transcript: readonly TranscriptEntry[];
+  readonly goals: readonly GoalStatus[];
+  readonly solved: boolean;
+}
+
+/** Starts `lesson` and plays `lines` through its shell, one command per line. */
+export function replayCommands(lesson: Lesson, lines: readonly string[]): Replay {
+  const session = startLesson(lesson);
+  const transcript = lines
+    .filter((line) => line.trim() !== '')
+    .map((line) => ({ line: line.trim(), output: session.shell.execute(line) }));
+  const goals = session.check();
+  return { session, transcript, goals, solved: goals.every((g) => g.done) };
+}
+
+/** Plays the lesson's reference solution on a fresh machine (what CI does for every lesson). */
+export function replaySolution(lesson: Lesson): Replay {
+  return replayCommands(lesson, lesson.solution);
+}
+
+/** The hints up to and including the `count`-th, in reveal order (for a "hint" button). */
+export function revealHints(lesson: Lesson, count: number): Lesson['hints'] {
+  return lesson.hints.slice(0, Math.max(0, count));
+}

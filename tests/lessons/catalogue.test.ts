@@ -1,0 +1,189 @@
+// The lesson catalogue against the engine: every lesson is well formed, every reference
+// solution solves its lesson on a fresh machine through the headless host shell, and no goal
+// is already done on the bare setup (so every goal can fail).
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import {
+  CATALOGUE,
+  GLOSSARY,
+  LESSONS,
+  PARTS,
+  findLesson,
+  formatProblem,
+  replayCommands,
+  replaySolution,
+  startLesson,
+  validateCatalogue,
+  type Lesson,
+} from '../../src/lessons/index.ts';
+
+function lesson(id: string): Lesson {
+  const found = findLesson(id);
+  if (!found) throw new Error(`no lesson ${id}`);
+  return found;
+}
+
+function goalsDone(id: string, lines: string[]): Record<string, boolean> {
+  const replay = replayCommands(lesson(id), lines);
+  return Object.fromEntries(replay.goals.map((g) => [g.id, g.done]));
+}
+
+describe('lesson catalogue', () => {
+  it('every part and entry passes the validator', () => {
+    expect(validateCatalogue(PARTS, CATALOGUE).map(formatProblem)).toEqual([]);
+  });
+
+  it('has the four "Worlds" lessons, playable, in order', () => {
+    expect(LESSONS.map((l) => l.id).filter((id) => id.startsWith('01-worlds/'))).toEqual([
+      '01-worlds/01-address-spaces',
+      '01-worlds/02-granule-delegation',
+      '01-worlds/03-wiping',
+      '01-worlds/04-failure-conditions',
+    ]);
+  });
+
+  it('outlines the later parts as planned entries without goals', () => {
+    for (const part of PARTS.filter((p) => p.status === 'planned')) {
+      const entries = CATALOGUE.filter((e) => e.part === part.id);
+      expect(entries.length, part.id).toBeGreaterThan(0);
+      for (const e of entries) {
+        expect(e.status).toBe('planned');
+        expect('goals' in e).toBe(false);
+      }
+    }
+  });
+
+  describe.each(LESSONS.map((l) => [l.id, l] as const))('%s', (_id, l) => {
+    it('its reference solution solves it on a fresh machine', () => {
+      const replay = replaySolution(l);
+      for (const step of replay.transcript) {
+        const text = step.output.map((o) => o.text).join('\n');
+        expect(text, step.line).not.toMatch(/switched off|unknown command|internal emulator error/);
+      }
+      expect(replay.goals.filter((g) => !g.done)).toEqual([]);
+      expect(replay.solved).toBe(true);
+      expect(replay.session.machine.checkInvariants()).toEqual([]);
+    });
+
+    it('no goal is done on the bare setup', () => {
+      const session = startLesson(l);
+      expect(session.check().filter((g) => g.done)).toEqual([]);
+      expect(session.solved()).toBe(false);
+    });
+
+    it('checking goals does not touch the machine', () => {
+      const { session } = replaySolution(l);
+      const before = session.machine.ledger.length;
+      session.check();
+      expect(session.machine.ledger.length).toBe(before);
+    });
+
+    it('every glossary term it links is in GLOSSARY.md', () => {
+      for (const term of l.glossary) {
+        expect(GLOSSARY.some((g) => g.term === term)).toBe(true);
+      }
+    });
+  });
+});
+
+describe('goals test machine state, not what was typed', () => {
+  it('01: reads of other addresses in the same regions pass too', () => {
+    const done = goalsDone('01-worlds/01-address-spaces', [
+      'read 0x87ffff00 4',
+      'read 0x1c090010 4',
+      'read 0x4001000',
+      'read 0x603f000',
+      'read 0x60bf000',
+    ]);
+    expect(Object.values(done).every(Boolean)).toBe(true);
+  });
+
+  it('01: a bus error outside every region is not a GPF', () => {
+    const done = goalsDone('01-worlds/01-address-spaces', ['read 0x0', 'read 0x90000000']);
+    expect(Object.values(done).some(Boolean)).toBe(false);
+  });
+
+  it('02: delegating and taking the granule back is not "delegated"', () => {
+    const done = goalsDone('01-worlds/02-granule-delegation', [
+      'read 0x80010000',
+      'delegate 0x80010000',
+      'read 0x80010000',
+    ]);
+    expect(done).toEqual({ 'read-before': true, delegated: true, 'host-fault': true });
+    const session = startLesson(lesson('01-worlds/02-granule-delegation'));
+    session.machine.smc(0xc400_0151, 0x8001_0000);
+    session.machine.smc(0xc400_0152, 0x8001_0000);
+    expect(session.check().find((g) => g.id === 'delegated')?.done).toBe(false);
+  });
+
+  it('02: a fault on another granule does not count', () => {
+    const done = goalsDone('01-worlds/02-granule-delegation', [
+      'delegate 0x80010000',
+      'read 0x6080000',
+    ]);
+    expect(done['host-fault']).toBe(false);
+    expect(done['read-before']).toBe(false);
+  });
+
+  it('03: any DRAM granule works, through the low-level rmi command too', () => {
+    const done = goalsDone('01-worlds/03-wiping', [
+      'write 0x87ff0010 "key=42"',
+      'rmi GRANULE_DELEGATE 0x87ff0000',
+      'rmi GRANULE_UNDELEGATE addr=0x87ff0000',
+      'read 0x87ff0010 6',
+    ]);
+    // `rmi` is switched off in this lesson, so only the write counts.
+    expect(done).toEqual({ 'secret-written': true, 'round-trip': false, 'zeroes-read': false });
+    const alt = goalsDone('01-worlds/03-wiping', [
+      'write 0x87ff0010 "key=42"',
+      'delegate 0x87ff0000',
+      'undelegate 0x87ff0000',
+      'read 0x87ff0000 64',
+    ]);
+    expect(Object.values(alt).every(Boolean)).toBe(true);
+  });
+
+  it('03: a read after writing again, or of other bytes, proves nothing', () => {
+    const rewritten = goalsDone('01-worlds/03-wiping', [
+      'write 0x80020000 "my secret"',
+      'delegate 0x80020000',
+      'undelegate 0x80020000',
+      'write 0x80020000 0x00',
+      'read 0x80020000 16',
+    ]);
+    expect(rewritten['round-trip']).toBe(true);
+    expect(rewritten['zeroes-read']).toBe(false);
+    const elsewhere = goalsDone('01-worlds/03-wiping', [
+      'write 0x80020000 "my secret"',
+      'delegate 0x80020000',
+      'undelegate 0x80020000',
+      'read 0x80020800 16',
+    ]);
+    expect(elsewhere['zeroes-read']).toBe(false);
+  });
+
+  it('04: refusals count however the call was made; repeats of one label do not', () => {
+    const raw = goalsDone('01-worlds/04-failure-conditions', [
+      'smc 0xc4000151 0x80000010',
+      'rmi GRANULE_DELEGATE addr=0x90000000',
+      'rmi GRANULE_UNDELEGATE 0x80001000',
+    ]);
+    expect(raw).toEqual({ 'three-labels': true, 'both-commands': true });
+    const same = goalsDone('01-worlds/04-failure-conditions', [
+      'delegate 0x80000001',
+      'delegate 0x80000002',
+      'undelegate 0x80000003',
+    ]);
+    expect(same).toEqual({ 'three-labels': false, 'both-commands': true });
+  });
+});
+
+describe('glossary', () => {
+  it('mirrors GLOSSARY.md row for row', () => {
+    const md = readFileSync(new URL('../../GLOSSARY.md', import.meta.url), 'utf8');
+    const rows = [...md.matchAll(/^\|\s*\*\*(.+?)\*\*(?:\s*\(Mica\))?\s*\|\s*(.+?)\s*\|$/gm)].map(
+      (m) => ({ term: m[1], definition: m[2] }),
+    );
+    expect(GLOSSARY.map(({ term, definition }) => ({ term, definition }))).toEqual(rows);
+  });
+});

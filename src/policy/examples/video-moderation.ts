@@ -1,0 +1,429 @@
+/**
+ * The video-moderation workflow as policy text, for lessons, the UI and tests (mica-spec.md
+ * §5.1, §5.4, §2.8 C1-C3). Each example is one policy file per realm plus what the agreement
+ * check (§2.5-§2.7) and the verifier's path search (§4.5) should say about it.
+ *
+ * - `VIDEO_MODERATION`: the paper's pipeline gateway → encoder → moderator → storage (§5.1 a),
+ *   locked down as §5.4 recommends: encoder and moderator are strict non-gateways whose SMCs are
+ *   BLOCKed in every file, writers get W and readers R. Agrees, and the only way from the encoder
+ *   to the outside is through the moderator.
+ * - `VIDEO_RING_SHIPPED`: the shipped `rg_rn_re` ring, C1-C3 verbatim. Agrees, but every realm is
+ *   a gateway, so the encoder reaches U directly (§2.8 "none … is locked down").
+ * - `VIDEO_RING_LOCKED`: the §5.4 locked-down ring. Agrees; the only route out is RE → RN → RG → U.
+ * - `VIDEO_BROKEN`: deliberate mistakes, each refused by a named check, and one consistent but
+ *   leaking variant that only the path search catches.
+ */
+import { ESR_EC_SMC64 } from '../abi.ts';
+import { formatPolicyText } from '../format.ts';
+import type { AgreementCheck } from '../agreement.ts';
+import type { Policy, PolicyCf, PolicyMem, PolicyVm, Prot } from '../model.ts';
+
+/** One realm of an example: display name, role and its policy file. */
+export interface ExampleRealm {
+  readonly name: string;
+  readonly role: string;
+  readonly text: string;
+}
+
+/** A refusal an example expects (matched on the fields given). */
+export interface ExpectedRefusal {
+  readonly check: AgreementCheck;
+  readonly realm: string;
+  readonly peer?: string;
+  readonly object?: string;
+  readonly field?: string;
+}
+
+/** A workflow: files in upload order, the verifier's question and the expected answers. */
+export interface WorkflowExample {
+  readonly id: string;
+  readonly title: string;
+  readonly description: string;
+  /** In upload order (the runbooks' strictly sequential set-up, §2.5). */
+  readonly realms: readonly ExampleRealm[];
+  /** The realm that receives the sensitive input, and the designated sanitisers (§4.5). */
+  readonly source: string;
+  readonly sanitisers: readonly string[];
+  readonly expect: {
+    /** `accept`, or the refusals the agreement check must report. */
+    readonly agreement: 'accept' | readonly ExpectedRefusal[];
+    /** `accept`, or the nodes of the offending path (source first, U last). */
+    readonly flow: 'accept' | readonly string[];
+  };
+}
+
+const BAR0 = 0x18000000000n;
+const BAR1 = 0x18004000000n;
+const SIZE = 0x40000n;
+
+interface Stage {
+  readonly name: string;
+  readonly role: string;
+  readonly vm: PolicyVm;
+}
+
+interface Share {
+  readonly mem: string;
+  readonly ends: ReadonlyArray<readonly [stage: number, gpa: bigint, prot: Prot]>;
+}
+
+function vm(name: string, hash: number, isGateway: boolean, strict: boolean): PolicyVm {
+  return { name, hash, isGateway, strict };
+}
+
+/** One file per stage: every VM, the objects that stage maps, the given CF rules. */
+function files(
+  stages: readonly Stage[],
+  shares: readonly Share[],
+  cfs: readonly PolicyCf[],
+): Policy[] {
+  return stages.map((_, self) => {
+    const mems: PolicyMem[] = shares
+      .filter((s) => s.ends.some(([stage]) => stage === self))
+      .map((s) => ({
+        name: s.mem,
+        size: SIZE,
+        type: 'PROTECTED',
+        mappings: s.ends.map(([stage, gpa, prot]) => ({ vm: stage, gpa, prot, anyCount: 0 })),
+      }));
+    return { dialect: 'C', self, vms: stages.map((s) => s.vm), mems, cfs };
+  });
+}
+
+function block(name: string, owner: number): PolicyCf {
+  return { name, owner, type: 'CALL', policy: 'BLOCK', range: [ESR_EC_SMC64] };
+}
+
+function realms(stages: readonly Stage[], policies: readonly Policy[]): ExampleRealm[] {
+  return stages.map((s, i) => ({
+    name: s.name,
+    role: s.role,
+    text: formatPolicyText(policies[i]!),
+  }));
+}
+
+const PIPELINE_STAGES: readonly Stage[] = [
+  {
+    name: 'gateway',
+    role: 'Tenant gateway: receives the upload from the network',
+    vm: vm('VM1', 0x1, true, false),
+  },
+  {
+    name: 'encoder',
+    role: 'Third-party encoder: transcodes the video',
+    vm: vm('VM2', 0x2, false, true),
+  },
+  {
+    name: 'moderator',
+    role: 'Moderator: nudity/scene check, the sanitiser',
+    vm: vm('VM3', 0x3, false, true),
+  },
+  {
+    name: 'storage',
+    role: 'Storage sink: keeps the moderated video',
+    vm: vm('VM4', 0x4, true, false),
+  },
+];
+
+const PIPELINE_SHARES: readonly Share[] = [
+  {
+    mem: 'Mem1',
+    ends: [
+      [0, BAR0, 'W'],
+      [1, BAR0, 'R'],
+    ],
+  },
+  {
+    mem: 'Mem2',
+    ends: [
+      [1, BAR1, 'W'],
+      [2, BAR0, 'R'],
+    ],
+  },
+  {
+    mem: 'Mem3',
+    ends: [
+      [2, BAR1, 'W'],
+      [3, BAR0, 'R'],
+    ],
+  },
+];
+
+const PIPELINE_CFS: readonly PolicyCf[] = [block('CF1', 1), block('CF2', 2)];
+
+const pipeline = files(PIPELINE_STAGES, PIPELINE_SHARES, PIPELINE_CFS);
+
+/** §5.1 (a) gateway → encoder → moderator → storage, locked down per §5.4. */
+export const VIDEO_MODERATION: WorkflowExample = {
+  id: 'video-moderation',
+  title: 'Video moderation: gateway → encoder → moderator → storage',
+  description:
+    'The paper pipeline. Encoder and moderator are third-party stages: strict, not gateways, ' +
+    'and every file BLOCKs their SMCs (CALL 0x17). Writers map W, readers R.',
+  realms: realms(PIPELINE_STAGES, pipeline),
+  source: 'encoder',
+  sanitisers: ['moderator'],
+  expect: { agreement: 'accept', flow: 'accept' },
+};
+
+/** C1-C3 of §2.8, verbatim: the shipped `rg_rn_re` ring. */
+const SHIPPED_VMS = `  "VM1": { "hash": 0x1, "is-gateway": true, "strict": false },
+  "VM2": { "hash": 0x2, "is-gateway": true, "strict": false },
+  "VM3": { "hash": 0x3, "is-gateway": true, "strict": false },
+`;
+const SHIPPED_MEM: Readonly<Record<string, string>> = {
+  Mem1: `  "Mem1": {
+    "size": 0x40000,
+    "type": "PROTECTED",
+    "mappings": {
+      "VM1": { "gpa": 0x18000000000, "prot": "W" },
+      "VM2": { "gpa": 0x18000000000, "prot": "R" }
+    }
+  }`,
+  Mem2: `  "Mem2": {
+    "size": 0x40000,
+    "type": "PROTECTED",
+    "mappings": {
+      "VM2": { "gpa": 0x18004000000, "prot": "W" },
+      "VM3": { "gpa": 0x18000000000, "prot": "R" }
+    }
+  }`,
+  Mem3: `  "Mem3": {
+    "size": 0x40000,
+    "type": "PROTECTED",
+    "mappings": {
+      "VM1": { "gpa": 0x18004000000, "prot": "R" },
+      "VM3": { "gpa": 0x18004000000, "prot": "W" }
+    }
+  }`,
+};
+
+function shipped(self: string, mems: readonly string[]): string {
+  return `{\n  "Self": "${self}",\n${SHIPPED_VMS}\n${mems.map((m) => SHIPPED_MEM[m]!).join(',\n')}\n}\n`;
+}
+
+/** The shipped ring C1-C3 (§5.1 c). */
+export const VIDEO_RING_SHIPPED: WorkflowExample = {
+  id: 'video-ring-shipped',
+  title: 'Shipped rg_rn_re ring (C1-C3)',
+  description:
+    'The prototype files: every realm is a gateway and nobody is strict. The policies agree, but ' +
+    'the encoder can send what it sees straight to the host.',
+  realms: [
+    { name: 'RG', role: 'Gateway with the input video', text: shipped('VM1', ['Mem1', 'Mem3']) },
+    { name: 'RE', role: 'Encoder', text: shipped('VM2', ['Mem1', 'Mem2']) },
+    { name: 'RN', role: 'Nudity detector (moderator)', text: shipped('VM3', ['Mem2', 'Mem3']) },
+  ],
+  source: 'RE',
+  sanitisers: ['RN'],
+  expect: { agreement: 'accept', flow: ['RE', 'U'] },
+};
+
+const RING_STAGES: readonly Stage[] = [
+  { name: 'RG', role: 'Gateway with the input video', vm: vm('VM1', 0x1, true, false) },
+  { name: 'RE', role: 'Encoder', vm: vm('VM2', 0x2, false, true) },
+  { name: 'RN', role: 'Nudity detector (moderator)', vm: vm('VM3', 0x3, false, true) },
+];
+const RING_SHARES: readonly Share[] = [
+  {
+    mem: 'Mem1',
+    ends: [
+      [0, BAR0, 'W'],
+      [1, BAR0, 'R'],
+    ],
+  },
+  {
+    mem: 'Mem2',
+    ends: [
+      [1, BAR1, 'W'],
+      [2, BAR0, 'R'],
+    ],
+  },
+  {
+    mem: 'Mem3',
+    ends: [
+      [0, BAR1, 'R'],
+      [2, BAR1, 'W'],
+    ],
+  },
+];
+
+/** §5.4 locked-down ring. */
+export const VIDEO_RING_LOCKED: WorkflowExample = {
+  id: 'video-ring-locked',
+  title: 'Locked-down rg_rn_re ring (§5.4)',
+  description:
+    'RE and RN are strict non-gateways with their SMCs blocked in every file. The only route ' +
+    'from the video back to the outside is RE → RN → RG → U.',
+  realms: realms(RING_STAGES, files(RING_STAGES, RING_SHARES, PIPELINE_CFS)),
+  source: 'RE',
+  sanitisers: ['RN'],
+  expect: { agreement: 'accept', flow: 'accept' },
+};
+
+/** Replaces one stage's policy in the locked pipeline. */
+function edited(index: number, edit: (p: Policy) => Policy): Policy[] {
+  return pipeline.map((p, i) => (i === index ? edit(p) : p));
+}
+
+function variant(
+  id: string,
+  title: string,
+  description: string,
+  policies: readonly Policy[],
+  expect: WorkflowExample['expect'],
+  stages: readonly Stage[] = PIPELINE_STAGES,
+): WorkflowExample {
+  return {
+    id,
+    title,
+    description,
+    realms: realms(stages, policies),
+    source: 'encoder',
+    sanitisers: ['moderator'],
+    expect,
+  };
+}
+
+const mapMem = (p: Policy, name: string, f: (m: PolicyMem) => PolicyMem): Policy => ({
+  ...p,
+  mems: p.mems.map((m) => (m.name === name ? f(m) : m)),
+});
+
+const bypassShares: readonly Share[] = [
+  ...PIPELINE_SHARES,
+  {
+    mem: 'Mem4',
+    ends: [
+      [1, BAR1 + 0x4000000n, 'W'],
+      [3, BAR1, 'R'],
+    ],
+  },
+];
+
+/** Deliberately broken variants of {@link VIDEO_MODERATION}. */
+export const VIDEO_BROKEN: readonly WorkflowExample[] = [
+  variant(
+    'size-mismatch',
+    'Moderator declares Mem2 twice as large',
+    "The moderator's copy of Mem2 says 0x80000 bytes; the encoder's says 0x40000.",
+    edited(2, (p) => mapMem(p, 'Mem2', (m) => ({ ...m, size: 0x80000n }))),
+    {
+      agreement: [
+        { check: 'definition', realm: 'moderator', peer: 'encoder', object: 'Mem2', field: 'size' },
+      ],
+      flow: 'accept',
+    },
+  ),
+  variant(
+    'half-locked',
+    'Only the encoder locks itself down',
+    "The encoder's file makes VM2 a strict non-gateway; the gateway's copy still says VM2 is a gateway.",
+    files(PIPELINE_STAGES, PIPELINE_SHARES, PIPELINE_CFS).map((p, i) =>
+      i === 1
+        ? p
+        : {
+            ...p,
+            vms: p.vms.map((v) =>
+              v.name === 'VM2' ? { ...v, isGateway: true, strict: false } : v,
+            ),
+          },
+    ),
+    {
+      agreement: [
+        {
+          check: 'definition',
+          realm: 'encoder',
+          peer: 'gateway',
+          object: 'Mem1',
+          field: 'VM2.is-gateway',
+        },
+        {
+          check: 'definition',
+          realm: 'encoder',
+          peer: 'gateway',
+          object: 'Mem1',
+          field: 'VM2.strict',
+        },
+      ],
+      flow: 'accept',
+    },
+  ),
+  variant(
+    'storage-bypass',
+    'Storage also maps the raw encoder output',
+    "Storage's file adds itself as a reader of Mem2; the encoder's and moderator's copies do not list it.",
+    edited(3, (p) => ({
+      ...p,
+      mems: [
+        {
+          name: 'Mem2',
+          size: SIZE,
+          type: 'PROTECTED',
+          mappings: [
+            { vm: 1, gpa: BAR1, prot: 'W', anyCount: 0 },
+            { vm: 2, gpa: BAR0, prot: 'R', anyCount: 0 },
+            { vm: 3, gpa: BAR1, prot: 'R', anyCount: 0 },
+          ],
+        },
+        ...p.mems,
+      ],
+    })),
+    {
+      agreement: [
+        {
+          check: 'definition',
+          realm: 'storage',
+          peer: 'encoder',
+          object: 'Mem2',
+          field: 'mappings.VM4',
+        },
+        {
+          check: 'definition',
+          realm: 'storage',
+          peer: 'moderator',
+          object: 'Mem2',
+          field: 'mappings.VM4',
+        },
+      ],
+      flow: ['encoder', 'storage', 'U'],
+    },
+  ),
+  variant(
+    'cf-conflict',
+    'Moderator allows its own SMCs',
+    "The moderator's file says CF2 (VM3, CALL 0x17) is ALLOW; the encoder's copy says BLOCK.",
+    edited(2, (p) => ({
+      ...p,
+      cfs: p.cfs.map((cf) => (cf.name === 'CF2' ? { ...cf, policy: 'ALLOW' } : cf)),
+    })),
+    {
+      agreement: [
+        {
+          check: 'control-flow',
+          realm: 'moderator',
+          peer: 'encoder',
+          object: 'CF2',
+          field: 'CF2.policy',
+        },
+      ],
+      flow: 'accept',
+    },
+  ),
+  variant(
+    'consistent-leak',
+    'A side channel everybody agreed to',
+    'All files consistently add Mem4, written by the encoder and read by storage (a gateway). The ' +
+      'agreement check is satisfied; only the verifier’s path search sees the leak.',
+    files(PIPELINE_STAGES, bypassShares, PIPELINE_CFS),
+    { agreement: 'accept', flow: ['encoder', 'storage', 'U'] },
+  ),
+];
+
+/** Every video example, for catalogues. */
+export const VIDEO_EXAMPLES: readonly WorkflowExample[] = [
+  VIDEO_MODERATION,
+  VIDEO_RING_SHIPPED,
+  VIDEO_RING_LOCKED,
+  ...VIDEO_BROKEN,
+];

@@ -4,6 +4,7 @@
  */
 import type { LedgerEvent, NewLedgerEvent } from './ledger.ts';
 import type { MachineState } from './state.ts';
+import type { GuestRunner, RsiHandler } from './rmm/guest.ts';
 
 /** What a handler can touch. */
 export interface Ctx {
@@ -12,4 +13,8 @@ export interface Ctx {
   emit(event: NewLedgerEvent): LedgerEvent;
   /** Runs `body` with `seq` as the parent of every event it emits. */
   within<T>(seq: number, body: () => T): T;
+  /** The guest model RMI_REC_ENTER runs (rmm/guest.ts); the idle guest when unset. */
+  readonly guest?: GuestRunner;
+  /** Handler for the RSI commands the RMM does not implement itself (rmm/guest.ts). */
+  readonly rsi?: RsiHandler;
 }

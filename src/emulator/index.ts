@@ -31,3 +31,61 @@ export { granuleIndex, granuleBase, regionOf } from './hw/memory-map.ts';
 export * as abi from './abi/index.ts';
 export * as measure from './rmm/measure/index.ts';
 export * as attest from './attest/index.ts';
+export type {
+  RealmLifecycle,
+  RealmRecord,
+  RecLifecycle,
+  RecPending,
+  RecRecord,
+  RttEntry,
+  RttRecord,
+} from './state.ts';
+export type { RmmHashAlgo } from './rmm/measure/index.ts';
+export { RMI_COMMANDS, rmiCommandByFid } from './rmm/rmi/table.ts';
+export { FEATURE_REGISTER_0 } from './rmm/rmi/features.ts';
+export { listRealms, listRecs, realmOf, recOf, rttOf } from './rmm/views.ts';
+export {
+  entrySize,
+  isProtectedIpa,
+  levelShift,
+  numStartingRtts,
+  realmRtts,
+  rttConfigProblem,
+  rttEntries,
+  walkRtt,
+  type RttEntryView,
+  type RttWalk,
+} from './rmm/rtt.ts';
+export { mpidrOfIndex, recIndexOf } from './rmm/rec-index.ts';
+export {
+  decodeRealmParams,
+  decodeRecEnter,
+  decodeRecEnterFlags,
+  decodeRecExit,
+  decodeRecParams,
+  emptyRecExit,
+  encodeRealmParams,
+  encodeRecEnter,
+  encodeRecEnterFlags,
+  encodeRecExit,
+  encodeRecParams,
+  type RealmParams,
+  type RecEnter,
+  type RecEnterFlags,
+  type RecExit,
+  type RecParams,
+} from './rmm/structs.ts';
+export {
+  IDLE_GUEST,
+  SYSTEM_OFF_GUEST,
+  gpr,
+  scriptedGuest,
+  setGpr,
+  smcStop,
+  type GuestEntry,
+  type GuestRunner,
+  type GuestScriptStep,
+  type GuestStop,
+  type RsiHandler,
+  type RsiResult,
+} from './rmm/guest.ts';

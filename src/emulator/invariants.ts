@@ -8,6 +8,7 @@ import { GRANULE_SIZE } from './abi/gpt.ts';
 import { gpiOf } from './hw/gpt.ts';
 import { granuleBase, regionOf } from './hw/memory-map.ts';
 import { rawRead } from './hw/memory.ts';
+import { entrySize, liveEntryCount, paKey, startingRtts } from './rmm/rtt.ts';
 import type { MachineState } from './state.ts';
 
 /** One invariant: a name and a checker returning violations. */
@@ -20,7 +21,79 @@ function hex(pa: number): string {
   return '0x' + pa.toString(16);
 }
 
-/** The invariants of the skeleton machine; later families append theirs. */
+/** The granule record at `pa`, or undefined when UNDELEGATED. */
+function recordAt(state: MachineState, pa: number) {
+  return state.granules[pa / GRANULE_SIZE];
+}
+
+/** Every granule an ASSIGNED entry maps, with the realm and IPA it is mapped at. */
+function dataMappings(state: MachineState): { pa: number; realm: number; ipa: number }[] {
+  const out: { pa: number; realm: number; ipa: number }[] = [];
+  for (const rtt of Object.values(state.rmm.rtts)) {
+    const size = entrySize(rtt.level);
+    rtt.entries.forEach((e, i) => {
+      if (e.state !== 'ASSIGNED') return;
+      for (let off = 0; off < size; off += GRANULE_SIZE) {
+        out.push({ pa: e.pa + off, realm: rtt.realm, ipa: rtt.base + i * size + off });
+      }
+    });
+  }
+  return out;
+}
+
+/** RMM records (realms, RECs, RTTs) that disagree with the granule states. */
+function recordProblems(state: MachineState): string[] {
+  const out: string[] = [];
+  const expect = (pa: number, granule: string, realm: number, what: string): void => {
+    const g = recordAt(state, pa);
+    if (g?.state !== granule || g.realm !== realm) {
+      out.push(
+        `${what} ${hex(pa)} is ${g?.state ?? 'UNDELEGATED'} of ${g?.realm === undefined ? 'no realm' : hex(g.realm)}, expected ${granule} of ${hex(realm)}`,
+      );
+    }
+  };
+  for (const realm of Object.values(state.rmm.realms)) {
+    expect(realm.rd, 'RD', realm.rd, 'RD');
+    for (const pa of startingRtts(realm)) {
+      const rtt = state.rmm.rtts[paKey(pa)];
+      if (rtt?.level !== realm.rttLevelStart)
+        out.push(
+          `starting RTT ${hex(pa)} of realm ${hex(realm.rd)} is missing or at the wrong level`,
+        );
+    }
+  }
+  for (const rec of Object.values(state.rmm.recs)) {
+    expect(rec.rec, 'REC', rec.owner, 'REC');
+    for (const aux of rec.aux) expect(aux, 'REC_AUX', rec.owner, 'REC aux');
+    if (!state.rmm.realms[paKey(rec.owner)]) out.push(`REC ${hex(rec.rec)} has no realm`);
+  }
+  for (const rtt of Object.values(state.rmm.rtts)) {
+    expect(rtt.rtt, 'RTT', rtt.realm, 'RTT');
+    if (!state.rmm.realms[paKey(rtt.realm)]) out.push(`RTT ${hex(rtt.rtt)} has no realm`);
+    rtt.entries.forEach((e, i) => {
+      if (e.state !== 'TABLE') return;
+      const child = state.rmm.rtts[paKey(e.pa)];
+      const base = rtt.base + i * entrySize(rtt.level);
+      if (child?.level !== rtt.level + 1 || child.base !== base || child.realm !== rtt.realm) {
+        out.push(
+          `TABLE entry ${i} of RTT ${hex(rtt.rtt)} does not point to a level ${rtt.level + 1} RTT of its realm at IPA ${hex(base)}`,
+        );
+      }
+    });
+  }
+  for (const [i, g] of Object.entries(state.granules)) {
+    const pa = granuleBase(Number(i));
+    const key = paKey(pa);
+    const missing =
+      (g.state === 'RD' && !state.rmm.realms[key]) ||
+      (g.state === 'REC' && !state.rmm.recs[key]) ||
+      (g.state === 'RTT' && !state.rmm.rtts[key]);
+    if (missing) out.push(`granule ${hex(pa)} is ${g.state} but the RMM has no record of it`);
+  }
+  return out;
+}
+
+/** The invariants of the machine. */
 export const INVARIANTS: Invariant[] = [
   {
     name: 'delegated granules are zero',
@@ -50,6 +123,55 @@ export const INVARIANTS: Invariant[] = [
         if (!regionOf(state.config.memoryMap, pa)?.delegable) {
           out.push(`GPT entry of non-delegable granule ${hex(pa)} was changed`);
         }
+      }
+      return out;
+    },
+  },
+  {
+    name: 'RMM records agree with granule states',
+    check: recordProblems,
+  },
+  {
+    name: 'reference counts match the RTT entries and RECs',
+    check: (state) => {
+      const out: string[] = [];
+      for (const rtt of Object.values(state.rmm.rtts)) {
+        const refcount = recordAt(state, rtt.rtt)?.refcount;
+        const live = liveEntryCount(rtt);
+        if (refcount !== live)
+          out.push(`RTT ${hex(rtt.rtt)} has refcount ${refcount} but ${live} live entries`);
+      }
+      for (const realm of Object.values(state.rmm.realms)) {
+        const recs = Object.values(state.rmm.recs).filter((r) => r.owner === realm.rd).length;
+        const refcount = recordAt(state, realm.rd)?.refcount;
+        if (refcount !== recs || realm.numRecs !== recs) {
+          out.push(
+            `RD ${hex(realm.rd)} has refcount ${refcount} and num_recs ${realm.numRecs} but ${recs} RECs`,
+          );
+        }
+      }
+      return out;
+    },
+  },
+  {
+    name: 'every DATA granule is mapped at exactly one IPA of its realm',
+    check: (state) => {
+      const out: string[] = [];
+      const seen = new Map<number, number>();
+      for (const m of dataMappings(state)) {
+        seen.set(m.pa, (seen.get(m.pa) ?? 0) + 1);
+        const g = recordAt(state, m.pa);
+        if (g?.state !== 'DATA' || g.realm !== m.realm) {
+          out.push(
+            `IPA ${hex(m.ipa)} of realm ${hex(m.realm)} maps ${hex(m.pa)}, which is ${g?.state ?? 'UNDELEGATED'}, not DATA of that realm`,
+          );
+        }
+      }
+      for (const [i, g] of Object.entries(state.granules)) {
+        const pa = granuleBase(Number(i));
+        const count = seen.get(pa) ?? 0;
+        if (g.state === 'DATA' && count !== 1)
+          out.push(`DATA granule ${hex(pa)} is mapped at ${count} IPAs`);
       }
       return out;
     },

@@ -29,6 +29,7 @@ import {
   type NewLedgerEvent,
 } from './ledger.ts';
 import type { Failure } from './rmm/conditions.ts';
+import type { GuestRunner, RsiHandler } from './rmm/guest.ts';
 import { granuleAt } from './rmm/granule.ts';
 import { RMI_COMMANDS } from './rmm/rmi/table.ts';
 import type { RmiCommandSpec } from './rmm/rmi/types.ts';
@@ -57,6 +58,10 @@ export interface MachineExtension {
 /** Options for {@link createMachine}. */
 export interface MachineOptions extends Partial<MachineConfig> {
   readonly extensions?: readonly MachineExtension[];
+  /** What runs inside realms during RMI_REC_ENTER (default: the idle guest). */
+  readonly guest?: GuestRunner;
+  /** RSI commands beyond the exit protocol (a later issue plugs them in here). */
+  readonly rsi?: RsiHandler;
 }
 
 /** Events a subscriber can listen to: every ledger kind, all of them, and restores. */
@@ -113,7 +118,7 @@ export interface Machine extends MachineView {
 
 /** Creates a machine. */
 export function createMachine(options: MachineOptions = {}): Machine {
-  const { extensions = [], ...configPart } = options;
+  const { extensions = [], guest, rsi, ...configPart } = options;
   const config: MachineConfig = { ...DEFAULT_CONFIG, ...configPart };
   let state = initialState(config);
   const rmiTable = [...RMI_COMMANDS];
@@ -139,6 +144,8 @@ export function createMachine(options: MachineOptions = {}): Machine {
     get state() {
       return state;
     },
+    ...(guest ? { guest } : {}),
+    ...(rsi ? { rsi } : {}),
     emit(event: NewLedgerEvent): LedgerEvent {
       const parent = event.parent ?? parents[parents.length - 1];
       const numbered = appendEvent(

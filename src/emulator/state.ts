@@ -7,12 +7,13 @@
  * UNDELEGATED with no owner; a PA absent from `gpt` has its region's boot GPI; a granule
  * absent from `memory` reads as zeroes. That keeps a 128 MiB board cheap to snapshot.
  */
-import type { GranuleState } from './abi/rmi.ts';
+import type { GranuleState, Ripas } from './abi/rmi.ts';
 import type { Gpi } from './abi/gpt.ts';
 import type { MemoryRegion } from './abi/platform.ts';
 import { DEFAULT_MEMORY_MAP } from './abi/platform.ts';
 import type { LedgerState } from './ledger.ts';
 import { emptyLedger } from './ledger.ts';
+import type { RmmHashAlgo } from './rmm/measure/index.ts';
 
 /**
  * Version of the state layout. Bump it whenever the shape of {@link MachineState} changes;
@@ -42,10 +43,133 @@ export interface GranuleRecord {
   refcount: number;
 }
 
-/** Everything the RMM keeps. Realms, RECs and RTTs are added by the RMI command families. */
+/** Realm lifecycle state (spec A2.1.5; cca-spec.md §3.2). */
+export type RealmLifecycle = 'NEW' | 'ACTIVE' | 'SYSTEM_OFF';
+
+/**
+ * A Realm Descriptor: what the RMM keeps in the RD granule (spec A2.1, B4.3.9). 64-bit
+ * values the learner may need exactly are 0x-hex strings; measurements are hex of their
+ * 64 stored bytes (SHA-256 values zero-extended, cca-spec.md §5.1).
+ */
+export interface RealmRecord {
+  /** PA of the RD granule (also the key of this record). */
+  rd: number;
+  state: RealmLifecycle;
+  /** IPA width in bits (RmiRealmParams.s2sz); protected IPAs are below 2^(ipaWidth-1). */
+  ipaWidth: number;
+  hashAlgo: RmmHashAlgo;
+  /** RmiRealmParams.flags as given (0x-hex). */
+  flags: string;
+  featLpa2: boolean;
+  sveVl: number;
+  numBps: number;
+  numWps: number;
+  pmuNumCtrs: number;
+  /** PA of the first starting-level RTT. */
+  rttBase: number;
+  rttLevelStart: number;
+  rttNumStart: number;
+  vmid: number;
+  /** Realm Personalization Value, hex of 64 bytes. */
+  rpv: string;
+  /** Realm Initial Measurement, hex of 64 bytes; frozen once ACTIVE. */
+  rim: string;
+  /** Realm Extensible Measurements 0..3, hex of 64 bytes each. */
+  rems: string[];
+  /** RecIndex the next REC_CREATE must use (RECs are created in MPIDR order). */
+  recIndex: number;
+  /** RECs that currently exist. */
+  numRecs: number;
+}
+
+/** REC lifecycle (spec A2.3; cca-spec.md §3.3). */
+export type RecLifecycle = 'READY' | 'RUNNING';
+
+/** What the realm asked the host with its last REC exit that still needs an answer. */
+export type RecPending =
+  | { kind: 'none' }
+  /** A PSCI call the host must complete with RMI_PSCI_COMPLETE before the next entry. */
+  | { kind: 'psci'; fid: number; target: string; entry: string; contextId: string }
+  /** A data abort at an unprotected IPA: the host may emulate it or inject an SEA. */
+  | {
+      kind: 'mmio';
+      /** Emulatable (valid syndrome, unprotected IPA): the host may complete it with emul_mmio. */
+      emulatable: boolean;
+      ipa: number;
+      write: boolean;
+      size: number;
+      register: number;
+      signExtend: boolean;
+    }
+  /** RSI_IPA_STATE_SET waiting for RMI_RTT_SET_RIPAS and the host's response. */
+  | { kind: 'ripas' }
+  /** RSI_HOST_CALL: on the next entry enter.gprs are copied into the RsiHostCall at `ipa`. */
+  | { kind: 'hostCall'; ipa: number };
+
+/**
+ * A REC: one virtual CPU of a realm (spec A2.3). Registers are 0x-hex strings.
+ */
+export interface RecRecord {
+  /** PA of the REC granule (also the key of this record). */
+  rec: number;
+  /** PA of the owning realm's RD. */
+  owner: number;
+  state: RecLifecycle;
+  /** RmiRecParams.mpidr (0x-hex) and its RecIndex. */
+  mpidr: string;
+  index: number;
+  runnable: boolean;
+  pc: string;
+  /** X0..X30. */
+  gprs: string[];
+  /** PAs of the REC_AUX granules. */
+  aux: number[];
+  pending: RecPending;
+  /** RIPAS change in progress (RSI_IPA_STATE_SET): next address, top, value, DESTROYED allowed. */
+  ripasAddr: number;
+  ripasTop: number;
+  ripasValue: Ripas;
+  ripasDestroyed: boolean;
+  /** Last GICv3 state the host passed in (0x-hex): ICH_HCR_EL2 and list registers. */
+  gicv3Hcr: string;
+  gicv3Lrs: string[];
+  /** Scratch owned by the guest model (plain data), e.g. a script position. */
+  guest: Record<string, string | number | boolean>;
+}
+
+/** An entry of a realm translation table: HIPAS x RIPAS (spec A5.5.4; cca-spec.md §3.4). */
+export type RttEntry =
+  /** Protected IPA, no granule: RIPAS says what the realm may expect. */
+  | { state: 'UNASSIGNED'; ripas: Ripas }
+  /** Protected IPA mapped to DATA at `pa` (a block when the RTT level is below 3). */
+  | { state: 'ASSIGNED'; ripas: Ripas; pa: number }
+  /** Unprotected IPA, nothing mapped. */
+  | { state: 'UNASSIGNED_NS' }
+  /** Unprotected IPA mapped to host memory at `pa`, with the host's MemAttr and S2AP bits. */
+  | { state: 'ASSIGNED_NS'; pa: number; attr: number }
+  /** Points to the next-level RTT at `pa`. */
+  | { state: 'TABLE'; pa: number };
+
+/** One RTT granule and its 512 entries. */
+export interface RttRecord {
+  /** PA of the RTT granule (also the key of this record). */
+  rtt: number;
+  /** PA of the owning realm's RD. */
+  realm: number;
+  level: number;
+  /** First IPA this table maps. */
+  base: number;
+  entries: RttEntry[];
+}
+
+/** Everything the RMM keeps, keyed by granule PA in 0x-hex (JSON round trips stay exact). */
 export interface RmmState {
-  /** Realm descriptors by RD PA (hex string keys keep JSON round trips exact). */
-  realms: Record<string, unknown>;
+  /** Realm descriptors by RD PA. */
+  realms: Record<string, RealmRecord>;
+  /** RECs by REC PA. */
+  recs: Record<string, RecRecord>;
+  /** RTTs by RTT PA. */
+  rtts: Record<string, RttRecord>;
 }
 
 /** The whole machine. */
@@ -79,7 +203,7 @@ export function initialState(config: MachineConfig): MachineState {
     memory: {},
     gpt: {},
     granules: {},
-    rmm: { realms: {} },
+    rmm: { realms: {}, recs: {}, rtts: {} },
     ext: {},
     ledger: emptyLedger(),
   };

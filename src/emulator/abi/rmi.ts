@@ -3,6 +3,7 @@
  * spec B4.3-B4.4; TF-RMM lib/smc/include/smc-rmi.h @ rmm-spec-v1.0-rel0. See cca-spec.md §2.
  * Names are the spec's; do not add 1.1+ values here (cca-spec.md §0 "Do not mix").
  */
+import { field } from '../../lib/bits.ts';
 
 /** RMI interface version implemented: 1.0 (major << 16 | minor). */
 export const RMI_ABI_VERSION_MAJOR = 1;
@@ -129,3 +130,142 @@ export const GRANULE_STATES: readonly GranuleState[] = [
   'DATA',
   'RTT',
 ];
+
+/** RmiRttEntryState (spec B4.4.16): what RMI_RTT_READ_ENTRY reports in X2. */
+export const RMI_UNASSIGNED = 0;
+export const RMI_ASSIGNED = 1;
+export const RMI_TABLE = 2;
+
+/** RmiRipas (spec B4.4.15): RIPAS encodings in X4 of RMI_RTT_READ_ENTRY and RmiRecExit.ripas_value. */
+export const RMI_EMPTY = 0;
+export const RMI_RAM = 1;
+export const RMI_DESTROYED = 2;
+
+/** Realm IPA state (spec A5.2.2; cca-spec.md §3.4). */
+export type Ripas = 'EMPTY' | 'RAM' | 'DESTROYED';
+/** Encoding of each RIPAS value. */
+export const RIPAS_ENCODING: Readonly<Record<Ripas, number>> = {
+  EMPTY: RMI_EMPTY,
+  RAM: RMI_RAM,
+  DESTROYED: RMI_DESTROYED,
+};
+
+/** RmiRecRunnable (spec B4.4.20): RmiRecParams.flags bit 0. */
+export const RMI_NOT_RUNNABLE = 0;
+export const RMI_RUNNABLE = 1;
+
+/** RmiResponse (spec B4.4.14): RmiRecEnter.flags.ripas_response. */
+export const RMI_ACCEPT = 0;
+export const RMI_REJECT = 1;
+
+/** RmiRecExitReason (spec B4.4.18; cca-spec.md §2.5). */
+export const RMI_EXIT_SYNC = 0;
+export const RMI_EXIT_IRQ = 1;
+export const RMI_EXIT_FIQ = 2;
+export const RMI_EXIT_PSCI = 3;
+export const RMI_EXIT_RIPAS_CHANGE = 4;
+export const RMI_EXIT_HOST_CALL = 5;
+export const RMI_EXIT_SERROR = 6;
+
+/** Spec names of the exit reasons, by value. */
+export const RMI_EXIT_NAMES: Readonly<Record<number, string>> = {
+  [RMI_EXIT_SYNC]: 'RMI_EXIT_SYNC',
+  [RMI_EXIT_IRQ]: 'RMI_EXIT_IRQ',
+  [RMI_EXIT_FIQ]: 'RMI_EXIT_FIQ',
+  [RMI_EXIT_PSCI]: 'RMI_EXIT_PSCI',
+  [RMI_EXIT_RIPAS_CHANGE]: 'RMI_EXIT_RIPAS_CHANGE',
+  [RMI_EXIT_HOST_CALL]: 'RMI_EXIT_HOST_CALL',
+  [RMI_EXIT_SERROR]: 'RMI_EXIT_SERROR',
+};
+
+/** RmiFeatureRegister0 fields (spec B4.4.6, 1.0-rel0). */
+export const RMI_FEATURE_REGISTER_0_INDEX = 0;
+export const RMI_FEATURE_REGISTER_0_S2SZ = field(7, 0);
+export const RMI_FEATURE_REGISTER_0_LPA2 = field(8, 8);
+export const RMI_FEATURE_REGISTER_0_SVE_EN = field(9, 9);
+export const RMI_FEATURE_REGISTER_0_SVE_VL = field(13, 10);
+export const RMI_FEATURE_REGISTER_0_NUM_BPS = field(19, 14);
+export const RMI_FEATURE_REGISTER_0_NUM_WPS = field(25, 20);
+export const RMI_FEATURE_REGISTER_0_PMU_EN = field(26, 26);
+export const RMI_FEATURE_REGISTER_0_PMU_NUM_CTRS = field(31, 27);
+export const RMI_FEATURE_REGISTER_0_HASH_SHA_256 = field(32, 32);
+export const RMI_FEATURE_REGISTER_0_HASH_SHA_512 = field(33, 33);
+export const RMI_FEATURE_REGISTER_0_GICV3_NUM_LRS = field(37, 34);
+export const RMI_FEATURE_REGISTER_0_MAX_RECS_ORDER = field(41, 38);
+
+/** RmiRealmFlags (spec B4.4.11): RmiRealmParams.flags bits. */
+export const RMI_REALM_FLAGS_LPA2 = field(0, 0);
+export const RMI_REALM_FLAGS_SVE = field(1, 1);
+export const RMI_REALM_FLAGS_PMU = field(2, 2);
+/** Bits of RmiRealmFlags that are defined; the rest SBZ (`params_valid`). */
+export const RMI_REALM_FLAGS_DEFINED_MASK = 0b111n;
+
+/** RmiRecEnterFlags (spec B4.4.17) bit positions. */
+export const RMI_REC_ENTER_FLAGS_EMUL_MMIO = 0;
+export const RMI_REC_ENTER_FLAGS_INJECT_SEA = 1;
+export const RMI_REC_ENTER_FLAGS_TRAP_WFI = 2;
+export const RMI_REC_ENTER_FLAGS_TRAP_WFE = 3;
+export const RMI_REC_ENTER_FLAGS_RIPAS_RESPONSE = 4;
+
+/**
+ * Stage 2 translation geometry with a 4 KiB granule (spec A5.5.1; TF-RMM
+ * lib/s2tt/src/s2tt_pvt_defs.h and runtime/rmi/realm.c).
+ */
+/** The level whose entries map single 4 KiB pages. */
+export const RTT_PAGE_LEVEL = 3;
+/** Lowest starting level without LPA2. */
+export const RTT_MIN_STARTING_LEVEL = 0;
+/** Lowest level at which a block (ASSIGNED / ASSIGNED_NS) mapping may exist. */
+export const RTT_MIN_BLOCK_LEVEL = 1;
+/** Bits of IPA resolved per level (S2TTE_STRIDE). */
+export const S2TTE_STRIDE = 9;
+/** Entries in one RTT granule (2^S2TTE_STRIDE). */
+export const S2TTES_PER_S2TT = 512;
+/** Most concatenated starting-level tables (RMM A5.5.1). */
+export const S2TT_MAX_CONCAT_TABLES = 16;
+/** log2 of S2TT_MAX_CONCAT_TABLES: extra IPA bits concatenation resolves. */
+export const S2TT_MAX_CONCAT_BITS = 4;
+/** Narrowest IPA width a realm may have (TF-RMM MIN_IPA_BITS). */
+export const MIN_IPA_BITS = 32;
+/** Widest IPA width without LPA2 (TF-RMM MAX_IPA_BITS). */
+export const MAX_IPA_BITS = 48;
+/** Without LPA2, PAs must be below 2^48 (`*_bound2`, `addr_bound`). */
+export const PA_BITS_NO_LPA2 = 48;
+
+/**
+ * Host-controlled fields of an RMI_RTT_MAP_UNPROTECTED descriptor (TF-RMM
+ * S2TTE_NS_ATTR_HOST_MASK): MemAttr[2:0] bits 4:2, S2AP bits 7:6, OA bits 47:12.
+ */
+export const S2TTE_MEMATTR = field(4, 2);
+export const S2TTE_AP = field(7, 6);
+export const S2TTE_OA = field(47, 12);
+/** MemAttr value reserved with FEAT_S2FWB, rejected by `attr_valid`. */
+export const S2TTE_MEMATTR_FWB_RESERVED = 0b100;
+
+/** MPIDR affinity fields as RmiRecMpidr encodes them (spec B4.4.21). */
+export const RMI_MPIDR_AFF0 = field(3, 0);
+export const RMI_MPIDR_AFF0_RES0 = field(7, 4);
+export const RMI_MPIDR_AFF1 = field(15, 8);
+export const RMI_MPIDR_AFF2 = field(23, 16);
+export const RMI_MPIDR_AFF3 = field(31, 24);
+/** Multipliers of RecIndex(mpidr) (spec A2.3.3): Aff0 + 16·Aff1 + 16·256·Aff2 + 16·256·256·Aff3. */
+export const REC_INDEX_AFF0_SPAN = 16;
+export const REC_INDEX_AFF_SPAN = 256;
+
+/** Most aux granules a REC may have (TF-RMM MAX_REC_AUX_GRANULES). */
+export const MAX_REC_AUX_GRANULES = 16;
+/** Number of general-purpose registers a REC keeps (X0..X30). */
+export const REC_NUM_GPRS = 31;
+/** GPRs RmiRecParams carries (X0..X7). */
+export const REC_PARAMS_NUM_GPRS = 8;
+/** GICv3 list registers RmiRecEnter / RmiRecExit carry. */
+export const REC_GIC_NUM_LRS = 16;
+
+/**
+ * ICH_HCR_EL2 bits the host may set in RmiRecEnter.gicv3_hcr (spec B4.4.17; TF-RMM
+ * REC_GIC_HCR_FLAGS_MASK): UIE 1, LRENPIE 2, NPIE 3, VGrp0EIE 4, VGrp0DIE 5, VGrp1EIE 6,
+ * VGrp1DIE 7, TDIR 14.
+ */
+export const ICH_HCR_EL2_HOST_MASK = 0x40fen;
+/** ICH_LR<n>_EL2.HW (bit 61): must be 0 in every list register the host passes. */
+export const ICH_LR_EL2_HW_BIT = 61;

@@ -1,0 +1,200 @@
+/**
+ * SMCs a realm makes that are part of the REC exit protocol (cca-spec.md §2.5, §4.1-4.2):
+ * PSCI (spec B6) and the two RSI commands that make REC exits, RSI_IPA_STATE_SET (B5.3.9)
+ * and RSI_HOST_CALL (B5.3.4). Other RSI commands go to the pluggable handler (guest.ts);
+ * without one they return SMCCC_NOT_SUPPORTED.
+ *
+ * Each handler returns a {@link CallOutcome}: complete the SMC in the realm, or make a REC
+ * exit (with or without advancing the PC past the SMC).
+ */
+import { hex64, s64, u64 } from '../../lib/bits.ts';
+import { readLe } from '../../lib/bytes.ts';
+import { GRANULE_SIZE } from '../abi/gpt.ts';
+import {
+  PSCI_AFFINITY_INFO_AARCH64,
+  PSCI_ALREADY_ON,
+  PSCI_CPU_OFF,
+  PSCI_CPU_ON_AARCH64,
+  PSCI_CPU_SUSPEND_AARCH64,
+  PSCI_FEATURES,
+  PSCI_INVALID_ADDRESS,
+  PSCI_INVALID_PARAMETERS,
+  PSCI_NAMES,
+  PSCI_NOT_SUPPORTED,
+  PSCI_SUCCESS,
+  PSCI_SYSTEM_OFF,
+  PSCI_SYSTEM_RESET,
+  PSCI_VERSION,
+  PSCI_VERSION_1_1,
+} from '../abi/psci.ts';
+import {
+  RIPAS_ENCODING,
+  RMI_EXIT_HOST_CALL,
+  RMI_EXIT_PSCI,
+  RMI_EXIT_RIPAS_CHANGE,
+  type Ripas,
+} from '../abi/rmi.ts';
+import {
+  RSI_CHANGE_DESTROYED,
+  RSI_EMPTY,
+  RSI_ERROR_INPUT,
+  RSI_HOST_CALL,
+  RSI_HOST_CALL_SIZE,
+  RSI_RAM,
+  SMC_RSI_HOST_CALL,
+  SMC_RSI_IPA_STATE_SET,
+} from '../abi/rsi.ts';
+import { SMCCC_NOT_SUPPORTED } from '../abi/smccc.ts';
+import type { Ctx } from '../context.ts';
+import { rawRead } from '../hw/memory.ts';
+import type { RealmRecord, RecRecord } from '../state.ts';
+import { gpr } from './guest.ts';
+import { recIndexOf } from './rec-index.ts';
+import { inIpaSpace, isProtectedIpa, walkRtt } from './rtt.ts';
+import type { RecExit } from './structs.ts';
+import { abortExit } from './stage2.ts';
+
+/** What the RMM does with a realm SMC. */
+export type CallOutcome =
+  /** Complete the SMC: X0.. get `x`, the PC moves past the SMC, the guest runs on. */
+  | { readonly kind: 'return'; readonly x: readonly bigint[] }
+  /** Make a REC exit; `advance` says whether the PC moves past the SMC first. */
+  | { readonly kind: 'exit'; readonly exit: Partial<RecExit>; readonly advance: boolean };
+
+function ret(...x: (bigint | number)[]): CallOutcome {
+  return { kind: 'return', x: x.map((v) => u64(v)) };
+}
+
+function psciExit(fid: number, target?: bigint): CallOutcome {
+  const gprs = [BigInt(fid), ...(target === undefined ? [] : [target])];
+  return { kind: 'exit', exit: { exitReason: BigInt(RMI_EXIT_PSCI), gprs }, advance: true };
+}
+
+/** The REC of `realm` whose MPIDR is `mpidr`, if one exists. */
+export function recByMpidr(ctx: Ctx, realm: RealmRecord, mpidr: bigint): RecRecord | undefined {
+  return Object.values(ctx.state.rmm.recs).find(
+    (r) => r.owner === realm.rd && BigInt(r.mpidr) === mpidr,
+  );
+}
+
+/** PSCI from a realm (spec B6; cca-spec.md §4.2). */
+function psci(ctx: Ctx, realm: RealmRecord, rec: RecRecord, fid: number): CallOutcome {
+  switch (fid) {
+    case PSCI_VERSION:
+      return ret(PSCI_VERSION_1_1);
+    case PSCI_FEATURES:
+      return ret(PSCI_NAMES[Number(gpr(rec, 1))] ? PSCI_SUCCESS : PSCI_NOT_SUPPORTED);
+    case PSCI_CPU_SUSPEND_AARCH64:
+      rec.gprs[0] = hex64(PSCI_SUCCESS);
+      return psciExit(fid);
+    case PSCI_CPU_OFF:
+      rec.runnable = false;
+      rec.gprs[0] = hex64(PSCI_SUCCESS);
+      return psciExit(fid);
+    case PSCI_SYSTEM_OFF:
+    case PSCI_SYSTEM_RESET:
+      realm.state = 'SYSTEM_OFF';
+      return psciExit(fid);
+    case PSCI_CPU_ON_AARCH64: {
+      const target = gpr(rec, 1);
+      const entry = gpr(rec, 2);
+      if (entry >= 2n ** BigInt(realm.ipaWidth - 1)) return ret(PSCI_INVALID_ADDRESS);
+      const index = recIndexOf(target);
+      if (index === undefined || index >= realm.recIndex) return ret(PSCI_INVALID_PARAMETERS);
+      if (target === BigInt(rec.mpidr)) return ret(PSCI_ALREADY_ON);
+      rec.pending = {
+        kind: 'psci',
+        fid,
+        target: hex64(target),
+        entry: hex64(entry),
+        contextId: hex64(gpr(rec, 3)),
+      };
+      return psciExit(fid, target);
+    }
+    case PSCI_AFFINITY_INFO_AARCH64: {
+      const target = gpr(rec, 1);
+      const index = recIndexOf(target);
+      if (gpr(rec, 2) !== 0n || index === undefined || index >= realm.recIndex) {
+        return ret(PSCI_INVALID_PARAMETERS);
+      }
+      rec.pending = { kind: 'psci', fid, target: hex64(target), entry: '0x0', contextId: '0x0' };
+      return psciExit(fid, target);
+    }
+    default:
+      return ret(PSCI_NOT_SUPPORTED);
+  }
+}
+
+const RIPAS_OF_RSI: Readonly<Record<number, Ripas>> = { [RSI_EMPTY]: 'EMPTY', [RSI_RAM]: 'RAM' };
+
+/** RSI_IPA_STATE_SET (B5.3.9): checks the request, then asks the host (RIPAS_CHANGE exit). */
+function ipaStateSet(realm: RealmRecord, rec: RecRecord): CallOutcome {
+  const base = gpr(rec, 1);
+  const top = gpr(rec, 2);
+  const ripas = RIPAS_OF_RSI[Number(gpr(rec, 3) & 0xffn)];
+  const flags = gpr(rec, 4);
+  const protectedTop = 2n ** BigInt(realm.ipaWidth - 1);
+  const granule = BigInt(GRANULE_SIZE);
+  if (base % granule !== 0n || top % granule !== 0n || top <= base || top > protectedTop) {
+    return ret(RSI_ERROR_INPUT);
+  }
+  if (ripas === undefined) return ret(RSI_ERROR_INPUT);
+  rec.ripasAddr = Number(base);
+  rec.ripasTop = Number(top);
+  rec.ripasValue = ripas;
+  rec.ripasDestroyed = (flags & 1n) === BigInt(RSI_CHANGE_DESTROYED);
+  rec.pending = { kind: 'ripas' };
+  return {
+    kind: 'exit',
+    advance: true,
+    exit: {
+      exitReason: BigInt(RMI_EXIT_RIPAS_CHANGE),
+      ripasBase: base,
+      ripasTop: top,
+      ripasValue: BigInt(RIPAS_ENCODING[ripas]),
+    },
+  };
+}
+
+/** RSI_HOST_CALL (B5.3.4): reads RsiHostCall from realm memory and exits to the host. */
+function hostCall(ctx: Ctx, realm: RealmRecord, rec: RecRecord): CallOutcome {
+  const addr = gpr(rec, 1);
+  if (addr % BigInt(RSI_HOST_CALL_SIZE) !== 0n) return ret(RSI_ERROR_INPUT);
+  const ipa = Number(addr);
+  if (!inIpaSpace(realm, ipa) || !isProtectedIpa(realm, ipa)) return ret(RSI_ERROR_INPUT);
+  const walk = walkRtt(ctx.state, realm, ipa);
+  if (walk.entry.state !== 'UNASSIGNED' && walk.entry.state !== 'ASSIGNED') {
+    return ret(RSI_ERROR_INPUT);
+  }
+  if (walk.entry.ripas === 'EMPTY') return ret(RSI_ERROR_INPUT);
+  if (walk.entry.state !== 'ASSIGNED' || walk.entry.ripas !== 'RAM') {
+    // Not mapped: the SMC is not completed; a stage 2 fault exit makes the host map it.
+    return { kind: 'exit', exit: abortExit(walk, ipa, 'read', false), advance: false };
+  }
+  const pa = walk.entry.pa + (ipa - walk.entryBase);
+  const bytes = rawRead(ctx.state, pa, RSI_HOST_CALL_SIZE);
+  const f = RSI_HOST_CALL;
+  rec.pending = { kind: 'hostCall', ipa };
+  return {
+    kind: 'exit',
+    advance: true,
+    exit: {
+      exitReason: BigInt(RMI_EXIT_HOST_CALL),
+      imm: readLe(bytes, f.imm.offset, f.imm.size),
+      gprs: Array.from({ length: f.gprs.count }, (_, i) =>
+        readLe(bytes, f.gprs.offset + i * f.gprs.size, f.gprs.size),
+      ),
+    },
+  };
+}
+
+/** Handles an SMC the realm made with its function ID in X0. */
+export function realmSmc(ctx: Ctx, realm: RealmRecord, rec: RecRecord): CallOutcome {
+  const fid = Number(gpr(rec, 0) & 0xffffffffn);
+  if (PSCI_NAMES[fid] !== undefined) return psci(ctx, realm, rec, fid);
+  if (fid === SMC_RSI_IPA_STATE_SET) return ipaStateSet(realm, rec);
+  if (fid === SMC_RSI_HOST_CALL) return hostCall(ctx, realm, rec);
+  const plugged = ctx.rsi?.(ctx, realm, rec, fid);
+  if (plugged?.kind === 'return') return ret(...plugged.x);
+  return ret(s64(u64(SMCCC_NOT_SUPPORTED)));
+}

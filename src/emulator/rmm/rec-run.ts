@@ -1,0 +1,186 @@
+/**
+ * Running a REC for RMI_REC_ENTER (spec A4.3-A4.4, B4.3.13; cca-spec.md §2.5): complete
+ * what the last exit asked of the host (emulated MMIO, RIPAS-change response, host-call
+ * results), run the guest until something needs the host, and build the RmiRecExit.
+ *
+ * Design rationale: the guest (guest.ts) only reports what it did; everything
+ * architectural - stage 2 (stage2.ts), PSCI and the exit-making RSI calls
+ * (realm-calls.ts), SEA injection, PC advance, the exit syndrome - happens here, so a later
+ * guest model replaces only behaviour, never the protocol. A guest that never stops is
+ * interrupted after LAB_REC_ENTER_STEP_LIMIT steps by an IRQ exit, as the host's timer would.
+ */
+import { hex64, packFields, u64 } from '../../lib/bits.ts';
+import { writeLe } from '../../lib/bytes.ts';
+import {
+  A64_INSTRUCTION_SIZE,
+  ESR_EL2_EC,
+  ESR_EL2_EC_WFX,
+  ESR_EL2_IL,
+  ESR_EL2_WFX_TI,
+  ESR_EL2_WFX_TI_WFE,
+  ESR_EL2_WFX_TI_WFI,
+} from '../abi/esr.ts';
+import { RMI_EXIT_IRQ, RMI_EXIT_SYNC, REC_NUM_GPRS } from '../abi/rmi.ts';
+import { RSI_ACCEPT, RSI_HOST_CALL, RSI_REJECT, RSI_SUCCESS } from '../abi/rsi.ts';
+import { LAB_REC_ENTER_STEP_LIMIT } from '../abi/rmm-impl.ts';
+import type { Ctx } from '../context.ts';
+import { physWrite } from '../hw/memory.ts';
+import type { RealmRecord, RecRecord } from '../state.ts';
+import { IDLE_GUEST, setGpr, type GuestEntry } from './guest.ts';
+import { realmSmc } from './realm-calls.ts';
+import { walkRtt } from './rtt.ts';
+import { abortExit, guestAccess, loadRegister, realmInitiator } from './stage2.ts';
+import { decodeRecEnterFlags, type RecEnter, type RecExit } from './structs.ts';
+
+/** Moves the REC's PC past the current instruction. */
+export function advancePc(rec: RecRecord): void {
+  rec.pc = hex64(u64(BigInt(rec.pc) + BigInt(A64_INSTRUCTION_SIZE)));
+}
+
+function wfxExit(ti: number): Partial<RecExit> {
+  return {
+    exitReason: BigInt(RMI_EXIT_SYNC),
+    esr: packFields([
+      [ESR_EL2_EC, ESR_EL2_EC_WFX],
+      [ESR_EL2_IL, 1],
+      [ESR_EL2_WFX_TI, ti],
+    ]),
+  };
+}
+
+/** What completing the previous exit produced before the guest runs. */
+type EntryResult =
+  | { readonly kind: 'run'; readonly sea?: { readonly ipa?: number } }
+  | { readonly kind: 'exit'; readonly exit: Partial<RecExit> };
+
+/**
+ * Completes what the previous exit asked of the host, using the host's RmiRecEnter
+ * (cca-spec.md §2.5). REC_ENTER's conditions already refused inconsistent requests.
+ */
+function completePrevious(
+  ctx: Ctx,
+  realm: RealmRecord,
+  rec: RecRecord,
+  enter: RecEnter,
+): EntryResult {
+  const flags = decodeRecEnterFlags(enter.flags);
+  const pending = rec.pending;
+  switch (pending.kind) {
+    case 'mmio':
+      rec.pending = { kind: 'none' };
+      if (flags.injectSea) return { kind: 'run', sea: { ipa: pending.ipa } };
+      if (flags.emulMmio) {
+        if (!pending.write) {
+          const value = enter.gprs[0] ?? 0n;
+          loadRegister(rec, pending.register, pending.size, value, pending.signExtend);
+        }
+        advancePc(rec);
+      }
+      return { kind: 'run' };
+    case 'ripas':
+      rec.pending = { kind: 'none' };
+      setGpr(rec, 0, RSI_SUCCESS);
+      setGpr(rec, 1, rec.ripasAddr);
+      setGpr(rec, 2, flags.ripasReject ? RSI_REJECT : RSI_ACCEPT);
+      rec.ripasTop = rec.ripasAddr;
+      return { kind: 'run' };
+    case 'hostCall': {
+      const walk = walkRtt(ctx.state, realm, pending.ipa);
+      const e = walk.entry;
+      if (e.state !== 'ASSIGNED' || e.ripas !== 'RAM') {
+        return { kind: 'exit', exit: abortExit(walk, pending.ipa, 'write', false) };
+      }
+      const f = RSI_HOST_CALL.gprs;
+      const bytes = new Uint8Array(f.count * f.size);
+      for (let i = 0; i < f.count; i++) writeLe(bytes, i * f.size, f.size, enter.gprs[i] ?? 0n);
+      const pa = e.pa + (pending.ipa - walk.entryBase) + f.offset;
+      physWrite(ctx, realmInitiator(realm, 'REALM'), pa, bytes);
+      rec.pending = { kind: 'none' };
+      setGpr(rec, 0, RSI_SUCCESS);
+      return { kind: 'run' };
+    }
+    case 'psci':
+    case 'none':
+      return { kind: 'run' };
+  }
+}
+
+/** Runs the guest until the next REC exit; returns that exit. */
+function runGuest(
+  ctx: Ctx,
+  realm: RealmRecord,
+  rec: RecRecord,
+  enter: RecEnter,
+  sea: { readonly ipa?: number } | undefined,
+): Partial<RecExit> {
+  const guest = ctx.guest ?? IDLE_GUEST;
+  const flags = decodeRecEnterFlags(enter.flags);
+  let entry: GuestEntry = {
+    reason: 'enter',
+    trapWfi: flags.trapWfi,
+    trapWfe: flags.trapWfe,
+    ...(sea ? { sea } : {}),
+  };
+  for (let step = 0; step < LAB_REC_ENTER_STEP_LIMIT; step++) {
+    const stop = guest.run(ctx, realm, rec, entry);
+    entry = { reason: 'resume', trapWfi: flags.trapWfi, trapWfe: flags.trapWfe };
+    switch (stop.kind) {
+      case 'smc': {
+        const outcome = realmSmc(ctx, realm, rec);
+        if (outcome.kind === 'exit') {
+          if (outcome.advance) advancePc(rec);
+          return outcome.exit;
+        }
+        outcome.x.forEach((v, i) => setGpr(rec, i, v));
+        advancePc(rec);
+        break;
+      }
+      case 'wfi':
+      case 'wfe': {
+        // A trapped WFx exits with its syndrome; an untrapped one sleeps until an interrupt.
+        const trapped = stop.kind === 'wfi' ? flags.trapWfi : flags.trapWfe;
+        advancePc(rec);
+        if (trapped) return wfxExit(stop.kind === 'wfi' ? ESR_EL2_WFX_TI_WFI : ESR_EL2_WFX_TI_WFE);
+        return { exitReason: BigInt(RMI_EXIT_IRQ) };
+      }
+      case 'access': {
+        const outcome = guestAccess(ctx, realm, rec, stop);
+        if (outcome.kind === 'exit') {
+          rec.pending = outcome.pending;
+          return outcome.exit;
+        }
+        if (outcome.kind === 'sea') entry = { ...entry, sea: { ipa: outcome.ipa } };
+        else advancePc(rec);
+        break;
+      }
+      case 'irq':
+        return { exitReason: BigInt(RMI_EXIT_IRQ) };
+    }
+  }
+  return { exitReason: BigInt(RMI_EXIT_IRQ) };
+}
+
+/**
+ * Enters `rec` with the host's RmiRecEnter and returns the RmiRecExit fields. The caller
+ * has checked every REC_ENTER condition. GPRs of the exit are zero except for PSCI and
+ * host-call exits and emulatable writes (cca-spec.md §2.5).
+ */
+export function enterRec(
+  ctx: Ctx,
+  realm: RealmRecord,
+  rec: RecRecord,
+  enter: RecEnter,
+): Partial<RecExit> {
+  rec.gicv3Hcr = hex64(enter.gicv3Hcr);
+  rec.gicv3Lrs = enter.gicv3Lrs.map(hex64);
+  rec.state = 'RUNNING';
+  const first = completePrevious(ctx, realm, rec, enter);
+  const exit = first.kind === 'exit' ? first.exit : runGuest(ctx, realm, rec, enter, first.sea);
+  rec.state = 'READY';
+  return {
+    ...exit,
+    gprs: [...(exit.gprs ?? [])].slice(0, REC_NUM_GPRS),
+    gicv3Hcr: enter.gicv3Hcr,
+    gicv3Lrs: enter.gicv3Lrs,
+  };
+}

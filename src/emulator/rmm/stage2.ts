@@ -1,0 +1,184 @@
+/**
+ * What happens when a realm accesses an IPA (spec A5.2.6-A5.3.1; cca-spec.md §2.5 and the
+ * HIPAS x RIPAS table of §3.4): the access completes through stage 2, an SEA is injected
+ * into the realm, or the RMM makes a data/instruction abort REC exit whose syndrome says
+ * whether the host can emulate it.
+ *
+ * Realm accesses go through the granule protection check like any other: protected
+ * memory through the Realm PAS, unprotected (ASSIGNED_NS) memory through the NS PAS, where
+ * a host page delegated meanwhile faults and the realm takes an SEA (A5.2.6).
+ */
+import { packFields, setField, u64 } from '../../lib/bits.ts';
+import { readLe, writeLe } from '../../lib/bytes.ts';
+import { GRANULE_SIZE } from '../abi/gpt.ts';
+import {
+  A64_XZR,
+  ESR_EL2_ABORT_FSC,
+  ESR_EL2_ABORT_FSC_PERMISSION_FAULT_L0,
+  ESR_EL2_ABORT_FSC_TRANSLATION_FAULT_L0,
+  ESR_EL2_ABORT_ISV,
+  ESR_EL2_ABORT_SAS,
+  ESR_EL2_ABORT_SF,
+  ESR_EL2_ABORT_WNR,
+  ESR_EL2_EC,
+  ESR_EL2_EC_DATA_ABORT,
+  ESR_EL2_EC_INST_ABORT,
+  ESR_EL2_IL,
+  HPFAR_EL2_FIPA_SHIFT,
+} from '../abi/esr.ts';
+import { RMI_EXIT_SYNC, S2TTE_AP } from '../abi/rmi.ts';
+import type { Ctx } from '../context.ts';
+import { physRead, physWrite, type Initiator } from '../hw/memory.ts';
+import type { RealmRecord, RecPending, RecRecord } from '../state.ts';
+import { setGpr, type GuestStop } from './guest.ts';
+import { inIpaSpace, isProtectedIpa, paKey, walkRtt, type RttWalk } from './rtt.ts';
+import type { RecExit } from './structs.ts';
+
+/** A guest memory access stop. */
+export type AccessStop = Extract<GuestStop, { kind: 'access' }>;
+
+/** What became of an access. */
+export type AccessOutcome =
+  | { readonly kind: 'done' }
+  | { readonly kind: 'sea'; readonly ipa: number }
+  | { readonly kind: 'exit'; readonly exit: Partial<RecExit>; readonly pending: RecPending };
+
+/** The initiator a realm's accesses use through `pas`. */
+export function realmInitiator(realm: Readonly<RealmRecord>, pas: 'REALM' | 'NS'): Initiator {
+  return { actor: `realm:${paKey(realm.rd)}`, world: 'REALM', pas };
+}
+
+/** log2 of an access size, as ESR.SAS encodes it. */
+function sas(size: number): number {
+  return Math.log2(size);
+}
+
+function hpfar(ipa: number): bigint {
+  return (BigInt(ipa) >> BigInt(HPFAR_EL2_FIPA_SHIFT)) & ~0xfn;
+}
+
+/**
+ * The exit for an abort at `ipa`. Non-emulatable aborts expose only EC, the fault status and
+ * HPFAR; emulatable ones (unprotected IPA, valid syndrome) add ISV, SAS, SF, WnR, the page
+ * offset in FAR and, for a write, the value in gprs[0] (cca-spec.md §2.5).
+ */
+export function abortExit(
+  walk: RttWalk | undefined,
+  ipa: number,
+  access: 'read' | 'write' | 'fetch',
+  emulatable:
+    false | { readonly size: number; readonly value?: bigint; readonly permission?: boolean },
+): Partial<RecExit> {
+  const level = walk?.level ?? 0;
+  const fsc =
+    (emulatable && emulatable.permission
+      ? ESR_EL2_ABORT_FSC_PERMISSION_FAULT_L0
+      : ESR_EL2_ABORT_FSC_TRANSLATION_FAULT_L0) + level;
+  let esr = packFields([
+    [ESR_EL2_EC, access === 'fetch' ? ESR_EL2_EC_INST_ABORT : ESR_EL2_EC_DATA_ABORT],
+    [ESR_EL2_IL, 1],
+    [ESR_EL2_ABORT_FSC, fsc],
+  ]);
+  if (!emulatable) return { exitReason: BigInt(RMI_EXIT_SYNC), esr, hpfar: hpfar(ipa) };
+  esr = setField(esr, ESR_EL2_ABORT_ISV, 1);
+  esr = setField(esr, ESR_EL2_ABORT_SAS, sas(emulatable.size));
+  esr = setField(esr, ESR_EL2_ABORT_SF, 1);
+  esr = setField(esr, ESR_EL2_ABORT_WNR, access === 'write' ? 1 : 0);
+  return {
+    exitReason: BigInt(RMI_EXIT_SYNC),
+    esr,
+    far: BigInt(ipa % GRANULE_SIZE),
+    hpfar: hpfar(ipa),
+    gprs: access === 'write' ? [emulatable.value ?? 0n] : [],
+  };
+}
+
+/** Writes a loaded value into the destination register, sign-extending when asked. */
+export function loadRegister(
+  rec: RecRecord,
+  register: number,
+  size: number,
+  raw: bigint,
+  signExtend: boolean,
+): void {
+  if (register === A64_XZR) return;
+  const bits = size * 8;
+  const value = signExtend ? u64(BigInt.asIntN(bits, raw)) : BigInt.asUintN(bits, raw);
+  setGpr(rec, register, value);
+}
+
+/** Performs the access once stage 2 allowed it; a GPF on the way becomes an SEA. */
+function complete(
+  ctx: Ctx,
+  realm: Readonly<RealmRecord>,
+  rec: RecRecord,
+  stop: AccessStop,
+  pa: number,
+  pas: 'REALM' | 'NS',
+): AccessOutcome {
+  const who = realmInitiator(realm, pas);
+  if (stop.access === 'write') {
+    const bytes = new Uint8Array(stop.size);
+    writeLe(bytes, 0, stop.size, stop.value ?? 0n);
+    const wrote = physWrite(ctx, who, pa, bytes);
+    return wrote.ok ? { kind: 'done' } : { kind: 'sea', ipa: stop.ipa };
+  }
+  const read = physRead(ctx, who, pa, stop.size);
+  if (!read.ok) return { kind: 'sea', ipa: stop.ipa };
+  if (stop.access === 'read') {
+    loadRegister(
+      rec,
+      stop.register,
+      stop.size,
+      readLe(read.bytes, 0, stop.size),
+      !!stop.signExtend,
+    );
+  }
+  return { kind: 'done' };
+}
+
+/** Resolves a realm access at an IPA through the realm's RTTs (cca-spec.md §3.4 table). */
+export function guestAccess(
+  ctx: Ctx,
+  realm: Readonly<RealmRecord>,
+  rec: RecRecord,
+  stop: AccessStop,
+): AccessOutcome {
+  const { ipa } = stop;
+  if (!Number.isSafeInteger(ipa) || !inIpaSpace(realm, ipa)) return { kind: 'sea', ipa };
+  const walk = walkRtt(ctx.state, realm, ipa);
+  const entry = walk.entry;
+  const offset = ipa - walk.entryBase;
+  const none: RecPending = { kind: 'none' };
+  if (isProtectedIpa(realm, ipa)) {
+    if (entry.state !== 'UNASSIGNED' && entry.state !== 'ASSIGNED') return { kind: 'sea', ipa };
+    if (entry.ripas === 'EMPTY') return { kind: 'sea', ipa };
+    if (entry.state === 'ASSIGNED' && entry.ripas === 'RAM') {
+      return complete(ctx, realm, rec, stop, entry.pa + offset, 'REALM');
+    }
+    return { kind: 'exit', exit: abortExit(walk, ipa, stop.access, false), pending: none };
+  }
+  // Unprotected IPA: never executable; data accesses may be emulated by the host.
+  if (stop.access === 'fetch') return { kind: 'sea', ipa };
+  const emulatable = stop.isv !== false;
+  const mmio = (permission: boolean): AccessOutcome => ({
+    kind: 'exit',
+    exit: abortExit(walk, ipa, stop.access, emulatable && { ...stop, permission }),
+    pending: {
+      kind: 'mmio',
+      emulatable,
+      ipa,
+      write: stop.access === 'write',
+      size: stop.size,
+      register: stop.register,
+      signExtend: !!stop.signExtend,
+    },
+  });
+  if (entry.state === 'ASSIGNED_NS') {
+    const ap = (entry.attr >> S2TTE_AP.lsb) & 0b11;
+    const allowed = stop.access === 'write' ? (ap & 0b10) !== 0 : (ap & 0b01) !== 0;
+    if (!allowed) return mmio(true);
+    return complete(ctx, realm, rec, stop, entry.pa + offset, 'NS');
+  }
+  return mmio(false);
+}

@@ -39,5 +39,21 @@ export {
   type GoalStatus,
   type LessonSession,
   type Replay,
+  type StartOptions,
   type TranscriptEntry,
 } from './runner.ts';
+export {
+  MACHINE_MODES,
+  SCENARIO_FORMAT,
+  SCENARIO_FRAGMENT,
+  SCENARIO_LIMITS,
+  SCENARIO_VERSION,
+  decodeScenarioLink,
+  encodeScenarioLink,
+  makeScenario,
+  runScenario,
+  scenarioFromJson,
+  type Decoded,
+  type Scenario,
+  type ScenarioRun,
+} from './scenario.ts';

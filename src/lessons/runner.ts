@@ -8,7 +8,7 @@
  * can never tick a goal. Undo and reset in the UI are snapshot restores of `machine`; the
  * start sequence number stays valid because restore keeps ledger numbering.
  */
-import { createMachine, type Machine } from '../emulator/index.ts';
+import { createMachine, type Machine, type MachineSnapshot } from '../emulator/index.ts';
 import { createHostShell, type OutputLine, type ShellSession } from '../shell/index.ts';
 import { disabledCommands, type Goal, type GoalView, type Lesson } from './schema.ts';
 
@@ -61,17 +61,36 @@ export function checkGoals(
   });
 }
 
-/** Creates the lesson's machine and runs its setup; returns the machine and start seq. */
-export function prepareMachine(lesson: Lesson): { machine: Machine; startSeq: number } {
+/** Options for {@link startLesson}. */
+export interface StartOptions {
+  /**
+   * Start from this state instead of the lesson's setup (a shared scenario, a saved
+   * attempt). It must already be validated (see scenarioFromJson): a snapshot the machine
+   * refuses is a caller bug.
+   */
+  readonly snapshot?: MachineSnapshot;
+}
+
+/**
+ * Creates the lesson's machine and builds its start state (the snapshot if given, else the
+ * lesson's setup); returns the machine and the start sequence number.
+ */
+export function prepareMachine(
+  lesson: Lesson,
+  options: StartOptions = {},
+): { machine: Machine; startSeq: number } {
   const machine = createMachine({ mode: lesson.mode });
-  lesson.setup(machine);
+  if (options.snapshot) {
+    const restored = machine.restore(options.snapshot);
+    if (!restored.ok) throw new Error(`startLesson: unvalidated snapshot: ${restored.error}`);
+  } else lesson.setup(machine);
   const last = machine.ledger[machine.ledger.length - 1];
   return { machine, startSeq: last?.seq ?? 0 };
 }
 
-/** Starts `lesson` on a fresh machine. */
-export function startLesson(lesson: Lesson): LessonSession {
-  const { machine, startSeq } = prepareMachine(lesson);
+/** Starts `lesson` on a fresh machine (or from `options.snapshot`). */
+export function startLesson(lesson: Lesson, options: StartOptions = {}): LessonSession {
+  const { machine, startSeq } = prepareMachine(lesson, options);
   const shell = createHostShell(machine, { disabled: disabledCommands(lesson) });
   const check = () => checkGoals(lesson.goals, machine, startSeq);
   return { lesson, machine, shell, startSeq, check, solved: () => check().every((g) => g.done) };

@@ -1,0 +1,325 @@
+/**
+ * Scenarios: a start state plus commands, shareable as a link (lab-ux.md §0 item 4, §3.1
+ * item 3). A scenario names its format and version, the machine mode, optionally a lesson
+ * (whose setup, command restrictions and goals then apply), a machine snapshot and/or setup
+ * commands, and a title and notes for the instructor.
+ *
+ * Link format: `#/scenario/<codec>.<base64url>`, where codec `j` is the scenario's JSON as
+ * UTF-8 and `z` the same compressed with ./lz.ts; the encoder picks the shorter. Everything
+ * lives in the URL fragment, so no server ever sees it.
+ *
+ * Design rationale: old links must keep working and bad links must say what is wrong (CE's
+ * broken-link history; lab-ux.md §4.10). So decoding never throws: every layer (fragment,
+ * codec, base64url, decompression, UTF-8, JSON, fields, lesson id, snapshot) refuses with a
+ * message naming the layer and the position or field, and the version is checked before the
+ * fields so a newer link gets "made by a newer Mica Lab", not a confusing field error.
+ */
+import { createMachine, type MachineMode, type MachineSnapshot } from '../emulator/index.ts';
+import { createHostShell, type ShellSession } from '../shell/index.ts';
+import { fromBase64, toBase64 } from '../lib/bytes.ts';
+import { findEntry, findLesson } from './catalogue.ts';
+import { lzCompress, lzDecompress } from './lz.ts';
+import { startLesson, type GoalStatus, type TranscriptEntry } from './runner.ts';
+import type { Machine } from '../emulator/index.ts';
+
+/** Identifies a scenario among other JSON documents. */
+export const SCENARIO_FORMAT = 'mica-lab/scenario';
+/** The scenario layout version this lab writes. */
+export const SCENARIO_VERSION = 1;
+/** What precedes the payload in a link's fragment. */
+export const SCENARIO_FRAGMENT = '#/scenario/';
+/** The machine modes a scenario may ask for. */
+export const MACHINE_MODES: readonly MachineMode[] = ['cca', 'mica', 'mica-prototype'];
+
+/** Limits that keep a hostile link from tying up the tab. */
+export const SCENARIO_LIMITS = {
+  /** Characters of link payload. */
+  payload: 4 * 1024 * 1024,
+  commands: 2000,
+  commandLength: 2000,
+  title: 200,
+  notes: 20000,
+} as const;
+
+/** A shareable start state plus commands. */
+export interface Scenario {
+  readonly format: typeof SCENARIO_FORMAT;
+  readonly version: typeof SCENARIO_VERSION;
+  readonly mode: MachineMode;
+  /** A playable lesson id: its setup, restrictions and goals apply. */
+  readonly lesson?: string;
+  /** Host shell lines replayed after the start state, one command each. */
+  readonly commands: readonly string[];
+  /** The start state (replaces the lesson setup when both are given). */
+  readonly snapshot?: MachineSnapshot;
+  readonly title?: string;
+  /** Markdown notes for the learner or instructor. */
+  readonly notes?: string;
+}
+
+/** A decoding result: the value, or a message saying what is wrong. */
+export type Decoded<T> =
+  { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: string };
+
+/** Builds a scenario of the current format and version. */
+export function makeScenario(
+  fields: Omit<Scenario, 'format' | 'version' | 'mode' | 'commands'> &
+    Partial<Pick<Scenario, 'mode' | 'commands'>>,
+): Scenario {
+  const lesson = fields.lesson === undefined ? undefined : findLesson(fields.lesson);
+  return {
+    format: SCENARIO_FORMAT,
+    version: SCENARIO_VERSION,
+    mode: fields.mode ?? lesson?.mode ?? 'mica',
+    commands: fields.commands ?? [],
+    ...(fields.lesson !== undefined ? { lesson: fields.lesson } : {}),
+    ...(fields.snapshot !== undefined ? { snapshot: fields.snapshot } : {}),
+    ...(fields.title !== undefined ? { title: fields.title } : {}),
+    ...(fields.notes !== undefined ? { notes: fields.notes } : {}),
+  };
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function describe(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'an array';
+  return typeof v === 'object' ? 'an object' : `${typeof v} ${JSON.stringify(v)}`;
+}
+
+const SCENARIO_KEYS = [
+  'format',
+  'version',
+  'mode',
+  'lesson',
+  'commands',
+  'snapshot',
+  'title',
+  'notes',
+];
+
+/**
+ * Validates parsed JSON as a scenario. `where` prefixes field names in messages (a save
+ * file passes `current.`). Checks the snapshot by restoring it on a scratch machine.
+ */
+export function scenarioFromJson(input: unknown, where = ''): Decoded<Scenario> {
+  const fail = (error: string): Decoded<Scenario> => ({ ok: false, error });
+  const at = (field: string) => `"${where}${field}"`;
+  if (!isRecord(input)) return fail(`a scenario must be a JSON object, not ${describe(input)}`);
+  if (input.format !== SCENARIO_FORMAT) {
+    return fail(
+      `${at('format')} is ${describe(input.format)}, expected "${SCENARIO_FORMAT}": this is not a Mica Lab scenario`,
+    );
+  }
+  const version = input.version;
+  if (typeof version !== 'number' || !Number.isInteger(version) || version < 1) {
+    return fail(`${at('version')} is ${describe(version)}; expected a whole number from 1`);
+  }
+  if (version > SCENARIO_VERSION) {
+    return fail(
+      `scenario version ${version} was made by a newer Mica Lab; this one reads version ${SCENARIO_VERSION}`,
+    );
+  }
+  const unknown = Object.keys(input).filter((k) => !SCENARIO_KEYS.includes(k));
+  if (unknown.length > 0) return fail(`unknown field ${at(unknown[0]!)} in a version 1 scenario`);
+  if (!MACHINE_MODES.includes(input.mode as MachineMode)) {
+    return fail(`${at('mode')} is ${describe(input.mode)}; expected ${MACHINE_MODES.join(', ')}`);
+  }
+  const mode = input.mode as MachineMode;
+  if (input.lesson !== undefined) {
+    if (typeof input.lesson !== 'string') {
+      return fail(`${at('lesson')} is ${describe(input.lesson)}, expected a lesson id`);
+    }
+    const entry = findEntry(input.lesson);
+    if (!entry) return fail(`${at('lesson')} names an unknown lesson "${input.lesson}"`);
+    if (entry.status !== 'ready') {
+      return fail(`${at('lesson')} "${input.lesson}" is planned, not playable yet`);
+    }
+    if (entry.mode !== mode) {
+      return fail(`${at('mode')} is "${mode}" but lesson "${entry.id}" runs in "${entry.mode}"`);
+    }
+  }
+  const commands = input.commands;
+  if (!Array.isArray(commands)) {
+    return fail(`${at('commands')} is ${describe(commands)}, expected a list of strings`);
+  }
+  if (commands.length > SCENARIO_LIMITS.commands) {
+    return fail(
+      `${at('commands')} has ${commands.length} lines; at most ${SCENARIO_LIMITS.commands}`,
+    );
+  }
+  for (const [i, c] of commands.entries()) {
+    if (typeof c !== 'string') {
+      return fail(`${at(`commands[${i}]`)} is ${describe(c)}, expected a string`);
+    }
+    if (c.length > SCENARIO_LIMITS.commandLength) {
+      return fail(
+        `${at(`commands[${i}]`)} is longer than ${SCENARIO_LIMITS.commandLength} characters`,
+      );
+    }
+  }
+  for (const key of ['title', 'notes'] as const) {
+    const v = input[key];
+    if (v === undefined) continue;
+    if (typeof v !== 'string') return fail(`${at(key)} is ${describe(v)}, expected a string`);
+    if (v.length > SCENARIO_LIMITS[key]) {
+      return fail(`${at(key)} is longer than ${SCENARIO_LIMITS[key]} characters`);
+    }
+  }
+  if (input.snapshot !== undefined) {
+    const restored = createMachine({ mode }).restore(input.snapshot);
+    if (!restored.ok) return fail(`${at('snapshot')}: ${restored.error}`);
+    const snapMode = (input.snapshot as MachineSnapshot).state.config.mode;
+    if (snapMode !== mode) {
+      return fail(`${at('snapshot')} is a "${snapMode}" machine but ${at('mode')} is "${mode}"`);
+    }
+  }
+  return {
+    ok: true,
+    value: makeScenario({
+      mode,
+      commands: commands as string[],
+      ...(input.lesson !== undefined ? { lesson: input.lesson } : {}),
+      ...(input.snapshot !== undefined ? { snapshot: input.snapshot as MachineSnapshot } : {}),
+      ...(input.title !== undefined ? { title: input.title as string } : {}),
+      ...(input.notes !== undefined ? { notes: input.notes as string } : {}),
+    }),
+  };
+}
+
+const BASE64URL = /^[A-Za-z0-9_-]*$/;
+
+function toBase64Url(bytes: Uint8Array): string {
+  return toBase64(bytes).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+}
+
+/** The link fragment for `scenario`: `#/scenario/<codec>.<base64url>`. */
+export function encodeScenarioLink(scenario: Scenario): string {
+  const json = new TextEncoder().encode(JSON.stringify(scenario));
+  const packed = lzCompress(json);
+  const payload =
+    packed.length < json.length ? `z.${toBase64Url(packed)}` : `j.${toBase64Url(json)}`;
+  return SCENARIO_FRAGMENT + payload;
+}
+
+/** Strips a URL or fragment down to the payload; leaves a bare payload alone. */
+function payloadOf(text: string): Decoded<string> {
+  let t = text.trim();
+  const hash = t.indexOf('#');
+  if (hash >= 0) {
+    t = t.slice(hash);
+    if (!t.startsWith(SCENARIO_FRAGMENT)) {
+      return {
+        ok: false,
+        error: `the link's fragment does not start with "${SCENARIO_FRAGMENT}", so it holds no scenario`,
+      };
+    }
+    t = t.slice(SCENARIO_FRAGMENT.length);
+  }
+  if (t === '') return { ok: false, error: 'the link is empty: no scenario data after the prefix' };
+  return { ok: true, value: t };
+}
+
+/**
+ * Decodes a scenario link: a full URL, its fragment, or the bare payload. Never throws;
+ * refuses bad input with a message naming what is wrong.
+ */
+export function decodeScenarioLink(text: string): Decoded<Scenario> {
+  if (typeof text !== 'string') return { ok: false, error: 'a scenario link must be text' };
+  const payload = payloadOf(text);
+  if (!payload.ok) return payload;
+  const p = payload.value;
+  if (p.length > SCENARIO_LIMITS.payload) {
+    return {
+      ok: false,
+      error: `the link is ${p.length} characters; at most ${SCENARIO_LIMITS.payload}`,
+    };
+  }
+  const dot = p.indexOf('.');
+  const codec = dot < 0 ? '' : p.slice(0, dot);
+  if (codec !== 'j' && codec !== 'z') {
+    return {
+      ok: false,
+      error:
+        dot < 0
+          ? 'the link has no encoding marker ("j." or "z.") before its data; it may be cut off or not a scenario link'
+          : `unknown encoding "${codec.slice(0, 20)}" (this lab reads "j" and "z"); the link may come from a newer Mica Lab`,
+    };
+  }
+  const data = p.slice(dot + 1).replace(/=+$/, '');
+  if (!BASE64URL.test(data)) {
+    const bad = [...data].findIndex((ch) => !/[A-Za-z0-9_-]/.test(ch));
+    const ch = [...data][bad] ?? '';
+    return {
+      ok: false,
+      error: `bad base64url at character ${bad + 1} of the data (${JSON.stringify(ch)}); was the link altered or wrapped?`,
+    };
+  }
+  const bytes = fromBase64(data);
+  if (!bytes) {
+    return {
+      ok: false,
+      error: `the base64url data has an impossible length (${data.length} characters); the link was probably cut off`,
+    };
+  }
+  let json = bytes;
+  if (codec === 'z') {
+    const unpacked = lzDecompress(bytes);
+    if (!unpacked.ok)
+      return { ok: false, error: `${unpacked.error}; the link was probably altered` };
+    json = unpacked.bytes;
+  }
+  let text2: string;
+  try {
+    text2 = new TextDecoder('utf-8', { fatal: true }).decode(json);
+  } catch {
+    return { ok: false, error: 'the decoded data is not UTF-8 text' };
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text2);
+  } catch (error) {
+    return { ok: false, error: `the decoded data is not JSON (${(error as Error).message})` };
+  }
+  return scenarioFromJson(parsed);
+}
+
+/** A scenario replayed on a fresh machine. */
+export interface ScenarioRun {
+  readonly machine: Machine;
+  readonly shell: ShellSession;
+  readonly transcript: readonly TranscriptEntry[];
+  /** The lesson's goals after the commands, when the scenario names a lesson. */
+  readonly goals?: readonly GoalStatus[];
+  /** Ledger sequence number where the start state ended. */
+  readonly startSeq: number;
+}
+
+/**
+ * Builds the scenario's start state (snapshot, else the lesson's setup, else a fresh
+ * machine in its mode) and replays its commands through the host shell (with the lesson's
+ * restrictions when it names one).
+ */
+export function runScenario(scenario: Scenario): ScenarioRun {
+  const lesson = scenario.lesson === undefined ? undefined : findLesson(scenario.lesson);
+  let machine: Machine;
+  let shell: ShellSession;
+  let startSeq: number;
+  let check: (() => GoalStatus[]) | undefined;
+  if (lesson) {
+    const session = startLesson(lesson, scenario.snapshot ? { snapshot: scenario.snapshot } : {});
+    ({ machine, shell, startSeq } = session);
+    check = session.check;
+  } else {
+    machine = createMachine({ mode: scenario.mode });
+    if (scenario.snapshot) machine.restore(scenario.snapshot);
+    startSeq = machine.ledger[machine.ledger.length - 1]?.seq ?? 0;
+    shell = createHostShell(machine);
+  }
+  const transcript = scenario.commands
+    .filter((line) => line.trim() !== '')
+    .map((line) => ({ line: line.trim(), output: shell.execute(line) }));
+  return { machine, shell, transcript, startSeq, ...(check ? { goals: check() } : {}) };
+}

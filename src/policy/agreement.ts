@@ -290,6 +290,30 @@ function compareDefinition(up: Upload, mem: PolicyMem, peer: RealmPolicy): void 
   direction(other, theirs, self, mem, false);
 }
 
+/**
+ * The RMM skips non-PROTECTED objects (§2.5), so an uploader that declares a shared object
+ * UNPROTECTED would never be compared with peers that declared it PROTECTED. Emulator choice:
+ * refuse when a registered peer it names holds a PROTECTED object of that name.
+ */
+function checkDemotedObject(up: Upload, mem: PolicyMem): void {
+  for (const m of mem.mappings) {
+    if (m.vm === 'ANY') continue;
+    const hash = up.policy.vms[m.vm]?.hash;
+    if (hash === undefined || hash === selfHash(up.policy)) continue;
+    const peer = up.state.registered.find((r) => selfHash(r.policy) === hash);
+    const theirs = peer?.policy.mems.find((o) => o.name === mem.name);
+    if (!peer || theirs?.type !== 'PROTECTED') continue;
+    up.refuse({
+      check: 'definition',
+      code: VALIDATION_CONFIG_MISMATCH,
+      peer: realmLabel(peer),
+      object: mem.name,
+      field: 'type',
+      message: `${mem.name}: ${up.label} says ${up.says(mem)}, ${realmLabel(peer)}'s copy says type PROTECTED, not ${mem.type}`,
+    });
+  }
+}
+
 /** Policy-level coverage: whole pages, at most 4096, page-aligned windows (§2.2.4, §2.5 step 4). */
 function checkCoverage(up: Upload, mem: PolicyMem): void {
   const page = BigInt(MEM_PAGE_SIZE);
@@ -526,7 +550,10 @@ export function validateUpload(state: AgreementState, candidate: RealmPolicy): U
   const loaded: RealmPolicy[] = [];
   checkOverlaps(up);
   for (const mem of p.mems) {
-    if (mem.type !== 'PROTECTED') continue;
+    if (mem.type !== 'PROTECTED') {
+      checkDemotedObject(up, mem);
+      continue;
+    }
     checkCoverage(up, mem);
     const peers: RealmPolicy[] = [];
     let selfNamed = false;

@@ -882,7 +882,7 @@ function interpret(
       if (cfs.length >= PARSER_MAX_CFS) {
         const what = ip.dialect === 'P' ? 'translated CF rule' : 'CF rule';
         ip.error(
-          'capacity',
+          ip.dialect === 'P' ? 'translation' : 'capacity',
           entry.keyAt,
           entry.key,
           `at most ${PARSER_MAX_CFS} CF rules (PARSER_MAX_CFS)`,

@@ -1,0 +1,137 @@
+/**
+ * Layout and encodings of the GPT map, computed with d3 (scales only: Svelte draws).
+ *
+ * The map shows a window of DRAM (256 granules = 1 MiB) as a 32x8 grid, plus a compact
+ * strip of the fixed regions. Each cell carries two cues: colour and pattern by GPI (which
+ * physical address space may touch it) and a short code by RMM granule state.
+ */
+import { scaleBand, scaleLinear, scaleOrdinal } from 'd3-scale';
+import type { abi } from '../../emulator/index.ts';
+
+/** Granules per window, and the grid that shows them. */
+export const WINDOW_GRANULES = 256;
+export const GRID_COLS = 32;
+export const GRID_ROWS = WINDOW_GRANULES / GRID_COLS;
+/** Size of the grid in SVG units (viewBox); the SVG scales to its box. */
+export const GRID_WIDTH = 640;
+export const GRID_CELL_PITCH = GRID_WIDTH / GRID_COLS;
+export const GRID_HEIGHT = GRID_ROWS * GRID_CELL_PITCH;
+
+/** The order GPIs appear in the legend. */
+export const GPI_ORDER: readonly abi.Gpi[] = ['NS', 'REALM', 'SECURE', 'ROOT', 'ANY', 'NO_ACCESS'];
+
+/** Who may access a granule with each GPI, in a few words. */
+export const GPI_MEANING: Readonly<Record<abi.Gpi, string>> = {
+  NS: 'the host',
+  REALM: 'realms and the RMM',
+  SECURE: 'the secure world',
+  ROOT: 'EL3 only',
+  ANY: 'every world',
+  NO_ACCESS: 'nobody',
+};
+
+/** One-word owner per GPI, for the legend. */
+export const GPI_SHORT: Readonly<Record<abi.Gpi, string>> = {
+  NS: 'host',
+  REALM: 'realm',
+  SECURE: 'secure',
+  ROOT: 'EL3',
+  ANY: 'all',
+  NO_ACCESS: 'none',
+};
+
+/** Fill colour per GPI (d3 ordinal scale over the legend order). */
+export const gpiColour = scaleOrdinal<abi.Gpi, string>()
+  .domain(GPI_ORDER)
+  .range(['#2b4c70', '#3fbf8a', '#e0a83c', '#e8737a', '#a892e6', '#59636e']);
+
+/** Pattern id per GPI: the non-colour cue for the address space. NS stays plain. */
+export const gpiPattern = scaleOrdinal<abi.Gpi, string>()
+  .domain(GPI_ORDER)
+  .range(['', 'pat-hatch', 'pat-dots', 'pat-cross', 'pat-rows', 'pat-cross']);
+
+/** Text colour that reads on each GPI fill. */
+export function gpiInk(gpi: abi.Gpi): string {
+  return gpi === 'NS' || gpi === 'NO_ACCESS' ? '#e6edf3' : '#0b0f14';
+}
+
+/** Short code per RMM granule state (the glyph in the cell; UNDELEGATED stays blank). */
+export const STATE_CODE: Readonly<Record<abi.GranuleState, string>> = {
+  UNDELEGATED: '',
+  DELEGATED: 'D',
+  RD: 'RD',
+  REC: 'RE',
+  REC_AUX: 'AX',
+  DATA: 'DA',
+  RTT: 'RT',
+};
+
+/** Band scales placing cell `i` of a window. */
+const column = scaleBand<number>()
+  .domain(Array.from({ length: GRID_COLS }, (_, i) => i))
+  .range([0, GRID_WIDTH])
+  .paddingInner(0.14)
+  .paddingOuter(0.07);
+const row = scaleBand<number>()
+  .domain(Array.from({ length: GRID_ROWS }, (_, i) => i))
+  .range([0, GRID_HEIGHT])
+  .paddingInner(0.14)
+  .paddingOuter(0.07);
+
+/** Side of one cell in SVG units. */
+export const CELL_SIZE = column.bandwidth();
+
+/** Position of cell `i` (0..255) of a window. */
+export interface CellBox {
+  readonly i: number;
+  readonly col: number;
+  readonly row: number;
+  readonly x: number;
+  readonly y: number;
+}
+
+/** Every cell of a window, in address order. */
+export const CELLS: readonly CellBox[] = Array.from({ length: WINDOW_GRANULES }, (_, i) => {
+  const c = i % GRID_COLS;
+  const r = Math.floor(i / GRID_COLS);
+  return { i, col: c, row: r, x: column(c) ?? 0, y: row(r) ?? 0 };
+});
+
+/** The cell reached from `i` by a navigation key, or undefined for other keys. */
+export function moveCell(i: number, key: string): number | undefined {
+  const c = i % GRID_COLS;
+  switch (key) {
+    case 'ArrowLeft':
+      return Math.max(0, i - 1);
+    case 'ArrowRight':
+      return Math.min(WINDOW_GRANULES - 1, i + 1);
+    case 'ArrowUp':
+      return i >= GRID_COLS ? i - GRID_COLS : i;
+    case 'ArrowDown':
+      return i + GRID_COLS < WINDOW_GRANULES ? i + GRID_COLS : i;
+    case 'Home':
+      return i - c;
+    case 'End':
+      return i - c + GRID_COLS - 1;
+    default:
+      return undefined;
+  }
+}
+
+/** Overview bar: where window `w` of `count` sits along a bar of `width` units. */
+export function overviewScale(count: number, width: number) {
+  return scaleLinear().domain([0, count]).range([0, width]);
+}
+
+/** `pa` as 0x-hex with 4-digit groups (`0x8000_0000`), for reading on a projector. */
+export function hexPa(pa: number): string {
+  const digits = pa.toString(16).padStart(8, '0');
+  return `0x${digits.replace(/\B(?=(?:[0-9a-f]{4})+$)/g, '_')}`;
+}
+
+/** A byte size in KiB/MiB. */
+export function formatSize(bytes: number): string {
+  if (bytes >= 1 << 20) return `${bytes / (1 << 20)} MiB`;
+  if (bytes >= 1 << 10) return `${bytes / (1 << 10)} KiB`;
+  return `${bytes} B`;
+}

@@ -1,0 +1,25 @@
+/**
+ * Hash routes (lab-ux.md §4.8): the build uses a relative base, so the same files work from
+ * any folder, and navigation lives after the `#`. `#/` is the lab; `#/?mode=cca` starts the
+ * machine in another mode. Hashes that are not routes (`#main`) count as `#/`.
+ */
+import type { MachineMode } from '../emulator/index.ts';
+
+export interface Route {
+  /** `lab`, or `not-found` for an unknown path. */
+  readonly page: 'lab' | 'not-found';
+  readonly path: string;
+  readonly mode: MachineMode;
+}
+
+const MODES: readonly MachineMode[] = ['mica', 'cca', 'mica-prototype'];
+
+/** Parses `location.hash`. */
+export function parseHash(hash: string): Route {
+  const body = hash.startsWith('#/') ? hash.slice(1) : '/';
+  const [rawPath = '/', query = ''] = body.split('?', 2);
+  const path = rawPath.replace(/\/+$/, '') || '/';
+  const modeParam = new URLSearchParams(query).get('mode');
+  const mode = MODES.find((m) => m === modeParam) ?? 'mica';
+  return { page: path === '/' ? 'lab' : 'not-found', path, mode };
+}

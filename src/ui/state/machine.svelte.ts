@@ -1,0 +1,215 @@
+/**
+ * The lab's reactive view of one emulated machine.
+ *
+ * Design rationale: the Machine is plain data behind a facade and must never be wrapped in
+ * a deep `$state` proxy (every granule read would pay proxy costs, and the emulator mutates
+ * its own arrays). This class keeps the machine in a plain field, listens to its `ledger`
+ * and `restore` events, and publishes immutable snapshots through `$state.raw` fields that
+ * are reassigned, never mutated. Views derive everything else with `$derived`.
+ *
+ * Undo: every command that appends to the ledger is preceded by a machine snapshot; undo
+ * restores the newest one. Reset restores the boot snapshot and is itself undoable.
+ */
+import { createContext } from 'svelte';
+import {
+  createMachine,
+  abi,
+  type LedgerEvent,
+  type Machine,
+  type MachineMode,
+  type MachineOptions,
+  type MachineSnapshot,
+} from '../../emulator/index.ts';
+import type { OutputLine, ShellSession } from '../../shell/index.ts';
+import {
+  NO_GRANULES,
+  NO_INDICES,
+  bootGranule,
+  diffGranules,
+  readChanged,
+  type GranuleInfo,
+  type GranuleMap,
+} from './granules.ts';
+
+export type { GranuleInfo } from './granules.ts';
+
+/** One step that undo can take back. */
+export interface UndoEntry {
+  /** What the learner typed (or "reset"). */
+  readonly label: string;
+  readonly snapshot: MachineSnapshot;
+}
+
+/** Granules that changed in the latest update, for a short highlight. */
+export interface Highlight {
+  readonly indices: ReadonlySet<number>;
+  /** Increments on every update so views can restart an animation. */
+  readonly stamp: number;
+}
+
+/** Display names of the machine modes (product.md). */
+export const MODE_LABELS: Readonly<Record<MachineMode, string>> = {
+  cca: 'CCA only',
+  mica: 'Mica',
+  'mica-prototype': 'Mica prototype',
+};
+
+/** How many steps undo remembers. */
+const UNDO_LIMIT = 200;
+
+type NoticeListener = (lines: readonly OutputLine[]) => void;
+
+export class LabMachine {
+  /** The emulator itself. Plain field: never proxied. Drive it only through its facade. */
+  readonly machine: Machine;
+
+  /** Every ledger event, oldest first; a new array after each batch of events. */
+  ledger = $state.raw<readonly LedgerEvent[]>([]);
+  /** Granules whose GPI or RMM state differ from boot, by granule index. */
+  changed = $state.raw<GranuleMap>(NO_GRANULES);
+  /** The granules that changed in the latest update. */
+  highlight = $state.raw<Highlight>({ indices: NO_INDICES, stamp: 0 });
+  /** The machine mode (a restore may bring another one). */
+  mode = $state.raw<MachineMode>('mica');
+  /** Undo steps, oldest first. */
+  undoStack = $state.raw<readonly UndoEntry[]>([]);
+
+  /** Label of the step undo would take back. */
+  readonly nextUndo = $derived(this.undoStack.at(-1)?.label);
+  readonly modeLabel = $derived(MODE_LABELS[this.mode]);
+
+  readonly #boot: MachineSnapshot;
+  readonly #unsubscribe: (() => void)[] = [];
+  #notices: readonly NoticeListener[] = [];
+  #flushQueued = false;
+  #granulesDirty = true;
+
+  constructor(options: MachineOptions = {}) {
+    this.machine = createMachine(options);
+    this.#boot = this.machine.snapshot();
+    this.#unsubscribe.push(
+      this.machine.on('ledger', (event) => {
+        if (event.kind === 'gpt:update' || event.kind === 'granule:transition') {
+          this.#granulesDirty = true;
+        }
+        this.#queueFlush();
+      }),
+      this.machine.on('restore', () => {
+        this.#granulesDirty = true;
+        this.#queueFlush();
+      }),
+    );
+    this.#flush();
+  }
+
+  /** The memory map of the board. */
+  get memoryMap(): readonly abi.MemoryRegion[] {
+    return this.machine.state.config.memoryMap;
+  }
+
+  /** What the lab knows about the granule at `pa` (reactive through `changed`). */
+  granule(pa: number): GranuleInfo {
+    return this.changed.get(Math.floor(pa / abi.GRANULE_SIZE)) ?? bootGranule(this.memoryMap, pa);
+  }
+
+  /**
+   * Wraps a shell session so that every command that changes the machine can be undone.
+   * The wrapped session is still a plain ShellSession: terminals stay generic.
+   */
+  undoable(session: ShellSession): ShellSession {
+    return {
+      get prompt() {
+        return session.prompt;
+      },
+      get history() {
+        return session.history;
+      },
+      get commandNames() {
+        return session.commandNames;
+      },
+      complete: (partial) => session.complete(partial),
+      execute: (line) => {
+        const before = this.machine.snapshot();
+        const seq = this.machine.state.ledger.nextSeq;
+        const output = session.execute(line);
+        if (this.machine.state.ledger.nextSeq !== seq) this.#pushUndo(line.trim(), before);
+        return output;
+      },
+    };
+  }
+
+  /** Takes back the latest command. Returns false when there is nothing to undo. */
+  undo(): boolean {
+    const entry = this.undoStack.at(-1);
+    if (!entry) return false;
+    const result = this.machine.restore(entry.snapshot);
+    if (!result.ok) {
+      this.#notify([{ text: `undo failed: ${result.error}`, tone: 'error' }]);
+      return false;
+    }
+    this.undoStack = this.undoStack.slice(0, -1);
+    this.#notify([{ text: `undo: back to the state before "${entry.label}"`, tone: 'accent' }]);
+    return true;
+  }
+
+  /** Restores the boot state. Undo brings the previous state back. */
+  reset(): void {
+    const before = this.machine.snapshot();
+    const result = this.machine.restore(this.#boot);
+    if (!result.ok) {
+      this.#notify([{ text: `reset failed: ${result.error}`, tone: 'error' }]);
+      return;
+    }
+    this.#pushUndo('reset', before);
+    this.#notify([
+      { text: 'reset: the machine is back at boot (undo brings it back)', tone: 'accent' },
+    ]);
+  }
+
+  /** Subscribes to lab notices (undo, reset) that terminals print; returns unsubscribe. */
+  onNotice(fn: NoticeListener): () => void {
+    this.#notices = [...this.#notices, fn];
+    return () => {
+      this.#notices = this.#notices.filter((f) => f !== fn);
+    };
+  }
+
+  /** Stops listening to the machine. */
+  dispose(): void {
+    for (const off of this.#unsubscribe.splice(0)) off();
+    this.#notices = [];
+  }
+
+  #pushUndo(label: string, snapshot: MachineSnapshot): void {
+    this.undoStack = [...this.undoStack.slice(-(UNDO_LIMIT - 1)), { label, snapshot }];
+  }
+
+  #notify(lines: readonly OutputLine[]): void {
+    for (const fn of this.#notices) fn(lines);
+  }
+
+  #queueFlush(): void {
+    if (this.#flushQueued) return;
+    this.#flushQueued = true;
+    queueMicrotask(() => this.#flush());
+  }
+
+  /** Publishes the machine's current state as fresh immutable values. */
+  #flush(): void {
+    this.#flushQueued = false;
+    const state = this.machine.state;
+    this.ledger = state.ledger.events.slice();
+    this.mode = state.config.mode;
+    if (!this.#granulesDirty) return;
+    this.#granulesDirty = false;
+    const next = readChanged(this.machine);
+    const differ = diffGranules(this.changed, next);
+    this.changed = next;
+    if (differ.size > 0) this.highlight = { indices: differ, stamp: this.highlight.stamp + 1 };
+  }
+}
+
+const [getLab, setLab] = createContext<LabMachine>();
+
+/** The lab machine of the current page (set by App). */
+export { getLab, setLab };

@@ -1,0 +1,91 @@
+/**
+ * Shared set-up for the end-to-end tests: serves the production build (dist/) and drives
+ * Debian's Chromium through playwright-core with a fresh profile and the closed-network
+ * flags (toolchain.md trap 9). Nothing here downloads a browser.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+
+/** scripts/serve.mjs has no type declarations; this is the part the tests use. */
+interface ServeModule {
+  serve(dir: string, port: number): Promise<{ url: string; close: () => void }>;
+}
+// A computed specifier keeps tsc from demanding declarations for the untyped .mjs.
+const SERVE_SCRIPT = new URL('../../scripts/serve.mjs', import.meta.url).href;
+
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+const FLAGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+export interface Lab {
+  readonly url: string;
+  readonly context: BrowserContext;
+  /** Opens a page at 1280x720 and collects its console errors. */
+  open(
+    hash?: string,
+    options?: { reducedMotion?: boolean },
+  ): Promise<{ page: Page; errors: string[] }>;
+  close(): Promise<void>;
+}
+
+/** Serves dist/ and launches Chromium. Run `npm run build` first. */
+export async function startLab(): Promise<Lab> {
+  if (!existsSync('dist/index.html')) {
+    throw new Error('dist/index.html is missing: run "npm run build" before the e2e tests');
+  }
+  const { serve } = (await import(SERVE_SCRIPT)) as ServeModule;
+  const server = await serve('dist', 0);
+  const profile = await mkdtemp(join(tmpdir(), 'mica-lab-e2e-'));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: FLAGS,
+    viewport: { width: 1280, height: 720 },
+    deviceScaleFactor: 1,
+  });
+  return {
+    url: server.url,
+    context,
+    async open(hash = '#/', options = {}) {
+      const page = await context.newPage();
+      if (options.reducedMotion) await page.emulateMedia({ reducedMotion: 'reduce' });
+      const errors: string[] = [];
+      page.on('console', (msg) => {
+        if (msg.type() === 'error') errors.push(msg.text());
+      });
+      page.on('pageerror', (error) => errors.push(String(error)));
+      page.on('requestfailed', (req) => errors.push(`request failed: ${req.url()}`));
+      await page.goto(`${server.url}${hash}`, { waitUntil: 'load' });
+      await page.locator('.xterm-rows').waitFor();
+      return { page, errors };
+    },
+    async close() {
+      await context.close();
+      server.close();
+      await rm(profile, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Types a command into the focused host terminal and presses Enter. */
+export async function runCommand(page: Page, command: string): Promise<void> {
+  await page.locator('.xterm-helper-textarea').first().focus();
+  await page.keyboard.type(command);
+  await page.keyboard.press('Enter');
+}
+
+/** The visible text of the host terminal (DOM renderer rows). */
+export async function terminalText(page: Page): Promise<string> {
+  return (await page.locator('.xterm-rows').first().innerText()).replace(/\u00a0/g, ' ');
+}

@@ -1,0 +1,118 @@
+/**
+ * The lab page end to end, on the production build at the projector size (1280x720):
+ * loads cleanly, the host terminal drives the machine, the GPT map and the ledger follow,
+ * undo restores, axe finds nothing serious, and a screenshot is kept for review.
+ */
+import { mkdir, readFile } from 'node:fs/promises';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import type { Page } from 'playwright-core';
+import { runCommand, startLab, terminalText, type Lab } from './browser.ts';
+
+let lab: Lab;
+let page: Page;
+let errors: string[];
+
+const CELL = '.cell[data-pa="0x80000000"]';
+
+beforeAll(async () => {
+  lab = await startLab();
+  ({ page, errors } = await lab.open('#/', { reducedMotion: true }));
+});
+
+afterAll(async () => {
+  await lab?.close();
+});
+
+describe('lab page at 1280x720', () => {
+  test('loads with the right title and no console errors', async () => {
+    expect(await page.title()).toBe('Mica Lab · Arm CCA in the browser');
+    await expect.poll(() => terminalText(page)).toContain('host$');
+    expect(await page.getByRole('heading', { level: 1 }).innerText()).toBe('Mica Lab');
+    expect(await page.locator('.badge').innerText()).toBe('Mica');
+    expect(await page.locator(CELL).getAttribute('data-state')).toBe('UNDELEGATED');
+    expect(errors).toEqual([]);
+  });
+
+  test('delegate in the terminal turns the granule REALM/DELEGATED and logs it', async () => {
+    await runCommand(page, 'delegate 0x80000000');
+    const cell = page.locator(CELL);
+    await expect.poll(() => cell.getAttribute('data-state')).toBe('DELEGATED');
+    expect(await cell.getAttribute('data-gpi')).toBe('REALM');
+    expect(await cell.getAttribute('aria-label')).toContain('GPI REALM, RMM state DELEGATED');
+    await expect.poll(() => terminalText(page)).toContain('RMI_SUCCESS');
+
+    const call = page.locator('.ledger .row[data-kind="smc:call"]', {
+      hasText: 'RMI_GRANULE_DELEGATE',
+    });
+    await expect.poll(() => call.count()).toBe(1);
+    expect(await call.getAttribute('data-status')).toBe('ok');
+    expect(await page.locator('.ledger .row[data-kind="gpt:update"]').count()).toBe(1);
+    expect(await page.locator('.ledger .row[data-kind="granule:transition"]').count()).toBe(1);
+  });
+
+  test('reading the delegated granule as the host faults, in the terminal and the log', async () => {
+    await runCommand(page, 'read 0x80000000');
+    await expect.poll(() => terminalText(page)).toContain('Granule Protection Fault');
+    const log = page.getByRole('log', { name: 'Latest results' });
+    await expect.poll(() => log.innerText()).toContain('Granule Protection Fault');
+    const fault = page.locator('.ledger .row[data-kind="gpf"]');
+    await expect.poll(() => fault.count()).toBe(1);
+    expect(await fault.innerText()).toMatch(/fault/i);
+  });
+
+  test('keeps the screenshot of the working lab', async () => {
+    await mkdir('test-results', { recursive: true });
+    await page.mouse.move(10, 700);
+    await page.screenshot({ path: 'test-results/lab-1280x720.png' });
+    const png = await readFile('test-results/lab-1280x720.png');
+    expect(png.readUInt32BE(16)).toBe(1280);
+    expect(png.readUInt32BE(20)).toBe(720);
+  });
+
+  test('axe-core finds no serious or critical violations', async () => {
+    await page.addScriptTag({ path: 'node_modules/axe-core/axe.min.js' });
+    const violations = await page.evaluate(async () => {
+      const axe = (window as unknown as { axe: { run(): Promise<{ violations: AxeViolation[] }> } })
+        .axe;
+      interface AxeViolation {
+        id: string;
+        impact: string | null;
+        help: string;
+        nodes: { target: unknown[] }[];
+      }
+      const result = await axe.run();
+      return result.violations
+        .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+        .map(
+          (v) =>
+            `${v.impact} ${v.id}: ${v.help} (${v.nodes.map((n) => String(n.target)).join(' | ')})`,
+        );
+    });
+    expect(violations).toEqual([]);
+  });
+
+  test('undo restores the granule and the ledger', async () => {
+    const undo = page.getByRole('button', { name: /Undo/ });
+    await undo.click(); // the read
+    await undo.click(); // the delegate
+    const cell = page.locator(CELL);
+    await expect.poll(() => cell.getAttribute('data-state')).toBe('UNDELEGATED');
+    expect(await cell.getAttribute('data-gpi')).toBe('NS');
+    await expect.poll(() => page.locator('.ledger .row').count()).toBe(0);
+    expect(await undo.isDisabled()).toBe(true);
+    await expect.poll(() => terminalText(page)).toContain('undo: back to the state before');
+  });
+
+  test('Alt+Z undoes from the terminal, Alt+R resets, and no errors were logged', async () => {
+    await runCommand(page, 'delegate 0x80001000');
+    const cell = page.locator('.cell[data-pa="0x80001000"]');
+    await expect.poll(() => cell.getAttribute('data-state')).toBe('DELEGATED');
+    await page.keyboard.press('Alt+KeyZ');
+    await expect.poll(() => cell.getAttribute('data-state')).toBe('UNDELEGATED');
+    await runCommand(page, 'delegate 0x80002000');
+    await page.keyboard.press('Alt+KeyR');
+    const other = page.locator('.cell[data-pa="0x80002000"]');
+    await expect.poll(() => other.getAttribute('data-state')).toBe('UNDELEGATED');
+    expect(errors).toEqual([]);
+  });
+});

@@ -1,0 +1,79 @@
+import { describe, expect, test } from 'vitest';
+import { createMachine } from '../../src/emulator/index.ts';
+import { createHostShell } from '../../src/shell/index.ts';
+import { CELLS, GRID_COLS, hexPa, moveCell, formatSize } from '../../src/ui/diagrams/gpt-layout.ts';
+import { ledgerRows } from '../../src/ui/ledger/ledger-view.ts';
+import { parseHash } from '../../src/ui/routes.ts';
+
+describe('ledger rows', () => {
+  const machine = createMachine();
+  const shell = createHostShell(machine);
+  shell.execute('delegate 0x80000000');
+  shell.execute('read 0x80000000');
+  shell.execute('undelegate 0x80001000');
+
+  test('nest by parent and fold returns into their calls', () => {
+    const { rows } = ledgerRows(machine.ledger);
+    expect(rows.map((r) => [r.seq, r.kind, r.depth])).toEqual([
+      [1, 'smc:call', 0],
+      [2, 'smc:call', 1],
+      [3, 'gpt:update', 2],
+      [5, 'granule:transition', 1],
+      [7, 'mem:access', 0],
+      [8, 'gpf', 0],
+      [9, 'smc:call', 0],
+    ]);
+    expect(rows[0]).toMatchObject({ status: 'ok', detail: '→ RMI_SUCCESS', returnSeq: 6 });
+  });
+
+  test('failures, blocks and faults carry their reason', () => {
+    const { rows } = ledgerRows(machine.ledger);
+    const byKind = (k: string) => rows.filter((r) => r.kind === k).at(-1)!;
+    expect(byKind('smc:call')).toMatchObject({ status: 'failed' });
+    expect(byKind('smc:call').detail).toContain('failed gran_state');
+    expect(byKind('mem:access')).toMatchObject({ status: 'blocked' });
+    expect(byKind('gpf')).toMatchObject({ status: 'fault' });
+  });
+
+  test('filter by kind group and limit', () => {
+    expect(ledgerRows(machine.ledger, new Set(['gpf'])).rows.map((r) => r.seq)).toEqual([8]);
+    const limited = ledgerRows(machine.ledger, undefined, 2);
+    expect(limited.hidden).toBe(5);
+    expect(limited.rows.map((r) => r.seq)).toEqual([8, 9]);
+    // Without SMC rows the returns are not folded anywhere, so none is shown.
+    const noSmc = ledgerRows(machine.ledger, new Set(['gpt', 'granule']));
+    expect(noSmc.rows.map((r) => r.kind)).toEqual(['gpt:update', 'granule:transition']);
+  });
+});
+
+describe('GPT layout', () => {
+  test('a 32x8 grid with keyboard moves that stay inside it', () => {
+    expect(CELLS).toHaveLength(256);
+    expect(CELLS[33]).toMatchObject({ col: 1, row: 1 });
+    expect(CELLS[1]!.x).toBeGreaterThan(CELLS[0]!.x);
+    expect(moveCell(0, 'ArrowLeft')).toBe(0);
+    expect(moveCell(0, 'ArrowDown')).toBe(GRID_COLS);
+    expect(moveCell(255, 'ArrowDown')).toBe(255);
+    expect(moveCell(40, 'Home')).toBe(32);
+    expect(moveCell(40, 'End')).toBe(63);
+    expect(moveCell(40, 'x')).toBeUndefined();
+  });
+
+  test('addresses and sizes read well', () => {
+    expect(hexPa(0x80000000)).toBe('0x8000_0000');
+    expect(hexPa(0x1c090000)).toBe('0x1c09_0000');
+    expect(hexPa(0xff80000000)).toBe('0xff_8000_0000');
+    expect(formatSize(0x40000)).toBe('256 KiB');
+    expect(formatSize(0x8000000)).toBe('128 MiB');
+  });
+});
+
+describe('hash routes', () => {
+  test('#/ and non-route hashes are the lab; mode comes from the query', () => {
+    expect(parseHash('')).toMatchObject({ page: 'lab', mode: 'mica' });
+    expect(parseHash('#main')).toMatchObject({ page: 'lab' });
+    expect(parseHash('#/?mode=cca')).toMatchObject({ page: 'lab', mode: 'cca' });
+    expect(parseHash('#/?mode=bogus')).toMatchObject({ mode: 'mica' });
+    expect(parseHash('#/nope/')).toMatchObject({ page: 'not-found', path: '/nope' });
+  });
+});

@@ -1,0 +1,83 @@
+/**
+ * `mica-lab verify <token.cbor> [--cpak <jwk.json>] [--challenge <hex>] [--strict]`: runs the
+ * explaining verifier (cca-spec.md §6.4; lab-ux.md §3.1 item 2) on a CCA token file and prints
+ * one line per check. Exit codes: 0 when no check fails (with --strict: when every check
+ * passes, none skipped), 1 otherwise, 2 on a usage or input error.
+ *
+ * Without --cpak the trust anchor is the lab's PUBLIC TEST CPAK (the tf-m-tools sample key,
+ * veraison/rust-ccatoken testdata/cpak.json), which also verifies Arm's FVP sample tokens.
+ */
+import { fromHex } from '../../lib/bytes.ts';
+import { attest } from '../../emulator/index.ts';
+import type { CliCommand } from '../types.ts';
+
+const USAGE = 'verify <token.cbor> [--cpak <jwk.json>] [--challenge <hex>] [--strict]';
+
+/** The verify subcommand. */
+export const VERIFY_COMMAND: CliCommand = {
+  name: 'verify',
+  usage: USAGE,
+  summary: 'verify a CCA attestation token and explain every check',
+  async run(args, io) {
+    const usageError = (message: string): number => {
+      io.stderr(`mica-lab verify: ${message}\nusage: mica-lab ${USAGE}\n`);
+      return 2;
+    };
+    let tokenPath: string | undefined;
+    let cpakPath: string | undefined;
+    let challengeHex: string | undefined;
+    let strict = false;
+    for (let i = 0; i < args.length; i++) {
+      const a = args[i]!;
+      if (a === '--cpak' || a === '--challenge') {
+        const value = args[++i];
+        if (value === undefined) return usageError(`${a} needs a value`);
+        if (a === '--cpak') cpakPath = value;
+        else challengeHex = value;
+      } else if (a === '--strict') strict = true;
+      else if (a.startsWith('-')) return usageError(`unknown option "${a}"`);
+      else if (tokenPath === undefined) tokenPath = a;
+      else
+        return usageError(`unexpected argument "${a}" (only one token file is verified at a time)`);
+    }
+    if (tokenPath === undefined) return usageError('missing <token.cbor>');
+
+    let challenge: Uint8Array | undefined;
+    if (challengeHex !== undefined) {
+      challenge = fromHex(challengeHex);
+      if (!challenge || challenge.length === 0) {
+        return usageError(`--challenge "${challengeHex}" is not a hex byte string`);
+      }
+    }
+
+    let cpak: attest.EcPublicKey = attest.TEST_CPAK_PUBLIC;
+    if (cpakPath !== undefined) {
+      let text: string;
+      try {
+        text = new TextDecoder().decode(await io.readFile(cpakPath));
+      } catch (err) {
+        return usageError(`--cpak: cannot read "${cpakPath}": ${String(err)}`);
+      }
+      const imported = attest.importJwk(text);
+      if (!imported.ok) return usageError(`--cpak "${cpakPath}": ${imported.error}`);
+      cpak = imported.key;
+    }
+
+    let token: Uint8Array;
+    try {
+      token = await io.readFile(tokenPath);
+    } catch (err) {
+      return usageError(`<token.cbor>: cannot read "${tokenPath}": ${String(err)}`);
+    }
+
+    const anchor =
+      cpakPath === undefined
+        ? 'the lab PUBLIC TEST CPAK (tf-m-tools cca_platform.pem)'
+        : `${cpak.crv} key from ${cpakPath}`;
+    io.stdout(`Verifying ${tokenPath} (${token.length} bytes); trust anchor: ${anchor}\n`);
+    const report = attest.verifyCcaToken(token, { cpak, ...(challenge ? { challenge } : {}) });
+    io.stdout(attest.formatReport(report));
+    if (report.verdict === 'pass') return 0;
+    return report.verdict === 'incomplete' && !strict ? 0 : 1;
+  },
+};

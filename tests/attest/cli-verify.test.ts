@@ -1,0 +1,77 @@
+// `mica-lab verify` (src/cli/commands/verify.ts), driven in-process through CliIo.
+import { describe, expect, it } from 'vitest';
+import { readFile } from 'node:fs/promises';
+import { VERIFY_COMMAND } from '../../src/cli/commands/verify.ts';
+import type { CliIo } from '../../src/cli/types.ts';
+import { toHex } from '../../src/lib/bytes.ts';
+import { attest } from '../../src/emulator/index.ts';
+import { labInput } from './helpers.ts';
+
+const DIR = new URL('../vectors/tokens/', import.meta.url);
+const lab = attest.buildCcaToken(labInput());
+
+function io(files: Record<string, Uint8Array> = {}) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const value: CliIo = {
+    stdout: (s) => out.push(s),
+    stderr: (s) => err.push(s),
+    readFile: async (p) => files[p] ?? new Uint8Array(await readFile(new URL(p, DIR))),
+    writeFile: async () => {},
+  };
+  return { value, out: () => out.join(''), err: () => err.join('') };
+}
+
+describe('mica-lab verify', () => {
+  it('a lab token with its challenge: every line ✓, exit 0', async () => {
+    const x = io({ 'lab.cbor': lab });
+    const code = await VERIFY_COMMAND.run(
+      ['lab.cbor', '--challenge', toHex(labInput().challenge)],
+      x.value,
+    );
+    expect(x.out()).toContain('✓ binding');
+    expect(x.out()).toContain('✓ challenge freshness');
+    expect(code).toBe(0);
+  });
+
+  it('--strict turns skipped checks (no reference values) into exit 1', async () => {
+    const x = io({ 'lab.cbor': lab });
+    expect(await VERIFY_COMMAND.run(['lab.cbor', '--strict'], x.value)).toBe(1);
+    expect(x.out()).toContain('– RIM');
+  });
+
+  it('bug-33-repro with the CPAK file: binding ✗, exit 1', async () => {
+    const x = io();
+    expect(await VERIFY_COMMAND.run(['bug-33-repro.cbor', '--cpak', 'cpak.json'], x.value)).toBe(1);
+    expect(x.out()).toMatch(/✗ binding/);
+    expect(x.out()).toContain('trust anchor: P-384 key from cpak.json');
+  });
+
+  it('cca-token-02 needs its P-256 anchor: fails with the default CPAK, passes with ta-02-ok.json', async () => {
+    expect(await VERIFY_COMMAND.run(['cca-token-02.cbor'], io().value)).toBe(1);
+    expect(
+      await VERIFY_COMMAND.run(['cca-token-02.cbor', '--cpak', 'ta-02-ok.json'], io().value),
+    ).toBe(0);
+  });
+
+  it('a wrong challenge fails freshness', async () => {
+    const x = io({ 'lab.cbor': lab });
+    expect(await VERIFY_COMMAND.run(['lab.cbor', '--challenge', '00'.repeat(64)], x.value)).toBe(1);
+    expect(x.out()).toContain('✗ challenge freshness');
+  });
+
+  it.each([
+    [[], 'missing <token.cbor>'],
+    [['a.cbor', 'b.cbor'], 'unexpected argument "b.cbor"'],
+    [['lab.cbor', '--challenge'], '--challenge needs a value'],
+    [['lab.cbor', '--challenge', 'xyz'], '--challenge "xyz" is not a hex byte string'],
+    [['lab.cbor', '--cpak', 'SOURCE.md'], '--cpak "SOURCE.md": the key file is not JSON'],
+    [['lab.cbor', '--frobnicate'], 'unknown option "--frobnicate"'],
+    [['no-such-file.cbor'], '<token.cbor>: cannot read "no-such-file.cbor"'],
+  ])('usage error %j -> exit 2 naming the argument', async (args, message) => {
+    const x = io({ 'lab.cbor': lab });
+    expect(await VERIFY_COMMAND.run(args, x.value)).toBe(2);
+    expect(x.err()).toContain(message);
+    expect(x.err()).toContain('usage: mica-lab verify <token.cbor>');
+  });
+});

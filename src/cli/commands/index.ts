@@ -2,5 +2,6 @@
 // CliCommand and list it here; `mica-lab --help` is generated from this list.
 import type { CliCommand } from '../types.ts';
 import { SHELL_COMMAND } from './shell.ts';
+import { VERIFY_COMMAND } from './verify.ts';
 
-export const CLI_COMMANDS: readonly CliCommand[] = [SHELL_COMMAND];
+export const CLI_COMMANDS: readonly CliCommand[] = [SHELL_COMMAND, VERIFY_COMMAND];

@@ -105,18 +105,20 @@ export function newRealm(lab: Lab, overrides: Partial<RealmParams> = {}): RealmF
 /** Creates the level 2 and 3 RTTs (as needed) covering `ipa`. */
 export function mapTables(lab: Lab, rd: number, ipa: number, toLevel = 3): void {
   for (let level = 2; level <= toLevel; level++) {
-    const read = lab.call(abi.SMC_RMI_RTT_READ_ENTRY, rd, ipa, level - 1);
-    if (read.x[2] === BigInt(abi.RMI_TABLE)) continue;
     const span = 2 ** (12 + 9 * (4 - level));
     const base = Math.floor(ipa / span) * span;
+    const read = lab.call(abi.SMC_RMI_RTT_READ_ENTRY, rd, base, level - 1);
+    expectOk(read);
+    if (read.x[2] === BigInt(abi.RMI_TABLE)) continue;
     expectOk(lab.call(abi.SMC_RMI_RTT_CREATE, rd, lab.delegated(), base, level));
   }
 }
 
-/** RTT_INIT_RIPAS over [base, top) (looping on out_top). */
-export function initRipas(lab: Lab, rd: number, base: number, top: number): void {
+/** RTT_INIT_RIPAS over [base, top) (looping on out_top), with RTTs down to `level`. */
+export function initRipas(lab: Lab, rd: number, base: number, top: number, level = 2): void {
   let at = base;
   while (at < top) {
+    mapTables(lab, rd, at, level);
     const r = lab.call(abi.SMC_RMI_RTT_INIT_RIPAS, rd, at, top);
     expectOk(r);
     at = Number(r.x[1]);

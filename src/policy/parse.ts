@@ -237,20 +237,19 @@ class Interpreter {
       return false;
     }
     if (owner !== 'both' && owner !== this.dialect) {
-      const why = this.marker.forced
-        ? `dialect ${this.dialect} was requested`
-        : `dialect ${this.dialect} set by "${this.marker.key}" at ${loc(this.marker.at)}`;
-      this.error(
-        'dialect-mix',
-        entry.keyAt,
-        childPath,
-        `a dialect ${this.dialect} key, one of ${list(mine)}`,
-        `dialect ${owner} key "${entry.key}"`,
-        why,
-      );
+      const expected = `a dialect ${this.dialect} key, one of ${list(mine)}`;
+      this.dialectMix(entry, childPath, expected, `dialect ${owner} key "${entry.key}"`);
       return false;
     }
     return true;
+  }
+
+  /** Reports a key of the other dialect, saying what fixed the dialect. */
+  dialectMix(entry: SyntaxEntry, path: string, expected: string, found: string): void {
+    const why = this.marker.forced
+      ? `dialect ${this.dialect} was requested`
+      : `dialect ${this.dialect} set by "${this.marker.key}" at ${loc(this.marker.at)}`;
+    this.error('dialect-mix', entry.keyAt, path, expected, found, why);
   }
 
   /** An integer in [min, max]. */
@@ -822,7 +821,12 @@ function interpret(
     else if (cls === 'mem') groups.mem.push(entry);
     else if (cls === 'cf' || cls === 'ch') {
       if ((cls === 'cf') !== (ip.dialect === 'C')) {
-        ip.field({ ...entry, key: entry.key }, '', { [entry.key]: cls === 'cf' ? 'C' : 'P' });
+        ip.dialectMix(
+          entry,
+          entry.key,
+          `a rule key starting ${ip.dialect === 'C' ? 'CF (dialect C)' : 'Ch (dialect P)'}`,
+          `dialect ${cls === 'cf' ? 'C rule' : 'P channel'} "${entry.key}"`,
+        );
       } else groups.cf.push(entry);
     } else {
       const rules = ip.dialect === 'C' ? 'CF*' : 'Ch*';

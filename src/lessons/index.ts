@@ -57,3 +57,19 @@ export {
   type Scenario,
   type ScenarioRun,
 } from './scenario.ts';
+export {
+  DEFAULT_SETTINGS,
+  SAVE_FORMAT,
+  SAVE_MIGRATIONS,
+  SAVE_VERSION,
+  emptySave,
+  parseSave,
+  serializeSave,
+  withProgress,
+  type LabSave,
+  type LabSettings,
+  type LessonProgress,
+  type ParseSaveOptions,
+  type ParsedSave,
+  type SaveMigration,
+} from './save.ts';

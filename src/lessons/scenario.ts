@@ -14,13 +14,18 @@
  * message naming the layer and the position or field, and the version is checked before the
  * fields so a newer link gets "made by a newer Mica Lab", not a confusing field error.
  */
-import { createMachine, type MachineMode, type MachineSnapshot } from '../emulator/index.ts';
+import {
+  createMachine,
+  type Machine,
+  type MachineMode,
+  type MachineSnapshot,
+} from '../emulator/index.ts';
 import { createHostShell, type ShellSession } from '../shell/index.ts';
 import { fromBase64, toBase64 } from '../lib/bytes.ts';
+import { describeValue, isRecord } from './json-check.ts';
 import { findEntry, findLesson } from './catalogue.ts';
 import { lzCompress, lzDecompress } from './lz.ts';
 import { startLesson, type GoalStatus, type TranscriptEntry } from './runner.ts';
-import type { Machine } from '../emulator/index.ts';
 
 /** Identifies a scenario among other JSON documents. */
 export const SCENARIO_FORMAT = 'mica-lab/scenario';
@@ -79,16 +84,6 @@ export function makeScenario(
   };
 }
 
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-function describe(v: unknown): string {
-  if (v === null) return 'null';
-  if (Array.isArray(v)) return 'an array';
-  return typeof v === 'object' ? 'an object' : `${typeof v} ${JSON.stringify(v)}`;
-}
-
 const SCENARIO_KEYS = [
   'format',
   'version',
@@ -107,15 +102,16 @@ const SCENARIO_KEYS = [
 export function scenarioFromJson(input: unknown, where = ''): Decoded<Scenario> {
   const fail = (error: string): Decoded<Scenario> => ({ ok: false, error });
   const at = (field: string) => `"${where}${field}"`;
-  if (!isRecord(input)) return fail(`a scenario must be a JSON object, not ${describe(input)}`);
+  if (!isRecord(input))
+    return fail(`a scenario must be a JSON object, not ${describeValue(input)}`);
   if (input.format !== SCENARIO_FORMAT) {
     return fail(
-      `${at('format')} is ${describe(input.format)}, expected "${SCENARIO_FORMAT}": this is not a Mica Lab scenario`,
+      `${at('format')} is ${describeValue(input.format)}, expected "${SCENARIO_FORMAT}": this is not a Mica Lab scenario`,
     );
   }
   const version = input.version;
   if (typeof version !== 'number' || !Number.isInteger(version) || version < 1) {
-    return fail(`${at('version')} is ${describe(version)}; expected a whole number from 1`);
+    return fail(`${at('version')} is ${describeValue(version)}; expected a whole number from 1`);
   }
   if (version > SCENARIO_VERSION) {
     return fail(
@@ -125,12 +121,14 @@ export function scenarioFromJson(input: unknown, where = ''): Decoded<Scenario> 
   const unknown = Object.keys(input).filter((k) => !SCENARIO_KEYS.includes(k));
   if (unknown.length > 0) return fail(`unknown field ${at(unknown[0]!)} in a version 1 scenario`);
   if (!MACHINE_MODES.includes(input.mode as MachineMode)) {
-    return fail(`${at('mode')} is ${describe(input.mode)}; expected ${MACHINE_MODES.join(', ')}`);
+    return fail(
+      `${at('mode')} is ${describeValue(input.mode)}; expected ${MACHINE_MODES.join(', ')}`,
+    );
   }
   const mode = input.mode as MachineMode;
   if (input.lesson !== undefined) {
     if (typeof input.lesson !== 'string') {
-      return fail(`${at('lesson')} is ${describe(input.lesson)}, expected a lesson id`);
+      return fail(`${at('lesson')} is ${describeValue(input.lesson)}, expected a lesson id`);
     }
     const entry = findEntry(input.lesson);
     if (!entry) return fail(`${at('lesson')} names an unknown lesson "${input.lesson}"`);
@@ -143,7 +141,7 @@ export function scenarioFromJson(input: unknown, where = ''): Decoded<Scenario> 
   }
   const commands = input.commands;
   if (!Array.isArray(commands)) {
-    return fail(`${at('commands')} is ${describe(commands)}, expected a list of strings`);
+    return fail(`${at('commands')} is ${describeValue(commands)}, expected a list of strings`);
   }
   if (commands.length > SCENARIO_LIMITS.commands) {
     return fail(
@@ -152,7 +150,7 @@ export function scenarioFromJson(input: unknown, where = ''): Decoded<Scenario> 
   }
   for (const [i, c] of commands.entries()) {
     if (typeof c !== 'string') {
-      return fail(`${at(`commands[${i}]`)} is ${describe(c)}, expected a string`);
+      return fail(`${at(`commands[${i}]`)} is ${describeValue(c)}, expected a string`);
     }
     if (c.length > SCENARIO_LIMITS.commandLength) {
       return fail(
@@ -163,7 +161,7 @@ export function scenarioFromJson(input: unknown, where = ''): Decoded<Scenario> 
   for (const key of ['title', 'notes'] as const) {
     const v = input[key];
     if (v === undefined) continue;
-    if (typeof v !== 'string') return fail(`${at(key)} is ${describe(v)}, expected a string`);
+    if (typeof v !== 'string') return fail(`${at(key)} is ${describeValue(v)}, expected a string`);
     if (v.length > SCENARIO_LIMITS[key]) {
       return fail(`${at(key)} is longer than ${SCENARIO_LIMITS[key]} characters`);
     }

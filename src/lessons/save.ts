@@ -1,0 +1,280 @@
+/**
+ * The lab's save file: per-lesson progress, hints used, settings and the current scenario,
+ * as one versioned JSON document. The UI autosaves it locally and offers it as an
+ * export/import file; an instructor collects these files as hand-ins (lab-ux.md §0 item 2,
+ * §5 item 1). Progress is never lost to a version bump: `parseSave` runs the migrations from
+ * the file's version to the current one, and refuses only what it cannot read, saying why.
+ *
+ * Design rationale: the learner's own commands are stored per lesson, not a machine
+ * snapshot, because replaying them on the lesson's setup reproduces the machine exactly
+ * (the emulator is deterministic) at a fraction of the size, and it survives machine state
+ * layout changes that would invalidate a snapshot.
+ */
+import { describeValue, isRecord } from './json-check.ts';
+import { findEntry } from './catalogue.ts';
+import { LESSON_ID } from './schema.ts';
+import { scenarioFromJson, type Decoded, type Scenario } from './scenario.ts';
+
+/** Identifies a save file among other JSON documents. */
+export const SAVE_FORMAT = 'mica-lab/save';
+/** The save layout version this lab writes. */
+export const SAVE_VERSION = 1;
+
+/** Progress in one lesson. */
+export interface LessonProgress {
+  readonly status: 'started' | 'solved';
+  /** Goal ids done at the last check. */
+  readonly goalsDone: readonly string[];
+  /** How many hints the learner revealed (0 = none), in tier order. */
+  readonly hintsRevealed: number;
+  /** Whether the reference solution was shown (inserted into the prompt). */
+  readonly solutionShown: boolean;
+  /** The learner's commands in this lesson, oldest first: replaying them restores the machine. */
+  readonly commands: readonly string[];
+  /** When the lesson was first solved (ISO 8601). */
+  readonly solvedAt?: string;
+}
+
+/** Display and classroom settings. */
+export interface LabSettings {
+  readonly theme: 'system' | 'dark' | 'light';
+  /** Projector mode: large type, thick lines, high-contrast palette. */
+  readonly projector: boolean;
+  readonly reducedMotion: 'system' | 'reduce';
+  /** xterm's screen-reader mode for the terminals. */
+  readonly screenReader: boolean;
+  /** Assessment mode: hints and solutions hidden. */
+  readonly assessment: boolean;
+}
+
+/** The whole save file. */
+export interface LabSave {
+  readonly format: typeof SAVE_FORMAT;
+  readonly version: typeof SAVE_VERSION;
+  /** ISO 8601 time of the save. */
+  readonly savedAt: string;
+  readonly settings: LabSettings;
+  /** By lesson id. */
+  readonly progress: Readonly<Record<string, LessonProgress>>;
+  /** The scenario on screen, if any (restored when the file is opened). */
+  readonly current?: Scenario;
+}
+
+/** Settings of a fresh lab. */
+export const DEFAULT_SETTINGS: LabSettings = {
+  theme: 'system',
+  projector: false,
+  reducedMotion: 'system',
+  screenReader: false,
+  assessment: false,
+};
+
+/** A save with no progress. */
+export function emptySave(savedAt = new Date(0).toISOString()): LabSave {
+  return {
+    format: SAVE_FORMAT,
+    version: SAVE_VERSION,
+    savedAt,
+    settings: DEFAULT_SETTINGS,
+    progress: {},
+  };
+}
+
+/** Returns `save` with one lesson's progress replaced by `progress`. */
+export function withProgress(save: LabSave, lessonId: string, progress: LessonProgress): LabSave {
+  return { ...save, progress: { ...save.progress, [lessonId]: progress } };
+}
+
+/** Serialises a save as pretty JSON (it is a file people may open). */
+export function serializeSave(save: LabSave): string {
+  return JSON.stringify(save, null, 2) + '\n';
+}
+
+/**
+ * Upgrades a save object of version `n` to version `n + 1`. Register one per old version in
+ * {@link SAVE_MIGRATIONS}; each is a pure function on plain JSON.
+ */
+export type SaveMigration = (old: Record<string, unknown>) => Record<string, unknown>;
+
+/** Migrations by the version they upgrade from. Version 1 is the first: none yet. */
+export const SAVE_MIGRATIONS: Readonly<Record<number, SaveMigration>> = {};
+
+/** A parsed save with what the reader had to say about it. */
+export interface ParsedSave {
+  readonly save: LabSave;
+  /** Non-fatal findings, e.g. progress for a lesson this lab does not have. */
+  readonly warnings: readonly string[];
+  /** The file's version, when it was migrated. */
+  readonly migratedFrom?: number;
+}
+
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
+
+function readSettings(v: unknown): Decoded<LabSettings> {
+  if (v === undefined) return { ok: true, value: DEFAULT_SETTINGS };
+  if (!isRecord(v))
+    return { ok: false, error: `"settings" is ${describeValue(v)}, expected an object` };
+  const choices: Record<keyof LabSettings, readonly unknown[]> = {
+    theme: ['system', 'dark', 'light'],
+    projector: [true, false],
+    reducedMotion: ['system', 'reduce'],
+    screenReader: [true, false],
+    assessment: [true, false],
+  };
+  const out: Record<string, unknown> = { ...DEFAULT_SETTINGS };
+  for (const [key, allowed] of Object.entries(choices)) {
+    if (v[key] === undefined) continue;
+    if (!allowed.includes(v[key])) {
+      return {
+        ok: false,
+        error: `"settings.${key}" is ${describeValue(v[key])}; expected ${allowed.map((a) => JSON.stringify(a)).join(' or ')}`,
+      };
+    }
+    out[key] = v[key];
+  }
+  return { ok: true, value: out as unknown as LabSettings };
+}
+
+function readProgress(id: string, v: unknown): Decoded<LessonProgress> {
+  const at = (f: string) => `"progress.${id}.${f}"`;
+  const fail = (error: string): Decoded<LessonProgress> => ({ ok: false, error });
+  if (!isRecord(v)) return fail(`"progress.${id}" is ${describeValue(v)}, expected an object`);
+  if (v.status !== 'started' && v.status !== 'solved') {
+    return fail(`${at('status')} is ${describeValue(v.status)}; expected "started" or "solved"`);
+  }
+  for (const key of ['goalsDone', 'commands'] as const) {
+    const list = v[key];
+    if (!Array.isArray(list))
+      return fail(`${at(key)} is ${describeValue(list)}, expected a list of strings`);
+    const bad = list.findIndex((x) => typeof x !== 'string');
+    if (bad >= 0)
+      return fail(`${at(`${key}[${bad}]`)} is ${describeValue(list[bad])}, expected a string`);
+  }
+  const hints = v.hintsRevealed;
+  if (typeof hints !== 'number' || !Number.isInteger(hints) || hints < 0 || hints > 100) {
+    return fail(
+      `${at('hintsRevealed')} is ${describeValue(hints)}, expected a whole number from 0`,
+    );
+  }
+  if (typeof v.solutionShown !== 'boolean') {
+    return fail(
+      `${at('solutionShown')} is ${describeValue(v.solutionShown)}, expected true or false`,
+    );
+  }
+  if (v.solvedAt !== undefined && (typeof v.solvedAt !== 'string' || !ISO_TIME.test(v.solvedAt))) {
+    return fail(`${at('solvedAt')} is ${describeValue(v.solvedAt)}, expected an ISO 8601 UTC time`);
+  }
+  return {
+    ok: true,
+    value: {
+      status: v.status,
+      goalsDone: v.goalsDone as string[],
+      hintsRevealed: hints,
+      solutionShown: v.solutionShown,
+      commands: v.commands as string[],
+      ...(v.solvedAt !== undefined ? { solvedAt: v.solvedAt as string } : {}),
+    },
+  };
+}
+
+/**
+ * Options for {@link parseSave}. Both default to this lab's; tests override them to run the
+ * migration chain before a second save version exists.
+ */
+export interface ParseSaveOptions {
+  readonly migrations?: Readonly<Record<number, SaveMigration>>;
+  /** The version the chain migrates up to. */
+  readonly currentVersion?: number;
+}
+
+/**
+ * Reads a save file. Never throws: refuses with a message naming what is wrong (not JSON,
+ * wrong format, a version newer than this lab or with no migration, a bad field with its
+ * path). Progress for lessons this lab does not know is kept and reported as a warning, so
+ * a file from a newer lab loses nothing when it is saved again.
+ */
+export function parseSave(
+  text: string,
+  options: ParseSaveOptions = {},
+): { ok: true; value: ParsedSave } | { ok: false; error: string } {
+  const migrations = options.migrations ?? SAVE_MIGRATIONS;
+  const current = options.currentVersion ?? SAVE_VERSION;
+  const fail = (error: string) => ({ ok: false as const, error });
+  if (typeof text !== 'string') return fail('a save file must be text');
+  let input: unknown;
+  try {
+    input = JSON.parse(text);
+  } catch (error) {
+    return fail(`the file is not JSON (${(error as Error).message})`);
+  }
+  if (!isRecord(input))
+    return fail(`a save file must be a JSON object, not ${describeValue(input)}`);
+  if (input.format !== SAVE_FORMAT) {
+    return fail(
+      `"format" is ${describeValue(input.format)}, expected "${SAVE_FORMAT}": this is not a Mica Lab save file`,
+    );
+  }
+  const version = input.version;
+  if (typeof version !== 'number' || !Number.isInteger(version) || version < 1) {
+    return fail(`"version" is ${describeValue(version)}; expected a whole number from 1`);
+  }
+  if (version > current) {
+    return fail(
+      `save version ${version} was written by a newer Mica Lab; this one reads up to ${current}`,
+    );
+  }
+  let doc: Record<string, unknown> = input;
+  for (let v = version; v < current; v++) {
+    const migrate = migrations[v];
+    if (!migrate)
+      return fail(`no migration from save version ${v} to ${v + 1}; this file cannot be read`);
+    try {
+      doc = { ...migrate(doc), format: SAVE_FORMAT, version: v + 1 };
+    } catch (error) {
+      return fail(`migrating from save version ${v} failed: ${String(error)}`);
+    }
+  }
+  const savedAt = doc.savedAt;
+  if (typeof savedAt !== 'string' || !ISO_TIME.test(savedAt)) {
+    return fail(`"savedAt" is ${describeValue(savedAt)}, expected an ISO 8601 UTC time`);
+  }
+  const settings = readSettings(doc.settings);
+  if (!settings.ok) return settings;
+  if (!isRecord(doc.progress)) {
+    return fail(`"progress" is ${describeValue(doc.progress)}, expected an object by lesson id`);
+  }
+  const warnings: string[] = [];
+  const progress: Record<string, LessonProgress> = {};
+  for (const [id, entry] of Object.entries(doc.progress)) {
+    if (!LESSON_ID.test(id))
+      return fail(`"progress" has the key ${describeValue(id)}, not a lesson id`);
+    const read = readProgress(id, entry);
+    if (!read.ok) return read;
+    progress[id] = read.value;
+    const known = findEntry(id);
+    if (!known) warnings.push(`progress for "${id}", a lesson this lab does not have, was kept`);
+    else if (known.status !== 'ready')
+      warnings.push(`progress for "${id}", a planned lesson, was kept`);
+  }
+  let scenario: Scenario | undefined;
+  if (doc.current !== undefined) {
+    const s = scenarioFromJson(doc.current, 'current.');
+    if (!s.ok) return fail(`the current scenario: ${s.error}`);
+    scenario = s.value;
+  }
+  return {
+    ok: true,
+    value: {
+      save: {
+        format: SAVE_FORMAT,
+        version: SAVE_VERSION,
+        savedAt,
+        settings: settings.value,
+        progress,
+        ...(scenario ? { current: scenario } : {}),
+      },
+      warnings,
+      ...(version !== current ? { migratedFrom: version } : {}),
+    },
+  };
+}

@@ -1,0 +1,166 @@
+// The save file: round trips, migrations from older versions, and clear refusals.
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import {
+  SAVE_FORMAT,
+  emptySave,
+  makeScenario,
+  parseSave,
+  serializeSave,
+  withProgress,
+  type LabSave,
+  type LessonProgress,
+} from '../../src/lessons/index.ts';
+
+const progress: LessonProgress = {
+  status: 'solved',
+  goalsDone: ['read-before', 'delegated', 'host-fault'],
+  hintsRevealed: 2,
+  solutionShown: false,
+  commands: ['read 0x80010000', 'delegate 0x80010000', 'read 0x80010000'],
+  solvedAt: '2026-11-25T09:30:00.000Z',
+};
+
+function refused(text: string): string {
+  const r = parseSave(text);
+  if (r.ok) throw new Error('expected a refusal');
+  return r.error;
+}
+
+const arbProgress: fc.Arbitrary<LessonProgress> = fc.record(
+  {
+    status: fc.constantFrom('started' as const, 'solved' as const),
+    goalsDone: fc.array(fc.string({ maxLength: 12 }), { maxLength: 5 }),
+    hintsRevealed: fc.nat({ max: 3 }),
+    solutionShown: fc.boolean(),
+    commands: fc.array(fc.string({ maxLength: 40 }), { maxLength: 10 }),
+    solvedAt: fc
+      .date({ min: new Date('2020-01-01'), max: new Date('2040-01-01'), noInvalidDate: true })
+      .map((d) => d.toISOString()),
+  },
+  { requiredKeys: ['status', 'goalsDone', 'hintsRevealed', 'solutionShown', 'commands'] },
+);
+
+describe('save file', () => {
+  it('round-trips random progress, settings and the current scenario', () => {
+    fc.assert(
+      fc.property(
+        fc.dictionary(
+          fc.constantFrom('01-worlds/01-address-spaces', '01-worlds/03-wiping'),
+          arbProgress,
+        ),
+        fc.record({
+          theme: fc.constantFrom('system' as const, 'dark' as const, 'light' as const),
+          projector: fc.boolean(),
+          reducedMotion: fc.constantFrom('system' as const, 'reduce' as const),
+          screenReader: fc.boolean(),
+          assessment: fc.boolean(),
+        }),
+        fc.option(fc.array(fc.string({ maxLength: 30 }), { maxLength: 5 }), { nil: undefined }),
+        (byLesson, settings, commands) => {
+          const save: LabSave = {
+            ...emptySave('2026-11-25T10:00:00.000Z'),
+            settings,
+            progress: byLesson,
+            ...(commands
+              ? { current: makeScenario({ lesson: '01-worlds/03-wiping', commands }) }
+              : {}),
+          };
+          expect(parseSave(serializeSave(save))).toEqual({
+            ok: true,
+            value: { save, warnings: [] },
+          });
+        },
+      ),
+    );
+  });
+
+  it('keeps progress for lessons it does not know, with a warning', () => {
+    const save = withProgress(emptySave(), '07-future/01-x', progress);
+    const r = parseSave(serializeSave(save));
+    expect(r.ok && r.value.save.progress['07-future/01-x']).toEqual(progress);
+    expect(r.ok && r.value.warnings).toEqual([
+      'progress for "07-future/01-x", a lesson this lab does not have, was kept',
+    ]);
+  });
+
+  it('runs the migration hook from older versions', () => {
+    // Pretend this lab writes version 3 and version 1 stored hints as a list of tiers.
+    const v1 = {
+      format: SAVE_FORMAT,
+      version: 1,
+      savedAt: '2026-01-01T00:00:00Z',
+      progress: {
+        '01-worlds/03-wiping': { ...progress, hintsRevealed: undefined, hints: ['nudge'] },
+      },
+    };
+    const migrations = {
+      1: (old: Record<string, unknown>) => {
+        const p = old.progress as Record<string, Record<string, unknown>>;
+        const progress = Object.fromEntries(
+          Object.entries(p).map(([id, { hints, ...rest }]) => [
+            id,
+            { ...rest, hintsRevealed: (hints as unknown[]).length },
+          ]),
+        );
+        return { ...old, progress };
+      },
+      2: (old: Record<string, unknown>) => ({ ...old, settings: { projector: true } }),
+    };
+    const r = parseSave(JSON.stringify(v1), { migrations, currentVersion: 3 });
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    expect(r.value.migratedFrom).toBe(1);
+    expect(r.value.save.progress['01-worlds/03-wiping']?.hintsRevealed).toBe(1);
+    expect(r.value.save.settings.projector).toBe(true);
+    const gap = parseSave(JSON.stringify(v1), {
+      migrations: { 1: migrations[1] },
+      currentVersion: 3,
+    });
+    expect(gap).toEqual({
+      ok: false,
+      error: 'no migration from save version 2 to 3; this file cannot be read',
+    });
+  });
+
+  it('refuses bad files with a message naming the problem', () => {
+    const good = JSON.parse(
+      serializeSave(withProgress(emptySave(), '01-worlds/03-wiping', progress)),
+    );
+    const json = (patch: Record<string, unknown>) => JSON.stringify({ ...good, ...patch });
+    expect(refused('{')).toContain('not JSON');
+    expect(refused('[]')).toContain('must be a JSON object, not an array');
+    expect(refused(json({ format: 'mica-lab/scenario' }))).toContain('not a Mica Lab save file');
+    expect(refused(json({ version: 9 }))).toContain(
+      'save version 9 was written by a newer Mica Lab',
+    );
+    expect(refused(json({ version: '1' }))).toContain('"version" is string "1"');
+    expect(refused(json({ savedAt: 'yesterday' }))).toContain('"savedAt" is string "yesterday"');
+    expect(refused(json({ settings: { theme: 'neon' } }))).toContain(
+      '"settings.theme" is string "neon"',
+    );
+    expect(refused(json({ progress: [] }))).toContain('"progress" is an array');
+    const p = (patch: Record<string, unknown>) =>
+      json({ progress: { '01-worlds/03-wiping': { ...progress, ...patch } } });
+    expect(refused(p({ status: 'done' }))).toContain('"progress.01-worlds/03-wiping.status"');
+    expect(refused(p({ commands: ['gpt', 1] }))).toContain(
+      '"progress.01-worlds/03-wiping.commands[1]" is number 1',
+    );
+    expect(refused(p({ hintsRevealed: -1 }))).toContain('hintsRevealed" is number -1');
+    expect(refused(p({ solutionShown: 'no' }))).toContain('solutionShown" is string "no"');
+    expect(
+      refused(
+        json({ current: { format: 'mica-lab/scenario', version: 1, mode: 'cca', commands: 3 } }),
+      ),
+    ).toContain('the current scenario: "current.commands" is number 3');
+  });
+
+  it('random text never throws', () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.string(), fc.json()), (text) => {
+        const r = parseSave(text);
+        if (!r.ok) expect(r.error.length).toBeGreaterThan(10);
+      }),
+    );
+  });
+});

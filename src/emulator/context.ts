@@ -5,6 +5,7 @@
 import type { LedgerEvent, NewLedgerEvent } from './ledger.ts';
 import type { MachineState } from './state.ts';
 import type { GuestRunner, RsiHandler } from './rmm/guest.ts';
+import type { MachineHooks } from './hooks.ts';
 
 /** What a handler can touch. */
 export interface Ctx {
@@ -17,4 +18,6 @@ export interface Ctx {
   readonly guest?: GuestRunner;
   /** Handler for the RSI commands the RMM does not implement itself (rmm/guest.ts). */
   readonly rsi?: RsiHandler;
+  /** Hooks of the machine's extensions, in registration order (hooks.ts). */
+  readonly extensions?: readonly MachineHooks[];
 }

@@ -12,6 +12,15 @@ export type {
   SmcResult,
 } from './machine.ts';
 export type {
+  AccessVerdict,
+  ExitEvent,
+  ExitVerdict,
+  MachineHooks,
+  RealmSmcVerdict,
+} from './hooks.ts';
+export { guestStore } from './rmm/stage2.ts';
+export { granuleState } from './rmm/granule.ts';
+export type {
   Actor,
   Decision,
   Endpoint,

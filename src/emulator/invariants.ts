@@ -99,7 +99,7 @@ export const INVARIANTS: Invariant[] = [
     name: 'delegated granules are zero',
     check: (state) =>
       Object.entries(state.granules)
-        .filter(([, g]) => g.state === 'DELEGATED')
+        .filter(([, g]) => g.state === 'DELEGATED' && g.ext === undefined)
         .map(([i]) => granuleBase(Number(i)))
         .filter((pa) => !isZero(rawRead(state, pa, GRANULE_SIZE)))
         .map((pa) => `DELEGATED granule ${hex(pa)} holds non-zero bytes`),

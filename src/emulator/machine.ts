@@ -18,6 +18,7 @@ import {
   SMC_RMI_FID_MIN,
 } from './abi/smccc.ts';
 import type { Ctx } from './context.ts';
+import type { MachineHooks } from './hooks.ts';
 import { gpiOf } from './hw/gpt.ts';
 import { HOST, physRead, physWrite, type ReadResult, type WriteResult } from './hw/memory.ts';
 import { checkInvariants } from './invariants.ts';
@@ -32,7 +33,7 @@ import type { Failure } from './rmm/conditions.ts';
 import type { GuestRunner, RsiHandler } from './rmm/guest.ts';
 import { granuleAt } from './rmm/granule.ts';
 import { RMI_COMMANDS } from './rmm/rmi/table.ts';
-import type { RmiCommandSpec } from './rmm/rmi/types.ts';
+import type { RmiCommandSpec, RmiOutcome } from './rmm/rmi/types.ts';
 import { fromSnapshot, toSnapshot, type MachineSnapshot } from './snapshot.ts';
 import {
   DEFAULT_CONFIG,
@@ -46,7 +47,7 @@ import {
  * An extension of the machine (the Mica monitor is one). It plugs in through this
  * documented hook; the emulator never imports the code that implements it.
  */
-export interface MachineExtension {
+export interface MachineExtension extends MachineHooks {
   /** Unique name; its state lives at `state.ext[name]`. */
   readonly name: string;
   /** Extra RMI commands (new FIDs in the RMI range). A FID already taken is a bug. */
@@ -146,6 +147,7 @@ export function createMachine(options: MachineOptions = {}): Machine {
     },
     ...(guest ? { guest } : {}),
     ...(rsi ? { rsi } : {}),
+    extensions,
     emit(event: NewLedgerEvent): LedgerEvent {
       const parent = event.parent ?? parents[parents.length - 1];
       const numbered = appendEvent(
@@ -195,7 +197,16 @@ export function createMachine(options: MachineOptions = {}): Machine {
       });
       return { x, status: 'SMCCC_NOT_SUPPORTED', index: 0, seq: call.seq };
     }
-    const outcome = ctx.within(call.seq, () => command.handler(ctx, args));
+    const outcome = ctx.within(call.seq, () => {
+      // Extension conditions (hooks.ts beforeRmi) refuse before the command runs.
+      for (const ext of extensions) {
+        const veto = ext.beforeRmi?.(ctx, command, args);
+        if (veto) return { status: veto.status, index: veto.index, failure: veto } as RmiOutcome;
+      }
+      const result = command.handler(ctx, args);
+      for (const ext of extensions) ext.afterRmi?.(ctx, command, args, result);
+      return result;
+    });
     const index = outcome.index ?? 0;
     const out = (outcome.out ?? []).map(u64);
     while (out.length < command.results.length) out.push(0n);

@@ -41,6 +41,12 @@ export interface GranuleRecord {
   realm?: number;
   /** Reference count (RD: RECs + RTTs as TF-RMM counts; RTT: live entries). */
   refcount: number;
+  /**
+   * Set by an extension that uses this DELEGATED granule for its own purpose (e.g.
+   * `mica:shared` for a protected shared page mapped by realms, `mica:pd`, `mica:dummy`):
+   * such a granule may hold data, and the extension decides whether it may be undelegated.
+   */
+  ext?: string;
 }
 
 /** Realm lifecycle state (spec A2.1.5; cca-spec.md §3.2). */

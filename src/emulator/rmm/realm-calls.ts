@@ -191,6 +191,15 @@ function hostCall(ctx: Ctx, realm: RealmRecord, rec: RecRecord): CallOutcome {
 /** Handles an SMC the realm made with its function ID in X0. */
 export function realmSmc(ctx: Ctx, realm: RealmRecord, rec: RecRecord): CallOutcome {
   const fid = Number(gpr(rec, 0) & 0xffffffffn);
+  // Extension chain (hooks.ts): transition checks first, then extension RSI handlers.
+  for (const ext of ctx.extensions ?? []) {
+    const verdict = ext.onRealmSmc?.(ctx, realm, rec, fid);
+    if (verdict) return ret(...verdict.x);
+  }
+  for (const ext of ctx.extensions ?? []) {
+    const handled = ext.rsi?.(ctx, realm, rec, fid);
+    if (handled?.kind === 'return') return ret(...handled.x);
+  }
   if (PSCI_NAMES[fid] !== undefined) return psci(ctx, realm, rec, fid);
   if (fid === SMC_RSI_IPA_STATE_SET) return ipaStateSet(realm, rec);
   if (fid === SMC_RSI_HOST_CALL) return hostCall(ctx, realm, rec);

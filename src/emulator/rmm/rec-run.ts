@@ -9,7 +9,7 @@
  * guest model replaces only behaviour, never the protocol. A guest that never stops is
  * interrupted after LAB_REC_ENTER_STEP_LIMIT steps by an IRQ exit, as the host's timer would.
  */
-import { hex64, packFields, u64 } from '../../lib/bits.ts';
+import { getField, hex64, packFields, u64 } from '../../lib/bits.ts';
 import { writeLe } from '../../lib/bytes.ts';
 import {
   A64_INSTRUCTION_SIZE,
@@ -24,6 +24,7 @@ import { RMI_EXIT_IRQ, RMI_EXIT_SYNC, REC_NUM_GPRS } from '../abi/rmi.ts';
 import { RSI_ACCEPT, RSI_HOST_CALL, RSI_REJECT, RSI_SUCCESS } from '../abi/rsi.ts';
 import { LAB_REC_ENTER_STEP_LIMIT } from '../abi/rmm-impl.ts';
 import type { Ctx } from '../context.ts';
+import type { ExitEvent, ExitVerdict } from '../hooks.ts';
 import { physWrite } from '../hw/memory.ts';
 import type { RealmRecord, RecRecord } from '../state.ts';
 import { IDLE_GUEST, setGpr, type GuestEntry } from './guest.ts';
@@ -105,6 +106,15 @@ function completePrevious(
   }
 }
 
+/** Asks the extensions (hooks.ts onExit) about an exit; the first verdict wins. */
+function filterExit(ctx: Ctx, realm: RealmRecord, rec: RecRecord, event: ExitEvent): ExitVerdict {
+  for (const ext of ctx.extensions ?? []) {
+    const v = ext.onExit?.(ctx, realm, rec, event);
+    if (v) return v;
+  }
+  return { kind: 'forward', exit: event.exit };
+}
+
 /** Runs the guest until the next REC exit; returns that exit. */
 function runGuest(
   ctx: Ctx,
@@ -140,14 +150,27 @@ function runGuest(
         // A trapped WFx exits with its syndrome; an untrapped one sleeps until an interrupt.
         const trapped = stop.kind === 'wfi' ? flags.trapWfi : flags.trapWfe;
         advancePc(rec);
-        if (trapped) return wfxExit(stop.kind === 'wfi' ? ESR_EL2_WFX_TI_WFI : ESR_EL2_WFX_TI_WFE);
+        if (trapped) {
+          const exit = wfxExit(stop.kind === 'wfi' ? ESR_EL2_WFX_TI_WFI : ESR_EL2_WFX_TI_WFE);
+          const v = filterExit(ctx, realm, rec, { ec: ESR_EL2_EC_WFX, exit, stop });
+          // A blocked WFx is a NOP: the guest runs on.
+          if (v.kind === 'block') break;
+          return v.exit;
+        }
         return { exitReason: BigInt(RMI_EXIT_IRQ) };
       }
       case 'access': {
         const outcome = guestAccess(ctx, realm, rec, stop);
         if (outcome.kind === 'exit') {
+          const ec = Number(getField(outcome.exit.esr ?? 0n, ESR_EL2_EC));
+          const v = filterExit(ctx, realm, rec, { ec, exit: outcome.exit, stop });
+          if (v.kind === 'block') {
+            // A blocked abort exit becomes an SEA in the realm instead (mica-spec.md §8 item 6).
+            entry = { ...entry, sea: { ipa: stop.ipa } };
+            break;
+          }
           rec.pending = outcome.pending;
-          return outcome.exit;
+          return v.exit;
         }
         if (outcome.kind === 'sea') entry = { ...entry, sea: { ipa: outcome.ipa } };
         else advancePc(rec);
@@ -174,6 +197,7 @@ export function enterRec(
   rec.gicv3Hcr = hex64(enter.gicv3Hcr);
   rec.gicv3Lrs = enter.gicv3Lrs.map(hex64);
   rec.state = 'RUNNING';
+  for (const ext of ctx.extensions ?? []) ext.onEnter?.(ctx, realm, rec, enter);
   const first = completePrevious(ctx, realm, rec, enter);
   const exit = first.kind === 'exit' ? first.exit : runGuest(ctx, realm, rec, enter, first.sea);
   rec.state = 'READY';

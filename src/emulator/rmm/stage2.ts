@@ -151,6 +151,16 @@ export function guestAccess(
   const offset = ipa - walk.entryBase;
   const none: RecPending = { kind: 'none' };
   if (isProtectedIpa(realm, ipa)) {
+    // Extension mappings (hooks.ts translate, e.g. Mica protected shared memory) come first.
+    for (const ext of ctx.extensions ?? []) {
+      const v = ext.translate?.(ctx, realm, rec, stop);
+      if (!v) continue;
+      if (v.kind === 'sea') return { kind: 'sea', ipa };
+      if (v.kind === 'fault') {
+        return { kind: 'exit', exit: abortExit(walk, ipa, stop.access, false), pending: none };
+      }
+      return complete(ctx, realm, rec, stop, v.pa, 'REALM');
+    }
     if (entry.state !== 'UNASSIGNED' && entry.state !== 'ASSIGNED') return { kind: 'sea', ipa };
     if (entry.ripas === 'EMPTY') return { kind: 'sea', ipa };
     if (entry.state === 'ASSIGNED' && entry.ripas === 'RAM') {
@@ -181,4 +191,35 @@ export function guestAccess(
     return complete(ctx, realm, rec, stop, entry.pa + offset, 'NS');
   }
   return mmio(false);
+}
+
+/**
+ * A guest model's bulk store into its own protected RAM (many stores collapsed into one
+ * access): every page must be ASSIGNED with RIPAS RAM; the bytes go through the Realm PAS.
+ * Returns false (nothing written) when a page is not mapped that way.
+ */
+export function guestStore(
+  ctx: Ctx,
+  realm: Readonly<RealmRecord>,
+  ipa: number,
+  bytes: Uint8Array,
+): boolean {
+  const pas: { pa: number; at: number; len: number }[] = [];
+  for (let at = 0; at < bytes.length;) {
+    const here = ipa + at;
+    if (!inIpaSpace(realm, here) || !isProtectedIpa(realm, here)) return false;
+    const walk = walkRtt(ctx.state, realm, here);
+    if (walk.entry.state !== 'ASSIGNED' || walk.entry.ripas !== 'RAM') return false;
+    const len = Math.min(bytes.length - at, GRANULE_SIZE - (here % GRANULE_SIZE));
+    pas.push({ pa: walk.entry.pa + (here - walk.entryBase), at, len });
+    at += len;
+  }
+  for (const p of pas) {
+    if (
+      !physWrite(ctx, realmInitiator(realm, 'REALM'), p.pa, bytes.subarray(p.at, p.at + p.len)).ok
+    ) {
+      return false;
+    }
+  }
+  return true;
 }

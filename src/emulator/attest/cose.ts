@@ -10,7 +10,8 @@
  * hostile input is caught here and turned into a value.
  */
 import { p256, p384 } from '@noble/curves/nist.js';
-import { bytesEqual, concatBytes, fromBase64 } from '../../lib/bytes.ts';
+import { sha256 } from '@noble/hashes/sha2.js';
+import { bytesEqual, concatBytes, fromBase64, toHex } from '../../lib/bytes.ts';
 import {
   COSE_ALG_ES256,
   COSE_ALG_ES384,
@@ -360,6 +361,15 @@ export function parseCoseSign1(item: CborItem): CoseParseResult {
   };
 }
 
+/**
+ * Memo of recent signature checks, keyed by SHA-256(point || signature || Sig_structure).
+ * ECDSA verification is a pure function of exactly those bytes, so the memo never changes an
+ * answer; it saves the ~10 ms ES384 verify when the UI re-verifies a token after an edit that
+ * left one of its two signed tokens untouched (lab-ux.md §3.1 item 9, reactive measurement).
+ */
+const verifiedSignatures = new Map<string, boolean>();
+const VERIFIED_SIGNATURES_MAX = 64;
+
 /** Outcome of a signature check. */
 export type SignatureResult =
   { readonly ok: true } | { readonly ok: false; readonly error: string };
@@ -389,18 +399,19 @@ export function verifyCoseSign1(sign1: CoseSign1, key: EcPublicKey): SignatureRe
       error: `an ${info.algName} signature is ${2 * info.coordSize} bytes (r||s); found ${sign1.signature.length}`,
     };
   }
-  let valid: boolean;
-  try {
-    valid = info.curve.verify(
-      sign1.signature,
-      sigStructure(sign1.protectedBytes, sign1.payload),
-      key.point,
-      {
-        lowS: false,
-      },
-    );
-  } catch {
-    valid = false;
+  const tbs = sigStructure(sign1.protectedBytes, sign1.payload);
+  const memoKey = toHex(sha256(concatBytes(key.point, sign1.signature, tbs)));
+  let valid = verifiedSignatures.get(memoKey);
+  if (valid === undefined) {
+    try {
+      valid = info.curve.verify(sign1.signature, tbs, key.point, { lowS: false });
+    } catch {
+      valid = false;
+    }
+    if (verifiedSignatures.size >= VERIFIED_SIGNATURES_MAX) {
+      verifiedSignatures.delete(verifiedSignatures.keys().next().value!);
+    }
+    verifiedSignatures.set(memoKey, valid);
   }
   return valid
     ? { ok: true }

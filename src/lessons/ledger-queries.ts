@@ -74,3 +74,8 @@ export function listWords(items: readonly string[]): string {
   if (items.length <= 1) return items.join('');
   return `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
 }
+
+/** `1 byte`, `9 bytes`. */
+export function bytesWord(n: number): string {
+  return `${n} byte${n === 1 ? '' : 's'}`;
+}

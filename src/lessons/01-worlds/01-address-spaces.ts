@@ -7,7 +7,7 @@
  */
 import type { abi } from '../../emulator/index.ts';
 import type { Goal, GoalView, Lesson } from '../schema.ts';
-import { bootGpi, eventsOf, hexPa, hostAccesses } from '../ledger-queries.ts';
+import { bootGpi, eventsOf, hexPa, hostAccesses, bytesWord } from '../ledger-queries.ts';
 
 type Gpi = abi.Gpi;
 
@@ -21,7 +21,10 @@ function readAllowed(id: string, gpi: Gpi, title: string, where: string): Goal {
         (e) => bootGpi(machine, e.pa) === gpi,
       );
       return hit
-        ? { done: true, detail: `the host read ${hit.len} bytes at ${hexPa(hit.pa)} (GPI ${gpi})` }
+        ? {
+            done: true,
+            detail: `the host read ${bytesWord(hit.len)} at ${hexPa(hit.pa)} (GPI ${gpi})`,
+          }
         : { done: false, detail: `no successful host read of a GPI ${gpi} granule yet (${where})` };
     },
   };

@@ -7,7 +7,7 @@
  */
 import { utf8 } from '../../lib/bytes.ts';
 import type { GoalView, Lesson } from '../schema.ts';
-import { eventsOf, hexPa, hostAccesses, touchesGranule } from '../ledger-queries.ts';
+import { eventsOf, hexPa, hostAccesses, touchesGranule, bytesWord } from '../ledger-queries.ts';
 
 /** The granule this lesson is about. */
 export const DELEGATION_TARGET = 0x8001_0000;
@@ -78,7 +78,7 @@ export const GRANULE_DELEGATION: Lesson = {
           (e) => e.seq < delegated && touchesGranule(e.pa, e.len, DELEGATION_TARGET),
         );
         return hit
-          ? { done: true, detail: `the host read ${hit.len} bytes at ${hexPa(hit.pa)}` }
+          ? { done: true, detail: `the host read ${bytesWord(hit.len)} at ${hexPa(hit.pa)}` }
           : {
               done: false,
               detail: `no successful host read of ${target} before it was delegated`,

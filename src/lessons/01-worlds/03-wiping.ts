@@ -12,7 +12,14 @@
  */
 import { abi, type LedgerEventOf } from '../../emulator/index.ts';
 import type { GoalView, Lesson } from '../schema.ts';
-import { eventsOf, granuleOfPa, hexPa, isDelegable, touchesGranule } from '../ledger-queries.ts';
+import {
+  eventsOf,
+  granuleOfPa,
+  hexPa,
+  isDelegable,
+  touchesGranule,
+  bytesWord,
+} from '../ledger-queries.ts';
 
 /** How far one candidate granule got through the write -> delegate -> undelegate -> read story. */
 interface WipeStory {
@@ -131,7 +138,7 @@ export const WIPING: Lesson = {
         return story
           ? {
               done: true,
-              detail: `the host wrote ${story.write.len} bytes at ${hexPa(story.write.pa)}`,
+              detail: `the host wrote ${bytesWord(story.write.len)} at ${hexPa(story.write.pa)}`,
             }
           : { done: false, detail: 'no host write into DRAM yet' };
       },

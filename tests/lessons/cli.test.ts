@@ -1,0 +1,160 @@
+// `mica-lab lesson` and `mica-lab scenario`, driven in-process through their CliCommand.
+import { describe, expect, it } from 'vitest';
+import { LESSON_COMMAND } from '../../src/cli/commands/lesson.ts';
+import { SCENARIO_COMMAND } from '../../src/cli/commands/scenario.ts';
+import type { CliCommand, CliIo } from '../../src/cli/types.ts';
+import { LESSONS } from '../../src/lessons/index.ts';
+
+async function cli(
+  command: CliCommand,
+  args: string[],
+  options: { stdin?: string; files?: Record<string, string> } = {},
+) {
+  const stdout: string[] = [];
+  const stderr: string[] = [];
+  const io: CliIo = {
+    stdout: (s) => stdout.push(s),
+    stderr: (s) => stderr.push(s),
+    readFile: async (path) => {
+      const text = options.files?.[path];
+      if (text === undefined) throw new Error(`ENOENT: no such file '${path}'`);
+      return new TextEncoder().encode(text);
+    },
+    writeFile: async () => {},
+    ...(options.stdin !== undefined ? { stdin: [options.stdin] } : {}),
+  };
+  const code = await command.run(args, io);
+  return { code, out: stdout.join(''), err: stderr.join('') };
+}
+
+describe('mica-lab lesson', () => {
+  it('list prints every part and lesson, planned ones marked', async () => {
+    const r = await cli(LESSON_COMMAND, ['list']);
+    expect(r.code).toBe(0);
+    for (const l of LESSONS) expect(r.out).toContain(l.id);
+    expect(r.out).toMatch(/02-realms\/01-build .*\(planned\)/);
+  });
+
+  it('show prints the text, goals, hints in tiers and the solution', async () => {
+    const r = await cli(LESSON_COMMAND, ['show', '01-worlds/04-failure-conditions']);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('[three-labels]');
+    expect(r.out).toContain('(near-solution)');
+    expect(r.out).toContain('Reference solution:\n  delegate 0x80000001');
+  });
+
+  it.each(LESSONS.map((l) => l.id))('check %s --solution exits 0 with every goal ✓', async (id) => {
+    const r = await cli(LESSON_COMMAND, ['check', id, '--solution']);
+    expect(r.out).not.toContain('✗');
+    expect(r.code).toBe(0);
+  });
+
+  it('check -c prints ✓/✗ per goal with its detail and exits 1 when not all are done', async () => {
+    const r = await cli(LESSON_COMMAND, [
+      'check',
+      '01-worlds/02-granule-delegation',
+      '-c',
+      'read 0x80010000; delegate 0x80010000',
+    ]);
+    expect(r.code).toBe(1);
+    expect(r.out).toContain('✓ Read the granule at 0x80010000');
+    expect(r.out).toContain('✗ After delegating it');
+    expect(r.out).toContain('no host read of 0x80010000 since it was delegated');
+    expect(r.out).toContain('2/3 goals done');
+  });
+
+  it('check reads commands from stdin, and -v prints the transcript', async () => {
+    const r = await cli(LESSON_COMMAND, ['check', '01-worlds/04-failure-conditions', '-v'], {
+      stdin: 'delegate 0x80000001\ndelegate 0x6000000\nundelegate 0x80000000\n',
+    });
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('host$ delegate 0x80000001\nRMI_GRANULE_DELEGATE(addr=0x80000001)');
+  });
+
+  it('usage errors exit 2 with a message', async () => {
+    const cases: [string[], string][] = [
+      [[], 'missing subcommand'],
+      [['frob'], 'unknown subcommand "frob"'],
+      [['show'], 'missing <id>'],
+      [['show', '09-x/01-y'], 'no lesson "09-x/01-y"'],
+      [['check', '02-realms/01-build'], 'is planned, not playable yet'],
+      [['check', '01-worlds/03-wiping', '-c'], '-c needs a command string'],
+      [['check', '01-worlds/03-wiping', '--solution', '-c', 'gpt'], 'not both'],
+      [['check', '01-worlds/03-wiping', '--fast'], 'unknown option "--fast"'],
+    ];
+    for (const [args, message] of cases) {
+      const r = await cli(LESSON_COMMAND, args);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.err).toContain(message);
+    }
+  });
+});
+
+describe('mica-lab scenario', () => {
+  it('link makes a fragment that run replays, with the lesson goals', async () => {
+    const made = await cli(SCENARIO_COMMAND, [
+      'link',
+      '-c',
+      'read 0x80010000 8; delegate 0x80010000; read 0x80010000',
+      '--lesson',
+      '01-worlds/02-granule-delegation',
+      '--title',
+      'Delegation demo',
+      '--base',
+      'https://lab.example/mica/#/lesson/x',
+    ]);
+    expect(made.code).toBe(0);
+    const link = made.out.trim();
+    expect(link).toMatch(/^https:\/\/lab\.example\/mica\/#\/scenario\/[jz]\.[A-Za-z0-9_-]+$/);
+    const ran = await cli(SCENARIO_COMMAND, ['run', link]);
+    expect(ran.code).toBe(0);
+    expect(ran.out).toContain('# Delegation demo');
+    expect(ran.out).toContain('host$ delegate 0x80010000\nRMI_GRANULE_DELEGATE');
+    expect(ran.out).toContain('3/3 goals done');
+  });
+
+  it('run reads a file holding a link or scenario JSON; show prints the JSON', async () => {
+    const link = (await cli(SCENARIO_COMMAND, ['link', '-c', 'delegate 0x80000000'])).out.trim();
+    const json = (await cli(SCENARIO_COMMAND, ['show', link])).out;
+    expect(JSON.parse(json)).toMatchObject({ mode: 'mica', commands: ['delegate 0x80000000'] });
+    for (const content of [link + '\n', json]) {
+      const r = await cli(SCENARIO_COMMAND, ['run', 'demo.txt'], {
+        files: { 'demo.txt': content },
+      });
+      expect(r.code).toBe(0);
+      expect(r.out).toContain('UNDELEGATED -> DELEGATED');
+    }
+  });
+
+  it('run exits 1 when the scenario names a lesson whose goals are not all done', async () => {
+    const link = (
+      await cli(SCENARIO_COMMAND, ['link', '--lesson', '01-worlds/03-wiping'], { stdin: 'gpt\n' })
+    ).out.trim();
+    const r = await cli(SCENARIO_COMMAND, ['run', link]);
+    expect(r.code).toBe(1);
+    expect(r.out).toContain('0/3 goals done');
+  });
+
+  it('refuses bad links, files and options with exit 2 and a message', async () => {
+    const cases: [string[], string][] = [
+      [[], 'missing subcommand'],
+      [['run'], '"run" needs a link or a file'],
+      [['run', '#/scenario/j.ab*c'], 'refused: bad base64url at character 3'],
+      [['run', 'missing.txt'], 'cannot read "missing.txt"'],
+      [['link', '--lesson', '09-x/01-y', '-c', 'gpt'], 'unknown lesson "09-x/01-y"'],
+      [['link', '--mode', 'turbo', '-c', 'gpt'], '--mode must be one of cca, mica, mica-prototype'],
+      [['link', '--title'], '--title needs a value'],
+      [['link', '--nope', 'x'], 'unknown option "--nope"'],
+    ];
+    for (const [args, message] of cases) {
+      const r = await cli(SCENARIO_COMMAND, args);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.err).toContain(message);
+    }
+    const notJson = await cli(SCENARIO_COMMAND, ['run', 'x.json'], {
+      files: { 'x.json': '{ nope' },
+    });
+    expect(notJson.code).toBe(2);
+    expect(notJson.err).toContain('"x.json" is not JSON');
+  });
+});

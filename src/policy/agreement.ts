@@ -172,6 +172,82 @@ class Upload {
   }
 }
 
+/**
+ * Registered realms (other than the uploader and `holder`) whose own policy maps them into
+ * `mem` inside `any`'s window without `holder`'s copy naming them: the extra realms an ANY
+ * admits. Policy-level stand-in for the SGT count of §2.5 step 4, assuming registered realms
+ * have prefaulted their declared windows.
+ */
+function anyUsers(
+  up: Upload,
+  mem: PolicyMem,
+  holderPolicy: Policy,
+  any: PolicyMapping,
+  holder: RealmPolicy | undefined,
+): string[] {
+  const out: string[] = [];
+  for (const r of up.state.registered) {
+    if (r === holder) continue;
+    const hash = selfHash(r.policy);
+    const theirs = r.policy.mems.find((m) => m.name === mem.name && m.type === 'PROTECTED');
+    const own = theirs ? named(theirs, r.policy.self) : undefined;
+    if (hash === undefined || !own || own.gpa !== any.gpa || own.prot !== any.prot) continue;
+    const listed = vmByHash(holderPolicy, hash);
+    if (listed && named(mem, listed.index)) continue;
+    out.push(realmLabel(r));
+  }
+  return out;
+}
+
+/**
+ * §2.5 step 4, exclusivity at policy level: a registered realm whose own policy maps it into the
+ * uploader's object, which the uploader's copy does not list, is an extra realm; it is allowed
+ * only inside the uploader's ANY window and within its count.
+ */
+function checkExtraRealms(up: Upload, mem: PolicyMem): void {
+  const me = selfHash(up.policy);
+  const namedHashes = mem.mappings.flatMap((m) =>
+    m.vm === 'ANY' ? [] : [up.policy.vms[m.vm]?.hash],
+  );
+  const any = anyOf(mem);
+  const admitted: string[] = [];
+  for (const r of up.state.registered) {
+    const hash = selfHash(r.policy);
+    if (hash === undefined || namedHashes.includes(hash)) continue;
+    const theirs = r.policy.mems.find((m) => m.name === mem.name && m.type === 'PROTECTED');
+    const own = theirs ? named(theirs, r.policy.self) : undefined;
+    if (!theirs || !own) continue;
+    // Only realms that believe they share this object with the uploader or its named realms.
+    const related = theirs.mappings.some((m) => {
+      const h = m.vm === 'ANY' ? undefined : r.policy.vms[m.vm]?.hash;
+      return h !== undefined && h !== hash && (h === me || namedHashes.includes(h));
+    });
+    if (!related) continue;
+    const vmName = r.policy.vms[r.policy.self]?.name ?? realmLabel(r);
+    if (any && any.gpa === own.gpa && any.prot === own.prot) {
+      admitted.push(realmLabel(r));
+      continue;
+    }
+    up.refuse({
+      check: 'exclusivity',
+      code: VALIDATION_ILLEGAL_EXTRA_REALM,
+      peer: realmLabel(r),
+      object: mem.name,
+      field: `mappings.${vmName}`,
+      message: `${mem.name}: ${up.label} says ${up.says(mem)} and does not list ${realmLabel(r)}, but ${realmLabel(r)}'s copy maps it ${own.prot} at ${hex(own.gpa)}${any ? `, outside the ANY window (${any.prot} at ${hex(any.gpa)})` : ''}`,
+    });
+  }
+  if (any && any.anyCount !== ANY_COUNT_UNLIMITED && admitted.length > any.anyCount) {
+    up.refuse({
+      check: 'exclusivity',
+      code: VALIDATION_ILLEGAL_EXTRA_REALM,
+      object: mem.name,
+      field: 'mappings.ANY.any-count',
+      message: `${mem.name}: ${up.label} says ${up.says(mem)}; ${admitted.length} realms (${admitted.join(', ')}) use its ANY window, which admits ${any.anyCount}`,
+    });
+  }
+}
+
 /** Step 3: definition equality between the uploader's object `mem` and a registered peer. */
 function compareDefinition(up: Upload, mem: PolicyMem, peer: RealmPolicy): void {
   const self = up.policy;
@@ -231,7 +307,7 @@ function compareDefinition(up: Upload, mem: PolicyMem, peer: RealmPolicy): void 
     toMem: PolicyMem,
     fromIsSelf: boolean,
   ) => {
-    let throughAny = 0;
+    const throughAny = new Set<string>();
     const toAny = anyOf(toMem);
     for (const m of fromMem.mappings) {
       if (m.vm === 'ANY') continue;
@@ -256,7 +332,7 @@ function compareDefinition(up: Upload, mem: PolicyMem, peer: RealmPolicy): void 
         continue;
       }
       if (toAny && toAny.gpa === m.gpa && toAny.prot === m.prot) {
-        throughAny++;
+        throughAny.add(up.who(vm.hash, vm.name));
         continue;
       }
       const holder = fromIsSelf ? peerName : up.label;
@@ -274,7 +350,11 @@ function compareDefinition(up: Upload, mem: PolicyMem, peer: RealmPolicy): void 
         message: `${mem.name}: ${up.label} says ${up.says(mem)}; ${lister} lists ${vmName} ${m.prot} at ${hex(m.gpa)}, ${holder}'s copy has ${why}${anyNote}`,
       });
     }
-    if (toAny && toAny.anyCount !== ANY_COUNT_UNLIMITED && throughAny > toAny.anyCount) {
+    // Other registered realms already inside the peer's ANY window count too (§2.5 step 4).
+    if (fromIsSelf && toAny) {
+      for (const r of anyUsers(up, toMem, to, toAny, peer)) throughAny.add(r);
+    }
+    if (toAny && toAny.anyCount !== ANY_COUNT_UNLIMITED && throughAny.size > toAny.anyCount) {
       const holder = fromIsSelf ? peerName : up.label;
       up.refuse({
         check: 'exclusivity',
@@ -282,7 +362,7 @@ function compareDefinition(up: Upload, mem: PolicyMem, peer: RealmPolicy): void 
         peer: peerName,
         object: mem.name,
         field: 'mappings.ANY.any-count',
-        message: `${mem.name}: ${up.label} says ${up.says(mem)}; ${throughAny} realms reach ${holder}'s copy only through ANY, which admits ${toAny.anyCount}`,
+        message: `${mem.name}: ${up.label} says ${up.says(mem)}; ${throughAny.size} realms (${[...throughAny].join(', ')}) reach ${holder}'s copy only through ANY, which admits ${toAny.anyCount}`,
       });
     }
   };
@@ -581,6 +661,7 @@ export function validateUpload(state: AgreementState, candidate: RealmPolicy): U
       compareDefinition(up, mem, peer);
       if (!loaded.includes(peer)) loaded.push(peer);
     }
+    checkExtraRealms(up, mem);
   }
   checkStrictObjects(up);
   const table = checkControlFlow(up, loaded);

@@ -98,6 +98,18 @@ describe('buildCcaToken', () => {
     expect(toHex(parts(other).platformBstr.value)).toBe(toHex(parts(token).platformBstr.value));
   });
 
+  it('initRmmAttestation: RAK from EL3, platform token fetched once for SHA-256(COSE_Key)', () => {
+    const challenges: string[] = [];
+    const ctx = attest.initRmmAttestation({
+      getRealmAttestKey: attest.getRealmAttestKey,
+      getPlatformToken: (c) => (challenges.push(toHex(c)), attest.getPlatformToken(c)),
+    });
+    expect(challenges).toEqual([toHex(sha256(attest.FVP_SAMPLE_RAK_COSE_KEY))]);
+    expect(ctx.rakCoseKey.length).toBe(107);
+    const t = attest.buildCcaToken({ ...input, rak: ctx.rak, platform: ctx.platformToken });
+    expect(toHex(t)).toBe(toHex(token));
+  });
+
   it('accepts the RAK as a 48-byte scalar from EL3 (RMM_ATTEST_GET_REALM_KEY)', () => {
     const viaScalar = attest.buildCcaToken({ ...input, rak: attest.getRealmAttestKey() });
     expect(toHex(viaScalar)).toBe(toHex(token));
@@ -127,6 +139,10 @@ describe('buildCcaToken', () => {
     const r = attest.verifyCcaToken(t11, { cpak });
     expect(r.form).toBe('1.1');
     expect(r.checks.filter((c) => c.status === 'fail')).toEqual([]);
+    // Paths are the same in both forms, and each names a node of the 1.1 tree.
+    for (const c of r.checks)
+      if (c.path) expect(attest.findNode(r.tree!, c.path), c.path).toBeDefined();
+    expect(attest.findNode(r.tree!, 'realm/payload/44238')).toBeDefined();
   });
 });
 

@@ -31,7 +31,7 @@ import {
 } from './cose.ts';
 import { digest, type HashAlgoName, type RealmHashAlgo } from './hash.ts';
 import { FVP_SAMPLE_RAK } from './keys.ts';
-import { getPlatformToken } from './platform-token.ts';
+import { getPlatformToken, getRealmAttestKey } from './platform-token.ts';
 import { buildRealmToken, realmClaimsProblem } from './realm-token.ts';
 
 /** What the RMM supplies for one RSI_ATTESTATION_TOKEN_INIT/CONTINUE sequence. */
@@ -64,6 +64,38 @@ export function rakBindingChallenge(
   algo: HashAlgoName = HASH_ALGO_SHA_256,
 ): Uint8Array {
   return digest(algo, encodeCoseKey(rak));
+}
+
+/** The EL3 attestation services the RMM calls at boot (cca-spec.md §1.3). */
+export interface El3AttestationServices {
+  /** RMM_ATTEST_GET_REALM_KEY: the RAK private scalar (P-384, 48 bytes). */
+  readonly getRealmAttestKey: () => Uint8Array;
+  /** RMM_ATTEST_GET_PLAT_TOKEN: the platform token for a challenge (hash of the RAK). */
+  readonly getPlatformToken: (challenge: Uint8Array) => Uint8Array;
+}
+
+/** What the RMM caches after attestation init: the RAK and the one platform token. */
+export interface RmmAttestationContext {
+  readonly rak: EcPrivateKey;
+  /** The RAK public key as it goes into claim 44237 (107-byte COSE_Key). */
+  readonly rakCoseKey: Uint8Array;
+  /** The platform token exactly as EL3 returned it, embedded unchanged in every CCA token. */
+  readonly platformToken: Uint8Array;
+}
+
+/**
+ * RMM attestation init, as TF-RMM's attestation_key.c does at boot: fetch the RAK from EL3,
+ * encode its public key as a COSE_Key, and ask EL3 once for the platform token with
+ * challenge = SHA-256(COSE_Key). Pass the result's `rak` and `platformToken` to
+ * `buildCcaToken` for every RSI_ATTESTATION_TOKEN_INIT. Defaults to the lab's EL3.
+ */
+export function initRmmAttestation(
+  el3: El3AttestationServices = { getRealmAttestKey, getPlatformToken },
+): RmmAttestationContext {
+  const rak = privateKeyFromScalar(el3.getRealmAttestKey(), 'P-384');
+  const rakCoseKey = encodeCoseKey(rak);
+  const platformToken = el3.getPlatformToken(digest(HASH_ALGO_SHA_256, rakCoseKey));
+  return { rak, rakCoseKey, platformToken };
 }
 
 /** Returns why `input` cannot make a token, or undefined if it can. */

@@ -77,12 +77,15 @@ export {
   buildCcaToken,
   ccaTokenInputProblem,
   decodeCcaWrapper,
+  initRmmAttestation,
   rakBindingChallenge,
   wrapCcaToken,
   type CcaTokenForm,
   type CcaTokenInput,
   type CcaTokenParts,
   type CcaWrapperResult,
+  type El3AttestationServices,
+  type RmmAttestationContext,
 } from './cca-token.ts';
 export { findNode, inspectToken, nodePathAt, type TokenNode } from './inspect.ts';
 export {

@@ -12,6 +12,7 @@
  */
 import { describeValue, isRecord } from './json-check.ts';
 import { findEntry } from './catalogue.ts';
+import type { GoalStatus } from './runner.ts';
 import { LESSON_ID } from './schema.ts';
 import { scenarioFromJson, type Decoded, type Scenario } from './scenario.ts';
 
@@ -83,6 +84,38 @@ export function emptySave(savedAt = new Date(0).toISOString()): LabSave {
 /** Returns `save` with one lesson's progress replaced by `progress`. */
 export function withProgress(save: LabSave, lessonId: string, progress: LessonProgress): LabSave {
   return { ...save, progress: { ...save.progress, [lessonId]: progress } };
+}
+
+/** What the UI knows after a goal check in a lesson. */
+export interface AttemptUpdate {
+  readonly goals: readonly GoalStatus[];
+  /** The learner's commands in this lesson so far (the shell history). */
+  readonly commands: readonly string[];
+  /** Hints revealed so far in this attempt. */
+  readonly hintsRevealed?: number;
+  readonly solutionShown?: boolean;
+  /** ISO 8601 time of the check. */
+  readonly now: string;
+}
+
+/**
+ * The lesson's progress after a goal check. Never loses ground: a lesson once solved stays
+ * solved (with its first `solvedAt`), and hints or a shown solution stay counted.
+ */
+export function progressAfterCheck(
+  previous: LessonProgress | undefined,
+  update: AttemptUpdate,
+): LessonProgress {
+  const solvedNow = update.goals.length > 0 && update.goals.every((g) => g.done);
+  const solvedAt = previous?.solvedAt ?? (solvedNow ? update.now : undefined);
+  return {
+    status: solvedAt !== undefined ? 'solved' : 'started',
+    goalsDone: update.goals.filter((g) => g.done).map((g) => g.id),
+    hintsRevealed: Math.max(previous?.hintsRevealed ?? 0, update.hintsRevealed ?? 0),
+    solutionShown: (previous?.solutionShown ?? false) || (update.solutionShown ?? false),
+    commands: [...update.commands],
+    ...(solvedAt !== undefined ? { solvedAt } : {}),
+  };
 }
 
 /** Serialises a save as pretty JSON (it is a file people may open). */

@@ -58,7 +58,7 @@ export interface Goal {
 export interface SpecRef {
   /** `DEN0137` (RMM 1.0-rel0), `DDI0487` (Arm ARM), `cca-spec.md`, `mica-spec.md`. */
   readonly source: SpecSource;
-  /** Section, e.g. `B4.3.2` or `§1.2`. */
+  /** Section, e.g. `B4.3.5` or `§1.2`. */
   readonly section: string;
   /** What is there, in a few words. */
   readonly title: string;

@@ -6,6 +6,9 @@ import {
   emptySave,
   makeScenario,
   parseSave,
+  progressAfterCheck,
+  replayCommands,
+  findLesson,
   serializeSave,
   withProgress,
   type LabSave,
@@ -162,5 +165,54 @@ describe('save file', () => {
         if (!r.ok) expect(r.error.length).toBeGreaterThan(10);
       }),
     );
+  });
+});
+
+describe('progressAfterCheck', () => {
+  const lesson = findLesson('01-worlds/02-granule-delegation')!;
+  const half = ['read 0x80010000', 'delegate 0x80010000'];
+  const all = [...half, 'read 0x80010000'];
+
+  it('records the goals done and the commands; solved once every goal is done', () => {
+    const started = progressAfterCheck(undefined, {
+      goals: replayCommands(lesson, half).goals,
+      commands: half,
+      hintsRevealed: 1,
+      now: '2026-11-25T10:00:00.000Z',
+    });
+    expect(started).toEqual({
+      status: 'started',
+      goalsDone: ['read-before', 'delegated'],
+      hintsRevealed: 1,
+      solutionShown: false,
+      commands: half,
+    });
+    const solved = progressAfterCheck(started, {
+      goals: replayCommands(lesson, all).goals,
+      commands: all,
+      now: '2026-11-25T10:05:00.000Z',
+    });
+    expect(solved).toMatchObject({ status: 'solved', solvedAt: '2026-11-25T10:05:00.000Z' });
+    expect(solved.hintsRevealed).toBe(1);
+  });
+
+  it('never un-solves a lesson or forgets a shown solution', () => {
+    const solved = progressAfterCheck(undefined, {
+      goals: replayCommands(lesson, all).goals,
+      commands: all,
+      solutionShown: true,
+      now: '2026-11-25T10:00:00.000Z',
+    });
+    const reset = progressAfterCheck(solved, {
+      goals: replayCommands(lesson, []).goals,
+      commands: [],
+      now: '2026-11-25T11:00:00.000Z',
+    });
+    expect(reset).toMatchObject({
+      status: 'solved',
+      solvedAt: '2026-11-25T10:00:00.000Z',
+      solutionShown: true,
+      goalsDone: [],
+    });
   });
 });

@@ -3,7 +3,7 @@
  * the granule to the RMM, and reads it again: the same instruction at the same address now
  * faults, because EL3 flipped the granule's GPI from NS to REALM. Goals read the granule's
  * state and GPI from the machine and the host's reads from the ledger.
- * Spec: DEN0137 B4.3.2 (RMI_GRANULE_DELEGATE), A2.2.3 (granule states); cca-spec.md §1.3, §3.1.
+ * Spec: DEN0137 B4.3.5 (RMI_GRANULE_DELEGATE), A2.2.3 (granule lifecycle); cca-spec.md §1.3, §3.1.
  */
 import { utf8 } from '../../lib/bytes.ts';
 import type { GoalView, Lesson } from '../schema.ts';
@@ -135,8 +135,9 @@ export const GRANULE_DELEGATION: Lesson = {
   solution: [`read ${target} 32`, `delegate ${target}`, `read ${target} 32`, `gpt ${target} 1`],
   glossary: ['Delegate / undelegate', 'GTSI', 'RMM', 'RMI', 'GPT / GPI', 'GPC / GPF'],
   specRefs: [
-    { source: 'DEN0137', section: 'B4.3.2', title: 'RMI_GRANULE_DELEGATE' },
-    { source: 'DEN0137', section: 'A2.2.3', title: 'Granule states' },
+    { source: 'DEN0137', section: 'B4.3.5', title: 'RMI_GRANULE_DELEGATE' },
+    { source: 'DEN0137', section: 'A2.2.3', title: 'Granule lifecycle' },
+    { source: 'DEN0137', section: 'D1.1', title: 'Granule delegation flows' },
     { source: 'cca-spec.md', section: '§1.3', title: 'EL3 and the GTSI' },
     { source: 'cca-spec.md', section: '§3.1', title: 'Granule state machine' },
   ],

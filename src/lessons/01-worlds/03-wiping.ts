@@ -7,7 +7,7 @@
  * ledger shows both transitions with `wiped: true`, and no allowed write (by anyone) to the
  * granule between the undelegate and the read. Memory changes only through logged writes
  * and wipes, so the read saw the wiped, all-zero granule.
- * Spec: DEN0137 A2.2.3, B4.3.2-3; cca-spec.md §3.1 ("every path through DELEGATED wipes");
+ * Spec: DEN0137 A2.2.3, B4.3.5-6; cca-spec.md §3.1 ("every path through DELEGATED wipes");
  * mica-spec.md §6 attack 10 (leftovers after teardown).
  */
 import { abi, type LedgerEventOf } from '../../emulator/index.ts';
@@ -201,8 +201,8 @@ export const WIPING: Lesson = {
   ],
   glossary: ['Delegate / undelegate', 'Granule', 'Flow ledger'],
   specRefs: [
-    { source: 'DEN0137', section: 'A2.2.3', title: 'Granule states' },
-    { source: 'DEN0137', section: 'B4.3.3', title: 'RMI_GRANULE_UNDELEGATE' },
+    { source: 'DEN0137', section: 'A2.2.3', title: 'Granule lifecycle' },
+    { source: 'DEN0137', section: 'B4.3.6', title: 'RMI_GRANULE_UNDELEGATE' },
     { source: 'cca-spec.md', section: '§3.1', title: 'Every path through DELEGATED wipes' },
     { source: 'mica-spec.md', section: '§6', title: 'Attack 10: leftovers after teardown' },
   ],

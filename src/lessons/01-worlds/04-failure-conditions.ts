@@ -3,7 +3,7 @@
  * learner provokes refusals on purpose and reads the spec label of each one. Goals read the
  * `failure.label` of `smc:return` events, so it does not matter whether the learner used
  * `delegate`, `rmi GRANULE_DELEGATE` or a raw `smc`.
- * Spec: DEN0137 B4.3.2.2, B4.3.3.2 (failure conditions); cca-spec.md §2.3.
+ * Spec: DEN0137 B4.3.5.2, B4.3.6.2 (failure conditions); cca-spec.md §2.3.
  */
 import type { Lesson } from '../schema.ts';
 import { listWords, refusals } from '../ledger-queries.ts';
@@ -21,7 +21,7 @@ label, the status it returns and, for some, an index. The RMM evaluates them bef
 anything; if one fires, the command returns that status and *nothing changes*: no GPT
 update, no state transition, no wipe.
 
-For the two granule commands (DEN0137 B4.3.2-3) the conditions are:
+For the two granule commands (DEN0137 B4.3.5-6) the conditions are:
 
 | Label | Fires when | Status |
 |---|---|---|
@@ -109,8 +109,8 @@ export const FAILURE_CONDITIONS: Lesson = {
   solution: ['delegate 0x80000001', 'delegate 0x6000000', 'undelegate 0x80000000'],
   glossary: ['Failure condition', 'RMI', 'Delegate / undelegate', 'SMC / SMCCC'],
   specRefs: [
-    { source: 'DEN0137', section: 'B4.3.2.2', title: 'RMI_GRANULE_DELEGATE failure conditions' },
-    { source: 'DEN0137', section: 'B4.3.3.2', title: 'RMI_GRANULE_UNDELEGATE failure conditions' },
+    { source: 'DEN0137', section: 'B4.3.5.2', title: 'RMI_GRANULE_DELEGATE failure conditions' },
+    { source: 'DEN0137', section: 'B4.3.6.2', title: 'RMI_GRANULE_UNDELEGATE failure conditions' },
     { source: 'cca-spec.md', section: '§2.3', title: 'Per-command failure conditions' },
   ],
 };

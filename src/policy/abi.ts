@@ -170,3 +170,70 @@ export const SMC_RMI_REALM_DUMMY_PAGE = 0xc400016f;
 export const SMC_RSI_UPLOAD_POLICY = 0xc40001b0;
 export const SMC_RSI_ATTEST_TOKEN_INIT_GROUP = 0xc40001b1;
 export const SMC_RSI_ATTEST_TOKEN_CONTINUE_GROUP = 0xc40001b2;
+
+/*
+ * Monitor constants (mica-spec.md §3.2, §3.4, §4.3, §8). NOT Arm spec: Mica's own tables and
+ * the emulator's choices where the prototype is silent.
+ */
+
+/** Shared-granule table blob header magic `SGTB` and version (§3.2). */
+export const SGT_MAGIC = 0x53475442;
+export const SGT_VERSION = 1;
+/** SGT capacity in entries, bytes per entry and header, and host-donated granules (§3.2). */
+export const SGT_MAX_ENTRIES = 4096;
+export const SGT_HEADER_SIZE = 16;
+export const SGT_ENTRY_SIZE = 24;
+export const SGT_MAX_GRANULES = 32;
+/** Granules that hold a full SGT (§8 item 12: 25 suffice for 4096 entries). */
+export const SGT_GRANULES_FULL = Math.ceil(
+  (SGT_HEADER_SIZE + SGT_MAX_ENTRIES * SGT_ENTRY_SIZE) / 0x1000,
+);
+/** Realm registry ("RAM" table) capacity (§3.2). */
+export const REGISTRY_MAX = 8;
+/** Protected-shared-range bookkeeping table capacity (§3.1). */
+export const PSR_TABLE_MAX = 32;
+/** FRESH host-page ownership table capacity (§3.2, §3.8). */
+export const FRESH_TABLE_MAX = 131072;
+/** Largest group a group token covers (§4.3). */
+export const GROUP_MAX = 8;
+/** Bytes of one streamed policy blob (§4.3): the parsed record. */
+export const GROUP_BLOB_SIZE = RECORD_SIZE;
+
+/** Protected ivshmem BARs (§8 item 17): BAR2 of the n-th device at base + n × stride. */
+export const IVSHMEM_BAR_BASE = 0x18000000000;
+export const IVSHMEM_BAR_STRIDE = 0x4000000;
+/** Realm IPA width the lab uses for Mica realms (§8 item 17): 42 bits. */
+export const MICA_IPA_WIDTH = 42;
+
+/**
+ * The prototype's gaps (§6 Status G, plus the "I" items the prototype leaves out), each a
+ * named switch of the machine's `gaps` (product.md "Mica prototype"). All are on by default in
+ * prototype mode; none in Mica mode.
+ */
+export const MICA_GAPS = [
+  /** Attack 1: NS mappings of a non-gateway survive its upload (§3.5). */
+  'gap-existing-ns-mappings',
+  /** Attack 6: DATA_CREATE_UNKNOWN_SHARED after upload maps without a policy check (§8 item 4). */
+  'gap-map-after-upload',
+  /** Attack 13: hash labels are first come, not bound to the RIM (§8 item 3). */
+  'gap-first-come-labels',
+  /** Attack 11: shared pages stay DELEGATED and may be undelegated while mapped (§8 item 13). */
+  'gap-undelegate-shared',
+  /** Attack 20: host-injected interrupts always reach the realm (§3.6). */
+  'gap-debug-irq',
+  /** Attack 21: SGT read-modify-write without a lock (§3.2, §3.3 d). */
+  'gap-sgt-race',
+  /** A failed upload is not rolled back (§3.3 step 7, §8 item 10). */
+  'gap-no-rollback',
+  /** Attack 4: CF types EXCEPTION / OTHER are recorded only (§2.2.4, §8 item 6). */
+  'gap-cf-exits-unenforced',
+  /** Attack 10: no CLEAN of a region losing its last mapping (§3.7). */
+  'gap-no-clean',
+  /** Attack 9 across objects: no FRESH page ownership (§3.8). */
+  'gap-no-fresh',
+  /** §8 item 2: `prot` is not applied, every shared mapping behaves RW. */
+  'gap-prot-ignored',
+] as const;
+
+/** One prototype gap switch. */
+export type MicaGap = (typeof MICA_GAPS)[number];

@@ -1,0 +1,109 @@
+/**
+ * The shared-granule table (mica-spec.md §3.2, §3.4): every protected shared mapping as
+ * (pa, gpa, rd), upserted on (pa, rd), kept sorted by (rd, gpa, pa), at most SGT_MAX_ENTRIES,
+ * stored across host-donated granules. Also the map count of a shared page (§8 item 13) and
+ * CLEAN when a page loses its last mapping (§3.7).
+ */
+import type { Ctx } from '../../emulator/index.ts';
+import { SGT_ENTRY_SIZE, SGT_HEADER_SIZE, SGT_MAX_ENTRIES } from '../abi.ts';
+import { MONITOR, decide, wipe } from './common.ts';
+import { gapOn, key, mica, type MicaState, type SgtEntry } from './state.ts';
+
+/** Entries the donated granules can hold (16-byte header, 24 bytes per entry). */
+export function sgtCapacity(m: MicaState): number {
+  const bytes = m.sgt.granules.length * 0x1000;
+  return Math.max(
+    0,
+    Math.min(SGT_MAX_ENTRIES, Math.floor((bytes - SGT_HEADER_SIZE) / SGT_ENTRY_SIZE)),
+  );
+}
+
+function order(a: SgtEntry, b: SgtEntry): number {
+  return a.rd - b.rd || a.gpa - b.gpa || a.pa - b.pa;
+}
+
+/** Upserts (pa, gpa, rd) on key (pa, rd); false when the table is full. */
+export function sgtUpsert(m: MicaState, entry: SgtEntry): boolean {
+  const at = m.sgt.entries.findIndex((e) => e.pa === entry.pa && e.rd === entry.rd);
+  if (at >= 0) {
+    m.sgt.entries[at] = entry;
+  } else {
+    if (m.sgt.entries.length >= sgtCapacity(m)) return false;
+    m.sgt.entries.push(entry);
+  }
+  m.sgt.entries.sort(order);
+  return true;
+}
+
+/** SGT entries of realm `rd`. */
+export function sgtOf(m: MicaState, rd: number): SgtEntry[] {
+  return m.sgt.entries.filter((e) => e.rd === rd);
+}
+
+/** Number of realm mappings of page `pa` (the shared page's map count). */
+export function mapCount(m: MicaState, pa: number): number {
+  let n = 0;
+  for (const r of Object.values(m.realms)) {
+    for (const mp of Object.values(r.mappings)) if (mp.pa === pa) n++;
+  }
+  return n;
+}
+
+/** Tags the DELEGATED granule at `pa` as a mapped shared page. */
+export function tagShared(ctx: Ctx, pa: number): void {
+  const g = ctx.state.granules[Math.floor(pa / 0x1000)];
+  if (g && g.state === 'DELEGATED') g.ext = 'mica:shared';
+}
+
+/**
+ * After a page lost mappings: CLEAN wipes it when none is left (Mica; the prototype keeps
+ * the stale bytes, which the tag `mica:stale` admits for the invariants).
+ */
+export function afterUnmap(ctx: Ctx, pa: number): void {
+  const m = mica(ctx);
+  if (mapCount(m, pa) > 0) return;
+  const g = ctx.state.granules[Math.floor(pa / 0x1000)];
+  if (!g || g.state !== 'DELEGATED' || g.ext !== 'mica:shared') return;
+  delete m.fresh[key(pa)];
+  if (gapOn(m, 'gap-no-clean')) {
+    g.ext = 'mica:stale';
+    decide(ctx, 'clean', MONITOR, { kind: 'memory', name: 'shared page', address: pa }, {
+      verdict: 'allowed',
+      rule: 'gap-no-clean',
+      reason: `page ${key(pa)} lost its last mapping and keeps its contents (prototype: no CLEAN)`,
+    });
+    return;
+  }
+  wipe(ctx, pa);
+  delete g.ext;
+  decide(ctx, 'clean', MONITOR, { kind: 'memory', name: 'shared page', address: pa }, {
+    verdict: 'blocked',
+    rule: 'CLEAN',
+    reason: `page ${key(pa)} lost its last mapping: the monitor zeroed it before anyone can reuse it (§3.7)`,
+  });
+}
+
+/** Removes every trace of realm `rd` (REALM_DESTROY, §3.1): SGT, mappings, registry, ranges. */
+export function purgeRealm(ctx: Ctx, rd: number): void {
+  const m = mica(ctx);
+  const r = m.realms[key(rd)];
+  const pages = r ? [...new Set(Object.values(r.mappings).map((mp) => mp.pa))] : [];
+  m.sgt.entries = m.sgt.entries.filter((e) => e.rd !== rd);
+  m.registry = m.registry.filter((e) => e.rd !== rd);
+  m.ranges = m.ranges.filter((e) => e.rd !== rd);
+  if (r) {
+    for (const pa of [r.pd, r.dummy]) {
+      const g = pa ? ctx.state.granules[Math.floor(pa / 0x1000)] : undefined;
+      if (g?.ext) {
+        wipe(ctx, pa);
+        delete g.ext;
+      }
+    }
+  }
+  delete m.realms[key(rd)];
+  for (const pa of pages) afterUnmap(ctx, pa);
+  if (m.sgt.entries.length === 0) {
+    // An empty SGT: its granules are zeroed (§3.1 REALM_DESTROY); they stay registered.
+    for (const g of m.sgt.granules) wipe(ctx, g);
+  }
+}

@@ -199,12 +199,12 @@ async function agree(
   if (files.length === 0) return usage('agree needs at least one <file>');
   if (sanitisers.length > 0 && source === undefined) return usage('--sanitiser needs --source');
   const set: RealmPolicy[] = [];
-  let failed: 1 | 2 | 0 = 0;
+  let failed = 0;
   for (const path of files) {
     const r = await load(path, io);
     if (!r.ok) {
       (r.exit === 2 ? io.stderr : io.stdout)(r.lines.join('\n') + '\n');
-      failed = r.exit === 2 || failed === 2 ? 2 : 1;
+      failed = Math.max(failed, r.exit);
       continue;
     }
     set.push({ name: realmName(path), policy: r.policy });

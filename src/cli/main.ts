@@ -6,11 +6,10 @@ import { CLI_COMMANDS } from './commands/index.ts';
 import type { CliIo } from './types.ts';
 
 function help(io: CliIo): void {
-  const width = Math.max(...CLI_COMMANDS.map((c) => c.usage.length));
   io.stdout('mica-lab: the Mica Lab emulator (Arm CCA + Mica) without a browser\n\n');
   io.stdout('usage: mica-lab <command> [arguments]\n\ncommands:\n');
-  for (const c of CLI_COMMANDS) io.stdout(`  ${c.usage.padEnd(width)}  ${c.summary}\n`);
-  io.stdout('\n  --help                 this text\n');
+  for (const c of CLI_COMMANDS) io.stdout(`  mica-lab ${c.usage}\n      ${c.summary}\n`);
+  io.stdout('  mica-lab --help\n      this text\n');
 }
 
 /** Runs the CLI with `argv` (without node and script); returns the exit code. */

@@ -4,6 +4,11 @@ import { register } from 'tsx/esm/api';
 import { fileURLToPath } from 'node:url';
 
 register();
+// A closed pipe (`mica-lab ... | head`) ends the output quietly, as Unix tools do.
+process.stdout.on('error', (error) => {
+  if (error.code === 'EPIPE') process.exit(0);
+  throw error;
+});
 const main = new URL('../src/cli/main.ts', import.meta.url);
 const { runCli } = await import(fileURLToPath(main));
 process.exitCode = await runCli(process.argv.slice(2), {

@@ -1,13 +1,14 @@
 /**
  * Hash routes (lab-ux.md §4.8): the build uses a relative base, so the same files work from
  * any folder, and navigation lives after the `#`. `#/` is the lab; `#/?mode=cca` starts the
- * machine in another mode. Hashes that are not routes (`#main`) count as `#/`.
+ * machine in another mode; `#/scenario/<payload>` opens a shared scenario (src/lessons).
+ * Hashes that are not routes (`#main`) count as `#/`.
  */
 import type { MachineMode } from '../emulator/index.ts';
 
 export interface Route {
-  /** `lab`, or `not-found` for an unknown path. */
-  readonly page: 'lab' | 'not-found';
+  /** `lab`, `scenario` (a shared link: `#/scenario/<payload>`), or `not-found`. */
+  readonly page: 'lab' | 'scenario' | 'not-found';
   readonly path: string;
   readonly mode: MachineMode;
 }
@@ -21,5 +22,6 @@ export function parseHash(hash: string): Route {
   const path = rawPath.replace(/\/+$/, '') || '/';
   const modeParam = new URLSearchParams(query).get('mode');
   const mode = MODES.find((m) => m === modeParam) ?? 'mica';
-  return { page: path === '/' ? 'lab' : 'not-found', path, mode };
+  const page = path === '/' ? 'lab' : path.startsWith('/scenario/') ? 'scenario' : 'not-found';
+  return { page, path, mode };
 }

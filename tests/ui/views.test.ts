@@ -77,3 +77,47 @@ describe('hash routes', () => {
     expect(parseHash('#/nope/')).toMatchObject({ page: 'not-found', path: '/nope' });
   });
 });
+
+describe('realm views', async () => {
+  const { createMachine: create } = await import('../../src/emulator/index.ts');
+  const { createHostShell: shellOf } = await import('../../src/shell/index.ts');
+  const { readRealms, formatSpan } = await import('../../src/ui/realms/realm-view.ts');
+  const { layoutRtt } = await import('../../src/ui/realms/rtt-layout.ts');
+  const { realmCommands } = await import('../e2e/realm-scenario.ts');
+
+  test('a realm built from host commands reads back with its RECs and RTT tree', () => {
+    const machine = create();
+    const shell = shellOf(machine);
+    for (const line of realmCommands()) {
+      const out = shell.execute(line);
+      expect(
+        out.some((l) => l.tone === 'error'),
+        `${line}: ${out[0]?.text}`,
+      ).toBe(false);
+    }
+    const [realm] = readRealms(machine);
+    expect(realm).toMatchObject({ state: 'ACTIVE', vmid: 1, ipaWidth: 40, rttLevelStart: 1 });
+    expect(realm!.granules).toEqual({ RD: 1, RTT: 4, DATA: 1, REC: 1, REC_AUX: 2 });
+    expect(realm!.recs).toHaveLength(1);
+    const labels: string[] = [];
+    const walk = (n: { label: string; children: readonly unknown[] }) => {
+      labels.push(n.label);
+      n.children.forEach((c) => walk(c as typeof n));
+    };
+    walk(realm!.tree);
+    expect(labels).toEqual([
+      'Realm RD 0x8000_2000',
+      'L1 RTT 0x8000_0000',
+      'L2 RTT 0x8000_3000',
+      'L3 RTT 0x8000_4000',
+      'IPA 0x0',
+      'L1 RTT 0x8000_1000',
+    ]);
+    const layout = layoutRtt(realm!.tree);
+    expect(layout.nodes).toHaveLength(5);
+    expect(layout.links).toHaveLength(3);
+    // Deterministic: the same tree lays out the same way.
+    expect(layoutRtt(realm!.tree)).toEqual(layout);
+    expect(formatSpan(2 ** 39)).toBe('512 GiB');
+  });
+});

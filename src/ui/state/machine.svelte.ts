@@ -21,6 +21,7 @@ import {
   type MachineSnapshot,
 } from '../../emulator/index.ts';
 import type { OutputLine, ShellSession } from '../../shell/index.ts';
+import { readRealms, type RealmView } from '../realms/realm-view.ts';
 import {
   NO_GRANULES,
   NO_INDICES,
@@ -71,6 +72,12 @@ export class LabMachine {
   highlight = $state.raw<Highlight>({ indices: NO_INDICES, stamp: 0 });
   /** The machine mode (a restore may bring another one). */
   mode = $state.raw<MachineMode>('mica');
+  /** The RMM's realms with their RECs and RTT trees (fresh copies after each update). */
+  realms = $state.raw<readonly RealmView[]>([]);
+  /** RD of the realm the learner is looking at (views follow it). */
+  selectedRealm = $state<number>();
+  /** Why the start snapshot could not be used, if it could not. */
+  readonly startError: string | undefined;
   /** Undo steps, oldest first. */
   undoStack = $state.raw<readonly UndoEntry[]>([]);
 
@@ -84,8 +91,16 @@ export class LabMachine {
   #flushQueued = false;
   #granulesDirty = true;
 
-  constructor(options: MachineOptions = {}) {
+  /**
+   * Creates the machine; `start` (a scenario's snapshot) replaces the boot state, and reset
+   * returns to it. Throws nothing: a bad start snapshot is reported through `startError`.
+   */
+  constructor(options: MachineOptions = {}, start?: MachineSnapshot) {
     this.machine = createMachine(options);
+    if (start) {
+      const restored = this.machine.restore(start);
+      if (!restored.ok) this.startError = restored.error;
+    }
     this.#boot = this.machine.snapshot();
     this.#unsubscribe.push(
       this.machine.on('ledger', (event) => {
@@ -200,6 +215,11 @@ export class LabMachine {
     const state = this.machine.state;
     this.ledger = state.ledger.events.slice();
     this.mode = state.config.mode;
+    // Realm records change on calls that move no granule (ACTIVATE, REC_ENTER): re-read
+    // them whenever there are any (or were: a restore may have removed them).
+    if (this.realms.length > 0 || Object.keys(state.rmm.realms).length > 0) {
+      this.realms = readRealms(this.machine);
+    }
     if (!this.#granulesDirty) return;
     this.#granulesDirty = false;
     const next = readChanged(this.machine);

@@ -1,0 +1,95 @@
+/**
+ * A scenario link that builds an ACTIVE realm with host commands: the commands are typed
+ * into the terminal, the GPT map shows the realm's granules by RMM state, the Realms tab
+ * lists the realm and its REC, and the RTT tree draws its tables.
+ */
+import { mkdir } from 'node:fs/promises';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import type { Page } from 'playwright-core';
+import { encodeScenarioLink } from '../../src/lessons/index.ts';
+import { startLab, terminalText, type Lab } from './browser.ts';
+import { DATA, RD, realmCommands, realmScenario } from './realm-scenario.ts';
+
+let lab: Lab;
+let page: Page;
+let errors: string[];
+
+beforeAll(async () => {
+  lab = await startLab();
+  ({ page, errors } = await lab.open(encodeScenarioLink(realmScenario()), {
+    reducedMotion: true,
+  }));
+});
+
+afterAll(async () => {
+  await lab?.close();
+});
+
+const cell = (pa: number) => page.locator(`.cell[data-pa="0x${pa.toString(16)}"]`);
+
+describe('a realm built from a scenario link', () => {
+  test('the commands are replayed in the terminal and the GPT map shows RMM states', async () => {
+    await expect.poll(() => terminalText(page)).toContain('RMI_REALM_ACTIVATE');
+    await expect.poll(() => cell(RD).getAttribute('data-state')).toBe('RD');
+    expect(await cell(DATA).getAttribute('data-state')).toBe('DATA');
+    expect(await cell(0x8000_0000).getAttribute('data-state')).toBe('RTT');
+    expect(await cell(DATA).getAttribute('aria-label')).toContain(
+      'owner realm with RD at 0x8000_2000',
+    );
+    // Every command went through the undoable session.
+    expect(await page.getByRole('button', { name: /Undo/ }).getAttribute('title')).toBe(
+      `Undo “${realmCommands().at(-1)}”`,
+    );
+  });
+
+  test('the Realms tab lists the active realm and its REC', async () => {
+    await page.getByRole('tab', { name: /Realms/ }).click();
+    const card = page.locator(`.card[data-rd="0x${RD.toString(16)}"]`);
+    await expect.poll(() => card.getAttribute('data-state')).toBe('ACTIVE');
+    const text = await card.innerText();
+    expect(text).toContain('VMID 1');
+    expect(text).toContain('(frozen)');
+    expect(text).toMatch(/REC_AUX\s*2/);
+    expect(await card.locator('tbody tr').count()).toBe(1);
+  });
+
+  test('the RTT tree draws the tables down to the DATA page', async () => {
+    await page.getByRole('button', { name: 'RTT tree' }).click();
+    expect(await page.getByRole('tab', { name: 'RTT tree' }).getAttribute('aria-selected')).toBe(
+      'true',
+    );
+    const nodes = page.locator('.rtt .node');
+    await expect.poll(() => nodes.count()).toBeGreaterThanOrEqual(5);
+    const labels = await page
+      .locator('.rtt .node .label')
+      .evaluateAll((els) => els.map((e) => e.textContent));
+    expect(labels).toEqual(
+      expect.arrayContaining(['L1 RTT 0x8000_0000', 'L2 RTT 0x8000_3000', 'L3 RTT 0x8000_4000']),
+    );
+    expect(await page.locator('.rtt .kind-data').textContent()).toContain('DATA 0x8000_5000');
+    await mkdir('test-results', { recursive: true });
+    await page.mouse.move(10, 700);
+    await page.screenshot({ path: 'test-results/lab-realm-1280x720.png' });
+  });
+
+  test('axe-core finds no serious or critical violations on the realm views', async () => {
+    await page.addScriptTag({ path: 'node_modules/axe-core/axe.min.js' });
+    const run = () =>
+      page.evaluate(async () => {
+        const axe = (window as unknown as { axe: { run(): Promise<{ violations: V[] }> } }).axe;
+        interface V {
+          id: string;
+          impact: string | null;
+          nodes: { target: unknown[] }[];
+        }
+        const { violations } = await axe.run();
+        return violations
+          .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+          .map((v) => `${v.id}: ${v.nodes.map((n) => String(n.target)).join(' | ')}`);
+      });
+    expect(await run()).toEqual([]);
+    await page.getByRole('tab', { name: /Realms/ }).click();
+    expect(await run()).toEqual([]);
+    expect(errors).toEqual([]);
+  });
+});

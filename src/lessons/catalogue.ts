@@ -2,7 +2,7 @@
  * The course: its parts and its lessons, in order. Ids carry a number prefix so the order
  * is visible in the id and a link to a lesson never depends on its position.
  *
- * Parts 2-5 are an outline (status `planned`): the UI shows them greyed so learners see
+ * Later lessons are an outline (status `planned`): the UI shows them greyed so learners see
  * where the course goes, but they carry no goals until the machine can run them (realms,
  * the Mica monitor, attacks). An outline entry never pretends to be playable.
  */
@@ -10,6 +10,7 @@ import { ADDRESS_SPACES } from './01-worlds/01-address-spaces.ts';
 import { GRANULE_DELEGATION } from './01-worlds/02-granule-delegation.ts';
 import { WIPING } from './01-worlds/03-wiping.ts';
 import { FAILURE_CONDITIONS } from './01-worlds/04-failure-conditions.ts';
+import { BUILD_REALM } from './02-realms/01-build.ts';
 import type { CatalogueEntry, Lesson, LessonPart, PlannedLesson } from './schema.ts';
 
 /** The parts of the course, in order (product.md "The story it tells"). */
@@ -25,7 +26,7 @@ export const PARTS: readonly LessonPart[] = [
     id: '02-realms',
     title: 'Realms',
     summary: 'A realm is built, measured, run and attested; its token proves what it is.',
-    status: 'planned',
+    status: 'ready',
   },
   {
     id: '03-pipeline-cca',
@@ -60,11 +61,7 @@ export const CATALOGUE: readonly CatalogueEntry[] = [
   GRANULE_DELEGATION,
   WIPING,
   FAILURE_CONDITIONS,
-  planned(
-    '02-realms/01-build',
-    'Build a realm: the RD and its translation tables',
-    'RMI_REALM_CREATE turns delegated granules into a Realm Descriptor and a starting RTT; the realm is NEW.',
-  ),
+  BUILD_REALM,
   planned(
     '02-realms/02-measure',
     'Load and measure: DATA_CREATE and the RIM',

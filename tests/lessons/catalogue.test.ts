@@ -178,6 +178,43 @@ describe('goals test machine state, not what was typed', () => {
   });
 });
 
+describe('02-realms/01-build goals', () => {
+  const id = '02-realms/01-build';
+
+  it('accept any RD, and refused attempts on the way', () => {
+    const done = goalsDone(id, [
+      'rmi REALM_CREATE rd=0x80005000 params_ptr=0x80010000',
+      'delegate 0x80005000',
+      'delegate 0x80000000',
+      'delegate 0x80001000',
+      'rmi REALM_CREATE 0x80005000 0x80010000',
+      'read 0x80005000 8',
+    ]);
+    expect(done).toEqual({ 'realm-created': true, 'granules-owned': true, 'rd-hidden': true });
+  });
+
+  it('a read of the RD granule before the realm exists does not count', () => {
+    const done = goalsDone(id, [
+      'delegate 0x80000000',
+      'delegate 0x80001000',
+      'delegate 0x80002000',
+      'read 0x80002000',
+      'rmi REALM_CREATE rd=0x80002000 params_ptr=0x80010000',
+    ]);
+    expect(done).toEqual({ 'realm-created': true, 'granules-owned': true, 'rd-hidden': false });
+  });
+
+  it('nothing is done when REALM_CREATE is refused for a missing starting RTT', () => {
+    const replay = replayCommands(lesson(id), [
+      'delegate 0x80000000',
+      'delegate 0x80002000',
+      'rmi REALM_CREATE rd=0x80002000 params_ptr=0x80010000',
+    ]);
+    expect(replay.transcript[2]?.output.map((o) => o.text).join('\n')).toContain('rtt_state');
+    expect(replay.goals.filter((g) => g.done)).toEqual([]);
+  });
+});
+
 describe('glossary', () => {
   it('mirrors GLOSSARY.md row for row', () => {
     const md = readFileSync(new URL('../../GLOSSARY.md', import.meta.url), 'utf8');

@@ -216,7 +216,7 @@ describe('validateCatalogue', () => {
   });
 
   it('refuses a playable lesson inside a planned part, and checks the parts', () => {
-    const moved: Lesson = { ...good, id: '02-realms/01-build', part: '02-realms' };
+    const moved: Lesson = { ...good, id: '04-mica/01-declare', part: '04-mica' };
     const problems = validateCatalogue(
       [...PARTS, { id: 'Attacks', title: '', summary: 's', status: 'maybe' }],
       [moved],
@@ -225,7 +225,7 @@ describe('validateCatalogue', () => {
       'Attacks: id: must look like "01-worlds", not "Attacks"',
       'Attacks: title: must be a non-empty string',
       'Attacks: status: must be "ready" or "planned"',
-      '02-realms/01-build: status: is "ready" but its part "02-realms" is planned',
+      '04-mica/01-declare: status: is "ready" but its part "04-mica" is planned',
     ]);
   });
 });

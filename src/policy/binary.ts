@@ -166,14 +166,14 @@ export function checkEncodable(policy: Policy): EncodeError[] {
   const errors: EncodeError[] = [];
   const err = (field: string, message: string) => errors.push({ field, message });
   const checkName = (field: string, name: string) => {
+    // Empty is representable (four NULs) and is what a zeroed record slot decodes to.
     if (
-      name.length === 0 ||
       name.length > POLICY_NAME_LEN ||
       [...name].some((ch) => ch.charCodeAt(0) === 0 || ch.charCodeAt(0) > 0xff)
     ) {
       err(
         field,
-        `name ${JSON.stringify(name)} must be 1 to ${POLICY_NAME_LEN} single-byte characters`,
+        `name ${JSON.stringify(name)} must be at most ${POLICY_NAME_LEN} single-byte, non-NUL characters`,
       );
     }
   };

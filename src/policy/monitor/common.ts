@@ -50,7 +50,7 @@ export function realmRecord(ctx: Ctx, rd: number): RealmRecord | undefined {
 /** Reads `len` bytes of physical memory as the RMM (no check, no log: its own view). */
 export function rmmRead(ctx: Ctx, pa: number, len: number): Uint8Array {
   const out = new Uint8Array(len);
-  for (let done = 0; done < len; ) {
+  for (let done = 0; done < len;) {
     const at = pa + done;
     const g = Math.floor(at / 0x1000);
     const off = at % 0x1000;

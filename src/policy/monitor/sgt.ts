@@ -67,20 +67,32 @@ export function afterUnmap(ctx: Ctx, pa: number): void {
   delete m.fresh[key(pa)];
   if (gapOn(m, 'gap-no-clean')) {
     g.ext = 'mica:stale';
-    decide(ctx, 'clean', MONITOR, { kind: 'memory', name: 'shared page', address: pa }, {
-      verdict: 'allowed',
-      rule: 'gap-no-clean',
-      reason: `page ${key(pa)} lost its last mapping and keeps its contents (prototype: no CLEAN)`,
-    });
+    decide(
+      ctx,
+      'clean',
+      MONITOR,
+      { kind: 'memory', name: 'shared page', address: pa },
+      {
+        verdict: 'allowed',
+        rule: 'gap-no-clean',
+        reason: `page ${key(pa)} lost its last mapping and keeps its contents (prototype: no CLEAN)`,
+      },
+    );
     return;
   }
   wipe(ctx, pa);
   delete g.ext;
-  decide(ctx, 'clean', MONITOR, { kind: 'memory', name: 'shared page', address: pa }, {
-    verdict: 'blocked',
-    rule: 'CLEAN',
-    reason: `page ${key(pa)} lost its last mapping: the monitor zeroed it before anyone can reuse it (§3.7)`,
-  });
+  decide(
+    ctx,
+    'clean',
+    MONITOR,
+    { kind: 'memory', name: 'shared page', address: pa },
+    {
+      verdict: 'blocked',
+      rule: 'CLEAN',
+      reason: `page ${key(pa)} lost its last mapping: the monitor zeroed it before anyone can reuse it (§3.7)`,
+    },
+  );
 }
 
 /** Removes every trace of realm `rd` (REALM_DESTROY, §3.1): SGT, mappings, registry, ranges. */

@@ -83,6 +83,8 @@ export interface MicaState {
   fresh: Record<string, string>;
   /** Uploads accepted so far (for upload order). */
   uploads: number;
+  /** Group tokens being streamed, by REC PA (0x-hex): hex of token ‖ blobs, bytes sent. */
+  attest: Record<string, { stream: string; sent: number; members: number[] }>;
 }
 
 /** A fresh monitor state. */
@@ -100,6 +102,7 @@ export function initialMicaState(
     ranges: [],
     fresh: {},
     uploads: 0,
+    attest: {},
   };
 }
 

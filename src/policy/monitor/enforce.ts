@@ -1,0 +1,371 @@
+/**
+ * The monitor's enforcement hooks (mica-spec.md §3.5-§3.8, §8 items 2, 4-7, 13): the
+ * transition-table check of every realm SMC (CALL class, §3.6), protected shared accesses
+ * with `prot` (stage 2 through the `translate` hook), EXCEPTION / OTHER control transfers
+ * (MMIO and WFx exits, host-injected interrupts) with BLOCK / ALLOW / SCRUB, the NS seal of
+ * non-gateways, the refusal to undelegate or reuse a granule Mica uses, and the realm
+ * lifecycle bookkeeping (registry at activation, purge and CLEAN at destroy).
+ *
+ * Every decision is a ledger `flow` event whose rule names the policy clause, e.g.
+ * `Mem1.mappings.VM2.prot`, `CF1 owner VM2 CALL 0x17 BLOCK`, `VM2 is-gateway false`.
+ */
+import {
+  abi,
+  guestStore,
+  type Ctx,
+  type ExitVerdict,
+  type Failure,
+  type MachineHooks,
+  type RealmRecord,
+  type RecRecord,
+} from '../../emulator/index.ts';
+import { hex } from '../format.ts';
+import type { CfPolicy, CfType } from '../model.ts';
+import { HOST_END, MONITOR, S, decide, realmEnd, vmName } from './common.ts';
+import { protAllows } from './rmi.ts';
+import { mapCount, purgeRealm } from './sgt.ts';
+import {
+  gapOn,
+  hashOfRd,
+  key,
+  mica,
+  micaRealm,
+  policyOf,
+  realmName,
+  type MicaState,
+} from './state.ts';
+import { CF_OTHER_IRQ, ESR_EC_SMC64 } from '../abi.ts';
+
+/** The transition-table decision for (realm, type, range), with the clause that made it. */
+export function cfRule(
+  m: MicaState,
+  rd: number,
+  type: CfType,
+  range: number,
+): { policy: CfPolicy; rule: string } | undefined {
+  const r = m.realms[key(rd)];
+  if (!r || r.record === '') return undefined;
+  const self = policyOf(r);
+  const hash = hashOfRd(m, rd) ?? (self ? self.vms[self.self]?.hash : undefined);
+  if (hash === undefined) return undefined;
+  const entry = m.table.find((e) => e.ownerHash === hash && e.type === type && e.range === range);
+  if (!entry) return undefined;
+  // Name the clause from a policy that holds it (the owner's own first).
+  const holders = [r, ...Object.values(m.realms).filter((x) => x !== r)];
+  for (const h of holders) {
+    const p = policyOf(h);
+    if (!p) continue;
+    const cf = p.cfs.find(
+      (c) =>
+        c.type === type &&
+        c.range.includes(range) &&
+        c.owner !== 'NONE' &&
+        p.vms[c.owner]?.hash === hash,
+    );
+    if (cf) {
+      const owner = vmName(p, cf.owner as number);
+      return {
+        policy: entry.policy,
+        rule: `${cf.name} owner ${owner} ${type} ${hex(range)} ${entry.policy}`,
+      };
+    }
+  }
+  return {
+    policy: entry.policy,
+    rule: `(owner ${hex(hash)}, ${type}, ${hex(range)}) ${entry.policy}`,
+  };
+}
+
+/** SCRUB of a call (§8 item 7): argument registers zeroed, host-call data zeroed. */
+function scrubCall(ctx: Ctx, realm: RealmRecord, rec: RecRecord, fid: number): void {
+  const keepX1 = fid === abi.SMC_RSI_HOST_CALL;
+  for (let i = keepX1 ? 2 : 1; i <= 17 && i < rec.gprs.length; i++) rec.gprs[i] = '0x0';
+  if (keepX1) {
+    const ipa = Number(BigInt(rec.gprs[1] ?? '0'));
+    const f = abi.RSI_HOST_CALL.gprs;
+    guestStore(ctx, realm, ipa + f.offset, new Uint8Array(f.count * f.size));
+  }
+}
+
+const smcCheck: NonNullable<MachineHooks['onRealmSmc']> = (ctx, realm, rec, fid) => {
+  const m = mica(ctx);
+  const d = cfRule(m, realm.rd, 'CALL', ESR_EC_SMC64);
+  if (!d) return undefined;
+  const name = realmName(m, realm.rd);
+  if (d.policy === 'BLOCK') {
+    decide(ctx, 'smc', realmEnd(ctx, realm.rd), HOST_END, {
+      verdict: 'blocked',
+      rule: d.rule,
+      reason: `${name}'s SMC ${key(fid)} never leaves the RMM: the transition table BLOCKs its SMC class (RSI_ERROR_STATE)`,
+    });
+    return { kind: 'return', x: [BigInt(S.RSI_ERROR_STATE)] };
+  }
+  if (d.policy === 'OTHER') {
+    scrubCall(ctx, realm, rec, fid);
+    decide(ctx, 'smc', realmEnd(ctx, realm.rd), HOST_END, {
+      verdict: 'allowed',
+      rule: d.rule,
+      reason: `${name}'s SMC ${key(fid)} is forwarded SCRUBbed: argument registers and host-call data zeroed`,
+    });
+    return undefined;
+  }
+  decide(ctx, 'smc', realmEnd(ctx, realm.rd), HOST_END, {
+    verdict: 'allowed',
+    rule: d.rule,
+    reason: `${name}'s SMC ${key(fid)} is ALLOWed by the transition table`,
+  });
+  return undefined;
+};
+
+const translate: NonNullable<MachineHooks['translate']> = (ctx, realm, _rec, stop) => {
+  const m = mica(ctx);
+  const r = m.realms[key(realm.rd)];
+  const page = stop.ipa - (stop.ipa % 0x1000);
+  const mp = r?.mappings[key(page)];
+  if (!r || !mp) {
+    // A protected shared window the host advertised and has not backed yet: fault to the host.
+    const inRange = m.ranges.some(
+      (x) => x.rd === realm.rd && stop.ipa >= x.ipa && stop.ipa < x.ipa + x.size,
+    );
+    return inRange ? { kind: 'fault' } : undefined;
+  }
+  const where = realmEnd(ctx, realm.rd, stop.ipa);
+  const mem = {
+    kind: 'memory' as const,
+    name: mp.mem ?? 'shared page',
+    address: mp.pa + (stop.ipa - page),
+  };
+  const labels = (stop as { labels?: readonly string[] }).labels ?? [];
+  if (mp.state === 'DUMMY') {
+    if (stop.access === 'write') {
+      decide(
+        ctx,
+        'shared-memory',
+        where,
+        mem,
+        {
+          verdict: 'blocked',
+          rule: 'dummy page',
+          reason: `${r.name} has not uploaded its policy: IPA ${key(page)} shows its read-only dummy page`,
+        },
+        stop.size,
+        labels,
+      );
+      return { kind: 'sea' };
+    }
+    return { kind: 'pa', pa: r.dummy + (stop.ipa - page) };
+  }
+  const p = policyOf(r);
+  const self = p ? vmName(p, p.self) : r.name;
+  const rule = mp.mem ? `${mp.mem}.mappings.${self}.prot` : 'gap-map-after-upload';
+  const allowed = gapOn(m, 'gap-prot-ignored') || protAllows(mp.prot, stop.access);
+  const [src, dst] = stop.access === 'write' ? [where, mem] : [mem, where];
+  decide(
+    ctx,
+    'shared-memory',
+    src,
+    dst,
+    {
+      verdict: allowed ? 'allowed' : 'blocked',
+      rule,
+      reason: allowed
+        ? `${r.name} may ${stop.access} ${mp.mem ?? 'this page'} (prot ${mp.prot}${gapOn(m, 'gap-prot-ignored') ? ', prototype ignores prot' : ''})`
+        : `${r.name} maps ${mp.mem} with prot ${mp.prot}: a ${stop.access} faults (SEA)`,
+    },
+    stop.size,
+    labels,
+  );
+  return allowed ? { kind: 'pa', pa: mp.pa + (stop.ipa - page) } : { kind: 'sea' };
+};
+
+const onExit: NonNullable<MachineHooks['onExit']> = (
+  ctx,
+  realm,
+  _rec,
+  event,
+): ExitVerdict | undefined => {
+  const m = mica(ctx);
+  if (gapOn(m, 'gap-cf-exits-unenforced')) return undefined;
+  const d = cfRule(m, realm.rd, 'EXCEPTION', event.ec);
+  if (!d) return undefined;
+  const name = realmName(m, realm.rd);
+  if (d.policy === 'BLOCK') {
+    decide(ctx, 'exit', realmEnd(ctx, realm.rd), HOST_END, {
+      verdict: 'blocked',
+      rule: d.rule,
+      reason: `${name}'s exit with EC ${hex(event.ec)} never reaches the host (aborts become an SEA, WFx a NOP)`,
+    });
+    return { kind: 'block' };
+  }
+  if (d.policy === 'OTHER') {
+    decide(ctx, 'exit', realmEnd(ctx, realm.rd), HOST_END, {
+      verdict: 'allowed',
+      rule: d.rule,
+      reason: `${name}'s exit with EC ${hex(event.ec)} is SCRUBbed: registers and fault address zeroed`,
+    });
+    return { kind: 'forward', exit: { ...event.exit, gprs: [], far: 0n, hpfar: 0n } };
+  }
+  return undefined;
+};
+
+const onEnter: NonNullable<MachineHooks['onEnter']> = (ctx, realm, rec) => {
+  const pending = rec.gicv3Lrs.some((v) => BigInt(v) !== 0n);
+  if (!pending) return;
+  const m = mica(ctx);
+  const name = realmName(m, realm.rd);
+  if (gapOn(m, 'gap-debug-irq')) {
+    decide(ctx, 'interrupt', HOST_END, realmEnd(ctx, realm.rd), {
+      verdict: 'allowed',
+      rule: 'gap-debug-irq',
+      reason: `prototype: the host's injected interrupt reaches ${name} unchecked`,
+    });
+    return;
+  }
+  const d = cfRule(m, realm.rd, 'OTHER', CF_OTHER_IRQ);
+  if (d?.policy === 'BLOCK') {
+    rec.gicv3Lrs = rec.gicv3Lrs.map(() => '0x0');
+    decide(ctx, 'interrupt', HOST_END, realmEnd(ctx, realm.rd), {
+      verdict: 'blocked',
+      rule: d.rule,
+      reason: `the host's injected interrupt is dropped before ${name} runs (list registers cleared)`,
+    });
+  }
+};
+
+/** Arg index of a granule each command turns from DELEGATED into something else. */
+const GRANULE_ARG: Readonly<Record<string, number>> = {
+  RMI_REALM_CREATE: 0,
+  RMI_REC_CREATE: 1,
+  RMI_DATA_CREATE: 1,
+  RMI_DATA_CREATE_UNKNOWN: 1,
+  RMI_RTT_CREATE: 1,
+  RMI_GRANULE_UNDELEGATE: 0,
+};
+
+const beforeRmi: NonNullable<MachineHooks['beforeRmi']> = (
+  ctx,
+  command,
+  args,
+): Failure | undefined => {
+  const m = mica(ctx);
+  const at = GRANULE_ARG[command.name];
+  if (at !== undefined) {
+    const pa = Number(args[at] ?? 0n);
+    const g = Number.isSafeInteger(pa) ? ctx.state.granules[Math.floor(pa / 0x1000)] : undefined;
+    if (g?.ext && g.state === 'DELEGATED') {
+      const shared = g.ext === 'mica:shared';
+      if (
+        shared &&
+        command.name === 'RMI_GRANULE_UNDELEGATE' &&
+        gapOn(m, 'gap-undelegate-shared')
+      ) {
+        decide(
+          ctx,
+          'undelegate',
+          HOST_END,
+          { kind: 'memory', name: 'shared page', address: pa },
+          {
+            verdict: 'allowed',
+            rule: 'gap-undelegate-shared',
+            reason: `prototype: shared page ${key(pa)} is still mapped by ${mapCount(m, pa)} realm(s) and is undelegated (wiped); they will fault`,
+          },
+        );
+        return undefined;
+      }
+      if (g.ext === 'mica:stale' && command.name === 'RMI_GRANULE_UNDELEGATE') return undefined;
+      const reason = shared
+        ? `granule ${key(pa)} is a protected shared page mapped by ${mapCount(m, pa)} realm(s); it cannot leave the shared state while mapped (§8 item 13)`
+        : `granule ${key(pa)} is in use by Mica (${g.ext})`;
+      decide(
+        ctx,
+        'granule',
+        HOST_END,
+        { kind: 'memory', name: g.ext, address: pa },
+        {
+          verdict: 'blocked',
+          rule: shared ? 'shared page mapped' : g.ext,
+          reason,
+        },
+      );
+      return {
+        label: shared ? 'mica_shared_mapped' : 'mica_in_use',
+        status: S.RMI_ERROR_INPUT,
+        index: 0,
+        reason,
+      };
+    }
+  }
+  if (command.name === 'RMI_RTT_MAP_UNPROTECTED') {
+    const rd = Number(args[0] ?? 0n);
+    const r = m.realms[key(rd)];
+    const p = r?.uploaded ? policyOf(r) : undefined;
+    const vm = p?.vms[p.self];
+    if (p && vm && !vm.isGateway && (p.mems.length > 0 || m.mode === 'mica')) {
+      const reason = `${r!.name} uploaded a policy and is not a gateway: no new NS mapping (sealed)`;
+      decide(ctx, 'ns-map', HOST_END, realmEnd(ctx, rd, Number(args[1] ?? 0n)), {
+        verdict: 'blocked',
+        rule: `${vm.name} is-gateway false`,
+        reason,
+      });
+      return { label: 'mica_sealed', status: S.RMI_ERROR_INPUT, index: 0, reason };
+    }
+  }
+  if (command.name === 'RMI_REALM_ACTIVATE') {
+    const rd = Number(args[0] ?? 0n);
+    if (
+      ctx.state.rmm.realms[key(rd)]?.state === 'NEW' &&
+      m.registry.length >= 8 &&
+      !m.registry.some((e) => e.rd === rd)
+    ) {
+      const reason = 'the realm registry is full (8 realms)';
+      return { label: 'mica_registry_full', status: S.RMI_ERROR_INPUT, index: 0, reason };
+    }
+  }
+  return undefined;
+};
+
+const afterRmi: NonNullable<MachineHooks['afterRmi']> = (ctx, command, args, outcome) => {
+  if (outcome.status !== abi.RMI_SUCCESS) return;
+  const m = mica(ctx);
+  const rd = Number(args[0] ?? 0n);
+  switch (command.name) {
+    case 'RMI_REALM_CREATE': {
+      // Scrub stale bookkeeping of realms whose RD no longer exists (§3.1).
+      for (const r of Object.values(m.realms)) {
+        if (!ctx.state.rmm.realms[key(r.rd)]) purgeRealm(ctx, r.rd);
+      }
+      const r = micaRealm(m, rd);
+      r.pd = 0;
+      r.dummy = 0;
+      r.uploaded = false;
+      r.record = '';
+      break;
+    }
+    case 'RMI_REALM_ACTIVATE': {
+      const realm = ctx.state.rmm.realms[key(rd)];
+      const r = micaRealm(m, rd);
+      if (realm && !m.registry.some((e) => e.rd === rd)) {
+        m.registry.push({ rd, pd: r.pd, rim: realm.rim, hash: null });
+      }
+      break;
+    }
+    case 'RMI_REALM_DESTROY':
+      purgeRealm(ctx, rd);
+      decide(ctx, 'realm-destroy', HOST_END, MONITOR, {
+        verdict: 'allowed',
+        rule: 'REALM_DESTROY',
+        reason: `realm ${key(rd)} destroyed: its SGT entries, registry entry and shared mappings are purged`,
+      });
+      break;
+  }
+};
+
+/** The enforcement hooks of the monitor. */
+export const ENFORCEMENT_HOOKS: MachineHooks = {
+  onRealmSmc: smcCheck,
+  translate,
+  onExit,
+  onEnter,
+  beforeRmi,
+  afterRmi,
+};

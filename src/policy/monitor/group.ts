@@ -1,0 +1,141 @@
+/**
+ * Group attestation (mica-spec.md §4.3): group discovery through the SGT (the connected
+ * component of the realm—page graph, caller first, BFS over the (rd, gpa, pa)-sorted
+ * entries, at most GROUP_MAX realms), rolling aggregation of RIM, REM0 and RPV, a standard
+ * CCA token built with the aggregated values, then streaming of the token followed by each
+ * member's 2184-byte policy blob (RSI_ATTEST_TOKEN_INIT_GROUP / CONTINUE_GROUP).
+ *
+ * Design rationale: discovery uses SGT connectivity, not the policies (§8 item 14), so a
+ * realm the host wired in behind the policies' back shows up in the token (attack 6 caught by
+ * the verifier). The aggregation is exposed as a pure function the verifier re-runs.
+ */
+import {
+  attest,
+  measure,
+  type Ctx,
+  type RealmRecord,
+  type RecRecord,
+  type RmmHashAlgo,
+  type RsiResult,
+} from '../../emulator/index.ts';
+import { concatBytes, fromHex, toHex } from '../../lib/bytes.ts';
+import { GROUP_BLOB_SIZE, GROUP_MAX, RECORD_SIZE } from '../abi.ts';
+import { HOST_END, S, decide, privatePa, realmEnd } from './common.ts';
+import { key, mica, type MicaState } from './state.ts';
+import { guestStore } from '../../emulator/index.ts';
+
+/** §4.3 step 1: the realms connected to `rd` through shared pages, caller first. */
+export function discoverGroup(m: MicaState, rd: number): number[] {
+  const entries = [...m.sgt.entries].sort((a, b) => a.rd - b.rd || a.gpa - b.gpa || a.pa - b.pa);
+  const group = [rd];
+  for (let i = 0; i < group.length && group.length < GROUP_MAX; i++) {
+    const pages = new Set(entries.filter((e) => e.rd === group[i]).map((e) => e.pa));
+    for (const e of entries) {
+      if (group.length >= GROUP_MAX) break;
+      if (pages.has(e.pa) && !group.includes(e.rd)) group.push(e.rd);
+    }
+  }
+  return group;
+}
+
+/** One member's measurement slots (64 bytes each). */
+export interface MemberValues {
+  readonly rim: Uint8Array;
+  readonly rem0: Uint8Array;
+  readonly rpv: Uint8Array;
+}
+
+/** §4.3 step 2: rolling extension, caller first. Returns 64-byte slots (zero-padded). */
+export function aggregateGroup(algo: RmmHashAlgo, members: readonly MemberValues[]): MemberValues {
+  const len = measure.digestLength(algo);
+  const pad = (b: Uint8Array) => {
+    const out = new Uint8Array(64);
+    out.set(b.subarray(0, 64));
+    return out;
+  };
+  let [rim, rem0, rpv] = [members[0]!.rim, members[0]!.rem0, members[0]!.rpv].map(pad) as [
+    Uint8Array,
+    Uint8Array,
+    Uint8Array,
+  ];
+  const step = (acc: Uint8Array, peer: Uint8Array) =>
+    pad(measure.rhash(algo, concatBytes(acc.subarray(0, len), pad(peer))));
+  for (const peer of members.slice(1)) {
+    rim = step(rim, peer.rim);
+    rem0 = step(rem0, peer.rem0);
+    rpv = step(rpv, peer.rpv);
+  }
+  return { rim, rem0, rpv };
+}
+
+/** The 2184-byte blob of a member (zeros for an empty PD). */
+export function memberBlob(m: MicaState, rd: number): Uint8Array {
+  const r = m.realms[key(rd)];
+  return r && r.record !== '' ? fromHex(r.record)! : new Uint8Array(RECORD_SIZE);
+}
+
+function values(realm: RealmRecord): MemberValues {
+  return { rim: fromHex(realm.rim)!, rem0: fromHex(realm.rems[0]!)!, rpv: fromHex(realm.rpv)! };
+}
+
+/** RSI_ATTEST_TOKEN_INIT_GROUP: x1..x8 = challenge. */
+export function initGroup(ctx: Ctx, realm: RealmRecord, rec: RecRecord): RsiResult {
+  const m = mica(ctx);
+  const challenge = new Uint8Array(64);
+  for (let i = 0; i < 8; i++) {
+    const v = BigInt(rec.gprs[1 + i] ?? '0');
+    for (let b = 0; b < 8; b++) challenge[i * 8 + b] = Number((v >> BigInt(8 * b)) & 0xffn);
+  }
+  const members = discoverGroup(m, realm.rd).filter((rd) => ctx.state.rmm.realms[key(rd)]);
+  const agg = aggregateGroup(
+    realm.hashAlgo,
+    members.map((rd) => values(ctx.state.rmm.realms[key(rd)]!)),
+  );
+  const token = attest.buildCcaToken({
+    challenge,
+    rpv: agg.rpv,
+    rim: agg.rim,
+    rems: [agg.rem0, ...realm.rems.slice(1).map((h) => fromHex(h)!)],
+    hashAlgo: realm.hashAlgo,
+  });
+  const blobs = members.map((rd) => memberBlob(m, rd));
+  const stream = concatBytes(token, ...blobs);
+  m.attest[key(rec.rec)] = { stream: toHex(stream), sent: 0, members };
+  decide(ctx, 'group-token', realmEnd(ctx, realm.rd), HOST_END, {
+    verdict: 'allowed',
+    rule: 'group:discovery',
+    reason: `group of ${members.length} realm(s) found through the SGT: ${members.map((rd) => m.realms[key(rd)]?.name ?? key(rd)).join(', ')}`,
+  });
+  return {
+    kind: 'return',
+    x: [
+      BigInt(S.RSI_SUCCESS),
+      BigInt(token.length + members.length * GROUP_BLOB_SIZE),
+      BigInt(members.length),
+      BigInt(GROUP_BLOB_SIZE),
+    ],
+  };
+}
+
+/** RSI_ATTEST_TOKEN_CONTINUE_GROUP: x1 = buffer IPA, x2 = offset, x3 = size. */
+export function continueGroup(ctx: Ctx, realm: RealmRecord, rec: RecRecord): RsiResult {
+  const m = mica(ctx);
+  const st = m.attest[key(rec.rec)];
+  const err = (code: number) => ({ kind: 'return' as const, x: [BigInt(code), 0n] });
+  if (!st) return err(S.RSI_ERROR_STATE);
+  const ipa = Number(BigInt(rec.gprs[1] ?? '0'));
+  const offset = Number(BigInt(rec.gprs[2] ?? '0'));
+  const size = Number(BigInt(rec.gprs[3] ?? '0'));
+  if (offset >= 0x1000 || offset + size > 0x1000) return err(S.RSI_ERROR_INPUT);
+  const pa = privatePa(ctx, realm, ipa);
+  if (typeof pa === 'string') return err(S.RSI_ERROR_INPUT);
+  const stream = fromHex(st.stream)!;
+  const n = Math.min(size, stream.length - st.sent);
+  if (n <= 0) {
+    delete m.attest[key(rec.rec)];
+    return { kind: 'return', x: [BigInt(S.RSI_SUCCESS), 0n] };
+  }
+  guestStore(ctx, realm, ipa + offset, stream.subarray(st.sent, st.sent + n));
+  st.sent += n;
+  return { kind: 'return', x: [BigInt(S.RSI_INCOMPLETE), BigInt(n)] };
+}

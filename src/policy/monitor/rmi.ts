@@ -1,0 +1,562 @@
+/**
+ * Mica's RMI commands (mica-spec.md §3.1): RMI_DATA_CREATE_UNKNOWN_SHARED,
+ * RMI_SET_PROTECTED_SHARED_RANGE, RMI_BIND_PROTECTED_SHARED, RMI_REALM_PD, RMI_SGT and
+ * RMI_REALM_DUMMY_PAGE, each with its failure conditions as ordered data with labels
+ * (code-style.md principle 4). Labels follow the RMM 1.0 vocabulary (`rd_state`, `rtt_walk`);
+ * Mica-only conditions start with `mica_`.
+ *
+ * Design rationale: in Mica mode DATA_CREATE_UNKNOWN_SHARED after the target's upload is
+ * validated against the policies (§8 item 4: declared window, listed peers, same page as the
+ * peers, FRESH); in prototype mode (`gap-map-after-upload`) it maps the real page unchecked
+ * and even accepts another realm's private DATA granule (attack 6). The prototype also
+ * upserts the SGT when the mapping itself failed; Mica only on success.
+ */
+import {
+  abi,
+  firstFailure,
+  walkRtt,
+  type Ctx,
+  type FailureCondition,
+  type RealmRecord,
+  type RmiCommandSpec,
+  type RmiOutcome,
+} from '../../emulator/index.ts';
+import {
+  PSR_TABLE_MAX,
+  SGT_MAX_GRANULES,
+  SMC_RMI_BIND_PROTECTED_SHARED,
+  SMC_RMI_DATA_CREATE_UNKNOWN_SHARED,
+  SMC_RMI_REALM_DUMMY_PAGE,
+  SMC_RMI_REALM_PD,
+  SMC_RMI_SET_PROTECTED_SHARED_RANGE,
+  SMC_RMI_SGT,
+} from '../abi.ts';
+import { canRead, canWrite } from '../model.ts';
+import {
+  HOST_END,
+  MONITOR,
+  S,
+  decide,
+  ownWindow,
+  realmEnd,
+  realmRecord,
+  stateAt,
+  vmName,
+  wipe,
+} from './common.ts';
+import { sgtCapacity, sgtUpsert, tagShared } from './sgt.ts';
+import {
+  gapOn,
+  hashOfRd,
+  key,
+  mica,
+  micaRealm,
+  policyOf,
+  realmName,
+  type MicaRealm,
+} from './state.ts';
+
+const G = 0x1000;
+
+function refuse(f: ReturnType<typeof firstFailure>): RmiOutcome {
+  return { status: f!.status, index: f!.index, failure: f! };
+}
+
+function ok(): RmiOutcome {
+  return { status: abi.RMI_SUCCESS };
+}
+
+interface In {
+  readonly ctx: Ctx;
+  readonly rd: bigint;
+  readonly addr: bigint;
+  readonly ipa: bigint;
+  readonly size: bigint;
+}
+
+function realmOf(c: In): RealmRecord {
+  return realmRecord(c.ctx, Number(c.rd))!;
+}
+
+function mr(c: In): MicaRealm {
+  return micaRealm(mica(c.ctx), Number(c.rd));
+}
+
+/** rd_align, rd_bound, rd_state (RMM 1.0 vocabulary). */
+const RD: FailureCondition<In>[] = [
+  {
+    label: 'rd_align',
+    status: S.RMI_ERROR_INPUT,
+    fails: (c) => c.rd % BigInt(G) !== 0n && `rd ${key(Number(c.rd))} is not 4 KiB aligned`,
+  },
+  {
+    label: 'rd_state',
+    status: S.RMI_ERROR_INPUT,
+    fails: (c) =>
+      (c.rd >= 2n ** 52n || !realmRecord(c.ctx, Number(c.rd))) &&
+      `granule ${key(Number(c.rd))} (rd) is not an RD`,
+  },
+];
+
+function granule(label: string, name: string, allowed: readonly string[]): FailureCondition<In>[] {
+  return [
+    {
+      label: `${label}_align`,
+      status: S.RMI_ERROR_INPUT,
+      fails: (c) =>
+        c.addr % BigInt(G) !== 0n && `${name} ${key(Number(c.addr))} is not 4 KiB aligned`,
+    },
+    {
+      label: `${label}_state`,
+      status: S.RMI_ERROR_INPUT,
+      fails: (c) => {
+        const st = stateAt(c.ctx, Number(c.addr));
+        return (
+          !allowed.includes(st) &&
+          `granule ${key(Number(c.addr))} (${name}) is ${st}, expected ${allowed.join(' or ')}`
+        );
+      },
+    },
+  ];
+}
+
+/** The `mica:*` tag of a DELEGATED granule, if any. */
+function tagOf(ctx: Ctx, pa: number): string | undefined {
+  return ctx.state.granules[Math.floor(pa / G)]?.ext;
+}
+
+const notInUse = (label: string, name: string): FailureCondition<In> => ({
+  label,
+  status: S.RMI_ERROR_INPUT,
+  fails: (c) => {
+    const tag = tagOf(c.ctx, Number(c.addr));
+    return tag !== undefined && `${name} ${key(Number(c.addr))} is already in use by Mica (${tag})`;
+  },
+});
+
+/** Walk of the shared IPA (only after rd_state and ipa checks passed). */
+function walkOf(c: In) {
+  return walkRtt(c.ctx.state, realmOf(c), Number(c.ipa));
+}
+
+/** §8 item 4: the post-upload mapping check of Mica mode; returns a reason and the rule. */
+function postUploadProblem(c: In): { reason: string; rule: string } | undefined {
+  const m = mica(c.ctx);
+  const r = mr(c);
+  const p = policyOf(r);
+  if (!r.uploaded || !p || gapOn(m, 'gap-map-after-upload')) return undefined;
+  const ipa = Number(c.ipa);
+  const pa = Number(c.addr);
+  const self = vmName(p, p.self);
+  const mem = p.mems.find((o) => {
+    if (o.type !== 'PROTECTED') return false;
+    const w = ownWindow(p, o);
+    return w !== undefined && ipa >= Number(w.gpa) && ipa < Number(w.gpa) + Number(o.size);
+  });
+  if (!mem) {
+    return {
+      rule: `${self} mappings`,
+      reason: `${realmName(m, r.rd)} has uploaded its policy and no PROTECTED object of it has a window of ${self} containing IPA ${key(ipa)}`,
+    };
+  }
+  const own = ownWindow(p, mem)!;
+  const k = Math.floor((ipa - Number(own.gpa)) / G);
+  for (const e of m.sgt.entries) {
+    if (e.rd === r.rd) continue;
+    const peerHash = hashOfRd(m, e.rd);
+    const idx = peerHash === undefined ? -1 : p.vms.findIndex((v) => v.hash === peerHash);
+    const named = idx >= 0 ? mem.mappings.find((mp) => mp.vm === idx) : undefined;
+    if (e.pa === pa) {
+      const any = mem.mappings.find((mp) => mp.vm === 'ANY');
+      const inAny =
+        any !== undefined && e.gpa >= Number(any.gpa) && e.gpa < Number(any.gpa) + Number(mem.size);
+      const inNamed =
+        named !== undefined &&
+        e.gpa >= Number(named.gpa) &&
+        e.gpa < Number(named.gpa) + Number(mem.size);
+      if (!inNamed && !inAny) {
+        return {
+          rule: `${mem.name}.mappings`,
+          reason: `page ${key(pa)} is also mapped by ${realmName(m, e.rd)} at ${key(e.gpa)}, which ${mem.name} of ${realmName(m, r.rd)}'s policy does not list there`,
+        };
+      }
+    } else if (named && e.gpa === Number(named.gpa) + k * G) {
+      return {
+        rule: `${mem.name}.consistency`,
+        reason: `page ${k} of ${mem.name} is ${key(e.pa)} in ${realmName(m, e.rd)}, not ${key(pa)}: both ends must share the same physical page`,
+      };
+    }
+  }
+  if (!gapOn(m, 'gap-no-fresh')) {
+    const owner = m.fresh[key(pa)];
+    const region = regionId(c, mem.name);
+    if (owner !== undefined && owner !== region) {
+      return {
+        rule: `${mem.name} FRESH`,
+        reason: `page ${key(pa)} already belongs to region ${owner}; FRESH pages back exactly one region (§3.8)`,
+      };
+    }
+  }
+  return undefined;
+}
+
+/** Region id of object `mem` as seen from the realm of `c` (FRESH ownership). */
+function regionId(c: In, mem: string): string {
+  const p = policyOf(mr(c))!;
+  const o = p.mems.find((x) => x.name === mem)!;
+  return regionIdOf(
+    mem,
+    o.mappings.filter((mp) => mp.vm !== 'ANY').map((mp) => p.vms[mp.vm as number]?.hash ?? 0),
+  );
+}
+
+/** Region id of object `memName` in policy terms: name plus sorted named hashes. */
+export function regionIdOf(memName: string, hashes: readonly number[]): string {
+  return `${memName}/${[...hashes]
+    .sort((a, b) => a - b)
+    .map((h) => key(h))
+    .join(',')}`;
+}
+
+/** RMI_DATA_CREATE_UNKNOWN_SHARED failure conditions, in order. */
+export const DATA_CREATE_UNKNOWN_SHARED_CONDITIONS: readonly FailureCondition<In>[] = [
+  ...RD,
+  {
+    label: 'data_align',
+    status: S.RMI_ERROR_INPUT,
+    fails: (c) => c.addr % BigInt(G) !== 0n && `data ${key(Number(c.addr))} is not 4 KiB aligned`,
+  },
+  {
+    label: 'data_state',
+    status: S.RMI_ERROR_INPUT,
+    fails: (c) => {
+      const st = stateAt(c.ctx, Number(c.addr));
+      const proto = gapOn(mica(c.ctx), 'gap-map-after-upload');
+      if (st === 'DELEGATED') {
+        const tag = tagOf(c.ctx, Number(c.addr));
+        return (
+          tag !== undefined &&
+          tag !== 'mica:shared' &&
+          tag !== 'mica:stale' &&
+          `granule ${key(Number(c.addr))} is Mica's ${tag}, not a shared page`
+        );
+      }
+      if (st === 'DATA' && proto) return false;
+      return `granule ${key(Number(c.addr))} (data) is ${st}, expected DELEGATED${proto ? ' or DATA' : ''}`;
+    },
+  },
+  {
+    label: 'ipa_align',
+    status: S.RMI_ERROR_INPUT,
+    fails: (c) => c.ipa % BigInt(G) !== 0n && `ipa ${key(Number(c.ipa))} is not 4 KiB aligned`,
+  },
+  {
+    label: 'ipa_bound',
+    status: S.RMI_ERROR_INPUT,
+    fails: (c) =>
+      c.ipa >= 2n ** BigInt(realmOf(c).ipaWidth - 1) &&
+      `ipa ${key(Number(c.ipa))} is not a protected IPA of the realm`,
+  },
+  {
+    label: 'mica_dummy',
+    status: S.RMI_ERROR_INPUT,
+    fails: (c) =>
+      !mr(c).uploaded &&
+      mr(c).dummy === 0 &&
+      `the realm has no dummy page yet (RMI_REALM_DUMMY_PAGE), so a pre-upload mapping has nothing to show`,
+  },
+  {
+    label: 'mica_sgt',
+    status: S.RMI_ERROR_INPUT,
+    fails: (c) => {
+      const m = mica(c.ctx);
+      const exists = m.sgt.entries.some((e) => e.pa === Number(c.addr) && e.rd === Number(c.rd));
+      return (
+        !exists &&
+        m.sgt.entries.length >= sgtCapacity(m) &&
+        (m.sgt.granules.length === 0
+          ? 'no SGT granule has been donated (RMI_SGT)'
+          : `the SGT is full (${m.sgt.entries.length} entries)`)
+      );
+    },
+  },
+  {
+    label: 'rtt_walk',
+    status: S.RMI_ERROR_RTT,
+    index: (c) => walkOf(c).level,
+    fails: (c) =>
+      walkOf(c).level < 3 &&
+      `the RTT walk for ipa ${key(Number(c.ipa))} stopped at level ${walkOf(c).level}; create the level ${walkOf(c).level + 1} RTT first`,
+  },
+  {
+    label: 'rtte_state',
+    status: S.RMI_ERROR_RTT,
+    index: () => 3,
+    fails: (c) => {
+      const e = walkOf(c).entry;
+      if (e.state !== 'UNASSIGNED')
+        return `the RTT entry for ipa ${key(Number(c.ipa))} is ${e.state}`;
+      const mp = mr(c).mappings[key(Number(c.ipa))];
+      return mp !== undefined && `ipa ${key(Number(c.ipa))} already maps shared page ${key(mp.pa)}`;
+    },
+  },
+  {
+    label: 'mica_policy',
+    status: S.RMI_ERROR_INPUT,
+    fails: (c) => postUploadProblem(c)?.reason ?? false,
+  },
+];
+
+function dataCreateUnknownShared(ctx: Ctx, args: readonly bigint[]): RmiOutcome {
+  const [rd = 0n, addr = 0n, ipa = 0n] = args;
+  const c: In = { ctx, rd, addr, ipa, size: 0n };
+  const failure = firstFailure(DATA_CREATE_UNKNOWN_SHARED_CONDITIONS, c);
+  const m = mica(ctx);
+  const rdPa = Number(rd);
+  const pa = Number(addr);
+  if (failure) {
+    if (failure.label === 'mica_policy') {
+      const why = postUploadProblem(c)!;
+      decide(ctx, 'shared-map', HOST_END, realmEnd(ctx, rdPa, Number(ipa)), {
+        verdict: 'blocked',
+        rule: why.rule,
+        reason: why.reason,
+      });
+    }
+    // The prototype records the tuple even when the mapping failed (§3.1).
+    const pastBasics = !['rd_align', 'rd_state', 'data_align', 'data_state'].includes(
+      failure.label,
+    );
+    if (m.mode === 'mica-prototype' && pastBasics) sgtUpsert(m, { pa, gpa: Number(ipa), rd: rdPa });
+    return refuse(failure);
+  }
+  const r = micaRealm(m, rdPa);
+  sgtUpsert(m, { pa, gpa: Number(ipa), rd: rdPa });
+  const p = policyOf(r);
+  if (r.uploaded && p) {
+    const mem = p.mems.find((o) => {
+      const w = o.type === 'PROTECTED' ? ownWindow(p, o) : undefined;
+      return (
+        w !== undefined &&
+        Number(ipa) >= Number(w.gpa) &&
+        Number(ipa) < Number(w.gpa) + Number(o.size)
+      );
+    });
+    const w = mem ? ownWindow(p, mem) : undefined;
+    r.mappings[key(Number(ipa))] = {
+      ipa: Number(ipa),
+      pa,
+      state: 'ACTIVE',
+      prot: w?.prot ?? 'RW',
+      mem: mem?.name ?? null,
+    };
+    if (mem && !gapOn(m, 'gap-no-fresh')) {
+      const hashes = mem.mappings
+        .filter((mp) => mp.vm !== 'ANY')
+        .map((mp) => p.vms[mp.vm as number]?.hash ?? 0);
+      m.fresh[key(pa)] = regionIdOf(mem.name, hashes);
+    }
+    decide(ctx, 'shared-map', HOST_END, realmEnd(ctx, rdPa, Number(ipa)), {
+      verdict: 'allowed',
+      rule: mem ? `${mem.name}.mappings.${vmName(p, p.self)}` : 'gap-map-after-upload',
+      reason: mem
+        ? `page ${key(pa)} mapped at ${key(Number(ipa))} inside ${realmName(m, rdPa)}'s ${mem.name} window (${w!.prot})`
+        : `prototype: after upload the real page is mapped without any policy check`,
+    });
+  } else {
+    r.mappings[key(Number(ipa))] = { ipa: Number(ipa), pa, state: 'DUMMY', prot: 'R', mem: null };
+  }
+  tagShared(ctx, pa);
+  return ok();
+}
+
+/** RMI_SET_PROTECTED_SHARED_RANGE failure conditions. */
+export const SET_RANGE_CONDITIONS: readonly FailureCondition<In>[] = [
+  ...RD,
+  {
+    label: 'mica_range',
+    status: S.RMI_ERROR_INPUT,
+    fails: (c) =>
+      (c.ipa % BigInt(G) !== 0n || c.size === 0n || c.size % BigInt(G) !== 0n) &&
+      `range ${key(Number(c.ipa))} + ${key(Number(c.size))} is not whole 4 KiB pages`,
+  },
+  {
+    label: 'mica_table_full',
+    status: S.RMI_ERROR_INPUT,
+    fails: (c) =>
+      mica(c.ctx).ranges.length >= PSR_TABLE_MAX &&
+      `the protected-shared-range table is full (${PSR_TABLE_MAX} entries)`,
+  },
+];
+
+/** RMI_BIND_PROTECTED_SHARED failure conditions (vestigial command). */
+export const BIND_CONDITIONS: readonly FailureCondition<In>[] = [
+  ...RD,
+  {
+    label: 'pa_align',
+    status: S.RMI_ERROR_INPUT,
+    fails: (c) => c.addr % BigInt(G) !== 0n && `pa ${key(Number(c.addr))} is not 4 KiB aligned`,
+  },
+  {
+    label: 'ipa_align',
+    status: S.RMI_ERROR_INPUT,
+    fails: (c) => c.ipa % BigInt(G) !== 0n && `ipa ${key(Number(c.ipa))} is not 4 KiB aligned`,
+  },
+];
+
+/** RMI_REALM_PD failure conditions. */
+export const REALM_PD_CONDITIONS: readonly FailureCondition<In>[] = [
+  ...RD,
+  ...granule('pd', 'pd', ['DELEGATED']),
+  notInUse('pd_in_use', 'pd'),
+  {
+    label: 'realm_state',
+    status: S.RMI_ERROR_REALM,
+    fails: (c) =>
+      realmOf(c).state !== 'NEW' &&
+      `the realm is ${realmOf(c).state}; the PD must be attached before REALM_ACTIVATE`,
+  },
+  {
+    label: 'mica_pd_set',
+    status: S.RMI_ERROR_INPUT,
+    fails: (c) => mr(c).pd !== 0 && `the realm already has PD ${key(mr(c).pd)}`,
+  },
+];
+
+/** RMI_SGT failure conditions. */
+export const SGT_CONDITIONS: readonly FailureCondition<In>[] = [
+  ...granule('sgt', 'sgt', ['DELEGATED']),
+  notInUse('sgt_in_use', 'sgt'),
+  {
+    label: 'mica_sgt_full',
+    status: S.RMI_ERROR_INPUT,
+    fails: (c) =>
+      mica(c.ctx).sgt.granules.length >= SGT_MAX_GRANULES &&
+      `the SGT already has ${SGT_MAX_GRANULES} granules`,
+  },
+];
+
+/** RMI_REALM_DUMMY_PAGE failure conditions. */
+export const DUMMY_PAGE_CONDITIONS: readonly FailureCondition<In>[] = [
+  ...RD,
+  {
+    label: 'mica_uploaded',
+    status: S.RMI_ERROR_INPUT,
+    fails: (c) => mr(c).uploaded && 'the realm has uploaded its policy; the dummy page is frozen',
+  },
+  {
+    label: 'mica_dummy_set',
+    status: S.RMI_ERROR_INPUT,
+    fails: (c) =>
+      mr(c).dummy !== 0 &&
+      mr(c).dummy !== Number(c.addr) &&
+      `the realm's dummy page is already ${key(mr(c).dummy)}`,
+  },
+  ...granule('dummy', 'dummy', ['DELEGATED']).map((cond) => ({
+    ...cond,
+    fails: (c: In) => mr(c).dummy !== Number(c.addr) && cond.fails(c),
+  })),
+  {
+    ...notInUse('dummy_in_use', 'dummy'),
+    fails: (c: In) => mr(c).dummy !== Number(c.addr) && notInUse('x', 'dummy').fails(c),
+  },
+];
+
+function tag(ctx: Ctx, pa: number, t: string): void {
+  const g = ctx.state.granules[Math.floor(pa / G)];
+  if (g) g.ext = t;
+}
+
+/** The six Mica RMI commands. */
+export const MICA_RMI_COMMANDS: readonly RmiCommandSpec[] = [
+  {
+    fid: SMC_RMI_DATA_CREATE_UNKNOWN_SHARED,
+    name: 'RMI_DATA_CREATE_UNKNOWN_SHARED',
+    args: ['rd', 'data', 'ipa'],
+    results: [],
+    summary: 'Mica: map a protected shared page (dummy page before upload), recorded in the SGT',
+    handler: dataCreateUnknownShared,
+  },
+  {
+    fid: SMC_RMI_SET_PROTECTED_SHARED_RANGE,
+    name: 'RMI_SET_PROTECTED_SHARED_RANGE',
+    args: ['rd', 'ipa', 'size'],
+    results: [],
+    summary: 'Mica: advertise a window of protected shared memory (bookkeeping)',
+    handler(ctx, [rd = 0n, ipa = 0n, size = 0n]) {
+      const c: In = { ctx, rd, addr: 0n, ipa, size };
+      const f = firstFailure(SET_RANGE_CONDITIONS, c);
+      if (f) return refuse(f);
+      mica(ctx).ranges.push({ rd: Number(rd), ipa: Number(ipa), size: Number(size) });
+      return ok();
+    },
+  },
+  {
+    fid: SMC_RMI_BIND_PROTECTED_SHARED,
+    name: 'RMI_BIND_PROTECTED_SHARED',
+    args: ['rd', 'pa', 'ipa'],
+    results: [],
+    summary: 'Mica (vestigial): validates its arguments and maps nothing',
+    handler(ctx, [rd = 0n, addr = 0n, ipa = 0n]) {
+      const f = firstFailure(BIND_CONDITIONS, { ctx, rd, addr, ipa, size: 0n });
+      if (f) return refuse(f);
+      ctx.emit({
+        kind: 'note',
+        text: `RMI_BIND_PROTECTED_SHARED: could not map ${key(Number(addr))} (vestigial)`,
+      });
+      return ok();
+    },
+  },
+  {
+    fid: SMC_RMI_REALM_PD,
+    name: 'RMI_REALM_PD',
+    args: ['rd', 'pd'],
+    results: [],
+    summary: 'Mica: attach a DELEGATED granule as the realm policy descriptor',
+    handler(ctx, [rd = 0n, addr = 0n]) {
+      const c: In = { ctx, rd, addr, ipa: 0n, size: 0n };
+      const f = firstFailure(REALM_PD_CONDITIONS, c);
+      if (f) return refuse(f);
+      mr(c).pd = Number(addr);
+      tag(ctx, Number(addr), 'mica:pd');
+      return ok();
+    },
+  },
+  {
+    fid: SMC_RMI_SGT,
+    name: 'RMI_SGT',
+    args: ['sgt'],
+    results: [],
+    summary: 'Mica: donate a DELEGATED granule to the shared-granule table',
+    handler(ctx, [addr = 0n]) {
+      const f = firstFailure(SGT_CONDITIONS, { ctx, rd: 0n, addr, ipa: 0n, size: 0n });
+      if (f) return refuse(f);
+      const m = mica(ctx);
+      m.sgt.granules.push(Number(addr));
+      m.sgt.granules.sort((a, b) => a - b);
+      tag(ctx, Number(addr), 'mica:sgt');
+      return ok();
+    },
+  },
+  {
+    fid: SMC_RMI_REALM_DUMMY_PAGE,
+    name: 'RMI_REALM_DUMMY_PAGE',
+    args: ['rd', 'dummy'],
+    results: [],
+    summary: 'Mica: zero a DELEGATED granule and use it as the realm dummy page',
+    handler(ctx, [rd = 0n, addr = 0n]) {
+      const c: In = { ctx, rd, addr, ipa: 0n, size: 0n };
+      const f = firstFailure(DUMMY_PAGE_CONDITIONS, c);
+      if (f) return refuse(f);
+      wipe(ctx, Number(addr));
+      mr(c).dummy = Number(addr);
+      tag(ctx, Number(addr), 'mica:dummy');
+      return ok();
+    },
+  },
+];
+
+/** Whether `prot` grants `access`. */
+export function protAllows(prot: 'R' | 'W' | 'RW', access: 'read' | 'write' | 'fetch'): boolean {
+  return access === 'write' ? canWrite(prot) : canRead(prot);
+}

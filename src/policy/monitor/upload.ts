@@ -1,0 +1,370 @@
+/**
+ * RSI_UPLOAD_POLICY, step by step (mica-spec.md §3.3): page checks, parse, one-shot, PD and
+ * identity, the agreement check against registered peers (§2.5-§2.7, the colleague's
+ * `validateUpload`), the monitor's own SGT checks (coverage, consistency, exclusivity, the
+ * strict check of step 5), FRESH claims (§3.8), activation of declared windows (§3.4), NS
+ * clean-up (§3.5), and the REM0 extension with the 2184-byte record (§4.1).
+ *
+ * Design rationale: in Mica mode the upload is atomic (§8 item 10): everything is computed
+ * first and applied only when no check refused. With `gap-no-rollback` (prototype) a refused
+ * upload still leaves the record in the PD and the hash bound, as §3.3 step 7 describes.
+ * Every outcome is a ledger `flow` decision naming the clause that decided.
+ */
+import {
+  measure,
+  rttEntries,
+  entrySize,
+  type Ctx,
+  type RealmRecord,
+  type RecRecord,
+  type RsiResult,
+} from '../../emulator/index.ts';
+import { concatBytes, fromHex, toHex } from '../../lib/bytes.ts';
+import {
+  ANY_COUNT_UNLIMITED,
+  VALIDATION_ILLEGAL_EXTRA_REALM,
+  VALIDATION_SGT_CONFLICT,
+  VALIDATION_SGT_COVERAGE,
+  VALIDATION_BAD_ARGS,
+} from '../abi.ts';
+import {
+  validateUpload,
+  type AgreementState,
+  type RealmPolicy,
+  type Refusal,
+} from '../agreement.ts';
+import { decodePoly } from '../binary.ts';
+import type { Policy, PolicyMem } from '../model.ts';
+import { encodeRecord } from '../record.ts';
+import {
+  MONITOR,
+  S,
+  decide,
+  ownWindow,
+  pagesOf,
+  privatePa,
+  realmEnd,
+  rimLabel,
+  rmmRead,
+  vmName,
+} from './common.ts';
+import { regionIdOf } from './rmi.ts';
+import { sgtOf } from './sgt.ts';
+import {
+  gapOn,
+  key,
+  mica,
+  micaRealm,
+  policyOf,
+  rdOfHash,
+  realmName,
+  type MicaRealm,
+  type MicaState,
+} from './state.ts';
+
+const G = 0x1000;
+
+/** The agreement state the registered realms form (upload order). */
+export function agreementStateOf(m: MicaState): AgreementState {
+  const registered: RealmPolicy[] = Object.values(m.realms)
+    .filter((r) => r.uploaded && r.order > 0)
+    .sort((a, b) => a.order - b.order)
+    .flatMap((r) => {
+      const policy = policyOf(r);
+      return policy ? [{ policy, name: r.name }] : [];
+    });
+  return { registered, table: m.table };
+}
+
+/** The rule id a refusal names: the policy clause (`Mem1.mappings.VM2.prot`) or the check. */
+export function ruleOf(r: Refusal): string {
+  if (r.object && r.field) {
+    return r.field.startsWith(r.object) ? r.field : `${r.object}.${r.field}`;
+  }
+  return r.field ?? `upload:${r.check}`;
+}
+
+/** §2.5 step 4-5: the SGT-based checks of one PROTECTED object. */
+function sgtChecks(m: MicaState, self: MicaRealm, p: Policy, mem: PolicyMem, out: Refusal[]): void {
+  const label = self.name;
+  const refuse = (check: Refusal['check'], code: number, field: string, message: string) =>
+    out.push({ check, code, realm: label, object: mem.name, field, message });
+  const pages = pagesOf(mem);
+  const E: { rd: number; base: number; vm: string }[] = [];
+  for (const mp of mem.mappings) {
+    if (mp.vm === 'ANY') continue;
+    const vm = p.vms[mp.vm];
+    if (!vm) continue;
+    const rd = mp.vm === p.self ? self.rd : rdOfHash(m, vm.hash);
+    if (rd === undefined || E.some((e) => e.rd === rd)) continue;
+    E.push({ rd, base: Number(mp.gpa), vm: vm.name });
+  }
+  if (E.length === 0) {
+    refuse(
+      'peers',
+      VALIDATION_BAD_ARGS,
+      'mappings',
+      `${mem.name}: no named realm of it is registered`,
+    );
+    return;
+  }
+  const pas: number[][] = E.map(() => []);
+  for (const [i, e] of E.entries()) {
+    const entries = sgtOf(m, e.rd);
+    for (let k = 0; k < pages; k++) {
+      const hit = entries.find((x) => x.gpa === e.base + k * G);
+      if (!hit) {
+        refuse(
+          'coverage',
+          VALIDATION_SGT_COVERAGE,
+          `mappings.${e.vm}`,
+          `${mem.name}: page ${k} of ${realmName(m, e.rd)}'s window (IPA ${key(e.base + k * G)}) was never faulted in; every listed, registered realm must prefault all ${pages} pages`,
+        );
+        return;
+      }
+      pas[i]!.push(hit.pa);
+    }
+  }
+  for (let k = 0; k < pages; k++) {
+    const first = pas[0]![k]!;
+    const other = E.findIndex((_, i) => pas[i]![k] !== first);
+    if (other > 0) {
+      refuse(
+        'consistency',
+        VALIDATION_SGT_CONFLICT,
+        `mappings.${E[other]!.vm}`,
+        `${mem.name}: page ${k} is ${key(first)} in ${realmName(m, E[0]!.rd)} but ${key(pas[other]![k]!)} in ${realmName(m, E[other]!.rd)}; the host handed out different pages`,
+      );
+      return;
+    }
+  }
+  const pageSet = new Set(pas[0]);
+  const any = mem.mappings.find((mp) => mp.vm === 'ANY');
+  const extras = new Set<number>();
+  for (const e of m.sgt.entries) {
+    if (!pageSet.has(e.pa) || E.some((x) => x.rd === e.rd)) continue;
+    const inAny =
+      any !== undefined && e.gpa >= Number(any.gpa) && e.gpa < Number(any.gpa) + Number(mem.size);
+    if (!inAny) {
+      refuse(
+        'exclusivity',
+        VALIDATION_ILLEGAL_EXTRA_REALM,
+        'mappings',
+        `${mem.name}: ${realmName(m, e.rd)} maps page ${key(e.pa)} of ${mem.name} at ${key(e.gpa)} but is not a registered realm ${mem.name} lists`,
+      );
+      return;
+    }
+    extras.add(e.rd);
+  }
+  if (any && any.anyCount !== ANY_COUNT_UNLIMITED && extras.size > any.anyCount) {
+    refuse(
+      'exclusivity',
+      VALIDATION_ILLEGAL_EXTRA_REALM,
+      'mappings.ANY.any-count',
+      `${mem.name}: ${extras.size} unnamed realms map its pages, ANY admits ${any.anyCount}`,
+    );
+    return;
+  }
+  if (p.vms[p.self]?.strict) {
+    const own = ownWindow(p, mem);
+    for (const e of sgtOf(m, self.rd)) {
+      const inOwn = own && e.gpa >= Number(own.gpa) && e.gpa < Number(own.gpa) + Number(mem.size);
+      if (inOwn) continue;
+      const inOther = mem.mappings.some(
+        (mp) => e.gpa >= Number(mp.gpa) && e.gpa < Number(mp.gpa) + Number(mem.size),
+      );
+      if (inOther) {
+        refuse(
+          'strict',
+          VALIDATION_SGT_CONFLICT,
+          `${vmName(p, p.self)}.strict`,
+          `${mem.name}: ${label} is strict but maps ${key(e.pa)} at ${key(e.gpa)}, inside another window of ${mem.name}`,
+        );
+        return;
+      }
+    }
+  }
+}
+
+/** What activation will do: mappings to turn ACTIVE and FRESH claims. */
+interface Plan {
+  readonly activate: { ipa: number; prot: 'R' | 'W' | 'RW'; mem: string }[];
+  readonly claims: { pa: number; region: string }[];
+}
+
+function planActivation(m: MicaState, r: MicaRealm, p: Policy, out: Refusal[]): Plan {
+  const plan: Plan = { activate: [], claims: [] };
+  for (const mem of p.mems) {
+    if (mem.type !== 'PROTECTED') continue;
+    const w = ownWindow(p, mem);
+    if (!w) continue;
+    const region = regionIdOf(
+      mem.name,
+      mem.mappings.filter((mp) => mp.vm !== 'ANY').map((mp) => p.vms[mp.vm as number]?.hash ?? 0),
+    );
+    for (const e of sgtOf(m, r.rd)) {
+      if (e.gpa < Number(w.gpa) || e.gpa >= Number(w.gpa) + Number(mem.size)) continue;
+      const mp = r.mappings[key(e.gpa)];
+      if (!mp || mp.pa !== e.pa) continue;
+      plan.activate.push({ ipa: e.gpa, prot: w.prot, mem: mem.name });
+      if (gapOn(m, 'gap-no-fresh')) continue;
+      const owner = m.fresh[key(e.pa)] ?? plan.claims.find((c) => c.pa === e.pa)?.region;
+      if (owner !== undefined && owner !== region) {
+        out.push({
+          check: 'consistency',
+          code: VALIDATION_SGT_CONFLICT,
+          realm: r.name,
+          object: mem.name,
+          field: `${mem.name} FRESH`,
+          message: `${mem.name}: page ${key(e.pa)} already backs region ${owner}; a FRESH page backs exactly one region (§3.8)`,
+        });
+        return plan;
+      }
+      plan.claims.push({ pa: e.pa, region });
+    }
+  }
+  return plan;
+}
+
+/** §3.5 NS rules at upload: which NS leaves go. */
+function nsCleanup(ctx: Ctx, m: MicaState, r: MicaRealm, p: Policy): void {
+  const vm = p.vms[p.self];
+  if (!vm) return;
+  const nonGateway = !vm.isGateway && !gapOn(m, 'gap-existing-ns-mappings');
+  const strictGateway = vm.isGateway && vm.strict;
+  if (!nonGateway && !strictGateway) return;
+  const windows = p.mems
+    .filter((o) => o.type === 'UNPROTECTED')
+    .flatMap((o) =>
+      o.mappings
+        .filter((mp) => mp.vm === p.self || mp.vm === 'ANY')
+        .map((mp) => ({ base: Number(mp.gpa), top: Number(mp.gpa) + Number(o.size) })),
+    );
+  for (const v of rttEntries(ctx.state, r.rd)) {
+    if (v.entry.state !== 'ASSIGNED_NS') continue;
+    if (strictGateway && windows.some((w) => v.ipa >= w.base && v.ipa < w.top)) continue;
+    const rtt = ctx.state.rmm.rtts[key(v.rtt)]!;
+    rtt.entries[Math.floor((v.ipa - rtt.base) / entrySize(v.level))] = { state: 'UNASSIGNED_NS' };
+    decide(
+      ctx,
+      'ns-unmap',
+      realmEnd(ctx, r.rd, v.ipa),
+      { kind: 'memory', name: 'NS memory', address: v.entry.pa },
+      {
+        verdict: 'blocked',
+        rule: nonGateway ? `${vm.name} is-gateway false` : `${vm.name} strict true`,
+        reason: nonGateway
+          ? `${r.name} is not a gateway: its NS mapping at ${key(v.ipa)} is removed at upload (§3.5)`
+          : `${r.name} is a strict gateway: NS mapping at ${key(v.ipa)} lies outside its UNPROTECTED windows`,
+      },
+    );
+  }
+}
+
+/** REM0 := H(REM0 ‖ record) (§3.3 step 8). */
+function extendRem0(realm: RealmRecord, record: Uint8Array): void {
+  const algo = realm.hashAlgo;
+  const len = measure.digestLength(algo);
+  const old = fromHex(realm.rems[0]!)!.subarray(0, len);
+  const out = new Uint8Array(64);
+  out.set(measure.rhash(algo, concatBytes(old, record)));
+  realm.rems[0] = toHex(out);
+}
+
+function fail(ctx: Ctx, rd: number, rule: string, reason: string): RsiResult {
+  decide(ctx, 'policy-upload', realmEnd(ctx, rd), MONITOR, { verdict: 'blocked', rule, reason });
+  return { kind: 'return', x: [BigInt(S.RSI_ERROR_INPUT)] };
+}
+
+/** RSI_UPLOAD_POLICY (x1 = IPA of the page holding the `POLY` binary). */
+export function uploadPolicy(ctx: Ctx, realm: RealmRecord, rec: RecRecord): RsiResult {
+  const m = mica(ctx);
+  const r = micaRealm(m, realm.rd);
+  const ipa = Number(BigInt(rec.gprs[1] ?? '0'));
+  const pa = privatePa(ctx, realm, ipa);
+  if (typeof pa === 'string') return fail(ctx, realm.rd, 'upload:page', pa);
+  const decoded = decodePoly(rmmRead(ctx, pa, G));
+  if (!decoded.ok) {
+    return fail(ctx, realm.rd, 'upload:parse', decoded.errors.map((e) => e.message).join('; '));
+  }
+  const policy = decoded.policy;
+  if (r.uploaded) {
+    return fail(
+      ctx,
+      realm.rd,
+      'upload:one-shot',
+      `${r.name} already uploaded a policy; a policy is immutable once accepted`,
+    );
+  }
+  if (r.pd === 0)
+    return fail(ctx, realm.rd, 'upload:pd', `${r.name} has no policy descriptor (RMI_REALM_PD)`);
+  if (policy.vms.length === 0 || (m.mode === 'mica-prototype' && policy.mems.length === 0)) {
+    return fail(
+      ctx,
+      realm.rd,
+      'upload:empty',
+      'the policy is empty (no VMs or, in the prototype, no memory objects)',
+    );
+  }
+  const encoded = encodeRecord(policy);
+  if (!encoded.ok)
+    return fail(ctx, realm.rd, 'upload:record', encoded.errors.map((e) => e.message).join('; '));
+  const record = encoded.bytes;
+  const selfVm = policy.vms[policy.self]!;
+  const refusals: Refusal[] = [];
+  if (!gapOn(m, 'gap-first-come-labels')) {
+    const label = rimLabel(realm.rim);
+    if (selfVm.hash !== label) {
+      refusals.push({
+        check: 'identity',
+        code: VALIDATION_BAD_ARGS,
+        realm: r.name,
+        field: `${selfVm.name}.hash`,
+        message: `${r.name} claims hash ${key(selfVm.hash)} but its RIM gives label ${key(label)}; labels are bound to the RIM (§8 item 3)`,
+      });
+    }
+  }
+  const state = agreementStateOf(m);
+  const verdict = refusals.length > 0 ? undefined : validateUpload(state, { policy, name: r.name });
+  if (verdict) refusals.push(...verdict.refusals);
+  if (refusals.length === 0) {
+    for (const mem of policy.mems)
+      if (mem.type === 'PROTECTED') sgtChecks(m, r, policy, mem, refusals);
+  }
+  const plan = refusals.length === 0 ? planActivation(m, r, policy, refusals) : undefined;
+  const recordHex = toHex(record);
+  if (refusals.length > 0 || !verdict || !plan) {
+    const first = refusals[0]!;
+    if (gapOn(m, 'gap-no-rollback')) {
+      // §3.3 step 7 in the prototype: the PD keeps the rejected record, the hash stays bound.
+      r.record = recordHex;
+      const entry = m.registry.find((e) => e.rd === r.rd);
+      if (entry && entry.hash === null && rdOfHash(m, selfVm.hash) === undefined)
+        entry.hash = selfVm.hash;
+    }
+    return fail(ctx, realm.rd, ruleOf(first), first.message);
+  }
+  // Apply (atomic from here on).
+  r.record = recordHex;
+  const entry = m.registry.find((e) => e.rd === r.rd);
+  if (entry && entry.hash === null) entry.hash = selfVm.hash;
+  m.table = [...verdict.state.table];
+  m.uploads += 1;
+  r.order = m.uploads;
+  for (const a of plan.activate) {
+    const mp = r.mappings[key(a.ipa)]!;
+    mp.state = 'ACTIVE';
+    mp.prot = a.prot;
+    mp.mem = a.mem;
+  }
+  for (const c of plan.claims) m.fresh[key(c.pa)] = c.region;
+  nsCleanup(ctx, m, r, policy);
+  extendRem0(realm, record);
+  r.uploaded = true;
+  decide(ctx, 'policy-upload', realmEnd(ctx, realm.rd), MONITOR, {
+    verdict: 'allowed',
+    rule: 'upload:accepted',
+    reason: `${r.name}'s policy agrees with every registered peer; ${plan.activate.length} shared page(s) activated, REM0 extended with the 2184-byte record`,
+  });
+  return { kind: 'return', x: [BigInt(S.RSI_SUCCESS)] };
+}

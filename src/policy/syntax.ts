@@ -247,6 +247,7 @@ class Reader {
 
   private object(at: TextLocation, path: string, depth: number): SyntaxNode | SyntaxFailure {
     const entries: SyntaxEntry[] = [];
+    const seen = new Map<string, SyntaxEntry>();
     const first = this.peek(path);
     if (first instanceof SyntaxFailure) return first;
     if (first.kind === '}') {
@@ -261,7 +262,7 @@ class Reader {
         return this.fail(key.at, path, 'a key in double quotes', describe(key) + hint);
       }
       const childPath = path ? `${path}.${key.text}` : key.text;
-      const dup = entries.find((e) => e.key === key.text);
+      const dup = seen.get(key.text);
       if (dup) {
         return new SyntaxFailure(
           textDiagnostic(
@@ -281,7 +282,9 @@ class Reader {
         return this.fail(colon.at, childPath, "':' after the key", describe(colon));
       const value = this.value(childPath, depth);
       if (value instanceof SyntaxFailure) return value;
-      entries.push({ key: key.text, keyAt: key.at, value });
+      const entry = { key: key.text, keyAt: key.at, value };
+      entries.push(entry);
+      seen.set(key.text, entry);
       const sep = this.next(path);
       if (sep instanceof SyntaxFailure) return sep;
       if (sep.kind === '}') return { kind: 'object', at, entries };

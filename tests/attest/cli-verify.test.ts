@@ -54,6 +54,17 @@ describe('mica-lab verify', () => {
     ).toBe(0);
   });
 
+  it('--tree prints the claims with byte ranges before the checks', async () => {
+    const x = io();
+    expect(await VERIFY_COMMAND.run(['cca-token-draft-ffm-00.cbor', '--tree'], x.value)).toBe(0);
+    expect(x.out()).toMatch(
+      /\[1849\.\.1886\) cca-realm-initial-measurement \(44238\): 32 bytes 311314ab/,
+    );
+    expect(x.out().indexOf('cca-realm-initial-measurement (44238):')).toBeLessThan(
+      x.out().indexOf('✓ token structure'),
+    );
+  });
+
   it('a wrong challenge fails freshness', async () => {
     const x = io({ 'lab.cbor': lab });
     expect(await VERIFY_COMMAND.run(['lab.cbor', '--challenge', '00'.repeat(64)], x.value)).toBe(1);

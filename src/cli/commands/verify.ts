@@ -1,8 +1,9 @@
 /**
- * `mica-lab verify <token.cbor> [--cpak <jwk.json>] [--challenge <hex>] [--strict]`: runs the
- * explaining verifier (cca-spec.md §6.4; lab-ux.md §3.1 item 2) on a CCA token file and prints
- * one line per check. Exit codes: 0 when no check fails (with --strict: when every check
- * passes, none skipped), 1 otherwise, 2 on a usage or input error.
+ * `mica-lab verify <token.cbor> [--cpak <jwk.json>] [--challenge <hex>] [--strict] [--tree]`:
+ * runs the explaining verifier (cca-spec.md §6.4; lab-ux.md §3.1 item 2) on a CCA token file
+ * and prints one line per check; --tree first prints the decoded claims with byte ranges.
+ * Exit codes: 0 when no check fails (with --strict: when every check passes, none skipped),
+ * 1 otherwise, 2 on a usage or input error.
  *
  * Without --cpak the trust anchor is the lab's PUBLIC TEST CPAK (the tf-m-tools sample key,
  * veraison/rust-ccatoken testdata/cpak.json), which also verifies Arm's FVP sample tokens.
@@ -11,7 +12,7 @@ import { fromHex } from '../../lib/bytes.ts';
 import { attest } from '../../emulator/index.ts';
 import type { CliCommand } from '../types.ts';
 
-const USAGE = 'verify <token.cbor> [--cpak <jwk.json>] [--challenge <hex>] [--strict]';
+const USAGE = 'verify <token.cbor> [--cpak <jwk.json>] [--challenge <hex>] [--strict] [--tree]';
 
 /** The verify subcommand. */
 export const VERIFY_COMMAND: CliCommand = {
@@ -27,6 +28,7 @@ export const VERIFY_COMMAND: CliCommand = {
     let cpakPath: string | undefined;
     let challengeHex: string | undefined;
     let strict = false;
+    let tree = false;
     for (let i = 0; i < args.length; i++) {
       const a = args[i]!;
       if (a === '--cpak' || a === '--challenge') {
@@ -35,6 +37,7 @@ export const VERIFY_COMMAND: CliCommand = {
         if (a === '--cpak') cpakPath = value;
         else challengeHex = value;
       } else if (a === '--strict') strict = true;
+      else if (a === '--tree') tree = true;
       else if (a.startsWith('-')) return usageError(`unknown option "${a}"`);
       else if (tokenPath === undefined) tokenPath = a;
       else
@@ -76,6 +79,7 @@ export const VERIFY_COMMAND: CliCommand = {
         : `${cpak.crv} key from ${cpakPath}`;
     io.stdout(`Verifying ${tokenPath} (${token.length} bytes); trust anchor: ${anchor}\n`);
     const report = attest.verifyCcaToken(token, { cpak, ...(challenge ? { challenge } : {}) });
+    if (tree && report.tree) io.stdout(attest.formatTree(report.tree));
     io.stdout(attest.formatReport(report));
     if (report.verdict === 'pass') return 0;
     return report.verdict === 'incomplete' && !strict ? 0 : 1;

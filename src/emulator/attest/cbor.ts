@@ -382,7 +382,7 @@ export function describeItem(item: CborItem): string {
     case 'array':
       return `array of ${item.items.length}`;
     case 'map':
-      return `map of ${item.entries.length} entries`;
+      return `map of ${item.entries.length} ${item.entries.length === 1 ? 'entry' : 'entries'}`;
     case 'tag':
       return `tag ${String(item.tag)}`;
     case 'float':

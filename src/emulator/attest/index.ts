@@ -87,7 +87,7 @@ export {
   type El3AttestationServices,
   type RmmAttestationContext,
 } from './cca-token.ts';
-export { findNode, inspectToken, nodePathAt, type TokenNode } from './inspect.ts';
+export { findNode, formatTree, inspectToken, nodePathAt, type TokenNode } from './inspect.ts';
 export {
   formatReport,
   verifyCcaToken,

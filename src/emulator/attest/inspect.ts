@@ -84,6 +84,10 @@ export function inspectToken(bytes: Uint8Array): TokenNode | undefined {
   ]);
 }
 
+function plural(n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
 /** Summary of one item's value. */
 function summarize(item: CborItem): string {
   switch (item.kind) {
@@ -97,9 +101,9 @@ function summarize(item: CborItem): string {
     case 'nint':
       return String(item.value);
     case 'array':
-      return `${item.items.length} items`;
+      return plural(item.items.length, 'item');
     case 'map':
-      return `${item.entries.length} entries`;
+      return plural(item.entries.length, 'entry', 'entries');
     case 'tag':
       return `tag ${String(item.tag)}`;
     case 'float':
@@ -231,7 +235,7 @@ function node(
         );
         children.push(decorate(built, schema, kk, value));
       }
-      summary = `${summary}; ${map.entries.length} entries`;
+      summary = `${summary}; ${plural(map.entries.length, 'entry', 'entries')}`;
     }
   } else if (schema === 'rems' && item.kind === 'array') {
     item.items.forEach((rem, i) => child(rem, `REM${i}`, i, 'plain'));
@@ -315,4 +319,19 @@ export function findNode(root: TokenNode, path: string): TokenNode | undefined {
     }
   }
   return undefined;
+}
+
+/**
+ * Renders the tree for a terminal, one node per line, indented by depth:
+ * `[1849..1886) cca-realm-initial-measurement (44238): 32 bytes a0a1a2...`.
+ */
+export function formatTree(root: TokenNode, maxDepth = Infinity): string {
+  const lines: string[] = [];
+  const visit = (n: TokenNode, depth: number): void => {
+    const range = `[${n.range[0]}..${n.range[1]})`;
+    lines.push(`${'  '.repeat(depth)}${range} ${n.label}: ${n.summary}`);
+    if (depth < maxDepth) for (const c of n.children) visit(c, depth + 1);
+  };
+  visit(root, 0);
+  return `${lines.join('\n')}\n`;
 }

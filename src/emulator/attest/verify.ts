@@ -617,7 +617,7 @@ class Verification {
     }
     return {
       ok: true,
-      reason: `${v.items.length} measured components, each with a measurement and a signer id`,
+      reason: `${v.items.length} measured component(s), each with a measurement and a signer id`,
     };
   }
 

@@ -11,6 +11,7 @@ import { GRANULE_DELEGATION } from './01-worlds/02-granule-delegation.ts';
 import { WIPING } from './01-worlds/03-wiping.ts';
 import { FAILURE_CONDITIONS } from './01-worlds/04-failure-conditions.ts';
 import { BUILD_REALM } from './02-realms/01-build.ts';
+import { MEASURE_REALM } from './02-realms/02-measure.ts';
 import type { CatalogueEntry, Lesson, LessonPart, PlannedLesson } from './schema.ts';
 
 /** The parts of the course, in order (product.md "The story it tells"). */
@@ -62,11 +63,7 @@ export const CATALOGUE: readonly CatalogueEntry[] = [
   WIPING,
   FAILURE_CONDITIONS,
   BUILD_REALM,
-  planned(
-    '02-realms/02-measure',
-    'Load and measure: DATA_CREATE and the RIM',
-    'Copy the image into realm granules and watch every page extend the Realm Initial Measurement.',
-  ),
+  MEASURE_REALM,
   planned(
     '02-realms/03-run',
     'Run it: RECs, REC_ENTER and exits',

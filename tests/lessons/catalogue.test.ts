@@ -215,6 +215,35 @@ describe('02-realms/01-build goals', () => {
   });
 });
 
+describe('02-realms/02-measure goals', () => {
+  const id = '02-realms/02-measure';
+  const rd = '0x80002000';
+  const tables = [
+    'delegate 0x80003000',
+    `rmi RTT_CREATE ${rd} 0x80003000 0x0 2`,
+    'delegate 0x80004000',
+    `rmi RTT_CREATE ${rd} 0x80004000 0x0 3`,
+  ];
+
+  it('activating an empty realm is not loading it, and early refusals do not count', () => {
+    const done = goalsDone(id, [
+      'delegate 0x80005000',
+      `rmi DATA_CREATE ${rd} 0x80005000 0x0 0x80011000 1`,
+      `rmi REALM_ACTIVATE ${rd}`,
+    ]);
+    expect(done).toEqual({ 'data-loaded': false, activated: true, 'rim-frozen': false });
+  });
+
+  it('an unmeasured-content load still extends the RIM (the IPA is measured)', () => {
+    const done = goalsDone(id, [
+      ...tables,
+      'delegate 0x80007000',
+      `rmi DATA_CREATE ${rd} 0x80007000 0x3000 0x80011000 0`,
+    ]);
+    expect(done).toEqual({ 'data-loaded': true, activated: false, 'rim-frozen': false });
+  });
+});
+
 describe('glossary', () => {
   it('mirrors GLOSSARY.md row for row', () => {
     const md = readFileSync(new URL('../../GLOSSARY.md', import.meta.url), 'utf8');

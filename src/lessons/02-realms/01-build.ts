@@ -7,7 +7,13 @@
  * Spec: DEN0137 A2.1 (realm), A3 (realm creation), B4.3.9 (RMI_REALM_CREATE), B4.4.12
  * (RmiRealmParams); cca-spec.md §2.3, §2.4, §3.2.
  */
-import { abi, encodeRealmParams, type MachineView } from '../../emulator/index.ts';
+import {
+  abi,
+  encodeRealmParams,
+  type Machine,
+  type MachineView,
+  type RealmRecord,
+} from '../../emulator/index.ts';
 import type { GoalResult, Lesson } from '../schema.ts';
 import { eventsOf, hexPa, touchesGranule } from '../ledger-queries.ts';
 
@@ -23,10 +29,30 @@ const rttBase = hexPa(RTT_BASE);
 const rtt1 = hexPa(RTT_BASE + abi.GRANULE_SIZE);
 const rd = hexPa(RD_PA);
 
-type RealmView = MachineView['state']['rmm']['realms'][string];
+type RealmView = Readonly<RealmRecord>;
 
-/** The realms the RMM holds, oldest RD first. */
-function realms(machine: MachineView): RealmView[] {
+/**
+ * Plays the VMM: leaves RmiRealmParams at {@link PARAMS_PA} for a 40-bit realm (starting
+ * level 1, two concatenated starting RTTs at {@link RTT_BASE}, SHA-256, VMID 1).
+ */
+export function writeRealmParams(machine: Machine): void {
+  machine.write(
+    PARAMS_PA,
+    encodeRealmParams({
+      s2sz: 40n,
+      numBps: 1n,
+      numWps: 1n,
+      hashAlgo: BigInt(abi.RMI_HASH_SHA_256),
+      vmid: 1n,
+      rttBase: BigInt(RTT_BASE),
+      rttLevelStart: 1n,
+      rttNumStart: 2n,
+    }),
+  );
+}
+
+/** The realms the RMM holds, lowest RD first. */
+export function realms(machine: MachineView): RealmView[] {
   return Object.values(machine.state.rmm.realms).sort((a, b) => a.rd - b.rd);
 }
 
@@ -119,21 +145,7 @@ export const BUILD_REALM: Lesson = {
   body,
   mode: 'cca',
   commands: {},
-  setup(machine) {
-    machine.write(
-      PARAMS_PA,
-      encodeRealmParams({
-        s2sz: 40n,
-        numBps: 1n,
-        numWps: 1n,
-        hashAlgo: BigInt(abi.RMI_HASH_SHA_256),
-        vmid: 1n,
-        rttBase: BigInt(RTT_BASE),
-        rttLevelStart: 1n,
-        rttNumStart: 2n,
-      }),
-    );
-  },
+  setup: writeRealmParams,
   goals: [
     {
       id: 'realm-created',

@@ -90,6 +90,20 @@ export interface LedgerPayloads {
     readonly pa: number;
     readonly gpi: Gpi;
   };
+  /**
+   * A realm's access at an IPA and what stage 2 made of it (cca-spec.md §3.4): completed
+   * (`done`), a Synchronous External Abort injected into the realm (`sea`), or a REC exit to
+   * the host (`exit`). The physical access itself, if any, is the `mem:access` that follows.
+   */
+  'realm:access': {
+    readonly actor: Actor;
+    readonly rec: number;
+    readonly op: 'read' | 'write' | 'fetch';
+    readonly ipa: number;
+    readonly size: number;
+    readonly outcome: 'done' | 'sea' | 'exit';
+    readonly decision: Decision;
+  };
   /** Data moved from one place to another, allowed or blocked. */
   flow: {
     readonly channel: string;

@@ -11,6 +11,7 @@ import type { GranuleState, Ripas } from './abi/rmi.ts';
 import type { Gpi } from './abi/gpt.ts';
 import type { MemoryRegion } from './abi/platform.ts';
 import { DEFAULT_MEMORY_MAP } from './abi/platform.ts';
+import type { HostState } from './host/state.ts';
 import type { LedgerState } from './ledger.ts';
 import { emptyLedger } from './ledger.ts';
 import type { RmmHashAlgo } from './rmm/measure/index.ts';
@@ -140,8 +141,33 @@ export interface RecRecord {
   gicv3Hcr: string;
   gicv3Lrs: string[];
   /** Scratch owned by the guest model (plain data), e.g. a script position. */
-  guest: Record<string, string | number | boolean>;
+  guest: Record<string, ScratchValue>;
+  /**
+   * Attestation in progress on this REC (attest_state ATTEST_IN_PROGRESS, spec B5.3.7;
+   * cca-spec.md §3.3): absent when NO_ATTEST_IN_PROGRESS.
+   */
+  attest?: RecAttest;
 }
+
+/** JSON-safe values the guest model may keep in `RecRecord.guest`. */
+export type ScratchValue =
+  string | number | boolean | null | ScratchValue[] | { [key: string]: ScratchValue };
+
+/** A token being streamed out by RSI_ATTESTATION_TOKEN_CONTINUE. */
+export interface RecAttest {
+  /** The 64-byte challenge of RSI_ATTESTATION_TOKEN_INIT, hex. */
+  challenge: string;
+  /** The whole CCA token built at INIT (with the measurements of that moment), hex. */
+  token: string;
+  /** Bytes already copied to the realm. */
+  copied: number;
+}
+
+/**
+ * Provenance labels of memory bytes: per granule index, sorted non-overlapping runs
+ * [start, end) of offsets inside the granule with the label they carry (hw/labels.ts).
+ */
+export type LabelRun = [start: number, end: number, label: string];
 
 /** An entry of a realm translation table: HIPAS x RIPAS (spec A5.5.4; cca-spec.md §3.4). */
 export type RttEntry =
@@ -192,6 +218,13 @@ export interface MachineState {
   /** State owned by extensions (the Mica monitor), by extension name. */
   ext: Record<string, unknown>;
   ledger: LedgerState;
+  /** Provenance labels by granule index (absent = no labelled byte anywhere). */
+  labels?: Record<number, LabelRun[]>;
+  /**
+   * The host's VMM bookkeeping (realm names, its page pool, device state): untrusted host
+   * software, kept here so snapshots capture it, never read by the RMM (host/state.ts).
+   */
+  host?: HostState;
 }
 
 /** Default configuration. */

@@ -241,6 +241,10 @@ export const S2TTE_AP = field(7, 6);
 export const S2TTE_OA = field(47, 12);
 /** MemAttr value reserved with FEAT_S2FWB, rejected by `attr_valid`. */
 export const S2TTE_MEMATTR_FWB_RESERVED = 0b100;
+/** MemAttr with FEAT_S2FWB: Normal, Write-Back cacheable (what a VMM maps shared RAM with). */
+export const S2TTE_MEMATTR_FWB_NORMAL_WB = 0b110;
+/** S2AP: read and write allowed. */
+export const S2TTE_AP_RW = 0b11;
 
 /** MPIDR affinity fields as RmiRecMpidr encodes them (spec B4.4.21). */
 export const RMI_MPIDR_AFF0 = field(3, 0);
@@ -269,3 +273,6 @@ export const REC_GIC_NUM_LRS = 16;
 export const ICH_HCR_EL2_HOST_MASK = 0x40fen;
 /** ICH_LR<n>_EL2.HW (bit 61): must be 0 in every list register the host passes. */
 export const ICH_LR_EL2_HW_BIT = 61;
+
+/** Realm Extensible Measurements per realm (REM[0..3], spec A7.1). */
+export const REALM_NUM_REMS = 4;

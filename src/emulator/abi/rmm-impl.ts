@@ -41,3 +41,9 @@ export const LAB_VMID_BITS = 16;
  * timer interrupt arrived (an RMI_EXIT_IRQ exit). Keeps a busy guest from hanging the lab.
  */
 export const LAB_REC_ENTER_STEP_LIMIT = 256;
+
+/**
+ * Upper bound of a CCA token RSI_ATTESTATION_TOKEN_INIT reports in X1 (TF-RMM: one page,
+ * 4096; the spec allows any value). Tokens of this lab fit in one granule.
+ */
+export const LAB_ATTEST_TOKEN_MAX_SIZE = 4096;

@@ -41,3 +41,41 @@ export const RSI_HOST_CALL = {
   imm: { offset: 0x000, size: 2 },
   gprs: { offset: 0x008, size: 8, count: 31 },
 } as const;
+
+/** RsiInterfaceVersion (spec B5.4.7): major << 16 | minor. RSI 1.0. */
+export const RSI_ABI_VERSION_MAJOR = 1;
+export const RSI_ABI_VERSION_MINOR = 0;
+export const RSI_ABI_VERSION = (RSI_ABI_VERSION_MAJOR << 16) | RSI_ABI_VERSION_MINOR;
+
+/** RSI_MEASUREMENT_READ / EXTEND index (spec B5.3.3-4): 0 = RIM, 1..4 = REM0..REM3. */
+export const RSI_MEASUREMENT_RIM_INDEX = 0;
+export const RSI_MEASUREMENT_REM_MIN_INDEX = 1;
+export const RSI_MEASUREMENT_REM_MAX_INDEX = 4;
+/** Most bytes one RSI_MEASUREMENT_EXTEND takes (X3..X10). */
+export const RSI_MEASUREMENT_EXTEND_MAX_SIZE = 64;
+
+/** RSI_FEATURES (spec B5.3.2): every feature register reads as zero in RSI 1.0. */
+export const RSI_FEATURE_REGISTER_0_INDEX = 0;
+
+/**
+ * RsiRealmConfig (spec B5.4.5; cca-spec.md §4.1): 0x1000 bytes written by RSI_REALM_CONFIG,
+ * fields not listed MBZ. hash_algo uses RsiHashAlgorithm: 0 SHA-256, 1 SHA-512.
+ */
+export const RSI_REALM_CONFIG_SIZE = 0x1000;
+export const RSI_REALM_CONFIG = {
+  ipa_width: { offset: 0x000, size: 8 },
+  hash_algo: { offset: 0x008, size: 1 },
+  rpv: { offset: 0x200, size: 64 },
+} as const;
+/** RsiHashAlgorithm (spec B5.4.4). */
+export const RSI_HASH_SHA_256 = 0;
+export const RSI_HASH_SHA_512 = 1;
+
+/** Spec names of the RSI status codes. */
+export const RSI_STATUS_NAMES: Readonly<Record<number, string>> = {
+  [RSI_SUCCESS]: 'RSI_SUCCESS',
+  [RSI_ERROR_INPUT]: 'RSI_ERROR_INPUT',
+  [RSI_ERROR_STATE]: 'RSI_ERROR_STATE',
+  [RSI_INCOMPLETE]: 'RSI_INCOMPLETE',
+  [RSI_ERROR_UNKNOWN]: 'RSI_ERROR_UNKNOWN',
+};

@@ -8,6 +8,7 @@ import type { Ctx } from '../context.ts';
 import type { Actor } from '../ledger.ts';
 import type { MachineState } from '../state.ts';
 import { gpcAllows, gpiOf } from './gpt.ts';
+import { clearGranuleLabels, clearLabels } from './labels.ts';
 import { granuleBase, granuleIndex, regionOf } from './memory-map.ts';
 
 /** Who is accessing and through which PAS. */
@@ -117,8 +118,13 @@ export function rawRead(state: MachineState, pa: number, len: number): Uint8Arra
   return out;
 }
 
-/** Writes bytes without any check or log. Zero pages are dropped to keep state sparse. */
+/**
+ * Writes bytes without any check or log. Zero pages are dropped to keep state sparse. The
+ * overwritten bytes lose their provenance labels (a writer that moves labelled data adds
+ * them back, hw/labels.ts).
+ */
 export function rawWrite(state: MachineState, pa: number, bytes: Uint8Array): void {
+  clearLabels(state, pa, bytes.length);
   let done = 0;
   while (done < bytes.length) {
     const at = pa + done;
@@ -141,6 +147,7 @@ export function rawWrite(state: MachineState, pa: number, bytes: Uint8Array): vo
 /** Zero-fills a whole granule (the wipe on every path through DELEGATED). */
 export function wipeGranule(state: MachineState, pa: number): void {
   delete state.memory[granuleIndex(pa)];
+  clearGranuleLabels(state, pa);
 }
 
 /** A checked, logged read by `who`. */

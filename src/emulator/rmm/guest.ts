@@ -16,6 +16,7 @@ import { assert } from '../../lib/assert.ts';
 import { PSCI_SYSTEM_OFF } from '../abi/psci.ts';
 import type { Ctx } from '../context.ts';
 import type { RealmRecord, RecRecord } from '../state.ts';
+import type { RecExit } from './structs.ts';
 
 /** What the guest did that stops it and needs the RMM. */
 export type GuestStop =
@@ -38,7 +39,11 @@ export type GuestStop =
       readonly value?: bigint;
       readonly signExtend?: boolean;
       readonly isv?: boolean;
+      /** Provenance labels of the value a write stores (the guest model tracks them). */
+      readonly labels?: readonly string[];
     }
+  /** HVC: realms have no hypervisor to call; the RMM injects an undefined exception. */
+  | { readonly kind: 'hvc' }
   /** A physical interrupt for the host arrived (or the guest yields its time slice). */
   | { readonly kind: 'irq' };
 
@@ -48,6 +53,10 @@ export interface GuestEntry {
   readonly reason: 'enter' | 'resume';
   /** Set when the guest must take a synchronous external abort now (injected SEA). */
   readonly sea?: { readonly ipa?: number };
+  /** Set when the guest must take an undefined-instruction exception now (after HVC). */
+  readonly undef?: true;
+  /** Provenance labels of the bytes the last completed load read (for taint tracking). */
+  readonly loadLabels?: readonly string[];
   /** RmiRecEnter.flags trap_wfi / trap_wfe of this entry. */
   readonly trapWfi: boolean;
   readonly trapWfe: boolean;
@@ -117,12 +126,19 @@ export function scriptedGuest(steps: readonly GuestScriptStep[], name = 'scripte
 export type RsiResult =
   /** Return to the realm with these X0.. values (the PC advances past the SMC). */
   | { readonly kind: 'return'; readonly x: readonly bigint[] }
-  /** Not handled here: the RMM answers SMCCC_NOT_SUPPORTED. */
+  /**
+   * Make a REC exit instead (e.g. a memory argument at an unmapped IPA: a stage 2 fault
+   * exit with `advance` false, so the realm re-executes the SMC after the host maps it).
+   */
+  | { readonly kind: 'exit'; readonly exit: Partial<RecExit>; readonly advance: boolean }
+  /** Not handled here: the next handler in the chain (finally SMCCC_NOT_SUPPORTED). */
   | { readonly kind: 'unhandled' };
 
 /**
- * Plug-in point for the RSI commands a later issue implements (measurement, attestation,
- * realm config, IPA state get). The RMM itself handles PSCI, RSI_IPA_STATE_SET and
- * RSI_HOST_CALL, which are part of the REC exit protocol.
+ * Plug-in point for realm SMCs beyond the exit protocol. The RMM itself handles PSCI,
+ * RSI_IPA_STATE_SET and RSI_HOST_CALL (realm-calls.ts); everything else goes to the
+ * machine's handler chain: extension handlers first, then the built-in RSI table
+ * (rmm/rsi/table.ts), then SMCCC_NOT_SUPPORTED. A handler answers `unhandled` for FIDs
+ * that are not its own.
  */
 export type RsiHandler = (ctx: Ctx, realm: RealmRecord, rec: RecRecord, fid: number) => RsiResult;

@@ -46,13 +46,16 @@ import {
 } from '../abi/rsi.ts';
 import { SMCCC_NOT_SUPPORTED } from '../abi/smccc.ts';
 import type { Ctx } from '../context.ts';
+import { labelsIn } from '../hw/labels.ts';
 import { rawRead } from '../hw/memory.ts';
+import { reportFlow } from '../provenance.ts';
 import type { RealmRecord, RecRecord } from '../state.ts';
 import { gpr } from './guest.ts';
 import { recIndexOf } from './rec-index.ts';
+import { BUILTIN_RSI } from './rsi/table.ts';
 import { inIpaSpace, isProtectedIpa, walkRtt } from './rtt.ts';
 import type { RecExit } from './structs.ts';
-import { abortExit } from './stage2.ts';
+import { abortExit, realmActor } from './stage2.ts';
 
 /** What the RMM does with a realm SMC. */
 export type CallOutcome =
@@ -175,6 +178,17 @@ function hostCall(ctx: Ctx, realm: RealmRecord, rec: RecRecord): CallOutcome {
   const bytes = rawRead(ctx.state, pa, RSI_HOST_CALL_SIZE);
   const f = RSI_HOST_CALL;
   rec.pending = { kind: 'hostCall', ipa };
+  // The struct's contents become exit registers the host reads: a provenance sink.
+  const labels = labelsIn(ctx.state, pa, RSI_HOST_CALL_SIZE);
+  if (labels.length > 0) {
+    reportFlow(ctx, {
+      channel: 'host-call',
+      source: { kind: 'realm', name: realmActor(realm), address: ipa },
+      destination: { kind: 'register', name: 'exit.gprs (RSI_HOST_CALL)' },
+      bytes: RSI_HOST_CALL_SIZE,
+      labels,
+    });
+  }
   return {
     kind: 'exit',
     advance: true,
@@ -199,11 +213,17 @@ export function realmSmc(ctx: Ctx, realm: RealmRecord, rec: RecRecord): CallOutc
   for (const ext of ctx.extensions ?? []) {
     const handled = ext.rsi?.(ctx, realm, rec, fid);
     if (handled?.kind === 'return') return ret(...handled.x);
+    if (handled?.kind === 'exit') return handled;
   }
   if (PSCI_NAMES[fid] !== undefined) return psci(ctx, realm, rec, fid);
   if (fid === SMC_RSI_IPA_STATE_SET) return ipaStateSet(realm, rec);
   if (fid === SMC_RSI_HOST_CALL) return hostCall(ctx, realm, rec);
+  // The built-in RSI table (rsi/table.ts), then the machine's `rsi` option.
+  const builtin = BUILTIN_RSI(ctx, realm, rec, fid);
+  if (builtin.kind === 'return') return ret(...builtin.x);
+  if (builtin.kind === 'exit') return builtin;
   const plugged = ctx.rsi?.(ctx, realm, rec, fid);
   if (plugged?.kind === 'return') return ret(...plugged.x);
+  if (plugged?.kind === 'exit') return plugged;
   return ret(s64(u64(SMCCC_NOT_SUPPORTED)));
 }

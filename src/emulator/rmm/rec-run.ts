@@ -30,7 +30,13 @@ import type { RealmRecord, RecRecord } from '../state.ts';
 import { IDLE_GUEST, setGpr, type GuestEntry } from './guest.ts';
 import { realmSmc } from './realm-calls.ts';
 import { walkRtt } from './rtt.ts';
-import { abortExit, guestAccess, loadRegister, realmInitiator } from './stage2.ts';
+import {
+  abortExit,
+  guestAccess,
+  reportExitValueFlow,
+  loadRegister,
+  realmInitiator,
+} from './stage2.ts';
 import { decodeRecEnterFlags, type RecEnter, type RecExit } from './structs.ts';
 
 /** Moves the REC's PC past the current instruction. */
@@ -170,12 +176,20 @@ function runGuest(
             break;
           }
           rec.pending = outcome.pending;
+          reportExitValueFlow(ctx, realm, stop, outcome.pending);
           return v.exit;
         }
         if (outcome.kind === 'sea') entry = { ...entry, sea: { ipa: outcome.ipa } };
-        else advancePc(rec);
+        else {
+          advancePc(rec);
+          if (outcome.labels) entry = { ...entry, loadLabels: outcome.labels };
+        }
         break;
       }
+      case 'hvc':
+        // No hypervisor is reachable from a realm: an undefined exception at the HVC.
+        entry = { ...entry, undef: true };
+        break;
       case 'irq':
         return { exitReason: BigInt(RMI_EXIT_IRQ) };
     }

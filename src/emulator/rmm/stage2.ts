@@ -28,7 +28,10 @@ import {
 } from '../abi/esr.ts';
 import { RMI_EXIT_SYNC, S2TTE_AP } from '../abi/rmi.ts';
 import type { Ctx } from '../context.ts';
+import { addLabel, labelsIn } from '../hw/labels.ts';
 import { physRead, physWrite, type Initiator } from '../hw/memory.ts';
+import type { Decision } from '../ledger.ts';
+import { NS_MEMORY, reportFlow } from '../provenance.ts';
 import type { RealmRecord, RecPending, RecRecord } from '../state.ts';
 import { setGpr, type GuestStop } from './guest.ts';
 import { inIpaSpace, isProtectedIpa, paKey, walkRtt, type RttWalk } from './rtt.ts';
@@ -39,13 +42,19 @@ export type AccessStop = Extract<GuestStop, { kind: 'access' }>;
 
 /** What became of an access. */
 export type AccessOutcome =
-  | { readonly kind: 'done' }
+  /** Completed; a read reports the provenance labels of the bytes it loaded. */
+  | { readonly kind: 'done'; readonly labels?: readonly string[] }
   | { readonly kind: 'sea'; readonly ipa: number }
   | { readonly kind: 'exit'; readonly exit: Partial<RecExit>; readonly pending: RecPending };
 
+/** The ledger actor of a realm: `realm:<RD PA>`. */
+export function realmActor(realm: Readonly<RealmRecord>): string {
+  return `realm:${paKey(realm.rd)}`;
+}
+
 /** The initiator a realm's accesses use through `pas`. */
 export function realmInitiator(realm: Readonly<RealmRecord>, pas: 'REALM' | 'NS'): Initiator {
-  return { actor: `realm:${paKey(realm.rd)}`, world: 'REALM', pas };
+  return { actor: realmActor(realm), world: 'REALM', pas };
 }
 
 /** log2 of an access size, as ESR.SAS encodes it. */
@@ -121,10 +130,23 @@ function complete(
     const bytes = new Uint8Array(stop.size);
     writeLe(bytes, 0, stop.size, stop.value ?? 0n);
     const wrote = physWrite(ctx, who, pa, bytes);
-    return wrote.ok ? { kind: 'done' } : { kind: 'sea', ipa: stop.ipa };
+    if (!wrote.ok) return { kind: 'sea', ipa: stop.ipa };
+    const labels = stop.labels ?? [];
+    for (const label of labels) addLabel(ctx.state, pa, stop.size, label);
+    if (pas === 'NS' && labels.length > 0) {
+      reportFlow(ctx, {
+        channel: 'ns-memory',
+        source: { kind: 'realm', name: realmActor(realm), address: stop.ipa },
+        destination: { kind: 'memory', name: NS_MEMORY, address: pa },
+        bytes: stop.size,
+        labels,
+      });
+    }
+    return { kind: 'done' };
   }
   const read = physRead(ctx, who, pa, stop.size);
   if (!read.ok) return { kind: 'sea', ipa: stop.ipa };
+  const labels = labelsIn(ctx.state, pa, stop.size);
   if (stop.access === 'read') {
     loadRegister(
       rec,
@@ -134,18 +156,78 @@ function complete(
       !!stop.signExtend,
     );
   }
-  return { kind: 'done' };
+  return labels.length > 0 ? { kind: 'done', labels } : { kind: 'done' };
 }
 
-/** Resolves a realm access at an IPA through the realm's RTTs (cca-spec.md §3.4 table). */
+/** Why stage 2 decided what it did, for the ledger. */
+function accessDecision(outcome: AccessOutcome, why: string): Decision {
+  if (outcome.kind === 'done') return { verdict: 'allowed', rule: 'stage2', reason: why };
+  const rule = outcome.kind === 'sea' ? 'stage2:sea' : 'stage2:exit';
+  return { verdict: 'blocked', rule, reason: why };
+}
+
+/**
+ * Resolves a realm access at an IPA through the realm's RTTs (cca-spec.md §3.4 table) and
+ * records the outcome as a `realm:access` ledger event.
+ */
 export function guestAccess(
   ctx: Ctx,
   realm: Readonly<RealmRecord>,
   rec: RecRecord,
   stop: AccessStop,
 ): AccessOutcome {
+  let why = '';
+  const outcome = resolveAccess(ctx, realm, rec, stop, (reason) => {
+    why = reason;
+  });
+  ctx.emit({
+    kind: 'realm:access',
+    actor: realmActor(realm),
+    rec: rec.rec,
+    op: stop.access,
+    ipa: stop.ipa,
+    size: stop.size,
+    outcome: outcome.kind,
+    decision: accessDecision(outcome, why),
+  });
+  return outcome;
+}
+
+/**
+ * An emulatable write exit hands the stored value to the host in exit.gprs[0]: a provenance
+ * flow when the value is labelled. Called once the exit really reaches the host.
+ */
+export function reportExitValueFlow(
+  ctx: Ctx,
+  realm: Readonly<RealmRecord>,
+  stop: AccessStop,
+  pending: RecPending,
+): void {
+  const labels = stop.labels ?? [];
+  if (pending.kind !== 'mmio' || !pending.emulatable || !pending.write || labels.length === 0) {
+    return;
+  }
+  reportFlow(ctx, {
+    channel: 'mmio',
+    source: { kind: 'realm', name: realmActor(realm), address: stop.ipa },
+    destination: { kind: 'register', name: 'exit.gprs[0] (emulated MMIO write)' },
+    bytes: stop.size,
+    labels,
+  });
+}
+
+function resolveAccess(
+  ctx: Ctx,
+  realm: Readonly<RealmRecord>,
+  rec: RecRecord,
+  stop: AccessStop,
+  because: (reason: string) => void,
+): AccessOutcome {
   const { ipa } = stop;
-  if (!Number.isSafeInteger(ipa) || !inIpaSpace(realm, ipa)) return { kind: 'sea', ipa };
+  if (!Number.isSafeInteger(ipa) || !inIpaSpace(realm, ipa)) {
+    because(`IPA ${paKey(ipa)} is outside the realm's ${realm.ipaWidth}-bit IPA space: SEA`);
+    return { kind: 'sea', ipa };
+  }
   const walk = walkRtt(ctx.state, realm, ipa);
   const entry = walk.entry;
   const offset = ipa - walk.entryBase;
@@ -155,21 +237,39 @@ export function guestAccess(
     for (const ext of ctx.extensions ?? []) {
       const v = ext.translate?.(ctx, realm, rec, stop);
       if (!v) continue;
+      because(`extension mapping: ${v.kind === 'pa' ? `PA ${paKey(v.pa)}` : v.kind}`);
       if (v.kind === 'sea') return { kind: 'sea', ipa };
       if (v.kind === 'fault') {
         return { kind: 'exit', exit: abortExit(walk, ipa, stop.access, false), pending: none };
       }
       return complete(ctx, realm, rec, stop, v.pa, 'REALM');
     }
-    if (entry.state !== 'UNASSIGNED' && entry.state !== 'ASSIGNED') return { kind: 'sea', ipa };
-    if (entry.ripas === 'EMPTY') return { kind: 'sea', ipa };
-    if (entry.state === 'ASSIGNED' && entry.ripas === 'RAM') {
-      return complete(ctx, realm, rec, stop, entry.pa + offset, 'REALM');
+    if (entry.state !== 'UNASSIGNED' && entry.state !== 'ASSIGNED') {
+      because('protected IPA in an unprotected entry: SEA');
+      return { kind: 'sea', ipa };
     }
+    if (entry.ripas === 'EMPTY') {
+      because('RIPAS EMPTY: the realm has not accepted memory here, so it takes an SEA');
+      return { kind: 'sea', ipa };
+    }
+    if (entry.state === 'ASSIGNED' && entry.ripas === 'RAM') {
+      because(`RIPAS RAM, mapped to DATA granule ${paKey(entry.pa)} (Realm PAS)`);
+      const done = complete(ctx, realm, rec, stop, entry.pa + offset, 'REALM');
+      if (done.kind === 'sea') because('the granule protection check refused the access: SEA');
+      return done;
+    }
+    because(
+      entry.ripas === 'DESTROYED'
+        ? 'RIPAS DESTROYED: the host destroyed this page; REC exit (data abort)'
+        : 'RIPAS RAM but no granule mapped: REC exit so the host can map one',
+    );
     return { kind: 'exit', exit: abortExit(walk, ipa, stop.access, false), pending: none };
   }
   // Unprotected IPA: never executable; data accesses may be emulated by the host.
-  if (stop.access === 'fetch') return { kind: 'sea', ipa };
+  if (stop.access === 'fetch') {
+    because('instruction fetch from an unprotected IPA: SEA');
+    return { kind: 'sea', ipa };
+  }
   const emulatable = stop.isv !== false;
   const mmio = (permission: boolean): AccessOutcome => ({
     kind: 'exit',
@@ -187,9 +287,20 @@ export function guestAccess(
   if (entry.state === 'ASSIGNED_NS') {
     const ap = (entry.attr >> S2TTE_AP.lsb) & 0b11;
     const allowed = stop.access === 'write' ? (ap & 0b10) !== 0 : (ap & 0b01) !== 0;
-    if (!allowed) return mmio(true);
-    return complete(ctx, realm, rec, stop, entry.pa + offset, 'NS');
+    if (!allowed) {
+      because('unprotected IPA mapped without this permission: REC exit (permission fault)');
+      return mmio(true);
+    }
+    because(`unprotected IPA mapped to host granule ${paKey(entry.pa)} (NS PAS, host-visible)`);
+    const done = complete(ctx, realm, rec, stop, entry.pa + offset, 'NS');
+    if (done.kind === 'sea') because('the host page is no longer NS (GPF): SEA');
+    return done;
   }
+  because(
+    emulatable
+      ? 'unprotected IPA with nothing mapped: emulatable REC exit (MMIO)'
+      : 'unprotected IPA with nothing mapped and no valid syndrome: REC exit',
+  );
   return mmio(false);
 }
 

@@ -1,0 +1,70 @@
+/**
+ * The host's VMM bookkeeping, kept in the machine's state tree (`state.host`) so snapshots,
+ * undo and shared links capture it. This is untrusted host software's memory (NS-EL2 and
+ * the VMM process), not RMM state: the RMM never reads it, and nothing a realm relies on
+ * may depend on it.
+ *
+ * Design rationale: the host allocates the granules it hands to the RMM from a pool at the
+ * top half of DRAM, so realms the VMM builds do not collide with granules a learner
+ * delegates by hand from the bottom of DRAM. NOT part of any Arm specification.
+ */
+import type { MachineState } from '../state.ts';
+
+/** First PA of the VMM's page pool (the lab board's DRAM is 0x8000_0000..0x8800_0000). */
+export const HOST_POOL_BASE = 0x8400_0000;
+/** End of the pool (exclusive). */
+export const HOST_POOL_TOP = 0x8800_0000;
+
+/** A device the VMM emulates for a realm. */
+export type HostDeviceName = 'console' | 'net';
+
+/** What the VMM knows about one realm it created. */
+export interface HostRealm {
+  /** Name the learner gave it (host-side only; the RMM knows the RD PA). */
+  name: string;
+  /** PA of the RD. */
+  rd: number;
+  /** PAs of the RECs, REC index order. */
+  recs: number[];
+  /** PA of the NS RmiRecRun granule the VMM enters RECs with. */
+  run: number;
+  ipaWidth: number;
+  /** Protected RAM the guest was promised: [0, ramPages * 4 KiB). */
+  ramPages: number;
+  hashAlgo: 'sha-256' | 'sha-512';
+  /** Guest application in the image (the guest's measured boot header names it). */
+  image: string;
+  /** Whether the realm has a network device. */
+  net: boolean;
+  /** Unprotected IPA (0x-hex) -> NS PA the VMM mapped there. */
+  shared: Record<string, number>;
+  /** Everything the console device received, as text. */
+  console: string;
+  /** Every packet the network device sent, as text. */
+  network: string[];
+  /** REC exits handled so far. */
+  exits: number;
+  /**
+   * How the VMM will enter each REC next (REC PA 0x-hex -> RmiRecEnter flags and gprs[0]),
+   * completing the last exit: emulated MMIO, RIPAS response, host-call results.
+   */
+  enter: Record<string, { flags: string; gprs: string[] }>;
+  /** RECs that are off (PSCI_CPU_OFF) or the whole realm (SYSTEM_OFF). */
+  off: boolean;
+}
+
+/** The VMM's state. */
+export interface HostState {
+  realms: Record<string, HostRealm>;
+  /** Next never-used pool page. */
+  nextPage: number;
+  /** Pool pages given back (undelegated), reused first. */
+  freePages: number[];
+  /** The last attestation token a realm handed to the host, hex. */
+  lastToken?: string;
+}
+
+/** The host state of `state`, created empty on first use. */
+export function hostState(state: MachineState): HostState {
+  return (state.host ??= { realms: {}, nextPage: HOST_POOL_BASE, freePages: [] });
+}

@@ -1,0 +1,702 @@
+/**
+ * The host's VMM: builds realms with the real RMI sequence and runs them with a KVM-like
+ * loop (cca-spec.md §2.2-2.5, §4.3). Everything goes through `machine.smc`, `machine.read`
+ * and `machine.write` as NS-EL2 software would, so every call is in the ledger.
+ *
+ * Building a realm: delegate the RD and starting RTT(s), write RmiRealmParams into an NS
+ * granule, RMI_REALM_CREATE, create the RTTs covering RAM, RMI_RTT_INIT_RIPAS over RAM,
+ * RMI_DATA_CREATE of the measured image at IPA 0, RMI_REC_CREATE (REC 0 runnable, the
+ * others waiting for PSCI_CPU_ON), RMI_REALM_ACTIVATE.
+ *
+ * Running it: RMI_REC_ENTER again and again (trapping WFI, so an idle guest comes back to
+ * the host as KVM's vCPU would block), handling each exit: a stage 2 fault in RAM is
+ * answered by delegating a pool page and RMI_DATA_CREATE_UNKNOWN; a fault on a device
+ * buffer or a shared page by RMI_RTT_MAP_UNPROTECTED of an NS page; an MMIO doorbell is
+ * emulated (emul_mmio); PSCI_CPU_ON / AFFINITY_INFO are completed with RMI_PSCI_COMPLETE;
+ * RIPAS changes are applied with RMI_RTT_SET_RIPAS and accepted; host calls are answered
+ * by echoing the realm's registers. Anything else is refused with inject_sea.
+ */
+import { getField, hex64 } from '../../lib/bits.ts';
+import { utf8 } from '../../lib/bytes.ts';
+import {
+  ESR_EL2_ABORT_ISV,
+  ESR_EL2_ABORT_WNR,
+  ESR_EL2_EC,
+  ESR_EL2_EC_DATA_ABORT,
+  ESR_EL2_EC_INST_ABORT,
+  ESR_EL2_EC_WFX,
+} from '../abi/esr.ts';
+import { GRANULE_SIZE } from '../abi/gpt.ts';
+import { RMI_HASH_SHA_256, RMI_HASH_SHA_512, RMI_MEASURE_CONTENT } from '../abi/measurement.ts';
+import {
+  PSCI_AFFINITY_INFO_AARCH64,
+  PSCI_CPU_OFF,
+  PSCI_CPU_ON_AARCH64,
+  PSCI_NAMES,
+  PSCI_SUCCESS,
+  PSCI_SYSTEM_OFF,
+  PSCI_SYSTEM_RESET,
+} from '../abi/psci.ts';
+import {
+  RMI_ERROR_RTT,
+  RMI_EXIT_HOST_CALL,
+  RMI_EXIT_NAMES,
+  RMI_EXIT_PSCI,
+  RMI_EXIT_RIPAS_CHANGE,
+  RMI_EXIT_SYNC,
+  RMI_NOT_RUNNABLE,
+  RMI_RUNNABLE,
+  RMI_TABLE,
+  RTT_PAGE_LEVEL,
+  S2TTE_AP,
+  S2TTE_AP_RW,
+  S2TTE_MEMATTR,
+  S2TTE_MEMATTR_FWB_NORMAL_WB,
+  SMC_RMI_DATA_CREATE,
+  SMC_RMI_DATA_CREATE_UNKNOWN,
+  SMC_RMI_GRANULE_DELEGATE,
+  SMC_RMI_PSCI_COMPLETE,
+  SMC_RMI_REALM_ACTIVATE,
+  SMC_RMI_REALM_CREATE,
+  SMC_RMI_REC_AUX_COUNT,
+  SMC_RMI_REC_CREATE,
+  SMC_RMI_REC_ENTER,
+  SMC_RMI_RTT_CREATE,
+  SMC_RMI_RTT_INIT_RIPAS,
+  SMC_RMI_RTT_MAP_UNPROTECTED,
+  SMC_RMI_RTT_READ_ENTRY,
+  SMC_RMI_RTT_SET_RIPAS,
+  unpackReturnCode,
+} from '../abi/rmi.ts';
+import { RSI_EMPTY } from '../abi/rsi.ts';
+import { setField } from '../../lib/bits.ts';
+import { buildGuestImage } from '../guest/image.ts';
+import { guestApp } from '../guest/apps.ts';
+import {
+  GUEST_DEFAULT_IPA_WIDTH,
+  GUEST_DEFAULT_RAM_PAGES,
+  GUEST_IMAGE_IPA,
+  GUEST_MAX_RAM_PAGES,
+  GUEST_MIN_RAM_PAGES,
+  deviceAt,
+  guestLayout,
+} from '../guest/layout.ts';
+import type { Machine, SmcResult } from '../machine.ts';
+import { mpidrOfIndex } from '../rmm/rec-index.ts';
+import { entrySize, numStartingRtts, rttConfigProblem } from '../rmm/rtt.ts';
+import {
+  decodeRecExit,
+  encodeRealmParams,
+  encodeRecEnter,
+  encodeRecEnterFlags,
+  encodeRecParams,
+  type RecEnterFlags,
+  type RecExit,
+} from '../rmm/structs.ts';
+import { deviceSend } from './devices.ts';
+import { HOST_POOL_TOP, hostState, type HostRealm, type HostState } from './state.ts';
+
+/** What the learner asks for. */
+export interface RealmSpec {
+  readonly name: string;
+  readonly ramPages?: number;
+  readonly hashAlgo?: 'sha-256' | 'sha-512';
+  /** Guest application in the image (guest/apps.ts). Default `shell`. */
+  readonly image?: string;
+  readonly net?: boolean;
+  readonly ipaWidth?: number;
+  /** Number of RECs (vCPUs); REC 0 runs, the others wait for PSCI_CPU_ON. Default 1. */
+  readonly recs?: number;
+}
+
+/** One host call the VMM made, for printing. */
+export interface HostCall {
+  readonly what: string;
+  readonly result: SmcResult;
+}
+
+/** Outcome of {@link createRealm}. */
+export type CreateRealmResult =
+  | { readonly ok: true; readonly realm: HostRealm; readonly calls: readonly HostCall[] }
+  | { readonly ok: false; readonly error: string; readonly calls: readonly HostCall[] };
+
+/** A realm name the VMM accepts. */
+export const REALM_NAME_PATTERN = /^[a-z][a-z0-9-]{0,15}$/;
+
+/** Takes a page from the VMM's pool (`count` contiguous pages aligned to their total size). */
+function allocPages(hs: HostState, count = 1): number | undefined {
+  if (count === 1) {
+    const free = hs.freePages.pop();
+    if (free !== undefined) return free;
+  }
+  const span = count * GRANULE_SIZE;
+  const base = Math.ceil(hs.nextPage / span) * span;
+  if (base + span > HOST_POOL_TOP) return undefined;
+  hs.nextPage = base + span;
+  return base;
+}
+
+/** Thrown inside {@link createRealm} to stop at the first refused call. */
+class Refused {
+  constructor(readonly message: string) {}
+}
+
+function ok(result: SmcResult): boolean {
+  return result.status === 'RMI_SUCCESS';
+}
+
+/** The starting level and number of starting RTTs for a `w`-bit IPA space (lowest level that works). */
+export function startingGeometry(ipaWidth: number): { level: number; count: number } | undefined {
+  for (let level = 0; level <= RTT_PAGE_LEVEL; level++) {
+    const count = numStartingRtts(ipaWidth, level);
+    if (!rttConfigProblem(ipaWidth, level, count)) return { level, count };
+  }
+  return undefined;
+}
+
+/** RPV the VMM gives a realm: its name, zero-padded to 64 bytes (any value works). */
+export function realmRpv(name: string): Uint8Array {
+  const rpv = new Uint8Array(64);
+  rpv.set(utf8(`realm:${name}`).subarray(0, 64));
+  return rpv;
+}
+
+/** Builds and activates a realm named `spec.name` (see the file header for the sequence). */
+export function createRealm(machine: Machine, spec: RealmSpec): CreateRealmResult {
+  const calls: HostCall[] = [];
+  const hs = hostState(machine.state);
+  const fail = (error: string): CreateRealmResult => ({ ok: false, error, calls });
+  if (!REALM_NAME_PATTERN.test(spec.name)) {
+    return fail(`"${spec.name}" is not a realm name (a-z, 0-9, -, up to 16 characters)`);
+  }
+  if (hs.realms[spec.name]) return fail(`a realm called "${spec.name}" exists already`);
+  const ramPages = spec.ramPages ?? GUEST_DEFAULT_RAM_PAGES;
+  if (
+    !Number.isInteger(ramPages) ||
+    ramPages < GUEST_MIN_RAM_PAGES ||
+    ramPages > GUEST_MAX_RAM_PAGES
+  ) {
+    return fail(`--ram must be ${GUEST_MIN_RAM_PAGES}..${GUEST_MAX_RAM_PAGES} pages`);
+  }
+  const image = spec.image ?? 'shell';
+  if (!guestApp(image)) return fail(`no guest image "${image}"`);
+  const ipaWidth = spec.ipaWidth ?? GUEST_DEFAULT_IPA_WIDTH;
+  const geometry = startingGeometry(ipaWidth);
+  if (!geometry) return fail(`no RTT geometry for a ${ipaWidth}-bit IPA space`);
+  const recCount = spec.recs ?? 1;
+  const hashAlgo = spec.hashAlgo ?? 'sha-256';
+
+  const call = (what: string, fid: number, ...args: (number | bigint)[]): SmcResult => {
+    const result = machine.smc(fid, ...args);
+    calls.push({ what, result });
+    if (!ok(result)) {
+      throw new Refused(
+        `${what} failed: ${result.status}${result.failure ? ` (${result.failure.label}: ${result.failure.reason})` : ''}`,
+      );
+    }
+    return result;
+  };
+  const page = (count = 1): number => {
+    const pa = allocPages(hs, count);
+    if (pa === undefined) throw new Refused('the VMM ran out of pool pages');
+    return pa;
+  };
+  const delegated = (what: string): number => {
+    const pa = page();
+    call(`delegate ${what}`, SMC_RMI_GRANULE_DELEGATE, pa);
+    return pa;
+  };
+  const nsPage = (bytes: Uint8Array): number => {
+    const pa = page();
+    if (!machine.write(pa, bytes).ok) throw new Refused(`cannot write NS page ${hex64(pa)}`);
+    return pa;
+  };
+
+  try {
+    const rttBase = page(geometry.count);
+    for (let i = 0; i < geometry.count; i++) {
+      call('delegate starting RTT', SMC_RMI_GRANULE_DELEGATE, rttBase + i * GRANULE_SIZE);
+    }
+    const rd = delegated('RD');
+    const vmid = Object.keys(hs.realms).length + 1 + Object.keys(machine.state.rmm.realms).length;
+    const params = nsPage(
+      encodeRealmParams({
+        s2sz: BigInt(ipaWidth),
+        numBps: 1n,
+        numWps: 1n,
+        hashAlgo: BigInt(hashAlgo === 'sha-512' ? RMI_HASH_SHA_512 : RMI_HASH_SHA_256),
+        rpv: realmRpv(spec.name),
+        vmid: BigInt(vmid),
+        rttBase: BigInt(rttBase),
+        rttLevelStart: BigInt(geometry.level),
+        rttNumStart: BigInt(geometry.count),
+      }),
+    );
+    call('REALM_CREATE', SMC_RMI_REALM_CREATE, rd, params);
+    hs.freePages.push(params);
+    const ramTop = ramPages * GRANULE_SIZE;
+    const tables = (ipa: number): void =>
+      ensureTables(machine, hs, rd, geometry.level, ipa, call, delegated);
+    for (let ipa = 0; ipa < ramTop; ipa += entrySize(RTT_PAGE_LEVEL - 1)) tables(ipa);
+    let at = 0;
+    while (at < ramTop) {
+      const r = call('RTT_INIT_RIPAS', SMC_RMI_RTT_INIT_RIPAS, rd, at, ramTop);
+      at = Number(r.x[1] ?? BigInt(ramTop));
+    }
+    const imageSrc = nsPage(buildGuestImage({ app: image, ramPages, net: !!spec.net }));
+    const data = delegated('image DATA');
+    call(
+      'DATA_CREATE image',
+      SMC_RMI_DATA_CREATE,
+      rd,
+      data,
+      GUEST_IMAGE_IPA,
+      imageSrc,
+      RMI_MEASURE_CONTENT,
+    );
+    hs.freePages.push(imageSrc);
+    const auxCount = Number(call('REC_AUX_COUNT', SMC_RMI_REC_AUX_COUNT, rd).x[1] ?? 0n);
+    const recs: number[] = [];
+    for (let index = 0; index < recCount; index++) {
+      const rec = delegated(`REC ${index}`);
+      const aux = Array.from({ length: auxCount }, () => BigInt(delegated(`REC ${index} aux`)));
+      const recParams = nsPage(
+        encodeRecParams({
+          flags: BigInt(index === 0 ? RMI_RUNNABLE : RMI_NOT_RUNNABLE),
+          mpidr: mpidrOfIndex(index),
+          pc: BigInt(GUEST_IMAGE_IPA),
+          numAux: BigInt(auxCount),
+          aux,
+        }),
+      );
+      call(`REC_CREATE ${index}`, SMC_RMI_REC_CREATE, rd, rec, recParams);
+      hs.freePages.push(recParams);
+      recs.push(rec);
+    }
+    call('REALM_ACTIVATE', SMC_RMI_REALM_ACTIVATE, rd);
+    const run = nsPage(new Uint8Array(GRANULE_SIZE));
+    const realm: HostRealm = {
+      name: spec.name,
+      rd,
+      recs,
+      run,
+      ipaWidth,
+      ramPages,
+      hashAlgo,
+      image,
+      net: !!spec.net,
+      shared: {},
+      console: '',
+      network: [],
+      exits: 0,
+      enter: {},
+      off: false,
+    };
+    hs.realms[spec.name] = realm;
+    return { ok: true, realm, calls };
+  } catch (error) {
+    if (error instanceof Refused) return fail(error.message);
+    throw error;
+  }
+}
+
+/** Creates the RTTs below the starting level down to level 3 for `ipa`, as needed. */
+function ensureTables(
+  machine: Machine,
+  hs: HostState,
+  rd: number,
+  startLevel: number,
+  ipa: number,
+  call: (what: string, fid: number, ...args: (number | bigint)[]) => SmcResult,
+  delegated: (what: string) => number,
+): void {
+  for (let level = startLevel + 1; level <= RTT_PAGE_LEVEL; level++) {
+    const span = entrySize(level - 1);
+    const base = Math.floor(ipa / span) * span;
+    const read = machine.smc(SMC_RMI_RTT_READ_ENTRY, rd, base, level - 1);
+    if (ok(read) && read.x[2] === BigInt(RMI_TABLE)) continue;
+    const rtt = delegated(`level ${level} RTT`);
+    call(`RTT_CREATE level ${level}`, SMC_RMI_RTT_CREATE, rd, rtt, base, level);
+  }
+  void hs;
+}
+
+/** The realm called `name` in the VMM's records. */
+export function hostRealm(machine: Machine, name: string): HostRealm | undefined {
+  return machine.state.host?.realms[name];
+}
+
+/** One exit the run loop handled. */
+export interface ExitReport {
+  /** REC index. */
+  readonly rec: number;
+  /** RMI_EXIT_SYNC, RMI_EXIT_IRQ, ... */
+  readonly reason: string;
+  /** What the exit said (syndrome decoded, PSCI function, ...). */
+  readonly detail: string;
+  /** What the host did about it. */
+  readonly action: string;
+  /** Device output this exit produced. */
+  readonly output?: {
+    readonly device: string;
+    readonly text: string;
+    readonly labels: readonly string[];
+  };
+}
+
+/** Why the loop stopped. */
+export type RunStop = 'idle' | 'off' | 'limit' | 'error';
+
+/** Outcome of {@link runRealm}. */
+export interface RunReport {
+  readonly exits: readonly ExitReport[];
+  readonly stop: RunStop;
+  readonly error?: string;
+}
+
+/** Options for {@link runRealm}. */
+export interface RunOptions {
+  /** Most REC exits to handle before giving up (default 2000). */
+  readonly maxExits?: number;
+}
+
+type Handled = {
+  readonly next: 'enter' | 'idle' | 'off-rec' | 'off';
+  readonly report: Omit<ExitReport, 'rec' | 'reason'>;
+};
+
+function enterFlags(f: Partial<RecEnterFlags>): string {
+  return hex64(encodeRecEnterFlags({ trapWfi: true, ...f }));
+}
+
+/**
+ * Runs the realm `name` until every runnable REC is idle (trapped WFI), the realm is off, or
+ * `maxExits` exits were handled. Each exit is reported with what the host did.
+ */
+export function runRealm(machine: Machine, name: string, options: RunOptions = {}): RunReport {
+  const realm = hostRealm(machine, name);
+  if (!realm) return { exits: [], stop: 'error', error: `no realm called "${name}"` };
+  const maxExits = options.maxExits ?? 2000;
+  const exits: ExitReport[] = [];
+  const idle = new Set<number>();
+  const offRecs = new Set<number>();
+  while (exits.length < maxExits) {
+    const rmmRealm = machine.state.rmm.realms['0x' + realm.rd.toString(16)];
+    if (!rmmRealm)
+      return { exits, stop: 'error', error: `realm "${name}" no longer exists in the RMM` };
+    if (rmmRealm.state === 'SYSTEM_OFF' || realm.off) return { exits, stop: 'off' };
+    const recPa = realm.recs.find((pa) => {
+      const rec = machine.state.rmm.recs['0x' + pa.toString(16)];
+      return rec?.runnable && !idle.has(pa) && !offRecs.has(pa);
+    });
+    if (recPa === undefined) return { exits, stop: 'idle' };
+    const key = hex64(recPa);
+    const pending = realm.enter[key] ?? { flags: enterFlags({}), gprs: [] };
+    delete realm.enter[key];
+    machine.write(
+      realm.run,
+      encodeRecEnter({ flags: BigInt(pending.flags), gprs: pending.gprs.map((g) => BigInt(g)) }),
+    );
+    const entered = machine.smc(SMC_RMI_REC_ENTER, recPa, realm.run);
+    const index = realm.recs.indexOf(recPa);
+    if (!ok(entered)) {
+      const why = entered.failure
+        ? `${entered.failure.label}: ${entered.failure.reason}`
+        : entered.status;
+      if (entered.failure?.label === 'system_off') return { exits, stop: 'off' };
+      return { exits, stop: 'error', error: `RMI_REC_ENTER of REC ${index} failed: ${why}` };
+    }
+    const bytes = machine.read(realm.run, GRANULE_SIZE);
+    if (!bytes.ok) return { exits, stop: 'error', error: 'the VMM cannot read its RmiRecRun page' };
+    const exit = decodeRecExit(bytes.bytes);
+    realm.exits += 1;
+    const handled = handleExit(machine, realm, recPa, exit);
+    exits.push({
+      rec: index,
+      reason: RMI_EXIT_NAMES[Number(exit.exitReason)] ?? `exit ${exit.exitReason}`,
+      ...handled.report,
+    });
+    if (handled.next === 'idle') idle.add(recPa);
+    if (handled.next === 'off-rec') offRecs.add(recPa);
+    if (handled.next === 'off') {
+      realm.off = true;
+      return { exits, stop: 'off' };
+    }
+    // A REC that was started (PSCI_CPU_ON) or woken gets its turn: clear idleness of others.
+    if (handled.next === 'enter' && exit.exitReason === BigInt(RMI_EXIT_PSCI)) idle.clear();
+  }
+  return { exits, stop: 'limit' };
+}
+
+/** IPA of a data/instruction abort exit: HPFAR page plus the FAR page offset (if given). */
+function abortIpa(exit: RecExit): number {
+  return Number(exit.hpfar << 8n) + Number(exit.far & 0xfffn);
+}
+
+function handleExit(machine: Machine, realm: HostRealm, recPa: number, exit: RecExit): Handled {
+  const key = hex64(recPa);
+  const setEnter = (f: Partial<RecEnterFlags>, gprs: bigint[] = []): void => {
+    realm.enter[key] = { flags: enterFlags(f), gprs: gprs.map(hex64) };
+  };
+  switch (Number(exit.exitReason)) {
+    case RMI_EXIT_SYNC: {
+      const ec = Number(getField(exit.esr, ESR_EL2_EC));
+      if (ec === ESR_EL2_EC_WFX) {
+        return {
+          next: 'idle',
+          report: {
+            detail: 'WFI (trapped)',
+            action: 'the vCPU is idle; the host stops running it',
+          },
+        };
+      }
+      if (ec === ESR_EL2_EC_DATA_ABORT || ec === ESR_EL2_EC_INST_ABORT) {
+        return handleAbort(machine, realm, recPa, exit, setEnter);
+      }
+      setEnter({ injectSea: true });
+      return {
+        next: 'enter',
+        report: {
+          detail: `ESR ${hex64(exit.esr)}`,
+          action: 'unknown synchronous exit: inject SEA',
+        },
+      };
+    }
+    case RMI_EXIT_PSCI:
+      return handlePsci(machine, realm, recPa, exit, setEnter);
+    case RMI_EXIT_RIPAS_CHANGE: {
+      const base = Number(exit.ripasBase);
+      const top = Number(exit.ripasTop);
+      const value = Number(exit.ripasValue) === RSI_EMPTY ? 'EMPTY' : 'RAM';
+      let at = base;
+      let refused = '';
+      for (let guard = 0; at < top && guard < 1024; guard++) {
+        const r = machine.smc(SMC_RMI_RTT_SET_RIPAS, realm.rd, recPa, at, top);
+        if (ok(r)) {
+          at = Number(r.x[1] ?? BigInt(top));
+          continue;
+        }
+        const { status, index: level } = unpackReturnCode(r.x[0] ?? 0n);
+        if (
+          status !== RMI_ERROR_RTT ||
+          level >= RTT_PAGE_LEVEL ||
+          !createTable(machine, realm, at, level + 1)
+        ) {
+          refused = `${r.status}${r.failure ? ` (${r.failure.label})` : ''}`;
+          break;
+        }
+      }
+      setEnter({});
+      return {
+        next: 'enter',
+        report: {
+          detail: `RSI_IPA_STATE_SET [${hex64(base)}, ${hex64(top)}) -> ${value}`,
+          action: refused
+            ? `RMI_RTT_SET_RIPAS refused: ${refused}; the realm sees how far it got`
+            : `RMI_RTT_SET_RIPAS up to ${hex64(at)}, response RMI_ACCEPT`,
+        },
+      };
+    }
+    case RMI_EXIT_HOST_CALL: {
+      const gprs = [...exit.gprs];
+      setEnter({}, gprs);
+      const shown = gprs
+        .slice(0, 4)
+        .map((g, i) => `x${i}=${hex64(g)}`)
+        .join(' ');
+      return {
+        next: 'enter',
+        report: {
+          detail: `RSI_HOST_CALL imm=${exit.imm} ${shown}`,
+          action: 'answered: the registers are echoed back',
+        },
+      };
+    }
+    default:
+      setEnter({});
+      return { next: 'enter', report: { detail: '', action: 're-enter' } };
+  }
+}
+
+/** Creates one RTT at `level` covering `ipa` of `realm`. */
+function createTable(machine: Machine, realm: HostRealm, ipa: number, level: number): boolean {
+  const hs = hostState(machine.state);
+  const pa = allocPages(hs);
+  if (pa === undefined) return false;
+  if (!ok(machine.smc(SMC_RMI_GRANULE_DELEGATE, pa))) return false;
+  const span = entrySize(level - 1);
+  return ok(machine.smc(SMC_RMI_RTT_CREATE, realm.rd, pa, Math.floor(ipa / span) * span, level));
+}
+
+/** Calls `make` and, while it fails with RMI_ERROR_RTT at a level above 3, adds the table. */
+function withTables(
+  machine: Machine,
+  realm: HostRealm,
+  ipa: number,
+  make: () => SmcResult,
+): SmcResult {
+  let result = make();
+  for (let guard = 0; guard < 4 && !ok(result); guard++) {
+    const { status, index: level } = unpackReturnCode(result.x[0] ?? 0n);
+    if (status !== RMI_ERROR_RTT || level >= RTT_PAGE_LEVEL) break;
+    if (!createTable(machine, realm, ipa, level + 1)) break;
+    result = make();
+  }
+  return result;
+}
+
+function handleAbort(
+  machine: Machine,
+  realm: HostRealm,
+  recPa: number,
+  exit: RecExit,
+  setEnter: (f: Partial<RecEnterFlags>, gprs?: bigint[]) => void,
+): Handled {
+  const hs = hostState(machine.state);
+  const ipa = abortIpa(exit);
+  const page = ipa - (ipa % GRANULE_SIZE);
+  const isv = getField(exit.esr, ESR_EL2_ABORT_ISV) === 1n;
+  const write = getField(exit.esr, ESR_EL2_ABORT_WNR) === 1n;
+  const layout = guestLayout(realm.ipaWidth, realm.ramPages, realm.net);
+  const detail = `${write ? 'write' : 'read'} abort at IPA ${hex64(ipa)}${isv ? ' (ISV: emulatable)' : ''}`;
+  const sea = (why: string): Handled => {
+    setEnter({ injectSea: true });
+    return { next: 'enter', report: { detail, action: `${why}: inject SEA` } };
+  };
+  if (ipa < layout.unprotected) {
+    if (page >= layout.ram.top) return sea('not RAM the VMM gave this realm');
+    const pa = allocPages(hs);
+    if (pa === undefined) return sea('the VMM is out of pages');
+    if (!ok(machine.smc(SMC_RMI_GRANULE_DELEGATE, pa))) return sea('delegation refused');
+    const r = withTables(machine, realm, page, () =>
+      machine.smc(SMC_RMI_DATA_CREATE_UNKNOWN, realm.rd, pa, page),
+    );
+    if (!ok(r)) return sea(`RMI_DATA_CREATE_UNKNOWN refused (${r.failure?.label ?? r.status})`);
+    setEnter({});
+    return {
+      next: 'enter',
+      report: {
+        detail,
+        action: `mapped RAM: delegated ${hex64(pa)}, RMI_DATA_CREATE_UNKNOWN at ${hex64(page)}`,
+      },
+    };
+  }
+  const device = deviceAt(layout, ipa);
+  if (device?.part === 'doorbell' && isv) {
+    if (!write) {
+      setEnter({ emulMmio: true }, [0n]);
+      return {
+        next: 'enter',
+        report: { detail, action: `emulated ${device.device.name} status read (0)` },
+      };
+    }
+    const length = Math.min(Number(exit.gprs[0] ?? 0n), GRANULE_SIZE);
+    const output = deviceSend(
+      machine,
+      realm,
+      device.device.name,
+      realm.shared[hex64(device.device.buffer)],
+      length,
+    );
+    setEnter({ emulMmio: true });
+    return {
+      next: 'enter',
+      report: {
+        detail: `${detail}, value ${length}`,
+        action: output
+          ? `emulated ${device.device.name}: sent ${length} bytes`
+          : `emulated ${device.device.name}: buffer not mapped, nothing sent`,
+        ...(output ? { output } : {}),
+      },
+    };
+  }
+  // A device buffer, or the alias of a page the realm shared (RIPAS EMPTY): map NS memory.
+  const aliasOf = page - layout.unprotected;
+  const sharedRam = aliasOf < layout.ram.top && ripasOfPage(machine, realm, aliasOf) === 'EMPTY';
+  if (device?.part === 'buffer' || sharedRam) {
+    const pa = allocPages(hs);
+    if (pa === undefined) return sea('the VMM is out of pages');
+    if (!machine.write(pa, new Uint8Array(GRANULE_SIZE)).ok) return sea('cannot clear the NS page');
+    let desc = BigInt(pa);
+    desc = setField(desc, S2TTE_MEMATTR, S2TTE_MEMATTR_FWB_NORMAL_WB);
+    desc = setField(desc, S2TTE_AP, S2TTE_AP_RW);
+    const r = withTables(machine, realm, page, () =>
+      machine.smc(SMC_RMI_RTT_MAP_UNPROTECTED, realm.rd, page, RTT_PAGE_LEVEL, desc),
+    );
+    if (!ok(r)) return sea(`RMI_RTT_MAP_UNPROTECTED refused (${r.failure?.label ?? r.status})`);
+    realm.shared[hex64(page)] = pa;
+    setEnter({});
+    const what = device ? `${device.device.name} buffer` : 'shared page';
+    return {
+      next: 'enter',
+      report: {
+        detail,
+        action: `mapped ${what}: NS page ${hex64(pa)} at ${hex64(page)} (RMI_RTT_MAP_UNPROTECTED)`,
+      },
+    };
+  }
+  return sea('nothing the VMM emulates at this address');
+}
+
+/** RIPAS of a protected page, read with RMI_RTT_READ_ENTRY (what the host can know). */
+function ripasOfPage(
+  machine: Machine,
+  realm: HostRealm,
+  ipa: number,
+): 'EMPTY' | 'RAM' | 'DESTROYED' | undefined {
+  const r = machine.smc(SMC_RMI_RTT_READ_ENTRY, realm.rd, ipa, RTT_PAGE_LEVEL);
+  if (!ok(r)) return undefined;
+  return (['EMPTY', 'RAM', 'DESTROYED'] as const)[Number(r.x[4] ?? 0n)];
+}
+
+function handlePsci(
+  machine: Machine,
+  realm: HostRealm,
+  recPa: number,
+  exit: RecExit,
+  setEnter: (f: Partial<RecEnterFlags>, gprs?: bigint[]) => void,
+): Handled {
+  const fid = Number(exit.gprs[0] ?? 0n);
+  const name = PSCI_NAMES[fid] ?? hex64(fid);
+  switch (fid) {
+    case PSCI_SYSTEM_OFF:
+    case PSCI_SYSTEM_RESET:
+      return {
+        next: 'off',
+        report: { detail: name, action: 'the realm is off; the VMM stops running it' },
+      };
+    case PSCI_CPU_OFF:
+      setEnter({});
+      return { next: 'off-rec', report: { detail: name, action: 'this vCPU is off' } };
+    case PSCI_CPU_ON_AARCH64:
+    case PSCI_AFFINITY_INFO_AARCH64: {
+      const mpidr = exit.gprs[1] ?? 0n;
+      const target = realm.recs.find(
+        (pa) => BigInt(machine.state.rmm.recs['0x' + pa.toString(16)]?.mpidr ?? '-1') === mpidr,
+      );
+      setEnter({});
+      if (target === undefined) {
+        return {
+          next: 'enter',
+          report: { detail: `${name} ${hex64(mpidr)}`, action: 'no such vCPU in the VMM' },
+        };
+      }
+      const r = machine.smc(SMC_RMI_PSCI_COMPLETE, recPa, target, PSCI_SUCCESS);
+      return {
+        next: 'enter',
+        report: {
+          detail: `${name} target ${hex64(mpidr)}`,
+          action: `RMI_PSCI_COMPLETE(PSCI_SUCCESS) -> ${r.status}`,
+        },
+      };
+    }
+    default:
+      setEnter({});
+      return { next: 'enter', report: { detail: name, action: 're-enter' } };
+  }
+}
+
+/** Realms the VMM created, in creation order of their RDs. */
+export function hostRealms(machine: Machine): HostRealm[] {
+  return Object.values(machine.state.host?.realms ?? {}).sort((a, b) => a.rd - b.rd);
+}

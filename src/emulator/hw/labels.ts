@@ -1,0 +1,125 @@
+/**
+ * Provenance labels on physical memory (product.md "provenance labels on the tenant's data
+ * make 'it leaked' a fact"; mica-spec.md §1.3). Every byte may carry labels such as `video`
+ * or `prompt`; a write replaces the labels of the bytes it overwrites, a wipe removes them,
+ * and the guest model copies them along with the data it moves.
+ *
+ * Design rationale: labels are kept sparse and compact, per granule, as run-length ranges
+ * `[start, end, label]` of offsets inside the granule (state.ts `LabelRun`). Runs of the same
+ * label never overlap and are merged when adjacent; runs of different labels may overlap
+ * (a byte derived from two inputs carries both). Plain JSON, so snapshots keep them.
+ */
+import { GRANULE_SIZE } from '../abi/gpt.ts';
+import type { LabelRun, MachineState } from '../state.ts';
+import { granuleBase, granuleIndex } from './memory-map.ts';
+
+/** A labelled run relative to the start of a queried range. */
+export interface LabelSpan {
+  readonly offset: number;
+  readonly length: number;
+  readonly label: string;
+}
+
+/** Calls `fn` for each granule piece of [pa, pa+len): index, offset in granule, length, done. */
+function pieces(
+  pa: number,
+  len: number,
+  fn: (index: number, offset: number, n: number, done: number) => void,
+): void {
+  let done = 0;
+  while (done < len) {
+    const at = pa + done;
+    const g = granuleIndex(at);
+    const offset = at - granuleBase(g);
+    const n = Math.min(len - done, GRANULE_SIZE - offset);
+    fn(g, offset, n, done);
+    done += n;
+  }
+}
+
+/** Removes [start, end) from `runs` (optionally only for `label`). */
+function subtract(runs: LabelRun[], start: number, end: number, label?: string): LabelRun[] {
+  const out: LabelRun[] = [];
+  for (const run of runs) {
+    const [s, e, l] = run;
+    if ((label !== undefined && l !== label) || e <= start || s >= end) {
+      out.push(run);
+      continue;
+    }
+    if (s < start) out.push([s, start, l]);
+    if (e > end) out.push([end, e, l]);
+  }
+  return out;
+}
+
+/** Sorts runs and merges adjacent or overlapping runs of the same label. */
+function normalise(runs: LabelRun[]): LabelRun[] {
+  const sorted = [...runs].sort((a, b) => a[2].localeCompare(b[2]) || a[0] - b[0]);
+  const out: LabelRun[] = [];
+  for (const run of sorted) {
+    const last = out[out.length - 1];
+    if (last && last[2] === run[2] && run[0] <= last[1]) last[1] = Math.max(last[1], run[1]);
+    else out.push([run[0], run[1], run[2]]);
+  }
+  return out.sort((a, b) => a[0] - b[0] || a[2].localeCompare(b[2]));
+}
+
+function store(state: MachineState, index: number, runs: LabelRun[]): void {
+  if (runs.length === 0) {
+    if (state.labels) delete state.labels[index];
+    return;
+  }
+  (state.labels ??= {})[index] = runs;
+}
+
+/** Removes every label from [pa, pa+len) (the bytes were overwritten). */
+export function clearLabels(state: MachineState, pa: number, len: number): void {
+  if (!state.labels) return;
+  const labels = state.labels;
+  pieces(pa, len, (g, offset, n) => {
+    const runs = labels[g];
+    if (runs) store(state, g, subtract(runs, offset, offset + n));
+  });
+}
+
+/** Removes every label of the granule at `pa` (wiped). */
+export function clearGranuleLabels(state: MachineState, pa: number): void {
+  if (state.labels) delete state.labels[granuleIndex(pa)];
+}
+
+/** Adds `label` to every byte of [pa, pa+len). */
+export function addLabel(state: MachineState, pa: number, len: number, label: string): void {
+  pieces(pa, len, (g, offset, n) => {
+    const runs = state.labels?.[g] ?? [];
+    store(state, g, normalise([...runs, [offset, offset + n, label]]));
+  });
+}
+
+/** The labelled runs inside [pa, pa+len), offsets relative to `pa`. */
+export function labelSpans(state: MachineState, pa: number, len: number): LabelSpan[] {
+  const out: LabelSpan[] = [];
+  if (!state.labels) return out;
+  const labels = state.labels;
+  pieces(pa, len, (g, offset, n, done) => {
+    for (const [s, e, label] of labels[g] ?? []) {
+      const from = Math.max(s, offset);
+      const to = Math.min(e, offset + n);
+      if (from < to) out.push({ offset: done + from - offset, length: to - from, label });
+    }
+  });
+  return out;
+}
+
+/** The distinct labels any byte of [pa, pa+len) carries, sorted. */
+export function labelsIn(state: MachineState, pa: number, len: number): string[] {
+  return [...new Set(labelSpans(state, pa, len).map((s) => s.label))].sort();
+}
+
+/** Number of labelled bytes in the whole machine (for tests and the UI's summary). */
+export function labelledByteCount(state: MachineState, label?: string): number {
+  let count = 0;
+  for (const runs of Object.values(state.labels ?? {})) {
+    for (const [s, e, l] of runs) if (label === undefined || l === label) count += e - s;
+  }
+  return count;
+}

@@ -27,6 +27,9 @@ export const PSCI_NOT_PRESENT = -7;
 export const PSCI_DISABLED = -8;
 export const PSCI_INVALID_ADDRESS = -9;
 
+/** GPRs RMI_PSCI_COMPLETE zeroes in the calling REC besides the X0 result (X1..X3). */
+export const PSCI_COMPLETE_CLEARED_GPRS: readonly number[] = [1, 2, 3];
+
 /** AFFINITY_INFO results. */
 export const PSCI_AFFINITY_INFO_ON = 0;
 export const PSCI_AFFINITY_INFO_OFF = 1;

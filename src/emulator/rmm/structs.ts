@@ -7,6 +7,7 @@
  * Every numeric field is a bigint so that a host can pass any 64-bit value, valid or not:
  * validity is the RMM's business, not the encoder's.
  */
+import { s64 } from '../../lib/bits.ts';
 import { readLe, writeLe } from '../../lib/bytes.ts';
 import {
   RMI_REC_ENTER_FLAGS_EMUL_MMIO,
@@ -103,7 +104,7 @@ export function decodeRealmParams(bytes: Uint8Array): RealmParams {
     rpv: bytes.slice(f.rpv.offset, f.rpv.offset + f.rpv.size),
     vmid: get(bytes, f.vmid),
     rttBase: get(bytes, f.rtt_base),
-    rttLevelStart: BigInt.asIntN(64, get(bytes, f.rtt_level_start)),
+    rttLevelStart: s64(get(bytes, f.rtt_level_start)),
     rttNumStart: get(bytes, f.rtt_num_start),
   };
 }

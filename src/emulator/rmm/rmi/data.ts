@@ -63,29 +63,26 @@ function walk(c: DataInput): RttWalk {
   return c.walk;
 }
 
-/** rd_*, ipa_align, ipa_bound: the realm and protected-IPA checks of every data command. */
-function realmAndIpaConditions(): FailureCondition<DataInput>[] {
-  return [
-    ...rdConditions<DataInput>(),
-    {
-      label: 'ipa_align',
-      status: RMI_ERROR_INPUT,
-      fails: ({ ipa }) =>
-        ipa % BigInt(GRANULE_SIZE) !== 0n && `ipa ${hex64(ipa)} is not 4 KiB aligned`,
+/** ipa_align, ipa_bound: the protected-IPA checks of every data command. */
+const ipaConditions: readonly FailureCondition<DataInput>[] = [
+  {
+    label: 'ipa_align',
+    status: RMI_ERROR_INPUT,
+    fails: ({ ipa }) =>
+      ipa % BigInt(GRANULE_SIZE) !== 0n && `ipa ${hex64(ipa)} is not 4 KiB aligned`,
+  },
+  {
+    label: 'ipa_bound',
+    status: RMI_ERROR_INPUT,
+    fails: (c) => {
+      const limit = 1n << BigInt(realm(c).ipaWidth - 1);
+      return (
+        c.ipa >= limit &&
+        `ipa ${hex64(c.ipa)} is not a protected IPA (protected IPAs are below ${hex64(limit)})`
+      );
     },
-    {
-      label: 'ipa_bound',
-      status: RMI_ERROR_INPUT,
-      fails: (c) => {
-        const limit = 1n << BigInt(realm(c).ipaWidth - 1);
-        return (
-          c.ipa >= limit &&
-          `ipa ${hex64(c.ipa)} is not a protected IPA (protected IPAs are below ${hex64(limit)})`
-        );
-      },
-    },
-  ];
-}
+  },
+];
 
 const realmStateNew: FailureCondition<DataInput> = {
   label: 'realm_state',
@@ -144,9 +141,9 @@ export const DATA_CREATE_CONDITIONS: readonly FailureCondition<DataInput>[] = [
     },
   ),
   ...dataGranuleConditions,
-  ...realmAndIpaConditions().slice(0, 3),
+  ...rdConditions<DataInput>(),
   dataBound2,
-  ...realmAndIpaConditions().slice(3),
+  ...ipaConditions,
   realmStateNew,
   rttWalkToPage,
   rtteUnassigned,
@@ -155,16 +152,17 @@ export const DATA_CREATE_CONDITIONS: readonly FailureCondition<DataInput>[] = [
 /** RMI_DATA_CREATE_UNKNOWN failure conditions, spec order. */
 export const DATA_CREATE_UNKNOWN_CONDITIONS: readonly FailureCondition<DataInput>[] = [
   ...dataGranuleConditions,
-  ...realmAndIpaConditions().slice(0, 3),
+  ...rdConditions<DataInput>(),
   dataBound2,
-  ...realmAndIpaConditions().slice(3),
+  ...ipaConditions,
   rttWalkToPage,
   rtteUnassigned,
 ];
 
 /** RMI_DATA_DESTROY failure conditions, spec order (top is reported with the RTT errors). */
 export const DATA_DESTROY_CONDITIONS: readonly FailureCondition<DataInput>[] = [
-  ...realmAndIpaConditions(),
+  ...rdConditions<DataInput>(),
+  ...ipaConditions,
   rttWalkToPage,
   {
     label: 'rtte_state',
@@ -224,7 +222,8 @@ export const DATA_COMMANDS: readonly RmiCommandSpec[] = [
     results: [],
     summary: 'map a DATA granule of unknown (here: zero) content at a protected IPA',
     handler(ctx, args) {
-      const c = input(ctx, args.slice(0, 3));
+      const [rd = 0n, data = 0n, ipa = 0n] = args;
+      const c: DataInput = { ctx, rd, data, ipa, src: 0n, flags: 0n };
       const failure = firstFailure(DATA_CREATE_UNKNOWN_CONDITIONS, c);
       if (failure) return refuse(failure);
       mapData(ctx, c, 'RMI_DATA_CREATE_UNKNOWN', false);

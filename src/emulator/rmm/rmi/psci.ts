@@ -10,6 +10,7 @@ import {
   PSCI_AFFINITY_INFO_OFF,
   PSCI_AFFINITY_INFO_ON,
   PSCI_ALREADY_ON,
+  PSCI_COMPLETE_CLEARED_GPRS,
   PSCI_CPU_ON_AARCH64,
   PSCI_DENIED,
   PSCI_SUCCESS,
@@ -105,7 +106,7 @@ function complete(caller: RecRecord, target: RecRecord, status: bigint): void {
     result = BigInt(target.runnable ? PSCI_AFFINITY_INFO_ON : PSCI_AFFINITY_INFO_OFF);
   }
   setGpr(caller, 0, result);
-  for (const n of [1, 2, 3]) setGpr(caller, n, 0);
+  for (const n of PSCI_COMPLETE_CLEARED_GPRS) setGpr(caller, n, 0);
   caller.pending = { kind: 'none' };
 }
 

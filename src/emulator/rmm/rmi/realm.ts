@@ -16,6 +16,8 @@ import {
   RMI_REALM_FLAGS_LPA2,
   RMI_REALM_FLAGS_PMU,
   RMI_REALM_FLAGS_SVE,
+  REALM_NUM_REMS,
+  S2TT_MAX_CONCAT_TABLES,
   SMC_RMI_REALM_ACTIVATE,
   SMC_RMI_REALM_CREATE,
   SMC_RMI_REALM_DESTROY,
@@ -116,9 +118,10 @@ function unsupported(p: RealmParams): string | false {
   return false;
 }
 
-/** PAs of the starting RTTs named by the params (capped: a config needs at most 16). */
+/** PAs of the starting RTTs named by the params (capped at the most a valid config has). */
 function startingRttAddrs(p: RealmParams): bigint[] {
-  const count = Number(p.rttNumStart < 16n ? p.rttNumStart : 16n);
+  const max = BigInt(S2TT_MAX_CONCAT_TABLES);
+  const count = Number(p.rttNumStart < max ? p.rttNumStart : max);
   return Array.from({ length: count }, (_, i) => p.rttBase + BigInt(i * GRANULE_SIZE));
 }
 
@@ -233,7 +236,7 @@ function createRealm(ctx: Ctx, rdPa: number, p: RealmParams): void {
     vmid: Number(p.vmid),
     rpv: toHex(p.rpv),
     rim: toHex(rim),
-    rems: Array.from({ length: 4 }, () => toHex(new Uint8Array(MEASUREMENT_SIZE))),
+    rems: Array.from({ length: REALM_NUM_REMS }, () => toHex(new Uint8Array(MEASUREMENT_SIZE))),
     recIndex: 0,
     numRecs: 0,
   };

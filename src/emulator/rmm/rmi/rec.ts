@@ -14,6 +14,7 @@ import { GRANULE_SIZE } from '../../abi/gpt.ts';
 import {
   ICH_HCR_EL2_HOST_MASK,
   ICH_LR_EL2_HW_BIT,
+  MAX_REC_AUX_GRANULES,
   REC_NUM_GPRS,
   RMI_ERROR_INPUT,
   RMI_ERROR_REALM,
@@ -73,10 +74,11 @@ function recParams(c: CreateInput): RecParams {
   return c.params;
 }
 
-/** The aux addresses the params name (only the first num_aux, at most 16 exist). */
+/** The aux addresses the params name (the first num_aux, at most MAX_REC_AUX_GRANULES). */
 function auxAddrs(c: CreateInput): bigint[] {
   const p = recParams(c);
-  return p.aux.slice(0, Number(p.numAux < 16n ? p.numAux : 16n));
+  const max = BigInt(MAX_REC_AUX_GRANULES);
+  return p.aux.slice(0, Number(p.numAux < max ? p.numAux : max));
 }
 
 /** RMI_REC_CREATE failure conditions, spec order. */

@@ -10,7 +10,7 @@
  * the spec's table describes the protected half, where it leaves UNASSIGNED, DESTROYED.
  */
 import { assert } from '../../../lib/assert.ts';
-import { getField, hex64, setField } from '../../../lib/bits.ts';
+import { getField, hex64, s64, setField } from '../../../lib/bits.ts';
 import {
   PA_BITS_NO_LPA2,
   RMI_ASSIGNED,
@@ -115,7 +115,7 @@ function levelAndIpaConditions(shape: Shape): FailureCondition<RttInput>[] {
         const min = shape.minLevel(realm(c).rttLevelStart);
         return (
           (c.level < BigInt(min) || c.level > BigInt(RTT_PAGE_LEVEL)) &&
-          `level ${BigInt.asIntN(64, c.level)} is not in ${min}..${RTT_PAGE_LEVEL} for this command and realm`
+          `level ${s64(c.level)} is not in ${min}..${RTT_PAGE_LEVEL} for this command and realm`
         );
       },
     },

@@ -276,6 +276,3 @@ export const ICH_LR_EL2_HW_BIT = 61;
 
 /** Realm Extensible Measurements per realm (REM[0..3], spec A7.1). */
 export const REALM_NUM_REMS = 4;
-
-/** Realm Extensible Measurements per realm (REM[0..3], spec A7.1). */
-export const REALM_NUM_REMS = 4;

@@ -18,6 +18,7 @@ export type {
   MachineHooks,
   RealmSmcVerdict,
 } from './hooks.ts';
+export type { Ctx } from './context.ts';
 export { guestStore } from './rmm/stage2.ts';
 export { granuleState } from './rmm/granule.ts';
 export type {

@@ -34,7 +34,6 @@ import {
 import { canRead, canWrite } from '../model.ts';
 import {
   HOST_END,
-  MONITOR,
   S,
   decide,
   ownWindow,

@@ -166,22 +166,19 @@ function sgtChecks(m: MicaState, self: MicaRealm, p: Policy, mem: PolicyMem, out
     return;
   }
   if (p.vms[p.self]?.strict) {
+    // Step 5, read on physical pages: a strict realm maps M's pages only inside its own window.
     const own = ownWindow(p, mem);
     for (const e of sgtOf(m, self.rd)) {
+      if (!pageSet.has(e.pa)) continue;
       const inOwn = own && e.gpa >= Number(own.gpa) && e.gpa < Number(own.gpa) + Number(mem.size);
       if (inOwn) continue;
-      const inOther = mem.mappings.some(
-        (mp) => e.gpa >= Number(mp.gpa) && e.gpa < Number(mp.gpa) + Number(mem.size),
+      refuse(
+        'strict',
+        VALIDATION_SGT_CONFLICT,
+        `${vmName(p, p.self)}.strict`,
+        `${mem.name}: ${label} is strict but also maps ${mem.name}'s page ${key(e.pa)} at ${key(e.gpa)}, outside its own window`,
       );
-      if (inOther) {
-        refuse(
-          'strict',
-          VALIDATION_SGT_CONFLICT,
-          `${vmName(p, p.self)}.strict`,
-          `${mem.name}: ${label} is strict but maps ${key(e.pa)} at ${key(e.gpa)}, inside another window of ${mem.name}`,
-        );
-        return;
-      }
+      return;
     }
   }
 }

@@ -1,0 +1,239 @@
+/**
+ * A programmable guest for Mica scenarios: each realm runs a list of operations (reads and
+ * writes at IPAs, prefault touches, policy upload, host calls, arbitrary SMCs, WFI, group
+ * attestation), so a malicious realm really performs the accesses and SMCs an attack needs and
+ * the RMM and the monitor decide (code-style.md: the guest reports, the RMM decides).
+ *
+ * Design rationale: the program is behaviour (kept in the runner), the position is state: op
+ * `i` sits at PC 0x1000 + 4·i, so an access the host must first fault in (PC not advanced) is
+ * simply re-executed, and results of completed ops are copied into `rec.guest` (`x0@i`,
+ * `val@i`, `sea@i`) where tests and views read them.
+ */
+import {
+  abi,
+  guestStore,
+  smcStop,
+  walkRtt,
+  type Ctx,
+  type GuestRunner,
+  type GuestStop,
+  type RealmRecord,
+  type RecRecord,
+} from '../../emulator/index.ts';
+import { toHex, fromHex } from '../../lib/bytes.ts';
+import {
+  SMC_RSI_ATTEST_TOKEN_CONTINUE_GROUP,
+  SMC_RSI_ATTEST_TOKEN_INIT_GROUP,
+  SMC_RSI_UPLOAD_POLICY,
+} from '../abi.ts';
+
+/** PC of op 0. */
+export const PROGRAM_BASE = 0x1000;
+
+/** One guest operation. */
+export type GuestOp =
+  | { readonly op: 'read'; readonly ipa: number; readonly size?: 1 | 2 | 4 | 8 }
+  | {
+      readonly op: 'write';
+      readonly ipa: number;
+      readonly value: bigint;
+      readonly size?: 1 | 2 | 4 | 8;
+      readonly labels?: readonly string[];
+    }
+  /** Bulk store into the realm's own private RAM (no stop). */
+  | { readonly op: 'store'; readonly ipa: number; readonly bytes: Uint8Array }
+  /** Stores the page and calls RSI_UPLOAD_POLICY with its IPA. */
+  | { readonly op: 'upload'; readonly page: number; readonly bytes: Uint8Array }
+  | { readonly op: 'smc'; readonly fid: number; readonly args?: readonly bigint[] }
+  /** Fills RsiHostCall.gprs at `struct` and calls RSI_HOST_CALL. */
+  | { readonly op: 'hostCall'; readonly struct: number; readonly values: readonly bigint[] }
+  | { readonly op: 'wfi' }
+  /** INIT_GROUP then CONTINUE_GROUP into `buffer` until SUCCESS; the stream lands in rec.guest.attest. */
+  | { readonly op: 'attestGroup'; readonly challenge: Uint8Array; readonly buffer: number };
+
+/** Read-touches one byte per 4 KiB page of [ipa, ipa + size) (the `rw_ivshmem --prefault` tool). */
+export function prefaultOps(ipa: number, size: number): GuestOp[] {
+  return Array.from({ length: Math.ceil(size / 0x1000) }, (_, k) => ({
+    op: 'read' as const,
+    ipa: ipa + k * 0x1000,
+    size: 1 as const,
+  }));
+}
+
+/** Reads the realm's own private RAM (a guest load loop collapsed). */
+export function guestLoad(
+  ctx: Ctx,
+  realm: Readonly<RealmRecord>,
+  ipa: number,
+  len: number,
+): Uint8Array | undefined {
+  const out = new Uint8Array(len);
+  for (let done = 0; done < len;) {
+    const at = ipa + done;
+    const walk = walkRtt(ctx.state, realm, at);
+    if (walk.entry.state !== 'ASSIGNED' || walk.entry.ripas !== 'RAM') return undefined;
+    const pa = walk.entry.pa + (at - walk.entryBase);
+    const n = Math.min(len - done, 0x1000 - (pa % 0x1000));
+    const page = ctx.state.memory[Math.floor(pa / 0x1000)];
+    if (page) out.set(page.subarray(pa % 0x1000, (pa % 0x1000) + n), done);
+    done += n;
+  }
+  return out;
+}
+
+/** The programmable guest: programs by RD PA. */
+export interface ProgramGuest extends GuestRunner {
+  /** Appends ops to the program of the realm at `rd`. */
+  add(rd: number, ops: readonly GuestOp[]): void;
+  /** The program of `rd`. */
+  program(rd: number): readonly GuestOp[];
+}
+
+function index(rec: RecRecord): number {
+  return Number((BigInt(rec.pc) - BigInt(PROGRAM_BASE)) / 4n);
+}
+
+function setIndex(rec: RecRecord, i: number): void {
+  rec.pc = '0x' + (PROGRAM_BASE + 4 * i).toString(16);
+}
+
+function words(bytes: Uint8Array): bigint[] {
+  return Array.from({ length: 8 }, (_, i) => {
+    let v = 0n;
+    for (let b = 7; b >= 0; b--) v = (v << 8n) | BigInt(bytes[i * 8 + b] ?? 0);
+    return v;
+  });
+}
+
+/** Creates a programmable guest. */
+export function programGuest(): ProgramGuest {
+  const programs = new Map<number, GuestOp[]>();
+
+  /** Continues a group attestation after an SMC of op `i`; a stop to loop, or undefined when done. */
+  function attestStep(
+    ctx: Ctx,
+    realm: RealmRecord,
+    rec: RecRecord,
+    op: Extract<GuestOp, { op: 'attestGroup' }>,
+    i: number,
+  ): GuestStop | undefined {
+    const g = rec.guest;
+    const x0 = Number(BigInt(rec.gprs[0] ?? '0'));
+    const cont = (): GuestStop => {
+      g.last = i;
+      setIndex(rec, i);
+      return smcStop(rec, SMC_RSI_ATTEST_TOKEN_CONTINUE_GROUP, op.buffer, 0, 0x1000);
+    };
+    if (g.agPhase === 'init') {
+      if (x0 !== abi.RSI_SUCCESS) {
+        g.attestError = `INIT_GROUP returned ${x0}`;
+        return undefined;
+      }
+      g.agPhase = 'cont';
+      g.agCount = Number(BigInt(rec.gprs[2] ?? '0'));
+      return cont();
+    }
+    if (x0 === abi.RSI_INCOMPLETE) {
+      const n = Number(BigInt(rec.gprs[1] ?? '0'));
+      const bytes = guestLoad(ctx, realm, op.buffer, n) ?? new Uint8Array(0);
+      g.agStream = String(g.agStream ?? '') + toHex(bytes);
+      return cont();
+    }
+    if (x0 === abi.RSI_SUCCESS) g.attest = String(g.agStream ?? '');
+    else g.attestError = `CONTINUE_GROUP returned ${x0}`;
+    return undefined;
+  }
+
+  return {
+    name: 'mica-program',
+    add(rd, ops) {
+      programs.set(rd, [...(programs.get(rd) ?? []), ...ops]);
+    },
+    program: (rd) => programs.get(rd) ?? [],
+    run(ctx, realm, rec, entry) {
+      const prog = programs.get(realm.rd) ?? [];
+      const g = rec.guest;
+      let i = index(rec);
+      if (entry.sea) {
+        // The op at the PC took a synchronous external abort: note it and skip it.
+        g[`sea@${i}`] = true;
+        g.seas = Number(g.seas ?? 0) + 1;
+        g.last = -1;
+        setIndex(rec, ++i);
+      }
+      const last = typeof g.last === 'number' ? g.last : -1;
+      if (last >= 0 && last === i - 1) {
+        g.last = -1;
+        const op = prog[last];
+        if (op?.op === 'read') g[`val@${last}`] = rec.gprs[1] ?? '0x0';
+        if (op?.op === 'smc' || op?.op === 'upload' || op?.op === 'hostCall') {
+          g[`x0@${last}`] = rec.gprs[0] ?? '0x0';
+          g[`x1@${last}`] = rec.gprs[1] ?? '0x0';
+        }
+        if (op?.op === 'attestGroup') {
+          const stop = attestStep(ctx, realm, rec, op, last);
+          if (stop) return stop;
+        }
+      }
+      for (;;) {
+        const op = prog[i];
+        if (!op) {
+          g.done = true;
+          return { kind: 'wfi' };
+        }
+        g.done = false;
+        switch (op.op) {
+          case 'store':
+            guestStore(ctx, realm, op.ipa, op.bytes);
+            setIndex(rec, ++i);
+            continue;
+          case 'read':
+            g.last = i;
+            return { kind: 'access', access: 'read', ipa: op.ipa, size: op.size ?? 8, register: 1 };
+          case 'write':
+            g.last = i;
+            return {
+              kind: 'access',
+              access: 'write',
+              ipa: op.ipa,
+              size: op.size ?? 8,
+              register: 1,
+              value: op.value,
+              ...(op.labels ? { labels: op.labels } : {}),
+            } as GuestStop;
+          case 'upload':
+            guestStore(ctx, realm, op.page, op.bytes);
+            g.last = i;
+            return smcStop(rec, SMC_RSI_UPLOAD_POLICY, op.page);
+          case 'smc':
+            g.last = i;
+            return smcStop(rec, op.fid, ...(op.args ?? []));
+          case 'hostCall': {
+            const f = abi.RSI_HOST_CALL.gprs;
+            const bytes = new Uint8Array(f.count * f.size);
+            op.values.forEach((v, k) => {
+              for (let b = 0; b < 8; b++) bytes[k * 8 + b] = Number((v >> BigInt(8 * b)) & 0xffn);
+            });
+            guestStore(ctx, realm, op.struct + f.offset, bytes);
+            g.last = i;
+            return smcStop(rec, abi.SMC_RSI_HOST_CALL, op.struct);
+          }
+          case 'wfi':
+            g.last = i;
+            return { kind: 'wfi' };
+          case 'attestGroup':
+            g.last = i;
+            g.agPhase = 'init';
+            g.agStream = '';
+            return smcStop(rec, SMC_RSI_ATTEST_TOKEN_INIT_GROUP, ...words(op.challenge));
+        }
+      }
+    },
+  };
+}
+
+/** The group-attestation stream a realm received (token ‖ blobs), if its op finished. */
+export function attestStream(rec: Readonly<RecRecord>): Uint8Array | undefined {
+  const s = rec.guest.attest;
+  return typeof s === 'string' ? fromHex(s) : undefined;
+}

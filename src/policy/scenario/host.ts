@@ -1,0 +1,375 @@
+/**
+ * A host (KVM + VMM) model for Mica scenarios: it builds realms in the order of mica-spec.md
+ * §8 item 12 (REALM_CREATE → RTTs, data, REC → DELEGATE+REALM_PD → DELEGATE+DUMMY_PAGE →
+ * DELEGATE+RMI_SGT once per machine → SET_PROTECTED_SHARED_RANGE per BAR → REALM_ACTIVATE),
+ * runs RECs, and answers their exits like KVM would: a fault in a protected ivshmem BAR is
+ * resolved with RMI_DATA_CREATE_UNKNOWN_SHARED on the page of the backing file (§3.4 step 3),
+ * MMIO is emulated (and what the realm wrote is what the host saw), host calls are answered.
+ *
+ * Design rationale: pure TypeScript over the Machine facade, the same calls the host shell
+ * makes, so lessons and the UI can replay any scenario step by step. A malicious host is the
+ * same object with its helpers (`backing`, `mapShared`, `smc`) used against the rules.
+ */
+import {
+  abi,
+  decodeRecExit,
+  encodeRealmParams,
+  encodeRecEnter,
+  encodeRecEnterFlags,
+  encodeRecParams,
+  mpidrOfIndex,
+  type Machine,
+  type RecExit,
+  type RecRecord,
+  type SmcResult,
+} from '../../emulator/index.ts';
+import { utf8 } from '../../lib/bytes.ts';
+import {
+  IVSHMEM_BAR_BASE,
+  IVSHMEM_BAR_STRIDE,
+  MICA_IPA_WIDTH,
+  SGT_GRANULES_FULL,
+  SMC_RMI_DATA_CREATE_UNKNOWN_SHARED,
+  SMC_RMI_REALM_DUMMY_PAGE,
+  SMC_RMI_REALM_PD,
+  SMC_RMI_SET_PROTECTED_SHARED_RANGE,
+  SMC_RMI_SGT,
+} from '../abi.ts';
+import { MICA_EXT, key, type MicaState } from '../monitor/state.ts';
+import { PROGRAM_BASE } from './guest.ts';
+
+const G = 0x1000;
+/** IPA layout of every scenario realm (private pages). */
+export const CODE_IPA = 0x0;
+export const POLICY_IPA = 0x2000;
+export const HOSTCALL_IPA = 0x3000;
+export const ATTEST_IPA = 0x4000;
+/** First unprotected IPA of a 42-bit realm: the NS console page sits here. */
+export const CONSOLE_IPA = 2 ** (MICA_IPA_WIDTH - 1);
+/** Size of the window each protected ivshmem BAR advertises (64 MiB backing files, §3.4). */
+export const BAR_SIZE = IVSHMEM_BAR_STRIDE;
+
+/** What a realm is built from. */
+export interface RealmSpec {
+  readonly name: string;
+  /** Backing file of each protected ivshmem device, in BAR order (BAR n at base + n × stride). */
+  readonly bars: readonly string[];
+  /** Map an NS console page at {@link CONSOLE_IPA} (default true). */
+  readonly console?: boolean;
+  /** Content of the measured code page (default: the name); changes the RIM. */
+  readonly image?: string;
+}
+
+/** A built realm. */
+export interface RealmHandle {
+  readonly name: string;
+  readonly rd: number;
+  readonly rec: number;
+  /** NS RmiRecRun granule. */
+  readonly run: number;
+  readonly bars: readonly { readonly ipa: number; readonly file: string }[];
+  /** NS page of the console, if mapped. */
+  readonly console?: number;
+}
+
+/** One exit the host handled. */
+export interface HostEvent {
+  readonly realm: string;
+  readonly what: string;
+}
+
+/** Outcome of running a realm until its program is done. */
+export interface RunOutcome {
+  readonly done: boolean;
+  readonly entries: number;
+}
+
+/** The host. */
+export class MicaHost {
+  readonly m: Machine;
+  private next = 0x8000_0000;
+  private vmid = 1;
+  /** Backing files: name → page index → PA (a page shared by every QEMU that opens the file). */
+  readonly files = new Map<string, Map<number, number>>();
+  readonly realms = new Map<string, RealmHandle>();
+  /** Everything the host saw of realm data: MMIO writes, host-call registers, NS pages. */
+  readonly saw: bigint[] = [];
+  readonly log: HostEvent[] = [];
+  /** Optional override of the page backing a fault (a malicious host). */
+  alias?: (realm: RealmHandle, ipa: number) => number | undefined;
+  /** Virtual interrupt the host injects at the next entries (list register value), if any. */
+  inject?: bigint;
+
+  constructor(m: Machine) {
+    this.m = m;
+  }
+
+  /** Issues an RMI call (throws on SMCCC_NOT_SUPPORTED only if `strict`). */
+  smc(fid: number, ...args: (number | bigint)[]): SmcResult {
+    return this.m.smc(fid, ...args);
+  }
+
+  /** A fresh NS granule. */
+  alloc(): number {
+    const pa = this.next;
+    this.next += G;
+    return pa;
+  }
+
+  /** A fresh DELEGATED granule; throws if delegation fails (a scenario bug). */
+  delegated(): number {
+    const pa = this.alloc();
+    this.must(this.smc(abi.SMC_RMI_GRANULE_DELEGATE, pa), 'delegate');
+    return pa;
+  }
+
+  private must(r: SmcResult, what: string): SmcResult {
+    if (r.status !== 'RMI_SUCCESS') {
+      throw new Error(
+        `scenario host: ${what} failed: ${r.status} ${r.failure?.label ?? ''} ${r.failure?.reason ?? ''}`,
+      );
+    }
+    return r;
+  }
+
+  private nsPage(bytes: Uint8Array): number {
+    const pa = this.alloc();
+    this.m.write(pa, bytes);
+    return pa;
+  }
+
+  /** Creates RTTs down to `level` covering `ipa`. */
+  tables(rd: number, ipa: number, level = 3): void {
+    for (let l = 1; l <= level; l++) {
+      const span = 2 ** (12 + 9 * (4 - l));
+      const base = Math.floor(ipa / span) * span;
+      const read = this.smc(abi.SMC_RMI_RTT_READ_ENTRY, rd, base, l - 1);
+      if (read.x[2] === BigInt(abi.RMI_TABLE)) continue;
+      this.must(
+        this.smc(abi.SMC_RMI_RTT_CREATE, rd, this.delegated(), base, l),
+        `RTT_CREATE L${l}`,
+      );
+    }
+  }
+
+  /** True when the Mica monitor is installed. */
+  get mica(): MicaState | undefined {
+    return this.m.state.ext[MICA_EXT] as MicaState | undefined;
+  }
+
+  /** Donates the SGT granules (once per machine, §8 item 12). */
+  ensureSgt(): void {
+    const m = this.mica;
+    if (!m || m.sgt.granules.length > 0) return;
+    for (let i = 0; i < SGT_GRANULES_FULL; i++)
+      this.must(this.smc(SMC_RMI_SGT, this.delegated()), 'RMI_SGT');
+  }
+
+  /** Builds, populates and activates a realm (§8 item 12 ordering). */
+  createRealm(spec: RealmSpec): RealmHandle {
+    const rtt = this.delegated();
+    const rd = this.delegated();
+    const rpv = new Uint8Array(64);
+    rpv.set(utf8(`rpv:${spec.name}`).subarray(0, 64));
+    const params = this.nsPage(
+      encodeRealmParams({
+        s2sz: BigInt(MICA_IPA_WIDTH),
+        numBps: 1n,
+        numWps: 1n,
+        hashAlgo: BigInt(abi.RMI_HASH_SHA_512),
+        rpv,
+        vmid: BigInt(this.vmid++),
+        rttBase: BigInt(rtt),
+        rttLevelStart: 0n,
+        rttNumStart: 1n,
+      }),
+    );
+    this.must(this.smc(abi.SMC_RMI_REALM_CREATE, rd, params), 'REALM_CREATE');
+    this.tables(rd, 0, 2);
+    this.must(this.smc(abi.SMC_RMI_RTT_INIT_RIPAS, rd, 0, 0x200000), 'RTT_INIT_RIPAS');
+    this.tables(rd, 0, 3);
+    const code = new Uint8Array(G);
+    code.set(utf8(`image:${spec.image ?? spec.name}`));
+    const pages: [number, Uint8Array, number][] = [
+      [CODE_IPA, code, abi.RMI_MEASURE_CONTENT],
+      [POLICY_IPA, new Uint8Array(G), abi.RMI_NO_MEASURE_CONTENT],
+      [HOSTCALL_IPA, new Uint8Array(G), abi.RMI_NO_MEASURE_CONTENT],
+      [ATTEST_IPA, new Uint8Array(G), abi.RMI_NO_MEASURE_CONTENT],
+    ];
+    for (const [ipa, content, flags] of pages) {
+      const src = this.nsPage(content);
+      this.must(
+        this.smc(abi.SMC_RMI_DATA_CREATE, rd, this.delegated(), ipa, src, flags),
+        'DATA_CREATE',
+      );
+    }
+    const rec = this.delegated();
+    const aux = Array.from({ length: abi.LAB_REC_AUX_COUNT }, () => BigInt(this.delegated()));
+    const recParams = this.nsPage(
+      encodeRecParams({
+        flags: BigInt(abi.RMI_RUNNABLE),
+        mpidr: mpidrOfIndex(0),
+        pc: BigInt(PROGRAM_BASE),
+        numAux: BigInt(abi.LAB_REC_AUX_COUNT),
+        aux,
+      }),
+    );
+    this.must(this.smc(abi.SMC_RMI_REC_CREATE, rd, rec, recParams), 'REC_CREATE');
+    let consolePa: number | undefined;
+    if (spec.console !== false) {
+      this.tables(rd, CONSOLE_IPA, 3);
+      consolePa = this.alloc();
+      const desc =
+        BigInt(consolePa) |
+        (BigInt(abi.S2TTE_AP_RW) << 6n) |
+        (BigInt(abi.S2TTE_MEMATTR_FWB_NORMAL_WB) << 2n);
+      this.must(
+        this.smc(abi.SMC_RMI_RTT_MAP_UNPROTECTED, rd, CONSOLE_IPA, 3, desc),
+        'MAP_UNPROTECTED',
+      );
+    }
+    const bars = spec.bars.map((file, n) => ({
+      ipa: IVSHMEM_BAR_BASE + n * IVSHMEM_BAR_STRIDE,
+      file,
+    }));
+    if (this.mica) {
+      this.must(this.smc(SMC_RMI_REALM_PD, rd, this.delegated()), 'RMI_REALM_PD');
+      this.must(this.smc(SMC_RMI_REALM_DUMMY_PAGE, rd, this.delegated()), 'RMI_REALM_DUMMY_PAGE');
+      this.ensureSgt();
+      for (const b of bars)
+        this.must(
+          this.smc(SMC_RMI_SET_PROTECTED_SHARED_RANGE, rd, b.ipa, BAR_SIZE),
+          'SET_PROTECTED_SHARED_RANGE',
+        );
+      const mr = this.mica.realms[key(rd)];
+      if (mr) mr.name = spec.name;
+    }
+    this.must(this.smc(abi.SMC_RMI_REALM_ACTIVATE, rd), 'REALM_ACTIVATE');
+    const handle: RealmHandle = {
+      name: spec.name,
+      rd,
+      rec,
+      run: this.nsPage(new Uint8Array(G)),
+      bars,
+      ...(consolePa === undefined ? {} : { console: consolePa }),
+    };
+    this.realms.set(spec.name, handle);
+    return handle;
+  }
+
+  /** The REC record of a realm. */
+  recOf(h: RealmHandle): RecRecord {
+    return this.m.state.rmm.recs[key(h.rec)]!;
+  }
+
+  /** The RIM (hex) of a realm. */
+  rimOf(h: RealmHandle): string {
+    return this.m.state.rmm.realms[key(h.rd)]!.rim;
+  }
+
+  /** The page of backing file `file` at index `k` (allocated on first use). */
+  backing(file: string, k: number, pa?: number): number {
+    let f = this.files.get(file);
+    if (!f) this.files.set(file, (f = new Map()));
+    if (pa !== undefined) f.set(k, pa);
+    let page = f.get(k);
+    if (page === undefined) {
+      page = this.alloc();
+      f.set(k, page);
+    }
+    return page;
+  }
+
+  /** RMI_DATA_CREATE_UNKNOWN_SHARED of `pa` at `ipa` (delegating and creating RTTs as needed). */
+  mapShared(h: RealmHandle, ipa: number, pa: number): SmcResult {
+    if (this.m.granuleOf(pa).state === 'UNDELEGATED') this.smc(abi.SMC_RMI_GRANULE_DELEGATE, pa);
+    let r = this.smc(SMC_RMI_DATA_CREATE_UNKNOWN_SHARED, h.rd, pa, ipa);
+    if (r.status === 'RMI_ERROR_RTT' && r.failure?.label === 'rtt_walk') {
+      this.tables(h.rd, ipa, 3);
+      r = this.smc(SMC_RMI_DATA_CREATE_UNKNOWN_SHARED, h.rd, pa, ipa);
+    }
+    return r;
+  }
+
+  /** KVM's answer to a fault in a protected BAR: back it with the file's page (§3.4 step 3). */
+  private prefault(h: RealmHandle, ipa: number): boolean {
+    const bar = h.bars.find((b) => ipa >= b.ipa && ipa < b.ipa + BAR_SIZE);
+    if (!bar) return false;
+    const page = ipa - (ipa % G);
+    const pa = this.alias?.(h, page) ?? this.backing(bar.file, (page - bar.ipa) / G);
+    const r = this.mapShared(h, page, pa);
+    this.log.push({ realm: h.name, what: `fault at ${key(page)} → ${key(pa)}: ${r.status}` });
+    return r.status === 'RMI_SUCCESS';
+  }
+
+  /** Runs the realm's REC until its program is done (or `maxEntries` entries). */
+  run(h: RealmHandle, maxEntries = 2000): RunOutcome {
+    let flags = 0n;
+    let gprs: bigint[] = [];
+    for (let n = 0; n < maxEntries; n++) {
+      const lrs = this.inject === undefined ? [] : [this.inject];
+      this.m.write(h.run, encodeRecEnter({ flags, gprs, gicv3Lrs: lrs }));
+      const r = this.smc(abi.SMC_RMI_REC_ENTER, h.rec, h.run);
+      if (r.status !== 'RMI_SUCCESS') {
+        this.log.push({ realm: h.name, what: `REC_ENTER failed: ${r.failure?.label ?? r.status}` });
+        return { done: false, entries: n + 1 };
+      }
+      const read = this.m.read(h.run, G);
+      const exit: RecExit = decodeRecExit(read.ok ? read.bytes : new Uint8Array(G));
+      flags = 0n;
+      gprs = [];
+      if (this.recOf(h).guest.done === true) return { done: true, entries: n + 1 };
+      const reason = Number(exit.exitReason);
+      if (reason === abi.RMI_EXIT_SYNC) {
+        const ec = Number((exit.esr >> 26n) & 0x3fn);
+        if (ec === abi.ESR_EL2_EC_DATA_ABORT || ec === abi.ESR_EL2_EC_INST_ABORT) {
+          const ipa = Number(exit.hpfar << 8n) + Number(exit.far % BigInt(G));
+          const isv = ((exit.esr >> 24n) & 1n) === 1n;
+          if (ipa < CONSOLE_IPA && this.prefault(h, ipa)) continue;
+          if (isv) {
+            const write = ((exit.esr >> 6n) & 1n) === 1n;
+            if (write) this.saw.push(exit.gprs[0] ?? 0n);
+            this.log.push({
+              realm: h.name,
+              what: `MMIO ${write ? 'write' : 'read'} at ${key(ipa)}`,
+            });
+            flags = encodeRecEnterFlags({ emulMmio: true });
+            continue;
+          }
+          flags = encodeRecEnterFlags({ injectSea: true });
+          continue;
+        }
+        continue;
+      }
+      if (reason === abi.RMI_EXIT_HOST_CALL) {
+        this.saw.push(...exit.gprs);
+        this.log.push({
+          realm: h.name,
+          what: `host call ${exit.imm}: ${exit.gprs
+            .slice(0, 2)
+            .map((v) => key(Number(v)))
+            .join(' ')}`,
+        });
+        continue;
+      }
+      if (reason === abi.RMI_EXIT_RIPAS_CHANGE) {
+        this.log.push({
+          realm: h.name,
+          what: `RIPAS change ${key(Number(exit.ripasBase))}..${key(Number(exit.ripasTop))} (host rejects)`,
+        });
+        flags = encodeRecEnterFlags({ ripasReject: true });
+        continue;
+      }
+    }
+    return { done: false, entries: maxEntries };
+  }
+
+  /** Reads an NS page the way the host does (what a leak through NS memory looks like). */
+  readNs(pa: number, len = 8): bigint | undefined {
+    const r = this.m.read(pa, len);
+    if (!r.ok) return undefined;
+    let v = 0n;
+    for (let i = len - 1; i >= 0; i--) v = (v << 8n) | BigInt(r.bytes[i]!);
+    return v;
+  }
+}

@@ -1,0 +1,212 @@
+/**
+ * The video-moderation workflow on a machine (mica-spec.md §5.1, §5.4): gateway, encoder,
+ * moderator and storage realms built by the host in the §8 item 12 order, each prefaulting
+ * its protected BARs and uploading its policy strictly one after the other (§3.3 "run setup
+ * scripts one-by-one"), then an application phase in which the video moves down the pipe.
+ * Used by tests, lessons, the CLI demo and the UI.
+ *
+ * Design rationale: the policies come from the colleague's examples (text), adapted to the
+ * machine: object sizes (smaller in tests, for speed), hash labels bound to each realm's RIM in
+ * Mica mode (§8 item 3; the tenant's 0x1.. labels in the prototype), and, in Mica mode,
+ * EXCEPTION/OTHER BLOCK rules for the non-gateway stages (§8 item 6: the exits become
+ * enforceable, so the locked-down files close them too).
+ */
+import type { Machine } from '../../emulator/index.ts';
+import {
+  CF_OTHER_FIQ,
+  CF_OTHER_IRQ,
+  CF_OTHER_SERROR,
+  ESR_EC_DABT_LOWER,
+  ESR_EC_WFX,
+  IVSHMEM_BAR_BASE,
+  IVSHMEM_BAR_STRIDE,
+} from '../abi.ts';
+import { encodePoly, toPolicyPage } from '../binary.ts';
+import { VIDEO_MODERATION, type WorkflowExample } from '../examples/video-moderation.ts';
+import type { Policy, PolicyCf } from '../model.ts';
+import { parsePolicy } from '../parse.ts';
+import { rimLabel } from '../monitor/common.ts';
+import { createMicaMachine, type MicaMachineOptions } from '../monitor/extension.ts';
+import { micaOf } from '../monitor/state.ts';
+import { prefaultOps, programGuest, type GuestOp, type ProgramGuest } from './guest.ts';
+import { MicaHost, POLICY_IPA, type RealmHandle } from './host.ts';
+
+/** The value the gateway writes: the tenant's video (8 bytes of it), labelled `video`. */
+export const VIDEO_VALUE = 0x4f45444956n; // "VIDEO"
+/** What the encoder writes after transcoding. */
+export const ENCODED_VALUE = 0x434e45n; // "ENC"
+/** What the moderator forwards. */
+export const MODERATED_VALUE = 0x444f4dn; // "MOD"
+
+/** Options of {@link buildVideoWorkflow}. */
+export interface VideoWorkflowOptions extends MicaMachineOptions {
+  /** Which workflow (default the §5.1 (a) pipeline, locked down per §5.4). */
+  readonly example?: WorkflowExample;
+  /** Size of each shared object in bytes (default 0x40000 as in §5.1; tests use less). */
+  readonly size?: number;
+  /** Add EXCEPTION/OTHER BLOCK rules for non-gateways (default: in Mica mode). */
+  readonly exitRules?: boolean;
+  /** Rewrites a realm's policy before upload (malicious or mistaken variants). */
+  readonly edit?: (realm: string, policy: Policy) => Policy;
+  /** Prefault and upload every realm in order (default true). */
+  readonly setup?: boolean;
+}
+
+/** A workflow built on a machine. */
+export interface VideoWorkflow {
+  readonly machine: Machine;
+  readonly host: MicaHost;
+  readonly guest: ProgramGuest;
+  readonly example: WorkflowExample;
+  /** Realm names in upload order. */
+  readonly order: readonly string[];
+  readonly realms: Readonly<Record<string, RealmHandle>>;
+  /** The policies as uploaded (after labels and edits). */
+  readonly policies: Record<string, Policy>;
+  /** Prefaults and uploads one realm; returns the upload status (RSI x0). */
+  setupRealm(name: string): number | undefined;
+  /** Runs the application phase: the video moves through the pipeline. */
+  runApp(): void;
+  /** Adds ops to a realm's program and runs it. */
+  exec(name: string, ops: readonly GuestOp[]): Readonly<Record<string, unknown>>;
+}
+
+function parse(text: string): Policy {
+  const r = parsePolicy(text);
+  if (!r.ok)
+    throw new Error(`example policy does not parse: ${r.errors.map((e) => e.message).join('; ')}`);
+  return r.policy;
+}
+
+/** Exit-class rules of §8 item 6 for every non-gateway VM of a file. */
+function exitRules(p: Policy): PolicyCf[] {
+  const out: PolicyCf[] = [];
+  p.vms.forEach((vm, i) => {
+    if (vm.isGateway) return;
+    const n = p.cfs.length + out.length;
+    out.push({
+      name: `CF${n + 1}`,
+      owner: i,
+      type: 'EXCEPTION',
+      policy: 'BLOCK',
+      range: [ESR_EC_DABT_LOWER, ESR_EC_WFX],
+    });
+    out.push({
+      name: `CF${n + 2}`,
+      owner: i,
+      type: 'OTHER',
+      policy: 'BLOCK',
+      range: [CF_OTHER_IRQ, CF_OTHER_FIQ, CF_OTHER_SERROR],
+    });
+  });
+  return out;
+}
+
+/** The backing files (one per object) and BAR order a realm's policy implies. */
+function barsOf(p: Policy): string[] {
+  const bars: string[] = [];
+  for (const mem of p.mems) {
+    const own = mem.mappings.find((m) => m.vm === p.self);
+    if (!own || mem.type !== 'PROTECTED') continue;
+    const n = Math.round((Number(own.gpa) - IVSHMEM_BAR_BASE) / IVSHMEM_BAR_STRIDE);
+    bars[n] = `shm-${mem.name}`;
+  }
+  return Array.from({ length: bars.length }, (_, i) => bars[i] ?? `unused-${i}`);
+}
+
+/** Builds the workflow on a fresh machine in the requested mode. */
+export function buildVideoWorkflow(options: VideoWorkflowOptions = {}): VideoWorkflow {
+  const example = options.example ?? VIDEO_MODERATION;
+  const guest = programGuest();
+  const machine = createMicaMachine({ ...options, guest });
+  const host = new MicaHost(machine);
+  const mode = machine.state.config.mode;
+  const size = options.size ?? 0x40000;
+  const texts = example.realms.map((r) => parse(r.text));
+  const realms: Record<string, RealmHandle> = {};
+  example.realms.forEach((r, i) => {
+    realms[r.name] = host.createRealm({ name: r.name, bars: barsOf(texts[i]!) });
+  });
+  const m = micaOf(machine.state);
+  const bound = m !== undefined && !m.gaps.includes('gap-first-come-labels');
+  const labels = example.realms.map((r) => rimLabel(host.rimOf(realms[r.name]!)));
+  const withExits = options.exitRules ?? mode === 'mica';
+  const policies: Record<string, Policy> = {};
+  example.realms.forEach((r, i) => {
+    let p = texts[i]!;
+    p = {
+      ...p,
+      vms: p.vms.map((vm, j) => ({ ...vm, hash: bound ? (labels[j] ?? vm.hash) : vm.hash })),
+      mems: p.mems.map((mem) => (mem.type === 'PROTECTED' ? { ...mem, size: BigInt(size) } : mem)),
+    };
+    if (withExits) p = { ...p, cfs: [...p.cfs, ...exitRules(p)] };
+    policies[r.name] = options.edit ? options.edit(r.name, p) : p;
+  });
+  const order = example.realms.map((r) => r.name);
+
+  function exec(name: string, ops: readonly GuestOp[]) {
+    const h = realms[name]!;
+    guest.add(h.rd, ops);
+    host.run(h);
+    return host.recOf(h).guest;
+  }
+
+  function setupRealm(name: string): number | undefined {
+    const p = policies[name]!;
+    const ops: GuestOp[] = [];
+    for (const mem of p.mems) {
+      const own = mem.mappings.find((mp) => mp.vm === p.self);
+      if (mem.type === 'PROTECTED' && own)
+        ops.push(...prefaultOps(Number(own.gpa), Number(mem.size)));
+    }
+    const enc = encodePoly(p);
+    if (!enc.ok)
+      throw new Error(
+        `policy of ${name} does not encode: ${enc.errors.map((e) => e.message).join('; ')}`,
+      );
+    const at = guest.program(realms[name]!.rd).length + ops.length;
+    ops.push({ op: 'upload', page: POLICY_IPA, bytes: toPolicyPage(enc.bytes)! });
+    const g = exec(name, ops);
+    const x0 = g[`x0@${at}`];
+    return typeof x0 === 'string' ? Number(BigInt(x0)) : undefined;
+  }
+
+  function runApp(): void {
+    const values = [VIDEO_VALUE, ENCODED_VALUE, MODERATED_VALUE];
+    order.forEach((name, i) => {
+      const p = policies[name]!;
+      const ops: GuestOp[] = [];
+      for (const mem of p.mems) {
+        const own = mem.mappings.find((mp) => mp.vm === p.self);
+        if (mem.type !== 'PROTECTED' || !own || own.prot === 'W') continue;
+        ops.push({ op: 'read', ipa: Number(own.gpa) + 0x20 });
+      }
+      for (const mem of p.mems) {
+        const own = mem.mappings.find((mp) => mp.vm === p.self);
+        if (mem.type !== 'PROTECTED' || !own || own.prot === 'R') continue;
+        ops.push({
+          op: 'write',
+          ipa: Number(own.gpa) + 0x20,
+          value: values[Math.min(i, 2)]!,
+          labels: ['video'],
+        });
+      }
+      exec(name, ops);
+    });
+  }
+
+  const wf: VideoWorkflow = {
+    machine,
+    host,
+    guest,
+    example,
+    order,
+    realms,
+    policies,
+    setupRealm,
+    runApp,
+    exec,
+  };
+  if (options.setup !== false) for (const name of order) setupRealm(name);
+  return wf;
+}

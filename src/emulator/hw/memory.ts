@@ -3,7 +3,7 @@
  * check for its initiator, and logged. A refused access is a GPF event and returns a fault
  * value; no byte is read or written (cca-spec.md §1.2 "Typical outcomes").
  */
-import { GRANULE_SIZE, type Pas, type SecurityState } from '../abi/gpt.ts';
+import { GRANULE_SIZE, type Gpi, type Pas, type SecurityState } from '../abi/gpt.ts';
 import type { Ctx } from '../context.ts';
 import type { Actor } from '../ledger.ts';
 import type { MachineState } from '../state.ts';
@@ -58,12 +58,22 @@ export function checkAccess(
       return {
         kind: 'gpf',
         pa: at,
-        reason: `granule ${hexPa(granuleBase(g))} has GPI ${gpi}; ${who.world} state through the ${who.pas} PAS is not allowed`,
+        reason: `granule ${hexPa(granuleBase(g))} has GPI ${gpi}, which ${GPI_ADMITS[gpi]}; this was a ${who.actor} access through the ${who.pas} PAS`,
       };
     }
   }
   return undefined;
 }
+
+/** What each GPI lets through, in words (cca-spec.md §1.2). */
+const GPI_ADMITS: Readonly<Record<Gpi, string>> = {
+  NS: 'admits only Non-secure PAS accesses',
+  REALM: 'admits only Realm PAS accesses',
+  SECURE: 'admits only Secure PAS accesses',
+  ROOT: 'admits only Root PAS accesses (EL3)',
+  ANY: 'admits every PAS',
+  NO_ACCESS: 'admits no access at all',
+};
 
 function hexPa(pa: number): string {
   return '0x' + pa.toString(16);

@@ -143,6 +143,7 @@ describe('buildCcaToken', () => {
     for (const c of r.checks)
       if (c.path) expect(attest.findNode(r.tree!, c.path), c.path).toBeDefined();
     expect(attest.findNode(r.tree!, 'realm/payload/44238')).toBeDefined();
+    expect(attest.findNode(r.tree!, 'platform/0')?.summary).toBe('263');
   });
 });
 
@@ -213,6 +214,20 @@ describe('explanations and byte ranges', () => {
     expect(check.status).toBe('fail');
     expect(check.reason).toContain('"RMM"');
     expect(check.path).toBe('platform/payload/2399/6');
+  });
+
+  it('tree paths are unique (the UI keys nodes by path), in both collection forms', () => {
+    const p = parts(token);
+    for (const t of [token, attest.wrapCcaToken(p.platformBstr.value, p.realmBstr.value, '1.1')]) {
+      const paths: string[] = [];
+      const visit = (n: attest.TokenNode): void => {
+        paths.push(n.path);
+        n.children.forEach(visit);
+      };
+      visit(attest.inspectToken(t)!);
+      expect(new Set(paths).size).toBe(paths.length);
+      expect(paths.length).toBeGreaterThan(40);
+    }
   });
 
   it('every check range lies inside the token and every check path names a tree node', () => {

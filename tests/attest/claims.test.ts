@@ -66,6 +66,24 @@ describe('realm claims', () => {
     ]);
   });
 
+  it('a repeated claim key fails that claim, and the inspector keeps node paths unique', () => {
+    const claims = attest.encodeCbor(realmClaims());
+    // Rename claim 44235 (19 AC CB) to 44238 (19 AC CE): the map now holds 44238 twice.
+    const at = claims.findIndex(
+      (_, i) => claims[i] === 0x19 && claims[i + 1] === 0xac && claims[i + 2] === 0xcb,
+    );
+    claims[at + 2] = 0xce;
+    const token = attest.wrapCcaToken(platform, attest.signCoseSign1(claims, rak));
+    const f = failures(token);
+    expect(f).toContainEqual({
+      id: 'realm-claim',
+      title: 'cca-realm-initial-measurement (44238)',
+      reason: expect.stringContaining('appears 2 times'),
+    });
+    const tree = attest.inspectToken(token)!;
+    expect(attest.findNode(tree, 'realm/payload/44238#2')).toBeDefined();
+  });
+
   it('REMs must be exactly 4', () => {
     const f = failures(tokenWith((c) => c.set(44239, (c.get(44239) as unknown[]).slice(0, 3))));
     expect(f.map((x) => x.title)).toEqual(['cca-realm-extensible-measurements (44239)']);

@@ -140,7 +140,16 @@ describe('verifyCcaToken on hostile input', () => {
         for (const c of r.checks) {
           if (c.range) expect(c.range[0] >= 0 && c.range[1] <= bytes.length).toBe(true);
         }
-        if (r.tree) attest.nodePathAt(r.tree, bytes.length >> 1);
+        if (r.tree) {
+          attest.nodePathAt(r.tree, bytes.length >> 1);
+          const paths: string[] = [];
+          const visit = (n: attest.TokenNode): void => {
+            paths.push(n.path);
+            n.children.forEach(visit);
+          };
+          visit(r.tree);
+          expect(new Set(paths).size).toBe(paths.length);
+        }
       }),
       { numRuns: 10_000 },
     );

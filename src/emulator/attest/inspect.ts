@@ -53,7 +53,6 @@ export interface TokenNode {
 type Schema =
   | 'root'
   | 'collection'
-  | 'cose-holder'
   | 'cose'
   | 'header'
   | 'platform-claims'
@@ -137,8 +136,16 @@ function node(
   const valueRange: ByteRange = [item.start, item.end];
   let summary = summarize(item);
   const children: TokenNode[] = [];
+  // Paths must stay unique even in hostile tokens that repeat a key: the UI keys nodes by path.
+  const used = new Set<string>();
+  const uniq = (p: string): string => {
+    let candidate = p;
+    for (let n = 2; used.has(candidate); n++) candidate = `${p}#${n}`;
+    used.add(candidate);
+    return candidate;
+  };
   const child = (it: CborItem, l: string, k: number | string, s: Schema, r?: ByteRange): void => {
-    children.push(node(bytes, it, l, `${path}/${k}`, s, k, r ?? [it.start, it.end]));
+    children.push(node(bytes, it, l, uniq(`${path}/${k}`), s, k, r ?? [it.start, it.end]));
   };
 
   if (schema === 'root' && item.kind === 'tag') {
@@ -166,28 +173,21 @@ function node(
               ? 'realm delegated token (44241)'
               : `unknown entry ${String(kk)}`;
         children.push(
-          node(bytes, value, labelFor, `${which}`, 'collection', kk, [k.start, value.end]),
+          node(bytes, value, labelFor, uniq(which), 'collection', kk, [k.start, value.end]),
         );
       }
     }
   } else if (schema === 'collection') {
-    // 1.0: the value is the bstr holding the COSE_Sign1; 1.1: it is [263, bstr].
-    if (item.kind !== 'array') return node(bytes, item, label, path, 'cose-holder', key, range);
-    item.items.forEach((it, i) =>
-      children.push(
-        node(
-          bytes,
-          it,
-          i === 0 ? 'content format' : 'token bytes',
-          i === 0 ? `${path}/0` : path,
-          i === 0 ? 'plain' : 'cose-holder',
-          i,
-          [it.start, it.end],
-        ),
-      ),
-    );
-  } else if (schema === 'cose-holder') {
-    const cose = inner(bytes, item);
+    // 1.0: the value is the bstr holding the COSE_Sign1; 1.1: it is [263, bstr]. In both forms
+    // the COSE parts become direct children, so paths (platform/payload/10...) are the same
+    // and unique; bytes of the headers in between belong to this node.
+    let holder: CborItem | undefined = item;
+    if (item.kind === 'array') {
+      const [format, inner1] = item.items;
+      if (format) child(format, 'content format', 0, 'plain');
+      holder = inner1;
+    }
+    const cose = holder ? inner(bytes, holder) : undefined;
     if (cose) {
       const sub = node(bytes, cose, 'COSE_Sign1', path, 'cose', undefined, [cose.start, cose.end]);
       children.push(...sub.children);
@@ -228,7 +228,7 @@ function node(
           bytes,
           value,
           `${name} (${String(kk)})`,
-          `${path}/${String(kk)}`,
+          uniq(`${path}/${String(kk)}`),
           sub,
           kk,
           [k.start, value.end],

@@ -57,6 +57,17 @@ function describe(tok: Token): string {
   }
 }
 
+const ESCAPES: Readonly<Record<string, string>> = {
+  '"': '"',
+  '\\': '\\',
+  '/': '/',
+  n: '\n',
+  t: '\t',
+  r: '\r',
+  b: '\b',
+  f: '\f',
+};
+
 class SyntaxFailure {
   constructor(readonly diagnostic: TextDiagnostic) {}
 }
@@ -109,7 +120,7 @@ class Reader {
     if (c === '"') return this.lexString(at, path);
     if (c === '-' || (c >= '0' && c <= '9')) return this.lexNumber(at, path);
     if (/[A-Za-z_]/.test(c)) {
-      const word = this.match(/[A-Za-z_][A-Za-z0-9_]*/y);
+      const word = this.run(this.pos + 1);
       return { kind: 'word', at, text: word };
     }
     const shown =
@@ -118,15 +129,39 @@ class Reader {
   }
 
   /** Consumes the sticky `re` at the current position (empty string when it does not match). */
-  private match(re: RegExp): string {
-    re.lastIndex = this.pos;
-    const m = re.exec(this.src);
-    const text = m?.[0] ?? '';
-    this.pos += text.length;
+  /** Consumes a run of [0-9A-Za-z_] (and '.' for numbers) starting at `from`. */
+  private run(from: number, number = false): string {
+    let i = from;
+    while (i < this.src.length) {
+      const c = this.src.charCodeAt(i);
+      const word =
+        (c >= 0x30 && c <= 0x39) ||
+        (c >= 0x41 && c <= 0x5a) ||
+        (c >= 0x61 && c <= 0x7a) ||
+        c === 0x5f;
+      if (!word && !(number && c === 0x2e)) break;
+      i++;
+    }
+    const text = this.src.slice(this.pos, i);
+    this.pos = i;
     return text;
   }
 
   private lexString(at: TextLocation, path: string): Token | SyntaxFailure {
+    // Fast path: no escape and no control character before the closing quote.
+    const close = this.src.indexOf('"', this.pos + 1);
+    if (close > 0) {
+      let clean = true;
+      for (let k = this.pos + 1; k < close && clean; k++) {
+        const c = this.src.charCodeAt(k);
+        clean = c >= 0x20 && c !== 0x5c;
+      }
+      if (clean) {
+        const text = this.src.slice(this.pos + 1, close);
+        this.pos = close + 1;
+        return { kind: 'string', at, text };
+      }
+    }
     let out = '';
     let i = this.pos + 1;
     while (i < this.src.length) {
@@ -138,18 +173,9 @@ class Reader {
       if (c === '\n' || c.charCodeAt(0) < 0x20) break;
       if (c === '\\') {
         const e = this.src[i + 1];
-        const simple: Record<string, string> = {
-          '"': '"',
-          '\\': '\\',
-          '/': '/',
-          n: '\n',
-          t: '\t',
-          r: '\r',
-          b: '\b',
-          f: '\f',
-        };
-        if (e !== undefined && e in simple) {
-          out += simple[e];
+        const simple = e === undefined ? undefined : ESCAPES[e];
+        if (simple !== undefined) {
+          out += simple;
           i += 2;
           continue;
         }
@@ -180,7 +206,7 @@ class Reader {
   }
 
   private lexNumber(at: TextLocation, path: string): Token | SyntaxFailure {
-    const raw = this.match(/-?[0-9A-Za-z_.]*/y);
+    const raw = this.run(this.src[this.pos] === '-' ? this.pos + 1 : this.pos, true);
     if (/^0[xX][0-9a-fA-F]+$/.test(raw) || /^-?[0-9]+$/.test(raw)) {
       return { kind: 'number', at, text: raw };
     }

@@ -12,6 +12,7 @@ import { WIPING } from './01-worlds/03-wiping.ts';
 import { FAILURE_CONDITIONS } from './01-worlds/04-failure-conditions.ts';
 import { BUILD_REALM } from './02-realms/01-build.ts';
 import { MEASURE_REALM } from './02-realms/02-measure.ts';
+import { RUN_REALM } from './02-realms/03-run.ts';
 import type { CatalogueEntry, Lesson, LessonPart, PlannedLesson } from './schema.ts';
 
 /** The parts of the course, in order (product.md "The story it tells"). */
@@ -64,11 +65,7 @@ export const CATALOGUE: readonly CatalogueEntry[] = [
   FAILURE_CONDITIONS,
   BUILD_REALM,
   MEASURE_REALM,
-  planned(
-    '02-realms/03-run',
-    'Run it: RECs, REC_ENTER and exits',
-    'Activate the realm, enter a REC, and handle the exits the realm makes to the host.',
-  ),
+  RUN_REALM,
   planned(
     '02-realms/04-attest',
     'Attest it: the CCA token and the verifier',

@@ -244,6 +244,32 @@ describe('02-realms/02-measure goals', () => {
   });
 });
 
+describe('02-realms/03-run goals', () => {
+  const id = '02-realms/03-run';
+  const rec = ['delegate 0x80008000', 'delegate 0x80009000', 'delegate 0x8000a000'];
+  const create = 'rmi REC_CREATE 0x80002000 0x80008000 0x80012000';
+
+  it('REC_ENTER before activation is refused, and a read before any entry does not count', () => {
+    const replay = replayCommands(lesson(id), [
+      ...rec,
+      create,
+      'read 0x80013800 8',
+      'rmi REC_ENTER 0x80008000 0x80013000',
+    ]);
+    expect(replay.transcript[5]?.output[0]?.text).toContain('RMI_ERROR_REALM');
+    expect(Object.fromEntries(replay.goals.map((g) => [g.id, g.done]))).toEqual({
+      'rec-created': true,
+      activated: false,
+      'exit-read': false,
+    });
+  });
+
+  it('names the exit reason it finds in the RmiRecRun page', () => {
+    const replay = replaySolution(lesson(id));
+    expect(replay.goals.find((g) => g.id === 'exit-read')?.detail).toContain('RMI_EXIT_');
+  });
+});
+
 describe('glossary', () => {
   it('mirrors GLOSSARY.md row for row', () => {
     const md = readFileSync(new URL('../../GLOSSARY.md', import.meta.url), 'utf8');

@@ -372,7 +372,13 @@ const VERIFIED_SIGNATURES_MAX = 64;
 
 /** Outcome of a signature check. */
 export type SignatureResult =
-  { readonly ok: true } | { readonly ok: false; readonly error: string };
+  | { readonly ok: true }
+  | {
+      readonly ok: false;
+      readonly error: string;
+      /** 'mismatch': well-formed but wrong; 'form': alg, curve or size make it uncheckable. */
+      readonly kind: 'mismatch' | 'form';
+    };
 
 /**
  * Verifies a COSE_Sign1 against a public key: the protected alg must match the key's curve
@@ -383,12 +389,14 @@ export function verifyCoseSign1(sign1: CoseSign1, key: EcPublicKey): SignatureRe
   if (!crv) {
     return {
       ok: false,
+      kind: 'form',
       error: `the protected header names ${algName(sign1.alg)}; the lab verifies ES256 and ES384`,
     };
   }
   if (crv !== key.crv) {
     return {
       ok: false,
+      kind: 'form',
       error: `the token is signed with ${algName(sign1.alg)} but the key is ${key.crv}`,
     };
   }
@@ -396,6 +404,7 @@ export function verifyCoseSign1(sign1: CoseSign1, key: EcPublicKey): SignatureRe
   if (sign1.signature.length !== 2 * info.coordSize) {
     return {
       ok: false,
+      kind: 'form',
       error: `an ${info.algName} signature is ${2 * info.coordSize} bytes (r||s); found ${sign1.signature.length}`,
     };
   }
@@ -417,6 +426,7 @@ export function verifyCoseSign1(sign1: CoseSign1, key: EcPublicKey): SignatureRe
     ? { ok: true }
     : {
         ok: false,
+        kind: 'mismatch',
         error: `the ${info.algName} signature does not verify with the given ${key.crv} key`,
       };
 }

@@ -444,7 +444,9 @@ class Verification {
       status: result.ok ? 'pass' : 'fail',
       reason: result.ok
         ? `the platform token's ${algName(this.platformCose.alg)} signature verifies with the trusted ${cpak.crv} CPAK`
-        : `${result.error}: the platform token was not signed by the trusted platform key, or was changed after signing`,
+        : result.kind === 'mismatch'
+          ? `${result.error}: the platform token was not signed by the trusted platform key, or was changed after signing`
+          : result.error,
       range,
       path: 'platform/signature',
       spec: SPEC_BINDING,
@@ -809,7 +811,9 @@ class Verification {
       status: result.ok ? 'pass' : 'fail',
       reason: result.ok
         ? `the realm token's ${algName(this.realmCose.alg)} signature verifies with the key in claim 44237`
-        : `${result.error}: the signature over the realm token doesn't verify with the key in claim 44237, so the realm claims were changed or signed by another key`,
+        : result.kind === 'mismatch'
+          ? `${result.error}: the signature over the realm token doesn't verify with the key in claim 44237, so the realm claims were changed or signed by another key`
+          : result.error,
       range,
       path: 'realm/signature',
       spec: SPEC_BINDING,

@@ -2,6 +2,17 @@
  * Attestation (cca-spec.md §6; RMM 1.0-rel0 DEN0137 A7): building CCA tokens the way TF-RMM
  * and the Root world do, and the explaining verifier. Re-exported by src/emulator/index.ts as
  * the `attest` namespace.
+ *
+ * RMM side: at boot `initRmmAttestation()` (or el3/attest.ts) gets the RAK from EL3
+ * (`getRealmAttestKey`) and the platform token for SHA-256 of the RAK's COSE_Key
+ * (`getPlatformToken`); on RSI_ATTESTATION_TOKEN_INIT the RMM calls
+ * `buildCcaToken({ challenge, rpv, rim, rems, hashAlgo, rak, platform })` and copies the bytes
+ * out in RSI_ATTESTATION_TOKEN_CONTINUE chunks.
+ *
+ * Verifier / UI side: `verifyCcaToken(bytes, { cpak, challenge, referenceValues })` returns
+ * ordered checks (status, reason, claim, byte range, tree path) and `tree`, the inspector
+ * model; `nodePathAt(tree, offset)` maps a byte to its claim, a node's `range` maps back.
+ * `formatReport` / `formatTree` render both for terminals.
  */
 export {
   CBOR_DECODER_OPTIONS,

@@ -178,8 +178,9 @@ export function programGuest(): ProgramGuest {
       for (;;) {
         const op = prog[i];
         if (!op) {
+          // Nothing left: yield without moving the PC, so ops added later start here.
           g.done = true;
-          return { kind: 'wfi' };
+          return { kind: 'irq' };
         }
         g.done = false;
         switch (op.op) {

@@ -28,8 +28,16 @@ import { parsePolicy } from '../parse.ts';
 import { rimLabel } from '../monitor/common.ts';
 import { createMicaMachine, type MicaMachineOptions } from '../monitor/extension.ts';
 import { micaOf } from '../monitor/state.ts';
-import { prefaultOps, programGuest, type GuestOp, type ProgramGuest } from './guest.ts';
-import { MicaHost, POLICY_IPA, type RealmHandle } from './host.ts';
+import { fromHex } from '../../lib/bytes.ts';
+import { splitGroupStream, type GroupExpectations } from '../group/verify.ts';
+import {
+  attestStream,
+  prefaultOps,
+  programGuest,
+  type GuestOp,
+  type ProgramGuest,
+} from './guest.ts';
+import { ATTEST_IPA, MicaHost, POLICY_IPA, type RealmHandle } from './host.ts';
 
 /** The value the gateway writes: the tenant's video (8 bytes of it), labelled `video`. */
 export const VIDEO_VALUE = 0x4f45444956n; // "VIDEO"
@@ -69,7 +77,21 @@ export interface VideoWorkflow {
   runApp(): void;
   /** Adds ops to a realm's program and runs it. */
   exec(name: string, ops: readonly GuestOp[]): Readonly<Record<string, unknown>>;
+  /** `name` (default: the first realm) requests a group token; the stream it received, split. */
+  attest(name?: string, challenge?: Uint8Array): GroupEvidence | undefined;
+  /** What the tenant's verifier expects of this workflow (reference RIMs, labels, policies). */
+  expectations(): GroupExpectations;
 }
+
+/** A group token and its blobs, as the attesting realm received them. */
+export interface GroupEvidence {
+  readonly token: Uint8Array;
+  readonly blobs: Uint8Array[];
+  readonly challenge: Uint8Array;
+}
+
+/** The default verifier nonce of scenarios. */
+export const SCENARIO_CHALLENGE = new Uint8Array(64).map((_, i) => (i * 7 + 1) & 0xff);
 
 function parse(text: string): Policy {
   const r = parsePolicy(text);
@@ -195,6 +217,39 @@ export function buildVideoWorkflow(options: VideoWorkflowOptions = {}): VideoWor
     });
   }
 
+  function attestGroup(
+    name = order[0]!,
+    challenge = SCENARIO_CHALLENGE,
+  ): GroupEvidence | undefined {
+    const g = exec(name, [{ op: 'attestGroup', challenge, buffer: ATTEST_IPA }]);
+    const stream = attestStream(host.recOf(realms[name]!));
+    if (!stream || typeof g.agCount !== 'number') return undefined;
+    const split = splitGroupStream(stream, g.agCount);
+    return { ...split, challenge };
+  }
+
+  function expectations(): GroupExpectations {
+    return {
+      challenge: SCENARIO_CHALLENGE,
+      source: example.source,
+      sanitisers: example.sanitisers,
+      members: order.map((name) => {
+        const p = policies[name]!;
+        const vm = p.vms[p.self]!;
+        const realm = machine.state.rmm.realms['0x' + realms[name]!.rd.toString(16)]!;
+        return {
+          name,
+          hash: vm.hash,
+          rim: fromHex(realm.rim)!,
+          rpv: fromHex(realm.rpv)!,
+          policy: p,
+          isGateway: vm.isGateway,
+          strict: vm.strict,
+        };
+      }),
+    };
+  }
+
   const wf: VideoWorkflow = {
     machine,
     host,
@@ -206,6 +261,8 @@ export function buildVideoWorkflow(options: VideoWorkflowOptions = {}): VideoWor
     setupRealm,
     runApp,
     exec,
+    attest: attestGroup,
+    expectations,
   };
   if (options.setup !== false) for (const name of order) setupRealm(name);
   return wf;

@@ -132,3 +132,45 @@ describe('TF-A FVP sample platform token (fvp_plat_attest_token.c)', () => {
     expect(failed(r)).toEqual(['binding']);
   });
 });
+
+describe('agreement with a published FVP token (cca-token-draft-ffm-00)', () => {
+  const token = vector('cca-token-draft-ffm-00.cbor');
+  const wrapper = attest.decodeCcaWrapper(token);
+  if (!wrapper.ok) throw new Error(wrapper.error);
+  const { platformBstr, realmBstr } = wrapper.parts;
+
+  /** Each claim of an encoded claims map as the hex of its key and value bytes. */
+  function entries(payload: Uint8Array): string[] {
+    const walked = attest.walkCbor(payload);
+    if (!walked.ok || walked.item.kind !== 'map') throw new Error('not a map');
+    return walked.item.entries.map((e) => toHex(payload.subarray(e.key.start, e.value.end)));
+  }
+
+  it('encodeRealmClaims re-encodes every claim to the same bytes (only the map order differs)', () => {
+    const r = attest.verifyCcaToken(token, { cpak: jwkKey('cpak.json') });
+    const realm = r.realm!;
+    const ours = attest.encodeRealmClaims({
+      challenge: realm.challenge!,
+      rpv: realm.rpv!,
+      rim: realm.rim!,
+      rems: realm.rems!,
+      hashAlgo: realm.hashAlgo as attest.RealmHashAlgo,
+      rakPublicKey: realm.publicKey!,
+      rakHashAlgo: realm.publicKeyHashAlgo as attest.HashAlgoName,
+      profile: realm.profile!,
+    });
+    const walked = attest.walkCbor(realmBstr.value);
+    const parsed = walked.ok ? attest.parseCoseSign1(walked.item) : undefined;
+    if (!parsed?.ok) throw new Error('realm COSE_Sign1');
+    const theirs = entries(parsed.sign1.payload);
+    // The draft's example starts with the profile (265); TF-RMM (attestation_token.c) and
+    // this lab write 10, 44235, 44237, 44236, 44240, 265, 44238, 44239. Maps are unordered.
+    expect(theirs[0]!.startsWith('190109')).toBe(true);
+    expect([...entries(ours)].sort()).toEqual([...theirs].sort());
+    expect(toHex(realm.publicKey!)).toBe(toHex(attest.FVP_SAMPLE_RAK_COSE_KEY));
+  });
+
+  it('its platform token is TF-A sample platform token, embedded unchanged', () => {
+    expect(toHex(platformBstr.value)).toBe(toHex(vector('tfa-fvp-platform-token.cbor')));
+  });
+});

@@ -99,3 +99,46 @@ export {
   type RsiHandler,
   type RsiResult,
 } from './rmm/guest.ts';
+export { hostState, type HostRealm, type HostState } from './host/state.ts';
+export {
+  createRealm,
+  hostRealm,
+  hostRealms,
+  runRealm,
+  type CreateRealmResult,
+  type ExitReport,
+  type HostCall,
+  type RealmSpec,
+  type RunOptions,
+  type RunReport,
+  type RunStop,
+} from './host/vmm.ts';
+export {
+  GUEST_MODEL,
+  enqueueGuestOps,
+  guestIsIdle,
+  guestScratch,
+  takeGuestResults,
+  type GuestScratch,
+} from './guest/model.ts';
+export type { GuestOp, GuestRegSource, GuestResult } from './guest/ops.ts';
+export {
+  guestApp,
+  guestApps,
+  registerGuestApp,
+  type GuestApp,
+  type GuestAppContext,
+} from './guest/apps.ts';
+export * as guestMap from './guest/layout.ts';
+export { buildGuestImage, parseGuestImage, type GuestImageInfo } from './guest/image.ts';
+export { RSI_COMMANDS, rsiCommandByFid } from './rmm/rsi/table.ts';
+export type { RsiCall, RsiCommandSpec, RsiOutcome } from './rmm/rsi/types.ts';
+export {
+  CCA_HOST_VISIBLE,
+  NS_MEMORY,
+  isHostVisible,
+  leaksOf,
+  reportFlow,
+  type FlowReport,
+} from './provenance.ts';
+export { labelSpans, labelledByteCount, labelsIn, type LabelSpan } from './hw/labels.ts';

@@ -6,3 +6,4 @@ export type { OutputLine, Tone, ShellCommand, CommandMeta, UsageError } from './
 export { out, usageError, isUsageError } from './types.ts';
 export { describeSmc, describeEffects } from './host/describe.ts';
 export { parseU64, parseAddr, parseData, type Parsed } from './args.ts';
+export { createRealmShell, REALM_COMMANDS, type RealmEnv } from './realm/index.ts';

@@ -3,7 +3,7 @@
  * from standard input, one per line; the output is exactly what the terminal prints
  * (prompt and command echoed, then the output lines), without colours.
  */
-import { createMachine } from '../../emulator/index.ts';
+import { GUEST_MODEL, createMachine } from '../../emulator/index.ts';
 import { createHostShell, splitCommands, type OutputLine } from '../../shell/index.ts';
 import type { CliCommand, CliIo } from '../types.ts';
 
@@ -45,7 +45,7 @@ export const SHELL_COMMAND: CliCommand = {
         return 2;
       }
     }
-    const machine = createMachine();
+    const machine = createMachine({ guest: GUEST_MODEL });
     const shell = createHostShell(machine);
     const lines =
       script !== undefined

@@ -5,8 +5,11 @@
 import type { Machine } from '../../emulator/index.ts';
 import { createShell, type ShellSession } from '../session.ts';
 import type { ShellCommand } from '../types.ts';
+import { ATTEST_COMMANDS } from './attest.ts';
 import { MEMORY_COMMANDS } from './memory.ts';
+import { HOST_REALM_COMMANDS } from './realm.ts';
 import { RMI_COMMANDS } from './rmi.ts';
+import { RUN_COMMANDS } from './run.ts';
 
 /** What host commands talk to. */
 export interface HostEnv {
@@ -17,6 +20,9 @@ export interface HostEnv {
 export const HOST_COMMANDS: readonly ShellCommand<HostEnv>[] = [
   ...MEMORY_COMMANDS,
   ...RMI_COMMANDS,
+  ...HOST_REALM_COMMANDS,
+  ...RUN_COMMANDS,
+  ...ATTEST_COMMANDS,
 ];
 
 /** Creates a host shell over `machine`. */

@@ -1,0 +1,256 @@
+/**
+ * Host realm commands: `realm create|list|show`, `rtt`, `measure`. `realm create` is the VMM
+ * building a realm with the real RMI sequence (cca-spec.md §2.2-2.4, §5): every call is in
+ * the ledger and listed, dimmed. Realm names live in the VMM's state (untrusted host
+ * software), not in the RMM, which only knows RD addresses.
+ */
+import {
+  createRealm,
+  guestApps,
+  hostRealm,
+  hostRealms,
+  realmOf,
+  rttEntries,
+  walkRtt,
+  type HostRealm,
+  type Machine,
+  type RealmRecord,
+} from '../../emulator/index.ts';
+import { parseAddr, parseU64 } from '../args.ts';
+import { out, usageError, type OutputLine, type ShellCommand, type UsageError } from '../types.ts';
+import { hex } from './describe.ts';
+
+type Env = { machine: Machine };
+
+function rmmRealm(machine: Machine, realm: HostRealm): Readonly<RealmRecord> | undefined {
+  return realmOf(machine.state, realm.rd);
+}
+
+function named(machine: Machine, name: string | undefined): HostRealm | UsageError {
+  if (name === undefined) return usageError('missing <realm>');
+  const realm = hostRealm(machine, name);
+  if (!realm) {
+    const names = hostRealms(machine).map((r) => r.name);
+    return usageError(
+      `no realm "${name}"${names.length ? ` (realms: ${names.join(', ')})` : '; create one with "realm create <name>"'}`,
+    );
+  }
+  return realm;
+}
+
+/** Significant hex of a stored measurement. */
+function digestHex(realm: Readonly<RealmRecord>, stored: string): string {
+  return realm.hashAlgo === 'sha-512' ? stored : stored.slice(0, 64);
+}
+
+function createCommand(args: readonly string[], machine: Machine): OutputLine[] | UsageError {
+  const [name, ...rest] = args;
+  if (name === undefined) return usageError('missing <name>');
+  let ramPages: number | undefined;
+  let hashAlgo: 'sha-256' | 'sha-512' | undefined;
+  let image: string | undefined;
+  let net = false;
+  let recs: number | undefined;
+  for (let i = 0; i < rest.length; i++) {
+    const flag = rest[i]!;
+    const value = (): string | undefined => rest[++i];
+    switch (flag) {
+      case '--ram': {
+        const v = parseU64(value(), 'pages');
+        if (!v.ok) return usageError(v.error);
+        ramPages = Number(v.value);
+        break;
+      }
+      case '--hash': {
+        const v = value();
+        if (v !== 'sha256' && v !== 'sha512') return usageError('--hash must be sha256 or sha512');
+        hashAlgo = v === 'sha256' ? 'sha-256' : 'sha-512';
+        break;
+      }
+      case '--image': {
+        image = value();
+        if (image === undefined) return usageError('--image needs a name');
+        break;
+      }
+      case '--recs': {
+        const v = parseU64(value(), 'count');
+        if (!v.ok) return usageError(v.error);
+        if (v.value < 1n || v.value > 8n) return usageError('--recs must be 1..8');
+        recs = Number(v.value);
+        break;
+      }
+      case '--net':
+        net = true;
+        break;
+      default:
+        return usageError(`unknown option "${flag}"`);
+    }
+  }
+  const created = createRealm(machine, {
+    name,
+    net,
+    ...(ramPages !== undefined ? { ramPages } : {}),
+    ...(hashAlgo ? { hashAlgo } : {}),
+    ...(image !== undefined ? { image } : {}),
+    ...(recs !== undefined ? { recs } : {}),
+  });
+  const lines: OutputLine[] = created.calls.map(({ what, result }) =>
+    (result.status === 'RMI_SUCCESS' ? out.dim : out.error)(
+      `  ${what.padEnd(24)} -> ${result.status}`,
+    ),
+  );
+  if (!created.ok) {
+    if (created.calls.length === 0) return usageError(created.error);
+    lines.push(out.error(`realm create: ${created.error}`));
+    return lines;
+  }
+  const realm = rmmRealm(machine, created.realm);
+  lines.unshift(out.accent(`Building realm "${name}" (${created.calls.length} RMI calls):`));
+  lines.push(
+    out.ok(
+      `realm "${name}" is ${realm?.state ?? '?'}: RD ${hex(created.realm.rd)}, ${created.realm.recs.length} REC(s), ${created.realm.ramPages} pages of RAM, image "${created.realm.image}"${created.realm.net ? ', network device' : ''}`,
+    ),
+  );
+  if (realm) lines.push(out.line(`  RIM ${digestHex(realm, realm.rim)}`));
+  lines.push(out.dim(`  next: "run ${name}" boots it; its terminal talks to it from inside.`));
+  return lines;
+}
+
+/** The host realm command family. */
+export const HOST_REALM_COMMANDS: readonly ShellCommand<Env>[] = [
+  {
+    name: 'realm',
+    usage: 'create <name> [options] | list | show <name>',
+    summary: 'build a realm with the full RMI sequence, list realms, or show one',
+    help: [
+      'options: --ram <pages> --hash sha256|sha512 --image <app> --net --recs <n>',
+      'realm create r1                   16 pages of RAM, SHA-256, image "shell"',
+      'realm create r2 --image hello --net',
+      `images: ${guestApps()
+        .map((a) => a.name)
+        .join(', ')}`,
+      'The VMM delegates granules, writes RmiRealmParams, calls REALM_CREATE, RTT_CREATE,',
+      'RTT_INIT_RIPAS, DATA_CREATE (the measured image), REC_CREATE and REALM_ACTIVATE.',
+    ],
+    run(args, { machine }) {
+      const [sub, ...rest] = args;
+      if (sub === 'create') return createCommand(rest, machine);
+      if (sub === 'list') {
+        const realms = hostRealms(machine);
+        if (realms.length === 0) return [out.dim('no realms yet: "realm create <name>"')];
+        return [
+          out.accent('  name             RD            state       RECs  image     exits'),
+          ...realms.map((r) =>
+            out.line(
+              `  ${r.name.padEnd(16)} ${hex(r.rd).padEnd(13)} ${(rmmRealm(machine, r)?.state ?? 'DESTROYED').padEnd(11)} ${String(r.recs.length).padEnd(5)} ${r.image.padEnd(9)} ${r.exits}${r.net ? '  (net)' : ''}`,
+            ),
+          ),
+        ];
+      }
+      if (sub === 'show') {
+        const realm = named(machine, rest[0]);
+        if ('usageError' in realm) return realm;
+        const rmm = rmmRealm(machine, realm);
+        const lines: OutputLine[] = [out.accent(`realm "${realm.name}"`)];
+        lines.push(
+          out.line(
+            `  RD ${hex(realm.rd)}  state ${rmm?.state ?? 'DESTROYED'}  IPA width ${realm.ipaWidth}  ${realm.hashAlgo}`,
+          ),
+        );
+        lines.push(
+          out.line(
+            `  RAM [0x0, ${hex(realm.ramPages * 0x1000)})  image "${realm.image}"  network ${realm.net ? 'yes' : 'no'}`,
+          ),
+        );
+        if (rmm) {
+          lines.push(out.line(`  RIM  ${digestHex(rmm, rmm.rim)}`));
+          rmm.rems.forEach((rem, i) => lines.push(out.line(`  REM${i} ${digestHex(rmm, rem)}`)));
+        }
+        realm.recs.forEach((pa, i) => {
+          const rec = machine.state.rmm.recs[hex(pa)];
+          lines.push(
+            out.line(
+              `  REC ${i} ${hex(pa)}  mpidr ${rec?.mpidr ?? '?'}  ${rec?.runnable ? 'RUNNABLE' : 'NOT_RUNNABLE'}  pc ${rec?.pc ?? '?'}`,
+            ),
+          );
+        });
+        for (const [ipa, pa] of Object.entries(realm.shared))
+          lines.push(out.line(`  shared ${ipa} -> NS ${hex(pa)}`));
+        if (realm.console) {
+          lines.push(out.accent('  console:'));
+          for (const l of realm.console.replace(/\n$/, '').split('\n').slice(-10))
+            lines.push(out.line(`    ${l}`));
+        }
+        realm.network
+          .slice(-5)
+          .forEach((p) => lines.push(out.line(`  net packet: ${JSON.stringify(p)}`)));
+        return lines;
+      }
+      return usageError('expected create, list or show');
+    },
+  },
+  {
+    name: 'rtt',
+    usage: '<realm> [ipa]',
+    summary: "a realm's stage 2 mappings (RTT leaf entries), or the walk for one IPA",
+    run([name, ipaWord, extra], { machine }) {
+      const realm = named(machine, name);
+      if ('usageError' in realm) return realm;
+      if (extra !== undefined) return usageError(`unexpected argument "${extra}"`);
+      const rmm = rmmRealm(machine, realm);
+      if (!rmm) return [out.error(`realm "${realm.name}" no longer exists in the RMM`)];
+      if (ipaWord !== undefined) {
+        const ipa = parseAddr(ipaWord, 'ipa');
+        if (!ipa.ok) return usageError(ipa.error);
+        if (ipa.value >= 2 ** rmm.ipaWidth)
+          return usageError(`<ipa> is outside the ${rmm.ipaWidth}-bit IPA space`);
+        const walk = walkRtt(machine.state, rmm, ipa.value);
+        const e = walk.entry;
+        return [
+          out.line(
+            `  walk of ${hex(ipa.value)} stops at level ${walk.level} (RTT ${hex(walk.rtt)}, entry ${walk.index})`,
+          ),
+          out.line(
+            `  ${e.state}${'ripas' in e ? ` RIPAS ${e.ripas}` : ''}${'pa' in e ? ` -> ${hex(e.pa)}` : ''}`,
+          ),
+        ];
+      }
+      const entries = rttEntries(machine.state, realm.rd).filter(
+        (v) =>
+          v.entry.state !== 'UNASSIGNED_NS' &&
+          !(v.entry.state === 'UNASSIGNED' && v.entry.ripas === 'EMPTY'),
+      );
+      if (entries.length === 0) return [out.dim('  nothing mapped and no RIPAS set')];
+      return [
+        out.accent('  IPA              level  state          RIPAS      PA'),
+        ...entries.map((v) => {
+          const e = v.entry;
+          return out.line(
+            `  ${hex(v.ipa).padEnd(16)} ${String(v.level).padEnd(6)} ${e.state.padEnd(14)} ${('ripas' in e ? e.ripas : '-').padEnd(10)} ${'pa' in e ? hex(e.pa) : ''}`,
+          );
+        }),
+      ];
+    },
+  },
+  {
+    name: 'measure',
+    usage: '<realm>',
+    summary: "a realm's RIM and REMs (the RMM's values; lab view of the RD)",
+    help: [
+      'The RD is in the Realm PAS: a real host cannot read it. It can recompute the RIM it',
+      'expects from its own RMI calls; the realm reads its measurements with RSI.',
+    ],
+    run([name, extra], { machine }) {
+      const realm = named(machine, name);
+      if ('usageError' in realm) return realm;
+      if (extra !== undefined) return usageError(`unexpected argument "${extra}"`);
+      const rmm = rmmRealm(machine, realm);
+      if (!rmm) return [out.error(`realm "${realm.name}" no longer exists in the RMM`)];
+      return [
+        out.dim(`  lab view of RD ${hex(realm.rd)} (${rmm.hashAlgo}, ${rmm.state})`),
+        out.line(`  RIM  ${digestHex(rmm, rmm.rim)}`),
+        ...rmm.rems.map((rem, i) => out.line(`  REM${i} ${digestHex(rmm, rem)}`)),
+      ];
+    },
+  },
+];

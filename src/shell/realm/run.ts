@@ -1,0 +1,100 @@
+/**
+ * How every realm-shell command runs: it queues guest operations (emulator guest/ops.ts) on
+ * REC 0 of the realm, has the host's VMM run the realm until it is idle again (host/vmm.ts),
+ * and prints what the realm saw (the operations' results) after, dimmed, the REC exits the
+ * host handled on the way. Spec background: cca-spec.md §2.5 (exits), §4 (RSI).
+ */
+import {
+  GUEST_MODEL,
+  enqueueGuestOps,
+  hostRealm,
+  runRealm,
+  takeGuestResults,
+  type ExitReport,
+  type GuestOp,
+  type GuestResult,
+  type Machine,
+} from '../../emulator/index.ts';
+import { out, type OutputLine } from '../types.ts';
+
+/** What realm commands talk to: the machine and the realm this terminal belongs to. */
+export interface RealmEnv {
+  readonly machine: Machine;
+  /** The VMM's name of the realm. */
+  readonly realm: string;
+}
+
+/** Formats one exit as the dim line the realm terminal shows. */
+export function exitLine(e: ExitReport): OutputLine {
+  const detail = e.detail ? `: ${e.detail}` : '';
+  return out.dim(`  [host] REC ${e.rec} ${e.reason}${detail} -> ${e.action}`);
+}
+
+/** Lines for device output that appeared during a run (the realm's console is its screen). */
+function outputLines(exits: readonly ExitReport[]): OutputLine[] {
+  const lines: OutputLine[] = [];
+  for (const e of exits) {
+    if (!e.output) continue;
+    const tag = e.output.device === 'console' ? 'console' : 'net';
+    const labels = e.output.labels.length > 0 ? `   [labels: ${e.output.labels.join(', ')}]` : '';
+    for (const text of e.output.text.replace(/\n$/, '').split('\n')) {
+      lines.push(out.line(`${tag}> ${text}`));
+    }
+    if (labels) lines.push(out.warn(`  the host saw labelled data on its ${tag}${labels}`));
+  }
+  return lines;
+}
+
+/** The boot line (if the guest booted during this run). */
+function bootLines(results: readonly GuestResult[]): OutputLine[] {
+  return results
+    .filter((r) => r.op === 'boot')
+    .map((r) =>
+      r.ok
+        ? out.dim(`  [guest] booted: application "${r.values.app ?? '?'}", ${r.values.ram ?? ''}`)
+        : out.error(`  [guest] boot failed: ${r.error ?? ''}`),
+    );
+}
+
+/** Queues `ops`, runs the realm until idle, and formats results with `format`. */
+export function runOps(
+  env: RealmEnv,
+  ops: readonly GuestOp[],
+  format: (results: readonly GuestResult[]) => OutputLine[],
+): OutputLine[] {
+  const { machine } = env;
+  const realm = hostRealm(machine, env.realm);
+  if (!realm) return [out.error(`no realm called "${env.realm}" (create it in the host terminal)`)];
+  if (machine.ctx.guest !== GUEST_MODEL) {
+    return [
+      out.error(
+        'this machine does not run the lab guest model; create it with { guest: GUEST_MODEL }',
+      ),
+    ];
+  }
+  const rec0 = realm.recs[0];
+  if (rec0 === undefined) return [out.error(`realm "${env.realm}" has no REC`)];
+  enqueueGuestOps(machine.state, rec0, ops);
+  const report = runRealm(machine, env.realm);
+  const results = takeGuestResults(machine.state, rec0);
+  const lines: OutputLine[] = [...report.exits.map(exitLine), ...bootLines(results)];
+  lines.push(...outputLines(report.exits));
+  lines.push(...format(results.filter((r) => r.op !== 'boot')));
+  if (report.stop === 'off')
+    lines.push(out.warn('the realm is off (SYSTEM_OFF): nothing runs any more'));
+  if (report.stop === 'limit') lines.push(out.warn('the host stopped after too many exits'));
+  if (report.stop === 'error') lines.push(out.error(`host: ${report.error ?? 'error'}`));
+  return lines;
+}
+
+/** Standard formatting: one line per result, status and values, errors in red. */
+export function resultLines(results: readonly GuestResult[]): OutputLine[] {
+  return results.map((r) => {
+    const status = r.status ? ` ${r.status}` : '';
+    const values = Object.entries(r.values)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(' ');
+    if (!r.ok) return out.error(`${r.op}:${status} ${r.error ?? values}`.trimEnd());
+    return out.ok(`${r.op}:${status} ${values}`.trimEnd());
+  });
+}

@@ -30,12 +30,13 @@ function dataMappings(state: MachineState): { pa: number; realm: number; ipa: nu
   const out: { pa: number; realm: number; ipa: number }[] = [];
   for (const rtt of Object.values(state.rmm.rtts)) {
     const size = entrySize(rtt.level);
-    rtt.entries.forEach((e, i) => {
-      if (e.state !== 'ASSIGNED') return;
+    for (let i = 0; i < rtt.entries.length; i++) {
+      const e = rtt.entries[i]!;
+      if (e.state !== 'ASSIGNED') continue;
       for (let off = 0; off < size; off += GRANULE_SIZE) {
         out.push({ pa: e.pa + off, realm: rtt.realm, ipa: rtt.base + i * size + off });
       }
-    });
+    }
   }
   return out;
 }
@@ -69,8 +70,9 @@ function recordProblems(state: MachineState): string[] {
   for (const rtt of Object.values(state.rmm.rtts)) {
     expect(rtt.rtt, 'RTT', rtt.realm, 'RTT');
     if (!state.rmm.realms[paKey(rtt.realm)]) out.push(`RTT ${hex(rtt.rtt)} has no realm`);
-    rtt.entries.forEach((e, i) => {
-      if (e.state !== 'TABLE') return;
+    for (let i = 0; i < rtt.entries.length; i++) {
+      const e = rtt.entries[i]!;
+      if (e.state !== 'TABLE') continue;
       const child = state.rmm.rtts[paKey(e.pa)];
       const base = rtt.base + i * entrySize(rtt.level);
       if (child?.level !== rtt.level + 1 || child.base !== base || child.realm !== rtt.realm) {
@@ -78,9 +80,10 @@ function recordProblems(state: MachineState): string[] {
           `TABLE entry ${i} of RTT ${hex(rtt.rtt)} does not point to a level ${rtt.level + 1} RTT of its realm at IPA ${hex(base)}`,
         );
       }
-    });
+    }
   }
   for (const [i, g] of Object.entries(state.granules)) {
+    if (g.state !== 'RD' && g.state !== 'REC' && g.state !== 'RTT') continue;
     const pa = granuleBase(Number(i));
     const key = paKey(pa);
     const missing =

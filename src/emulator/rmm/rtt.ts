@@ -158,7 +158,9 @@ export function isLiveEntry(entry: RttEntry): boolean {
 
 /** Number of live entries: the RTT granule's reference count. */
 export function liveEntryCount(rtt: Readonly<RttRecord>): number {
-  return rtt.entries.filter(isLiveEntry).length;
+  let live = 0;
+  for (const entry of rtt.entries) if (isLiveEntry(entry)) live++;
+  return live;
 }
 
 /** The starting-level RTT PAs of a realm. */

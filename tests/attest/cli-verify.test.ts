@@ -34,6 +34,28 @@ describe('mica-lab verify', () => {
     expect(code).toBe(0);
   });
 
+  it('with every reference value given, --strict passes; a wrong REM fails', async () => {
+    const input = labInput();
+    const refs = [
+      '--challenge',
+      toHex(input.challenge),
+      '--rim',
+      toHex(input.rim.subarray(0, 32)),
+      ...input.rems.flatMap((r) => ['--rem', toHex(r.subarray(0, 32))]),
+      '--rpv',
+      toHex(input.rpv),
+      '--lab-firmware',
+    ];
+    const x = io({ 'lab.cbor': lab });
+    expect(await VERIFY_COMMAND.run(['lab.cbor', ...refs, '--strict'], x.value)).toBe(0);
+    expect(x.out()).toContain('VERIFIED: every check passed');
+    const y = io({ 'lab.cbor': lab });
+    const bad = [...refs];
+    bad[bad.indexOf('--rem') + 1] = '00'.repeat(32);
+    expect(await VERIFY_COMMAND.run(['lab.cbor', ...bad], y.value)).toBe(1);
+    expect(y.out()).toContain('✗ REMs: REM0 does not match the reference');
+  });
+
   it('--strict turns skipped checks (no reference values) into exit 1', async () => {
     const x = io({ 'lab.cbor': lab });
     expect(await VERIFY_COMMAND.run(['lab.cbor', '--strict'], x.value)).toBe(1);
@@ -76,6 +98,16 @@ describe('mica-lab verify', () => {
     [['a.cbor', 'b.cbor'], 'unexpected argument "b.cbor"'],
     [['lab.cbor', '--challenge'], '--challenge needs a value'],
     [['lab.cbor', '--challenge', 'xyz'], '--challenge "xyz" is not a hex byte string'],
+    [['lab.cbor', '--rim', '0'], '--rim "0" is not a hex byte string'],
+    [
+      [
+        'lab.cbor',
+        ...Array<string>(5)
+          .fill('--rem')
+          .flatMap((r) => [r, '00']),
+      ],
+      '--rem is given more than 4 times',
+    ],
     [['lab.cbor', '--cpak', 'SOURCE.md'], '--cpak "SOURCE.md": the key file is not JSON'],
     [['lab.cbor', '--frobnicate'], 'unknown option "--frobnicate"'],
     [['no-such-file.cbor'], '<token.cbor>: cannot read "no-such-file.cbor"'],

@@ -1,7 +1,10 @@
 /**
- * `mica-lab verify <token.cbor> [--cpak <jwk.json>] [--challenge <hex>] [--strict] [--tree]`:
- * runs the explaining verifier (cca-spec.md §6.4; lab-ux.md §3.1 item 2) on a CCA token file
- * and prints one line per check; --tree first prints the decoded claims with byte ranges.
+ * `mica-lab verify <token.cbor> [--cpak <jwk.json>] [--challenge <hex>] [--rim <hex>]
+ * [--rem <hex>]... [--rpv <hex>] [--lab-firmware] [--strict] [--tree]`: runs the explaining
+ * verifier (cca-spec.md §6.4; lab-ux.md §3.1 item 2) on a CCA token file and prints one line
+ * per check; --tree first prints the decoded claims with byte ranges. --rim/--rem/--rpv give
+ * reference values (--rem once per REM, in order), --lab-firmware takes the lab platform's
+ * firmware measurements as the sw-component reference values.
  * Exit codes: 0 when no check fails (with --strict: when every check passes, none skipped),
  * 1 otherwise, 2 on a usage or input error.
  *
@@ -12,7 +15,9 @@ import { fromHex } from '../../lib/bytes.ts';
 import { attest } from '../../emulator/index.ts';
 import type { CliCommand } from '../types.ts';
 
-const USAGE = 'verify <token.cbor> [--cpak <jwk.json>] [--challenge <hex>] [--strict] [--tree]';
+const USAGE =
+  'verify <token.cbor> [--cpak <jwk.json>] [--challenge <hex>] [--rim <hex>] [--rem <hex>]... ' +
+  '[--rpv <hex>] [--lab-firmware] [--strict] [--tree]';
 
 /** The verify subcommand. */
 export const VERIFY_COMMAND: CliCommand = {
@@ -26,17 +31,35 @@ export const VERIFY_COMMAND: CliCommand = {
     };
     let tokenPath: string | undefined;
     let cpakPath: string | undefined;
-    let challengeHex: string | undefined;
+    const hexArgs = new Map<string, Uint8Array>();
+    const rems: Uint8Array[] = [];
+    let labFirmware = false;
     let strict = false;
     let tree = false;
     for (let i = 0; i < args.length; i++) {
       const a = args[i]!;
-      if (a === '--cpak' || a === '--challenge') {
+      if (
+        a === '--cpak' ||
+        a === '--challenge' ||
+        a === '--rim' ||
+        a === '--rem' ||
+        a === '--rpv'
+      ) {
         const value = args[++i];
         if (value === undefined) return usageError(`${a} needs a value`);
-        if (a === '--cpak') cpakPath = value;
-        else challengeHex = value;
-      } else if (a === '--strict') strict = true;
+        if (a === '--cpak') {
+          cpakPath = value;
+          continue;
+        }
+        const bytes = fromHex(value);
+        if (!bytes || bytes.length === 0)
+          return usageError(`${a} "${value}" is not a hex byte string`);
+        if (a === '--rem') {
+          if (rems.length === 4) return usageError('--rem is given more than 4 times (REM0..REM3)');
+          rems.push(bytes);
+        } else hexArgs.set(a, bytes);
+      } else if (a === '--lab-firmware') labFirmware = true;
+      else if (a === '--strict') strict = true;
       else if (a === '--tree') tree = true;
       else if (a.startsWith('-')) return usageError(`unknown option "${a}"`);
       else if (tokenPath === undefined) tokenPath = a;
@@ -44,14 +67,15 @@ export const VERIFY_COMMAND: CliCommand = {
         return usageError(`unexpected argument "${a}" (only one token file is verified at a time)`);
     }
     if (tokenPath === undefined) return usageError('missing <token.cbor>');
-
-    let challenge: Uint8Array | undefined;
-    if (challengeHex !== undefined) {
-      challenge = fromHex(challengeHex);
-      if (!challenge || challenge.length === 0) {
-        return usageError(`--challenge "${challengeHex}" is not a hex byte string`);
-      }
-    }
+    const challenge = hexArgs.get('--challenge');
+    const rim = hexArgs.get('--rim');
+    const rpv = hexArgs.get('--rpv');
+    const referenceValues: attest.ReferenceValues = {
+      ...(rim ? { rim } : {}),
+      ...(rpv ? { rpv } : {}),
+      ...(rems.length ? { rems } : {}),
+      ...(labFirmware ? { swComponents: attest.LAB_PLATFORM_SW_COMPONENTS } : {}),
+    };
 
     let cpak: attest.EcPublicKey = attest.TEST_CPAK_PUBLIC;
     if (cpakPath !== undefined) {
@@ -78,7 +102,11 @@ export const VERIFY_COMMAND: CliCommand = {
         ? 'the lab PUBLIC TEST CPAK (tf-m-tools cca_platform.pem)'
         : `${cpak.crv} key from ${cpakPath}`;
     io.stdout(`Verifying ${tokenPath} (${token.length} bytes); trust anchor: ${anchor}\n`);
-    const report = attest.verifyCcaToken(token, { cpak, ...(challenge ? { challenge } : {}) });
+    const report = attest.verifyCcaToken(token, {
+      cpak,
+      referenceValues,
+      ...(challenge ? { challenge } : {}),
+    });
     if (tree && report.tree) io.stdout(attest.formatTree(report.tree));
     io.stdout(attest.formatReport(report));
     if (report.verdict === 'pass') return 0;

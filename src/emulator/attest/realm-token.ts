@@ -1,6 +1,8 @@
 /**
  * The realm token (RMM 1.0-rel0, DEN0137 A7.2.3.1; cca-spec.md §6.2): the claims map in
- * TF-RMM's order, signed by the RAK as a COSE_Sign1_Tagged with ES384.
+ * TF-RMM's order (lib/attestation/src/attestation_token.c, attest_realm_token_create), signed
+ * by the RAK as a COSE_Sign1_Tagged with ES384. Other producers order the map differently (the
+ * IETF draft example starts with the profile); maps are unordered, so verifiers must not care.
  */
 import {
   CCA_REALM_CHALLENGE,

@@ -1,6 +1,7 @@
 // The CLI's subcommand table. Add a subcommand: write src/cli/commands/<name>.ts exporting a
 // CliCommand and list it here; `mica-lab --help` is generated from this list.
 import type { CliCommand } from '../types.ts';
+import { ATTEST_COMMAND } from './attest.ts';
 import { LESSON_COMMAND } from './lesson.ts';
 import { POLICY_COMMAND } from './policy.ts';
 import { SCENARIO_COMMAND } from './scenario.ts';
@@ -10,6 +11,7 @@ import { VERIFY_COMMAND } from './verify.ts';
 export const CLI_COMMANDS: readonly CliCommand[] = [
   SHELL_COMMAND,
   VERIFY_COMMAND,
+  ATTEST_COMMAND,
   POLICY_COMMAND,
   LESSON_COMMAND,
   SCENARIO_COMMAND,

@@ -330,7 +330,24 @@ function dataCreateUnknownShared(ctx: Ctx, args: readonly bigint[]): RmiOutcome 
     return refuse(failure);
   }
   const r = micaRealm(m, rdPa);
+  const racing = m.concurrent && m.lastUpsert !== undefined && m.lastUpsert.rd !== rdPa;
   sgtUpsert(m, { pa, gpa: Number(ipa), rd: rdPa });
+  if (racing) {
+    const lost = gapOn(m, 'gap-sgt-race');
+    decide(
+      ctx,
+      'sgt',
+      HOST_END,
+      { kind: 'rmm', name: 'SGT' },
+      {
+        verdict: lost ? 'allowed' : 'blocked',
+        rule: lost ? 'gap-sgt-race' : 'sgt:serialised',
+        reason: lost
+          ? `prototype: two realms update the SGT at once without a lock; the other realm's last entry is lost`
+          : `the monitor serialises SGT updates: concurrent prefaults lose nothing`,
+      },
+    );
+  }
   const p = policyOf(r);
   if (r.uploaded && p) {
     const mem = p.mems.find((o) => {

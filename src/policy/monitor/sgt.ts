@@ -24,6 +24,12 @@ function order(a: SgtEntry, b: SgtEntry): number {
 
 /** Upserts (pa, gpa, rd) on key (pa, rd); false when the table is full. */
 export function sgtUpsert(m: MicaState, entry: SgtEntry): boolean {
+  const last = m.lastUpsert;
+  m.lastUpsert = entry;
+  if (m.concurrent && gapOn(m, 'gap-sgt-race') && last && last.rd !== entry.rd) {
+    // Both writers read the blob before the other wrote it back: the other's entry is lost.
+    m.sgt.entries = m.sgt.entries.filter((e) => !(e.pa === last.pa && e.rd === last.rd));
+  }
   const at = m.sgt.entries.findIndex((e) => e.pa === entry.pa && e.rd === entry.rd);
   if (at >= 0) {
     m.sgt.entries[at] = entry;

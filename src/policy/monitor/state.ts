@@ -83,6 +83,13 @@ export interface MicaState {
   fresh: Record<string, string>;
   /** Uploads accepted so far (for upload order). */
   uploads: number;
+  /**
+   * The host runs set-up scripts concurrently (attack 21): the prototype's unlocked SGT
+   * read-modify-write then loses updates; the monitor serialises them.
+   */
+  concurrent?: boolean;
+  /** Last SGT upsert (for the lost-update model of `gap-sgt-race`). */
+  lastUpsert?: SgtEntry;
   /** Group tokens being streamed, by REC PA (0x-hex): hex of token ‖ blobs, bytes sent. */
   attest: Record<string, { stream: string; sent: number; members: number[] }>;
 }

@@ -168,7 +168,13 @@ function sgtChecks(m: MicaState, self: MicaRealm, p: Policy, mem: PolicyMem, out
   if (p.vms[p.self]?.strict) {
     // Step 5, read on physical pages: a strict realm maps M's pages only inside its own window.
     const own = ownWindow(p, mem);
-    for (const e of sgtOf(m, self.rd)) {
+    // The SGT keys entries by (pa, rd), so a second mapping of a page hides the first; the
+    // monitor's own stage-2 record of the realm lists every IPA.
+    const mine = [
+      ...sgtOf(m, self.rd),
+      ...Object.values(self.mappings).map((mp) => ({ pa: mp.pa, gpa: mp.ipa })),
+    ];
+    for (const e of mine) {
       if (!pageSet.has(e.pa)) continue;
       const inOwn = own && e.gpa >= Number(own.gpa) && e.gpa < Number(own.gpa) + Number(mem.size);
       if (inOwn) continue;

@@ -18,6 +18,8 @@ import {
   encodeRecEnterFlags,
   encodeRecParams,
   mpidrOfIndex,
+  realmRtts,
+  rttEntries,
   type Machine,
   type RecExit,
   type RecRecord,
@@ -372,4 +374,21 @@ export class MicaHost {
     for (let i = len - 1; i >= 0; i--) v = (v << 8n) | BigInt(r.bytes[i]!);
     return v;
   }
+}
+
+/** Tears a realm down the way KVM does: REC, data, NS mappings, RTTs bottom-up, then the RD. */
+export function destroyRealm(host: MicaHost, h: RealmHandle): SmcResult {
+  const rd = h.rd;
+  host.smc(abi.SMC_RMI_REC_DESTROY, h.rec);
+  for (const v of rttEntries(host.m.state, rd)) {
+    if (v.entry.state === 'ASSIGNED') host.smc(abi.SMC_RMI_DATA_DESTROY, rd, v.ipa);
+    if (v.entry.state === 'ASSIGNED_NS')
+      host.smc(abi.SMC_RMI_RTT_UNMAP_UNPROTECTED, rd, v.ipa, v.level);
+  }
+  const realm = host.m.state.rmm.realms[key(rd)];
+  const tables = realmRtts(host.m.state, rd)
+    .filter((t) => realm && t.level > realm.rttLevelStart)
+    .sort((a, b) => b.level - a.level);
+  for (const t of tables) host.smc(abi.SMC_RMI_RTT_DESTROY, rd, t.base, t.level);
+  return host.smc(abi.SMC_RMI_REALM_DESTROY, rd);
 }

@@ -13,6 +13,7 @@ import { FAILURE_CONDITIONS } from './01-worlds/04-failure-conditions.ts';
 import { BUILD_REALM } from './02-realms/01-build.ts';
 import { MEASURE_REALM } from './02-realms/02-measure.ts';
 import { RUN_REALM } from './02-realms/03-run.ts';
+import { REALM_IDENTITY } from './02-realms/04-identity.ts';
 import type { CatalogueEntry, Lesson, LessonPart, PlannedLesson } from './schema.ts';
 
 /** The parts of the course, in order (product.md "The story it tells"). */
@@ -66,8 +67,9 @@ export const CATALOGUE: readonly CatalogueEntry[] = [
   BUILD_REALM,
   MEASURE_REALM,
   RUN_REALM,
+  REALM_IDENTITY,
   planned(
-    '02-realms/04-attest',
+    '02-realms/05-attest',
     'Attest it: the CCA token and the verifier',
     'Ask for a token, follow the chain from the platform key to the realm’s RIM, and break it on purpose.',
   ),

@@ -270,6 +270,29 @@ describe('02-realms/03-run goals', () => {
   });
 });
 
+describe('02-realms/04-identity goals', () => {
+  const id = '02-realms/04-identity';
+
+  it('RIMs under different hash algorithms are not compared', () => {
+    const done = goalsDone(id, [
+      'realm create a --image hello',
+      'realm create d --image hello --hash sha512',
+    ]);
+    expect(done).toEqual({ 'same-rim': false, 'different-rim': false });
+  });
+
+  it('more RAM is a different realm; a hand-built NEW realm is not compared', () => {
+    const done = goalsDone(id, [
+      'realm create a --image hello',
+      'realm create e --image hello --ram 32',
+      'delegate 0x87000000',
+      'delegate 0x87001000',
+      'delegate 0x87002000',
+    ]);
+    expect(done).toEqual({ 'same-rim': false, 'different-rim': true });
+  });
+});
+
 describe('glossary', () => {
   it('mirrors GLOSSARY.md row for row', () => {
     const md = readFileSync(new URL('../../GLOSSARY.md', import.meta.url), 'utf8');

@@ -347,7 +347,7 @@ function handle(f: Frame, last: Last | undefined, env: Env): Step {
         return smc(op.fid, ...op.args.map((a) => BigInt(a)));
       }
       const values: Record<string, string> = {};
-      x.slice(0, 4).forEach((v, i) => (values[`x${i}`] = hex64(v)));
+      x.forEach((v, i) => (values[`x${i}`] = hex64(v)));
       return { done: { op: 'smc', ok: true, values } };
     }
     case 'measure-read': {

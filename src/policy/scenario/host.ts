@@ -60,6 +60,10 @@ export interface RealmSpec {
   readonly console?: boolean;
   /** Content of the measured code page (default: the name); changes the RIM. */
   readonly image?: string;
+  /** Attach PD, dummy page, SGT and BAR ranges when Mica is installed (default true). */
+  readonly micaSetup?: boolean;
+  /** Activate the realm (default true); false leaves it NEW. */
+  readonly activate?: boolean;
 }
 
 /** A built realm. */
@@ -234,7 +238,7 @@ export class MicaHost {
       ipa: IVSHMEM_BAR_BASE + n * IVSHMEM_BAR_STRIDE,
       file,
     }));
-    if (this.mica) {
+    if (this.mica && spec.micaSetup !== false) {
       this.must(this.smc(SMC_RMI_REALM_PD, rd, this.delegated()), 'RMI_REALM_PD');
       this.must(this.smc(SMC_RMI_REALM_DUMMY_PAGE, rd, this.delegated()), 'RMI_REALM_DUMMY_PAGE');
       this.ensureSgt();
@@ -243,10 +247,11 @@ export class MicaHost {
           this.smc(SMC_RMI_SET_PROTECTED_SHARED_RANGE, rd, b.ipa, BAR_SIZE),
           'SET_PROTECTED_SHARED_RANGE',
         );
-      const mr = this.mica.realms[key(rd)];
-      if (mr) mr.name = spec.name;
     }
-    this.must(this.smc(abi.SMC_RMI_REALM_ACTIVATE, rd), 'REALM_ACTIVATE');
+    const mr = this.mica?.realms[key(rd)];
+    if (mr) mr.name = spec.name;
+    if (spec.activate !== false)
+      this.must(this.smc(abi.SMC_RMI_REALM_ACTIVATE, rd), 'REALM_ACTIVATE');
     const handle: RealmHandle = {
       name: spec.name,
       rd,

@@ -15,46 +15,23 @@ import { bytesEqual, toHex } from '../../lib/bytes.ts';
 import {
   CCA_PLATFORM_CHALLENGE,
   CCA_PLATFORM_CLAIM_NAMES,
-  CCA_PLATFORM_CONFIG,
-  CCA_PLATFORM_HASH_ALGO_ID,
-  CCA_PLATFORM_IMPLEMENTATION_ID,
-  CCA_PLATFORM_IMPLEMENTATION_ID_SIZE,
-  CCA_PLATFORM_INSTANCE_ID,
-  CCA_PLATFORM_INSTANCE_ID_SIZE,
-  CCA_PLATFORM_INSTANCE_ID_TYPE_RAND,
-  CCA_PLATFORM_LIFECYCLE,
-  CCA_PLATFORM_LIFECYCLE_STATES,
-  CCA_PLATFORM_PROFILE,
   CCA_PLATFORM_PROFILE_1_0,
   CCA_PLATFORM_PROFILE_LEGACY,
   CCA_PLATFORM_SW_COMPONENTS,
-  CCA_PLATFORM_VERIFICATION_SERVICE,
   CCA_REALM_CHALLENGE,
   CCA_REALM_CHALLENGE_SIZE,
   CCA_REALM_CLAIM_NAMES,
   CCA_REALM_EXTENSIBLE_MEASUREMENTS,
-  CCA_REALM_EXTENSIBLE_MEASUREMENTS_COUNT,
-  CCA_REALM_HASH_ALGO_ID,
   CCA_REALM_INITIAL_MEASUREMENT,
   CCA_REALM_PERSONALIZATION_VALUE,
-  CCA_REALM_PERSONALIZATION_VALUE_SIZE,
   CCA_REALM_PROFILE,
   CCA_REALM_PROFILE_1_0,
   CCA_REALM_PROFILE_2_0,
   CCA_REALM_PUBLIC_KEY,
-  CCA_REALM_PUBLIC_KEY_HASH_ALGO_ID,
-  CCA_SW_COMPONENT_HASH_ALGO_ID,
-  CCA_SW_COMPONENT_MEASUREMENT_VALUE,
-  CCA_SW_COMPONENT_SIGNER_ID,
-  CCA_SW_COMPONENT_TYPE,
-  CCA_SW_COMPONENT_VERSION,
-  HASH_ALGO_SHA_256,
-  HASH_ALGO_SHA_512,
 } from '../abi/token.ts';
 import { decodeCcaWrapper, type CcaTokenForm, type CcaTokenParts } from './cca-token.ts';
 import {
   describeItem,
-  intOf,
   mapEntries,
   walkCbor,
   type ByteRange,
@@ -70,8 +47,23 @@ import {
   type CoseSign1,
   type EcPublicKey,
 } from './cose.ts';
+import {
+  PLATFORM_CLAIM_RULES,
+  REALM_CLAIM_RULES,
+  type ClaimRule,
+  type ClaimVerdict,
+  type DecodedPlatformClaims,
+  type DecodedRealmClaims,
+  type Filling,
+} from './claim-rules.ts';
 import { digest, isHashAlgoName } from './hash.ts';
 import { inspectToken, type TokenNode } from './inspect.ts';
+
+export type {
+  DecodedPlatformClaims,
+  DecodedRealmClaims,
+  DecodedSwComponent,
+} from './claim-rules.ts';
 
 /** Outcome of one check. */
 export type CheckStatus = 'pass' | 'fail' | 'skip';
@@ -136,42 +128,6 @@ export interface VerifyOptions {
   /** The nonce the relying party sent; compared with cca-realm-challenge. */
   readonly challenge?: Uint8Array;
   readonly referenceValues?: ReferenceValues;
-}
-
-/** Realm claims as decoded (each present only if it had the right type). */
-export interface DecodedRealmClaims {
-  readonly challenge?: Uint8Array;
-  readonly rpv?: Uint8Array;
-  readonly rim?: Uint8Array;
-  readonly rems?: readonly Uint8Array[];
-  readonly hashAlgo?: string;
-  /** Raw bytes of claim 44237. */
-  readonly publicKey?: Uint8Array;
-  readonly publicKeyHashAlgo?: string;
-  readonly profile?: string;
-}
-
-/** A decoded platform sw component. */
-export interface DecodedSwComponent {
-  readonly type?: string;
-  readonly measurement?: Uint8Array;
-  readonly version?: string;
-  readonly signerId?: Uint8Array;
-  readonly hashAlgo?: string;
-  readonly range: ByteRange;
-}
-
-/** Platform claims as decoded (each present only if it had the right type). */
-export interface DecodedPlatformClaims {
-  readonly profile?: string;
-  readonly challenge?: Uint8Array;
-  readonly implementationId?: Uint8Array;
-  readonly instanceId?: Uint8Array;
-  readonly config?: Uint8Array;
-  readonly lifecycle?: number;
-  readonly swComponents?: readonly DecodedSwComponent[];
-  readonly verificationService?: string;
-  readonly hashAlgo?: string;
 }
 
 /** The verifier's answer. */
@@ -246,10 +202,8 @@ class Verification {
   private realmCose: CoseSign1 | undefined;
   private platformClaims: ClaimSet | undefined;
   private realmClaims: ClaimSet | undefined;
-  private readonly platform: {
-    -readonly [K in keyof DecodedPlatformClaims]: DecodedPlatformClaims[K];
-  } = {};
-  private readonly realm: { -readonly [K in keyof DecodedRealmClaims]: DecodedRealmClaims[K] } = {};
+  private readonly platform: Filling<DecodedPlatformClaims> = {};
+  private readonly realm: Filling<DecodedRealmClaims> = {};
   private rak: EcPublicKey | undefined;
 
   constructor(
@@ -266,9 +220,9 @@ class Verification {
     this.checkWrapper();
     this.checkCose('platform');
     this.checkPlatformSignature();
-    this.checkPlatformClaims();
+    this.checkClaims(this.platformClaims, 'platform', PLATFORM_CLAIM_RULES, this.platform);
     this.checkCose('realm');
-    this.checkRealmClaims();
+    this.checkClaims(this.realmClaims, 'realm', REALM_CLAIM_RULES, this.realm);
     this.checkRak();
     this.checkRealmSignature();
     this.checkBinding();
@@ -457,7 +411,7 @@ class Verification {
   private claimCheck(
     set: ClaimSet,
     key: number,
-    validate: (value: CborItem) => { ok: boolean; reason: string },
+    validate: (value: CborItem) => ClaimVerdict,
     optional = false,
   ): CborEntry | undefined {
     const names = set.token === 'platform' ? CCA_PLATFORM_CLAIM_NAMES : CCA_REALM_CLAIM_NAMES;
@@ -503,215 +457,27 @@ class Verification {
     return verdict.ok ? entry : undefined;
   }
 
-  // 4. Platform claims (§6.3).
-  private checkPlatformClaims(): void {
-    const set = this.platformClaims;
+  /** Runs a table of claim rules; each row becomes one report line. */
+  private checkClaims<D>(
+    set: ClaimSet | undefined,
+    token: 'platform' | 'realm',
+    rules: readonly ClaimRule<D>[],
+    into: Filling<D>,
+  ): void {
     if (!set) {
       this.add({
-        id: 'platform-claim',
-        title: 'platform claims',
+        id: `${token}-claim`,
+        title: `${token} claims`,
         status: 'skip',
-        reason: 'the platform claims could not be read',
-        spec: SPEC_PLATFORM,
+        reason: `the ${token} claims could not be read`,
+        spec: token === 'platform' ? SPEC_PLATFORM : SPEC_REALM,
       });
       return;
     }
-    const p = this.platform;
-    const text = (v: CborItem, what: string) =>
-      v.kind === 'tstr'
-        ? { ok: true, reason: JSON.stringify(v.value) }
-        : { ok: false, reason: `${what} must be a text string; found ${describeItem(v)}` };
-    const profile = this.claimCheck(set, CCA_PLATFORM_PROFILE, (v) => text(v, 'the profile'));
-    if (profile?.value.kind === 'tstr') p.profile = profile.value.value;
-    const challenge = this.claimCheck(set, CCA_PLATFORM_CHALLENGE, (v) =>
-      v.kind === 'bstr' && [32, 48, 64].includes(v.value.length)
-        ? {
-            ok: true,
-            reason: `${v.value.length} bytes ${hexPreview(v.value)} (the hash of the RAK, checked under "binding")`,
-          }
-        : {
-            ok: false,
-            reason: `must be a 32, 48 or 64-byte hash of the realm attestation key; found ${describeItem(v)}`,
-          },
-    );
-    if (challenge?.value.kind === 'bstr') p.challenge = challenge.value.value;
-    const implId = this.claimCheck(set, CCA_PLATFORM_IMPLEMENTATION_ID, (v) =>
-      v.kind === 'bstr' && v.value.length === CCA_PLATFORM_IMPLEMENTATION_ID_SIZE
-        ? {
-            ok: true,
-            reason: `${hexPreview(v.value)} names the platform implementation (the verifier looks up the trust anchor by it)`,
-          }
-        : {
-            ok: false,
-            reason: `must be a ${CCA_PLATFORM_IMPLEMENTATION_ID_SIZE}-byte string; found ${describeItem(v)}`,
-          },
-    );
-    if (implId?.value.kind === 'bstr') p.implementationId = implId.value.value;
-    const instId = this.claimCheck(set, CCA_PLATFORM_INSTANCE_ID, (v) =>
-      v.kind === 'bstr' &&
-      v.value.length === CCA_PLATFORM_INSTANCE_ID_SIZE &&
-      v.value[0] === CCA_PLATFORM_INSTANCE_ID_TYPE_RAND
-        ? { ok: true, reason: `UEID ${hexPreview(v.value)} identifies this platform instance` }
-        : {
-            ok: false,
-            reason: `must be a ${CCA_PLATFORM_INSTANCE_ID_SIZE}-byte UEID starting 0x01; found ${describeItem(v)}${v.kind === 'bstr' ? ` starting 0x${toHex(v.value.subarray(0, 1))}` : ''}`,
-          },
-    );
-    if (instId?.value.kind === 'bstr') p.instanceId = instId.value.value;
-    const config = this.claimCheck(set, CCA_PLATFORM_CONFIG, (v) =>
-      v.kind === 'bstr'
-        ? { ok: true, reason: `${v.value.length} bytes of system properties` }
-        : { ok: false, reason: `must be a byte string; found ${describeItem(v)}` },
-    );
-    if (config?.value.kind === 'bstr') p.config = config.value.value;
-    const lifecycle = this.claimCheck(set, CCA_PLATFORM_LIFECYCLE, (v) => {
-      const n = v.kind === 'uint' ? intOf(v) : undefined;
-      if (n === undefined || n > 0xffff)
-        return { ok: false, reason: `must be an unsigned 16-bit value; found ${describeItem(v)}` };
-      const state = CCA_PLATFORM_LIFECYCLE_STATES[n >> 8];
-      const shown = `0x${n.toString(16).padStart(4, '0')}`;
-      if (!state) return { ok: false, reason: `${shown} is not in any defined lifecycle range` };
-      if (state !== 'secured')
-        return {
-          ok: false,
-          reason: `${shown} means "${state}": only a platform in the secured state (0x3000-0x30FF) can be trusted`,
-        };
-      return { ok: true, reason: `${shown}: secured` };
-    });
-    if (lifecycle) p.lifecycle = intOf(lifecycle.value);
-    const sw = this.claimCheck(set, CCA_PLATFORM_SW_COMPONENTS, (v) =>
-      this.validateSwComponents(v),
-    );
-    if (sw?.value.kind === 'array') p.swComponents = sw.value.items.map(decodeSwComponent);
-    const service = this.claimCheck(
-      set,
-      CCA_PLATFORM_VERIFICATION_SERVICE,
-      (v) => text(v, 'the verification service'),
-      true,
-    );
-    if (service?.value.kind === 'tstr') p.verificationService = service.value.value;
-    const hash = this.claimCheck(set, CCA_PLATFORM_HASH_ALGO_ID, (v) =>
-      text(v, 'the hash algorithm id'),
-    );
-    if (hash?.value.kind === 'tstr') p.hashAlgo = hash.value.value;
-  }
-
-  private validateSwComponents(v: CborItem): { ok: boolean; reason: string } {
-    if (v.kind !== 'array' || v.items.length === 0) {
-      return {
-        ok: false,
-        reason: `must be a non-empty array of component maps; found ${describeItem(v)}`,
-      };
+    for (const rule of rules) {
+      const entry = this.claimCheck(set, rule.key, rule.check, rule.optional);
+      if (entry) rule.keep(entry.value, into);
     }
-    for (const [i, c] of v.items.entries()) {
-      if (c.kind !== 'map')
-        return { ok: false, reason: `component ${i} must be a map; found ${describeItem(c)}` };
-      const m = mapEntries(c, CCA_SW_COMPONENT_MEASUREMENT_VALUE)[0]?.value;
-      const s = mapEntries(c, CCA_SW_COMPONENT_SIGNER_ID)[0]?.value;
-      if (m?.kind !== 'bstr' || m.value.length < 32) {
-        return {
-          ok: false,
-          reason: `component ${i} needs a measurement-value (2) of at least 32 bytes`,
-        };
-      }
-      if (s?.kind !== 'bstr')
-        return { ok: false, reason: `component ${i} needs a signer-id (5) byte string` };
-    }
-    return {
-      ok: true,
-      reason: `${v.items.length} measured component(s), each with a measurement and a signer id`,
-    };
-  }
-
-  // 6. Realm claims (§6.2).
-  private checkRealmClaims(): void {
-    const set = this.realmClaims;
-    if (!set) {
-      this.add({
-        id: 'realm-claim',
-        title: 'realm claims',
-        status: 'skip',
-        reason: 'the realm claims could not be read',
-        spec: SPEC_REALM,
-      });
-      return;
-    }
-    const r = this.realm;
-    const bytesOf = (size: number) => (v: CborItem) =>
-      v.kind === 'bstr' && v.value.length === size
-        ? { ok: true, reason: `${size} bytes ${hexPreview(v.value)}` }
-        : { ok: false, reason: `must be exactly ${size} bytes; found ${describeItem(v)}` };
-    const measurement = (v: CborItem) =>
-      v.kind === 'bstr' && [32, 48, 64].includes(v.value.length)
-        ? { ok: true, reason: `${v.value.length} bytes ${hexPreview(v.value)}` }
-        : { ok: false, reason: `must be a 32, 48 or 64-byte digest; found ${describeItem(v)}` };
-    const challenge = this.claimCheck(set, CCA_REALM_CHALLENGE, bytesOf(CCA_REALM_CHALLENGE_SIZE));
-    if (challenge?.value.kind === 'bstr') r.challenge = challenge.value.value;
-    const rpv = this.claimCheck(
-      set,
-      CCA_REALM_PERSONALIZATION_VALUE,
-      bytesOf(CCA_REALM_PERSONALIZATION_VALUE_SIZE),
-    );
-    if (rpv?.value.kind === 'bstr') r.rpv = rpv.value.value;
-    const key = this.claimCheck(set, CCA_REALM_PUBLIC_KEY, (v) =>
-      v.kind === 'bstr' && v.definite
-        ? { ok: true, reason: `${v.value.length} bytes (decoded under "realm attestation key")` }
-        : { ok: false, reason: `must be a byte string; found ${describeItem(v)}` },
-    );
-    if (key?.value.kind === 'bstr') r.publicKey = key.value.value;
-    const hash = this.claimCheck(set, CCA_REALM_HASH_ALGO_ID, (v) =>
-      v.kind === 'tstr' && (v.value === HASH_ALGO_SHA_256 || v.value === HASH_ALGO_SHA_512)
-        ? { ok: true, reason: `"${v.value}": the realm's measurements use this hash` }
-        : {
-            ok: false,
-            reason: `must be "sha-256" or "sha-512" (the realm hash algorithms of RMM 1.0); found ${describeItem(v)}`,
-          },
-    );
-    if (hash?.value.kind === 'tstr') r.hashAlgo = hash.value.value;
-    const keyHash = this.claimCheck(set, CCA_REALM_PUBLIC_KEY_HASH_ALGO_ID, (v) =>
-      v.kind === 'tstr' && isHashAlgoName(v.value)
-        ? {
-            ok: true,
-            reason: `"${v.value}": the platform challenge must be this hash of claim 44237`,
-          }
-        : {
-            ok: false,
-            reason: `must name a hash the verifier can compute ("sha-256", "sha-384", "sha-512"); found ${describeItem(v)}`,
-          },
-    );
-    if (keyHash?.value.kind === 'tstr') r.publicKeyHashAlgo = keyHash.value.value;
-    const profile = this.claimCheck(
-      set,
-      CCA_REALM_PROFILE,
-      (v) =>
-        v.kind === 'tstr'
-          ? { ok: true, reason: JSON.stringify(v.value) }
-          : { ok: false, reason: `must be a text string; found ${describeItem(v)}` },
-      true,
-    );
-    if (profile?.value.kind === 'tstr') r.profile = profile.value.value;
-    const rim = this.claimCheck(set, CCA_REALM_INITIAL_MEASUREMENT, measurement);
-    if (rim?.value.kind === 'bstr') r.rim = rim.value.value;
-    const rems = this.claimCheck(set, CCA_REALM_EXTENSIBLE_MEASUREMENTS, (v) => {
-      if (v.kind !== 'array' || v.items.length !== CCA_REALM_EXTENSIBLE_MEASUREMENTS_COUNT) {
-        return {
-          ok: false,
-          reason: `must be an array of exactly ${CCA_REALM_EXTENSIBLE_MEASUREMENTS_COUNT} digests; found ${describeItem(v)}`,
-        };
-      }
-      const bad = v.items.findIndex((i) => !measurement(i).ok);
-      return bad >= 0
-        ? {
-            ok: false,
-            reason: `REM${bad} must be a 32, 48 or 64-byte digest; found ${describeItem(v.items[bad]!)}`,
-          }
-        : {
-            ok: true,
-            reason: `4 REMs of ${(v.items[0] as { value: Uint8Array }).value.length} bytes`,
-          };
-    });
-    if (rems?.value.kind === 'array')
-      r.rems = rems.value.items.map((i) => (i as { value: Uint8Array }).value);
   }
 
   // 7. RAK decoding: COSE_Key if a realm profile is present, else a raw SEC1 point (§6.4 step 2).
@@ -1136,28 +902,6 @@ class Verification {
       spec: SPEC_TOKEN,
     });
   }
-}
-
-function decodeSwComponent(item: CborItem): DecodedSwComponent {
-  const get = (key: number): CborItem | undefined => mapEntries(item, key)[0]?.value;
-  const text = (i: CborItem | undefined): string | undefined =>
-    i?.kind === 'tstr' ? i.value : undefined;
-  const bin = (i: CborItem | undefined): Uint8Array | undefined =>
-    i?.kind === 'bstr' ? i.value : undefined;
-  const out: { -readonly [K in keyof DecodedSwComponent]: DecodedSwComponent[K] } = {
-    range: itemRange(item),
-  };
-  const type = text(get(CCA_SW_COMPONENT_TYPE));
-  const measurement = bin(get(CCA_SW_COMPONENT_MEASUREMENT_VALUE));
-  const version = text(get(CCA_SW_COMPONENT_VERSION));
-  const signerId = bin(get(CCA_SW_COMPONENT_SIGNER_ID));
-  const hashAlgo = text(get(CCA_SW_COMPONENT_HASH_ALGO_ID));
-  if (type !== undefined) out.type = type;
-  if (measurement) out.measurement = measurement;
-  if (version !== undefined) out.version = version;
-  if (signerId) out.signerId = signerId;
-  if (hashAlgo !== undefined) out.hashAlgo = hashAlgo;
-  return out;
 }
 
 const GLYPH: Readonly<Record<CheckStatus, string>> = { pass: '✓', fail: '✗', skip: '–' };

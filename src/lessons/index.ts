@@ -31,6 +31,7 @@ export { CATALOGUE, LESSONS, PARTS, findEntry, findLesson, nextLesson } from './
 export { GLOSSARY, glossaryEntry, type GlossaryEntry } from './glossary.ts';
 export {
   checkGoals,
+  createLessonMachine,
   prepareMachine,
   replayCommands,
   replaySolution,

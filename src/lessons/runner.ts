@@ -8,7 +8,13 @@
  * can never tick a goal. Undo and reset in the UI are snapshot restores of `machine`; the
  * start sequence number stays valid because restore keeps ledger numbering.
  */
-import { createMachine, type Machine, type MachineSnapshot } from '../emulator/index.ts';
+import {
+  GUEST_MODEL,
+  createMachine,
+  type Machine,
+  type MachineMode,
+  type MachineSnapshot,
+} from '../emulator/index.ts';
 import { createHostShell, type OutputLine, type ShellSession } from '../shell/index.ts';
 import { disabledCommands, type Goal, type GoalView, type Lesson } from './schema.ts';
 
@@ -61,6 +67,17 @@ export function checkGoals(
   });
 }
 
+/**
+ * A machine as the lab builds one: the given mode and the lab's guest model (what runs
+ * inside realms, so `run` and the realm terminals work). The UI and the CLI shell create
+ * theirs the same way, so a lesson behaves identically everywhere.
+ */
+export function createLessonMachine(mode: MachineMode): Machine {
+  // TODO(lead): once src/policy/index.ts exports createMicaMachine, use it here so the
+  // 'mica' modes get the monitor extension; every lesson so far runs in 'cca' mode.
+  return createMachine({ mode, guest: GUEST_MODEL });
+}
+
 /** Options for {@link startLesson}. */
 export interface StartOptions {
   /**
@@ -79,7 +96,7 @@ export function prepareMachine(
   lesson: Lesson,
   options: StartOptions = {},
 ): { machine: Machine; startSeq: number } {
-  const machine = createMachine({ mode: lesson.mode });
+  const machine = createLessonMachine(lesson.mode);
   if (options.snapshot) {
     const restored = machine.restore(options.snapshot);
     if (!restored.ok) throw new Error(`startLesson: unvalidated snapshot: ${restored.error}`);

@@ -25,7 +25,12 @@ import { fromBase64, toBase64 } from '../lib/bytes.ts';
 import { describeValue, isRecord } from './json-check.ts';
 import { findEntry, findLesson } from './catalogue.ts';
 import { lzCompress, lzDecompress } from './lz.ts';
-import { startLesson, type GoalStatus, type TranscriptEntry } from './runner.ts';
+import {
+  createLessonMachine,
+  startLesson,
+  type GoalStatus,
+  type TranscriptEntry,
+} from './runner.ts';
 
 /** Identifies a scenario among other JSON documents. */
 export const SCENARIO_FORMAT = 'mica-lab/scenario';
@@ -311,7 +316,7 @@ export function runScenario(scenario: Scenario): ScenarioRun {
     ({ machine, shell, startSeq } = session);
     check = session.check;
   } else {
-    machine = createMachine({ mode: scenario.mode });
+    machine = createLessonMachine(scenario.mode);
     if (scenario.snapshot) machine.restore(scenario.snapshot);
     startSeq = machine.ledger[machine.ledger.length - 1]?.seq ?? 0;
     shell = createHostShell(machine);

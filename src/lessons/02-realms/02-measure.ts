@@ -11,8 +11,9 @@
  * Spec: DEN0137 A7.1.1 (RIM), A2.1.5 (realm lifecycle), B4.3.1 (RMI_DATA_CREATE), B4.3.8
  * (RMI_REALM_ACTIVATE), B4.3.15 (RMI_RTT_CREATE); cca-spec.md §3.2, §5.1-5.3.
  */
-import { abi, createMachine, type Machine, type MachineView } from '../../emulator/index.ts';
+import { abi, type Machine, type MachineView } from '../../emulator/index.ts';
 import { utf8 } from '../../lib/bytes.ts';
+import { createLessonMachine } from '../runner.ts';
 import type { GoalView, Lesson } from '../schema.ts';
 import { eventsOf, hexPa } from '../ledger-queries.ts';
 import { PARAMS_PA, RD_PA, RTT_BASE, realms, writeRealmParams } from './01-build.ts';
@@ -40,7 +41,7 @@ let setupRim: string | undefined;
 /** The RIM right after the setup (computed once, on a scratch machine). */
 function initialRim(): string {
   if (setupRim === undefined) {
-    const scratch = createMachine({ mode: 'cca' });
+    const scratch = createLessonMachine('cca');
     setup(scratch);
     setupRim = realms(scratch)[0]?.rim ?? '';
   }

@@ -84,15 +84,19 @@ export {
   type SanitiserVerdict,
 } from './flow.ts';
 export {
+  LLM_EXAMPLES,
+  LLM_GUARDRAIL_LOCKED,
+  LLM_GUARDRAIL_SHIPPED,
   VIDEO_BROKEN,
   VIDEO_EXAMPLES,
   VIDEO_MODERATION,
   VIDEO_RING_LOCKED,
   VIDEO_RING_SHIPPED,
+  WORKFLOW_EXAMPLES,
   type ExampleRealm,
   type ExpectedRefusal,
   type WorkflowExample,
-} from './examples/video-moderation.ts';
+} from './examples/index.ts';
 export {
   judgeWorkflow,
   loadWorkflow,

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import {
-  VIDEO_EXAMPLES,
+  WORKFLOW_EXAMPLES,
   VIDEO_MODERATION,
   checkAgreement,
   emptyAgreementState,
@@ -462,7 +462,7 @@ describe('§2.7 control flow and the transition table', () => {
 });
 
 describe('examples (§5.1, §5.4)', () => {
-  for (const ex of VIDEO_EXAMPLES) {
+  for (const ex of WORKFLOW_EXAMPLES) {
     it(`${ex.id}: agreement ${ex.expect.agreement === 'accept' ? 'accepts' : 'refuses with the named checks'}`, () => {
       const r = checkAgreement(load(ex.realms));
       if (ex.expect.agreement === 'accept') {

@@ -4,6 +4,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import {
+  LLM_GUARDRAIL_SHIPPED,
+  VIDEO_RING_SHIPPED,
   checkAgreement,
   decodePoly,
   decodeRecord,
@@ -321,5 +323,18 @@ describe('§2.5 the files of each real pipeline agree', () => {
       set(['RN', 'c3-video-rn.json'], ['RG', 'c1-video-rg.json'], ['RE', 'c2-video-re.json']),
     );
     expect(r.ok).toBe(true);
+  });
+});
+
+describe('the shipped examples are the §2.8 files', () => {
+  it('VIDEO_RING_SHIPPED carries C1-C3 verbatim', () => {
+    const files = ['c1-video-rg.json', 'c2-video-re.json', 'c3-video-rn.json'];
+    expect(VIDEO_RING_SHIPPED.realms.map((r) => r.text)).toEqual(files.map(fixture));
+  });
+
+  it('LLM_GUARDRAIL_SHIPPED parses to the same policies as C6-C8', () => {
+    const files = ['c6-llm-rg.json', 'c7-llm-rf.json', 'c8-llm-ri.json'];
+    const parsed = LLM_GUARDRAIL_SHIPPED.realms.map((r) => parsePolicy(r.text));
+    expect(parsed.map((r) => r.ok && r.policy)).toEqual(files.map(loadPolicy));
   });
 });

@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   UNTRUSTED,
-  VIDEO_EXAMPLES,
+  WORKFLOW_EXAMPLES,
   VIDEO_MODERATION,
   VIDEO_RING_SHIPPED,
   buildFlowGraph,
@@ -55,7 +55,7 @@ describe('§4.5 step 5: edges of the locked-down video pipeline', () => {
 });
 
 describe('§4.5 step 6: every path from the sensitive input to U passes a sanitiser', () => {
-  for (const ex of VIDEO_EXAMPLES) {
+  for (const ex of WORKFLOW_EXAMPLES) {
     const expected = ex.expect.flow;
     it(`${ex.id}: ${expected === 'accept' ? 'accepted' : `refused via ${expected.join(' -> ')}`}`, () => {
       const v = judgeWorkflow(load(ex.realms), ex.source, ex.sanitisers);

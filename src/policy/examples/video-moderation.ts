@@ -13,94 +13,22 @@
  * - `VIDEO_BROKEN`: deliberate mistakes, each refused by a named check, and one consistent but
  *   leaking variant that only the path search catches.
  */
-import { ESR_EC_SMC64 } from '../abi.ts';
-import { formatPolicyText } from '../format.ts';
-import type { AgreementCheck } from '../agreement.ts';
-import type { Policy, PolicyCf, PolicyMem, PolicyVm, Prot } from '../model.ts';
+import type { Policy, PolicyCf, PolicyMem } from '../model.ts';
+import {
+  BAR0,
+  BAR1,
+  block,
+  files,
+  realms,
+  vm,
+  type Share,
+  type Stage,
+  type WorkflowExample,
+} from './build.ts';
 
-/** One realm of an example: display name, role and its policy file. */
-export interface ExampleRealm {
-  readonly name: string;
-  readonly role: string;
-  readonly text: string;
-}
+export type { ExampleRealm, ExpectedRefusal, WorkflowExample } from './build.ts';
 
-/** A refusal an example expects (matched on the fields given). */
-export interface ExpectedRefusal {
-  readonly check: AgreementCheck;
-  readonly realm: string;
-  readonly peer?: string;
-  readonly object?: string;
-  readonly field?: string;
-}
-
-/** A workflow: files in upload order, the verifier's question and the expected answers. */
-export interface WorkflowExample {
-  readonly id: string;
-  readonly title: string;
-  readonly description: string;
-  /** In upload order (the runbooks' strictly sequential set-up, §2.5). */
-  readonly realms: readonly ExampleRealm[];
-  /** The realm that receives the sensitive input, and the designated sanitisers (§4.5). */
-  readonly source: string;
-  readonly sanitisers: readonly string[];
-  readonly expect: {
-    /** `accept`, or the refusals the agreement check must report. */
-    readonly agreement: 'accept' | readonly ExpectedRefusal[];
-    /** `accept`, or the nodes of the offending path (source first, U last). */
-    readonly flow: 'accept' | readonly string[];
-  };
-}
-
-const BAR0 = 0x18000000000n;
-const BAR1 = 0x18004000000n;
 const SIZE = 0x40000n;
-
-interface Stage {
-  readonly name: string;
-  readonly role: string;
-  readonly vm: PolicyVm;
-}
-
-interface Share {
-  readonly mem: string;
-  readonly ends: ReadonlyArray<readonly [stage: number, gpa: bigint, prot: Prot]>;
-}
-
-function vm(name: string, hash: number, isGateway: boolean, strict: boolean): PolicyVm {
-  return { name, hash, isGateway, strict };
-}
-
-/** One file per stage: every VM, the objects that stage maps, the given CF rules. */
-function files(
-  stages: readonly Stage[],
-  shares: readonly Share[],
-  cfs: readonly PolicyCf[],
-): Policy[] {
-  return stages.map((_, self) => {
-    const mems: PolicyMem[] = shares
-      .filter((s) => s.ends.some(([stage]) => stage === self))
-      .map((s) => ({
-        name: s.mem,
-        size: SIZE,
-        type: 'PROTECTED',
-        mappings: s.ends.map(([stage, gpa, prot]) => ({ vm: stage, gpa, prot, anyCount: 0 })),
-      }));
-    return { dialect: 'C', self, vms: stages.map((s) => s.vm), mems, cfs };
-  });
-}
-
-function block(name: string, owner: number): PolicyCf {
-  return { name, owner, type: 'CALL', policy: 'BLOCK', range: [ESR_EC_SMC64] };
-}
-
-function realms(stages: readonly Stage[], policies: readonly Policy[]): ExampleRealm[] {
-  return stages.map((s, i) => ({
-    name: s.name,
-    role: s.role,
-    text: formatPolicyText(policies[i]!),
-  }));
-}
 
 const PIPELINE_STAGES: readonly Stage[] = [
   {

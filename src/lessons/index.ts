@@ -33,6 +33,7 @@ export {
   checkGoals,
   createLessonMachine,
   prepareMachine,
+  playSteps,
   replayCommands,
   replaySolution,
   revealHints,
@@ -76,3 +77,10 @@ export {
   type ParsedSave,
   type SaveMigration,
 } from './save.ts';
+export {
+  openTerminals,
+  parseStep,
+  realmCommandNames,
+  type Step,
+  type Terminals,
+} from './terminals.ts';

@@ -15,8 +15,9 @@ import {
   type MachineMode,
   type MachineSnapshot,
 } from '../emulator/index.ts';
-import { createHostShell, type OutputLine, type ShellSession } from '../shell/index.ts';
+import type { OutputLine, ShellSession } from '../shell/index.ts';
 import { disabledCommands, type Goal, type GoalView, type Lesson } from './schema.ts';
+import { openTerminals, type Terminals } from './terminals.ts';
 
 /** One goal's state, ready for the checklist. */
 export interface GoalStatus {
@@ -32,6 +33,8 @@ export interface LessonSession {
   readonly machine: Machine;
   /** The host shell, with the lesson's commands switched off. */
   readonly shell: ShellSession;
+  /** The host shell and the realm terminals (`terminals.realm(name)`); steps route by `@`. */
+  readonly terminals: Terminals;
   /** Sequence number of the last ledger event of the setup (0 when it emitted none). */
   readonly startSeq: number;
   /** Evaluates every goal now. Never throws. */
@@ -108,15 +111,30 @@ export function prepareMachine(
 /** Starts `lesson` on a fresh machine (or from `options.snapshot`). */
 export function startLesson(lesson: Lesson, options: StartOptions = {}): LessonSession {
   const { machine, startSeq } = prepareMachine(lesson, options);
-  const shell = createHostShell(machine, { disabled: disabledCommands(lesson) });
+  const terminals = openTerminals(machine, disabledCommands(lesson));
   const check = () => checkGoals(lesson.goals, machine, startSeq);
-  return { lesson, machine, shell, startSeq, check, solved: () => check().every((g) => g.done) };
+  return {
+    lesson,
+    machine,
+    shell: terminals.host,
+    terminals,
+    startSeq,
+    check,
+    solved: () => check().every((g) => g.done),
+  };
 }
 
-/** One command of a replay and what the shell printed. */
+/** One step of a replay: the prompt of its terminal, the line typed, what it printed. */
 export interface TranscriptEntry {
+  /** `host$ ` or `<realm># `; empty for a malformed `@` step. */
+  readonly prompt: string;
   readonly line: string;
   readonly output: readonly OutputLine[];
+}
+
+/** Plays `steps` (host lines, or `@<realm> <line>`) through `terminals`, skipping blanks. */
+export function playSteps(terminals: Terminals, steps: readonly string[]): TranscriptEntry[] {
+  return steps.filter((step) => step.trim() !== '').map((step) => terminals.execute(step));
 }
 
 /** The result of playing commands through a lesson's shell. */
@@ -127,12 +145,13 @@ export interface Replay {
   readonly solved: boolean;
 }
 
-/** Starts `lesson` and plays `lines` through its shell, one command per line. */
-export function replayCommands(lesson: Lesson, lines: readonly string[]): Replay {
+/**
+ * Starts `lesson` and plays `steps`, one command each: host lines, or `@<realm> <line>` for
+ * a realm's terminal.
+ */
+export function replayCommands(lesson: Lesson, steps: readonly string[]): Replay {
   const session = startLesson(lesson);
-  const transcript = lines
-    .filter((line) => line.trim() !== '')
-    .map((line) => ({ line: line.trim(), output: session.shell.execute(line) }));
+  const transcript = playSteps(session.terminals, steps);
   const goals = session.check();
   return { session, transcript, goals, solved: goals.every((g) => g.done) };
 }

@@ -20,13 +20,15 @@ import {
   type MachineMode,
   type MachineSnapshot,
 } from '../emulator/index.ts';
-import { createHostShell, type ShellSession } from '../shell/index.ts';
+import type { ShellSession } from '../shell/index.ts';
 import { fromBase64, toBase64 } from '../lib/bytes.ts';
 import { describeValue, isRecord } from './json-check.ts';
 import { findEntry, findLesson } from './catalogue.ts';
 import { lzCompress, lzDecompress } from './lz.ts';
+import { openTerminals, type Terminals } from './terminals.ts';
 import {
   createLessonMachine,
+  playSteps,
   startLesson,
   type GoalStatus,
   type TranscriptEntry,
@@ -58,7 +60,10 @@ export interface Scenario {
   readonly mode: MachineMode;
   /** A playable lesson id: its setup, restrictions and goals apply. */
   readonly lesson?: string;
-  /** Host shell lines replayed after the start state, one command each. */
+  /**
+   * Lines replayed after the start state, one command each: host lines, or `@<realm> <line>`
+   * for a realm's terminal.
+   */
   readonly commands: readonly string[];
   /** The start state (replaces the lesson setup when both are given). */
   readonly snapshot?: MachineSnapshot;
@@ -293,6 +298,8 @@ export function decodeScenarioLink(text: string): Decoded<Scenario> {
 export interface ScenarioRun {
   readonly machine: Machine;
   readonly shell: ShellSession;
+  /** The host terminal and the realm terminals the commands used. */
+  readonly terminals: Terminals;
   readonly transcript: readonly TranscriptEntry[];
   /** The lesson's goals after the commands, when the scenario names a lesson. */
   readonly goals?: readonly GoalStatus[];
@@ -307,22 +314,29 @@ export interface ScenarioRun {
  */
 export function runScenario(scenario: Scenario): ScenarioRun {
   const lesson = scenario.lesson === undefined ? undefined : findLesson(scenario.lesson);
-  let machine: Machine;
-  let shell: ShellSession;
-  let startSeq: number;
-  let check: (() => GoalStatus[]) | undefined;
+  if (scenario.lesson !== undefined && !lesson) {
+    // A caller bug: scenarios come from scenarioFromJson/decodeScenarioLink, which refuse this.
+    throw new Error(`runScenario: unvalidated scenario names unknown lesson "${scenario.lesson}"`);
+  }
   if (lesson) {
     const session = startLesson(lesson, scenario.snapshot ? { snapshot: scenario.snapshot } : {});
-    ({ machine, shell, startSeq } = session);
-    check = session.check;
-  } else {
-    machine = createLessonMachine(scenario.mode);
-    if (scenario.snapshot) machine.restore(scenario.snapshot);
-    startSeq = machine.ledger[machine.ledger.length - 1]?.seq ?? 0;
-    shell = createHostShell(machine);
+    const transcript = playSteps(session.terminals, scenario.commands);
+    return {
+      machine: session.machine,
+      shell: session.shell,
+      terminals: session.terminals,
+      transcript,
+      startSeq: session.startSeq,
+      goals: session.check(),
+    };
   }
-  const transcript = scenario.commands
-    .filter((line) => line.trim() !== '')
-    .map((line) => ({ line: line.trim(), output: shell.execute(line) }));
-  return { machine, shell, transcript, startSeq, ...(check ? { goals: check() } : {}) };
+  const machine = createLessonMachine(scenario.mode);
+  if (scenario.snapshot) {
+    const restored = machine.restore(scenario.snapshot);
+    if (!restored.ok) throw new Error(`runScenario: unvalidated snapshot: ${restored.error}`);
+  }
+  const startSeq = machine.ledger[machine.ledger.length - 1]?.seq ?? 0;
+  const terminals = openTerminals(machine);
+  const transcript = playSteps(terminals, scenario.commands);
+  return { machine, shell: terminals.host, terminals, transcript, startSeq };
 }

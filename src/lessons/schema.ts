@@ -14,6 +14,7 @@
 import type { LedgerEvent, Machine, MachineMode, MachineView } from '../emulator/index.ts';
 import { HOST_COMMANDS, splitCommands, tokenize } from '../shell/index.ts';
 import { glossaryEntry } from './glossary.ts';
+import { parseStep, realmCommandNames } from './terminals.ts';
 
 /** How much a hint gives away, from least to most. */
 export type HintTier = 'nudge' | 'stronger' | 'near-solution';
@@ -118,7 +119,10 @@ export interface Lesson {
   readonly goals: readonly Goal[];
   /** In tier order: every tier at least once. */
   readonly hints: readonly Hint[];
-  /** Reference solution: host shell lines, one command each. Inserted, never auto-run. */
+  /**
+   * Reference solution, one command per line, inserted into the prompt and never auto-run.
+   * A line `@<realm> <command>` belongs in that realm's terminal; any other in the host's.
+   */
   readonly solution: readonly string[];
   /** Glossary terms (exact GLOSSARY.md spelling) the lesson relies on. */
   readonly glossary: readonly string[];
@@ -297,13 +301,18 @@ function checkHints(entry: Record<string, unknown>, p: Problems): void {
 
 function checkSolution(entry: Record<string, unknown>, p: Problems, enabled: Set<string>): void {
   const lines = p.textList(entry, 'solution', true);
+  const realmNames = realmCommandNames();
   lines.forEach((line, i) => {
     const at = `solution[${i}]`;
     if (splitCommands(line).length !== 1) return p.add(at, 'must hold exactly one command');
-    const tokens = tokenize(line);
+    const step = parseStep(line);
+    if (step.terminal === 'invalid') return p.add(at, step.error);
+    const tokens = tokenize(step.line);
     if (!tokens.ok) return p.add(at, tokens.error);
     const name = tokens.words[0] ?? '';
-    if (!enabled.has(name)) {
+    if (step.terminal === 'realm' && !realmNames.includes(name)) {
+      p.add(at, `uses "${name}", which is not a realm terminal command`);
+    } else if (step.terminal === 'host' && !enabled.has(name)) {
       p.add(at, `uses "${name}", which is not available in this lesson's shell`);
     }
   });

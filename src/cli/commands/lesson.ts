@@ -34,7 +34,7 @@ export async function readStdin(stdin: CliIo['stdin']): Promise<string> {
 /** Prints a replay as the terminal showed it: prompt and command, then its output. */
 export function printTranscript(io: CliIo, transcript: readonly TranscriptEntry[]): void {
   for (const step of transcript) {
-    io.stdout(`host$ ${step.line}\n`);
+    io.stdout(`${step.prompt}${step.line}\n`);
     for (const l of step.output as readonly OutputLine[]) io.stdout(l.text + '\n');
   }
 }

@@ -125,4 +125,25 @@ describe('RMI_RTT_FOLD', () => {
       entry: { state: 'ASSIGNED', pa: first + 511 * GRANULE },
     });
   });
+  it('success: 512 contiguous NS mappings fold into an ASSIGNED_NS block; RTT_CREATE unfolds it', () => {
+    const { lab, rd } = realm();
+    const ns = 2 ** 39; // the first unprotected IPA
+    mapTables(lab, rd, ns, 3);
+    const oa = 0x8020_0000; // 2 MiB aligned; the RMM does not check that it is NS memory
+    const attr = 0xc0 + 0x18;
+    for (let i = 0; i < 512; i++) {
+      expectOk(
+        lab.call(abi.SMC_RMI_RTT_MAP_UNPROTECTED, rd, ns + i * GRANULE, 3, oa + i * GRANULE + attr),
+      );
+    }
+    expectOk(fold(lab, rd, ns, 3));
+    const read = lab.call(abi.SMC_RMI_RTT_READ_ENTRY, rd, ns, 2);
+    expect(read.x.slice(1)).toEqual([2n, BigInt(abi.RMI_ASSIGNED), BigInt(oa + attr), 0n]);
+    expectOk(lab.call(abi.SMC_RMI_RTT_CREATE, rd, lab.delegated(), ns, 3));
+    expect(rttEntries(lab.m.state, rd, ns + L2 - GRANULE, ns + L2)[0]!.entry).toEqual({
+      state: 'ASSIGNED_NS',
+      pa: oa + L2 - GRANULE,
+      attr,
+    });
+  });
 });

@@ -174,3 +174,42 @@ describe('agreement with a published FVP token (cca-token-draft-ffm-00)', () => 
     expect(toHex(platformBstr.value)).toBe(toHex(vector('tfa-fvp-platform-token.cbor')));
   });
 });
+
+describe('bare claim sets (rust-ccatoken testdata/*-claims*.cbor)', () => {
+  it('realm-claims.cbor: every realm claim rule passes', () => {
+    const r = attest.checkClaimSet(vector('realm-claims.cbor'), 'realm');
+    expect(r.checks.filter((c) => c.status !== 'pass')).toEqual([]);
+    expect(r.checks.length).toBe(7); // no profile claim (optional): a pre-rel0 claim set
+  });
+
+  it('realm-claims-missing-challenge.cbor: the challenge is reported missing', () => {
+    const r = attest.checkClaimSet(vector('realm-claims-missing-challenge.cbor'), 'realm');
+    expect(r.verdict).toBe('fail');
+    expect(r.checks.filter((c) => c.status === 'fail')).toEqual([
+      expect.objectContaining({
+        title: 'cca-realm-challenge (10)',
+        reason: expect.stringContaining('missing'),
+      }),
+    ]);
+  });
+
+  it.each(['realm-claims+spurious-numeric-key.cbor', 'realm-claims+spurious-text-key.cbor'])(
+    '%s: unknown keys are ignored by the claim rules',
+    (file) => {
+      const r = attest.checkClaimSet(vector(file), 'realm');
+      expect(r.verdict).toBe('pass');
+      expect(r.checks.length).toBe(7);
+    },
+  );
+
+  it('platform-claims.cbor: every platform claim rule passes', () => {
+    const r = attest.checkClaimSet(vector('platform-claims.cbor'), 'platform');
+    expect(r.checks.filter((c) => c.status !== 'pass')).toEqual([]);
+    expect((r.claims as attest.DecodedPlatformClaims).swComponents?.length).toBe(2);
+  });
+
+  it('a non-map is refused with its offset', () => {
+    const r = attest.checkClaimSet(Uint8Array.of(0x82, 0x01), 'realm');
+    expect(r.checks[0]).toMatchObject({ status: 'fail', range: [0, 1] });
+  });
+});

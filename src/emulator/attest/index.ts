@@ -100,8 +100,10 @@ export {
 } from './cca-token.ts';
 export { findNode, formatTree, inspectToken, nodePathAt, type TokenNode } from './inspect.ts';
 export {
+  checkClaimSet,
   formatReport,
   verifyCcaToken,
+  type ClaimSetReport,
   type CheckId,
   type CheckStatus,
   type DecodedPlatformClaims,

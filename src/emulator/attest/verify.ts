@@ -51,7 +51,6 @@ import {
   PLATFORM_CLAIM_RULES,
   REALM_CLAIM_RULES,
   type ClaimRule,
-  type ClaimVerdict,
   type DecodedPlatformClaims,
   type DecodedRealmClaims,
   type Filling,
@@ -193,6 +192,107 @@ interface ClaimSet {
   readonly token: 'platform' | 'realm';
   readonly map: CborItem;
   readonly path: string;
+}
+
+/**
+ * Runs a table of claim rules over a claims map: each rule becomes one check (missing,
+ * repeated, wrongly typed, or valid), and valid values are stored in `into`.
+ */
+function runClaimRules<D>(
+  set: ClaimSet,
+  rules: readonly ClaimRule<D>[],
+  into: Filling<D>,
+  add: (check: VerifierCheck) => void,
+): void {
+  const names = set.token === 'platform' ? CCA_PLATFORM_CLAIM_NAMES : CCA_REALM_CLAIM_NAMES;
+  for (const rule of rules) {
+    const key = rule.key;
+    const name = names[key] ?? `claim ${key}`;
+    const base = {
+      id: `${set.token}-claim` as const,
+      title: `${name} (${key})`,
+      claim: { name, key },
+      spec: set.token === 'platform' ? SPEC_PLATFORM : SPEC_REALM,
+    };
+    const found = mapEntries(set.map, key);
+    const path = `${set.path}/${key}`;
+    if (found.length === 0) {
+      if (!rule.optional) {
+        add({
+          ...base,
+          status: 'fail',
+          reason: `mandatory claim missing from the ${set.token} token`,
+          range: [set.map.start, set.map.headerEnd],
+          path: set.path,
+        });
+      }
+    } else if (found.length > 1) {
+      add({
+        ...base,
+        status: 'fail',
+        reason: `the claim appears ${found.length} times; a claims map must not repeat a key`,
+        range: entryRange(found[1]!),
+        path,
+      });
+    } else {
+      const entry = found[0]!;
+      const verdict = rule.check(entry.value);
+      add({
+        ...base,
+        status: verdict.ok ? 'pass' : 'fail',
+        reason: verdict.reason,
+        range: entryRange(entry),
+        path,
+      });
+      if (verdict.ok) rule.keep(entry.value, into);
+    }
+  }
+}
+
+/** The result of checking a bare claims map (no COSE, no signatures). */
+export interface ClaimSetReport {
+  readonly verdict: 'pass' | 'fail';
+  readonly checks: readonly VerifierCheck[];
+  /** The claims that had the right type. */
+  readonly claims: DecodedRealmClaims | DecodedPlatformClaims;
+}
+
+/**
+ * Checks a bare realm or platform claims map (a COSE payload, e.g. Veraison's claim-set
+ * vectors) against the claim rules of §6.2/§6.3. Paths are `claims/<key>`; ranges are offsets
+ * in `bytes`. Never throws.
+ */
+export function checkClaimSet(bytes: Uint8Array, token: 'realm' | 'platform'): ClaimSetReport {
+  const checks: VerifierCheck[] = [];
+  const walked = walkCbor(bytes);
+  if (!walked.ok || walked.item.kind !== 'map') {
+    const reason = walked.ok
+      ? `a claims map is a CBOR map; this is ${describeItem(walked.item)}`
+      : `not well-formed CBOR: ${walked.error} (byte ${walked.offset})`;
+    const at = walked.ok ? walked.item.start : walked.offset;
+    checks.push({
+      id: `${token}-claim`,
+      title: `${token} claims`,
+      status: 'fail',
+      reason,
+      range: [at, Math.min(at + 1, bytes.length)],
+      spec: token === 'platform' ? SPEC_PLATFORM : SPEC_REALM,
+    });
+    return { verdict: 'fail', checks, claims: {} };
+  }
+  const set: ClaimSet = { token, map: walked.item, path: 'claims' };
+  const add = (c: VerifierCheck): void => void checks.push(c);
+  let claims: Filling<DecodedRealmClaims> | Filling<DecodedPlatformClaims>;
+  if (token === 'realm') {
+    const into: Filling<DecodedRealmClaims> = {};
+    runClaimRules(set, REALM_CLAIM_RULES, into, add);
+    claims = into;
+  } else {
+    const into: Filling<DecodedPlatformClaims> = {};
+    runClaimRules(set, PLATFORM_CLAIM_RULES, into, add);
+    claims = into;
+  }
+  return { verdict: checks.some((c) => c.status === 'fail') ? 'fail' : 'pass', checks, claims };
 }
 
 class Verification {
@@ -407,56 +507,6 @@ class Verification {
     });
   }
 
-  /** Looks up a claim; reports missing/duplicate/wrongly typed values as failed checks. */
-  private claimCheck(
-    set: ClaimSet,
-    key: number,
-    validate: (value: CborItem) => ClaimVerdict,
-    optional = false,
-  ): CborEntry | undefined {
-    const names = set.token === 'platform' ? CCA_PLATFORM_CLAIM_NAMES : CCA_REALM_CLAIM_NAMES;
-    const name = names[key] ?? `claim ${key}`;
-    const base = {
-      id: `${set.token}-claim` as const,
-      title: `${name} (${key})`,
-      claim: { name, key },
-      spec: set.token === 'platform' ? SPEC_PLATFORM : SPEC_REALM,
-    };
-    const found = mapEntries(set.map, key);
-    if (found.length === 0) {
-      if (optional) return undefined;
-      this.add({
-        ...base,
-        status: 'fail',
-        reason: `mandatory claim missing from the ${set.token} token`,
-        range: [set.map.start, set.map.headerEnd],
-        path: set.path,
-      });
-      return undefined;
-    }
-    const entry = found[0]!;
-    const path = `${set.path}/${key}`;
-    if (found.length > 1) {
-      this.add({
-        ...base,
-        status: 'fail',
-        reason: `the claim appears ${found.length} times; a claims map must not repeat a key`,
-        range: entryRange(found[1]!),
-        path,
-      });
-      return undefined;
-    }
-    const verdict = validate(entry.value);
-    this.add({
-      ...base,
-      status: verdict.ok ? 'pass' : 'fail',
-      reason: verdict.reason,
-      range: entryRange(entry),
-      path,
-    });
-    return verdict.ok ? entry : undefined;
-  }
-
   /** Runs a table of claim rules; each row becomes one report line. */
   private checkClaims<D>(
     set: ClaimSet | undefined,
@@ -474,10 +524,7 @@ class Verification {
       });
       return;
     }
-    for (const rule of rules) {
-      const entry = this.claimCheck(set, rule.key, rule.check, rule.optional);
-      if (entry) rule.keep(entry.value, into);
-    }
+    runClaimRules(set, rules, into, (check) => this.add(check));
   }
 
   // 7. RAK decoding: COSE_Key if a realm profile is present, else a raw SEC1 point (§6.4 step 2).

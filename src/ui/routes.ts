@@ -22,6 +22,8 @@ export function parseHash(hash: string): Route {
   const path = rawPath.replace(/\/+$/, '') || '/';
   const modeParam = new URLSearchParams(query).get('mode');
   const mode = MODES.find((m) => m === modeParam) ?? 'mica';
-  const page = path === '/' ? 'lab' : path.startsWith('/scenario/') ? 'scenario' : 'not-found';
+  // `#/lesson/<id>` and `#/s/<payload>` are the lab too (src/ui/persist/LabSession.svelte).
+  const inLab = path === '/' || path.startsWith('/lesson/') || path.startsWith('/s/');
+  const page = inLab ? 'lab' : path.startsWith('/scenario/') ? 'scenario' : 'not-found';
   return { page, path, mode };
 }

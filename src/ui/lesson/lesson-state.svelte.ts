@@ -1,0 +1,184 @@
+/**
+ * The lesson being played on the lab's machine: which lesson, where its goals start in the
+ * ledger, hints revealed, the next solution line, the learner's commands, and notices for
+ * the page. Goals are `$derived` from the lab's ledger, so the checklist follows every
+ * command, undo and restore without a subscription of its own.
+ *
+ * Design rationale: a lesson runs on the same machine as every other view (product.md "one
+ * machine, one ledger"): starting one restores the lesson's start snapshot (built by the
+ * lessons package's `prepareMachine` on a scratch machine) into the lab's machine. One
+ * LessonState exists per LabMachine; `lessonOf(lab)` finds it, so the tabs, the terminal
+ * deck's command gate and the session component share it without any of the colleague's
+ * components having to create or pass it.
+ */
+import {
+  checkGoals,
+  disabledCommands,
+  findLesson,
+  nextLesson,
+  prepareMachine,
+  type GoalStatus,
+  type Lesson,
+  type LessonProgress,
+} from '../../lessons/index.ts';
+import type { MachineSnapshot } from '../../emulator/index.ts';
+import { createHostShell } from '../../shell/index.ts';
+import type { LabMachine } from '../state/machine.svelte.ts';
+import { SaveStore } from '../persist/save-store.svelte.ts';
+
+/** A message for the page's notice area. */
+export interface Notice {
+  readonly id: number;
+  readonly tone: 'info' | 'ok' | 'error';
+  readonly title: string;
+  readonly text: string;
+}
+
+/** Options of {@link LessonState.start}. */
+export interface StartFrom {
+  /** Resume from this machine state (a saved attempt, a shared scenario). */
+  readonly snapshot?: MachineSnapshot;
+  /** The learner's earlier commands: replayed on the setup when there is no snapshot. */
+  readonly progress?: LessonProgress;
+}
+
+const registry = new WeakMap<LabMachine, LessonState>();
+
+/** The lesson state of `lab`, created on first use. */
+export function lessonOf(lab: LabMachine): LessonState {
+  let state = registry.get(lab);
+  if (!state) {
+    state = new LessonState(lab);
+    registry.set(lab, state);
+  }
+  return state;
+}
+
+export class LessonState {
+  readonly lab: LabMachine;
+  readonly store = new SaveStore();
+
+  /** The lesson in play, if any. */
+  lesson = $state.raw<Lesson | undefined>(undefined);
+  /** Ledger sequence number where the lesson's setup ended; goals see only later events. */
+  startSeq = $state.raw(0);
+  /** Hints revealed in this lesson (in tier order). */
+  hintsRevealed = $state(0);
+  /** Index of the next solution line "insert" will type. */
+  solutionStep = $state(0);
+  /** Whether the reference solution was used in this lesson. */
+  solutionShown = $state(false);
+  /** Host commands the learner ran since the lesson started, oldest first. */
+  commands = $state.raw<readonly string[]>([]);
+  /** Title of a scenario loaded outside any lesson (a shared link, an attack demo). */
+  scenarioTitle = $state.raw<string | undefined>(undefined);
+  /** Notices for the page (bad links, unreadable saves, updates). */
+  notices = $state.raw<readonly Notice[]>([]);
+  /** Types text into the host terminal's input line (set by the page once it is up). */
+  typist: ((text: string) => void) | undefined;
+
+  /** Every goal of the lesson, evaluated on the machine as it is now. */
+  readonly goals: readonly GoalStatus[] = $derived.by(() => {
+    void this.lab.ledger; // re-check after every batch of machine events and restores
+    const lesson = this.lesson;
+    return lesson ? checkGoals(lesson.goals, this.lab.machine, this.startSeq) : [];
+  });
+  readonly solved = $derived(this.goals.length > 0 && this.goals.every((g) => g.done));
+  /** Host commands switched off in this lesson. */
+  readonly disabled: readonly string[] = $derived(this.lesson ? disabledCommands(this.lesson) : []);
+  readonly next = $derived(this.lesson ? nextLesson(this.lesson.id) : undefined);
+
+  #start: MachineSnapshot | undefined;
+  #noticeId = 0;
+
+  constructor(lab: LabMachine) {
+    this.lab = lab;
+  }
+
+  /**
+   * Starts `lesson` on the lab's machine: its setup (or `from.snapshot`), then the learner's
+   * earlier commands when resuming without a snapshot. Keeps hints already counted.
+   */
+  start(lesson: Lesson, from: StartFrom = {}): void {
+    const { machine, startSeq } = prepareMachine(lesson);
+    this.#start = machine.snapshot();
+    const restored = this.lab.machine.restore(from.snapshot ?? this.#start);
+    if (!restored.ok) {
+      this.notify('error', 'The saved state was refused', restored.error);
+      this.lab.machine.restore(this.#start);
+    }
+    const commands = from.progress?.commands ?? [];
+    if (!from.snapshot && commands.length > 0) {
+      const shell = createHostShell(this.lab.machine, { disabled: disabledCommands(lesson) });
+      for (const line of commands) shell.execute(line);
+    }
+    this.lesson = lesson;
+    this.startSeq = startSeq;
+    this.commands = commands;
+    this.hintsRevealed = from.progress?.hintsRevealed ?? 0;
+    this.solutionShown = from.progress?.solutionShown ?? false;
+    this.solutionStep = 0;
+    this.scenarioTitle = undefined;
+  }
+
+  /** Starts the lesson with id `id`; false when there is no such playable lesson. */
+  startById(id: string, from: StartFrom = {}): boolean {
+    const lesson = findLesson(id);
+    if (!lesson) return false;
+    this.start(lesson, from);
+    return true;
+  }
+
+  /** Back to the lesson's start state (progress, hints and solved status are kept). */
+  reset(): void {
+    if (!this.lesson || !this.#start) return;
+    this.lab.machine.restore(this.#start);
+    this.commands = [];
+    this.solutionStep = 0;
+    this.notify('info', 'Lesson reset', `“${this.lesson.title}” is back at its start state.`);
+  }
+
+  /** Leaves the lesson (the machine stays as it is: free play). */
+  leave(): void {
+    this.lesson = undefined;
+    this.commands = [];
+  }
+
+  /** Reveals the next hint tier; returns false when all are shown. */
+  revealHint(): boolean {
+    const total = this.lesson?.hints.length ?? 0;
+    if (this.hintsRevealed >= total) return false;
+    this.hintsRevealed++;
+    return true;
+  }
+
+  /**
+   * Types the next line of the reference solution into the host prompt, without Enter: the
+   * learner reads it and runs it (lab-ux.md §0 item 3). Ctrl+U first clears the line.
+   */
+  insertSolutionLine(): string | undefined {
+    const line = this.lesson?.solution[this.solutionStep];
+    if (line === undefined || !this.typist) return undefined;
+    this.typist(`\x15${line}`);
+    this.solutionShown = true;
+    this.solutionStep = (this.solutionStep + 1) % (this.lesson?.solution.length ?? 1);
+    return line;
+  }
+
+  /** Records a host command the learner ran (called by the terminal's command gate). */
+  record(line: string): void {
+    const trimmed = line.trim();
+    if (trimmed !== '' && !trimmed.startsWith('#')) this.commands = [...this.commands, trimmed];
+  }
+
+  /** Shows a notice; returns its id. Errors stay until dismissed. */
+  notify(tone: Notice['tone'], title: string, text: string): number {
+    const id = ++this.#noticeId;
+    this.notices = [...this.notices.filter((n) => n.title !== title), { id, tone, title, text }];
+    return id;
+  }
+
+  dismiss(id: number): void {
+    this.notices = this.notices.filter((n) => n.id !== id);
+  }
+}

@@ -1,10 +1,17 @@
 /**
  * `mica-lab shell`: the host shell, headless. Commands come from `-c "<cmd>; <cmd>"` or
  * from standard input, one per line; the output is exactly what the terminal prints
- * (prompt and command echoed, then the output lines), without colours.
+ * (prompt and command echoed, then the output lines), without colours. A line
+ * `@<realm> <command>` is typed into that realm's terminal (src/shell/realm) instead.
  */
 import { GUEST_MODEL, createMachine } from '../../emulator/index.ts';
-import { createHostShell, splitCommands, type OutputLine } from '../../shell/index.ts';
+import {
+  createHostShell,
+  createRealmShell,
+  splitCommands,
+  type OutputLine,
+  type ShellSession,
+} from '../../shell/index.ts';
 import type { CliCommand, CliIo } from '../types.ts';
 
 async function readAll(
@@ -25,7 +32,7 @@ function print(io: CliIo, lines: readonly OutputLine[]): void {
 export const SHELL_COMMAND: CliCommand = {
   name: 'shell',
   usage: 'shell [-c "<cmd>; <cmd>"] [--strict]',
-  summary: 'run the host shell headless (commands from -c or stdin, one per line)',
+  summary: 'run the host shell headless (commands from -c or stdin; "@<realm> <cmd>" for a realm)',
   async run(args, io) {
     let script: string | undefined;
     let strict = false;
@@ -54,10 +61,21 @@ export const SHELL_COMMAND: CliCommand = {
           ? (await readAll(io.stdin)).split('\n')
           : [];
     let failed = false;
+    // `@<realm> <command>` types into that realm's terminal instead of the host's.
+    const realmShells = new Map<string, ShellSession>();
     for (const line of lines) {
       if (line.trim() === '') continue;
-      io.stdout(`${shell.prompt}${line.trim()}\n`);
-      const output = shell.execute(line);
+      const target = /^\s*@([a-z][a-z0-9-]*)\s+(.*)$/.exec(line);
+      let session = shell;
+      let command = line.trim();
+      if (target) {
+        const name = target[1]!;
+        command = target[2]!.trim();
+        session = realmShells.get(name) ?? createRealmShell(machine, name);
+        realmShells.set(name, session);
+      }
+      io.stdout(`${session.prompt}${command}\n`);
+      const output = session.execute(command);
       if (output.some((l) => l.tone === 'error')) failed = true;
       print(io, output);
     }

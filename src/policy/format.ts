@@ -4,8 +4,24 @@
  * debugfs view (§4.4). `describePolicy` is the human summary the CLI and the UI show, with the
  * dialect-P terms next to their C meaning when the policy was written in P (§2.4, §8 item 1).
  */
-import { ANY_COUNT_UNLIMITED, MEM_PAGE_SIZE } from './abi.ts';
-import { vmLabel, type Policy, type PolicyCf, type PolicyMem, type PolicyVm } from './model.ts';
+import {
+  ANY_COUNT_UNLIMITED,
+  CF_OTHER_FIQ,
+  CF_OTHER_IRQ,
+  CF_OTHER_SERROR,
+  ESR_EC_DABT_LOWER,
+  ESR_EC_SMC64,
+  ESR_EC_WFX,
+  MEM_PAGE_SIZE,
+} from './abi.ts';
+import {
+  vmLabel,
+  type CfPolicy,
+  type Policy,
+  type PolicyCf,
+  type PolicyMem,
+  type PolicyVm,
+} from './model.ts';
 
 /** `0x…` lower-case hex. */
 export function hex(value: bigint | number): string {
@@ -50,15 +66,21 @@ function cfText(policy: Policy, cf: PolicyCf): string {
 }
 
 /**
- * Dialect-C text of `policy`. CF rules translated from one dialect-P channel share its name;
- * they are written with a numeric suffix so the text stays parseable. Values only a binary can
+ * Dialect-C text of `policy`. Rules whose name is not a unique `CF…` key (e.g. the rules
+ * translated from one dialect-P channel, which share its name) are renamed `CF<n>`. Values only a binary can
  * hold (ANY count −1, CF owner NONE) are written as such and will not parse back.
  */
 export function formatPolicyText(policy: Policy): string {
-  const used = new Set<string>();
+  // A C rule key must start with CF and be unique in 4 characters; rename the others CF<n>.
+  const keep = policy.cfs.map(
+    (cf, i) => cf.name.startsWith('CF') && policy.cfs.findIndex((o) => o.name === cf.name) === i,
+  );
+  const used = new Set(policy.cfs.filter((_, i) => keep[i]).map((cf) => cf.name));
+  let n = 1;
   const cfs = policy.cfs.map((cf, i) => {
-    let name = cf.name;
-    if (used.has(name)) name = `CF${i + 1}`;
+    if (keep[i]) return cf;
+    let name = `CF${n++}`;
+    while (used.has(name)) name = `CF${n++}`;
     used.add(name);
     return { ...cf, name };
   });
@@ -129,4 +151,130 @@ export function describePolicy(policy: Policy): string {
     );
   }
   return lines.join('\n') + '\n';
+}
+
+/** Result of {@link formatPolicyTextP}: paper-vocabulary text, or why it cannot be written. */
+export type DialectPText =
+  | { readonly ok: true; readonly text: string }
+  | { readonly ok: false; readonly reasons: readonly string[] };
+
+const P_POLICY: Readonly<Record<CfPolicy, string>> = {
+  BLOCK: 'BLOCK',
+  ALLOW: 'DELEGATE',
+  OTHER: 'SCRUB',
+};
+
+function sameRange(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((v, i) => v === b[i]);
+}
+
+/**
+ * The policy in the paper's dialect P (§2.3), inverting the §2.4 translation so the UI can show
+ * the paper vocabulary (§8 item 1). Fails, with reasons, for what P cannot say: memory type
+ * OTHER, sizes above u32, ANY counts other than unlimited, and CF rules that are not the
+ * translation of an RSI or OTHER channel.
+ */
+export function formatPolicyTextP(policy: Policy): DialectPText {
+  const reasons: string[] = [];
+  const vms = policy.vms.map(
+    (vm) =>
+      `  ${q(vm.name)}: { "hash": ${hex(vm.hash)}, "allowed-untrusted": ${vm.isGateway}, "allowed-other-mappings": ${!vm.strict} }`,
+  );
+  const mems = policy.mems.map((mem) => {
+    if (mem.type === 'OTHER') reasons.push(`${mem.name}: type OTHER has no dialect-P property`);
+    if (mem.size > 0xffffffffn)
+      reasons.push(`${mem.name}: size ${hex(mem.size)} does not fit the u32 of dialect P`);
+    const props = [
+      mem.type === 'PROTECTED' ? 'PROTECTED' : '',
+      mem.legacy?.fresh ? 'FRESH' : '',
+    ].filter(Boolean);
+    const lines = [`  ${q(mem.name)}: {`, `    "size": ${hex(mem.size)},`];
+    if (props.length) lines.push(`    "properties": ${q(props.join('|'))},`);
+    lines.push(`    "on-remove": ${q(mem.legacy?.clean ? 'CLEAN' : 'NONE')},`);
+    if (mem.legacy?.owner != null)
+      lines.push(`    "owner": ${q(vmLabel(policy, mem.legacy.owner))},`);
+    lines.push(`    "mapped": ${q(mem.legacy?.mapped ?? 'NONE')},`);
+    const maps = mem.mappings.map((m) => {
+      if (m.vm === 'ANY' && m.anyCount !== ANY_COUNT_UNLIMITED) {
+        reasons.push(
+          `${mem.name}: ANY any-count ${m.anyCount} cannot be written in dialect P (always unlimited)`,
+        );
+      }
+      return `      ${q(vmLabel(policy, m.vm))}: { "gpa": ${hex(m.gpa)}, "prot": ${q(m.prot)} }`;
+    });
+    lines.push(`    "mappings": {`, ...(maps.length ? [maps.join(',\n')] : []), `    }`, `  }`);
+    return lines.join('\n');
+  });
+  // Channels: rules translated from one Ch regroup; otherwise CALL [0x17] is an RSI channel and
+  // EXCEPTION [0x24, 0x1] with OTHER [1, 2, 3] (same owner and policy) an OTHER channel (§8 item 6).
+  const channels: Array<{ name: string; owner: number | 'NONE'; range: string[]; policy: string }> =
+    [];
+  const used = new Set<number>();
+  policy.cfs.forEach((cf, i) => {
+    if (used.has(i)) return;
+    used.add(i);
+    if (cf.legacy) {
+      const group = policy.cfs.filter(
+        (o) => o.legacy?.channel === cf.legacy!.channel && o.owner === cf.owner,
+      );
+      policy.cfs.forEach((o, j) => group.includes(o) && used.add(j));
+      channels.push({
+        name: cf.legacy.channel,
+        owner: cf.owner,
+        range: [...cf.legacy.range],
+        policy: cf.legacy.policy,
+      });
+      return;
+    }
+    if (cf.type === 'CALL' && sameRange(cf.range, [ESR_EC_SMC64])) {
+      channels.push({ name: '', owner: cf.owner, range: ['RSI'], policy: P_POLICY[cf.policy] });
+      return;
+    }
+    const partner = policy.cfs.findIndex(
+      (o, j) =>
+        !used.has(j) &&
+        o.owner === cf.owner &&
+        o.policy === cf.policy &&
+        !o.legacy &&
+        ((cf.type === 'EXCEPTION' && o.type === 'OTHER') ||
+          (cf.type === 'OTHER' && o.type === 'EXCEPTION')),
+    );
+    const exc = cf.type === 'EXCEPTION' ? cf : policy.cfs[partner];
+    const oth = cf.type === 'OTHER' ? cf : policy.cfs[partner];
+    if (
+      partner >= 0 &&
+      exc &&
+      oth &&
+      sameRange(exc.range, [ESR_EC_DABT_LOWER, ESR_EC_WFX]) &&
+      sameRange(oth.range, [CF_OTHER_IRQ, CF_OTHER_FIQ, CF_OTHER_SERROR])
+    ) {
+      used.add(partner);
+      channels.push({ name: '', owner: cf.owner, range: ['OTHER'], policy: P_POLICY[cf.policy] });
+      return;
+    }
+    reasons.push(
+      `${cf.name}: ${cf.type} [${cf.range.map(hex).join(', ')}] is not the translation of an RSI or OTHER channel`,
+    );
+  });
+  const names = new Set(channels.map((c) => c.name).filter(Boolean));
+  let n = 1;
+  const chs = channels.map((c) => {
+    let name = c.name;
+    while (!name) {
+      const candidate = `Ch${n++}`;
+      if (!names.has(candidate)) name = candidate;
+    }
+    names.add(name);
+    if (c.owner === 'NONE') reasons.push(`${name}: owner NONE cannot be written in text`);
+    return [
+      `  ${q(name)}: {`,
+      `    "owner": ${q(vmLabel(policy, c.owner))},`,
+      `    "range": [${c.range.map(q).join(', ')}],`,
+      `    "policy": ${q(c.policy)}`,
+      `  }`,
+    ].join('\n');
+  });
+  if (reasons.length > 0) return { ok: false, reasons };
+  const head = [`  "Self": ${q(vmLabel(policy, policy.self))}`, ...vms].join(',\n');
+  return { ok: true, text: `{\n${[head, ...mems, ...chs].join(',\n\n')}\n}\n` };
 }

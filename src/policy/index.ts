@@ -34,7 +34,13 @@ export {
   type PolicyParseResult,
   type PrefaultParseResult,
 } from './parse.ts';
-export { describePolicy, formatPolicyText, hex } from './format.ts';
+export {
+  describePolicy,
+  formatPolicyText,
+  formatPolicyTextP,
+  hex,
+  type DialectPText,
+} from './format.ts';
 export {
   checkEncodable,
   decodePayl,
@@ -104,3 +110,7 @@ export {
   type WorkflowLoad,
   type WorkflowVerdict,
 } from './workflow.ts';
+// The Mica monitor, the group verifier and the scenario helpers (issue 6).
+export * from './monitor/index.ts';
+export * from './group/index.ts';
+export * from './scenario/index.ts';

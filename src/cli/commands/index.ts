@@ -3,6 +3,7 @@
 import type { CliCommand } from '../types.ts';
 import { ATTEST_COMMAND } from './attest.ts';
 import { LESSON_COMMAND } from './lesson.ts';
+import { MICA_COMMAND } from './mica.ts';
 import { POLICY_COMMAND } from './policy.ts';
 import { SCENARIO_COMMAND } from './scenario.ts';
 import { SHELL_COMMAND } from './shell.ts';
@@ -15,4 +16,5 @@ export const CLI_COMMANDS: readonly CliCommand[] = [
   POLICY_COMMAND,
   LESSON_COMMAND,
   SCENARIO_COMMAND,
+  MICA_COMMAND,
 ];

@@ -34,3 +34,11 @@ export {
   type SgtEntry,
   type SharedMapping,
 } from './state.ts';
+export {
+  micaDecisions,
+  micaView,
+  type MicaRealmView,
+  type MicaView,
+  type PipeEnd,
+  type PipeView,
+} from './views.ts';

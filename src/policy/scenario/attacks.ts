@@ -90,7 +90,10 @@ function conclude(
     (e) => !opts.rule || opts.rule(e.decision.rule),
   );
   const transcript = [
-    ...wf.host.log.slice(-12).map((l) => `host: ${l.realm}: ${l.what}`),
+    ...wf.host.log
+      .filter((l) => !/^fault at .*RMI_SUCCESS$/.test(l.what))
+      .slice(-12)
+      .map((l) => `host: ${l.realm}: ${l.what}`),
     ...blockedAfter(wf.machine.ledger, since).map(
       (e) => `monitor: [${e.decision.rule}] ${e.decision.reason}`,
     ),

@@ -1,0 +1,41 @@
+/** Host-side scenario helpers: the programmable guest, the host model, the video workflow, the §6 attacks. */
+export {
+  PROGRAM_BASE,
+  attestStream,
+  guestLoad,
+  prefaultOps,
+  programGuest,
+  type GuestOp,
+  type ProgramGuest,
+} from './guest.ts';
+export {
+  ATTEST_IPA,
+  BAR_SIZE,
+  CODE_IPA,
+  CONSOLE_IPA,
+  HOSTCALL_IPA,
+  MicaHost,
+  POLICY_IPA,
+  destroyRealm,
+  type HostEvent,
+  type RealmHandle,
+  type RealmSpec,
+  type RunOutcome,
+} from './host.ts';
+export {
+  ENCODED_VALUE,
+  MODERATED_VALUE,
+  SCENARIO_CHALLENGE,
+  VIDEO_VALUE,
+  buildVideoWorkflow,
+  type GroupEvidence,
+  type VideoWorkflow,
+  type VideoWorkflowOptions,
+} from './video.ts';
+export {
+  ATTACKS,
+  runAttack,
+  type AttackOutcome,
+  type AttackResult,
+  type AttackSpec,
+} from './attacks.ts';

@@ -205,6 +205,11 @@ const onExit: NonNullable<MachineHooks['onExit']> = (
     });
     return { kind: 'forward', exit: { ...event.exit, gprs: [], far: 0n, hpfar: 0n } };
   }
+  decide(ctx, 'exit', realmEnd(ctx, realm.rd), HOST_END, {
+    verdict: 'allowed',
+    rule: d.rule,
+    reason: `${name}'s exit with EC ${hex(event.ec)} is ALLOWed to reach the host unchanged`,
+  });
   return undefined;
 };
 

@@ -1,0 +1,96 @@
+// Control transfers (mica-spec.md §3.6, §8 items 6-7): CALL / EXCEPTION / OTHER classes with
+// BLOCK, ALLOW and SCRUB (policy OTHER), each decision a ledger event naming the CF clause.
+import { describe, expect, it } from 'vitest';
+import type { Policy } from '../../src/policy/model.ts';
+import { CONSOLE_IPA, HOSTCALL_IPA } from '../../src/policy/scenario/host.ts';
+import { VIDEO_VALUE, buildVideoWorkflow } from '../../src/policy/scenario/video.ts';
+
+const SIZE = 0x4000;
+
+function withCf(name: string, policy: Policy['cfs'][number]['policy']) {
+  return (_realm: string, p: Policy): Policy => ({
+    ...p,
+    cfs: p.cfs.map((c) => (c.name === name ? { ...c, policy } : c)),
+  });
+}
+
+function decisions(wf: ReturnType<typeof buildVideoWorkflow>, channel: string) {
+  return wf.machine.ledger.flatMap((e) =>
+    e.kind === 'flow' && e.channel === channel ? [e.decision] : [],
+  );
+}
+
+describe('control transfers', () => {
+  it('CALL BLOCK: every SMC of the owner returns RSI_ERROR_STATE and never reaches the host', () => {
+    const wf = buildVideoWorkflow({ size: SIZE });
+    const h = wf.realms.encoder!;
+    const at = wf.guest.program(h.rd).length;
+    const g = wf.exec('encoder', [{ op: 'hostCall', struct: HOSTCALL_IPA, values: [VIDEO_VALUE] }]);
+    expect(BigInt(String(g[`x0@${at}`]))).toBe(2n);
+    expect(wf.host.saw).not.toContain(VIDEO_VALUE);
+    expect(decisions(wf, 'smc').at(-1)).toMatchObject({
+      verdict: 'blocked',
+      rule: 'CF1 owner VM2 CALL 0x17 BLOCK',
+    });
+  });
+
+  it('CALL OTHER (SCRUB, §8 item 7): the host call goes out with its data zeroed', () => {
+    const wf = buildVideoWorkflow({ size: SIZE, edit: withCf('CF1', 'OTHER') });
+    wf.exec('encoder', [{ op: 'hostCall', struct: HOSTCALL_IPA, values: [VIDEO_VALUE, 7n] }]);
+    expect(wf.host.saw).not.toContain(VIDEO_VALUE);
+    expect(wf.host.log.some((l) => l.realm === 'encoder' && l.what.startsWith('host call'))).toBe(
+      true,
+    );
+    expect(decisions(wf, 'smc').at(-1)).toMatchObject({
+      verdict: 'allowed',
+      rule: 'CF1 owner VM2 CALL 0x17 OTHER',
+    });
+  });
+
+  it('CALL ALLOW: forwarded unchanged (and the verifier would see an edge to U)', () => {
+    const wf = buildVideoWorkflow({ size: SIZE, edit: withCf('CF1', 'ALLOW') });
+    wf.exec('encoder', [{ op: 'hostCall', struct: HOSTCALL_IPA, values: [VIDEO_VALUE] }]);
+    expect(wf.host.saw).toContain(VIDEO_VALUE);
+    expect(decisions(wf, 'smc').at(-1)).toMatchObject({
+      verdict: 'allowed',
+      rule: 'CF1 owner VM2 CALL 0x17 ALLOW',
+    });
+  });
+
+  it('EXCEPTION 0x24: BLOCK turns the MMIO exit into an SEA; ALLOW forwards it; SCRUB zeroes it', () => {
+    const mmio = { op: 'write' as const, ipa: CONSOLE_IPA + 0x5000, value: VIDEO_VALUE };
+    for (const [policy, seen, verdict] of [
+      ['BLOCK', false, 'blocked'],
+      ['ALLOW', true, 'allowed'],
+      ['OTHER', false, 'allowed'],
+    ] as const) {
+      const wf = buildVideoWorkflow({ size: SIZE, edit: withCf('CF3', policy) });
+      const h = wf.realms.encoder!;
+      const at = wf.guest.program(h.rd).length;
+      const g = wf.exec('encoder', [mmio]);
+      expect(wf.host.saw.includes(VIDEO_VALUE)).toBe(seen);
+      expect(g[`sea@${at}`] === true).toBe(policy === 'BLOCK');
+      expect(decisions(wf, 'exit').at(-1)).toMatchObject({
+        verdict,
+        rule: `CF3 owner VM2 EXCEPTION 0x24 ${policy}`,
+      });
+    }
+  });
+
+  it('OTHER 1 (host-injected IRQ): BLOCK clears the list registers before the realm runs', () => {
+    const wf = buildVideoWorkflow({ size: SIZE });
+    wf.host.inject = (1n << 62n) | 27n;
+    wf.exec('encoder', [{ op: 'read', ipa: 0x18000000000 }]);
+    expect(decisions(wf, 'interrupt').at(-1)).toMatchObject({
+      verdict: 'blocked',
+      rule: 'CF4 owner VM2 OTHER 0x1 BLOCK',
+    });
+    expect(wf.host.recOf(wf.realms.encoder!).gicv3Lrs.every((v) => BigInt(v) === 0n)).toBe(true);
+  });
+
+  it('gateways are not restricted: their SMCs and exits reach the host', () => {
+    const wf = buildVideoWorkflow({ size: SIZE });
+    wf.exec('gateway', [{ op: 'hostCall', struct: HOSTCALL_IPA, values: [0x42n] }]);
+    expect(wf.host.saw).toContain(0x42n);
+  });
+});

@@ -57,13 +57,20 @@ describe('formatPolicyTextP (dialect P, §2.3)', () => {
 });
 
 describe('formatPolicyText (dialect C, §2.2.1)', () => {
-  it('a dialect-P policy is written as C with CF-named rules and parses to its C model', () => {
-    const p1 = loadPolicy('p1-usecase3-policy1.json');
-    const back = parsePolicy(formatPolicyText(p1));
-    expect(back.ok && back.policy).toEqual({
-      ...toDialectC(p1),
-      cfs: toDialectC(p1).cfs.map((cf, i) => ({ ...cf, name: `CF${i + 1}` })),
-    });
+  it('a dialect-P policy is written as C with its channel rules renamed CF1..CF3', () => {
+    const text = formatPolicyText(loadPolicy('p1-usecase3-policy1.json'));
+    expect([...text.matchAll(/^ {2}"(C[A-Za-z]+\d*)"/gm)].map((m) => m[1])).toEqual([
+      'CF1',
+      'CF2',
+      'CF3',
+    ]);
+  });
+
+  it("P1's unlimited ANY (-1) is binary-only: its C text is refused at exactly that field", () => {
+    const back = parsePolicy(formatPolicyText(loadPolicy('p1-usecase3-policy1.json')));
+    expect(back.ok || back.errors.map((e) => `${e.code} ${e.path} ${e.found}`)).toEqual([
+      'any-count Mem1.mappings.ANY.any-count -1',
+    ]);
   });
 
   it('C1 written back out has the layout of the shipped file', () => {

@@ -14,6 +14,7 @@ import { BUILD_REALM } from './02-realms/01-build.ts';
 import { MEASURE_REALM } from './02-realms/02-measure.ts';
 import { RUN_REALM } from './02-realms/03-run.ts';
 import { REALM_IDENTITY } from './02-realms/04-identity.ts';
+import { HOST_SEES } from './03-pipeline-cca/01-host-sees.ts';
 import type { CatalogueEntry, Lesson, LessonPart, PlannedLesson } from './schema.ts';
 
 /** The parts of the course, in order (product.md "The story it tells"). */
@@ -36,7 +37,7 @@ export const PARTS: readonly LessonPart[] = [
     title: 'The video pipeline with plain CCA',
     summary:
       'Three companies run the moderation stages in realms; with plain CCA the video passes through the host, and the host sees it.',
-    status: 'planned',
+    status: 'ready',
   },
   {
     id: '04-mica',
@@ -73,20 +74,16 @@ export const CATALOGUE: readonly CatalogueEntry[] = [
     'Attest it: the CCA token and the verifier',
     'Ask for a token, follow the chain from the platform key to the realm’s RIM, and break it on purpose.',
   ),
+  HOST_SEES,
   planned(
-    '03-pipeline-cca/01-four-stages',
+    '03-pipeline-cca/02-four-stages',
     'Four stages, four realms',
     'Gateway, encoder, moderator and storage, each a realm from a different company.',
   ),
   planned(
-    '03-pipeline-cca/02-through-the-host',
-    'Passing the video along',
-    'With plain CCA, realms can only share unprotected (host-visible) memory: build the pipeline that way.',
-  ),
-  planned(
-    '03-pipeline-cca/03-host-sees',
-    'The host sees every frame',
-    'Read the tenant’s video from the shared pages as the host: isolation alone does not protect data in transit.',
+    '03-pipeline-cca/03-through-the-host',
+    'Passing the video along through host memory',
+    'With plain CCA, realms can share only unprotected pages the host maps: build the pipeline that way and read every frame in transit.',
   ),
   planned(
     '04-mica/01-declare',

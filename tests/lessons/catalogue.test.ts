@@ -293,6 +293,28 @@ describe('02-realms/04-identity goals', () => {
   });
 });
 
+describe('03-pipeline-cca/01-host-sees goals', () => {
+  const id = '03-pipeline-cca/01-host-sees';
+
+  it('unlabelled data leaving the realm proves nothing about the video', () => {
+    const done = goalsDone(id, [
+      '@gw mem write 0x1000 "frame 0001"',
+      '@gw console @0x1000 10',
+      'read 0x8400b000 16',
+    ]);
+    expect(done).toEqual({ protected: false, 'left-realm': false, 'host-read': false });
+  });
+
+  it('a host read of the shared page before the realm wrote to it does not count', () => {
+    const done = goalsDone(id, [
+      '@gw mem write 0x1000 "frame 0001" --label video',
+      'read 0x8400b000 16',
+      'read 0x8400a000 16',
+    ]);
+    expect(done).toEqual({ protected: true, 'left-realm': false, 'host-read': false });
+  });
+});
+
 describe('glossary', () => {
   it('mirrors GLOSSARY.md row for row', () => {
     const md = readFileSync(new URL('../../GLOSSARY.md', import.meta.url), 'utf8');

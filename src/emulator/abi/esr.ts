@@ -38,6 +38,7 @@ export const ESR_EL2_ABORT_FSC_TRANSLATION_FAULT_L0 = 0b000100;
 
 /** HPFAR_EL2.FIPA holds IPA[47:12] in bits [43:4]: hpfar = (ipa >> 12) << 4. */
 export const HPFAR_EL2_FIPA_SHIFT = 8;
+export const HPFAR_EL2_FIPA = field(43, 4);
 /** FSC of a permission fault at level n is 0b0011nn (n = 0..3). */
 export const ESR_EL2_ABORT_FSC_PERMISSION_FAULT_L0 = 0b001100;
 /** Instruction size of A64 code: the PC advances by this much past a completed instruction. */

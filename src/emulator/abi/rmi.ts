@@ -239,6 +239,9 @@ export const PA_BITS_NO_LPA2 = 48;
 export const S2TTE_MEMATTR = field(4, 2);
 export const S2TTE_AP = field(7, 6);
 export const S2TTE_OA = field(47, 12);
+/** S2AP bit 0 allows reads, bit 1 allows writes. */
+export const S2TTE_AP_READ = 0b01;
+export const S2TTE_AP_WRITE = 0b10;
 /** MemAttr value reserved with FEAT_S2FWB, rejected by `attr_valid`. */
 export const S2TTE_MEMATTR_FWB_RESERVED = 0b100;
 /** MemAttr with FEAT_S2FWB: Normal, Write-Back cacheable (what a VMM maps shared RAM with). */

@@ -2,6 +2,7 @@
  * Realm Services Interface constants, RMM specification DEN0137 1.0-rel0 (RSI 1.0),
  * spec B5.3-B5.4; TF-RMM lib/smc/include/smc-rsi.h @ rmm-spec-v1.0-rel0. See cca-spec.md §4.
  */
+import { field } from '../../lib/bits.ts';
 
 /** RSI function IDs (spec B5.3; cca-spec.md §4.1). */
 export const SMC_RSI_VERSION = 0xc4000190;
@@ -21,6 +22,9 @@ export const RSI_ERROR_INPUT = 1;
 export const RSI_ERROR_STATE = 2;
 export const RSI_INCOMPLETE = 3;
 export const RSI_ERROR_UNKNOWN = 4;
+
+/** RSI_IPA_STATE_SET X3: the requested RIPAS is bits 7:0. */
+export const RSI_IPA_STATE_SET_RIPAS = field(7, 0);
 
 /** RsiRipas (spec B5.4.9). */
 export const RSI_EMPTY = 0;

@@ -8,9 +8,9 @@
  * memory through the Realm PAS, unprotected (ASSIGNED_NS) memory through the NS PAS, where
  * a host page delegated meanwhile faults and the realm takes an SEA (A5.2.6).
  */
-import { packFields, setField, u64 } from '../../lib/bits.ts';
+import { getField, packFields, setField, u64 } from '../../lib/bits.ts';
 import { readLe, writeLe } from '../../lib/bytes.ts';
-import { GRANULE_SIZE } from '../abi/gpt.ts';
+import { GRANULE_SHIFT, GRANULE_SIZE } from '../abi/gpt.ts';
 import {
   A64_XZR,
   ESR_EL2_ABORT_FSC,
@@ -24,9 +24,9 @@ import {
   ESR_EL2_EC_DATA_ABORT,
   ESR_EL2_EC_INST_ABORT,
   ESR_EL2_IL,
-  HPFAR_EL2_FIPA_SHIFT,
+  HPFAR_EL2_FIPA,
 } from '../abi/esr.ts';
-import { RMI_EXIT_SYNC, S2TTE_AP } from '../abi/rmi.ts';
+import { RMI_EXIT_SYNC, S2TTE_AP, S2TTE_AP_READ, S2TTE_AP_WRITE } from '../abi/rmi.ts';
 import type { Ctx } from '../context.ts';
 import { addLabel, labelsIn } from '../hw/labels.ts';
 import { physRead, physWrite, type Initiator } from '../hw/memory.ts';
@@ -63,7 +63,7 @@ function sas(size: number): number {
 }
 
 function hpfar(ipa: number): bigint {
-  return (BigInt(ipa) >> BigInt(HPFAR_EL2_FIPA_SHIFT)) & ~0xfn;
+  return setField(0n, HPFAR_EL2_FIPA, BigInt(ipa) >> BigInt(GRANULE_SHIFT));
 }
 
 /**
@@ -285,8 +285,9 @@ function resolveAccess(
     },
   });
   if (entry.state === 'ASSIGNED_NS') {
-    const ap = (entry.attr >> S2TTE_AP.lsb) & 0b11;
-    const allowed = stop.access === 'write' ? (ap & 0b10) !== 0 : (ap & 0b01) !== 0;
+    const ap = Number(getField(BigInt(entry.attr), S2TTE_AP));
+    const needed = stop.access === 'write' ? S2TTE_AP_WRITE : S2TTE_AP_READ;
+    const allowed = (ap & needed) !== 0;
     if (!allowed) {
       because('unprotected IPA mapped without this permission: REC exit (permission fault)');
       return mmio(true);

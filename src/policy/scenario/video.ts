@@ -25,7 +25,7 @@ import { encodePoly, toPolicyPage } from '../binary.ts';
 import { VIDEO_MODERATION, type WorkflowExample } from '../examples/video-moderation.ts';
 import type { Policy, PolicyCf } from '../model.ts';
 import { parsePolicy } from '../parse.ts';
-import { rimLabel } from '../monitor/common.ts';
+import { ownWindow, rimLabel } from '../monitor/common.ts';
 import { createMicaMachine, type MicaMachineOptions } from '../monitor/extension.ts';
 import { micaOf } from '../monitor/state.ts';
 import { fromHex } from '../../lib/bytes.ts';
@@ -128,7 +128,7 @@ function exitRules(p: Policy): PolicyCf[] {
 function barsOf(p: Policy): string[] {
   const bars: string[] = [];
   for (const mem of p.mems) {
-    const own = mem.mappings.find((m) => m.vm === p.self);
+    const own = ownWindow(p, mem);
     if (!own || mem.type !== 'PROTECTED') continue;
     const n = Math.round((Number(own.gpa) - IVSHMEM_BAR_BASE) / IVSHMEM_BAR_STRIDE);
     bars[n] = `shm-${mem.name}`;
@@ -153,13 +153,24 @@ export function buildVideoWorkflow(options: VideoWorkflowOptions = {}): VideoWor
   const bound = m !== undefined && !m.gaps.includes('gap-first-come-labels');
   const labels = example.realms.map((r) => rimLabel(host.rimOf(realms[r.name]!)));
   const withExits = options.exitRules ?? mode === 'mica';
+  // Object sizes: the i-th distinct size of the example becomes (i + 1) × `size`, so distinct
+  // sizes stay distinct (a size mismatch stays a mismatch) while tests stay small.
+  const distinct = [
+    ...new Set(
+      texts.flatMap((t) => t.mems.filter((x) => x.type === 'PROTECTED').map((x) => x.size)),
+    ),
+  ].sort((a, b) => (a < b ? -1 : 1));
+  const resize = (original: bigint): bigint =>
+    options.size === undefined ? original : BigInt(size) * BigInt(distinct.indexOf(original) + 1);
   const policies: Record<string, Policy> = {};
   example.realms.forEach((r, i) => {
     let p = texts[i]!;
     p = {
       ...p,
       vms: p.vms.map((vm, j) => ({ ...vm, hash: bound ? (labels[j] ?? vm.hash) : vm.hash })),
-      mems: p.mems.map((mem) => (mem.type === 'PROTECTED' ? { ...mem, size: BigInt(size) } : mem)),
+      mems: p.mems.map((mem) =>
+        mem.type === 'PROTECTED' ? { ...mem, size: resize(mem.size) } : mem,
+      ),
     };
     if (withExits) p = { ...p, cfs: [...p.cfs, ...exitRules(p)] };
     policies[r.name] = options.edit ? options.edit(r.name, p) : p;
@@ -199,12 +210,12 @@ export function buildVideoWorkflow(options: VideoWorkflowOptions = {}): VideoWor
       const p = policies[name]!;
       const ops: GuestOp[] = [];
       for (const mem of p.mems) {
-        const own = mem.mappings.find((mp) => mp.vm === p.self);
+        const own = ownWindow(p, mem);
         if (mem.type !== 'PROTECTED' || !own || own.prot === 'W') continue;
         ops.push({ op: 'read', ipa: Number(own.gpa) + 0x20 });
       }
       for (const mem of p.mems) {
-        const own = mem.mappings.find((mp) => mp.vm === p.self);
+        const own = ownWindow(p, mem);
         if (mem.type !== 'PROTECTED' || !own || own.prot === 'R') continue;
         ops.push({
           op: 'write',

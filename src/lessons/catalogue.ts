@@ -14,6 +14,7 @@ import { BUILD_REALM } from './02-realms/01-build.ts';
 import { MEASURE_REALM } from './02-realms/02-measure.ts';
 import { RUN_REALM } from './02-realms/03-run.ts';
 import { REALM_IDENTITY } from './02-realms/04-identity.ts';
+import { ATTEST_REALM } from './02-realms/05-attest.ts';
 import { HOST_SEES } from './03-pipeline-cca/01-host-sees.ts';
 import type { CatalogueEntry, Lesson, LessonPart, PlannedLesson } from './schema.ts';
 
@@ -69,11 +70,7 @@ export const CATALOGUE: readonly CatalogueEntry[] = [
   MEASURE_REALM,
   RUN_REALM,
   REALM_IDENTITY,
-  planned(
-    '02-realms/05-attest',
-    'Attest it: the CCA token and the verifier',
-    'Ask for a token, follow the chain from the platform key to the realm’s RIM, and break it on purpose.',
-  ),
+  ATTEST_REALM,
   HOST_SEES,
   planned(
     '03-pipeline-cca/02-four-stages',

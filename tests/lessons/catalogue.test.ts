@@ -315,6 +315,16 @@ describe('03-pipeline-cca/01-host-sees goals', () => {
   });
 });
 
+describe('02-realms/05-attest goals', () => {
+  it('a token taken before the REM was extended does not carry it, so it does not count', () => {
+    const done = goalsDone('02-realms/05-attest', [
+      '@r1 attest 0x5eed',
+      '@r1 measure extend 1 "after the fact"',
+    ]);
+    expect(done).toEqual({ 'rem-extended': true, token: false });
+  });
+});
+
 describe('glossary', () => {
   it('mirrors GLOSSARY.md row for row', () => {
     const md = readFileSync(new URL('../../GLOSSARY.md', import.meta.url), 'utf8');

@@ -10,7 +10,7 @@
  * not asserted); this file only chooses one and publishes what the views need. A run takes
  * a second or two (ECDSA signing in the group token), so `running` lets the view say so.
  */
-import type { MachineMode } from '../../emulator/index.ts';
+import { attest, type MachineMode } from '../../emulator/index.ts';
 import {
   ATTACKS,
   buildVideoWorkflow,
@@ -47,7 +47,15 @@ export const DEMO_ATTACKS = ATTACKS.map((a) => ({ number: a.number, title: a.tit
 function groupVerdict(wf: VideoWorkflow): GroupVerdict | undefined {
   try {
     const evidence = wf.attest();
-    return evidence ? verifyGroup(evidence.token, evidence.blobs, wf.expectations()) : undefined;
+    if (!evidence) return undefined;
+    const verdict = verifyGroup(evidence.token, evidence.blobs, wf.expectations());
+    // The group verifier is given no trust anchor; check the platform signature with the
+    // lab's CPAK too, so the chain can show its root.
+    const anchored = attest.verifyCcaToken(evidence.token, {
+      cpak: attest.TEST_CPAK_PUBLIC,
+      challenge: evidence.challenge,
+    });
+    return { ...verdict, token: anchored };
   } catch {
     return undefined; // the attack left the group unable to attest (a realm destroyed, ...)
   }

@@ -250,6 +250,21 @@ export function createMachine(options: MachineOptions = {}): Machine {
     restore(snapshot) {
       const read = fromSnapshot(snapshot);
       if (!read.ok) return read;
+      // A well-formed snapshot can still describe an impossible machine (hand-edited, or
+      // corrupted in a link): refuse it rather than run on inconsistent state.
+      let problems: string[];
+      try {
+        problems = checkInvariants(read.state);
+      } catch (error) {
+        problems = [String(error instanceof Error ? error.message : error)];
+      }
+      if (problems.length > 0) {
+        const more = problems.length > 1 ? ` (and ${problems.length - 1} more)` : '';
+        return {
+          ok: false,
+          error: `the snapshot describes an inconsistent machine: ${problems[0]}${more}`,
+        };
+      }
       state = read.state;
       notify('restore', { ledgerLength: state.ledger.events.length });
       return { ok: true };

@@ -60,6 +60,10 @@ export function fromSnapshot(input: unknown): SnapshotRead {
   for (const key of ['config', 'gpt', 'granules', 'rmm', 'ext', 'ledger', 'memory'] as const) {
     if (!isRecord(s[key])) return fail(`"state.${key}" is missing or not an object`);
   }
+  const rmm = s.rmm as Record<string, unknown>;
+  for (const key of ['realms', 'recs', 'rtts'] as const) {
+    if (!isRecord(rmm[key])) return fail(`"state.rmm.${key}" is missing or not an object`);
+  }
   const config = s.config as Record<string, unknown>;
   if (!Array.isArray(config.memoryMap)) return fail('"state.config.memoryMap" must be an array');
   const ledger = s.ledger as Record<string, unknown>;

@@ -121,3 +121,25 @@ describe('snapshot / restore', () => {
     expect(!r.ok && r.error).toContain(`state.memory.${DRAM / 4096}`);
   });
 });
+
+describe('restore refuses inconsistent machines', () => {
+  it('refuses a snapshot whose GPT contradicts the granule states, naming the granule', () => {
+    const m = createMachine();
+    m.smc(abi.SMC_RMI_GRANULE_DELEGATE, DRAM);
+    const snap = JSON.parse(JSON.stringify(m.snapshot()));
+    delete snap.state.gpt[String(DRAM / 4096)];
+    const other = createMachine();
+    const r = other.restore(snap);
+    expect(r.ok).toBe(false);
+    expect(!r.ok && r.error).toContain('inconsistent machine');
+    expect(!r.ok && r.error).toContain('0x80000000');
+    expect(other.granuleOf(DRAM).state).toBe('UNDELEGATED');
+  });
+
+  it('refuses a snapshot without the RMM tables', () => {
+    const snap = JSON.parse(JSON.stringify(createMachine().snapshot()));
+    delete snap.state.rmm.recs;
+    const r = createMachine().restore(snap);
+    expect(!r.ok && r.error).toContain('"state.rmm.recs"');
+  });
+});

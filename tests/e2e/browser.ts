@@ -89,3 +89,31 @@ export async function runCommand(page: Page, command: string): Promise<void> {
 export async function terminalText(page: Page): Promise<string> {
   return (await page.locator('.xterm-rows').first().innerText()).replace(/\u00a0/g, ' ');
 }
+
+/**
+ * Runs axe-core in the page (scoped to `selector` when given) and returns its serious and
+ * critical violations as readable lines. Injects axe on first use.
+ */
+export async function axeSerious(page: Page, selector?: string): Promise<string[]> {
+  const loaded = await page.evaluate(() => 'axe' in window);
+  if (!loaded) await page.addScriptTag({ path: 'node_modules/axe-core/axe.min.js' });
+  return page.evaluate(async (scope) => {
+    interface Violation {
+      id: string;
+      impact: string | null;
+      help: string;
+      nodes: { target: unknown[] }[];
+    }
+    const axe = (
+      window as unknown as { axe: { run(c: unknown): Promise<{ violations: Violation[] }> } }
+    ).axe;
+    const context = scope ? document.querySelector(scope) : document;
+    const { violations } = await axe.run(context);
+    return violations
+      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      .map(
+        (v) =>
+          `${v.impact} ${v.id}: ${v.help} (${v.nodes.map((n) => String(n.target)).join(' | ')})`,
+      );
+  }, selector ?? '');
+}

@@ -6,7 +6,7 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Page } from 'playwright-core';
-import { runCommand, startLab, terminalText, type Lab } from './browser.ts';
+import { axeSerious, runCommand, startLab, terminalText, type Lab } from './browser.ts';
 
 let lab: Lab;
 let page: Page;
@@ -70,25 +70,7 @@ describe('lab page at 1280x720', () => {
   });
 
   test('axe-core finds no serious or critical violations', async () => {
-    await page.addScriptTag({ path: 'node_modules/axe-core/axe.min.js' });
-    const violations = await page.evaluate(async () => {
-      const axe = (window as unknown as { axe: { run(): Promise<{ violations: AxeViolation[] }> } })
-        .axe;
-      interface AxeViolation {
-        id: string;
-        impact: string | null;
-        help: string;
-        nodes: { target: unknown[] }[];
-      }
-      const result = await axe.run();
-      return result.violations
-        .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-        .map(
-          (v) =>
-            `${v.impact} ${v.id}: ${v.help} (${v.nodes.map((n) => String(n.target)).join(' | ')})`,
-        );
-    });
-    expect(violations).toEqual([]);
+    expect(await axeSerious(page)).toEqual([]);
   });
 
   test('undo restores the granule and the ledger', async () => {
@@ -113,6 +95,29 @@ describe('lab page at 1280x720', () => {
     await page.keyboard.press('Alt+KeyR');
     const other = page.locator('.cell[data-pa="0x80002000"]');
     await expect.poll(() => other.getAttribute('data-state')).toBe('UNDELEGATED');
+    expect(errors).toEqual([]);
+  });
+
+  test('realm create opens a realm terminal whose token verifies in the inspector', async () => {
+    await runCommand(page, 'realm create r1 --image attester');
+    const tab = page.getByRole('tab', { name: 'r1#' });
+    await expect.poll(() => tab.count(), { timeout: 10_000 }).toBe(1);
+    await tab.click();
+    const realmTerm = page.locator('[role="tabpanel"]:not([hidden]) .xterm-rows');
+    await expect.poll(() => realmTerm.innerText()).toContain('r1#');
+    await page.locator('[role="tabpanel"]:not([hidden]) .xterm-helper-textarea').focus();
+    await page.keyboard.type('attest 1234');
+    await page.keyboard.press('Enter');
+    await expect.poll(() => realmTerm.innerText(), { timeout: 10_000 }).toContain('RSI_SUCCESS');
+
+    await page.getByRole('tab', { name: 'Token' }).click();
+    const machineToken = page.getByRole('button', { name: "Realm's last token" });
+    expect(await machineToken.getAttribute('aria-pressed')).toBe('true');
+    await page.getByLabel('Nonce').fill('1234');
+    const verdict = page.locator('.token .verdict');
+    await expect.poll(() => verdict.getAttribute('data-verdict'), { timeout: 10_000 }).toBe('pass');
+    await page.mouse.move(10, 700);
+    await page.screenshot({ path: 'test-results/lab-realm-terminal-1280x720.png' });
     expect(errors).toEqual([]);
   });
 });

@@ -7,7 +7,7 @@ import { mkdir } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Page } from 'playwright-core';
 import { encodeScenarioLink } from '../../src/lessons/index.ts';
-import { startLab, terminalText, type Lab } from './browser.ts';
+import { axeSerious, startLab, terminalText, type Lab } from './browser.ts';
 import { DATA, RD, realmCommands, realmScenario } from './realm-scenario.ts';
 
 let lab: Lab;
@@ -73,23 +73,62 @@ describe('a realm built from a scenario link', () => {
   });
 
   test('axe-core finds no serious or critical violations on the realm views', async () => {
-    await page.addScriptTag({ path: 'node_modules/axe-core/axe.min.js' });
-    const run = () =>
-      page.evaluate(async () => {
-        const axe = (window as unknown as { axe: { run(): Promise<{ violations: V[] }> } }).axe;
-        interface V {
-          id: string;
-          impact: string | null;
-          nodes: { target: unknown[] }[];
-        }
-        const { violations } = await axe.run();
-        return violations
-          .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-          .map((v) => `${v.id}: ${v.nodes.map((n) => String(n.target)).join(' | ')}`);
-      });
-    expect(await run()).toEqual([]);
+    expect(await axeSerious(page, '.side-top')).toEqual([]);
     await page.getByRole('tab', { name: /Realms/ }).click();
-    expect(await run()).toEqual([]);
+    expect(await axeSerious(page, '.side-top')).toEqual([]);
+    expect(errors).toEqual([]);
+  });
+});
+
+describe('the token inspector for that realm', () => {
+  test('issues a token that verifies, with the ledger folded away', async () => {
+    await page.getByRole('tab', { name: 'Token' }).click();
+    const verdict = page.locator('.token .verdict');
+    await expect.poll(() => verdict.getAttribute('data-verdict'), { timeout: 10_000 }).toBe('pass');
+    expect(await verdict.getAttribute('title')).toContain('RD 0x8000_2000');
+    expect(await page.getByRole('button', { name: 'Show ledger' }).isVisible()).toBe(true);
+    const checks = page.locator('.token .check');
+    expect(await checks.count()).toBeGreaterThan(20);
+    expect(await page.locator('.token .check[data-status="fail"]').count()).toBe(0);
+  });
+
+  test('a claim highlights its bytes, and the byte cursor names its claim', async () => {
+    const rim = page.locator('.token .claim', { hasText: 'cca-realm-initial-measurement' });
+    await rim.hover();
+    const value = page.locator('.token .b.in-value');
+    await expect.poll(() => value.count()).toBeGreaterThanOrEqual(32);
+    // The highlighted value bytes are the realm's RIM as the Realms tab shows it.
+    const hex = (await value.allInnerTexts()).join('');
+    const rimText = await page.evaluate(() =>
+      document.querySelector('.card dd')?.getAttribute('title'),
+    );
+    expect(hex).toContain(rimText!.slice(0, 64));
+
+    await page.locator('.token .hex').focus();
+    await page.keyboard.press('ArrowRight');
+    await expect
+      .poll(() => page.locator('.token .status').innerText())
+      .toContain('cca-realm-initial-measurement');
+    await page.keyboard.press('Enter');
+    expect(await rim.getAttribute('aria-pressed')).toBe('true');
+  });
+
+  test('flipping one bit of the RIM breaks the realm signature', async () => {
+    await page.getByRole('button', { name: /Flip bit at/ }).click();
+    const verdict = page.locator('.token .verdict');
+    await expect.poll(() => verdict.getAttribute('data-verdict')).toBe('fail');
+    const failing = await page
+      .locator('.token .check[data-status="fail"]')
+      .evaluateAll((els) => els.map((e) => e.getAttribute('data-check')));
+    expect(failing).toContain('realm-signature');
+    expect(await page.locator('.token .b.changed').count()).toBe(1);
+    await page.mouse.move(10, 700);
+    await page.screenshot({ path: 'test-results/lab-token-1280x720.png' });
+
+    expect(await axeSerious(page, '.side-top')).toEqual([]);
+
+    await page.getByRole('button', { name: 'Restore' }).click();
+    await expect.poll(() => verdict.getAttribute('data-verdict')).toBe('pass');
     expect(errors).toEqual([]);
   });
 });

@@ -8,12 +8,14 @@
  */
 import {
   abi,
+  hostRealms,
   listRealms,
   listRecs,
   rttOf,
   type Machine,
   type RealmLifecycle,
   type RecLifecycle,
+  type RmmHashAlgo,
 } from '../../emulator/index.ts';
 
 export interface RecView {
@@ -48,12 +50,16 @@ export interface RttNode {
 
 export interface RealmView {
   readonly rd: number;
+  /** The name the host's VMM gave it, if it was built with "realm create". */
+  readonly name?: string;
   readonly state: RealmLifecycle;
   readonly vmid: number;
   readonly ipaWidth: number;
-  readonly hashAlgo: string;
+  readonly hashAlgo: RmmHashAlgo;
   readonly rim: string;
   readonly rems: readonly string[];
+  /** Realm Personalization Value, hex of 64 bytes. */
+  readonly rpv: string;
   readonly rttLevelStart: number;
   readonly recs: readonly RecView[];
   /** Granules the realm owns, by RMM state. */
@@ -171,7 +177,9 @@ export function formatSpan(bytes: number): string {
 /** The realms of `machine`, in RD order, with their RECs and RTT trees. */
 export function readRealms(machine: Machine): RealmView[] {
   const state = machine.state;
+  const names = hostRealms(machine);
   return listRealms(state).map((realm) => {
+    const name = names.find((r) => r.rd === realm.rd)?.name;
     const granules: Partial<Record<abi.GranuleState, number>> = {};
     for (const record of Object.values(state.granules)) {
       if (record.realm === realm.rd) granules[record.state] = (granules[record.state] ?? 0) + 1;
@@ -182,12 +190,14 @@ export function readRealms(machine: Machine): RealmView[] {
     );
     return {
       rd: realm.rd,
+      ...(name !== undefined ? { name } : {}),
       state: realm.state,
       vmid: realm.vmid,
       ipaWidth: realm.ipaWidth,
       hashAlgo: realm.hashAlgo,
       rim: realm.rim,
       rems: [...realm.rems],
+      rpv: realm.rpv,
       rttLevelStart: realm.rttLevelStart,
       recs: listRecs(state, realm.rd).map((r) => ({
         rec: r.rec,
@@ -203,7 +213,7 @@ export function readRealms(machine: Machine): RealmView[] {
       tree: {
         id: 'realm',
         kind: 'realm',
-        label: `Realm RD ${hexGroups(realm.rd)}`,
+        label: `Realm ${name ? `${name} ` : ''}RD ${hexGroups(realm.rd)}`,
         detail: `${realm.state} · ${realm.ipaWidth}-bit IPA`,
         pa: realm.rd,
         children: starting,

@@ -12,8 +12,10 @@
  */
 import { createContext } from 'svelte';
 import {
-  createMachine,
+  GUEST_MODEL,
   abi,
+  createMachine,
+  hostRealms,
   type LedgerEvent,
   type Machine,
   type MachineMode,
@@ -74,6 +76,10 @@ export class LabMachine {
   mode = $state.raw<MachineMode>('mica');
   /** The RMM's realms with their RECs and RTT trees (fresh copies after each update). */
   realms = $state.raw<readonly RealmView[]>([]);
+  /** Names the host's VMM gave its realms (one terminal each), in creation order. */
+  realmNames = $state.raw<readonly string[]>([]);
+  /** The last attestation token a realm handed to the host, as hex. */
+  lastToken = $state.raw<string | undefined>(undefined);
   /** RD of the realm the learner is looking at (views follow it). */
   selectedRealm = $state<number>();
   /** Why the start snapshot could not be used, if it could not. */
@@ -96,7 +102,8 @@ export class LabMachine {
    * returns to it. Throws nothing: a bad start snapshot is reported through `startError`.
    */
   constructor(options: MachineOptions = {}, start?: MachineSnapshot) {
-    this.machine = createMachine(options);
+    // The lab guest model runs inside realms, so realm terminals have software to talk to.
+    this.machine = createMachine({ guest: GUEST_MODEL, ...options });
     if (start) {
       const restored = this.machine.restore(start);
       if (!restored.ok) this.startError = restored.error;
@@ -220,6 +227,9 @@ export class LabMachine {
     if (this.realms.length > 0 || Object.keys(state.rmm.realms).length > 0) {
       this.realms = readRealms(this.machine);
     }
+    const names = hostRealms(this.machine).map((r) => r.name);
+    if (names.join('\n') !== this.realmNames.join('\n')) this.realmNames = names;
+    this.lastToken = state.host?.lastToken;
     if (!this.#granulesDirty) return;
     this.#granulesDirty = false;
     const next = readChanged(this.machine);

@@ -315,6 +315,22 @@ class Interpreter {
     this.vmKeys.push(key);
   }
 
+  /** Two VM entries with one hash label cannot be told apart by peers (§2.2.4): a warning. */
+  duplicateHashes(): void {
+    this.vms.forEach((vm, i) => {
+      const first = this.vms.findIndex((v) => v.hash === vm.hash);
+      if (first === i) return;
+      this.warn(
+        'semantics',
+        this.vmAt[i]!,
+        `${this.vmKeys[i]!}.hash`,
+        'a hash label no other VM entry uses',
+        `0x${vm.hash.toString(16)}, also the hash of ${this.vms[first]!.name}`,
+        'peers and the RMM find realms by hash, so these two are indistinguishable',
+      );
+    });
+  }
+
   collision(
     key: string,
     name: string,
@@ -839,6 +855,7 @@ function interpret(
       );
     }
   }
+  ip.duplicateHashes();
   let self: number | undefined;
   const selfEntry = groups.self[0];
   if (selfEntry) {

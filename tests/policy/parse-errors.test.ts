@@ -349,3 +349,12 @@ describe('§2.1 text conventions', () => {
     );
   });
 });
+
+describe('semantic warnings', () => {
+  it('two VM entries with the same hash label are flagged at the second', () => {
+    const r = parsePolicy('{ "Self": "VM1",\n  "VM1": { "hash": 0x1 },\n  "VM2": { "hash": 1 } }');
+    expect(r.ok && r.warnings.map((w) => w.message)).toEqual([
+      '3:3 VM2.hash: expected a hash label no other VM entry uses, found 0x1, also the hash of VM1; peers and the RMM find realms by hash, so these two are indistinguishable',
+    ]);
+  });
+});

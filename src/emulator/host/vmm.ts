@@ -545,6 +545,37 @@ function withTables(
   return result;
 }
 
+/** What an extension's host-side abort handler decided. */
+export interface HostAbortAnswer {
+  /** What the host did, for the exit report. */
+  readonly action: string;
+  /** How to re-enter: retry the access (it mapped something), or inject an SEA. */
+  readonly enter: 'retry' | 'sea';
+}
+
+/**
+ * A host-side handler for data aborts the stock VMM does not know about (the Mica VMM maps
+ * protected shared windows, mica-spec.md §3.4). Undefined = not its address.
+ */
+export type HostAbortHandler = (
+  machine: Machine,
+  realm: HostRealm,
+  rec: number,
+  ipa: number,
+  write: boolean,
+) => HostAbortAnswer | undefined;
+
+const abortHandlers: HostAbortHandler[] = [];
+
+/** Adds a host abort handler (tried before the VMM's own); returns its removal. */
+export function registerHostAbortHandler(handler: HostAbortHandler): () => void {
+  abortHandlers.push(handler);
+  return () => {
+    const at = abortHandlers.indexOf(handler);
+    if (at >= 0) abortHandlers.splice(at, 1);
+  };
+}
+
 function handleAbort(
   machine: Machine,
   realm: HostRealm,
@@ -559,6 +590,12 @@ function handleAbort(
   const write = getField(exit.esr, ESR_EL2_ABORT_WNR) === 1n;
   const layout = guestLayout(realm.ipaWidth, realm.ramPages, realm.net);
   const detail = `${write ? 'write' : 'read'} abort at IPA ${hex64(ipa)}${isv ? ' (ISV: emulatable)' : ''}`;
+  for (const handler of abortHandlers) {
+    const answer = handler(machine, realm, recPa, ipa, write);
+    if (!answer) continue;
+    setEnter(answer.enter === 'sea' ? { injectSea: true } : {});
+    return { next: 'enter', report: { detail, action: answer.action } };
+  }
   const sea = (why: string): Handled => {
     setEnter({ injectSea: true });
     return { next: 'enter', report: { detail, action: `${why}: inject SEA` } };

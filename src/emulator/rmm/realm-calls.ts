@@ -7,9 +7,8 @@
  * Each handler returns a {@link CallOutcome}: complete the SMC in the realm, or make a REC
  * exit (with or without advancing the PC past the SMC).
  */
-import { hex64, s64, u64 } from '../../lib/bits.ts';
+import { getField, hex64, s64, u64 } from '../../lib/bits.ts';
 import { readLe } from '../../lib/bytes.ts';
-import { GRANULE_SIZE } from '../abi/gpt.ts';
 import {
   PSCI_AFFINITY_INFO_AARCH64,
   PSCI_ALREADY_ON,
@@ -36,6 +35,7 @@ import {
 } from '../abi/rmi.ts';
 import {
   RSI_CHANGE_DESTROYED,
+  RSI_IPA_STATE_SET_RIPAS,
   RSI_EMPTY,
   RSI_ERROR_INPUT,
   RSI_HOST_CALL,
@@ -52,8 +52,15 @@ import { reportFlow } from '../provenance.ts';
 import type { RealmRecord, RecRecord } from '../state.ts';
 import { gpr } from './guest.ts';
 import { recIndexOf } from './rec-index.ts';
+import { firstFailure } from './conditions.ts';
+import {
+  HOST_CALL_CONDITIONS,
+  IPA_STATE_SET_CONDITIONS,
+  logRsiRefusal,
+  rsiCallOf,
+} from './rsi/exit-calls.ts';
 import { BUILTIN_RSI } from './rsi/table.ts';
-import { inIpaSpace, isProtectedIpa, walkRtt } from './rtt.ts';
+import { walkRtt } from './rtt.ts';
 import type { RecExit } from './structs.ts';
 import { abortExit, realmActor } from './stage2.ts';
 
@@ -131,16 +138,18 @@ function psci(ctx: Ctx, realm: RealmRecord, rec: RecRecord, fid: number): CallOu
 const RIPAS_OF_RSI: Readonly<Record<number, Ripas>> = { [RSI_EMPTY]: 'EMPTY', [RSI_RAM]: 'RAM' };
 
 /** RSI_IPA_STATE_SET (B5.3.9): checks the request, then asks the host (RIPAS_CHANGE exit). */
-function ipaStateSet(realm: RealmRecord, rec: RecRecord): CallOutcome {
+function ipaStateSet(ctx: Ctx, realm: RealmRecord, rec: RecRecord): CallOutcome {
+  const call = rsiCallOf(ctx, realm, rec);
+  const failure = firstFailure(IPA_STATE_SET_CONDITIONS, call);
+  if (failure) {
+    logRsiRefusal(ctx, call, SMC_RSI_IPA_STATE_SET, 'RSI_IPA_STATE_SET', failure);
+    return ret(failure.status);
+  }
   const base = gpr(rec, 1);
   const top = gpr(rec, 2);
-  const ripas = RIPAS_OF_RSI[Number(gpr(rec, 3) & 0xffn)];
+  const ripas = RIPAS_OF_RSI[Number(getField(gpr(rec, 3), RSI_IPA_STATE_SET_RIPAS))];
   const flags = gpr(rec, 4);
-  const protectedTop = 2n ** BigInt(realm.ipaWidth - 1);
-  const granule = BigInt(GRANULE_SIZE);
-  if (base % granule !== 0n || top % granule !== 0n || top <= base || top > protectedTop) {
-    return ret(RSI_ERROR_INPUT);
-  }
+  // ripas_valid (IPA_STATE_SET_CONDITIONS) admitted only EMPTY and RAM.
   if (ripas === undefined) return ret(RSI_ERROR_INPUT);
   rec.ripasAddr = Number(base);
   rec.ripasTop = Number(top);
@@ -161,10 +170,13 @@ function ipaStateSet(realm: RealmRecord, rec: RecRecord): CallOutcome {
 
 /** RSI_HOST_CALL (B5.3.4): reads RsiHostCall from realm memory and exits to the host. */
 function hostCall(ctx: Ctx, realm: RealmRecord, rec: RecRecord): CallOutcome {
-  const addr = gpr(rec, 1);
-  if (addr % BigInt(RSI_HOST_CALL_SIZE) !== 0n) return ret(RSI_ERROR_INPUT);
-  const ipa = Number(addr);
-  if (!inIpaSpace(realm, ipa) || !isProtectedIpa(realm, ipa)) return ret(RSI_ERROR_INPUT);
+  const call = rsiCallOf(ctx, realm, rec);
+  const failure = firstFailure(HOST_CALL_CONDITIONS, call);
+  if (failure) {
+    logRsiRefusal(ctx, call, SMC_RSI_HOST_CALL, 'RSI_HOST_CALL', failure);
+    return ret(failure.status);
+  }
+  const ipa = Number(gpr(rec, 1));
   const walk = walkRtt(ctx.state, realm, ipa);
   if (walk.entry.state !== 'UNASSIGNED' && walk.entry.state !== 'ASSIGNED') {
     return ret(RSI_ERROR_INPUT);
@@ -216,7 +228,7 @@ export function realmSmc(ctx: Ctx, realm: RealmRecord, rec: RecRecord): CallOutc
     if (handled?.kind === 'exit') return handled;
   }
   if (PSCI_NAMES[fid] !== undefined) return psci(ctx, realm, rec, fid);
-  if (fid === SMC_RSI_IPA_STATE_SET) return ipaStateSet(realm, rec);
+  if (fid === SMC_RSI_IPA_STATE_SET) return ipaStateSet(ctx, realm, rec);
   if (fid === SMC_RSI_HOST_CALL) return hostCall(ctx, realm, rec);
   // The built-in RSI table (rsi/table.ts), then the machine's `rsi` option.
   const builtin = BUILTIN_RSI(ctx, realm, rec, fid);

@@ -86,6 +86,8 @@ describe('§6 attacks', () => {
           }
           expect(r.succeededLocally).toBe(false);
         }
+        // Provenance: no byte labelled `video` reached a host-visible place.
+        expect(r.leaks).toBe(0);
         expect(r.workflow.machine.checkInvariants()).toEqual([]);
       });
 
@@ -95,6 +97,8 @@ describe('§6 attacks', () => {
         expect(r.outcome).toBe(want.outcome);
         if (want.rule) expect(r.rule).toBe(want.rule);
         if (want.outcome !== 'blocked') expect(r.succeededLocally).toBe(true);
+        // Where the video goes to host-visible memory or exit registers, the ledger says so.
+        if (attack.number === 1 || attack.number === 4) expect(r.leaks).toBeGreaterThan(0);
         expect(r.workflow.machine.checkInvariants()).toEqual([]);
       });
     });

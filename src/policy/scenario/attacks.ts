@@ -9,7 +9,7 @@
  * saw, what the malicious realm read, the verifier's verdict), never asserted by the attack,
  * so a regression in the monitor shows up as a changed outcome.
  */
-import { abi, type LedgerEvent, type MachineMode } from '../../emulator/index.ts';
+import { abi, leaksOf, type LedgerEvent, type MachineMode } from '../../emulator/index.ts';
 import { VIDEO_BROKEN } from '../examples/video-moderation.ts';
 import type { Policy } from '../model.ts';
 import { encodePoly, toPolicyPage } from '../binary.ts';
@@ -41,6 +41,8 @@ export interface AttackResult {
   readonly reason: string;
   /** Did the attacker get what it wanted locally (before any verifier)? */
   readonly succeededLocally: boolean;
+  /** Ledger flows by which bytes labelled `video` reached a host-visible place during the attack. */
+  readonly leaks: number;
   readonly verifier?: GroupVerdict;
   readonly transcript: readonly string[];
   readonly workflow: VideoWorkflow;
@@ -97,8 +99,15 @@ function conclude(
     ...blockedAfter(wf.machine.ledger, since).map(
       (e) => `monitor: [${e.decision.rule}] ${e.decision.reason}`,
     ),
+    ...leaksOf(wf.machine.ledger, 'video')
+      .filter((e) => e.seq > since)
+      .map(
+        (e) =>
+          `leak: ${e.bytes} byte(s) labelled video reached ${e.destination.name} via ${e.channel} [${e.decision.rule}]`,
+      ),
     ...(opts.note ? [opts.note] : []),
   ];
+  const leaks = leaksOf(wf.machine.ledger, 'video').filter((e) => e.seq > since).length;
   const base = {
     number: spec.number,
     title: spec.title,
@@ -106,6 +115,7 @@ function conclude(
     mode,
     workflow: wf,
     succeededLocally: succeeded,
+    leaks,
   };
   if (opts.verifier && opts.verifier.verdict === 'reject') {
     const failed = opts.verifier.checks.find((c) => !c.ok)!;

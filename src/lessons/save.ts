@@ -30,7 +30,10 @@ export interface LessonProgress {
   readonly hintsRevealed: number;
   /** Whether the reference solution was shown (inserted into the prompt). */
   readonly solutionShown: boolean;
-  /** The learner's commands in this lesson, oldest first: replaying them restores the machine. */
+  /**
+   * The learner's commands in this lesson, oldest first, as steps (`@<realm> <line>` for a
+   * realm terminal): replaying them on the lesson's setup (playSteps) restores the machine.
+   */
   readonly commands: readonly string[];
   /** When the lesson was first solved (ISO 8601). */
   readonly solvedAt?: string;
@@ -89,7 +92,7 @@ export function withProgress(save: LabSave, lessonId: string, progress: LessonPr
 /** What the UI knows after a goal check in a lesson. */
 export interface AttemptUpdate {
   readonly goals: readonly GoalStatus[];
-  /** The learner's commands in this lesson so far (the shell history). */
+  /** The learner's steps in this lesson so far (`@<realm> <line>` for a realm terminal). */
   readonly commands: readonly string[];
   /** Hints revealed so far in this attempt. */
   readonly hintsRevealed?: number;

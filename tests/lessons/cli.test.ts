@@ -71,6 +71,18 @@ describe('mica-lab lesson', () => {
     expect(r.out).toContain('host$ delegate 0x80000001\nRMI_GRANULE_DELEGATE(addr=0x80000001)');
   });
 
+  it('check -v shows realm terminal steps with the realm prompt', async () => {
+    const r = await cli(LESSON_COMMAND, [
+      'check',
+      '03-pipeline-cca/01-host-sees',
+      '--solution',
+      '-v',
+    ]);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('gw# console @0x1000 32\n');
+    expect(r.out).toContain('host$ rtt gw 0x1000\n');
+  });
+
   it('usage errors exit 2 with a message', async () => {
     const cases: [string[], string][] = [
       [[], 'missing subcommand'],

@@ -144,7 +144,7 @@ export const LESSON_COMMAND: CliCommand = {
   name: 'lesson',
   usage: USAGE,
   summary:
-    'list, show or check lessons (check: replay commands, print goals ✓/✗, exit 0 if all done)',
+    'list, show or check lessons (check: replay commands, "@<realm> <cmd>" in a realm terminal; print goals ✓/✗)',
   async run(args, io) {
     const [sub, ...rest] = args;
     switch (sub) {

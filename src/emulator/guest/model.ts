@@ -18,7 +18,6 @@ import { hex64, u64 } from '../../lib/bits.ts';
 import { fromHex, readLe, toHex, utf8, writeLe } from '../../lib/bytes.ts';
 import { GRANULE_SIZE } from '../abi/gpt.ts';
 import { PSCI_NAMES } from '../abi/psci.ts';
-import { RMI_EXIT_NAMES } from '../abi/rmi.ts';
 import {
   RSI_ACCEPT,
   RSI_HOST_CALL,
@@ -37,7 +36,6 @@ import {
 } from '../abi/rsi.ts';
 import { SMC_REGISTER_COUNT } from '../abi/smccc.ts';
 import { LAB_ATTEST_TOKEN_MAX_SIZE } from '../abi/rmm-impl.ts';
-import type { Ctx } from '../context.ts';
 import { gpr, setGpr, type GuestEntry, type GuestRunner, type GuestStop } from '../rmm/guest.ts';
 import type { MachineState, RealmRecord, RecRecord, ScratchValue } from '../state.ts';
 import { guestApp } from './apps.ts';
@@ -649,7 +647,7 @@ function newFrame(op: GuestOp): Frame {
 /** The lab guest model (see the file header). With nothing queued it idles in WFI. */
 export const GUEST_MODEL: GuestRunner = {
   name: 'lab-guest',
-  run(_ctx: Ctx, realm, rec, entry) {
+  run(_ctx, realm, rec, entry) {
     let g = mutableScratch(rec);
     if (!g) {
       if (rec.index !== 0) return { kind: 'wfi' };
@@ -692,8 +690,3 @@ export const GUEST_MODEL: GuestRunner = {
     return { kind: 'irq' };
   },
 };
-
-/** Name of an exit reason, for printing (RMI_EXIT_SYNC, ...). */
-export function exitReasonName(reason: bigint): string {
-  return RMI_EXIT_NAMES[Number(reason)] ?? `exit ${reason}`;
-}

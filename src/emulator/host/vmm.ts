@@ -236,7 +236,7 @@ export function createRealm(machine: Machine, spec: RealmSpec): CreateRealmResul
     hs.freePages.push(params);
     const ramTop = ramPages * GRANULE_SIZE;
     const tables = (ipa: number): void =>
-      ensureTables(machine, hs, rd, geometry.level, ipa, call, delegated);
+      ensureTables(machine, rd, geometry.level, ipa, call, delegated);
     for (let ipa = 0; ipa < ramTop; ipa += entrySize(RTT_PAGE_LEVEL - 1)) tables(ipa);
     let at = 0;
     while (at < ramTop) {
@@ -303,7 +303,6 @@ export function createRealm(machine: Machine, spec: RealmSpec): CreateRealmResul
 /** Creates the RTTs below the starting level down to level 3 for `ipa`, as needed. */
 function ensureTables(
   machine: Machine,
-  hs: HostState,
   rd: number,
   startLevel: number,
   ipa: number,
@@ -318,7 +317,6 @@ function ensureTables(
     const rtt = delegated(`level ${level} RTT`);
     call(`RTT_CREATE level ${level}`, SMC_RMI_RTT_CREATE, rd, rtt, base, level);
   }
-  void hs;
 }
 
 /** The realm called `name` in the VMM's records. */

@@ -97,3 +97,17 @@ describe('verifyGroup (§4.5)', () => {
     expect(fewer.checks.find((c) => !c.ok)!.id).toBe('membership');
   });
 });
+
+describe('group discovery names what it did not find (§8 item 14)', () => {
+  it('a member whose policy names a realm outside the SGT component says so', () => {
+    const wf = buildVideoWorkflow({ size: SIZE, setup: false });
+    wf.setupRealm('gateway');
+    wf.attest('gateway');
+    const d = wf.machine.ledger
+      .filter((e) => e.kind === 'flow' && e.decision.rule === 'group:discovery')
+      .at(-1);
+    expect(d?.kind === 'flow' && d.decision.reason).toMatch(
+      /named in their policies but not in the group: VM2/,
+    );
+  });
+});

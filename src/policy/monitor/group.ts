@@ -21,7 +21,7 @@ import {
 import { concatBytes, fromHex, toHex } from '../../lib/bytes.ts';
 import { GROUP_BLOB_SIZE, GROUP_MAX, RECORD_SIZE } from '../abi.ts';
 import { HOST_END, S, decide, privatePa, realmEnd } from './common.ts';
-import { key, mica, type MicaState } from './state.ts';
+import { key, mica, policyOf, type MicaState } from './state.ts';
 import { guestStore } from '../../emulator/index.ts';
 
 /** §4.3 step 1: the realms connected to `rd` through shared pages, caller first. */
@@ -101,10 +101,27 @@ export function initGroup(ctx: Ctx, realm: RealmRecord, rec: RecRecord): RsiResu
   const blobs = members.map((rd) => memberBlob(m, rd));
   const stream = concatBytes(token, ...blobs);
   m.attest[key(rec.rec)] = { stream: toHex(stream), sent: 0, members };
+  // §8 item 14: also name realms the members' policies list that the SGT did not connect.
+  const memberHashes = new Set(members.map((rd) => m.registry.find((e) => e.rd === rd)?.hash));
+  const named = new Set<string>();
+  for (const rd of members) {
+    const r = m.realms[key(rd)];
+    const p = r ? policyOf(r) : undefined;
+    for (const mem of p?.mems ?? []) {
+      for (const mp of mem.mappings) {
+        const vm = mp.vm === 'ANY' ? undefined : p!.vms[mp.vm];
+        if (vm && !memberHashes.has(vm.hash)) named.add(`${vm.name} (${key(vm.hash)})`);
+      }
+    }
+  }
   decide(ctx, 'group-token', realmEnd(ctx, realm.rd), HOST_END, {
     verdict: 'allowed',
     rule: 'group:discovery',
-    reason: `group of ${members.length} realm(s) found through the SGT: ${members.map((rd) => m.realms[key(rd)]?.name ?? key(rd)).join(', ')}`,
+    reason:
+      `group of ${members.length} realm(s) found through the SGT: ${members.map((rd) => m.realms[key(rd)]?.name ?? key(rd)).join(', ')}` +
+      (named.size > 0
+        ? `; named in their policies but not in the group: ${[...named].join(', ')}`
+        : ''),
   });
   return {
     kind: 'return',

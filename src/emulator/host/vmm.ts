@@ -334,6 +334,8 @@ export interface ExitReport {
   readonly detail: string;
   /** What the host did about it. */
   readonly action: string;
+  /** Ledger sequence number of the RMI_REC_ENTER call that returned this exit. */
+  readonly seq: number;
   /** Device output this exit produced. */
   readonly output?: {
     readonly device: string;
@@ -360,7 +362,7 @@ export interface RunOptions {
 
 type Handled = {
   readonly next: 'enter' | 'idle' | 'off-rec' | 'off';
-  readonly report: Omit<ExitReport, 'rec' | 'reason'>;
+  readonly report: Omit<ExitReport, 'rec' | 'reason' | 'seq'>;
 };
 
 function enterFlags(f: Partial<RecEnterFlags>): string {
@@ -409,10 +411,17 @@ export function runRealm(machine: Machine, name: string, options: RunOptions = {
     const exit = decodeRecExit(bytes.bytes);
     realm.exits += 1;
     const handled = handleExit(machine, realm, recPa, exit);
-    exits.push({
+    const report: ExitReport = {
       rec: index,
       reason: RMI_EXIT_NAMES[Number(exit.exitReason)] ?? `exit ${exit.exitReason}`,
+      seq: entered.seq,
       ...handled.report,
+    };
+    exits.push(report);
+    // The host's side of the exit, in the ledger timeline next to the RMI calls it made.
+    machine.ctx.emit({
+      kind: 'note',
+      text: `VMM: ${name} REC ${index} ${report.reason}${report.detail ? `: ${report.detail}` : ''} -> ${report.action}`,
     });
     if (handled.next === 'idle') idle.add(recPa);
     if (handled.next === 'off-rec') offRecs.add(recPa);

@@ -37,6 +37,7 @@ export {
   replayCommands,
   replaySolution,
   revealHints,
+  snapshotSetup,
   startLesson,
   type GoalStatus,
   type LessonSession,

@@ -81,6 +81,18 @@ export function createLessonMachine(mode: MachineMode): Machine {
   return createMachine({ mode, guest: GUEST_MODEL });
 }
 
+/**
+ * A lesson setup that starts from a machine snapshot (for start states too long to build
+ * command by command). A snapshot the machine refuses is a lesson bug: the catalogue test
+ * runs every setup, so it fails there, not in front of a class.
+ */
+export function snapshotSetup(snapshot: MachineSnapshot): (machine: Machine) => void {
+  return (machine) => {
+    const restored = machine.restore(snapshot);
+    if (!restored.ok) throw new Error(`lesson setup: snapshot refused: ${restored.error}`);
+  };
+}
+
 /** Options for {@link startLesson}. */
 export interface StartOptions {
   /**

@@ -9,6 +9,8 @@ import {
   openTerminals,
   parseStep,
   runScenario,
+  snapshotSetup,
+  startLesson,
   validateLesson,
 } from '../../src/lessons/index.ts';
 
@@ -74,5 +76,31 @@ describe('validator on realm steps', () => {
       'solution[1]: uses "delegate", which is not a realm terminal command',
       'solution[2]: "@GW" is not "@<realm>" (a-z, 0-9, -, up to 16 characters)',
     ]);
+  });
+});
+
+describe('snapshotSetup', () => {
+  it('starts a lesson from a snapshot; goals see only what happens afterwards', () => {
+    const base = LESSONS.find((l) => l.id === '01-worlds/02-granule-delegation')!;
+    const scratch = createLessonMachine('cca');
+    base.setup(scratch);
+    scratch.smc(0xc400_0151, 0x8001_0000);
+    const session = startLesson({ ...base, setup: snapshotSetup(scratch.snapshot()) });
+    expect(session.machine.granuleOf(0x8001_0000).state).toBe('DELEGATED');
+    const goals = Object.fromEntries(session.check().map((g) => [g.id, g.done]));
+    // The delegation is part of the start state, so no host fault has been seen yet.
+    expect(goals).toEqual({ 'read-before': false, delegated: true, 'host-fault': false });
+    // This goal wants to see the delegation itself; a start state that already holds it
+    // does not count, so the snapshot cannot hand the learner the goal.
+    session.terminals.execute('read 0x80010000');
+    expect(session.check().find((g) => g.id === 'host-fault')?.detail).toBe(
+      '0x80010000 has not been delegated during this lesson',
+    );
+  });
+
+  it('a refused snapshot is a lesson bug that surfaces at start', () => {
+    const base = LESSONS[0]!;
+    const broken = { ...base, setup: snapshotSetup({ format: 'nope' } as never) };
+    expect(() => startLesson(broken)).toThrow('lesson setup: snapshot refused');
   });
 });

@@ -103,7 +103,7 @@ export const GRANULE_DELEGATION: Lesson = {
       check(view) {
         const delegated = lastDelegation(view);
         if (delegated === undefined) {
-          return { done: false, detail: `${target} has not been delegated yet` };
+          return { done: false, detail: `${target} has not been delegated during this lesson` };
         }
         const hit = eventsOf(view.ledger, 'gpf').find(
           (e) =>

@@ -3,10 +3,11 @@
 // Vitest runs the pure layers (everything left of src/ui) in Node.
 import { defineConfig } from 'vite';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
+import { offline } from './scripts/offline-plugin.ts';
 
 export default defineConfig({
   base: './',
-  plugins: [svelte()],
+  plugins: [svelte(), offline()],
   build: { target: 'es2022', chunkSizeWarningLimit: 1500 },
   test: {
     include: ['tests/**/*.test.ts'],

@@ -105,12 +105,10 @@ export const ATTEST_REALM: Lesson = {
         if (done === undefined) {
           return { done: false, detail: 'no token completed since the REM was extended' };
         }
-        const init = eventsOf(ledger, 'smc:call')
-          .filter((c) => c.name === 'RSI_ATTESTATION_TOKEN_INIT' && c.seq < done)
-          .pop();
+        const chunks = rsiCalls(ledger, 'RSI_ATTESTATION_TOKEN_CONTINUE', 'RSI_INCOMPLETE').length;
         return {
           done: true,
-          detail: `token complete (challenge register X1 = ${init?.args[0] ?? '?'}); now verify it in the host terminal`,
+          detail: `token complete after ${chunks + 1} RSI_ATTESTATION_TOKEN_CONTINUE call(s); now verify it in the host terminal`,
         };
       },
     },

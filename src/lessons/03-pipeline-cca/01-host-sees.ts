@@ -102,7 +102,7 @@ export const HOST_SEES: Lesson = {
         const channels = [...new Set(flows.map((f) => f.channel))];
         return {
           done: true,
-          detail: `labels ${listWords(first.labels)} went out by ${listWords(channels)}; rule ${first.decision.rule}: ${first.decision.reason}`,
+          detail: `data labelled ${listWords(first.labels)} left by ${listWords(channels)}; rule ${first.decision.rule}: ${first.decision.reason}`,
         };
       },
     },

@@ -105,7 +105,7 @@ function tokenLinks(report: attest.VerifierReport, realmTitle: string): ChainLin
     link(
       'root',
       'Hardware root of trust',
-      'CPAK: the platform attestation key (the public TF-A test key: its private half is published, so tokens prove nothing outside the lab)',
+      'CPAK, the platform attestation key: the public TF-A test key (its private half is published)',
       of('platform-signature'),
       'signs the platform token',
     ),
@@ -209,8 +209,8 @@ export function groupChain(verdict: GroupVerdict, source: string): Chain {
       ok: verdict.verdict === 'accept',
       text:
         verdict.verdict === 'accept'
-          ? `Accepted: ${verdict.reason}`
-          : `Rejected: ${verdict.reason.split('\n')[0]}`,
+          ? `Accepted: ${verdict.reason.replace(/^accepted:\s*/i, '')}`
+          : `Rejected: ${(verdict.reason.split('\n')[0] ?? '').replace(/^rejected:\s*/i, '')}`,
     },
   };
 }

@@ -120,4 +120,16 @@ describe('lab page at 1280x720', () => {
     await page.screenshot({ path: 'test-results/lab-realm-terminal-1280x720.png' });
     expect(errors).toEqual([]);
   });
+
+  test('hash routes pick the machine mode and name unknown pages', async () => {
+    await page.goto(`${lab.url}#/?mode=cca`);
+    await expect.poll(() => page.locator('.badge').innerText()).toBe('CCA only');
+    await page.goto(`${lab.url}#/nowhere`);
+    await expect
+      .poll(() => page.getByRole('heading', { level: 1 }).innerText())
+      .toContain('/nowhere');
+    await page.getByRole('link', { name: 'Back to the lab' }).click();
+    await expect.poll(() => page.locator('.badge').innerText()).toBe('Mica');
+    expect(errors).toEqual([]);
+  });
 });

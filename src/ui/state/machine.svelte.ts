@@ -58,7 +58,7 @@ export const MODE_LABELS: Readonly<Record<MachineMode, string>> = {
 };
 
 /** How many steps undo remembers. */
-const UNDO_LIMIT = 200;
+const UNDO_LIMIT = 100;
 
 type NoticeListener = (lines: readonly OutputLine[]) => void;
 

@@ -1,5 +1,5 @@
 /**
- * RMI_FEATURES (spec B4.3.6; cca-spec.md §2.3): no failure conditions. Index 0 returns
+ * RMI_FEATURES (spec B4.3.4; cca-spec.md §2.3): no failure conditions. Index 0 returns
  * RmiFeatureRegister0 describing what this RMM supports; any other index returns 0. The
  * supported values are the lab's implementation choices (abi/rmm-impl.ts).
  */

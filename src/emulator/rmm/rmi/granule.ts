@@ -1,5 +1,5 @@
 /**
- * RMI granule commands: RMI_GRANULE_DELEGATE / RMI_GRANULE_UNDELEGATE (DEN0137 B4.3.2-3;
+ * RMI granule commands: RMI_GRANULE_DELEGATE / RMI_GRANULE_UNDELEGATE (DEN0137 B4.3.5-6;
  * cca-spec.md §2.3). Failure conditions in spec listing order; the spec gives no ordering
  * between them and all return RMI_ERROR_INPUT.
  */

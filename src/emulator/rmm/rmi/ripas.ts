@@ -1,5 +1,5 @@
 /**
- * RMI RIPAS commands: RMI_RTT_INIT_RIPAS and RMI_RTT_SET_RIPAS (DEN0137 B4.3.18, B4.3.20;
+ * RMI RIPAS commands: RMI_RTT_INIT_RIPAS and RMI_RTT_SET_RIPAS (DEN0137 B4.3.18, B4.3.21;
  * cca-spec.md §2.3, §3.4, §4.3, §5.5).
  *
  * Both walk towards level 3 from `base` and process consecutive entries of the single RTT

@@ -1,7 +1,7 @@
 /**
  * RMI RTT commands: RMI_RTT_CREATE / RMI_RTT_DESTROY / RMI_RTT_FOLD /
  * RMI_RTT_MAP_UNPROTECTED / RMI_RTT_UNMAP_UNPROTECTED / RMI_RTT_READ_ENTRY (DEN0137
- * B4.3.15-B4.3.21; cca-spec.md §2.3, §3.4). RIPAS commands are in ripas.ts.
+ * B4.3.15-B4.3.22; cca-spec.md §2.3, §3.4). RIPAS commands are in ripas.ts.
  *
  * Orderings: the spec requires [rd_bound, rd_state] < [rtt_walk, rtte_state, rtt_live] and
  * [level_bound, ipa_bound] < [rtt_walk, rtte_state]; the listing order satisfies both, and

@@ -1,5 +1,5 @@
 /**
- * RMI_VERSION (spec B4.3.x; cca-spec.md §2.3): no failure conditions. If the requested
+ * RMI_VERSION (spec B4.3.23; cca-spec.md §2.3): no failure conditions. If the requested
  * version is not supported the status is RMI_ERROR_INPUT; X1/X2 give the lowest and
  * highest supported versions (TF-RMM 1.0: both 1.0).
  */

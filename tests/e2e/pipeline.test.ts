@@ -93,7 +93,6 @@ describe('pipeline view', () => {
     const row = page.locator('.pipeline table tr.blocked', { hasText: 'CF1 owner VM2' }).first();
     expect(await row.innerText()).toContain('✖ blocked');
     expect(await row.innerText()).toContain('CF1 owner VM2 CALL 0x17 BLOCK');
-    expect(await axePanel(page, '.pipeline')).toEqual([]);
     await page.getByRole('button', { name: 'Diagram' }).click();
   });
 });

@@ -10,11 +10,11 @@
  */
 import {
   GUEST_MODEL,
-  createMachine,
   type Machine,
   type MachineMode,
   type MachineSnapshot,
 } from '../emulator/index.ts';
+import { createMicaMachine } from '../policy/index.ts';
 import type { OutputLine, ShellSession } from '../shell/index.ts';
 import { disabledCommands, type Goal, type GoalView, type Lesson } from './schema.ts';
 import { openTerminals, type Terminals } from './terminals.ts';
@@ -76,9 +76,9 @@ export function checkGoals(
  * theirs the same way, so a lesson behaves identically everywhere.
  */
 export function createLessonMachine(mode: MachineMode): Machine {
-  // TODO(lead): once src/policy/index.ts exports createMicaMachine, use it here so the
-  // 'mica' modes get the monitor extension; every lesson so far runs in 'cca' mode.
-  return createMachine({ mode, guest: GUEST_MODEL });
+  // createMicaMachine wires the Mica monitor extension in for 'mica' and 'mica-prototype'
+  // (all prototype gaps on) and builds a plain CCA machine for 'cca'.
+  return createMicaMachine({ mode, guest: GUEST_MODEL });
 }
 
 /**

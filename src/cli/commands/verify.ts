@@ -12,7 +12,7 @@
  * veraison/rust-ccatoken testdata/cpak.json), which also verifies Arm's FVP sample tokens.
  */
 import { fromHex } from '../../lib/bytes.ts';
-import { attest } from '../../emulator/index.ts';
+import { abi, attest } from '../../emulator/index.ts';
 import type { CliCommand } from '../types.ts';
 
 const USAGE =
@@ -67,7 +67,16 @@ export const VERIFY_COMMAND: CliCommand = {
         return usageError(`unexpected argument "${a}" (only one token file is verified at a time)`);
     }
     if (tokenPath === undefined) return usageError('missing <token.cbor>');
-    const challenge = hexArgs.get('--challenge');
+    const given = hexArgs.get('--challenge');
+    if (given && given.length > abi.CCA_REALM_CHALLENGE_SIZE) {
+      return usageError(
+        `--challenge is ${given.length} bytes; a realm challenge has at most ${abi.CCA_REALM_CHALLENGE_SIZE}`,
+      );
+    }
+    // A shorter nonce is zero-padded to 64 bytes, exactly as `mica-lab attest` and the realm
+    // shell pad it before RSI_ATTESTATION_TOKEN_INIT.
+    const challenge = given ? new Uint8Array(abi.CCA_REALM_CHALLENGE_SIZE) : undefined;
+    if (given && challenge) challenge.set(given);
     const rim = hexArgs.get('--rim');
     const rpv = hexArgs.get('--rpv');
     const referenceValues: attest.ReferenceValues = {

@@ -16,6 +16,8 @@ import { RUN_REALM } from './02-realms/03-run.ts';
 import { REALM_IDENTITY } from './02-realms/04-identity.ts';
 import { ATTEST_REALM } from './02-realms/05-attest.ts';
 import { HOST_SEES } from './03-pipeline-cca/01-host-sees.ts';
+import { ENFORCE } from './04-mica/02-enforce.ts';
+import { LATE_JOIN } from './05-attacks/01-late-join.ts';
 import type { CatalogueEntry, Lesson, LessonPart, PlannedLesson } from './schema.ts';
 
 /** The parts of the course, in order (product.md "The story it tells"). */
@@ -45,14 +47,14 @@ export const PARTS: readonly LessonPart[] = [
     title: 'Mica policies',
     summary:
       'Each realm declares every path it uses; the monitor enforces it, neighbours must agree, and a group token proves where the video can go.',
-    status: 'planned',
+    status: 'ready',
   },
   {
     id: '05-attacks',
     title: 'Attacks',
     summary:
       'Malicious stages and a malicious host try every trick; see which mechanism stops each one, and where the prototype has gaps.',
-    status: 'planned',
+    status: 'ready',
   },
 ];
 
@@ -87,11 +89,7 @@ export const CATALOGUE: readonly CatalogueEntry[] = [
     'Declare every path: a Mica policy',
     'Write the encoder’s policy: its shared objects, their protections, and its control transfers.',
   ),
-  planned(
-    '04-mica/02-enforce',
-    'The monitor enforces the declaration',
-    'Upload the policies and watch undeclared mappings and calls stop at the clause that forbids them.',
-  ),
+  ENFORCE,
   planned(
     '04-mica/03-agreement',
     'Neighbours must agree',
@@ -102,28 +100,29 @@ export const CATALOGUE: readonly CatalogueEntry[] = [
     'The group token and the verifier’s graph',
     'Verify that the video can leave the pipeline only through the moderator and the tenant’s gateway.',
   ),
+  LATE_JOIN,
   planned(
-    '05-attacks/01-copy-to-host',
+    '05-attacks/02-copy-to-host',
     'A stage copies the video to host-visible memory',
     'The encoder tries to write frames into unprotected memory after the policies are in force.',
   ),
   planned(
-    '05-attacks/02-private-to-shared',
+    '05-attacks/03-private-to-shared',
     'A stage turns private pages into shared ones',
     'RSI_IPA_STATE_SET as an exfiltration channel, and the control-flow rule that blocks it.',
   ),
   planned(
-    '05-attacks/03-host-in-the-middle',
+    '05-attacks/04-host-in-the-middle',
     'The host gives the two ends different pages',
     'A man-in-the-middle on a shared object, caught by the consistency check.',
   ),
   planned(
-    '05-attacks/04-leftovers',
+    '05-attacks/05-leftovers',
     'The host reads leftovers after teardown',
     'Tear a stage down and look for the video in the returned granules.',
   ),
   planned(
-    '05-attacks/05-substitution',
+    '05-attacks/06-substitution',
     'Realm substitution in the prototype',
     'Claim a peer’s identity before it uploads; the prototype accepts it, the group token gives it away.',
   ),

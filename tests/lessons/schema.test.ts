@@ -218,8 +218,10 @@ describe('validateCatalogue', () => {
 
   it('refuses a playable lesson inside a planned part, and checks the parts', () => {
     const moved: Lesson = { ...good, id: '04-mica/01-declare', part: '04-mica' };
+    // 04-mica is playable now; mark it planned here to exercise the rule.
+    const parts = PARTS.map((p) => (p.id === '04-mica' ? { ...p, status: 'planned' } : p));
     const problems = validateCatalogue(
-      [...PARTS, { id: 'Attacks', title: '', summary: 's', status: 'maybe' }],
+      [...parts, { id: 'Attacks', title: '', summary: 's', status: 'maybe' }],
       [moved],
     );
     expect(problems.map(formatProblem)).toEqual([

@@ -1,0 +1,158 @@
+/**
+ * Lesson 05-attacks/01: attack 6 of mica-spec.md §6 on the prototype. After every policy is
+ * uploaded, the prototype's RMI_DATA_CREATE_UNKNOWN_SHARED maps the real page without a
+ * policy check, so the host can join a stage to a pipe it never declared, and even hand it
+ * another realm's private DATA granule. Goals read the monitor's SGT and the granule states
+ * (the machine's state after the attack), and name the gap from the ledger decision.
+ * Spec: mica-spec.md §3.4, §6 rows 5-6 (G; A), §8 (Mica mode closes it: lesson 04-mica/02).
+ */
+import { micaDecisions, type MicaView } from '../../policy/index.ts';
+import type { GoalView, Lesson } from '../schema.ts';
+import { hexPa } from '../ledger-queries.ts';
+import {
+  MEM1_PA,
+  RD,
+  UNDECLARED_IPA,
+  monitorOf,
+  pipelineSetup,
+  realmNameOf,
+} from '../04-mica/workflow.ts';
+
+/** A private DATA granule of the encoder (part of its measured image). */
+const ENCODER_DATA = 0x80039000;
+const NEXT_IPA = UNDECLARED_IPA + 0x1000;
+
+/** The pipe each shared page belongs to (from the ends' own SGT entries). */
+function pipeOfPage(view: MicaView): Map<number, { pipe: string; ends: Set<string> }> {
+  const pages = new Map<number, { pipe: string; ends: Set<string> }>();
+  for (const pipe of view.pipes) {
+    const ends = new Set(pipe.ends.map((e) => e.realm));
+    for (const end of pipe.ends) {
+      const rd = view.realms.find((r) => r.name === end.realm)?.rd;
+      for (const e of view.sgt) {
+        if (e.rd === rd && e.gpa >= end.ipa && e.gpa < end.ipa + pipe.size) {
+          pages.set(e.pa, { pipe: pipe.name, ends });
+        }
+      }
+    }
+  }
+  return pages;
+}
+
+/** The gap rule of the last allowed shared mapping, for goal details. */
+function gapNote(ledger: GoalView['ledger']): string {
+  const allowed = micaDecisions(ledger, 'allowed').filter((d) => d.channel === 'shared-map');
+  const last = allowed[allowed.length - 1];
+  return last ? `; the monitor allowed it by ${last.decision.rule}: ${last.decision.reason}` : '';
+}
+
+const body = `
+## Joining a pipe after the uploads
+
+The policies of §5.1 say exactly who shares what: Mem1 between gateway and encoder, Mem2
+between encoder and moderator, Mem3 between moderator and storage. Before an upload, the
+monitor's **exclusivity** check refuses a listed object that an unlisted realm also maps,
+and activation only covers declared windows (§6 rows 5 and 7).
+
+But once every realm has uploaded, the public prototype's
+\`RMI_DATA_CREATE_UNKNOWN_SHARED\` maps the real page **without any policy check** (§6 row 6,
+status *G*): the host can put a page of Mem1 into storage, a gateway that talks to the
+outside world, and the prototype even accepts a page that is another realm's private
+**DATA** granule. Locally nothing stops it; only the verifier notices, because the extra
+realm joins the SGT-connected group and shows up in the group token (status *A*).
+
+This machine runs in **prototype** mode: every gap of §6 is switched on.
+
+## Your turn
+
+The setup built and uploaded the pipeline. Storage is RD \`${hexPa(RD.storage)}\`; its
+declared window (Mem3) covers IPAs 0x18000000000-0x18000003fff, and the level-3 table
+around it has room just past it, at \`${hexPa(UNDECLARED_IPA)}\`.
+
+1. Map Mem1's first page (\`${hexPa(MEM1_PA)}\`) into storage at \`${hexPa(UNDECLARED_IPA)}\`.
+2. Find a private DATA granule of the encoder (\`gpt ${hexPa(RD.encoder)} 16\`) and map it
+   into storage at \`${hexPa(NEXT_IPA)}\`.
+
+Then compare with lesson 04-mica/02, where Mica mode refuses the same call.
+`;
+
+/** The lesson. */
+export const LATE_JOIN: Lesson = {
+  status: 'ready',
+  id: '05-attacks/01-late-join',
+  part: '05-attacks',
+  title: 'The host joins a stage to a pipe after the uploads',
+  summary:
+    'In the prototype, map a page of the gateway-to-encoder pipe, then the encoder’s private memory, into the storage stage.',
+  objectives: [
+    'Explain why the prototype accepts a shared mapping after upload (§6 row 6).',
+    'Say which mechanism still catches it (the group token) and which closes it (Mica mode).',
+  ],
+  body,
+  mode: 'mica-prototype',
+  commands: {},
+  setup: pipelineSetup('mica-prototype'),
+  goals: [
+    {
+      id: 'joined-pipe',
+      title: 'Make a page of a pipe reachable from a realm that is not one of its ends.',
+      check({ machine, ledger }) {
+        const view = monitorOf(machine.state);
+        const pages = pipeOfPage(view);
+        for (const e of view.sgt) {
+          const owner = pages.get(e.pa);
+          const who = realmNameOf(view, e.rd);
+          if (owner && !owner.ends.has(who)) {
+            return {
+              done: true,
+              detail: `${who} maps ${owner.pipe}'s page ${hexPa(e.pa)} at IPA ${hexPa(e.gpa)}${gapNote(ledger)}`,
+            };
+          }
+        }
+        return { done: false, detail: 'every pipe page is still mapped only by its two ends' };
+      },
+    },
+    {
+      id: 'private-page',
+      title: 'Make another realm’s private DATA granule a shared page of a stage.',
+      check({ machine, ledger }) {
+        const view = monitorOf(machine.state);
+        for (const e of view.sgt) {
+          const g = machine.granuleOf(e.pa);
+          if (g.state === 'DATA' && g.realm !== undefined && g.realm !== e.rd) {
+            return {
+              done: true,
+              detail: `${realmNameOf(view, e.rd)} maps ${realmNameOf(view, g.realm)}'s private granule ${hexPa(e.pa)}${gapNote(ledger)}`,
+            };
+          }
+        }
+        return { done: false, detail: 'no realm maps another realm’s private DATA granule' };
+      },
+    },
+  ],
+  hints: [
+    {
+      tier: 'nudge',
+      text: '`rmi list` shows the arguments of `RMI_DATA_CREATE_UNKNOWN_SHARED`: the realm, the page, and the IPA.',
+    },
+    {
+      tier: 'stronger',
+      text: `\`gpt ${hexPa(RD.encoder)} 16\` lists the encoder's granules; those marked DATA are its private memory. Use IPAs just past storage's window so the RTT walk succeeds.`,
+    },
+    {
+      tier: 'near-solution',
+      text: `\`rmi RMI_DATA_CREATE_UNKNOWN_SHARED ${hexPa(RD.storage)} ${hexPa(MEM1_PA)} ${hexPa(UNDECLARED_IPA)}\`, then the same with \`${hexPa(ENCODER_DATA)}\` at \`${hexPa(NEXT_IPA)}\`.`,
+    },
+  ],
+  solution: [
+    `rmi RMI_DATA_CREATE_UNKNOWN_SHARED ${hexPa(RD.storage)} ${hexPa(MEM1_PA)} ${hexPa(UNDECLARED_IPA)}`,
+    `gpt ${hexPa(RD.encoder)} 16`,
+    `rmi RMI_DATA_CREATE_UNKNOWN_SHARED ${hexPa(RD.storage)} ${hexPa(ENCODER_DATA)} ${hexPa(NEXT_IPA)}`,
+  ],
+  glossary: ['Mica policy', 'Group token', 'RMI', 'Granule', 'Flow ledger'],
+  specRefs: [
+    { source: 'mica-spec.md', section: '§3.4', title: 'Protected shared memory' },
+    { source: 'mica-spec.md', section: '§6', title: 'Attacks 5 and 6' },
+    { source: 'mica-spec.md', section: '§4.5', title: 'Verifier procedure' },
+  ],
+};

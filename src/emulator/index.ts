@@ -99,12 +99,15 @@ export {
   type RsiHandler,
   type RsiResult,
 } from './rmm/guest.ts';
-export { hostState, type HostRealm, type HostState } from './host/state.ts';
+export { hostState, type HostRealm, type HostSharedObject, type HostState } from './host/state.ts';
 export {
+  allocHostPage,
   createRealm,
   hostRealm,
   hostRealms,
   registerHostAbortHandler,
+  withHostTables,
+  type RealmSetup,
   runRealm,
   type CreateRealmResult,
   type HostAbortAnswer,

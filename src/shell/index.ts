@@ -7,3 +7,4 @@ export { out, usageError, isUsageError } from './types.ts';
 export { describeSmc, describeEffects } from './host/describe.ts';
 export { parseU64, parseAddr, parseData, type Parsed } from './args.ts';
 export { createRealmShell, REALM_COMMANDS, type RealmEnv } from './realm/index.ts';
+export { createLabMachine, type LabMachineOptions } from './machine.ts';

@@ -4,9 +4,9 @@
  * (prompt and command echoed, then the output lines), without colours. A line
  * `@<realm> <command>` is typed into that realm's terminal (src/shell/realm) instead.
  */
-import { GUEST_MODEL, createMachine } from '../../emulator/index.ts';
 import {
   createHostShell,
+  createLabMachine,
   createRealmShell,
   splitCommands,
   type OutputLine,
@@ -52,7 +52,7 @@ export const SHELL_COMMAND: CliCommand = {
         return 2;
       }
     }
-    const machine = createMachine({ guest: GUEST_MODEL });
+    const machine = createLabMachine();
     const shell = createHostShell(machine);
     const lines =
       script !== undefined

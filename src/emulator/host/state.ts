@@ -62,6 +62,18 @@ export interface HostState {
   freePages: number[];
   /** The last attestation token a realm handed to the host, hex. */
   lastToken?: string;
+  /**
+   * Shared-memory devices the VMM wired (ivshmem-style, mica-spec.md §3.4): object name ->
+   * its backing pages (page index -> NS PA, one set per object, shared by every realm that
+   * maps it) and the windows it is plugged into (realm name, window IPA, size).
+   */
+  sharedObjects?: Record<string, HostSharedObject>;
+}
+
+/** One host shared-memory object (a backing file every QEMU opens). */
+export interface HostSharedObject {
+  pages: Record<string, number>;
+  ends: { realm: string; ipa: number; size: number }[];
 }
 
 /** The host state of `state`, created empty on first use. */

@@ -70,7 +70,7 @@ import {
 } from '../abi/rmi.ts';
 import { RSI_EMPTY } from '../abi/rsi.ts';
 import { setField } from '../../lib/bits.ts';
-import { buildGuestImage } from '../guest/image.ts';
+import { GUEST_IMAGE_HEADER_SIZE, buildGuestImage } from '../guest/image.ts';
 import { guestApp } from '../guest/apps.ts';
 import {
   GUEST_DEFAULT_IPA_WIDTH,
@@ -107,6 +107,25 @@ export interface RealmSpec {
   readonly ipaWidth?: number;
   /** Number of RECs (vCPUs); REC 0 runs, the others wait for PSCI_CPU_ON. Default 1. */
   readonly recs?: number;
+  /**
+   * Extra host calls made after the RECs and before REALM_ACTIVATE (a monitor extension's
+   * set-up, e.g. Mica's PD, dummy page and SGT, mica-spec.md §8 item 12). `call` records the
+   * call (and stops the build when it fails); `delegated` hands out a delegated pool page.
+   */
+  readonly beforeActivate?: (setup: RealmSetup) => void;
+  /**
+   * A role string measured into the image after its header (so realms running the same app
+   * get different RIMs, as different software would: Mica binds labels to RIMs, §8 item 3).
+   */
+  readonly role?: string;
+}
+
+/** What {@link RealmSpec.beforeActivate} gets. */
+export interface RealmSetup {
+  readonly machine: Machine;
+  readonly rd: number;
+  readonly call: (what: string, fid: number, ...args: (number | bigint)[]) => SmcResult;
+  readonly delegated: (what: string) => number;
 }
 
 /** One host call the VMM made, for printing. */
@@ -243,7 +262,10 @@ export function createRealm(machine: Machine, spec: RealmSpec): CreateRealmResul
       const r = call('RTT_INIT_RIPAS', SMC_RMI_RTT_INIT_RIPAS, rd, at, ramTop);
       at = Number(r.x[1] ?? BigInt(ramTop));
     }
-    const imageSrc = nsPage(buildGuestImage({ app: image, ramPages, net: !!spec.net }));
+    const imagePage = buildGuestImage({ app: image, ramPages, net: !!spec.net });
+    if (spec.role !== undefined)
+      imagePage.set(utf8(`role=${spec.role}`).subarray(0, 64), GUEST_IMAGE_HEADER_SIZE);
+    const imageSrc = nsPage(imagePage);
     const data = delegated('image DATA');
     call(
       'DATA_CREATE image',
@@ -273,6 +295,7 @@ export function createRealm(machine: Machine, spec: RealmSpec): CreateRealmResul
       hs.freePages.push(recParams);
       recs.push(rec);
     }
+    spec.beforeActivate?.({ machine, rd, call, delegated });
     call('REALM_ACTIVATE', SMC_RMI_REALM_ACTIVATE, rd);
     const run = nsPage(new Uint8Array(GRANULE_SIZE));
     const realm: HostRealm = {
@@ -550,6 +573,24 @@ function withTables(
     result = make();
   }
   return result;
+}
+
+/** Takes one page from the VMM's pool (NS, undelegated), for extensions' host-side backing. */
+export function allocHostPage(machine: Machine): number | undefined {
+  return allocPages(hostState(machine.state));
+}
+
+/**
+ * Issues `make` (a call that maps `ipa` of `realm`) and, while it fails for a missing RTT,
+ * creates the table it names and retries (extensions' host-side mappings use it).
+ */
+export function withHostTables(
+  machine: Machine,
+  realm: HostRealm,
+  ipa: number,
+  make: () => SmcResult,
+): SmcResult {
+  return withTables(machine, realm, ipa, make);
 }
 
 /** What an extension's host-side abort handler decided. */

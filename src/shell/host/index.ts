@@ -7,6 +7,7 @@ import { createShell, type ShellSession } from '../session.ts';
 import type { ShellCommand } from '../types.ts';
 import { ATTEST_COMMANDS } from './attest.ts';
 import { MEMORY_COMMANDS } from './memory.ts';
+import { HOST_MICA_COMMANDS } from './mica.ts';
 import { HOST_REALM_COMMANDS } from './realm.ts';
 import { RMI_COMMANDS } from './rmi.ts';
 import { RUN_COMMANDS } from './run.ts';
@@ -23,6 +24,7 @@ export const HOST_COMMANDS: readonly ShellCommand<HostEnv>[] = [
   ...HOST_REALM_COMMANDS,
   ...RUN_COMMANDS,
   ...ATTEST_COMMANDS,
+  ...HOST_MICA_COMMANDS,
 ];
 
 /** Creates a host shell over `machine`. */

@@ -19,6 +19,7 @@ import {
 import { parseAddr, parseU64 } from '../args.ts';
 import { out, usageError, type OutputLine, type ShellCommand, type UsageError } from '../types.ts';
 import { hex } from './describe.ts';
+import { micaInstalled, micaRealmSetup, nameMicaRealm } from './mica.ts';
 
 type Env = { machine: Machine };
 
@@ -51,6 +52,7 @@ function createCommand(args: readonly string[], machine: Machine): OutputLine[] 
   let image: string | undefined;
   let net = false;
   let recs: number | undefined;
+  let mica = true;
   for (let i = 0; i < rest.length; i++) {
     const flag = rest[i]!;
     const value = (): string | undefined => rest[++i];
@@ -82,6 +84,12 @@ function createCommand(args: readonly string[], machine: Machine): OutputLine[] 
       case '--net':
         net = true;
         break;
+      case '--mica':
+        mica = true;
+        break;
+      case '--no-mica':
+        mica = false;
+        break;
       default:
         return usageError(`unknown option "${flag}"`);
     }
@@ -93,7 +101,9 @@ function createCommand(args: readonly string[], machine: Machine): OutputLine[] 
     ...(hashAlgo ? { hashAlgo } : {}),
     ...(image !== undefined ? { image } : {}),
     ...(recs !== undefined ? { recs } : {}),
+    ...(mica && micaInstalled(machine) ? { beforeActivate: micaRealmSetup, role: name } : {}),
   });
+  if (created.ok) nameMicaRealm(machine, created.realm);
   const lines: OutputLine[] = created.calls.map(({ what, result }) =>
     (result.status === 'RMI_SUCCESS' ? out.dim : out.error)(
       `  ${what.padEnd(24)} -> ${result.status}`,
@@ -123,7 +133,7 @@ export const HOST_REALM_COMMANDS: readonly ShellCommand<Env>[] = [
     usage: 'create <name> [options] | list | show <name>',
     summary: 'build a realm with the full RMI sequence, list realms, or show one',
     help: [
-      'options: --ram <pages> --hash sha256|sha512 --image <app> --net --recs <n>',
+      'options: --ram <pages> --hash sha256|sha512 --image <app> --net --recs <n> --no-mica',
       'realm create r1                   16 pages of RAM, SHA-256, image "shell"',
       'realm create r2 --image hello --net',
       `images: ${guestApps()
@@ -131,6 +141,9 @@ export const HOST_REALM_COMMANDS: readonly ShellCommand<Env>[] = [
         .join(', ')}`,
       'The VMM delegates granules, writes RmiRealmParams, calls REALM_CREATE, RTT_CREATE,',
       'RTT_INIT_RIPAS, DATA_CREATE (the measured image), REC_CREATE and REALM_ACTIVATE.',
+      'With the Mica monitor it attaches REALM_PD, REALM_DUMMY_PAGE and (once) the SGT',
+      "granules before REALM_ACTIVATE (mica-spec.md §8 item 12), and measures the realm's",
+      'name as its role into the image (distinct RIMs, so distinct labels); --no-mica skips that.',
     ],
     run(args, { machine }) {
       const [sub, ...rest] = args;

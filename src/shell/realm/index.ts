@@ -10,6 +10,7 @@ import { createShell, type ShellSession } from '../session.ts';
 import type { ShellCommand } from '../types.ts';
 import { DEVICE_COMMANDS } from './devices.ts';
 import { MEMORY_COMMANDS } from './memory.ts';
+import { POLICY_SHELL_COMMANDS } from './policy.ts';
 import { PSCI_SHELL_COMMANDS } from './psci.ts';
 import { RSI_SHELL_COMMANDS } from './rsi.ts';
 import type { RealmEnv } from './run.ts';
@@ -23,6 +24,7 @@ export const REALM_COMMANDS: readonly ShellCommand<RealmEnv>[] = [
   ...RSI_SHELL_COMMANDS,
   ...PSCI_SHELL_COMMANDS,
   ...DEVICE_COMMANDS,
+  ...POLICY_SHELL_COMMANDS,
 ];
 
 /**

@@ -1,0 +1,86 @@
+/**
+ * Issue 6 "done": a learner uploads policies to three realms from the terminals and the
+ * agreement check accepts or refuses them. Only shell lines, as `mica-lab shell` types them.
+ */
+import { describe, expect, it } from 'vitest';
+import {
+  createHostShell,
+  createLabMachine,
+  createRealmShell,
+  type ShellSession,
+} from '../../src/shell/index.ts';
+
+function terminals() {
+  const machine = createLabMachine();
+  const host = createHostShell(machine);
+  const realms = new Map<string, ShellSession>();
+  const type = (line: string): string => {
+    const m = /^@([a-z][a-z0-9-]*)\s+(.*)$/.exec(line);
+    let session = host;
+    let command = line;
+    if (m) {
+      session = realms.get(m[1]!) ?? createRealmShell(machine, m[1]!);
+      realms.set(m[1]!, session);
+      command = m[2]!;
+    }
+    return session
+      .execute(command)
+      .map((l) => l.text)
+      .join('\n');
+  };
+  return { machine, type };
+}
+
+const SETUP = [
+  'realm create gateway',
+  'realm create encoder',
+  'realm create moderator',
+  'mica share Mem1 gateway:0 encoder:0 --size 0x40000',
+  'mica share Mem2 encoder:1 moderator:0 --size 0x40000',
+  'mica share Mem3 moderator:1 --size 0x40000',
+];
+
+describe('Mica in the terminals', () => {
+  it('realm create attaches PD, dummy page and SGT before REALM_ACTIVATE', () => {
+    const { type } = terminals();
+    const first = type('realm create gateway');
+    const order = [
+      'REALM_CREATE',
+      'REC_CREATE 0',
+      'RMI_REALM_PD',
+      'RMI_REALM_DUMMY_PAGE',
+      'RMI_SGT 1/',
+      'REALM_ACTIVATE',
+    ];
+    const at = order.map((w) => first.indexOf(w));
+    expect(at.every((x) => x >= 0)).toBe(true);
+    expect([...at].sort((a, b) => a - b)).toEqual(at);
+    // The SGT granules are donated once per machine.
+    expect(type('realm create encoder')).not.toContain('RMI_SGT');
+  });
+
+  it('three realms of the video workflow upload in order and are accepted', () => {
+    const { type } = terminals();
+    SETUP.forEach((l) => type(l));
+    for (const r of ['gateway', 'encoder', 'moderator']) {
+      const o = type(`@${r} policy upload video-moderation`);
+      expect(o).toContain('policy upload: RSI_SUCCESS');
+      expect(o).toContain('allowed by upload:accepted');
+      expect(o).toMatch(/REM0/);
+    }
+    expect(type('mica status')).toContain('3 upload(s) accepted');
+  });
+
+  it('a mismatched policy is refused by name, and a second upload is refused (one-shot)', () => {
+    const { type } = terminals();
+    SETUP.forEach((l) => type(l));
+    type('@gateway policy upload video-moderation');
+    type('@encoder policy upload video-moderation');
+    const bad = type('@moderator policy upload size-mismatch');
+    expect(bad).toContain('refused');
+    expect(bad).toContain('blocked by Mem2.size');
+    const again = type('@gateway policy upload video-moderation');
+    expect(again).toContain('refused');
+    expect(again).toContain('upload:one-shot');
+  });
+});

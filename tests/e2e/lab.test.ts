@@ -102,6 +102,8 @@ describe('lab page at 1280x720', () => {
     await runCommand(page, 'realm create r1 --image attester');
     const tab = page.getByRole('tab', { name: 'r1#' });
     await expect.poll(() => tab.count(), { timeout: 10_000 }).toBe(1);
+    // Creating the realm's terminal leaves the host terminal (and its scrollback) alone.
+    await expect.poll(() => terminalText(page)).toContain('realm "r1" is ACTIVE');
     await tab.click();
     const realmTerm = page.locator('[role="tabpanel"]:not([hidden]) .xterm-rows');
     await expect.poll(() => realmTerm.innerText()).toContain('r1#');

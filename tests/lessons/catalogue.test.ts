@@ -315,6 +315,29 @@ describe('03-pipeline-cca/01-host-sees goals', () => {
   });
 });
 
+describe('04-mica/02-enforce goals', () => {
+  it('an NS mapping refused for a gateway, or a walk failure, is not a monitor refusal', () => {
+    const done = goalsDone('04-mica/02-enforce', [
+      'read 0x80001000 8',
+      'rmi RMI_DATA_CREATE_UNKNOWN_SHARED 0x80065000 0x8007d000 0x18008000000',
+    ]);
+    expect(done).toEqual({
+      'pipe-protected': false,
+      sealed: false,
+      'undeclared-window': false,
+    });
+  });
+});
+
+describe('05-attacks/01-late-join goals', () => {
+  it('a refused mapping of an NS page joins nothing', () => {
+    const done = goalsDone('05-attacks/01-late-join', [
+      'rmi RMI_DATA_CREATE_UNKNOWN_SHARED 0x80065000 0x80034000 0x18000004000',
+    ]);
+    expect(done).toEqual({ 'joined-pipe': false, 'private-page': false });
+  });
+});
+
 describe('02-realms/05-attest goals', () => {
   it('a token taken before the REM was extended does not carry it, so it does not count', () => {
     const done = goalsDone('02-realms/05-attest', [

@@ -10,11 +10,10 @@
  * Undo: every command that appends to the ledger is preceded by a machine snapshot; undo
  * restores the newest one. Reset restores the boot snapshot and is itself undoable.
  */
+import { createLabMachine, type LabMachineOptions } from '../../shell/index.ts';
 import { createContext } from 'svelte';
 import {
-  GUEST_MODEL,
   abi,
-  createMachine,
   hostRealms,
   type LedgerEvent,
   type Machine,
@@ -102,8 +101,9 @@ export class LabMachine {
    * returns to it. Throws nothing: a bad start snapshot is reported through `startError`.
    */
   constructor(options: MachineOptions = {}, start?: MachineSnapshot) {
-    // The lab guest model runs inside realms, so realm terminals have software to talk to.
-    this.machine = createMachine({ guest: GUEST_MODEL, ...options });
+    // The terminals' machine: the lab guest model inside realms and, unless the mode is
+    // 'cca', the Mica monitor, exactly as the CLI shell and the lessons build it.
+    this.machine = createLabMachine(options as LabMachineOptions);
     if (start) {
       const restored = this.machine.restore(start);
       if (!restored.ok) this.startError = restored.error;

@@ -55,7 +55,7 @@ export const ENFORCE: Lesson = {
     'With the pipeline’s policies uploaded, try to read a pipe, give a stage an NS page and map a pipe into a stage that never declared it.',
   objectives: [
     'Explain what “sealed” means for a realm that is not a gateway.',
-    'Explain why a shared page is mapped only inside a declared window.',
+    'Explain why a shared page is mapped only inside a declared window (and nowhere else).',
     'Find the policy clause behind a monitor refusal in the ledger.',
   ],
   body,

@@ -24,7 +24,7 @@ export const RD = {
 } as const;
 /** First physical page of Mem1 (gateway → encoder). */
 export const MEM1_PA = 0x8007d000;
-/** An IPA in storage's shared-memory BAR, just past its declared Mem3 window. */
+/** An IPA in storage's shared-memory BAR, just past its declared Mem3 window (outside it) */
 export const UNDECLARED_IPA = 0x18000004000;
 /** An unprotected IPA of the encoder, above its (removed) console page. */
 export const NS_IPA = 0x20000001000;

@@ -166,7 +166,7 @@ function sgtChecks(m: MicaState, self: MicaRealm, p: Policy, mem: PolicyMem, out
     return;
   }
   if (p.vms[p.self]?.strict) {
-    // Step 5, read on physical pages: a strict realm maps M's pages only inside its own window.
+    // Read on physical pages: a strict realm maps M's pages only inside its own window (step 5)
     const own = ownWindow(p, mem);
     // The SGT keys entries by (pa, rd), so a second mapping of a page hides the first; the
     // monitor's own stage-2 record of the realm lists every IPA.

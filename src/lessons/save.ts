@@ -1,6 +1,6 @@
 /**
  * The lab's save file: per-lesson progress, hints used, settings and the current scenario,
- * as one versioned JSON document. The UI autosaves it in the browser and offers it as an
+ * as one versioned JSON save file; the UI autosaves it in the browser and offers it as an
  * export/import file; an instructor collects these files as hand-ins (lab-ux.md §0 item 2,
  * §5 item 1). Progress is never lost to a version bump: `parseSave` runs the migrations from
  * the file's version to the current one, and refuses only what it cannot read, saying why.

@@ -7,7 +7,7 @@
 import { mkdir } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Page } from 'playwright-core';
-import { runCommand, startLab, terminalText, type Lab } from './browser.ts';
+import { runCommand, startLab, terminalText, type Lab, axeSerious } from './browser.ts';
 
 const LESSON = '01-worlds/02-granule-delegation';
 const PA = '0x80010000';
@@ -21,34 +21,6 @@ const allDone = () =>
   page
     .locator('.lesson-pane .goal')
     .evaluateAll((els) => els.map((e) => e.getAttribute('data-done')));
-
-/** axe-core on one panel, violations only (faster than the full report), serious and critical. */
-async function axePanel(page: Page, selector: string): Promise<string[]> {
-  const loaded = await page.evaluate(() => 'axe' in window);
-  if (!loaded) await page.addScriptTag({ path: 'node_modules/axe-core/axe.min.js' });
-  return page.evaluate(async (scope) => {
-    interface Violation {
-      id: string;
-      impact: string | null;
-      help: string;
-      nodes: { target: unknown[] }[];
-    }
-    const axe = (
-      window as unknown as {
-        axe: { run(c: unknown, o: unknown): Promise<{ violations: Violation[] }> };
-      }
-    ).axe;
-    const { violations } = await axe.run(document.querySelector(scope), {
-      resultTypes: ['violations'],
-    });
-    return violations
-      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-      .map(
-        (v) =>
-          `${v.impact} ${v.id}: ${v.help} (${v.nodes.map((n) => String(n.target)).join(' | ')})`,
-      );
-  }, selector);
-}
 
 beforeAll(async () => {
   lab = await startLab();
@@ -101,7 +73,7 @@ describe('lesson pane', () => {
   });
 
   test('the lesson pane has no serious axe violations; screenshot kept', async () => {
-    expect(await axePanel(page, '.lesson-pane')).toEqual([]);
+    expect(await axeSerious(page, '.lesson-pane')).toEqual([]);
     await mkdir('test-results', { recursive: true });
     await page.mouse.move(10, 700);
     await page.screenshot({ path: 'test-results/lesson-1280x720.png' });

@@ -7,39 +7,11 @@
 import { mkdir } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Page } from 'playwright-core';
-import { startLab, type Lab } from './browser.ts';
+import { startLab, type Lab, axeSerious } from './browser.ts';
 
 let lab: Lab;
 let page: Page;
 let errors: string[];
-
-/** axe-core on one panel, violations only (faster than the full report), serious and critical. */
-async function axePanel(page: Page, selector: string): Promise<string[]> {
-  const loaded = await page.evaluate(() => 'axe' in window);
-  if (!loaded) await page.addScriptTag({ path: 'node_modules/axe-core/axe.min.js' });
-  return page.evaluate(async (scope) => {
-    interface Violation {
-      id: string;
-      impact: string | null;
-      help: string;
-      nodes: { target: unknown[] }[];
-    }
-    const axe = (
-      window as unknown as {
-        axe: { run(c: unknown, o: unknown): Promise<{ violations: Violation[] }> };
-      }
-    ).axe;
-    const { violations } = await axe.run(document.querySelector(scope), {
-      resultTypes: ['violations'],
-    });
-    return violations
-      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-      .map(
-        (v) =>
-          `${v.impact} ${v.id}: ${v.help} (${v.nodes.map((n) => String(n.target)).join(' | ')})`,
-      );
-  }, selector);
-}
 
 beforeAll(async () => {
   lab = await startLab();
@@ -83,7 +55,7 @@ describe('pipeline view', () => {
   });
 
   test('no serious axe violations; screenshot kept', async () => {
-    expect(await axePanel(page, '.pipeline')).toEqual([]);
+    expect(await axeSerious(page, '.pipeline')).toEqual([]);
     await page.mouse.move(10, 700);
     await page.screenshot({ path: 'test-results/pipeline-1280x720.png' });
   });
@@ -128,7 +100,7 @@ describe('attestation chain', () => {
     expect(await page.locator('.chain-view li[data-link="platform"] .checks').isVisible()).toBe(
       true,
     );
-    expect(await axePanel(page, '.chain-view')).toEqual([]);
+    expect(await axeSerious(page, '.chain-view')).toEqual([]);
     await page.mouse.move(10, 700);
     await page.screenshot({ path: 'test-results/attestation-1280x720.png' });
   });

@@ -52,8 +52,16 @@ export interface MachineExtension extends MachineHooks {
   readonly name: string;
   /** Extra RMI commands (new FIDs in the RMI range). A FID already taken is a bug. */
   readonly rmiCommands?: readonly RmiCommandSpec[];
-  /** Initial extension state for a fresh machine. */
+  /**
+   * Initial extension state for a fresh machine. An extension is active exactly while
+   * `state.ext[name]` holds its state: a machine restored from a snapshot without it (a
+   * CCA-only machine) runs with the extension dormant: its RMI FIDs answer
+   * SMCCC_NOT_SUPPORTED and its hooks are not asked. So one machine can take the snapshot
+   * of any mode, and undo, reset and lesson starts never leave it half-configured.
+   */
   readonly initialState?: () => unknown;
+  /** Whether a fresh machine with this config starts with the extension active (default yes). */
+  readonly activeIn?: (config: MachineConfig) => boolean;
 }
 
 /** Options for {@link createMachine}. */
@@ -130,8 +138,14 @@ export function createMachine(options: MachineOptions = {}): Machine {
       }
       rmiTable.push(cmd);
     }
-    state.ext[ext.name] = ext.initialState?.();
+    if (ext.activeIn?.(config) ?? true) state.ext[ext.name] = ext.initialState?.() ?? {};
   }
+  /** Extensions whose state is present (see MachineExtension.initialState). */
+  const active = (): readonly MachineExtension[] =>
+    extensions.filter((ext) => state.ext[ext.name] !== undefined);
+  const owner = new Map<number, MachineExtension>();
+  for (const ext of extensions) for (const cmd of ext.rmiCommands ?? []) owner.set(cmd.fid, ext);
+  const names = new Set(extensions.map((ext) => ext.name));
 
   type Listener = (e: never) => void;
   const listeners = new Map<keyof MachineEvents, Set<Listener>>();
@@ -147,7 +161,9 @@ export function createMachine(options: MachineOptions = {}): Machine {
     },
     ...(guest ? { guest } : {}),
     ...(rsi ? { rsi } : {}),
-    extensions,
+    get extensions() {
+      return active();
+    },
     emit(event: NewLedgerEvent): LedgerEvent {
       const parent = event.parent ?? parents[parents.length - 1];
       const numbered = appendEvent(
@@ -171,10 +187,13 @@ export function createMachine(options: MachineOptions = {}): Machine {
   function smc(fidIn: number | bigint, ...argsIn: (number | bigint)[]): SmcResult {
     const fid = Number(u64(fidIn) & 0xffffffffn);
     const args = argsIn.slice(0, SMC_REGISTER_COUNT - 1).map((a) => u64(a));
-    const command =
+    const found =
       fid >= SMC_RMI_FID_MIN && fid <= SMC_RMI_FID_MAX
         ? rmiTable.find((c) => c.fid === fid)
         : undefined;
+    const from = found && owner.get(found.fid);
+    // A dormant extension's commands do not exist on this machine.
+    const command = from && state.ext[from.name] === undefined ? undefined : found;
     const name = command?.name ?? `SMC ${hex64(fid)}`;
     const call = ctx.emit({
       kind: 'smc:call',
@@ -199,12 +218,12 @@ export function createMachine(options: MachineOptions = {}): Machine {
     }
     const outcome = ctx.within(call.seq, () => {
       // Extension conditions (hooks.ts beforeRmi) refuse before the command runs.
-      for (const ext of extensions) {
+      for (const ext of active()) {
         const veto = ext.beforeRmi?.(ctx, command, args);
         if (veto) return { status: veto.status, index: veto.index, failure: veto } as RmiOutcome;
       }
       const result = command.handler(ctx, args);
-      for (const ext of extensions) ext.afterRmi?.(ctx, command, args, result);
+      for (const ext of active()) ext.afterRmi?.(ctx, command, args, result);
       return result;
     });
     const index = outcome.index ?? 0;
@@ -250,6 +269,24 @@ export function createMachine(options: MachineOptions = {}): Machine {
     restore(snapshot) {
       const read = fromSnapshot(snapshot);
       if (!read.ok) return read;
+      const unknown = Object.keys(read.state.ext).filter((name) => !names.has(name));
+      if (unknown.length > 0) {
+        return {
+          ok: false,
+          error: `the snapshot needs the "${unknown[0]}" extension, which this machine was built without`,
+        };
+      }
+      const mismatch = extensions.find(
+        (ext) =>
+          ext.activeIn &&
+          ext.activeIn(read.state.config) !== (read.state.ext[ext.name] !== undefined),
+      );
+      if (mismatch) {
+        return {
+          ok: false,
+          error: `the snapshot's mode "${read.state.config.mode}" does not match the state of the "${mismatch.name}" extension`,
+        };
+      }
       // A well-formed snapshot can still describe an impossible machine (hand-edited, or
       // corrupted in a link): refuse it rather than run on inconsistent state.
       let problems: string[];

@@ -8,14 +8,8 @@
  * can never tick a goal. Undo and reset in the UI are snapshot restores of `machine`; the
  * start sequence number stays valid because restore keeps ledger numbering.
  */
-import {
-  GUEST_MODEL,
-  type Machine,
-  type MachineMode,
-  type MachineSnapshot,
-} from '../emulator/index.ts';
-import { createMicaMachine } from '../policy/index.ts';
-import type { OutputLine, ShellSession } from '../shell/index.ts';
+import type { Machine, MachineMode, MachineSnapshot } from '../emulator/index.ts';
+import { createLabMachine, type OutputLine, type ShellSession } from '../shell/index.ts';
 import { disabledCommands, type Goal, type GoalView, type Lesson } from './schema.ts';
 import { openTerminals, type Terminals } from './terminals.ts';
 
@@ -71,14 +65,13 @@ export function checkGoals(
 }
 
 /**
- * A machine as the lab builds one: the given mode and the lab's guest model (what runs
- * inside realms, so `run` and the realm terminals work). The UI and the CLI shell create
- * theirs the same way, so a lesson behaves identically everywhere.
+ * A machine as the lab builds one ({@link createLabMachine}, the one factory): the given
+ * mode and the lab's guest model. The UI and the CLI shell create theirs the same way, so a
+ * lesson behaves identically everywhere, including after its snapshot is restored into the
+ * page's machine.
  */
 export function createLessonMachine(mode: MachineMode): Machine {
-  // createMicaMachine wires the Mica monitor extension in for 'mica' and 'mica-prototype'
-  // (all prototype gaps on) and builds a plain CCA machine for 'cca'.
-  return createMicaMachine({ mode, guest: GUEST_MODEL });
+  return createLabMachine({ mode });
 }
 
 /**

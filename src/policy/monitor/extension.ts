@@ -65,6 +65,8 @@ export function micaExtension(options: MicaExtensionOptions = {}): MachineExtens
     name: MICA_EXT,
     rmiCommands: MICA_RMI_COMMANDS,
     initialState: () => initialMicaState(mode, gaps),
+    // Dormant on a CCA-only machine; a restored Mica snapshot brings its state back.
+    activeIn: (config) => config.mode !== 'cca',
     rsi: MICA_RSI,
     ...ENFORCEMENT_HOOKS,
   };
@@ -77,13 +79,15 @@ export interface MicaMachineOptions extends Omit<MachineOptions, 'mode' | 'gaps'
   readonly gaps?: readonly MicaGap[];
 }
 
-/** Creates a machine in one of the three modes, with the monitor wired in when needed. */
+/**
+ * Creates a machine in one of the three modes. The monitor is always wired in, dormant in
+ * `cca` mode (its FIDs answer SMCCC_NOT_SUPPORTED, its hooks are not asked), so the same
+ * machine can later restore a snapshot of any mode (undo, lesson starts, links).
+ */
 export function createMicaMachine(options: MicaMachineOptions = {}): Machine {
   const mode = options.mode ?? 'mica';
   const gaps = gapsFor(mode, options.gaps);
-  const extensions =
-    mode === 'cca'
-      ? [...(options.extensions ?? [])]
-      : [micaExtension({ mode, gaps }), ...(options.extensions ?? [])];
+  const monitor = micaExtension({ mode: mode === 'cca' ? 'mica' : mode, gaps });
+  const extensions = [monitor, ...(options.extensions ?? [])];
   return createMachine({ ...options, mode, gaps, extensions });
 }

@@ -54,6 +54,16 @@ function helpCommand<Env>(table: readonly ShellCommand<Env>[], title: string): S
   };
 }
 
+/** `clear`: every terminal has it; it changes nothing on the machine. */
+function clearCommand<Env>(): ShellCommand<Env> {
+  return {
+    name: 'clear',
+    usage: '',
+    summary: 'clear the terminal screen (the machine is unchanged)',
+    run: (args) => (args.length > 0 ? { usageError: 'takes no arguments' } : [out.clear()]),
+  };
+}
+
 /** Creates a shell over `commands` talking to `env`. */
 export function createShell<Env>(
   commands: readonly ShellCommand<Env>[],
@@ -62,7 +72,8 @@ export function createShell<Env>(
 ): ShellSession {
   const disabled = new Set(options.disabled ?? []);
   const enabled = commands.filter((c) => !disabled.has(c.name));
-  const table = [helpCommand(enabled, options.title), ...enabled];
+  const listed = [...enabled, clearCommand<Env>()];
+  const table = [helpCommand(listed, options.title), ...listed];
   const history: string[] = [];
   return {
     prompt: options.prompt,

@@ -11,6 +11,11 @@ export type Tone = 'normal' | 'ok' | 'error' | 'warn' | 'dim' | 'accent';
 export interface OutputLine {
   readonly text: string;
   readonly tone?: Tone;
+  /**
+   * A request to the terminal rather than text: `clear` empties the screen and scrollback.
+   * Text-only outputs (the CLI, transcripts) skip such lines.
+   */
+  readonly control?: 'clear';
 }
 
 /** One shell command. `Env` is what the shell talks to (the machine, a realm, ...). */
@@ -62,4 +67,6 @@ export const out = {
   warn: (text: string): OutputLine => ({ text, tone: 'warn' }),
   dim: (text: string): OutputLine => ({ text, tone: 'dim' }),
   accent: (text: string): OutputLine => ({ text, tone: 'accent' }),
+  /** Asks the terminal to clear its screen (see {@link OutputLine.control}). */
+  clear: (): OutputLine => ({ text: '', control: 'clear' }),
 };

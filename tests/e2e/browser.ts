@@ -67,7 +67,7 @@ export async function startLab(): Promise<Lab> {
       page.on('pageerror', (error) => errors.push(String(error)));
       page.on('requestfailed', (req) => errors.push(`request failed: ${req.url()}`));
       await page.goto(`${server.url}${hash}`, { waitUntil: 'load' });
-      await page.locator('.xterm-rows').waitFor();
+      await page.locator('.xterm-rows').first().waitFor();
       return { page, errors };
     },
     async close() {

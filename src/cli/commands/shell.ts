@@ -4,14 +4,8 @@
  * (prompt and command echoed, then the output lines), without colours. A line
  * `@<realm> <command>` is typed into that realm's terminal (src/shell/realm) instead.
  */
-import {
-  createHostShell,
-  createLabMachine,
-  createRealmShell,
-  splitCommands,
-  type OutputLine,
-  type ShellSession,
-} from '../../shell/index.ts';
+import { openTerminals } from '../../lessons/index.ts';
+import { createLabMachine, splitCommands, type OutputLine } from '../../shell/index.ts';
 import type { CliCommand, CliIo } from '../types.ts';
 
 async function readAll(
@@ -25,7 +19,7 @@ async function readAll(
 }
 
 function print(io: CliIo, lines: readonly OutputLine[]): void {
-  for (const l of lines) io.stdout(l.text + '\n');
+  for (const l of lines) if (l.control === undefined) io.stdout(l.text + '\n');
 }
 
 /** The shell subcommand. */
@@ -52,8 +46,7 @@ export const SHELL_COMMAND: CliCommand = {
         return 2;
       }
     }
-    const machine = createLabMachine();
-    const shell = createHostShell(machine);
+    const terminals = openTerminals(createLabMachine());
     const lines =
       script !== undefined
         ? splitCommands(script)
@@ -61,21 +54,12 @@ export const SHELL_COMMAND: CliCommand = {
           ? (await readAll(io.stdin)).split('\n')
           : [];
     let failed = false;
-    // `@<realm> <command>` types into that realm's terminal instead of the host's.
-    const realmShells = new Map<string, ShellSession>();
+    // `@<realm> <command>` types into that realm's terminal instead of the host's; the
+    // routing is the lessons' and the page's (src/lessons/terminals.ts).
     for (const line of lines) {
       if (line.trim() === '') continue;
-      const target = /^\s*@([a-z][a-z0-9-]*)\s+(.*)$/.exec(line);
-      let session = shell;
-      let command = line.trim();
-      if (target) {
-        const name = target[1]!;
-        command = target[2]!.trim();
-        session = realmShells.get(name) ?? createRealmShell(machine, name);
-        realmShells.set(name, session);
-      }
-      io.stdout(`${session.prompt}${command}\n`);
-      const output = session.execute(command);
+      const { prompt, line: command, output } = terminals.execute(line);
+      io.stdout(`${prompt}${command}\n`);
       if (output.some((l) => l.tone === 'error')) failed = true;
       print(io, output);
     }

@@ -150,7 +150,12 @@ export const HOST_REALM_COMMANDS: readonly ShellCommand<Env>[] = [
       if (sub === 'create') return createCommand(rest, machine);
       if (sub === 'list') {
         const realms = hostRealms(machine);
-        if (realms.length === 0) return [out.dim('no realms yet: "realm create <name>"')];
+        // Every realm the RMM holds, also those built by hand with `rmi` (no VMM name).
+        const named = new Set(realms.map((r) => r.rd));
+        const byHand = Object.values(machine.state.rmm.realms).filter((r) => !named.has(r.rd));
+        if (realms.length === 0 && byHand.length === 0) {
+          return [out.dim('no realms yet: "realm create <name>"')];
+        }
         return [
           out.accent('  name             RD            state       RECs  image     exits'),
           ...realms.map((r) =>
@@ -158,6 +163,14 @@ export const HOST_REALM_COMMANDS: readonly ShellCommand<Env>[] = [
               `  ${r.name.padEnd(16)} ${hex(r.rd).padEnd(13)} ${(rmmRealm(machine, r)?.state ?? 'DESTROYED').padEnd(11)} ${String(r.recs.length).padEnd(5)} ${r.image.padEnd(9)} ${r.exits}${r.net ? '  (net)' : ''}`,
             ),
           ),
+          ...byHand.map((r) =>
+            out.line(
+              `  ${'(by hand)'.padEnd(16)} ${hex(r.rd).padEnd(13)} ${r.state.padEnd(11)} ${String(Object.values(machine.state.rmm.recs).filter((c) => c.owner === r.rd).length).padEnd(5)} ${'-'.padEnd(9)} -`,
+            ),
+          ),
+          ...(byHand.length > 0
+            ? [out.dim('  (by hand): built with "rmi" calls, not by "realm create"; no terminal')]
+            : []),
         ];
       }
       if (sub === 'show') {

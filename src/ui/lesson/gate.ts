@@ -36,7 +36,7 @@ export function restrictToLesson(lab: LabMachine, session: ShellSession): ShellS
           out.dim(`Available here: ${session.commandNames.filter(allowed).join(', ')}`),
         ];
       }
-      const output = session.execute(line);
+      const output = [...session.execute(line), ...state.goalLines()];
       state.record(line);
       if (name === 'help' && args.length === 0 && state.disabled.length > 0) {
         // Drop the switched-off commands' lines from the generated table.

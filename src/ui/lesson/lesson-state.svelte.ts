@@ -16,13 +16,14 @@ import {
   disabledCommands,
   findLesson,
   nextLesson,
+  openTerminals,
   prepareMachine,
   type GoalStatus,
   type Lesson,
   type LessonProgress,
 } from '../../lessons/index.ts';
 import type { MachineSnapshot } from '../../emulator/index.ts';
-import { createHostShell } from '../../shell/index.ts';
+import type { OutputLine } from '../../shell/index.ts';
 import type { LabMachine } from '../state/machine.svelte.ts';
 import { SaveStore } from '../persist/save-store.svelte.ts';
 
@@ -74,8 +75,11 @@ export class LessonState {
   scenarioTitle = $state.raw<string | undefined>(undefined);
   /** Notices for the page (bad links, unreadable saves, updates). */
   notices = $state.raw<readonly Notice[]>([]);
-  /** Types text into the host terminal's input line (set by the page once it is up). */
-  typist: ((text: string) => void) | undefined;
+  /**
+   * Puts a solution step on the input line of the terminal where it runs (set by the page
+   * once its terminals are up); never presses Enter.
+   */
+  typist: ((step: string) => void) | undefined;
 
   /** Every goal of the lesson, evaluated on the machine as it is now. */
   readonly goals: readonly GoalStatus[] = $derived.by(() => {
@@ -90,6 +94,10 @@ export class LessonState {
 
   #start: MachineSnapshot | undefined;
   #noticeId = 0;
+  /** Goal ids done after the latest command (see {@link LessonState.tickedNow}). */
+  #doneBefore: readonly string[] = [];
+  /** Goals the latest command completed, for the terminal and the results log. */
+  lastTicked: readonly GoalStatus[] = [];
 
   constructor(lab: LabMachine) {
     this.lab = lab;
@@ -109,8 +117,9 @@ export class LessonState {
     }
     const commands = from.progress?.commands ?? [];
     if (!from.snapshot && commands.length > 0) {
-      const shell = createHostShell(this.lab.machine, { disabled: disabledCommands(lesson) });
-      for (const line of commands) shell.execute(line);
+      // Steps route as typed: `@<realm> <line>` to that realm, anything else to the host.
+      const terminals = openTerminals(this.lab.machine, disabledCommands(lesson));
+      for (const line of commands) terminals.execute(line);
     }
     this.lesson = lesson;
     this.startSeq = startSeq;
@@ -119,6 +128,36 @@ export class LessonState {
     this.solutionShown = from.progress?.solutionShown ?? false;
     this.solutionStep = 0;
     this.scenarioTitle = undefined;
+    this.#doneBefore = this.#evaluate()
+      .filter((g) => g.done)
+      .map((g) => g.id);
+    this.lastTicked = [];
+    this.lab.announce([
+      { text: '' },
+      { text: `──── Lesson: ${lesson.title} ────`, tone: 'accent' },
+      { text: `  (${lesson.id}; goals in the Lesson tab)`, tone: 'dim' },
+    ]);
+  }
+
+  /** Every goal, evaluated now on the machine (synchronous; not reactive). */
+  #evaluate(): GoalStatus[] {
+    return this.lesson ? checkGoals(this.lesson.goals, this.lab.machine, this.startSeq) : [];
+  }
+
+  /**
+   * Call after each command: returns (and keeps in `lastTicked`) the goals that command
+   * completed, so a fault the lesson asked for reads as the outcome wanted, not a failure.
+   */
+  tickedNow(): readonly GoalStatus[] {
+    const goals = this.#evaluate();
+    this.lastTicked = goals.filter((g) => g.done && !this.#doneBefore.includes(g.id));
+    this.#doneBefore = goals.filter((g) => g.done).map((g) => g.id);
+    return this.lastTicked;
+  }
+
+  /** Output lines naming the goals the latest command completed (empty when none). */
+  goalLines(): OutputLine[] {
+    return this.tickedNow().map((g) => ({ text: `✓ lesson goal reached: ${g.title}`, tone: 'ok' }));
   }
 
   /** Starts the lesson with id `id`; false when there is no such playable lesson. */
@@ -135,6 +174,7 @@ export class LessonState {
     this.lab.machine.restore(this.#start);
     this.commands = [];
     this.solutionStep = 0;
+    this.#doneBefore = [];
     this.notify('info', 'Lesson reset', `“${this.lesson.title}” is back at its start state.`);
   }
 
@@ -153,13 +193,13 @@ export class LessonState {
   }
 
   /**
-   * Types the next line of the reference solution into the host prompt, without Enter: the
-   * learner reads it and runs it (lab-ux.md §0 item 3). Ctrl+U first clears the line.
+   * Types the next line of the reference solution into the terminal where it runs, without
+   * Enter: the learner reads it and runs it (lab-ux.md §0 item 3).
    */
   insertSolutionLine(): string | undefined {
     const line = this.lesson?.solution[this.solutionStep];
     if (line === undefined || !this.typist) return undefined;
-    this.typist(`\x15${line}`);
+    this.typist(line);
     this.solutionShown = true;
     this.solutionStep = (this.solutionStep + 1) % (this.lesson?.solution.length ?? 1);
     return line;

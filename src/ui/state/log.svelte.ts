@@ -5,8 +5,11 @@
  */
 import { createContext } from 'svelte';
 
-/** How an entry reads: failure, success or a neutral note. */
-export type LogTone = 'error' | 'ok' | 'info';
+/**
+ * How an entry reads: failure, success, a neutral note, or a refusal or fault that was the
+ * outcome a lesson asked for (it completed a goal).
+ */
+export type LogTone = 'error' | 'ok' | 'info' | 'expected';
 
 export interface LogEntry {
   readonly id: number;

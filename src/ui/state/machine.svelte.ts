@@ -93,6 +93,8 @@ export class LabMachine {
   readonly #boot: MachineSnapshot;
   readonly #unsubscribe: (() => void)[] = [];
   #notices: readonly NoticeListener[] = [];
+  /** Announcements made before any terminal listened. */
+  #pending: readonly OutputLine[] = [];
   #flushQueued = false;
   #granulesDirty = true;
 
@@ -188,8 +190,21 @@ export class LabMachine {
     ]);
   }
 
+  /**
+   * Prints `lines` in every terminal (a lesson's title when it starts). Before any terminal
+   * is up (a lesson route opened on page load), the first one to subscribe prints them.
+   */
+  announce(lines: readonly OutputLine[]): void {
+    if (this.#notices.length === 0) this.#pending = [...this.#pending, ...lines];
+    else this.#notify(lines);
+  }
+
   /** Subscribes to lab notices (undo, reset) that terminals print; returns unsubscribe. */
   onNotice(fn: NoticeListener): () => void {
+    if (this.#pending.length > 0) {
+      fn(this.#pending);
+      this.#pending = [];
+    }
     this.#notices = [...this.#notices, fn];
     return () => {
       this.#notices = this.#notices.filter((f) => f !== fn);

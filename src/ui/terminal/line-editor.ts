@@ -122,7 +122,7 @@ export class LineEditor {
   /** Prints lines above the prompt without losing what the learner is typing. */
   print(lines: readonly OutputLine[]): void {
     this.#io.write(`\r${ESC}[2K`);
-    for (const l of lines) this.#io.write(`${styleLine(l)}\r\n`);
+    this.#write(lines);
     this.#redraw();
   }
 
@@ -218,7 +218,7 @@ export class LineEditor {
     this.#historyPos = null;
     this.#draft = '';
     const output = this.#session.execute(line);
-    for (const l of output) this.#io.write(`${styleLine(l)}\r\n`);
+    this.#write(output);
     this.#onResult?.(line, output);
     this.#redraw();
   }
@@ -258,6 +258,14 @@ export class LineEditor {
     this.#io.write('\r\n');
     this.#io.write(`${ESC}[90m${candidates.join('  ')}${RESET}\r\n`);
     this.#redraw();
+  }
+
+  /** Writes output lines; a `clear` control line clears the screen instead. */
+  #write(lines: readonly OutputLine[]): void {
+    for (const l of lines) {
+      if (l.control === 'clear') this.#io.clear();
+      else this.#io.write(`${styleLine(l)}\r\n`);
+    }
   }
 
   /** Rewrites the prompt line and puts the cursor where it belongs. */

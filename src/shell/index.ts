@@ -1,6 +1,12 @@
 /** The shells' public entry: pure text in, text out. */
 export { createHostShell, HOST_COMMANDS, type HostEnv } from './host/index.ts';
-export { createShell, type ShellSession, type ShellOptions } from './session.ts';
+export {
+  INTERNAL_ERROR,
+  createShell,
+  isInternalError,
+  type ShellSession,
+  type ShellOptions,
+} from './session.ts';
 export { tokenize, splitCommands } from './tokenize.ts';
 export type { OutputLine, Tone, ShellCommand, CommandMeta, UsageError } from './types.ts';
 export { out, usageError, isUsageError } from './types.ts';

@@ -19,6 +19,14 @@ export interface ShellSession {
   complete(partial: string): string[];
 }
 
+/** How a shell's output begins when a command threw: an emulator bug, never a spec outcome. */
+export const INTERNAL_ERROR = 'internal emulator error (a bug, please report it)';
+
+/** True when `output` reports an emulator bug (the page rolls the machine back then). */
+export function isInternalError(output: readonly OutputLine[]): boolean {
+  return output.some((l) => l.tone === 'error' && l.text.startsWith(INTERNAL_ERROR));
+}
+
 /** Options for {@link createShell}. */
 export interface ShellOptions {
   readonly prompt: string;
@@ -108,7 +116,7 @@ export function createShell<Env>(
         return [...result];
       } catch (error) {
         // Only emulator bugs throw; show them as such, never as a spec outcome.
-        return [out.error(`internal emulator error (a bug, please report it): ${String(error)}`)];
+        return [out.error(`${INTERNAL_ERROR}: ${String(error)}`)];
       }
     },
   };

@@ -102,11 +102,16 @@ describe('challenge lessons: a near-miss route does not pass', () => {
   });
 });
 
+/** Opens `hash` at the lesson's start (earlier tests in this profile autosaved progress). */
+async function openFresh(hash: string): Promise<{ page: Page; errors: string[] }> {
+  const opened = await lab.open(hash, { reducedMotion: true });
+  await opened.page.getByRole('button', { name: /Reset lesson/ }).click();
+  return opened;
+}
+
 describe('the terminals take lesson lines as written', () => {
   test('the host terminal runs "@gw <line>" in the realm, clear empties it, a lesson starts with its title', async () => {
-    const { page, errors } = await lab.open('#/lesson/03-pipeline-cca/01-host-sees', {
-      reducedMotion: true,
-    });
+    const { page, errors } = await openFresh('#/lesson/03-pipeline-cca/01-host-sees');
     await page.locator('.lesson-pane h3').first().waitFor();
     expect(await visibleTerminal(page)).toContain('──── Lesson: ');
     const routed = await typeStepInHost(page, '@gw mem write 0x1000 "frame" --label video');
@@ -120,9 +125,7 @@ describe('the terminals take lesson lines as written', () => {
   });
 
   test('"insert solution" puts a realm line into that realm\'s terminal, without running it', async () => {
-    const { page, errors } = await lab.open('#/lesson/03-pipeline-cca/01-host-sees', {
-      reducedMotion: true,
-    });
+    const { page, errors } = await openFresh('#/lesson/03-pipeline-cca/01-host-sees');
     await page.locator('.lesson-pane h3').first().waitFor();
     await page.getByRole('button', { name: /Insert solution line 1/ }).click();
     await expect

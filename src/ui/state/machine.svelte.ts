@@ -10,7 +10,7 @@
  * Undo: every command that appends to the ledger is preceded by a machine snapshot; undo
  * restores the newest one. Reset restores the boot snapshot and is itself undoable.
  */
-import { createLabMachine, type LabMachineOptions } from '../../shell/index.ts';
+import { createLabMachine, isInternalError, type LabMachineOptions } from '../../shell/index.ts';
 import { createContext } from 'svelte';
 import {
   abi,
@@ -156,6 +156,15 @@ export class LabMachine {
         const before = this.machine.snapshot();
         const seq = this.machine.state.ledger.nextSeq;
         const output = session.execute(line);
+        if (isInternalError(output)) {
+          // A command that threw may have stopped half-way (a REC left running): never
+          // keep a machine an emulator bug left inconsistent; say so under the error.
+          this.machine.restore(before);
+          return [
+            ...output,
+            { text: 'The machine was put back as it was before this command.', tone: 'dim' },
+          ];
+        }
         if (this.machine.state.ledger.nextSeq !== seq) this.#pushUndo(line.trim(), before);
         return output;
       },

@@ -1,0 +1,83 @@
+/**
+ * The page's terminals as plain sessions (no DOM): the host shell with the lesson's
+ * restrictions and undo, and one undoable shell per realm. The host takes
+ * `@<realm> <line>` exactly as the CLI and the lessons do (src/lessons/terminals.ts): the
+ * line runs in that realm's session and the host shows it under the realm's prompt. Every
+ * command's output ends with the lesson goals it completed, so a fault a lesson asked for
+ * reads as the outcome wanted.
+ *
+ * Kept out of the Svelte components so the property tests drive exactly what the page
+ * drives (issue 9: "no internal error, ever" through the page-level session).
+ */
+import { parseStep } from '../../lessons/index.ts';
+import {
+  createHostShell,
+  createRealmShell,
+  out,
+  type OutputLine,
+  type ShellSession,
+} from '../../shell/index.ts';
+import { restrictToLesson } from '../lesson/gate.ts';
+import { lessonOf } from '../lesson/lesson-state.svelte.ts';
+import type { LabMachine } from '../state/machine.svelte.ts';
+
+/** The host terminal's session and the realm terminals' sessions of one lab. */
+export interface PageTerminals {
+  readonly host: ShellSession;
+  /** The session of realm `name`'s terminal (created on first use, then kept). */
+  realm(name: string): ShellSession;
+}
+
+/** Options of {@link openPageTerminals}. */
+export interface PageTerminalOptions {
+  /** Called with `@<realm> <line>` for every line run in a realm terminal. */
+  readonly onRealmStep?: (step: string) => void;
+}
+
+/** A session whose `execute` is replaced; prompt, history and completion pass through. */
+function wrap(session: ShellSession, execute: (line: string) => OutputLine[]): ShellSession {
+  return {
+    get prompt() {
+      return session.prompt;
+    },
+    get history() {
+      return session.history;
+    },
+    get commandNames() {
+      return session.commandNames;
+    },
+    complete: (partial) => session.complete(partial),
+    execute,
+  };
+}
+
+/** Opens the terminals of `lab`'s machine as the page shows them. */
+export function openPageTerminals(
+  lab: LabMachine,
+  options: PageTerminalOptions = {},
+): PageTerminals {
+  const course = lessonOf(lab);
+  const realms = new Map<string, ShellSession>();
+  const realm = (name: string): ShellSession => {
+    let session = realms.get(name);
+    if (session) return session;
+    const inner = lab.undoable(createRealmShell(lab.machine, name));
+    session = wrap(inner, (line) => {
+      const output = [...inner.execute(line), ...course.goalLines()];
+      const trimmed = line.trim();
+      if (trimmed !== '' && !trimmed.startsWith('#')) options.onRealmStep?.(`@${name} ${trimmed}`);
+      return output;
+    });
+    realms.set(name, session);
+    return session;
+  };
+  const hostShell = lab.undoable(restrictToLesson(lab, createHostShell(lab.machine)));
+  const host = wrap(hostShell, (line) => {
+    const step = parseStep(line);
+    if (step.terminal === 'host') return hostShell.execute(line);
+    if (step.terminal === 'invalid') return [out.error(step.error)];
+    const target = realm(step.realm);
+    return [out.accent(`${target.prompt}${step.line}`), ...target.execute(step.line)];
+  });
+  return { host, realm };
+}

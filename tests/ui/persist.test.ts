@@ -1,11 +1,10 @@
 // The lab's persistence and link helpers (src/ui/persist): the autosave never drops a save it
-// cannot read, short scenario links round-trip, lesson routes parse, and lesson markdown
-// becomes blocks without HTML.
+// cannot read, short scenario links round-trip and lesson routes parse. (Lesson markdown is
+// tested in markdown.test.ts.)
 import { describe, expect, test } from 'vitest';
 import { emptySave, makeScenario, serializeSave } from '../../src/lessons/index.ts';
 import { decodeFragment, lessonRoute, shortFragment } from '../../src/ui/persist/links.ts';
 import { CORRUPT_PREFIX, SAVE_KEY, SaveStore } from '../../src/ui/persist/save-store.svelte.ts';
-import { parseMarkdown } from '../../src/ui/lesson/markdown.ts';
 
 function memory(): Map<string, string> & {
   getItem(k: string): string | null;
@@ -80,17 +79,5 @@ describe('links', () => {
       '01-worlds/02-granule-delegation',
     );
     expect(lessonRoute('#/')).toBeUndefined();
-  });
-});
-
-describe('markdown', () => {
-  test('headings, lists, code and inline runs; HTML stays text', () => {
-    const blocks = parseMarkdown('## Title\n\n1. one `x`\n2. two\n\n<b>hi</b> **bold**');
-    expect(blocks.map((b) => b.kind)).toEqual(['heading', 'list', 'paragraph']);
-    const para = blocks[2];
-    expect(para?.kind === 'paragraph' && para.inline).toEqual([
-      { kind: 'text', text: '<b>hi</b> ' },
-      { kind: 'strong', text: 'bold' },
-    ]);
   });
 });

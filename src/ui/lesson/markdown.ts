@@ -1,105 +1,254 @@
 /**
- * A small markdown reader for lesson text, hints and scenario notes: headings, paragraphs,
- * ordered and unordered lists, block quotes, fenced code, and inline `code`, **bold** and
- * *emphasis*. It returns a tree that Svelte renders, so text from a shared link is never
- * parsed as HTML (no `{@html}`, nothing to sanitise).
+ * Lesson markdown (lesson bodies, hints, goal details) as a small render model that
+ * Markdown.svelte draws element by element. Parsing is CommonMark plus GFM tables, done by
+ * `mdast-util-from-markdown` with `micromark-extension-gfm-table` / `mdast-util-gfm-table`
+ * (the syntax tree is mdast); this module only maps that tree to the few shapes the pane
+ * draws.
  *
- * Design rationale: lessons use a handful of constructs (see src/lessons/*); a full markdown
- * library would add weight to every page load for features no lesson uses.
+ * Design rationale: the hand-written reader this replaces could not read tables (issue 9:
+ * 01-worlds/01, /04 and 02-realms/01, /03 showed raw `| ... |---|` text) and every new
+ * construct meant another regular expression. A maintained parser gets the CommonMark
+ * corner cases right; keeping our own model between its tree and Svelte is what makes the
+ * safety rules checkable in a unit test without a DOM:
+ * - nothing becomes HTML: raw HTML in the source (`<script>`, `<b>`) is kept as text, and
+ *   Markdown.svelte has no `{@html}`;
+ * - a link becomes an anchor only for `http(s)://` and in-app `#/` targets ({@link safeHref});
+ *   any other link (`javascript:`, `data:`, relative paths) is drawn as its text;
+ * - images are drawn as their alt text, so lesson text never makes the page fetch anything.
+ *
+ * Size: the parser adds about 19 kB gzipped to the page (measured with `npm run build`). In
+ * the browser build micromark decodes named character references (`&amp;`) with
+ * `decode-named-character-reference`'s DOM variant, which sets a detached element's
+ * innerHTML to `&name;`; micromark only passes it ASCII letters and digits (at most 31), so no
+ * markup can form. Its Node variant would avoid that at the cost of another 12 kB gzipped.
  */
+import { fromMarkdown } from 'mdast-util-from-markdown';
+import { gfmTableFromMarkdown } from 'mdast-util-gfm-table';
+import { gfmTable } from 'micromark-extension-gfm-table';
+import type {
+  AlignType,
+  Definition,
+  ListItem,
+  Nodes,
+  PhrasingContent,
+  Root,
+  RootContent,
+  TableRow,
+} from 'mdast';
 
-/** A run of inline text. */
-export interface Inline {
-  readonly kind: 'text' | 'code' | 'strong' | 'em';
-  readonly text: string;
-}
+/** A run of text inside a block. */
+export type Inline =
+  | { readonly kind: 'text'; readonly text: string }
+  | { readonly kind: 'code'; readonly text: string }
+  | { readonly kind: 'strong' | 'em'; readonly children: readonly Inline[] }
+  | {
+      readonly kind: 'link';
+      readonly href: string;
+      /** True for `http(s)://` targets: they open in a new tab, the lab stays open. */
+      readonly external: boolean;
+      readonly children: readonly Inline[];
+    }
+  | { readonly kind: 'break' };
+
+/** Column alignment of a table, from the `|:---|:---:|---:|` delimiter row. */
+export type Align = 'left' | 'center' | 'right' | undefined;
 
 /** A block of the document. */
 export type Block =
-  | { readonly kind: 'heading'; readonly level: number; readonly inline: readonly Inline[] }
-  | { readonly kind: 'paragraph'; readonly inline: readonly Inline[] }
-  | { readonly kind: 'quote'; readonly inline: readonly Inline[] }
+  | { readonly kind: 'heading'; readonly level: number; readonly children: readonly Inline[] }
+  | { readonly kind: 'paragraph'; readonly children: readonly Inline[] }
+  /** A paragraph in a tight list item: drawn without a `<p>` around it. */
+  | { readonly kind: 'plain'; readonly children: readonly Inline[] }
+  | { readonly kind: 'quote'; readonly children: readonly Block[] }
   | { readonly kind: 'code'; readonly text: string }
   | {
       readonly kind: 'list';
       readonly ordered: boolean;
-      readonly items: readonly (readonly Inline[])[];
-    };
+      /** First number of an ordered list (`3.` starts at 3). */
+      readonly start: number;
+      readonly items: readonly (readonly Block[])[];
+    }
+  | {
+      readonly kind: 'table';
+      readonly align: readonly Align[];
+      readonly head: readonly (readonly Inline[])[];
+      readonly rows: readonly (readonly (readonly Inline[])[])[];
+    }
+  | { readonly kind: 'rule' };
 
-const INLINE = /(`[^`]+`|\*\*[^*]+\*\*|\*[^*\s][^*]*\*)/;
+/**
+ * The href a markdown link may carry, or undefined when it must stay text: only absolute
+ * `http:`/`https:` URLs and in-app routes starting `#/` pass. Everything else (`javascript:`,
+ * `data:`, `vbscript:`, protocol-relative `//host`, relative paths, bare `#anchors`) is refused.
+ */
+export function safeHref(url: string): string | undefined {
+  const href = url.trim();
+  if (/^https?:\/\/[^\s/]/i.test(href) || href.startsWith('#/')) return href;
+  return undefined;
+}
 
-/** Splits a line of text into code, bold, emphasis and plain runs. */
-export function parseInline(text: string): Inline[] {
+/** The micromark constructs that make blocks; switched off to read one line of inline text. */
+const BLOCK_CONSTRUCTS = [
+  'blockQuote',
+  'codeFenced',
+  'codeIndented',
+  'definition',
+  'headingAtx',
+  'htmlFlow',
+  'list',
+  'setextUnderline',
+  'thematicBreak',
+];
+
+/** Parses lesson markdown (CommonMark + GFM tables) into blocks. */
+export function parseMarkdown(source: string): Block[] {
+  const root = fromMarkdown(source, {
+    extensions: [gfmTable()],
+    mdastExtensions: [gfmTableFromMarkdown()],
+  });
+  return new Converter(root).blocks(root.children, false);
+}
+
+/**
+ * Parses one run of inline markdown (a hint, a goal detail): emphasis, code and links, but
+ * no blocks, so a detail that happens to start with `1.` or `#` stays text.
+ */
+export function parseInline(source: string): Inline[] {
+  const root = fromMarkdown(source, { extensions: [{ disable: { null: BLOCK_CONSTRUCTS } }] });
+  const convert = new Converter(root);
   const out: Inline[] = [];
-  for (const part of text.split(INLINE)) {
-    if (part === '') continue;
-    if (part.startsWith('`') && part.endsWith('`') && part.length > 1) {
-      out.push({ kind: 'code', text: part.slice(1, -1) });
-    } else if (part.startsWith('**') && part.endsWith('**') && part.length > 4) {
-      out.push({ kind: 'strong', text: part.slice(2, -2) });
-    } else if (part.startsWith('*') && part.endsWith('*') && part.length > 2) {
-      out.push({ kind: 'em', text: part.slice(1, -1) });
-    } else out.push({ kind: 'text', text: part });
+  for (const node of root.children) {
+    if (node.type !== 'paragraph') continue;
+    if (out.length) out.push({ kind: 'text', text: ' ' });
+    out.push(...convert.inlines(node.children));
   }
   return out;
 }
 
-const ITEM = /^\s*(?:([-*])|(\d+)\.)\s+(.*)$/;
+/** The plain text of a run, e.g. for a table's accessible name. */
+export function inlineText(runs: readonly Inline[]): string {
+  return runs
+    .map((run) => {
+      switch (run.kind) {
+        case 'text':
+        case 'code':
+          return run.text;
+        case 'break':
+          return ' ';
+        default:
+          return inlineText(run.children);
+      }
+    })
+    .join('');
+}
 
-/** Parses markdown into blocks. Continuation lines join the paragraph or item above. */
-export function parseMarkdown(source: string): Block[] {
-  const blocks: Block[] = [];
-  const lines = source.replace(/\r\n?/g, '\n').split('\n');
-  let para: string[] = [];
-  let list: { ordered: boolean; items: string[] } | undefined;
-  const flush = () => {
-    if (para.length) blocks.push({ kind: 'paragraph', inline: parseInline(para.join(' ')) });
-    para = [];
-    if (list) {
-      blocks.push({ kind: 'list', ordered: list.ordered, items: list.items.map(parseInline) });
-    }
-    list = undefined;
-  };
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i]!;
-    if (line.trim().startsWith('```')) {
-      flush();
-      const code: string[] = [];
-      for (i++; i < lines.length && !lines[i]!.trim().startsWith('```'); i++) code.push(lines[i]!);
-      blocks.push({ kind: 'code', text: code.join('\n') });
-      continue;
-    }
-    if (line.trim() === '') {
-      flush();
-      continue;
-    }
-    const heading = /^(#{1,6})\s+(.*)$/.exec(line);
-    if (heading) {
-      flush();
-      blocks.push({ kind: 'heading', level: heading[1]!.length, inline: parseInline(heading[2]!) });
-      continue;
-    }
-    if (line.startsWith('>')) {
-      flush();
-      blocks.push({ kind: 'quote', inline: parseInline(line.replace(/^>\s?/, '')) });
-      continue;
-    }
-    const item = ITEM.exec(line);
-    if (item) {
-      if (para.length) flush();
-      const ordered = item[2] !== undefined;
-      if (list && list.ordered !== ordered) flush();
-      list ??= { ordered, items: [] };
-      list.items.push(item[3]!);
-      continue;
-    }
-    if (list && /^\s+/.test(line)) {
-      list.items[list.items.length - 1] += ` ${line.trim()}`;
-      continue;
-    }
-    if (list) flush();
-    para.push(line.trim());
+/** Maps one mdast tree to the render model; holds the tree's link definitions. */
+class Converter {
+  readonly #definitions = new Map<string, Definition>();
+
+  constructor(root: Root) {
+    const collect = (node: Nodes): void => {
+      if (node.type === 'definition' && !this.#definitions.has(node.identifier)) {
+        this.#definitions.set(node.identifier, node);
+      }
+      if ('children' in node) for (const child of node.children) collect(child);
+    };
+    collect(root);
   }
-  flush();
-  return blocks;
+
+  blocks(nodes: readonly RootContent[], tight: boolean): Block[] {
+    return nodes.flatMap((node) => this.block(node, tight));
+  }
+
+  inlines(nodes: readonly PhrasingContent[]): Inline[] {
+    return nodes.flatMap((node) => this.inline(node));
+  }
+
+  private block(node: RootContent, tight: boolean): Block[] {
+    switch (node.type) {
+      case 'heading':
+        return [{ kind: 'heading', level: node.depth, children: this.inlines(node.children) }];
+      case 'paragraph':
+        return [{ kind: tight ? 'plain' : 'paragraph', children: this.inlines(node.children) }];
+      case 'blockquote':
+        return [{ kind: 'quote', children: this.blocks(node.children, false) }];
+      case 'code':
+        return [{ kind: 'code', text: node.value }];
+      case 'html':
+        return [{ kind: 'paragraph', children: [{ kind: 'text', text: node.value }] }];
+      case 'list':
+        return [
+          {
+            kind: 'list',
+            ordered: node.ordered === true,
+            start: node.start ?? 1,
+            items: node.children.map((item) => this.item(item, node.spread !== true)),
+          },
+        ];
+      case 'table': {
+        const [head, ...rows] = node.children.map((row) => this.row(row));
+        return [
+          {
+            kind: 'table',
+            align: (node.align ?? []).map(align),
+            head: head ?? [],
+            rows,
+          },
+        ];
+      }
+      case 'thematicBreak':
+        return [{ kind: 'rule' }];
+      default:
+        // Definitions are read in the constructor; footnotes or frontmatter would need an
+        // extension we do not load.
+        return [];
+    }
+  }
+
+  private item(item: ListItem, tight: boolean): Block[] {
+    // A list is tight unless the parser saw a blank line between its items or inside one.
+    return this.blocks(item.children, tight && item.spread !== true);
+  }
+
+  private row(row: TableRow): Inline[][] {
+    return row.children.map((cell) => this.inlines(cell.children));
+  }
+
+  private inline(node: PhrasingContent): Inline[] {
+    switch (node.type) {
+      case 'text':
+      case 'html':
+        return [{ kind: 'text', text: node.value }];
+      case 'inlineCode':
+        return [{ kind: 'code', text: node.value }];
+      case 'strong':
+        return [{ kind: 'strong', children: this.inlines(node.children) }];
+      case 'emphasis':
+        return [{ kind: 'em', children: this.inlines(node.children) }];
+      case 'break':
+        return [{ kind: 'break' }];
+      case 'link':
+        return this.link(node.url, this.inlines(node.children));
+      case 'linkReference': {
+        const definition = this.#definitions.get(node.identifier);
+        const children = this.inlines(node.children);
+        return definition ? this.link(definition.url, children) : children;
+      }
+      case 'image':
+      case 'imageReference':
+        return node.alt ? [{ kind: 'text', text: node.alt }] : [];
+      default:
+        return [];
+    }
+  }
+
+  private link(url: string, children: Inline[]): Inline[] {
+    const href = safeHref(url);
+    if (href === undefined) return children;
+    return [{ kind: 'link', href, external: !href.startsWith('#/'), children }];
+  }
+}
+
+function align(value: AlignType): Align {
+  return value ?? undefined;
 }

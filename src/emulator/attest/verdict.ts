@@ -35,6 +35,8 @@ export interface Verdict {
   readonly word: string;
   /** One line: "verified", "rejected: 1 failed (challenge freshness)", "not verified: ...". */
   readonly text: string;
+  /** The short form for a badge: "verified", "rejected: 1 failed", "not verified: <what>". */
+  readonly summary: string;
   /** The failed checks (rejected). */
   readonly failed: readonly VerifierCheck[];
   /** Needed checks that were skipped (not verified when nothing failed). */
@@ -66,6 +68,7 @@ export function verdictOf(report: VerifierReport): Verdict {
       kind: 'rejected',
       word: VERDICT_WORDS.rejected,
       text: `${VERDICT_WORDS.rejected}: ${failed.length} failed (${titles(failed)})`,
+      summary: `${VERDICT_WORDS.rejected}: ${failed.length} failed`,
     };
   }
   if (missing.length > 0 || report.checks.length === 0) {
@@ -77,12 +80,19 @@ export function verdictOf(report: VerifierReport): Verdict {
       kind: 'not-verified',
       word: VERDICT_WORDS['not-verified'],
       text: `${VERDICT_WORDS['not-verified']}: ${reason}${more}`,
+      summary: `${VERDICT_WORDS['not-verified']}: ${first ? `${titles(missing)} not checked` : 'nothing checked'}`,
     };
   }
   const note = notAppraised.length
     ? ` (${titles(notAppraised)} not appraised: no reference values)`
     : '';
-  return { ...base, kind: 'verified', word: VERDICT_WORDS.verified, text: `verified${note}` };
+  return {
+    ...base,
+    kind: 'verified',
+    word: VERDICT_WORDS.verified,
+    text: `${VERDICT_WORDS.verified}${note}`,
+    summary: VERDICT_WORDS.verified,
+  };
 }
 
 /** The counts as the terminal prints them: "24 passed, 0 failed, 5 skipped". */

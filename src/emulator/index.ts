@@ -99,7 +99,22 @@ export {
   type RsiHandler,
   type RsiResult,
 } from './rmm/guest.ts';
-export { hostState, type HostRealm, type HostSharedObject, type HostState } from './host/state.ts';
+export {
+  hostState,
+  recordToken,
+  type HostRealm,
+  type HostSharedObject,
+  type HostState,
+} from './host/state.ts';
+export {
+  LAB_ANCHOR_NAME,
+  appraise,
+  appraiseLastToken,
+  lastTokenEvidence,
+  type Appraisal,
+  type Evidence,
+  type EvidenceOverrides,
+} from './host/relying-party.ts';
 export {
   allocHostPage,
   createRealm,

@@ -48,7 +48,7 @@ describe('mica-lab verify', () => {
     ];
     const x = io({ 'lab.cbor': lab });
     expect(await VERIFY_COMMAND.run(['lab.cbor', ...refs, '--strict'], x.value)).toBe(0);
-    expect(x.out()).toContain('VERIFIED: every check passed');
+    expect(x.out()).toContain('Verdict: verified;');
     const y = io({ 'lab.cbor': lab });
     const bad = [...refs];
     bad[bad.indexOf('--rem') + 1] = '00'.repeat(32);

@@ -117,7 +117,9 @@ describe('lab page at 1280x720', () => {
     expect(await machineToken.getAttribute('aria-pressed')).toBe('true');
     await page.getByLabel('Nonce').fill('1234');
     const verdict = page.locator('.token .verdict');
-    await expect.poll(() => verdict.getAttribute('data-verdict'), { timeout: 10_000 }).toBe('pass');
+    await expect
+      .poll(() => verdict.getAttribute('data-verdict'), { timeout: 10_000 })
+      .toBe('verified');
     await page.mouse.move(10, 700);
     await page.screenshot({ path: 'test-results/lab-realm-terminal-1280x720.png' });
     expect(errors).toEqual([]);

@@ -84,7 +84,9 @@ describe('the token inspector for that realm', () => {
   test('issues a token that verifies, with the ledger folded away', async () => {
     await page.getByRole('tab', { name: 'Token' }).click();
     const verdict = page.locator('.token .verdict');
-    await expect.poll(() => verdict.getAttribute('data-verdict'), { timeout: 10_000 }).toBe('pass');
+    await expect
+      .poll(() => verdict.getAttribute('data-verdict'), { timeout: 10_000 })
+      .toBe('verified');
     expect(await verdict.getAttribute('title')).toContain('RD 0x8000_2000');
     expect(await page.getByRole('button', { name: 'Show ledger' }).isVisible()).toBe(true);
     const checks = page.locator('.token .check');
@@ -116,7 +118,7 @@ describe('the token inspector for that realm', () => {
   test('flipping one bit of the RIM breaks the realm signature', async () => {
     await page.getByRole('button', { name: /Flip bit at/ }).click();
     const verdict = page.locator('.token .verdict');
-    await expect.poll(() => verdict.getAttribute('data-verdict')).toBe('fail');
+    await expect.poll(() => verdict.getAttribute('data-verdict')).toBe('rejected');
     const failing = await page
       .locator('.token .check[data-status="fail"]')
       .evaluateAll((els) => els.map((e) => e.getAttribute('data-check')));
@@ -128,7 +130,7 @@ describe('the token inspector for that realm', () => {
     expect(await axeSerious(page, '.side-top')).toEqual([]);
 
     await page.getByRole('button', { name: 'Restore' }).click();
-    await expect.poll(() => verdict.getAttribute('data-verdict')).toBe('pass');
+    await expect.poll(() => verdict.getAttribute('data-verdict')).toBe('verified');
     expect(errors).toEqual([]);
   });
 });

@@ -12,7 +12,8 @@
  * Verifier / UI side: `verifyCcaToken(bytes, { cpak, challenge, referenceValues })` returns
  * ordered checks (status, reason, claim, byte range, tree path) and `tree`, the inspector
  * model; `nodePathAt(tree, offset)` maps a byte to its claim, a node's `range` maps back.
- * `formatReport` / `formatTree` render both for terminals.
+ * `verdictOf(report)` is the relying party's verdict in the one vocabulary every view uses
+ * (verified / rejected / not verified); `formatReport` / `formatTree` render for terminals.
  */
 export {
   CBOR_DECODER_OPTIONS,
@@ -115,3 +116,11 @@ export {
   type VerifierReport,
   type VerifyOptions,
 } from './verify.ts';
+export {
+  OPTIONAL_CHECKS,
+  VERDICT_WORDS,
+  countsText,
+  verdictOf,
+  type Verdict,
+  type VerdictKind,
+} from './verdict.ts';

@@ -57,6 +57,7 @@ import {
 } from './claim-rules.ts';
 import { digest, isHashAlgoName } from './hash.ts';
 import { inspectToken, type TokenNode } from './inspect.ts';
+import { countsText, verdictOf } from './verdict.ts';
 
 export type {
   DecodedPlatformClaims,
@@ -953,18 +954,15 @@ class Verification {
 
 const GLYPH: Readonly<Record<CheckStatus, string>> = { pass: '✓', fail: '✗', skip: '–' };
 
-/** Renders a report for a terminal: one line per check (✓/✗/–, title, reason), then the verdict. */
+/**
+ * Renders a report for a terminal: one line per check (✓/✗/–, title, reason), then the
+ * relying party's verdict in the lab's one vocabulary (verdict.ts) and the counts.
+ */
 export function formatReport(report: VerifierReport): string {
   const lines = report.checks.map((c) => {
     const bytes = c.range ? ` [bytes ${c.range[0]}..${c.range[1]})` : '';
     return `${GLYPH[c.status]} ${c.title}: ${c.reason}${bytes}`;
   });
-  const counts = (s: CheckStatus): number => report.checks.filter((c) => c.status === s).length;
-  const verdict =
-    report.verdict === 'pass'
-      ? 'VERIFIED: every check passed'
-      : report.verdict === 'fail'
-        ? `NOT VERIFIED: ${counts('fail')} check(s) failed`
-        : `NO FAILURES, but ${counts('skip')} check(s) skipped (give the missing inputs to complete them)`;
-  return `${lines.join('\n')}\n${verdict} (${counts('pass')} passed, ${counts('fail')} failed, ${counts('skip')} skipped)\n`;
+  const verdict = verdictOf(report);
+  return `${lines.join('\n')}\nVerdict: ${verdict.text}; ${countsText(verdict)}\n`;
 }

@@ -111,6 +111,8 @@ export interface GuestScratch {
   results: GuestResult[];
   /** What the image said at boot (REC 0), or null before boot. */
   info: GuestImageInfo | null;
+  /** Operations of the application's program not finished yet (their results name the app). */
+  appOps?: number;
 }
 
 /** One step of an operation's handler. */
@@ -311,7 +313,9 @@ function handle(f: Frame, last: Last | undefined, env: Env): Step {
           op,
           `the image names application "${info.app}", which this guest does not have`,
         );
-      env.g.queue.unshift(...app.program({ ...info, ipaWidth: env.realm.ipaWidth }));
+      const program = app.program({ ...info, ipaWidth: env.realm.ipaWidth });
+      env.g.queue.unshift(...program);
+      env.g.appOps = program.length;
       return {
         done: { op: 'boot', ok: true, values: { app: info.app, ram: `${info.ramPages} pages` } },
       };
@@ -680,7 +684,9 @@ export const GUEST_MODEL: GuestRunner = {
       }
       last = undefined;
       if ('done' in step) {
-        g.results.push(step.done);
+        const fromApp = f.op.op !== 'boot' && (g.appOps ?? 0) > 0;
+        if (fromApp) g.appOps = (g.appOps ?? 1) - 1;
+        g.results.push(fromApp && g.info ? { ...step.done, app: g.info.app } : step.done);
         g.frame = null;
         continue;
       }

@@ -73,4 +73,9 @@ export interface GuestResult {
   readonly labels?: readonly string[];
   /** What went wrong, in plain words (SEA, undefined instruction, refused, ...). */
   readonly error?: string;
+  /**
+   * The guest application whose program queued this operation at boot (guest/apps.ts);
+   * absent for operations the shell queued, so a command reads only its own results.
+   */
+  readonly app?: string;
 }

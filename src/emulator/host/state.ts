@@ -8,6 +8,7 @@
  * top half of DRAM, so realms the VMM builds do not collide with granules a learner
  * delegates by hand from the bottom of DRAM. NOT part of any Arm specification.
  */
+import { toHex } from '../../lib/bytes.ts';
 import type { MachineState } from '../state.ts';
 
 /** First PA of the VMM's page pool (the lab board's DRAM is 0x8000_0000..0x8800_0000). */
@@ -63,6 +64,13 @@ export interface HostState {
   /** The last attestation token a realm handed to the host, hex. */
   lastToken?: string;
   /**
+   * The 64-byte challenge (hex) the realm put in RSI_ATTESTATION_TOKEN_INIT for `lastToken`:
+   * the relying party's nonce, so the host side can check freshness (see relying-party.ts).
+   */
+  lastChallenge?: string;
+  /** Name of the realm that produced `lastToken`. */
+  lastTokenRealm?: string;
+  /**
    * Shared-memory devices the VMM wired (ivshmem-style, mica-spec.md §3.4): object name ->
    * its backing pages (page index -> NS PA, one set per object, shared by every realm that
    * maps it) and the windows it is plugged into (realm name, window IPA, size).
@@ -79,4 +87,20 @@ export interface HostSharedObject {
 /** The host state of `state`, created empty on first use. */
 export function hostState(state: MachineState): HostState {
   return (state.host ??= { realms: {}, nextPage: HOST_POOL_BASE, freePages: [] });
+}
+
+/**
+ * Records the token realm `realm` obtained for `challenge` as the host's "last" token, with
+ * the challenge and the realm's name, so every verifier view appraises it with the same inputs.
+ */
+export function recordToken(
+  state: MachineState,
+  realm: string,
+  token: Uint8Array,
+  challenge: Uint8Array,
+): void {
+  const host = hostState(state);
+  host.lastToken = toHex(token);
+  host.lastChallenge = toHex(challenge);
+  host.lastTokenRealm = realm;
 }

@@ -1,24 +1,58 @@
 /**
- * Host `attest verify <last|hex> [--challenge <hex>] [--flip <offset>]`: the explaining
- * verifier (cca-spec.md §6.4) on the token a realm last produced (or one pasted as hex),
- * with the lab's PUBLIC TEST CPAK as trust anchor. `--flip` corrupts one byte first, to see
- * which check catches the tampering and why.
+ * Host `attest verify <last|hex> [--challenge <hex>] [--flip <offset>]`: the lab's relying
+ * party (emulator host/relying-party.ts; cca-spec.md §6.4) appraises the token a realm last
+ * produced, with the challenge that realm sent, the lab's PUBLIC TEST CPAK as trust anchor
+ * and the realm's reference values: the same call, with the same inputs, as the Token and
+ * Chain tabs, so all three show one verdict. A pasted hex token has no recorded challenge or
+ * reference values, so it can at best be "not verified". `--challenge` checks freshness
+ * against another nonce; `--flip` corrupts one byte first, to see which check catches it.
  */
 import { fromHex } from '../../lib/bytes.ts';
-import { attest, type Machine } from '../../emulator/index.ts';
+import {
+  LAB_ANCHOR_NAME,
+  abi,
+  appraise,
+  appraiseLastToken,
+  attest,
+  type Appraisal,
+  type Machine,
+} from '../../emulator/index.ts';
 import { out, usageError, type OutputLine, type ShellCommand } from '../types.ts';
 
 type Env = { machine: Machine };
+
+/** The XOR mask `--flip` applies (every bit of the byte). */
+const FLIP_MASK = 0xff;
+
+/** The report and verdict as terminal lines: checks, the inputs, then the one verdict. */
+export function appraisalLines(appraisal: Appraisal): OutputLine[] {
+  const { evidence, report, verdict } = appraisal;
+  const lines: OutputLine[] = [
+    out.dim(
+      `  ${evidence.token.length} bytes; trust anchor: ${evidence.inputs.anchor}; challenge: ${evidence.inputs.challenge}; reference values: ${evidence.inputs.reference}`,
+    ),
+  ];
+  for (const line of attest.formatReport(report).replace(/\n$/, '').split('\n')) {
+    if (line.startsWith('Verdict:')) continue;
+    const tone = line.startsWith('✗') ? out.error : line.startsWith('✓') ? out.ok : out.line;
+    lines.push(tone(line));
+  }
+  const tone =
+    verdict.kind === 'verified' ? out.ok : verdict.kind === 'rejected' ? out.error : out.warn;
+  lines.push(tone(`Verdict: ${verdict.text}; ${attest.countsText(verdict)}`));
+  return lines;
+}
 
 /** The host attest command. */
 export const ATTEST_COMMANDS: readonly ShellCommand<Env>[] = [
   {
     name: 'attest',
     usage: 'verify <last|hex> [--challenge <hex>] [--flip <offset>]',
-    summary: 'verify a CCA token check by check (the last one a realm made, or hex)',
+    summary: 'appraise a CCA token check by check (the last one a realm made, or hex)',
     help: [
-      'attest verify last --challenge 1234     (the realm ran "attest 1234")',
-      'attest verify last --flip 200           flip byte 200 and see which check fails',
+      'attest verify last                  with the challenge the realm sent (recorded)',
+      'attest verify last --challenge 1234 check freshness against another nonce',
+      'attest verify last --flip 200       flip byte 200 and see which check fails',
     ],
     run([sub, source, ...rest], { machine }) {
       if (sub !== 'verify') return usageError('expected "verify"');
@@ -39,10 +73,11 @@ export const ATTEST_COMMANDS: readonly ShellCommand<Env>[] = [
         const value = rest[++i];
         if (value === undefined) return usageError(`${flag} needs a value`);
         if (flag === '--challenge') {
-          const bytes = fromHex(value);
-          if (!bytes || bytes.length === 0 || bytes.length > 64)
+          const bytes = fromHex(value.replace(/^0x/i, ''));
+          if (!bytes || bytes.length === 0 || bytes.length > abi.CCA_REALM_CHALLENGE_SIZE)
             return usageError('--challenge must be 1..64 bytes of hex');
-          challenge = new Uint8Array(64);
+          // Zero-padded to 64 bytes, as the realm shell pads it for TOKEN_INIT.
+          challenge = new Uint8Array(abi.CCA_REALM_CHALLENGE_SIZE);
           challenge.set(bytes);
         } else if (flag === '--flip') {
           const offset = Number(value);
@@ -50,26 +85,25 @@ export const ATTEST_COMMANDS: readonly ShellCommand<Env>[] = [
             return usageError(`--flip needs a byte offset 0..${token.length - 1}`);
           }
           token = token.slice();
-          token[offset]! ^= 0xff;
+          token[offset]! ^= FLIP_MASK;
         } else return usageError(`unknown option "${flag}"`);
       }
-      const report = attest.verifyCcaToken(token, {
-        cpak: attest.TEST_CPAK_PUBLIC,
-        ...(challenge ? { challenge } : {}),
-      });
-      const lines: OutputLine[] = [
-        out.dim(`  ${token.length} bytes; trust anchor: the lab PUBLIC TEST CPAK`),
-      ];
-      for (const line of attest.formatReport(report).replace(/\n$/, '').split('\n')) {
-        const tone =
-          line.startsWith('✗') || line.startsWith('NOT')
-            ? out.error
-            : line.startsWith('✓') || line.startsWith('VERIFIED')
-              ? out.ok
-              : out.line;
-        lines.push(tone(line));
-      }
-      return lines;
+      const appraisal =
+        source === 'last'
+          ? appraiseLastToken(machine.state, { token, ...(challenge ? { challenge } : {}) })
+          : appraise({
+              token,
+              ...(challenge ? { challenge } : {}),
+              anchor: attest.TEST_CPAK_PUBLIC,
+              referenceValues: {},
+              inputs: {
+                anchor: LAB_ANCHOR_NAME,
+                challenge: challenge ? 'the nonce given here' : 'none known',
+                reference: 'none (a pasted token)',
+              },
+            });
+      if (!appraisal) return usageError('no token to appraise');
+      return appraisalLines(appraisal);
     },
   },
 ];

@@ -28,6 +28,9 @@ import {
 import { out, usageError, type OutputLine, type ShellCommand, type UsageError } from '../types.ts';
 import { runOps, type RealmEnv } from './run.ts';
 
+/** RSI_MEASUREMENT_READ index of REM0 (0 is the RIM, 1..4 are REM0..REM3; cca-spec.md §4.1). */
+const REM0_INDEX = 1;
+
 const G = 0x1000;
 const RSI_NAMES = ['RSI_SUCCESS', 'RSI_ERROR_INPUT', 'RSI_ERROR_STATE', 'RSI_INCOMPLETE'];
 
@@ -154,7 +157,9 @@ function upload(
   const polyIpa = (realm.ramPages - 1) * G;
   ops.push({ op: 'write', ipa: polyIpa, data: toHex(page) });
   ops.push({ op: 'smc', fid: micaAbi.SMC_RSI_UPLOAD_POLICY, args: ['0x' + polyIpa.toString(16)] });
-  ops.push({ op: 'measure-read', index: 0 });
+  // RSI_MEASUREMENT_READ index 0 is the RIM; REM0, which the monitor extends with the
+  // policy record (mica-spec.md §4.1), is index REM0_INDEX.
+  ops.push({ op: 'measure-read', index: REM0_INDEX });
   const before = machine.ledger.length;
   const uploadedBefore = mica(machine)?.realms['0x' + realm.rd.toString(16)]?.uploaded === true;
   const lines = runOps(env, ops, (results) => {

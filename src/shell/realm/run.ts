@@ -56,6 +56,17 @@ function bootLines(results: readonly GuestResult[]): OutputLine[] {
     );
 }
 
+/**
+ * What the guest application's own program did at boot (its results are not the command's):
+ * failures in red, successes dimmed, each tagged with the application's name.
+ */
+function appLines(results: readonly GuestResult[]): OutputLine[] {
+  return resultLines(results).map((line, i) => {
+    const tag = `  [app "${results[i]?.app ?? '?'}"] `;
+    return results[i]?.ok ? out.dim(tag + line.text) : out.error(tag + line.text);
+  });
+}
+
 /** Queues `ops`, runs the realm until idle, and formats results with `format`. */
 export function runOps(
   env: RealmEnv,
@@ -79,7 +90,8 @@ export function runOps(
   const results = takeGuestResults(machine.state, rec0);
   const lines: OutputLine[] = [...report.exits.map(exitLine), ...bootLines(results)];
   lines.push(...outputLines(report.exits));
-  lines.push(...format(results.filter((r) => r.op !== 'boot')));
+  lines.push(...appLines(results.filter((r) => r.app !== undefined)));
+  lines.push(...format(results.filter((r) => r.op !== 'boot' && r.app === undefined)));
   if (report.stop === 'off')
     lines.push(out.warn('the realm is off (SYSTEM_OFF): nothing runs any more'));
   if (report.stop === 'limit') lines.push(out.warn('the host stopped after too many exits'));

@@ -4,11 +4,20 @@
  * policies → the verifier's own checks → verdict. Each link carries the checks that decide
  * it, pass, fail or skip, with the verifier's reason, so a broken chain says where and why.
  *
- * The checks come from the emulator's explaining verifier (`attest.verifyCcaToken`) and, for
- * a Mica group token, from the group verifier (mica-spec.md §4.5). Nothing here re-verifies:
- * the model only sorts the checks onto the links of the chain.
+ * The checks and the verdict come from the lab's one relying party (emulator
+ * host/relying-party.ts: the same call, with the same inputs, as the host's "attest verify
+ * last" and the Token tab) and, for a Mica group token, from the group verifier
+ * (mica-spec.md §4.5). The model only sorts the checks onto the links of the chain.
  */
-import { attest } from '../../emulator/index.ts';
+import {
+  LAB_ANCHOR_NAME,
+  appraise,
+  appraiseLastToken,
+  attest,
+  type Appraisal,
+  type EvidenceOverrides,
+  type MachineState,
+} from '../../emulator/index.ts';
 import type { GroupCheck, GroupVerdict } from '../../policy/index.ts';
 
 export type LinkStatus = 'pass' | 'fail' | 'skip';
@@ -35,11 +44,21 @@ export interface ChainLink {
   readonly edge?: string;
 }
 
+/** The chain's verdict, in the relying party's one vocabulary (emulator attest/verdict.ts). */
+export interface ChainVerdict {
+  readonly kind: attest.VerdictKind;
+  /** "verified", "rejected" or "not verified". */
+  readonly word: string;
+  /** The short form ("rejected: 1 failed") and the full line with the reason. */
+  readonly summary: string;
+  readonly text: string;
+}
+
 /** The chain and its verdict. */
 export interface Chain {
   readonly source: string;
   readonly links: readonly ChainLink[];
-  readonly verdict: { readonly ok: boolean; readonly text: string };
+  readonly verdict: ChainVerdict;
 }
 
 const fromReport = (c: attest.VerifierCheck): ChainCheck => ({
@@ -142,8 +161,9 @@ function shortHex(v: unknown): string {
   return String(v);
 }
 
-/** The chain of a single realm's CCA token. */
-export function realmChain(report: attest.VerifierReport, source: string): Chain {
+/** The chain of a single realm's CCA token, with the relying party's verdict on it. */
+export function realmChain(appraisal: Appraisal, source: string): Chain {
+  const { report, verdict } = appraisal;
   const of = (...ids: attest.VerifierCheck['id'][]) =>
     report.checks.filter((c) => ids.includes(c.id)).map(fromReport);
   const links = [
@@ -157,18 +177,14 @@ export function realmChain(report: attest.VerifierReport, source: string): Chain
     ),
     link('verifier', 'Verifier checks', 'internal consistency', of('internal')),
   ];
-  const ok = report.verdict === 'pass';
   return {
     source,
     links,
     verdict: {
-      ok,
-      text:
-        report.verdict === 'pass'
-          ? 'Trusted: every check passed'
-          : report.verdict === 'incomplete'
-            ? 'Incomplete: nothing failed, but some checks had no reference values'
-            : `Rejected: ${report.checks.find((c) => c.status === 'fail')?.reason ?? 'a check failed'}`,
+      kind: verdict.kind,
+      word: verdict.word,
+      summary: verdict.summary,
+      text: verdict.text,
     },
   };
 }
@@ -205,30 +221,64 @@ export function groupChain(verdict: GroupVerdict, source: string): Chain {
   return {
     source,
     links,
-    verdict: {
-      ok: verdict.verdict === 'accept',
-      text:
-        verdict.verdict === 'accept'
-          ? `Accepted: ${verdict.reason.replace(/^accepted:\s*/i, '')}`
-          : `Rejected: ${(verdict.reason.split('\n')[0] ?? '').replace(/^rejected:\s*/i, '')}`,
-    },
+    verdict: groupVerdict(verdict),
   };
 }
 
-/** Verifies a single CCA token against the lab's trust anchor (no reference values). */
-export function verifyLabToken(bytes: Uint8Array, challenge?: Uint8Array): attest.VerifierReport {
-  return attest.verifyCcaToken(bytes, {
-    cpak: attest.TEST_CPAK_PUBLIC,
-    ...(challenge ? { challenge } : {}),
-  });
+/** A group verifier's accept / reject in the one vocabulary (it never skips a check). */
+function groupVerdict(verdict: GroupVerdict): ChainVerdict {
+  const kind: attest.VerdictKind = verdict.verdict === 'accept' ? 'verified' : 'rejected';
+  const word = attest.VERDICT_WORDS[kind];
+  const failed = verdict.checks.filter((c) => !c.ok).length;
+  const reason =
+    kind === 'verified'
+      ? verdict.reason.replace(/^accepted:\s*/i, '')
+      : (verdict.reason.split('\n')[0] ?? '').replace(/^rejected:\s*/i, '');
+  return {
+    kind,
+    word,
+    summary: kind === 'verified' ? word : `${word}: ${failed} failed`,
+    text: `${word}: ${reason}`,
+  };
 }
 
-/** A sample token for a realm with a made-up RIM, so the chain is never empty. */
-export function sampleToken(): { bytes: Uint8Array; challenge: Uint8Array } {
+/**
+ * The chain of the realm's last token: the relying party's appraisal (the same call as the
+ * host's "attest verify last" and the Token tab). `overrides` run the same call on tampered
+ * bytes or against another nonce (null: none known), as the other views' experiments do.
+ */
+export function lastTokenChain(
+  state: MachineState,
+  source: string,
+  overrides: EvidenceOverrides = {},
+): Chain | undefined {
+  const appraisal = appraiseLastToken(state, overrides);
+  if (!appraisal) return undefined;
+  return realmChain(appraisal, overrides.token ? `${source}, one byte flipped` : source);
+}
+
+/** `bytes` with its last byte (the end of the realm token's signature) changed. */
+export function flipLastByte(bytes: Uint8Array): Uint8Array {
+  const copy = bytes.slice();
+  if (copy.length > 0) copy[copy.length - 1]! ^= SIGNATURE_FLIP_MASK;
+  return copy;
+}
+
+/** The XOR mask "flip a byte of the signature" applies. */
+const SIGNATURE_FLIP_MASK = 0x01;
+
+/** The sample realm's made-up RIM byte (SHA-256 digest 0x5a5a...). */
+const SAMPLE_RIM_BYTE = 0x5a;
+
+/**
+ * The chain of a sample token for a realm with a made-up RIM, so the view is never empty:
+ * appraised with its challenge, the lab anchor and its reference values, as a realm's would be.
+ */
+export function sampleChain(source: string, tampered = false): Chain {
   const challenge = new Uint8Array(64).map((_, i) => i);
   const zero = new Uint8Array(64);
   const rim = new Uint8Array(64);
-  rim.fill(0x5a, 0, 32);
+  rim.fill(SAMPLE_RIM_BYTE, 0, 32);
   const bytes = attest.buildCcaToken({
     challenge,
     rpv: zero,
@@ -236,5 +286,24 @@ export function sampleToken(): { bytes: Uint8Array; challenge: Uint8Array } {
     rems: [zero, zero, zero, zero],
     hashAlgo: 'sha-256',
   });
-  return { bytes, challenge };
+  const appraisal = appraise({
+    token: tampered ? flipLastByte(bytes) : bytes,
+    challenge,
+    anchor: attest.TEST_CPAK_PUBLIC,
+    referenceValues: {
+      rim: rim.subarray(0, 32),
+      rpv: zero,
+      swComponents: attest.LAB_PLATFORM_SW_COMPONENTS.map((c) => ({
+        measurement: c.measurement,
+        signerId: c.signerId,
+        ...(c.type !== undefined ? { type: c.type } : {}),
+      })),
+    },
+    inputs: {
+      anchor: LAB_ANCHOR_NAME,
+      challenge: 'the sample’s nonce',
+      reference: 'the sample’s RIM and RPV',
+    },
+  });
+  return realmChain(appraisal, tampered ? `${source}, one byte flipped` : source);
 }

@@ -14,12 +14,15 @@ import { createLabMachine, isInternalError, type LabMachineOptions } from '../..
 import { createContext } from 'svelte';
 import {
   abi,
+  appraiseLastToken,
   hostRealms,
+  type Appraisal,
   type LedgerEvent,
   type Machine,
   type MachineMode,
   type MachineOptions,
   type MachineSnapshot,
+  type MachineState,
 } from '../../emulator/index.ts';
 import type { OutputLine, ShellSession } from '../../shell/index.ts';
 import { readRealms, type RealmView } from '../realms/realm-view.ts';
@@ -79,6 +82,14 @@ export class LabMachine {
   realmNames = $state.raw<readonly string[]>([]);
   /** The last attestation token a realm handed to the host, as hex. */
   lastToken = $state.raw<string | undefined>(undefined);
+  /** The challenge (hex) the realm asked that token for, as the emulator recorded it. */
+  lastChallenge = $state.raw<string | undefined>(undefined);
+  /**
+   * The relying party's appraisal of `lastToken` (recorded challenge, lab anchor, the
+   * realm's reference values): the one result the Token and Chain tabs render, from the
+   * same call as the host terminal's "attest verify last".
+   */
+  lastAppraisal = $state.raw<Appraisal | undefined>(undefined);
   /** RD of the realm the learner is looking at (views follow it). */
   selectedRealm = $state<number>();
   /** Why the start snapshot could not be used, if it could not. */
@@ -97,6 +108,7 @@ export class LabMachine {
   #pending: readonly OutputLine[] = [];
   #flushQueued = false;
   #granulesDirty = true;
+  #appraisalKey = '';
 
   /**
    * Creates the machine; `start` (a scenario's snapshot) replaces the boot state, and reset
@@ -254,6 +266,12 @@ export class LabMachine {
     const names = hostRealms(this.machine).map((r) => r.name);
     if (names.join('\n') !== this.realmNames.join('\n')) this.realmNames = names;
     this.lastToken = state.host?.lastToken;
+    this.lastChallenge = state.host?.lastChallenge;
+    const key = appraisalKey(state);
+    if (key !== this.#appraisalKey) {
+      this.#appraisalKey = key;
+      this.lastAppraisal = appraiseLastToken(state);
+    }
     if (!this.#granulesDirty) return;
     this.#granulesDirty = false;
     const next = readChanged(this.machine);
@@ -261,6 +279,19 @@ export class LabMachine {
     this.changed = next;
     if (differ.size > 0) this.highlight = { indices: differ, stamp: this.highlight.stamp + 1 };
   }
+}
+
+/**
+ * What the appraisal of the last token depends on: the token, its challenge, its realm and
+ * whether that realm (its reference values) still exists.
+ */
+function appraisalKey(state: MachineState): string {
+  const host = state.host;
+  if (!host?.lastToken) return '';
+  const realm = host.lastTokenRealm === undefined ? undefined : host.realms[host.lastTokenRealm];
+  const rd = realm ? '0x' + realm.rd.toString(16) : undefined;
+  const reference = rd ? (state.rmm.realms[rd]?.rim ?? '') : '';
+  return [host.lastToken, host.lastChallenge ?? '', host.lastTokenRealm ?? '', reference].join('|');
 }
 
 const [getLab, setLab] = createContext<LabMachine>();

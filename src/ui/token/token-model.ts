@@ -6,11 +6,19 @@
  * The token is the CCA attestation token the RMM would return to the realm for a given
  * challenge (RSI_ATTESTATION_TOKEN_INIT/CONTINUE): the platform token from EL3 plus a realm
  * token over the realm's RPV, RIM, REMs and hash algorithm, signed with the lab's sample
- * RAK and CPAK. The verifier is told the lab's trust anchor, the challenge and reference
- * values taken from the realm, so an untouched token passes and any flipped byte shows
- * which check catches it.
+ * RAK and CPAK. Every verdict comes from the lab's one relying party (emulator
+ * host/relying-party.ts): the realm's last token is appraised exactly as the host terminal
+ * and the Chain tab appraise it (recorded challenge, lab anchor, the realm's reference
+ * values), so the three views show one verdict; a flipped byte shows which check catches it.
  */
-import { attest } from '../../emulator/index.ts';
+import {
+  LAB_ANCHOR_NAME,
+  appraise,
+  appraiseLastToken,
+  attest,
+  type Appraisal,
+  type MachineState,
+} from '../../emulator/index.ts';
 import { fromHex, utf8 } from '../../lib/bytes.ts';
 
 /** What a token is issued for: a realm's measured identity. */
@@ -58,29 +66,52 @@ export function issueToken(subject: TokenSubject, challenge = LAB_CHALLENGE): Ui
   });
 }
 
+/** Reference values a relying party that knows `subject` holds (RIM, RPV, lab firmware). */
+function subjectReferences(subject: TokenSubject): attest.ReferenceValues {
+  return {
+    rim: attest.significantBytes(bytesOf(subject.rim), subject.hashAlgo),
+    rpv: bytesOf(subject.rpv),
+    swComponents: attest.LAB_PLATFORM_SW_COMPONENTS.map((c) => ({
+      measurement: c.measurement,
+      signerId: c.signerId,
+      ...(c.type !== undefined ? { type: c.type } : {}),
+    })),
+  };
+}
+
 /**
- * Verifies `bytes` as the relying party that knows `subject`'s reference values and sent
- * `challenge` (undefined: the nonce is unknown, so freshness cannot be checked).
+ * The appraisal of a token the tab issued itself for `subject` and `LAB_CHALLENGE`: the
+ * relying party's call ({@link appraise}) with that challenge, the lab anchor and the
+ * subject's reference values. `bytes` may be a tampered copy.
  */
-export function verifyToken(
-  bytes: Uint8Array,
-  subject: TokenSubject,
-  challenge: Uint8Array | undefined = LAB_CHALLENGE,
-): attest.VerifierReport {
-  const significant = (hex: string) => attest.significantBytes(bytesOf(hex), subject.hashAlgo);
-  return attest.verifyCcaToken(bytes, {
-    cpak: attest.TEST_CPAK_PUBLIC,
-    ...(challenge ? { challenge } : {}),
-    referenceValues: {
-      rim: significant(subject.rim),
-      rems: subject.rems.map(significant),
-      rpv: bytesOf(subject.rpv),
-      swComponents: attest.LAB_PLATFORM_SW_COMPONENTS.map((c) => ({
-        measurement: c.measurement,
-        signerId: c.signerId,
-        ...(c.type !== undefined ? { type: c.type } : {}),
-      })),
+export function issuedAppraisal(bytes: Uint8Array, subject: TokenSubject): Appraisal {
+  return appraise({
+    token: bytes,
+    challenge: LAB_CHALLENGE,
+    anchor: attest.TEST_CPAK_PUBLIC,
+    referenceValues: subjectReferences(subject),
+    inputs: {
+      anchor: LAB_ANCHOR_NAME,
+      challenge: 'the nonce this tab issued the token for',
+      reference: `RIM and RPV of ${subject.title}; the lab platform's firmware`,
     },
+  });
+}
+
+/**
+ * The appraisal of the realm's last token (the same call as the host's "attest verify last"
+ * and the Chain tab): with the challenge the realm recorded, unless the learner typed
+ * another `nonce` ('' = none known), and with `bytes` in place of the token if tampered.
+ */
+export function lastTokenAppraisal(
+  state: MachineState,
+  options: { readonly bytes?: Uint8Array; readonly nonce?: string } = {},
+): Appraisal | undefined {
+  const { bytes, nonce } = options;
+  const challenge = nonce === undefined ? undefined : (parseNonce(nonce) ?? null);
+  return appraiseLastToken(state, {
+    ...(bytes ? { token: bytes } : {}),
+    ...(challenge !== undefined ? { challenge } : {}),
   });
 }
 
@@ -96,6 +127,16 @@ export function parseNonce(text: string): Uint8Array | undefined {
   const out = new Uint8Array(64);
   out.set(bytes);
   return out;
+}
+
+/**
+ * The recorded challenge as the learner would type it: its hex without the zero padding
+ * (parseNonce pads it back to the same 64 bytes); '' when none was recorded.
+ */
+export function recordedNonce(challengeHex: string | undefined): string {
+  if (!challengeHex) return '';
+  const trimmed = challengeHex.replace(/(00)+$/, '');
+  return trimmed === '' ? '00' : trimmed;
 }
 
 /** Hex of the RIM digest carried by a token, read through the inspector tree. */

@@ -1,0 +1,41 @@
+// Realm-terminal output says what happened (issue 9): a guest application's own boot-time
+// operations are not reported as the command's result (the hello image's console write was
+// printed as "token of 0 bytes"), and "policy upload" labels REM0 with REM0's value
+// (RSI_MEASUREMENT_READ index 1), not the RIM's (index 0).
+import { describe, expect, it } from 'vitest';
+import { hostRealm } from '../../src/emulator/index.ts';
+import { openTerminals } from '../../src/lessons/terminals.ts';
+import { createLabMachine } from '../../src/shell/index.ts';
+
+/** Significant hex of a SHA-256 measurement as the RMM stores it (64 bytes, zero-padded). */
+const SHA256_HEX = 64;
+
+describe('realm terminal wording', () => {
+  it('attest on the hello image reports the token, and the app’s console write as the app’s', () => {
+    const terminals = openTerminals(createLabMachine());
+    terminals.execute('realm create h --image hello');
+    const text = terminals.execute('@h attest 12').output.map((l) => l.text);
+    expect(text.some((l) => /token of 0 bytes/.test(l))).toBe(false);
+    expect(text.some((l) => /self-check: .*fail/.test(l))).toBe(false);
+    expect(
+      text.filter((l) => /^attest: RSI_SUCCESS, CCA token of \d{4} bytes/.test(l)),
+    ).toHaveLength(1);
+    expect(text.some((l) => l.includes('[app "hello"] send:'))).toBe(true);
+  });
+
+  it('a refused policy upload prints REM0’s value under the REM0 label, not the RIM', () => {
+    const machine = createLabMachine();
+    const terminals = openTerminals(machine);
+    terminals.execute('realm create gateway');
+    const lines = terminals.execute('@gateway policy upload video-moderation').output;
+    expect(lines.some((l) => /policy upload: .*refused/.test(l.text))).toBe(true);
+    const rd = hostRealm(machine, 'gateway')!.rd;
+    const rmm = machine.state.rmm.realms['0x' + rd.toString(16)]!;
+    const rem0 = lines
+      .find((l) => /^ {2}REM0 /.test(l.text))
+      ?.text.trim()
+      .split(/\s+/)[1];
+    expect(rem0).toBe(rmm.rems[0]!.slice(0, SHA256_HEX));
+    expect(rem0).not.toBe(rmm.rim.slice(0, SHA256_HEX));
+  });
+});

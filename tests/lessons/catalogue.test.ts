@@ -3,6 +3,7 @@
 // is already done on the bare setup (so every goal can fail).
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { abi } from '../../src/emulator/index.ts';
 import {
   CATALOGUE,
   GLOSSARY,
@@ -111,7 +112,7 @@ describe('goals test machine state, not what was typed', () => {
     ]);
     expect(done).toEqual({ 'read-before': true, delegated: true, 'host-fault': true });
     const session = startLesson(lesson('01-worlds/02-granule-delegation'));
-    session.machine.smc(0xc400_0151, 0x8001_0000);
+    session.machine.smc(abi.SMC_RMI_GRANULE_DELEGATE, 0x8001_0000);
     session.machine.smc(0xc400_0152, 0x8001_0000);
     expect(session.check().find((g) => g.id === 'delegated')?.done).toBe(false);
   });

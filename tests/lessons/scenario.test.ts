@@ -1,7 +1,7 @@
 // Scenario links: round trips, and a clear refusal (never an exception) for anything else.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { createMachine } from '../../src/emulator/index.ts';
+import { abi, createMachine } from '../../src/emulator/index.ts';
 import { toBase64 } from '../../src/lib/bytes.ts';
 import {
   SCENARIO_FRAGMENT,
@@ -62,7 +62,7 @@ describe('scenario links', () => {
 
   it('round-trip a scenario carrying a machine snapshot, compressed', () => {
     const machine = createMachine({ mode: 'cca' });
-    machine.smc(0xc400_0151, 0x8000_0000);
+    machine.smc(abi.SMC_RMI_GRANULE_DELEGATE, 0x8000_0000);
     machine.write(0x8000_1000, new TextEncoder().encode('frame 0001'.repeat(50)));
     const s = makeScenario({ mode: 'cca', snapshot: machine.snapshot(), commands: ['gpt'] });
     const link = encodeScenarioLink(s);
@@ -160,7 +160,7 @@ describe('runScenario', () => {
 
   it('starts from a snapshot when one is given, with the lesson restrictions', () => {
     const machine = createMachine({ mode: 'cca' });
-    machine.smc(0xc400_0151, 0x8002_0000);
+    machine.smc(abi.SMC_RMI_GRANULE_DELEGATE, 0x8002_0000);
     const run = runScenario(
       makeScenario({
         lesson: '01-worlds/01-address-spaces',

@@ -1,5 +1,6 @@
 // Steps route to terminals: `@<realm> <line>` to that realm's shell, anything else to the host.
 import { describe, expect, it } from 'vitest';
+import { abi } from '../../src/emulator/index.ts';
 import {
   LESSONS,
   createLessonMachine,
@@ -84,7 +85,7 @@ describe('snapshotSetup', () => {
     const base = LESSONS.find((l) => l.id === '01-worlds/02-granule-delegation')!;
     const scratch = createLessonMachine('cca');
     base.setup(scratch);
-    scratch.smc(0xc400_0151, 0x8001_0000);
+    scratch.smc(abi.SMC_RMI_GRANULE_DELEGATE, 0x8001_0000);
     const session = startLesson({ ...base, setup: snapshotSetup(scratch.snapshot()) });
     expect(session.machine.granuleOf(0x8001_0000).state).toBe('DELEGATED');
     const goals = Object.fromEntries(session.check().map((g) => [g.id, g.done]));

@@ -28,12 +28,13 @@ describe('RMI_GRANULE_DELEGATE', () => {
     }
   });
 
-  it.each(['DELEGATED'] as const)('gran_state: granule is %s -> RMI_ERROR_INPUT', () => {
+  it('gran_state: granule is DELEGATED, not UNDELEGATED -> RMI_ERROR_INPUT', () => {
     const m = createMachine();
     delegate(m, DRAM);
     const r = delegate(m, DRAM);
     expect(r.failure?.label).toBe('gran_state');
     expect(r.failure?.reason).toContain('is DELEGATED, expected UNDELEGATED');
+    expect(m.checkInvariants()).toEqual([]);
   });
 
   it('gran_gpt: GPT entry not NS -> RMI_ERROR_INPUT', () => {

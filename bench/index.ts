@@ -1,10 +1,11 @@
 // The benchmark catalogue: add a module exporting a Benchmark and list it here.
 import { ATTEST_BENCHMARK } from './attest.ts';
 import { RMI_BENCHMARK } from './rmi.ts';
+import { UNDO_BENCHMARK } from './undo.ts';
 
 export interface Benchmark {
   readonly name: string;
   readonly run: (print: (line: string) => void) => Promise<void> | void;
 }
 
-export const BENCHMARKS: Benchmark[] = [ATTEST_BENCHMARK, RMI_BENCHMARK];
+export const BENCHMARKS: Benchmark[] = [ATTEST_BENCHMARK, RMI_BENCHMARK, UNDO_BENCHMARK];

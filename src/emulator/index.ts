@@ -5,6 +5,7 @@
 export { createMachine } from './machine.ts';
 export type {
   Machine,
+  MachineCheckpoint,
   MachineEvents,
   MachineExtension,
   MachineOptions,

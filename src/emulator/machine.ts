@@ -113,6 +113,17 @@ export interface Machine extends MachineView {
   snapshot(): MachineSnapshot;
   /** Replaces the state with a snapshot; on a bad snapshot nothing changes. */
   restore(snapshot: unknown): { ok: true } | { ok: false; error: string };
+  /**
+   * A cheap undo point: a copy of the state without the ledger, plus the ledger's length.
+   * The ledger is append-only, so going back only truncates it: the cost is the size of the
+   * machine, not of its history (undo in the page at 100k events).
+   */
+  checkpoint(): MachineCheckpoint;
+  /**
+   * Goes back to a checkpoint of this machine. Refused (nothing changes) when the ledger no
+   * longer starts with the checkpoint's history (a restore replaced it since).
+   */
+  rewind(checkpoint: MachineCheckpoint): { ok: true } | { ok: false; error: string };
   /** Subscribes to an event; returns the unsubscribe function. */
   on<K extends keyof MachineEvents>(event: K, fn: (e: MachineEvents[K]) => void): () => void;
   /** The ledger, oldest first. */
@@ -125,11 +136,22 @@ export interface Machine extends MachineView {
   readonly ctx: Ctx;
 }
 
+/** An undo point of one machine (see {@link Machine.checkpoint}); opaque to callers. */
+export interface MachineCheckpoint {
+  readonly state: Omit<MachineState, 'ledger'>;
+  readonly ledgerLength: number;
+  readonly nextSeq: number;
+  /** The machine's restore count at checkpoint time: a restore starts another history. */
+  readonly epoch: number;
+}
+
 /** Creates a machine. */
 export function createMachine(options: MachineOptions = {}): Machine {
   const { extensions = [], guest, rsi, ...configPart } = options;
   const config: MachineConfig = { ...DEFAULT_CONFIG, ...configPart };
   let state = initialState(config);
+  /** Restores so far: checkpoints belong to the history between two restores. */
+  let epoch = 0;
   const rmiTable = [...RMI_COMMANDS];
   for (const ext of extensions) {
     for (const cmd of ext.rmiCommands ?? []) {
@@ -303,7 +325,30 @@ export function createMachine(options: MachineOptions = {}): Machine {
         };
       }
       state = read.state;
+      epoch++;
       notify('restore', { ledgerLength: state.ledger.events.length });
+      return { ok: true };
+    },
+    checkpoint() {
+      const { ledger, ...rest } = state;
+      return {
+        state: structuredClone(rest),
+        ledgerLength: ledger.events.length,
+        nextSeq: ledger.nextSeq,
+        epoch,
+      };
+    },
+    rewind(checkpoint) {
+      const events = state.ledger.events;
+      const at = checkpoint.ledgerLength;
+      if (checkpoint.epoch !== epoch || events.length < at) {
+        return { ok: false, error: 'the ledger was replaced since this undo point was taken' };
+      }
+      state = {
+        ...structuredClone(checkpoint.state),
+        ledger: { events: events.slice(0, at), nextSeq: checkpoint.nextSeq },
+      };
+      notify('restore', { ledgerLength: at });
       return { ok: true };
     },
     on(event, fn) {

@@ -143,3 +143,49 @@ describe('restore refuses inconsistent machines', () => {
     expect(!r.ok && r.error).toContain('"state.rmm.recs"');
   });
 });
+
+describe('checkpoint / rewind (cheap undo points)', () => {
+  it('rewind brings back exactly the state and the ledger of the checkpoint', () => {
+    const m = createMachine();
+    m.smc(abi.SMC_RMI_GRANULE_DELEGATE, DRAM);
+    const before = JSON.stringify(m.snapshot());
+    const point = m.checkpoint();
+    m.write(DRAM + 0x1000, new Uint8Array([1, 2, 3]));
+    m.smc(abi.SMC_RMI_GRANULE_UNDELEGATE, DRAM);
+    m.smc(abi.SMC_RMI_GRANULE_DELEGATE, DRAM + 0x2000);
+    expect(m.rewind(point)).toEqual({ ok: true });
+    expect(JSON.stringify(m.snapshot())).toBe(before);
+    expect(m.checkInvariants()).toEqual([]);
+    // Numbering continues from the checkpoint: the next event reuses the rewound seq.
+    const next = m.smc(abi.SMC_RMI_GRANULE_DELEGATE, DRAM + 0x3000);
+    expect(next.seq).toBe(point.nextSeq);
+  });
+
+  it('a checkpoint is a copy: later changes to the machine do not reach it', () => {
+    const m = createMachine();
+    m.write(DRAM, new Uint8Array([7]));
+    const point = m.checkpoint();
+    m.write(DRAM, new Uint8Array([9]));
+    m.rewind(point);
+    m.write(DRAM, new Uint8Array([5]));
+    m.rewind(point);
+    const read = m.read(DRAM, 1);
+    expect(read.ok && read.bytes[0]).toBe(7);
+  });
+
+  it('is refused, changing nothing, once a restore replaced the history it belongs to', () => {
+    const m = createMachine();
+    m.smc(abi.SMC_RMI_GRANULE_DELEGATE, DRAM);
+    const point = m.checkpoint();
+    const other = createMachine();
+    other.smc(abi.SMC_RMI_GRANULE_DELEGATE, DRAM + 0x5000);
+    other.smc(abi.SMC_RMI_GRANULE_DELEGATE, DRAM + 0x6000);
+    expect(m.restore(other.snapshot())).toEqual({ ok: true });
+    const before = JSON.stringify(m.snapshot());
+    expect(m.rewind(point)).toEqual({
+      ok: false,
+      error: 'the ledger was replaced since this undo point was taken',
+    });
+    expect(JSON.stringify(m.snapshot())).toBe(before);
+  });
+});

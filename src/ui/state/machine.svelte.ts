@@ -19,6 +19,7 @@ import {
   type Appraisal,
   type LedgerEvent,
   type Machine,
+  type MachineCheckpoint,
   type MachineMode,
   type MachineOptions,
   type MachineSnapshot,
@@ -42,7 +43,13 @@ export type { GranuleInfo } from './granules.ts';
 export interface UndoEntry {
   /** What the learner typed (or "reset"). */
   readonly label: string;
-  readonly snapshot: MachineSnapshot;
+  /**
+   * How to go back: a checkpoint (state without the ledger; the common case, a command) or
+   * a whole snapshot (a reset, which replaces the ledger).
+   */
+  readonly point:
+    | { readonly kind: 'checkpoint'; readonly checkpoint: MachineCheckpoint }
+    | { readonly kind: 'snapshot'; readonly snapshot: MachineSnapshot };
 }
 
 /** Granules that changed in the latest update, for a short highlight. */
@@ -165,19 +172,21 @@ export class LabMachine {
       },
       complete: (partial) => session.complete(partial),
       execute: (line) => {
-        const before = this.machine.snapshot();
+        const before = this.machine.checkpoint();
         const seq = this.machine.state.ledger.nextSeq;
         const output = session.execute(line);
         if (isInternalError(output)) {
           // A command that threw may have stopped half-way (a REC left running): never
           // keep a machine an emulator bug left inconsistent; say so under the error.
-          this.machine.restore(before);
+          this.machine.rewind(before);
           return [
             ...output,
             { text: 'The machine was put back as it was before this command.', tone: 'dim' },
           ];
         }
-        if (this.machine.state.ledger.nextSeq !== seq) this.#pushUndo(line.trim(), before);
+        if (this.machine.state.ledger.nextSeq !== seq) {
+          this.#pushUndo(line.trim(), { kind: 'checkpoint', checkpoint: before });
+        }
         return output;
       },
     };
@@ -187,9 +196,17 @@ export class LabMachine {
   undo(): boolean {
     const entry = this.undoStack.at(-1);
     if (!entry) return false;
-    const result = this.machine.restore(entry.snapshot);
+    const result =
+      entry.point.kind === 'checkpoint'
+        ? this.machine.rewind(entry.point.checkpoint)
+        : this.machine.restore(entry.point.snapshot);
     if (!result.ok) {
-      this.#notify([{ text: `undo failed: ${result.error}`, tone: 'error' }]);
+      // Steps taken before the machine was replaced (a lesson start, a Run, a link) can no
+      // longer be undone: drop them and say why, rather than failing at every Alt+Z.
+      this.undoStack = this.undoStack.filter((e) => e.point.kind === 'snapshot');
+      this.#notify([
+        { text: `undo: cannot take back "${entry.label}": ${result.error}`, tone: 'error' },
+      ]);
       return false;
     }
     this.undoStack = this.undoStack.slice(0, -1);
@@ -205,7 +222,7 @@ export class LabMachine {
       this.#notify([{ text: `reset failed: ${result.error}`, tone: 'error' }]);
       return;
     }
-    this.#pushUndo('reset', before);
+    this.#pushUndo('reset', { kind: 'snapshot', snapshot: before });
     this.#notify([
       { text: 'reset: the machine is back at boot (undo brings it back)', tone: 'accent' },
     ]);
@@ -238,8 +255,8 @@ export class LabMachine {
     this.#notices = [];
   }
 
-  #pushUndo(label: string, snapshot: MachineSnapshot): void {
-    this.undoStack = [...this.undoStack.slice(-(UNDO_LIMIT - 1)), { label, snapshot }];
+  #pushUndo(label: string, point: UndoEntry['point']): void {
+    this.undoStack = [...this.undoStack.slice(-(UNDO_LIMIT - 1)), { label, point }];
   }
 
   #notify(lines: readonly OutputLine[]): void {

@@ -14,12 +14,7 @@
  * message naming the layer and the position or field, and the version is checked before the
  * fields so a newer link gets "made by a newer Mica Lab", not a confusing field error.
  */
-import {
-  createMachine,
-  type Machine,
-  type MachineMode,
-  type MachineSnapshot,
-} from '../emulator/index.ts';
+import { type Machine, type MachineMode, type MachineSnapshot } from '../emulator/index.ts';
 import type { ShellSession } from '../shell/index.ts';
 import { fromBase64, toBase64 } from '../lib/bytes.ts';
 import { describeValue, isRecord } from './json-check.ts';
@@ -177,7 +172,8 @@ export function scenarioFromJson(input: unknown, where = ''): Decoded<Scenario> 
     }
   }
   if (input.snapshot !== undefined) {
-    const restored = createMachine({ mode }).restore(input.snapshot);
+    // The lab's own machine (monitor included): a Mica snapshot needs the monitor's state.
+    const restored = createLessonMachine(mode).restore(input.snapshot);
     if (!restored.ok) return fail(`${at('snapshot')}: ${restored.error}`);
     const snapMode = (input.snapshot as MachineSnapshot).state.config.mode;
     if (snapMode !== mode) {

@@ -1,7 +1,7 @@
 /**
  * The lessons' public entry: the UI and the CLI import from here only. Pure TypeScript
  * (no DOM, no Svelte): the lesson model and validator, the catalogue, the runner, shareable
- * scenarios and the save file.
+ * scenarios (and the Pipeline view's scenarios they can start from) and the save file.
  */
 export {
   HINT_TIERS,
@@ -51,8 +51,10 @@ export {
   SCENARIO_FRAGMENT,
   SCENARIO_LIMITS,
   SCENARIO_VERSION,
+  SHORT_FRAGMENT,
   decodeScenarioLink,
   encodeScenarioLink,
+  encodeScenarioPayload,
   makeScenario,
   runScenario,
   scenarioFromJson,
@@ -60,6 +62,15 @@ export {
   type Scenario,
   type ScenarioRun,
 } from './scenario.ts';
+export {
+  PIPELINE_SCENARIOS,
+  isPipelineScenario,
+  pipelineLabel,
+  runPipeline,
+  type PipelineMode,
+  type PipelineResult,
+  type PipelineRun,
+} from './pipeline.ts';
 export {
   DEFAULT_SETTINGS,
   SAVE_FORMAT,

@@ -1,7 +1,8 @@
 /**
- * A tiny LZ77 (LZSS-style) byte codec for scenario links: synchronous, dependency-free, and
- * small enough to read in one sitting. Links carry JSON whose keys and base64 runs repeat a
- * lot, which is exactly what LZ77 removes.
+ * A tiny LZ77 (LZSS-style) byte codec: the `z` codec of version 1 scenario links, which
+ * carried machine snapshots. Links are now written with raw DEFLATE (codec `d`,
+ * ./deflate.ts); this stays so old links keep opening (tests/fixtures/links), and nothing new
+ * should be written with it.
  *
  * Format (all ours, versioned by the link's codec letter):
  *   varint  uncompressed length (LEB128, at most MAX_OUTPUT)

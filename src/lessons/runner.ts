@@ -10,6 +10,7 @@
  */
 import type { Machine, MachineMode, MachineSnapshot } from '../emulator/index.ts';
 import { createLabMachine, type OutputLine, type ShellSession } from '../shell/index.ts';
+import { micaAbi } from '../policy/index.ts';
 import { disabledCommands, type Goal, type GoalView, type Lesson } from './schema.ts';
 import { openTerminals, type Terminals } from './terminals.ts';
 
@@ -68,10 +69,13 @@ export function checkGoals(
  * A machine as the lab builds one ({@link createLabMachine}, the one factory): the given
  * mode and the lab's guest model. The UI and the CLI shell create theirs the same way, so a
  * lesson behaves identically everywhere, including after its snapshot is restored into the
- * page's machine.
+ * page's machine. `gaps` are the prototype gap switches (default: the mode's).
  */
-export function createLessonMachine(mode: MachineMode): Machine {
-  return createLabMachine({ mode });
+export function createLessonMachine(mode: MachineMode, gaps?: readonly string[]): Machine {
+  const known = gaps?.filter((g): g is micaAbi.MicaGap =>
+    (micaAbi.MICA_GAPS as readonly string[]).includes(g),
+  );
+  return createLabMachine({ mode, ...(known ? { gaps: known } : {}) });
 }
 
 /**

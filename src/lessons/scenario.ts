@@ -1,30 +1,37 @@
 /**
- * Scenarios: a start state plus commands, shareable as a link (lab-ux.md §0 item 4, §3.1
- * item 3). A scenario names its format and version, the machine mode, optionally a lesson
- * (whose setup, command restrictions and goals then apply), a machine snapshot and/or setup
- * commands, and a title and notes for the instructor.
+ * Scenarios: a recipe for a machine state plus commands, shareable as a link (lab-ux.md §0
+ * item 4, §3.1 item 3). A scenario names its format and version, the machine mode and its
+ * gap switches, optionally a lesson (whose setup, command restrictions and goals then apply)
+ * or a Pipeline view scenario (the clean video pipeline or a §6 attack), the command log (the
+ * steps typed, `@<realm> <line>` for a realm's terminal), and a title and notes.
  *
- * Link format: `#/scenario/<codec>.<base64url>`, where codec `j` is the scenario's JSON as
- * UTF-8 and `z` the same compressed with ./lz.ts; the encoder picks the shorter. Everything
- * lives in the URL fragment, so no server ever sees it.
+ * Link format: `#/s/<codec>.<base64url>` (or the older long prefix `#/scenario/`), where
+ * codec `d` is the scenario's JSON as UTF-8 compressed with raw DEFLATE (./deflate.ts). The
+ * encoder always writes `d`; the decoder still reads the version 1 codecs `j` (plain JSON)
+ * and `z` (the home-made LZ77 of ./lz.ts). Everything lives in the URL fragment, so no
+ * server ever sees it.
  *
- * Design rationale: old links must keep working and bad links must say what is wrong (CE's
- * broken-link history; lab-ux.md §4.10). So decoding never throws: every layer (fragment,
- * codec, base64url, decompression, UTF-8, JSON, fields, lesson id, snapshot) refuses with a
- * message naming the layer and the position or field, and the version is checked before the
- * fields so a newer link gets "made by a newer Mica Lab", not a confusing field error.
+ * Design rationale: a link carries the recipe, not the state. Opening it rebuilds the
+ * machine with the one factory (`createLessonMachine` / the lesson's `prepareMachine` / the
+ * pipeline run) and replays the steps; the emulator is deterministic, so that is the same
+ * run at 1-2% of a snapshot's size (every shipped lesson and attack run fits in 2 KB). A
+ * snapshot is still accepted (version 1 links, save files of a state with no recipe).
+ * Old links must keep working and bad links must say what is wrong (CE's broken-link
+ * history; lab-ux.md §4.10). So decoding never throws: every layer (fragment, codec,
+ * base64url, decompression, UTF-8, JSON, fields, lesson id, pipeline scenario, snapshot)
+ * refuses with a message naming the layer and the position or field, and the version is
+ * checked before the fields so a newer link gets "made by a newer Mica Lab", not a confusing
+ * field error.
  */
-import {
-  createMachine,
-  type Machine,
-  type MachineMode,
-  type MachineSnapshot,
-} from '../emulator/index.ts';
+import { type Machine, type MachineMode, type MachineSnapshot } from '../emulator/index.ts';
 import type { ShellSession } from '../shell/index.ts';
 import { fromBase64, toBase64 } from '../lib/bytes.ts';
 import { describeValue, isRecord } from './json-check.ts';
 import { findEntry, findLesson } from './catalogue.ts';
-import { lzCompress, lzDecompress } from './lz.ts';
+import { lzDecompress } from './lz.ts';
+import { deflateRaw, inflateRaw } from './deflate.ts';
+import { micaAbi } from '../policy/index.ts';
+import { isPipelineScenario, runPipeline, type PipelineResult } from './pipeline.ts';
 import { openTerminals, type Terminals } from './terminals.ts';
 import {
   createLessonMachine,
@@ -36,10 +43,15 @@ import {
 
 /** Identifies a scenario among other JSON documents. */
 export const SCENARIO_FORMAT = 'mica-lab/scenario';
-/** The scenario layout version this lab writes. */
-export const SCENARIO_VERSION = 1;
-/** What precedes the payload in a link's fragment. */
+/**
+ * The scenario layout version this lab writes. Version 2 added `gaps` and `pipeline`, and
+ * links stopped carrying snapshots; version 1 scenarios still read.
+ */
+export const SCENARIO_VERSION = 2;
+/** What precedes the payload in a link's fragment (the long form; still read). */
 export const SCENARIO_FRAGMENT = '#/scenario/';
+/** The short prefix the lab's links use. */
+export const SHORT_FRAGMENT = '#/s/';
 /** The machine modes a scenario may ask for. */
 export const MACHINE_MODES: readonly MachineMode[] = ['cca', 'mica', 'mica-prototype'];
 
@@ -58,8 +70,18 @@ export interface Scenario {
   readonly format: typeof SCENARIO_FORMAT;
   readonly version: typeof SCENARIO_VERSION;
   readonly mode: MachineMode;
+  /**
+   * Prototype gap switches in force (mode `mica-prototype` only), when they are not the
+   * default (all of them).
+   */
+  readonly gaps?: readonly string[];
   /** A playable lesson id: its setup, restrictions and goals apply. */
   readonly lesson?: string;
+  /**
+   * A Pipeline view scenario run first (Mica modes only): 0 the video pipeline with no
+   * attack, n attack n of mica-spec.md §6.
+   */
+  readonly pipeline?: number;
   /**
    * Lines replayed after the start state, one command each: host lines, or `@<realm> <line>`
    * for a realm's terminal.
@@ -87,23 +109,31 @@ export function makeScenario(
     version: SCENARIO_VERSION,
     mode: fields.mode ?? lesson?.mode ?? 'mica',
     commands: fields.commands ?? [],
+    ...(fields.gaps !== undefined ? { gaps: fields.gaps } : {}),
     ...(fields.lesson !== undefined ? { lesson: fields.lesson } : {}),
+    ...(fields.pipeline !== undefined ? { pipeline: fields.pipeline } : {}),
     ...(fields.snapshot !== undefined ? { snapshot: fields.snapshot } : {}),
     ...(fields.title !== undefined ? { title: fields.title } : {}),
     ...(fields.notes !== undefined ? { notes: fields.notes } : {}),
   };
 }
 
-const SCENARIO_KEYS = [
-  'format',
-  'version',
-  'mode',
-  'lesson',
-  'commands',
-  'snapshot',
-  'title',
-  'notes',
-];
+/** The fields of each scenario version. */
+const SCENARIO_KEYS: Readonly<Record<number, readonly string[]>> = {
+  1: ['format', 'version', 'mode', 'lesson', 'commands', 'snapshot', 'title', 'notes'],
+  2: [
+    'format',
+    'version',
+    'mode',
+    'gaps',
+    'lesson',
+    'pipeline',
+    'commands',
+    'snapshot',
+    'title',
+    'notes',
+  ],
+};
 
 /**
  * Validates parsed JSON as a scenario. `where` prefixes field names in messages (a save
@@ -128,8 +158,11 @@ export function scenarioFromJson(input: unknown, where = ''): Decoded<Scenario> 
       `scenario version ${version} was made by a newer Mica Lab; this one reads version ${SCENARIO_VERSION}`,
     );
   }
-  const unknown = Object.keys(input).filter((k) => !SCENARIO_KEYS.includes(k));
-  if (unknown.length > 0) return fail(`unknown field ${at(unknown[0]!)} in a version 1 scenario`);
+  const keys = SCENARIO_KEYS[version] ?? [];
+  const unknown = Object.keys(input).filter((k) => !keys.includes(k));
+  if (unknown.length > 0) {
+    return fail(`unknown field ${at(unknown[0]!)} in a version ${version} scenario`);
+  }
   if (!MACHINE_MODES.includes(input.mode as MachineMode)) {
     return fail(
       `${at('mode')} is ${describeValue(input.mode)}; expected ${MACHINE_MODES.join(', ')}`,
@@ -147,6 +180,38 @@ export function scenarioFromJson(input: unknown, where = ''): Decoded<Scenario> 
     }
     if (entry.mode !== mode) {
       return fail(`${at('mode')} is "${mode}" but lesson "${entry.id}" runs in "${entry.mode}"`);
+    }
+  }
+  if (input.gaps !== undefined) {
+    const gaps = input.gaps;
+    if (!Array.isArray(gaps)) {
+      return fail(`${at('gaps')} is ${describeValue(gaps)}, expected a list of gap names`);
+    }
+    if (mode !== 'mica-prototype') {
+      return fail(`${at('gaps')} is given but gap switches apply only to "mica-prototype"`);
+    }
+    for (const [i, g] of gaps.entries()) {
+      if (!(micaAbi.MICA_GAPS as readonly unknown[]).includes(g)) {
+        return fail(
+          `${at(`gaps[${i}]`)} is ${describeValue(g)}, not a prototype gap (${micaAbi.MICA_GAPS.join(', ')})`,
+        );
+      }
+      if (gaps.indexOf(g) !== i) return fail(`${at(`gaps[${i}]`)} repeats "${String(g)}"`);
+    }
+  }
+  if (input.pipeline !== undefined) {
+    const n = input.pipeline;
+    if (typeof n !== 'number' || !isPipelineScenario(n)) {
+      return fail(
+        `${at('pipeline')} is ${describeValue(n)}; expected 0 (the video pipeline) or an attack number`,
+      );
+    }
+    if (mode === 'cca')
+      return fail(`${at('pipeline')} needs a Mica mode, but ${at('mode')} is "cca"`);
+    if (input.lesson !== undefined)
+      return fail(`${at('pipeline')} and ${at('lesson')} cannot both be given`);
+    if (input.snapshot !== undefined) {
+      return fail(`${at('pipeline')} and ${at('snapshot')} cannot both be given`);
     }
   }
   const commands = input.commands;
@@ -177,7 +242,8 @@ export function scenarioFromJson(input: unknown, where = ''): Decoded<Scenario> 
     }
   }
   if (input.snapshot !== undefined) {
-    const restored = createMachine({ mode }).restore(input.snapshot);
+    // The lab's own machine (monitor included): a Mica snapshot needs the monitor's state.
+    const restored = createLessonMachine(mode).restore(input.snapshot);
     if (!restored.ok) return fail(`${at('snapshot')}: ${restored.error}`);
     const snapMode = (input.snapshot as MachineSnapshot).state.config.mode;
     if (snapMode !== mode) {
@@ -189,7 +255,9 @@ export function scenarioFromJson(input: unknown, where = ''): Decoded<Scenario> 
     value: makeScenario({
       mode,
       commands: commands as string[],
+      ...(input.gaps !== undefined ? { gaps: input.gaps as string[] } : {}),
       ...(input.lesson !== undefined ? { lesson: input.lesson } : {}),
+      ...(input.pipeline !== undefined ? { pipeline: input.pipeline as number } : {}),
       ...(input.snapshot !== undefined ? { snapshot: input.snapshot as MachineSnapshot } : {}),
       ...(input.title !== undefined ? { title: input.title as string } : {}),
       ...(input.notes !== undefined ? { notes: input.notes as string } : {}),
@@ -203,13 +271,14 @@ function toBase64Url(bytes: Uint8Array): string {
   return toBase64(bytes).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
 }
 
-/** The link fragment for `scenario`: `#/scenario/<codec>.<base64url>`. */
+/** The link payload for `scenario`: `d.<base64url of the raw-DEFLATEd JSON>`. */
+export function encodeScenarioPayload(scenario: Scenario): string {
+  return `d.${toBase64Url(deflateRaw(new TextEncoder().encode(JSON.stringify(scenario))))}`;
+}
+
+/** The link fragment for `scenario`, long form: `#/scenario/d.<base64url>`. */
 export function encodeScenarioLink(scenario: Scenario): string {
-  const json = new TextEncoder().encode(JSON.stringify(scenario));
-  const packed = lzCompress(json);
-  const payload =
-    packed.length < json.length ? `z.${toBase64Url(packed)}` : `j.${toBase64Url(json)}`;
-  return SCENARIO_FRAGMENT + payload;
+  return SCENARIO_FRAGMENT + encodeScenarioPayload(scenario);
 }
 
 /** Strips a URL or fragment down to the payload; leaves a bare payload alone. */
@@ -218,13 +287,14 @@ function payloadOf(text: string): Decoded<string> {
   const hash = t.indexOf('#');
   if (hash >= 0) {
     t = t.slice(hash);
-    if (!t.startsWith(SCENARIO_FRAGMENT)) {
+    const prefix = [SHORT_FRAGMENT, SCENARIO_FRAGMENT].find((p) => t.startsWith(p));
+    if (!prefix) {
       return {
         ok: false,
-        error: `the link's fragment does not start with "${SCENARIO_FRAGMENT}", so it holds no scenario`,
+        error: `the link's fragment does not start with "${SHORT_FRAGMENT}" or "${SCENARIO_FRAGMENT}", so it holds no scenario`,
       };
     }
-    t = t.slice(SCENARIO_FRAGMENT.length);
+    t = t.slice(prefix.length);
   }
   if (t === '') return { ok: false, error: 'the link is empty: no scenario data after the prefix' };
   return { ok: true, value: t };
@@ -247,13 +317,13 @@ export function decodeScenarioLink(text: string): Decoded<Scenario> {
   }
   const dot = p.indexOf('.');
   const codec = dot < 0 ? '' : p.slice(0, dot);
-  if (codec !== 'j' && codec !== 'z') {
+  if (codec !== 'd' && codec !== 'j' && codec !== 'z') {
     return {
       ok: false,
       error:
         dot < 0
-          ? 'the link has no encoding marker ("j." or "z.") before its data; it may be cut off or not a scenario link'
-          : `unknown encoding "${codec.slice(0, 20)}" (this lab reads "j" and "z"); the link may come from a newer Mica Lab`,
+          ? 'the link has no encoding marker ("d.") before its data; it may be cut off or not a scenario link'
+          : `unknown encoding "${codec.slice(0, 20)}" (this lab reads "d", and "j" and "z" of older links); the link may come from a newer Mica Lab`,
     };
   }
   const data = p.slice(dot + 1).replace(/=+$/, '');
@@ -277,6 +347,17 @@ export function decodeScenarioLink(text: string): Decoded<Scenario> {
     const unpacked = lzDecompress(bytes);
     if (!unpacked.ok)
       return { ok: false, error: `${unpacked.error}; the link was probably altered` };
+    json = unpacked.bytes;
+  } else if (codec === 'd') {
+    const unpacked = inflateRaw(bytes);
+    if (!unpacked.ok) {
+      return {
+        ok: false,
+        error: /cut off/.test(unpacked.error)
+          ? unpacked.error
+          : `${unpacked.error}; the link was probably altered`,
+      };
+    }
     json = unpacked.bytes;
   }
   let text2: string;
@@ -305,11 +386,13 @@ export interface ScenarioRun {
   readonly goals?: readonly GoalStatus[];
   /** Ledger sequence number where the start state ended. */
   readonly startSeq: number;
+  /** The pipeline scenario's report, when the scenario names one. */
+  readonly pipeline?: PipelineResult;
 }
 
 /**
- * Builds the scenario's start state (snapshot, else the lesson's setup, else a fresh
- * machine in its mode) and replays its commands through the host shell (with the lesson's
+ * Builds the scenario's start state (snapshot, else the lesson's setup, else the pipeline
+ * scenario's run, else a fresh machine in its mode and gap switches) and replays its commands through the host shell (with the lesson's
  * restrictions when it names one).
  */
 export function runScenario(scenario: Scenario): ScenarioRun {
@@ -330,13 +413,27 @@ export function runScenario(scenario: Scenario): ScenarioRun {
       goals: session.check(),
     };
   }
-  const machine = createLessonMachine(scenario.mode);
-  if (scenario.snapshot) {
-    const restored = machine.restore(scenario.snapshot);
+  const machine = createLessonMachine(scenario.mode, scenario.gaps);
+  let pipeline: PipelineResult | undefined;
+  let start = scenario.snapshot;
+  if (scenario.pipeline !== undefined) {
+    if (scenario.mode === 'cca') throw new Error('runScenario: unvalidated pipeline in cca mode');
+    const run = runPipeline(scenario.pipeline, scenario.mode);
+    ({ snapshot: start, result: pipeline } = run);
+  }
+  if (start) {
+    const restored = machine.restore(start);
     if (!restored.ok) throw new Error(`runScenario: unvalidated snapshot: ${restored.error}`);
   }
   const startSeq = machine.ledger[machine.ledger.length - 1]?.seq ?? 0;
   const terminals = openTerminals(machine);
   const transcript = playSteps(terminals, scenario.commands);
-  return { machine, shell: terminals.host, terminals, transcript, startSeq };
+  return {
+    machine,
+    shell: terminals.host,
+    terminals,
+    transcript,
+    startSeq,
+    ...(pipeline ? { pipeline } : {}),
+  };
 }

@@ -3,10 +3,16 @@
  * from commands typed in the host terminal, switched-off commands are refused, hints come one
  * tier at a time, the solution is inserted but not run, progress survives a reload
  * (autosave), and a broken scenario link is refused with the reason while the state stays.
+ * Short links (a recipe and the command log, under 2 KB): a copied lesson link reopens the
+ * lesson solved; an attack-19 link shows attack 19 in the Scenario menu and its group token
+ * in the Chain; an old snapshot link still opens; Run over a hand-built machine is undoable.
  */
 import { mkdir } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Page } from 'playwright-core';
+import { readFileSync } from 'node:fs';
+import { makeScenario } from '../../src/lessons/index.ts';
+import { shortFragment } from '../../src/ui/persist/links.ts';
 import { runCommand, startLab, terminalText, type Lab, axeSerious } from './browser.ts';
 
 const LESSON = '01-worlds/02-granule-delegation';
@@ -105,7 +111,8 @@ describe('lesson pane', () => {
     await page.getByRole('button', { name: 'All lessons' }).click();
     await page.getByRole('button', { name: /Copy link to this scenario/ }).click();
     const link = await page.locator('.progress-controls .link input').inputValue();
-    expect(link).toContain('#/s/');
+    expect(link).toContain('#/s/d.');
+    expect(link.length).toBeLessThan(2048);
     const other = await lab.context.newPage();
     await other.goto(link);
     await other.locator('.lesson-pane h3', { hasText: 'Granule delegation' }).waitFor();
@@ -116,5 +123,74 @@ describe('lesson pane', () => {
     await expect.poll(done).toEqual(['true', 'true', 'true']);
     await other.close();
     expect(errors).toEqual([]);
+  });
+});
+
+describe('short links', () => {
+  test('an attack-19 link shows attack 19 in the Scenario menu and its group token', async () => {
+    const link = shortFragment(makeScenario({ mode: 'mica', pipeline: 19, commands: [] }));
+    expect(link.length).toBeLessThan(200);
+    const { page: other, errors: otherErrors } = await lab.open(link, { reducedMotion: true });
+    await other.getByRole('tab', { name: 'Pipeline' }).click();
+    const result = other.locator('.pipeline .result');
+    await result.waitFor({ timeout: 30_000 });
+    expect(await result.innerText()).toContain('attack 19 (mica)');
+    expect(await other.locator('.pipeline .toolbar select').nth(0).inputValue()).toBe('19');
+    expect(await other.locator('.pipeline .toolbar select').nth(1).inputValue()).toBe('mica');
+    await other.mouse.move(10, 700);
+    await other.screenshot({ path: 'test-results/short-link-attack-19-1280x720.png' });
+    await other.getByRole('tab', { name: 'Chain' }).click();
+    expect(await other.getByLabel('Evidence').inputValue()).toBe('group');
+    expect(await other.locator('.chain-view .source').innerText()).toContain(
+      'Group token of the last Mica run',
+    );
+    await expect.poll(() => other.locator('.chain-view .chain > li').count()).toBe(6);
+    await other.mouse.move(10, 700);
+    await other.screenshot({ path: 'test-results/short-link-chain-1280x720.png' });
+    // Opening it is undoable by name.
+    expect(await other.getByRole('button', { name: /Undo/ }).getAttribute('title')).toBe(
+      'Undo “open the scenario link”',
+    );
+    await other.close();
+    expect(otherErrors).toEqual([]);
+  });
+
+  test('an old snapshot link (version 1, codec z) still opens its lesson', async () => {
+    const old = readFileSync(
+      'tests/fixtures/links/v1-lesson-01-worlds--02-granule-delegation.txt',
+      'utf8',
+    ).trim();
+    const { page: other, errors: otherErrors } = await lab.open(old, { reducedMotion: true });
+    await other.locator('.lesson-pane h3', { hasText: 'Granule delegation' }).waitFor();
+    await expect.poll(() => other.evaluate(() => location.hash)).toBe(`#/lesson/${LESSON}`);
+    expect(await other.locator(`.cell[data-pa="0x80010000"]`).getAttribute('data-state')).toBe(
+      'DELEGATED',
+    );
+    await other.close();
+    expect(otherErrors).toEqual([]);
+  });
+
+  test('Run over a hand-built machine says so, and undo brings the machine back', async () => {
+    const { page: other, errors: otherErrors } = await lab.open('#/', { reducedMotion: true });
+    await runCommand(other, 'delegate 0x80000000');
+    await expect.poll(() => terminalText(other)).toContain('DELEGATED');
+    await other.getByRole('tab', { name: 'Pipeline' }).click();
+    await other.getByLabel('Scenario').selectOption('0');
+    await other.getByRole('button', { name: 'Run' }).click();
+    const notice = other.getByRole('status').filter({ hasText: 'Your machine was replaced' });
+    await notice.waitFor({ timeout: 30_000 });
+    expect(await notice.innerText()).toContain(
+      '“Run video pipeline” replaced the machine you built (1 command)',
+    );
+    await other.getByRole('button', { name: /Undo/ }).click();
+    await expect
+      .poll(() => terminalText(other))
+      .toContain('undo: back to the state before "Run video pipeline"');
+    await other.getByRole('tab', { name: 'GPT map' }).click();
+    expect(await other.locator(`.cell[data-pa="0x80000000"]`).getAttribute('data-state')).toBe(
+      'DELEGATED',
+    );
+    await other.close();
+    expect(otherErrors).toEqual([]);
   });
 });

@@ -117,7 +117,7 @@ describe('mica-lab scenario', () => {
     ]);
     expect(made.code).toBe(0);
     const link = made.out.trim();
-    expect(link).toMatch(/^https:\/\/lab\.example\/mica\/#\/scenario\/[jz]\.[A-Za-z0-9_-]+$/);
+    expect(link).toMatch(/^https:\/\/lab\.example\/mica\/#\/scenario\/d\.[A-Za-z0-9_-]+$/);
     const ran = await cli(SCENARIO_COMMAND, ['run', link]);
     expect(ran.code).toBe(0);
     expect(ran.out).toContain('# Delegation demo');

@@ -50,7 +50,7 @@ describe('scenario links', () => {
       fc.property(arbScenario, (s) => {
         const link = encodeScenarioLink(s);
         expect(link.startsWith(SCENARIO_FRAGMENT)).toBe(true);
-        expect(link).toMatch(/^#\/scenario\/[jz]\.[A-Za-z0-9_-]*$/);
+        expect(link).toMatch(/^#\/scenario\/d\.[A-Za-z0-9_-]*$/);
         expect(decodeScenarioLink(link)).toEqual({ ok: true, value: s });
         expect(decodeScenarioLink(`https://lab.example/mica/${link}`)).toEqual({
           ok: true,
@@ -66,7 +66,7 @@ describe('scenario links', () => {
     machine.write(0x8000_1000, new TextEncoder().encode('frame 0001'.repeat(50)));
     const s = makeScenario({ mode: 'cca', snapshot: machine.snapshot(), commands: ['gpt'] });
     const link = encodeScenarioLink(s);
-    expect(link.startsWith(SCENARIO_FRAGMENT + 'z.')).toBe(true);
+    expect(link.startsWith(SCENARIO_FRAGMENT + 'd.')).toBe(true);
     expect(link.length).toBeLessThan(JSON.stringify(s).length);
     expect(decodeScenarioLink(link)).toEqual({ ok: true, value: s });
   });
@@ -111,7 +111,9 @@ describe('scenario links', () => {
 
   it('refuses each kind of bad input with a message naming the problem', () => {
     expect(refused('')).toContain('the link is empty');
-    expect(refused('https://x/#/lesson/01')).toContain('does not start with "#/scenario/"');
+    expect(refused('https://x/#/lesson/01')).toContain(
+      'does not start with "#/s/" or "#/scenario/"',
+    );
     expect(refused('#/scenario/eyJmb3')).toContain('no encoding marker');
     expect(refused('#/scenario/q.abc')).toContain('unknown encoding "q"');
     expect(refused('#/scenario/j.abc*def')).toContain(
@@ -126,8 +128,8 @@ describe('scenario links', () => {
     expect(refused(json({ format: 'lgb/level' }))).toContain(
       '"format" is string "lgb/level", expected "mica-lab/scenario"',
     );
-    expect(refused(json({ version: 2 }))).toContain(
-      'scenario version 2 was made by a newer Mica Lab',
+    expect(refused(json({ version: 3 }))).toContain(
+      'scenario version 3 was made by a newer Mica Lab',
     );
     expect(refused(json({ version: 0 }))).toContain('"version" is number 0');
     expect(refused(json({ extra: 1 }))).toContain('unknown field "extra"');

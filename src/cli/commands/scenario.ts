@@ -12,6 +12,7 @@ import {
   decodeScenarioLink,
   encodeScenarioLink,
   makeScenario,
+  pipelineLabel,
   runScenario,
   scenarioFromJson,
   type Decoded,
@@ -29,9 +30,9 @@ function usage(io: CliIo, message: string): number {
   return 2;
 }
 
-/** A link (URL, fragment, or bare `j.`/`z.` payload) rather than a file name. */
+/** A link (URL, fragment, or bare `d.` payload, or an older `j.`/`z.` one) rather than a file name. */
 function looksLikeLink(arg: string): boolean {
-  return /^(https?:|#|[jz]\.)/.test(arg) || arg.includes('#/scenario/');
+  return /^(https?:|#|[djz]\.)/.test(arg) || arg.includes('#/scenario/') || arg.includes('#/s/');
 }
 
 /** Decodes a link argument, or reads a file holding a link or scenario JSON. */
@@ -69,9 +70,13 @@ async function run(args: readonly string[], io: CliIo, print: 'run' | 'show'): P
   if (scenario.title) io.stdout(`# ${scenario.title}\n`);
   if (scenario.notes) io.stdout(`${scenario.notes.trimEnd()}\n`);
   io.stdout(
-    `mode: ${scenario.mode}${scenario.lesson ? `    lesson: ${scenario.lesson}` : ''}${scenario.snapshot ? '    start: snapshot' : ''}\n`,
+    `mode: ${scenario.mode}${scenario.lesson ? `    lesson: ${scenario.lesson}` : ''}${scenario.pipeline !== undefined ? `    start: ${pipelineLabel(scenario.pipeline)}` : ''}${scenario.snapshot ? '    start: snapshot' : ''}\n`,
   );
   const result = runScenario(scenario);
+  if (result.pipeline) {
+    const p = result.pipeline;
+    io.stdout(`${p.outcome}${p.rule ? ` by ${p.rule}` : ''}: ${p.reason.split('\n')[0]}\n`);
+  }
   printTranscript(io, result.transcript);
   if (!result.goals) return 0;
   return printGoals(io, result.goals) ? 0 : 1;

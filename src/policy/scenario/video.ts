@@ -140,7 +140,17 @@ function barsOf(p: Policy): string[] {
 export function buildVideoWorkflow(options: VideoWorkflowOptions = {}): VideoWorkflow {
   const example = options.example ?? VIDEO_MODERATION;
   const guest = programGuest();
-  const machine = createMicaMachine({ ...options, guest });
+  // Only the machine's own options reach the machine: the workflow's (an `edit` function
+  // above all) would land in its config and make the state impossible to snapshot.
+  const {
+    example: _example,
+    size: _size,
+    exitRules: _exitRules,
+    edit: _edit,
+    setup: _setup,
+    ...machineOptions
+  } = options;
+  const machine = createMicaMachine({ ...machineOptions, guest });
   const host = new MicaHost(machine);
   const mode = machine.state.config.mode;
   const size = options.size ?? 0x40000;

@@ -17,6 +17,7 @@ import {
   findLesson,
   nextLesson,
   openTerminals,
+  playSteps,
   prepareMachine,
   type GoalStatus,
   type Lesson,
@@ -41,6 +42,12 @@ export interface StartFrom {
   readonly snapshot?: MachineSnapshot;
   /** The learner's earlier commands: replayed on the setup when there is no snapshot. */
   readonly progress?: LessonProgress;
+  /**
+   * Steps to replay after the start state (a link's or the autosave's command log, with
+   * `@<realm> <line>` for a realm's terminal); default: the progress's commands when there
+   * is no snapshot.
+   */
+  readonly steps?: readonly string[];
 }
 
 const registry = new WeakMap<LabMachine, LessonState>();
@@ -115,12 +122,16 @@ export class LessonState {
       this.notify('error', 'The saved state was refused', restored.error);
       this.lab.machine.restore(this.#start);
     }
-    const commands = from.progress?.commands ?? [];
-    if (!from.snapshot && commands.length > 0) {
-      // Steps route as typed: `@<realm> <line>` to that realm, anything else to the host.
-      const terminals = openTerminals(this.lab.machine, disabledCommands(lesson));
-      for (const line of commands) terminals.execute(line);
-    }
+    const snapshot = restored.ok ? from.snapshot : undefined;
+    const commands = (from.steps ?? (snapshot ? [] : from.progress?.commands) ?? []).filter(
+      (line) => line.trim() !== '',
+    );
+    // Route `@<realm> <line>` steps to the realm's terminal, as the page's terminals do.
+    playSteps(openTerminals(this.lab.machine, disabledCommands(lesson)), commands);
+    this.lab.rebase(
+      snapshot ? { kind: 'snapshot', snapshot } : { kind: 'lesson', id: lesson.id },
+      commands,
+    );
     this.lesson = lesson;
     this.startSeq = startSeq;
     this.commands = commands;
@@ -172,10 +183,40 @@ export class LessonState {
   reset(): void {
     if (!this.lesson || !this.#start) return;
     this.lab.machine.restore(this.#start);
+    this.lab.rebase({ kind: 'lesson', id: this.lesson.id });
     this.commands = [];
     this.solutionStep = 0;
     this.#doneBefore = [];
     this.notify('info', 'Lesson reset', `“${this.lesson.title}” is back at its start state.`);
+  }
+
+  /**
+   * What is needed to put this lesson state back (an undo of a pipeline run or an opened
+   * link that replaced it): call the returned function.
+   */
+  capture(): () => void {
+    const saved = {
+      lesson: this.lesson,
+      startSeq: this.startSeq,
+      hintsRevealed: this.hintsRevealed,
+      solutionStep: this.solutionStep,
+      solutionShown: this.solutionShown,
+      commands: this.commands,
+      scenarioTitle: this.scenarioTitle,
+      start: this.#start,
+      doneBefore: this.#doneBefore,
+    };
+    return () => {
+      this.lesson = saved.lesson;
+      this.startSeq = saved.startSeq;
+      this.hintsRevealed = saved.hintsRevealed;
+      this.solutionStep = saved.solutionStep;
+      this.solutionShown = saved.solutionShown;
+      this.commands = saved.commands;
+      this.scenarioTitle = saved.scenarioTitle;
+      this.#start = saved.start;
+      this.#doneBefore = saved.doneBefore;
+    };
   }
 
   /** Leaves the lesson (the machine stays as it is: free play). */

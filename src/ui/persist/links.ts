@@ -1,22 +1,22 @@
 /**
- * Scenario links in the short form `#/s/<codec>.<data>` (the lessons package's payload after
- * a shorter prefix; `#/scenario/<payload>` links keep working through the page's router).
- * Everything stays in the fragment, so no server ever sees a learner's state.
+ * Scenario links in the short form `#/s/d.<data>` (the lessons package's payload: the
+ * scenario recipe and command log, raw-DEFLATEd; `#/scenario/<payload>` links and the older
+ * `j`/`z` codecs keep working). Everything stays in the fragment, so no server ever sees a
+ * learner's state.
  */
 import {
-  SCENARIO_FRAGMENT,
+  SHORT_FRAGMENT,
   decodeScenarioLink,
-  encodeScenarioLink,
+  encodeScenarioPayload,
   type Decoded,
   type Scenario,
 } from '../../lessons/index.ts';
 
-/** The short prefix of a scenario link. */
-export const SHORT_FRAGMENT = '#/s/';
+export { SHORT_FRAGMENT };
 
 /** The fragment for `scenario`, short form. */
 export function shortFragment(scenario: Scenario): string {
-  return SHORT_FRAGMENT + encodeScenarioLink(scenario).slice(SCENARIO_FRAGMENT.length);
+  return SHORT_FRAGMENT + encodeScenarioPayload(scenario);
 }
 
 /** Decodes a `#/s/...` fragment (or a `#/scenario/...` one). Never throws. */

@@ -1,27 +1,74 @@
 /**
  * What "the scenario on screen" is, for the autosave, the progress file and links, and how
- * a scenario from a link or a file is put back on the lab's machine.
+ * a scenario from a link, a file or the autosave is put back on the lab's machine.
  *
- * A scenario carries the machine snapshot (exact, and small once the link codec compresses
- * it) plus the lesson id when a lesson is in play, so opening it resumes the lesson with its
- * goals. Commands in a shared scenario are replayed through a host shell with the lesson's
- * restrictions, never typed over what the learner is writing.
+ * A scenario is a recipe, not a state: where the machine's state came from (the lab's
+ * `origin`: a lesson's setup, a Pipeline view scenario, a fresh machine of a mode and gap
+ * switches) plus the steps typed since in every terminal (`steps`, `@<realm> <line>` for a
+ * realm's). Opening it rebuilds the start with the same code the page uses (the lesson's
+ * `prepareMachine`, `runPipeline`, `createLessonMachine`) and replays the steps through the
+ * same shells with the lesson's restrictions, so it reproduces the same run, the same menus
+ * and the same Chain evidence, in a link of a few hundred characters. Only a state with no
+ * recipe (an old link's or a save file's snapshot) still carries its snapshot.
  */
-import { createMachine } from '../../emulator/index.ts';
-import { disabledCommands, findLesson, makeScenario, type Scenario } from '../../lessons/index.ts';
-import { createHostShell } from '../../shell/index.ts';
+import {
+  createLessonMachine,
+  findLesson,
+  makeScenario,
+  openTerminals,
+  type LessonProgress,
+  type Scenario,
+} from '../../lessons/index.ts';
+import { micaAbi } from '../../policy/index.ts';
 import type { LessonState } from '../lesson/lesson-state.svelte.ts';
+import { demoOf } from '../pipeline/demo.svelte.ts';
 
-/** The scenario on screen: the machine as it is, and the lesson if one is in play. */
+/** The gap switches on the machine, unless they are its mode's default. */
+function nonDefaultGaps(course: LessonState): string[] | undefined {
+  const { mode, gaps } = course.lab.machine.state.config;
+  if (mode !== 'mica-prototype') return undefined;
+  const all = micaAbi.MICA_GAPS;
+  const same = gaps.length === all.length && all.every((g) => gaps.includes(g));
+  return same ? undefined : [...gaps];
+}
+
+/** The scenario on screen: the machine's origin and the steps typed since. */
 export function currentScenario(course: LessonState): Scenario {
-  const snapshot = course.lab.machine.snapshot();
-  const mode = snapshot.state.config.mode;
-  const lesson = course.lesson && course.lesson.mode === mode ? course.lesson : undefined;
+  const { origin, steps } = course.lab;
+  const mode = course.lab.machine.state.config.mode;
+  const commands = [...steps];
+  switch (origin.kind) {
+    case 'lesson': {
+      const lesson = findLesson(origin.id);
+      if (lesson) return makeScenario({ lesson: lesson.id, mode: lesson.mode, commands });
+      break;
+    }
+    case 'pipeline':
+      if (origin.mode !== 'cca') {
+        return makeScenario({ mode: origin.mode, pipeline: origin.scenario, commands });
+      }
+      break;
+    case 'snapshot': {
+      const snapshot = origin.snapshot;
+      const snapMode = snapshot.state.config.mode;
+      const lesson = course.lesson?.mode === snapMode ? course.lesson : undefined;
+      return makeScenario({
+        mode: snapMode,
+        snapshot,
+        commands,
+        ...(lesson ? { lesson: lesson.id } : {}),
+        ...(!lesson && course.scenarioTitle ? { title: course.scenarioTitle } : {}),
+      });
+    }
+    case 'fresh':
+      break;
+  }
+  const gaps = nonDefaultGaps(course);
   return makeScenario({
     mode,
-    snapshot,
-    ...(lesson ? { lesson: lesson.id, title: lesson.title } : {}),
-    ...(!lesson && course.scenarioTitle ? { title: course.scenarioTitle } : {}),
+    commands,
+    ...(gaps ? { gaps } : {}),
+    ...(course.scenarioTitle ? { title: course.scenarioTitle } : {}),
   });
 }
 
@@ -30,30 +77,63 @@ export function worthSaving(course: LessonState): boolean {
   return course.lesson !== undefined || course.scenarioTitle !== undefined;
 }
 
+/** Options of {@link applyScenario}. */
+export interface ApplyOptions {
+  /**
+   * Makes the replacement undoable under this name ("open the scenario link"); without it
+   * (the autosave on a fresh page) there is nothing to go back to.
+   */
+  readonly undoLabel?: string;
+  /** The learner's saved progress in the scenario's lesson (hints used, ...). */
+  readonly progress?: LessonProgress;
+}
+
 /**
- * Puts `scenario` on the lab's machine: the lesson (from the snapshot, or its setup), else
- * the snapshot (or a fresh machine of its mode); then replays its commands. Returns how many
- * commands were replayed.
+ * Puts `scenario` on the lab's machine: the lesson (its setup, or the snapshot), else the
+ * pipeline scenario's run, else the snapshot or a fresh machine of its mode and gap
+ * switches; then replays its steps in their terminals. Returns how many steps were replayed.
+ * The scenario must be validated (decodeScenarioLink / parseSave do that).
  */
-export function applyScenario(course: LessonState, scenario: Scenario): number {
+export function applyScenario(
+  course: LessonState,
+  scenario: Scenario,
+  options: ApplyOptions = {},
+): number {
+  const lab = course.lab;
+  const demo = demoOf(lab);
+  const before = lab.checkpoint();
+  const putLessonBack = course.capture();
+  const putDemoBack = demo.capture();
+  const steps = scenario.commands.filter((l) => l.trim() !== '');
   const lesson = scenario.lesson === undefined ? undefined : findLesson(scenario.lesson);
   if (lesson) {
-    course.start(lesson, scenario.snapshot ? { snapshot: scenario.snapshot } : {});
-  } else {
-    const snapshot = scenario.snapshot ?? createMachine({ mode: scenario.mode }).snapshot();
-    course.lab.machine.restore(snapshot);
-    course.leave();
-  }
-  if (!lesson) course.scenarioTitle = scenario.title ?? 'Shared scenario';
-  const commands = scenario.commands.filter((l) => l.trim() !== '');
-  if (commands.length > 0) {
-    const shell = createHostShell(course.lab.machine, {
-      disabled: lesson ? disabledCommands(lesson) : [],
+    course.start(lesson, {
+      steps,
+      ...(scenario.snapshot ? { snapshot: scenario.snapshot } : {}),
+      ...(options.progress ? { progress: options.progress } : {}),
     });
-    for (const line of commands) {
-      shell.execute(line);
-      if (lesson) course.record(line);
+  } else {
+    if (scenario.pipeline !== undefined && scenario.mode !== 'cca') {
+      if (!demo.load(scenario.pipeline, scenario.mode)) return 0;
+    } else {
+      const start =
+        scenario.snapshot ?? createLessonMachine(scenario.mode, scenario.gaps).snapshot();
+      lab.machine.restore(start);
+      course.leave();
+      course.scenarioTitle = scenario.title ?? 'Shared scenario';
+      lab.rebase(
+        scenario.snapshot ? { kind: 'snapshot', snapshot: scenario.snapshot } : { kind: 'fresh' },
+      );
     }
+    const terminals = openTerminals(lab.machine);
+    for (const step of steps) terminals.execute(step);
+    lab.rebase(lab.origin, steps);
   }
-  return commands.length;
+  if (options.undoLabel) {
+    lab.remember(options.undoLabel, before, () => {
+      putLessonBack();
+      putDemoBack();
+    });
+  }
+  return steps.length;
 }

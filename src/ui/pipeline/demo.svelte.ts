@@ -1,65 +1,38 @@
 /**
  * Mica demo scenarios for the pipeline and attestation views: the video-moderation workflow
  * (gateway → encoder → moderator → storage) run cleanly, or one of the §6 attacks, in Mica
- * or prototype mode. The policy package builds and runs the scenario on its own machine (with
- * the monitor installed); the resulting state, ledger included, is restored into the lab's
- * machine so every view reads the same machine and ledger (product.md), and the group
- * verifier's verdict is kept for the attestation chain.
+ * or prototype mode. The lessons package runs the scenario on its own machine
+ * (`runPipeline`, the same call a scenario link makes); the resulting state, ledger included,
+ * is restored into the lab's machine so every view reads the same machine and ledger
+ * (product.md), and the group verifier's verdict is kept for the attestation chain.
  *
- * Design rationale: the attack runners are the policy package's (their outcomes are observed,
- * not asserted); this file only chooses one and publishes what the views need. A run takes
- * a second or two (ECDSA signing in the group token), so `running` lets the view say so.
+ * Design rationale: the menus' choice lives here, not in the view, so a link that names
+ * attack 19 shows attack 19 in the Scenario menu. A run replaces whatever machine the
+ * learner had, so it is undoable by name ("undo: back to the state before "Run attack
+ * 19"") and, when it replaced a machine built by hand, a notice says so. A run takes a
+ * second or two (ECDSA signing in the group token), so `running` lets the view say so.
  */
-import { attest, type MachineMode } from '../../emulator/index.ts';
 import {
-  ATTACKS,
-  buildVideoWorkflow,
-  runAttack,
-  verifyGroup,
-  type AttackOutcome,
-  type GroupVerdict,
-  type VideoWorkflow,
-} from '../../policy/index.ts';
+  PIPELINE_SCENARIOS,
+  pipelineLabel,
+  runPipeline,
+  type PipelineMode,
+  type PipelineResult,
+} from '../../lessons/index.ts';
 import { lessonOf } from '../lesson/lesson-state.svelte.ts';
 import type { LabMachine } from '../state/machine.svelte.ts';
 
 /** The Mica modes a demo runs in. */
-export type DemoMode = Exclude<MachineMode, 'cca'>;
+export type DemoMode = PipelineMode;
 
 /** What a finished demo reports. */
-export interface DemoResult {
-  /** 0 for the clean pipeline, else the attack number. */
-  readonly attack: number;
-  readonly title: string;
-  readonly mode: DemoMode;
-  /** How it ended: an attack's outcome, or `clean` for the plain pipeline. */
-  readonly outcome: AttackOutcome | 'clean';
-  readonly rule?: string;
-  readonly reason: string;
-  /** The group verifier's verdict, when a group token could be requested. */
-  readonly verdict?: GroupVerdict;
-}
+export type DemoResult = PipelineResult;
 
-/** The attacks offered in the picker. */
-export const DEMO_ATTACKS = ATTACKS.map((a) => ({ number: a.number, title: a.title }));
-
-/** Requests a group token from the workflow's gateway and verifies it; undefined if none. */
-function groupVerdict(wf: VideoWorkflow): GroupVerdict | undefined {
-  try {
-    const evidence = wf.attest();
-    if (!evidence) return undefined;
-    const verdict = verifyGroup(evidence.token, evidence.blobs, wf.expectations());
-    // The group verifier is given no trust anchor; check the platform signature with the
-    // lab's CPAK too, so the chain can show its root.
-    const anchored = attest.verifyCcaToken(evidence.token, {
-      cpak: attest.TEST_CPAK_PUBLIC,
-      challenge: evidence.challenge,
-    });
-    return { ...verdict, token: anchored };
-  } catch {
-    return undefined; // the attack left the group unable to attest (a realm destroyed, ...)
-  }
-}
+/** The attacks offered in the picker (without the clean pipeline, number 0). */
+export const DEMO_ATTACKS = PIPELINE_SCENARIOS.filter((s) => s.number !== 0).map((s) => ({
+  number: s.number,
+  title: s.title.replace(/^Attack \d+: /, ''),
+}));
 
 export class DemoState {
   readonly lab: LabMachine;
@@ -67,52 +40,76 @@ export class DemoState {
   result = $state.raw<DemoResult | undefined>(undefined);
   /** True while a demo is being built and run. */
   running = $state(false);
+  /** The Scenario menu's choice: 0 the clean pipeline, else the attack number. */
+  choice = $state(1);
+  /** The Mode menu's choice. */
+  mode = $state<DemoMode>('mica');
 
   constructor(lab: LabMachine) {
     this.lab = lab;
   }
 
-  /** Runs attack `attack` (0 = the clean pipeline) in `mode` and loads it into the lab. */
-  run(attack: number, mode: DemoMode): DemoResult {
-    let wf: VideoWorkflow;
-    let result: DemoResult;
-    if (attack === 0) {
-      wf = buildVideoWorkflow({ mode, size: 0x4000 });
-      wf.runApp();
-      const verdict = groupVerdict(wf);
-      result = {
-        attack,
-        title: 'the video pipeline, no attack',
-        mode,
-        outcome: 'clean',
-        reason: 'the video moves gateway → encoder → moderator → storage',
-        ...(verdict ? { verdict } : {}),
-      };
-    } else {
-      const r = runAttack(attack, mode);
-      wf = r.workflow;
-      const verdict = r.verifier ?? groupVerdict(wf);
-      result = {
-        attack,
-        title: r.title,
-        mode,
-        outcome: r.outcome,
-        reason: r.reason,
-        ...(r.rule ? { rule: r.rule } : {}),
-        ...(verdict ? { verdict } : {}),
-      };
-    }
-    const restored = this.lab.machine.restore(wf.machine.snapshot());
+  /**
+   * Loads scenario `attack` (0 = the clean pipeline) in `mode` into the lab, with no undo
+   * entry (the caller makes one). Returns the result, or undefined when the machine refused
+   * the state (a notice says why; nothing changed).
+   */
+  load(attack: number, mode: DemoMode): DemoResult | undefined {
+    const { snapshot, result } = runPipeline(attack, mode);
+    const restored = this.lab.machine.restore(snapshot);
     const course = lessonOf(this.lab);
     if (!restored.ok) {
       course.notify('error', 'The demo could not be loaded', restored.error);
-      return result;
+      return undefined;
     }
     course.leave();
     course.scenarioTitle =
       attack === 0 ? `Video pipeline (${mode})` : `Attack ${attack}: ${result.title} (${mode})`;
+    this.lab.rebase({ kind: 'pipeline', scenario: attack, mode });
     this.result = result;
+    this.choice = attack;
+    this.mode = mode;
     return result;
+  }
+
+  /**
+   * Runs scenario `attack` in `mode` (the Run button): loads it, undoable by name, and says
+   * so when it replaced a machine the learner had built.
+   */
+  run(attack: number, mode: DemoMode): DemoResult | undefined {
+    const before = this.lab.checkpoint();
+    const putBack = this.capture();
+    const course = lessonOf(this.lab);
+    const putLessonBack = course.capture();
+    const result = this.load(attack, mode);
+    if (!result) return undefined;
+    const label = `Run ${pipelineLabel(attack)}`;
+    this.lab.remember(label, before, () => {
+      putBack();
+      putLessonBack();
+    });
+    const handBuilt = before.steps.length > 0 || before.origin.kind === 'snapshot';
+    if (handBuilt) {
+      const what = before.steps.length
+        ? `the machine you built (${before.steps.length} command${before.steps.length === 1 ? '' : 's'})`
+        : 'the machine you had';
+      course.notify(
+        'info',
+        'Your machine was replaced',
+        `“${label}” replaced ${what}. Undo (Alt+Z, or the Undo button) brings it back.`,
+      );
+    }
+    return result;
+  }
+
+  /** What is needed to put the menus and the result back: call the returned function. */
+  capture(): () => void {
+    const saved = { result: this.result, choice: this.choice, mode: this.mode };
+    return () => {
+      this.result = saved.result;
+      this.choice = saved.choice;
+      this.mode = saved.mode;
+    };
   }
 }
 

@@ -8,7 +8,14 @@
  * are reassigned, never mutated. Views derive everything else with `$derived`.
  *
  * Undo: every command that appends to the ledger is preceded by a machine snapshot; undo
- * restores the newest one. Reset restores the boot snapshot and is itself undoable.
+ * restores the newest one. Reset restores the boot snapshot and is itself undoable, and so
+ * is anything else that replaces the machine's state (a pipeline run, an opened link), by
+ * name: "undo: back to the state before "Run attack 19"".
+ *
+ * Recipe: `origin` says where the machine's state came from (a fresh machine, a lesson's
+ * setup, a Pipeline view scenario, a snapshot with no recipe) and `steps` lists every line
+ * typed since, in any terminal (`@<realm> <line>` for a realm's), so the state can be shared
+ * as a short link that replays the steps (src/ui/persist/session.ts).
  */
 import { createLabMachine, isInternalError, type LabMachineOptions } from '../../shell/index.ts';
 import { createContext } from 'svelte';
@@ -39,17 +46,39 @@ import {
 
 export type { GranuleInfo } from './granules.ts';
 
+/** Where the machine's current state came from, before the `steps` typed since. */
+export type Origin =
+  /** A fresh machine of the current mode and gap switches. */
+  | { readonly kind: 'fresh' }
+  /** Lesson `id`'s setup (src/lessons `prepareMachine`). */
+  | { readonly kind: 'lesson'; readonly id: string }
+  /** The Pipeline view's scenario `scenario` (0 = no attack) run in `mode`. */
+  | { readonly kind: 'pipeline'; readonly scenario: number; readonly mode: MachineMode }
+  /** A state with no recipe: an old link's or a save file's snapshot. */
+  | { readonly kind: 'snapshot'; readonly snapshot: MachineSnapshot };
+
+/**
+ * How the machine comes back to a state: a machine checkpoint (state without the
+ * append-only ledger: cheap, the common case before a command) or a whole snapshot (before
+ * anything that replaces the ledger: reset, Run, an opened link).
+ */
+export type UndoPoint =
+  | { readonly kind: 'checkpoint'; readonly checkpoint: MachineCheckpoint }
+  | { readonly kind: 'snapshot'; readonly snapshot: MachineSnapshot };
+
+/** Everything undo needs to come back to a state: the machine, its origin and steps. */
+export interface Checkpoint {
+  readonly point: UndoPoint;
+  readonly origin: Origin;
+  readonly steps: readonly string[];
+}
+
 /** One step that undo can take back. */
-export interface UndoEntry {
-  /** What the learner typed (or "reset"). */
+export interface UndoEntry extends Checkpoint {
+  /** What the learner typed (or "reset", "Run attack 19", ...). */
   readonly label: string;
-  /**
-   * How to go back: a checkpoint (state without the ledger; the common case, a command) or
-   * a whole snapshot (a reset, which replaces the ledger).
-   */
-  readonly point:
-    | { readonly kind: 'checkpoint'; readonly checkpoint: MachineCheckpoint }
-    | { readonly kind: 'snapshot'; readonly snapshot: MachineSnapshot };
+  /** Puts back the views' own state (the lesson, the pipeline result) after the restore. */
+  readonly onUndo?: () => void;
 }
 
 /** Granules that changed in the latest update, for a short highlight. */
@@ -103,12 +132,17 @@ export class LabMachine {
   readonly startError: string | undefined;
   /** Undo steps, oldest first. */
   undoStack = $state.raw<readonly UndoEntry[]>([]);
+  /** Where the machine's state came from (see the file comment). */
+  origin = $state.raw<Origin>({ kind: 'fresh' });
+  /** The lines typed since `origin`, oldest first: host lines, or `@<realm> <line>`. */
+  steps = $state.raw<readonly string[]>([]);
 
   /** Label of the step undo would take back. */
   readonly nextUndo = $derived(this.undoStack.at(-1)?.label);
   readonly modeLabel = $derived(MODE_LABELS[this.mode]);
 
   readonly #boot: MachineSnapshot;
+  readonly #bootOrigin: Origin;
   readonly #unsubscribe: (() => void)[] = [];
   #notices: readonly NoticeListener[] = [];
   /** Announcements made before any terminal listened. */
@@ -130,6 +164,9 @@ export class LabMachine {
       if (!restored.ok) this.startError = restored.error;
     }
     this.#boot = this.machine.snapshot();
+    this.#bootOrigin =
+      start && !this.startError ? { kind: 'snapshot', snapshot: this.#boot } : { kind: 'fresh' };
+    this.origin = this.#bootOrigin;
     this.#unsubscribe.push(
       this.machine.on('ledger', (event) => {
         if (event.kind === 'gpt:update' || event.kind === 'granule:transition') {
@@ -156,10 +193,11 @@ export class LabMachine {
   }
 
   /**
-   * Wraps a shell session so that every command that changes the machine can be undone.
+   * Wraps a shell session so that every command that changes the machine can be undone and
+   * every line is kept in `steps` (as `@<terminal> <line>` unless `terminal` is the host).
    * The wrapped session is still a plain ShellSession: terminals stay generic.
    */
-  undoable(session: ShellSession): ShellSession {
+  undoable(session: ShellSession, terminal = 'host'): ShellSession {
     return {
       get prompt() {
         return session.prompt;
@@ -172,34 +210,63 @@ export class LabMachine {
       },
       complete: (partial) => session.complete(partial),
       execute: (line) => {
-        const before = this.machine.checkpoint();
+        const before = this.checkpoint('command');
         const seq = this.machine.state.ledger.nextSeq;
         const output = session.execute(line);
         if (isInternalError(output)) {
           // A command that threw may have stopped half-way (a REC left running): never
           // keep a machine an emulator bug left inconsistent; say so under the error.
-          this.machine.rewind(before);
+          this.#back(before.point);
           return [
             ...output,
             { text: 'The machine was put back as it was before this command.', tone: 'dim' },
           ];
         }
-        if (this.machine.state.ledger.nextSeq !== seq) {
-          this.#pushUndo(line.trim(), { kind: 'checkpoint', checkpoint: before });
+        if (this.machine.state.ledger.nextSeq !== seq) this.#pushUndo(line.trim(), before);
+        const text = line.trim();
+        if (text !== '' && !text.startsWith('#')) {
+          this.steps = [...before.steps, terminal === 'host' ? text : `@${terminal} ${text}`];
         }
         return output;
       },
     };
   }
 
+  /**
+   * The state as it is now, for an undo entry. `command` takes a cheap machine checkpoint,
+   * valid until the next restore (the page's commands); `replace` (default) a whole
+   * snapshot, for anything that is about to replace the machine's state.
+   */
+  checkpoint(use: 'command' | 'replace' = 'replace'): Checkpoint {
+    const point: UndoPoint =
+      use === 'command'
+        ? { kind: 'checkpoint', checkpoint: this.machine.checkpoint() }
+        : { kind: 'snapshot', snapshot: this.machine.snapshot() };
+    return { point, origin: this.origin, steps: this.steps };
+  }
+
+  /**
+   * Says the machine's state now comes from `origin` with `steps` played since (after a
+   * lesson start, a pipeline run, an opened link). Does not touch the machine.
+   */
+  rebase(origin: Origin, steps: readonly string[] = []): void {
+    this.origin = origin;
+    this.steps = steps;
+  }
+
+  /**
+   * Makes a replacement of the machine's state undoable by name: `before` is the checkpoint
+   * taken before it, `onUndo` puts the views' own state back after undo restores it.
+   */
+  remember(label: string, before: Checkpoint, onUndo?: () => void): void {
+    this.#pushUndo(label, before, onUndo);
+  }
+
   /** Takes back the latest command. Returns false when there is nothing to undo. */
   undo(): boolean {
     const entry = this.undoStack.at(-1);
     if (!entry) return false;
-    const result =
-      entry.point.kind === 'checkpoint'
-        ? this.machine.rewind(entry.point.checkpoint)
-        : this.machine.restore(entry.point.snapshot);
+    const result = this.#back(entry.point);
     if (!result.ok) {
       // Steps taken before the machine was replaced (a lesson start, a Run, a link) can no
       // longer be undone: drop them and say why, rather than failing at every Alt+Z.
@@ -210,19 +277,22 @@ export class LabMachine {
       return false;
     }
     this.undoStack = this.undoStack.slice(0, -1);
+    this.rebase(entry.origin, entry.steps);
+    entry.onUndo?.();
     this.#notify([{ text: `undo: back to the state before "${entry.label}"`, tone: 'accent' }]);
     return true;
   }
 
   /** Restores the boot state. Undo brings the previous state back. */
   reset(): void {
-    const before = this.machine.snapshot();
+    const before = this.checkpoint();
     const result = this.machine.restore(this.#boot);
     if (!result.ok) {
       this.#notify([{ text: `reset failed: ${result.error}`, tone: 'error' }]);
       return;
     }
-    this.#pushUndo('reset', { kind: 'snapshot', snapshot: before });
+    this.rebase(this.#bootOrigin);
+    this.#pushUndo('reset', before);
     this.#notify([
       { text: 'reset: the machine is back at boot (undo brings it back)', tone: 'accent' },
     ]);
@@ -255,8 +325,16 @@ export class LabMachine {
     this.#notices = [];
   }
 
-  #pushUndo(label: string, point: UndoEntry['point']): void {
-    this.undoStack = [...this.undoStack.slice(-(UNDO_LIMIT - 1)), { label, point }];
+  #pushUndo(label: string, before: Checkpoint, onUndo?: () => void): void {
+    const entry: UndoEntry = { label, ...before, ...(onUndo ? { onUndo } : {}) };
+    this.undoStack = [...this.undoStack.slice(-(UNDO_LIMIT - 1)), entry];
+  }
+
+  /** Puts the machine back at `point`. */
+  #back(point: UndoPoint): { ok: true } | { ok: false; error: string } {
+    return point.kind === 'checkpoint'
+      ? this.machine.rewind(point.checkpoint)
+      : this.machine.restore(point.snapshot);
   }
 
   #notify(lines: readonly OutputLine[]): void {

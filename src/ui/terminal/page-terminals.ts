@@ -61,7 +61,7 @@ export function openPageTerminals(
   const realm = (name: string): ShellSession => {
     let session = realms.get(name);
     if (session) return session;
-    const inner = lab.undoable(createRealmShell(lab.machine, name));
+    const inner = lab.undoable(createRealmShell(lab.machine, name), name);
     session = wrap(inner, (line) => {
       const output = [...inner.execute(line), ...course.goalLines()];
       const trimmed = line.trim();

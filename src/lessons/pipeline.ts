@@ -1,0 +1,117 @@
+/**
+ * The Pipeline view's scenarios as a start state: the video-moderation workflow (gateway →
+ * encoder → moderator → storage) run cleanly, or one of the §6 attacks against it, in Mica or
+ * prototype mode, followed by a group token request and its verification. The page's Run
+ * button, a scenario link naming a pipeline scenario and `runScenario` all build it here, so
+ * a link reproduces the same run, outcome and Chain evidence as the button.
+ *
+ * Design rationale: the policy package builds and runs the workflow on its own machine (with
+ * the monitor installed) and observes the outcome; this file only picks the scenario and
+ * returns the resulting machine snapshot plus what the views show. Everything is
+ * deterministic (fixed challenge, deterministic ECDSA), so a link needs only the number.
+ */
+import { attest, type MachineMode, type MachineSnapshot } from '../emulator/index.ts';
+import {
+  ATTACKS,
+  buildVideoWorkflow,
+  runAttack,
+  verifyGroup,
+  type AttackOutcome,
+  type GroupVerdict,
+  type VideoWorkflow,
+} from '../policy/index.ts';
+
+/** The Mica modes a pipeline scenario runs in. */
+export type PipelineMode = Exclude<MachineMode, 'cca'>;
+
+/** The pipeline scenarios: 0 the clean pipeline, then the attacks by number. */
+export const PIPELINE_SCENARIOS: readonly { readonly number: number; readonly title: string }[] = [
+  { number: 0, title: 'Video pipeline, no attack' },
+  ...ATTACKS.map((a) => ({ number: a.number, title: `Attack ${a.number}: ${a.title}` })),
+];
+
+/** What a finished pipeline scenario reports. */
+export interface PipelineResult {
+  /** 0 for the clean pipeline, else the attack number. */
+  readonly attack: number;
+  readonly title: string;
+  readonly mode: PipelineMode;
+  /** How it ended: an attack's outcome, or `clean` for the plain pipeline. */
+  readonly outcome: AttackOutcome | 'clean';
+  readonly rule?: string;
+  readonly reason: string;
+  /** The group verifier's verdict, when a group token could be requested. */
+  readonly verdict?: GroupVerdict;
+}
+
+/** A pipeline scenario's end state and report. */
+export interface PipelineRun {
+  /** The workflow machine's state after the run (restore it into the lab's machine). */
+  readonly snapshot: MachineSnapshot;
+  readonly result: PipelineResult;
+}
+
+/** Whether `n` names a pipeline scenario. */
+export function isPipelineScenario(n: number): boolean {
+  return PIPELINE_SCENARIOS.some((s) => s.number === n);
+}
+
+/** The menu and undo label of scenario `n`: "video pipeline" or "attack 19". */
+export function pipelineLabel(n: number): string {
+  return n === 0 ? 'video pipeline' : `attack ${n}`;
+}
+
+/** Requests a group token from the workflow's gateway and verifies it; undefined if none. */
+function groupVerdict(wf: VideoWorkflow): GroupVerdict | undefined {
+  try {
+    const evidence = wf.attest();
+    if (!evidence) return undefined;
+    const verdict = verifyGroup(evidence.token, evidence.blobs, wf.expectations());
+    // The group verifier is given no trust anchor; check the platform signature with the
+    // lab's CPAK too, so the chain can show its root.
+    const anchored = attest.verifyCcaToken(evidence.token, {
+      cpak: attest.TEST_CPAK_PUBLIC,
+      challenge: evidence.challenge,
+    });
+    return { ...verdict, token: anchored };
+  } catch {
+    return undefined; // the attack left the group unable to attest (a realm destroyed, ...)
+  }
+}
+
+/**
+ * Runs pipeline scenario `n` (0 = the clean pipeline, else attack `n`) in `mode`. Throws a
+ * RangeError for a number that is not a scenario (links are validated before this).
+ */
+export function runPipeline(n: number, mode: PipelineMode): PipelineRun {
+  if (!isPipelineScenario(n)) throw new RangeError(`there is no pipeline scenario ${n}`);
+  let wf: VideoWorkflow;
+  let result: PipelineResult;
+  if (n === 0) {
+    wf = buildVideoWorkflow({ mode, size: 0x4000 });
+    wf.runApp();
+    const verdict = groupVerdict(wf);
+    result = {
+      attack: 0,
+      title: 'the video pipeline, no attack',
+      mode,
+      outcome: 'clean',
+      reason: 'the video moves gateway → encoder → moderator → storage',
+      ...(verdict ? { verdict } : {}),
+    };
+  } else {
+    const r = runAttack(n, mode);
+    wf = r.workflow;
+    const verdict = r.verifier ?? groupVerdict(wf);
+    result = {
+      attack: n,
+      title: r.title,
+      mode,
+      outcome: r.outcome,
+      reason: r.reason,
+      ...(r.rule ? { rule: r.rule } : {}),
+      ...(verdict ? { verdict } : {}),
+    };
+  }
+  return { snapshot: wf.machine.snapshot(), result };
+}

@@ -89,7 +89,7 @@ describe('challenge lessons: a near-miss route does not pass', () => {
   };
   test.each(Object.entries(NEAR_MISSES))('%s', async (id, steps) => {
     const lesson = LESSONS.find((l) => l.id === id)!;
-    const { page, errors } = await lab.open(`#/lesson/${id}`, { reducedMotion: true });
+    const { page, errors } = await openFresh(`#/lesson/${id}`);
     await page.locator('.lesson-pane h3', { hasText: lesson.title }).waitFor();
     for (const step of steps) {
       const screen = await typeStep(page, step);

@@ -99,6 +99,8 @@ export {
   VIDEO_RING_LOCKED,
   VIDEO_RING_SHIPPED,
   WORKFLOW_EXAMPLES,
+  examplePolicy,
+  type BoundExample,
   type ExampleRealm,
   type ExpectedRefusal,
   type WorkflowExample,

@@ -16,10 +16,10 @@ import {
   MICA_EXT,
   WORKFLOW_EXAMPLES,
   encodePoly,
+  examplePolicy,
   formatPolicyText,
   micaAbi,
   parsePolicy,
-  rimLabel,
   toPolicyPage,
   type MicaState,
   type Policy,
@@ -58,32 +58,30 @@ function findExample(
   return { example, index };
 }
 
-/** The example's policy for realm `index`, hash labels bound to the realms' RIMs (§8 item 3). */
+/**
+ * The example's policy for realm `index`, hash labels bound to the realms' RIMs (§8 item 3):
+ * the one binding the scenario builder uses too (examplePolicy), so `policy show` prints what
+ * `policy upload` and the Pipeline's Run upload.
+ */
 function boundPolicy(
   machine: Machine,
   example: WorkflowExample,
   index: number,
 ): { policy: Policy; notes: OutputLine[] } | UsageError {
-  const parsed = parsePolicy(example.realms[index]!.text);
-  if (!parsed.ok) return usageError(`example does not parse: ${parsed.errors[0]?.message ?? ''}`);
   const m = mica(machine);
-  const notes: OutputLine[] = [];
-  if (!m || m.gaps.includes('gap-first-come-labels')) return { policy: parsed.policy, notes };
-  const vms = parsed.policy.vms.map((vm, j) => {
-    const name = example.realms[j]?.name.toLowerCase();
-    const host = name === undefined ? undefined : hostRealm(machine, name);
-    const rim = host ? machine.state.rmm.realms['0x' + host.rd.toString(16)]?.rim : undefined;
-    if (!rim) {
-      notes.push(
-        out.warn(
-          `  ${vm.name}: no realm "${name ?? '?'}" yet, label left at 0x${vm.hash.toString(16)}`,
-        ),
-      );
-      return vm;
-    }
-    return { ...vm, hash: rimLabel(rim) };
-  });
-  return { policy: { ...parsed.policy, vms }, notes };
+  const firstCome = !m || m.gaps.includes('gap-first-come-labels');
+  const rimOf = (name: string) => {
+    const host = hostRealm(machine, name.toLowerCase());
+    return host ? machine.state.rmm.realms['0x' + host.rd.toString(16)]?.rim : undefined;
+  };
+  const bound = examplePolicy(example, index, firstCome ? undefined : rimOf);
+  if (!bound.ok) return usageError(`example does not parse: ${bound.error}`);
+  const notes = bound.value.unbound.map((u) =>
+    out.warn(
+      `  ${u.vm}: no realm "${u.realm.toLowerCase()}" yet, label left at 0x${u.hash.toString(16)}`,
+    ),
+  );
+  return { policy: bound.value.policy, notes };
 }
 
 function resolve(

@@ -116,3 +116,11 @@ export {
 export * from './monitor/index.ts';
 export * from './group/index.ts';
 export * from './scenario/index.ts';
+export {
+  judgeFlow,
+  realmNamer,
+  shortRule,
+  type FlowJudgement,
+  type FlowOutcome,
+  type NameOf,
+} from './judge.ts';

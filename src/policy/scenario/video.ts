@@ -122,7 +122,7 @@ export function buildVideoWorkflow(options: VideoWorkflowOptions = {}): VideoWor
   const {
     example: _example,
     size: _size,
-    exitRules: _exitRules,
+    consoles: _consoles,
     edit: _edit,
     setup: _setup,
     ...machineOptions

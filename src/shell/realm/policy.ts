@@ -160,57 +160,62 @@ function upload(
   ops.push({ op: 'measure-read', index: REM0_INDEX });
   const before = machine.ledger.length;
   const uploadedBefore = mica(machine)?.realms['0x' + realm.rd.toString(16)]?.uploaded === true;
-  const lines = runOps(env, ops, (results) => {
-    const outl: OutputLine[] = [];
-    const reads = results.filter((x) => x.op === 'read');
-    const failedReads = reads.filter((x) => !x.ok);
-    outl.push(
-      (failedReads.length ? out.warn : out.dim)(
-        `  [guest] prefaulted ${touched} page(s) of its protected windows${failedReads.length ? `, ${failedReads.length} failed (${failedReads[0]?.error ?? ''})${uploadedBefore ? '' : ': is the object wired with "mica share" on the host?'}` : ''}`,
-      ),
-    );
-    const smc = results.find((x) => x.op === 'smc');
-    const x0 = smc ? Number(BigInt(smc.values.x0 ?? '0x0')) : undefined;
-    const flows = machine.ledger.slice(before).filter((e) => e.kind === 'flow');
-    const decision =
-      flows.filter((e) => e.channel === 'policy-upload').at(-1) ??
-      flows.filter((e) => e.kind === 'flow' && e.decision.verdict === 'blocked').at(-1);
-    const status = x0 === undefined ? 'no answer' : (RSI_NAMES[x0] ?? `0x${x0.toString(16)}`);
-    if (x0 === abi.RSI_SUCCESS)
+  const lines = runOps(
+    env,
+    ops,
+    (results) => {
+      const outl: OutputLine[] = [];
+      const reads = results.filter((x) => x.op === 'read');
+      const failedReads = reads.filter((x) => !x.ok);
       outl.push(
-        out.ok(
-          `policy upload: ${status} (${r.source}, POLY page at ${'0x' + polyIpa.toString(16)})`,
+        (failedReads.length ? out.warn : out.dim)(
+          `  [guest] prefaulted ${touched} page(s) of its protected windows${failedReads.length ? `, ${failedReads.length} failed (${failedReads[0]?.error ?? ''})${uploadedBefore ? '' : ': is the object wired with "mica share" on the host?'}` : ''}`,
         ),
       );
-    else outl.push(out.error(`policy upload: ${status}: refused (${r.source})`));
-    if (decision && decision.kind === 'flow')
-      outl.push(
-        (decision.decision.verdict === 'allowed' ? out.line : out.error)(
-          `  monitor: ${decision.decision.verdict} by ${decision.decision.rule}: ${decision.decision.reason}`,
-        ),
-      );
-    else if (!mica(machine))
-      outl.push(
-        out.warn('  no Mica monitor on this machine (cca mode): the RMM does not know this call'),
-      );
-    const rem = results.find((x) => x.op === 'measure-read');
-    if (rem?.ok && rem.data) {
-      const algo = machine.state.rmm.realms['0x' + realm.rd.toString(16)]?.hashAlgo;
-      outl.push(out.line(`  REM0 ${algo === 'sha-512' ? rem.data : rem.data.slice(0, 64)}`));
-    } else if (rem) {
-      const rems = machine.state.rmm.realms['0x' + realm.rd.toString(16)]?.rems;
-      outl.push(
-        out.warn(
-          `  REM0: ${rem.error ?? 'unreadable'} ${rem.status ?? ''} (the realm's own SMCs are now policed by its policy)`.replace(
-            /\s+\(/,
-            ' (',
+      const smc = results.find((x) => x.op === 'smc');
+      const x0 = smc ? Number(BigInt(smc.values.x0 ?? '0x0')) : undefined;
+      const flows = machine.ledger.slice(before).filter((e) => e.kind === 'flow');
+      const decision =
+        flows.filter((e) => e.channel === 'policy-upload').at(-1) ??
+        flows.filter((e) => e.kind === 'flow' && e.decision.verdict === 'blocked').at(-1);
+      const status = x0 === undefined ? 'no answer' : (RSI_NAMES[x0] ?? `0x${x0.toString(16)}`);
+      if (x0 === abi.RSI_SUCCESS)
+        outl.push(
+          out.ok(
+            `policy upload: ${status} (${r.source}, POLY page at ${'0x' + polyIpa.toString(16)})`,
           ),
-        ),
-      );
-      if (rems?.[0]) outl.push(out.dim(`  REM0 in the RMM's record: ${rems[0].slice(0, 64)}`));
-    }
-    return outl;
-  });
+        );
+      else outl.push(out.error(`policy upload: ${status}: refused (${r.source})`));
+      if (decision && decision.kind === 'flow')
+        outl.push(
+          (decision.decision.verdict === 'allowed' ? out.line : out.error)(
+            `  monitor: ${decision.decision.verdict} by ${decision.decision.rule}: ${decision.decision.reason}`,
+          ),
+        );
+      else if (!mica(machine))
+        outl.push(
+          out.warn('  no Mica monitor on this machine (cca mode): the RMM does not know this call'),
+        );
+      const rem = results.find((x) => x.op === 'measure-read');
+      if (rem?.ok && rem.data) {
+        const algo = machine.state.rmm.realms['0x' + realm.rd.toString(16)]?.hashAlgo;
+        outl.push(out.line(`  REM0 ${algo === 'sha-512' ? rem.data : rem.data.slice(0, 64)}`));
+      } else if (rem) {
+        const rems = machine.state.rmm.realms['0x' + realm.rd.toString(16)]?.rems;
+        outl.push(
+          out.warn(
+            `  REM0: ${rem.error ?? 'unreadable'} ${rem.status ?? ''} (the realm's own SMCs are now policed by its policy)`.replace(
+              /\s+\(/,
+              ' (',
+            ),
+          ),
+        );
+        if (rems?.[0]) outl.push(out.dim(`  REM0 in the RMM's record: ${rems[0].slice(0, 64)}`));
+      }
+      return outl;
+    },
+    { except: ['policy-upload'] },
+  );
   return [...compress(lines), ...r.notes];
 }
 

@@ -210,7 +210,7 @@ describe('attestation chain', () => {
       'pass',
     );
     expect(await page.locator('.chain-view .verdict').innerText()).toMatch(
-      /Verdict: (Accepted|Rejected)/,
+      /Verdict: (verified|rejected)/,
     );
   });
 
@@ -235,7 +235,7 @@ describe('attestation chain', () => {
     const realm = page.locator('.chain-view li[data-link="realm"]');
     await expect.poll(() => realm.getAttribute('data-status')).toBe('fail');
     expect(await realm.locator('.reason').innerText()).toMatch(/signature/i);
-    expect(await page.locator('.chain-view .verdict').innerText()).toContain('Rejected');
+    expect(await page.locator('.chain-view .verdict').innerText()).toContain('rejected');
     expect(errors).toEqual([]);
   });
 });

@@ -88,7 +88,8 @@ export function runPipeline(n: number, mode: PipelineMode): PipelineRun {
   let wf: VideoWorkflow;
   let result: PipelineResult;
   if (n === 0) {
-    wf = buildVideoWorkflow({ mode, size: 0x4000 });
+    // The shipped object sizes: exactly what 'policy show' prints and the terminals upload.
+    wf = buildVideoWorkflow({ mode });
     wf.runApp();
     const verdict = groupVerdict(wf);
     result = {

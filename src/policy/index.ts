@@ -99,6 +99,8 @@ export {
   VIDEO_RING_LOCKED,
   VIDEO_RING_SHIPPED,
   WORKFLOW_EXAMPLES,
+  examplePolicy,
+  type BoundExample,
   type ExampleRealm,
   type ExpectedRefusal,
   type WorkflowExample,
@@ -114,3 +116,11 @@ export {
 export * from './monitor/index.ts';
 export * from './group/index.ts';
 export * from './scenario/index.ts';
+export {
+  judgeFlow,
+  realmNamer,
+  shortRule,
+  type FlowJudgement,
+  type FlowOutcome,
+  type NameOf,
+} from './judge.ts';

@@ -1,13 +1,16 @@
 /**
- * The pipeline view and the attestation chain end to end at 1280x720: a Mica attack run from
- * the toolbar stops at its valve with the clause named (icon and text), the table view lists
- * the same flows, realm nodes are keyboard-focusable with labels, and the chain shows the
- * group token's links with their verdict; flipping a byte breaks the realm signature link.
+ * The pipeline view and the attestation chain end to end at 1280x720: the honest run draws no
+ * blocked marker; a Mica attack run stops at its valve with a plain sentence in the drawing
+ * (the clause one click away); callout labels overlap neither each other nor the realm boxes;
+ * the table view lists the same flows; realm nodes are keyboard-focusable with labels; the
+ * Mode menu offers the three modes and matches the header (also in lesson 05-attacks/01, where
+ * the late join is drawn as an undeclared edge); the chain shows the group token's links with
+ * their verdict; flipping a byte breaks the realm signature link.
  */
 import { mkdir } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Page } from 'playwright-core';
-import { startLab, type Lab, axeSerious } from './browser.ts';
+import { startLab, type Lab, axeSerious, runCommand } from './browser.ts';
 
 let lab: Lab;
 let page: Page;
@@ -23,20 +26,91 @@ afterAll(async () => {
   await lab?.close();
 });
 
+type Box = { x: number; y: number; width: number; height: number };
+
+/** Bounding boxes (page pixels) of every element matching `selector`. */
+async function boxes(selector: string): Promise<Box[]> {
+  const all = await page.locator(selector).all();
+  const out: Box[] = [];
+  for (const l of all) {
+    const b = await l.boundingBox();
+    if (b) out.push(b);
+  }
+  return out;
+}
+
+function overlap(a: Box, b: Box): boolean {
+  return a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
+}
+
+/** Picks a scenario and runs it; waits for the result line. */
+async function runScenario(value: string, mode = 'mica'): Promise<string> {
+  if ((await page.locator('.pipeline select[name="mode"]').inputValue()) !== mode) {
+    await page.locator('.pipeline select[name="mode"]').selectOption(mode);
+  }
+  await page.getByLabel('Scenario').selectOption(value);
+  const before = await page.locator('.pipeline .result').count();
+  await page.getByRole('button', { name: 'Run' }).click();
+  const result = page.locator('.pipeline .result');
+  if (before === 0) await result.waitFor({ timeout: 30_000 });
+  await expect.poll(() => page.getByRole('button', { name: 'Run' }).isEnabled()).toBe(true);
+  return result.innerText();
+}
+
 describe('pipeline view', () => {
-  test('attack 3 in Mica mode stops at the CF1 valve, clause named', async () => {
+  test('the honest run shows no blocked marker and no callout', async () => {
     await page.getByRole('tab', { name: 'Pipeline' }).click();
-    await page.getByLabel('Scenario').selectOption('3');
-    await page.getByRole('button', { name: 'Run' }).click();
-    const result = page.locator('.pipeline .result');
-    await result.waitFor({ timeout: 30_000 });
-    expect(await result.innerText()).toMatch(/Blocked.*CF1 owner VM2 CALL 0x17 BLOCK/s);
-    const stop = page.locator('.pipeline svg .stop');
-    expect(await stop.locator('.stop-label').textContent()).toContain('blocked: CF1');
+    const text = await runScenario('0');
+    expect(text).toContain('Ran cleanly');
+    expect(await page.locator('.pipeline svg g.realm').count()).toBe(4);
+    expect(await page.locator('.pipeline svg .marker').count()).toBe(0);
+    expect(await page.locator('.pipeline svg .callout').count()).toBe(0);
+    expect(await page.locator('.pipeline .flows li.blocked').count()).toBe(0);
+    await page.mouse.move(10, 700);
+    await page.screenshot({ path: 'test-results/pipeline-honest-1280x720.png' });
+  });
+
+  test('attack 3 in Mica mode: a plain label in the drawing, the clause one click away', async () => {
+    const text = await runScenario('3');
+    expect(text).toMatch(/Blocked.*CF1 owner VM2 CALL 0x17 BLOCK/s);
+    const label = page.locator('.pipeline svg g.callout.blocked').first();
+    expect(await label.textContent()).toContain(
+      'encoder tried to call the host: blocked by its policy, rule CF1',
+    );
+    expect(await label.textContent()).not.toContain('0x17');
+    await label.click();
+    const clause = page.locator('.pipeline .clause');
+    expect(await clause.innerText()).toContain('CF1 owner VM2 CALL 0x17 BLOCK');
+    expect(await clause.innerText()).toMatch(/event #\d+/);
     const blocked = page.locator('.pipeline .flows li.blocked').first();
     expect(await blocked.innerText()).toContain('Blocked:');
-    expect(await blocked.innerText()).toContain('blocked at CF1 owner VM2 CALL 0x17 BLOCK');
+    expect(await blocked.innerText()).toContain('encoder tried to call the host');
     expect(await page.locator('.pipeline svg g.realm').count()).toBe(4);
+  });
+
+  test('attack 1 at 1280x720: label boxes overlap neither each other nor the realm boxes', async () => {
+    await runScenario('1');
+    const labels = await boxes('.pipeline svg g.callout rect.callout-box');
+    expect(labels.length).toBeGreaterThan(1);
+    const realms = await boxes('.pipeline svg g.realm rect');
+    expect(realms).toHaveLength(4);
+    for (const [i, a] of labels.entries()) {
+      for (const r of realms) expect(overlap(a, r)).toBe(false);
+      for (const b of labels.slice(i + 1)) expect(overlap(a, b)).toBe(false);
+    }
+    // The text stays inside its box.
+    const texts = await boxes('.pipeline svg g.callout text');
+    texts.forEach((t, i) => {
+      const box = labels[i]!;
+      expect(t.x + t.width).toBeLessThanOrEqual(box.x + box.width + 1);
+      expect(t.y + t.height).toBeLessThanOrEqual(box.y + box.height + 1);
+    });
+    await page.mouse.move(10, 700);
+    await page.screenshot({ path: 'test-results/pipeline-attack1-1280x720.png' });
+  });
+
+  test('attack 3 again for the views below', async () => {
+    await runScenario('3');
   });
 
   test('realm nodes are focusable and labelled', async () => {
@@ -66,6 +140,56 @@ describe('pipeline view', () => {
     expect(await row.innerText()).toContain('✖ blocked');
     expect(await row.innerText()).toContain('CF1 owner VM2 CALL 0x17 BLOCK');
     await page.getByRole('button', { name: 'Diagram' }).click();
+  });
+
+  test('the Mode menu offers the three modes and is the header’s mode', async () => {
+    const options = await page
+      .locator('.pipeline select[name="mode"]')
+      .locator('option')
+      .allInnerTexts();
+    expect(options).toEqual(['CCA only', 'Mica', 'Mica prototype']);
+    const header = page.locator('header .mode .badge');
+    const shown = async () =>
+      page
+        .locator('.pipeline select[name="mode"]')
+        .evaluate((s: HTMLSelectElement) => s.selectedOptions[0]?.text);
+    expect(await shown()).toBe(await header.innerText());
+    await page.locator('.pipeline select[name="mode"]').selectOption('mica-prototype');
+    await expect.poll(() => header.innerText()).toBe('Mica prototype');
+    expect(await shown()).toBe('Mica prototype');
+    await page.locator('.pipeline select[name="mode"]').selectOption('mica');
+    await expect.poll(() => header.innerText()).toBe('Mica');
+    // A mode change is a fresh machine: run attack 3 again for the chain below.
+    await runScenario('3');
+  });
+});
+
+describe('lesson 05-attacks/01 in the Pipeline tab', () => {
+  test('the Mode menu matches the header; the late join is drawn as an undeclared edge', async () => {
+    const lesson = await lab.open('#/lesson/05-attacks/01-late-join', { reducedMotion: true });
+    const p = lesson.page;
+    await p.getByRole('tab', { name: 'Pipeline' }).click();
+    const header = p.locator('header .mode .badge');
+    expect(await header.innerText()).toBe('Mica prototype');
+    const select = p.locator('.pipeline select[name="mode"]');
+    expect(await select.locator('option').allInnerTexts()).toEqual([
+      'CCA only',
+      'Mica',
+      'Mica prototype',
+    ]);
+    expect(await select.evaluate((s: HTMLSelectElement) => s.selectedOptions[0]?.text)).toBe(
+      'Mica prototype',
+    );
+    expect(await p.locator('.pipeline svg g.realm').count()).toBe(4);
+    await runCommand(p, 'rmi RMI_DATA_CREATE_UNKNOWN_SHARED 0x8005d000 0x80075000 0x18000004000');
+    await expect.poll(() => p.locator('.pipeline svg path.undeclared').count()).toBe(1);
+    expect(await p.locator('.pipeline svg g.callout.undeclared').textContent()).toContain(
+      'storage was joined to Mem1, which its policy never declares',
+    );
+    await p.mouse.move(10, 700);
+    await p.screenshot({ path: 'test-results/pipeline-lesson-05-01-1280x720.png' });
+    expect(lesson.errors).toEqual([]);
+    await p.close();
   });
 });
 

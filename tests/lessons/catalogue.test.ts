@@ -320,7 +320,7 @@ describe('04-mica/02-enforce goals', () => {
   it('an NS mapping refused for a gateway, or a walk failure, is not a monitor refusal', () => {
     const done = goalsDone('04-mica/02-enforce', [
       'read 0x80001000 8',
-      'rmi RMI_DATA_CREATE_UNKNOWN_SHARED 0x80065000 0x8007d000 0x18008000000',
+      'rmi RMI_DATA_CREATE_UNKNOWN_SHARED 0x8005d000 0x80075000 0x18008000000',
     ]);
     expect(done).toEqual({
       'pipe-protected': false,
@@ -333,7 +333,7 @@ describe('04-mica/02-enforce goals', () => {
 describe('05-attacks/01-late-join goals', () => {
   it('a refused mapping of an NS page joins nothing', () => {
     const done = goalsDone('05-attacks/01-late-join', [
-      'rmi RMI_DATA_CREATE_UNKNOWN_SHARED 0x80065000 0x80034000 0x18000004000',
+      'rmi RMI_DATA_CREATE_UNKNOWN_SHARED 0x8005d000 0x80034000 0x18000004000',
     ]);
     expect(done).toEqual({ 'joined-pipe': false, 'private-page': false });
   });

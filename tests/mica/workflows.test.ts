@@ -54,7 +54,7 @@ describe('legacy dialect P (usecase3 P1/P2)', () => {
     expect: { agreement: 'accept', flow: 'accept' },
   };
   it('uploads, and Ch1 (RSI, OTHER → BLOCK) blocks VM2’s SMCs', () => {
-    const wf = buildVideoWorkflow({ size: SIZE, example, exitRules: false });
+    const wf = buildVideoWorkflow({ size: SIZE, example });
     const h = wf.realms.VM2!;
     const at = wf.guest.program(h.rd).length;
     const g = wf.exec('VM2', [{ op: 'smc', fid: abi.SMC_RSI_HOST_CALL, args: [0x3000n] }]);

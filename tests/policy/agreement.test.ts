@@ -367,12 +367,13 @@ describe('§2.6 strict', () => {
 
   it('a strict upload refuses control-flow rules recorded earlier that it does not know', () => {
     const [, enc, , storage] = VIDEO;
+    // An exception class the shipped files do not rule on (0x07: SVE/SIMD/FP access).
     const extra = {
       name: 'CF9',
       owner: 1,
       type: 'EXCEPTION' as const,
       policy: 'ALLOW' as const,
-      range: [0x24],
+      range: [0x07],
     };
     const loose = {
       ...storage!,
@@ -383,7 +384,7 @@ describe('§2.6 strict', () => {
       ['strict', 'encoder', 'storage'],
     ]);
     expect(r.refusals[0]?.message).toBe(
-      'control flow: encoder is strict, but storage already recorded (encoder, EXCEPTION, 0x24) -> ALLOW, which is not among the rules encoder and its peers declare',
+      'control flow: encoder is strict, but storage already recorded (encoder, EXCEPTION, 0x7) -> ALLOW, which is not among the rules encoder and its peers declare',
     );
   });
 });
@@ -420,7 +421,16 @@ describe('§2.7 control flow and the transition table', () => {
 
   it('records tuples by owner identity, strict once a strict realm uploads, with the group', () => {
     const r = checkAgreement(VIDEO);
-    expect(r.state.table).toEqual([
+    // In file order: CF1, CF2 (CALL 0x17 of each locked stage), then per stage EXCEPTION 0x24
+    // and OTHER 1, 2 and 3 (§5.4, §8 item 6).
+    expect(r.state.table.map((t) => `${t.ownerHash} ${t.type} ${t.range}`)).toEqual([
+      '2 CALL 23',
+      '3 CALL 23',
+      ...[2, 3].flatMap((owner) =>
+        ['EXCEPTION 36', 'OTHER 1', 'OTHER 2', 'OTHER 3'].map((t) => `${owner} ${t}`),
+      ),
+    ]);
+    expect(r.state.table.filter((t) => t.type === 'CALL')).toEqual([
       {
         ownerHash: 2,
         type: 'CALL',
@@ -454,10 +464,13 @@ describe('§2.7 control flow and the transition table', () => {
       mems: [],
     };
     const v = validateUpload(done, { name: 'stranger', policy: other });
-    expect(v.refusals.map((x) => [x.check, x.field])).toEqual([
-      ['transition-table', 'CF1.owner'],
-      ['transition-table', 'CF2.owner'],
-    ]);
+    // One refusal per tuple: CF1, CF2 (CALL), CF3, CF5 (EXCEPTION 0x24), CF4, CF6 (three OTHER).
+    expect(v.refusals.map((x) => [x.check, x.field])).toEqual(
+      ['CF1', 'CF2', 'CF3', 'CF4', 'CF4', 'CF4', 'CF5', 'CF6', 'CF6', 'CF6'].map((cf) => [
+        'transition-table',
+        `${cf}.owner`,
+      ]),
+    );
   });
 });
 

@@ -32,7 +32,8 @@ describe('a link from the page reproduces the run', () => {
     expect(link.length).toBeLessThan(200);
     const demo = demoOf(other);
     expect(demo.choice).toBe(19);
-    expect(demo.mode).toBe('mica');
+    // The Mode menu is the machine's mode (no copy in the demo state).
+    expect(other.machine.state.config.mode).toBe('mica');
     expect(demo.result?.verdict).toBeDefined();
     expect(demo.result).toEqual(demoOf(lab).result);
     expect(sha256(other.machine.snapshot().state)).toBe(sha256(lab.machine.snapshot().state));

@@ -19,14 +19,14 @@ export const PIPE_SIZE = 0x4000;
 export const RD = {
   gateway: 0x80001000,
   encoder: 0x80033000,
-  moderator: 0x8004c000,
-  storage: 0x80065000,
+  moderator: 0x80048000,
+  storage: 0x8005d000,
 } as const;
 /** First physical page of Mem1 (gateway → encoder). */
-export const MEM1_PA = 0x8007d000;
+export const MEM1_PA = 0x80075000;
 /** An IPA in storage's shared-memory BAR, just past its declared Mem3 window (outside it) */
 export const UNDECLARED_IPA = 0x18000004000;
-/** An unprotected IPA of the encoder, above its (removed) console page. */
+/** An unprotected IPA of the encoder (a non-gateway stage: the host gave it no console page). */
 export const NS_IPA = 0x20000001000;
 
 const cache = new Map<MachineMode, MachineSnapshot>();

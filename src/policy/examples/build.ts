@@ -3,7 +3,13 @@
  * per stage, every file listing all VMs in the same order and the objects that stage maps, as
  * §2.1 requires, rendered to dialect-C text with formatPolicyText.
  */
-import { ESR_EC_SMC64 } from '../abi.ts';
+import {
+  CF_OTHER_FIQ,
+  CF_OTHER_IRQ,
+  CF_OTHER_SERROR,
+  ESR_EC_DABT_LOWER,
+  ESR_EC_SMC64,
+} from '../abi.ts';
 import { formatPolicyText } from '../format.ts';
 import type { AgreementCheck } from '../agreement.ts';
 import type { Policy, PolicyCf, PolicyMem, PolicyVm, Prot } from '../model.ts';
@@ -87,6 +93,38 @@ export function files(
 /** A CF rule BLOCKing the SMC class (CALL 0x17) of `owner` (§2.2.4, §5.4). */
 export function block(name: string, owner: number): PolicyCf {
   return { name, owner, type: 'CALL', policy: 'BLOCK', range: [ESR_EC_SMC64] };
+}
+
+/**
+ * The exit-class rules of mica-spec.md §8 item 6 for every non-gateway stage: an EXCEPTION rule
+ * BLOCKing data aborts (EC 0x24: the MMIO exits that hand the stored value to the host in the
+ * exit registers), and an OTHER rule BLOCKing host-injected IRQ, FIQ and SError. Named after the
+ * rules already in the file (`CF<n+1>`, `CF<n+2>`, ...), in stage order. The prototype records
+ * them without enforcing them (§2.2.4); Mica enforces them.
+ *
+ * WFx (EC 0x01) is left open on purpose: it carries no data (timing only, §6 row 4), and a
+ * BLOCKed WFx is a NOP, so an idle stage would spin instead of giving its vCPU back to the host.
+ */
+export function exitBlocks(stages: readonly Stage[], first: number): PolicyCf[] {
+  const out: PolicyCf[] = [];
+  stages.forEach((stage, owner) => {
+    if (stage.vm.isGateway) return;
+    out.push({
+      name: `CF${first + out.length}`,
+      owner,
+      type: 'EXCEPTION',
+      policy: 'BLOCK',
+      range: [ESR_EC_DABT_LOWER],
+    });
+    out.push({
+      name: `CF${first + out.length}`,
+      owner,
+      type: 'OTHER',
+      policy: 'BLOCK',
+      range: [CF_OTHER_IRQ, CF_OTHER_FIQ, CF_OTHER_SERROR],
+    });
+  });
+  return out;
 }
 
 /** Renders each stage's policy as text. */

@@ -18,3 +18,4 @@ export {
 
 /** All examples, video first. */
 export const WORKFLOW_EXAMPLES: readonly WorkflowExample[] = [...VIDEO_EXAMPLES, ...LLM_EXAMPLES];
+export { examplePolicy, type BoundExample } from './bind.ts';

@@ -18,6 +18,7 @@ import {
   BAR0,
   BAR1,
   block,
+  exitBlocks,
   files,
   realms,
   vm,
@@ -77,7 +78,17 @@ const PIPELINE_SHARES: readonly Share[] = [
   },
 ];
 
-const PIPELINE_CFS: readonly PolicyCf[] = [block('CF1', 1), block('CF2', 2)];
+const CALL_BLOCKS: readonly PolicyCf[] = [block('CF1', 1), block('CF2', 2)];
+
+/**
+ * The locked-down rules: CF1, CF2 BLOCK the SMCs of encoder and moderator (§5.4); CF3-CF6 close
+ * their other exits (EXCEPTION 0x24 and OTHER IRQ/FIQ/SError, §8 item 6). The same file in
+ * every mode: the prototype records CF3-CF6 without enforcing them (§2.2.4).
+ */
+const PIPELINE_CFS: readonly PolicyCf[] = [
+  ...CALL_BLOCKS,
+  ...exitBlocks(PIPELINE_STAGES, CALL_BLOCKS.length + 1),
+];
 
 const pipeline = files(PIPELINE_STAGES, PIPELINE_SHARES, PIPELINE_CFS);
 
@@ -87,7 +98,8 @@ export const VIDEO_MODERATION: WorkflowExample = {
   title: 'Video moderation: gateway → encoder → moderator → storage',
   description:
     'The paper pipeline. Encoder and moderator are third-party stages: strict, not gateways, ' +
-    'and every file BLOCKs their SMCs (CALL 0x17). Writers map W, readers R.',
+    'and every file BLOCKs their SMCs (CALL 0x17), their MMIO exits (EXCEPTION 0x24) and ' +
+    'host-injected interrupts (OTHER 1-3). Writers map W, readers R.',
   realms: realms(PIPELINE_STAGES, pipeline),
   source: 'encoder',
   sanitisers: ['moderator'],

@@ -238,7 +238,9 @@ export const ATTACKS: readonly AttackSpec[] = [
     'malicious stage copies received data into unprotected (host-visible) memory',
     'E new; G existing; I full',
     (mode, s) => {
-      const wf = build(mode);
+      // The host hands every stage an NS console page before the uploads (the runbook gives
+      // one to the gateways only): the prototype leaves it in place, Mica removes it at upload.
+      const wf = build(mode, { consoles: 'all' });
       wf.runApp();
       const enc = wf.realms.encoder!;
       const since = 0;
@@ -288,7 +290,7 @@ export const ATTACKS: readonly AttackSpec[] = [
     });
   }),
   A(4, 'stage signals through MMIO exits (EXCEPTION class)', 'I (recorded only)', (mode, s) => {
-    const wf = build(mode, { exitRules: true });
+    const wf = build(mode);
     wf.runApp();
     const since = lastSeq(wf);
     run(wf, wf.realms.encoder!, [

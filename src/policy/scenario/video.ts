@@ -5,27 +5,21 @@
  * scripts one-by-one"), then an application phase in which the video moves down the pipe.
  * Used by tests, lessons, the CLI demo and the UI.
  *
- * Design rationale: the policies come from the colleague's examples (text), adapted to the
- * machine: object sizes (smaller in tests, for speed), hash labels bound to each realm's RIM in
- * Mica mode (§8 item 3; the tenant's 0x1.. labels in the prototype), and, in Mica mode,
- * EXCEPTION/OTHER BLOCK rules for the non-gateway stages (§8 item 6: the exits become
- * enforceable, so the locked-down files close them too).
+ * Design rationale: the policies are the shipped examples (src/policy/examples) as the realm
+ * terminal's `policy upload` sends them, through the same {@link examplePolicy}: hash labels
+ * bound to each realm's RIM in Mica mode (§8 item 3; the tenant's 0x1.. labels in the
+ * prototype), rules as written (the locked-down files carry their own EXCEPTION/OTHER rules).
+ * Only tests shrink the objects (`size`), for speed. The honest host gives an NS console page
+ * to the gateways only: a non-gateway stage's console is an NS channel its runbook switches off
+ * (§3.5 note), so a clean run has nothing for the monitor to take away at upload.
  */
 import type { Machine } from '../../emulator/index.ts';
-import {
-  CF_OTHER_FIQ,
-  CF_OTHER_IRQ,
-  CF_OTHER_SERROR,
-  ESR_EC_DABT_LOWER,
-  ESR_EC_WFX,
-  IVSHMEM_BAR_BASE,
-  IVSHMEM_BAR_STRIDE,
-} from '../abi.ts';
+import { IVSHMEM_BAR_BASE, IVSHMEM_BAR_STRIDE } from '../abi.ts';
 import { encodePoly, toPolicyPage } from '../binary.ts';
+import { examplePolicy } from '../examples/bind.ts';
 import { VIDEO_MODERATION, type WorkflowExample } from '../examples/video-moderation.ts';
-import type { Policy, PolicyCf } from '../model.ts';
-import { parsePolicy } from '../parse.ts';
-import { ownWindow, rimLabel } from '../monitor/common.ts';
+import type { Policy } from '../model.ts';
+import { ownWindow } from '../monitor/common.ts';
 import { createMicaMachine, type MicaMachineOptions } from '../monitor/extension.ts';
 import { micaOf } from '../monitor/state.ts';
 import { fromHex } from '../../lib/bytes.ts';
@@ -50,10 +44,13 @@ export const MODERATED_VALUE = 0x444f4dn; // "MOD"
 export interface VideoWorkflowOptions extends MicaMachineOptions {
   /** Which workflow (default the §5.1 (a) pipeline, locked down per §5.4). */
   readonly example?: WorkflowExample;
-  /** Size of each shared object in bytes (default 0x40000 as in §5.1; tests use less). */
+  /** Size of each shared object in bytes (default: as the example says, 0x40000 as in §5.1; tests use less). */
   readonly size?: number;
-  /** Add EXCEPTION/OTHER BLOCK rules for non-gateways (default: in Mica mode). */
-  readonly exitRules?: boolean;
+  /**
+   * Which realms the host gives an NS console page before upload: `gateways` (default, the
+   * runbook) or `all` (a host that hands every stage an NS channel, attack 1).
+   */
+  readonly consoles?: 'gateways' | 'all';
   /** Rewrites a realm's policy before upload (malicious or mistaken variants). */
   readonly edit?: (realm: string, policy: Policy) => Policy;
   /** Prefault and upload every realm in order (default true). */
@@ -93,35 +90,15 @@ export interface GroupEvidence {
 /** The default verifier nonce of scenarios. */
 export const SCENARIO_CHALLENGE = new Uint8Array(64).map((_, i) => (i * 7 + 1) & 0xff);
 
-function parse(text: string): Policy {
-  const r = parsePolicy(text);
-  if (!r.ok)
-    throw new Error(`example policy does not parse: ${r.errors.map((e) => e.message).join('; ')}`);
-  return r.policy;
-}
-
-/** Exit-class rules of §8 item 6 for every non-gateway VM of a file. */
-function exitRules(p: Policy): PolicyCf[] {
-  const out: PolicyCf[] = [];
-  p.vms.forEach((vm, i) => {
-    if (vm.isGateway) return;
-    const n = p.cfs.length + out.length;
-    out.push({
-      name: `CF${n + 1}`,
-      owner: i,
-      type: 'EXCEPTION',
-      policy: 'BLOCK',
-      range: [ESR_EC_DABT_LOWER, ESR_EC_WFX],
-    });
-    out.push({
-      name: `CF${n + 2}`,
-      owner: i,
-      type: 'OTHER',
-      policy: 'BLOCK',
-      range: [CF_OTHER_IRQ, CF_OTHER_FIQ, CF_OTHER_SERROR],
-    });
-  });
-  return out;
+/** The example's file for realm `index` (labels bound through `rimOf`, when given). */
+function fileOf(
+  example: WorkflowExample,
+  index: number,
+  rimOf?: (realm: string) => string | undefined,
+): Policy {
+  const r = examplePolicy(example, index, rimOf);
+  if (!r.ok) throw new Error(`example policy does not parse: ${r.error}`);
+  return r.value.policy;
 }
 
 /** The backing files (one per object) and BAR order a realm's policy implies. */
@@ -145,24 +122,27 @@ export function buildVideoWorkflow(options: VideoWorkflowOptions = {}): VideoWor
   const {
     example: _example,
     size: _size,
-    exitRules: _exitRules,
+    consoles: _consoles,
     edit: _edit,
     setup: _setup,
     ...machineOptions
   } = options;
   const machine = createMicaMachine({ ...machineOptions, guest });
   const host = new MicaHost(machine);
-  const mode = machine.state.config.mode;
   const size = options.size ?? 0x40000;
-  const texts = example.realms.map((r) => parse(r.text));
+  const texts = example.realms.map((_, i) => fileOf(example, i));
   const realms: Record<string, RealmHandle> = {};
   example.realms.forEach((r, i) => {
-    realms[r.name] = host.createRealm({ name: r.name, bars: barsOf(texts[i]!) });
+    const p = texts[i]!;
+    const withConsole = options.consoles === 'all' || p.vms[p.self]?.isGateway === true;
+    realms[r.name] = host.createRealm({ name: r.name, bars: barsOf(p), console: withConsole });
   });
   const m = micaOf(machine.state);
   const bound = m !== undefined && !m.gaps.includes('gap-first-come-labels');
-  const labels = example.realms.map((r) => rimLabel(host.rimOf(realms[r.name]!)));
-  const withExits = options.exitRules ?? mode === 'mica';
+  const rimOf = (name: string) => {
+    const h = realms[name];
+    return h ? host.rimOf(h) : undefined;
+  };
   // Object sizes: the i-th distinct size of the example becomes (i + 1) × `size`, so distinct
   // sizes stay distinct (a size mismatch stays a mismatch) while tests stay small.
   const distinct = [
@@ -174,15 +154,13 @@ export function buildVideoWorkflow(options: VideoWorkflowOptions = {}): VideoWor
     options.size === undefined ? original : BigInt(size) * BigInt(distinct.indexOf(original) + 1);
   const policies: Record<string, Policy> = {};
   example.realms.forEach((r, i) => {
-    let p = texts[i]!;
+    let p = fileOf(example, i, bound ? rimOf : undefined);
     p = {
       ...p,
-      vms: p.vms.map((vm, j) => ({ ...vm, hash: bound ? (labels[j] ?? vm.hash) : vm.hash })),
       mems: p.mems.map((mem) =>
         mem.type === 'PROTECTED' ? { ...mem, size: resize(mem.size) } : mem,
       ),
     };
-    if (withExits) p = { ...p, cfs: [...p.cfs, ...exitRules(p)] };
     policies[r.name] = options.edit ? options.edit(r.name, p) : p;
   });
   const order = example.realms.map((r) => r.name);

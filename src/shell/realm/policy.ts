@@ -16,10 +16,10 @@ import {
   MICA_EXT,
   WORKFLOW_EXAMPLES,
   encodePoly,
+  examplePolicy,
   formatPolicyText,
   micaAbi,
   parsePolicy,
-  rimLabel,
   toPolicyPage,
   type MicaState,
   type Policy,
@@ -58,32 +58,30 @@ function findExample(
   return { example, index };
 }
 
-/** The example's policy for realm `index`, hash labels bound to the realms' RIMs (§8 item 3). */
+/**
+ * The example's policy for realm `index`, hash labels bound to the realms' RIMs (§8 item 3):
+ * the one binding the scenario builder uses too (examplePolicy), so `policy show` prints what
+ * `policy upload` and the Pipeline's Run upload.
+ */
 function boundPolicy(
   machine: Machine,
   example: WorkflowExample,
   index: number,
 ): { policy: Policy; notes: OutputLine[] } | UsageError {
-  const parsed = parsePolicy(example.realms[index]!.text);
-  if (!parsed.ok) return usageError(`example does not parse: ${parsed.errors[0]?.message ?? ''}`);
   const m = mica(machine);
-  const notes: OutputLine[] = [];
-  if (!m || m.gaps.includes('gap-first-come-labels')) return { policy: parsed.policy, notes };
-  const vms = parsed.policy.vms.map((vm, j) => {
-    const name = example.realms[j]?.name.toLowerCase();
-    const host = name === undefined ? undefined : hostRealm(machine, name);
-    const rim = host ? machine.state.rmm.realms['0x' + host.rd.toString(16)]?.rim : undefined;
-    if (!rim) {
-      notes.push(
-        out.warn(
-          `  ${vm.name}: no realm "${name ?? '?'}" yet, label left at 0x${vm.hash.toString(16)}`,
-        ),
-      );
-      return vm;
-    }
-    return { ...vm, hash: rimLabel(rim) };
-  });
-  return { policy: { ...parsed.policy, vms }, notes };
+  const firstCome = !m || m.gaps.includes('gap-first-come-labels');
+  const rimOf = (name: string) => {
+    const host = hostRealm(machine, name.toLowerCase());
+    return host ? machine.state.rmm.realms['0x' + host.rd.toString(16)]?.rim : undefined;
+  };
+  const bound = examplePolicy(example, index, firstCome ? undefined : rimOf);
+  if (!bound.ok) return usageError(`example does not parse: ${bound.error}`);
+  const notes = bound.value.unbound.map((u) =>
+    out.warn(
+      `  ${u.vm}: no realm "${u.realm.toLowerCase()}" yet, label left at 0x${u.hash.toString(16)}`,
+    ),
+  );
+  return { policy: bound.value.policy, notes };
 }
 
 function resolve(
@@ -162,57 +160,62 @@ function upload(
   ops.push({ op: 'measure-read', index: REM0_INDEX });
   const before = machine.ledger.length;
   const uploadedBefore = mica(machine)?.realms['0x' + realm.rd.toString(16)]?.uploaded === true;
-  const lines = runOps(env, ops, (results) => {
-    const outl: OutputLine[] = [];
-    const reads = results.filter((x) => x.op === 'read');
-    const failedReads = reads.filter((x) => !x.ok);
-    outl.push(
-      (failedReads.length ? out.warn : out.dim)(
-        `  [guest] prefaulted ${touched} page(s) of its protected windows${failedReads.length ? `, ${failedReads.length} failed (${failedReads[0]?.error ?? ''})${uploadedBefore ? '' : ': is the object wired with "mica share" on the host?'}` : ''}`,
-      ),
-    );
-    const smc = results.find((x) => x.op === 'smc');
-    const x0 = smc ? Number(BigInt(smc.values.x0 ?? '0x0')) : undefined;
-    const flows = machine.ledger.slice(before).filter((e) => e.kind === 'flow');
-    const decision =
-      flows.filter((e) => e.channel === 'policy-upload').at(-1) ??
-      flows.filter((e) => e.kind === 'flow' && e.decision.verdict === 'blocked').at(-1);
-    const status = x0 === undefined ? 'no answer' : (RSI_NAMES[x0] ?? `0x${x0.toString(16)}`);
-    if (x0 === abi.RSI_SUCCESS)
+  const lines = runOps(
+    env,
+    ops,
+    (results) => {
+      const outl: OutputLine[] = [];
+      const reads = results.filter((x) => x.op === 'read');
+      const failedReads = reads.filter((x) => !x.ok);
       outl.push(
-        out.ok(
-          `policy upload: ${status} (${r.source}, POLY page at ${'0x' + polyIpa.toString(16)})`,
+        (failedReads.length ? out.warn : out.dim)(
+          `  [guest] prefaulted ${touched} page(s) of its protected windows${failedReads.length ? `, ${failedReads.length} failed (${failedReads[0]?.error ?? ''})${uploadedBefore ? '' : ': is the object wired with "mica share" on the host?'}` : ''}`,
         ),
       );
-    else outl.push(out.error(`policy upload: ${status}: refused (${r.source})`));
-    if (decision && decision.kind === 'flow')
-      outl.push(
-        (decision.decision.verdict === 'allowed' ? out.line : out.error)(
-          `  monitor: ${decision.decision.verdict} by ${decision.decision.rule}: ${decision.decision.reason}`,
-        ),
-      );
-    else if (!mica(machine))
-      outl.push(
-        out.warn('  no Mica monitor on this machine (cca mode): the RMM does not know this call'),
-      );
-    const rem = results.find((x) => x.op === 'measure-read');
-    if (rem?.ok && rem.data) {
-      const algo = machine.state.rmm.realms['0x' + realm.rd.toString(16)]?.hashAlgo;
-      outl.push(out.line(`  REM0 ${algo === 'sha-512' ? rem.data : rem.data.slice(0, 64)}`));
-    } else if (rem) {
-      const rems = machine.state.rmm.realms['0x' + realm.rd.toString(16)]?.rems;
-      outl.push(
-        out.warn(
-          `  REM0: ${rem.error ?? 'unreadable'} ${rem.status ?? ''} (the realm's own SMCs are now policed by its policy)`.replace(
-            /\s+\(/,
-            ' (',
+      const smc = results.find((x) => x.op === 'smc');
+      const x0 = smc ? Number(BigInt(smc.values.x0 ?? '0x0')) : undefined;
+      const flows = machine.ledger.slice(before).filter((e) => e.kind === 'flow');
+      const decision =
+        flows.filter((e) => e.channel === 'policy-upload').at(-1) ??
+        flows.filter((e) => e.kind === 'flow' && e.decision.verdict === 'blocked').at(-1);
+      const status = x0 === undefined ? 'no answer' : (RSI_NAMES[x0] ?? `0x${x0.toString(16)}`);
+      if (x0 === abi.RSI_SUCCESS)
+        outl.push(
+          out.ok(
+            `policy upload: ${status} (${r.source}, POLY page at ${'0x' + polyIpa.toString(16)})`,
           ),
-        ),
-      );
-      if (rems?.[0]) outl.push(out.dim(`  REM0 in the RMM's record: ${rems[0].slice(0, 64)}`));
-    }
-    return outl;
-  });
+        );
+      else outl.push(out.error(`policy upload: ${status}: refused (${r.source})`));
+      if (decision && decision.kind === 'flow')
+        outl.push(
+          (decision.decision.verdict === 'allowed' ? out.line : out.error)(
+            `  monitor: ${decision.decision.verdict} by ${decision.decision.rule}: ${decision.decision.reason}`,
+          ),
+        );
+      else if (!mica(machine))
+        outl.push(
+          out.warn('  no Mica monitor on this machine (cca mode): the RMM does not know this call'),
+        );
+      const rem = results.find((x) => x.op === 'measure-read');
+      if (rem?.ok && rem.data) {
+        const algo = machine.state.rmm.realms['0x' + realm.rd.toString(16)]?.hashAlgo;
+        outl.push(out.line(`  REM0 ${algo === 'sha-512' ? rem.data : rem.data.slice(0, 64)}`));
+      } else if (rem) {
+        const rems = machine.state.rmm.realms['0x' + realm.rd.toString(16)]?.rems;
+        outl.push(
+          out.warn(
+            `  REM0: ${rem.error ?? 'unreadable'} ${rem.status ?? ''} (the realm's own SMCs are now policed by its policy)`.replace(
+              /\s+\(/,
+              ' (',
+            ),
+          ),
+        );
+        if (rems?.[0]) outl.push(out.dim(`  REM0 in the RMM's record: ${rems[0].slice(0, 64)}`));
+      }
+      return outl;
+    },
+    { except: ['policy-upload'] },
+  );
   return [...compress(lines), ...r.notes];
 }
 

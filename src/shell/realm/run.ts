@@ -2,7 +2,10 @@
  * How every realm-shell command runs: it queues guest operations (emulator guest/ops.ts) on
  * REC 0 of the realm, has the host's VMM run the realm until it is idle again (host/vmm.ts),
  * and prints what the realm saw (the operations' results) after, dimmed, the REC exits the
- * host handled on the way. Spec background: cca-spec.md §2.5 (exits), §4 (RSI).
+ * host handled on the way, then the ledger's judgement of what the run moved: every blocked
+ * flow and every leak, in the same sentence the Pipeline drawing shows (policy/judge.ts), so
+ * the terminal and the diagram cannot disagree about an event. Spec background: cca-spec.md
+ * §2.5 (exits), §4 (RSI); mica-spec.md §1.3 (what counts as a leak).
  */
 import {
   GUEST_MODEL,
@@ -15,7 +18,11 @@ import {
   type GuestResult,
   type Machine,
 } from '../../emulator/index.ts';
+import { judgeFlow, realmNamer } from '../../policy/index.ts';
 import { out, type OutputLine } from '../types.ts';
+
+/** At most this many judgement lines per command; the ledger has the rest. */
+const MAX_JUDGEMENTS = 6;
 
 /** What realm commands talk to: the machine and the realm this terminal belongs to. */
 export interface RealmEnv {
@@ -67,11 +74,53 @@ function appLines(results: readonly GuestResult[]): OutputLine[] {
   });
 }
 
+/**
+ * The ledger's verdicts on the flows after `since`: one line per distinct blocked flow or leak
+ * (repeats counted), skipping the channels in `except` (a command that reports those itself).
+ */
+export function judgementLines(
+  machine: Machine,
+  since: number,
+  except: readonly string[] = [],
+): OutputLine[] {
+  const nameOf = realmNamer(machine.state);
+  const seen = new Map<string, { line: (count: number) => OutputLine; count: number }>();
+  for (const e of machine.ledger) {
+    if (e.seq <= since || e.kind !== 'flow' || except.includes(e.channel)) continue;
+    const j = judgeFlow(e, nameOf);
+    if (j.outcome === 'allowed') continue;
+    const entry = seen.get(j.text);
+    if (entry) {
+      entry.count++;
+      continue;
+    }
+    const icon = j.outcome === 'leak' ? '⚠' : '✖';
+    seen.set(j.text, {
+      count: 1,
+      line: (count) =>
+        out.error(`  ${icon} #${j.seq} ${j.text}${count > 1 ? ` (×${count})` : ''}  [${j.clause}]`),
+    });
+  }
+  const lines = [...seen.values()].map((v) => v.line(v.count));
+  if (lines.length <= MAX_JUDGEMENTS) return lines;
+  return [
+    ...lines.slice(0, MAX_JUDGEMENTS),
+    out.dim(`  ... ${lines.length - MAX_JUDGEMENTS} more in the ledger`),
+  ];
+}
+
+/** Options of {@link runOps}. */
+export interface RunOptions {
+  /** Flow channels the command reports itself (left out of the judgement lines). */
+  readonly except?: readonly string[];
+}
+
 /** Queues `ops`, runs the realm until idle, and formats results with `format`. */
 export function runOps(
   env: RealmEnv,
   ops: readonly GuestOp[],
   format: (results: readonly GuestResult[]) => OutputLine[],
+  options: RunOptions = {},
 ): OutputLine[] {
   const { machine } = env;
   const realm = hostRealm(machine, env.realm);
@@ -85,6 +134,7 @@ export function runOps(
   }
   const rec0 = realm.recs[0];
   if (rec0 === undefined) return [out.error(`realm "${env.realm}" has no REC`)];
+  const since = machine.ledger.at(-1)?.seq ?? 0;
   enqueueGuestOps(machine.state, rec0, ops);
   const report = runRealm(machine, env.realm);
   const results = takeGuestResults(machine.state, rec0);
@@ -92,6 +142,7 @@ export function runOps(
   lines.push(...outputLines(report.exits));
   lines.push(...appLines(results.filter((r) => r.app !== undefined)));
   lines.push(...format(results.filter((r) => r.op !== 'boot' && r.app === undefined)));
+  lines.push(...judgementLines(machine, since, options.except));
   if (report.stop === 'off')
     lines.push(out.warn('the realm is off (SYSTEM_OFF): nothing runs any more'));
   if (report.stop === 'limit') lines.push(out.warn('the host stopped after too many exits'));

@@ -42,8 +42,7 @@ export class DemoState {
   running = $state(false);
   /** The Scenario menu's choice: 0 the clean pipeline, else the attack number. */
   choice = $state(1);
-  /** The Mode menu's choice. */
-  mode = $state<DemoMode>('mica');
+  // No mode of its own: the Mode menu is the machine's mode (lab.mode), as the header shows.
 
   constructor(lab: LabMachine) {
     this.lab = lab;
@@ -68,7 +67,6 @@ export class DemoState {
     this.lab.rebase({ kind: 'pipeline', scenario: attack, mode });
     this.result = result;
     this.choice = attack;
-    this.mode = mode;
     return result;
   }
 
@@ -104,11 +102,10 @@ export class DemoState {
 
   /** What is needed to put the menus and the result back: call the returned function. */
   capture(): () => void {
-    const saved = { result: this.result, choice: this.choice, mode: this.mode };
+    const saved = { result: this.result, choice: this.choice };
     return () => {
       this.result = saved.result;
       this.choice = saved.choice;
-      this.mode = saved.mode;
     };
   }
 }

@@ -4,18 +4,35 @@
  * objects between them as pipes (from the policy package's flow graph, mica-spec.md §4.5
  * step 5), the policy rules on each pipe and exit as valves, and the ledger's `flow` events
  * mapped onto those pipes: where each one goes, whether it stopped at a valve (and which
- * clause stopped it), and whether labelled data reached U (a leak).
+ * clause stopped it), and whether labelled data reached U (a leak). Edges the policies never
+ * declared but the machine made (a realm in the SGT on another pipe's page, §6 row 6) are
+ * drawn too, from the monitor's SGT.
+ *
+ * Every blocked or leaking flow (and every undeclared edge) gets a callout: a numbered marker
+ * where it happened and, in a lane under U, a plain sentence from policy/judge.ts, the same
+ * words the realm terminal prints for the same ledger event.
  *
  * Design rationale: positions are a fixed grid (column = upload order, row = trust group),
  * so the drawing is identical on every screen and in every screenshot (lab-ux.md §4.4: no
- * force layout on a projector). Everything here is a pure function of machine state and the
- * ledger; the component only draws.
+ * force layout on a projector). Callouts are laid out in rows of their own below U, so they
+ * can never cover a realm box or each other; their width is estimated from a monospace font.
+ * Everything here is a pure function of machine state and the ledger; the component only draws.
  */
-import type { LedgerEvent, LedgerEventOf, MachineState } from '../../emulator/index.ts';
+import {
+  abi,
+  type LedgerEvent,
+  type LedgerEventOf,
+  type MachineState,
+} from '../../emulator/index.ts';
 import {
   buildFlowGraph,
+  judgeFlow,
   micaOf,
+  micaView,
   policyOf,
+  realmNamer,
+  type FlowOutcome,
+  type NameOf,
   type Policy,
   type RealmPolicy,
 } from '../../policy/index.ts';
@@ -29,12 +46,26 @@ export const GROUP_LABEL: Record<TrustGroup, string> = {
   untrusted: 'Untrusted: host and network (U)',
 };
 
-/** The drawing's size in SVG units. */
+/** The drawing's width in SVG units. */
 export const WIDTH = 640;
+/** The height of the drawing without callouts, in SVG units. */
 export const HEIGHT = 300;
 const ROW_Y: Record<TrustGroup, number> = { tenant: 62, 'third-party': 158, untrusted: 262 };
 const NODE_W = 92;
 const NODE_H = 40;
+
+/** Callout lane geometry (SVG units): font size, monospace advance, line and row spacing. */
+export const CALLOUT_FONT = 11;
+const CALLOUT_ADVANCE = CALLOUT_FONT * 0.6;
+export const CALLOUT_LINE = 14;
+export const CALLOUT_PAD = 5;
+const CALLOUT_GAP = 6;
+const CALLOUT_LEFT = 20;
+const CALLOUT_BADGE = 9;
+/** At most this many callouts are drawn (the newest); the list under the drawing has all. */
+export const MAX_CALLOUTS = 4;
+/** Space between markers that share a spot. */
+const MARKER_STEP = 20;
 
 export interface RealmNode {
   readonly id: string;
@@ -94,8 +125,43 @@ export interface PlacedFlow {
   /** Where the dot travels (SVG path); a blocked flow's path ends at its valve. */
   readonly path: string;
   readonly end: { readonly x: number; readonly y: number };
-  /** Labelled data that reached the host, the network or NS memory. */
+  /** Labelled data that reached a host-visible place (judged from the destination). */
   readonly leak: boolean;
+  /** How it ended: allowed, blocked or leak (policy/judge.ts). */
+  readonly outcome: FlowOutcome;
+  /** The plain sentence the terminal prints for the same event. */
+  readonly text: string;
+  /** The rule in a word or two (`CF3`). */
+  readonly shortRule: string;
+}
+
+/** An edge the machine made that no policy declares (from the monitor's SGT). */
+export interface UndeclaredEdge {
+  readonly id: string;
+  /** The pipe (object) whose page it reaches, or the realm whose private page it is. */
+  readonly from: string;
+  readonly to: string;
+  readonly path: string;
+  readonly mid: { readonly x: number; readonly y: number };
+  readonly text: string;
+}
+
+/** A numbered note on the drawing: a marker where it happened, a sentence in the lane. */
+export interface Callout {
+  readonly id: string;
+  readonly n: number;
+  readonly kind: FlowOutcome | 'undeclared';
+  /** The ledger event, for flows (undefined for an undeclared edge). */
+  readonly seq?: number;
+  readonly marker: { readonly x: number; readonly y: number };
+  /** The label box in the lane, and its text lines. */
+  readonly box: { readonly x: number; readonly y: number; readonly w: number; readonly h: number };
+  readonly lines: readonly string[];
+  readonly text: string;
+  readonly clause: string;
+  readonly reason: string;
+  /** How many ledger events say the same thing. */
+  readonly count: number;
 }
 
 export interface PipelineModel {
@@ -103,8 +169,12 @@ export interface PipelineModel {
   readonly pipes: readonly Pipe[];
   readonly exits: readonly Exit[];
   readonly flows: readonly PlacedFlow[];
+  readonly undeclared: readonly UndeclaredEdge[];
+  readonly callouts: readonly Callout[];
   readonly u: { readonly x: number; readonly y: number; readonly w: number; readonly h: number };
   readonly nodeSize: { readonly w: number; readonly h: number };
+  /** The drawing's height with its callout lane. */
+  readonly height: number;
 }
 
 const EMPTY: PipelineModel = {
@@ -112,8 +182,11 @@ const EMPTY: PipelineModel = {
   pipes: [],
   exits: [],
   flows: [],
+  undeclared: [],
+  callouts: [],
   u: { x: 20, y: ROW_Y.untrusted - 18, w: WIDTH - 40, h: 36 },
   nodeSize: { w: NODE_W, h: NODE_H },
+  height: HEIGHT,
 };
 
 const UNTRUSTED_KINDS = new Set(['host', 'network', 'console']);
@@ -232,8 +305,164 @@ export function buildPipeline(
     };
   });
 
-  const flows = placeFlows(ledger, byName, byRd, pipes, exits);
-  return { ...EMPTY, realms: nodes, pipes, exits, flows };
+  const nameOf = realmNamer(state);
+  const flows = placeFlows(ledger, byName, byRd, pipes, exits, nameOf);
+  const undeclared = undeclaredEdges(state, byName, pipes);
+  const callouts = layoutCallouts(flows, undeclared);
+  const last = callouts.at(-1);
+  const height = last ? Math.max(HEIGHT, last.box.y + last.box.h + CALLOUT_GAP) : HEIGHT;
+  return { ...EMPTY, realms: nodes, pipes, exits, flows, undeclared, callouts, height };
+}
+
+/** Edges in the SGT that no policy declares: a realm on a pipe's page, or on a private page. */
+function undeclaredEdges(
+  state: Readonly<MachineState>,
+  byName: Map<string, RealmNode>,
+  pipes: readonly Pipe[],
+): UndeclaredEdge[] {
+  const view = micaView(state);
+  if (!view) return [];
+  const nameOfRd = (rd: number) => view.realms.find((r) => r.rd === rd)?.name;
+  // Which pipe each shared page belongs to, from its declared ends' own SGT entries.
+  const pageOf = new Map<number, { pipe: string; ends: Set<string> }>();
+  for (const pipe of view.pipes) {
+    const ends = new Set(pipe.ends.map((e) => e.realm));
+    for (const end of pipe.ends) {
+      const rd = view.realms.find((r) => r.name === end.realm)?.rd;
+      for (const e of view.sgt)
+        if (e.rd === rd && e.gpa >= end.ipa && e.gpa < end.ipa + pipe.size)
+          pageOf.set(e.pa, { pipe: pipe.name, ends });
+    }
+  }
+  const out = new Map<string, UndeclaredEdge>();
+  for (const e of view.sgt) {
+    const who = nameOfRd(e.rd);
+    const node = who === undefined ? undefined : byName.get(who);
+    if (!who || !node) continue;
+    const page = pageOf.get(e.pa);
+    const granule = state.granules[Math.floor(e.pa / abi.GRANULE_SIZE)];
+    const owner =
+      granule?.state === 'DATA' && granule.realm !== undefined && granule.realm !== e.rd
+        ? nameOfRd(granule.realm)
+        : undefined;
+    let from: { x: number; y: number } | undefined;
+    let label: string | undefined;
+    let source: string | undefined;
+    if (page && !page.ends.has(who)) {
+      const pipe = pipes.find((p) => p.object === page.pipe);
+      from = pipe?.mid;
+      source = page.pipe;
+      label = `${who} was joined to ${page.pipe}, which its policy never declares`;
+    } else if (owner) {
+      from = byName.get(owner);
+      source = owner;
+      label = `${who} maps a private page of ${owner}, which no policy declares`;
+    }
+    if (!from || !label || !source) continue;
+    const id = `${source}>${who}`;
+    if (out.has(id)) continue;
+    const to = { x: node.x, y: node.y - NODE_H / 2 };
+    out.set(id, {
+      id,
+      from: source,
+      to: who,
+      path: line([from, to]),
+      mid: lerp(from, to, 0.5),
+      text: label,
+    });
+  }
+  return [...out.values()];
+}
+
+/** Splits `text` into lines of at most `max` characters, at spaces. */
+function wrap(text: string, max: number): string[] {
+  const lines: string[] = [];
+  let current = '';
+  for (const word of text.split(' ')) {
+    if (current && current.length + 1 + word.length > max) {
+      lines.push(current);
+      current = word;
+    } else current = current ? `${current} ${word}` : word;
+  }
+  if (current) lines.push(current);
+  return lines;
+}
+
+/**
+ * One callout per distinct blocked flow, leak and undeclared edge (the newest
+ * {@link MAX_CALLOUTS}), stacked in rows under U; markers sharing a spot are spread apart.
+ */
+function layoutCallouts(
+  flows: readonly PlacedFlow[],
+  undeclared: readonly UndeclaredEdge[],
+): Callout[] {
+  interface Item {
+    id: string;
+    kind: Callout['kind'];
+    seq?: number;
+    at: { x: number; y: number };
+    text: string;
+    clause: string;
+    reason: string;
+    count: number;
+  }
+  const items = new Map<string, Item>();
+  for (const u of undeclared) {
+    items.set(u.id, {
+      id: `edge:${u.id}`,
+      kind: 'undeclared',
+      at: u.mid,
+      text: u.text,
+      clause: 'not in any uploaded policy',
+      reason: 'the monitor’s SGT maps the page into this realm; the policies do not list it',
+      count: 1,
+    });
+  }
+  for (const f of flows) {
+    if (f.outcome === 'allowed') continue;
+    const prev = items.get(f.text);
+    items.delete(f.text); // re-insert: the newest occurrence decides the order
+    items.set(f.text, {
+      id: `flow:${f.seq}`,
+      kind: f.outcome,
+      seq: f.seq,
+      at: f.end,
+      text: f.text,
+      clause: f.rule,
+      reason: f.reason,
+      count: (prev?.count ?? 0) + 1,
+    });
+  }
+  const chosen = [...items.values()].slice(-MAX_CALLOUTS);
+  const maxChars = Math.floor(
+    (WIDTH - 2 * CALLOUT_LEFT - 2 * CALLOUT_BADGE - 3 * CALLOUT_PAD) / CALLOUT_ADVANCE,
+  );
+  const used = new Map<string, number>();
+  let y = ROW_Y.untrusted + 18 + CALLOUT_GAP + 2;
+  return chosen.map((item, i) => {
+    const text = item.count > 1 ? `${item.text} (×${item.count})` : item.text;
+    const lines = wrap(`${i + 1}  ${text}`, maxChars);
+    const w = Math.max(...lines.map((l) => l.length)) * CALLOUT_ADVANCE + 2 * CALLOUT_PAD;
+    const h = lines.length * CALLOUT_LINE + 2 * CALLOUT_PAD;
+    const box = { x: CALLOUT_LEFT, y, w, h };
+    y += h + CALLOUT_GAP;
+    const spot = `${Math.round(item.at.x)},${Math.round(item.at.y)}`;
+    const k = used.get(spot) ?? 0;
+    used.set(spot, k + 1);
+    return {
+      id: item.id,
+      n: i + 1,
+      kind: item.kind,
+      ...(item.seq === undefined ? {} : { seq: item.seq }),
+      marker: { x: item.at.x + k * MARKER_STEP, y: item.at.y },
+      box,
+      lines,
+      text,
+      clause: item.clause,
+      reason: item.reason,
+      count: item.count,
+    };
+  });
 }
 
 function placeFlows(
@@ -242,12 +471,13 @@ function placeFlows(
   byRd: Map<string, string>,
   pipes: readonly Pipe[],
   exits: readonly Exit[],
+  nameOf: NameOf,
 ): PlacedFlow[] {
   const realmName = (name: string) => (byName.has(name) ? name : byRd.get(name));
   const out: PlacedFlow[] = [];
   for (const e of ledger) {
     if (e.kind !== 'flow') continue;
-    const placed = placeFlow(e, realmName, byName, pipes, exits);
+    const placed = placeFlow(e, realmName, byName, pipes, exits, nameOf);
     if (placed) out.push(placed);
   }
   return out;
@@ -259,8 +489,11 @@ function placeFlow(
   byName: Map<string, RealmNode>,
   pipes: readonly Pipe[],
   exits: readonly Exit[],
+  nameOf: NameOf,
 ): PlacedFlow | undefined {
   const blocked = e.decision.verdict === 'blocked';
+  const judged = judgeFlow(e, nameOf);
+  const leak = judged.outcome === 'leak';
   const src = e.source.kind === 'realm' ? realmName(e.source.name) : undefined;
   const dst = e.destination.kind === 'realm' ? realmName(e.destination.name) : undefined;
   const toU =
@@ -277,6 +510,10 @@ function placeFlow(
     verdict: e.decision.verdict,
     rule: e.decision.rule,
     reason: e.decision.reason,
+    outcome: judged.outcome,
+    text: judged.text,
+    shortRule: judged.rule,
+    leak,
   };
   const at = (pts: { x: number; y: number }[]) => ({ path: line(pts), end: pts[pts.length - 1]! });
 
@@ -286,18 +523,24 @@ function placeFlow(
     const node = byName.get(src)!;
     if (pipe) {
       const stop = blocked ? pipe.valves[0] : pipe.mid;
-      return { ...base, from: src, to: pipe.object, leak: false, ...at([node, stop]) };
+      return { ...base, from: src, to: pipe.object, ...at([node, stop]) };
     }
-    return { ...base, from: src, to: e.destination.name, leak: false, ...at([node, node]) };
+    return { ...base, from: src, to: e.destination.name, ...at([node, node]) };
   }
   if (dst && e.source.kind === 'memory' && !fromU) {
     const pipe = pipes.find((p) => p.object === e.source.name && p.to === dst);
     const node = byName.get(dst)!;
     if (pipe) {
       const pts = blocked ? [pipe.mid, pipe.valves[1]] : [pipe.mid, node];
-      return { ...base, from: pipe.object, to: dst, leak: false, ...at(pts) };
+      return { ...base, from: pipe.object, to: dst, ...at(pts) };
     }
-    return { ...base, from: e.source.name, to: dst, leak: false, ...at([node, node]) };
+    return { ...base, from: e.source.name, to: dst, ...at([node, node]) };
+  }
+  // Realm → the monitor (a policy upload): the decision is about the realm itself.
+  if (src && e.destination.kind === 'rmm') {
+    const node = byName.get(src)!;
+    const top = { x: node.x, y: node.y - NODE_H / 2 };
+    return { ...base, from: src, to: e.destination.name, ...at([top, top]) };
   }
   // Realm → U (host, network, console, NS memory): along the realm's exit.
   if (src && (toU || !dst)) {
@@ -309,7 +552,6 @@ function placeFlow(
       ...base,
       from: src,
       to: 'U',
-      leak: !blocked && e.labels.length > 0,
       ...at(pts),
     };
   }
@@ -319,7 +561,7 @@ function placeFlow(
     const node = byName.get(dst)!;
     const bottom = { x: node.x, y: ROW_Y.untrusted - 18 };
     const pts = blocked ? [bottom, exit.valve] : [bottom, node];
-    return { ...base, from: 'U', to: dst, leak: false, ...at(pts) };
+    return { ...base, from: 'U', to: dst, ...at(pts) };
   }
   if (src && dst) {
     const a = byName.get(src)!;
@@ -328,7 +570,6 @@ function placeFlow(
       ...base,
       from: src,
       to: dst,
-      leak: false,
       ...at(blocked ? [a, lerp(a, b, 0.5)] : [a, b]),
     };
   }

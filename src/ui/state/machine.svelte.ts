@@ -307,6 +307,29 @@ export class LabMachine {
     else this.#notify(lines);
   }
 
+  /**
+   * Puts a fresh machine of `mode` in place (the header and the Pipeline's Mode menu both
+   * read `mode` back from the machine). Undo brings the previous machine back, and then
+   * calls `onUndo` (the views put their own state back).
+   */
+  switchMode(mode: MachineMode, onUndo?: () => void): void {
+    if (mode === this.mode) return;
+    const before = this.checkpoint();
+    const result = this.machine.restore(createLabMachine({ mode }).snapshot());
+    if (!result.ok) {
+      this.#notify([{ text: `mode change failed: ${result.error}`, tone: 'error' }]);
+      return;
+    }
+    this.rebase({ kind: 'fresh' });
+    this.#pushUndo(`mode ${MODE_LABELS[mode]}`, before, onUndo);
+    this.#notify([
+      {
+        text: `mode: a fresh ${MODE_LABELS[mode]} machine (undo brings the previous one back)`,
+        tone: 'accent',
+      },
+    ]);
+  }
+
   /** Subscribes to lab notices (undo, reset) that terminals print; returns unsubscribe. */
   onNotice(fn: NoticeListener): () => void {
     if (this.#pending.length > 0) {

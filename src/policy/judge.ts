@@ -1,0 +1,186 @@
+/**
+ * What one ledger `flow` event amounts to, in words a room can read: allowed, blocked (and by
+ * which rule of whose policy), or a leak (labelled bytes that reached a place the host can see,
+ * mica-spec.md §1.3). The realm terminals and the Pipeline drawing both print these sentences,
+ * so the terminal, the ledger and the diagram say the same thing about the same event.
+ *
+ * Design rationale: "leak" is judged only from where labelled bytes ended up
+ * ({@link isHostVisible}, the emulator's definition that `leaksOf` uses too), never from which
+ * command ran or how the realm's access ended; "blocked" only from the decision the machine
+ * logged. The sentence is built from the event alone plus a name lookup for realms, so a
+ * replayed or restored ledger reads the same.
+ */
+import {
+  isHostVisible,
+  type Endpoint,
+  type LedgerEventOf,
+  type MachineState,
+} from '../emulator/index.ts';
+import { micaOf } from './monitor/state.ts';
+
+/** How a flow ended, as the diagram and the terminal show it. */
+export type FlowOutcome = 'allowed' | 'blocked' | 'leak';
+
+/** A flow event judged and put into words. */
+export interface FlowJudgement {
+  /** The ledger event's sequence number. */
+  readonly seq: number;
+  readonly outcome: FlowOutcome;
+  /** Who acted: a realm's name, `host`, ... */
+  readonly actor: string;
+  /** The rule in a word or two (`CF3`, `Mem1 prot`, `is-gateway`), for the drawing. */
+  readonly rule: string;
+  /** The clause as the ledger names it (`CF3 owner VM2 EXCEPTION 0x24 BLOCK`). */
+  readonly clause: string;
+  /** The machine's own explanation. */
+  readonly reason: string;
+  /** One plain sentence, e.g. "encoder tried to hand data to the host: blocked by its policy, rule CF3". */
+  readonly text: string;
+}
+
+/** Maps endpoint names such as `realm:0x84026000` to the realm's name. */
+export type NameOf = (name: string) => string;
+
+const REALM_ACTOR = /^realm:(0x[0-9a-f]+)$/i;
+
+/**
+ * A name lookup for `state`: `realm:<rd>` (how the emulator names a realm that acts) becomes
+ * the realm's name in the VMM or in the Mica monitor; other names pass through.
+ */
+export function realmNamer(state: Readonly<MachineState>): NameOf {
+  const byRd = new Map<number, string>();
+  for (const r of Object.values(state.host?.realms ?? {})) byRd.set(r.rd, r.name);
+  for (const [key, r] of Object.entries(micaOf(state)?.realms ?? {})) {
+    const rd = Number(key);
+    if (r.name && !byRd.has(rd)) byRd.set(rd, r.name);
+  }
+  return (name) => {
+    const m = REALM_ACTOR.exec(name);
+    return m ? (byRd.get(Number(m[1])) ?? name) : name;
+  };
+}
+
+/** The rule in a word or two: `CF3`, `Mem1 prot`, `is-gateway`, else the rule as logged. */
+export function shortRule(rule: string): string {
+  const cf = /^([A-Za-z]+\d+) owner /.exec(rule);
+  if (cf) return cf[1]!;
+  const prot = /^(\w+)\.mappings\.\w+\.prot$/.exec(rule);
+  if (prot) return `${prot[1]} prot`;
+  const flag = /^\w+ (is-gateway|strict) (true|false)$/.exec(rule);
+  if (flag) return flag[1]!;
+  return rule;
+}
+
+/** What was attempted, as "tried to …" and as "… did" with the data named. */
+interface Action {
+  readonly attempt: string;
+  readonly done: (what: string) => string;
+}
+
+function describeAction(e: LedgerEventOf<'flow'>, source: string, target: string): Action {
+  const object = e.destination.kind === 'memory' ? e.destination.name : e.source.name;
+  switch (e.channel) {
+    case 'mmio':
+    case 'exit':
+      return {
+        attempt: 'hand data to the host',
+        done: (w) => `handed ${w} to the host (MMIO exit registers)`,
+      };
+    case 'host-call':
+      return {
+        attempt: 'pass data to the host in a host call',
+        done: (w) => `passed ${w} to the host in a host call`,
+      };
+    case 'smc':
+      return { attempt: 'call the host', done: (w) => `called the host with ${w}` };
+    case 'ns-memory':
+      return {
+        attempt: 'copy data into host-visible memory',
+        done: (w) => `copied ${w} into host-visible (NS) memory`,
+      };
+    case 'console':
+      return {
+        attempt: "print on the host's console",
+        done: (w) => `printed ${w} on the console`,
+      };
+    case 'network':
+      return { attempt: 'send data to the network', done: (w) => `sent ${w} to the network` };
+    case 'shared-memory':
+      return e.source.kind === 'memory'
+        ? { attempt: `read ${object}`, done: (w) => `read ${w} from ${object}` }
+        : { attempt: `write ${object}`, done: (w) => `wrote ${w} to ${object}` };
+    case 'ns-map':
+      return {
+        attempt: `give ${target} an NS page`,
+        done: () => `gave ${target} an NS page`,
+      };
+    case 'ns-unmap':
+      return {
+        attempt: `keep an NS page mapped in ${source}`,
+        done: () => `kept an NS page mapped in ${source}`,
+      };
+    case 'shared-map':
+      return {
+        attempt: `map a shared page into ${target}`,
+        done: () => `mapped a shared page into ${target}`,
+      };
+    case 'interrupt':
+      return {
+        attempt: `interrupt ${target}`,
+        done: () => `interrupted ${target}`,
+      };
+    case 'policy-upload':
+      return { attempt: 'upload its policy', done: () => 'uploaded its policy' };
+    default:
+      return { attempt: e.channel, done: (w) => `${e.channel}: ${w}` };
+  }
+}
+
+/** Whose policy decided: the realm at either end (the actor's own first). */
+function policyOwner(e: LedgerEventOf<'flow'>, nameOf: NameOf, actor: string): string {
+  const realm = (p: Endpoint) => (p.kind === 'realm' ? nameOf(p.name) : undefined);
+  const owner = realm(e.source) ?? realm(e.destination);
+  if (!owner) return 'the machine';
+  return owner === actor ? 'its policy' : `${owner}'s policy`;
+}
+
+/**
+ * Judges one flow event. A leak is an allowed flow of labelled bytes to a host-visible place;
+ * a blocked flow is one the machine refused. `nameOf` resolves `realm:<rd>` names.
+ */
+export function judgeFlow(
+  e: LedgerEventOf<'flow'>,
+  nameOf: NameOf = (name) => name,
+): FlowJudgement {
+  const source = nameOf(e.source.name);
+  const target = nameOf(e.destination.name);
+  // ns-unmap is logged from the realm's side, but it is the host's earlier mapping that goes.
+  // A device the host emulates reads its NS buffer: the host is the one acting.
+  const actor =
+    e.source.kind === 'memory' && e.destination.kind === 'realm'
+      ? target
+      : e.channel === 'ns-unmap' || isHostVisible(e.source)
+        ? 'host'
+        : source;
+  const action = describeAction(e, source, target);
+  const rule = shortRule(e.decision.rule);
+  const base = { seq: e.seq, actor, rule, clause: e.decision.rule, reason: e.decision.reason };
+  const what = e.labels.length > 0 ? e.labels.join(', ') : `${e.bytes} byte(s)`;
+  if (e.decision.verdict === 'blocked') {
+    const by = policyOwner(e, nameOf, actor);
+    const verb = e.channel === 'ns-unmap' ? 'removed' : 'blocked';
+    return {
+      ...base,
+      outcome: 'blocked',
+      text: `${actor} tried to ${action.attempt}: ${verb} by ${by}, rule ${rule}`,
+    };
+  }
+  if (e.labels.length > 0 && isHostVisible(e.destination)) {
+    return {
+      ...base,
+      outcome: 'leak',
+      text: `LEAK: ${actor} ${action.done(what)}; no rule stopped it`,
+    };
+  }
+  return { ...base, outcome: 'allowed', text: `${actor} ${action.done(what)}: allowed, ${rule}` };
+}

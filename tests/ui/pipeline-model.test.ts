@@ -1,0 +1,245 @@
+/**
+ * The Pipeline view's model (src/ui/pipeline/pipeline-model.ts) against the rules of issue 9:
+ * a run where nothing was refused draws no blocked marker; every blocked or leaking flow has a
+ * plain sentence naming the stage, the sink and the rule; the terminal and the diagram say the
+ * same thing about the same ledger event, and "leak" is judged from where labelled bytes ended
+ * up; `policy show` prints what is uploaded. Spec: mica-spec.md §1.3, §3.3, §5.1, §5.4, §6.
+ */
+import { describe, expect, it } from 'vitest';
+import type { LedgerEventOf } from '../../src/emulator/index.ts';
+import {
+  VIDEO_MODERATION,
+  buildVideoWorkflow,
+  examplePolicy,
+  formatPolicyText,
+  judgeFlow,
+  micaOf,
+  parsePolicy,
+  policyOf,
+  runAttack,
+  type Policy,
+} from '../../src/policy/index.ts';
+import {
+  createHostShell,
+  createLabMachine,
+  createRealmShell,
+  type ShellSession,
+} from '../../src/shell/index.ts';
+import { buildPipeline, WIDTH } from '../../src/ui/pipeline/pipeline-model.ts';
+
+/** Host and realm terminals on one lab machine; `@realm cmd` goes to that realm's terminal. */
+function terminals() {
+  const machine = createLabMachine();
+  const host = createHostShell(machine);
+  const realms = new Map<string, ShellSession>();
+  const type = (line: string): string => {
+    const m = /^@([a-z][a-z0-9-]*)\s+(.*)$/.exec(line);
+    let session = host;
+    let command = line;
+    if (m) {
+      session = realms.get(m[1]!) ?? createRealmShell(machine, m[1]!);
+      realms.set(m[1]!, session);
+      command = m[2]!;
+    }
+    return session
+      .execute(command)
+      .map((l) => l.text)
+      .join('\n');
+  };
+  return { machine, type };
+}
+
+const STAGES = ['gateway', 'encoder', 'moderator', 'storage'] as const;
+
+/** The four video realms built and uploaded by hand, as a learner types it. */
+function handBuilt() {
+  const t = terminals();
+  for (const r of STAGES) t.type(`realm create ${r}`);
+  t.type('mica share Mem1 gateway:0 encoder:0 --size 0x40000');
+  t.type('mica share Mem2 encoder:1 moderator:0 --size 0x40000');
+  t.type('mica share Mem3 moderator:1 storage:0 --size 0x40000');
+  for (const r of STAGES) {
+    expect(t.type(`@${r} policy upload video-moderation`)).toContain('RSI_SUCCESS');
+  }
+  return t;
+}
+
+/** A policy with every hash label zeroed (labels are bound per machine, §8 item 3). */
+function unlabelled(p: Policy): string {
+  return formatPolicyText({ ...p, vms: p.vms.map((vm) => ({ ...vm, hash: 0 })) });
+}
+
+function overlaps(
+  a: { x: number; y: number; w: number; h: number },
+  b: { x: number; y: number; w: number; h: number },
+): boolean {
+  return a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h;
+}
+
+describe('pipeline model: no blocked marker on a run where nothing was refused', () => {
+  for (const mode of ['mica', 'mica-prototype'] as const) {
+    it(`honest run (${mode}): the clean pipeline has no blocked outcome and no callout`, () => {
+      const wf = buildVideoWorkflow({ mode });
+      wf.runApp();
+      const model = buildPipeline(wf.machine.state, wf.machine.ledger);
+      expect(model.realms.map((r) => r.name)).toEqual([...STAGES]);
+      expect(model.flows.filter((f) => f.outcome !== 'allowed')).toEqual([]);
+      expect(model.callouts).toEqual([]);
+      // The machine agrees: no monitor decision in its ledger refused anything.
+      const refused = wf.machine.ledger.filter(
+        (e) => e.kind === 'flow' && e.decision.verdict === 'blocked',
+      );
+      expect(refused).toEqual([]);
+      // The video did move down the pipe.
+      expect(model.flows.filter((f) => f.channel === 'shared-memory')).toHaveLength(6);
+    });
+  }
+});
+
+describe('pipeline model: blocked flows carry a plain label naming stage, sink and rule', () => {
+  it('attack 4 (MMIO exit, Mica): "encoder tried to hand data to the host: blocked by its policy, rule CF3"', () => {
+    const { workflow } = runAttack(4, 'mica');
+    const model = buildPipeline(workflow.machine.state, workflow.machine.ledger);
+    const [callout] = model.callouts;
+    expect(model.callouts).toHaveLength(1);
+    expect(callout).toMatchObject({
+      kind: 'blocked',
+      text: 'encoder tried to hand data to the host: blocked by its policy, rule CF3',
+      clause: 'CF3 owner VM2 EXCEPTION 0x24 BLOCK',
+    });
+    // The jargon is one click away (the clause), not in the drawn label.
+    expect(callout!.lines.join(' ')).not.toContain('EXCEPTION');
+  });
+
+  it('attack 3 (host call, Mica): names the encoder, the host and rule CF1', () => {
+    const { workflow } = runAttack(3, 'mica');
+    const model = buildPipeline(workflow.machine.state, workflow.machine.ledger);
+    expect(model.callouts.map((c) => c.text)).toEqual([
+      'encoder tried to call the host: blocked by its policy, rule CF1',
+    ]);
+  });
+
+  it('callout boxes sit in their own rows, inside the drawing, below every realm box and U', () => {
+    const { workflow } = runAttack(1, 'mica');
+    const model = buildPipeline(workflow.machine.state, workflow.machine.ledger);
+    expect(model.callouts.length).toBeGreaterThan(1);
+    const realmBoxes = model.realms.map((r) => ({
+      x: r.x - model.nodeSize.w / 2,
+      y: r.y - model.nodeSize.h / 2,
+      w: model.nodeSize.w,
+      h: model.nodeSize.h,
+    }));
+    const boxes = model.callouts.map((c) => c.box);
+    for (const [i, a] of boxes.entries()) {
+      expect(a.x + a.w).toBeLessThanOrEqual(WIDTH);
+      expect(a.y + a.h).toBeLessThanOrEqual(model.height);
+      expect(a.y).toBeGreaterThanOrEqual(model.u.y + model.u.h);
+      for (const r of realmBoxes) expect(overlaps(a, r)).toBe(false);
+      for (const b of boxes.slice(i + 1)) expect(overlaps(a, b)).toBe(false);
+    }
+  });
+
+  it('attack 6 (prototype, late join): the undeclared edge into the intruder is drawn and labelled', () => {
+    const { workflow } = runAttack(6, 'mica-prototype');
+    const model = buildPipeline(workflow.machine.state, workflow.machine.ledger);
+    expect(model.undeclared.map((e) => `${e.from}>${e.to}`)).toContain('Mem1>intruder');
+    expect(model.callouts.map((c) => c.text)).toContain(
+      'intruder was joined to Mem1, which its policy never declares',
+    );
+  });
+});
+
+describe('pipeline model: the terminal and the diagram agree about one ledger event', () => {
+  it('console @0x18000000000 16 in encoder#: both say blocked by CF3, from the same event', () => {
+    const t = handBuilt();
+    t.type('@gateway mem write 0x18000000000 0x4f45444956 --label video');
+    const since = t.machine.ledger.at(-1)!.seq;
+    const said = t.type('@encoder console @0x18000000000 16');
+    const model = buildPipeline(t.machine.state, t.machine.ledger);
+    const after = model.flows.filter((f) => f.seq > since && f.outcome !== 'allowed');
+    expect(after).toHaveLength(1);
+    const [flow] = after;
+    expect(flow).toMatchObject({
+      outcome: 'blocked',
+      text: 'encoder tried to hand data to the host: blocked by its policy, rule CF3',
+    });
+    expect(said).toContain(`#${flow!.seq} ${flow!.text}`);
+    expect(model.flows.some((f) => f.leak)).toBe(false);
+    expect(said).not.toContain('LEAK');
+    expect(model.callouts.map((c) => c.seq)).toContain(flow!.seq);
+  });
+
+  it('a leak is where labelled bytes ended up: the same events are leaks in the terminal and the drawing', () => {
+    const t = handBuilt();
+    t.type('@gateway mem write 0x1000 0x4f45444956 --label video');
+    const since = t.machine.ledger.at(-1)!.seq;
+    const said = t.type('@gateway console @0x1000 8');
+    const model = buildPipeline(t.machine.state, t.machine.ledger);
+    const leaks = model.flows.filter((f) => f.seq > since && f.leak);
+    expect(leaks.length).toBeGreaterThan(0);
+    for (const f of leaks) {
+      expect(f.outcome).toBe('leak');
+      expect(said).toContain(`#${f.seq} ${f.text}`);
+    }
+    expect(model.flows.some((f) => f.outcome === 'blocked' && f.seq > since)).toBe(false);
+  });
+
+  it('judgeFlow: labelled bytes reaching exit registers leak; into a realm or unlabelled, they do not', () => {
+    const flow = (
+      destination: LedgerEventOf<'flow'>['destination'],
+      labels: string[],
+    ): LedgerEventOf<'flow'> => ({
+      kind: 'flow',
+      seq: 7,
+      channel: 'mmio',
+      source: { kind: 'realm', name: 'encoder' },
+      destination,
+      bytes: 8,
+      labels,
+      decision: { verdict: 'allowed', rule: 'cca:host-visible', reason: 'plain CCA' },
+    });
+    const registers = { kind: 'register', name: 'exit.gprs[0]' } as const;
+    expect(judgeFlow(flow(registers, ['video'])).outcome).toBe('leak');
+    expect(judgeFlow(flow(registers, [])).outcome).toBe('allowed');
+    expect(judgeFlow(flow({ kind: 'memory', name: 'Mem2' }, ['video'])).outcome).toBe('allowed');
+  });
+});
+
+describe('pipeline model: policy show prints what is uploaded', () => {
+  it('policy show video-moderation in encoder# is the policy the monitor recorded at upload', () => {
+    const t = terminals();
+    for (const r of STAGES) t.type(`realm create ${r}`);
+    t.type('mica share Mem1 gateway:0 encoder:0 --size 0x40000');
+    t.type('mica share Mem2 encoder:1 moderator:0 --size 0x40000');
+    const shown = t.type('@encoder policy show video-moderation');
+    const text = shown.split('\n').slice(1).join('\n');
+    const parsed = parsePolicy(text);
+    expect(parsed.ok).toBe(true);
+    if (!parsed.ok) return;
+    expect(parsed.policy.cfs.map((c) => `${c.name} ${c.type}`)).toEqual([
+      'CF1 CALL',
+      'CF2 CALL',
+      'CF3 EXCEPTION',
+      'CF4 OTHER',
+      'CF5 EXCEPTION',
+      'CF6 OTHER',
+    ]);
+    t.type('@gateway policy upload video-moderation');
+    expect(t.type('@encoder policy upload video-moderation')).toContain('RSI_SUCCESS');
+    const m = micaOf(t.machine.state)!;
+    const encoder = Object.values(m.realms).find((r) => r.name === 'encoder')!;
+    expect(formatPolicyText(policyOf(encoder)!)).toBe(formatPolicyText(parsed.policy));
+  });
+
+  it('the Pipeline Run uploads the same shipped file (labels bound to its own realms)', () => {
+    const wf = buildVideoWorkflow({ mode: 'mica' });
+    STAGES.forEach((name, i) => {
+      const shipped = examplePolicy(VIDEO_MODERATION, i);
+      expect(shipped.ok).toBe(true);
+      if (!shipped.ok) return;
+      expect(unlabelled(wf.policies[name]!)).toBe(unlabelled(shipped.value.policy));
+      const recorded = Object.values(micaOf(wf.machine.state)!.realms).find((r) => r.name === name);
+      expect(formatPolicyText(policyOf(recorded!)!)).toBe(formatPolicyText(wf.policies[name]!));
+    });
+  });
+});

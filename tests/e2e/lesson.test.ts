@@ -171,7 +171,9 @@ describe('short links', () => {
   });
 
   test('Run over a hand-built machine says so, and undo brings the machine back', async () => {
-    const { page: other, errors: otherErrors } = await lab.open('#/', { reducedMotion: true });
+    const { page: other, errors: otherErrors } = await lab.open('#/?mode=mica', {
+      reducedMotion: true,
+    });
     await runCommand(other, 'delegate 0x80000000');
     await expect.poll(() => terminalText(other)).toContain('DELEGATED');
     await other.getByRole('tab', { name: 'Pipeline' }).click();

@@ -8,14 +8,13 @@
  */
 import { fromHex, toHex } from '../../lib/bytes.ts';
 import {
-  GUEST_MODEL,
-  createMachine,
   createRealm,
   enqueueGuestOps,
   guestApp,
   runRealm,
   takeGuestResults,
 } from '../../emulator/index.ts';
+import { createLabMachine } from '../../shell/index.ts';
 import type { CliCommand } from '../types.ts';
 
 const USAGE = 'attest --challenge <hex> --out <token.cbor> [--image <app>] [--hash sha256|sha512]';
@@ -59,7 +58,8 @@ export const ATTEST_COMMAND: CliCommand = {
     if (hash !== 'sha256' && hash !== 'sha512')
       return usageError('--hash must be sha256 or sha512');
 
-    const machine = createMachine({ guest: GUEST_MODEL });
+    // The one factory (a CCA-only machine: a plain realm token, no monitor in the way).
+    const machine = createLabMachine({ mode: 'cca' });
     const created = createRealm(machine, {
       name: 'attester',
       image,

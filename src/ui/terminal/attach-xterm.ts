@@ -34,7 +34,14 @@ export interface XtermOptions {
   readonly notices?: NoticeSource;
   readonly autofocus?: boolean;
   readonly onReady?: (handle: TerminalHandle | undefined) => void;
+  /** A source of the page's look (theme, projector); the terminal restyles live. */
+  readonly look?: LookSource;
 }
+
+/** Calls its argument with the look now and on every change; returns the stop function. */
+export type LookSource = (
+  apply: (look: { theme: 'dark' | 'light'; projector: boolean }) => void,
+) => () => void;
 
 /** A dark theme tuned for projectors; xterm also enforces a 4.5:1 contrast ratio. */
 export const TERMINAL_THEME: ITheme = {
@@ -61,6 +68,90 @@ export const TERMINAL_THEME: ITheme = {
   brightWhite: '#ffffff',
 };
 
+/** The light theme: dark ink on white (the default ANSI colours are made for black). */
+export const TERMINAL_THEME_LIGHT: ITheme = {
+  background: '#ffffff',
+  foreground: '#1f2328',
+  cursor: '#0550ae',
+  cursorAccent: '#ffffff',
+  selectionBackground: '#b6d7ff',
+  black: '#1f2328',
+  red: '#b3131f',
+  green: '#116329',
+  yellow: '#7d4e00',
+  blue: '#0550ae',
+  magenta: '#6e40c9',
+  cyan: '#0a6170',
+  white: '#6e7781',
+  brightBlack: '#57606a',
+  brightRed: '#a40e26',
+  brightGreen: '#0f5323',
+  brightYellow: '#633c01',
+  brightBlue: '#033d8b',
+  brightMagenta: '#512a97',
+  brightCyan: '#084d58',
+  brightWhite: '#1f2328',
+};
+
+/**
+ * Projector palettes: pure black or white and the Okabe-Ito colours, so "ok" (sky blue) and
+ * "error" (vermillion) stay apart for red-green colour-blind viewers and on a washed-out
+ * projector. The green slot is blue on purpose: tones, not hues, carry the meaning.
+ */
+const PROJECTOR_DARK: ITheme = {
+  ...TERMINAL_THEME,
+  background: '#000000',
+  foreground: '#ffffff',
+  cursorAccent: '#000000',
+  black: '#000000',
+  red: '#ff8a3d',
+  green: '#56b4e9',
+  yellow: '#f0e442',
+  blue: '#7cc6f2',
+  cyan: '#9ad8f5',
+  brightRed: '#ffb07a',
+  brightGreen: '#a6dbf7',
+};
+const PROJECTOR_LIGHT: ITheme = {
+  ...TERMINAL_THEME_LIGHT,
+  background: '#ffffff',
+  foreground: '#000000',
+  black: '#000000',
+  red: '#a63d00',
+  green: '#005a8c',
+  yellow: '#6b5200',
+  blue: '#004d80',
+  cyan: '#005a66',
+};
+
+/** The xterm theme and type size for a look (see Display in state/display.svelte.ts). */
+export function terminalOptions(look: { theme: 'dark' | 'light'; projector: boolean }): {
+  theme: ITheme;
+  fontSize: number;
+  minimumContrastRatio: number;
+} {
+  const theme = look.projector
+    ? look.theme === 'light'
+      ? PROJECTOR_LIGHT
+      : PROJECTOR_DARK
+    : look.theme === 'light'
+      ? TERMINAL_THEME_LIGHT
+      : TERMINAL_THEME;
+  // 7:1 in light and projector mode: dim cells get half the ratio (lab-ux.md §4.3).
+  return {
+    theme,
+    fontSize: look.projector ? FONT_SIZE_PROJECTOR : FONT_SIZE,
+    minimumContrastRatio: look.projector || look.theme === 'light' ? 7 : 4.5,
+  };
+}
+
+/**
+ * Type size: 13 px keeps a 79-column hexdump line on one row in the host panel at
+ * 1280x720; projector mode trades columns for legibility at the back of a room.
+ */
+const FONT_SIZE = 13;
+const FONT_SIZE_PROJECTOR = 17;
+
 /** Smallest size worth fitting to; below it the element is collapsed or hidden. */
 const MIN_COLS = 20;
 const MIN_ROWS = 4;
@@ -69,12 +160,10 @@ export function attachXterm(session: ShellSession, options: XtermOptions): Attac
   return (element) => {
     const term = new Terminal({
       fontFamily: "ui-monospace, 'DejaVu Sans Mono', 'Cascadia Mono', Menlo, Consolas, monospace",
-      fontSize: 14,
       lineHeight: 1.15,
       cursorBlink: true,
-      minimumContrastRatio: 4.5,
       scrollback: 5000,
-      theme: TERMINAL_THEME,
+      ...terminalOptions({ theme: 'dark', projector: false }),
       allowProposedApi: false,
     });
     const fitAddon = new FitAddon();
@@ -98,6 +187,18 @@ export function attachXterm(session: ShellSession, options: XtermOptions): Attac
       frame = requestAnimationFrame(fit);
     });
     observer.observe(element);
+
+    // Theme and type size change in place (never recreate: the scrollback would go).
+    const stopLook = options.look?.((look) => {
+      const next = terminalOptions(look);
+      term.options.theme = next.theme;
+      term.options.minimumContrastRatio = next.minimumContrastRatio;
+      if (term.options.fontSize !== next.fontSize) {
+        term.options.fontSize = next.fontSize;
+        cancelAnimationFrame(frame);
+        frame = requestAnimationFrame(fit);
+      }
+    });
 
     const editor = new LineEditor(
       session,
@@ -129,6 +230,7 @@ export function attachXterm(session: ShellSession, options: XtermOptions): Attac
     return () => {
       options.onReady?.(undefined);
       stopNotices?.();
+      stopLook?.();
       input.dispose();
       cancelAnimationFrame(frame);
       observer.disconnect();

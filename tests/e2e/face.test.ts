@@ -1,0 +1,202 @@
+/**
+ * The lab's face for a room (issue 14), on the production build at 1280x720: projector mode
+ * on its key (and not while typing in a terminal), presenter keys, the light theme from the
+ * system preference and from the header, axe clean in dark, light and projector mode, a
+ * hexdump that fits the host terminal, five realm tabs inside their panel, and the pipeline
+ * in sight at 150% zoom (853x480). Screenshots of the three looks are kept for review.
+ */
+import { mkdir } from 'node:fs/promises';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import type { Page } from 'playwright-core';
+import { axeSerious, runCommand, startLab, terminalText, type Lab } from './browser.ts';
+
+let lab: Lab;
+let page: Page;
+let errors: string[];
+
+/** Relative luminance of a CSS rgb() colour (WCAG 2). */
+function luminance(css: string): number {
+  const [r, g, b] = (css.match(/[\d.]+/g) ?? []).slice(0, 3).map((v) => {
+    const c = Number(v) / 255;
+    return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+  });
+  return 0.2126 * (r ?? 0) + 0.7152 * (g ?? 0) + 0.0722 * (b ?? 0);
+}
+
+async function pageBackground(p: Page): Promise<string> {
+  return p.evaluate(() => getComputedStyle(document.body).backgroundColor);
+}
+
+async function terminalBackground(p: Page): Promise<string> {
+  return p.evaluate(
+    () => getComputedStyle(document.querySelector('.xterm .xterm-viewport')!).backgroundColor,
+  );
+}
+
+async function projectorOn(p: Page): Promise<boolean> {
+  return p.evaluate(() => document.documentElement.hasAttribute('data-projector'));
+}
+
+/** Takes the focus out of the terminal, as a presenter clicking the page would. */
+async function blurTerminal(p: Page): Promise<void> {
+  await p.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+}
+
+beforeAll(async () => {
+  lab = await startLab();
+  ({ page, errors } = await lab.open('#/', { reducedMotion: true }));
+  // Headless Chromium reports a light system theme; the lab's default follows the system.
+  await page.emulateMedia({ colorScheme: 'dark', reducedMotion: 'reduce' });
+  await mkdir('test-results', { recursive: true });
+});
+
+afterAll(async () => {
+  await lab?.close();
+});
+
+describe('dark theme (the default)', () => {
+  test('is dark, axe-clean, and kept as a screenshot', async () => {
+    await expect.poll(() => terminalText(page)).toContain('host$');
+    expect(luminance(await pageBackground(page))).toBeLessThan(0.05);
+    expect(luminance(await terminalBackground(page))).toBeLessThan(0.05);
+    expect(await axeSerious(page)).toEqual([]);
+    await page.mouse.move(10, 700);
+    await page.screenshot({ path: 'test-results/face-dark-1280x720.png' });
+  });
+
+  test('`read 0x80000000 64` prints hexdump lines that do not wrap', async () => {
+    await runCommand(page, 'read 0x80000000 64');
+    await expect.poll(() => terminalText(page)).toContain('0x80000030');
+    const rows = (await terminalText(page)).split('\n');
+    const dump = rows.filter((r) => /^\s*0x800000[0-3]0\s{2}[0-9a-f]{2} /.test(r));
+    expect(dump).toHaveLength(4);
+    // A wrapped line would leave its ASCII column ("|...|") on the next row.
+    for (const row of dump) expect(row.trimEnd()).toMatch(/\|[^|]{16}\|$/);
+  });
+});
+
+describe('projector mode', () => {
+  test('P in a focused terminal is typed, not a toggle', async () => {
+    await page.locator('.xterm-helper-textarea').first().focus();
+    await page.keyboard.type('p');
+    expect(await projectorOn(page)).toBe(false);
+    await expect.poll(() => terminalText(page)).toMatch(/host\$ p\s*$/m);
+    await page.keyboard.press('Backspace');
+  });
+
+  test('P outside the terminal turns it on; axe-clean; screenshot', async () => {
+    await blurTerminal(page);
+    await page.keyboard.press('p');
+    await expect.poll(() => projectorOn(page)).toBe(true);
+    const projector = page.getByRole('button', { name: /Projector/ });
+    expect(await projector.getAttribute('aria-pressed')).toBe('true');
+    expect(await page.locator('.subtitle').isVisible()).toBe(false);
+    expect(await axeSerious(page)).toEqual([]);
+    await page.mouse.move(10, 700);
+    await page.screenshot({ path: 'test-results/face-projector-1280x720.png' });
+  });
+
+  test('PageDown and PageUp step through the view tabs; B blanks until a key', async () => {
+    const selected = () => page.locator('[role="tab"][aria-selected="true"]').allInnerTexts();
+    await blurTerminal(page);
+    await page.keyboard.press('PageDown');
+    await expect.poll(selected).toContain('Realms (0)');
+    await page.keyboard.press('PageUp');
+    await expect.poll(selected).toContain('GPT map');
+    const blank = page.getByRole('button', { name: /Screen blanked/ });
+    await page.keyboard.press('b');
+    await expect.poll(() => blank.count()).toBe(1);
+    await page.keyboard.press('PageDown'); // brings the lab back, does not step
+    await expect.poll(() => blank.count()).toBe(0);
+    expect(await selected()).toContain('GPT map');
+  });
+
+  test('P again turns it off', async () => {
+    await blurTerminal(page);
+    await page.keyboard.press('P');
+    await expect.poll(() => projectorOn(page)).toBe(false);
+  });
+});
+
+describe('light theme', () => {
+  test('follows prefers-color-scheme: light, page and terminal', async () => {
+    await page.emulateMedia({ colorScheme: 'light', reducedMotion: 'reduce' });
+    await expect.poll(async () => luminance(await pageBackground(page))).toBeGreaterThan(0.8);
+    await expect.poll(async () => luminance(await terminalBackground(page))).toBeGreaterThan(0.8);
+    expect(await axeSerious(page)).toEqual([]);
+    await page.mouse.move(10, 700);
+    await page.screenshot({ path: 'test-results/face-light-1280x720.png' });
+  });
+
+  test('projector mode in light is axe-clean too', async () => {
+    await blurTerminal(page);
+    await page.keyboard.press('p');
+    await expect.poll(() => projectorOn(page)).toBe(true);
+    expect(await axeSerious(page)).toEqual([]);
+    await page.keyboard.press('p');
+    await expect.poll(() => projectorOn(page)).toBe(false);
+  });
+
+  test('the header choice overrides the system and is saved', async () => {
+    await page.getByRole('group', { name: 'Theme' }).getByRole('button', { name: 'Dark' }).click();
+    await expect.poll(async () => luminance(await pageBackground(page))).toBeLessThan(0.05);
+    await expect
+      .poll(() => page.evaluate(() => JSON.parse(localStorage.getItem('mica-lab/save/v1') ?? '{}')))
+      .toMatchObject({ settings: { theme: 'dark' } });
+    await page
+      .getByRole('group', { name: 'Theme' })
+      .getByRole('button', { name: 'System' })
+      .click();
+    await expect.poll(async () => luminance(await pageBackground(page))).toBeGreaterThan(0.8);
+    await page.emulateMedia({ colorScheme: 'dark', reducedMotion: 'reduce' });
+  });
+});
+
+describe('terminals fit their panel', () => {
+  test('five realm terminals keep their tabs inside the panel', async () => {
+    for (let i = 1; i <= 5; i++) await runCommand(page, `realm create r${i} --image hello`);
+    const tabs = page.locator('.deck [role="tab"]');
+    await expect.poll(() => tabs.count()).toBe(6);
+    const panel = (await page.locator('section.host').boundingBox())!;
+    for (const box of await tabs.evaluateAll((els) =>
+      els.map((e) => e.getBoundingClientRect().toJSON() as DOMRect),
+    )) {
+      expect(box.left).toBeGreaterThanOrEqual(panel.x);
+      expect(box.right).toBeLessThanOrEqual(panel.x + panel.width);
+    }
+    const host = page.locator('section.host');
+    expect(
+      await host.evaluate((el) => el.scrollWidth <= el.clientWidth && el.clientWidth > 0),
+    ).toBe(true);
+  });
+
+  test('at 150% zoom (853x480) the pipeline drawing is in sight when chosen', async () => {
+    const small = await lab.context.newPage();
+    await small.setViewportSize({ width: 853, height: 480 });
+    await small.goto(`${lab.url}#/`, { waitUntil: 'load' });
+    await small.locator('.xterm-rows').first().waitFor();
+    const tab = small.getByRole('tab', { name: 'Pipeline' });
+    await tab.scrollIntoViewIfNeeded();
+    await tab.click();
+    await small.getByRole('button', { name: 'Run' }).click();
+    const drawing = small.locator('svg.diagram');
+    await drawing.waitFor();
+    await expect
+      .poll(async () => {
+        const box = await drawing.boundingBox();
+        return box !== null && box.y >= 0 && box.y < 480 - 100;
+      })
+      .toBe(true);
+    const box = (await drawing.boundingBox())!;
+    expect(box.x + box.width).toBeLessThanOrEqual(853);
+    expect(await small.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(
+      853,
+    );
+    await small.screenshot({ path: 'test-results/face-pipeline-853x480.png' });
+    await small.close();
+  });
+
+  test('no console errors along the way', () => {
+    expect(errors).toEqual([]);
+  });
+});

@@ -8,7 +8,7 @@ import { offline } from './scripts/offline-plugin.ts';
 export default defineConfig({
   base: './',
   plugins: [svelte(), offline()],
-  build: { target: 'es2022', chunkSizeWarningLimit: 1500 },
+  build: { target: 'es2022' },
   test: {
     include: ['tests/**/*.test.ts'],
     exclude: ['tests/e2e/**', 'node_modules/**'],

@@ -1,5 +1,6 @@
 // The benchmark catalogue: add a module exporting a Benchmark and list it here.
 import { ATTEST_BENCHMARK } from './attest.ts';
+import { FIRST_LOAD_BENCHMARK } from './first-load.ts';
 import { RMI_BENCHMARK } from './rmi.ts';
 import { UNDO_BENCHMARK } from './undo.ts';
 
@@ -8,4 +9,9 @@ export interface Benchmark {
   readonly run: (print: (line: string) => void) => Promise<void> | void;
 }
 
-export const BENCHMARKS: Benchmark[] = [ATTEST_BENCHMARK, RMI_BENCHMARK, UNDO_BENCHMARK];
+export const BENCHMARKS: Benchmark[] = [
+  ATTEST_BENCHMARK,
+  RMI_BENCHMARK,
+  UNDO_BENCHMARK,
+  FIRST_LOAD_BENCHMARK,
+];

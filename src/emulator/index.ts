@@ -159,8 +159,17 @@ export {
   CCA_HOST_VISIBLE,
   NS_MEMORY,
   isHostVisible,
+  SOURCE_RULE,
+  labelAtSource,
   leaksOf,
   reportFlow,
   type FlowReport,
+  type SourceDeclaration,
 } from './provenance.ts';
+export {
+  NET_PACKET_MAX,
+  TENANT_INPUT_LABEL,
+  tenantSend,
+  type TenantSendError,
+} from './host/devices.ts';
 export { labelSpans, labelledByteCount, labelsIn, type LabelSpan } from './hw/labels.ts';

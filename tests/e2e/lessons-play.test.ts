@@ -127,6 +127,8 @@ describe('the terminals take lesson lines as written', () => {
   test('"insert solution" puts a realm line into that realm\'s terminal, without running it', async () => {
     const { page, errors } = await openFresh('#/lesson/03-pipeline-cca/01-host-sees');
     await page.locator('.lesson-pane h3').first().waitFor();
+    // Line 1 is the tenant's (host terminal); line 2 is the realm's.
+    await page.getByRole('button', { name: /Insert solution line 1/ }).click();
     await page.getByRole('button', { name: /Insert solution line 2/ }).click();
     await expect
       .poll(() => page.getByRole('tab', { name: 'gw#', exact: true }).getAttribute('aria-selected'))

@@ -39,6 +39,7 @@ export type { Failure, FailureCondition } from './rmm/conditions.ts';
 export { firstFailure } from './rmm/conditions.ts';
 export { GRANULE_COMMANDS } from './rmm/rmi/granule.ts';
 export { granuleIndex, granuleBase, regionOf } from './hw/memory-map.ts';
+export { wipeGranule } from './hw/memory.ts';
 export * as abi from './abi/index.ts';
 export * as measure from './rmm/measure/index.ts';
 export * as attest from './attest/index.ts';
@@ -159,8 +160,17 @@ export {
   CCA_HOST_VISIBLE,
   NS_MEMORY,
   isHostVisible,
+  SOURCE_RULE,
+  labelAtSource,
   leaksOf,
   reportFlow,
   type FlowReport,
+  type SourceDeclaration,
 } from './provenance.ts';
+export {
+  NET_PACKET_MAX,
+  TENANT_INPUT_LABEL,
+  tenantSend,
+  type TenantSendError,
+} from './host/devices.ts';
 export { labelSpans, labelledByteCount, labelsIn, type LabelSpan } from './hw/labels.ts';

@@ -10,8 +10,16 @@
  * them calls {@link reportFlow} with the labels of the bytes that crossed; plain CCA has no
  * rule against any of them, so the decision is `allowed` under rule `cca:host-visible`. An
  * extension (the Mica monitor) that blocks a path emits its own `blocked` flow instead.
+ *
+ * Labels are facts of the machine, not claims of a program (issue 10): the only place a label
+ * is attached is {@link labelAtSource}, called by the side that declares a sensitive input
+ * (the tenant's upload arriving on a gateway's network device, a scenario's declared input).
+ * From there labels travel with the bytes: a load returns them, the guest's CPU model keeps
+ * them with the register and hands them to the store that writes it, a write replaces them,
+ * a wipe removes them. No guest-facing operation sets or clears a label.
  */
 import type { Ctx } from './context.ts';
+import { addLabel } from './hw/labels.ts';
 import type { Decision, Endpoint, LedgerEvent, LedgerEventOf } from './ledger.ts';
 
 /** Endpoint name of host-visible (Non-secure) memory. */
@@ -24,6 +32,45 @@ export const CCA_HOST_VISIBLE: Decision = {
   reason:
     'plain CCA protects realm memory only; data a realm puts in NS memory, exit registers or a device is the host’s to read',
 };
+
+/** The rule of the `flow` that records a declared source attaching its label. */
+export const SOURCE_RULE = 'source:declared';
+
+/** A declared sensitive input: where its bytes sit, what they are, and who declared them. */
+export interface SourceDeclaration {
+  /** PA of the bytes (already written there by the device that delivered them). */
+  readonly pa: number;
+  readonly bytes: number;
+  /** The provenance label the declaring side gives its input (e.g. `video`). */
+  readonly label: string;
+  /** Who the input comes from (e.g. the tenant on the network). */
+  readonly source: Endpoint;
+  /** The realm the input is for (the gateway), with the IPA it reaches it at. */
+  readonly destination: Endpoint;
+  /** How it arrives (e.g. `tenant-input`). */
+  readonly channel: string;
+}
+
+/**
+ * Attaches `label` to the bytes of a declared input, at the device that delivered them, and
+ * records it as a `flow` under {@link SOURCE_RULE}. The single place labels are born; its
+ * destination is the realm the input is for, so the arrival itself is not a leak.
+ */
+export function labelAtSource(ctx: Ctx, input: SourceDeclaration): void {
+  addLabel(ctx.state, input.pa, input.bytes, input.label);
+  reportFlow(ctx, {
+    channel: input.channel,
+    source: input.source,
+    destination: input.destination,
+    bytes: input.bytes,
+    labels: [input.label],
+    decision: {
+      verdict: 'allowed',
+      rule: SOURCE_RULE,
+      reason: `declared input: ${input.bytes} byte(s) for ${input.destination.name}, labelled ${input.label} where they arrive`,
+    },
+  });
+}
 
 /** What moved. */
 export interface FlowReport {

@@ -140,6 +140,16 @@ export const GLOSSARY: readonly GlossaryEntry[] = [
       "The lab's append-only log of every event; every view, explanation and test reads it.",
   },
   {
+    term: 'Provenance label',
+    definition:
+      "A mark such as `video` on bytes derived from a tenant's sensitive input. A fact of the machine: attached only at a declared source (`tenant send` + `net recv`), carried by loads, registers, stores and copies; no program can set or clear one.",
+  },
+  {
+    term: 'Declared source',
+    definition:
+      "Where sensitive input enters and gets its label: the tenant's packet on a realm's network device (`labelAtSource`, ledger rule `source:declared`). Its arrival is the input, not a leak.",
+  },
+  {
     term: 'Mica policy',
     definition:
       'A tenant-written declaration of every communication path of a realm: protected shared memory, unprotected memory, control transfers.',

@@ -114,8 +114,8 @@ describe('the terminals take lesson lines as written', () => {
     const { page, errors } = await openFresh('#/lesson/03-pipeline-cca/01-host-sees');
     await page.locator('.lesson-pane h3').first().waitFor();
     expect(await visibleTerminal(page)).toContain('──── Lesson: ');
-    const routed = await typeStepInHost(page, '@gw mem write 0x1000 "frame" --label video');
-    expect(routed).toMatch(/gw# mem write 0x1000 "frame" --label video/);
+    const routed = await typeStepInHost(page, '@gw mem write 0x1000 "frame"');
+    expect(routed).toMatch(/gw# mem write 0x1000 "frame"/);
     expect(NEVER.exec(routed)).toBeNull();
     const cleared = await typeStepInHost(page, 'clear');
     expect(cleared).not.toContain('──── Lesson: ');
@@ -127,11 +127,13 @@ describe('the terminals take lesson lines as written', () => {
   test('"insert solution" puts a realm line into that realm\'s terminal, without running it', async () => {
     const { page, errors } = await openFresh('#/lesson/03-pipeline-cca/01-host-sees');
     await page.locator('.lesson-pane h3').first().waitFor();
+    // Line 1 is the tenant's (host terminal); line 2 is the realm's.
     await page.getByRole('button', { name: /Insert solution line 1/ }).click();
+    await page.getByRole('button', { name: /Insert solution line 2/ }).click();
     await expect
       .poll(() => page.getByRole('tab', { name: 'gw#', exact: true }).getAttribute('aria-selected'))
       .toBe('true');
-    await expect.poll(() => visibleTerminal(page)).toMatch(/gw# mem write 0x1000 "frame 0001/);
+    await expect.poll(() => visibleTerminal(page)).toMatch(/gw# net recv 0x1000/);
     expect(await goalsDone(page)).not.toContain('true');
     expect(errors).toEqual([]);
     await page.close();

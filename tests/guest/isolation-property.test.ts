@@ -1,5 +1,6 @@
-// Property (fast-check): random guest programs in two realms. (1) A realm never reads the
-// other realm's private bytes or labels. (2) The host sees a labelled byte (in NS memory, on
+// Property (fast-check): random guest programs in two realms, each given its tenant's secret
+// through the network device (the declared source, labelled with the realm's name). (1) A
+// realm never reads the other realm's private bytes or labels. (2) The host sees a labelled byte (in NS memory, on
 // a console, in host-call registers) only if a guest put it there, and then a `flow` event
 // with that label says so (mica-spec.md §1.3; cca-spec.md §3.4, §4.3).
 import fc from 'fast-check';
@@ -10,9 +11,12 @@ import {
   createMachine,
   createRealm,
   enqueueGuestOps,
+  guestMap,
+  hostRealm,
   leaksOf,
   runRealm,
   takeGuestResults,
+  tenantSend,
   type GuestOp,
   type GuestResult,
   type Machine,
@@ -34,58 +38,52 @@ const ipaArb = fc
   )
   .map(([base, offset]) => base + offset);
 
-const opArb = (label: string): fc.Arbitrary<GuestOp> =>
-  fc.oneof(
-    fc.record({
-      op: fc.constant('read' as const),
-      ipa: ipaArb,
-      len: fc.integer({ min: 1, max: 16 }),
-    }),
-    fc.record({
-      op: fc.constant('write' as const),
-      ipa: ipaArb,
-      data: fc.uint8Array({ minLength: 1, maxLength: 12 }).map(toHex),
-    }),
-    fc.record({
-      op: fc.constant('copy' as const),
-      src: ipaArb,
-      dst: ipaArb,
-      len: fc.integer({ min: 1, max: 16 }),
-    }),
-    fc.record({
-      op: fc.constant('label' as const),
-      ipa: ipaArb,
-      len: fc.integer({ min: 1, max: 8 }),
-      label: fc.constant(label),
-    }),
-    fc.record({
-      op: fc.constant('send' as const),
-      device: fc.constant('console' as const),
-      from: fc.record({ ipa: ipaArb, len: fc.integer({ min: 1, max: 16 }) }),
-    }),
-    fc.record({
-      op: fc.constant('hostcall' as const),
-      imm: fc.integer({ min: 0, max: 9 }),
-      regs: fc.array(
-        ipaArb.map((from) => ({ from })),
-        { maxLength: 2 },
-      ),
-    }),
-    fc
-      .record({
-        op: fc.constant('ipa-state-set' as const),
-        base: fc.constantFrom(...SHARE_PAGES),
-        top: fc.constant(0),
-        ripas: fc.constantFrom(0, 1),
-        flags: fc.constant(0),
-      })
-      .map((o) => ({ ...o, top: o.base + 0x1000 })),
-  );
+const opArb: fc.Arbitrary<GuestOp> = fc.oneof(
+  fc.record({
+    op: fc.constant('read' as const),
+    ipa: ipaArb,
+    len: fc.integer({ min: 1, max: 16 }),
+  }),
+  fc.record({
+    op: fc.constant('write' as const),
+    ipa: ipaArb,
+    data: fc.uint8Array({ minLength: 1, maxLength: 12 }).map(toHex),
+  }),
+  fc.record({
+    op: fc.constant('copy' as const),
+    src: ipaArb,
+    dst: ipaArb,
+    len: fc.integer({ min: 1, max: 16 }),
+  }),
+  fc.record({ op: fc.constant('recv' as const), ipa: ipaArb }),
+  fc.record({
+    op: fc.constant('send' as const),
+    device: fc.constant('console' as const),
+    from: fc.record({ ipa: ipaArb, len: fc.integer({ min: 1, max: 16 }) }),
+  }),
+  fc.record({
+    op: fc.constant('hostcall' as const),
+    imm: fc.integer({ min: 0, max: 9 }),
+    regs: fc.array(
+      ipaArb.map((from) => ({ from })),
+      { maxLength: 2 },
+    ),
+  }),
+  fc
+    .record({
+      op: fc.constant('ipa-state-set' as const),
+      base: fc.constantFrom(...SHARE_PAGES),
+      top: fc.constant(0),
+      ripas: fc.constantFrom(0, 1),
+      flags: fc.constant(0),
+    })
+    .map((o) => ({ ...o, top: o.base + 0x1000 })),
+);
 
 const programArb = fc.array(
   fc.oneof(
-    opArb('a').map((op) => ['a', op] as const),
-    opArb('b').map((op) => ['b', op] as const),
+    opArb.map((op) => ['a', op] as const),
+    opArb.map((op) => ['b', op] as const),
   ),
   { maxLength: 10 },
 );
@@ -103,13 +101,15 @@ function world(): World {
   const recs: Record<string, number> = {};
   const results: Record<string, GuestResult[]> = { a: [], b: [] };
   for (const name of ['a', 'b']) {
-    const created = createRealm(m, { name });
+    const created = createRealm(m, { name, net: true });
     if (!created.ok) throw new Error(created.error);
     recs[name] = created.realm.recs[0]!;
   }
   const w = { m, recs, results, exits: [] as string[] };
   for (const name of ['a', 'b']) {
-    run(w, name, [{ op: 'write', ipa: SECRET_IPA, data: toHex(utf8(SECRET[name]!)), label: name }]);
+    // The tenant's input, declared with the realm's name as its label (the only source).
+    expect(tenantSend(hostRealm(m, name), utf8(SECRET[name]!), name).ok).toBe(true);
+    run(w, name, [{ op: 'recv', ipa: SECRET_IPA }]);
   }
   return w;
 }
@@ -144,10 +144,18 @@ describe('random guest programs in two realms', () => {
             expect(contains(r.data ?? '', SECRET[other]!)).toBe(false);
           }
         }
-        // (2) NS memory: every labelled byte there arrived by a flow naming its label and granule.
+        // (2) NS memory: every labelled byte there arrived by a flow naming its label and granule
+        // (the network buffer holding the tenant's delivered input is the declared source).
+        const inputBuffers = new Set(
+          Object.values(m.state.host!.realms).map((r) => {
+            const layout = guestMap.guestLayout(r.ipaWidth, r.ramPages, r.net);
+            const net = layout.devices.find((d) => d.name === 'net')!;
+            return r.shared['0x' + net.buffer.toString(16)];
+          }),
+        );
         for (const [index, runs] of Object.entries(m.state.labels ?? {})) {
           const pa = Number(index) * 4096;
-          if (m.gpiOf(pa) !== 'NS') continue;
+          if (m.gpiOf(pa) !== 'NS' || inputBuffers.has(pa)) continue;
           for (const [, , label] of runs) {
             const flows = leaksOf(m.ledger, label).filter(
               (f) =>

@@ -8,22 +8,46 @@ import {
   hostRealm,
   labelsIn,
   leaksOf,
+  SOURCE_RULE,
   type Machine,
 } from '../../src/emulator/index.ts';
 import { createHostShell, createRealmShell } from '../../src/shell/index.ts';
 
-function lab(net = false): { m: Machine; sh: ReturnType<typeof createRealmShell> } {
+/** A realm with a network device that received the tenant's frame (labelled video) at 0x4000. */
+function lab(): { m: Machine; sh: ReturnType<typeof createRealmShell> } {
   const m = createMachine({ guest: GUEST_MODEL });
-  createHostShell(m).execute(`realm create r1${net ? ' --net' : ''}`);
+  const host = createHostShell(m);
+  host.execute('realm create r1 --net');
+  host.execute('tenant send r1 "frame-0001"');
   const sh = createRealmShell(m, 'r1');
-  sh.execute('mem write 0x4000 "frame-0001" --label video');
+  sh.execute('net recv 0x4000');
   return { m, sh };
 }
 
 const SHARED = 2 ** 41 + 0x6000;
 
 describe('provenance', () => {
-  it('labelling and private copies are not leaks; the label follows the copy', () => {
+  it('the tenant input arrives labelled at the device: a declared source, not a leak', () => {
+    const { m } = lab();
+    const sources = m.ledger.filter((e) => e.kind === 'flow' && e.decision.rule === SOURCE_RULE);
+    expect(sources).toHaveLength(1);
+    expect(sources[0]).toMatchObject({
+      channel: 'tenant-input',
+      labels: ['video'],
+      destination: { kind: 'realm', name: 'r1' },
+    });
+    expect(leaksOf(m.ledger, 'video')).toEqual([]);
+  });
+
+  it('a program cannot label its data: mem write has no --label and there is no label command', () => {
+    const { m, sh } = lab();
+    const before = m.ledger.length;
+    expect(sh.execute('mem write 0x5000 "x" --label video')[0]!.text).toMatch(/cannot label/);
+    expect(sh.execute('label 0x5000 1 video')[0]!.text).toMatch(/unknown|not a command/i);
+    expect(m.ledger.length).toBe(before);
+  });
+
+  it('private copies are not leaks; the label follows the copy', () => {
     const { m, sh } = lab();
     sh.execute('copy 0x4000 0x5000 10');
     expect(leaksOf(m.ledger, 'video')).toEqual([]);
@@ -43,7 +67,7 @@ describe('provenance', () => {
   });
 
   it('the network device is a sink', () => {
-    const { m, sh } = lab(true);
+    const { m, sh } = lab();
     sh.execute('net send @0x4000 10');
     expect(leaksOf(m.ledger, 'video').some((f) => f.destination.kind === 'network')).toBe(true);
   });

@@ -29,7 +29,6 @@ describe('realm shell', () => {
       'psci',
       'console',
       'net',
-      'label',
       'copy',
     ]) {
       expect(help).toContain(`  ${name} `);

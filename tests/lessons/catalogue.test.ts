@@ -303,16 +303,45 @@ describe('03-pipeline-cca/01-host-sees goals', () => {
       '@gw console @0x1000 10',
       'read 0x8400b000 16',
     ]);
-    expect(done).toEqual({ protected: false, 'left-realm': false, 'host-read': false });
+    expect(done).toEqual({
+      input: false,
+      protected: false,
+      'left-realm': false,
+      'host-read': false,
+    });
+  });
+
+  it('a program cannot label its own frame: mem write --label is refused, nothing counts', () => {
+    const done = goalsDone(id, [
+      '@gw mem write 0x1000 "frame 0001" --label video',
+      '@gw console @0x1000 10',
+      'read 0x8400b000 16',
+    ]);
+    expect(done).toEqual({
+      input: false,
+      protected: false,
+      'left-realm': false,
+      'host-read': false,
+    });
   });
 
   it('a host read of the shared page before the realm wrote to it does not count', () => {
     const done = goalsDone(id, [
-      '@gw mem write 0x1000 "frame 0001" --label video',
-      'read 0x8400b000 16',
+      'tenant send gw "frame 0001"',
+      '@gw net recv 0x1000',
+      'read 0x8400f000 16',
+      'read 0x8400e000 16',
+    ]);
+    expect(done).toEqual({ input: true, protected: true, 'left-realm': false, 'host-read': false });
+  });
+
+  it('reading the tenant input in the network buffer is not the realm leaking it', () => {
+    const done = goalsDone(id, [
+      'tenant send gw "frame 0001"',
+      '@gw net recv 0x1000',
       'read 0x8400a000 16',
     ]);
-    expect(done).toEqual({ protected: true, 'left-realm': false, 'host-read': false });
+    expect(done).toMatchObject({ input: true, 'left-realm': false, 'host-read': false });
   });
 });
 

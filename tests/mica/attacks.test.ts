@@ -4,8 +4,19 @@
 // and its rule, the verifier's verdict, or the attack going through. Mica mode must stop every
 // attack (blocked by the monitor, or caught by the verifier where §6 says A); prototype mode
 // follows the Status column: E blocked, A caught only by the verifier, G and I go through.
+//
+// The judge reads only the machine (issue 10): the video enters as the tenant's input on the
+// gateway's network device, labelled there, and every stage's loads and stores carry the
+// label; no attack names one. Whether an attack leaked is `leaksOf` on the ledger (labelled
+// bytes reaching a host-visible place) or the labels the RMM returned to an outsider's load,
+// never what the attack script saw. Re-judged this way, no Mica or prototype outcome changed;
+// the one difference the honest labels exposed was attack 10 in Mica mode, where the
+// monitor's CLEAN zeroed the page but left its `video` labels (so the next tenant "read the
+// video" from zeroes): fixed, wipes drop labels. CCA-only mode is new: see CCA below.
 import { describe, expect, it } from 'vitest';
+import { GUEST_MODEL, createMachine, leaksOf, type LedgerEvent } from '../../src/emulator/index.ts';
 import { ATTACKS, type AttackOutcome } from '../../src/policy/scenario/attacks.ts';
+import { createHostShell, createRealmShell } from '../../src/shell/index.ts';
 
 interface Expect {
   readonly outcome: AttackOutcome;
@@ -61,6 +72,26 @@ const PROTOTYPE: Readonly<Record<number, Expect>> = {
   21: { outcome: 'through' },
 };
 
+/**
+ * CCA alone (the monitor dormant): no protected shared object can be set up (the Mica RMI
+ * calls answer SMCCC_NOT_SUPPORTED), so the video never leaves the gateway and no stage has it
+ * to leak; attacks on Mica's machinery have nothing to attack (no effect). Two go through:
+ * RSI_IPA_STATE_SET has no CF rule to stop it (2), and nothing serialises prefaults (21).
+ */
+const CCA: Readonly<Record<number, AttackOutcome>> = Object.fromEntries(
+  Array.from({ length: 21 }, (_, i) => [
+    i + 1,
+    i + 1 === 2 || i + 1 === 21 ? 'through' : 'blocked',
+  ]),
+);
+
+/** Attacks whose success is a leak of the video to a host-visible place: judged by the ledger. */
+const HOST_LEAKS = [1, 3, 4];
+
+function leaksAfter(ledger: readonly LedgerEvent[], since: number): number {
+  return leaksOf(ledger, 'video').filter((e) => e.seq > since).length;
+}
+
 describe('§6 attacks', () => {
   it('covers all 21 attacks', () => {
     expect(ATTACKS.map((a) => a.number)).toEqual(Array.from({ length: 21 }, (_, i) => i + 1));
@@ -101,6 +132,23 @@ describe('§6 attacks', () => {
         if (attack.number === 1 || attack.number === 4) expect(r.leaks).toBeGreaterThan(0);
         expect(r.workflow.machine.checkInvariants()).toEqual([]);
       });
+
+      it(`CCA-only mode: ${CCA[attack.number]!} (judged from the machine)`, () => {
+        const r = attack.run('cca');
+        expect(r.outcome).toBe(CCA[attack.number]);
+        expect(r.leaks).toBe(0);
+        expect(r.workflow.machine.checkInvariants()).toEqual([]);
+      });
+
+      if (HOST_LEAKS.includes(attack.number)) {
+        it('the verdict is the judge’s: a leak exactly when labelled video reached the host', () => {
+          for (const mode of ['mica', 'mica-prototype', 'cca'] as const) {
+            const r = attack.run(mode);
+            expect(r.succeededLocally, mode).toBe(r.leaks > 0);
+            expect(r.leaks, mode).toBeLessThanOrEqual(leaksAfter(r.workflow.machine.ledger, 0));
+          }
+        });
+      }
     });
   }
 
@@ -111,5 +159,35 @@ describe('§6 attacks', () => {
     expect(path[0]!.via).toBe('Mem4');
     expect(path[0]!.fields.map((f) => f.path)).toContain('Mem4.mappings.VM2.prot');
     expect(path[1]!.fields.map((f) => f.path)).toContain('VM4.is-gateway');
+  });
+});
+
+describe('the malicious encoder (issue 10): copies the video it received, names no label', () => {
+  it('CCA-only: the judge reports the leak from the ledger (the label came with the bytes)', () => {
+    const m = createMachine({ guest: GUEST_MODEL, mode: 'cca' });
+    const host = createHostShell(m);
+    host.execute('realm create encoder --image shell --net');
+    host.execute('tenant send encoder "VIDEO-frame-0001"');
+    const enc = createRealmShell(m, 'encoder');
+    enc.execute('net recv 0x4000');
+    expect(leaksOf(m.ledger, 'video')).toEqual([]);
+    // A plain copy to the unprotected half: the program writes what it loaded, nothing more.
+    enc.execute('ipa-state set 0x6000 0x7000 empty');
+    enc.execute(`copy 0x4000 0x${(2 ** 41 + 0x6000).toString(16)} 16`);
+    const leaks = leaksOf(m.ledger, 'video');
+    expect(leaks.length).toBeGreaterThan(0);
+    // The first store reaches the host in an exit register (the page is not mapped yet), the
+    // rest land in NS memory: both are paths the ledger names.
+    expect(leaks.map((f) => f.channel)).toEqual(expect.arrayContaining(['mmio', 'ns-memory']));
+    for (const f of leaks) expect(f.decision).toMatchObject({ rule: 'cca:host-visible' });
+  });
+
+  it('Mica blocks the same copy (attack 1); the prototype lets it through and the judge says so', () => {
+    const mica = ATTACKS[0]!.run('mica');
+    expect(mica.outcome).toBe('blocked');
+    expect(mica.leaks).toBe(0);
+    const proto = ATTACKS[0]!.run('mica-prototype');
+    expect(proto.outcome).toBe('through');
+    expect(proto.leaks).toBeGreaterThan(0);
   });
 });

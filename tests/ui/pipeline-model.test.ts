@@ -54,7 +54,7 @@ const STAGES = ['gateway', 'encoder', 'moderator', 'storage'] as const;
 /** The four video realms built and uploaded by hand, as a learner types it. */
 function handBuilt() {
   const t = terminals();
-  for (const r of STAGES) t.type(`realm create ${r}`);
+  for (const r of STAGES) t.type(`realm create ${r}${r === 'gateway' ? ' --net' : ''}`);
   t.type('mica share Mem1 gateway:0 encoder:0 --size 0x40000');
   t.type('mica share Mem2 encoder:1 moderator:0 --size 0x40000');
   t.type('mica share Mem3 moderator:1 storage:0 --size 0x40000');
@@ -152,7 +152,8 @@ describe('pipeline model: blocked flows carry a plain label naming stage, sink a
 describe('pipeline model: the terminal and the diagram agree about one ledger event', () => {
   it('console @0x18000000000 16 in encoder#: both say blocked by CF3, from the same event', () => {
     const t = handBuilt();
-    t.type('@gateway mem write 0x18000000000 0x4f45444956 --label video');
+    t.type('tenant send gateway 0x4f45444956');
+    t.type('@gateway net recv 0x18000000000');
     const since = t.machine.ledger.at(-1)!.seq;
     const said = t.type('@encoder console @0x18000000000 16');
     const model = buildPipeline(t.machine.state, t.machine.ledger);
@@ -171,7 +172,8 @@ describe('pipeline model: the terminal and the diagram agree about one ledger ev
 
   it('a leak is where labelled bytes ended up: the same events are leaks in the terminal and the drawing', () => {
     const t = handBuilt();
-    t.type('@gateway mem write 0x1000 0x4f45444956 --label video');
+    t.type('tenant send gateway 0x4f45444956');
+    t.type('@gateway net recv 0x1000');
     const since = t.machine.ledger.at(-1)!.seq;
     const said = t.type('@gateway console @0x1000 8');
     const model = buildPipeline(t.machine.state, t.machine.ledger);
@@ -208,7 +210,7 @@ describe('pipeline model: the terminal and the diagram agree about one ledger ev
 describe('pipeline model: policy show prints what is uploaded', () => {
   it('policy show video-moderation in encoder# is the policy the monitor recorded at upload', () => {
     const t = terminals();
-    for (const r of STAGES) t.type(`realm create ${r}`);
+    for (const r of STAGES) t.type(`realm create ${r}${r === 'gateway' ? ' --net' : ''}`);
     t.type('mica share Mem1 gateway:0 encoder:0 --size 0x40000');
     t.type('mica share Mem2 encoder:1 moderator:0 --size 0x40000');
     const shown = t.type('@encoder policy show video-moderation');

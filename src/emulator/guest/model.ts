@@ -12,7 +12,8 @@
  * past an instruction that completed, leaves it on one that must be re-executed (after the
  * host mapped memory), and injects an SEA or an undefined exception otherwise. Provenance:
  * a load reports the labels of the bytes it read (GuestEntry.loadLabels); the model keeps
- * them with the value and hands them to the store that writes it (taint tracking).
+ * them with the value and hands them to the store that writes it (taint tracking). Literal
+ * bytes of a program carry no label, and no operation can add or drop one (provenance.ts).
  */
 import { hex64, u64 } from '../../lib/bits.ts';
 import { fromHex, readLe, toHex, utf8, writeLe } from '../../lib/bytes.ts';
@@ -241,8 +242,8 @@ function writeRange(
 }
 
 /**
- * Copies [src, src+len) to [dst, dst+len) through a register, carrying labels; `extra` adds
- * labels to every stored value. Returns true once complete.
+ * Copies [src, src+len) to [dst, dst+len) through a register: each store carries exactly the
+ * labels its load returned (f.labels gathers them all). Returns true once complete.
  */
 function copyRange(
   f: Frame,
@@ -250,11 +251,11 @@ function copyRange(
   src: number,
   dst: number,
   len: number,
-  extra: readonly string[] = [],
 ): Step | true {
   if (last?.kind === 'ok' && f.size > 0) {
     if (f.carry === null) {
-      f.carry = { value: hex64(last.loaded), labels: union(last.labels, extra) };
+      f.carry = { value: hex64(last.loaded), labels: [...last.labels] };
+      f.labels = union(f.labels, last.labels);
     } else {
       f.carry = null;
       f.pos += f.size;
@@ -327,22 +328,19 @@ function handle(f: Frame, last: Last | undefined, env: Env): Step {
     }
     case 'write': {
       const bytes = fromHex(op.data) ?? new Uint8Array(0);
-      const r = writeRange(f, last, op.ipa, bytes, op.label ? [op.label] : []);
+      const r = writeRange(f, last, op.ipa, bytes, []);
       if (r !== true) return r;
       return { done: { op: 'write', ok: true, values: { bytes: String(bytes.length) } } };
     }
     case 'copy': {
       const r = copyRange(f, last, op.src, op.dst, op.len);
       if (r !== true) return r;
-      return { done: { op: 'copy', ok: true, values: { bytes: String(op.len) } } };
-    }
-    case 'label': {
-      const r = copyRange(f, last, op.ipa, op.ipa, op.len, [op.label]);
-      if (r !== true) return r;
       return {
-        done: { op: 'label', ok: true, values: { label: op.label, bytes: String(op.len) } },
+        done: { op: 'copy', ok: true, values: { bytes: String(op.len) }, labels: f.labels },
       };
     }
+    case 'recv':
+      return recvStep(f, last, op, env);
     case 'smc': {
       if (f.phase === 0) {
         f.phase = 1;
@@ -594,6 +592,42 @@ function sendStep(
     };
   }
   return { done: { op: 'send', ok: true, values: { device: op.device, bytes: String(len) } } };
+}
+
+/** Bytes of the network doorbell read that returns a received packet's length. */
+const DOORBELL_READ_SIZE = 8;
+
+function recvStep(
+  f: Frame,
+  last: Last | undefined,
+  op: Extract<GuestOp, { op: 'recv' }>,
+  env: Env,
+): Step {
+  const info = env.g.info;
+  const layout = guestLayout(env.realm.ipaWidth, info?.ramPages ?? 0, info?.net ?? false);
+  const device = layout.devices.find((d) => d.name === 'net');
+  if (!device) return fail(op, 'this realm has no network device');
+  if (f.phase === 0) {
+    // Touch the shared buffer first, so the VMM has mapped it when the packet arrives.
+    f.phase = 1;
+    return { issue: { kind: 'load', ipa: device.buffer, size: 1 } };
+  }
+  if (f.phase === 1) {
+    f.phase = 2;
+    return { issue: { kind: 'load', ipa: device.doorbell, size: DOORBELL_READ_SIZE } };
+  }
+  if (f.phase === 2) {
+    const len = Math.min(Number(last?.kind === 'ok' ? last.loaded : 0n), GUEST_MAX_TRANSFER);
+    if (len === 0) return fail(op, 'no packet is waiting on the network device');
+    f.n = len;
+    f.phase = 3;
+    last = undefined;
+  }
+  const r = copyRange(f, last, device.buffer, op.ipa, f.n);
+  if (r !== true) return r;
+  return {
+    done: { op: 'recv', ok: true, values: { bytes: String(f.n) }, labels: f.labels },
+  };
 }
 
 /** Turns an issue into the stop the RMM sees, setting the registers it uses. */

@@ -7,6 +7,10 @@
  * individual loads, stores, SMCs and HVCs that code would issue, each one a GuestStop the
  * RMM resolves through stage 2 or the RSI (cca-spec.md §3.4, §4). Results are plain data
  * too, read back by whoever queued the operation.
+ *
+ * No operation names a provenance label: labels are facts of the machine (provenance.ts), born
+ * only at a declared source (the tenant's packet on the network device) and carried by the
+ * model from the loads that returned them to the stores that write the data.
  */
 
 /** A value for a host-call register: a literal, or 8 bytes loaded from a realm IPA. */
@@ -18,12 +22,16 @@ export type GuestOp =
   | { readonly op: 'boot' }
   /** Load `len` bytes at `ipa`. */
   | { readonly op: 'read'; readonly ipa: number; readonly len: number }
-  /** Store bytes at `ipa`, optionally marking them with a provenance label. */
-  | { readonly op: 'write'; readonly ipa: number; readonly data: string; readonly label?: string }
+  /** Store literal bytes at `ipa` (program constants: they carry no provenance label). */
+  | { readonly op: 'write'; readonly ipa: number; readonly data: string }
   /** Copy `len` bytes from `src` to `dst` (labels travel with the data). */
   | { readonly op: 'copy'; readonly src: number; readonly dst: number; readonly len: number }
-  /** Mark `len` bytes at `ipa` as sensitive input `label` (read, then written back labelled). */
-  | { readonly op: 'label'; readonly ipa: number; readonly len: number; readonly label: string }
+  /**
+   * Receive the next packet waiting on the network device into `ipa`: read the doorbell (the
+   * VMM puts the packet in the shared buffer, labelled at the device if the tenant declared
+   * it sensitive), then copy it in (labels travel with the data).
+   */
+  | { readonly op: 'recv'; readonly ipa: number }
   /** Any SMC: X0 = fid, X1.. = args (hex). */
   | { readonly op: 'smc'; readonly fid: number; readonly args: readonly string[] }
   /** RSI_MEASUREMENT_READ. */

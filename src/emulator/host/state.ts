@@ -43,6 +43,11 @@ export interface HostRealm {
   console: string;
   /** Every packet the network device sent, as text. */
   network: string[];
+  /**
+   * Packets the tenant sent to this realm's network device, not yet received by the guest
+   * (hex bytes and the label the tenant declared for them). Absent when none were ever sent.
+   */
+  inbox?: { data: string; label: string }[];
   /** REC exits handled so far. */
   exits: number;
   /**

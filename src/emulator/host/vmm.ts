@@ -93,7 +93,7 @@ import {
   type RecEnterFlags,
   type RecExit,
 } from '../rmm/structs.ts';
-import { deviceSend } from './devices.ts';
+import { deviceReceive, deviceSend } from './devices.ts';
 import { HOST_POOL_TOP, hostState, type HostRealm, type HostState } from './state.ts';
 
 /** What the learner asks for. */
@@ -668,6 +668,21 @@ function handleAbort(
   }
   const device = deviceAt(layout, ipa);
   if (device?.part === 'doorbell' && isv) {
+    if (!write && device.device.name === 'net') {
+      const buffer = device.device.buffer;
+      const length = deviceReceive(machine, realm, realm.shared[hex64(buffer)], buffer);
+      setEnter({ emulMmio: true }, [BigInt(length)]);
+      return {
+        next: 'enter',
+        report: {
+          detail,
+          action:
+            length > 0
+              ? `emulated net receive: the tenant's packet (${length} bytes) is in the shared buffer`
+              : 'emulated net receive: no packet waiting (0)',
+        },
+      };
+    }
     if (!write) {
       setEnter({ emulMmio: true }, [0n]);
       return {

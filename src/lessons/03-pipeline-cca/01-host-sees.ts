@@ -1,14 +1,16 @@
 /**
  * Lesson 03-pipeline-cca/01: with plain CCA, what leaves a realm is the host's. The setup
- * starts the tenant's gateway realm; the learner labels a video frame inside it (a
- * provenance label), fails to read it from the host while it sits in protected memory, then
- * prints it on the realm's console, an emulated device backed by a shared NS page, and reads
- * it from there as the host. Goals read GPFs, labelled `flow` events and the host's reads
+ * starts the tenant's gateway realm with a network device; the learner, as the tenant, sends
+ * a video frame to it (`tenant send`: the declared source, whose device labels the bytes
+ * `video` where they arrive; issue 10, labels are facts, no program sets one), takes it into
+ * protected memory (`net recv`), fails to read it from the host there, then prints it on the
+ * realm's console, an emulated device backed by a shared NS page, and reads it from there as
+ * the host. Goals read the source flow, GPFs, labelled `flow` events and the host's reads
  * from the ledger: "it leaked" is a fact the machine observed.
  * Spec: cca-spec.md §4.3 (protected vs unprotected IPA), §2.5 (exits); mica-spec.md §1.2-1.3
  * (channels, what counts as a leak); DEN0137 A5.2 (realm view of memory).
  */
-import type { Machine } from '../../emulator/index.ts';
+import { SOURCE_RULE, type Machine } from '../../emulator/index.ts';
 import type { Lesson } from '../schema.ts';
 import { openTerminals } from '../terminals.ts';
 import { eventsOf, hexPa, hostAccesses, listWords } from '../ledger-queries.ts';
@@ -19,7 +21,7 @@ const HOST_VISIBLE = ['memory', 'register', 'console', 'network', 'host'];
 const FRAME = 'frame 0001: a face, a street sign, a licence plate';
 
 function setup(machine: Machine): void {
-  openTerminals(machine).execute('realm create gw --image shell');
+  openTerminals(machine).execute('realm create gw --image shell --net');
 }
 
 const body = `
@@ -37,18 +39,27 @@ to talk to anything outside itself:
 
 Every one of them is host memory or host code. CCA protects data *at rest in a realm*; it
 says nothing about data a realm hands out. To make the difference visible, the lab tracks
-**provenance labels**: bytes a realm marks as sensitive carry the label wherever they are
-copied, and the ledger records a labelled **flow** each time they cross a boundary, with
-the rule that allowed it.
+**provenance labels**. A label is a fact of the machine, not something a program can claim:
+it is attached only where the tenant's input enters (here, the gateway's network device
+labels the tenant's packet \`video\` as it arrives), and from there it travels with the
+bytes through every load, store and copy. No command inside a realm can add or remove one.
+The ledger records a labelled **flow** each time labelled bytes cross a boundary, with the
+rule that allowed it.
+
+(The lab does not model the encryption a real tenant would use to reach its attested gateway,
+so the packet is readable in the network buffer on its way in; that arrival is the input, not
+a leak. What matters is what the realm does with it afterwards.)
 
 ## Your turn
 
-The setup created the gateway realm \`gw\`. Lines starting with \`@gw\` go to its terminal.
+The setup created the gateway realm \`gw\` with a network device. Lines starting with
+\`@gw\` go to its terminal.
 
-1. Inside the realm, write a frame and label it: \`@gw mem write 0x1000 "..." --label video\`.
-2. As the host, find the granule behind IPA 0x1000 (\`rtt gw 0x1000\`) and try to read it.
-3. Inside the realm, print the frame on the console: \`@gw console @0x1000 32\`.
-4. As the host, find the console's shared page (\`realm show gw\`) and read it.
+1. As the tenant, send a frame to the gateway: \`tenant send gw "..."\`.
+2. Inside the realm, take it into private memory: \`@gw net recv 0x1000\`.
+3. As the host, find the granule behind IPA 0x1000 (\`rtt gw 0x1000\`) and try to read it.
+4. Inside the realm, print the frame on the console: \`@gw console @0x1000 32\`.
+5. As the host, find the console's shared page (\`realm show gw\`) and read it.
 `;
 
 /** The lesson. */
@@ -58,17 +69,32 @@ export const HOST_SEES: Lesson = {
   part: '03-pipeline-cca',
   title: 'What leaves a realm is the host’s',
   summary:
-    'Label a video frame inside the gateway realm, watch the host fail to read it, then read it anyway once the realm prints it.',
+    'Send a video frame to the gateway realm, watch the host fail to read it there, then read it anyway once the realm prints it.',
   objectives: [
     'Name the ways a realm can pass data out in plain CCA, and who controls each.',
     'Explain why CCA isolation does not protect data in transit between realms.',
-    'Follow a labelled flow in the ledger from a realm to the host.',
+    'Say where a provenance label comes from (a declared source), and follow a labelled flow in the ledger from a realm to the host.',
   ],
   body,
   mode: 'cca',
   commands: {},
   setup,
   goals: [
+    {
+      id: 'input',
+      title: 'Get the tenant’s frame into the gateway: it arrives labelled at the network device.',
+      check({ ledger }) {
+        const input = eventsOf(ledger, 'flow').find(
+          (f) => f.decision.rule === SOURCE_RULE && f.destination.kind === 'realm',
+        );
+        return input
+          ? {
+              done: true,
+              detail: `${input.bytes} bytes labelled ${listWords(input.labels)} arrived for ${input.destination.name}`,
+            }
+          : { done: false, detail: 'no tenant input has reached a realm yet' };
+      },
+    },
     {
       id: 'protected',
       title: 'As the host, fail to read the realm’s memory (a GPF on one of its DATA granules).',
@@ -140,24 +166,25 @@ export const HOST_SEES: Lesson = {
   hints: [
     {
       tier: 'nudge',
-      text: '`@gw help` lists what software inside the realm can do; `help rtt` and `help realm` what the host can inspect.',
+      text: '`help tenant` shows how the tenant sends its input; `@gw help` lists what software inside the realm can do; `help rtt` and `help realm` what the host can inspect.',
     },
     {
       tier: 'stronger',
-      text: '`rtt gw 0x1000` prints the PA behind the IPA; the host read of it faults. After `@gw console @0x1000 32`, `realm show gw` lists the shared NS page.',
+      text: '`tenant send gw "..."` then `@gw net recv 0x1000`. `rtt gw 0x1000` prints the PA behind the IPA; the host read of it faults. After `@gw console @0x1000 32`, `realm show gw` lists the shared NS pages.',
     },
     {
       tier: 'near-solution',
-      text: `\`@gw mem write 0x1000 "${FRAME}" --label video\`, \`read 0x8400a000 32\`, \`@gw console @0x1000 32\`, \`read 0x8400b000 48\`.`,
+      text: `\`tenant send gw "${FRAME}"\`, \`@gw net recv 0x1000\`, \`read 0x8400e000 32\`, \`@gw console @0x1000 32\`, \`read 0x8400f000 48\`.`,
     },
   ],
   solution: [
-    `@gw mem write 0x1000 "${FRAME}" --label video`,
+    `tenant send gw "${FRAME}"`,
+    '@gw net recv 0x1000',
     'rtt gw 0x1000',
-    'read 0x8400a000 32',
+    'read 0x8400e000 32',
     '@gw console @0x1000 32',
     'realm show gw',
-    'read 0x8400b000 48',
+    'read 0x8400f000 48',
   ],
   glossary: ['Realm', 'IPA', 'Flow ledger', 'GPC / GPF'],
   specRefs: [

@@ -6,6 +6,7 @@ import {
   abi,
   granuleState,
   walkRtt,
+  wipeGranule,
   type Ctx,
   type Decision,
   type Endpoint,
@@ -62,9 +63,13 @@ export function rmmRead(ctx: Ctx, pa: number, len: number): Uint8Array {
   return out;
 }
 
-/** Zeroes a granule (CLEAN, dummy page) and drops its memory record. */
+/**
+ * Zeroes a granule (CLEAN, dummy page) and drops its memory record, with its provenance
+ * labels: wiped bytes derive from nothing (before, the labels outlived the bytes, so a realm
+ * reading the zeroed page was told it read the video).
+ */
 export function wipe(ctx: Ctx, pa: number): void {
-  delete ctx.state.memory[Math.floor(pa / 0x1000)];
+  wipeGranule(ctx.state, pa);
 }
 
 /** Where a protected IPA of a realm lands in its RTTs: the DATA PA when ASSIGNED RAM. */

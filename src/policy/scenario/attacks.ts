@@ -17,10 +17,18 @@ import { rimLabel } from '../monitor/common.ts';
 import { micaOf } from '../monitor/state.ts';
 import { verifyGroup, type GroupVerdict } from '../group/verify.ts';
 import { prefaultOps, type GuestOp } from './guest.ts';
-import { CONSOLE_IPA, POLICY_IPA, destroyRealm, type RealmHandle } from './host.ts';
 import {
-  VIDEO_VALUE,
+  CONSOLE_IPA,
+  HOSTCALL_IPA,
+  NET_IPA,
+  NET_PAYLOAD_OFFSET,
+  POLICY_IPA,
+  destroyRealm,
+  type RealmHandle,
+} from './host.ts';
+import {
   buildVideoWorkflow,
+  videoBytes,
   type VideoWorkflow,
   type VideoWorkflowOptions,
 } from './video.ts';
@@ -53,7 +61,7 @@ export interface AttackSpec {
   readonly number: number;
   readonly title: string;
   readonly status: string;
-  readonly run: (mode: Exclude<MachineMode, 'cca'>) => AttackResult;
+  readonly run: (mode: MachineMode) => AttackResult;
 }
 
 const SIZE = 0x4000;
@@ -61,7 +69,8 @@ const BAR0 = 0x18000000000;
 const BAR1 = 0x18004000000;
 const BAR2 = 0x18008000000;
 
-type Mode = Exclude<MachineMode, 'cca'>;
+/** Every mode: Mica, the prototype and CCA alone (the monitor dormant). */
+type Mode = MachineMode;
 
 function build(mode: Mode, extra: Partial<VideoWorkflowOptions> = {}): VideoWorkflow {
   return buildVideoWorkflow({ mode, size: SIZE, ...extra });
@@ -161,6 +170,26 @@ function nextOp(wf: VideoWorkflow, h: RealmHandle): number {
   return wf.guest.program(h.rd).length;
 }
 
+/** Why a group-token attack does nothing on CCA alone. */
+const NO_GROUP_TOKEN = 'CCA alone has no group token (RSI_ATTEST_TOKEN_INIT_GROUP is Mica)';
+
+/** The label the tenant's input carries in every scenario (its declared source). */
+const VIDEO_LABEL = 'video';
+
+/**
+ * The provenance labels the RMM returned to `h`'s load at op `at`: a machine fact (the labels
+ * the loaded bytes carry), never a claim of the attack.
+ */
+function readLabels(wf: VideoWorkflow, h: RealmHandle, at: number): string[] {
+  const v = wf.host.recOf(h).guest[`lab@${at}`];
+  return typeof v === 'string' && v !== '' ? v.split(',') : [];
+}
+
+/** The judge: did bytes labelled `video` reach a host-visible place after `since` (leaksOf)? */
+function judgedLeak(wf: VideoWorkflow, since: number): boolean {
+  return leaksOf(wf.machine.ledger, VIDEO_LABEL).some((e) => e.seq > since);
+}
+
 function readValue(wf: VideoWorkflow, h: RealmHandle, at: number): bigint | undefined {
   const v = wf.host.recOf(h).guest[`val@${at}`];
   return typeof v === 'string' ? BigInt(v) : undefined;
@@ -199,8 +228,8 @@ function extraRealm(
 ): RealmHandle {
   const h = wf.host.createRealm({ name, bars, image: name });
   if (policy) {
-    const m = micaOf(wf.machine.state)!;
-    const hash = m.gaps.includes('gap-first-come-labels') ? 0x9 : rimLabel(wf.host.rimOf(h));
+    const m = micaOf(wf.machine.state);
+    const hash = m?.gaps.includes('gap-first-come-labels') ? 0x9 : rimLabel(wf.host.rimOf(h));
     const p = policy(hash);
     const ops: GuestOp[] = [];
     for (const mem of p.mems)
@@ -243,7 +272,7 @@ export const ATTACKS: readonly AttackSpec[] = [
       const wf = build(mode, { consoles: 'all' });
       wf.runApp();
       const enc = wf.realms.encoder!;
-      const since = 0;
+      const since = lastSeq(wf);
       const remap = wf.host.smc(
         abi.SMC_RMI_RTT_MAP_UNPROTECTED,
         enc.rd,
@@ -251,12 +280,13 @@ export const ATTACKS: readonly AttackSpec[] = [
         3,
         BigInt(wf.host.alloc()) | 0xc0n,
       );
+      // The malicious encoder copies the video it received to its console page: a plain
+      // load and store, no label named. Whether it leaked is the machine's judgement.
       run(wf, enc, [
-        { op: 'write', ipa: CONSOLE_IPA + 0x20, value: VIDEO_VALUE, labels: ['video'] },
+        { op: 'read', ipa: BAR0 + 0x20, into: 'v' },
+        { op: 'write', ipa: CONSOLE_IPA + 0x20, value: { from: 'v' } },
       ]);
-      const leaked =
-        wf.host.readNs(enc.console! + 0x20) === VIDEO_VALUE || wf.host.saw.includes(VIDEO_VALUE);
-      return conclude(s, mode, wf, since, leaked, {
+      return conclude(s, mode, wf, since, judgedLeak(wf, since), {
         rule: (r) => r.includes('is-gateway'),
         note: `host MAP_UNPROTECTED after upload: ${remap.status} ${remap.failure?.label ?? ''}`,
       });
@@ -284,8 +314,12 @@ export const ATTACKS: readonly AttackSpec[] = [
     const wf = build(mode);
     wf.runApp();
     const since = lastSeq(wf);
-    run(wf, wf.realms.encoder!, [{ op: 'hostCall', struct: 0x3000, values: [VIDEO_VALUE] }]);
-    return conclude(s, mode, wf, since, wf.host.saw.includes(VIDEO_VALUE), {
+    run(wf, wf.realms.encoder!, [
+      { op: 'read', ipa: BAR0 + 0x20, into: 'v' },
+      { op: 'write', ipa: HOSTCALL_IPA + abi.RSI_HOST_CALL.gprs.offset, value: { from: 'v' } },
+      { op: 'hostCall', struct: HOSTCALL_IPA },
+    ]);
+    return conclude(s, mode, wf, since, judgedLeak(wf, since), {
       rule: (r) => r.includes('CALL'),
     });
   }),
@@ -294,9 +328,10 @@ export const ATTACKS: readonly AttackSpec[] = [
     wf.runApp();
     const since = lastSeq(wf);
     run(wf, wf.realms.encoder!, [
-      { op: 'write', ipa: CONSOLE_IPA + 0x5000, value: VIDEO_VALUE, labels: ['video'] },
+      { op: 'read', ipa: BAR0 + 0x20, into: 'v' },
+      { op: 'write', ipa: CONSOLE_IPA + 0x5000, value: { from: 'v' } },
     ]);
-    return conclude(s, mode, wf, since, wf.host.saw.includes(VIDEO_VALUE), {
+    return conclude(s, mode, wf, since, judgedLeak(wf, since), {
       rule: (r) => r.includes('EXCEPTION'),
     });
   }),
@@ -309,7 +344,8 @@ export const ATTACKS: readonly AttackSpec[] = [
     const seen = readValue(wf, x, at + SIZE / 0x1000);
     const since = lastSeq(wf);
     const status = wf.setupRealm('encoder');
-    return conclude(s, mode, wf, since, seen === VIDEO_VALUE || status === abi.RSI_SUCCESS, {
+    const got = readLabels(wf, x, at + SIZE / 0x1000).includes(VIDEO_LABEL);
+    return conclude(s, mode, wf, since, got || status === abi.RSI_SUCCESS, {
       note: `intruder read ${seen === undefined ? 'nothing' : '0x' + seen.toString(16)} (its dummy page); encoder upload status ${status}`,
     });
   }),
@@ -321,7 +357,7 @@ export const ATTACKS: readonly AttackSpec[] = [
     const page = wf.host.backing('shm-Mem1', 0);
     const r = wf.host.mapShared(x, BAR1, page);
     const at = run(wf, x, [{ op: 'read', ipa: BAR1 + 0x20 }]);
-    const leaked = r.status === 'RMI_SUCCESS' && readValue(wf, x, at) === VIDEO_VALUE;
+    const leaked = r.status === 'RMI_SUCCESS' && readLabels(wf, x, at).includes(VIDEO_LABEL);
     const ev = wf.attest();
     const verifier = ev ? verifyGroup(ev.token, ev.blobs, wf.expectations()) : undefined;
     return conclude(s, mode, wf, since, leaked, { ...(verifier ? { verifier } : {}) });
@@ -377,7 +413,7 @@ export const ATTACKS: readonly AttackSpec[] = [
       );
       const at = run(wf, x, [{ op: 'read', ipa: BAR0 + 0x20 }]);
       const seen = readValue(wf, x, at);
-      return conclude(s, mode, wf, since, seen === VIDEO_VALUE, {
+      return conclude(s, mode, wf, since, readLabels(wf, x, at).includes(VIDEO_LABEL), {
         rule: (r) => r === 'CLEAN',
         note: `next tenant read 0x${(seen ?? 0n).toString(16)} from the recycled page`,
       });
@@ -424,9 +460,13 @@ export const ATTACKS: readonly AttackSpec[] = [
       uploadOp(wf.policies.encoder!),
     ]);
     const up = wf.host.recOf(impostor).guest[`x0@${at + 2 * (SIZE / 0x1000)}`];
-    wf.exec('gateway', [{ op: 'write', ipa: BAR0 + 0x20, value: VIDEO_VALUE, labels: ['video'] }]);
+    wf.host.tenantSend(wf.realms.gateway!, videoBytes());
+    wf.exec('gateway', [
+      { op: 'read', ipa: NET_IPA + NET_PAYLOAD_OFFSET, into: 'in' },
+      { op: 'write', ipa: BAR0 + 0x20, value: { from: 'in' } },
+    ]);
     const rd = run(wf, impostor, [{ op: 'read', ipa: BAR0 + 0x20 }]);
-    const leaked = up === '0x0' && readValue(wf, impostor, rd) === VIDEO_VALUE;
+    const leaked = up === '0x0' && readLabels(wf, impostor, rd).includes(VIDEO_LABEL);
     const ev = leaked ? wf.attest() : undefined;
     const verifier = ev ? verifyGroup(ev.token, ev.blobs, wf.expectations()) : undefined;
     return conclude(s, mode, wf, since, leaked, { ...(verifier ? { verifier } : {}) });
@@ -500,7 +540,8 @@ export const ATTACKS: readonly AttackSpec[] = [
   A(17, 'a realm lies about its policy to the verifier', 'E + A', (mode, s) => {
     const wf = build(mode);
     const since = lastSeq(wf);
-    const ev = wf.attest()!;
+    const ev = wf.attest();
+    if (!ev) return conclude(s, mode, wf, since, false, { note: NO_GROUP_TOKEN });
     const lie = encodePoly(wf.policies.gateway!);
     void lie;
     const blobs = ev.blobs.map((b, i) => {
@@ -517,14 +558,16 @@ export const ATTACKS: readonly AttackSpec[] = [
     const wf = build(mode, { example });
     wf.runApp();
     const since = lastSeq(wf);
-    const ev = wf.attest()!;
+    const ev = wf.attest();
+    if (!ev) return conclude(s, mode, wf, since, false, { note: NO_GROUP_TOKEN });
     const verifier = verifyGroup(ev.token, ev.blobs, wf.expectations());
     return conclude(s, mode, wf, since, true, { verifier });
   }),
   A(19, 'host hides a group member from the verifier', 'E', (mode, s) => {
     const wf = build(mode);
     const since = lastSeq(wf);
-    const ev = wf.attest()!;
+    const ev = wf.attest();
+    if (!ev) return conclude(s, mode, wf, since, false, { note: NO_GROUP_TOKEN });
     const hidden = verifyGroup(ev.token, ev.blobs.slice(0, -1), wf.expectations());
     const discovery = wf.machine.ledger.filter(
       (e) => e.kind === 'flow' && e.seq > since && e.decision.rule === 'group:discovery',
@@ -556,8 +599,8 @@ export const ATTACKS: readonly AttackSpec[] = [
   }),
   A(21, 'racing prefaults corrupt the SGT', 'G', (mode, s) => {
     const wf = build(mode, { setup: false });
-    const m = micaOf(wf.machine.state)!;
-    m.concurrent = true;
+    const m = micaOf(wf.machine.state);
+    if (m) m.concurrent = true;
     const gw = wf.realms.gateway!;
     // Storage's Mem3 is not gateway's business: racing them breaks no set-up order, only the SGT.
     const other = wf.realms.storage!;
@@ -568,7 +611,7 @@ export const ATTACKS: readonly AttackSpec[] = [
       wf.host.run(gw, 1);
       wf.host.run(other, 1);
     }
-    m.concurrent = false;
+    if (m) m.concurrent = false;
     const gws = run(wf, gw, [uploadOp(wf.policies.gateway!)]);
     const lost = x0(wf, 'gateway', gws) !== abi.RSI_SUCCESS;
     return conclude(s, mode, wf, since, lost, { rule: (r) => r.startsWith('sgt') });

@@ -8,6 +8,11 @@
  * `i` sits at PC 0x1000 + 4·i, so an access the host must first fault in (PC not advanced) is
  * simply re-executed, and results of completed ops are copied into `rec.guest` (`x0@i`,
  * `val@i`, `sea@i`) where tests and views read them.
+ *
+ * Provenance (issue 10, labels are facts): a load keeps the labels the RMM says its bytes
+ * carry (GuestEntry.loadLabels) with the register it fills (`reg:<name>`, `regl:<name>`), and
+ * a store of a value computed from registers carries the union of their labels. A literal in
+ * the program carries none, and no op can name a label.
  */
 import {
   abi,
@@ -29,24 +34,72 @@ import {
 
 /** PC of op 0. */
 export const PROGRAM_BASE = 0x1000;
+/** The register a `read` loads into unless it names one. */
+export const DEFAULT_REGISTER = 'x1';
 
-/** One guest operation. */
+/** A register of the guest's CPU model: a value and the labels of what it was computed from. */
+interface Register {
+  readonly value: bigint;
+  readonly labels: readonly string[];
+}
+
+/** Register `name` of `rec` (zero and unlabelled before any load). */
+function register(rec: RecRecord, name: string): Register {
+  const v = rec.guest[`reg:${name}`];
+  const l = rec.guest[`regl:${name}`];
+  return {
+    value: typeof v === 'string' ? BigInt(v) : 0n,
+    labels: typeof l === 'string' && l !== '' ? l.split(',') : [],
+  };
+}
+
+/** The value and labels a store of `value` writes (see {@link GuestValue}). */
+function evaluate(rec: RecRecord, value: GuestValue): Register {
+  if (typeof value === 'bigint') return { value, labels: [] };
+  const names = typeof value.from === 'string' ? [value.from] : value.from;
+  const regs = names.map((n) => register(rec, n));
+  const labels = [...new Set(regs.flatMap((r) => r.labels))].sort();
+  const values = regs.map((r) => r.value);
+  return { value: value.map ? value.map(values) : (values[0] ?? 0n), labels };
+}
+
+/**
+ * What a store writes: a literal of the program (it carries no label), or a value computed
+ * from registers earlier loads filled (it carries the union of their labels: transcoding,
+ * XOR or encryption do not launder, issue 10). `map` defaults to the first register's value.
+ */
+export type GuestValue =
+  | bigint
+  | {
+      readonly from: string | readonly string[];
+      readonly map?: (values: readonly bigint[]) => bigint;
+    };
+
+/** One guest operation. No operation names a provenance label (provenance.ts). */
 export type GuestOp =
-  | { readonly op: 'read'; readonly ipa: number; readonly size?: 1 | 2 | 4 | 8 }
+  /** Load into register `into` (default {@link DEFAULT_REGISTER}): its value and labels. */
+  | {
+      readonly op: 'read';
+      readonly ipa: number;
+      readonly size?: 1 | 2 | 4 | 8;
+      readonly into?: string;
+    }
   | {
       readonly op: 'write';
       readonly ipa: number;
-      readonly value: bigint;
+      readonly value: GuestValue;
       readonly size?: 1 | 2 | 4 | 8;
-      readonly labels?: readonly string[];
     }
   /** Bulk store into the realm's own private RAM (no stop). */
   | { readonly op: 'store'; readonly ipa: number; readonly bytes: Uint8Array }
   /** Stores the page and calls RSI_UPLOAD_POLICY with its IPA. */
   | { readonly op: 'upload'; readonly page: number; readonly bytes: Uint8Array }
   | { readonly op: 'smc'; readonly fid: number; readonly args?: readonly bigint[] }
-  /** Fills RsiHostCall.gprs at `struct` and calls RSI_HOST_CALL. */
-  | { readonly op: 'hostCall'; readonly struct: number; readonly values: readonly bigint[] }
+  /**
+   * Fills RsiHostCall.gprs at `struct` with literal `values` (none: keep what earlier `write`
+   * ops stored there, labels included) and calls RSI_HOST_CALL.
+   */
+  | { readonly op: 'hostCall'; readonly struct: number; readonly values?: readonly bigint[] }
   | { readonly op: 'wfi' }
   /** INIT_GROUP then CONTINUE_GROUP into `buffer` until SUCCESS; the stream lands in rec.guest.attest. */
   | { readonly op: 'attestGroup'; readonly challenge: Uint8Array; readonly buffer: number };
@@ -165,7 +218,14 @@ export function programGuest(): ProgramGuest {
       if (last >= 0 && last === i - 1) {
         g.last = -1;
         const op = prog[last];
-        if (op?.op === 'read') g[`val@${last}`] = rec.gprs[1] ?? '0x0';
+        if (op?.op === 'read') {
+          const labels = [...(entry.loadLabels ?? [])].sort().join(',');
+          const name = op.into ?? DEFAULT_REGISTER;
+          g[`val@${last}`] = rec.gprs[1] ?? '0x0';
+          g[`lab@${last}`] = labels;
+          g[`reg:${name}`] = rec.gprs[1] ?? '0x0';
+          g[`regl:${name}`] = labels;
+        }
         if (op?.op === 'smc' || op?.op === 'upload' || op?.op === 'hostCall') {
           g[`x0@${last}`] = rec.gprs[0] ?? '0x0';
           g[`x1@${last}`] = rec.gprs[1] ?? '0x0';
@@ -191,17 +251,19 @@ export function programGuest(): ProgramGuest {
           case 'read':
             g.last = i;
             return { kind: 'access', access: 'read', ipa: op.ipa, size: op.size ?? 8, register: 1 };
-          case 'write':
+          case 'write': {
             g.last = i;
+            const stored = evaluate(rec, op.value);
             return {
               kind: 'access',
               access: 'write',
               ipa: op.ipa,
               size: op.size ?? 8,
               register: 1,
-              value: op.value,
-              ...(op.labels ? { labels: op.labels } : {}),
+              value: stored.value,
+              ...(stored.labels.length > 0 ? { labels: stored.labels } : {}),
             } as GuestStop;
+          }
           case 'upload':
             guestStore(ctx, realm, op.page, op.bytes);
             g.last = i;
@@ -211,11 +273,13 @@ export function programGuest(): ProgramGuest {
             return smcStop(rec, op.fid, ...(op.args ?? []));
           case 'hostCall': {
             const f = abi.RSI_HOST_CALL.gprs;
-            const bytes = new Uint8Array(f.count * f.size);
-            op.values.forEach((v, k) => {
-              for (let b = 0; b < 8; b++) bytes[k * 8 + b] = Number((v >> BigInt(8 * b)) & 0xffn);
-            });
-            guestStore(ctx, realm, op.struct + f.offset, bytes);
+            if (op.values) {
+              const bytes = new Uint8Array(f.count * f.size);
+              op.values.forEach((v, k) => {
+                for (let b = 0; b < 8; b++) bytes[k * 8 + b] = Number((v >> BigInt(8 * b)) & 0xffn);
+              });
+              guestStore(ctx, realm, op.struct + f.offset, bytes);
+            }
             g.last = i;
             return smcStop(rec, abi.SMC_RSI_HOST_CALL, op.struct);
           }

@@ -17,6 +17,7 @@ import {
   encodeRecEnter,
   encodeRecEnterFlags,
   encodeRecParams,
+  labelAtSource,
   mpidrOfIndex,
   realmRtts,
   rttEntries,
@@ -48,6 +49,13 @@ export const HOSTCALL_IPA = 0x3000;
 export const ATTEST_IPA = 0x4000;
 /** First unprotected IPA of a 42-bit realm: the NS console page sits here. */
 export const CONSOLE_IPA = 2 ** (MICA_IPA_WIDTH - 1);
+/**
+ * Unprotected IPA of a realm's network input page (the gateway's NIC receive buffer, NS
+ * memory): the tenant's input arrives here, labelled at the device (§5.1; issue 10).
+ */
+export const NET_IPA = CONSOLE_IPA + 0x10000;
+/** Offset in the input page where a packet's payload lands. */
+export const NET_PAYLOAD_OFFSET = 0x20;
 /** Size of the window each protected ivshmem BAR advertises (64 MiB backing files, §3.4). */
 export const BAR_SIZE = IVSHMEM_BAR_STRIDE;
 
@@ -64,6 +72,8 @@ export interface RealmSpec {
   readonly micaSetup?: boolean;
   /** Activate the realm (default true); false leaves it NEW. */
   readonly activate?: boolean;
+  /** Give it a network input page at {@link NET_IPA} (default false; the gateway has one). */
+  readonly net?: boolean;
 }
 
 /** A built realm. */
@@ -103,6 +113,11 @@ export class MicaHost {
   readonly log: HostEvent[] = [];
   /** Optional override of the page backing a fault (a malicious host). */
   alias?: (realm: RealmHandle, ipa: number) => number | undefined;
+  /**
+   * Realms with a network device -> the NS input page, mapped at the first packet (so a
+   * realm that never receives anything uses no page and every other PA stays where it was).
+   */
+  private readonly nets = new Map<string, number | undefined>();
   /** Virtual interrupt the host injects at the next entries (list register value), if any. */
   inject?: bigint;
 
@@ -234,6 +249,7 @@ export class MicaHost {
         'MAP_UNPROTECTED',
       );
     }
+    if (spec.net) this.nets.set(spec.name, undefined);
     const bars = spec.bars.map((file, n) => ({
       ipa: IVSHMEM_BAR_BASE + n * IVSHMEM_BAR_STRIDE,
       file,
@@ -262,6 +278,41 @@ export class MicaHost {
     };
     this.realms.set(spec.name, handle);
     return handle;
+  }
+
+  /**
+   * The tenant's input arrives on realm `h`'s network device: the NIC writes `bytes` into its
+   * input page and the device labels them `label` there, the scenario's declared source
+   * (provenance.ts `labelAtSource`). The realm reads them at {@link NET_IPA} +
+   * {@link NET_PAYLOAD_OFFSET}. Throws if the realm has no network device (a scenario bug).
+   */
+  tenantSend(h: RealmHandle, bytes: Uint8Array, label = 'video'): void {
+    if (!this.nets.has(h.name)) throw new Error(`scenario host: ${h.name} has no network device`);
+    let page = this.nets.get(h.name);
+    if (page === undefined) {
+      page = this.alloc();
+      const desc =
+        BigInt(page) |
+        (BigInt(abi.S2TTE_AP_RW) << 6n) |
+        (BigInt(abi.S2TTE_MEMATTR_FWB_NORMAL_WB) << 2n);
+      this.tables(h.rd, NET_IPA, 3);
+      this.must(
+        this.smc(abi.SMC_RMI_RTT_MAP_UNPROTECTED, h.rd, NET_IPA, 3, desc),
+        'MAP_UNPROTECTED',
+      );
+      this.nets.set(h.name, page);
+    }
+    const pa = page + NET_PAYLOAD_OFFSET;
+    if (!this.m.write(pa, bytes).ok) throw new Error('scenario host: the NIC cannot write');
+    labelAtSource(this.m.ctx, {
+      pa,
+      bytes: bytes.length,
+      label,
+      channel: 'tenant-input',
+      source: { kind: 'network', name: 'tenant' },
+      destination: { kind: 'realm', name: h.name, address: NET_IPA + NET_PAYLOAD_OFFSET },
+    });
+    this.log.push({ realm: h.name, what: `tenant input: ${bytes.length} bytes labelled ${label}` });
   }
 
   /** The REC record of a realm. */

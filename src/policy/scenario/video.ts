@@ -31,10 +31,30 @@ import {
   type GuestOp,
   type ProgramGuest,
 } from './guest.ts';
-import { ATTEST_IPA, MicaHost, POLICY_IPA, type RealmHandle } from './host.ts';
+import {
+  ATTEST_IPA,
+  MicaHost,
+  NET_IPA,
+  NET_PAYLOAD_OFFSET,
+  POLICY_IPA,
+  type RealmHandle,
+} from './host.ts';
 
-/** The value the gateway writes: the tenant's video (8 bytes of it), labelled `video`. */
+/**
+ * The tenant's video (8 bytes of it): it arrives on the gateway's network device labelled
+ * `video` (the declared source) and every stage's output derived from it carries the label.
+ */
 export const VIDEO_VALUE = 0x4f45444956n; // "VIDEO"
+/** Bytes of the video the scenario moves (one 64-bit word). */
+const VIDEO_BYTES = 8;
+
+/** The tenant's video as the bytes it sends (little-endian, as the realm loads it). */
+export function videoBytes(): Uint8Array {
+  const out = new Uint8Array(VIDEO_BYTES);
+  for (let b = 0; b < VIDEO_BYTES; b++) out[b] = Number((VIDEO_VALUE >> BigInt(8 * b)) & 0xffn);
+  return out;
+}
+
 /** What the encoder writes after transcoding. */
 export const ENCODED_VALUE = 0x434e45n; // "ENC"
 /** What the moderator forwards. */
@@ -135,7 +155,13 @@ export function buildVideoWorkflow(options: VideoWorkflowOptions = {}): VideoWor
   example.realms.forEach((r, i) => {
     const p = texts[i]!;
     const withConsole = options.consoles === 'all' || p.vms[p.self]?.isGateway === true;
-    realms[r.name] = host.createRealm({ name: r.name, bars: barsOf(p), console: withConsole });
+    // The first realm is the gateway: the tenant's input arrives on its network device.
+    realms[r.name] = host.createRealm({
+      name: r.name,
+      bars: barsOf(p),
+      console: withConsole,
+      net: i === 0,
+    });
   });
   const m = micaOf(machine.state);
   const bound = m !== undefined && !m.gaps.includes('gap-first-come-labels');
@@ -197,19 +223,30 @@ export function buildVideoWorkflow(options: VideoWorkflowOptions = {}): VideoWor
     order.forEach((name, i) => {
       const p = policies[name]!;
       const ops: GuestOp[] = [];
+      // Registers this stage's output is computed from: the tenant's input at the gateway,
+      // what the previous stage handed over elsewhere. The output inherits their labels.
+      const inputs: string[] = [];
+      if (i === 0) {
+        host.tenantSend(realms[name]!, videoBytes());
+        ops.push({ op: 'read', ipa: NET_IPA + NET_PAYLOAD_OFFSET, into: 'input' });
+        inputs.push('input');
+      }
       for (const mem of p.mems) {
         const own = ownWindow(p, mem);
         if (mem.type !== 'PROTECTED' || !own || own.prot === 'W') continue;
-        ops.push({ op: 'read', ipa: Number(own.gpa) + 0x20 });
+        const reg = `in:${mem.name}`;
+        ops.push({ op: 'read', ipa: Number(own.gpa) + 0x20, into: reg });
+        if (i > 0) inputs.push(reg);
       }
+      const output = values[Math.min(i, 2)]!;
       for (const mem of p.mems) {
         const own = ownWindow(p, mem);
         if (mem.type !== 'PROTECTED' || !own || own.prot === 'R') continue;
         ops.push({
           op: 'write',
           ipa: Number(own.gpa) + 0x20,
-          value: values[Math.min(i, 2)]!,
-          labels: ['video'],
+          // The gateway forwards the video as is; later stages transcode it.
+          value: { from: inputs, map: (v) => (i === 0 ? (v[0] ?? 0n) : output) },
         });
       }
       exec(name, ops);

@@ -11,6 +11,7 @@ import { HOST_MICA_COMMANDS } from './mica.ts';
 import { HOST_REALM_COMMANDS } from './realm.ts';
 import { RMI_COMMANDS } from './rmi.ts';
 import { RUN_COMMANDS } from './run.ts';
+import { TENANT_COMMANDS } from './tenant.ts';
 
 /** What host commands talk to. */
 export interface HostEnv {
@@ -25,6 +26,7 @@ export const HOST_COMMANDS: readonly ShellCommand<HostEnv>[] = [
   ...RUN_COMMANDS,
   ...ATTEST_COMMANDS,
   ...HOST_MICA_COMMANDS,
+  ...TENANT_COMMANDS,
 ];
 
 /** Creates a host shell over `machine`. */

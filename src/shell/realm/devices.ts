@@ -1,8 +1,10 @@
 /**
- * Realm device commands: `console` and `net send`. Both write the bytes into the device's
- * shared buffer (unprotected IPA: NS memory the host reads) and ring its MMIO doorbell (an
- * emulatable exit the host completes). Everything sent is host-visible (mica-spec.md §1.3);
- * labelled data sent this way is a leak the ledger records.
+ * Realm device commands: `console`, `net send` and `net recv`. Sending writes the bytes into
+ * the device's shared buffer (unprotected IPA: NS memory the host reads) and rings its MMIO
+ * doorbell (an emulatable exit the host completes). Everything sent is host-visible
+ * (mica-spec.md §1.3); labelled data sent this way is a leak the ledger records. Receiving
+ * reads the network doorbell and copies the packet the VMM delivered into realm memory: the
+ * tenant's input (mica-spec.md §5.1), labelled at the device, the lab's declared source.
  */
 import { hostRealm } from '../../emulator/index.ts';
 import { parseAddr } from '../args.ts';
@@ -51,10 +53,15 @@ export const DEVICE_COMMANDS: readonly ShellCommand<RealmEnv>[] = [
   },
   {
     name: 'net',
-    usage: 'send <text> | send @<ipa> <len>',
-    summary: 'send a packet on the network device (only realms created with --net)',
+    usage: 'send <text> | send @<ipa> <len> | recv <ipa>',
+    summary: 'send or receive a packet on the network device (only realms created with --net)',
+    help: [
+      'net send hello                 a packet out (the host and the network see it)',
+      'net recv 0x4000                the next packet the tenant sent, copied to 0x4000',
+      'The tenant declares its input sensitive: received bytes arrive labelled (e.g. video).',
+    ],
     run([sub, ...rest], env) {
-      if (sub !== 'send') return usageError('expected "send"');
+      if (sub !== 'send' && sub !== 'recv') return usageError('expected "send" or "recv"');
       const realm = hostRealm(env.machine, env.realm);
       if (realm && !realm.net) {
         return [
@@ -63,6 +70,18 @@ export const DEVICE_COMMANDS: readonly ShellCommand<RealmEnv>[] = [
             '  Only realms created with "realm create <name> --net" get one; the console is the only way out here.',
           ),
         ];
+      }
+      if (sub === 'recv') {
+        const ipa = parseAddr(rest[0], 'ipa');
+        if (!ipa.ok) return usageError(ipa.error);
+        if (rest.length > 1) return usageError(`unexpected argument "${rest[1]}"`);
+        return runOps(env, [{ op: 'recv', ipa: ipa.value }], (results) =>
+          results.flatMap((r) => {
+            if (!r.ok) return resultLines([r]);
+            const labels = r.labels?.length ? `, labelled ${r.labels.join(', ')}` : '';
+            return [out.ok(`net: received ${r.values.bytes ?? '?'} bytes at ${rest[0]}${labels}`)];
+          }),
+        );
       }
       const source = parseSource(rest);
       if ('usageError' in source) return source;

@@ -1,8 +1,10 @@
 /**
- * Realm memory commands: `mem read|write`, `copy`, `label`. Every byte moves as the guest's
- * own loads and stores at IPAs, through stage 2 (cca-spec.md §3.4): private RAM below
- * 2^(w-1), host-visible memory above. `label` marks bytes as sensitive input; labels follow
- * the data when it is copied, and the ledger reports it if it reaches the host.
+ * Realm memory commands: `mem read|write`, `copy`. Every byte moves as the guest's own loads
+ * and stores at IPAs, through stage 2 (cca-spec.md §3.4): private RAM below 2^(w-1),
+ * host-visible memory above. Software in a realm cannot set or clear a provenance label
+ * (mica-spec.md §1.3, issue 10): labels are born at a declared source (`net recv` of the
+ * tenant's packet) and follow the data when it is copied; the ledger reports it if labelled
+ * data reaches the host. Literal bytes a command writes carry no label.
  */
 import { fromHex, hexdump, toHex } from '../../lib/bytes.ts';
 import { GUEST_MAX_TRANSFER_BYTES } from './limits.ts';
@@ -27,12 +29,12 @@ function parseLen(word: string | undefined, what: string, fallback?: number) {
 export const MEMORY_COMMANDS: readonly ShellCommand<RealmEnv>[] = [
   {
     name: 'mem',
-    usage: 'read <ipa> [len] | write <ipa> <hex|"text"> [--label <name>]',
+    usage: 'read <ipa> [len] | write <ipa> <hex|"text">',
     summary: 'load or store bytes at an IPA (through stage 2)',
     help: [
       'mem read 0x0 64                   the first bytes of the image',
       'mem write 0x4000 "hello"          private RAM: only this realm can read it',
-      'mem write 0x4000 "pin" --label secret   mark the bytes as sensitive input',
+      'Written bytes carry no label: sensitive input arrives labelled (see net recv).',
       'Unmapped RAM makes the host map a page first; RIPAS EMPTY gives an SEA.',
     ],
     run(args, env, meta) {
@@ -56,23 +58,15 @@ export const MEMORY_COMMANDS: readonly ShellCommand<RealmEnv>[] = [
         if (!ipa.ok) return usageError(ipa.error);
         const data = parseData(rest[0], meta.quoted[2] ?? false);
         if (!data.ok) return usageError(data.error);
-        let label: string | undefined;
         if (rest[1] !== undefined) {
-          if (rest[1] !== '--label' || rest[2] === undefined) {
-            return usageError(`unexpected "${rest[1]}" (only --label <name> may follow the data)`);
-          }
-          label = rest[2];
+          return usageError(
+            `unexpected "${rest[1]}" (a program cannot label its data: labels come from a declared source)`,
+          );
         }
         if (data.value.length > GUEST_MAX_TRANSFER_BYTES) {
           return usageError(`at most ${GUEST_MAX_TRANSFER_BYTES} bytes at once`);
         }
-        const op = {
-          op: 'write' as const,
-          ipa: ipa.value,
-          data: toHex(data.value),
-          ...(label ? { label } : {}),
-        };
-        return runOps(env, [op], resultLines);
+        return runOps(env, [{ op: 'write', ipa: ipa.value, data: toHex(data.value) }], resultLines);
       }
       return usageError('expected "read" or "write"');
     },
@@ -96,27 +90,6 @@ export const MEMORY_COMMANDS: readonly ShellCommand<RealmEnv>[] = [
       return runOps(
         env,
         [{ op: 'copy', src: src.value, dst: dst.value, len: len.value }],
-        resultLines,
-      );
-    },
-  },
-  {
-    name: 'label',
-    usage: '<ipa> <len> <name>',
-    summary: 'mark bytes as sensitive input (a provenance label)',
-    help: ['label 0x4000 16 video      the 16 bytes at 0x4000 are now "video"'],
-    run([ipaWord, lenWord, name, extra], env) {
-      const ipa = parseAddr(ipaWord, 'ipa');
-      if (!ipa.ok) return usageError(ipa.error);
-      const len = parseLen(lenWord, 'len');
-      if (!len.ok) return usageError(len.error);
-      if (name === undefined || !/^[a-z][a-z0-9_-]*$/i.test(name)) {
-        return usageError('<name> must be a word like video or prompt');
-      }
-      if (extra !== undefined) return usageError(`unexpected argument "${extra}"`);
-      return runOps(
-        env,
-        [{ op: 'label', ipa: ipa.value, len: len.value, label: name }],
         resultLines,
       );
     },

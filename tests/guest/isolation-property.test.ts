@@ -184,3 +184,33 @@ describe('random guest programs in two realms', () => {
     );
   });
 });
+
+describe('a program that only reads unlabelled data', () => {
+  it('never produces labelled output: no labelled byte anywhere, no flow that carries a label', () => {
+    fc.assert(
+      fc.property(programArb, (program) => {
+        // Two realms with the same programs, but no tenant ever sends them anything: the
+        // only declared source stays silent, so nothing a program does can create a label.
+        const m = createMachine({ guest: GUEST_MODEL });
+        const recs: Record<string, number> = {};
+        for (const name of ['a', 'b']) {
+          const created = createRealm(m, { name, net: true });
+          if (!created.ok) throw new Error(created.error);
+          recs[name] = created.realm.recs[0]!;
+        }
+        for (const [name, op] of program) {
+          enqueueGuestOps(m.state, recs[name]!, [op]);
+          runRealm(m, name);
+          for (const r of takeGuestResults(m.state, recs[name]!)) {
+            expect(r.labels ?? []).toEqual([]);
+          }
+        }
+        expect(m.state.labels ?? {}).toEqual({});
+        const labelled = m.ledger.filter((e) => e.kind === 'flow' && e.labels.length > 0);
+        expect(labelled).toEqual([]);
+        expect(m.checkInvariants()).toEqual([]);
+      }),
+      { numRuns: 30 },
+    );
+  });
+});

@@ -32,7 +32,15 @@ export const PROGRAM_BASE = 0x1000;
 
 /** One guest operation. */
 export type GuestOp =
-  | { readonly op: 'read'; readonly ipa: number; readonly size?: 1 | 2 | 4 | 8 }
+  | {
+      readonly op: 'read';
+      readonly ipa: number;
+      readonly size?: 1 | 2 | 4 | 8;
+      /** Labels of the data the address was computed from (a fault hands it to the host). */
+      readonly addressLabels?: readonly string[];
+    }
+  /** Jumps to `ipa` (an instruction fetch there, then back to the next op). */
+  | { readonly op: 'fetch'; readonly ipa: number; readonly addressLabels?: readonly string[] }
   | {
       readonly op: 'write';
       readonly ipa: number;
@@ -189,8 +197,16 @@ export function programGuest(): ProgramGuest {
             setIndex(rec, ++i);
             continue;
           case 'read':
+          case 'fetch':
             g.last = i;
-            return { kind: 'access', access: 'read', ipa: op.ipa, size: op.size ?? 8, register: 1 };
+            return {
+              kind: 'access',
+              access: op.op,
+              ipa: op.ipa,
+              size: op.op === 'read' ? (op.size ?? 8) : abi.A64_INSTRUCTION_SIZE,
+              register: 1,
+              ...(op.addressLabels ? { addressLabels: op.addressLabels } : {}),
+            };
           case 'write':
             g.last = i;
             return {

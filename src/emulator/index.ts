@@ -112,6 +112,7 @@ export {
   LAB_ANCHOR_NAME,
   appraise,
   appraiseLastToken,
+  labFirmware,
   lastTokenEvidence,
   type Appraisal,
   type Evidence,

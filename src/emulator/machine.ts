@@ -10,7 +10,13 @@
 import { hex64, u64 } from '../lib/bits.ts';
 import { EmulatorBug } from '../lib/assert.ts';
 import type { Gpi } from './abi/gpt.ts';
-import { RMI_STATUS_NAMES, packReturnCode, type GranuleState, type RmiStatus } from './abi/rmi.ts';
+import {
+  RMI_STATUS_NAMES,
+  RMI_SUCCESS,
+  packReturnCode,
+  type GranuleState,
+  type RmiStatus,
+} from './abi/rmi.ts';
 import {
   SMCCC_NOT_SUPPORTED,
   SMC_REGISTER_COUNT,
@@ -62,6 +68,11 @@ export interface MachineExtension extends MachineHooks {
   readonly initialState?: () => unknown;
   /** Whether a fresh machine with this config starts with the extension active (default yes). */
   readonly activeIn?: (config: MachineConfig) => boolean;
+  /**
+   * The extension's own invariants over a state where it is active (plain-word problems, none
+   * when consistent): checked with the machine's by `checkInvariants()` and on every restore.
+   */
+  readonly invariants?: (state: Readonly<MachineState>) => string[];
 }
 
 /** Options for {@link createMachine}. */
@@ -206,6 +217,32 @@ export function createMachine(options: MachineOptions = {}): Machine {
     },
   };
 
+  /**
+   * A command took out of DELEGATED only the granules its `consumes` declared (types.ts), so
+   * the one list extensions check (hooks.ts beforeRmi) is never incomplete: an undeclared
+   * consumption is an emulator bug, found by the first test that runs the command.
+   */
+  function assertDeclared(command: RmiCommandSpec, declared: readonly number[], from: number) {
+    for (const e of state.ledger.events.slice(from)) {
+      if (e.kind !== 'granule:transition' || e.from !== 'DELEGATED') continue;
+      if (!declared.includes(e.pa)) {
+        throw new EmulatorBug(
+          `${command.name} took granule ${hex64(e.pa)} out of DELEGATED without declaring it in consumes`,
+        );
+      }
+    }
+  }
+
+  /** The machine's invariants and those of every extension active in `s`. */
+  function allInvariants(s: MachineState): string[] {
+    return [
+      ...checkInvariants(s),
+      ...extensions
+        .filter((ext) => s.ext[ext.name] !== undefined)
+        .flatMap((ext) => ext.invariants?.(s) ?? []),
+    ];
+  }
+
   function smc(fidIn: number | bigint, ...argsIn: (number | bigint)[]): SmcResult {
     const fid = Number(u64(fidIn) & 0xffffffffn);
     const args = argsIn.slice(0, SMC_REGISTER_COUNT - 1).map((a) => u64(a));
@@ -244,7 +281,10 @@ export function createMachine(options: MachineOptions = {}): Machine {
         const veto = ext.beforeRmi?.(ctx, command, args);
         if (veto) return { status: veto.status, index: veto.index, failure: veto } as RmiOutcome;
       }
+      const declared = command.consumes?.(state, args) ?? [];
+      const before = state.ledger.events.length;
       const result = command.handler(ctx, args);
+      if (result.status === RMI_SUCCESS) assertDeclared(command, declared, before);
       for (const ext of active()) ext.afterRmi?.(ctx, command, args, result);
       return result;
     });
@@ -313,7 +353,7 @@ export function createMachine(options: MachineOptions = {}): Machine {
       // corrupted in a link): refuse it rather than run on inconsistent state.
       let problems: string[];
       try {
-        problems = checkInvariants(read.state);
+        problems = allInvariants(read.state);
       } catch (error) {
         problems = [String(error instanceof Error ? error.message : error)];
       }
@@ -357,6 +397,6 @@ export function createMachine(options: MachineOptions = {}): Machine {
       set.add(fn as Listener);
       return () => set.delete(fn as Listener);
     },
-    checkInvariants: () => checkInvariants(state),
+    checkInvariants: () => allInvariants(state),
   };
 }

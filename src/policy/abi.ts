@@ -59,10 +59,75 @@ export const ESR_EC_SMC64 = 0x17;
 export const ESR_EC_DABT_LOWER = 0x24;
 /** ESR_EL2 EC of a trapped WFI/WFE, emulator EXCEPTION class (§8 item 6). */
 export const ESR_EC_WFX = 0x01;
+/** ESR_EL2 EC of an instruction abort from a lower EL (fault address in HPFAR), EXCEPTION class. */
+export const ESR_EC_IABT_LOWER = 0x20;
+
 /** Emulator pseudo-codes for CF type OTHER (§8 item 6): injected IRQ, FIQ, SError. */
 export const CF_OTHER_IRQ = 1;
 export const CF_OTHER_FIQ = 2;
 export const CF_OTHER_SERROR = 3;
+
+/**
+ * The EXCEPTION range that closes every exception exit class (data abort, instruction abort,
+ * WFx; see EXIT_CLASSES): what dialect P's OTHER channel translates to (§2.4, §8 item 6) and
+ * what a locked-down stage BLOCKs (§5.4).
+ */
+export const EXCEPTION_EXIT_RANGE: readonly number[] = [
+  ESR_EC_DABT_LOWER,
+  ESR_EC_IABT_LOWER,
+  ESR_EC_WFX,
+];
+/** Every OTHER pseudo-code (host-injected IRQ, FIQ, SError), dialect P's OTHER channel. */
+export const OTHER_RANGE: readonly number[] = [CF_OTHER_IRQ, CF_OTHER_FIQ, CF_OTHER_SERROR];
+
+/**
+ * Every class of realm → host exit the policy language can name, with what it carries to the
+ * host (mica-spec.md §1.3 sinks, §4.5 step 5, §8 item 6). A non-gateway realm keeps a channel to
+ * the untrusted world through each class its transition table does not BLOCK. OTHER (IRQ, FIQ,
+ * SError) classes are host → realm injections, not exits, so they are not listed.
+ */
+export const EXIT_CLASSES = [
+  {
+    type: 'CALL',
+    range: ESR_EC_SMC64,
+    name: 'SMC',
+    carries: 'host calls and their arguments, and IPA-state changes',
+    data: true,
+  },
+  {
+    type: 'EXCEPTION',
+    range: ESR_EC_DABT_LOWER,
+    name: 'data abort',
+    carries: 'emulated MMIO data (exit gprs[0]) and realm-chosen fault addresses (HPFAR, FAR)',
+    data: true,
+  },
+  {
+    type: 'EXCEPTION',
+    range: ESR_EC_IABT_LOWER,
+    name: 'instruction abort',
+    carries: 'realm-chosen fault addresses (HPFAR)',
+    data: true,
+  },
+  {
+    type: 'EXCEPTION',
+    range: ESR_EC_WFX,
+    name: 'WFx',
+    carries: 'when the realm idles, and whether it used WFI or WFE (ESR.TI)',
+    // No register, memory or address reaches the host: what a WFx exit shows is timing, the
+    // covert signalling through timing that §1.3 leaves out of scope. The locked-down examples
+    // leave it open (a BLOCKed WFx is a NOP: an idle stage would spin, not yield its vCPU), so
+    // the flow graph draws no edge for it. ESR.TI is a realm-chosen bit; see ARCHITECTURE.md.
+    data: false,
+  },
+] as const;
+
+/**
+ * The EXCEPTION range that closes every exit class carrying realm data (EXIT_CLASSES with
+ * `data`: data aborts and instruction aborts): what a locked-down stage BLOCKs (§5.4).
+ */
+export const DATA_EXCEPTION_RANGE: readonly number[] = EXIT_CLASSES.filter(
+  (c) => c.type === 'EXCEPTION' && c.data,
+).map((c) => c.range);
 
 /** Dialect-P encodings (§2.3, guest patches 0011/0017). */
 export const P_PROPERTY_PROTECTED = 1 << 0;

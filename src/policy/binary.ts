@@ -12,12 +12,9 @@
  */
 import {
   ANY_COUNT_UNLIMITED,
-  CF_OTHER_FIQ,
-  CF_OTHER_IRQ,
-  CF_OTHER_SERROR,
-  ESR_EC_DABT_LOWER,
   ESR_EC_SMC64,
-  ESR_EC_WFX,
+  EXCEPTION_EXIT_RANGE,
+  OTHER_RANGE,
   PARSER_MAX_CFS,
   PARSER_MAX_MAPPINGS,
   PARSER_MAX_MEMS,
@@ -766,7 +763,7 @@ export function decodePayl(bytes: Uint8Array): DecodeResult {
         owner: own,
         type: 'EXCEPTION',
         policy: cPolicy,
-        range: [ESR_EC_DABT_LOWER, ESR_EC_WFX],
+        range: [...EXCEPTION_EXIT_RANGE],
         legacy,
       });
       cfs.push({
@@ -774,7 +771,7 @@ export function decodePayl(bytes: Uint8Array): DecodeResult {
         owner: own,
         type: 'OTHER',
         policy: cPolicy,
-        range: [CF_OTHER_IRQ, CF_OTHER_FIQ, CF_OTHER_SERROR],
+        range: [...OTHER_RANGE],
         legacy,
       });
     }

@@ -6,13 +6,14 @@
  *
  * Edges (§4.5 step 5): shared PROTECTED memory a → b when a's prot has W and b's has R; an ANY
  * mapping (or a VM outside the set) stands for U; every gateway has edges to and from U
- * (unprotected memory, network); a non-gateway realm has an edge to U unless some policy of the
- * set BLOCKs its SMC class (CALL 0x17), since host calls and IPA-state changes remain a channel;
- * every ALLOW or OTHER (dialect-P SCRUB / DELEGATE) control-flow rule adds an edge from its owner
- * to U. UNPROTECTED objects add nothing beyond the gateway edges (they only tell a strict gateway
- * which NS windows to keep, §2.2.4).
+ * (unprotected memory, network); a non-gateway realm has an edge to U for every exit class
+ * that carries realm data (abi.ts EXIT_CLASSES: SMC, data abort, instruction abort; WFx shows
+ * only timing, §1.3) that no policy of the set BLOCKs, since an exit the table does not list reaches the host unchanged (host calls, MMIO
+ * data, realm-chosen fault addresses); every ALLOW or OTHER (dialect-P SCRUB / DELEGATE)
+ * control-flow rule adds an edge from its owner to U. UNPROTECTED objects add nothing beyond the
+ * gateway edges (they only tell a strict gateway which NS windows to keep, §2.2.4).
  */
-import { ESR_EC_SMC64 } from './abi.ts';
+import { EXIT_CLASSES } from './abi.ts';
 import { realmLabel, type RealmPolicy } from './agreement.ts';
 import { hex } from './format.ts';
 import { canRead, canWrite, type Policy, type PolicyMapping } from './model.ts';
@@ -119,15 +120,15 @@ export function buildFlowGraph(set: readonly RealmPolicy[], options: FlowOptions
   }
 
   // Realm-level edges come from each realm's own file (its flags), rules from any file of the set.
-  const blocked = (hash: number) =>
+  const blocked = (hash: number, type: string, range: number) =>
     set.some(({ policy: p }) =>
       p.cfs.some(
         (cf) =>
           cf.owner !== 'NONE' &&
           p.vms[cf.owner]?.hash === hash &&
-          cf.type === 'CALL' &&
+          cf.type === type &&
           cf.policy === 'BLOCK' &&
-          cf.range.includes(ESR_EC_SMC64),
+          cf.range.includes(range),
       ),
     );
   for (const rp of set) {
@@ -144,13 +145,17 @@ export function buildFlowGraph(set: readonly RealmPolicy[], options: FlowOptions
       const reason = `${label} is a gateway: unprotected memory and the network reach the untrusted world`;
       add({ from: label, to: UNTRUSTED, kind: 'gateway', reason, fields: [flag] });
       add({ from: UNTRUSTED, to: label, kind: 'gateway', reason, fields: [flag] });
-    } else if (!blocked(me.hash)) {
+      continue;
+    }
+    for (const c of EXIT_CLASSES) {
+      // A timing-only class (WFx) carries no realm data to the host (§1.3; abi.ts).
+      if (!c.data || blocked(me.hash, c.type, c.range)) continue;
       add({
         from: label,
         to: UNTRUSTED,
         kind: 'control-transfer',
-        via: 'SMC',
-        reason: `${label} is not a gateway, but no CF rule BLOCKs its SMC class (CALL ${hex(ESR_EC_SMC64)}): host calls and IPA-state changes remain a channel`,
+        via: `${c.type} ${hex(c.range)}`,
+        reason: `${label} is not a gateway, but no CF rule BLOCKs its ${c.name} exits (${c.type} ${hex(c.range)}): they reach the host with ${c.carries}`,
         fields: [flag],
       });
     }

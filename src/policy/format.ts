@@ -6,13 +6,10 @@
  */
 import {
   ANY_COUNT_UNLIMITED,
-  CF_OTHER_FIQ,
-  CF_OTHER_IRQ,
-  CF_OTHER_SERROR,
-  ESR_EC_DABT_LOWER,
   ESR_EC_SMC64,
-  ESR_EC_WFX,
+  EXCEPTION_EXIT_RANGE,
   MEM_PAGE_SIZE,
+  OTHER_RANGE,
 } from './abi.ts';
 import {
   vmLabel,
@@ -206,7 +203,8 @@ export function formatPolicyTextP(policy: Policy): DialectPText {
     return lines.join('\n');
   });
   // Channels: rules translated from one Ch regroup; otherwise CALL [0x17] is an RSI channel and
-  // EXCEPTION [0x24, 0x1] with OTHER [1, 2, 3] (same owner and policy) an OTHER channel (§8 item 6).
+  // EXCEPTION [0x24, 0x20, 0x1] with OTHER [1, 2, 3] (same owner and policy) an OTHER channel
+  // (§8 item 6; abi.ts EXCEPTION_EXIT_RANGE, OTHER_RANGE).
   const channels: Array<{ name: string; owner: number | 'NONE'; range: string[]; policy: string }> =
     [];
   const used = new Set<number>();
@@ -245,8 +243,8 @@ export function formatPolicyTextP(policy: Policy): DialectPText {
       partner >= 0 &&
       exc &&
       oth &&
-      sameRange(exc.range, [ESR_EC_DABT_LOWER, ESR_EC_WFX]) &&
-      sameRange(oth.range, [CF_OTHER_IRQ, CF_OTHER_FIQ, CF_OTHER_SERROR])
+      sameRange(exc.range, EXCEPTION_EXIT_RANGE) &&
+      sameRange(oth.range, OTHER_RANGE)
     ) {
       used.add(partner);
       channels.push({ name: '', owner: cf.owner, range: ['OTHER'], policy: P_POLICY[cf.policy] });

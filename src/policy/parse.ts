@@ -12,14 +12,11 @@
  */
 import {
   ANY_COUNT_UNLIMITED,
-  CF_OTHER_FIQ,
-  CF_OTHER_IRQ,
-  CF_OTHER_SERROR,
-  ESR_EC_DABT_LOWER,
   ESR_EC_SMC64,
-  ESR_EC_WFX,
+  EXCEPTION_EXIT_RANGE,
   MEM_MAX_PAGES,
   MEM_PAGE_SIZE,
+  OTHER_RANGE,
   PARSER_MAX_CFS,
   PARSER_MAX_MAPPINGS,
   PARSER_MAX_MEMS,
@@ -785,7 +782,7 @@ function parseCh(ip: Interpreter, entry: SyntaxEntry): PolicyCf[] | undefined {
       owner,
       type: 'EXCEPTION',
       policy: cPolicy,
-      range: [ESR_EC_DABT_LOWER, ESR_EC_WFX],
+      range: [...EXCEPTION_EXIT_RANGE],
       legacy,
     });
     out.push({
@@ -793,7 +790,7 @@ function parseCh(ip: Interpreter, entry: SyntaxEntry): PolicyCf[] | undefined {
       owner,
       type: 'OTHER',
       policy: cPolicy,
-      range: [CF_OTHER_IRQ, CF_OTHER_FIQ, CF_OTHER_SERROR],
+      range: [...OTHER_RANGE],
       legacy,
     });
   }

@@ -83,7 +83,7 @@ describe('every pipeline scenario fits in a short link', () => {
       expect(sha256(run.machine.snapshot().state)).toBe(sha256(direct.snapshot.state));
       expect(run.pipeline?.outcome).toBe(direct.result.outcome);
       expect(run.pipeline?.rule).toBe(direct.result.rule);
-      expect(run.pipeline?.verdict?.verdict).toBe(direct.result.verdict?.verdict);
+      expect(run.pipeline?.verdict?.verdict.text).toBe(direct.result.verdict?.verdict.text);
       expect(run.pipeline?.verdict?.members).toEqual(direct.result.verdict?.members);
     },
   );

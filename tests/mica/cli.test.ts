@@ -30,6 +30,11 @@ describe('mica-lab mica', () => {
     expect(t.out()).toContain('mode: mica-prototype');
     expect(t.out()).toContain('verdict: THROUGH');
   });
+  it('demo 18 --mode mica: the group verifier speaks the relying party’s words, anchored', async () => {
+    const t = io();
+    expect(await runCli(['mica', 'demo', '18', '--mode', 'mica'], t.io)).toBe(0);
+    expect(t.out()).toMatch(/group verifier: rejected: 1 failed \(every path to U/);
+  });
   it('list and bad usage', async () => {
     const t = io();
     expect(await runCli(['mica', 'list'], t.io)).toBe(0);

@@ -64,8 +64,9 @@ describe('verifyGroup (§4.5)', () => {
     wf.runApp();
     const ev = wf.attest()!;
     const v = verifyGroup(ev.token, ev.blobs, wf.expectations());
-    expect(v.verdict).toBe('accept');
-    expect(v.checks.every((c) => c.ok)).toBe(true);
+    expect(v.kind).toBe('verified');
+    expect(v.verdict.text).toBe('verified');
+    expect(v.checks.every((c) => c.status === 'pass')).toBe(true);
     expect(v.members).toEqual(['gateway', 'encoder', 'moderator', 'storage']);
     expect(v.paths.length).toBeGreaterThan(0);
     for (const p of v.paths) expect(p.some((e) => e.to === 'moderator')).toBe(true);
@@ -75,8 +76,8 @@ describe('verifyGroup (§4.5)', () => {
     const wf = buildVideoWorkflow({ size: SIZE, example: VIDEO_RING_SHIPPED });
     const ev = wf.attest('RG')!;
     const v = verifyGroup(ev.token, ev.blobs, wf.expectations());
-    expect(v.verdict).toBe('reject');
-    expect(v.checks.find((c) => !c.ok)!.id).toBe('flow');
+    expect(v.kind).toBe('rejected');
+    expect(v.checks.find((c) => c.status === 'fail')!.id).toBe('flow');
     const path = v.offending!.path;
     expect(path.map((e) => [e.from, e.to, e.kind])).toEqual([['RE', 'U', 'gateway']]);
     expect(path[0]!.fields).toEqual([{ realm: 'RE', path: 'VM2.is-gateway', value: 'true' }]);
@@ -87,14 +88,14 @@ describe('verifyGroup (§4.5)', () => {
     const ev = wf.attest()!;
     const exp = wf.expectations();
     const stale = verifyGroup(ev.token, ev.blobs, { ...exp, challenge: new Uint8Array(64) });
-    expect(stale.checks.find((c) => !c.ok)!.id).toBe('token');
+    expect(stale.checks.find((c) => c.status === 'fail')!.id).toBe('challenge');
     const swapped = verifyGroup(ev.token, [ev.blobs[1]!, ev.blobs[0]!, ...ev.blobs.slice(2)], exp);
-    expect(swapped.checks.find((c) => !c.ok)!.id).toBe('group-rim');
+    expect(swapped.checks.find((c) => c.status === 'fail')!.id).toBe('group-rim');
     const fewer = verifyGroup(ev.token, ev.blobs, {
       ...exp,
       members: [...exp.members, { ...exp.members[0]!, name: 'ghost', hash: 0x77 }],
     });
-    expect(fewer.checks.find((c) => !c.ok)!.id).toBe('membership');
+    expect(fewer.checks.find((c) => c.status === 'fail')!.id).toBe('membership');
   });
 });
 

@@ -21,9 +21,9 @@ describe('workflow examples on the machine (Mica mode)', () => {
         expect(statuses).toEqual(wf.order.map(() => abi.RSI_SUCCESS));
         const ev = wf.attest()!;
         const v = verifyGroup(ev.token, ev.blobs, wf.expectations());
-        if (example.expect.flow === 'accept') expect(v.verdict).toBe('accept');
+        if (example.expect.flow === 'accept') expect(v.kind).toBe('verified');
         else {
-          expect(v.checks.find((c) => !c.ok)?.id).toBe('flow');
+          expect(v.checks.find((c) => c.status === 'fail')?.id).toBe('flow');
           const nodes = [v.offending!.path[0]!.from, ...v.offending!.path.map((e) => e.to)];
           expect(nodes).toEqual(example.expect.flow);
         }

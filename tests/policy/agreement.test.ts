@@ -421,13 +421,15 @@ describe('§2.7 control flow and the transition table', () => {
 
   it('records tuples by owner identity, strict once a strict realm uploads, with the group', () => {
     const r = checkAgreement(VIDEO);
-    // In file order: CF1, CF2 (CALL 0x17 of each locked stage), then per stage EXCEPTION 0x24
-    // and OTHER 1, 2 and 3 (§5.4, §8 item 6).
+    // In file order: CF1, CF2 (CALL 0x17 of each locked stage), then per stage EXCEPTION 0x24,
+    // 0x20 and OTHER 1, 2 and 3 (§5.4, §8 item 6).
     expect(r.state.table.map((t) => `${t.ownerHash} ${t.type} ${t.range}`)).toEqual([
       '2 CALL 23',
       '3 CALL 23',
       ...[2, 3].flatMap((owner) =>
-        ['EXCEPTION 36', 'OTHER 1', 'OTHER 2', 'OTHER 3'].map((t) => `${owner} ${t}`),
+        ['EXCEPTION 36', 'EXCEPTION 32', 'OTHER 1', 'OTHER 2', 'OTHER 3'].map(
+          (t) => `${owner} ${t}`,
+        ),
       ),
     ]);
     expect(r.state.table.filter((t) => t.type === 'CALL')).toEqual([
@@ -464,12 +466,11 @@ describe('§2.7 control flow and the transition table', () => {
       mems: [],
     };
     const v = validateUpload(done, { name: 'stranger', policy: other });
-    // One refusal per tuple: CF1, CF2 (CALL), CF3, CF5 (EXCEPTION 0x24), CF4, CF6 (three OTHER).
+    // One refusal per tuple: CF1, CF2 (CALL), CF3, CF5 (EXCEPTION 0x24, 0x20), CF4, CF6 (three OTHER).
     expect(v.refusals.map((x) => [x.check, x.field])).toEqual(
-      ['CF1', 'CF2', 'CF3', 'CF4', 'CF4', 'CF4', 'CF5', 'CF6', 'CF6', 'CF6'].map((cf) => [
-        'transition-table',
-        `${cf}.owner`,
-      ]),
+      ['CF1', 'CF2', 'CF3', 'CF3', 'CF4', 'CF4', 'CF4', 'CF5', 'CF5', 'CF6', 'CF6', 'CF6'].map(
+        (cf) => ['transition-table', `${cf}.owner`],
+      ),
     );
   });
 });

@@ -63,7 +63,7 @@ describe('mica-lab policy check', () => {
       'properties PROTECTED|FRESH, on-remove CLEAN, owner VM1, mapped NONE',
     );
     expect(x.out()).toContain(
-      'Ch1  owner VM2: EXCEPTION [0x24, 0x1] -> BLOCK (from Ch1: range RSI|OTHER, policy BLOCK)',
+      'Ch1  owner VM2: EXCEPTION [0x24, 0x20, 0x1] -> BLOCK (from Ch1: range RSI|OTHER, policy BLOCK)',
     );
   });
 

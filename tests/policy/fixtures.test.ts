@@ -29,7 +29,7 @@ const LLM_MEM2 = 'Mem2 PROTECTED 0x2000: VM2 RW@0x18004000000, VM3 RW@0x18000000
 const P1_MEM = 'Mem1 PROTECTED 0x4000000: VM1 R@0x18000000000, ANY W@0x18000000000#-1';
 const P1_CH = [
   'Ch1 VM2 CALL [0x17] BLOCK',
-  'Ch1 VM2 EXCEPTION [0x24,0x1] BLOCK',
+  'Ch1 VM2 EXCEPTION [0x24,0x20,0x1] BLOCK',
   'Ch1 VM2 OTHER [0x1,0x2,0x3] BLOCK',
 ];
 const board = (s: string) =>
@@ -240,7 +240,7 @@ describe('§2.8 fixtures through POLY and the 2184-byte record', () => {
     expect(polySize(loadPolicy('c11-ra.json'))).toBe(16 + 2 * 12 + (16 + 2 * 20) + (12 + 4));
     expect(polySize(loadPolicy('c12-realm1-one.json'))).toBe(16 + 12);
     expect(polySize(loadPolicy('p1-usecase3-policy1.json'))).toBe(
-      16 + 2 * 12 + (16 + 2 * 20) + (12 + 4) + (12 + 8) + (12 + 12),
+      16 + 2 * 12 + (16 + 2 * 20) + (12 + 4) + (12 + 12) + (12 + 12),
     );
   });
 

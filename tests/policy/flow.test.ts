@@ -92,7 +92,7 @@ describe('§4.5 step 6: every path from the sensitive input to U passes a saniti
     expect(v.ok).toBe(false);
     if (v.ok) return;
     expect(v.path.map((e) => [e.from, e.to, e.kind, e.via])).toEqual([
-      ['encoder', 'U', 'control-transfer', 'SMC'],
+      ['encoder', 'U', 'control-transfer', 'CALL 0x17'],
     ]);
     expect(v.path[0]!.fields).toEqual([
       { realm: 'encoder', path: 'VM2.is-gateway', value: 'false' },

@@ -29,12 +29,12 @@ describe('formatPolicyTextP (dialect P, §2.3)', () => {
     const parsed = parsePolicy(VIDEO_MODERATION.realms[1]!.text);
     expect(parsed.ok).toBe(true);
     if (!parsed.ok) return;
-    // The shipped file's exit rules block EXCEPTION 0x24 but leave WFx (0x01) open; P's OTHER
-    // channel covers both, so P cannot say them (named below). The rest of the file can.
+    // The shipped file's exit rules block EXCEPTION 0x24 and 0x20 but leave WFx (0x01) open; P's
+    // OTHER channel covers all three, so P cannot say them (named below). The rest can.
     expect(formatPolicyTextP(parsed.policy)).toMatchObject({
       ok: false,
       reasons: expect.arrayContaining([
-        'CF3: EXCEPTION [0x24] is not the translation of an RSI or OTHER channel',
+        'CF3: EXCEPTION [0x24, 0x20] is not the translation of an RSI or OTHER channel',
       ]) as unknown,
     });
     const r = {

@@ -21,6 +21,8 @@ function print(io: CliIo, r: AttackResult): void {
   for (const line of r.transcript) io.stdout(`  ${line}\n`);
   const rule = r.rule ? ` [${r.rule}]` : '';
   io.stdout(`verdict: ${r.outcome.toUpperCase()}${rule}: ${r.reason}\n`);
+  // The group verifier's own answer, in the relying party's words (the views show the same).
+  if (r.verifier) io.stdout(`group verifier: ${r.verifier.verdict.text}\n`);
   if (r.verifier?.offending) {
     io.stdout('offending path:\n');
     for (const e of r.verifier.offending.path) {

@@ -121,6 +121,8 @@ export {
   VERDICT_WORDS,
   countsText,
   verdictOf,
+  verdictOfChecks,
+  type AppraisedCheck,
   type Verdict,
   type VerdictKind,
 } from './verdict.ts';

@@ -13,7 +13,7 @@
  * nothing to compare them with. Their skip keeps "verified" but is named in the verdict
  * ("REMs not appraised"); given reference REMs are always compared, and a mismatch rejects.
  */
-import type { CheckId, VerifierCheck, VerifierReport } from './verify.ts';
+import type { CheckId, CheckStatus, VerifierCheck, VerifierReport } from './verify.ts';
 
 /** The three outcomes a relying party can reach. */
 export type VerdictKind = 'verified' | 'rejected' | 'not-verified';
@@ -28,8 +28,16 @@ export const VERDICT_WORDS: Readonly<Record<VerdictKind, string>> = {
   'not-verified': 'not verified',
 };
 
+/** What the verdict needs of a check: a verifier's line, or any other verifier's (the Mica group). */
+export interface AppraisedCheck {
+  readonly id: string;
+  readonly title: string;
+  readonly status: CheckStatus;
+  readonly reason: string;
+}
+
 /** The relying party's verdict and the checks that decided it. */
-export interface Verdict {
+export interface Verdict<C extends AppraisedCheck = VerifierCheck> {
   readonly kind: VerdictKind;
   /** The outcome's word: "verified", "rejected" or "not verified". */
   readonly word: string;
@@ -38,26 +46,37 @@ export interface Verdict {
   /** The short form for a badge: "verified", "rejected: 1 failed", "not verified: <what>". */
   readonly summary: string;
   /** The failed checks (rejected). */
-  readonly failed: readonly VerifierCheck[];
+  readonly failed: readonly C[];
   /** Needed checks that were skipped (not verified when nothing failed). */
-  readonly missing: readonly VerifierCheck[];
+  readonly missing: readonly C[];
   /** Optional checks that were skipped (named, never counted as passed). */
-  readonly notAppraised: readonly VerifierCheck[];
+  readonly notAppraised: readonly C[];
   /** Check counts by status. */
   readonly counts: { readonly pass: number; readonly fail: number; readonly skip: number };
 }
 
-const titles = (checks: readonly VerifierCheck[]): string =>
+const titles = (checks: readonly AppraisedCheck[]): string =>
   [...new Set(checks.map((c) => c.title))].join(', ');
 
 /** The verdict on `report`: never "verified" when a needed check was skipped. */
 export function verdictOf(report: VerifierReport): Verdict {
-  const failed = report.checks.filter((c) => c.status === 'fail');
-  const skipped = report.checks.filter((c) => c.status === 'skip');
-  const missing = skipped.filter((c) => !OPTIONAL_CHECKS.has(c.id));
-  const notAppraised = skipped.filter((c) => OPTIONAL_CHECKS.has(c.id));
+  return verdictOfChecks(report.checks, OPTIONAL_CHECKS);
+}
+
+/**
+ * The verdict on any list of checks, in the same words: never "verified" when a check not in
+ * `optional` was skipped. The Mica group verifier (src/policy/group) speaks through this.
+ */
+export function verdictOfChecks<C extends AppraisedCheck>(
+  checks: readonly C[],
+  optional: ReadonlySet<string> = new Set(),
+): Verdict<C> {
+  const failed = checks.filter((c) => c.status === 'fail');
+  const skipped = checks.filter((c) => c.status === 'skip');
+  const missing = skipped.filter((c) => !optional.has(c.id));
+  const notAppraised = skipped.filter((c) => optional.has(c.id));
   const counts = {
-    pass: report.checks.filter((c) => c.status === 'pass').length,
+    pass: checks.filter((c) => c.status === 'pass').length,
     fail: failed.length,
     skip: skipped.length,
   };
@@ -71,7 +90,7 @@ export function verdictOf(report: VerifierReport): Verdict {
       summary: `${VERDICT_WORDS.rejected}: ${failed.length} failed`,
     };
   }
-  if (missing.length > 0 || report.checks.length === 0) {
+  if (missing.length > 0 || checks.length === 0) {
     const first = missing[0];
     const reason = first ? `${first.title} not checked: ${first.reason}` : 'nothing was checked';
     const more = missing.length > 1 ? ` (also not checked: ${titles(missing.slice(1))})` : '';
@@ -96,7 +115,7 @@ export function verdictOf(report: VerifierReport): Verdict {
 }
 
 /** The counts as the terminal prints them: "24 passed, 0 failed, 5 skipped". */
-export function countsText(verdict: Verdict): string {
+export function countsText(verdict: Verdict<AppraisedCheck>): string {
   const { pass, fail, skip } = verdict.counts;
   return `${pass} passed, ${fail} failed, ${skip} skipped`;
 }

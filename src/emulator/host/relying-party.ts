@@ -60,8 +60,11 @@ export interface EvidenceOverrides {
   readonly challenge?: Uint8Array | null;
 }
 
-/** The lab platform's endorsed firmware, as sw-component reference values. */
-function labFirmware(): ReferenceValues['swComponents'] {
+/**
+ * The lab platform's endorsed firmware, as sw-component reference values: what every relying
+ * party of the lab (this one and the Mica group verifier) appraises the platform claims with.
+ */
+export function labFirmware(): NonNullable<ReferenceValues['swComponents']> {
   return LAB_PLATFORM_SW_COMPONENTS.map((c) => ({
     measurement: c.measurement,
     ...(c.signerId ? { signerId: c.signerId } : {}),

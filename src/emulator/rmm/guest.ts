@@ -41,6 +41,11 @@ export type GuestStop =
       readonly isv?: boolean;
       /** Provenance labels of the value a write stores (the guest model tracks them). */
       readonly labels?: readonly string[];
+      /**
+       * Provenance labels of the address itself, when the realm computed it from data: a
+       * fault at it hands the address to the host in HPFAR / FAR (mica-spec.md §1.3).
+       */
+      readonly addressLabels?: readonly string[];
     }
   /** HVC: realms have no hypervisor to call; the RMM injects an undefined exception. */
   | { readonly kind: 'hvc' }

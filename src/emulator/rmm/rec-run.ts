@@ -30,13 +30,7 @@ import type { RealmRecord, RecRecord } from '../state.ts';
 import { IDLE_GUEST, setGpr, type GuestEntry } from './guest.ts';
 import { realmSmc } from './realm-calls.ts';
 import { walkRtt } from './rtt.ts';
-import {
-  abortExit,
-  guestAccess,
-  reportExitValueFlow,
-  loadRegister,
-  realmInitiator,
-} from './stage2.ts';
+import { abortExit, guestAccess, reportExitFlows, loadRegister, realmInitiator } from './stage2.ts';
 import { decodeRecEnterFlags, type RecEnter, type RecExit } from './structs.ts';
 
 /** Moves the REC's PC past the current instruction. */
@@ -176,7 +170,7 @@ function runGuest(
             break;
           }
           rec.pending = outcome.pending;
-          reportExitValueFlow(ctx, realm, stop, outcome.pending);
+          reportExitFlows(ctx, realm, stop, outcome.pending, v.exit);
           return v.exit;
         }
         if (outcome.kind === 'sea') entry = { ...entry, sea: { ipa: outcome.ipa } };

@@ -194,27 +194,51 @@ export function guestAccess(
 }
 
 /**
- * An emulatable write exit hands the stored value to the host in exit.gprs[0]: a provenance
- * flow when the value is labelled. Called once the exit really reaches the host.
+ * What an abort exit that really reaches the host carries of realm data, as provenance flows
+ * (mica-spec.md §1.3): an emulatable write's value in exit.gprs[0], and the fault address in
+ * HPFAR (and FAR) when the realm computed the address from labelled data. `exit` is the exit as
+ * the host receives it, after any extension filtered it: a zeroed register or fault address
+ * (a SCRUBbed exit) carries nothing.
  */
-export function reportExitValueFlow(
+export function reportExitFlows(
   ctx: Ctx,
   realm: Readonly<RealmRecord>,
   stop: AccessStop,
   pending: RecPending,
+  exit: Partial<RecExit>,
 ): void {
+  const source = { kind: 'realm' as const, name: realmActor(realm), address: stop.ipa };
   const labels = stop.labels ?? [];
-  if (pending.kind !== 'mmio' || !pending.emulatable || !pending.write || labels.length === 0) {
-    return;
+  const value = exit.gprs?.[0];
+  if (
+    pending.kind === 'mmio' &&
+    pending.emulatable &&
+    pending.write &&
+    labels.length > 0 &&
+    value !== undefined
+  ) {
+    reportFlow(ctx, {
+      channel: 'mmio',
+      source,
+      destination: { kind: 'register', name: 'exit.gprs[0] (emulated MMIO write)' },
+      bytes: stop.size,
+      labels,
+    });
   }
-  reportFlow(ctx, {
-    channel: 'mmio',
-    source: { kind: 'realm', name: realmActor(realm), address: stop.ipa },
-    destination: { kind: 'register', name: 'exit.gprs[0] (emulated MMIO write)' },
-    bytes: stop.size,
-    labels,
-  });
+  const addressLabels = stop.addressLabels ?? [];
+  if (addressLabels.length > 0 && (exit.hpfar ?? 0n) !== 0n) {
+    reportFlow(ctx, {
+      channel: 'fault-address',
+      source,
+      destination: { kind: 'register', name: 'exit.hpfar / exit.far (fault address)' },
+      bytes: FAULT_ADDRESS_BYTES,
+      labels: addressLabels,
+    });
+  }
 }
+
+/** Size of the fault address a REC exit reports (HPFAR_EL2 and FAR_EL2 are 64-bit). */
+const FAULT_ADDRESS_BYTES = 8;
 
 function resolveAccess(
   ctx: Ctx,

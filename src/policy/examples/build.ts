@@ -3,13 +3,7 @@
  * per stage, every file listing all VMs in the same order and the objects that stage maps, as
  * §2.1 requires, rendered to dialect-C text with formatPolicyText.
  */
-import {
-  CF_OTHER_FIQ,
-  CF_OTHER_IRQ,
-  CF_OTHER_SERROR,
-  ESR_EC_DABT_LOWER,
-  ESR_EC_SMC64,
-} from '../abi.ts';
+import { DATA_EXCEPTION_RANGE, ESR_EC_SMC64, OTHER_RANGE } from '../abi.ts';
 import { formatPolicyText } from '../format.ts';
 import type { AgreementCheck } from '../agreement.ts';
 import type { Policy, PolicyCf, PolicyMem, PolicyVm, Prot } from '../model.ts';
@@ -97,13 +91,15 @@ export function block(name: string, owner: number): PolicyCf {
 
 /**
  * The exit-class rules of mica-spec.md §8 item 6 for every non-gateway stage: an EXCEPTION rule
- * BLOCKing data aborts (EC 0x24: the MMIO exits that hand the stored value to the host in the
- * exit registers), and an OTHER rule BLOCKing host-injected IRQ, FIQ and SError. Named after the
- * rules already in the file (`CF<n+1>`, `CF<n+2>`, ...), in stage order. The prototype records
- * them without enforcing them (§2.2.4); Mica enforces them.
+ * BLOCKing every exception class that carries realm data (abi.ts DATA_EXCEPTION_RANGE: data
+ * aborts, EC 0x24, whose MMIO exits hand the stored value and a realm-chosen fault address to
+ * the host; instruction aborts, EC 0x20, a realm-chosen fault address), and an OTHER rule
+ * BLOCKing host-injected IRQ, FIQ and SError. Named after the rules already in the file
+ * (`CF<n+1>`, `CF<n+2>`, ...), in stage order. The prototype records them without enforcing
+ * them (§2.2.4); Mica enforces them.
  *
- * WFx (EC 0x01) is left open on purpose: it carries no data (timing only, §6 row 4), and a
- * BLOCKed WFx is a NOP, so an idle stage would spin instead of giving its vCPU back to the host.
+ * WFx (EC 0x01) is left open on purpose: it carries no data (timing only, §1.3, §6 row 4), and
+ * a BLOCKed WFx is a NOP, so an idle stage would spin instead of giving its vCPU back to the host.
  */
 export function exitBlocks(stages: readonly Stage[], first: number): PolicyCf[] {
   const out: PolicyCf[] = [];
@@ -114,14 +110,14 @@ export function exitBlocks(stages: readonly Stage[], first: number): PolicyCf[] 
       owner,
       type: 'EXCEPTION',
       policy: 'BLOCK',
-      range: [ESR_EC_DABT_LOWER],
+      range: [...DATA_EXCEPTION_RANGE],
     });
     out.push({
       name: `CF${first + out.length}`,
       owner,
       type: 'OTHER',
       policy: 'BLOCK',
-      range: [CF_OTHER_IRQ, CF_OTHER_FIQ, CF_OTHER_SERROR],
+      range: [...OTHER_RANGE],
     });
   });
   return out;

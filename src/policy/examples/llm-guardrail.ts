@@ -5,7 +5,7 @@
  *   another; every realm is a gateway. The files agree, but the model provider's RI can reach the
  *   host directly.
  * - `LLM_GUARDRAIL_LOCKED`: the §5.4 variant: RF and RI are strict non-gateways with their SMCs
- *   BLOCKed in every file. The only route from the model to the outside is RI → RF → RG → U, so
+ *   and exception exits (MMIO, instruction aborts, WFx) BLOCKed in every file. The only route from the model to the outside is RI → RF → RG → U, so
  *   every byte passes the guardrail filter RF.
  */
 import type { PolicyCf } from '../model.ts';
@@ -13,6 +13,7 @@ import {
   BAR0,
   BAR1,
   block,
+  exitBlocks,
   files,
   realms,
   vm,
@@ -62,7 +63,13 @@ function stages(locked: boolean): Stage[] {
   ];
 }
 
-const LOCKED_CFS: readonly PolicyCf[] = [block('CF1', 1), block('CF2', 2)];
+const LOCKED_CALLS: readonly PolicyCf[] = [block('CF1', 1), block('CF2', 2)];
+
+/** CF1, CF2 BLOCK the SMCs of RF and RI (§5.4); CF3-CF6 close their other exits (§8 item 6). */
+const LOCKED_CFS: readonly PolicyCf[] = [
+  ...LOCKED_CALLS,
+  ...exitBlocks(stages(true), LOCKED_CALLS.length + 1),
+];
 
 /** C6-C8 semantics, rendered from the model (same objects, flags and windows as §2.8). */
 export const LLM_GUARDRAIL_SHIPPED: WorkflowExample = {
@@ -81,7 +88,7 @@ export const LLM_GUARDRAIL_LOCKED: WorkflowExample = {
   id: 'llm-guardrail-locked',
   title: 'Locked-down rg_rf_ri guardrail (§5.4)',
   description:
-    'RF and RI are strict non-gateways with their SMCs blocked in every file; the only route from the model to the outside is RI → RF → RG → U.',
+    'RF and RI are strict non-gateways with their SMCs and exception exits blocked in every file; the only route from the model to the outside is RI → RF → RG → U.',
   realms: realms(stages(true), files(stages(true), SHARES, LOCKED_CFS)),
   source: 'RI',
   sanitisers: ['RF'],

@@ -4,8 +4,8 @@
  * check (§2.5-§2.7) and the verifier's path search (§4.5) should say about it.
  *
  * - `VIDEO_MODERATION`: the paper's pipeline gateway → encoder → moderator → storage (§5.1 a),
- *   locked down as §5.4 recommends: encoder and moderator are strict non-gateways whose SMCs are
- *   BLOCKed in every file, writers get W and readers R. Agrees, and the only way from the encoder
+ *   locked down as §5.4 recommends: encoder and moderator are strict non-gateways whose SMCs and
+ *   exception exits (MMIO, instruction aborts, WFx) are BLOCKed in every file, writers get W and readers R. Agrees, and the only way from the encoder
  *   to the outside is through the moderator.
  * - `VIDEO_RING_SHIPPED`: the shipped `rg_rn_re` ring, C1-C3 verbatim. Agrees, but every realm is
  *   a gateway, so the encoder reaches U directly (§2.8 "none … is locked down").
@@ -82,7 +82,7 @@ const CALL_BLOCKS: readonly PolicyCf[] = [block('CF1', 1), block('CF2', 2)];
 
 /**
  * The locked-down rules: CF1, CF2 BLOCK the SMCs of encoder and moderator (§5.4); CF3-CF6 close
- * their other exits (EXCEPTION 0x24 and OTHER IRQ/FIQ/SError, §8 item 6). The same file in
+ * their data-carrying exits (EXCEPTION 0x24, 0x20) and OTHER IRQ/FIQ/SError (§8 item 6). The same file in
  * every mode: the prototype records CF3-CF6 without enforcing them (§2.2.4).
  */
 const PIPELINE_CFS: readonly PolicyCf[] = [
@@ -98,8 +98,8 @@ export const VIDEO_MODERATION: WorkflowExample = {
   title: 'Video moderation: gateway → encoder → moderator → storage',
   description:
     'The paper pipeline. Encoder and moderator are third-party stages: strict, not gateways, ' +
-    'and every file BLOCKs their SMCs (CALL 0x17), their MMIO exits (EXCEPTION 0x24) and ' +
-    'host-injected interrupts (OTHER 1-3). Writers map W, readers R.',
+    'and every file BLOCKs their SMCs (CALL 0x17), their MMIO exits and instruction aborts ' +
+    '(EXCEPTION 0x24, 0x20) and host-injected interrupts (OTHER 1-3). Writers map W, readers R.',
   realms: realms(PIPELINE_STAGES, pipeline),
   source: 'encoder',
   sanitisers: ['moderator'],

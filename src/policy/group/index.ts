@@ -1,11 +1,13 @@
 /** Group attestation verifier (mica-spec.md §4.5). */
 export {
+  GROUP_CHECKS,
   describeOffendingPath,
   rem0OfBlob,
   splitGroupStream,
   verifyGroup,
   type ExpectedMember,
   type GroupCheck,
+  type GroupCheckId,
   type GroupExpectations,
   type GroupVerdict,
 } from './verify.ts';

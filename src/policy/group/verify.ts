@@ -1,15 +1,20 @@
 /**
  * The verifier of a Mica group token (mica-spec.md §4.5), as a pure function: verify the CCA
- * token (the emulator's explaining verifier), re-hash every streamed policy blob into its
- * REM0, identify each blob's realm by its Self hash label, recompute the group RIM, REM0 and
- * RPV in blob order and compare them with the token's claims, check the blobs against the
- * expected policies and flags and against each other (the agreement check), then build the
- * flow graph (realms + U) and decide whether every path from the sensitive input to U passes
- * through a designated sanitiser.
+ * token against the tenant's trust anchor and challenge (step 1), re-hash every streamed policy
+ * blob into its REM0, identify each blob's realm by its Self hash label, recompute the group
+ * RIM, REM0 and RPV in blob order from the tenant's reference values and compare them with the
+ * token's claims (steps 2-3), check the blobs against the expected policies and flags and
+ * against each other (step 4), then build the flow graph (realms + U) and decide whether every
+ * path from the sensitive input to U passes through a designated sanitiser (steps 5-6).
  *
- * Design rationale: the answer is a list of named checks plus the paths found, so a view can
- * show "why" step by step; on rejection by the path search the offending path is given edge by
- * edge with the policy fields that create each edge (flow.ts).
+ * Design rationale: every input a conclusion rests on is explicit (issue 11 finding 3): the
+ * trust anchor (the platform key, CPAK), the challenge, the platform's firmware reference
+ * values and each member's RIM, RPV and expected policy. A missing input is never filled in:
+ * the check it feeds is a skip naming the input, and a skip is never a pass, so the answer is
+ * "not verified" (the relying party's one vocabulary, emulator attest/verdict.ts). The answer is
+ * an ordered list of named checks plus the paths found, so a view can show "why" step by step;
+ * on rejection by the path search the offending path is given edge by edge with the policy
+ * fields that create each edge (flow.ts).
  */
 import { attest, measure, type RmmHashAlgo } from '../../emulator/index.ts';
 import { bytesEqual, concatBytes, toHex } from '../../lib/bytes.ts';
@@ -27,7 +32,7 @@ import type { Policy } from '../model.ts';
 import { decodeRecord, encodeRecord } from '../record.ts';
 import { aggregateGroup, type MemberValues } from '../monitor/group.ts';
 
-/** What the verifier knows about one expected member of the pipeline. */
+/** What the verifier knows about one expected member of the pipeline (its reference values). */
 export interface ExpectedMember {
   /** Display name (used as the flow-graph node). */
   readonly name: string;
@@ -36,15 +41,29 @@ export interface ExpectedMember {
   /** Reference RIM and RPV (64-byte slots, or the digest). */
   readonly rim: Uint8Array;
   readonly rpv: Uint8Array;
-  /** The policy the tenant expects this realm to have uploaded (compared byte for byte as a record). */
+  /**
+   * The policy the tenant expects this realm to have uploaded (compared byte for byte as a
+   * record). Without it the member's policy is not checked, and the verdict is "not verified".
+   */
   readonly policy?: Policy;
+  /** Expected flags; default: the expected policy's. */
   readonly isGateway?: boolean;
   readonly strict?: boolean;
 }
 
-/** The verifier's inputs besides the token and the blobs. */
+/** The verifier's inputs besides the token and the blobs. Nothing here is guessed. */
 export interface GroupExpectations {
+  /**
+   * Trust anchor: the public platform attestation key (CPAK) the platform token must be signed
+   * with. Without it the platform signature is not checked (anyone's key would do): "not verified".
+   */
+  readonly anchor?: attest.EcPublicKey;
+  /** How the views name the anchor ("the lab PUBLIC TEST CPAK"). */
+  readonly anchorName?: string;
+  /** The nonce the verifier sent; without it freshness is not checked: "not verified". */
   readonly challenge?: Uint8Array;
+  /** Reference values of the platform's firmware; without them: "not verified". */
+  readonly platform?: readonly attest.ReferenceSwComponent[];
   readonly members: readonly ExpectedMember[];
   /** The realm that receives the sensitive input and the designated sanitisers (§4.5 step 6). */
   readonly source: string;
@@ -52,28 +71,51 @@ export interface GroupExpectations {
   readonly trustAny?: boolean;
 }
 
+/**
+ * The group verifier's checks, in report order, with the title every view shows and the §4.5
+ * step they come from. The CCA token's own checks are split so that each input's check stands
+ * alone: `anchor` (platform signature), `challenge` (freshness), `firmware` (platform
+ * software components) and `token` (everything that needs no input: structure, claims, RAK
+ * binding, realm signature, profiles). The token's RIM / RPV / REM checks are the `group-*`
+ * checks, compared with values recomputed from the members' reference values.
+ */
+export const GROUP_CHECKS = [
+  { id: 'token', title: 'CCA token structure and signatures', step: 1 },
+  { id: 'anchor', title: 'platform signature (trust anchor)', step: 1 },
+  { id: 'challenge', title: 'challenge freshness', step: 1 },
+  { id: 'firmware', title: 'platform firmware', step: 1 },
+  { id: 'blobs', title: 'policy blobs readable', step: 2 },
+  { id: 'identity', title: 'each blob names its realm', step: 3 },
+  { id: 'group-rim', title: 'group RIM recomputed', step: 3 },
+  { id: 'group-rem0', title: 'group REM0 (policies) recomputed', step: 3 },
+  { id: 'group-rpv', title: 'group RPV recomputed', step: 3 },
+  { id: 'policies', title: 'policies are the expected ones', step: 4 },
+  { id: 'flags', title: 'gateway and strict flags', step: 4 },
+  { id: 'membership', title: 'members are the expected realms', step: 4 },
+  { id: 'agreement', title: 'neighbours agree (§2.5-§2.7)', step: 4 },
+  { id: 'flow', title: 'every path to U passes the sanitiser', step: 5 },
+] as const;
+
+/** A group check's id. */
+export type GroupCheckId = (typeof GROUP_CHECKS)[number]['id'];
+
 /** One step of the verdict. */
 export interface GroupCheck {
-  readonly id:
-    | 'token'
-    | 'blobs'
-    | 'identity'
-    | 'group-rim'
-    | 'group-rem0'
-    | 'group-rpv'
-    | 'policies'
-    | 'flags'
-    | 'membership'
-    | 'agreement'
-    | 'flow';
-  readonly ok: boolean;
+  readonly id: GroupCheckId;
+  readonly title: string;
+  /** pass, fail, or skip (an input was missing or an earlier step failed; never a pass). */
+  readonly status: attest.CheckStatus;
   readonly reason: string;
+  readonly spec: string;
 }
 
 /** The verifier's answer. */
 export interface GroupVerdict {
-  readonly verdict: 'accept' | 'reject';
-  /** First failing check's reason, or a summary. */
+  /** verified / rejected / not verified, in the relying party's words (attest/verdict.ts). */
+  readonly kind: attest.VerdictKind;
+  /** The full verdict: text ("rejected: 1 failed (...)"), summary, failed and missing checks. */
+  readonly verdict: attest.Verdict<GroupCheck>;
+  /** The deciding reason: the first failure, else the first skipped check's, else a summary. */
   readonly reason: string;
   readonly checks: readonly GroupCheck[];
   /** Member names in blob order (caller first); `?` for an unidentified blob. */
@@ -83,6 +125,7 @@ export interface GroupVerdict {
   readonly paths: readonly (readonly FlowEdge[])[];
   /** The offending path, edge by edge, when the path search rejects. */
   readonly offending?: { readonly path: readonly FlowEdge[]; readonly message: string };
+  /** The CCA verifier's report on the token, with the anchor and challenge given here. */
   readonly token: attest.VerifierReport;
 }
 
@@ -134,26 +177,92 @@ function allPaths(graph: FlowGraph, from: string, to: string, limit = 32): FlowE
   return out;
 }
 
+const SPEC_GROUP = 'mica-spec.md §4.5';
+
+/**
+ * Which checks of the CCA verifier (emulator attest/verify.ts) feed which group check, and what
+ * a pass means in words. The RIM, RPV and REM checks are absent: the group-* checks do them.
+ */
+const TOKEN_PARTS: ReadonlyArray<{
+  readonly id: 'token' | 'anchor' | 'challenge' | 'firmware';
+  readonly from: readonly attest.CheckId[];
+  readonly passed: (e: GroupExpectations) => string;
+}> = [
+  {
+    id: 'token',
+    from: [
+      'wrapper',
+      'platform-cose',
+      'platform-claim',
+      'realm-cose',
+      'realm-claim',
+      'rak',
+      'realm-signature',
+      'binding',
+      'profile',
+      'internal',
+    ],
+    passed: () =>
+      'structure and claims are well formed, the realm token is signed by the RAK in claim 44237, and the platform token binds that RAK (its challenge is the RAK hash)',
+  },
+  {
+    id: 'anchor',
+    from: ['platform-signature'],
+    passed: (e) => `the platform token is signed by ${e.anchorName ?? 'the given trust anchor'}`,
+  },
+  {
+    id: 'challenge',
+    from: ['freshness'],
+    passed: () => 'the token carries the nonce the verifier sent',
+  },
+  {
+    id: 'firmware',
+    from: ['sw-components'],
+    passed: () => 'the platform firmware measurements are the endorsed ones',
+  },
+];
+
+/** One group check from the CCA checks it stands for: any fail fails, else any skip skips. */
+function fromToken(
+  part: (typeof TOKEN_PARTS)[number],
+  report: attest.VerifierReport,
+  e: GroupExpectations,
+): { status: attest.CheckStatus; reason: string } {
+  const lines = report.checks.filter((c) => part.from.includes(c.id));
+  const failed = lines.filter((c) => c.status === 'fail');
+  const skipped = lines.filter((c) => c.status === 'skip');
+  if (failed.length > 0) {
+    return { status: 'fail', reason: failed.map((c) => `${c.title}: ${c.reason}`).join('; ') };
+  }
+  if (skipped.length > 0 || lines.length === 0) {
+    const first = skipped[0];
+    return { status: 'skip', reason: first ? first.reason : 'the token could not be read' };
+  }
+  return { status: 'pass', reason: part.passed(e) };
+}
+
 /** §4.5: verifies a group token and its blobs against the tenant's expectations. */
 export function verifyGroup(
   token: Uint8Array,
   blobs: readonly Uint8Array[],
   expectations: GroupExpectations,
 ): GroupVerdict {
-  const checks: GroupCheck[] = [];
-  const check = (id: GroupCheck['id'], ok: boolean, reason: string) =>
-    checks.push({ id, ok, reason });
+  const found = new Map<GroupCheckId, { status: attest.CheckStatus; reason: string }>();
+  const check = (id: GroupCheckId, status: attest.CheckStatus, reason: string) =>
+    void found.set(id, { status, reason });
+  const judge = (id: GroupCheckId, ok: boolean, reason: string) =>
+    check(id, ok ? 'pass' : 'fail', reason);
+
+  // Step 1: the CCA token, with exactly the inputs the caller gave.
   const report = attest.verifyCcaToken(token, {
+    ...(expectations.anchor ? { cpak: expectations.anchor } : {}),
     ...(expectations.challenge ? { challenge: expectations.challenge } : {}),
+    ...(expectations.platform ? { referenceValues: { swComponents: expectations.platform } } : {}),
   });
-  const failed = report.checks.filter((c) => c.status === 'fail');
-  check(
-    'token',
-    report.verdict !== 'fail',
-    report.verdict === 'fail'
-      ? `the CCA token does not verify: ${failed.map((c) => c.reason).join('; ')}`
-      : 'platform token, RAK binding, realm signature and challenge verify',
-  );
+  for (const part of TOKEN_PARTS) {
+    const r = fromToken(part, report, expectations);
+    check(part.id, r.status, r.reason);
+  }
   const claims = report.realm;
   const algo: RmmHashAlgo = claims?.hashAlgo === 'sha-256' ? 'sha-256' : 'sha-512';
   const len = measure.digestLength(algo);
@@ -161,7 +270,7 @@ export function verifyGroup(
   // Step 2-3: decode, identify, recompute.
   const decoded = blobs.map((b) => decodeRecord(b));
   const bad = decoded.findIndex((d) => !d.ok);
-  check(
+  judge(
     'blobs',
     bad < 0 && blobs.length > 0,
     bad >= 0
@@ -176,7 +285,7 @@ export function verifyGroup(
     return expectations.members.find((e) => e.hash === hash);
   });
   const unknown = members.findIndex((m) => m === undefined);
-  check(
+  judge(
     'identity',
     unknown < 0,
     unknown >= 0
@@ -184,6 +293,7 @@ export function verifyGroup(
       : `blobs are ${members.map((m) => m!.name).join(', ')}`,
   );
   const names = members.map((m) => m?.name ?? '?');
+  const groupIds = ['group-rim', 'group-rem0', 'group-rpv'] as const;
   if (unknown < 0 && claims && blobs.length > 0) {
     const values: MemberValues[] = members.map((m, i) => ({
       rim: slot(m!.rim),
@@ -192,24 +302,31 @@ export function verifyGroup(
     }));
     const agg = aggregateGroup(algo, values);
     const cmp = (
-      id: 'group-rim' | 'group-rem0' | 'group-rpv',
+      id: (typeof groupIds)[number],
       claim: Uint8Array | undefined,
       want: Uint8Array,
       n: number,
       what: string,
     ) => {
       const ok = claim !== undefined && bytesEqual(claim.subarray(0, n), want.subarray(0, n));
-      check(
+      judge(
         id,
         ok,
         ok
-          ? `${what} matches the claim`
+          ? `${what} recomputed from the members' reference values in blob order matches the claim`
           : `${what} recomputed from the expected members in blob order is ${toHex(want.subarray(0, 8))}..., the token says ${claim ? toHex(claim.subarray(0, 8)) : 'nothing'}...: wrong code, wrong policy, or an extra or missing realm`,
       );
     };
     cmp('group-rim', claims.rim, agg.rim, len, 'group RIM');
     cmp('group-rem0', claims.rems?.[0], agg.rem0, len, 'group REM0 (policies)');
     cmp('group-rpv', claims.rpv, agg.rpv, 64, 'group RPV');
+  } else {
+    const why = !claims
+      ? 'the realm claims could not be read'
+      : blobs.length === 0
+        ? 'no policy blob followed the token'
+        : `blob ${unknown} is not an expected realm, so it has no reference values`;
+    for (const id of groupIds) check(id, 'skip', `not recomputed: ${why}`);
   }
   // Step 4: expected policies, flags, membership, agreement.
   const wrongPolicy = members.findIndex((m, i) => {
@@ -217,42 +334,60 @@ export function verifyGroup(
     const want = encodeRecord(m.policy);
     return !want.ok || !bytesEqual(want.bytes, blobs[i]!);
   });
+  const noPolicy = members.filter((m) => m !== undefined && !m.policy).map((m) => m!.name);
   check(
     'policies',
-    wrongPolicy < 0,
+    wrongPolicy >= 0 ? 'fail' : noPolicy.length > 0 ? 'skip' : 'pass',
     wrongPolicy >= 0
       ? `${names[wrongPolicy]}'s blob is not the policy the tenant expects`
-      : 'every blob is the expected policy',
+      : noPolicy.length > 0
+        ? `no expected policy given for ${noPolicy.join(', ')}`
+        : 'every blob is byte for byte the policy the tenant expects',
   );
+  const flagsOf = (m: ExpectedMember) => {
+    const own = m.policy?.vms[m.policy.self];
+    return { isGateway: m.isGateway ?? own?.isGateway, strict: m.strict ?? own?.strict };
+  };
   const wrongFlag = members.findIndex((m, i) => {
     const vm = policies[i]?.vms[policies[i]!.self];
+    if (m === undefined || vm === undefined) return false;
+    const want = flagsOf(m);
     return (
-      m !== undefined &&
-      vm !== undefined &&
-      ((m.isGateway !== undefined && m.isGateway !== vm.isGateway) ||
-        (m.strict !== undefined && m.strict !== vm.strict))
+      (want.isGateway !== undefined && want.isGateway !== vm.isGateway) ||
+      (want.strict !== undefined && want.strict !== vm.strict)
     );
   });
+  const noFlags = members
+    .filter((m) => m !== undefined)
+    .filter((m) => {
+      const want = flagsOf(m);
+      return want.isGateway === undefined || want.strict === undefined;
+    })
+    .map((m) => m.name);
   check(
     'flags',
-    wrongFlag < 0,
+    wrongFlag >= 0 ? 'fail' : noFlags.length > 0 ? 'skip' : 'pass',
     wrongFlag >= 0
       ? `${names[wrongFlag]}'s is-gateway / strict flags are not as expected`
-      : 'gateway and strict flags as expected',
+      : noFlags.length > 0
+        ? `no expected is-gateway / strict flags given for ${noFlags.join(', ')}`
+        : 'gateway and strict flags as expected',
   );
   const missing = expectations.members.filter((e) => !members.includes(e));
-  check(
+  judge(
     'membership',
     missing.length === 0 && unknown < 0,
     missing.length > 0
       ? `expected realm(s) ${missing.map((e) => e.name).join(', ')} are not in the group the RMM found`
-      : 'the group is exactly the expected pipeline',
+      : unknown >= 0
+        ? `blob ${unknown} is a realm the tenant does not expect`
+        : 'the group is exactly the expected pipeline',
   );
   const set: RealmPolicy[] = policies.flatMap((p, i) =>
     p ? [{ policy: p, name: names[i]! }] : [],
   );
   const agreement = checkAgreement(set);
-  check(
+  judge(
     'agreement',
     agreement.ok,
     agreement.ok
@@ -266,17 +401,25 @@ export function verifyGroup(
     source: expectations.source,
     sanitisers: expectations.sanitisers,
   });
-  check(
+  judge(
     'flow',
     search.ok,
     search.ok
       ? `every path from ${expectations.source} to U passes ${expectations.sanitisers.join(' or ')}`
       : search.message,
   );
-  const firstFail = checks.find((c) => !c.ok);
+  const checks: GroupCheck[] = GROUP_CHECKS.flatMap((c) => {
+    const r = found.get(c.id);
+    return r ? [{ id: c.id, title: c.title, ...r, spec: `${SPEC_GROUP} step ${c.step}` }] : [];
+  });
+  const verdict = attest.verdictOfChecks(checks);
+  const deciding = verdict.failed[0] ?? verdict.missing[0];
   return {
-    verdict: firstFail ? 'reject' : 'accept',
-    reason: firstFail ? firstFail.reason : 'accepted: the chain of custody holds',
+    kind: verdict.kind,
+    verdict,
+    reason: deciding
+      ? `${deciding.title}: ${deciding.reason}`
+      : "the chain of custody holds: every check ran with the tenant's inputs and passed",
     checks,
     members: names,
     graph,

@@ -237,15 +237,62 @@ const onEnter: NonNullable<MachineHooks['onEnter']> = (ctx, realm, rec) => {
   }
 };
 
-/** Arg index of a granule each command turns from DELEGATED into something else. */
-const GRANULE_ARG: Readonly<Record<string, number>> = {
-  RMI_REALM_CREATE: 0,
-  RMI_REC_CREATE: 1,
-  RMI_DATA_CREATE: 1,
-  RMI_DATA_CREATE_UNKNOWN: 1,
-  RMI_RTT_CREATE: 1,
-  RMI_GRANULE_UNDELEGATE: 0,
-};
+/**
+ * The one guard on every granule-consuming path (issue 11 finding 1; §8 item 13): a granule the
+ * monitor holds (tagged `mica:*` while DELEGATED) must not be consumed by any command, whether
+ * the host names it as an argument or inside a parameter structure (REALM_CREATE's rtt_base,
+ * REC_CREATE's aux list). The list is the command's own `consumes` (emulator rmi/types.ts),
+ * which the machine checks against what the command really consumed.
+ */
+function heldGranule(
+  ctx: Ctx,
+  command: Parameters<NonNullable<MachineHooks['beforeRmi']>>[1],
+  args: readonly bigint[],
+): Failure | undefined {
+  const m = mica(ctx);
+  const consumed = command.consumes?.(ctx.state, args) ?? [];
+  for (const [index, pa] of consumed.entries()) {
+    const g = ctx.state.granules[Math.floor(pa / 0x1000)];
+    if (!g?.ext || g.state !== 'DELEGATED') continue;
+    const shared = g.ext === 'mica:shared';
+    const undelegate = command.name === 'RMI_GRANULE_UNDELEGATE';
+    if (shared && undelegate && gapOn(m, 'gap-undelegate-shared')) {
+      decide(
+        ctx,
+        'undelegate',
+        HOST_END,
+        { kind: 'memory', name: 'shared page', address: pa },
+        {
+          verdict: 'allowed',
+          rule: 'gap-undelegate-shared',
+          reason: `prototype: shared page ${key(pa)} is still mapped by ${mapCount(m, pa)} realm(s) and is undelegated (wiped); they will fault`,
+        },
+      );
+      continue;
+    }
+    // A stale page (its mappings are gone, its bytes wait for CLEAN) may go back to the host.
+    if (g.ext === 'mica:stale' && undelegate) continue;
+    const how =
+      index === 0 ? '' : ` (named by ${command.name} as granule ${index + 1} it consumes)`;
+    const reason = shared
+      ? `granule ${key(pa)}${how} is a protected shared page mapped by ${mapCount(m, pa)} realm(s); it cannot leave the shared state while mapped (§8 item 13)`
+      : `granule ${key(pa)}${how} is in use by Mica (${g.ext})`;
+    decide(
+      ctx,
+      'granule',
+      HOST_END,
+      { kind: 'memory', name: g.ext, address: pa },
+      { verdict: 'blocked', rule: shared ? 'shared page mapped' : g.ext, reason },
+    );
+    return {
+      label: shared ? 'mica_shared_mapped' : 'mica_in_use',
+      status: S.RMI_ERROR_INPUT,
+      index: 0,
+      reason,
+    };
+  }
+  return undefined;
+}
 
 const beforeRmi: NonNullable<MachineHooks['beforeRmi']> = (
   ctx,
@@ -253,53 +300,8 @@ const beforeRmi: NonNullable<MachineHooks['beforeRmi']> = (
   args,
 ): Failure | undefined => {
   const m = mica(ctx);
-  const at = GRANULE_ARG[command.name];
-  if (at !== undefined) {
-    const pa = Number(args[at] ?? 0n);
-    const g = Number.isSafeInteger(pa) ? ctx.state.granules[Math.floor(pa / 0x1000)] : undefined;
-    if (g?.ext && g.state === 'DELEGATED') {
-      const shared = g.ext === 'mica:shared';
-      if (
-        shared &&
-        command.name === 'RMI_GRANULE_UNDELEGATE' &&
-        gapOn(m, 'gap-undelegate-shared')
-      ) {
-        decide(
-          ctx,
-          'undelegate',
-          HOST_END,
-          { kind: 'memory', name: 'shared page', address: pa },
-          {
-            verdict: 'allowed',
-            rule: 'gap-undelegate-shared',
-            reason: `prototype: shared page ${key(pa)} is still mapped by ${mapCount(m, pa)} realm(s) and is undelegated (wiped); they will fault`,
-          },
-        );
-        return undefined;
-      }
-      if (g.ext === 'mica:stale' && command.name === 'RMI_GRANULE_UNDELEGATE') return undefined;
-      const reason = shared
-        ? `granule ${key(pa)} is a protected shared page mapped by ${mapCount(m, pa)} realm(s); it cannot leave the shared state while mapped (§8 item 13)`
-        : `granule ${key(pa)} is in use by Mica (${g.ext})`;
-      decide(
-        ctx,
-        'granule',
-        HOST_END,
-        { kind: 'memory', name: g.ext, address: pa },
-        {
-          verdict: 'blocked',
-          rule: shared ? 'shared page mapped' : g.ext,
-          reason,
-        },
-      );
-      return {
-        label: shared ? 'mica_shared_mapped' : 'mica_in_use',
-        status: S.RMI_ERROR_INPUT,
-        index: 0,
-        reason,
-      };
-    }
-  }
+  const held = heldGranule(ctx, command, args);
+  if (held) return held;
   if (command.name === 'RMI_RTT_MAP_UNPROTECTED') {
     const rd = Number(args[0] ?? 0n);
     const r = m.realms[key(rd)];

@@ -8,6 +8,7 @@
  * - `mica-prototype`: the public prototype's behaviour; every gap of §6 is a named switch
  *   (MICA_GAPS), all on unless `gaps` says otherwise.
  */
+import { checkMicaInvariants } from './invariants.ts';
 import {
   createMachine,
   type Machine,
@@ -68,6 +69,7 @@ export function micaExtension(options: MicaExtensionOptions = {}): MachineExtens
     // Dormant on a CCA-only machine; a restored Mica snapshot brings its state back.
     activeIn: (config) => config.mode !== 'cca',
     rsi: MICA_RSI,
+    invariants: checkMicaInvariants,
     ...ENFORCEMENT_HOOKS,
   };
 }

@@ -126,15 +126,18 @@ function conclude(
     succeededLocally: succeeded,
     leaks,
   };
-  if (opts.verifier && opts.verifier.verdict === 'reject') {
-    const failed = opts.verifier.checks.find((c) => !c.ok)!;
+  if (opts.verifier && opts.verifier.kind === 'rejected') {
+    const failed = opts.verifier.verdict.failed[0]!;
     return {
       ...base,
       outcome: 'caught',
       rule: failed.id,
       reason: opts.verifier.reason,
       verifier: opts.verifier,
-      transcript: [...transcript, `verifier: reject [${failed.id}] ${opts.verifier.reason}`],
+      transcript: [
+        ...transcript,
+        `verifier: ${opts.verifier.verdict.text} [${failed.id}] ${failed.reason}`,
+      ],
     };
   }
   if (!succeeded && blocks.length > 0) {
@@ -572,12 +575,12 @@ export const ATTACKS: readonly AttackSpec[] = [
     const discovery = wf.machine.ledger.filter(
       (e) => e.kind === 'flow' && e.seq > since && e.decision.rule === 'group:discovery',
     );
-    const r = conclude(s, mode, wf, since, hidden.verdict === 'accept', {
+    const r = conclude(s, mode, wf, since, hidden.kind === 'verified', {
       note: `the RMM found the group itself: ${discovery.map((e) => (e.kind === 'flow' ? e.decision.reason : '')).join('')}; with a blob dropped the verifier says: ${hidden.reason}`,
     });
     return {
       ...r,
-      outcome: hidden.verdict === 'accept' ? 'through' : 'blocked',
+      outcome: hidden.kind === 'verified' ? 'through' : 'blocked',
       rule: 'group:discovery',
       verifier: hidden,
     };

@@ -75,6 +75,16 @@ export type GuestValue =
       readonly map?: (values: readonly bigint[]) => bigint;
     };
 
+/** The labels a fault address computed from registers `from` carries (none without). */
+function addressLabels(
+  rec: RecRecord,
+  from: string | readonly string[] | undefined,
+): { addressLabels?: readonly string[] } {
+  if (from === undefined) return {};
+  const { labels } = evaluate(rec, { from });
+  return labels.length > 0 ? { addressLabels: labels } : {};
+}
+
 /** One guest operation. No operation names a provenance label (provenance.ts). */
 export type GuestOp =
   /** Load into register `into` (default {@link DEFAULT_REGISTER}): its value and labels. */
@@ -83,6 +93,17 @@ export type GuestOp =
       readonly ipa: number;
       readonly size?: 1 | 2 | 4 | 8;
       readonly into?: string;
+      /**
+       * Registers the address was computed from: a fault at it hands the host an address
+       * carrying their labels (the program names registers, never labels).
+       */
+      readonly addressFrom?: string | readonly string[];
+    }
+  /** Jumps to `ipa` (an instruction fetch there, then back to the next op). */
+  | {
+      readonly op: 'fetch';
+      readonly ipa: number;
+      readonly addressFrom?: string | readonly string[];
     }
   | {
       readonly op: 'write';
@@ -249,8 +270,16 @@ export function programGuest(): ProgramGuest {
             setIndex(rec, ++i);
             continue;
           case 'read':
+          case 'fetch':
             g.last = i;
-            return { kind: 'access', access: 'read', ipa: op.ipa, size: op.size ?? 8, register: 1 };
+            return {
+              kind: 'access',
+              access: op.op,
+              ipa: op.ipa,
+              size: op.op === 'read' ? (op.size ?? 8) : abi.A64_INSTRUCTION_SIZE,
+              register: 1,
+              ...addressLabels(rec, op.addressFrom),
+            };
           case 'write': {
             g.last = i;
             const stored = evaluate(rec, op.value);

@@ -13,7 +13,7 @@
  * to the gateways only: a non-gateway stage's console is an NS channel its runbook switches off
  * (§3.5 note), so a clean run has nothing for the monitor to take away at upload.
  */
-import type { Machine } from '../../emulator/index.ts';
+import { LAB_ANCHOR_NAME, attest, labFirmware, type Machine } from '../../emulator/index.ts';
 import { IVSHMEM_BAR_BASE, IVSHMEM_BAR_STRIDE } from '../abi.ts';
 import { encodePoly, toPolicyPage } from '../binary.ts';
 import { examplePolicy } from '../examples/bind.ts';
@@ -265,8 +265,14 @@ export function buildVideoWorkflow(options: VideoWorkflowOptions = {}): VideoWor
   }
 
   function expectations(): GroupExpectations {
+    // The tenant's inputs, all explicit: the lab's trust anchor (its public TEST CPAK, which
+    // signs every platform token this machine makes), the nonce sent, the lab firmware, and
+    // each member's RIM, RPV and policy as the tenant built them.
     return {
+      anchor: attest.TEST_CPAK_PUBLIC,
+      anchorName: LAB_ANCHOR_NAME,
       challenge: SCENARIO_CHALLENGE,
+      platform: labFirmware(),
       source: example.source,
       sanitisers: example.sanitisers,
       members: order.map((name) => {

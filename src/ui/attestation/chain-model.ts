@@ -69,25 +69,11 @@ const fromReport = (c: attest.VerifierCheck): ChainCheck => ({
 });
 
 const fromGroup = (c: GroupCheck): ChainCheck => ({
-  title: GROUP_TITLES[c.id],
-  status: c.ok ? 'pass' : 'fail',
+  title: c.title,
+  status: c.status,
   reason: c.reason,
-  spec: 'mica-spec.md §4.5',
+  spec: c.spec,
 });
-
-const GROUP_TITLES: Record<GroupCheck['id'], string> = {
-  token: 'CCA token verifies',
-  blobs: 'policy blobs readable',
-  identity: 'each blob names its realm',
-  'group-rim': 'group RIM recomputed',
-  'group-rem0': 'group REM0 (policies) recomputed',
-  'group-rpv': 'group RPV recomputed',
-  policies: 'policies are the expected ones',
-  flags: 'gateway and strict flags',
-  membership: 'members are the expected realms',
-  agreement: 'neighbours agree (§2.5-§2.7)',
-  flow: 'every path to U passes the sanitiser',
-};
 
 function statusOf(checks: readonly ChainCheck[]): LinkStatus {
   if (checks.some((c) => c.status === 'fail')) return 'fail';
@@ -215,7 +201,8 @@ export function groupChain(verdict: GroupVerdict, source: string): Chain {
       'verifier',
       'Verifier checks',
       'the policies agree, and every path from the source to U passes a sanitiser',
-      of('token', 'agreement', 'flow'),
+      // The token's own checks (anchor, challenge, firmware, signatures) are on the links above.
+      of('agreement', 'flow'),
     ),
   ];
   return {
@@ -225,21 +212,10 @@ export function groupChain(verdict: GroupVerdict, source: string): Chain {
   };
 }
 
-/** A group verifier's accept / reject in the one vocabulary (it never skips a check). */
+/** The group verifier's verdict, already in the one vocabulary (attest/verdict.ts). */
 function groupVerdict(verdict: GroupVerdict): ChainVerdict {
-  const kind: attest.VerdictKind = verdict.verdict === 'accept' ? 'verified' : 'rejected';
-  const word = attest.VERDICT_WORDS[kind];
-  const failed = verdict.checks.filter((c) => !c.ok).length;
-  const reason =
-    kind === 'verified'
-      ? verdict.reason.replace(/^accepted:\s*/i, '')
-      : (verdict.reason.split('\n')[0] ?? '').replace(/^rejected:\s*/i, '');
-  return {
-    kind,
-    word,
-    summary: kind === 'verified' ? word : `${word}: ${failed} failed`,
-    text: `${word}: ${reason}`,
-  };
+  const v = verdict.verdict;
+  return { kind: v.kind, word: v.word, summary: v.summary, text: v.text };
 }
 
 /**

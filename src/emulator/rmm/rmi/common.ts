@@ -11,8 +11,8 @@ import { GRANULE_SIZE } from '../../abi/gpt.ts';
 import { PA_BITS_NO_LPA2, RMI_ERROR_INPUT, type GranuleState } from '../../abi/rmi.ts';
 import type { Ctx } from '../../context.ts';
 import { regionOf, toPa } from '../../hw/memory-map.ts';
-import { physRead, RMM_VIA_NS } from '../../hw/memory.ts';
-import type { RealmRecord, RecRecord } from '../../state.ts';
+import { physRead, rawRead, RMM_VIA_NS } from '../../hw/memory.ts';
+import type { MachineState, RealmRecord, RecRecord } from '../../state.ts';
 import type { FailureCondition } from '../conditions.ts';
 import { granuleState } from '../granule.ts';
 import { paKey } from '../rtt.ts';
@@ -135,6 +135,27 @@ export function nsReadCondition<C extends CommandInput>(
       return false;
     },
   };
+}
+
+/**
+ * For a command's `consumes` (types.ts): the PAs among `addrs`. An address that is not a PA
+ * consumes nothing (the command's own conditions refuse it).
+ */
+export function pasOf(addrs: readonly bigint[]): number[] {
+  return addrs.flatMap((a) => {
+    const pa = toPa(a);
+    return pa === undefined ? [] : [pa];
+  });
+}
+
+/**
+ * For a command's `consumes`: the host structure (RMI_STRUCT_SIZE bytes) at `ptr`, read
+ * without a ledger event; undefined when `ptr` is not a PA. The command reads it again
+ * through the NS PAS (`<name>_pas`), so what is decoded here is what it would consume.
+ */
+export function peekStruct(state: MachineState, ptr: bigint, len: number): Uint8Array | undefined {
+  const pa = toPa(ptr);
+  return pa === undefined ? undefined : rawRead(state, pa, len);
 }
 
 /** The realm whose RD is at `rd`, which `rd_state` already found to be an RD. */

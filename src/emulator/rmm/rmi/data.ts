@@ -35,6 +35,7 @@ import {
   lpa2BoundCondition,
   nsReadCondition,
   paOf,
+  pasOf,
   rdConditions,
   realmAt,
   stateCondition,
@@ -202,6 +203,7 @@ export const DATA_COMMANDS: readonly RmiCommandSpec[] = [
     args: ['rd', 'data', 'ipa', 'src', 'flags'],
     results: [],
     summary: 'copy an NS page into a DATA granule at a protected IPA of a NEW realm (measured)',
+    consumes: (_state, [, data = 0n]) => pasOf([data]),
     handler(ctx, args) {
       const c = input(ctx, args);
       const failure = firstFailure(DATA_CREATE_CONDITIONS, c);
@@ -221,6 +223,7 @@ export const DATA_COMMANDS: readonly RmiCommandSpec[] = [
     args: ['rd', 'data', 'ipa'],
     results: [],
     summary: 'map a DATA granule of unknown (here: zero) content at a protected IPA',
+    consumes: (_state, [, data = 0n]) => pasOf([data]),
     handler(ctx, args) {
       const [rd = 0n, data = 0n, ipa = 0n] = args;
       const c: DataInput = { ctx, rd, data, ipa, src: 0n, flags: 0n };

@@ -16,6 +16,7 @@ import { gpiOf } from '../../hw/gpt.ts';
 import { regionOf, toPa } from '../../hw/memory-map.ts';
 import { firstFailure, type FailureCondition } from '../conditions.ts';
 import { granuleState, transitionGranule } from '../granule.ts';
+import { pasOf } from './common.ts';
 import { refuse, success, type RmiCommandSpec } from './types.ts';
 import { hex64 } from '../../../lib/bits.ts';
 
@@ -96,6 +97,7 @@ export const GRANULE_COMMANDS: readonly RmiCommandSpec[] = [
     args: ['addr'],
     results: [],
     summary: 'return a DELEGATED granule to the host: wiped, GPI REALM -> NS',
+    consumes: (_state, [addr = 0n]) => pasOf([addr]),
     handler(ctx, [addr = 0n]) {
       const input = { ctx, addr, pa: toPa(addr) };
       const failure = firstFailure(UNDELEGATE_CONDITIONS, input);

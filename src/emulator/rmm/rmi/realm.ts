@@ -60,6 +60,8 @@ import {
   boundCondition,
   nsReadCondition,
   paOf,
+  pasOf,
+  peekStruct,
   rdConditions,
   realmAt,
   stateCondition,
@@ -303,6 +305,10 @@ export const REALM_COMMANDS: readonly RmiCommandSpec[] = [
     args: ['rd', 'params_ptr'],
     results: [],
     summary: 'create a realm (state NEW) from RmiRealmParams in NS memory; RIM initialised',
+    consumes: (state, [rd = 0n, paramsPtr = 0n]) => {
+      const bytes = peekStruct(state, paramsPtr, RMI_STRUCT_SIZE);
+      return pasOf([rd, ...(bytes ? startingRttAddrs(decodeRealmParams(bytes)) : [])]);
+    },
     handler(ctx, [rd = 0n, paramsPtr = 0n]) {
       const input: CreateInput = { ctx, rd, paramsPtr };
       const failure = firstFailure(REALM_CREATE_CONDITIONS, input);

@@ -51,6 +51,8 @@ import {
   boundCondition,
   nsReadCondition,
   paOf,
+  pasOf,
+  peekStruct,
   rdConditions,
   realmAt,
   recAt,
@@ -76,7 +78,11 @@ function recParams(c: CreateInput): RecParams {
 
 /** The aux addresses the params name (the first num_aux, at most MAX_REC_AUX_GRANULES). */
 function auxAddrs(c: CreateInput): bigint[] {
-  const p = recParams(c);
+  return auxOf(recParams(c));
+}
+
+/** The aux addresses `p` names (the first num_aux, at most MAX_REC_AUX_GRANULES). */
+function auxOf(p: RecParams): bigint[] {
   const max = BigInt(MAX_REC_AUX_GRANULES);
   return p.aux.slice(0, Number(p.numAux < max ? p.numAux : max));
 }
@@ -345,6 +351,11 @@ export const REC_COMMANDS: readonly RmiCommandSpec[] = [
     args: ['rd', 'rec', 'params_ptr'],
     results: [],
     summary: 'create a REC (vCPU) of a NEW realm from RmiRecParams; measured if runnable',
+    consumes: (state, [, rec = 0n, paramsPtr = 0n]) => {
+      const bytes = peekStruct(state, paramsPtr, RMI_STRUCT_SIZE);
+      const params = bytes ? decodeRecParams(bytes) : undefined;
+      return pasOf([rec, ...(params ? auxOf(params) : [])]);
+    },
     handler(ctx, [rd = 0n, rec = 0n, paramsPtr = 0n]) {
       const input: CreateInput = { ctx, rd, rec, paramsPtr };
       const failure = firstFailure(REC_CREATE_CONDITIONS, input);

@@ -52,6 +52,7 @@ import {
   boundCondition,
   lpa2BoundCondition,
   paOf,
+  pasOf,
   rdConditions,
   realmAt,
   stateCondition,
@@ -396,6 +397,7 @@ export const RTT_COMMANDS: readonly RmiCommandSpec[] = [
     args: ['rd', 'rtt', 'ipa', 'level'],
     results: [],
     summary: 'add a level-`level` RTT below the entry for ipa; the parent entry unfolds into it',
+    consumes: (_state, [, rtt = 0n]) => pasOf([rtt]),
     handler(ctx, [rd = 0n, rtt = 0n, ipa = 0n, lvl = 0n]) {
       const c = input(ctx, rd, ipa, lvl, { rtt });
       const failure = firstFailure(RTT_CREATE_CONDITIONS, c);

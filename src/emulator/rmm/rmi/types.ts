@@ -6,6 +6,7 @@
 import type { RmiCommandName, RmiStatus } from '../../abi/rmi.ts';
 import { RMI_SUCCESS } from '../../abi/rmi.ts';
 import type { Ctx } from '../../context.ts';
+import type { MachineState } from '../../state.ts';
 import type { Failure } from '../conditions.ts';
 
 /** What an RMI handler returns: X0 fields plus output registers X1... */
@@ -32,6 +33,14 @@ export interface RmiCommandSpec {
   /** One line for `help`. */
   readonly summary: string;
   readonly handler: RmiHandler;
+  /**
+   * Every granule (PA) the command takes out of DELEGATED when it succeeds, including those
+   * named inside a parameter structure (REALM_CREATE's rtt_base, REC_CREATE's aux list). An
+   * extension that holds DELEGATED granules checks this one list (hooks.ts beforeRmi); the
+   * machine asserts after every successful call that no other granule left DELEGATED, so a
+   * command cannot consume a granule it does not declare. Pure: reads state, emits nothing.
+   */
+  readonly consumes?: (state: MachineState, args: readonly bigint[]) => readonly number[];
 }
 
 /** The outcome for a condition that fired. */

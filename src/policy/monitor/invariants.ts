@@ -1,0 +1,95 @@
+/**
+ * Invariants of the monitor's state (mica-spec.md §3.2, §3.4, §3.7, §8 item 13, Appendix A;
+ * issue 11 finding 1), checked with the machine's own (emulator invariants.ts) after every
+ * operation in tests and on every restore:
+ *
+ * - every shared mapping belongs to a live realm and points at a granule still DELEGATED and
+ *   tagged `mica:shared`, which the SGT lists for that realm: the page cannot have left
+ *   the monitor's control while a realm can still reach it;
+ * - a granule tagged `mica:shared` is mapped by at least one realm (else it is `mica:stale` or
+ *   wiped);
+ * - no entry of the realm table, the SGT, the registry or the range table names a dead realm.
+ *
+ * Design rationale: each invariant is a named check returning plain-word problems, like the
+ * machine's. A prototype gap that deliberately breaks one (gap-undelegate-shared lets a mapped
+ * page go; gap-sgt-race loses SGT updates) switches that part off, so the check states what the
+ * mode promises and no more.
+ */
+import { abi, type MachineState } from '../../emulator/index.ts';
+import { gapOn, key, micaOf, type MicaState } from './state.ts';
+
+/** One named invariant of the monitor state. */
+interface MicaInvariant {
+  readonly name: string;
+  readonly check: (state: Readonly<MachineState>, m: MicaState) => string[];
+}
+
+const live = (state: Readonly<MachineState>, rd: number) => state.rmm.realms[key(rd)] !== undefined;
+
+const granule = (state: Readonly<MachineState>, pa: number) =>
+  state.granules[Math.floor(pa / abi.GRANULE_SIZE)];
+
+/** The monitor's invariants, in the order they are reported. */
+export const MICA_INVARIANTS: readonly MicaInvariant[] = [
+  {
+    name: 'no monitor table names a dead realm',
+    check: (state, m) => [
+      ...Object.values(m.realms)
+        .filter((r) => !live(state, r.rd))
+        .map((r) => `the monitor keeps realm ${key(r.rd)} (${r.name}), which no longer exists`),
+      ...m.sgt.entries
+        .filter((e) => !live(state, e.rd))
+        .map((e) => `SGT entry (${key(e.pa)} at ${key(e.gpa)}) names dead realm ${key(e.rd)}`),
+      ...m.registry
+        .filter((e) => !live(state, e.rd))
+        .map((e) => `registry entry names dead realm ${key(e.rd)}`),
+      ...m.ranges
+        .filter((e) => !live(state, e.rd))
+        .map((e) => `shared range ${key(e.ipa)} names dead realm ${key(e.rd)}`),
+    ],
+  },
+  {
+    name: 'every shared mapping points at a shared page the SGT lists',
+    check: (state, m) => {
+      const out: string[] = [];
+      for (const r of Object.values(m.realms)) {
+        for (const mp of Object.values(r.mappings)) {
+          const g = granule(state, mp.pa);
+          const where = `${r.name}'s shared mapping at IPA ${key(mp.ipa)} -> ${key(mp.pa)}`;
+          if (
+            !gapOn(m, 'gap-undelegate-shared') &&
+            (g?.state !== 'DELEGATED' || g.ext !== 'mica:shared')
+          ) {
+            out.push(
+              `${where}: the granule is ${g?.state ?? 'UNDELEGATED'}${g?.ext ? ` (${g.ext})` : ''}, not a DELEGATED mica:shared page`,
+            );
+          }
+          // The SGT keeps one entry per (realm, page): a page aliased at two IPAs is one entry.
+          const listed = m.sgt.entries.some((e) => e.rd === r.rd && e.pa === mp.pa);
+          if (!listed && !gapOn(m, 'gap-sgt-race')) out.push(`${where}: the SGT does not list it`);
+        }
+      }
+      return out;
+    },
+  },
+  {
+    name: 'a shared page is mapped by some realm',
+    check: (state, m) => {
+      const mapped = new Set(
+        Object.values(m.realms).flatMap((r) => Object.values(r.mappings).map((mp) => mp.pa)),
+      );
+      return Object.entries(state.granules)
+        .filter(([, g]) => g.ext === 'mica:shared')
+        .map(([i]) => Number(i) * abi.GRANULE_SIZE)
+        .filter((pa) => !mapped.has(pa))
+        .map((pa) => `granule ${key(pa)} is tagged mica:shared but no realm maps it`);
+    },
+  },
+];
+
+/** Every problem with the monitor state of `state` (none when the monitor is dormant). */
+export function checkMicaInvariants(state: Readonly<MachineState>): string[] {
+  const m = micaOf(state);
+  if (!m) return [];
+  return MICA_INVARIANTS.flatMap((inv) => inv.check(state, m));
+}

@@ -102,10 +102,15 @@ describe('challenge lessons: a near-miss route does not pass', () => {
   });
 });
 
-/** Opens `hash` at the lesson's start (earlier tests in this profile autosaved progress). */
+/**
+ * Opens `hash` at the lesson's start (earlier tests in this profile autosaved progress), and
+ * dismisses the notices that says so, as a learner would before reaching for the pane.
+ */
 async function openFresh(hash: string): Promise<{ page: Page; errors: string[] }> {
   const opened = await lab.open(hash, { reducedMotion: true });
   await opened.page.getByRole('button', { name: /Reset lesson/ }).click();
+  const dismiss = opened.page.getByRole('button', { name: /^Dismiss/ });
+  while ((await dismiss.count()) > 0) await dismiss.first().click();
   return opened;
 }
 

@@ -51,7 +51,6 @@ import {
   vmIndexOk,
   type DecodeResult,
 } from './common.ts';
-import {} from './poly.ts';
 
 export function decodePayl(bytes: Uint8Array): DecodeResult {
   const c = new Cursor(bytes);

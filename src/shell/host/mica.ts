@@ -25,7 +25,7 @@ import {
 import { MICA_EXT, micaAbi, micaOf, rimLabel, type MicaState } from '../../policy/index.ts';
 import { parseU64 } from '../args.ts';
 import { out, usageError, type OutputLine, type ShellCommand } from '../types.ts';
-import { hex } from './describe.ts';
+import { hex } from '../../lib/hex.ts';
 
 const G = 0x1000;
 

@@ -18,7 +18,7 @@ import {
 } from '../../emulator/index.ts';
 import { parseAddr, parseU64 } from '../args.ts';
 import { out, usageError, type OutputLine, type ShellCommand, type UsageError } from '../types.ts';
-import { hex } from './describe.ts';
+import { hex } from '../../lib/hex.ts';
 import { micaInstalled, micaRealmSetup, nameMicaRealm } from './mica.ts';
 
 type Env = { machine: Machine };

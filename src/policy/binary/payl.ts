@@ -51,6 +51,7 @@ import {
   vmIndexOk,
   type DecodeResult,
 } from './common.ts';
+import { hex } from '../../lib/hex.ts';
 
 export function decodePayl(bytes: Uint8Array): DecodeResult {
   const c = new Cursor(bytes);
@@ -107,7 +108,7 @@ export function decodePayl(bytes: Uint8Array): DecodeResult {
         c,
         ext,
         `${f}.properties`,
-        `unknown property bits 0x${props.toString(16)} (bit 0 PROTECTED, bit 1 FRESH)`,
+        `unknown property bits ${hex(props)} (bit 0 PROTECTED, bit 1 FRESH)`,
       );
     }
     const owner = v.u16(ext + 4);
@@ -176,7 +177,7 @@ export function decodePayl(bytes: Uint8Array): DecodeResult {
         c,
         at + 6,
         `${f}.range_mask`,
-        `unknown range bits 0x${mask.toString(16)} (bit 0 RSI, bit 1 OTHER)`,
+        `unknown range bits ${hex(mask)} (bit 0 RSI, bit 1 OTHER)`,
       );
     const code = v.u16(at + 8);
     if (code > P_POLICY_DELEGATE)

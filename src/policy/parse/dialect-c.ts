@@ -7,6 +7,7 @@ import type { CfPolicy, CfType, PolicyCf } from '../model.ts';
 import { describeNode, type SyntaxEntry, type SyntaxNode } from '../syntax.ts';
 import { CF_FIELDS } from './fields.ts';
 import { U32_MAX, join, parseOwner, truncateName, type PolicyReader } from './reader.ts';
+import { hex } from '../../lib/hex.ts';
 
 /** A `CF*` entry (§2.2.1). */
 export function parseCf(reader: PolicyReader, entry: SyntaxEntry): PolicyCf | undefined {
@@ -66,8 +67,8 @@ export function parseCf(reader: PolicyReader, entry: SyntaxEntry): PolicyCf | un
         'semantics',
         at,
         join(path, 'range'),
-        `0x${ESR_EC_SMC64.toString(16)} (SMC64, the only CALL class enforced)`,
-        `0x${inert.toString(16)}`,
+        `${hex(ESR_EC_SMC64)} (SMC64, the only CALL class enforced)`,
+        hex(inert),
         'the rule is recorded but has no effect (§2.2.4, §8 item 18)',
       );
     }

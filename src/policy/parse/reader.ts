@@ -13,6 +13,7 @@ import {
 } from '../diagnostics.ts';
 import type { Dialect, PolicyVm } from '../model.ts';
 import { describeNode, type SyntaxEntry, type SyntaxNode } from '../syntax.ts';
+import { hex } from '../../lib/hex.ts';
 
 /** Which dialect a field belongs to. */
 export type Owner = 'both' | Dialect;
@@ -150,7 +151,7 @@ export class PolicyReader {
       return undefined;
     }
     if (node.value < min || node.value > max) {
-      const range = min === 0n ? `0..0x${max.toString(16)}` : `${min}..${max}`;
+      const range = min === 0n ? `0..${hex(max)}` : `${min}..${max}`;
       this.error('out-of-range', node.at, path, `${what} in ${range}`, node.raw);
       return undefined;
     }
@@ -210,7 +211,7 @@ export class PolicyReader {
         this.vmAt[i]!,
         `${this.vmKeys[i]!}.hash`,
         'a hash label no other VM entry uses',
-        `0x${vm.hash.toString(16)}, also the hash of ${this.vms[first]!.name}`,
+        `${hex(vm.hash)}, also the hash of ${this.vms[first]!.name}`,
         'peers and the RMM find realms by hash, so these two are indistinguishable',
       );
     });

@@ -10,6 +10,7 @@ import type { SyntaxEntry, SyntaxNode } from '../syntax.ts';
 import { MAP_FIELDS, MEM_FIELDS, VM_FIELDS } from './fields.ts';
 import { newLegacyMem, readLegacyMemField } from './dialect-p.ts';
 import { I32_MAX, U32_MAX, U64_MAX, join, truncateName, type PolicyReader } from './reader.ts';
+import { hex } from '../../lib/hex.ts';
 
 /** A `VM*` entry (§2.2.1; dialect P's flags as in §2.4). */
 export function parseVm(reader: PolicyReader, entry: SyntaxEntry): void {
@@ -219,8 +220,8 @@ export function parseMem(reader: PolicyReader, entry: SyntaxEntry): PolicyMem | 
       'semantics',
       entry.keyAt,
       join(path, 'size'),
-      `a non-zero multiple of 0x1000 up to 0x${(MEM_PAGE_SIZE * MEM_MAX_PAGES).toString(16)}`,
-      `0x${size.toString(16)}`,
+      `a non-zero multiple of 0x1000 up to ${hex(MEM_PAGE_SIZE * MEM_MAX_PAGES)}`,
+      hex(size),
       'the RMM refuses such an object with a coverage error, §2.2.4',
     );
   }

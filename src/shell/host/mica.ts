@@ -49,7 +49,7 @@ export function micaRealmSetup(setup: RealmSetup): void {
 
 /** Names the monitor's record of a realm the VMM just built (for its messages and views). */
 export function nameMicaRealm(machine: Machine, realm: HostRealm): void {
-  const r = micaOf(machine.state)?.realms['0x' + realm.rd.toString(16)];
+  const r = micaOf(machine.state)?.realms[hex(realm.rd)];
   if (r) r.name = realm.name;
 }
 
@@ -197,8 +197,8 @@ function statusLines(machine: Machine): OutputLine[] {
     ),
   ];
   for (const realm of hostRealms(machine)) {
-    const r = m?.realms['0x' + realm.rd.toString(16)];
-    const rim = machine.state.rmm.realms['0x' + realm.rd.toString(16)]?.rim ?? '';
+    const r = m?.realms[hex(realm.rd)];
+    const rim = machine.state.rmm.realms[hex(realm.rd)]?.rim ?? '';
     const label = rim ? hex(rimLabel(rim)) : '?';
     lines.push(
       out.line(

@@ -6,7 +6,7 @@
  * decisions in the ledger (the clause that refused) and the GPT; never what was typed.
  * Spec: mica-spec.md §3.4 (activation of declared windows), §3.5 (NS rules), §6 rows 1, 5-7.
  */
-import { eventsOf, refusals } from '../ledger-queries.ts';
+import { eventsOf, granuleOfPa, refusals } from '../ledger-queries.ts';
 import { hex } from '../../lib/hex.ts';
 import { micaDecisions } from '../../policy/index.ts';
 import type { Lesson } from '../schema.ts';
@@ -70,7 +70,7 @@ export const ENFORCE: Lesson = {
       check({ machine, ledger }) {
         const shared = new Set(monitorOf(machine.state).sgt.map((e) => e.pa));
         const hit = eventsOf(ledger, 'gpf').find(
-          (f) => f.actor === 'host' && shared.has(f.pa - (f.pa % 0x1000)),
+          (f) => f.actor === 'host' && shared.has(granuleOfPa(f.pa)),
         );
         return hit
           ? { done: true, detail: `GPF at ${hex(hit.pa)}: a shared page stays in the Realm PAS` }

@@ -6,6 +6,7 @@
  * (the machine's state after the attack), and name the gap from the ledger decision.
  * Spec: mica-spec.md §3.4, §6 rows 5-6 (G; A), §8 (Mica mode closes it: lesson 04-mica/02).
  */
+import { abi } from '../../emulator/index.ts';
 import { micaDecisions, type MicaView } from '../../policy/index.ts';
 import type { GoalView, Lesson } from '../schema.ts';
 import { hex } from '../../lib/hex.ts';
@@ -20,7 +21,7 @@ import {
 
 /** A private DATA granule of the encoder (part of its measured image). */
 const ENCODER_DATA = 0x80039000;
-const NEXT_IPA = UNDECLARED_IPA + 0x1000;
+const NEXT_IPA = UNDECLARED_IPA + abi.GRANULE_SIZE;
 
 /** The pipe each shared page belongs to (from the ends' own SGT entries). */
 function pipeOfPage(view: MicaView): Map<number, { pipe: string; ends: Set<string> }> {

@@ -27,8 +27,6 @@ import { parseU64 } from '../args.ts';
 import { out, usageError, type OutputLine, type ShellCommand } from '../types.ts';
 import { hex } from '../../lib/hex.ts';
 
-const G = 0x1000;
-
 /** The Mica monitor's state, when the machine has it. */
 export function micaInstalled(machine: Machine): MicaState | undefined {
   return machine.state.ext[MICA_EXT] as MicaState | undefined;
@@ -67,8 +65,8 @@ function sharedAbort(
       (e) => e.realm === realm.name && ipa >= e.ipa && ipa < e.ipa + e.size,
     );
     if (!end) continue;
-    const page = ipa - (ipa % G);
-    const k = String((page - end.ipa) / G);
+    const page = ipa - (ipa % abi.GRANULE_SIZE);
+    const k = String((page - end.ipa) / abi.GRANULE_SIZE);
     let pa = obj.pages[k];
     if (pa === undefined) {
       pa = allocHostPage(machine);
@@ -134,7 +132,7 @@ function shareCommand(
       if (!v.ok) return usageError(v.error);
       if (
         v.value === 0n ||
-        v.value % BigInt(G) !== 0n ||
+        v.value % BigInt(abi.GRANULE_SIZE) !== 0n ||
         v.value > BigInt(micaAbi.IVSHMEM_BAR_STRIDE)
       )
         return usageError('--size must be whole 4 KiB pages, at most 0x4000000');

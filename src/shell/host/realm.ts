@@ -5,6 +5,7 @@
  * software), not in the RMM, which only knows RD addresses.
  */
 import {
+  abi,
   createRealm,
   guestApps,
   hostRealm,
@@ -185,7 +186,7 @@ export const HOST_REALM_COMMANDS: readonly ShellCommand<Env>[] = [
         );
         lines.push(
           out.line(
-            `  RAM [0x0, ${hex(realm.ramPages * 0x1000)})  image "${realm.image}"  network ${realm.net ? 'yes' : 'no'}`,
+            `  RAM [0x0, ${hex(realm.ramPages * abi.GRANULE_SIZE)})  image "${realm.image}"  network ${realm.net ? 'yes' : 'no'}`,
           ),
         );
         if (rmm) {

@@ -264,7 +264,7 @@ const action = fc.oneof(
     weight: 1,
     arbitrary: fc.tuple(
       fc.constant('raw' as const),
-      fc.integer({ min: 0x150, max: 0x18f }),
+      fc.integer({ min: abi.SMC_RMI_FID_MIN, max: abi.SMC_RMI_FID_MAX }),
       sel,
       sel,
       sel,
@@ -386,7 +386,7 @@ function perform(w: World, a: Action): void {
       return;
     }
     case 'raw':
-      m.smc(0xc4000000 + a[1], rdOf(w, a[2]), ipa(a[3]), BigInt(a[4] % 5) - 1n, pa(a[4]));
+      m.smc(a[1], rdOf(w, a[2]), ipa(a[3]), BigInt(a[4] % 5) - 1n, pa(a[4]));
       return;
   }
 }

@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { abi } from '../../src/emulator/index.ts';
+import { hex } from '../../src/lib/hex.ts';
 import {
   CATALOGUE,
   GLOSSARY,
@@ -113,7 +114,7 @@ describe('goals test machine state, not what was typed', () => {
     expect(done).toEqual({ 'read-before': true, delegated: true, 'host-fault': true });
     const session = startLesson(lesson('01-worlds/02-granule-delegation'));
     session.machine.smc(abi.SMC_RMI_GRANULE_DELEGATE, 0x8001_0000);
-    session.machine.smc(0xc400_0152, 0x8001_0000);
+    session.machine.smc(abi.SMC_RMI_GRANULE_UNDELEGATE, 0x8001_0000);
     expect(session.check().find((g) => g.id === 'delegated')?.done).toBe(false);
   });
 
@@ -165,7 +166,7 @@ describe('goals test machine state, not what was typed', () => {
 
   it('04: refusals count however the call was made; repeats of one label do not', () => {
     const raw = goalsDone('01-worlds/04-failure-conditions', [
-      'smc 0xc4000151 0x80000010',
+      `smc ${hex(abi.SMC_RMI_GRANULE_DELEGATE)} 0x80000010`,
       'rmi GRANULE_DELEGATE addr=0x90000000',
       'rmi GRANULE_UNDELEGATE 0x80001000',
     ]);

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { abi, measure } from '../../src/emulator/index.ts';
 import { concatBytes, fromHex, toHex } from '../../src/lib/bytes.ts';
 import { encodePoly, toPolicyPage } from '../../src/policy/binary.ts';
+import { micaAbi } from '../../src/policy/index.ts';
 import type { Policy } from '../../src/policy/model.ts';
 import { rimLabel } from '../../src/policy/monitor/common.ts';
 import { micaOf } from '../../src/policy/monitor/state.ts';
@@ -43,7 +44,9 @@ const mismatch = (name: string, p: Policy): Policy =>
 describe('RSI_UPLOAD_POLICY', () => {
   it('step 2: a page that is not mapped RAM → RSI_ERROR_INPUT (upload:page)', () => {
     const wf = buildVideoWorkflow({ size: SIZE, setup: false });
-    const r = run(wf, 'gateway', [{ op: 'smc', fid: 0xc40001b0, args: [0x100000n] }]);
+    const r = run(wf, 'gateway', [
+      { op: 'smc', fid: micaAbi.SMC_RSI_UPLOAD_POLICY, args: [0x100000n] },
+    ]);
     expect(r.x0).toBe(abi.RSI_ERROR_INPUT);
     expect(lastDecision(wf, 'policy-upload')?.rule).toBe('upload:page');
   });

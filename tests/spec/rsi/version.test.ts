@@ -33,7 +33,7 @@ describe('SMCCC_VERSION', () => {
   });
 
   it('an FID nobody implements → SMCCC_NOT_SUPPORTED (-1)', () => {
-    expect(lab.rsi(0xc40001a0)[0]).toBe(0xffffffffffffffffn);
+    expect(lab.rsi(abi.SMC_RSI_FID_MAX)[0]).toBe(0xffffffffffffffffn);
     expect(lab.rsi(abi.SMC_RMI_VERSION, 0x10000)[0]).toBe(0xffffffffffffffffn);
   });
 });

@@ -59,8 +59,14 @@ describe('RMI_REALM_DESTROY', () => {
     expectOk(lab.call(abi.SMC_RMI_DATA_DESTROY, rd, 0));
     expectOk(lab.call(abi.SMC_RMI_RTT_DESTROY, rd, 0, 3));
     expectOk(lab.call(abi.SMC_RMI_RTT_DESTROY, rd, 0, 2));
+    const before = lab.m.ledger.length;
     expectOk(lab.call(abi.SMC_RMI_REALM_DESTROY, rd));
-    for (const pa of [rd, ...rtts]) expect(lab.m.granuleOf(pa).state).toBe('DELEGATED');
+    const released = lab.m.ledger.slice(before).filter((e) => e.kind === 'granule:transition');
+    for (const pa of [rd, ...rtts]) {
+      expect(lab.m.granuleOf(pa).state).toBe('DELEGATED');
+      expect(released.find((e) => e.pa === pa)).toMatchObject({ to: 'DELEGATED', wiped: true });
+    }
+    expect(lab.m.checkInvariants()).toEqual([]);
     expect(listRealms(lab.m.state)).toEqual([]);
     expect(Object.keys(lab.m.state.rmm.rtts)).toEqual([]);
     newRealm(lab, { vmid: 9n });

@@ -39,8 +39,14 @@ describe('RMI_REC_DESTROY', () => {
     const { rd } = newRealm(lab);
     const rec = newRec(lab, rd);
     const aux = listRecs(lab.m.state)[0]!.aux;
+    const before = lab.m.ledger.length;
     expectOk(lab.call(abi.SMC_RMI_REC_DESTROY, rec));
-    for (const pa of [rec, ...aux]) expect(lab.m.granuleOf(pa).state).toBe('DELEGATED');
+    const released = lab.m.ledger.slice(before).filter((e) => e.kind === 'granule:transition');
+    for (const pa of [rec, ...aux]) {
+      expect(lab.m.granuleOf(pa).state).toBe('DELEGATED');
+      expect(released.find((e) => e.pa === pa)).toMatchObject({ to: 'DELEGATED', wiped: true });
+    }
+    expect(lab.m.checkInvariants()).toEqual([]);
     expect(listRealms(lab.m.state)[0]).toMatchObject({ numRecs: 0, recIndex: 1 });
     expectOk(lab.call(abi.SMC_RMI_REALM_DESTROY, rd));
   });

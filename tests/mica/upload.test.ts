@@ -195,7 +195,7 @@ describe('CLEAN (§3.7)', () => {
       expect(destroyRealm(wf.host, wf.realms.gateway!).status).toBe('RMI_SUCCESS');
       expect(wf.machine.granuleOf(page).ext).toBe('mica:shared');
       expect(destroyRealm(wf.host, wf.realms.encoder!).status).toBe('RMI_SUCCESS');
-      const bytes = wf.machine.state.memory[page / 0x1000];
+      const bytes = wf.machine.state.memory[page / abi.GRANULE_SIZE];
       if (mode === 'mica') {
         expect(bytes).toBeUndefined();
         expect(wf.machine.granuleOf(page).ext).toBeUndefined();

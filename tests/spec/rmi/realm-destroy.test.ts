@@ -2,6 +2,7 @@
 // order, each set up so that every earlier condition passes, then the success rules.
 import { describe, expect, it } from 'vitest';
 import { abi, listRealms } from '../../../src/emulator/index.ts';
+import { hex } from '../../../src/lib/hex.ts';
 import {
   Lab,
   dataCreate,
@@ -76,7 +77,10 @@ describe('RMI_REALM_DESTROY', () => {
     const lab = new Lab();
     const { rd } = newRealm(lab);
     expectOk(lab.call(abi.SMC_RMI_REALM_ACTIVATE, rd));
-    lab.m.state.rmm.realms['0x' + rd.toString(16)]!.state = 'SYSTEM_OFF';
+    lab.m.state.rmm.realms[hex(rd)]!.state = 'SYSTEM_OFF';
     expectOk(lab.call(abi.SMC_RMI_REALM_DESTROY, rd));
+    expect(lab.m.granuleOf(rd).state).toBe('DELEGATED');
+    expect(listRealms(lab.m.state)).toEqual([]);
+    expect(lab.m.checkInvariants()).toEqual([]);
   });
 });

@@ -1,6 +1,7 @@
 // The Machine front door: SMC routing, the ledger, events, snapshot/restore.
 import { describe, expect, it } from 'vitest';
 import { abi, createMachine, SNAPSHOT_FORMAT } from '../../src/emulator/index.ts';
+import { u64 } from '../../src/lib/bits.ts';
 
 const DRAM = 0x8000_0000;
 
@@ -12,7 +13,7 @@ describe('SMC routing (cca-spec.md §2.1)', () => {
     while (used.has(unused)) unused++;
     expect(unused).toBeLessThanOrEqual(abi.SMC_RMI_FID_MAX);
     const r = m.smc(unused);
-    expect(r.x[0]).toBe(0xffff_ffff_ffff_ffffn);
+    expect(r.x[0]).toBe(u64(abi.SMCCC_NOT_SUPPORTED));
     expect(r.status).toBe('SMCCC_NOT_SUPPORTED');
   });
 

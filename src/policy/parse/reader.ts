@@ -5,15 +5,14 @@
  * collisions, and the `dialect-mix` report that says which key fixed the dialect.
  */
 import { PARSER_MAX_VMS, POLICY_NAME_LEN } from '../abi.ts';
-import {
-  textDiagnostic,
-  type TextDiagnostic,
-  type TextErrorCode,
-  type TextLocation,
-} from '../diagnostics.ts';
+import { textDiagnostic, type TextDiagnostic, type TextLocation } from '../diagnostics.ts';
 import type { Dialect, PolicyVm } from '../model.ts';
 import { describeNode, type SyntaxEntry, type SyntaxNode } from '../syntax.ts';
 import { hex } from '../../lib/hex.ts';
+
+/** A diagnostic's fields after its severity: code, location, key path, expected, found, note. */
+type DiagnosticFields =
+  Parameters<typeof textDiagnostic> extends [unknown, ...infer Rest] ? Rest : never;
 
 /** Which dialect a field belongs to. */
 export type Owner = 'both' | Dialect;
@@ -84,26 +83,14 @@ export class PolicyReader {
     return this.marker.dialect;
   }
 
-  error(
-    code: TextErrorCode,
-    at: TextLocation,
-    path: string,
-    expected: string,
-    found: string,
-    note?: string,
-  ): void {
-    this.errors.push(textDiagnostic('error', code, at, path, expected, found, note));
+  /** Records an error: the text does not parse. */
+  error(...fields: DiagnosticFields): void {
+    this.errors.push(textDiagnostic('error', ...fields));
   }
 
-  warn(
-    code: TextErrorCode,
-    at: TextLocation,
-    path: string,
-    expected: string,
-    found: string,
-    note?: string,
-  ): void {
-    this.warnings.push(textDiagnostic('warning', code, at, path, expected, found, note));
+  /** Records a warning: the text parses, but the RMM or a peer would see something odd. */
+  warn(...fields: DiagnosticFields): void {
+    this.warnings.push(textDiagnostic('warning', ...fields));
   }
 
   /** The entries of an object node, or an error. */

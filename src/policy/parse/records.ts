@@ -18,21 +18,26 @@ export function parseVm(reader: PolicyReader, entry: SyntaxEntry): void {
   const fields = reader.object(entry.value, path, 'an object { "hash": …, … }');
   if (!fields) return;
   let hash = 0;
-  let flagA = false;
-  let flagB = false;
+  // C: is-gateway / strict; P: allowed-untrusted / allowed-other-mappings (§2.4 maps them).
+  const flags: Record<string, boolean> = {};
   for (const f of fields) {
     if (!reader.field(f, path, VM_FIELDS)) continue;
     const p = join(path, f.key);
     if (f.key === 'hash') hash = Number(reader.integer(f.value, p, 0n, U32_MAX, 'a u32') ?? 0n);
-    else if (f.key === 'is-gateway' || f.key === 'allowed-untrusted')
-      flagA = reader.boolean(f.value, p) ?? false;
-    else flagB = reader.boolean(f.value, p) ?? false;
+    else flags[f.key] = reader.boolean(f.value, p) ?? false;
   }
   const name = truncateName(entry.key);
+  const allowedOtherMappings = flags['allowed-other-mappings'] ?? false;
   const vm: PolicyVm =
     reader.dialect === 'C'
-      ? { name, hash, isGateway: flagA, strict: flagB }
-      : { name, hash, isGateway: flagA, strict: !flagB, legacy: { allowedOtherMappings: flagB } };
+      ? { name, hash, isGateway: flags['is-gateway'] ?? false, strict: flags.strict ?? false }
+      : {
+          name,
+          hash,
+          isGateway: flags['allowed-untrusted'] ?? false,
+          strict: !allowedOtherMappings,
+          legacy: { allowedOtherMappings },
+        };
   reader.addVm(entry.key, entry.keyAt, path, vm);
 }
 

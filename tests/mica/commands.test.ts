@@ -17,6 +17,7 @@ import { createMicaMachine, micaOf } from '../../src/policy/monitor/index.ts';
 import { programGuest } from '../../src/policy/scenario/guest.ts';
 import { MicaHost } from '../../src/policy/scenario/host.ts';
 import { buildVideoWorkflow } from '../../src/policy/scenario/video.ts';
+import { hex } from '../../src/lib/hex.ts';
 
 const BAR0 = 0x18000000000;
 
@@ -98,7 +99,7 @@ describe('RMI_REALM_PD', () => {
   it('a PD in use cannot be undelegated', () => {
     const { host } = lab();
     const h = host.createRealm({ name: 'r', bars: [] });
-    const pd = micaOf(host.m.state)!.realms['0x' + h.rd.toString(16)]!.pd;
+    const pd = micaOf(host.m.state)!.realms[hex(h.rd)]!.pd;
     fails(host.smc(abi.SMC_RMI_GRANULE_UNDELEGATE, pd), 'mica_in_use');
   });
 });
@@ -214,9 +215,7 @@ describe('RMI_DATA_CREATE_UNKNOWN_SHARED', () => {
     ok(host.mapShared(h, BAR0, real));
     const mica = micaOf(host.m.state)!;
     expect(mica.sgt.entries).toEqual([{ pa: real, gpa: BAR0, rd: h.rd }]);
-    expect(mica.realms['0x' + h.rd.toString(16)]!.mappings['0x' + BAR0.toString(16)]!.state).toBe(
-      'DUMMY',
-    );
+    expect(mica.realms[hex(h.rd)]!.mappings[hex(BAR0)]!.state).toBe('DUMMY');
     guest.add(h.rd, [
       { op: 'read', ipa: BAR0 },
       { op: 'write', ipa: BAR0, value: 1n },

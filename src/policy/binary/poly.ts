@@ -340,7 +340,7 @@ export function decodePoly(bytes: Uint8Array): DecodeResult {
 }
 
 /** CF type/policy: 0 is coerced to OTHER like the RMM does (§2.2.2); above 3 is refused. */
-export function coerce<T extends string>(
+function coerce<T extends string>(
   c: Cursor,
   code: number,
   offset: number,

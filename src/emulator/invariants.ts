@@ -9,15 +9,12 @@ import { gpiOf } from './hw/gpt.ts';
 import { granuleBase, regionOf } from './hw/memory-map.ts';
 import { entrySize, liveEntryCount, paKey, startingRtts } from './rmm/rtt.ts';
 import type { MachineState } from './state.ts';
+import { hex } from '../lib/hex.ts';
 
 /** One invariant: a name and a checker returning violations. */
 export interface Invariant {
   readonly name: string;
   readonly check: (state: MachineState) => string[];
-}
-
-function hex(pa: number): string {
-  return '0x' + pa.toString(16);
 }
 
 /** The granule record at `pa`, or undefined when UNDELEGATED. */

@@ -22,11 +22,6 @@ export function eventsOf<K extends LedgerKind>(
   return ledger.filter((e) => e.kind === kind) as unknown as LedgerEventOf<K>[];
 }
 
-/** `0x80010000` style. */
-export function hexPa(pa: number): string {
-  return '0x' + pa.toString(16);
-}
-
 /** Base of the granule holding `pa`. */
 export function granuleOfPa(pa: number): number {
   return granuleIndex(pa) * abi.GRANULE_SIZE;

@@ -251,7 +251,7 @@ export const SGT_ENTRY_SIZE = 24;
 export const SGT_MAX_GRANULES = 32;
 /** Granules that hold a full SGT (§8 item 12: 25 suffice for 4096 entries). */
 export const SGT_GRANULES_FULL = Math.ceil(
-  (SGT_HEADER_SIZE + SGT_MAX_ENTRIES * SGT_ENTRY_SIZE) / 0x1000,
+  (SGT_HEADER_SIZE + SGT_MAX_ENTRIES * SGT_ENTRY_SIZE) / POLICY_PAGE_SIZE,
 );
 /** Realm registry ("RAM" table) capacity (§3.2). */
 export const REGISTRY_MAX = 8;

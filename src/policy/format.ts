@@ -19,11 +19,9 @@ import {
   type PolicyMem,
   type PolicyVm,
 } from './model.ts';
+import { hex } from '../lib/hex.ts';
 
-/** `0x…` lower-case hex. */
-export function hex(value: bigint | number): string {
-  return '0x' + value.toString(16);
-}
+export { hex };
 
 function q(text: string): string {
   return JSON.stringify(text);

@@ -53,6 +53,7 @@ import {
   type PolicyVm,
   type Prot,
 } from './model.ts';
+import { hex } from '../lib/hex.ts';
 
 /** Result of {@link decodeRecord}. */
 export type RecordDecodeResult =
@@ -340,7 +341,7 @@ export function decodeRecord(bytes: Uint8Array): RecordDecodeResult {
         return bad(
           k,
           field,
-          `non-zero byte 0x${bytes[k]!.toString(16)}: the RMM zero-fills the record, so it did not write this blob`,
+          `non-zero byte ${hex(bytes[k]!)}: the RMM zero-fills the record, so it did not write this blob`,
         );
     }
   }

@@ -7,6 +7,7 @@
  */
 import { POLICY_TEXT_MAX } from './abi.ts';
 import { textDiagnostic, type TextDiagnostic, type TextLocation } from './diagnostics.ts';
+import { hex } from '../lib/hex.ts';
 
 /** Nesting deeper than this is refused (policies nest at most 4 levels, §2.2.1). */
 export const MAX_NESTING = 16;
@@ -123,8 +124,7 @@ class Reader {
       const word = this.run(this.pos + 1);
       return { kind: 'word', at, text: word };
     }
-    const shown =
-      c.charCodeAt(0) < 0x20 ? `control character 0x${c.charCodeAt(0).toString(16)}` : `'${c}'`;
+    const shown = c.charCodeAt(0) < 0x20 ? `control character ${hex(c.charCodeAt(0))}` : `'${c}'`;
     return this.fail(at, path, 'a value, key or punctuation', `character ${shown}`, 'syntax');
   }
 

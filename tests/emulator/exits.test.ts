@@ -25,6 +25,7 @@ import {
   newRun,
   setEnter,
 } from '../spec/rmi/helpers.ts';
+import { hex } from '../../src/lib/hex.ts';
 
 const EC = (esr: bigint): number => Number(getField(esr, abi.ESR_EL2_EC));
 const ISV = (esr: bigint): number => Number(getField(esr, abi.ESR_EL2_ABORT_ISV));
@@ -34,7 +35,7 @@ function setup(steps: GuestScriptStep[]) {
   const lab = new Lab({ guest: scriptedGuest(steps) });
   const realm = activeRealm(lab);
   const run = newRun(lab);
-  const recOf = (): RecRecord => lab.m.state.rmm.recs['0x' + realm.rec.toString(16)]!;
+  const recOf = (): RecRecord => lab.m.state.rmm.recs[hex(realm.rec)]!;
   return { lab, realm, run, recOf };
 }
 
@@ -186,7 +187,7 @@ describe('RMI_EXIT_PSCI', () => {
     const blocked = lab.call(abi.SMC_RMI_REC_ENTER, realm.rec, run);
     expect(blocked.failure?.label).toBe('rec_psci');
     expectOk(lab.call(abi.SMC_RMI_PSCI_COMPLETE, realm.rec, realm.rec1, abi.PSCI_SUCCESS));
-    const target = lab.m.state.rmm.recs['0x' + realm.rec1.toString(16)]!;
+    const target = lab.m.state.rmm.recs[hex(realm.rec1)]!;
     expect([target.runnable, target.pc, target.gprs[0]]).toEqual([true, '0x2000', '0x77']);
   });
 });
@@ -244,7 +245,7 @@ describe('RMI_EXIT_HOST_CALL', () => {
     expect([exit.imm, exit.gprs[0]]).toEqual([7n, 0x55n]);
     setEnter(lab, run, { gprs: [0x99n] });
     enter(lab, realm.rec, run);
-    const rec = lab.m.state.rmm.recs['0x' + realm.rec.toString(16)]!;
+    const rec = lab.m.state.rmm.recs[hex(realm.rec)]!;
     expect(BigInt(rec.gprs[0]!)).toBe(BigInt(abi.RSI_SUCCESS));
     expect(BigInt(rec.gprs[9]!)).toBe(0x99n);
   });

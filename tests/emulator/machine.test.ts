@@ -1,14 +1,19 @@
 // The Machine front door: SMC routing, the ledger, events, snapshot/restore.
 import { describe, expect, it } from 'vitest';
 import { abi, createMachine, SNAPSHOT_FORMAT } from '../../src/emulator/index.ts';
+import { u64 } from '../../src/lib/bits.ts';
 
 const DRAM = 0x8000_0000;
 
 describe('SMC routing (cca-spec.md §2.1)', () => {
   it('an unknown FID in the RMI range returns SMCCC_NOT_SUPPORTED (-1)', () => {
     const m = createMachine();
-    const r = m.smc(0xc4000156);
-    expect(r.x[0]).toBe(0xffff_ffff_ffff_ffffn);
+    const used = new Set(m.rmiCommands.map((c) => c.fid));
+    let unused = abi.SMC_RMI_FID_MIN;
+    while (used.has(unused)) unused++;
+    expect(unused).toBeLessThanOrEqual(abi.SMC_RMI_FID_MAX);
+    const r = m.smc(unused);
+    expect(r.x[0]).toBe(u64(abi.SMCCC_NOT_SUPPORTED));
     expect(r.status).toBe('SMCCC_NOT_SUPPORTED');
   });
 

@@ -24,6 +24,7 @@ import {
   newRun,
   setEnter,
 } from '../spec/rmi/helpers.ts';
+import { hex } from '../../src/lib/hex.ts';
 
 /** A lab whose guest plays `steps`, recording what each run was told. */
 function scripted(steps: readonly GuestScriptStep[]) {
@@ -97,7 +98,7 @@ describe('REC exit/entry protocol', () => {
         return smcStop(rec, abi.SMC_RSI_IPA_STATE_SET, 0x1001, 0x2000, abi.RSI_RAM, 0);
       },
       (rec) => {
-        expect(rec.gprs[0]).toBe('0x' + abi.RSI_ERROR_INPUT.toString(16));
+        expect(rec.gprs[0]).toBe(hex(abi.RSI_ERROR_INPUT));
         return smcStop(rec, abi.PSCI_AFFINITY_INFO_AARCH64, mpidrOfIndex(5), 0);
       },
       (rec) => {

@@ -17,6 +17,7 @@ import {
   type GuestRunner,
   type Machine,
 } from '../../src/emulator/index.ts';
+import { hex } from '../../src/lib/hex.ts';
 
 const DRAM = 0x8000_0000;
 const GRANULE = 0x1000;
@@ -264,7 +265,7 @@ const action = fc.oneof(
     weight: 1,
     arbitrary: fc.tuple(
       fc.constant('raw' as const),
-      fc.integer({ min: 0x150, max: 0x18f }),
+      fc.integer({ min: abi.SMC_RMI_FID_MIN, max: abi.SMC_RMI_FID_MAX }),
       sel,
       sel,
       sel,
@@ -305,7 +306,7 @@ function perform(w: World, a: Action): void {
     case 'rec': {
       const [, rdSel, recSel, paramsSel, skew, runnable] = a;
       const rd = rdOf(w, rdSel);
-      const next = w.m.state.rmm.realms['0x' + rd.toString(16)]?.recIndex ?? 0;
+      const next = w.m.state.rmm.realms[hex(rd)]?.recIndex ?? 0;
       const index = skew === 3 ? next + 1 : next;
       const params = nsPage(paramsSel);
       m.write(
@@ -350,7 +351,7 @@ function perform(w: World, a: Action): void {
       if (init) m.smc(abi.SMC_RMI_RTT_INIT_RIPAS, rdOf(w, rdSel), base, top);
       else {
         const rec = recOf(w, recSel);
-        const next = w.m.state.rmm.recs['0x' + rec.toString(16)]?.ripasAddr;
+        const next = w.m.state.rmm.recs[hex(rec)]?.ripasAddr;
         const from = span === 3 && next !== undefined ? BigInt(next) : base;
         m.smc(abi.SMC_RMI_RTT_SET_RIPAS, rdOf(w, rdSel), rec, from, from + 0x1000n);
       }
@@ -386,7 +387,7 @@ function perform(w: World, a: Action): void {
       return;
     }
     case 'raw':
-      m.smc(0xc4000000 + a[1], rdOf(w, a[2]), ipa(a[3]), BigInt(a[4] % 5) - 1n, pa(a[4]));
+      m.smc(a[1], rdOf(w, a[2]), ipa(a[3]), BigInt(a[4] % 5) - 1n, pa(a[4]));
       return;
   }
 }

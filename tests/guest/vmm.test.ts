@@ -2,6 +2,7 @@
 // the run loop's exit handling, and the hook extensions use for addresses it does not know.
 import { describe, expect, it } from 'vitest';
 import {
+  abi,
   GUEST_MODEL,
   createMachine,
   createRealm,
@@ -67,7 +68,9 @@ describe('runRealm', () => {
     const first = runRealm(m, 'r1');
     expect(first.stop).toBe('idle');
     expect(first.exits.at(-1)?.detail).toBe('WFI (trapped)');
-    enqueueGuestOps(m.state, r.realm.recs[0]!, [{ op: 'psci', fid: 0x84000008, args: [] }]);
+    enqueueGuestOps(m.state, r.realm.recs[0]!, [
+      { op: 'psci', fid: abi.PSCI_SYSTEM_OFF, args: [] },
+    ]);
     expect(runRealm(m, 'r1').stop).toBe('off');
     expect(runRealm(m, 'nope')).toMatchObject({ stop: 'error' });
   });

@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { abi } from '../../src/emulator/index.ts';
+import { hex } from '../../src/lib/hex.ts';
 import {
   CATALOGUE,
   GLOSSARY,
@@ -113,15 +114,19 @@ describe('goals test machine state, not what was typed', () => {
     expect(done).toEqual({ 'read-before': true, delegated: true, 'host-fault': true });
     const session = startLesson(lesson('01-worlds/02-granule-delegation'));
     session.machine.smc(abi.SMC_RMI_GRANULE_DELEGATE, 0x8001_0000);
-    session.machine.smc(0xc400_0152, 0x8001_0000);
+    session.machine.smc(abi.SMC_RMI_GRANULE_UNDELEGATE, 0x8001_0000);
     expect(session.check().find((g) => g.id === 'delegated')?.done).toBe(false);
   });
 
   it('02: a fault on another granule does not count', () => {
-    const done = goalsDone('01-worlds/02-granule-delegation', [
+    const replay = replayCommands(lesson('01-worlds/02-granule-delegation'), [
       'delegate 0x80010000',
       'read 0x6080000',
     ]);
+    // The read did fault, so the goal has a fault to tell apart from one on 0x80010000.
+    const faults = replay.session.machine.ledger.filter((e) => e.kind === 'gpf');
+    expect(faults.map((e) => e.pa)).toEqual([0x608_0000]);
+    const done = Object.fromEntries(replay.goals.map((g) => [g.id, g.done]));
     expect(done['host-fault']).toBe(false);
     expect(done['read-before']).toBe(false);
   });
@@ -165,7 +170,7 @@ describe('goals test machine state, not what was typed', () => {
 
   it('04: refusals count however the call was made; repeats of one label do not', () => {
     const raw = goalsDone('01-worlds/04-failure-conditions', [
-      'smc 0xc4000151 0x80000010',
+      `smc ${hex(abi.SMC_RMI_GRANULE_DELEGATE)} 0x80000010`,
       'rmi GRANULE_DELEGATE addr=0x90000000',
       'rmi GRANULE_UNDELEGATE 0x80001000',
     ]);

@@ -3,6 +3,8 @@
 // machine. Random subsequences of each solution, mixed with wrong and hostile commands.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { abi } from '../../src/emulator/index.ts';
+import { hex } from '../../src/lib/hex.ts';
 import { LESSONS, replayCommands } from '../../src/lessons/index.ts';
 
 const NOISE = [
@@ -14,7 +16,7 @@ const NOISE = [
   'rmi REALM_DESTROY 0x80002000',
   'rmi DATA_DESTROY 0x80002000 0x0',
   'rmi REC_DESTROY 0x80008000',
-  'smc 0xc4000151 0x1',
+  `smc ${hex(abi.SMC_RMI_GRANULE_DELEGATE)} 0x1`,
   'realm create zz --image hello',
   '@gw mem write 0x2000 "y"',
   'tenant send gw "y"',

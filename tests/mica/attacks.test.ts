@@ -17,6 +17,7 @@ import { describe, expect, it } from 'vitest';
 import { GUEST_MODEL, createMachine, leaksOf, type LedgerEvent } from '../../src/emulator/index.ts';
 import { ATTACKS, type AttackOutcome } from '../../src/policy/scenario/attacks.ts';
 import { createHostShell, createRealmShell } from '../../src/shell/index.ts';
+import { hex } from '../../src/lib/hex.ts';
 
 interface Expect {
   readonly outcome: AttackOutcome;
@@ -173,7 +174,7 @@ describe('the malicious encoder (issue 10): copies the video it received, names 
     expect(leaksOf(m.ledger, 'video')).toEqual([]);
     // A plain copy to the unprotected half: the program writes what it loaded, nothing more.
     enc.execute('ipa-state set 0x6000 0x7000 empty');
-    enc.execute(`copy 0x4000 0x${(2 ** 41 + 0x6000).toString(16)} 16`);
+    enc.execute(`copy 0x4000 ${hex(2 ** 41 + 0x6000)} 16`);
     const leaks = leaksOf(m.ledger, 'video');
     expect(leaks.length).toBeGreaterThan(0);
     // The first store reaches the host in an exit register (the page is not mapped yet), the

@@ -9,9 +9,9 @@ import { verifyGroup } from '../../src/policy/group/verify.ts';
 import { discoverGroup } from '../../src/policy/monitor/group.ts';
 import { micaOf } from '../../src/policy/monitor/state.ts';
 import { SCENARIO_CHALLENGE, buildVideoWorkflow } from '../../src/policy/scenario/video.ts';
+import { hex } from '../../src/lib/hex.ts';
 
 const SIZE = 0x4000;
-const k = (n: number) => '0x' + n.toString(16);
 
 describe('group discovery (§4.3 step 1)', () => {
   it('finds the connected component through the SGT, caller first, BFS order', () => {
@@ -40,8 +40,8 @@ describe('aggregation and streaming (§4.3 steps 2-4)', () => {
     const ev = wf.attest('gateway')!;
     expect(ev.blobs).toHaveLength(4);
     const m = micaOf(wf.machine.state)!;
-    const realms = wf.order.map((n) => wf.machine.state.rmm.realms[k(wf.realms[n]!.rd)]!);
-    ev.blobs.forEach((b, i) => expect(toHex(b)).toBe(m.realms[k(realms[i]!.rd)]!.record));
+    const realms = wf.order.map((n) => wf.machine.state.rmm.realms[hex(wf.realms[n]!.rd)]!);
+    ev.blobs.forEach((b, i) => expect(toHex(b)).toBe(m.realms[hex(realms[i]!.rd)]!.record));
     const chain = (pick: (r: (typeof realms)[number]) => string) =>
       realms
         .slice(1)

@@ -5,16 +5,17 @@ import { describe, expect, it } from 'vitest';
 import { abi, measure } from '../../src/emulator/index.ts';
 import { concatBytes, fromHex, toHex } from '../../src/lib/bytes.ts';
 import { encodePoly, toPolicyPage } from '../../src/policy/binary.ts';
+import { micaAbi } from '../../src/policy/index.ts';
 import type { Policy } from '../../src/policy/model.ts';
 import { rimLabel } from '../../src/policy/monitor/common.ts';
 import { micaOf } from '../../src/policy/monitor/state.ts';
 import { prefaultOps, type GuestOp } from '../../src/policy/scenario/guest.ts';
 import { POLICY_IPA, destroyRealm } from '../../src/policy/scenario/host.ts';
 import { buildVideoWorkflow, type VideoWorkflow } from '../../src/policy/scenario/video.ts';
+import { hex } from '../../src/lib/hex.ts';
 
 const SIZE = 0x4000;
 const BAR0 = 0x18000000000;
-const k = (n: number) => '0x' + n.toString(16);
 
 function upload(p: Policy): GuestOp {
   const enc = encodePoly(p);
@@ -43,7 +44,9 @@ const mismatch = (name: string, p: Policy): Policy =>
 describe('RSI_UPLOAD_POLICY', () => {
   it('step 2: a page that is not mapped RAM → RSI_ERROR_INPUT (upload:page)', () => {
     const wf = buildVideoWorkflow({ size: SIZE, setup: false });
-    const r = run(wf, 'gateway', [{ op: 'smc', fid: 0xc40001b0, args: [0x100000n] }]);
+    const r = run(wf, 'gateway', [
+      { op: 'smc', fid: micaAbi.SMC_RSI_UPLOAD_POLICY, args: [0x100000n] },
+    ]);
     expect(r.x0).toBe(abi.RSI_ERROR_INPUT);
     expect(lastDecision(wf, 'policy-upload')?.rule).toBe('upload:page');
   });
@@ -74,7 +77,7 @@ describe('RSI_UPLOAD_POLICY', () => {
     const lie = { ...gw, vms: gw.vms.map((v, i) => (i === gw.self ? { ...v, hash: 0x1 } : v)) };
     expect(run(wf, 'gateway', [upload(lie)]).x0).toBe(abi.RSI_ERROR_INPUT);
     expect(lastDecision(wf, 'policy-upload')?.rule).toBe('VM1.hash');
-    const rim = wf.machine.state.rmm.realms[k(wf.realms.gateway!.rd)]!.rim;
+    const rim = wf.machine.state.rmm.realms[hex(wf.realms.gateway!.rd)]!.rim;
     expect(gw.vms[gw.self]!.hash).toBe(rimLabel(rim));
   });
 
@@ -85,13 +88,13 @@ describe('RSI_UPLOAD_POLICY', () => {
     const table = JSON.stringify(m.table);
     const enc = wf.realms.encoder!;
     expect(wf.setupRealm('encoder')).toBe(abi.RSI_ERROR_INPUT);
-    const r = m.realms[k(enc.rd)]!;
+    const r = m.realms[hex(enc.rd)]!;
     expect(r.record).toBe('');
     expect(r.uploaded).toBe(false);
     expect(m.registry.find((e) => e.rd === enc.rd)!.hash).toBeNull();
     expect(JSON.stringify(m.table)).toBe(table);
     expect(Object.values(r.mappings).every((mp) => mp.state === 'DUMMY')).toBe(true);
-    expect(wf.machine.state.rmm.realms[k(enc.rd)]!.rems[0]).toBe('00'.repeat(64));
+    expect(wf.machine.state.rmm.realms[hex(enc.rd)]!.rems[0]).toBe('00'.repeat(64));
     // Retry with the agreed definition.
     const fixed = {
       ...wf.policies.encoder!,
@@ -113,8 +116,8 @@ describe('RSI_UPLOAD_POLICY', () => {
     const enc = wf.realms.encoder!;
     expect(wf.setupRealm('encoder')).toBe(abi.RSI_ERROR_INPUT);
     const m = micaOf(wf.machine.state)!;
-    expect(m.realms[k(enc.rd)]!.record).not.toBe('');
-    expect(m.realms[k(enc.rd)]!.uploaded).toBe(false);
+    expect(m.realms[hex(enc.rd)]!.record).not.toBe('');
+    expect(m.realms[hex(enc.rd)]!.uploaded).toBe(false);
     expect(m.registry.find((e) => e.rd === enc.rd)!.hash).toBe(0x2);
   });
 
@@ -123,7 +126,7 @@ describe('RSI_UPLOAD_POLICY', () => {
     wf.setupRealm('gateway');
     const enc = wf.realms.encoder!;
     wf.exec('encoder', prefaultOps(BAR0, SIZE));
-    const r = micaOf(wf.machine.state)!.realms[k(enc.rd)]!;
+    const r = micaOf(wf.machine.state)!.realms[hex(enc.rd)]!;
     expect(Object.values(r.mappings).map((mp) => mp.state)).toEqual([
       'DUMMY',
       'DUMMY',
@@ -143,8 +146,8 @@ describe('RSI_UPLOAD_POLICY', () => {
 
   it('REM0 := H(0 ‖ 2184-byte record) once, at the accepted upload (§4.1)', () => {
     const wf = buildVideoWorkflow({ size: SIZE });
-    const gw = wf.machine.state.rmm.realms[k(wf.realms.gateway!.rd)]!;
-    const record = fromHex(micaOf(wf.machine.state)!.realms[k(gw.rd)]!.record)!;
+    const gw = wf.machine.state.rmm.realms[hex(wf.realms.gateway!.rd)]!;
+    const record = fromHex(micaOf(wf.machine.state)!.realms[hex(gw.rd)]!.record)!;
     expect(record.length).toBe(2184);
     const want = measure.rhash('sha-512', concatBytes(new Uint8Array(64), record));
     expect(gw.rems[0]).toBe(toHex(want));
@@ -192,7 +195,7 @@ describe('CLEAN (§3.7)', () => {
       expect(destroyRealm(wf.host, wf.realms.gateway!).status).toBe('RMI_SUCCESS');
       expect(wf.machine.granuleOf(page).ext).toBe('mica:shared');
       expect(destroyRealm(wf.host, wf.realms.encoder!).status).toBe('RMI_SUCCESS');
-      const bytes = wf.machine.state.memory[page / 0x1000];
+      const bytes = wf.machine.state.memory[page / abi.GRANULE_SIZE];
       if (mode === 'mica') {
         expect(bytes).toBeUndefined();
         expect(wf.machine.granuleOf(page).ext).toBeUndefined();

@@ -1,6 +1,7 @@
 // The host shell: text in, text out; wrong input prints usage and changes nothing.
 import { describe, expect, it } from 'vitest';
-import { createMachine } from '../../src/emulator/index.ts';
+import { abi, createMachine } from '../../src/emulator/index.ts';
+import { hex } from '../../src/lib/hex.ts';
 import { createHostShell, splitCommands, tokenize } from '../../src/shell/index.ts';
 
 function run(lines: string[]) {
@@ -79,7 +80,7 @@ describe('host shell', () => {
 
   it('disabled commands are reported as switched off', () => {
     const shell = createHostShell(createMachine(), { disabled: ['smc'] });
-    expect(shell.execute('smc 0xc4000150')[0]?.text).toContain('switched off');
+    expect(shell.execute(`smc ${hex(abi.SMC_RMI_VERSION)}`)[0]?.text).toContain('switched off');
   });
 
   it('rmi calls any command by name or position', () => {

@@ -5,7 +5,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { LESSONS } from '../../src/lessons/index.ts';
-import type { MachineMode } from '../../src/emulator/index.ts';
+import { abi, type MachineMode } from '../../src/emulator/index.ts';
+import { hex } from '../../src/lib/hex.ts';
 import { isInternalError } from '../../src/shell/index.ts';
 import { lessonOf } from '../../src/ui/lesson/lesson-state.svelte.ts';
 import { LabMachine } from '../../src/ui/state/machine.svelte.ts';
@@ -40,7 +41,7 @@ const POOL = [
   'write 0x80000000 "x"',
   'rmi REALM_DESTROY 0x80002000',
   'rmi REALM_ACTIVATE 0x80002000',
-  'smc 0xc4000151 0x1',
+  `smc ${hex(abi.SMC_RMI_GRANULE_DELEGATE)} 0x1`,
   'gpt',
   'clear',
   'help',

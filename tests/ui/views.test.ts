@@ -1,7 +1,8 @@
 import { describe, expect, test } from 'vitest';
 import { createMachine } from '../../src/emulator/index.ts';
 import { createHostShell } from '../../src/shell/index.ts';
-import { CELLS, GRID_COLS, hexPa, moveCell, formatSize } from '../../src/ui/diagrams/gpt-layout.ts';
+import { CELLS, GRID_COLS, moveCell, formatSize } from '../../src/ui/diagrams/gpt-layout.ts';
+import { hexGrouped } from '../../src/lib/hex.ts';
 import { ledgerRows } from '../../src/ui/ledger/ledger-view.ts';
 import { parseHash } from '../../src/ui/routes.ts';
 
@@ -60,9 +61,9 @@ describe('GPT layout', () => {
   });
 
   test('addresses and sizes read well', () => {
-    expect(hexPa(0x80000000)).toBe('0x8000_0000');
-    expect(hexPa(0x1c090000)).toBe('0x1c09_0000');
-    expect(hexPa(0xff80000000)).toBe('0xff_8000_0000');
+    expect(hexGrouped(0x80000000)).toBe('0x8000_0000');
+    expect(hexGrouped(0x1c090000)).toBe('0x1c09_0000');
+    expect(hexGrouped(0xff80000000)).toBe('0xff_8000_0000');
     expect(formatSize(0x40000)).toBe('256 KiB');
     expect(formatSize(0x8000000)).toBe('128 MiB');
   });

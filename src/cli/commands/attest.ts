@@ -16,6 +16,7 @@ import {
 } from '../../emulator/index.ts';
 import { createLabMachine } from '../../shell/index.ts';
 import type { CliCommand } from '../types.ts';
+import { hex } from '../../lib/hex.ts';
 
 const USAGE = 'attest --challenge <hex> --out <token.cbor> [--image <app>] [--hash sha256|sha512]';
 
@@ -80,7 +81,7 @@ export const ATTEST_COMMAND: CliCommand = {
     }
     const token = fromHex(result.data)!;
     await io.writeFile(out, token);
-    const rmm = machine.state.rmm.realms['0x' + created.realm.rd.toString(16)];
+    const rmm = machine.state.rmm.realms[hex(created.realm.rd)];
     io.stdout(
       `realm "attester" (image "${image}", ${created.realm.hashAlgo}) ran ${report.exits.length} exits; ` +
         `token of ${token.length} bytes from ${result.values.calls ?? '?'} RSI_ATTESTATION_TOKEN_CONTINUE calls written to ${out}\n`,

@@ -10,6 +10,7 @@ import type { MachineState } from '../state.ts';
 import { gpcAllows, gpiOf } from './gpt.ts';
 import { clearGranuleLabels, clearLabels } from './labels.ts';
 import { granuleBase, granuleIndex, regionOf } from './memory-map.ts';
+import { hex } from '../../lib/hex.ts';
 
 /** Who is accessing and through which PAS. */
 export interface Initiator {
@@ -51,14 +52,14 @@ export function checkAccess(
   for (let g = granuleIndex(pa); g <= last; g++) {
     const at = Math.max(pa, granuleBase(g));
     if (!regionOf(state.config.memoryMap, at)) {
-      return { kind: 'no-memory', pa: at, reason: `no memory or device at ${hexPa(at)}` };
+      return { kind: 'no-memory', pa: at, reason: `no memory or device at ${hex(at)}` };
     }
     const gpi = gpiOf(state, at);
     if (!gpcAllows(who.world, who.pas, gpi)) {
       return {
         kind: 'gpf',
         pa: at,
-        reason: `granule ${hexPa(granuleBase(g))} has GPI ${gpi}, which ${GPI_ADMITS[gpi]}; this was a ${who.actor} access through the ${who.pas} PAS`,
+        reason: `granule ${hex(granuleBase(g))} has GPI ${gpi}, which ${GPI_ADMITS[gpi]}; this was a ${who.actor} access through the ${who.pas} PAS`,
       };
     }
   }
@@ -74,10 +75,6 @@ const GPI_ADMITS: Readonly<Record<Gpi, string>> = {
   ANY: 'admits every PAS',
   NO_ACCESS: 'admits no access at all',
 };
-
-function hexPa(pa: number): string {
-  return '0x' + pa.toString(16);
-}
 
 function logAccess(
   ctx: Ctx,

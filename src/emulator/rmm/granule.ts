@@ -10,6 +10,7 @@ import type { Ctx } from '../context.ts';
 import { granuleBase, granuleIndex } from '../hw/memory-map.ts';
 import { wipeGranule } from '../hw/memory.ts';
 import type { GranuleRecord, MachineState } from '../state.ts';
+import { hex } from '../../lib/hex.ts';
 
 /** The transitions the spec allows (cca-spec.md §3.1 table), as from -> allowed targets. */
 export const GRANULE_TRANSITIONS: Readonly<Record<GranuleState, readonly GranuleState[]>> = {
@@ -46,7 +47,7 @@ export function transitionGranule(
 ): void {
   const index = granuleIndex(pa);
   const current = granuleState(ctx.state, pa);
-  assert(current === from, `${command}: granule 0x${pa.toString(16)} is ${current}, not ${from}`);
+  assert(current === from, `${command}: granule ${hex(pa)} is ${current}, not ${from}`);
   assert(
     GRANULE_TRANSITIONS[from].includes(to),
     `${command}: ${from} -> ${to} is not a transition`,

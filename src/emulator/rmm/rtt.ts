@@ -22,10 +22,11 @@ import {
   S2TT_MAX_CONCAT_BITS,
 } from '../abi/rmi.ts';
 import type { MachineState, RealmRecord, RttEntry, RttRecord } from '../state.ts';
+import { hex } from '../../lib/hex.ts';
 
 /** 0x-hex key of a PA in the rmm records. */
 export function paKey(pa: number): string {
-  return '0x' + pa.toString(16);
+  return hex(pa);
 }
 
 /** log2 of the IPA range one entry of a level-`level` RTT maps (L3 12, L2 21, L1 30, L0 39). */

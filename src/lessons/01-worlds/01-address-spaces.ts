@@ -7,7 +7,8 @@
  */
 import type { abi } from '../../emulator/index.ts';
 import type { Goal, GoalView, Lesson } from '../schema.ts';
-import { bootGpi, eventsOf, hexPa, hostAccesses, bytesWord } from '../ledger-queries.ts';
+import { bootGpi, eventsOf, hostAccesses, bytesWord } from '../ledger-queries.ts';
+import { hex } from '../../lib/hex.ts';
 
 type Gpi = abi.Gpi;
 
@@ -23,7 +24,7 @@ function readAllowed(id: string, gpi: Gpi, title: string, where: string): Goal {
       return hit
         ? {
             done: true,
-            detail: `the host read ${bytesWord(hit.len)} at ${hexPa(hit.pa)} (GPI ${gpi})`,
+            detail: `the host read ${bytesWord(hit.len)} at ${hex(hit.pa)} (GPI ${gpi})`,
           }
         : { done: false, detail: `no successful host read of a GPI ${gpi} granule yet (${where})` };
     },
@@ -40,7 +41,7 @@ function faulted(id: string, gpi: Gpi, title: string, where: string): Goal {
       return hit
         ? {
             done: true,
-            detail: `GPF: the host's ${hit.op} at ${hexPa(hit.pa)} through the ${hit.pas} PAS met GPI ${gpi}`,
+            detail: `GPF: the host's ${hit.op} at ${hex(hit.pa)} through the ${hit.pas} PAS met GPI ${gpi}`,
           }
         : {
             done: false,

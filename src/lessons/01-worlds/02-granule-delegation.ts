@@ -7,7 +7,8 @@
  */
 import { utf8 } from '../../lib/bytes.ts';
 import type { GoalView, Lesson } from '../schema.ts';
-import { eventsOf, hexPa, hostAccesses, touchesGranule, bytesWord } from '../ledger-queries.ts';
+import { eventsOf, hostAccesses, touchesGranule, bytesWord } from '../ledger-queries.ts';
+import { hex } from '../../lib/hex.ts';
 
 /** The granule this lesson is about. */
 export const DELEGATION_TARGET = 0x8001_0000;
@@ -15,7 +16,7 @@ export const DELEGATION_TARGET = 0x8001_0000;
 /** What the setup leaves in the target granule, so the first read shows something. */
 export const DELEGATION_TARGET_TEXT = 'host page: VM boot log';
 
-const target = hexPa(DELEGATION_TARGET);
+const target = hex(DELEGATION_TARGET);
 
 /** The sequence number of the last transition of the target into DELEGATED, if any. */
 function lastDelegation({ ledger }: GoalView): number | undefined {
@@ -78,7 +79,7 @@ export const GRANULE_DELEGATION: Lesson = {
           (e) => e.seq < delegated && touchesGranule(e.pa, e.len, DELEGATION_TARGET),
         );
         return hit
-          ? { done: true, detail: `the host read ${bytesWord(hit.len)} at ${hexPa(hit.pa)}` }
+          ? { done: true, detail: `the host read ${bytesWord(hit.len)} at ${hex(hit.pa)}` }
           : {
               done: false,
               detail: `no successful host read of ${target} before it was delegated`,
@@ -113,7 +114,7 @@ export const GRANULE_DELEGATION: Lesson = {
             touchesGranule(e.pa, 1, DELEGATION_TARGET),
         );
         return hit
-          ? { done: true, detail: `GPF at ${hexPa(hit.pa)}: GPI ${hit.gpi}, host PAS ${hit.pas}` }
+          ? { done: true, detail: `GPF at ${hex(hit.pa)}: GPI ${hit.gpi}, host PAS ${hit.pas}` }
           : { done: false, detail: `no host read of ${target} since it was delegated` };
       },
     },

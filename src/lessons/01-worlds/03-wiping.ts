@@ -15,11 +15,11 @@ import type { GoalView, Lesson } from '../schema.ts';
 import {
   eventsOf,
   granuleOfPa,
-  hexPa,
   isDelegable,
   touchesGranule,
   bytesWord,
 } from '../ledger-queries.ts';
+import { hex } from '../../lib/hex.ts';
 
 /** How far one candidate granule got through the write -> delegate -> undelegate -> read story. */
 interface WipeStory {
@@ -138,7 +138,7 @@ export const WIPING: Lesson = {
         return story
           ? {
               done: true,
-              detail: `the host wrote ${bytesWord(story.write.len)} at ${hexPa(story.write.pa)}`,
+              detail: `the host wrote ${bytesWord(story.write.len)} at ${hex(story.write.pa)}`,
             }
           : { done: false, detail: 'no host write into DRAM yet' };
       },
@@ -149,7 +149,7 @@ export const WIPING: Lesson = {
       check(view) {
         const story = bestStory(view);
         if (!story) return { done: false, detail: 'write the secret first' };
-        const g = hexPa(story.granule);
+        const g = hex(story.granule);
         if (story.stage === 1) return { done: false, detail: `${g} has not been delegated since` };
         if (story.stage === 2) {
           return { done: false, detail: `${g} is delegated (and wiped); now undelegate it` };
@@ -168,12 +168,12 @@ export const WIPING: Lesson = {
         if (story.stage === 3) {
           return {
             done: false,
-            detail: `read ${hexPa(story.write.pa)} again (without writing to it first)`,
+            detail: `read ${hex(story.write.pa)} again (without writing to it first)`,
           };
         }
         return {
           done: true,
-          detail: `the read at ${hexPa(story.readPa ?? story.granule)} returned the wiped granule: zeroes`,
+          detail: `the read at ${hex(story.readPa ?? story.granule)} returned the wiped granule: zeroes`,
         };
       },
     },

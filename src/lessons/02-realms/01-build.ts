@@ -15,7 +15,8 @@ import {
   type RealmRecord,
 } from '../../emulator/index.ts';
 import type { GoalResult, Lesson } from '../schema.ts';
-import { eventsOf, hexPa, touchesGranule } from '../ledger-queries.ts';
+import { eventsOf, touchesGranule } from '../ledger-queries.ts';
+import { hex } from '../../lib/hex.ts';
 
 /** Where the setup leaves RmiRealmParams. */
 export const PARAMS_PA = 0x8001_0000;
@@ -24,10 +25,10 @@ export const RTT_BASE = 0x8000_0000;
 /** The RD the reference solution uses (any free DRAM granule works). */
 export const RD_PA = 0x8000_2000;
 
-const params = hexPa(PARAMS_PA);
-const rttBase = hexPa(RTT_BASE);
-const rtt1 = hexPa(RTT_BASE + abi.GRANULE_SIZE);
-const rd = hexPa(RD_PA);
+const params = hex(PARAMS_PA);
+const rttBase = hex(RTT_BASE);
+const rtt1 = hex(RTT_BASE + abi.GRANULE_SIZE);
+const rd = hex(RD_PA);
 
 type RealmView = Readonly<RealmRecord>;
 
@@ -69,7 +70,7 @@ function ownershipProblem(machine: MachineView, realm: RealmView): string | unde
     const g = machine.granuleOf(pa);
     const gpi = machine.gpiOf(pa);
     if (g.state !== want || g.realm !== realm.rd || gpi !== 'REALM') {
-      return `${hexPa(pa)} is ${g.state} (GPI ${gpi}), expected ${want} of realm ${hexPa(realm.rd)}`;
+      return `${hex(pa)} is ${g.state} (GPI ${gpi}), expected ${want} of realm ${hex(realm.rd)}`;
     }
   }
   return undefined;
@@ -80,7 +81,7 @@ function realmCreated({ machine }: { machine: MachineView }): GoalResult {
   if (!realm) return { done: false, detail: 'the RMM holds no realm yet' };
   return {
     done: true,
-    detail: `realm ${hexPa(realm.rd)} is ${realm.state}: ${realm.ipaWidth}-bit IPA, VMID ${realm.vmid}, ${realm.rttNumStart} starting RTT(s) at ${hexPa(realm.rttBase)}`,
+    detail: `realm ${hex(realm.rd)} is ${realm.state}: ${realm.ipaWidth}-bit IPA, VMID ${realm.vmid}, ${realm.rttNumStart} starting RTT(s) at ${hex(realm.rttBase)}`,
   };
 }
 
@@ -163,7 +164,7 @@ export const BUILD_REALM: Lesson = {
         return good
           ? {
               done: true,
-              detail: `RD ${hexPa(good.rd)} and ${good.rttNumStart} RTT(s) from ${hexPa(good.rttBase)} belong to realm ${hexPa(good.rd)}`,
+              detail: `RD ${hex(good.rd)} and ${good.rttNumStart} RTT(s) from ${hex(good.rttBase)} belong to realm ${hex(good.rd)}`,
             }
           : { done: false, detail: problems[0] ?? '' };
       },
@@ -180,13 +181,13 @@ export const BUILD_REALM: Lesson = {
             made.some((t) => t.seq < f.seq && touchesGranule(f.pa, 1, t.pa)),
         );
         if (hit) {
-          return { done: true, detail: `GPF at ${hexPa(hit.pa)}: the RD is in the Realm PAS` };
+          return { done: true, detail: `GPF at ${hex(hit.pa)}: the RD is in the Realm PAS` };
         }
         const realm = realms(machine)[0];
         return {
           done: false,
           detail: realm
-            ? `no host read of the RD at ${hexPa(realm.rd)} since it was created`
+            ? `no host read of the RD at ${hex(realm.rd)} since it was created`
             : 'create the realm first',
         };
       },
@@ -195,7 +196,7 @@ export const BUILD_REALM: Lesson = {
   hints: [
     {
       tier: 'nudge',
-      text: `\`read ${hexPa(PARAMS_PA + 0x800)} 32\` shows vmid, rtt_base, rtt_level_start and rtt_num_start, little-endian.`,
+      text: `\`read ${hex(PARAMS_PA + 0x800)} 32\` shows vmid, rtt_base, rtt_level_start and rtt_num_start, little-endian.`,
     },
     {
       tier: 'stronger',
@@ -207,7 +208,7 @@ export const BUILD_REALM: Lesson = {
     },
   ],
   solution: [
-    `read ${hexPa(PARAMS_PA + 0x800)} 32`,
+    `read ${hex(PARAMS_PA + 0x800)} 32`,
     `delegate ${rttBase}`,
     `delegate ${rtt1}`,
     `delegate ${rd}`,

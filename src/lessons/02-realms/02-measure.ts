@@ -15,7 +15,8 @@ import { abi, type Machine, type MachineView } from '../../emulator/index.ts';
 import { utf8 } from '../../lib/bytes.ts';
 import { createLessonMachine } from '../runner.ts';
 import type { GoalView, Lesson } from '../schema.ts';
-import { eventsOf, hexPa } from '../ledger-queries.ts';
+import { eventsOf } from '../ledger-queries.ts';
+import { hex } from '../../lib/hex.ts';
 import { PARAMS_PA, RD_PA, RTT_BASE, realms, writeRealmParams } from './01-build.ts';
 
 /** Where the setup leaves the realm image (one page of NS memory). */
@@ -23,8 +24,8 @@ export const IMAGE_PA = 0x8001_1000;
 /** What the image holds. */
 export const IMAGE_TEXT = 'realm image v1: encoder stage, build 2026-11';
 
-const rd = hexPa(RD_PA);
-const image = hexPa(IMAGE_PA);
+const rd = hex(RD_PA);
+const image = hex(IMAGE_PA);
 
 /** Builds the NEW realm of lesson 02-realms/01 through the front door, plus the image. */
 function setup(machine: Machine): void {
@@ -139,14 +140,14 @@ export const MEASURE_REALM: Lesson = {
         if (loads.length === 0 || data.length === 0) {
           return {
             done: false,
-            detail: `no DATA granule loaded into realm ${hexPa(realm.rd)} yet; RIM ${short(realm.rim)}`,
+            detail: `no DATA granule loaded into realm ${hex(realm.rd)} yet; RIM ${short(realm.rim)}`,
           };
         }
         const before = initialRim();
         const first = data[0]!;
         return {
           done: realm.rim !== before,
-          detail: `DATA ${hexPa(first.pa)} (RIPAS ${first.ripas}); RIM ${short(before)} -> ${short(realm.rim)}`,
+          detail: `DATA ${hex(first.pa)} (RIPAS ${first.ripas}); RIM ${short(before)} -> ${short(realm.rim)}`,
         };
       },
     },
@@ -158,7 +159,7 @@ export const MEASURE_REALM: Lesson = {
         if (!realm) return { done: false, detail: 'the realm is gone' };
         return {
           done: realm.state === 'ACTIVE',
-          detail: `realm ${hexPa(realm.rd)} is ${realm.state}; RIM ${short(realm.rim)}`,
+          detail: `realm ${hex(realm.rd)} is ${realm.state}; RIM ${short(realm.rim)}`,
         };
       },
     },

@@ -18,7 +18,8 @@ import {
 } from '../../emulator/index.ts';
 import { createHostShell } from '../../shell/index.ts';
 import type { Lesson } from '../schema.ts';
-import { eventsOf, hexPa, hostAccesses } from '../ledger-queries.ts';
+import { eventsOf, hostAccesses } from '../ledger-queries.ts';
+import { hex } from '../../lib/hex.ts';
 import { RD_PA, realms } from './01-build.ts';
 import { MEASURE_REALM } from './02-measure.ts';
 
@@ -30,11 +31,11 @@ export const RUN_PA = 0x8001_3000;
 export const REC_PA = 0x8000_8000;
 export const AUX_BASE = 0x8000_9000;
 
-const rd = hexPa(RD_PA);
-const rec = hexPa(REC_PA);
-const run = hexPa(RUN_PA);
-const recParams = hexPa(REC_PARAMS_PA);
-const exitAt = hexPa(RUN_PA + abi.RMI_REC_RUN_EXIT);
+const rd = hex(RD_PA);
+const rec = hex(REC_PA);
+const run = hex(RUN_PA);
+const recParams = hex(REC_PARAMS_PA);
+const exitAt = hex(RUN_PA + abi.RMI_REC_RUN_EXIT);
 
 /** Lines of the previous lesson's solution that load the image (everything before activation). */
 const LOAD_LINES = MEASURE_REALM.solution.slice(
@@ -137,7 +138,7 @@ export const RUN_REALM: Lesson = {
         return first
           ? {
               done: true,
-              detail: `REC ${hexPa(first.rec)} (MPIDR ${first.mpidr}), ${first.aux.length} aux granule(s), ${first.runnable ? 'runnable' : 'not runnable'}`,
+              detail: `REC ${hex(first.rec)} (MPIDR ${first.mpidr}), ${first.aux.length} aux granule(s), ${first.runnable ? 'runnable' : 'not runnable'}`,
             }
           : { done: false, detail: 'the realm has no REC yet' };
       },
@@ -151,7 +152,7 @@ export const RUN_REALM: Lesson = {
         const recs = recsOf(machine, realm.rd).length;
         return {
           done: realm.state === 'ACTIVE' && recs > 0,
-          detail: `realm ${hexPa(realm.rd)} is ${realm.state} with ${recs} REC(s)`,
+          detail: `realm ${hex(realm.rd)} is ${realm.state} with ${recs} REC(s)`,
         };
       },
     },
@@ -173,14 +174,14 @@ export const RUN_REALM: Lesson = {
           if (read) {
             return {
               done: true,
-              detail: `the host read the exit record at ${hexPa(exit)}: ${exitReason(machine, exit)}`,
+              detail: `the host read the exit record at ${hex(exit)}: ${exitReason(machine, exit)}`,
             };
           }
         }
         const exit = Number(entries[0]!.args[1]) + abi.RMI_REC_RUN_EXIT;
         return {
           done: false,
-          detail: `the REC ran and exited; read exit_reason at ${hexPa(exit)}`,
+          detail: `the REC ran and exited; read exit_reason at ${hex(exit)}`,
         };
       },
     },
@@ -188,22 +189,22 @@ export const RUN_REALM: Lesson = {
   hints: [
     {
       tier: 'nudge',
-      text: `\`read ${hexPa(REC_PARAMS_PA + 0x800)} 32\` shows num_aux and the auxiliary granules the REC needs; they must be delegated, like the REC itself.`,
+      text: `\`read ${hex(REC_PARAMS_PA + 0x800)} 32\` shows num_aux and the auxiliary granules the REC needs; they must be delegated, like the REC itself.`,
     },
     {
       tier: 'stronger',
-      text: `The order matters: REC_CREATE needs a NEW realm, REC_ENTER an ACTIVE one. \`rmi REC_AUX_COUNT ${rd}\` tells you how many aux granules to delegate from ${hexPa(AUX_BASE)}.`,
+      text: `The order matters: REC_CREATE needs a NEW realm, REC_ENTER an ACTIVE one. \`rmi REC_AUX_COUNT ${rd}\` tells you how many aux granules to delegate from ${hex(AUX_BASE)}.`,
     },
     {
       tier: 'near-solution',
-      text: `Delegate ${rec}, ${hexPa(AUX_BASE)} and ${hexPa(AUX_BASE + abi.GRANULE_SIZE)}; \`rmi REC_CREATE rd=${rd} rec=${rec} params_ptr=${recParams}\`; \`rmi REALM_ACTIVATE rd=${rd}\`; \`rmi REC_ENTER rec=${rec} run_ptr=${run}\`; \`read ${exitAt} 16\`.`,
+      text: `Delegate ${rec}, ${hex(AUX_BASE)} and ${hex(AUX_BASE + abi.GRANULE_SIZE)}; \`rmi REC_CREATE rd=${rd} rec=${rec} params_ptr=${recParams}\`; \`rmi REALM_ACTIVATE rd=${rd}\`; \`rmi REC_ENTER rec=${rec} run_ptr=${run}\`; \`read ${exitAt} 16\`.`,
     },
   ],
   solution: [
     `rmi REC_AUX_COUNT rd=${rd}`,
     `delegate ${rec}`,
-    `delegate ${hexPa(AUX_BASE)}`,
-    `delegate ${hexPa(AUX_BASE + abi.GRANULE_SIZE)}`,
+    `delegate ${hex(AUX_BASE)}`,
+    `delegate ${hex(AUX_BASE + abi.GRANULE_SIZE)}`,
     `rmi REC_CREATE rd=${rd} rec=${rec} params_ptr=${recParams}`,
     `rmi REALM_ACTIVATE rd=${rd}`,
     `rmi REC_ENTER rec=${rec} run_ptr=${run}`,

@@ -9,7 +9,7 @@
  */
 import type { MachineView, RealmRecord } from '../../emulator/index.ts';
 import type { GoalResult, Lesson } from '../schema.ts';
-import { hexPa } from '../ledger-queries.ts';
+import { hex } from '../../lib/hex.ts';
 
 /** Realms past NEW (ACTIVE or SYSTEM_OFF): their RIM is final. */
 function activeRealms(machine: MachineView): Readonly<RealmRecord>[] {
@@ -31,8 +31,8 @@ function pair(machine: MachineView, same: boolean): GoalResult {
       return {
         done: true,
         detail: same
-          ? `RD ${hexPa(a.rd)} and RD ${hexPa(b.rd)}: different granules, one RIM ${short(a.rim)}`
-          : `RD ${hexPa(a.rd)} has RIM ${short(a.rim)}, RD ${hexPa(b.rd)} has ${short(b.rim)}`,
+          ? `RD ${hex(a.rd)} and RD ${hex(b.rd)}: different granules, one RIM ${short(a.rim)}`
+          : `RD ${hex(a.rd)} has RIM ${short(a.rim)}, RD ${hex(b.rd)} has ${short(b.rim)}`,
       };
     }
   }

@@ -13,7 +13,8 @@
 import { SOURCE_RULE, type Machine } from '../../emulator/index.ts';
 import type { Lesson } from '../schema.ts';
 import { openTerminals } from '../terminals.ts';
-import { eventsOf, hexPa, hostAccesses, listWords } from '../ledger-queries.ts';
+import { eventsOf, hostAccesses, listWords } from '../ledger-queries.ts';
+import { hex as hexPa } from '../../lib/hex.ts';
 
 /** Where a realm's data can go that the host can read (plain CCA: all of them). */
 const HOST_VISIBLE = ['memory', 'register', 'console', 'network', 'host'];

@@ -6,7 +6,8 @@
  * decisions in the ledger (the clause that refused) and the GPT; never what was typed.
  * Spec: mica-spec.md §3.4 (activation of declared windows), §3.5 (NS rules), §6 rows 1, 5-7.
  */
-import { eventsOf, hexPa, refusals } from '../ledger-queries.ts';
+import { eventsOf, granuleOfPa, refusals } from '../ledger-queries.ts';
+import { hex } from '../../lib/hex.ts';
 import { micaDecisions } from '../../policy/index.ts';
 import type { Lesson } from '../schema.ts';
 import { MEM1_PA, NS_IPA, RD, UNDECLARED_IPA, monitorOf, pipelineSetup } from './workflow.ts';
@@ -32,15 +33,15 @@ Every refusal is a **flow decision** in the ledger, with the clause that decided
 ## Your turn
 
 The setup built the §5.1 pipeline and uploaded all four policies: gateway (RD
-\`${hexPa(RD.gateway)}\`), encoder (\`${hexPa(RD.encoder)}\`), moderator (\`${hexPa(RD.moderator)}\`)
-and storage (\`${hexPa(RD.storage)}\`). Mem1, the pipe from gateway to encoder, starts at PA
-\`${hexPa(MEM1_PA)}\`. You are the host:
+\`${hex(RD.gateway)}\`), encoder (\`${hex(RD.encoder)}\`), moderator (\`${hex(RD.moderator)}\`)
+and storage (\`${hex(RD.storage)}\`). Mem1, the pipe from gateway to encoder, starts at PA
+\`${hex(MEM1_PA)}\`. You are the host:
 
-1. read the video in transit: \`read ${hexPa(MEM1_PA)} 8\` (and \`gpt ${hexPa(MEM1_PA)}\`);
+1. read the video in transit: \`read ${hex(MEM1_PA)} 8\` (and \`gpt ${hex(MEM1_PA)}\`);
 2. give the encoder an NS page to copy frames into:
-   \`rmi RMI_RTT_MAP_UNPROTECTED rd=<encoder> ipa=${hexPa(NS_IPA)} level=3 desc=<NS page>\`;
+   \`rmi RMI_RTT_MAP_UNPROTECTED rd=<encoder> ipa=${hex(NS_IPA)} level=3 desc=<NS page>\`;
 3. map Mem1's first page into storage, which never declared Mem1, just past its own window:
-   \`rmi RMI_DATA_CREATE_UNKNOWN_SHARED rd=<storage> data=${hexPa(MEM1_PA)} ipa=${hexPa(UNDECLARED_IPA)}\`.
+   \`rmi RMI_DATA_CREATE_UNKNOWN_SHARED rd=<storage> data=${hex(MEM1_PA)} ipa=${hex(UNDECLARED_IPA)}\`.
 
 Read each refusal: which clause of which policy stopped you?
 `;
@@ -69,10 +70,10 @@ export const ENFORCE: Lesson = {
       check({ machine, ledger }) {
         const shared = new Set(monitorOf(machine.state).sgt.map((e) => e.pa));
         const hit = eventsOf(ledger, 'gpf').find(
-          (f) => f.actor === 'host' && shared.has(f.pa - (f.pa % 0x1000)),
+          (f) => f.actor === 'host' && shared.has(granuleOfPa(f.pa)),
         );
         return hit
-          ? { done: true, detail: `GPF at ${hexPa(hit.pa)}: a shared page stays in the Realm PAS` }
+          ? { done: true, detail: `GPF at ${hex(hit.pa)}: a shared page stays in the Realm PAS` }
           : { done: false, detail: 'no host fault on a shared-object page yet' };
       },
     },
@@ -127,14 +128,14 @@ export const ENFORCE: Lesson = {
     },
     {
       tier: 'near-solution',
-      text: `\`read ${hexPa(MEM1_PA)} 8\`, \`rmi RMI_RTT_MAP_UNPROTECTED ${hexPa(RD.encoder)} ${hexPa(NS_IPA)} 3 0x88000000\`, \`rmi RMI_DATA_CREATE_UNKNOWN_SHARED ${hexPa(RD.storage)} ${hexPa(MEM1_PA)} ${hexPa(UNDECLARED_IPA)}\`.`,
+      text: `\`read ${hex(MEM1_PA)} 8\`, \`rmi RMI_RTT_MAP_UNPROTECTED ${hex(RD.encoder)} ${hex(NS_IPA)} 3 0x88000000\`, \`rmi RMI_DATA_CREATE_UNKNOWN_SHARED ${hex(RD.storage)} ${hex(MEM1_PA)} ${hex(UNDECLARED_IPA)}\`.`,
     },
   ],
   solution: [
-    `read ${hexPa(MEM1_PA)} 8`,
-    `gpt ${hexPa(MEM1_PA)}`,
-    `rmi RMI_RTT_MAP_UNPROTECTED ${hexPa(RD.encoder)} ${hexPa(NS_IPA)} 3 0x88000000`,
-    `rmi RMI_DATA_CREATE_UNKNOWN_SHARED ${hexPa(RD.storage)} ${hexPa(MEM1_PA)} ${hexPa(UNDECLARED_IPA)}`,
+    `read ${hex(MEM1_PA)} 8`,
+    `gpt ${hex(MEM1_PA)}`,
+    `rmi RMI_RTT_MAP_UNPROTECTED ${hex(RD.encoder)} ${hex(NS_IPA)} 3 0x88000000`,
+    `rmi RMI_DATA_CREATE_UNKNOWN_SHARED ${hex(RD.storage)} ${hex(MEM1_PA)} ${hex(UNDECLARED_IPA)}`,
   ],
   glossary: ['Mica policy', 'RMI', 'Failure condition', 'Flow ledger', 'GPC / GPF'],
   specRefs: [

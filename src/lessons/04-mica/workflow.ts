@@ -12,6 +12,7 @@
 import type { Machine, MachineMode, MachineSnapshot } from '../../emulator/index.ts';
 import { buildVideoWorkflow, micaView, type MicaView } from '../../policy/index.ts';
 import { snapshotSetup } from '../runner.ts';
+import { hex } from '../../lib/hex.ts';
 
 /** Size of each shared object in the lessons' pipeline (4 pages). */
 export const PIPE_SIZE = 0x4000;
@@ -55,5 +56,5 @@ export function monitorOf(state: Parameters<typeof micaView>[0]): MicaView {
 
 /** Name of the realm with RD `rd`, or its address. */
 export function realmNameOf(view: MicaView, rd: number): string {
-  return view.realms.find((r) => r.rd === rd)?.name ?? `0x${rd.toString(16)}`;
+  return view.realms.find((r) => r.rd === rd)?.name ?? hex(rd);
 }

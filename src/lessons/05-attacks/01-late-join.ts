@@ -6,9 +6,10 @@
  * (the machine's state after the attack), and name the gap from the ledger decision.
  * Spec: mica-spec.md §3.4, §6 rows 5-6 (G; A), §8 (Mica mode closes it: lesson 04-mica/02).
  */
+import { abi } from '../../emulator/index.ts';
 import { micaDecisions, type MicaView } from '../../policy/index.ts';
 import type { GoalView, Lesson } from '../schema.ts';
-import { hexPa } from '../ledger-queries.ts';
+import { hex } from '../../lib/hex.ts';
 import {
   MEM1_PA,
   RD,
@@ -20,7 +21,7 @@ import {
 
 /** A private DATA granule of the encoder (part of its measured image). */
 const ENCODER_DATA = 0x80039000;
-const NEXT_IPA = UNDECLARED_IPA + 0x1000;
+const NEXT_IPA = UNDECLARED_IPA + abi.GRANULE_SIZE;
 
 /** The pipe each shared page belongs to (from the ends' own SGT entries). */
 function pipeOfPage(view: MicaView): Map<number, { pipe: string; ends: Set<string> }> {
@@ -65,13 +66,13 @@ This machine runs in **prototype** mode: every gap of §6 is switched on.
 
 ## Your turn
 
-The setup built and uploaded the pipeline. Storage is RD \`${hexPa(RD.storage)}\`; its
+The setup built and uploaded the pipeline. Storage is RD \`${hex(RD.storage)}\`; its
 declared window (Mem3) covers IPAs 0x18000000000-0x18000003fff, and the level-3 table
-around it has room just past it, at \`${hexPa(UNDECLARED_IPA)}\`.
+around it has room just past it, at \`${hex(UNDECLARED_IPA)}\`.
 
-1. Map Mem1's first page (\`${hexPa(MEM1_PA)}\`) into storage at \`${hexPa(UNDECLARED_IPA)}\`.
-2. Find a private DATA granule of the encoder (\`gpt ${hexPa(RD.encoder)} 16\`) and map it
-   into storage at \`${hexPa(NEXT_IPA)}\`.
+1. Map Mem1's first page (\`${hex(MEM1_PA)}\`) into storage at \`${hex(UNDECLARED_IPA)}\`.
+2. Find a private DATA granule of the encoder (\`gpt ${hex(RD.encoder)} 16\`) and map it
+   into storage at \`${hex(NEXT_IPA)}\`.
 
 Then compare with lesson 04-mica/02, where Mica mode refuses the same call.
 `;
@@ -105,7 +106,7 @@ export const LATE_JOIN: Lesson = {
           if (owner && !owner.ends.has(who)) {
             return {
               done: true,
-              detail: `${who} maps ${owner.pipe}'s page ${hexPa(e.pa)} at IPA ${hexPa(e.gpa)}${gapNote(ledger)}`,
+              detail: `${who} maps ${owner.pipe}'s page ${hex(e.pa)} at IPA ${hex(e.gpa)}${gapNote(ledger)}`,
             };
           }
         }
@@ -122,7 +123,7 @@ export const LATE_JOIN: Lesson = {
           if (g.state === 'DATA' && g.realm !== undefined && g.realm !== e.rd) {
             return {
               done: true,
-              detail: `${realmNameOf(view, e.rd)} maps ${realmNameOf(view, g.realm)}'s private granule ${hexPa(e.pa)}${gapNote(ledger)}`,
+              detail: `${realmNameOf(view, e.rd)} maps ${realmNameOf(view, g.realm)}'s private granule ${hex(e.pa)}${gapNote(ledger)}`,
             };
           }
         }
@@ -137,17 +138,17 @@ export const LATE_JOIN: Lesson = {
     },
     {
       tier: 'stronger',
-      text: `\`gpt ${hexPa(RD.encoder)} 16\` lists the encoder's granules; those marked DATA are its private memory. Use IPAs just past storage's window so the RTT walk succeeds.`,
+      text: `\`gpt ${hex(RD.encoder)} 16\` lists the encoder's granules; those marked DATA are its private memory. Use IPAs just past storage's window so the RTT walk succeeds.`,
     },
     {
       tier: 'near-solution',
-      text: `\`rmi RMI_DATA_CREATE_UNKNOWN_SHARED ${hexPa(RD.storage)} ${hexPa(MEM1_PA)} ${hexPa(UNDECLARED_IPA)}\`, then the same with \`${hexPa(ENCODER_DATA)}\` at \`${hexPa(NEXT_IPA)}\`.`,
+      text: `\`rmi RMI_DATA_CREATE_UNKNOWN_SHARED ${hex(RD.storage)} ${hex(MEM1_PA)} ${hex(UNDECLARED_IPA)}\`, then the same with \`${hex(ENCODER_DATA)}\` at \`${hex(NEXT_IPA)}\`.`,
     },
   ],
   solution: [
-    `rmi RMI_DATA_CREATE_UNKNOWN_SHARED ${hexPa(RD.storage)} ${hexPa(MEM1_PA)} ${hexPa(UNDECLARED_IPA)}`,
-    `gpt ${hexPa(RD.encoder)} 16`,
-    `rmi RMI_DATA_CREATE_UNKNOWN_SHARED ${hexPa(RD.storage)} ${hexPa(ENCODER_DATA)} ${hexPa(NEXT_IPA)}`,
+    `rmi RMI_DATA_CREATE_UNKNOWN_SHARED ${hex(RD.storage)} ${hex(MEM1_PA)} ${hex(UNDECLARED_IPA)}`,
+    `gpt ${hex(RD.encoder)} 16`,
+    `rmi RMI_DATA_CREATE_UNKNOWN_SHARED ${hex(RD.storage)} ${hex(ENCODER_DATA)} ${hex(NEXT_IPA)}`,
   ],
   glossary: ['Mica policy', 'Group token', 'RMI', 'Granule', 'Flow ledger'],
   specRefs: [

@@ -6,11 +6,7 @@
  */
 import type { LedgerEvent, Machine, SmcResult } from '../../emulator/index.ts';
 import { out, type OutputLine } from '../types.ts';
-
-/** Hex with 0x prefix. */
-export function hex(value: number | bigint): string {
-  return '0x' + value.toString(16);
-}
+import { hex } from '../../lib/hex.ts';
 
 /** Lines describing the events caused by the call at `seq`. */
 export function describeEffects(events: readonly LedgerEvent[], seq: number): OutputLine[] {

@@ -7,7 +7,7 @@ import { abi, regionOf, type Machine } from '../../emulator/index.ts';
 import { hexdump } from '../../lib/bytes.ts';
 import { parseAddr, parseData } from '../args.ts';
 import { out, usageError, type OutputLine, type ShellCommand } from '../types.ts';
-import { hex } from './describe.ts';
+import { hex } from '../../lib/hex.ts';
 
 /** Largest read the shell prints at once. */
 const MAX_READ = 4096;

@@ -25,9 +25,7 @@ import {
 import { MICA_EXT, micaAbi, micaOf, rimLabel, type MicaState } from '../../policy/index.ts';
 import { parseU64 } from '../args.ts';
 import { out, usageError, type OutputLine, type ShellCommand } from '../types.ts';
-import { hex } from './describe.ts';
-
-const G = 0x1000;
+import { hex } from '../../lib/hex.ts';
 
 /** The Mica monitor's state, when the machine has it. */
 export function micaInstalled(machine: Machine): MicaState | undefined {
@@ -49,7 +47,7 @@ export function micaRealmSetup(setup: RealmSetup): void {
 
 /** Names the monitor's record of a realm the VMM just built (for its messages and views). */
 export function nameMicaRealm(machine: Machine, realm: HostRealm): void {
-  const r = micaOf(machine.state)?.realms['0x' + realm.rd.toString(16)];
+  const r = micaOf(machine.state)?.realms[hex(realm.rd)];
   if (r) r.name = realm.name;
 }
 
@@ -67,8 +65,8 @@ function sharedAbort(
       (e) => e.realm === realm.name && ipa >= e.ipa && ipa < e.ipa + e.size,
     );
     if (!end) continue;
-    const page = ipa - (ipa % G);
-    const k = String((page - end.ipa) / G);
+    const page = ipa - (ipa % abi.GRANULE_SIZE);
+    const k = String((page - end.ipa) / abi.GRANULE_SIZE);
     let pa = obj.pages[k];
     if (pa === undefined) {
       pa = allocHostPage(machine);
@@ -134,7 +132,7 @@ function shareCommand(
       if (!v.ok) return usageError(v.error);
       if (
         v.value === 0n ||
-        v.value % BigInt(G) !== 0n ||
+        v.value % BigInt(abi.GRANULE_SIZE) !== 0n ||
         v.value > BigInt(micaAbi.IVSHMEM_BAR_STRIDE)
       )
         return usageError('--size must be whole 4 KiB pages, at most 0x4000000');
@@ -197,8 +195,8 @@ function statusLines(machine: Machine): OutputLine[] {
     ),
   ];
   for (const realm of hostRealms(machine)) {
-    const r = m?.realms['0x' + realm.rd.toString(16)];
-    const rim = machine.state.rmm.realms['0x' + realm.rd.toString(16)]?.rim ?? '';
+    const r = m?.realms[hex(realm.rd)];
+    const rim = machine.state.rmm.realms[hex(realm.rd)]?.rim ?? '';
     const label = rim ? hex(rimLabel(rim)) : '?';
     lines.push(
       out.line(

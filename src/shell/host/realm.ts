@@ -5,6 +5,7 @@
  * software), not in the RMM, which only knows RD addresses.
  */
 import {
+  abi,
   createRealm,
   guestApps,
   hostRealm,
@@ -18,7 +19,7 @@ import {
 } from '../../emulator/index.ts';
 import { parseAddr, parseU64 } from '../args.ts';
 import { out, usageError, type OutputLine, type ShellCommand, type UsageError } from '../types.ts';
-import { hex } from './describe.ts';
+import { hex } from '../../lib/hex.ts';
 import { micaInstalled, micaRealmSetup, nameMicaRealm } from './mica.ts';
 
 type Env = { machine: Machine };
@@ -185,7 +186,7 @@ export const HOST_REALM_COMMANDS: readonly ShellCommand<Env>[] = [
         );
         lines.push(
           out.line(
-            `  RAM [0x0, ${hex(realm.ramPages * 0x1000)})  image "${realm.image}"  network ${realm.net ? 'yes' : 'no'}`,
+            `  RAM [0x0, ${hex(realm.ramPages * abi.GRANULE_SIZE)})  image "${realm.image}"  network ${realm.net ? 'yes' : 'no'}`,
           ),
         );
         if (rmm) {

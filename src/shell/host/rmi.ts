@@ -6,7 +6,8 @@
 import { abi, type Machine, type RmiCommandSpec } from '../../emulator/index.ts';
 import { parseAddr, parseU64 } from '../args.ts';
 import { out, usageError, type OutputLine, type ShellCommand, type UsageError } from '../types.ts';
-import { describeSmc, hex } from './describe.ts';
+import { hex } from '../../lib/hex.ts';
+import { describeSmc } from './describe.ts';
 
 type Env = { machine: Machine };
 

@@ -123,12 +123,6 @@ export function overviewScale(count: number, width: number) {
   return scaleLinear().domain([0, count]).range([0, width]);
 }
 
-/** `pa` as 0x-hex with 4-digit groups (`0x8000_0000`), for reading on a projector. */
-export function hexPa(pa: number): string {
-  const digits = pa.toString(16).padStart(8, '0');
-  return `0x${digits.replace(/\B(?=(?:[0-9a-f]{4})+$)/g, '_')}`;
-}
-
 /** A byte size in KiB/MiB. */
 export function formatSize(bytes: number): string {
   if (bytes >= 1 << 20) return `${bytes / (1 << 20)} MiB`;

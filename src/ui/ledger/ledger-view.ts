@@ -6,6 +6,7 @@
  * other layers later) still get a row, described generically.
  */
 import type { LedgerEvent, LedgerEventOf, LedgerKind } from '../../emulator/index.ts';
+import { hex } from '../../lib/hex.ts';
 
 /** How a row reads at a glance. Never conveyed by colour alone: each has an icon and a word. */
 export type RowStatus = 'ok' | 'failed' | 'blocked' | 'fault' | 'info';
@@ -66,10 +67,6 @@ export const STATUS_MARK: Readonly<
 };
 
 const SUCCESS = new Set(['RMI_SUCCESS', 'E_RMM_OK', 'SMCCC_SUCCESS', 'RSI_SUCCESS']);
-
-function hex(n: number): string {
-  return `0x${n.toString(16)}`;
-}
 
 function describeReturn(ret: LedgerEventOf<'smc:return'>): { status: RowStatus; detail?: string } {
   const ok = SUCCESS.has(ret.status) && !ret.failure;

@@ -43,6 +43,7 @@ import {
   type GranuleInfo,
   type GranuleMap,
 } from './granules.ts';
+import { hex } from '../../lib/hex.ts';
 
 export type { GranuleInfo } from './granules.ts';
 
@@ -407,7 +408,7 @@ function appraisalKey(state: MachineState): string {
   const host = state.host;
   if (!host?.lastToken) return '';
   const realm = host.lastTokenRealm === undefined ? undefined : host.realms[host.lastTokenRealm];
-  const rd = realm ? '0x' + realm.rd.toString(16) : undefined;
+  const rd = realm ? hex(realm.rd) : undefined;
   const reference = rd ? (state.rmm.realms[rd]?.rim ?? '') : '';
   return [host.lastToken, host.lastChallenge ?? '', host.lastTokenRealm ?? '', reference].join('|');
 }

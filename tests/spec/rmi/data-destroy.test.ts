@@ -87,8 +87,16 @@ describe('RMI_DATA_DESTROY', () => {
 
   it('success: DATA -> DELEGATED (wiped), RIPAS RAM -> DESTROYED, X1 = data, X2 = top', () => {
     const s = mapped();
+    // The granule holds the realm's copy of the 0x5a source page: the wipe has bytes to remove.
+    expect(s.lab.m.state.memory[s.data / GRANULE]?.some((b) => b === 0x5a)).toBe(true);
     const r = s.lab.call(abi.SMC_RMI_DATA_DESTROY, s.rd, 0);
     expectOk(r);
+    expect(s.lab.m.ledger.findLast((e) => e.kind === 'granule:transition')).toMatchObject({
+      pa: s.data,
+      from: 'DATA',
+      to: 'DELEGATED',
+      wiped: true,
+    });
     expect(r.x[1]).toBe(BigInt(s.data));
     expect(r.x[2]).toBe(0x20_0000n);
     expect(s.lab.m.granuleOf(s.data).state).toBe('DELEGATED');
@@ -97,6 +105,7 @@ describe('RMI_DATA_DESTROY', () => {
       state: 'UNASSIGNED',
       ripas: 'DESTROYED',
     });
+    expect(s.lab.m.checkInvariants()).toEqual([]);
   });
 
   it('success: RIPAS EMPTY stays EMPTY', () => {

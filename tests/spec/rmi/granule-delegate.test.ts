@@ -63,7 +63,7 @@ describe('RMI_GRANULE_DELEGATE', () => {
     const m = createMachine();
     m.write(DRAM, new Uint8Array([1, 2, 3, 4]));
     const r = delegate(m, DRAM);
-    expect(r.x[0]).toBe(0n);
+    expect(r.x[0]).toBe(BigInt(abi.RMI_SUCCESS));
     expect(m.granuleOf(DRAM).state).toBe('DELEGATED');
     expect(m.gpiOf(DRAM)).toBe('REALM');
     expect(m.state.memory[DRAM / abi.GRANULE_SIZE]).toBeUndefined();

@@ -2,6 +2,7 @@
 // order, each set up so that every earlier condition passes, then the success rules.
 import { describe, expect, it } from 'vitest';
 import { abi, listRealms } from '../../../src/emulator/index.ts';
+import { hex } from '../../../src/lib/hex.ts';
 import {
   Lab,
   dataCreate,
@@ -59,8 +60,14 @@ describe('RMI_REALM_DESTROY', () => {
     expectOk(lab.call(abi.SMC_RMI_DATA_DESTROY, rd, 0));
     expectOk(lab.call(abi.SMC_RMI_RTT_DESTROY, rd, 0, 3));
     expectOk(lab.call(abi.SMC_RMI_RTT_DESTROY, rd, 0, 2));
+    const before = lab.m.ledger.length;
     expectOk(lab.call(abi.SMC_RMI_REALM_DESTROY, rd));
-    for (const pa of [rd, ...rtts]) expect(lab.m.granuleOf(pa).state).toBe('DELEGATED');
+    const released = lab.m.ledger.slice(before).filter((e) => e.kind === 'granule:transition');
+    for (const pa of [rd, ...rtts]) {
+      expect(lab.m.granuleOf(pa).state).toBe('DELEGATED');
+      expect(released.find((e) => e.pa === pa)).toMatchObject({ to: 'DELEGATED', wiped: true });
+    }
+    expect(lab.m.checkInvariants()).toEqual([]);
     expect(listRealms(lab.m.state)).toEqual([]);
     expect(Object.keys(lab.m.state.rmm.rtts)).toEqual([]);
     newRealm(lab, { vmid: 9n });
@@ -70,7 +77,10 @@ describe('RMI_REALM_DESTROY', () => {
     const lab = new Lab();
     const { rd } = newRealm(lab);
     expectOk(lab.call(abi.SMC_RMI_REALM_ACTIVATE, rd));
-    lab.m.state.rmm.realms['0x' + rd.toString(16)]!.state = 'SYSTEM_OFF';
+    lab.m.state.rmm.realms[hex(rd)]!.state = 'SYSTEM_OFF';
     expectOk(lab.call(abi.SMC_RMI_REALM_DESTROY, rd));
+    expect(lab.m.granuleOf(rd).state).toBe('DELEGATED');
+    expect(listRealms(lab.m.state)).toEqual([]);
+    expect(lab.m.checkInvariants()).toEqual([]);
   });
 });

@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { abi, listRealms, listRecs } from '../../../src/emulator/index.ts';
 import { Lab, expectFailure, expectOk, newRealm, newRec } from './helpers.ts';
+import { hex } from '../../../src/lib/hex.ts';
 
 const INPUT = 'RMI_ERROR_INPUT';
 
@@ -30,7 +31,7 @@ describe('RMI_REC_DESTROY', () => {
     const { rd } = newRealm(lab);
     const rec = newRec(lab, rd);
     // One CPU is modelled; another CPU running the REC is simulated by its state.
-    lab.m.state.rmm.recs['0x' + rec.toString(16)]!.state = 'RUNNING';
+    lab.m.state.rmm.recs[hex(rec)]!.state = 'RUNNING';
     expectFailure(lab.call(abi.SMC_RMI_REC_DESTROY, rec), 'rec_state', 'RMI_ERROR_REC');
   });
 
@@ -39,8 +40,14 @@ describe('RMI_REC_DESTROY', () => {
     const { rd } = newRealm(lab);
     const rec = newRec(lab, rd);
     const aux = listRecs(lab.m.state)[0]!.aux;
+    const before = lab.m.ledger.length;
     expectOk(lab.call(abi.SMC_RMI_REC_DESTROY, rec));
-    for (const pa of [rec, ...aux]) expect(lab.m.granuleOf(pa).state).toBe('DELEGATED');
+    const released = lab.m.ledger.slice(before).filter((e) => e.kind === 'granule:transition');
+    for (const pa of [rec, ...aux]) {
+      expect(lab.m.granuleOf(pa).state).toBe('DELEGATED');
+      expect(released.find((e) => e.pa === pa)).toMatchObject({ to: 'DELEGATED', wiped: true });
+    }
+    expect(lab.m.checkInvariants()).toEqual([]);
     expect(listRealms(lab.m.state)[0]).toMatchObject({ numRecs: 0, recIndex: 1 });
     expectOk(lab.call(abi.SMC_RMI_REALM_DESTROY, rd));
   });

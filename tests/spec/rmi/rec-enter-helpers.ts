@@ -2,6 +2,7 @@
 // second CPU would do, and to read registers).
 import type { RecRecord } from '../../../src/emulator/index.ts';
 import type { Lab } from './helpers.ts';
+import { hex } from '../../../src/lib/hex.ts';
 
 export {
   abi,
@@ -17,7 +18,7 @@ export {
 
 /** The live REC record at `rec` (tests may mutate it to simulate other CPUs). */
 export function getRec(lab: Lab, rec: number): RecRecord {
-  const record = lab.m.state.rmm.recs['0x' + rec.toString(16)];
-  if (!record) throw new Error(`no REC at 0x${rec.toString(16)}`);
+  const record = lab.m.state.rmm.recs[hex(rec)];
+  if (!record) throw new Error(`no REC at ${hex(rec)}`);
   return record;
 }

@@ -56,8 +56,13 @@ describe('RSI_ATTESTATION_TOKEN_CONTINUE', () => {
   });
 
   it('success: size 0 copies nothing → RSI_INCOMPLETE, X1 = 0', () => {
+    const [before] = lab.ops({ op: 'read', ipa: BUF, len: 4 });
     const x = lab.rsi(abi.SMC_RSI_ATTESTATION_TOKEN_CONTINUE, BUF, 0, 0);
     expect(x.slice(0, 2)).toEqual([BigInt(abi.RSI_INCOMPLETE), 0n]);
+    // The buffer still holds what it held, not the token's first bytes (d9018fa2, below).
+    const [after] = lab.ops({ op: 'read', ipa: BUF, len: 4 });
+    expect(after?.data).toBe(before?.data);
+    expect(after?.data).not.toBe('d9018fa2');
   });
 
   it('success: chunks return RSI_INCOMPLETE with the bytes written, the last one RSI_SUCCESS', () => {

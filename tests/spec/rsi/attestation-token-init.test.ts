@@ -4,13 +4,14 @@ import { describe, expect, it } from 'vitest';
 import { toHex } from '../../../src/lib/bytes.ts';
 import { abi, attest } from '../../../src/emulator/index.ts';
 import { rsiLab } from './helpers.ts';
+import { hex } from '../../../src/lib/hex.ts';
 
 describe('RSI_ATTESTATION_TOKEN_INIT', () => {
   it('success: returns the upper bound of the token size (4096) and starts an attestation', () => {
     const lab = rsiLab();
     const x = lab.rsi(abi.SMC_RSI_ATTESTATION_TOKEN_INIT, 1, 2, 3, 4, 5, 6, 7, 8);
     expect(x.slice(0, 2)).toEqual([BigInt(abi.RSI_SUCCESS), 4096n]);
-    const rec = lab.m.state.rmm.recs['0x' + lab.realm.recs[0]!.toString(16)]!;
+    const rec = lab.m.state.rmm.recs[hex(lab.realm.recs[0]!)]!;
     expect(rec.attest?.copied).toBe(0);
     expect(rec.attest?.challenge.slice(0, 16)).toBe('0100000000000000');
   });
@@ -34,7 +35,7 @@ describe('RSI_ATTESTATION_TOKEN_INIT', () => {
     lab.rsi(abi.SMC_RSI_ATTESTATION_TOKEN_INIT, 1);
     lab.rsi(abi.SMC_RSI_ATTESTATION_TOKEN_CONTINUE, 0x3000, 0, 16);
     lab.rsi(abi.SMC_RSI_ATTESTATION_TOKEN_INIT, 2);
-    const rec = lab.m.state.rmm.recs['0x' + lab.realm.recs[0]!.toString(16)]!;
+    const rec = lab.m.state.rmm.recs[hex(lab.realm.recs[0]!)]!;
     expect(rec.attest?.copied).toBe(0);
     expect(rec.attest?.challenge.slice(0, 2)).toBe('02');
   });

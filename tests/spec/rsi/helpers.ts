@@ -16,6 +16,7 @@ import {
   type Machine,
   type RealmRecord,
 } from '../../../src/emulator/index.ts';
+import { hex } from '../../../src/lib/hex.ts';
 
 /** A machine with one realm the VMM built. */
 export interface RsiLab {
@@ -49,13 +50,13 @@ export function rsiLab(
   return {
     m,
     realm,
-    rmm: () => m.state.rmm.realms['0x' + realm.rd.toString(16)]!,
+    rmm: () => m.state.rmm.realms[hex(realm.rd)]!,
     ops,
     rsi(fid, ...args) {
       const [result] = ops({
         op: 'smc',
         fid,
-        args: args.map((a) => '0x' + BigInt(a).toString(16)),
+        args: args.map((a) => hex(BigInt(a))),
       });
       expect(result?.ok).toBe(true);
       return Array.from({ length: 11 }, (_, i) => BigInt(result?.values[`x${i}`] ?? '0'));

@@ -1,7 +1,11 @@
 // RSI_VERSION, RSI_FEATURES and SMCCC_VERSION from inside a realm (cca-spec.md §4.1).
 import { describe, expect, it } from 'vitest';
 import { abi } from '../../../src/emulator/index.ts';
+import { u64 } from '../../../src/lib/bits.ts';
 import { expectRsiFailure, lastRsiReturn, rsiLab } from './helpers.ts';
+
+/** SMCCC_NOT_SUPPORTED (-1) as X0 holds it. */
+const NOT_SUPPORTED = u64(abi.SMCCC_NOT_SUPPORTED);
 
 const lab = rsiLab();
 
@@ -33,8 +37,8 @@ describe('SMCCC_VERSION', () => {
   });
 
   it('an FID nobody implements → SMCCC_NOT_SUPPORTED (-1)', () => {
-    expect(lab.rsi(0xc40001a0)[0]).toBe(0xffffffffffffffffn);
-    expect(lab.rsi(abi.SMC_RMI_VERSION, 0x10000)[0]).toBe(0xffffffffffffffffn);
+    expect(lab.rsi(abi.SMC_RSI_FID_MAX)[0]).toBe(NOT_SUPPORTED);
+    expect(lab.rsi(abi.SMC_RMI_VERSION, 0x10000)[0]).toBe(NOT_SUPPORTED);
   });
 });
 

@@ -11,6 +11,7 @@ import type { RealmRecord } from '../../state.ts';
 import { walkRtt } from '../rtt.ts';
 import { abortExit } from '../stage2.ts';
 import type { RecExit } from '../structs.ts';
+import { hex } from '../../../lib/hex.ts';
 
 /** Where a protected IPA argument leads. */
 export type RealmGranule =
@@ -26,7 +27,7 @@ export function realmGranule(ctx: Ctx, realm: Readonly<RealmRecord>, ipa: number
   const walk = walkRtt(ctx.state, realm, ipa);
   const e = walk.entry;
   if ((e.state === 'UNASSIGNED' || e.state === 'ASSIGNED') && e.ripas === 'EMPTY') {
-    return { kind: 'empty', reason: `IPA 0x${ipa.toString(16)} has RIPAS EMPTY` };
+    return { kind: 'empty', reason: `IPA ${hex(ipa)} has RIPAS EMPTY` };
   }
   if (e.state === 'ASSIGNED' && e.ripas === 'RAM') {
     const pa = e.pa + (ipa - walk.entryBase);

@@ -1,0 +1,17 @@
+/**
+ * The lab's one way to print a number in hex: addresses, FIDs, register values and record
+ * keys (`0x80010000`), and the grouped form the GPT diagram prints for reading on a projector
+ * (`0x8000_0000`). Byte strings are `toHex` in bytes.ts; 64-bit register values that may be
+ * negative are `hex64` in bits.ts.
+ */
+
+/** `0x` and lower-case hex digits, no padding: `hex(0x80010000)` is `0x80010000`. */
+export function hex(value: number | bigint): string {
+  return '0x' + value.toString(16);
+}
+
+/** At least 8 hex digits in groups of 4: `hexGrouped(0x80000000)` is `0x8000_0000`. */
+export function hexGrouped(value: number | bigint): string {
+  const digits = value.toString(16).padStart(8, '0');
+  return `0x${digits.replace(/\B(?=(?:[0-9a-f]{4})+$)/g, '_')}`;
+}

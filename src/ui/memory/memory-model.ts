@@ -34,6 +34,7 @@ import {
   type RttEntry,
 } from '../../emulator/index.ts';
 import { micaOf, policyOf, type MicaState, type Prot } from '../../policy/index.ts';
+import { hexGroups } from '../realms/realm-view.ts';
 
 /** What a host read of a granule returns, derived from its GPI (no read is issued). */
 export type HostRead =
@@ -122,11 +123,6 @@ export interface MemoryModel {
 
 /** Bytes of an NS granule shown as "what a host read returns". */
 export const PEEK_BYTES = 8;
-
-/** The same address hex as the other views (4-digit groups). */
-export function hexGroups(n: number): string {
-  return `0x${n.toString(16).replace(/\B(?=(?:[0-9a-f]{4})+$)/g, '_')}`;
-}
 
 /** What a host (NS-EL2, NS PAS) read of the granule at `pa` returns, without reading it. */
 export function hostReadOf(view: MachineView, pa: number): HostRead {

@@ -288,9 +288,14 @@ function roleOf(view: MachineView, index: number, run: ReadonlySet<number>): str
       if (record.ext === 'mica:pd') return 'Mica policy descriptor';
       if (record.ext === 'mica:dummy') return 'Mica dummy page';
       if (record.ext === 'mica:shared') {
-        const name = Object.entries(state.host?.sharedObjects ?? {}).find(([, o]) =>
-          Object.values(o.pages).includes(pa),
-        )?.[0];
+        const name =
+          Object.entries(state.host?.sharedObjects ?? {}).find(([, o]) =>
+            Object.values(o.pages).includes(pa),
+          )?.[0] ??
+          Object.values(micaOf(state)?.realms ?? {})
+            .flatMap((r) => Object.values(r.mappings))
+            .find((x) => x.pa === pa)?.mem ??
+          undefined;
         return `Mica shared page${name ? ` ${name}` : ''}`;
       }
       return 'delegated, free';
@@ -309,6 +314,15 @@ function gpfsByGranule(ledger: readonly LedgerEvent[]): Map<number, { n: number;
     out.set(g, { n: (out.get(g)?.n ?? 0) + 1, last: `#${e.seq} ${e.actor} ${e.op}` });
   }
   return out;
+}
+
+/** The name the host gave the realm at `rd`, else its Mica name, else its RD. */
+export function realmNameOf(state: MachineView['state'], rd: number): string {
+  return (
+    Object.values(state.host?.realms ?? {}).find((r) => r.rd === rd)?.name ??
+    micaOf(state)?.realms['0x' + rd.toString(16)]?.name ??
+    `RD ${hexGroups(rd)}`
+  );
 }
 
 /**
@@ -373,7 +387,7 @@ export function buildMemoryModel(
   const m = micaOf(state);
   const mr = m?.realms['0x' + rd.toString(16)];
   const hostRealm = Object.values(state.host?.realms ?? {}).find((r) => r.rd === rd);
-  const name = hostRealm?.name ?? mr?.name ?? hexGroups(rd);
+  const name = realmNameOf(state, rd);
   const realm_ = realmRows(view, rd, realm.ipaWidth);
 
   // The host column: what the realm owns, what it maps, its Mica pages, its REC run page.

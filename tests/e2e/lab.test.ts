@@ -69,6 +69,17 @@ describe('lab page at 1280x720', () => {
     expect(png.readUInt32BE(20)).toBe(720);
   });
 
+  test('the ledger exports as a text file with the fault in it', async () => {
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Export text' }).click(),
+    ]);
+    expect(download.suggestedFilename()).toBe('mica-lab-ledger.txt');
+    const text = await readFile(await download.path());
+    expect(text.toString()).toMatch(/^Mica Lab flow ledger: \d+ events/);
+    expect(text.toString()).toContain('Granule Protection Fault: host read 0x80000000');
+  });
+
   test('axe-core finds no serious or critical violations', async () => {
     expect(await axeSerious(page)).toEqual([]);
   });

@@ -3,7 +3,7 @@ import { createMachine } from '../../src/emulator/index.ts';
 import { createHostShell } from '../../src/shell/index.ts';
 import { CELLS, GRID_COLS, moveCell, formatSize } from '../../src/ui/diagrams/gpt-layout.ts';
 import { hexGrouped } from '../../src/lib/hex.ts';
-import { ledgerRows } from '../../src/ui/ledger/ledger-view.ts';
+import { ledgerRows, ledgerText } from '../../src/ui/ledger/ledger-view.ts';
 import { parseHash } from '../../src/ui/routes.ts';
 
 describe('ledger rows', () => {
@@ -34,6 +34,22 @@ describe('ledger rows', () => {
     expect(byKind('smc:call').detail).toContain('failed gran_state');
     expect(byKind('mem:access')).toMatchObject({ status: 'blocked' });
     expect(byKind('gpf')).toMatchObject({ status: 'fault' });
+  });
+
+  test('the text export has every row (no display limit), indented by nesting, with details', () => {
+    const text = ledgerText(machine.ledger);
+    const lines = text.trimEnd().split('\n');
+    expect(lines[0]).toBe(
+      `Mica Lab flow ledger: ${machine.ledger.length} events (all kinds), oldest first`,
+    );
+    expect(lines.slice(2).map((l) => l.split('\t')[0])).toEqual(
+      ledgerRows(machine.ledger, undefined, Infinity).rows.map((r) => `#${r.seq}`),
+    );
+    expect(lines).toContain('#3\tgpt:update\t    GPT 0x80000000: GPI NS → REALM');
+    expect(text).toContain('Granule Protection Fault: host read 0x80000000 — GPI REALM');
+    const gpfOnly = ledgerText(machine.ledger, new Set(['gpf']));
+    expect(gpfOnly.split('\n').filter((l) => l.startsWith('#'))).toHaveLength(1);
+    expect(gpfOnly).toContain('(gpf)');
   });
 
   test('filter by kind group and limit', () => {

@@ -160,3 +160,20 @@ export function ledgerRows(
   const hidden = Math.max(0, rows.length - limit);
   return { rows: hidden ? rows.slice(hidden) : rows, hidden };
 }
+
+/**
+ * The ledger as plain text for a lab report: one line per row (all of them, oldest first,
+ * the filter `groups` applied as in the list), nested calls indented, the detail after a
+ * dash. A header says how many events and which kinds.
+ */
+export function ledgerText(events: readonly LedgerEvent[], groups?: ReadonlySet<string>): string {
+  const { rows } = ledgerRows(events, groups, Number.POSITIVE_INFINITY);
+  const kinds = groups ? [...groups].sort().join(', ') : 'all kinds';
+  const lines = [`Mica Lab flow ledger: ${events.length} events (${kinds}), oldest first`, ''];
+  for (const row of rows) {
+    const indent = '  '.repeat(row.depth);
+    const detail = row.detail ? ` — ${row.detail}` : '';
+    lines.push(`#${row.seq}\t${row.kind}\t${indent}${row.summary}${detail}`);
+  }
+  return lines.join('\n') + '\n';
+}

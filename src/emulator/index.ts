@@ -128,6 +128,7 @@ export {
   withHostTables,
   type RealmSetup,
   runRealm,
+  STUCK_REPEATS,
   type CreateRealmResult,
   type HostAbortAnswer,
   type HostAbortHandler,

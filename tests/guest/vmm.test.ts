@@ -10,6 +10,7 @@ import {
   guestMap,
   registerHostAbortHandler,
   runRealm,
+  STUCK_REPEATS,
   takeGuestResults,
 } from '../../src/emulator/index.ts';
 
@@ -109,5 +110,37 @@ describe('runRealm', () => {
     } finally {
       remove();
     }
+  });
+});
+
+describe('runRealm stops a REC that cannot make progress', () => {
+  /** A guest that yields to the host on every entry and never changes anything. */
+  const spinner = { name: 'spinner', run: () => ({ kind: 'irq' }) as const };
+
+  it(`the same exit ${STUCK_REPEATS} times with the guest unchanged ends the run as stuck, saying which exit`, () => {
+    const m = createMachine({ guest: spinner });
+    expect(createRealm(m, { name: 'r1' }).ok).toBe(true);
+    const report = runRealm(m, 'r1');
+    expect(report.stop).toBe('stuck');
+    expect(report.exits).toHaveLength(STUCK_REPEATS);
+    expect(report.error).toContain(`REC 0 made the same exit ${STUCK_REPEATS} times in a row`);
+    expect(report.error).toContain('RMI_EXIT_IRQ');
+    expect(m.checkInvariants()).toEqual([]);
+  });
+
+  it('a guest that makes progress between identical exits is not stopped', () => {
+    let count = 0;
+    const counter = {
+      name: 'counter',
+      run: (_ctx: unknown, _realm: unknown, rec: { guest: Record<string, unknown> }) => {
+        rec.guest.n = String(++count);
+        return count < 10 ? ({ kind: 'irq' } as const) : ({ kind: 'wfi' } as const);
+      },
+    };
+    const m = createMachine({ guest: counter as never });
+    expect(createRealm(m, { name: 'r1' }).ok).toBe(true);
+    const report = runRealm(m, 'r1');
+    expect(report.stop).toBe('idle');
+    expect(report.exits.length).toBeGreaterThanOrEqual(10);
   });
 });

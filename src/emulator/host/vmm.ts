@@ -368,7 +368,17 @@ export interface ExitReport {
 }
 
 /** Why the loop stopped. */
-export type RunStop = 'idle' | 'off' | 'limit' | 'error';
+/**
+ * Why a run ended: every REC idle, the realm off, the exit budget spent, a REC stuck (the
+ * same exit with the guest unchanged, so the next entry can only repeat it), or an error.
+ */
+export type RunStop = 'idle' | 'off' | 'limit' | 'stuck' | 'error';
+
+/**
+ * Identical exits in a row, with the REC's guest state unchanged, after which the host stops
+ * running a REC: the machine is deterministic, so the next entry would make the same exit.
+ */
+export const STUCK_REPEATS = 3;
 
 /** Outcome of {@link runRealm}. */
 export interface RunReport {
@@ -403,6 +413,8 @@ export function runRealm(machine: Machine, name: string, options: RunOptions = {
   const exits: ExitReport[] = [];
   const idle = new Set<number>();
   const offRecs = new Set<number>();
+  /** The last exit of each REC with the guest state after it, and how often it repeated. */
+  const last = new Map<number, { signature: string; repeats: number }>();
   while (exits.length < maxExits) {
     const rmmRealm = machine.state.rmm.realms['0x' + realm.rd.toString(16)];
     if (!rmmRealm)
@@ -441,6 +453,19 @@ export function runRealm(machine: Machine, name: string, options: RunOptions = {
       ...handled.report,
     };
     exits.push(report);
+    // Livelock: the same exit and host answer with the guest state unchanged cannot end.
+    const guest = machine.state.rmm.recs['0x' + recPa.toString(16)]?.guest;
+    const signature = `${report.reason}|${report.detail ?? ''}|${report.action}|${JSON.stringify(guest ?? null)}`;
+    const seen = last.get(recPa);
+    const repeats = seen?.signature === signature ? seen.repeats + 1 : 1;
+    last.set(recPa, { signature, repeats });
+    if (repeats >= STUCK_REPEATS && handled.next === 'enter') {
+      return {
+        exits,
+        stop: 'stuck',
+        error: `REC ${index} made the same exit ${repeats} times in a row with nothing changed (${report.reason}${report.detail ? `: ${report.detail}` : ''} -> ${report.action}); running it again would repeat it, so the host stops`,
+      };
+    }
     // The host's side of the exit, in the ledger timeline next to the RMI calls it made.
     machine.ctx.emit({
       kind: 'note',

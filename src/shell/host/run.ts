@@ -39,9 +39,12 @@ export const RUN_COMMANDS: readonly ShellCommand<Env>[] = [
         idle: `realm "${name}" is idle (${report.exits.length} exits handled)`,
         off: `realm "${name}" is off`,
         limit: `stopped after ${report.exits.length} exits`,
+        stuck: `stopped: ${report.error ?? ''}`,
         error: `error: ${report.error ?? ''}`,
       };
-      lines.push((report.stop === 'error' ? out.error : out.ok)(summary[report.stop]));
+      const tone =
+        report.stop === 'error' ? out.error : report.stop === 'stuck' ? out.warn : out.ok;
+      lines.push(tone(summary[report.stop]));
       return lines;
     },
   },

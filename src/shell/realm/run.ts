@@ -146,6 +146,7 @@ export function runOps(
   if (report.stop === 'off')
     lines.push(out.warn('the realm is off (SYSTEM_OFF): nothing runs any more'));
   if (report.stop === 'limit') lines.push(out.warn('the host stopped after too many exits'));
+  if (report.stop === 'stuck') lines.push(out.warn(`host: ${report.error ?? 'stuck'}`));
   if (report.stop === 'error') lines.push(out.error(`host: ${report.error ?? 'error'}`));
   return lines;
 }

@@ -104,8 +104,10 @@ export {
 } from './rmm/guest.ts';
 export {
   hostState,
+  recordGroupToken,
   recordToken,
   type HostRealm,
+  type HostGroupToken,
   type HostSharedObject,
   type HostState,
 } from './host/state.ts';

@@ -76,11 +76,25 @@ export interface HostState {
   /** Name of the realm that produced `lastToken`. */
   lastTokenRealm?: string;
   /**
+   * The last group token a realm handed to the host (mica-spec.md §4.3): the token, the
+   * policy blobs that followed it (outside the signature), the challenge the realm put in the
+   * group INIT call and the realm's name. The host keeps it for the tenant's verifier.
+   */
+  lastGroup?: HostGroupToken;
+  /**
    * Shared-memory devices the VMM wired (ivshmem-style, mica-spec.md §3.4): object name ->
    * its backing pages (page index -> NS PA, one set per object, shared by every realm that
    * maps it) and the windows it is plugged into (realm name, window IPA, size).
    */
   sharedObjects?: Record<string, HostSharedObject>;
+}
+
+/** A group token as the host received it (hex strings, so a snapshot keeps it). */
+export interface HostGroupToken {
+  token: string;
+  blobs: string[];
+  challenge: string;
+  realm: string;
 }
 
 /** One host shared-memory object (a backing file every QEMU opens). */
@@ -108,4 +122,20 @@ export function recordToken(
   host.lastToken = toHex(token);
   host.lastChallenge = toHex(challenge);
   host.lastTokenRealm = realm;
+}
+
+/** Records the group token `realm` obtained for `challenge`, with its blobs, as the host's last. */
+export function recordGroupToken(
+  state: MachineState,
+  realm: string,
+  token: Uint8Array,
+  blobs: readonly Uint8Array[],
+  challenge: Uint8Array,
+): void {
+  hostState(state).lastGroup = {
+    token: toHex(token),
+    blobs: blobs.map((b) => toHex(b)),
+    challenge: toHex(challenge),
+    realm,
+  };
 }

@@ -107,6 +107,7 @@ export {
   recordGroupToken,
   recordToken,
   type HostRealm,
+  HOST_GROUP_TOKENS,
   type HostGroupToken,
   type HostSharedObject,
   type HostState,

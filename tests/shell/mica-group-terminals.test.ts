@@ -4,7 +4,7 @@
  * expectations (§4.5). Only shell lines, as a learner types them.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { MachineSnapshot } from '../../src/emulator/index.ts';
+import { HOST_GROUP_TOKENS, type MachineSnapshot } from '../../src/emulator/index.ts';
 import { micaAbi } from '../../src/policy/index.ts';
 import {
   createHostShell,
@@ -72,7 +72,7 @@ describe('attest group (mica-spec.md §4.3)', () => {
     const o = type('@gateway attest group 0a0b0c');
     expect(o).toContain('attest group: RSI_SUCCESS');
     expect(o).toContain('4 policy blob(s)');
-    const last = machine.state.host!.lastGroup!;
+    const last = machine.state.host!.groupTokens!.at(-1)!;
     expect(last.realm).toBe('gateway');
     expect(last.blobs).toHaveLength(4);
     expect(last.blobs.every((b) => b.length === micaAbi.GROUP_BLOB_SIZE * 2)).toBe(true);
@@ -90,7 +90,7 @@ describe('attest group (mica-spec.md §4.3)', () => {
     const { machine, type } = from(honest);
     const o = type('@encoder attest group random');
     expect(o).toContain('RSI_ATTEST_TOKEN_INIT_GROUP: RSI_ERROR_STATE');
-    expect(machine.state.host?.lastGroup).toBeUndefined();
+    expect(machine.state.host?.groupTokens).toBeUndefined();
   });
 
   it('CCA alone has no group token', () => {
@@ -98,7 +98,7 @@ describe('attest group (mica-spec.md §4.3)', () => {
     type('realm create gateway');
     const o = type('@gateway attest group random');
     expect(o).toMatch(/no Mica monitor/);
-    expect(machine.state.host?.lastGroup).toBeUndefined();
+    expect(machine.state.host?.groupTokens).toBeUndefined();
   });
 
   it('a challenge that is not hex is a usage error', () => {
@@ -129,9 +129,9 @@ describe('policy blob / blobs (cca_policies, mica-spec.md §4.4)', () => {
   it('does not replace the token the host keeps', () => {
     const { machine, type } = from(honest);
     type('@gateway attest group 01');
-    const before = machine.state.host!.lastGroup;
+    const before = structuredClone(machine.state.host!.groupTokens);
     type('@gateway policy blobs');
-    expect(machine.state.host!.lastGroup).toEqual(before);
+    expect(machine.state.host!.groupTokens).toEqual(before);
   });
 });
 
@@ -167,7 +167,7 @@ describe('mica verify last (mica-spec.md §4.5)', () => {
   it('the recorded nonce is the challenge: a token from another request stays fresh only for its own', () => {
     const { machine, type } = from(honest);
     type('@gateway attest group 01');
-    machine.state.host!.lastGroup!.challenge = '02'.padEnd(128, '0');
+    machine.state.host!.groupTokens!.at(-1)!.challenge = '02'.padEnd(128, '0');
     expect(type('mica verify last video-moderation')).toContain(
       'Verdict: rejected: 1 failed (challenge freshness)',
     );
@@ -180,5 +180,16 @@ describe('mica verify last (mica-spec.md §4.5)', () => {
     expect(type('mica verify last')).toContain('name the pipeline the tenant expects');
     expect(type('mica verify last nope')).toContain('no example "nope"');
     expect(type('mica verify last llm-guardrail-locked')).toMatch(/expects a realm "[a-z]+"/);
+  });
+});
+
+describe('the host keeps the last few group tokens', () => {
+  it(`keeps at most HOST_GROUP_TOKENS, oldest dropped first, the newest last`, () => {
+    const { machine, type } = from(honest);
+    for (let i = 1; i <= HOST_GROUP_TOKENS + 1; i++) type(`@gateway attest group 0${i}`);
+    const kept = machine.state.host!.groupTokens!;
+    expect(kept).toHaveLength(HOST_GROUP_TOKENS);
+    expect(kept[0]!.challenge.startsWith('02')).toBe(true);
+    expect(kept.at(-1)!.challenge.startsWith(`0${HOST_GROUP_TOKENS + 1}`)).toBe(true);
   });
 });

@@ -76,11 +76,12 @@ export interface HostState {
   /** Name of the realm that produced `lastToken`. */
   lastTokenRealm?: string;
   /**
-   * The last group token a realm handed to the host (mica-spec.md §4.3): the token, the
-   * policy blobs that followed it (outside the signature), the challenge the realm put in the
-   * group INIT call and the realm's name. The host keeps it for the tenant's verifier.
+   * The group tokens realms handed to the host (mica-spec.md §4.3), oldest first, at most
+   * {@link HOST_GROUP_TOKENS}: each with the policy blobs that followed it (outside the
+   * signature), the challenge the realm put in the group INIT call and the realm's name. The
+   * host keeps them for the tenant's verifier; the last one is "last".
    */
-  lastGroup?: HostGroupToken;
+  groupTokens?: HostGroupToken[];
   /**
    * Shared-memory devices the VMM wired (ivshmem-style, mica-spec.md §3.4): object name ->
    * its backing pages (page index -> NS PA, one set per object, shared by every realm that
@@ -88,6 +89,9 @@ export interface HostState {
    */
   sharedObjects?: Record<string, HostSharedObject>;
 }
+
+/** How many group tokens the host keeps (a snapshot holds them all: ~20 KB of hex each). */
+export const HOST_GROUP_TOKENS = 4;
 
 /** A group token as the host received it (hex strings, so a snapshot keeps it). */
 export interface HostGroupToken {
@@ -132,10 +136,13 @@ export function recordGroupToken(
   blobs: readonly Uint8Array[],
   challenge: Uint8Array,
 ): void {
-  hostState(state).lastGroup = {
+  const host = hostState(state);
+  const kept = (host.groupTokens ??= []);
+  kept.push({
     token: toHex(token),
     blobs: blobs.map((b) => toHex(b)),
     challenge: toHex(challenge),
     realm,
-  };
+  });
+  if (kept.length > HOST_GROUP_TOKENS) kept.splice(0, kept.length - HOST_GROUP_TOKENS);
 }

@@ -95,7 +95,7 @@ export function verifyLastGroup(
     return usageError(`name the pipeline the tenant expects: mica verify last <example> (${ids})`);
   const example = WORKFLOW_EXAMPLES.find((e) => e.id === id);
   if (!example) return usageError(`no example "${id}" (examples: ${ids})`);
-  const last = machine.state.host?.lastGroup;
+  const last = machine.state.host?.groupTokens?.at(-1);
   if (!last)
     return usageError(
       'no realm has handed over a group token yet (run "attest group random" in a realm terminal)',

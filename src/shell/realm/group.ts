@@ -9,7 +9,7 @@
  * Design rationale: the calls are plain `smc` and `read` guest operations (the RSI numbers are
  * Mica's, so the emulator's guest model does not know them). INIT_GROUP runs first because its
  * X1 (stream length) sizes the CONTINUE loop. `attest group` hands the token and blobs to the
- * host (`state.host.lastGroup`, as `attest` records `lastToken`); `policy blob[s]` only shows
+ * host (`state.host.groupTokens`, as `attest` records `lastToken`); `policy blob[s]` only shows
  * the blobs, decoded as the guest driver's `cca_policies/payloadN` files (§4.4).
  */
 import { fromHex, readLe, toHex } from '../../lib/bytes.ts';

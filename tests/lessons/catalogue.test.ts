@@ -364,6 +364,31 @@ describe('04-mica/02-enforce goals', () => {
   });
 });
 
+describe('04-mica/03-agreement goals', () => {
+  it('a refusal that names no neighbour (one-shot, a second upload) is not a disagreement', () => {
+    const done = goalsDone('04-mica/03-agreement', [
+      '@encoder policy upload video-moderation',
+      '@moderator policy upload video-moderation',
+      '@storage policy upload video-moderation',
+    ]);
+    expect(done).toEqual({ refused: false, fixed: false, complete: true });
+  });
+
+  it('a refusal left unfixed completes nothing', () => {
+    const done = goalsDone('04-mica/03-agreement', ['@moderator policy upload size-mismatch']);
+    expect(done).toEqual({ refused: true, fixed: false, complete: false });
+  });
+
+  it('any disagreeing file counts: storage claiming Mem2 is refused by name too', () => {
+    const done = goalsDone('04-mica/03-agreement', [
+      '@moderator policy upload video-moderation',
+      '@storage policy upload storage-bypass',
+      '@storage policy upload video-moderation',
+    ]);
+    expect(done).toEqual({ refused: true, fixed: true, complete: true });
+  });
+});
+
 describe('05-attacks/01-late-join goals', () => {
   it('a refused mapping of an NS page joins nothing', () => {
     const done = goalsDone('05-attacks/01-late-join', [

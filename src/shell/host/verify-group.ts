@@ -19,9 +19,10 @@
 import {
   LAB_ANCHOR_NAME,
   attest,
-  hostRealm,
   labFirmware,
+  type HostGroupToken,
   type Machine,
+  type MachineState,
 } from '../../emulator/index.ts';
 import { fromHex } from '../../lib/bytes.ts';
 import {
@@ -32,21 +33,22 @@ import {
   verifyGroup,
   type ExpectedMember,
   type GroupExpectations,
+  type GroupVerdict,
   type WorkflowExample,
 } from '../../policy/index.ts';
 import { out, usageError, type OutputLine, type UsageError } from '../types.ts';
 
-/** The tenant's expectations for `example` on `machine`, or why they cannot be formed. */
+/** The tenant's expectations for `example` on the machine in `state`, or why there are none. */
 export function tenantExpectations(
-  machine: Machine,
+  state: Readonly<MachineState>,
   example: WorkflowExample,
   challenge: Uint8Array,
 ): GroupExpectations | UsageError {
-  const m = micaOf(machine.state);
+  const m = micaOf(state);
   const firstCome = !m || m.gaps.includes('gap-first-come-labels');
   const rmmOf = (name: string) => {
-    const h = hostRealm(machine, name.toLowerCase());
-    return h ? machine.state.rmm.realms['0x' + h.rd.toString(16)] : undefined;
+    const h = state.host?.realms[name.toLowerCase()];
+    return h ? state.rmm.realms['0x' + h.rd.toString(16)] : undefined;
   };
   const members: ExpectedMember[] = [];
   for (const [i, r] of example.realms.entries()) {
@@ -80,6 +82,26 @@ export function tenantExpectations(
   };
 }
 
+/**
+ * The tenant's verdict on a group token the host kept, expecting the pipeline `example`
+ * (undefined when the tenant has no reference values for it: a realm of the example is missing).
+ */
+export function tenantVerdict(
+  state: Readonly<MachineState>,
+  kept: Readonly<HostGroupToken>,
+  example: WorkflowExample,
+): { verdict: GroupVerdict; expectations: GroupExpectations } | undefined {
+  const expectations = tenantExpectations(
+    state,
+    example,
+    fromHex(kept.challenge) ?? new Uint8Array(0),
+  );
+  if ('usageError' in expectations) return undefined;
+  const token = fromHex(kept.token) ?? new Uint8Array(0);
+  const blobs = kept.blobs.map((b) => fromHex(b) ?? new Uint8Array(0));
+  return { verdict: verifyGroup(token, blobs, expectations), expectations };
+}
+
 const ICON = { pass: '✓', fail: '✗', skip: '–' } as const;
 
 /** `mica verify last <example>`. */
@@ -101,7 +123,7 @@ export function verifyLastGroup(
       'no realm has handed over a group token yet (run "attest group random" in a realm terminal)',
     );
   const challenge = fromHex(last.challenge) ?? new Uint8Array(0);
-  const expectations = tenantExpectations(machine, example, challenge);
+  const expectations = tenantExpectations(machine.state, example, challenge);
   if ('usageError' in expectations) return expectations;
   const token = fromHex(last.token) ?? new Uint8Array(0);
   const blobs = last.blobs.map((b) => fromHex(b) ?? new Uint8Array(0));

@@ -154,7 +154,7 @@ export function attestGroup(env: RealmEnv, args: readonly string[]): OutputLine[
 
 /** One blob as `cca_policies/payload<i>` shows it: decoded text, or hex with `hex`. */
 function blobLines(blob: Uint8Array, i: number, hex: boolean): OutputLine[] {
-  const head = out.accent(`/sys/kernel/debug/cca_policies/payload${i} (${blob.length} bytes):`);
+  const head = out.accent(`cca_policies/payload${i} (${blob.length} bytes):`);
   if (hex) {
     const lines = [head];
     for (let at = 0; at < blob.length; at += HEX_LINE_BYTES)

@@ -83,13 +83,15 @@ describe('attest group (mica-spec.md §4.3)', () => {
   it('the caller comes first: from storage the group starts with storage', () => {
     const { type } = from(honest);
     const o = type('@storage attest group random');
-    expect(o).toMatch(/blob 0 {2}VM4, hash 0x[0-9a-f]+ \(this realm\)/);
+    expect(o).toMatch(/blob 0 {2}VM4, hash 0x[0-9a-f]+ \(storage\), this realm/);
+    expect(o).toMatch(/blob 1 {2}VM3, hash 0x[0-9a-f]+ \(moderator\)$/m);
   });
 
   it('a realm whose policy BLOCKs its SMCs cannot ask: INIT_GROUP is refused', () => {
     const { machine, type } = from(honest);
     const o = type('@encoder attest group random');
-    expect(o).toContain('RSI_ATTEST_TOKEN_INIT_GROUP: RSI_ERROR_STATE');
+    expect(o).toContain('attest group: RSI_ATTEST_TOKEN_INIT_GROUP: RSI_ERROR_STATE');
+    expect(type('@encoder policy blob')).toContain('policy blob: RSI_ATTEST_TOKEN_INIT_GROUP');
     expect(machine.state.host?.groupTokens).toBeUndefined();
   });
 

@@ -14,7 +14,13 @@
  */
 import { fromHex, readLe, toHex } from '../../lib/bytes.ts';
 import { abi, guestMap, recordGroupToken, type GuestOp } from '../../emulator/index.ts';
-import { decodeRecord, formatPolicyText, micaAbi, splitGroupStream } from '../../policy/index.ts';
+import {
+  decodeRecord,
+  formatPolicyText,
+  micaAbi,
+  micaOf,
+  splitGroupStream,
+} from '../../policy/index.ts';
 import { out, usageError, type OutputLine, type UsageError } from '../types.ts';
 import { parseChallenge } from './challenge.ts';
 import { runOps, type RealmEnv } from './run.ts';
@@ -35,7 +41,11 @@ const SMCCC_NOT_SUPPORTED = 0xffffffffffffffffn;
 const x = (v: bigint | number) => '0x' + BigInt(v).toString(16);
 
 /** INIT_GROUP with `challenge`, then the CONTINUE_GROUP loop; the stream as the realm read it. */
-export function requestGroupStream(env: RealmEnv, challenge: Uint8Array): GroupStream {
+export function requestGroupStream(
+  env: RealmEnv,
+  challenge: Uint8Array,
+  command = 'attest group',
+): GroupStream {
   const words = Array.from({ length: 8 }, (_, i) => x(readLe(challenge, i * 8, 8)));
   let init: { x0: bigint; total: number; count: number } | undefined;
   const lines = runOps(
@@ -43,7 +53,7 @@ export function requestGroupStream(env: RealmEnv, challenge: Uint8Array): GroupS
     [{ op: 'smc', fid: micaAbi.SMC_RSI_ATTEST_TOKEN_INIT_GROUP, args: words }],
     (results) => {
       const r = results.find((e) => e.op === 'smc');
-      if (!r) return [out.error('attest group: the realm made no call')];
+      if (!r) return [out.error(`${command}: the realm made no call`)];
       const v = (k: string) => Number(BigInt(r.values[k] ?? '0x0'));
       init = { x0: BigInt(r.values.x0 ?? '0x0'), total: v('x1'), count: v('x2') };
       return [];
@@ -58,7 +68,7 @@ export function requestGroupStream(env: RealmEnv, challenge: Uint8Array): GroupS
     const hint = unknown ? ' (no Mica monitor on this machine: CCA alone has no group token)' : '';
     return {
       ok: false,
-      lines: [...lines, out.error(`attest group: RSI_ATTEST_TOKEN_INIT_GROUP: ${name}${hint}`)],
+      lines: [...lines, out.error(`${command}: RSI_ATTEST_TOKEN_INIT_GROUP: ${name}${hint}`)],
     };
   }
   // The driver touches its buffer first, so the page is RAM the RMM can write (the host maps
@@ -103,7 +113,7 @@ export function requestGroupStream(env: RealmEnv, challenge: Uint8Array): GroupS
       lines: [
         ...lines,
         ...more,
-        out.error(`attest group: ${error ?? `read ${stream?.length ?? 0} of ${total} bytes`}`),
+        out.error(`${command}: ${error ?? `read ${stream?.length ?? 0} of ${total} bytes`}`),
       ],
     };
   const split = splitGroupStream(stream, count);
@@ -120,12 +130,16 @@ export function requestGroupStream(env: RealmEnv, challenge: Uint8Array): GroupS
   };
 }
 
-/** The name the blob gives its own realm (its Self VM), or `?`. */
-function selfOf(blob: Uint8Array): string {
+/** The name the blob gives its own realm (its Self VM) and the realm the monitor bound it to. */
+function selfOf(env: RealmEnv, blob: Uint8Array): string {
   const d = decodeRecord(blob);
   if (!d.ok) return '?';
   const vm = d.policy.vms[d.policy.self];
-  return vm ? `${vm.name}, hash 0x${vm.hash.toString(16)}` : '?';
+  if (!vm) return '?';
+  const m = micaOf(env.machine.state);
+  const rd = m?.registry.find((e) => e.hash === vm.hash)?.rd;
+  const realm = rd === undefined ? undefined : m?.realms['0x' + rd.toString(16)]?.name;
+  return `${vm.name}, hash 0x${vm.hash.toString(16)}${realm ? ` (${realm})` : ''}`;
 }
 
 /** `attest group <challenge|random>`: request the group token and hand it to the host. */
@@ -143,7 +157,7 @@ export function attestGroup(env: RealmEnv, args: readonly string[]): OutputLine[
       `attest group: RSI_SUCCESS, group token of ${r.token.length} bytes + ${r.blobs.length} policy blob(s) of ${micaAbi.GROUP_BLOB_SIZE} bytes`,
     ),
     ...r.blobs.map((b, i) =>
-      out.line(`  blob ${i}  ${selfOf(b)}${i === 0 ? ' (this realm)' : ''}`),
+      out.line(`  blob ${i}  ${selfOf(env, b)}${i === 0 ? ', this realm' : ''}`),
     ),
     out.dim(`  challenge: ${toHex(challenge.value)}`),
     out.dim(
@@ -190,7 +204,11 @@ export function policyBlobs(
     if (a === '--hex') hex = true;
     else return usageError(`unknown option "${a}" (only --hex)`);
   }
-  const r = requestGroupStream(env, new Uint8Array(abi.CCA_REALM_CHALLENGE_SIZE));
+  const r = requestGroupStream(
+    env,
+    new Uint8Array(abi.CCA_REALM_CHALLENGE_SIZE),
+    all ? 'policy blobs' : 'policy blob',
+  );
   if (!r.ok) return r.lines;
   const blobs = all ? r.blobs : r.blobs.slice(0, 1);
   const own = r.blobs[0];

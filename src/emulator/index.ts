@@ -104,8 +104,11 @@ export {
 } from './rmm/guest.ts';
 export {
   hostState,
+  recordGroupToken,
   recordToken,
   type HostRealm,
+  HOST_GROUP_TOKENS,
+  type HostGroupToken,
   type HostSharedObject,
   type HostState,
 } from './host/state.ts';

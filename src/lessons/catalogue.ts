@@ -17,6 +17,8 @@ import { REALM_IDENTITY } from './02-realms/04-identity.ts';
 import { ATTEST_REALM } from './02-realms/05-attest.ts';
 import { HOST_SEES } from './03-pipeline-cca/01-host-sees.ts';
 import { ENFORCE } from './04-mica/02-enforce.ts';
+import { AGREEMENT } from './04-mica/03-agreement.ts';
+import { GROUP_TOKEN } from './04-mica/04-group-token.ts';
 import { LATE_JOIN } from './05-attacks/01-late-join.ts';
 import type { CatalogueEntry, Lesson, LessonPart, PlannedLesson } from './schema.ts';
 
@@ -90,16 +92,8 @@ export const CATALOGUE: readonly CatalogueEntry[] = [
     'Write the encoder’s policy: its shared objects, their protections, and its control transfers.',
   ),
   ENFORCE,
-  planned(
-    '04-mica/03-agreement',
-    'Neighbours must agree',
-    'Two realms declare the same shared object differently; the chain-of-custody check refuses the upload.',
-  ),
-  planned(
-    '04-mica/04-group-token',
-    'The group token and the verifier’s graph',
-    'Verify that the video can leave the pipeline only through the moderator and the tenant’s gateway.',
-  ),
+  AGREEMENT,
+  GROUP_TOKEN,
   LATE_JOIN,
   planned(
     '05-attacks/02-copy-to-host',

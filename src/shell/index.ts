@@ -14,3 +14,4 @@ export { describeSmc, describeEffects } from './host/describe.ts';
 export { parseU64, parseAddr, parseData, type Parsed } from './args.ts';
 export { createRealmShell, REALM_COMMANDS, type RealmEnv } from './realm/index.ts';
 export { createLabMachine, type LabMachineOptions } from './machine.ts';
+export { tenantExpectations, tenantVerdict } from './host/verify-group.ts';

@@ -82,6 +82,22 @@ describe('challenge lessons: a near-miss route does not pass', () => {
       'read 0x80001000 8',
       'rmi RMI_DATA_CREATE_UNKNOWN_SHARED 0x80065000 0x8007d000 0x18008000000',
     ],
+    // A refusal that names no neighbour (the encoder's second upload: one-shot) is not a
+    // disagreement, and nothing was refused then fixed.
+    '04-mica/03-agreement': [
+      '@encoder policy upload video-moderation',
+      '@moderator policy upload video-moderation',
+    ],
+    // A token taken before the last stage uploaded is not the pipeline the tenant expects.
+    '04-mica/04-group-token': [
+      'realm create gateway',
+      'realm create encoder',
+      'mica share Mem1 gateway:0 encoder:0',
+      '@gateway policy upload video-moderation',
+      '@encoder policy upload video-moderation',
+      '@gateway attest group random',
+      'mica verify last video-moderation',
+    ],
     // Mapping an NS page (refused) joins no pipe.
     '05-attacks/01-late-join': [
       'rmi RMI_DATA_CREATE_UNKNOWN_SHARED 0x80065000 0x80034000 0x18000004000',

@@ -364,6 +364,86 @@ describe('04-mica/02-enforce goals', () => {
   });
 });
 
+describe('04-mica/03-agreement goals', () => {
+  it('a refusal that names no neighbour (one-shot, a second upload) is not a disagreement', () => {
+    const done = goalsDone('04-mica/03-agreement', [
+      '@encoder policy upload video-moderation',
+      '@moderator policy upload video-moderation',
+      '@storage policy upload video-moderation',
+    ]);
+    expect(done).toEqual({ refused: false, fixed: false, complete: true });
+  });
+
+  it('a refusal left unfixed completes nothing', () => {
+    const done = goalsDone('04-mica/03-agreement', ['@moderator policy upload size-mismatch']);
+    expect(done).toEqual({ refused: true, fixed: false, complete: false });
+  });
+
+  it('any disagreeing file counts: storage claiming Mem2 is refused by name too', () => {
+    const done = goalsDone('04-mica/03-agreement', [
+      '@moderator policy upload video-moderation',
+      '@storage policy upload storage-bypass',
+      '@storage policy upload video-moderation',
+    ]);
+    expect(done).toEqual({ refused: true, fixed: true, complete: true });
+  });
+});
+
+describe('04-mica/04-group-token goals', () => {
+  const BUILD = [
+    'realm create gateway',
+    'realm create encoder',
+    'realm create moderator',
+    'realm create storage',
+    'mica share Mem1 gateway:0 encoder:0',
+    'mica share Mem2 encoder:1 moderator:0',
+    'mica share Mem3 moderator:1 storage:0',
+  ];
+  const RING = [
+    'realm create rg',
+    'realm create re',
+    'realm create rn',
+    'mica share Ring1 rg:0 re:0',
+    'mica share Ring2 re:1 rn:0',
+    'mica share Ring3 rn:1 rg:1',
+  ];
+
+  it('a token taken before storage uploaded is not the pipeline the tenant expects', () => {
+    const done = goalsDone('04-mica/04-group-token', [
+      ...BUILD,
+      '@gateway policy upload video-moderation',
+      '@encoder policy upload video-moderation',
+      '@moderator policy upload video-moderation',
+      '@gateway attest group random',
+      'mica verify last video-moderation',
+    ]);
+    expect(done).toEqual({ verified: false, 'offending-path': false });
+  });
+
+  it('the locked-down ring verifies: no offending path, so the second goal stays open', () => {
+    const done = goalsDone('04-mica/04-group-token', [
+      ...BUILD,
+      ...['gateway', 'encoder', 'moderator', 'storage'].map(
+        (s) => `@${s} policy upload video-moderation`,
+      ),
+      '@gateway attest group random',
+      ...RING,
+      ...['rg', 're', 'rn'].map((s) => `@${s} policy upload video-ring-locked`),
+      '@rg attest group random',
+    ]);
+    expect(done).toEqual({ verified: true, 'offending-path': false });
+  });
+
+  it('the goals read the kept tokens, not the verify command: no verify typed, both done', () => {
+    const l = lesson('04-mica/04-group-token');
+    const lines = l.solution.filter((s) => !s.startsWith('mica verify'));
+    expect(goalsDone('04-mica/04-group-token', lines)).toEqual({
+      verified: true,
+      'offending-path': true,
+    });
+  });
+});
+
 describe('05-attacks/01-late-join goals', () => {
   it('a refused mapping of an NS page joins nothing', () => {
     const done = goalsDone('05-attacks/01-late-join', [

@@ -76,11 +76,29 @@ export interface HostState {
   /** Name of the realm that produced `lastToken`. */
   lastTokenRealm?: string;
   /**
+   * The group tokens realms handed to the host (mica-spec.md §4.3), oldest first, at most
+   * {@link HOST_GROUP_TOKENS}: each with the policy blobs that followed it (outside the
+   * signature), the challenge the realm put in the group INIT call and the realm's name. The
+   * host keeps them for the tenant's verifier; the last one is "last".
+   */
+  groupTokens?: HostGroupToken[];
+  /**
    * Shared-memory devices the VMM wired (ivshmem-style, mica-spec.md §3.4): object name ->
    * its backing pages (page index -> NS PA, one set per object, shared by every realm that
    * maps it) and the windows it is plugged into (realm name, window IPA, size).
    */
   sharedObjects?: Record<string, HostSharedObject>;
+}
+
+/** How many group tokens the host keeps (a snapshot holds them all: ~20 KB of hex each). */
+export const HOST_GROUP_TOKENS = 4;
+
+/** A group token as the host received it (hex strings, so a snapshot keeps it). */
+export interface HostGroupToken {
+  token: string;
+  blobs: string[];
+  challenge: string;
+  realm: string;
 }
 
 /** One host shared-memory object (a backing file every QEMU opens). */
@@ -108,4 +126,23 @@ export function recordToken(
   host.lastToken = toHex(token);
   host.lastChallenge = toHex(challenge);
   host.lastTokenRealm = realm;
+}
+
+/** Records the group token `realm` obtained for `challenge`, with its blobs, as the host's last. */
+export function recordGroupToken(
+  state: MachineState,
+  realm: string,
+  token: Uint8Array,
+  blobs: readonly Uint8Array[],
+  challenge: Uint8Array,
+): void {
+  const host = hostState(state);
+  const kept = (host.groupTokens ??= []);
+  kept.push({
+    token: toHex(token),
+    blobs: blobs.map((b) => toHex(b)),
+    challenge: toHex(challenge),
+    realm,
+  });
+  if (kept.length > HOST_GROUP_TOKENS) kept.splice(0, kept.length - HOST_GROUP_TOKENS);
 }

@@ -1,9 +1,9 @@
 /**
  * The start state the Mica lessons share: the §5.1 video-moderation pipeline (gateway,
  * encoder, moderator, storage) built and uploaded by the policy package's builder, captured
- * as a snapshot and restored onto the lesson's machine. The shells cannot build Mica realms
- * (no PD, no policy upload from a shell), so the setup does what the tenant's set-up scripts
- * would; the learner then acts as the host with `rmi`, `read` and `gpt`.
+ * as a snapshot and restored onto the lesson's machine. The setup does what the tenant's set-up
+ * scripts would (lessons 04-mica/03 and 04 build the same pipeline from the terminals instead);
+ * the learner then acts as the host with `rmi`, `read` and `gpt`.
  *
  * The addresses below are what the builder allocates on a fresh machine (it is
  * deterministic); the catalogue test replays every solution that uses them, so a change in

@@ -26,6 +26,7 @@ import { MICA_EXT, micaAbi, micaOf, rimLabel, type MicaState } from '../../polic
 import { parseU64 } from '../args.ts';
 import { out, usageError, type OutputLine, type ShellCommand } from '../types.ts';
 import { hex } from '../../lib/hex.ts';
+import { verifyLastGroup } from './verify-group.ts';
 
 /** The Mica monitor's state, when the machine has it. */
 export function micaInstalled(machine: Machine): MicaState | undefined {
@@ -218,19 +219,25 @@ function statusLines(machine: Machine): OutputLine[] {
 export const HOST_MICA_COMMANDS: readonly ShellCommand<{ machine: Machine }>[] = [
   {
     name: 'mica',
-    usage: 'share <object> <realm>:<bar> [<realm>:<bar> ...] [--size <bytes>] | status',
-    summary: "wire a shared object into realms' protected windows; show the monitor",
+    usage:
+      'share <object> <realm>:<bar> [<realm>:<bar> ...] [--size <bytes>] | status | verify last <example>',
+    summary:
+      "wire a shared object into realms' protected windows; show the monitor; verify a group token",
     help: [
       'mica share Mem1 gateway:0 encoder:0    Mem1 backs BAR0 of gateway and BAR0 of encoder',
       'mica share Mem2 encoder:1 moderator:0 --size 0x40000',
       'BAR n is the protected window at 0x18000000000 + n * 0x4000000 (mica-spec.md §3.4).',
       '"realm create" attaches PD, dummy page and SGT before REALM_ACTIVATE (§8 item 12).',
       'mica status                            realms, labels, uploads and shared objects',
+      'mica verify last video-moderation      the tenant verifies the last group token (mica-spec.md',
+      '                                       §4.5) against the files of the example it deployed,',
+      '                                       the realms it built, the lab CPAK and the nonce sent',
     ],
     run(args, { machine }) {
       const [sub, ...rest] = args;
       if (sub === 'share') return shareCommand(rest, machine);
       if (sub === 'status' || sub === undefined) return statusLines(machine);
+      if (sub === 'verify') return verifyLastGroup(machine, rest);
       return usageError(`unknown subcommand "${sub}"`);
     },
   },

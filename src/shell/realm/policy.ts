@@ -26,6 +26,7 @@ import {
   type WorkflowExample,
 } from '../../policy/index.ts';
 import { out, usageError, type OutputLine, type ShellCommand, type UsageError } from '../types.ts';
+import { policyBlobs } from './group.ts';
 import { runOps, type RealmEnv } from './run.ts';
 
 /** RSI_MEASUREMENT_READ index of REM0 (0 is the RIM, 1..4 are REM0..REM3; cca-spec.md §4.1). */
@@ -223,7 +224,8 @@ function upload(
 export const POLICY_SHELL_COMMANDS: readonly ShellCommand<RealmEnv>[] = [
   {
     name: 'policy',
-    usage: 'list | show <example>[/<realm>] | upload <example>[/<realm>] | upload "<policy text>"',
+    usage:
+      'list | show <example>[/<realm>] | upload <example>[/<realm>] | upload "<policy text>" | blob[s] [--hex]',
     summary: 'Mica: show an example policy, or prefault the windows and RSI_UPLOAD_POLICY it',
     help: [
       'policy list                         the workflow examples and their realms',
@@ -233,6 +235,8 @@ export const POLICY_SHELL_COMMANDS: readonly ShellCommand<RealmEnv>[] = [
       'policy upload size-mismatch         a broken variant: the agreement check names the clause',
       'Name the realms like the example (gateway, encoder, ...) and wire the objects on the host',
       'first: "mica share Mem1 gateway:0 encoder:0" (mica-spec.md §3.3-§3.4). One upload per realm.',
+      "policy blob [--hex]                 this realm's policy blob as the RMM holds it (payload0)",
+      "policy blobs [--hex]                every group member's blob (cca_policies, mica-spec.md §4.4)",
     ],
     run(args, env, meta) {
       const [sub, ...rest] = args;
@@ -259,6 +263,7 @@ export const POLICY_SHELL_COMMANDS: readonly ShellCommand<RealmEnv>[] = [
         ];
       }
       if (sub === 'upload') return upload(env, rest, meta.quoted.slice(1));
+      if (sub === 'blob' || sub === 'blobs') return policyBlobs(env, sub === 'blobs', rest);
       return usageError(`unknown subcommand "${sub}"`);
     },
   },

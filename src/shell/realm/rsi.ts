@@ -7,6 +7,8 @@ import { fromHex, toHex } from '../../lib/bytes.ts';
 import { abi, attest, hostRealm, recordToken, type GuestOp } from '../../emulator/index.ts';
 import { parseAddr, parseData, parseU64 } from '../args.ts';
 import { out, usageError, type OutputLine, type ShellCommand } from '../types.ts';
+import { parseChallenge } from './challenge.ts';
+import { attestGroup } from './group.ts';
 import { resultLines, runOps, type RealmEnv } from './run.ts';
 
 const MEASUREMENT_NAMES = ['RIM', 'REM0', 'REM1', 'REM2', 'REM3'];
@@ -15,27 +17,6 @@ const MEASUREMENT_NAMES = ['RIM', 'REM0', 'REM1', 'REM2', 'REM3'];
 function significant(env: RealmEnv, hex: string): string {
   const realm = hostRealm(env.machine, env.realm);
   return realm?.hashAlgo === 'sha-512' ? hex : hex.slice(0, 64);
-}
-
-/** Parses a 1..64-byte challenge or `random`; zero-padded to 64 bytes. */
-export function parseChallenge(
-  word: string | undefined,
-): { ok: true; value: Uint8Array } | { ok: false; error: string } {
-  if (word === undefined) return { ok: false, error: 'missing <challenge-hex|random>' };
-  const challenge = new Uint8Array(abi.CCA_REALM_CHALLENGE_SIZE);
-  if (word === 'random') {
-    crypto.getRandomValues(challenge);
-    return { ok: true, value: challenge };
-  }
-  const bytes = fromHex(word);
-  if (!bytes || bytes.length === 0 || bytes.length > abi.CCA_REALM_CHALLENGE_SIZE) {
-    return {
-      ok: false,
-      error: `<challenge> must be 1..64 bytes of hex (zero-padded to 64), or "random"`,
-    };
-  }
-  challenge.set(bytes);
-  return { ok: true, value: challenge };
 }
 
 function tokenSummary(token: Uint8Array, challenge: Uint8Array): OutputLine[] {
@@ -137,14 +118,23 @@ export const RSI_SHELL_COMMANDS: readonly ShellCommand<RealmEnv>[] = [
   },
   {
     name: 'attest',
-    usage: '<challenge-hex|random>',
-    summary: 'get a CCA attestation token (RSI_ATTESTATION_TOKEN_INIT / CONTINUE)',
+    usage: '<challenge-hex|random> | group <challenge-hex|random>',
+    summary:
+      'get a CCA attestation token (RSI_ATTESTATION_TOKEN_INIT / CONTINUE), or a Mica group token',
     help: [
+      'attest group random       Mica: RSI_ATTEST_TOKEN_INIT_GROUP / CONTINUE_GROUP, the token for',
+      '                          every realm connected through shared pages plus their policy blobs;',
+      '                          kept for the host terminal\'s "mica verify last" (mica-spec.md §4.3)',
       'The challenge (up to 64 bytes, zero-padded) goes in X1..X8 of TOKEN_INIT; CONTINUE',
       'copies the token into realm memory chunk by chunk. The token and its challenge are kept',
       'as "last" so the host terminal can appraise it: "attest verify last".',
     ],
-    run([word, extra], env) {
+    run([word, extra, ...more], env) {
+      if (word === 'group')
+        return attestGroup(
+          env,
+          [extra, ...more].filter((w) => w !== undefined),
+        );
       const challenge = parseChallenge(word);
       if (!challenge.ok) return usageError(challenge.error);
       if (extra !== undefined) return usageError(`unexpected argument "${extra}"`);

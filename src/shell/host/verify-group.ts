@@ -1,0 +1,151 @@
+/**
+ * Host `mica verify last <example>`: the tenant's verifier (mica-spec.md §4.5) appraises the
+ * last group token a realm handed to the host (`attest group` in a realm terminal) with its
+ * policy blobs, and prints every check, the verdict and, when the path search rejects, the
+ * offending path edge by edge with the policy fields that create each edge (flow.ts).
+ *
+ * Design rationale: where the tenant's expectations come from. Nothing is read from the token
+ * or the blobs under test: the trust anchor is the lab's PUBLIC TEST CPAK, the challenge is
+ * the nonce the realm put in RSI_ATTEST_TOKEN_INIT_GROUP (recorded when the token was handed
+ * over, as `attest verify last` does), the platform reference values are the lab firmware,
+ * and the pipeline is the workflow example the tenant names: its realms (in order), the
+ * sensitive source and the sanitisers, and each realm's expected policy, the example's file
+ * with its hash labels bound to the realm's RIM exactly as `policy upload <example>` binds it
+ * (the tenant deployed those files). Each expected member's reference RIM and RPV are those of
+ * the realm of that name the tenant built on this machine (the RMM's record of its creation,
+ * as the single-token relying party takes them). A realm of the example that does not exist
+ * has no reference values, so the command refuses rather than guess.
+ */
+import {
+  LAB_ANCHOR_NAME,
+  attest,
+  labFirmware,
+  type HostGroupToken,
+  type Machine,
+  type MachineState,
+} from '../../emulator/index.ts';
+import { fromHex } from '../../lib/bytes.ts';
+import {
+  WORKFLOW_EXAMPLES,
+  describeOffendingPath,
+  examplePolicy,
+  micaOf,
+  verifyGroup,
+  type ExpectedMember,
+  type GroupExpectations,
+  type GroupVerdict,
+  type WorkflowExample,
+} from '../../policy/index.ts';
+import { out, usageError, type OutputLine, type UsageError } from '../types.ts';
+
+/** The tenant's expectations for `example` on the machine in `state`, or why there are none. */
+export function tenantExpectations(
+  state: Readonly<MachineState>,
+  example: WorkflowExample,
+  challenge: Uint8Array,
+): GroupExpectations | UsageError {
+  const m = micaOf(state);
+  const firstCome = !m || m.gaps.includes('gap-first-come-labels');
+  const rmmOf = (name: string) => {
+    const h = state.host?.realms[name.toLowerCase()];
+    return h ? state.rmm.realms['0x' + h.rd.toString(16)] : undefined;
+  };
+  const members: ExpectedMember[] = [];
+  for (const [i, r] of example.realms.entries()) {
+    const rmm = rmmOf(r.name);
+    if (!rmm)
+      return usageError(
+        `the tenant expects a realm "${r.name.toLowerCase()}" (${example.id}) but there is none: its reference RIM and RPV are those of the realm it built`,
+      );
+    const bound = examplePolicy(example, i, firstCome ? undefined : (n) => rmmOf(n)?.rim);
+    if (!bound.ok) return usageError(`example does not parse: ${bound.error}`);
+    const p = bound.value.policy;
+    const vm = p.vms[p.self]!;
+    members.push({
+      name: r.name.toLowerCase(),
+      hash: vm.hash,
+      rim: fromHex(rmm.rim)!,
+      rpv: fromHex(rmm.rpv)!,
+      policy: p,
+      isGateway: vm.isGateway,
+      strict: vm.strict,
+    });
+  }
+  return {
+    anchor: attest.TEST_CPAK_PUBLIC,
+    anchorName: LAB_ANCHOR_NAME,
+    challenge,
+    platform: labFirmware(),
+    members,
+    source: example.source.toLowerCase(),
+    sanitisers: example.sanitisers.map((s) => s.toLowerCase()),
+  };
+}
+
+/**
+ * The tenant's verdict on a group token the host kept, expecting the pipeline `example`
+ * (undefined when the tenant has no reference values for it: a realm of the example is missing).
+ */
+export function tenantVerdict(
+  state: Readonly<MachineState>,
+  kept: Readonly<HostGroupToken>,
+  example: WorkflowExample,
+): { verdict: GroupVerdict; expectations: GroupExpectations } | undefined {
+  const expectations = tenantExpectations(
+    state,
+    example,
+    fromHex(kept.challenge) ?? new Uint8Array(0),
+  );
+  if ('usageError' in expectations) return undefined;
+  const token = fromHex(kept.token) ?? new Uint8Array(0);
+  const blobs = kept.blobs.map((b) => fromHex(b) ?? new Uint8Array(0));
+  return { verdict: verifyGroup(token, blobs, expectations), expectations };
+}
+
+const ICON = { pass: '✓', fail: '✗', skip: '–' } as const;
+
+/** `mica verify last <example>`. */
+export function verifyLastGroup(
+  machine: Machine,
+  args: readonly string[],
+): OutputLine[] | UsageError {
+  const [source, id, extra] = args;
+  if (source !== 'last') return usageError('expected "verify last <example>"');
+  if (extra !== undefined) return usageError(`unexpected argument "${extra}"`);
+  const ids = WORKFLOW_EXAMPLES.map((e) => e.id).join(', ');
+  if (id === undefined)
+    return usageError(`name the pipeline the tenant expects: mica verify last <example> (${ids})`);
+  const example = WORKFLOW_EXAMPLES.find((e) => e.id === id);
+  if (!example) return usageError(`no example "${id}" (examples: ${ids})`);
+  const last = machine.state.host?.groupTokens?.at(-1);
+  if (!last)
+    return usageError(
+      'no realm has handed over a group token yet (run "attest group random" in a realm terminal)',
+    );
+  const challenge = fromHex(last.challenge) ?? new Uint8Array(0);
+  const expectations = tenantExpectations(machine.state, example, challenge);
+  if ('usageError' in expectations) return expectations;
+  const token = fromHex(last.token) ?? new Uint8Array(0);
+  const blobs = last.blobs.map((b) => fromHex(b) ?? new Uint8Array(0));
+  const v = verifyGroup(token, blobs, expectations);
+  const lines: OutputLine[] = [
+    out.dim(
+      `  group token of ${token.length} bytes + ${blobs.length} blob(s) from realm "${last.realm}"; trust anchor: ${LAB_ANCHOR_NAME}; challenge: the nonce "${last.realm}" sent with INIT_GROUP`,
+    ),
+    out.dim(
+      `  expected: ${example.id} (${expectations.members.map((e) => e.name).join(' → ')}), its files bound to their RIMs; sensitive input at ${expectations.source}, sanitiser ${expectations.sanitisers.join(', ')}`,
+    ),
+  ];
+  for (const c of v.checks) {
+    const tone = c.status === 'pass' ? out.ok : c.status === 'fail' ? out.error : out.warn;
+    lines.push(tone(`${ICON[c.status]} ${c.title}: ${c.reason}`));
+  }
+  const path = describeOffendingPath(v);
+  if (path.length > 0) {
+    lines.push(out.error('  offending path, edge by edge:'));
+    path.forEach((e, i) => lines.push(out.error(`    ${i + 1}. ${e}`)));
+  }
+  const tone = v.kind === 'verified' ? out.ok : v.kind === 'rejected' ? out.error : out.warn;
+  lines.push(tone(`Verdict: ${v.verdict.text}; ${attest.countsText(v.verdict)}`));
+  return lines;
+}

@@ -1,0 +1,197 @@
+/**
+ * Issue 13 "terminals that can finish the story": a realm takes a Mica group token and reads
+ * the policy blobs (mica-spec.md §4.3-§4.4), the host verifies the token against the tenant's
+ * expectations (§4.5). Only shell lines, as a learner types them.
+ */
+import { beforeAll, describe, expect, it } from 'vitest';
+import { HOST_GROUP_TOKENS, type MachineSnapshot } from '../../src/emulator/index.ts';
+import { micaAbi } from '../../src/policy/index.ts';
+import {
+  createHostShell,
+  createLabMachine,
+  createRealmShell,
+  type ShellSession,
+} from '../../src/shell/index.ts';
+
+function terminals(options: Parameters<typeof createLabMachine>[0] = {}) {
+  const machine = createLabMachine(options);
+  const host = createHostShell(machine);
+  const realms = new Map<string, ShellSession>();
+  const type = (line: string): string => {
+    const m = /^@([a-z][a-z0-9-]*)\s+(.*)$/.exec(line);
+    let session = host;
+    let command = line;
+    if (m) {
+      session = realms.get(m[1]!) ?? createRealmShell(machine, m[1]!);
+      realms.set(m[1]!, session);
+      command = m[2]!;
+    }
+    return session
+      .execute(command)
+      .map((l) => l.text)
+      .join('\n');
+  };
+  return { machine, type };
+}
+
+const STAGES = ['gateway', 'encoder', 'moderator', 'storage'];
+
+/** The §5.1 pipeline built from the terminals with the files of `example` (plus `extra` wiring). */
+function pipeline(example: string, extra: readonly string[] = []): string[] {
+  return [
+    ...STAGES.map((s) => `realm create ${s}`),
+    'mica share Mem1 gateway:0 encoder:0',
+    'mica share Mem2 encoder:1 moderator:0',
+    'mica share Mem3 moderator:1 storage:0',
+    ...extra,
+    ...STAGES.map((s) => `@${s} policy upload ${example}`),
+  ];
+}
+
+let honest: MachineSnapshot;
+let leaky: MachineSnapshot;
+
+beforeAll(() => {
+  const a = terminals();
+  pipeline('video-moderation').forEach((l) => a.type(l));
+  honest = a.machine.snapshot();
+  const b = terminals();
+  pipeline('consistent-leak', ['mica share Mem4 encoder:2 storage:1']).forEach((l) => b.type(l));
+  leaky = b.machine.snapshot();
+});
+
+function from(snapshot: MachineSnapshot) {
+  const t = terminals();
+  t.machine.restore(snapshot);
+  return t;
+}
+
+describe('attest group (mica-spec.md §4.3)', () => {
+  it('hands the group token, one blob per SGT-connected member and the nonce to the host', () => {
+    const { machine, type } = from(honest);
+    const o = type('@gateway attest group 0a0b0c');
+    expect(o).toContain('attest group: RSI_SUCCESS');
+    expect(o).toContain('4 policy blob(s)');
+    const last = machine.state.host!.groupTokens!.at(-1)!;
+    expect(last.realm).toBe('gateway');
+    expect(last.blobs).toHaveLength(4);
+    expect(last.blobs.every((b) => b.length === micaAbi.GROUP_BLOB_SIZE * 2)).toBe(true);
+    expect(last.challenge.startsWith('0a0b0c000000')).toBe(true);
+    expect(last.challenge).toHaveLength(128);
+  });
+
+  it('the caller comes first: from storage the group starts with storage', () => {
+    const { type } = from(honest);
+    const o = type('@storage attest group random');
+    expect(o).toMatch(/blob 0 {2}VM4, hash 0x[0-9a-f]+ \(storage\), this realm/);
+    expect(o).toMatch(/blob 1 {2}VM3, hash 0x[0-9a-f]+ \(moderator\)$/m);
+  });
+
+  it('a realm whose policy BLOCKs its SMCs cannot ask: INIT_GROUP is refused', () => {
+    const { machine, type } = from(honest);
+    const o = type('@encoder attest group random');
+    expect(o).toContain('attest group: RSI_ATTEST_TOKEN_INIT_GROUP: RSI_ERROR_STATE');
+    expect(type('@encoder policy blob')).toContain('policy blob: RSI_ATTEST_TOKEN_INIT_GROUP');
+    expect(machine.state.host?.groupTokens).toBeUndefined();
+  });
+
+  it('CCA alone has no group token', () => {
+    const { machine, type } = terminals({ mode: 'cca' });
+    type('realm create gateway');
+    const o = type('@gateway attest group random');
+    expect(o).toMatch(/no Mica monitor/);
+    expect(machine.state.host?.groupTokens).toBeUndefined();
+  });
+
+  it('a challenge that is not hex is a usage error', () => {
+    const { type } = from(honest);
+    expect(type('@gateway attest group xyz')).toMatch(/usage|must be/);
+  });
+});
+
+describe('policy blob / blobs (cca_policies, mica-spec.md §4.4)', () => {
+  it('policy blob shows payload0, the realm’s own record, decoded', () => {
+    const { type } = from(honest);
+    const o = type('@gateway policy blob');
+    expect(o).toContain('cca_policies/payload0 (2184 bytes)');
+    expect(o).toContain('"Self": "VM1"');
+    expect(o).not.toContain('payload1');
+  });
+
+  it('policy blobs shows every member, caller first; --hex the raw 2184 bytes', () => {
+    const { type } = from(honest);
+    const all = type('@gateway policy blobs');
+    for (let i = 0; i < 4; i++) expect(all).toContain(`payload${i} (2184 bytes)`);
+    expect(all).toContain('"Self": "VM4"');
+    const hex = type('@gateway policy blob --hex');
+    expect(hex).toMatch(/^ {2}0000 {2}[0-9a-f]{64}$/m);
+    expect(hex).toMatch(/^ {2}0880 {2}[0-9a-f]{16}$/m);
+  });
+
+  it('does not replace the token the host keeps', () => {
+    const { machine, type } = from(honest);
+    type('@gateway attest group 01');
+    const before = structuredClone(machine.state.host!.groupTokens);
+    type('@gateway policy blobs');
+    expect(machine.state.host!.groupTokens).toEqual(before);
+  });
+});
+
+describe('mica verify last (mica-spec.md §4.5)', () => {
+  it('the honest pipeline, checked against the files the tenant deployed, is verified', () => {
+    const { type } = from(honest);
+    type('@gateway attest group random');
+    const o = type('mica verify last video-moderation');
+    expect(o).toContain('Verdict: verified; 14 passed, 0 failed, 0 skipped');
+    expect(o).toContain('trust anchor: the lab PUBLIC TEST CPAK');
+  });
+
+  it('a too-open pipeline everybody agreed to is rejected by the flow check, path edge by edge', () => {
+    const { type } = from(leaky);
+    type('@gateway attest group random');
+    const o = type('mica verify last consistent-leak');
+    expect(o).toContain('✓ neighbours agree');
+    expect(o).toContain('✓ policies are the expected ones');
+    expect(o).toContain('Verdict: rejected: 1 failed (every path to U passes the sanitiser)');
+    expect(o).toContain('offending path, edge by edge:');
+    expect(o).toMatch(/1\. encoder -> storage \[shared-memory Mem4\]/);
+    expect(o).toMatch(/2\. storage -> U /);
+  });
+
+  it('expectations come from the tenant, never from the token: other files reject on policies', () => {
+    const { type } = from(leaky);
+    type('@gateway attest group random');
+    const o = type('mica verify last video-moderation');
+    expect(o).toContain("✗ policies are the expected ones: encoder's blob is not");
+    expect(o).toMatch(/Verdict: rejected/);
+  });
+
+  it('the recorded nonce is the challenge: a token from another request stays fresh only for its own', () => {
+    const { machine, type } = from(honest);
+    type('@gateway attest group 01');
+    machine.state.host!.groupTokens!.at(-1)!.challenge = '02'.padEnd(128, '0');
+    expect(type('mica verify last video-moderation')).toContain(
+      'Verdict: rejected: 1 failed (challenge freshness)',
+    );
+  });
+
+  it('refuses rather than guesses: no token yet, no example, an expected realm missing', () => {
+    const { type } = from(honest);
+    expect(type('mica verify last video-moderation')).toContain('no realm has handed over');
+    type('@gateway attest group random');
+    expect(type('mica verify last')).toContain('name the pipeline the tenant expects');
+    expect(type('mica verify last nope')).toContain('no example "nope"');
+    expect(type('mica verify last llm-guardrail-locked')).toMatch(/expects a realm "[a-z]+"/);
+  });
+});
+
+describe('the host keeps the last few group tokens', () => {
+  it(`keeps at most HOST_GROUP_TOKENS, oldest dropped first, the newest last`, () => {
+    const { machine, type } = from(honest);
+    for (let i = 1; i <= HOST_GROUP_TOKENS + 1; i++) type(`@gateway attest group 0${i}`);
+    const kept = machine.state.host!.groupTokens!;
+    expect(kept).toHaveLength(HOST_GROUP_TOKENS);
+    expect(kept[0]!.challenge.startsWith('02')).toBe(true);
+    expect(kept.at(-1)!.challenge.startsWith(`0${HOST_GROUP_TOKENS + 1}`)).toBe(true);
+  });
+});

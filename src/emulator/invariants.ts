@@ -22,7 +22,20 @@ function recordAt(state: MachineState, pa: number) {
   return state.granules[pa / GRANULE_SIZE];
 }
 
-/** Every granule an ASSIGNED entry maps, with the realm and IPA it is mapped at. */
+/** How many granules the ASSIGNED entries map in all (blocks counted granule by granule). */
+function assignedGranuleCount(state: MachineState): number {
+  let n = 0;
+  for (const rtt of Object.values(state.rmm.rtts)) {
+    const granules = entrySize(rtt.level) / GRANULE_SIZE;
+    for (const e of rtt.entries) if (e.state === 'ASSIGNED') n += granules;
+  }
+  return n;
+}
+
+/**
+ * Every granule an ASSIGNED entry maps, with the realm and IPA it is mapped at. Callers first
+ * bound the total with {@link assignedGranuleCount}: a block is enumerated granule by granule.
+ */
 function dataMappings(state: MachineState): { pa: number; realm: number; ipa: number }[] {
   const out: { pa: number; realm: number; ipa: number }[] = [];
   for (const rtt of Object.values(state.rmm.rtts)) {
@@ -159,6 +172,14 @@ export const INVARIANTS: Invariant[] = [
     name: 'every DATA granule is mapped at exactly one IPA of its realm',
     check: (state) => {
       const out: string[] = [];
+      // Each DATA granule is mapped once, so the RTTs map exactly as many granules as are
+      // DATA: checked by arithmetic first, so a restored level-1 block (2^18 granules) or a
+      // table of them is refused without enumerating it (issue 11, bounded restore).
+      const data = Object.values(state.granules).filter((g) => g.state === 'DATA').length;
+      const mapped = assignedGranuleCount(state);
+      if (mapped > data) {
+        return [`the RTTs map ${mapped} granules as DATA, but only ${data} granules are DATA`];
+      }
       const seen = new Map<number, number>();
       for (const m of dataMappings(state)) {
         seen.set(m.pa, (seen.get(m.pa) ?? 0) + 1);

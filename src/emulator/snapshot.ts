@@ -2,11 +2,15 @@
  * Snapshot and restore: the machine state as JSON-safe data stamped with STATE_VERSION,
  * and its validated inverse. A snapshot is what undo, reset, shared links, lesson starts
  * and bug reports carry. restore() never throws: a bad snapshot yields a message naming
- * what was wrong and where, and the running machine is left untouched.
+ * what was wrong and where (the JSON path, e.g. `state.rmm.rtts["0x88010000"].level: ...`),
+ * and the running machine is left untouched. The record shapes and bounds live in
+ * state-shape.ts (issue 11 "Untrusted input cannot hurt").
  */
 import { fromBase64, toBase64 } from '../lib/bytes.ts';
 import { GRANULE_SIZE } from './abi/gpt.ts';
+import { fieldPath, isRecord, preview } from '../lib/shape.ts';
 import type { LedgerEvent } from './ledger.ts';
+import { stateShapeProblem } from './state-shape.ts';
 import { STATE_VERSION, type MachineState } from './state.ts';
 
 /** Identifies a machine snapshot among other JSON files. */
@@ -39,14 +43,10 @@ export type SnapshotRead =
   | { readonly ok: true; readonly state: MachineState }
   | { readonly ok: false; readonly error: string };
 
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
 /** Validates and decodes a snapshot (for example parsed from a file or a link). */
 export function fromSnapshot(input: unknown): SnapshotRead {
   const fail = (error: string): SnapshotRead => ({ ok: false, error });
-  if (!isRecord(input)) return fail('a snapshot must be a JSON object');
+  if (!isRecord(input)) return fail('the snapshot: expected a JSON object');
   if (input.format !== SNAPSHOT_FORMAT) {
     return fail(`"format" is ${JSON.stringify(input.format)}, expected "${SNAPSHOT_FORMAT}"`);
   }
@@ -56,29 +56,27 @@ export function fromSnapshot(input: unknown): SnapshotRead {
     );
   }
   const s = input.state;
-  if (!isRecord(s)) return fail('"state" is missing or not an object');
-  for (const key of ['config', 'gpt', 'granules', 'rmm', 'ext', 'ledger', 'memory'] as const) {
-    if (!isRecord(s[key])) return fail(`"state.${key}" is missing or not an object`);
-  }
-  const rmm = s.rmm as Record<string, unknown>;
-  for (const key of ['realms', 'recs', 'rtts'] as const) {
-    if (!isRecord(rmm[key])) return fail(`"state.rmm.${key}" is missing or not an object`);
-  }
-  const config = s.config as Record<string, unknown>;
-  if (!Array.isArray(config.memoryMap)) return fail('"state.config.memoryMap" must be an array');
-  const ledger = s.ledger as Record<string, unknown>;
-  if (!Array.isArray(ledger.events) || typeof ledger.nextSeq !== 'number') {
-    return fail('"state.ledger" must hold an "events" array and a numeric "nextSeq"');
-  }
+  if (!isRecord(s)) return fail('"state": expected an object');
+  // Every record is checked for its shape (with bounds) before anything walks it.
+  const problem = stateShapeProblem(s);
+  if (problem) return fail(problem);
+  if (!isRecord(s.memory)) return fail('state.memory: expected an object');
   const memory: Record<number, Uint8Array> = {};
-  for (const [index, text] of Object.entries(s.memory as Record<string, unknown>)) {
-    const bytes = typeof text === 'string' ? fromBase64(text) : undefined;
-    if (!/^\d+$/.test(index) || !bytes || bytes.length !== GRANULE_SIZE) {
-      return fail(`"state.memory.${index}" is not a granule index with 4096 base64-encoded bytes`);
+  for (const [index, text] of Object.entries(s.memory)) {
+    const at = fieldPath('state.memory', index);
+    if (!/^\d{1,15}$/.test(index)) return fail(`${at}: the key is not a granule index`);
+    // A page is 5464 base64 characters; a longer string is refused before it is decoded.
+    const bytes =
+      typeof text === 'string' && text.length <= 2 * GRANULE_SIZE ? fromBase64(text) : undefined;
+    if (!bytes || bytes.length !== GRANULE_SIZE) {
+      return fail(`${at}: expected ${GRANULE_SIZE} base64-encoded bytes, got ${preview(text)}`);
     }
     memory[Number(index)] = bytes;
   }
-  const clone = structuredClone(s) as unknown as Omit<MachineState, 'memory' | 'version'>;
+  const { memory: _pages, ...records } = s;
+  // A JSON round trip: the records passed the shape check, so they are plain JSON data, and
+  // this is about twice as fast as structuredClone on a pipeline's 18k RTT entries.
+  const clone = JSON.parse(JSON.stringify(records)) as Omit<MachineState, 'memory' | 'version'>;
   return {
     ok: true,
     state: {

@@ -41,6 +41,9 @@ export function toBase64(bytes: Uint8Array): string {
   return out;
 }
 
+/** Character code -> 6-bit value of the standard alphabet (restores decode many pages). */
+const B64_VALUE = new Map<number, number>([...B64].map((ch, i) => [ch.charCodeAt(0), i]));
+
 /** Decodes standard or URL-safe base64; `undefined` on any invalid character. */
 export function fromBase64(text: string): Uint8Array | undefined {
   const clean = text.replace(/=+$/, '').replace(/-/g, '+').replace(/_/g, '/');
@@ -49,8 +52,8 @@ export function fromBase64(text: string): Uint8Array | undefined {
   let bits = 0;
   let value = 0;
   let j = 0;
-  for (const ch of clean) {
-    value = (value << 6) | B64.indexOf(ch);
+  for (let i = 0; i < clean.length; i++) {
+    value = ((value << 6) | B64_VALUE.get(clean.charCodeAt(i))!) & 0xffffff;
     bits += 6;
     if (bits >= 8) {
       bits -= 8;

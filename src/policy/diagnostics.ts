@@ -82,6 +82,16 @@ export function textDiagnostic(
   };
 }
 
+/**
+ * A text diagnostic as a compiler-style line, `file:line:col: error: path: expected …`; the
+ * key path is left out for errors at the root (no empty `error::` field).
+ */
+export function compilerLine(file: string, d: TextDiagnostic): string {
+  const where = `${d.line}:${d.column}${d.path ? ' ' + d.path : ''}: `;
+  const rest = d.message.startsWith(where) ? d.message.slice(where.length) : d.message;
+  return `${file}:${d.line}:${d.column}: ${d.severity}: ${d.path ? `${d.path}: ` : ''}${rest}`;
+}
+
 /** Builds a binary diagnostic; the message starts with the offset and field. */
 export function binaryDiagnostic(
   severity: 'error' | 'warning',

@@ -9,6 +9,7 @@ export type {
   TextErrorCode,
   TextLocation,
 } from './diagnostics.ts';
+export { compilerLine } from './diagnostics.ts';
 export type {
   CfPolicy,
   CfType,

@@ -55,7 +55,7 @@ describe('the monitor follows the restored mode', () => {
     const result = page.restore(snap);
     expect(result).toEqual({
       ok: false,
-      error: 'the snapshot\'s mode "cca" does not match the state of the "mica" extension',
+      error: 'state.config.mode: "cca" does not match the state of the "mica" extension',
     });
     expect(JSON.stringify(page.snapshot())).toBe(before);
   });

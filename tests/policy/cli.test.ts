@@ -75,6 +75,13 @@ describe('mica-lab policy check', () => {
     );
   });
 
+  it('a root-level error has one "error:" and no empty key path (issue 11)', async () => {
+    const x = io({ 'root.json': '[1, 2]' });
+    expect(await POLICY_COMMAND.run(['check', 'root.json'], x.value)).toBe(1);
+    expect(x.out()).toMatch(/^root\.json:1:1: error: expected [^:]/);
+    expect(x.out()).not.toContain('error::');
+  });
+
   it('decodes a POLY binary and a 2184-byte record too', async () => {
     const x = io();
     expect(

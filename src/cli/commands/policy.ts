@@ -15,6 +15,7 @@
 import {
   buildFlowGraph,
   checkAgreement,
+  compilerLine,
   decodePolicyBinary,
   decodeRecord,
   describePolicy,
@@ -90,9 +91,9 @@ async function load(path: string, io: CliIo): Promise<Loaded> {
   }
   const text = new TextDecoder().decode(bytes);
   const r = parsePolicy(text);
-  const notes = r.warnings.map((w) => `${path}:${w.message.replace(/^(\d+:\d+)/, '$1: warning:')}`);
+  const notes = r.warnings.map((w) => compilerLine(path, w));
   if (!r.ok) {
-    const errors = r.errors.map((e) => `${path}:${e.message.replace(/^(\d+:\d+)/, '$1: error:')}`);
+    const errors = r.errors.map((e) => compilerLine(path, e));
     return { ok: false, lines: [...errors, ...notes], exit: 1 };
   }
   return { ok: true, policy: r.policy, kind: 'policy text', notes };

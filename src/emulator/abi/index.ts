@@ -11,3 +11,4 @@ export * from './rsi.ts';
 export * from './esr.ts';
 export * from './rmm-impl.ts';
 export * from './token.ts';
+export * from './snapshot-limits.ts';

@@ -28,6 +28,7 @@ import { ENFORCEMENT_HOOKS } from './enforce.ts';
 import { continueGroup, initGroup } from './group.ts';
 import { MICA_RMI_COMMANDS } from './rmi.ts';
 import { MICA_EXT, initialMicaState } from './state.ts';
+import { micaStateProblem } from './state-shape.ts';
 import { uploadPolicy } from './upload.ts';
 
 /** The Mica RSI commands, tried before the built-in RSI table. */
@@ -70,6 +71,7 @@ export function micaExtension(options: MicaExtensionOptions = {}): MachineExtens
     activeIn: (config) => config.mode !== 'cca',
     rsi: MICA_RSI,
     invariants: checkMicaInvariants,
+    validateState: micaStateProblem,
     ...ENFORCEMENT_HOOKS,
   };
 }

@@ -14,12 +14,18 @@ import type { Failure } from './rmm/conditions.ts';
 import type { GuestStop, RsiHandler } from './rmm/guest.ts';
 import type { RmiCommandSpec, RmiOutcome } from './rmm/rmi/types.ts';
 import type { RecEnter, RecExit } from './rmm/structs.ts';
-import type { RealmRecord, RecRecord } from './state.ts';
+import type { RealmRecord, RecPending, RecRecord } from './state.ts';
 
 /** What an extension decided about a realm SMC before the RMM dispatches it. */
 export type RealmSmcVerdict =
   /** Complete the SMC now with these X0.. values (e.g. a BLOCK rule: RSI_ERROR_STATE). */
-  { readonly kind: 'return'; readonly x: readonly bigint[] };
+  | { readonly kind: 'return'; readonly x: readonly bigint[] }
+  /**
+   * Forward the SMC to the host as this exit, which the extension built itself (a SCRUBbed
+   * host call: nothing the realm chose reaches the host). The PC moves past the SMC, no RSI
+   * handler runs, and `pending` says how the next entry completes the call.
+   */
+  | { readonly kind: 'exit'; readonly exit: Partial<RecExit>; readonly pending: RecPending };
 
 /** What an extension decided about a realm access at a protected IPA. */
 export type AccessVerdict =

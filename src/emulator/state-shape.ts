@@ -174,7 +174,7 @@ const pending = tagged('kind', {
     signExtend: bool,
   }),
   ripas: object({ kind: str(SNAPSHOT_MAX_LIST) }),
-  hostCall: object({ kind: str(SNAPSHOT_MAX_LIST), ipa: address }),
+  hostCall: object({ kind: str(SNAPSHOT_MAX_LIST), ipa: address, scrubbed: optional(bool) }),
 });
 
 const rec = object({

@@ -110,8 +110,13 @@ export type RecPending =
     }
   /** RSI_IPA_STATE_SET waiting for RMI_RTT_SET_RIPAS and the host's response. */
   | { kind: 'ripas' }
-  /** RSI_HOST_CALL: on the next entry enter.gprs are copied into the RsiHostCall at `ipa`. */
-  | { kind: 'hostCall'; ipa: number };
+  /**
+   * RSI_HOST_CALL: on the next entry enter.gprs are copied into the RsiHostCall at `ipa`.
+   * `scrubbed` (a call an extension forwarded SCRUBbed): if the struct is no longer mapped
+   * RAM the results are dropped and X0 = RSI_ERROR_INPUT, never a fault exit whose address the
+   * realm chose.
+   */
+  | { kind: 'hostCall'; ipa: number; scrubbed?: boolean };
 
 /**
  * A REC: one virtual CPU of a realm (spec A2.3). Registers are 0x-hex strings.

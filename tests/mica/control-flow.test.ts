@@ -1,6 +1,7 @@
 // Control transfers (mica-spec.md §3.6, §8 items 6-7): CALL / EXCEPTION / OTHER classes with
 // BLOCK, ALLOW and SCRUB (policy OTHER), each decision a ledger event naming the CF clause.
 import { describe, expect, it } from 'vitest';
+import { abi, decodeRecExit, type RecExit } from '../../src/emulator/index.ts';
 import type { Policy } from '../../src/policy/model.ts';
 import { CONSOLE_IPA, HOSTCALL_IPA } from '../../src/policy/scenario/host.ts';
 import { VIDEO_VALUE, buildVideoWorkflow } from '../../src/policy/scenario/video.ts';
@@ -18,6 +19,22 @@ function decisions(wf: ReturnType<typeof buildVideoWorkflow>, channel: string) {
   return wf.machine.ledger.flatMap((e) =>
     e.kind === 'flow' && e.channel === channel ? [e.decision] : [],
   );
+}
+
+/** Every REC exit the host reads from its run page, in order. */
+function exitsSeen(wf: ReturnType<typeof buildVideoWorkflow>): RecExit[] {
+  const seen: RecExit[] = [];
+  const machine = wf.machine;
+  const smc = machine.smc.bind(machine);
+  machine.smc = (fid, ...args) => {
+    const r = smc(fid, ...args);
+    if (Number(fid) === abi.SMC_RMI_REC_ENTER && r.status === 'RMI_SUCCESS') {
+      const read = machine.read(Number(args[1]), abi.GRANULE_SIZE);
+      if (read.ok) seen.push(decodeRecExit(read.bytes));
+    }
+    return r;
+  };
+  return seen;
 }
 
 describe('control transfers', () => {
@@ -45,6 +62,43 @@ describe('control transfers', () => {
       verdict: 'allowed',
       rule: 'CF1 owner VM2 CALL 0x17 OTHER',
     });
+  });
+
+  // Issue 11 finding 4 (§8 item 7): SCRUB kept the host-call `imm` field and X1, so an
+  // unbacked struct address became a stage 2 fault exit whose address the realm chose,
+  // raised inside the RSI handler and outside the realm's EXCEPTION rule.
+  it('SCRUB does not scrub (finding 4): imm, the struct and X1 never reach the host', () => {
+    const wf = buildVideoWorkflow({ size: SIZE, edit: withCf('CF1', 'OTHER') });
+    const exits = exitsSeen(wf);
+    // A secret-dependent struct address: protected, 256-byte aligned, not mapped.
+    const chosen = 0x4000_0000 + Number(VIDEO_VALUE & 0xfffffn) * 0x100;
+    const at = wf.guest.program(wf.realms.encoder!.rd).length;
+    const g = wf.exec('encoder', [
+      { op: 'write', ipa: HOSTCALL_IPA, value: 0x5649n, size: 2 },
+      { op: 'hostCall', struct: HOSTCALL_IPA, values: [VIDEO_VALUE, 7n] },
+      { op: 'hostCall', struct: chosen },
+    ]);
+    const calls = exits.filter((e) => e.exitReason === BigInt(abi.RMI_EXIT_HOST_CALL));
+    expect(calls).toHaveLength(2);
+    for (const e of calls) {
+      expect(e.imm).toBe(0n);
+      expect(e.gprs.every((v) => v === 0n)).toBe(true);
+    }
+    // No exit of any kind carries the chosen address (HPFAR holds IPA >> 8, FAR the IPA).
+    for (const e of exits) {
+      expect(Number(e.hpfar << 8n)).not.toBe(chosen);
+      expect(Number(e.far)).not.toBe(chosen);
+    }
+    expect(wf.host.saw).not.toContain(VIDEO_VALUE);
+    // The realm learns its second struct was unusable; the first call completed.
+    expect(BigInt(String(g[`x0@${at + 1}`]))).toBe(BigInt(abi.RSI_SUCCESS));
+    expect(BigInt(String(g[`x0@${at + 2}`]))).toBe(BigInt(abi.RSI_ERROR_INPUT));
+    // The ledger says exactly what was zeroed.
+    const [first, second] = decisions(wf, 'smc').slice(-2);
+    expect(first?.reason).toContain(
+      'X1-X17 zeroed; the host-call exit carries imm 0 and gprs[0..30] 0',
+    );
+    expect(second?.reason).toContain('X1 named no mapped RAM, so there is no fault exit');
   });
 
   it('CALL ALLOW: forwarded unchanged (and the verifier would see an edge to U)', () => {

@@ -220,6 +220,10 @@ export function realmSmc(ctx: Ctx, realm: RealmRecord, rec: RecRecord): CallOutc
   // Extension chain (hooks.ts): transition checks first, then extension RSI handlers.
   for (const ext of ctx.extensions ?? []) {
     const verdict = ext.onRealmSmc?.(ctx, realm, rec, fid);
+    if (verdict?.kind === 'exit') {
+      rec.pending = verdict.pending;
+      return { kind: 'exit', exit: verdict.exit, advance: true };
+    }
     if (verdict) return ret(...verdict.x);
   }
   for (const ext of ctx.extensions ?? []) {

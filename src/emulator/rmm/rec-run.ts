@@ -21,7 +21,7 @@ import {
   ESR_EL2_WFX_TI_WFI,
 } from '../abi/esr.ts';
 import { RMI_EXIT_IRQ, RMI_EXIT_SYNC, REC_NUM_GPRS } from '../abi/rmi.ts';
-import { RSI_ACCEPT, RSI_HOST_CALL, RSI_REJECT, RSI_SUCCESS } from '../abi/rsi.ts';
+import { RSI_ACCEPT, RSI_ERROR_INPUT, RSI_HOST_CALL, RSI_REJECT, RSI_SUCCESS } from '../abi/rsi.ts';
 import { LAB_REC_ENTER_STEP_LIMIT } from '../abi/rmm-impl.ts';
 import type { Ctx } from '../context.ts';
 import type { ExitEvent, ExitVerdict } from '../hooks.ts';
@@ -89,6 +89,12 @@ function completePrevious(
       const walk = walkRtt(ctx.state, realm, pending.ipa);
       const e = walk.entry;
       if (e.state !== 'ASSIGNED' || e.ripas !== 'RAM') {
+        if (pending.scrubbed) {
+          // A fault here would hand the host an address the realm chose (issue 11 finding 4).
+          rec.pending = { kind: 'none' };
+          setGpr(rec, 0, RSI_ERROR_INPUT);
+          return { kind: 'run' };
+        }
         return { kind: 'exit', exit: abortExit(walk, pending.ipa, 'write', false) };
       }
       const f = RSI_HOST_CALL.gprs;

@@ -11,12 +11,15 @@
  */
 import {
   abi,
-  guestStore,
+  gpr,
+  setGpr,
+  walkRtt,
   type Ctx,
   type ExitVerdict,
   type Failure,
   type MachineHooks,
   type RealmRecord,
+  type RealmSmcVerdict,
   type RecRecord,
 } from '../../emulator/index.ts';
 import { hex } from '../format.ts';
@@ -76,15 +79,61 @@ export function cfRule(
   };
 }
 
-/** SCRUB of a call (§8 item 7): argument registers zeroed, host-call data zeroed. */
-function scrubCall(ctx: Ctx, realm: RealmRecord, rec: RecRecord, fid: number): void {
-  const keepX1 = fid === abi.SMC_RSI_HOST_CALL;
-  for (let i = keepX1 ? 2 : 1; i <= 17 && i < rec.gprs.length; i++) rec.gprs[i] = '0x0';
-  if (keepX1) {
-    const ipa = Number(BigInt(rec.gprs[1] ?? '0'));
-    const f = abi.RSI_HOST_CALL.gprs;
-    guestStore(ctx, realm, ipa + f.offset, new Uint8Array(f.count * f.size));
+/** Registers SCRUB zeroes: every argument register, X1 up to the last SMCCC register. */
+const SCRUB_FIRST = 1;
+const SCRUB_LAST = abi.SMC_REGISTER_COUNT - 1;
+
+/** True when `ipa` names a RsiHostCall the RMM could read: aligned, protected, mapped RAM. */
+function hostCallBacked(ctx: Ctx, realm: RealmRecord, ipa: bigint): boolean {
+  if (ipa % BigInt(abi.RSI_HOST_CALL_SIZE) !== 0n || ipa >= 2n ** BigInt(realm.ipaWidth - 1)) {
+    return false;
   }
+  const walk = walkRtt(ctx.state, realm, Number(ipa));
+  return walk.entry.state === 'ASSIGNED' && walk.entry.ripas === 'RAM';
+}
+
+/**
+ * SCRUB of a call (§8 item 7; issue 11 finding 4): forward it to the host with every argument
+ * register except the function ID zeroed and the host-call data zeroed. For RSI_HOST_CALL
+ * the monitor builds the exit itself, imm and gprs[0..30] all zero, without reading the
+ * RsiHostCall at X1, so nothing the realm chose reaches the host: not the struct, not the
+ * `imm` field, and not X1 either (an unbacked X1 would otherwise become a fault exit whose
+ * address the realm chose, raised inside the RSI handler and outside any EXCEPTION rule).
+ * The host's results still go back into the struct on entry when X1 names mapped RAM; else
+ * they are dropped and the realm gets RSI_ERROR_INPUT. Other calls run on zeroed arguments.
+ * Returns the verdict for a host call, and the sentence saying exactly what was zeroed.
+ */
+function scrubCall(
+  ctx: Ctx,
+  realm: RealmRecord,
+  rec: RecRecord,
+  fid: number,
+): { verdict?: RealmSmcVerdict; zeroed: string } {
+  const struct = gpr(rec, 1);
+  for (let i = SCRUB_FIRST; i <= SCRUB_LAST; i++) setGpr(rec, i, 0n);
+  const regs = `X${SCRUB_FIRST}-X${SCRUB_LAST} zeroed`;
+  if (fid !== abi.SMC_RSI_HOST_CALL) return { zeroed: `${regs} before the RMM handles it` };
+  const f = abi.RSI_HOST_CALL.gprs;
+  const exit = {
+    exitReason: BigInt(abi.RMI_EXIT_HOST_CALL),
+    imm: 0n,
+    gprs: Array.from({ length: f.count }, () => 0n),
+  };
+  if (hostCallBacked(ctx, realm, struct)) {
+    return {
+      verdict: {
+        kind: 'exit',
+        exit,
+        pending: { kind: 'hostCall', ipa: Number(struct), scrubbed: true },
+      },
+      zeroed: `${regs}; the host-call exit carries imm 0 and gprs[0..${f.count - 1}] 0 (the RsiHostCall is not read); the host's results go back into it on entry`,
+    };
+  }
+  setGpr(rec, 0, abi.RSI_ERROR_INPUT);
+  return {
+    verdict: { kind: 'exit', exit, pending: { kind: 'none' } },
+    zeroed: `${regs}; the host-call exit carries imm 0 and gprs[0..${f.count - 1}] 0; X1 named no mapped RAM, so there is no fault exit and the host's results are dropped (X0 = RSI_ERROR_INPUT)`,
+  };
 }
 
 const smcCheck: NonNullable<MachineHooks['onRealmSmc']> = (ctx, realm, rec, fid) => {
@@ -101,13 +150,13 @@ const smcCheck: NonNullable<MachineHooks['onRealmSmc']> = (ctx, realm, rec, fid)
     return { kind: 'return', x: [BigInt(S.RSI_ERROR_STATE)] };
   }
   if (d.policy === 'OTHER') {
-    scrubCall(ctx, realm, rec, fid);
+    const { verdict, zeroed } = scrubCall(ctx, realm, rec, fid);
     decide(ctx, 'smc', realmEnd(ctx, realm.rd), HOST_END, {
       verdict: 'allowed',
       rule: d.rule,
-      reason: `${name}'s SMC ${key(fid)} is forwarded SCRUBbed: argument registers and host-call data zeroed`,
+      reason: `${name}'s SMC ${key(fid)} is forwarded SCRUBbed: ${zeroed}`,
     });
-    return undefined;
+    return verdict;
   }
   decide(ctx, 'smc', realmEnd(ctx, realm.rd), HOST_END, {
     verdict: 'allowed',

@@ -263,6 +263,17 @@ export const FRESH_TABLE_MAX = 131072;
 export const GROUP_MAX = 8;
 /** Bytes of one streamed policy blob (§4.3): the parsed record. */
 export const GROUP_BLOB_SIZE = RECORD_SIZE;
+/**
+ * Emulator choice, not in the prototype (issue 11 finding 5): the group token's REM3 slot
+ * carries the group's configuration epoch (the newest upload order among its members), so a
+ * verdict cannot outlive the configuration it attested. The slot holds this 8-byte ASCII tag,
+ * then the epoch as a little-endian u64, then zeros; the caller's own REM3 is not in a group
+ * token (REM1-REM2 still are).
+ */
+export const GROUP_EPOCH_REM = 3;
+export const GROUP_EPOCH_TAG = 'MICAEPCH';
+/** Bytes of the epoch after the tag. */
+export const GROUP_EPOCH_SIZE = 8;
 
 /** Protected ivshmem BARs (§8 item 17): BAR2 of the n-th device at base + n × stride. */
 export const IVSHMEM_BAR_BASE = 0x18000000000;

@@ -18,7 +18,7 @@
  */
 import { attest, measure, type RmmHashAlgo } from '../../emulator/index.ts';
 import { bytesEqual, concatBytes, toHex } from '../../lib/bytes.ts';
-import { RECORD_SIZE } from '../abi.ts';
+import { GROUP_EPOCH_REM, RECORD_SIZE } from '../abi.ts';
 import { checkAgreement, formatRefusal, type RealmPolicy } from '../agreement.ts';
 import {
   UNTRUSTED,
@@ -30,7 +30,7 @@ import {
 } from '../flow.ts';
 import type { Policy } from '../model.ts';
 import { decodeRecord, encodeRecord } from '../record.ts';
-import { aggregateGroup, type MemberValues } from '../monitor/group.ts';
+import { aggregateGroup, epochOfSlot, type MemberValues } from '../monitor/group.ts';
 
 /** What the verifier knows about one expected member of the pipeline (its reference values). */
 export interface ExpectedMember {
@@ -69,6 +69,13 @@ export interface GroupExpectations {
   readonly source: string;
   readonly sanitisers: readonly string[];
   readonly trustAny?: boolean;
+  /**
+   * The newest configuration epoch the tenant has seen for this pipeline (issue 11 finding 5):
+   * the `epoch` of its latest verified group token. A token with an older epoch attests a
+   * configuration that was torn down since (a stage rebuilt, perhaps with another policy):
+   * "rejected" as stale. Absent: this token's epoch is the newest the tenant knows.
+   */
+  readonly epoch?: number;
 }
 
 /**
@@ -84,6 +91,7 @@ export const GROUP_CHECKS = [
   { id: 'anchor', title: 'platform signature (trust anchor)', step: 1 },
   { id: 'challenge', title: 'challenge freshness', step: 1 },
   { id: 'firmware', title: 'platform firmware', step: 1 },
+  { id: 'epoch', title: 'configuration is current', step: 1 },
   { id: 'blobs', title: 'policy blobs readable', step: 2 },
   { id: 'identity', title: 'each blob names its realm', step: 3 },
   { id: 'group-rim', title: 'group RIM recomputed', step: 3 },
@@ -127,6 +135,11 @@ export interface GroupVerdict {
   readonly offending?: { readonly path: readonly FlowEdge[]; readonly message: string };
   /** The CCA verifier's report on the token, with the anchor and challenge given here. */
   readonly token: attest.VerifierReport;
+  /**
+   * The configuration epoch the token attests (its REM3 slot), if it carries one: keep it and
+   * pass it as `GroupExpectations.epoch` next time, so a verdict cannot outlive it.
+   */
+  readonly epoch?: number;
 }
 
 /** Splits a CONTINUE_GROUP stream into the token and `count` trailing blobs. */
@@ -264,6 +277,21 @@ export function verifyGroup(
     check(part.id, r.status, r.reason);
   }
   const claims = report.realm;
+  // The configuration's lifetime (issue 11 finding 5): the token names its configuration
+  // epoch; one older than the newest the tenant has seen attests a torn-down configuration.
+  const epoch = epochOfSlot(claims?.rems?.[GROUP_EPOCH_REM]);
+  const known = expectations.epoch;
+  check(
+    'epoch',
+    epoch === undefined || (known !== undefined && epoch < known) ? 'fail' : 'pass',
+    epoch === undefined
+      ? `the token's REM${GROUP_EPOCH_REM} carries no configuration epoch, so the verifier cannot tell whether what it attests still exists`
+      : known !== undefined && epoch < known
+        ? `stale: the token attests configuration epoch ${epoch}, but the tenant has seen epoch ${known}: a member was torn down and rebuilt since, so this verdict no longer describes the pipeline`
+        : known === undefined
+          ? `configuration epoch ${epoch}, the newest the tenant has seen (remember it: an older one later means a rebuilt stage)`
+          : `configuration epoch ${epoch}, not older than the newest the tenant has seen (${known})`,
+  );
   const algo: RmmHashAlgo = claims?.hashAlgo === 'sha-256' ? 'sha-256' : 'sha-512';
   const len = measure.digestLength(algo);
 
@@ -426,6 +454,7 @@ export function verifyGroup(
     paths,
     ...(search.ok ? {} : { offending: { path: search.path, message: search.message } }),
     token: report,
+    ...(epoch === undefined ? {} : { epoch }),
   };
 }
 

@@ -5,6 +5,10 @@
  * CCA token built with the aggregated values, then streaming of the token followed by each
  * member's 2184-byte policy blob (RSI_ATTEST_TOKEN_INIT_GROUP / CONTINUE_GROUP).
  *
+ * The token's REM3 slot carries the group's configuration epoch (issue 11 finding 5): the
+ * newest upload order among the members, so a token names the configuration instance it
+ * attests and a verifier can tell it from a rebuilt one.
+ *
  * Design rationale: discovery uses SGT connectivity, not the policies (§8 item 14), so a
  * realm the host wired in behind the policies' back shows up in the token (attack 6 caught by
  * the verifier). The aggregation is exposed as a pure function the verifier re-runs.
@@ -19,7 +23,14 @@ import {
   type RsiResult,
 } from '../../emulator/index.ts';
 import { concatBytes, fromHex, toHex } from '../../lib/bytes.ts';
-import { GROUP_BLOB_SIZE, GROUP_MAX, RECORD_SIZE } from '../abi.ts';
+import {
+  GROUP_BLOB_SIZE,
+  GROUP_EPOCH_REM,
+  GROUP_EPOCH_SIZE,
+  GROUP_EPOCH_TAG,
+  GROUP_MAX,
+  RECORD_SIZE,
+} from '../abi.ts';
 import { HOST_END, S, decide, privatePa, realmEnd } from './common.ts';
 import { key, mica, policyOf, type MicaState } from './state.ts';
 import { guestStore } from '../../emulator/index.ts';
@@ -74,6 +85,37 @@ export function memberBlob(m: MicaState, rd: number): Uint8Array {
   return r && r.record !== '' ? fromHex(r.record)! : new Uint8Array(RECORD_SIZE);
 }
 
+/**
+ * The group's configuration epoch (issue 11 finding 5): the newest upload order among the
+ * members. Upload orders only grow (MicaState.uploads), and a stage torn down and rebuilt
+ * must upload again, so a rebuilt group always has a larger epoch than any token taken
+ * before: the verifier compares it with the newest epoch the tenant has seen.
+ */
+export function groupEpoch(m: MicaState, members: readonly number[]): number {
+  return Math.max(0, ...members.map((rd) => m.realms[key(rd)]?.order ?? 0));
+}
+
+/** The 64-byte measurement slot that carries `epoch` in a group token (REM3). */
+export function epochSlot(epoch: number): Uint8Array {
+  const slot = new Uint8Array(64);
+  slot.set(new TextEncoder().encode(GROUP_EPOCH_TAG));
+  let v = BigInt(epoch);
+  for (let i = 0; i < GROUP_EPOCH_SIZE; i++, v >>= 8n) {
+    slot[GROUP_EPOCH_TAG.length + i] = Number(v & 0xffn);
+  }
+  return slot;
+}
+
+/** The epoch a group token's REM3 slot carries, or undefined when it holds none. */
+export function epochOfSlot(slot: Uint8Array | undefined): number | undefined {
+  const tag = new TextEncoder().encode(GROUP_EPOCH_TAG);
+  if (!slot || slot.length < tag.length + GROUP_EPOCH_SIZE) return undefined;
+  if (tag.some((b, i) => slot[i] !== b)) return undefined;
+  let v = 0n;
+  for (let i = GROUP_EPOCH_SIZE - 1; i >= 0; i--) v = (v << 8n) | BigInt(slot[tag.length + i]!);
+  return v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : undefined;
+}
+
 function values(realm: RealmRecord): MemberValues {
   return { rim: fromHex(realm.rim)!, rem0: fromHex(realm.rems[0]!)!, rpv: fromHex(realm.rpv)! };
 }
@@ -95,7 +137,12 @@ export function initGroup(ctx: Ctx, realm: RealmRecord, rec: RecRecord): RsiResu
     challenge,
     rpv: agg.rpv,
     rim: agg.rim,
-    rems: [agg.rem0, ...realm.rems.slice(1).map((h) => fromHex(h)!)],
+    // REM1-REM2 are the caller's; REM3 carries the configuration epoch (GROUP_EPOCH_REM).
+    rems: [
+      agg.rem0,
+      ...realm.rems.slice(1, GROUP_EPOCH_REM).map((h) => fromHex(h)!),
+      epochSlot(groupEpoch(m, members)),
+    ],
     hashAlgo: realm.hashAlgo,
   });
   const blobs = members.map((rd) => memberBlob(m, rd));

@@ -34,6 +34,7 @@ import {
 import {
   ATTEST_IPA,
   MicaHost,
+  destroyRealm,
   NET_IPA,
   NET_PAYLOAD_OFFSET,
   POLICY_IPA,
@@ -90,6 +91,12 @@ export interface VideoWorkflow {
   readonly policies: Record<string, Policy>;
   /** Prefaults and uploads one realm; returns the upload status (RSI x0). */
   setupRealm(name: string): number | undefined;
+  /**
+   * Tears realm `name` down and builds it again from the same image under the same label,
+   * its policy rewritten by `edit`, then prefaults and uploads it (issue 11 finding 5: a
+   * verdict must not outlive the configuration it attested). Returns the upload status.
+   */
+  rebuild(name: string, edit?: (policy: Policy) => Policy): number | undefined;
   /** Runs the application phase: the video moves through the pipeline. */
   runApp(): void;
   /** Adds ops to a realm's program and runs it. */
@@ -152,16 +159,13 @@ export function buildVideoWorkflow(options: VideoWorkflowOptions = {}): VideoWor
   const size = options.size ?? 0x40000;
   const texts = example.realms.map((_, i) => fileOf(example, i));
   const realms: Record<string, RealmHandle> = {};
+  const specs: Record<string, Parameters<MicaHost['createRealm']>[0]> = {};
   example.realms.forEach((r, i) => {
     const p = texts[i]!;
     const withConsole = options.consoles === 'all' || p.vms[p.self]?.isGateway === true;
     // The first realm is the gateway: the tenant's input arrives on its network device.
-    realms[r.name] = host.createRealm({
-      name: r.name,
-      bars: barsOf(p),
-      console: withConsole,
-      net: i === 0,
-    });
+    specs[r.name] = { name: r.name, bars: barsOf(p), console: withConsole, net: i === 0 };
+    realms[r.name] = host.createRealm(specs[r.name]!);
   });
   const m = micaOf(machine.state);
   const bound = m !== undefined && !m.gaps.includes('gap-first-come-labels');
@@ -216,6 +220,13 @@ export function buildVideoWorkflow(options: VideoWorkflowOptions = {}): VideoWor
     const g = exec(name, ops);
     const x0 = g[`x0@${at}`];
     return typeof x0 === 'string' ? Number(BigInt(x0)) : undefined;
+  }
+
+  function rebuild(name: string, edit?: (policy: Policy) => Policy): number | undefined {
+    destroyRealm(host, realms[name]!);
+    realms[name] = host.createRealm(specs[name]!);
+    if (edit) policies[name] = edit(policies[name]!);
+    return setupRealm(name);
   }
 
   function runApp(): void {
@@ -301,6 +312,7 @@ export function buildVideoWorkflow(options: VideoWorkflowOptions = {}): VideoWor
     realms,
     policies,
     setupRealm,
+    rebuild,
     runApp,
     exec,
     attest: attestGroup,

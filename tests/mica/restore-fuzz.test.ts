@@ -14,6 +14,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { MachineSnapshot } from '../../src/emulator/index.ts';
 import type { MicaState } from '../../src/policy/monitor/state.ts';
+import { micaDecisions, micaView } from '../../src/policy/monitor/views.ts';
 import { buildVideoWorkflow } from '../../src/policy/scenario/video.ts';
 
 /** The state of a saved snapshot, as a test edits it. */
@@ -154,8 +155,12 @@ describe('restore of untrusted snapshots (issue 11)', () => {
           }
           // An accepted mutant (a renamed realm, a reworded ledger note) simply becomes the
           // machine the next mutant must leave untouched.
-          if (r.ok) stats.accepted++;
-          else stats.refused++;
+          if (r.ok) {
+            stats.accepted++;
+            // What restore accepts, the views and decisions can read.
+            expect(() => micaView(machine.state)).not.toThrow();
+            expect(() => micaDecisions(machine.ledger, 'allowed')).not.toThrow();
+          } else stats.refused++;
         },
       ),
       { numRuns: RUNS, seed: 0x11 },

@@ -253,6 +253,8 @@ export const SGT_MAX_GRANULES = 32;
 export const SGT_GRANULES_FULL = Math.ceil(
   (SGT_HEADER_SIZE + SGT_MAX_ENTRIES * SGT_ENTRY_SIZE) / POLICY_PAGE_SIZE,
 );
+/** Largest hash label (§2.2.2): a u32. */
+export const HASH_LABEL_MAX = 0xffff_ffff;
 /** Realm registry ("RAM" table) capacity (§3.2). */
 export const REGISTRY_MAX = 8;
 /** Protected-shared-range bookkeeping table capacity (§3.1). */

@@ -19,8 +19,14 @@ export const SNAPSHOT_MAX_EVENTS = 1 << 20;
 export const SNAPSHOT_MAX_TEXT = 1 << 22;
 /** Items of small lists (aux granules, list registers, gaps, labels of a flow). */
 export const SNAPSHOT_MAX_LIST = 4096;
-/** Nesting depth and value count of opaque scratch data (a REC's guest scratch). */
+/** Nesting depth of opaque scratch data (a REC's guest scratch). */
 export const SNAPSHOT_MAX_SCRATCH_DEPTH = 8;
+/** Values (scalars, arrays, objects) in one REC's guest scratch. */
 export const SNAPSHOT_MAX_SCRATCH_VALUES = 1 << 16;
+/**
+ * Widest IPA width a record may state: the 64-bit address space. A width the RMM would not
+ * create is still a shape it can describe (rttConfigProblem then judges the RTT layout).
+ */
+export const SNAPSHOT_MAX_IPA_WIDTH = 64;
 /** Largest 64-bit register value written as 0x-hex: 16 digits. */
 export const SNAPSHOT_HEX64_DIGITS = 16;

@@ -14,6 +14,7 @@
  * the verifier). The aggregation is exposed as a pure function the verifier re-runs.
  */
 import {
+  abi,
   attest,
   measure,
   type Ctx,
@@ -97,7 +98,7 @@ export function groupEpoch(m: MicaState, members: readonly number[]): number {
 
 /** The 64-byte measurement slot that carries `epoch` in a group token (REM3). */
 export function epochSlot(epoch: number): Uint8Array {
-  const slot = new Uint8Array(64);
+  const slot = new Uint8Array(abi.MEASUREMENT_SIZE);
   slot.set(new TextEncoder().encode(GROUP_EPOCH_TAG));
   let v = BigInt(epoch);
   for (let i = 0; i < GROUP_EPOCH_SIZE; i++, v >>= 8n) {

@@ -27,7 +27,9 @@ import {
 } from '../../lib/shape.ts';
 import {
   FRESH_TABLE_MAX,
+  HASH_LABEL_MAX,
   MICA_GAPS,
+  PARSER_MAX_VMS,
   PSR_TABLE_MAX,
   RECORD_SIZE,
   REGISTRY_MAX,
@@ -41,7 +43,7 @@ import { key } from './state.ts';
 const address = int(0, abi.SNAPSHOT_MAX_ADDRESS);
 const count = int(0, Number.MAX_SAFE_INTEGER);
 const text = str(abi.SNAPSHOT_MAX_TEXT);
-const label = int(0, 0xffff_ffff);
+const label = int(0, HASH_LABEL_MAX);
 const isKey = (k: string) => /^0x[0-9a-f]{1,12}$/.test(k);
 
 /** A PD record: empty, or the 2184-byte record of §2.2.3 that decodes. */
@@ -115,7 +117,7 @@ const micaShape = object({
       range: label,
       policy: oneOf(['BLOCK', 'ALLOW', 'OTHER']),
       strict: bool,
-      peers: arrayOf(label, REGISTRY_MAX * REGISTRY_MAX),
+      peers: arrayOf(label, PARSER_MAX_VMS),
       recordedBy: text,
       lockedBy: (v, p) => (v === null ? undefined : text(v, p)),
     }),

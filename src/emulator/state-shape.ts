@@ -53,6 +53,7 @@ import {
   SNAPSHOT_MAX_TEXT,
 } from './abi/snapshot-limits.ts';
 import { MEASUREMENT_SIZE } from './abi/measurement.ts';
+import { HOST_GROUP_TOKENS } from './host/state.ts';
 import { entrySize, paKey, rttConfigProblem, tableSpan } from './rmm/rtt.ts';
 
 const GPIS = ['NO_ACCESS', 'SECURE', 'NS', 'ROOT', 'REALM', 'ANY'] as const;
@@ -394,6 +395,17 @@ const host = object({
   lastToken: optional(hexBytes()),
   lastChallenge: optional(hexBytes()),
   lastTokenRealm: optional(text),
+  groupTokens: optional(
+    arrayOf(
+      object({
+        token: hexBytes(),
+        blobs: arrayOf(hexBytes(), SNAPSHOT_MAX_LIST),
+        challenge: hexBytes(),
+        realm: text,
+      }),
+      HOST_GROUP_TOKENS,
+    ),
+  ),
   sharedObjects: optional(
     recordOf(
       () => true,

@@ -142,7 +142,7 @@ describe('mica verify last (mica-spec.md §4.5)', () => {
     const { type } = from(honest);
     type('@gateway attest group random');
     const o = type('mica verify last video-moderation');
-    expect(o).toContain('Verdict: verified; 14 passed, 0 failed, 0 skipped');
+    expect(o).toContain('Verdict: verified; 15 passed, 0 failed, 0 skipped');
     expect(o).toContain('trust anchor: the lab PUBLIC TEST CPAK');
   });
 

@@ -4,6 +4,7 @@ export {
   INTERNAL_ERROR,
   createShell,
   isInternalError,
+  wrapSession,
   type ShellSession,
   type ShellOptions,
 } from './session.ts';

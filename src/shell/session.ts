@@ -27,6 +27,30 @@ export function isInternalError(output: readonly OutputLine[]): boolean {
   return output.some((l) => l.tone === 'error' && l.text.startsWith(INTERNAL_ERROR));
 }
 
+/**
+ * `session` with its `execute` replaced; prompt, history, command names and completion pass
+ * through (read live). Wrappers (undo, a lesson's gate, `@realm` routing) use it so that a
+ * wrapped session is still a plain ShellSession.
+ */
+export function wrapSession(
+  session: ShellSession,
+  execute: (line: string) => OutputLine[],
+): ShellSession {
+  return {
+    get prompt() {
+      return session.prompt;
+    },
+    get history() {
+      return session.history;
+    },
+    get commandNames() {
+      return session.commandNames;
+    },
+    complete: (partial) => session.complete(partial),
+    execute,
+  };
+}
+
 /** Options for {@link createShell}. */
 export interface ShellOptions {
   readonly prompt: string;

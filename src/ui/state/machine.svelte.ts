@@ -7,7 +7,7 @@
  * and `restore` events, and publishes immutable snapshots through `$state.raw` fields that
  * are reassigned, never mutated. Views derive everything else with `$derived`.
  *
- * Undo: every command that appends to the ledger is preceded by a machine snapshot; undo
+ * Undo: every command that appends to the ledger is preceded by a machine checkpoint; undo
  * restores the newest one. Reset restores the boot snapshot and is itself undoable, and so
  * is anything else that replaces the machine's state (a pipeline run, an opened link), by
  * name: "undo: back to the state before "Run attack 19"".
@@ -17,7 +17,12 @@
  * typed since, in any terminal (`@<realm> <line>` for a realm's), so the state can be shared
  * as a short link that replays the steps (src/ui/persist/session.ts).
  */
-import { createLabMachine, isInternalError, type LabMachineOptions } from '../../shell/index.ts';
+import {
+  createLabMachine,
+  isInternalError,
+  wrapSession,
+  type LabMachineOptions,
+} from '../../shell/index.ts';
 import { createContext } from 'svelte';
 import {
   abi,
@@ -199,38 +204,26 @@ export class LabMachine {
    * The wrapped session is still a plain ShellSession: terminals stay generic.
    */
   undoable(session: ShellSession, terminal = 'host'): ShellSession {
-    return {
-      get prompt() {
-        return session.prompt;
-      },
-      get history() {
-        return session.history;
-      },
-      get commandNames() {
-        return session.commandNames;
-      },
-      complete: (partial) => session.complete(partial),
-      execute: (line) => {
-        const before = this.checkpoint('command');
-        const seq = this.machine.state.ledger.nextSeq;
-        const output = session.execute(line);
-        if (isInternalError(output)) {
-          // A command that threw may have stopped half-way (a REC left running): never
-          // keep a machine an emulator bug left inconsistent; say so under the error.
-          this.#back(before.point);
-          return [
-            ...output,
-            { text: 'The machine was put back as it was before this command.', tone: 'dim' },
-          ];
-        }
-        if (this.machine.state.ledger.nextSeq !== seq) this.#pushUndo(line.trim(), before);
-        const text = line.trim();
-        if (text !== '' && !text.startsWith('#')) {
-          this.steps = [...before.steps, terminal === 'host' ? text : `@${terminal} ${text}`];
-        }
-        return output;
-      },
-    };
+    return wrapSession(session, (line) => {
+      const before = this.checkpoint('command');
+      const seq = this.machine.state.ledger.nextSeq;
+      const output = session.execute(line);
+      if (isInternalError(output)) {
+        // A command that threw may have stopped half-way (a REC left running): never
+        // keep a machine an emulator bug left inconsistent; say so under the error.
+        this.#back(before.point);
+        return [
+          ...output,
+          { text: 'The machine was put back as it was before this command.', tone: 'dim' },
+        ];
+      }
+      if (this.machine.state.ledger.nextSeq !== seq) this.#pushUndo(line.trim(), before);
+      const text = line.trim();
+      if (text !== '' && !text.startsWith('#')) {
+        this.steps = [...before.steps, terminal === 'host' ? text : `@${terminal} ${text}`];
+      }
+      return output;
+    });
   }
 
   /**

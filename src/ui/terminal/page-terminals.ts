@@ -14,7 +14,7 @@ import {
   createHostShell,
   createRealmShell,
   out,
-  type OutputLine,
+  wrapSession,
   type ShellSession,
 } from '../../shell/index.ts';
 import { restrictToLesson } from '../lesson/gate.ts';
@@ -34,23 +34,6 @@ export interface PageTerminalOptions {
   readonly onRealmStep?: (step: string) => void;
 }
 
-/** A session whose `execute` is replaced; prompt, history and completion pass through. */
-function wrap(session: ShellSession, execute: (line: string) => OutputLine[]): ShellSession {
-  return {
-    get prompt() {
-      return session.prompt;
-    },
-    get history() {
-      return session.history;
-    },
-    get commandNames() {
-      return session.commandNames;
-    },
-    complete: (partial) => session.complete(partial),
-    execute,
-  };
-}
-
 /** Opens the terminals of `lab`'s machine as the page shows them. */
 export function openPageTerminals(
   lab: LabMachine,
@@ -62,7 +45,7 @@ export function openPageTerminals(
     let session = realms.get(name);
     if (session) return session;
     const inner = lab.undoable(createRealmShell(lab.machine, name), name);
-    session = wrap(inner, (line) => {
+    session = wrapSession(inner, (line) => {
       const output = [...inner.execute(line), ...course.goalLines()];
       const trimmed = line.trim();
       if (trimmed !== '' && !trimmed.startsWith('#')) options.onRealmStep?.(`@${name} ${trimmed}`);
@@ -72,7 +55,7 @@ export function openPageTerminals(
     return session;
   };
   const hostShell = lab.undoable(restrictToLesson(lab, createHostShell(lab.machine)));
-  const host = wrap(hostShell, (line) => {
+  const host = wrapSession(hostShell, (line) => {
     const step = parseStep(line);
     if (step.terminal === 'host') return hostShell.execute(line);
     if (step.terminal === 'invalid') return [out.error(step.error)];

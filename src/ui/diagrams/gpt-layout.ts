@@ -1,11 +1,11 @@
 /**
- * Layout and encodings of the GPT map, computed with d3 (scales only: Svelte draws).
+ * Layout and encodings of the GPT map: a few lines of arithmetic (Svelte draws). No d3 here:
+ * the map is on the first screen, and a band and a linear scale are a line each.
  *
  * The map shows a window of DRAM (256 granules = 1 MiB) as a 32x8 grid, plus a compact
  * strip of the fixed regions. Each cell carries two cues: colour and pattern by GPI (which
  * physical address space may touch it) and a short code by RMM granule state.
  */
-import { scaleBand, scaleLinear, scaleOrdinal } from 'd3-scale';
 import type { abi } from '../../emulator/index.ts';
 
 /** Granules per window, and the grid that shows them. */
@@ -40,15 +40,29 @@ export const GPI_SHORT: Readonly<Record<abi.Gpi, string>> = {
   NO_ACCESS: 'none',
 };
 
-/** Fill colour per GPI (d3 ordinal scale over the legend order). */
-export const gpiColour = scaleOrdinal<abi.Gpi, string>()
-  .domain(GPI_ORDER)
-  .range(['#2b4c70', '#3fbf8a', '#e0a83c', '#e8737a', '#a892e6', '#59636e']);
+const GPI_COLOUR: Readonly<Record<abi.Gpi, string>> = {
+  NS: '#2b4c70',
+  REALM: '#3fbf8a',
+  SECURE: '#e0a83c',
+  ROOT: '#e8737a',
+  ANY: '#a892e6',
+  NO_ACCESS: '#59636e',
+};
+
+const GPI_PATTERN: Readonly<Record<abi.Gpi, string>> = {
+  NS: '',
+  REALM: 'pat-hatch',
+  SECURE: 'pat-dots',
+  ROOT: 'pat-cross',
+  ANY: 'pat-rows',
+  NO_ACCESS: 'pat-cross',
+};
+
+/** Fill colour per GPI. */
+export const gpiColour = (gpi: abi.Gpi): string => GPI_COLOUR[gpi];
 
 /** Pattern id per GPI: the non-colour cue for the address space. NS stays plain. */
-export const gpiPattern = scaleOrdinal<abi.Gpi, string>()
-  .domain(GPI_ORDER)
-  .range(['', 'pat-hatch', 'pat-dots', 'pat-cross', 'pat-rows', 'pat-cross']);
+export const gpiPattern = (gpi: abi.Gpi): string => GPI_PATTERN[gpi];
 
 /** Text colour that reads on each GPI fill. */
 export function gpiInk(gpi: abi.Gpi): string {
@@ -66,20 +80,24 @@ export const STATE_CODE: Readonly<Record<abi.GranuleState, string>> = {
   RTT: 'RT',
 };
 
-/** Band scales placing cell `i` of a window. */
-const column = scaleBand<number>()
-  .domain(Array.from({ length: GRID_COLS }, (_, i) => i))
-  .range([0, GRID_WIDTH])
-  .paddingInner(0.14)
-  .paddingOuter(0.07);
-const row = scaleBand<number>()
-  .domain(Array.from({ length: GRID_ROWS }, (_, i) => i))
-  .range([0, GRID_HEIGHT])
-  .paddingInner(0.14)
-  .paddingOuter(0.07);
+/** Padding between cells and at the grid's edges, as fractions of the pitch. */
+const PADDING_INNER = 0.14;
+const PADDING_OUTER = 0.07;
+
+/**
+ * A band scale of `n` bands over [0, extent] (d3's scaleBand with those paddings, centred):
+ * the start of band `i`, and the common width of every band.
+ */
+function bands(n: number, extent: number): { start: (i: number) => number; width: number } {
+  const step = extent / Math.max(1, n - PADDING_INNER + PADDING_OUTER * 2);
+  const offset = (extent - step * (n - PADDING_INNER)) / 2;
+  return { start: (i) => offset + step * i, width: step * (1 - PADDING_INNER) };
+}
+const column = bands(GRID_COLS, GRID_WIDTH);
+const row = bands(GRID_ROWS, GRID_HEIGHT);
 
 /** Side of one cell in SVG units. */
-export const CELL_SIZE = column.bandwidth();
+export const CELL_SIZE = column.width;
 
 /** Position of cell `i` (0..255) of a window. */
 export interface CellBox {
@@ -94,7 +112,7 @@ export interface CellBox {
 export const CELLS: readonly CellBox[] = Array.from({ length: WINDOW_GRANULES }, (_, i) => {
   const c = i % GRID_COLS;
   const r = Math.floor(i / GRID_COLS);
-  return { i, col: c, row: r, x: column(c) ?? 0, y: row(r) ?? 0 };
+  return { i, col: c, row: r, x: column.start(c), y: row.start(r) };
 });
 
 /** The cell reached from `i` by a navigation key, or undefined for other keys. */
@@ -119,8 +137,8 @@ export function moveCell(i: number, key: string): number | undefined {
 }
 
 /** Overview bar: where window `w` of `count` sits along a bar of `width` units. */
-export function overviewScale(count: number, width: number) {
-  return scaleLinear().domain([0, count]).range([0, width]);
+export function overviewScale(count: number, width: number): (w: number) => number {
+  return (w) => (count === 0 ? width / 2 : (w / count) * width);
 }
 
 /** A byte size in KiB/MiB. */

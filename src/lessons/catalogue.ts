@@ -16,6 +16,7 @@ import { RUN_REALM } from './02-realms/03-run.ts';
 import { REALM_IDENTITY } from './02-realms/04-identity.ts';
 import { ATTEST_REALM } from './02-realms/05-attest.ts';
 import { HOST_SEES } from './03-pipeline-cca/01-host-sees.ts';
+import { FOUR_STAGES } from './03-pipeline-cca/02-four-stages.ts';
 import { ENFORCE } from './04-mica/02-enforce.ts';
 import { AGREEMENT } from './04-mica/03-agreement.ts';
 import { GROUP_TOKEN } from './04-mica/04-group-token.ts';
@@ -76,11 +77,7 @@ export const CATALOGUE: readonly CatalogueEntry[] = [
   REALM_IDENTITY,
   ATTEST_REALM,
   HOST_SEES,
-  planned(
-    '03-pipeline-cca/02-four-stages',
-    'Four stages, four realms',
-    'Gateway, encoder, moderator and storage, each a realm from a different company.',
-  ),
+  FOUR_STAGES,
   planned(
     '03-pipeline-cca/03-through-the-host',
     'Passing the video along through host memory',

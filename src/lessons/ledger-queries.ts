@@ -5,6 +5,7 @@
  */
 import {
   abi,
+  granuleBase,
   granuleIndex,
   regionOf,
   type LedgerEvent,
@@ -73,4 +74,18 @@ export function listWords(items: readonly string[]): string {
 /** `1 byte`, `9 bytes`. */
 export function bytesWord(n: number): string {
   return `${n} byte${n === 1 ? '' : 's'}`;
+}
+
+/**
+ * The realms whose protected memory (DATA granules) holds bytes labelled `label`, by RD PA.
+ * A state query: the labels are where the machine's loads and stores put them.
+ */
+export function realmsHolding(machine: MachineView, label: string): number[] {
+  const rds = new Set<number>();
+  for (const [index, runs] of Object.entries(machine.state.labels ?? {})) {
+    if (!runs.some(([, , l]) => l === label)) continue;
+    const g = machine.granuleOf(granuleBase(Number(index)));
+    if (g.state === 'DATA' && g.realm !== undefined) rds.add(g.realm);
+  }
+  return [...rds].sort((a, b) => a - b);
 }

@@ -77,6 +77,15 @@ describe('every playable lesson can be finished in the page by typing its soluti
 
 describe('challenge lessons: a near-miss route does not pass', () => {
   const NEAR_MISSES: Record<string, readonly string[]> = {
+    // Four realms built alike share one RIM (plain CCA measures image and layout, not
+    // names), and a frame waiting in the device is not yet in any realm.
+    '03-pipeline-cca/02-four-stages': [
+      'realm create gateway --net',
+      'realm create encoder',
+      'realm create moderator',
+      'realm create storage',
+      'tenant send gateway "frame 0001"',
+    ],
     // An NS page mapped as shared is refused for a gateway: nothing joined, nothing sealed.
     '04-mica/02-enforce': [
       'read 0x80001000 8',

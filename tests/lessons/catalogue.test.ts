@@ -350,6 +350,21 @@ describe('03-pipeline-cca/01-host-sees goals', () => {
   });
 });
 
+describe('03-pipeline-cca/02-four-stages goals', () => {
+  const id = '03-pipeline-cca/02-four-stages';
+
+  it('four realms built alike are one identity, and a frame left waiting is not in a realm', () => {
+    const done = goalsDone(id, [
+      'realm create gateway --net',
+      'realm create encoder',
+      'realm create moderator',
+      'realm create storage',
+      'tenant send gateway "frame 0001"',
+    ]);
+    expect(done).toEqual({ 'four-realms': false, 'frame-in': false });
+  });
+});
+
 describe('04-mica/02-enforce goals', () => {
   it('an NS mapping refused for a gateway, or a walk failure, is not a monitor refusal', () => {
     const done = goalsDone('04-mica/02-enforce', [

@@ -32,7 +32,7 @@ describe('mica-lab lesson', () => {
     const r = await cli(LESSON_COMMAND, ['list']);
     expect(r.code).toBe(0);
     for (const l of LESSONS) expect(r.out).toContain(l.id);
-    expect(r.out).toMatch(/03-pipeline-cca\/02-four-stages .*\(planned\)/);
+    expect(r.out).toMatch(/03-pipeline-cca\/03-through-the-host .*\(planned\)/);
   });
 
   it('show prints the text, goals, hints in tiers and the solution', async () => {
@@ -89,7 +89,7 @@ describe('mica-lab lesson', () => {
       [['frob'], 'unknown subcommand "frob"'],
       [['show'], 'missing <id>'],
       [['show', '09-x/01-y'], 'no lesson "09-x/01-y"'],
-      [['check', '03-pipeline-cca/02-four-stages'], 'is planned, not playable yet'],
+      [['check', '03-pipeline-cca/03-through-the-host'], 'is planned, not playable yet'],
       [['check', '01-worlds/03-wiping', '-c'], '-c needs a command string'],
       [['check', '01-worlds/03-wiping', '--solution', '-c', 'gpt'], 'not both'],
       [['check', '01-worlds/03-wiping', '--fast'], 'unknown option "--fast"'],

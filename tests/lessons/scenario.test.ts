@@ -135,7 +135,7 @@ describe('scenario links', () => {
     expect(refused(json({ extra: 1 }))).toContain('unknown field "extra"');
     expect(refused(json({ mode: 'turbo' }))).toContain('"mode" is string "turbo"');
     expect(refused(json({ lesson: '09-nope/01-x' }))).toContain('unknown lesson "09-nope/01-x"');
-    expect(refused(json({ lesson: '03-pipeline-cca/02-four-stages' }))).toContain(
+    expect(refused(json({ lesson: '03-pipeline-cca/03-through-the-host' }))).toContain(
       'is planned, not playable yet',
     );
     expect(refused(json({ mode: 'mica' }))).toContain('runs in "cca"');

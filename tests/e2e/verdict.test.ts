@@ -56,6 +56,9 @@ describe('one token, three views, one verdict', () => {
     await page.getByRole('tab', { name: 'host$' }).click();
     await runCommand(page, 'attest verify last');
     await expect.poll(terminalVerdict, SLOW).toMatch(/^Verdict: verified\b/);
+    // The results strip sums the verification up by the same verdict line.
+    const results = page.getByRole('log', { name: 'Latest results' });
+    await expect.poll(() => results.innerText()).toContain(await terminalVerdict());
     expect(errors).toEqual([]);
   });
 

@@ -4,35 +4,9 @@
  * expectations (§4.5). Only shell lines, as a learner types them.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
+import { labTerminals } from './lab-terminals.ts';
 import { HOST_GROUP_TOKENS, type MachineSnapshot } from '../../src/emulator/index.ts';
 import { micaAbi } from '../../src/policy/index.ts';
-import {
-  createHostShell,
-  createLabMachine,
-  createRealmShell,
-  type ShellSession,
-} from '../../src/shell/index.ts';
-
-function terminals(options: Parameters<typeof createLabMachine>[0] = {}) {
-  const machine = createLabMachine(options);
-  const host = createHostShell(machine);
-  const realms = new Map<string, ShellSession>();
-  const type = (line: string): string => {
-    const m = /^@([a-z][a-z0-9-]*)\s+(.*)$/.exec(line);
-    let session = host;
-    let command = line;
-    if (m) {
-      session = realms.get(m[1]!) ?? createRealmShell(machine, m[1]!);
-      realms.set(m[1]!, session);
-      command = m[2]!;
-    }
-    return session
-      .execute(command)
-      .map((l) => l.text)
-      .join('\n');
-  };
-  return { machine, type };
-}
 
 const STAGES = ['gateway', 'encoder', 'moderator', 'storage'];
 
@@ -52,16 +26,16 @@ let honest: MachineSnapshot;
 let leaky: MachineSnapshot;
 
 beforeAll(() => {
-  const a = terminals();
+  const a = labTerminals();
   pipeline('video-moderation').forEach((l) => a.type(l));
   honest = a.machine.snapshot();
-  const b = terminals();
+  const b = labTerminals();
   pipeline('consistent-leak', ['mica share Mem4 encoder:2 storage:1']).forEach((l) => b.type(l));
   leaky = b.machine.snapshot();
 });
 
 function from(snapshot: MachineSnapshot) {
-  const t = terminals();
+  const t = labTerminals();
   t.machine.restore(snapshot);
   return t;
 }
@@ -96,7 +70,7 @@ describe('attest group (mica-spec.md §4.3)', () => {
   });
 
   it('CCA alone has no group token', () => {
-    const { machine, type } = terminals({ mode: 'cca' });
+    const { machine, type } = labTerminals({ mode: 'cca' });
     type('realm create gateway');
     const o = type('@gateway attest group random');
     expect(o).toMatch(/no Mica monitor/);

@@ -3,33 +3,7 @@
  * agreement check accepts or refuses them. Only shell lines, as `mica-lab shell` types them.
  */
 import { describe, expect, it } from 'vitest';
-import {
-  createHostShell,
-  createLabMachine,
-  createRealmShell,
-  type ShellSession,
-} from '../../src/shell/index.ts';
-
-function terminals() {
-  const machine = createLabMachine();
-  const host = createHostShell(machine);
-  const realms = new Map<string, ShellSession>();
-  const type = (line: string): string => {
-    const m = /^@([a-z][a-z0-9-]*)\s+(.*)$/.exec(line);
-    let session = host;
-    let command = line;
-    if (m) {
-      session = realms.get(m[1]!) ?? createRealmShell(machine, m[1]!);
-      realms.set(m[1]!, session);
-      command = m[2]!;
-    }
-    return session
-      .execute(command)
-      .map((l) => l.text)
-      .join('\n');
-  };
-  return { machine, type };
-}
+import { labTerminals } from './lab-terminals.ts';
 
 const SETUP = [
   'realm create gateway',
@@ -42,7 +16,7 @@ const SETUP = [
 
 describe('Mica in the terminals', () => {
   it('realm create attaches PD, dummy page and SGT before REALM_ACTIVATE', () => {
-    const { type } = terminals();
+    const { type } = labTerminals();
     const first = type('realm create gateway');
     const order = [
       'REALM_CREATE',
@@ -60,7 +34,7 @@ describe('Mica in the terminals', () => {
   });
 
   it('three realms of the video workflow upload in order and are accepted', () => {
-    const { type } = terminals();
+    const { type } = labTerminals();
     SETUP.forEach((l) => type(l));
     for (const r of ['gateway', 'encoder', 'moderator']) {
       const o = type(`@${r} policy upload video-moderation`);
@@ -72,7 +46,7 @@ describe('Mica in the terminals', () => {
   });
 
   it('a mismatched policy is refused by name, and a second upload is refused (one-shot)', () => {
-    const { type } = terminals();
+    const { type } = labTerminals();
     SETUP.forEach((l) => type(l));
     type('@gateway policy upload video-moderation');
     type('@encoder policy upload video-moderation');

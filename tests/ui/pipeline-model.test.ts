@@ -6,6 +6,7 @@
  * up; `policy show` prints what is uploaded. Spec: mica-spec.md §1.3, §3.3, §5.1, §5.4, §6.
  */
 import { describe, expect, it } from 'vitest';
+import { labTerminals } from '../shell/lab-terminals.ts';
 import type { LedgerEventOf } from '../../src/emulator/index.ts';
 import {
   VIDEO_MODERATION,
@@ -19,41 +20,13 @@ import {
   runAttack,
   type Policy,
 } from '../../src/policy/index.ts';
-import {
-  createHostShell,
-  createLabMachine,
-  createRealmShell,
-  type ShellSession,
-} from '../../src/shell/index.ts';
 import { buildPipeline, WIDTH } from '../../src/ui/pipeline/pipeline-model.ts';
-
-/** Host and realm terminals on one lab machine; `@realm cmd` goes to that realm's terminal. */
-function terminals() {
-  const machine = createLabMachine();
-  const host = createHostShell(machine);
-  const realms = new Map<string, ShellSession>();
-  const type = (line: string): string => {
-    const m = /^@([a-z][a-z0-9-]*)\s+(.*)$/.exec(line);
-    let session = host;
-    let command = line;
-    if (m) {
-      session = realms.get(m[1]!) ?? createRealmShell(machine, m[1]!);
-      realms.set(m[1]!, session);
-      command = m[2]!;
-    }
-    return session
-      .execute(command)
-      .map((l) => l.text)
-      .join('\n');
-  };
-  return { machine, type };
-}
 
 const STAGES = ['gateway', 'encoder', 'moderator', 'storage'] as const;
 
 /** The four video realms built and uploaded by hand, as a learner types it. */
 function handBuilt() {
-  const t = terminals();
+  const t = labTerminals();
   for (const r of STAGES) t.type(`realm create ${r}${r === 'gateway' ? ' --net' : ''}`);
   t.type('mica share Mem1 gateway:0 encoder:0 --size 0x40000');
   t.type('mica share Mem2 encoder:1 moderator:0 --size 0x40000');
@@ -209,7 +182,7 @@ describe('pipeline model: the terminal and the diagram agree about one ledger ev
 
 describe('pipeline model: policy show prints what is uploaded', () => {
   it('policy show video-moderation in encoder# is the policy the monitor recorded at upload', () => {
-    const t = terminals();
+    const t = labTerminals();
     for (const r of STAGES) t.type(`realm create ${r}${r === 'gateway' ? ' --net' : ''}`);
     t.type('mica share Mem1 gateway:0 encoder:0 --size 0x40000');
     t.type('mica share Mem2 encoder:1 moderator:0 --size 0x40000');

@@ -10,19 +10,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { chromium } from 'playwright-core';
+import { CHROMIUM_FLAGS, CHROMIUM_PATH } from '../scripts/chromium.ts';
 import type { Benchmark } from './index.ts';
 
 const DIST = 'dist';
 const RUNS = 5;
-const FLAGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
 const gz = (file: string): number => gzipSync(readFileSync(join(DIST, file))).length;
 
@@ -59,9 +51,9 @@ async function timeToTerminal(print: (line: string) => void): Promise<void> {
   const server = await serve(DIST, 0);
   const profile = await mkdtemp(join(tmpdir(), 'mica-lab-bench-'));
   const context = await chromium.launchPersistentContext(profile, {
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    executablePath: CHROMIUM_PATH,
     headless: true,
-    args: FLAGS,
+    args: [...CHROMIUM_FLAGS],
     viewport: { width: 1280, height: 720 },
   });
   try {

@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { CHROMIUM_FLAGS, CHROMIUM_PATH } from '../../scripts/chromium.ts';
 
 /** scripts/serve.mjs has no type declarations; this is the part the tests use. */
 interface ServeModule {
@@ -15,18 +16,6 @@ interface ServeModule {
 }
 // A computed specifier keeps tsc from demanding declarations for the untyped .mjs.
 const SERVE_SCRIPT = new URL('../../scripts/serve.mjs', import.meta.url).href;
-
-export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-
-const FLAGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
 export interface Lab {
   readonly url: string;
@@ -48,9 +37,9 @@ export async function startLab(): Promise<Lab> {
   const server = await serve('dist', 0);
   const profile = await mkdtemp(join(tmpdir(), 'mica-lab-e2e-'));
   const context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
+    executablePath: CHROMIUM_PATH,
     headless: true,
-    args: FLAGS,
+    args: [...CHROMIUM_FLAGS],
     viewport: { width: 1280, height: 720 },
     deviceScaleFactor: 1,
   });

@@ -2,6 +2,7 @@
 export {
   GROUP_CHECKS,
   describeOffendingPath,
+  expectedMember,
   rem0OfBlob,
   splitGroupStream,
   verifyGroup,

@@ -17,7 +17,7 @@
  * fields that create each edge (flow.ts).
  */
 import { attest, measure, type RmmHashAlgo } from '../../emulator/index.ts';
-import { bytesEqual, concatBytes, toHex } from '../../lib/bytes.ts';
+import { bytesEqual, concatBytes, fromHex, toHex } from '../../lib/bytes.ts';
 import { GROUP_EPOCH_REM, RECORD_SIZE } from '../abi.ts';
 import { checkAgreement, formatRefusal, type RealmPolicy } from '../agreement.ts';
 import {
@@ -49,6 +49,29 @@ export interface ExpectedMember {
   /** Expected flags; default: the expected policy's. */
   readonly isGateway?: boolean;
   readonly strict?: boolean;
+}
+
+/**
+ * The member the tenant expects for `name`: its expected `policy` (hash label and flags from
+ * the policy's own entry) and the reference RIM and RPV of the realm the tenant built, given
+ * as the RMM records them (hex). The one way callers (the scenarios, the host terminal) make
+ * a member, so both appraise the same inputs.
+ */
+export function expectedMember(
+  name: string,
+  policy: Policy,
+  reference: { readonly rim: string; readonly rpv: string },
+): ExpectedMember {
+  const vm = policy.vms[policy.self]!;
+  return {
+    name,
+    hash: vm.hash,
+    rim: fromHex(reference.rim)!,
+    rpv: fromHex(reference.rpv)!,
+    policy,
+    isGateway: vm.isGateway,
+    strict: vm.strict,
+  };
 }
 
 /** The verifier's inputs besides the token and the blobs. Nothing here is guessed. */

@@ -22,8 +22,7 @@ import type { Policy } from '../model.ts';
 import { ownWindow } from '../monitor/common.ts';
 import { createMicaMachine, type MicaMachineOptions } from '../monitor/extension.ts';
 import { micaOf } from '../monitor/state.ts';
-import { fromHex } from '../../lib/bytes.ts';
-import { splitGroupStream, type GroupExpectations } from '../group/verify.ts';
+import { expectedMember, splitGroupStream, type GroupExpectations } from '../group/verify.ts';
 import {
   attestStream,
   prefaultOps,
@@ -286,20 +285,13 @@ export function buildVideoWorkflow(options: VideoWorkflowOptions = {}): VideoWor
       platform: labFirmware(),
       source: example.source,
       sanitisers: example.sanitisers,
-      members: order.map((name) => {
-        const p = policies[name]!;
-        const vm = p.vms[p.self]!;
-        const realm = machine.state.rmm.realms['0x' + realms[name]!.rd.toString(16)]!;
-        return {
+      members: order.map((name) =>
+        expectedMember(
           name,
-          hash: vm.hash,
-          rim: fromHex(realm.rim)!,
-          rpv: fromHex(realm.rpv)!,
-          policy: p,
-          isGateway: vm.isGateway,
-          strict: vm.strict,
-        };
-      }),
+          policies[name]!,
+          machine.state.rmm.realms['0x' + realms[name]!.rd.toString(16)]!,
+        ),
+      ),
     };
   }
 

@@ -29,6 +29,7 @@ import {
   WORKFLOW_EXAMPLES,
   describeOffendingPath,
   examplePolicy,
+  expectedMember,
   micaOf,
   verifyGroup,
   type ExpectedMember,
@@ -59,17 +60,7 @@ export function tenantExpectations(
       );
     const bound = examplePolicy(example, i, firstCome ? undefined : (n) => rmmOf(n)?.rim);
     if (!bound.ok) return usageError(`example does not parse: ${bound.error}`);
-    const p = bound.value.policy;
-    const vm = p.vms[p.self]!;
-    members.push({
-      name: r.name.toLowerCase(),
-      hash: vm.hash,
-      rim: fromHex(rmm.rim)!,
-      rpv: fromHex(rmm.rpv)!,
-      policy: p,
-      isGateway: vm.isGateway,
-      strict: vm.strict,
-    });
+    members.push(expectedMember(r.name.toLowerCase(), bound.value.policy, rmm));
   }
   return {
     anchor: attest.TEST_CPAK_PUBLIC,

@@ -180,9 +180,15 @@ export function createMachine(options: MachineOptions = {}): Machine {
     }
     if (ext.activeIn?.(config) ?? true) state.ext[ext.name] = ext.initialState?.() ?? {};
   }
-  /** Extensions whose state is present (see MachineExtension.initialState). */
-  const active = (): readonly MachineExtension[] =>
+  /**
+   * Extensions whose state is present (see MachineExtension.initialState). Presence changes
+   * only when the state is replaced (restore, rewind), so the list is kept, not rebuilt on
+   * every SMC and guest access that asks the hooks.
+   */
+  const present = (): readonly MachineExtension[] =>
     extensions.filter((ext) => state.ext[ext.name] !== undefined);
+  let activeList = present();
+  const active = (): readonly MachineExtension[] => activeList;
   const owner = new Map<number, MachineExtension>();
   for (const ext of extensions) for (const cmd of ext.rmiCommands ?? []) owner.set(cmd.fid, ext);
   const names = new Set(extensions.map((ext) => ext.name));
@@ -381,6 +387,7 @@ export function createMachine(options: MachineOptions = {}): Machine {
         };
       }
       state = read.state;
+      activeList = present();
       epoch++;
       notify('restore', { ledgerLength: state.ledger.events.length });
       return { ok: true };
@@ -404,6 +411,7 @@ export function createMachine(options: MachineOptions = {}): Machine {
         ...structuredClone(checkpoint.state),
         ledger: { events: events.slice(0, at), nextSeq: checkpoint.nextSeq },
       };
+      activeList = present();
       notify('restore', { ledgerLength: at });
       return { ok: true };
     },

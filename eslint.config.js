@@ -1,5 +1,5 @@
 // ESLint flat config. Besides the usual TypeScript and Svelte rules it enforces the layer
-// boundaries of ARCHITECTURE.md: lib <- emulator <- policy <- shell <- lessons <- ui, with the
+// boundaries of ARCHITECTURE.md: lib <- emulator <- policy <- workflows <- shell <- lessons <- ui, with the
 // Node CLI (src/cli) allowed everything but ui. Nothing left of ui may touch svelte, xterm,
 // d3 or the DOM, statically or through a dynamic import().
 import js from '@eslint/js';
@@ -8,7 +8,7 @@ import svelte from 'eslint-plugin-svelte';
 import globals from 'globals';
 import svelteConfig from './svelte.config.js';
 
-const LAYERS = ['lib', 'emulator', 'policy', 'shell', 'lessons', 'ui'];
+const LAYERS = ['lib', 'emulator', 'policy', 'workflows', 'shell', 'lessons', 'ui'];
 const UI_PACKAGES = ['svelte', 'svelte/*', '@xterm/*', 'd3', 'd3-*'];
 const DOM_GLOBALS = ['window', 'document', 'localStorage', 'sessionStorage', 'navigator'];
 
@@ -68,5 +68,5 @@ export default ts.config(
       },
     },
   },
-  ...['lib', 'emulator', 'policy', 'shell', 'lessons', 'cli'].map(boundary),
+  ...['lib', 'emulator', 'policy', 'workflows', 'shell', 'lessons', 'cli'].map(boundary),
 );

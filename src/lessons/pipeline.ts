@@ -11,15 +11,14 @@
  * deterministic (fixed challenge, deterministic ECDSA), so a link needs only the number.
  */
 import type { MachineMode, MachineSnapshot } from '../emulator/index.ts';
+import { verifyGroup, type GroupVerdict } from '../policy/index.ts';
 import {
   ATTACKS,
   buildVideoWorkflow,
   runAttack,
-  verifyGroup,
   type AttackOutcome,
-  type GroupVerdict,
   type VideoWorkflow,
-} from '../policy/index.ts';
+} from '../workflows/index.ts';
 
 /** The Mica modes a pipeline scenario runs in. */
 export type PipelineMode = Exclude<MachineMode, 'cca'>;

@@ -116,7 +116,6 @@ export {
 // The Mica monitor, the group verifier and the scenario helpers (issue 6).
 export * from './monitor/index.ts';
 export * from './group/index.ts';
-export * from './scenario/index.ts';
 export {
   judgeFlow,
   realmNamer,

@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Page } from 'playwright-core';
-import { ATTACKS, runAttack } from '../../src/policy/index.ts';
+import { ATTACKS, runAttack } from '../../src/workflows/index.ts';
 import { startLab, type Lab } from './browser.ts';
 
 let lab: Lab;

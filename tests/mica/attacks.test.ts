@@ -15,7 +15,7 @@
 // video" from zeroes): fixed, wipes drop labels. CCA-only mode is new: see CCA below.
 import { describe, expect, it } from 'vitest';
 import { GUEST_MODEL, createMachine, leaksOf, type LedgerEvent } from '../../src/emulator/index.ts';
-import { ATTACKS, type AttackOutcome } from '../../src/policy/scenario/attacks.ts';
+import { ATTACKS, type AttackOutcome } from '../../src/workflows/attacks.ts';
 import { createHostShell, createRealmShell } from '../../src/shell/index.ts';
 import { hex } from '../../src/lib/hex.ts';
 

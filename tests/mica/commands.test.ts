@@ -14,9 +14,9 @@ import {
   SMC_RSI_UPLOAD_POLICY,
 } from '../../src/policy/abi.ts';
 import { createMicaMachine, micaOf } from '../../src/policy/monitor/index.ts';
-import { programGuest } from '../../src/policy/scenario/guest.ts';
-import { MicaHost } from '../../src/policy/scenario/host.ts';
-import { buildVideoWorkflow } from '../../src/policy/scenario/video.ts';
+import { programGuest } from '../../src/workflows/guest.ts';
+import { MicaHost } from '../../src/workflows/host.ts';
+import { buildVideoWorkflow } from '../../src/workflows/video.ts';
 import { hex } from '../../src/lib/hex.ts';
 
 const BAR0 = 0x18000000000;

@@ -3,8 +3,8 @@
 import { describe, expect, it } from 'vitest';
 import { abi, decodeRecExit, type RecExit } from '../../src/emulator/index.ts';
 import type { Policy } from '../../src/policy/model.ts';
-import { CONSOLE_IPA, HOSTCALL_IPA } from '../../src/policy/scenario/host.ts';
-import { VIDEO_VALUE, buildVideoWorkflow } from '../../src/policy/scenario/video.ts';
+import { CONSOLE_IPA, HOSTCALL_IPA } from '../../src/workflows/host.ts';
+import { VIDEO_VALUE, buildVideoWorkflow } from '../../src/workflows/video.ts';
 
 const SIZE = 0x4000;
 

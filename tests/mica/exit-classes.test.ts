@@ -16,9 +16,9 @@ import type { WorkflowExample } from '../../src/policy/examples/video-moderation
 import { buildFlowGraph, findUnsanitisedPath } from '../../src/policy/flow.ts';
 import { verifyGroup } from '../../src/policy/group/verify.ts';
 import type { Policy } from '../../src/policy/model.ts';
-import { CONSOLE_IPA } from '../../src/policy/scenario/host.ts';
-import type { GuestOp } from '../../src/policy/scenario/guest.ts';
-import { buildVideoWorkflow } from '../../src/policy/scenario/video.ts';
+import { CONSOLE_IPA } from '../../src/workflows/host.ts';
+import type { GuestOp } from '../../src/workflows/guest.ts';
+import { buildVideoWorkflow } from '../../src/workflows/video.ts';
 
 const SIZE = 0x4000;
 /** Offset into a BAR beyond every object: protected shared range, never backed (a fault). */

@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { attest } from '../../src/emulator/index.ts';
 import { verifyGroup, type GroupVerdict } from '../../src/policy/group/verify.ts';
-import { buildVideoWorkflow, type VideoWorkflow } from '../../src/policy/scenario/video.ts';
+import { buildVideoWorkflow, type VideoWorkflow } from '../../src/workflows/video.ts';
 
 const SIZE = 0x4000;
 

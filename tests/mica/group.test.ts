@@ -8,7 +8,7 @@ import { VIDEO_RING_SHIPPED } from '../../src/policy/examples/video-moderation.t
 import { verifyGroup } from '../../src/policy/group/verify.ts';
 import { discoverGroup } from '../../src/policy/monitor/group.ts';
 import { micaOf } from '../../src/policy/monitor/state.ts';
-import { SCENARIO_CHALLENGE, buildVideoWorkflow } from '../../src/policy/scenario/video.ts';
+import { SCENARIO_CHALLENGE, buildVideoWorkflow } from '../../src/workflows/video.ts';
 import { hex } from '../../src/lib/hex.ts';
 
 const SIZE = 0x4000;

@@ -16,8 +16,8 @@ import {
 import { MICA_IPA_WIDTH } from '../../src/policy/abi.ts';
 import { checkMicaInvariants } from '../../src/policy/monitor/invariants.ts';
 import { micaOf } from '../../src/policy/monitor/state.ts';
-import { VIDEO_VALUE, buildVideoWorkflow } from '../../src/policy/scenario/video.ts';
-import type { MicaHost } from '../../src/policy/scenario/host.ts';
+import { VIDEO_VALUE, buildVideoWorkflow } from '../../src/workflows/video.ts';
+import type { MicaHost } from '../../src/workflows/host.ts';
 
 const SIZE = 0x4000;
 const BAR0 = 0x18000000000;

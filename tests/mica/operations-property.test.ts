@@ -37,8 +37,8 @@ import {
   buildVideoWorkflow,
   type GuestOp,
   type VideoWorkflow,
-} from '../../src/policy/scenario/index.ts';
-import { NET_IPA } from '../../src/policy/scenario/host.ts';
+} from '../../src/workflows/index.ts';
+import { NET_IPA } from '../../src/workflows/host.ts';
 import { INVARIANTS } from '../../src/emulator/invariants.ts';
 import { checkMicaInvariants } from '../../src/policy/monitor/invariants.ts';
 import { createLabMachine } from '../../src/shell/index.ts';

@@ -15,7 +15,7 @@ import { describe, expect, it } from 'vitest';
 import type { MachineSnapshot } from '../../src/emulator/index.ts';
 import type { MicaState } from '../../src/policy/monitor/state.ts';
 import { micaDecisions, micaView } from '../../src/policy/monitor/views.ts';
-import { buildVideoWorkflow } from '../../src/policy/scenario/video.ts';
+import { buildVideoWorkflow } from '../../src/workflows/video.ts';
 
 /** The state of a saved snapshot, as a test edits it. */
 type Saved = MachineSnapshot['state'];

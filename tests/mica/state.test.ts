@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { abi } from '../../src/emulator/index.ts';
 import { micaDecisions, micaView } from '../../src/policy/monitor/views.ts';
 import { micaOf } from '../../src/policy/monitor/state.ts';
-import { buildVideoWorkflow } from '../../src/policy/scenario/video.ts';
+import { buildVideoWorkflow } from '../../src/workflows/video.ts';
 
 const SIZE = 0x4000;
 

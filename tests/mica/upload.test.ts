@@ -9,9 +9,9 @@ import { micaAbi } from '../../src/policy/index.ts';
 import type { Policy } from '../../src/policy/model.ts';
 import { rimLabel } from '../../src/policy/monitor/common.ts';
 import { micaOf } from '../../src/policy/monitor/state.ts';
-import { prefaultOps, type GuestOp } from '../../src/policy/scenario/guest.ts';
-import { POLICY_IPA, destroyRealm } from '../../src/policy/scenario/host.ts';
-import { buildVideoWorkflow, type VideoWorkflow } from '../../src/policy/scenario/video.ts';
+import { prefaultOps, type GuestOp } from '../../src/workflows/guest.ts';
+import { POLICY_IPA, destroyRealm } from '../../src/workflows/host.ts';
+import { buildVideoWorkflow, type VideoWorkflow } from '../../src/workflows/video.ts';
 import { hex } from '../../src/lib/hex.ts';
 
 const SIZE = 0x4000;

@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { verifyGroup } from '../../src/policy/group/verify.ts';
 import type { Policy } from '../../src/policy/model.ts';
-import { buildVideoWorkflow } from '../../src/policy/scenario/video.ts';
+import { buildVideoWorkflow } from '../../src/workflows/video.ts';
 
 const SIZE = 0x4000;
 const FRESH_CHALLENGE = new Uint8Array(64).fill(0x5a);

@@ -8,7 +8,7 @@ import { abi } from '../../src/emulator/index.ts';
 import { WORKFLOW_EXAMPLES } from '../../src/policy/examples/index.ts';
 import type { WorkflowExample } from '../../src/policy/examples/video-moderation.ts';
 import { verifyGroup } from '../../src/policy/group/verify.ts';
-import { buildVideoWorkflow } from '../../src/policy/scenario/video.ts';
+import { buildVideoWorkflow } from '../../src/workflows/video.ts';
 
 const SIZE = 0x4000;
 

@@ -6,7 +6,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { abi, granuleIndex, type Machine } from '../../src/emulator/index.ts';
-import { buildVideoWorkflow, micaOf } from '../../src/policy/index.ts';
+import { micaOf } from '../../src/policy/index.ts';
+import { buildVideoWorkflow } from '../../src/workflows/index.ts';
 import { createHostShell, createLabMachine } from '../../src/shell/index.ts';
 import { buildMemoryModel, type MemoryModel } from '../../src/ui/memory/memory-model.ts';
 

@@ -10,16 +10,15 @@ import { labTerminals } from '../shell/lab-terminals.ts';
 import type { LedgerEventOf } from '../../src/emulator/index.ts';
 import {
   VIDEO_MODERATION,
-  buildVideoWorkflow,
   examplePolicy,
   formatPolicyText,
   judgeFlow,
   micaOf,
   parsePolicy,
   policyOf,
-  runAttack,
   type Policy,
 } from '../../src/policy/index.ts';
+import { buildVideoWorkflow, runAttack } from '../../src/workflows/index.ts';
 import { buildPipeline, WIDTH } from '../../src/ui/pipeline/pipeline-model.ts';
 
 const STAGES = ['gateway', 'encoder', 'moderator', 'storage'] as const;

@@ -6,7 +6,7 @@
  * Exit codes: 0 the attack was stopped (blocked or caught) in every mode run, 1 it went through
  * in some mode, 2 bad usage.
  */
-import { ATTACKS, runAttack, type AttackResult } from '../../policy/index.ts';
+import { ATTACKS, runAttack, type AttackResult } from '../../workflows/index.ts';
 import type { CliCommand, CliIo } from '../types.ts';
 
 const USAGE = 'mica demo <attack 1-21> [--mode mica|mica-prototype|both] | mica list';

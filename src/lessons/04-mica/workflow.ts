@@ -10,7 +10,8 @@
  * the builder shows up there. Snapshots are cached per mode: building takes most of a second.
  */
 import type { Machine, MachineMode, MachineSnapshot } from '../../emulator/index.ts';
-import { buildVideoWorkflow, micaView, type MicaView } from '../../policy/index.ts';
+import { micaView, type MicaView } from '../../policy/index.ts';
+import { buildVideoWorkflow } from '../../workflows/index.ts';
 import { snapshotSetup } from '../runner.ts';
 import { hex } from '../../lib/hex.ts';
 

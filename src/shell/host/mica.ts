@@ -4,7 +4,7 @@
  * before REALM_ACTIVATE when the monitor is installed; `mica share` plugs one shared object
  * (an ivshmem backing file: one host page set) into protected windows of several realms; the
  * VMM resolves a guest's first touch of such a window with RMI_DATA_CREATE_UNKNOWN_SHARED on
- * the object's page, as KVM does (the same logic as MicaHost.mapShared, src/policy/scenario).
+ * the object's page, as KVM does (the same logic as MicaHost.mapShared, src/workflows).
  *
  * Design rationale: the wiring lives in the VMM's state (`state.host.sharedObjects`), so
  * snapshots and undo capture it; the abort handler is global but reads only that state.

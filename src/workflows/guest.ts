@@ -24,13 +24,13 @@ import {
   type GuestStop,
   type RealmRecord,
   type RecRecord,
-} from '../../emulator/index.ts';
-import { toHex, fromHex } from '../../lib/bytes.ts';
+} from '../emulator/index.ts';
+import { toHex, fromHex } from '../lib/bytes.ts';
 import {
   SMC_RSI_ATTEST_TOKEN_CONTINUE_GROUP,
   SMC_RSI_ATTEST_TOKEN_INIT_GROUP,
   SMC_RSI_UPLOAD_POLICY,
-} from '../abi.ts';
+} from '../policy/abi.ts';
 
 /** PC of op 0. */
 export const PROGRAM_BASE = 0x1000;

@@ -1,4 +1,4 @@
-/** Host-side scenario helpers: the programmable guest, the host model, the video workflow, the §6 attacks. */
+/** The workflows layer (issue 12): realm applications, the host model, the video workflow and the §6 attacks, between the Mica monitor and verifier (src/policy) and the shells. */
 export {
   PROGRAM_BASE,
   attestStream,

@@ -9,13 +9,13 @@
  * saw, what the malicious realm read, the verifier's verdict), never asserted by the attack,
  * so a regression in the monitor shows up as a changed outcome.
  */
-import { abi, leaksOf, type LedgerEvent, type MachineMode } from '../../emulator/index.ts';
-import { VIDEO_BROKEN } from '../examples/video-moderation.ts';
-import type { Policy } from '../model.ts';
-import { encodePoly, toPolicyPage } from '../binary.ts';
-import { rimLabel } from '../monitor/common.ts';
-import { micaOf } from '../monitor/state.ts';
-import { verifyGroup, type GroupVerdict } from '../group/verify.ts';
+import { abi, leaksOf, type LedgerEvent, type MachineMode } from '../emulator/index.ts';
+import { VIDEO_BROKEN } from '../policy/examples/video-moderation.ts';
+import type { Policy } from '../policy/model.ts';
+import { encodePoly, toPolicyPage } from '../policy/binary.ts';
+import { rimLabel } from '../policy/monitor/common.ts';
+import { micaOf } from '../policy/monitor/state.ts';
+import { verifyGroup, type GroupVerdict } from '../policy/group/verify.ts';
 import { prefaultOps, type GuestOp } from './guest.ts';
 import {
   CONSOLE_IPA,

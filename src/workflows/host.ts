@@ -25,8 +25,8 @@ import {
   type RecExit,
   type RecRecord,
   type SmcResult,
-} from '../../emulator/index.ts';
-import { utf8 } from '../../lib/bytes.ts';
+} from '../emulator/index.ts';
+import { utf8 } from '../lib/bytes.ts';
 import {
   IVSHMEM_BAR_BASE,
   IVSHMEM_BAR_STRIDE,
@@ -37,8 +37,8 @@ import {
   SMC_RMI_REALM_PD,
   SMC_RMI_SET_PROTECTED_SHARED_RANGE,
   SMC_RMI_SGT,
-} from '../abi.ts';
-import { MICA_EXT, key, type MicaState } from '../monitor/state.ts';
+} from '../policy/abi.ts';
+import { MICA_EXT, key, type MicaState } from '../policy/monitor/state.ts';
 import { PROGRAM_BASE } from './guest.ts';
 
 const G = 0x1000;

@@ -13,16 +13,20 @@
  * to the gateways only: a non-gateway stage's console is an NS channel its runbook switches off
  * (§3.5 note), so a clean run has nothing for the monitor to take away at upload.
  */
-import { LAB_ANCHOR_NAME, attest, labFirmware, type Machine } from '../../emulator/index.ts';
-import { IVSHMEM_BAR_BASE, IVSHMEM_BAR_STRIDE } from '../abi.ts';
-import { encodePoly, toPolicyPage } from '../binary.ts';
-import { examplePolicy } from '../examples/bind.ts';
-import { VIDEO_MODERATION, type WorkflowExample } from '../examples/video-moderation.ts';
-import type { Policy } from '../model.ts';
-import { ownWindow } from '../monitor/common.ts';
-import { createMicaMachine, type MicaMachineOptions } from '../monitor/extension.ts';
-import { micaOf } from '../monitor/state.ts';
-import { expectedMember, splitGroupStream, type GroupExpectations } from '../group/verify.ts';
+import { LAB_ANCHOR_NAME, attest, labFirmware, type Machine } from '../emulator/index.ts';
+import { IVSHMEM_BAR_BASE, IVSHMEM_BAR_STRIDE } from '../policy/abi.ts';
+import { encodePoly, toPolicyPage } from '../policy/binary.ts';
+import { examplePolicy } from '../policy/examples/bind.ts';
+import { VIDEO_MODERATION, type WorkflowExample } from '../policy/examples/video-moderation.ts';
+import type { Policy } from '../policy/model.ts';
+import { ownWindow } from '../policy/monitor/common.ts';
+import { createMicaMachine, type MicaMachineOptions } from '../policy/monitor/extension.ts';
+import { micaOf } from '../policy/monitor/state.ts';
+import {
+  expectedMember,
+  splitGroupStream,
+  type GroupExpectations,
+} from '../policy/group/verify.ts';
 import {
   attestStream,
   prefaultOps,

@@ -111,7 +111,7 @@ export const VERIFY_COMMAND: CliCommand = {
         ? 'the lab PUBLIC TEST CPAK (tf-m-tools cca_platform.pem)'
         : `${cpak.crv} key from ${cpakPath}`;
     io.stdout(`Verifying ${tokenPath} (${token.length} bytes); trust anchor: ${anchor}\n`);
-    const report = attest.verifyCcaToken(token, {
+    const report = await attest.verifyCcaTokenAsync(token, {
       cpak,
       referenceValues,
       ...(challenge ? { challenge } : {}),

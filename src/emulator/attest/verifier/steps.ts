@@ -36,6 +36,7 @@ import {
   verifyCoseSign1,
   type CoseSign1,
   type EcPublicKey,
+  type SignatureResult,
 } from '../cose.ts';
 import {
   PLATFORM_CLAIM_RULES,
@@ -97,6 +98,11 @@ export interface Evidence {
   readonly platform: Filling<DecodedPlatformClaims>;
   readonly realm: Filling<DecodedRealmClaims>;
   rak?: EcPublicKey;
+  /**
+   * How the signature steps check a COSE_Sign1 (default {@link verifyCoseSign1}). The
+   * asynchronous verifier passes a recorder here for its first pass (see `verifyCcaTokenAsync`).
+   */
+  readonly checkSignature?: (sign1: CoseSign1, key: EcPublicKey) => SignatureResult;
 }
 
 /** One step: its check, or one check per rule for the claim tables. */
@@ -195,7 +201,7 @@ const platformSignature: Step = (ev) => {
       at,
     );
   }
-  const result = verifyCoseSign1(ev.platformCose, cpak);
+  const result = (ev.checkSignature ?? verifyCoseSign1)(ev.platformCose, cpak);
   if (result.ok) {
     return c.pass(
       `the platform token's ${algName(ev.platformCose.alg)} signature verifies with the trusted ${cpak.crv} CPAK`,
@@ -266,7 +272,7 @@ const realmSignature: Step = (ev) => {
   if (!ev.realmCose) return c.skip('the realm COSE_Sign1 could not be read');
   const at = { range: itemRange(ev.realmCose.signatureItem), path: 'realm/signature' };
   if (!ev.rak) return c.skip('no usable key in claim 44237 to check the signature with', at);
-  const result = verifyCoseSign1(ev.realmCose, ev.rak);
+  const result = (ev.checkSignature ?? verifyCoseSign1)(ev.realmCose, ev.rak);
   if (result.ok) {
     return c.pass(
       `the realm token's ${algName(ev.realmCose.alg)} signature verifies with the key in claim 44237`,

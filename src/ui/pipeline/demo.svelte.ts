@@ -10,7 +10,10 @@
  * attack 19 shows attack 19 in the Scenario menu. A run replaces whatever machine the
  * learner had, so it is undoable by name ("undo: back to the state before "Run attack
  * 19"") and, when it replaced a machine built by hand, a notice says so. A run takes a
- * second or two (ECDSA signing in the group token), so `running` lets the view say so.
+ * second or two (ECDSA signing in the group token), so `running` lets the view say so:
+ * {@link DemoState.start} sets it and waits for the next frame to be painted before the
+ * synchronous run blocks the page. Changing the machine's mode keeps the demo's menus and
+ * result undoable with the machine.
  */
 import {
   PIPELINE_SCENARIOS,
@@ -20,6 +23,7 @@ import {
   type PipelineResult,
 } from '../../lessons/index.ts';
 import { lessonOf } from '../lesson/lesson-state.svelte.ts';
+import type { MachineMode } from '../../emulator/index.ts';
 import type { LabMachine } from '../state/machine.svelte.ts';
 
 /** The Mica modes a demo runs in. */
@@ -100,6 +104,37 @@ export class DemoState {
     return result;
   }
 
+  /**
+   * Runs scenario `attack` in `mode` as the Run button does: `running` is true from now
+   * until the run ends, and the page paints that before the run (synchronous) starts.
+   */
+  async start(attack: number, mode: DemoMode): Promise<DemoResult | undefined> {
+    this.running = true;
+    try {
+      await nextPaint();
+      return this.run(attack, mode);
+    } finally {
+      this.running = false;
+    }
+  }
+
+  /**
+   * Switches the lab's machine to `mode` (the Mode menu): undoable, with the demo's menus
+   * and result and the lesson in play put back on undo. No-op when it is the mode already.
+   */
+  switchMode(mode: MachineMode): void {
+    if (mode === this.lab.mode) return;
+    const putBack = this.capture();
+    const course = lessonOf(this.lab);
+    const putLessonBack = course.capture();
+    this.lab.switchMode(mode, () => {
+      putBack();
+      putLessonBack();
+    });
+    course.leave();
+    this.result = undefined;
+  }
+
   /** What is needed to put the menus and the result back: call the returned function. */
   capture(): () => void {
     const saved = { result: this.result, choice: this.choice };
@@ -108,6 +143,16 @@ export class DemoState {
       this.choice = saved.choice;
     };
   }
+}
+
+/**
+ * Resolves once the browser has painted the current DOM: the first animation-frame callback
+ * runs before a paint, the second only after it.
+ */
+function nextPaint(): Promise<void> {
+  return new Promise((resolve) =>
+    requestAnimationFrame(() => requestAnimationFrame(() => resolve())),
+  );
 }
 
 const registry = new WeakMap<LabMachine, DemoState>();

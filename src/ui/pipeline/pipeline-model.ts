@@ -62,6 +62,8 @@ export const CALLOUT_PAD = 5;
 const CALLOUT_GAP = 6;
 const CALLOUT_LEFT = 20;
 const CALLOUT_BADGE = 9;
+/** How many of the latest flows travel in the drawing and are listed under it. */
+export const RECENT_FLOWS = 8;
 /** At most this many callouts are drawn (the newest); the list under the drawing has all. */
 export const MAX_CALLOUTS = 4;
 /** Space between markers that share a spot. */

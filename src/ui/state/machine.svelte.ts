@@ -5,7 +5,9 @@
  * a deep `$state` proxy (every granule read would pay proxy costs, and the emulator mutates
  * its own arrays). This class keeps the machine in a plain field, listens to its `ledger`
  * and `restore` events, and publishes immutable snapshots through `$state.raw` fields that
- * are reassigned, never mutated. Views derive everything else with `$derived`.
+ * are reassigned, never mutated. Views derive everything else with `$derived`; a getter
+ * such as {@link LabMachine.state} reads the published value it depends on, so a `$derived`
+ * that calls it re-runs after each batch of events without naming that dependency itself.
  *
  * Undo: every command that appends to the ledger is preceded by a machine checkpoint; undo
  * restores the newest one. Reset restores the boot snapshot and is itself undoable, and so
@@ -143,10 +145,20 @@ export class LabMachine {
   /** The lines typed since `origin`, oldest first: host lines, or `@<realm> <line>`. */
   steps = $state.raw<readonly string[]>([]);
 
+  /**
+   * The machine's state as of the latest publish. Reading it inside a `$derived` re-runs
+   * the derivation after every batch of machine events and every restore.
+   */
+  get state(): Readonly<MachineState> {
+    return this.#published.state;
+  }
+
   /** Label of the step undo would take back. */
   readonly nextUndo = $derived(this.undoStack.at(-1)?.label);
   readonly modeLabel = $derived(MODE_LABELS[this.mode]);
 
+  /** A fresh wrapper per publish, so readers of {@link LabMachine.state} see every batch. */
+  #published: { readonly state: Readonly<MachineState> };
   readonly #boot: MachineSnapshot;
   readonly #bootOrigin: Origin;
   readonly #unsubscribe: (() => void)[] = [];
@@ -165,6 +177,7 @@ export class LabMachine {
     // The terminals' machine: the lab guest model inside realms and, unless the mode is
     // 'cca', the Mica monitor, exactly as the CLI shell and the lessons build it.
     this.machine = createLabMachine(options as LabMachineOptions);
+    this.#published = $state.raw({ state: this.machine.state });
     if (start) {
       const restored = this.machine.restore(start);
       if (!restored.ok) this.startError = restored.error;
@@ -369,6 +382,7 @@ export class LabMachine {
     this.#flushQueued = false;
     const state = this.machine.state;
     this.ledger = state.ledger.events.slice();
+    this.#published = { state };
     this.mode = state.config.mode;
     // Realm records change on calls that move no granule (ACTIVATE, REC_ENTER): re-read
     // them whenever there are any (or were: a restore may have removed them).

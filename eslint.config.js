@@ -69,4 +69,23 @@ export default ts.config(
     },
   },
   ...['lib', 'emulator', 'policy', 'workflows', 'shell', 'lessons', 'cli'].map(boundary),
+  {
+    // The page loads a lesson when it is first used (src/lessons/catalogue.ts); the module
+    // that awaits every lesson is for Node (the CLI, tests) and would put the course back
+    // into the first screen.
+    files: ['src/ui/**/*.ts', 'src/ui/**/*.svelte'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/lessons/loaded.ts', '**/lessons/loaded'],
+              message: 'src/ui loads lessons with loadLesson/loadCatalogue (src/lessons/index.ts).',
+            },
+          ],
+        },
+      ],
+    },
+  },
 );

@@ -5,22 +5,15 @@
  * Later lessons are an outline (status `planned`): the UI shows them greyed so learners see
  * where the course goes, but they carry no goals until the machine can run them (realms,
  * the Mica monitor, attacks). An outline entry never pretends to be playable.
+ *
+ * Design rationale: a lesson's module (its text, setup, goals) is loaded when first used,
+ * so the page's first screen does not carry the course (issue 14, "first screen <= 250 KB").
+ * `COURSE` is the one table: a playable lesson is a row `ready(id, mode, () => import(...))`
+ * (the id and the machine mode are what links and save files are checked against without
+ * loading anything); `loadLesson` / `loadCatalogue` fetch the modules. Node callers that
+ * want every lesson at once (the CLI, tests) import `./loaded.ts`, which awaits them all.
  */
-import { ADDRESS_SPACES } from './01-worlds/01-address-spaces.ts';
-import { GRANULE_DELEGATION } from './01-worlds/02-granule-delegation.ts';
-import { WIPING } from './01-worlds/03-wiping.ts';
-import { FAILURE_CONDITIONS } from './01-worlds/04-failure-conditions.ts';
-import { BUILD_REALM } from './02-realms/01-build.ts';
-import { MEASURE_REALM } from './02-realms/02-measure.ts';
-import { RUN_REALM } from './02-realms/03-run.ts';
-import { REALM_IDENTITY } from './02-realms/04-identity.ts';
-import { ATTEST_REALM } from './02-realms/05-attest.ts';
-import { HOST_SEES } from './03-pipeline-cca/01-host-sees.ts';
-import { FOUR_STAGES } from './03-pipeline-cca/02-four-stages.ts';
-import { ENFORCE } from './04-mica/02-enforce.ts';
-import { AGREEMENT } from './04-mica/03-agreement.ts';
-import { GROUP_TOKEN } from './04-mica/04-group-token.ts';
-import { LATE_JOIN } from './05-attacks/01-late-join.ts';
+import type { MachineMode } from '../emulator/index.ts';
 import type { CatalogueEntry, Lesson, LessonPart, PlannedLesson } from './schema.ts';
 
 /** The parts of the course, in order (product.md "The story it tells"). */
@@ -65,19 +58,72 @@ function planned(id: string, title: string, summary: string): PlannedLesson {
   return { status: 'planned', id, part: id.slice(0, id.indexOf('/')), title, summary };
 }
 
+/** A playable lesson before its module is loaded: what links and saves are checked against. */
+export interface LessonRow {
+  readonly status: 'ready';
+  readonly id: string;
+  readonly part: string;
+  /** The machine mode the lesson runs in (its module's `mode`; the catalogue test checks). */
+  readonly mode: MachineMode;
+  /** Loads the lesson's module (once) and returns its `Lesson`. */
+  readonly load: () => Promise<Lesson>;
+}
+
+/** A row of the course: a playable lesson's loader, or a planned outline. */
+export type CourseRow = LessonRow | PlannedLesson;
+
+/** The `Lesson` among a module's exports whose id is `id`. */
+function lessonIn(module: Record<string, unknown>, id: string): Lesson {
+  for (const value of Object.values(module)) {
+    const candidate = value as Partial<Lesson> | null;
+    if (typeof value === 'object' && candidate?.status === 'ready' && candidate.id === id) {
+      return value as Lesson;
+    }
+  }
+  throw new Error(`catalogue: the module of lesson "${id}" exports no lesson with that id`);
+}
+
+/**
+ * A playable lesson: its id, its machine mode and its module, e.g.
+ * `ready('01-worlds/03-wiping', 'cca', () => import('./01-worlds/03-wiping.ts'))`. The
+ * module exports the `Lesson` (under any name); the import must be a literal so the bundler
+ * makes it a chunk of its own.
+ */
+function ready(
+  id: string,
+  mode: MachineMode,
+  importModule: () => Promise<Record<string, unknown>>,
+): LessonRow {
+  let loading: Promise<Lesson> | undefined;
+  const load = () => (loading ??= importModule().then((module) => lessonIn(module, id)));
+  return { status: 'ready', id, part: id.slice(0, id.indexOf('/')), mode, load };
+}
+
 /** Every lesson, playable or planned, in course order. */
-export const CATALOGUE: readonly CatalogueEntry[] = [
-  ADDRESS_SPACES,
-  GRANULE_DELEGATION,
-  WIPING,
-  FAILURE_CONDITIONS,
-  BUILD_REALM,
-  MEASURE_REALM,
-  RUN_REALM,
-  REALM_IDENTITY,
-  ATTEST_REALM,
-  HOST_SEES,
-  FOUR_STAGES,
+export const COURSE: readonly CourseRow[] = [
+  ready('01-worlds/01-address-spaces', 'cca', () => import('./01-worlds/01-address-spaces.ts')),
+  ready(
+    '01-worlds/02-granule-delegation',
+    'cca',
+    () => import('./01-worlds/02-granule-delegation.ts'),
+  ),
+  ready('01-worlds/03-wiping', 'cca', () => import('./01-worlds/03-wiping.ts')),
+  ready(
+    '01-worlds/04-failure-conditions',
+    'cca',
+    () => import('./01-worlds/04-failure-conditions.ts'),
+  ),
+  ready('02-realms/01-build', 'cca', () => import('./02-realms/01-build.ts')),
+  ready('02-realms/02-measure', 'cca', () => import('./02-realms/02-measure.ts')),
+  ready('02-realms/03-run', 'cca', () => import('./02-realms/03-run.ts')),
+  ready('02-realms/04-identity', 'cca', () => import('./02-realms/04-identity.ts')),
+  ready('02-realms/05-attest', 'cca', () => import('./02-realms/05-attest.ts')),
+  ready('03-pipeline-cca/01-host-sees', 'cca', () => import('./03-pipeline-cca/01-host-sees.ts')),
+  ready(
+    '03-pipeline-cca/02-four-stages',
+    'cca',
+    () => import('./03-pipeline-cca/02-four-stages.ts'),
+  ),
   planned(
     '03-pipeline-cca/03-through-the-host',
     'Passing the video along through host memory',
@@ -88,10 +134,10 @@ export const CATALOGUE: readonly CatalogueEntry[] = [
     'Declare every path: a Mica policy',
     'Write the encoder’s policy: its shared objects, their protections, and its control transfers.',
   ),
-  ENFORCE,
-  AGREEMENT,
-  GROUP_TOKEN,
-  LATE_JOIN,
+  ready('04-mica/02-enforce', 'mica', () => import('./04-mica/02-enforce.ts')),
+  ready('04-mica/03-agreement', 'mica', () => import('./04-mica/03-agreement.ts')),
+  ready('04-mica/04-group-token', 'mica', () => import('./04-mica/04-group-token.ts')),
+  ready('05-attacks/01-late-join', 'mica-prototype', () => import('./05-attacks/01-late-join.ts')),
   planned(
     '05-attacks/02-copy-to-host',
     'A stage copies the video to host-visible memory',
@@ -119,23 +165,25 @@ export const CATALOGUE: readonly CatalogueEntry[] = [
   ),
 ];
 
-/** The playable lessons, in order. */
-export const LESSONS: readonly Lesson[] = CATALOGUE.filter(
-  (e): e is Lesson => e.status === 'ready',
-);
-
-/** Finds a catalogue entry by id. */
-export function findEntry(id: string): CatalogueEntry | undefined {
-  return CATALOGUE.find((e) => e.id === id);
+/** The course row of `id` (no module is loaded). */
+export function courseRow(id: string): CourseRow | undefined {
+  return COURSE.find((row) => row.id === id);
 }
 
-/** Finds a playable lesson by id. */
-export function findLesson(id: string): Lesson | undefined {
-  return LESSONS.find((l) => l.id === id);
+/** Loads the playable lesson `id`; undefined when there is none (unknown or planned). */
+export async function loadLesson(id: string): Promise<Lesson | undefined> {
+  const row = courseRow(id);
+  return row?.status === 'ready' ? row.load() : undefined;
 }
 
-/** The playable lesson after `id` in course order, if any. */
-export function nextLesson(id: string): Lesson | undefined {
-  const i = LESSONS.findIndex((l) => l.id === id);
-  return i < 0 ? undefined : LESSONS[i + 1];
+/** Loads every playable lesson: the whole catalogue, in course order. */
+export function loadCatalogue(): Promise<readonly CatalogueEntry[]> {
+  return Promise.all(COURSE.map((row) => (row.status === 'ready' ? row.load() : row)));
+}
+
+/** The id of the playable lesson after `id` in course order, if any. */
+export function nextLessonId(id: string): string | undefined {
+  const playable = COURSE.filter((row) => row.status === 'ready');
+  const i = playable.findIndex((row) => row.id === id);
+  return i < 0 ? undefined : playable[i + 1]?.id;
 }

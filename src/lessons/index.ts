@@ -27,7 +27,16 @@ export {
   type SpecRef,
   type SpecSource,
 } from './schema.ts';
-export { CATALOGUE, LESSONS, PARTS, findEntry, findLesson, nextLesson } from './catalogue.ts';
+export {
+  COURSE,
+  PARTS,
+  courseRow,
+  loadCatalogue,
+  loadLesson,
+  nextLessonId,
+  type CourseRow,
+  type LessonRow,
+} from './catalogue.ts';
 export { GLOSSARY, glossaryEntry, type GlossaryEntry } from './glossary.ts';
 export {
   checkGoals,

@@ -11,7 +11,7 @@
  * layout changes that would invalidate a snapshot.
  */
 import { describeValue, isRecord } from './json-check.ts';
-import { findEntry } from './catalogue.ts';
+import { courseRow } from './catalogue.ts';
 import type { GoalStatus } from './runner.ts';
 import { LESSON_ID } from './schema.ts';
 import { scenarioFromJson, type Decoded, type Scenario } from './scenario.ts';
@@ -287,7 +287,7 @@ export function parseSave(
     const read = readProgress(id, entry);
     if (!read.ok) return read;
     progress[id] = read.value;
-    const known = findEntry(id);
+    const known = courseRow(id);
     if (!known) warnings.push(`progress for "${id}", a lesson this lab does not have, was kept`);
     else if (known.status !== 'ready')
       warnings.push(`progress for "${id}", a planned lesson, was kept`);

@@ -27,7 +27,7 @@ import { type Machine, type MachineMode, type MachineSnapshot } from '../emulato
 import type { ShellSession } from '../shell/index.ts';
 import { fromBase64, toBase64 } from '../lib/bytes.ts';
 import { describeValue, isRecord } from './json-check.ts';
-import { findEntry, findLesson } from './catalogue.ts';
+import { courseRow, loadLesson } from './catalogue.ts';
 import { lzDecompress } from './lz.ts';
 import { deflateRaw, inflateRaw } from './deflate.ts';
 import { micaAbi } from '../policy/index.ts';
@@ -103,7 +103,8 @@ export function makeScenario(
   fields: Omit<Scenario, 'format' | 'version' | 'mode' | 'commands'> &
     Partial<Pick<Scenario, 'mode' | 'commands'>>,
 ): Scenario {
-  const lesson = fields.lesson === undefined ? undefined : findLesson(fields.lesson);
+  const row = fields.lesson === undefined ? undefined : courseRow(fields.lesson);
+  const lesson = row?.status === 'ready' ? row : undefined;
   return {
     format: SCENARIO_FORMAT,
     version: SCENARIO_VERSION,
@@ -173,7 +174,7 @@ export function scenarioFromJson(input: unknown, where = ''): Decoded<Scenario> 
     if (typeof input.lesson !== 'string') {
       return fail(`${at('lesson')} is ${describeValue(input.lesson)}, expected a lesson id`);
     }
-    const entry = findEntry(input.lesson);
+    const entry = courseRow(input.lesson);
     if (!entry) return fail(`${at('lesson')} names an unknown lesson "${input.lesson}"`);
     if (entry.status !== 'ready') {
       return fail(`${at('lesson')} "${input.lesson}" is planned, not playable yet`);
@@ -393,10 +394,10 @@ export interface ScenarioRun {
 /**
  * Builds the scenario's start state (snapshot, else the lesson's setup, else the pipeline
  * scenario's run, else a fresh machine in its mode and gap switches) and replays its commands through the host shell (with the lesson's
- * restrictions when it names one).
+ * restrictions when it names one). Async: a lesson's module is loaded when first used.
  */
-export function runScenario(scenario: Scenario): ScenarioRun {
-  const lesson = scenario.lesson === undefined ? undefined : findLesson(scenario.lesson);
+export async function runScenario(scenario: Scenario): Promise<ScenarioRun> {
+  const lesson = scenario.lesson === undefined ? undefined : await loadLesson(scenario.lesson);
   if (scenario.lesson !== undefined && !lesson) {
     // A caller bug: scenarios come from scenarioFromJson/decodeScenarioLink, which refuse this.
     throw new Error(`runScenario: unvalidated scenario names unknown lesson "${scenario.lesson}"`);

@@ -7,7 +7,8 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Page } from 'playwright-core';
-import { LESSONS, parseStep } from '../../src/lessons/index.ts';
+import { parseStep } from '../../src/lessons/index.ts';
+import { LESSONS } from '../../src/lessons/loaded.ts';
 import { startLab, type Lab } from './browser.ts';
 
 /** Text a learner must never meet, whatever the lesson. */

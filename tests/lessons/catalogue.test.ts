@@ -6,11 +6,11 @@ import { describe, expect, it } from 'vitest';
 import { abi } from '../../src/emulator/index.ts';
 import { hex } from '../../src/lib/hex.ts';
 import {
-  CATALOGUE,
+  COURSE,
   GLOSSARY,
-  LESSONS,
   PARTS,
-  findLesson,
+  loadLesson,
+  nextLessonId,
   formatProblem,
   replayCommands,
   replaySolution,
@@ -18,6 +18,7 @@ import {
   validateCatalogue,
   type Lesson,
 } from '../../src/lessons/index.ts';
+import { CATALOGUE, LESSONS, findLesson } from '../../src/lessons/loaded.ts';
 
 function lesson(id: string): Lesson {
   const found = findLesson(id);
@@ -33,6 +34,26 @@ function goalsDone(id: string, lines: string[]): Record<string, boolean> {
 describe('lesson catalogue', () => {
   it('every part and entry passes the validator', () => {
     expect(validateCatalogue(PARTS, CATALOGUE).map(formatProblem)).toEqual([]);
+  });
+
+  it('each row of the course names the lesson of its module, with the same id, part and mode', async () => {
+    for (const row of COURSE) {
+      if (row.status !== 'ready') continue;
+      const loaded = await loadLesson(row.id);
+      expect(loaded && { id: loaded.id, part: loaded.part, mode: loaded.mode }).toEqual({
+        id: row.id,
+        part: row.part,
+        mode: row.mode,
+      });
+    }
+    expect(CATALOGUE.map((e) => e.id)).toEqual(COURSE.map((row) => row.id));
+  });
+
+  it('loads nothing for an unknown or planned id, and finds the next playable lesson', async () => {
+    expect(await loadLesson('01-worlds/99-nothing')).toBeUndefined();
+    expect(await loadLesson('04-mica/01-declare')).toBeUndefined();
+    expect(nextLessonId('03-pipeline-cca/02-four-stages')).toBe('04-mica/02-enforce');
+    expect(nextLessonId(LESSONS[LESSONS.length - 1]!.id)).toBeUndefined();
   });
 
   it('has the four "Worlds" lessons, playable, in order', () => {

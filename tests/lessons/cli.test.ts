@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { LESSON_COMMAND } from '../../src/cli/commands/lesson.ts';
 import { SCENARIO_COMMAND } from '../../src/cli/commands/scenario.ts';
 import type { CliCommand, CliIo } from '../../src/cli/types.ts';
-import { LESSONS } from '../../src/lessons/index.ts';
+import { LESSONS } from '../../src/lessons/loaded.ts';
 
 async function cli(
   command: CliCommand,

@@ -5,7 +5,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { abi } from '../../src/emulator/index.ts';
 import { hex } from '../../src/lib/hex.ts';
-import { LESSONS, replayCommands } from '../../src/lessons/index.ts';
+import { replayCommands } from '../../src/lessons/index.ts';
+import { LESSONS } from '../../src/lessons/loaded.ts';
 
 const NOISE = [
   'delegate 0x80000000',

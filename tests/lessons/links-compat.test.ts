@@ -22,7 +22,7 @@ const MANIFEST = JSON.parse(readFileSync(new URL('manifest.json', DIR), 'utf8'))
 const sha256 = (value: unknown) => createHash('sha256').update(JSON.stringify(value)).digest('hex');
 
 describe('version 1 links (snapshot-carrying) still open', () => {
-  test.each(MANIFEST.map((f) => [f.file, f] as const))('%s', (_, fixture) => {
+  test.each(MANIFEST.map((f) => [f.file, f] as const))('%s', async (_, fixture) => {
     const link = readFileSync(new URL(fixture.file, DIR), 'utf8').trim();
     const decoded = decodeFragment(link);
     if (!decoded.ok) throw new Error(decoded.error);
@@ -34,7 +34,7 @@ describe('version 1 links (snapshot-carrying) still open', () => {
     if (fixture.snapshotSha256) {
       expect(sha256(scenario.snapshot)).toBe(fixture.snapshotSha256);
       // Opening it puts exactly that state on a lab machine.
-      const run = runScenario({ ...scenario, commands: [] });
+      const run = await runScenario({ ...scenario, commands: [] });
       expect(sha256(run.machine.snapshot().state)).toBe(sha256(scenario.snapshot?.state));
     }
   });

@@ -6,7 +6,6 @@ import { createHash } from 'node:crypto';
 import { describe, expect, test } from 'vitest';
 import { toBase64 } from '../../src/lib/bytes.ts';
 import {
-  LESSONS,
   PIPELINE_SCENARIOS,
   SCENARIO_VERSION,
   SHORT_FRAGMENT,
@@ -18,6 +17,7 @@ import {
   runScenario,
   type PipelineMode,
 } from '../../src/lessons/index.ts';
+import { LESSONS } from '../../src/lessons/loaded.ts';
 import { deflateRaw, inflateRaw } from '../../src/lessons/deflate.ts';
 import { shortFragment } from '../../src/ui/persist/links.ts';
 
@@ -39,7 +39,7 @@ const dLink = (json: string) =>
   `${SHORT_FRAGMENT}d.${b64url(deflateRaw(new TextEncoder().encode(json)))}`;
 
 describe('every shipped lesson state fits in a short link and replays the same run', () => {
-  test.each(LESSONS.map((l) => [l.id, l] as const))('%s', (_, lesson) => {
+  test.each(LESSONS.map((l) => [l.id, l] as const))('%s', async (_, lesson) => {
     const scenario = makeScenario({ lesson: lesson.id, commands: lesson.solution });
     const link = ORIGIN + shortFragment(scenario);
     expect(link.length).toBeLessThan(MAX_LINK);
@@ -47,7 +47,7 @@ describe('every shipped lesson state fits in a short link and replays the same r
     const decoded = decodeScenarioLink(link);
     expect(decoded).toEqual({ ok: true, value: scenario });
     if (!decoded.ok) return;
-    const replayed = runScenario(decoded.value);
+    const replayed = await runScenario(decoded.value);
     const reference = replaySolution(lesson);
     expect(replayed.goals?.every((g) => g.done)).toBe(true);
     expect(replayed.goals).toEqual(reference.goals);
@@ -73,13 +73,13 @@ describe('every pipeline scenario fits in a short link', () => {
 
   test.each(PIPELINE_SCENARIOS.map((s) => [s.number] as const))(
     'scenario %i (mica) replays to the same state, outcome and group verdict',
-    (n) => {
+    async (n) => {
       const direct = runPipeline(n, 'mica');
       const decoded = decodeScenarioLink(
         shortFragment(makeScenario({ mode: 'mica', pipeline: n, commands: [] })),
       );
       if (!decoded.ok) throw new Error(decoded.error);
-      const run = runScenario(decoded.value);
+      const run = await runScenario(decoded.value);
       expect(sha256(run.machine.snapshot().state)).toBe(sha256(direct.snapshot.state));
       expect(run.pipeline?.outcome).toBe(direct.result.outcome);
       expect(run.pipeline?.rule).toBe(direct.result.rule);
@@ -88,7 +88,7 @@ describe('every pipeline scenario fits in a short link', () => {
     },
   );
 
-  test('a prototype run with steps typed after it replays them in their terminals', () => {
+  test('a prototype run with steps typed after it replays them in their terminals', async () => {
     const scenario = makeScenario({
       mode: 'mica-prototype',
       pipeline: 0,
@@ -96,14 +96,14 @@ describe('every pipeline scenario fits in a short link', () => {
     });
     const decoded = decodeScenarioLink(shortFragment(scenario));
     if (!decoded.ok) throw new Error(decoded.error);
-    const run = runScenario(decoded.value);
+    const run = await runScenario(decoded.value);
     expect(run.transcript.map((t) => t.prompt)).toEqual(['host$ ', 'gateway# ']);
     expect(run.pipeline?.outcome).toBe('clean');
   });
 });
 
 describe('gap switches', () => {
-  test('a prototype machine with some gaps closed round-trips and is built with them', () => {
+  test('a prototype machine with some gaps closed round-trips and is built with them', async () => {
     const scenario = makeScenario({
       mode: 'mica-prototype',
       gaps: ['gap-first-come-labels'],
@@ -112,7 +112,7 @@ describe('gap switches', () => {
     const decoded = decodeScenarioLink(encodeScenarioLink(scenario));
     expect(decoded).toEqual({ ok: true, value: scenario });
     if (decoded.ok) {
-      expect(runScenario(decoded.value).machine.state.config.gaps).toEqual([
+      expect((await runScenario(decoded.value)).machine.state.config.gaps).toEqual([
         'gap-first-come-labels',
       ]);
     }

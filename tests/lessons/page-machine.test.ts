@@ -5,7 +5,8 @@
 import { describe, expect, it } from 'vitest';
 import { SMC_RMI_REALM_PD } from '../../src/policy/abi.ts';
 import { createLabMachine } from '../../src/shell/index.ts';
-import { LESSONS, checkGoals, openTerminals, prepareMachine } from '../../src/lessons/index.ts';
+import { checkGoals, openTerminals, prepareMachine } from '../../src/lessons/index.ts';
+import { LESSONS } from '../../src/lessons/loaded.ts';
 import type { MachineMode } from '../../src/emulator/index.ts';
 
 const MODES: readonly MachineMode[] = ['cca', 'mica', 'mica-prototype'];

@@ -8,12 +8,12 @@ import {
   parseSave,
   progressAfterCheck,
   replayCommands,
-  findLesson,
   serializeSave,
   withProgress,
   type LabSave,
   type LessonProgress,
 } from '../../src/lessons/index.ts';
+import { findLesson } from '../../src/lessons/loaded.ts';
 
 const progress: LessonProgress = {
   status: 'solved',

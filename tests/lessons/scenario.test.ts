@@ -7,11 +7,11 @@ import {
   SCENARIO_FRAGMENT,
   decodeScenarioLink,
   encodeScenarioLink,
-  findLesson,
   makeScenario,
   runScenario,
   type Scenario,
 } from '../../src/lessons/index.ts';
+import { findLesson } from '../../src/lessons/loaded.ts';
 import { lzCompress, lzDecompress } from '../../src/lessons/lz.ts';
 
 /** A bare `j` payload for arbitrary JSON text. */
@@ -149,8 +149,8 @@ describe('scenario links', () => {
 });
 
 describe('runScenario', () => {
-  it('replays commands on the lesson setup and reports the lesson goals', () => {
-    const run = runScenario(
+  it('replays commands on the lesson setup and reports the lesson goals', async () => {
+    const run = await runScenario(
       makeScenario({
         lesson: '01-worlds/02-granule-delegation',
         commands: [...findLesson('01-worlds/02-granule-delegation')!.solution],
@@ -160,10 +160,10 @@ describe('runScenario', () => {
     expect(run.transcript[1]?.output[0]?.text).toContain('RMI_SUCCESS');
   });
 
-  it('starts from a snapshot when one is given, with the lesson restrictions', () => {
+  it('starts from a snapshot when one is given, with the lesson restrictions', async () => {
     const machine = createMachine({ mode: 'cca' });
     machine.smc(abi.SMC_RMI_GRANULE_DELEGATE, 0x8002_0000);
-    const run = runScenario(
+    const run = await runScenario(
       makeScenario({
         lesson: '01-worlds/01-address-spaces',
         snapshot: machine.snapshot(),
@@ -175,8 +175,8 @@ describe('runScenario', () => {
     expect(run.goals?.find((g) => g.id === 'gpf-realm')?.done).toBe(true);
   });
 
-  it('without a lesson runs a plain host shell in the scenario mode', () => {
-    const run = runScenario(
+  it('without a lesson runs a plain host shell in the scenario mode', async () => {
+    const run = await runScenario(
       makeScenario({ mode: 'mica-prototype', commands: ['delegate 0x80000000'] }),
     );
     expect(run.machine.state.config.mode).toBe('mica-prototype');

@@ -2,7 +2,6 @@
 // lesson id and the field, all problems at once.
 import { describe, expect, it } from 'vitest';
 import {
-  LESSONS,
   PARTS,
   disabledCommands,
   hostCommandNames,
@@ -12,6 +11,7 @@ import {
   type Lesson,
   type LessonProblem,
 } from '../../src/lessons/index.ts';
+import { LESSONS } from '../../src/lessons/loaded.ts';
 
 const good = LESSONS[0]!;
 

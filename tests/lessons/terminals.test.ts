@@ -2,7 +2,6 @@
 import { describe, expect, it } from 'vitest';
 import { abi } from '../../src/emulator/index.ts';
 import {
-  LESSONS,
   createLessonMachine,
   decodeScenarioLink,
   encodeScenarioLink,
@@ -14,6 +13,7 @@ import {
   startLesson,
   validateLesson,
 } from '../../src/lessons/index.ts';
+import { LESSONS } from '../../src/lessons/loaded.ts';
 
 describe('parseStep', () => {
   it('routes @<realm> lines to that realm and everything else to the host', () => {
@@ -53,14 +53,14 @@ describe('openTerminals', () => {
 });
 
 describe('scenarios with realm steps', () => {
-  it('round-trip through a link and replay in the right terminals', () => {
+  it('round-trip through a link and replay in the right terminals', async () => {
     const s = makeScenario({
       mode: 'cca',
       commands: ['realm create gw --image shell', '@gw console "hello host"'],
     });
     const decoded = decodeScenarioLink(encodeScenarioLink(s));
     expect(decoded).toEqual({ ok: true, value: s });
-    const run = runScenario(s);
+    const run = await runScenario(s);
     expect(run.transcript.map((t) => t.prompt)).toEqual(['host$ ', 'gw# ']);
     expect(run.transcript[1]?.output.map((o) => o.text).join('\n')).toContain('hello host');
   });

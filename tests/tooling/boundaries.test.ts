@@ -23,6 +23,11 @@ describe('layer boundary lint rule', () => {
     ['src/shell/bad.ts', "import { Terminal } from '@xterm/xterm';\nexport const t = Terminal;\n"],
     ['src/lessons/bad.ts', "import { x } from '../ui/App.svelte';\nexport const y = x;\n"],
     ['src/cli/bad.ts', "import { x } from '../ui/state/machine.svelte.ts';\nexport const y = x;\n"],
+    // Every lesson loaded eagerly is for Node; the page loads a lesson when first used.
+    [
+      'src/ui/lesson/bad.ts',
+      "import { LESSONS } from '../../lessons/loaded.ts';\nexport const l = LESSONS;\n",
+    ],
   ])('%s may not import: %s', async (file, code) => {
     expect(await ruleIds(code, file)).toContain('no-restricted-imports');
   });

@@ -128,3 +128,31 @@ describe('LineEditor', () => {
     expect(styleLine({ text: 'a\nb' })).toBe('a\r\nb');
   });
 });
+
+describe('a line typed while the page is loading', () => {
+  test('waits for the load, then runs; what is typed meanwhile runs after it, in order', async () => {
+    const machine = createMachine();
+    const shell = createHostShell(machine);
+    let release: () => void = () => {};
+    let pending: Promise<void> | undefined = new Promise<void>((r) => (release = r));
+    const results: string[] = [];
+    let out = '';
+    const editor = new LineEditor(
+      Object.assign(shell, { pending: () => pending }),
+      { write: (d) => (out += d), clear: () => {} },
+      (line) => results.push(line),
+    );
+    editor.feed('delegate 0x80000000\r');
+    editor.feed('gpt\r');
+    expect(results).toEqual([]);
+    expect(machine.granuleOf(0x8000_0000).state).toBe('UNDELEGATED');
+    expect(screen(out).join('\n')).toContain('(waiting for the lab to finish loading)');
+    const loaded = pending;
+    pending = undefined;
+    release();
+    await loaded;
+    await Promise.resolve();
+    expect(results).toEqual(['delegate 0x80000000', 'gpt']);
+    expect(machine.granuleOf(0x8000_0000).state).toBe('DELEGATED');
+  });
+});

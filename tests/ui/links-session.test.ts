@@ -4,7 +4,8 @@
 // same Chain evidence. A pipeline Run over a hand-built machine is undoable by name.
 import { createHash } from 'node:crypto';
 import { describe, expect, test } from 'vitest';
-import { decodeScenarioLink, findLesson } from '../../src/lessons/index.ts';
+import { decodeScenarioLink } from '../../src/lessons/index.ts';
+import { findLesson } from '../../src/lessons/loaded.ts';
 import { createHostShell, createRealmShell, type OutputLine } from '../../src/shell/index.ts';
 import { lessonOf } from '../../src/ui/lesson/lesson-state.svelte.ts';
 import { shortFragment } from '../../src/ui/persist/links.ts';
@@ -15,20 +16,20 @@ import { LabMachine } from '../../src/ui/state/machine.svelte.ts';
 const sha256 = (value: unknown) => createHash('sha256').update(JSON.stringify(value)).digest('hex');
 
 /** Copies the link of `lab` and opens it on a fresh lab, as two browsers would. */
-function reopen(lab: LabMachine): { link: string; other: LabMachine } {
+async function reopen(lab: LabMachine): Promise<{ link: string; other: LabMachine }> {
   const link = shortFragment(currentScenario(lessonOf(lab)));
   const decoded = decodeScenarioLink(link);
   if (!decoded.ok) throw new Error(decoded.error);
   const other = new LabMachine({ mode: 'mica' });
-  applyScenario(lessonOf(other), decoded.value, { undoLabel: 'open the scenario link' });
+  await applyScenario(lessonOf(other), decoded.value, { undoLabel: 'open the scenario link' });
   return { link, other };
 }
 
 describe('a link from the page reproduces the run', () => {
-  test('attack 19: same state, attack 19 in the menu, the group token in the Chain', () => {
+  test('attack 19: same state, attack 19 in the menu, the group token in the Chain', async () => {
     const lab = new LabMachine({ mode: 'mica' });
     demoOf(lab).run(19, 'mica');
-    const { link, other } = reopen(lab);
+    const { link, other } = await reopen(lab);
     expect(link.length).toBeLessThan(200);
     const demo = demoOf(other);
     expect(demo.choice).toBe(19);
@@ -40,7 +41,7 @@ describe('a link from the page reproduces the run', () => {
     expect(lessonOf(other).scenarioTitle).toMatch(/^Attack 19: .* \(mica\)$/);
   });
 
-  test('a lesson with host and realm steps: same lesson, same goals, same steps', () => {
+  test('a lesson with host and realm steps: same lesson, same goals, same steps', async () => {
     const lesson = findLesson('02-realms/05-attest')!;
     const lab = new LabMachine({ mode: 'mica' });
     const course = lessonOf(lab);
@@ -59,7 +60,7 @@ describe('a link from the page reproduces the run', () => {
     }
     expect(lab.steps).toEqual(lesson.solution);
     expect(course.solved).toBe(true);
-    const { link, other } = reopen(lab);
+    const { link, other } = await reopen(lab);
     expect(link.length).toBeLessThan(2048);
     const again = lessonOf(other);
     expect(again.lesson?.id).toBe(lesson.id);
@@ -67,19 +68,19 @@ describe('a link from the page reproduces the run', () => {
     expect(again.goals.map((g) => g.done)).toEqual(course.goals.map((g) => g.done));
   });
 
-  test('a fresh prototype machine keeps its mode and typed steps', () => {
+  test('a fresh prototype machine keeps its mode and typed steps', async () => {
     const lab = new LabMachine({ mode: 'mica-prototype' });
     lab.undoable(createHostShell(lab.machine)).execute('delegate 0x80000000');
-    const { other } = reopen(lab);
+    const { other } = await reopen(lab);
     expect(other.machine.state.config.mode).toBe('mica-prototype');
     expect(other.steps).toEqual(['delegate 0x80000000']);
     expect(sha256(other.machine.state.gpt)).toBe(sha256(lab.machine.state.gpt));
   });
 
-  test('opening a link is undoable: the opener gets their machine back', () => {
+  test('opening a link is undoable: the opener gets their machine back', async () => {
     const lab = new LabMachine({ mode: 'mica' });
     demoOf(lab).run(19, 'mica');
-    const { other } = reopen(lab);
+    const { other } = await reopen(lab);
     expect(other.nextUndo).toBe('open the scenario link');
     other.undo();
     expect(demoOf(other).result).toBeUndefined();

@@ -4,7 +4,7 @@
 // `| ... |---|` text.
 import { describe, expect, test } from 'vitest';
 import { render } from 'svelte/server';
-import { LESSONS } from '../../src/lessons/index.ts';
+import { LESSONS } from '../../src/lessons/loaded.ts';
 import Markdown from '../../src/ui/lesson/Markdown.svelte';
 import {
   inlineText,

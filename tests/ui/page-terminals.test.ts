@@ -4,7 +4,7 @@
 // "internal emulator error" and a machine that passes its invariants.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { LESSONS } from '../../src/lessons/index.ts';
+import { LESSONS } from '../../src/lessons/loaded.ts';
 import { abi, type MachineMode } from '../../src/emulator/index.ts';
 import { hex } from '../../src/lib/hex.ts';
 import { isInternalError } from '../../src/shell/index.ts';

@@ -7,15 +7,14 @@
  */
 import { splitCommands, type OutputLine } from '../../shell/index.ts';
 import {
-  CATALOGUE,
   PARTS,
   disabledCommands,
-  findEntry,
   replayCommands,
   type GoalStatus,
   type Lesson,
   type TranscriptEntry,
 } from '../../lessons/index.ts';
+import { CATALOGUE, findEntry } from '../../lessons/loaded.ts';
 import type { CliCommand, CliIo } from '../types.ts';
 
 const USAGE = 'lesson list | show <id> | check <id> [--solution | -c "<cmds>"] [-v]';

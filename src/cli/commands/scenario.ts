@@ -72,7 +72,7 @@ async function run(args: readonly string[], io: CliIo, print: 'run' | 'show'): P
   io.stdout(
     `mode: ${scenario.mode}${scenario.lesson ? `    lesson: ${scenario.lesson}` : ''}${scenario.pipeline !== undefined ? `    start: ${pipelineLabel(scenario.pipeline)}` : ''}${scenario.snapshot ? '    start: snapshot' : ''}\n`,
   );
-  const result = runScenario(scenario);
+  const result = await runScenario(scenario);
   if (result.pipeline) {
     const p = result.pipeline;
     io.stdout(`${p.outcome}${p.rule ? ` by ${p.rule}` : ''}: ${p.reason.split('\n')[0]}\n`);

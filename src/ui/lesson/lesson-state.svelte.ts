@@ -14,8 +14,8 @@
 import {
   checkGoals,
   disabledCommands,
-  findLesson,
-  nextLesson,
+  loadLesson,
+  nextLessonId,
   openTerminals,
   playSteps,
   prepareMachine,
@@ -97,10 +97,13 @@ export class LessonState {
   readonly solved = $derived(this.goals.length > 0 && this.goals.every((g) => g.done));
   /** Host commands switched off in this lesson. */
   readonly disabled: readonly string[] = $derived(this.lesson ? disabledCommands(this.lesson) : []);
-  readonly next = $derived(this.lesson ? nextLesson(this.lesson.id) : undefined);
+  /** The id of the playable lesson after this one, if any. */
+  readonly next = $derived(this.lesson ? nextLessonId(this.lesson.id) : undefined);
 
   #start: MachineSnapshot | undefined;
   #noticeId = 0;
+  /** What typed commands wait for: a lesson's module loading and its start. */
+  #pending: Promise<unknown> | undefined;
   /** Goal ids done after the latest command (see {@link LessonState.tickedNow}). */
   #doneBefore: readonly string[] = [];
   /** Goals the latest command completed, for the terminal and the results log. */
@@ -171,12 +174,36 @@ export class LessonState {
     return this.tickedNow().map((g) => ({ text: `✓ lesson goal reached: ${g.title}`, tone: 'ok' }));
   }
 
-  /** Starts the lesson with id `id`; false when there is no such playable lesson. */
-  startById(id: string, from: StartFrom = {}): boolean {
-    const lesson = findLesson(id);
-    if (!lesson) return false;
-    this.start(lesson, from);
-    return true;
+  /**
+   * Starts the lesson with id `id` once its module has loaded; false when there is no such
+   * playable lesson. Commands typed meanwhile wait ({@link LessonState.pending}).
+   */
+  startById(id: string, from: StartFrom = {}): Promise<boolean> {
+    return this.whileLoading(
+      loadLesson(id).then((lesson) => {
+        if (!lesson) return false;
+        this.start(lesson, from);
+        return true;
+      }),
+    );
+  }
+
+  /**
+   * Marks `work` (a module loading, then the machine replaced) as something typed commands
+   * must wait for, and returns it.
+   */
+  whileLoading<T>(work: Promise<T>): Promise<T> {
+    this.#pending = work;
+    const settled = () => {
+      if (this.#pending === work) this.#pending = undefined;
+    };
+    work.then(settled, settled);
+    return work;
+  }
+
+  /** What a command typed now must wait for, if anything (see `EditorSession.pending`). */
+  pending(): Promise<unknown> | undefined {
+    return this.#pending;
   }
 
   /** Back to the lesson's start state (progress, hints and solved status are kept). */

@@ -12,10 +12,12 @@
  * recipe (an old link's or a save file's snapshot) still carries its snapshot.
  */
 import {
+  courseRow,
   createLessonMachine,
-  findLesson,
+  loadLesson,
   makeScenario,
   openTerminals,
+  type Lesson,
   type LessonProgress,
   type Scenario,
 } from '../../lessons/index.ts';
@@ -39,8 +41,9 @@ export function currentScenario(course: LessonState): Scenario {
   const commands = [...steps];
   switch (origin.kind) {
     case 'lesson': {
-      const lesson = findLesson(origin.id);
-      if (lesson) return makeScenario({ lesson: lesson.id, mode: lesson.mode, commands });
+      const row = courseRow(origin.id);
+      if (row?.status === 'ready')
+        return makeScenario({ lesson: row.id, mode: row.mode, commands });
       break;
     }
     case 'pipeline':
@@ -91,13 +94,26 @@ export interface ApplyOptions {
 /**
  * Puts `scenario` on the lab's machine: the lesson (its setup, or the snapshot), else the
  * pipeline scenario's run, else the snapshot or a fresh machine of its mode and gap
- * switches; then replays its steps in their terminals. Returns how many steps were replayed.
- * The scenario must be validated (decodeScenarioLink / parseSave do that).
+ * switches; then replays its steps in their terminals. Resolves to how many steps were
+ * replayed, once the lesson's module (if it names one) has loaded; commands typed meanwhile
+ * wait. The scenario must be validated (decodeScenarioLink / parseSave do that).
  */
 export function applyScenario(
   course: LessonState,
   scenario: Scenario,
   options: ApplyOptions = {},
+): Promise<number> {
+  const lesson = scenario.lesson === undefined ? undefined : loadLesson(scenario.lesson);
+  return course.whileLoading(
+    Promise.resolve(lesson).then((loaded) => applyLoaded(course, scenario, loaded, options)),
+  );
+}
+
+function applyLoaded(
+  course: LessonState,
+  scenario: Scenario,
+  lesson: Lesson | undefined,
+  options: ApplyOptions,
 ): number {
   const lab = course.lab;
   const demo = demoOf(lab);
@@ -105,7 +121,6 @@ export function applyScenario(
   const putLessonBack = course.capture();
   const putDemoBack = demo.capture();
   const steps = scenario.commands.filter((l) => l.trim() !== '');
-  const lesson = scenario.lesson === undefined ? undefined : findLesson(scenario.lesson);
   if (lesson) {
     course.start(lesson, {
       steps,

@@ -6,7 +6,10 @@
  * `write`/`clear`, so it runs under Vitest in Node and any terminal can host it. It reads
  * terminal *data* (what xterm's onData delivers), never raw key events, which is what makes
  * mobile keyboards and paste work. Every edit redraws the whole input line; lab command
- * lines are short, so that is cheap and always correct.
+ * lines are short, so that is cheap and always correct. A line entered while the session
+ * says it must wait (`pending`: the page is still loading a lesson's module) runs when that
+ * settles, and what is typed meanwhile is kept and fed after it: a command never fails for
+ * being typed early.
  */
 import type { OutputLine, ShellSession, Tone } from '../../shell/index.ts';
 
@@ -16,6 +19,14 @@ export interface TerminalIO {
   write(data: string): void;
   /** Clears the screen and scrollback (Ctrl+L). */
   clear(): void;
+}
+
+/**
+ * A session the editor can run lines through. `pending`, when it returns a promise, makes
+ * an entered line wait for it (the page while a module the command needs is loading).
+ */
+export interface EditorSession extends ShellSession {
+  readonly pending?: () => Promise<unknown> | undefined;
 }
 
 /** Called after each executed line with what it printed. */
@@ -99,11 +110,14 @@ export class LineEditor {
   #historyPos: number | null = null;
   /** The line being typed before the learner started browsing history. */
   #draft = '';
-  readonly #session: ShellSession;
+  readonly #session: EditorSession;
   readonly #io: TerminalIO;
   readonly #onResult: ResultHook | undefined;
+  /** Set while an entered line waits for the session's `pending`; input is kept meanwhile. */
+  #waiting = false;
+  #typedMeanwhile = '';
 
-  constructor(session: ShellSession, io: TerminalIO, onResult?: ResultHook) {
+  constructor(session: EditorSession, io: TerminalIO, onResult?: ResultHook) {
     this.#session = session;
     this.#io = io;
     this.#onResult = onResult;
@@ -128,6 +142,10 @@ export class LineEditor {
 
   /** Handles one data event from the terminal. */
   feed(data: string): void {
+    if (this.#waiting) {
+      this.#typedMeanwhile += data;
+      return;
+    }
     let rest = data;
     while (rest.length > 0) {
       const match = KEYS.find(([seq]) => rest.startsWith(seq));
@@ -217,10 +235,30 @@ export class LineEditor {
     this.#setLine('');
     this.#historyPos = null;
     this.#draft = '';
-    const output = this.#session.execute(line);
-    this.#write(output);
-    this.#onResult?.(line, output);
-    this.#redraw();
+    this.#runWhenReady(line, true);
+  }
+
+  /** Runs `line` now, or once the session's `pending` settles (saying so the first time). */
+  #runWhenReady(line: string, announce: boolean): void {
+    const pending = this.#session.pending?.();
+    if (!pending) {
+      const output = this.#session.execute(line);
+      this.#write(output);
+      this.#onResult?.(line, output);
+      return this.#redraw();
+    }
+    this.#waiting = true;
+    if (announce) this.#io.write(`${ESC}[90m(waiting for the lab to finish loading)${RESET}\r\n`);
+    const resume = (): void => {
+      this.#waiting = false;
+      this.#runWhenReady(line, false);
+      if (this.#waiting) return; // another load started: keep what was typed
+      const typed = this.#typedMeanwhile;
+      this.#typedMeanwhile = '';
+      if (typed) this.feed(typed);
+    };
+    // A failed load is reported where it happened; the line still runs on what is there.
+    void pending.then(resume, resume);
   }
 
   #browse(step: number): void {

@@ -10,22 +10,20 @@
  * drives (issue 9: "no internal error, ever" through the page-level session).
  */
 import { parseStep } from '../../lessons/index.ts';
-import {
-  createHostShell,
-  createRealmShell,
-  out,
-  wrapSession,
-  type ShellSession,
-} from '../../shell/index.ts';
+import { createHostShell, createRealmShell, out, wrapSession } from '../../shell/index.ts';
 import { restrictToLesson } from '../lesson/gate.ts';
 import { lessonOf } from '../lesson/lesson-state.svelte.ts';
 import type { LabMachine } from '../state/machine.svelte.ts';
+import type { EditorSession } from './line-editor.ts';
 
-/** The host terminal's session and the realm terminals' sessions of one lab. */
+/**
+ * The host terminal's session and the realm terminals' sessions of one lab. Their
+ * `pending` says what a typed line must wait for (a lesson's module loading).
+ */
 export interface PageTerminals {
-  readonly host: ShellSession;
+  readonly host: EditorSession;
   /** The session of realm `name`'s terminal (created on first use, then kept). */
-  realm(name: string): ShellSession;
+  realm(name: string): EditorSession;
 }
 
 /** Options of {@link openPageTerminals}. */
@@ -40,17 +38,19 @@ export function openPageTerminals(
   options: PageTerminalOptions = {},
 ): PageTerminals {
   const course = lessonOf(lab);
-  const realms = new Map<string, ShellSession>();
-  const realm = (name: string): ShellSession => {
+  const pending = () => course.pending();
+  const realms = new Map<string, EditorSession>();
+  const realm = (name: string): EditorSession => {
     let session = realms.get(name);
     if (session) return session;
     const inner = lab.undoable(createRealmShell(lab.machine, name), name);
-    session = wrapSession(inner, (line) => {
+    const wrapped = wrapSession(inner, (line) => {
       const output = [...inner.execute(line), ...course.goalLines()];
       const trimmed = line.trim();
       if (trimmed !== '' && !trimmed.startsWith('#')) options.onRealmStep?.(`@${name} ${trimmed}`);
       return output;
     });
+    session = Object.assign(wrapped, { pending });
     realms.set(name, session);
     return session;
   };
@@ -62,5 +62,5 @@ export function openPageTerminals(
     const target = realm(step.realm);
     return [out.accent(`${target.prompt}${step.line}`), ...target.execute(step.line)];
   });
-  return { host, realm };
+  return { host: Object.assign(host, { pending }), realm };
 }

@@ -127,7 +127,7 @@ export {
   createRealm,
   hostRealm,
   hostRealms,
-  registerHostAbortHandler,
+  addHostAbortHandler,
   withHostTables,
   type RealmSetup,
   runRealm,
@@ -167,9 +167,7 @@ export {
   NS_MEMORY,
   isHostVisible,
   SOURCE_RULE,
-  labelAtSource,
   leaksOf,
-  reportFlow,
   type FlowReport,
   type SourceDeclaration,
 } from './provenance.ts';

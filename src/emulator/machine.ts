@@ -1,7 +1,9 @@
 /**
  * The Machine facade: the one front door through which the UI, shells, lessons, CLI and
  * tests drive the emulator (code-style.md principle 2). It owns the state tree and the
- * ledger; everything else receives a Ctx.
+ * ledger; its own parts (RMM, hardware, extensions' hooks) receive a Ctx, its clients (the
+ * untrusted host's VMM and devices in host/, the shells, the UI) only this facade: the
+ * host's ledger entries go through {@link HostIo}, never through the Ctx.
  *
  * SMC routing follows EL3 (cca-spec.md §1.3, §2.1): host SMCs with an RMI FID are forwarded
  * to the RMM; RSI and RMM-EL3 FIDs are not callable from the host; anything else returns
@@ -28,6 +30,12 @@ import type { MachineHooks } from './hooks.ts';
 import { gpiOf } from './hw/gpt.ts';
 import { HOST, physRead, physWrite, type ReadResult, type WriteResult } from './hw/memory.ts';
 import { checkInvariants } from './invariants.ts';
+import {
+  labelAtSource,
+  reportFlow,
+  type FlowReport,
+  type SourceDeclaration,
+} from './provenance.ts';
 import {
   appendEvent,
   type LedgerEvent,
@@ -150,8 +158,36 @@ export interface Machine extends MachineView {
   readonly rmiCommands: readonly RmiCommandSpec[];
   /** Runs every invariant; an empty list means consistent. */
   checkInvariants(): string[];
-  /** The context for extensions and in-tree families. Not for views. */
-  readonly ctx: Ctx;
+  /** The guest model realms run on this machine (undefined: the idle guest). */
+  readonly guest: GuestRunner | undefined;
+  /** What the untrusted host's software puts in the ledger besides its SMCs and accesses. */
+  readonly hostIo: HostIo;
+}
+
+/**
+ * The ledger entries of the host's side (host/vmm.ts, host/devices.ts): its notes, and the
+ * bytes its devices move in and out of the machine. Labels are attached only here, at the
+ * declared source (tenant input on a network device), never by a program.
+ */
+export interface HostIo {
+  /** A note of what the host did, in the ledger next to the calls it made. */
+  note(text: string): void;
+  /** Bytes a host device sent out (console, network): a `flow` event. */
+  deviceOutput(flow: FlowReport): void;
+  /** Bytes arriving at a declared source: labelled where they land, and a `flow` event. */
+  declaredInput(input: SourceDeclaration): void;
+}
+
+const contexts = new WeakMap<Machine, Ctx>();
+
+/**
+ * The Ctx of `machine`, for tests of the machine's own parts (a granule transition guard,
+ * say). Not exported from the facade (index.ts): clients drive the machine through it.
+ */
+export function contextOf(machine: Machine): Ctx {
+  const ctx = contexts.get(machine);
+  if (!ctx) throw new EmulatorBug('not a machine built by createMachine');
+  return ctx;
 }
 
 /** An undo point of one machine (see {@link Machine.checkpoint}); opaque to callers. */
@@ -326,7 +362,7 @@ export function createMachine(options: MachineOptions = {}): Machine {
     };
   }
 
-  return {
+  const machine: Machine = {
     get state() {
       return state;
     },
@@ -334,7 +370,14 @@ export function createMachine(options: MachineOptions = {}): Machine {
       return state.ledger.events;
     },
     rmiCommands: rmiTable,
-    ctx,
+    guest,
+    hostIo: {
+      note(text) {
+        ctx.emit({ kind: 'note', text });
+      },
+      deviceOutput: (flow) => reportFlow(ctx, flow),
+      declaredInput: (input) => labelAtSource(ctx, input),
+    },
     gpiOf: (pa) => gpiOf(state, pa),
     granuleOf: (pa) => granuleAt(state, pa),
     smc,
@@ -423,4 +466,6 @@ export function createMachine(options: MachineOptions = {}): Machine {
     },
     checkInvariants: () => allInvariants(state),
   };
+  contexts.set(machine, ctx);
+  return machine;
 }

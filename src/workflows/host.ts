@@ -17,7 +17,6 @@ import {
   encodeRecEnter,
   encodeRecEnterFlags,
   encodeRecParams,
-  labelAtSource,
   mpidrOfIndex,
   realmRtts,
   rttEntries,
@@ -283,7 +282,7 @@ export class MicaHost {
   /**
    * The tenant's input arrives on realm `h`'s network device: the NIC writes `bytes` into its
    * input page and the device labels them `label` there, the scenario's declared source
-   * (provenance.ts `labelAtSource`). The realm reads them at {@link NET_IPA} +
+   * (`machine.hostIo.declaredInput`). The realm reads them at {@link NET_IPA} +
    * {@link NET_PAYLOAD_OFFSET}. Throws if the realm has no network device (a scenario bug).
    */
   tenantSend(h: RealmHandle, bytes: Uint8Array, label = 'video'): void {
@@ -304,7 +303,7 @@ export class MicaHost {
     }
     const pa = page + NET_PAYLOAD_OFFSET;
     if (!this.m.write(pa, bytes).ok) throw new Error('scenario host: the NIC cannot write');
-    labelAtSource(this.m.ctx, {
+    this.m.hostIo.declaredInput({
       pa,
       bytes: bytes.length,
       label,

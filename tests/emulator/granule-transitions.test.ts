@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { abi, listRecs } from '../../src/emulator/index.ts';
 import { EmulatorBug } from '../../src/lib/assert.ts';
 import { transitionGranule } from '../../src/emulator/rmm/granule.ts';
+import { contextOf } from '../../src/emulator/machine.ts';
 import {
   GRANULE,
   Lab,
@@ -79,10 +80,10 @@ describe('granule transitions (cca-spec.md §3.1)', () => {
   it('refuses a transition from the wrong state or outside the table as an EmulatorBug', () => {
     const lab = new Lab();
     const pa = lab.delegated();
-    expect(() => transitionGranule(lab.m.ctx, pa, 'UNDELEGATED', 'DELEGATED', 'test')).toThrow(
-      EmulatorBug,
-    );
-    expect(() => transitionGranule(lab.m.ctx, pa, 'DELEGATED', 'DELEGATED', 'test')).toThrow(
+    expect(() =>
+      transitionGranule(contextOf(lab.m), pa, 'UNDELEGATED', 'DELEGATED', 'test'),
+    ).toThrow(EmulatorBug);
+    expect(() => transitionGranule(contextOf(lab.m), pa, 'DELEGATED', 'DELEGATED', 'test')).toThrow(
       EmulatorBug,
     );
   });

@@ -8,7 +8,7 @@ import {
   createRealm,
   enqueueGuestOps,
   guestMap,
-  registerHostAbortHandler,
+  addHostAbortHandler,
   runRealm,
   STUCK_REPEATS,
   takeGuestResults,
@@ -39,7 +39,11 @@ describe('createRealm', () => {
   it('refuses a bad name, a duplicate and a RAM size out of range, before any call', () => {
     const m = machine();
     expect(createRealm(m, { name: 'Bad Name' })).toMatchObject({ ok: false, calls: [] });
-    expect(createRealm(m, { name: 'r1', ramPages: 2 })).toMatchObject({ ok: false, calls: [] });
+    expect(createRealm(m, { name: 'r1', ramPages: 2 })).toMatchObject({
+      ok: false,
+      calls: [],
+      error: expect.stringMatching(/^a realm's RAM must be \d+\.\.\d+ pages, not 2$/),
+    });
     expect(createRealm(m, { name: 'r1', image: 'nope' })).toMatchObject({ ok: false, calls: [] });
     expect(createRealm(m, { name: 'r1' }).ok).toBe(true);
     expect(createRealm(m, { name: 'r1' })).toMatchObject({ ok: false, calls: [] });
@@ -95,7 +99,7 @@ describe('runRealm', () => {
     if (!r.ok) throw new Error(r.error);
     const seen: number[] = [];
     const odd = 2 ** 41 + 0x5000_0010;
-    const remove = registerHostAbortHandler((_m, _realm, _rec, ipa) => {
+    const remove = addHostAbortHandler(m, (_m, _realm, _rec, ipa) => {
       if (ipa !== odd) return undefined;
       seen.push(ipa);
       return { action: 'extension: refused', enter: 'sea' };
@@ -110,6 +114,40 @@ describe('runRealm', () => {
     } finally {
       remove();
     }
+  });
+
+  it('an abort handler belongs to one machine: another machine never asks it, a removed one is not asked', () => {
+    const odd = 2 ** 41 + 0x5000_0010;
+    const seen: string[] = [];
+    const one = machine();
+    const other = machine();
+    const remove = addHostAbortHandler(one, (_m, realm, _rec, ipa) => {
+      if (ipa === odd) seen.push(realm.name);
+      return undefined;
+    });
+    for (const [m, name] of [
+      [other, 'other'],
+      [one, 'one'],
+    ] as const) {
+      const r = createRealm(m, { name });
+      if (!r.ok) throw new Error(r.error);
+      enqueueGuestOps(m.state, r.realm.recs[0]!, [{ op: 'read', ipa: odd, len: 8 }]);
+      runRealm(m, name);
+    }
+    expect(seen).toEqual(['one']);
+    remove();
+    const again = createRealm(one, { name: 'again' });
+    if (!again.ok) throw new Error(again.error);
+    enqueueGuestOps(one.state, again.realm.recs[0]!, [{ op: 'read', ipa: odd, len: 8 }]);
+    runRealm(one, 'again');
+    expect(seen).toEqual(['one']);
+  });
+
+  it('the facade hands clients no Ctx: the host writes the ledger through hostIo', () => {
+    const m = machine();
+    expect('ctx' in m).toBe(false);
+    m.hostIo.note('VMM: a note');
+    expect(m.ledger.at(-1)).toMatchObject({ kind: 'note', text: 'VMM: a note' });
   });
 });
 

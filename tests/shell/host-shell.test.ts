@@ -65,6 +65,7 @@ describe('host shell', () => {
     ['rmi version', 'missing <req>'],
     ['rmi version foo=1', 'has no argument "foo"'],
     ['smc', 'missing <fid>'],
+    ['realm create r1 --ram 2', '--ram must be'],
   ])('"%s" prints usage and changes nothing', (line, message) => {
     const { machine, outputs } = run([line]);
     expect(outputs[0]).toContain(message);

@@ -19,7 +19,7 @@ import { fromHex, fromUtf8, toHex } from '../../lib/bytes.ts';
 import { GRANULE_SIZE } from '../abi/gpt.ts';
 import type { Machine } from '../machine.ts';
 import { labelsIn } from '../hw/labels.ts';
-import { NS_MEMORY, labelAtSource, reportFlow } from '../provenance.ts';
+import { NS_MEMORY } from '../provenance.ts';
 import type { HostDeviceName, HostRealm } from './state.ts';
 
 /** The label the tenant's input carries unless it declares another (mica-spec.md §5.1). */
@@ -54,7 +54,7 @@ export function deviceSend(
   const text = fromUtf8(read.bytes);
   const labels = labelsIn(machine.state, buffer, length);
   const console = device === 'console';
-  reportFlow(machine.ctx, {
+  machine.hostIo.deviceOutput({
     channel: console ? 'console' : 'network',
     source: { kind: 'memory', name: NS_MEMORY, address: buffer },
     destination: console
@@ -106,7 +106,7 @@ export function deviceReceive(
   const bytes = fromHex(packet.data) ?? new Uint8Array(0);
   if (!machine.write(buffer, bytes).ok) return 0;
   realm.inbox!.shift();
-  labelAtSource(machine.ctx, {
+  machine.hostIo.declaredInput({
     pa: buffer,
     bytes: bytes.length,
     label: packet.label,

@@ -195,7 +195,9 @@ export function createRealm(machine: Machine, spec: RealmSpec): CreateRealmResul
     ramPages < GUEST_MIN_RAM_PAGES ||
     ramPages > GUEST_MAX_RAM_PAGES
   ) {
-    return fail(`--ram must be ${GUEST_MIN_RAM_PAGES}..${GUEST_MAX_RAM_PAGES} pages`);
+    return fail(
+      `a realm's RAM must be ${GUEST_MIN_RAM_PAGES}..${GUEST_MAX_RAM_PAGES} pages, not ${ramPages}`,
+    );
   }
   const image = spec.image ?? 'shell';
   if (!guestApp(image)) return fail(`no guest image "${image}"`);
@@ -467,10 +469,9 @@ export function runRealm(machine: Machine, name: string, options: RunOptions = {
       };
     }
     // The host's side of the exit, in the ledger timeline next to the RMI calls it made.
-    machine.ctx.emit({
-      kind: 'note',
-      text: `VMM: ${name} REC ${index} ${report.reason}${report.detail ? `: ${report.detail}` : ''} -> ${report.action}`,
-    });
+    machine.hostIo.note(
+      `VMM: ${name} REC ${index} ${report.reason}${report.detail ? `: ${report.detail}` : ''} -> ${report.action}`,
+    );
     if (handled.next === 'idle') idle.add(recPa);
     if (handled.next === 'off-rec') offRecs.add(recPa);
     if (handled.next === 'off') {
@@ -638,14 +639,23 @@ export type HostAbortHandler = (
   write: boolean,
 ) => HostAbortAnswer | undefined;
 
-const abortHandlers: HostAbortHandler[] = [];
+/**
+ * Each machine's host abort handlers. The VMM of one machine never asks another machine's
+ * handlers; they are added when that machine is built (shell/machine.ts), not at import.
+ */
+const abortHandlers = new WeakMap<Machine, readonly HostAbortHandler[]>();
 
-/** Adds a host abort handler (tried before the VMM's own); returns its removal. */
-export function registerHostAbortHandler(handler: HostAbortHandler): () => void {
-  abortHandlers.push(handler);
+/**
+ * Adds a host abort handler to `machine`'s VMM (tried, in the order added, before the VMM's
+ * own answer); returns its removal.
+ */
+export function addHostAbortHandler(machine: Machine, handler: HostAbortHandler): () => void {
+  abortHandlers.set(machine, [...(abortHandlers.get(machine) ?? []), handler]);
   return () => {
-    const at = abortHandlers.indexOf(handler);
-    if (at >= 0) abortHandlers.splice(at, 1);
+    abortHandlers.set(
+      machine,
+      (abortHandlers.get(machine) ?? []).filter((h) => h !== handler),
+    );
   };
 }
 
@@ -663,7 +673,7 @@ function handleAbort(
   const write = getField(exit.esr, ESR_EL2_ABORT_WNR) === 1n;
   const layout = guestLayout(realm.ipaWidth, realm.ramPages, realm.net);
   const detail = `${write ? 'write' : 'read'} abort at IPA ${hex64(ipa)}${isv ? ' (ISV: emulatable)' : ''}`;
-  for (const handler of abortHandlers) {
+  for (const handler of abortHandlers.get(machine) ?? []) {
     const answer = handler(machine, realm, recPa, ipa, write);
     if (!answer) continue;
     setEnter(answer.enter === 'sea' ? { injectSea: true } : {});

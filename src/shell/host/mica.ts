@@ -7,7 +7,8 @@
  * the object's page, as KVM does (the same logic as MicaHost.mapShared, src/workflows).
  *
  * Design rationale: the wiring lives in the VMM's state (`state.host.sharedObjects`), so
- * snapshots and undo capture it; the abort handler is global but reads only that state.
+ * snapshots and undo capture it; the abort handler is added to each lab machine when it is
+ * built (shell/machine.ts) and reads only that state.
  */
 import {
   abi,
@@ -15,7 +16,6 @@ import {
   hostRealm,
   hostRealms,
   hostState,
-  registerHostAbortHandler,
   withHostTables,
   type HostAbortAnswer,
   type HostRealm,
@@ -52,8 +52,11 @@ export function nameMicaRealm(machine: Machine, realm: HostRealm): void {
   if (r) r.name = realm.name;
 }
 
-/** KVM's answer to a touch of a protected window wired by `mica share` (§3.4 step 3). */
-function sharedAbort(
+/**
+ * KVM's answer to a touch of a protected window wired by `mica share` (§3.4 step 3); the
+ * lab machine's VMM asks it first (shell/machine.ts).
+ */
+export function sharedAbort(
   machine: Machine,
   realm: HostRealm,
   _rec: number,
@@ -92,8 +95,6 @@ function sharedAbort(
   }
   return undefined;
 }
-
-registerHostAbortHandler(sharedAbort);
 
 /** Parses `<realm>:<bar>`. */
 function parseEnd(

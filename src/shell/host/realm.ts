@@ -8,6 +8,7 @@ import {
   abi,
   createRealm,
   guestApps,
+  guestMap,
   hostRealm,
   hostRealms,
   realmOf,
@@ -61,6 +62,10 @@ function createCommand(args: readonly string[], machine: Machine): OutputLine[] 
       case '--ram': {
         const v = parseU64(value(), 'pages');
         if (!v.ok) return usageError(v.error);
+        const { GUEST_MIN_RAM_PAGES: min, GUEST_MAX_RAM_PAGES: max } = guestMap;
+        if (v.value < BigInt(min) || v.value > BigInt(max)) {
+          return usageError(`--ram must be ${min}..${max} pages`);
+        }
         ramPages = Number(v.value);
         break;
       }

@@ -125,7 +125,7 @@ export function runOps(
   const { machine } = env;
   const realm = hostRealm(machine, env.realm);
   if (!realm) return [out.error(`no realm called "${env.realm}" (create it in the host terminal)`)];
-  if (machine.ctx.guest !== GUEST_MODEL) {
+  if (machine.guest !== GUEST_MODEL) {
     return [
       out.error(
         'this machine does not run the lab guest model; create it with { guest: GUEST_MODEL }',

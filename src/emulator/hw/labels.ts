@@ -90,8 +90,10 @@ export function clearGranuleLabels(state: MachineState, pa: number): void {
 /** Adds `label` to every byte of [pa, pa+len). */
 export function addLabel(state: MachineState, pa: number, len: number, label: string): void {
   pieces(pa, len, (g, offset, n) => {
-    const runs = state.labels?.[g] ?? [];
-    store(state, g, normalise([...runs, [offset, offset + n, label]]));
+    const runs = state.labels?.[g];
+    // Fast path (bulk copies): a granule without labels gets its one run as is.
+    if (!runs || runs.length === 0) store(state, g, [[offset, offset + n, label]]);
+    else store(state, g, normalise([...runs, [offset, offset + n, label]]));
   });
 }
 

@@ -26,6 +26,7 @@ import { S2TTE_AP, S2TTE_AP_READ, S2TTE_AP_WRITE } from '../abi/rmi.ts';
 import type { Ctx } from '../context.ts';
 import { gpcAllows, gpiOf } from '../hw/gpt.ts';
 import { addLabel, clearLabels } from '../hw/labels.ts';
+import { allZero } from '../hw/memory.ts';
 import { regionOf } from '../hw/memory-map.ts';
 import type { Decision, Endpoint, LedgerEvent, NewLedgerEvent } from '../ledger.ts';
 import { CCA_HOST_VISIBLE, NS_MEMORY } from '../provenance.ts';
@@ -259,13 +260,7 @@ export class BulkOp {
     const g = Math.floor(pa / G);
     let page = state.memory[g];
     if (!page) {
-      let zero = true;
-      for (let k = srcOff; k < srcOff + n; k++)
-        if (src[k] !== 0) {
-          zero = false;
-          break;
-        }
-      if (zero) return;
+      if (allZero(src, srcOff, srcOff + n)) return;
       page = state.memory[g] = new Uint8Array(G);
     }
     page.set(src.subarray(srcOff, srcOff + n), pa % G);

@@ -22,17 +22,17 @@
  * a string: the extension's own decision text aside, strings appear only when a page fails.
  */
 import { GRANULE_SIZE } from '../abi/gpt.ts';
-import { S2TTE_AP, S2TTE_AP_READ, S2TTE_AP_WRITE } from '../abi/rmi.ts';
+import { RTT_PAGE_LEVEL, S2TTE_AP, S2TTE_AP_READ, S2TTE_AP_WRITE } from '../abi/rmi.ts';
 import type { Ctx } from '../context.ts';
 import { gpcAllows, gpiOf } from '../hw/gpt.ts';
-import { addLabel, clearLabels } from '../hw/labels.ts';
+import { replaceLabels } from '../hw/labels.ts';
 import { allZero } from '../hw/memory.ts';
 import { regionOf } from '../hw/memory-map.ts';
 import type { Decision, Endpoint, LedgerEvent, NewLedgerEvent } from '../ledger.ts';
 import { CCA_HOST_VISIBLE, NS_MEMORY } from '../provenance.ts';
-import type { LabelRun, RealmRecord, RecRecord } from '../state.ts';
+import type { LabelRun, RealmRecord, RecRecord, RttEntry } from '../state.ts';
 import type { GuestStop } from './guest.ts';
-import { inIpaSpace, isProtectedIpa, walkRtt } from './rtt.ts';
+import { rttAt, walkRtt } from './rtt.ts';
 import { realmActor } from './stage2.ts';
 
 /** A guest access stop (the probe a refused piece becomes). */
@@ -103,12 +103,22 @@ export class BulkOp {
   private readonly flows: FlowRun[] = [];
   private readonly accesses: { op: 'read' | 'write'; ipa: number; size: number }[] = [];
   private readonly piece: Piece = { pa: 0, ns: false };
+  /** First unprotected IPA and the end of the IPA space. */
+  private readonly unprotectedBase: number;
+  private readonly ipaEnd: number;
+  /**
+   * The level-3 table the last walk ended in: the host cannot run during one operation, so
+   * the RTTs cannot change, and the next page of a run is one index further in it.
+   */
+  private table: { base: number; entries: readonly RttEntry[] } | undefined;
 
   constructor(ctx: Ctx, realm: Readonly<RealmRecord>, rec: RecRecord) {
     this.ctx = ctx;
     this.realm = realm;
     this.rec = rec;
     this.actor = realmActor(realm);
+    this.unprotectedBase = 2 ** (realm.ipaWidth - 1);
+    this.ipaEnd = 2 ** realm.ipaWidth;
     const staged = this.staged;
     // Extensions decide through this context: their events wait until the piece completes.
     this.stagingCtx = {
@@ -173,6 +183,21 @@ export class BulkOp {
     this.accesses.push({ op, ipa, size });
   }
 
+  /** The RTT entry mapping the page of `ipa` and the IPA it starts at. */
+  private entry(ipa: number): { entry: RttEntry; base: number } {
+    const t = this.table;
+    if (t && ipa >= t.base && ipa < t.base + t.entries.length * G) {
+      const index = Math.floor((ipa - t.base) / G);
+      return { entry: t.entries[index]!, base: t.base + index * G };
+    }
+    const walk = walkRtt(this.ctx.state, this.realm, ipa);
+    if (walk.level === RTT_PAGE_LEVEL) {
+      const rtt = rttAt(this.ctx.state, walk.rtt);
+      this.table = { base: rtt.base, entries: rtt.entries };
+    }
+    return { entry: walk.entry, base: walk.entryBase };
+  }
+
   /**
    * Translates the piece [ipa, ipa + n) (inside one granule) for `access`: extension mapping
    * first, else the RTT walk, then the granule protection check. Undefined when the piece
@@ -185,9 +210,9 @@ export class BulkOp {
     labels: readonly string[] | undefined,
   ): Piece | undefined {
     const { ctx, realm } = this;
-    if (!inIpaSpace(realm, ipa)) return undefined;
+    if (ipa < 0 || ipa >= this.ipaEnd) return undefined;
     const piece = this.piece;
-    if (isProtectedIpa(realm, ipa)) {
+    if (ipa < this.unprotectedBase) {
       let claimed = false;
       for (const ext of ctx.extensions ?? []) {
         if (!ext.translate) continue;
@@ -210,20 +235,18 @@ export class BulkOp {
       }
       if (!claimed) {
         this.staged.length = 0;
-        const walk = walkRtt(ctx.state, realm, ipa);
-        const e = walk.entry;
+        const { entry: e, base } = this.entry(ipa);
         if (e.state !== 'ASSIGNED' || e.ripas !== 'RAM') return undefined;
-        piece.pa = e.pa + (ipa - walk.entryBase);
+        piece.pa = e.pa + (ipa - base);
         piece.ns = false;
       }
     } else {
       this.staged.length = 0;
-      const walk = walkRtt(ctx.state, realm, ipa);
-      const e = walk.entry;
+      const { entry: e, base } = this.entry(ipa);
       if (e.state !== 'ASSIGNED_NS') return undefined;
       const ap = Math.floor(e.attr / 2 ** S2TTE_AP.lsb) % 2 ** (S2TTE_AP.msb - S2TTE_AP.lsb + 1);
       if ((ap & (access === 'write' ? S2TTE_AP_WRITE : S2TTE_AP_READ)) === 0) return undefined;
-      piece.pa = e.pa + (ipa - walk.entryBase);
+      piece.pa = e.pa + (ipa - base);
       piece.ns = true;
     }
     // The granule protection check of the PAS the piece goes through.
@@ -253,10 +276,16 @@ export class BulkOp {
     };
   }
 
-  /** Stores n bytes of `src` at `srcOff` into the piece at `pa` (labels cleared). */
-  private store(pa: number, src: Uint8Array, srcOff: number, n: number): void {
+  /** Stores n bytes of `src` at `srcOff` into the piece at `pa`, labelled exactly `spans`. */
+  private store(
+    pa: number,
+    src: Uint8Array,
+    srcOff: number,
+    n: number,
+    spans: readonly LabelRun[],
+  ): void {
     const state = this.ctx.state;
-    clearLabels(state, pa, n);
+    replaceLabels(state, pa, n, spans);
     const g = Math.floor(pa / G);
     let page = state.memory[g];
     if (!page) {
@@ -316,8 +345,7 @@ export class BulkOp {
       if (!dst) return { done, probe: this.writeProbe(d, srcPage[srcOff] ?? 0, names) };
       this.access('read', s, n);
       this.access('write', d, n);
-      this.store(dst.pa, srcPage, srcOff, n);
-      for (const [a, b, label] of spans) addLabel(state, dst.pa + a, b - a, label);
+      this.store(dst.pa, srcPage, srcOff, n, spans);
       if (dst.ns) this.nsFlow(d, dst.pa, n, names);
       done += n;
     }
@@ -360,8 +388,8 @@ export class BulkOp {
     start = 0,
     len = bytes.length,
   ): BulkProgress {
-    const state = this.ctx.state;
     const repeat = len !== bytes.length;
+    const spans: LabelRun[] = [];
     let done = start;
     while (done < len) {
       const at = ipa + done;
@@ -370,8 +398,9 @@ export class BulkOp {
       const srcOff = repeat ? 0 : done;
       if (!p) return { done, probe: this.writeProbe(at, bytes[srcOff] ?? 0, labels) };
       this.access('write', at, n);
-      this.store(p.pa, bytes, srcOff, n);
-      for (const label of labels) addLabel(state, p.pa, n, label);
+      spans.length = 0;
+      for (const label of labels) spans.push([0, n, label]);
+      this.store(p.pa, bytes, srcOff, n, spans);
       if (p.ns) this.nsFlow(at, p.pa, n, labels);
       done += n;
     }

@@ -1,6 +1,7 @@
 // The benchmark catalogue: add a module exporting a Benchmark and list it here.
 import { ATTEST_BENCHMARK } from './attest.ts';
 import { FIRST_LOAD_BENCHMARK } from './first-load.ts';
+import { PIPELINE_BENCHMARK } from './pipeline.ts';
 import { RMI_BENCHMARK } from './rmi.ts';
 import { UNDO_BENCHMARK } from './undo.ts';
 
@@ -13,5 +14,6 @@ export const BENCHMARKS: Benchmark[] = [
   ATTEST_BENCHMARK,
   RMI_BENCHMARK,
   UNDO_BENCHMARK,
+  PIPELINE_BENCHMARK,
   FIRST_LOAD_BENCHMARK,
 ];

@@ -21,6 +21,7 @@ export type {
 } from './hooks.ts';
 export type { Ctx } from './context.ts';
 export { guestStore } from './rmm/stage2.ts';
+export { BulkOp, type BulkProgress } from './rmm/bulk.ts';
 export { granuleState } from './rmm/granule.ts';
 export type {
   Actor,

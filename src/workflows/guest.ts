@@ -16,9 +16,11 @@
  */
 import {
   abi,
+  BulkOp,
   guestStore,
   smcStop,
   walkRtt,
+  type BulkProgress,
   type Ctx,
   type GuestRunner,
   type GuestStop,
@@ -111,6 +113,24 @@ export type GuestOp =
       readonly value: GuestValue;
       readonly size?: 1 | 2 | 4 | 8;
     }
+  /**
+   * Copies `len` bytes from IPA `from` to IPA `to` (read a frame, write a frame): translated
+   * and checked per 4 KiB piece, labels carried span by span (emulator rmm/bulk.ts).
+   */
+  | { readonly op: 'copy'; readonly from: number; readonly to: number; readonly len: number }
+  /** Fills `len` bytes at `ipa` with the literal `byte` (which carries no label). */
+  | { readonly op: 'fill'; readonly ipa: number; readonly len: number; readonly byte: number }
+  /**
+   * Maps a pure function over ranges: reads every range of `from`, writes `fn(inputs)` at
+   * `to`. Every output byte carries the union of the labels of all bytes read (a transcoder,
+   * XOR or encryption does not launder); `fn` sees bytes, never labels.
+   */
+  | {
+      readonly op: 'map';
+      readonly from: readonly { readonly ipa: number; readonly len: number }[];
+      readonly to: number;
+      readonly fn: (inputs: readonly Uint8Array[]) => Uint8Array;
+    }
   /** Bulk store into the realm's own private RAM (no stop). */
   | { readonly op: 'store'; readonly ipa: number; readonly bytes: Uint8Array }
   /** Stores the page and calls RSI_UPLOAD_POLICY with its IPA. */
@@ -177,6 +197,54 @@ function words(bytes: Uint8Array): bigint[] {
     for (let b = 7; b >= 0; b--) v = (v << 8n) | BigInt(bytes[i * 8 + b] ?? 0);
     return v;
   });
+}
+
+/** The largest piece a fill writes at once. */
+const FILL_CHUNK = 0x1000;
+
+/**
+ * Runs bulk op `i` from where it stopped (`prog@i`); the probe stop when a piece needs the
+ * RMM (the op resumes at that byte when re-executed), undefined when the op completed.
+ */
+function bulk(
+  ctx: Ctx,
+  realm: RealmRecord,
+  rec: RecRecord,
+  op: Extract<GuestOp, { op: 'copy' | 'fill' | 'map' }>,
+  i: number,
+): GuestStop | undefined {
+  const g = rec.guest;
+  const key = `prog@${i}`;
+  const start = typeof g[key] === 'number' ? g[key] : 0;
+  const b = new BulkOp(ctx, realm, rec);
+  let p: BulkProgress;
+  if (op.op === 'copy') p = b.copy(op.from, op.to, op.len, start);
+  else if (op.op === 'fill') {
+    const chunk = new Uint8Array(Math.min(op.len, FILL_CHUNK)).fill(op.byte);
+    p = b.write(op.ipa, chunk, [], start, op.len);
+  } else {
+    const labels = new Set<string>();
+    const inputs: Uint8Array[] = [];
+    p = { done: start };
+    for (const r of op.from) {
+      const buf = new Uint8Array(r.len);
+      const got = b.read(r.ipa, buf, labels);
+      if (got.probe) {
+        p = { done: start, probe: got.probe };
+        break;
+      }
+      inputs.push(buf);
+    }
+    if (!p.probe) p = b.write(op.to, op.fn(inputs), [...labels].sort(), start);
+  }
+  b.finish();
+  if (p.probe) {
+    g[key] = p.done;
+    g.last = i;
+    return p.probe;
+  }
+  delete g[key];
+  return undefined;
 }
 
 /** Creates a programmable guest. */
@@ -251,6 +319,12 @@ export function programGuest(): ProgramGuest {
           g[`x0@${last}`] = rec.gprs[0] ?? '0x0';
           g[`x1@${last}`] = rec.gprs[1] ?? '0x0';
         }
+        if (op?.op === 'copy' || op?.op === 'fill' || op?.op === 'map') {
+          // The probe of a bulk op completed as an access the host emulated (MMIO): a bulk
+          // op does not stream through an emulated device, so it ends there.
+          g[`mmio@${last}`] = true;
+          delete g[`prog@${last}`];
+        }
         if (op?.op === 'attestGroup') {
           const stop = attestStep(ctx, realm, rec, op, last);
           if (stop) return stop;
@@ -269,6 +343,14 @@ export function programGuest(): ProgramGuest {
             guestStore(ctx, realm, op.ipa, op.bytes);
             setIndex(rec, ++i);
             continue;
+          case 'copy':
+          case 'fill':
+          case 'map': {
+            const stop = bulk(ctx, realm, rec, op, i);
+            if (stop) return stop;
+            setIndex(rec, ++i);
+            continue;
+          }
           case 'read':
           case 'fetch':
             g.last = i;

@@ -41,6 +41,8 @@ import { MICA_EXT, key, type MicaState } from '../policy/monitor/state.ts';
 import { PROGRAM_BASE } from './guest.ts';
 
 const G = 0x1000;
+/** IPA span of one level-3 RTT (512 pages). */
+const L3_TABLE_SPAN = 512 * G;
 /** IPA layout of every scenario realm (private pages). */
 export const CODE_IPA = 0x0;
 export const POLICY_IPA = 0x2000;
@@ -55,6 +57,14 @@ export const CONSOLE_IPA = 2 ** (MICA_IPA_WIDTH - 1);
 export const NET_IPA = CONSOLE_IPA + 0x10000;
 /** Offset in the input page where a packet's payload lands. */
 export const NET_PAYLOAD_OFFSET = 0x20;
+/**
+ * Size of the network receive buffer (NS, from {@link NET_IPA}): one 256 KiB object of
+ * payload (mica-spec.md §5.1) after the header. The host reserves it at the first packet and
+ * maps its pages as payloads need them.
+ */
+export const NET_BUFFER_SIZE = 0x40000 + G;
+/** Private RAM of a realm that asked for some ({@link RealmSpec.ram}), e.g. storage's store. */
+export const RAM_IPA = 0x100000;
 /** Size of the window each protected ivshmem BAR advertises (64 MiB backing files, §3.4). */
 export const BAR_SIZE = IVSHMEM_BAR_STRIDE;
 
@@ -73,6 +83,8 @@ export interface RealmSpec {
   readonly activate?: boolean;
   /** Give it a network input page at {@link NET_IPA} (default false; the gateway has one). */
   readonly net?: boolean;
+  /** Bytes of unmeasured private RAM at {@link RAM_IPA} (default none), rounded up to pages. */
+  readonly ram?: number;
 }
 
 /** A built realm. */
@@ -116,7 +128,7 @@ export class MicaHost {
    * Realms with a network device -> the NS input page, mapped at the first packet (so a
    * realm that never receives anything uses no page and every other PA stays where it was).
    */
-  private readonly nets = new Map<string, number | undefined>();
+  private readonly nets = new Map<string, { base: number; mapped: number } | undefined>();
   /** Virtual interrupt the host injects at the next entries (list register value), if any. */
   inject?: bigint;
 
@@ -223,6 +235,12 @@ export class MicaHost {
         'DATA_CREATE',
       );
     }
+    for (let at = 0; at < (spec.ram ?? 0); at += G) {
+      this.must(
+        this.smc(abi.SMC_RMI_DATA_CREATE_UNKNOWN, rd, this.delegated(), RAM_IPA + at),
+        'DATA_CREATE_UNKNOWN',
+      );
+    }
     const rec = this.delegated();
     const aux = Array.from({ length: abi.LAB_REC_AUX_COUNT }, () => BigInt(this.delegated()));
     const recParams = this.nsPage(
@@ -287,20 +305,28 @@ export class MicaHost {
    */
   tenantSend(h: RealmHandle, bytes: Uint8Array, label = 'video'): void {
     if (!this.nets.has(h.name)) throw new Error(`scenario host: ${h.name} has no network device`);
-    let page = this.nets.get(h.name);
-    if (page === undefined) {
-      page = this.alloc();
+    if (NET_PAYLOAD_OFFSET + bytes.length > NET_BUFFER_SIZE)
+      throw new Error(
+        `scenario host: a ${bytes.length}-byte packet does not fit the ${NET_BUFFER_SIZE}-byte receive buffer`,
+      );
+    let net = this.nets.get(h.name);
+    if (net === undefined) {
+      // The receive buffer's PAs are reserved at once, so it is contiguous.
+      net = { base: this.next, mapped: 0 };
+      this.next += NET_BUFFER_SIZE;
+      this.nets.set(h.name, net);
+    }
+    for (; net.mapped * G < NET_PAYLOAD_OFFSET + bytes.length; net.mapped++) {
       const desc =
-        BigInt(page) |
+        BigInt(net.base + net.mapped * G) |
         (BigInt(abi.S2TTE_AP_RW) << 6n) |
         (BigInt(abi.S2TTE_MEMATTR_FWB_NORMAL_WB) << 2n);
-      this.tables(h.rd, NET_IPA, 3);
-      this.must(
-        this.smc(abi.SMC_RMI_RTT_MAP_UNPROTECTED, h.rd, NET_IPA, 3, desc),
-        'MAP_UNPROTECTED',
-      );
-      this.nets.set(h.name, page);
+      const ipa = NET_IPA + net.mapped * G;
+      // One level-3 table covers 2 MiB: walk for tables only when entering a new one.
+      if (net.mapped === 0 || ipa % L3_TABLE_SPAN === 0) this.tables(h.rd, ipa, 3);
+      this.must(this.smc(abi.SMC_RMI_RTT_MAP_UNPROTECTED, h.rd, ipa, 3, desc), 'MAP_UNPROTECTED');
     }
+    const page = net.base;
     const pa = page + NET_PAYLOAD_OFFSET;
     if (!this.m.write(pa, bytes).ok) throw new Error('scenario host: the NIC cannot write');
     this.m.hostIo.declaredInput({

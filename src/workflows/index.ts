@@ -23,8 +23,6 @@ export {
   type RunOutcome,
 } from './host.ts';
 export {
-  ENCODED_VALUE,
-  MODERATED_VALUE,
   SCENARIO_CHALLENGE,
   VIDEO_VALUE,
   buildVideoWorkflow,

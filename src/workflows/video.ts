@@ -29,11 +29,21 @@ import {
 } from '../policy/group/verify.ts';
 import {
   attestStream,
+  guestLoad,
   prefaultOps,
   programGuest,
   type GuestOp,
   type ProgramGuest,
 } from './guest.ts';
+import {
+  FRAME_COUNT,
+  MODERATED_RECORD_BYTES,
+  RAW_FRAME_BYTES,
+  ENCODED_FRAME_BYTES,
+  encodeFrames,
+  moderateFrames,
+  syntheticVideo,
+} from './frames.ts';
 import {
   ATTEST_IPA,
   MicaHost,
@@ -41,28 +51,49 @@ import {
   NET_IPA,
   NET_PAYLOAD_OFFSET,
   POLICY_IPA,
+  RAM_IPA,
   type RealmHandle,
 } from './host.ts';
 
 /**
- * The tenant's video (8 bytes of it): it arrives on the gateway's network device labelled
- * `video` (the declared source) and every stage's output derived from it carries the label.
+ * The first 64-bit word of the tenant's video (little-endian, as a realm loads it from the
+ * first frame): what a register or exit field holding the video's first bytes shows.
  */
-export const VIDEO_VALUE = 0x4f45444956n; // "VIDEO"
-/** Bytes of the video the scenario moves (one 64-bit word). */
-const VIDEO_BYTES = 8;
+export const VIDEO_VALUE = wordOf(syntheticVideo(1));
 
-/** The tenant's video as the bytes it sends (little-endian, as the realm loads it). */
-export function videoBytes(): Uint8Array {
-  const out = new Uint8Array(VIDEO_BYTES);
-  for (let b = 0; b < VIDEO_BYTES; b++) out[b] = Number((VIDEO_VALUE >> BigInt(8 * b)) & 0xffn);
-  return out;
+function wordOf(bytes: Uint8Array): bigint {
+  let v = 0n;
+  for (let b = 7; b >= 0; b--) v = (v << 8n) | BigInt(bytes[b] ?? 0);
+  return v;
 }
 
-/** What the encoder writes after transcoding. */
-export const ENCODED_VALUE = 0x434e45n; // "ENC"
-/** What the moderator forwards. */
-export const MODERATED_VALUE = 0x444f4dn; // "MOD"
+/** The tenant's video as the bytes it sends: {@link FRAME_COUNT} raw RGB frames. */
+export function videoBytes(frames = FRAME_COUNT): Uint8Array {
+  return syntheticVideo(frames);
+}
+
+/**
+ * How a pipeline of shared objects of these sizes moves the video: frames per batch (as many
+ * as every object holds at once) and where each stage puts them. Mem1-like objects hold raw
+ * frames, Mem2-like ones encoded frames, Mem3-like ones moderated records (verdict, frame).
+ */
+export interface VideoLayout {
+  readonly frames: number;
+  /** Frames per pass through the pipeline. */
+  readonly batch: number;
+  /** Bytes of storage's private store (records of every frame). */
+  readonly storeBytes: number;
+}
+
+/** The layout for objects of `objectBytes` (the smallest object of the pipeline). */
+export function videoLayout(objectBytes: number, frames = FRAME_COUNT): VideoLayout {
+  const batch = Math.min(frames, Math.floor(objectBytes / RAW_FRAME_BYTES));
+  if (batch < 1)
+    throw new Error(
+      `video workflow: a ${objectBytes}-byte shared object cannot hold one ${RAW_FRAME_BYTES}-byte frame`,
+    );
+  return { frames, batch, storeBytes: frames * MODERATED_RECORD_BYTES };
+}
 
 /** Options of {@link buildVideoWorkflow}. */
 export interface VideoWorkflowOptions extends MicaMachineOptions {
@@ -102,6 +133,10 @@ export interface VideoWorkflow {
   rebuild(name: string, edit?: (policy: Policy) => Policy): number | undefined;
   /** Runs the application phase: the video moves through the pipeline. */
   runApp(): void;
+  /** How the video moves: frames, frames per pass, the sink's store. */
+  readonly layout: VideoLayout;
+  /** The moderated records (verdict, frame) the sink keeps in its RAM, as it holds them now. */
+  stored(): Uint8Array | undefined;
   /** Adds ops to a realm's program and runs it. */
   exec(name: string, ops: readonly GuestOp[]): Readonly<Record<string, unknown>>;
   /** `name` (default: the first realm) requests a group token; the stream it received, split. */
@@ -143,6 +178,17 @@ function barsOf(p: Policy): string[] {
   return Array.from({ length: bars.length }, (_, i) => bars[i] ?? `unused-${i}`);
 }
 
+/** IPAs of the realm's own windows on protected objects it may access with `prot` (R or W). */
+function windowsOf(p: Policy, prot: 'R' | 'W'): number[] {
+  const out: number[] = [];
+  for (const mem of p.mems) {
+    const own = ownWindow(p, mem);
+    if (mem.type !== 'PROTECTED' || !own || own.prot === (prot === 'R' ? 'W' : 'R')) continue;
+    out.push(Number(own.gpa));
+  }
+  return out;
+}
+
 /** Builds the workflow on a fresh machine in the requested mode. */
 export function buildVideoWorkflow(options: VideoWorkflowOptions = {}): VideoWorkflow {
   const example = options.example ?? VIDEO_MODERATION;
@@ -163,19 +209,6 @@ export function buildVideoWorkflow(options: VideoWorkflowOptions = {}): VideoWor
   const texts = example.realms.map((_, i) => fileOf(example, i));
   const realms: Record<string, RealmHandle> = {};
   const specs: Record<string, Parameters<MicaHost['createRealm']>[0]> = {};
-  example.realms.forEach((r, i) => {
-    const p = texts[i]!;
-    const withConsole = options.consoles === 'all' || p.vms[p.self]?.isGateway === true;
-    // The first realm is the gateway: the tenant's input arrives on its network device.
-    specs[r.name] = { name: r.name, bars: barsOf(p), console: withConsole, net: i === 0 };
-    realms[r.name] = host.createRealm(specs[r.name]!);
-  });
-  const m = micaOf(machine.state);
-  const bound = m !== undefined && !m.gaps.includes('gap-first-come-labels');
-  const rimOf = (name: string) => {
-    const h = realms[name];
-    return h ? host.rimOf(h) : undefined;
-  };
   // Object sizes: the i-th distinct size of the example becomes (i + 1) × `size`, so distinct
   // sizes stay distinct (a size mismatch stays a mismatch) while tests stay small.
   const distinct = [
@@ -185,6 +218,34 @@ export function buildVideoWorkflow(options: VideoWorkflowOptions = {}): VideoWor
   ].sort((a, b) => (a < b ? -1 : 1));
   const resize = (original: bigint): bigint =>
     options.size === undefined ? original : BigInt(size) * BigInt(distinct.indexOf(original) + 1);
+  // Frames per pass: as many as the smallest object holds (all 24 in 256 KiB objects).
+  const smallest = Math.min(
+    ...texts.flatMap((t) =>
+      t.mems.filter((x) => x.type === 'PROTECTED').map((x) => Number(resize(x.size))),
+    ),
+  );
+  const layout = videoLayout(smallest);
+  example.realms.forEach((r, i) => {
+    const p = texts[i]!;
+    const withConsole = options.consoles === 'all' || p.vms[p.self]?.isGateway === true;
+    // A stage past the gateway that writes no object is the sink: it keeps the records in RAM.
+    const sink = i > 0 && windowsOf(p, 'W').length === 0;
+    // The first realm is the gateway: the tenant's input arrives on its network device.
+    specs[r.name] = {
+      name: r.name,
+      bars: barsOf(p),
+      console: withConsole,
+      net: i === 0,
+      ...(sink ? { ram: layout.storeBytes } : {}),
+    };
+    realms[r.name] = host.createRealm(specs[r.name]!);
+  });
+  const m = micaOf(machine.state);
+  const bound = m !== undefined && !m.gaps.includes('gap-first-come-labels');
+  const rimOf = (name: string) => {
+    const h = realms[name];
+    return h ? host.rimOf(h) : undefined;
+  };
   const policies: Record<string, Policy> = {};
   example.realms.forEach((r, i) => {
     let p = fileOf(example, i, bound ? rimOf : undefined);
@@ -232,39 +293,65 @@ export function buildVideoWorkflow(options: VideoWorkflowOptions = {}): VideoWor
     return setupRealm(name);
   }
 
+  /**
+   * What stage `i` runs on frames [first, first + n): the gateway copies the tenant's frames
+   * from its network buffer into its object(s), the encoder transcodes them into its object,
+   * the moderator writes a verdict and the (sanitised) frame per frame, the sink copies the
+   * records into its RAM. Whole ranges move with the bulk ops; the guest computes on bytes
+   * and never names a label: the output inherits what it read.
+   */
+  function stageOps(
+    name: string,
+    i: number,
+    first: number,
+    n: number,
+    video: Uint8Array,
+  ): GuestOp[] {
+    const p = policies[name]!;
+    const writes = windowsOf(p, 'W');
+    if (i === 0) {
+      host.tenantSend(
+        realms[name]!,
+        video.subarray(first * RAW_FRAME_BYTES, (first + n) * RAW_FRAME_BYTES),
+      );
+      return writes.map((to): GuestOp => ({
+        op: 'copy',
+        from: NET_IPA + NET_PAYLOAD_OFFSET,
+        to,
+        len: n * RAW_FRAME_BYTES,
+      }));
+    }
+    const input = windowsOf(p, 'R')[0];
+    if (input === undefined) return [];
+    if (writes.length === 0) {
+      const len = n * MODERATED_RECORD_BYTES;
+      return [{ op: 'copy', from: input, to: RAM_IPA + first * MODERATED_RECORD_BYTES, len }];
+    }
+    const encoder = i === 1;
+    const len = n * (encoder ? RAW_FRAME_BYTES : ENCODED_FRAME_BYTES);
+    const fn = encoder ? encodeFrames : moderateFrames;
+    return writes.map((to): GuestOp => ({
+      op: 'map',
+      from: [{ ipa: input, len }],
+      to,
+      fn: ([x]) => fn(x!),
+    }));
+  }
+
   function runApp(): void {
-    const values = [VIDEO_VALUE, ENCODED_VALUE, MODERATED_VALUE];
-    order.forEach((name, i) => {
-      const p = policies[name]!;
-      const ops: GuestOp[] = [];
-      // Registers this stage's output is computed from: the tenant's input at the gateway,
-      // what the previous stage handed over elsewhere. The output inherits their labels.
-      const inputs: string[] = [];
-      if (i === 0) {
-        host.tenantSend(realms[name]!, videoBytes());
-        ops.push({ op: 'read', ipa: NET_IPA + NET_PAYLOAD_OFFSET, into: 'input' });
-        inputs.push('input');
-      }
-      for (const mem of p.mems) {
-        const own = ownWindow(p, mem);
-        if (mem.type !== 'PROTECTED' || !own || own.prot === 'W') continue;
-        const reg = `in:${mem.name}`;
-        ops.push({ op: 'read', ipa: Number(own.gpa) + 0x20, into: reg });
-        if (i > 0) inputs.push(reg);
-      }
-      const output = values[Math.min(i, 2)]!;
-      for (const mem of p.mems) {
-        const own = ownWindow(p, mem);
-        if (mem.type !== 'PROTECTED' || !own || own.prot === 'R') continue;
-        ops.push({
-          op: 'write',
-          ipa: Number(own.gpa) + 0x20,
-          // The gateway forwards the video as is; later stages transcode it.
-          value: { from: inputs, map: (v) => (i === 0 ? (v[0] ?? 0n) : output) },
-        });
-      }
-      exec(name, ops);
-    });
+    const video = videoBytes(layout.frames);
+    for (let first = 0; first < layout.frames; first += layout.batch) {
+      const n = Math.min(layout.batch, layout.frames - first);
+      order.forEach((name, i) => exec(name, stageOps(name, i, first, n, video)));
+    }
+  }
+
+  function stored(): Uint8Array | undefined {
+    const sink = order.find((name, i) => i > 0 && windowsOf(policies[name]!, 'W').length === 0);
+    if (sink === undefined) return undefined;
+    const rd = '0x' + realms[sink]!.rd.toString(16);
+    const realm = machine.state.rmm.realms[rd];
+    return realm && guestLoad(machine.ctx, realm, RAM_IPA, layout.storeBytes);
   }
 
   function attestGroup(
@@ -310,6 +397,8 @@ export function buildVideoWorkflow(options: VideoWorkflowOptions = {}): VideoWor
     setupRealm,
     rebuild,
     runApp,
+    layout,
+    stored,
     exec,
     attest: attestGroup,
     expectations,

@@ -437,8 +437,12 @@ function pipelineRun(mode: MachineMode, ops: number, seed: number): number {
     const w = watch(m);
     // The gateway's network buffer: where the tenant's input is labelled (the declared source).
     const gw = wf.realms[wf.order[0]!]!;
-    const net = m.smc(abi.SMC_RMI_RTT_READ_ENTRY, gw.rd, NET_IPA, 3);
-    w.inputs.add(Number((net.x[3]! & 0xffff_ffff_f000n) / BigInt(G)));
+    // The buffer spans as many pages as the frames of one pass need: every mapped one.
+    for (let at = NET_IPA; ; at += G) {
+      const net = m.smc(abi.SMC_RMI_RTT_READ_ENTRY, gw.rd, at, 3);
+      if (net.x[2] !== BigInt(abi.RMI_ASSIGNED)) break;
+      w.inputs.add(Number((net.x[3]! & 0xffff_ffff_f000n) / BigInt(G)));
+    }
     const scratch = wf.host.alloc();
     const extraNs = [wf.host.alloc(), wf.host.alloc(), scratch];
     let p = pools(m, extraNs);

@@ -82,6 +82,34 @@ export function clearLabels(state: MachineState, pa: number, len: number): void 
   });
 }
 
+/**
+ * Replaces the labels of [pa, pa+len), which lies inside one granule, with `spans` (offsets
+ * relative to `pa`): what a bulk write of those bytes leaves. One update of the granule's runs,
+ * without emptying and refilling them (the hot path of bulk copies).
+ */
+export function replaceLabels(
+  state: MachineState,
+  pa: number,
+  len: number,
+  spans: readonly LabelRun[],
+): void {
+  const g = granuleIndex(pa);
+  const offset = pa - granuleBase(g);
+  const old = state.labels?.[g];
+  if (!old && spans.length === 0) return;
+  const kept = old ? subtract(old, offset, offset + len) : [];
+  if (spans.length === 0) return store(state, g, kept);
+  if (kept.length === 0 && spans.length === 1) {
+    const [s, e, label] = spans[0]!;
+    return store(state, g, [[offset + s, offset + e, label]]);
+  }
+  store(
+    state,
+    g,
+    normalise([...kept, ...spans.map(([s, e, l]): LabelRun => [offset + s, offset + e, l])]),
+  );
+}
+
 /** Removes every label of the granule at `pa` (wiped). */
 export function clearGranuleLabels(state: MachineState, pa: number): void {
   if (state.labels) delete state.labels[granuleIndex(pa)];
@@ -90,8 +118,10 @@ export function clearGranuleLabels(state: MachineState, pa: number): void {
 /** Adds `label` to every byte of [pa, pa+len). */
 export function addLabel(state: MachineState, pa: number, len: number, label: string): void {
   pieces(pa, len, (g, offset, n) => {
-    const runs = state.labels?.[g] ?? [];
-    store(state, g, normalise([...runs, [offset, offset + n, label]]));
+    const runs = state.labels?.[g];
+    // Fast path (bulk copies): a granule without labels gets its one run as is.
+    if (!runs || runs.length === 0) store(state, g, [[offset, offset + n, label]]);
+    else store(state, g, normalise([...runs, [offset, offset + n, label]]));
   });
 }
 

@@ -140,7 +140,7 @@ export function rawWrite(state: MachineState, pa: number, bytes: Uint8Array): vo
     const n = Math.min(bytes.length - done, GRANULE_SIZE - offset);
     let page = state.memory[g];
     if (!page) {
-      if (bytes.subarray(done, done + n).every((b) => b === 0)) {
+      if (allZero(bytes, done, done + n)) {
         done += n;
         continue;
       }
@@ -149,6 +149,12 @@ export function rawWrite(state: MachineState, pa: number, bytes: Uint8Array): vo
     page.set(bytes.subarray(done, done + n), offset);
     done += n;
   }
+}
+
+/** True when bytes [from, to) are all zero (a plain loop: this runs on every write). */
+export function allZero(bytes: Uint8Array, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) if (bytes[i] !== 0) return false;
+  return true;
 }
 
 /** Zero-fills a whole granule (the wipe on every path through DELEGATED). */

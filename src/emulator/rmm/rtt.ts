@@ -102,7 +102,8 @@ export function inIpaSpace(realm: Readonly<RealmRecord>, ipa: number): boolean {
 /** The RTT record at `pa`; an emulator bug if absent. */
 export function rttAt(state: MachineState, pa: number): RttRecord {
   const rtt = state.rmm.rtts[paKey(pa)];
-  assert(rtt, `no RTT record at ${paKey(pa)}`);
+  // Messages are built only when an assertion fails (hot path: every walk).
+  if (!rtt) assert(false, `no RTT record at ${paKey(pa)}`);
   return rtt;
 }
 
@@ -130,7 +131,8 @@ export function walkRtt(
   ipa: number,
   targetLevel: number = RTT_PAGE_LEVEL,
 ): RttWalk {
-  assert(inIpaSpace(realm, ipa), `walk of IPA ${paKey(ipa)} outside the realm's IPA space`);
+  if (!inIpaSpace(realm, ipa))
+    assert(false, `walk of IPA ${paKey(ipa)} outside the realm's IPA space`);
   let level = realm.rttLevelStart;
   const startIndex = Math.floor(ipa / entrySize(level));
   let rttPa = realm.rttBase + Math.floor(startIndex / S2TTES_PER_S2TT) * GRANULE_SIZE;
@@ -138,7 +140,7 @@ export function walkRtt(
     const rtt = rttAt(state, rttPa);
     const index = Math.floor((ipa - rtt.base) / entrySize(level));
     const entry = rtt.entries[index];
-    assert(entry, `RTT ${paKey(rttPa)} has no entry ${index}`);
+    if (!entry) assert(false, `RTT ${paKey(rttPa)} has no entry ${index}`);
     if (entry.state !== 'TABLE' || level >= targetLevel) {
       return { level, rtt: rttPa, index, entry, entryBase: rtt.base + index * entrySize(level) };
     }

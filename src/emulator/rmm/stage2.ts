@@ -252,22 +252,27 @@ function resolveAccess(
     because(`IPA ${paKey(ipa)} is outside the realm's ${realm.ipaWidth}-bit IPA space: SEA`);
     return { kind: 'sea', ipa };
   }
-  const walk = walkRtt(ctx.state, realm, ipa);
-  const entry = walk.entry;
-  const offset = ipa - walk.entryBase;
   const none: RecPending = { kind: 'none' };
-  if (isProtectedIpa(realm, ipa)) {
-    // Extension mappings (hooks.ts translate, e.g. Mica protected shared memory) come first.
+  const protectedIpa = isProtectedIpa(realm, ipa);
+  if (protectedIpa) {
+    // Extension mappings (hooks.ts translate, e.g. Mica protected shared memory) come first,
+    // before the RTT walk they make unnecessary (issue 10).
     for (const ext of ctx.extensions ?? []) {
       const v = ext.translate?.(ctx, realm, rec, stop);
       if (!v) continue;
       because(`extension mapping: ${v.kind === 'pa' ? `PA ${paKey(v.pa)}` : v.kind}`);
       if (v.kind === 'sea') return { kind: 'sea', ipa };
       if (v.kind === 'fault') {
-        return { kind: 'exit', exit: abortExit(walk, ipa, stop.access, false), pending: none };
+        const at = walkRtt(ctx.state, realm, ipa);
+        return { kind: 'exit', exit: abortExit(at, ipa, stop.access, false), pending: none };
       }
       return complete(ctx, realm, rec, stop, v.pa, 'REALM');
     }
+  }
+  const walk = walkRtt(ctx.state, realm, ipa);
+  const entry = walk.entry;
+  const offset = ipa - walk.entryBase;
+  if (protectedIpa) {
     if (entry.state !== 'UNASSIGNED' && entry.state !== 'ASSIGNED') {
       because('protected IPA in an unprotected entry: SEA');
       return { kind: 'sea', ipa };

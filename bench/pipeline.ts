@@ -1,0 +1,161 @@
+// The data path at video scale (issue 10 "Performance targets", issue 12 "Performance"):
+//
+// P1: the honest four-stage video pipeline with the real 24-frame video (256 KiB objects per
+//     hop, mica-spec §5.1), from an empty machine to a verified group token, next to its crypto
+//     floor: the same hashing and signing done with node:crypto in this process. The floor's
+//     work list is read off the run itself: one SHA-512 of a 256-byte measurement descriptor per
+//     measured RMI call in the ledger (REALM_CREATE, DATA_CREATE, REC_CREATE, RTT_INIT_RIPAS),
+//     plus one over each 4 KiB page DATA_CREATE and REC_CREATE measure, one per REM extension
+//     (policy upload), two per member blob (the group aggregate and the verifier's recompute),
+//     two ES384 signatures (realm and platform token) and two verifies.
+// P4: N MiB streamed through the pipeline's 256 KiB Mem1 with provenance on: the tenant's
+//     chunks arrive labelled on the gateway's receive buffer, the gateway copies each into Mem1,
+//     the encoder reads all of it (a bulk `map` to an 8-byte checksum in Mem2). Next to a plain
+//     Uint8Array copy of the same bytes in 256 KiB chunks; resident memory growth and ledger
+//     events added are printed too. Tests never assert time; this only prints.
+import { createHash, generateKeyPairSync, sign, verify } from 'node:crypto';
+import { verifyGroup } from '../src/policy/group/verify.ts';
+import { NET_IPA, NET_PAYLOAD_OFFSET } from '../src/workflows/host.ts';
+import { buildVideoWorkflow } from '../src/workflows/video.ts';
+import type { Benchmark } from './index.ts';
+
+/** Bytes of the shared object the stream goes through (§5.1). */
+const OBJECT = 0x40000;
+/** Sizes of a measurement descriptor and of a measured page. */
+const DESCRIPTOR = 0x100;
+const PAGE = 0x1000;
+/** A member's policy blob (mica-spec §4.4: 2184 bytes) plus the 64-byte chaining value. */
+const BLOB = 2184 + 64;
+/** Rough size of a token's to-be-signed bytes. */
+const TBS = 1024;
+const MEASURED = new Set([
+  'RMI_REALM_CREATE',
+  'RMI_DATA_CREATE',
+  'RMI_REC_CREATE',
+  'RMI_RTT_INIT_RIPAS',
+]);
+
+function median(xs: number[]): number {
+  return [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+}
+
+/** One honest pipeline run; its time and the crypto work it did. */
+function pipelineOnce(): { ms: number; hashes: [number, number][]; verdict: string } {
+  const t0 = performance.now();
+  const wf = buildVideoWorkflow();
+  wf.runApp();
+  const ev = wf.attest();
+  const verdict = ev ? verifyGroup(ev.token, ev.blobs, wf.expectations()).kind : 'no token';
+  const ms = performance.now() - t0;
+  const hashes: [number, number][] = [];
+  for (const e of wf.machine.ledger) {
+    if (e.kind !== 'smc:call' || !MEASURED.has(e.name)) continue;
+    hashes.push([DESCRIPTOR, 1]);
+    if (e.name === 'RMI_DATA_CREATE' || e.name === 'RMI_REC_CREATE') hashes.push([PAGE, 1]);
+  }
+  // REM extension at upload, group aggregate, verifier recompute: per member.
+  hashes.push([BLOB, 3 * wf.order.length]);
+  return { ms, hashes, verdict };
+}
+
+function cryptoFloor(hashes: readonly [number, number][]): number {
+  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-384' });
+  const data = new Uint8Array(PAGE);
+  const tbs = new Uint8Array(TBS);
+  const t0 = performance.now();
+  for (const [bytes, count] of hashes)
+    for (let i = 0; i < count; i++)
+      createHash('sha512')
+        .update(data.subarray(0, Math.min(bytes, PAGE)))
+        .update(bytes > PAGE ? data.subarray(0, bytes - PAGE) : new Uint8Array(0))
+        .digest();
+  for (let i = 0; i < 2; i++) {
+    const sig = sign('sha384', tbs, { key: privateKey, dsaEncoding: 'ieee-p1363' });
+    verify('sha384', tbs, { key: publicKey, dsaEncoding: 'ieee-p1363' }, sig);
+  }
+  return performance.now() - t0;
+}
+
+function p1(print: (line: string) => void): void {
+  pipelineOnce(); // warm-up (JIT)
+  const runs: number[] = [];
+  const floors: number[] = [];
+  let verdict = '';
+  for (let i = 0; i < 5; i++) {
+    const r = pipelineOnce();
+    runs.push(r.ms);
+    floors.push(cryptoFloor(r.hashes));
+    verdict = r.verdict;
+  }
+  const ms = median(runs);
+  const floor = median(floors);
+  print(`group verdict of the run: ${verdict}`);
+  print(
+    `P1 video pipeline 256 KiB/hop: ${ms.toFixed(1)} ms vs crypto floor ${floor.toFixed(2)} ms, ratio ${(ms / floor).toFixed(1)}x (target 10x)`,
+  );
+}
+
+/** Streams `mib` MiB through Mem1; returns ms, ledger events added and RSS growth in MiB. */
+function streamOnce(mib: number): { ms: number; events: number; rss: number } {
+  const wf = buildVideoWorkflow();
+  const gw = wf.realms[wf.order[0]!]!;
+  const mem1 = gw.bars[0]!.ipa;
+  const enc = wf.realms[wf.order[1]!]!;
+  const mem1AtEnc = enc.bars[0]!.ipa;
+  const mem2 = enc.bars[1]!.ipa;
+  // Non-zero bytes (zero pages are not stored, which would flatter the run).
+  const chunk = new Uint8Array(OBJECT).map((_, i) => (i * 7 + 1) & 0xff);
+  const events0 = wf.machine.ledger.length;
+  (globalThis as { gc?: () => void }).gc?.();
+  const rss0 = process.memoryUsage().rss;
+  const t0 = performance.now();
+  for (let k = 0; k < (mib * 0x100000) / OBJECT; k++) {
+    chunk.fill(k & 0xff, 0, 16);
+    wf.host.tenantSend(gw, chunk);
+    wf.exec(gw.name, [{ op: 'copy', from: NET_IPA + NET_PAYLOAD_OFFSET, to: mem1, len: OBJECT }]);
+    wf.exec(enc.name, [
+      {
+        op: 'map',
+        from: [{ ipa: mem1AtEnc, len: OBJECT }],
+        to: mem2,
+        fn: ([x]) => {
+          let sum = 0;
+          for (let i = 0; i < x!.length; i += 4096) sum = (sum + x![i]!) | 0;
+          return new Uint8Array(new Int32Array([sum, x!.length]).buffer);
+        },
+      },
+    ]);
+  }
+  const ms = performance.now() - t0;
+  (globalThis as { gc?: () => void }).gc?.();
+  const rss = (process.memoryUsage().rss - rss0) / 0x100000;
+  return { ms, events: wf.machine.ledger.length - events0, rss };
+}
+
+function copyFloor(mib: number): number {
+  const src = new Uint8Array(mib * 0x100000);
+  const dst = new Uint8Array(OBJECT);
+  const t0 = performance.now();
+  for (let at = 0; at < src.length; at += OBJECT) dst.set(src.subarray(at, at + OBJECT));
+  return performance.now() - t0;
+}
+
+function p4(print: (line: string) => void): void {
+  streamOnce(1); // warm-up
+  copyFloor(1);
+  for (const mib of [1, 4, 16, 64]) {
+    const r = streamOnce(mib);
+    const floor = Math.min(copyFloor(mib), copyFloor(mib), copyFloor(mib));
+    print(
+      `P4 stream ${mib} MiB: ${r.ms.toFixed(1)} ms vs Uint8Array copy ${floor.toFixed(2)} ms, ratio ${(r.ms / floor).toFixed(1)}x (target 5x); ${(r.ms / mib).toFixed(1)} ms/MiB, ledger +${r.events} events, RSS ${r.rss >= 0 ? '+' : ''}${r.rss.toFixed(1)} MiB`,
+    );
+  }
+}
+
+export const PIPELINE_BENCHMARK: Benchmark = {
+  name: 'data path: video pipeline (P1) and streaming (P4)',
+  run(print) {
+    p1(print);
+    p4(print);
+  },
+};

@@ -154,9 +154,12 @@ export function prefaultOps(ipa: number, size: number): GuestOp[] {
   }));
 }
 
-/** Reads the realm's own private RAM (a guest load loop collapsed). */
+/**
+ * Reads the realm's own private RAM as the realm sees it (a guest load loop collapsed): from the
+ * state, with no ledger event, so a tenant's check of what a stage kept does not itself move data.
+ */
 export function guestLoad(
-  ctx: Ctx,
+  state: Ctx['state'],
   realm: Readonly<RealmRecord>,
   ipa: number,
   len: number,
@@ -164,11 +167,11 @@ export function guestLoad(
   const out = new Uint8Array(len);
   for (let done = 0; done < len;) {
     const at = ipa + done;
-    const walk = walkRtt(ctx.state, realm, at);
+    const walk = walkRtt(state, realm, at);
     if (walk.entry.state !== 'ASSIGNED' || walk.entry.ripas !== 'RAM') return undefined;
     const pa = walk.entry.pa + (at - walk.entryBase);
     const n = Math.min(len - done, 0x1000 - (pa % 0x1000));
-    const page = ctx.state.memory[Math.floor(pa / 0x1000)];
+    const page = state.memory[Math.floor(pa / 0x1000)];
     if (page) out.set(page.subarray(pa % 0x1000, (pa % 0x1000) + n), done);
     done += n;
   }
@@ -277,7 +280,7 @@ export function programGuest(): ProgramGuest {
     }
     if (x0 === abi.RSI_INCOMPLETE) {
       const n = Number(BigInt(rec.gprs[1] ?? '0'));
-      const bytes = guestLoad(ctx, realm, op.buffer, n) ?? new Uint8Array(0);
+      const bytes = guestLoad(ctx.state, realm, op.buffer, n) ?? new Uint8Array(0);
       g.agStream = String(g.agStream ?? '') + toHex(bytes);
       return cont();
     }

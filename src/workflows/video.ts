@@ -351,7 +351,7 @@ export function buildVideoWorkflow(options: VideoWorkflowOptions = {}): VideoWor
     if (sink === undefined) return undefined;
     const rd = '0x' + realms[sink]!.rd.toString(16);
     const realm = machine.state.rmm.realms[rd];
-    return realm && guestLoad(machine.ctx, realm, RAM_IPA, layout.storeBytes);
+    return realm && guestLoad(machine.state, realm, RAM_IPA, layout.storeBytes);
   }
 
   function attestGroup(

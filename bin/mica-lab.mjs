@@ -17,4 +17,5 @@ process.exitCode = await runCli(process.argv.slice(2), {
   stderr: (s) => process.stderr.write(s),
   readFile: (p) => import('node:fs/promises').then((fs) => fs.readFile(p)),
   writeFile: (p, d) => import('node:fs/promises').then((fs) => fs.writeFile(p, d)),
+  readDir: (p) => import('node:fs/promises').then((fs) => fs.readdir(p)),
 });

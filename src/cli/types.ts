@@ -11,6 +11,8 @@ export interface CliIo {
   readonly stderr: (text: string) => void;
   readonly readFile: (path: string) => Promise<Uint8Array>;
   readonly writeFile: (path: string, data: Uint8Array | string) => Promise<void>;
+  /** The entry names of a directory (`mica-lab run --all <dir>`); absent where there is none. */
+  readonly readDir?: (path: string) => Promise<string[]>;
 }
 
 /** One `mica-lab <name>` subcommand. */

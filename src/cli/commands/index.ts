@@ -5,6 +5,7 @@ import { ATTEST_COMMAND } from './attest.ts';
 import { LESSON_COMMAND } from './lesson.ts';
 import { MICA_COMMAND } from './mica.ts';
 import { POLICY_COMMAND } from './policy.ts';
+import { RUN_COMMAND } from './run.ts';
 import { SCENARIO_COMMAND } from './scenario.ts';
 import { SHELL_COMMAND } from './shell.ts';
 import { VERIFY_COMMAND } from './verify.ts';
@@ -16,5 +17,6 @@ export const CLI_COMMANDS: readonly CliCommand[] = [
   POLICY_COMMAND,
   LESSON_COMMAND,
   SCENARIO_COMMAND,
+  RUN_COMMAND,
   MICA_COMMAND,
 ];

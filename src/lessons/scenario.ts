@@ -31,6 +31,7 @@ import { courseRow, loadLesson } from './catalogue.ts';
 import { lzDecompress } from './lz.ts';
 import { deflateRaw, inflateRaw } from './deflate.ts';
 import { micaAbi } from '../policy/index.ts';
+import { SCENARIO_FILE_FORMAT } from '../workflows/scenario-file.ts';
 import { isPipelineScenario, runPipeline, type PipelineResult } from './pipeline.ts';
 import { openTerminals, type Terminals } from './terminals.ts';
 import {
@@ -145,6 +146,11 @@ export function scenarioFromJson(input: unknown, where = ''): Decoded<Scenario> 
   const at = (field: string) => `"${where}${field}"`;
   if (!isRecord(input))
     return fail(`a scenario must be a JSON object, not ${describeValue(input)}`);
+  if (input.format === SCENARIO_FILE_FORMAT) {
+    return fail(
+      `this is a workflow scenario file ("${SCENARIO_FILE_FORMAT}"), not a scenario link: run it with "mica-lab run <file>" or open it from the Pipeline view's menu`,
+    );
+  }
   if (input.format !== SCENARIO_FORMAT) {
     return fail(
       `${at('format')} is ${describeValue(input.format)}, expected "${SCENARIO_FORMAT}": this is not a Mica Lab scenario`,

@@ -472,6 +472,11 @@ function readExpect(v: unknown, path: string): Expectation {
 function readScenario(root: unknown): ScenarioFile {
   const f = Fields.of(root, '', 'a scenario file');
   const format = f.raw('format');
+  if (format === 'mica-lab/scenario')
+    throw new Refusal(
+      'format',
+      'this is a scenario link (a learner\'s commands), not a workflow scenario file: run it with "mica-lab scenario run"',
+    );
   if (format !== SCENARIO_FILE_FORMAT)
     throw new Refusal(
       'format',

@@ -93,7 +93,10 @@ describe('the loader refuses with a location', () => {
 
   it('another format is refused as not a workflow scenario (a scenario link is not one)', () => {
     const e = refusal('{"format": "mica-lab/scenario", "version": 2, "commands": []}');
-    expect(e.message).toMatch(/not a workflow scenario file/);
+    expect(e.message).toMatch(/this is a scenario link .* run it with "mica-lab scenario run"/);
+    expect(refusal('{"format": "other", "version": 1}').message).toMatch(
+      /not a workflow scenario file/,
+    );
   });
 
   it('an unknown key names its path, line and column', () => {

@@ -34,7 +34,8 @@ export interface PipelineResult {
   /** 0 for the clean pipeline, else the attack number. */
   readonly attack: number;
   readonly title: string;
-  readonly mode: PipelineMode;
+  /** The machine's mode (a workflow scenario file may also run on CCA alone). */
+  readonly mode: MachineMode;
   /** How it ended: an attack's outcome, or `clean` for the plain pipeline. */
   readonly outcome: AttackOutcome | 'clean';
   readonly rule?: string;

@@ -115,6 +115,8 @@ export interface RunReport {
   readonly steps: readonly string[];
   /** The LLM answer as the gateway holds it in memory, for the LLM workflow. */
   readonly answer?: string;
+  /** The group verifier's full verdict, when the script attested. */
+  readonly verdict?: GroupVerdict;
   /** A step that could not be carried out (a scenario bug), if any. */
   readonly error?: string;
   /** The machine at the end (views may show it). */
@@ -691,6 +693,7 @@ export function runScenarioFile(s: ScenarioFile): RunReport {
     mismatch,
     steps: run.steps,
     ...(answer === undefined ? {} : { answer }),
+    ...(v ? { verdict: v } : {}),
     ...(error ? { error } : {}),
     machine: run.wf.machine,
   };

@@ -82,7 +82,7 @@ function print(io: CliIo, file: string, r: RunReport, allFlows: boolean): void {
 
 /** A report as JSON (the machine left out). */
 function jsonOf(file: string, r: RunReport): unknown {
-  const { machine: _machine, ...rest } = r;
+  const { machine: _machine, verdict: _verdict, ...rest } = r;
   return { file, ...rest };
 }
 

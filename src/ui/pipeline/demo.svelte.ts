@@ -23,6 +23,8 @@ import {
   type PipelineResult,
 } from '../../lessons/index.ts';
 import { lessonOf } from '../lesson/lesson-state.svelte.ts';
+import { runScenarioFile, type RunReport } from '../../workflows/run.ts';
+import { scenarioFile } from './scenario-files.ts';
 import type { MachineMode } from '../../emulator/index.ts';
 import type { LabMachine } from '../state/machine.svelte.ts';
 
@@ -46,6 +48,8 @@ export class DemoState {
   running = $state(false);
   /** The Scenario menu's choice: 0 the clean pipeline, else the attack number. */
   choice = $state(1);
+  /** The Scenario menu's choice when it is a shipped scenario file (its id); wins over `choice`. */
+  file = $state<string | undefined>(undefined);
   // No mode of its own: the Mode menu is the machine's mode (lab.mode), as the header shows.
 
   constructor(lab: LabMachine) {
@@ -71,6 +75,7 @@ export class DemoState {
     this.lab.rebase({ kind: 'pipeline', scenario: attack, mode });
     this.result = result;
     this.choice = attack;
+    this.file = undefined;
     return result;
   }
 
@@ -90,6 +95,13 @@ export class DemoState {
       putBack();
       putLessonBack();
     });
+    this.sayReplaced(before, label);
+    return result;
+  }
+
+  /** Says so when the run `label` replaced a machine the learner had built (undo brings it back). */
+  private sayReplaced(before: ReturnType<LabMachine['checkpoint']>, label: string): void {
+    const course = lessonOf(this.lab);
     const handBuilt = before.steps.length > 0 || before.origin.kind === 'snapshot';
     if (handBuilt) {
       const what = before.steps.length
@@ -101,7 +113,50 @@ export class DemoState {
         `“${label}” replaced ${what}. Undo (Alt+Z, or the Undo button) brings it back.`,
       );
     }
+  }
+
+  /**
+   * Runs the shipped scenario file `id` (scenarios/, the menu's file entries): its machine, in
+   * the file's own mode, replaces the lab's, undoable by name; the banner says whether the
+   * machine's judge and the verifier reached the outcome the file expects.
+   */
+  runFile(id: string): DemoResult | undefined {
+    const scenario = scenarioFile(id);
+    if (!scenario) return undefined;
+    const before = this.lab.checkpoint();
+    const putBack = this.capture();
+    const course = lessonOf(this.lab);
+    const putLessonBack = course.capture();
+    const report = runScenarioFile(scenario);
+    const snapshot = report.machine.snapshot();
+    const restored = this.lab.machine.restore(snapshot);
+    if (!restored.ok) {
+      course.notify('error', 'The scenario could not be loaded', restored.error);
+      return undefined;
+    }
+    course.leave();
+    course.scenarioTitle = scenario.title;
+    this.lab.rebase({ kind: 'snapshot', snapshot });
+    const result = fileResult(report);
+    this.result = result;
+    this.file = id;
+    this.lab.remember(`Run ${id}`, before, () => {
+      putBack();
+      putLessonBack();
+    });
+    this.sayReplaced(before, `Run ${id}`);
     return result;
+  }
+
+  /** {@link runFile} as the Run button calls it (see {@link start}). */
+  async startFile(id: string): Promise<DemoResult | undefined> {
+    this.running = true;
+    try {
+      await nextPaint();
+      return this.runFile(id);
+    } finally {
+      this.running = false;
+    }
   }
 
   /**
@@ -137,12 +192,43 @@ export class DemoState {
 
   /** What is needed to put the menus and the result back: call the returned function. */
   capture(): () => void {
-    const saved = { result: this.result, choice: this.choice };
+    const saved = { result: this.result, choice: this.choice, file: this.file };
     return () => {
       this.result = saved.result;
       this.choice = saved.choice;
+      this.file = saved.file;
     };
   }
+}
+
+/** A scenario file's report as the banner shows a run: the judged outcome, and whether it was expected. */
+function fileResult(r: RunReport): DemoResult {
+  const o = r.outcome;
+  const outcome =
+    o.outcome === 'leak'
+      ? 'through'
+      : o.outcome === 'blocked'
+        ? 'blocked'
+        : o.outcome === 'rejected'
+          ? 'caught'
+          : 'clean';
+  const rule = o.through ?? o.clause ?? o.check;
+  const first = r.leaks[0]
+    ? r.flows.find((f) => f.seq === r.leaks[0]!.seq)?.text
+    : (r.blocked[0]?.text ?? r.verifier.reason);
+  const said =
+    r.leaks[0] && !first
+      ? `${r.leaks[0].label} reached ${r.leaks[0].to}`
+      : first?.replace(/^LEAK: /, '');
+  return {
+    attack: r.scenario.attack ?? 0,
+    title: r.scenario.title,
+    mode: r.scenario.mode,
+    outcome,
+    ...(rule ? { rule } : {}),
+    reason: `${said ?? ''} (${r.matched ? 'as the scenario expects' : `not as the scenario expects: ${r.mismatch}`})`,
+    ...(r.verdict ? { verdict: r.verdict } : {}),
+  };
 }
 
 /**

@@ -14,7 +14,8 @@
  * launder). Where each realm sees a mailbox is a parameter (its protected BAR window under
  * Mica, a host-shared NS window on CCA alone), so the same programs run in every mode.
  */
-import { guestLoad, type GuestOp } from './guest.ts';
+import { abi, walkRtt } from '../emulator/index.ts';
+import type { GuestOp } from './guest.ts';
 import { HOSTCALL_IPA, NET_IPA, NET_PAYLOAD_OFFSET } from './host.ts';
 import {
   TEXT_MAX_BYTES,
@@ -112,8 +113,13 @@ export function llmAnswer(wf: VideoWorkflow): string | undefined {
   const h = wf.realms[gw]!;
   const realm = wf.machine.state.rmm.realms['0x' + h.rd.toString(16)];
   if (!realm) return undefined;
-  const bytes = guestLoad(wf.machine.ctx, realm, ANSWER_IPA, TEXT_MAX_BYTES);
-  if (!bytes) return undefined;
+  // The machine's state, read as the views read it (not as the host, who cannot).
+  const walk = walkRtt(wf.machine.state, realm, ANSWER_IPA);
+  if (walk.entry.state !== 'ASSIGNED') return undefined;
+  const pa = walk.entry.pa + (ANSWER_IPA - walk.entryBase);
+  const page = wf.machine.state.memory[Math.floor(pa / abi.GRANULE_SIZE)];
+  if (!page) return undefined;
+  const bytes = page.subarray(pa % abi.GRANULE_SIZE, (pa % abi.GRANULE_SIZE) + TEXT_MAX_BYTES);
   const end = bytes.indexOf(0);
   return new TextDecoder().decode(end < 0 ? bytes : bytes.subarray(0, end));
 }

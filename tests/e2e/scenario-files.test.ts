@@ -60,6 +60,9 @@ describe('scenario files in the Pipeline view', () => {
     await page.getByRole('button', { name: 'Run' }).click();
     await expect.poll(() => banner.innerText(), { timeout: 30_000 }).toMatch(/\(cca\)/);
     expect(await banner.innerText()).toMatch(/Went through.*as the scenario expects/s);
+    expect(await page.locator('.pipeline .empty').innerText()).toContain(
+      'on CCA alone there are no policies',
+    );
     expect(errors).toEqual([]);
   });
 });

@@ -650,7 +650,10 @@ function compare(
   return wrong.join('; ');
 }
 
-/** Runs scenario `s` on a fresh machine and judges it. Never throws for a valid scenario. */
+/**
+ * Runs scenario `s` on a fresh machine and judges it. A host step that fails ends the script
+ * and is reported (`error`); only a workflow that cannot be built at all throws.
+ */
 export function runScenarioFile(s: ScenarioFile): RunReport {
   const run = new Run(s);
   let error: string | undefined;

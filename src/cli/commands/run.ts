@@ -140,7 +140,15 @@ export const RUN_COMMAND: CliCommand = {
     const reports: unknown[] = [];
     let failed = 0;
     for (const { file, scenario } of loaded) {
-      const r = runScenarioFile(scenario);
+      let r: RunReport;
+      try {
+        r = runScenarioFile(scenario);
+      } catch (error) {
+        // A file that loads but cannot be built (a policy the machine cannot take, ...).
+        failed++;
+        io.stderr(`${file}: cannot run: ${(error as Error).message}\n`);
+        continue;
+      }
       if (!r.matched) failed++;
       if (json) reports.push(jsonOf(file, r));
       else print(io, file, r, allFlows);

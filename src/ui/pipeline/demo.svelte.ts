@@ -127,7 +127,13 @@ export class DemoState {
     const putBack = this.capture();
     const course = lessonOf(this.lab);
     const putLessonBack = course.capture();
-    const report = runScenarioFile(scenario);
+    let report: RunReport;
+    try {
+      report = runScenarioFile(scenario);
+    } catch (error) {
+      course.notify('error', 'The scenario could not be run', (error as Error).message);
+      return undefined;
+    }
     const snapshot = report.machine.snapshot();
     const restored = this.lab.machine.restore(snapshot);
     if (!restored.ok) {

@@ -1,0 +1,84 @@
+// The run's verdict comes from the machine (issue 12: "verdicts come only from the machine's
+// judge and the group verifier"): every leak a report names is a ledger flow of the input's
+// label to a host-visible place or a realm the tenant never named; the same malicious program
+// leaks or is blocked depending only on the machine (one gap switch); and valid mutated files
+// run to a report without an exception.
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { isHostVisible } from '../../src/emulator/index.ts';
+import { loadScenarioFile, type ScenarioFile } from '../../src/workflows/scenario-file.ts';
+import { runScenarioFile } from '../../src/workflows/run.ts';
+import { STAGE_PROGRAMS } from '../../src/workflows/programs/index.ts';
+
+function load(name: string): ScenarioFile {
+  const text = readFileSync(new URL(`../../scenarios/${name}.json`, import.meta.url), 'utf8');
+  const l = loadScenarioFile(text);
+  if (!l.ok) throw new Error(l.error.message);
+  return l.scenario;
+}
+
+describe('the judge reads the machine', () => {
+  it.each([
+    'attack-01-copy-to-ns-proto',
+    'attack-04-encode-then-leak-proto',
+    'llm-shipped-model-leaks-mica',
+    'video-cca-leaks',
+  ])('%s: every leak is a ledger flow of the input label to a host-visible place', (name) => {
+    const r = runScenarioFile(load(name));
+    expect(r.leaks.length).toBeGreaterThan(0);
+    for (const leak of r.leaks) {
+      const e = r.machine.ledger.find((x) => x.seq === leak.seq);
+      expect(e?.kind).toBe('flow');
+      if (e?.kind !== 'flow') continue;
+      expect(e.labels).toContain(leak.label);
+      expect(e.decision.verdict).toBe('allowed');
+      expect(isHostVisible(e.destination)).toBe(true);
+    }
+  });
+
+  it('a realm outside the workflow that loaded the input is a leak through "realm" (attack 10, prototype)', () => {
+    const r = runScenarioFile(load('attack-10-leftovers-proto'));
+    expect(r.leaks).toEqual([
+      expect.objectContaining({ through: 'realm', to: 'next-tenant', label: 'video' }),
+    ]);
+  });
+
+  it('the same malicious program leaks with gap-cf-exits-unenforced on and is blocked with it off', () => {
+    const gap = runScenarioFile(load('attack-04-exit-smuggle-proto'));
+    const fixed = runScenarioFile(load('attack-04-exit-smuggle-proto-fixed'));
+    expect(gap.scenario.realms[1]!.program).toBe(fixed.scenario.realms[1]!.program);
+    expect(gap.outcome).toMatchObject({ outcome: 'leak', through: 'mmio' });
+    expect(fixed.outcome).toMatchObject({ outcome: 'blocked', clause: 'CF3' });
+    expect(fixed.leaks).toEqual([]);
+  });
+
+  it('an honest stage in place of the malicious one leaves nothing to judge but the honest flows', () => {
+    const s = load('attack-04-exit-smuggle-proto');
+    const honest = runScenarioFile({
+      ...s,
+      realms: s.realms.map((r) => ({ ...r, program: 'honest' })),
+    });
+    expect(honest.leaks).toEqual([]);
+    expect(honest.outcome.outcome).toBe('no-leak');
+    expect(honest.matched).toBe(false);
+    expect(honest.mismatch).toContain('expected leak, the machine says no-leak');
+  });
+});
+
+describe('valid variants of a file run to a report', () => {
+  it('every malicious program as the LLM model (RI), in Mica and prototype mode: a report, no exception', () => {
+    const base = load('llm-honest-proto');
+    const stage = base.realms.findIndex((r) => r.name === 'RI');
+    for (const mode of ['mica', 'mica-prototype'] as const)
+      for (const program of Object.keys(STAGE_PROGRAMS)) {
+        const r = runScenarioFile({
+          ...base,
+          mode,
+          realms: base.realms.map((x, i) => (i === stage ? { ...x, program } : x)),
+        });
+        expect(r.error, `${program} (${mode})`).toBeUndefined();
+        // The locked-down policy stops the model in Mica mode, whatever it tries.
+        if (mode === 'mica') expect(r.leaks, `${program} (${mode})`).toEqual([]);
+      }
+  });
+});

@@ -1,6 +1,6 @@
 /**
  * The LLM guardrail's two pieces of real computation (mica-spec.md §5.2 `rg_rf_ri`): a tiny
- * deterministic text model for the inference realm RI (a bigram model over a fixed corpus,
+ * deterministic text model for the inference realm RI (a template-guided bigram model over a fixed corpus,
  * greedy decoding) and the rule-based guardrail filter of RF, which screens the prompt on the
  * way in and the answer on the way out. Pure functions of text; the realm programs of llm.ts
  * call them on the bytes they loaded, so their outputs carry the prompt's labels.
@@ -43,13 +43,51 @@ const BIGRAMS: ReadonlyMap<string, ReadonlyMap<string, number>> = (() => {
   return table;
 })();
 
-/** The most frequent successor of `word` not yet used (ties: alphabetical), or undefined. */
-function next(word: string, used: ReadonlySet<string>): string | undefined {
+/** Words too common to say what a prompt is about. */
+const STOP_WORDS = new Set([
+  'the',
+  'a',
+  'an',
+  'and',
+  'is',
+  'to',
+  'of',
+  'my',
+  'how',
+  'does',
+  'what',
+]);
+
+/** The corpus sentence sharing most content words with the prompt (the template), or the first. */
+function template(words: readonly string[]): readonly string[] {
+  const wanted = new Set(words.filter((w) => !STOP_WORDS.has(w)));
+  let best = CORPUS[0]!;
+  let score = 0;
+  for (const line of CORPUS) {
+    const n = new Set(line.split(' ').filter((w) => wanted.has(w))).size;
+    if (n > score) {
+      best = line;
+      score = n;
+    }
+  }
+  return best.split(' ');
+}
+
+/**
+ * The successor of `word` the model picks: the bigram that continues the template (`hint`)
+ * if the corpus has it, else the most frequent one not yet used (ties alphabetical; a sentence
+ * end only when no word follows as often).
+ */
+function next(
+  word: string,
+  hint: string | undefined,
+  used: ReadonlySet<string>,
+): string | undefined {
   const row = BIGRAMS.get(word);
   if (!row) return undefined;
+  if (hint !== undefined && row.has(hint) && !used.has(`${word} ${hint}`)) return hint;
   let best: string | undefined;
   let count = 0;
-  // A sentence end only wins when no word follows as often.
   const order = [...row].sort((a, b) =>
     a[0] === '.' ? 1 : b[0] === '.' ? -1 : a[0] < b[0] ? -1 : 1,
   );
@@ -62,17 +100,18 @@ function next(word: string, used: ReadonlySet<string>): string | undefined {
 }
 
 /**
- * The model: the answer to `prompt`. Seeds on the last prompt word the model knows (else
- * "the") and greedily follows the most frequent bigram, never reusing one, until a sentence
+ * The model: the answer to `prompt`. Picks the corpus sentence closest to the prompt as a
+ * template and decodes greedily over the bigrams from its first word, following the template
+ * where the bigrams allow and never reusing a bigram, until the template's length, a sentence
  * end, {@link MODEL_MAX_WORDS} words or {@link TEXT_MAX_BYTES} bytes.
  */
 export function infer(prompt: string): string {
   const words = prompt.toLowerCase().match(/[a-z]+/g) ?? [];
-  const seed = [...words].reverse().find((w) => BIGRAMS.has(w)) ?? 'the';
-  const out = [seed];
+  const shape = template(words);
+  const out = [shape[0]!];
   const used = new Set<string>();
-  for (let w = seed; out.length < MODEL_MAX_WORDS;) {
-    const n = next(w, used);
+  for (let w = shape[0]!; out.length < Math.min(MODEL_MAX_WORDS, shape.length);) {
+    const n = next(w, shape[out.length], used);
     if (n === undefined || n === '.') break;
     used.add(`${w} ${n}`);
     if (out.join(' ').length + 1 + n.length > TEXT_MAX_BYTES) break;

@@ -41,7 +41,10 @@ describe('the tiny model', () => {
   it('answers deterministically from its bigrams, within 64 bytes', () => {
     const a = infer('what about the rain');
     expect(a).toBe(infer('what about the rain'));
-    expect(a.startsWith('rain ')).toBe(true);
+    expect(a).toBe('weather today is mild with light rain in the evening');
+    expect(infer('how does mica keep the prompt private')).toBe(
+      'mica keeps the prompt away from the host',
+    );
     expect(new TextEncoder().encode(infer('the the the the')).length).toBeLessThanOrEqual(64);
   });
   it('text and the words a realm loads round-trip', () => {

@@ -226,10 +226,13 @@ class Run {
       const ipa = this.windowOf(realm, m.name);
       if (!own || ipa === undefined) continue;
       if (mode === 'read' ? own.prot === 'W' : own.prot === 'R') continue;
-      const writers = m.mappings
-        .filter((mp) => mp.vm !== p.self && mp.prot !== 'R' && typeof mp.vm === 'number')
-        .map((mp) => names[mp.vm as number] ?? `VM${String(mp.vm)}`);
-      out.push({ mem: m.name, ipa: ipa + DATA_OFFSET, writers });
+      const others = (can: (prot: string) => boolean) =>
+        m.mappings
+          .filter((mp) => mp.vm !== p.self && can(mp.prot) && typeof mp.vm === 'number')
+          .map((mp) => names[mp.vm as number] ?? `VM${String(mp.vm)}`);
+      const writers = others((prot) => prot !== 'R');
+      const readers = others((prot) => prot !== 'W');
+      out.push({ mem: m.name, ipa: ipa + DATA_OFFSET, writers, readers });
     }
     return out;
   }

@@ -35,6 +35,8 @@ export interface StageWindow {
   readonly ipa: number;
   /** The other realms that may write it (from the policy). */
   readonly writers: readonly string[];
+  /** The other realms that may read it (from the policy). */
+  readonly readers: readonly string[];
 }
 
 /** What a program can see of its stage. */
@@ -130,6 +132,22 @@ export const STAGE_PROGRAMS: Readonly<Record<string, StageProgram>> = {
         { op: 'read', ipa, into: 'v' },
         ...(out ? [{ op: 'write' as const, ipa: out.ipa, value: { from: 'v' } }] : []),
       ];
+    },
+  },
+  'relay-peer': {
+    title:
+      'hands what it received to a colluding peer, through an object the sanitiser never reads',
+    attack: 18,
+    ops: (ctx) => {
+      const side = ctx.outputs.filter(
+        (w) => w.readers.length > 0 && !w.readers.some((r) => ctx.sanitisers.includes(r)),
+      );
+      return side.length === 0
+        ? []
+        : [
+            ...loadInput(ctx),
+            ...side.map((w) => ({ op: 'write' as const, ipa: w.ipa, value: { from: 'v' } })),
+          ];
     },
   },
   'relay-out': {

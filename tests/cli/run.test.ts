@@ -87,6 +87,16 @@ describe('mica-lab run', () => {
     });
   });
 
+  it('a file that loads but cannot be built says why and fails (exit 1), the others still run', async () => {
+    const tiny = honest.replace(/"objectSize": \d+/, '"objectSize": 4096');
+    const x = io({ 'mem/tiny.json': tiny, 'mem/a.json': honest });
+    expect(await runCli(['run', 'mem/tiny.json', 'mem/a.json'], x.value)).toBe(1);
+    expect(x.err()).toMatch(
+      /^mem\/tiny\.json: cannot run: video workflow: a 4096-byte shared object cannot hold/,
+    );
+    expect(x.out()).toContain('MATCH');
+  });
+
   it('a bad file exits 2 with file:line:column: path: message, before anything runs', async () => {
     const bad = honest.replace('"program": "honest"', '"program": "teleport"');
     const x = io({ 'mem/bad.json': bad, 'mem/a.json': honest });

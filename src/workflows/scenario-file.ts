@@ -586,6 +586,11 @@ function readScenario(root: unknown): ScenarioFile {
         `inputs arrive at the gateway's network device ("${realms[0]!.name}")`,
       );
     const text = r.string('text', true);
+    if (text !== undefined && label !== 'prompt')
+      throw new Refusal(
+        r.at('text'),
+        `workflow ${workflow} sends its own synthetic video; "text" is the LLM workflows' prompt`,
+      );
     if (text !== undefined && (text.length === 0 || text.length > 64))
       throw new Refusal(r.at('text'), 'an input text has 1 to 64 characters');
     r.done();

@@ -124,6 +124,11 @@ describe('the loader refuses with a location', () => {
     expect(refusal(bad)).toMatchObject({ path: 'host[1].object' });
   });
 
+  it('a text input for the video workflow is refused (it sends its own video), not ignored', () => {
+    const text = HONEST.replace('"realm": "gateway"', '"realm": "gateway", "text": "hi"');
+    expect(refusal(text)).toMatchObject({ path: 'inputs[0].text' });
+  });
+
   it('gap switches outside prototype mode are refused (a "mica" file cannot switch gaps on)', () => {
     const text = HONEST.replace(
       '"mode": "mica-prototype"',

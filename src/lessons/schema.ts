@@ -127,6 +127,11 @@ export interface Lesson {
   /** Glossary terms (exact GLOSSARY.md spelling) the lesson relies on. */
   readonly glossary: readonly string[];
   readonly specRefs: readonly SpecRef[];
+  /**
+   * The explain-after-solve note (lab-ux.md §3.1 item 8), markdown: what happened, which rule
+   * or check decided, and where in the spec. Shown once every goal is done, never before.
+   */
+  readonly explain?: string;
 }
 
 /** A lesson outlined but not written yet: shown greyed, with no goals. */
@@ -365,6 +370,7 @@ export function validateLesson(input: unknown, position = 0): LessonProblem[] {
   checkHints(input, p);
   checkSolution(input, p, enabled);
   checkRefs(input, p);
+  if (input.explain !== undefined) p.text(input, 'explain');
   return p.list;
 }
 

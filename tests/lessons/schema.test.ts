@@ -176,6 +176,12 @@ describe('validateLesson', () => {
     expect(fields(problems)).toEqual(['specRefs[0].source', 'specRefs[0].section', 'specRefs[1]']);
   });
 
+  it('an explain-after-solve note is optional, but never empty or not text', () => {
+    expect(validateLesson(broken({ explain: 'The GPT decided (cca-spec.md §1.2).' }))).toEqual([]);
+    expect(fields(validateLesson(broken({ explain: '  ' })))).toEqual(['explain']);
+    expect(fields(validateLesson(broken({ explain: 42 })))).toEqual(['explain']);
+  });
+
   it('accepts a planned entry with no goals, but still checks its id and title', () => {
     expect(
       validateLesson({

@@ -124,10 +124,10 @@ export const COURSE: readonly CourseRow[] = [
     'cca',
     () => import('./03-pipeline-cca/02-four-stages.ts'),
   ),
-  planned(
+  ready(
     '03-pipeline-cca/03-through-the-host',
-    'Passing the video along through host memory',
-    'With plain CCA, realms can share only unprotected pages the host maps: build the pipeline that way and read every frame in transit.',
+    'cca',
+    () => import('./03-pipeline-cca/03-through-the-host.ts'),
   ),
   planned(
     '04-mica/01-declare',

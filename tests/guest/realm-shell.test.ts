@@ -124,3 +124,28 @@ describe('realm shell', () => {
     expect(text(r1.execute('mem read 0x4000 4'))).toMatch(/realm is off/);
   });
 });
+
+describe('host rtt on an NS leaf', () => {
+  it('prints the descriptor RTT_MAP_UNPROTECTED takes, and that descriptor maps the page for another realm', () => {
+    const m = createMachine({ guest: GUEST_MODEL });
+    const host = createHostShell(m);
+    host.execute('realm create a');
+    host.execute('realm create b --ram 17');
+    const a = createRealmShell(m, 'a');
+    const b = createRealmShell(m, 'b');
+    a.execute('ipa-state set 0x8000 0x9000 empty');
+    a.execute('mem write 0x20000008000 "shared"');
+    const walk = text(host.execute('rtt a 0x20000008000'));
+    const desc = /desc (0x[0-9a-f]+)/.exec(walk)?.[1];
+    const pa = /ASSIGNED_NS -> (0x[0-9a-f]+)/.exec(walk)?.[1];
+    expect(desc).toBeDefined();
+    expect(BigInt(desc!) & ~0xfffn).toBe(BigInt(pa!));
+    b.execute('ipa-state set 0x8000 0x9000 empty');
+    b.execute('mem read 0x20000008000 4');
+    const rd = hostRealm(m, 'b')!.rd.toString(16);
+    host.execute(`rmi RTT_UNMAP_UNPROTECTED 0x${rd} 0x20000008000 3`);
+    const mapped = text(host.execute(`rmi RTT_MAP_UNPROTECTED 0x${rd} 0x20000008000 3 ${desc!}`));
+    expect(mapped).toContain('RMI_SUCCESS');
+    expect(text(b.execute('mem read 0x20000008000 6'))).toContain('|shared|');
+  });
+});

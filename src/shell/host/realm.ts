@@ -245,6 +245,10 @@ export const HOST_REALM_COMMANDS: readonly ShellCommand<Env>[] = [
           out.line(
             `  ${e.state}${'ripas' in e ? ` RIPAS ${e.ripas}` : ''}${'pa' in e ? ` -> ${hex(e.pa)}` : ''}`,
           ),
+          // An NS leaf is the host's own descriptor: show it as RTT_MAP_UNPROTECTED takes it.
+          ...(e.state === 'ASSIGNED_NS' && 'attr' in e
+            ? [out.dim(`  desc ${hex(e.pa + e.attr)} (output address + MemAttr and S2AP bits)`)]
+            : []),
         ];
       }
       const entries = rttEntries(machine.state, realm.rd).filter(

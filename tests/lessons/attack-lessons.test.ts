@@ -1,0 +1,57 @@
+// The lessons that pass the video through the host and the attack challenges (05-attacks/02..):
+// each reference solution replayed headless satisfies every goal (the catalogue test does
+// that for every lesson), and a plausible wrong route satisfies none of them, or only the
+// goals it really reached. Goals are judged from the ledger and the machine state.
+import { describe, expect, it } from 'vitest';
+import { replayCommands, type Lesson } from '../../src/lessons/index.ts';
+import { findLesson } from '../../src/lessons/loaded.ts';
+
+function lesson(id: string): Lesson {
+  const found = findLesson(id);
+  if (!found) throw new Error(`no lesson ${id}`);
+  return found;
+}
+
+function goalsDone(id: string, lines: readonly string[]): Record<string, boolean> {
+  const replay = replayCommands(lesson(id), [...lines]);
+  return Object.fromEntries(replay.goals.map((g) => [g.id, g.done]));
+}
+
+describe('03-pipeline-cca/03-through-the-host goals', () => {
+  const id = '03-pipeline-cca/03-through-the-host';
+
+  it('a copy inside the gateway and a page the encoder shares alone pass nothing on', () => {
+    expect(
+      goalsDone(id, [
+        '@gw copy 0x1000 0x5000 18',
+        'read 0x84019000 18',
+        '@enc ipa-state set 0x8000 0x9000 empty',
+        '@enc copy 0x20000008000 0x5000 18',
+      ]),
+    ).toEqual({ 'shared-page': false, 'host-read': false, delivered: false });
+  });
+
+  it('two realms sharing one IPA each get their own page unless the host swaps them', () => {
+    expect(
+      goalsDone(id, [
+        '@gw ipa-state set 0x8000 0x9000 empty',
+        '@gw copy 0x1000 0x20000008000 18',
+        '@enc ipa-state set 0x8000 0x9000 empty',
+        '@enc copy 0x20000008000 0x5000 18',
+      ]),
+    ).toEqual({ 'shared-page': true, 'host-read': false, delivered: false });
+  });
+
+  it('an NS mapping without access bits gives the encoder a fault, not the frame', () => {
+    const done = goalsDone(id, [
+      '@gw ipa-state set 0x8000 0x9000 empty',
+      '@gw copy 0x1000 0x20000008000 18',
+      '@enc ipa-state set 0x8000 0x9000 empty',
+      '@enc mem read 0x20000008000 4',
+      'rmi RTT_UNMAP_UNPROTECTED 0x8400b000 0x20000008000 3',
+      'rmi RTT_MAP_UNPROTECTED 0x8400b000 0x20000008000 3 0x84019000',
+      '@enc copy 0x20000008000 0x5000 18',
+    ]);
+    expect(done.delivered).toBe(false);
+  });
+});

@@ -138,16 +138,13 @@ export const COURSE: readonly CourseRow[] = [
   ready('04-mica/03-agreement', 'mica', () => import('./04-mica/03-agreement.ts')),
   ready('04-mica/04-group-token', 'mica', () => import('./04-mica/04-group-token.ts')),
   ready('05-attacks/01-late-join', 'mica-prototype', () => import('./05-attacks/01-late-join.ts')),
-  planned(
-    '05-attacks/02-copy-to-host',
-    'A stage copies the video to host-visible memory',
-    'The encoder tries to write frames into unprotected memory after the policies are in force.',
-  ),
-  planned(
+  ready('05-attacks/02-copy-to-host', 'mica', () => import('./05-attacks/02-copy-to-host.ts')),
+  ready(
     '05-attacks/03-private-to-shared',
-    'A stage turns private pages into shared ones',
-    'RSI_IPA_STATE_SET as an exfiltration channel, and the control-flow rule that blocks it.',
+    'mica',
+    () => import('./05-attacks/03-private-to-shared.ts'),
   ),
+  ready('05-attacks/04-host-call', 'mica', () => import('./05-attacks/04-host-call.ts')),
   planned(
     '05-attacks/04-host-in-the-middle',
     'The host gives the two ends different pages',

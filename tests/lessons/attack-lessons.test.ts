@@ -55,3 +55,51 @@ describe('03-pipeline-cca/03-through-the-host goals', () => {
     expect(done.delivered).toBe(false);
   });
 });
+
+describe('05-attacks/02-copy-to-host goals', () => {
+  const id = '05-attacks/02-copy-to-host';
+
+  it('a store of typed bytes to host memory is not the video, and Mem1 is not Mem2', () => {
+    expect(
+      goalsDone(id, [
+        '@encoder mem write 0x20000001000 "not the video"',
+        '@encoder copy 0x18000000020 0x5000 50',
+      ]),
+    ).toEqual({ attempt: false, verdict: false, 'pipe-works': false });
+  });
+
+  it('the blocked store carries the video labels: the ledger says what was stopped', () => {
+    const replay = replayCommands(lesson(id), ['@encoder copy 0x18000000020 0x20000001000 50']);
+    const blocked = replay.session.machine.ledger.filter(
+      (e) =>
+        e.kind === 'flow' && e.decision.verdict === 'blocked' && e.seq > replay.session.startSeq,
+    );
+    expect(blocked.map((e) => (e.kind === 'flow' ? e.labels : []))).toContainEqual(['video']);
+  });
+});
+
+describe('05-attacks/03-private-to-shared goals', () => {
+  const id = '05-attacks/03-private-to-shared';
+
+  it('an IPA_STATE_GET is refused too, but it is not a share; a share of an empty page proves nothing', () => {
+    expect(goalsDone(id, ['@encoder ipa-state get 0x5000 0x6000'])).toEqual({
+      'private-copy': false,
+      attempt: false,
+      verdict: false,
+    });
+    expect(goalsDone(id, ['@encoder ipa-state set 0x5000 0x6000 empty'])).toEqual({
+      'private-copy': false,
+      attempt: true,
+      verdict: false,
+    });
+  });
+});
+
+describe('05-attacks/04-host-call goals', () => {
+  it('another refused SMC (RSI_VERSION) is not a host call', () => {
+    expect(goalsDone('05-attacks/04-host-call', ['@encoder smc 0xc4000190 0x10000'])).toEqual({
+      attempt: false,
+      verdict: false,
+    });
+  });
+});

@@ -239,11 +239,23 @@ const onExit: NonNullable<MachineHooks['onExit']> = (
   if (!d) return undefined;
   const name = realmName(m, realm.rd);
   if (d.policy === 'BLOCK') {
-    decide(ctx, 'exit', realmEnd(ctx, realm.rd), HOST_END, {
-      verdict: 'blocked',
-      rule: d.rule,
-      reason: `${name}'s exit with EC ${hex(event.ec)} never reaches the host (aborts become an SEA, WFx a NOP)`,
-    });
+    // The bytes a blocked store would have handed over, with their labels: the ledger then
+    // says what was stopped (a store of video, not just "an exit"); the verdict stays blocked.
+    const access =
+      event.stop?.kind === 'access' && event.stop.access === 'write' ? event.stop : undefined;
+    decide(
+      ctx,
+      'exit',
+      realmEnd(ctx, realm.rd),
+      HOST_END,
+      {
+        verdict: 'blocked',
+        rule: d.rule,
+        reason: `${name}'s exit with EC ${hex(event.ec)} never reaches the host (aborts become an SEA, WFx a NOP)`,
+      },
+      access?.size ?? 0,
+      access?.labels ?? [],
+    );
     return { kind: 'block' };
   }
   if (d.policy === 'OTHER') {

@@ -145,10 +145,10 @@ export const COURSE: readonly CourseRow[] = [
     () => import('./05-attacks/03-private-to-shared.ts'),
   ),
   ready('05-attacks/04-host-call', 'mica', () => import('./05-attacks/04-host-call.ts')),
-  planned(
-    '05-attacks/04-host-in-the-middle',
-    'The host gives the two ends different pages',
-    'A man-in-the-middle on a shared object, caught by the consistency check.',
+  ready(
+    '05-attacks/05-host-in-the-middle',
+    'mica',
+    () => import('./05-attacks/05-host-in-the-middle.ts'),
   ),
   planned(
     '05-attacks/05-leftovers',

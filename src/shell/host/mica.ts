@@ -209,7 +209,7 @@ function statusLines(machine: Machine): OutputLine[] {
   for (const [name, o] of Object.entries(machine.state.host?.sharedObjects ?? {})) {
     lines.push(
       out.line(
-        `  object ${name}: ${o.ends.map((e) => `${e.realm}@${hex(e.ipa)}`).join(', ')}; ${Object.keys(o.pages).length} page(s) backed`,
+        `  object ${name}: ${o.ends.map((e) => `${e.realm}@${hex(e.ipa)}`).join(', ')}; ${Object.keys(o.pages).length} page(s) backed${o.pages['0'] === undefined ? '' : `, page 0 at PA ${hex(o.pages['0'])}`}`,
       ),
     );
   }

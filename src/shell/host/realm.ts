@@ -1,7 +1,8 @@
 /**
- * Host realm commands: `realm create|list|show`, `rtt`, `measure`. `realm create` is the VMM
- * building a realm with the real RMI sequence (cca-spec.md §2.2-2.4, §5): every call is in
- * the ledger and listed, dimmed. Realm names live in the VMM's state (untrusted host
+ * Host realm commands: `realm create|destroy|list|show`, `rtt`, `measure`. `realm create` is
+ * the VMM building a realm with the real RMI sequence (cca-spec.md §2.2-2.4, §5), `realm
+ * destroy` tearing one down with the reverse one (§3.2: RECs, DATA and NS mappings, RTTs, the
+ * RD); every call is in the ledger and listed, dimmed. Realm names live in the VMM's state (untrusted host
  * software), not in the RMM, which only knows RD addresses.
  */
 import {
@@ -12,6 +13,7 @@ import {
   hostRealm,
   hostRealms,
   realmOf,
+  realmRtts,
   rttEntries,
   walkRtt,
   type HostRealm,
@@ -132,12 +134,72 @@ function createCommand(args: readonly string[], machine: Machine): OutputLine[] 
   return lines;
 }
 
+/**
+ * Tears `name` down as KVM does (cca-spec.md §3.2): REC_DESTROY every REC, DATA_DESTROY every
+ * protected page and RTT_UNMAP_UNPROTECTED every NS page, RTT_DESTROY the tables from the
+ * deepest level up, then REALM_DESTROY. The granules stay DELEGATED (wiped by the RMM where the
+ * spec says so); the host gets them back with `undelegate`. A refused call is listed in red
+ * and the teardown goes on, so the learner sees exactly which step the RMM refused.
+ */
+function destroyCommand(args: readonly string[], machine: Machine): OutputLine[] | UsageError {
+  const [name, extra] = args;
+  const realm = named(machine, name);
+  if ('usageError' in realm) return realm;
+  if (extra !== undefined) return usageError(`unexpected argument "${extra}"`);
+  const rmm = rmmRealm(machine, realm);
+  if (!rmm) return [out.error(`realm "${realm.name}" no longer exists in the RMM`)];
+  const lines: OutputLine[] = [];
+  const call = (what: string, fid: number, ...a: number[]) => {
+    const r = machine.smc(fid, ...a);
+    lines.push(
+      (r.status === 'RMI_SUCCESS' ? out.dim : out.error)(
+        `  ${what.padEnd(28)} -> ${r.status}${r.failure ? ` (${r.failure.label})` : ''}`,
+      ),
+    );
+    return r.status === 'RMI_SUCCESS';
+  };
+  realm.recs.forEach((rec, i) => call(`REC_DESTROY ${i}`, abi.SMC_RMI_REC_DESTROY, rec));
+  for (const v of rttEntries(machine.state, realm.rd)) {
+    if (v.entry.state === 'ASSIGNED')
+      call(`DATA_DESTROY ${hex(v.ipa)}`, abi.SMC_RMI_DATA_DESTROY, realm.rd, v.ipa);
+    else if (v.entry.state === 'ASSIGNED_NS')
+      call(
+        `RTT_UNMAP_UNPROTECTED ${hex(v.ipa)}`,
+        abi.SMC_RMI_RTT_UNMAP_UNPROTECTED,
+        realm.rd,
+        v.ipa,
+        v.level,
+      );
+  }
+  const tables = realmRtts(machine.state, realm.rd)
+    .filter((t) => t.level > rmm.rttLevelStart)
+    .sort((a, b) => b.level - a.level || a.base - b.base);
+  for (const t of tables)
+    call(
+      `RTT_DESTROY L${t.level} ${hex(t.base)}`,
+      abi.SMC_RMI_RTT_DESTROY,
+      realm.rd,
+      t.base,
+      t.level,
+    );
+  const done = call('REALM_DESTROY', abi.SMC_RMI_REALM_DESTROY, realm.rd);
+  lines.unshift(out.accent(`Tearing down realm "${realm.name}" (${lines.length} RMI calls):`));
+  lines.push(
+    done
+      ? out.ok(
+          `realm "${realm.name}" is destroyed: its granules are DELEGATED, "undelegate <pa>" gives one back`,
+        )
+      : out.error(`realm destroy: REALM_DESTROY refused; the realm is still there`),
+  );
+  return lines;
+}
+
 /** The host realm command family. */
 export const HOST_REALM_COMMANDS: readonly ShellCommand<Env>[] = [
   {
     name: 'realm',
-    usage: 'create <name> [options] | list | show <name>',
-    summary: 'build a realm with the full RMI sequence, list realms, or show one',
+    usage: 'create <name> [options] | destroy <name> | list | show <name>',
+    summary: 'build or tear down a realm with the full RMI sequence, list realms, or show one',
     help: [
       'options: --ram <pages> --hash sha256|sha512 --image <app> --net --recs <n> --no-mica',
       'realm create r1                   16 pages of RAM, SHA-256, image "shell"',
@@ -150,10 +212,13 @@ export const HOST_REALM_COMMANDS: readonly ShellCommand<Env>[] = [
       'With the Mica monitor it attaches REALM_PD, REALM_DUMMY_PAGE and (once) the SGT',
       "granules before REALM_ACTIVATE (mica-spec.md §8 item 12), and measures the realm's",
       'name as its role into the image (distinct RIMs, so distinct labels); --no-mica skips that.',
+      'realm destroy r1                  REC_DESTROY, DATA_DESTROY / RTT_UNMAP_UNPROTECTED, RTT_DESTROY',
+      '                                  (deepest first), REALM_DESTROY; granules stay DELEGATED',
     ],
     run(args, { machine }) {
       const [sub, ...rest] = args;
       if (sub === 'create') return createCommand(rest, machine);
+      if (sub === 'destroy') return destroyCommand(rest, machine);
       if (sub === 'list') {
         const realms = hostRealms(machine);
         // Every realm the RMM holds, also those built by hand with `rmi` (no VMM name).
@@ -218,7 +283,7 @@ export const HOST_REALM_COMMANDS: readonly ShellCommand<Env>[] = [
           .forEach((p) => lines.push(out.line(`  net packet: ${JSON.stringify(p)}`)));
         return lines;
       }
-      return usageError('expected create, list or show');
+      return usageError('expected create, destroy, list or show');
     },
   },
   {

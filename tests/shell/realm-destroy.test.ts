@@ -1,0 +1,57 @@
+/**
+ * `realm destroy` (cca-spec.md §3.2): the host tears a realm down with the reverse RMI
+ * sequence, every call listed; the granules stay DELEGATED (the GPT keeps the host out) until
+ * the host undelegates them, which wipes them. In Mica mode a shared page that loses its last
+ * mapping is zeroed by CLEAN (mica-spec.md §3.7). Bad input gets a usage error.
+ */
+import { describe, expect, it } from 'vitest';
+import { labTerminals } from './lab-terminals.ts';
+
+describe('realm destroy', () => {
+  it('tears a realm down in order and leaves its private page DELEGATED, then wiped on undelegate', () => {
+    const { machine, type } = labTerminals();
+    type('realm create r1');
+    type('@r1 mem write 0x4000 "secret"');
+    const pa = /-> (0x[0-9a-f]+)/.exec(type('rtt r1 0x4000'))![1]!;
+    const out = type('realm destroy r1');
+    const order = ['REC_DESTROY 0', 'DATA_DESTROY 0x4000', 'RTT_DESTROY L3', 'REALM_DESTROY'];
+    const at = order.map((w) => out.indexOf(w));
+    expect(at.every((x) => x >= 0)).toBe(true);
+    expect([...at].sort((a, b) => a - b)).toEqual(at);
+    expect(out).toContain('is destroyed');
+    expect(out).not.toMatch(/RMI_ERROR/);
+    expect(Object.keys(machine.state.rmm.realms)).toEqual([]);
+    expect(type(`read ${pa} 6`)).toContain('Granule Protection Fault');
+    type(`undelegate ${pa}`);
+    expect(type(`read ${pa} 6`)).toContain('00 00 00 00 00 00');
+    expect(type('realm list')).toContain('DESTROYED');
+  });
+
+  it('refuses a missing, unknown or already destroyed realm with a usage line', () => {
+    const { type } = labTerminals();
+    expect(type('realm destroy')).toContain('missing <realm>');
+    expect(type('realm destroy nope')).toContain('no realm "nope"');
+    type('realm create r1');
+    expect(type('realm destroy r1 extra')).toContain('unexpected argument "extra"');
+    type('realm destroy r1');
+    expect(type('realm destroy r1')).toContain('no longer exists in the RMM');
+  });
+
+  it('in Mica mode, destroying both ends of an object zeroes its pages (CLEAN); mica status names page 0', () => {
+    const { machine, type } = labTerminals({ mode: 'mica' });
+    for (const r of ['gateway', 'encoder']) type(`realm create ${r}`);
+    type('mica share Mem1 gateway:0 encoder:0');
+    type('@gateway policy upload video-moderation');
+    type('@encoder policy upload video-moderation');
+    const page = /page 0 at PA (0x[0-9a-f]+)/.exec(type('mica status'))?.[1];
+    expect(page).toBeDefined();
+    const before = machine.ledger.length;
+    type('realm destroy gateway');
+    type('realm destroy encoder');
+    const cleaned = machine.ledger
+      .slice(before)
+      .filter((e) => e.kind === 'flow' && e.decision.rule === 'CLEAN');
+    expect(cleaned.length).toBeGreaterThan(0);
+    expect(cleaned.some((e) => e.kind === 'flow' && e.decision.reason.includes(page!))).toBe(true);
+  });
+});

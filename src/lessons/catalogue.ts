@@ -150,15 +150,21 @@ export const COURSE: readonly CourseRow[] = [
     'mica',
     () => import('./05-attacks/05-host-in-the-middle.ts'),
   ),
-  planned(
-    '05-attacks/05-leftovers',
-    'The host reads leftovers after teardown',
-    'Tear a stage down and look for the video in the returned granules.',
+  ready('05-attacks/06-leftovers', 'mica', () => import('./05-attacks/06-leftovers.ts')),
+  ready(
+    '05-attacks/07-substitution',
+    'mica-prototype',
+    () => import('./05-attacks/07-substitution.ts'),
   ),
-  planned(
-    '05-attacks/06-substitution',
-    'Realm substitution in the prototype',
-    'Claim a peer’s identity before it uploads; the prototype accepts it, the group token gives it away.',
+  ready(
+    '05-attacks/08-gap-caught',
+    'mica-prototype',
+    () => import('./05-attacks/08-gap-caught.ts'),
+  ),
+  ready(
+    '05-attacks/09-gap-uncaught',
+    'mica-prototype',
+    () => import('./05-attacks/09-gap-uncaught.ts'),
   ),
 ];
 

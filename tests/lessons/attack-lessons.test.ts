@@ -103,3 +103,80 @@ describe('05-attacks/04-host-call goals', () => {
     });
   });
 });
+
+describe('05-attacks/05-host-in-the-middle goals', () => {
+  it('an honest host wiring Mem1 into the encoder gets the upload accepted: nothing ticks', () => {
+    expect(
+      goalsDone('05-attacks/05-host-in-the-middle', [
+        'mica share Mem1 encoder:0',
+        '@encoder policy upload video-moderation',
+      ]),
+    ).toEqual({ 'different-pages': false, refused: false });
+  });
+});
+
+describe('05-attacks/06-leftovers goals', () => {
+  const id = '05-attacks/06-leftovers';
+
+  it('one end torn down and a faulting read are not a look at the leftovers', () => {
+    expect(
+      goalsDone(id, ['realm destroy gateway', 'read 0x8404f020 50', 'undelegate 0x8404f000']),
+    ).toEqual({ teardown: false, attempt: false, verdict: false });
+  });
+
+  it('both ends gone, but the page still DELEGATED: the GPT stopped the read', () => {
+    expect(
+      goalsDone(id, ['realm destroy gateway', 'realm destroy encoder', 'read 0x8404f020 50']),
+    ).toEqual({ teardown: true, attempt: false, verdict: false });
+  });
+});
+
+describe('05-attacks/07-substitution goals', () => {
+  it('the real encoder uploading and a verified token: no substitute, nothing caught', () => {
+    expect(
+      goalsDone('05-attacks/07-substitution', [
+        '@encoder policy upload video-moderation',
+        '@gateway attest group random',
+        'mica verify last video-moderation',
+      ]),
+    ).toEqual({ substituted: false, leaked: false, caught: false });
+  });
+});
+
+describe('05-attacks/08-gap-caught goals', () => {
+  it('a mapping into an outsider that has not uploaded gives it the dummy page: no leak, no join', () => {
+    expect(
+      goalsDone('05-attacks/08-gap-caught', [
+        'realm create spy',
+        'mica share MemX spy:0 --size 0x1000',
+        '@spy mem read 0x18000000000 8',
+        'rmi RMI_DATA_CREATE_UNKNOWN_SHARED 0x84121000 0x84049000 0x18000010000',
+        '@spy console @0x18000010020 50',
+      ]),
+    ).toEqual({ joined: false, leaked: false, caught: false });
+  });
+});
+
+describe('05-attacks/09-gap-uncaught goals', () => {
+  const id = '05-attacks/09-gap-uncaught';
+
+  it('a token taken before the leak does not show the verifier missing it', () => {
+    expect(
+      goalsDone(id, [
+        '@gateway attest group random',
+        'rmi RMI_DATA_CREATE_UNKNOWN_SHARED 0x8403e000 0x84049000 0x18000040000',
+        '@storage console @0x18000040020 50',
+      ]),
+    ).toEqual({ joined: true, leaked: true, verified: false });
+  });
+
+  it('a mapping inside storage’s own window is refused: no join, no leak', () => {
+    expect(
+      goalsDone(id, [
+        'rmi RMI_DATA_CREATE_UNKNOWN_SHARED 0x8403e000 0x84049000 0x18000010000',
+        '@storage console @0x18000010020 50',
+        '@gateway attest group random',
+      ]),
+    ).toEqual({ joined: false, leaked: false, verified: false });
+  });
+});

@@ -112,6 +112,48 @@ describe('challenge lessons: a near-miss route does not pass', () => {
     '05-attacks/01-late-join': [
       'rmi RMI_DATA_CREATE_UNKNOWN_SHARED 0x80065000 0x80034000 0x18000004000',
     ],
+    // A copy inside the gateway and a page the encoder shares on its own pass nothing on.
+    '03-pipeline-cca/03-through-the-host': [
+      '@gw copy 0x1000 0x5000 18',
+      'read 0x84019000 18',
+      '@enc ipa-state set 0x8000 0x9000 empty',
+      '@enc copy 0x20000008000 0x5000 18',
+    ],
+    // Typed bytes to host memory are not the video; a private copy is not an attempt.
+    '05-attacks/02-copy-to-host': [
+      '@encoder mem write 0x20000001000 "not the video"',
+      '@encoder copy 0x18000000020 0x5000 50',
+    ],
+    // RSI_IPA_STATE_GET is refused too, but it shares nothing.
+    '05-attacks/03-private-to-shared': ['@encoder ipa-state get 0x5000 0x6000'],
+    // Another refused SMC (RSI_VERSION) is not a host call.
+    '05-attacks/04-host-call': ['@encoder smc 0xc4000190 0x10000'],
+    // An honest host: Mem1's own pages for the encoder, the upload is accepted.
+    '05-attacks/05-host-in-the-middle': [
+      'mica share Mem1 encoder:0',
+      '@encoder policy upload video-moderation',
+    ],
+    // One end torn down, and the page still DELEGATED: no look at the leftovers.
+    '05-attacks/06-leftovers': ['realm destroy gateway', 'read 0x8404f020 50'],
+    // The real encoder uploads first: no substitute, the token verifies.
+    '05-attacks/07-substitution': [
+      '@encoder policy upload video-moderation',
+      '@gateway attest group random',
+      'mica verify last video-moderation',
+    ],
+    // An outsider without a policy gets its dummy page: nothing joins, nothing leaks.
+    '05-attacks/08-gap-caught': [
+      'realm create spy',
+      'mica share MemX spy:0 --size 0x1000',
+      'rmi RMI_DATA_CREATE_UNKNOWN_SHARED 0x84121000 0x84049000 0x18000010000',
+      '@spy console @0x18000010020 50',
+    ],
+    // Inside storage's own window the mapping is refused: no join, no leak.
+    '05-attacks/09-gap-uncaught': [
+      'rmi RMI_DATA_CREATE_UNKNOWN_SHARED 0x8403e000 0x84049000 0x18000010000',
+      '@storage console @0x18000010020 50',
+      '@gateway attest group random',
+    ],
   };
   test.each(Object.entries(NEAR_MISSES))('%s', async (id, steps) => {
     const lesson = LESSONS.find((l) => l.id === id)!;

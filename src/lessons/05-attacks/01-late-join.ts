@@ -59,8 +59,10 @@ But once every realm has uploaded, the public prototype's
 \`RMI_DATA_CREATE_UNKNOWN_SHARED\` maps the real page **without any policy check** (§6 row 6,
 status *G*): the host can put a page of Mem1 into storage, a gateway that talks to the
 outside world, and the prototype even accepts a page that is another realm's private
-**DATA** granule. Locally nothing stops it; only the verifier notices, because the extra
-realm joins the SGT-connected group and shows up in the group token (status *A*).
+**DATA** granule. Locally nothing stops it. The verifier notices a realm from outside the
+pipeline, because it joins the SGT-connected group and shows up in the group token (status
+*A*, challenge 05-attacks/08); storage is a member already, so its group token does not change
+(challenge 05-attacks/09).
 
 This machine runs in **prototype** mode: every gap of §6 is switched on.
 

@@ -52,7 +52,9 @@ describe('lesson catalogue', () => {
   it('loads nothing for an unknown or planned id, and finds the next playable lesson', async () => {
     expect(await loadLesson('01-worlds/99-nothing')).toBeUndefined();
     expect(await loadLesson('04-mica/01-declare')).toBeUndefined();
-    expect(nextLessonId('03-pipeline-cca/02-four-stages')).toBe('04-mica/02-enforce');
+    expect(nextLessonId('03-pipeline-cca/02-four-stages')).toBe(
+      '03-pipeline-cca/03-through-the-host',
+    );
     expect(nextLessonId(LESSONS[LESSONS.length - 1]!.id)).toBeUndefined();
   });
 

@@ -3,7 +3,10 @@ import { describe, expect, it } from 'vitest';
 import { LESSON_COMMAND } from '../../src/cli/commands/lesson.ts';
 import { SCENARIO_COMMAND } from '../../src/cli/commands/scenario.ts';
 import type { CliCommand, CliIo } from '../../src/cli/types.ts';
-import { LESSONS } from '../../src/lessons/loaded.ts';
+import { CATALOGUE, LESSONS } from '../../src/lessons/loaded.ts';
+
+/** An outlined lesson, while the course still has one (the course is being filled in). */
+const PLANNED = CATALOGUE.find((e) => e.status === 'planned')?.id;
 
 async function cli(
   command: CliCommand,
@@ -32,7 +35,7 @@ describe('mica-lab lesson', () => {
     const r = await cli(LESSON_COMMAND, ['list']);
     expect(r.code).toBe(0);
     for (const l of LESSONS) expect(r.out).toContain(l.id);
-    expect(r.out).toMatch(/03-pipeline-cca\/03-through-the-host .*\(planned\)/);
+    if (PLANNED) expect(r.out).toMatch(new RegExp(`${PLANNED} .*\\(planned\\)`));
   });
 
   it('show prints the text, goals, hints in tiers and the solution', async () => {
@@ -89,7 +92,9 @@ describe('mica-lab lesson', () => {
       [['frob'], 'unknown subcommand "frob"'],
       [['show'], 'missing <id>'],
       [['show', '09-x/01-y'], 'no lesson "09-x/01-y"'],
-      [['check', '03-pipeline-cca/03-through-the-host'], 'is planned, not playable yet'],
+      ...(PLANNED
+        ? [[['check', PLANNED], 'is planned, not playable yet'] as [string[], string]]
+        : []),
       [['check', '01-worlds/03-wiping', '-c'], '-c needs a command string'],
       [['check', '01-worlds/03-wiping', '--solution', '-c', 'gpt'], 'not both'],
       [['check', '01-worlds/03-wiping', '--fast'], 'unknown option "--fast"'],

@@ -25,7 +25,7 @@ export const RD = {
   storage: 0x8005d000,
 } as const;
 /** First physical page of Mem1 (gateway → encoder). */
-export const MEM1_PA = 0x80075000;
+export const MEM1_PA = 0x8007b000;
 /** An IPA in storage's shared-memory BAR, just past its declared Mem3 window (outside it) */
 export const UNDECLARED_IPA = 0x18000004000;
 /** An unprotected IPA of the encoder (a non-gateway stage: the host gave it no console page). */

@@ -166,6 +166,19 @@ export function judgeFlow(
   const rule = shortRule(e.decision.rule);
   const base = { seq: e.seq, actor, rule, clause: e.decision.rule, reason: e.decision.reason };
   const what = e.labels.length > 0 ? e.labels.join(', ') : `${e.bytes} byte(s)`;
+  // CLEAN (mica-spec.md §3.7) is the monitor acting on a page, not an actor trying something:
+  // one sentence per outcome, the same for every page, so a teardown reads as one line.
+  if (e.channel === 'clean') {
+    const blocked = e.decision.verdict === 'blocked';
+    return {
+      ...base,
+      actor: 'Mica monitor',
+      outcome: blocked ? 'blocked' : 'allowed',
+      text: blocked
+        ? 'a shared page lost its last mapping: the monitor zeroed it before anyone can reuse it'
+        : 'a shared page lost its last mapping and keeps its contents (prototype: no CLEAN)',
+    };
+  }
   if (e.decision.verdict === 'blocked') {
     const by = policyOwner(e, nameOf, actor);
     const verb = e.channel === 'ns-unmap' ? 'removed' : 'blocked';

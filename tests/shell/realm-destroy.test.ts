@@ -46,8 +46,11 @@ describe('realm destroy', () => {
     const page = /page 0 at PA (0x[0-9a-f]+)/.exec(type('mica status'))?.[1];
     expect(page).toBeDefined();
     const before = machine.ledger.length;
-    type('realm destroy gateway');
-    type('realm destroy encoder');
+    expect(type('realm destroy gateway')).not.toContain('zeroed');
+    // The encoder held the last mapping of every Mem1 page: the teardown says CLEAN ran.
+    expect(type('realm destroy encoder')).toMatch(
+      /a shared page lost its last mapping: the monitor zeroed it .*\(×\d+\)\s+\[CLEAN\]/,
+    );
     const cleaned = machine.ledger
       .slice(before)
       .filter((e) => e.kind === 'flow' && e.decision.rule === 'CLEAN');

@@ -24,6 +24,7 @@ import { parseAddr, parseU64 } from '../args.ts';
 import { out, usageError, type OutputLine, type ShellCommand, type UsageError } from '../types.ts';
 import { hex } from '../../lib/hex.ts';
 import { micaInstalled, micaRealmSetup, nameMicaRealm } from './mica.ts';
+import { judgementLines } from '../realm/run.ts';
 
 type Env = { machine: Machine };
 
@@ -148,6 +149,7 @@ function destroyCommand(args: readonly string[], machine: Machine): OutputLine[]
   if (extra !== undefined) return usageError(`unexpected argument "${extra}"`);
   const rmm = rmmRealm(machine, realm);
   if (!rmm) return [out.error(`realm "${realm.name}" no longer exists in the RMM`)];
+  const since = machine.ledger.at(-1)?.seq ?? 0;
   const lines: OutputLine[] = [];
   const call = (what: string, fid: number, ...a: number[]) => {
     const r = machine.smc(fid, ...a);
@@ -184,6 +186,8 @@ function destroyCommand(args: readonly string[], machine: Machine): OutputLine[]
     );
   const done = call('REALM_DESTROY', abi.SMC_RMI_REALM_DESTROY, realm.rd);
   lines.unshift(out.accent(`Tearing down realm "${realm.name}" (${lines.length} RMI calls):`));
+  // What the monitor did on the way (CLEAN of shared pages that lost their last mapping).
+  lines.push(...judgementLines(machine, since));
   lines.push(
     done
       ? out.ok(

@@ -79,6 +79,17 @@ around it has room just past it, at \`${hex(UNDECLARED_IPA)}\`.
 Then compare with lesson 04-mica/02, where Mica mode refuses the same call.
 `;
 
+const explain = `
+Both calls went through because storage had uploaded: the prototype checks a shared mapping
+against the policies only before the target's upload (mica-spec.md §6 row 6, \`gap-map-after-upload\`),
+and it accepts a DATA granule of another realm as the page (§3.4). The SGT now records storage
+on Mem1's page and on the encoder's private granule. Mica mode validates every
+\`RMI_DATA_CREATE_UNKNOWN_SHARED\`: the IPA must lie in a window the target declares, and every
+other realm mapping that page must be listed for the same object (§8 item 4; lesson
+04-mica/02). Whether attestation notices depends on who joined: an outsider shows up in the
+group token (05-attacks/08), storage, a member already, does not (05-attacks/09).
+`;
+
 /** The lesson. */
 export const LATE_JOIN: Lesson = {
   status: 'ready',
@@ -158,4 +169,5 @@ export const LATE_JOIN: Lesson = {
     { source: 'mica-spec.md', section: '§6', title: 'Attacks 5 and 6' },
     { source: 'mica-spec.md', section: '§4.5', title: 'Verifier procedure' },
   ],
+  explain,
 };

@@ -167,6 +167,31 @@ export const GLOSSARY: readonly GlossaryEntry[] = [
       'An attestation token covering every realm of a group and their policies, from which a verifier decides whether data can reach an untrusted sink.',
     mica: true,
   },
+  {
+    term: 'Scenario file',
+    definition:
+      "A JSON file in `scenarios/` (format `mica-lab/workflow-scenario`, `ScenarioFile` in `src/workflows/scenario-file.ts`): a workflow run (mode and gap switches, realms with their programs and policies, the host script, the sensitive input, the sanitisers) plus the outcome the machine must reach. Run by `mica-lab run` and the Pipeline view's menu.",
+  },
+  {
+    term: 'Scenario link',
+    definition:
+      'A shareable URL (format `mica-lab/scenario`, `src/lessons/scenario.ts`): a lesson or start state plus the commands a learner typed, replayed by `mica-lab scenario run`. Not a scenario file.',
+  },
+  {
+    term: 'Host script',
+    definition:
+      "The ordered steps of a scenario file's host (`setup`, `run-app`, `attest`, `map-shared`, `alias`, `destroy`, ...): the runbook, or a \u00a76 host attack when it maps, aliases, skips or reorders.",
+  },
+  {
+    term: 'Malicious program',
+    definition:
+      'A variant of a stage (`src/workflows/programs/`): a guest program over the data the stage received (copy to NS memory, smuggle in host-call or exit registers, change its policy, ...). It names no label and reports nothing; the judge reads the ledger.',
+  },
+  {
+    term: 'Expected outcome',
+    definition:
+      'What a scenario file says the machine concludes: `no-leak`, `leak` through a channel, `blocked` by a clause, or `rejected` by the group verifier for a check. A leak outranks a block, a block outranks a rejection.',
+  },
 ];
 
 /** Looks up a term (exact spelling). */

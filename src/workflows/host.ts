@@ -58,9 +58,8 @@ export const NET_IPA = CONSOLE_IPA + 0x10000;
 /** Offset in the input page where a packet's payload lands. */
 export const NET_PAYLOAD_OFFSET = 0x20;
 /**
- * Size of the network receive buffer (NS, from {@link NET_IPA}): one 256 KiB object of
- * payload (mica-spec.md §5.1) after the header. The host reserves it at the first packet and
- * maps its pages as payloads need them.
+ * Largest network receive buffer (NS, from {@link NET_IPA}): one 256 KiB object of payload
+ * (mica-spec.md §5.1) after the header. The host maps its pages as payloads need them.
  */
 export const NET_BUFFER_SIZE = 0x40000 + G;
 /** Private RAM of a realm that asked for some ({@link RealmSpec.ram}), e.g. storage's store. */
@@ -83,7 +82,10 @@ export interface RealmSpec {
   readonly activate?: boolean;
   /** Give it a network input page at {@link NET_IPA} (default false; the gateway has one). */
   readonly net?: boolean;
-  /** Bytes of unmeasured private RAM at {@link RAM_IPA} (default none), rounded up to pages. */
+  /**
+   * Bytes of unmeasured private RAM at {@link RAM_IPA} (default none): the host backs each
+   * page with RMI_DATA_CREATE_UNKNOWN at the realm's first touch, as KVM does.
+   */
   readonly ram?: number;
 }
 
@@ -97,6 +99,8 @@ export interface RealmHandle {
   readonly bars: readonly { readonly ipa: number; readonly file: string }[];
   /** NS page of the console, if mapped. */
   readonly console?: number;
+  /** Bytes of private RAM at {@link RAM_IPA} the host backs when the realm first touches it. */
+  readonly ram?: number;
 }
 
 /** One exit the host handled. */
@@ -128,7 +132,7 @@ export class MicaHost {
    * Realms with a network device -> the NS input page, mapped at the first packet (so a
    * realm that never receives anything uses no page and every other PA stays where it was).
    */
-  private readonly nets = new Map<string, { base: number; mapped: number } | undefined>();
+  private readonly nets = new Map<string, number[] | undefined>();
   /** Virtual interrupt the host injects at the next entries (list register value), if any. */
   inject?: bigint;
 
@@ -235,12 +239,6 @@ export class MicaHost {
         'DATA_CREATE',
       );
     }
-    for (let at = 0; at < (spec.ram ?? 0); at += G) {
-      this.must(
-        this.smc(abi.SMC_RMI_DATA_CREATE_UNKNOWN, rd, this.delegated(), RAM_IPA + at),
-        'DATA_CREATE_UNKNOWN',
-      );
-    }
     const rec = this.delegated();
     const aux = Array.from({ length: abi.LAB_REC_AUX_COUNT }, () => BigInt(this.delegated()));
     const recParams = this.nsPage(
@@ -292,6 +290,7 @@ export class MicaHost {
       run: this.nsPage(new Uint8Array(G)),
       bars,
       ...(consolePa === undefined ? {} : { console: consolePa }),
+      ...(spec.ram ? { ram: spec.ram } : {}),
     };
     this.realms.set(spec.name, handle);
     return handle;
@@ -311,32 +310,44 @@ export class MicaHost {
       );
     let net = this.nets.get(h.name);
     if (net === undefined) {
-      // The receive buffer's PAs are reserved at once, so it is contiguous.
-      net = { base: this.next, mapped: 0 };
-      this.next += NET_BUFFER_SIZE;
+      net = [];
       this.nets.set(h.name, net);
     }
-    for (; net.mapped * G < NET_PAYLOAD_OFFSET + bytes.length; net.mapped++) {
+    // The receive buffer grows by a page at a time, mapped as payloads need it.
+    for (let k = net.length; k * G < NET_PAYLOAD_OFFSET + bytes.length; k++) {
+      const pa = this.alloc();
       const desc =
-        BigInt(net.base + net.mapped * G) |
+        BigInt(pa) |
         (BigInt(abi.S2TTE_AP_RW) << 6n) |
         (BigInt(abi.S2TTE_MEMATTR_FWB_NORMAL_WB) << 2n);
-      const ipa = NET_IPA + net.mapped * G;
+      const ipa = NET_IPA + k * G;
       // One level-3 table covers 2 MiB: walk for tables only when entering a new one.
-      if (net.mapped === 0 || ipa % L3_TABLE_SPAN === 0) this.tables(h.rd, ipa, 3);
+      if (k === 0 || ipa % L3_TABLE_SPAN === 0) this.tables(h.rd, ipa, 3);
       this.must(this.smc(abi.SMC_RMI_RTT_MAP_UNPROTECTED, h.rd, ipa, 3, desc), 'MAP_UNPROTECTED');
+      net.push(pa);
     }
-    const page = net.base;
-    const pa = page + NET_PAYLOAD_OFFSET;
-    if (!this.m.write(pa, bytes).ok) throw new Error('scenario host: the NIC cannot write');
-    this.m.hostIo.declaredInput({
-      pa,
-      bytes: bytes.length,
-      label,
-      channel: 'tenant-input',
-      source: { kind: 'network', name: 'tenant' },
-      destination: { kind: 'realm', name: h.name, address: NET_IPA + NET_PAYLOAD_OFFSET },
-    });
+    // The NIC writes the payload and the device labels it, one physically contiguous run at a
+    // time (the buffer's pages are contiguous unless something was allocated between them).
+    for (let done = 0; done < bytes.length;) {
+      const at = NET_PAYLOAD_OFFSET + done;
+      const first = Math.floor(at / G);
+      let last = first;
+      while ((last + 1) * G < NET_PAYLOAD_OFFSET + bytes.length && net[last + 1] === net[last]! + G)
+        last++;
+      const n = Math.min(bytes.length - done, (last + 1) * G - at);
+      const pa = net[first]! + (at % G);
+      if (!this.m.write(pa, bytes.subarray(done, done + n)).ok)
+        throw new Error('scenario host: the NIC cannot write');
+      this.m.hostIo.declaredInput({
+        pa,
+        bytes: n,
+        label,
+        channel: 'tenant-input',
+        source: { kind: 'network', name: 'tenant' },
+        destination: { kind: 'realm', name: h.name, address: NET_IPA + at },
+      });
+      done += n;
+    }
     this.log.push({ realm: h.name, what: `tenant input: ${bytes.length} bytes labelled ${label}` });
   }
 
@@ -374,11 +385,19 @@ export class MicaHost {
     return r;
   }
 
-  /** KVM's answer to a fault in a protected BAR: back it with the file's page (§3.4 step 3). */
+  /**
+   * KVM's answer to a fault in a protected BAR: back it with the file's page (§3.4 step 3);
+   * in the realm's RAM: back it with a fresh granule (RMI_DATA_CREATE_UNKNOWN), on demand.
+   */
   private prefault(h: RealmHandle, ipa: number): boolean {
+    const page = ipa - (ipa % G);
+    if (h.ram !== undefined && page >= RAM_IPA && page < RAM_IPA + h.ram) {
+      const r = this.smc(abi.SMC_RMI_DATA_CREATE_UNKNOWN, h.rd, this.delegated(), page);
+      this.log.push({ realm: h.name, what: `RAM fault at ${key(page)}: ${r.status}` });
+      return r.status === 'RMI_SUCCESS';
+    }
     const bar = h.bars.find((b) => ipa >= b.ipa && ipa < b.ipa + BAR_SIZE);
     if (!bar) return false;
-    const page = ipa - (ipa % G);
     const pa = this.alias?.(h, page) ?? this.backing(bar.file, (page - bar.ipa) / G);
     const r = this.mapShared(h, page, pa);
     this.log.push({ realm: h.name, what: `fault at ${key(page)} → ${key(pa)}: ${r.status}` });

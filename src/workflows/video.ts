@@ -274,6 +274,9 @@ export function buildVideoWorkflow(options: VideoWorkflowOptions = {}): VideoWor
       if (mem.type === 'PROTECTED' && own)
         ops.push(...prefaultOps(Number(own.gpa), Number(mem.size)));
     }
+    // The sink's store is touched too, so the host backs it before the video arrives.
+    const ram = realms[name]!.ram;
+    if (ram !== undefined) ops.push(...prefaultOps(RAM_IPA, ram));
     const enc = encodePoly(p);
     if (!enc.ok)
       throw new Error(

@@ -37,6 +37,8 @@ import {
 } from '../abi/rsi.ts';
 import { SMC_REGISTER_COUNT } from '../abi/smccc.ts';
 import { LAB_ATTEST_TOKEN_MAX_SIZE } from '../abi/rmm-impl.ts';
+import type { Ctx } from '../context.ts';
+import { BulkOp } from '../rmm/bulk.ts';
 import { gpr, setGpr, type GuestEntry, type GuestRunner, type GuestStop } from '../rmm/guest.ts';
 import type { MachineState, RealmRecord, RecRecord, ScratchValue } from '../state.ts';
 import { guestApp } from './apps.ts';
@@ -242,8 +244,11 @@ function writeRange(
 }
 
 /**
- * Copies [src, src+len) to [dst, dst+len) through a register: each store carries exactly the
- * labels its load returned (f.labels gathers them all). Returns true once complete.
+ * Copies [src, src+len) to [dst, dst+len): whole pages at a time through the RMM's bulk path
+ * (rmm/bulk.ts: translated and checked per page, labels carried span by span), and where a
+ * page cannot complete directly (not mapped yet, refused, emulated) one word through a
+ * register, so the RMM resolves that access with its normal semantics; each store carries
+ * exactly the labels its load returned (f.labels gathers them all). True once complete.
  */
 function copyRange(
   f: Frame,
@@ -251,6 +256,7 @@ function copyRange(
   src: number,
   dst: number,
   len: number,
+  env?: Env,
 ): Step | true {
   if (last?.kind === 'ok' && f.size > 0) {
     if (f.carry === null) {
@@ -274,6 +280,13 @@ function copyRange(
       },
     };
   }
+  if (env && f.pos < len) {
+    const bulk = new BulkOp(env.ctx, env.realm, env.rec);
+    const seen = new Set<string>();
+    f.pos = bulk.copy(src, dst, len, f.pos, seen).done;
+    bulk.finish();
+    if (seen.size > 0) f.labels = union(f.labels, [...seen]);
+  }
   if (f.pos >= len) {
     f.pos = 0;
     return true;
@@ -292,7 +305,9 @@ function smc(fid: number, ...args: (bigint | number)[]): Step {
 
 /** Environment of a handler. */
 interface Env {
+  readonly ctx: Ctx;
   readonly realm: Readonly<RealmRecord>;
+  readonly rec: RecRecord;
   readonly g: GuestScratch;
 }
 
@@ -333,7 +348,7 @@ function handle(f: Frame, last: Last | undefined, env: Env): Step {
       return { done: { op: 'write', ok: true, values: { bytes: String(bytes.length) } } };
     }
     case 'copy': {
-      const r = copyRange(f, last, op.src, op.dst, op.len);
+      const r = copyRange(f, last, op.src, op.dst, op.len, env);
       if (r !== true) return r;
       return {
         done: { op: 'copy', ok: true, values: { bytes: String(op.len) }, labels: f.labels },
@@ -583,7 +598,7 @@ function sendStep(
   if (f.phase === 0) {
     const r = text
       ? writeRange(f, last, device.buffer, text, [])
-      : copyRange(f, last, op.from?.ipa ?? 0, device.buffer, len);
+      : copyRange(f, last, op.from?.ipa ?? 0, device.buffer, len, env);
     if (r !== true) return r;
     f.phase = 1;
     f.size = 8;
@@ -623,7 +638,7 @@ function recvStep(
     f.phase = 3;
     last = undefined;
   }
-  const r = copyRange(f, last, device.buffer, op.ipa, f.n);
+  const r = copyRange(f, last, device.buffer, op.ipa, f.n, env);
   if (r !== true) return r;
   return {
     done: { op: 'recv', ok: true, values: { bytes: String(f.n) }, labels: f.labels },
@@ -685,7 +700,7 @@ function newFrame(op: GuestOp): Frame {
 /** The lab guest model (see the file header). With nothing queued it idles in WFI. */
 export const GUEST_MODEL: GuestRunner = {
   name: 'lab-guest',
-  run(_ctx, realm, rec, entry) {
+  run(ctx, realm, rec, entry) {
     let g = mutableScratch(rec);
     if (!g) {
       if (rec.index !== 0) return { kind: 'wfi' };
@@ -714,7 +729,7 @@ export const GUEST_MODEL: GuestRunner = {
       } else if (last && last.kind === 'undef' && f.op.op !== 'hvc') {
         step = fail(f.op, 'undefined instruction exception');
       } else {
-        step = handle(f, last, { realm, g });
+        step = handle(f, last, { ctx, realm, rec, g });
       }
       last = undefined;
       if ('done' in step) {

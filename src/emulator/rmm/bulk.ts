@@ -99,6 +99,8 @@ export class BulkOp {
   private readonly rec: RecRecord;
   private readonly actor: string;
   private readonly staged: NewLedgerEvent[] = [];
+  /** Decisions about the current piece, dropped if it does not complete (the probe decides). */
+  private readonly held: NewLedgerEvent[] = [];
   private readonly stagingCtx: Ctx;
   private readonly flows: FlowRun[] = [];
   private readonly accesses: { op: 'read' | 'write'; ipa: number; size: number }[] = [];
@@ -253,9 +255,16 @@ export class BulkOp {
     if (!regionOf(ctx.state.config.memoryMap, piece.pa)) return undefined;
     if (!gpcAllows('REALM', piece.ns ? 'NS' : 'REALM', gpiOf(ctx.state, piece.pa)))
       return undefined;
-    for (const e of this.staged) this.flow(e);
+    // Held until the whole piece completes (a copy's read and write both translated).
+    for (const e of this.staged) this.held.push(e);
     this.staged.length = 0;
     return piece;
+  }
+
+  /** The piece completed: its decisions join the operation's flows. */
+  private commit(): void {
+    for (const e of this.held) this.flow(e);
+    this.held.length = 0;
   }
 
   /** The probe of a refused read. */
@@ -311,9 +320,9 @@ export class BulkOp {
 
   /**
    * Copies [from, from + len) to [to, to + len) from byte `start` on, labels span by span
-   * (the read-a-frame / write-a-frame primitive).
+   * (the read-a-frame / write-a-frame primitive); the labels moved are added to `seen`.
    */
-  copy(from: number, to: number, len: number, start = 0): BulkProgress {
+  copy(from: number, to: number, len: number, start = 0, seen?: Set<string>): BulkProgress {
     const state = this.ctx.state;
     const spans: LabelRun[] = [];
     const names: string[] = [];
@@ -322,6 +331,7 @@ export class BulkOp {
       const s = from + done;
       const d = to + done;
       const n = Math.min(len - done, G - (s % G), G - (d % G));
+      this.held.length = 0;
       const src = this.translate('read', s, n, undefined);
       if (!src) return { done, probe: this.readProbe(s) };
       const srcPa = src.pa;
@@ -343,9 +353,11 @@ export class BulkOp {
       }
       const dst = this.translate('write', d, n, names);
       if (!dst) return { done, probe: this.writeProbe(d, srcPage[srcOff] ?? 0, names) };
+      this.commit();
       this.access('read', s, n);
       this.access('write', d, n);
       this.store(dst.pa, srcPage, srcOff, n, spans);
+      if (seen) for (const name of names) seen.add(name);
       if (dst.ns) this.nsFlow(d, dst.pa, n, names);
       done += n;
     }
@@ -362,8 +374,10 @@ export class BulkOp {
     while (done < out.length) {
       const at = ipa + done;
       const n = Math.min(out.length - done, G - (at % G));
+      this.held.length = 0;
       const p = this.translate('read', at, n, undefined);
       if (!p) return { done, probe: this.readProbe(at) };
+      this.commit();
       const off = p.pa % G;
       const page = state.memory[Math.floor(p.pa / G)];
       if (page) out.set(page.subarray(off, off + n), done);
@@ -394,9 +408,11 @@ export class BulkOp {
     while (done < len) {
       const at = ipa + done;
       const n = Math.min(len - done, G - (at % G));
+      this.held.length = 0;
       const p = this.translate('write', at, n, labels);
       const srcOff = repeat ? 0 : done;
       if (!p) return { done, probe: this.writeProbe(at, bytes[srcOff] ?? 0, labels) };
+      this.commit();
       this.access('write', at, n);
       spans.length = 0;
       for (const label of labels) spans.push([0, n, label]);

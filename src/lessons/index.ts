@@ -76,6 +76,7 @@ export {
   isPipelineScenario,
   pipelineLabel,
   runPipeline,
+  type GroupAppraisal,
   type PipelineMode,
   type PipelineResult,
   type PipelineRun,

@@ -11,6 +11,7 @@
  * deterministic (fixed challenge, deterministic ECDSA), so a link needs only the number.
  */
 import type { MachineMode, MachineSnapshot } from '../emulator/index.ts';
+import { isPipelineScenario, type PipelineMode } from './pipeline-ids.ts';
 import { verifyGroup, type GroupExpectations, type GroupVerdict } from '../policy/index.ts';
 import {
   ATTACKS,
@@ -20,8 +21,7 @@ import {
   type VideoWorkflow,
 } from '../workflows/index.ts';
 
-/** The Mica modes a pipeline scenario runs in. */
-export type PipelineMode = Exclude<MachineMode, 'cca'>;
+export { isPipelineScenario, pipelineLabel, type PipelineMode } from './pipeline-ids.ts';
 
 /** The pipeline scenarios: 0 the clean pipeline, then the attacks by number. */
 export const PIPELINE_SCENARIOS: readonly { readonly number: number; readonly title: string }[] = [
@@ -61,16 +61,6 @@ export interface PipelineRun {
   /** The workflow machine's state after the run (restore it into the lab's machine). */
   readonly snapshot: MachineSnapshot;
   readonly result: PipelineResult;
-}
-
-/** Whether `n` names a pipeline scenario. */
-export function isPipelineScenario(n: number): boolean {
-  return PIPELINE_SCENARIOS.some((s) => s.number === n);
-}
-
-/** The menu and undo label of scenario `n`: "video pipeline" or "attack 19". */
-export function pipelineLabel(n: number): string {
-  return n === 0 ? 'video pipeline' : `attack ${n}`;
 }
 
 /** Requests a group token from the workflow's gateway and verifies it; undefined if none. */

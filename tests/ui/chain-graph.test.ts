@@ -2,7 +2,7 @@
 // one edge, and a tampered policy blob breaks that member's edges only, in the words of the
 // group verifier (verifyGroup), while the token's own edges keep holding.
 import { describe, expect, test } from 'vitest';
-import { runPipeline } from '../../src/lessons/index.ts';
+import { runPipeline } from '../../src/lessons/loaded.ts';
 import { verifyGroup } from '../../src/policy/index.ts';
 import {
   BLOB_FLIP_OFFSET,

@@ -72,14 +72,14 @@ export {
   type ScenarioRun,
 } from './scenario.ts';
 export {
-  PIPELINE_SCENARIOS,
+  PIPELINE_ATTACK_COUNT,
   isPipelineScenario,
+  loadPipeline,
   pipelineLabel,
-  runPipeline,
   type PipelineMode,
-  type PipelineResult,
-  type PipelineRun,
-} from './pipeline.ts';
+} from './pipeline-ids.ts';
+// Types only: the pipeline's code loads when first run (loadPipeline).
+export type { GroupAppraisal, PipelineResult, PipelineRun } from './pipeline.ts';
 export {
   DEFAULT_SETTINGS,
   SAVE_FORMAT,

@@ -1,10 +1,13 @@
 /**
- * Every lesson, loaded (for Node: the CLI and the tests). The page never imports this file
- * (an ESLint rule says so): it loads a lesson when it is first used (`loadLesson` in
- * ./catalogue.ts), so the first screen does not carry the course.
+ * Every lesson, loaded (for Node: the CLI and the tests), and the pipeline scenarios' code.
+ * The page never imports this file (an ESLint rule says so): it loads a lesson when it is
+ * first used (`loadLesson` in ./catalogue.ts) and the pipeline when one is first run
+ * (`loadPipeline`), so the first screen carries neither.
  */
 import { loadCatalogue } from './catalogue.ts';
 import type { CatalogueEntry, Lesson } from './schema.ts';
+
+export { PIPELINE_SCENARIOS, runPipeline } from './pipeline.ts';
 
 /** Every lesson, playable or planned, in course order. */
 export const CATALOGUE: readonly CatalogueEntry[] = await loadCatalogue();

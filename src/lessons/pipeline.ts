@@ -11,7 +11,8 @@
  * deterministic (fixed challenge, deterministic ECDSA), so a link needs only the number.
  */
 import type { MachineMode, MachineSnapshot } from '../emulator/index.ts';
-import { verifyGroup, type GroupVerdict } from '../policy/index.ts';
+import { isPipelineScenario, type PipelineMode } from './pipeline-ids.ts';
+import { verifyGroup, type GroupExpectations, type GroupVerdict } from '../policy/index.ts';
 import {
   ATTACKS,
   buildVideoWorkflow,
@@ -20,8 +21,7 @@ import {
   type VideoWorkflow,
 } from '../workflows/index.ts';
 
-/** The Mica modes a pipeline scenario runs in. */
-export type PipelineMode = Exclude<MachineMode, 'cca'>;
+export { isPipelineScenario, pipelineLabel, type PipelineMode } from './pipeline-ids.ts';
 
 /** The pipeline scenarios: 0 the clean pipeline, then the attacks by number. */
 export const PIPELINE_SCENARIOS: readonly { readonly number: number; readonly title: string }[] = [
@@ -42,6 +42,18 @@ export interface PipelineResult {
   readonly reason: string;
   /** The group verifier's verdict, when a group token could be requested. */
   readonly verdict?: GroupVerdict;
+  /**
+   * What that verdict was reached on, when this file requested the token: the bytes and the
+   * tenant's expectations, so a view can re-run `verifyGroup` on a tampered copy.
+   */
+  readonly evidence?: GroupAppraisal;
+}
+
+/** A group token, its policy blobs and the tenant's expectations: `verifyGroup`'s inputs. */
+export interface GroupAppraisal {
+  readonly token: Uint8Array;
+  readonly blobs: readonly Uint8Array[];
+  readonly expectations: GroupExpectations;
 }
 
 /** A pipeline scenario's end state and report. */
@@ -51,24 +63,20 @@ export interface PipelineRun {
   readonly result: PipelineResult;
 }
 
-/** Whether `n` names a pipeline scenario. */
-export function isPipelineScenario(n: number): boolean {
-  return PIPELINE_SCENARIOS.some((s) => s.number === n);
-}
-
-/** The menu and undo label of scenario `n`: "video pipeline" or "attack 19". */
-export function pipelineLabel(n: number): string {
-  return n === 0 ? 'video pipeline' : `attack ${n}`;
-}
-
 /** Requests a group token from the workflow's gateway and verifies it; undefined if none. */
-function groupVerdict(wf: VideoWorkflow): GroupVerdict | undefined {
+function groupVerdict(
+  wf: VideoWorkflow,
+): { verdict: GroupVerdict; evidence: GroupAppraisal } | undefined {
   try {
-    const evidence = wf.attest();
-    if (!evidence) return undefined;
+    const got = wf.attest();
+    if (!got) return undefined;
     // The workflow's expectations carry the lab's anchor (its public TEST CPAK), the nonce
     // and the reference values: the verdict here is the one the CLI prints.
-    return verifyGroup(evidence.token, evidence.blobs, wf.expectations());
+    const evidence = { token: got.token, blobs: got.blobs, expectations: wf.expectations() };
+    return {
+      verdict: verifyGroup(evidence.token, evidence.blobs, evidence.expectations),
+      evidence,
+    };
   } catch {
     return undefined; // the attack left the group unable to attest (a realm destroyed, ...)
   }
@@ -86,19 +94,20 @@ export function runPipeline(n: number, mode: PipelineMode): PipelineRun {
     // The shipped object sizes: exactly what 'policy show' prints and the terminals upload.
     wf = buildVideoWorkflow({ mode });
     wf.runApp();
-    const verdict = groupVerdict(wf);
+    const group = groupVerdict(wf);
     result = {
       attack: 0,
       title: 'the video pipeline, no attack',
       mode,
       outcome: 'clean',
       reason: 'the video moves gateway → encoder → moderator → storage',
-      ...(verdict ? { verdict } : {}),
+      ...(group ? { verdict: group.verdict, evidence: group.evidence } : {}),
     };
   } else {
     const r = runAttack(n, mode);
     wf = r.workflow;
-    const verdict = r.verifier ?? groupVerdict(wf);
+    const group = r.verifier ? undefined : groupVerdict(wf);
+    const verdict = r.verifier ?? group?.verdict;
     result = {
       attack: n,
       title: r.title,
@@ -107,6 +116,7 @@ export function runPipeline(n: number, mode: PipelineMode): PipelineRun {
       reason: r.reason,
       ...(r.rule ? { rule: r.rule } : {}),
       ...(verdict ? { verdict } : {}),
+      ...(group ? { evidence: group.evidence } : {}),
     };
   }
   return { snapshot: wf.machine.snapshot(), result };

@@ -31,8 +31,9 @@ import { courseRow, loadLesson } from './catalogue.ts';
 import { lzDecompress } from './lz.ts';
 import { deflateRaw, inflateRaw } from './deflate.ts';
 import { micaAbi } from '../policy/index.ts';
-import { SCENARIO_FILE_FORMAT } from '../workflows/scenario-file.ts';
-import { isPipelineScenario, runPipeline, type PipelineResult } from './pipeline.ts';
+import { SCENARIO_FILE_FORMAT } from '../workflows/scenario-format.ts';
+import { isPipelineScenario, loadPipeline } from './pipeline-ids.ts';
+import type { PipelineResult } from './pipeline.ts';
 import { openTerminals, type Terminals } from './terminals.ts';
 import {
   createLessonMachine,
@@ -425,6 +426,7 @@ export async function runScenario(scenario: Scenario): Promise<ScenarioRun> {
   let start = scenario.snapshot;
   if (scenario.pipeline !== undefined) {
     if (scenario.mode === 'cca') throw new Error('runScenario: unvalidated pipeline in cca mode');
+    const { runPipeline } = await loadPipeline();
     const run = runPipeline(scenario.pipeline, scenario.mode);
     ({ snapshot: start, result: pipeline } = run);
   }

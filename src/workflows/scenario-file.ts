@@ -30,9 +30,9 @@ import type { WorkflowExample } from '../policy/examples/build.ts';
 import { GROUP_CHECKS, type GroupCheckId } from '../policy/group/verify.ts';
 import { parsePolicy } from '../policy/parse.ts';
 import { STAGE_PROGRAMS } from './programs/index.ts';
+import { SCENARIO_FILE_FORMAT } from './scenario-format.ts';
 
-/** Identifies a workflow scenario file among other JSON documents. */
-export const SCENARIO_FILE_FORMAT = 'mica-lab/workflow-scenario';
+export { SCENARIO_FILE_FORMAT };
 /** The layout version this lab reads and writes. */
 export const SCENARIO_FILE_VERSION = 1;
 /** Largest scenario file the loader reads (characters). */

@@ -6,18 +6,18 @@ import { createHash } from 'node:crypto';
 import { describe, expect, test } from 'vitest';
 import { toBase64 } from '../../src/lib/bytes.ts';
 import {
-  PIPELINE_SCENARIOS,
   SCENARIO_VERSION,
   SHORT_FRAGMENT,
   decodeScenarioLink,
   encodeScenarioLink,
   makeScenario,
   replaySolution,
-  runPipeline,
   runScenario,
   type PipelineMode,
+  PIPELINE_ATTACK_COUNT,
+  isPipelineScenario,
 } from '../../src/lessons/index.ts';
-import { LESSONS } from '../../src/lessons/loaded.ts';
+import { LESSONS, PIPELINE_SCENARIOS, runPipeline } from '../../src/lessons/loaded.ts';
 import { deflateRaw, inflateRaw } from '../../src/lessons/deflate.ts';
 import { shortFragment } from '../../src/ui/persist/links.ts';
 
@@ -181,5 +181,14 @@ describe('malformed links are refused with what is wrong and where', () => {
     const platform = new Uint8Array(await new Response(stream).arrayBuffer());
     const fromPlatform = inflateRaw(platform);
     expect(fromPlatform.ok && fromPlatform.bytes).toEqual(text);
+  });
+});
+
+describe('pipeline scenarios by number', () => {
+  test('links are checked against the attack count the workflows define, without loading them', () => {
+    expect(PIPELINE_SCENARIOS.map((s) => s.number)).toEqual(
+      Array.from({ length: PIPELINE_ATTACK_COUNT + 1 }, (_, n) => n),
+    );
+    expect(isPipelineScenario(PIPELINE_ATTACK_COUNT + 1)).toBe(false);
   });
 });

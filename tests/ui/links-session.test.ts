@@ -28,7 +28,7 @@ async function reopen(lab: LabMachine): Promise<{ link: string; other: LabMachin
 describe('a link from the page reproduces the run', () => {
   test('attack 19: same state, attack 19 in the menu, the group token in the Chain', async () => {
     const lab = new LabMachine({ mode: 'mica' });
-    demoOf(lab).run(19, 'mica');
+    await demoOf(lab).run(19, 'mica');
     const { link, other } = await reopen(lab);
     expect(link.length).toBeLessThan(200);
     const demo = demoOf(other);
@@ -79,7 +79,7 @@ describe('a link from the page reproduces the run', () => {
 
   test('opening a link is undoable: the opener gets their machine back', async () => {
     const lab = new LabMachine({ mode: 'mica' });
-    demoOf(lab).run(19, 'mica');
+    await demoOf(lab).run(19, 'mica');
     const { other } = await reopen(lab);
     expect(other.nextUndo).toBe('open the scenario link');
     other.undo();
@@ -89,13 +89,13 @@ describe('a link from the page reproduces the run', () => {
 });
 
 describe('Run on a hand-built machine', () => {
-  test('says what it replaced and undo brings the machine back by name', () => {
+  test('says what it replaced and undo brings the machine back by name', async () => {
     const lab = new LabMachine({ mode: 'mica' });
     const printed: string[] = [];
     lab.onNotice((lines: readonly OutputLine[]) => printed.push(...lines.map((l) => l.text)));
     lab.undoable(createHostShell(lab.machine)).execute('delegate 0x80000000');
     const built = sha256(lab.machine.snapshot().state);
-    demoOf(lab).run(0, 'mica');
+    await demoOf(lab).run(0, 'mica');
     const notice = lessonOf(lab).notices.find((n) => n.title === 'Your machine was replaced');
     expect(notice?.text).toContain(
       '“Run video pipeline” replaced the machine you built (1 command)',
@@ -108,9 +108,9 @@ describe('Run on a hand-built machine', () => {
     expect(demoOf(lab).result).toBeUndefined();
   });
 
-  test('a run on an untouched machine replaces nothing worth a notice', () => {
+  test('a run on an untouched machine replaces nothing worth a notice', async () => {
     const lab = new LabMachine({ mode: 'mica' });
-    demoOf(lab).run(0, 'mica');
+    await demoOf(lab).run(0, 'mica');
     expect(lessonOf(lab).notices).toEqual([]);
     expect(lab.nextUndo).toBe('Run video pipeline');
   });

@@ -6,6 +6,7 @@ export {
   rem0OfBlob,
   splitGroupStream,
   verifyGroup,
+  type BlobFinding,
   type ExpectedMember,
   type GroupCheck,
   type GroupCheckId,

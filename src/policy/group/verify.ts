@@ -140,6 +140,21 @@ export interface GroupCheck {
   readonly spec: string;
 }
 
+/**
+ * One policy blob compared with what the tenant expects of its member (§4.5 steps 2-4), so a
+ * view can say which blob broke the chain: it decodes, names an expected realm, and is byte
+ * for byte that realm's expected policy (the bytes whose hash the RMM extended into REM0).
+ */
+export interface BlobFinding {
+  /** Position in the stream (blob order). */
+  readonly index: number;
+  /** The member it names, or `?`. */
+  readonly member: string;
+  /** pass, fail, or skip (no expected policy given for the member). */
+  readonly status: attest.CheckStatus;
+  readonly reason: string;
+}
+
 /** The verifier's answer. */
 export interface GroupVerdict {
   /** verified / rejected / not verified, in the relying party's words (attest/verdict.ts). */
@@ -151,6 +166,8 @@ export interface GroupVerdict {
   readonly checks: readonly GroupCheck[];
   /** Member names in blob order (caller first); `?` for an unidentified blob. */
   readonly members: readonly string[];
+  /** Each blob against its member's expected policy, in blob order. */
+  readonly blobFindings: readonly BlobFinding[];
   readonly graph?: FlowGraph;
   /** Every simple path from the source to U (at most 32). */
   readonly paths: readonly (readonly FlowEdge[])[];
@@ -386,6 +403,40 @@ export function verifyGroup(
     return !want.ok || !bytesEqual(want.bytes, blobs[i]!);
   });
   const noPolicy = members.filter((m) => m !== undefined && !m.policy).map((m) => m!.name);
+  const blobFindings = blobs.map((blob, index): BlobFinding => {
+    const m = members[index];
+    const at = { index, member: names[index]! };
+    if (!decoded[index]!.ok) {
+      return {
+        ...at,
+        status: 'fail',
+        reason: `blob ${index} is not a record the RMM could have written`,
+      };
+    }
+    if (!m)
+      return {
+        ...at,
+        status: 'fail',
+        reason: `blob ${index} names a realm the tenant does not expect`,
+      };
+    if (!m.policy)
+      return { ...at, status: 'skip', reason: `no expected policy given for ${m.name}` };
+    const want = encodeRecord(m.policy);
+    if (!want.ok)
+      return { ...at, status: 'fail', reason: `${m.name}'s expected policy does not encode` };
+    const differs = firstDifference(want.bytes, blob);
+    return differs < 0
+      ? {
+          ...at,
+          status: 'pass',
+          reason: `${m.name}'s blob is byte for byte the policy the tenant expects`,
+        }
+      : {
+          ...at,
+          status: 'fail',
+          reason: `${m.name}'s blob differs from the policy the tenant expects at byte ${differs} (0x${(blob[differs] ?? 0).toString(16).padStart(2, '0')}, expected 0x${(want.bytes[differs] ?? 0).toString(16).padStart(2, '0')}), so its hash in REM0 is not the expected one`,
+        };
+  });
   check(
     'policies',
     wrongPolicy >= 0 ? 'fail' : noPolicy.length > 0 ? 'skip' : 'pass',
@@ -473,12 +524,20 @@ export function verifyGroup(
       : "the chain of custody holds: every check ran with the tenant's inputs and passed",
     checks,
     members: names,
+    blobFindings,
     graph,
     paths,
     ...(search.ok ? {} : { offending: { path: search.path, message: search.message } }),
     token: report,
     ...(epoch === undefined ? {} : { epoch }),
   };
+}
+
+/** The first offset where `a` and `b` differ (a length difference counts), or -1. */
+function firstDifference(a: Uint8Array, b: Uint8Array): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return i;
+  return a.length === b.length ? -1 : n;
 }
 
 /** The offending path in words, one edge per line. */

@@ -219,16 +219,24 @@ function groupVerdict(verdict: GroupVerdict): ChainVerdict {
 }
 
 /**
- * The chain of the realm's last token: the relying party's appraisal (the same call as the
- * host's "attest verify last" and the Token tab). `overrides` run the same call on tampered
- * bytes or against another nonce (null: none known), as the other views' experiments do.
+ * The relying party's appraisal of the realm's last token (the same call as the host's
+ * "attest verify last" and the Token tab). `overrides` run the same call on tampered bytes
+ * or against another nonce (null: none known), as the other views' experiments do.
  */
+export function lastTokenAppraisal(
+  state: MachineState,
+  overrides: EvidenceOverrides = {},
+): Appraisal | undefined {
+  return appraiseLastToken(state, overrides);
+}
+
+/** The chain of the realm's last token (see {@link lastTokenAppraisal}). */
 export function lastTokenChain(
   state: MachineState,
   source: string,
   overrides: EvidenceOverrides = {},
 ): Chain | undefined {
-  const appraisal = appraiseLastToken(state, overrides);
+  const appraisal = lastTokenAppraisal(state, overrides);
   if (!appraisal) return undefined;
   return realmChain(appraisal, overrides.token ? `${source}, one byte flipped` : source);
 }
@@ -247,10 +255,10 @@ const SIGNATURE_FLIP_MASK = 0x01;
 const SAMPLE_RIM_BYTE = 0x5a;
 
 /**
- * The chain of a sample token for a realm with a made-up RIM, so the view is never empty:
+ * The appraisal of a sample token for a realm with a made-up RIM, so the view is never empty:
  * appraised with its challenge, the lab anchor and its reference values, as a realm's would be.
  */
-export function sampleChain(source: string, tampered = false): Chain {
+export function sampleAppraisal(tampered = false): Appraisal {
   const challenge = new Uint8Array(64).map((_, i) => i);
   const zero = new Uint8Array(64);
   const rim = new Uint8Array(64);
@@ -262,7 +270,7 @@ export function sampleChain(source: string, tampered = false): Chain {
     rems: [zero, zero, zero, zero],
     hashAlgo: 'sha-256',
   });
-  const appraisal = appraise({
+  return appraise({
     token: tampered ? flipLastByte(bytes) : bytes,
     challenge,
     anchor: attest.TEST_CPAK_PUBLIC,
@@ -281,5 +289,9 @@ export function sampleChain(source: string, tampered = false): Chain {
       reference: 'the sample’s RIM and RPV',
     },
   });
-  return realmChain(appraisal, tampered ? `${source}, one byte flipped` : source);
+}
+
+/** The chain of the sample token (see {@link sampleAppraisal}). */
+export function sampleChain(source: string, tampered = false): Chain {
+  return realmChain(sampleAppraisal(tampered), tampered ? `${source}, one byte flipped` : source);
 }

@@ -15,6 +15,7 @@ import {
   courseRow,
   createLessonMachine,
   loadLesson,
+  loadPipeline,
   makeScenario,
   openTerminals,
   type Lesson,
@@ -104,8 +105,12 @@ export function applyScenario(
   options: ApplyOptions = {},
 ): Promise<number> {
   const lesson = scenario.lesson === undefined ? undefined : loadLesson(scenario.lesson);
+  const pipeline =
+    scenario.pipeline !== undefined && scenario.mode !== 'cca' ? loadPipeline() : undefined;
   return course.whileLoading(
-    Promise.resolve(lesson).then((loaded) => applyLoaded(course, scenario, loaded, options)),
+    Promise.all([lesson, pipeline]).then(([loaded, code]) =>
+      applyLoaded(course, scenario, loaded, code?.runPipeline, options),
+    ),
   );
 }
 
@@ -113,6 +118,7 @@ function applyLoaded(
   course: LessonState,
   scenario: Scenario,
   lesson: Lesson | undefined,
+  runPipeline: Awaited<ReturnType<typeof loadPipeline>>['runPipeline'] | undefined,
   options: ApplyOptions,
 ): number {
   const lab = course.lab;
@@ -129,7 +135,7 @@ function applyLoaded(
     });
   } else {
     if (scenario.pipeline !== undefined && scenario.mode !== 'cca') {
-      if (!demo.load(scenario.pipeline, scenario.mode)) return 0;
+      if (!runPipeline || !demo.loadWith(runPipeline, scenario.pipeline, scenario.mode)) return 0;
     } else {
       const start =
         scenario.snapshot ?? createLessonMachine(scenario.mode, scenario.gaps).snapshot();

@@ -16,15 +16,13 @@
  * result undoable with the machine.
  */
 import {
-  PIPELINE_SCENARIOS,
+  loadPipeline,
   pipelineLabel,
-  runPipeline,
   type PipelineMode,
   type PipelineResult,
 } from '../../lessons/index.ts';
 import { lessonOf } from '../lesson/lesson-state.svelte.ts';
-import { runScenarioFile, type RunReport } from '../../workflows/run.ts';
-import { scenarioFile } from './scenario-files.ts';
+import type { RunReport } from '../../workflows/run.ts';
 import type { MachineMode } from '../../emulator/index.ts';
 import type { LabMachine } from '../state/machine.svelte.ts';
 
@@ -33,12 +31,6 @@ export type DemoMode = PipelineMode;
 
 /** What a finished demo reports. */
 export type DemoResult = PipelineResult;
-
-/** The attacks offered in the picker (without the clean pipeline, number 0). */
-export const DEMO_ATTACKS = PIPELINE_SCENARIOS.filter((s) => s.number !== 0).map((s) => ({
-  number: s.number,
-  title: s.title.replace(/^Attack \d+: /, ''),
-}));
 
 export class DemoState {
   readonly lab: LabMachine;
@@ -58,10 +50,21 @@ export class DemoState {
 
   /**
    * Loads scenario `attack` (0 = the clean pipeline) in `mode` into the lab, with no undo
-   * entry (the caller makes one). Returns the result, or undefined when the machine refused
-   * the state (a notice says why; nothing changed).
+   * entry (the caller makes one), once the pipeline's code has loaded (the first run fetches
+   * it). Resolves to the result, or undefined when the machine refused the state (a notice
+   * says why; nothing changed).
    */
-  load(attack: number, mode: DemoMode): DemoResult | undefined {
+  async load(attack: number, mode: DemoMode): Promise<DemoResult | undefined> {
+    const { runPipeline } = await loadPipeline();
+    return this.loadWith(runPipeline, attack, mode);
+  }
+
+  /** {@link DemoState.load} with the pipeline's code already loaded (`loadPipeline`). */
+  loadWith(
+    runPipeline: Awaited<ReturnType<typeof loadPipeline>>['runPipeline'],
+    attack: number,
+    mode: DemoMode,
+  ): DemoResult | undefined {
     const { snapshot, result } = runPipeline(attack, mode);
     const restored = this.lab.machine.restore(snapshot);
     const course = lessonOf(this.lab);
@@ -81,14 +84,16 @@ export class DemoState {
 
   /**
    * Runs scenario `attack` in `mode` (the Run button): loads it, undoable by name, and says
-   * so when it replaced a machine the learner had built.
+   * so when it replaced a machine the learner had built. Commands typed while the pipeline's
+   * code loads wait for the run.
    */
-  run(attack: number, mode: DemoMode): DemoResult | undefined {
+  async run(attack: number, mode: DemoMode): Promise<DemoResult | undefined> {
+    const course = lessonOf(this.lab);
+    const { runPipeline } = await course.whileLoading(loadPipeline());
     const before = this.lab.checkpoint();
     const putBack = this.capture();
-    const course = lessonOf(this.lab);
     const putLessonBack = course.capture();
-    const result = this.load(attack, mode);
+    const result = this.loadWith(runPipeline, attack, mode);
     if (!result) return undefined;
     const label = `Run ${pipelineLabel(attack)}`;
     this.lab.remember(label, before, () => {
@@ -118,14 +123,18 @@ export class DemoState {
   /**
    * Runs the shipped scenario file `id` (scenarios/, the menu's file entries): its machine, in
    * the file's own mode, replaces the lab's, undoable by name; the banner says whether the
-   * machine's judge and the verifier reached the outcome the file expects.
+   * machine's judge and the verifier reached the outcome the file expects. The workflows'
+   * code and the shipped files load when a file is first run (commands typed meanwhile wait).
    */
-  runFile(id: string): DemoResult | undefined {
+  async runFile(id: string): Promise<DemoResult | undefined> {
+    const course = lessonOf(this.lab);
+    const [{ runScenarioFile }, { scenarioFile }] = await course.whileLoading(
+      Promise.all([import('../../workflows/run.ts'), import('./scenario-files.ts')]),
+    );
     const scenario = scenarioFile(id);
     if (!scenario) return undefined;
     const before = this.lab.checkpoint();
     const putBack = this.capture();
-    const course = lessonOf(this.lab);
     const putLessonBack = course.capture();
     let report: RunReport;
     try {
@@ -159,7 +168,7 @@ export class DemoState {
     this.running = true;
     try {
       await nextPaint();
-      return this.runFile(id);
+      return await this.runFile(id);
     } finally {
       this.running = false;
     }
@@ -173,7 +182,7 @@ export class DemoState {
     this.running = true;
     try {
       await nextPaint();
-      return this.run(attack, mode);
+      return await this.run(attack, mode);
     } finally {
       this.running = false;
     }

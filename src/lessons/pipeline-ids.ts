@@ -1,0 +1,32 @@
+/**
+ * The Pipeline view's scenarios by number, without their code (mica-spec.md §6): 0 the clean
+ * video pipeline, 1..PIPELINE_ATTACK_COUNT the attacks. Links and save files are checked
+ * against this on a cold load; the workflows that run a scenario (./pipeline.ts and
+ * src/workflows) are loaded when one is first run (`loadPipeline`), so the first screen does
+ * not carry them (issue 14).
+ */
+import type { MachineMode } from '../emulator/index.ts';
+
+/** The Mica modes a pipeline scenario runs in. */
+export type PipelineMode = Exclude<MachineMode, 'cca'>;
+
+/**
+ * How many §6 attacks the workflows define, numbered from 1 (`ATTACKS` in
+ * src/workflows/attacks.ts; tests/lessons/links.test.ts checks the two agree).
+ */
+export const PIPELINE_ATTACK_COUNT = 21;
+
+/** Whether `n` names a pipeline scenario. */
+export function isPipelineScenario(n: number): boolean {
+  return Number.isInteger(n) && n >= 0 && n <= PIPELINE_ATTACK_COUNT;
+}
+
+/** The menu and undo label of scenario `n`: "video pipeline" or "attack 19". */
+export function pipelineLabel(n: number): string {
+  return n === 0 ? 'video pipeline' : `attack ${n}`;
+}
+
+/** Loads the pipeline scenarios' code (the workflows, the attacks, `runPipeline`). */
+export function loadPipeline(): Promise<typeof import('./pipeline.ts')> {
+  return import('./pipeline.ts');
+}

@@ -164,6 +164,14 @@ export const DECLARE: Lesson = {
     '@moderator policy upload video-moderation',
   ],
   glossary: ['Mica policy', 'Agreement / chain of custody', 'RIM', 'Flow ledger'],
+  explain: `
+The monitor parsed your POLY page (§2.2.3), checked that the encoder's \`Self\` hash is the label
+of its own RIM (§8 item 3), then compared every object the encoder shares with the realms that
+had already uploaded: Mem1 against the gateway's copy (§2.5 step 3). Mem2 had no registered
+reader yet, so it was checked when the **moderator** uploaded: its copy had to match yours field
+for field. That is the chain of custody: each upload is checked against the earlier ones, so the
+last upload proves the whole chain agrees.
+`,
   specRefs: [
     { source: 'mica-spec.md', section: '§2.1', title: 'Policy text' },
     { source: 'mica-spec.md', section: '§2.2', title: 'Dialect C records and limits' },

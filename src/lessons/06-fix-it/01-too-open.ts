@@ -119,6 +119,13 @@ export const FIX_TOO_OPEN_LESSON: Lesson = {
     `@encoder console @${IN_BAR0} 8`,
   ],
   glossary: ['Mica policy', 'Agreement / chain of custody', 'Provenance label', 'Flow ledger'],
+  explain: `
+The refusal came from the definition check of §2.5: two copies of Mem1 disagreed on VM2's
+\`is-gateway\` and \`strict\` flags. Once the encoder agreed to be a strict non-gateway, the
+monitor sealed it (no NS pages, §3.5) and the shipped files' CF3 (\`EXCEPTION 0x24, 0x20 BLOCK\`,
+§2.7) stopped its console exit: the judge saw a blocked flow, not a leak, and the verifier's
+graph has no edge from the encoder to U (§4.5).
+`,
   specRefs: [
     { source: 'mica-spec.md', section: '§2.5', title: 'Agreement between policies' },
     { source: 'mica-spec.md', section: '§2.6', title: 'What "strict" adds' },

@@ -106,6 +106,12 @@ export const FIX_ANY_WINDOW_LESSON: Lesson = {
     ...VIDEO_LINES,
   ],
   glossary: ['Mica policy', 'Agreement / chain of custody', 'Provenance label'],
+  explain: `
+Agreement (§2.5) admits an ANY reader: it can only count extra realms, not name them. The
+verifier (§4.5 step 5) draws every ANY slot as U, so the draft's Mem2 gave the edge encoder → U
+before the moderator. With only named readers, every path from the encoder runs through the
+moderator, and the same agreeing files now pass the path search.
+`,
   specRefs: [
     { source: 'mica-spec.md', section: '§2.2.4', title: 'Field semantics: ANY and any-count' },
     { source: 'mica-spec.md', section: '§2.5', title: 'Agreement: exclusivity' },

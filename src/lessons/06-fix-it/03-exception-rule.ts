@@ -122,6 +122,12 @@ export const FIX_EXCEPTION_LESSON: Lesson = {
     `@encoder console @${IN_BAR0} 8`,
   ],
   glossary: ['Mica policy', 'Flow ledger', 'Provenance label'],
+  explain: `
+Sealing (§3.5) removed the encoder's NS pages, but an MMIO access still exits to the host with
+the stored value in its registers (§3.6, §1.3). Your rule went into the machine-wide transition
+table (§2.7) at upload; the monitor consults it on every exit, so the console doorbell became a
+blocked flow (rule CF7 in the ledger) and the verifier's graph lost the exit edge encoder → U.
+`,
   specRefs: [
     { source: 'mica-spec.md', section: '§2.2.4', title: 'Field semantics: CF rules' },
     { source: 'mica-spec.md', section: '§2.7', title: 'The transition table' },

@@ -120,6 +120,12 @@ export const FIX_BYPASS_LESSON: Lesson = {
     `@encoder copy ${IN_BAR0} ${MEM4_IPA} 8`,
   ],
   glossary: ['Mica policy', 'Agreement / chain of custody', 'Provenance label', 'Flow ledger'],
+  explain: `
+Every file agreed on Mem4, so the monitor had nothing to refuse: agreement is consistency, not
+safety (§2.5). The property the tenant needs is the verifier's: every path from the raw video
+to U passes the sanitiser (§4.5 step 6). Without Mem4 the encoder's BAR2 is no declared window:
+its copy faulted to the host, which CF3 BLOCKs, and storage can only read what the moderator wrote.
+`,
   specRefs: [
     { source: 'mica-spec.md', section: '§4.5', title: 'Verifier procedure: the path search' },
     { source: 'mica-spec.md', section: '§2.5', title: 'Agreement between policies' },

@@ -211,6 +211,13 @@ export const LLM_CAPSTONE: Lesson = {
     'mica verify last llm-guardrail-locked',
   ],
   glossary: ['Group token', 'Mica policy', 'Agreement / chain of custody', 'Provenance label'],
+  explain: `
+The group token (§4.3) committed to every member's RIM, policy (REM0) and RPV; the tenant
+recomputed them from its own reference values and re-hashed the three blobs (§4.5 steps 1-4).
+The locked-down files make RF and RI strict non-gateways with their exits BLOCKed (§5.4), so the
+flow graph's only way from RI to U is RI → RF → RG: the prompt labels never reached a
+host-visible place, and the path search accepted the pipeline.
+`,
   specRefs: [
     { source: 'mica-spec.md', section: '§5.2', title: 'Guard-railed LLM inference (rg_rf_ri)' },
     { source: 'mica-spec.md', section: '§5.4', title: 'Locked-down variants' },

@@ -67,9 +67,8 @@ export const PARTS: readonly LessonPart[] = [
   },
 ];
 
-function planned(id: string, title: string, summary: string): PlannedLesson {
-  return { status: 'planned', id, part: id.slice(0, id.indexOf('/')), title, summary };
-}
+// An outline entry is a `PlannedLesson` row ({ status: 'planned', id, part, title, summary }),
+// shown greyed. Every lesson of the course is playable today, so COURSE holds none.
 
 /** A playable lesson before its module is loaded: what links and saves are checked against. */
 export interface LessonRow {

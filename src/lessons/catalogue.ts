@@ -52,11 +52,23 @@ export const PARTS: readonly LessonPart[] = [
       'Malicious stages and a malicious host try every trick; see which mechanism stops each one, and where the prototype has gaps.',
     status: 'ready',
   },
+  {
+    id: '06-fix-it',
+    title: 'Fix it',
+    summary:
+      'Start from a refused or leaking pipeline and edit the policy until the leak is closed and the video still arrives.',
+    status: 'ready',
+  },
+  {
+    id: '07-capstone',
+    title: 'Capstone',
+    summary: 'The guard-railed LLM pipeline, built, declared, used and attested from nothing.',
+    status: 'ready',
+  },
 ];
 
-function planned(id: string, title: string, summary: string): PlannedLesson {
-  return { status: 'planned', id, part: id.slice(0, id.indexOf('/')), title, summary };
-}
+// An outline entry is a `PlannedLesson` row ({ status: 'planned', id, part, title, summary }),
+// shown greyed. Every lesson of the course is playable today, so COURSE holds none.
 
 /** A playable lesson before its module is loaded: what links and saves are checked against. */
 export interface LessonRow {
@@ -129,11 +141,7 @@ export const COURSE: readonly CourseRow[] = [
     'cca',
     () => import('./03-pipeline-cca/03-through-the-host.ts'),
   ),
-  planned(
-    '04-mica/01-declare',
-    'Declare every path: a Mica policy',
-    'Write the encoder’s policy: its shared objects, their protections, and its control transfers.',
-  ),
+  ready('04-mica/01-declare', 'mica', () => import('./04-mica/01-declare.ts')),
   ready('04-mica/02-enforce', 'mica', () => import('./04-mica/02-enforce.ts')),
   ready('04-mica/03-agreement', 'mica', () => import('./04-mica/03-agreement.ts')),
   ready('04-mica/04-group-token', 'mica', () => import('./04-mica/04-group-token.ts')),
@@ -166,6 +174,11 @@ export const COURSE: readonly CourseRow[] = [
     'mica-prototype',
     () => import('./05-attacks/09-gap-uncaught.ts'),
   ),
+  ready('06-fix-it/01-too-open', 'mica', () => import('./06-fix-it/01-too-open.ts')),
+  ready('06-fix-it/02-any-window', 'mica', () => import('./06-fix-it/02-any-window.ts')),
+  ready('06-fix-it/03-exception-rule', 'mica', () => import('./06-fix-it/03-exception-rule.ts')),
+  ready('06-fix-it/04-bypass', 'mica', () => import('./06-fix-it/04-bypass.ts')),
+  ready('07-capstone/01-llm-guardrail', 'mica', () => import('./07-capstone/01-llm-guardrail.ts')),
 ];
 
 /** The course row of `id` (no module is loaded). */

@@ -91,6 +91,10 @@ export {
   type SanitiserVerdict,
 } from './flow.ts';
 export {
+  FIX_ANY_WINDOW,
+  FIX_IT_EXAMPLES,
+  FIX_NO_EXCEPTION,
+  FIX_TOO_OPEN,
   LLM_EXAMPLES,
   LLM_GUARDRAIL_LOCKED,
   LLM_GUARDRAIL_SHIPPED,

@@ -14,5 +14,6 @@ export { out, usageError, isUsageError } from './types.ts';
 export { describeSmc, describeEffects } from './host/describe.ts';
 export { parseU64, parseAddr, parseData, type Parsed } from './args.ts';
 export { createRealmShell, REALM_COMMANDS, type RealmEnv } from './realm/index.ts';
+export { examplePolicyText, policyUploadLine } from './realm/policy.ts';
 export { createLabMachine, type LabMachineOptions } from './machine.ts';
 export { tenantExpectations, tenantVerdict } from './host/verify-group.ts';

@@ -154,6 +154,28 @@ describe('challenge lessons: a near-miss route does not pass', () => {
       '@storage console @0x18000010020 50',
       '@gateway attest group random',
     ],
+    // The encoder's draft that makes it a gateway is refused: nothing accepted, nothing declared.
+    '04-mica/01-declare': ['@encoder policy upload fix-too-open'],
+    // Uploading the refused draft again changes nothing; no video, no test of the leak.
+    '06-fix-it/01-too-open': ['@encoder policy upload fix-too-open'],
+    // One accepted ANY draft is not a pipeline: three stages still have no policy.
+    '06-fix-it/02-any-window': ['@encoder policy upload fix-any-window'],
+    // A console try before the video arrived proves nothing about the leak.
+    '06-fix-it/03-exception-rule': [
+      '@encoder policy upload fix-no-exception',
+      '@encoder console @0x18000000020 8',
+    ],
+    '06-fix-it/04-bypass': ['@encoder policy upload consistent-leak'],
+    // The shipped files of two realms and a token: not the pipeline, not verified.
+    '07-capstone/01-llm-guardrail': [
+      'realm create rg --net',
+      'realm create rf',
+      'mica share Mem1 rg:0 rf:0 --size 0x2000',
+      '@rg policy upload llm-guardrail-shipped',
+      '@rf policy upload llm-guardrail-shipped',
+      '@rg attest group random',
+      'mica verify last llm-guardrail-locked',
+    ],
   };
   test.each(Object.entries(NEAR_MISSES))('%s', async (id, steps) => {
     const lesson = LESSONS.find((l) => l.id === id)!;

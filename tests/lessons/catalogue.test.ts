@@ -51,10 +51,12 @@ describe('lesson catalogue', () => {
 
   it('loads nothing for an unknown or planned id, and finds the next playable lesson', async () => {
     expect(await loadLesson('01-worlds/99-nothing')).toBeUndefined();
-    expect(await loadLesson('04-mica/01-declare')).toBeUndefined();
+    const outline = COURSE.find((row) => row.status === 'planned');
+    if (outline) expect(await loadLesson(outline.id)).toBeUndefined();
     expect(nextLessonId('03-pipeline-cca/02-four-stages')).toBe(
       '03-pipeline-cca/03-through-the-host',
     );
+    expect(nextLessonId('04-mica/01-declare')).toBe('04-mica/02-enforce');
     expect(nextLessonId(LESSONS[LESSONS.length - 1]!.id)).toBeUndefined();
   });
 

@@ -21,7 +21,15 @@ export {
 } from './rmi.ts';
 export { aggregateGroup, discoverGroup, memberBlob, type MemberValues } from './group.ts';
 export { cfRule } from './enforce.ts';
-export { agreementStateOf, ruleOf } from './upload.ts';
+export { agreementStateOf, identityRefusals, ruleOf } from './upload.ts';
+export {
+  acceptedPolicies,
+  policyBlock,
+  previewUpload,
+  type PreviewDifference,
+  type PreviewPeer,
+  type UploadPreview,
+} from './preview.ts';
 export { rimLabel } from './common.ts';
 export {
   MICA_EXT,

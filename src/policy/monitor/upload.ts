@@ -76,6 +76,31 @@ export function agreementStateOf(m: MicaState): AgreementState {
   return { registered, table: m.table };
 }
 
+/**
+ * §8 item 3: a realm's Self hash must be the label its RIM gives (unless the prototype's
+ * first-come labels are on). The upload's first check; the policy editor's preview runs it too.
+ */
+export function identityRefusals(
+  m: MicaState,
+  name: string,
+  rimHex: string,
+  policy: Policy,
+): Refusal[] {
+  const selfVm = policy.vms[policy.self];
+  if (!selfVm || gapOn(m, 'gap-first-come-labels')) return [];
+  const label = rimLabel(rimHex);
+  if (selfVm.hash === label) return [];
+  return [
+    {
+      check: 'identity',
+      code: VALIDATION_BAD_ARGS,
+      realm: name,
+      field: `${selfVm.name}.hash`,
+      message: `${name} claims hash ${key(selfVm.hash)} but its RIM gives label ${key(label)}; labels are bound to the RIM (§8 item 3)`,
+    },
+  ];
+}
+
 /** The rule id a refusal names: the policy clause (`Mem1.mappings.VM2.prot`) or the check. */
 export function ruleOf(r: Refusal): string {
   if (r.object && r.field) {
@@ -314,19 +339,7 @@ export function uploadPolicy(ctx: Ctx, realm: RealmRecord, rec: RecRecord): RsiR
     return fail(ctx, realm.rd, 'upload:record', encoded.errors.map((e) => e.message).join('; '));
   const record = encoded.bytes;
   const selfVm = policy.vms[policy.self]!;
-  const refusals: Refusal[] = [];
-  if (!gapOn(m, 'gap-first-come-labels')) {
-    const label = rimLabel(realm.rim);
-    if (selfVm.hash !== label) {
-      refusals.push({
-        check: 'identity',
-        code: VALIDATION_BAD_ARGS,
-        realm: r.name,
-        field: `${selfVm.name}.hash`,
-        message: `${r.name} claims hash ${key(selfVm.hash)} but its RIM gives label ${key(label)}; labels are bound to the RIM (§8 item 3)`,
-      });
-    }
-  }
+  const refusals: Refusal[] = [...identityRefusals(m, r.name, realm.rim, policy)];
   const state = agreementStateOf(m);
   const verdict = refusals.length > 0 ? undefined : validateUpload(state, { policy, name: r.name });
   if (verdict) refusals.push(...verdict.refusals);

@@ -110,6 +110,39 @@ function resolve(
   };
 }
 
+/**
+ * The realm terminal line that uploads policy `text` as typed: `policy upload '<text>'`, the
+ * text on one line (policy text has no comments and no line breaks inside strings, so joining
+ * lines changes no value). The page's policy editor types this line into the realm's terminal,
+ * so an upload from the editor is one more line in that terminal's transcript and history.
+ * Text holding a single quote is double-quoted with backslash escapes instead.
+ */
+export function policyUploadLine(text: string): string {
+  const oneLine = text.trim().replace(/\s*\n\s*/g, ' ');
+  if (!oneLine.includes("'")) return `policy upload '${oneLine}'`;
+  return `policy upload "${oneLine.replace(/[\\"]/g, (c) => `\\${c}`)}"`;
+}
+
+/**
+ * The text `policy show <example>[/<realm>]` prints for realm `realm`: the example's file with
+ * hash labels bound to the RIMs of the realms named like the example's (the editor's loader).
+ */
+export function examplePolicyText(
+  machine: Machine,
+  realm: string,
+  word: string,
+): { ok: true; text: string; source: string } | { ok: false; error: string } {
+  const found = findExample(word, realm);
+  if ('usageError' in found) return { ok: false, error: found.usageError };
+  const bound = boundPolicy(machine, found.example, found.index);
+  if ('usageError' in bound) return { ok: false, error: bound.usageError };
+  return {
+    ok: true,
+    text: formatPolicyText(bound.policy),
+    source: `${found.example.id}/${found.example.realms[found.index]!.name.toLowerCase()}`,
+  };
+}
+
 /** Keeps the first and last host lines of a long run and counts the rest. */
 function compress(lines: OutputLine[]): OutputLine[] {
   const host = lines.filter((l) => l.text.startsWith('  [host]'));
@@ -233,6 +266,8 @@ export const POLICY_SHELL_COMMANDS: readonly ShellCommand<RealmEnv>[] = [
       'policy upload video-moderation      prefault its PROTECTED windows, write the POLY page,',
       "                                    RSI_UPLOAD_POLICY; prints the monitor's verdict and REM0",
       'policy upload size-mismatch         a broken variant: the agreement check names the clause',
+      'policy upload \'{ "Self": "VM2", ... }\'  policy text as typed, on one line (the page\'s Policy',
+      '                                    tab types this line when you press Upload)',
       'Name the realms like the example (gateway, encoder, ...) and wire the objects on the host',
       'first: "mica share Mem1 gateway:0 encoder:0" (mica-spec.md §3.3-§3.4). One upload per realm.',
       "policy blob [--hex]                 this realm's policy blob as the RMM holds it (payload0)",

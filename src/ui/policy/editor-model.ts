@@ -1,0 +1,182 @@
+/**
+ * The policy editor's model (no DOM): a draft per realm, the parser's located diagnostics
+ * turned into underlined ranges (mica-spec.md §2.1-§2.4: the same parser the realm terminal's
+ * `policy upload` and the monitor use), what the editor can load (an example's file for the
+ * realm, bound as `policy show` binds it; a neighbour's accepted policy) and the realm line an
+ * upload becomes (`@<realm> policy upload '<text>'`, typed into that realm's terminal).
+ *
+ * Design rationale: the editor never uploads by itself. Its text becomes a realm-terminal line,
+ * so the upload is the terminal's upload: same prefaults, same RSI_UPLOAD_POLICY, same
+ * transcript, undo, lesson recording and ledger.
+ */
+import type { Machine, MachineState } from '../../emulator/index.ts';
+import {
+  WORKFLOW_EXAMPLES,
+  acceptedPolicies,
+  formatPolicyText,
+  parsePolicy,
+  previewUpload,
+  type Policy,
+  type UploadPreview,
+} from '../../policy/index.ts';
+import { examplePolicyText, policyUploadLine } from '../../shell/index.ts';
+
+/** One located problem of the draft, with the characters it underlines. */
+export interface DraftProblem {
+  readonly severity: 'error' | 'warning';
+  readonly line: number;
+  readonly column: number;
+  /** The parser's full sentence (`3:14 Mem2.size: expected …, found …`). */
+  readonly message: string;
+  /** Offsets into the text, [from, to). */
+  readonly from: number;
+  readonly to: number;
+}
+
+/** The draft as the parser reads it. */
+export interface DraftCheck {
+  readonly policy?: Policy;
+  readonly problems: readonly DraftProblem[];
+}
+
+/** Characters that end the token an error points at. */
+const TOKEN_END = /[\s,:{}[\]]/;
+
+/** Offset of 1-based line:column in `text` (clamped to the text). */
+export function offsetOf(text: string, line: number, column: number): number {
+  let at = 0;
+  for (let l = 1; l < line; l++) {
+    const nl = text.indexOf('\n', at);
+    if (nl < 0) return text.length;
+    at = nl + 1;
+  }
+  return Math.min(at + Math.max(column - 1, 0), text.length);
+}
+
+/** The range an error at `from` underlines: its token (a quoted string whole), at least 1 char. */
+function tokenRange(text: string, from: number): [number, number] {
+  if (from >= text.length) return [Math.max(text.length - 1, 0), text.length];
+  let to = from + 1;
+  if (text[from] === '"') {
+    const close = text.indexOf('"', from + 1);
+    to = close < 0 || text.slice(from, close).includes('\n') ? from + 1 : close + 1;
+  } else {
+    while (to < text.length && !TOKEN_END.test(text[to]!)) to++;
+  }
+  return [from, to];
+}
+
+/** Parses the draft and locates every diagnostic. */
+export function checkDraft(text: string): DraftCheck {
+  const parsed = parsePolicy(text);
+  const diagnostics = parsed.ok ? parsed.warnings : [...parsed.errors, ...parsed.warnings];
+  const problems = diagnostics.map((d) => {
+    const [from, to] = tokenRange(text, offsetOf(text, d.line, d.column));
+    return {
+      severity: d.severity,
+      line: d.line,
+      column: d.column,
+      message: d.message,
+      from,
+      to,
+    };
+  });
+  return parsed.ok ? { policy: parsed.policy, problems } : { problems };
+}
+
+/** A run of the draft's text, underlined when a problem covers it. */
+export interface Segment {
+  readonly text: string;
+  readonly severity?: 'error' | 'warning';
+}
+
+/** Splits `text` at the problems' ranges (errors win over warnings where they overlap). */
+export function segments(text: string, problems: readonly DraftProblem[]): Segment[] {
+  const marks: ('error' | 'warning' | undefined)[] = new Array<'error' | 'warning' | undefined>(
+    text.length,
+  );
+  for (const p of problems) {
+    for (let i = p.from; i < p.to && i < text.length; i++) {
+      if (marks[i] !== 'error') marks[i] = p.severity;
+    }
+  }
+  const out: Segment[] = [];
+  let start = 0;
+  for (let i = 1; i <= text.length; i++) {
+    if (i === text.length || marks[i] !== marks[start]) {
+      const severity = marks[start];
+      out.push(
+        severity ? { text: text.slice(start, i), severity } : { text: text.slice(start, i) },
+      );
+      start = i;
+    }
+  }
+  return out;
+}
+
+/** Something the editor can load into the draft. */
+export interface LoadOption {
+  /** Stable key for the select. */
+  readonly id: string;
+  readonly label: string;
+  /** The text to load, or why it cannot be. */
+  readonly text: () => { ok: true; text: string } | { ok: false; error: string };
+}
+
+/**
+ * What the editor offers to load for `realm`: every example with a realm of that name (its file,
+ * labels bound as `policy show` binds them) and every other realm's accepted policy.
+ */
+export function loadOptions(machine: Machine, realm: string): LoadOption[] {
+  const examples = WORKFLOW_EXAMPLES.filter((e) =>
+    e.realms.some((r) => r.name.toLowerCase() === realm),
+  ).map((e) => ({
+    id: `example:${e.id}`,
+    label: `${e.id}: ${realm}'s file`,
+    text: () => examplePolicyText(machine, realm, e.id),
+  }));
+  const accepted = acceptedPolicies(machine.state)
+    .filter((p) => p.name !== realm)
+    .map((p) => ({
+      id: `accepted:${p.name}`,
+      label: `${p.name}'s accepted policy`,
+      text: () => ({ ok: true as const, text: formatPolicyText(p.policy) }),
+    }));
+  return [...examples, ...accepted];
+}
+
+/** RD of the VMM's realm `name`, if it exists. */
+export function realmRd(state: Readonly<MachineState>, name: string): number | undefined {
+  return state.host?.realms[name]?.rd;
+}
+
+/** The monitor's preview of uploading `policy` into `realm` (undefined: no such realm). */
+export function previewFor(
+  state: Readonly<MachineState>,
+  realm: string,
+  policy: Policy,
+): UploadPreview | undefined {
+  const rd = realmRd(state, realm);
+  return rd === undefined ? undefined : previewUpload(state, rd, policy);
+}
+
+/** The line the upload types into the host terminal's router: `@<realm> policy upload '…'`. */
+export function uploadStep(realm: string, text: string): string {
+  return `@${realm} ${policyUploadLine(text)}`;
+}
+
+/** A blank file to start from: the root keys every policy needs (§2.1). */
+export const STARTER = `{
+  "Self": "VM1",
+  "VM1": { "hash": 0x0, "is-gateway": false, "strict": true }
+}
+`;
+
+const drafts = new WeakMap<object, Map<string, string>>();
+
+/** The drafts of one lab (kept while the editor tab is closed), by realm name. */
+export function draftsOf(lab: object): Map<string, string> {
+  let d = drafts.get(lab);
+  if (!d) drafts.set(lab, (d = new Map()));
+  return d;
+}

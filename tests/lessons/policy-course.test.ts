@@ -1,0 +1,230 @@
+// The policy half of the course (04-mica/01, part 06, 07-capstone) and the policy editor's
+// model: the fixtures' RIM labels are the machine's, each lesson's plausible wrong route leaves
+// a goal open (the machine, not the typing, decides), the fix-it drafts really leak or are
+// really refused on the machine, and the editor's located errors, upload line and preview say
+// what the parser, the terminal and the monitor say.
+import { describe, expect, it } from 'vitest';
+import {
+  FIX_ANY_WINDOW,
+  FIX_NO_EXCEPTION,
+  FIX_TOO_OPEN,
+  LLM_GUARDRAIL_SHIPPED,
+  formatPolicyText,
+  parsePolicy,
+  previewUpload,
+  rimLabel,
+} from '../../src/policy/index.ts';
+import { createLabMachine, tokenize } from '../../src/shell/index.ts';
+import { replayCommands, type Lesson } from '../../src/lessons/index.ts';
+import { findLesson } from '../../src/lessons/loaded.ts';
+import {
+  IN_BAR0,
+  LABELS,
+  STAGES,
+  STAGE_LINES,
+  VIDEO_LINES,
+  WIRE_LINES,
+  boundPolicy,
+  leaks,
+  uploadTextStep,
+} from '../../src/lessons/fixtures/policy-pipeline.ts';
+import { openTerminals } from '../../src/lessons/terminals.ts';
+import { checkDraft, segments, uploadStep } from '../../src/ui/policy/editor-model.ts';
+
+function lesson(id: string): Lesson {
+  const found = findLesson(id);
+  if (!found) throw new Error(`no lesson ${id}`);
+  return found;
+}
+
+function goals(id: string, lines: readonly string[]): Record<string, boolean> {
+  const replay = replayCommands(lesson(id), [...lines]);
+  return Object.fromEntries(replay.goals.map((g) => [g.id, g.done]));
+}
+
+describe('the fixtures match the machine', () => {
+  it('LABELS are the RIM labels (§8 item 3) the stage lines give on a fresh Mica machine', () => {
+    const m = createLabMachine({ mode: 'mica' });
+    const t = openTerminals(m);
+    for (const line of STAGE_LINES) t.execute(line);
+    for (const s of STAGES) {
+      const rd = m.state.host!.realms[s]!.rd;
+      expect(rimLabel(m.state.rmm.realms['0x' + rd.toString(16)]!.rim), s).toBe(LABELS[s]);
+    }
+  });
+});
+
+describe('wrong routes leave a goal open', () => {
+  it('04-mica/01: an encoder file whose Mem2 the moderator reads RW is accepted, but the moderator’s file then disagrees', () => {
+    const wrong = boundPolicy(FIX_TOO_OPEN, 'encoder', (p) => ({
+      ...p,
+      vms: p.vms.map((v) => (v.name === 'VM2' ? { ...v, isGateway: false, strict: true } : v)),
+      mems: p.mems.map((m) =>
+        m.name === 'Mem2'
+          ? { ...m, mappings: m.mappings.map((mp) => (mp.vm === 2 ? { ...mp, prot: 'RW' } : mp)) }
+          : m,
+      ),
+    }));
+    const done = goals('04-mica/01-declare', [
+      uploadTextStep('encoder', wrong),
+      '@moderator policy upload video-moderation',
+    ]);
+    expect(done).toEqual({
+      'encoder-accepted': true,
+      'declares-pipes': true,
+      'moderator-agrees': false,
+    });
+  });
+
+  it('06-fix-it/01: uploading the draft again is refused again; nothing downstream can run', () => {
+    const done = goals('06-fix-it/01-too-open', [
+      '@encoder policy upload fix-too-open',
+      '@moderator policy upload video-moderation',
+      '@storage policy upload video-moderation',
+      ...VIDEO_LINES,
+      `@encoder console @${IN_BAR0} 8`,
+    ]);
+    expect(done['all-accepted']).toBe(false);
+    expect(done.delivered).toBe(false);
+  });
+
+  it('06-fix-it/02: the ANY draft is accepted and delivers, but the verifier finds encoder -> U', () => {
+    const done = goals('06-fix-it/02-any-window', [
+      '@encoder policy upload fix-any-window',
+      '@moderator policy upload fix-any-window',
+      '@storage policy upload fix-any-window',
+      ...VIDEO_LINES,
+    ]);
+    expect(done).toEqual({ 'all-accepted': true, delivered: true, verifier: false });
+  });
+
+  it('06-fix-it/03: the draft everywhere delivers, and the encoder’s console hands the video to the host (a leak)', () => {
+    const lines = [
+      '@encoder policy upload fix-no-exception',
+      '@moderator policy upload fix-no-exception',
+      '@storage policy upload fix-no-exception',
+      ...VIDEO_LINES,
+      `@encoder console @${IN_BAR0} 8`,
+    ];
+    const replay = replayCommands(lesson('06-fix-it/03-exception-rule'), lines);
+    const done = Object.fromEntries(replay.goals.map((g) => [g.id, g.done]));
+    expect(done).toEqual({
+      'all-accepted': true,
+      delivered: false,
+      closed: false,
+      verifier: false,
+    });
+    const found = leaks({
+      machine: replay.session.machine,
+      ledger: replay.session.machine.ledger,
+    });
+    expect(found.map((j) => j.actor)).toContain('encoder');
+  });
+
+  it('06-fix-it/04: the consistent side channel is accepted everywhere and storage leaks the raw video', () => {
+    const done = goals('06-fix-it/04-bypass', [
+      '@encoder policy upload consistent-leak',
+      '@moderator policy upload consistent-leak',
+      '@storage policy upload consistent-leak',
+      ...VIDEO_LINES,
+      `@encoder copy ${IN_BAR0} 0x18008000020 8`,
+      '@storage copy 0x18004000020 0x3000 8',
+      '@storage console @0x3000 8',
+    ]);
+    expect(done).toEqual({
+      'all-accepted': true,
+      delivered: false,
+      closed: false,
+      verifier: false,
+    });
+  });
+
+  it('07-capstone: the shipped files (every realm a gateway) give a token the verifier rejects', () => {
+    const capstone = lesson('07-capstone/01-llm-guardrail');
+    const lines = capstone.solution.map((l) =>
+      l.replace('llm-guardrail-locked', LLM_GUARDRAIL_SHIPPED.id),
+    );
+    const done = goals(capstone.id, lines);
+    expect(done.accepted).toBe(true);
+    expect(done.verified).toBe(false);
+  });
+});
+
+describe('the policy editor model', () => {
+  it('locates a parser error: line and column of the parser, the underlined token, the sentence', () => {
+    const text = '{\n  "Self": "VM1",\n  oops: 1\n}\n';
+    const check = checkDraft(text);
+    expect(check.policy).toBeUndefined();
+    const p = check.problems[0]!;
+    expect([p.line, p.column]).toEqual([3, 3]);
+    expect(text.slice(p.from, p.to)).toBe('oops');
+    expect(p.message).toMatch(/^3:3/);
+    const marked = segments(text, check.problems).filter((s) => s.severity === 'error');
+    expect(marked.map((s) => s.text)).toEqual(['oops']);
+  });
+
+  it('a draft that parses has no problems and yields the policy the terminal would upload', () => {
+    const text = FIX_ANY_WINDOW.realms[1]!.text;
+    const check = checkDraft(text);
+    expect(check.problems).toEqual([]);
+    expect(check.policy).toEqual((parsePolicy(text) as { policy: unknown }).policy);
+  });
+
+  it('the upload step is one realm line whose quoted word is the text, parsed to the same policy', () => {
+    const text = formatPolicyText(boundPolicy(FIX_NO_EXCEPTION, 'encoder'));
+    const step = uploadStep('encoder', text);
+    expect(step.startsWith('@encoder policy upload ')).toBe(true);
+    const words = tokenize(step.slice('@encoder '.length));
+    expect(words.ok).toBe(true);
+    if (!words.ok) return;
+    expect(words.words.slice(0, 2)).toEqual(['policy', 'upload']);
+    const a = parsePolicy(words.words[2]!);
+    const b = parsePolicy(text);
+    expect(a.ok && b.ok && a.policy).toEqual(b.ok && b.policy);
+  });
+
+  it('text holding a single quote is double-quoted with escapes and tokenizes back unchanged', () => {
+    const text = '{ "Self": "VM1",\n  "note\\"s": "it\'s" }';
+    const step = uploadStep('gw', text);
+    const words = tokenize(step.slice('@gw '.length));
+    expect(words.ok && words.words[2]).toBe(text.replace(/\s*\n\s*/g, ' '));
+  });
+
+  it('previews the monitor’s refusals with both copies: the too-open encoder against the gateway', () => {
+    const m = createLabMachine({ mode: 'mica' });
+    const t = openTerminals(m);
+    for (const line of [...STAGE_LINES, ...WIRE_LINES, '@gateway policy upload video-moderation'])
+      t.execute(line);
+    const rd = m.state.host!.realms['encoder']!.rd;
+    const preview = previewUpload(m.state, rd, boundPolicy(FIX_TOO_OPEN, 'encoder'));
+    expect(preview.kind).toBe('checked');
+    if (preview.kind !== 'checked') return;
+    expect(preview.peers.map((p) => p.name)).toEqual(['gateway']);
+    expect(preview.differences.map((d) => `${d.refusal.object} ${d.refusal.field}`)).toEqual([
+      'Mem1 VM2.is-gateway',
+      'Mem1 VM2.strict',
+    ]);
+    expect(preview.differences[0]!.mine).toMatch(/"VM2": \{ .*"is-gateway": true/);
+    expect(preview.differences[0]!.theirs).toMatch(/"VM2": \{ .*"is-gateway": false/);
+    // The monitor, given the same file, refuses with the first of those clauses.
+    const out = t.execute(uploadTextStep('encoder', boundPolicy(FIX_TOO_OPEN, 'encoder')));
+    expect(out.output.map((o) => o.text).join('\n')).toMatch(
+      /monitor: blocked by Mem1\.VM2\.is-gateway/,
+    );
+  });
+
+  it('a wrong hash label is the identity refusal of §8 item 3, before any agreement check', () => {
+    const m = createLabMachine({ mode: 'mica' });
+    const t = openTerminals(m);
+    for (const line of STAGE_LINES) t.execute(line);
+    const rd = m.state.host!.realms['encoder']!.rd;
+    const policy = boundPolicy(FIX_TOO_OPEN, 'encoder', (p) => ({
+      ...p,
+      vms: p.vms.map((v) => (v.name === 'VM2' ? { ...v, hash: 0x2 } : v)),
+    }));
+    const preview = previewUpload(m.state, rd, policy);
+    expect(preview.kind === 'checked' && preview.differences.map((d) => d.refusal.check)).toEqual([
+      'identity',
+    ]);
+  });
+});

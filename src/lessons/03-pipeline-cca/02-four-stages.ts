@@ -102,7 +102,7 @@ export const FOUR_STAGES: Lesson = {
               done: false,
               detail:
                 activeRealms(machine).length > distinct.length
-                  ? `${activeRealms(machine).length} active realm(s) but only ${distinct.length} different RIM(s): two realms with one RIM are one identity`
+                  ? `${activeRealms(machine).length} active realm(s) but only ${distinct.length} different RIM(s): two realms built alike are one identity; give each its own layout (--ram <pages>)`
                   : `${distinct.length} active realm(s) with different RIMs; the pipeline has four stages`,
             };
       },
@@ -133,7 +133,7 @@ export const FOUR_STAGES: Lesson = {
     },
     {
       tier: 'near-solution',
-      text: `\`realm create gateway --net\`, \`realm create encoder\`, \`realm create moderator\`, \`realm create storage\`, \`tenant send gateway "${FRAME}"\`, \`@gateway net recv 0x1000\`.`,
+      text: `\`realm create gateway --net\`, \`realm create encoder --ram 17\`, \`realm create moderator --ram 18\`, \`realm create storage --ram 19\`, \`tenant send gateway "${FRAME}"\`, \`@gateway net recv 0x1000\`.`,
     },
   ],
   solution: [

@@ -21,7 +21,7 @@ import {
 import { RAM_IPA } from '../../src/workflows/host.ts';
 import { loadScenarioFile } from '../../src/workflows/scenario-file.ts';
 import { runScenarioFile, type RunReport } from '../../src/workflows/run.ts';
-import { buildDataModel, decodeFrames } from '../../src/ui/data/data-model.ts';
+import { buildDataModel, decodeFrames, numberFrames } from '../../src/ui/data/data-model.ts';
 
 function run(name: string): RunReport {
   const text = readFileSync(new URL(`../../scenarios/${name}.json`, import.meta.url), 'utf8');
@@ -50,6 +50,19 @@ describe('decoding frames', () => {
   it('only whole frames decode; text and loose bytes are not frames', () => {
     expect(decodeFrames(new Uint8Array(RAW_FRAME_BYTES - 1), 'raw')).toEqual([]);
     expect(decodeFrames(new Uint8Array(64), 'text')).toEqual([]);
+  });
+});
+
+describe('numbering frames by storage', () => {
+  it('a frame no record matches keeps its slot only; one that matches gets that record’s number', () => {
+    const raw = syntheticVideo(2);
+    const frames = decodeFrames(raw, 'raw');
+    const store = moderateFrames(encodeFrames(syntheticVideo(2).subarray(RAW_FRAME_BYTES)));
+    expect(numberFrames(frames, raw, 'raw', store).map((f) => f.frame)).toEqual([undefined, 0]);
+    expect(numberFrames(frames, raw, 'raw', undefined).map((f) => f.frame)).toEqual([
+      undefined,
+      undefined,
+    ]);
   });
 });
 
@@ -82,6 +95,12 @@ describe('the honest video pipeline (Mica)', () => {
       MARKED_FRAMES,
     );
     expect(storage.frames).toEqual(decodeFrames(REFERENCE, 'records', true));
+  });
+
+  it('frames in the objects are numbered by the one record storage keeps for them (the last pass)', () => {
+    const d = buildDataModel(m, m.ledger);
+    const last = [FRAME_COUNT - 2, FRAME_COUNT - 1];
+    for (const s of d.stages.slice(0, 3)) expect(s.frames.map((f) => f.frame)).toEqual(last);
   });
 
   it('no leak: the host holds only the upload as it arrived (the declared input)', () => {

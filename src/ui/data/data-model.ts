@@ -42,6 +42,8 @@ import {
   QUANT_BITS,
   RAW_FRAME_BYTES,
   VERDICT_BYTES,
+  encodeFrame,
+  moderateFrame,
 } from '../../workflows/frames.ts';
 import { NET_BUFFER_SIZE, NET_IPA, NET_PAYLOAD_OFFSET, RAM_IPA } from '../../workflows/host.ts';
 import { ANSWER_IPA, ANSWER_OFFSET, PROMPT_OFFSET } from '../../workflows/llm.ts';
@@ -85,6 +87,8 @@ export interface StageData {
   readonly where: string;
   /** True when the host can read these pages (NS memory: CCA alone). */
   readonly hostVisible: boolean;
+  /** True for a shared object: it holds the last pass only (storage keeps every frame). */
+  readonly lastPass: boolean;
   readonly frames: readonly FrameThumb[];
   /** Labelled bytes read. */
   readonly bytes: number;
@@ -279,6 +283,42 @@ export function decodeFrames(bytes: Uint8Array, format: Format, numbered = false
   return out;
 }
 
+/** The record the moderator would keep for one unit of `format` at `at` of `bytes`. */
+function recordOf(bytes: Uint8Array, at: number, format: Format): Uint8Array | undefined {
+  if (format === 'records') return bytes.subarray(at, at + MODERATED_RECORD_BYTES);
+  if (format === 'encoded') return moderateFrame(bytes.subarray(at, at + ENCODED_FRAME_BYTES));
+  if (format === 'raw') return moderateFrame(encodeFrame(bytes, at));
+  return undefined;
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array, at: number): boolean {
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[at + i]) return false;
+  return true;
+}
+
+/**
+ * Gives each frame the number of the one record in storage's memory it becomes (the frame
+ * through the same transcode and detector, byte for byte); frames that match none, or more
+ * than one, keep their slot only. The numbers come from the machine's bytes, not from a count.
+ */
+export function numberFrames(
+  frames: readonly FrameThumb[],
+  bytes: Uint8Array,
+  format: Format,
+  store: Uint8Array | undefined,
+): FrameThumb[] {
+  if (!store) return [...frames];
+  const unit = unitBytes(format);
+  return frames.map((f) => {
+    const rec = recordOf(bytes, f.slot * unit, format);
+    if (!rec) return f;
+    const hits: number[] = [];
+    for (let k = 0; (k + 1) * MODERATED_RECORD_BYTES <= store.length; k++)
+      if (sameBytes(rec, store, k * MODERATED_RECORD_BYTES)) hits.push(k);
+    return hits.length === 1 ? { ...f, frame: hits[0]! } : f;
+  });
+}
+
 /** The text of `bytes` up to its first NUL. */
 export function textOf(bytes: Uint8Array): string {
   const end = bytes.indexOf(0);
@@ -376,6 +416,9 @@ export function buildDataModel(view: MachineView, ledger: readonly LedgerEvent[]
   const roleAt = (i: number, sink: boolean): string =>
     video ? (VIDEO_ROLES[i]?.role ?? (sink ? 'storage' : `stage ${i + 1}`)) : `stage ${i + 1}`;
   chain.forEach((c, i) => roleNames.set(c.rd, roleAt(i, !c.out)));
+  // What each stage's object holds, to number its frames by storage's records afterwards.
+  const held: { stage: number; bytes: Uint8Array; format: Format }[] = [];
+  let store: Uint8Array | undefined;
   chain.forEach((c, i) => {
     const realm = realmAt(view, c.rd)!;
     const known = VIDEO_ROLES[i];
@@ -391,6 +434,7 @@ export function buildDataModel(view: MachineView, ledger: readonly LedgerEvent[]
         format: 'text',
         where: `object window at ${ipaText(c.out.ipa)}`,
         hostVisible: c.out.ns,
+        lastPass: true,
         frames: [],
         bytes: bytes.length,
         text: textOf(bytes.subarray(PROMPT_OFFSET)),
@@ -402,6 +446,7 @@ export function buildDataModel(view: MachineView, ledger: readonly LedgerEvent[]
       roleOf.set(c.rd, format);
       const len = labelledExtent(view, realm, c.out.ipa, label);
       const bytes = readRealm(view, realm, c.out.ipa, len) ?? new Uint8Array();
+      held.push({ stage: stages.length, bytes, format });
       stages.push({
         realm: nameOf(c.rd),
         rd: c.rd,
@@ -409,6 +454,7 @@ export function buildDataModel(view: MachineView, ledger: readonly LedgerEvent[]
         format,
         where: `${c.out.ns ? 'NS window (host-shared)' : 'protected shared object'} at ${ipaText(c.out.ipa)}`,
         hostVisible: c.out.ns,
+        lastPass: true,
         frames: decodeFrames(bytes, format),
         bytes: len,
       });
@@ -416,6 +462,7 @@ export function buildDataModel(view: MachineView, ledger: readonly LedgerEvent[]
       // The sink keeps the records of every frame in its private RAM, frame f at f × record.
       const len = labelledExtent(view, realm, RAM_IPA, label);
       const bytes = readRealm(view, realm, RAM_IPA, len) ?? new Uint8Array();
+      store = bytes;
       stages.push({
         realm: nameOf(c.rd),
         rd: c.rd,
@@ -423,13 +470,18 @@ export function buildDataModel(view: MachineView, ledger: readonly LedgerEvent[]
         format: 'records',
         where: `private RAM at ${ipaText(RAM_IPA)}`,
         hostVisible: false,
+        lastPass: false,
         frames: decodeFrames(bytes, 'records', true),
         bytes: len,
       });
     }
   });
 
-  const host = hostFindings(view, ledger, label, workflow, roleOf, nameOf, gatewayRd);
+  for (const h of held) {
+    const st = stages[h.stage]!;
+    stages[h.stage] = { ...st, frames: numberFrames(st.frames, h.bytes, h.format, store) };
+  }
+  const host = hostFindings(view, ledger, label, workflow, roleOf, nameOf, gatewayRd, store);
   const texts = video ? undefined : guardrailTexts(view, chain, gatewayRd);
   return { workflow, label, stages, host, ...(texts ? { texts } : {}) };
 }
@@ -474,6 +526,7 @@ function hostFindings(
   roleOf: ReadonlyMap<number, Format>,
   nameOf: (rd: number) => string,
   gatewayRd: number | undefined,
+  store: Uint8Array | undefined,
 ): HostFinding[] {
   const out: HostFinding[] = [];
   const ranges: LeakRange[] = [];
@@ -521,7 +574,7 @@ function hostFindings(
       workflow === 'text'
         ? 'text'
         : (roleOf.get(r.rd) ?? (bytes.length % RAW_FRAME_BYTES === 0 ? 'raw' : 'bytes'));
-    const frames = decodeFrames(bytes, format);
+    const frames = numberFrames(decodeFrames(bytes, format), bytes, format, store);
     const last = r.seqs[r.seqs.length - 1]!;
     out.push({
       kind: 'leak',
@@ -555,7 +608,7 @@ function hostFindings(
         path: `tenant → ${nameOf(gatewayRd!)} (tenant-input: the declared input, labelled ${label} where it arrives)`,
         bytes: len,
         format,
-        frames: decodeFrames(bytes, format),
+        frames: numberFrames(decodeFrames(bytes, format), bytes, format, store),
         ...(format === 'text' ? { text: textOf(bytes) } : {}),
         seqs: [],
       });

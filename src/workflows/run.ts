@@ -13,7 +13,8 @@
  * is `verifyGroup`'s. The outcome is the first of leak > blocked > rejected > no-leak that the
  * evidence shows, and the expectation is compared with it. On CCA alone there is no monitor
  * and no protected sharing: the host shares the objects as NS memory (what ivshmem is without
- * Mica), so the learner sees every stage's data where the host can read it.
+ * Mica) and the same stages move the same whole frames through them, so the learner sees
+ * every stage's frames where the host can read them.
  */
 import {
   abi,
@@ -32,14 +33,7 @@ import { encodePoly, toPolicyPage } from '../policy/binary.ts';
 import { verifyGroup, type GroupVerdict } from '../policy/group/verify.ts';
 import { IVSHMEM_BAR_BASE, IVSHMEM_BAR_STRIDE } from '../policy/abi.ts';
 import { prefaultOps, type GuestOp } from './guest.ts';
-import {
-  CONSOLE_IPA,
-  NET_IPA,
-  NET_PAYLOAD_OFFSET,
-  POLICY_IPA,
-  destroyRealm,
-  type RealmHandle,
-} from './host.ts';
+import { CONSOLE_IPA, POLICY_IPA, destroyRealm, type RealmHandle } from './host.ts';
 import { DEFAULT_PROMPT, llmAnswer, runLlmApp, type WindowOf } from './llm.ts';
 import { DATA_OFFSET, STAGE_PROGRAMS, type StageWindow } from './programs/index.ts';
 import {
@@ -50,7 +44,7 @@ import {
   type Outcome,
   type ScenarioFile,
 } from './scenario-file.ts';
-import { buildVideoWorkflow, videoBytes, type VideoWorkflow } from './video.ts';
+import { buildVideoWorkflow, type VideoWorkflow } from './video.ts';
 
 /** Where CCA alone puts the host-shared NS window of BAR n (unprotected IPA space). */
 export const CCA_WINDOW_BASE = CONSOLE_IPA + 0x100000;
@@ -184,6 +178,8 @@ class Run {
       example: this.example,
       ...(s.objectSize === undefined ? {} : { size: s.objectSize }),
       setup: false,
+      // CCA alone: the stages see the objects as the host's NS windows (see `setup`).
+      ...(this.cca ? { windowOf: (realm: string, mem: string) => this.windowOf(realm, mem) } : {}),
     });
     const first = this.wf.policies[this.wf.order[0]!]!;
     this.size = Number(first.mems.find((m) => m.type === 'PROTECTED')?.size ?? BigInt(PAGE));
@@ -245,15 +241,27 @@ class Run {
       for (const m of p?.mems ?? []) {
         const ipa = this.windowOf(name, m.name);
         if (ipa === undefined) continue;
-        const pa = this.wf.host.backing(`ns-${m.name}`, 0);
-        this.wf.host.tables(h.rd, ipa, 3);
-        const desc =
-          BigInt(pa) |
-          (BigInt(abi.S2TTE_AP_RW) << 6n) |
-          (BigInt(abi.S2TTE_MEMATTR_FWB_NORMAL_WB) << 2n);
-        const r = this.wf.host.smc(abi.SMC_RMI_RTT_MAP_UNPROTECTED, h.rd, ipa, 3, desc);
+        // The whole object (up to the window's span), page by page, as ivshmem without Mica.
+        const pages = Math.max(1, Math.min(Number(m.size), CCA_WINDOW_STRIDE) / PAGE);
+        let status = '';
+        for (let k = 0; k < pages; k++) {
+          const pa = this.wf.host.backing(`ns-${m.name}`, k);
+          this.wf.host.tables(h.rd, ipa + k * PAGE, 3);
+          const desc =
+            BigInt(pa) |
+            (BigInt(abi.S2TTE_AP_RW) << 6n) |
+            (BigInt(abi.S2TTE_MEMATTR_FWB_NORMAL_WB) << 2n);
+          const r = this.wf.host.smc(
+            abi.SMC_RMI_RTT_MAP_UNPROTECTED,
+            h.rd,
+            ipa + k * PAGE,
+            3,
+            desc,
+          );
+          if (k === 0 || r.status !== 'RMI_SUCCESS') status = r.status;
+        }
         this.note(
-          `${name}: host shares ${m.name} as NS memory at 0x${ipa.toString(16)}: ${r.status}`,
+          `${name}: host shares ${m.name} (${pages} page${pages === 1 ? '' : 's'}) as NS memory at 0x${ipa.toString(16)}: ${status}`,
         );
       }
       return;
@@ -282,37 +290,14 @@ class Run {
   runApp(): void {
     if (this.example.id.startsWith('llm-')) {
       runLlmApp(this.wf, this.s.inputs[0]?.text ?? DEFAULT_PROMPT, this.windowOf);
-    } else if (this.cca) {
-      this.ccaPipe();
     } else {
+      // On CCA alone the same stages move the same frames, through the NS windows.
       this.wf.runApp();
     }
     this.note(
       `application phase: the tenant's ${inputLabelOf(this.example)} went in at ${this.wf.order[0]}`,
     );
     for (const r of this.s.realms) if (r.program !== 'honest') this.runProgram(r.name);
-  }
-
-  /** CCA alone: each stage reads what the previous one left in the NS window and forwards it. */
-  private ccaPipe(): void {
-    const [gw] = this.wf.order;
-    this.wf.host.tenantSend(this.wf.realms[gw!]!, videoBytes(), 'video');
-    this.wf.order.forEach((name, i) => {
-      const ops: GuestOp[] = [];
-      const from: string[] = [];
-      if (i === 0) {
-        ops.push({ op: 'read', ipa: NET_IPA + NET_PAYLOAD_OFFSET, into: 'input' });
-        from.push('input');
-      }
-      this.windows(name, 'read').forEach((w, k) => {
-        ops.push({ op: 'read', ipa: w.ipa, into: `in${k}` });
-        if (i > 0) from.push(`in${k}`);
-      });
-      if (from.length > 0)
-        for (const w of this.windows(name, 'write'))
-          ops.push({ op: 'write', ipa: w.ipa, value: { from } });
-      this.wf.exec(name, ops);
-    });
   }
 
   runProgram(name: string): void {

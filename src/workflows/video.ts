@@ -110,6 +110,12 @@ export interface VideoWorkflowOptions extends MicaMachineOptions {
   readonly edit?: (realm: string, policy: Policy) => Policy;
   /** Prefault and upload every realm in order (default true). */
   readonly setup?: boolean;
+  /**
+   * Where realm `realm` sees object `mem` in the application phase (default: its protected BAR
+   * window of the policy). CCA alone passes the host-shared NS windows, so the same stages move
+   * the same frames through memory the host reads.
+   */
+  readonly windowOf?: (realm: string, mem: string, gpa: number) => number | undefined;
 }
 
 /** A workflow built on a machine. */
@@ -178,13 +184,13 @@ function barsOf(p: Policy): string[] {
   return Array.from({ length: bars.length }, (_, i) => bars[i] ?? `unused-${i}`);
 }
 
-/** IPAs of the realm's own windows on protected objects it may access with `prot` (R or W). */
-function windowsOf(p: Policy, prot: 'R' | 'W'): number[] {
-  const out: number[] = [];
+/** The realm's own windows on protected objects it may access with `prot` (R or W): object and IPA. */
+function windowsOf(p: Policy, prot: 'R' | 'W'): { mem: string; gpa: number }[] {
+  const out: { mem: string; gpa: number }[] = [];
   for (const mem of p.mems) {
     const own = ownWindow(p, mem);
     if (mem.type !== 'PROTECTED' || !own || own.prot === (prot === 'R' ? 'W' : 'R')) continue;
-    out.push(Number(own.gpa));
+    out.push({ mem: mem.name, gpa: Number(own.gpa) });
   }
   return out;
 }
@@ -201,6 +207,7 @@ export function buildVideoWorkflow(options: VideoWorkflowOptions = {}): VideoWor
     consoles: _consoles,
     edit: _edit,
     setup: _setup,
+    windowOf: _windowOf,
     ...machineOptions
   } = options;
   const machine = createMicaMachine({ ...machineOptions, guest });
@@ -311,7 +318,11 @@ export function buildVideoWorkflow(options: VideoWorkflowOptions = {}): VideoWor
     video: Uint8Array,
   ): GuestOp[] {
     const p = policies[name]!;
-    const writes = windowsOf(p, 'W');
+    const at = (w: { mem: string; gpa: number }): number | undefined =>
+      options.windowOf ? options.windowOf(name, w.mem, w.gpa) : w.gpa;
+    const writes = windowsOf(p, 'W')
+      .map(at)
+      .filter((x) => x !== undefined);
     if (i === 0) {
       host.tenantSend(
         realms[name]!,
@@ -324,7 +335,8 @@ export function buildVideoWorkflow(options: VideoWorkflowOptions = {}): VideoWor
         len: n * RAW_FRAME_BYTES,
       }));
     }
-    const input = windowsOf(p, 'R')[0];
+    const reads = windowsOf(p, 'R')[0];
+    const input = reads && at(reads);
     if (input === undefined) return [];
     if (writes.length === 0) {
       const len = n * MODERATED_RECORD_BYTES;

@@ -1,0 +1,618 @@
+/**
+ * The Data view's model (issue 12 "In the page"; mica-spec.md §5.1 (a), §5.2, §1.3): the
+ * tenant's data as the machine holds it now. For the video workflow, the frames each stage
+ * holds (raw at the gateway, encoded at the encoder, moderated records with their verdicts at
+ * the moderator and at storage) and what the host obtained (labelled bytes in host-visible
+ * memory, exit registers, the console or the network); for the LLM guardrail, the prompt, the
+ * filtered prompt, the answer and the screened answer as text.
+ *
+ * Design rationale: everything is read from the machine's state, never from a copy the UI or
+ * the workflow keeps, and nothing is read through the machine's front door (a checked access
+ * appends ledger events, so looking would change what is shown): the model walks each realm's
+ * RTT (`walkRtt`) and copies bytes out of `state.memory` read-only. Which realms form the
+ * pipeline is found from the memory too: the gateway is the realm whose network receive buffer
+ * holds the declared input (the ledger's `source:declared` flow names its label), and each next
+ * stage is the realm that maps the object the previous one wrote (the same physical pages).
+ * Which bytes the host obtained is the ledger's: every allowed flow of the input's label to a
+ * host-visible place (`leaksOf`, the judge's own query) is a theft, drawn with its path; other
+ * labelled bytes the host can read (the upload as it arrived) are shown as what they are.
+ * Decoding follows the stage's role in the §5.1 (a) pipeline (src/workflows/frames.ts).
+ */
+import {
+  SOURCE_RULE,
+  gpcAllows,
+  labelSpans,
+  leaksOf,
+  walkRtt,
+  type LedgerEvent,
+  type LedgerEventOf,
+  type MachineView,
+  type RealmRecord,
+} from '../../emulator/index.ts';
+import { IVSHMEM_BAR_BASE, IVSHMEM_BAR_STRIDE } from '../../policy/abi.ts';
+import { micaOf } from '../../policy/index.ts';
+import {
+  CHANNELS,
+  ENCODED_FRAME_BYTES,
+  ENCODED_HEIGHT,
+  ENCODED_WIDTH,
+  FRAME_HEIGHT,
+  FRAME_WIDTH,
+  MODERATED_RECORD_BYTES,
+  QUANT_BITS,
+  RAW_FRAME_BYTES,
+  VERDICT_BYTES,
+  encodeFrame,
+  moderateFrame,
+} from '../../workflows/frames.ts';
+import { NET_BUFFER_SIZE, NET_IPA, NET_PAYLOAD_OFFSET, RAM_IPA } from '../../workflows/host.ts';
+import { ANSWER_IPA, ANSWER_OFFSET, PROMPT_OFFSET } from '../../workflows/llm.ts';
+import { CCA_WINDOW_BASE, CCA_WINDOW_STRIDE } from '../../workflows/run.ts';
+import { TEXT_MAX_BYTES } from '../../workflows/text-model.ts';
+import { realmNameOf } from '../memory/memory-model.ts';
+
+/** Bytes of a granule (cca-spec.md §1.2). */
+const GRANULE = 0x1000;
+/** Largest object a stage's window is read for: one 256 KiB object of §5.1, as the NIC buffer. */
+const OBJECT_MAX = NET_BUFFER_SIZE;
+/** BAR windows looked at per realm (the §5 workflows use at most a few). */
+const MAX_WINDOWS = 8;
+/** Highest value of a re-quantised channel. */
+const QUANT_MAX = (1 << QUANT_BITS) - 1;
+
+/** How bytes decode: raw RGB frames, encoded frames, moderated records, or text. */
+export type Format = 'raw' | 'encoded' | 'records' | 'text' | 'bytes';
+
+/** One frame, ready to draw (RGBA, row-major). */
+export interface FrameThumb {
+  /** Frame number in the video, when the place says (storage keeps records by frame). */
+  readonly frame?: number;
+  /** Position in the place that holds it. */
+  readonly slot: number;
+  readonly width: number;
+  readonly height: number;
+  readonly rgba: Uint8ClampedArray;
+  /** The moderator's verdict, for records. */
+  readonly verdict?: { readonly unsafe: boolean; readonly perMille: number };
+}
+
+/** What one stage of the pipeline holds. */
+export interface StageData {
+  readonly realm: string;
+  readonly rd: number;
+  /** Role in the pipeline: `gateway`, `encoder`, `moderator`, `storage` (video), or `stage n`. */
+  readonly role: string;
+  readonly format: Format;
+  /** Where the bytes are, in words (object window or private RAM, IPA). */
+  readonly where: string;
+  /** True when the host can read these pages (NS memory: CCA alone). */
+  readonly hostVisible: boolean;
+  /** True for a shared object: it holds the last pass only (storage keeps every frame). */
+  readonly lastPass: boolean;
+  readonly frames: readonly FrameThumb[];
+  /** Labelled bytes read. */
+  readonly bytes: number;
+  /** Text, for the LLM workflow's mailboxes. */
+  readonly text?: string;
+}
+
+/** Something the host or the network obtained that carries the input's label. */
+export interface HostFinding {
+  /** `leak`: a flow the ledger records (the judge's leak); `arrival`: the declared upload. */
+  readonly kind: 'leak' | 'arrival';
+  /** Where: `NS memory at 0x…`, `exit.gprs[0] …`, `console`, `network`. */
+  readonly where: string;
+  /** The path, from the ledger: who put it there, by which channel, the flow's number. */
+  readonly path: string;
+  readonly bytes: number;
+  readonly format: Format;
+  readonly frames: readonly FrameThumb[];
+  /** Text, when the bytes are text; hex of the first bytes when they are neither. */
+  readonly text?: string;
+  readonly hex?: string;
+  /** Ledger sequence numbers of the flows behind it. */
+  readonly seqs: readonly number[];
+}
+
+/** The LLM workflow's texts, read from the realms' memory. */
+export interface GuardrailTexts {
+  readonly prompt?: string;
+  readonly filtered?: string;
+  readonly answer?: string;
+  readonly screened?: string;
+}
+
+/** The whole view. */
+export interface DataModel {
+  /** `none`: no declared input on this machine (nothing has run). */
+  readonly workflow: 'none' | 'video' | 'text';
+  /** The input's label (`video`, `prompt`). */
+  readonly label?: string;
+  readonly stages: readonly StageData[];
+  readonly host: readonly HostFinding[];
+  readonly texts?: GuardrailTexts;
+}
+
+/** Where a realm's IPA maps, without an access: the PA and whether the host can read it. */
+interface Mapped {
+  readonly pa: number;
+  readonly ns: boolean;
+}
+
+function realmAt(view: MachineView, rd: number): Readonly<RealmRecord> | undefined {
+  return view.state.rmm.realms['0x' + rd.toString(16)];
+}
+
+/**
+ * The PA behind `ipa` of `realm` (protected RAM, a Mica shared page or an NS page), or none.
+ * A Mica shared leaf is the monitor's (mica-spec.md Appendix A): the real page once ACTIVE,
+ * the realm's zeroed dummy page before its policy is uploaded.
+ */
+function mapped(view: MachineView, realm: Readonly<RealmRecord>, ipa: number): Mapped | undefined {
+  if (ipa < 0 || ipa >= 2 ** realm.ipaWidth) return undefined;
+  const mr = micaOf(view.state)?.realms['0x' + realm.rd.toString(16)];
+  const page = ipa - (ipa % GRANULE);
+  const shared = mr?.mappings['0x' + page.toString(16)];
+  if (shared) {
+    const pa = shared.state === 'ACTIVE' ? shared.pa : mr!.dummy;
+    return { pa: pa + (ipa - page), ns: false };
+  }
+  const walk = walkRtt(view.state as Parameters<typeof walkRtt>[0], realm, ipa);
+  const e = walk.entry;
+  if (e.state === 'ASSIGNED' && e.ripas === 'RAM')
+    return { pa: e.pa + (ipa - walk.entryBase), ns: false };
+  if (e.state === 'ASSIGNED_NS') return { pa: e.pa + (ipa - walk.entryBase), ns: true };
+  return undefined;
+}
+
+/** `len` bytes at `ipa` of `realm`, page by page (undefined when a page is not mapped). */
+export function readRealm(
+  view: MachineView,
+  realm: Readonly<RealmRecord>,
+  ipa: number,
+  len: number,
+): Uint8Array | undefined {
+  const out = new Uint8Array(len);
+  for (let done = 0; done < len;) {
+    const m = mapped(view, realm, ipa + done);
+    if (!m) return undefined;
+    const n = Math.min(len - done, GRANULE - (m.pa % GRANULE));
+    const page = view.state.memory[Math.floor(m.pa / GRANULE)];
+    if (page) out.set(page.subarray(m.pa % GRANULE, (m.pa % GRANULE) + n), done);
+    done += n;
+  }
+  return out;
+}
+
+/**
+ * Bytes from `ipa` of `realm` that carry `label` without a gap, up to `max`: how much of a
+ * window the stage wrote with the input's data (labels follow the bytes, so this is a fact).
+ */
+export function labelledExtent(
+  view: MachineView,
+  realm: Readonly<RealmRecord>,
+  ipa: number,
+  label: string,
+  max = OBJECT_MAX,
+): number {
+  let done = 0;
+  while (done < max) {
+    const m = mapped(view, realm, ipa + done);
+    if (!m) break;
+    const n = Math.min(max - done, GRANULE - (m.pa % GRANULE));
+    let covered = 0;
+    for (const s of labelSpans(view.state as Parameters<typeof labelSpans>[0], m.pa, n))
+      if (s.label === label && s.offset <= covered)
+        covered = Math.max(covered, s.offset + s.length);
+    done += Math.min(covered, n);
+    if (covered < n) break;
+  }
+  return done;
+}
+
+/** Unpacks 4-bit samples (two per byte, low nibble first) and scales them to 8 bits. */
+function encodedRgba(bytes: Uint8Array, at: number): Uint8ClampedArray {
+  const pixels = ENCODED_WIDTH * ENCODED_HEIGHT;
+  const out = new Uint8ClampedArray(pixels * 4);
+  const scale = 255 / QUANT_MAX;
+  for (let p = 0; p < pixels; p++) {
+    for (let c = 0; c < CHANNELS; c++) {
+      const s = p * CHANNELS + c;
+      const byte = bytes[at + (s >> 1)] ?? 0;
+      out[p * 4 + c] = ((s & 1 ? byte >> 4 : byte) & QUANT_MAX) * scale;
+    }
+    out[p * 4 + 3] = 255;
+  }
+  return out;
+}
+
+function rawRgba(bytes: Uint8Array, at: number): Uint8ClampedArray {
+  const pixels = FRAME_WIDTH * FRAME_HEIGHT;
+  const out = new Uint8ClampedArray(pixels * 4);
+  for (let p = 0; p < pixels; p++) {
+    for (let c = 0; c < CHANNELS; c++) out[p * 4 + c] = bytes[at + p * CHANNELS + c] ?? 0;
+    out[p * 4 + 3] = 255;
+  }
+  return out;
+}
+
+/** Bytes of one unit of `format` (a frame or a record). */
+export function unitBytes(format: Format): number {
+  return format === 'raw'
+    ? RAW_FRAME_BYTES
+    : format === 'encoded'
+      ? ENCODED_FRAME_BYTES
+      : format === 'records'
+        ? MODERATED_RECORD_BYTES
+        : 1;
+}
+
+/**
+ * Decodes the whole frames (or records) of `bytes` as `format`; `numbered` gives each the
+ * frame number of its slot (storage keeps record f at offset f × record size).
+ */
+export function decodeFrames(bytes: Uint8Array, format: Format, numbered = false): FrameThumb[] {
+  if (format !== 'raw' && format !== 'encoded' && format !== 'records') return [];
+  const unit = unitBytes(format);
+  const out: FrameThumb[] = [];
+  for (let slot = 0; (slot + 1) * unit <= bytes.length; slot++) {
+    const at = slot * unit;
+    const base = { slot, ...(numbered ? { frame: slot } : {}) };
+    if (format === 'raw') {
+      out.push({ ...base, width: FRAME_WIDTH, height: FRAME_HEIGHT, rgba: rawRgba(bytes, at) });
+    } else if (format === 'encoded') {
+      out.push({
+        ...base,
+        width: ENCODED_WIDTH,
+        height: ENCODED_HEIGHT,
+        rgba: encodedRgba(bytes, at),
+      });
+    } else {
+      out.push({
+        ...base,
+        width: ENCODED_WIDTH,
+        height: ENCODED_HEIGHT,
+        rgba: encodedRgba(bytes, at + VERDICT_BYTES),
+        verdict: {
+          unsafe: bytes[at] === 1,
+          perMille: (bytes[at + 1] ?? 0) | ((bytes[at + 2] ?? 0) << 8),
+        },
+      });
+    }
+  }
+  return out;
+}
+
+/** The record the moderator would keep for one unit of `format` at `at` of `bytes`. */
+function recordOf(bytes: Uint8Array, at: number, format: Format): Uint8Array | undefined {
+  if (format === 'records') return bytes.subarray(at, at + MODERATED_RECORD_BYTES);
+  if (format === 'encoded') return moderateFrame(bytes.subarray(at, at + ENCODED_FRAME_BYTES));
+  if (format === 'raw') return moderateFrame(encodeFrame(bytes, at));
+  return undefined;
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array, at: number): boolean {
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[at + i]) return false;
+  return true;
+}
+
+/**
+ * Gives each frame the number of the one record in storage's memory it becomes (the frame
+ * through the same transcode and detector, byte for byte); frames that match none, or more
+ * than one, keep their slot only. The numbers come from the machine's bytes, not from a count.
+ */
+export function numberFrames(
+  frames: readonly FrameThumb[],
+  bytes: Uint8Array,
+  format: Format,
+  store: Uint8Array | undefined,
+): FrameThumb[] {
+  if (!store) return [...frames];
+  const unit = unitBytes(format);
+  return frames.map((f) => {
+    const rec = recordOf(bytes, f.slot * unit, format);
+    if (!rec) return f;
+    const hits: number[] = [];
+    for (let k = 0; (k + 1) * MODERATED_RECORD_BYTES <= store.length; k++)
+      if (sameBytes(rec, store, k * MODERATED_RECORD_BYTES)) hits.push(k);
+    return hits.length === 1 ? { ...f, frame: hits[0]! } : f;
+  });
+}
+
+/** The text of `bytes` up to its first NUL. */
+export function textOf(bytes: Uint8Array): string {
+  const end = bytes.indexOf(0);
+  return new TextDecoder().decode(end < 0 ? bytes : bytes.subarray(0, end));
+}
+
+function hex(bytes: Uint8Array, max = 16): string {
+  return [...bytes.subarray(0, max)].map((b) => b.toString(16).padStart(2, '0')).join(' ');
+}
+
+function ipaText(ipa: number): string {
+  return `0x${ipa.toString(16)}`;
+}
+
+/** The windows a realm has on shared objects: Mica BARs (protected) and CCA NS windows. */
+function windowsOf(
+  view: MachineView,
+  realm: Readonly<RealmRecord>,
+): { ipa: number; first: Mapped }[] {
+  const out: { ipa: number; first: Mapped }[] = [];
+  for (let n = 0; n < MAX_WINDOWS; n++) {
+    for (const ipa of [
+      IVSHMEM_BAR_BASE + n * IVSHMEM_BAR_STRIDE,
+      CCA_WINDOW_BASE + n * CCA_WINDOW_STRIDE,
+    ]) {
+      const first = mapped(view, realm, ipa);
+      if (first) out.push({ ipa, first });
+    }
+  }
+  return out;
+}
+
+/** The video stages' roles and what each writes, in pipeline order (§5.1 (a)). */
+const VIDEO_ROLES: readonly { role: string; format: Format }[] = [
+  { role: 'gateway', format: 'raw' },
+  { role: 'encoder', format: 'encoded' },
+  { role: 'moderator', format: 'records' },
+];
+
+/** Builds the Data view's model from the machine's state and ledger (no access, no event). */
+export function buildDataModel(view: MachineView, ledger: readonly LedgerEvent[]): DataModel {
+  const source = ledger.find(
+    (e): e is LedgerEventOf<'flow'> => e.kind === 'flow' && e.decision.rule === SOURCE_RULE,
+  );
+  const label = source?.labels[0];
+  if (!source || label === undefined) return { workflow: 'none', stages: [], host: [] };
+  const state = view.state;
+  const rds = Object.keys(state.rmm.realms)
+    .map(Number)
+    .sort((a, b) => a - b);
+  // CCA alone keeps no realm names in the machine: the ledger names the gateway (the input's
+  // destination), the others are named by their role in the pipeline with their RD.
+  const roleNames = new Map<number, string>();
+  const nameOf = (rd: number): string => {
+    const n = realmNameOf(state, rd);
+    if (!n.startsWith('RD ')) return n;
+    if (rd === gatewayRd) return source.destination.name;
+    const role = roleNames.get(rd);
+    return role ? `${role} (${n})` : n;
+  };
+  // The gateway: the realm whose receive buffer holds the declared input's label.
+  let gatewayRd: number | undefined;
+  for (const rd of rds) {
+    const realm = realmAt(view, rd)!;
+    if (labelledExtent(view, realm, NET_IPA + NET_PAYLOAD_OFFSET, label, GRANULE) > 0) {
+      gatewayRd = rd;
+      break;
+    }
+  }
+  const video = source.bytes % RAW_FRAME_BYTES === 0;
+  const workflow = video ? 'video' : 'text';
+  // The chain: each next stage maps the object the previous one wrote.
+  const chain: { rd: number; out?: { ipa: number; pa: number; ns: boolean } }[] = [];
+  const used = new Set<number>();
+  let prevOut: number | undefined;
+  for (let rd = gatewayRd; rd !== undefined;) {
+    used.add(rd);
+    const realm = realmAt(view, rd)!;
+    const wins = windowsOf(view, realm);
+    const outWin = wins.find((w) => w.first.pa !== prevOut);
+    chain.push({
+      rd,
+      ...(outWin ? { out: { ipa: outWin.ipa, pa: outWin.first.pa, ns: outWin.first.ns } } : {}),
+    });
+    if (!outWin) break;
+    prevOut = outWin.first.pa;
+    const target = outWin.first.pa;
+    rd = rds.find(
+      (r) => !used.has(r) && windowsOf(view, realmAt(view, r)!).some((w) => w.first.pa === target),
+    );
+  }
+
+  const stages: StageData[] = [];
+  const roleOf = new Map<number, Format>();
+  const roleAt = (i: number, sink: boolean): string =>
+    video ? (VIDEO_ROLES[i]?.role ?? (sink ? 'storage' : `stage ${i + 1}`)) : `stage ${i + 1}`;
+  chain.forEach((c, i) => roleNames.set(c.rd, roleAt(i, !c.out)));
+  // What each stage's object holds, to number its frames by storage's records afterwards.
+  const held: { stage: number; bytes: Uint8Array; format: Format }[] = [];
+  let store: Uint8Array | undefined;
+  chain.forEach((c, i) => {
+    const realm = realmAt(view, c.rd)!;
+    const known = VIDEO_ROLES[i];
+    const role = roleAt(i, !c.out);
+    if (!video) {
+      if (!c.out) return;
+      const bytes =
+        readRealm(view, realm, c.out.ipa, TEXT_MAX_BYTES + ANSWER_OFFSET) ?? new Uint8Array();
+      stages.push({
+        realm: nameOf(c.rd),
+        rd: c.rd,
+        role,
+        format: 'text',
+        where: `object window at ${ipaText(c.out.ipa)}`,
+        hostVisible: c.out.ns,
+        lastPass: true,
+        frames: [],
+        bytes: bytes.length,
+        text: textOf(bytes.subarray(PROMPT_OFFSET)),
+      });
+      return;
+    }
+    if (c.out) {
+      const format = known?.format ?? 'records';
+      roleOf.set(c.rd, format);
+      const len = labelledExtent(view, realm, c.out.ipa, label);
+      const bytes = readRealm(view, realm, c.out.ipa, len) ?? new Uint8Array();
+      held.push({ stage: stages.length, bytes, format });
+      stages.push({
+        realm: nameOf(c.rd),
+        rd: c.rd,
+        role,
+        format,
+        where: `${c.out.ns ? 'NS window (host-shared)' : 'protected shared object'} at ${ipaText(c.out.ipa)}`,
+        hostVisible: c.out.ns,
+        lastPass: true,
+        frames: decodeFrames(bytes, format),
+        bytes: len,
+      });
+    } else {
+      // The sink keeps the records of every frame in its private RAM, frame f at f × record.
+      const len = labelledExtent(view, realm, RAM_IPA, label);
+      const bytes = readRealm(view, realm, RAM_IPA, len) ?? new Uint8Array();
+      store = bytes;
+      stages.push({
+        realm: nameOf(c.rd),
+        rd: c.rd,
+        role,
+        format: 'records',
+        where: `private RAM at ${ipaText(RAM_IPA)}`,
+        hostVisible: false,
+        lastPass: false,
+        frames: decodeFrames(bytes, 'records', true),
+        bytes: len,
+      });
+    }
+  });
+
+  for (const h of held) {
+    const st = stages[h.stage]!;
+    stages[h.stage] = { ...st, frames: numberFrames(st.frames, h.bytes, h.format, store) };
+  }
+  const host = hostFindings(view, ledger, label, workflow, roleOf, nameOf, gatewayRd, store);
+  const texts = video ? undefined : guardrailTexts(view, chain, gatewayRd);
+  return { workflow, label, stages, host, ...(texts ? { texts } : {}) };
+}
+
+/** The LLM workflow's four texts, from the mailboxes and the gateway's private answer. */
+function guardrailTexts(
+  view: MachineView,
+  chain: readonly { rd: number; out?: { ipa: number } }[],
+  gatewayRd: number | undefined,
+): GuardrailTexts {
+  const at = (rd: number | undefined, ipa: number | undefined): string | undefined => {
+    const realm = rd === undefined ? undefined : realmAt(view, rd);
+    if (!realm || ipa === undefined) return undefined;
+    const b = readRealm(view, realm, ipa, TEXT_MAX_BYTES);
+    return b ? textOf(b) : undefined;
+  };
+  const [gw, filter] = chain;
+  const texts: GuardrailTexts = {
+    prompt: at(gw?.rd, gw?.out && gw.out.ipa + PROMPT_OFFSET),
+    filtered: at(filter?.rd, filter?.out && filter.out.ipa + PROMPT_OFFSET),
+    answer: at(filter?.rd, filter?.out && filter.out.ipa + ANSWER_OFFSET),
+    screened: at(gatewayRd, ANSWER_IPA),
+  };
+  return texts;
+}
+
+/** One contiguous run of leaked bytes in a realm's IPA space. */
+interface LeakRange {
+  rd: number;
+  ipa: number;
+  end: number;
+  channel: string;
+  seqs: number[];
+}
+
+/** What the host or network obtained: the ledger's leaks of `label`, then the arrival. */
+function hostFindings(
+  view: MachineView,
+  ledger: readonly LedgerEvent[],
+  label: string,
+  workflow: 'video' | 'text',
+  roleOf: ReadonlyMap<number, Format>,
+  nameOf: (rd: number) => string,
+  gatewayRd: number | undefined,
+  store: Uint8Array | undefined,
+): HostFinding[] {
+  const out: HostFinding[] = [];
+  const ranges: LeakRange[] = [];
+  const other = new Map<string, HostFinding>();
+  for (const e of leaksOf(ledger, label)) {
+    const rdMatch = /^realm:(0x[0-9a-f]+)$/i.exec(e.source.name);
+    const rd = rdMatch
+      ? Number(rdMatch[1])
+      : Number(
+          Object.entries(view.state.rmm.realms).find(
+            ([key]) => realmNameOf(view.state, Number(key)) === e.source.name,
+          )?.[0] ?? NaN,
+        );
+    const ipa = e.source.address;
+    if (e.destination.kind === 'memory' && ipa !== undefined && !Number.isNaN(rd)) {
+      // Adjacent or repeated stores into the same place are one range (the latest bytes count).
+      const r = ranges.find((x) => x.rd === rd && ipa <= x.end && ipa + e.bytes >= x.ipa);
+      if (r) {
+        r.ipa = Math.min(r.ipa, ipa);
+        r.end = Math.max(r.end, ipa + e.bytes);
+        r.seqs.push(e.seq);
+      } else ranges.push({ rd, ipa, end: ipa + e.bytes, channel: e.channel, seqs: [e.seq] });
+      continue;
+    }
+    // Registers, the console, the network: bytes that are not in memory the view can read.
+    const key = `${e.source.name}|${e.destination.name}|${e.channel}`;
+    const from = Number.isNaN(rd) ? e.source.name : nameOf(rd);
+    const seen = other.get(key);
+    other.set(key, {
+      kind: 'leak',
+      where: e.destination.name,
+      path: `${from} → ${e.destination.name} (${e.channel}, flow #${e.seq})`,
+      bytes: (seen?.bytes ?? 0) + e.bytes,
+      format: 'bytes',
+      frames: [],
+      seqs: [...(seen?.seqs ?? []), e.seq],
+    });
+  }
+  for (const r of ranges) {
+    const realm = realmAt(view, r.rd);
+    if (!realm) continue;
+    const bytes = readRealm(view, realm, r.ipa, r.end - r.ipa) ?? new Uint8Array();
+    const first = mapped(view, realm, r.ipa);
+    const format: Format =
+      workflow === 'text'
+        ? 'text'
+        : (roleOf.get(r.rd) ?? (bytes.length % RAW_FRAME_BYTES === 0 ? 'raw' : 'bytes'));
+    const frames = numberFrames(decodeFrames(bytes, format), bytes, format, store);
+    const last = r.seqs[r.seqs.length - 1]!;
+    out.push({
+      kind: 'leak',
+      where: first ? `NS memory at PA ${ipaText(first.pa)}` : 'NS memory',
+      path: `${nameOf(r.rd)} → NS memory (${r.channel}, ${r.seqs.length} flow${r.seqs.length === 1 ? '' : 's'}, last #${last})`,
+      bytes: bytes.length,
+      format: frames.length > 0 || format === 'text' ? format : 'bytes',
+      frames,
+      ...(format === 'text'
+        ? { text: textOf(bytes) }
+        : frames.length === 0
+          ? { hex: hex(bytes) }
+          : {}),
+      seqs: r.seqs,
+    });
+  }
+  out.push(...other.values());
+  // The upload as it arrived: the gateway's receive buffer is NS memory (the NIC writes it).
+  const gw = gatewayRd === undefined ? undefined : realmAt(view, gatewayRd);
+  if (gw) {
+    const ipa = NET_IPA + NET_PAYLOAD_OFFSET;
+    const m = mapped(view, gw, ipa);
+    const len = labelledExtent(view, gw, ipa, label);
+    const visible = m && gpcAllows('NS', 'NS', view.gpiOf(m.pa));
+    if (m && visible && len > 0) {
+      const bytes = readRealm(view, gw, ipa, len) ?? new Uint8Array();
+      const format: Format = workflow === 'video' ? 'raw' : 'text';
+      out.push({
+        kind: 'arrival',
+        where: `the gateway's network receive buffer (NS memory at PA ${ipaText(m.pa)})`,
+        path: `tenant → ${nameOf(gatewayRd!)} (tenant-input: the declared input, labelled ${label} where it arrives)`,
+        bytes: len,
+        format,
+        frames: numberFrames(decodeFrames(bytes, format), bytes, format, store),
+        ...(format === 'text' ? { text: textOf(bytes) } : {}),
+        seqs: [],
+      });
+    }
+  }
+  return out;
+}

@@ -1,0 +1,184 @@
+/**
+ * The Data view's model (src/ui/data/data-model.ts) against issue 12 "In the page": frames as
+ * each stage holds them are read from the machine's memory (change a byte of the machine and the
+ * thumbnail changes; reading adds no ledger event), the moderator's verdicts are the ones in
+ * memory, what the host obtained is exactly the ledger's leaks of the input label (CCA alone:
+ * whole frames in NS memory), and the LLM guardrail's texts are the realms' own.
+ */
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { granuleIndex, leaksOf, walkRtt } from '../../src/emulator/index.ts';
+import { createLabMachine } from '../../src/shell/index.ts';
+import {
+  ENCODED_FRAME_BYTES,
+  FRAME_COUNT,
+  MARKED_FRAMES,
+  RAW_FRAME_BYTES,
+  encodeFrames,
+  moderateFrames,
+  syntheticVideo,
+} from '../../src/workflows/frames.ts';
+import { RAM_IPA } from '../../src/workflows/host.ts';
+import { loadScenarioFile } from '../../src/workflows/scenario-file.ts';
+import { runScenarioFile, type RunReport } from '../../src/workflows/run.ts';
+import { buildDataModel, decodeFrames, numberFrames } from '../../src/ui/data/data-model.ts';
+
+function run(name: string): RunReport {
+  const text = readFileSync(new URL(`../../scenarios/${name}.json`, import.meta.url), 'utf8');
+  const l = loadScenarioFile(text);
+  if (!l.ok) throw new Error(l.error.message);
+  return runScenarioFile(l.scenario);
+}
+
+const REFERENCE = moderateFrames(encodeFrames(syntheticVideo()));
+
+describe('decoding frames', () => {
+  it('a raw frame is its RGB bytes with an opaque alpha', () => {
+    const raw = syntheticVideo(1);
+    const [f] = decodeFrames(raw, 'raw');
+    expect(f!.rgba.length).toBe((raw.length / 3) * 4);
+    expect([...f!.rgba.subarray(0, 4)]).toEqual([raw[0], raw[1], raw[2], 255]);
+  });
+
+  it('an encoded sample of 4 bits is scaled to 8 (0xf -> 255), low nibble first', () => {
+    const enc = new Uint8Array(ENCODED_FRAME_BYTES);
+    enc[0] = 0xf0;
+    const [f] = decodeFrames(enc, 'encoded');
+    expect([...f!.rgba.subarray(0, 4)]).toEqual([0, 255, 0, 255]);
+  });
+
+  it('only whole frames decode; text and loose bytes are not frames', () => {
+    expect(decodeFrames(new Uint8Array(RAW_FRAME_BYTES - 1), 'raw')).toEqual([]);
+    expect(decodeFrames(new Uint8Array(64), 'text')).toEqual([]);
+  });
+});
+
+describe('numbering frames by storage', () => {
+  it('a frame no record matches keeps its slot only; one that matches gets that record’s number', () => {
+    const raw = syntheticVideo(2);
+    const frames = decodeFrames(raw, 'raw');
+    const store = moderateFrames(encodeFrames(syntheticVideo(2).subarray(RAW_FRAME_BYTES)));
+    expect(numberFrames(frames, raw, 'raw', store).map((f) => f.frame)).toEqual([undefined, 0]);
+    expect(numberFrames(frames, raw, 'raw', undefined).map((f) => f.frame)).toEqual([
+      undefined,
+      undefined,
+    ]);
+  });
+});
+
+describe('nothing has run', () => {
+  it('a machine without a declared input has no workflow data', () => {
+    const m = createLabMachine();
+    expect(buildDataModel(m, m.ledger)).toEqual({ workflow: 'none', stages: [], host: [] });
+  });
+});
+
+describe('the honest video pipeline (Mica)', () => {
+  const r = run('video-honest-mica');
+  const m = r.machine;
+
+  it('shows four stages in pipeline order, each in the format it holds', () => {
+    const d = buildDataModel(m, m.ledger);
+    expect(d.workflow).toBe('video');
+    expect(d.stages.map((s) => [s.role, s.realm, s.format, s.hostVisible])).toEqual([
+      ['gateway', 'gateway', 'raw', false],
+      ['encoder', 'encoder', 'encoded', false],
+      ['moderator', 'moderator', 'records', false],
+      ['storage', 'storage', 'records', false],
+    ]);
+  });
+
+  it('storage holds every frame, and exactly the frames the detector must flag are flagged', () => {
+    const storage = buildDataModel(m, m.ledger).stages[3]!;
+    expect(storage.frames).toHaveLength(FRAME_COUNT);
+    expect(storage.frames.filter((f) => f.verdict?.unsafe).map((f) => f.frame)).toEqual(
+      MARKED_FRAMES,
+    );
+    expect(storage.frames).toEqual(decodeFrames(REFERENCE, 'records', true));
+  });
+
+  it('frames in the objects are numbered by the one record storage keeps for them (the last pass)', () => {
+    const d = buildDataModel(m, m.ledger);
+    const last = [FRAME_COUNT - 2, FRAME_COUNT - 1];
+    for (const s of d.stages.slice(0, 3)) expect(s.frames.map((f) => f.frame)).toEqual(last);
+  });
+
+  it('no leak: the host holds only the upload as it arrived (the declared input)', () => {
+    const d = buildDataModel(m, m.ledger);
+    expect(d.host.map((h) => h.kind)).toEqual(['arrival']);
+  });
+
+  it('reads the machine, not a copy: a byte changed in storage memory changes the thumbnail', () => {
+    const before = buildDataModel(m, m.ledger).stages[3]!.frames[0]!.rgba[0];
+    const realm = Object.values(m.state.rmm.realms).find(
+      (x) => x.rd === buildDataModel(m, m.ledger).stages[3]!.rd,
+    )!;
+    const walk = walkRtt(m.state, realm, RAM_IPA);
+    const pa = walk.entry.state === 'ASSIGNED' ? walk.entry.pa : -1;
+    // Record 0 is [verdict(4)][encoded frame]: its first sample is the low nibble of byte 4.
+    const page = m.state.memory[granuleIndex(pa)]!;
+    page[4] = (page[4]! & 0xf0) | (~page[4]! & 0x0f);
+    const after = buildDataModel(m, m.ledger).stages[3]!.frames[0]!.rgba[0];
+    expect(after).not.toBe(before);
+  });
+
+  it('looking adds no ledger event', () => {
+    const n = m.ledger.length;
+    buildDataModel(m, m.ledger);
+    expect(m.ledger.length).toBe(n);
+  });
+});
+
+describe('CCA alone: the host holds the frames', () => {
+  const r = run('video-cca-leaks');
+  const m = r.machine;
+  const d = buildDataModel(m, m.ledger);
+
+  it('every stolen range is a leak flow of the label, and the flows named are all of them', () => {
+    const stolen = d.host.filter((h) => h.kind === 'leak');
+    const seqs = stolen.flatMap((h) => h.seqs).sort((a, b) => a - b);
+    expect(seqs).toEqual(leaksOf(m.ledger, 'video').map((e) => e.seq));
+  });
+
+  it('the gateway’s leak decodes as whole raw frames, the encoder’s as encoded frames', () => {
+    const stolen = d.host.filter((h) => h.kind === 'leak');
+    expect(stolen[0]).toMatchObject({ format: 'raw' });
+    expect(stolen[0]!.path).toMatch(/^gateway → NS memory/);
+    expect(stolen[0]!.frames.length).toBeGreaterThan(0);
+    expect(stolen[1]).toMatchObject({ format: 'encoded' });
+    expect(stolen[2]).toMatchObject({ format: 'records' });
+  });
+
+  it('the stages hold the same frames in NS windows the host reads', () => {
+    expect(d.stages.map((s) => s.hostVisible)).toEqual([true, true, true, false]);
+    expect(d.stages[3]!.frames).toEqual(decodeFrames(REFERENCE, 'records', true));
+  });
+});
+
+describe('leaks that are not memory', () => {
+  it('a word smuggled through an exit register is shown with its path, not as a frame', () => {
+    const m = run('attack-04-exit-smuggle-proto').machine;
+    const leak = buildDataModel(m, m.ledger).host.find((h) => h.kind === 'leak');
+    expect(leak).toMatchObject({ format: 'bytes', frames: [], bytes: 8 });
+    expect(leak!.path).toMatch(/^encoder → exit\.gprs\[0\].*mmio/);
+  });
+});
+
+describe('the LLM guardrail', () => {
+  it('shows the prompt, the filtered prompt, the answer and the screened answer from memory', () => {
+    const r = run('llm-honest-mica');
+    const d = buildDataModel(r.machine, r.machine.ledger);
+    expect(d.workflow).toBe('text');
+    expect(d.texts?.prompt).toContain('hunter2');
+    expect(d.texts?.filtered).not.toContain('hunter2');
+    expect(d.texts?.filtered).toContain('[redacted]');
+    expect(d.texts?.screened).toBe(r.answer);
+    expect(d.host.filter((h) => h.kind === 'leak')).toEqual([]);
+  });
+
+  it('on CCA alone the host holds the prompt as text', () => {
+    const r = run('llm-cca-leaks');
+    const d = buildDataModel(r.machine, r.machine.ledger);
+    expect(d.host.find((h) => h.kind === 'leak')?.text).toContain('hunter2');
+  });
+});

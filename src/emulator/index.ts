@@ -162,6 +162,7 @@ export {
 export * as guestMap from './guest/layout.ts';
 export { buildGuestImage, parseGuestImage, type GuestImageInfo } from './guest/image.ts';
 export { RSI_COMMANDS, rsiCommandByFid } from './rmm/rsi/table.ts';
+export { realmGranule, type RealmGranule } from './rmm/rsi/memory.ts';
 export type { RsiCall, RsiCommandSpec, RsiOutcome } from './rmm/rsi/types.ts';
 export {
   CCA_HOST_VISIBLE,

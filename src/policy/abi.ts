@@ -112,11 +112,13 @@ export const EXIT_CLASSES = [
     type: 'EXCEPTION',
     range: ESR_EC_WFX,
     name: 'WFx',
-    carries: 'when the realm idles, and whether it used WFI or WFE (ESR.TI)',
-    // No register, memory or address reaches the host: what a WFx exit shows is timing, the
-    // covert signalling through timing that §1.3 leaves out of scope. The locked-down examples
-    // leave it open (a BLOCKed WFx is a NOP: an idle stage would spin, not yield its vCPU), so
-    // the flow graph draws no edge for it. ESR.TI is a realm-chosen bit; see ARCHITECTURE.md.
+    carries: 'when the realm idles (timing only: the monitor drops the WFI/WFE bit)',
+    // The WFI/WFE choice (ESR.TI) would be one realm-chosen bit per exit. In Mica mode the
+    // monitor forwards a policed realm's WFx exit with ISS zero (always "WFI") unless a rule
+    // ALLOWs WFx, and an ALLOW rule draws its own edge; what is left is timing, the covert
+    // signalling §1.3 leaves out of scope. So this class draws no edge. The locked-down
+    // examples leave it open (a BLOCKed WFx is a NOP: an idle stage would spin, not yield its
+    // vCPU). See ARCHITECTURE.md "One verifier, one verdict".
     data: false,
   },
 ] as const;

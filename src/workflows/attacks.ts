@@ -588,7 +588,8 @@ export const ATTACKS: readonly AttackSpec[] = [
   A(20, 'host injects (debug) interrupts into a stage', 'G', (mode, s) => {
     const wf = build(mode);
     const since = lastSeq(wf);
-    wf.host.inject = (1n << 62n) | 27n;
+    // A pending Group 1 interrupt (vIRQ), INTID 27 (the virtual timer).
+    wf.host.inject = (1n << 62n) | (1n << BigInt(abi.ICH_LR_EL2_GROUP_BIT)) | 27n;
     run(wf, wf.realms.encoder!, [{ op: 'read', ipa: BAR0 + 0x20 }]);
     wf.host.inject = undefined;
     const reached = wf.machine.ledger.some(

@@ -133,7 +133,8 @@ describe('control transfers', () => {
 
   it('OTHER 1 (host-injected IRQ): BLOCK clears the list registers before the realm runs', () => {
     const wf = buildVideoWorkflow({ size: SIZE });
-    wf.host.inject = (1n << 62n) | 27n;
+    // A pending Group 1 interrupt: a vIRQ (ICH_LR_EL2.Group = 1).
+    wf.host.inject = (1n << 62n) | (1n << BigInt(abi.ICH_LR_EL2_GROUP_BIT)) | 27n;
     wf.exec('encoder', [{ op: 'read', ipa: 0x18000000000 }]);
     expect(decisions(wf, 'interrupt').at(-1)).toMatchObject({
       verdict: 'blocked',

@@ -10,7 +10,7 @@ import type { Policy } from '../../src/policy/model.ts';
 import { rimLabel } from '../../src/policy/monitor/common.ts';
 import { micaOf } from '../../src/policy/monitor/state.ts';
 import { prefaultOps, type GuestOp } from '../../src/workflows/guest.ts';
-import { POLICY_IPA, destroyRealm } from '../../src/workflows/host.ts';
+import { CONSOLE_IPA, POLICY_IPA, destroyRealm } from '../../src/workflows/host.ts';
 import { buildVideoWorkflow, type VideoWorkflow } from '../../src/workflows/video.ts';
 import { hex } from '../../src/lib/hex.ts';
 
@@ -42,10 +42,10 @@ const mismatch = (name: string, p: Policy): Policy =>
     : { ...p, mems: p.mems.map((m) => (m.name === 'Mem1' ? { ...m, size: m.size * 2n } : m)) };
 
 describe('RSI_UPLOAD_POLICY', () => {
-  it('step 2: a page that is not mapped RAM → RSI_ERROR_INPUT (upload:page)', () => {
+  it('step 2: a page outside the protected half → RSI_ERROR_INPUT (upload:page)', () => {
     const wf = buildVideoWorkflow({ size: SIZE, setup: false });
     const r = run(wf, 'gateway', [
-      { op: 'smc', fid: micaAbi.SMC_RSI_UPLOAD_POLICY, args: [0x100000n] },
+      { op: 'smc', fid: micaAbi.SMC_RSI_UPLOAD_POLICY, args: [BigInt(CONSOLE_IPA)] },
     ]);
     expect(r.x0).toBe(abi.RSI_ERROR_INPUT);
     expect(lastDecision(wf, 'policy-upload')?.rule).toBe('upload:page');

@@ -276,6 +276,8 @@ export const REC_GIC_NUM_LRS = 16;
 export const ICH_HCR_EL2_HOST_MASK = 0x40fen;
 /** ICH_LR<n>_EL2.HW (bit 61): must be 0 in every list register the host passes. */
 export const ICH_LR_EL2_HW_BIT = 61;
+/** ICH_LR<n>_EL2.Group (bit 60): 1 a Group 1 interrupt (signalled as vIRQ), 0 Group 0 (vFIQ). */
+export const ICH_LR_EL2_GROUP_BIT = 60;
 
 /** Realm Extensible Measurements per realm (REM[0..3], spec A7.1). */
 export const REALM_NUM_REMS = 4;

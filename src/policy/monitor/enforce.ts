@@ -20,6 +20,7 @@ import {
   type MachineHooks,
   type RealmRecord,
   type RealmSmcVerdict,
+  type RecExit,
   type RecRecord,
 } from '../../emulator/index.ts';
 import { hex } from '../format.ts';
@@ -37,7 +38,8 @@ import {
   realmName,
   type MicaState,
 } from './state.ts';
-import { CF_OTHER_IRQ, ESR_EC_SMC64 } from '../abi.ts';
+import { CF_OTHER_FIQ, CF_OTHER_IRQ, CF_OTHER_SERROR, ESR_EC_SMC64, REGISTRY_MAX } from '../abi.ts';
+import { setField } from '../../lib/bits.ts';
 
 /** The transition-table decision for (realm, type, range), with the clause that made it. */
 export function cfRule(
@@ -227,6 +229,24 @@ const translate: NonNullable<MachineHooks['translate']> = (ctx, realm, _rec, sto
   return allowed ? { kind: 'pa', pa: mp.pa + (stop.ipa - page) } : { kind: 'sea' };
 };
 
+/**
+ * A WFx exit as the host may see it when the realm's policy does not ALLOW WFx (issue 11;
+ * §1.3, §8 item 6): ESR with EC and IL only, ISS zero, so ESR.TI always reads WFI. Whether the
+ * realm used WFI or WFE is one realm-chosen bit per exit; the host needs neither to schedule
+ * (both mean "this vCPU idles"), so the monitor drops it and only timing (out of scope) remains.
+ */
+function normalisedWfx(exit: Readonly<Partial<RecExit>>): Partial<RecExit> {
+  return {
+    ...exit,
+    esr: setField(setField(0n, abi.ESR_EL2_EC, abi.ESR_EL2_EC_WFX), abi.ESR_EL2_IL, 1),
+  };
+}
+
+/** The OTHER pseudo-code of a realm exit (§8 item 6): SError exits are OTHER 3. */
+function otherCodeOfExit(ec: number): number | undefined {
+  return ec === abi.ESR_EL2_EC_SERROR ? CF_OTHER_SERROR : undefined;
+}
+
 const onExit: NonNullable<MachineHooks['onExit']> = (
   ctx,
   realm,
@@ -235,8 +255,20 @@ const onExit: NonNullable<MachineHooks['onExit']> = (
 ): ExitVerdict | undefined => {
   const m = mica(ctx);
   if (gapOn(m, 'gap-cf-exits-unenforced')) return undefined;
-  const d = cfRule(m, realm.rd, 'EXCEPTION', event.ec);
-  if (!d) return undefined;
+  const other = otherCodeOfExit(event.ec);
+  const d =
+    other === undefined
+      ? cfRule(m, realm.rd, 'EXCEPTION', event.ec)
+      : cfRule(m, realm.rd, 'OTHER', other);
+  const what =
+    other === undefined ? `exit with EC ${hex(event.ec)}` : `SError exit (OTHER ${other})`;
+  const wfx = event.ec === abi.ESR_EL2_EC_WFX;
+  const policed = (m.realms[key(realm.rd)]?.record ?? '') !== '';
+  if (!d) {
+    // No rule: forwarded, but a WFx exit of a policed realm loses its WFI/WFE bit.
+    if (wfx && policed) return { kind: 'forward', exit: normalisedWfx(event.exit) };
+    return undefined;
+  }
   const name = realmName(m, realm.rd);
   if (d.policy === 'BLOCK') {
     // The bytes a blocked store would have handed over, with their labels: the ledger then
@@ -251,7 +283,7 @@ const onExit: NonNullable<MachineHooks['onExit']> = (
       {
         verdict: 'blocked',
         rule: d.rule,
-        reason: `${name}'s exit with EC ${hex(event.ec)} never reaches the host (aborts become an SEA, WFx a NOP)`,
+        reason: `${name}'s ${what} never reaches the host (aborts become an SEA, WFx a NOP, an SError is absorbed by the RMM)`,
       },
       access?.size ?? 0,
       access?.labels ?? [],
@@ -262,17 +294,26 @@ const onExit: NonNullable<MachineHooks['onExit']> = (
     decide(ctx, 'exit', realmEnd(ctx, realm.rd), HOST_END, {
       verdict: 'allowed',
       rule: d.rule,
-      reason: `${name}'s exit with EC ${hex(event.ec)} is SCRUBbed: registers and fault address zeroed`,
+      reason: `${name}'s ${what} is SCRUBbed: registers and fault address zeroed${wfx ? ', WFI/WFE bit dropped' : ''}`,
     });
-    return { kind: 'forward', exit: { ...event.exit, gprs: [], far: 0n, hpfar: 0n } };
+    const scrubbed = { ...event.exit, gprs: [], far: 0n, hpfar: 0n };
+    return {
+      kind: 'forward',
+      exit: wfx ? normalisedWfx(scrubbed) : scrubbed,
+    };
   }
   decide(ctx, 'exit', realmEnd(ctx, realm.rd), HOST_END, {
     verdict: 'allowed',
     rule: d.rule,
-    reason: `${name}'s exit with EC ${hex(event.ec)} is ALLOWed to reach the host unchanged`,
+    reason: `${name}'s ${what} is ALLOWed to reach the host unchanged`,
   });
   return undefined;
 };
+
+/** The OTHER pseudo-code of a host-injected interrupt (ICH_LR_EL2.Group: 0 FIQ, 1 IRQ). */
+function otherCodeOfLr(lr: bigint): number {
+  return ((lr >> BigInt(abi.ICH_LR_EL2_GROUP_BIT)) & 1n) === 1n ? CF_OTHER_IRQ : CF_OTHER_FIQ;
+}
 
 const onEnter: NonNullable<MachineHooks['onEnter']> = (ctx, realm, rec) => {
   const pending = rec.gicv3Lrs.some((v) => BigInt(v) !== 0n);
@@ -287,15 +328,21 @@ const onEnter: NonNullable<MachineHooks['onEnter']> = (ctx, realm, rec) => {
     });
     return;
   }
-  const d = cfRule(m, realm.rd, 'OTHER', CF_OTHER_IRQ);
-  if (d?.policy === 'BLOCK') {
-    rec.gicv3Lrs = rec.gicv3Lrs.map(() => '0x0');
+  // Each list register is one injected interrupt: Group 1 a vIRQ (OTHER 1), Group 0 a vFIQ
+  // (OTHER 2); each is dropped when its class is BLOCKed (§8 item 6).
+  rec.gicv3Lrs = rec.gicv3Lrs.map((v) => {
+    const lr = BigInt(v);
+    if (lr === 0n) return v;
+    const code = otherCodeOfLr(lr);
+    const d = cfRule(m, realm.rd, 'OTHER', code);
+    if (d?.policy !== 'BLOCK') return v;
     decide(ctx, 'interrupt', HOST_END, realmEnd(ctx, realm.rd), {
       verdict: 'blocked',
       rule: d.rule,
-      reason: `the host's injected interrupt is dropped before ${name} runs (list registers cleared)`,
+      reason: `the host's injected ${code === CF_OTHER_FIQ ? 'FIQ' : 'IRQ'} is dropped before ${name} runs (its list register cleared)`,
     });
-  }
+    return '0x0';
+  });
 };
 
 /**
@@ -380,12 +427,19 @@ const beforeRmi: NonNullable<MachineHooks['beforeRmi']> = (
   }
   if (command.name === 'RMI_REALM_ACTIVATE') {
     const rd = Number(args[0] ?? 0n);
-    if (
-      ctx.state.rmm.realms[key(rd)]?.state === 'NEW' &&
-      m.registry.length >= 8 &&
-      !m.registry.some((e) => e.rd === rd)
-    ) {
-      const reason = 'the realm registry is full (8 realms)';
+    const fresh = ctx.state.rmm.realms[key(rd)]?.state === 'NEW';
+    // Appendix A: NEW -> ACTIVE needs the PD, since activation records (RIM, RD, PD) (§3.1).
+    if (fresh && m.mode === 'mica' && (m.realms[key(rd)]?.pd ?? 0) === 0) {
+      const reason = `realm ${key(rd)} has no policy descriptor: attach one with RMI_REALM_PD before REALM_ACTIVATE (§3.1, Appendix A)`;
+      decide(ctx, 'activate', HOST_END, MONITOR, {
+        verdict: 'blocked',
+        rule: 'REALM_ACTIVATE needs a PD',
+        reason,
+      });
+      return { label: 'mica_no_pd', status: S.RMI_ERROR_INPUT, index: 0, reason };
+    }
+    if (fresh && m.registry.length >= REGISTRY_MAX && !m.registry.some((e) => e.rd === rd)) {
+      const reason = `the realm registry is full (${REGISTRY_MAX} realms)`;
       return { label: 'mica_registry_full', status: S.RMI_ERROR_INPUT, index: 0, reason };
     }
   }

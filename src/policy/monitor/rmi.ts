@@ -22,6 +22,7 @@ import {
   type RmiOutcome,
 } from '../../emulator/index.ts';
 import {
+  FRESH_TABLE_MAX,
   PSR_TABLE_MAX,
   SGT_MAX_GRANULES,
   SMC_RMI_BIND_PROTECTED_SHARED,
@@ -53,6 +54,7 @@ import {
   policyOf,
   realmName,
   type MicaRealm,
+  type MicaState,
 } from './state.ts';
 
 const G = 0x1000;
@@ -304,7 +306,26 @@ export const DATA_CREATE_UNKNOWN_SHARED_CONDITIONS: readonly FailureCondition<In
     status: S.RMI_ERROR_INPUT,
     fails: (c) => postUploadProblem(c)?.reason ?? false,
   },
+  {
+    label: 'mica_fresh_full',
+    status: S.RMI_ERROR_INPUT,
+    fails: (c) => {
+      const m = mica(c.ctx);
+      return (
+        mr(c).uploaded &&
+        !gapOn(m, 'gap-no-fresh') &&
+        m.fresh[key(Number(c.addr))] === undefined &&
+        freshFull(m, 1) &&
+        `the FRESH page-ownership table is full (${FRESH_TABLE_MAX} pages, §3.2): page ${key(Number(c.addr))} cannot be claimed`
+      );
+    },
+  },
 ];
+
+/** True when `extra` more FRESH claims would exceed the table's capacity (§3.2). */
+export function freshFull(m: MicaState, extra: number): boolean {
+  return Object.keys(m.fresh).length + extra > FRESH_TABLE_MAX;
+}
 
 function dataCreateUnknownShared(ctx: Ctx, args: readonly bigint[]): RmiOutcome {
   const [rd = 0n, addr = 0n, ipa = 0n] = args;

@@ -12,6 +12,7 @@
  */
 import {
   measure,
+  realmGranule,
   rttEntries,
   entrySize,
   type Ctx,
@@ -22,6 +23,7 @@ import {
 import { concatBytes, fromHex, toHex } from '../../lib/bytes.ts';
 import {
   ANY_COUNT_UNLIMITED,
+  FRESH_TABLE_MAX,
   VALIDATION_ILLEGAL_EXTRA_REALM,
   VALIDATION_SGT_CONFLICT,
   VALIDATION_SGT_COVERAGE,
@@ -42,13 +44,12 @@ import {
   decide,
   ownWindow,
   pagesOf,
-  privatePa,
   realmEnd,
   rimLabel,
   rmmRead,
   vmName,
 } from './common.ts';
-import { regionIdOf } from './rmi.ts';
+import { freshFull, regionIdOf } from './rmi.ts';
 import { sgtOf } from './sgt.ts';
 import {
   gapOn,
@@ -248,6 +249,17 @@ function planActivation(m: MicaState, r: MicaRealm, p: Policy, out: Refusal[]): 
         });
         return plan;
       }
+      if (m.fresh[key(e.pa)] === undefined && freshFull(m, plan.claims.length + 1)) {
+        out.push({
+          check: 'consistency',
+          code: VALIDATION_SGT_CONFLICT,
+          realm: r.name,
+          object: mem.name,
+          field: `${mem.name} FRESH`,
+          message: `${mem.name}: the FRESH page-ownership table is full (${FRESH_TABLE_MAX} pages, §3.2); page ${key(e.pa)} cannot be claimed`,
+        });
+        return plan;
+      }
       plan.claims.push({ pa: e.pa, region });
     }
   }
@@ -309,8 +321,16 @@ export function uploadPolicy(ctx: Ctx, realm: RealmRecord, rec: RecRecord): RsiR
   const m = mica(ctx);
   const r = micaRealm(m, realm.rd);
   const ipa = Number(BigInt(rec.gprs[1] ?? '0'));
-  const pa = privatePa(ctx, realm, ipa);
-  if (typeof pa === 'string') return fail(ctx, realm.rd, 'upload:page', pa);
+  // §3.3 steps 1-2: aligned and protected, else INPUT; RIPAS EMPTY, INPUT; not mapped, a
+  // stage 2 fault to the host and the SMC re-executed once it mapped the page.
+  if (ipa % G !== 0)
+    return fail(ctx, realm.rd, 'upload:page', `IPA ${key(ipa)} is not 4 KiB aligned`);
+  if (ipa >= 2 ** (realm.ipaWidth - 1))
+    return fail(ctx, realm.rd, 'upload:page', `IPA ${key(ipa)} is not in the protected half`);
+  const target = realmGranule(ctx, realm, ipa);
+  if (target.kind === 'empty') return fail(ctx, realm.rd, 'upload:page', target.reason);
+  if (target.kind === 'exit') return { kind: 'exit', exit: target.exit, advance: false };
+  const pa = target.pa;
   const decoded = decodePoly(rmmRead(ctx, pa, G));
   if (!decoded.ok) {
     return fail(ctx, realm.rd, 'upload:parse', decoded.errors.map((e) => e.message).join('; '));

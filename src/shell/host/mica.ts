@@ -85,7 +85,7 @@ export function sharedAbort(
     );
     if (r.status !== 'RMI_SUCCESS')
       return {
-        action: `RMI_DATA_CREATE_UNKNOWN_SHARED refused (${r.failure?.label ?? r.status}): inject SEA`,
+        action: `RMI_DATA_CREATE_UNKNOWN_SHARED refused (${r.failure?.label ?? r.status}${r.failure?.reason ? `: ${r.failure.reason}` : ''}): inject SEA`,
         enter: 'sea',
       };
     return {

@@ -1,0 +1,127 @@
+// Monitor fidelity (issue 11; mica-spec.md §3.1, §3.3, §3.8, §8 item 6, Appendix A): each test
+// is named after the rule it checks and fails on a monitor that does not keep it.
+import { describe, expect, it } from 'vitest';
+import { abi, type ExitEvent } from '../../src/emulator/index.ts';
+import { micaAbi } from '../../src/policy/index.ts';
+import { ENFORCEMENT_HOOKS } from '../../src/policy/monitor/enforce.ts';
+import { micaOf } from '../../src/policy/monitor/state.ts';
+import { buildVideoWorkflow } from '../../src/workflows/video.ts';
+import { labTerminals } from '../shell/lab-terminals.ts';
+
+const SIZE = 0x4000;
+const BAR0 = 0x18000000000;
+
+function decisions(wf: ReturnType<typeof buildVideoWorkflow>, channel: string) {
+  return wf.machine.ledger.flatMap((e) =>
+    e.kind === 'flow' && e.channel === channel ? [e.decision] : [],
+  );
+}
+
+describe('monitor fidelity', () => {
+  it('Appendix A: REALM_ACTIVATE in Mica mode is refused while the realm has no PD', () => {
+    const { type, machine } = labTerminals();
+    const out = type('realm create bare --no-mica');
+    expect(out).toMatch(/REALM_ACTIVATE\s+-> RMI_ERROR_INPUT/);
+    expect(out).toContain('mica_no_pd');
+    const refused = machine.ledger.filter(
+      (e) => e.kind === 'flow' && e.channel === 'activate' && e.decision.verdict === 'blocked',
+    );
+    expect(refused).toHaveLength(1);
+    // With the PD attached (the default path, §8 item 12) the same realm activates.
+    expect(type('realm create dressed')).toMatch(/REALM_ACTIVATE\s+-> RMI_SUCCESS/);
+  });
+
+  it('Appendix A: the prototype keeps activating without a PD (only Mica mode refuses)', () => {
+    const { type } = labTerminals({ mode: 'mica-prototype' });
+    expect(type('realm create bare --no-mica')).toMatch(/REALM_ACTIVATE\s+-> RMI_SUCCESS/);
+  });
+
+  it('§3.3 step 2: an unmapped upload page faults to the host, which maps it, and the SMC runs again', () => {
+    const { type } = labTerminals();
+    type('realm create r1');
+    // 0x9000 is RAM the realm never touched: the VMM has not backed it yet.
+    const out = type('@r1 smc 0xc40001b0 0x9000');
+    expect(out).toMatch(/abort at IPA 0x9000 -> mapped RAM/);
+    // Retried on a zeroed page: no POLY magic, so the parse step (3) refuses, not step 2.
+    expect(out).toContain('upload:parse');
+    expect(out).not.toContain('upload:page');
+  });
+
+  it('§8 item 6 OTHER 2: a host-injected FIQ (Group 0 list register) is dropped when BLOCKed', () => {
+    const wf = buildVideoWorkflow({ size: SIZE });
+    wf.host.inject = (1n << 62n) | 27n; // pending, Group 0: a vFIQ
+    wf.exec('encoder', [{ op: 'read', ipa: BAR0 }]);
+    expect(decisions(wf, 'interrupt').at(-1)).toMatchObject({
+      verdict: 'blocked',
+      rule: expect.stringMatching(/OTHER 0x2 BLOCK$/),
+      reason: expect.stringContaining('FIQ'),
+    });
+    expect(wf.host.recOf(wf.realms.encoder!).gicv3Lrs.every((v) => BigInt(v) === 0n)).toBe(true);
+  });
+
+  it('§8 item 6 OTHER 2: a FIQ whose class is not BLOCKed reaches the realm', () => {
+    const wf = buildVideoWorkflow({
+      size: SIZE,
+      edit: (_r, p) => ({
+        ...p,
+        cfs: p.cfs.map((c) =>
+          c.type === 'OTHER' ? { ...c, range: c.range.filter((x) => x !== 2) } : c,
+        ),
+      }),
+    });
+    wf.host.inject = (1n << 62n) | 27n;
+    wf.exec('encoder', [{ op: 'read', ipa: BAR0 }]);
+    expect(decisions(wf, 'interrupt').filter((d) => d.verdict === 'blocked')).toHaveLength(0);
+    expect(wf.host.recOf(wf.realms.encoder!).gicv3Lrs.some((v) => BigInt(v) !== 0n)).toBe(true);
+  });
+
+  it('§8 item 6 OTHER 3: an SError exit of a stage that BLOCKs it never reaches the host', () => {
+    const wf = buildVideoWorkflow({ size: SIZE });
+    const h = wf.realms.encoder!;
+    const realm = wf.machine.state.rmm.realms['0x' + h.rd.toString(16)]!;
+    const event: ExitEvent = {
+      ec: abi.ESR_EL2_EC_SERROR,
+      exit: { exitReason: BigInt(abi.RMI_EXIT_SERROR), esr: 0xbe000011n },
+    };
+    const v = ENFORCEMENT_HOOKS.onExit!(wf.machine.ctx, realm, wf.host.recOf(h), event);
+    expect(v).toEqual({ kind: 'block' });
+    expect(decisions(wf, 'exit').at(-1)).toMatchObject({
+      verdict: 'blocked',
+      rule: expect.stringMatching(/OTHER 0x3 BLOCK$/),
+    });
+  });
+
+  it('issue 11 WFx: a policed realm cannot choose the WFI/WFE bit the host sees', () => {
+    const wf = buildVideoWorkflow({ size: SIZE });
+    const h = wf.realms.encoder!;
+    const realm = wf.machine.state.rmm.realms['0x' + h.rd.toString(16)]!;
+    const esrOf = (ti: number) => (BigInt(abi.ESR_EL2_EC_WFX) << 26n) | (1n << 25n) | BigInt(ti);
+    const seen = [abi.ESR_EL2_WFX_TI_WFI, abi.ESR_EL2_WFX_TI_WFE].map((ti) => {
+      const event: ExitEvent = {
+        ec: abi.ESR_EL2_EC_WFX,
+        exit: { exitReason: BigInt(abi.RMI_EXIT_SYNC), esr: esrOf(ti) },
+      };
+      const v = ENFORCEMENT_HOOKS.onExit!(wf.machine.ctx, realm, wf.host.recOf(h), event);
+      return v?.kind === 'forward' ? v.exit.esr : event.exit.esr;
+    });
+    expect(seen[0]).toBe(seen[1]);
+    expect(seen[0]).toBe(esrOf(abi.ESR_EL2_WFX_TI_WFI));
+  });
+
+  it('§3.2/§3.8 FRESH capacity: an upload whose activation would claim past the table size is refused', () => {
+    const wf = buildVideoWorkflow({ size: SIZE, setup: false });
+    const m = micaOf(wf.machine.state)!;
+    for (let i = 0; i < micaAbi.FRESH_TABLE_MAX; i++)
+      m.fresh['0x' + (0x1_0000_0000 + i * 0x1000).toString(16)] = 'filler';
+    expect(wf.setupRealm('gateway')).toBe(abi.RSI_ERROR_INPUT);
+    expect(decisions(wf, 'policy-upload').at(-1)).toMatchObject({
+      verdict: 'blocked',
+      reason: expect.stringContaining('FRESH page-ownership table is full'),
+    });
+    expect(Object.keys(m.fresh)).toHaveLength(micaAbi.FRESH_TABLE_MAX);
+    // With room for its pages the same upload is accepted.
+    for (let i = 0; i < SIZE / 0x1000; i++)
+      delete m.fresh['0x' + (0x1_0000_0000 + i * 0x1000).toString(16)];
+    expect(wf.setupRealm('gateway')).toBe(abi.RSI_SUCCESS);
+  });
+});

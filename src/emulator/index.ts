@@ -119,10 +119,18 @@ export {
   appraiseLastToken,
   labFirmware,
   lastTokenEvidence,
+  tenantReference,
   type Appraisal,
   type Evidence,
   type EvidenceOverrides,
 } from './host/relying-party.ts';
+export {
+  intentText,
+  measuredImage,
+  realmRpv,
+  referenceRim,
+  type RealmIntent,
+} from './host/reference.ts';
 export {
   allocHostPage,
   createRealm,

@@ -417,6 +417,23 @@ const host = object({
       SNAPSHOT_MAX_RECORDS,
     ),
   ),
+  intents: optional(
+    recordOf(
+      () => true,
+      'a name',
+      object({
+        image: text,
+        ramPages: int(0, SNAPSHOT_MAX_RECORDS),
+        net: bool,
+        hashAlgo: oneOf(['sha-256', 'sha-512']),
+        ipaWidth: int(0, SNAPSHOT_MAX_IPA_WIDTH),
+        recs: int(0, SNAPSHOT_MAX_LIST),
+        role: optional(text),
+      }),
+      SNAPSHOT_MAX_RECORDS,
+    ),
+  ),
+  groupEpoch: optional(count),
 });
 
 /**

@@ -9,14 +9,15 @@
  * - trust anchor: the lab's PUBLIC TEST CPAK (the platform signature's key);
  * - challenge: the nonce the realm put in RSI_ATTESTATION_TOKEN_INIT (`lastChallenge`);
  * - reference values: the RIM and RPV of the realm that produced the token (`lastTokenRealm`),
- *   i.e. what the host computed while building it (the lab reads them from the RD instead of
- *   recomputing them), and the lab platform's endorsed firmware measurements.
+ *   recomputed from the image and parameters the tenant asked for (reference.ts), not read
+ *   from the RD the host built (issue 11), and the lab platform's endorsed firmware.
  *
  * A missing input is never filled in with a guess: the check is skipped and the verdict is
  * "not verified" with the reason (attest/verdict.ts). NOT part of any Arm specification: a
  * verifier is outside the platform; the lab keeps it here so every face shares it.
  */
-import { fromHex } from '../../lib/bytes.ts';
+import { fromHex, toHex } from '../../lib/bytes.ts';
+import { realmRpv, referenceRim, type RealmIntent } from './reference.ts';
 import { TEST_CPAK_PUBLIC } from '../attest/keys.ts';
 import { LAB_PLATFORM_SW_COMPONENTS } from '../attest/platform-token.ts';
 import { significantBytes } from '../attest/realm-token.ts';
@@ -72,16 +73,27 @@ export function labFirmware(): NonNullable<ReferenceValues['swComponents']> {
   }));
 }
 
-/** Reference RIM and RPV of the host realm `name`, if the machine still has it. */
+/**
+ * Reference RIM and RPV of realm `name`, recomputed from what the tenant asked for
+ * (`state.host.intents`, reference.ts), never read from the RD the host built: a host that
+ * swapped the image or a measured parameter gets a realm whose RIM differs. None when the
+ * tenant asked for no realm of that name.
+ */
+export function tenantReference(
+  state: MachineState,
+  name: string | undefined,
+): { readonly rim: string; readonly rpv: string; readonly intent: RealmIntent } | undefined {
+  const intent = name === undefined ? undefined : state.host?.intents?.[name];
+  if (!intent || name === undefined) return undefined;
+  return { rim: referenceRim(intent), rpv: toHex(realmRpv(name)), intent };
+}
+
 function realmReference(state: MachineState, name: string | undefined): ReferenceValues {
-  const realm = name === undefined ? undefined : state.host?.realms[name];
-  const rmm = realm ? state.rmm.realms['0x' + realm.rd.toString(16)] : undefined;
-  if (!rmm) return {};
-  const rim = fromHex(rmm.rim);
-  const rpv = fromHex(rmm.rpv);
+  const ref = tenantReference(state, name);
+  if (!ref) return {};
   return {
-    ...(rim ? { rim: significantBytes(rim, rmm.hashAlgo) } : {}),
-    ...(rpv ? { rpv } : {}),
+    rim: significantBytes(fromHex(ref.rim)!, ref.intent.hashAlgo),
+    rpv: fromHex(ref.rpv)!,
   };
 }
 
@@ -114,8 +126,8 @@ export function lastTokenEvidence(
           ? 'the nonce given here'
           : `the nonce ${who} sent with RSI_ATTESTATION_TOKEN_INIT`,
       reference: refs.rim
-        ? `RIM and RPV ${who} was built with; the lab platform's firmware`
-        : `none for ${who} (it no longer exists or is unknown); the lab platform's firmware`,
+        ? `RIM and RPV recomputed from the image and parameters the tenant asked for ${who}; the lab platform's firmware`
+        : `none for ${who} (the tenant asked for no realm of that name); the lab platform's firmware`,
     },
   };
 }

@@ -10,6 +10,7 @@
  */
 import { toHex } from '../../lib/bytes.ts';
 import type { MachineState } from '../state.ts';
+import type { RealmIntent } from './reference.ts';
 
 /** First PA of the VMM's page pool (the lab board's DRAM is 0x8000_0000..0x8800_0000). */
 export const HOST_POOL_BASE = 0x8400_0000;
@@ -88,6 +89,17 @@ export interface HostState {
    * maps it) and the windows it is plugged into (realm name, window IPA, size).
    */
   sharedObjects?: Record<string, HostSharedObject>;
+  /**
+   * What the tenant asked for, per realm name (image and measured parameters): its relying
+   * party's record, from which reference.ts recomputes the reference RIM and RPV. Recorded as
+   * asked, whatever the host then builds.
+   */
+  intents?: Record<string, RealmIntent>;
+  /**
+   * The newest group configuration epoch the tenant's verifier has seen (mica-spec.md §4.3,
+   * issue 11 finding 5): a group token with an older epoch is stale.
+   */
+  groupEpoch?: number;
 }
 
 /** How many group tokens the host keeps (a snapshot holds them all: ~20 KB of hex each). */

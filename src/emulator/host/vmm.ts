@@ -17,7 +17,6 @@
  * by echoing the realm's registers. Anything else is refused with inject_sea.
  */
 import { getField, hex64 } from '../../lib/bits.ts';
-import { utf8 } from '../../lib/bytes.ts';
 import {
   ESR_EL2_ABORT_ISV,
   ESR_EL2_ABORT_WNR,
@@ -27,7 +26,7 @@ import {
   ESR_EL2_EC_WFX,
 } from '../abi/esr.ts';
 import { GRANULE_SIZE } from '../abi/gpt.ts';
-import { RMI_HASH_SHA_256, RMI_HASH_SHA_512, RMI_MEASURE_CONTENT } from '../abi/measurement.ts';
+import { RMI_MEASURE_CONTENT } from '../abi/measurement.ts';
 import {
   PSCI_AFFINITY_INFO_AARCH64,
   PSCI_CPU_OFF,
@@ -70,7 +69,6 @@ import {
 } from '../abi/rmi.ts';
 import { RSI_EMPTY } from '../abi/rsi.ts';
 import { setField } from '../../lib/bits.ts';
-import { GUEST_IMAGE_HEADER_SIZE, buildGuestImage } from '../guest/image.ts';
 import { guestApp } from '../guest/apps.ts';
 import {
   GUEST_DEFAULT_IPA_WIDTH,
@@ -94,6 +92,14 @@ import {
   type RecExit,
 } from '../rmm/structs.ts';
 import { deviceReceive, deviceSend } from './devices.ts';
+import {
+  VMM_NUM_BPS,
+  VMM_NUM_WPS,
+  hashAlgoParam,
+  measuredImage,
+  realmRpv,
+  type RealmIntent,
+} from './reference.ts';
 import { HOST_POOL_TOP, hostState, type HostRealm, type HostState } from './state.ts';
 
 /** What the learner asks for. */
@@ -118,6 +124,12 @@ export interface RealmSpec {
    * get different RIMs, as different software would: Mica binds labels to RIMs, §8 item 3).
    */
   readonly role?: string;
+  /**
+   * A malicious host (issue 11): it builds this guest application instead of `image`, the one
+   * the tenant asked for. The tenant's intent is still recorded as asked, so its relying party
+   * recomputes the reference RIM from `image` and rejects the realm's tokens.
+   */
+  readonly hostImage?: string;
 }
 
 /** What {@link RealmSpec.beforeActivate} gets. */
@@ -173,12 +185,7 @@ export function startingGeometry(ipaWidth: number): { level: number; count: numb
   return undefined;
 }
 
-/** RPV the VMM gives a realm: its name, zero-padded to 64 bytes (any value works). */
-export function realmRpv(name: string): Uint8Array {
-  const rpv = new Uint8Array(64);
-  rpv.set(utf8(`realm:${name}`).subarray(0, 64));
-  return rpv;
-}
+export { realmRpv } from './reference.ts';
 
 /** Builds and activates a realm named `spec.name` (see the file header for the sequence). */
 export function createRealm(machine: Machine, spec: RealmSpec): CreateRealmResult {
@@ -201,11 +208,24 @@ export function createRealm(machine: Machine, spec: RealmSpec): CreateRealmResul
   }
   const image = spec.image ?? 'shell';
   if (!guestApp(image)) return fail(`no guest image "${image}"`);
+  const built = spec.hostImage ?? image;
+  if (!guestApp(built)) return fail(`no guest image "${built}"`);
   const ipaWidth = spec.ipaWidth ?? GUEST_DEFAULT_IPA_WIDTH;
   const geometry = startingGeometry(ipaWidth);
   if (!geometry) return fail(`no RTT geometry for a ${ipaWidth}-bit IPA space`);
   const recCount = spec.recs ?? 1;
   const hashAlgo = spec.hashAlgo ?? 'sha-256';
+  // What the tenant asked for, kept for its relying party (reference.ts), not for the build.
+  const intent: RealmIntent = {
+    image,
+    ramPages,
+    net: !!spec.net,
+    hashAlgo,
+    ipaWidth,
+    recs: recCount,
+    ...(spec.role !== undefined ? { role: spec.role } : {}),
+  };
+  (hs.intents ??= {})[spec.name] = intent;
 
   const call = (what: string, fid: number, ...args: (number | bigint)[]): SmcResult => {
     const result = machine.smc(fid, ...args);
@@ -243,9 +263,9 @@ export function createRealm(machine: Machine, spec: RealmSpec): CreateRealmResul
     const params = nsPage(
       encodeRealmParams({
         s2sz: BigInt(ipaWidth),
-        numBps: 1n,
-        numWps: 1n,
-        hashAlgo: BigInt(hashAlgo === 'sha-512' ? RMI_HASH_SHA_512 : RMI_HASH_SHA_256),
+        numBps: BigInt(VMM_NUM_BPS),
+        numWps: BigInt(VMM_NUM_WPS),
+        hashAlgo: BigInt(hashAlgoParam(intent)),
         rpv: realmRpv(spec.name),
         vmid: BigInt(vmid),
         rttBase: BigInt(rttBase),
@@ -264,9 +284,7 @@ export function createRealm(machine: Machine, spec: RealmSpec): CreateRealmResul
       const r = call('RTT_INIT_RIPAS', SMC_RMI_RTT_INIT_RIPAS, rd, at, ramTop);
       at = Number(r.x[1] ?? BigInt(ramTop));
     }
-    const imagePage = buildGuestImage({ app: image, ramPages, net: !!spec.net });
-    if (spec.role !== undefined)
-      imagePage.set(utf8(`role=${spec.role}`).subarray(0, 64), GUEST_IMAGE_HEADER_SIZE);
+    const imagePage = measuredImage({ ...intent, image: built });
     const imageSrc = nsPage(imagePage);
     const data = delegated('image DATA');
     call(
@@ -308,7 +326,7 @@ export function createRealm(machine: Machine, spec: RealmSpec): CreateRealmResul
       ipaWidth,
       ramPages,
       hashAlgo,
-      image,
+      image: built,
       net: !!spec.net,
       shared: {},
       console: '',

@@ -55,6 +55,7 @@ function createCommand(args: readonly string[], machine: Machine): OutputLine[] 
   let ramPages: number | undefined;
   let hashAlgo: 'sha-256' | 'sha-512' | undefined;
   let image: string | undefined;
+  let hostImage: string | undefined;
   let net = false;
   let recs: number | undefined;
   let mica = true;
@@ -83,6 +84,11 @@ function createCommand(args: readonly string[], machine: Machine): OutputLine[] 
         if (image === undefined) return usageError('--image needs a name');
         break;
       }
+      case '--host-image': {
+        hostImage = value();
+        if (hostImage === undefined) return usageError('--host-image needs a name');
+        break;
+      }
       case '--recs': {
         const v = parseU64(value(), 'count');
         if (!v.ok) return usageError(v.error);
@@ -109,6 +115,7 @@ function createCommand(args: readonly string[], machine: Machine): OutputLine[] 
     ...(ramPages !== undefined ? { ramPages } : {}),
     ...(hashAlgo ? { hashAlgo } : {}),
     ...(image !== undefined ? { image } : {}),
+    ...(hostImage !== undefined ? { hostImage } : {}),
     ...(recs !== undefined ? { recs } : {}),
     ...(mica && micaInstalled(machine) ? { beforeActivate: micaRealmSetup, role: name } : {}),
   });
@@ -206,6 +213,7 @@ export const HOST_REALM_COMMANDS: readonly ShellCommand<Env>[] = [
     summary: 'build or tear down a realm with the full RMI sequence, list realms, or show one',
     help: [
       'options: --ram <pages> --hash sha256|sha512 --image <app> --net --recs <n> --no-mica',
+      '         --host-image <app>   attack: the host builds <app> instead of the --image asked for',
       'realm create r1                   16 pages of RAM, SHA-256, image "shell"',
       'realm create r2 --image hello --net',
       `images: ${guestApps()

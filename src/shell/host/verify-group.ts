@@ -10,16 +10,17 @@
  * over, as `attest verify last` does), the platform reference values are the lab firmware,
  * and the pipeline is the workflow example the tenant names: its realms (in order), the
  * sensitive source and the sanitisers, and each realm's expected policy, the example's file
- * with its hash labels bound to the realm's RIM exactly as `policy upload <example>` binds it
- * (the tenant deployed those files). Each expected member's reference RIM and RPV are those of
- * the realm of that name the tenant built on this machine (the RMM's record of its creation,
- * as the single-token relying party takes them). A realm of the example that does not exist
- * has no reference values, so the command refuses rather than guess.
+ * with its hash labels bound to the reference RIM. Each expected member's reference RIM and
+ * RPV are recomputed from the image and parameters the tenant asked for (reference.ts,
+ * `state.host.intents`), never read from the RD of the realm the host built, so a host that
+ * swapped an image at build time is rejected (issue 11). A realm of the example the tenant
+ * never asked for has no reference values, so the command refuses rather than guess.
  */
 import {
   LAB_ANCHOR_NAME,
   attest,
   labFirmware,
+  tenantReference,
   type HostGroupToken,
   type Machine,
   type MachineState,
@@ -47,20 +48,17 @@ export function tenantExpectations(
 ): GroupExpectations | UsageError {
   const m = micaOf(state);
   const firstCome = !m || m.gaps.includes('gap-first-come-labels');
-  const rmmOf = (name: string) => {
-    const h = state.host?.realms[name.toLowerCase()];
-    return h ? state.rmm.realms['0x' + h.rd.toString(16)] : undefined;
-  };
+  const refOf = (name: string) => tenantReference(state as MachineState, name.toLowerCase());
   const members: ExpectedMember[] = [];
   for (const [i, r] of example.realms.entries()) {
-    const rmm = rmmOf(r.name);
-    if (!rmm)
+    const ref = refOf(r.name);
+    if (!ref)
       return usageError(
-        `the tenant expects a realm "${r.name.toLowerCase()}" (${example.id}) but there is none: its reference RIM and RPV are those of the realm it built`,
+        `the tenant expects a realm "${r.name.toLowerCase()}" (${example.id}) but never asked for one: its reference RIM and RPV are recomputed from the image and parameters it asked for`,
       );
-    const bound = examplePolicy(example, i, firstCome ? undefined : (n) => rmmOf(n)?.rim);
+    const bound = examplePolicy(example, i, firstCome ? undefined : (n) => refOf(n)?.rim);
     if (!bound.ok) return usageError(`example does not parse: ${bound.error}`);
-    members.push(expectedMember(r.name.toLowerCase(), bound.value.policy, rmm));
+    members.push(expectedMember(r.name.toLowerCase(), bound.value.policy, ref));
   }
   return {
     anchor: attest.TEST_CPAK_PUBLIC,

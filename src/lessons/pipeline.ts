@@ -12,7 +12,12 @@
  */
 import type { MachineMode, MachineSnapshot } from '../emulator/index.ts';
 import { isPipelineScenario, type PipelineMode } from './pipeline-ids.ts';
-import { verifyGroup, type GroupExpectations, type GroupVerdict } from '../policy/index.ts';
+import {
+  rememberGroupEpoch,
+  verifyGroup,
+  type GroupExpectations,
+  type GroupVerdict,
+} from '../policy/index.ts';
 import {
   ATTACKS,
   buildVideoWorkflow,
@@ -119,5 +124,8 @@ export function runPipeline(n: number, mode: PipelineMode): PipelineRun {
       ...(group ? { evidence: group.evidence } : {}),
     };
   }
+  // The tenant remembers the epoch it verified, so the terminals' `mica verify last` after a
+  // Run rejects an older group token as stale (issue 11 finding 5).
+  if (result.verdict) rememberGroupEpoch(wf.machine.state, result.verdict);
   return { snapshot: wf.machine.snapshot(), result };
 }

@@ -169,3 +169,40 @@ describe('the host keeps the last few group tokens', () => {
     expect(kept.at(-1)!.challenge.startsWith(`0${HOST_GROUP_TOKENS + 1}`)).toBe(true);
   });
 });
+
+describe('the tenant remembers the configuration epoch (issue 11 finding 5)', () => {
+  it('mica verify last remembers the epoch of an authentic token and says so', () => {
+    const { machine, type } = from(honest);
+    type('@gateway attest group random');
+    expect(machine.state.host?.groupEpoch).toBeUndefined();
+    const o = type('mica verify last video-moderation');
+    expect(o).toContain('Verdict: verified');
+    expect(o).toMatch(/the tenant now remembers configuration epoch 4/);
+    expect(machine.state.host?.groupEpoch).toBe(4);
+    // Verifying the same token again changes nothing and is still verified.
+    expect(type('mica verify last video-moderation')).toContain('Verdict: verified');
+  });
+
+  it('a stale group token is rejected from the terminal once a newer epoch is known', () => {
+    const { machine, type } = from(honest);
+    type('@gateway attest group random');
+    // The tenant has since seen configuration epoch 5 (a stage was torn down and rebuilt).
+    machine.state.host!.groupEpoch = 5;
+    const o = type('mica verify last video-moderation');
+    expect(o).toMatch(/✗ configuration is current: stale: the token attests configuration epoch 4/);
+    expect(o).toMatch(/Verdict: rejected/);
+    expect(machine.state.host!.groupEpoch).toBe(5);
+  });
+
+  it('a token that fails its own checks cannot move the remembered epoch', () => {
+    const { machine, type } = from(honest);
+    type('@gateway attest group random');
+    const last = machine.state.host!.groupTokens!.at(-1)!;
+    // Flip the last byte of the token (inside the realm token's signature).
+    const flipped = (parseInt(last.token.slice(-2), 16) ^ 0xff).toString(16).padStart(2, '0');
+    last.token = last.token.slice(0, -2) + flipped;
+    const o = type('mica verify last video-moderation');
+    expect(o).toMatch(/Verdict: rejected/);
+    expect(machine.state.host?.groupEpoch).toBeUndefined();
+  });
+});

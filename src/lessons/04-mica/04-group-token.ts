@@ -50,13 +50,11 @@ function verdictOf(
   kept: Readonly<HostGroupToken>,
   example: WorkflowExample,
 ): GroupVerdict | null {
-  const rims = example.realms
-    .map((r) => {
-      const h = state.host?.realms[r.name.toLowerCase()];
-      return h ? state.rmm.realms['0x' + h.rd.toString(16)]?.rim : '-';
-    })
-    .join(',');
-  const key = `${example.id}|${kept.challenge}|${kept.token.slice(-128)}|${kept.blobs.join('').length}|${rims}`;
+  // The verdict's inputs from the state: what the tenant asked for and the epoch it knows.
+  const intents = JSON.stringify(
+    example.realms.map((r) => state.host?.intents?.[r.name.toLowerCase()] ?? '-'),
+  );
+  const key = `${example.id}|${kept.challenge}|${kept.token.slice(-128)}|${kept.blobs.join('').length}|${intents}|${state.host?.groupEpoch ?? '-'}`;
   let v = cache.get(key);
   if (v === undefined) {
     v = tenantVerdict(state, kept, example)?.verdict ?? null;

@@ -1,6 +1,8 @@
 /** Group attestation verifier (mica-spec.md §4.5). */
 export {
   GROUP_CHECKS,
+  authenticEpoch,
+  rememberGroupEpoch,
   describeOffendingPath,
   expectedMember,
   rem0OfBlob,

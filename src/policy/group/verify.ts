@@ -16,7 +16,13 @@
  * on rejection by the path search the offending path is given edge by edge with the policy
  * fields that create each edge (flow.ts).
  */
-import { attest, measure, type RmmHashAlgo } from '../../emulator/index.ts';
+import {
+  attest,
+  hostState,
+  measure,
+  type MachineState,
+  type RmmHashAlgo,
+} from '../../emulator/index.ts';
 import { bytesEqual, concatBytes, fromHex, toHex } from '../../lib/bytes.ts';
 import { GROUP_EPOCH_REM, RECORD_SIZE } from '../abi.ts';
 import { checkAgreement, formatRefusal, type RealmPolicy } from '../agreement.ts';
@@ -538,6 +544,30 @@ function firstDifference(a: Uint8Array, b: Uint8Array): number {
   const n = Math.min(a.length, b.length);
   for (let i = 0; i < n; i++) if (a[i] !== b[i]) return i;
   return a.length === b.length ? -1 : n;
+}
+
+/**
+ * The configuration epoch the tenant may remember from `v` (issue 11 finding 5): the token's
+ * epoch when the token is authentic and fresh (its own checks, the trust anchor and the
+ * challenge passed), whatever the policy checks said: a rebuilt stage whose policy the tenant
+ * rejects still makes every older token stale. Undefined otherwise, so a forged or replayed
+ * token cannot move the tenant's epoch.
+ */
+export function authenticEpoch(v: GroupVerdict): number | undefined {
+  const passed = (id: GroupCheckId) => v.checks.some((c) => c.id === id && c.status === 'pass');
+  return passed('token') && passed('anchor') && passed('challenge') ? v.epoch : undefined;
+}
+
+/**
+ * Remembers the newest authentic epoch of `v` in the tenant's record (`state.host.groupEpoch`)
+ * and returns the epoch now remembered. Every face that verifies a group token for the tenant
+ * (`mica verify last`, a pipeline Run) calls it, so the next verification rejects older tokens.
+ */
+export function rememberGroupEpoch(state: MachineState, v: GroupVerdict): number | undefined {
+  const epoch = authenticEpoch(v);
+  const host = hostState(state);
+  if (epoch !== undefined && epoch > (host.groupEpoch ?? 0)) host.groupEpoch = epoch;
+  return host.groupEpoch;
 }
 
 /** The offending path in words, one edge per line. */

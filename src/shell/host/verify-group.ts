@@ -31,6 +31,7 @@ import {
   describeOffendingPath,
   examplePolicy,
   expectedMember,
+  rememberGroupEpoch,
   micaOf,
   verifyGroup,
   type ExpectedMember,
@@ -68,6 +69,8 @@ export function tenantExpectations(
     members,
     source: example.source.toLowerCase(),
     sanitisers: example.sanitisers.map((s) => s.toLowerCase()),
+    // The newest configuration epoch the tenant has seen (issue 11 finding 5).
+    ...(state.host?.groupEpoch !== undefined ? { epoch: state.host.groupEpoch } : {}),
   };
 }
 
@@ -117,6 +120,8 @@ export function verifyLastGroup(
   const token = fromHex(last.token) ?? new Uint8Array(0);
   const blobs = last.blobs.map((b) => fromHex(b) ?? new Uint8Array(0));
   const v = verifyGroup(token, blobs, expectations);
+  const known = machine.state.host?.groupEpoch;
+  const remembered = rememberGroupEpoch(machine.state, v);
   const lines: OutputLine[] = [
     out.dim(
       `  group token of ${token.length} bytes + ${blobs.length} blob(s) from realm "${last.realm}"; trust anchor: ${LAB_ANCHOR_NAME}; challenge: the nonce "${last.realm}" sent with INIT_GROUP`,
@@ -136,5 +141,11 @@ export function verifyLastGroup(
   }
   const tone = v.kind === 'verified' ? out.ok : v.kind === 'rejected' ? out.error : out.warn;
   lines.push(tone(`Verdict: ${v.verdict.text}; ${attest.countsText(v.verdict)}`));
+  if (remembered !== undefined && remembered !== known)
+    lines.push(
+      out.dim(
+        `  the tenant now remembers configuration epoch ${remembered}: an older group token is stale from here on`,
+      ),
+    );
   return lines;
 }

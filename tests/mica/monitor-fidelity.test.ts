@@ -1,10 +1,12 @@
 // Monitor fidelity (issue 11; mica-spec.md §3.1, §3.3, §3.8, §8 item 6, Appendix A): each test
 // is named after the rule it checks and fails on a monitor that does not keep it.
 import { describe, expect, it } from 'vitest';
-import { abi, type ExitEvent } from '../../src/emulator/index.ts';
+import { abi, rawRead, type ExitEvent } from '../../src/emulator/index.ts';
 import { micaAbi } from '../../src/policy/index.ts';
 import { ENFORCEMENT_HOOKS } from '../../src/policy/monitor/enforce.ts';
+import { checkMicaStorage } from '../../src/policy/monitor/invariants.ts';
 import { micaOf } from '../../src/policy/monitor/state.ts';
+import { toHex } from '../../src/lib/bytes.ts';
 import { buildVideoWorkflow } from '../../src/workflows/video.ts';
 import { labTerminals } from '../shell/lab-terminals.ts';
 
@@ -123,5 +125,23 @@ describe('monitor fidelity', () => {
     for (let i = 0; i < SIZE / 0x1000; i++)
       delete m.fresh['0x' + (0x1_0000_0000 + i * 0x1000).toString(16)];
     expect(wf.setupRealm('gateway')).toBe(abi.RSI_SUCCESS);
+  });
+
+  it('§3.2/§3.3 step 5: the PD granule holds the record and the SGT granules hold the table', () => {
+    const wf = buildVideoWorkflow({ size: SIZE });
+    const m = micaOf(wf.machine.state)!;
+    expect(checkMicaStorage(wf.machine.state)).toEqual([]);
+    const gw = m.realms['0x' + wf.realms.gateway!.rd.toString(16)]!;
+    expect(toHex(rawRead(wf.machine.state, gw.pd, micaAbi.RECORD_SIZE))).toBe(gw.record);
+    const head = rawRead(wf.machine.state, m.sgt.granules[0]!, micaAbi.SGT_HEADER_SIZE);
+    const v = new DataView(head.buffer);
+    expect(v.getUint32(0, true)).toBe(micaAbi.SGT_MAGIC);
+    expect(v.getUint32(4, true)).toBe(micaAbi.SGT_VERSION);
+    expect(v.getUint32(8, true)).toBe(m.sgt.entries.length);
+    const first = rawRead(wf.machine.state, m.sgt.granules[0]! + micaAbi.SGT_HEADER_SIZE, 24);
+    const e = new DataView(first.buffer);
+    expect(Number(e.getBigUint64(0, true))).toBe(m.sgt.entries[0]!.pa);
+    expect(Number(e.getBigUint64(8, true))).toBe(m.sgt.entries[0]!.gpa);
+    expect(Number(e.getBigUint64(16, true))).toBe(m.sgt.entries[0]!.rd);
   });
 });

@@ -6,7 +6,8 @@
 // MAP/UNMAP_UNPROTECTED, DATA_CREATE_UNKNOWN_SHARED, REALM_PD, SGT, ...), host reads and
 // writes, and guest operations (reads, writes and copies of shared and private pages, the
 // console, host calls, policy upload). After EVERY operation: `checkInvariants()` (machine and
-// monitor invariants) is empty; a host read succeeds exactly on NS PAS (no Realm byte reaches
+// monitor invariants) and `checkMicaStorage()` (PD and SGT granules hold the record and the
+// table the monitor uses) are empty; a host read succeeds exactly on NS PAS (no Realm byte reaches
 // the host); every labelled byte in NS memory arrived by a `flow` naming its label and
 // granule, and a labelled value the host saw on a console or in exit registers has a
 // host-visible flow of that label (provenance.ts `leaksOf`).
@@ -40,7 +41,7 @@ import {
 } from '../../src/workflows/index.ts';
 import { NET_IPA } from '../../src/workflows/host.ts';
 import { INVARIANTS } from '../../src/emulator/invariants.ts';
-import { checkMicaInvariants } from '../../src/policy/monitor/invariants.ts';
+import { checkMicaInvariants, checkMicaStorage } from '../../src/policy/monitor/invariants.ts';
 import { createLabMachine } from '../../src/shell/index.ts';
 
 const MODES: readonly MachineMode[] = ['cca', 'mica', 'mica-prototype'];
@@ -181,6 +182,7 @@ function cheapInvariants(m: Machine): string[] {
   return [
     ...CHEAP.flatMap((inv) => inv.check(m.state).map((v) => `${inv.name}: ${v}`)),
     ...checkMicaInvariants(m.state),
+    ...checkMicaStorage(m.state),
   ];
 }
 
@@ -189,7 +191,8 @@ function check(w: Watch, r: Rng, host?: VideoWorkflow['host']): string | undefin
   const { m } = w;
   const full = w.ops++ % FULL_EVERY === 0 || w.force || changedRecords(w);
   w.force = false;
-  const broken = full ? m.checkInvariants() : cheapInvariants(m);
+  // The monitor's granules hold what it uses (PD records, the SGT blob) after every operation.
+  const broken = full ? [...m.checkInvariants(), ...checkMicaStorage(m.state)] : cheapInvariants(m);
   if (broken.length) return `invariants${full ? '' : ' (cheap)'}: ${broken.join('; ')}`;
   w.full += full ? 1 : 0;
   scanLedger(w);

@@ -15,7 +15,10 @@
  * page go; gap-sgt-race loses SGT updates) switches that part off, so the check states what the
  * mode promises and no more.
  */
-import { abi, type MachineState } from '../../emulator/index.ts';
+import { abi, rawRead, type MachineState } from '../../emulator/index.ts';
+import { toHex } from '../../lib/bytes.ts';
+import { RECORD_SIZE, SGT_HEADER_SIZE } from '../abi.ts';
+import { expectedSgtBytes, storedSgtBytes } from './sgt.ts';
 import { gapOn, key, micaOf, type MicaState } from './state.ts';
 
 /** One named invariant of the monitor state. */
@@ -92,4 +95,34 @@ export function checkMicaInvariants(state: Readonly<MachineState>): string[] {
   const m = micaOf(state);
   if (!m) return [];
   return MICA_INVARIANTS.flatMap((inv) => inv.check(state, m));
+}
+
+/**
+ * What the monitor's granules hold (issue 11: what a learner inspects is what the machine
+ * does): each PD granule holds its realm's 2184-byte record (zeroes while there is none), and
+ * the SGT granules hold the table as §3.2 stores it (zeroes while it is empty). Not part of
+ * the restore invariants: snapshots saved before the monitor stored these bytes lack them.
+ * The property test (tests/mica/operations-property.test.ts) checks it after every operation.
+ */
+export function checkMicaStorage(state: Readonly<MachineState>): string[] {
+  const m = micaOf(state);
+  if (!m) return [];
+  const out: string[] = [];
+  for (const r of Object.values(m.realms)) {
+    if (r.pd === 0) continue;
+    const held = toHex(rawRead(state as MachineState, r.pd, RECORD_SIZE));
+    const want = r.record === '' ? '00'.repeat(RECORD_SIZE) : r.record;
+    if (held !== want)
+      out.push(
+        `${r.name}'s PD granule ${key(r.pd)} does not hold its record (${r.record === '' ? 'expected zeroes' : 'bytes differ'})`,
+      );
+  }
+  const want = expectedSgtBytes(m);
+  const len = Math.max(want.length, SGT_HEADER_SIZE);
+  const held = storedSgtBytes(state, m, len);
+  const padded = new Uint8Array(len);
+  padded.set(want);
+  if (m.sgt.granules.length > 0 && toHex(held) !== toHex(padded))
+    out.push(`the SGT granules do not hold the table of ${m.sgt.entries.length} entries`);
+  return out;
 }

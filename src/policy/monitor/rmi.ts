@@ -44,7 +44,7 @@ import {
   vmName,
   wipe,
 } from './common.ts';
-import { sgtCapacity, sgtUpsert, tagShared } from './sgt.ts';
+import { sgtCapacity, sgtUpsert, storeSgt, tagShared } from './sgt.ts';
 import {
   gapOn,
   hashOfRd,
@@ -347,7 +347,10 @@ function dataCreateUnknownShared(ctx: Ctx, args: readonly bigint[]): RmiOutcome 
     const pastBasics = !['rd_align', 'rd_state', 'data_align', 'data_state'].includes(
       failure.label,
     );
-    if (m.mode === 'mica-prototype' && pastBasics) sgtUpsert(m, { pa, gpa: Number(ipa), rd: rdPa });
+    if (m.mode === 'mica-prototype' && pastBasics) {
+      sgtUpsert(m, { pa, gpa: Number(ipa), rd: rdPa });
+      storeSgt(ctx);
+    }
     return refuse(failure);
   }
   const r = micaRealm(m, rdPa);
@@ -404,6 +407,7 @@ function dataCreateUnknownShared(ctx: Ctx, args: readonly bigint[]): RmiOutcome 
     r.mappings[key(Number(ipa))] = { ipa: Number(ipa), pa, state: 'DUMMY', prot: 'R', mem: null };
   }
   tagShared(ctx, pa);
+  storeSgt(ctx);
   return ok();
 }
 
@@ -572,6 +576,7 @@ export const MICA_RMI_COMMANDS: readonly RmiCommandSpec[] = [
       m.sgt.granules.push(Number(addr));
       m.sgt.granules.sort((a, b) => a - b);
       tag(ctx, Number(addr), 'mica:sgt');
+      storeSgt(ctx);
       return ok();
     },
   },

@@ -4,8 +4,14 @@
  * stored across host-donated granules. Also the map count of a shared page (§8 item 13) and
  * CLEAN when a page loses its last mapping (§3.7).
  */
-import type { Ctx } from '../../emulator/index.ts';
-import { SGT_ENTRY_SIZE, SGT_HEADER_SIZE, SGT_MAX_ENTRIES } from '../abi.ts';
+import { rawWrite, wipeGranule, type Ctx, type MachineState } from '../../emulator/index.ts';
+import {
+  SGT_ENTRY_SIZE,
+  SGT_HEADER_SIZE,
+  SGT_MAGIC,
+  SGT_MAX_ENTRIES,
+  SGT_VERSION,
+} from '../abi.ts';
 import { MONITOR, decide, wipe } from './common.ts';
 import { gapOn, key, mica, type MicaState, type SgtEntry } from './state.ts';
 
@@ -16,6 +22,67 @@ export function sgtCapacity(m: MicaState): number {
     0,
     Math.min(SGT_MAX_ENTRIES, Math.floor((bytes - SGT_HEADER_SIZE) / SGT_ENTRY_SIZE)),
   );
+}
+
+const G = 0x1000;
+
+/**
+ * The SGT as the RMM stores it across its donated granules (§3.2): a 16-byte header (u32
+ * magic "SGTB", u32 version, u32 count, u32 reserved) then 24 bytes per entry (u64 pa, u64
+ * gpa, u64 rd), little-endian, in table order.
+ */
+export function sgtBlob(entries: readonly SgtEntry[]): Uint8Array {
+  const out = new Uint8Array(SGT_HEADER_SIZE + entries.length * SGT_ENTRY_SIZE);
+  const v = new DataView(out.buffer);
+  v.setUint32(0, SGT_MAGIC, true);
+  v.setUint32(4, SGT_VERSION, true);
+  v.setUint32(8, entries.length, true);
+  entries.forEach((e, i) => {
+    const at = SGT_HEADER_SIZE + i * SGT_ENTRY_SIZE;
+    v.setBigUint64(at, BigInt(e.pa), true);
+    v.setBigUint64(at + 8, BigInt(e.gpa), true);
+    v.setBigUint64(at + 16, BigInt(e.rd), true);
+  });
+  return out;
+}
+
+/**
+ * Writes the table into its granules (in address order), so what a learner inspects in the
+ * SGT granules is the table the monitor uses; an empty table leaves them zeroed (§3.1
+ * REALM_DESTROY). The RMM's own writes: no check, no log, no labels.
+ */
+export function storeSgt(ctx: Ctx): void {
+  const m = mica(ctx);
+  const blob = m.sgt.entries.length === 0 ? new Uint8Array(0) : sgtBlob(m.sgt.entries);
+  m.sgt.granules.forEach((g, i) => {
+    const chunk = blob.subarray(i * G, (i + 1) * G);
+    if (chunk.length === 0) wipeGranule(ctx.state, g);
+    else {
+      const page = new Uint8Array(G);
+      page.set(chunk);
+      rawWrite(ctx.state, g, page);
+    }
+  });
+}
+
+/** The bytes the SGT granules of `state` should hold (for the storage check). */
+export function expectedSgtBytes(m: MicaState): Uint8Array {
+  return m.sgt.entries.length === 0 ? new Uint8Array(0) : sgtBlob(m.sgt.entries);
+}
+
+/** Reads the stored table bytes of `state` (the first `len` bytes across the granules). */
+export function storedSgtBytes(
+  state: Readonly<MachineState>,
+  m: MicaState,
+  len: number,
+): Uint8Array {
+  const out = new Uint8Array(len);
+  m.sgt.granules.forEach((g, i) => {
+    if (i * G >= len) return;
+    const page = state.memory[Math.floor(g / G)];
+    if (page) out.set(page.subarray(0, Math.min(G, len - i * G)), i * G);
+  });
+  return out;
 }
 
 function order(a: SgtEntry, b: SgtEntry): number {
@@ -120,8 +187,6 @@ export function purgeRealm(ctx: Ctx, rd: number): void {
   }
   delete m.realms[key(rd)];
   for (const pa of pages) afterUnmap(ctx, pa);
-  if (m.sgt.entries.length === 0) {
-    // An empty SGT: its granules are zeroed (§3.1 REALM_DESTROY); they stay registered.
-    for (const g of m.sgt.granules) wipe(ctx, g);
-  }
+  // An empty SGT leaves its granules zeroed (§3.1 REALM_DESTROY); they stay registered.
+  storeSgt(ctx);
 }

@@ -12,6 +12,7 @@
  */
 import {
   measure,
+  rawWrite,
   realmGranule,
   rttEntries,
   entrySize,
@@ -374,14 +375,16 @@ export function uploadPolicy(ctx: Ctx, realm: RealmRecord, rec: RecRecord): RsiR
     if (gapOn(m, 'gap-no-rollback')) {
       // §3.3 step 7 in the prototype: the PD keeps the rejected record, the hash stays bound.
       r.record = recordHex;
+      rawWrite(ctx.state, r.pd, record);
       const entry = m.registry.find((e) => e.rd === r.rd);
       if (entry && entry.hash === null && rdOfHash(m, selfVm.hash) === undefined)
         entry.hash = selfVm.hash;
     }
     return fail(ctx, realm.rd, ruleOf(first), first.message);
   }
-  // Apply (atomic from here on).
+  // Apply (atomic from here on). §3.3 step 5: the record goes into the PD granule.
   r.record = recordHex;
+  rawWrite(ctx.state, r.pd, record);
   const entry = m.registry.find((e) => e.rd === r.rd);
   if (entry && entry.hash === null) entry.hash = selfVm.hash;
   m.table = [...verdict.state.table];

@@ -76,6 +76,17 @@ export interface MachineHooks {
     command: RmiCommandSpec,
     args: readonly bigint[],
   ) => Failure | undefined;
+  /**
+   * Completes a host RMI call on objects the extension owns, after `beforeRmi` and instead of
+   * the command's handler; undefined = not the extension's (the handler runs). Mica: an
+   * RMI_DATA_DESTROY at an IPA the monitor maps a shared page at unmaps it (CLEAN), and an
+   * RMI_RTT_READ_ENTRY there reports the monitor's stage 2 leaf.
+   */
+  readonly handleRmi?: (
+    ctx: Ctx,
+    command: RmiCommandSpec,
+    args: readonly bigint[],
+  ) => RmiOutcome | undefined;
   /** Called after a host RMI call ran (realm create / activate / destroy bookkeeping). */
   readonly afterRmi?: (
     ctx: Ctx,

@@ -332,7 +332,12 @@ export function createMachine(options: MachineOptions = {}): Machine {
       }
       const declared = command.consumes?.(state, args) ?? [];
       const before = state.ledger.events.length;
-      const result = command.handler(ctx, args);
+      let result: RmiOutcome | undefined;
+      for (const ext of active()) {
+        result = ext.handleRmi?.(ctx, command, args);
+        if (result) break;
+      }
+      result ??= command.handler(ctx, args);
       if (result.status === RMI_SUCCESS) assertDeclared(command, declared, before);
       for (const ext of active()) ext.afterRmi?.(ctx, command, args, result);
       return result;

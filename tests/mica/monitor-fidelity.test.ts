@@ -144,4 +144,63 @@ describe('monitor fidelity', () => {
     expect(Number(e.getBigUint64(8, true))).toBe(m.sgt.entries[0]!.gpa);
     expect(Number(e.getBigUint64(16, true))).toBe(m.sgt.entries[0]!.rd);
   });
+
+  it('Appendix A: DATA_DESTROY at a shared IPA unshares it, and CLEAN wipes the page when its last mapping goes', () => {
+    for (const mode of ['mica', 'mica-prototype'] as const) {
+      const wf = buildVideoWorkflow({ mode, size: SIZE });
+      wf.runApp();
+      const m = micaOf(wf.machine.state)!;
+      const gw = wf.realms.gateway!;
+      const enc = wf.realms.encoder!;
+      const mine = m.realms['0x' + gw.rd.toString(16)]!.mappings['0x' + BAR0.toString(16)]!;
+      const pa = mine.pa;
+      const peer = Object.values(m.realms['0x' + enc.rd.toString(16)]!.mappings).find(
+        (x) => x.pa === pa,
+      )!;
+      const held = () => rawRead(wf.machine.state, pa, 0x1000).some((b) => b !== 0);
+      expect(held()).toBe(true);
+      // The gateway's end goes: the encoder still maps the page, so it keeps its bytes.
+      const first = wf.host.smc(abi.SMC_RMI_DATA_DESTROY, gw.rd, BAR0);
+      expect(first.status).toBe('RMI_SUCCESS');
+      expect(first.x[1]).toBe(BigInt(pa));
+      expect(
+        m.realms['0x' + gw.rd.toString(16)]!.mappings['0x' + BAR0.toString(16)],
+      ).toBeUndefined();
+      expect(m.sgt.entries.some((e) => e.rd === gw.rd && e.pa === pa)).toBe(false);
+      expect(held()).toBe(true);
+      // The last end goes: CLEAN zeroes the page (Mica); the prototype leaves it stale.
+      expect(wf.host.smc(abi.SMC_RMI_DATA_DESTROY, enc.rd, peer.ipa).status).toBe('RMI_SUCCESS');
+      expect(held()).toBe(mode === 'mica-prototype');
+      expect(decisions(wf, 'clean').at(-1)).toMatchObject({
+        rule: mode === 'mica' ? 'CLEAN' : 'gap-no-clean',
+      });
+      expect(wf.machine.checkInvariants()).toEqual([]);
+      expect(checkMicaStorage(wf.machine.state)).toEqual([]);
+    }
+  });
+
+  it('§3.4: RTT_READ_ENTRY at a shared IPA shows the stage 2 leaf the realm reaches', () => {
+    const wf = buildVideoWorkflow({ size: SIZE, setup: false });
+    const gw = wf.realms.gateway!;
+    wf.exec('gateway', [{ op: 'read', ipa: BAR0, size: 1 }]);
+    const m = micaOf(wf.machine.state)!;
+    const r = m.realms['0x' + gw.rd.toString(16)]!;
+    const read = () => wf.host.smc(abi.SMC_RMI_RTT_READ_ENTRY, gw.rd, BAR0, 3);
+    // Before the upload: the dummy page (§3.4 step 3).
+    expect(read().x.slice(1)).toEqual([
+      3n,
+      BigInt(abi.RMI_ASSIGNED),
+      BigInt(r.dummy),
+      BigInt(abi.RIPAS_ENCODING.RAM),
+    ]);
+    wf.setupRealm('gateway');
+    // After it: the real page, which the SGT records.
+    const pa = r.mappings['0x' + BAR0.toString(16)]!.pa;
+    expect(read().x.slice(1)).toEqual([
+      3n,
+      BigInt(abi.RMI_ASSIGNED),
+      BigInt(pa),
+      BigInt(abi.RIPAS_ENCODING.RAM),
+    ]);
+  });
 });

@@ -27,7 +27,7 @@ import { hex } from '../format.ts';
 import type { CfPolicy, CfType } from '../model.ts';
 import { HOST_END, MONITOR, S, decide, realmEnd, vmName } from './common.ts';
 import { protAllows } from './rmi.ts';
-import { mapCount, purgeRealm } from './sgt.ts';
+import { afterUnmap, mapCount, purgeRealm, storeSgt } from './sgt.ts';
 import {
   gapOn,
   hashOfRd,
@@ -36,7 +36,9 @@ import {
   micaRealm,
   policyOf,
   realmName,
+  type MicaRealm,
   type MicaState,
+  type SharedMapping,
 } from './state.ts';
 import { CF_OTHER_FIQ, CF_OTHER_IRQ, CF_OTHER_SERROR, ESR_EC_SMC64, REGISTRY_MAX } from '../abi.ts';
 import { setField } from '../../lib/bits.ts';
@@ -482,8 +484,64 @@ const afterRmi: NonNullable<MachineHooks['afterRmi']> = (ctx, command, args, out
   }
 };
 
+/**
+ * Unshare (§3.7, Appendix A: ACTIVE(prot) -> UNMAPPED by data destroy): the realm's shared
+ * mapping at `mp.ipa` goes, with its SGT entry when the realm maps the page nowhere else, and
+ * CLEAN wipes the page if that was its last mapping (afterUnmap), before anyone can reuse it.
+ */
+function unshare(ctx: Ctx, r: MicaRealm, mp: SharedMapping): void {
+  const m = mica(ctx);
+  delete r.mappings[key(mp.ipa)];
+  if (!Object.values(r.mappings).some((x) => x.pa === mp.pa)) {
+    m.sgt.entries = m.sgt.entries.filter((e) => !(e.rd === r.rd && e.pa === mp.pa));
+  }
+  decide(ctx, 'unshare', HOST_END, realmEnd(ctx, r.rd, mp.ipa), {
+    verdict: 'allowed',
+    rule: 'DATA_DESTROY (unshare)',
+    reason: `the host unmapped ${r.name}'s shared page ${key(mp.pa)} at ${key(mp.ipa)}${mapCount(m, mp.pa) > 0 ? `; ${mapCount(m, mp.pa)} other mapping(s) keep the page` : ''}`,
+  });
+  afterUnmap(ctx, mp.pa);
+  storeSgt(ctx);
+}
+
+/**
+ * Host RMI calls on the monitor's own stage 2 leaves (hooks.ts handleRmi): the shared
+ * mappings are the monitor's, so the RTTs hold UNASSIGNED there. RMI_RTT_READ_ENTRY at such
+ * an IPA reports the leaf as the prototype's stage 2 has it (ASSIGNED, RIPAS RAM, the dummy
+ * page before the upload and the real page after, §3.4), so what a learner inspects is what
+ * the realm's accesses reach; RMI_DATA_DESTROY there unshares the page (CLEAN on the last).
+ */
+const handleRmi: NonNullable<MachineHooks['handleRmi']> = (ctx, command, args) => {
+  const read = command.name === 'RMI_RTT_READ_ENTRY';
+  if (!read && command.name !== 'RMI_DATA_DESTROY') return undefined;
+  const [rdArg = 0n, ipaArg = 0n] = args;
+  if (ipaArg >= 2n ** 52n || ipaArg % BigInt(abi.GRANULE_SIZE) !== 0n) return undefined;
+  const m = mica(ctx);
+  const r = m.realms[key(Number(rdArg))];
+  const mp = r?.mappings[key(Number(ipaArg))];
+  if (!r || !mp || !ctx.state.rmm.realms[key(r.rd)]) return undefined;
+  if (read) {
+    const base = command.handler(ctx, args);
+    const [level, state] = base.out ?? [];
+    if (
+      base.status !== abi.RMI_SUCCESS ||
+      level !== BigInt(abi.RTT_PAGE_LEVEL) ||
+      state !== BigInt(abi.RMI_UNASSIGNED)
+    )
+      return base;
+    const pa = mp.state === 'DUMMY' ? r.dummy : mp.pa;
+    return {
+      ...base,
+      out: [level, BigInt(abi.RMI_ASSIGNED), BigInt(pa), BigInt(abi.RIPAS_ENCODING.RAM)],
+    };
+  }
+  unshare(ctx, r, mp);
+  return { status: abi.RMI_SUCCESS, out: [BigInt(mp.pa), ipaArg + BigInt(abi.GRANULE_SIZE)] };
+};
+
 /** The enforcement hooks of the monitor. */
 export const ENFORCEMENT_HOOKS: MachineHooks = {
+  handleRmi,
   onRealmSmc: smcCheck,
   translate,
   onExit,

@@ -15,10 +15,9 @@
  * page go; gap-sgt-race loses SGT updates) switches that part off, so the check states what the
  * mode promises and no more.
  */
-import { abi, rawRead, type MachineState } from '../../emulator/index.ts';
-import { toHex } from '../../lib/bytes.ts';
-import { RECORD_SIZE, SGT_HEADER_SIZE } from '../abi.ts';
-import { expectedSgtBytes, storedSgtBytes } from './sgt.ts';
+import { abi, type MachineState } from '../../emulator/index.ts';
+import { fromHex } from '../../lib/bytes.ts';
+import { expectedSgtBytes } from './sgt.ts';
 import { gapOn, key, micaOf, type MicaState } from './state.ts';
 
 /** One named invariant of the monitor state. */
@@ -110,19 +109,43 @@ export function checkMicaStorage(state: Readonly<MachineState>): string[] {
   const out: string[] = [];
   for (const r of Object.values(m.realms)) {
     if (r.pd === 0) continue;
-    const held = toHex(rawRead(state as MachineState, r.pd, RECORD_SIZE));
-    const want = r.record === '' ? '00'.repeat(RECORD_SIZE) : r.record;
-    if (held !== want)
+    const page = state.memory[Math.floor(r.pd / abi.GRANULE_SIZE)];
+    if (!sameBytes(page, recordBytes(r.record)))
       out.push(
         `${r.name}'s PD granule ${key(r.pd)} does not hold its record (${r.record === '' ? 'expected zeroes' : 'bytes differ'})`,
       );
   }
+  if (m.sgt.granules.length === 0) return out;
   const want = expectedSgtBytes(m);
-  const len = Math.max(want.length, SGT_HEADER_SIZE);
-  const held = storedSgtBytes(state, m, len);
-  const padded = new Uint8Array(len);
-  padded.set(want);
-  if (m.sgt.granules.length > 0 && toHex(held) !== toHex(padded))
-    out.push(`the SGT granules do not hold the table of ${m.sgt.entries.length} entries`);
+  for (const [i, g] of m.sgt.granules.entries()) {
+    const page = state.memory[Math.floor(g / abi.GRANULE_SIZE)];
+    const part = want.subarray(i * abi.GRANULE_SIZE, (i + 1) * abi.GRANULE_SIZE);
+    if (!sameBytes(page, part)) {
+      out.push(
+        `SGT granule ${key(g)} does not hold its part of the table of ${m.sgt.entries.length} entries`,
+      );
+      break;
+    }
+  }
   return out;
+}
+
+const records = new Map<string, Uint8Array>();
+
+/** The bytes of a record (hex), cached: the same few records are checked after every step. */
+function recordBytes(hex: string): Uint8Array {
+  let b = records.get(hex);
+  if (!b) {
+    b = hex === '' ? new Uint8Array(0) : fromHex(hex)!;
+    if (records.size > 64) records.clear();
+    records.set(hex, b);
+  }
+  return b;
+}
+
+/** True when `page` (absent = zeroes) starts with `want` and is zero after it. */
+function sameBytes(page: Uint8Array | undefined, want: Uint8Array): boolean {
+  if (!page) return want.every((b) => b === 0);
+  for (let i = 0; i < page.length; i++) if (page[i] !== (want[i] ?? 0)) return false;
+  return true;
 }

@@ -4,7 +4,7 @@
  * stored across host-donated granules. Also the map count of a shared page (§8 item 13) and
  * CLEAN when a page loses its last mapping (§3.7).
  */
-import { rawWrite, wipeGranule, type Ctx, type MachineState } from '../../emulator/index.ts';
+import { rawWrite, wipeGranule, type Ctx } from '../../emulator/index.ts';
 import {
   SGT_ENTRY_SIZE,
   SGT_HEADER_SIZE,
@@ -68,21 +68,6 @@ export function storeSgt(ctx: Ctx): void {
 /** The bytes the SGT granules of `state` should hold (for the storage check). */
 export function expectedSgtBytes(m: MicaState): Uint8Array {
   return m.sgt.entries.length === 0 ? new Uint8Array(0) : sgtBlob(m.sgt.entries);
-}
-
-/** Reads the stored table bytes of `state` (the first `len` bytes across the granules). */
-export function storedSgtBytes(
-  state: Readonly<MachineState>,
-  m: MicaState,
-  len: number,
-): Uint8Array {
-  const out = new Uint8Array(len);
-  m.sgt.granules.forEach((g, i) => {
-    if (i * G >= len) return;
-    const page = state.memory[Math.floor(g / G)];
-    if (page) out.set(page.subarray(0, Math.min(G, len - i * G)), i * G);
-  });
-  return out;
 }
 
 function order(a: SgtEntry, b: SgtEntry): number {

@@ -140,6 +140,7 @@ export {
   withHostTables,
   type RealmSetup,
   runRealm,
+  REALM_NAME_PATTERN,
   STUCK_REPEATS,
   type CreateRealmResult,
   type HostAbortAnswer,

@@ -1,7 +1,7 @@
 // Monitor fidelity (issue 11; mica-spec.md §3.1, §3.3, §3.8, §8 item 6, Appendix A): each test
 // is named after the rule it checks and fails on a monitor that does not keep it.
 import { describe, expect, it } from 'vitest';
-import { abi, rawRead, type ExitEvent } from '../../src/emulator/index.ts';
+import { STUCK_REPEATS, abi, rawRead, type ExitEvent } from '../../src/emulator/index.ts';
 import { micaAbi } from '../../src/policy/index.ts';
 import { ENFORCEMENT_HOOKS } from '../../src/policy/monitor/enforce.ts';
 import { checkMicaStorage } from '../../src/policy/monitor/invariants.ts';
@@ -202,5 +202,41 @@ describe('monitor fidelity', () => {
       BigInt(pa),
       BigInt(abi.RIPAS_ENCODING.RAM),
     ]);
+  });
+
+  it('§3.4 steps 1-2: mica share before the realms exist advertises the windows before REALM_ACTIVATE', () => {
+    const { type } = labTerminals();
+    const wired = type('mica share Mem1 gateway:0 encoder:0 --size 0x40000');
+    expect(wired).toContain('no realm "gateway" yet');
+    const built = type('realm create gateway');
+    const range = built.indexOf('RMI_SET_PROTECTED_SHARED_RANGE Mem1 0x18000000000');
+    expect(range).toBeGreaterThan(0);
+    expect(built.indexOf('REALM_ACTIVATE')).toBeGreaterThan(range);
+    type('realm create encoder');
+    type('mica share Mem2 encoder:1 moderator:0 --size 0x40000');
+    type('realm create moderator');
+    type('mica share Mem3 moderator:1 --size 0x40000');
+    for (const r of ['gateway', 'encoder', 'moderator'])
+      expect(type(`@${r} policy upload video-moderation`)).toContain('policy upload: RSI_SUCCESS');
+  });
+
+  it('a refused shared mapping in the terminal says what was refused and the host stops', () => {
+    const { type } = labTerminals();
+    for (const l of [
+      'realm create gateway',
+      'realm create encoder',
+      'realm create moderator',
+      'mica share Mem1 gateway:0 encoder:0',
+      'mica share Mem2 encoder:1 moderator:0 --size 0x40000',
+      'mica share Mem3 moderator:1 --size 0x40000',
+      '@gateway policy upload video-moderation',
+    ])
+      type(l);
+    // Past the 0x40000 bytes of Mem1 the gateway's policy declares no window (§8 item 4).
+    const o = type('@gateway mem read 0x18000050000 8');
+    expect(o).toMatch(/RMI_DATA_CREATE_UNKNOWN_SHARED refused \(mica_policy: [^)]*0x18000050000/);
+    expect(o).toMatch(/the host stops/);
+    const exits = o.split('\n').filter((l) => l.includes('[host] REC 0 RMI_EXIT_SYNC'));
+    expect(exits.length).toBeLessThanOrEqual(STUCK_REPEATS);
   });
 });

@@ -135,6 +135,8 @@ export interface RealmSpec {
 /** What {@link RealmSpec.beforeActivate} gets. */
 export interface RealmSetup {
   readonly machine: Machine;
+  /** The realm's name (the VMM's; the RMM knows only the RD). */
+  readonly name: string;
   readonly rd: number;
   readonly call: (what: string, fid: number, ...args: (number | bigint)[]) => SmcResult;
   readonly delegated: (what: string) => number;
@@ -315,7 +317,7 @@ export function createRealm(machine: Machine, spec: RealmSpec): CreateRealmResul
       hs.freePages.push(recParams);
       recs.push(rec);
     }
-    spec.beforeActivate?.({ machine, rd, call, delegated });
+    spec.beforeActivate?.({ machine, name: spec.name, rd, call, delegated });
     call('REALM_ACTIVATE', SMC_RMI_REALM_ACTIVATE, rd);
     const run = nsPage(new Uint8Array(GRANULE_SIZE));
     const realm: HostRealm = {

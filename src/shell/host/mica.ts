@@ -11,6 +11,7 @@
  * built (shell/machine.ts) and reads only that state.
  */
 import {
+  REALM_NAME_PATTERN,
   abi,
   allocHostPage,
   hostRealm,
@@ -35,9 +36,22 @@ export function micaInstalled(machine: Machine): MicaState | undefined {
 
 /** §8 item 12: DELEGATE+REALM_PD, DELEGATE+REALM_DUMMY_PAGE, DELEGATE+RMI_SGT (once). */
 export function micaRealmSetup(setup: RealmSetup): void {
-  const { machine, rd, call, delegated } = setup;
+  const { machine, name, rd, call, delegated } = setup;
   const m = micaInstalled(machine);
   if (!m) return;
+  // Windows `mica share` wired before the realm existed: the VMM plugs the device in when it
+  // creates the VM, so the range is advertised before REALM_ACTIVATE (§3.4 steps 1-2).
+  for (const [object, o] of Object.entries(machine.state.host?.sharedObjects ?? {})) {
+    for (const e of o.ends.filter((x) => x.realm === name)) {
+      call(
+        `RMI_SET_PROTECTED_SHARED_RANGE ${object} ${hex(e.ipa)}`,
+        micaAbi.SMC_RMI_SET_PROTECTED_SHARED_RANGE,
+        rd,
+        e.ipa,
+        e.size,
+      );
+    }
+  }
   call('RMI_REALM_PD', micaAbi.SMC_RMI_REALM_PD, rd, delegated('PD'));
   call('RMI_REALM_DUMMY_PAGE', micaAbi.SMC_RMI_REALM_DUMMY_PAGE, rd, delegated('dummy page'));
   if (m.sgt.granules.length === 0) {
@@ -105,13 +119,8 @@ function parseEnd(
   if (!m) return { ok: false, error: `"${word}" is not <realm>:<bar index>` };
   const bar = Number(m[2]);
   if (bar > 7) return { ok: false, error: `BAR index ${bar} must be 0..7` };
-  if (!hostRealm(machine, m[1]!)) {
-    const names = hostRealms(machine).map((r) => r.name);
-    return {
-      ok: false,
-      error: `no realm "${m[1]}"${names.length ? ` (realms: ${names.join(', ')})` : ''}`,
-    };
-  }
+  if (!REALM_NAME_PATTERN.test(m[1]!))
+    return { ok: false, error: `"${m[1]}" is not a realm name (a-z, 0-9, -, up to 16 characters)` };
   return {
     ok: true,
     realm: m[1]!,
@@ -160,7 +169,19 @@ function shareCommand(
       );
       continue;
     }
-    const realm = hostRealm(machine, e.realm)!;
+    const realm = hostRealm(machine, e.realm);
+    if (!realm) {
+      // Wired before the realm exists (§3.4 step 1): "realm create" advertises the window
+      // before REALM_ACTIVATE.
+      obj.ends.push({ ...e, size });
+      lines.push(
+        out.ok(`${name} -> ${e.realm} window ${hex(e.ipa)} (+${hex(size)})`),
+        out.dim(
+          `  no realm "${e.realm}" yet: "realm create ${e.realm}" advertises this window before REALM_ACTIVATE`,
+        ),
+      );
+      continue;
+    }
     if (micaInstalled(machine)) {
       // The host advertises the BAR (device plug-in): protected faults there reach the host.
       const r = machine.smc(micaAbi.SMC_RMI_SET_PROTECTED_SHARED_RANGE, realm.rd, e.ipa, size);

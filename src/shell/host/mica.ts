@@ -1,7 +1,8 @@
 /**
  * The host side of Mica in the terminals (mica-spec.md §3.4, §8 item 12): `realm create`
- * attaches the policy descriptor, the dummy page and (once per machine) the SGT granules
- * before REALM_ACTIVATE when the monitor is installed; `mica share` plugs one shared object
+ * attaches the policy descriptor, the dummy page and (once per machine) the SGT granules,
+ * and advertises the windows `mica share` wired before the realm existed, all before
+ * REALM_ACTIVATE when the monitor is installed; `mica share` plugs one shared object
  * (an ivshmem backing file: one host page set) into protected windows of several realms; the
  * VMM resolves a guest's first touch of such a window with RMI_DATA_CREATE_UNKNOWN_SHARED on
  * the object's page, as KVM does (the same logic as MicaHost.mapShared, src/workflows).
@@ -250,6 +251,8 @@ export const HOST_MICA_COMMANDS: readonly ShellCommand<{ machine: Machine }>[] =
       'mica share Mem2 encoder:1 moderator:0 --size 0x40000',
       'BAR n is the protected window at 0x18000000000 + n * 0x4000000 (mica-spec.md §3.4).',
       '"realm create" attaches PD, dummy page and SGT before REALM_ACTIVATE (§8 item 12).',
+      'A realm named before it exists is wired when "realm create" builds it: its windows are',
+      'advertised (RMI_SET_PROTECTED_SHARED_RANGE) before REALM_ACTIVATE (§3.4 steps 1-2).',
       'mica status                            realms, labels, uploads and shared objects',
       'mica verify last video-moderation      the tenant verifies the last group token (mica-spec.md',
       '                                       §4.5) against the files of the example it deployed,',

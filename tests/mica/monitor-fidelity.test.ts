@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { STUCK_REPEATS, abi, rawRead, type ExitEvent } from '../../src/emulator/index.ts';
 import { micaAbi } from '../../src/policy/index.ts';
+import { contextOf } from '../../src/emulator/machine.ts';
 import { ENFORCEMENT_HOOKS } from '../../src/policy/monitor/enforce.ts';
 import { checkMicaStorage } from '../../src/policy/monitor/invariants.ts';
 import { micaOf } from '../../src/policy/monitor/state.ts';
@@ -85,7 +86,7 @@ describe('monitor fidelity', () => {
       ec: abi.ESR_EL2_EC_SERROR,
       exit: { exitReason: BigInt(abi.RMI_EXIT_SERROR), esr: 0xbe000011n },
     };
-    const v = ENFORCEMENT_HOOKS.onExit!(wf.machine.ctx, realm, wf.host.recOf(h), event);
+    const v = ENFORCEMENT_HOOKS.onExit!(contextOf(wf.machine), realm, wf.host.recOf(h), event);
     expect(v).toEqual({ kind: 'block' });
     expect(decisions(wf, 'exit').at(-1)).toMatchObject({
       verdict: 'blocked',
@@ -103,7 +104,7 @@ describe('monitor fidelity', () => {
         ec: abi.ESR_EL2_EC_WFX,
         exit: { exitReason: BigInt(abi.RMI_EXIT_SYNC), esr: esrOf(ti) },
       };
-      const v = ENFORCEMENT_HOOKS.onExit!(wf.machine.ctx, realm, wf.host.recOf(h), event);
+      const v = ENFORCEMENT_HOOKS.onExit!(contextOf(wf.machine), realm, wf.host.recOf(h), event);
       return v?.kind === 'forward' ? v.exit.esr : event.exit.esr;
     });
     expect(seen[0]).toBe(seen[1]);

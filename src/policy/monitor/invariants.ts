@@ -75,6 +75,18 @@ export const MICA_INVARIANTS: readonly MicaInvariant[] = [
     },
   },
   {
+    name: 'in mode mica every activated realm has a PD',
+    check: (state, m) =>
+      m.mode !== 'mica'
+        ? []
+        : Object.values(state.rmm.realms)
+            .filter((realm) => realm.state !== 'NEW' && (m.realms[key(realm.rd)]?.pd ?? 0) === 0)
+            .map(
+              (realm) =>
+                `realm ${key(realm.rd)} is ${realm.state} without a policy descriptor (Appendix A: REALM_ACTIVATE needs one)`,
+            ),
+  },
+  {
     name: 'a shared page is mapped by some realm',
     check: (state, m) => {
       const mapped = new Set(

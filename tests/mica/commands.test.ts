@@ -92,7 +92,8 @@ describe('RMI_REALM_PD', () => {
     expect(host.m.granuleOf(pd).ext).toBe('mica:pd');
     fails(host.smc(SMC_RMI_REALM_PD, h.rd, host.delegated()), 'mica_pd_set');
     ok(host.smc(abi.SMC_RMI_REALM_ACTIVATE, h.rd));
-    const other = host.createRealm({ name: 'o', bars: [], micaSetup: false });
+    // An activated realm (which in Mica mode has a PD: Appendix A) takes no PD any more.
+    const other = host.createRealm({ name: 'o', bars: [] });
     fails(host.smc(SMC_RMI_REALM_PD, other.rd, host.delegated()), 'realm_state', 'RMI_ERROR_REALM');
     expect(host.m.checkInvariants()).toEqual([]);
   });
@@ -178,7 +179,8 @@ describe('RMI_DATA_CREATE_UNKNOWN_SHARED', () => {
     fails(host.smc(F, h.rd, host.alloc(), BAR0), 'data_state');
     fails(host.smc(F, h.rd, page, BAR0 + 8), 'ipa_align');
     fails(host.smc(F, h.rd, page, 2 ** 41), 'ipa_bound');
-    const bare = host.createRealm({ name: 'bare', bars: [], micaSetup: false });
+    // No dummy page (and so, in Mica mode, not activated either: no PD).
+    const bare = host.createRealm({ name: 'bare', bars: [], micaSetup: false, activate: false });
     fails(host.smc(F, bare.rd, page, BAR0), 'mica_dummy');
     fails(host.smc(F, h.rd, page, BAR0), 'rtt_walk', 'RMI_ERROR_RTT', 0);
     host.tables(h.rd, BAR0);

@@ -433,7 +433,7 @@ const host = object({
       SNAPSHOT_MAX_RECORDS,
     ),
   ),
-  groupEpoch: optional(count),
+  groupEpochs: optional(recordOf(() => true, 'a pipeline name', count, SNAPSHOT_MAX_RECORDS)),
 });
 
 /**

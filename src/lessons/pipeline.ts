@@ -126,6 +126,6 @@ export function runPipeline(n: number, mode: PipelineMode): PipelineRun {
   }
   // The tenant remembers the epoch it verified, so the terminals' `mica verify last` after a
   // Run rejects an older group token as stale (issue 11 finding 5).
-  if (result.verdict) rememberGroupEpoch(wf.machine.state, result.verdict);
+  if (result.verdict) rememberGroupEpoch(wf.machine.state, wf.example.id, result.verdict);
   return { snapshot: wf.machine.snapshot(), result };
 }

@@ -174,11 +174,11 @@ describe('the tenant remembers the configuration epoch (issue 11 finding 5)', ()
   it('mica verify last remembers the epoch of an authentic token and says so', () => {
     const { machine, type } = from(honest);
     type('@gateway attest group random');
-    expect(machine.state.host?.groupEpoch).toBeUndefined();
+    expect(machine.state.host?.groupEpochs).toBeUndefined();
     const o = type('mica verify last video-moderation');
     expect(o).toContain('Verdict: verified');
     expect(o).toMatch(/the tenant now remembers configuration epoch 4/);
-    expect(machine.state.host?.groupEpoch).toBe(4);
+    expect(machine.state.host?.groupEpochs).toEqual({ 'video-moderation': 4 });
     // Verifying the same token again changes nothing and is still verified.
     expect(type('mica verify last video-moderation')).toContain('Verdict: verified');
   });
@@ -187,11 +187,14 @@ describe('the tenant remembers the configuration epoch (issue 11 finding 5)', ()
     const { machine, type } = from(honest);
     type('@gateway attest group random');
     // The tenant has since seen configuration epoch 5 (a stage was torn down and rebuilt).
-    machine.state.host!.groupEpoch = 5;
+    machine.state.host!.groupEpochs = { 'video-moderation': 5 };
     const o = type('mica verify last video-moderation');
     expect(o).toMatch(/✗ configuration is current: stale: the token attests configuration epoch 4/);
     expect(o).toMatch(/Verdict: rejected/);
-    expect(machine.state.host!.groupEpoch).toBe(5);
+    expect(machine.state.host!.groupEpochs).toEqual({ 'video-moderation': 5 });
+    // Another pipeline's epoch says nothing about this one (upload orders are machine-wide).
+    machine.state.host!.groupEpochs = { 'video-ring-shipped': 9 };
+    expect(type('mica verify last video-moderation')).toContain('Verdict: verified');
   });
 
   it('a token that fails its own checks cannot move the remembered epoch', () => {
@@ -203,6 +206,6 @@ describe('the tenant remembers the configuration epoch (issue 11 finding 5)', ()
     last.token = last.token.slice(0, -2) + flipped;
     const o = type('mica verify last video-moderation');
     expect(o).toMatch(/Verdict: rejected/);
-    expect(machine.state.host?.groupEpoch).toBeUndefined();
+    expect(machine.state.host?.groupEpochs).toBeUndefined();
   });
 });

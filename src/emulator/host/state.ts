@@ -96,10 +96,12 @@ export interface HostState {
    */
   intents?: Record<string, RealmIntent>;
   /**
-   * The newest group configuration epoch the tenant's verifier has seen (mica-spec.md §4.3,
-   * issue 11 finding 5): a group token with an older epoch is stale.
+   * The newest group configuration epoch the tenant's verifier has seen, per pipeline it
+   * verifies (the workflow example's id; mica-spec.md §4.3, issue 11 finding 5): a group token
+   * of that pipeline with an older epoch is stale. Per pipeline, since upload orders are
+   * machine-wide and another pipeline's epoch says nothing about this one.
    */
-  groupEpoch?: number;
+  groupEpochs?: Record<string, number>;
 }
 
 /** How many group tokens the host keeps (a snapshot holds them all: ~20 KB of hex each). */

@@ -54,7 +54,7 @@ function verdictOf(
   const intents = JSON.stringify(
     example.realms.map((r) => state.host?.intents?.[r.name.toLowerCase()] ?? '-'),
   );
-  const key = `${example.id}|${kept.challenge}|${kept.token.slice(-128)}|${kept.blobs.join('').length}|${intents}|${state.host?.groupEpoch ?? '-'}`;
+  const key = `${example.id}|${kept.challenge}|${kept.token.slice(-128)}|${kept.blobs.join('').length}|${intents}|${state.host?.groupEpochs?.[example.id] ?? '-'}`;
   let v = cache.get(key);
   if (v === undefined) {
     v = tenantVerdict(state, kept, example)?.verdict ?? null;

@@ -559,15 +559,21 @@ export function authenticEpoch(v: GroupVerdict): number | undefined {
 }
 
 /**
- * Remembers the newest authentic epoch of `v` in the tenant's record (`state.host.groupEpoch`)
- * and returns the epoch now remembered. Every face that verifies a group token for the tenant
- * (`mica verify last`, a pipeline Run) calls it, so the next verification rejects older tokens.
+ * Remembers the newest authentic epoch of `v` for `pipeline` (the example id) in the tenant's
+ * record (`state.host.groupEpochs`) and returns the epoch now remembered. Every face that
+ * verifies a group token for the tenant (`mica verify last`, a pipeline Run) calls it, so the
+ * next verification of that pipeline rejects older tokens.
  */
-export function rememberGroupEpoch(state: MachineState, v: GroupVerdict): number | undefined {
+export function rememberGroupEpoch(
+  state: MachineState,
+  pipeline: string,
+  v: GroupVerdict,
+): number | undefined {
   const epoch = authenticEpoch(v);
   const host = hostState(state);
-  if (epoch !== undefined && epoch > (host.groupEpoch ?? 0)) host.groupEpoch = epoch;
-  return host.groupEpoch;
+  const known = host.groupEpochs?.[pipeline];
+  if (epoch !== undefined && epoch > (known ?? 0)) (host.groupEpochs ??= {})[pipeline] = epoch;
+  return host.groupEpochs?.[pipeline];
 }
 
 /** The offending path in words, one edge per line. */

@@ -70,7 +70,9 @@ export function tenantExpectations(
     source: example.source.toLowerCase(),
     sanitisers: example.sanitisers.map((s) => s.toLowerCase()),
     // The newest configuration epoch the tenant has seen (issue 11 finding 5).
-    ...(state.host?.groupEpoch !== undefined ? { epoch: state.host.groupEpoch } : {}),
+    ...(state.host?.groupEpochs?.[example.id] !== undefined
+      ? { epoch: state.host.groupEpochs[example.id] }
+      : {}),
   };
 }
 
@@ -120,8 +122,8 @@ export function verifyLastGroup(
   const token = fromHex(last.token) ?? new Uint8Array(0);
   const blobs = last.blobs.map((b) => fromHex(b) ?? new Uint8Array(0));
   const v = verifyGroup(token, blobs, expectations);
-  const known = machine.state.host?.groupEpoch;
-  const remembered = rememberGroupEpoch(machine.state, v);
+  const known = machine.state.host?.groupEpochs?.[example.id];
+  const remembered = rememberGroupEpoch(machine.state, example.id, v);
   const lines: OutputLine[] = [
     out.dim(
       `  group token of ${token.length} bytes + ${blobs.length} blob(s) from realm "${last.realm}"; trust anchor: ${LAB_ANCHOR_NAME}; challenge: the nonce "${last.realm}" sent with INIT_GROUP`,
@@ -144,7 +146,7 @@ export function verifyLastGroup(
   if (remembered !== undefined && remembered !== known)
     lines.push(
       out.dim(
-        `  the tenant now remembers configuration epoch ${remembered}: an older group token is stale from here on`,
+        `  the tenant now remembers configuration epoch ${remembered} of ${example.id}: an older group token of it is stale from here on`,
       ),
     );
   return lines;

@@ -8,7 +8,8 @@
  * mapping (or a VM outside the set) stands for U; every gateway has edges to and from U
  * (unprotected memory, network); a non-gateway realm has an edge to U for every exit class
  * that carries realm data (abi.ts EXIT_CLASSES: SMC, data abort, instruction abort; WFx shows
- * only timing, §1.3) that no policy of the set BLOCKs, since an exit the table does not list reaches the host unchanged (host calls, MMIO
+ * only timing, §1.3, since the monitor drops the WFI/WFE bit unless a rule ALLOWs WFx, and
+ * such a rule draws its own edge) that no policy of the set BLOCKs, since an exit the table does not list reaches the host unchanged (host calls, MMIO
  * data, realm-chosen fault addresses); every ALLOW or OTHER (dialect-P SCRUB / DELEGATE)
  * control-flow rule adds an edge from its owner to U. UNPROTECTED objects add nothing beyond the
  * gateway edges (they only tell a strict gateway which NS windows to keep, §2.2.4).

@@ -496,7 +496,8 @@ class Run {
       }
       case 'inject-irq': {
         const h = this.handle(step.realm);
-        host.inject = (1n << 62n) | 27n;
+        // A pending Group 1 interrupt (ICH_LR_EL2.Group = 1: a vIRQ), INTID 27.
+        host.inject = (1n << 62n) | (1n << BigInt(abi.ICH_LR_EL2_GROUP_BIT)) | 27n;
         this.wf.guest.add(h.rd, [{ op: 'wfi' }]);
         host.run(h);
         host.inject = undefined;

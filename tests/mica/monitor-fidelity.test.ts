@@ -2,7 +2,7 @@
 // is named after the rule it checks and fails on a monitor that does not keep it.
 import { describe, expect, it } from 'vitest';
 import { STUCK_REPEATS, abi, rawRead, type ExitEvent } from '../../src/emulator/index.ts';
-import { micaAbi } from '../../src/policy/index.ts';
+import { buildFlowGraph, micaAbi } from '../../src/policy/index.ts';
 import { contextOf } from '../../src/emulator/machine.ts';
 import { ENFORCEMENT_HOOKS } from '../../src/policy/monitor/enforce.ts';
 import { checkMicaStorage } from '../../src/policy/monitor/invariants.ts';
@@ -109,6 +109,54 @@ describe('monitor fidelity', () => {
     });
     expect(seen[0]).toBe(seen[1]);
     expect(seen[0]).toBe(esrOf(abi.ESR_EL2_WFX_TI_WFI));
+  });
+
+  it('issue 11 WFx: a stage whose policy ALLOWs WFx forwards the bit unchanged, and the verifier draws that edge', () => {
+    const wf = buildVideoWorkflow({ size: SIZE });
+    const h = wf.realms.encoder!;
+    const m = micaOf(wf.machine.state)!;
+    const realm = wf.machine.state.rmm.realms['0x' + h.rd.toString(16)]!;
+    const hash = m.registry.find((e) => e.rd === h.rd)!.hash!;
+    m.table.push({
+      ownerHash: hash,
+      type: 'EXCEPTION',
+      range: abi.ESR_EL2_EC_WFX,
+      policy: 'ALLOW',
+      strict: false,
+      peers: [],
+      recordedBy: 'test',
+      lockedBy: null,
+    });
+    const wfe = (BigInt(abi.ESR_EL2_EC_WFX) << 26n) | (1n << 25n) | 1n;
+    const event: ExitEvent = {
+      ec: abi.ESR_EL2_EC_WFX,
+      exit: { exitReason: BigInt(abi.RMI_EXIT_SYNC), esr: wfe },
+    };
+    expect(ENFORCEMENT_HOOKS.onExit!(contextOf(wf.machine), realm, wf.host.recOf(h), event)).toBe(
+      undefined,
+    );
+    // The same rule in the encoder's file gives the verifier an edge encoder -> U.
+    const p = wf.policies.encoder!;
+    const me = p.self;
+    const allow = {
+      ...p,
+      cfs: [
+        ...p.cfs,
+        {
+          name: 'CF9',
+          owner: me,
+          type: 'EXCEPTION' as const,
+          policy: 'ALLOW' as const,
+          range: [abi.ESR_EL2_EC_WFX],
+        },
+      ],
+    };
+    const graph = buildFlowGraph([{ policy: allow, name: 'encoder' }]);
+    expect(graph.edges.some((e) => e.from === 'encoder' && e.to === 'U' && e.via === 'CF9')).toBe(
+      true,
+    );
+    const closed = buildFlowGraph([{ policy: p, name: 'encoder' }]);
+    expect(closed.edges.some((e) => e.from === 'encoder' && e.via?.includes('0x1'))).toBe(false);
   });
 
   it('§3.2/§3.8 FRESH capacity: an upload whose activation would claim past the table size is refused', () => {

@@ -233,6 +233,31 @@ describe('restore of untrusted snapshots (issue 11)', () => {
       },
       /^state\.ext\.mica\.sgt\.entries: at most 4096 items allowed/,
     ],
+    [
+      "a tenant intent whose image is not a name (the relying party's reference input)",
+      (s) => {
+        s.host = { realms: {}, nextPage: 0x8400_0000, freePages: [] };
+        s.host.intents = {
+          gateway: {
+            image: 5,
+            ramPages: 16,
+            net: false,
+            hashAlgo: 'sha-256',
+            ipaWidth: 42,
+            recs: 1,
+          },
+        } as never;
+      },
+      /^state\.host\.intents\.gateway\.image|^state\.host\.intents\["gateway"\]\.image/,
+    ],
+    [
+      'a remembered group epoch that is negative',
+      (s) => {
+        s.host = { realms: {}, nextPage: 0x8400_0000, freePages: [] };
+        s.host.groupEpochs = { 'video-moderation': -1 };
+      },
+      /^state\.host\.groupEpochs/,
+    ],
   ];
   for (const [name, edit, message] of crafted) {
     it(`refuses ${name}, with its location`, () => {

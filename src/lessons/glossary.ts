@@ -168,6 +168,23 @@ export const GLOSSARY: readonly GlossaryEntry[] = [
     mica: true,
   },
   {
+    term: 'Configuration epoch',
+    definition:
+      "The newest upload order among a group's members, carried in the group token's REM3; the tenant remembers the newest authentic one per pipeline, and an older token is stale.",
+    mica: true,
+  },
+  {
+    term: 'Reference values',
+    definition:
+      'The RIM and RPV a relying party expects, recomputed from the image and parameters the tenant asked for (`state.host.intents`), never read from the realm the host built.',
+  },
+  {
+    term: 'Unshare / CLEAN',
+    definition:
+      "RMI_DATA_DESTROY at a shared IPA removes that realm's mapping of the page; when it was the page's last mapping the monitor zeroes the page (CLEAN) before anyone can reuse it.",
+    mica: true,
+  },
+  {
     term: 'Scenario file',
     definition:
       "A JSON file in `scenarios/` (format `mica-lab/workflow-scenario`, `ScenarioFile` in `src/workflows/scenario-file.ts`): a workflow run (mode and gap switches, realms with their programs and policies, the host script, the sensitive input, the sanitisers) plus the outcome the machine must reach. Run by `mica-lab run` and the Pipeline view's menu.",

@@ -2,8 +2,8 @@
 // imported progress files are fuzzed on their own, each with FUZZ_RUNS mutants (default 10,000)
 // of real ones: characters changed, inserted, deleted or cut off in the link text, and values
 // replaced at random JSON paths of the decoded scenario or the save file (then re-encoded, so
-// the mutant reaches the field checks). For every mutant the decoder never throws, answers in
-// bounded time, and a refusal says where the problem is (the layer, the field path or the
+// the mutant reaches the field checks). For every mutant the decoder never throws (a hang is
+// caught by the test timeout; no test asserts wall-clock time), and a refusal says where the problem is (the layer, the field path or the
 // character position); nothing is changed by a refusal (the decoders are pure, and the
 // machine a learner has stays as it was). Crafted cases cover the issue's recipes: a link
 // claiming mode "mica" with prototype gaps, a v1 snapshot whose monitor state has them on.
@@ -121,9 +121,7 @@ function mutateText(text: string, kind: number, at: number, ch: number): string 
 
 /** Decodes `link`, checking the contract; returns whether it was accepted. */
 function decodeChecked(link: string): boolean {
-  const started = performance.now();
   const d = decodeScenarioLink(link);
-  expect(performance.now() - started).toBeLessThan(2_000);
   if (d.ok) {
     // Accepted: a scenario the lab can run (its mode and gaps agree, the lesson exists).
     expect(['cca', 'mica', 'mica-prototype']).toContain(d.value.mode);
@@ -250,9 +248,7 @@ describe('imported progress files are untrusted input (issue 11)', () => {
     /^(the file is not JSON|a save file must be|"[a-zA-Z]+[.[\]"a-zA-Z0-9_/-]*|save version|no migration|migrating from|the current scenario: )/;
 
   function parseChecked(t: string): boolean {
-    const started = performance.now();
     const p = parseSave(t);
-    expect(performance.now() - started).toBeLessThan(2_000);
     if (p.ok) return true;
     expect(p.error).toMatch(LOCATED_SAVE);
     expect(p.error).not.toMatch(/internal error|TypeError|undefined is not/);

@@ -50,7 +50,12 @@ export function describeSmc(
   argNames: readonly string[],
   resultNames: readonly string[],
 ): OutputLine[] {
-  const call = machine.ledger.find((e) => e.seq === result.seq);
+  // The ledger is densely numbered, so the call and what it caused are found by index, not by
+  // a scan of the whole history (a command at 100k events costs what it does, issue 10 P3).
+  const ledger = machine.ledger;
+  const from = result.seq - (ledger[0]?.seq ?? result.seq);
+  const caused = from >= 0 ? ledger.slice(from) : [];
+  const call = caused[0]?.seq === result.seq ? caused[0] : undefined;
   const name = call?.kind === 'smc:call' ? call.name : 'SMC';
   const args = call?.kind === 'smc:call' ? call.args : [];
   const shown = args.map((a, i) => `${argNames[i] ?? `x${i + 1}`}=${a}`).join(', ');
@@ -66,6 +71,6 @@ export function describeSmc(
     const v = result.x[i + 1];
     if (v !== undefined) lines.push(out.line(`  ${r} = ${hex(v)}`));
   });
-  lines.push(...describeEffects(machine.ledger, result.seq));
+  lines.push(...describeEffects(caused, result.seq));
   return lines;
 }

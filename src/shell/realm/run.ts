@@ -85,7 +85,11 @@ export function judgementLines(
 ): OutputLine[] {
   const nameOf = realmNamer(machine.state);
   const seen = new Map<string, { line: (count: number) => OutputLine; count: number }>();
-  for (const e of machine.ledger) {
+  // Densely numbered: start at `since` by index rather than walk the whole history.
+  const ledger = machine.ledger;
+  const first = Math.max(0, since + 1 - (ledger[0]?.seq ?? since + 1));
+  for (let i = first; i < ledger.length; i++) {
+    const e = ledger[i]!;
     if (e.seq <= since || e.kind !== 'flow' || except.includes(e.channel)) continue;
     const j = judgeFlow(e, nameOf);
     if (j.outcome === 'allowed') continue;

@@ -3,6 +3,7 @@ import { ATTEST_BENCHMARK } from './attest.ts';
 import { FIRST_LOAD_BENCHMARK } from './first-load.ts';
 import { PIPELINE_BENCHMARK } from './pipeline.ts';
 import { RMI_BENCHMARK } from './rmi.ts';
+import { TIMELINE_BENCHMARK } from './timeline.ts';
 import { UNDO_BENCHMARK } from './undo.ts';
 
 export interface Benchmark {
@@ -15,5 +16,6 @@ export const BENCHMARKS: Benchmark[] = [
   RMI_BENCHMARK,
   UNDO_BENCHMARK,
   PIPELINE_BENCHMARK,
+  TIMELINE_BENCHMARK,
   FIRST_LOAD_BENCHMARK,
 ];

@@ -33,6 +33,16 @@ export type {
   NewLedgerEvent,
 } from './ledger.ts';
 export { SNAPSHOT_FORMAT, type MachineSnapshot } from './snapshot.ts';
+export {
+  TIMELINE_MAX_CHECKPOINTS,
+  TIMELINE_SPACING,
+  Timeline,
+  viewOf,
+  type PastState,
+  type ReplayStep,
+  type TimelineOptions,
+  type TimelineSource,
+} from './timeline.ts';
 export { STATE_VERSION, type MachineConfig, type MachineMode, type MachineState } from './state.ts';
 export type { ReadResult, WriteResult, AccessFault } from './hw/memory.ts';
 export type { RmiCommandSpec, RmiOutcome } from './rmm/rmi/types.ts';

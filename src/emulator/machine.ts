@@ -51,6 +51,7 @@ import type { RmiCommandSpec, RmiOutcome } from './rmm/rmi/types.ts';
 import { fromSnapshot, toSnapshot, type MachineSnapshot } from './snapshot.ts';
 import {
   DEFAULT_CONFIG,
+  copyStateWithoutLedger,
   initialState,
   type GranuleRecord,
   type MachineConfig,
@@ -150,6 +151,18 @@ export interface Machine extends MachineView {
    * longer starts with the checkpoint's history (a restore replaced it since).
    */
   rewind(checkpoint: MachineCheckpoint): { ok: true } | { ok: false; error: string };
+  /**
+   * Puts this machine at a checkpoint taken by another machine built the same way (time
+   * travel's scratch machines, src/emulator/timeline.ts), with the first
+   * `checkpoint.ledgerLength` of `events` as its ledger. A checkpoint is made only by
+   * `checkpoint()` (never read from a link or a file), so it is not validated again; refused
+   * when `events` is shorter than the checkpoint's ledger or the checkpoint needs an extension
+   * this machine lacks. Starts a new history, like a restore.
+   */
+  adopt(
+    checkpoint: MachineCheckpoint,
+    events: readonly LedgerEvent[],
+  ): { ok: true } | { ok: false; error: string };
   /** Subscribes to an event; returns the unsubscribe function. */
   on<K extends keyof MachineEvents>(event: K, fn: (e: MachineEvents[K]) => void): () => void;
   /** The ledger, oldest first. */
@@ -443,7 +456,7 @@ export function createMachine(options: MachineOptions = {}): Machine {
     checkpoint() {
       const { ledger, ...rest } = state;
       return {
-        state: structuredClone(rest),
+        state: copyStateWithoutLedger(rest),
         ledgerLength: ledger.events.length,
         nextSeq: ledger.nextSeq,
         epoch,
@@ -456,10 +469,31 @@ export function createMachine(options: MachineOptions = {}): Machine {
         return { ok: false, error: 'the ledger was replaced since this undo point was taken' };
       }
       state = {
-        ...structuredClone(checkpoint.state),
+        ...copyStateWithoutLedger(checkpoint.state),
         ledger: { events: events.slice(0, at), nextSeq: checkpoint.nextSeq },
       };
       activeList = present();
+      notify('restore', { ledgerLength: at });
+      return { ok: true };
+    },
+    adopt(checkpoint, events) {
+      const at = checkpoint.ledgerLength;
+      if (events.length < at) {
+        return {
+          ok: false,
+          error: `the checkpoint needs ${at} ledger events, got ${events.length}`,
+        };
+      }
+      const unknown = Object.keys(checkpoint.state.ext).find((name) => !names.has(name));
+      if (unknown !== undefined) {
+        return { ok: false, error: `the checkpoint needs the "${unknown}" extension` };
+      }
+      state = {
+        ...copyStateWithoutLedger(checkpoint.state),
+        ledger: { events: events.slice(0, at), nextSeq: checkpoint.nextSeq },
+      };
+      activeList = present();
+      epoch++;
       notify('restore', { ledgerLength: at });
       return { ok: true };
     },

@@ -37,6 +37,7 @@ export {
   type CourseRow,
   type LessonRow,
 } from './catalogue.ts';
+export { lineStep, restrictionsOf, runSource, runTimeline, type RunStart } from './timeline.ts';
 export { GLOSSARY, glossaryEntry, type GlossaryEntry } from './glossary.ts';
 export {
   checkGoals,

@@ -26,6 +26,7 @@ export {
   SCENARIO_CHALLENGE,
   VIDEO_VALUE,
   buildVideoWorkflow,
+  watchingWorkflows,
   type GroupEvidence,
   type VideoWorkflow,
   type VideoWorkflowOptions,

@@ -195,6 +195,24 @@ function windowsOf(p: Policy, prot: 'R' | 'W'): { mem: string; gpa: number }[] {
   return out;
 }
 
+/** Who is told about each workflow machine as it is created (see {@link watchingWorkflows}). */
+let watcher: ((machine: Machine) => void) | undefined;
+
+/**
+ * Runs `body`, calling `watch` with every workflow machine built inside it before the machine
+ * emits its first event. Time travel (src/emulator/timeline.ts) replays a pipeline scenario
+ * this way to stop it at an event; the workflow itself never knows it is watched.
+ */
+export function watchingWorkflows<T>(watch: (machine: Machine) => void, body: () => T): T {
+  const previous = watcher;
+  watcher = watch;
+  try {
+    return body();
+  } finally {
+    watcher = previous;
+  }
+}
+
 /** Builds the workflow on a fresh machine in the requested mode. */
 export function buildVideoWorkflow(options: VideoWorkflowOptions = {}): VideoWorkflow {
   const example = options.example ?? VIDEO_MODERATION;
@@ -211,6 +229,7 @@ export function buildVideoWorkflow(options: VideoWorkflowOptions = {}): VideoWor
     ...machineOptions
   } = options;
   const machine = createMicaMachine({ ...machineOptions, guest });
+  watcher?.(machine);
   const host = new MicaHost(machine);
   const size = options.size ?? 0x40000;
   const texts = example.realms.map((_, i) => fileOf(example, i));

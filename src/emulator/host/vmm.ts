@@ -852,6 +852,6 @@ function handlePsci(
 }
 
 /** Realms the VMM created, in creation order of their RDs. */
-export function hostRealms(machine: Machine): HostRealm[] {
+export function hostRealms(machine: Pick<Machine, 'state'>): HostRealm[] {
   return Object.values(machine.state.host?.realms ?? {}).sort((a, b) => a.rd - b.rd);
 }

@@ -111,6 +111,8 @@ export class LessonState {
 
   constructor(lab: LabMachine) {
     this.lab = lab;
+    // Time travel replays a lesson's setup: the lesson loaded here is the one it needs.
+    lab.lessonLookup = (id) => (this.lesson?.id === id ? this.lesson : undefined);
   }
 
   /**

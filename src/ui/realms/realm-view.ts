@@ -12,10 +12,10 @@ import {
   listRealms,
   listRecs,
   rttOf,
-  type Machine,
   type RealmLifecycle,
   type RecLifecycle,
   type RmmHashAlgo,
+  type MachineView,
 } from '../../emulator/index.ts';
 
 export interface RecView {
@@ -80,7 +80,12 @@ export function hexGroups(n: number): string {
   return `0x${n.toString(16).replace(/\B(?=(?:[0-9a-f]{4})+$)/g, '_')}`;
 }
 
-function rttNode(machine: Machine, pa: number, path: string, budget: { nodes: number }): RttNode {
+function rttNode(
+  machine: MachineView,
+  pa: number,
+  path: string,
+  budget: { nodes: number },
+): RttNode {
   const rtt = rttOf(machine.state, pa);
   if (!rtt) {
     return {
@@ -175,7 +180,7 @@ export function formatSpan(bytes: number): string {
 }
 
 /** The realms of `machine`, in RD order, with their RECs and RTT trees. */
-export function readRealms(machine: Machine): RealmView[] {
+export function readRealms(machine: MachineView): RealmView[] {
   const state = machine.state;
   const names = hostRealms(machine);
   return listRealms(state).map((realm) => {

@@ -2,7 +2,7 @@
  * Reading the granule view out of a machine, and diffing two readings. Plain TypeScript
  * (no runes): the LabMachine publishes the results as immutable `$state.raw` values.
  */
-import { abi, granuleBase, regionOf, type Machine } from '../../emulator/index.ts';
+import { abi, granuleBase, regionOf, type MachineView } from '../../emulator/index.ts';
 
 /** What the lab shows about one granule. */
 export interface GranuleInfo {
@@ -24,7 +24,7 @@ export const NO_GRANULES: GranuleMap = new Map();
 export const NO_INDICES: ReadonlySet<number> = new Set();
 
 /** Reads every granule whose GPI or RMM record differs from boot, in address order. */
-export function readChanged(machine: Machine): GranuleMap {
+export function readChanged(machine: MachineView): GranuleMap {
   const state = machine.state;
   const indices = new Set<number>([
     ...Object.keys(state.gpt).map(Number),

@@ -27,6 +27,13 @@ import {
 } from '../../shell/index.ts';
 import { createContext } from 'svelte';
 import {
+  lineStep,
+  restrictionsOf,
+  runTimeline,
+  type Lesson,
+  type RunStart,
+} from '../../lessons/index.ts';
+import {
   abi,
   appraiseLastToken,
   hostRealms,
@@ -38,6 +45,7 @@ import {
   type MachineOptions,
   type MachineSnapshot,
   type MachineState,
+  type Timeline,
 } from '../../emulator/index.ts';
 import type { OutputLine, ShellSession } from '../../shell/index.ts';
 import { readRealms, type RealmView } from '../realms/realm-view.ts';
@@ -87,6 +95,8 @@ export interface UndoEntry extends Checkpoint {
   readonly label: string;
   /** Puts back the views' own state (the lesson, the pipeline result) after the restore. */
   readonly onUndo?: () => void;
+  /** The timeline's length before the command (undo cuts the timeline back to it). */
+  readonly mark?: number;
 }
 
 /** Granules that changed in the latest update, for a short highlight. */
@@ -153,6 +163,17 @@ export class LabMachine {
     return this.#published.state;
   }
 
+  /**
+   * The time-travel index of the current run (src/emulator/timeline.ts): a new one on every
+   * `rebase`, each typed line recorded, undo cutting it back. Plain field: never proxied.
+   */
+  timeline: Timeline;
+  /**
+   * The loaded lesson of id `id`, for replaying a lesson's setup (lessons load on demand; the
+   * page's lesson state sets this).
+   */
+  lessonLookup: (id: string) => Lesson | undefined = () => undefined;
+
   /** Label of the step undo would take back. */
   readonly nextUndo = $derived(this.undoStack.at(-1)?.label);
   readonly modeLabel = $derived(MODE_LABELS[this.mode]);
@@ -186,6 +207,7 @@ export class LabMachine {
     this.#bootOrigin =
       start && !this.startError ? { kind: 'snapshot', snapshot: this.#boot } : { kind: 'fresh' };
     this.origin = this.#bootOrigin;
+    this.timeline = this.#newTimeline();
     this.#unsubscribe.push(
       this.machine.on('ledger', (event) => {
         if (event.kind === 'gpt:update' || event.kind === 'granule:transition') {
@@ -220,6 +242,8 @@ export class LabMachine {
     return wrapSession(session, (line) => {
       const before = this.checkpoint('command');
       const seq = this.machine.state.ledger.nextSeq;
+      const at = this.machine.ledger.length;
+      const mark = this.timeline.length;
       const output = session.execute(line);
       if (isInternalError(output)) {
         // A command that threw may have stopped half-way (a REC left running): never
@@ -230,10 +254,21 @@ export class LabMachine {
           { text: 'The machine was put back as it was before this command.', tone: 'dim' },
         ];
       }
-      if (this.machine.state.ledger.nextSeq !== seq) this.#pushUndo(line.trim(), before);
       const text = line.trim();
       if (text !== '' && !text.startsWith('#')) {
-        this.steps = [...before.steps, terminal === 'host' ? text : `@${terminal} ${text}`];
+        const step = terminal === 'host' ? text : `@${terminal} ${text}`;
+        this.steps = [...before.steps, step];
+        // Every line, also one that appended nothing: it may have changed the state.
+        const point = before.point.kind === 'checkpoint' ? before.point.checkpoint : undefined;
+        const start = runStartOf(this.origin, this.machine.state, this.lessonLookup);
+        this.timeline.record(
+          at,
+          lineStep(step, () => restrictionsOf(start)),
+          point,
+        );
+      }
+      if (this.machine.state.ledger.nextSeq !== seq) {
+        this.#pushUndo(line.trim(), before, undefined, mark);
       }
       return output;
     });
@@ -259,6 +294,13 @@ export class LabMachine {
   rebase(origin: Origin, steps: readonly string[] = []): void {
     this.origin = origin;
     this.steps = steps;
+    this.timeline = this.#newTimeline();
+  }
+
+  /** A timeline for the run now on the machine: `origin` then `steps`. */
+  #newTimeline(): Timeline {
+    const start = runStartOf(this.origin, this.machine.state, this.lessonLookup);
+    return runTimeline(start, this.machine.ledger.length, [...this.steps]);
   }
 
   /**
@@ -284,7 +326,12 @@ export class LabMachine {
       return false;
     }
     this.undoStack = this.undoStack.slice(0, -1);
-    this.rebase(entry.origin, entry.steps);
+    if (entry.point.kind === 'checkpoint' && entry.mark !== undefined) {
+      // The same run, one command shorter: the timeline keeps its checkpoints.
+      this.origin = entry.origin;
+      this.steps = entry.steps;
+      this.timeline.truncate(entry.mark);
+    } else this.rebase(entry.origin, entry.steps);
     entry.onUndo?.();
     this.#notify([{ text: `undo: back to the state before "${entry.label}"`, tone: 'accent' }]);
     return true;
@@ -355,8 +402,13 @@ export class LabMachine {
     this.#notices = [];
   }
 
-  #pushUndo(label: string, before: Checkpoint, onUndo?: () => void): void {
-    const entry: UndoEntry = { label, ...before, ...(onUndo ? { onUndo } : {}) };
+  #pushUndo(label: string, before: Checkpoint, onUndo?: () => void, mark?: number): void {
+    const entry: UndoEntry = {
+      label,
+      ...before,
+      ...(onUndo ? { onUndo } : {}),
+      ...(mark !== undefined ? { mark } : {}),
+    };
     this.undoStack = [...this.undoStack.slice(-(UNDO_LIMIT - 1)), entry];
   }
 
@@ -404,6 +456,26 @@ export class LabMachine {
     const differ = diffGranules(this.changed, next);
     this.changed = next;
     if (differ.size > 0) this.highlight = { indices: differ, stamp: this.highlight.stamp + 1 };
+  }
+}
+
+/** Where a run began, as time travel replays it (a fresh machine takes the state's mode). */
+function runStartOf(
+  origin: Origin,
+  state: MachineState,
+  lesson: (id: string) => Lesson | undefined,
+): RunStart {
+  switch (origin.kind) {
+    case 'fresh':
+      return { kind: 'fresh', mode: state.config.mode, gaps: state.config.gaps };
+    case 'lesson':
+      return { kind: 'lesson', id: origin.id, lesson: () => lesson(origin.id) };
+    case 'pipeline':
+      return origin.mode === 'cca'
+        ? { kind: 'loaded' }
+        : { kind: 'pipeline', scenario: origin.scenario, mode: origin.mode };
+    case 'snapshot':
+      return { kind: 'loaded' };
   }
 }
 

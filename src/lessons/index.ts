@@ -37,7 +37,14 @@ export {
   type CourseRow,
   type LessonRow,
 } from './catalogue.ts';
-export { lineStep, restrictionsOf, runSource, runTimeline, type RunStart } from './timeline.ts';
+export {
+  lineStep,
+  restrictionsOf,
+  runSource,
+  runTimeline,
+  type PipelineRunner,
+  type RunStart,
+} from './timeline.ts';
 export { GLOSSARY, glossaryEntry, type GlossaryEntry } from './glossary.ts';
 export {
   checkGoals,

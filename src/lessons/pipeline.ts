@@ -10,7 +10,7 @@
  * returns the resulting machine snapshot plus what the views show. Everything is
  * deterministic (fixed challenge, deterministic ECDSA), so a link needs only the number.
  */
-import type { MachineMode, MachineSnapshot } from '../emulator/index.ts';
+import type { Machine, MachineMode, MachineSnapshot } from '../emulator/index.ts';
 import { isPipelineScenario, type PipelineMode } from './pipeline-ids.ts';
 import {
   rememberGroupEpoch,
@@ -24,6 +24,7 @@ import {
   runAttack,
   type AttackOutcome,
   type VideoWorkflow,
+  watchingWorkflows,
 } from '../workflows/index.ts';
 
 export { isPipelineScenario, pipelineLabel, type PipelineMode } from './pipeline-ids.ts';
@@ -89,9 +90,16 @@ function groupVerdict(
 
 /**
  * Runs pipeline scenario `n` (0 = the clean pipeline, else attack `n`) in `mode`. Throws a
- * RangeError for a number that is not a scenario (links are validated before this).
+ * RangeError for a number that is not a scenario (links are validated before this). With
+ * `watch`, it is called with the workflow's machine before its first event.
  */
-export function runPipeline(n: number, mode: PipelineMode): PipelineRun {
+export function runPipeline(
+  n: number,
+  mode: PipelineMode,
+  watch?: (machine: Machine) => void,
+): PipelineRun {
+  // Time travel replays a run watching its machine (src/lessons/timeline.ts).
+  if (watch) return watchingWorkflows(watch, () => runPipeline(n, mode));
   if (!isPipelineScenario(n)) throw new RangeError(`there is no pipeline scenario ${n}`);
   let wf: VideoWorkflow;
   let result: PipelineResult;

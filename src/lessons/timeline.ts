@@ -17,11 +17,18 @@ import {
   type TimelineSource,
 } from '../emulator/index.ts';
 import { createLabMachine } from '../shell/index.ts';
-import { watchingWorkflows } from '../workflows/index.ts';
-import { runPipeline, type PipelineMode } from './pipeline.ts';
+import type { PipelineMode } from './pipeline-ids.ts';
+import type { PipelineRun } from './pipeline.ts';
 import { createLessonMachine } from './runner.ts';
 import { disabledCommands, type Lesson } from './schema.ts';
 import { openTerminals } from './terminals.ts';
+
+/** `runPipeline` of src/lessons/pipeline.ts, watching the workflow's machine. */
+export type PipelineRunner = (
+  n: number,
+  mode: PipelineMode,
+  watch: (machine: Machine) => void,
+) => PipelineRun;
 
 /** Where a run started (the page's `Origin`, with what a replay needs). */
 export type RunStart =
@@ -36,8 +43,16 @@ export type RunStart =
       readonly id: string;
       readonly lesson: () => Lesson | undefined;
     }
-  /** Pipeline view scenario `scenario` (0 = no attack) in `mode`. */
-  | { readonly kind: 'pipeline'; readonly scenario: number; readonly mode: PipelineMode }
+  /**
+   * Pipeline view scenario `scenario` (0 = no attack) in `mode`. The pipeline's code loads on
+   * demand, so the start names a way to find its `runPipeline` when the replay runs.
+   */
+  | {
+      readonly kind: 'pipeline';
+      readonly scenario: number;
+      readonly mode: PipelineMode;
+      readonly runner: () => PipelineRunner | undefined;
+    }
   /** A state loaded with no recipe (an old link, a save file's snapshot). */
   | { readonly kind: 'loaded' };
 
@@ -101,7 +116,9 @@ export function runSource(start: RunStart): TimelineSource {
       return {
         scratch,
         start(watch) {
-          const run = watchingWorkflows(watch, () => runPipeline(start.scenario, start.mode));
+          const runPipeline = start.runner();
+          if (!runPipeline) throw new Error('time travel: the pipeline code is not loaded');
+          const run = runPipeline(start.scenario, start.mode, watch);
           const lab = createLabMachine({ mode: start.mode });
           const restored = lab.restore(run.snapshot);
           if (!restored.ok)

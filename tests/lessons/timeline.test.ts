@@ -2,13 +2,8 @@
 // ledger position from checkpoints plus replay equals the machine recorded live at that
 // position, "as of event N" meaning the state when event N+1 was appended, ledger cut at N.
 import { describe, expect, it } from 'vitest';
-import {
-  lineStep,
-  openTerminals,
-  runPipeline,
-  runTimeline,
-  type RunStart,
-} from '../../src/lessons/index.ts';
+import { lineStep, openTerminals, runTimeline, type RunStart } from '../../src/lessons/index.ts';
+import { runPipeline } from '../../src/lessons/pipeline.ts';
 import { createLabMachine } from '../../src/shell/index.ts';
 import { watchingWorkflows } from '../../src/workflows/index.ts';
 import type { Machine, MachineState } from '../../src/emulator/index.ts';
@@ -141,7 +136,7 @@ describe('time travel: the state rebuilt at a ledger position equals the state r
     const live = createLabMachine();
     expect(live.restore(run.snapshot)).toEqual({ ok: true });
     const timeline = runTimeline(
-      { kind: 'pipeline', scenario: 1, mode: 'mica' },
+      { kind: 'pipeline', scenario: 1, mode: 'mica', runner: () => runPipeline },
       live.ledger.length,
     );
     expect(timeline.startEnd).toBe(probe.length);

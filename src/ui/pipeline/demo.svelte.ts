@@ -66,6 +66,8 @@ export class DemoState {
     mode: DemoMode,
   ): DemoResult | undefined {
     const { snapshot, result } = runPipeline(attack, mode);
+    // Time travel replays this run with the same code.
+    this.lab.pipelineRunner = runPipeline;
     const restored = this.lab.machine.restore(snapshot);
     const course = lessonOf(this.lab);
     if (!restored.ok) {

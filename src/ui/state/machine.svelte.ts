@@ -31,6 +31,7 @@ import {
   restrictionsOf,
   runTimeline,
   type Lesson,
+  type PipelineRunner,
   type RunStart,
 } from '../../lessons/index.ts';
 import {
@@ -173,6 +174,8 @@ export class LabMachine {
    * page's lesson state sets this).
    */
   lessonLookup: (id: string) => Lesson | undefined = () => undefined;
+  /** `runPipeline`, once the pipeline's code is loaded, for replaying a pipeline run. */
+  pipelineRunner: PipelineRunner | undefined;
 
   /** Label of the step undo would take back. */
   readonly nextUndo = $derived(this.undoStack.at(-1)?.label);
@@ -260,7 +263,7 @@ export class LabMachine {
         this.steps = [...before.steps, step];
         // Every line, also one that appended nothing: it may have changed the state.
         const point = before.point.kind === 'checkpoint' ? before.point.checkpoint : undefined;
-        const start = runStartOf(this.origin, this.machine.state, this.lessonLookup);
+        const start = runStartOf(this.origin, this.machine.state, this);
         this.timeline.record(
           at,
           lineStep(step, () => restrictionsOf(start)),
@@ -299,7 +302,7 @@ export class LabMachine {
 
   /** A timeline for the run now on the machine: `origin` then `steps`. */
   #newTimeline(): Timeline {
-    const start = runStartOf(this.origin, this.machine.state, this.lessonLookup);
+    const start = runStartOf(this.origin, this.machine.state, this);
     return runTimeline(start, this.machine.ledger.length, [...this.steps]);
   }
 
@@ -463,17 +466,22 @@ export class LabMachine {
 function runStartOf(
   origin: Origin,
   state: MachineState,
-  lesson: (id: string) => Lesson | undefined,
+  lab: Pick<LabMachine, 'lessonLookup' | 'pipelineRunner'>,
 ): RunStart {
   switch (origin.kind) {
     case 'fresh':
       return { kind: 'fresh', mode: state.config.mode, gaps: state.config.gaps };
     case 'lesson':
-      return { kind: 'lesson', id: origin.id, lesson: () => lesson(origin.id) };
+      return { kind: 'lesson', id: origin.id, lesson: () => lab.lessonLookup(origin.id) };
     case 'pipeline':
       return origin.mode === 'cca'
         ? { kind: 'loaded' }
-        : { kind: 'pipeline', scenario: origin.scenario, mode: origin.mode };
+        : {
+            kind: 'pipeline',
+            scenario: origin.scenario,
+            mode: origin.mode,
+            runner: () => lab.pipelineRunner,
+          };
     case 'snapshot':
       return { kind: 'loaded' };
   }

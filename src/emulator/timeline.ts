@@ -182,7 +182,12 @@ export class Timeline {
     this.#pending = [];
     for (const s of this.#steps.splice(mark)) if (s.checkpoint) this.#kept--;
     this.#lastKept = Number.NEGATIVE_INFINITY;
-    for (const s of this.#steps) if (s.checkpoint) this.#lastKept = s.start;
+    for (let i = this.#steps.length - 1; i >= 0; i--) {
+      if (this.#steps[i]!.checkpoint) {
+        this.#lastKept = this.#steps[i]!.start;
+        break;
+      }
+    }
   }
 
   /**

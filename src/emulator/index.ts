@@ -189,7 +189,13 @@ export {
   isHostVisible,
   SOURCE_RULE,
   leaksOf,
+  PASSED_PREFIX,
+  passedMark,
+  isPassedMark,
+  sanitisersPassed,
+  computedLabels,
   type FlowReport,
+  type SanitiserDeclaration,
   type SourceDeclaration,
 } from './provenance.ts';
 export {

@@ -31,9 +31,11 @@ import { gpiOf } from './hw/gpt.ts';
 import { HOST, physRead, physWrite, type ReadResult, type WriteResult } from './hw/memory.ts';
 import { checkInvariants } from './invariants.ts';
 import {
+  declareSanitiser,
   labelAtSource,
   reportFlow,
   type FlowReport,
+  type SanitiserDeclaration,
   type SourceDeclaration,
 } from './provenance.ts';
 import {
@@ -189,6 +191,8 @@ export interface HostIo {
   deviceOutput(flow: FlowReport): void;
   /** Bytes arriving at a declared source: labelled where they land, and a `flow` event. */
   declaredInput(input: SourceDeclaration): void;
+  /** The tenant names the realm measured as `rim` a sanitiser (provenance.ts marks). */
+  declaredSanitiser(decl: SanitiserDeclaration): void;
 }
 
 const contexts = new WeakMap<Machine, Ctx>();
@@ -395,6 +399,7 @@ export function createMachine(options: MachineOptions = {}): Machine {
       },
       deviceOutput: (flow) => reportFlow(ctx, flow),
       declaredInput: (input) => labelAtSource(ctx, input),
+      declaredSanitiser: (decl) => declareSanitiser(ctx, decl),
     },
     gpiOf: (pa) => gpiOf(state, pa),
     granuleOf: (pa) => granuleAt(state, pa),

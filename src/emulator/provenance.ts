@@ -17,6 +17,16 @@
  * From there labels travel with the bytes: a load returns them, the guest's CPU model keeps
  * them with the register and hands them to the store that writes it, a write replaces them,
  * a wipe removes them. No guest-facing operation sets or clears a label.
+ *
+ * Sanitiser marks (issue 10 item 1, mica-spec.md §1.3, §4.5 step 6): the tenant names the
+ * realms whose computation it trusts to sanitise (the moderator, the guardrail filter) by their
+ * measured identity, the RIM ({@link declareSanitiser}). A result such a realm *computes* from
+ * labelled bytes (a bulk map, a store of a value computed from registers) carries, beside the
+ * input's labels, the mark {@link passedMark}`(name)` ({@link computedLabels}). Marks live in
+ * the same label runs, so copies, loads and stores carry them byte for byte. A computation
+ * anywhere else drops the marks of what it read: its result is not the sanitiser's output any
+ * more. Nothing can add a mark but the declared realm's own computation, and dropping one only
+ * turns a sanitised exit into a leak, so no program gains by it.
  */
 import type { Ctx } from './context.ts';
 import { addLabel } from './hw/labels.ts';
@@ -72,6 +82,65 @@ export function labelAtSource(ctx: Ctx, input: SourceDeclaration): void {
   });
 }
 
+/** Prefix of a sanitiser mark: `passed:<sanitiser>` sits among a byte's labels. */
+export const PASSED_PREFIX = 'passed:';
+
+/** The mark the output of sanitiser `name` carries. */
+export function passedMark(name: string): string {
+  return PASSED_PREFIX + name;
+}
+
+/** True when `label` is a sanitiser mark rather than an input's label. */
+export function isPassedMark(label: string): boolean {
+  return label.startsWith(PASSED_PREFIX);
+}
+
+/** The sanitisers named in `labels`' marks (`passed:moderator` -> `moderator`). */
+export function sanitisersPassed(labels: readonly string[]): string[] {
+  const out: string[] = [];
+  for (const l of labels) if (isPassedMark(l)) out.push(l.slice(PASSED_PREFIX.length));
+  return out;
+}
+
+/** The tenant's statement that the realm measured as `rim` is sanitiser `name`. */
+export interface SanitiserDeclaration {
+  /** The realm's RIM, hex, as RMI_REALM_ACTIVATE left it (its measured identity). */
+  readonly rim: string;
+  /** The name the tenant gives it (the realm's name in the workflow). */
+  readonly name: string;
+}
+
+/**
+ * Records that computation in the realm measured as `decl.rim` sanitises (machine state, so a
+ * snapshot keeps it). Declared by the tenant's side like an input; no guest-facing call.
+ */
+export function declareSanitiser(ctx: Ctx, decl: SanitiserDeclaration): void {
+  (ctx.state.sanitisers ??= {})[decl.rim] = decl.name;
+  ctx.emit({
+    kind: 'note',
+    text: `declared sanitiser: ${decl.name} (RIM ${decl.rim.slice(0, 16)}…); what it computes from labelled input is marked ${passedMark(decl.name)}`,
+  });
+}
+
+/**
+ * The labels of a result computed by `realm` from bytes carrying `read`: every input label
+ * (computation does not launder), no mark of what was read (the result is this computation's,
+ * not the sanitiser's), plus this realm's own mark when the tenant declared it a sanitiser and
+ * the result derives from labelled input. Sorted. Builds nothing when nothing was labelled.
+ */
+export function computedLabels(
+  state: { readonly sanitisers?: Readonly<Record<string, string>> },
+  realm: { readonly rim: string },
+  read: Iterable<string>,
+): string[] {
+  const out: string[] = [];
+  for (const l of read) if (!isPassedMark(l) && !out.includes(l)) out.push(l);
+  if (out.length === 0) return out;
+  const name = state.sanitisers?.[realm.rim];
+  if (name !== undefined) out.push(passedMark(name));
+  return out.sort();
+}
+
 /** What moved. */
 export interface FlowReport {
   readonly channel: string;
@@ -102,8 +171,10 @@ export function isHostVisible(e: Endpoint): boolean {
 }
 
 /**
- * The flows by which data labelled `label` reached a host-visible place and was allowed to:
- * the leaks of that label, oldest first.
+ * The flows by which data labelled `label` reached a host-visible place and was allowed to,
+ * oldest first. A flow that also carries a sanitiser mark is among them: whether the path it
+ * took was the one the tenant allows (through the sanitiser and the gateway) is the judge's
+ * question (policy/judge.ts `sanitisedPassage`).
  */
 export function leaksOf(ledger: readonly LedgerEvent[], label: string): LedgerEventOf<'flow'>[] {
   return ledger.filter(

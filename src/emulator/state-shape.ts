@@ -459,6 +459,7 @@ export const STATE_SHAPE: Readonly<Record<string, Shape>> = {
   labels: optional(
     recordOf(isIndex, 'a granule index', arrayOf(labelRun, GRANULE_SIZE), SNAPSHOT_MAX_RECORDS),
   ),
+  sanitisers: optional(recordOf(() => true, 'a RIM', text, SNAPSHOT_MAX_LIST)),
   host: optional(host),
 };
 

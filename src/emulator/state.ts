@@ -226,6 +226,11 @@ export interface MachineState {
   /** Provenance labels by granule index (absent = no labelled byte anywhere). */
   labels?: Record<number, LabelRun[]>;
   /**
+   * Realms the tenant declared sanitisers, by RIM (hex) -> name: what they compute from
+   * labelled bytes is marked as having passed them (provenance.ts `computedLabels`).
+   */
+  sanitisers?: Record<string, string>;
+  /**
    * The host's VMM bookkeeping (realm names, its page pool, device state): untrusted host
    * software, kept here so snapshots capture it, never read by the RMM (host/state.ts).
    */

@@ -190,6 +190,11 @@ export const GLOSSARY: readonly GlossaryEntry[] = [
       "A JSON file in `scenarios/` (format `mica-lab/workflow-scenario`, `ScenarioFile` in `src/workflows/scenario-file.ts`): a workflow run (mode and gap switches, realms with their programs and policies, the host script, the sensitive input, the sanitisers) plus the outcome the machine must reach. Run by `mica-lab run` and the Pipeline view's menu.",
   },
   {
+    term: 'Sanitiser mark',
+    definition:
+      "`passed:<sanitiser>` beside a byte's labels: the machine adds it to what a realm the tenant declared a sanitiser (by RIM) computes from labelled input; copies carry it, computation elsewhere drops it. Labelled bytes the gateway hands out with it are the allowed exit (\u00a74.5 step 6), not a leak.",
+  },
+  {
     term: 'Scenario link',
     definition:
       'A shareable URL (format `mica-lab/scenario`, `src/lessons/scenario.ts`): a lesson or start state plus the commands a learner typed, replayed by `mica-lab scenario run`. Not a scenario file.',

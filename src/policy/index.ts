@@ -123,8 +123,11 @@ export * from './group/index.ts';
 export {
   judgeFlow,
   realmNamer,
+  sanitisedPassage,
   shortRule,
+  type AllowedPassage,
   type FlowJudgement,
+  type SanitisedPassage,
   type FlowOutcome,
   type NameOf,
 } from './judge.ts';

@@ -8,10 +8,14 @@
  * ({@link isHostVisible}, the emulator's definition that `leaksOf` uses too), never from which
  * command ran or how the realm's access ended; "blocked" only from the decision the machine
  * logged. The sentence is built from the event alone plus a name lookup for realms, so a
- * replayed or restored ledger reads the same.
+ * replayed or restored ledger reads the same. The one allowed way out for the tenant's data
+ * (mica-spec.md §1.3, §4.5 step 6) is read from the bytes too: {@link sanitisedPassage} accepts
+ * a host-visible flow only when the machine marked its bytes as a named sanitiser's output
+ * (emulator provenance.ts marks) and the realm handing them out is the tenant's gateway.
  */
 import {
   isHostVisible,
+  sanitisersPassed,
   type Endpoint,
   type LedgerEventOf,
   type MachineState,
@@ -196,4 +200,46 @@ export function judgeFlow(
     };
   }
   return { ...base, outcome: 'allowed', text: `${actor} ${action.done(what)}: allowed, ${rule}` };
+}
+
+/** The path the tenant allows its data out by (mica-spec.md §1.3, §4.5 step 6). */
+export interface AllowedPassage {
+  /** The sanitisers the tenant named (realm names, as in their marks). */
+  readonly sanitisers: readonly string[];
+  /** The realm the tenant's data enters and leaves by (the gateway). */
+  readonly gateway: string;
+}
+
+/** A host-visible flow the machine shows left through a sanitiser and the gateway. */
+export interface SanitisedPassage {
+  readonly seq: number;
+  /** The sanitiser whose mark the bytes carry. */
+  readonly sanitiser: string;
+  /** Where they went (`NS memory`, `tenant`, ...). */
+  readonly sink: string;
+  /** "left through the moderator (sanitised) and gateway to NS memory: allowed". */
+  readonly text: string;
+}
+
+/**
+ * The allowed exit of `e`, if it is one: an allowed flow of labelled bytes to a host-visible
+ * place, handed out by `passage.gateway`, whose bytes carry the mark of a sanitiser the tenant
+ * named. Anything else that reaches such a place with a label stays a leak ({@link judgeFlow}).
+ */
+export function sanitisedPassage(
+  e: LedgerEventOf<'flow'>,
+  passage: AllowedPassage,
+  nameOf: NameOf = (name) => name,
+): SanitisedPassage | undefined {
+  if (e.decision.verdict !== 'allowed' || !isHostVisible(e.destination)) return undefined;
+  if (e.source.kind !== 'realm' || nameOf(e.source.name) !== passage.gateway) return undefined;
+  const sanitiser = sanitisersPassed(e.labels).find((s) => passage.sanitisers.includes(s));
+  if (sanitiser === undefined) return undefined;
+  const sink = nameOf(e.destination.name);
+  return {
+    seq: e.seq,
+    sanitiser,
+    sink,
+    text: `left through ${sanitiser} (sanitised) and ${passage.gateway} to ${sink}: allowed (mica-spec §4.5 step 6)`,
+  };
 }

@@ -17,6 +17,7 @@
 import {
   abi,
   BulkOp,
+  computedLabels,
   guestStore,
   smcStop,
   walkRtt,
@@ -55,13 +56,28 @@ function register(rec: RecRecord, name: string): Register {
   };
 }
 
-/** The value and labels a store of `value` writes (see {@link GuestValue}). */
-function evaluate(rec: RecRecord, value: GuestValue): Register {
+/**
+ * The value and labels a store of `value` by `realm` writes (see {@link GuestValue}). A move of
+ * one register keeps its labels and marks as they are; a computed value carries
+ * `computedLabels`: the union of the input labels, and the realm's own sanitiser mark if the
+ * tenant declared it one (emulator provenance.ts).
+ */
+function evaluate(
+  state: Ctx['state'],
+  realm: Readonly<RealmRecord>,
+  rec: RecRecord,
+  value: GuestValue,
+): Register {
   if (typeof value === 'bigint') return { value, labels: [] };
   const names = typeof value.from === 'string' ? [value.from] : value.from;
   const regs = names.map((n) => register(rec, n));
-  const labels = [...new Set(regs.flatMap((r) => r.labels))].sort();
   const values = regs.map((r) => r.value);
+  if (!value.map && regs.length === 1) return { value: values[0] ?? 0n, labels: regs[0]!.labels };
+  const labels = computedLabels(
+    state,
+    realm,
+    regs.flatMap((r) => r.labels),
+  );
   return { value: value.map ? value.map(values) : (values[0] ?? 0n), labels };
 }
 
@@ -83,7 +99,8 @@ function addressLabels(
   from: string | readonly string[] | undefined,
 ): { addressLabels?: readonly string[] } {
   if (from === undefined) return {};
-  const { labels } = evaluate(rec, { from });
+  const names = typeof from === 'string' ? [from] : from;
+  const labels = [...new Set(names.flatMap((n) => register(rec, n).labels))].sort();
   return labels.length > 0 ? { addressLabels: labels } : {};
 }
 
@@ -238,7 +255,8 @@ function bulk(
       }
       inputs.push(buf);
     }
-    if (!p.probe) p = b.write(op.to, op.fn(inputs), [...labels].sort(), start);
+    if (!p.probe)
+      p = b.write(op.to, op.fn(inputs), computedLabels(ctx.state, realm, labels), start);
   }
   b.finish();
   if (p.probe) {
@@ -367,7 +385,7 @@ export function programGuest(): ProgramGuest {
             };
           case 'write': {
             g.last = i;
-            const stored = evaluate(rec, op.value);
+            const stored = evaluate(ctx.state, realm, rec, op.value);
             return {
               kind: 'access',
               access: 'write',

@@ -4,7 +4,10 @@
  * RG forwards it through the Mem1 mailbox to the guardrail filter RF, which screens it
  * (text-model.ts `screenPrompt`) and passes it through Mem2 to the inference realm RI; RI runs
  * the tiny model (`infer`) and answers through Mem2; RF screens the answer (`screenAnswer`)
- * and returns it through Mem1; RG keeps it in its own memory at {@link ANSWER_IPA}.
+ * and returns it through Mem1; RG keeps it in its own memory at {@link ANSWER_IPA} and
+ * publishes it back to the tenant on its network device ({@link REPLY_IPA}), by a copy, so the
+ * bytes keep the machine's mark that RF computed them (emulator provenance.ts): the judge reads
+ * that as "left through RF and the gateway" (§4.5 step 6), not as a leak.
  *
  * Design rationale: the realms are built, prefaulted and uploaded by the same workflow
  * builder as the video pipeline (video.ts `buildVideoWorkflow` with an LLM example); this file
@@ -33,6 +36,11 @@ export const PROMPT_OFFSET = 0x20;
 export const ANSWER_OFFSET = 0x100;
 /** Private IPA where RG keeps the answer it received. */
 export const ANSWER_IPA = HOSTCALL_IPA + 0x800;
+/**
+ * Where RG puts the answer for the tenant: its network page, right after the received prompt
+ * (NS memory, host-visible: the NIC sends it from there).
+ */
+export const REPLY_IPA = NET_IPA + NET_PAYLOAD_OFFSET + TEXT_MAX_BYTES;
 /** The prompt a scenario sends when it names none. */
 export const DEFAULT_PROMPT = 'my password is hunter2; how does mica keep the prompt private';
 
@@ -104,7 +112,11 @@ export function runLlmApp(wf: VideoWorkflow, prompt: string, windowOf: WindowOf)
     ...loadText(outBox + ANSWER_OFFSET, 'a'),
     ...storeText(inBox + ANSWER_OFFSET, 'a', (t) => screenAnswer(t).text),
   ]);
-  wf.exec(gw, [...loadText(gwBox + ANSWER_OFFSET, 'a'), ...storeText(ANSWER_IPA, 'a', same)]);
+  wf.exec(gw, [
+    ...loadText(gwBox + ANSWER_OFFSET, 'a'),
+    ...storeText(ANSWER_IPA, 'a', same),
+    { op: 'copy', from: gwBox + ANSWER_OFFSET, to: REPLY_IPA, len: TEXT_MAX_BYTES },
+  ]);
 }
 
 /** The answer the gateway holds, read from its memory (undefined before the app ran). */

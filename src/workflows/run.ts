@@ -9,7 +9,10 @@
  *
  * Design rationale: nothing here trusts a program or a step to say what happened. A leak is a
  * flow event the machine logged with an input's label (`leaksOf` for host-visible sinks, plus
- * loads by realms the tenant never named); a block is a flow the machine refused; a rejection
+ * loads by realms the tenant never named), unless the machine marked its bytes as output of a
+ * sanitiser the file names and the gateway handed them out (policy/judge.ts
+ * `sanitisedPassage`: reported apart, as the allowed way out); a block is a flow the machine
+ * refused; a rejection
  * is `verifyGroup`'s. The outcome is the first of leak > blocked > rejected > no-leak that the
  * evidence shows, and the expectation is compared with it. On CCA alone there is no monitor
  * and no protected sharing: the host shares the objects as NS memory (what ivshmem is without
@@ -24,7 +27,13 @@ import {
   type Machine,
 } from '../emulator/index.ts';
 import { decodeRecord, encodeRecord } from '../policy/record.ts';
-import { judgeFlow, realmNamer, shortRule } from '../policy/judge.ts';
+import {
+  judgeFlow,
+  realmNamer,
+  sanitisedPassage,
+  shortRule,
+  type SanitisedPassage,
+} from '../policy/judge.ts';
 import type { WorkflowExample } from '../policy/examples/build.ts';
 import type { Policy } from '../policy/model.ts';
 import { ownWindow, rimLabel } from '../policy/monitor/common.ts';
@@ -61,8 +70,8 @@ export interface FlowLine {
   readonly channel: string;
   readonly bytes: number;
   readonly labels: readonly string[];
-  /** allowed, blocked, or leak (the judge's word). */
-  readonly verdict: 'allowed' | 'blocked' | 'leak';
+  /** allowed, blocked, leak, or sanitised (left through a sanitiser and the gateway). */
+  readonly verdict: 'allowed' | 'blocked' | 'leak' | 'sanitised';
   /** The clause that decided (`CF3 owner VM2 EXCEPTION 0x24 BLOCK`, `cca:host-visible`). */
   readonly clause: string;
   /** The judge's sentence in plain words. */
@@ -99,6 +108,8 @@ export interface RunReport {
   readonly scenario: ScenarioFile;
   readonly flows: readonly FlowLine[];
   readonly leaks: readonly LeakLine[];
+  /** Labelled bytes that left the allowed way: through a named sanitiser and the gateway. */
+  readonly sanitised: readonly SanitisedPassage[];
   readonly blocked: readonly FlowLine[];
   readonly verifier: VerifierLine;
   readonly outcome: JudgedOutcome;
@@ -184,6 +195,12 @@ class Run {
     const first = this.wf.policies[this.wf.order[0]!]!;
     this.size = Number(first.mems.find((m) => m.type === 'PROTECTED')?.size ?? BigInt(PAGE));
     this.wf.host.alias = (h, ipa) => this.aliases.get(h.name)?.(ipa);
+    // The tenant names its sanitisers by the measurement of the realms it built (before any
+    // host step can substitute one): the machine marks what those realms compute.
+    for (const name of s.sanitisers) {
+      const h = this.wf.realms[name];
+      if (h) this.wf.machine.hostIo.declaredSanitiser({ rim: this.wf.host.rimOf(h), name });
+    }
   }
 
   note(text: string): void {
@@ -528,7 +545,12 @@ class Run {
 }
 
 /** The judge's reading of the ledger: every flow, the leaks of the scenario's labels, the blocks. */
-function judge(run: Run): { flows: FlowLine[]; leaks: LeakLine[]; blocked: FlowLine[] } {
+function judge(run: Run): {
+  flows: FlowLine[];
+  leaks: LeakLine[];
+  sanitised: SanitisedPassage[];
+  blocked: FlowLine[];
+} {
   const { wf, s } = run;
   const state = wf.machine.state;
   const mica = realmNamer(state);
@@ -543,8 +565,20 @@ function judge(run: Run): { flows: FlowLine[]; leaks: LeakLine[]; blocked: FlowL
   const flows: FlowLine[] = [];
   const leaks: LeakLine[] = [];
   const leakSeqs = new Set<number>();
+  // The gateway as the tenant's own policies declare it (§4.5: the one realm facing U).
+  const gateway = wf.order.find((name) => {
+    const p = wf.policies[name];
+    return p?.vms[p.self]?.isGateway === true;
+  });
+  const passage = { sanitisers: s.sanitisers, gateway: gateway ?? '' };
+  const sanitised = new Map<number, SanitisedPassage>();
   for (const label of labels)
     for (const e of leaksOf(wf.machine.ledger, label)) {
+      const way = sanitisedPassage(e, passage, nameOf);
+      if (way) {
+        sanitised.set(e.seq, way);
+        continue;
+      }
       leakSeqs.add(e.seq);
       leaks.push({
         seq: e.seq,
@@ -579,12 +613,19 @@ function judge(run: Run): { flows: FlowLine[]; leaks: LeakLine[]; blocked: FlowL
       channel: e.channel,
       bytes: e.bytes,
       labels: e.labels,
-      verdict: leakSeqs.has(e.seq) ? 'leak' : j.outcome === 'blocked' ? 'blocked' : 'allowed',
+      verdict: leakSeqs.has(e.seq)
+        ? 'leak'
+        : sanitised.has(e.seq)
+          ? 'sanitised'
+          : j.outcome === 'blocked'
+            ? 'blocked'
+            : 'allowed',
       clause: e.decision.rule,
       text:
-        leakSeqs.has(e.seq) && j.outcome !== 'leak'
+        sanitised.get(e.seq)?.text ??
+        (leakSeqs.has(e.seq) && j.outcome !== 'leak'
           ? `LEAK: ${to} received ${e.labels.join(', ')} (${j.text})`
-          : j.text,
+          : j.text),
     });
   }
   // Realms the tenant never named that hold the input's bytes in their registers: the RMM
@@ -599,7 +640,12 @@ function judge(run: Run): { flows: FlowLine[]; leaks: LeakLine[]; blocked: FlowL
         leaks.push({ seq: Number.MAX_SAFE_INTEGER, label, through: 'realm', to: name, bytes: 8 });
   }
   leaks.sort((a, b) => a.seq - b.seq);
-  return { flows, leaks, blocked: flows.filter((f) => f.verdict === 'blocked') };
+  return {
+    flows,
+    leaks,
+    sanitised: [...sanitised.values()],
+    blocked: flows.filter((f) => f.verdict === 'blocked'),
+  };
 }
 
 /** Does a blocked flow's clause match the expectation's `clause` (its short form or a part of it)? */
@@ -655,7 +701,7 @@ export function runScenarioFile(s: ScenarioFile): RunReport {
       break;
     }
   }
-  const { flows, leaks, blocked } = judge(run);
+  const { flows, leaks, sanitised, blocked } = judge(run);
   const v = run.verdict;
   const verifier: VerifierLine = v
     ? {
@@ -678,6 +724,7 @@ export function runScenarioFile(s: ScenarioFile): RunReport {
     scenario: s,
     flows,
     leaks,
+    sanitised,
     blocked,
     verifier,
     outcome,

@@ -149,12 +149,15 @@ function policyOwner(e: LedgerEventOf<'flow'>, nameOf: NameOf, actor: string): s
 }
 
 /**
- * Judges one flow event. A leak is an allowed flow of labelled bytes to a host-visible place;
- * a blocked flow is one the machine refused. `nameOf` resolves `realm:<rd>` names.
+ * Judges one flow event. A leak is an allowed flow of labelled bytes to a host-visible place,
+ * unless `passage` is given and the flow is its allowed exit ({@link sanitisedPassage}: then
+ * it is `allowed`, in the passage's words); a blocked flow is one the machine refused.
+ * `nameOf` resolves `realm:<rd>` names.
  */
 export function judgeFlow(
   e: LedgerEventOf<'flow'>,
   nameOf: NameOf = (name) => name,
+  passage?: AllowedPassage,
 ): FlowJudgement {
   const source = nameOf(e.source.name);
   const target = nameOf(e.destination.name);
@@ -192,6 +195,8 @@ export function judgeFlow(
       text: `${actor} tried to ${action.attempt}: ${verb} by ${by}, rule ${rule}`,
     };
   }
+  const way = passage ? sanitisedPassage(e, passage, nameOf) : undefined;
+  if (way) return { ...base, outcome: 'allowed', text: `${actor} ${way.text}` };
   if (e.labels.length > 0 && isHostVisible(e.destination)) {
     return {
       ...base,

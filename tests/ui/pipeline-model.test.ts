@@ -217,3 +217,26 @@ describe('pipeline model: policy show prints what is uploaded', () => {
     });
   });
 });
+
+describe('pipeline model: the gateway publishing the sanitiser’s output is the allowed exit', () => {
+  it('the honest guardrail’s reply is drawn allowed (left through RF), never as a leak', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { loadScenarioFile } = await import('../../src/workflows/scenario-file.ts');
+    const { runScenarioFile } = await import('../../src/workflows/run.ts');
+    const text = readFileSync(
+      new URL('../../scenarios/llm-honest-mica.json', import.meta.url),
+      'utf8',
+    );
+    const l = loadScenarioFile(text);
+    if (!l.ok) throw new Error(l.error.message);
+    const r = runScenarioFile(l.scenario);
+    const model = buildPipeline(r.machine.state, r.machine.ledger);
+    const reply = model.flows.filter((f) => f.labels.includes('passed:RF') && f.to === 'U');
+    expect(reply.length).toBeGreaterThan(0);
+    for (const f of reply) {
+      expect(f.outcome).toBe('allowed');
+      expect(f.text).toMatch(/left through RF \(sanitised\) and RG/);
+    }
+    expect(model.flows.filter((f) => f.leak)).toEqual([]);
+  });
+});

@@ -14,13 +14,15 @@
  * holds the declared input (the ledger's `source:declared` flow names its label), and each next
  * stage is the realm that maps the object the previous one wrote (the same physical pages).
  * Which bytes the host obtained is the ledger's: every allowed flow of the input's label to a
- * host-visible place (`leaksOf`, the judge's own query) is a theft, drawn with its path; other
+ * host-visible place (`leaksOf`, the judge's own query) is a theft, drawn with its path (the
+ * gateway's sanitised exit excepted, as the judge excepts it); other
  * labelled bytes the host can read (the upload as it arrived) are shown as what they are.
  * Decoding follows the stage's role in the §5.1 (a) pipeline (src/workflows/frames.ts).
  */
 import {
   SOURCE_RULE,
   gpcAllows,
+  isPassedMark,
   labelSpans,
   leaksOf,
   walkRtt,
@@ -540,6 +542,9 @@ function hostFindings(
             ([key]) => realmNameOf(view.state, Number(key)) === e.source.name,
           )?.[0] ?? NaN,
         );
+    // The gateway handing out bytes the machine marked as a declared sanitiser's output is the
+    // tenant's allowed exit (policy/judge.ts `sanitisedPassage`), not something the host stole.
+    if (rd === gatewayRd && e.labels.some(isPassedMark)) continue;
     const ipa = e.source.address;
     if (e.destination.kind === 'memory' && ipa !== undefined && !Number.isNaN(rd)) {
       // Adjacent or repeated stores into the same place are one range (the latest bytes count).

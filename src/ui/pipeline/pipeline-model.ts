@@ -20,6 +20,7 @@
  */
 import {
   abi,
+  sanitisersPassed,
   type LedgerEvent,
   type LedgerEventOf,
   type MachineState,
@@ -494,9 +495,16 @@ function placeFlow(
   nameOf: NameOf,
 ): PlacedFlow | undefined {
   const blocked = e.decision.verdict === 'blocked';
-  const judged = judgeFlow(e, nameOf);
-  const leak = judged.outcome === 'leak';
   const src = e.source.kind === 'realm' ? realmName(e.source.name) : undefined;
+  // Marks exist only for sanitisers the tenant declared (emulator provenance.ts), so a gateway
+  // handing out marked bytes is the allowed exit (policy/judge.ts `sanitisedPassage`).
+  const gateway = src !== undefined && byName.get(src)?.gateway === true ? src : undefined;
+  const judged = judgeFlow(
+    e,
+    nameOf,
+    gateway ? { gateway, sanitisers: sanitisersPassed(e.labels) } : undefined,
+  );
+  const leak = judged.outcome === 'leak';
   const dst = e.destination.kind === 'realm' ? realmName(e.destination.name) : undefined;
   const toU =
     UNTRUSTED_KINDS.has(e.destination.kind) ||

@@ -10,17 +10,14 @@
  */
 import { FIX_TOO_OPEN } from '../../policy/index.ts';
 import {
+  FIXED_PIPELINE_GOALS,
   IN_BAR0,
   STAGE_LINES,
   VIDEO_LINES,
   WIRE_LINES,
-  allAccepted,
   boundPolicy,
-  deliveredWithoutLeak,
-  exfiltrationBlocked,
   terminalSetup,
   uploadTextStep,
-  verifierAccepts,
 } from '../fixtures/policy-pipeline.ts';
 import type { Lesson } from '../schema.ts';
 
@@ -75,27 +72,10 @@ export const FIX_TOO_OPEN_LESSON: Lesson = {
     '@encoder policy upload fix-too-open',
   ]),
   goals: [
-    {
-      id: 'all-accepted',
-      title: 'All four stages hold accepted policies that agree.',
-      check: allAccepted,
-    },
-    {
-      id: 'delivered',
-      title: 'The video reaches storage through the moderator, and the judge finds no leak.',
-      check: deliveredWithoutLeak,
-    },
-    {
-      id: 'closed',
-      title: 'After the video arrived, the encoder tries to hand data out and is stopped.',
-      check: exfiltrationBlocked('encoder'),
-    },
-    {
-      id: 'verifier',
-      title:
-        'The verifier’s path search over the accepted files finds no way around the moderator.',
-      check: verifierAccepts,
-    },
+    FIXED_PIPELINE_GOALS.allAccepted,
+    FIXED_PIPELINE_GOALS.delivered,
+    FIXED_PIPELINE_GOALS.encoderClosed,
+    FIXED_PIPELINE_GOALS.verifier,
   ],
   hints: [
     {

@@ -9,15 +9,13 @@
  */
 import { FIX_ANY_WINDOW } from '../../policy/index.ts';
 import {
+  FIXED_PIPELINE_GOALS,
   STAGE_LINES,
   VIDEO_LINES,
   WIRE_LINES,
-  allAccepted,
   boundPolicy,
-  deliveredWithoutLeak,
   terminalSetup,
   uploadTextStep,
-  verifierAccepts,
 } from '../fixtures/policy-pipeline.ts';
 import type { Lesson } from '../schema.ts';
 
@@ -68,22 +66,9 @@ export const FIX_ANY_WINDOW_LESSON: Lesson = {
   commands: {},
   setup: terminalSetup([...STAGE_LINES, ...WIRE_LINES, '@gateway policy upload video-moderation']),
   goals: [
-    {
-      id: 'all-accepted',
-      title: 'All four stages hold accepted policies that agree.',
-      check: allAccepted,
-    },
-    {
-      id: 'delivered',
-      title: 'The video reaches storage through the moderator, and the judge finds no leak.',
-      check: deliveredWithoutLeak,
-    },
-    {
-      id: 'verifier',
-      title:
-        'The verifier’s path search over the accepted files finds no way around the moderator.',
-      check: verifierAccepts,
-    },
+    FIXED_PIPELINE_GOALS.allAccepted,
+    FIXED_PIPELINE_GOALS.delivered,
+    FIXED_PIPELINE_GOALS.verifier,
   ],
   hints: [
     {

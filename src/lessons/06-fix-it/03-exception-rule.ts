@@ -9,17 +9,14 @@
  */
 import { FIX_NO_EXCEPTION, micaAbi } from '../../policy/index.ts';
 import {
+  FIXED_PIPELINE_GOALS,
   IN_BAR0,
   STAGE_LINES,
   VIDEO_LINES,
   WIRE_LINES,
-  allAccepted,
   boundPolicy,
-  deliveredWithoutLeak,
-  exfiltrationBlocked,
   terminalSetup,
   uploadTextStep,
-  verifierAccepts,
 } from '../fixtures/policy-pipeline.ts';
 import type { Lesson } from '../schema.ts';
 
@@ -78,27 +75,10 @@ export const FIX_EXCEPTION_LESSON: Lesson = {
   commands: {},
   setup: terminalSetup([...STAGE_LINES, ...WIRE_LINES, '@gateway policy upload fix-no-exception']),
   goals: [
-    {
-      id: 'all-accepted',
-      title: 'All four stages hold accepted policies that agree.',
-      check: allAccepted,
-    },
-    {
-      id: 'delivered',
-      title: 'The video reaches storage through the moderator, and the judge finds no leak.',
-      check: deliveredWithoutLeak,
-    },
-    {
-      id: 'closed',
-      title: 'After the video arrived, the encoder tries to hand data out and is stopped.',
-      check: exfiltrationBlocked('encoder'),
-    },
-    {
-      id: 'verifier',
-      title:
-        'The verifier’s path search over the accepted files finds no way around the moderator.',
-      check: verifierAccepts,
-    },
+    FIXED_PIPELINE_GOALS.allAccepted,
+    FIXED_PIPELINE_GOALS.delivered,
+    FIXED_PIPELINE_GOALS.encoderClosed,
+    FIXED_PIPELINE_GOALS.verifier,
   ],
   hints: [
     {

@@ -10,18 +10,15 @@
  */
 import { VIDEO_BROKEN } from '../../policy/index.ts';
 import {
+  FIXED_PIPELINE_GOALS,
   IN_BAR0,
   STAGE_LINES,
   VIDEO_LINES,
   WIRE_LINES,
-  allAccepted,
   barIpa,
   boundPolicy,
-  deliveredWithoutLeak,
-  exfiltrationBlocked,
   terminalSetup,
   uploadTextStep,
-  verifierAccepts,
 } from '../fixtures/policy-pipeline.ts';
 import type { Lesson } from '../schema.ts';
 
@@ -76,27 +73,13 @@ export const FIX_BYPASS_LESSON: Lesson = {
     '@gateway policy upload consistent-leak',
   ]),
   goals: [
+    FIXED_PIPELINE_GOALS.allAccepted,
+    FIXED_PIPELINE_GOALS.delivered,
     {
-      id: 'all-accepted',
-      title: 'All four stages hold accepted policies that agree.',
-      check: allAccepted,
-    },
-    {
-      id: 'delivered',
-      title: 'The video reaches storage through the moderator, and the judge finds no leak.',
-      check: deliveredWithoutLeak,
-    },
-    {
-      id: 'closed',
+      ...FIXED_PIPELINE_GOALS.encoderClosed,
       title: 'After the video arrived, the encoder tries the old side channel and is stopped.',
-      check: exfiltrationBlocked('encoder'),
     },
-    {
-      id: 'verifier',
-      title:
-        'The verifier’s path search over the accepted files finds no way around the moderator.',
-      check: verifierAccepts,
-    },
+    FIXED_PIPELINE_GOALS.verifier,
   ],
   hints: [
     {

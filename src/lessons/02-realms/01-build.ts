@@ -7,23 +7,11 @@
  * Spec: DEN0137 A2.1 (realm), A3 (realm creation), B4.3.9 (RMI_REALM_CREATE), B4.4.12
  * (RmiRealmParams); cca-spec.md §2.3, §2.4, §3.2.
  */
-import {
-  abi,
-  encodeRealmParams,
-  type Machine,
-  type MachineView,
-  type RealmRecord,
-} from '../../emulator/index.ts';
+import { abi, listRealms, type MachineView, type RealmRecord } from '../../emulator/index.ts';
 import type { GoalResult, Lesson } from '../schema.ts';
 import { eventsOf, touchesGranule } from '../ledger-queries.ts';
 import { hex } from '../../lib/hex.ts';
-
-/** Where the setup leaves RmiRealmParams. */
-export const PARAMS_PA = 0x8001_0000;
-/** The first starting RTT the parameters name (two concatenated, 8 KiB aligned). */
-export const RTT_BASE = 0x8000_0000;
-/** The RD the reference solution uses (any free DRAM granule works). */
-export const RD_PA = 0x8000_2000;
+import { PARAMS_PA, RD_PA, RTT_BASE, writeRealmParams } from '../fixtures/realm-build.ts';
 
 const params = hex(PARAMS_PA);
 const rttBase = hex(RTT_BASE);
@@ -31,31 +19,6 @@ const rtt1 = hex(RTT_BASE + abi.GRANULE_SIZE);
 const rd = hex(RD_PA);
 
 type RealmView = Readonly<RealmRecord>;
-
-/**
- * Plays the VMM: leaves RmiRealmParams at {@link PARAMS_PA} for a 40-bit realm (starting
- * level 1, two concatenated starting RTTs at {@link RTT_BASE}, SHA-256, VMID 1).
- */
-export function writeRealmParams(machine: Machine): void {
-  machine.write(
-    PARAMS_PA,
-    encodeRealmParams({
-      s2sz: 40n,
-      numBps: 1n,
-      numWps: 1n,
-      hashAlgo: BigInt(abi.RMI_HASH_SHA_256),
-      vmid: 1n,
-      rttBase: BigInt(RTT_BASE),
-      rttLevelStart: 1n,
-      rttNumStart: 2n,
-    }),
-  );
-}
-
-/** The realms the RMM holds, lowest RD first. */
-export function realms(machine: MachineView): RealmView[] {
-  return Object.values(machine.state.rmm.realms).sort((a, b) => a.rd - b.rd);
-}
 
 /** What is wrong with a realm's RD and starting RTT granules, or undefined when all is well. */
 function ownershipProblem(machine: MachineView, realm: RealmView): string | undefined {
@@ -77,7 +40,7 @@ function ownershipProblem(machine: MachineView, realm: RealmView): string | unde
 }
 
 function realmCreated({ machine }: { machine: MachineView }): GoalResult {
-  const realm = realms(machine)[0];
+  const realm = listRealms(machine.state)[0];
   if (!realm) return { done: false, detail: 'the RMM holds no realm yet' };
   return {
     done: true,
@@ -157,7 +120,7 @@ export const BUILD_REALM: Lesson = {
       id: 'granules-owned',
       title: 'The realm’s RD and its starting RTTs are realm granules owned by it.',
       check({ machine }) {
-        const all = realms(machine);
+        const all = listRealms(machine.state);
         if (all.length === 0) return { done: false, detail: 'create the realm first' };
         const problems = all.map((r) => ownershipProblem(machine, r));
         const good = all.find((_, i) => problems[i] === undefined);
@@ -183,7 +146,7 @@ export const BUILD_REALM: Lesson = {
         if (hit) {
           return { done: true, detail: `GPF at ${hex(hit.pa)}: the RD is in the Realm PAS` };
         }
-        const realm = realms(machine)[0];
+        const realm = listRealms(machine.state)[0];
         return {
           done: false,
           detail: realm

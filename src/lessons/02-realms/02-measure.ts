@@ -11,31 +11,18 @@
  * Spec: DEN0137 A7.1.1 (RIM), A2.1.5 (realm lifecycle), B4.3.1 (RMI_DATA_CREATE), B4.3.8
  * (RMI_REALM_ACTIVATE), B4.3.15 (RMI_RTT_CREATE); cca-spec.md §3.2, §5.1-5.3.
  */
-import { abi, type Machine, type MachineView } from '../../emulator/index.ts';
-import { utf8 } from '../../lib/bytes.ts';
+import { abi, listRealms, type MachineView } from '../../emulator/index.ts';
 import { createLessonMachine } from '../runner.ts';
 import type { GoalView, Lesson } from '../schema.ts';
 import { eventsOf } from '../ledger-queries.ts';
 import { hex } from '../../lib/hex.ts';
-import { PARAMS_PA, RD_PA, RTT_BASE, realms, writeRealmParams } from './01-build.ts';
-
-/** Where the setup leaves the realm image (one page of NS memory). */
-export const IMAGE_PA = 0x8001_1000;
-/** What the image holds. */
-export const IMAGE_TEXT = 'realm image v1: encoder stage, build 2026-11';
+import { IMAGE_PA, LOAD_IMAGE_LINES, RD_PA, buildNewRealm } from '../fixtures/realm-build.ts';
 
 const rd = hex(RD_PA);
 const image = hex(IMAGE_PA);
 
-/** Builds the NEW realm of lesson 02-realms/01 through the front door, plus the image. */
-function setup(machine: Machine): void {
-  writeRealmParams(machine);
-  for (const pa of [RTT_BASE, RTT_BASE + abi.GRANULE_SIZE, RD_PA]) {
-    machine.smc(abi.SMC_RMI_GRANULE_DELEGATE, pa);
-  }
-  machine.smc(abi.SMC_RMI_REALM_CREATE, RD_PA, PARAMS_PA);
-  machine.write(IMAGE_PA, utf8(IMAGE_TEXT));
-}
+/** The NEW realm of lesson 02-realms/01 (a named fixture), plus the image. */
+const setup = buildNewRealm;
 
 let setupRim: string | undefined;
 
@@ -44,7 +31,7 @@ function initialRim(): string {
   if (setupRim === undefined) {
     const scratch = createLessonMachine('cca');
     setup(scratch);
-    setupRim = realms(scratch)[0]?.rim ?? '';
+    setupRim = listRealms(scratch.state)[0]?.rim ?? '';
   }
   return setupRim;
 }
@@ -133,7 +120,7 @@ export const MEASURE_REALM: Lesson = {
       id: 'data-loaded',
       title: 'Load the image into the realm with RMI_DATA_CREATE; its RIM changes.',
       check({ machine, ledger }) {
-        const realm = realms(machine)[0];
+        const realm = listRealms(machine.state)[0];
         if (!realm) return { done: false, detail: 'the realm is gone' };
         const loads = successes(ledger, 'RMI_DATA_CREATE', realm.rd);
         const data = dataGranules(machine, realm.rd);
@@ -155,7 +142,7 @@ export const MEASURE_REALM: Lesson = {
       id: 'activated',
       title: 'Activate the realm: it is ACTIVE and its RIM is frozen.',
       check({ machine }) {
-        const realm = realms(machine)[0];
+        const realm = listRealms(machine.state)[0];
         if (!realm) return { done: false, detail: 'the realm is gone' };
         return {
           done: realm.state === 'ACTIVE',
@@ -196,12 +183,7 @@ export const MEASURE_REALM: Lesson = {
     },
   ],
   solution: [
-    'delegate 0x80003000',
-    `rmi RTT_CREATE rd=${rd} rtt=0x80003000 ipa=0x0 level=2`,
-    'delegate 0x80004000',
-    `rmi RTT_CREATE rd=${rd} rtt=0x80004000 ipa=0x0 level=3`,
-    'delegate 0x80005000',
-    `rmi DATA_CREATE rd=${rd} data=0x80005000 ipa=0x0 src=${image} flags=1`,
+    ...LOAD_IMAGE_LINES,
     `rmi REALM_ACTIVATE rd=${rd}`,
     'delegate 0x80006000',
     `rmi DATA_CREATE rd=${rd} data=0x80006000 ipa=0x1000 src=${image} flags=1`,

@@ -1,6 +1,7 @@
 /**
- * Lesson 02-realms/03: run the realm. The setup continues from the previous lesson (the NEW
- * realm with its image at IPA 0) and plays the VMM once more: RmiRecParams for one runnable
+ * Lesson 02-realms/03: run the realm. The setup starts from the named fixture
+ * `buildLoadedRealm` (fixtures/realm-build.ts: the NEW realm with its image at IPA 0, where
+ * the previous lesson stands before activation) and plays the VMM once more: RmiRecParams for one runnable
  * vCPU; the RmiRecRun page it names is blank (zero) NS memory. The learner creates the REC (with its auxiliary
  * granules), activates the realm, enters the REC and reads why it came back: the host sees
  * the exit record, never the realm's memory or registers.
@@ -11,17 +12,16 @@
 import {
   abi,
   encodeRecParams,
+  listRealms,
   granuleIndex,
   mpidrOfIndex,
   type Machine,
   type MachineView,
 } from '../../emulator/index.ts';
-import { createHostShell } from '../../shell/index.ts';
 import type { Lesson } from '../schema.ts';
 import { eventsOf, hostAccesses } from '../ledger-queries.ts';
 import { hex } from '../../lib/hex.ts';
-import { RD_PA, realms } from './01-build.ts';
-import { MEASURE_REALM } from './02-measure.ts';
+import { RD_PA, buildLoadedRealm } from '../fixtures/realm-build.ts';
 
 /** Where the setup leaves RmiRecParams. */
 export const REC_PARAMS_PA = 0x8001_2000;
@@ -37,19 +37,9 @@ const run = hex(RUN_PA);
 const recParams = hex(REC_PARAMS_PA);
 const exitAt = hex(RUN_PA + abi.RMI_REC_RUN_EXIT);
 
-/** Lines of the previous lesson's solution that load the image (everything before activation). */
-const LOAD_LINES = MEASURE_REALM.solution.slice(
-  0,
-  MEASURE_REALM.solution.findIndex((l) => l.includes('REALM_ACTIVATE')),
-);
-
-/** The previous lesson's end state (still NEW), the REC parameters and the run page. */
+/** The loaded realm (still NEW), the REC parameters and the run page. */
 function setup(machine: Machine): void {
-  MEASURE_REALM.setup(machine);
-  // The host shell is a front-door client like any other: replaying the learner's commands
-  // of the previous lesson rebuilds exactly the state they left.
-  const shell = createHostShell(machine);
-  for (const line of LOAD_LINES) shell.execute(line);
+  buildLoadedRealm(machine);
   const count = Number(machine.smc(abi.SMC_RMI_REC_AUX_COUNT, RD_PA).x[1] ?? 0n);
   machine.write(
     REC_PARAMS_PA,
@@ -132,7 +122,7 @@ export const RUN_REALM: Lesson = {
       id: 'rec-created',
       title: 'Create a runnable REC for the realm.',
       check({ machine }) {
-        const realm = realms(machine)[0];
+        const realm = listRealms(machine.state)[0];
         const recs = realm ? recsOf(machine, realm.rd) : [];
         const first = recs[0];
         return first
@@ -147,7 +137,7 @@ export const RUN_REALM: Lesson = {
       id: 'activated',
       title: 'Activate the realm after creating its REC.',
       check({ machine }) {
-        const realm = realms(machine)[0];
+        const realm = listRealms(machine.state)[0];
         if (!realm) return { done: false, detail: 'the realm is gone' };
         const recs = recsOf(machine, realm.rd).length;
         return {

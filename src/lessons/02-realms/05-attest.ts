@@ -8,11 +8,10 @@
  * Spec: DEN0137 A7.1.2 (REMs), A7.2 (realm attestation), B5.3.1-2 (RSI_ATTESTATION_TOKEN_
  * CONTINUE / INIT), B5.3.7 (RSI_MEASUREMENT_EXTEND); cca-spec.md §5.6, §6.
  */
-import type { Machine } from '../../emulator/index.ts';
+import { listRealms, type Machine } from '../../emulator/index.ts';
 import type { GoalView, Lesson } from '../schema.ts';
 import { openTerminals } from '../terminals.ts';
 import { eventsOf } from '../ledger-queries.ts';
-import { realms } from './01-build.ts';
 
 function setup(machine: Machine): void {
   openTerminals(machine).execute('realm create r1 --image shell');
@@ -86,7 +85,7 @@ export const ATTEST_REALM: Lesson = {
       id: 'rem-extended',
       title: 'Inside the realm, extend a REM with a record of what it did.',
       check({ machine }) {
-        const realm = realms(machine)[0];
+        const realm = listRealms(machine.state)[0];
         const rem = realm ? firstRem(realm.rems) : undefined;
         return rem
           ? { done: true, detail: `REM${rem.index - 1} = ${rem.value.slice(0, 16)}…` }

@@ -10,7 +10,14 @@ import { eventsOf, granuleOfPa, refusals } from '../ledger-queries.ts';
 import { hex } from '../../lib/hex.ts';
 import { micaDecisions } from '../../policy/index.ts';
 import type { Lesson } from '../schema.ts';
-import { MEM1_PA, NS_IPA, RD, UNDECLARED_IPA, monitorOf, pipelineSetup } from './workflow.ts';
+import {
+  MEM1_PA,
+  NS_IPA,
+  RD,
+  UNDECLARED_IPA,
+  monitorOf,
+  pipelineSetup,
+} from '../fixtures/mica-pipeline.ts';
 
 const body = `
 ## Every path declared, every other path closed

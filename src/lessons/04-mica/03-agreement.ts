@@ -13,17 +13,7 @@ import { createLabMachine } from '../../shell/index.ts';
 import type { GoalView, Lesson } from '../schema.ts';
 import { snapshotSetup } from '../runner.ts';
 import { openTerminals } from '../terminals.ts';
-
-/** The four stages of the shipped pipeline, in upload order. */
-export const STAGES = ['gateway', 'encoder', 'moderator', 'storage'] as const;
-
-/** Host lines that build the stages and wire Mem1-Mem3 (the ivshmem backing files). */
-export const BUILD_LINES: readonly string[] = [
-  ...STAGES.map((s) => `realm create ${s}`),
-  'mica share Mem1 gateway:0 encoder:0',
-  'mica share Mem2 encoder:1 moderator:0',
-  'mica share Mem3 moderator:1 storage:0',
-];
+import { BUILD_LINES, STAGES } from '../fixtures/mica-stages.ts';
 
 const SETUP_LINES = [
   ...BUILD_LINES,

@@ -21,7 +21,7 @@ import {
 } from '../../policy/index.ts';
 import { tenantVerdict } from '../../shell/index.ts';
 import type { Lesson } from '../schema.ts';
-import { BUILD_LINES, STAGES } from './03-agreement.ts';
+import { BUILD_LINES, STAGES } from '../fixtures/mica-stages.ts';
 
 /** The ring's realms, upload order, and the host's backing files for its three objects. */
 const RING_LINES: readonly string[] = [

@@ -17,7 +17,7 @@ import {
   monitorOf,
   pipelineSetup,
   realmNameOf,
-} from '../04-mica/workflow.ts';
+} from '../fixtures/mica-pipeline.ts';
 
 /** A private DATA granule of the encoder (part of its measured image). */
 const ENCODER_DATA = 0x80039000;

@@ -46,6 +46,7 @@ export {
 export { STATE_VERSION, type MachineConfig, type MachineMode, type MachineState } from './state.ts';
 export type { ReadResult, WriteResult, AccessFault } from './hw/memory.ts';
 export type { RmiCommandSpec, RmiOutcome } from './rmm/rmi/types.ts';
+export { refuse, success } from './rmm/rmi/types.ts';
 export type { Failure, FailureCondition } from './rmm/conditions.ts';
 export { firstFailure } from './rmm/conditions.ts';
 export { GRANULE_COMMANDS } from './rmm/rmi/granule.ts';

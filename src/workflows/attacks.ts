@@ -279,7 +279,7 @@ export const ATTACKS: readonly AttackSpec[] = [
       const remap = wf.host.smc(
         abi.SMC_RMI_RTT_MAP_UNPROTECTED,
         enc.rd,
-        CONSOLE_IPA + 0x1000,
+        CONSOLE_IPA + abi.GRANULE_SIZE,
         3,
         BigInt(wf.host.alloc()) | 0xc0n,
       );
@@ -344,10 +344,10 @@ export const ATTACKS: readonly AttackSpec[] = [
     wf.runApp();
     const x = extraRealm(wf, 'intruder', ['shm-Mem1']);
     const at = run(wf, x, prefaultOps(BAR0, SIZE).concat([{ op: 'read', ipa: BAR0 + 0x20 }]));
-    const seen = readValue(wf, x, at + SIZE / 0x1000);
+    const seen = readValue(wf, x, at + SIZE / abi.GRANULE_SIZE);
     const since = lastSeq(wf);
     const status = wf.setupRealm('encoder');
-    const got = readLabels(wf, x, at + SIZE / 0x1000).includes(VIDEO_LABEL);
+    const got = readLabels(wf, x, at + SIZE / abi.GRANULE_SIZE).includes(VIDEO_LABEL);
     return conclude(s, mode, wf, since, got || status === abi.RSI_SUCCESS, {
       note: `intruder read ${seen === undefined ? 'nothing' : '0x' + seen.toString(16)} (its dummy page); encoder upload status ${status}`,
     });
@@ -440,7 +440,7 @@ export const ATTACKS: readonly AttackSpec[] = [
     const since = lastSeq(wf);
     const enc = wf.realms.encoder!;
     const at = run(wf, enc, [
-      ...prefaultOps(BAR0, 0x1000),
+      ...prefaultOps(BAR0, abi.GRANULE_SIZE),
       ...prefaultOps(BAR1, SIZE),
       uploadOp(wf.policies.encoder!),
     ]);
@@ -449,7 +449,7 @@ export const ATTACKS: readonly AttackSpec[] = [
       mode,
       wf,
       since,
-      x0(wf, 'encoder', at + 1 + SIZE / 0x1000) === abi.RSI_SUCCESS,
+      x0(wf, 'encoder', at + 1 + SIZE / abi.GRANULE_SIZE) === abi.RSI_SUCCESS,
     );
   }),
   A(13, 'realm substitution: another realm claims the encoder’s label', 'G; A', (mode, s) => {
@@ -462,7 +462,7 @@ export const ATTACKS: readonly AttackSpec[] = [
       ...prefaultOps(BAR1, SIZE),
       uploadOp(wf.policies.encoder!),
     ]);
-    const up = wf.host.recOf(impostor).guest[`x0@${at + 2 * (SIZE / 0x1000)}`];
+    const up = wf.host.recOf(impostor).guest[`x0@${at + 2 * (SIZE / abi.GRANULE_SIZE)}`];
     wf.host.tenantSend(wf.realms.gateway!, videoBytes());
     wf.exec('gateway', [
       { op: 'read', ipa: NET_IPA + NET_PAYLOAD_OFFSET, into: 'in' },
@@ -611,7 +611,7 @@ export const ATTACKS: readonly AttackSpec[] = [
     wf.guest.add(gw.rd, prefaultOps(BAR0, SIZE));
     wf.guest.add(other.rd, prefaultOps(BAR0, SIZE));
     const since = lastSeq(wf);
-    for (let i = 0; i < 2 * (SIZE / 0x1000) + 4; i++) {
+    for (let i = 0; i < 2 * (SIZE / abi.GRANULE_SIZE) + 4; i++) {
       wf.host.run(gw, 1);
       wf.host.run(other, 1);
     }

@@ -5,7 +5,7 @@
  * the RMM and the monitor decide (code-style.md: the guest reports, the RMM decides).
  *
  * Design rationale: the program is behaviour (kept in the runner), the position is state: op
- * `i` sits at PC 0x1000 + 4·i, so an access the host must first fault in (PC not advanced) is
+ * `i` sits at PC abi.GRANULE_SIZE + 4·i, so an access the host must first fault in (PC not advanced) is
  * simply re-executed, and results of completed ops are copied into `rec.guest` (`x0@i`,
  * `val@i`, `sea@i`) where tests and views read them.
  *
@@ -18,6 +18,7 @@ import {
   abi,
   BulkOp,
   computedLabels,
+  rawRead,
   guestStore,
   smcStop,
   walkRtt,
@@ -164,9 +165,9 @@ export type GuestOp =
 
 /** Read-touches one byte per 4 KiB page of [ipa, ipa + size) (the `rw_ivshmem --prefault` tool). */
 export function prefaultOps(ipa: number, size: number): GuestOp[] {
-  return Array.from({ length: Math.ceil(size / 0x1000) }, (_, k) => ({
+  return Array.from({ length: Math.ceil(size / abi.GRANULE_SIZE) }, (_, k) => ({
     op: 'read' as const,
-    ipa: ipa + k * 0x1000,
+    ipa: ipa + k * abi.GRANULE_SIZE,
     size: 1 as const,
   }));
 }
@@ -187,9 +188,8 @@ export function guestLoad(
     const walk = walkRtt(state, realm, at);
     if (walk.entry.state !== 'ASSIGNED' || walk.entry.ripas !== 'RAM') return undefined;
     const pa = walk.entry.pa + (at - walk.entryBase);
-    const n = Math.min(len - done, 0x1000 - (pa % 0x1000));
-    const page = state.memory[Math.floor(pa / 0x1000)];
-    if (page) out.set(page.subarray(pa % 0x1000, (pa % 0x1000) + n), done);
+    const n = Math.min(len - done, abi.GRANULE_SIZE - (pa % abi.GRANULE_SIZE));
+    out.set(rawRead(state, pa, n), done);
     done += n;
   }
   return out;
@@ -285,7 +285,7 @@ export function programGuest(): ProgramGuest {
     const cont = (): GuestStop => {
       g.last = i;
       setIndex(rec, i);
-      return smcStop(rec, SMC_RSI_ATTEST_TOKEN_CONTINUE_GROUP, op.buffer, 0, 0x1000);
+      return smcStop(rec, SMC_RSI_ATTEST_TOKEN_CONTINUE_GROUP, op.buffer, 0, abi.GRANULE_SIZE);
     };
     if (g.agPhase === 'init') {
       if (x0 !== abi.RSI_SUCCESS) {

@@ -40,9 +40,8 @@ import {
 import { MICA_EXT, key, type MicaState } from '../policy/monitor/state.ts';
 import { PROGRAM_BASE } from './guest.ts';
 
-const G = 0x1000;
 /** IPA span of one level-3 RTT (512 pages). */
-const L3_TABLE_SPAN = 512 * G;
+const L3_TABLE_SPAN = 512 * abi.GRANULE_SIZE;
 /** IPA layout of every scenario realm (private pages). */
 export const CODE_IPA = 0x0;
 export const POLICY_IPA = 0x2000;
@@ -61,7 +60,7 @@ export const NET_PAYLOAD_OFFSET = 0x20;
  * Largest network receive buffer (NS, from {@link NET_IPA}): one 256 KiB object of payload
  * (mica-spec.md §5.1) after the header. The host maps its pages as payloads need them.
  */
-export const NET_BUFFER_SIZE = 0x40000 + G;
+export const NET_BUFFER_SIZE = 0x40000 + abi.GRANULE_SIZE;
 /** Private RAM of a realm that asked for some ({@link RealmSpec.ram}), e.g. storage's store. */
 export const RAM_IPA = 0x100000;
 /** Size of the window each protected ivshmem BAR advertises (64 MiB backing files, §3.4). */
@@ -148,7 +147,7 @@ export class MicaHost {
   /** A fresh NS granule. */
   alloc(): number {
     const pa = this.next;
-    this.next += G;
+    this.next += abi.GRANULE_SIZE;
     return pa;
   }
 
@@ -224,13 +223,13 @@ export class MicaHost {
     this.tables(rd, 0, 2);
     this.must(this.smc(abi.SMC_RMI_RTT_INIT_RIPAS, rd, 0, 0x200000), 'RTT_INIT_RIPAS');
     this.tables(rd, 0, 3);
-    const code = new Uint8Array(G);
+    const code = new Uint8Array(abi.GRANULE_SIZE);
     code.set(utf8(`image:${spec.image ?? spec.name}`));
     const pages: [number, Uint8Array, number][] = [
       [CODE_IPA, code, abi.RMI_MEASURE_CONTENT],
-      [POLICY_IPA, new Uint8Array(G), abi.RMI_NO_MEASURE_CONTENT],
-      [HOSTCALL_IPA, new Uint8Array(G), abi.RMI_NO_MEASURE_CONTENT],
-      [ATTEST_IPA, new Uint8Array(G), abi.RMI_NO_MEASURE_CONTENT],
+      [POLICY_IPA, new Uint8Array(abi.GRANULE_SIZE), abi.RMI_NO_MEASURE_CONTENT],
+      [HOSTCALL_IPA, new Uint8Array(abi.GRANULE_SIZE), abi.RMI_NO_MEASURE_CONTENT],
+      [ATTEST_IPA, new Uint8Array(abi.GRANULE_SIZE), abi.RMI_NO_MEASURE_CONTENT],
     ];
     for (const [ipa, content, flags] of pages) {
       const src = this.nsPage(content);
@@ -287,7 +286,7 @@ export class MicaHost {
       name: spec.name,
       rd,
       rec,
-      run: this.nsPage(new Uint8Array(G)),
+      run: this.nsPage(new Uint8Array(abi.GRANULE_SIZE)),
       bars,
       ...(consolePa === undefined ? {} : { console: consolePa }),
       ...(spec.ram ? { ram: spec.ram } : {}),
@@ -314,13 +313,13 @@ export class MicaHost {
       this.nets.set(h.name, net);
     }
     // The receive buffer grows by a page at a time, mapped as payloads need it.
-    for (let k = net.length; k * G < NET_PAYLOAD_OFFSET + bytes.length; k++) {
+    for (let k = net.length; k * abi.GRANULE_SIZE < NET_PAYLOAD_OFFSET + bytes.length; k++) {
       const pa = this.alloc();
       const desc =
         BigInt(pa) |
         (BigInt(abi.S2TTE_AP_RW) << 6n) |
         (BigInt(abi.S2TTE_MEMATTR_FWB_NORMAL_WB) << 2n);
-      const ipa = NET_IPA + k * G;
+      const ipa = NET_IPA + k * abi.GRANULE_SIZE;
       // One level-3 table covers 2 MiB: walk for tables only when entering a new one.
       if (k === 0 || ipa % L3_TABLE_SPAN === 0) this.tables(h.rd, ipa, 3);
       this.must(this.smc(abi.SMC_RMI_RTT_MAP_UNPROTECTED, h.rd, ipa, 3, desc), 'MAP_UNPROTECTED');
@@ -330,12 +329,15 @@ export class MicaHost {
     // time (the buffer's pages are contiguous unless something was allocated between them).
     for (let done = 0; done < bytes.length;) {
       const at = NET_PAYLOAD_OFFSET + done;
-      const first = Math.floor(at / G);
+      const first = Math.floor(at / abi.GRANULE_SIZE);
       let last = first;
-      while ((last + 1) * G < NET_PAYLOAD_OFFSET + bytes.length && net[last + 1] === net[last]! + G)
+      while (
+        (last + 1) * abi.GRANULE_SIZE < NET_PAYLOAD_OFFSET + bytes.length &&
+        net[last + 1] === net[last]! + abi.GRANULE_SIZE
+      )
         last++;
-      const n = Math.min(bytes.length - done, (last + 1) * G - at);
-      const pa = net[first]! + (at % G);
+      const n = Math.min(bytes.length - done, (last + 1) * abi.GRANULE_SIZE - at);
+      const pa = net[first]! + (at % abi.GRANULE_SIZE);
       if (!this.m.write(pa, bytes.subarray(done, done + n)).ok)
         throw new Error('scenario host: the NIC cannot write');
       this.m.hostIo.declaredInput({
@@ -390,7 +392,7 @@ export class MicaHost {
    * in the realm's RAM: back it with a fresh granule (RMI_DATA_CREATE_UNKNOWN), on demand.
    */
   private prefault(h: RealmHandle, ipa: number): boolean {
-    const page = ipa - (ipa % G);
+    const page = ipa - (ipa % abi.GRANULE_SIZE);
     if (h.ram !== undefined && page >= RAM_IPA && page < RAM_IPA + h.ram) {
       const r = this.smc(abi.SMC_RMI_DATA_CREATE_UNKNOWN, h.rd, this.delegated(), page);
       this.log.push({ realm: h.name, what: `RAM fault at ${key(page)}: ${r.status}` });
@@ -398,7 +400,7 @@ export class MicaHost {
     }
     const bar = h.bars.find((b) => ipa >= b.ipa && ipa < b.ipa + BAR_SIZE);
     if (!bar) return false;
-    const pa = this.alias?.(h, page) ?? this.backing(bar.file, (page - bar.ipa) / G);
+    const pa = this.alias?.(h, page) ?? this.backing(bar.file, (page - bar.ipa) / abi.GRANULE_SIZE);
     const r = this.mapShared(h, page, pa);
     this.log.push({ realm: h.name, what: `fault at ${key(page)} → ${key(pa)}: ${r.status}` });
     return r.status === 'RMI_SUCCESS';
@@ -416,8 +418,8 @@ export class MicaHost {
         this.log.push({ realm: h.name, what: `REC_ENTER failed: ${r.failure?.label ?? r.status}` });
         return { done: false, entries: n + 1 };
       }
-      const read = this.m.read(h.run, G);
-      const exit: RecExit = decodeRecExit(read.ok ? read.bytes : new Uint8Array(G));
+      const read = this.m.read(h.run, abi.GRANULE_SIZE);
+      const exit: RecExit = decodeRecExit(read.ok ? read.bytes : new Uint8Array(abi.GRANULE_SIZE));
       flags = 0n;
       gprs = [];
       if (this.recOf(h).guest.done === true) return { done: true, entries: n + 1 };
@@ -425,7 +427,7 @@ export class MicaHost {
       if (reason === abi.RMI_EXIT_SYNC) {
         const ec = Number((exit.esr >> 26n) & 0x3fn);
         if (ec === abi.ESR_EL2_EC_DATA_ABORT || ec === abi.ESR_EL2_EC_INST_ABORT) {
-          const ipa = Number(exit.hpfar << 8n) + Number(exit.far % BigInt(G));
+          const ipa = Number(exit.hpfar << 8n) + Number(exit.far % BigInt(abi.GRANULE_SIZE));
           const isv = ((exit.esr >> 24n) & 1n) === 1n;
           if (ipa < CONSOLE_IPA && this.prefault(h, ipa)) continue;
           if (isv) {

@@ -6,7 +6,6 @@ import {
   abi,
   granuleState,
   walkRtt,
-  wipeGranule,
   type Ctx,
   type Decision,
   type Endpoint,
@@ -48,33 +47,9 @@ export function realmRecord(ctx: Ctx, rd: number): RealmRecord | undefined {
   return ctx.state.rmm.realms[key(rd)];
 }
 
-/** Reads `len` bytes of physical memory as the RMM (no check, no log: its own view). */
-export function rmmRead(ctx: Ctx, pa: number, len: number): Uint8Array {
-  const out = new Uint8Array(len);
-  for (let done = 0; done < len;) {
-    const at = pa + done;
-    const g = Math.floor(at / 0x1000);
-    const off = at % 0x1000;
-    const n = Math.min(len - done, 0x1000 - off);
-    const page = ctx.state.memory[g];
-    if (page) out.set(page.subarray(off, off + n), done);
-    done += n;
-  }
-  return out;
-}
-
-/**
- * Zeroes a granule (CLEAN, dummy page) and drops its memory record, with its provenance
- * labels: wiped bytes derive from nothing (before, the labels outlived the bytes, so a realm
- * reading the zeroed page was told it read the video).
- */
-export function wipe(ctx: Ctx, pa: number): void {
-  wipeGranule(ctx.state, pa);
-}
-
 /** Where a protected IPA of a realm lands in its RTTs: the DATA PA when ASSIGNED RAM. */
 export function privatePa(ctx: Ctx, realm: Readonly<RealmRecord>, ipa: number): number | string {
-  if (ipa % 0x1000 !== 0) return `IPA ${key(ipa)} is not 4 KiB aligned`;
+  if (ipa % abi.GRANULE_SIZE !== 0) return `IPA ${key(ipa)} is not 4 KiB aligned`;
   if (ipa >= 2 ** (realm.ipaWidth - 1)) return `IPA ${key(ipa)} is not in the protected half`;
   const walk = walkRtt(ctx.state, realm, ipa);
   const e = walk.entry;
@@ -97,8 +72,8 @@ export function vmName(p: Policy, index: number | 'ANY'): string {
 }
 
 /** The window of mapping `m` of object `mem`: [base, top). */
-export function windowOf(mem: PolicyMem, m: PolicyMapping): { base: number; top: number } {
-  const base = Number(m.gpa);
+export function windowOf(mem: PolicyMem, mapping: PolicyMapping): { base: number; top: number } {
+  const base = Number(mapping.gpa);
   return { base, top: base + Number(mem.size) };
 }
 
@@ -109,21 +84,13 @@ export function pagesOf(mem: PolicyMem): number {
 
 /** The uploader's own window of `mem` (named first, ANY as fallback, §3.4 step 4). */
 export function ownWindow(p: Policy, mem: PolicyMem): PolicyMapping | undefined {
-  return mem.mappings.find((m) => m.vm === p.self) ?? mem.mappings.find((m) => m.vm === 'ANY');
+  return (
+    mem.mappings.find((mapping) => mapping.vm === p.self) ??
+    mem.mappings.find((mapping) => mapping.vm === 'ANY')
+  );
 }
 
 /** The granule state at `pa` (for conditions). */
 export function stateAt(ctx: Ctx, pa: number): string {
   return granuleState(ctx.state, pa);
 }
-
-/** RMI and RSI status values the monitor returns. */
-export const S = {
-  RMI_ERROR_INPUT: abi.RMI_ERROR_INPUT,
-  RMI_ERROR_REALM: abi.RMI_ERROR_REALM,
-  RMI_ERROR_RTT: abi.RMI_ERROR_RTT,
-  RSI_SUCCESS: abi.RSI_SUCCESS,
-  RSI_ERROR_INPUT: abi.RSI_ERROR_INPUT,
-  RSI_ERROR_STATE: abi.RSI_ERROR_STATE,
-  RSI_INCOMPLETE: abi.RSI_INCOMPLETE,
-} as const;

@@ -25,7 +25,7 @@ import {
 } from '../../emulator/index.ts';
 import { hex } from '../format.ts';
 import type { CfPolicy, CfType } from '../model.ts';
-import { HOST_END, MONITOR, S, decide, realmEnd, vmName } from './common.ts';
+import { HOST_END, MONITOR, decide, realmEnd, vmName } from './common.ts';
 import { protAllows } from './rmi.ts';
 import { afterUnmap, mapCount, purgeRealm, storeSgt } from './sgt.ts';
 import {
@@ -45,20 +45,22 @@ import { setField } from '../../lib/bits.ts';
 
 /** The transition-table decision for (realm, type, range), with the clause that made it. */
 export function cfRule(
-  m: MicaState,
+  monitor: MicaState,
   rd: number,
   type: CfType,
   range: number,
 ): { policy: CfPolicy; rule: string } | undefined {
-  const r = m.realms[key(rd)];
+  const r = monitor.realms[key(rd)];
   if (!r || r.record === '') return undefined;
   const self = policyOf(r);
-  const hash = hashOfRd(m, rd) ?? (self ? self.vms[self.self]?.hash : undefined);
+  const hash = hashOfRd(monitor, rd) ?? (self ? self.vms[self.self]?.hash : undefined);
   if (hash === undefined) return undefined;
-  const entry = m.table.find((e) => e.ownerHash === hash && e.type === type && e.range === range);
+  const entry = monitor.table.find(
+    (e) => e.ownerHash === hash && e.type === type && e.range === range,
+  );
   if (!entry) return undefined;
   // Name the clause from a policy that holds it (the owner's own first).
-  const holders = [r, ...Object.values(m.realms).filter((x) => x !== r)];
+  const holders = [r, ...Object.values(monitor.realms).filter((x) => x !== r)];
   for (const h of holders) {
     const p = policyOf(h);
     if (!p) continue;
@@ -141,43 +143,43 @@ function scrubCall(
 }
 
 const smcCheck: NonNullable<MachineHooks['onRealmSmc']> = (ctx, realm, rec, fid) => {
-  const m = mica(ctx);
-  const d = cfRule(m, realm.rd, 'CALL', ESR_EC_SMC64);
-  if (!d) return undefined;
-  const name = realmName(m, realm.rd);
-  if (d.policy === 'BLOCK') {
+  const monitor = mica(ctx);
+  const decision = cfRule(monitor, realm.rd, 'CALL', ESR_EC_SMC64);
+  if (!decision) return undefined;
+  const name = realmName(monitor, realm.rd);
+  if (decision.policy === 'BLOCK') {
     decide(ctx, 'smc', realmEnd(ctx, realm.rd), HOST_END, {
       verdict: 'blocked',
-      rule: d.rule,
+      rule: decision.rule,
       reason: `${name}'s SMC ${key(fid)} never leaves the RMM: the transition table BLOCKs its SMC class (RSI_ERROR_STATE)`,
     });
-    return { kind: 'return', x: [BigInt(S.RSI_ERROR_STATE)] };
+    return { kind: 'return', x: [BigInt(abi.RSI_ERROR_STATE)] };
   }
-  if (d.policy === 'OTHER') {
+  if (decision.policy === 'OTHER') {
     const { verdict, zeroed } = scrubCall(ctx, realm, rec, fid);
     decide(ctx, 'smc', realmEnd(ctx, realm.rd), HOST_END, {
       verdict: 'allowed',
-      rule: d.rule,
+      rule: decision.rule,
       reason: `${name}'s SMC ${key(fid)} is forwarded SCRUBbed: ${zeroed}`,
     });
     return verdict;
   }
   decide(ctx, 'smc', realmEnd(ctx, realm.rd), HOST_END, {
     verdict: 'allowed',
-    rule: d.rule,
+    rule: decision.rule,
     reason: `${name}'s SMC ${key(fid)} is ALLOWed by the transition table`,
   });
   return undefined;
 };
 
 const translate: NonNullable<MachineHooks['translate']> = (ctx, realm, _rec, stop) => {
-  const m = mica(ctx);
-  const r = m.realms[key(realm.rd)];
-  const page = stop.ipa - (stop.ipa % 0x1000);
-  const mp = r?.mappings[key(page)];
-  if (!r || !mp) {
+  const monitor = mica(ctx);
+  const r = monitor.realms[key(realm.rd)];
+  const page = stop.ipa - (stop.ipa % abi.GRANULE_SIZE);
+  const mapping = r?.mappings[key(page)];
+  if (!r || !mapping) {
     // A protected shared window the host advertised and has not backed yet: fault to the host.
-    const inRange = m.ranges.some(
+    const inRange = monitor.ranges.some(
       (x) => x.rd === realm.rd && stop.ipa >= x.ipa && stop.ipa < x.ipa + x.size,
     );
     return inRange ? { kind: 'fault' } : undefined;
@@ -185,11 +187,11 @@ const translate: NonNullable<MachineHooks['translate']> = (ctx, realm, _rec, sto
   const where = realmEnd(ctx, realm.rd, stop.ipa);
   const mem = {
     kind: 'memory' as const,
-    name: mp.mem ?? 'shared page',
-    address: mp.pa + (stop.ipa - page),
+    name: mapping.mem ?? 'shared page',
+    address: mapping.pa + (stop.ipa - page),
   };
   const labels = (stop as { labels?: readonly string[] }).labels ?? [];
-  if (mp.state === 'DUMMY') {
+  if (mapping.state === 'DUMMY') {
     if (stop.access === 'write') {
       decide(
         ctx,
@@ -210,8 +212,8 @@ const translate: NonNullable<MachineHooks['translate']> = (ctx, realm, _rec, sto
   }
   const p = policyOf(r);
   const self = p ? vmName(p, p.self) : r.name;
-  const rule = mp.mem ? `${mp.mem}.mappings.${self}.prot` : 'gap-map-after-upload';
-  const allowed = gapOn(m, 'gap-prot-ignored') || protAllows(mp.prot, stop.access);
+  const rule = mapping.mem ? `${mapping.mem}.mappings.${self}.prot` : 'gap-map-after-upload';
+  const allowed = gapOn(monitor, 'gap-prot-ignored') || protAllows(mapping.prot, stop.access);
   const [src, dst] = stop.access === 'write' ? [where, mem] : [mem, where];
   decide(
     ctx,
@@ -222,13 +224,13 @@ const translate: NonNullable<MachineHooks['translate']> = (ctx, realm, _rec, sto
       verdict: allowed ? 'allowed' : 'blocked',
       rule,
       reason: allowed
-        ? `${r.name} may ${stop.access} ${mp.mem ?? 'this page'} (prot ${mp.prot}${gapOn(m, 'gap-prot-ignored') ? ', prototype ignores prot' : ''})`
-        : `${r.name} maps ${mp.mem} with prot ${mp.prot}: a ${stop.access} faults (SEA)`,
+        ? `${r.name} may ${stop.access} ${mapping.mem ?? 'this page'} (prot ${mapping.prot}${gapOn(monitor, 'gap-prot-ignored') ? ', prototype ignores prot' : ''})`
+        : `${r.name} maps ${mapping.mem} with prot ${mapping.prot}: a ${stop.access} faults (SEA)`,
     },
     stop.size,
     labels,
   );
-  return allowed ? { kind: 'pa', pa: mp.pa + (stop.ipa - page) } : { kind: 'sea' };
+  return allowed ? { kind: 'pa', pa: mapping.pa + (stop.ipa - page) } : { kind: 'sea' };
 };
 
 /**
@@ -255,24 +257,24 @@ const onExit: NonNullable<MachineHooks['onExit']> = (
   _rec,
   event,
 ): ExitVerdict | undefined => {
-  const m = mica(ctx);
-  if (gapOn(m, 'gap-cf-exits-unenforced')) return undefined;
+  const monitor = mica(ctx);
+  if (gapOn(monitor, 'gap-cf-exits-unenforced')) return undefined;
   const other = otherCodeOfExit(event.ec);
-  const d =
+  const decision =
     other === undefined
-      ? cfRule(m, realm.rd, 'EXCEPTION', event.ec)
-      : cfRule(m, realm.rd, 'OTHER', other);
+      ? cfRule(monitor, realm.rd, 'EXCEPTION', event.ec)
+      : cfRule(monitor, realm.rd, 'OTHER', other);
   const what =
     other === undefined ? `exit with EC ${hex(event.ec)}` : `SError exit (OTHER ${other})`;
   const wfx = event.ec === abi.ESR_EL2_EC_WFX;
-  const policed = (m.realms[key(realm.rd)]?.record ?? '') !== '';
-  if (!d) {
+  const policed = (monitor.realms[key(realm.rd)]?.record ?? '') !== '';
+  if (!decision) {
     // No rule: forwarded, but a WFx exit of a policed realm loses its WFI/WFE bit.
     if (wfx && policed) return { kind: 'forward', exit: normalisedWfx(event.exit) };
     return undefined;
   }
-  const name = realmName(m, realm.rd);
-  if (d.policy === 'BLOCK') {
+  const name = realmName(monitor, realm.rd);
+  if (decision.policy === 'BLOCK') {
     // The bytes a blocked store would have handed over, with their labels: the ledger then
     // says what was stopped (a store of video, not just "an exit"); the verdict stays blocked.
     const access =
@@ -284,7 +286,7 @@ const onExit: NonNullable<MachineHooks['onExit']> = (
       HOST_END,
       {
         verdict: 'blocked',
-        rule: d.rule,
+        rule: decision.rule,
         reason: `${name}'s ${what} never reaches the host (aborts become an SEA, WFx a NOP, an SError is absorbed by the RMM)`,
       },
       access?.size ?? 0,
@@ -292,10 +294,10 @@ const onExit: NonNullable<MachineHooks['onExit']> = (
     );
     return { kind: 'block' };
   }
-  if (d.policy === 'OTHER') {
+  if (decision.policy === 'OTHER') {
     decide(ctx, 'exit', realmEnd(ctx, realm.rd), HOST_END, {
       verdict: 'allowed',
-      rule: d.rule,
+      rule: decision.rule,
       reason: `${name}'s ${what} is SCRUBbed: registers and fault address zeroed${wfx ? ', WFI/WFE bit dropped' : ''}`,
     });
     const scrubbed = { ...event.exit, gprs: [], far: 0n, hpfar: 0n };
@@ -306,7 +308,7 @@ const onExit: NonNullable<MachineHooks['onExit']> = (
   }
   decide(ctx, 'exit', realmEnd(ctx, realm.rd), HOST_END, {
     verdict: 'allowed',
-    rule: d.rule,
+    rule: decision.rule,
     reason: `${name}'s ${what} is ALLOWed to reach the host unchanged`,
   });
   return undefined;
@@ -320,9 +322,9 @@ function otherCodeOfLr(lr: bigint): number {
 const onEnter: NonNullable<MachineHooks['onEnter']> = (ctx, realm, rec) => {
   const pending = rec.gicv3Lrs.some((v) => BigInt(v) !== 0n);
   if (!pending) return;
-  const m = mica(ctx);
-  const name = realmName(m, realm.rd);
-  if (gapOn(m, 'gap-debug-irq')) {
+  const monitor = mica(ctx);
+  const name = realmName(monitor, realm.rd);
+  if (gapOn(monitor, 'gap-debug-irq')) {
     decide(ctx, 'interrupt', HOST_END, realmEnd(ctx, realm.rd), {
       verdict: 'allowed',
       rule: 'gap-debug-irq',
@@ -336,11 +338,11 @@ const onEnter: NonNullable<MachineHooks['onEnter']> = (ctx, realm, rec) => {
     const lr = BigInt(v);
     if (lr === 0n) return v;
     const code = otherCodeOfLr(lr);
-    const d = cfRule(m, realm.rd, 'OTHER', code);
-    if (d?.policy !== 'BLOCK') return v;
+    const decision = cfRule(monitor, realm.rd, 'OTHER', code);
+    if (decision?.policy !== 'BLOCK') return v;
     decide(ctx, 'interrupt', HOST_END, realmEnd(ctx, realm.rd), {
       verdict: 'blocked',
-      rule: d.rule,
+      rule: decision.rule,
       reason: `the host's injected ${code === CF_OTHER_FIQ ? 'FIQ' : 'IRQ'} is dropped before ${name} runs (its list register cleared)`,
     });
     return '0x0';
@@ -359,14 +361,14 @@ function heldGranule(
   command: Parameters<NonNullable<MachineHooks['beforeRmi']>>[1],
   args: readonly bigint[],
 ): Failure | undefined {
-  const m = mica(ctx);
+  const monitor = mica(ctx);
   const consumed = command.consumes?.(ctx.state, args) ?? [];
   for (const [index, pa] of consumed.entries()) {
-    const g = ctx.state.granules[Math.floor(pa / 0x1000)];
+    const g = ctx.state.granules[Math.floor(pa / abi.GRANULE_SIZE)];
     if (!g?.ext || g.state !== 'DELEGATED') continue;
     const shared = g.ext === 'mica:shared';
     const undelegate = command.name === 'RMI_GRANULE_UNDELEGATE';
-    if (shared && undelegate && gapOn(m, 'gap-undelegate-shared')) {
+    if (shared && undelegate && gapOn(monitor, 'gap-undelegate-shared')) {
       decide(
         ctx,
         'undelegate',
@@ -375,7 +377,7 @@ function heldGranule(
         {
           verdict: 'allowed',
           rule: 'gap-undelegate-shared',
-          reason: `prototype: shared page ${key(pa)} is still mapped by ${mapCount(m, pa)} realm(s) and is undelegated (wiped); they will fault`,
+          reason: `prototype: shared page ${key(pa)} is still mapped by ${mapCount(monitor, pa)} realm(s) and is undelegated (wiped); they will fault`,
         },
       );
       continue;
@@ -385,7 +387,7 @@ function heldGranule(
     const how =
       index === 0 ? '' : ` (named by ${command.name} as granule ${index + 1} it consumes)`;
     const reason = shared
-      ? `granule ${key(pa)}${how} is a protected shared page mapped by ${mapCount(m, pa)} realm(s); it cannot leave the shared state while mapped (§8 item 13)`
+      ? `granule ${key(pa)}${how} is a protected shared page mapped by ${mapCount(monitor, pa)} realm(s); it cannot leave the shared state while mapped (§8 item 13)`
       : `granule ${key(pa)}${how} is in use by Mica (${g.ext})`;
     decide(
       ctx,
@@ -396,7 +398,7 @@ function heldGranule(
     );
     return {
       label: shared ? 'mica_shared_mapped' : 'mica_in_use',
-      status: S.RMI_ERROR_INPUT,
+      status: abi.RMI_ERROR_INPUT,
       index: 0,
       reason,
     };
@@ -409,40 +411,44 @@ const beforeRmi: NonNullable<MachineHooks['beforeRmi']> = (
   command,
   args,
 ): Failure | undefined => {
-  const m = mica(ctx);
+  const monitor = mica(ctx);
   const held = heldGranule(ctx, command, args);
   if (held) return held;
   if (command.name === 'RMI_RTT_MAP_UNPROTECTED') {
     const rd = Number(args[0] ?? 0n);
-    const r = m.realms[key(rd)];
+    const r = monitor.realms[key(rd)];
     const p = r?.uploaded ? policyOf(r) : undefined;
     const vm = p?.vms[p.self];
-    if (p && vm && !vm.isGateway && (p.mems.length > 0 || m.mode === 'mica')) {
+    if (p && vm && !vm.isGateway && (p.mems.length > 0 || monitor.mode === 'mica')) {
       const reason = `${r!.name} uploaded a policy and is not a gateway: no new NS mapping (sealed)`;
       decide(ctx, 'ns-map', HOST_END, realmEnd(ctx, rd, Number(args[1] ?? 0n)), {
         verdict: 'blocked',
         rule: `${vm.name} is-gateway false`,
         reason,
       });
-      return { label: 'mica_sealed', status: S.RMI_ERROR_INPUT, index: 0, reason };
+      return { label: 'mica_sealed', status: abi.RMI_ERROR_INPUT, index: 0, reason };
     }
   }
   if (command.name === 'RMI_REALM_ACTIVATE') {
     const rd = Number(args[0] ?? 0n);
     const fresh = ctx.state.rmm.realms[key(rd)]?.state === 'NEW';
     // Appendix A: NEW -> ACTIVE needs the PD, since activation records (RIM, RD, PD) (§3.1).
-    if (fresh && m.mode === 'mica' && (m.realms[key(rd)]?.pd ?? 0) === 0) {
+    if (fresh && monitor.mode === 'mica' && (monitor.realms[key(rd)]?.pd ?? 0) === 0) {
       const reason = `realm ${key(rd)} has no policy descriptor: attach one with RMI_REALM_PD before REALM_ACTIVATE (§3.1, Appendix A)`;
       decide(ctx, 'activate', HOST_END, MONITOR, {
         verdict: 'blocked',
         rule: 'REALM_ACTIVATE needs a PD',
         reason,
       });
-      return { label: 'mica_no_pd', status: S.RMI_ERROR_INPUT, index: 0, reason };
+      return { label: 'mica_no_pd', status: abi.RMI_ERROR_INPUT, index: 0, reason };
     }
-    if (fresh && m.registry.length >= REGISTRY_MAX && !m.registry.some((e) => e.rd === rd)) {
+    if (
+      fresh &&
+      monitor.registry.length >= REGISTRY_MAX &&
+      !monitor.registry.some((e) => e.rd === rd)
+    ) {
       const reason = `the realm registry is full (${REGISTRY_MAX} realms)`;
-      return { label: 'mica_registry_full', status: S.RMI_ERROR_INPUT, index: 0, reason };
+      return { label: 'mica_registry_full', status: abi.RMI_ERROR_INPUT, index: 0, reason };
     }
   }
   return undefined;
@@ -450,15 +456,15 @@ const beforeRmi: NonNullable<MachineHooks['beforeRmi']> = (
 
 const afterRmi: NonNullable<MachineHooks['afterRmi']> = (ctx, command, args, outcome) => {
   if (outcome.status !== abi.RMI_SUCCESS) return;
-  const m = mica(ctx);
+  const monitor = mica(ctx);
   const rd = Number(args[0] ?? 0n);
   switch (command.name) {
     case 'RMI_REALM_CREATE': {
       // Scrub stale bookkeeping of realms whose RD no longer exists (§3.1).
-      for (const r of Object.values(m.realms)) {
+      for (const r of Object.values(monitor.realms)) {
         if (!ctx.state.rmm.realms[key(r.rd)]) purgeRealm(ctx, r.rd);
       }
-      const r = micaRealm(m, rd);
+      const r = micaRealm(monitor, rd);
       r.pd = 0;
       r.dummy = 0;
       r.uploaded = false;
@@ -467,9 +473,9 @@ const afterRmi: NonNullable<MachineHooks['afterRmi']> = (ctx, command, args, out
     }
     case 'RMI_REALM_ACTIVATE': {
       const realm = ctx.state.rmm.realms[key(rd)];
-      const r = micaRealm(m, rd);
-      if (realm && !m.registry.some((e) => e.rd === rd)) {
-        m.registry.push({ rd, pd: r.pd, rim: realm.rim, hash: null });
+      const r = micaRealm(monitor, rd);
+      if (realm && !monitor.registry.some((e) => e.rd === rd)) {
+        monitor.registry.push({ rd, pd: r.pd, rim: realm.rim, hash: null });
       }
       break;
     }
@@ -489,18 +495,20 @@ const afterRmi: NonNullable<MachineHooks['afterRmi']> = (ctx, command, args, out
  * mapping at `mp.ipa` goes, with its SGT entry when the realm maps the page nowhere else, and
  * CLEAN wipes the page if that was its last mapping (afterUnmap), before anyone can reuse it.
  */
-function unshare(ctx: Ctx, r: MicaRealm, mp: SharedMapping): void {
-  const m = mica(ctx);
-  delete r.mappings[key(mp.ipa)];
-  if (!Object.values(r.mappings).some((x) => x.pa === mp.pa)) {
-    m.sgt.entries = m.sgt.entries.filter((e) => !(e.rd === r.rd && e.pa === mp.pa));
+function unshare(ctx: Ctx, r: MicaRealm, mapping: SharedMapping): void {
+  const monitor = mica(ctx);
+  delete r.mappings[key(mapping.ipa)];
+  if (!Object.values(r.mappings).some((x) => x.pa === mapping.pa)) {
+    monitor.sgt.entries = monitor.sgt.entries.filter(
+      (e) => !(e.rd === r.rd && e.pa === mapping.pa),
+    );
   }
-  decide(ctx, 'unshare', HOST_END, realmEnd(ctx, r.rd, mp.ipa), {
+  decide(ctx, 'unshare', HOST_END, realmEnd(ctx, r.rd, mapping.ipa), {
     verdict: 'allowed',
     rule: 'DATA_DESTROY (unshare)',
-    reason: `the host unmapped ${r.name}'s shared page ${key(mp.pa)} at ${key(mp.ipa)}${mapCount(m, mp.pa) > 0 ? `; ${mapCount(m, mp.pa)} other mapping(s) keep the page` : ''}`,
+    reason: `the host unmapped ${r.name}'s shared page ${key(mapping.pa)} at ${key(mapping.ipa)}${mapCount(monitor, mapping.pa) > 0 ? `; ${mapCount(monitor, mapping.pa)} other mapping(s) keep the page` : ''}`,
   });
-  afterUnmap(ctx, mp.pa);
+  afterUnmap(ctx, mapping.pa);
   storeSgt(ctx);
 }
 
@@ -516,10 +524,10 @@ const handleRmi: NonNullable<MachineHooks['handleRmi']> = (ctx, command, args) =
   if (!read && command.name !== 'RMI_DATA_DESTROY') return undefined;
   const [rdArg = 0n, ipaArg = 0n] = args;
   if (ipaArg >= 2n ** 52n || ipaArg % BigInt(abi.GRANULE_SIZE) !== 0n) return undefined;
-  const m = mica(ctx);
-  const r = m.realms[key(Number(rdArg))];
-  const mp = r?.mappings[key(Number(ipaArg))];
-  if (!r || !mp || !ctx.state.rmm.realms[key(r.rd)]) return undefined;
+  const monitor = mica(ctx);
+  const r = monitor.realms[key(Number(rdArg))];
+  const mapping = r?.mappings[key(Number(ipaArg))];
+  if (!r || !mapping || !ctx.state.rmm.realms[key(r.rd)]) return undefined;
   if (read) {
     const base = command.handler(ctx, args);
     const [level, state] = base.out ?? [];
@@ -529,14 +537,14 @@ const handleRmi: NonNullable<MachineHooks['handleRmi']> = (ctx, command, args) =
       state !== BigInt(abi.RMI_UNASSIGNED)
     )
       return base;
-    const pa = mp.state === 'DUMMY' ? r.dummy : mp.pa;
+    const pa = mapping.state === 'DUMMY' ? r.dummy : mapping.pa;
     return {
       ...base,
       out: [level, BigInt(abi.RMI_ASSIGNED), BigInt(pa), BigInt(abi.RIPAS_ENCODING.RAM)],
     };
   }
-  unshare(ctx, r, mp);
-  return { status: abi.RMI_SUCCESS, out: [BigInt(mp.pa), ipaArg + BigInt(abi.GRANULE_SIZE)] };
+  unshare(ctx, r, mapping);
+  return { status: abi.RMI_SUCCESS, out: [BigInt(mapping.pa), ipaArg + BigInt(abi.GRANULE_SIZE)] };
 };
 
 /** The enforcement hooks of the monitor. */

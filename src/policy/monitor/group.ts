@@ -32,13 +32,15 @@ import {
   GROUP_MAX,
   RECORD_SIZE,
 } from '../abi.ts';
-import { HOST_END, S, decide, privatePa, realmEnd } from './common.ts';
+import { HOST_END, decide, privatePa, realmEnd } from './common.ts';
 import { key, mica, policyOf, type MicaState } from './state.ts';
 import { guestStore } from '../../emulator/index.ts';
 
 /** §4.3 step 1: the realms connected to `rd` through shared pages, caller first. */
-export function discoverGroup(m: MicaState, rd: number): number[] {
-  const entries = [...m.sgt.entries].sort((a, b) => a.rd - b.rd || a.gpa - b.gpa || a.pa - b.pa);
+export function discoverGroup(monitor: MicaState, rd: number): number[] {
+  const entries = [...monitor.sgt.entries].sort(
+    (a, b) => a.rd - b.rd || a.gpa - b.gpa || a.pa - b.pa,
+  );
   const group = [rd];
   for (let i = 0; i < group.length && group.length < GROUP_MAX; i++) {
     const pages = new Set(entries.filter((e) => e.rd === group[i]).map((e) => e.pa));
@@ -81,8 +83,8 @@ export function aggregateGroup(algo: RmmHashAlgo, members: readonly MemberValues
 }
 
 /** The 2184-byte blob of a member (zeros for an empty PD). */
-export function memberBlob(m: MicaState, rd: number): Uint8Array {
-  const r = m.realms[key(rd)];
+export function memberBlob(monitor: MicaState, rd: number): Uint8Array {
+  const r = monitor.realms[key(rd)];
   return r && r.record !== '' ? fromHex(r.record)! : new Uint8Array(RECORD_SIZE);
 }
 
@@ -92,8 +94,8 @@ export function memberBlob(m: MicaState, rd: number): Uint8Array {
  * must upload again, so a rebuilt group always has a larger epoch than any token taken
  * before: the verifier compares it with the newest epoch the tenant has seen.
  */
-export function groupEpoch(m: MicaState, members: readonly number[]): number {
-  return Math.max(0, ...members.map((rd) => m.realms[key(rd)]?.order ?? 0));
+export function groupEpoch(monitor: MicaState, members: readonly number[]): number {
+  return Math.max(0, ...members.map((rd) => monitor.realms[key(rd)]?.order ?? 0));
 }
 
 /** The 64-byte measurement slot that carries `epoch` in a group token (REM3). */
@@ -123,13 +125,13 @@ function values(realm: RealmRecord): MemberValues {
 
 /** RSI_ATTEST_TOKEN_INIT_GROUP: x1..x8 = challenge. */
 export function initGroup(ctx: Ctx, realm: RealmRecord, rec: RecRecord): RsiResult {
-  const m = mica(ctx);
+  const monitor = mica(ctx);
   const challenge = new Uint8Array(64);
   for (let i = 0; i < 8; i++) {
     const v = BigInt(rec.gprs[1 + i] ?? '0');
     for (let b = 0; b < 8; b++) challenge[i * 8 + b] = Number((v >> BigInt(8 * b)) & 0xffn);
   }
-  const members = discoverGroup(m, realm.rd).filter((rd) => ctx.state.rmm.realms[key(rd)]);
+  const members = discoverGroup(monitor, realm.rd).filter((rd) => ctx.state.rmm.realms[key(rd)]);
   const agg = aggregateGroup(
     realm.hashAlgo,
     members.map((rd) => values(ctx.state.rmm.realms[key(rd)]!)),
@@ -142,22 +144,24 @@ export function initGroup(ctx: Ctx, realm: RealmRecord, rec: RecRecord): RsiResu
     rems: [
       agg.rem0,
       ...realm.rems.slice(1, GROUP_EPOCH_REM).map((h) => fromHex(h)!),
-      epochSlot(groupEpoch(m, members)),
+      epochSlot(groupEpoch(monitor, members)),
     ],
     hashAlgo: realm.hashAlgo,
   });
-  const blobs = members.map((rd) => memberBlob(m, rd));
+  const blobs = members.map((rd) => memberBlob(monitor, rd));
   const stream = concatBytes(token, ...blobs);
-  m.attest[key(rec.rec)] = { stream: toHex(stream), sent: 0, members };
+  monitor.attest[key(rec.rec)] = { stream: toHex(stream), sent: 0, members };
   // §8 item 14: also name realms the members' policies list that the SGT did not connect.
-  const memberHashes = new Set(members.map((rd) => m.registry.find((e) => e.rd === rd)?.hash));
+  const memberHashes = new Set(
+    members.map((rd) => monitor.registry.find((e) => e.rd === rd)?.hash),
+  );
   const named = new Set<string>();
   for (const rd of members) {
-    const r = m.realms[key(rd)];
+    const r = monitor.realms[key(rd)];
     const p = r ? policyOf(r) : undefined;
     for (const mem of p?.mems ?? []) {
-      for (const mp of mem.mappings) {
-        const vm = mp.vm === 'ANY' ? undefined : p!.vms[mp.vm];
+      for (const mapping of mem.mappings) {
+        const vm = mapping.vm === 'ANY' ? undefined : p!.vms[mapping.vm];
         if (vm && !memberHashes.has(vm.hash)) named.add(`${vm.name} (${key(vm.hash)})`);
       }
     }
@@ -166,7 +170,7 @@ export function initGroup(ctx: Ctx, realm: RealmRecord, rec: RecRecord): RsiResu
     verdict: 'allowed',
     rule: 'group:discovery',
     reason:
-      `group of ${members.length} realm(s) found through the SGT: ${members.map((rd) => m.realms[key(rd)]?.name ?? key(rd)).join(', ')}` +
+      `group of ${members.length} realm(s) found through the SGT: ${members.map((rd) => monitor.realms[key(rd)]?.name ?? key(rd)).join(', ')}` +
       (named.size > 0
         ? `; named in their policies but not in the group: ${[...named].join(', ')}`
         : ''),
@@ -174,7 +178,7 @@ export function initGroup(ctx: Ctx, realm: RealmRecord, rec: RecRecord): RsiResu
   return {
     kind: 'return',
     x: [
-      BigInt(S.RSI_SUCCESS),
+      BigInt(abi.RSI_SUCCESS),
       BigInt(token.length + members.length * GROUP_BLOB_SIZE),
       BigInt(members.length),
       BigInt(GROUP_BLOB_SIZE),
@@ -184,23 +188,24 @@ export function initGroup(ctx: Ctx, realm: RealmRecord, rec: RecRecord): RsiResu
 
 /** RSI_ATTEST_TOKEN_CONTINUE_GROUP: x1 = buffer IPA, x2 = offset, x3 = size. */
 export function continueGroup(ctx: Ctx, realm: RealmRecord, rec: RecRecord): RsiResult {
-  const m = mica(ctx);
-  const st = m.attest[key(rec.rec)];
+  const monitor = mica(ctx);
+  const st = monitor.attest[key(rec.rec)];
   const err = (code: number) => ({ kind: 'return' as const, x: [BigInt(code), 0n] });
-  if (!st) return err(S.RSI_ERROR_STATE);
+  if (!st) return err(abi.RSI_ERROR_STATE);
   const ipa = Number(BigInt(rec.gprs[1] ?? '0'));
   const offset = Number(BigInt(rec.gprs[2] ?? '0'));
   const size = Number(BigInt(rec.gprs[3] ?? '0'));
-  if (offset >= 0x1000 || offset + size > 0x1000) return err(S.RSI_ERROR_INPUT);
+  if (offset >= abi.GRANULE_SIZE || offset + size > abi.GRANULE_SIZE)
+    return err(abi.RSI_ERROR_INPUT);
   const pa = privatePa(ctx, realm, ipa);
-  if (typeof pa === 'string') return err(S.RSI_ERROR_INPUT);
+  if (typeof pa === 'string') return err(abi.RSI_ERROR_INPUT);
   const stream = fromHex(st.stream)!;
   const n = Math.min(size, stream.length - st.sent);
   if (n <= 0) {
-    delete m.attest[key(rec.rec)];
-    return { kind: 'return', x: [BigInt(S.RSI_SUCCESS), 0n] };
+    delete monitor.attest[key(rec.rec)];
+    return { kind: 'return', x: [BigInt(abi.RSI_SUCCESS), 0n] };
   }
   guestStore(ctx, realm, ipa + offset, stream.subarray(st.sent, st.sent + n));
   st.sent += n;
-  return { kind: 'return', x: [BigInt(S.RSI_INCOMPLETE), BigInt(n)] };
+  return { kind: 'return', x: [BigInt(abi.RSI_INCOMPLETE), BigInt(n)] };
 }

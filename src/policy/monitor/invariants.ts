@@ -23,7 +23,7 @@ import { gapOn, key, micaOf, type MicaState } from './state.ts';
 /** One named invariant of the monitor state. */
 interface MicaInvariant {
   readonly name: string;
-  readonly check: (state: Readonly<MachineState>, m: MicaState) => string[];
+  readonly check: (state: Readonly<MachineState>, monitor: MicaState) => string[];
 }
 
 const live = (state: Readonly<MachineState>, rd: number) => state.rmm.realms[key(rd)] !== undefined;
@@ -35,31 +35,31 @@ const granule = (state: Readonly<MachineState>, pa: number) =>
 export const MICA_INVARIANTS: readonly MicaInvariant[] = [
   {
     name: 'no monitor table names a dead realm',
-    check: (state, m) => [
-      ...Object.values(m.realms)
+    check: (state, monitor) => [
+      ...Object.values(monitor.realms)
         .filter((r) => !live(state, r.rd))
         .map((r) => `the monitor keeps realm ${key(r.rd)} (${r.name}), which no longer exists`),
-      ...m.sgt.entries
+      ...monitor.sgt.entries
         .filter((e) => !live(state, e.rd))
         .map((e) => `SGT entry (${key(e.pa)} at ${key(e.gpa)}) names dead realm ${key(e.rd)}`),
-      ...m.registry
+      ...monitor.registry
         .filter((e) => !live(state, e.rd))
         .map((e) => `registry entry names dead realm ${key(e.rd)}`),
-      ...m.ranges
+      ...monitor.ranges
         .filter((e) => !live(state, e.rd))
         .map((e) => `shared range ${key(e.ipa)} names dead realm ${key(e.rd)}`),
     ],
   },
   {
     name: 'every shared mapping points at a shared page the SGT lists',
-    check: (state, m) => {
+    check: (state, monitor) => {
       const out: string[] = [];
-      for (const r of Object.values(m.realms)) {
-        for (const mp of Object.values(r.mappings)) {
-          const g = granule(state, mp.pa);
-          const where = `${r.name}'s shared mapping at IPA ${key(mp.ipa)} -> ${key(mp.pa)}`;
+      for (const r of Object.values(monitor.realms)) {
+        for (const mapping of Object.values(r.mappings)) {
+          const g = granule(state, mapping.pa);
+          const where = `${r.name}'s shared mapping at IPA ${key(mapping.ipa)} -> ${key(mapping.pa)}`;
           if (
-            !gapOn(m, 'gap-undelegate-shared') &&
+            !gapOn(monitor, 'gap-undelegate-shared') &&
             (g?.state !== 'DELEGATED' || g.ext !== 'mica:shared')
           ) {
             out.push(
@@ -67,8 +67,9 @@ export const MICA_INVARIANTS: readonly MicaInvariant[] = [
             );
           }
           // The SGT keeps one entry per (realm, page): a page aliased at two IPAs is one entry.
-          const listed = m.sgt.entries.some((e) => e.rd === r.rd && e.pa === mp.pa);
-          if (!listed && !gapOn(m, 'gap-sgt-race')) out.push(`${where}: the SGT does not list it`);
+          const listed = monitor.sgt.entries.some((e) => e.rd === r.rd && e.pa === mapping.pa);
+          if (!listed && !gapOn(monitor, 'gap-sgt-race'))
+            out.push(`${where}: the SGT does not list it`);
         }
       }
       return out;
@@ -88,9 +89,11 @@ export const MICA_INVARIANTS: readonly MicaInvariant[] = [
   },
   {
     name: 'a shared page is mapped by some realm',
-    check: (state, m) => {
+    check: (state, monitor) => {
       const mapped = new Set(
-        Object.values(m.realms).flatMap((r) => Object.values(r.mappings).map((mp) => mp.pa)),
+        Object.values(monitor.realms).flatMap((r) =>
+          Object.values(r.mappings).map((mapping) => mapping.pa),
+        ),
       );
       return Object.entries(state.granules)
         .filter(([, g]) => g.ext === 'mica:shared')
@@ -103,9 +106,9 @@ export const MICA_INVARIANTS: readonly MicaInvariant[] = [
 
 /** Every problem with the monitor state of `state` (none when the monitor is dormant). */
 export function checkMicaInvariants(state: Readonly<MachineState>): string[] {
-  const m = micaOf(state);
-  if (!m) return [];
-  return MICA_INVARIANTS.flatMap((inv) => inv.check(state, m));
+  const monitor = micaOf(state);
+  if (!monitor) return [];
+  return MICA_INVARIANTS.flatMap((inv) => inv.check(state, monitor));
 }
 
 /**

@@ -14,7 +14,10 @@
 import {
   abi,
   firstFailure,
+  refuse,
+  success,
   walkRtt,
+  wipeGranule,
   type Ctx,
   type FailureCondition,
   type RealmRecord,
@@ -33,17 +36,7 @@ import {
   SMC_RMI_SGT,
 } from '../abi.ts';
 import { canRead, canWrite } from '../model.ts';
-import {
-  HOST_END,
-  S,
-  decide,
-  ownWindow,
-  realmEnd,
-  realmRecord,
-  stateAt,
-  vmName,
-  wipe,
-} from './common.ts';
+import { HOST_END, decide, ownWindow, realmEnd, realmRecord, stateAt, vmName } from './common.ts';
 import { sgtCapacity, sgtUpsert, storeSgt, tagShared } from './sgt.ts';
 import {
   gapOn,
@@ -57,15 +50,8 @@ import {
   type MicaState,
 } from './state.ts';
 
-const G = 0x1000;
-
-function refuse(f: ReturnType<typeof firstFailure>): RmiOutcome {
-  return { status: f!.status, index: f!.index, failure: f! };
-}
-
-function ok(): RmiOutcome {
-  return { status: abi.RMI_SUCCESS };
-}
+/** GRANULE_SIZE as a 64-bit register value, for alignment conditions on arguments. */
+const GRANULE_SIZE_U64 = BigInt(abi.GRANULE_SIZE);
 
 interface In {
   readonly ctx: Ctx;
@@ -87,12 +73,12 @@ function mr(c: In): MicaRealm {
 const RD: FailureCondition<In>[] = [
   {
     label: 'rd_align',
-    status: S.RMI_ERROR_INPUT,
-    fails: (c) => c.rd % BigInt(G) !== 0n && `rd ${key(Number(c.rd))} is not 4 KiB aligned`,
+    status: abi.RMI_ERROR_INPUT,
+    fails: (c) => c.rd % GRANULE_SIZE_U64 !== 0n && `rd ${key(Number(c.rd))} is not 4 KiB aligned`,
   },
   {
     label: 'rd_state',
-    status: S.RMI_ERROR_INPUT,
+    status: abi.RMI_ERROR_INPUT,
     fails: (c) =>
       (c.rd >= 2n ** 52n || !realmRecord(c.ctx, Number(c.rd))) &&
       `granule ${key(Number(c.rd))} (rd) is not an RD`,
@@ -103,13 +89,13 @@ function granule(label: string, name: string, allowed: readonly string[]): Failu
   return [
     {
       label: `${label}_align`,
-      status: S.RMI_ERROR_INPUT,
+      status: abi.RMI_ERROR_INPUT,
       fails: (c) =>
-        c.addr % BigInt(G) !== 0n && `${name} ${key(Number(c.addr))} is not 4 KiB aligned`,
+        c.addr % GRANULE_SIZE_U64 !== 0n && `${name} ${key(Number(c.addr))} is not 4 KiB aligned`,
     },
     {
       label: `${label}_state`,
-      status: S.RMI_ERROR_INPUT,
+      status: abi.RMI_ERROR_INPUT,
       fails: (c) => {
         const st = stateAt(c.ctx, Number(c.addr));
         return (
@@ -123,12 +109,12 @@ function granule(label: string, name: string, allowed: readonly string[]): Failu
 
 /** The `mica:*` tag of a DELEGATED granule, if any. */
 function tagOf(ctx: Ctx, pa: number): string | undefined {
-  return ctx.state.granules[Math.floor(pa / G)]?.ext;
+  return ctx.state.granules[Math.floor(pa / abi.GRANULE_SIZE)]?.ext;
 }
 
 const notInUse = (label: string, name: string): FailureCondition<In> => ({
   label,
-  status: S.RMI_ERROR_INPUT,
+  status: abi.RMI_ERROR_INPUT,
   fails: (c) => {
     const tag = tagOf(c.ctx, Number(c.addr));
     return tag !== undefined && `${name} ${key(Number(c.addr))} is already in use by Mica (${tag})`;
@@ -142,10 +128,10 @@ function walkOf(c: In) {
 
 /** §8 item 4: the post-upload mapping check of Mica mode; returns a reason and the rule. */
 function postUploadProblem(c: In): { reason: string; rule: string } | undefined {
-  const m = mica(c.ctx);
+  const monitor = mica(c.ctx);
   const r = mr(c);
   const p = policyOf(r);
-  if (!r.uploaded || !p || gapOn(m, 'gap-map-after-upload')) return undefined;
+  if (!r.uploaded || !p || gapOn(monitor, 'gap-map-after-upload')) return undefined;
   const ipa = Number(c.ipa);
   const pa = Number(c.addr);
   const self = vmName(p, p.self);
@@ -157,18 +143,18 @@ function postUploadProblem(c: In): { reason: string; rule: string } | undefined 
   if (!mem) {
     return {
       rule: `${self} mappings`,
-      reason: `${realmName(m, r.rd)} has uploaded its policy and no PROTECTED object of it has a window of ${self} containing IPA ${key(ipa)}`,
+      reason: `${realmName(monitor, r.rd)} has uploaded its policy and no PROTECTED object of it has a window of ${self} containing IPA ${key(ipa)}`,
     };
   }
   const own = ownWindow(p, mem)!;
-  const k = Math.floor((ipa - Number(own.gpa)) / G);
-  for (const e of m.sgt.entries) {
+  const k = Math.floor((ipa - Number(own.gpa)) / abi.GRANULE_SIZE);
+  for (const e of monitor.sgt.entries) {
     if (e.rd === r.rd) continue;
-    const peerHash = hashOfRd(m, e.rd);
+    const peerHash = hashOfRd(monitor, e.rd);
     const idx = peerHash === undefined ? -1 : p.vms.findIndex((v) => v.hash === peerHash);
-    const named = idx >= 0 ? mem.mappings.find((mp) => mp.vm === idx) : undefined;
+    const named = idx >= 0 ? mem.mappings.find((mapping) => mapping.vm === idx) : undefined;
     if (e.pa === pa) {
-      const any = mem.mappings.find((mp) => mp.vm === 'ANY');
+      const any = mem.mappings.find((mapping) => mapping.vm === 'ANY');
       const inAny =
         any !== undefined && e.gpa >= Number(any.gpa) && e.gpa < Number(any.gpa) + Number(mem.size);
       const inNamed =
@@ -178,18 +164,18 @@ function postUploadProblem(c: In): { reason: string; rule: string } | undefined 
       if (!inNamed && !inAny) {
         return {
           rule: `${mem.name}.mappings`,
-          reason: `page ${key(pa)} is also mapped by ${realmName(m, e.rd)} at ${key(e.gpa)}, which ${mem.name} of ${realmName(m, r.rd)}'s policy does not list there`,
+          reason: `page ${key(pa)} is also mapped by ${realmName(monitor, e.rd)} at ${key(e.gpa)}, which ${mem.name} of ${realmName(monitor, r.rd)}'s policy does not list there`,
         };
       }
-    } else if (named && e.gpa === Number(named.gpa) + k * G) {
+    } else if (named && e.gpa === Number(named.gpa) + k * abi.GRANULE_SIZE) {
       return {
         rule: `${mem.name}.consistency`,
-        reason: `page ${k} of ${mem.name} is ${key(e.pa)} in ${realmName(m, e.rd)}, not ${key(pa)}: both ends must share the same physical page`,
+        reason: `page ${k} of ${mem.name} is ${key(e.pa)} in ${realmName(monitor, e.rd)}, not ${key(pa)}: both ends must share the same physical page`,
       };
     }
   }
-  if (!gapOn(m, 'gap-no-fresh')) {
-    const owner = m.fresh[key(pa)];
+  if (!gapOn(monitor, 'gap-no-fresh')) {
+    const owner = monitor.fresh[key(pa)];
     const region = regionId(c, mem.name);
     if (owner !== undefined && owner !== region) {
       return {
@@ -207,7 +193,9 @@ function regionId(c: In, mem: string): string {
   const o = p.mems.find((x) => x.name === mem)!;
   return regionIdOf(
     mem,
-    o.mappings.filter((mp) => mp.vm !== 'ANY').map((mp) => p.vms[mp.vm as number]?.hash ?? 0),
+    o.mappings
+      .filter((mapping) => mapping.vm !== 'ANY')
+      .map((mapping) => p.vms[mapping.vm as number]?.hash ?? 0),
   );
 }
 
@@ -224,12 +212,13 @@ export const DATA_CREATE_UNKNOWN_SHARED_CONDITIONS: readonly FailureCondition<In
   ...RD,
   {
     label: 'data_align',
-    status: S.RMI_ERROR_INPUT,
-    fails: (c) => c.addr % BigInt(G) !== 0n && `data ${key(Number(c.addr))} is not 4 KiB aligned`,
+    status: abi.RMI_ERROR_INPUT,
+    fails: (c) =>
+      c.addr % GRANULE_SIZE_U64 !== 0n && `data ${key(Number(c.addr))} is not 4 KiB aligned`,
   },
   {
     label: 'data_state',
-    status: S.RMI_ERROR_INPUT,
+    status: abi.RMI_ERROR_INPUT,
     fails: (c) => {
       const st = stateAt(c.ctx, Number(c.addr));
       const proto = gapOn(mica(c.ctx), 'gap-map-after-upload');
@@ -248,19 +237,20 @@ export const DATA_CREATE_UNKNOWN_SHARED_CONDITIONS: readonly FailureCondition<In
   },
   {
     label: 'ipa_align',
-    status: S.RMI_ERROR_INPUT,
-    fails: (c) => c.ipa % BigInt(G) !== 0n && `ipa ${key(Number(c.ipa))} is not 4 KiB aligned`,
+    status: abi.RMI_ERROR_INPUT,
+    fails: (c) =>
+      c.ipa % GRANULE_SIZE_U64 !== 0n && `ipa ${key(Number(c.ipa))} is not 4 KiB aligned`,
   },
   {
     label: 'ipa_bound',
-    status: S.RMI_ERROR_INPUT,
+    status: abi.RMI_ERROR_INPUT,
     fails: (c) =>
       c.ipa >= 2n ** BigInt(realmOf(c).ipaWidth - 1) &&
       `ipa ${key(Number(c.ipa))} is not a protected IPA of the realm`,
   },
   {
     label: 'mica_dummy',
-    status: S.RMI_ERROR_INPUT,
+    status: abi.RMI_ERROR_INPUT,
     fails: (c) =>
       !mr(c).uploaded &&
       mr(c).dummy === 0 &&
@@ -268,22 +258,24 @@ export const DATA_CREATE_UNKNOWN_SHARED_CONDITIONS: readonly FailureCondition<In
   },
   {
     label: 'mica_sgt',
-    status: S.RMI_ERROR_INPUT,
+    status: abi.RMI_ERROR_INPUT,
     fails: (c) => {
-      const m = mica(c.ctx);
-      const exists = m.sgt.entries.some((e) => e.pa === Number(c.addr) && e.rd === Number(c.rd));
+      const monitor = mica(c.ctx);
+      const exists = monitor.sgt.entries.some(
+        (e) => e.pa === Number(c.addr) && e.rd === Number(c.rd),
+      );
       return (
         !exists &&
-        m.sgt.entries.length >= sgtCapacity(m) &&
-        (m.sgt.granules.length === 0
+        monitor.sgt.entries.length >= sgtCapacity(monitor) &&
+        (monitor.sgt.granules.length === 0
           ? 'no SGT granule has been donated (RMI_SGT)'
-          : `the SGT is full (${m.sgt.entries.length} entries)`)
+          : `the SGT is full (${monitor.sgt.entries.length} entries)`)
       );
     },
   },
   {
     label: 'rtt_walk',
-    status: S.RMI_ERROR_RTT,
+    status: abi.RMI_ERROR_RTT,
     index: (c) => walkOf(c).level,
     fails: (c) =>
       walkOf(c).level < 3 &&
@@ -291,31 +283,34 @@ export const DATA_CREATE_UNKNOWN_SHARED_CONDITIONS: readonly FailureCondition<In
   },
   {
     label: 'rtte_state',
-    status: S.RMI_ERROR_RTT,
+    status: abi.RMI_ERROR_RTT,
     index: () => 3,
     fails: (c) => {
       const e = walkOf(c).entry;
       if (e.state !== 'UNASSIGNED')
         return `the RTT entry for ipa ${key(Number(c.ipa))} is ${e.state}`;
-      const mp = mr(c).mappings[key(Number(c.ipa))];
-      return mp !== undefined && `ipa ${key(Number(c.ipa))} already maps shared page ${key(mp.pa)}`;
+      const mapping = mr(c).mappings[key(Number(c.ipa))];
+      return (
+        mapping !== undefined &&
+        `ipa ${key(Number(c.ipa))} already maps shared page ${key(mapping.pa)}`
+      );
     },
   },
   {
     label: 'mica_policy',
-    status: S.RMI_ERROR_INPUT,
+    status: abi.RMI_ERROR_INPUT,
     fails: (c) => postUploadProblem(c)?.reason ?? false,
   },
   {
     label: 'mica_fresh_full',
-    status: S.RMI_ERROR_INPUT,
+    status: abi.RMI_ERROR_INPUT,
     fails: (c) => {
-      const m = mica(c.ctx);
+      const monitor = mica(c.ctx);
       return (
         mr(c).uploaded &&
-        !gapOn(m, 'gap-no-fresh') &&
-        m.fresh[key(Number(c.addr))] === undefined &&
-        freshFull(m, 1) &&
+        !gapOn(monitor, 'gap-no-fresh') &&
+        monitor.fresh[key(Number(c.addr))] === undefined &&
+        freshFull(monitor, 1) &&
         `the FRESH page-ownership table is full (${FRESH_TABLE_MAX} pages, §3.2): page ${key(Number(c.addr))} cannot be claimed`
       );
     },
@@ -323,15 +318,15 @@ export const DATA_CREATE_UNKNOWN_SHARED_CONDITIONS: readonly FailureCondition<In
 ];
 
 /** True when `extra` more FRESH claims would exceed the table's capacity (§3.2). */
-export function freshFull(m: MicaState, extra: number): boolean {
-  return Object.keys(m.fresh).length + extra > FRESH_TABLE_MAX;
+export function freshFull(monitor: MicaState, extra: number): boolean {
+  return Object.keys(monitor.fresh).length + extra > FRESH_TABLE_MAX;
 }
 
 function dataCreateUnknownShared(ctx: Ctx, args: readonly bigint[]): RmiOutcome {
   const [rd = 0n, addr = 0n, ipa = 0n] = args;
   const c: In = { ctx, rd, addr, ipa, size: 0n };
   const failure = firstFailure(DATA_CREATE_UNKNOWN_SHARED_CONDITIONS, c);
-  const m = mica(ctx);
+  const monitor = mica(ctx);
   const rdPa = Number(rd);
   const pa = Number(addr);
   if (failure) {
@@ -347,17 +342,18 @@ function dataCreateUnknownShared(ctx: Ctx, args: readonly bigint[]): RmiOutcome 
     const pastBasics = !['rd_align', 'rd_state', 'data_align', 'data_state'].includes(
       failure.label,
     );
-    if (m.mode === 'mica-prototype' && pastBasics) {
-      sgtUpsert(m, { pa, gpa: Number(ipa), rd: rdPa });
+    if (monitor.mode === 'mica-prototype' && pastBasics) {
+      sgtUpsert(monitor, { pa, gpa: Number(ipa), rd: rdPa });
       storeSgt(ctx);
     }
     return refuse(failure);
   }
-  const r = micaRealm(m, rdPa);
-  const racing = m.concurrent && m.lastUpsert !== undefined && m.lastUpsert.rd !== rdPa;
-  sgtUpsert(m, { pa, gpa: Number(ipa), rd: rdPa });
+  const r = micaRealm(monitor, rdPa);
+  const racing =
+    monitor.concurrent && monitor.lastUpsert !== undefined && monitor.lastUpsert.rd !== rdPa;
+  sgtUpsert(monitor, { pa, gpa: Number(ipa), rd: rdPa });
   if (racing) {
-    const lost = gapOn(m, 'gap-sgt-race');
+    const lost = gapOn(monitor, 'gap-sgt-race');
     decide(
       ctx,
       'sgt',
@@ -390,17 +386,17 @@ function dataCreateUnknownShared(ctx: Ctx, args: readonly bigint[]): RmiOutcome 
       prot: w?.prot ?? 'RW',
       mem: mem?.name ?? null,
     };
-    if (mem && !gapOn(m, 'gap-no-fresh')) {
+    if (mem && !gapOn(monitor, 'gap-no-fresh')) {
       const hashes = mem.mappings
-        .filter((mp) => mp.vm !== 'ANY')
-        .map((mp) => p.vms[mp.vm as number]?.hash ?? 0);
-      m.fresh[key(pa)] = regionIdOf(mem.name, hashes);
+        .filter((mapping) => mapping.vm !== 'ANY')
+        .map((mapping) => p.vms[mapping.vm as number]?.hash ?? 0);
+      monitor.fresh[key(pa)] = regionIdOf(mem.name, hashes);
     }
     decide(ctx, 'shared-map', HOST_END, realmEnd(ctx, rdPa, Number(ipa)), {
       verdict: 'allowed',
       rule: mem ? `${mem.name}.mappings.${vmName(p, p.self)}` : 'gap-map-after-upload',
       reason: mem
-        ? `page ${key(pa)} mapped at ${key(Number(ipa))} inside ${realmName(m, rdPa)}'s ${mem.name} window (${w!.prot})`
+        ? `page ${key(pa)} mapped at ${key(Number(ipa))} inside ${realmName(monitor, rdPa)}'s ${mem.name} window (${w!.prot})`
         : `prototype: after upload the real page is mapped without any policy check`,
     });
   } else {
@@ -408,7 +404,7 @@ function dataCreateUnknownShared(ctx: Ctx, args: readonly bigint[]): RmiOutcome 
   }
   tagShared(ctx, pa);
   storeSgt(ctx);
-  return ok();
+  return success();
 }
 
 /** RMI_SET_PROTECTED_SHARED_RANGE failure conditions. */
@@ -416,14 +412,14 @@ export const SET_RANGE_CONDITIONS: readonly FailureCondition<In>[] = [
   ...RD,
   {
     label: 'mica_range',
-    status: S.RMI_ERROR_INPUT,
+    status: abi.RMI_ERROR_INPUT,
     fails: (c) =>
-      (c.ipa % BigInt(G) !== 0n || c.size === 0n || c.size % BigInt(G) !== 0n) &&
+      (c.ipa % GRANULE_SIZE_U64 !== 0n || c.size === 0n || c.size % GRANULE_SIZE_U64 !== 0n) &&
       `range ${key(Number(c.ipa))} + ${key(Number(c.size))} is not whole 4 KiB pages`,
   },
   {
     label: 'mica_table_full',
-    status: S.RMI_ERROR_INPUT,
+    status: abi.RMI_ERROR_INPUT,
     fails: (c) =>
       mica(c.ctx).ranges.length >= PSR_TABLE_MAX &&
       `the protected-shared-range table is full (${PSR_TABLE_MAX} entries)`,
@@ -435,13 +431,15 @@ export const BIND_CONDITIONS: readonly FailureCondition<In>[] = [
   ...RD,
   {
     label: 'pa_align',
-    status: S.RMI_ERROR_INPUT,
-    fails: (c) => c.addr % BigInt(G) !== 0n && `pa ${key(Number(c.addr))} is not 4 KiB aligned`,
+    status: abi.RMI_ERROR_INPUT,
+    fails: (c) =>
+      c.addr % GRANULE_SIZE_U64 !== 0n && `pa ${key(Number(c.addr))} is not 4 KiB aligned`,
   },
   {
     label: 'ipa_align',
-    status: S.RMI_ERROR_INPUT,
-    fails: (c) => c.ipa % BigInt(G) !== 0n && `ipa ${key(Number(c.ipa))} is not 4 KiB aligned`,
+    status: abi.RMI_ERROR_INPUT,
+    fails: (c) =>
+      c.ipa % GRANULE_SIZE_U64 !== 0n && `ipa ${key(Number(c.ipa))} is not 4 KiB aligned`,
   },
 ];
 
@@ -452,14 +450,14 @@ export const REALM_PD_CONDITIONS: readonly FailureCondition<In>[] = [
   notInUse('pd_in_use', 'pd'),
   {
     label: 'realm_state',
-    status: S.RMI_ERROR_REALM,
+    status: abi.RMI_ERROR_REALM,
     fails: (c) =>
       realmOf(c).state !== 'NEW' &&
       `the realm is ${realmOf(c).state}; the PD must be attached before REALM_ACTIVATE`,
   },
   {
     label: 'mica_pd_set',
-    status: S.RMI_ERROR_INPUT,
+    status: abi.RMI_ERROR_INPUT,
     fails: (c) => mr(c).pd !== 0 && `the realm already has PD ${key(mr(c).pd)}`,
   },
 ];
@@ -470,7 +468,7 @@ export const SGT_CONDITIONS: readonly FailureCondition<In>[] = [
   notInUse('sgt_in_use', 'sgt'),
   {
     label: 'mica_sgt_full',
-    status: S.RMI_ERROR_INPUT,
+    status: abi.RMI_ERROR_INPUT,
     fails: (c) =>
       mica(c.ctx).sgt.granules.length >= SGT_MAX_GRANULES &&
       `the SGT already has ${SGT_MAX_GRANULES} granules`,
@@ -482,12 +480,12 @@ export const DUMMY_PAGE_CONDITIONS: readonly FailureCondition<In>[] = [
   ...RD,
   {
     label: 'mica_uploaded',
-    status: S.RMI_ERROR_INPUT,
+    status: abi.RMI_ERROR_INPUT,
     fails: (c) => mr(c).uploaded && 'the realm has uploaded its policy; the dummy page is frozen',
   },
   {
     label: 'mica_dummy_set',
-    status: S.RMI_ERROR_INPUT,
+    status: abi.RMI_ERROR_INPUT,
     fails: (c) =>
       mr(c).dummy !== 0 &&
       mr(c).dummy !== Number(c.addr) &&
@@ -504,7 +502,7 @@ export const DUMMY_PAGE_CONDITIONS: readonly FailureCondition<In>[] = [
 ];
 
 function tag(ctx: Ctx, pa: number, t: string): void {
-  const g = ctx.state.granules[Math.floor(pa / G)];
+  const g = ctx.state.granules[Math.floor(pa / abi.GRANULE_SIZE)];
   if (g) g.ext = t;
 }
 
@@ -529,7 +527,7 @@ export const MICA_RMI_COMMANDS: readonly RmiCommandSpec[] = [
       const f = firstFailure(SET_RANGE_CONDITIONS, c);
       if (f) return refuse(f);
       mica(ctx).ranges.push({ rd: Number(rd), ipa: Number(ipa), size: Number(size) });
-      return ok();
+      return success();
     },
   },
   {
@@ -545,7 +543,7 @@ export const MICA_RMI_COMMANDS: readonly RmiCommandSpec[] = [
         kind: 'note',
         text: `RMI_BIND_PROTECTED_SHARED: could not map ${key(Number(addr))} (vestigial)`,
       });
-      return ok();
+      return success();
     },
   },
   {
@@ -560,7 +558,7 @@ export const MICA_RMI_COMMANDS: readonly RmiCommandSpec[] = [
       if (f) return refuse(f);
       mr(c).pd = Number(addr);
       tag(ctx, Number(addr), 'mica:pd');
-      return ok();
+      return success();
     },
   },
   {
@@ -572,12 +570,12 @@ export const MICA_RMI_COMMANDS: readonly RmiCommandSpec[] = [
     handler(ctx, [addr = 0n]) {
       const f = firstFailure(SGT_CONDITIONS, { ctx, rd: 0n, addr, ipa: 0n, size: 0n });
       if (f) return refuse(f);
-      const m = mica(ctx);
-      m.sgt.granules.push(Number(addr));
-      m.sgt.granules.sort((a, b) => a - b);
+      const monitor = mica(ctx);
+      monitor.sgt.granules.push(Number(addr));
+      monitor.sgt.granules.sort((a, b) => a - b);
       tag(ctx, Number(addr), 'mica:sgt');
       storeSgt(ctx);
-      return ok();
+      return success();
     },
   },
   {
@@ -590,10 +588,10 @@ export const MICA_RMI_COMMANDS: readonly RmiCommandSpec[] = [
       const c: In = { ctx, rd, addr, ipa: 0n, size: 0n };
       const f = firstFailure(DUMMY_PAGE_CONDITIONS, c);
       if (f) return refuse(f);
-      wipe(ctx, Number(addr));
+      wipeGranule(ctx.state, Number(addr));
       mr(c).dummy = Number(addr);
       tag(ctx, Number(addr), 'mica:dummy');
-      return ok();
+      return success();
     },
   },
 ];

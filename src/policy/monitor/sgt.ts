@@ -4,7 +4,7 @@
  * stored across host-donated granules. Also the map count of a shared page (§8 item 13) and
  * CLEAN when a page loses its last mapping (§3.7).
  */
-import { rawWrite, wipeGranule, type Ctx } from '../../emulator/index.ts';
+import { abi, rawWrite, wipeGranule, type Ctx } from '../../emulator/index.ts';
 import {
   SGT_ENTRY_SIZE,
   SGT_HEADER_SIZE,
@@ -12,19 +12,17 @@ import {
   SGT_MAX_ENTRIES,
   SGT_VERSION,
 } from '../abi.ts';
-import { MONITOR, decide, wipe } from './common.ts';
+import { MONITOR, decide } from './common.ts';
 import { gapOn, key, mica, type MicaState, type SgtEntry } from './state.ts';
 
 /** Entries the donated granules can hold (16-byte header, 24 bytes per entry). */
-export function sgtCapacity(m: MicaState): number {
-  const bytes = m.sgt.granules.length * 0x1000;
+export function sgtCapacity(monitor: MicaState): number {
+  const bytes = monitor.sgt.granules.length * abi.GRANULE_SIZE;
   return Math.max(
     0,
     Math.min(SGT_MAX_ENTRIES, Math.floor((bytes - SGT_HEADER_SIZE) / SGT_ENTRY_SIZE)),
   );
 }
-
-const G = 0x1000;
 
 /**
  * The SGT as the RMM stores it across its donated granules (§3.2): a 16-byte header (u32
@@ -52,13 +50,13 @@ export function sgtBlob(entries: readonly SgtEntry[]): Uint8Array {
  * REALM_DESTROY). The RMM's own writes: no check, no log, no labels.
  */
 export function storeSgt(ctx: Ctx): void {
-  const m = mica(ctx);
-  const blob = m.sgt.entries.length === 0 ? new Uint8Array(0) : sgtBlob(m.sgt.entries);
-  m.sgt.granules.forEach((g, i) => {
-    const chunk = blob.subarray(i * G, (i + 1) * G);
+  const monitor = mica(ctx);
+  const blob = monitor.sgt.entries.length === 0 ? new Uint8Array(0) : sgtBlob(monitor.sgt.entries);
+  monitor.sgt.granules.forEach((g, i) => {
+    const chunk = blob.subarray(i * abi.GRANULE_SIZE, (i + 1) * abi.GRANULE_SIZE);
     if (chunk.length === 0) wipeGranule(ctx.state, g);
     else {
-      const page = new Uint8Array(G);
+      const page = new Uint8Array(abi.GRANULE_SIZE);
       page.set(chunk);
       rawWrite(ctx.state, g, page);
     }
@@ -66,8 +64,8 @@ export function storeSgt(ctx: Ctx): void {
 }
 
 /** The bytes the SGT granules of `state` should hold (for the storage check). */
-export function expectedSgtBytes(m: MicaState): Uint8Array {
-  return m.sgt.entries.length === 0 ? new Uint8Array(0) : sgtBlob(m.sgt.entries);
+export function expectedSgtBytes(monitor: MicaState): Uint8Array {
+  return monitor.sgt.entries.length === 0 ? new Uint8Array(0) : sgtBlob(monitor.sgt.entries);
 }
 
 function order(a: SgtEntry, b: SgtEntry): number {
@@ -75,41 +73,43 @@ function order(a: SgtEntry, b: SgtEntry): number {
 }
 
 /** Upserts (pa, gpa, rd) on key (pa, rd); false when the table is full. */
-export function sgtUpsert(m: MicaState, entry: SgtEntry): boolean {
-  const last = m.lastUpsert;
-  m.lastUpsert = entry;
-  if (m.concurrent && gapOn(m, 'gap-sgt-race') && last && last.rd !== entry.rd) {
+export function sgtUpsert(monitor: MicaState, entry: SgtEntry): boolean {
+  const last = monitor.lastUpsert;
+  monitor.lastUpsert = entry;
+  if (monitor.concurrent && gapOn(monitor, 'gap-sgt-race') && last && last.rd !== entry.rd) {
     // Both writers read the blob before the other wrote it back: the other's entry is lost.
-    m.sgt.entries = m.sgt.entries.filter((e) => !(e.pa === last.pa && e.rd === last.rd));
+    monitor.sgt.entries = monitor.sgt.entries.filter(
+      (e) => !(e.pa === last.pa && e.rd === last.rd),
+    );
   }
-  const at = m.sgt.entries.findIndex((e) => e.pa === entry.pa && e.rd === entry.rd);
+  const at = monitor.sgt.entries.findIndex((e) => e.pa === entry.pa && e.rd === entry.rd);
   if (at >= 0) {
-    m.sgt.entries[at] = entry;
+    monitor.sgt.entries[at] = entry;
   } else {
-    if (m.sgt.entries.length >= sgtCapacity(m)) return false;
-    m.sgt.entries.push(entry);
+    if (monitor.sgt.entries.length >= sgtCapacity(monitor)) return false;
+    monitor.sgt.entries.push(entry);
   }
-  m.sgt.entries.sort(order);
+  monitor.sgt.entries.sort(order);
   return true;
 }
 
 /** SGT entries of realm `rd`. */
-export function sgtOf(m: MicaState, rd: number): SgtEntry[] {
-  return m.sgt.entries.filter((e) => e.rd === rd);
+export function sgtOf(monitor: MicaState, rd: number): SgtEntry[] {
+  return monitor.sgt.entries.filter((e) => e.rd === rd);
 }
 
 /** Number of realm mappings of page `pa` (the shared page's map count). */
-export function mapCount(m: MicaState, pa: number): number {
+export function mapCount(monitor: MicaState, pa: number): number {
   let n = 0;
-  for (const r of Object.values(m.realms)) {
-    for (const mp of Object.values(r.mappings)) if (mp.pa === pa) n++;
+  for (const r of Object.values(monitor.realms)) {
+    for (const mapping of Object.values(r.mappings)) if (mapping.pa === pa) n++;
   }
   return n;
 }
 
 /** Tags the DELEGATED granule at `pa` as a mapped shared page. */
 export function tagShared(ctx: Ctx, pa: number): void {
-  const g = ctx.state.granules[Math.floor(pa / 0x1000)];
+  const g = ctx.state.granules[Math.floor(pa / abi.GRANULE_SIZE)];
   if (g && g.state === 'DELEGATED') g.ext = 'mica:shared';
 }
 
@@ -118,12 +118,12 @@ export function tagShared(ctx: Ctx, pa: number): void {
  * the stale bytes, which the tag `mica:stale` admits for the invariants).
  */
 export function afterUnmap(ctx: Ctx, pa: number): void {
-  const m = mica(ctx);
-  if (mapCount(m, pa) > 0) return;
-  const g = ctx.state.granules[Math.floor(pa / 0x1000)];
+  const monitor = mica(ctx);
+  if (mapCount(monitor, pa) > 0) return;
+  const g = ctx.state.granules[Math.floor(pa / abi.GRANULE_SIZE)];
   if (!g || g.state !== 'DELEGATED' || g.ext !== 'mica:shared') return;
-  delete m.fresh[key(pa)];
-  if (gapOn(m, 'gap-no-clean')) {
+  delete monitor.fresh[key(pa)];
+  if (gapOn(monitor, 'gap-no-clean')) {
     g.ext = 'mica:stale';
     decide(
       ctx,
@@ -138,7 +138,7 @@ export function afterUnmap(ctx: Ctx, pa: number): void {
     );
     return;
   }
-  wipe(ctx, pa);
+  wipeGranule(ctx.state, pa);
   delete g.ext;
   decide(
     ctx,
@@ -155,22 +155,22 @@ export function afterUnmap(ctx: Ctx, pa: number): void {
 
 /** Removes every trace of realm `rd` (REALM_DESTROY, §3.1): SGT, mappings, registry, ranges. */
 export function purgeRealm(ctx: Ctx, rd: number): void {
-  const m = mica(ctx);
-  const r = m.realms[key(rd)];
-  const pages = r ? [...new Set(Object.values(r.mappings).map((mp) => mp.pa))] : [];
-  m.sgt.entries = m.sgt.entries.filter((e) => e.rd !== rd);
-  m.registry = m.registry.filter((e) => e.rd !== rd);
-  m.ranges = m.ranges.filter((e) => e.rd !== rd);
+  const monitor = mica(ctx);
+  const r = monitor.realms[key(rd)];
+  const pages = r ? [...new Set(Object.values(r.mappings).map((mapping) => mapping.pa))] : [];
+  monitor.sgt.entries = monitor.sgt.entries.filter((e) => e.rd !== rd);
+  monitor.registry = monitor.registry.filter((e) => e.rd !== rd);
+  monitor.ranges = monitor.ranges.filter((e) => e.rd !== rd);
   if (r) {
     for (const pa of [r.pd, r.dummy]) {
-      const g = pa ? ctx.state.granules[Math.floor(pa / 0x1000)] : undefined;
+      const g = pa ? ctx.state.granules[Math.floor(pa / abi.GRANULE_SIZE)] : undefined;
       if (g?.ext) {
-        wipe(ctx, pa);
+        wipeGranule(ctx.state, pa);
         delete g.ext;
       }
     }
   }
-  delete m.realms[key(rd)];
+  delete monitor.realms[key(rd)];
   for (const pa of pages) afterUnmap(ctx, pa);
   // An empty SGT leaves its granules zeroed (§3.1 REALM_DESTROY); they stay registered.
   storeSgt(ctx);

@@ -129,13 +129,13 @@ export function mica(ctx: Ctx): MicaState {
 }
 
 /** True when prototype gap `gap` is switched on. */
-export function gapOn(m: MicaState, gap: MicaGap): boolean {
-  return m.gaps.includes(gap);
+export function gapOn(monitor: MicaState, gap: MicaGap): boolean {
+  return monitor.gaps.includes(gap);
 }
 
 /** The Mica fields of the realm at `rd`, created on first use. */
-export function micaRealm(m: MicaState, rd: number): MicaRealm {
-  let r = m.realms[key(rd)];
+export function micaRealm(monitor: MicaState, rd: number): MicaRealm {
+  let r = monitor.realms[key(rd)];
   if (!r) {
     r = {
       rd,
@@ -147,7 +147,7 @@ export function micaRealm(m: MicaState, rd: number): MicaRealm {
       order: 0,
       mappings: {},
     };
-    m.realms[key(rd)] = r;
+    monitor.realms[key(rd)] = r;
   }
   return r;
 }
@@ -176,16 +176,16 @@ export function policyOf(r: Readonly<MicaRealm>): Policy | undefined {
 }
 
 /** The realm whose registry entry is bound to `hash`. */
-export function rdOfHash(m: MicaState, hash: number): number | undefined {
-  return m.registry.find((e) => e.hash === hash)?.rd;
+export function rdOfHash(monitor: MicaState, hash: number): number | undefined {
+  return monitor.registry.find((e) => e.hash === hash)?.rd;
 }
 
 /** The hash bound to `rd`, if any. */
-export function hashOfRd(m: MicaState, rd: number): number | undefined {
-  return m.registry.find((e) => e.rd === rd)?.hash ?? undefined;
+export function hashOfRd(monitor: MicaState, rd: number): number | undefined {
+  return monitor.registry.find((e) => e.rd === rd)?.hash ?? undefined;
 }
 
 /** Display name of the realm at `rd`. */
-export function realmName(m: MicaState, rd: number): string {
-  return m.realms[key(rd)]?.name ?? key(rd);
+export function realmName(monitor: MicaState, rd: number): string {
+  return monitor.realms[key(rd)]?.name ?? key(rd);
 }

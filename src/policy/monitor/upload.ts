@@ -11,7 +11,9 @@
  * Every outcome is a ledger `flow` decision naming the clause that decided.
  */
 import {
+  abi,
   measure,
+  rawRead,
   rawWrite,
   realmGranule,
   rttEntries,
@@ -39,17 +41,7 @@ import {
 import { decodePoly } from '../binary.ts';
 import type { Policy, PolicyMem } from '../model.ts';
 import { encodeRecord } from '../record.ts';
-import {
-  MONITOR,
-  S,
-  decide,
-  ownWindow,
-  pagesOf,
-  realmEnd,
-  rimLabel,
-  rmmRead,
-  vmName,
-} from './common.ts';
+import { MONITOR, decide, ownWindow, pagesOf, realmEnd, rimLabel, vmName } from './common.ts';
 import { freshFull, regionIdOf } from './rmi.ts';
 import { sgtOf } from './sgt.ts';
 import {
@@ -64,18 +56,16 @@ import {
   type MicaState,
 } from './state.ts';
 
-const G = 0x1000;
-
 /** The agreement state the registered realms form (upload order). */
-export function agreementStateOf(m: MicaState): AgreementState {
-  const registered: RealmPolicy[] = Object.values(m.realms)
+export function agreementStateOf(monitor: MicaState): AgreementState {
+  const registered: RealmPolicy[] = Object.values(monitor.realms)
     .filter((r) => r.uploaded && r.order > 0)
     .sort((a, b) => a.order - b.order)
     .flatMap((r) => {
       const policy = policyOf(r);
       return policy ? [{ policy, name: r.name }] : [];
     });
-  return { registered, table: m.table };
+  return { registered, table: monitor.table };
 }
 
 /**
@@ -83,13 +73,13 @@ export function agreementStateOf(m: MicaState): AgreementState {
  * first-come labels are on). The upload's first check; the policy editor's preview runs it too.
  */
 export function identityRefusals(
-  m: MicaState,
+  monitor: MicaState,
   name: string,
   rimHex: string,
   policy: Policy,
 ): Refusal[] {
   const selfVm = policy.vms[policy.self];
-  if (!selfVm || gapOn(m, 'gap-first-come-labels')) return [];
+  if (!selfVm || gapOn(monitor, 'gap-first-come-labels')) return [];
   const label = rimLabel(rimHex);
   if (selfVm.hash === label) return [];
   return [
@@ -112,19 +102,25 @@ export function ruleOf(r: Refusal): string {
 }
 
 /** §2.5 step 4-5: the SGT-based checks of one PROTECTED object. */
-function sgtChecks(m: MicaState, self: MicaRealm, p: Policy, mem: PolicyMem, out: Refusal[]): void {
+function sgtChecks(
+  monitor: MicaState,
+  self: MicaRealm,
+  p: Policy,
+  mem: PolicyMem,
+  out: Refusal[],
+): void {
   const label = self.name;
   const refuse = (check: Refusal['check'], code: number, field: string, message: string) =>
     out.push({ check, code, realm: label, object: mem.name, field, message });
   const pages = pagesOf(mem);
   const E: { rd: number; base: number; vm: string }[] = [];
-  for (const mp of mem.mappings) {
-    if (mp.vm === 'ANY') continue;
-    const vm = p.vms[mp.vm];
+  for (const mapping of mem.mappings) {
+    if (mapping.vm === 'ANY') continue;
+    const vm = p.vms[mapping.vm];
     if (!vm) continue;
-    const rd = mp.vm === p.self ? self.rd : rdOfHash(m, vm.hash);
+    const rd = mapping.vm === p.self ? self.rd : rdOfHash(monitor, vm.hash);
     if (rd === undefined || E.some((e) => e.rd === rd)) continue;
-    E.push({ rd, base: Number(mp.gpa), vm: vm.name });
+    E.push({ rd, base: Number(mapping.gpa), vm: vm.name });
   }
   if (E.length === 0) {
     refuse(
@@ -137,15 +133,15 @@ function sgtChecks(m: MicaState, self: MicaRealm, p: Policy, mem: PolicyMem, out
   }
   const pas: number[][] = E.map(() => []);
   for (const [i, e] of E.entries()) {
-    const entries = sgtOf(m, e.rd);
+    const entries = sgtOf(monitor, e.rd);
     for (let k = 0; k < pages; k++) {
-      const hit = entries.find((x) => x.gpa === e.base + k * G);
+      const hit = entries.find((x) => x.gpa === e.base + k * abi.GRANULE_SIZE);
       if (!hit) {
         refuse(
           'coverage',
           VALIDATION_SGT_COVERAGE,
           `mappings.${e.vm}`,
-          `${mem.name}: page ${k} of ${realmName(m, e.rd)}'s window (IPA ${key(e.base + k * G)}) was never faulted in; every listed, registered realm must prefault all ${pages} pages`,
+          `${mem.name}: page ${k} of ${realmName(monitor, e.rd)}'s window (IPA ${key(e.base + k * abi.GRANULE_SIZE)}) was never faulted in; every listed, registered realm must prefault all ${pages} pages`,
         );
         return;
       }
@@ -160,15 +156,15 @@ function sgtChecks(m: MicaState, self: MicaRealm, p: Policy, mem: PolicyMem, out
         'consistency',
         VALIDATION_SGT_CONFLICT,
         `mappings.${E[other]!.vm}`,
-        `${mem.name}: page ${k} is ${key(first)} in ${realmName(m, E[0]!.rd)} but ${key(pas[other]![k]!)} in ${realmName(m, E[other]!.rd)}; the host handed out different pages`,
+        `${mem.name}: page ${k} is ${key(first)} in ${realmName(monitor, E[0]!.rd)} but ${key(pas[other]![k]!)} in ${realmName(monitor, E[other]!.rd)}; the host handed out different pages`,
       );
       return;
     }
   }
   const pageSet = new Set(pas[0]);
-  const any = mem.mappings.find((mp) => mp.vm === 'ANY');
+  const any = mem.mappings.find((mapping) => mapping.vm === 'ANY');
   const extras = new Set<number>();
-  for (const e of m.sgt.entries) {
+  for (const e of monitor.sgt.entries) {
     if (!pageSet.has(e.pa) || E.some((x) => x.rd === e.rd)) continue;
     const inAny =
       any !== undefined && e.gpa >= Number(any.gpa) && e.gpa < Number(any.gpa) + Number(mem.size);
@@ -177,7 +173,7 @@ function sgtChecks(m: MicaState, self: MicaRealm, p: Policy, mem: PolicyMem, out
         'exclusivity',
         VALIDATION_ILLEGAL_EXTRA_REALM,
         'mappings',
-        `${mem.name}: ${realmName(m, e.rd)} maps page ${key(e.pa)} of ${mem.name} at ${key(e.gpa)} but is not a registered realm ${mem.name} lists`,
+        `${mem.name}: ${realmName(monitor, e.rd)} maps page ${key(e.pa)} of ${mem.name} at ${key(e.gpa)} but is not a registered realm ${mem.name} lists`,
       );
       return;
     }
@@ -198,8 +194,8 @@ function sgtChecks(m: MicaState, self: MicaRealm, p: Policy, mem: PolicyMem, out
     // The SGT keys entries by (pa, rd), so a second mapping of a page hides the first; the
     // monitor's own stage-2 record of the realm lists every IPA.
     const mine = [
-      ...sgtOf(m, self.rd),
-      ...Object.values(self.mappings).map((mp) => ({ pa: mp.pa, gpa: mp.ipa })),
+      ...sgtOf(monitor, self.rd),
+      ...Object.values(self.mappings).map((mapping) => ({ pa: mapping.pa, gpa: mapping.ipa })),
     ];
     for (const e of mine) {
       if (!pageSet.has(e.pa)) continue;
@@ -222,7 +218,7 @@ interface Plan {
   readonly claims: { pa: number; region: string }[];
 }
 
-function planActivation(m: MicaState, r: MicaRealm, p: Policy, out: Refusal[]): Plan {
+function planActivation(monitor: MicaState, r: MicaRealm, p: Policy, out: Refusal[]): Plan {
   const plan: Plan = { activate: [], claims: [] };
   for (const mem of p.mems) {
     if (mem.type !== 'PROTECTED') continue;
@@ -230,15 +226,17 @@ function planActivation(m: MicaState, r: MicaRealm, p: Policy, out: Refusal[]): 
     if (!w) continue;
     const region = regionIdOf(
       mem.name,
-      mem.mappings.filter((mp) => mp.vm !== 'ANY').map((mp) => p.vms[mp.vm as number]?.hash ?? 0),
+      mem.mappings
+        .filter((mapping) => mapping.vm !== 'ANY')
+        .map((mapping) => p.vms[mapping.vm as number]?.hash ?? 0),
     );
-    for (const e of sgtOf(m, r.rd)) {
+    for (const e of sgtOf(monitor, r.rd)) {
       if (e.gpa < Number(w.gpa) || e.gpa >= Number(w.gpa) + Number(mem.size)) continue;
-      const mp = r.mappings[key(e.gpa)];
-      if (!mp || mp.pa !== e.pa) continue;
+      const mapping = r.mappings[key(e.gpa)];
+      if (!mapping || mapping.pa !== e.pa) continue;
       plan.activate.push({ ipa: e.gpa, prot: w.prot, mem: mem.name });
-      if (gapOn(m, 'gap-no-fresh')) continue;
-      const owner = m.fresh[key(e.pa)] ?? plan.claims.find((c) => c.pa === e.pa)?.region;
+      if (gapOn(monitor, 'gap-no-fresh')) continue;
+      const owner = monitor.fresh[key(e.pa)] ?? plan.claims.find((c) => c.pa === e.pa)?.region;
       if (owner !== undefined && owner !== region) {
         out.push({
           check: 'consistency',
@@ -250,7 +248,7 @@ function planActivation(m: MicaState, r: MicaRealm, p: Policy, out: Refusal[]): 
         });
         return plan;
       }
-      if (m.fresh[key(e.pa)] === undefined && freshFull(m, plan.claims.length + 1)) {
+      if (monitor.fresh[key(e.pa)] === undefined && freshFull(monitor, plan.claims.length + 1)) {
         out.push({
           check: 'consistency',
           code: VALIDATION_SGT_CONFLICT,
@@ -268,18 +266,21 @@ function planActivation(m: MicaState, r: MicaRealm, p: Policy, out: Refusal[]): 
 }
 
 /** §3.5 NS rules at upload: which NS leaves go. */
-function nsCleanup(ctx: Ctx, m: MicaState, r: MicaRealm, p: Policy): void {
+function nsCleanup(ctx: Ctx, monitor: MicaState, r: MicaRealm, p: Policy): void {
   const vm = p.vms[p.self];
   if (!vm) return;
-  const nonGateway = !vm.isGateway && !gapOn(m, 'gap-existing-ns-mappings');
+  const nonGateway = !vm.isGateway && !gapOn(monitor, 'gap-existing-ns-mappings');
   const strictGateway = vm.isGateway && vm.strict;
   if (!nonGateway && !strictGateway) return;
   const windows = p.mems
     .filter((o) => o.type === 'UNPROTECTED')
     .flatMap((o) =>
       o.mappings
-        .filter((mp) => mp.vm === p.self || mp.vm === 'ANY')
-        .map((mp) => ({ base: Number(mp.gpa), top: Number(mp.gpa) + Number(o.size) })),
+        .filter((mapping) => mapping.vm === p.self || mapping.vm === 'ANY')
+        .map((mapping) => ({
+          base: Number(mapping.gpa),
+          top: Number(mapping.gpa) + Number(o.size),
+        })),
     );
   for (const v of rttEntries(ctx.state, r.rd)) {
     if (v.entry.state !== 'ASSIGNED_NS') continue;
@@ -314,17 +315,17 @@ function extendRem0(realm: RealmRecord, record: Uint8Array): void {
 
 function fail(ctx: Ctx, rd: number, rule: string, reason: string): RsiResult {
   decide(ctx, 'policy-upload', realmEnd(ctx, rd), MONITOR, { verdict: 'blocked', rule, reason });
-  return { kind: 'return', x: [BigInt(S.RSI_ERROR_INPUT)] };
+  return { kind: 'return', x: [BigInt(abi.RSI_ERROR_INPUT)] };
 }
 
 /** RSI_UPLOAD_POLICY (x1 = IPA of the page holding the `POLY` binary). */
 export function uploadPolicy(ctx: Ctx, realm: RealmRecord, rec: RecRecord): RsiResult {
-  const m = mica(ctx);
-  const r = micaRealm(m, realm.rd);
+  const monitor = mica(ctx);
+  const r = micaRealm(monitor, realm.rd);
   const ipa = Number(BigInt(rec.gprs[1] ?? '0'));
   // §3.3 steps 1-2: aligned and protected, else INPUT; RIPAS EMPTY, INPUT; not mapped, a
   // stage 2 fault to the host and the SMC re-executed once it mapped the page.
-  if (ipa % G !== 0)
+  if (ipa % abi.GRANULE_SIZE !== 0)
     return fail(ctx, realm.rd, 'upload:page', `IPA ${key(ipa)} is not 4 KiB aligned`);
   if (ipa >= 2 ** (realm.ipaWidth - 1))
     return fail(ctx, realm.rd, 'upload:page', `IPA ${key(ipa)} is not in the protected half`);
@@ -332,7 +333,7 @@ export function uploadPolicy(ctx: Ctx, realm: RealmRecord, rec: RecRecord): RsiR
   if (target.kind === 'empty') return fail(ctx, realm.rd, 'upload:page', target.reason);
   if (target.kind === 'exit') return { kind: 'exit', exit: target.exit, advance: false };
   const pa = target.pa;
-  const decoded = decodePoly(rmmRead(ctx, pa, G));
+  const decoded = decodePoly(rawRead(ctx.state, pa, abi.GRANULE_SIZE));
   if (!decoded.ok) {
     return fail(ctx, realm.rd, 'upload:parse', decoded.errors.map((e) => e.message).join('; '));
   }
@@ -347,7 +348,7 @@ export function uploadPolicy(ctx: Ctx, realm: RealmRecord, rec: RecRecord): RsiR
   }
   if (r.pd === 0)
     return fail(ctx, realm.rd, 'upload:pd', `${r.name} has no policy descriptor (RMI_REALM_PD)`);
-  if (policy.vms.length === 0 || (m.mode === 'mica-prototype' && policy.mems.length === 0)) {
+  if (policy.vms.length === 0 || (monitor.mode === 'mica-prototype' && policy.mems.length === 0)) {
     return fail(
       ctx,
       realm.rd,
@@ -360,24 +361,24 @@ export function uploadPolicy(ctx: Ctx, realm: RealmRecord, rec: RecRecord): RsiR
     return fail(ctx, realm.rd, 'upload:record', encoded.errors.map((e) => e.message).join('; '));
   const record = encoded.bytes;
   const selfVm = policy.vms[policy.self]!;
-  const refusals: Refusal[] = [...identityRefusals(m, r.name, realm.rim, policy)];
-  const state = agreementStateOf(m);
+  const refusals: Refusal[] = [...identityRefusals(monitor, r.name, realm.rim, policy)];
+  const state = agreementStateOf(monitor);
   const verdict = refusals.length > 0 ? undefined : validateUpload(state, { policy, name: r.name });
   if (verdict) refusals.push(...verdict.refusals);
   if (refusals.length === 0) {
     for (const mem of policy.mems)
-      if (mem.type === 'PROTECTED') sgtChecks(m, r, policy, mem, refusals);
+      if (mem.type === 'PROTECTED') sgtChecks(monitor, r, policy, mem, refusals);
   }
-  const plan = refusals.length === 0 ? planActivation(m, r, policy, refusals) : undefined;
+  const plan = refusals.length === 0 ? planActivation(monitor, r, policy, refusals) : undefined;
   const recordHex = toHex(record);
   if (refusals.length > 0 || !verdict || !plan) {
     const first = refusals[0]!;
-    if (gapOn(m, 'gap-no-rollback')) {
+    if (gapOn(monitor, 'gap-no-rollback')) {
       // §3.3 step 7 in the prototype: the PD keeps the rejected record, the hash stays bound.
       r.record = recordHex;
       rawWrite(ctx.state, r.pd, record);
-      const entry = m.registry.find((e) => e.rd === r.rd);
-      if (entry && entry.hash === null && rdOfHash(m, selfVm.hash) === undefined)
+      const entry = monitor.registry.find((e) => e.rd === r.rd);
+      if (entry && entry.hash === null && rdOfHash(monitor, selfVm.hash) === undefined)
         entry.hash = selfVm.hash;
     }
     return fail(ctx, realm.rd, ruleOf(first), first.message);
@@ -385,19 +386,19 @@ export function uploadPolicy(ctx: Ctx, realm: RealmRecord, rec: RecRecord): RsiR
   // Apply (atomic from here on). §3.3 step 5: the record goes into the PD granule.
   r.record = recordHex;
   rawWrite(ctx.state, r.pd, record);
-  const entry = m.registry.find((e) => e.rd === r.rd);
+  const entry = monitor.registry.find((e) => e.rd === r.rd);
   if (entry && entry.hash === null) entry.hash = selfVm.hash;
-  m.table = [...verdict.state.table];
-  m.uploads += 1;
-  r.order = m.uploads;
+  monitor.table = [...verdict.state.table];
+  monitor.uploads += 1;
+  r.order = monitor.uploads;
   for (const a of plan.activate) {
-    const mp = r.mappings[key(a.ipa)]!;
-    mp.state = 'ACTIVE';
-    mp.prot = a.prot;
-    mp.mem = a.mem;
+    const mapping = r.mappings[key(a.ipa)]!;
+    mapping.state = 'ACTIVE';
+    mapping.prot = a.prot;
+    mapping.mem = a.mem;
   }
-  for (const c of plan.claims) m.fresh[key(c.pa)] = c.region;
-  nsCleanup(ctx, m, r, policy);
+  for (const c of plan.claims) monitor.fresh[key(c.pa)] = c.region;
+  nsCleanup(ctx, monitor, r, policy);
   extendRem0(realm, record);
   r.uploaded = true;
   decide(ctx, 'policy-upload', realmEnd(ctx, realm.rd), MONITOR, {
@@ -405,5 +406,5 @@ export function uploadPolicy(ctx: Ctx, realm: RealmRecord, rec: RecRecord): RsiR
     rule: 'upload:accepted',
     reason: `${r.name}'s policy agrees with every registered peer; ${plan.activate.length} shared page(s) activated, REM0 extended with the 2184-byte record`,
   });
-  return { kind: 'return', x: [BigInt(S.RSI_SUCCESS)] };
+  return { kind: 'return', x: [BigInt(abi.RSI_SUCCESS)] };
 }

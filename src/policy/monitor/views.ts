@@ -50,9 +50,9 @@ export interface MicaView {
 
 /** The monitor view of a machine state (undefined in CCA-only mode). */
 export function micaView(state: Readonly<MachineState>): MicaView | undefined {
-  const m = micaOf(state);
-  if (!m) return undefined;
-  const realms = Object.values(m.realms).map((r) => {
+  const monitor = micaOf(state);
+  if (!monitor) return undefined;
+  const realms = Object.values(monitor.realms).map((r) => {
     const p = policyOf(r);
     const vm = p?.vms[p.self];
     const maps = Object.values(r.mappings);
@@ -60,7 +60,7 @@ export function micaView(state: Readonly<MachineState>): MicaView | undefined {
       rd: r.rd,
       name: r.name,
       uploaded: r.uploaded,
-      hash: m.registry.find((e) => e.rd === r.rd)?.hash ?? null,
+      hash: monitor.registry.find((e) => e.rd === r.rd)?.hash ?? null,
       isGateway: vm ? vm.isGateway : null,
       strict: vm ? vm.strict : null,
       dummyPages: maps.filter((x) => x.state === 'DUMMY').length,
@@ -68,7 +68,7 @@ export function micaView(state: Readonly<MachineState>): MicaView | undefined {
     };
   });
   const pipes = new Map<string, { size: number; ends: PipeEnd[] }>();
-  for (const r of Object.values(m.realms)) {
+  for (const r of Object.values(monitor.realms)) {
     const p = policyOf(r);
     if (!p || !r.uploaded) continue;
     for (const mem of p.mems) {
@@ -88,12 +88,12 @@ export function micaView(state: Readonly<MachineState>): MicaView | undefined {
     }
   }
   return {
-    mode: m.mode,
-    gaps: m.gaps,
+    mode: monitor.mode,
+    gaps: monitor.gaps,
     realms,
     pipes: [...pipes].map(([name, v]) => ({ name, ...v })),
-    sgt: m.sgt.entries,
-    transitions: m.table.length,
+    sgt: monitor.sgt.entries,
+    transitions: monitor.table.length,
   };
 }
 

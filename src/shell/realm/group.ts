@@ -25,7 +25,6 @@ import { out, usageError, type OutputLine, type UsageError } from '../types.ts';
 import { parseChallenge } from './challenge.ts';
 import { runOps, type RealmEnv } from './run.ts';
 
-const PAGE = 0x1000;
 const BUFFER = guestMap.GUEST_TOKEN_IPA;
 /** Hex bytes per line of a `--hex` dump. */
 const HEX_LINE_BYTES = 32;
@@ -74,18 +73,18 @@ export function requestGroupStream(
   // The driver touches its buffer first, so the page is RAM the RMM can write (the host maps
   // a guest's RAM on first touch).
   const ops: GuestOp[] = [{ op: 'read', ipa: BUFFER, len: 1 }];
-  for (let at = 0; at < init.total; at += PAGE) {
+  for (let at = 0; at < init.total; at += abi.GRANULE_SIZE) {
     ops.push({
       op: 'smc',
       fid: micaAbi.SMC_RSI_ATTEST_TOKEN_CONTINUE_GROUP,
-      args: [x(BUFFER), '0x0', x(PAGE)],
+      args: [x(BUFFER), '0x0', x(abi.GRANULE_SIZE)],
     });
-    ops.push({ op: 'read', ipa: BUFFER, len: Math.min(PAGE, init.total - at) });
+    ops.push({ op: 'read', ipa: BUFFER, len: Math.min(abi.GRANULE_SIZE, init.total - at) });
   }
   ops.push({
     op: 'smc',
     fid: micaAbi.SMC_RSI_ATTEST_TOKEN_CONTINUE_GROUP,
-    args: [x(BUFFER), '0x0', x(PAGE)],
+    args: [x(BUFFER), '0x0', x(abi.GRANULE_SIZE)],
   });
   const count = init.count;
   const total = init.total;
@@ -124,7 +123,7 @@ export function requestGroupStream(
       ...lines,
       ...more,
       out.dim(
-        `  [guest] INIT_GROUP: ${total} bytes for ${count} member(s); ${Math.ceil(total / PAGE) + 1} CONTINUE_GROUP calls into ${x(BUFFER)}`,
+        `  [guest] INIT_GROUP: ${total} bytes for ${count} member(s); ${Math.ceil(total / abi.GRANULE_SIZE) + 1} CONTINUE_GROUP calls into ${x(BUFFER)}`,
       ),
     ],
   };

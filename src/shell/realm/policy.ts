@@ -32,7 +32,6 @@ import { runOps, type RealmEnv } from './run.ts';
 /** RSI_MEASUREMENT_READ index of REM0 (0 is the RIM, 1..4 are REM0..REM3; cca-spec.md §4.1). */
 const REM0_INDEX = 1;
 
-const G = 0x1000;
 const RSI_NAMES = ['RSI_SUCCESS', 'RSI_ERROR_INPUT', 'RSI_ERROR_STATE', 'RSI_INCOMPLETE'];
 
 function mica(machine: Machine): MicaState | undefined {
@@ -182,11 +181,12 @@ function upload(
   for (const mem of p.mems) {
     const own = mem.mappings.find((mp) => mp.vm === p.self);
     if (mem.type !== 'PROTECTED' || !own) continue;
-    const pages = Math.ceil(Number(mem.size) / G);
-    for (let k = 0; k < pages; k++) ops.push({ op: 'read', ipa: Number(own.gpa) + k * G, len: 1 });
+    const pages = Math.ceil(Number(mem.size) / abi.GRANULE_SIZE);
+    for (let k = 0; k < pages; k++)
+      ops.push({ op: 'read', ipa: Number(own.gpa) + k * abi.GRANULE_SIZE, len: 1 });
     touched += pages;
   }
-  const polyIpa = (realm.ramPages - 1) * G;
+  const polyIpa = (realm.ramPages - 1) * abi.GRANULE_SIZE;
   ops.push({ op: 'write', ipa: polyIpa, data: toHex(page) });
   ops.push({ op: 'smc', fid: micaAbi.SMC_RSI_UPLOAD_POLICY, args: ['0x' + polyIpa.toString(16)] });
   // RSI_MEASUREMENT_READ index 0 is the RIM; REM0, which the monitor extends with the

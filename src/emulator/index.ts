@@ -183,6 +183,7 @@ export * as guestMap from './guest/layout.ts';
 export { buildGuestImage, parseGuestImage, type GuestImageInfo } from './guest/image.ts';
 export { RSI_COMMANDS, rsiCommandByFid } from './rmm/rsi/table.ts';
 export { realmGranule, type RealmGranule } from './rmm/rsi/memory.ts';
+export { RSI_EXIT_CALLS } from './rmm/rsi/exit-calls.ts';
 export type { RsiCall, RsiCommandSpec, RsiOutcome } from './rmm/rsi/types.ts';
 export {
   CCA_HOST_VISIBLE,

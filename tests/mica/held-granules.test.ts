@@ -133,6 +133,7 @@ describe('a command consumes only the granules it declares (emulator rmi/types.t
     const sneaky = {
       fid: TEST_FID,
       name: 'TEST_SNEAKY_CONSUME',
+      section: 'none (a test-only command)',
       args: ['addr'],
       results: [],
       summary: 'takes a granule without declaring it',

@@ -511,6 +511,7 @@ export const MICA_RMI_COMMANDS: readonly RmiCommandSpec[] = [
   {
     fid: SMC_RMI_DATA_CREATE_UNKNOWN_SHARED,
     name: 'RMI_DATA_CREATE_UNKNOWN_SHARED',
+    section: 'mica-spec.md §3.1',
     args: ['rd', 'data', 'ipa'],
     results: [],
     summary: 'Mica: map a protected shared page (dummy page before upload), recorded in the SGT',
@@ -519,6 +520,7 @@ export const MICA_RMI_COMMANDS: readonly RmiCommandSpec[] = [
   {
     fid: SMC_RMI_SET_PROTECTED_SHARED_RANGE,
     name: 'RMI_SET_PROTECTED_SHARED_RANGE',
+    section: 'mica-spec.md §3.1',
     args: ['rd', 'ipa', 'size'],
     results: [],
     summary: 'Mica: advertise a window of protected shared memory (bookkeeping)',
@@ -533,6 +535,7 @@ export const MICA_RMI_COMMANDS: readonly RmiCommandSpec[] = [
   {
     fid: SMC_RMI_BIND_PROTECTED_SHARED,
     name: 'RMI_BIND_PROTECTED_SHARED',
+    section: 'mica-spec.md §3.1',
     args: ['rd', 'pa', 'ipa'],
     results: [],
     summary: 'Mica (vestigial): validates its arguments and maps nothing',
@@ -549,6 +552,7 @@ export const MICA_RMI_COMMANDS: readonly RmiCommandSpec[] = [
   {
     fid: SMC_RMI_REALM_PD,
     name: 'RMI_REALM_PD',
+    section: 'mica-spec.md §3.1',
     args: ['rd', 'pd'],
     results: [],
     summary: 'Mica: attach a DELEGATED granule as the realm policy descriptor',
@@ -564,6 +568,7 @@ export const MICA_RMI_COMMANDS: readonly RmiCommandSpec[] = [
   {
     fid: SMC_RMI_SGT,
     name: 'RMI_SGT',
+    section: 'mica-spec.md §3.1',
     args: ['sgt'],
     results: [],
     summary: 'Mica: donate a DELEGATED granule to the shared-granule table',
@@ -581,6 +586,7 @@ export const MICA_RMI_COMMANDS: readonly RmiCommandSpec[] = [
   {
     fid: SMC_RMI_REALM_DUMMY_PAGE,
     name: 'RMI_REALM_DUMMY_PAGE',
+    section: 'mica-spec.md §3.1',
     args: ['rd', 'dummy'],
     results: [],
     summary: 'Mica: zero a DELEGATED granule and use it as the realm dummy page',

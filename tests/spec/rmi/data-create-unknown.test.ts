@@ -11,6 +11,7 @@ import {
   mapTables,
   newRealm,
 } from './helpers.ts';
+import { specTitle } from '../spec-title.ts';
 
 const INPUT = 'RMI_ERROR_INPUT';
 const HIGH = 2 ** 48;
@@ -47,7 +48,7 @@ function setup(lab = new Lab()) {
   return { lab, rd, data, src, call, unknown };
 }
 
-describe('RMI_DATA_CREATE_UNKNOWN', () => {
+describe(specTitle('RMI_DATA_CREATE_UNKNOWN'), () => {
   it('data_align -> RMI_ERROR_INPUT', () => {
     const s = setup();
     expectFailure(s.unknown({ data: s.data + 4 }), 'data_align', INPUT);

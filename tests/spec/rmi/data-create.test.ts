@@ -13,6 +13,7 @@ import {
   mapTables,
   newRealm,
 } from './helpers.ts';
+import { specTitle } from '../spec-title.ts';
 
 const INPUT = 'RMI_ERROR_INPUT';
 const HIGH = 2 ** 48;
@@ -49,7 +50,7 @@ function setup(lab = new Lab()) {
   return { lab, rd, data, src, call, unknown };
 }
 
-describe('RMI_DATA_CREATE', () => {
+describe(specTitle('RMI_DATA_CREATE'), () => {
   it('flags_valid (TF-RMM, reserved encoding): flags 2 -> RMI_ERROR_INPUT', () => {
     expectFailure(setup().call({ flags: 2 }), 'flags_valid', INPUT);
   });

@@ -12,6 +12,7 @@ import {
   mapTables,
   newRealm,
 } from './helpers.ts';
+import { specTitle } from '../spec-title.ts';
 
 const INPUT = 'RMI_ERROR_INPUT';
 
@@ -37,7 +38,7 @@ function setup(lab = new Lab()) {
   return { lab, rd, data, src, call, unknown };
 }
 
-describe('RMI_DATA_DESTROY', () => {
+describe(specTitle('RMI_DATA_DESTROY'), () => {
   function mapped() {
     const s = setup();
     expectOk(s.call());

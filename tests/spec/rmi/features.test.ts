@@ -1,10 +1,11 @@
-// RMI_FEATURES (DEN0137 B4.3.6; cca-spec.md §2.3): no failure conditions; index 0 is
+// RMI_FEATURES (DEN0137 B4.3.4; cca-spec.md §2.3): no failure conditions; index 0 is
 // RmiFeatureRegister0 with the lab RMM's values, other indices read 0.
 import { describe, expect, it } from 'vitest';
 import { abi, createMachine } from '../../../src/emulator/index.ts';
 import { getField } from '../../../src/lib/bits.ts';
+import { specTitle } from '../spec-title.ts';
 
-describe('RMI_FEATURES', () => {
+describe(specTitle('RMI_FEATURES'), () => {
   it('index 0 reports RmiFeatureRegister0 with the lab values', () => {
     const r = createMachine().smc(abi.SMC_RMI_FEATURES, 0);
     expect(r.status).toBe('RMI_SUCCESS');

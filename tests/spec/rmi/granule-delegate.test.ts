@@ -1,7 +1,8 @@
-// RMI_GRANULE_DELEGATE (DEN0137 B4.3.2; cca-spec.md §2.3): one test per failure label in
+// RMI_GRANULE_DELEGATE (DEN0137 B4.3.5; cca-spec.md §2.3): one test per failure label in
 // spec order, each set up so that every earlier condition passes, then the success rules.
 import { describe, expect, it } from 'vitest';
 import { abi, createMachine, type Machine } from '../../../src/emulator/index.ts';
+import { specTitle } from '../spec-title.ts';
 
 const DRAM = 0x8000_0000;
 
@@ -11,7 +12,7 @@ function delegate(m: Machine, pa: number | bigint) {
   return r;
 }
 
-describe('RMI_GRANULE_DELEGATE', () => {
+describe(specTitle('RMI_GRANULE_DELEGATE'), () => {
   it('gran_align: addr not 4 KiB aligned -> RMI_ERROR_INPUT', () => {
     const m = createMachine();
     const r = delegate(m, DRAM + 0x10);

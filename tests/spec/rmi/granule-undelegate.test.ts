@@ -1,12 +1,13 @@
-// RMI_GRANULE_UNDELEGATE (DEN0137 B4.3.3; cca-spec.md §2.3): failure labels in spec order,
+// RMI_GRANULE_UNDELEGATE (DEN0137 B4.3.6; cca-spec.md §2.3): failure labels in spec order,
 // then success (GPT_NS, UNDELEGATED, contents wiped).
 import { describe, expect, it } from 'vitest';
 import { abi, createMachine } from '../../../src/emulator/index.ts';
 import { GRANULE, Lab, dataCreate, expectOk, newRealm } from './helpers.ts';
+import { specTitle } from '../spec-title.ts';
 
 const DRAM = 0x8000_0000;
 
-describe('RMI_GRANULE_UNDELEGATE', () => {
+describe(specTitle('RMI_GRANULE_UNDELEGATE'), () => {
   it('gran_align: addr not 4 KiB aligned -> RMI_ERROR_INPUT', () => {
     const m = createMachine();
     const r = m.smc(abi.SMC_RMI_GRANULE_UNDELEGATE, DRAM + 1);

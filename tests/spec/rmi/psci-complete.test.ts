@@ -21,6 +21,7 @@ import {
   newRec,
   newRun,
 } from './helpers.ts';
+import { specTitle } from '../spec-title.ts';
 
 const INPUT = 'RMI_ERROR_INPUT';
 const CPU_ON: GuestScriptStep = (rec) =>
@@ -43,7 +44,7 @@ function pending(step: GuestScriptStep = CPU_ON) {
   return { lab, rd, rec0, rec1, rec2, run, exit, complete };
 }
 
-describe('RMI_PSCI_COMPLETE', () => {
+describe(specTitle('RMI_PSCI_COMPLETE'), () => {
   it('alias: calling_rec == target_rec -> RMI_ERROR_INPUT', () => {
     const s = pending();
     expectFailure(s.complete(s.rec0, s.rec0), 'alias', INPUT);

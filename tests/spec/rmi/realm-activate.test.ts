@@ -3,8 +3,9 @@
 import { describe, expect, it } from 'vitest';
 import { abi, listRealms } from '../../../src/emulator/index.ts';
 import { GRANULE, Lab, expectFailure, expectOk, initRipas, newRealm } from './helpers.ts';
+import { specTitle } from '../spec-title.ts';
 
-describe('RMI_REALM_ACTIVATE', () => {
+describe(specTitle('RMI_REALM_ACTIVATE'), () => {
   it('rd_align: rd not aligned -> RMI_ERROR_INPUT', () => {
     const lab = new Lab();
     const { rd } = newRealm(lab);

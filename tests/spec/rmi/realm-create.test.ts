@@ -10,6 +10,7 @@ import {
 } from '../../../src/emulator/index.ts';
 import { toHex } from '../../../src/lib/bytes.ts';
 import { DRAM, GRANULE, Lab, expectFailure, expectOk, realmParams } from './helpers.ts';
+import { specTitle } from '../spec-title.ts';
 
 /** A realm-create attempt: delegated RD and RTTs plus params, with overrides. */
 function attempt(lab: Lab, overrides: Partial<RealmParams> = {}, rdOverride?: number) {
@@ -24,7 +25,7 @@ function attempt(lab: Lab, overrides: Partial<RealmParams> = {}, rdOverride?: nu
 
 const INPUT = 'RMI_ERROR_INPUT';
 
-describe('RMI_REALM_CREATE', () => {
+describe(specTitle('RMI_REALM_CREATE'), () => {
   it('params_align: params_ptr not 4 KiB aligned -> RMI_ERROR_INPUT', () => {
     const lab = new Lab();
     const a = attempt(lab);

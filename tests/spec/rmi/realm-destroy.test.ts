@@ -13,8 +13,9 @@ import {
   newRealm,
   newRec,
 } from './helpers.ts';
+import { specTitle } from '../spec-title.ts';
 
-describe('RMI_REALM_DESTROY', () => {
+describe(specTitle('RMI_REALM_DESTROY'), () => {
   it('rd_align: rd not aligned -> RMI_ERROR_INPUT', () => {
     const lab = new Lab();
     const { rd } = newRealm(lab);

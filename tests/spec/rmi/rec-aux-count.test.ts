@@ -3,10 +3,11 @@
 import { describe, expect, it } from 'vitest';
 import { abi } from '../../../src/emulator/index.ts';
 import { GRANULE, Lab, expectFailure, expectOk, newRealm } from './helpers.ts';
+import { specTitle } from '../spec-title.ts';
 
 const INPUT = 'RMI_ERROR_INPUT';
 
-describe('RMI_REC_AUX_COUNT', () => {
+describe(specTitle('RMI_REC_AUX_COUNT'), () => {
   it('rd_align -> RMI_ERROR_INPUT', () => {
     const lab = new Lab();
     const { rd } = newRealm(lab);

@@ -10,6 +10,7 @@ import {
   type RecParams,
 } from '../../../src/emulator/index.ts';
 import { Lab, expectFailure, expectOk, newRealm, newRec } from './helpers.ts';
+import { specTitle } from '../spec-title.ts';
 
 const INPUT = 'RMI_ERROR_INPUT';
 
@@ -35,7 +36,7 @@ function attempt(lab: Lab, rd: number, overrides: Partial<RecParams> = {}) {
   };
 }
 
-describe('RMI_REC_CREATE', () => {
+describe(specTitle('RMI_REC_CREATE'), () => {
   it('params_align -> RMI_ERROR_INPUT', () => {
     const lab = new Lab();
     const { rd } = newRealm(lab);

@@ -1,13 +1,14 @@
-// RMI_REC_DESTROY (DEN0137 B4.3.14; cca-spec.md §2.3, §3.3): one test per failure label in spec
+// RMI_REC_DESTROY (DEN0137 B4.3.13; cca-spec.md §2.3, §3.3): one test per failure label in spec
 // order, each set up so that every earlier condition passes, then the success rules.
 import { describe, expect, it } from 'vitest';
 import { abi, listRealms, listRecs } from '../../../src/emulator/index.ts';
 import { Lab, expectFailure, expectOk, newRealm, newRec } from './helpers.ts';
 import { hex } from '../../../src/lib/hex.ts';
+import { specTitle } from '../spec-title.ts';
 
 const INPUT = 'RMI_ERROR_INPUT';
 
-describe('RMI_REC_DESTROY', () => {
+describe(specTitle('RMI_REC_DESTROY'), () => {
   it('rec_align -> RMI_ERROR_INPUT', () => {
     const lab = new Lab();
     const { rd } = newRealm(lab);

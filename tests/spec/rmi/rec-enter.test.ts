@@ -1,4 +1,4 @@
-// RMI_REC_ENTER (DEN0137 B4.3.13; cca-spec.md §2.3, §2.5): one test per failure label in
+// RMI_REC_ENTER (DEN0137 B4.3.14; cca-spec.md §2.3, §2.5): one test per failure label in
 // spec order (each set up so every earlier condition passes), then the exit/entry protocol
 // with scripted guests: WFI, PSCI, emulatable MMIO, stage 2 aborts, SEA, host calls.
 import { describe, expect, it } from 'vitest';
@@ -29,6 +29,7 @@ import {
   newRun,
   setEnter,
 } from './helpers.ts';
+import { specTitle } from '../spec-title.ts';
 
 const INPUT = 'RMI_ERROR_INPUT';
 const REC = 'RMI_ERROR_REC';
@@ -37,7 +38,7 @@ function labWith(steps: readonly GuestScriptStep[]): Lab {
   return new Lab({ guest: scriptedGuest(steps) });
 }
 
-describe('RMI_REC_ENTER', () => {
+describe(specTitle('RMI_REC_ENTER'), () => {
   it('run_align -> RMI_ERROR_INPUT', () => {
     const lab = new Lab();
     const { rec } = activeRealm(lab);

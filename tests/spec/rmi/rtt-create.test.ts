@@ -12,6 +12,7 @@ import {
   mapTables,
   newRealm,
 } from './helpers.ts';
+import { specTitle } from '../spec-title.ts';
 
 const INPUT = 'RMI_ERROR_INPUT';
 const L2 = 0x20_0000;
@@ -22,7 +23,7 @@ function realm() {
   return { lab, rd };
 }
 
-describe('RMI_RTT_CREATE', () => {
+describe(specTitle('RMI_RTT_CREATE'), () => {
   function create(lab: Lab, rd: number, rtt: number, ipa: number, level: number | bigint) {
     return lab.call(abi.SMC_RMI_RTT_CREATE, rd, rtt, ipa, level);
   }

@@ -12,6 +12,7 @@ import {
   mapTables,
   newRealm,
 } from './helpers.ts';
+import { specTitle } from '../spec-title.ts';
 
 const INPUT = 'RMI_ERROR_INPUT';
 const L2 = 0x20_0000;
@@ -23,7 +24,7 @@ function realm() {
   return { lab, rd };
 }
 
-describe('RMI_RTT_DESTROY', () => {
+describe(specTitle('RMI_RTT_DESTROY'), () => {
   function destroy(lab: Lab, rd: number, ipa: number, level: number) {
     return lab.call(abi.SMC_RMI_RTT_DESTROY, rd, ipa, level);
   }

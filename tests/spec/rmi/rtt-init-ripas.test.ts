@@ -11,11 +11,12 @@ import {
   mapTables,
   newRealm,
 } from './helpers.ts';
+import { specTitle } from '../spec-title.ts';
 
 const INPUT = 'RMI_ERROR_INPUT';
 const L2 = 0x20_0000;
 
-describe('RMI_RTT_INIT_RIPAS', () => {
+describe(specTitle('RMI_RTT_INIT_RIPAS'), () => {
   function setup() {
     const lab = new Lab();
     const { rd } = newRealm(lab);

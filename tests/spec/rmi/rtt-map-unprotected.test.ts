@@ -1,8 +1,9 @@
-// RMI_RTT_MAP_UNPROTECTED (DEN0137 B4.3.21; cca-spec.md §2.3, §3.4, §4.3): one test per failure
+// RMI_RTT_MAP_UNPROTECTED (DEN0137 B4.3.19; cca-spec.md §2.3, §3.4, §4.3): one test per failure
 // label in spec order, each set up so that every earlier condition passes, then the success rules.
 import { describe, expect, it } from 'vitest';
 import { abi, rttEntries } from '../../../src/emulator/index.ts';
 import { Lab, UNPROTECTED, expectFailure, expectOk, mapTables, newRealm } from './helpers.ts';
+import { specTitle } from '../spec-title.ts';
 
 const INPUT = 'RMI_ERROR_INPUT';
 /** S2AP read + write (bits 7:6) and MemAttr 0b001 (bits 4:2). */
@@ -26,7 +27,7 @@ function setup() {
   return { lab, rd, ns, map, unmap };
 }
 
-describe('RMI_RTT_MAP_UNPROTECTED', () => {
+describe(specTitle('RMI_RTT_MAP_UNPROTECTED'), () => {
   it('attr_valid: bits outside the host fields, or MemAttr 0b100 -> RMI_ERROR_INPUT', () => {
     const s = setup();
     expectFailure(s.map({ desc: BigInt(s.ns) + (1n << 55n) }), 'attr_valid', INPUT);

@@ -1,4 +1,4 @@
-// RMI_RTT_READ_ENTRY (DEN0137 B4.3.19; cca-spec.md §2.3, §3.4): one test per failure label in spec
+// RMI_RTT_READ_ENTRY (DEN0137 B4.3.20; cca-spec.md §2.3, §3.4): one test per failure label in spec
 // order, each set up so that every earlier condition passes, then the success rules.
 import { describe, expect, it } from 'vitest';
 import { abi } from '../../../src/emulator/index.ts';
@@ -13,6 +13,7 @@ import {
   mapTables,
   newRealm,
 } from './helpers.ts';
+import { specTitle } from '../spec-title.ts';
 
 const INPUT = 'RMI_ERROR_INPUT';
 const L2 = 0x20_0000;
@@ -23,7 +24,7 @@ function realm() {
   return { lab, rd };
 }
 
-describe('RMI_RTT_READ_ENTRY', () => {
+describe(specTitle('RMI_RTT_READ_ENTRY'), () => {
   function read(lab: Lab, rd: number, ipa: number, level: number) {
     return lab.call(abi.SMC_RMI_RTT_READ_ENTRY, rd, ipa, level);
   }

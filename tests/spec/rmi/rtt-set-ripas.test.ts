@@ -1,4 +1,4 @@
-// RMI_RTT_SET_RIPAS (DEN0137 B4.3.20; cca-spec.md §2.3, §3.4, §4.3): one test per failure label in
+// RMI_RTT_SET_RIPAS (DEN0137 B4.3.21; cca-spec.md §2.3, §3.4, §4.3): one test per failure label in
 // spec order, each set up so that every earlier condition passes, then the success rules. The realm
 // side of a RIPAS change (RSI_IPA_STATE_SET, RIPAS_CHANGE exit, response) is here too.
 import { describe, expect, it } from 'vitest';
@@ -15,11 +15,12 @@ import {
   setEnter,
 } from './helpers.ts';
 import { encodeRecEnterFlags } from '../../../src/emulator/index.ts';
+import { specTitle } from '../spec-title.ts';
 
 const INPUT = 'RMI_ERROR_INPUT';
 const L2 = 0x20_0000;
 
-describe('RMI_RTT_SET_RIPAS', () => {
+describe(specTitle('RMI_RTT_SET_RIPAS'), () => {
   /** An active realm whose REC asked for RIPAS `value` over [base, top). */
   function requested(base: number, top: number, value: number, flags = 0) {
     const lab = new Lab({

@@ -11,6 +11,7 @@ import {
   mapTables,
   newRealm,
 } from './helpers.ts';
+import { specTitle } from '../spec-title.ts';
 
 const INPUT = 'RMI_ERROR_INPUT';
 /** S2AP read + write (bits 7:6) and MemAttr 0b001 (bits 4:2). */
@@ -34,7 +35,7 @@ function setup() {
   return { lab, rd, ns, map, unmap };
 }
 
-describe('RMI_RTT_UNMAP_UNPROTECTED', () => {
+describe(specTitle('RMI_RTT_UNMAP_UNPROTECTED'), () => {
   function mapped() {
     const s = setup();
     expectOk(s.map());

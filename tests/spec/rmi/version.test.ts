@@ -1,10 +1,11 @@
-// RMI_VERSION (DEN0137 B4.3.x; cca-spec.md §2.3): no failure conditions. A supported
+// RMI_VERSION (DEN0137 B4.3.23; cca-spec.md §2.3): no failure conditions. A supported
 // request returns RMI_SUCCESS; any other returns RMI_ERROR_INPUT; both report 1.0 as the
 // lowest and highest supported versions.
 import { describe, expect, it } from 'vitest';
 import { abi, createMachine } from '../../../src/emulator/index.ts';
+import { specTitle } from '../spec-title.ts';
 
-describe('RMI_VERSION', () => {
+describe(specTitle('RMI_VERSION'), () => {
   it('success: 1.0 requested -> RMI_SUCCESS, lower = higher = 0x10000', () => {
     const r = createMachine().smc(abi.SMC_RMI_VERSION, abi.RMI_ABI_VERSION);
     expect(r.status).toBe('RMI_SUCCESS');

@@ -1,13 +1,14 @@
-// RSI_ATTESTATION_TOKEN_CONTINUE (cca-spec.md §4.1): conditions in spec order, each set up so
+// RSI_ATTESTATION_TOKEN_CONTINUE (DEN0137 B5.3.1; cca-spec.md §4.1): conditions in spec order, each set up so
 // that the earlier ones pass; then the chunked copy (RSI_INCOMPLETE ... RSI_SUCCESS).
 import { describe, expect, it } from 'vitest';
 import { abi } from '../../../src/emulator/index.ts';
 import { expectRsiFailure, rsiLab } from './helpers.ts';
+import { specTitle } from '../spec-title.ts';
 
 const NAME = 'RSI_ATTESTATION_TOKEN_CONTINUE';
 const BUF = 0x3000;
 
-describe('RSI_ATTESTATION_TOKEN_CONTINUE', () => {
+describe(specTitle('RSI_ATTESTATION_TOKEN_CONTINUE'), () => {
   const lab = rsiLab();
   lab.rsi(abi.SMC_RSI_ATTESTATION_TOKEN_INIT, 1);
 

@@ -1,12 +1,13 @@
-// RSI_ATTESTATION_TOKEN_INIT (cca-spec.md §4.1, §6): no failure conditions; the claims are
+// RSI_ATTESTATION_TOKEN_INIT (DEN0137 B5.3.2; cca-spec.md §4.1, §6): no failure conditions; the claims are
 // taken at INIT; a second INIT abandons the first token.
 import { describe, expect, it } from 'vitest';
 import { toHex } from '../../../src/lib/bytes.ts';
 import { abi, attest } from '../../../src/emulator/index.ts';
 import { rsiLab } from './helpers.ts';
 import { hex } from '../../../src/lib/hex.ts';
+import { specTitle } from '../spec-title.ts';
 
-describe('RSI_ATTESTATION_TOKEN_INIT', () => {
+describe(specTitle('RSI_ATTESTATION_TOKEN_INIT'), () => {
   it('success: returns the upper bound of the token size (4096) and starts an attestation', () => {
     const lab = rsiLab();
     const x = lab.rsi(abi.SMC_RSI_ATTESTATION_TOKEN_INIT, 1, 2, 3, 4, 5, 6, 7, 8);

@@ -1,12 +1,13 @@
-// RSI_HOST_CALL (cca-spec.md §4.1, §2.5): conditions in spec order; success exits to the
+// RSI_HOST_CALL (DEN0137 B5.3.4; cca-spec.md §4.1, §2.5): conditions in spec order; success exits to the
 // host with imm and the RsiHostCall registers, and the host's answer is copied back.
 import { describe, expect, it } from 'vitest';
 import { abi } from '../../../src/emulator/index.ts';
 import { expectRsiFailure, rsiLab } from './helpers.ts';
+import { specTitle } from '../spec-title.ts';
 
 const NAME = 'RSI_HOST_CALL';
 
-describe('RSI_HOST_CALL', () => {
+describe(specTitle('RSI_HOST_CALL'), () => {
   const lab = rsiLab();
 
   it('addr_align: addr not 256-byte aligned → RSI_ERROR_INPUT', () => {

@@ -1,11 +1,12 @@
-// RSI_IPA_STATE_GET, range form of 1.0-rel0 (cca-spec.md §4.1, §3.4).
+// RSI_IPA_STATE_GET (DEN0137 B5.3.5), range form of 1.0-rel0 (cca-spec.md §4.1, §3.4).
 import { describe, expect, it } from 'vitest';
 import { abi } from '../../../src/emulator/index.ts';
 import { expectRsiFailure, rsiLab } from './helpers.ts';
+import { specTitle } from '../spec-title.ts';
 
 const NAME = 'RSI_IPA_STATE_GET';
 
-describe('RSI_IPA_STATE_GET', () => {
+describe(specTitle('RSI_IPA_STATE_GET'), () => {
   const lab = rsiLab();
 
   it('base_align: base not 4 KiB aligned → RSI_ERROR_INPUT', () => {

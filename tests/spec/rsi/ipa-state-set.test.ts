@@ -1,12 +1,13 @@
-// RSI_IPA_STATE_SET (cca-spec.md §4.1, §4.3): conditions in spec order; success makes a
+// RSI_IPA_STATE_SET (DEN0137 B5.3.6; cca-spec.md §4.1, §4.3): conditions in spec order; success makes a
 // RIPAS_CHANGE exit the host answers (the VMM applies RMI_RTT_SET_RIPAS and accepts).
 import { describe, expect, it } from 'vitest';
 import { abi } from '../../../src/emulator/index.ts';
 import { expectRsiFailure, rsiLab } from './helpers.ts';
+import { specTitle } from '../spec-title.ts';
 
 const NAME = 'RSI_IPA_STATE_SET';
 
-describe('RSI_IPA_STATE_SET', () => {
+describe(specTitle('RSI_IPA_STATE_SET'), () => {
   const lab = rsiLab();
   const set = (base: number | bigint, top: number | bigint, ripas = abi.RSI_EMPTY) =>
     lab.rsi(abi.SMC_RSI_IPA_STATE_SET, base, top, ripas, abi.RSI_NO_CHANGE_DESTROYED);

@@ -1,11 +1,12 @@
-// RSI_MEASUREMENT_EXTEND (cca-spec.md §4.1, §5.6): REM[index-1] := RHA(old ‖ value[0..size)).
+// RSI_MEASUREMENT_EXTEND (DEN0137 B5.3.7; cca-spec.md §4.1, §5.6): REM[index-1] := RHA(old ‖ value[0..size)).
 import { describe, expect, it } from 'vitest';
 import { abi } from '../../../src/emulator/index.ts';
 import { expectRsiFailure, rsiLab } from './helpers.ts';
+import { specTitle } from '../spec-title.ts';
 
 const ONES = 0x0101010101010101n;
 
-describe('RSI_MEASUREMENT_EXTEND', () => {
+describe(specTitle('RSI_MEASUREMENT_EXTEND'), () => {
   const lab = rsiLab();
 
   it('index_bound: index 0 (the RIM) → RSI_ERROR_INPUT', () => {

@@ -1,9 +1,10 @@
-// RSI_MEASUREMENT_READ (cca-spec.md §4.1, §5.1): index 0 = RIM, 1..4 = REM0..REM3, 64 bytes
+// RSI_MEASUREMENT_READ (DEN0137 B5.3.8; cca-spec.md §4.1, §5.1): index 0 = RIM, 1..4 = REM0..REM3, 64 bytes
 // little-endian in X1..X8, SHA-256 values zero-padded.
 import { describe, expect, it } from 'vitest';
 import { toHex, writeLe } from '../../../src/lib/bytes.ts';
 import { abi } from '../../../src/emulator/index.ts';
 import { expectRsiFailure, rsiLab } from './helpers.ts';
+import { specTitle } from '../spec-title.ts';
 
 function bytesOf(x: readonly bigint[]): string {
   const out = new Uint8Array(64);
@@ -11,7 +12,7 @@ function bytesOf(x: readonly bigint[]): string {
   return toHex(out);
 }
 
-describe('RSI_MEASUREMENT_READ', () => {
+describe(specTitle('RSI_MEASUREMENT_READ'), () => {
   const lab = rsiLab();
 
   it('index_bound: index > 4 → RSI_ERROR_INPUT', () => {

@@ -1,13 +1,14 @@
-// RSI_REALM_CONFIG (cca-spec.md §4.1): RsiRealmConfig with ipa_width @0x0, hash_algo @0x8,
+// RSI_REALM_CONFIG (DEN0137 B5.3.9; cca-spec.md §4.1): RsiRealmConfig with ipa_width @0x0, hash_algo @0x8,
 // rpv @0x200.
 import { describe, expect, it } from 'vitest';
 import { fromUtf8 } from '../../../src/lib/bytes.ts';
 import { abi } from '../../../src/emulator/index.ts';
 import { expectRsiFailure, rsiLab } from './helpers.ts';
+import { specTitle } from '../spec-title.ts';
 
 const NAME = 'RSI_REALM_CONFIG';
 
-describe('RSI_REALM_CONFIG', () => {
+describe(specTitle('RSI_REALM_CONFIG'), () => {
   const lab = rsiLab({ hashAlgo: 'sha-512' });
 
   it('addr_align: addr not 4 KiB aligned → RSI_ERROR_INPUT', () => {

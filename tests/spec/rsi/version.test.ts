@@ -1,15 +1,16 @@
-// RSI_VERSION, RSI_FEATURES and SMCCC_VERSION from inside a realm (cca-spec.md §4.1).
+// RSI_VERSION (DEN0137 B5.3.10), RSI_FEATURES (DEN0137 B5.3.3) and SMCCC_VERSION from inside a realm (cca-spec.md §4.1).
 import { describe, expect, it } from 'vitest';
 import { abi } from '../../../src/emulator/index.ts';
 import { u64 } from '../../../src/lib/bits.ts';
 import { expectRsiFailure, lastRsiReturn, rsiLab } from './helpers.ts';
+import { specTitle } from '../spec-title.ts';
 
 /** SMCCC_NOT_SUPPORTED (-1) as X0 holds it. */
 const NOT_SUPPORTED = u64(abi.SMCCC_NOT_SUPPORTED);
 
 const lab = rsiLab();
 
-describe('RSI_VERSION', () => {
+describe(specTitle('RSI_VERSION'), () => {
   it('req_incompatible: a version other than 1.0 → RSI_ERROR_INPUT, X1/X2 still say 1.0', () => {
     const x = lab.rsi(abi.SMC_RSI_VERSION, 0x20000);
     expectRsiFailure(lab, x, 'RSI_VERSION', 'req_incompatible', abi.RSI_ERROR_INPUT);
@@ -23,7 +24,7 @@ describe('RSI_VERSION', () => {
   });
 });
 
-describe('RSI_FEATURES', () => {
+describe(specTitle('RSI_FEATURES'), () => {
   it('success: every feature register reads as zero in RSI 1.0', () => {
     for (const index of [0, 1, 7]) {
       expect(lab.rsi(abi.SMC_RSI_FEATURES, index).slice(0, 2)).toEqual([0n, 0n]);
@@ -31,7 +32,7 @@ describe('RSI_FEATURES', () => {
   });
 });
 
-describe('SMCCC_VERSION', () => {
+describe(specTitle('SMCCC_VERSION'), () => {
   it('returns 1.2 (0x10002) to a realm', () => {
     expect(lab.rsi(abi.SMCCC_VERSION)[0]).toBe(0x10002n);
   });

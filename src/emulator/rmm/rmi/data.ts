@@ -1,6 +1,6 @@
 /**
- * RMI data commands: RMI_DATA_CREATE / RMI_DATA_CREATE_UNKNOWN / RMI_DATA_DESTROY (DEN0137
- * B4.3.1, B4.3.2, B4.3.3; cca-spec.md §2.3, §3.4, §5.3).
+ * RMI data commands: RMI_DATA_CREATE (DEN0137 B4.3.1), RMI_DATA_CREATE_UNKNOWN (DEN0137
+ * B4.3.2), RMI_DATA_DESTROY (DEN0137 B4.3.3); cca-spec.md §2.3, §3.4, §5.3.
  *
  * Orderings: the spec requires [rd_bound, rd_state] < [realm_state, rtt_walk, rtte_state]
  * and [ipa_bound] < [rtt_walk, rtte_state]; the listing order satisfies both. `data_bound2`
@@ -200,6 +200,7 @@ export const DATA_COMMANDS: readonly RmiCommandSpec[] = [
   {
     fid: SMC_RMI_DATA_CREATE,
     name: 'RMI_DATA_CREATE',
+    section: 'DEN0137 B4.3.1',
     args: ['rd', 'data', 'ipa', 'src', 'flags'],
     results: [],
     summary: 'copy an NS page into a DATA granule at a protected IPA of a NEW realm (measured)',
@@ -220,6 +221,7 @@ export const DATA_COMMANDS: readonly RmiCommandSpec[] = [
   {
     fid: SMC_RMI_DATA_CREATE_UNKNOWN,
     name: 'RMI_DATA_CREATE_UNKNOWN',
+    section: 'DEN0137 B4.3.2',
     args: ['rd', 'data', 'ipa'],
     results: [],
     summary: 'map a DATA granule of unknown (here: zero) content at a protected IPA',
@@ -236,6 +238,7 @@ export const DATA_COMMANDS: readonly RmiCommandSpec[] = [
   {
     fid: SMC_RMI_DATA_DESTROY,
     name: 'RMI_DATA_DESTROY',
+    section: 'DEN0137 B4.3.3',
     args: ['rd', 'ipa'],
     results: ['data', 'top'],
     summary: 'unmap a DATA granule (-> DELEGATED, wiped); RIPAS RAM becomes DESTROYED',

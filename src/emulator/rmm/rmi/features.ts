@@ -1,5 +1,5 @@
 /**
- * RMI_FEATURES (spec B4.3.4; cca-spec.md §2.3): no failure conditions. Index 0 returns
+ * RMI_FEATURES (DEN0137 B4.3.4; cca-spec.md §2.3): no failure conditions. Index 0 returns
  * RmiFeatureRegister0 describing what this RMM supports; any other index returns 0. The
  * supported values are the lab's implementation choices (abi/rmm-impl.ts).
  */
@@ -57,6 +57,7 @@ export const FEATURES_COMMANDS: readonly RmiCommandSpec[] = [
   {
     fid: SMC_RMI_FEATURES,
     name: 'RMI_FEATURES',
+    section: 'DEN0137 B4.3.4',
     args: ['index'],
     results: ['value'],
     summary: 'read a feature register of the RMM (index 0: RmiFeatureRegister0)',

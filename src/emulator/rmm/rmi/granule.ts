@@ -1,6 +1,6 @@
 /**
- * RMI granule commands: RMI_GRANULE_DELEGATE / RMI_GRANULE_UNDELEGATE (DEN0137 B4.3.5-6;
- * cca-spec.md §2.3). Failure conditions in spec listing order; the spec gives no ordering
+ * RMI granule commands: RMI_GRANULE_DELEGATE (DEN0137 B4.3.5) and RMI_GRANULE_UNDELEGATE
+ * (DEN0137 B4.3.6); cca-spec.md §2.3. Failure conditions in spec listing order; the spec gives no ordering
  * between them and all return RMI_ERROR_INPUT.
  */
 import {
@@ -76,6 +76,7 @@ export const GRANULE_COMMANDS: readonly RmiCommandSpec[] = [
   {
     fid: SMC_RMI_GRANULE_DELEGATE,
     name: 'RMI_GRANULE_DELEGATE',
+    section: 'DEN0137 B4.3.5',
     args: ['addr'],
     results: [],
     summary: 'give a granule to the RMM: GPI NS -> REALM, state DELEGATED, wiped',
@@ -94,6 +95,7 @@ export const GRANULE_COMMANDS: readonly RmiCommandSpec[] = [
   {
     fid: SMC_RMI_GRANULE_UNDELEGATE,
     name: 'RMI_GRANULE_UNDELEGATE',
+    section: 'DEN0137 B4.3.6',
     args: ['addr'],
     results: [],
     summary: 'return a DELEGATED granule to the host: wiped, GPI REALM -> NS',

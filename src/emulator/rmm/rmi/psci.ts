@@ -115,6 +115,7 @@ export const PSCI_COMMANDS: readonly RmiCommandSpec[] = [
   {
     fid: SMC_RMI_PSCI_COMPLETE,
     name: 'RMI_PSCI_COMPLETE',
+    section: 'DEN0137 B4.3.7',
     args: ['calling_rec', 'target_rec', 'status'],
     results: [],
     summary: 'complete a PSCI CPU_ON / AFFINITY_INFO a REC forwarded to the host',

@@ -1,6 +1,6 @@
 /**
- * RMI realm commands: RMI_REALM_CREATE / RMI_REALM_ACTIVATE / RMI_REALM_DESTROY (DEN0137
- * B4.3.9, B4.3.8, B4.3.10; cca-spec.md §2.3, §3.2, §5.2).
+ * RMI realm commands: RMI_REALM_CREATE (DEN0137 B4.3.9), RMI_REALM_ACTIVATE (DEN0137
+ * B4.3.8), RMI_REALM_DESTROY (DEN0137 B4.3.10); cca-spec.md §2.3, §3.2, §5.2.
  *
  * REALM_CREATE's conditions all return RMI_ERROR_INPUT, so their order is unobservable;
  * they are listed in spec order. For ACTIVATE and DESTROY the spec orders [rd_bound,
@@ -302,6 +302,7 @@ export const REALM_COMMANDS: readonly RmiCommandSpec[] = [
   {
     fid: SMC_RMI_REALM_CREATE,
     name: 'RMI_REALM_CREATE',
+    section: 'DEN0137 B4.3.9',
     args: ['rd', 'params_ptr'],
     results: [],
     summary: 'create a realm (state NEW) from RmiRealmParams in NS memory; RIM initialised',
@@ -320,6 +321,7 @@ export const REALM_COMMANDS: readonly RmiCommandSpec[] = [
   {
     fid: SMC_RMI_REALM_ACTIVATE,
     name: 'RMI_REALM_ACTIVATE',
+    section: 'DEN0137 B4.3.8',
     args: ['rd'],
     results: [],
     summary: 'activate a NEW realm: RIM frozen, RECs may run',
@@ -333,6 +335,7 @@ export const REALM_COMMANDS: readonly RmiCommandSpec[] = [
   {
     fid: SMC_RMI_REALM_DESTROY,
     name: 'RMI_REALM_DESTROY',
+    section: 'DEN0137 B4.3.10',
     args: ['rd'],
     results: [],
     summary: 'destroy a realm with no RECs and empty starting RTTs; RD and RTTs -> DELEGATED',

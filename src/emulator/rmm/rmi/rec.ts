@@ -1,6 +1,7 @@
 /**
- * RMI REC commands: RMI_REC_CREATE / RMI_REC_DESTROY / RMI_REC_AUX_COUNT / RMI_REC_ENTER
- * (DEN0137 B4.3.12, B4.3.14, B4.3.11, B4.3.13; cca-spec.md §2.3, §2.5, §3.3, §5.4).
+ * RMI REC commands: RMI_REC_CREATE (DEN0137 B4.3.12), RMI_REC_DESTROY (DEN0137 B4.3.13),
+ * RMI_REC_AUX_COUNT (DEN0137 B4.3.11), RMI_REC_ENTER (DEN0137 B4.3.14); cca-spec.md §2.3,
+ * §2.5, §3.3, §5.4.
  *
  * Orderings: REC_CREATE keeps the spec listing order (TF-RMM checks the aux granules
  * first; both are compliant since all but realm_state/num_recs return RMI_ERROR_INPUT).
@@ -348,6 +349,7 @@ export const REC_COMMANDS: readonly RmiCommandSpec[] = [
   {
     fid: SMC_RMI_REC_CREATE,
     name: 'RMI_REC_CREATE',
+    section: 'DEN0137 B4.3.12',
     args: ['rd', 'rec', 'params_ptr'],
     results: [],
     summary: 'create a REC (vCPU) of a NEW realm from RmiRecParams; measured if runnable',
@@ -367,6 +369,7 @@ export const REC_COMMANDS: readonly RmiCommandSpec[] = [
   {
     fid: SMC_RMI_REC_DESTROY,
     name: 'RMI_REC_DESTROY',
+    section: 'DEN0137 B4.3.13',
     args: ['rec'],
     results: [],
     summary: 'destroy a REC that is not running; REC and aux granules -> DELEGATED',
@@ -389,6 +392,7 @@ export const REC_COMMANDS: readonly RmiCommandSpec[] = [
   {
     fid: SMC_RMI_REC_AUX_COUNT,
     name: 'RMI_REC_AUX_COUNT',
+    section: 'DEN0137 B4.3.11',
     args: ['rd'],
     results: ['aux_count'],
     summary: 'how many aux granules each REC of this realm needs',
@@ -401,6 +405,7 @@ export const REC_COMMANDS: readonly RmiCommandSpec[] = [
   {
     fid: SMC_RMI_REC_ENTER,
     name: 'RMI_REC_ENTER',
+    section: 'DEN0137 B4.3.14',
     args: ['rec', 'run_ptr'],
     results: [],
     summary: 'run a REC until it exits; RmiRecRun.exit says why',

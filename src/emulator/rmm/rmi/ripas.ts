@@ -1,6 +1,6 @@
 /**
- * RMI RIPAS commands: RMI_RTT_INIT_RIPAS and RMI_RTT_SET_RIPAS (DEN0137 B4.3.18, B4.3.21;
- * cca-spec.md §2.3, §3.4, §4.3, §5.5).
+ * RMI RIPAS commands: RMI_RTT_INIT_RIPAS (DEN0137 B4.3.18) and RMI_RTT_SET_RIPAS (DEN0137
+ * B4.3.21); cca-spec.md §2.3, §3.4, §4.3, §5.5.
  *
  * Both walk towards level 3 from `base` and process consecutive entries of the single RTT
  * where the walk stopped, each of that level's size, up to `top` or the end of that RTT.
@@ -245,6 +245,7 @@ export const RIPAS_COMMANDS: readonly RmiCommandSpec[] = [
   {
     fid: SMC_RMI_RTT_INIT_RIPAS,
     name: 'RMI_RTT_INIT_RIPAS',
+    section: 'DEN0137 B4.3.18',
     args: ['rd', 'base', 'top'],
     results: ['out_top'],
     summary: 'set RIPAS RAM on unassigned IPAs of a NEW realm (measured, per RTT entry)',
@@ -266,6 +267,7 @@ export const RIPAS_COMMANDS: readonly RmiCommandSpec[] = [
   {
     fid: SMC_RMI_RTT_SET_RIPAS,
     name: 'RMI_RTT_SET_RIPAS',
+    section: 'DEN0137 B4.3.21',
     args: ['rd', 'rec', 'base', 'top'],
     results: ['out_top'],
     summary: "apply a realm's RSI_IPA_STATE_SET request to the RTTs",

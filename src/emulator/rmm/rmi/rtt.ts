@@ -1,7 +1,8 @@
 /**
- * RMI RTT commands: RMI_RTT_CREATE / RMI_RTT_DESTROY / RMI_RTT_FOLD /
- * RMI_RTT_MAP_UNPROTECTED / RMI_RTT_UNMAP_UNPROTECTED / RMI_RTT_READ_ENTRY (DEN0137
- * B4.3.15-B4.3.22; cca-spec.md §2.3, §3.4). RIPAS commands are in ripas.ts.
+ * RMI RTT commands: RMI_RTT_CREATE (DEN0137 B4.3.15), RMI_RTT_DESTROY (DEN0137 B4.3.16),
+ * RMI_RTT_FOLD (DEN0137 B4.3.17), RMI_RTT_MAP_UNPROTECTED (DEN0137 B4.3.19),
+ * RMI_RTT_READ_ENTRY (DEN0137 B4.3.20), RMI_RTT_UNMAP_UNPROTECTED (DEN0137 B4.3.22);
+ * cca-spec.md §2.3, §3.4. RIPAS commands are in ripas.ts.
  *
  * Orderings: the spec requires [rd_bound, rd_state] < [rtt_walk, rtte_state, rtt_live] and
  * [level_bound, ipa_bound] < [rtt_walk, rtte_state]; the listing order satisfies both, and
@@ -394,6 +395,7 @@ export const RTT_COMMANDS: readonly RmiCommandSpec[] = [
   {
     fid: SMC_RMI_RTT_CREATE,
     name: 'RMI_RTT_CREATE',
+    section: 'DEN0137 B4.3.15',
     args: ['rd', 'rtt', 'ipa', 'level'],
     results: [],
     summary: 'add a level-`level` RTT below the entry for ipa; the parent entry unfolds into it',
@@ -421,6 +423,7 @@ export const RTT_COMMANDS: readonly RmiCommandSpec[] = [
   {
     fid: SMC_RMI_RTT_DESTROY,
     name: 'RMI_RTT_DESTROY',
+    section: 'DEN0137 B4.3.16',
     args: ['rd', 'ipa', 'level'],
     results: ['rtt', 'top'],
     summary: 'remove a non-live RTT (-> DELEGATED); the parent entry becomes UNASSIGNED',
@@ -444,6 +447,7 @@ export const RTT_COMMANDS: readonly RmiCommandSpec[] = [
   {
     fid: SMC_RMI_RTT_FOLD,
     name: 'RMI_RTT_FOLD',
+    section: 'DEN0137 B4.3.17',
     args: ['rd', 'ipa', 'level'],
     results: ['rtt'],
     summary: 'fold a homogeneous RTT back into its parent entry (RTT -> DELEGATED)',
@@ -464,6 +468,7 @@ export const RTT_COMMANDS: readonly RmiCommandSpec[] = [
   {
     fid: SMC_RMI_RTT_MAP_UNPROTECTED,
     name: 'RMI_RTT_MAP_UNPROTECTED',
+    section: 'DEN0137 B4.3.19',
     args: ['rd', 'ipa', 'level', 'desc'],
     results: [],
     summary: 'map host (NS) memory at an unprotected IPA (ASSIGNED_NS)',
@@ -482,6 +487,7 @@ export const RTT_COMMANDS: readonly RmiCommandSpec[] = [
   {
     fid: SMC_RMI_RTT_UNMAP_UNPROTECTED,
     name: 'RMI_RTT_UNMAP_UNPROTECTED',
+    section: 'DEN0137 B4.3.22',
     args: ['rd', 'ipa', 'level'],
     results: ['top'],
     summary: 'unmap host memory from an unprotected IPA (UNASSIGNED_NS)',
@@ -497,6 +503,7 @@ export const RTT_COMMANDS: readonly RmiCommandSpec[] = [
   {
     fid: SMC_RMI_RTT_READ_ENTRY,
     name: 'RMI_RTT_READ_ENTRY',
+    section: 'DEN0137 B4.3.20',
     args: ['rd', 'ipa', 'level'],
     results: ['walk_level', 'state', 'desc', 'ripas'],
     summary: 'read the RTT entry for ipa, walking at most to `level`',

@@ -26,6 +26,12 @@ export type RmiHandler = (ctx: Ctx, args: readonly bigint[]) => RmiOutcome;
 export interface RmiCommandSpec {
   readonly fid: number;
   readonly name: RmiCommandName | string;
+  /**
+   * The spec section that defines the command (`DEN0137 B4.3.5`; an extension's own spec
+   * for its commands). The spec tests' `describe`s are built from it and
+   * tests/spec/spec-trail.test.ts holds source and test headers to it.
+   */
+  readonly section: string;
   /** Argument names for X1.., as the spec names them (the host shell uses them). */
   readonly args: readonly string[];
   /** Output names for X1.. beyond X0. */

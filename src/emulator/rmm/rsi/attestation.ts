@@ -1,6 +1,6 @@
 /**
- * RSI_ATTESTATION_TOKEN_INIT / RSI_ATTESTATION_TOKEN_CONTINUE (DEN0137 B5.3.7-8; cca-spec.md
- * §4.1, §6). INIT takes the 64-byte challenge in X1..X8, builds the realm claims at once with
+ * RSI_ATTESTATION_TOKEN_INIT (DEN0137 B5.3.2) and RSI_ATTESTATION_TOKEN_CONTINUE (DEN0137
+ * B5.3.1); cca-spec.md §4.1, §6. INIT takes the 64-byte challenge in X1..X8, builds the realm claims at once with
  * the measurements of that moment (REMs extended later are not in this token), signs them
  * with the RAK, wraps them with the platform token EL3 gave the RMM, and reports the upper
  * bound of the token size. CONTINUE copies the token chunk by chunk into a realm granule:
@@ -153,6 +153,7 @@ export const ATTESTATION_COMMANDS: readonly RsiCommandSpec[] = [
   {
     fid: SMC_RSI_ATTESTATION_TOKEN_INIT,
     name: 'RSI_ATTESTATION_TOKEN_INIT',
+    section: 'DEN0137 B5.3.2',
     args: [
       'challenge0',
       'challenge1',
@@ -179,6 +180,7 @@ export const ATTESTATION_COMMANDS: readonly RsiCommandSpec[] = [
   {
     fid: SMC_RSI_ATTESTATION_TOKEN_CONTINUE,
     name: 'RSI_ATTESTATION_TOKEN_CONTINUE',
+    section: 'DEN0137 B5.3.1',
     args: ['addr', 'offset', 'size'],
     results: ['len'],
     summary: 'copy the next chunk of the token into a realm granule',

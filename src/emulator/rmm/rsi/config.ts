@@ -67,6 +67,7 @@ export const CONFIG_COMMANDS: readonly RsiCommandSpec[] = [
   {
     fid: SMC_RSI_REALM_CONFIG,
     name: 'RSI_REALM_CONFIG',
+    section: 'DEN0137 B5.3.9',
     args: ['addr'],
     results: [],
     summary: 'write RsiRealmConfig (IPA width, hash algorithm, RPV) into a realm granule',

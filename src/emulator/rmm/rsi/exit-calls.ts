@@ -1,6 +1,6 @@
 /**
  * Failure conditions of the two RSI commands that make REC exits, RSI_IPA_STATE_SET
- * (DEN0137 B5.3.9) and RSI_HOST_CALL (B5.3.4), as ordered data with the spec's labels
+ * (DEN0137 B5.3.6) and RSI_HOST_CALL (DEN0137 B5.3.4), as ordered data with the spec's labels
  * (cca-spec.md §4.1). The commands themselves are part of the exit protocol and run in
  * realm-calls.ts, which evaluates these lists first; a refusal is logged like any RSI call.
  */
@@ -13,6 +13,8 @@ import {
   RSI_IPA_STATE_SET_RIPAS,
   RSI_RAM,
   RSI_STATUS_NAMES,
+  SMC_RSI_HOST_CALL,
+  SMC_RSI_IPA_STATE_SET,
 } from '../../abi/rsi.ts';
 import { SMC_REGISTER_COUNT } from '../../abi/smccc.ts';
 import type { Ctx } from '../../context.ts';
@@ -22,6 +24,19 @@ import { gpr } from '../guest.ts';
 import { inIpaSpace, isProtectedIpa } from '../rtt.ts';
 import { realmActor } from '../stage2.ts';
 import { xn, type RsiCall, type RsiFailureCondition } from './types.ts';
+
+/**
+ * The rows of the two exit-protocol commands (they have no handler in the RSI table): FID,
+ * name and the spec section, as every RSI_COMMANDS row carries it.
+ */
+export const RSI_EXIT_CALLS: readonly {
+  readonly fid: number;
+  readonly name: string;
+  readonly section: string;
+}[] = [
+  { fid: SMC_RSI_IPA_STATE_SET, name: 'RSI_IPA_STATE_SET', section: 'DEN0137 B5.3.6' },
+  { fid: SMC_RSI_HOST_CALL, name: 'RSI_HOST_CALL', section: 'DEN0137 B5.3.4' },
+];
 
 function protectedTop(realm: Readonly<RealmRecord>): bigint {
   return 2n ** BigInt(realm.ipaWidth - 1);

@@ -1,7 +1,7 @@
 /**
- * RSI_IPA_STATE_GET, range form of 1.0-rel0 (DEN0137 B5.3.8; cca-spec.md §4.1, §3.4): the
+ * RSI_IPA_STATE_GET (DEN0137 B5.3.5), range form of 1.0-rel0 (cca-spec.md §4.1, §3.4): the
  * RIPAS of `base` and `out_top`, the end of the run of entries with that same RIPAS, capped
- * at `top`. RSI_IPA_STATE_SET, which makes a REC exit, lives with the exit protocol
+ * at `top`. RSI_IPA_STATE_SET (DEN0137 B5.3.6), which makes a REC exit, lives with the exit protocol
  * (realm-calls.ts).
  */
 import { hex64 } from '../../../lib/bits.ts';
@@ -86,6 +86,7 @@ export const IPA_STATE_COMMANDS: readonly RsiCommandSpec[] = [
   {
     fid: SMC_RSI_IPA_STATE_GET,
     name: 'RSI_IPA_STATE_GET',
+    section: 'DEN0137 B5.3.5',
     args: ['base', 'top'],
     results: ['out_top', 'ripas'],
     summary: 'RIPAS of base, and where the run of that RIPAS ends (at most top)',

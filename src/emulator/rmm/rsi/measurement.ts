@@ -1,5 +1,6 @@
 /**
- * RSI_MEASUREMENT_READ / RSI_MEASUREMENT_EXTEND (DEN0137 B5.3.5-6; cca-spec.md §4.1, §5.6).
+ * RSI_MEASUREMENT_READ (DEN0137 B5.3.8) and RSI_MEASUREMENT_EXTEND (DEN0137 B5.3.7);
+ * cca-spec.md §4.1, §5.6.
  * Index 0 is the RIM, 1..4 are REM0..REM3. READ returns the 64-byte stored value in X1..X8
  * (little-endian doublewords; SHA-256 values zero-padded). EXTEND sets
  * REM[index-1] := RHA(old digest ‖ first `size` bytes of X3..X10), TF-RMM semantics.
@@ -82,6 +83,7 @@ export const MEASUREMENT_COMMANDS: readonly RsiCommandSpec[] = [
   {
     fid: SMC_RSI_MEASUREMENT_READ,
     name: 'RSI_MEASUREMENT_READ',
+    section: 'DEN0137 B5.3.8',
     args: ['index'],
     results: ['value0', 'value1', 'value2', 'value3', 'value4', 'value5', 'value6', 'value7'],
     summary: 'read the RIM (index 0) or REM0..3 (1..4) as 8 doublewords',
@@ -96,6 +98,7 @@ export const MEASUREMENT_COMMANDS: readonly RsiCommandSpec[] = [
   {
     fid: SMC_RSI_MEASUREMENT_EXTEND,
     name: 'RSI_MEASUREMENT_EXTEND',
+    section: 'DEN0137 B5.3.7',
     args: [
       'index',
       'size',

@@ -28,6 +28,8 @@ export interface RsiCommandSpec {
   readonly fid: number;
   /** Spec name, e.g. RSI_MEASUREMENT_READ (or SMCCC_VERSION for the SMCCC query). */
   readonly name: string;
+  /** The spec section that defines the command (`DEN0137 B5.3.10`), as on RMI rows. */
+  readonly section: string;
   /** Argument names for X1.., as the spec names them. */
   readonly args: readonly string[];
   /** Output names for X1.. beyond X0. */

@@ -1,5 +1,5 @@
 /**
- * RSI_VERSION and RSI_FEATURES (DEN0137 B5.3.10, B5.3.2; cca-spec.md §4.1), and
+ * RSI_VERSION (DEN0137 B5.3.10) and RSI_FEATURES (DEN0137 B5.3.3); cca-spec.md §4.1; and
  * SMCCC_VERSION, which a realm may also call on the SMC conduit (TF-RMM answers 1.2).
  *
  * RSI_VERSION has no spec failure label: the RMM reports the one version it implements in
@@ -41,6 +41,7 @@ export const VERSION_COMMANDS: readonly RsiCommandSpec[] = [
   {
     fid: SMC_RSI_VERSION,
     name: 'RSI_VERSION',
+    section: 'DEN0137 B5.3.10',
     args: ['req'],
     results: ['lower', 'higher'],
     summary: 'RSI interface version the RMM implements (1.0)',
@@ -57,6 +58,7 @@ export const VERSION_COMMANDS: readonly RsiCommandSpec[] = [
   {
     fid: SMC_RSI_FEATURES,
     name: 'RSI_FEATURES',
+    section: 'DEN0137 B5.3.3',
     args: ['index'],
     results: ['value'],
     summary: 'RSI feature register (all zero in RSI 1.0)',
@@ -67,6 +69,7 @@ export const VERSION_COMMANDS: readonly RsiCommandSpec[] = [
   {
     fid: SMCCC_VERSION,
     name: 'SMCCC_VERSION',
+    section: 'DEN0028 SMCCC_VERSION',
     args: [],
     results: [],
     summary: 'SMC Calling Convention version (1.2)',

@@ -220,7 +220,7 @@ function words(bytes: Uint8Array): bigint[] {
 }
 
 /** The largest piece a fill writes at once. */
-const FILL_CHUNK = 0x1000;
+const FILL_CHUNK = abi.GRANULE_SIZE;
 
 /**
  * Runs bulk op `i` from where it stopped (`prog@i`); the probe stop when a piece needs the

@@ -29,12 +29,14 @@ export function isInternalError(output: readonly OutputLine[]): boolean {
 
 /**
  * `session` with its `execute` replaced; prompt, history, command names and completion pass
- * through (read live). Wrappers (undo, a lesson's gate, `@realm` routing) use it so that a
- * wrapped session is still a plain ShellSession.
+ * through (read live), names and completions only those `offers` keeps (a lesson's switched-off
+ * commands). Wrappers (undo, a lesson's gate, `@realm` routing) use it so that a wrapped
+ * session is still a plain ShellSession.
  */
 export function wrapSession(
   session: ShellSession,
   execute: (line: string) => OutputLine[],
+  offers: (name: string) => boolean = () => true,
 ): ShellSession {
   return {
     get prompt() {
@@ -44,9 +46,9 @@ export function wrapSession(
       return session.history;
     },
     get commandNames() {
-      return session.commandNames;
+      return session.commandNames.filter(offers);
     },
-    complete: (partial) => session.complete(partial),
+    complete: (partial) => session.complete(partial).filter(offers),
     execute,
   };
 }

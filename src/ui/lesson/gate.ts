@@ -1,13 +1,19 @@
 /**
  * The lesson's command restrictions on the host terminal (a lesson may switch commands
- * off, code-style.md §7 principle 3). Wraps the host shell session: a switched-off command
+ * off). Wraps the host shell session (`wrapSession`, with the lesson's commands offered): a switched-off command
  * is refused with the lesson named, completion and `help` leave it out, and every line the
  * learner runs is recorded for the lesson's progress.
  *
  * The wrapper reads the lesson state at each call, so starting or leaving a lesson changes
  * the restrictions of the running terminal without recreating it.
  */
-import { out, tokenize, type OutputLine, type ShellSession } from '../../shell/index.ts';
+import {
+  out,
+  tokenize,
+  wrapSession,
+  type OutputLine,
+  type ShellSession,
+} from '../../shell/index.ts';
 import type { LabMachine } from '../state/machine.svelte.ts';
 import { lessonOf } from './lesson-state.svelte.ts';
 
@@ -15,18 +21,9 @@ import { lessonOf } from './lesson-state.svelte.ts';
 export function restrictToLesson(lab: LabMachine, session: ShellSession): ShellSession {
   const state = lessonOf(lab);
   const allowed = (name: string) => !state.disabled.includes(name);
-  return {
-    get prompt() {
-      return session.prompt;
-    },
-    get history() {
-      return session.history;
-    },
-    get commandNames() {
-      return session.commandNames.filter(allowed);
-    },
-    complete: (partial) => session.complete(partial).filter(allowed),
-    execute(line): OutputLine[] {
+  return wrapSession(
+    session,
+    (line): OutputLine[] => {
       const tokens = tokenize(line.trim());
       const [name, ...args] = tokens.ok ? tokens.words : [];
       if (name !== undefined && !allowed(name)) {
@@ -47,5 +44,6 @@ export function restrictToLesson(lab: LabMachine, session: ShellSession): ShellS
       }
       return output;
     },
-  };
+    allowed,
+  );
 }

@@ -23,7 +23,7 @@ import {
   type Lesson,
   type LessonProgress,
 } from '../../lessons/index.ts';
-import type { MachineSnapshot } from '../../emulator/index.ts';
+import type { MachineSnapshot, MachineState } from '../../emulator/index.ts';
 import type { OutputLine } from '../../shell/index.ts';
 import type { LabMachine } from '../state/machine.svelte.ts';
 import { SaveStore } from '../persist/save-store.svelte.ts';
@@ -88,12 +88,14 @@ export class LessonState {
    */
   typist: ((step: string) => void) | undefined;
 
-  /** Every goal of the lesson, evaluated on the machine as it is now. */
-  readonly goals: readonly GoalStatus[] = $derived.by(() => {
-    void this.lab.ledger; // re-check after every batch of machine events and restores
-    const lesson = this.lesson;
-    return lesson ? checkGoals(lesson.goals, this.lab.machine, this.startSeq) : [];
-  });
+  /**
+   * Every goal of the lesson, evaluated on the machine as it is now: re-run after every
+   * batch of machine events and every restore (`lab.state` tracks them), sharing the
+   * evaluation the terminal's goal line made for the same ledger ({@link LessonState.tickedNow}).
+   */
+  readonly goals: readonly GoalStatus[] = $derived.by(() =>
+    this.#evaluate(this.lab.state, this.lesson, this.startSeq),
+  );
   readonly solved = $derived(this.goals.length > 0 && this.goals.every((g) => g.done));
   /** Host commands switched off in this lesson. */
   readonly disabled: readonly string[] = $derived(this.lesson ? disabledCommands(this.lesson) : []);
@@ -155,9 +157,44 @@ export class LessonState {
     ]);
   }
 
-  /** Every goal, evaluated now on the machine (synchronous; not reactive). */
-  #evaluate(): GoalStatus[] {
-    return this.lesson ? checkGoals(this.lesson.goals, this.lab.machine, this.startSeq) : [];
+  /** The latest evaluation and what it was made for (see {@link LessonState.#evaluate}). */
+  #evaluated:
+    | {
+        readonly state: Readonly<MachineState>;
+        readonly length: number;
+        readonly lesson: Lesson;
+        readonly startSeq: number;
+        readonly goals: readonly GoalStatus[];
+      }
+    | undefined;
+
+  /**
+   * Every goal of `lesson`, evaluated on the machine whose state is `state` (synchronous).
+   * Checking goals reads the whole ledger, so one evaluation serves every reader of the same
+   * machine state: between commands the state object stays and its ledger only grows, while
+   * a restore or rewind replaces the object, so the object and the ledger's length say
+   * whether anything changed since.
+   */
+  #evaluate(
+    state: Readonly<MachineState> = this.lab.machine.state,
+    lesson = this.lesson,
+    startSeq = this.startSeq,
+  ): readonly GoalStatus[] {
+    if (!lesson) return [];
+    const length = state.ledger.events.length;
+    const last = this.#evaluated;
+    if (
+      last !== undefined &&
+      last.state === state &&
+      last.length === length &&
+      last.lesson === lesson &&
+      last.startSeq === startSeq
+    ) {
+      return last.goals;
+    }
+    const goals = checkGoals(lesson.goals, this.lab.machine, startSeq);
+    this.#evaluated = { state, length, lesson, startSeq, goals };
+    return goals;
   }
 
   /**

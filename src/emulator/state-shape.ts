@@ -18,6 +18,8 @@ import {
   hexBytes,
   hexNumber,
   int,
+  byAddress,
+  isHexKey,
   isRecord,
   json,
   preview,
@@ -54,7 +56,7 @@ import {
 } from './abi/snapshot-limits.ts';
 import { MEASUREMENT_SIZE } from './abi/measurement.ts';
 import { HOST_GROUP_TOKENS } from './host/state.ts';
-import { entrySize, paKey, rttConfigProblem, tableSpan } from './rmm/rtt.ts';
+import { entrySize, rttConfigProblem, tableSpan } from './rmm/rtt.ts';
 
 const GPIS = ['NO_ACCESS', 'SECURE', 'NS', 'ROOT', 'REALM', 'ANY'] as const;
 const WORLDS = ['NS', 'REALM', 'SECURE', 'ROOT'] as const;
@@ -71,21 +73,6 @@ const hex64 = hexNumber(SNAPSHOT_HEX64_DIGITS);
 const measurement = hexBytes(MEASUREMENT_SIZE);
 const isIndex = (k: string) =>
   /^\d{1,15}$/.test(k) && Number(k) < SNAPSHOT_MAX_ADDRESS / GRANULE_SIZE;
-const isPaKey = (k: string) => /^0x[0-9a-f]{1,12}$/.test(k);
-
-/** A record keyed by the 0x-hex PA that its field `field` holds. */
-function byPa(field: string, record: Shape): Shape {
-  return recordOf(
-    isPaKey,
-    'a 0x-hex physical address',
-    (v, path, k) =>
-      record(v, path) ??
-      (paKey((v as Record<string, number>)[field]!) === k
-        ? undefined
-        : `${path}.${field}: ${(v as Record<string, number>)[field]} does not match its key ${k}`),
-    SNAPSHOT_MAX_RECORDS,
-  );
-}
 
 const region = object({
   name: text,
@@ -374,13 +361,13 @@ const hostRealm = object({
   hashAlgo: oneOf(['sha-256', 'sha-512']),
   image: text,
   net: bool,
-  shared: recordOf(isPaKey, 'a 0x-hex address', granuleAddress, SNAPSHOT_MAX_RECORDS),
+  shared: recordOf(isHexKey, 'a 0x-hex address', granuleAddress, SNAPSHOT_MAX_RECORDS),
   console: text,
   network: arrayOf(text, SNAPSHOT_MAX_RECORDS),
   inbox: optional(arrayOf(object({ data: hexBytes(), label: text }), SNAPSHOT_MAX_RECORDS)),
   exits: count,
   enter: recordOf(
-    isPaKey,
+    isHexKey,
     'a 0x-hex REC address',
     object({ flags: hex64, gprs: arrayOf(hex64, REC_NUM_GPRS) }),
     SNAPSHOT_MAX_RECORDS,
@@ -445,9 +432,9 @@ export const STATE_SHAPE: Readonly<Record<string, Shape>> = {
   gpt: recordOf(isIndex, 'a granule index', oneOf(GPIS), SNAPSHOT_MAX_RECORDS),
   granules: recordOf(isIndex, 'a granule index', granule, SNAPSHOT_MAX_RECORDS),
   rmm: object({
-    realms: byPa('rd', realm),
-    recs: byPa('rec', rec),
-    rtts: byPa('rtt', rtt),
+    realms: byAddress('rd', realm, SNAPSHOT_MAX_RECORDS),
+    recs: byAddress('rec', rec, SNAPSHOT_MAX_RECORDS),
+    rtts: byAddress('rtt', rtt, SNAPSHOT_MAX_RECORDS),
   }),
   ext: recordOf(
     () => true,

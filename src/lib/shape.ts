@@ -10,6 +10,8 @@
  * value that passes can be walked by the machine in time proportional to the input's size.
  */
 
+import { hex } from './hex.ts';
+
 /** A checker: the first problem of `value` at `path`, or undefined when it has the shape. */
 export type Shape = (value: unknown, path: string) => string | undefined;
 
@@ -137,6 +139,26 @@ export function recordOf(
     }
     return undefined;
   };
+}
+
+/** A 0x-hex address as a record key (`0x80001000`): what {@link hex} writes, up to 48 bits. */
+export const isHexKey = (key: string): boolean => /^0x[0-9a-f]{1,12}$/.test(key);
+
+/**
+ * A record of at most `max` values of shape `value`, each keyed by {@link hex} of the
+ * address its field `field` holds (the state's tables of realms, RECs, RTTs, mappings).
+ */
+export function byAddress(field: string, value: Shape, max: number): Shape {
+  return recordOf(
+    isHexKey,
+    'a 0x-hex address',
+    (v, path, key) =>
+      value(v, path) ??
+      (hex((v as Record<string, number>)[field]!) === key
+        ? undefined
+        : `${path}.${field}: ${(v as Record<string, number>)[field]} does not match its key ${key}`),
+    max,
+  );
 }
 
 /**

@@ -37,8 +37,9 @@ import {
   SMC_RMI_SET_PROTECTED_SHARED_RANGE,
   SMC_RMI_SGT,
 } from '../policy/abi.ts';
-import { MICA_EXT, key, type MicaState } from '../policy/monitor/state.ts';
+import { MICA_EXT, type MicaState } from '../policy/monitor/state.ts';
 import { PROGRAM_BASE } from './guest.ts';
+import { hex } from '../lib/hex.ts';
 
 /** IPA span of one level-3 RTT (512 pages). */
 const L3_TABLE_SPAN = 512 * abi.GRANULE_SIZE;
@@ -278,7 +279,7 @@ export class MicaHost {
           'SET_PROTECTED_SHARED_RANGE',
         );
     }
-    const mr = this.mica?.realms[key(rd)];
+    const mr = this.mica?.realms[hex(rd)];
     if (mr) mr.name = spec.name;
     if (spec.activate !== false)
       this.must(this.smc(abi.SMC_RMI_REALM_ACTIVATE, rd), 'REALM_ACTIVATE');
@@ -355,12 +356,12 @@ export class MicaHost {
 
   /** The REC record of a realm. */
   recOf(h: RealmHandle): RecRecord {
-    return this.m.state.rmm.recs[key(h.rec)]!;
+    return this.m.state.rmm.recs[hex(h.rec)]!;
   }
 
   /** The RIM (hex) of a realm. */
   rimOf(h: RealmHandle): string {
-    return this.m.state.rmm.realms[key(h.rd)]!.rim;
+    return this.m.state.rmm.realms[hex(h.rd)]!.rim;
   }
 
   /** The page of backing file `file` at index `k` (allocated on first use). */
@@ -395,14 +396,14 @@ export class MicaHost {
     const page = ipa - (ipa % abi.GRANULE_SIZE);
     if (h.ram !== undefined && page >= RAM_IPA && page < RAM_IPA + h.ram) {
       const r = this.smc(abi.SMC_RMI_DATA_CREATE_UNKNOWN, h.rd, this.delegated(), page);
-      this.log.push({ realm: h.name, what: `RAM fault at ${key(page)}: ${r.status}` });
+      this.log.push({ realm: h.name, what: `RAM fault at ${hex(page)}: ${r.status}` });
       return r.status === 'RMI_SUCCESS';
     }
     const bar = h.bars.find((b) => ipa >= b.ipa && ipa < b.ipa + BAR_SIZE);
     if (!bar) return false;
     const pa = this.alias?.(h, page) ?? this.backing(bar.file, (page - bar.ipa) / abi.GRANULE_SIZE);
     const r = this.mapShared(h, page, pa);
-    this.log.push({ realm: h.name, what: `fault at ${key(page)} → ${key(pa)}: ${r.status}` });
+    this.log.push({ realm: h.name, what: `fault at ${hex(page)} → ${hex(pa)}: ${r.status}` });
     return r.status === 'RMI_SUCCESS';
   }
 
@@ -435,7 +436,7 @@ export class MicaHost {
             if (write) this.saw.push(exit.gprs[0] ?? 0n);
             this.log.push({
               realm: h.name,
-              what: `MMIO ${write ? 'write' : 'read'} at ${key(ipa)}`,
+              what: `MMIO ${write ? 'write' : 'read'} at ${hex(ipa)}`,
             });
             flags = encodeRecEnterFlags({ emulMmio: true });
             continue;
@@ -451,7 +452,7 @@ export class MicaHost {
           realm: h.name,
           what: `host call ${exit.imm}: ${exit.gprs
             .slice(0, 2)
-            .map((v) => key(Number(v)))
+            .map((v) => hex(Number(v)))
             .join(' ')}`,
         });
         continue;
@@ -459,7 +460,7 @@ export class MicaHost {
       if (reason === abi.RMI_EXIT_RIPAS_CHANGE) {
         this.log.push({
           realm: h.name,
-          what: `RIPAS change ${key(Number(exit.ripasBase))}..${key(Number(exit.ripasTop))} (host rejects)`,
+          what: `RIPAS change ${hex(Number(exit.ripasBase))}..${hex(Number(exit.ripasTop))} (host rejects)`,
         });
         flags = encodeRecEnterFlags({ ripasReject: true });
         continue;
@@ -487,7 +488,7 @@ export function destroyRealm(host: MicaHost, h: RealmHandle): SmcResult {
     if (v.entry.state === 'ASSIGNED_NS')
       host.smc(abi.SMC_RMI_RTT_UNMAP_UNPROTECTED, rd, v.ipa, v.level);
   }
-  const realm = host.m.state.rmm.realms[key(rd)];
+  const realm = host.m.state.rmm.realms[hex(rd)];
   const tables = realmRtts(host.m.state, rd)
     .filter((t) => realm && t.level > realm.rttLevelStart)
     .sort((a, b) => b.level - a.level);

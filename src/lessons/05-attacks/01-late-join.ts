@@ -7,7 +7,7 @@
  * Spec: mica-spec.md §3.4, §6 rows 5-6 (G; A), §8 (Mica mode closes it: lesson 04-mica/02).
  */
 import { abi } from '../../emulator/index.ts';
-import { micaDecisions, type MicaView } from '../../policy/index.ts';
+import { micaDecisions, pipeOfPage } from '../../policy/index.ts';
 import type { GoalView, Lesson } from '../schema.ts';
 import { hex } from '../../lib/hex.ts';
 import {
@@ -22,23 +22,6 @@ import {
 /** A private DATA granule of the encoder (part of its measured image). */
 const ENCODER_DATA = 0x80039000;
 const NEXT_IPA = UNDECLARED_IPA + abi.GRANULE_SIZE;
-
-/** The pipe each shared page belongs to (from the ends' own SGT entries). */
-function pipeOfPage(view: MicaView): Map<number, { pipe: string; ends: Set<string> }> {
-  const pages = new Map<number, { pipe: string; ends: Set<string> }>();
-  for (const pipe of view.pipes) {
-    const ends = new Set(pipe.ends.map((e) => e.realm));
-    for (const end of pipe.ends) {
-      const rd = view.realms.find((r) => r.name === end.realm)?.rd;
-      for (const e of view.sgt) {
-        if (e.rd === rd && e.gpa >= end.ipa && e.gpa < end.ipa + pipe.size) {
-          pages.set(e.pa, { pipe: pipe.name, ends });
-        }
-      }
-    }
-  }
-  return pages;
-}
 
 /** The gap rule of the last allowed shared mapping, for goal details. */
 function gapNote(ledger: GoalView['ledger']): string {

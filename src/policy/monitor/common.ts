@@ -13,7 +13,8 @@ import {
 } from '../../emulator/index.ts';
 import { MEM_PAGE_SIZE } from '../abi.ts';
 import type { Policy, PolicyMapping, PolicyMem } from '../model.ts';
-import { key, mica, realmName } from './state.ts';
+import { mica, realmName } from './state.ts';
+import { hex } from '../../lib/hex.ts';
 
 /** Emits an enforcement decision as a ledger `flow` event (the pipeline view draws these). */
 export function decide(
@@ -44,19 +45,19 @@ export const HOST_END: Endpoint = { kind: 'host', name: 'host' };
 
 /** The realm record at `rd`. */
 export function realmRecord(ctx: Ctx, rd: number): RealmRecord | undefined {
-  return ctx.state.rmm.realms[key(rd)];
+  return ctx.state.rmm.realms[hex(rd)];
 }
 
 /** Where a protected IPA of a realm lands in its RTTs: the DATA PA when ASSIGNED RAM. */
 export function privatePa(ctx: Ctx, realm: Readonly<RealmRecord>, ipa: number): number | string {
-  if (ipa % abi.GRANULE_SIZE !== 0) return `IPA ${key(ipa)} is not 4 KiB aligned`;
-  if (ipa >= 2 ** (realm.ipaWidth - 1)) return `IPA ${key(ipa)} is not in the protected half`;
+  if (ipa % abi.GRANULE_SIZE !== 0) return `IPA ${hex(ipa)} is not 4 KiB aligned`;
+  if (ipa >= 2 ** (realm.ipaWidth - 1)) return `IPA ${hex(ipa)} is not in the protected half`;
   const walk = walkRtt(ctx.state, realm, ipa);
   const e = walk.entry;
   if (e.state === 'UNASSIGNED' || e.state === 'ASSIGNED') {
-    if (e.ripas === 'EMPTY') return `IPA ${key(ipa)} has RIPAS EMPTY`;
+    if (e.ripas === 'EMPTY') return `IPA ${hex(ipa)} has RIPAS EMPTY`;
   }
-  if (e.state !== 'ASSIGNED' || e.ripas !== 'RAM') return `IPA ${key(ipa)} is not mapped`;
+  if (e.state !== 'ASSIGNED' || e.ripas !== 'RAM') return `IPA ${hex(ipa)} is not mapped`;
   return e.pa + (ipa - walk.entryBase);
 }
 

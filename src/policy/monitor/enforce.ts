@@ -31,7 +31,6 @@ import { afterUnmap, mapCount, purgeRealm, storeSgt } from './sgt.ts';
 import {
   gapOn,
   hashOfRd,
-  key,
   mica,
   micaRealm,
   policyOf,
@@ -50,7 +49,7 @@ export function cfRule(
   type: CfType,
   range: number,
 ): { policy: CfPolicy; rule: string } | undefined {
-  const r = monitor.realms[key(rd)];
+  const r = monitor.realms[hex(rd)];
   if (!r || r.record === '') return undefined;
   const self = policyOf(r);
   const hash = hashOfRd(monitor, rd) ?? (self ? self.vms[self.self]?.hash : undefined);
@@ -151,7 +150,7 @@ const smcCheck: NonNullable<MachineHooks['onRealmSmc']> = (ctx, realm, rec, fid)
     decide(ctx, 'smc', realmEnd(ctx, realm.rd), HOST_END, {
       verdict: 'blocked',
       rule: decision.rule,
-      reason: `${name}'s SMC ${key(fid)} never leaves the RMM: the transition table BLOCKs its SMC class (RSI_ERROR_STATE)`,
+      reason: `${name}'s SMC ${hex(fid)} never leaves the RMM: the transition table BLOCKs its SMC class (RSI_ERROR_STATE)`,
     });
     return { kind: 'return', x: [BigInt(abi.RSI_ERROR_STATE)] };
   }
@@ -160,23 +159,23 @@ const smcCheck: NonNullable<MachineHooks['onRealmSmc']> = (ctx, realm, rec, fid)
     decide(ctx, 'smc', realmEnd(ctx, realm.rd), HOST_END, {
       verdict: 'allowed',
       rule: decision.rule,
-      reason: `${name}'s SMC ${key(fid)} is forwarded SCRUBbed: ${zeroed}`,
+      reason: `${name}'s SMC ${hex(fid)} is forwarded SCRUBbed: ${zeroed}`,
     });
     return verdict;
   }
   decide(ctx, 'smc', realmEnd(ctx, realm.rd), HOST_END, {
     verdict: 'allowed',
     rule: decision.rule,
-    reason: `${name}'s SMC ${key(fid)} is ALLOWed by the transition table`,
+    reason: `${name}'s SMC ${hex(fid)} is ALLOWed by the transition table`,
   });
   return undefined;
 };
 
 const translate: NonNullable<MachineHooks['translate']> = (ctx, realm, _rec, stop) => {
   const monitor = mica(ctx);
-  const r = monitor.realms[key(realm.rd)];
+  const r = monitor.realms[hex(realm.rd)];
   const page = stop.ipa - (stop.ipa % abi.GRANULE_SIZE);
-  const mapping = r?.mappings[key(page)];
+  const mapping = r?.mappings[hex(page)];
   if (!r || !mapping) {
     // A protected shared window the host advertised and has not backed yet: fault to the host.
     const inRange = monitor.ranges.some(
@@ -201,7 +200,7 @@ const translate: NonNullable<MachineHooks['translate']> = (ctx, realm, _rec, sto
         {
           verdict: 'blocked',
           rule: 'dummy page',
-          reason: `${r.name} has not uploaded its policy: IPA ${key(page)} shows its read-only dummy page`,
+          reason: `${r.name} has not uploaded its policy: IPA ${hex(page)} shows its read-only dummy page`,
         },
         stop.size,
         labels,
@@ -267,7 +266,7 @@ const onExit: NonNullable<MachineHooks['onExit']> = (
   const what =
     other === undefined ? `exit with EC ${hex(event.ec)}` : `SError exit (OTHER ${other})`;
   const wfx = event.ec === abi.ESR_EL2_EC_WFX;
-  const policed = (monitor.realms[key(realm.rd)]?.record ?? '') !== '';
+  const policed = (monitor.realms[hex(realm.rd)]?.record ?? '') !== '';
   if (!decision) {
     // No rule: forwarded, but a WFx exit of a policed realm loses its WFI/WFE bit.
     if (wfx && policed) return { kind: 'forward', exit: normalisedWfx(event.exit) };
@@ -377,7 +376,7 @@ function heldGranule(
         {
           verdict: 'allowed',
           rule: 'gap-undelegate-shared',
-          reason: `prototype: shared page ${key(pa)} is still mapped by ${mapCount(monitor, pa)} realm(s) and is undelegated (wiped); they will fault`,
+          reason: `prototype: shared page ${hex(pa)} is still mapped by ${mapCount(monitor, pa)} realm(s) and is undelegated (wiped); they will fault`,
         },
       );
       continue;
@@ -387,8 +386,8 @@ function heldGranule(
     const how =
       index === 0 ? '' : ` (named by ${command.name} as granule ${index + 1} it consumes)`;
     const reason = shared
-      ? `granule ${key(pa)}${how} is a protected shared page mapped by ${mapCount(monitor, pa)} realm(s); it cannot leave the shared state while mapped (§8 item 13)`
-      : `granule ${key(pa)}${how} is in use by Mica (${g.ext})`;
+      ? `granule ${hex(pa)}${how} is a protected shared page mapped by ${mapCount(monitor, pa)} realm(s); it cannot leave the shared state while mapped (§8 item 13)`
+      : `granule ${hex(pa)}${how} is in use by Mica (${g.ext})`;
     decide(
       ctx,
       'granule',
@@ -416,7 +415,7 @@ const beforeRmi: NonNullable<MachineHooks['beforeRmi']> = (
   if (held) return held;
   if (command.name === 'RMI_RTT_MAP_UNPROTECTED') {
     const rd = Number(args[0] ?? 0n);
-    const r = monitor.realms[key(rd)];
+    const r = monitor.realms[hex(rd)];
     const p = r?.uploaded ? policyOf(r) : undefined;
     const vm = p?.vms[p.self];
     if (p && vm && !vm.isGateway && (p.mems.length > 0 || monitor.mode === 'mica')) {
@@ -431,10 +430,10 @@ const beforeRmi: NonNullable<MachineHooks['beforeRmi']> = (
   }
   if (command.name === 'RMI_REALM_ACTIVATE') {
     const rd = Number(args[0] ?? 0n);
-    const fresh = ctx.state.rmm.realms[key(rd)]?.state === 'NEW';
+    const fresh = ctx.state.rmm.realms[hex(rd)]?.state === 'NEW';
     // Appendix A: NEW -> ACTIVE needs the PD, since activation records (RIM, RD, PD) (§3.1).
-    if (fresh && monitor.mode === 'mica' && (monitor.realms[key(rd)]?.pd ?? 0) === 0) {
-      const reason = `realm ${key(rd)} has no policy descriptor: attach one with RMI_REALM_PD before REALM_ACTIVATE (§3.1, Appendix A)`;
+    if (fresh && monitor.mode === 'mica' && (monitor.realms[hex(rd)]?.pd ?? 0) === 0) {
+      const reason = `realm ${hex(rd)} has no policy descriptor: attach one with RMI_REALM_PD before REALM_ACTIVATE (§3.1, Appendix A)`;
       decide(ctx, 'activate', HOST_END, MONITOR, {
         verdict: 'blocked',
         rule: 'REALM_ACTIVATE needs a PD',
@@ -462,7 +461,7 @@ const afterRmi: NonNullable<MachineHooks['afterRmi']> = (ctx, command, args, out
     case 'RMI_REALM_CREATE': {
       // Scrub stale bookkeeping of realms whose RD no longer exists (§3.1).
       for (const r of Object.values(monitor.realms)) {
-        if (!ctx.state.rmm.realms[key(r.rd)]) purgeRealm(ctx, r.rd);
+        if (!ctx.state.rmm.realms[hex(r.rd)]) purgeRealm(ctx, r.rd);
       }
       const r = micaRealm(monitor, rd);
       r.pd = 0;
@@ -472,7 +471,7 @@ const afterRmi: NonNullable<MachineHooks['afterRmi']> = (ctx, command, args, out
       break;
     }
     case 'RMI_REALM_ACTIVATE': {
-      const realm = ctx.state.rmm.realms[key(rd)];
+      const realm = ctx.state.rmm.realms[hex(rd)];
       const r = micaRealm(monitor, rd);
       if (realm && !monitor.registry.some((e) => e.rd === rd)) {
         monitor.registry.push({ rd, pd: r.pd, rim: realm.rim, hash: null });
@@ -484,7 +483,7 @@ const afterRmi: NonNullable<MachineHooks['afterRmi']> = (ctx, command, args, out
       decide(ctx, 'realm-destroy', HOST_END, MONITOR, {
         verdict: 'allowed',
         rule: 'REALM_DESTROY',
-        reason: `realm ${key(rd)} destroyed: its SGT entries, registry entry and shared mappings are purged`,
+        reason: `realm ${hex(rd)} destroyed: its SGT entries, registry entry and shared mappings are purged`,
       });
       break;
   }
@@ -497,7 +496,7 @@ const afterRmi: NonNullable<MachineHooks['afterRmi']> = (ctx, command, args, out
  */
 function unshare(ctx: Ctx, r: MicaRealm, mapping: SharedMapping): void {
   const monitor = mica(ctx);
-  delete r.mappings[key(mapping.ipa)];
+  delete r.mappings[hex(mapping.ipa)];
   if (!Object.values(r.mappings).some((x) => x.pa === mapping.pa)) {
     monitor.sgt.entries = monitor.sgt.entries.filter(
       (e) => !(e.rd === r.rd && e.pa === mapping.pa),
@@ -506,7 +505,7 @@ function unshare(ctx: Ctx, r: MicaRealm, mapping: SharedMapping): void {
   decide(ctx, 'unshare', HOST_END, realmEnd(ctx, r.rd, mapping.ipa), {
     verdict: 'allowed',
     rule: 'DATA_DESTROY (unshare)',
-    reason: `the host unmapped ${r.name}'s shared page ${key(mapping.pa)} at ${key(mapping.ipa)}${mapCount(monitor, mapping.pa) > 0 ? `; ${mapCount(monitor, mapping.pa)} other mapping(s) keep the page` : ''}`,
+    reason: `the host unmapped ${r.name}'s shared page ${hex(mapping.pa)} at ${hex(mapping.ipa)}${mapCount(monitor, mapping.pa) > 0 ? `; ${mapCount(monitor, mapping.pa)} other mapping(s) keep the page` : ''}`,
   });
   afterUnmap(ctx, mapping.pa);
   storeSgt(ctx);
@@ -525,9 +524,9 @@ const handleRmi: NonNullable<MachineHooks['handleRmi']> = (ctx, command, args) =
   const [rdArg = 0n, ipaArg = 0n] = args;
   if (ipaArg >= 2n ** 52n || ipaArg % BigInt(abi.GRANULE_SIZE) !== 0n) return undefined;
   const monitor = mica(ctx);
-  const r = monitor.realms[key(Number(rdArg))];
-  const mapping = r?.mappings[key(Number(ipaArg))];
-  if (!r || !mapping || !ctx.state.rmm.realms[key(r.rd)]) return undefined;
+  const r = monitor.realms[hex(Number(rdArg))];
+  const mapping = r?.mappings[hex(Number(ipaArg))];
+  if (!r || !mapping || !ctx.state.rmm.realms[hex(r.rd)]) return undefined;
   if (read) {
     const base = command.handler(ctx, args);
     const [level, state] = base.out ?? [];

@@ -33,8 +33,9 @@ import {
   RECORD_SIZE,
 } from '../abi.ts';
 import { HOST_END, decide, privatePa, realmEnd } from './common.ts';
-import { key, mica, policyOf, type MicaState } from './state.ts';
+import { mica, policyOf, type MicaState } from './state.ts';
 import { guestStore } from '../../emulator/index.ts';
+import { hex } from '../../lib/hex.ts';
 
 /** §4.3 step 1: the realms connected to `rd` through shared pages, caller first. */
 export function discoverGroup(monitor: MicaState, rd: number): number[] {
@@ -84,7 +85,7 @@ export function aggregateGroup(algo: RmmHashAlgo, members: readonly MemberValues
 
 /** The 2184-byte blob of a member (zeros for an empty PD). */
 export function memberBlob(monitor: MicaState, rd: number): Uint8Array {
-  const r = monitor.realms[key(rd)];
+  const r = monitor.realms[hex(rd)];
   return r && r.record !== '' ? fromHex(r.record)! : new Uint8Array(RECORD_SIZE);
 }
 
@@ -95,7 +96,7 @@ export function memberBlob(monitor: MicaState, rd: number): Uint8Array {
  * before: the verifier compares it with the newest epoch the tenant has seen.
  */
 export function groupEpoch(monitor: MicaState, members: readonly number[]): number {
-  return Math.max(0, ...members.map((rd) => monitor.realms[key(rd)]?.order ?? 0));
+  return Math.max(0, ...members.map((rd) => monitor.realms[hex(rd)]?.order ?? 0));
 }
 
 /** The 64-byte measurement slot that carries `epoch` in a group token (REM3). */
@@ -131,10 +132,10 @@ export function initGroup(ctx: Ctx, realm: RealmRecord, rec: RecRecord): RsiResu
     const v = BigInt(rec.gprs[1 + i] ?? '0');
     for (let b = 0; b < 8; b++) challenge[i * 8 + b] = Number((v >> BigInt(8 * b)) & 0xffn);
   }
-  const members = discoverGroup(monitor, realm.rd).filter((rd) => ctx.state.rmm.realms[key(rd)]);
+  const members = discoverGroup(monitor, realm.rd).filter((rd) => ctx.state.rmm.realms[hex(rd)]);
   const agg = aggregateGroup(
     realm.hashAlgo,
-    members.map((rd) => values(ctx.state.rmm.realms[key(rd)]!)),
+    members.map((rd) => values(ctx.state.rmm.realms[hex(rd)]!)),
   );
   const token = attest.buildCcaToken({
     challenge,
@@ -150,19 +151,19 @@ export function initGroup(ctx: Ctx, realm: RealmRecord, rec: RecRecord): RsiResu
   });
   const blobs = members.map((rd) => memberBlob(monitor, rd));
   const stream = concatBytes(token, ...blobs);
-  monitor.attest[key(rec.rec)] = { stream: toHex(stream), sent: 0, members };
+  monitor.attest[hex(rec.rec)] = { stream: toHex(stream), sent: 0, members };
   // §8 item 14: also name realms the members' policies list that the SGT did not connect.
   const memberHashes = new Set(
     members.map((rd) => monitor.registry.find((e) => e.rd === rd)?.hash),
   );
   const named = new Set<string>();
   for (const rd of members) {
-    const r = monitor.realms[key(rd)];
+    const r = monitor.realms[hex(rd)];
     const p = r ? policyOf(r) : undefined;
     for (const mem of p?.mems ?? []) {
       for (const mapping of mem.mappings) {
         const vm = mapping.vm === 'ANY' ? undefined : p!.vms[mapping.vm];
-        if (vm && !memberHashes.has(vm.hash)) named.add(`${vm.name} (${key(vm.hash)})`);
+        if (vm && !memberHashes.has(vm.hash)) named.add(`${vm.name} (${hex(vm.hash)})`);
       }
     }
   }
@@ -170,7 +171,7 @@ export function initGroup(ctx: Ctx, realm: RealmRecord, rec: RecRecord): RsiResu
     verdict: 'allowed',
     rule: 'group:discovery',
     reason:
-      `group of ${members.length} realm(s) found through the SGT: ${members.map((rd) => monitor.realms[key(rd)]?.name ?? key(rd)).join(', ')}` +
+      `group of ${members.length} realm(s) found through the SGT: ${members.map((rd) => monitor.realms[hex(rd)]?.name ?? hex(rd)).join(', ')}` +
       (named.size > 0
         ? `; named in their policies but not in the group: ${[...named].join(', ')}`
         : ''),
@@ -189,7 +190,7 @@ export function initGroup(ctx: Ctx, realm: RealmRecord, rec: RecRecord): RsiResu
 /** RSI_ATTEST_TOKEN_CONTINUE_GROUP: x1 = buffer IPA, x2 = offset, x3 = size. */
 export function continueGroup(ctx: Ctx, realm: RealmRecord, rec: RecRecord): RsiResult {
   const monitor = mica(ctx);
-  const st = monitor.attest[key(rec.rec)];
+  const st = monitor.attest[hex(rec.rec)];
   const err = (code: number) => ({ kind: 'return' as const, x: [BigInt(code), 0n] });
   if (!st) return err(abi.RSI_ERROR_STATE);
   const ipa = Number(BigInt(rec.gprs[1] ?? '0'));
@@ -202,7 +203,7 @@ export function continueGroup(ctx: Ctx, realm: RealmRecord, rec: RecRecord): Rsi
   const stream = fromHex(st.stream)!;
   const n = Math.min(size, stream.length - st.sent);
   if (n <= 0) {
-    delete monitor.attest[key(rec.rec)];
+    delete monitor.attest[hex(rec.rec)];
     return { kind: 'return', x: [BigInt(abi.RSI_SUCCESS), 0n] };
   }
   guestStore(ctx, realm, ipa + offset, stream.subarray(st.sent, st.sent + n));

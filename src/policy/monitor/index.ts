@@ -45,7 +45,9 @@ export {
 export {
   micaDecisions,
   micaView,
+  pipeOfPage,
   type MicaRealmView,
+  type PageOfPipe,
   type MicaView,
   type PipeEnd,
   type PipeView,

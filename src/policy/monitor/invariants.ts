@@ -18,7 +18,8 @@
 import { abi, type MachineState } from '../../emulator/index.ts';
 import { fromHex } from '../../lib/bytes.ts';
 import { expectedSgtBytes } from './sgt.ts';
-import { gapOn, key, micaOf, type MicaState } from './state.ts';
+import { gapOn, micaOf, type MicaState } from './state.ts';
+import { hex } from '../../lib/hex.ts';
 
 /** One named invariant of the monitor state. */
 interface MicaInvariant {
@@ -26,7 +27,7 @@ interface MicaInvariant {
   readonly check: (state: Readonly<MachineState>, monitor: MicaState) => string[];
 }
 
-const live = (state: Readonly<MachineState>, rd: number) => state.rmm.realms[key(rd)] !== undefined;
+const live = (state: Readonly<MachineState>, rd: number) => state.rmm.realms[hex(rd)] !== undefined;
 
 const granule = (state: Readonly<MachineState>, pa: number) =>
   state.granules[Math.floor(pa / abi.GRANULE_SIZE)];
@@ -38,16 +39,16 @@ export const MICA_INVARIANTS: readonly MicaInvariant[] = [
     check: (state, monitor) => [
       ...Object.values(monitor.realms)
         .filter((r) => !live(state, r.rd))
-        .map((r) => `the monitor keeps realm ${key(r.rd)} (${r.name}), which no longer exists`),
+        .map((r) => `the monitor keeps realm ${hex(r.rd)} (${r.name}), which no longer exists`),
       ...monitor.sgt.entries
         .filter((e) => !live(state, e.rd))
-        .map((e) => `SGT entry (${key(e.pa)} at ${key(e.gpa)}) names dead realm ${key(e.rd)}`),
+        .map((e) => `SGT entry (${hex(e.pa)} at ${hex(e.gpa)}) names dead realm ${hex(e.rd)}`),
       ...monitor.registry
         .filter((e) => !live(state, e.rd))
-        .map((e) => `registry entry names dead realm ${key(e.rd)}`),
+        .map((e) => `registry entry names dead realm ${hex(e.rd)}`),
       ...monitor.ranges
         .filter((e) => !live(state, e.rd))
-        .map((e) => `shared range ${key(e.ipa)} names dead realm ${key(e.rd)}`),
+        .map((e) => `shared range ${hex(e.ipa)} names dead realm ${hex(e.rd)}`),
     ],
   },
   {
@@ -57,7 +58,7 @@ export const MICA_INVARIANTS: readonly MicaInvariant[] = [
       for (const r of Object.values(monitor.realms)) {
         for (const mapping of Object.values(r.mappings)) {
           const g = granule(state, mapping.pa);
-          const where = `${r.name}'s shared mapping at IPA ${key(mapping.ipa)} -> ${key(mapping.pa)}`;
+          const where = `${r.name}'s shared mapping at IPA ${hex(mapping.ipa)} -> ${hex(mapping.pa)}`;
           if (
             !gapOn(monitor, 'gap-undelegate-shared') &&
             (g?.state !== 'DELEGATED' || g.ext !== 'mica:shared')
@@ -81,10 +82,10 @@ export const MICA_INVARIANTS: readonly MicaInvariant[] = [
       m.mode !== 'mica'
         ? []
         : Object.values(state.rmm.realms)
-            .filter((realm) => realm.state !== 'NEW' && (m.realms[key(realm.rd)]?.pd ?? 0) === 0)
+            .filter((realm) => realm.state !== 'NEW' && (m.realms[hex(realm.rd)]?.pd ?? 0) === 0)
             .map(
               (realm) =>
-                `realm ${key(realm.rd)} is ${realm.state} without a policy descriptor (Appendix A: REALM_ACTIVATE needs one)`,
+                `realm ${hex(realm.rd)} is ${realm.state} without a policy descriptor (Appendix A: REALM_ACTIVATE needs one)`,
             ),
   },
   {
@@ -99,7 +100,7 @@ export const MICA_INVARIANTS: readonly MicaInvariant[] = [
         .filter(([, g]) => g.ext === 'mica:shared')
         .map(([i]) => Number(i) * abi.GRANULE_SIZE)
         .filter((pa) => !mapped.has(pa))
-        .map((pa) => `granule ${key(pa)} is tagged mica:shared but no realm maps it`);
+        .map((pa) => `granule ${hex(pa)} is tagged mica:shared but no realm maps it`);
     },
   },
 ];
@@ -127,7 +128,7 @@ export function checkMicaStorage(state: Readonly<MachineState>): string[] {
     const page = state.memory[Math.floor(r.pd / abi.GRANULE_SIZE)];
     if (!sameBytes(page, recordBytes(r.record)))
       out.push(
-        `${r.name}'s PD granule ${key(r.pd)} does not hold its record (${r.record === '' ? 'expected zeroes' : 'bytes differ'})`,
+        `${r.name}'s PD granule ${hex(r.pd)} does not hold its record (${r.record === '' ? 'expected zeroes' : 'bytes differ'})`,
       );
   }
   if (m.sgt.granules.length === 0) return out;
@@ -137,7 +138,7 @@ export function checkMicaStorage(state: Readonly<MachineState>): string[] {
     const part = want.subarray(i * abi.GRANULE_SIZE, (i + 1) * abi.GRANULE_SIZE);
     if (!sameBytes(page, part)) {
       out.push(
-        `SGT granule ${key(g)} does not hold its part of the table of ${m.sgt.entries.length} entries`,
+        `SGT granule ${hex(g)} does not hold its part of the table of ${m.sgt.entries.length} entries`,
       );
       break;
     }

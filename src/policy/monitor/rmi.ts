@@ -41,7 +41,6 @@ import { sgtCapacity, sgtUpsert, storeSgt, tagShared } from './sgt.ts';
 import {
   gapOn,
   hashOfRd,
-  key,
   mica,
   micaRealm,
   policyOf,
@@ -49,6 +48,7 @@ import {
   type MicaRealm,
   type MicaState,
 } from './state.ts';
+import { hex } from '../../lib/hex.ts';
 
 /** GRANULE_SIZE as a 64-bit register value, for alignment conditions on arguments. */
 const GRANULE_SIZE_U64 = BigInt(abi.GRANULE_SIZE);
@@ -74,14 +74,14 @@ const RD: FailureCondition<In>[] = [
   {
     label: 'rd_align',
     status: abi.RMI_ERROR_INPUT,
-    fails: (c) => c.rd % GRANULE_SIZE_U64 !== 0n && `rd ${key(Number(c.rd))} is not 4 KiB aligned`,
+    fails: (c) => c.rd % GRANULE_SIZE_U64 !== 0n && `rd ${hex(Number(c.rd))} is not 4 KiB aligned`,
   },
   {
     label: 'rd_state',
     status: abi.RMI_ERROR_INPUT,
     fails: (c) =>
       (c.rd >= 2n ** 52n || !realmRecord(c.ctx, Number(c.rd))) &&
-      `granule ${key(Number(c.rd))} (rd) is not an RD`,
+      `granule ${hex(Number(c.rd))} (rd) is not an RD`,
   },
 ];
 
@@ -91,7 +91,7 @@ function granule(label: string, name: string, allowed: readonly string[]): Failu
       label: `${label}_align`,
       status: abi.RMI_ERROR_INPUT,
       fails: (c) =>
-        c.addr % GRANULE_SIZE_U64 !== 0n && `${name} ${key(Number(c.addr))} is not 4 KiB aligned`,
+        c.addr % GRANULE_SIZE_U64 !== 0n && `${name} ${hex(Number(c.addr))} is not 4 KiB aligned`,
     },
     {
       label: `${label}_state`,
@@ -100,7 +100,7 @@ function granule(label: string, name: string, allowed: readonly string[]): Failu
         const st = stateAt(c.ctx, Number(c.addr));
         return (
           !allowed.includes(st) &&
-          `granule ${key(Number(c.addr))} (${name}) is ${st}, expected ${allowed.join(' or ')}`
+          `granule ${hex(Number(c.addr))} (${name}) is ${st}, expected ${allowed.join(' or ')}`
         );
       },
     },
@@ -117,7 +117,7 @@ const notInUse = (label: string, name: string): FailureCondition<In> => ({
   status: abi.RMI_ERROR_INPUT,
   fails: (c) => {
     const tag = tagOf(c.ctx, Number(c.addr));
-    return tag !== undefined && `${name} ${key(Number(c.addr))} is already in use by Mica (${tag})`;
+    return tag !== undefined && `${name} ${hex(Number(c.addr))} is already in use by Mica (${tag})`;
   },
 });
 
@@ -143,7 +143,7 @@ function postUploadProblem(c: In): { reason: string; rule: string } | undefined 
   if (!mem) {
     return {
       rule: `${self} mappings`,
-      reason: `${realmName(monitor, r.rd)} has uploaded its policy and no PROTECTED object of it has a window of ${self} containing IPA ${key(ipa)}`,
+      reason: `${realmName(monitor, r.rd)} has uploaded its policy and no PROTECTED object of it has a window of ${self} containing IPA ${hex(ipa)}`,
     };
   }
   const own = ownWindow(p, mem)!;
@@ -164,23 +164,23 @@ function postUploadProblem(c: In): { reason: string; rule: string } | undefined 
       if (!inNamed && !inAny) {
         return {
           rule: `${mem.name}.mappings`,
-          reason: `page ${key(pa)} is also mapped by ${realmName(monitor, e.rd)} at ${key(e.gpa)}, which ${mem.name} of ${realmName(monitor, r.rd)}'s policy does not list there`,
+          reason: `page ${hex(pa)} is also mapped by ${realmName(monitor, e.rd)} at ${hex(e.gpa)}, which ${mem.name} of ${realmName(monitor, r.rd)}'s policy does not list there`,
         };
       }
     } else if (named && e.gpa === Number(named.gpa) + k * abi.GRANULE_SIZE) {
       return {
         rule: `${mem.name}.consistency`,
-        reason: `page ${k} of ${mem.name} is ${key(e.pa)} in ${realmName(monitor, e.rd)}, not ${key(pa)}: both ends must share the same physical page`,
+        reason: `page ${k} of ${mem.name} is ${hex(e.pa)} in ${realmName(monitor, e.rd)}, not ${hex(pa)}: both ends must share the same physical page`,
       };
     }
   }
   if (!gapOn(monitor, 'gap-no-fresh')) {
-    const owner = monitor.fresh[key(pa)];
+    const owner = monitor.fresh[hex(pa)];
     const region = regionId(c, mem.name);
     if (owner !== undefined && owner !== region) {
       return {
         rule: `${mem.name} FRESH`,
-        reason: `page ${key(pa)} already belongs to region ${owner}; FRESH pages back exactly one region (§3.8)`,
+        reason: `page ${hex(pa)} already belongs to region ${owner}; FRESH pages back exactly one region (§3.8)`,
       };
     }
   }
@@ -203,7 +203,7 @@ function regionId(c: In, mem: string): string {
 export function regionIdOf(memName: string, hashes: readonly number[]): string {
   return `${memName}/${[...hashes]
     .sort((a, b) => a - b)
-    .map((h) => key(h))
+    .map((h) => hex(h))
     .join(',')}`;
 }
 
@@ -214,7 +214,7 @@ export const DATA_CREATE_UNKNOWN_SHARED_CONDITIONS: readonly FailureCondition<In
     label: 'data_align',
     status: abi.RMI_ERROR_INPUT,
     fails: (c) =>
-      c.addr % GRANULE_SIZE_U64 !== 0n && `data ${key(Number(c.addr))} is not 4 KiB aligned`,
+      c.addr % GRANULE_SIZE_U64 !== 0n && `data ${hex(Number(c.addr))} is not 4 KiB aligned`,
   },
   {
     label: 'data_state',
@@ -228,25 +228,25 @@ export const DATA_CREATE_UNKNOWN_SHARED_CONDITIONS: readonly FailureCondition<In
           tag !== undefined &&
           tag !== 'mica:shared' &&
           tag !== 'mica:stale' &&
-          `granule ${key(Number(c.addr))} is Mica's ${tag}, not a shared page`
+          `granule ${hex(Number(c.addr))} is Mica's ${tag}, not a shared page`
         );
       }
       if (st === 'DATA' && proto) return false;
-      return `granule ${key(Number(c.addr))} (data) is ${st}, expected DELEGATED${proto ? ' or DATA' : ''}`;
+      return `granule ${hex(Number(c.addr))} (data) is ${st}, expected DELEGATED${proto ? ' or DATA' : ''}`;
     },
   },
   {
     label: 'ipa_align',
     status: abi.RMI_ERROR_INPUT,
     fails: (c) =>
-      c.ipa % GRANULE_SIZE_U64 !== 0n && `ipa ${key(Number(c.ipa))} is not 4 KiB aligned`,
+      c.ipa % GRANULE_SIZE_U64 !== 0n && `ipa ${hex(Number(c.ipa))} is not 4 KiB aligned`,
   },
   {
     label: 'ipa_bound',
     status: abi.RMI_ERROR_INPUT,
     fails: (c) =>
       c.ipa >= 2n ** BigInt(realmOf(c).ipaWidth - 1) &&
-      `ipa ${key(Number(c.ipa))} is not a protected IPA of the realm`,
+      `ipa ${hex(Number(c.ipa))} is not a protected IPA of the realm`,
   },
   {
     label: 'mica_dummy',
@@ -279,7 +279,7 @@ export const DATA_CREATE_UNKNOWN_SHARED_CONDITIONS: readonly FailureCondition<In
     index: (c) => walkOf(c).level,
     fails: (c) =>
       walkOf(c).level < 3 &&
-      `the RTT walk for ipa ${key(Number(c.ipa))} stopped at level ${walkOf(c).level}; create the level ${walkOf(c).level + 1} RTT first`,
+      `the RTT walk for ipa ${hex(Number(c.ipa))} stopped at level ${walkOf(c).level}; create the level ${walkOf(c).level + 1} RTT first`,
   },
   {
     label: 'rtte_state',
@@ -288,11 +288,11 @@ export const DATA_CREATE_UNKNOWN_SHARED_CONDITIONS: readonly FailureCondition<In
     fails: (c) => {
       const e = walkOf(c).entry;
       if (e.state !== 'UNASSIGNED')
-        return `the RTT entry for ipa ${key(Number(c.ipa))} is ${e.state}`;
-      const mapping = mr(c).mappings[key(Number(c.ipa))];
+        return `the RTT entry for ipa ${hex(Number(c.ipa))} is ${e.state}`;
+      const mapping = mr(c).mappings[hex(Number(c.ipa))];
       return (
         mapping !== undefined &&
-        `ipa ${key(Number(c.ipa))} already maps shared page ${key(mapping.pa)}`
+        `ipa ${hex(Number(c.ipa))} already maps shared page ${hex(mapping.pa)}`
       );
     },
   },
@@ -309,9 +309,9 @@ export const DATA_CREATE_UNKNOWN_SHARED_CONDITIONS: readonly FailureCondition<In
       return (
         mr(c).uploaded &&
         !gapOn(monitor, 'gap-no-fresh') &&
-        monitor.fresh[key(Number(c.addr))] === undefined &&
+        monitor.fresh[hex(Number(c.addr))] === undefined &&
         freshFull(monitor, 1) &&
-        `the FRESH page-ownership table is full (${FRESH_TABLE_MAX} pages, §3.2): page ${key(Number(c.addr))} cannot be claimed`
+        `the FRESH page-ownership table is full (${FRESH_TABLE_MAX} pages, §3.2): page ${hex(Number(c.addr))} cannot be claimed`
       );
     },
   },
@@ -379,7 +379,7 @@ function dataCreateUnknownShared(ctx: Ctx, args: readonly bigint[]): RmiOutcome 
       );
     });
     const w = mem ? ownWindow(p, mem) : undefined;
-    r.mappings[key(Number(ipa))] = {
+    r.mappings[hex(Number(ipa))] = {
       ipa: Number(ipa),
       pa,
       state: 'ACTIVE',
@@ -390,17 +390,17 @@ function dataCreateUnknownShared(ctx: Ctx, args: readonly bigint[]): RmiOutcome 
       const hashes = mem.mappings
         .filter((mapping) => mapping.vm !== 'ANY')
         .map((mapping) => p.vms[mapping.vm as number]?.hash ?? 0);
-      monitor.fresh[key(pa)] = regionIdOf(mem.name, hashes);
+      monitor.fresh[hex(pa)] = regionIdOf(mem.name, hashes);
     }
     decide(ctx, 'shared-map', HOST_END, realmEnd(ctx, rdPa, Number(ipa)), {
       verdict: 'allowed',
       rule: mem ? `${mem.name}.mappings.${vmName(p, p.self)}` : 'gap-map-after-upload',
       reason: mem
-        ? `page ${key(pa)} mapped at ${key(Number(ipa))} inside ${realmName(monitor, rdPa)}'s ${mem.name} window (${w!.prot})`
+        ? `page ${hex(pa)} mapped at ${hex(Number(ipa))} inside ${realmName(monitor, rdPa)}'s ${mem.name} window (${w!.prot})`
         : `prototype: after upload the real page is mapped without any policy check`,
     });
   } else {
-    r.mappings[key(Number(ipa))] = { ipa: Number(ipa), pa, state: 'DUMMY', prot: 'R', mem: null };
+    r.mappings[hex(Number(ipa))] = { ipa: Number(ipa), pa, state: 'DUMMY', prot: 'R', mem: null };
   }
   tagShared(ctx, pa);
   storeSgt(ctx);
@@ -415,7 +415,7 @@ export const SET_RANGE_CONDITIONS: readonly FailureCondition<In>[] = [
     status: abi.RMI_ERROR_INPUT,
     fails: (c) =>
       (c.ipa % GRANULE_SIZE_U64 !== 0n || c.size === 0n || c.size % GRANULE_SIZE_U64 !== 0n) &&
-      `range ${key(Number(c.ipa))} + ${key(Number(c.size))} is not whole 4 KiB pages`,
+      `range ${hex(Number(c.ipa))} + ${hex(Number(c.size))} is not whole 4 KiB pages`,
   },
   {
     label: 'mica_table_full',
@@ -433,13 +433,13 @@ export const BIND_CONDITIONS: readonly FailureCondition<In>[] = [
     label: 'pa_align',
     status: abi.RMI_ERROR_INPUT,
     fails: (c) =>
-      c.addr % GRANULE_SIZE_U64 !== 0n && `pa ${key(Number(c.addr))} is not 4 KiB aligned`,
+      c.addr % GRANULE_SIZE_U64 !== 0n && `pa ${hex(Number(c.addr))} is not 4 KiB aligned`,
   },
   {
     label: 'ipa_align',
     status: abi.RMI_ERROR_INPUT,
     fails: (c) =>
-      c.ipa % GRANULE_SIZE_U64 !== 0n && `ipa ${key(Number(c.ipa))} is not 4 KiB aligned`,
+      c.ipa % GRANULE_SIZE_U64 !== 0n && `ipa ${hex(Number(c.ipa))} is not 4 KiB aligned`,
   },
 ];
 
@@ -458,7 +458,7 @@ export const REALM_PD_CONDITIONS: readonly FailureCondition<In>[] = [
   {
     label: 'mica_pd_set',
     status: abi.RMI_ERROR_INPUT,
-    fails: (c) => mr(c).pd !== 0 && `the realm already has PD ${key(mr(c).pd)}`,
+    fails: (c) => mr(c).pd !== 0 && `the realm already has PD ${hex(mr(c).pd)}`,
   },
 ];
 
@@ -489,7 +489,7 @@ export const DUMMY_PAGE_CONDITIONS: readonly FailureCondition<In>[] = [
     fails: (c) =>
       mr(c).dummy !== 0 &&
       mr(c).dummy !== Number(c.addr) &&
-      `the realm's dummy page is already ${key(mr(c).dummy)}`,
+      `the realm's dummy page is already ${hex(mr(c).dummy)}`,
   },
   ...granule('dummy', 'dummy', ['DELEGATED']).map((cond) => ({
     ...cond,
@@ -544,7 +544,7 @@ export const MICA_RMI_COMMANDS: readonly RmiCommandSpec[] = [
       if (f) return refuse(f);
       ctx.emit({
         kind: 'note',
-        text: `RMI_BIND_PROTECTED_SHARED: could not map ${key(Number(addr))} (vestigial)`,
+        text: `RMI_BIND_PROTECTED_SHARED: could not map ${hex(Number(addr))} (vestigial)`,
       });
       return success();
     },

@@ -13,7 +13,8 @@ import {
   SGT_VERSION,
 } from '../abi.ts';
 import { MONITOR, decide } from './common.ts';
-import { gapOn, key, mica, type MicaState, type SgtEntry } from './state.ts';
+import { gapOn, mica, type MicaState, type SgtEntry } from './state.ts';
+import { hex } from '../../lib/hex.ts';
 
 /** Entries the donated granules can hold (16-byte header, 24 bytes per entry). */
 export function sgtCapacity(monitor: MicaState): number {
@@ -122,7 +123,7 @@ export function afterUnmap(ctx: Ctx, pa: number): void {
   if (mapCount(monitor, pa) > 0) return;
   const g = ctx.state.granules[Math.floor(pa / abi.GRANULE_SIZE)];
   if (!g || g.state !== 'DELEGATED' || g.ext !== 'mica:shared') return;
-  delete monitor.fresh[key(pa)];
+  delete monitor.fresh[hex(pa)];
   if (gapOn(monitor, 'gap-no-clean')) {
     g.ext = 'mica:stale';
     decide(
@@ -133,7 +134,7 @@ export function afterUnmap(ctx: Ctx, pa: number): void {
       {
         verdict: 'allowed',
         rule: 'gap-no-clean',
-        reason: `page ${key(pa)} lost its last mapping and keeps its contents (prototype: no CLEAN)`,
+        reason: `page ${hex(pa)} lost its last mapping and keeps its contents (prototype: no CLEAN)`,
       },
     );
     return;
@@ -148,7 +149,7 @@ export function afterUnmap(ctx: Ctx, pa: number): void {
     {
       verdict: 'blocked',
       rule: 'CLEAN',
-      reason: `page ${key(pa)} lost its last mapping: the monitor zeroed it before anyone can reuse it (§3.7)`,
+      reason: `page ${hex(pa)} lost its last mapping: the monitor zeroed it before anyone can reuse it (§3.7)`,
     },
   );
 }
@@ -156,7 +157,7 @@ export function afterUnmap(ctx: Ctx, pa: number): void {
 /** Removes every trace of realm `rd` (REALM_DESTROY, §3.1): SGT, mappings, registry, ranges. */
 export function purgeRealm(ctx: Ctx, rd: number): void {
   const monitor = mica(ctx);
-  const r = monitor.realms[key(rd)];
+  const r = monitor.realms[hex(rd)];
   const pages = r ? [...new Set(Object.values(r.mappings).map((mapping) => mapping.pa))] : [];
   monitor.sgt.entries = monitor.sgt.entries.filter((e) => e.rd !== rd);
   monitor.registry = monitor.registry.filter((e) => e.rd !== rd);
@@ -170,7 +171,7 @@ export function purgeRealm(ctx: Ctx, rd: number): void {
       }
     }
   }
-  delete monitor.realms[key(rd)];
+  delete monitor.realms[hex(rd)];
   for (const pa of pages) afterUnmap(ctx, pa);
   // An empty SGT leaves its granules zeroed (§3.1 REALM_DESTROY); they stay registered.
   storeSgt(ctx);

@@ -16,7 +16,9 @@ import {
   arrayOf,
   bool,
   hexBytes,
+  byAddress,
   int,
+  isHexKey,
   isRecord,
   object,
   oneOf,
@@ -38,13 +40,11 @@ import {
   TRANSITION_TABLE_MAX,
 } from '../abi.ts';
 import { decodeRecord } from '../record.ts';
-import { key } from './state.ts';
 
 const address = int(0, abi.SNAPSHOT_MAX_ADDRESS);
 const count = int(0, Number.MAX_SAFE_INTEGER);
 const text = str(abi.SNAPSHOT_MAX_TEXT);
 const label = int(0, HASH_LABEL_MAX);
-const isKey = (k: string) => /^0x[0-9a-f]{1,12}$/.test(k);
 
 /** A PD record: empty, or the 2184-byte record of §2.2.3 that decodes. */
 const pdRecord: Shape = (v, path) => {
@@ -57,20 +57,6 @@ const pdRecord: Shape = (v, path) => {
     ? undefined
     : `${path}: the PD record does not decode: ${decoded.errors[0]?.message ?? 'unreadable'}`;
 };
-
-/** A record keyed by `key(field)` of its value. */
-function keyed(field: string, value: Shape, max: number): Shape {
-  return recordOf(
-    isKey,
-    'a 0x-hex address',
-    (v, path, k) =>
-      value(v, path) ??
-      (key((v as Record<string, number>)[field]!) === k
-        ? undefined
-        : `${path}.${field}: does not match its key ${k}`),
-    max,
-  );
-}
 
 const mapping = object({
   ipa: address,
@@ -88,7 +74,7 @@ const realm = object({
   uploaded: bool,
   record: pdRecord,
   order: count,
-  mappings: keyed('ipa', mapping, SGT_MAX_ENTRIES),
+  mappings: byAddress('ipa', mapping, SGT_MAX_ENTRIES),
 });
 
 const sgtEntry = object({ pa: address, gpa: address, rd: address });
@@ -96,7 +82,7 @@ const sgtEntry = object({ pa: address, gpa: address, rd: address });
 const micaShape = object({
   mode: oneOf(['mica', 'mica-prototype']),
   gaps: arrayOf(oneOf(MICA_GAPS), MICA_GAPS.length),
-  realms: keyed('rd', realm, abi.SNAPSHOT_MAX_RECORDS),
+  realms: byAddress('rd', realm, abi.SNAPSHOT_MAX_RECORDS),
   registry: arrayOf(
     object({
       rd: address,
@@ -124,12 +110,12 @@ const micaShape = object({
     TRANSITION_TABLE_MAX,
   ),
   ranges: arrayOf(object({ rd: address, ipa: address, size: count }), PSR_TABLE_MAX),
-  fresh: recordOf(isKey, 'a 0x-hex page address', text, FRESH_TABLE_MAX),
+  fresh: recordOf(isHexKey, 'a 0x-hex page address', text, FRESH_TABLE_MAX),
   uploads: count,
   concurrent: optional(bool),
   lastUpsert: optional(sgtEntry),
   attest: recordOf(
-    isKey,
+    isHexKey,
     'a 0x-hex REC address',
     all(
       object({

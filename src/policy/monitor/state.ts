@@ -17,6 +17,7 @@ import type { TransitionEntry } from '../agreement.ts';
 import type { MicaGap } from '../abi.ts';
 import type { Policy, Prot } from '../model.ts';
 import { decodeRecord } from '../record.ts';
+import { hex } from '../../lib/hex.ts';
 
 /** Name of the extension; its state lives at `state.ext[MICA_EXT]`. */
 export const MICA_EXT = 'mica';
@@ -113,11 +114,6 @@ export function initialMicaState(
   };
 }
 
-/** 0x-hex key of an address. */
-export function key(n: number): string {
-  return '0x' + n.toString(16);
-}
-
 /** The monitor state of a machine state (undefined when Mica is not installed). */
 export function micaOf(state: Readonly<MachineState>): MicaState | undefined {
   return state.ext[MICA_EXT] as MicaState | undefined;
@@ -135,11 +131,11 @@ export function gapOn(monitor: MicaState, gap: MicaGap): boolean {
 
 /** The Mica fields of the realm at `rd`, created on first use. */
 export function micaRealm(monitor: MicaState, rd: number): MicaRealm {
-  let r = monitor.realms[key(rd)];
+  let r = monitor.realms[hex(rd)];
   if (!r) {
     r = {
       rd,
-      name: key(rd),
+      name: hex(rd),
       pd: 0,
       dummy: 0,
       uploaded: false,
@@ -147,7 +143,7 @@ export function micaRealm(monitor: MicaState, rd: number): MicaRealm {
       order: 0,
       mappings: {},
     };
-    monitor.realms[key(rd)] = r;
+    monitor.realms[hex(rd)] = r;
   }
   return r;
 }
@@ -187,5 +183,5 @@ export function hashOfRd(monitor: MicaState, rd: number): number | undefined {
 
 /** Display name of the realm at `rd`. */
 export function realmName(monitor: MicaState, rd: number): string {
-  return monitor.realms[key(rd)]?.name ?? key(rd);
+  return monitor.realms[hex(rd)]?.name ?? hex(rd);
 }

@@ -46,7 +46,6 @@ import { freshFull, regionIdOf } from './rmi.ts';
 import { sgtOf } from './sgt.ts';
 import {
   gapOn,
-  key,
   mica,
   micaRealm,
   policyOf,
@@ -55,6 +54,7 @@ import {
   type MicaRealm,
   type MicaState,
 } from './state.ts';
+import { hex } from '../../lib/hex.ts';
 
 /** The agreement state the registered realms form (upload order). */
 export function agreementStateOf(monitor: MicaState): AgreementState {
@@ -88,7 +88,7 @@ export function identityRefusals(
       code: VALIDATION_BAD_ARGS,
       realm: name,
       field: `${selfVm.name}.hash`,
-      message: `${name} claims hash ${key(selfVm.hash)} but its RIM gives label ${key(label)}; labels are bound to the RIM (§8 item 3)`,
+      message: `${name} claims hash ${hex(selfVm.hash)} but its RIM gives label ${hex(label)}; labels are bound to the RIM (§8 item 3)`,
     },
   ];
 }
@@ -141,7 +141,7 @@ function sgtChecks(
           'coverage',
           VALIDATION_SGT_COVERAGE,
           `mappings.${e.vm}`,
-          `${mem.name}: page ${k} of ${realmName(monitor, e.rd)}'s window (IPA ${key(e.base + k * abi.GRANULE_SIZE)}) was never faulted in; every listed, registered realm must prefault all ${pages} pages`,
+          `${mem.name}: page ${k} of ${realmName(monitor, e.rd)}'s window (IPA ${hex(e.base + k * abi.GRANULE_SIZE)}) was never faulted in; every listed, registered realm must prefault all ${pages} pages`,
         );
         return;
       }
@@ -156,7 +156,7 @@ function sgtChecks(
         'consistency',
         VALIDATION_SGT_CONFLICT,
         `mappings.${E[other]!.vm}`,
-        `${mem.name}: page ${k} is ${key(first)} in ${realmName(monitor, E[0]!.rd)} but ${key(pas[other]![k]!)} in ${realmName(monitor, E[other]!.rd)}; the host handed out different pages`,
+        `${mem.name}: page ${k} is ${hex(first)} in ${realmName(monitor, E[0]!.rd)} but ${hex(pas[other]![k]!)} in ${realmName(monitor, E[other]!.rd)}; the host handed out different pages`,
       );
       return;
     }
@@ -173,7 +173,7 @@ function sgtChecks(
         'exclusivity',
         VALIDATION_ILLEGAL_EXTRA_REALM,
         'mappings',
-        `${mem.name}: ${realmName(monitor, e.rd)} maps page ${key(e.pa)} of ${mem.name} at ${key(e.gpa)} but is not a registered realm ${mem.name} lists`,
+        `${mem.name}: ${realmName(monitor, e.rd)} maps page ${hex(e.pa)} of ${mem.name} at ${hex(e.gpa)} but is not a registered realm ${mem.name} lists`,
       );
       return;
     }
@@ -205,7 +205,7 @@ function sgtChecks(
         'strict',
         VALIDATION_SGT_CONFLICT,
         `${vmName(p, p.self)}.strict`,
-        `${mem.name}: ${label} is strict but also maps ${mem.name}'s page ${key(e.pa)} at ${key(e.gpa)}, outside its own window`,
+        `${mem.name}: ${label} is strict but also maps ${mem.name}'s page ${hex(e.pa)} at ${hex(e.gpa)}, outside its own window`,
       );
       return;
     }
@@ -232,11 +232,11 @@ function planActivation(monitor: MicaState, r: MicaRealm, p: Policy, out: Refusa
     );
     for (const e of sgtOf(monitor, r.rd)) {
       if (e.gpa < Number(w.gpa) || e.gpa >= Number(w.gpa) + Number(mem.size)) continue;
-      const mapping = r.mappings[key(e.gpa)];
+      const mapping = r.mappings[hex(e.gpa)];
       if (!mapping || mapping.pa !== e.pa) continue;
       plan.activate.push({ ipa: e.gpa, prot: w.prot, mem: mem.name });
       if (gapOn(monitor, 'gap-no-fresh')) continue;
-      const owner = monitor.fresh[key(e.pa)] ?? plan.claims.find((c) => c.pa === e.pa)?.region;
+      const owner = monitor.fresh[hex(e.pa)] ?? plan.claims.find((c) => c.pa === e.pa)?.region;
       if (owner !== undefined && owner !== region) {
         out.push({
           check: 'consistency',
@@ -244,18 +244,18 @@ function planActivation(monitor: MicaState, r: MicaRealm, p: Policy, out: Refusa
           realm: r.name,
           object: mem.name,
           field: `${mem.name} FRESH`,
-          message: `${mem.name}: page ${key(e.pa)} already backs region ${owner}; a FRESH page backs exactly one region (§3.8)`,
+          message: `${mem.name}: page ${hex(e.pa)} already backs region ${owner}; a FRESH page backs exactly one region (§3.8)`,
         });
         return plan;
       }
-      if (monitor.fresh[key(e.pa)] === undefined && freshFull(monitor, plan.claims.length + 1)) {
+      if (monitor.fresh[hex(e.pa)] === undefined && freshFull(monitor, plan.claims.length + 1)) {
         out.push({
           check: 'consistency',
           code: VALIDATION_SGT_CONFLICT,
           realm: r.name,
           object: mem.name,
           field: `${mem.name} FRESH`,
-          message: `${mem.name}: the FRESH page-ownership table is full (${FRESH_TABLE_MAX} pages, §3.2); page ${key(e.pa)} cannot be claimed`,
+          message: `${mem.name}: the FRESH page-ownership table is full (${FRESH_TABLE_MAX} pages, §3.2); page ${hex(e.pa)} cannot be claimed`,
         });
         return plan;
       }
@@ -285,7 +285,7 @@ function nsCleanup(ctx: Ctx, monitor: MicaState, r: MicaRealm, p: Policy): void 
   for (const v of rttEntries(ctx.state, r.rd)) {
     if (v.entry.state !== 'ASSIGNED_NS') continue;
     if (strictGateway && windows.some((w) => v.ipa >= w.base && v.ipa < w.top)) continue;
-    const rtt = ctx.state.rmm.rtts[key(v.rtt)]!;
+    const rtt = ctx.state.rmm.rtts[hex(v.rtt)]!;
     rtt.entries[Math.floor((v.ipa - rtt.base) / entrySize(v.level))] = { state: 'UNASSIGNED_NS' };
     decide(
       ctx,
@@ -296,8 +296,8 @@ function nsCleanup(ctx: Ctx, monitor: MicaState, r: MicaRealm, p: Policy): void 
         verdict: 'blocked',
         rule: nonGateway ? `${vm.name} is-gateway false` : `${vm.name} strict true`,
         reason: nonGateway
-          ? `${r.name} is not a gateway: its NS mapping at ${key(v.ipa)} is removed at upload (§3.5)`
-          : `${r.name} is a strict gateway: NS mapping at ${key(v.ipa)} lies outside its UNPROTECTED windows`,
+          ? `${r.name} is not a gateway: its NS mapping at ${hex(v.ipa)} is removed at upload (§3.5)`
+          : `${r.name} is a strict gateway: NS mapping at ${hex(v.ipa)} lies outside its UNPROTECTED windows`,
       },
     );
   }
@@ -326,9 +326,9 @@ export function uploadPolicy(ctx: Ctx, realm: RealmRecord, rec: RecRecord): RsiR
   // §3.3 steps 1-2: aligned and protected, else INPUT; RIPAS EMPTY, INPUT; not mapped, a
   // stage 2 fault to the host and the SMC re-executed once it mapped the page.
   if (ipa % abi.GRANULE_SIZE !== 0)
-    return fail(ctx, realm.rd, 'upload:page', `IPA ${key(ipa)} is not 4 KiB aligned`);
+    return fail(ctx, realm.rd, 'upload:page', `IPA ${hex(ipa)} is not 4 KiB aligned`);
   if (ipa >= 2 ** (realm.ipaWidth - 1))
-    return fail(ctx, realm.rd, 'upload:page', `IPA ${key(ipa)} is not in the protected half`);
+    return fail(ctx, realm.rd, 'upload:page', `IPA ${hex(ipa)} is not in the protected half`);
   const target = realmGranule(ctx, realm, ipa);
   if (target.kind === 'empty') return fail(ctx, realm.rd, 'upload:page', target.reason);
   if (target.kind === 'exit') return { kind: 'exit', exit: target.exit, advance: false };
@@ -392,12 +392,12 @@ export function uploadPolicy(ctx: Ctx, realm: RealmRecord, rec: RecRecord): RsiR
   monitor.uploads += 1;
   r.order = monitor.uploads;
   for (const a of plan.activate) {
-    const mapping = r.mappings[key(a.ipa)]!;
+    const mapping = r.mappings[hex(a.ipa)]!;
     mapping.state = 'ACTIVE';
     mapping.prot = a.prot;
     mapping.mem = a.mem;
   }
-  for (const c of plan.claims) monitor.fresh[key(c.pa)] = c.region;
+  for (const c of plan.claims) monitor.fresh[hex(c.pa)] = c.region;
   nsCleanup(ctx, monitor, r, policy);
   extendRem0(realm, record);
   r.uploaded = true;

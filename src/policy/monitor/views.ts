@@ -123,3 +123,29 @@ export function micaDecisions(
       e.kind === 'flow' && channels.has(e.channel) && (!only || e.decision.verdict === only),
   );
 }
+
+/** A shared page's pipe: the object's name and the realms at its declared ends. */
+export interface PageOfPipe {
+  readonly pipe: string;
+  readonly ends: ReadonlySet<string>;
+}
+
+/**
+ * The pipe each shared page belongs to, by PA, from the declared ends' own SGT entries (a
+ * page some other realm maps, undeclared, is not among them).
+ */
+export function pipeOfPage(view: MicaView): Map<number, PageOfPipe> {
+  const pages = new Map<number, PageOfPipe>();
+  for (const pipe of view.pipes) {
+    const ends = new Set(pipe.ends.map((e) => e.realm));
+    for (const end of pipe.ends) {
+      const rd = view.realms.find((r) => r.name === end.realm)?.rd;
+      for (const e of view.sgt) {
+        if (e.rd === rd && e.gpa >= end.ipa && e.gpa < end.ipa + pipe.size) {
+          pages.set(e.pa, { pipe: pipe.name, ends });
+        }
+      }
+    }
+  }
+  return pages;
+}

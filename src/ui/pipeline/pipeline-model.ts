@@ -30,6 +30,7 @@ import {
   judgeFlow,
   micaOf,
   micaView,
+  pipeOfPage,
   policyOf,
   realmNamer,
   type FlowOutcome,
@@ -326,17 +327,7 @@ function undeclaredEdges(
   const view = micaView(state);
   if (!view) return [];
   const nameOfRd = (rd: number) => view.realms.find((r) => r.rd === rd)?.name;
-  // Which pipe each shared page belongs to, from its declared ends' own SGT entries.
-  const pageOf = new Map<number, { pipe: string; ends: Set<string> }>();
-  for (const pipe of view.pipes) {
-    const ends = new Set(pipe.ends.map((e) => e.realm));
-    for (const end of pipe.ends) {
-      const rd = view.realms.find((r) => r.name === end.realm)?.rd;
-      for (const e of view.sgt)
-        if (e.rd === rd && e.gpa >= end.ipa && e.gpa < end.ipa + pipe.size)
-          pageOf.set(e.pa, { pipe: pipe.name, ends });
-    }
-  }
+  const pageOf = pipeOfPage(view);
   const out = new Map<string, UndeclaredEdge>();
   for (const e of view.sgt) {
     const who = nameOfRd(e.rd);

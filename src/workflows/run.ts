@@ -60,7 +60,7 @@ export const CCA_WINDOW_BASE = CONSOLE_IPA + 0x100000;
 /** Distance between CCA NS windows. */
 export const CCA_WINDOW_STRIDE = 0x10000;
 /** Object size of a scenario that names none and of the CCA NS windows: one page. */
-const PAGE = 0x1000;
+const PAGE = abi.GRANULE_SIZE;
 
 /** One flow, as `mica-lab run` prints it. */
 export interface FlowLine {

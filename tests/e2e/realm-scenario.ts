@@ -80,6 +80,8 @@ export function realmScenario(): Scenario {
   return makeScenario({
     title: 'One active realm',
     notes: 'Built with host commands only: delegate, write RmiRealmParams, rmi calls.',
+    // Plain CCA: in Mica mode REALM_ACTIVATE needs the monitor's PD, which raw RMI never gives.
+    mode: 'cca',
     commands: realmCommands(),
   });
 }

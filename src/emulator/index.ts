@@ -52,7 +52,7 @@ export { firstFailure } from './rmm/conditions.ts';
 export { GRANULE_COMMANDS } from './rmm/rmi/granule.ts';
 export { granuleIndex, granuleBase, regionOf } from './hw/memory-map.ts';
 export { gpcAllows } from './hw/gpt.ts';
-export { rawRead, rawWrite, wipeGranule } from './hw/memory.ts';
+export { rawRead, rawWrite, readTranslated, wipeGranule } from './hw/memory.ts';
 export * as abi from './abi/index.ts';
 export * as measure from './rmm/measure/index.ts';
 export * as attest from './attest/index.ts';

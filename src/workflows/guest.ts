@@ -18,7 +18,7 @@ import {
   abi,
   BulkOp,
   computedLabels,
-  rawRead,
+  readTranslated,
   guestStore,
   smcStop,
   walkRtt,
@@ -182,17 +182,11 @@ export function guestLoad(
   ipa: number,
   len: number,
 ): Uint8Array | undefined {
-  const out = new Uint8Array(len);
-  for (let done = 0; done < len;) {
-    const at = ipa + done;
+  return readTranslated(state, ipa, len, (at) => {
     const walk = walkRtt(state, realm, at);
     if (walk.entry.state !== 'ASSIGNED' || walk.entry.ripas !== 'RAM') return undefined;
-    const pa = walk.entry.pa + (at - walk.entryBase);
-    const n = Math.min(len - done, abi.GRANULE_SIZE - (pa % abi.GRANULE_SIZE));
-    out.set(rawRead(state, pa, n), done);
-    done += n;
-  }
-  return out;
+    return walk.entry.pa + (at - walk.entryBase);
+  });
 }
 
 /** The programmable guest: programs by RD PA. */

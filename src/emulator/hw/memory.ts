@@ -126,6 +126,31 @@ export function rawRead(state: MachineState, pa: number, len: number): Uint8Arra
 }
 
 /**
+ * `len` bytes at address `at` of some address space, read page by page through `translate`
+ * (the PA of an address, or undefined when it is not mapped): a guest's view of its memory
+ * without the guest, for the tenant's checks and the views. No ledger event, no granule
+ * protection check: callers decide what a translation may reach. Undefined if any page of the
+ * range is unmapped.
+ */
+export function readTranslated(
+  state: MachineState,
+  at: number,
+  len: number,
+  translate: (address: number) => number | undefined,
+): Uint8Array | undefined {
+  const out = new Uint8Array(len);
+  let done = 0;
+  while (done < len) {
+    const pa = translate(at + done);
+    if (pa === undefined) return undefined;
+    const n = Math.min(len - done, GRANULE_SIZE - (pa % GRANULE_SIZE));
+    out.set(rawRead(state, pa, n), done);
+    done += n;
+  }
+  return out;
+}
+
+/**
  * Writes bytes without any check or log. Zero pages are dropped to keep state sparse. The
  * overwritten bytes lose their provenance labels (a writer that moves labelled data adds
  * them back, hw/labels.ts).

@@ -25,6 +25,7 @@ import {
   isPassedMark,
   labelSpans,
   leaksOf,
+  readTranslated,
   walkRtt,
   type LedgerEvent,
   type LedgerEventOf,
@@ -174,16 +175,12 @@ export function readRealm(
   ipa: number,
   len: number,
 ): Uint8Array | undefined {
-  const out = new Uint8Array(len);
-  for (let done = 0; done < len;) {
-    const m = mapped(view, realm, ipa + done);
-    if (!m) return undefined;
-    const n = Math.min(len - done, GRANULE - (m.pa % GRANULE));
-    const page = view.state.memory[Math.floor(m.pa / GRANULE)];
-    if (page) out.set(page.subarray(m.pa % GRANULE, (m.pa % GRANULE) + n), done);
-    done += n;
-  }
-  return out;
+  return readTranslated(
+    view.state as Parameters<typeof readTranslated>[0],
+    ipa,
+    len,
+    (at) => mapped(view, realm, at)?.pa,
+  );
 }
 
 /**

@@ -18,13 +18,12 @@ import {
   MEM1_VIDEO,
   FRAME,
   STAGES,
-  endName,
+  leakThrough,
   failedChecks,
   tenantVerdicts,
   terminalSetup,
   uploadLines,
   verdictOf,
-  videoLeaks,
 } from '../fixtures/video-pipeline.ts';
 
 const SETUP_LINES: readonly string[] = [
@@ -121,9 +120,7 @@ export const SUBSTITUTION: Lesson = {
       title: 'Make the frame leak from the substitute to the host.',
       check(view) {
         const names = new Set(impostors(view).map((i) => i.name));
-        const leak = videoLeaks(view.ledger).find(
-          (f) => f.source.kind === 'realm' && names.has(endName(view.machine, f.source.name)),
-        );
+        const leak = leakThrough(view.machine, view.ledger, names);
         return leak
           ? { done: true, detail: verdictOf(view.machine, leak) }
           : { done: false, detail: 'no video has leaked through a substitute yet' };

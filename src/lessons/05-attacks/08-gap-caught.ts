@@ -16,12 +16,11 @@ import {
   FRAME,
   PIPELINE_LINES,
   STAGES,
-  endName,
+  leakThrough,
   failedChecks,
   tenantVerdicts,
   terminalSetup,
   verdictOf,
-  videoLeaks,
 } from '../fixtures/video-pipeline.ts';
 
 /** What the deterministic start state allocates (`mica status`, `realm create` print them). */
@@ -117,9 +116,7 @@ export const GAP_CAUGHT: Lesson = {
       title: 'Make the frame leak to the host through that realm.',
       check(view) {
         const names = new Set(outsiders(view).map((o) => o.name));
-        const leak = videoLeaks(view.ledger).find(
-          (f) => f.source.kind === 'realm' && names.has(endName(view.machine, f.source.name)),
-        );
+        const leak = leakThrough(view.machine, view.ledger, names);
         return leak
           ? { done: true, detail: verdictOf(view.machine, leak) }
           : { done: false, detail: 'no video has leaked through an outsider yet' };

@@ -16,7 +16,7 @@ import { eventsOf } from '../ledger-queries.ts';
 import {
   FRAME,
   PIPELINE_LINES,
-  endName,
+  leakThrough,
   tenantVerdicts,
   terminalSetup,
   verdictOf,
@@ -114,9 +114,7 @@ export const GAP_UNCAUGHT: Lesson = {
       title: 'Make the raw frame leak to the host through that stage.',
       check(view) {
         const names = new Set(strangers(view).map((s) => s.name));
-        const leak = videoLeaks(view.ledger).find(
-          (f) => f.source.kind === 'realm' && names.has(endName(view.machine, f.source.name)),
-        );
+        const leak = leakThrough(view.machine, view.ledger, names);
         return leak
           ? { done: true, detail: verdictOf(view.machine, leak) }
           : { done: false, detail: 'no video has leaked through that stage yet' };

@@ -54,7 +54,13 @@ export async function startLab(): Promise<Lab> {
         if (msg.type() === 'error') errors.push(msg.text());
       });
       page.on('pageerror', (error) => errors.push(String(error)));
-      page.on('requestfailed', (req) => errors.push(`request failed: ${req.url()}`));
+      // An aborted request (a lesson chunk fetched ahead and cancelled by a navigation) is not
+      // a failure: if the page needed it, its import() rejects and shows up as an error above.
+      page.on('requestfailed', (req) => {
+        if (req.failure()?.errorText !== 'net::ERR_ABORTED') {
+          errors.push(`request failed: ${req.url()} (${req.failure()?.errorText})`);
+        }
+      });
       await page.goto(`${server.url}${hash}`, { waitUntil: 'load' });
       await page.locator('.xterm-rows').first().waitFor();
       return { page, errors };

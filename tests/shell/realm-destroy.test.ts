@@ -57,4 +57,22 @@ describe('realm destroy', () => {
     expect(cleaned.length).toBeGreaterThan(0);
     expect(cleaned.some((e) => e.kind === 'flow' && e.decision.reason.includes(page!))).toBe(true);
   });
+
+  it("a destroyed realm's name can be built again: a fresh realm, no old windows, no old memory", () => {
+    const { machine, type } = labTerminals({ mode: 'mica' });
+    for (const r of ['gateway', 'encoder']) type(`realm create ${r}`);
+    type('mica share Mem1 gateway:0 encoder:0');
+    type('@encoder mem write 0x4000 "secret"');
+    const live = type('realm create encoder --ram 17');
+    expect(live).toContain('a realm called "encoder" exists already');
+    expect(live).toContain('realm destroy encoder');
+    const oldRd = machine.state.host!.realms.encoder!.rd;
+    type('realm destroy encoder');
+    expect(type('realm create encoder --ram 17')).toContain('is ACTIVE');
+    const fresh = machine.state.host!.realms.encoder!;
+    expect(fresh.rd).not.toBe(oldRd);
+    expect(machine.state.host!.sharedObjects!.Mem1!.ends.map((e) => e.realm)).toEqual(['gateway']);
+    expect(type('@encoder mem read 0x4000 6')).not.toContain('secret');
+    expect(type('realm list')).not.toContain('DESTROYED');
+  });
 });

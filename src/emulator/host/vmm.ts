@@ -82,6 +82,7 @@ import {
 import type { Machine, SmcResult } from '../machine.ts';
 import { mpidrOfIndex } from '../rmm/rec-index.ts';
 import { entrySize, numStartingRtts, rttConfigProblem } from '../rmm/rtt.ts';
+import { realmOf } from '../rmm/views.ts';
 import {
   decodeRecExit,
   encodeRealmParams,
@@ -189,6 +190,13 @@ export function startingGeometry(ipaWidth: number): { level: number; count: numb
 
 export { realmRpv } from './reference.ts';
 
+/** Unplugs every shared-object window that realm `name` had (its VM process is gone). */
+function unplugEnds(hs: HostState, name: string): void {
+  for (const object of Object.values(hs.sharedObjects ?? {})) {
+    object.ends = object.ends.filter((end) => end.realm !== name);
+  }
+}
+
 /** Builds and activates a realm named `spec.name` (see the file header for the sequence). */
 export function createRealm(machine: Machine, spec: RealmSpec): CreateRealmResult {
   const calls: HostCall[] = [];
@@ -197,7 +205,14 @@ export function createRealm(machine: Machine, spec: RealmSpec): CreateRealmResul
   if (!REALM_NAME_PATTERN.test(spec.name)) {
     return fail(`"${spec.name}" is not a realm name (a-z, 0-9, -, up to 16 characters)`);
   }
-  if (hs.realms[spec.name]) return fail(`a realm called "${spec.name}" exists already`);
+  const previous = hs.realms[spec.name];
+  if (previous && realmOf(machine.state, previous.rd)) {
+    return fail(
+      `a realm called "${spec.name}" exists already: "realm destroy ${spec.name}" tears it down, or pick another name`,
+    );
+  }
+  // A destroyed realm's name is free again; its VM is gone, so are the windows it plugged.
+  if (previous) unplugEnds(hs, spec.name);
   const ramPages = spec.ramPages ?? GUEST_DEFAULT_RAM_PAGES;
   if (
     !Number.isInteger(ramPages) ||

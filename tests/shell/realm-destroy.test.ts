@@ -74,5 +74,9 @@ describe('realm destroy', () => {
     expect(machine.state.host!.sharedObjects!.Mem1!.ends.map((e) => e.realm)).toEqual(['gateway']);
     expect(type('@encoder mem read 0x4000 6')).not.toContain('secret');
     expect(type('realm list')).not.toContain('DESTROYED');
+    // Its VMID was free again; a third realm takes the next free one, not one in use.
+    expect(type('realm destroy gateway')).toContain('is destroyed');
+    expect(type('realm create gateway --net')).toContain('is ACTIVE');
+    expect(type('realm create storage --ram 19')).toContain('is ACTIVE');
   });
 });

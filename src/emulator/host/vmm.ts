@@ -190,6 +190,17 @@ export function startingGeometry(ipaWidth: number): { level: number; count: numb
 
 export { realmRpv } from './reference.ts';
 
+/**
+ * The smallest VMID no live realm uses (DEN0137 B4.3.9 vmid_valid: VMIDs are unique among
+ * realms): the VMM reuses the VMID of a destroyed realm, as KVM does.
+ */
+function freeVmid(machine: Machine): number {
+  const used = new Set(Object.values(machine.state.rmm.realms).map((r) => Number(r.vmid)));
+  let vmid = 1;
+  while (used.has(vmid)) vmid++;
+  return vmid;
+}
+
 /** Unplugs every shared-object window that realm `name` had (its VM process is gone). */
 function unplugEnds(hs: HostState, name: string): void {
   for (const object of Object.values(hs.sharedObjects ?? {})) {
@@ -276,7 +287,7 @@ export function createRealm(machine: Machine, spec: RealmSpec): CreateRealmResul
       call('delegate starting RTT', SMC_RMI_GRANULE_DELEGATE, rttBase + i * GRANULE_SIZE);
     }
     const rd = delegated('RD');
-    const vmid = Object.keys(hs.realms).length + 1 + Object.keys(machine.state.rmm.realms).length;
+    const vmid = freeVmid(machine);
     const params = nsPage(
       encodeRealmParams({
         s2sz: BigInt(ipaWidth),

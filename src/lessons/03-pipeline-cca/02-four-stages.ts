@@ -102,7 +102,7 @@ export const FOUR_STAGES: Lesson = {
               done: false,
               detail:
                 activeRealms(machine).length > distinct.length
-                  ? `${activeRealms(machine).length} active realm(s) but only ${distinct.length} different RIM(s): two realms built alike are one identity; give each its own layout (--ram <pages>)`
+                  ? `${activeRealms(machine).length} active realm(s) but only ${distinct.length} different RIM(s): two realms built alike are one identity; give each its own layout (--ram <pages>); "realm destroy <name>" frees a name to build it again`
                   : `${distinct.length} active realm(s) with different RIMs; the pipeline has four stages`,
             };
       },

@@ -44,7 +44,12 @@ import { IVSHMEM_BAR_BASE, IVSHMEM_BAR_STRIDE } from '../policy/abi.ts';
 import { prefaultOps, type GuestOp } from './guest.ts';
 import { CONSOLE_IPA, POLICY_IPA, destroyRealm, type RealmHandle } from './host.ts';
 import { DEFAULT_PROMPT, llmAnswer, runLlmApp, type WindowOf } from './llm.ts';
-import { DATA_OFFSET, STAGE_PROGRAMS, type StageWindow } from './programs/index.ts';
+import {
+  DATA_OFFSET,
+  STAGE_PROGRAMS,
+  type StageProgram,
+  type StageWindow,
+} from './programs/index.ts';
 import {
   inputLabelOf,
   workflowOf,
@@ -245,7 +250,14 @@ class Run {
           .map((mp) => names[mp.vm as number] ?? `VM${String(mp.vm)}`);
       const writers = others((prot) => prot !== 'R');
       const readers = others((prot) => prot !== 'W');
-      out.push({ mem: m.name, ipa: ipa + DATA_OFFSET, writers, readers });
+      out.push({
+        mem: m.name,
+        ipa: ipa + DATA_OFFSET,
+        base: ipa,
+        size: this.cca ? Math.min(Number(m.size), CCA_WINDOW_STRIDE) : Number(m.size),
+        writers,
+        readers,
+      });
     }
     return out;
   }
@@ -303,36 +315,64 @@ class Run {
     );
   }
 
-  /** The application phase, then every malicious variant of the workflow's realms. */
-  runApp(): void {
-    if (this.example.id.startsWith('llm-')) {
-      runLlmApp(this.wf, this.s.inputs[0]?.text ?? DEFAULT_PROMPT, this.windowOf);
-    } else {
-      // On CCA alone the same stages move the same frames, through the NS windows.
-      this.wf.runApp();
-    }
-    this.note(
-      `application phase: the tenant's ${inputLabelOf(this.example)} went in at ${this.wf.order[0]}`,
-    );
-    for (const r of this.s.realms) if (r.program !== 'honest') this.runProgram(r.name);
-  }
-
-  runProgram(name: string): void {
+  /** The malicious variant realm `name` runs, if any. */
+  programOf(name: string): { id: string; program: StageProgram } | undefined {
     const id = this.s.realms.find((r) => r.name === name)?.program ?? this.extra.get(name)?.program;
     const program = id && id !== 'honest' ? STAGE_PROGRAMS[id] : undefined;
-    if (!program && this.extra.has(name)) return this.probe(name);
-    if (!program) {
-      this.note(`${name}: no malicious program to run`);
-      return;
-    }
+    return program && id ? { id, program } : undefined;
+  }
+
+  /** The ops of `program` for realm `name`, over the windows its policy gives it. */
+  programOps(name: string, program: StageProgram): GuestOp[] {
     const policy = this.policyOf(name);
-    const ops = program.ops({
+    return program.ops({
       realm: name,
       ...(policy ? { policy } : {}),
       inputs: this.windows(name, 'read'),
       outputs: this.windows(name, 'write'),
       sanitisers: this.s.sanitisers,
     });
+  }
+
+  /**
+   * The application phase (variants that tamper with their stage's output run inside it, on
+   * every batch), then every other malicious variant of the workflow's realms.
+   */
+  runApp(): void {
+    const inApp = new Map<string, GuestOp[]>();
+    for (const r of this.s.realms) {
+      const p = this.programOf(r.name);
+      if (p?.program.inApp) inApp.set(r.name, this.programOps(r.name, p.program));
+    }
+    if (this.example.id.startsWith('llm-')) {
+      runLlmApp(this.wf, this.s.inputs[0]?.text ?? DEFAULT_PROMPT, this.windowOf);
+    } else {
+      // On CCA alone the same stages move the same frames, through the NS windows.
+      this.wf.runApp((name) => inApp.get(name) ?? []);
+    }
+    const gateway = this.wf.gateway ?? this.wf.order[0];
+    this.note(
+      `application phase: the tenant's ${inputLabelOf(this.example)} went in at ${gateway}` +
+        (this.wf.published() ? `; ${gateway} sent the published result out` : ''),
+    );
+    for (const [name, ops] of inApp)
+      if (ops.length > 0)
+        this.note(
+          `${name} ran "${this.programOf(name)!.id}" on every batch: ${this.programOf(name)!.program.title}`,
+        );
+    for (const r of this.s.realms)
+      if (r.program !== 'honest' && !inApp.has(r.name)) this.runProgram(r.name);
+  }
+
+  runProgram(name: string): void {
+    const found = this.programOf(name);
+    if (!found && this.extra.has(name)) return this.probe(name);
+    if (!found) {
+      this.note(`${name}: no malicious program to run`);
+      return;
+    }
+    const { id, program } = found;
+    const ops = this.programOps(name, program);
     const h = this.handle(name);
     this.wf.guest.add(h.rd, ops);
     this.wf.host.run(h);
@@ -566,10 +606,7 @@ function judge(run: Run): {
   const leaks: LeakLine[] = [];
   const leakSeqs = new Set<number>();
   // The gateway as the tenant's own policies declare it (§4.5: the one realm facing U).
-  const gateway = wf.order.find((name) => {
-    const p = wf.policies[name];
-    return p?.vms[p.self]?.isGateway === true;
-  });
+  const gateway = wf.gateway;
   const passage = { sanitisers: s.sanitisers, gateway: gateway ?? '' };
   const sanitised = new Map<number, SanitisedPassage>();
   for (const label of labels)

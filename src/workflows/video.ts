@@ -2,8 +2,10 @@
  * The video-moderation workflow on a machine (mica-spec.md §5.1, §5.4): gateway, encoder,
  * moderator and storage realms built by the host in the §8 item 12 order, each prefaulting
  * its protected BARs and uploading its policy strictly one after the other (§3.3 "run setup
- * scripts one-by-one"), then an application phase in which the video moves down the pipe.
- * Used by tests, lessons, the CLI demo and the UI.
+ * scripts one-by-one"), then an application phase in which the video moves down the pipe and,
+ * where the policies declare a way back to the gateway (storage's Mem4 in `video-publish`, the
+ * ring's Mem3 in §5.1 (c)), comes back to the gateway, which sends the published (moderated)
+ * result out of its network device. Used by tests, lessons, the CLI demo and the UI.
  *
  * Design rationale: the policies are the shipped examples (src/policy/examples) as the realm
  * terminal's `policy upload` sends them, through the same {@link examplePolicy}: hash labels
@@ -12,8 +14,22 @@
  * Only tests shrink the objects (`size`), for speed. The honest host gives an NS console page
  * to the gateways only: a non-gateway stage's console is an NS channel its runbook switches off
  * (§3.5 note), so a clean run has nothing for the monitor to take away at upload.
+ *
+ * What each realm does is its role ({@link videoRoles}), read from the policies' data flow and
+ * the tenant's sanitisers, never from its place in the upload order: the gateway is the first
+ * realm whose own file makes it a gateway, the sanitisers moderate, a realm fed by a sanitiser
+ * stores and hands back, any other realm on the way from the gateway encodes.
  */
-import { LAB_ANCHOR_NAME, attest, labFirmware, type Machine } from '../emulator/index.ts';
+import {
+  LAB_ANCHOR_NAME,
+  abi,
+  attest,
+  labFirmware,
+  readTranslated,
+  walkRtt,
+  type Machine,
+  type RealmRecord,
+} from '../emulator/index.ts';
 import { IVSHMEM_BAR_BASE, IVSHMEM_BAR_STRIDE } from '../policy/abi.ts';
 import { encodePoly, toPolicyPage } from '../policy/binary.ts';
 import { examplePolicy } from '../policy/examples/bind.ts';
@@ -48,6 +64,7 @@ import {
   ATTEST_IPA,
   MicaHost,
   destroyRealm,
+  NET_BUFFER_SIZE,
   NET_IPA,
   NET_PAYLOAD_OFFSET,
   POLICY_IPA,
@@ -95,6 +112,94 @@ export function videoLayout(objectBytes: number, frames = FRAME_COUNT): VideoLay
   return { frames, batch, storeBytes: frames * MODERATED_RECORD_BYTES };
 }
 
+/**
+ * Unprotected IPA of the gateway's network transmit buffer (NS memory, the NIC sends from
+ * there): right after the largest receive buffer. The published records land here, record f
+ * at f × {@link MODERATED_RECORD_BYTES}.
+ */
+export const PUBLISH_IPA = NET_IPA + NET_BUFFER_SIZE;
+
+/** What a realm does in the video application (mica-spec.md §5.1). */
+export type VideoRole = 'gateway' | 'encoder' | 'moderator' | 'storage';
+
+/** One window of a realm on a protected object, and who else writes and reads the object. */
+export interface RoleWindow {
+  readonly mem: string;
+  /** The realm's own window (its BAR IPA in the policy). */
+  readonly gpa: number;
+  readonly prot: 'R' | 'W' | 'RW';
+  readonly writers: readonly string[];
+  readonly readers: readonly string[];
+}
+
+/** The realm's windows on protected objects, with the object's other writers and readers. */
+export function roleWindows(order: readonly string[], p: Policy): RoleWindow[] {
+  const out: RoleWindow[] = [];
+  for (const mem of p.mems) {
+    const own = ownWindow(p, mem);
+    if (mem.type !== 'PROTECTED' || !own) continue;
+    const others = (can: (prot: string) => boolean) =>
+      mem.mappings
+        .filter((mp) => mp.vm !== p.self && typeof mp.vm === 'number' && can(mp.prot))
+        .map((mp) => order[mp.vm as number] ?? `VM${String(mp.vm)}`);
+    out.push({
+      mem: mem.name,
+      gpa: Number(own.gpa),
+      prot: own.prot,
+      writers: others((prot) => prot !== 'R'),
+      readers: others((prot) => prot !== 'W'),
+    });
+  }
+  return out;
+}
+
+/**
+ * The role of every realm of a video workflow, from the data flow its policies declare and the
+ * tenant's sanitisers (§4.5): the gateway is the first realm (in upload order, the order every
+ * §5 runbook sets them up in) whose own file says it is a gateway; a sanitiser is the
+ * moderator; a realm that reads an object a sanitiser (or a storage realm) writes stores; any
+ * other realm that reads what the gateway or an encoder writes encodes. Only one-way objects
+ * count (one end W, the reader R: the video's §5.4 layout); the LLM's RW mailboxes give no
+ * video role. Realms on no such path have no role (the application does not run them).
+ */
+export function videoRoles(
+  order: readonly string[],
+  policies: Readonly<Record<string, Policy>>,
+  sanitisers: readonly string[],
+): Readonly<Record<string, VideoRole>> {
+  const roles: Record<string, VideoRole> = {};
+  const gateway = order.find((name) => {
+    const p = policies[name];
+    return p?.vms[p.self]?.isGateway === true;
+  });
+  if (gateway === undefined) return roles;
+  roles[gateway] = 'gateway';
+  for (const name of order)
+    if (name !== gateway && sanitisers.includes(name)) roles[name] = 'moderator';
+  const feeds = (name: string, from: (w: string) => boolean) =>
+    roleWindows(order, policies[name]!).some((w) => w.prot === 'R' && w.writers.some(from));
+  // Until nothing changes: a realm's role follows from who feeds it.
+  for (let changed = true; changed;) {
+    changed = false;
+    for (const name of order) {
+      if (roles[name] !== undefined || !policies[name]) continue;
+      const role: VideoRole | undefined = feeds(
+        name,
+        (w) => roles[w] === 'moderator' || roles[w] === 'storage',
+      )
+        ? 'storage'
+        : feeds(name, (w) => roles[w] === 'gateway' || roles[w] === 'encoder')
+          ? 'encoder'
+          : undefined;
+      if (role) {
+        roles[name] = role;
+        changed = true;
+      }
+    }
+  }
+  return roles;
+}
+
 /** Options of {@link buildVideoWorkflow}. */
 export interface VideoWorkflowOptions extends MicaMachineOptions {
   /** Which workflow (default the §5.1 (a) pipeline, locked down per §5.4). */
@@ -137,12 +242,25 @@ export interface VideoWorkflow {
    * verdict must not outlive the configuration it attested). Returns the upload status.
    */
   rebuild(name: string, edit?: (policy: Policy) => Policy): number | undefined;
-  /** Runs the application phase: the video moves through the pipeline. */
-  runApp(): void;
+  /**
+   * Runs the application phase: the video moves through the pipeline, batch by batch, and
+   * what comes back to the gateway is published. `also(name)` gives ops a stage runs right
+   * after its own work on each batch (a malicious stage that tampers with its output).
+   */
+  runApp(also?: (name: string) => readonly GuestOp[]): void;
+  /** Each realm's role in the application ({@link videoRoles}). */
+  readonly roles: Readonly<Record<string, VideoRole>>;
+  /** The tenant's gateway (undefined when no realm's policy makes it one). */
+  readonly gateway: string | undefined;
   /** How the video moves: frames, frames per pass, the sink's store. */
   readonly layout: VideoLayout;
   /** The moderated records (verdict, frame) the sink keeps in its RAM, as it holds them now. */
   stored(): Uint8Array | undefined;
+  /**
+   * What the gateway sent out of its network device as it holds it now (its transmit buffer
+   * at {@link PUBLISH_IPA}), undefined when nothing was published.
+   */
+  published(): Uint8Array | undefined;
   /** Adds ops to a realm's program and runs it. */
   exec(name: string, ops: readonly GuestOp[]): Readonly<Record<string, unknown>>;
   /** `name` (default: the first realm) requests a group token; the stream it received, split. */
@@ -184,15 +302,21 @@ function barsOf(p: Policy): string[] {
   return Array.from({ length: bars.length }, (_, i) => bars[i] ?? `unused-${i}`);
 }
 
-/** The realm's own windows on protected objects it may access with `prot` (R or W): object and IPA. */
-function windowsOf(p: Policy, prot: 'R' | 'W'): { mem: string; gpa: number }[] {
-  const out: { mem: string; gpa: number }[] = [];
-  for (const mem of p.mems) {
-    const own = ownWindow(p, mem);
-    if (mem.type !== 'PROTECTED' || !own || own.prot === (prot === 'R' ? 'W' : 'R')) continue;
-    out.push({ mem: mem.name, gpa: Number(own.gpa) });
-  }
-  return out;
+/**
+ * `len` bytes the host can read at `ipa` of `realm` (its NS pages, as the NIC reads them),
+ * read from the state without an access (looking adds no ledger event).
+ */
+function nsLoad(
+  machine: Machine,
+  realm: Readonly<RealmRecord>,
+  ipa: number,
+  len: number,
+): Uint8Array | undefined {
+  const state = machine.state as Parameters<typeof walkRtt>[0];
+  return readTranslated(state, ipa, len, (at) => {
+    const walk = walkRtt(state, realm, at);
+    return walk.entry.state === 'ASSIGNED_NS' ? walk.entry.pa + (at - walk.entryBase) : undefined;
+  });
 }
 
 /** Who is told about each workflow machine as it is created (see {@link watchingWorkflows}). */
@@ -251,18 +375,25 @@ export function buildVideoWorkflow(options: VideoWorkflowOptions = {}): VideoWor
     ),
   );
   const layout = videoLayout(smallest);
+  const order = example.realms.map((r) => r.name);
+  // Roles from the example's own files (the tenant's design); edits cannot move the network
+  // device or the store to another realm.
+  const roles = videoRoles(
+    order,
+    Object.fromEntries(order.map((name, i) => [name, texts[i]!])),
+    example.sanitisers,
+  );
+  const gateway = order.find((name) => roles[name] === 'gateway');
   example.realms.forEach((r, i) => {
     const p = texts[i]!;
     const withConsole = options.consoles === 'all' || p.vms[p.self]?.isGateway === true;
-    // A stage past the gateway that writes no object is the sink: it keeps the records in RAM.
-    const sink = i > 0 && windowsOf(p, 'W').length === 0;
-    // The first realm is the gateway: the tenant's input arrives on its network device.
     specs[r.name] = {
       name: r.name,
       bars: barsOf(p),
       console: withConsole,
-      net: i === 0,
-      ...(sink ? { ram: layout.storeBytes } : {}),
+      // The tenant's input arrives on the gateway's network device; storage keeps the records.
+      net: r.name === gateway,
+      ...(roles[r.name] === 'storage' ? { ram: layout.storeBytes } : {}),
     };
     realms[r.name] = host.createRealm(specs[r.name]!);
   });
@@ -283,7 +414,6 @@ export function buildVideoWorkflow(options: VideoWorkflowOptions = {}): VideoWor
     };
     policies[r.name] = options.edit ? options.edit(r.name, p) : p;
   });
-  const order = example.realms.map((r) => r.name);
 
   function exec(name: string, ops: readonly GuestOp[]) {
     const h = realms[name]!;
@@ -322,49 +452,73 @@ export function buildVideoWorkflow(options: VideoWorkflowOptions = {}): VideoWor
     return setupRealm(name);
   }
 
-  /**
-   * What stage `i` runs on frames [first, first + n): the gateway copies the tenant's frames
-   * from its network buffer into its object(s), the encoder transcodes them into its object,
-   * the moderator writes a verdict and the (sanitised) frame per frame, the sink copies the
-   * records into its RAM. Whole ranges move with the bulk ops; the guest computes on bytes
-   * and never names a label: the output inherits what it read.
-   */
-  function stageOps(
-    name: string,
-    i: number,
-    first: number,
-    n: number,
-    video: Uint8Array,
-  ): GuestOp[] {
-    const p = policies[name]!;
-    const at = (w: { mem: string; gpa: number }): number | undefined =>
-      options.windowOf ? options.windowOf(name, w.mem, w.gpa) : w.gpa;
-    const writes = windowsOf(p, 'W')
-      .map(at)
+  /** Where realm `name` sees window `w` in the application phase (undefined: it does not). */
+  function at(name: string, w: { mem: string; gpa: number }): number | undefined {
+    return options.windowOf ? options.windowOf(name, w.mem, w.gpa) : w.gpa;
+  }
+
+  /** The realm's windows it may read (R/RW) whose object a realm of role `from` writes. */
+  function inputsFrom(name: string, from: (role: VideoRole | undefined) => boolean): number[] {
+    return roleWindows(order, policies[name]!)
+      .filter((w) => w.prot !== 'W' && w.writers.some((x) => from(roles[x])))
+      .map((w) => at(name, w))
       .filter((x) => x !== undefined);
-    if (i === 0) {
+  }
+
+  /** The realm's windows it may write (W/RW), optionally only those a realm of role `to` reads. */
+  function outputs(name: string, to?: (role: VideoRole | undefined) => boolean): number[] {
+    return roleWindows(order, policies[name]!)
+      .filter((w) => w.prot !== 'R' && (!to || w.readers.some((x) => to(roles[x]))))
+      .map((w) => at(name, w))
+      .filter((x) => x !== undefined);
+  }
+
+  /**
+   * What realm `name` runs on frames [first, first + n) in its role: the gateway copies the
+   * tenant's frames from its network buffer into the objects it writes, an encoder transcodes
+   * them into its objects, the moderator writes a verdict and the (sanitised) frame per frame,
+   * storage copies the records into its RAM and hands the batch back into the objects the
+   * gateway reads. Whole ranges move with the bulk ops; the guest computes on bytes and never
+   * names a label: the output inherits what it read.
+   */
+  function stageOps(name: string, first: number, n: number, video: Uint8Array): GuestOp[] {
+    const role = roles[name];
+    if (role === 'gateway') {
       host.tenantSend(
         realms[name]!,
         video.subarray(first * RAW_FRAME_BYTES, (first + n) * RAW_FRAME_BYTES),
       );
-      return writes.map((to): GuestOp => ({
+      return outputs(name).map((to): GuestOp => ({
         op: 'copy',
         from: NET_IPA + NET_PAYLOAD_OFFSET,
         to,
         len: n * RAW_FRAME_BYTES,
       }));
     }
-    const reads = windowsOf(p, 'R')[0];
-    const input = reads && at(reads);
-    if (input === undefined) return [];
-    if (writes.length === 0) {
+    if (role === 'storage') {
+      const input = inputsFrom(name, (r) => r === 'moderator' || r === 'storage')[0];
+      if (input === undefined) return [];
       const len = n * MODERATED_RECORD_BYTES;
-      return [{ op: 'copy', from: input, to: RAM_IPA + first * MODERATED_RECORD_BYTES, len }];
+      const kept = RAM_IPA + first * MODERATED_RECORD_BYTES;
+      return [
+        { op: 'copy', from: input, to: kept, len },
+        // The published batch, for the gateway (the records as kept, verdicts and frames).
+        ...outputs(name, (r) => r === 'gateway').map((to): GuestOp => ({
+          op: 'copy',
+          from: kept,
+          to,
+          len,
+        })),
+      ];
     }
-    const encoder = i === 1;
+    const encoder = role === 'encoder';
+    const input = inputsFrom(name, (r) =>
+      encoder ? r === 'gateway' || r === 'encoder' : r === 'encoder',
+    )[0];
+    if (input === undefined || role === undefined) return [];
     const len = n * (encoder ? RAW_FRAME_BYTES : ENCODED_FRAME_BYTES);
     const fn = encoder ? encodeFrames : moderateFrames;
-    return writes.map((to): GuestOp => ({
+    return outputs(name).map((to): GuestOp => ({
       op: 'map',
       from: [{ ipa: input, len }],
       to,
@@ -372,20 +526,70 @@ export function buildVideoWorkflow(options: VideoWorkflowOptions = {}): VideoWor
     }));
   }
 
-  function runApp(): void {
+  /**
+   * The gateway sends what came back to it (records of frames [first, first + n), from the
+   * objects storage or the moderator write for it) out of its network device: a copy into the
+   * NIC's transmit buffer, so the bytes keep the moderator's mark.
+   */
+  function publishOps(first: number, n: number): GuestOp[] {
+    if (gateway === undefined) return [];
+    const back = inputsFrom(gateway, (r) => r === 'storage' || r === 'moderator')[0];
+    if (back === undefined) return [];
+    if (!transmitMapped) mapTransmit(realms[gateway]!);
+    const len = n * MODERATED_RECORD_BYTES;
+    return [{ op: 'copy', from: back, to: PUBLISH_IPA + first * MODERATED_RECORD_BYTES, len }];
+  }
+
+  let transmitMapped = false;
+  /** The host maps the gateway's transmit buffer (NS pages for every record of the video). */
+  function mapTransmit(h: RealmHandle): void {
+    const bytes = layout.frames * MODERATED_RECORD_BYTES;
+    for (let k = 0; k * abi.GRANULE_SIZE < bytes; k++) {
+      const ipa = PUBLISH_IPA + k * abi.GRANULE_SIZE;
+      host.tables(h.rd, ipa, 3);
+      const desc =
+        BigInt(host.alloc()) |
+        (BigInt(abi.S2TTE_AP_RW) << 6n) |
+        (BigInt(abi.S2TTE_MEMATTR_FWB_NORMAL_WB) << 2n);
+      host.smc(abi.SMC_RMI_RTT_MAP_UNPROTECTED, h.rd, ipa, 3, desc);
+    }
+    transmitMapped = true;
+  }
+
+  /** Stage order of a pass: the gateway, encoders, moderators, storage (upload order within). */
+  const RANK: Readonly<Record<VideoRole, number>> = {
+    gateway: 0,
+    encoder: 1,
+    moderator: 2,
+    storage: 3,
+  };
+  const pass = order
+    .filter((name) => roles[name] !== undefined)
+    .sort((a, b) => RANK[roles[a]!] - RANK[roles[b]!]);
+
+  function runApp(also?: (name: string) => readonly GuestOp[]): void {
     const video = videoBytes(layout.frames);
     for (let first = 0; first < layout.frames; first += layout.batch) {
       const n = Math.min(layout.batch, layout.frames - first);
-      order.forEach((name, i) => exec(name, stageOps(name, i, first, n, video)));
+      for (const name of pass)
+        exec(name, [...stageOps(name, first, n, video), ...(also?.(name) ?? [])]);
+      const publish = publishOps(first, n);
+      if (publish.length > 0) exec(gateway!, publish);
     }
   }
 
   function stored(): Uint8Array | undefined {
-    const sink = order.find((name, i) => i > 0 && windowsOf(policies[name]!, 'W').length === 0);
+    const sink = order.find((name) => roles[name] === 'storage');
     if (sink === undefined) return undefined;
     const rd = '0x' + realms[sink]!.rd.toString(16);
     const realm = machine.state.rmm.realms[rd];
     return realm && guestLoad(machine.state, realm, RAM_IPA, layout.storeBytes);
+  }
+
+  function published(): Uint8Array | undefined {
+    if (!transmitMapped || gateway === undefined) return undefined;
+    const realm = machine.state.rmm.realms['0x' + realms[gateway]!.rd.toString(16)];
+    return realm && nsLoad(machine, realm, PUBLISH_IPA, layout.frames * MODERATED_RECORD_BYTES);
   }
 
   function attestGroup(
@@ -431,8 +635,11 @@ export function buildVideoWorkflow(options: VideoWorkflowOptions = {}): VideoWor
     setupRealm,
     rebuild,
     runApp,
+    roles,
+    gateway,
     layout,
     stored,
+    published,
     exec,
     attest: attestGroup,
     expectations,

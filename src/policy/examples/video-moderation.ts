@@ -7,6 +7,9 @@
  *   locked down as §5.4 recommends: encoder and moderator are strict non-gateways whose SMCs and
  *   exception exits (MMIO, instruction aborts, WFx) are BLOCKed in every file, writers get W and readers R. Agrees, and the only way from the encoder
  *   to the outside is through the moderator.
+ * - `VIDEO_PUBLISH`: the same pipeline with storage handing the published result back through the
+ *   gateway (§5.1 a, "storage ... hands the published result back"): one more object, Mem4, which
+ *   storage writes and the gateway reads. The only way out is still through the moderator.
  * - `VIDEO_RING_SHIPPED`: the shipped `rg_rn_re` ring, C1-C3 verbatim. Agrees, but every realm is
  *   a gateway, so the encoder reaches U directly (§2.8 "none … is locked down").
  * - `VIDEO_RING_LOCKED`: the §5.4 locked-down ring. Agrees; the only route out is RE → RN → RG → U.
@@ -101,6 +104,38 @@ export const VIDEO_MODERATION: WorkflowExample = {
     'and every file BLOCKs their SMCs (CALL 0x17), their MMIO exits and instruction aborts ' +
     '(EXCEPTION 0x24, 0x20) and host-injected interrupts (OTHER 1-3). Writers map W, readers R.',
   realms: realms(PIPELINE_STAGES, pipeline),
+  source: 'encoder',
+  sanitisers: ['moderator'],
+  expect: { agreement: 'accept', flow: 'accept' },
+};
+
+/**
+ * The return object of the published pipeline: storage writes the published records (its BAR1),
+ * the gateway reads them (its BAR1) and sends them out of its network device.
+ */
+const RETURN_SHARE: Share = {
+  mem: 'Mem4',
+  ends: [
+    [3, BAR1, 'W'],
+    [0, BAR1, 'R'],
+  ],
+};
+
+const PUBLISH_SHARES: readonly Share[] = [...PIPELINE_SHARES, RETURN_SHARE];
+
+/**
+ * §5.1 (a) with its return path: gateway → encoder → moderator → storage → gateway. Storage keeps
+ * the moderated video and the verdicts and hands the published result back through Mem4; the
+ * gateway, the tenant's own realm, sends it out. Same lock-down as {@link VIDEO_MODERATION}.
+ */
+export const VIDEO_PUBLISH: WorkflowExample = {
+  id: 'video-publish',
+  title: 'Video moderation, published: gateway → encoder → moderator → storage → gateway',
+  description:
+    'The paper pipeline with its return path: storage keeps the moderated video and hands the ' +
+    'published result back through Mem4 to the gateway, which sends it out. Encoder and ' +
+    'moderator are locked down as in video-moderation.',
+  realms: realms(PIPELINE_STAGES, files(PIPELINE_STAGES, PUBLISH_SHARES, PIPELINE_CFS)),
   source: 'encoder',
   sanitisers: ['moderator'],
   expect: { agreement: 'accept', flow: 'accept' },
@@ -360,10 +395,34 @@ export const VIDEO_BROKEN: readonly WorkflowExample[] = [
   ),
 ];
 
+/**
+ * The published pipeline where every file also lets storage read Mem2 (at its BAR2), the
+ * encoder's unmoderated output: consistent, so the agreement check accepts it; a storage that
+ * publishes those frames instead of the moderator's records sends raw video out through the
+ * tenant's own gateway, and only the verifier's path search sees the way around the moderator.
+ */
+export const VIDEO_PUBLISH_BYPASS: WorkflowExample = variant(
+  'publish-bypass',
+  'Storage may also read the encoder’s output',
+  'All files consistently list storage as a second reader of Mem2, the encoder’s unmoderated ' +
+    'output, beside the return path Mem4. The agreement check is satisfied; storage (a ' +
+    'gateway) reaches U from the encoder without the moderator.',
+  files(
+    PIPELINE_STAGES,
+    PUBLISH_SHARES.map((s) =>
+      s.mem === 'Mem2' ? { ...s, ends: [...s.ends, [3, BAR1 + 0x4000000n, 'R'] as const] } : s,
+    ),
+    PIPELINE_CFS,
+  ),
+  { agreement: 'accept', flow: ['encoder', 'storage', 'U'] },
+);
+
 /** Every video example, for catalogues. */
 export const VIDEO_EXAMPLES: readonly WorkflowExample[] = [
   VIDEO_MODERATION,
+  VIDEO_PUBLISH,
   VIDEO_RING_SHIPPED,
   VIDEO_RING_LOCKED,
   ...VIDEO_BROKEN,
+  VIDEO_PUBLISH_BYPASS,
 ];

@@ -9,7 +9,9 @@
  * Design rationale: a program is a function from what the stage can see (the windows it reads
  * and writes, its policy) to a list of guest operations, so the same variant runs in any
  * stage of any workflow and in every mode; it runs after the stage's honest application
- * phase, on the data it was handed ("does its job, and also leaks").
+ * phase, on the data it was handed ("does its job, and also leaks"). A variant that tampers
+ * with what its stage hands on (`inApp`) runs inside the application instead, right after its
+ * stage's own work on each batch, so the next stage takes the tampered batch.
  */
 import { abi } from '../../emulator/index.ts';
 import { encodePoly, toPolicyPage } from '../../policy/binary.ts';
@@ -33,6 +35,9 @@ export interface StageWindow {
   readonly mem: string;
   /** Where its data sits (window base + {@link DATA_OFFSET}). */
   readonly ipa: number;
+  /** The window's base (where the workflows put whole frames) and the object's size. */
+  readonly base: number;
+  readonly size: number;
   /** The other realms that may write it (from the policy). */
   readonly writers: readonly string[];
   /** The other realms that may read it (from the policy). */
@@ -57,6 +62,8 @@ export interface StageProgram {
   readonly title: string;
   /** The §6 attack it plays. */
   readonly attack: number;
+  /** Runs after its stage's own work on every batch of the application, not after it. */
+  readonly inApp?: true;
   readonly ops: (ctx: ProgramContext) => GuestOp[];
 }
 
@@ -163,6 +170,24 @@ export const STAGE_PROGRAMS: Readonly<Record<string, StageProgram>> = {
           ? [{ op: 'write' as const, ipa: CONSOLE_IPA + DATA_OFFSET, value: { from: 'v' } }]
           : []),
       ];
+    },
+  },
+  'publish-unmoderated': {
+    title:
+      'hands back, for the gateway to publish, the unmoderated frames a non-sanitiser wrote, instead of the moderated records',
+    attack: 18,
+    inApp: true,
+    ops: (ctx) => {
+      const raw = ctx.inputs.find(
+        (w) => w.writers.length > 0 && !w.writers.some((r) => ctx.sanitisers.includes(r)),
+      );
+      if (!raw) return [];
+      return ctx.outputs.map((out) => ({
+        op: 'copy' as const,
+        from: raw.base,
+        to: out.base,
+        len: Math.min(raw.size, out.size),
+      }));
     },
   },
   'change-policy': {

@@ -16,6 +16,7 @@ import { judgeFlow, realmNamer, sanitisedPassage } from '../../src/policy/judge.
 import { ownWindow } from '../../src/policy/monitor/common.ts';
 import { labelsIn } from '../../src/emulator/hw/labels.ts';
 import { walkRtt } from '../../src/emulator/index.ts';
+import { FRAME_COUNT, MODERATED_RECORD_BYTES } from '../../src/workflows/frames.ts';
 import { RAM_IPA } from '../../src/workflows/host.ts';
 import { ANSWER_OFFSET, PROMPT_OFFSET, REPLY_IPA, runLlmApp } from '../../src/workflows/llm.ts';
 import { runScenarioFile } from '../../src/workflows/run.ts';
@@ -196,8 +197,9 @@ describe('the judge: out through the sanitiser and the gateway, or a leak', () =
   });
 
   // Re-judged with marks, no attack's outcome changed: every attack file still reaches the
-  // outcome it expects, and none of its exits is taken for the sanitised one (no attack hands
-  // data out through the sanitiser and the gateway, so none is newly allowed).
+  // outcome it expects, and none of its exits is taken for the sanitised one. The only allowed
+  // exits are the honest gateway publishing the moderated video (video-publish): from the
+  // gateway, and never more bytes than the records of the whole video.
   it('marks turn no attack into an allowed exit: every attack file keeps its outcome', () => {
     const dir = new URL('../../scenarios/', import.meta.url);
     const names = readdirNames(dir).filter((n) => n.startsWith('attack-'));
@@ -205,7 +207,13 @@ describe('the judge: out through the sanitiser and the gateway, or a leak', () =
     for (const name of names) {
       const r = runScenarioFile(load(name));
       expect({ name, mismatch: r.mismatch }).toEqual({ name, mismatch: '' });
-      expect({ name, sanitised: r.sanitised }).toEqual({ name, sanitised: [] });
+      const gateway = r.scenario.realms.find((x) => x.gateway)?.name;
+      const exits = r.flows.filter((f) => f.verdict === 'sanitised');
+      expect(exits.length).toBe(r.sanitised.length);
+      for (const f of exits) expect({ name, from: f.from }).toEqual({ name, from: gateway });
+      expect(exits.reduce((n, f) => n + f.bytes, 0)).toBeLessThanOrEqual(
+        FRAME_COUNT * MODERATED_RECORD_BYTES,
+      );
     }
   });
 });

@@ -54,7 +54,7 @@ describe('shipped scenario files', () => {
 
   it('both workflows run honest, the CCA-only pipelines leak, and every menu group has members', () => {
     const loaded = TEXTS.map((t) => loadScenarioFile(t)).flatMap((l) => (l.ok ? [l.scenario] : []));
-    for (const wf of ['video-moderation', 'llm-guardrail-locked'])
+    for (const wf of ['video-publish', 'llm-guardrail-locked'])
       for (const mode of ['mica', 'mica-prototype'] as const)
         expect(
           loaded.some(
@@ -114,7 +114,7 @@ describe('the loader refuses with a location', () => {
       /no program "teleport"/,
     );
     expect(refusal(HONEST.replace('"name": "encoder"', '"name": "decoder"')).message).toMatch(
-      /realm #2 of video-moderation is "encoder"/,
+      /realm #2 of video-publish is "encoder"/,
     );
     expect(refusal(HONEST.replace('"do": "run-app"', '"do": "fly"')).path).toBe('host[1].do');
     const bad = HONEST.replace(

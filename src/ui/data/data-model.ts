@@ -17,7 +17,12 @@
  * host-visible place (`leaksOf`, the judge's own query) is a theft, drawn with its path (the
  * gateway's sanitised exit excepted, as the judge excepts it); other
  * labelled bytes the host can read (the upload as it arrived) are shown as what they are.
- * Decoding follows the stage's role in the §5.1 (a) pipeline (src/workflows/frames.ts).
+ * Decoding follows the stage's role (src/workflows/frames.ts), found from the machine, not
+ * from the stage's position: the moderator is the realm the tenant declared a sanitiser
+ * (`state.sanitisers`, by RIM), or else the one whose output is whole moderated records; the
+ * stages before it encode, those after it store. So the §5.1 (c) ring (RG → RE → RN → RG)
+ * shows RE encoding and RN moderating whatever order they were built in, and the result that
+ * comes back to the gateway and leaves through its network device is shown as `published`.
  */
 import {
   SOURCE_RULE,
@@ -51,6 +56,7 @@ import {
 import { NET_BUFFER_SIZE, NET_IPA, NET_PAYLOAD_OFFSET, RAM_IPA } from '../../workflows/host.ts';
 import { ANSWER_IPA, ANSWER_OFFSET, PROMPT_OFFSET } from '../../workflows/llm.ts';
 import { CCA_WINDOW_BASE, CCA_WINDOW_STRIDE } from '../../workflows/run.ts';
+import { PUBLISH_IPA } from '../../workflows/video.ts';
 import { TEXT_MAX_BYTES } from '../../workflows/text-model.ts';
 import { realmNameOf } from '../memory/memory-model.ts';
 
@@ -83,8 +89,13 @@ export interface FrameThumb {
 export interface StageData {
   readonly realm: string;
   readonly rd: number;
-  /** Role in the pipeline: `gateway`, `encoder`, `moderator`, `storage` (video), or `stage n`. */
+  /**
+   * Role in the pipeline: `gateway`, `encoder`, `moderator`, `storage` (video), `published`
+   * (what the gateway sent out of its network device), or `stage n`.
+   */
   readonly role: string;
+  /** For `published`: the sanitiser marks the sent bytes carry (`passed:moderator`). */
+  readonly passed?: readonly string[];
   readonly format: Format;
   /** Where the bytes are, in words (object window or private RAM, IPA). */
   readonly where: string;
@@ -350,12 +361,39 @@ function windowsOf(
   return out;
 }
 
-/** The video stages' roles and what each writes, in pipeline order (§5.1 (a)). */
-const VIDEO_ROLES: readonly { role: string; format: Format }[] = [
-  { role: 'gateway', format: 'raw' },
-  { role: 'encoder', format: 'encoded' },
-  { role: 'moderator', format: 'records' },
-];
+/** What each video role writes (§5.1): the gateway raw frames, an encoder encoded ones. */
+const ROLE_FORMAT: Readonly<Record<string, Format>> = {
+  gateway: 'raw',
+  encoder: 'encoded',
+  moderator: 'records',
+  storage: 'records',
+};
+
+/**
+ * The position in `chain` of the moderator: the first stage past the gateway that the tenant
+ * declared a sanitiser (the machine keeps the declaration by RIM, `state.sanitisers`), else the
+ * first whose labelled output is whole moderated records and not whole encoded frames (a
+ * record is {@link VERDICT_BYTES} longer than an encoded frame, so for fewer than 216 frames
+ * the two never have a common length). Undefined when neither shows.
+ */
+function moderatorAt(
+  view: MachineView,
+  chain: readonly { rd: number; out?: { ipa: number } }[],
+  label: string,
+): number | undefined {
+  const declared = (view.state as { sanitisers?: Readonly<Record<string, string>> }).sanitisers;
+  const at = chain.findIndex((c, i) => {
+    const rim = realmAt(view, c.rd)?.rim;
+    return i > 0 && rim !== undefined && declared?.[rim] !== undefined;
+  });
+  if (at > 0) return at;
+  const byLength = chain.findIndex((c, i) => {
+    if (i === 0 || !c.out) return false;
+    const len = labelledExtent(view, realmAt(view, c.rd)!, c.out.ipa, label);
+    return len > 0 && len % MODERATED_RECORD_BYTES === 0 && len % ENCODED_FRAME_BYTES !== 0;
+  });
+  return byLength > 0 ? byLength : undefined;
+}
 
 /** Builds the Data view's model from the machine's state and ledger (no access, no event). */
 export function buildDataModel(view: MachineView, ledger: readonly LedgerEvent[]): DataModel {
@@ -412,16 +450,32 @@ export function buildDataModel(view: MachineView, ledger: readonly LedgerEvent[]
 
   const stages: StageData[] = [];
   const roleOf = new Map<number, Format>();
-  const roleAt = (i: number, sink: boolean): string =>
-    video ? (VIDEO_ROLES[i]?.role ?? (sink ? 'storage' : `stage ${i + 1}`)) : `stage ${i + 1}`;
-  chain.forEach((c, i) => roleNames.set(c.rd, roleAt(i, !c.out)));
+  // Roles from what the machine shows, not from positions: the gateway holds the input, the
+  // moderator is the declared sanitiser (or writes whole records), stages before it encode,
+  // stages after it store. A chain back into the gateway (storage's hand-back, the ring's
+  // Mem3) ends the walk; what the gateway then sent out is shown as `published`.
+  const moderator = video ? moderatorAt(view, chain, label) : undefined;
+  const roleAt = (i: number): string =>
+    !video
+      ? `stage ${i + 1}`
+      : i === 0
+        ? 'gateway'
+        : moderator === undefined
+          ? `stage ${i + 1}`
+          : i < moderator
+            ? 'encoder'
+            : i === moderator
+              ? 'moderator'
+              : 'storage';
+  chain.forEach((c, i) => roleNames.set(c.rd, roleAt(i)));
   // What each stage's object holds, to number its frames by storage's records afterwards.
   const held: { stage: number; bytes: Uint8Array; format: Format }[] = [];
   let store: Uint8Array | undefined;
   chain.forEach((c, i) => {
     const realm = realmAt(view, c.rd)!;
-    const known = VIDEO_ROLES[i];
-    const role = roleAt(i, !c.out);
+    const role = roleAt(i);
+    // Storage keeps the records of every frame in its private RAM, frame f at f × record.
+    const kept = video && role === 'storage' ? labelledExtent(view, realm, RAM_IPA, label) : 0;
     if (!video) {
       if (!c.out) return;
       const bytes =
@@ -440,8 +494,8 @@ export function buildDataModel(view: MachineView, ledger: readonly LedgerEvent[]
       });
       return;
     }
-    if (c.out) {
-      const format = known?.format ?? 'records';
+    if (c.out && kept === 0) {
+      const format = ROLE_FORMAT[role] ?? 'encoded';
       roleOf.set(c.rd, format);
       const len = labelledExtent(view, realm, c.out.ipa, label);
       const bytes = readRealm(view, realm, c.out.ipa, len) ?? new Uint8Array();
@@ -459,7 +513,9 @@ export function buildDataModel(view: MachineView, ledger: readonly LedgerEvent[]
       });
     } else {
       // The sink keeps the records of every frame in its private RAM, frame f at f × record.
-      const len = labelledExtent(view, realm, RAM_IPA, label);
+      const len = kept > 0 ? kept : labelledExtent(view, realm, RAM_IPA, label);
+      // What it hands back (the return object, NS on CCA alone) is records too.
+      roleOf.set(c.rd, 'records');
       const bytes = readRealm(view, realm, RAM_IPA, len) ?? new Uint8Array();
       store = bytes;
       stages.push({
@@ -475,6 +531,37 @@ export function buildDataModel(view: MachineView, ledger: readonly LedgerEvent[]
       });
     }
   });
+
+  // What the gateway sent out of its network device: the published records in its transmit
+  // buffer (NS memory the NIC reads; the judge's sanitised exit when they passed the moderator).
+  const gw = gatewayRd === undefined ? undefined : realmAt(view, gatewayRd);
+  const out = video && gw ? labelledExtent(view, gw, PUBLISH_IPA, label) : 0;
+  if (gw && out > 0) {
+    const bytes = readRealm(view, gw, PUBLISH_IPA, out) ?? new Uint8Array();
+    const passed = [
+      ...new Set(
+        labelSpans(
+          view.state as Parameters<typeof labelSpans>[0],
+          mapped(view, gw, PUBLISH_IPA)!.pa,
+          Math.min(out, GRANULE),
+        )
+          .map((x) => x.label)
+          .filter(isPassedMark),
+      ),
+    ];
+    stages.push({
+      realm: nameOf(gw.rd),
+      rd: gw.rd,
+      role: 'published',
+      format: 'records',
+      where: `network transmit buffer at ${ipaText(PUBLISH_IPA)}`,
+      hostVisible: true,
+      lastPass: false,
+      frames: decodeFrames(bytes, 'records', true),
+      bytes: out,
+      ...(passed.length > 0 ? { passed } : {}),
+    });
+  }
 
   for (const h of held) {
     const st = stages[h.stage]!;

@@ -58,6 +58,7 @@ import {
   type Outcome,
   type ScenarioFile,
 } from './scenario-file.ts';
+import { stageReference } from './reference.ts';
 import { buildVideoWorkflow, type VideoWorkflow } from './video.ts';
 
 /** Where CCA alone puts the host-shared NS window of BAR n (unprotected IPA space). */
@@ -202,10 +203,9 @@ class Run {
     this.wf.host.alias = (h, ipa) => this.aliases.get(h.name)?.(ipa);
     // The tenant names its sanitisers by the measurement of the realms it built (before any
     // host step can substitute one): the machine marks what those realms compute.
-    for (const name of s.sanitisers) {
-      const h = this.wf.realms[name];
-      if (h) this.wf.machine.hostIo.declaredSanitiser({ rim: this.wf.host.rimOf(h), name });
-    }
+    for (const name of s.sanitisers)
+      if (this.wf.realms[name])
+        this.wf.machine.hostIo.declaredSanitiser({ rim: stageReference({ name }).rim, name });
   }
 
   note(text: string): void {
@@ -536,6 +536,13 @@ class Run {
         const page = host.backing(`shm-${step.to}`, 0);
         this.aliases.set(step.realm, (ipa) => (ipa === base ? page : undefined));
         this.note(`host will map the first page of ${step.to} into ${step.realm}'s ${step.object}`);
+        return;
+      }
+      case 'substitute': {
+        this.wf.substitute(step.realm, step.image);
+        this.note(
+          `host tears ${step.realm} down and builds a realm from image "${step.image}" in its place`,
+        );
         return;
       }
       case 'destroy': {

@@ -110,6 +110,8 @@ export type HostStep =
   | { readonly do: 'alias'; readonly realm: string; readonly object: string; readonly to: string }
   /** Tears the realm down (REC, data, tables, RD). */
   | { readonly do: 'destroy'; readonly realm: string }
+  /** Tears the realm down and builds one from another `image` under its name (a substitution). */
+  | { readonly do: 'substitute'; readonly realm: string; readonly image: string }
   /** RMI_GRANULE_UNDELEGATE of a page of an object's backing file while it is mapped. */
   | { readonly do: 'undelegate'; readonly object: string; readonly page?: number }
   /** Injects a virtual interrupt at the realm's next entries and runs it once. */
@@ -130,6 +132,7 @@ export const HOST_STEPS = [
   'different-pages',
   'alias',
   'destroy',
+  'substitute',
   'undelegate',
   'inject-irq',
   'race-prefaults',
@@ -358,6 +361,9 @@ function readStep(v: unknown, path: string, realms: Set<string>, objects: Set<st
     case 'destroy':
     case 'inject-irq':
       step = { do: kind, realm: realm()! };
+      break;
+    case 'substitute':
+      step = { do: kind, realm: realm()!, image: f.string('image') };
       break;
     case 'attest': {
       const r = realm('realm', true);

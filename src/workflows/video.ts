@@ -71,6 +71,7 @@ import {
   RAM_IPA,
   type RealmHandle,
 } from './host.ts';
+import { stageReference } from './reference.ts';
 
 /**
  * The first 64-bit word of the tenant's video (little-endian, as a realm loads it from the
@@ -237,6 +238,11 @@ export interface VideoWorkflow {
   /** Prefaults and uploads one realm; returns the upload status (RSI x0). */
   setupRealm(name: string): number | undefined;
   /**
+   * A malicious host tears realm `name` down and builds another realm from `image` under the
+   * same name, BARs and devices (§6 attack 13 at build time), without setting it up.
+   */
+  substitute(name: string, image: string): void;
+  /**
    * Tears realm `name` down and builds it again from the same image under the same label,
    * its policy rewritten by `edit`, then prefaults and uploads it (issue 11 finding 5: a
    * verdict must not outlive the configuration it attested). Returns the upload status.
@@ -265,7 +271,10 @@ export interface VideoWorkflow {
   exec(name: string, ops: readonly GuestOp[]): Readonly<Record<string, unknown>>;
   /** `name` (default: the first realm) requests a group token; the stream it received, split. */
   attest(name?: string, challenge?: Uint8Array): GroupEvidence | undefined;
-  /** What the tenant's verifier expects of this workflow (reference RIMs, labels, policies). */
+  /**
+   * What the tenant's verifier expects of this workflow: reference RIMs and RPVs recomputed
+   * from what the tenant asked for (reference.ts), its labels and policies.
+   */
   expectations(): GroupExpectations;
 }
 
@@ -399,10 +408,9 @@ export function buildVideoWorkflow(options: VideoWorkflowOptions = {}): VideoWor
   });
   const m = micaOf(machine.state);
   const bound = m !== undefined && !m.gaps.includes('gap-first-come-labels');
-  const rimOf = (name: string) => {
-    const h = realms[name];
-    return h ? host.rimOf(h) : undefined;
-  };
+  // The tenant binds each label to the RIM of the realm it asked for (its intent), not to
+  // whatever the host built under that name.
+  const rimOf = (name: string) => (realms[name] ? stageReference({ name }).rim : undefined);
   const policies: Record<string, Policy> = {};
   example.realms.forEach((r, i) => {
     let p = fileOf(example, i, bound ? rimOf : undefined);
@@ -443,6 +451,11 @@ export function buildVideoWorkflow(options: VideoWorkflowOptions = {}): VideoWor
     const g = exec(name, ops);
     const x0 = g[`x0@${at}`];
     return typeof x0 === 'string' ? Number(BigInt(x0)) : undefined;
+  }
+
+  function substitute(name: string, image: string): void {
+    destroyRealm(host, realms[name]!);
+    realms[name] = host.createRealm({ ...specs[name]!, image });
   }
 
   function rebuild(name: string, edit?: (policy: Policy) => Policy): number | undefined {
@@ -614,13 +627,9 @@ export function buildVideoWorkflow(options: VideoWorkflowOptions = {}): VideoWor
       platform: labFirmware(),
       source: example.source,
       sanitisers: example.sanitisers,
-      members: order.map((name) =>
-        expectedMember(
-          name,
-          policies[name]!,
-          machine.state.rmm.realms['0x' + realms[name]!.rd.toString(16)]!,
-        ),
-      ),
+      // Reference RIM and RPV from the tenant's intent (reference.ts), never from the RD of
+      // the realm the host built: a substituted realm is caught by its measurement.
+      members: order.map((name) => expectedMember(name, policies[name]!, stageReference({ name }))),
     };
   }
 
@@ -633,6 +642,7 @@ export function buildVideoWorkflow(options: VideoWorkflowOptions = {}): VideoWor
     realms,
     policies,
     setupRealm,
+    substitute,
     rebuild,
     runApp,
     roles,

@@ -181,6 +181,13 @@ describe('wrong routes leave a goal open', () => {
     expect(done).toEqual({ redeployed: false, delivered: false, closed: false, verifier: false });
   });
 
+  it('06-fix-it/03: storage still holding last night’s frame is not delivery: the new run must reach it', () => {
+    const lesson03 = lesson('06-fix-it/03-exception-rule');
+    const upToModerator = lesson03.solution.filter((l) => !l.startsWith('@storage'));
+    const done = goals(lesson03.id, upToModerator);
+    expect(done).toEqual({ redeployed: true, delivered: false, closed: true, verifier: true });
+  });
+
   it('06-fix-it/04: only the encoder redeployed without Mem4: storage’s file still lists the side channel', () => {
     const done = goals('06-fix-it/04-bypass', [
       ...rebuildLines('encoder'),

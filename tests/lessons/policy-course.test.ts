@@ -209,6 +209,7 @@ describe('wrong routes leave a goal open', () => {
     const done = goals('06-fix-it/04-bypass', [
       ...rebuildLines('encoder'),
       ...rebuildLines('storage'),
+      'mica share Mem4 encoder:2 storage:1',
       '@encoder policy upload consistent-leak',
       '@storage policy upload consistent-leak',
       ...VIDEO_LINES,

@@ -59,13 +59,15 @@ the host), the **Data** view outlines what the host obtained in red, and
 
 ## Your turn
 
-A realm's policy is one-shot (§3.3): the encoder cannot upload a second file. Redeploy it.
+A policy is immutable once accepted (§3.3): the encoder cannot upload a second file. Redeploy it.
 
 1. Policy tab, realm \`encoder\`, *Start from* \`fix-any-window\`: remove the ANY window so
    only the moderator reads Mem2.
 2. Host terminal: \`realm destroy encoder\`, then \`realm create encoder\` (same name and
-   options, so the same RIM and label). *Upload into encoder*. If the monitor refuses it, read
-   which realm it names, and take that one down too (\`realm destroy <name>\`).
+   options, so the same RIM and label). The old VM's windows went with it: plug them back in
+   (\`mica share Mem1 encoder:0\`, \`mica share Mem2 encoder:1\`). *Upload into encoder*. If
+   the monitor refuses it, read which realm it names, and take that one down too
+   (\`realm destroy <name>\`).
 3. Run the video through to storage again (\`tenant send gateway ...\`, \`net recv\`, each
    stage \`copy\`s it on; see lesson 06-fix-it/01 step 3).
 `;
@@ -112,7 +114,7 @@ export const FIX_ANY_WINDOW_LESSON: Lesson = {
     },
     {
       tier: 'near-solution',
-      text: '`realm destroy archive`, `realm destroy encoder`, `realm create encoder`, *Upload into encoder* the file without ANY, then run the video to storage.',
+      text: '`realm destroy archive`, `realm destroy encoder`, `realm create encoder`, `mica share Mem1 encoder:0`, `mica share Mem2 encoder:1`, *Upload into encoder* the file without ANY, then run the video to storage.',
     },
   ],
   solution: [

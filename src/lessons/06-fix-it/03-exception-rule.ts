@@ -59,7 +59,8 @@ A realm's policy is immutable once accepted (§3.3): redeploy the encoder.
 1. Policy tab, realm \`encoder\`, *Start from* \`fix-no-exception\`; add a rule owned by
    \`VM2\` that BLOCKs EXCEPTION \`0x24\` and \`0x20\` (any unused name, \`CF3\`).
 2. Host terminal: \`realm destroy encoder\`, \`realm create encoder\` (same name and options,
-   same RIM), then *Upload into encoder*.
+   same RIM), plug its windows back in (\`mica share Mem1 encoder:0\`, \`mica share Mem2
+   encoder:1\`), then *Upload into encoder*.
 3. Run the video to storage again (see 06-fix-it/01 step 3).
 4. Try the leak again: \`@encoder console @${IN_BAR0} 8\`. Which rule stops it?
 `;
@@ -103,7 +104,7 @@ export const FIX_EXCEPTION_LESSON: Lesson = {
     },
     {
       tier: 'near-solution',
-      text: '`realm destroy encoder`, `realm create encoder`, upload that file into the encoder, run the video to storage and `@encoder console @0x18000000020 8`.',
+      text: '`realm destroy encoder`, `realm create encoder`, `mica share Mem1 encoder:0`, `mica share Mem2 encoder:1`, upload that file into the encoder, run the video to storage and `@encoder console @0x18000000020 8`.',
     },
   ],
   solution: [

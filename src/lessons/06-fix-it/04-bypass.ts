@@ -30,6 +30,8 @@ import type { Lesson } from '../schema.ts';
 const DRAFT = VIDEO_BROKEN.find((e) => e.id === 'consistent-leak')!;
 /** The video's place in the encoder's BAR2, where the draft maps Mem4. */
 const MEM4_IPA = barIpa(2);
+/** The host plugs Mem4 into the encoder's BAR2 and storage's BAR1 (the host's wiring). */
+const MEM4_WIRE = 'mica share Mem4 encoder:2 storage:1';
 /** Where storage reads Mem4: its BAR1. */
 const STORAGE_MEM4 = barIpa(1);
 
@@ -60,10 +62,13 @@ Accepted files are immutable (§3.3): redeploy the two stages whose files list M
 1. Policy tab: write the encoder's and storage's files **without Mem4** (*Start from*
    \`consistent-leak\`, delete the Mem4 object). The gateway's and the moderator's files never
    had it.
-2. Host terminal: \`realm destroy encoder\`, \`realm destroy storage\`, \`realm create encoder\`,
-   \`realm create storage\` (same names and options, same RIMs); upload both files.
-3. Run the video to storage again (see 06-fix-it/01 step 3).
-4. Try the old side channel: \`@encoder copy ${IN_BAR0} ${MEM4_IPA} 8\`.
+2. Host terminal: \`realm destroy encoder\`, \`realm create encoder\`, plug its windows back in
+   (\`mica share Mem1 encoder:0\`, \`mica share Mem2 encoder:1\`); the same for storage
+   (\`mica share Mem3 storage:0\`). Same names and options, same RIMs.
+3. Be the host: plug Mem4 back in (\`${MEM4_WIRE}\`); the wiring is the host's, and the host is
+   not trusted. Then upload both files.
+4. Run the video to storage again (see 06-fix-it/01 step 3), and try the old side channel:
+   \`@encoder copy ${IN_BAR0} ${MEM4_IPA} 8\`.
 `;
 
 /** The lesson. */
@@ -84,7 +89,7 @@ export const FIX_BYPASS_LESSON: Lesson = {
   setup: terminalSetup([
     ...STAGE_LINES,
     ...WIRE_LINES,
-    'mica share Mem4 encoder:2 storage:1',
+    MEM4_WIRE,
     ...deployLines(DRAFT.id),
     ...VIDEO_LINES,
     `@encoder copy ${IN_BAR0} ${MEM4_IPA} 8`,
@@ -116,12 +121,13 @@ export const FIX_BYPASS_LESSON: Lesson = {
     },
     {
       tier: 'near-solution',
-      text: '`realm destroy encoder`, `realm destroy storage`, `realm create encoder`, `realm create storage`, upload both files without Mem4, run the video, then `@encoder copy 0x18000000020 0x18008000020 8`.',
+      text: 'Rebuild both (`realm destroy`, `realm create`, `mica share` their Mem1-Mem3 windows), `mica share Mem4 encoder:2 storage:1`, upload both files without Mem4, run the video, then `@encoder copy 0x18000000020 0x18008000020 8`.',
     },
   ],
   solution: [
     ...rebuildLines('encoder'),
     ...rebuildLines('storage'),
+    MEM4_WIRE,
     uploadTextStep('encoder', withoutMem4('encoder')),
     uploadTextStep('storage', withoutMem4('storage')),
     ...VIDEO_LINES,
@@ -132,9 +138,9 @@ export const FIX_BYPASS_LESSON: Lesson = {
 Every file agreed on Mem4, so the monitor had nothing to refuse: agreement is consistency, not
 safety (§2.5). The property the tenant needs is the verifier's: every path from the raw video
 to U passes the sanitiser (§4.5 step 6). Accepted files are immutable (§3.3), so the fix was a
-redeploy of both ends of Mem4 under the same RIMs. Without Mem4 the encoder's BAR2 is no
-declared window: its copy faulted to the host, which CF3 BLOCKs, and storage can only read what
-the moderator wrote.
+redeploy of both ends of Mem4 under the same RIMs. The host plugged Mem4 in again, but
+without Mem4 in any accepted file the encoder's BAR2 is no declared window: its copy faulted to
+the host, which CF3 BLOCKs, and storage can only read what the moderator wrote.
 `,
   specRefs: [
     { source: 'mica-spec.md', section: '§4.5', title: 'Verifier procedure: the path search' },

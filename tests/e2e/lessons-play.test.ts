@@ -158,14 +158,16 @@ describe('challenge lessons: a near-miss route does not pass', () => {
     '04-mica/01-declare': ['@encoder policy upload fix-too-open'],
     // Uploading the refused draft again changes nothing; no video, no test of the leak.
     '06-fix-it/01-too-open': ['@encoder policy upload fix-too-open'],
-    // One accepted ANY draft is not a pipeline: three stages still have no policy.
-    '06-fix-it/02-any-window': ['@encoder policy upload fix-any-window'],
-    // A console try before the video arrived proves nothing about the leak.
-    '06-fix-it/03-exception-rule': [
-      '@encoder policy upload fix-no-exception',
-      '@encoder console @0x18000000020 8',
+    // Taking the archive down closes nothing: the encoder still runs the ANY draft, no video ran.
+    '06-fix-it/02-any-window': ['realm destroy archive'],
+    // The leak again from the deployed draft: nothing redeployed, nothing stopped.
+    '06-fix-it/03-exception-rule': ['@encoder console @0x18000000020 8'],
+    // The encoder rebuilt with the same draft; storage still runs the old file.
+    '06-fix-it/04-bypass': [
+      'realm destroy encoder',
+      'realm create encoder',
+      '@encoder policy upload consistent-leak',
     ],
-    '06-fix-it/04-bypass': ['@encoder policy upload consistent-leak'],
     // The shipped files of two realms and a token: not the pipeline, not verified.
     '07-capstone/01-llm-guardrail': [
       'realm create rg --net',

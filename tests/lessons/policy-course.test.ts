@@ -9,27 +9,36 @@ import {
   FIX_NO_EXCEPTION,
   FIX_TOO_OPEN,
   LLM_GUARDRAIL_SHIPPED,
+  VIDEO_BROKEN,
+  VIDEO_MODERATION,
   formatPolicyText,
   parsePolicy,
   previewUpload,
   rimLabel,
 } from '../../src/policy/index.ts';
 import { createLabMachine, tokenize } from '../../src/shell/index.ts';
-import { replayCommands, type Lesson } from '../../src/lessons/index.ts';
+import { replayCommands, startLesson, type Lesson } from '../../src/lessons/index.ts';
 import { findLesson } from '../../src/lessons/loaded.ts';
 import {
   IN_BAR0,
   LABELS,
+  OUTSIDER,
+  OUTSIDER_LABEL,
+  OUTSIDER_LINE,
   STAGES,
   STAGE_LINES,
   VIDEO_LINES,
   WIRE_LINES,
+  allAccepted,
   boundPolicy,
   leaks,
+  rebuildLines,
   uploadTextStep,
 } from '../../src/lessons/fixtures/policy-pipeline.ts';
 import { openTerminals } from '../../src/lessons/terminals.ts';
 import { checkDraft, segments, uploadStep } from '../../src/ui/policy/editor-model.ts';
+
+const CONSISTENT_LEAK = VIDEO_BROKEN.find((e) => e.id === 'consistent-leak')!;
 
 function lesson(id: string): Lesson {
   const found = findLesson(id);
@@ -47,10 +56,36 @@ describe('the fixtures match the machine', () => {
     const m = createLabMachine({ mode: 'mica' });
     const t = openTerminals(m);
     for (const line of STAGE_LINES) t.execute(line);
+    t.execute(OUTSIDER_LINE);
+    const labelOf = (name: string) =>
+      rimLabel(m.state.rmm.realms['0x' + m.state.host!.realms[name]!.rd.toString(16)]!.rim);
+    for (const s of STAGES) expect(labelOf(s), s).toBe(LABELS[s]);
+    expect(labelOf(OUTSIDER)).toBe(OUTSIDER_LABEL);
+  });
+
+  it('a stage destroyed and built again measures to the same label (a redeploy keeps the binding)', () => {
+    const m = createLabMachine({ mode: 'mica' });
+    const t = openTerminals(m);
+    for (const line of [...STAGE_LINES, ...rebuildLines('encoder'), ...rebuildLines('storage')])
+      t.execute(line);
     for (const s of STAGES) {
       const rd = m.state.host!.realms[s]!.rd;
       expect(rimLabel(m.state.rmm.realms['0x' + rd.toString(16)]!.rim), s).toBe(LABELS[s]);
     }
+  });
+});
+
+describe('the fix-it lessons start from a deployed draft that leaks', () => {
+  it.each([
+    ['06-fix-it/02-any-window', 'archive'],
+    ['06-fix-it/03-exception-rule', 'encoder'],
+    ['06-fix-it/04-bypass', 'storage'],
+  ])('%s: the setup delivered the video and the judge finds %s leaking it', (id, actor) => {
+    const session = startLesson(lesson(id));
+    const view = { machine: session.machine, ledger: session.machine.ledger };
+    expect(leaks(view).map((j) => j.actor)).toContain(actor);
+    expect(allAccepted(view).done).toBe(true);
+    expect(session.check().filter((g) => g.done)).toEqual([]);
   });
 });
 
@@ -88,55 +123,101 @@ describe('wrong routes leave a goal open', () => {
     expect(done.delivered).toBe(false);
   });
 
-  it('06-fix-it/02: the ANY draft is accepted and delivers, but the verifier finds encoder -> U', () => {
+  it('06-fix-it/02: taking the archive down stops the reader, not the window: the verifier still finds encoder -> U', () => {
+    const done = goals('06-fix-it/02-any-window', ['realm destroy archive', ...VIDEO_LINES]);
+    expect(done).toEqual({ redeployed: false, delivered: true, verifier: false });
+  });
+
+  it('06-fix-it/02: the encoder redeployed with the ANY draft again agrees and delivers, and the verifier still refuses', () => {
     const done = goals('06-fix-it/02-any-window', [
+      'realm destroy archive',
+      ...rebuildLines('encoder'),
       '@encoder policy upload fix-any-window',
-      '@moderator policy upload fix-any-window',
-      '@storage policy upload fix-any-window',
       ...VIDEO_LINES,
     ]);
-    expect(done).toEqual({ 'all-accepted': true, delivered: true, verifier: false });
+    expect(done).toEqual({ redeployed: true, delivered: true, verifier: false });
   });
 
-  it('06-fix-it/03: the draft everywhere delivers, and the encoder’s console hands the video to the host (a leak)', () => {
-    const lines = [
+  it('06-fix-it/02: the fixed file is refused while the archive still maps Mem2 (exclusivity)', () => {
+    const fixed = boundPolicy(FIX_ANY_WINDOW, 'encoder', (p) => ({
+      ...p,
+      mems: p.mems.map((m) => ({ ...m, mappings: m.mappings.filter((mp) => mp.vm !== 'ANY') })),
+    }));
+    const replay = replayCommands(lesson('06-fix-it/02-any-window'), [
+      ...rebuildLines('encoder'),
+      uploadTextStep('encoder', fixed),
+    ]);
+    const text = replay.transcript
+      .at(-1)!
+      .output.map((o) => o.text)
+      .join('\n');
+    expect(text).toMatch(/archive maps page .* of Mem2 .* not a registered realm Mem2 lists/);
+    expect(replay.goals.find((g) => g.id === 'redeployed')?.done).toBe(false);
+  });
+
+  it('06-fix-it/03: the encoder redeployed with the draft again leaks again through its console', () => {
+    const done = goals('06-fix-it/03-exception-rule', [
+      ...rebuildLines('encoder'),
       '@encoder policy upload fix-no-exception',
-      '@moderator policy upload fix-no-exception',
-      '@storage policy upload fix-no-exception',
       ...VIDEO_LINES,
       `@encoder console @${IN_BAR0} 8`,
-    ];
-    const replay = replayCommands(lesson('06-fix-it/03-exception-rule'), lines);
-    const done = Object.fromEntries(replay.goals.map((g) => [g.id, g.done]));
-    expect(done).toEqual({
-      'all-accepted': true,
-      delivered: false,
-      closed: false,
-      verifier: false,
-    });
-    const found = leaks({
-      machine: replay.session.machine,
-      ledger: replay.session.machine.ledger,
-    });
-    expect(found.map((j) => j.actor)).toContain('encoder');
+    ]);
+    expect(done).toEqual({ redeployed: true, delivered: false, closed: false, verifier: false });
   });
 
-  it('06-fix-it/04: the consistent side channel is accepted everywhere and storage leaks the raw video', () => {
+  it('06-fix-it/03: a second upload into the deployed encoder is refused (a policy is immutable once accepted)', () => {
+    const fixed = boundPolicy(FIX_NO_EXCEPTION, 'encoder', (p) => ({
+      ...p,
+      cfs: [
+        ...p.cfs,
+        ...boundPolicy(VIDEO_MODERATION, 'encoder').cfs.filter((cf) => cf.name === 'CF3'),
+      ],
+    }));
+    const done = goals('06-fix-it/03-exception-rule', [
+      uploadTextStep('encoder', fixed),
+      ...VIDEO_LINES,
+      `@encoder console @${IN_BAR0} 8`,
+    ]);
+    expect(done).toEqual({ redeployed: false, delivered: false, closed: false, verifier: false });
+  });
+
+  it('06-fix-it/03: storage still holding last night’s frame is not delivery: the new run must reach it', () => {
+    const lesson03 = lesson('06-fix-it/03-exception-rule');
+    const upToModerator = lesson03.solution.filter((l) => !l.startsWith('@storage'));
+    const done = goals(lesson03.id, upToModerator);
+    expect(done).toEqual({ redeployed: true, delivered: false, closed: true, verifier: true });
+  });
+
+  it('06-fix-it/04: only the encoder redeployed without Mem4: storage’s file still lists the side channel', () => {
     const done = goals('06-fix-it/04-bypass', [
+      ...rebuildLines('encoder'),
+      uploadTextStep(
+        'encoder',
+        boundPolicy(CONSISTENT_LEAK, 'encoder', (p) => ({
+          ...p,
+          mems: p.mems.filter((m) => m.name !== 'Mem4'),
+        })),
+      ),
+      ...VIDEO_LINES,
+      `@encoder copy ${IN_BAR0} 0x18008000020 8`,
+    ]);
+    expect(done.redeployed).toBe(false);
+    expect(done.verifier).toBe(false);
+  });
+
+  it('06-fix-it/04: both redeployed with the draft again: accepted everywhere, and the raw video leaves through storage', () => {
+    const done = goals('06-fix-it/04-bypass', [
+      ...rebuildLines('encoder'),
+      ...rebuildLines('storage'),
+      'mica share Mem4 encoder:2 storage:1',
       '@encoder policy upload consistent-leak',
-      '@moderator policy upload consistent-leak',
       '@storage policy upload consistent-leak',
       ...VIDEO_LINES,
       `@encoder copy ${IN_BAR0} 0x18008000020 8`,
       '@storage copy 0x18004000020 0x3000 8',
       '@storage console @0x3000 8',
     ]);
-    expect(done).toEqual({
-      'all-accepted': true,
-      delivered: false,
-      closed: false,
-      verifier: false,
-    });
+    expect(done).toEqual({ redeployed: true, delivered: false, closed: false, verifier: false });
   });
 
   it('07-capstone: the shipped files (every realm a gateway) give a token the verifier rejects', () => {

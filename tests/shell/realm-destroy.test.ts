@@ -37,6 +37,25 @@ describe('realm destroy', () => {
     expect(type('realm destroy r1')).toContain('no longer exists in the RMM');
   });
 
+  it('a realm destroyed among live ones is built again with a VMID no live realm uses, and the same RIM', () => {
+    const { machine, type } = labTerminals({ mode: 'mica' });
+    for (const r of ['a', 'b', 'c']) type(`realm create ${r}`);
+    const rimOf = (name: string) =>
+      machine.state.rmm.realms['0x' + machine.state.host!.realms[name]!.rd.toString(16)]?.rim;
+    const before = { rd: machine.state.host!.realms['b']!.rd, rim: rimOf('b') };
+    expect(type('realm create b')).toContain('exists already');
+    type('realm destroy b');
+    // Two live realms and one destroyed: the count-based VMID would collide with c's.
+    const out = type('realm create b');
+    expect(out).toContain('realm "b" is ACTIVE');
+    expect(out).not.toMatch(/RMI_ERROR/);
+    expect(machine.state.host!.realms['b']!.rd).not.toBe(before.rd);
+    expect(rimOf('b')).toBe(before.rim);
+    const vmids = Object.values(machine.state.rmm.realms).map((r) => r.vmid);
+    expect(new Set(vmids).size).toBe(vmids.length);
+    expect(type('realm list')).not.toContain('DESTROYED');
+  });
+
   it('in Mica mode, destroying both ends of an object zeroes its pages (CLEAN); mica status names page 0', () => {
     const { machine, type } = labTerminals({ mode: 'mica' });
     for (const r of ['gateway', 'encoder']) type(`realm create ${r}`);

@@ -20,11 +20,11 @@ import {
   blockedFlows,
   endName,
   isInnerStage,
-  leakSummary,
   terminalSetup,
   verdictOf,
   videoLeaks,
   type Flow,
+  judgedStopped,
 } from '../fixtures/video-pipeline.ts';
 import type { GoalView } from '../schema.ts';
 
@@ -121,18 +121,7 @@ export const COPY_TO_HOST: Lesson = {
       id: 'verdict',
       title:
         'The judge’s verdict: no video reached the host, and a clause of the policy stopped it.',
-      check(view) {
-        const hit = stopped(view)[0];
-        const leaks = videoLeaks(view.ledger);
-        if (leaks.length > 0)
-          return { done: false, detail: leakSummary(view.machine, view.ledger) };
-        return hit
-          ? {
-              done: true,
-              detail: `not leaked; clause \`${hit.decision.rule}\`: ${hit.decision.reason}`,
-            }
-          : { done: false, detail: 'nothing has been stopped yet: try the attack first' };
-      },
+      check: judgedStopped((view) => stopped(view)[0]),
     },
     {
       id: 'pipe-works',

@@ -17,13 +17,11 @@ import {
   MEM1_VIDEO,
   STAGE_CHALLENGE_LINES,
   VIDEO,
-  blockedFlows,
+  blockedCall,
   endName,
   isInnerStage,
-  leakSummary,
+  judgedStopped,
   terminalSetup,
-  videoLeaks,
-  type Flow,
 } from '../fixtures/video-pipeline.ts';
 
 /** The encoder's frame buffer, a private page it touched before its upload. */
@@ -31,16 +29,7 @@ const BUFFER = 0x5000;
 const LEN = FRAME.length;
 
 /** Refused RSI_IPA_STATE_SET calls of an inner stage. */
-function refusedShares({ machine, ledger }: GoalView): Flow[] {
-  return blockedFlows(
-    ledger,
-    (f) =>
-      f.channel === 'smc' &&
-      f.source.kind === 'realm' &&
-      isInnerStage(endName(machine, f.source.name)) &&
-      f.decision.reason.includes(`SMC ${hex(abi.SMC_RSI_IPA_STATE_SET)} `),
-  );
-}
+const refusedShares = blockedCall(abi.SMC_RSI_IPA_STATE_SET);
 
 function holders(view: GoalView): string[] {
   return realmsHolding(view.machine, VIDEO)
@@ -124,15 +113,11 @@ export const PRIVATE_TO_SHARED: Lesson = {
     {
       id: 'verdict',
       title: 'The judge’s verdict: no video reached the host; name the clause that stopped it.',
-      check(view) {
-        const hit = refusedShares(view)[0];
-        if (videoLeaks(view.ledger).length > 0)
-          return { done: false, detail: leakSummary(view.machine, view.ledger) };
-        if (!hit) return { done: false, detail: 'nothing has been stopped yet: try the attack' };
-        if (holders(view).length === 0)
-          return { done: false, detail: 'the page you tried to share held no video' };
-        return { done: true, detail: `not leaked; clause \`${hit.decision.rule}\`` };
-      },
+      check: judgedStopped(
+        (view) => refusedShares(view)[0],
+        (view) =>
+          holders(view).length === 0 ? 'the page you tried to share held no video' : undefined,
+      ),
     },
   ],
   hints: [

@@ -8,31 +8,18 @@
  * cca-spec.md §4.1 (RSI_HOST_CALL).
  */
 import { abi } from '../../emulator/index.ts';
-import type { GoalView, Lesson } from '../schema.ts';
+import type { Lesson } from '../schema.ts';
 import { hex } from '../../lib/hex.ts';
 import {
   MEM1_VIDEO,
   STAGE_CHALLENGE_LINES,
-  blockedFlows,
-  endName,
-  isInnerStage,
-  leakSummary,
+  blockedCall,
+  judgedStopped,
   terminalSetup,
-  videoLeaks,
-  type Flow,
 } from '../fixtures/video-pipeline.ts';
 
 /** Refused RSI_HOST_CALLs of an inner stage. */
-function refusedCalls({ machine, ledger }: GoalView): Flow[] {
-  return blockedFlows(
-    ledger,
-    (f) =>
-      f.channel === 'smc' &&
-      f.source.kind === 'realm' &&
-      isInnerStage(endName(machine, f.source.name)) &&
-      f.decision.reason.includes(`SMC ${hex(abi.SMC_RSI_HOST_CALL)} `),
-  );
-}
+const refusedCalls = blockedCall(abi.SMC_RSI_HOST_CALL);
 
 const body = `
 ## Registers are a channel too
@@ -97,14 +84,7 @@ export const HOST_CALL: Lesson = {
     {
       id: 'verdict',
       title: 'The judge’s verdict: no register reached the host; name the clause.',
-      check(view) {
-        const hit = refusedCalls(view)[0];
-        if (videoLeaks(view.ledger).length > 0)
-          return { done: false, detail: leakSummary(view.machine, view.ledger) };
-        return hit
-          ? { done: true, detail: `not leaked; clause \`${hit.decision.rule}\`` }
-          : { done: false, detail: 'nothing has been stopped yet: try the attack' };
-      },
+      check: judgedStopped((view) => refusedCalls(view)[0]),
     },
   ],
   hints: [

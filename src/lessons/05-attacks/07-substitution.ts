@@ -18,12 +18,10 @@ import {
   MEM1_VIDEO,
   FRAME,
   STAGES,
-  leakThrough,
-  failedChecks,
-  tenantVerdicts,
   terminalSetup,
   uploadLines,
-  verdictOf,
+  leakedThrough,
+  tenantRejectedFor,
 } from '../fixtures/video-pipeline.ts';
 
 const SETUP_LINES: readonly string[] = [
@@ -118,34 +116,17 @@ export const SUBSTITUTION: Lesson = {
     {
       id: 'leaked',
       title: 'Make the frame leak from the substitute to the host.',
-      check(view) {
-        const names = new Set(impostors(view).map((i) => i.name));
-        const leak = leakThrough(view.machine, view.ledger, names);
-        return leak
-          ? { done: true, detail: verdictOf(view.machine, leak) }
-          : { done: false, detail: 'no video has leaked through a substitute yet' };
-      },
+      check: leakedThrough(
+        (view) => impostors(view).map((i) => i.name),
+        'no video has leaked through a substitute yet',
+      ),
     },
     {
       id: 'caught',
       title: 'Have the tenant verify a group token with the substitute in it: rejected.',
-      check(view) {
-        if (impostors(view).length === 0)
-          return { done: false, detail: 'no substitute in the pipeline yet' };
-        const all = tenantVerdicts(view.machine);
-        const hit = all.find(
-          (v) => v.verdict.kind === 'rejected' && failedChecks(v.verdict).includes('group-rim'),
-        );
-        if (hit)
-          return { done: true, detail: `${hit.verdict.verdict.text}: ${hit.verdict.reason}` };
-        const last = all.at(-1);
-        return {
-          done: false,
-          detail: last
-            ? `the last group token is ${last.verdict.verdict.text}`
-            : 'the host holds no group token yet (attest group, in the gateway)',
-        };
-      },
+      check: tenantRejectedFor('group-rim', (view) =>
+        impostors(view).length === 0 ? 'no substitute in the pipeline yet' : undefined,
+      ),
     },
   ],
   hints: [

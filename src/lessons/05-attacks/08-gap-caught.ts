@@ -16,11 +16,9 @@ import {
   FRAME,
   PIPELINE_LINES,
   STAGES,
-  leakThrough,
-  failedChecks,
-  tenantVerdicts,
   terminalSetup,
-  verdictOf,
+  leakedThrough,
+  tenantRejectedFor,
 } from '../fixtures/video-pipeline.ts';
 
 /** What the deterministic start state allocates (`mica status`, `realm create` print them). */
@@ -114,34 +112,18 @@ export const GAP_CAUGHT: Lesson = {
     {
       id: 'leaked',
       title: 'Make the frame leak to the host through that realm.',
-      check(view) {
-        const names = new Set(outsiders(view).map((o) => o.name));
-        const leak = leakThrough(view.machine, view.ledger, names);
-        return leak
-          ? { done: true, detail: verdictOf(view.machine, leak) }
-          : { done: false, detail: 'no video has leaked through an outsider yet' };
-      },
+      check: leakedThrough(
+        (view) => outsiders(view).map((o) => o.name),
+        'no video has leaked through an outsider yet',
+      ),
     },
     {
       id: 'caught',
       title:
         'Have the tenant verify a group token taken after the join: rejected, it names the outsider.',
-      check(view) {
-        if (outsiders(view).length === 0) return { done: false, detail: 'no outsider joined yet' };
-        const all = tenantVerdicts(view.machine);
-        const hit = all.find(
-          (v) => v.verdict.kind === 'rejected' && failedChecks(v.verdict).includes('membership'),
-        );
-        if (hit)
-          return { done: true, detail: `${hit.verdict.verdict.text}: ${hit.verdict.reason}` };
-        const last = all.at(-1);
-        return {
-          done: false,
-          detail: last
-            ? `the last group token is ${last.verdict.verdict.text}`
-            : 'the host holds no group token yet (attest group, in the gateway)',
-        };
-      },
+      check: tenantRejectedFor('membership', (view) =>
+        outsiders(view).length === 0 ? 'no outsider joined yet' : undefined,
+      ),
     },
   ],
   hints: [

@@ -16,11 +16,10 @@ import { eventsOf } from '../ledger-queries.ts';
 import {
   FRAME,
   PIPELINE_LINES,
-  leakThrough,
   tenantVerdicts,
   terminalSetup,
-  verdictOf,
   videoLeaks,
+  leakedThrough,
 } from '../fixtures/video-pipeline.ts';
 
 const MEM1_PAGE0 = 0x84049000;
@@ -112,13 +111,10 @@ export const GAP_UNCAUGHT: Lesson = {
     {
       id: 'leaked',
       title: 'Make the raw frame leak to the host through that stage.',
-      check(view) {
-        const names = new Set(strangers(view).map((s) => s.name));
-        const leak = leakThrough(view.machine, view.ledger, names);
-        return leak
-          ? { done: true, detail: verdictOf(view.machine, leak) }
-          : { done: false, detail: 'no video has leaked through that stage yet' };
-      },
+      check: leakedThrough(
+        (view) => strangers(view).map((s) => s.name),
+        'no video has leaked through that stage yet',
+      ),
     },
     {
       id: 'verified',

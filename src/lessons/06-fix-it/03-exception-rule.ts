@@ -1,13 +1,16 @@
 /**
  * Lesson 06-fix-it/03: a missing EXCEPTION rule (mica-spec.md §2.2.4 CF rules, §2.7 the
- * transition table, §3.6 control transfers, §1.3 what counts as a leak). The setup builds the
- * §5.1 pipeline and uploads the gateway's file of the draft `fix-no-exception`, in which no file
- * BLOCKs the encoder's data-carrying exits. The encoder is sealed (no NS pages) yet an MMIO exit
- * still hands its registers to the host. The learner deploys an encoder file that adds the rule
- * back. Goals: four accepted, agreeing policies; the video in storage with no leak; the
- * encoder's try to hand the video out stopped; the verifier's path search clean.
+ * transition table, §3.6 control transfers, §1.3 what counts as a leak; cca-spec.md §3.2
+ * teardown). The setup deploys the draft `fix-no-exception` on the §5.1 pipeline built from the
+ * terminals, in which no file BLOCKs the encoder's data-carrying exits, runs the video to
+ * storage and has the encoder hand it to the host through its console doorbell (an MMIO exit):
+ * the judge finds the leak before the learner types anything. A deployed file is one-shot
+ * (§3.3), so the learner tears the encoder down, builds it again and deploys a file with the
+ * rule back. Goals: the encoder redeployed and all four files agreeing; the video in storage
+ * with no leak; the encoder's try to hand the video out stopped; the verifier's path search
+ * clean.
  */
-import { FIX_NO_EXCEPTION, micaAbi } from '../../policy/index.ts';
+import { FIX_NO_EXCEPTION, VIDEO_MODERATION } from '../../policy/index.ts';
 import {
   FIXED_PIPELINE_GOALS,
   IN_BAR0,
@@ -15,24 +18,20 @@ import {
   VIDEO_LINES,
   WIRE_LINES,
   boundPolicy,
+  deployLines,
+  rebuildLines,
   terminalSetup,
   uploadTextStep,
 } from '../fixtures/policy-pipeline.ts';
 import type { Lesson } from '../schema.ts';
 
-/** The fix: the encoder's own file BLOCKs its data-carrying exception classes again. */
+/** The shipped encoder file's rules (CALL blocks, then the exit blocks of §8 item 6). */
+const SHIPPED_RULES = boundPolicy(VIDEO_MODERATION, 'encoder').cfs;
+
+/** The fix: the draft's encoder file with the shipped rule(s) the draft lost put back. */
 const FIXED = boundPolicy(FIX_NO_EXCEPTION, 'encoder', (p) => ({
   ...p,
-  cfs: [
-    ...p.cfs,
-    {
-      name: 'CF7',
-      owner: 1,
-      type: 'EXCEPTION' as const,
-      policy: 'BLOCK' as const,
-      range: [...micaAbi.DATA_EXCEPTION_RANGE],
-    },
-  ],
+  cfs: [...p.cfs, ...SHIPPED_RULES.filter((cf) => !p.cfs.some((d) => d.name === cf.name))],
 }));
 
 const body = `
@@ -45,16 +44,24 @@ Control-flow rules close those exits: \`"type": "EXCEPTION", "range": [0x24, 0x2
 "policy": "BLOCK"\` for the encoder. Rules from every accepted file go into one transition
 table (§2.7), so one file may add the rule.
 
-The draft \`fix-no-exception\` lost that rule in every file. The setup uploaded its gateway
-file. With the draft everywhere, \`@encoder console @${IN_BAR0} 8\` hands the video to the host
-(the console doorbell is MMIO): the ledger shows a **LEAK**.
+## What happened last night
+
+The tenant deployed the draft \`fix-no-exception\` in all four stages: it lost that rule in
+every file. Every upload was accepted and the video reached storage. Then the encoder's vendor
+typed \`@encoder console @${IN_BAR0} 8\`: the console doorbell is MMIO, and the exit handed the
+raw video to the host. Look before you fix: the **Ledger** shows the LEAK (encoder handed video
+to the host, MMIO exit registers) and the **Data** view outlines what the host obtained in red.
 
 ## Your turn
 
+A realm's policy is immutable once accepted (§3.3): redeploy the encoder.
+
 1. Policy tab, realm \`encoder\`, *Start from* \`fix-no-exception\`; add a rule owned by
-   \`VM2\` that BLOCKs EXCEPTION \`0x24\` and \`0x20\` (any unused name, \`CF7\`). Upload it.
-2. Upload the moderator's and storage's files (the draft's or \`video-moderation\`).
-3. Run the video to storage (see 06-fix-it/01 step 3).
+   \`VM2\` that BLOCKs EXCEPTION \`0x24\` and \`0x20\` (any unused name, \`CF3\`).
+2. Host terminal: \`realm destroy encoder\`, \`realm create encoder\` (same name and options,
+   same RIM), plug its windows back in (\`mica share Mem1 encoder:0\`, \`mica share Mem2
+   encoder:1\`), then *Upload into encoder*.
+3. Run the video to storage again (see 06-fix-it/01 step 3).
 4. Try the leak again: \`@encoder console @${IN_BAR0} 8\`. Which rule stops it?
 `;
 
@@ -65,7 +72,7 @@ export const FIX_EXCEPTION_LESSON: Lesson = {
   part: '06-fix-it',
   title: 'Fix it: a sealed stage that leaks through its exits',
   summary:
-    'No file blocks the encoder’s MMIO exits, so the video leaves in its registers. Add the EXCEPTION rule and keep the pipeline running.',
+    'A deployed pipeline whose encoder leaked the video through an MMIO exit: no file blocks it. Redeploy the encoder with the EXCEPTION rule and keep the pipeline running.',
   objectives: [
     'Explain why sealing (no NS pages) does not close a realm’s exits (§3.5, §3.6).',
     'Write an EXCEPTION control-flow rule and find the rule behind a blocked exit (§2.2.4, §2.7).',
@@ -73,9 +80,15 @@ export const FIX_EXCEPTION_LESSON: Lesson = {
   body,
   mode: 'mica',
   commands: {},
-  setup: terminalSetup([...STAGE_LINES, ...WIRE_LINES, '@gateway policy upload fix-no-exception']),
+  setup: terminalSetup([
+    ...STAGE_LINES,
+    ...WIRE_LINES,
+    ...deployLines(FIX_NO_EXCEPTION.id),
+    ...VIDEO_LINES,
+    `@encoder console @${IN_BAR0} 8`,
+  ]),
   goals: [
-    FIXED_PIPELINE_GOALS.allAccepted,
+    FIXED_PIPELINE_GOALS.redeployedEncoder,
     FIXED_PIPELINE_GOALS.delivered,
     FIXED_PIPELINE_GOALS.encoderClosed,
     FIXED_PIPELINE_GOALS.verifier,
@@ -87,31 +100,34 @@ export const FIX_EXCEPTION_LESSON: Lesson = {
     },
     {
       tier: 'stronger',
-      text: 'Add `"CF7": { "owner": "VM2", "type": "EXCEPTION", "range": [0x24, 0x20], "policy": "BLOCK" }` to the encoder’s file.',
+      text: 'Add `"CF3": { "owner": "VM2", "type": "EXCEPTION", "range": [0x24, 0x20], "policy": "BLOCK" }` to the encoder’s file; the deployed encoder cannot take a second file, so rebuild it first.',
     },
     {
       tier: 'near-solution',
-      text: 'Upload that file into the encoder, then `@moderator policy upload fix-no-exception`, `@storage policy upload fix-no-exception`, run the video and `@encoder console @0x18000000020 8`.',
+      text: '`realm destroy encoder`, `realm create encoder`, `mica share Mem1 encoder:0`, `mica share Mem2 encoder:1`, upload that file into the encoder, run the video to storage and `@encoder console @0x18000000020 8`.',
     },
   ],
   solution: [
+    ...rebuildLines('encoder'),
     uploadTextStep('encoder', FIXED),
-    '@moderator policy upload fix-no-exception',
-    '@storage policy upload fix-no-exception',
     ...VIDEO_LINES,
     `@encoder console @${IN_BAR0} 8`,
   ],
   glossary: ['Mica policy', 'Flow ledger', 'Provenance label'],
   explain: `
 Sealing (§3.5) removed the encoder's NS pages, but an MMIO access still exits to the host with
-the stored value in its registers (§3.6, §1.3). Your rule went into the machine-wide transition
-table (§2.7) at upload; the monitor consults it on every exit, so the console doorbell became a
-blocked flow (rule CF7 in the ledger) and the verifier's graph lost the exit edge encoder → U.
+the stored value in its registers (§3.6, §1.3). A deployed file cannot change (§3.3), so the
+fix was a redeploy: the rebuilt encoder measured to the same RIM, its label bound the new file,
+and your rule went into the machine-wide transition table (§2.7) at upload. The monitor
+consults it on every exit, so the console doorbell became a blocked flow (your rule in the
+ledger) and the verifier's graph lost the exit edge encoder → U.
 `,
   specRefs: [
     { source: 'mica-spec.md', section: '§2.2.4', title: 'Field semantics: CF rules' },
     { source: 'mica-spec.md', section: '§2.7', title: 'The transition table' },
     { source: 'mica-spec.md', section: '§3.6', title: 'Control transfers' },
     { source: 'mica-spec.md', section: '§1.3', title: 'What counts as a leak' },
+    { source: 'mica-spec.md', section: '§3.3', title: 'Policy upload: immutable once accepted' },
+    { source: 'cca-spec.md', section: '§3.2', title: 'Realm lifecycle' },
   ],
 };

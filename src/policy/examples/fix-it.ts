@@ -19,12 +19,11 @@
  * in step with them, and each carries the expectations every example carries, which the
  * example tests check on the policies and on the machine.
  */
-import { DATA_EXCEPTION_RANGE } from '../abi.ts';
 import { formatPolicyText } from '../format.ts';
 import type { Policy, PolicyMem } from '../model.ts';
 import { parsePolicy } from '../parse.ts';
 import { BAR1, type WorkflowExample } from './build.ts';
-import { VIDEO_MODERATION } from './video-moderation.ts';
+import { VIDEO_MODERATION, pipelineExitBlocks } from './video-moderation.ts';
 
 /** The shipped files of the locked-down pipeline, parsed (gateway, encoder, moderator, storage). */
 function shippedPolicies(): Policy[] {
@@ -113,22 +112,19 @@ export const FIX_ANY_WINDOW: WorkflowExample = draft(
   { agreement: 'accept', flow: ['encoder', 'U'] },
 );
 
+/** The names of the encoder's EXCEPTION rules among the shipped exit blocks (CF3). */
+const ENCODER_EXCEPTION_RULES = new Set(
+  pipelineExitBlocks()
+    .filter((cf) => cf.owner === ENCODER && cf.type === 'EXCEPTION')
+    .map((cf) => cf.name),
+);
+
 /** Every file lost the encoder's EXCEPTION rule (§2.2.4: an unlisted exit reaches the host). */
 export const FIX_NO_EXCEPTION: WorkflowExample = draft(
   'fix-no-exception',
   'Fix-it: no EXCEPTION rule for the encoder',
   "No file BLOCKs the encoder's data-carrying exits (EXCEPTION 0x24, 0x20): an MMIO exit hands its registers to the host.",
-  (p) => ({
-    ...p,
-    cfs: p.cfs.filter(
-      (cf) =>
-        !(
-          cf.owner === ENCODER &&
-          cf.type === 'EXCEPTION' &&
-          DATA_EXCEPTION_RANGE.every((ec) => cf.range.includes(ec))
-        ),
-    ),
-  }),
+  (p) => ({ ...p, cfs: p.cfs.filter((cf) => !ENCODER_EXCEPTION_RULES.has(cf.name)) }),
   { agreement: 'accept', flow: ['encoder', 'U'] },
 );
 

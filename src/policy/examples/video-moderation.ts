@@ -88,10 +88,16 @@ const CALL_BLOCKS: readonly PolicyCf[] = [block('CF1', 1), block('CF2', 2)];
  * their data-carrying exits (EXCEPTION 0x24, 0x20) and OTHER IRQ/FIQ/SError (§8 item 6). The same file in
  * every mode: the prototype records CF3-CF6 without enforcing them (§2.2.4).
  */
-const PIPELINE_CFS: readonly PolicyCf[] = [
-  ...CALL_BLOCKS,
-  ...exitBlocks(PIPELINE_STAGES, CALL_BLOCKS.length + 1),
-];
+const PIPELINE_CFS: readonly PolicyCf[] = [...CALL_BLOCKS, ...pipelineExitBlocks()];
+
+/**
+ * CF3-CF6 of the locked-down pipeline: {@link exitBlocks} for its stages (the encoder's
+ * EXCEPTION and OTHER rules, then the moderator's). The fix-it drafts (fix-it.ts) drop some of
+ * them by name.
+ */
+export function pipelineExitBlocks(): PolicyCf[] {
+  return exitBlocks(PIPELINE_STAGES, CALL_BLOCKS.length + 1);
+}
 
 const pipeline = files(PIPELINE_STAGES, PIPELINE_SHARES, PIPELINE_CFS);
 

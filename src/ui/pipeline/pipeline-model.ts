@@ -260,8 +260,11 @@ export function buildPipeline(
     const a = byName.get(edge.from);
     const b = byName.get(edge.to);
     if (!a || !b) continue;
-    const start = { x: a.x + (b.x > a.x ? NODE_W / 2 : 0), y: a.y };
-    const endPt = { x: b.x - (b.x > a.x ? NODE_W / 2 : 0), y: b.y };
+    // From the writer's side facing the reader to the reader's side facing the writer (a
+    // pipe back to the left, like storage → gateway, leaves from the left edge).
+    const side = b.x === a.x ? 0 : (Math.sign(b.x - a.x) * NODE_W) / 2;
+    const start = { x: a.x + side, y: a.y };
+    const endPt = { x: b.x - side, y: b.y };
     const mid = lerp(start, endPt, 0.5);
     const w = lerp(start, endPt, 0.22);
     const r = lerp(start, endPt, 0.78);

@@ -1,7 +1,7 @@
 /**
  * The Data view (issue 12 "In the page"): before anything ran it says what to do and its
  * button opens the Pipeline view; after the honest video scenario runs from the Pipeline
- * view's menu it draws the frames of four stages from the machine, the moderator's flagged
+ * view's menu it draws the frames of four stages (and what the gateway published) from the machine, the moderator's flagged
  * frames marked; after the CCA-only scenario the frames the host obtained are outlined in red
  * with their path. Keyboard reachable, axe-clean in dark, light and projector.
  */
@@ -63,7 +63,7 @@ describe('the Data view', () => {
     );
   });
 
-  test('the honest video run: four stages of frames from the machine, flagged frames marked', async () => {
+  test('the honest video run: four stages and what the gateway published, from the machine, flagged frames marked', async () => {
     await runFile('video-honest-mica');
     // Keyboard: from the Pipeline tab, ArrowRight moves to Data.
     await page.getByRole('tab', { name: 'Pipeline' }).focus();
@@ -72,15 +72,19 @@ describe('the Data view', () => {
       'true',
     );
     const stages = page.locator('.data .stage');
-    await expect.poll(() => stages.count(), { timeout: 20_000 }).toBe(4);
+    await expect.poll(() => stages.count(), { timeout: 20_000 }).toBe(5);
     const heads = await stages.locator('h4 .role').allInnerTexts();
     expect(heads.map((h) => h.toLowerCase())).toEqual([
       'gateway',
       'encoder',
       'moderator',
       'storage',
+      'published',
     ]);
-    for (let i = 0; i < 4; i++)
+    // What the gateway sent out: every record, an allowed exit (the moderator's mark), not a theft.
+    expect(await stages.nth(4).locator('canvas').count()).toBe(24);
+    expect(await stages.nth(4).innerText()).toMatch(/allowed exit.*passed:moderator/s);
+    for (let i = 0; i < 5; i++)
       expect(await stages.nth(i).locator('canvas').count()).toBeGreaterThan(0);
     expect(await drawnPixels('.data .stage canvas')).toBeGreaterThan(100);
     // Storage holds all 24 frames; the detector's flags are marked in words, not colour alone.

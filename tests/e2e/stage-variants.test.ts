@@ -32,7 +32,7 @@ describe('a stage box switches the stage to one of its malicious variants', () =
     await expect.poll(() => banner.innerText(), { timeout: 30_000 }).toMatch(/Ran cleanly/);
 
     const encoder = page.getByRole('button', { name: /^Switch encoder to a malicious variant/ });
-    expect(await encoder.getAttribute('aria-label')).toContain('runs now: honest');
+    expect(await encoder.getAttribute('aria-label')).toContain('(now: honest)');
     await encoder.click();
     const menu = page.getByRole('menu', { name: 'Run encoder as' });
     await menu.waitFor();
@@ -47,7 +47,7 @@ describe('a stage box switches the stage to one of its malicious variants', () =
       .poll(() => banner.innerText(), { timeout: 30_000 })
       .toMatch(/Blocked.*by is-gateway.*as the scenario expects/s);
     expect(await scenario.inputValue()).toBe('file:attack-01-copy-to-ns-mica');
-    expect(await encoder.getAttribute('aria-label')).toContain('runs now: copy-to-ns');
+    expect(await encoder.getAttribute('aria-label')).toContain('(now: copy-to-ns)');
     expect(errors).toEqual([]);
   });
 

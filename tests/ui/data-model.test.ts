@@ -166,6 +166,20 @@ describe('roles come from the machine, not from positions', () => {
   });
 });
 
+describe('a storage that publishes unmoderated frames', () => {
+  it('what the gateway sent carries no sanitiser mark, and the host finding is that very exit', () => {
+    const r = run('attack-18-publish-unmoderated-mica');
+    const d = buildDataModel(r.machine, r.machine.ledger);
+    const published = d.stages.find((s) => s.role === 'published')!;
+    expect(published.passed).toBeUndefined();
+    const stolen = d.host.filter((h) => h.kind === 'leak');
+    expect(stolen).toHaveLength(1);
+    expect(stolen[0]!.path).toMatch(/^gateway → NS memory/);
+    expect(stolen[0]!.format).toBe('records');
+    expect(stolen[0]!.seqs).toEqual(r.leaks.map((l) => l.seq));
+  });
+});
+
 describe('CCA alone: the host holds the frames', () => {
   const r = run('video-cca-leaks');
   const m = r.machine;

@@ -370,11 +370,19 @@ const ROLE_FORMAT: Readonly<Record<string, Format>> = {
 };
 
 /**
+ * Whether `len` bytes are whole moderated records and not whole encoded or raw frames: a
+ * record is {@link VERDICT_BYTES} longer than an encoded frame, so below 216 frames no length
+ * is both (a raw frame is 8 encoded ones).
+ */
+function wholeRecords(len: number): boolean {
+  return len > 0 && len % MODERATED_RECORD_BYTES === 0 && len % ENCODED_FRAME_BYTES !== 0;
+}
+
+/**
  * The position in `chain` of the moderator: the first stage past the gateway that the tenant
  * declared a sanitiser (the machine keeps the declaration by RIM, `state.sanitisers`), else the
- * first whose labelled output is whole moderated records and not whole encoded frames (a
- * record is {@link VERDICT_BYTES} longer than an encoded frame, so for fewer than 216 frames
- * the two never have a common length). Undefined when neither shows.
+ * first whose labelled output is whole moderated records ({@link wholeRecords}). Undefined
+ * when neither shows.
  */
 function moderatorAt(
   view: MachineView,
@@ -389,8 +397,7 @@ function moderatorAt(
   if (at > 0) return at;
   const byLength = chain.findIndex((c, i) => {
     if (i === 0 || !c.out) return false;
-    const len = labelledExtent(view, realmAt(view, c.rd)!, c.out.ipa, label);
-    return len > 0 && len % MODERATED_RECORD_BYTES === 0 && len % ENCODED_FRAME_BYTES !== 0;
+    return wholeRecords(labelledExtent(view, realmAt(view, c.rd)!, c.out.ipa, label));
   });
   return byLength > 0 ? byLength : undefined;
 }
@@ -538,6 +545,8 @@ export function buildDataModel(view: MachineView, ledger: readonly LedgerEvent[]
   const out = video && gw ? labelledExtent(view, gw, PUBLISH_IPA, label) : 0;
   if (gw && out > 0) {
     const bytes = readRealm(view, gw, PUBLISH_IPA, out) ?? new Uint8Array();
+    // With no storage (the ring) the published records number the frames, record f at f.
+    store ??= bytes;
     const passed = [
       ...new Set(
         labelSpans(
@@ -662,7 +671,9 @@ function hostFindings(
     const format: Format =
       workflow === 'text'
         ? 'text'
-        : (roleOf.get(r.rd) ?? (bytes.length % RAW_FRAME_BYTES === 0 ? 'raw' : 'bytes'));
+        : wholeRecords(bytes.length)
+          ? 'records'
+          : (roleOf.get(r.rd) ?? (bytes.length % RAW_FRAME_BYTES === 0 ? 'raw' : 'bytes'));
     const frames = numberFrames(decodeFrames(bytes, format), bytes, format, store);
     const last = r.seqs[r.seqs.length - 1]!;
     out.push({

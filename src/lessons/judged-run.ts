@@ -6,10 +6,11 @@
  * verdict is read from the ledger since the setup by the provenance judge (mica-spec.md §1.3,
  * src/policy/judge.ts) and from the tenant's verifier on the group tokens the host kept (§4.5):
  *
- * - `leaked`: labelled bytes reached a host-visible place (the first such flow: who, where);
+ * - `leaked`: labelled bytes reached a host-visible place (the first such flow: who, where),
+ *   other than through a sanitiser the tenant declared and the gateway its input entered;
  * - `rejected`: the tenant's verifier rejects a group token the host kept (the failed check);
  * - `blocked`: the machine refused a flow (the last refusal once labelled data was in play,
- *   labelled flows first: the clause);
+ *   labelled flows first, the monitor's CLEAN last: the clause);
  * - `no-leak`: none of these: whatever ran stayed where the policies allow.
  *
  * Design rationale: the verdict is recomputed from the machine, never taken from what the
@@ -31,10 +32,17 @@ export type RunJudgement = Pick<JudgedRun, 'stage' | 'verdict' | 'by' | 'detail'
 
 /** Judges the run whose events since its start are `view.ledger` (see the file header). */
 export function judgeView(view: GoalView): RunJudgement {
-  const nameOf = realmNamer(view.machine.state);
-  const judged = eventsOf(view.ledger, 'flow')
-    .filter((e) => e.channel !== 'clean')
-    .map((e) => ({ e, j: judgeFlow(e, nameOf) }));
+  const state = view.machine.state;
+  const nameOf = realmNamer(state);
+  const flows = eventsOf(view.ledger, 'flow');
+  // The allowed way out (§4.5 step 6): bytes marked by a sanitiser the tenant declared to the
+  // machine, handed out by the realm the tenant's input entered (its gateway).
+  const input = flows.find((e) => e.channel === 'tenant-input' && e.destination.kind === 'realm');
+  const passage = {
+    sanitisers: Object.values(state.sanitisers ?? {}),
+    gateway: input ? nameOf(input.destination.name) : '',
+  };
+  const judged = flows.map((e) => ({ e, j: judgeFlow(e, nameOf, passage) }));
   const leak = judged.find(({ j }) => j.outcome === 'leak');
   if (leak)
     return {
@@ -55,7 +63,10 @@ export function judgeView(view: GoalView): RunJudgement {
   // such as the SMC a policy upload makes, is not an attack that was stopped).
   const inPlay = judged.find(({ e }) => e.labels.length > 0)?.e.seq ?? 0;
   const blocked = judged.filter(({ e, j }) => j.outcome === 'blocked' && e.seq >= inPlay);
-  const stopped = blocked.filter(({ e }) => e.labels.length > 0).at(-1) ?? blocked.at(-1);
+  const stopped =
+    blocked.filter(({ e }) => e.labels.length > 0).at(-1) ??
+    blocked.filter(({ e }) => e.channel !== 'clean').at(-1) ??
+    blocked.at(-1);
   if (stopped)
     return {
       stage: stopped.j.actor,

@@ -41,7 +41,7 @@ describe('a judged run is the machine’s verdict on the run', () => {
       '05-attacks/03-private-to-shared': 'encoder blocked CF3',
       '05-attacks/04-host-call': 'encoder blocked CF1',
       '05-attacks/05-host-in-the-middle': 'encoder blocked Mem1.mappings.VM2',
-      '05-attacks/06-leftovers': '- no-leak ',
+      '05-attacks/06-leftovers': 'Mica monitor blocked CLEAN',
       '05-attacks/07-substitution': 'impostor leaked mmio → exit.gprs[0] (emulated MMIO write)',
       '05-attacks/08-gap-caught': 'spy leaked mmio → exit.gprs[0] (emulated MMIO write)',
       '05-attacks/09-gap-uncaught': 'storage leaked mmio → exit.gprs[0] (emulated MMIO write)',

@@ -65,6 +65,13 @@ export const PARTS: readonly LessonPart[] = [
     summary: 'The guard-railed LLM pipeline, built, declared, used and attested from nothing.',
     status: 'ready',
   },
+  {
+    id: '08-sandbox',
+    title: 'Sandbox',
+    summary:
+      'Every shipped scenario and every terminal, nothing to pass: explore, and let the machine judge each run.',
+    status: 'ready',
+  },
 ];
 
 // An outline entry is a `PlannedLesson` row ({ status: 'planned', id, part, title, summary }),
@@ -179,6 +186,7 @@ export const COURSE: readonly CourseRow[] = [
   ready('06-fix-it/03-exception-rule', 'mica', () => import('./06-fix-it/03-exception-rule.ts')),
   ready('06-fix-it/04-bypass', 'mica', () => import('./06-fix-it/04-bypass.ts')),
   ready('07-capstone/01-llm-guardrail', 'mica', () => import('./07-capstone/01-llm-guardrail.ts')),
+  ready('08-sandbox/01-every-scenario', 'mica', () => import('./08-sandbox/01-every-scenario.ts')),
 ];
 
 /** The course row of `id` (no module is loaded). */

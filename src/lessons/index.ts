@@ -90,6 +90,9 @@ export {
 export type { GroupAppraisal, PipelineResult, PipelineRun } from './pipeline.ts';
 export {
   DEFAULT_SETTINGS,
+  JUDGED_PARTS,
+  JUDGED_RUNS_MAX,
+  RUN_VERDICTS,
   SAVE_FORMAT,
   SAVE_MIGRATIONS,
   SAVE_VERSION,
@@ -97,13 +100,16 @@ export {
   parseSave,
   progressAfterCheck,
   serializeSave,
+  withJudgedRun,
   withProgress,
   type AttemptUpdate,
+  type JudgedRun,
   type LabSave,
   type LabSettings,
   type LessonProgress,
   type ParseSaveOptions,
   type ParsedSave,
+  type RunVerdict,
   type SaveMigration,
 } from './save.ts';
 export {

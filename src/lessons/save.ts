@@ -39,6 +39,30 @@ export interface LessonProgress {
   readonly solvedAt?: string;
 }
 
+/** What a judged run came to (the verdict words of the progress file; judged-run.ts). */
+export type RunVerdict = 'leaked' | 'rejected' | 'blocked' | 'no-leak';
+
+/** Every verdict, for validation. */
+export const RUN_VERDICTS: readonly RunVerdict[] = ['leaked', 'rejected', 'blocked', 'no-leak'];
+
+/** One judged run, as the progress file lists it (judged by judged-run.ts). */
+export interface JudgedRun {
+  /** The lesson whose start the run began from. */
+  readonly lesson: string;
+  /** Who acted: the stage (or `host`) behind the deciding flow; `-` when nothing decided. */
+  readonly stage: string;
+  readonly verdict: RunVerdict;
+  /**
+   * What decided: where the bytes went (`leaked`), the clause (`blocked`), the verifier's
+   * failed checks (`rejected`); empty for `no-leak`.
+   */
+  readonly by: string;
+  /** The judge's sentence. */
+  readonly detail: string;
+  /** When it was judged (ISO 8601 UTC). */
+  readonly judgedAt: string;
+}
+
 /** Display and classroom settings. */
 export interface LabSettings {
   readonly theme: 'system' | 'dark' | 'light';
@@ -60,6 +84,12 @@ export interface LabSave {
   readonly settings: LabSettings;
   /** By lesson id. */
   readonly progress: Readonly<Record<string, LessonProgress>>;
+  /**
+   * The judged runs of challenge and fix-it lessons, oldest first: which lesson, which stage
+   * acted, and the machine's verdict (leaked / blocked by a clause / the verifier rejects).
+   * Optional: files written before judged runs existed have none.
+   */
+  readonly judgedRuns?: readonly JudgedRun[];
   /** The scenario on screen, if any (restored when the file is opened). */
   readonly current?: Scenario;
 }
@@ -87,6 +117,17 @@ export function emptySave(savedAt = new Date(0).toISOString()): LabSave {
 /** Returns `save` with one lesson's progress replaced by `progress`. */
 export function withProgress(save: LabSave, lessonId: string, progress: LessonProgress): LabSave {
   return { ...save, progress: { ...save.progress, [lessonId]: progress } };
+}
+
+/** The parts whose solved lessons are judged runs: the attack challenges and the fix-it lessons. */
+export const JUDGED_PARTS: readonly string[] = ['05-attacks', '06-fix-it'];
+
+/** The most judged runs a save keeps (the oldest go first). */
+export const JUDGED_RUNS_MAX = 200;
+
+/** Returns `save` with `run` appended to its judged runs (the oldest dropped past the cap). */
+export function withJudgedRun(save: LabSave, run: JudgedRun): LabSave {
+  return { ...save, judgedRuns: [...(save.judgedRuns ?? []), run].slice(-JUDGED_RUNS_MAX) };
 }
 
 /** What the UI knows after a goal check in a lesson. */
@@ -213,6 +254,36 @@ function readProgress(id: string, v: unknown): Decoded<LessonProgress> {
   };
 }
 
+function readJudgedRun(i: number, v: unknown): Decoded<JudgedRun> {
+  const at = (f: string) => `"judgedRuns[${i}].${f}"`;
+  const fail = (error: string): Decoded<JudgedRun> => ({ ok: false, error });
+  if (!isRecord(v)) return fail(`"judgedRuns[${i}]" is ${describeValue(v)}, expected an object`);
+  if (typeof v.lesson !== 'string' || !LESSON_ID.test(v.lesson))
+    return fail(`${at('lesson')} is ${describeValue(v.lesson)}, expected a lesson id`);
+  if (!RUN_VERDICTS.includes(v.verdict as RunVerdict)) {
+    return fail(
+      `${at('verdict')} is ${describeValue(v.verdict)}; expected ${RUN_VERDICTS.map((r) => `"${r}"`).join(', ')}`,
+    );
+  }
+  for (const key of ['stage', 'by', 'detail'] as const) {
+    if (typeof v[key] !== 'string' || (v[key] as string).length > 1000)
+      return fail(`${at(key)} is ${describeValue(v[key])}, expected a string`);
+  }
+  if (typeof v.judgedAt !== 'string' || !ISO_TIME.test(v.judgedAt))
+    return fail(`${at('judgedAt')} is ${describeValue(v.judgedAt)}, expected an ISO 8601 UTC time`);
+  return {
+    ok: true,
+    value: {
+      lesson: v.lesson,
+      stage: v.stage as string,
+      verdict: v.verdict as RunVerdict,
+      by: v.by as string,
+      detail: v.detail as string,
+      judgedAt: v.judgedAt,
+    },
+  };
+}
+
 /**
  * Options for {@link parseSave}. Both default to this lab's; tests override them to run the
  * migration chain before a second save version exists.
@@ -292,6 +363,24 @@ export function parseSave(
     else if (known.status !== 'ready')
       warnings.push(`progress for "${id}", a planned lesson, was kept`);
   }
+  const judgedRuns: JudgedRun[] = [];
+  if (doc.judgedRuns !== undefined) {
+    if (!Array.isArray(doc.judgedRuns))
+      return fail(`"judgedRuns" is ${describeValue(doc.judgedRuns)}, expected a list`);
+    if (doc.judgedRuns.length > JUDGED_RUNS_MAX)
+      return fail(
+        `"judgedRuns" has ${doc.judgedRuns.length} runs; a save keeps ${JUDGED_RUNS_MAX}`,
+      );
+    for (const [i, entry] of doc.judgedRuns.entries()) {
+      const read = readJudgedRun(i, entry);
+      if (!read.ok) return read;
+      judgedRuns.push(read.value);
+      if (!courseRow(read.value.lesson))
+        warnings.push(
+          `a judged run of "${read.value.lesson}", a lesson this lab does not have, was kept`,
+        );
+    }
+  }
   let scenario: Scenario | undefined;
   if (doc.current !== undefined) {
     const s = scenarioFromJson(doc.current, 'current.');
@@ -307,6 +396,7 @@ export function parseSave(
         savedAt,
         settings: settings.value,
         progress,
+        ...(doc.judgedRuns !== undefined ? { judgedRuns } : {}),
         ...(scenario ? { current: scenario } : {}),
       },
       warnings,

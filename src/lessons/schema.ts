@@ -132,6 +132,11 @@ export interface Lesson {
    * or check decided, and where in the spec. Shown once every goal is done, never before.
    */
   readonly explain?: string;
+  /**
+   * A sandbox lesson stays open when a scenario run replaces the machine (the Pipeline view's
+   * Run): its goals judge whatever ran. Other lessons are left, as their goals assume their setup.
+   */
+  readonly sandbox?: true;
 }
 
 /** A lesson outlined but not written yet: shown greyed, with no goals. */
@@ -371,6 +376,8 @@ export function validateLesson(input: unknown, position = 0): LessonProblem[] {
   checkSolution(input, p, enabled);
   checkRefs(input, p);
   if (input.explain !== undefined) p.text(input, 'explain');
+  if (input.sandbox !== undefined && input.sandbox !== true)
+    p.add('sandbox', `must be true or absent, not ${JSON.stringify(input.sandbox)}`);
   return p.list;
 }
 

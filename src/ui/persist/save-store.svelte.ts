@@ -15,7 +15,9 @@ import {
   emptySave,
   parseSave,
   serializeSave,
+  withJudgedRun,
   withProgress,
+  type JudgedRun,
   type LabSave,
   type LessonProgress,
   type Scenario,
@@ -84,6 +86,11 @@ export class SaveStore {
   /** Replaces one lesson's progress. */
   setProgress(lessonId: string, progress: LessonProgress): void {
     this.save = withProgress(this.save, lessonId, progress);
+  }
+
+  /** Appends a judged run of a challenge or fix-it lesson (the hand-in lists them). */
+  addJudgedRun(run: JudgedRun): void {
+    this.save = withJudgedRun(this.save, run);
   }
 
   /** The save (with `current`, the scenario on screen) stamped `now`. */

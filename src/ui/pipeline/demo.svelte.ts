@@ -74,7 +74,8 @@ export class DemoState {
       course.notify('error', 'The demo could not be loaded', restored.error);
       return undefined;
     }
-    course.leave();
+    // A sandbox lesson judges whatever runs; any other lesson's goals assume its own setup.
+    if (!course.lesson?.sandbox) course.leave();
     course.scenarioTitle =
       attack === 0 ? `Video pipeline (${mode})` : `Attack ${attack}: ${result.title} (${mode})`;
     this.lab.rebase({ kind: 'pipeline', scenario: attack, mode });
@@ -151,7 +152,8 @@ export class DemoState {
       course.notify('error', 'The scenario could not be loaded', restored.error);
       return undefined;
     }
-    course.leave();
+    // A sandbox lesson judges whatever runs; any other lesson's goals assume its own setup.
+    if (!course.lesson?.sandbox) course.leave();
     course.scenarioTitle = scenario.title;
     this.lab.rebase({ kind: 'snapshot', snapshot });
     const result = fileResult(report);

@@ -1,0 +1,102 @@
+/**
+ * Judged runs (issue 13 "Attacks as challenges"; lab-ux.md §3.1 judged runs): what a learner's
+ * run of a challenge or fix-it lesson came to, decided by the machine and written into the
+ * progress file a student hands in. A run is the lesson's setup on a fresh machine followed by
+ * the learner's steps (the emulator is deterministic, so replaying the steps is the run); its
+ * verdict is read from the ledger since the setup by the provenance judge (mica-spec.md §1.3,
+ * src/policy/judge.ts) and from the tenant's verifier on the group tokens the host kept (§4.5):
+ *
+ * - `leaked`: labelled bytes reached a host-visible place (the first such flow: who, where),
+ *   other than through a sanitiser the tenant declared and the gateway its input entered;
+ * - `rejected`: the tenant's verifier rejects a group token the host kept (the failed check);
+ * - `blocked`: the machine refused a flow (the last refusal once labelled data was in play,
+ *   labelled flows first, the monitor's CLEAN last: the clause);
+ * - `no-leak`: none of these: whatever ran stayed where the policies allow.
+ *
+ * Design rationale: the verdict is recomputed from the machine, never taken from what the
+ * learner typed or what a script reported, so a hand-in cannot claim a run that did not happen;
+ * the page records the run it just judged on its own machine, and `judgeAttempt` replays the
+ * saved steps on a fresh machine to check such a record (tests/lessons/judged-runs.test.ts shows
+ * both agree). The record's shape lives in save.ts (the file format); this module is loaded
+ * only when a run is judged, so the page's first screen does not carry the judge.
+ */
+import { judgeFlow, realmNamer, shortRule } from '../policy/index.ts';
+import { tenantVerdicts, failedChecks } from './fixtures/video-pipeline.ts';
+import { eventsOf } from './ledger-queries.ts';
+import { playSteps, startLesson } from './runner.ts';
+import type { JudgedRun } from './save.ts';
+import type { GoalView, Lesson } from './schema.ts';
+
+/** The verdict part of a judged run. */
+export type RunJudgement = Pick<JudgedRun, 'stage' | 'verdict' | 'by' | 'detail'>;
+
+/** Judges the run whose events since its start are `view.ledger` (see the file header). */
+export function judgeView(view: GoalView): RunJudgement {
+  const state = view.machine.state;
+  const nameOf = realmNamer(state);
+  const flows = eventsOf(view.ledger, 'flow');
+  // The allowed way out (§4.5 step 6): bytes marked by a sanitiser the tenant declared to the
+  // machine, handed out by the realm the tenant's input entered (its gateway).
+  const input = flows.find((e) => e.channel === 'tenant-input' && e.destination.kind === 'realm');
+  const passage = {
+    sanitisers: Object.values(state.sanitisers ?? {}),
+    gateway: input ? nameOf(input.destination.name) : '',
+  };
+  const judged = flows.map((e) => ({ e, j: judgeFlow(e, nameOf, passage) }));
+  const leak = judged.find(({ j }) => j.outcome === 'leak');
+  if (leak)
+    return {
+      stage: leak.j.actor,
+      verdict: 'leaked',
+      by: `${leak.e.channel} → ${nameOf(leak.e.destination.name)}`,
+      detail: leak.j.text,
+    };
+  const rejected = tenantVerdicts(view.machine).find((v) => v.verdict.kind === 'rejected');
+  if (rejected)
+    return {
+      stage: 'group token',
+      verdict: 'rejected',
+      by: failedChecks(rejected.verdict).join(', '),
+      detail: `${rejected.verdict.verdict.text}: ${rejected.verdict.reason}`,
+    };
+  // Once labelled data is in play, only refusals from then on count (a stage's own set-up,
+  // such as the SMC a policy upload makes, is not an attack that was stopped).
+  const inPlay = judged.find(({ e }) => e.labels.length > 0)?.e.seq ?? 0;
+  const blocked = judged.filter(({ e, j }) => j.outcome === 'blocked' && e.seq >= inPlay);
+  const stopped =
+    blocked.filter(({ e }) => e.labels.length > 0).at(-1) ??
+    blocked.filter(({ e }) => e.channel !== 'clean').at(-1) ??
+    blocked.at(-1);
+  if (stopped)
+    return {
+      stage: stopped.j.actor,
+      verdict: 'blocked',
+      by: shortRule(stopped.j.clause),
+      detail: stopped.j.text,
+    };
+  return {
+    stage: '-',
+    verdict: 'no-leak',
+    by: '',
+    detail: 'no flow was refused and the judge finds no leak',
+  };
+}
+
+/**
+ * Judges `lesson` run from its setup on a fresh machine with the learner's `steps`
+ * (`@<realm> <line>` for a realm terminal), as of `now`.
+ */
+export function judgeAttempt(
+  lesson: Lesson,
+  steps: readonly string[],
+  now = new Date().toISOString(),
+): JudgedRun {
+  const session = startLesson(lesson);
+  playSteps(session.terminals, steps);
+  const ledger = session.machine.ledger.filter((e) => e.seq > session.startSeq);
+  return {
+    lesson: lesson.id,
+    ...judgeView({ machine: session.machine, ledger }),
+    judgedAt: now,
+  };
+}

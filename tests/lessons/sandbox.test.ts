@@ -1,0 +1,85 @@
+// The free sandbox (issue 13 "A free sandbox with every scenario available"): its start offers
+// every shipped scenario file through the loader the Pipeline view's Scenario menu uses, and
+// its one goal, "explore", is done exactly when the machine has judged a run: for every shipped
+// file, run on a fresh machine and put into the sandbox as the page's Run does, the goal is done
+// and names the verdict the file's own run report reached (50 of 57; FILE_ONLY lists the runs
+// whose verdict the file's host model keeps outside the machine); an empty machine, or realms
+// built with no tenant data moving, leave it open.
+import { readdirSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { startLesson, type Lesson } from '../../src/lessons/index.ts';
+import { findLesson } from '../../src/lessons/loaded.ts';
+import { judgeView } from '../../src/lessons/judged-run.ts';
+import { REFUSED_FILES, SCENARIO_MENU } from '../../src/ui/pipeline/scenario-files.ts';
+import { runScenarioFile } from '../../src/workflows/run.ts';
+
+const SANDBOX = findLesson('08-sandbox/01-every-scenario') as Lesson;
+
+const SHIPPED = readdirSync(new URL('../../scenarios/', import.meta.url))
+  .filter((n) => n.endsWith('.json'))
+  .map((n) => n.replace(/\.json$/, ''))
+  .sort();
+
+/** The report's outcome in the progress file's verdict words. */
+const VERDICT = { leak: 'leaked', blocked: 'blocked', rejected: 'rejected', 'no-leak': 'no-leak' };
+
+/**
+ * Runs whose report decides from what the file tells its own judge and verifier and the
+ * machine does not hold, with what the machine's judge says instead (checked, so a change
+ * shows). The workflows' host model keeps the group token and the tenant's realm list outside
+ * the machine's VMM state: a verifier-only rejection moves no labelled data (nothing for the
+ * sandbox to judge), and a realm the file does not name reads like any other realm.
+ */
+const FILE_ONLY: Readonly<Record<string, { done: boolean; verdict?: string }>> = {
+  // The verifier rejects the group token; no tenant data moves in the machine.
+  'attack-17-lie-policy-mica': { done: false },
+  'attack-17-lie-policy-proto': { done: false },
+  // The verifier rejects the group token; the data stayed inside the pipeline.
+  'attack-19-hide-member-mica': { done: true, verdict: 'no-leak' },
+  'attack-19-hide-member-proto': { done: true, verdict: 'no-leak' },
+  // The video reaches a realm the file does not list (§1.3 "any realm not named").
+  'attack-06-unlisted-post-proto': { done: true, verdict: 'no-leak' },
+  'attack-10-leftovers-proto': { done: true, verdict: 'no-leak' },
+  'attack-13-substitute-proto': { done: true, verdict: 'blocked' },
+};
+
+describe('the sandbox lesson', () => {
+  it('is the last lesson of the course, a sandbox, with one explore goal', () => {
+    expect(SANDBOX.sandbox).toBe(true);
+    expect(SANDBOX.goals.map((g) => g.id)).toEqual(['explore']);
+  });
+
+  it('offers every shipped scenario file: the menu’s loader takes all of them', () => {
+    expect(REFUSED_FILES).toEqual([]);
+    const offered = SCENARIO_MENU.flatMap((g) => g.files.map((f) => f.id)).sort();
+    expect(offered).toEqual(SHIPPED);
+  });
+
+  it.each(SCENARIO_MENU.flatMap((g) => g.files.map((f) => [f.id, f] as const)))(
+    '%s run as the page runs it: explore is done with the run report’s verdict',
+    (_id, file) => {
+      const report = runScenarioFile(file);
+      const session = startLesson(SANDBOX);
+      expect(session.check()[0]?.done).toBe(false);
+      const restored = session.machine.restore(report.machine.snapshot());
+      expect(restored.ok).toBe(true);
+      const [explore] = session.check();
+      const known = FILE_ONLY[file.id];
+      expect(explore?.done).toBe(known?.done ?? true);
+      if (!explore?.done) return;
+      const ledger = session.machine.ledger.filter((e) => e.seq > session.startSeq);
+      const judged = judgeView({ machine: session.machine, ledger });
+      expect(judged.verdict).toBe(known?.verdict ?? VERDICT[report.outcome.outcome]);
+      expect(explore.detail).toContain('judged: ');
+    },
+  );
+
+  it('realms built with no tenant data moving are not a judged run', () => {
+    const session = startLesson(SANDBOX);
+    for (const line of ['realm create gateway --net', 'realm create encoder'])
+      session.terminals.execute(line);
+    session.terminals.execute('mica share Mem1 gateway:0 encoder:0');
+    session.terminals.execute('@gateway policy upload video-moderation');
+    expect(session.check()[0]).toMatchObject({ done: false });
+  });
+});

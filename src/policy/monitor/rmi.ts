@@ -343,15 +343,15 @@ function dataCreateUnknownShared(ctx: Ctx, args: readonly bigint[]): RmiOutcome 
       failure.label,
     );
     if (monitor.mode === 'mica-prototype' && pastBasics) {
-      sgtUpsert(monitor, { pa, gpa: Number(ipa), rd: rdPa });
-      storeSgt(ctx);
+      const changed = sgtUpsert(monitor, { pa, gpa: Number(ipa), rd: rdPa });
+      if (changed !== false) storeSgt(ctx, changed);
     }
     return refuse(failure);
   }
   const r = micaRealm(monitor, rdPa);
   const racing =
     monitor.concurrent && monitor.lastUpsert !== undefined && monitor.lastUpsert.rd !== rdPa;
-  sgtUpsert(monitor, { pa, gpa: Number(ipa), rd: rdPa });
+  const changed = sgtUpsert(monitor, { pa, gpa: Number(ipa), rd: rdPa });
   if (racing) {
     const lost = gapOn(monitor, 'gap-sgt-race');
     decide(
@@ -403,7 +403,7 @@ function dataCreateUnknownShared(ctx: Ctx, args: readonly bigint[]): RmiOutcome 
     r.mappings[hex(Number(ipa))] = { ipa: Number(ipa), pa, state: 'DUMMY', prot: 'R', mem: null };
   }
   tagShared(ctx, pa);
-  storeSgt(ctx);
+  storeSgt(ctx, changed === false ? 0 : changed);
   return success();
 }
 

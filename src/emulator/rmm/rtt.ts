@@ -24,9 +24,20 @@ import {
 import type { MachineState, RealmRecord, RttEntry, RttRecord } from '../state.ts';
 import { hex } from '../../lib/hex.ts';
 
+/** Keys already formatted, by PA (the RMM looks up the same few RDs, RECs and RTTs all the time). */
+const keys = new Map<number, string>();
+/** Bound on {@link keys}: a long run that touched many PAs starts the cache again. */
+const MAX_CACHED_KEYS = 0x10000;
+
 /** 0x-hex key of a PA in the rmm records. */
 export function paKey(pa: number): string {
-  return hex(pa);
+  let key = keys.get(pa);
+  if (key === undefined) {
+    if (keys.size >= MAX_CACHED_KEYS) keys.clear();
+    key = hex(pa);
+    keys.set(pa, key);
+  }
+  return key;
 }
 
 /** log2 of the IPA range one entry of a level-`level` RTT maps (L3 12, L2 21, L1 30, L0 39). */
@@ -192,7 +203,7 @@ export function skipNonLiveEntries(
 /** Sets the RTT granule's reference count to its number of live entries. */
 export function syncRefcount(state: MachineState, rttPa: number): void {
   const record = state.granules[rttPa / GRANULE_SIZE];
-  assert(record?.state === 'RTT', `granule ${paKey(rttPa)} is not an RTT`);
+  if (record?.state !== 'RTT') assert(false, `granule ${paKey(rttPa)} is not an RTT`);
   record.refcount = liveEntryCount(rttAt(state, rttPa));
 }
 

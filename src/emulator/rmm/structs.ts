@@ -44,13 +44,14 @@ function get(bytes: Uint8Array, f: Field): bigint {
 }
 
 function putArray(bytes: Uint8Array, f: ArrayField, values: readonly bigint[] | undefined): void {
-  (values ?? []).slice(0, f.count).forEach((v, i) => {
-    writeLe(bytes, f.offset + i * f.size, f.size, v);
-  });
+  const n = Math.min(values?.length ?? 0, f.count);
+  for (let i = 0; i < n; i++) writeLe(bytes, f.offset + i * f.size, f.size, values![i]!);
 }
 
 function getArray(bytes: Uint8Array, f: ArrayField): bigint[] {
-  return Array.from({ length: f.count }, (_, i) => readLe(bytes, f.offset + i * f.size, f.size));
+  const out = new Array<bigint>(f.count);
+  for (let i = 0; i < f.count; i++) out[i] = readLe(bytes, f.offset + i * f.size, f.size);
+  return out;
 }
 
 /** RmiRealmParams fields (spec B4.4.12). */

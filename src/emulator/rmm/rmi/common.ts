@@ -67,7 +67,7 @@ export function boundCondition<C extends CommandInput>(
 /** The PA of an address the `_bound` condition already accepted. */
 export function paOf(addr: bigint): number {
   const pa = toPa(addr);
-  assert(pa !== undefined, `${hex64(addr)} passed its bound check but is not a PA`);
+  if (pa === undefined) assert(false, `${hex64(addr)} passed its bound check but is not a PA`);
   return pa;
 }
 
@@ -161,14 +161,14 @@ export function peekStruct(state: MachineState, ptr: bigint, len: number): Uint8
 /** The realm whose RD is at `rd`, which `rd_state` already found to be an RD. */
 export function realmAt(ctx: Ctx, rd: bigint): RealmRecord {
   const realm = ctx.state.rmm.realms[paKey(paOf(rd))];
-  assert(realm, `granule ${hex64(rd)} is an RD without a realm record`);
+  if (!realm) assert(false, `granule ${hex64(rd)} is an RD without a realm record`);
   return realm;
 }
 
 /** The REC at `rec`, which `rec_state` already found to be a REC. */
 export function recAt(ctx: Ctx, rec: bigint): RecRecord {
   const record = ctx.state.rmm.recs[paKey(paOf(rec))];
-  assert(record, `granule ${hex64(rec)} is a REC without a REC record`);
+  if (!record) assert(false, `granule ${hex64(rec)} is a REC without a REC record`);
   return record;
 }
 

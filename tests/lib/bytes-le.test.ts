@@ -1,0 +1,56 @@
+// Little-endian integer fields of the RMI structures (cca-spec.md §2.4): the fast paths of
+// readLe / writeLe (8-byte fields as two 32-bit halves) agree with the byte-by-byte definition.
+import { describe, expect, it } from 'vitest';
+import { readLe, writeLe } from '../../src/lib/bytes.ts';
+
+/** The definition: byte i holds bits [8i, 8i + 8), missing bytes read as zero. */
+function readSlow(bytes: Uint8Array, offset: number, size: number): bigint {
+  let v = 0n;
+  for (let i = size - 1; i >= 0; i--) v = (v << 8n) | BigInt(bytes[offset + i] ?? 0);
+  return v;
+}
+
+const VALUES: (bigint | number)[] = [
+  0n,
+  1n,
+  0xffn,
+  0x8000_0000n,
+  0xffff_ffffn,
+  0x1_0000_0000n,
+  0x1234_5678_9abc_def0n,
+  0xffff_ffff_ffff_ffffn,
+  -1n,
+  1n << 64n,
+  (1n << 64n) + 5n,
+  0,
+  7,
+  0xffff_ffff,
+  0x1_0000_0000,
+  Number.MAX_SAFE_INTEGER,
+  -1,
+];
+
+describe('little-endian fields', () => {
+  it('an 8-byte field reads back as its value truncated to 64 bits, like byte-by-byte', () => {
+    for (const value of VALUES) {
+      const bytes = new Uint8Array(16);
+      writeLe(bytes, 3, 8, value);
+      expect(readLe(bytes, 3, 8)).toBe(BigInt.asUintN(64, BigInt(value)));
+      expect(readLe(bytes, 3, 8)).toBe(readSlow(bytes, 3, 8));
+      expect([...bytes.subarray(0, 3), ...bytes.subarray(11)].every((b) => b === 0)).toBe(true);
+    }
+  });
+
+  it('every field size reads as the byte-by-byte definition, past the end as zeroes', () => {
+    const bytes = Uint8Array.from({ length: 12 }, (_, i) => (i * 37 + 200) & 0xff);
+    for (let size = 1; size <= 8; size++)
+      for (let offset = 0; offset < bytes.length; offset++)
+        expect(readLe(bytes, offset, size)).toBe(readSlow(bytes, offset, size));
+  });
+
+  it('a smaller field truncates to its width', () => {
+    const bytes = new Uint8Array(4);
+    writeLe(bytes, 0, 2, 0x12345n);
+    expect(readLe(bytes, 0, 4)).toBe(0x2345n);
+  });
+});

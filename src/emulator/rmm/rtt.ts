@@ -24,20 +24,9 @@ import {
 import type { MachineState, RealmRecord, RttEntry, RttRecord } from '../state.ts';
 import { hex } from '../../lib/hex.ts';
 
-/** Keys already formatted, by PA (the RMM looks up the same few RDs, RECs and RTTs all the time). */
-const keys = new Map<number, string>();
-/** Bound on {@link keys}: a long run that touched many PAs starts the cache again. */
-const MAX_CACHED_KEYS = 0x10000;
-
 /** 0x-hex key of a PA in the rmm records. */
 export function paKey(pa: number): string {
-  let key = keys.get(pa);
-  if (key === undefined) {
-    if (keys.size >= MAX_CACHED_KEYS) keys.clear();
-    key = hex(pa);
-    keys.set(pa, key);
-  }
-  return key;
+  return hex(pa);
 }
 
 /** log2 of the IPA range one entry of a level-`level` RTT maps (L3 12, L2 21, L1 30, L0 39). */

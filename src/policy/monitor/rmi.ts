@@ -261,12 +261,13 @@ export const DATA_CREATE_UNKNOWN_SHARED_CONDITIONS: readonly FailureCondition<In
     status: abi.RMI_ERROR_INPUT,
     fails: (c) => {
       const monitor = mica(c.ctx);
+      // The table has room (the common case): no need to look for the entry.
+      if (monitor.sgt.entries.length < sgtCapacity(monitor)) return false;
       const exists = monitor.sgt.entries.some(
         (e) => e.pa === Number(c.addr) && e.rd === Number(c.rd),
       );
       return (
         !exists &&
-        monitor.sgt.entries.length >= sgtCapacity(monitor) &&
         (monitor.sgt.granules.length === 0
           ? 'no SGT granule has been donated (RMI_SGT)'
           : `the SGT is full (${monitor.sgt.entries.length} entries)`)

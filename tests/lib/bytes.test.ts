@@ -1,7 +1,7 @@
-// Little-endian integer fields of the RMI structures (cca-spec.md §2.4): the fast paths of
-// readLe / writeLe (8-byte fields as two 32-bit halves) agree with the byte-by-byte definition.
+// Byte codecs (src/lib/bytes.ts): the fast paths of readLe / writeLe (8-byte RMI struct fields,
+// cca-spec.md §2.4) and of the hex codec agree with their byte-by-byte definitions.
 import { describe, expect, it } from 'vitest';
-import { readLe, writeLe } from '../../src/lib/bytes.ts';
+import { fromHex, readLe, toHex, writeLe } from '../../src/lib/bytes.ts';
 
 /** The definition: byte i holds bits [8i, 8i + 8), missing bytes read as zero. */
 function readSlow(bytes: Uint8Array, offset: number, size: number): bigint {
@@ -52,5 +52,20 @@ describe('little-endian fields', () => {
     const bytes = new Uint8Array(4);
     writeLe(bytes, 0, 2, 0x12345n);
     expect(readLe(bytes, 0, 4)).toBe(0x2345n);
+  });
+});
+
+describe('hex codec', () => {
+  it('decodes what it encodes, with or without 0x and separators; refuses odd length and non-hex', () => {
+    const bytes = Uint8Array.from({ length: 256 }, (_, i) => i);
+    const text = toHex(bytes);
+    expect(text.slice(0, 6)).toBe('000102');
+    expect(fromHex(text)).toEqual(bytes);
+    expect(fromHex('0x' + text.toUpperCase())).toEqual(bytes);
+    expect(fromHex('de:ad be_ef')).toEqual(Uint8Array.from([0xde, 0xad, 0xbe, 0xef]));
+    expect(fromHex('abc')).toBeUndefined();
+    expect(fromHex('zz')).toBeUndefined();
+    expect(fromHex(' 0x12')).toBeUndefined();
+    expect(fromHex('')).toEqual(new Uint8Array(0));
   });
 });

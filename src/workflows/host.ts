@@ -419,8 +419,11 @@ export class MicaHost {
         this.log.push({ realm: h.name, what: `REC_ENTER failed: ${r.failure?.label ?? r.status}` });
         return { done: false, entries: n + 1 };
       }
-      const read = this.m.read(h.run, abi.GRANULE_SIZE);
-      const exit: RecExit = decodeRecExit(read.ok ? read.bytes : new Uint8Array(abi.GRANULE_SIZE));
+      // KVM reads the RmiRecExit half of the run granule, not the RmiRecEnter it wrote itself.
+      const read = this.m.read(h.run + abi.RMI_REC_RUN_EXIT, abi.RMI_REC_RUN_HALF_SIZE);
+      const exit: RecExit = decodeRecExit(
+        read.ok ? read.bytes : new Uint8Array(abi.RMI_REC_RUN_HALF_SIZE),
+      );
       flags = 0n;
       gprs = [];
       if (this.recOf(h).guest.done === true) return { done: true, entries: n + 1 };

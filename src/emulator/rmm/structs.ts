@@ -35,8 +35,9 @@ interface ArrayField extends Field {
   readonly count: number;
 }
 
+/** Writes a field into a fresh (zeroed) struct: undefined and zero fields are already there. */
 function put(bytes: Uint8Array, f: Field, value: bigint | number | undefined): void {
-  if (value !== undefined) writeLe(bytes, f.offset, f.size, value);
+  if (value !== undefined && value !== 0n && value !== 0) writeLe(bytes, f.offset, f.size, value);
 }
 
 function get(bytes: Uint8Array, f: Field): bigint {
@@ -45,7 +46,10 @@ function get(bytes: Uint8Array, f: Field): bigint {
 
 function putArray(bytes: Uint8Array, f: ArrayField, values: readonly bigint[] | undefined): void {
   const n = Math.min(values?.length ?? 0, f.count);
-  for (let i = 0; i < n; i++) writeLe(bytes, f.offset + i * f.size, f.size, values![i]!);
+  for (let i = 0; i < n; i++) {
+    const v = values![i]!;
+    if (v !== 0n) writeLe(bytes, f.offset + i * f.size, f.size, v);
+  }
 }
 
 function getArray(bytes: Uint8Array, f: ArrayField): bigint[] {

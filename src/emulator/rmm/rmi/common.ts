@@ -22,6 +22,9 @@ export interface CommandInput {
   readonly ctx: Ctx;
 }
 
+/** GRANULE_SIZE as a 64-bit argument value. */
+const GRANULE_SIZE_U64 = BigInt(GRANULE_SIZE);
+
 /** `<name>_align`: the address is not 4 KiB aligned. */
 export function alignCondition<C extends CommandInput>(
   label: string,
@@ -32,7 +35,7 @@ export function alignCondition<C extends CommandInput>(
     label,
     status: RMI_ERROR_INPUT,
     fails: (c) =>
-      get(c) % BigInt(GRANULE_SIZE) !== 0n &&
+      get(c) % GRANULE_SIZE_U64 !== 0n &&
       `${name} ${hex64(get(c))} is not aligned to a 4 KiB granule`,
   };
 }

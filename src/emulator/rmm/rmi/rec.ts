@@ -32,7 +32,7 @@ import { assert } from '../../../lib/assert.ts';
 import type { Ctx } from '../../context.ts';
 import { toPa } from '../../hw/memory-map.ts';
 import { physWrite, RMM_VIA_NS } from '../../hw/memory.ts';
-import type { RecRecord } from '../../state.ts';
+import type { RealmRecord, RecRecord } from '../../state.ts';
 import { firstFailure, type FailureCondition } from '../conditions.ts';
 import { granuleState, transitionGranule } from '../granule.ts';
 import { extendRimRec } from '../measure/index.ts';
@@ -253,6 +253,8 @@ interface EnterInput {
   readonly rec: bigint;
   readonly runPtr: bigint;
   enter?: RecEnter;
+  /** The owner's record, once rec_state found the REC (looked up once, not per condition). */
+  owner?: RealmRecord;
 }
 
 function recEnter(c: EnterInput): RecEnter {
@@ -260,8 +262,9 @@ function recEnter(c: EnterInput): RecEnter {
   return c.enter;
 }
 
-function ownerOf(c: EnterInput) {
-  return realmAt(c.ctx, BigInt(recAt(c.ctx, c.rec).owner));
+function ownerOf(c: EnterInput): RealmRecord {
+  c.owner ??= realmAt(c.ctx, BigInt(recAt(c.ctx, c.rec).owner));
+  return c.owner;
 }
 
 /** RMI_REC_ENTER failure conditions (granule checks first, then TF-RMM's order). */
@@ -414,8 +417,7 @@ export const REC_COMMANDS: readonly RmiCommandSpec[] = [
       const failure = firstFailure(REC_ENTER_CONDITIONS, input);
       if (failure) return refuse(failure);
       const record = recAt(ctx, rec);
-      const realm = realmAt(ctx, BigInt(record.owner));
-      const exit = enterRec(ctx, realm, record, recEnter(input));
+      const exit = enterRec(ctx, ownerOf(input), record, recEnter(input));
       const runPa = paOf(runPtr);
       const wrote = physWrite(ctx, RMM_VIA_NS, runPa + RMI_REC_RUN_EXIT, encodeRecExit(exit));
       // run_pas read the whole granule through the NS PAS and nothing a realm does changes

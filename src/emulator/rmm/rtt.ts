@@ -151,7 +151,9 @@ export function walkRtt(
 
 /** A fresh table of 512 copies of `entry`. */
 export function uniformEntries(make: (index: number) => RttEntry): RttEntry[] {
-  return Array.from({ length: S2TTES_PER_S2TT }, (_, i) => make(i));
+  const out: RttEntry[] = [];
+  for (let i = 0; i < S2TTES_PER_S2TT; i++) out.push(make(i));
+  return out;
 }
 
 /** True when an entry makes its RTT live (spec RttIsLive: ASSIGNED or TABLE). */

@@ -53,8 +53,8 @@ function putArray(bytes: Uint8Array, f: ArrayField, values: readonly bigint[] | 
 }
 
 function getArray(bytes: Uint8Array, f: ArrayField): bigint[] {
-  const out = new Array<bigint>(f.count);
-  for (let i = 0; i < f.count; i++) out[i] = readLe(bytes, f.offset + i * f.size, f.size);
+  const out: bigint[] = [];
+  for (let i = 0; i < f.count; i++) out.push(readLe(bytes, f.offset + i * f.size, f.size));
   return out;
 }
 
@@ -177,14 +177,20 @@ export function encodeRecEnterFlags(f: Partial<RecEnterFlags>): bigint {
 
 /** Unpacks RmiRecEnter.flags. */
 export function decodeRecEnterFlags(flags: bigint): RecEnterFlags {
-  const bit = (n: number): boolean => ((flags >> BigInt(n)) & 1n) === 1n;
+  // Every flag is in the low word: one bigint operation, then plain bit tests.
+  const low = Number(BigInt.asUintN(32, flags));
   return {
-    emulMmio: bit(RMI_REC_ENTER_FLAGS_EMUL_MMIO),
-    injectSea: bit(RMI_REC_ENTER_FLAGS_INJECT_SEA),
-    trapWfi: bit(RMI_REC_ENTER_FLAGS_TRAP_WFI),
-    trapWfe: bit(RMI_REC_ENTER_FLAGS_TRAP_WFE),
-    ripasReject: bit(RMI_REC_ENTER_FLAGS_RIPAS_RESPONSE),
+    emulMmio: flagBit(low, RMI_REC_ENTER_FLAGS_EMUL_MMIO),
+    injectSea: flagBit(low, RMI_REC_ENTER_FLAGS_INJECT_SEA),
+    trapWfi: flagBit(low, RMI_REC_ENTER_FLAGS_TRAP_WFI),
+    trapWfe: flagBit(low, RMI_REC_ENTER_FLAGS_TRAP_WFE),
+    ripasReject: flagBit(low, RMI_REC_ENTER_FLAGS_RIPAS_RESPONSE),
   };
+}
+
+/** Bit `n` (below 32) of `word`. */
+function flagBit(word: number, n: number): boolean {
+  return ((word >>> n) & 1) === 1;
 }
 
 /** RmiRecEnter fields (spec B4.4.17). */

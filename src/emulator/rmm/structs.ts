@@ -202,9 +202,23 @@ export interface RecEnter {
   gicv3Lrs: readonly bigint[];
 }
 
-/** Builds RmiRecEnter (0x800 bytes; write it at offset 0 of the RmiRecRun granule). */
-export function encodeRecEnter(p: Partial<RecEnter>): Uint8Array {
-  const out = new Uint8Array(RMI_REC_RUN_HALF_SIZE);
+/**
+ * A zeroed buffer of `size` bytes: `into` (a caller's scratch buffer, reused on a hot path) or
+ * a fresh one.
+ */
+function zeroed(size: number, into: Uint8Array | undefined): Uint8Array {
+  if (!into) return new Uint8Array(size);
+  if (into.length !== size)
+    throw new RangeError(`struct buffer is ${into.length} bytes, not ${size}`);
+  return into.fill(0);
+}
+
+/**
+ * Builds RmiRecEnter (0x800 bytes; write it at offset 0 of the RmiRecRun granule), into
+ * `into` when given (the host's reused scratch buffer).
+ */
+export function encodeRecEnter(p: Partial<RecEnter>, into?: Uint8Array): Uint8Array {
+  const out = zeroed(RMI_REC_RUN_HALF_SIZE, into);
   const f = RMI_REC_ENTER;
   put(out, f.flags, p.flags);
   putArray(out, f.gprs, p.gprs);
@@ -251,9 +265,12 @@ export function emptyRecExit(): RecExit {
   return decodeRecExit(new Uint8Array(RMI_REC_RUN_HALF_SIZE));
 }
 
-/** Builds RmiRecExit (0x800 bytes; it lives at offset 0x800 of the RmiRecRun granule). */
-export function encodeRecExit(p: Partial<RecExit>): Uint8Array {
-  const out = new Uint8Array(RMI_REC_RUN_HALF_SIZE);
+/**
+ * Builds RmiRecExit (0x800 bytes; it lives at offset 0x800 of the RmiRecRun granule), into
+ * `into` when given (the RMM's reused scratch buffer).
+ */
+export function encodeRecExit(p: Partial<RecExit>, into?: Uint8Array): Uint8Array {
+  const out = zeroed(RMI_REC_RUN_HALF_SIZE, into);
   const f = RMI_REC_EXIT;
   put(out, f.exit_reason, p.exitReason);
   put(out, f.esr, p.esr);

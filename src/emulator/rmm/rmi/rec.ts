@@ -61,6 +61,9 @@ import {
 } from './common.ts';
 import { refuse, success, type RmiCommandSpec } from './types.ts';
 
+/** The RmiRecExit each REC_ENTER encodes before writing it back (physWrite copies it). */
+const exitScratch = new Uint8Array(RMI_REC_RUN_HALF_SIZE);
+
 /** Most RECs a realm may have: 2^MAX_RECS_ORDER - 1. */
 const MAX_RECS = 2 ** LAB_MAX_RECS_ORDER - 1;
 
@@ -419,7 +422,12 @@ export const REC_COMMANDS: readonly RmiCommandSpec[] = [
       const record = recAt(ctx, rec);
       const exit = enterRec(ctx, ownerOf(input), record, recEnter(input));
       const runPa = paOf(runPtr);
-      const wrote = physWrite(ctx, RMM_VIA_NS, runPa + RMI_REC_RUN_EXIT, encodeRecExit(exit));
+      const wrote = physWrite(
+        ctx,
+        RMM_VIA_NS,
+        runPa + RMI_REC_RUN_EXIT,
+        encodeRecExit(exit, exitScratch),
+      );
       // run_pas read the whole granule through the NS PAS and nothing a realm does changes
       // the GPT, so the write back cannot fault.
       if (!wrote.ok) assert(false, `RmiRecExit write to ${hex64(runPa)} faulted after run_pas`);

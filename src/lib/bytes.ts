@@ -120,7 +120,8 @@ export function readLe(bytes: Uint8Array, offset: number, size: number): bigint 
         (bytes[offset + 6]! << 16) |
         (bytes[offset + 7]! << 24)) >>>
       0;
-    return hi === 0 ? BigInt(lo) : (BigInt(hi) << 32n) | BigInt(lo);
+    if (hi === 0) return lo === 0 ? 0n : BigInt(lo);
+    return (BigInt(hi) << 32n) | BigInt(lo);
   }
   let v = 0n;
   for (let i = size - 1; i >= 0; i--) v = (v << 8n) | BigInt(bytes[offset + i] ?? 0);

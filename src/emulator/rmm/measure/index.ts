@@ -12,9 +12,9 @@
  * Like TF-RMM (lib/measurement), a descriptor embeds only the digest-length prefix of the
  * current RIM; with a zero-extended stored RIM this is the same as copying all 64 bytes.
  */
-import { sha256, sha512 } from '@noble/hashes/sha2.js';
 import { assert, unreachable } from '../../../lib/assert.ts';
 import { concatBytes, writeLe } from '../../../lib/bytes.ts';
+import { sha256, sha512 } from '../../attest/hash.ts';
 import { GRANULE_SIZE } from '../../abi/gpt.ts';
 import {
   MEASURED_REALM_PARAMS_FLAGS_OFFSET,

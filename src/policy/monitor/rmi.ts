@@ -59,14 +59,20 @@ interface In {
   readonly addr: bigint;
   readonly ipa: bigint;
   readonly size: bigint;
+  /** Looked up once by the conditions that need them (rd_state passed first). */
+  realm?: RealmRecord;
+  micaRealm?: MicaRealm;
+  walk?: ReturnType<typeof walkRtt>;
 }
 
 function realmOf(c: In): RealmRecord {
-  return realmRecord(c.ctx, Number(c.rd))!;
+  c.realm ??= realmRecord(c.ctx, Number(c.rd))!;
+  return c.realm;
 }
 
 function mr(c: In): MicaRealm {
-  return micaRealm(mica(c.ctx), Number(c.rd));
+  c.micaRealm ??= micaRealm(mica(c.ctx), Number(c.rd));
+  return c.micaRealm;
 }
 
 /** rd_align, rd_bound, rd_state (RMM 1.0 vocabulary). */
@@ -123,7 +129,8 @@ const notInUse = (label: string, name: string): FailureCondition<In> => ({
 
 /** Walk of the shared IPA (only after rd_state and ipa checks passed). */
 function walkOf(c: In) {
-  return walkRtt(c.ctx.state, realmOf(c), Number(c.ipa));
+  c.walk ??= walkRtt(c.ctx.state, realmOf(c), Number(c.ipa));
+  return c.walk;
 }
 
 /** §8 item 4: the post-upload mapping check of Mica mode; returns a reason and the rule. */

@@ -11,7 +11,7 @@ import { GRANULE_SIZE } from '../../abi/gpt.ts';
 import { PA_BITS_NO_LPA2, RMI_ERROR_INPUT, type GranuleState } from '../../abi/rmi.ts';
 import type { Ctx } from '../../context.ts';
 import { regionOf, toPa } from '../../hw/memory-map.ts';
-import { physRead, rawRead, RMM_VIA_NS } from '../../hw/memory.ts';
+import { physRead, physReadLent, rawRead, RMM_VIA_NS, type AccessFault } from '../../hw/memory.ts';
 import type { MachineState, RealmRecord, RecRecord } from '../../state.ts';
 import type { FailureCondition } from '../conditions.ts';
 import { granuleState } from '../granule.ts';
@@ -118,7 +118,9 @@ export function lpa2BoundCondition<C extends CommandInput>(
 /**
  * `<name>_pas`: the RMM reads the host's structure through the NS PAS (RMM_VIA_NS); a
  * granule protection fault makes the command fail. On success the bytes are handed to
- * `keep` so later conditions and the handler decode them.
+ * `keep` so later conditions and the handler decode them. With `lent`, `keep` only borrows
+ * the bytes (a view of memory, valid during the call: it must decode them at once and keep
+ * nothing of them), which saves a copy of the structure on a hot path.
  */
 export function nsReadCondition<C extends CommandInput>(
   label: string,
@@ -126,18 +128,33 @@ export function nsReadCondition<C extends CommandInput>(
   get: (c: C) => bigint,
   len: number,
   keep: (c: C, bytes: Uint8Array) => void,
+  lent = false,
 ): FailureCondition<C> {
   return {
     label,
     status: RMI_ERROR_INPUT,
     fails: (c) => {
-      const read = physRead(c.ctx, RMM_VIA_NS, paOf(get(c)), len);
-      if (!read.ok)
-        return `${name} ${hex64(get(c))} is not Non-secure memory: ${read.fault.reason}`;
-      keep(c, read.bytes);
+      const pa = paOf(get(c));
+      const fault = lent
+        ? physReadLent(c.ctx, RMM_VIA_NS, pa, len, (bytes) => keep(c, bytes))
+        : readInto(c, pa, len, keep);
+      if (fault) return `${name} ${hex64(get(c))} is not Non-secure memory: ${fault.reason}`;
       return false;
     },
   };
+}
+
+/** A copied read handed to `keep`; the fault, if the check refused it. */
+function readInto<C extends CommandInput>(
+  c: C,
+  pa: number,
+  len: number,
+  keep: (c: C, bytes: Uint8Array) => void,
+): AccessFault | undefined {
+  const read = physRead(c.ctx, RMM_VIA_NS, pa, len);
+  if (!read.ok) return read.fault;
+  keep(c, read.bytes);
+  return undefined;
 }
 
 /**

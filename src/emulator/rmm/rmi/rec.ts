@@ -282,6 +282,7 @@ export const REC_ENTER_CONDITIONS: readonly FailureCondition<EnterInput>[] = [
     (c, bytes) => {
       c.enter = decodeRecEnter(bytes.subarray(0, RMI_REC_RUN_HALF_SIZE));
     },
+    true,
   ),
   alignCondition('rec_align', 'rec', (c) => c.rec),
   boundCondition('rec_bound', 'rec', (c) => c.rec),

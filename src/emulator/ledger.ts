@@ -142,11 +142,16 @@ export function emptyLedger(): LedgerState {
   return { events: [], nextSeq: 1 };
 }
 
-/** Appends `event`, numbering it; returns the numbered event. */
+/**
+ * Appends `event`, numbering it, and returns it. The event object itself becomes the ledger's
+ * entry (its `seq` is set in place, no copy: this runs for every event the machine makes), so
+ * callers hand over a fresh object and do not emit it twice.
+ */
 export function appendEvent(ledger: LedgerState, event: NewLedgerEvent): LedgerEvent {
-  const numbered = { ...event, seq: ledger.nextSeq++ } as LedgerEvent;
-  ledger.events.push(numbered);
-  return numbered;
+  const numbered = event as NewLedgerEvent & { seq: number };
+  numbered.seq = ledger.nextSeq++;
+  ledger.events.push(numbered as LedgerEvent);
+  return numbered as LedgerEvent;
 }
 
 /** Events after sequence number `seq` (exclusive). */

@@ -244,6 +244,8 @@ export function createMachine(options: MachineOptions = {}): Machine {
   const active = (): readonly MachineExtension[] => activeList;
   const owner = new Map<number, MachineExtension>();
   for (const ext of extensions) for (const cmd of ext.rmiCommands ?? []) owner.set(cmd.fid, ext);
+  /** The RMI table by FID (looked up on every SMC). */
+  const byFid = new Map<number, RmiCommandSpec>(rmiTable.map((c) => [c.fid, c]));
   const names = new Set(extensions.map((ext) => ext.name));
 
   type Listener = (e: never) => void;
@@ -264,11 +266,10 @@ export function createMachine(options: MachineOptions = {}): Machine {
       return active();
     },
     emit(event: NewLedgerEvent): LedgerEvent {
-      const parent = event.parent ?? parents[parents.length - 1];
-      const numbered = appendEvent(
-        state.ledger,
-        parent === undefined ? event : { ...event, parent },
-      );
+      // Parented in place (appendEvent numbers the same object): no copy per event.
+      if (event.parent === undefined && parents.length > 0)
+        (event as { parent?: number }).parent = parents[parents.length - 1];
+      const numbered = appendEvent(state.ledger, event);
       notify(numbered.kind, numbered as never);
       notify('ledger', numbered);
       return numbered;
@@ -289,7 +290,9 @@ export function createMachine(options: MachineOptions = {}): Machine {
    * consumption is an emulator bug, found by the first test that runs the command.
    */
   function assertDeclared(command: RmiCommandSpec, declared: readonly number[], from: number) {
-    for (const e of state.ledger.events.slice(from)) {
+    const events = state.ledger.events;
+    for (let i = from; i < events.length; i++) {
+      const e = events[i]!;
       if (e.kind !== 'granule:transition' || e.from !== 'DELEGATED') continue;
       if (!declared.includes(e.pa)) {
         throw new EmulatorBug(
@@ -312,10 +315,7 @@ export function createMachine(options: MachineOptions = {}): Machine {
   function smc(fidIn: number | bigint, ...argsIn: (number | bigint)[]): SmcResult {
     const fid = Number(u64(fidIn) & 0xffffffffn);
     const args = argsIn.slice(0, SMC_REGISTER_COUNT - 1).map((a) => u64(a));
-    const found =
-      fid >= SMC_RMI_FID_MIN && fid <= SMC_RMI_FID_MAX
-        ? rmiTable.find((c) => c.fid === fid)
-        : undefined;
+    const found = fid >= SMC_RMI_FID_MIN && fid <= SMC_RMI_FID_MAX ? byFid.get(fid) : undefined;
     const from = found && owner.get(found.fid);
     // A dormant extension's commands do not exist on this machine.
     const command = from && state.ext[from.name] === undefined ? undefined : found;

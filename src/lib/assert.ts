@@ -9,7 +9,10 @@ export class EmulatorBug extends Error {
   override name = 'EmulatorBug';
 }
 
-/** Throws {@link EmulatorBug} when `condition` is false. */
+/**
+ * Throws {@link EmulatorBug} when `condition` is false. On a hot path write
+ * `if (!condition) assert(false, \`...\`)` so a formatted message is built only on failure.
+ */
 export function assert(condition: unknown, message: string): asserts condition {
   if (!condition) throw new EmulatorBug(message);
 }

@@ -2,6 +2,7 @@
  * Bit-field helpers over 64-bit register values (bigint), used for packed return codes,
  * feature registers and descriptors. Field positions come from the spec tables in `abi/`.
  */
+import { hex } from './hex.ts';
 
 /** A bit field [msb:lsb] as the spec writes it. */
 export interface BitField {
@@ -52,7 +53,16 @@ export function parseNumber(text: string): bigint | undefined {
   return undefined;
 }
 
+/** Largest unsigned 64-bit value. */
+const U64_MAX = (1n << 64n) - 1n;
+
 /** Formats a 64-bit value as 0x-hex. */
 export function hex64(value: bigint | number): string {
+  // In range already (nearly every register and address): no truncation to compute.
+  if (typeof value === 'number') {
+    if (value >= 0 && Number.isSafeInteger(value)) return hex(value);
+  } else if (value >= 0n && value <= U64_MAX) {
+    return value <= 0xffff_ffffn ? hex(Number(value)) : '0x' + value.toString(16);
+  }
   return '0x' + u64(value).toString(16);
 }

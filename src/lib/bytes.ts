@@ -3,13 +3,22 @@
  * Pure and dependency-free so every layer (and the CLI) can use them.
  */
 
-const HEX = '0123456789abcdef';
+/** The two hex digits of every byte value. */
+const BYTE_HEX = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'));
 
 /** Lower-case hex of `bytes`, no prefix. */
 export function toHex(bytes: Uint8Array): string {
   let out = '';
-  for (const b of bytes) out += HEX[b >> 4]! + HEX[b & 15]!;
+  for (let i = 0; i < bytes.length; i++) out += BYTE_HEX[bytes[i]!]!;
   return out;
+}
+
+/** Value of a hex digit's character code, or -1. */
+function nibble(code: number): number {
+  if (code >= 48 && code <= 57) return code - 48; // 0-9
+  if (code >= 97 && code <= 102) return code - 87; // a-f
+  if (code >= 65 && code <= 70) return code - 55; // A-F
+  return -1;
 }
 
 /**
@@ -17,10 +26,18 @@ export function toHex(bytes: Uint8Array): string {
  * Returns `undefined` for odd length or a non-hex digit.
  */
 export function fromHex(text: string): Uint8Array | undefined {
-  const clean = text.replace(/^0x/i, '').replace(/[\s_:]/g, '');
-  if (clean.length % 2 !== 0 || /[^0-9a-fA-F]/.test(clean)) return undefined;
+  let clean = text;
+  if (clean.length >= 2 && clean[0] === '0' && (clean[1] === 'x' || clean[1] === 'X'))
+    clean = clean.slice(2);
+  if (/[\s_:]/.test(clean)) clean = clean.replace(/[\s_:]/g, '');
+  if (clean.length % 2 !== 0) return undefined;
   const out = new Uint8Array(clean.length / 2);
-  for (let i = 0; i < out.length; i++) out[i] = parseInt(clean.slice(2 * i, 2 * i + 2), 16);
+  for (let i = 0; i < out.length; i++) {
+    const hi = nibble(clean.charCodeAt(2 * i));
+    const lo = nibble(clean.charCodeAt(2 * i + 1));
+    if (hi < 0 || lo < 0) return undefined;
+    out[i] = (hi << 4) | lo;
+  }
   return out;
 }
 
@@ -89,6 +106,23 @@ export function isZero(bytes: Uint8Array): boolean {
 
 /** Reads an unsigned little-endian integer of `size` bytes (1..8) as a bigint. */
 export function readLe(bytes: Uint8Array, offset: number, size: number): bigint {
+  if (size === 8 && offset >= 0 && offset + 8 <= bytes.length) {
+    // Two 32-bit halves: three bigint operations instead of sixteen (every RMI struct field).
+    const lo =
+      (bytes[offset]! |
+        (bytes[offset + 1]! << 8) |
+        (bytes[offset + 2]! << 16) |
+        (bytes[offset + 3]! << 24)) >>>
+      0;
+    const hi =
+      (bytes[offset + 4]! |
+        (bytes[offset + 5]! << 8) |
+        (bytes[offset + 6]! << 16) |
+        (bytes[offset + 7]! << 24)) >>>
+      0;
+    if (hi === 0) return lo === 0 ? 0n : BigInt(lo);
+    return (BigInt(hi) << 32n) | BigInt(lo);
+  }
   let v = 0n;
   for (let i = size - 1; i >= 0; i--) v = (v << 8n) | BigInt(bytes[offset + i] ?? 0);
   return v;
@@ -101,6 +135,23 @@ export function writeLe(
   size: number,
   value: bigint | number,
 ): void {
+  if (size === 8) {
+    let lo: number;
+    let hi: number;
+    if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0) {
+      lo = value % 0x1_0000_0000;
+      hi = Math.floor(value / 0x1_0000_0000);
+    } else {
+      const v = BigInt.asUintN(64, BigInt(value));
+      lo = Number(v & 0xffffffffn);
+      hi = Number(v >> 32n);
+    }
+    for (let i = 0; i < 4; i++) {
+      bytes[offset + i] = (lo >>> (8 * i)) & 0xff;
+      bytes[offset + 4 + i] = (hi >>> (8 * i)) & 0xff;
+    }
+    return;
+  }
   let v = BigInt.asUintN(size * 8, BigInt(value));
   for (let i = 0; i < size; i++) {
     bytes[offset + i] = Number(v & 0xffn);
@@ -130,7 +181,7 @@ export function hexdump(bytes: Uint8Array, base: number): string[] {
   const lines: string[] = [];
   for (let i = 0; i < bytes.length; i += 16) {
     const row = bytes.subarray(i, i + 16);
-    const hex = Array.from(row, (b) => HEX[b >> 4]! + HEX[b & 15]!).join(' ');
+    const hex = Array.from(row, (b) => BYTE_HEX[b]!).join(' ');
     lines.push(`${formatAddr(base + i)}  ${hex.padEnd(47)}  |${asciiView(row)}|`);
   }
   return lines;

@@ -5,9 +5,21 @@
  * negative are `hex64` in bits.ts.
  */
 
+/** Numbers already formatted: the machine keys its records by the same few PAs all the time. */
+const formatted = new Map<number, string>();
+/** Bound on {@link formatted}: a run that formatted many addresses starts the cache again. */
+const MAX_FORMATTED = 0x10000;
+
 /** `0x` and lower-case hex digits, no padding: `hex(0x80010000)` is `0x80010000`. */
 export function hex(value: number | bigint): string {
-  return '0x' + value.toString(16);
+  if (typeof value !== 'number') return '0x' + value.toString(16);
+  let text = formatted.get(value);
+  if (text === undefined) {
+    if (formatted.size >= MAX_FORMATTED) formatted.clear();
+    text = '0x' + value.toString(16);
+    formatted.set(value, text);
+  }
+  return text;
 }
 
 /** At least 8 hex digits in groups of 4: `hexGrouped(0x80000000)` is `0x8000_0000`. */

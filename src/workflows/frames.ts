@@ -66,10 +66,14 @@ export function syntheticFrame(f: number): Uint8Array {
       let r = (x * 2 + f * 3) & 0x7f;
       let g = (y * 5 + f * 7 + 64) & 0xff;
       let b = (x * 3 + y * 2 + f * 11 + 128) & 0xff;
-      if (x >= square && x < square + 8 && y >= 2 && y < 10) [r, g, b] = [250, 250, 250];
+      if (x >= square && x < square + 8 && y >= 2 && y < 10) r = g = b = 250;
       const inBig = big && x >= 20 + (f % 8) && x < 44 + (f % 8) && y >= 14 && y < 30;
       const inSpeck = speck && x >= 40 && x < 44 && y >= 20 && y < 24;
-      if (inBig || inSpeck) [r, g, b] = SKIN;
+      if (inBig || inSpeck) {
+        r = SKIN[0];
+        g = SKIN[1];
+        b = SKIN[2];
+      }
       out[o] = r;
       out[o + 1] = g;
       out[o + 2] = b;

@@ -135,6 +135,8 @@ export class MicaHost {
   private readonly nets = new Map<string, number[] | undefined>();
   /** Virtual interrupt the host injects at the next entries (list register value), if any. */
   inject?: bigint;
+  /** The RmiRecEnter each entry encodes before writing it (the write copies it). */
+  private readonly enterScratch = new Uint8Array(abi.RMI_REC_RUN_HALF_SIZE);
 
   constructor(m: Machine) {
     this.m = m;
@@ -413,14 +415,17 @@ export class MicaHost {
     let gprs: bigint[] = [];
     for (let n = 0; n < maxEntries; n++) {
       const lrs = this.inject === undefined ? [] : [this.inject];
-      this.m.write(h.run, encodeRecEnter({ flags, gprs, gicv3Lrs: lrs }));
+      this.m.write(h.run, encodeRecEnter({ flags, gprs, gicv3Lrs: lrs }, this.enterScratch));
       const r = this.smc(abi.SMC_RMI_REC_ENTER, h.rec, h.run);
       if (r.status !== 'RMI_SUCCESS') {
         this.log.push({ realm: h.name, what: `REC_ENTER failed: ${r.failure?.label ?? r.status}` });
         return { done: false, entries: n + 1 };
       }
-      const read = this.m.read(h.run, abi.GRANULE_SIZE);
-      const exit: RecExit = decodeRecExit(read.ok ? read.bytes : new Uint8Array(abi.GRANULE_SIZE));
+      // KVM reads the RmiRecExit half of the run granule, not the RmiRecEnter it wrote itself.
+      const read = this.m.read(h.run + abi.RMI_REC_RUN_EXIT, abi.RMI_REC_RUN_HALF_SIZE);
+      const exit: RecExit = decodeRecExit(
+        read.ok ? read.bytes : new Uint8Array(abi.RMI_REC_RUN_HALF_SIZE),
+      );
       flags = 0n;
       gprs = [];
       if (this.recOf(h).guest.done === true) return { done: true, entries: n + 1 };

@@ -32,7 +32,7 @@ import {
 } from '../emulator/index.ts';
 import { IVSHMEM_BAR_BASE, IVSHMEM_BAR_STRIDE } from '../policy/abi.ts';
 import { encodePoly, toPolicyPage } from '../policy/binary.ts';
-import { examplePolicy } from '../policy/examples/bind.ts';
+import { bindLabels, examplePolicy } from '../policy/examples/bind.ts';
 import { VIDEO_MODERATION, type WorkflowExample } from '../policy/examples/video-moderation.ts';
 import type { Policy } from '../policy/model.ts';
 import { ownWindow } from '../policy/monitor/common.ts';
@@ -413,7 +413,8 @@ export function buildVideoWorkflow(options: VideoWorkflowOptions = {}): VideoWor
   const rimOf = (name: string) => (realms[name] ? stageReference({ name }).rim : undefined);
   const policies: Record<string, Policy> = {};
   example.realms.forEach((r, i) => {
-    let p = fileOf(example, i, bound ? rimOf : undefined);
+    // The file parsed above, its labels bound (parsing it again would give the same policy).
+    let p = bindLabels(example, texts[i]!, bound ? rimOf : undefined).policy;
     p = {
       ...p,
       mems: p.mems.map((mem) =>

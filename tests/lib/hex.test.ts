@@ -1,5 +1,6 @@
 // The one hex formatter (src/lib/hex.ts): what every layer prints for addresses and keys.
 import { describe, expect, it } from 'vitest';
+import { hex64 } from '../../src/lib/bits.ts';
 import { hex, hexGrouped } from '../../src/lib/hex.ts';
 
 describe('hex', () => {
@@ -16,5 +17,19 @@ describe('hexGrouped', () => {
     expect(hexGrouped(0x1000)).toBe('0x0000_1000');
     expect(hexGrouped(0x8000_0000)).toBe('0x8000_0000');
     expect(hexGrouped(0x1_0000_0000)).toBe('0x1_0000_0000');
+  });
+});
+
+describe('hex64', () => {
+  it('prints any 64-bit register value, negative numbers and wider bigints truncated to 64 bits', () => {
+    expect(hex64(0)).toBe('0x0');
+    expect(hex64(0n)).toBe('0x0');
+    expect(hex64(0xffff_ffffn)).toBe('0xffffffff');
+    expect(hex64(0x1_0000_0000n)).toBe('0x100000000');
+    expect(hex64(0x8000_0000_0000_0000n)).toBe('0x8000000000000000');
+    expect(hex64(-1)).toBe('0xffffffffffffffff');
+    expect(hex64(-1n)).toBe('0xffffffffffffffff');
+    expect(hex64((1n << 64n) + 2n)).toBe('0x2');
+    expect(hex64(2 ** 60)).toBe('0x1000000000000000');
   });
 });

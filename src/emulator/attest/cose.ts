@@ -10,8 +10,8 @@
  * hostile input is caught here and turned into a value.
  */
 import { p256, p384 } from '@noble/curves/nist.js';
-import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesEqual, concatBytes, fromBase64, toHex } from '../../lib/bytes.ts';
+import { sha256 } from './hash.ts';
 import {
   COSE_ALG_ES256,
   COSE_ALG_ES384,

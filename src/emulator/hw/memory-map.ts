@@ -22,15 +22,22 @@ export function isGranuleAligned(pa: number): boolean {
 
 /** The region containing `pa`, if any. */
 export function regionOf(map: readonly MemoryRegion[], pa: number): MemoryRegion | undefined {
-  return map.find((r) => pa >= r.base && pa < r.base + r.size);
+  for (let i = 0; i < map.length; i++) {
+    const r = map[i]!;
+    if (pa >= r.base && pa < r.base + r.size) return r;
+  }
+  return undefined;
 }
+
+/** First value past the 52-bit physical address space. */
+const PA_LIMIT = 1n << 52n;
 
 /**
  * Converts a 64-bit register value to a PA the board can hold, or `undefined` when it is
  * beyond what a JS number represents exactly (such a PA is outside every region anyway).
  */
 export function toPa(value: bigint): number | undefined {
-  return value >= 0n && value < 1n << 52n ? Number(value) : undefined;
+  return value >= 0n && value < PA_LIMIT ? Number(value) : undefined;
 }
 
 /** Number of granules in a region. */

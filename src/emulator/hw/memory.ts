@@ -195,6 +195,32 @@ export function physRead(ctx: Ctx, who: Initiator, pa: number, len: number): Rea
   return fault ? { ok: false, fault } : { ok: true, bytes: rawRead(ctx.state, pa, len) };
 }
 
+/** Zeroes, lent for reads of absent pages by {@link physReadLent} (never written). */
+const ZERO_GRANULE = new Uint8Array(GRANULE_SIZE);
+
+/**
+ * A checked, logged read like {@link physRead} whose bytes are lent, not copied: `use` gets a
+ * view of memory (zeroes for an absent page) that is valid only during the call and must not be
+ * kept or changed. For the RMM's decode-at-once reads of host structures on a hot path (the
+ * RmiRecRun of every REC_ENTER). Returns the fault, if the check refused the read.
+ */
+export function physReadLent(
+  ctx: Ctx,
+  who: Initiator,
+  pa: number,
+  len: number,
+  use: (bytes: Uint8Array) => void,
+): AccessFault | undefined {
+  const fault = checkAccess(ctx.state, who, pa, len);
+  logAccess(ctx, who, 'read', pa, len, fault);
+  if (fault) return fault;
+  const g = granuleIndex(pa);
+  const offset = pa - granuleBase(g);
+  if (offset + len > GRANULE_SIZE) use(rawRead(ctx.state, pa, len));
+  else use((ctx.state.memory[g] ?? ZERO_GRANULE).subarray(offset, offset + len));
+  return undefined;
+}
+
 /** A checked, logged write by `who`. */
 export function physWrite(ctx: Ctx, who: Initiator, pa: number, bytes: Uint8Array): WriteResult {
   const fault = checkAccess(ctx.state, who, pa, bytes.length);

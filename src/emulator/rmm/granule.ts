@@ -47,11 +47,9 @@ export function transitionGranule(
 ): void {
   const index = granuleIndex(pa);
   const current = granuleState(ctx.state, pa);
-  assert(current === from, `${command}: granule ${hex(pa)} is ${current}, not ${from}`);
-  assert(
-    GRANULE_TRANSITIONS[from].includes(to),
-    `${command}: ${from} -> ${to} is not a transition`,
-  );
+  if (current !== from) assert(false, `${command}: granule ${hex(pa)} is ${current}, not ${from}`);
+  if (!GRANULE_TRANSITIONS[from].includes(to))
+    assert(false, `${command}: ${from} -> ${to} is not a transition`);
   const wiped = from === 'DELEGATED' || to === 'DELEGATED';
   if (wiped) wipeGranule(ctx.state, pa);
   if (to === 'UNDELEGATED') delete ctx.state.granules[index];

@@ -77,13 +77,13 @@ export interface GuestRunner {
 /** Reads GPR `n` (X0..X30) of a REC. */
 export function gpr(rec: Readonly<RecRecord>, n: number): bigint {
   const value = rec.gprs[n];
-  assert(value !== undefined, `REC has no X${n}`);
+  if (value === undefined) assert(false, `REC has no X${n}`);
   return BigInt(value);
 }
 
 /** Writes GPR `n` (X0..X30) of a REC. */
 export function setGpr(rec: RecRecord, n: number, value: bigint | number): void {
-  assert(n >= 0 && n < rec.gprs.length, `REC has no X${n}`);
+  if (n < 0 || n >= rec.gprs.length) assert(false, `REC has no X${n}`);
   rec.gprs[n] = hex64(u64(value));
 }
 

@@ -151,7 +151,9 @@ export function walkRtt(
 
 /** A fresh table of 512 copies of `entry`. */
 export function uniformEntries(make: (index: number) => RttEntry): RttEntry[] {
-  return Array.from({ length: S2TTES_PER_S2TT }, (_, i) => make(i));
+  const out: RttEntry[] = [];
+  for (let i = 0; i < S2TTES_PER_S2TT; i++) out.push(make(i));
+  return out;
 }
 
 /** True when an entry makes its RTT live (spec RttIsLive: ASSIGNED or TABLE). */
@@ -192,7 +194,7 @@ export function skipNonLiveEntries(
 /** Sets the RTT granule's reference count to its number of live entries. */
 export function syncRefcount(state: MachineState, rttPa: number): void {
   const record = state.granules[rttPa / GRANULE_SIZE];
-  assert(record?.state === 'RTT', `granule ${paKey(rttPa)} is not an RTT`);
+  if (record?.state !== 'RTT') assert(false, `granule ${paKey(rttPa)} is not an RTT`);
   record.refcount = liveEntryCount(rttAt(state, rttPa));
 }
 

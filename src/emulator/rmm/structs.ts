@@ -35,8 +35,9 @@ interface ArrayField extends Field {
   readonly count: number;
 }
 
+/** Writes a field into a fresh (zeroed) struct: undefined and zero fields are already there. */
 function put(bytes: Uint8Array, f: Field, value: bigint | number | undefined): void {
-  if (value !== undefined) writeLe(bytes, f.offset, f.size, value);
+  if (value !== undefined && value !== 0n && value !== 0) writeLe(bytes, f.offset, f.size, value);
 }
 
 function get(bytes: Uint8Array, f: Field): bigint {
@@ -44,13 +45,17 @@ function get(bytes: Uint8Array, f: Field): bigint {
 }
 
 function putArray(bytes: Uint8Array, f: ArrayField, values: readonly bigint[] | undefined): void {
-  (values ?? []).slice(0, f.count).forEach((v, i) => {
-    writeLe(bytes, f.offset + i * f.size, f.size, v);
-  });
+  const n = Math.min(values?.length ?? 0, f.count);
+  for (let i = 0; i < n; i++) {
+    const v = values![i]!;
+    if (v !== 0n) writeLe(bytes, f.offset + i * f.size, f.size, v);
+  }
 }
 
 function getArray(bytes: Uint8Array, f: ArrayField): bigint[] {
-  return Array.from({ length: f.count }, (_, i) => readLe(bytes, f.offset + i * f.size, f.size));
+  const out: bigint[] = [];
+  for (let i = 0; i < f.count; i++) out.push(readLe(bytes, f.offset + i * f.size, f.size));
+  return out;
 }
 
 /** RmiRealmParams fields (spec B4.4.12). */
@@ -172,14 +177,20 @@ export function encodeRecEnterFlags(f: Partial<RecEnterFlags>): bigint {
 
 /** Unpacks RmiRecEnter.flags. */
 export function decodeRecEnterFlags(flags: bigint): RecEnterFlags {
-  const bit = (n: number): boolean => ((flags >> BigInt(n)) & 1n) === 1n;
+  // Every flag is in the low word: one bigint operation, then plain bit tests.
+  const low = Number(BigInt.asUintN(32, flags));
   return {
-    emulMmio: bit(RMI_REC_ENTER_FLAGS_EMUL_MMIO),
-    injectSea: bit(RMI_REC_ENTER_FLAGS_INJECT_SEA),
-    trapWfi: bit(RMI_REC_ENTER_FLAGS_TRAP_WFI),
-    trapWfe: bit(RMI_REC_ENTER_FLAGS_TRAP_WFE),
-    ripasReject: bit(RMI_REC_ENTER_FLAGS_RIPAS_RESPONSE),
+    emulMmio: flagBit(low, RMI_REC_ENTER_FLAGS_EMUL_MMIO),
+    injectSea: flagBit(low, RMI_REC_ENTER_FLAGS_INJECT_SEA),
+    trapWfi: flagBit(low, RMI_REC_ENTER_FLAGS_TRAP_WFI),
+    trapWfe: flagBit(low, RMI_REC_ENTER_FLAGS_TRAP_WFE),
+    ripasReject: flagBit(low, RMI_REC_ENTER_FLAGS_RIPAS_RESPONSE),
   };
+}
+
+/** Bit `n` (below 32) of `word`. */
+function flagBit(word: number, n: number): boolean {
+  return ((word >>> n) & 1) === 1;
 }
 
 /** RmiRecEnter fields (spec B4.4.17). */
@@ -191,9 +202,23 @@ export interface RecEnter {
   gicv3Lrs: readonly bigint[];
 }
 
-/** Builds RmiRecEnter (0x800 bytes; write it at offset 0 of the RmiRecRun granule). */
-export function encodeRecEnter(p: Partial<RecEnter>): Uint8Array {
-  const out = new Uint8Array(RMI_REC_RUN_HALF_SIZE);
+/**
+ * A zeroed buffer of `size` bytes: `into` (a caller's scratch buffer, reused on a hot path) or
+ * a fresh one.
+ */
+function zeroed(size: number, into: Uint8Array | undefined): Uint8Array {
+  if (!into) return new Uint8Array(size);
+  if (into.length !== size)
+    throw new RangeError(`struct buffer is ${into.length} bytes, not ${size}`);
+  return into.fill(0);
+}
+
+/**
+ * Builds RmiRecEnter (0x800 bytes; write it at offset 0 of the RmiRecRun granule), into
+ * `into` when given (the host's reused scratch buffer).
+ */
+export function encodeRecEnter(p: Partial<RecEnter>, into?: Uint8Array): Uint8Array {
+  const out = zeroed(RMI_REC_RUN_HALF_SIZE, into);
   const f = RMI_REC_ENTER;
   put(out, f.flags, p.flags);
   putArray(out, f.gprs, p.gprs);
@@ -240,9 +265,12 @@ export function emptyRecExit(): RecExit {
   return decodeRecExit(new Uint8Array(RMI_REC_RUN_HALF_SIZE));
 }
 
-/** Builds RmiRecExit (0x800 bytes; it lives at offset 0x800 of the RmiRecRun granule). */
-export function encodeRecExit(p: Partial<RecExit>): Uint8Array {
-  const out = new Uint8Array(RMI_REC_RUN_HALF_SIZE);
+/**
+ * Builds RmiRecExit (0x800 bytes; it lives at offset 0x800 of the RmiRecRun granule), into
+ * `into` when given (the RMM's reused scratch buffer).
+ */
+export function encodeRecExit(p: Partial<RecExit>, into?: Uint8Array): Uint8Array {
+  const out = zeroed(RMI_REC_RUN_HALF_SIZE, into);
   const f = RMI_REC_EXIT;
   put(out, f.exit_reason, p.exitReason);
   put(out, f.esr, p.esr);

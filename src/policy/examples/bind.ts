@@ -39,9 +39,22 @@ export function examplePolicy(
   if (!file) return { ok: false, error: `example "${example.id}" has no realm #${index}` };
   const parsed = parsePolicy(file.text);
   if (!parsed.ok) return { ok: false, error: parsed.errors.map((e) => e.message).join('; ') };
-  if (!rimOf) return { ok: true, value: { policy: parsed.policy, unbound: [] } };
+  return { ok: true, value: bindLabels(example, parsed.policy, rimOf) };
+}
+
+/**
+ * `policy` (an example's file, parsed) with each VM's label bound to the RIM `rimOf` gives the
+ * realm the example names for it; without `rimOf` the labels stay as written. What
+ * {@link examplePolicy} does after parsing, for a caller that parsed the file already.
+ */
+export function bindLabels(
+  example: WorkflowExample,
+  policy: Policy,
+  rimOf?: (realm: string) => string | undefined,
+): BoundExample {
+  if (!rimOf) return { policy, unbound: [] };
   const unbound: Array<{ vm: string; realm: string; hash: number }> = [];
-  const vms = parsed.policy.vms.map((vm, j) => {
+  const vms = policy.vms.map((vm, j) => {
     const realm = example.realms[j]?.name ?? '';
     const rim = realm ? rimOf(realm) : undefined;
     if (!rim) {
@@ -50,5 +63,5 @@ export function examplePolicy(
     }
     return { ...vm, hash: rimLabel(rim) };
   });
-  return { ok: true, value: { policy: { ...parsed.policy, vms }, unbound } };
+  return { policy: { ...policy, vms }, unbound };
 }

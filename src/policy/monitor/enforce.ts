@@ -183,6 +183,9 @@ const translate: NonNullable<MachineHooks['translate']> = (ctx, realm, _rec, sto
     );
     return inRange ? { kind: 'fault' } : undefined;
   }
+  // A read of the dummy page before the upload (every prefault touch): nothing to record.
+  if (mapping.state === 'DUMMY' && stop.access !== 'write')
+    return { kind: 'pa', pa: r.dummy + (stop.ipa - page) };
   const where = realmEnd(ctx, realm.rd, stop.ipa);
   const mem = {
     kind: 'memory' as const,
@@ -191,23 +194,21 @@ const translate: NonNullable<MachineHooks['translate']> = (ctx, realm, _rec, sto
   };
   const labels = (stop as { labels?: readonly string[] }).labels ?? [];
   if (mapping.state === 'DUMMY') {
-    if (stop.access === 'write') {
-      decide(
-        ctx,
-        'shared-memory',
-        where,
-        mem,
-        {
-          verdict: 'blocked',
-          rule: 'dummy page',
-          reason: `${r.name} has not uploaded its policy: IPA ${hex(page)} shows its read-only dummy page`,
-        },
-        stop.size,
-        labels,
-      );
-      return { kind: 'sea' };
-    }
-    return { kind: 'pa', pa: r.dummy + (stop.ipa - page) };
+    // A write to the read-only dummy page.
+    decide(
+      ctx,
+      'shared-memory',
+      where,
+      mem,
+      {
+        verdict: 'blocked',
+        rule: 'dummy page',
+        reason: `${r.name} has not uploaded its policy: IPA ${hex(page)} shows its read-only dummy page`,
+      },
+      stop.size,
+      labels,
+    );
+    return { kind: 'sea' };
   }
   const p = policyOf(r);
   const self = p ? vmName(p, p.self) : r.name;
@@ -263,15 +264,15 @@ const onExit: NonNullable<MachineHooks['onExit']> = (
     other === undefined
       ? cfRule(monitor, realm.rd, 'EXCEPTION', event.ec)
       : cfRule(monitor, realm.rd, 'OTHER', other);
-  const what =
-    other === undefined ? `exit with EC ${hex(event.ec)}` : `SError exit (OTHER ${other})`;
   const wfx = event.ec === abi.ESR_EL2_EC_WFX;
-  const policed = (monitor.realms[hex(realm.rd)]?.record ?? '') !== '';
   if (!decision) {
     // No rule: forwarded, but a WFx exit of a policed realm loses its WFI/WFE bit.
+    const policed = (monitor.realms[hex(realm.rd)]?.record ?? '') !== '';
     if (wfx && policed) return { kind: 'forward', exit: normalisedWfx(event.exit) };
     return undefined;
   }
+  const what =
+    other === undefined ? `exit with EC ${hex(event.ec)}` : `SError exit (OTHER ${other})`;
   const name = realmName(monitor, realm.rd);
   if (decision.policy === 'BLOCK') {
     // The bytes a blocked store would have handed over, with their labels: the ledger then
@@ -319,7 +320,7 @@ function otherCodeOfLr(lr: bigint): number {
 }
 
 const onEnter: NonNullable<MachineHooks['onEnter']> = (ctx, realm, rec) => {
-  const pending = rec.gicv3Lrs.some((v) => BigInt(v) !== 0n);
+  const pending = rec.gicv3Lrs.some((v) => v !== '0x0' && BigInt(v) !== 0n);
   if (!pending) return;
   const monitor = mica(ctx);
   const name = realmName(monitor, realm.rd);

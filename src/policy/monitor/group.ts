@@ -200,13 +200,13 @@ export function continueGroup(ctx: Ctx, realm: RealmRecord, rec: RecRecord): Rsi
     return err(abi.RSI_ERROR_INPUT);
   const pa = privatePa(ctx, realm, ipa);
   if (typeof pa === 'string') return err(abi.RSI_ERROR_INPUT);
-  const stream = fromHex(st.stream)!;
-  const n = Math.min(size, stream.length - st.sent);
+  // Only the part this call sends is decoded (the stream is hex in the state).
+  const n = Math.min(size, st.stream.length / 2 - st.sent);
   if (n <= 0) {
     delete monitor.attest[hex(rec.rec)];
     return { kind: 'return', x: [BigInt(abi.RSI_SUCCESS), 0n] };
   }
-  guestStore(ctx, realm, ipa + offset, stream.subarray(st.sent, st.sent + n));
+  guestStore(ctx, realm, ipa + offset, fromHex(st.stream.slice(2 * st.sent, 2 * (st.sent + n)))!);
   st.sent += n;
   return { kind: 'return', x: [BigInt(abi.RSI_INCOMPLETE), BigInt(n)] };
 }

@@ -59,14 +59,20 @@ interface In {
   readonly addr: bigint;
   readonly ipa: bigint;
   readonly size: bigint;
+  /** Looked up once by the conditions that need them (rd_state passed first). */
+  realm?: RealmRecord;
+  micaRealm?: MicaRealm;
+  walk?: ReturnType<typeof walkRtt>;
 }
 
 function realmOf(c: In): RealmRecord {
-  return realmRecord(c.ctx, Number(c.rd))!;
+  c.realm ??= realmRecord(c.ctx, Number(c.rd))!;
+  return c.realm;
 }
 
 function mr(c: In): MicaRealm {
-  return micaRealm(mica(c.ctx), Number(c.rd));
+  c.micaRealm ??= micaRealm(mica(c.ctx), Number(c.rd));
+  return c.micaRealm;
 }
 
 /** rd_align, rd_bound, rd_state (RMM 1.0 vocabulary). */
@@ -123,7 +129,8 @@ const notInUse = (label: string, name: string): FailureCondition<In> => ({
 
 /** Walk of the shared IPA (only after rd_state and ipa checks passed). */
 function walkOf(c: In) {
-  return walkRtt(c.ctx.state, realmOf(c), Number(c.ipa));
+  c.walk ??= walkRtt(c.ctx.state, realmOf(c), Number(c.ipa));
+  return c.walk;
 }
 
 /** §8 item 4: the post-upload mapping check of Mica mode; returns a reason and the rule. */
@@ -261,12 +268,13 @@ export const DATA_CREATE_UNKNOWN_SHARED_CONDITIONS: readonly FailureCondition<In
     status: abi.RMI_ERROR_INPUT,
     fails: (c) => {
       const monitor = mica(c.ctx);
+      // The table has room (the common case): no need to look for the entry.
+      if (monitor.sgt.entries.length < sgtCapacity(monitor)) return false;
       const exists = monitor.sgt.entries.some(
         (e) => e.pa === Number(c.addr) && e.rd === Number(c.rd),
       );
       return (
         !exists &&
-        monitor.sgt.entries.length >= sgtCapacity(monitor) &&
         (monitor.sgt.granules.length === 0
           ? 'no SGT granule has been donated (RMI_SGT)'
           : `the SGT is full (${monitor.sgt.entries.length} entries)`)
@@ -343,15 +351,15 @@ function dataCreateUnknownShared(ctx: Ctx, args: readonly bigint[]): RmiOutcome 
       failure.label,
     );
     if (monitor.mode === 'mica-prototype' && pastBasics) {
-      sgtUpsert(monitor, { pa, gpa: Number(ipa), rd: rdPa });
-      storeSgt(ctx);
+      const changed = sgtUpsert(monitor, { pa, gpa: Number(ipa), rd: rdPa });
+      if (changed !== false) storeSgt(ctx, changed);
     }
     return refuse(failure);
   }
   const r = micaRealm(monitor, rdPa);
   const racing =
     monitor.concurrent && monitor.lastUpsert !== undefined && monitor.lastUpsert.rd !== rdPa;
-  sgtUpsert(monitor, { pa, gpa: Number(ipa), rd: rdPa });
+  const changed = sgtUpsert(monitor, { pa, gpa: Number(ipa), rd: rdPa });
   if (racing) {
     const lost = gapOn(monitor, 'gap-sgt-race');
     decide(
@@ -403,7 +411,7 @@ function dataCreateUnknownShared(ctx: Ctx, args: readonly bigint[]): RmiOutcome 
     r.mappings[hex(Number(ipa))] = { ipa: Number(ipa), pa, state: 'DUMMY', prot: 'R', mem: null };
   }
   tagShared(ctx, pa);
-  storeSgt(ctx);
+  storeSgt(ctx, changed === false ? 0 : changed);
   return success();
 }
 

@@ -4,7 +4,7 @@
  * stored across host-donated granules. Also the map count of a shared page (§8 item 13) and
  * CLEAN when a page loses its last mapping (§3.7).
  */
-import { abi, rawWrite, wipeGranule, type Ctx } from '../../emulator/index.ts';
+import { abi, rawRead, rawWrite, wipeGranule, type Ctx } from '../../emulator/index.ts';
 import {
   SGT_ENTRY_SIZE,
   SGT_HEADER_SIZE,
@@ -32,28 +32,59 @@ export function sgtCapacity(monitor: MicaState): number {
  */
 export function sgtBlob(entries: readonly SgtEntry[]): Uint8Array {
   const out = new Uint8Array(SGT_HEADER_SIZE + entries.length * SGT_ENTRY_SIZE);
+  out.set(sgtHeader(entries.length));
+  const v = new DataView(out.buffer);
+  for (let i = 0; i < entries.length; i++)
+    putEntry(v, SGT_HEADER_SIZE + i * SGT_ENTRY_SIZE, entries[i]!);
+  return out;
+}
+
+/** The table's 16-byte header for `count` entries. */
+function sgtHeader(count: number): Uint8Array {
+  const out = new Uint8Array(SGT_HEADER_SIZE);
   const v = new DataView(out.buffer);
   v.setUint32(0, SGT_MAGIC, true);
   v.setUint32(4, SGT_VERSION, true);
-  v.setUint32(8, entries.length, true);
-  entries.forEach((e, i) => {
-    const at = SGT_HEADER_SIZE + i * SGT_ENTRY_SIZE;
-    v.setBigUint64(at, BigInt(e.pa), true);
-    v.setBigUint64(at + 8, BigInt(e.gpa), true);
-    v.setBigUint64(at + 16, BigInt(e.rd), true);
-  });
+  v.setUint32(8, count, true);
   return out;
+}
+
+/** One 24-byte entry (u64 pa, gpa, rd) at byte `at` of `v`. */
+function putEntry(v: DataView, at: number, e: SgtEntry): void {
+  v.setBigUint64(at, BigInt(e.pa), true);
+  v.setBigUint64(at + 8, BigInt(e.gpa), true);
+  v.setBigUint64(at + 16, BigInt(e.rd), true);
 }
 
 /**
  * Writes the table into its granules (in address order), so what a learner inspects in the
  * SGT granules is the table the monitor uses; an empty table leaves them zeroed (§3.1
  * REALM_DESTROY). The RMM's own writes: no check, no log, no labels.
+ *
+ * `from` (default 0, the whole table) is the first entry that changed since the last store
+ * (what {@link sgtUpsert} returns): when the table did not shrink, only the header and the
+ * bytes from that entry on are written, so a prefault that appends one entry rewrites one or
+ * two granules instead of all of them. The granules end up holding the same bytes either way.
  */
-export function storeSgt(ctx: Ctx): void {
+export function storeSgt(ctx: Ctx, from = 0): void {
   const monitor = mica(ctx);
-  const blob = monitor.sgt.entries.length === 0 ? new Uint8Array(0) : sgtBlob(monitor.sgt.entries);
-  monitor.sgt.granules.forEach((g, i) => {
+  const entries = monitor.sgt.entries;
+  const granules = monitor.sgt.granules;
+  if (from > 0 && granules.length > 0 && from <= entries.length) {
+    const stored = rawRead(ctx.state, granules[0]!, SGT_HEADER_SIZE);
+    const count = new DataView(stored.buffer).getUint32(8, true);
+    if (count <= entries.length) {
+      writeSgtBytes(ctx, granules, 0, sgtHeader(entries.length));
+      const part = new Uint8Array((entries.length - from) * SGT_ENTRY_SIZE);
+      const v = new DataView(part.buffer);
+      for (let i = from; i < entries.length; i++)
+        putEntry(v, (i - from) * SGT_ENTRY_SIZE, entries[i]!);
+      writeSgtBytes(ctx, granules, SGT_HEADER_SIZE + from * SGT_ENTRY_SIZE, part);
+      return;
+    }
+  }
+  const blob = entries.length === 0 ? new Uint8Array(0) : sgtBlob(entries);
+  granules.forEach((g, i) => {
     const chunk = blob.subarray(i * abi.GRANULE_SIZE, (i + 1) * abi.GRANULE_SIZE);
     if (chunk.length === 0) wipeGranule(ctx.state, g);
     else {
@@ -62,6 +93,24 @@ export function storeSgt(ctx: Ctx): void {
       rawWrite(ctx.state, g, page);
     }
   });
+}
+
+/** Writes `bytes` at byte `offset` of the table as laid across `granules` (granule i holds bytes [i·4 KiB, (i+1)·4 KiB)). */
+function writeSgtBytes(
+  ctx: Ctx,
+  granules: readonly number[],
+  offset: number,
+  bytes: Uint8Array,
+): void {
+  let done = 0;
+  while (done < bytes.length) {
+    const at = offset + done;
+    const i = Math.floor(at / abi.GRANULE_SIZE);
+    const within = at % abi.GRANULE_SIZE;
+    const n = Math.min(bytes.length - done, abi.GRANULE_SIZE - within);
+    rawWrite(ctx.state, granules[i]! + within, bytes.subarray(done, done + n));
+    done += n;
+  }
 }
 
 /** The bytes the SGT granules of `state` should hold (for the storage check). */
@@ -73,25 +122,56 @@ function order(a: SgtEntry, b: SgtEntry): number {
   return a.rd - b.rd || a.gpa - b.gpa || a.pa - b.pa;
 }
 
-/** Upserts (pa, gpa, rd) on key (pa, rd); false when the table is full. */
-export function sgtUpsert(monitor: MicaState, entry: SgtEntry): boolean {
+/**
+ * Upserts (pa, gpa, rd) on key (pa, rd), keeping (rd, gpa, pa) order; false when the table is
+ * full, else the index of the first entry that changed (for {@link storeSgt}).
+ */
+export function sgtUpsert(monitor: MicaState, entry: SgtEntry): number | false {
   const last = monitor.lastUpsert;
   monitor.lastUpsert = entry;
+  let entries = monitor.sgt.entries;
+  let first = entries.length;
   if (monitor.concurrent && gapOn(monitor, 'gap-sgt-race') && last && last.rd !== entry.rd) {
     // Both writers read the blob before the other wrote it back: the other's entry is lost.
-    monitor.sgt.entries = monitor.sgt.entries.filter(
-      (e) => !(e.pa === last.pa && e.rd === last.rd),
-    );
+    const lost = entries.findIndex((e) => e.pa === last.pa && e.rd === last.rd);
+    if (lost >= 0) {
+      entries = monitor.sgt.entries = entries.filter((_, i) => i !== lost);
+      first = lost;
+    }
   }
-  const at = monitor.sgt.entries.findIndex((e) => e.pa === entry.pa && e.rd === entry.rd);
+  // The realm's entries are one run of the sorted table: look for the key only there.
+  let at = -1;
+  for (
+    let i = lowerBound(entries, { rd: entry.rd, gpa: -Infinity, pa: -Infinity });
+    i < entries.length;
+    i++
+  ) {
+    const e = entries[i]!;
+    if (e.rd !== entry.rd) break;
+    if (e.pa === entry.pa) {
+      at = i;
+      break;
+    }
+  }
   if (at >= 0) {
-    monitor.sgt.entries[at] = entry;
-  } else {
-    if (monitor.sgt.entries.length >= sgtCapacity(monitor)) return false;
-    monitor.sgt.entries.push(entry);
+    entries.splice(at, 1);
+    first = Math.min(first, at);
+  } else if (entries.length >= sgtCapacity(monitor)) return false;
+  const to = lowerBound(entries, entry);
+  entries.splice(to, 0, entry);
+  return Math.min(first, to);
+}
+
+/** First index of the sorted `entries` not ordered before `key`. */
+function lowerBound(entries: readonly SgtEntry[], key: SgtEntry): number {
+  let lo = 0;
+  let hi = entries.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (order(entries[mid]!, key) < 0) lo = mid + 1;
+    else hi = mid;
   }
-  monitor.sgt.entries.sort(order);
-  return true;
+  return lo;
 }
 
 /** SGT entries of realm `rd`. */

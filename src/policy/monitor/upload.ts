@@ -42,7 +42,7 @@ import { decodePoly } from '../binary.ts';
 import type { Policy, PolicyMem } from '../model.ts';
 import { encodeRecord } from '../record.ts';
 import { MONITOR, decide, ownWindow, pagesOf, realmEnd, rimLabel, vmName } from './common.ts';
-import { freshFull, regionIdOf } from './rmi.ts';
+import { regionIdOf } from './rmi.ts';
 import { sgtOf } from './sgt.ts';
 import {
   gapOn,
@@ -53,6 +53,7 @@ import {
   realmName,
   type MicaRealm,
   type MicaState,
+  type SgtEntry,
 } from './state.ts';
 import { hex } from '../../lib/hex.ts';
 
@@ -133,9 +134,11 @@ function sgtChecks(
   }
   const pas: number[][] = E.map(() => []);
   for (const [i, e] of E.entries()) {
-    const entries = sgtOf(monitor, e.rd);
+    // The realm's entries by IPA (the first per IPA, as a scan in table order finds).
+    const byGpa = new Map<number, SgtEntry>();
+    for (const x of sgtOf(monitor, e.rd)) if (!byGpa.has(x.gpa)) byGpa.set(x.gpa, x);
     for (let k = 0; k < pages; k++) {
-      const hit = entries.find((x) => x.gpa === e.base + k * abi.GRANULE_SIZE);
+      const hit = byGpa.get(e.base + k * abi.GRANULE_SIZE);
       if (!hit) {
         refuse(
           'coverage',
@@ -220,6 +223,10 @@ interface Plan {
 
 function planActivation(monitor: MicaState, r: MicaRealm, p: Policy, out: Refusal[]): Plan {
   const plan: Plan = { activate: [], claims: [] };
+  // Pages already claimed before this upload (freshFull counts them once, not per page).
+  const claimed = Object.keys(monitor.fresh).length;
+  /** Region of the first claim of each page in this plan. */
+  const planned = new Map<number, string>();
   for (const mem of p.mems) {
     if (mem.type !== 'PROTECTED') continue;
     const w = ownWindow(p, mem);
@@ -236,7 +243,7 @@ function planActivation(monitor: MicaState, r: MicaRealm, p: Policy, out: Refusa
       if (!mapping || mapping.pa !== e.pa) continue;
       plan.activate.push({ ipa: e.gpa, prot: w.prot, mem: mem.name });
       if (gapOn(monitor, 'gap-no-fresh')) continue;
-      const owner = monitor.fresh[hex(e.pa)] ?? plan.claims.find((c) => c.pa === e.pa)?.region;
+      const owner = monitor.fresh[hex(e.pa)] ?? planned.get(e.pa);
       if (owner !== undefined && owner !== region) {
         out.push({
           check: 'consistency',
@@ -248,7 +255,10 @@ function planActivation(monitor: MicaState, r: MicaRealm, p: Policy, out: Refusa
         });
         return plan;
       }
-      if (monitor.fresh[hex(e.pa)] === undefined && freshFull(monitor, plan.claims.length + 1)) {
+      if (
+        monitor.fresh[hex(e.pa)] === undefined &&
+        claimed + plan.claims.length + 1 > FRESH_TABLE_MAX
+      ) {
         out.push({
           check: 'consistency',
           code: VALIDATION_SGT_CONFLICT,
@@ -260,6 +270,7 @@ function planActivation(monitor: MicaState, r: MicaRealm, p: Policy, out: Refusa
         return plan;
       }
       plan.claims.push({ pa: e.pa, region });
+      if (!planned.has(e.pa)) planned.set(e.pa, region);
     }
   }
   return plan;
@@ -282,7 +293,10 @@ function nsCleanup(ctx: Ctx, monitor: MicaState, r: MicaRealm, p: Policy): void 
           top: Number(mapping.gpa) + Number(o.size),
         })),
     );
-  for (const v of rttEntries(ctx.state, r.rd)) {
+  // NS leaves exist only in the unprotected half of the IPA space: walk only that half.
+  const realm = ctx.state.rmm.realms[hex(r.rd)];
+  const unprotected = realm ? 2 ** (realm.ipaWidth - 1) : 0;
+  for (const v of rttEntries(ctx.state, r.rd, unprotected)) {
     if (v.entry.state !== 'ASSIGNED_NS') continue;
     if (strictGateway && windows.some((w) => v.ipa >= w.base && v.ipa < w.top)) continue;
     const rtt = ctx.state.rmm.rtts[hex(v.rtt)]!;

@@ -12,9 +12,9 @@
  * Like TF-RMM (lib/measurement), a descriptor embeds only the digest-length prefix of the
  * current RIM; with a zero-extended stored RIM this is the same as copying all 64 bytes.
  */
-import { sha256, sha512 } from '@noble/hashes/sha2.js';
 import { assert, unreachable } from '../../../lib/assert.ts';
 import { concatBytes, writeLe } from '../../../lib/bytes.ts';
+import { sha256, sha512 } from '../../attest/hash.ts';
 import { GRANULE_SIZE } from '../../abi/gpt.ts';
 import {
   MEASURED_REALM_PARAMS_FLAGS_OFFSET,
@@ -118,7 +118,7 @@ function toStored(digest: Uint8Array): Uint8Array {
 /** The significant prefix of a stored measurement, checked to be long enough. */
 function significant(algo: RmmHashAlgo, stored: Uint8Array, what: string): Uint8Array {
   const size = digestLength(algo);
-  assert(stored.length >= size, `${what} is ${stored.length} bytes, expected ${size}+`);
+  if (stored.length < size) assert(false, `${what} is ${stored.length} bytes, expected ${size}+`);
   return stored.subarray(0, size);
 }
 
@@ -171,7 +171,8 @@ export function rimDataDescriptor(
   writeLe(desc, MEASURE_DESC_DATA_FLAGS_OFFSET, 8, flags);
   const measured = (flags & RMI_DATA_FLAGS_MEASURE_MASK) === BigInt(RMI_MEASURE_CONTENT);
   if (measured && page !== undefined) {
-    assert(page.length === GRANULE_SIZE, `DATA page is ${page.length} bytes, expected a granule`);
+    if (page.length !== GRANULE_SIZE)
+      assert(false, `DATA page is ${page.length} bytes, expected a granule`);
     desc.set(rhash(algo, page), MEASURE_DESC_DATA_CONTENT_OFFSET);
   }
   return desc;
@@ -193,10 +194,8 @@ export function extendRimData(
  * RmiRecParams with only flags, pc and gprs[0..7]; mpidr and the aux granules are not measured.
  */
 export function measuredRecParamsBytes(rec: MeasuredRecParams): Uint8Array {
-  assert(
-    rec.gprs.length <= MEASURED_REC_PARAMS_NUM_GPRS,
-    `RmiRecParams has ${MEASURED_REC_PARAMS_NUM_GPRS} gprs, got ${rec.gprs.length}`,
-  );
+  if (rec.gprs.length > MEASURED_REC_PARAMS_NUM_GPRS)
+    assert(false, `RmiRecParams has ${MEASURED_REC_PARAMS_NUM_GPRS} gprs, got ${rec.gprs.length}`);
   const out = new Uint8Array(MEASURED_REC_PARAMS_SIZE);
   writeLe(out, MEASURED_REC_PARAMS_FLAGS_OFFSET, 8, rec.flags);
   writeLe(out, MEASURED_REC_PARAMS_PC_OFFSET, 8, rec.pc);
@@ -261,7 +260,8 @@ export function extendRimRipas(
  * X3..X10 (at most 64); size 0 gives RHA(old).
  */
 export function extendRem(algo: RmmHashAlgo, rem: Uint8Array, value: Uint8Array): Uint8Array {
-  assert(value.length <= MEASUREMENT_SIZE, `REM extend value is ${value.length} bytes, max 64`);
+  if (value.length > MEASUREMENT_SIZE)
+    assert(false, `REM extend value is ${value.length} bytes, max 64`);
   return toStored(rhash(algo, concatBytes(significant(algo, rem, 'REM'), value)));
 }
 

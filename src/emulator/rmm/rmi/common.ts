@@ -11,7 +11,7 @@ import { GRANULE_SIZE } from '../../abi/gpt.ts';
 import { PA_BITS_NO_LPA2, RMI_ERROR_INPUT, type GranuleState } from '../../abi/rmi.ts';
 import type { Ctx } from '../../context.ts';
 import { regionOf, toPa } from '../../hw/memory-map.ts';
-import { physRead, rawRead, RMM_VIA_NS } from '../../hw/memory.ts';
+import { physRead, physReadLent, rawRead, RMM_VIA_NS, type AccessFault } from '../../hw/memory.ts';
 import type { MachineState, RealmRecord, RecRecord } from '../../state.ts';
 import type { FailureCondition } from '../conditions.ts';
 import { granuleState } from '../granule.ts';
@@ -21,6 +21,9 @@ import { paKey } from '../rtt.ts';
 export interface CommandInput {
   readonly ctx: Ctx;
 }
+
+/** GRANULE_SIZE as a 64-bit argument value. */
+const GRANULE_SIZE_U64 = BigInt(GRANULE_SIZE);
 
 /** `<name>_align`: the address is not 4 KiB aligned. */
 export function alignCondition<C extends CommandInput>(
@@ -32,7 +35,7 @@ export function alignCondition<C extends CommandInput>(
     label,
     status: RMI_ERROR_INPUT,
     fails: (c) =>
-      get(c) % BigInt(GRANULE_SIZE) !== 0n &&
+      get(c) % GRANULE_SIZE_U64 !== 0n &&
       `${name} ${hex64(get(c))} is not aligned to a 4 KiB granule`,
   };
 }
@@ -67,7 +70,7 @@ export function boundCondition<C extends CommandInput>(
 /** The PA of an address the `_bound` condition already accepted. */
 export function paOf(addr: bigint): number {
   const pa = toPa(addr);
-  assert(pa !== undefined, `${hex64(addr)} passed its bound check but is not a PA`);
+  if (pa === undefined) assert(false, `${hex64(addr)} passed its bound check but is not a PA`);
   return pa;
 }
 
@@ -115,7 +118,9 @@ export function lpa2BoundCondition<C extends CommandInput>(
 /**
  * `<name>_pas`: the RMM reads the host's structure through the NS PAS (RMM_VIA_NS); a
  * granule protection fault makes the command fail. On success the bytes are handed to
- * `keep` so later conditions and the handler decode them.
+ * `keep` so later conditions and the handler decode them. With `lent`, `keep` only borrows
+ * the bytes (a view of memory, valid during the call: it must decode them at once and keep
+ * nothing of them), which saves a copy of the structure on a hot path.
  */
 export function nsReadCondition<C extends CommandInput>(
   label: string,
@@ -123,18 +128,33 @@ export function nsReadCondition<C extends CommandInput>(
   get: (c: C) => bigint,
   len: number,
   keep: (c: C, bytes: Uint8Array) => void,
+  lent = false,
 ): FailureCondition<C> {
   return {
     label,
     status: RMI_ERROR_INPUT,
     fails: (c) => {
-      const read = physRead(c.ctx, RMM_VIA_NS, paOf(get(c)), len);
-      if (!read.ok)
-        return `${name} ${hex64(get(c))} is not Non-secure memory: ${read.fault.reason}`;
-      keep(c, read.bytes);
+      const pa = paOf(get(c));
+      const fault = lent
+        ? physReadLent(c.ctx, RMM_VIA_NS, pa, len, (bytes) => keep(c, bytes))
+        : readInto(c, pa, len, keep);
+      if (fault) return `${name} ${hex64(get(c))} is not Non-secure memory: ${fault.reason}`;
       return false;
     },
   };
+}
+
+/** A copied read handed to `keep`; the fault, if the check refused it. */
+function readInto<C extends CommandInput>(
+  c: C,
+  pa: number,
+  len: number,
+  keep: (c: C, bytes: Uint8Array) => void,
+): AccessFault | undefined {
+  const read = physRead(c.ctx, RMM_VIA_NS, pa, len);
+  if (!read.ok) return read.fault;
+  keep(c, read.bytes);
+  return undefined;
 }
 
 /**
@@ -161,14 +181,14 @@ export function peekStruct(state: MachineState, ptr: bigint, len: number): Uint8
 /** The realm whose RD is at `rd`, which `rd_state` already found to be an RD. */
 export function realmAt(ctx: Ctx, rd: bigint): RealmRecord {
   const realm = ctx.state.rmm.realms[paKey(paOf(rd))];
-  assert(realm, `granule ${hex64(rd)} is an RD without a realm record`);
+  if (!realm) assert(false, `granule ${hex64(rd)} is an RD without a realm record`);
   return realm;
 }
 
 /** The REC at `rec`, which `rec_state` already found to be a REC. */
 export function recAt(ctx: Ctx, rec: bigint): RecRecord {
   const record = ctx.state.rmm.recs[paKey(paOf(rec))];
-  assert(record, `granule ${hex64(rec)} is a REC without a REC record`);
+  if (!record) assert(false, `granule ${hex64(rec)} is a REC without a REC record`);
   return record;
 }
 

@@ -180,7 +180,7 @@ function mapData(ctx: Ctx, c: DataInput, command: string, ripasRam: boolean): vo
   const r = realm(c);
   const w = walk(c);
   const dataPa = paOf(c.data);
-  assert(w.entry.state === 'UNASSIGNED', `${command}: entry is not UNASSIGNED`);
+  if (w.entry.state !== 'UNASSIGNED') assert(false, `${command}: entry is not UNASSIGNED`);
   transitionGranule(ctx, dataPa, 'DELEGATED', 'DATA', command, r.rd);
   rttAt(ctx.state, w.rtt).entries[w.index] = {
     state: 'ASSIGNED',

@@ -87,7 +87,8 @@ export const GRANULE_COMMANDS: readonly RmiCommandSpec[] = [
       const pa = input.pa!;
       // EL3 refuses only what gran_gpt already caught, so a refusal here is impossible.
       const result = gtsiDelegate(ctx, pa);
-      assert(result === E_RMM_OK, `GTSI_DELEGATE refused ${hex64(pa)} after the RMM checks`);
+      if (result !== E_RMM_OK)
+        assert(false, `GTSI_DELEGATE refused ${hex64(pa)} after the RMM checks`);
       transitionGranule(ctx, pa, 'UNDELEGATED', 'DELEGATED', 'RMI_GRANULE_DELEGATE');
       return success();
     },
@@ -109,7 +110,7 @@ export const GRANULE_COMMANDS: readonly RmiCommandSpec[] = [
       transitionGranule(ctx, pa, 'DELEGATED', 'UNDELEGATED', 'RMI_GRANULE_UNDELEGATE');
       const result = gtsiUndelegate(ctx, pa);
       // TF-RMM panics if EL3 refuses here; for us it is an emulator bug.
-      assert(result === E_RMM_OK, `GTSI_UNDELEGATE refused ${hex64(pa)}`);
+      if (result !== E_RMM_OK) assert(false, `GTSI_UNDELEGATE refused ${hex64(pa)}`);
       return success();
     },
   },

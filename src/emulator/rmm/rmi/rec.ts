@@ -32,7 +32,7 @@ import { assert } from '../../../lib/assert.ts';
 import type { Ctx } from '../../context.ts';
 import { toPa } from '../../hw/memory-map.ts';
 import { physWrite, RMM_VIA_NS } from '../../hw/memory.ts';
-import type { RecRecord } from '../../state.ts';
+import type { RealmRecord, RecRecord } from '../../state.ts';
 import { firstFailure, type FailureCondition } from '../conditions.ts';
 import { granuleState, transitionGranule } from '../granule.ts';
 import { extendRimRec } from '../measure/index.ts';
@@ -60,6 +60,9 @@ import {
   stateCondition,
 } from './common.ts';
 import { refuse, success, type RmiCommandSpec } from './types.ts';
+
+/** The RmiRecExit each REC_ENTER encodes before writing it back (physWrite copies it). */
+const exitScratch = new Uint8Array(RMI_REC_RUN_HALF_SIZE);
 
 /** Most RECs a realm may have: 2^MAX_RECS_ORDER - 1. */
 const MAX_RECS = 2 ** LAB_MAX_RECS_ORDER - 1;
@@ -253,6 +256,8 @@ interface EnterInput {
   readonly rec: bigint;
   readonly runPtr: bigint;
   enter?: RecEnter;
+  /** The owner's record, once rec_state found the REC (looked up once, not per condition). */
+  owner?: RealmRecord;
 }
 
 function recEnter(c: EnterInput): RecEnter {
@@ -260,8 +265,9 @@ function recEnter(c: EnterInput): RecEnter {
   return c.enter;
 }
 
-function ownerOf(c: EnterInput) {
-  return realmAt(c.ctx, BigInt(recAt(c.ctx, c.rec).owner));
+function ownerOf(c: EnterInput): RealmRecord {
+  c.owner ??= realmAt(c.ctx, BigInt(recAt(c.ctx, c.rec).owner));
+  return c.owner;
 }
 
 /** RMI_REC_ENTER failure conditions (granule checks first, then TF-RMM's order). */
@@ -276,6 +282,7 @@ export const REC_ENTER_CONDITIONS: readonly FailureCondition<EnterInput>[] = [
     (c, bytes) => {
       c.enter = decodeRecEnter(bytes.subarray(0, RMI_REC_RUN_HALF_SIZE));
     },
+    true,
   ),
   alignCondition('rec_align', 'rec', (c) => c.rec),
   boundCondition('rec_bound', 'rec', (c) => c.rec),
@@ -414,13 +421,17 @@ export const REC_COMMANDS: readonly RmiCommandSpec[] = [
       const failure = firstFailure(REC_ENTER_CONDITIONS, input);
       if (failure) return refuse(failure);
       const record = recAt(ctx, rec);
-      const realm = realmAt(ctx, BigInt(record.owner));
-      const exit = enterRec(ctx, realm, record, recEnter(input));
+      const exit = enterRec(ctx, ownerOf(input), record, recEnter(input));
       const runPa = paOf(runPtr);
-      const wrote = physWrite(ctx, RMM_VIA_NS, runPa + RMI_REC_RUN_EXIT, encodeRecExit(exit));
+      const wrote = physWrite(
+        ctx,
+        RMM_VIA_NS,
+        runPa + RMI_REC_RUN_EXIT,
+        encodeRecExit(exit, exitScratch),
+      );
       // run_pas read the whole granule through the NS PAS and nothing a realm does changes
       // the GPT, so the write back cannot fault.
-      assert(wrote.ok, `RmiRecExit write to ${hex64(runPa)} faulted after run_pas`);
+      if (!wrote.ok) assert(false, `RmiRecExit write to ${hex64(runPa)} faulted after run_pas`);
       return success();
     },
   },

@@ -74,7 +74,8 @@ function measurementBytes(realm: RealmRecord, index: number): Uint8Array {
       ? realm.rim
       : realm.rems[index - RSI_MEASUREMENT_REM_MIN_INDEX];
   const bytes = value === undefined ? undefined : fromHex(value);
-  assert(bytes?.length === MEASUREMENT_SIZE, `realm measurement ${index} is not 64 bytes`);
+  if (bytes?.length !== MEASUREMENT_SIZE)
+    assert(false, `realm measurement ${index} is not 64 bytes`);
   return bytes;
 }
 

@@ -2,6 +2,7 @@
  * `mica-lab`: the same emulator, headless, for instructors and CI. A table of subcommands;
  * `--help` is generated. Exit codes: 0 success, 1 the check failed, 2 bad usage.
  */
+import { loadShellCode } from '../shell/index.ts';
 import { CLI_COMMANDS } from './commands/index.ts';
 import type { CliIo } from './types.ts';
 
@@ -24,5 +25,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     io.stderr(`mica-lab: unknown command "${name}". Try "mica-lab --help".\n`);
     return 2;
   }
+  // No first screen to keep small: the code the shells load when first used, loaded now.
+  await loadShellCode();
   return command.run(rest, io);
 }

@@ -56,6 +56,7 @@ export { rawRead, rawWrite, readTranslated, wipeGranule } from './hw/memory.ts';
 export * as abi from './abi/index.ts';
 export * as measure from './rmm/measure/index.ts';
 export * as attest from './attest/index.ts';
+export { ATTESTATION_CODE, type AttestationCode } from './attest/lazy.ts';
 export type {
   RealmLifecycle,
   RealmRecord,

@@ -14,6 +14,7 @@
  * want every lesson at once (the CLI, tests) import `./loaded.ts`, which awaits them all.
  */
 import type { MachineMode } from '../emulator/index.ts';
+import { loadShellCode } from '../shell/index.ts';
 import type { CatalogueEntry, Lesson, LessonPart, PlannedLesson } from './schema.ts';
 
 /** The parts of the course, in order (product.md "The story it tells"). */
@@ -197,7 +198,11 @@ export function courseRow(id: string): CourseRow | undefined {
 /** Loads the playable lesson `id`; undefined when there is none (unknown or planned). */
 export async function loadLesson(id: string): Promise<Lesson | undefined> {
   const row = courseRow(id);
-  return row?.status === 'ready' ? row.load() : undefined;
+  if (row?.status !== 'ready') return undefined;
+  // A lesson's setup and steps run lines at once: the code the shells load when first used
+  // (the attestation code, the group verifier) comes with it.
+  const [lesson] = await Promise.all([row.load(), loadShellCode()]);
+  return lesson;
 }
 
 /** Loads every playable lesson: the whole catalogue, in course order. */

@@ -6,6 +6,7 @@
  * not carry them (issue 14).
  */
 import type { MachineMode } from '../emulator/index.ts';
+import { loadShellCode } from '../shell/index.ts';
 
 /** The Mica modes a pipeline scenario runs in. */
 export type PipelineMode = Exclude<MachineMode, 'cca'>;
@@ -28,5 +29,6 @@ export function pipelineLabel(n: number): string {
 
 /** Loads the pipeline scenarios' code (the workflows, the attacks, `runPipeline`). */
 export function loadPipeline(): Promise<typeof import('./pipeline.ts')> {
-  return import('./pipeline.ts');
+  // A run builds, attests and verifies: the code the shells load when first used comes too.
+  return Promise.all([import('./pipeline.ts'), loadShellCode()]).then(([pipeline]) => pipeline);
 }

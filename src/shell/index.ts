@@ -16,4 +16,5 @@ export { parseU64, parseAddr, parseData, type Parsed } from './args.ts';
 export { createRealmShell, REALM_COMMANDS, type RealmEnv } from './realm/index.ts';
 export { examplePolicyText, policyUploadLine } from './realm/policy.ts';
 export { createLabMachine, type LabMachineOptions } from './machine.ts';
+export { SHELL_LAZY_CODE, loadShellCode } from './lazy.ts';
 export { tenantExpectations, tenantVerdict } from './host/verify-group.ts';

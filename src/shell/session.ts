@@ -1,7 +1,13 @@
 /**
  * A shell session: a command table plus history, run one line at a time. Commands can be
  * disabled by name (a lesson may hide `smc`); `help` is generated from the table.
+ *
+ * Lines run synchronously, one at a time. A command whose code loads when first used
+ * (`ShellCommand.needs`) is prepared first: whoever runs lines awaits `prepare(line)` and then
+ * calls `execute(line)` once, so a line that waited still runs exactly once, in the order it
+ * was typed, and records one history entry (the line editor keeps what is typed meanwhile).
  */
+import { loadAll } from '../lib/lazy.ts';
 import { tokenize } from './tokenize.ts';
 import { isUsageError, out, type OutputLine, type ShellCommand } from './types.ts';
 
@@ -11,6 +17,11 @@ export interface ShellSession {
   readonly prompt: string;
   /** Executes one line and returns what the terminal prints. Never throws. */
   execute(line: string): OutputLine[];
+  /**
+   * Loads the code `line`'s command needs (`ShellCommand.needs`) if it is not loaded yet:
+   * a promise to await before `execute(line)`, or undefined when the line can run now.
+   */
+  prepare(line: string): Promise<void> | undefined;
   /** Lines entered so far, oldest first. */
   readonly history: readonly string[];
   /** Command names, for completion. */
@@ -28,17 +39,20 @@ export function isInternalError(output: readonly OutputLine[]): boolean {
 }
 
 /**
- * `session` with its `execute` replaced; prompt, history, command names and completion pass
- * through (read live), names and completions only those `offers` keeps (a lesson's switched-off
- * commands). Wrappers (undo, a lesson's gate, `@realm` routing) use it so that a wrapped
- * session is still a plain ShellSession.
+ * `session` with its `execute` replaced; prompt, history, command names, completion and
+ * `prepare` pass through (read live), names and completions only those `offers` keeps (a
+ * lesson's switched-off commands). Wrappers (undo, a lesson's gate, `@realm` routing) use it
+ * so that a wrapped session is still a plain ShellSession; one that sends a line elsewhere
+ * passes `prepare` for it too.
  */
 export function wrapSession(
   session: ShellSession,
   execute: (line: string) => OutputLine[],
   offers: (name: string) => boolean = () => true,
+  prepare: (line: string) => Promise<void> | undefined = (line) => session.prepare(line),
 ): ShellSession {
   return {
+    prepare,
     get prompt() {
       return session.prompt;
     },
@@ -109,6 +123,16 @@ export function createShell<Env>(
   const listed = [...enabled, clearCommand<Env>()];
   const table = [helpCommand(listed, options.title), ...listed];
   const history: string[] = [];
+  /** The code the command of `words` needs before it can run. */
+  const needsOf = (command: ShellCommand<Env>, args: readonly string[]) =>
+    typeof command.needs === 'function' ? command.needs(args) : (command.needs ?? []);
+  const prepare = (line: string): Promise<void> | undefined => {
+    const tokens = tokenize(line.trim());
+    if (!tokens.ok) return undefined;
+    const [name, ...args] = tokens.words;
+    const command = table.find((c) => c.name === name);
+    return command ? loadAll(needsOf(command, args)) : undefined;
+  };
   return {
     prompt: options.prompt,
     history,
@@ -117,6 +141,7 @@ export function createShell<Env>(
       partial.includes(' ')
         ? []
         : table.map((c) => c.name).filter((n) => n.startsWith(partial.trim())),
+    prepare,
     execute(line) {
       const trimmed = line.trim();
       if (trimmed === '' || trimmed.startsWith('#')) return [];
@@ -130,6 +155,15 @@ export function createShell<Env>(
           ? `"${name}" is switched off in this lesson.`
           : `unknown command "${name}". Type "help" to list the commands.`;
         return [out.error(hint)];
+      }
+      const missing = needsOf(command, args).find((code) => !code.loaded);
+      if (missing) {
+        // A caller that did not await prepare(line): a bug of the caller, nothing has changed.
+        return [
+          out.error(
+            `${INTERNAL_ERROR}: "${command.name}" needs ${missing.name}, which is not loaded yet (the line was not run)`,
+          ),
+        ];
       }
       try {
         const result = command.run(args, env, { quoted: tokens.quoted.slice(1) });

@@ -3,6 +3,7 @@
  * command tables drive the xterm terminals, the headless CLI and the lesson tests
  * (code-style.md principle 3: name, usage, help, handler; `help` is generated).
  */
+import type { LazyCode } from '../lib/lazy.ts';
 
 /** How a line should look; terminals map tones to colours, the CLI prints plain text. */
 export type Tone = 'normal' | 'ok' | 'error' | 'warn' | 'dim' | 'accent';
@@ -27,6 +28,14 @@ export interface ShellCommand<Env> {
   readonly summary: string;
   /** Longer help for `help <name>`: lines of explanation and examples. */
   readonly help?: readonly string[];
+  /**
+   * Code loaded when first used that running the command may reach (issue 14: the token
+   * code, the group verifier), for every line or for the line's arguments. The session's
+   * `prepare` loads it before the line runs; a line whose code is not loaded yet is refused by
+   * `execute` with nothing changed.
+   */
+  readonly needs?:
+    readonly LazyCode<unknown>[] | ((args: readonly string[]) => readonly LazyCode<unknown>[]);
   /**
    * Runs the command. Returns output lines, or a {@link UsageError} when the arguments are
    * wrong: the shell then prints the message and the usage, and nothing has changed.

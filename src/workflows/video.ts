@@ -37,12 +37,9 @@ import { VIDEO_MODERATION, type WorkflowExample } from '../policy/examples/video
 import type { Policy } from '../policy/model.ts';
 import { ownWindow } from '../policy/monitor/common.ts';
 import { createMicaMachine, type MicaMachineOptions } from '../policy/monitor/extension.ts';
+import { splitGroupStream } from '../policy/monitor/group.ts';
 import { micaOf } from '../policy/monitor/state.ts';
-import {
-  expectedMember,
-  splitGroupStream,
-  type GroupExpectations,
-} from '../policy/group/verify.ts';
+import { expectedMember, type GroupExpectations } from '../policy/group/verify.ts';
 import {
   attestStream,
   guestLoad,

@@ -18,9 +18,9 @@ import {
   RMM_ATTEST_GET_REALM_KEY,
 } from '../abi/rmm-el3.ts';
 import { HASH_ALGO_SHA_256 } from '../abi/token.ts';
-import { encodeCoseKey, privateKeyFromScalar, type EcPrivateKey } from '../attest/cose.ts';
+import type { EcPrivateKey } from '../attest/cose.ts';
 import { digest } from '../attest/hash.ts';
-import { getPlatformToken, getRealmAttestKey } from '../attest/platform-token.ts';
+import { ATTESTATION_CODE } from '../attest/lazy.ts';
 import type { Ctx } from '../context.ts';
 import type { MachineState } from '../state.ts';
 
@@ -62,6 +62,8 @@ function el3Call(ctx: Ctx, fid: number, name: string, args: bigint[], results: b
 export function rmmAttestMaterial(ctx: Ctx): RmmAttestMaterial {
   const cached = cache.get(ctx.state);
   if (cached) return cached;
+  const { encodeCoseKey, getPlatformToken, getRealmAttestKey, privateKeyFromScalar } =
+    ATTESTATION_CODE.get();
   const scalar = getRealmAttestKey();
   el3Call(
     ctx,
@@ -87,5 +89,5 @@ export function rmmAttestMaterial(ctx: Ctx): RmmAttestMaterial {
 
 /** Hex of the platform challenge (SHA-256 of the RAK's COSE_Key), for views. */
 export function platformChallengeHex(material: RmmAttestMaterial): string {
-  return toHex(digest(HASH_ALGO_SHA_256, encodeCoseKey(material.rak)));
+  return toHex(digest(HASH_ALGO_SHA_256, ATTESTATION_CODE.get().encodeCoseKey(material.rak)));
 }

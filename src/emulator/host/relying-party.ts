@@ -18,12 +18,10 @@
  */
 import { fromHex, toHex } from '../../lib/bytes.ts';
 import { realmRpv, referenceRim, type RealmIntent } from './reference.ts';
-import { TEST_CPAK_PUBLIC } from '../attest/keys.ts';
-import { LAB_PLATFORM_SW_COMPONENTS } from '../attest/platform-token.ts';
-import { significantBytes } from '../attest/realm-token.ts';
+import { ATTESTATION_CODE } from '../attest/lazy.ts';
 import type { EcPublicKey } from '../attest/cose.ts';
 import { verdictOf, type Verdict } from '../attest/verdict.ts';
-import { verifyCcaToken, type ReferenceValues, type VerifierReport } from '../attest/verify.ts';
+import type { ReferenceValues, VerifierReport } from '../attest/verify.ts';
 import type { MachineState } from '../state.ts';
 
 /** The name every view gives the lab's trust anchor. */
@@ -66,7 +64,7 @@ export interface EvidenceOverrides {
  * party of the lab (this one and the Mica group verifier) appraises the platform claims with.
  */
 export function labFirmware(): NonNullable<ReferenceValues['swComponents']> {
-  return LAB_PLATFORM_SW_COMPONENTS.map((c) => ({
+  return ATTESTATION_CODE.get().LAB_PLATFORM_SW_COMPONENTS.map((c) => ({
     measurement: c.measurement,
     ...(c.signerId ? { signerId: c.signerId } : {}),
     ...(c.type !== undefined ? { type: c.type } : {}),
@@ -92,7 +90,7 @@ function realmReference(state: MachineState, name: string | undefined): Referenc
   const ref = tenantReference(state, name);
   if (!ref) return {};
   return {
-    rim: significantBytes(fromHex(ref.rim)!, ref.intent.hashAlgo),
+    rim: ATTESTATION_CODE.get().significantBytes(fromHex(ref.rim)!, ref.intent.hashAlgo),
     rpv: fromHex(ref.rpv)!,
   };
 }
@@ -115,7 +113,7 @@ export function lastTokenEvidence(
   return {
     token,
     ...(challenge ? { challenge } : {}),
-    anchor: TEST_CPAK_PUBLIC,
+    anchor: ATTESTATION_CODE.get().TEST_CPAK_PUBLIC,
     referenceValues: { ...refs, swComponents: labFirmware() },
     inputs: {
       ...(realm !== undefined ? { realm } : {}),
@@ -134,7 +132,7 @@ export function lastTokenEvidence(
 
 /** Appraises `evidence`: the explaining verifier's checks and the verdict. */
 export function appraise(evidence: Evidence): Appraisal {
-  const report = verifyCcaToken(evidence.token, {
+  const report = ATTESTATION_CODE.get().verifyCcaToken(evidence.token, {
     ...(evidence.anchor ? { cpak: evidence.anchor } : {}),
     ...(evidence.challenge ? { challenge: evidence.challenge } : {}),
     referenceValues: evidence.referenceValues,

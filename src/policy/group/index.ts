@@ -6,7 +6,6 @@ export {
   describeOffendingPath,
   expectedMember,
   rem0OfBlob,
-  splitGroupStream,
   verifyGroup,
   type BlobFinding,
   type ExpectedMember,
@@ -15,3 +14,4 @@ export {
   type GroupExpectations,
   type GroupVerdict,
 } from './verify.ts';
+export { splitGroupStream } from '../monitor/group.ts';

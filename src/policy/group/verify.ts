@@ -24,7 +24,7 @@ import {
   type RmmHashAlgo,
 } from '../../emulator/index.ts';
 import { bytesEqual, concatBytes, fromHex, toHex } from '../../lib/bytes.ts';
-import { GROUP_EPOCH_REM, RECORD_SIZE } from '../abi.ts';
+import { GROUP_EPOCH_REM } from '../abi.ts';
 import { checkAgreement, formatRefusal, type RealmPolicy } from '../agreement.ts';
 import {
   UNTRUSTED,
@@ -186,18 +186,6 @@ export interface GroupVerdict {
    * pass it as `GroupExpectations.epoch` next time, so a verdict cannot outlive it.
    */
   readonly epoch?: number;
-}
-
-/** Splits a CONTINUE_GROUP stream into the token and `count` trailing blobs. */
-export function splitGroupStream(
-  stream: Uint8Array,
-  count: number,
-): { token: Uint8Array; blobs: Uint8Array[] } {
-  const tokenLen = stream.length - count * RECORD_SIZE;
-  const blobs = Array.from({ length: count }, (_, i) =>
-    stream.slice(tokenLen + i * RECORD_SIZE, tokenLen + (i + 1) * RECORD_SIZE),
-  );
-  return { token: stream.slice(0, tokenLen), blobs };
 }
 
 /** REM0 of a realm that uploaded `blob` once from the zero start (§4.5 step 2), 64-byte slot. */

@@ -14,8 +14,8 @@
  * the verifier). The aggregation is exposed as a pure function the verifier re-runs.
  */
 import {
+  ATTESTATION_CODE,
   abi,
-  attest,
   measure,
   type Ctx,
   type RealmRecord,
@@ -124,6 +124,21 @@ function values(realm: RealmRecord): MemberValues {
   return { rim: fromHex(realm.rim)!, rem0: fromHex(realm.rems[0]!)!, rpv: fromHex(realm.rpv)! };
 }
 
+/**
+ * Splits a CONTINUE_GROUP stream (the token, then one blob per member, as INIT_GROUP builds it)
+ * into the token and `count` trailing blobs.
+ */
+export function splitGroupStream(
+  stream: Uint8Array,
+  count: number,
+): { token: Uint8Array; blobs: Uint8Array[] } {
+  const tokenLen = stream.length - count * RECORD_SIZE;
+  const blobs = Array.from({ length: count }, (_, i) =>
+    stream.slice(tokenLen + i * RECORD_SIZE, tokenLen + (i + 1) * RECORD_SIZE),
+  );
+  return { token: stream.slice(0, tokenLen), blobs };
+}
+
 /** RSI_ATTEST_TOKEN_INIT_GROUP: x1..x8 = challenge. */
 export function initGroup(ctx: Ctx, realm: RealmRecord, rec: RecRecord): RsiResult {
   const monitor = mica(ctx);
@@ -137,7 +152,7 @@ export function initGroup(ctx: Ctx, realm: RealmRecord, rec: RecRecord): RsiResu
     realm.hashAlgo,
     members.map((rd) => values(ctx.state.rmm.realms[hex(rd)]!)),
   );
-  const token = attest.buildCcaToken({
+  const token = ATTESTATION_CODE.get().buildCcaToken({
     challenge,
     rpv: agg.rpv,
     rim: agg.rim,

@@ -9,6 +9,7 @@
  */
 import { fromHex } from '../../lib/bytes.ts';
 import {
+  ATTESTATION_CODE,
   LAB_ANCHOR_NAME,
   abi,
   appraise,
@@ -32,7 +33,7 @@ export function appraisalLines(appraisal: Appraisal): OutputLine[] {
       `  ${evidence.token.length} bytes; trust anchor: ${evidence.inputs.anchor}; challenge: ${evidence.inputs.challenge}; reference values: ${evidence.inputs.reference}`,
     ),
   ];
-  for (const line of attest.formatReport(report).replace(/\n$/, '').split('\n')) {
+  for (const line of ATTESTATION_CODE.get().formatReport(report).replace(/\n$/, '').split('\n')) {
     if (line.startsWith('Verdict:')) continue;
     const tone = line.startsWith('✗') ? out.error : line.startsWith('✓') ? out.ok : out.line;
     lines.push(tone(line));
@@ -47,6 +48,7 @@ export function appraisalLines(appraisal: Appraisal): OutputLine[] {
 export const ATTEST_COMMANDS: readonly ShellCommand<Env>[] = [
   {
     name: 'attest',
+    needs: [ATTESTATION_CODE],
     usage: 'verify <last|hex> [--challenge <hex>] [--flip <offset>]',
     summary: 'appraise a CCA token check by check (the last one a realm made, or hex)',
     help: [
@@ -94,7 +96,7 @@ export const ATTEST_COMMANDS: readonly ShellCommand<Env>[] = [
           : appraise({
               token,
               ...(challenge ? { challenge } : {}),
-              anchor: attest.TEST_CPAK_PUBLIC,
+              anchor: ATTESTATION_CODE.get().TEST_CPAK_PUBLIC,
               referenceValues: {},
               inputs: {
                 anchor: LAB_ANCHOR_NAME,

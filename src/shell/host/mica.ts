@@ -12,6 +12,7 @@
  * built (shell/machine.ts) and reads only that state.
  */
 import {
+  ATTESTATION_CODE,
   REALM_NAME_PATTERN,
   abi,
   allocHostPage,
@@ -28,7 +29,13 @@ import { MICA_EXT, micaAbi, micaOf, rimLabel, type MicaState } from '../../polic
 import { parseU64 } from '../args.ts';
 import { out, usageError, type OutputLine, type ShellCommand } from '../types.ts';
 import { hex } from '../../lib/hex.ts';
-import { verifyLastGroup } from './verify-group.ts';
+import { lazyCode } from '../../lib/lazy.ts';
+
+/** The tenant's group verifier (verify-group.ts), loaded when `mica verify` first runs. */
+export const GROUP_VERIFIER = lazyCode(
+  "the tenant's group verifier",
+  () => import('./verify-group.ts'),
+);
 
 /** The Mica monitor's state, when the machine has it. */
 export function micaInstalled(machine: Machine): MicaState | undefined {
@@ -258,11 +265,12 @@ export const HOST_MICA_COMMANDS: readonly ShellCommand<{ machine: Machine }>[] =
       '                                       §4.5) against the files of the example it deployed,',
       '                                       the realms it built, the lab CPAK and the nonce sent',
     ],
+    needs: ([sub]) => (sub === 'verify' ? [ATTESTATION_CODE, GROUP_VERIFIER] : []),
     run(args, { machine }) {
       const [sub, ...rest] = args;
       if (sub === 'share') return shareCommand(rest, machine);
       if (sub === 'status' || sub === undefined) return statusLines(machine);
-      if (sub === 'verify') return verifyLastGroup(machine, rest);
+      if (sub === 'verify') return GROUP_VERIFIER.get().verifyLastGroup(machine, rest);
       return usageError(`unknown subcommand "${sub}"`);
     },
   },

@@ -3,7 +3,7 @@
  * any command in the machine's RMI table, arguments by name or position) and `smc <fid>`
  * (a raw SMC). Spec: cca-spec.md §2.1-2.3.
  */
-import { abi, type Machine, type RmiCommandSpec } from '../../emulator/index.ts';
+import { ATTESTATION_CODE, abi, type Machine, type RmiCommandSpec } from '../../emulator/index.ts';
 import { parseAddr, parseU64 } from '../args.ts';
 import { out, usageError, type OutputLine, type ShellCommand, type UsageError } from '../types.ts';
 import { hex } from '../../lib/hex.ts';
@@ -89,6 +89,8 @@ export const RMI_COMMANDS: readonly ShellCommand<Env>[] = [
   ),
   {
     name: 'rmi',
+    // RMI_REC_ENTER runs the realm, whose program may ask for a token.
+    needs: [ATTESTATION_CODE],
     usage: '<COMMAND> [arg=value | value]...',
     summary: 'issue one RMI call by name (try "rmi list")',
     help: [
@@ -119,6 +121,7 @@ export const RMI_COMMANDS: readonly ShellCommand<Env>[] = [
   },
   {
     name: 'smc',
+    needs: [ATTESTATION_CODE],
     usage: '<fid> [x1 x2 ...]',
     summary: 'issue a raw SMC from the host and print X0..',
     help: [

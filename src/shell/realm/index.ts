@@ -5,7 +5,7 @@
  * idle (run.ts), so each line shows what the realm saw and, dimmed, the exits the host
  * handled. Spec: cca-spec.md §4 (RSI, PSCI), §2.5 (exits).
  */
-import type { Machine } from '../../emulator/index.ts';
+import { ATTESTATION_CODE, type Machine } from '../../emulator/index.ts';
 import { createShell, type ShellSession } from '../session.ts';
 import type { ShellCommand } from '../types.ts';
 import { DEVICE_COMMANDS } from './devices.ts';
@@ -18,14 +18,18 @@ import type { RealmEnv } from './run.ts';
 export type { RealmEnv } from './run.ts';
 export { exitLine, runOps } from './run.ts';
 
-/** Every realm command, in help order. */
+/**
+ * Every realm command, in help order. Each runs the realm until it is idle, and the realm's
+ * program may ask for a token on the way (the attester image), so each needs the attestation
+ * code (loaded when a realm terminal first runs a line).
+ */
 export const REALM_COMMANDS: readonly ShellCommand<RealmEnv>[] = [
   ...MEMORY_COMMANDS,
   ...RSI_SHELL_COMMANDS,
   ...PSCI_SHELL_COMMANDS,
   ...DEVICE_COMMANDS,
   ...POLICY_SHELL_COMMANDS,
-];
+].map((command) => ({ ...command, needs: [ATTESTATION_CODE] }));
 
 /**
  * Creates the terminal session of the realm the VMM calls `realm` on `machine` (which must

@@ -4,7 +4,13 @@
  * with SMC #0 from inside the realm; the output is what the realm gets back.
  */
 import { fromHex, toHex } from '../../lib/bytes.ts';
-import { abi, attest, hostRealm, recordToken, type GuestOp } from '../../emulator/index.ts';
+import {
+  ATTESTATION_CODE,
+  abi,
+  hostRealm,
+  recordToken,
+  type GuestOp,
+} from '../../emulator/index.ts';
 import { parseAddr, parseData, parseU64 } from '../args.ts';
 import { out, usageError, type OutputLine, type ShellCommand } from '../types.ts';
 import { parseChallenge } from './challenge.ts';
@@ -22,7 +28,8 @@ function significant(env: RealmEnv, hex: string): string {
 function tokenSummary(token: Uint8Array, challenge: Uint8Array): OutputLine[] {
   // The realm's own look at what it got (anchor and challenge, no reference values): a
   // sanity check, not the relying party's verdict, which "attest verify last" gives.
-  const report = attest.verifyCcaToken(token, { cpak: attest.TEST_CPAK_PUBLIC, challenge });
+  const { verifyCcaToken, TEST_CPAK_PUBLIC } = ATTESTATION_CODE.get();
+  const report = verifyCcaToken(token, { cpak: TEST_CPAK_PUBLIC, challenge });
   const claims = report.realm;
   const lines: OutputLine[] = [
     out.ok(

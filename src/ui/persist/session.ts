@@ -23,6 +23,7 @@ import {
   type Scenario,
 } from '../../lessons/index.ts';
 import { micaAbi } from '../../policy/index.ts';
+import { loadShellCode } from '../../shell/index.ts';
 import type { LessonState } from '../lesson/lesson-state.svelte.ts';
 import { demoOf } from '../pipeline/demo.svelte.ts';
 
@@ -107,8 +108,9 @@ export function applyScenario(
   const lesson = scenario.lesson === undefined ? undefined : loadLesson(scenario.lesson);
   const pipeline =
     scenario.pipeline !== undefined && scenario.mode !== 'cca' ? loadPipeline() : undefined;
+  // The steps replay at once: the code the shells load when first used comes first.
   return course.whileLoading(
-    Promise.all([lesson, pipeline]).then(([loaded, code]) =>
+    Promise.all([lesson, pipeline, loadShellCode()]).then(([loaded, code]) =>
       applyLoaded(course, scenario, loaded, code?.runPipeline, options),
     ),
   );

@@ -24,6 +24,7 @@ import {
 import { lessonOf } from '../lesson/lesson-state.svelte.ts';
 import type { RunReport } from '../../workflows/run.ts';
 import type { MachineMode } from '../../emulator/index.ts';
+import { loadShellCode } from '../../shell/index.ts';
 import type { LabMachine } from '../state/machine.svelte.ts';
 
 /** The Mica modes a demo runs in. */
@@ -132,7 +133,11 @@ export class DemoState {
   async runFile(id: string): Promise<DemoResult | undefined> {
     const course = lessonOf(this.lab);
     const [{ runScenarioFile }, { scenarioFile }] = await course.whileLoading(
-      Promise.all([import('../../workflows/run.ts'), import('./scenario-files.ts')]),
+      Promise.all([
+        import('../../workflows/run.ts'),
+        import('./scenario-files.ts'),
+        loadShellCode(),
+      ]),
     );
     const scenario = scenarioFile(id);
     if (!scenario) return undefined;

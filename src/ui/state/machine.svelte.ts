@@ -35,6 +35,7 @@ import {
   type RunStart,
 } from '../../lessons/index.ts';
 import {
+  ATTESTATION_CODE,
   abi,
   appraiseLastToken,
   hostRealms,
@@ -450,8 +451,18 @@ export class LabMachine {
     this.lastChallenge = state.host?.lastChallenge;
     const key = appraisalKey(state);
     if (key !== this.#appraisalKey) {
-      this.#appraisalKey = key;
-      this.lastAppraisal = appraiseLastToken(state);
+      if (state.host?.lastToken !== undefined && !ATTESTATION_CODE.loaded) {
+        // A token came with a restored state before any command loaded the verifier:
+        // appraise it once the code is here (the Token and Chain tabs wait for it too).
+        this.lastAppraisal = undefined;
+        void ATTESTATION_CODE.load().then(
+          () => this.#queueFlush(),
+          () => undefined,
+        );
+      } else {
+        this.#appraisalKey = key;
+        this.lastAppraisal = appraiseLastToken(state);
+      }
     }
     if (!this.#granulesDirty) return;
     this.#granulesDirty = false;

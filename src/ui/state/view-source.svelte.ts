@@ -13,6 +13,7 @@
  */
 import { createContext } from 'svelte';
 import {
+  ATTESTATION_CODE,
   abi,
   appraiseLastToken,
   hostRealms,
@@ -84,7 +85,10 @@ export class ViewSource {
       changed: readChanged(machine),
       realms: readRealms(machine),
       realmNames: hostRealms(machine).map((r) => r.name),
-      appraisal: appraiseLastToken(past.state as MachineState),
+      // A past token was made (or restored) on this page, which loaded the verifier then.
+      appraisal: ATTESTATION_CODE.loaded
+        ? appraiseLastToken(past.state as MachineState)
+        : undefined,
     };
   });
 

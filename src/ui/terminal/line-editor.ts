@@ -7,9 +7,10 @@
  * terminal *data* (what xterm's onData delivers), never raw key events, which is what makes
  * mobile keyboards and paste work. Every edit redraws the whole input line; lab command
  * lines are short, so that is cheap and always correct. A line entered while the session
- * says it must wait (`pending`: the page is still loading a lesson's module) runs when that
- * settles, and what is typed meanwhile is kept and fed after it: a command never fails for
- * being typed early.
+ * says it must wait (`pending`: the page is still loading a lesson's module, or code the
+ * line's command needs that loads when first used) runs when that settles, once, and what
+ * is typed meanwhile is kept and fed after it: a command never fails for being typed early,
+ * and lines run in the order they were typed.
  */
 import type { OutputLine, ShellSession, Tone } from '../../shell/index.ts';
 
@@ -22,11 +23,11 @@ export interface TerminalIO {
 }
 
 /**
- * A session the editor can run lines through. `pending`, when it returns a promise, makes
- * an entered line wait for it (the page while a module the command needs is loading).
+ * A session the editor can run lines through. `pending(line)`, when it returns a promise,
+ * makes the entered `line` wait for it (the page while a module the command needs is loading).
  */
 export interface EditorSession extends ShellSession {
-  readonly pending?: () => Promise<unknown> | undefined;
+  readonly pending?: (line: string) => Promise<unknown> | undefined;
 }
 
 /** Called after each executed line with what it printed. */
@@ -240,7 +241,7 @@ export class LineEditor {
 
   /** Runs `line` now, or once the session's `pending` settles (saying so the first time). */
   #runWhenReady(line: string, announce: boolean): void {
-    const pending = this.#session.pending?.();
+    const pending = this.#session.pending?.(line);
     if (!pending) {
       const output = this.#session.execute(line);
       this.#write(output);

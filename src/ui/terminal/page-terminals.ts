@@ -10,7 +10,13 @@
  * drives (issue 9: "no internal error, ever" through the page-level session).
  */
 import { parseStep } from '../../lessons/index.ts';
-import { createHostShell, createRealmShell, out, wrapSession } from '../../shell/index.ts';
+import {
+  createHostShell,
+  createRealmShell,
+  out,
+  wrapSession,
+  type ShellSession,
+} from '../../shell/index.ts';
 import { restrictToLesson } from '../lesson/gate.ts';
 import { lessonOf } from '../lesson/lesson-state.svelte.ts';
 import type { LabMachine } from '../state/machine.svelte.ts';
@@ -18,7 +24,8 @@ import type { EditorSession } from './line-editor.ts';
 
 /**
  * The host terminal's session and the realm terminals' sessions of one lab. Their
- * `pending` says what a typed line must wait for (a lesson's module loading).
+ * `pending` says what a typed line must wait for (a lesson's module loading, then the code
+ * the line's command needs, `ShellSession.prepare`).
  */
 export interface PageTerminals {
   readonly host: EditorSession;
@@ -38,7 +45,8 @@ export function openPageTerminals(
   options: PageTerminalOptions = {},
 ): PageTerminals {
   const course = lessonOf(lab);
-  const pending = () => course.pending();
+  const pendingFor = (session: ShellSession) => (line: string) =>
+    course.pending() ?? session.prepare(line);
   const realms = new Map<string, EditorSession>();
   const realm = (name: string): EditorSession => {
     let session = realms.get(name);
@@ -50,17 +58,26 @@ export function openPageTerminals(
       if (trimmed !== '' && !trimmed.startsWith('#')) options.onRealmStep?.(`@${name} ${trimmed}`);
       return output;
     });
-    session = Object.assign(wrapped, { pending });
+    session = Object.assign(wrapped, { pending: pendingFor(wrapped) });
     realms.set(name, session);
     return session;
   };
   const hostShell = lab.undoable(restrictToLesson(lab, createHostShell(lab.machine)));
-  const host = wrapSession(hostShell, (line) => {
-    const step = parseStep(line);
-    if (step.terminal === 'host') return hostShell.execute(line);
-    if (step.terminal === 'invalid') return [out.error(step.error)];
-    const target = realm(step.realm);
-    return [out.accent(`${target.prompt}${step.line}`), ...target.execute(step.line)];
-  });
-  return { host: Object.assign(host, { pending }), realm };
+  const host = wrapSession(
+    hostShell,
+    (line) => {
+      const step = parseStep(line);
+      if (step.terminal === 'host') return hostShell.execute(line);
+      if (step.terminal === 'invalid') return [out.error(step.error)];
+      const target = realm(step.realm);
+      return [out.accent(`${target.prompt}${step.line}`), ...target.execute(step.line)];
+    },
+    undefined,
+    (line) => {
+      const step = parseStep(line);
+      if (step.terminal === 'host') return hostShell.prepare(line);
+      return step.terminal === 'realm' ? realm(step.realm).prepare(step.line) : undefined;
+    },
+  );
+  return { host: Object.assign(host, { pending: pendingFor(host) }), realm };
 }

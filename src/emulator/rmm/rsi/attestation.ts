@@ -24,7 +24,7 @@ import {
   SMC_RSI_ATTESTATION_TOKEN_INIT,
 } from '../../abi/rsi.ts';
 import { CCA_REALM_CHALLENGE_SIZE } from '../../abi/token.ts';
-import { buildCcaToken } from '../../attest/cca-token.ts';
+import { ATTESTATION_CODE } from '../../attest/lazy.ts';
 import { rmmAttestMaterial } from '../../el3/attest.ts';
 import { physWrite, RMM_VIA_REALM } from '../../hw/memory.ts';
 import { firstFailure } from '../conditions.ts';
@@ -57,7 +57,7 @@ function measurement(hex: string | undefined): Uint8Array {
 function tokenFor(call: RsiCall, challenge: Uint8Array): Uint8Array {
   const { realm } = call;
   const material = rmmAttestMaterial(call.ctx);
-  const token = buildCcaToken({
+  const token = ATTESTATION_CODE.get().buildCcaToken({
     challenge,
     rpv: measurement(realm.rpv),
     rim: measurement(realm.rim),

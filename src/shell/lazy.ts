@@ -1,0 +1,17 @@
+/**
+ * The code the shells load when first used (issue 14): the attestation code (emulator
+ * attest/lazy.ts) and the tenant's group verifier (host/verify-group.ts). The page loads each
+ * when a line needs it (`ShellSession.prepare`); programs without a first screen to keep
+ * small (the CLI, the unit tests, the benchmarks) load all of it once before running lines.
+ */
+import { ATTESTATION_CODE } from '../emulator/index.ts';
+import { loadAll, type LazyCode } from '../lib/lazy.ts';
+import { GROUP_VERIFIER } from './host/mica.ts';
+
+/** Every code a shell command may need (`ShellCommand.needs`). */
+export const SHELL_LAZY_CODE: readonly LazyCode<unknown>[] = [ATTESTATION_CODE, GROUP_VERIFIER];
+
+/** Loads every code a shell command may need; resolves at once when all is loaded. */
+export async function loadShellCode(): Promise<void> {
+  await loadAll(SHELL_LAZY_CODE);
+}

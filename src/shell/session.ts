@@ -9,7 +9,7 @@
  */
 import { loadAll } from '../lib/lazy.ts';
 import { tokenize } from './tokenize.ts';
-import { isUsageError, out, type OutputLine, type ShellCommand } from './types.ts';
+import { codeNeeded, isUsageError, out, type OutputLine, type ShellCommand } from './types.ts';
 
 /** A running shell. */
 export interface ShellSession {
@@ -123,15 +123,12 @@ export function createShell<Env>(
   const listed = [...enabled, clearCommand<Env>()];
   const table = [helpCommand(listed, options.title), ...listed];
   const history: string[] = [];
-  /** The code the command of `words` needs before it can run. */
-  const needsOf = (command: ShellCommand<Env>, args: readonly string[]) =>
-    typeof command.needs === 'function' ? command.needs(args) : (command.needs ?? []);
   const prepare = (line: string): Promise<void> | undefined => {
     const tokens = tokenize(line.trim());
     if (!tokens.ok) return undefined;
     const [name, ...args] = tokens.words;
     const command = table.find((c) => c.name === name);
-    return command ? loadAll(needsOf(command, args)) : undefined;
+    return command ? loadAll(codeNeeded(command, args)) : undefined;
   };
   return {
     prompt: options.prompt,
@@ -156,7 +153,7 @@ export function createShell<Env>(
           : `unknown command "${name}". Type "help" to list the commands.`;
         return [out.error(hint)];
       }
-      const missing = needsOf(command, args).find((code) => !code.loaded);
+      const missing = codeNeeded(command, args).find((code) => !code.loaded);
       if (missing) {
         // A caller that did not await prepare(line): a bug of the caller, nothing has changed.
         return [

@@ -47,6 +47,14 @@ export interface ShellCommand<Env> {
   ) => readonly OutputLine[] | UsageError;
 }
 
+/** The code `command` needs before it can run with `args` (see {@link ShellCommand.needs}). */
+export function codeNeeded<Env>(
+  command: ShellCommand<Env>,
+  args: readonly string[],
+): readonly LazyCode<unknown>[] {
+  return typeof command.needs === 'function' ? command.needs(args) : (command.needs ?? []);
+}
+
 /** Facts about how the arguments were typed. */
 export interface CommandMeta {
   /** quoted[i] is true when args[i] was written in quotes (text, not a number). */

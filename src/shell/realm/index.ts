@@ -7,7 +7,7 @@
  */
 import { ATTESTATION_CODE, type Machine } from '../../emulator/index.ts';
 import { createShell, type ShellSession } from '../session.ts';
-import type { ShellCommand } from '../types.ts';
+import { codeNeeded, type ShellCommand } from '../types.ts';
 import { DEVICE_COMMANDS } from './devices.ts';
 import { MEMORY_COMMANDS } from './memory.ts';
 import { POLICY_SHELL_COMMANDS } from './policy.ts';
@@ -29,7 +29,10 @@ export const REALM_COMMANDS: readonly ShellCommand<RealmEnv>[] = [
   ...PSCI_SHELL_COMMANDS,
   ...DEVICE_COMMANDS,
   ...POLICY_SHELL_COMMANDS,
-].map((command) => ({ ...command, needs: [ATTESTATION_CODE] }));
+].map((command) => ({
+  ...command,
+  needs: (args: readonly string[]) => [ATTESTATION_CODE, ...codeNeeded(command, args)],
+}));
 
 /**
  * Creates the terminal session of the realm the VMM calls `realm` on `machine` (which must

@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { createMachine } from '../../src/emulator/index.ts';
-import { createHostShell, type OutputLine } from '../../src/shell/index.ts';
+import { lazyCode } from '../../src/lib/lazy.ts';
+import { createHostShell, createShell, out, type OutputLine } from '../../src/shell/index.ts';
 import { LineEditor, styleLine } from '../../src/ui/terminal/line-editor.ts';
 
 /** Strips ANSI escapes and applies CR/LF/erase-line like a minimal terminal would. */
@@ -154,5 +155,47 @@ describe('a line typed while the page is loading', () => {
     await Promise.resolve();
     expect(results).toEqual(['delegate 0x80000000', 'gpt']);
     expect(machine.granuleOf(0x8000_0000).state).toBe('DELEGATED');
+  });
+});
+
+describe('a line whose command loads code when first used', () => {
+  test('waits for the code, runs once with one history entry; lines typed meanwhile follow in order', async () => {
+    let release: (m: { word: string }) => void = () => {};
+    const code = lazyCode(
+      'the test code',
+      () => new Promise<{ word: string }>((r) => (release = r)),
+    );
+    const ran: string[] = [];
+    const shell = createShell(
+      [
+        {
+          name: 'heavy',
+          usage: '',
+          summary: 'needs the test code',
+          needs: [code],
+          run: () => (ran.push('heavy'), [out.line(code.get().word)]),
+        },
+        { name: 'light', usage: '', summary: 'needs nothing', run: () => (ran.push('light'), []) },
+      ],
+      null,
+      { prompt: '$ ', title: 'test' },
+    );
+    let text = '';
+    const editor = new LineEditor(
+      Object.assign(shell, { pending: (line: string) => shell.prepare(line) }),
+      { write: (d) => (text += d), clear: () => {} },
+    );
+    editor.feed('heavy\r');
+    editor.feed('light\r');
+    expect(ran).toEqual([]);
+    expect(shell.history).toEqual([]);
+    release({ word: 'loaded' });
+    await code.load();
+    // The editor resumes on the prepared promise's settlement: let those callbacks run.
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect(ran).toEqual(['heavy', 'light']);
+    expect(shell.history).toEqual(['heavy', 'light']);
+    expect(screen(text).join('\n')).toContain('loaded');
+    expect(screen(text).join('\n')).not.toContain('internal');
   });
 });

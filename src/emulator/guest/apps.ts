@@ -27,7 +27,38 @@ export interface GuestApp {
   readonly program: (context: GuestAppContext) => GuestOp[];
 }
 
-const registry = new Map<string, GuestApp>();
+/** The applications every lab image can name: data, so importing this module runs nothing. */
+const BUILT_IN_APPS: readonly GuestApp[] = [
+  {
+    name: 'shell',
+    summary: 'a minimal guest that waits for commands from its terminal',
+    program: () => [],
+  },
+  {
+    name: 'hello',
+    summary: 'prints a greeting on its console, then waits',
+    program: (c) => [
+      { op: 'send', device: 'console', text: `hello from a realm (${c.ramPages} pages of RAM)\n` },
+    ],
+  },
+  {
+    name: 'attester',
+    summary: 'extends REM0 with its configuration, then waits to be asked for a token',
+    program: (c) => [
+      { op: 'measure-extend', index: 1, data: toHex(utf8(`config: net=${c.net ? 1 : 0}`)) },
+    ],
+  },
+  {
+    name: 'leaky',
+    summary: 'receives a secret, then (badly) prints it on the host-visible console',
+    program: () => [
+      { op: 'write', ipa: GUEST_FREE_IPA, data: toHex(utf8('the secret')), label: 'secret' },
+      { op: 'send', device: 'console', from: { ipa: GUEST_FREE_IPA, len: 10 } },
+    ],
+  },
+];
+
+const registry = new Map<string, GuestApp>(BUILT_IN_APPS.map((app) => [app.name, app]));
 
 /** Adds (or replaces) an application. Names must match `[a-z0-9-]+`. */
 export function registerGuestApp(app: GuestApp): void {
@@ -44,34 +75,3 @@ export function guestApp(name: string): GuestApp | undefined {
 export function guestApps(): GuestApp[] {
   return [...registry.values()].sort((a, b) => a.name.localeCompare(b.name));
 }
-
-registerGuestApp({
-  name: 'shell',
-  summary: 'a minimal guest that waits for commands from its terminal',
-  program: () => [],
-});
-
-registerGuestApp({
-  name: 'hello',
-  summary: 'prints a greeting on its console, then waits',
-  program: (c) => [
-    { op: 'send', device: 'console', text: `hello from a realm (${c.ramPages} pages of RAM)\n` },
-  ],
-});
-
-registerGuestApp({
-  name: 'attester',
-  summary: 'extends REM0 with its configuration, then waits to be asked for a token',
-  program: (c) => [
-    { op: 'measure-extend', index: 1, data: toHex(utf8(`config: net=${c.net ? 1 : 0}`)) },
-  ],
-});
-
-registerGuestApp({
-  name: 'leaky',
-  summary: 'receives a secret, then (badly) prints it on the host-visible console',
-  program: () => [
-    { op: 'write', ipa: GUEST_FREE_IPA, data: toHex(utf8('the secret')), label: 'secret' },
-    { op: 'send', device: 'console', from: { ipa: GUEST_FREE_IPA, len: 10 } },
-  ],
-});

@@ -195,6 +195,16 @@ export const GLOSSARY: readonly GlossaryEntry[] = [
       "`passed:<sanitiser>` beside a byte's labels: the machine adds it to what a realm the tenant declared a sanitiser (by RIM) computes from labelled input; copies carry it, computation elsewhere drops it. Labelled bytes the gateway hands out with it are the allowed exit (\u00a74.5 step 6), not a leak.",
   },
   {
+    term: 'Stage role',
+    definition:
+      "What a realm does in the video application (`videoRoles`, `src/workflows/video.ts`): gateway, encoder, moderator or storage, read from the policies' one-way objects and the tenant's sanitisers, never from the upload order. The Data view finds the same roles from the machine (declared sanitiser by RIM, else whole records).",
+  },
+  {
+    term: 'Published result',
+    definition:
+      "What the gateway sends out of its network device (`PUBLISH_IPA`, its NIC transmit buffer) after the video came back to it: storage's hand-back through Mem4 in `video-publish`, RN's Mem3 in the ring. With the moderator's mark it is the allowed exit; without it, a leak.",
+  },
+  {
     term: 'Scenario link',
     definition:
       'A shareable URL (format `mica-lab/scenario`, `src/lessons/scenario.ts`): a lesson or start state plus the commands a learner typed, replayed by `mica-lab scenario run`. Not a scenario file.',

@@ -13,6 +13,7 @@ import {
   ENCODED_FRAME_BYTES,
   FRAME_COUNT,
   MARKED_FRAMES,
+  MODERATED_RECORD_BYTES,
   RAW_FRAME_BYTES,
   encodeFrames,
   moderateFrames,
@@ -176,6 +177,9 @@ describe('a storage that publishes unmoderated frames', () => {
     expect(stolen).toHaveLength(1);
     expect(stolen[0]!.path).toMatch(/^gateway → NS memory/);
     expect(stolen[0]!.format).toBe('records');
+    // The bytes where they landed (the transmit buffer): every record the gateway sent.
+    expect(stolen[0]!.bytes).toBe(FRAME_COUNT * MODERATED_RECORD_BYTES);
+    expect(stolen[0]!.frames).toHaveLength(FRAME_COUNT);
     expect(stolen[0]!.seqs).toEqual(r.leaks.map((l) => l.seq));
   });
 });

@@ -49,6 +49,18 @@ describe('decoding frames', () => {
     expect([...f!.rgba.subarray(0, 4)]).toEqual([0, 255, 0, 255]);
   });
 
+  it('a record whose verdict bytes are no verdict (flag > 1 or share > 1000‰) shows none', () => {
+    const rec = new Uint8Array(MODERATED_RECORD_BYTES * 3);
+    rec.set([1, 0x2c, 0x01], 0); // flagged, 300‰
+    rec.set([7, 0, 0], MODERATED_RECORD_BYTES); // not a flag
+    rec.set([0, 0xe9, 0x03], 2 * MODERATED_RECORD_BYTES); // 1001‰
+    expect(decodeFrames(rec, 'records').map((f) => f.verdict)).toEqual([
+      { unsafe: true, perMille: 300 },
+      undefined,
+      undefined,
+    ]);
+  });
+
   it('only whole frames decode; text and loose bytes are not frames', () => {
     expect(decodeFrames(new Uint8Array(RAW_FRAME_BYTES - 1), 'raw')).toEqual([]);
     expect(decodeFrames(new Uint8Array(64), 'text')).toEqual([]);

@@ -66,6 +66,8 @@ const GRANULE = 0x1000;
 const OBJECT_MAX = NET_BUFFER_SIZE;
 /** BAR windows looked at per realm (the §5 workflows use at most a few). */
 const MAX_WINDOWS = 8;
+/** A share in per mille is at most this. */
+const PER_MILLE = 1000;
 /** Highest value of a re-quantised channel. */
 const QUANT_MAX = (1 << QUANT_BITS) - 1;
 
@@ -278,15 +280,18 @@ export function decodeFrames(bytes: Uint8Array, format: Format, numbered = false
         rgba: encodedRgba(bytes, at),
       });
     } else {
+      // A verdict is a flag (0 or 1) and a share of at most 1000‰; other bytes in its place
+      // are not one the moderator wrote (a stage that handed on something else), so none shows.
+      const flag = bytes[at] ?? 0;
+      const perMille = (bytes[at + 1] ?? 0) | ((bytes[at + 2] ?? 0) << 8);
+      const verdict =
+        flag <= 1 && perMille <= PER_MILLE ? { unsafe: flag === 1, perMille } : undefined;
       out.push({
         ...base,
         width: ENCODED_WIDTH,
         height: ENCODED_HEIGHT,
         rgba: encodedRgba(bytes, at + VERDICT_BYTES),
-        verdict: {
-          unsafe: bytes[at] === 1,
-          perMille: (bytes[at + 1] ?? 0) | ((bytes[at + 2] ?? 0) << 8),
-        },
+        ...(verdict ? { verdict } : {}),
       });
     }
   }

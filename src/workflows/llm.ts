@@ -28,7 +28,7 @@ import {
   textWords,
   wordsText,
 } from './text-model.ts';
-import type { VideoWorkflow } from './video.ts';
+import { roleWindows, type VideoWorkflow } from './video.ts';
 
 /** Offset of the request (prompt) in a mailbox. */
 export const PROMPT_OFFSET = 0x20;
@@ -71,10 +71,19 @@ export function storeText(ipa: number, prefix: string, f: (text: string) => stri
   }));
 }
 
-/** The three realms of the workflow in upload order: gateway, filter, model. */
+/**
+ * The three realms of the workflow by role, not by upload position (§5.2): the gateway (the
+ * first realm whose policy makes it one), the filter (the realm it shares a mailbox with:
+ * "RG and RI share no memory") and the model (the realm left).
+ */
 function roles(wf: VideoWorkflow): [string, string, string] {
-  const [g, f, m] = wf.order;
-  if (!g || !f || !m) throw new Error('the LLM workflow has three realms');
+  const g = wf.gateway;
+  const gp = g === undefined ? undefined : wf.policies[g];
+  const f = gp
+    ? roleWindows(wf.order, gp).flatMap((w) => [...w.writers, ...w.readers])[0]
+    : undefined;
+  const m = wf.order.find((name) => name !== g && name !== f);
+  if (!g || !f || !m) throw new Error('the LLM workflow has a gateway, a filter and a model');
   return [g, f, m];
 }
 

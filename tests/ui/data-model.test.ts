@@ -13,6 +13,7 @@ import {
   ENCODED_FRAME_BYTES,
   FRAME_COUNT,
   MARKED_FRAMES,
+  MODERATED_RECORD_BYTES,
   RAW_FRAME_BYTES,
   encodeFrames,
   moderateFrames,
@@ -46,6 +47,18 @@ describe('decoding frames', () => {
     enc[0] = 0xf0;
     const [f] = decodeFrames(enc, 'encoded');
     expect([...f!.rgba.subarray(0, 4)]).toEqual([0, 255, 0, 255]);
+  });
+
+  it('a record whose verdict bytes are no verdict (flag > 1 or share > 1000‰) shows none', () => {
+    const rec = new Uint8Array(MODERATED_RECORD_BYTES * 3);
+    rec.set([1, 0x2c, 0x01], 0); // flagged, 300‰
+    rec.set([7, 0, 0], MODERATED_RECORD_BYTES); // not a flag
+    rec.set([0, 0xe9, 0x03], 2 * MODERATED_RECORD_BYTES); // 1001‰
+    expect(decodeFrames(rec, 'records').map((f) => f.verdict)).toEqual([
+      { unsafe: true, perMille: 300 },
+      undefined,
+      undefined,
+    ]);
   });
 
   it('only whole frames decode; text and loose bytes are not frames', () => {
@@ -176,6 +189,9 @@ describe('a storage that publishes unmoderated frames', () => {
     expect(stolen).toHaveLength(1);
     expect(stolen[0]!.path).toMatch(/^gateway → NS memory/);
     expect(stolen[0]!.format).toBe('records');
+    // The bytes where they landed (the transmit buffer): every record the gateway sent.
+    expect(stolen[0]!.bytes).toBe(FRAME_COUNT * MODERATED_RECORD_BYTES);
+    expect(stolen[0]!.frames).toHaveLength(FRAME_COUNT);
     expect(stolen[0]!.seqs).toEqual(r.leaks.map((l) => l.seq));
   });
 });

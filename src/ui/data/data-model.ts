@@ -66,6 +66,8 @@ const GRANULE = 0x1000;
 const OBJECT_MAX = NET_BUFFER_SIZE;
 /** BAR windows looked at per realm (the §5 workflows use at most a few). */
 const MAX_WINDOWS = 8;
+/** A share in per mille is at most this. */
+const PER_MILLE = 1000;
 /** Highest value of a re-quantised channel. */
 const QUANT_MAX = (1 << QUANT_BITS) - 1;
 
@@ -278,15 +280,18 @@ export function decodeFrames(bytes: Uint8Array, format: Format, numbered = false
         rgba: encodedRgba(bytes, at),
       });
     } else {
+      // A verdict is a flag (0 or 1) and a share of at most 1000‰; other bytes in its place
+      // are not one the moderator wrote (a stage that handed on something else), so none shows.
+      const flag = bytes[at] ?? 0;
+      const perMille = (bytes[at + 1] ?? 0) | ((bytes[at + 2] ?? 0) << 8);
+      const verdict =
+        flag <= 1 && perMille <= PER_MILLE ? { unsafe: flag === 1, perMille } : undefined;
       out.push({
         ...base,
         width: ENCODED_WIDTH,
         height: ENCODED_HEIGHT,
         rgba: encodedRgba(bytes, at + VERDICT_BYTES),
-        verdict: {
-          unsafe: bytes[at] === 1,
-          perMille: (bytes[at + 1] ?? 0) | ((bytes[at + 2] ?? 0) << 8),
-        },
+        ...(verdict ? { verdict } : {}),
       });
     }
   }
@@ -606,7 +611,8 @@ function guardrailTexts(
 /** One contiguous run of leaked bytes in a realm's IPA space. */
 interface LeakRange {
   rd: number;
-  ipa: number;
+  /** Host physical addresses the bytes landed at (the flows' destinations, NS memory). */
+  pa: number;
   end: number;
   channel: string;
   seqs: number[];
@@ -638,15 +644,15 @@ function hostFindings(
     // The gateway handing out bytes the machine marked as a declared sanitiser's output is the
     // tenant's allowed exit (policy/judge.ts `sanitisedPassage`), not something the host stole.
     if (rd === gatewayRd && e.labels.some(isPassedMark)) continue;
-    const ipa = e.source.address;
-    if (e.destination.kind === 'memory' && ipa !== undefined && !Number.isNaN(rd)) {
+    const pa = e.destination.address;
+    if (e.destination.kind === 'memory' && pa !== undefined && !Number.isNaN(rd)) {
       // Adjacent or repeated stores into the same place are one range (the latest bytes count).
-      const r = ranges.find((x) => x.rd === rd && ipa <= x.end && ipa + e.bytes >= x.ipa);
+      const r = ranges.find((x) => x.rd === rd && pa <= x.end && pa + e.bytes >= x.pa);
       if (r) {
-        r.ipa = Math.min(r.ipa, ipa);
-        r.end = Math.max(r.end, ipa + e.bytes);
+        r.pa = Math.min(r.pa, pa);
+        r.end = Math.max(r.end, pa + e.bytes);
         r.seqs.push(e.seq);
-      } else ranges.push({ rd, ipa, end: ipa + e.bytes, channel: e.channel, seqs: [e.seq] });
+      } else ranges.push({ rd, pa, end: pa + e.bytes, channel: e.channel, seqs: [e.seq] });
       continue;
     }
     // Registers, the console, the network: bytes that are not in memory the view can read.
@@ -664,10 +670,14 @@ function hostFindings(
     });
   }
   for (const r of ranges) {
-    const realm = realmAt(view, r.rd);
-    if (!realm) continue;
-    const bytes = readRealm(view, realm, r.ipa, r.end - r.ipa) ?? new Uint8Array();
-    const first = mapped(view, realm, r.ipa);
+    // What the host holds now: the bytes where they landed, read from physical memory.
+    const bytes =
+      readTranslated(
+        view.state as Parameters<typeof readTranslated>[0],
+        r.pa,
+        r.end - r.pa,
+        (at) => at,
+      ) ?? new Uint8Array();
     const format: Format =
       workflow === 'text'
         ? 'text'
@@ -678,7 +688,7 @@ function hostFindings(
     const last = r.seqs[r.seqs.length - 1]!;
     out.push({
       kind: 'leak',
-      where: first ? `NS memory at PA ${ipaText(first.pa)}` : 'NS memory',
+      where: `NS memory at PA ${ipaText(r.pa)}`,
       path: `${nameOf(r.rd)} → NS memory (${r.channel}, ${r.seqs.length} flow${r.seqs.length === 1 ? '' : 's'}, last #${last})`,
       bytes: bytes.length,
       format: frames.length > 0 || format === 'text' ? format : 'bytes',

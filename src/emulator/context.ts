@@ -6,6 +6,7 @@ import type { LedgerEvent, NewLedgerEvent } from './ledger.ts';
 import type { MachineState } from './state.ts';
 import type { GuestRunner, RsiHandler } from './rmm/guest.ts';
 import type { MachineHooks } from './hooks.ts';
+import type { TranslationCache } from './rmm/tlb.ts';
 
 /** What a handler can touch. */
 export interface Ctx {
@@ -20,4 +21,9 @@ export interface Ctx {
   readonly rsi?: RsiHandler;
   /** Hooks of the machine's extensions, in registration order (hooks.ts). */
   readonly extensions?: readonly MachineHooks[];
+  /**
+   * The translation cache of bulk accesses (rmm/tlb.ts); code that changes what a translation
+   * gives (RTTs, GPT, an extension's mappings) calls its `flush`.
+   */
+  readonly translations?: TranslationCache;
 }

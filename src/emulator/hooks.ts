@@ -13,6 +13,7 @@ import type { Ctx } from './context.ts';
 import type { Failure } from './rmm/conditions.ts';
 import type { GuestStop, RsiHandler } from './rmm/guest.ts';
 import type { RmiCommandSpec, RmiOutcome } from './rmm/rmi/types.ts';
+import type { PageFlow } from './rmm/tlb.ts';
 import type { RecEnter, RecExit } from './rmm/structs.ts';
 import type { RealmRecord, RecPending, RecRecord } from './state.ts';
 
@@ -27,14 +28,18 @@ export type RealmSmcVerdict =
    */
   | { readonly kind: 'exit'; readonly exit: Partial<RecExit>; readonly pending: RecPending };
 
-/** What an extension decided about a realm access at a protected IPA. */
+/**
+ * What an extension decided about every access of one kind (read, write or fetch) to one
+ * protected page. Besides where it goes, the verdict may carry the enforcement decision the
+ * emulator records as a ledger `flow` for each access (with the access's bytes and labels).
+ */
 export type AccessVerdict =
-  /** Complete the access at this PA through the Realm PAS. */
-  | { readonly kind: 'pa'; readonly pa: number }
+  /** Complete the access through the Realm PAS; `pa` is the PA of the page. */
+  | { readonly kind: 'pa'; readonly pa: number; readonly flow?: PageFlow }
   /** Inject a synchronous external abort into the realm. */
-  | { readonly kind: 'sea' }
+  | { readonly kind: 'sea'; readonly flow?: PageFlow }
   /** Stage 2 translation fault: exit to the host (it may map the page and re-enter). */
-  | { readonly kind: 'fault' };
+  | { readonly kind: 'fault'; readonly flow?: PageFlow };
 
 /** A REC exit an extension may filter (control-transfer classes EXCEPTION / OTHER). */
 export interface ExitEvent {
@@ -94,12 +99,19 @@ export interface MachineHooks {
     args: readonly bigint[],
     outcome: RmiOutcome,
   ) => void;
-  /** Realm access at a protected IPA, before the RTT walk; undefined = not the extension's. */
+  /**
+   * A realm's `access` to the protected page at IPA `page`, asked before the RTT walk;
+   * undefined = not the extension's. The verdict holds for every access of that kind inside
+   * the page and must follow from the state alone: the hook emits no event and changes
+   * nothing (the emulator records `flow` per access), so the emulator may cache it until the
+   * next flush of its translation cache (rmm/tlb.ts). An extension that changes what this hook
+   * answers outside an SMC must flush (`ctx.translations?.flush()`).
+   */
   readonly translate?: (
     ctx: Ctx,
     realm: Readonly<RealmRecord>,
-    rec: RecRecord,
-    stop: Extract<GuestStop, { kind: 'access' }>,
+    access: 'read' | 'write' | 'fetch',
+    page: number,
   ) => AccessVerdict | undefined;
   /** A REC exit is about to reach the host; undefined = forward unchanged. */
   readonly onExit?: (

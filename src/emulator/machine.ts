@@ -15,6 +15,7 @@ import type { Gpi } from './abi/gpt.ts';
 import {
   RMI_STATUS_NAMES,
   RMI_SUCCESS,
+  SMC_RMI_REC_ENTER,
   packReturnCode,
   type GranuleState,
   type RmiStatus,
@@ -49,6 +50,7 @@ import type { Failure } from './rmm/conditions.ts';
 import type { GuestRunner, RsiHandler } from './rmm/guest.ts';
 import { granuleAt } from './rmm/granule.ts';
 import { RMI_COMMANDS } from './rmm/rmi/table.ts';
+import { TranslationCache } from './rmm/tlb.ts';
 import type { RmiCommandSpec, RmiOutcome } from './rmm/rmi/types.ts';
 import { fromSnapshot, toSnapshot, type MachineSnapshot } from './snapshot.ts';
 import {
@@ -256,10 +258,14 @@ export function createMachine(options: MachineOptions = {}): Machine {
     for (const fn of listeners.get(kind) ?? []) (fn as (x: MachineEvents[K]) => void)(e);
   }
 
+  /** Bulk accesses' translation cache (rmm/tlb.ts), flushed at every change below. */
+  const translations = new TranslationCache();
+
   const ctx: Ctx = {
     get state() {
       return state;
     },
+    translations,
     ...(guest ? { guest } : {}),
     ...(rsi ? { rsi } : {}),
     get extensions() {
@@ -341,7 +347,7 @@ export function createMachine(options: MachineOptions = {}): Machine {
       });
       return { x, status: 'SMCCC_NOT_SUPPORTED', index: 0, seq: call.seq };
     }
-    const outcome = ctx.within(call.seq, () => {
+    const run = (): RmiOutcome => {
       // Extension conditions (hooks.ts beforeRmi) refuse before the command runs.
       for (const ext of active()) {
         const veto = ext.beforeRmi?.(ctx, command, args);
@@ -358,7 +364,15 @@ export function createMachine(options: MachineOptions = {}): Machine {
       if (result.status === RMI_SUCCESS) assertDeclared(command, declared, before);
       for (const ext of active()) ext.afterRmi?.(ctx, command, args, result);
       return result;
-    });
+    };
+    let outcome: RmiOutcome;
+    try {
+      outcome = ctx.within(call.seq, run);
+    } finally {
+      // Every host command but REC_ENTER may change a translation (rmm/tlb.ts); REC_ENTER
+      // runs the realm, whose own SMCs flush (rec-run.ts).
+      if (fid !== SMC_RMI_REC_ENTER) translations.flush();
+    }
     const index = outcome.index ?? 0;
     const out = (outcome.out ?? []).map(u64);
     while (out.length < command.results.length) out.push(0n);
@@ -454,6 +468,7 @@ export function createMachine(options: MachineOptions = {}): Machine {
       }
       state = read.state;
       activeList = present();
+      translations.flush();
       epoch++;
       notify('restore', { ledgerLength: state.ledger.events.length });
       return { ok: true };
@@ -478,6 +493,7 @@ export function createMachine(options: MachineOptions = {}): Machine {
         ledger: { events: events.slice(0, at), nextSeq: checkpoint.nextSeq },
       };
       activeList = present();
+      translations.flush();
       notify('restore', { ledgerLength: at });
       return { ok: true };
     },
@@ -498,6 +514,7 @@ export function createMachine(options: MachineOptions = {}): Machine {
         ledger: { events: events.slice(0, at), nextSeq: checkpoint.nextSeq },
       };
       activeList = present();
+      translations.flush();
       epoch++;
       notify('restore', { ledgerLength: at });
       return { ok: true };

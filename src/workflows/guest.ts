@@ -141,7 +141,9 @@ export type GuestOp =
   /**
    * Maps a pure function over ranges: reads every range of `from`, writes `fn(inputs)` at
    * `to`. Every output byte carries the union of the labels of all bytes read (a transcoder,
-   * XOR or encryption does not launder); `fn` sees bytes, never labels.
+   * XOR or encryption does not launder); `fn` sees bytes, never labels. The inputs are lent
+   * for the call (a guest's read buffers, reused by the next op): `fn` keeps a copy if it
+   * needs one after returning.
    */
   | {
       readonly op: 'map';
@@ -217,6 +219,22 @@ function words(bytes: Uint8Array): bigint[] {
 const FILL_CHUNK = abi.GRANULE_SIZE;
 
 /**
+ * Inputs up to this size are read into reused buffers (a frame-sized read per op would
+ * otherwise allocate, and the runtime zero and later collect, a fresh buffer every time).
+ */
+const MAP_INPUT_REUSE_LIMIT = 0x100000;
+/** The reused read buffers of `map` ops, by input position. */
+const mapInputs: Uint8Array[] = [];
+
+/** A read buffer of `len` bytes for input `k` of a `map` op (lent for one op). */
+function mapInput(k: number, len: number): Uint8Array {
+  if (len > MAP_INPUT_REUSE_LIMIT) return new Uint8Array(len);
+  let buf = mapInputs[k];
+  if (!buf || buf.length < len) buf = mapInputs[k] = new Uint8Array(len);
+  return buf.length === len ? buf : buf.subarray(0, len);
+}
+
+/**
  * Runs bulk op `i` from where it stopped (`prog@i`); the probe stop when a piece needs the
  * RMM (the op resumes at that byte when re-executed), undefined when the op completed.
  */
@@ -240,8 +258,8 @@ function bulk(
     const labels = new Set<string>();
     const inputs: Uint8Array[] = [];
     p = { done: start };
-    for (const r of op.from) {
-      const buf = new Uint8Array(r.len);
+    for (const [k, r] of op.from.entries()) {
+      const buf = mapInput(k, r.len);
       const got = b.read(r.ipa, buf, labels);
       if (got.probe) {
         p = { done: start, probe: got.probe };

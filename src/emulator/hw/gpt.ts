@@ -29,6 +29,7 @@ export function gpcAllows(world: SecurityState, pas: Pas, gpi: Gpi): boolean {
 
 /** EL3 only: sets the GPI of the granule at `pa`, logging the change. */
 export function setGpi(ctx: Ctx, pa: number, gpi: Gpi): void {
+  ctx.translations?.flush();
   const index = granuleIndex(pa);
   const from = gpiOf(ctx.state, pa);
   const boot = regionOf(ctx.state.config.memoryMap, pa)?.gpi;

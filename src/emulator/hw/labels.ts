@@ -64,6 +64,17 @@ function normalise(runs: LabelRun[]): LabelRun[] {
   return out.sort((a, b) => a[0] - b[0] || a[2].localeCompare(b[2]));
 }
 
+/** True when two run lists are equal run by run. */
+function sameRuns(a: readonly LabelRun[], b: readonly LabelRun[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i]!;
+    const y = b[i]!;
+    if (x[0] !== y[0] || x[1] !== y[1] || x[2] !== y[2]) return false;
+  }
+  return true;
+}
+
 function store(state: MachineState, index: number, runs: LabelRun[]): void {
   if (runs.length === 0) {
     if (state.labels) delete state.labels[index];
@@ -78,8 +89,58 @@ export function clearLabels(state: MachineState, pa: number, len: number): void 
   const labels = state.labels;
   pieces(pa, len, (g, offset, n) => {
     const runs = labels[g];
-    if (runs) store(state, g, subtract(runs, offset, offset + n));
+    if (!runs) return;
+    if (n === GRANULE_SIZE) delete labels[g];
+    else store(state, g, subtract(runs, offset, offset + n));
   });
+}
+
+/**
+ * The one label every byte of [offset, offset + len) of a granule with `runs` carries: null
+ * when no byte there is labelled, undefined when the bytes carry anything else (several
+ * labels, or some bytes unlabelled).
+ */
+function uniformLabel(
+  runs: readonly LabelRun[] | undefined,
+  offset: number,
+  len: number,
+): string | null | undefined {
+  if (!runs) return null;
+  let found: LabelRun | undefined;
+  for (let i = 0; i < runs.length; i++) {
+    const run = runs[i]!;
+    if (run[0] >= offset + len || run[1] <= offset) continue;
+    if (found) return undefined;
+    found = run;
+  }
+  if (!found) return null;
+  return found[0] <= offset && found[1] >= offset + len ? found[2] : undefined;
+}
+
+/**
+ * Copies the labels of [src, src + len) onto [dst, dst + len), each inside one granule,
+ * replacing what the destination carried: what a bulk copy of those bytes leaves. A piece
+ * that already carries exactly what it receives (a stream rewriting an object with data of
+ * the same label) is left as it is, without allocating.
+ */
+export function copyLabels(state: MachineState, src: number, dst: number, len: number): void {
+  const labels = state.labels;
+  if (!labels) return;
+  const sg = granuleIndex(src);
+  const dg = granuleIndex(dst);
+  const from = labels[sg];
+  const to = labels[dg];
+  if (!from && !to) return;
+  const srcOff = src - granuleBase(sg);
+  const one = uniformLabel(from, srcOff, len);
+  if (one !== undefined && uniformLabel(to, dst - granuleBase(dg), len) === one) return;
+  const spans: LabelRun[] = [];
+  for (const [s, e, label] of from ?? []) {
+    const lo = Math.max(s, srcOff);
+    const hi = Math.min(e, srcOff + len);
+    if (lo < hi) spans.push([lo - srcOff, hi - srcOff, label]);
+  }
+  replaceLabels(state, dst, len, spans);
 }
 
 /**
@@ -97,6 +158,13 @@ export function replaceLabels(
   const offset = pa - granuleBase(g);
   const old = state.labels?.[g];
   if (!old && spans.length === 0) return;
+  if (offset === 0 && len === GRANULE_SIZE && spans.length <= 1) {
+    // A whole granule: its runs become `spans`, and a stream that rewrites a granule with what
+    // it already carries changes (and allocates) nothing.
+    if (old && sameRuns(old, spans)) return;
+    const run = spans[0];
+    return store(state, g, run ? [[run[0], run[1], run[2]]] : []);
+  }
   const kept = old ? subtract(old, offset, offset + len) : [];
   if (spans.length === 0) return store(state, g, kept);
   if (kept.length === 0 && spans.length === 1) {

@@ -5,35 +5,40 @@
  * (cca-spec.md §3.4 table, A5.2.6): extension mappings (hooks.ts `translate`, the Mica
  * monitor's protected shared memory, mica-spec.md §3.4) are asked before any RTT walk they
  * make unnecessary, then the RTT walk, then the granule protection check of the PAS the piece
- * goes through.
+ * goes through. What a page translates to is kept in the machine's translation cache
+ * (tlb.ts) until something that could change it happens, so a stream through the same object
+ * asks the extension, walks and checks each page once, not on every pass.
  *
  * Design rationale: a piece that cannot complete directly (an unbacked page the host must
  * fault in, a page the policy or the GPC refuses, emulated MMIO) stops the operation there and
  * is handed back as an ordinary one-byte access stop, the **probe**: the RMM resolves it with
  * its normal semantics (REC exit, SEA, MMIO emulation) and ledger events, and the guest
- * resumes the operation at the same byte once the host has mapped the page. Decisions the
- * extension logged for the refused piece are dropped, because the probe decides again.
+ * resumes the operation at the same byte once the host has mapped the page. A refused page is
+ * never cached, so the probe and every later pass decide afresh.
  *
  * Provenance stays exact and cheap: labels move as run-length spans (a copy carries each
  * source span to its destination offset; a computed result carries the union of the labels of
  * everything read, so transcoding or XOR do not launder). Ledger events are coalesced per
  * operation: one `flow` per (channel, source, destination, decision, labels, contiguous page
- * run of the realm's IPAs) and one `realm:access` per range, not one per 8 bytes. Nothing on the hot path builds
- * a string: the extension's own decision text aside, strings appear only when a page fails.
+ * run of the realm's IPAs) and one `realm:access` per range, not one per 8 bytes. Nothing on
+ * the hot path builds a string or an object per page: a cached page, a whole-page copy of its
+ * label runs and a flow run that goes on are all reused; objects appear when a run starts, a
+ * page is translated for the first time or a page fails.
  */
 import { GRANULE_SIZE } from '../abi/gpt.ts';
 import { RTT_PAGE_LEVEL, S2TTE_AP, S2TTE_AP_READ, S2TTE_AP_WRITE } from '../abi/rmi.ts';
 import type { Ctx } from '../context.ts';
 import { gpcAllows, gpiOf } from '../hw/gpt.ts';
-import { replaceLabels } from '../hw/labels.ts';
+import { copyLabels, replaceLabels } from '../hw/labels.ts';
 import { allZero } from '../hw/memory.ts';
 import { regionOf } from '../hw/memory-map.ts';
-import type { Decision, Endpoint, LedgerEvent, NewLedgerEvent } from '../ledger.ts';
+import type { Decision, Endpoint } from '../ledger.ts';
 import { CCA_HOST_VISIBLE, NS_MEMORY } from '../provenance.ts';
 import type { LabelRun, RealmRecord, RecRecord, RttEntry } from '../state.ts';
 import type { GuestStop } from './guest.ts';
 import { rttAt, walkRtt } from './rtt.ts';
 import { realmActor } from './stage2.ts';
+import type { CachedTranslation, PageFlow, RealmTranslations } from './tlb.ts';
 
 /** A guest access stop (the probe a refused piece becomes). */
 type AccessStop = Extract<GuestStop, { kind: 'access' }>;
@@ -57,14 +62,12 @@ const BULK_ACCESS: Decision = {
 const G = GRANULE_SIZE;
 /** A page of zeroes: what an absent memory page reads as. */
 const ZERO_PAGE = new Uint8Array(G);
+/** Pieces up to this many bytes are copied byte by byte (cheaper than a subarray view). */
+const SMALL_PIECE = 64;
+/** No labels. */
+const NONE: readonly string[] = [];
 
-/** Where a piece landed. */
-interface Piece {
-  pa: number;
-  ns: boolean;
-}
-
-/** A coalesced flow: the event being built and where its ends continue. */
+/** A coalesced flow: the event being built and where its realm ends continue. */
 interface FlowRun {
   readonly event: {
     kind: 'flow';
@@ -79,35 +82,49 @@ interface FlowRun {
   dstNext: number | undefined;
 }
 
+/** One end of a flow piece, before any endpoint object is built for it. */
+interface End {
+  kind: Endpoint['kind'];
+  name: string;
+  /** The address of the piece at this end. */
+  address: number;
+}
+
 function sameLabels(a: readonly string[], b: readonly string[]): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
 }
 
-function sameEnd(a: Endpoint, b: Endpoint): boolean {
-  return a.kind === b.kind && a.name === b.name;
+/** The distinct labels of `runs` overlapping [from, to), sorted, into `names`. */
+function labelNames(runs: readonly LabelRun[], from: number, to: number, names: string[]): void {
+  names.length = 0;
+  for (let i = 0; i < runs.length; i++) {
+    const run = runs[i]!;
+    if (run[0] < to && run[1] > from && !names.includes(run[2])) names.push(run[2]);
+  }
+  if (names.length > 1) names.sort();
 }
 
 /**
- * One bulk operation of one realm: its translation scratch and its coalesced events. Create
- * one per operation, use it for every range, then {@link BulkOp.finish}.
+ * One bulk operation of one realm: its translations and its coalesced events. Create one per
+ * operation, use it for every range, then {@link BulkOp.finish}.
  */
 export class BulkOp {
   private readonly ctx: Ctx;
   private readonly realm: Readonly<RealmRecord>;
   private readonly rec: RecRecord;
   private readonly actor: string;
-  private readonly staged: NewLedgerEvent[] = [];
-  /** Decisions about the current piece, dropped if it does not complete (the probe decides). */
-  private readonly held: NewLedgerEvent[] = [];
-  private readonly stagingCtx: Ctx;
   private readonly flows: FlowRun[] = [];
   private readonly accesses: { op: 'read' | 'write'; ipa: number; size: number }[] = [];
-  private readonly piece: Piece = { pa: 0, ns: false };
+  /** The realm's cached pages (tlb.ts), when the machine keeps a cache. */
+  private readonly cached: RealmTranslations | undefined;
   /** First unprotected IPA and the end of the IPA space. */
   private readonly unprotectedBase: number;
   private readonly ipaEnd: number;
+  /** Scratch ends of a flow piece (no object per page). */
+  private readonly from: End = { kind: 'realm', name: '', address: 0 };
+  private readonly to: End = { kind: 'realm', name: '', address: 0 };
   /**
    * The level-3 table the last walk ended in: the host cannot run during one operation, so
    * the RTTs cannot change, and the next page of a run is one index further in it.
@@ -121,57 +138,92 @@ export class BulkOp {
     this.actor = realmActor(realm);
     this.unprotectedBase = 2 ** (realm.ipaWidth - 1);
     this.ipaEnd = 2 ** realm.ipaWidth;
-    const staged = this.staged;
-    // Extensions decide through this context: their events wait until the piece completes.
-    this.stagingCtx = {
-      get state() {
-        return ctx.state;
-      },
-      get extensions() {
-        return ctx.extensions;
-      },
-      emit(event: NewLedgerEvent): LedgerEvent {
-        staged.push(event);
-        return event as LedgerEvent;
-      },
-      within: (seq, body) => ctx.within(seq, body),
-    };
+    this.cached = ctx.translations?.forRealm(ctx.state, realm.rd);
   }
 
-  /** Adds a flow, merging it into the run it continues. */
-  private flow(event: NewLedgerEvent): void {
-    if (event.kind !== 'flow') {
-      this.ctx.emit(event);
-      return;
-    }
-    // A run is contiguous on the realm's side (its IPAs); the memory side names the object
-    // and the PA the run starts at (the backing pages of one object need not be contiguous).
-    const srcAt = event.source.kind === 'realm' ? event.source.address : undefined;
-    const dstAt = event.destination.kind === 'realm' ? event.destination.address : undefined;
+  /**
+   * Adds a flow piece of `bytes` bytes from `this.from` to `this.to`, merging it into the run
+   * it continues. A run is contiguous on the realm's side (its IPAs); a memory end names the
+   * object and the PA the run starts at (the backing pages of one object need not be
+   * contiguous).
+   */
+  private flow(
+    channel: string,
+    decision: Decision,
+    bytes: number,
+    labels: readonly string[],
+  ): void {
+    const { from, to } = this;
+    const srcAt = from.kind === 'realm' ? from.address : undefined;
+    const dstAt = to.kind === 'realm' ? to.address : undefined;
     for (let k = this.flows.length - 1; k >= 0; k--) {
       const run = this.flows[k]!;
       const e = run.event;
       if (
-        e.channel === event.channel &&
-        sameEnd(e.source, event.source) &&
-        sameEnd(e.destination, event.destination) &&
-        e.decision.verdict === event.decision.verdict &&
-        e.decision.rule === event.decision.rule &&
-        sameLabels(e.labels, event.labels) &&
         run.srcNext === srcAt &&
-        run.dstNext === dstAt
+        run.dstNext === dstAt &&
+        e.channel === channel &&
+        e.source.kind === from.kind &&
+        e.source.name === from.name &&
+        e.destination.kind === to.kind &&
+        e.destination.name === to.name &&
+        e.decision.verdict === decision.verdict &&
+        e.decision.rule === decision.rule &&
+        sameLabels(e.labels, labels)
       ) {
-        e.bytes += event.bytes;
-        run.srcNext = srcAt === undefined ? undefined : srcAt + event.bytes;
-        run.dstNext = dstAt === undefined ? undefined : dstAt + event.bytes;
+        e.bytes += bytes;
+        run.srcNext = srcAt === undefined ? undefined : srcAt + bytes;
+        run.dstNext = dstAt === undefined ? undefined : dstAt + bytes;
         return;
       }
     }
     this.flows.push({
-      event: { ...event, labels: [...event.labels] },
-      srcNext: srcAt === undefined ? undefined : srcAt + event.bytes,
-      dstNext: dstAt === undefined ? undefined : dstAt + event.bytes,
+      event: {
+        kind: 'flow',
+        channel,
+        source: { kind: from.kind, name: from.name, address: from.address },
+        destination: { kind: to.kind, name: to.name, address: to.address },
+        bytes,
+        labels: [...labels],
+        decision,
+      },
+      srcNext: srcAt === undefined ? undefined : srcAt + bytes,
+      dstNext: dstAt === undefined ? undefined : dstAt + bytes,
     });
+  }
+
+  /** Records the extension's decision `t.flow` for `n` bytes at `ipa` (tlb.ts pageFlowEvent). */
+  private pageFlow(
+    t: CachedTranslation,
+    access: 'read' | 'write',
+    ipa: number,
+    n: number,
+    labels: readonly string[],
+  ): void {
+    const f = t.flow;
+    if (!f) return;
+    const realmEnd = access === 'write' ? this.from : this.to;
+    const memoryEnd = access === 'write' ? this.to : this.from;
+    realmEnd.kind = 'realm';
+    realmEnd.name = f.realm;
+    realmEnd.address = ipa;
+    memoryEnd.kind = 'memory';
+    memoryEnd.name = f.memory;
+    memoryEnd.address = f.memoryPa + (ipa % G);
+    this.flow(f.channel, f.decision, n, labels);
+  }
+
+  /** A labelled write through the NS PAS is a flow into host-visible memory. */
+  private nsFlow(ipa: number, pa: number, n: number, labels: readonly string[]): void {
+    if (labels.length === 0) return;
+    const { from, to } = this;
+    from.kind = 'realm';
+    from.name = this.actor;
+    from.address = ipa;
+    to.kind = 'memory';
+    to.name = NS_MEMORY;
+    to.address = pa;
+    this.flow('ns-memory', CCA_HOST_VISIBLE, n, labels);
   }
 
   /** Notes `size` bytes of a range access done at `ipa` (one event per contiguous range). */
@@ -201,70 +253,56 @@ export class BulkOp {
   }
 
   /**
-   * Translates the piece [ipa, ipa + n) (inside one granule) for `access`: extension mapping
-   * first, else the RTT walk, then the granule protection check. Undefined when the piece
-   * cannot complete directly (the caller probes it).
+   * Translates the page at IPA `page` for `access`: extension mapping first, else the RTT
+   * walk, then the granule protection check. Undefined when an access there cannot complete
+   * directly (the caller probes it).
    */
-  private translate(
-    access: 'read' | 'write',
-    ipa: number,
-    n: number,
-    labels: readonly string[] | undefined,
-  ): Piece | undefined {
+  private walk(access: 'read' | 'write', page: number): CachedTranslation | undefined {
     const { ctx, realm } = this;
-    if (ipa < 0 || ipa >= this.ipaEnd) return undefined;
-    const piece = this.piece;
-    if (ipa < this.unprotectedBase) {
+    if (page < 0 || page >= this.ipaEnd) return undefined;
+    let pa: number;
+    let ns = false;
+    let flow: PageFlow | undefined;
+    if (page < this.unprotectedBase) {
       let claimed = false;
+      pa = 0;
       for (const ext of ctx.extensions ?? []) {
-        if (!ext.translate) continue;
-        this.staged.length = 0;
-        const stop = {
-          kind: 'access',
-          access,
-          ipa,
-          size: n,
-          register: 1,
-          ...(labels && labels.length > 0 ? { labels } : {}),
-        } as AccessStop;
-        const v = ext.translate(this.stagingCtx, realm, this.rec, stop);
+        const v = ext.translate?.(ctx, realm, access, page);
         if (!v) continue;
         if (v.kind !== 'pa') return undefined;
-        piece.pa = v.pa;
-        piece.ns = false;
+        pa = v.pa;
+        flow = v.flow;
         claimed = true;
         break;
       }
       if (!claimed) {
-        this.staged.length = 0;
-        const { entry: e, base } = this.entry(ipa);
+        const { entry: e, base } = this.entry(page);
         if (e.state !== 'ASSIGNED' || e.ripas !== 'RAM') return undefined;
-        piece.pa = e.pa + (ipa - base);
-        piece.ns = false;
+        pa = e.pa + (page - base);
       }
     } else {
-      this.staged.length = 0;
-      const { entry: e, base } = this.entry(ipa);
+      const { entry: e, base } = this.entry(page);
       if (e.state !== 'ASSIGNED_NS') return undefined;
       const ap = Math.floor(e.attr / 2 ** S2TTE_AP.lsb) % 2 ** (S2TTE_AP.msb - S2TTE_AP.lsb + 1);
       if ((ap & (access === 'write' ? S2TTE_AP_WRITE : S2TTE_AP_READ)) === 0) return undefined;
-      piece.pa = e.pa + (ipa - base);
-      piece.ns = true;
+      pa = e.pa + (page - base);
+      ns = true;
     }
-    // The granule protection check of the PAS the piece goes through.
-    if (!regionOf(ctx.state.config.memoryMap, piece.pa)) return undefined;
-    if (!gpcAllows('REALM', piece.ns ? 'NS' : 'REALM', gpiOf(ctx.state, piece.pa)))
-      return undefined;
-    // Held until the whole piece completes (a copy's read and write both translated).
-    for (const e of this.staged) this.held.push(e);
-    this.staged.length = 0;
-    return piece;
+    // The granule protection check of the PAS the page goes through.
+    if (!regionOf(ctx.state.config.memoryMap, pa)) return undefined;
+    if (!gpcAllows('REALM', ns ? 'NS' : 'REALM', gpiOf(ctx.state, pa))) return undefined;
+    return { pa, ns, flow };
   }
 
-  /** The piece completed: its decisions join the operation's flows. */
-  private commit(): void {
-    for (const e of this.held) this.flow(e);
-    this.held.length = 0;
+  /** The translation of the page of `ipa` for `access`, from the cache when it holds it. */
+  private translate(access: 'read' | 'write', ipa: number): CachedTranslation | undefined {
+    const index = Math.floor(ipa / G);
+    const table = this.cached?.[access];
+    const hit = table?.get(index);
+    if (hit) return hit;
+    const t = this.walk(access, index * G);
+    if (t && table) table.set(index, t);
+    return t;
   }
 
   /** The probe of a refused read. */
@@ -281,41 +319,23 @@ export class BulkOp {
       size: 1,
       register: 1,
       value: BigInt(value),
-      ...(labels.length > 0 ? { labels } : {}),
+      ...(labels.length > 0 ? { labels: [...labels] } : {}),
     };
   }
 
-  /** Stores n bytes of `src` at `srcOff` into the piece at `pa`, labelled exactly `spans`. */
-  private store(
-    pa: number,
-    src: Uint8Array,
-    srcOff: number,
-    n: number,
-    spans: readonly LabelRun[],
-  ): void {
+  /** Stores n bytes of `src` at `srcOff` into the piece at `pa` (labels are the caller's). */
+  private store(pa: number, src: Uint8Array, srcOff: number, n: number): void {
     const state = this.ctx.state;
-    replaceLabels(state, pa, n, spans);
     const g = Math.floor(pa / G);
     let page = state.memory[g];
     if (!page) {
       if (allZero(src, srcOff, srcOff + n)) return;
       page = state.memory[g] = new Uint8Array(G);
     }
-    page.set(src.subarray(srcOff, srcOff + n), pa % G);
-  }
-
-  /** A labelled write through the NS PAS is a flow into host-visible memory. */
-  private nsFlow(ipa: number, pa: number, n: number, labels: readonly string[]): void {
-    if (labels.length === 0) return;
-    this.flow({
-      kind: 'flow',
-      channel: 'ns-memory',
-      source: { kind: 'realm', name: this.actor, address: ipa },
-      destination: { kind: 'memory', name: NS_MEMORY, address: pa },
-      bytes: n,
-      labels,
-      decision: CCA_HOST_VISIBLE,
-    });
+    const at = pa % G;
+    if (n === G && srcOff === 0 && src.length === G) page.set(src);
+    else if (n <= SMALL_PIECE) for (let i = 0; i < n; i++) page[at + i] = src[srcOff + i]!;
+    else page.set(src.subarray(srcOff, srcOff + n), at);
   }
 
   /**
@@ -324,41 +344,32 @@ export class BulkOp {
    */
   copy(from: number, to: number, len: number, start = 0, seen?: Set<string>): BulkProgress {
     const state = this.ctx.state;
-    const spans: LabelRun[] = [];
     const names: string[] = [];
     let done = start;
     while (done < len) {
       const s = from + done;
       const d = to + done;
       const n = Math.min(len - done, G - (s % G), G - (d % G));
-      this.held.length = 0;
-      const src = this.translate('read', s, n, undefined);
+      const src = this.translate('read', s);
       if (!src) return { done, probe: this.readProbe(s) };
-      const srcPa = src.pa;
+      const srcPa = src.pa + (s % G);
       const srcPage = state.memory[Math.floor(srcPa / G)] ?? ZERO_PAGE;
       const srcOff = srcPa % G;
-      // The labels of the piece, as spans relative to its start, and their names.
-      spans.length = 0;
-      names.length = 0;
+      // The names of the labels the piece carries.
       const runs = state.labels?.[Math.floor(srcPa / G)];
-      if (runs) {
-        for (const [a, b, label] of runs) {
-          const lo = Math.max(a, srcOff);
-          const hi = Math.min(b, srcOff + n);
-          if (lo >= hi) continue;
-          spans.push([lo - srcOff, hi - srcOff, label]);
-          if (!names.includes(label)) names.push(label);
-        }
-        names.sort();
-      }
-      const dst = this.translate('write', d, n, names);
+      names.length = 0;
+      if (runs) labelNames(runs, srcOff, srcOff + n, names);
+      const dst = this.translate('write', d);
       if (!dst) return { done, probe: this.writeProbe(d, srcPage[srcOff] ?? 0, names) };
-      this.commit();
+      const dstPa = dst.pa + (d % G);
+      this.pageFlow(src, 'read', s, n, NONE);
+      this.pageFlow(dst, 'write', d, n, names);
       this.access('read', s, n);
       this.access('write', d, n);
-      this.store(dst.pa, srcPage, srcOff, n, spans);
+      copyLabels(state, srcPa, dstPa, n);
+      this.store(dstPa, srcPage, srcOff, n);
       if (seen) for (const name of names) seen.add(name);
-      if (dst.ns) this.nsFlow(d, dst.pa, n, names);
+      if (dst.ns) this.nsFlow(d, dstPa, n, names);
       done += n;
     }
     return { done };
@@ -374,16 +385,22 @@ export class BulkOp {
     while (done < out.length) {
       const at = ipa + done;
       const n = Math.min(out.length - done, G - (at % G));
-      this.held.length = 0;
-      const p = this.translate('read', at, n, undefined);
+      const p = this.translate('read', at);
       if (!p) return { done, probe: this.readProbe(at) };
-      this.commit();
-      const off = p.pa % G;
-      const page = state.memory[Math.floor(p.pa / G)];
-      if (page) out.set(page.subarray(off, off + n), done);
-      else out.fill(0, done, done + n);
-      const runs = state.labels?.[Math.floor(p.pa / G)];
-      if (runs) for (const [a, b, label] of runs) if (a < off + n && b > off) labels.add(label);
+      this.pageFlow(p, 'read', at, n, NONE);
+      const pa = p.pa + (at % G);
+      const off = pa % G;
+      const page = state.memory[Math.floor(pa / G)];
+      if (!page) out.fill(0, done, done + n);
+      else if (n === G) out.set(page, done);
+      else out.set(page.subarray(off, off + n), done);
+      const runs = state.labels?.[Math.floor(pa / G)];
+      if (runs) {
+        for (let i = 0; i < runs.length; i++) {
+          const run = runs[i]!;
+          if (run[0] < off + n && run[1] > off) labels.add(run[2]);
+        }
+      }
       this.access('read', at, n);
       done += n;
     }
@@ -404,20 +421,26 @@ export class BulkOp {
   ): BulkProgress {
     const repeat = len !== bytes.length;
     const spans: LabelRun[] = [];
+    let spanLength = -1;
     let done = start;
     while (done < len) {
       const at = ipa + done;
       const n = Math.min(len - done, G - (at % G));
-      this.held.length = 0;
-      const p = this.translate('write', at, n, labels);
+      const p = this.translate('write', at);
       const srcOff = repeat ? 0 : done;
       if (!p) return { done, probe: this.writeProbe(at, bytes[srcOff] ?? 0, labels) };
-      this.commit();
+      const pa = p.pa + (at % G);
+      this.pageFlow(p, 'write', at, n, labels);
       this.access('write', at, n);
-      spans.length = 0;
-      for (const label of labels) spans.push([0, n, label]);
-      this.store(p.pa, bytes, srcOff, n, spans);
-      if (p.ns) this.nsFlow(at, p.pa, n, labels);
+      if (spanLength !== n) {
+        // Pieces of one length share their spans (a fill writes whole pages).
+        spans.length = 0;
+        for (const label of labels) spans.push([0, n, label]);
+        spanLength = n;
+      }
+      replaceLabels(this.ctx.state, pa, n, spans);
+      this.store(pa, bytes, srcOff, n);
+      if (p.ns) this.nsFlow(at, pa, n, labels);
       done += n;
     }
     return { done };

@@ -45,6 +45,8 @@ export function transitionGranule(
   command: string,
   owner?: number,
 ): void {
+  // A granule changing hands (delegate, undelegate, RTT, DATA, RD) may change a translation.
+  ctx.translations?.flush();
   const index = granuleIndex(pa);
   const current = granuleState(ctx.state, pa);
   if (current !== from) assert(false, `${command}: granule ${hex(pa)} is ${current}, not ${from}`);

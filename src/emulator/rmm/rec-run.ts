@@ -142,7 +142,14 @@ function runGuest(
     entry = { reason: 'resume', trapWfi: flags.trapWfi, trapWfe: flags.trapWfe };
     switch (stop.kind) {
       case 'smc': {
-        const outcome = realmSmc(ctx, realm, rec);
+        let outcome: ReturnType<typeof realmSmc>;
+        try {
+          outcome = realmSmc(ctx, realm, rec);
+        } finally {
+          // A realm's SMC may change a translation (RSI_IPA_STATE_SET, a policy upload that
+          // activates shared mappings, PSCI): the bulk translation cache goes (tlb.ts).
+          ctx.translations?.flush();
+        }
         if (outcome.kind === 'exit') {
           if (outcome.advance) advancePc(rec);
           return outcome.exit;

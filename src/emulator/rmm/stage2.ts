@@ -36,6 +36,7 @@ import type { RealmRecord, RecPending, RecRecord } from '../state.ts';
 import { setGpr, type GuestStop } from './guest.ts';
 import { inIpaSpace, isProtectedIpa, paKey, walkRtt, type RttWalk } from './rtt.ts';
 import type { RecExit } from './structs.ts';
+import { pageFlowEvent } from './tlb.ts';
 
 /** A guest memory access stop. */
 export type AccessStop = Extract<GuestStop, { kind: 'access' }>;
@@ -257,16 +258,18 @@ function resolveAccess(
   if (protectedIpa) {
     // Extension mappings (hooks.ts translate, e.g. Mica protected shared memory) come first,
     // before the RTT walk they make unnecessary (issue 10).
+    const offset = ipa % GRANULE_SIZE;
     for (const ext of ctx.extensions ?? []) {
-      const v = ext.translate?.(ctx, realm, rec, stop);
+      const v = ext.translate?.(ctx, realm, stop.access, ipa - offset);
       if (!v) continue;
-      because(`extension mapping: ${v.kind === 'pa' ? `PA ${paKey(v.pa)}` : v.kind}`);
+      if (v.flow) ctx.emit(pageFlowEvent(v.flow, stop.access, ipa, stop.size, stop.labels ?? []));
+      because(`extension mapping: ${v.kind === 'pa' ? `PA ${paKey(v.pa + offset)}` : v.kind}`);
       if (v.kind === 'sea') return { kind: 'sea', ipa };
       if (v.kind === 'fault') {
         const at = walkRtt(ctx.state, realm, ipa);
         return { kind: 'exit', exit: abortExit(at, ipa, stop.access, false), pending: none };
       }
-      return complete(ctx, realm, rec, stop, v.pa, 'REALM');
+      return complete(ctx, realm, rec, stop, v.pa + offset, 'REALM');
     }
   }
   const walk = walkRtt(ctx.state, realm, ipa);

@@ -15,6 +15,7 @@ import {
   setGpr,
   walkRtt,
   type Ctx,
+  type Decision,
   type ExitVerdict,
   type Failure,
   type MachineHooks,
@@ -171,66 +172,49 @@ const smcCheck: NonNullable<MachineHooks['onRealmSmc']> = (ctx, realm, rec, fid)
   return undefined;
 };
 
-const translate: NonNullable<MachineHooks['translate']> = (ctx, realm, _rec, stop) => {
+/**
+ * Protected shared memory at stage 2 (§3.4, §3.5): the realm's shared mapping of `page` for
+ * `access`, with the decision the emulator records per access (hooks.ts `translate`: a pure
+ * answer, cached by the emulator until the next flush, so no event and no string per access).
+ */
+const translate: NonNullable<MachineHooks['translate']> = (ctx, realm, access, page) => {
   const monitor = mica(ctx);
   const r = monitor.realms[hex(realm.rd)];
-  const page = stop.ipa - (stop.ipa % abi.GRANULE_SIZE);
   const mapping = r?.mappings[hex(page)];
   if (!r || !mapping) {
     // A protected shared window the host advertised and has not backed yet: fault to the host.
+    // Windows are whole pages (RMI_SET_PROTECTED_SHARED_RANGE), so the page decides.
     const inRange = monitor.ranges.some(
-      (x) => x.rd === realm.rd && stop.ipa >= x.ipa && stop.ipa < x.ipa + x.size,
+      (x) => x.rd === realm.rd && page >= x.ipa && page < x.ipa + x.size,
     );
     return inRange ? { kind: 'fault' } : undefined;
   }
-  // A read of the dummy page before the upload (every prefault touch): nothing to record.
-  if (mapping.state === 'DUMMY' && stop.access !== 'write')
-    return { kind: 'pa', pa: r.dummy + (stop.ipa - page) };
-  const where = realmEnd(ctx, realm.rd, stop.ipa);
-  const mem = {
-    kind: 'memory' as const,
-    name: mapping.mem ?? 'shared page',
-    address: mapping.pa + (stop.ipa - page),
-  };
-  const labels = (stop as { labels?: readonly string[] }).labels ?? [];
+  const name = realmName(monitor, realm.rd);
+  const memory = mapping.mem ?? 'shared page';
   if (mapping.state === 'DUMMY') {
-    // A write to the read-only dummy page.
-    decide(
-      ctx,
-      'shared-memory',
-      where,
-      mem,
-      {
-        verdict: 'blocked',
-        rule: 'dummy page',
-        reason: `${r.name} has not uploaded its policy: IPA ${hex(page)} shows its read-only dummy page`,
-      },
-      stop.size,
-      labels,
-    );
-    return { kind: 'sea' };
+    if (access !== 'write') return { kind: 'pa', pa: r.dummy };
+    const decision: Decision = {
+      verdict: 'blocked',
+      rule: 'dummy page',
+      reason: `${r.name} has not uploaded its policy: IPA ${hex(page)} shows its read-only dummy page`,
+    };
+    const flow = { channel: 'shared-memory', realm: name, memory, memoryPa: mapping.pa, decision };
+    return { kind: 'sea', flow };
   }
   const p = policyOf(r);
   const self = p ? vmName(p, p.self) : r.name;
   const rule = mapping.mem ? `${mapping.mem}.mappings.${self}.prot` : 'gap-map-after-upload';
-  const allowed = gapOn(monitor, 'gap-prot-ignored') || protAllows(mapping.prot, stop.access);
-  const [src, dst] = stop.access === 'write' ? [where, mem] : [mem, where];
-  decide(
-    ctx,
-    'shared-memory',
-    src,
-    dst,
-    {
-      verdict: allowed ? 'allowed' : 'blocked',
-      rule,
-      reason: allowed
-        ? `${r.name} may ${stop.access} ${mapping.mem ?? 'this page'} (prot ${mapping.prot}${gapOn(monitor, 'gap-prot-ignored') ? ', prototype ignores prot' : ''})`
-        : `${r.name} maps ${mapping.mem} with prot ${mapping.prot}: a ${stop.access} faults (SEA)`,
-    },
-    stop.size,
-    labels,
-  );
-  return allowed ? { kind: 'pa', pa: mapping.pa + (stop.ipa - page) } : { kind: 'sea' };
+  const ignored = gapOn(monitor, 'gap-prot-ignored');
+  const allowed = ignored || protAllows(mapping.prot, access);
+  const decision: Decision = {
+    verdict: allowed ? 'allowed' : 'blocked',
+    rule,
+    reason: allowed
+      ? `${r.name} may ${access} ${mapping.mem ?? 'this page'} (prot ${mapping.prot}${ignored ? ', prototype ignores prot' : ''})`
+      : `${r.name} maps ${mapping.mem} with prot ${mapping.prot}: a ${access} faults (SEA)`,
+  };
+  const flow = { channel: 'shared-memory', realm: name, memory, memoryPa: mapping.pa, decision };
+  return allowed ? { kind: 'pa', pa: mapping.pa, flow } : { kind: 'sea', flow };
 };
 
 /**
@@ -497,6 +481,7 @@ const afterRmi: NonNullable<MachineHooks['afterRmi']> = (ctx, command, args, out
  */
 function unshare(ctx: Ctx, r: MicaRealm, mapping: SharedMapping): void {
   const monitor = mica(ctx);
+  ctx.translations?.flush();
   delete r.mappings[hex(mapping.ipa)];
   if (!Object.values(r.mappings).some((x) => x.pa === mapping.pa)) {
     monitor.sgt.entries = monitor.sgt.entries.filter(

@@ -410,6 +410,8 @@ function dataCreateUnknownShared(ctx: Ctx, args: readonly bigint[]): RmiOutcome 
   } else {
     r.mappings[hex(Number(ipa))] = { ipa: Number(ipa), pa, state: 'DUMMY', prot: 'R', mem: null };
   }
+  // A new stage 2 leaf of the monitor: cached translations of the page go (hooks.ts translate).
+  ctx.translations?.flush();
   tagShared(ctx, pa);
   storeSgt(ctx, changed === false ? 0 : changed);
   return success();
@@ -537,6 +539,7 @@ export const MICA_RMI_COMMANDS: readonly RmiCommandSpec[] = [
       const f = firstFailure(SET_RANGE_CONDITIONS, c);
       if (f) return refuse(f);
       mica(ctx).ranges.push({ rd: Number(rd), ipa: Number(ipa), size: Number(size) });
+      ctx.translations?.flush();
       return success();
     },
   },

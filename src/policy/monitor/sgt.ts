@@ -237,6 +237,7 @@ export function afterUnmap(ctx: Ctx, pa: number): void {
 /** Removes every trace of realm `rd` (REALM_DESTROY, §3.1): SGT, mappings, registry, ranges. */
 export function purgeRealm(ctx: Ctx, rd: number): void {
   const monitor = mica(ctx);
+  ctx.translations?.flush();
   const r = monitor.realms[hex(rd)];
   const pages = r ? [...new Set(Object.values(r.mappings).map((mapping) => mapping.pa))] : [];
   monitor.sgt.entries = monitor.sgt.entries.filter((e) => e.rd !== rd);

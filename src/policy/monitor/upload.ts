@@ -397,7 +397,9 @@ export function uploadPolicy(ctx: Ctx, realm: RealmRecord, rec: RecRecord): RsiR
     }
     return fail(ctx, realm.rd, ruleOf(first), first.message);
   }
-  // Apply (atomic from here on). §3.3 step 5: the record goes into the PD granule.
+  // Apply (atomic from here on). §3.3 step 5: the record goes into the PD granule. The
+  // realm's shared pages change what they translate to (hooks.ts translate).
+  ctx.translations?.flush();
   r.record = recordHex;
   rawWrite(ctx.state, r.pd, record);
   const entry = monitor.registry.find((e) => e.rd === r.rd);

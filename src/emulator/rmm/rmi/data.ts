@@ -182,6 +182,7 @@ function mapData(ctx: Ctx, c: DataInput, command: string, ripasRam: boolean): vo
   const dataPa = paOf(c.data);
   if (w.entry.state !== 'UNASSIGNED') assert(false, `${command}: entry is not UNASSIGNED`);
   transitionGranule(ctx, dataPa, 'DELEGATED', 'DATA', command, r.rd);
+  ctx.translations?.flush();
   rttAt(ctx.state, w.rtt).entries[w.index] = {
     state: 'ASSIGNED',
     ripas: ripasRam ? 'RAM' : w.entry.ripas,
@@ -254,6 +255,7 @@ export const DATA_COMMANDS: readonly RmiCommandSpec[] = [
       const w = walk(c);
       const entry = w.entry;
       assert(entry.state === 'ASSIGNED', 'DATA_DESTROY of an entry that is not ASSIGNED');
+      ctx.translations?.flush();
       rttAt(ctx.state, w.rtt).entries[w.index] = {
         state: 'UNASSIGNED',
         ripas: entry.ripas === 'RAM' ? 'DESTROYED' : entry.ripas,

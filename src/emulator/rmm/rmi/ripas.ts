@@ -232,6 +232,7 @@ export const RTT_SET_RIPAS_CONDITIONS: readonly FailureCondition<RipasInput>[] =
 
 function setRipas(c: RipasInput, steps: readonly Step[], ripas: Ripas): void {
   const rtt = rttAt(c.ctx.state, walk(c).rtt);
+  c.ctx.translations?.flush();
   for (const s of steps) {
     const e = s.entry;
     if (e.state === 'UNASSIGNED' || e.state === 'ASSIGNED') {

@@ -359,6 +359,7 @@ function refuseWithTop(
 
 /** Replaces the walked entry and keeps the RTT's reference count. */
 function setEntry(ctx: Ctx, w: RttWalk, entry: RttEntry): void {
+  ctx.translations?.flush();
   rttAt(ctx.state, w.rtt).entries[w.index] = entry;
   syncRefcount(ctx.state, w.rtt);
 }

@@ -1,0 +1,118 @@
+/**
+ * The translation cache of bulk guest accesses (a TLB: Arm ARM D8.13 "Translation Lookaside
+ * Buffers"; the stage 2 and granule protection checks it caches are cca-spec.md §3.4 and
+ * A5.2.6). A bulk copy of a 256 KiB object translates 64 pages on every pass; without a cache
+ * each of them asks the extension mapping (hooks.ts `translate`), walks the RTTs and checks the
+ * GPT again although nothing could have changed since the last pass.
+ *
+ * Design rationale: an entry is (realm, IPA page, read or write) -> where the page lands (PA,
+ * PAS) and the extension's decision to record per byte moved, keyed by numbers only, filled
+ * only by a translation that succeeded (a refused page is translated afresh every time, and its
+ * probe decides). Translations change only when the state changes under them, and every such
+ * change is a **flush** (the architectural TLBI), which bumps `generation` and drops every
+ * entry:
+ *
+ * - the machine flushes around every host SMC except RMI_REC_ENTER (an RTT, GPT, RIPAS,
+ *   granule, realm or extension change is always one: create, destroy, map, unmap, delegate,
+ *   undelegate, share, unshare, attach, detach, activate) and around every SMC a realm makes
+ *   inside REC_ENTER (RSI and PSCI, e.g. a policy upload that activates shared mappings);
+ * - every replacement of the state (restore, undo, time-travel adopt) flushes, and an entry is
+ *   never used with a state object other than the one it was filled from;
+ * - the primitives that change a translation flush themselves too (RTT entry writes, RTT
+ *   tables, GPT writes, the monitor's mappings), so a path the list above misses still cannot
+ *   serve a stale translation.
+ *
+ * REC_ENTER itself changes no translation (it runs the realm, A4.3), so entries survive from
+ * one entry of a streaming realm to the next, which is what makes the cache pay.
+ */
+import { GRANULE_SIZE } from '../abi/gpt.ts';
+import type { Decision, Endpoint, NewLedgerEvent } from '../ledger.ts';
+import type { MachineState } from '../state.ts';
+
+/** The extension's decision a cached page records for every access it completes. */
+export interface PageFlow {
+  /** Ledger channel of the flow (e.g. `shared-memory`). */
+  readonly channel: string;
+  /** Name of the realm end (its address is the access's IPA). */
+  readonly realm: string;
+  /** Name of the memory end. */
+  readonly memory: string;
+  /** PA of the page as the memory end names it (its address is this plus the offset). */
+  readonly memoryPa: number;
+  readonly decision: Decision;
+}
+
+/**
+ * The `flow` event of an access of `bytes` bytes at `ipa` that `flow` decided: written data
+ * goes from the realm to the memory, read or fetched data the other way.
+ */
+export function pageFlowEvent(
+  flow: PageFlow,
+  access: 'read' | 'write' | 'fetch',
+  ipa: number,
+  bytes: number,
+  labels: readonly string[],
+): Extract<NewLedgerEvent, { kind: 'flow' }> {
+  const realm: Endpoint = { kind: 'realm', name: flow.realm, address: ipa };
+  const memory: Endpoint = {
+    kind: 'memory',
+    name: flow.memory,
+    address: flow.memoryPa + (ipa % GRANULE_SIZE),
+  };
+  return {
+    kind: 'flow',
+    channel: flow.channel,
+    source: access === 'write' ? realm : memory,
+    destination: access === 'write' ? memory : realm,
+    bytes,
+    labels: [...labels],
+    decision: flow.decision,
+  };
+}
+
+/** A cached translation of one page for one kind of access. */
+export interface CachedTranslation {
+  /** PA of the page. */
+  readonly pa: number;
+  /** Through the NS PAS (an unprotected IPA the host mapped), else the Realm PAS. */
+  readonly ns: boolean;
+  /** The extension mapping's decision to record per access, if an extension mapped it. */
+  readonly flow: PageFlow | undefined;
+}
+
+/** The cached pages of one realm, by IPA page index, one table per access kind. */
+export interface RealmTranslations {
+  readonly read: Map<number, CachedTranslation>;
+  readonly write: Map<number, CachedTranslation>;
+}
+
+/** The machine's translation cache (one per machine; see the file comment for its flushes). */
+export class TranslationCache {
+  /** Bumped by every flush: an entry is valid only in the generation that filled it. */
+  generation = 0;
+  private owner: MachineState | undefined;
+  private realms = new Map<number, RealmTranslations>();
+
+  /** Drops every entry (a change that may alter a translation happened). */
+  flush(): void {
+    this.generation++;
+    if (this.realms.size > 0) this.realms = new Map();
+  }
+
+  /**
+   * The cached pages of the realm at `rd` in `state` (empty after a flush). A state other
+   * than the one the entries were filled from flushes first.
+   */
+  forRealm(state: MachineState, rd: number): RealmTranslations {
+    if (state !== this.owner) {
+      this.flush();
+      this.owner = state;
+    }
+    let t = this.realms.get(rd);
+    if (!t) {
+      t = { read: new Map(), write: new Map() };
+      this.realms.set(rd, t);
+    }
+    return t;
+  }
+}

@@ -1,0 +1,158 @@
+// The translation cache of bulk accesses (emulator rmm/tlb.ts): a cached translation is never
+// used after a change that would alter it. Each case runs a bulk op (which fills the cache),
+// makes one change (unshare, RTT unmap, data destroy, GPT transition, rewind), runs the op
+// again, and compares everything the machine holds (state, ledger, guest results) with a twin
+// whose cache was dropped by hand right after the change: the second op must fault, be
+// blocked or complete exactly as it does without any cached entry.
+import { describe, expect, it } from 'vitest';
+import { abi, type Machine } from '../../src/emulator/index.ts';
+import { contextOf } from '../../src/emulator/machine.ts';
+import { createMicaMachine } from '../../src/policy/monitor/extension.ts';
+import { programGuest, type GuestOp } from '../../src/workflows/guest.ts';
+import { MicaHost, NET_IPA, NET_PAYLOAD_OFFSET, RAM_IPA } from '../../src/workflows/host.ts';
+import { buildVideoWorkflow } from '../../src/workflows/video.ts';
+
+const G = 0x1000;
+const INPUT = NET_IPA + NET_PAYLOAD_OFFSET;
+
+/** A CCA-only realm with a network device and 4 pages of private RAM. */
+function realm() {
+  const guest = programGuest();
+  const m = createMicaMachine({ mode: 'cca', guest });
+  const host = new MicaHost(m);
+  const h = host.createRealm({ name: 'app', bars: [], net: true, ram: 4 * G, micaSetup: false });
+  const exec = (ops: readonly GuestOp[]) => {
+    const at = guest.program(h.rd).length;
+    guest.add(h.rd, ops);
+    host.run(h);
+    return { g: host.recOf(h).guest, at };
+  };
+  const pa = (ipa: number) => {
+    const r = m.smc(abi.SMC_RMI_RTT_READ_ENTRY, h.rd, ipa - (ipa % G), 3);
+    return Number(r.x[3]! & 0xffff_ffff_f000n) + (ipa % G);
+  };
+  return { m, host, h, guest, exec, pa };
+}
+
+/** Everything a run leaves: the machine's state and ledger, as JSON. */
+function everything(m: Machine): string {
+  return JSON.stringify(m.snapshot());
+}
+
+/**
+ * Runs `scenario` twice on fresh machines; the second time the cache is dropped by hand right
+ * after the change (`dropCache`), so its second op translates from nothing. Returns both.
+ */
+function twins(scenario: (dropCache: (m: Machine) => void) => string): [string, string] {
+  const warm = scenario(() => {});
+  const cold = scenario((m) => contextOf(m).translations!.flush());
+  return [warm, cold];
+}
+
+const COPY: GuestOp = { op: 'copy', from: INPUT, to: RAM_IPA, len: 2 * G };
+
+describe('a cached translation is never used after a change that would alter it', () => {
+  it('RTT unmap of the NS input page between two copies: the second reaches no stale page', () => {
+    let outcome: Record<string, unknown> = {};
+    const [warm, cold] = twins((dropCache) => {
+      const { m, host, h, exec } = realm();
+      host.tenantSend(h, new Uint8Array(2 * G).fill(5));
+      expect(exec([COPY]).g.done).toBe(true);
+      const unmapped = m.smc(abi.SMC_RMI_RTT_UNMAP_UNPROTECTED, h.rd, NET_IPA, 3);
+      expect(unmapped.status).toBe('RMI_SUCCESS');
+      dropCache(m);
+      const { g, at } = exec([COPY]);
+      outcome = { mmio: g[`mmio@${at}`], done: g.done };
+      return everything(m);
+    });
+    // Nothing is mapped at the input page any more: the copy's probe is an emulated MMIO read.
+    expect(outcome).toEqual({ mmio: true, done: true });
+    expect(warm).toEqual(cold);
+  });
+
+  it('data destroy of the destination RAM page between two copies: the second stops at it', () => {
+    let outcome: Record<string, unknown> = {};
+    const [warm, cold] = twins((dropCache) => {
+      const { m, host, h, guest } = realm();
+      host.tenantSend(h, new Uint8Array(2 * G).fill(5));
+      guest.add(h.rd, [COPY]);
+      expect(host.run(h).done).toBe(true);
+      const destroyed = m.smc(abi.SMC_RMI_DATA_DESTROY, h.rd, RAM_IPA + G);
+      expect(destroyed.status).toBe('RMI_SUCCESS');
+      dropCache(m);
+      const at = guest.program(h.rd).length;
+      guest.add(h.rd, [COPY]);
+      // RIPAS DESTROYED: every entry exits to the host, which cannot make the page RAM again.
+      const run = host.run(h, 3);
+      outcome = { done: run.done, stoppedAt: host.recOf(h).guest[`prog@${at}`] };
+      return everything(m);
+    });
+    expect(outcome).toEqual({ done: false, stoppedAt: G });
+    expect(warm).toEqual(cold);
+  });
+
+  it('a GPT transition (the host delegates its mapped input page) between two copies: the second takes an SEA', () => {
+    let sea: unknown;
+    const [warm, cold] = twins((dropCache) => {
+      const { m, host, h, exec, pa } = realm();
+      host.tenantSend(h, new Uint8Array(2 * G).fill(5));
+      expect(exec([COPY]).g.done).toBe(true);
+      const page = pa(NET_IPA) - (pa(NET_IPA) % G);
+      expect(m.smc(abi.SMC_RMI_GRANULE_DELEGATE, page).status).toBe('RMI_SUCCESS');
+      dropCache(m);
+      const { g, at } = exec([COPY]);
+      sea = g[`sea@${at}`];
+      return everything(m);
+    });
+    // The RTT still says ASSIGNED_NS, but the granule is Realm PAS now: the GPC refuses (A5.2.6).
+    expect(sea).toBe(true);
+    expect(warm).toEqual(cold);
+  });
+
+  it('unshare (DATA_DESTROY of a Mica shared page) between two reads of Mem1: the second is blocked as a fault', () => {
+    let sea: unknown;
+    const [warm, cold] = twins((dropCache) => {
+      const wf = buildVideoWorkflow({ size: 0x4000 });
+      const enc = wf.realms.encoder!;
+      const mem1 = enc.bars[0]!.ipa;
+      const mem2 = enc.bars[1]!.ipa;
+      const read: GuestOp = {
+        op: 'map',
+        from: [{ ipa: mem1, len: 2 * G }],
+        to: mem2,
+        fn: ([x]) => x!.subarray(0, 8),
+      };
+      wf.exec('encoder', [read]);
+      const gone = wf.machine.smc(abi.SMC_RMI_DATA_DESTROY, enc.rd, mem1 + G);
+      expect(gone.status).toBe('RMI_SUCCESS');
+      dropCache(wf.machine);
+      const at = wf.guest.program(enc.rd).length;
+      sea = wf.exec('encoder', [read])[`sea@${at}`];
+      return everything(wf.machine);
+    });
+    // The page left the encoder's stage 2: its touch is a fault, and the encoder's policy
+    // BLOCKs data-abort exits (EXCEPTION 0x24), so it becomes an SEA in the realm.
+    expect(sea).toBe(true);
+    expect(warm).toEqual(cold);
+  });
+
+  it('a rewind to before the input page was mapped: the replayed copy reaches no stale page', () => {
+    let outcome: Record<string, unknown> = {};
+    const [warm, cold] = twins((dropCache) => {
+      const { m, host, h, exec } = realm();
+      host.tenantSend(h, new Uint8Array(16).fill(5)); // maps the input's first page only
+      const undo = m.checkpoint();
+      host.tenantSend(h, new Uint8Array(2 * G).fill(5)); // maps the second one
+      const { at } = exec([COPY]);
+      expect(m.rewind(undo).ok).toBe(true);
+      dropCache(m);
+      // The guest resumes at the copy again; its second input page is not mapped in this state.
+      host.run(h);
+      const g = host.recOf(h).guest;
+      outcome = { mmio: g[`mmio@${at}`] };
+      return everything(m);
+    });
+    expect(outcome).toEqual({ mmio: true });
+    expect(warm).toEqual(cold);
+  });
+});

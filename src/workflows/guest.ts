@@ -322,7 +322,9 @@ export function programGuest(): ProgramGuest {
   return {
     name: 'mica-program',
     add(rd, ops) {
-      programs.set(rd, [...(programs.get(rd) ?? []), ...ops]);
+      const prog = programs.get(rd);
+      if (prog) for (const op of ops) prog.push(op);
+      else programs.set(rd, [...ops]);
     },
     program: (rd) => programs.get(rd) ?? [],
     run(ctx, realm, rec, entry) {

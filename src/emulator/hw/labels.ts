@@ -13,6 +13,9 @@ import { GRANULE_SIZE } from '../abi/gpt.ts';
 import type { LabelRun, MachineState } from '../state.ts';
 import { granuleBase, granuleIndex } from './memory-map.ts';
 
+/** The granule size, read once (the bulk hot paths below divide by it per piece). */
+const G = GRANULE_SIZE;
+
 /** A labelled run relative to the start of a queried range. */
 export interface LabelSpan {
   readonly offset: number;
@@ -118,29 +121,33 @@ function uniformLabel(
 }
 
 /**
- * Copies the labels of [src, src + len) onto [dst, dst + len), each inside one granule,
- * replacing what the destination carried: what a bulk copy of those bytes leaves. A piece
- * that already carries exactly what it receives (a stream rewriting an object with data of
- * the same label) is left as it is, without allocating.
+ * Copies the labels of the `len` bytes at offset `srcOff` of granule `sg` onto those at
+ * `dstOff` of granule `dg`, replacing what the destination carried: what a bulk copy of those
+ * bytes leaves. A piece that already carries exactly what it receives (a stream rewriting an
+ * object with data of the same label) is left as it is, without allocating.
  */
-export function copyLabels(state: MachineState, src: number, dst: number, len: number): void {
+export function copyLabels(
+  state: MachineState,
+  sg: number,
+  srcOff: number,
+  dg: number,
+  dstOff: number,
+  len: number,
+): void {
   const labels = state.labels;
   if (!labels) return;
-  const sg = granuleIndex(src);
-  const dg = granuleIndex(dst);
   const from = labels[sg];
   const to = labels[dg];
   if (!from && !to) return;
-  const srcOff = src - granuleBase(sg);
   const one = uniformLabel(from, srcOff, len);
-  if (one !== undefined && uniformLabel(to, dst - granuleBase(dg), len) === one) return;
+  if (one !== undefined && uniformLabel(to, dstOff, len) === one) return;
   const spans: LabelRun[] = [];
   for (const [s, e, label] of from ?? []) {
     const lo = Math.max(s, srcOff);
     const hi = Math.min(e, srcOff + len);
     if (lo < hi) spans.push([lo - srcOff, hi - srcOff, label]);
   }
-  replaceLabels(state, dst, len, spans);
+  replaceLabels(state, dg * G + dstOff, len, spans);
 }
 
 /**
@@ -154,11 +161,11 @@ export function replaceLabels(
   len: number,
   spans: readonly LabelRun[],
 ): void {
-  const g = granuleIndex(pa);
-  const offset = pa - granuleBase(g);
+  const g = Math.floor(pa / G);
+  const offset = pa - g * G;
   const old = state.labels?.[g];
   if (!old && spans.length === 0) return;
-  if (offset === 0 && len === GRANULE_SIZE && spans.length <= 1) {
+  if (offset === 0 && len === G && spans.length <= 1) {
     // A whole granule: its runs become `spans`, and a stream that rewrites a granule with what
     // it already carries changes (and allocates) nothing.
     if (old && sameRuns(old, spans)) return;

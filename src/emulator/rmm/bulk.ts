@@ -96,14 +96,38 @@ function sameLabels(a: readonly string[], b: readonly string[]): boolean {
   return true;
 }
 
-/** The distinct labels of `runs` overlapping [from, to), sorted, into `names`. */
-function labelNames(runs: readonly LabelRun[], from: number, to: number, names: string[]): void {
-  names.length = 0;
+/**
+ * The distinct labels of `runs` overlapping [from, to), sorted: `last` itself when it holds
+ * exactly those (a stream of like pieces allocates nothing), else a new array.
+ */
+function labelNames(
+  runs: readonly LabelRun[] | undefined,
+  from: number,
+  to: number,
+  last: readonly string[],
+): readonly string[] {
+  if (!runs) return NONE;
+  let distinct = 0;
+  let same = true;
   for (let i = 0; i < runs.length; i++) {
     const run = runs[i]!;
+    if (run[0] >= to || run[1] <= from) continue;
+    let seen = false;
+    for (let j = 0; j < i && !seen; j++) {
+      const earlier = runs[j]!;
+      seen = earlier[2] === run[2] && earlier[0] < to && earlier[1] > from;
+    }
+    if (seen) continue;
+    distinct++;
+    if (same && !last.includes(run[2])) same = false;
+  }
+  if (distinct === 0) return NONE;
+  if (same && distinct === last.length) return last;
+  const names: string[] = [];
+  for (const run of runs) {
     if (run[0] < to && run[1] > from && !names.includes(run[2])) names.push(run[2]);
   }
-  if (names.length > 1) names.sort();
+  return names.sort();
 }
 
 /**
@@ -192,11 +216,15 @@ export class BulkOp {
     });
   }
 
-  /** Records the extension's decision `t.flow` for `n` bytes at `ipa` (tlb.ts pageFlowEvent). */
+  /**
+   * Records the extension's decision `t.flow` for `n` bytes at `ipa`, `offset` bytes into its
+   * page (tlb.ts pageFlowEvent).
+   */
   private pageFlow(
     t: CachedTranslation,
     access: 'read' | 'write',
     ipa: number,
+    offset: number,
     n: number,
     labels: readonly string[],
   ): void {
@@ -209,7 +237,7 @@ export class BulkOp {
     realmEnd.address = ipa;
     memoryEnd.kind = 'memory';
     memoryEnd.name = f.memory;
-    memoryEnd.address = f.memoryPa + (ipa % G);
+    memoryEnd.address = f.memoryPa + offset;
     this.flow(f.channel, f.decision, n, labels);
   }
 
@@ -291,12 +319,11 @@ export class BulkOp {
     // The granule protection check of the PAS the page goes through.
     if (!regionOf(ctx.state.config.memoryMap, pa)) return undefined;
     if (!gpcAllows('REALM', ns ? 'NS' : 'REALM', gpiOf(ctx.state, pa))) return undefined;
-    return { pa, ns, flow };
+    return { pa, granule: pa / G, ns, flow };
   }
 
-  /** The translation of the page of `ipa` for `access`, from the cache when it holds it. */
-  private translate(access: 'read' | 'write', ipa: number): CachedTranslation | undefined {
-    const index = Math.floor(ipa / G);
+  /** The translation of IPA page `index` for `access`, from the cache when it holds it. */
+  private translate(access: 'read' | 'write', index: number): CachedTranslation | undefined {
     const table = this.cached?.[access];
     const hit = table?.get(index);
     if (hit) return hit;
@@ -323,16 +350,17 @@ export class BulkOp {
     };
   }
 
-  /** Stores n bytes of `src` at `srcOff` into the piece at `pa` (labels are the caller's). */
-  private store(pa: number, src: Uint8Array, srcOff: number, n: number): void {
+  /**
+   * Stores n bytes of `src` at `srcOff` at offset `at` of granule `g` (labels are the
+   * caller's).
+   */
+  private store(g: number, at: number, src: Uint8Array, srcOff: number, n: number): void {
     const state = this.ctx.state;
-    const g = Math.floor(pa / G);
     let page = state.memory[g];
     if (!page) {
       if (allZero(src, srcOff, srcOff + n)) return;
       page = state.memory[g] = new Uint8Array(G);
     }
-    const at = pa % G;
     if (n === G && srcOff === 0 && src.length === G) page.set(src);
     else if (n <= SMALL_PIECE) for (let i = 0; i < n; i++) page[at + i] = src[srcOff + i]!;
     else page.set(src.subarray(srcOff, srcOff + n), at);
@@ -344,33 +372,54 @@ export class BulkOp {
    */
   copy(from: number, to: number, len: number, start = 0, seen?: Set<string>): BulkProgress {
     const state = this.ctx.state;
-    const names: string[] = [];
+    let names = NONE;
     let done = start;
+    // IPA page indexes and offsets of the next piece at both ends (no division per piece),
+    // and the translations of the pages they are in (a piece changes at most one of them).
+    let si = Math.floor((from + done) / G);
+    let so = from + done - si * G;
+    let di = Math.floor((to + done) / G);
+    let dof = to + done - di * G;
+    let src: CachedTranslation | undefined;
+    let dst: CachedTranslation | undefined;
+    let srcIndex = -1;
+    let dstIndex = -1;
     while (done < len) {
+      const n = Math.min(len - done, G - so, G - dof);
       const s = from + done;
       const d = to + done;
-      const n = Math.min(len - done, G - (s % G), G - (d % G));
-      const src = this.translate('read', s);
-      if (!src) return { done, probe: this.readProbe(s) };
-      const srcPa = src.pa + (s % G);
-      const srcPage = state.memory[Math.floor(srcPa / G)] ?? ZERO_PAGE;
-      const srcOff = srcPa % G;
+      if (si !== srcIndex) {
+        src = this.translate('read', si);
+        if (!src) return { done, probe: this.readProbe(s) };
+        srcIndex = si;
+      }
+      const srcPage = state.memory[src!.granule] ?? ZERO_PAGE;
       // The names of the labels the piece carries.
-      const runs = state.labels?.[Math.floor(srcPa / G)];
-      names.length = 0;
-      if (runs) labelNames(runs, srcOff, srcOff + n, names);
-      const dst = this.translate('write', d);
-      if (!dst) return { done, probe: this.writeProbe(d, srcPage[srcOff] ?? 0, names) };
-      const dstPa = dst.pa + (d % G);
-      this.pageFlow(src, 'read', s, n, NONE);
-      this.pageFlow(dst, 'write', d, n, names);
+      names = labelNames(state.labels?.[src!.granule], so, so + n, names);
+      if (di !== dstIndex) {
+        dst = this.translate('write', di);
+        if (!dst) return { done, probe: this.writeProbe(d, srcPage[so] ?? 0, names) };
+        dstIndex = di;
+      }
+      this.pageFlow(src!, 'read', s, so, n, NONE);
+      this.pageFlow(dst!, 'write', d, dof, n, names);
       this.access('read', s, n);
       this.access('write', d, n);
-      copyLabels(state, srcPa, dstPa, n);
-      this.store(dstPa, srcPage, srcOff, n);
+      copyLabels(state, src!.granule, so, dst!.granule, dof, n);
+      this.store(dst!.granule, dof, srcPage, so, n);
       if (seen) for (const name of names) seen.add(name);
-      if (dst.ns) this.nsFlow(d, dstPa, n, names);
+      if (dst!.ns) this.nsFlow(d, dst!.pa + dof, n, names);
       done += n;
+      so += n;
+      if (so === G) {
+        so = 0;
+        si++;
+      }
+      dof += n;
+      if (dof === G) {
+        dof = 0;
+        di++;
+      }
     }
     return { done };
   }
@@ -384,17 +433,17 @@ export class BulkOp {
     let done = 0;
     while (done < out.length) {
       const at = ipa + done;
-      const n = Math.min(out.length - done, G - (at % G));
-      const p = this.translate('read', at);
+      const index = Math.floor(at / G);
+      const off = at - index * G;
+      const n = Math.min(out.length - done, G - off);
+      const p = this.translate('read', index);
       if (!p) return { done, probe: this.readProbe(at) };
-      this.pageFlow(p, 'read', at, n, NONE);
-      const pa = p.pa + (at % G);
-      const off = pa % G;
-      const page = state.memory[Math.floor(pa / G)];
+      this.pageFlow(p, 'read', at, off, n, NONE);
+      const page = state.memory[p.granule];
       if (!page) out.fill(0, done, done + n);
       else if (n === G) out.set(page, done);
       else out.set(page.subarray(off, off + n), done);
-      const runs = state.labels?.[Math.floor(pa / G)];
+      const runs = state.labels?.[p.granule];
       if (runs) {
         for (let i = 0; i < runs.length; i++) {
           const run = runs[i]!;
@@ -425,12 +474,14 @@ export class BulkOp {
     let done = start;
     while (done < len) {
       const at = ipa + done;
-      const n = Math.min(len - done, G - (at % G));
-      const p = this.translate('write', at);
+      const index = Math.floor(at / G);
+      const off = at - index * G;
+      const n = Math.min(len - done, G - off);
+      const p = this.translate('write', index);
       const srcOff = repeat ? 0 : done;
       if (!p) return { done, probe: this.writeProbe(at, bytes[srcOff] ?? 0, labels) };
-      const pa = p.pa + (at % G);
-      this.pageFlow(p, 'write', at, n, labels);
+      const pa = p.pa + off;
+      this.pageFlow(p, 'write', at, off, n, labels);
       this.access('write', at, n);
       if (spanLength !== n) {
         // Pieces of one length share their spans (a fill writes whole pages).
@@ -439,7 +490,7 @@ export class BulkOp {
         spanLength = n;
       }
       replaceLabels(this.ctx.state, pa, n, spans);
-      this.store(pa, bytes, srcOff, n);
+      this.store(p.granule, off, bytes, srcOff, n);
       if (p.ns) this.nsFlow(at, pa, n, labels);
       done += n;
     }

@@ -74,6 +74,8 @@ export function pageFlowEvent(
 export interface CachedTranslation {
   /** PA of the page. */
   readonly pa: number;
+  /** Its granule index (`pa` / GRANULE_SIZE): where its bytes and labels are kept. */
+  readonly granule: number;
   /** Through the NS PAS (an unprotected IPA the host mapped), else the Realm PAS. */
   readonly ns: boolean;
   /** The extension mapping's decision to record per access, if an extension mapped it. */

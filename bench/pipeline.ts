@@ -12,7 +12,10 @@
 //     chunks arrive labelled on the gateway's receive buffer, the gateway copies each into Mem1,
 //     the encoder reads all of it (a bulk `map` to an 8-byte checksum in Mem2). Next to a plain
 //     Uint8Array copy of the same bytes in 256 KiB chunks; resident memory growth and ledger
-//     events added are printed too. Tests never assert time; this only prints.
+//     events added are printed too. The stream moves every byte three times (the NIC's write
+//     into the receive buffer, the gateway's copy into Mem1, the encoder's read of Mem1), each
+//     translated, checked and labelled, and takes two REC entries per chunk; the floor moves it
+//     once. Tests never assert time; this only prints.
 import { createHash, generateKeyPairSync, sign, verify } from 'node:crypto';
 import { loadavg } from 'node:os';
 import { verifyGroup } from '../src/policy/group/verify.ts';

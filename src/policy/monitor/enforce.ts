@@ -189,10 +189,12 @@ const translate: NonNullable<MachineHooks['translate']> = (ctx, realm, access, p
     );
     return inRange ? { kind: 'fault' } : undefined;
   }
+  // A read of the dummy page before the upload (every prefault touch): nothing to record.
+  if (mapping.state === 'DUMMY' && access !== 'write') return { kind: 'pa', pa: r.dummy };
   const name = realmName(monitor, realm.rd);
   const memory = mapping.mem ?? 'shared page';
   if (mapping.state === 'DUMMY') {
-    if (access !== 'write') return { kind: 'pa', pa: r.dummy };
+    // A write to the read-only dummy page.
     const decision: Decision = {
       verdict: 'blocked',
       rule: 'dummy page',

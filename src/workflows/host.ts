@@ -310,19 +310,20 @@ export class MicaHost {
       throw new Error(
         `scenario host: a ${bytes.length}-byte packet does not fit the ${NET_BUFFER_SIZE}-byte receive buffer`,
       );
+    const G = abi.GRANULE_SIZE;
     let net = this.nets.get(h.name);
     if (net === undefined) {
       net = [];
       this.nets.set(h.name, net);
     }
     // The receive buffer grows by a page at a time, mapped as payloads need it.
-    for (let k = net.length; k * abi.GRANULE_SIZE < NET_PAYLOAD_OFFSET + bytes.length; k++) {
+    for (let k = net.length; k * G < NET_PAYLOAD_OFFSET + bytes.length; k++) {
       const pa = this.alloc();
       const desc =
         BigInt(pa) |
         (BigInt(abi.S2TTE_AP_RW) << 6n) |
         (BigInt(abi.S2TTE_MEMATTR_FWB_NORMAL_WB) << 2n);
-      const ipa = NET_IPA + k * abi.GRANULE_SIZE;
+      const ipa = NET_IPA + k * G;
       // One level-3 table covers 2 MiB: walk for tables only when entering a new one.
       if (k === 0 || ipa % L3_TABLE_SPAN === 0) this.tables(h.rd, ipa, 3);
       this.must(this.smc(abi.SMC_RMI_RTT_MAP_UNPROTECTED, h.rd, ipa, 3, desc), 'MAP_UNPROTECTED');
@@ -332,15 +333,12 @@ export class MicaHost {
     // time (the buffer's pages are contiguous unless something was allocated between them).
     for (let done = 0; done < bytes.length;) {
       const at = NET_PAYLOAD_OFFSET + done;
-      const first = Math.floor(at / abi.GRANULE_SIZE);
+      const first = Math.floor(at / G);
       let last = first;
-      while (
-        (last + 1) * abi.GRANULE_SIZE < NET_PAYLOAD_OFFSET + bytes.length &&
-        net[last + 1] === net[last]! + abi.GRANULE_SIZE
-      )
+      while ((last + 1) * G < NET_PAYLOAD_OFFSET + bytes.length && net[last + 1] === net[last]! + G)
         last++;
-      const n = Math.min(bytes.length - done, (last + 1) * abi.GRANULE_SIZE - at);
-      const pa = net[first]! + (at % abi.GRANULE_SIZE);
+      const n = Math.min(bytes.length - done, (last + 1) * G - at);
+      const pa = net[first]! + (at % G);
       if (!this.m.write(pa, bytes.subarray(done, done + n)).ok)
         throw new Error('scenario host: the NIC cannot write');
       this.m.hostIo.declaredInput({

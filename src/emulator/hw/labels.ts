@@ -11,7 +11,7 @@
  */
 import { GRANULE_SIZE } from '../abi/gpt.ts';
 import type { LabelRun, MachineState } from '../state.ts';
-import { granuleBase, granuleIndex } from './memory-map.ts';
+import { granuleIndex } from './memory-map.ts';
 
 /** The granule size, read once (the bulk hot paths below divide by it per piece). */
 const G = GRANULE_SIZE;
@@ -32,9 +32,9 @@ function pieces(
   let done = 0;
   while (done < len) {
     const at = pa + done;
-    const g = granuleIndex(at);
-    const offset = at - granuleBase(g);
-    const n = Math.min(len - done, GRANULE_SIZE - offset);
+    const g = Math.floor(at / G);
+    const offset = at - g * G;
+    const n = Math.min(len - done, G - offset);
     fn(g, offset, n, done);
     done += n;
   }
@@ -93,7 +93,7 @@ export function clearLabels(state: MachineState, pa: number, len: number): void 
   pieces(pa, len, (g, offset, n) => {
     const runs = labels[g];
     if (!runs) return;
-    if (n === GRANULE_SIZE) delete labels[g];
+    if (n === G) delete labels[g];
     else store(state, g, subtract(runs, offset, offset + n));
   });
 }

@@ -12,6 +12,9 @@ import { clearGranuleLabels, clearLabels } from './labels.ts';
 import { granuleBase, granuleIndex, regionOf } from './memory-map.ts';
 import { hex } from '../../lib/hex.ts';
 
+/** The granule size, read once (every access below walks granules). */
+const G = GRANULE_SIZE;
+
 /** Who is accessing and through which PAS. */
 export interface Initiator {
   readonly actor: Actor;
@@ -48,9 +51,9 @@ export function checkAccess(
   pa: number,
   len: number,
 ): AccessFault | undefined {
-  const last = granuleIndex(pa + Math.max(len, 1) - 1);
-  for (let g = granuleIndex(pa); g <= last; g++) {
-    const at = Math.max(pa, granuleBase(g));
+  const last = Math.floor((pa + Math.max(len, 1) - 1) / G);
+  for (let g = Math.floor(pa / G); g <= last; g++) {
+    const at = Math.max(pa, g * G);
     if (!regionOf(state.config.memoryMap, at)) {
       return { kind: 'no-memory', pa: at, reason: `no memory or device at ${hex(at)}` };
     }
@@ -115,9 +118,9 @@ export function rawRead(state: MachineState, pa: number, len: number): Uint8Arra
   let done = 0;
   while (done < len) {
     const at = pa + done;
-    const g = granuleIndex(at);
-    const offset = at - granuleBase(g);
-    const n = Math.min(len - done, GRANULE_SIZE - offset);
+    const g = Math.floor(at / G);
+    const offset = at - g * G;
+    const n = Math.min(len - done, G - offset);
     const page = state.memory[g];
     if (page) out.set(page.subarray(offset, offset + n), done);
     done += n;
@@ -160,9 +163,9 @@ export function rawWrite(state: MachineState, pa: number, bytes: Uint8Array): vo
   let done = 0;
   while (done < bytes.length) {
     const at = pa + done;
-    const g = granuleIndex(at);
-    const offset = at - granuleBase(g);
-    const n = Math.min(bytes.length - done, GRANULE_SIZE - offset);
+    const g = Math.floor(at / G);
+    const offset = at - g * G;
+    const n = Math.min(bytes.length - done, G - offset);
     let page = state.memory[g];
     if (!page) {
       if (allZero(bytes, done, done + n)) {

@@ -3,6 +3,7 @@ import { ATTEST_BENCHMARK } from './attest.ts';
 import { FIRST_LOAD_BENCHMARK } from './first-load.ts';
 import { PIPELINE_BENCHMARK } from './pipeline.ts';
 import { RMI_BENCHMARK } from './rmi.ts';
+import { SCRUB_BENCHMARK } from './scrub.ts';
 import { TIMELINE_BENCHMARK } from './timeline.ts';
 import { UNDO_BENCHMARK } from './undo.ts';
 
@@ -18,4 +19,5 @@ export const BENCHMARKS: Benchmark[] = [
   PIPELINE_BENCHMARK,
   TIMELINE_BENCHMARK,
   FIRST_LOAD_BENCHMARK,
+  SCRUB_BENCHMARK,
 ];

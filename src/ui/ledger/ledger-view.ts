@@ -123,6 +123,147 @@ export function describe(event: LedgerEvent): {
   }
 }
 
+/** Rows of the newest end of a ledger, and how many older rows the filter keeps beside them. */
+export interface LedgerRows {
+  readonly rows: LedgerRow[];
+  /** Rows the filter keeps that are older than `rows`. */
+  readonly hidden: number;
+}
+
+/** Filter groups by position in KIND_GROUPS (the index's typed arrays hold positions). */
+const GROUP_POSITION = new Map<string, number>(
+  KIND_GROUPS.flatMap((g, i) => g.kinds.map((k) => [k, i] as const)),
+);
+const OTHER_POSITION = KIND_GROUPS.findIndex((g) => g.id === 'other');
+const SMC_POSITION = KIND_GROUPS.findIndex((g) => g.id === 'smc');
+const INITIAL_CAPACITY = 1024;
+
+/**
+ * An incremental index of a ledger, so that the list's rows and counts as of any position
+ * cost what is shown, not the ledger's length (issue 14: scrubbing 100k events). It learns
+ * the events once, in order, and answers for any prefix of them: the live ledger now, or the
+ * ledger cut at the timeline's position. Per event it keeps the nesting depth, the filter
+ * group, for a call the position of its return, for a return whether its call is in the
+ * ledger (then the call's row shows it), and running counts per group.
+ *
+ * Design rationale: the ledger is append-only and its events are never changed, so an array
+ * whose event at the last indexed position is the very object indexed there is the same ledger
+ * (or a prefix of it); anything else (a restore, an undo that appended other events) is
+ * indexed again from the start.
+ */
+export class LedgerIndex {
+  #events: LedgerEvent[] = [];
+  readonly #positionOfSeq = new Map<number, number>();
+  #depth = new Int32Array(INITIAL_CAPACITY);
+  #group = new Uint8Array(INITIAL_CAPACITY);
+  /** For a call: the position of its return (-1 none); for a return: 1 when its call is known. */
+  #link = new Int32Array(INITIAL_CAPACITY);
+  /** Per group, events of that group before each position (`counts[g][n]`, n events). */
+  #counts = KIND_GROUPS.map(() => new Int32Array(INITIAL_CAPACITY + 1));
+  /** Returns folded into their call's row, before each position. */
+  #folded = new Int32Array(INITIAL_CAPACITY + 1);
+
+  /** Events indexed. */
+  get length(): number {
+    return this.#events.length;
+  }
+
+  /**
+   * Learns `events` (the ledger, or a prefix of one indexed before); returns this. Work is
+   * proportional to the events not seen before.
+   */
+  sync(events: readonly LedgerEvent[]): this {
+    const n = events.length;
+    const known = this.#events.length;
+    if (n <= known && (n === 0 || events[n - 1] === this.#events[n - 1])) return this;
+    if (known > 0 && events[known - 1] !== this.#events[known - 1]) this.#clear();
+    for (let i = this.#events.length; i < n; i++) this.#add(events[i]!);
+    return this;
+  }
+
+  /** Events per filter group id among the first `n` events. */
+  counts(n: number): Record<string, number> {
+    const counts: Record<string, number> = {};
+    KIND_GROUPS.forEach((g, i) => (counts[g.id] = this.#counts[i]![n]!));
+    return counts;
+  }
+
+  /**
+   * The newest `limit` rows among the first `n` events, keeping only groups in `groups` (all
+   * when undefined): a call's return is folded into its row when both are among the `n`.
+   */
+  rows(n: number, groups?: ReadonlySet<string>, limit = Number.POSITIVE_INFINITY): LedgerRows {
+    const shown = KIND_GROUPS.map((g) => !groups || groups.has(g.id));
+    const smcShown = shown[SMC_POSITION]!;
+    let total = smcShown ? -this.#folded[n]! : 0;
+    shown.forEach((on, g) => (total += on ? this.#counts[g]![n]! : 0));
+    const rows: LedgerRow[] = [];
+    for (let i = n - 1; i >= 0 && rows.length < limit; i--) {
+      if (!shown[this.#group[i]!]) continue;
+      const e = this.#events[i]!;
+      if (e.kind === 'smc:return' && this.#link[i] === 1 && smcShown) continue;
+      const base = describe(e);
+      const at = e.kind === 'smc:call' ? this.#link[i]! : -1;
+      const ret = at >= 0 && at < n ? (this.#events[at] as LedgerEventOf<'smc:return'>) : undefined;
+      const folded = ret ? describeReturn(ret) : undefined;
+      const detail = folded?.detail ?? base.detail;
+      rows.push({
+        seq: e.seq,
+        kind: e.kind,
+        depth: this.#depth[i]!,
+        summary: base.summary,
+        status: folded?.status ?? base.status,
+        ...(detail ? { detail } : {}),
+        ...(ret ? { returnSeq: ret.seq } : {}),
+      });
+    }
+    rows.reverse();
+    return { rows, hidden: total - rows.length };
+  }
+
+  #clear(): void {
+    this.#events = [];
+    this.#positionOfSeq.clear();
+  }
+
+  #add(e: LedgerEvent): void {
+    const i = this.#events.length;
+    if (i === this.#depth.length) this.#grow();
+    this.#events.push(e);
+    this.#positionOfSeq.set(e.seq, i);
+    const parent = e.parent === undefined ? undefined : this.#positionOfSeq.get(e.parent);
+    this.#depth[i] = parent === undefined ? 0 : this.#depth[parent]! + 1;
+    const group = GROUP_POSITION.get(e.kind) ?? OTHER_POSITION;
+    this.#group[i] = group;
+    this.#link[i] = -1;
+    let folded = 0;
+    if (e.kind === 'smc:return') {
+      const call = this.#positionOfSeq.get(e.call);
+      if (call !== undefined) {
+        this.#link[call] = i;
+        this.#link[i] = 1;
+        folded = 1;
+      }
+    }
+    this.#folded[i + 1] = this.#folded[i]! + folded;
+    this.#counts.forEach((c, g) => (c[i + 1] = c[i]! + (g === group ? 1 : 0)));
+  }
+
+  #grow(): void {
+    const size = this.#depth.length * 2;
+    const grown = <T extends Int32Array | Uint8Array>(a: T, length: number): T => {
+      const b = new (a.constructor as new (n: number) => T)(length);
+      b.set(a);
+      return b;
+    };
+    this.#depth = grown(this.#depth, size);
+    this.#group = grown(this.#group, size);
+    this.#link = grown(this.#link, size);
+    this.#counts = this.#counts.map((c) => grown(c, size + 1));
+    this.#folded = grown(this.#folded, size + 1);
+  }
+}
+
 /**
  * Rows for `events` (oldest first), keeping only groups in `groups` (all when undefined),
  * and at most the newest `limit` rows.
@@ -131,34 +272,8 @@ export function ledgerRows(
   events: readonly LedgerEvent[],
   groups?: ReadonlySet<string>,
   limit = 400,
-): { rows: LedgerRow[]; hidden: number } {
-  const depth = new Map<number, number>();
-  const returns = new Map<number, LedgerEventOf<'smc:return'>>();
-  for (const e of events) {
-    depth.set(e.seq, e.parent === undefined ? 0 : (depth.get(e.parent) ?? -1) + 1);
-    if (e.kind === 'smc:return') returns.set(e.call, e);
-  }
-  const shown = (kind: string) => !groups || groups.has(groupOf(kind));
-  const rows: LedgerRow[] = [];
-  for (const e of events) {
-    if (!shown(e.kind)) continue;
-    // A return is folded into its call's row when that row is shown.
-    if (e.kind === 'smc:return' && depth.has(e.call) && shown('smc:call')) continue;
-    const base = describe(e);
-    const ret = e.kind === 'smc:call' ? returns.get(e.seq) : undefined;
-    const folded = ret ? describeReturn(ret) : undefined;
-    rows.push({
-      seq: e.seq,
-      kind: e.kind,
-      depth: Math.max(0, depth.get(e.seq) ?? 0),
-      summary: base.summary,
-      status: folded?.status ?? base.status,
-      ...((folded?.detail ?? base.detail) ? { detail: folded?.detail ?? base.detail } : {}),
-      ...(ret ? { returnSeq: ret.seq } : {}),
-    });
-  }
-  const hidden = Math.max(0, rows.length - limit);
-  return { rows: hidden ? rows.slice(hidden) : rows, hidden };
+): LedgerRows {
+  return new LedgerIndex().sync(events).rows(events.length, groups, limit);
 }
 
 /**

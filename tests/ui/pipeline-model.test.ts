@@ -20,6 +20,7 @@ import {
 } from '../../src/policy/index.ts';
 import { buildVideoWorkflow, runAttack } from '../../src/workflows/index.ts';
 import { buildPipeline, WIDTH } from '../../src/ui/pipeline/pipeline-model.ts';
+import { outcomeSoFar } from '../../src/ui/pipeline/outcomes.ts';
 
 const STAGES = ['gateway', 'encoder', 'moderator', 'storage'] as const;
 
@@ -238,5 +239,28 @@ describe('pipeline model: the gateway publishing the sanitiser’s output is the
       expect(f.text).toMatch(/left through RF \(sanitised\) and RG/);
     }
     expect(model.flows.filter((f) => f.leak)).toEqual([]);
+  });
+});
+
+describe('the result line as of a ledger position (time travel)', () => {
+  it('is running before the first blocked flow, blocked from it on: never the whole run', () => {
+    const { workflow } = runAttack(3, 'mica');
+    const ledger = workflow.machine.ledger;
+    const at = ledger.findIndex((e) => e.kind === 'flow' && e.decision.verdict === 'blocked');
+    expect(at).toBeGreaterThan(0);
+    const asOf = (n: number) =>
+      outcomeSoFar(buildPipeline(workflow.machine.state, ledger.slice(0, n)).flows);
+    expect(asOf(at).outcome).toBe('running');
+    expect(asOf(at).text).toMatch(/flows? so far, none blocked and none leaked/);
+    expect(asOf(at + 1)).toMatchObject({ outcome: 'blocked', title: 'Blocked so far' });
+  });
+
+  it('went through once a flow leaked, whatever was blocked before', () => {
+    const flows = [
+      { outcome: 'blocked' as const, text: 'blocked one' },
+      { outcome: 'leak' as const, text: 'the leak' },
+    ];
+    expect(outcomeSoFar(flows)).toMatchObject({ outcome: 'through', text: 'the leak' });
+    expect(outcomeSoFar([])).toMatchObject({ outcome: 'running' });
   });
 });

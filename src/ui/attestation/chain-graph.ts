@@ -289,22 +289,33 @@ export function realmGraph(appraisal: Appraisal): ChainGraph {
     ),
   ];
   const rest = report.checks.filter((c) => !taken.has(`cca:${c.id}:${c.title}`)).map(fromCca);
-  edges.push(
-    edgeOf(
-      'checks-verdict',
-      'checks',
-      'verdict',
-      'decides',
-      'the checks decide the verdict',
-      rest,
-      {
-        passed: 'every check above ran with its input',
-      },
-    ),
+  return closeChain(part.nodes, member, edges, rest, 'every check above ran with its input');
+}
+
+/**
+ * The chain's end, the same for a realm and a group: the checks no edge above took decide
+ * the verdict (`passed` says what a pass means), then the graph of `tokenNodes`, the checks
+ * and verdict boxes and the `members`.
+ */
+function closeChain(
+  tokenNodes: readonly GraphNode[],
+  members: readonly GraphNode[],
+  edges: readonly GraphEdge[],
+  rest: readonly EdgeCheck[],
+  passed: string,
+): ChainGraph {
+  const decides = edgeOf(
+    'checks-verdict',
+    'checks',
+    'verdict',
+    'decides',
+    'the checks decide the verdict',
+    rest,
+    { passed },
   );
   return {
-    nodes: [...part.nodes, checksBox, verdictBox, ...member],
-    edges,
+    nodes: [...tokenNodes, checksBox, verdictBox, ...members],
+    edges: [...edges, decides],
     width: WIDTH,
     height: HEIGHT,
   };
@@ -403,25 +414,13 @@ export function groupGraph(verdict: GroupVerdict, blobs: readonly Uint8Array[]):
     ...group(),
     ...verdict.checks.filter((c) => !taken.has(`group:${c.id}`)).map(fromGroup),
   ];
-  edges.push(
-    edgeOf(
-      'checks-verdict',
-      'checks',
-      'verdict',
-      'decides',
-      'the checks decide the verdict',
-      rest,
-      {
-        passed: 'every check above ran with the tenant’s inputs',
-      },
-    ),
-  );
-  return {
-    nodes: [...part.nodes, checksBox, verdictBox, ...members],
+  return closeChain(
+    part.nodes,
+    members,
     edges,
-    width: WIDTH,
-    height: HEIGHT,
-  };
+    rest,
+    'every check above ran with the tenant’s inputs',
+  );
 }
 
 /** Where an edge leaves `from` and enters `to`: the facing sides (bottom/top or left/right). */

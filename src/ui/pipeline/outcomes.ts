@@ -6,7 +6,7 @@
  */
 import type { FlowOutcome } from '../../policy/index.ts';
 import type { DemoResult } from './demo.svelte.ts';
-import type { Callout } from './pipeline-model.ts';
+import type { Callout, PlacedFlow } from './pipeline-model.ts';
 
 /** How a flow's outcome is shown. */
 export interface FlowShown {
@@ -43,3 +43,44 @@ export const RUN_SHOWN: Readonly<Record<DemoResult['outcome'], RunShown>> = {
   through: { icon: '⚠', title: 'Went through' },
   clean: { icon: '✓', title: 'Ran cleanly' },
 };
+
+/** A run's outcome as of a ledger position: what the flows up to it show (time travel). */
+export interface SoFarShown extends RunShown {
+  /** `through` once a flow leaked, `blocked` once one was blocked, else `running`. */
+  readonly outcome: 'through' | 'blocked' | 'running';
+  /** The deciding flow's sentence, or how many flows there were. */
+  readonly text: string;
+}
+
+/**
+ * The outcome of a run as of the position whose flows are `flows` (oldest first), judged
+ * from those flows alone, as the machine judged them (a leak, else a block, else running):
+ * in the past the banner must not tell how the run ends (issue 14).
+ */
+export function outcomeSoFar(flows: readonly Pick<PlacedFlow, 'outcome' | 'text'>[]): SoFarShown {
+  const leak = flows.find((f) => f.outcome === 'leak');
+  if (leak) {
+    return {
+      outcome: 'through',
+      icon: RUN_SHOWN.through.icon,
+      title: 'Went through so far',
+      text: leak.text,
+    };
+  }
+  const blocked = flows.find((f) => f.outcome === 'blocked');
+  if (blocked) {
+    return {
+      outcome: 'blocked',
+      icon: RUN_SHOWN.blocked.icon,
+      title: 'Blocked so far',
+      text: blocked.text,
+    };
+  }
+  const n = flows.length;
+  return {
+    outcome: 'running',
+    icon: '…',
+    title: 'Running…',
+    text: `${n} flow${n === 1 ? '' : 's'} so far, none blocked and none leaked`,
+  };
+}

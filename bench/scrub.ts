@@ -6,7 +6,9 @@
 // event (before any of the page's handlers) to the end of the rendering that shows it (a
 // message posted from the next animation frame runs after style, layout and paint). Floor,
 // from the same run: the same drag over a run of the same lines cut to about 1k events, so
-// the difference is what the ledger's length costs per frame. Run `npm run build` first.
+// the difference is what the ledger's length costs per frame. Then the same drag through a
+// Pipeline view run, whose positions are all inside the run's start (no checkpoints there).
+// Run `npm run build` first.
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -25,6 +27,10 @@ const FLOOR_CYCLES = 2;
 /** Mouse moves per drag, across the slider's whole width and back. */
 const MOVES = 240;
 const TARGET_MS = 16;
+/** The Pipeline view scenario whose run is scrubbed (attack 3, blocked by the monitor). */
+const PIPELINE_SCENARIO = 3;
+/** How long the slider rests before the view rebuilds a position inside a start (TimelineBar). */
+const START_REST_MS = 120;
 /** Granules the host delegates and undelegates: the first 64 of DRAM (abi/platform.ts). */
 const { GRANULE_SIZE } = abi;
 const DRAM_BASE = 0x8000_0000;
@@ -95,6 +101,17 @@ async function openRun(page: Page, url: string, typed: readonly string[]): Promi
   }
 }
 
+/** Opens the lab and runs Pipeline view scenario `n` (the run is the timeline's start). */
+async function openPipelineRun(page: Page, url: string, n: number): Promise<number> {
+  await page.goto(`${url}#/`, { waitUntil: 'load' });
+  await page.getByRole('tab', { name: 'Pipeline' }).click();
+  await page.getByLabel('Scenario').selectOption(String(n));
+  await page.getByRole('button', { name: 'Run' }).click();
+  await page.locator('.pipeline .result').waitFor({ timeout: 120_000 });
+  await page.getByRole('tab', { name: 'GPT map' }).click();
+  return Number(await page.getByRole('slider', { name: 'Ledger position' }).getAttribute('max'));
+}
+
 /** Drags the slider from now to the start and back; returns the frames' times. */
 async function drag(page: Page): Promise<number[]> {
   const slider = page.getByRole('slider', { name: 'Ledger position' });
@@ -103,6 +120,7 @@ async function drag(page: Page): Promise<number[]> {
   await page.keyboard.press('Home');
   await page.getByRole('button', { name: 'Return to now' }).waitFor({ timeout: 600_000 });
   await page.keyboard.press('Escape');
+  await page.getByRole('button', { name: 'Return to now' }).waitFor({ state: 'detached' });
   await installFrameClock(page);
   const box = (await slider.boundingBox())!;
   const y = box.y + box.height / 2;
@@ -155,6 +173,29 @@ export const SCRUB_BENCHMARK: Benchmark = {
       );
       const frames = await drag(page);
       print(`P3 scrub at ${events} events: ${fmt(frames)} (target p95 <= ${TARGET_MS} ms)`);
+      // A run with no typed lines: every position is inside its start, rebuilt by running the
+      // pipeline scenario again up to it; the view goes where the slider rests.
+      const run = await openPipelineRun(page, server.url, PIPELINE_SCENARIO);
+      const pipeline = await drag(page);
+      // Where the slider rests, the start runs once up to that position (the floor of a look
+      // inside a start): timed from the key to the banner naming the position.
+      const rest = await page.evaluate(async () => {
+        const slider = document.querySelector<HTMLInputElement>('input[type=range]')!;
+        const middle = Math.floor(Number(slider.max) / 2);
+        const t0 = performance.now();
+        slider.value = String(middle);
+        slider.dispatchEvent(new Event('input', { bubbles: true }));
+        for (;;) {
+          await new Promise((r) => requestAnimationFrame(r));
+          const text = document.querySelector('.timeline [role=status]')?.textContent ?? '';
+          if (text.includes(`as of event ${middle} `)) return performance.now() - t0;
+        }
+      });
+      print(
+        `scrub through a pipeline run's start (attack ${PIPELINE_SCENARIO}, ${run} events): ${fmt(pipeline)}; ` +
+          `frames over 100 ms: ${pipeline.filter((t) => t > 100).length}; ` +
+          `the view as of where the slider rests (one run of the start, after ${START_REST_MS} ms at rest): ${rest.toFixed(0)} ms`,
+      );
     } finally {
       await context.close();
       server.close();

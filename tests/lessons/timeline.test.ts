@@ -2,28 +2,12 @@
 // ledger position from checkpoints plus replay equals the machine recorded live at that
 // position, "as of event N" meaning the state when event N+1 was appended, ledger cut at N.
 import { describe, expect, it } from 'vitest';
+import { rng } from '../lib/xorshift.ts';
 import { lineStep, openTerminals, runTimeline, type RunStart } from '../../src/lessons/index.ts';
 import { runPipeline } from '../../src/lessons/pipeline.ts';
 import { createLabMachine } from '../../src/shell/index.ts';
 import { watchingWorkflows } from '../../src/workflows/index.ts';
 import type { Machine, MachineState } from '../../src/emulator/index.ts';
-
-/** xorshift32: small, fast, deterministic. */
-function rng(seed: number) {
-  let s = seed >>> 0 || 1;
-  const next = () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s;
-  };
-  return {
-    int: (n: number) => next() % n,
-    pick: <T>(xs: readonly T[]): T => xs[next() % xs.length]!,
-  };
-}
 
 const EVENTS = Number(process.env.TIMELINE_EVENTS ?? 100_000);
 const POSITIONS = 40;

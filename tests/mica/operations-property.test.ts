@@ -15,6 +15,7 @@
 // Seeded xorshift rather than fast-check: a failure prints mode, seed, step and operation,
 // which replays exactly (OPS_SEED=... to try other seeds).
 import { describe, expect, it } from 'vitest';
+import { rng, type Rng } from '../lib/xorshift.ts';
 import {
   abi,
   encodeRealmParams,
@@ -52,25 +53,6 @@ const BARE_OPS = Number(process.env.OPS_BARE ?? 10_000);
 /** A pipeline is rebuilt after this many operations (a destroyed pipeline has little left to break). */
 const EPOCH = 3_000;
 const SEED = Number(process.env.OPS_SEED ?? 20261126);
-
-/** xorshift32: small, fast, deterministic. */
-function rng(seed: number) {
-  let s = seed >>> 0 || 1;
-  const next = () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s;
-  };
-  return {
-    int: (n: number) => next() % n,
-    pick: <T>(xs: readonly T[]): T => xs[next() % xs.length]!,
-    chance: (p: number) => next() / 2 ** 32 < p,
-  };
-}
-type Rng = ReturnType<typeof rng>;
 
 const BAR = (n: number) => IVSHMEM_BAR_BASE + n * IVSHMEM_BAR_STRIDE;
 /** IPAs a realm or an RMI call touches: private RAM, shared BARs, NS console, odd ones. */

@@ -20,6 +20,7 @@
  * event it stops at must equal the recorded one, or the answer is an error naming the event,
  * never a state that did not happen.
  */
+import { jsonEqual } from '../lib/json-equal.ts';
 import { EmulatorBug } from '../lib/assert.ts';
 import { gpiOf } from './hw/gpt.ts';
 import type { LedgerEvent } from './ledger.ts';
@@ -357,7 +358,7 @@ function describe(e: LedgerEvent): string {
 
 /** Whether a replayed event is the recorded one (replay only: the live machine never asks). */
 function sameEvent(a: LedgerEvent, b: LedgerEvent): boolean {
-  return a.seq === b.seq && a.kind === b.kind && JSON.stringify(a) === JSON.stringify(b);
+  return a.seq === b.seq && a.kind === b.kind && jsonEqual(a, b);
 }
 
 /** A read-only machine view of a state (a past one): what the diagrams read. */

@@ -20,6 +20,7 @@
  * both agree). The record's shape lives in save.ts (the file format); this module is loaded
  * only when a run is judged, so the page's first screen does not carry the judge.
  */
+import { isHostVisible } from '../emulator/index.ts';
 import { judgeFlow, realmNamer, shortRule } from '../policy/index.ts';
 import { tenantVerdicts, failedChecks } from './fixtures/video-pipeline.ts';
 import { eventsOf } from './ledger-queries.ts';
@@ -74,11 +75,17 @@ export function judgeView(view: GoalView): RunJudgement {
       by: shortRule(stopped.j.clause),
       detail: stopped.j.text,
     };
+  const sanitised = judged.filter(
+    ({ e, j }) => j.outcome === 'allowed' && e.labels.length > 0 && isHostVisible(e.destination),
+  ).length;
   return {
     stage: '-',
     verdict: 'no-leak',
     by: '',
-    detail: 'no flow was refused and the judge finds no leak',
+    detail:
+      sanitised > 0
+        ? `the judge finds no leak: labelled bytes left only through ${passage.sanitisers.join(', ')} (sanitised) and ${passage.gateway} (${sanitised} flow(s))`
+        : 'no flow was refused and the judge finds no leak',
   };
 }
 

@@ -246,3 +246,46 @@ async function typeStepInHost(page: Page, line: string): Promise<string> {
   await painted(page);
   return visibleTerminal(page);
 }
+
+describe('the sandbox and the judged runs', () => {
+  test('in the sandbox, a shipped scenario file run from the Pipeline menu keeps the lesson and ticks explore with its verdict', async () => {
+    const { page, errors } = await openFresh('#/lesson/08-sandbox/01-every-scenario');
+    await page.locator('.lesson-pane h3', { hasText: 'Sandbox' }).waitFor();
+    expect(await goalsDone(page)).toEqual(['false']);
+    await page.getByRole('tab', { name: 'Pipeline' }).click();
+    // The Scenario menu (its label is not unique here: the lesson's own title says "scenario").
+    await page
+      .locator('.pipeline select:not([name="mode"])')
+      .first()
+      .selectOption('file:attack-04-exit-smuggle-proto');
+    await page.getByRole('button', { name: 'Run' }).click();
+    await page.locator('.pipeline .result').waitFor({ timeout: 30_000 });
+    await page.getByRole('tab', { name: 'Lesson' }).click();
+    await expect.poll(() => goalsDone(page), { timeout: 30_000 }).toEqual(['true']);
+    expect(await page.locator('.lesson-pane .goal').first().innerText()).toMatch(
+      /judged: leaked .*encoder/,
+    );
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  test('a solved challenge is a judged run in the progress file: lesson, stage, verdict and clause', async () => {
+    const { page, errors } = await openFresh('#/lesson/05-attacks/04-host-call');
+    const lesson = LESSONS.find((l) => l.id === '05-attacks/04-host-call')!;
+    await page.locator('.lesson-pane h3', { hasText: lesson.title }).waitFor();
+    for (const step of lesson.solution) await typeStep(page, step);
+    await expect.poll(() => goalsDone(page)).toEqual(lesson.goals.map(() => 'true'));
+    const runs = async () =>
+      page.evaluate(() => {
+        const text = localStorage.getItem('mica-lab/save/v1');
+        return text ? (JSON.parse(text) as { judgedRuns?: unknown[] }).judgedRuns : undefined;
+      });
+    await expect
+      .poll(async () => JSON.stringify((await runs())?.at(-1) ?? null), { timeout: 10_000 })
+      .toMatch(
+        /"lesson":"05-attacks\/04-host-call","stage":"encoder","verdict":"blocked","by":"CF1"/,
+      );
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+});

@@ -2,7 +2,7 @@
 // every shipped scenario file through the loader the Pipeline view's Scenario menu uses, and
 // its one goal, "explore", is done exactly when the machine has judged a run: for every shipped
 // file, run on a fresh machine and put into the sandbox as the page's Run does, the goal is done
-// and names the verdict the file's own run report reached (50 of 57; FILE_ONLY lists the runs
+// and names the verdict the file's own run report reached (FILE_ONLY lists the runs
 // whose verdict the file's host model keeps outside the machine); an empty machine, or realms
 // built with no tenant data moving, leave it open.
 import { readdirSync } from 'node:fs';
@@ -37,9 +37,15 @@ const FILE_ONLY: Readonly<Record<string, { done: boolean; verdict?: string }>> =
   // The verifier rejects the group token; the data stayed inside the pipeline.
   'attack-19-hide-member-mica': { done: true, verdict: 'no-leak' },
   'attack-19-hide-member-proto': { done: true, verdict: 'no-leak' },
+  // A substitute is refused or rejected before any tenant data moves.
+  'attack-13-substitute-build-mica': { done: false },
+  'attack-13-substitute-build-proto': { done: false },
+  // The gateway is torn down by the end: the machine no longer names its RD, so its sanitised
+  // exits (the published video) read as a leak; the file's host model still knows the name.
+  'attack-10-leftovers-mica': { done: true, verdict: 'leaked' },
+  'attack-10-leftovers-proto': { done: true, verdict: 'leaked' },
   // The video reaches a realm the file does not list (§1.3 "any realm not named").
   'attack-06-unlisted-post-proto': { done: true, verdict: 'no-leak' },
-  'attack-10-leftovers-proto': { done: true, verdict: 'no-leak' },
   'attack-13-substitute-proto': { done: true, verdict: 'blocked' },
 };
 

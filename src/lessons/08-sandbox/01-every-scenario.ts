@@ -40,7 +40,8 @@ function explored(view: GoalView): GoalResult {
     };
   const j = judgeView(view);
   const by = j.by ? ` ${j.by}` : '';
-  return { done: true, detail: `judged: ${SAID[j.verdict]}${by} (${j.stage}): ${j.detail}` };
+  const who = j.stage === '-' ? '' : ` (${j.stage})`;
+  return { done: true, detail: `judged: ${SAID[j.verdict]}${by}${who}: ${j.detail}` };
 }
 
 const body = `

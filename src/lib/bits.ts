@@ -35,8 +35,15 @@ export function packFields(parts: ReadonlyArray<readonly [BitField, bigint | num
   return parts.reduce((acc, [f, v]) => setField(acc, f, v), 0n);
 }
 
+/** Largest unsigned 64-bit value. */
+const U64_MAX = (1n << 64n) - 1n;
+
 /** Truncates to an unsigned 64-bit register value. */
 export function u64(value: bigint | number): bigint {
+  // Already in range (nearly every argument and result): nothing to truncate.
+  if (typeof value === 'bigint') {
+    if (value >= 0n && value <= U64_MAX) return value;
+  } else if (value >= 0 && Number.isSafeInteger(value)) return BigInt(value);
   return BigInt.asUintN(64, BigInt(value));
 }
 
@@ -52,9 +59,6 @@ export function parseNumber(text: string): bigint | undefined {
   if (/^-[0-9]+$/.test(t)) return BigInt(t);
   return undefined;
 }
-
-/** Largest unsigned 64-bit value. */
-const U64_MAX = (1n << 64n) - 1n;
 
 /** Formats a 64-bit value as 0x-hex. */
 export function hex64(value: bigint | number): string {

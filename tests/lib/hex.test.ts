@@ -1,6 +1,7 @@
-// The one hex formatter (src/lib/hex.ts): what every layer prints for addresses and keys.
+// The one hex formatter (src/lib/hex.ts) and the 64-bit register helpers hex64 / u64 (src/lib/bits.ts):
+// what every layer prints for addresses, keys and register values.
 import { describe, expect, it } from 'vitest';
-import { hex64 } from '../../src/lib/bits.ts';
+import { hex64, u64 } from '../../src/lib/bits.ts';
 import { hex, hexGrouped } from '../../src/lib/hex.ts';
 
 describe('hex', () => {
@@ -31,5 +32,17 @@ describe('hex64', () => {
     expect(hex64(-1n)).toBe('0xffffffffffffffff');
     expect(hex64((1n << 64n) + 2n)).toBe('0x2');
     expect(hex64(2 ** 60)).toBe('0x1000000000000000');
+  });
+});
+
+describe('u64', () => {
+  it('keeps in-range values and truncates the rest to 64 bits', () => {
+    expect(u64(0)).toBe(0n);
+    expect(u64(5)).toBe(5n);
+    expect(u64(0xffff_ffff_ffff_ffffn)).toBe(0xffff_ffff_ffff_ffffn);
+    expect(u64(-1)).toBe(0xffff_ffff_ffff_ffffn);
+    expect(u64(-2n)).toBe(0xffff_ffff_ffff_fffen);
+    expect(u64(1n << 64n)).toBe(0n);
+    expect(u64(2 ** 60)).toBe(1n << 60n);
   });
 });

@@ -5,7 +5,7 @@
  */
 import { GRANULE_SIZE, type Gpi, type Pas, type SecurityState } from '../abi/gpt.ts';
 import type { Ctx } from '../context.ts';
-import type { Actor } from '../ledger.ts';
+import type { Actor, Decision } from '../ledger.ts';
 import type { MachineState } from '../state.ts';
 import { gpcAllows, gpiOf } from './gpt.ts';
 import { clearGranuleLabels, clearLabels } from './labels.ts';
@@ -79,6 +79,13 @@ const GPI_ADMITS: Readonly<Record<Gpi, string>> = {
   NO_ACCESS: 'admits no access at all',
 };
 
+/** The decision of every access the check lets through (one shared, never-changed object). */
+const GPC_ALLOWED: Decision = {
+  verdict: 'allowed',
+  rule: 'gpc',
+  reason: 'the GPI of every granule admits this PAS',
+};
+
 function logAccess(
   ctx: Ctx,
   who: Initiator,
@@ -97,7 +104,7 @@ function logAccess(
     len,
     decision: fault
       ? { verdict: 'blocked', rule: fault.kind === 'gpf' ? 'gpc' : 'bus', reason: fault.reason }
-      : { verdict: 'allowed', rule: 'gpc', reason: 'the GPI of every granule admits this PAS' },
+      : GPC_ALLOWED,
   });
   if (fault?.kind === 'gpf') {
     ctx.emit({

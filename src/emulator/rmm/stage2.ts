@@ -48,14 +48,39 @@ export type AccessOutcome =
   | { readonly kind: 'sea'; readonly ipa: number }
   | { readonly kind: 'exit'; readonly exit: Partial<RecExit>; readonly pending: RecPending };
 
-/** The ledger actor of a realm: `realm:<RD PA>`. */
-export function realmActor(realm: Readonly<RealmRecord>): string {
-  return `realm:${paKey(realm.rd)}`;
+/** A realm's actor name and initiators, by RD PA (made once: every access names them). */
+interface RealmIds {
+  readonly actor: string;
+  readonly REALM: Initiator;
+  readonly NS: Initiator;
+}
+const realmIds = new Map<number, RealmIds>();
+/** Bound on {@link realmIds}: a run that made many realms starts the cache again. */
+const MAX_REALM_IDS = 0x1000;
+
+function idsOf(rd: number): RealmIds {
+  let ids = realmIds.get(rd);
+  if (!ids) {
+    if (realmIds.size >= MAX_REALM_IDS) realmIds.clear();
+    const actor = `realm:${paKey(rd)}`;
+    ids = {
+      actor,
+      REALM: { actor, world: 'REALM', pas: 'REALM' },
+      NS: { actor, world: 'REALM', pas: 'NS' },
+    };
+    realmIds.set(rd, ids);
+  }
+  return ids;
 }
 
-/** The initiator a realm's accesses use through `pas`. */
+/** The ledger actor of a realm: `realm:<RD PA>`. */
+export function realmActor(realm: Readonly<RealmRecord>): string {
+  return idsOf(realm.rd).actor;
+}
+
+/** The initiator a realm's accesses use through `pas` (shared: never change it). */
 export function realmInitiator(realm: Readonly<RealmRecord>, pas: 'REALM' | 'NS'): Initiator {
-  return { actor: realmActor(realm), world: 'REALM', pas };
+  return idsOf(realm.rd)[pas];
 }
 
 /** log2 of an access size, as ESR.SAS encodes it. */

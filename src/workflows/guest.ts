@@ -30,6 +30,7 @@ import {
   type RecRecord,
 } from '../emulator/index.ts';
 import { toHex, fromHex } from '../lib/bytes.ts';
+import { hex } from '../lib/hex.ts';
 import {
   SMC_RSI_ATTEST_TOKEN_CONTINUE_GROUP,
   SMC_RSI_ATTEST_TOKEN_INIT_GROUP,
@@ -200,11 +201,13 @@ export interface ProgramGuest extends GuestRunner {
 }
 
 function index(rec: RecRecord): number {
+  // A short 0x-hex PC is exact as a number (no bigint parse per op); a wide one goes through bigint.
+  if (rec.pc.length <= 14) return Math.trunc((Number(rec.pc) - PROGRAM_BASE) / 4);
   return Number((BigInt(rec.pc) - BigInt(PROGRAM_BASE)) / 4n);
 }
 
 function setIndex(rec: RecRecord, i: number): void {
-  rec.pc = '0x' + (PROGRAM_BASE + 4 * i).toString(16);
+  rec.pc = hex(PROGRAM_BASE + 4 * i);
 }
 
 function words(bytes: Uint8Array): bigint[] {
@@ -343,7 +346,8 @@ export function programGuest(): ProgramGuest {
         g.last = -1;
         const op = prog[last];
         if (op?.op === 'read') {
-          const labels = [...(entry.loadLabels ?? [])].sort().join(',');
+          const loaded = entry.loadLabels;
+          const labels = loaded && loaded.length > 0 ? [...loaded].sort().join(',') : '';
           const name = op.into ?? DEFAULT_REGISTER;
           g[`val@${last}`] = rec.gprs[1] ?? '0x0';
           g[`lab@${last}`] = labels;

@@ -35,6 +35,12 @@ import { decodeRecEnterFlags, type RecEnter, type RecExit } from './structs.ts';
 
 /** Moves the REC's PC past the current instruction. */
 export function advancePc(rec: RecRecord): void {
+  // A short 0x-hex PC is exact as a number; a wide one (near the top of the 64-bit space,
+  // where the PC wraps) goes through bigint.
+  if (rec.pc.startsWith('0x') && rec.pc.length <= 14) {
+    rec.pc = hex64(Number(rec.pc) + A64_INSTRUCTION_SIZE);
+    return;
+  }
   rec.pc = hex64(u64(BigInt(rec.pc) + BigInt(A64_INSTRUCTION_SIZE)));
 }
 

@@ -320,7 +320,9 @@ export function createMachine(options: MachineOptions = {}): Machine {
 
   function smc(fidIn: number | bigint, ...argsIn: (number | bigint)[]): SmcResult {
     const fid = Number(u64(fidIn) & 0xffffffffn);
-    const args = argsIn.slice(0, SMC_REGISTER_COUNT - 1).map((a) => u64(a));
+    const args: bigint[] = [];
+    for (let i = 0; i < argsIn.length && i < SMC_REGISTER_COUNT - 1; i++)
+      args.push(u64(argsIn[i]!));
     const found = fid >= SMC_RMI_FID_MIN && fid <= SMC_RMI_FID_MAX ? byFid.get(fid) : undefined;
     const from = found && owner.get(found.fid);
     // A dormant extension's commands do not exist on this machine.
@@ -332,7 +334,7 @@ export function createMachine(options: MachineOptions = {}): Machine {
       caller: 'host',
       fid: hex64(fid),
       name,
-      args: args.slice(0, command?.args.length ?? args.length).map(hex64),
+      args: hexArgs(args, command?.args.length ?? args.length),
     });
     if (!command) {
       // Unknown RMI FID, RSI/RMM-EL3 FIDs from the host, other services: SMCCC says -1.
@@ -374,28 +376,39 @@ export function createMachine(options: MachineOptions = {}): Machine {
       if (fid !== SMC_RMI_REC_ENTER) translations.flush();
     }
     const index = outcome.index ?? 0;
-    const out = (outcome.out ?? []).map(u64);
-    while (out.length < command.results.length) out.push(0n);
-    const x = [packReturnCode(outcome.status, index), ...out];
+    // X0 then the results, zero-filled to the command's count; no spreads on this path.
+    const x: bigint[] = [packReturnCode(outcome.status, index)];
+    const given = outcome.out ?? [];
+    for (let i = 0; i < given.length || i < command.results.length; i++)
+      x.push(i < given.length ? u64(given[i]!) : 0n);
+    const results: string[] = [];
+    for (const v of x) results.push(hex64(v));
     const status = RMI_STATUS_NAMES[outcome.status as RmiStatus];
-    ctx.emit({
+    const failure = outcome.failure;
+    const returned: Extract<NewLedgerEvent, { kind: 'smc:return' }> = {
       kind: 'smc:return',
       call: call.seq,
       name,
-      results: x.map(hex64),
+      results,
       status,
       index,
-      ...(outcome.failure
-        ? { failure: { label: outcome.failure.label, reason: outcome.failure.reason } }
-        : {}),
-    });
-    return {
-      x,
-      status,
-      index,
-      seq: call.seq,
-      ...(outcome.failure ? { failure: outcome.failure } : {}),
     };
+    if (failure)
+      (returned as { failure?: { label: string; reason: string } }).failure = {
+        label: failure.label,
+        reason: failure.reason,
+      };
+    ctx.emit(returned);
+    const result: SmcResult = { x, status, index, seq: call.seq };
+    if (failure) (result as { failure?: Failure }).failure = failure;
+    return result;
+  }
+
+  /** The first `n` arguments as the ledger prints them. */
+  function hexArgs(args: readonly bigint[], n: number): string[] {
+    const out: string[] = [];
+    for (let i = 0; i < args.length && i < n; i++) out.push(hex64(args[i]!));
+    return out;
   }
 
   const machine: Machine = {

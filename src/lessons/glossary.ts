@@ -87,6 +87,11 @@ export const GLOSSARY: readonly GlossaryEntry[] = [
     definition: "Realm Translation Table: the realm's stage-2 page tables, owned by the RMM.",
   },
   {
+    term: 'Translation cache / flush',
+    definition:
+      "The emulator's TLB for bulk guest accesses (`rmm/tlb.ts`): (realm, IPA page, read or write) -> PA, PAS and the extension's decision, filled only by successful translations. A flush (every host SMC but REC_ENTER, every realm SMC, every state replacement, and every RTT, GPT, granule or Mica mapping change) drops it all.",
+  },
+  {
     term: 'IPA',
     definition:
       "Intermediate Physical Address: the realm's view of memory. The top bit splits it into a protected half (Realm PAS) and an unprotected half (shared with the host).",

@@ -30,6 +30,9 @@ import {
 } from './text-model.ts';
 import { roleWindows, type VideoWorkflow } from './video.ts';
 
+/** The label the tenant's prompt carries from the gateway's network device (§5.2). */
+export const PROMPT_LABEL = 'prompt';
+
 /** Offset of the request (prompt) in a mailbox. */
 export const PROMPT_OFFSET = 0x20;
 /** Offset of the reply (answer) in a mailbox. */
@@ -103,7 +106,7 @@ export function runLlmApp(wf: VideoWorkflow, prompt: string, windowOf: WindowOf)
   wf.host.tenantSend(
     wf.realms[gw]!,
     new TextEncoder().encode(prompt.slice(0, TEXT_MAX_BYTES)),
-    'prompt',
+    PROMPT_LABEL,
   );
   wf.exec(gw, [
     ...loadText(NET_IPA + NET_PAYLOAD_OFFSET, 'p'),

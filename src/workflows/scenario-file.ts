@@ -29,6 +29,7 @@ import { WORKFLOW_EXAMPLES } from '../policy/examples/index.ts';
 import type { WorkflowExample } from '../policy/examples/build.ts';
 import { GROUP_CHECKS, type GroupCheckId } from '../policy/group/verify.ts';
 import { parsePolicy } from '../policy/parse.ts';
+import { PROMPT_LABEL } from './llm.ts';
 import { STAGE_PROGRAMS } from './programs/index.ts';
 import { SCENARIO_FILE_FORMAT } from './scenario-format.ts';
 
@@ -217,7 +218,7 @@ export function workflowOf(id: string): WorkflowExample | undefined {
 
 /** The label a workflow's own input carries (the LLM prompt, else the video). */
 export function inputLabelOf(example: WorkflowExample): string {
-  return example.id.startsWith('llm-') ? 'prompt' : 'video';
+  return example.id.startsWith('llm-') ? PROMPT_LABEL : 'video';
 }
 
 class Refusal {
@@ -592,7 +593,7 @@ function readScenario(root: unknown): ScenarioFile {
         `inputs arrive at the gateway's network device ("${realms[0]!.name}")`,
       );
     const text = r.string('text', true);
-    if (text !== undefined && label !== 'prompt')
+    if (text !== undefined && label !== PROMPT_LABEL)
       throw new Refusal(
         r.at('text'),
         `workflow ${workflow} sends its own synthetic video; "text" is the LLM workflows' prompt`,

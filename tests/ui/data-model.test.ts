@@ -24,6 +24,7 @@ import { loadScenarioFile } from '../../src/workflows/scenario-file.ts';
 import { runScenarioFile, type RunReport } from '../../src/workflows/run.ts';
 import { buildVideoWorkflow } from '../../src/workflows/video.ts';
 import { buildDataModel, decodeFrames, numberFrames } from '../../src/ui/data/data-model.ts';
+import { labTerminals } from '../shell/lab-terminals.ts';
 
 function run(name: string): RunReport {
   const text = readFileSync(new URL(`../../scenarios/${name}.json`, import.meta.url), 'utf8');
@@ -257,5 +258,17 @@ describe('the LLM guardrail', () => {
     const r = run('llm-cca-leaks');
     const d = buildDataModel(r.machine, r.machine.ledger);
     expect(d.host.find((h) => h.kind === 'leak')?.text).toContain('hunter2');
+  });
+});
+
+describe('a video sent as a short text (the lessons’ stand-in frame)', () => {
+  it('is the video stage by stage, not the LLM guardrail’s four texts', () => {
+    const { machine, type } = labTerminals();
+    type('realm create gateway --net');
+    type('tenant send gateway "frame 00"');
+    type('@gateway net recv 0x1000');
+    const d = buildDataModel(machine, machine.ledger);
+    expect(d.label).toBe('video');
+    expect(d.texts).toBeUndefined();
   });
 });

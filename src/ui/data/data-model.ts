@@ -54,7 +54,7 @@ import {
   moderateFrame,
 } from '../../workflows/frames.ts';
 import { NET_BUFFER_SIZE, NET_IPA, NET_PAYLOAD_OFFSET, RAM_IPA } from '../../workflows/host.ts';
-import { ANSWER_IPA, ANSWER_OFFSET, PROMPT_OFFSET } from '../../workflows/llm.ts';
+import { ANSWER_IPA, ANSWER_OFFSET, PROMPT_LABEL, PROMPT_OFFSET } from '../../workflows/llm.ts';
 import { CCA_WINDOW_BASE, CCA_WINDOW_STRIDE } from '../../workflows/run.ts';
 import { PUBLISH_IPA } from '../../workflows/video.ts';
 import { TEXT_MAX_BYTES } from '../../workflows/text-model.ts';
@@ -582,7 +582,9 @@ export function buildDataModel(view: MachineView, ledger: readonly LedgerEvent[]
     stages[h.stage] = { ...st, frames: numberFrames(st.frames, h.bytes, h.format, store) };
   }
   const host = hostFindings(view, ledger, label, workflow, roleOf, nameOf, gatewayRd, store);
-  const texts = video ? undefined : guardrailTexts(view, chain, gatewayRd);
+  // The guardrail's four texts only for the LLM's prompt; a video sent as a short text (the
+  // lessons' stand-in frame) is still the video, shown stage by stage.
+  const texts = label === PROMPT_LABEL ? guardrailTexts(view, chain, gatewayRd) : undefined;
   return { workflow, label, stages, host, ...(texts ? { texts } : {}) };
 }
 

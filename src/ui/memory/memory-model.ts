@@ -316,13 +316,17 @@ function gpfsByGranule(ledger: readonly LedgerEvent[]): Map<number, { n: number;
   return out;
 }
 
-/** The name the host gave the realm at `rd`, else its Mica name, else its RD. */
-export function realmNameOf(state: MachineView['state'], rd: number): string {
+/** The name the host gave the realm at `rd`, else its Mica name, else undefined. */
+export function knownRealmName(state: MachineView['state'], rd: number): string | undefined {
   return (
     Object.values(state.host?.realms ?? {}).find((r) => r.rd === rd)?.name ??
-    micaOf(state)?.realms['0x' + rd.toString(16)]?.name ??
-    `RD ${hexGroups(rd)}`
+    micaOf(state)?.realms['0x' + rd.toString(16)]?.name
   );
+}
+
+/** The name the host gave the realm at `rd`, else its Mica name, else its RD. */
+export function realmNameOf(state: MachineView['state'], rd: number): string {
+  return knownRealmName(state, rd) ?? `RD ${hexGroups(rd)}`;
 }
 
 /**

@@ -7,7 +7,7 @@
  * (the Nth event, seq N); the ledger's length is "now".
  */
 import type { LedgerEvent } from '../../emulator/index.ts';
-import { groupOf } from '../ledger/ledger-view.ts';
+import { describe, groupOf } from '../ledger/ledger-view.ts';
 
 /** What the timeline steps through. */
 export interface TimelineFilter {
@@ -98,3 +98,13 @@ export function countMatches(events: readonly LedgerEvent[], filter: TimelineFil
 
 /** Play speeds offered, in events per second. */
 export const PLAY_SPEEDS: readonly number[] = [1, 2, 5, 10, 25];
+
+/**
+ * The event a position shows, in words for the timeline's banner: its summary and, when it
+ * was a refusal (a blocked flow or access, a GPF, a failed call), what refused it, so the
+ * room reads "blocked by <rule>: <reason>" at the moment the leak was stopped.
+ */
+export function eventHeadline(e: LedgerEvent): string {
+  const { summary, detail } = describe(e);
+  return isBlocked(e) && detail !== undefined ? `${summary}; ${detail}` : summary;
+}

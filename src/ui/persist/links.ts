@@ -31,9 +31,12 @@ export function decodeFragment(hash: string): Decoded<Scenario> {
   return decodeScenarioLink(hash);
 }
 
-/** `#/lesson/<id>` → the id; undefined for other hashes. */
+/**
+ * `#/lesson/<id>` → the id; undefined for other hashes. A query after the id (`?mode=cca`,
+ * as routes.ts reads for `#/`, or one a mail client or LMS appended) is not part of the id.
+ */
 export function lessonRoute(hash: string): string | undefined {
-  const m = /^#\/lesson\/(.+?)\/?$/.exec(hash);
+  const m = /^#\/lesson\/([^?]+?)\/?(?:\?.*)?$/.exec(hash);
   if (!m) return undefined;
   try {
     return decodeURIComponent(m[1]!);

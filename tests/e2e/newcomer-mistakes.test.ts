@@ -1,0 +1,79 @@
+/**
+ * A newcomer's mistakes in the Mica lessons (issue 13, lab-ux.md §0: every bad input gets a
+ * clear located message and loses nothing), found walking 04-mica/01-declare as a new user:
+ * a lesson link with a query still opens the lesson; a realm's name in the results log never
+ * runs into the message; a policy accepted too early (one upload per realm) tells the learner
+ * how to try again, and Undo gives the upload back with the editor's text kept.
+ */
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import type { Page } from 'playwright-core';
+import { startLab, terminalText, type Lab } from './browser.ts';
+
+let lab: Lab;
+let page: Page;
+let errors: string[];
+
+beforeAll(async () => {
+  lab = await startLab();
+  ({ page, errors } = await lab.open('#/lesson/04-mica/01-declare?from=mail', {
+    reducedMotion: true,
+  }));
+});
+
+afterAll(async () => {
+  await lab?.close();
+});
+
+async function typeInto(terminal: string, line: string): Promise<void> {
+  await page.getByRole('tab', { name: terminal, exact: true }).click();
+  await page.locator('.deck-body:not([hidden]) .xterm-helper-textarea').focus();
+  await page.keyboard.type(line);
+  await page.keyboard.press('Enter');
+}
+
+describe('a newcomer in 04-mica/01-declare', () => {
+  test('a lesson link with a query opens the lesson', async () => {
+    await expect.poll(() => terminalText(page)).toContain('Lesson: Declare every path');
+    expect(await page.getByText('No such lesson').count()).toBe(0);
+  });
+
+  test('a wrong command in a realm terminal: the realm’s name and the message do not overlap', async () => {
+    await typeInto('moderator#', 'polcy show');
+    const row = page.locator('.results li[data-tone="error"]').last();
+    await expect.poll(() => row.innerText()).toMatch(/unknown command "polcy"/);
+    expect(await row.locator('.source').innerText()).toBe('moderator');
+    // Where the name's glyphs end (not its grid cell, which the name may overflow).
+    const inkRight = await row.locator('.source').evaluate((el) => {
+      const range = document.createRange();
+      range.selectNodeContents(el);
+      return range.getBoundingClientRect().right;
+    });
+    const text = (await row.locator('.text').boundingBox())!;
+    expect(inkRight).toBeLessThanOrEqual(text.x);
+  });
+
+  test('an incomplete policy accepted: the editor says how to try again; Undo keeps the text', async () => {
+    await page.getByRole('tab', { name: 'Policy' }).click();
+    const editor = page.locator('.editor');
+    await editor.locator('select').first().selectOption({ label: 'encoder' });
+    await editor.locator('select').nth(1).selectOption({ label: "gateway's accepted policy" });
+    await editor.getByRole('button', { name: 'Load', exact: true }).click();
+    const area = editor.locator('textarea');
+    await expect.poll(() => area.inputValue()).toContain('"Self": "VM1"');
+    // The plausible mistake: only Self changed, Mem2 not declared; the monitor accepts it.
+    const text = (await area.inputValue()).replace('"Self": "VM1"', '"Self": "VM2"');
+    await area.fill(text);
+    const upload = editor.getByRole('button', { name: 'Upload into encoder' });
+    await upload.click();
+    await expect
+      .poll(() => editor.innerText(), { timeout: 30_000 })
+      .toMatch(/one upload per realm/);
+    expect(await upload.isDisabled()).toBe(true);
+    expect(await editor.innerText()).toMatch(/Undo \(Alt\+Z\)/);
+
+    await page.getByRole('button', { name: /^↶? ?Undo/ }).click();
+    await expect.poll(() => upload.isEnabled(), { timeout: 30_000 }).toBe(true);
+    expect(await area.inputValue()).toBe(text);
+    expect(errors).toEqual([]);
+  });
+});

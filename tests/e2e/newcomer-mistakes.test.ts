@@ -35,6 +35,12 @@ describe('a newcomer in 04-mica/01-declare', () => {
   test('a lesson link with a query opens the lesson', async () => {
     await expect.poll(() => terminalText(page)).toContain('Lesson: Declare every path');
     expect(await page.getByText('No such lesson').count()).toBe(0);
+    // The lesson's notice is logged by its words, never as an empty row.
+    const notes = page.locator('.results li[data-tone="info"]');
+    await expect.poll(() => notes.count()).toBeGreaterThan(0);
+    for (const text of await notes.locator('.text').allInnerTexts()) {
+      expect(text.trim()).not.toBe('');
+    }
   });
 
   test('a wrong command in a realm terminal: the realm’s name and the message do not overlap', async () => {

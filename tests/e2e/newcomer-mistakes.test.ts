@@ -3,7 +3,9 @@
  * clear located message and loses nothing), found walking 04-mica/01-declare as a new user:
  * a lesson link with a query still opens the lesson; a realm's name in the results log never
  * runs into the message; a policy accepted too early (one upload per realm) tells the learner
- * how to try again, and Undo gives the upload back with the editor's text kept.
+ * how to try again, and Undo gives the upload back with the editor's text kept; the header's
+ * Reset mid-lesson goes back to the lesson's start (its four stages built), not to an empty
+ * machine the lesson text never mentions, and Undo brings the learner's work back.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Page } from 'playwright-core';
@@ -80,6 +82,26 @@ describe('a newcomer in 04-mica/01-declare', () => {
     await page.getByRole('button', { name: /^↶? ?Undo/ }).click();
     await expect.poll(() => upload.isEnabled(), { timeout: 30_000 }).toBe(true);
     expect(await area.inputValue()).toBe(text);
+    expect(errors).toEqual([]);
+  });
+
+  test('Reset mid-lesson: back to the lesson’s start, and Undo brings the work back', async () => {
+    const realmsTab = page.getByRole('tab', { name: /^Realms/ });
+    expect(await realmsTab.innerText()).toMatch(/\(4\)/);
+    await typeInto('host$', 'delegate 0x8f000000');
+    await expect.poll(() => terminalText(page)).toMatch(/delegate 0x8f000000/);
+    await page.getByRole('button', { name: /Reset\s*Alt\+R/ }).click();
+    // The lesson's setup is still there: four realms, one terminal each, and no granule of ours.
+    await expect
+      .poll(() => page.getByText(/is back at its start state/).count())
+      .toBeGreaterThan(0);
+    expect(await realmsTab.innerText()).toMatch(/\(4\)/);
+    expect(await page.getByRole('tab', { name: 'encoder#', exact: true }).count()).toBe(1);
+    await page.getByRole('button', { name: /^↶? ?Undo/ }).click();
+    await expect
+      .poll(() => page.getByText(/undo: back to the state before "lesson reset"/).count())
+      .toBeGreaterThan(0);
+    expect(await realmsTab.innerText()).toMatch(/\(4\)/);
     expect(errors).toEqual([]);
   });
 });

@@ -52,6 +52,17 @@ export interface StartFrom {
 
 const registry = new WeakMap<LabMachine, LessonState>();
 
+/**
+ * The page's Reset (header button, Alt+R): in a lesson, back to the lesson's start state (its
+ * setup built, as its text describes), not to an empty machine the lesson never speaks of;
+ * outside a lesson, back to boot. Both are undoable.
+ */
+export function resetInPlay(lab: LabMachine): void {
+  const course = registry.get(lab);
+  if (course?.lesson) course.reset();
+  else lab.reset();
+}
+
 /** The lesson state of `lab`, created on first use. */
 export function lessonOf(lab: LabMachine): LessonState {
   let state = registry.get(lab);
@@ -245,15 +256,33 @@ export class LessonState {
     return this.#pending;
   }
 
-  /** Back to the lesson's start state (progress, hints and solved status are kept). */
+  /**
+   * Back to the lesson's start state (progress, hints and solved status are kept). Undoable:
+   * Undo puts the machine, the commands typed and the solution step back.
+   */
   reset(): void {
     if (!this.lesson || !this.#start) return;
+    const before = this.lab.checkpoint();
+    const kept = {
+      commands: this.commands,
+      solutionStep: this.solutionStep,
+      doneBefore: this.#doneBefore,
+    };
     this.lab.machine.restore(this.#start);
     this.lab.rebase({ kind: 'lesson', id: this.lesson.id });
     this.commands = [];
     this.solutionStep = 0;
     this.#doneBefore = [];
-    this.notify('info', 'Lesson reset', `“${this.lesson.title}” is back at its start state.`);
+    this.lab.remember('lesson reset', before, () => {
+      this.commands = kept.commands;
+      this.solutionStep = kept.solutionStep;
+      this.#doneBefore = kept.doneBefore;
+    });
+    this.notify(
+      'info',
+      'Lesson reset',
+      `“${this.lesson.title}” is back at its start state (Undo brings your work back).`,
+    );
   }
 
   /**

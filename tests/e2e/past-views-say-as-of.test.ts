@@ -3,7 +3,9 @@
  * encoder's leak was blocked in every view"), found walking the instructor demo in projector
  * mode: the realm filter names the pipeline's realms (and so keeps the flows that name them),
  * the banner says what blocked the event, the GPT map does not claim "All DRAM is NS" when
- * the shown event changed no granule, and the Data view says "as of event N", not "now".
+ * the shown event changed no granule, the Data view says "as of event N", not "now", and the
+ * Chain view says the run's group token comes at the run's end instead of silently showing
+ * the sample token.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Page } from 'playwright-core';
@@ -54,7 +56,14 @@ describe('views of the past say they are of the past', () => {
     const summary = page.locator('.data .summary');
     await expect.poll(() => summary.innerText()).toContain(`as of event ${at}`);
     expect(await summary.innerText()).not.toMatch(/memory now/);
+    // The chain: the run's group token belongs to its end; the view says what it shows instead.
+    await page.getByRole('tab', { name: 'Chain' }).click();
+    const note = page.locator('.chain-view .past-note');
+    await expect.poll(() => note.count(), { timeout: 30_000 }).toBe(1);
+    expect(await note.innerText()).toMatch(/return to now to see it/);
     await page.screenshot({ path: 'test-results/past-views-say-as-of-1280x720.png' });
+    await timeline().getByRole('button', { name: 'Return to now' }).click();
+    await expect.poll(() => note.count()).toBe(0);
     expect(errors).toEqual([]);
   });
 });

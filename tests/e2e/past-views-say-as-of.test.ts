@@ -5,7 +5,7 @@
  * the banner says what blocked the event, the GPT map does not claim "All DRAM is NS" when
  * the shown event changed no granule, the Data view says "as of event N", not "now", and the
  * Chain view says the run's group token comes at the run's end instead of silently showing
- * the sample token.
+ * the sample token. And a clicker’s PageUp/PageDown work while the host terminal has focus.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Page } from 'playwright-core';
@@ -25,6 +25,22 @@ afterAll(async () => {
 });
 
 const timeline = () => page.getByRole('region', { name: 'Ledger timeline' });
+
+describe('a clicker on the first screen', () => {
+  test('PageDown/PageUp from the focused host terminal step the views, and type nothing', async () => {
+    await expect.poll(() => terminalText(page)).toContain('host$');
+    await page.locator('.xterm-helper-textarea').first().focus();
+    const selected = () =>
+      page.locator('[role=tab][aria-selected=true]', { hasNotText: '$' }).first().innerText();
+    const first = await selected();
+    await page.keyboard.press('PageDown');
+    await expect.poll(selected).not.toBe(first);
+    await page.keyboard.press('PageUp');
+    await expect.poll(selected).toBe(first);
+    // The line editor got nothing: the prompt line is still empty.
+    expect((await terminalText(page)).trimEnd().endsWith('host$')).toBe(true);
+  });
+});
 
 describe('views of the past say they are of the past', () => {
   test('the encoder’s blocked leak: realm filter by name, the rule in the banner, no "now" claims', async () => {

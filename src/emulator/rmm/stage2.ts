@@ -56,7 +56,7 @@ interface RealmIds {
 }
 const realmIds = new Map<number, RealmIds>();
 /** Bound on {@link realmIds}: a run that made many realms starts the cache again. */
-const MAX_REALM_IDS = 0x1000;
+const MAX_REALM_IDS = 4096;
 
 function idsOf(rd: number): RealmIds {
   let ids = realmIds.get(rd);

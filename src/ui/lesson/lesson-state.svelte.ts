@@ -337,7 +337,9 @@ export class LessonState {
     if (line === undefined || !this.typist) return undefined;
     this.typist(line);
     this.solutionShown = true;
-    this.solutionStep = (this.solutionStep + 1) % (this.lesson?.solution.length ?? 1);
+    // No wrap-around: after the last line the button says so (re-inserting a refused upload
+    // into a solved lesson only confused).
+    this.solutionStep += 1;
     return line;
   }
 

@@ -5,6 +5,9 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['tests/e2e/**/*.test.ts'],
+    // Expectations computed headless in this process (runAttack, lessons) load the lazily
+    // loaded code first, as the CLI and the unit tests do.
+    setupFiles: ['tests/setup.ts'],
     environment: 'node',
     testTimeout: 120_000,
     hookTimeout: 120_000,

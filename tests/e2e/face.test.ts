@@ -116,6 +116,15 @@ describe('projector mode', () => {
     await page.keyboard.press('P');
     await expect.poll(() => projectorOn(page)).toBe(false);
   });
+
+  test('Alt+P toggles it from inside the terminal, typing nothing there', async () => {
+    await page.locator('.xterm-helper-textarea').first().focus();
+    await page.keyboard.press('Alt+P');
+    await expect.poll(() => projectorOn(page)).toBe(true);
+    await page.keyboard.press('Alt+P');
+    await expect.poll(() => projectorOn(page)).toBe(false);
+    await expect.poll(() => terminalText(page)).toMatch(/host\$\s*$/m);
+  });
 });
 
 describe('light theme', () => {

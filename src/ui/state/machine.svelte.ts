@@ -39,6 +39,7 @@ import {
   abi,
   appraiseLastToken,
   hostRealms,
+  realmOf,
   type Appraisal,
   type LedgerEvent,
   type Machine,
@@ -445,7 +446,11 @@ export class LabMachine {
     if (this.realms.length > 0 || Object.keys(state.rmm.realms).length > 0) {
       this.realms = readRealms(this.machine);
     }
-    const names = hostRealms(this.machine).map((r) => r.name);
+    // A realm the host destroyed has no terminal (its record stays for `realm list`); a
+    // realm built again under its name gets a fresh one.
+    const names = hostRealms(this.machine)
+      .filter((r) => realmOf(state, r.rd) !== undefined)
+      .map((r) => r.name);
     if (names.join('\n') !== this.realmNames.join('\n')) this.realmNames = names;
     this.lastToken = state.host?.lastToken;
     this.lastChallenge = state.host?.lastChallenge;

@@ -5,12 +5,9 @@
 // from navigation to a host terminal that takes keys in headless Chromium, next to the floor
 // of a blank page's load in the same browser. Run `npm run build` first.
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { chromium } from 'playwright-core';
-import { CHROMIUM_FLAGS, CHROMIUM_PATH } from '../scripts/chromium.ts';
+import { withServedChromium } from './browser.ts';
 import type { Benchmark } from './index.ts';
 
 const DIST = 'dist';
@@ -43,30 +40,17 @@ function firstLoadFiles(): string[] {
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 async function timeToTerminal(print: (line: string) => void): Promise<void> {
-  interface ServeModule {
-    serve(dir: string, port: number): Promise<{ url: string; close: () => void }>;
-  }
-  const serveUrl = new URL('../scripts/serve.mjs', import.meta.url).href;
-  const { serve } = (await import(serveUrl)) as ServeModule;
-  const server = await serve(DIST, 0);
-  const profile = await mkdtemp(join(tmpdir(), 'mica-lab-bench-'));
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM_PATH,
-    headless: true,
-    args: [...CHROMIUM_FLAGS],
-    viewport: { width: 1280, height: 720 },
-  });
-  try {
+  await withServedChromium(DIST, async (url, context) => {
     const page = await context.newPage();
     const blank: number[] = [];
     const lab: number[] = [];
     for (let i = 0; i < RUNS; i++) {
       let t = performance.now();
-      await page.goto(`${server.url}favicon.svg`, { waitUntil: 'load' });
+      await page.goto(`${url}favicon.svg`, { waitUntil: 'load' });
       blank.push(performance.now() - t);
       await page.goto('about:blank');
       t = performance.now();
-      await page.goto(`${server.url}#/`, { waitUntil: 'commit' });
+      await page.goto(`${url}#/`, { waitUntil: 'commit' });
       // Interactive: the host prompt is drawn and xterm's input has the focus.
       await page.waitForFunction(
         () =>
@@ -83,11 +67,7 @@ async function timeToTerminal(print: (line: string) => void): Promise<void> {
       `time to an interactive host terminal: ${median(lab).toFixed(0)} ms median of ${RUNS} ` +
         `(${(median(lab) / median(blank)).toFixed(1)}x floor)`,
     );
-  } finally {
-    await context.close();
-    server.close();
-    await rm(profile, { recursive: true, force: true });
-  }
+  });
 }
 
 export const FIRST_LOAD_BENCHMARK: Benchmark = {

@@ -10,13 +10,11 @@
 // Pipeline view run, whose positions are all inside the run's start (no checkpoints there).
 // Run `npm run build` first.
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { abi } from '../src/emulator/index.ts';
 import { encodeScenarioPayload, makeScenario } from '../src/lessons/index.ts';
-import { CHROMIUM_FLAGS, CHROMIUM_PATH } from '../scripts/chromium.ts';
+import { withServedChromium } from './browser.ts';
 import type { Benchmark } from './index.ts';
 
 const DIST = 'dist';
@@ -147,27 +145,13 @@ export const SCRUB_BENCHMARK: Benchmark = {
       print('dist/index.html is missing: run "npm run build" first');
       return;
     }
-    interface ServeModule {
-      serve(dir: string, port: number): Promise<{ url: string; close: () => void }>;
-    }
-    const serveUrl = new URL('../scripts/serve.mjs', import.meta.url).href;
-    const { serve } = (await import(serveUrl)) as ServeModule;
-    const server = await serve(DIST, 0);
-    const profile = await mkdtemp(join(tmpdir(), 'mica-lab-bench-'));
-    const context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM_PATH,
-      headless: true,
-      args: [...CHROMIUM_FLAGS],
-      viewport: { width: 1280, height: 720 },
-      deviceScaleFactor: 1,
-    });
-    try {
+    await withServedChromium(DIST, async (url, context) => {
       const page = await context.newPage();
-      const small = await openRun(page, server.url, lines(FLOOR_CYCLES));
+      const small = await openRun(page, url, lines(FLOOR_CYCLES));
       const floor = await drag(page);
       print(`floor (the same drag through ${small} events): ${fmt(floor)}`);
       const t = performance.now();
-      const events = await openRun(page, server.url, lines(CYCLES));
+      const events = await openRun(page, url, lines(CYCLES));
       print(
         `built ${events} events from ${lines(CYCLES).length} typed lines in ${((performance.now() - t) / 1000).toFixed(1)} s`,
       );
@@ -175,7 +159,7 @@ export const SCRUB_BENCHMARK: Benchmark = {
       print(`P3 scrub at ${events} events: ${fmt(frames)} (target p95 <= ${TARGET_MS} ms)`);
       // A run with no typed lines: every position is inside its start, rebuilt by running the
       // pipeline scenario again up to it; the view goes where the slider rests.
-      const run = await openPipelineRun(page, server.url, PIPELINE_SCENARIO);
+      const run = await openPipelineRun(page, url, PIPELINE_SCENARIO);
       const pipeline = await drag(page);
       // Where the slider rests, the start runs once up to that position (the floor of a look
       // inside a start): timed from the key to the banner naming the position.
@@ -196,10 +180,6 @@ export const SCRUB_BENCHMARK: Benchmark = {
           `frames over 100 ms: ${pipeline.filter((t) => t > 100).length}; ` +
           `the view as of where the slider rests (one run of the start, after ${START_REST_MS} ms at rest): ${rest.toFixed(0)} ms`,
       );
-    } finally {
-      await context.close();
-      server.close();
-      await rm(profile, { recursive: true, force: true });
-    }
+    });
   },
 };

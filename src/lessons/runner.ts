@@ -120,7 +120,7 @@ export function prepareMachine(
 /** Starts `lesson` on a fresh machine (or from `options.snapshot`). */
 export function startLesson(lesson: Lesson, options: StartOptions = {}): LessonSession {
   const { machine, startSeq } = prepareMachine(lesson, options);
-  const terminals = openTerminals(machine, disabledCommands(lesson));
+  const terminals = openTerminals(machine, disabledCommands(lesson), lesson.withheld);
   const check = () => checkGoals(lesson.goals, machine, startSeq);
   return {
     lesson,

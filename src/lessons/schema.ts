@@ -12,6 +12,7 @@
  * each with the lesson id and the field, instead of stopping at the first.
  */
 import type { LedgerEvent, Machine, MachineMode, MachineView } from '../emulator/index.ts';
+import { WORKFLOW_EXAMPLES } from '../policy/index.ts';
 import { HOST_COMMANDS, splitCommands, tokenize } from '../shell/index.ts';
 import { glossaryEntry } from './glossary.ts';
 import { parseStep, realmCommandNames } from './terminals.ts';
@@ -111,6 +112,12 @@ export interface Lesson {
   /** The machine mode the lesson runs in. */
   readonly mode: MachineMode;
   readonly commands: CommandRestrictions;
+  /**
+   * Shipped policy files (`<example>/<realm>`, e.g. `video-moderation/encoder`) the lesson asks
+   * the learner to write: the realm terminals' `policy show|upload` refuse them and the Policy
+   * tab does not offer them, so the goal cannot be met by uploading the answer.
+   */
+  readonly withheld?: readonly string[];
   /**
    * Builds the start state on a fresh machine, through the front door (smc/read/write, or
    * `machine.restore(snapshot)`). Its ledger events are not shown to the goals.
@@ -265,6 +272,26 @@ function checkCommands(entry: Record<string, unknown>, p: Problems): Set<string>
   );
 }
 
+/** Each withheld file must name a shipped example's realm: `<example>/<realm>`. */
+function checkWithheld(entry: Record<string, unknown>, p: Problems): void {
+  const list = entry.withheld;
+  if (list === undefined) return;
+  if (!Array.isArray(list)) {
+    p.add('withheld', 'must be an array of "<example>/<realm>" files');
+    return;
+  }
+  const files = WORKFLOW_EXAMPLES.flatMap((e) =>
+    e.realms.map((r) => `${e.id}/${r.name.toLowerCase()}`),
+  );
+  list.forEach((file, i) => {
+    if (typeof file !== 'string' || !files.includes(file))
+      p.add(
+        `withheld[${i}]`,
+        `${JSON.stringify(file)} is not a shipped policy file ("<example>/<realm>", e.g. ${files[0]})`,
+      );
+  });
+}
+
 function checkGoals(entry: Record<string, unknown>, p: Problems): void {
   const goals = entry.goals;
   if (!Array.isArray(goals) || goals.length === 0) {
@@ -370,6 +397,7 @@ export function validateLesson(input: unknown, position = 0): LessonProblem[] {
     p.add('mode', `must be one of ${MODES.join(', ')}, not ${JSON.stringify(input.mode)}`);
   }
   const enabled = checkCommands(input, p);
+  checkWithheld(input, p);
   if (typeof input.setup !== 'function') p.add('setup', 'must be a function (machine) => void');
   checkGoals(input, p);
   checkHints(input, p);

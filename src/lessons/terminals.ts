@@ -56,13 +56,22 @@ export interface Terminals {
   execute(step: string): { prompt: string; line: string; output: OutputLine[] };
 }
 
-/** Opens the terminals of `machine`; `hostDisabled` switches host commands off. */
-export function openTerminals(machine: Machine, hostDisabled: readonly string[] = []): Terminals {
+/**
+ * Opens the terminals of `machine`; `hostDisabled` switches host commands off and `withheld`
+ * names the shipped policy files (`<example>/<realm>`) the realm terminals refuse (a lesson's
+ * restrictions, schema.ts).
+ */
+export function openTerminals(
+  machine: Machine,
+  hostDisabled: readonly string[] = [],
+  withheld: readonly string[] = [],
+): Terminals {
   const host = createHostShell(machine, { disabled: hostDisabled });
   const realms = new Map<string, ShellSession>();
   const realm = (name: string): ShellSession => {
     let shell = realms.get(name);
-    if (!shell) realms.set(name, (shell = createRealmShell(machine, name)));
+    if (!shell)
+      realms.set(name, (shell = createRealmShell(machine, name, { withheld: () => withheld })));
     return shell;
   };
   return {

@@ -36,7 +36,7 @@ import {
   uploadTextStep,
 } from '../../src/lessons/fixtures/policy-pipeline.ts';
 import { openTerminals } from '../../src/lessons/terminals.ts';
-import { checkDraft, segments, uploadStep } from '../../src/ui/policy/editor-model.ts';
+import { checkDraft, loadOptions, segments, uploadStep } from '../../src/ui/policy/editor-model.ts';
 
 const CONSISTENT_LEAK = VIDEO_BROKEN.find((e) => e.id === 'consistent-leak')!;
 
@@ -109,6 +109,34 @@ describe('wrong routes leave a goal open', () => {
       'declares-pipes': true,
       'moderator-agrees': false,
     });
+  });
+
+  it('04-mica/01: the shipped encoder file is withheld, so uploading the answer leaves every goal open', () => {
+    const replay = replayCommands(lesson('04-mica/01-declare'), [
+      '@encoder policy upload video-moderation',
+      '@encoder policy show video-moderation/encoder',
+      '@moderator policy upload video-moderation',
+    ]);
+    expect(replay.goals.map((g) => g.done)).toEqual([false, false, false]);
+    const said = replay.transcript.flatMap((t) => t.output.map((l) => l.text)).join('\n');
+    expect(said).toContain('this lesson asks you to write video-moderation/encoder yourself');
+    expect(said).toContain('policy show video-moderation/gateway');
+  });
+
+  it('a withheld file is refused only where withheld: the gateway’s shipped file still shows in the encoder', () => {
+    const machine = createLabMachine();
+    const t = openTerminals(machine, [], ['video-moderation/encoder']);
+    t.execute('realm create encoder');
+    const shown = t.execute('@encoder policy show video-moderation/gateway');
+    expect(shown.output[0]!.text).toBe('video-moderation/gateway:');
+    const other = openTerminals(machine);
+    expect(other.execute('@encoder policy show video-moderation').output[0]!.text).toBe(
+      'video-moderation/encoder:',
+    );
+    expect(
+      loadOptions(machine, 'encoder', ['video-moderation/encoder']).map((o) => o.id),
+    ).not.toContain('example:video-moderation');
+    expect(loadOptions(machine, 'encoder').map((o) => o.id)).toContain('example:video-moderation');
   });
 
   it('06-fix-it/01: uploading the draft again is refused again; nothing downstream can run', () => {

@@ -93,6 +93,14 @@ describe('validateLesson', () => {
     ]);
   });
 
+  it('reports withheld files that are not a shipped example’s realm file', () => {
+    const problems = validateLesson(
+      broken({ withheld: ['video-moderation/encoder', 'video-moderation/nobody', 'nope'] }),
+    );
+    expect(fields(problems)).toEqual(['withheld[1]', 'withheld[2]']);
+    expect(problems[0]!.message).toMatch(/"video-moderation\/nobody" is not a shipped policy file/);
+  });
+
   it('reports goals with bad ids, duplicate ids, no title or no check', () => {
     const check = () => ({ done: false, detail: '' });
     const problems = validateLesson(

@@ -41,15 +41,20 @@ export const REALM_COMMANDS: readonly ShellCommand<RealmEnv>[] = [
 export function createRealmShell(
   machine: Machine,
   realm: string,
-  options: { disabled?: readonly string[] } = {},
+  options: {
+    disabled?: readonly string[];
+    /** The example files a lesson withholds ({@link RealmEnv.withheld}). */
+    withheld?: () => readonly string[];
+  } = {},
 ): ShellSession {
+  const { withheld, disabled } = options;
   return createShell(
     REALM_COMMANDS,
-    { machine, realm },
+    { machine, realm, ...(withheld ? { withheld } : {}) },
     {
       prompt: `${realm}# `,
       title: `Realm shell (${realm}: software inside the realm, talking to the RMM with RSI) commands:`,
-      ...options,
+      ...(disabled ? { disabled } : {}),
     },
   );
 }

@@ -36,10 +36,14 @@ function mica(machine: Machine): MicaState | undefined {
   return machine.state.ext[MICA_EXT] as MicaState | undefined;
 }
 
-/** Finds `<example>` or `<example>/<realm>` for the realm `self`. */
+/**
+ * Finds `<example>` or `<example>/<realm>` for the realm `self`; a file the lesson withholds
+ * (`withheld`, `<example>/<realm>`) is refused, with where to start instead.
+ */
 function findExample(
   word: string,
   self: string,
+  withheld: readonly string[] = [],
 ): { example: WorkflowExample; index: number } | UsageError {
   const [id, realmName] = word.split('/');
   const example = WORKFLOW_EXAMPLES.find((e) => e.id === id);
@@ -53,6 +57,15 @@ function findExample(
     return usageError(
       `example "${example.id}" has no realm "${want}" (realms: ${example.realms.map((r) => r.name.toLowerCase()).join(', ')}); use ${example.id}/<realm>`,
     );
+  const file = `${example.id}/${want}`;
+  if (withheld.includes(file)) {
+    const others = example.realms
+      .map((r) => r.name.toLowerCase())
+      .filter((name) => !withheld.includes(`${example.id}/${name}`));
+    return usageError(
+      `this lesson asks you to write ${file} yourself, so its shipped file is withheld; start from ${others.length > 0 ? `"policy show ${example.id}/${others[0]}" or ` : ''}another realm's accepted policy (Policy tab, Start from)`,
+    );
+  }
   return { example, index };
 }
 
@@ -97,7 +110,7 @@ function resolve(
       );
     return { policy: parsed.policy, notes: [], source: 'typed text' };
   }
-  const found = findExample(word, env.realm);
+  const found = findExample(word, env.realm, env.withheld?.());
   if ('usageError' in found) return found;
   const bound = boundPolicy(env.machine, found.example, found.index);
   if ('usageError' in bound) return bound;
@@ -115,8 +128,9 @@ export function examplePolicyText(
   machine: Machine,
   realm: string,
   word: string,
+  withheld: readonly string[] = [],
 ): { ok: true; text: string; source: string } | { ok: false; error: string } {
-  const found = findExample(word, realm);
+  const found = findExample(word, realm, withheld);
   if ('usageError' in found) return { ok: false, error: found.usageError };
   const bound = boundPolicy(machine, found.example, found.index);
   if ('usageError' in bound) return { ok: false, error: bound.usageError };

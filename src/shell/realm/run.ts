@@ -29,6 +29,12 @@ export interface RealmEnv {
   readonly machine: Machine;
   /** The VMM's name of the realm. */
   readonly realm: string;
+  /**
+   * Shipped example files (`<example>/<realm>`) the current lesson asks the learner to write:
+   * `policy show` and `policy upload` refuse them (read at each use, so starting or leaving a
+   * lesson changes it without a new terminal).
+   */
+  readonly withheld?: () => readonly string[];
 }
 
 /** Formats one exit as the dim line the realm terminal shows. */

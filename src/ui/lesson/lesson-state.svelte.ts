@@ -110,6 +110,8 @@ export class LessonState {
   readonly solved = $derived(this.goals.length > 0 && this.goals.every((g) => g.done));
   /** Host commands switched off in this lesson. */
   readonly disabled: readonly string[] = $derived(this.lesson ? disabledCommands(this.lesson) : []);
+  /** Shipped policy files this lesson asks the learner to write (`<example>/<realm>`). */
+  readonly withheld: readonly string[] = $derived(this.lesson?.withheld ?? []);
   /** The id of the playable lesson after this one, if any. */
   readonly next = $derived(this.lesson ? nextLessonId(this.lesson.id) : undefined);
 
@@ -145,7 +147,7 @@ export class LessonState {
       (line) => line.trim() !== '',
     );
     // Route `@<realm> <line>` steps to the realm's terminal, as the page's terminals do.
-    playSteps(openTerminals(this.lab.machine, disabledCommands(lesson)), commands);
+    playSteps(openTerminals(this.lab.machine, disabledCommands(lesson), lesson.withheld), commands);
     this.lab.rebase(
       snapshot ? { kind: 'snapshot', snapshot } : { kind: 'lesson', id: lesson.id },
       commands,

@@ -51,7 +51,10 @@ export function openPageTerminals(
   const realm = (name: string): EditorSession => {
     let session = realms.get(name);
     if (session) return session;
-    const inner = lab.undoable(createRealmShell(lab.machine, name), name);
+    const inner = lab.undoable(
+      createRealmShell(lab.machine, name, { withheld: () => course.withheld }),
+      name,
+    );
     const wrapped = wrapSession(inner, (line) => {
       const output = [...inner.execute(line), ...course.goalLines()];
       const trimmed = line.trim();

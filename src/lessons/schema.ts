@@ -113,9 +113,9 @@ export interface Lesson {
   readonly mode: MachineMode;
   readonly commands: CommandRestrictions;
   /**
-   * Shipped policy files (`<example>/<realm>`, e.g. `video-moderation/encoder`) the lesson asks
-   * the learner to write: the realm terminals' `policy show|upload` refuse them and the Policy
-   * tab does not offer them, so the goal cannot be met by uploading the answer.
+   * Realms (as the shipped examples name them, e.g. `encoder`) whose policy the lesson asks the
+   * learner to write: the realm terminals' `policy show|upload` refuse every shipped file of
+   * theirs and the Policy tab does not offer them, so no goal is met by uploading an answer.
    */
   readonly withheld?: readonly string[];
   /**
@@ -272,22 +272,22 @@ function checkCommands(entry: Record<string, unknown>, p: Problems): Set<string>
   );
 }
 
-/** Each withheld file must name a shipped example's realm: `<example>/<realm>`. */
+/** Each withheld realm must be one the shipped examples have files for. */
 function checkWithheld(entry: Record<string, unknown>, p: Problems): void {
   const list = entry.withheld;
   if (list === undefined) return;
   if (!Array.isArray(list)) {
-    p.add('withheld', 'must be an array of "<example>/<realm>" files');
+    p.add('withheld', 'must be an array of realm names');
     return;
   }
-  const files = WORKFLOW_EXAMPLES.flatMap((e) =>
-    e.realms.map((r) => `${e.id}/${r.name.toLowerCase()}`),
-  );
-  list.forEach((file, i) => {
-    if (typeof file !== 'string' || !files.includes(file))
+  const realms = [
+    ...new Set(WORKFLOW_EXAMPLES.flatMap((e) => e.realms.map((r) => r.name.toLowerCase()))),
+  ];
+  list.forEach((name, i) => {
+    if (typeof name !== 'string' || !realms.includes(name))
       p.add(
         `withheld[${i}]`,
-        `${JSON.stringify(file)} is not a shipped policy file ("<example>/<realm>", e.g. ${files[0]})`,
+        `${JSON.stringify(name)} is no realm of a shipped example (${realms.join(', ')})`,
       );
   });
 }

@@ -58,7 +58,7 @@ export interface Terminals {
 
 /**
  * Opens the terminals of `machine`; `hostDisabled` switches host commands off and `withheld`
- * names the shipped policy files (`<example>/<realm>`) the realm terminals refuse (a lesson's
+ * names the realms whose shipped policy files the realm terminals refuse (a lesson's
  * restrictions, schema.ts).
  */
 export function openTerminals(

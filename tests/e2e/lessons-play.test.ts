@@ -154,8 +154,11 @@ describe('challenge lessons: a near-miss route does not pass', () => {
       '@storage console @0x18000010020 50',
       '@gateway attest group random',
     ],
-    // The encoder's draft that makes it a gateway is refused: nothing accepted, nothing declared.
-    '04-mica/01-declare': ['@encoder policy upload fix-too-open'],
+    // The shortcut: every shipped encoder file is withheld; nothing accepted, nothing declared.
+    '04-mica/01-declare': [
+      '@encoder policy upload video-moderation',
+      '@encoder policy upload fix-too-open',
+    ],
     // Uploading the refused draft again changes nothing; no video, no test of the leak.
     '06-fix-it/01-too-open': ['@encoder policy upload fix-too-open'],
     // Taking the archive down closes nothing: the encoder still runs the ANY draft, no video ran.

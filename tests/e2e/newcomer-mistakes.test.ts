@@ -5,7 +5,8 @@
  * runs into the message; a policy accepted too early (one upload per realm) tells the learner
  * how to try again, and Undo gives the upload back with the editor's text kept; the header's
  * Reset mid-lesson goes back to the lesson's start (its four stages built), not to an empty
- * machine the lesson text never mentions, and Undo brings the learner's work back.
+ * machine the lesson text never mentions, and Undo brings the learner's work back; the shipped
+ * encoder file, which is the lesson's answer, is withheld in the terminal and the editor.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Page } from 'playwright-core';
@@ -58,6 +59,24 @@ describe('a newcomer in 04-mica/01-declare', () => {
     });
     const text = (await row.locator('.text').boundingBox())!;
     expect(inkRight).toBeLessThanOrEqual(text.x);
+  });
+
+  test('the shortcut: the shipped encoder file is withheld in the terminal and the editor', async () => {
+    await typeInto('encoder#', 'policy upload video-moderation');
+    const row = page.locator('.results li[data-tone="error"]').last();
+    await expect
+      .poll(() => row.innerText())
+      .toMatch(/asks you to write the encoder's policy yourself/);
+    await page.getByRole('tab', { name: 'Policy' }).click();
+    const editor = page.locator('.editor');
+    await editor.locator('select').first().selectOption({ label: 'encoder' });
+    const offered = await editor.locator('select').nth(1).locator('option').allInnerTexts();
+    expect(offered).toContain("gateway's accepted policy");
+    expect(offered.some((o) => o.includes("encoder's file"))).toBe(false);
+    // Nothing was uploaded: no goal ticked.
+    expect(await page.locator('.count', { hasText: 'of 3 done' }).first().innerText()).toBe(
+      '0 of 3 done',
+    );
   });
 
   test('an incomplete policy accepted: the editor says how to try again; Undo keeps the text', async () => {

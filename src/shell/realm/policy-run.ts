@@ -37,8 +37,8 @@ function mica(machine: Machine): MicaState | undefined {
 }
 
 /**
- * Finds `<example>` or `<example>/<realm>` for the realm `self`; a file the lesson withholds
- * (`withheld`, `<example>/<realm>`) is refused, with where to start instead.
+ * Finds `<example>` or `<example>/<realm>` for the realm `self`; the file of a realm whose
+ * policy the lesson asks the learner to write (`withheld`) is refused, with where to start.
  */
 function findExample(
   word: string,
@@ -57,13 +57,12 @@ function findExample(
     return usageError(
       `example "${example.id}" has no realm "${want}" (realms: ${example.realms.map((r) => r.name.toLowerCase()).join(', ')}); use ${example.id}/<realm>`,
     );
-  const file = `${example.id}/${want}`;
-  if (withheld.includes(file)) {
-    const others = example.realms
+  if (withheld.includes(want)) {
+    const other = example.realms
       .map((r) => r.name.toLowerCase())
-      .filter((name) => !withheld.includes(`${example.id}/${name}`));
+      .find((name) => !withheld.includes(name));
     return usageError(
-      `this lesson asks you to write ${file} yourself, so its shipped file is withheld; start from ${others.length > 0 ? `"policy show ${example.id}/${others[0]}" or ` : ''}another realm's accepted policy (Policy tab, Start from)`,
+      `this lesson asks you to write the ${want}'s policy yourself, so no shipped ${want} file is handed out (${example.id}/${want} withheld); start from ${other ? `"policy show ${example.id}/${other}" or ` : ''}another realm's accepted policy (Policy tab, Start from)`,
     );
   }
   return { example, index };

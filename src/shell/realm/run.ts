@@ -30,9 +30,9 @@ export interface RealmEnv {
   /** The VMM's name of the realm. */
   readonly realm: string;
   /**
-   * Shipped example files (`<example>/<realm>`) the current lesson asks the learner to write:
-   * `policy show` and `policy upload` refuse them (read at each use, so starting or leaving a
-   * lesson changes it without a new terminal).
+   * Realms (as the examples name them, e.g. `encoder`) whose policy the current lesson asks
+   * the learner to write: `policy show` and `policy upload` refuse every shipped file of theirs
+   * (read at each use, so starting or leaving a lesson changes it without a new terminal).
    */
   readonly withheld?: () => readonly string[];
 }

@@ -110,7 +110,7 @@ export class LessonState {
   readonly solved = $derived(this.goals.length > 0 && this.goals.every((g) => g.done));
   /** Host commands switched off in this lesson. */
   readonly disabled: readonly string[] = $derived(this.lesson ? disabledCommands(this.lesson) : []);
-  /** Shipped policy files this lesson asks the learner to write (`<example>/<realm>`). */
+  /** Realms whose shipped policy files this lesson withholds (it asks for their policy). */
   readonly withheld: readonly string[] = $derived(this.lesson?.withheld ?? []);
   /** The id of the playable lesson after this one, if any. */
   readonly next = $derived(this.lesson ? nextLessonId(this.lesson.id) : undefined);

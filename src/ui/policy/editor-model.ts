@@ -125,23 +125,22 @@ export interface LoadOption {
 
 /**
  * What the editor offers to load for `realm`: every example with a realm of that name (its file,
- * labels bound as `policy show` binds them) but the files the lesson withholds
- * (`<example>/<realm>`), and every other realm's accepted policy.
+ * labels bound as `policy show` binds them) unless the lesson withholds that realm's files, and
+ * every other realm's accepted policy.
  */
 export function loadOptions(
   machine: Machine,
   realm: string,
   withheld: readonly string[] = [],
 ): LoadOption[] {
-  const examples = WORKFLOW_EXAMPLES.filter(
-    (e) =>
-      e.realms.some((r) => r.name.toLowerCase() === realm) &&
-      !withheld.includes(`${e.id}/${realm}`),
-  ).map((e) => ({
-    id: `example:${e.id}`,
-    label: `${e.id}: ${realm}'s file`,
-    text: () => examplePolicyText(machine, realm, e.id),
-  }));
+  const shipped = withheld.includes(realm) ? [] : WORKFLOW_EXAMPLES;
+  const examples = shipped
+    .filter((e) => e.realms.some((r) => r.name.toLowerCase() === realm))
+    .map((e) => ({
+      id: `example:${e.id}`,
+      label: `${e.id}: ${realm}'s file`,
+      text: () => examplePolicyText(machine, realm, e.id),
+    }));
   const accepted = acceptedPolicies(machine.state)
     .filter((p) => p.name !== realm)
     .map((p) => ({

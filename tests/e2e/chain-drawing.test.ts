@@ -4,8 +4,9 @@
  * the group verifier (`verifyGroup`, with the tenant's inputs) runs again, the encoder's
  * edges turn red with the reason in words, the verdict is "rejected", and "Show the bytes"
  * opens the Token tab on the group token with the REMs pinned. Restoring the byte brings
- * "verified" back. The drawing is axe-clean and photographed in the dark, light and
- * projector looks (test-results/chain-drawing-*.png).
+ * "verified" back. The drawing is axe-clean, shows whole without scrolling at 1280x720 (the
+ * flip buttons sit under it), and is photographed in the dark, light and projector looks
+ * (test-results/chain-drawing-*.png).
  */
 import { mkdir } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -59,6 +60,19 @@ async function photograph(name: string): Promise<void> {
   await page.screenshot({ path: `test-results/chain-drawing-${name}-1280x720.png` });
 }
 
+/**
+ * Whether the whole drawing shows in the chain view as the tab opens (scrolled to its top),
+ * with no part below the view's bottom edge: the first look at 1280x720 needs no scrolling.
+ */
+async function drawingInSight(): Promise<boolean> {
+  return page.locator('.chain-view').evaluate((view) => {
+    view.scrollTop = 0;
+    const drawing = (view.querySelector('.drawing') as SVGElement).getBoundingClientRect();
+    const box = view.getBoundingClientRect();
+    return drawing.top >= box.top && drawing.bottom <= box.bottom && box.bottom <= innerHeight;
+  });
+}
+
 describe('the chain as a drawing', () => {
   test('the group token of the run is drawn root to verdict, every edge holding: verified', async () => {
     expect(await page.getByLabel('Evidence').inputValue()).toBe('group');
@@ -77,6 +91,7 @@ describe('the chain as a drawing', () => {
     expect(await page.locator('.chain-view .drawing [data-status="fail"]').count()).toBe(0);
     expect(await page.locator('.chain-view .broken').count()).toBe(0);
     expect(await axeSerious(page, '.chain-view')).toEqual([]);
+    expect(await drawingInSight()).toBe(true);
     await photograph('dark-verified');
   });
 
@@ -110,6 +125,7 @@ describe('the chain as a drawing', () => {
       .poll(() => page.evaluate(() => document.documentElement.hasAttribute('data-projector')))
       .toBe(true);
     expect(await axeSerious(page, '.chain-view')).toEqual([]);
+    expect(await drawingInSight()).toBe(true);
     await photograph('projector-rejected');
     await page.keyboard.press('p');
   });

@@ -83,7 +83,7 @@ export interface ChainGraph {
 const BOX_W = 176;
 const BOX_H = 42;
 const COLUMN_X = [8, 222, 436] as const;
-const ROW_Y = [4, 76, 148, 220, 316] as const;
+const ROW_Y = [4, 72, 140, 208, 298] as const;
 const WIDTH = COLUMN_X[2] + BOX_W + 8;
 const HEIGHT = ROW_Y[4] + BOX_H + 4;
 const MEMBER_GAP = 8;

@@ -5,7 +5,6 @@
  * realm-calls.ts, which evaluates these lists first; a refusal is logged like any RSI call.
  */
 import { getField, hex64 } from '../../../lib/bits.ts';
-import { GRANULE_SIZE } from '../../abi/gpt.ts';
 import {
   RSI_EMPTY,
   RSI_ERROR_INPUT,
@@ -23,6 +22,7 @@ import type { Failure } from '../conditions.ts';
 import { gpr } from '../guest.ts';
 import { inIpaSpace, isProtectedIpa } from '../rtt.ts';
 import { realmActor } from '../stage2.ts';
+import { ipaRangeConditions } from './ipa-state.ts';
 import { xn, type RsiCall, type RsiFailureCondition } from './types.ts';
 
 /**
@@ -38,37 +38,9 @@ export const RSI_EXIT_CALLS: readonly {
   { fid: SMC_RSI_HOST_CALL, name: 'RSI_HOST_CALL', section: 'DEN0137 B5.3.4' },
 ];
 
-function protectedTop(realm: Readonly<RealmRecord>): bigint {
-  return 2n ** BigInt(realm.ipaWidth - 1);
-}
-
 /** RSI_IPA_STATE_SET failure conditions, spec order. */
 export const IPA_STATE_SET_CONDITIONS: readonly RsiFailureCondition<RsiCall>[] = [
-  {
-    label: 'base_align',
-    status: RSI_ERROR_INPUT,
-    fails: (c) =>
-      xn(c, 1) % BigInt(GRANULE_SIZE) !== 0n && `base ${hex64(xn(c, 1))} is not 4 KiB aligned`,
-  },
-  {
-    label: 'top_align',
-    status: RSI_ERROR_INPUT,
-    fails: (c) =>
-      xn(c, 2) % BigInt(GRANULE_SIZE) !== 0n && `top ${hex64(xn(c, 2))} is not 4 KiB aligned`,
-  },
-  {
-    label: 'size_valid',
-    status: RSI_ERROR_INPUT,
-    fails: (c) =>
-      xn(c, 2) <= xn(c, 1) && `top ${hex64(xn(c, 2))} is not above base ${hex64(xn(c, 1))}`,
-  },
-  {
-    label: 'rgn_bound',
-    status: RSI_ERROR_INPUT,
-    fails: (c) =>
-      xn(c, 2) > protectedTop(c.realm) &&
-      `the range ends above ${hex64(protectedTop(c.realm))}, outside the protected IPA space`,
-  },
+  ...ipaRangeConditions('top_align'),
   {
     label: 'ripas_valid',
     status: RSI_ERROR_INPUT,

@@ -39,34 +39,46 @@ function protectedTop(realm: Readonly<RealmRecord>): bigint {
   return 2n ** BigInt(realm.ipaWidth - 1);
 }
 
+/**
+ * The range checks the two RIPAS commands share, spec order: `[base, top)` in X1/X2 must be
+ * granule aligned, non-empty and inside the protected IPA space. The spec names the top's
+ * alignment `end_align` for RSI_IPA_STATE_GET and `top_align` for RSI_IPA_STATE_SET.
+ */
+export function ipaRangeConditions(
+  topLabel: 'end_align' | 'top_align',
+): RsiFailureCondition<RsiCall>[] {
+  return [
+    {
+      label: 'base_align',
+      status: RSI_ERROR_INPUT,
+      fails: (c) =>
+        xn(c, 1) % BigInt(GRANULE_SIZE) !== 0n && `base ${hex64(xn(c, 1))} is not 4 KiB aligned`,
+    },
+    {
+      label: topLabel,
+      status: RSI_ERROR_INPUT,
+      fails: (c) =>
+        xn(c, 2) % BigInt(GRANULE_SIZE) !== 0n && `top ${hex64(xn(c, 2))} is not 4 KiB aligned`,
+    },
+    {
+      label: 'size_valid',
+      status: RSI_ERROR_INPUT,
+      fails: (c) =>
+        xn(c, 2) <= xn(c, 1) && `top ${hex64(xn(c, 2))} is not above base ${hex64(xn(c, 1))}`,
+    },
+    {
+      label: 'rgn_bound',
+      status: RSI_ERROR_INPUT,
+      fails: (c) =>
+        xn(c, 2) > protectedTop(c.realm) &&
+        `the range ends above ${hex64(protectedTop(c.realm))}, outside the protected IPA space`,
+    },
+  ];
+}
+
 /** RSI_IPA_STATE_GET failure conditions, spec order. */
-export const IPA_STATE_GET_CONDITIONS: readonly RsiFailureCondition<RsiCall>[] = [
-  {
-    label: 'base_align',
-    status: RSI_ERROR_INPUT,
-    fails: (c) =>
-      xn(c, 1) % BigInt(GRANULE_SIZE) !== 0n && `base ${hex64(xn(c, 1))} is not 4 KiB aligned`,
-  },
-  {
-    label: 'end_align',
-    status: RSI_ERROR_INPUT,
-    fails: (c) =>
-      xn(c, 2) % BigInt(GRANULE_SIZE) !== 0n && `top ${hex64(xn(c, 2))} is not 4 KiB aligned`,
-  },
-  {
-    label: 'size_valid',
-    status: RSI_ERROR_INPUT,
-    fails: (c) =>
-      xn(c, 2) <= xn(c, 1) && `top ${hex64(xn(c, 2))} is not above base ${hex64(xn(c, 1))}`,
-  },
-  {
-    label: 'rgn_bound',
-    status: RSI_ERROR_INPUT,
-    fails: (c) =>
-      xn(c, 2) > protectedTop(c.realm) &&
-      `the range ends above ${hex64(protectedTop(c.realm))}, outside the protected IPA space`,
-  },
-];
+export const IPA_STATE_GET_CONDITIONS: readonly RsiFailureCondition<RsiCall>[] =
+  ipaRangeConditions('end_align');
 
 /** The RIPAS of the protected IPA `ipa` and the end of the RTT entry holding it. */
 export function ripasAt(

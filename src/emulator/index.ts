@@ -117,6 +117,7 @@ export {
 } from './rmm/guest.ts';
 export {
   hostState,
+  nameRealm,
   recordGroupToken,
   recordToken,
   type HostRealm,

@@ -421,6 +421,7 @@ const host = object({
     ),
   ),
   groupEpochs: optional(recordOf(() => true, 'a pipeline name', count, SNAPSHOT_MAX_RECORDS)),
+  names: optional(recordOf(isHexKey, 'a 0x-hex RD', text, SNAPSHOT_MAX_RECORDS)),
 });
 
 /**

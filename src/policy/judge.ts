@@ -53,6 +53,8 @@ const REALM_ACTOR = /^realm:(0x[0-9a-f]+)$/i;
  */
 export function realmNamer(state: Readonly<MachineState>): NameOf {
   const byRd = new Map<number, string>();
+  // Names the host gave, kept after a realm is gone; the live records below take precedence.
+  for (const [key, name] of Object.entries(state.host?.names ?? {})) byRd.set(Number(key), name);
   for (const r of Object.values(state.host?.realms ?? {})) byRd.set(r.rd, r.name);
   for (const [key, r] of Object.entries(micaOf(state)?.realms ?? {})) {
     const rd = Number(key);

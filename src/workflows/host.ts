@@ -18,6 +18,7 @@ import {
   encodeRecEnterFlags,
   encodeRecParams,
   mpidrOfIndex,
+  nameRealm,
   realmRtts,
   rttEntries,
   type Machine,
@@ -283,6 +284,7 @@ export class MicaHost {
     }
     const mr = this.mica?.realms[hex(rd)];
     if (mr) mr.name = spec.name;
+    nameRealm(this.m.state, rd, spec.name);
     if (spec.activate !== false)
       this.must(this.smc(abi.SMC_RMI_REALM_ACTIVATE, rd), 'REALM_ACTIVATE');
     const handle: RealmHandle = {

@@ -40,12 +40,10 @@ const FILE_ONLY: Readonly<Record<string, { done: boolean; verdict?: string }>> =
   // A substitute is refused or rejected before any tenant data moves.
   'attack-13-substitute-build-mica': { done: false },
   'attack-13-substitute-build-proto': { done: false },
-  // The gateway is torn down by the end: the machine no longer names its RD, so its sanitised
-  // exits (the published video) read as a leak; the file's host model still knows the name.
-  'attack-10-leftovers-mica': { done: true, verdict: 'leaked' },
-  'attack-10-leftovers-proto': { done: true, verdict: 'leaked' },
-  // The video reaches a realm the file does not list (§1.3 "any realm not named").
+  // The video reaches a realm the file does not list (§1.3 "any realm not named"): a realm
+  // posting after the pipeline, or a next tenant reading leftovers the prototype left.
   'attack-06-unlisted-post-proto': { done: true, verdict: 'no-leak' },
+  'attack-10-leftovers-proto': { done: true, verdict: 'no-leak' },
   'attack-13-substitute-proto': { done: true, verdict: 'blocked' },
 };
 

@@ -17,7 +17,8 @@ import { ownWindow } from '../../src/policy/monitor/common.ts';
 import { labelsIn } from '../../src/emulator/hw/labels.ts';
 import { walkRtt } from '../../src/emulator/index.ts';
 import { FRAME_COUNT, MODERATED_RECORD_BYTES } from '../../src/workflows/frames.ts';
-import { RAM_IPA } from '../../src/workflows/host.ts';
+import { RAM_IPA, destroyRealm } from '../../src/workflows/host.ts';
+import { createLabMachine } from '../../src/shell/index.ts';
 import { ANSWER_OFFSET, PROMPT_OFFSET, REPLY_IPA, runLlmApp } from '../../src/workflows/llm.ts';
 import { runScenarioFile } from '../../src/workflows/run.ts';
 import { loadScenarioFile, type ScenarioFile } from '../../src/workflows/scenario-file.ts';
@@ -182,6 +183,28 @@ describe('the judge: out through the sanitiser and the gateway, or a leak', () =
     expect(
       sanitisedPassage(e!, { sanitisers: ['moderator'], gateway: 'RG' }, nameOf),
     ).toBeUndefined();
+  });
+
+  it('a gateway torn down after it published keeps its name: its sanitised exit is still no leak', () => {
+    const { wf, box } = guardrail(true);
+    wf.exec('RG', [
+      { op: 'copy', from: box('RG', 'Mem1') + ANSWER_OFFSET, to: REPLY_IPA, len: TEXT_MAX_BYTES },
+    ]);
+    const e = gatewayExits(wf).find((x) => x.labels.includes('passed:RF'))!;
+    const rd = wf.realms.RG!.rd;
+    expect(destroyRealm(wf.host, wf.realms.RG!).status).toBe('RMI_SUCCESS');
+    // Gone from the RMM and the monitor, named by the host's record (HostState.names).
+    expect(wf.machine.state.rmm.realms['0x' + rd.toString(16)]).toBeUndefined();
+    const nameOf = realmNamer(wf.machine.state);
+    expect(nameOf(e.source.name)).toBe('RG');
+    expect(sanitisedPassage(e, PASSAGE, nameOf)).toBeDefined();
+    // A snapshot keeps the names, and a restore checks their shape.
+    const copy = createLabMachine();
+    expect(copy.restore(wf.machine.snapshot()).ok).toBe(true);
+    expect(realmNamer(copy.state)(e.source.name)).toBe('RG');
+    const bad = wf.machine.snapshot();
+    (bad.state.host!.names as Record<string, unknown>)['RG'] = 7;
+    expect(copy.restore(bad).ok).toBe(false);
   });
 
   it('the honest guardrail publishes its answer to the tenant without a leak; with no sanitiser named the same reply is one', () => {

@@ -102,6 +102,13 @@ export interface HostState {
    * machine-wide and another pipeline's epoch says nothing about this one.
    */
   groupEpochs?: Record<string, number>;
+  /**
+   * The name the host gave each realm it built, by RD (0x-hex), kept after the realm is
+   * destroyed: the judge and the views name a gone realm's flows by it (policy/judge.ts
+   * `realmNamer`). A later realm at the same RD takes the entry over. Every host model writes
+   * it ({@link nameRealm}), the lab's VMM and the workflows' scenario host alike.
+   */
+  names?: Record<string, string>;
 }
 
 /** How many group tokens the host keeps (a snapshot holds them all: ~20 KB of hex each). */
@@ -119,6 +126,11 @@ export interface HostGroupToken {
 export interface HostSharedObject {
   pages: Record<string, number>;
   ends: { realm: string; ipa: number; size: number }[];
+}
+
+/** Records that the host calls the realm at `rd` `name` ({@link HostState.names}). */
+export function nameRealm(state: MachineState, rd: number, name: string): void {
+  (hostState(state).names ??= {})['0x' + rd.toString(16)] = name;
 }
 
 /** The host state of `state`, created empty on first use. */

@@ -101,7 +101,7 @@ import {
   realmRpv,
   type RealmIntent,
 } from './reference.ts';
-import { HOST_POOL_TOP, hostState, type HostRealm, type HostState } from './state.ts';
+import { HOST_POOL_TOP, hostState, nameRealm, type HostRealm, type HostState } from './state.ts';
 
 /** What the learner asks for. */
 export interface RealmSpec {
@@ -364,6 +364,7 @@ export function createRealm(machine: Machine, spec: RealmSpec): CreateRealmResul
       off: false,
     };
     hs.realms[spec.name] = realm;
+    nameRealm(machine.state, realm.rd, spec.name);
     return { ok: true, realm, calls };
   } catch (error) {
     if (error instanceof Refused) return fail(error.message);

@@ -7,7 +7,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { granuleIndex, leaksOf, walkRtt } from '../../src/emulator/index.ts';
+import { granuleIndex, leaksOf, walkRtt, type LedgerEventOf } from '../../src/emulator/index.ts';
 import { createLabMachine } from '../../src/shell/index.ts';
 import {
   ENCODED_FRAME_BYTES,
@@ -270,5 +270,28 @@ describe('a video sent as a short text (the lessons’ stand-in frame)', () => {
     const d = buildDataModel(machine, machine.ledger);
     expect(d.label).toBe('video');
     expect(d.texts).toBeUndefined();
+  });
+
+  it('a short input the gateway took in before any shared object: where the realms hold it, and its arrival', () => {
+    const { machine, type } = labTerminals({ mode: 'cca' });
+    type('realm create gateway --net');
+    type('tenant send gateway "hello video"');
+    type('@gateway net recv 0x1000');
+    const d = buildDataModel(machine, machine.ledger);
+    const arrival = machine.ledger.find(
+      (e): e is LedgerEventOf<'flow'> => e.kind === 'flow' && e.channel === 'tenant-input',
+    )!.destination.address;
+    expect(d.stages).toEqual([]);
+    // The private copy the realm took and the receive buffer the NIC wrote, named and read.
+    expect(d.held?.map((h) => [h.realm, h.ipa, h.bytes, h.hostVisible, h.text])).toEqual([
+      ['gateway', 0x1000, 11, false, 'hello video'],
+      ['gateway', arrival, 11, true, 'hello video'],
+    ]);
+    // The host wrote the receive buffer: the arrival is where it can read it.
+    expect(d.host.map((h) => [h.kind, h.text])).toEqual([['arrival', 'hello video']]);
+    // Overwritten, the label goes with the bytes: nothing is held in the realm's RAM any more.
+    type('@gateway mem write 0x1000 "xxxxxxxxxxx"');
+    const after = buildDataModel(machine, machine.ledger);
+    expect(after.held?.map((h) => h.ipa)).toEqual([arrival]);
   });
 });

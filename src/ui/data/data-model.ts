@@ -23,14 +23,18 @@
  * stages before it encode, those after it store. So the §5.1 (c) ring (RG → RE → RN → RG)
  * shows RE encoding and RN moderating whatever order they were built in, and the result that
  * comes back to the gateway and leaves through its network device is shown as `published`.
+ * Before any shared object carries the input on (a lesson's gateway took a short text in), the
+ * view lists the realms' pages that hold bytes with its label instead (`heldBytes`).
  */
 import {
   SOURCE_RULE,
+  abi,
   gpcAllows,
   isPassedMark,
   labelSpans,
   leaksOf,
   readTranslated,
+  rttEntries,
   walkRtt,
   type LedgerEvent,
   type LedgerEventOf,
@@ -130,6 +134,26 @@ export interface HostFinding {
   readonly seqs: readonly number[];
 }
 
+/**
+ * Bytes carrying the input's label that a realm holds in a page it maps (its private RAM, its
+ * receive buffer): where the data is before, or without, any shared object carrying it on.
+ */
+export interface HeldBytes {
+  readonly realm: string;
+  readonly rd: number;
+  readonly ipa: number;
+  readonly bytes: number;
+  /** True when the page is NS memory (the host reads it). */
+  readonly hostVisible: boolean;
+  /** The bytes as text when they are printable, else undefined (see `hex`). */
+  readonly text?: string;
+  readonly hex: string;
+}
+
+/** Most places {@link heldBytes} lists, and bytes read from each for its text. */
+const HELD_PLACES = 8;
+const HELD_TEXT_BYTES = 64;
+
 /** The LLM workflow's texts, read from the realms' memory. */
 export interface GuardrailTexts {
   readonly prompt?: string;
@@ -145,6 +169,11 @@ export interface DataModel {
   /** The input's label (`video`, `prompt`). */
   readonly label?: string;
   readonly stages: readonly StageData[];
+  /**
+   * When no stage holds the input in a shared object: the realms' pages that hold bytes
+   * labelled with it (a realm took the input in but nothing carried it on yet).
+   */
+  readonly held?: readonly HeldBytes[];
   readonly host: readonly HostFinding[];
   readonly texts?: GuardrailTexts;
 }
@@ -428,11 +457,13 @@ export function buildDataModel(view: MachineView, ledger: readonly LedgerEvent[]
     const role = roleNames.get(rd);
     return role ? `${role} (${n})` : n;
   };
-  // The gateway: the realm whose receive buffer holds the declared input's label.
+  // The gateway: the realm whose receive buffer holds the declared input's label, at the IPA
+  // the declaration names (the lab's VMM and the workflows' host put the buffer apart).
+  const inputIpa = source.destination.address ?? NET_IPA + NET_PAYLOAD_OFFSET;
   let gatewayRd: number | undefined;
   for (const rd of rds) {
     const realm = realmAt(view, rd)!;
-    if (labelledExtent(view, realm, NET_IPA + NET_PAYLOAD_OFFSET, label, GRANULE) > 0) {
+    if (labelledExtent(view, realm, inputIpa, label, GRANULE) > 0) {
       gatewayRd = rd;
       break;
     }
@@ -581,11 +612,75 @@ export function buildDataModel(view: MachineView, ledger: readonly LedgerEvent[]
     const st = stages[h.stage]!;
     stages[h.stage] = { ...st, frames: numberFrames(st.frames, h.bytes, h.format, store) };
   }
-  const host = hostFindings(view, ledger, label, workflow, roleOf, nameOf, gatewayRd, store);
+  const host = hostFindings(
+    view,
+    ledger,
+    label,
+    workflow,
+    roleOf,
+    nameOf,
+    gatewayRd,
+    store,
+    inputIpa,
+  );
   // The guardrail's four texts only for the LLM's prompt; a video sent as a short text (the
   // lessons' stand-in frame) is still the video, shown stage by stage.
   const texts = label === PROMPT_LABEL ? guardrailTexts(view, chain, gatewayRd) : undefined;
-  return { workflow, label, stages, host, ...(texts ? { texts } : {}) };
+  const inRealms = stages.length === 0 ? heldBytes(view, rds, label, nameOf) : [];
+  return {
+    workflow,
+    label,
+    stages,
+    ...(inRealms.length > 0 ? { held: inRealms } : {}),
+    host,
+    ...(texts ? { texts } : {}),
+  };
+}
+
+/**
+ * Where the realms `rds` hold bytes labelled `label`, page run by page run in IPA order (a
+ * run goes on across pages while the IPAs and the labelled bytes do), at most
+ * {@link HELD_PLACES}: read from the RTTs and the label runs, no access made.
+ */
+export function heldBytes(
+  view: MachineView,
+  rds: readonly number[],
+  label: string,
+  nameOf: (rd: number) => string,
+): HeldBytes[] {
+  const state = view.state as Parameters<typeof rttEntries>[0];
+  const out: HeldBytes[] = [];
+  for (const rd of rds) {
+    const runs: { ipa: number; bytes: number; ns: boolean }[] = [];
+    for (const e of rttEntries(state, rd)) {
+      const mappedHere = e.entry.state === 'ASSIGNED' || e.entry.state === 'ASSIGNED_NS';
+      if (!mappedHere || e.level !== abi.RTT_PAGE_LEVEL) continue;
+      for (const [start, end, l] of state.labels?.[e.entry.pa / GRANULE] ?? []) {
+        if (l !== label) continue;
+        const ipa = e.ipa + start;
+        const last = runs.at(-1);
+        if (last && last.ipa + last.bytes === ipa) last.bytes += end - start;
+        else runs.push({ ipa, bytes: end - start, ns: e.entry.state === 'ASSIGNED_NS' });
+      }
+    }
+    const realm = realmAt(view, rd)!;
+    for (const r of runs) {
+      if (out.length === HELD_PLACES) return out;
+      const bytes = readRealm(view, realm, r.ipa, Math.min(r.bytes, HELD_TEXT_BYTES));
+      const shown = bytes ?? new Uint8Array();
+      const printable = shown.length > 0 && shown.every((b) => b >= 0x20 && b < 0x7f);
+      out.push({
+        realm: nameOf(rd),
+        rd,
+        ipa: r.ipa,
+        bytes: r.bytes,
+        hostVisible: r.ns,
+        ...(printable ? { text: textOf(shown) } : {}),
+        hex: hex(shown),
+      });
+    }
+  }
+  return out;
 }
 
 /** The LLM workflow's four texts, from the mailboxes and the gateway's private answer. */
@@ -630,6 +725,7 @@ function hostFindings(
   nameOf: (rd: number) => string,
   gatewayRd: number | undefined,
   store: Uint8Array | undefined,
+  inputIpa: number,
 ): HostFinding[] {
   const out: HostFinding[] = [];
   const ranges: LeakRange[] = [];
@@ -707,7 +803,7 @@ function hostFindings(
   // The upload as it arrived: the gateway's receive buffer is NS memory (the NIC writes it).
   const gw = gatewayRd === undefined ? undefined : realmAt(view, gatewayRd);
   if (gw) {
-    const ipa = NET_IPA + NET_PAYLOAD_OFFSET;
+    const ipa = inputIpa;
     const m = mapped(view, gw, ipa);
     const len = labelledExtent(view, gw, ipa, label);
     const visible = m && gpcAllows('NS', 'NS', view.gpiOf(m.pa));

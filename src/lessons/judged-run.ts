@@ -14,10 +14,11 @@
  * - `no-leak`: none of these: whatever ran stayed where the policies allow.
  *
  * Design rationale: the verdict is recomputed from the machine, never taken from what the
- * learner typed or what a script reported, so a hand-in cannot claim a run that did not happen;
- * the page records the run it just judged on its own machine, and `judgeAttempt` replays the
- * saved steps on a fresh machine to check such a record (tests/lessons/judged-runs.test.ts shows
- * both agree). The record's shape lives in save.ts (the file format); this module is loaded
+ * learner typed or what a script reported, so a hand-in cannot claim a run that did not happen:
+ * the page records the run it just judged on its own machine with the steps that made it (from
+ * the lesson's start), and `recheckRun` replays those steps on a fresh machine to check such a
+ * record (`mica-lab lesson runs <file>`; tests/lessons/judged-runs.test.ts shows both agree,
+ * and that a run edited to claim another verdict does not). The record's shape lives in save.ts (the file format); this module is loaded
  * only when a run is judged, so the page's first screen does not carry the judge.
  */
 import { isHostVisible } from '../emulator/index.ts';
@@ -91,7 +92,7 @@ export function judgeView(view: GoalView): RunJudgement {
 
 /**
  * Judges `lesson` run from its setup on a fresh machine with the learner's `steps`
- * (`@<realm> <line>` for a realm terminal), as of `now`.
+ * (`@<realm> <line>` for a realm terminal), as of `now`; the run keeps its steps.
  */
 export function judgeAttempt(
   lesson: Lesson,
@@ -105,5 +106,39 @@ export function judgeAttempt(
     lesson: lesson.id,
     ...judgeView({ machine: session.machine, ledger }),
     judgedAt: now,
+    steps: [...steps],
   };
+}
+
+/** What judging a recorded run again came to ({@link recheckRun}). */
+export type Recheck =
+  | { readonly kind: 'agrees'; readonly run: JudgedRun }
+  | { readonly kind: 'differs'; readonly run: JudgedRun; readonly machine: RunJudgement }
+  | { readonly kind: 'unchecked'; readonly run: JudgedRun; readonly reason: string };
+
+/**
+ * Judges a run from a progress file again: its lesson's setup on a fresh machine, then its
+ * steps (the emulator is deterministic, so that is the run). It agrees when the machine reaches
+ * the recorded verdict, stage and deciding clause or path; a run without steps, or of a lesson
+ * this lab does not have, cannot be checked and says why. The detail sentence is not compared
+ * (its words may change between versions of the lab; what it states is in the other fields).
+ */
+export function recheckRun(run: JudgedRun, lesson: Lesson | undefined): Recheck {
+  if (!lesson) return { kind: 'unchecked', run, reason: `this lab has no lesson "${run.lesson}"` };
+  if (!run.steps)
+    return {
+      kind: 'unchecked',
+      run,
+      reason:
+        'the run keeps no steps (it went on from a saved machine, or the file predates steps)',
+    };
+  const again = judgeAttempt(lesson, run.steps, run.judgedAt);
+  const same = again.verdict === run.verdict && again.stage === run.stage && again.by === run.by;
+  return same
+    ? { kind: 'agrees', run }
+    : {
+        kind: 'differs',
+        run,
+        machine: { stage: again.stage, verdict: again.verdict, by: again.by, detail: again.detail },
+      };
 }

@@ -61,7 +61,17 @@ export interface JudgedRun {
   readonly detail: string;
   /** When it was judged (ISO 8601 UTC). */
   readonly judgedAt: string;
+  /**
+   * The learner's steps from the lesson's start (`@<realm> <line>` for a realm terminal), so
+   * the run can be judged again on a fresh machine (judged-run.ts `recheckRun`). Absent when
+   * the run went on from a saved machine rather than the lesson's start, and in files
+   * written before runs kept their steps.
+   */
+  readonly steps?: readonly string[];
 }
+
+/** Most steps a judged run keeps (a run past it is recorded without them). */
+export const JUDGED_RUN_STEPS_MAX = 2000;
 
 /** Display and classroom settings. */
 export interface LabSettings {
@@ -271,6 +281,16 @@ function readJudgedRun(i: number, v: unknown): Decoded<JudgedRun> {
   }
   if (typeof v.judgedAt !== 'string' || !ISO_TIME.test(v.judgedAt))
     return fail(`${at('judgedAt')} is ${describeValue(v.judgedAt)}, expected an ISO 8601 UTC time`);
+  const steps = v.steps;
+  if (steps !== undefined) {
+    if (!Array.isArray(steps) || steps.length > JUDGED_RUN_STEPS_MAX)
+      return fail(
+        `${at('steps')} is ${describeValue(steps)}, expected a list of at most ${JUDGED_RUN_STEPS_MAX} strings`,
+      );
+    const bad = steps.findIndex((x) => typeof x !== 'string');
+    if (bad >= 0)
+      return fail(`${at(`steps[${bad}]`)} is ${describeValue(steps[bad])}, expected a string`);
+  }
   return {
     ok: true,
     value: {
@@ -280,6 +300,7 @@ function readJudgedRun(i: number, v: unknown): Decoded<JudgedRun> {
       by: v.by as string,
       detail: v.detail as string,
       judgedAt: v.judgedAt,
+      ...(steps !== undefined ? { steps: steps as string[] } : {}),
     },
   };
 }

@@ -7,7 +7,8 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Page } from 'playwright-core';
-import { parseStep } from '../../src/lessons/index.ts';
+import { parseStep, type JudgedRun } from '../../src/lessons/index.ts';
+import { recheckRun } from '../../src/lessons/judged-run.ts';
 import { LESSONS } from '../../src/lessons/loaded.ts';
 import { startLab, type Lab } from './browser.ts';
 
@@ -288,6 +289,11 @@ describe('the sandbox and the judged runs', () => {
       .toMatch(
         /"lesson":"05-attacks\/04-host-call","stage":"encoder","verdict":"blocked","by":"CF1"/,
       );
+    // The run keeps the steps as typed, and judged again on a fresh machine (what
+    // `mica-lab lesson runs` does with a handed-in file) it agrees.
+    const saved = (await runs())!.at(-1) as JudgedRun;
+    expect(saved.steps).toEqual(lesson.solution);
+    expect(recheckRun(saved, lesson).kind).toBe('agrees');
     expect(errors).toEqual([]);
     await page.close();
   });

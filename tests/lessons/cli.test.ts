@@ -3,7 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { LESSON_COMMAND } from '../../src/cli/commands/lesson.ts';
 import { SCENARIO_COMMAND } from '../../src/cli/commands/scenario.ts';
 import type { CliCommand, CliIo } from '../../src/cli/types.ts';
-import { CATALOGUE, LESSONS } from '../../src/lessons/loaded.ts';
+import { CATALOGUE, LESSONS, findLesson } from '../../src/lessons/loaded.ts';
+import { judgeAttempt } from '../../src/lessons/judged-run.ts';
+import { emptySave, serializeSave, type JudgedRun } from '../../src/lessons/index.ts';
 
 /** An outlined lesson, while the course still has one (the course is being filled in). */
 const PLANNED = CATALOGUE.find((e) => e.status === 'planned')?.id;
@@ -104,6 +106,49 @@ describe('mica-lab lesson', () => {
       expect(r.code, args.join(' ')).toBe(2);
       expect(r.err).toContain(message);
     }
+  });
+});
+
+describe('mica-lab lesson runs', () => {
+  const challenge = findLesson('05-attacks/04-host-call')!;
+  const honest = judgeAttempt(challenge, challenge.solution, '2026-12-05T03:00:00.000Z');
+  const file = (runs: readonly JudgedRun[]) =>
+    serializeSave({ ...emptySave('2026-12-05T03:00:00.000Z'), judgedRuns: runs });
+
+  it('every run judged again agrees: exit 0, one ✓ line each', async () => {
+    const r = await cli(LESSON_COMMAND, ['runs', 'p.json'], {
+      files: { 'p.json': file([honest]) },
+    });
+    expect(r.code).toBe(0);
+    expect(r.out).toContain(
+      `✓ [0] 05-attacks/04-host-call 2026-12-05T03:00:00.000Z: the file says ${honest.verdict} by ${honest.by} (${honest.stage}); the machine agrees`,
+    );
+    expect(r.out).toContain('1/1 judged runs agree with the machine');
+  });
+
+  it('a forged verdict and a run without steps: exit 1, each said', async () => {
+    const { steps: _s, ...bare } = honest;
+    const r = await cli(LESSON_COMMAND, ['runs', 'p.json'], {
+      files: { 'p.json': file([{ ...honest, verdict: 'no-leak', by: '' }, bare]) },
+    });
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(/✗ \[0\] .*the file says no-leak \(encoder\); the machine says blocked/);
+    expect(r.out).toMatch(/\? \[1\] .*not checked: the run keeps no steps/);
+    expect(r.out).toContain('0/2 judged runs agree with the machine');
+  });
+
+  it('an unreadable or malformed file: exit 2 with the reason and where', async () => {
+    const missing = await cli(LESSON_COMMAND, ['runs', 'nope.json']);
+    expect(missing.code).toBe(2);
+    expect(missing.err).toMatch(/cannot read "nope.json"/);
+    const bad = await cli(LESSON_COMMAND, ['runs', 'p.json'], {
+      files: {
+        'p.json': JSON.stringify({ ...emptySave(), judgedRuns: [{ ...honest, steps: 3 }] }),
+      },
+    });
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(/p\.json is not a progress file: "judgedRuns\[0\]\.steps" is number 3/);
+    expect((await cli(LESSON_COMMAND, ['runs'])).code).toBe(2);
   });
 });
 

@@ -4,7 +4,7 @@
 // on a fresh machine gives the verdict the live session gives, a wrong route is judged as what
 // it was, and the save file keeps the runs through a round trip and refuses a bad one by path.
 import { describe, expect, it } from 'vitest';
-import { judgeAttempt, judgeView } from '../../src/lessons/judged-run.ts';
+import { judgeAttempt, judgeView, recheckRun } from '../../src/lessons/judged-run.ts';
 import {
   JUDGED_PARTS,
   emptySave,
@@ -89,7 +89,8 @@ describe('a judged run is the machine’s verdict on the run', () => {
       machine: session.machine,
       ledger: session.machine.ledger.filter((e) => e.seq > session.startSeq),
     });
-    const { judgedAt: _at, lesson: _id, ...replayed } = judgeAttempt(l, l.solution, NOW);
+    const { judgedAt: _at, lesson: _id, steps, ...replayed } = judgeAttempt(l, l.solution, NOW);
+    expect(steps).toEqual(l.solution);
     expect(live).toEqual(replayed);
   });
 });
@@ -127,9 +128,53 @@ describe('the progress file lists judged runs', () => {
     expect(!when.ok && when.error).toMatch(/^"judgedRuns\[1\]\.judgedAt"/);
     const list = parseSave(JSON.stringify({ ...emptySave(NOW), judgedRuns: {} }));
     expect(!list.ok && list.error).toMatch(/"judgedRuns" is .*expected a list/);
+    const steps = withBad({ steps: ['ok', 7] });
+    expect(!steps.ok && steps.error).toMatch(
+      /^"judgedRuns\[1\]\.steps\[1\]" is number 7, expected a string/,
+    );
     const unknown = withBad({ lesson: '09-later/01-unknown' });
     expect(unknown.ok && unknown.value.warnings).toEqual([
       'a judged run of "09-later/01-unknown", a lesson this lab does not have, was kept',
     ]);
+  });
+});
+
+describe('a run in a progress file is judged again from its steps', () => {
+  const challenge = lesson('05-attacks/04-host-call');
+
+  it('a run the page recorded with its steps agrees with a fresh machine', async () => {
+    const session = startLesson(challenge);
+    playSteps(session.terminals, challenge.solution);
+    const ledger = session.machine.ledger.filter((e) => e.seq > session.startSeq);
+    const live: JudgedRun = {
+      lesson: challenge.id,
+      ...judgeView({ machine: session.machine, ledger }),
+      judgedAt: NOW,
+      steps: [...challenge.solution],
+    };
+    expect(recheckRun(live, challenge)).toEqual({ kind: 'agrees', run: live });
+  });
+
+  it('a run edited to claim another verdict differs, with what the machine says', () => {
+    const honest = judgeAttempt(challenge, challenge.solution, NOW);
+    const forged = { ...honest, verdict: 'leaked' as const, by: 'ns-memory → NS memory' };
+    const r = recheckRun(forged, challenge);
+    expect(r.kind).toBe('differs');
+    expect(r.kind === 'differs' && r.machine).toMatchObject({
+      verdict: honest.verdict,
+      by: honest.by,
+      stage: honest.stage,
+    });
+    // The same claim with the steps of a run that did not happen: differs too.
+    const noRun = { ...honest, steps: ['help'] };
+    expect(recheckRun(noRun, challenge).kind).toBe('differs');
+  });
+
+  it('a run without steps, or of a lesson this lab lacks, is not checked and says why', () => {
+    const { steps: _dropped, ...bare } = judgeAttempt(challenge, challenge.solution, NOW);
+    const r = recheckRun(bare, challenge);
+    expect(r.kind === 'unchecked' && r.reason).toMatch(/keeps no steps/);
+    const other = recheckRun({ ...bare, lesson: '09-later/01-unknown' }, undefined);
+    expect(other.kind === 'unchecked' && other.reason).toMatch(/no lesson "09-later\/01-unknown"/);
   });
 });

@@ -2,22 +2,28 @@
  * `mica-lab lesson`: the lesson catalogue, headless. `list` prints the course, `show <id>`
  * prints a lesson as an instructor sees it (text, goals, hints, solution), and
  * `check <id>` plays commands on the lesson's setup and prints each goal with ✓/✗, so a
- * lesson can be solved, judged or debugged from a terminal or CI.
- * Exit codes: 0 success (check: every goal done), 1 check not passed, 2 bad usage.
+ * lesson can be solved, judged or debugged from a terminal or CI, and `runs <progress.json>`
+ * judges every run a progress file lists again on a fresh machine (what a student hands in
+ * cannot claim a run that did not happen).
+ * Exit codes: 0 success (check: every goal done; runs: every run agrees), 1 check not passed
+ * (runs: one differs or cannot be checked), 2 bad usage or an unreadable file.
  */
 import { splitCommands, type OutputLine } from '../../shell/index.ts';
+import { recheckRun } from '../../lessons/judged-run.ts';
 import {
   PARTS,
   disabledCommands,
+  parseSave,
   replayCommands,
   type GoalStatus,
   type Lesson,
   type TranscriptEntry,
 } from '../../lessons/index.ts';
-import { CATALOGUE, findEntry } from '../../lessons/loaded.ts';
+import { CATALOGUE, findEntry, findLesson } from '../../lessons/loaded.ts';
 import type { CliCommand, CliIo } from '../types.ts';
 
-const USAGE = 'lesson list | show <id> | check <id> [--solution | -c "<cmds>"] [-v]';
+const USAGE =
+  'lesson list | show <id> | check <id> [--solution | -c "<cmds>"] [-v] | runs <progress.json>';
 
 /** Reads all of standard input as text. */
 export async function readStdin(stdin: CliIo['stdin']): Promise<string> {
@@ -138,6 +144,46 @@ async function check(args: readonly string[], io: CliIo): Promise<number> {
   return printGoals(io, replay.goals) ? 0 : 1;
 }
 
+/** `runs <file>`: every judged run of a progress file, judged again on a fresh machine. */
+async function runs(args: readonly string[], io: CliIo): Promise<number> {
+  if (args.length !== 1) return usage(io, '"runs" takes one progress file');
+  const path = args[0]!;
+  let text: string;
+  try {
+    text = new TextDecoder().decode(await io.readFile(path));
+  } catch (error) {
+    io.stderr(`mica-lab lesson runs: cannot read "${path}": ${(error as Error).message}\n`);
+    return 2;
+  }
+  const parsed = parseSave(text);
+  if (!parsed.ok) {
+    io.stderr(`mica-lab lesson runs: ${path} is not a progress file: ${parsed.error}\n`);
+    return 2;
+  }
+  const list = parsed.value.save.judgedRuns ?? [];
+  if (list.length === 0) {
+    io.stdout(`${path}: no judged runs\n`);
+    return 0;
+  }
+  let agreed = 0;
+  for (const [i, run] of list.entries()) {
+    const said = `${run.verdict}${run.by ? ` by ${run.by}` : ''} (${run.stage})`;
+    const r = recheckRun(run, findLesson(run.lesson));
+    const head = `[${i}] ${run.lesson} ${run.judgedAt}: the file says ${said}`;
+    if (r.kind === 'agrees') {
+      agreed++;
+      io.stdout(`✓ ${head}; the machine agrees (${run.steps!.length} step(s) replayed)\n`);
+    } else if (r.kind === 'differs') {
+      const m = r.machine;
+      io.stdout(
+        `✗ ${head}; the machine says ${m.verdict}${m.by ? ` by ${m.by}` : ''} (${m.stage}): ${m.detail}\n`,
+      );
+    } else io.stdout(`? ${head}; not checked: ${r.reason}\n`);
+  }
+  io.stdout(`${agreed}/${list.length} judged runs agree with the machine\n`);
+  return agreed === list.length ? 0 : 1;
+}
+
 /** The lesson subcommand. */
 export const LESSON_COMMAND: CliCommand = {
   name: 'lesson',
@@ -157,8 +203,10 @@ export const LESSON_COMMAND: CliCommand = {
       }
       case 'check':
         return check(rest, io);
+      case 'runs':
+        return runs(rest, io);
       case undefined:
-        return usage(io, 'missing subcommand (list, show or check)');
+        return usage(io, 'missing subcommand (list, show, check or runs)');
       default:
         return usage(io, `unknown subcommand "${sub}"`);
     }

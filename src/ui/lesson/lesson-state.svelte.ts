@@ -89,6 +89,11 @@ export class LessonState {
   solutionShown = $state(false);
   /** Host commands the learner ran since the lesson started, oldest first. */
   commands = $state.raw<readonly string[]>([]);
+  /**
+   * True when the machine is the lesson's start plus {@link commands} (not a saved machine
+   * the lesson went on from): then the commands are the run, and a judged run keeps them.
+   */
+  fromStart = $state(true);
   /** Title of a scenario loaded outside any lesson (a shared link, an attack demo). */
   scenarioTitle = $state.raw<string | undefined>(undefined);
   /** Notices for the page (bad links, unreadable saves, updates). */
@@ -155,6 +160,7 @@ export class LessonState {
     this.lesson = lesson;
     this.startSeq = startSeq;
     this.commands = commands;
+    this.fromStart = snapshot === undefined;
     this.hintsRevealed = from.progress?.hintsRevealed ?? 0;
     this.solutionShown = from.progress?.solutionShown ?? false;
     this.solutionStep = 0;
@@ -267,16 +273,19 @@ export class LessonState {
     const before = this.lab.checkpoint();
     const kept = {
       commands: this.commands,
+      fromStart: this.fromStart,
       solutionStep: this.solutionStep,
       doneBefore: this.#doneBefore,
     };
     this.lab.machine.restore(this.#start);
     this.lab.rebase({ kind: 'lesson', id: this.lesson.id });
     this.commands = [];
+    this.fromStart = true;
     this.solutionStep = 0;
     this.#doneBefore = [];
     this.lab.remember('lesson reset', before, () => {
       this.commands = kept.commands;
+      this.fromStart = kept.fromStart;
       this.solutionStep = kept.solutionStep;
       this.#doneBefore = kept.doneBefore;
     });
@@ -299,6 +308,7 @@ export class LessonState {
       solutionStep: this.solutionStep,
       solutionShown: this.solutionShown,
       commands: this.commands,
+      fromStart: this.fromStart,
       scenarioTitle: this.scenarioTitle,
       start: this.#start,
       doneBefore: this.#doneBefore,
@@ -310,6 +320,7 @@ export class LessonState {
       this.solutionStep = saved.solutionStep;
       this.solutionShown = saved.solutionShown;
       this.commands = saved.commands;
+      this.fromStart = saved.fromStart;
       this.scenarioTitle = saved.scenarioTitle;
       this.#start = saved.start;
       this.#doneBefore = saved.doneBefore;

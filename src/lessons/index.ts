@@ -9,6 +9,7 @@ export {
   LESSON_ID,
   PART_ID,
   disabledCommands,
+  lessonWithholding,
   formatProblem,
   hostCommandNames,
   validateCatalogue,

@@ -11,7 +11,13 @@
 import type { Machine, MachineMode, MachineSnapshot } from '../emulator/index.ts';
 import { createLabMachine, type OutputLine, type ShellSession } from '../shell/index.ts';
 import { micaAbi } from '../policy/index.ts';
-import { disabledCommands, type Goal, type GoalView, type Lesson } from './schema.ts';
+import {
+  disabledCommands,
+  lessonWithholding,
+  type Goal,
+  type GoalView,
+  type Lesson,
+} from './schema.ts';
 import { openTerminals, type Terminals } from './terminals.ts';
 
 /** One goal's state, ready for the checklist. */
@@ -120,7 +126,7 @@ export function prepareMachine(
 /** Starts `lesson` on a fresh machine (or from `options.snapshot`). */
 export function startLesson(lesson: Lesson, options: StartOptions = {}): LessonSession {
   const { machine, startSeq } = prepareMachine(lesson, options);
-  const terminals = openTerminals(machine, disabledCommands(lesson), lesson.withheld);
+  const terminals = openTerminals(machine, disabledCommands(lesson), lessonWithholding(lesson));
   const check = () => checkGoals(lesson.goals, machine, startSeq);
   return {
     lesson,

@@ -13,7 +13,7 @@
  */
 import type { LedgerEvent, Machine, MachineMode, MachineView } from '../emulator/index.ts';
 import { WORKFLOW_EXAMPLES } from '../policy/index.ts';
-import { HOST_COMMANDS, splitCommands, tokenize } from '../shell/index.ts';
+import { HOST_COMMANDS, splitCommands, tokenize, type Withholding } from '../shell/index.ts';
 import { glossaryEntry } from './glossary.ts';
 import { parseStep, realmCommandNames } from './terminals.ts';
 
@@ -119,6 +119,11 @@ export interface Lesson {
    */
   readonly withheld?: readonly string[];
   /**
+   * Examples whose files stay on offer for the withheld realms: the draft a fix-it lesson
+   * hands out to be fixed (`fix-too-open`).
+   */
+  readonly drafts?: readonly string[];
+  /**
    * Builds the start state on a fresh machine, through the front door (smc/read/write, or
    * `machine.restore(snapshot)`). Its ledger events are not shown to the goals.
    */
@@ -184,6 +189,11 @@ const MAX_TITLE = 72;
 /** The host command names a lesson may mention (`help` is always on). */
 export function hostCommandNames(): string[] {
   return HOST_COMMANDS.map((c) => c.name);
+}
+
+/** The shipped policy files `lesson` withholds from its realm terminals and Policy tab. */
+export function lessonWithholding(lesson: Pick<Lesson, 'withheld' | 'drafts'>): Withholding {
+  return { realms: lesson.withheld ?? [], drafts: lesson.drafts ?? [] };
 }
 
 /** The host commands that stay switched off in `lesson`'s shell. */
@@ -289,6 +299,14 @@ function checkWithheld(entry: Record<string, unknown>, p: Problems): void {
         `withheld[${i}]`,
         `${JSON.stringify(name)} is no realm of a shipped example (${realms.join(', ')})`,
       );
+  });
+  const drafts = entry.drafts;
+  if (drafts === undefined) return;
+  const ids = WORKFLOW_EXAMPLES.map((e) => e.id);
+  if (!Array.isArray(drafts)) return p.add('drafts', 'must be an array of example ids');
+  drafts.forEach((id, i) => {
+    if (typeof id !== 'string' || !ids.includes(id))
+      p.add(`drafts[${i}]`, `${JSON.stringify(id)} is not a shipped example (${ids.join(', ')})`);
   });
 }
 

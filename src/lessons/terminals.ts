@@ -7,12 +7,14 @@
  */
 import type { Machine } from '../emulator/index.ts';
 import {
+  NO_WITHHOLDING,
   REALM_COMMANDS,
   createHostShell,
   createRealmShell,
   out,
   type OutputLine,
   type ShellSession,
+  type Withholding,
 } from '../shell/index.ts';
 
 /** A realm terminal step: `@<realm> <command>`. Realm names follow `realm create`. */
@@ -57,14 +59,14 @@ export interface Terminals {
 }
 
 /**
- * Opens the terminals of `machine`; `hostDisabled` switches host commands off and `withheld`
- * names the realms whose shipped policy files the realm terminals refuse (a lesson's
- * restrictions, schema.ts).
+ * Opens the terminals of `machine`; `hostDisabled` switches host commands off and the realm
+ * terminals refuse the shipped policy files `withheld` names (a lesson's restrictions,
+ * schema.ts `lessonWithholding`).
  */
 export function openTerminals(
   machine: Machine,
   hostDisabled: readonly string[] = [],
-  withheld: readonly string[] = [],
+  withheld: Withholding = NO_WITHHOLDING,
 ): Terminals {
   const host = createHostShell(machine, { disabled: hostDisabled });
   const realms = new Map<string, ShellSession>();

@@ -13,7 +13,14 @@ export type { OutputLine, Tone, ShellCommand, CommandMeta, UsageError } from './
 export { out, usageError, isUsageError } from './types.ts';
 export { describeSmc, describeEffects } from './host/describe.ts';
 export { parseU64, parseAddr, parseData, type Parsed } from './args.ts';
-export { createRealmShell, REALM_COMMANDS, type RealmEnv } from './realm/index.ts';
+export {
+  createRealmShell,
+  NO_WITHHOLDING,
+  REALM_COMMANDS,
+  withholds,
+  type RealmEnv,
+  type Withholding,
+} from './realm/index.ts';
 export { policyUploadLine } from './realm/policy.ts';
 export { examplePolicyText } from './realm/policy-run.ts';
 export { createLabMachine, type LabMachineOptions } from './machine.ts';

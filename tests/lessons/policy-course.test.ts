@@ -127,7 +127,7 @@ describe('wrong routes leave a goal open', () => {
 
   it('a withheld realm’s files are refused only where withheld: the gateway’s shipped file still shows in the encoder', () => {
     const machine = createLabMachine();
-    const t = openTerminals(machine, [], ['encoder']);
+    const t = openTerminals(machine, [], { realms: ['encoder'], drafts: [] });
     t.execute('realm create encoder');
     const shown = t.execute('@encoder policy show video-moderation/gateway');
     expect(shown.output[0]!.text).toBe('video-moderation/gateway:');
@@ -135,11 +135,51 @@ describe('wrong routes leave a goal open', () => {
     expect(other.execute('@encoder policy show video-moderation').output[0]!.text).toBe(
       'video-moderation/encoder:',
     );
+    // A draft stays on offer: the file a fix-it lesson hands out to be fixed.
+    const withDraft = { realms: ['encoder'], drafts: ['fix-too-open'] };
     expect(
-      loadOptions(machine, 'encoder', ['encoder']).filter((o) => o.id.startsWith('example:')),
-    ).toEqual([]);
+      loadOptions(machine, 'encoder', withDraft)
+        .filter((o) => o.id.startsWith('example:'))
+        .map((o) => o.id),
+    ).toEqual(['example:fix-too-open']);
+    const drafted = openTerminals(machine, [], withDraft);
+    expect(drafted.execute('@encoder policy show fix-too-open').output[0]!.text).toBe(
+      'fix-too-open/encoder:',
+    );
+    expect(drafted.execute('@encoder policy show video-moderation').output[0]!.text).toMatch(
+      /no shipped encoder file is handed out/,
+    );
     expect(loadOptions(machine, 'encoder').map((o) => o.id)).toContain('example:video-moderation');
   });
+
+  it.each([
+    ['06-fix-it/01-too-open', [], ['encoder']],
+    ['06-fix-it/02-any-window', rebuildLines('encoder'), ['encoder']],
+    ['06-fix-it/03-exception-rule', rebuildLines('encoder'), ['encoder']],
+    [
+      '06-fix-it/04-bypass',
+      [...rebuildLines('encoder'), ...rebuildLines('storage')],
+      ['encoder', 'storage'],
+    ],
+  ])(
+    '%s: an honest shipped file cannot stand in for the fix (withheld; the draft stays on offer)',
+    (id, rebuild, stages) => {
+      const replay = replayCommands(lesson(id), [
+        ...rebuild,
+        ...stages.map((s) => `@${s} policy upload video-moderation`),
+        ...stages.map((s) => `@${s} policy upload storage-bypass`),
+      ]);
+      expect(replay.solved).toBe(false);
+      const said = replay.transcript.flatMap((t) => t.output.map((l) => l.text)).join('\n');
+      for (const s of stages)
+        expect(said).toContain(
+          `no shipped ${s} file is handed out (video-moderation/${s} withheld)`,
+        );
+      const draft = lesson(id).drafts![0]!;
+      const shown = replayCommands(lesson(id), [`@${stages[0]} policy show ${draft}`]);
+      expect(shown.transcript[0]!.output[0]!.text).toBe(`${draft}/${stages[0]}:`);
+    },
+  );
 
   it('06-fix-it/01: uploading the draft again is refused again; nothing downstream can run', () => {
     const done = goals('06-fix-it/01-too-open', [

@@ -101,6 +101,11 @@ describe('validateLesson', () => {
     expect(problems[0]!.message).toMatch(
       /"nobody" is no realm of a shipped example \(gateway, encoder/,
     );
+    const drafts = validateLesson(
+      broken({ withheld: ['encoder'], drafts: ['fix-too-open', 'nope'] }),
+    );
+    expect(fields(drafts)).toEqual(['drafts[1]']);
+    expect(drafts[0]!.message).toMatch(/"nope" is not a shipped example/);
   });
 
   it('reports goals with bad ids, duplicate ids, no title or no check', () => {

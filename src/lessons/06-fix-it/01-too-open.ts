@@ -65,6 +65,9 @@ export const FIX_TOO_OPEN_LESSON: Lesson = {
   body,
   mode: 'mica',
   commands: {},
+  // The task is fixing the draft: an honest shipped encoder file would stand in for the fix.
+  withheld: ['encoder'],
+  drafts: ['fix-too-open'],
   setup: terminalSetup([
     ...STAGE_LINES,
     ...WIRE_LINES,

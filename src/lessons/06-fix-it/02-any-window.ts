@@ -87,6 +87,9 @@ export const FIX_ANY_WINDOW_LESSON: Lesson = {
   body,
   mode: 'mica',
   commands: {},
+  // The task is fixing the draft: an honest shipped encoder file would stand in for the fix.
+  withheld: ['encoder'],
+  drafts: ['fix-any-window'],
   setup: terminalSetup([
     ...STAGE_LINES,
     OUTSIDER_LINE,

@@ -80,6 +80,9 @@ export const FIX_EXCEPTION_LESSON: Lesson = {
   body,
   mode: 'mica',
   commands: {},
+  // The task is fixing the draft: an honest shipped encoder file would stand in for the fix.
+  withheld: ['encoder'],
+  drafts: ['fix-no-exception'],
   setup: terminalSetup([
     ...STAGE_LINES,
     ...WIRE_LINES,

@@ -86,6 +86,9 @@ export const FIX_BYPASS_LESSON: Lesson = {
   body,
   mode: 'mica',
   commands: {},
+  // The task is fixing the two drafts: honest shipped files would stand in for the fix.
+  withheld: ['encoder', 'storage'],
+  drafts: [DRAFT.id],
   setup: terminalSetup([
     ...STAGE_LINES,
     ...WIRE_LINES,

@@ -13,9 +13,10 @@ import { MEMORY_COMMANDS } from './memory.ts';
 import { POLICY_SHELL_COMMANDS } from './policy.ts';
 import { PSCI_SHELL_COMMANDS } from './psci.ts';
 import { RSI_SHELL_COMMANDS } from './rsi.ts';
-import type { RealmEnv } from './run.ts';
+import type { RealmEnv, Withholding } from './run.ts';
 
-export type { RealmEnv } from './run.ts';
+export type { RealmEnv, Withholding } from './run.ts';
+export { NO_WITHHOLDING, withholds } from './run.ts';
 export { exitLine, runOps } from './run.ts';
 
 /**
@@ -44,7 +45,7 @@ export function createRealmShell(
   options: {
     disabled?: readonly string[];
     /** The example files a lesson withholds ({@link RealmEnv.withheld}). */
-    withheld?: () => readonly string[];
+    withheld?: () => Withholding;
   } = {},
 ): ShellSession {
   const { withheld, disabled } = options;

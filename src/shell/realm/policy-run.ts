@@ -25,7 +25,7 @@ import {
 } from '../../policy/index.ts';
 import { out, usageError, type CommandMeta, type OutputLine, type UsageError } from '../types.ts';
 import { policyBlobs } from './group.ts';
-import { runOps, type RealmEnv } from './run.ts';
+import { NO_WITHHOLDING, runOps, withholds, type RealmEnv, type Withholding } from './run.ts';
 
 /** RSI_MEASUREMENT_READ index of REM0 (0 is the RIM, 1..4 are REM0..REM3; cca-spec.md §4.1). */
 const REM0_INDEX = 1;
@@ -43,7 +43,7 @@ function mica(machine: Machine): MicaState | undefined {
 function findExample(
   word: string,
   self: string,
-  withheld: readonly string[] = [],
+  withheld: Withholding = NO_WITHHOLDING,
 ): { example: WorkflowExample; index: number } | UsageError {
   const [id, realmName] = word.split('/');
   const example = WORKFLOW_EXAMPLES.find((e) => e.id === id);
@@ -57,10 +57,10 @@ function findExample(
     return usageError(
       `example "${example.id}" has no realm "${want}" (realms: ${example.realms.map((r) => r.name.toLowerCase()).join(', ')}); use ${example.id}/<realm>`,
     );
-  if (withheld.includes(want)) {
+  if (withholds(withheld, example.id, want)) {
     const other = example.realms
       .map((r) => r.name.toLowerCase())
-      .find((name) => !withheld.includes(name));
+      .find((name) => !withholds(withheld, example.id, name));
     return usageError(
       `this lesson asks you to write the ${want}'s policy yourself, so no shipped ${want} file is handed out (${example.id}/${want} withheld); start from ${other ? `"policy show ${example.id}/${other}" or ` : ''}another realm's accepted policy (Policy tab, Start from)`,
     );
@@ -127,7 +127,7 @@ export function examplePolicyText(
   machine: Machine,
   realm: string,
   word: string,
-  withheld: readonly string[] = [],
+  withheld: Withholding = NO_WITHHOLDING,
 ): { ok: true; text: string; source: string } | { ok: false; error: string } {
   const found = findExample(word, realm, withheld);
   if ('usageError' in found) return { ok: false, error: found.usageError };

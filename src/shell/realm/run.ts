@@ -30,11 +30,29 @@ export interface RealmEnv {
   /** The VMM's name of the realm. */
   readonly realm: string;
   /**
-   * Realms (as the examples name them, e.g. `encoder`) whose policy the current lesson asks
-   * the learner to write: `policy show` and `policy upload` refuse every shipped file of theirs
-   * (read at each use, so starting or leaving a lesson changes it without a new terminal).
+   * The shipped files the current lesson withholds ({@link Withholding}): `policy show` and
+   * `policy upload` refuse them (read at each use, so starting or leaving a lesson changes it
+   * without a new terminal).
    */
-  readonly withheld?: () => readonly string[];
+  readonly withheld?: () => Withholding;
+}
+
+/**
+ * Which shipped policy files a lesson withholds: every file of `realms` (as the examples name
+ * them, e.g. `encoder`) whose policy it asks the learner to write, except the files of the
+ * `drafts` examples (the draft a fix-it lesson hands out to be fixed).
+ */
+export interface Withholding {
+  readonly realms: readonly string[];
+  readonly drafts: readonly string[];
+}
+
+/** Nothing withheld (no lesson). */
+export const NO_WITHHOLDING: Withholding = { realms: [], drafts: [] };
+
+/** Whether `w` withholds example `example`'s file of realm `realm`. */
+export function withholds(w: Withholding, example: string, realm: string): boolean {
+  return w.realms.includes(realm) && !w.drafts.includes(example);
 }
 
 /** Formats one exit as the dim line the realm terminal shows. */

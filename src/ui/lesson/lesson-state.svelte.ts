@@ -14,6 +14,7 @@
 import {
   checkGoals,
   disabledCommands,
+  lessonWithholding,
   loadLesson,
   nextLessonId,
   openTerminals,
@@ -24,7 +25,7 @@ import {
   type LessonProgress,
 } from '../../lessons/index.ts';
 import type { MachineSnapshot, MachineState } from '../../emulator/index.ts';
-import type { OutputLine } from '../../shell/index.ts';
+import { NO_WITHHOLDING, type OutputLine, type Withholding } from '../../shell/index.ts';
 import type { LabMachine } from '../state/machine.svelte.ts';
 import { SaveStore } from '../persist/save-store.svelte.ts';
 
@@ -115,8 +116,10 @@ export class LessonState {
   readonly solved = $derived(this.goals.length > 0 && this.goals.every((g) => g.done));
   /** Host commands switched off in this lesson. */
   readonly disabled: readonly string[] = $derived(this.lesson ? disabledCommands(this.lesson) : []);
-  /** Realms whose shipped policy files this lesson withholds (it asks for their policy). */
-  readonly withheld: readonly string[] = $derived(this.lesson?.withheld ?? []);
+  /** The shipped policy files this lesson withholds (it asks the learner to write them). */
+  readonly withheld: Withholding = $derived(
+    this.lesson ? lessonWithholding(this.lesson) : NO_WITHHOLDING,
+  );
   /** The id of the playable lesson after this one, if any. */
   readonly next = $derived(this.lesson ? nextLessonId(this.lesson.id) : undefined);
 
@@ -152,7 +155,10 @@ export class LessonState {
       (line) => line.trim() !== '',
     );
     // Route `@<realm> <line>` steps to the realm's terminal, as the page's terminals do.
-    playSteps(openTerminals(this.lab.machine, disabledCommands(lesson), lesson.withheld), commands);
+    playSteps(
+      openTerminals(this.lab.machine, disabledCommands(lesson), lessonWithholding(lesson)),
+      commands,
+    );
     this.lab.rebase(
       snapshot ? { kind: 'snapshot', snapshot } : { kind: 'lesson', id: lesson.id },
       commands,

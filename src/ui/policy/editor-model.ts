@@ -19,7 +19,13 @@ import {
   type Policy,
   type UploadPreview,
 } from '../../policy/index.ts';
-import { examplePolicyText, policyUploadLine } from '../../shell/index.ts';
+import {
+  NO_WITHHOLDING,
+  examplePolicyText,
+  policyUploadLine,
+  withholds,
+  type Withholding,
+} from '../../shell/index.ts';
 
 /** One located problem of the draft, with the characters it underlines. */
 export interface DraftProblem {
@@ -131,16 +137,16 @@ export interface LoadOption {
 export function loadOptions(
   machine: Machine,
   realm: string,
-  withheld: readonly string[] = [],
+  withheld: Withholding = NO_WITHHOLDING,
 ): LoadOption[] {
-  const shipped = withheld.includes(realm) ? [] : WORKFLOW_EXAMPLES;
-  const examples = shipped
-    .filter((e) => e.realms.some((r) => r.name.toLowerCase() === realm))
-    .map((e) => ({
-      id: `example:${e.id}`,
-      label: `${e.id}: ${realm}'s file`,
-      text: () => examplePolicyText(machine, realm, e.id),
-    }));
+  const examples = WORKFLOW_EXAMPLES.filter(
+    (e) =>
+      e.realms.some((r) => r.name.toLowerCase() === realm) && !withholds(withheld, e.id, realm),
+  ).map((e) => ({
+    id: `example:${e.id}`,
+    label: `${e.id}: ${realm}'s file`,
+    text: () => examplePolicyText(machine, realm, e.id),
+  }));
   const accepted = acceptedPolicies(machine.state)
     .filter((p) => p.name !== realm)
     .map((p) => ({

@@ -12,7 +12,6 @@
  */
 import {
   abi,
-  decodeRecExit,
   encodeRealmParams,
   encodeRecEnter,
   encodeRecEnterFlags,
@@ -22,11 +21,10 @@ import {
   realmRtts,
   rttEntries,
   type Machine,
-  type RecExit,
   type RecRecord,
   type SmcResult,
 } from '../emulator/index.ts';
-import { utf8 } from '../lib/bytes.ts';
+import { readLe, utf8 } from '../lib/bytes.ts';
 import {
   IVSHMEM_BAR_BASE,
   IVSHMEM_BAR_STRIDE,
@@ -412,33 +410,35 @@ export class MicaHost {
   /** Runs the realm's REC until its program is done (or `maxEntries` entries). */
   run(h: RealmHandle, maxEntries = 2000): RunOutcome {
     let flags = 0n;
-    let gprs: bigint[] = [];
+    let gprs: bigint[] = NO_GPRS;
+    const E = abi.RMI_REC_EXIT;
     for (let n = 0; n < maxEntries; n++) {
-      const lrs = this.inject === undefined ? [] : [this.inject];
+      const lrs = this.inject === undefined ? NO_GPRS : [this.inject];
       this.m.write(h.run, encodeRecEnter({ flags, gprs, gicv3Lrs: lrs }, this.enterScratch));
       const r = this.smc(abi.SMC_RMI_REC_ENTER, h.rec, h.run);
       if (r.status !== 'RMI_SUCCESS') {
         this.log.push({ realm: h.name, what: `REC_ENTER failed: ${r.failure?.label ?? r.status}` });
         return { done: false, entries: n + 1 };
       }
-      // KVM reads the RmiRecExit half of the run granule, not the RmiRecEnter it wrote itself.
+      // KVM reads the RmiRecExit half of the run granule, not the RmiRecEnter it wrote itself,
+      // and decodes the fields the exit reason makes it act on.
       const read = this.m.read(h.run + abi.RMI_REC_RUN_EXIT, abi.RMI_REC_RUN_HALF_SIZE);
-      const exit: RecExit = decodeRecExit(
-        read.ok ? read.bytes : new Uint8Array(abi.RMI_REC_RUN_HALF_SIZE),
-      );
+      const exit = read.ok ? read.bytes : new Uint8Array(abi.RMI_REC_RUN_HALF_SIZE);
       flags = 0n;
-      gprs = [];
+      gprs = NO_GPRS;
       if (this.recOf(h).guest.done === true) return { done: true, entries: n + 1 };
-      const reason = Number(exit.exitReason);
+      const reason = Number(field(exit, E.exit_reason));
       if (reason === abi.RMI_EXIT_SYNC) {
-        const ec = Number((exit.esr >> 26n) & 0x3fn);
+        const esr = field(exit, E.esr);
+        const ec = Number((esr >> 26n) & 0x3fn);
         if (ec === abi.ESR_EL2_EC_DATA_ABORT || ec === abi.ESR_EL2_EC_INST_ABORT) {
-          const ipa = Number(exit.hpfar << 8n) + Number(exit.far % BigInt(abi.GRANULE_SIZE));
-          const isv = ((exit.esr >> 24n) & 1n) === 1n;
+          const far = field(exit, E.far);
+          const ipa = Number(field(exit, E.hpfar) << 8n) + Number(far % BigInt(abi.GRANULE_SIZE));
+          const isv = ((esr >> 24n) & 1n) === 1n;
           if (ipa < CONSOLE_IPA && this.prefault(h, ipa)) continue;
           if (isv) {
-            const write = ((exit.esr >> 6n) & 1n) === 1n;
-            if (write) this.saw.push(exit.gprs[0] ?? 0n);
+            const write = ((esr >> 6n) & 1n) === 1n;
+            if (write) this.saw.push(field(exit, E.gprs));
             this.log.push({
               realm: h.name,
               what: `MMIO ${write ? 'write' : 'read'} at ${hex(ipa)}`,
@@ -452,10 +452,11 @@ export class MicaHost {
         continue;
       }
       if (reason === abi.RMI_EXIT_HOST_CALL) {
-        this.saw.push(...exit.gprs);
+        const regs = exitGprs(exit);
+        this.saw.push(...regs);
         this.log.push({
           realm: h.name,
-          what: `host call ${exit.imm}: ${exit.gprs
+          what: `host call ${field(exit, E.imm)}: ${regs
             .slice(0, 2)
             .map((v) => hex(Number(v)))
             .join(' ')}`,
@@ -465,7 +466,7 @@ export class MicaHost {
       if (reason === abi.RMI_EXIT_RIPAS_CHANGE) {
         this.log.push({
           realm: h.name,
-          what: `RIPAS change ${hex(Number(exit.ripasBase))}..${hex(Number(exit.ripasTop))} (host rejects)`,
+          what: `RIPAS change ${hex(Number(field(exit, E.ripas_base)))}..${hex(Number(field(exit, E.ripas_top)))} (host rejects)`,
         });
         flags = encodeRecEnterFlags({ ripasReject: true });
         continue;
@@ -482,6 +483,22 @@ export class MicaHost {
     for (let i = len - 1; i >= 0; i--) v = (v << 8n) | BigInt(r.bytes[i]!);
     return v;
   }
+}
+
+/** No registers (the RmiRecEnter of an entry that hands the realm nothing; never changed). */
+const NO_GPRS: bigint[] = [];
+
+/** Field `f` of the RmiRecExit bytes `exit` (offsets from abi/rmi-structs.ts). */
+function field(exit: Uint8Array, f: { readonly offset: number; readonly size: number }): bigint {
+  return readLe(exit, f.offset, f.size);
+}
+
+/** RmiRecExit.gprs (X0..X30). */
+function exitGprs(exit: Uint8Array): bigint[] {
+  const f = abi.RMI_REC_EXIT.gprs;
+  const out: bigint[] = [];
+  for (let i = 0; i < f.count; i++) out.push(readLe(exit, f.offset + i * f.size, f.size));
+  return out;
 }
 
 /** Tears a realm down the way KVM does: REC, data, NS mappings, RTTs bottom-up, then the RD. */

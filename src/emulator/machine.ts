@@ -29,7 +29,15 @@ import {
 import type { Ctx } from './context.ts';
 import type { MachineHooks } from './hooks.ts';
 import { gpiOf } from './hw/gpt.ts';
-import { HOST, physRead, physWrite, type ReadResult, type WriteResult } from './hw/memory.ts';
+import {
+  HOST,
+  physRead,
+  physReadLent,
+  physWrite,
+  type AccessFault,
+  type ReadResult,
+  type WriteResult,
+} from './hw/memory.ts';
 import { checkInvariants } from './invariants.ts';
 import {
   declareSanitiser,
@@ -138,6 +146,12 @@ export interface Machine extends MachineView {
   smc(fid: number | bigint, ...args: (number | bigint)[]): SmcResult;
   /** A host (NS) read of physical memory, through the granule protection check. */
   read(pa: number, len: number): ReadResult;
+  /**
+   * The same checked, logged host read, its bytes lent rather than copied: `use` gets a view
+   * of memory valid only during the call (decode at once, keep and change nothing), as KVM
+   * reads the RmiRecRun page it shares with the RMM. Returns the fault, if the check refused it.
+   */
+  readLent(pa: number, len: number, use: (bytes: Uint8Array) => void): AccessFault | undefined;
   /** A host (NS) write of physical memory, through the granule protection check. */
   write(pa: number, bytes: Uint8Array): WriteResult;
   /** JSON-safe copy of the whole state, stamped with the state version. */
@@ -198,6 +212,9 @@ export interface HostIo {
 }
 
 const contexts = new WeakMap<Machine, Ctx>();
+
+/** The `consumes` list of a command that declares none (shared, never changed). */
+const NOTHING_DECLARED: readonly number[] = [];
 
 /**
  * The Ctx of `machine`, for tests of the machine's own parts (a granule transition guard,
@@ -349,28 +366,12 @@ export function createMachine(options: MachineOptions = {}): Machine {
       });
       return { x, status: 'SMCCC_NOT_SUPPORTED', index: 0, seq: call.seq };
     }
-    const run = (): RmiOutcome => {
-      // Extension conditions (hooks.ts beforeRmi) refuse before the command runs.
-      for (const ext of active()) {
-        const veto = ext.beforeRmi?.(ctx, command, args);
-        if (veto) return { status: veto.status, index: veto.index, failure: veto } as RmiOutcome;
-      }
-      const declared = command.consumes?.(state, args) ?? [];
-      const before = state.ledger.events.length;
-      let result: RmiOutcome | undefined;
-      for (const ext of active()) {
-        result = ext.handleRmi?.(ctx, command, args);
-        if (result) break;
-      }
-      result ??= command.handler(ctx, args);
-      if (result.status === RMI_SUCCESS) assertDeclared(command, declared, before);
-      for (const ext of active()) ext.afterRmi?.(ctx, command, args, result);
-      return result;
-    };
     let outcome: RmiOutcome;
+    parents.push(call.seq);
     try {
-      outcome = ctx.within(call.seq, run);
+      outcome = runCommand(command, args);
     } finally {
+      parents.pop();
       // Every host command but REC_ENTER may change a translation (rmm/tlb.ts); REC_ENTER
       // runs the realm, whose own SMCs flush (rec-run.ts).
       if (fid !== SMC_RMI_REC_ENTER) translations.flush();
@@ -404,6 +405,25 @@ export function createMachine(options: MachineOptions = {}): Machine {
     return result;
   }
 
+  /** Runs a host RMI command inside its call: extension vetoes, the handler, the after hooks. */
+  function runCommand(command: RmiCommandSpec, args: readonly bigint[]): RmiOutcome {
+    const exts = active();
+    // Extension conditions (hooks.ts beforeRmi) refuse before the command runs.
+    for (let i = 0; i < exts.length; i++) {
+      const veto = exts[i]!.beforeRmi?.(ctx, command, args);
+      if (veto) return { status: veto.status, index: veto.index, failure: veto } as RmiOutcome;
+    }
+    const declared = command.consumes?.(state, args) ?? NOTHING_DECLARED;
+    const before = state.ledger.events.length;
+    let result: RmiOutcome | undefined;
+    for (let i = 0; i < exts.length && !result; i++)
+      result = exts[i]!.handleRmi?.(ctx, command, args);
+    result ??= command.handler(ctx, args);
+    if (result.status === RMI_SUCCESS) assertDeclared(command, declared, before);
+    for (let i = 0; i < exts.length; i++) exts[i]!.afterRmi?.(ctx, command, args, result);
+    return result;
+  }
+
   /** The first `n` arguments as the ledger prints them. */
   function hexArgs(args: readonly bigint[], n: number): string[] {
     const out: string[] = [];
@@ -432,6 +452,7 @@ export function createMachine(options: MachineOptions = {}): Machine {
     granuleOf: (pa) => granuleAt(state, pa),
     smc,
     read: (pa, len) => physRead(ctx, HOST, pa, len),
+    readLent: (pa, len, use) => physReadLent(ctx, HOST, pa, len, use),
     write: (pa, bytes) => physWrite(ctx, HOST, pa, bytes),
     snapshot: () => toSnapshot(state),
     restore(snapshot) {

@@ -369,10 +369,16 @@ function unfold(parent: RttEntry, childLevel: number): RttEntry[] {
   const size = entrySize(childLevel);
   assert(parent.state !== 'TABLE', 'rtte_state refuses a TABLE parent');
   switch (parent.state) {
-    case 'UNASSIGNED':
-      return uniformEntries(() => ({ state: 'UNASSIGNED', ripas: parent.ripas }));
-    case 'UNASSIGNED_NS':
-      return uniformEntries(() => ({ state: 'UNASSIGNED_NS' }));
+    // Entries are replaced, never changed in place (undo points share them, state.ts), so
+    // the 512 equal children of an unassigned parent are one object.
+    case 'UNASSIGNED': {
+      const child: RttEntry = { state: 'UNASSIGNED', ripas: parent.ripas };
+      return uniformEntries(() => child);
+    }
+    case 'UNASSIGNED_NS': {
+      const child: RttEntry = { state: 'UNASSIGNED_NS' };
+      return uniformEntries(() => child);
+    }
     case 'ASSIGNED':
       return uniformEntries((i) => ({
         state: 'ASSIGNED',

@@ -68,4 +68,12 @@ describe('hex codec', () => {
     expect(fromHex(' 0x12')).toBeUndefined();
     expect(fromHex('')).toEqual(new Uint8Array(0));
   });
+
+  it('every length, short or long (one decode), gives two lower-case digits per byte in order', () => {
+    for (const n of [0, 1, 31, 32, 33, 255, 4096, 10_001]) {
+      const bytes = Uint8Array.from({ length: n }, (_, i) => (i * 37 + 11) & 0xff);
+      const expected = Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+      expect(toHex(bytes)).toBe(expected);
+    }
+  });
 });

@@ -8,7 +8,7 @@
  * memory through the Realm PAS, unprotected (ASSIGNED_NS) memory through the NS PAS, where
  * a host page delegated meanwhile faults and the realm takes an SEA (A5.2.6).
  */
-import { getField, packFields, setField, u64 } from '../../lib/bits.ts';
+import { getField, packLowFields, setField, u64 } from '../../lib/bits.ts';
 import { readLe, writeLe } from '../../lib/bytes.ts';
 import { GRANULE_SHIFT, GRANULE_SIZE } from '../abi/gpt.ts';
 import {
@@ -109,16 +109,27 @@ export function abortExit(
     (emulatable && emulatable.permission
       ? ESR_EL2_ABORT_FSC_PERMISSION_FAULT_L0
       : ESR_EL2_ABORT_FSC_TRANSLATION_FAULT_L0) + level;
-  let esr = packFields([
-    [ESR_EL2_EC, access === 'fetch' ? ESR_EL2_EC_INST_ABORT : ESR_EL2_EC_DATA_ABORT],
-    [ESR_EL2_IL, 1],
-    [ESR_EL2_ABORT_FSC, fsc],
-  ]);
-  if (!emulatable) return { exitReason: BigInt(RMI_EXIT_SYNC), esr, hpfar: hpfar(ipa) };
-  esr = setField(esr, ESR_EL2_ABORT_ISV, 1);
-  esr = setField(esr, ESR_EL2_ABORT_SAS, sas(emulatable.size));
-  esr = setField(esr, ESR_EL2_ABORT_SF, 1);
-  esr = setField(esr, ESR_EL2_ABORT_WNR, access === 'write' ? 1 : 0);
+  const ec = access === 'fetch' ? ESR_EL2_EC_INST_ABORT : ESR_EL2_EC_DATA_ABORT;
+  if (!emulatable) {
+    const esr = packLowFields(ESR_EL2_EC, ec, ESR_EL2_IL, 1, ESR_EL2_ABORT_FSC, fsc);
+    return { exitReason: BigInt(RMI_EXIT_SYNC), esr, hpfar: hpfar(ipa) };
+  }
+  const esr = packLowFields(
+    ESR_EL2_EC,
+    ec,
+    ESR_EL2_IL,
+    1,
+    ESR_EL2_ABORT_FSC,
+    fsc,
+    ESR_EL2_ABORT_ISV,
+    1,
+    ESR_EL2_ABORT_SAS,
+    sas(emulatable.size),
+    ESR_EL2_ABORT_SF,
+    1,
+    ESR_EL2_ABORT_WNR,
+    access === 'write' ? 1 : 0,
+  );
   return {
     exitReason: BigInt(RMI_EXIT_SYNC),
     esr,

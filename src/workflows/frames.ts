@@ -109,16 +109,22 @@ function unpack(bytes: Uint8Array): Uint8Array {
 /** The encoder's transcode of one raw frame: 2×2 box downsample, 4-bit re-quantise, pack. */
 export function encodeFrame(raw: Uint8Array, at = 0): Uint8Array {
   const samples = new Uint8Array(ENCODED_WIDTH * ENCODED_HEIGHT * CHANNELS);
+  const rowBytes = FRAME_WIDTH * CHANNELS;
+  const area = DOWNSAMPLE * DOWNSAMPLE;
+  const shift = 8 - QUANT_BITS;
+  // Samples in (y, x, channel) order, so the output index only counts up.
+  let o = 0;
   for (let y = 0; y < ENCODED_HEIGHT; y++) {
+    const top = at + y * DOWNSAMPLE * rowBytes;
     for (let x = 0; x < ENCODED_WIDTH; x++) {
+      const corner = top + x * DOWNSAMPLE * CHANNELS;
       for (let c = 0; c < CHANNELS; c++) {
         let sum = 0;
-        for (let dy = 0; dy < DOWNSAMPLE; dy++)
-          for (let dx = 0; dx < DOWNSAMPLE; dx++)
-            sum +=
-              raw[at + ((y * DOWNSAMPLE + dy) * FRAME_WIDTH + x * DOWNSAMPLE + dx) * CHANNELS + c]!;
-        const mean = Math.floor(sum / (DOWNSAMPLE * DOWNSAMPLE));
-        samples[(y * ENCODED_WIDTH + x) * CHANNELS + c] = mean >> (8 - QUANT_BITS);
+        for (let dy = 0; dy < DOWNSAMPLE; dy++) {
+          const row = corner + dy * rowBytes + c;
+          for (let dx = 0; dx < DOWNSAMPLE; dx++) sum += raw[row + dx * CHANNELS]!;
+        }
+        samples[o++] = Math.floor(sum / area) >> shift;
       }
     }
   }

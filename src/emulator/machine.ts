@@ -272,7 +272,10 @@ export function createMachine(options: MachineOptions = {}): Machine {
   const parents: number[] = [];
 
   function notify<K extends keyof MachineEvents>(kind: K, e: MachineEvents[K]): void {
-    for (const fn of listeners.get(kind) ?? []) (fn as (x: MachineEvents[K]) => void)(e);
+    // Most kinds have no listener: no empty array or iterator per event then.
+    const set = listeners.get(kind);
+    if (set === undefined || set.size === 0) return;
+    for (const fn of set) (fn as (x: MachineEvents[K]) => void)(e);
   }
 
   /** Bulk accesses' translation cache (rmm/tlb.ts), flushed at every change below. */
@@ -336,7 +339,11 @@ export function createMachine(options: MachineOptions = {}): Machine {
   }
 
   function smc(fidIn: number | bigint, ...argsIn: (number | bigint)[]): SmcResult {
-    const fid = Number(u64(fidIn) & 0xffffffffn);
+    // A 32-bit FID as a number (every call the host model makes) needs no bigint.
+    const fid =
+      typeof fidIn === 'number' && fidIn >= 0 && fidIn <= 0xffffffff && Number.isInteger(fidIn)
+        ? fidIn
+        : Number(u64(fidIn) & 0xffffffffn);
     const args: bigint[] = [];
     for (let i = 0; i < argsIn.length && i < SMC_REGISTER_COUNT - 1; i++)
       args.push(u64(argsIn[i]!));

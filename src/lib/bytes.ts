@@ -168,6 +168,15 @@ export function writeLe(
     }
     return;
   }
+  if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0) {
+    // A small field from a number (a u32 header word): byte arithmetic, no bigint.
+    let rest = value;
+    for (let i = 0; i < size; i++) {
+      bytes[offset + i] = rest % 0x100;
+      rest = Math.floor(rest / 0x100);
+    }
+    return;
+  }
   let v = BigInt.asUintN(size * 8, BigInt(value));
   for (let i = 0; i < size; i++) {
     bytes[offset + i] = Number(v & 0xffn);

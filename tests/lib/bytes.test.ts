@@ -52,6 +52,12 @@ describe('little-endian fields', () => {
     const bytes = new Uint8Array(4);
     writeLe(bytes, 0, 2, 0x12345n);
     expect(readLe(bytes, 0, 4)).toBe(0x2345n);
+    for (const value of VALUES)
+      for (let size = 1; size <= 7; size++) {
+        const field = new Uint8Array(8);
+        writeLe(field, 0, size, value);
+        expect(readLe(field, 0, 8)).toBe(BigInt.asUintN(8 * size, BigInt(value)));
+      }
   });
 });
 

@@ -40,13 +40,12 @@ export function sgtBlob(entries: readonly SgtEntry[]): Uint8Array {
   return out;
 }
 
-/** The table's 16-byte header for `count` entries. */
+/** The table's 16-byte header for `count` entries (u32 magic, version, count, reserved). */
 function sgtHeader(count: number): Uint8Array {
   const out = new Uint8Array(SGT_HEADER_SIZE);
-  const v = new DataView(out.buffer);
-  v.setUint32(0, SGT_MAGIC, true);
-  v.setUint32(4, SGT_VERSION, true);
-  v.setUint32(8, count, true);
+  writeLe(out, 0, 4, SGT_MAGIC);
+  writeLe(out, 4, 4, SGT_VERSION);
+  writeLe(out, 8, 4, count);
   return out;
 }
 

@@ -52,7 +52,20 @@ function putArray(bytes: Uint8Array, f: ArrayField, values: readonly bigint[] | 
   }
 }
 
-function getArray(bytes: Uint8Array, f: ArrayField): bigint[] {
+/** Arrays of zeroes by length, frozen: what an all-zero array field decodes to (shared). */
+const zeroArrays = new Map<number, readonly bigint[]>();
+
+function getArray(bytes: Uint8Array, f: ArrayField): readonly bigint[] {
+  const end = Math.min(bytes.length, f.offset + f.count * f.size);
+  let zero = true;
+  for (let i = f.offset; i < end && zero; i++) zero = bytes[i] === 0;
+  if (zero) {
+    // Most entries hand the realm no registers and no list registers: one shared array.
+    let zeroes = zeroArrays.get(f.count);
+    if (!zeroes)
+      zeroArrays.set(f.count, (zeroes = Object.freeze(new Array<bigint>(f.count).fill(0n))));
+    return zeroes;
+  }
   const out: bigint[] = [];
   for (let i = 0; i < f.count; i++) out.push(readLe(bytes, f.offset + i * f.size, f.size));
   return out;

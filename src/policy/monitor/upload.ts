@@ -133,7 +133,8 @@ function sgtChecks(
     return;
   }
   const pas: number[][] = E.map(() => []);
-  for (const [i, e] of E.entries()) {
+  for (let i = 0; i < E.length; i++) {
+    const e = E[i]!;
     // The realm's entries by IPA (the first per IPA, as a scan in table order finds).
     const byGpa = new Map<number, SgtEntry>();
     for (const x of sgtOf(monitor, e.rd)) if (!byGpa.has(x.gpa)) byGpa.set(x.gpa, x);
@@ -153,7 +154,8 @@ function sgtChecks(
   }
   for (let k = 0; k < pages; k++) {
     const first = pas[0]![k]!;
-    const other = E.findIndex((_, i) => pas[i]![k] !== first);
+    let other = -1;
+    for (let i = 1; i < E.length && other < 0; i++) if (pas[i]![k] !== first) other = i;
     if (other > 0) {
       refuse(
         'consistency',

@@ -277,6 +277,23 @@ export function reportExitFlows(
 /** Size of the fault address a REC exit reports (HPFAR_EL2 and FAR_EL2 are 64-bit). */
 const FAULT_ADDRESS_BYTES = 8;
 
+/** Reasons of accesses an extension mapped, by PA (every access to a shared page says one). */
+const extensionReasons = new Map<number, string>();
+/** Bound on {@link extensionReasons}: a run that touched many pages starts the cache again. */
+const MAX_EXTENSION_REASONS = 0x10000;
+
+/** `extension mapping: PA <pa>` (built once per PA), or `extension mapping: <kind>`. */
+function extensionReason(to: number | 'sea' | 'fault'): string {
+  if (typeof to !== 'number')
+    return to === 'sea' ? 'extension mapping: sea' : 'extension mapping: fault';
+  let reason = extensionReasons.get(to);
+  if (reason === undefined) {
+    if (extensionReasons.size >= MAX_EXTENSION_REASONS) extensionReasons.clear();
+    extensionReasons.set(to, (reason = `extension mapping: PA ${paKey(to)}`));
+  }
+  return reason;
+}
+
 function resolveAccess(
   ctx: Ctx,
   realm: Readonly<RealmRecord>,
@@ -299,7 +316,7 @@ function resolveAccess(
       const v = ext.translate?.(ctx, realm, stop.access, ipa - offset);
       if (!v) continue;
       if (v.flow) ctx.emit(pageFlowEvent(v.flow, stop.access, ipa, stop.size, stop.labels ?? []));
-      because(`extension mapping: ${v.kind === 'pa' ? `PA ${paKey(v.pa + offset)}` : v.kind}`);
+      because(extensionReason(v.kind === 'pa' ? v.pa + offset : v.kind));
       if (v.kind === 'sea') return { kind: 'sea', ipa };
       if (v.kind === 'fault') {
         const at = walkRtt(ctx.state, realm, ipa);

@@ -213,6 +213,9 @@ export interface HostIo {
 
 const contexts = new WeakMap<Machine, Ctx>();
 
+/** A zero register as the ledger prints it (most results are zero). */
+const ZERO_TEXT = hex64(0n);
+
 /** The `consumes` list of a command that declares none (shared, never changed). */
 const NOTHING_DECLARED: readonly number[] = [];
 
@@ -356,7 +359,7 @@ export function createMachine(options: MachineOptions = {}): Machine {
       kind: 'smc:call',
       world: 'NS',
       caller: 'host',
-      fid: hex64(fid),
+      fid: command ? fidText(command) : hex64(fid),
       name,
       args: hexArgs(args, command?.args.length ?? args.length),
     });
@@ -390,7 +393,7 @@ export function createMachine(options: MachineOptions = {}): Machine {
     for (let i = 0; i < given.length || i < command.results.length; i++)
       x.push(i < given.length ? u64(given[i]!) : 0n);
     const results: string[] = [];
-    for (const v of x) results.push(hex64(v));
+    for (const v of x) results.push(v === 0n ? ZERO_TEXT : hex64(v));
     const status = RMI_STATUS_NAMES[outcome.status as RmiStatus];
     const failure = outcome.failure;
     const returned: Extract<NewLedgerEvent, { kind: 'smc:return' }> = {
@@ -429,6 +432,14 @@ export function createMachine(options: MachineOptions = {}): Machine {
     if (result.status === RMI_SUCCESS) assertDeclared(command, declared, before);
     for (let i = 0; i < exts.length; i++) exts[i]!.afterRmi?.(ctx, command, args, result);
     return result;
+  }
+
+  /** Each command's FID as the ledger prints it, formatted once. */
+  const fidTexts = new Map<RmiCommandSpec, string>();
+  function fidText(command: RmiCommandSpec): string {
+    let text = fidTexts.get(command);
+    if (text === undefined) fidTexts.set(command, (text = hex64(command.fid)));
+    return text;
   }
 
   /** The first `n` arguments as the ledger prints them. */

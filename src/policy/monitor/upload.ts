@@ -135,11 +135,15 @@ function sgtChecks(
   const pas: number[][] = E.map(() => []);
   for (let i = 0; i < E.length; i++) {
     const e = E[i]!;
-    // The realm's entries by IPA (the first per IPA, as a scan in table order finds).
-    const byGpa = new Map<number, SgtEntry>();
-    for (const x of sgtOf(monitor, e.rd)) if (!byGpa.has(x.gpa)) byGpa.set(x.gpa, x);
+    // The realm's entries by IPA page number (the first per IPA, as a scan in table order
+    // finds; page numbers are small integers, the IPAs themselves are not).
+    const byPage = new Map<number, SgtEntry>();
+    for (const x of sgtOf(monitor, e.rd)) {
+      const page = x.gpa / abi.GRANULE_SIZE;
+      if (!byPage.has(page)) byPage.set(page, x);
+    }
     for (let k = 0; k < pages; k++) {
-      const hit = byGpa.get(e.base + k * abi.GRANULE_SIZE);
+      const hit = byPage.get((e.base + k * abi.GRANULE_SIZE) / abi.GRANULE_SIZE);
       if (!hit) {
         refuse(
           'coverage',

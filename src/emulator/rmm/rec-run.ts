@@ -31,7 +31,7 @@ import { IDLE_GUEST, setGpr, type GuestEntry } from './guest.ts';
 import { realmSmc } from './realm-calls.ts';
 import { walkRtt } from './rtt.ts';
 import { abortExit, guestAccess, reportExitFlows, loadRegister, realmInitiator } from './stage2.ts';
-import { decodeRecEnterFlags, type RecEnter, type RecExit } from './structs.ts';
+import { decodeRecEnterFlags, type RecEnter, type RecEnterFlags, type RecExit } from './structs.ts';
 
 /** Moves the REC's PC past the current instruction. */
 export function advancePc(rec: RecRecord): void {
@@ -69,8 +69,8 @@ function completePrevious(
   realm: RealmRecord,
   rec: RecRecord,
   enter: RecEnter,
+  flags: RecEnterFlags,
 ): EntryResult {
-  const flags = decodeRecEnterFlags(enter.flags);
   const pending = rec.pending;
   switch (pending.kind) {
     case 'mmio':
@@ -132,11 +132,10 @@ function runGuest(
   ctx: Ctx,
   realm: RealmRecord,
   rec: RecRecord,
-  enter: RecEnter,
+  flags: RecEnterFlags,
   sea: { readonly ipa?: number } | undefined,
 ): Partial<RecExit> {
   const guest = ctx.guest ?? IDLE_GUEST;
-  const flags = decodeRecEnterFlags(enter.flags);
   let entry: GuestEntry = {
     reason: 'enter',
     trapWfi: flags.trapWfi,
@@ -227,8 +226,9 @@ export function enterRec(
   if (!sameHex64(rec.gicv3Lrs, enter.gicv3Lrs)) rec.gicv3Lrs = enter.gicv3Lrs.map(hex64);
   rec.state = 'RUNNING';
   for (const ext of ctx.extensions ?? []) ext.onEnter?.(ctx, realm, rec, enter);
-  const first = completePrevious(ctx, realm, rec, enter);
-  const exit = first.kind === 'exit' ? first.exit : runGuest(ctx, realm, rec, enter, first.sea);
+  const flags = decodeRecEnterFlags(enter.flags);
+  const first = completePrevious(ctx, realm, rec, enter, flags);
+  const exit = first.kind === 'exit' ? first.exit : runGuest(ctx, realm, rec, flags, first.sea);
   rec.state = 'READY';
   return exit;
 }

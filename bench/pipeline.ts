@@ -8,6 +8,8 @@
 //     plus one over each 4 KiB page DATA_CREATE and REC_CREATE measure, one per REM extension
 //     (policy upload), two per member blob (the group aggregate and the verifier's recompute),
 //     two ES384 signatures (realm and platform token) and two verifies.
+// REC round trip: one REC_ENTER of the pipeline (a mapped 1-byte load), host side included,
+//     next to a bare SMC on the same machine: what each of P1's prefault exits costs.
 // P4: N MiB streamed through the pipeline's 256 KiB Mem1 with provenance on: the tenant's
 //     chunks arrive labelled on the gateway's receive buffer, the gateway copies each into Mem1,
 //     the encoder reads all of it (a bulk `map` to an 8-byte checksum in Mem2). Next to a plain
@@ -19,6 +21,7 @@
 import { createHash, generateKeyPairSync, sign, verify } from 'node:crypto';
 import { loadavg } from 'node:os';
 import { verifyGroup } from '../src/policy/group/verify.ts';
+import { SMC_RMI_FEATURES } from '../src/emulator/abi/rmi.ts';
 import { NET_IPA, NET_PAYLOAD_OFFSET } from '../src/workflows/host.ts';
 import { buildVideoWorkflow } from '../src/workflows/video.ts';
 import type { Benchmark } from './index.ts';
@@ -123,6 +126,33 @@ function p1(print: (line: string) => void): void {
   );
 }
 
+/**
+ * One REC_ENTER round trip of the pipeline (`wf.exec` of a 1-byte load of the gateway's Mem1,
+ * mapped: host RmiRecEnter write, REC_ENTER, the load, the exit, the host's read of the exit),
+ * the per-entry cost each of P1's ~390 prefault exits pays, next to a bare RMI_FEATURES SMC on
+ * the same machine (the ledger's call and return, no command work).
+ */
+function recRoundTrip(print: (line: string) => void): void {
+  const wf = buildVideoWorkflow();
+  const gw = wf.realms[wf.order[0]!]!;
+  const ipa = gw.bars[0]!.ipa;
+  const BATCH = 1000;
+  const perCall = (body: () => void): number => {
+    const batches: number[] = [];
+    for (let b = 0; b < 6; b++) {
+      const t0 = performance.now();
+      for (let i = 0; i < BATCH; i++) body();
+      batches.push(((performance.now() - t0) * 1000) / BATCH);
+    }
+    return median(batches.slice(1)); // the first batch warms up
+  };
+  const entry = perCall(() => wf.exec(gw.name, [{ op: 'read', ipa, size: 1 }]));
+  const bare = perCall(() => wf.machine.smc(SMC_RMI_FEATURES, 0));
+  print(
+    `REC round trip (one load, host write and read of RmiRecRun included): ${entry.toFixed(1)} us vs a bare RMI_FEATURES SMC ${bare.toFixed(2)} us, ratio ${(entry / bare).toFixed(1)}x`,
+  );
+}
+
 /** Streams `mib` MiB through Mem1; returns ms, ledger events added and RSS growth in MiB. */
 function streamOnce(mib: number): { ms: number; cpu: number; events: number; rss: number } {
   const wf = buildVideoWorkflow();
@@ -186,6 +216,7 @@ export const PIPELINE_BENCHMARK: Benchmark = {
   name: 'data path: video pipeline (P1) and streaming (P4)',
   run(print) {
     p1(print);
+    recRoundTrip(print);
     p4(print);
   },
 };

@@ -29,7 +29,15 @@ import {
 import type { Ctx } from './context.ts';
 import type { MachineHooks } from './hooks.ts';
 import { gpiOf } from './hw/gpt.ts';
-import { HOST, physRead, physWrite, type ReadResult, type WriteResult } from './hw/memory.ts';
+import {
+  HOST,
+  physRead,
+  physReadLent,
+  physWrite,
+  type AccessFault,
+  type ReadResult,
+  type WriteResult,
+} from './hw/memory.ts';
 import { checkInvariants } from './invariants.ts';
 import {
   declareSanitiser,
@@ -138,6 +146,12 @@ export interface Machine extends MachineView {
   smc(fid: number | bigint, ...args: (number | bigint)[]): SmcResult;
   /** A host (NS) read of physical memory, through the granule protection check. */
   read(pa: number, len: number): ReadResult;
+  /**
+   * The same checked, logged host read, its bytes lent rather than copied: `use` gets a view
+   * of memory valid only during the call (decode at once, keep and change nothing), as KVM
+   * reads the RmiRecRun page it shares with the RMM. Returns the fault, if the check refused it.
+   */
+  readLent(pa: number, len: number, use: (bytes: Uint8Array) => void): AccessFault | undefined;
   /** A host (NS) write of physical memory, through the granule protection check. */
   write(pa: number, bytes: Uint8Array): WriteResult;
   /** JSON-safe copy of the whole state, stamped with the state version. */
@@ -199,6 +213,12 @@ export interface HostIo {
 
 const contexts = new WeakMap<Machine, Ctx>();
 
+/** A zero register as the ledger prints it (most results are zero). */
+const ZERO_TEXT = hex64(0n);
+
+/** The `consumes` list of a command that declares none (shared, never changed). */
+const NOTHING_DECLARED: readonly number[] = [];
+
 /**
  * The Ctx of `machine`, for tests of the machine's own parts (a granule transition guard,
  * say). Not exported from the facade (index.ts): clients drive the machine through it.
@@ -255,7 +275,10 @@ export function createMachine(options: MachineOptions = {}): Machine {
   const parents: number[] = [];
 
   function notify<K extends keyof MachineEvents>(kind: K, e: MachineEvents[K]): void {
-    for (const fn of listeners.get(kind) ?? []) (fn as (x: MachineEvents[K]) => void)(e);
+    // Most kinds have no listener: no empty array or iterator per event then.
+    const set = listeners.get(kind);
+    if (set === undefined || set.size === 0) return;
+    for (const fn of set) (fn as (x: MachineEvents[K]) => void)(e);
   }
 
   /** Bulk accesses' translation cache (rmm/tlb.ts), flushed at every change below. */
@@ -319,7 +342,11 @@ export function createMachine(options: MachineOptions = {}): Machine {
   }
 
   function smc(fidIn: number | bigint, ...argsIn: (number | bigint)[]): SmcResult {
-    const fid = Number(u64(fidIn) & 0xffffffffn);
+    // A 32-bit FID as a number (every call the host model makes) needs no bigint.
+    const fid =
+      typeof fidIn === 'number' && fidIn >= 0 && fidIn <= 0xffffffff && Number.isInteger(fidIn)
+        ? fidIn
+        : Number(u64(fidIn) & 0xffffffffn);
     const args: bigint[] = [];
     for (let i = 0; i < argsIn.length && i < SMC_REGISTER_COUNT - 1; i++)
       args.push(u64(argsIn[i]!));
@@ -332,7 +359,7 @@ export function createMachine(options: MachineOptions = {}): Machine {
       kind: 'smc:call',
       world: 'NS',
       caller: 'host',
-      fid: hex64(fid),
+      fid: command ? fidText(command) : hex64(fid),
       name,
       args: hexArgs(args, command?.args.length ?? args.length),
     });
@@ -349,28 +376,12 @@ export function createMachine(options: MachineOptions = {}): Machine {
       });
       return { x, status: 'SMCCC_NOT_SUPPORTED', index: 0, seq: call.seq };
     }
-    const run = (): RmiOutcome => {
-      // Extension conditions (hooks.ts beforeRmi) refuse before the command runs.
-      for (const ext of active()) {
-        const veto = ext.beforeRmi?.(ctx, command, args);
-        if (veto) return { status: veto.status, index: veto.index, failure: veto } as RmiOutcome;
-      }
-      const declared = command.consumes?.(state, args) ?? [];
-      const before = state.ledger.events.length;
-      let result: RmiOutcome | undefined;
-      for (const ext of active()) {
-        result = ext.handleRmi?.(ctx, command, args);
-        if (result) break;
-      }
-      result ??= command.handler(ctx, args);
-      if (result.status === RMI_SUCCESS) assertDeclared(command, declared, before);
-      for (const ext of active()) ext.afterRmi?.(ctx, command, args, result);
-      return result;
-    };
     let outcome: RmiOutcome;
+    parents.push(call.seq);
     try {
-      outcome = ctx.within(call.seq, run);
+      outcome = runCommand(command, args);
     } finally {
+      parents.pop();
       // Every host command but REC_ENTER may change a translation (rmm/tlb.ts); REC_ENTER
       // runs the realm, whose own SMCs flush (rec-run.ts).
       if (fid !== SMC_RMI_REC_ENTER) translations.flush();
@@ -382,7 +393,7 @@ export function createMachine(options: MachineOptions = {}): Machine {
     for (let i = 0; i < given.length || i < command.results.length; i++)
       x.push(i < given.length ? u64(given[i]!) : 0n);
     const results: string[] = [];
-    for (const v of x) results.push(hex64(v));
+    for (const v of x) results.push(v === 0n ? ZERO_TEXT : hex64(v));
     const status = RMI_STATUS_NAMES[outcome.status as RmiStatus];
     const failure = outcome.failure;
     const returned: Extract<NewLedgerEvent, { kind: 'smc:return' }> = {
@@ -402,6 +413,33 @@ export function createMachine(options: MachineOptions = {}): Machine {
     const result: SmcResult = { x, status, index, seq: call.seq };
     if (failure) (result as { failure?: Failure }).failure = failure;
     return result;
+  }
+
+  /** Runs a host RMI command inside its call: extension vetoes, the handler, the after hooks. */
+  function runCommand(command: RmiCommandSpec, args: readonly bigint[]): RmiOutcome {
+    const exts = active();
+    // Extension conditions (hooks.ts beforeRmi) refuse before the command runs.
+    for (let i = 0; i < exts.length; i++) {
+      const veto = exts[i]!.beforeRmi?.(ctx, command, args);
+      if (veto) return { status: veto.status, index: veto.index, failure: veto } as RmiOutcome;
+    }
+    const declared = command.consumes?.(state, args) ?? NOTHING_DECLARED;
+    const before = state.ledger.events.length;
+    let result: RmiOutcome | undefined;
+    for (let i = 0; i < exts.length && !result; i++)
+      result = exts[i]!.handleRmi?.(ctx, command, args);
+    result ??= command.handler(ctx, args);
+    if (result.status === RMI_SUCCESS) assertDeclared(command, declared, before);
+    for (let i = 0; i < exts.length; i++) exts[i]!.afterRmi?.(ctx, command, args, result);
+    return result;
+  }
+
+  /** Each command's FID as the ledger prints it, formatted once. */
+  const fidTexts = new Map<RmiCommandSpec, string>();
+  function fidText(command: RmiCommandSpec): string {
+    let text = fidTexts.get(command);
+    if (text === undefined) fidTexts.set(command, (text = hex64(command.fid)));
+    return text;
   }
 
   /** The first `n` arguments as the ledger prints them. */
@@ -432,6 +470,7 @@ export function createMachine(options: MachineOptions = {}): Machine {
     granuleOf: (pa) => granuleAt(state, pa),
     smc,
     read: (pa, len) => physRead(ctx, HOST, pa, len),
+    readLent: (pa, len, use) => physReadLent(ctx, HOST, pa, len, use),
     write: (pa, bytes) => physWrite(ctx, HOST, pa, bytes),
     snapshot: () => toSnapshot(state),
     restore(snapshot) {

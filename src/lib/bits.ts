@@ -35,6 +35,24 @@ export function packFields(parts: ReadonlyArray<readonly [BitField, bigint | num
   return parts.reduce((acc, [f, v]) => setField(acc, f, v), 0n);
 }
 
+/**
+ * The register value with fields `f` set to `v`, pair by pair (later pairs win, as with
+ * {@link setField}), for fields that all lie in bits [31:0] and number values: plain 32-bit
+ * arithmetic and one bigint (a syndrome built on every REC exit), instead of a bigint per step.
+ */
+export function packLowFields(...pairs: (BitField | number)[]): bigint {
+  let word = 0;
+  for (let i = 0; i + 1 < pairs.length; i += 2) {
+    const f = pairs[i] as BitField;
+    const width = f.msb - f.lsb + 1;
+    if (f.msb > 31 || width < 1)
+      throw new RangeError(`field [${f.msb}:${f.lsb}] is not in bits [31:0]`);
+    const m = (width === 32 ? 0xffffffff : (1 << width) - 1) << f.lsb;
+    word = ((word & ~m) | (((pairs[i + 1] as number) << f.lsb) & m)) >>> 0;
+  }
+  return BigInt(word);
+}
+
 /** Largest unsigned 64-bit value. */
 const U64_MAX = (1n << 64n) - 1n;
 

@@ -6,11 +6,27 @@
 /** The two hex digits of every byte value. */
 const BYTE_HEX = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'));
 
+/** Character codes of the hex digits 0-f. */
+const HEX_CODES = Array.from('0123456789abcdef', (c) => c.charCodeAt(0));
+/** Decodes ASCII character codes into one flat string (hex digits are ASCII in every label). */
+const ASCII = new TextDecoder('latin1');
+
 /** Lower-case hex of `bytes`, no prefix. */
 export function toHex(bytes: Uint8Array): string {
-  let out = '';
-  for (let i = 0; i < bytes.length; i++) out += BYTE_HEX[bytes[i]!]!;
-  return out;
+  if (bytes.length <= 32) {
+    let out = '';
+    for (let i = 0; i < bytes.length; i++) out += BYTE_HEX[bytes[i]!]!;
+    return out;
+  }
+  // Long inputs (records, tokens, streams): the digits' character codes decoded at once,
+  // not one string per byte.
+  const codes = new Uint8Array(2 * bytes.length);
+  for (let i = 0; i < bytes.length; i++) {
+    const b = bytes[i]!;
+    codes[2 * i] = HEX_CODES[b >> 4]!;
+    codes[2 * i + 1] = HEX_CODES[b & 0xf]!;
+  }
+  return ASCII.decode(codes);
 }
 
 /** Value of a hex digit's character code, or -1. */
@@ -149,6 +165,15 @@ export function writeLe(
     for (let i = 0; i < 4; i++) {
       bytes[offset + i] = (lo >>> (8 * i)) & 0xff;
       bytes[offset + 4 + i] = (hi >>> (8 * i)) & 0xff;
+    }
+    return;
+  }
+  if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0) {
+    // A small field from a number (a u32 header word): byte arithmetic, no bigint.
+    let rest = value;
+    for (let i = 0; i < size; i++) {
+      bytes[offset + i] = rest % 0x100;
+      rest = Math.floor(rest / 0x100);
     }
     return;
   }

@@ -109,16 +109,28 @@ function unpack(bytes: Uint8Array): Uint8Array {
 /** The encoder's transcode of one raw frame: 2×2 box downsample, 4-bit re-quantise, pack. */
 export function encodeFrame(raw: Uint8Array, at = 0): Uint8Array {
   const samples = new Uint8Array(ENCODED_WIDTH * ENCODED_HEIGHT * CHANNELS);
+  const rowBytes = FRAME_WIDTH * CHANNELS;
+  const area = DOWNSAMPLE * DOWNSAMPLE;
+  const shift = 8 - QUANT_BITS;
+  // Samples in (y, x, channel) order, so the output index only counts up.
+  let o = 0;
   for (let y = 0; y < ENCODED_HEIGHT; y++) {
+    const top = at + y * DOWNSAMPLE * rowBytes;
     for (let x = 0; x < ENCODED_WIDTH; x++) {
+      const corner = top + x * DOWNSAMPLE * CHANNELS;
       for (let c = 0; c < CHANNELS; c++) {
-        let sum = 0;
-        for (let dy = 0; dy < DOWNSAMPLE; dy++)
-          for (let dx = 0; dx < DOWNSAMPLE; dx++)
-            sum +=
-              raw[at + ((y * DOWNSAMPLE + dy) * FRAME_WIDTH + x * DOWNSAMPLE + dx) * CHANNELS + c]!;
-        const mean = Math.floor(sum / (DOWNSAMPLE * DOWNSAMPLE));
-        samples[(y * ENCODED_WIDTH + x) * CHANNELS + c] = mean >> (8 - QUANT_BITS);
+        const p = corner + c;
+        let sum: number;
+        if (DOWNSAMPLE === 2) {
+          // The lab's 2×2 box: four samples, no inner loops.
+          sum = raw[p]! + raw[p + CHANNELS]! + raw[p + rowBytes]! + raw[p + rowBytes + CHANNELS]!;
+        } else {
+          sum = 0;
+          for (let dy = 0; dy < DOWNSAMPLE; dy++)
+            for (let dx = 0; dx < DOWNSAMPLE; dx++) sum += raw[p + dy * rowBytes + dx * CHANNELS]!;
+        }
+        // Non-negative: the shift truncates, which is the floor of the mean, re-quantised.
+        samples[o++] = (sum / area) >> shift;
       }
     }
   }

@@ -48,10 +48,30 @@ interface Register {
   readonly labels: readonly string[];
 }
 
+/** Keys of `rec.guest` already built, by prefix then op index or register name. */
+const guestKeys = new Map<string, Map<number | string, string>>();
+
+/**
+ * The `rec.guest` key `<prefix><at>` (`val@3`, `reg:x1`): built once, then looked up, so the
+ * ops a program runs over and over (every prefault touch) build no strings.
+ */
+function guestKey(prefix: string, at: number | string): string {
+  let keys = guestKeys.get(prefix);
+  if (!keys) guestKeys.set(prefix, (keys = new Map()));
+  let key = keys.get(at);
+  if (key === undefined) {
+    if (keys.size >= MAX_GUEST_KEYS) keys.clear();
+    keys.set(at, (key = `${prefix}${at}`));
+  }
+  return key;
+}
+/** Bound on each prefix's keys in {@link guestKeys}: a long run starts the cache again. */
+const MAX_GUEST_KEYS = 0x10000;
+
 /** Register `name` of `rec` (zero and unlabelled before any load). */
 function register(rec: RecRecord, name: string): Register {
-  const v = rec.guest[`reg:${name}`];
-  const l = rec.guest[`regl:${name}`];
+  const v = rec.guest[guestKey('reg:', name)];
+  const l = rec.guest[guestKey('regl:', name)];
   return {
     value: typeof v === 'string' ? BigInt(v) : 0n,
     labels: typeof l === 'string' && l !== '' ? l.split(',') : [],
@@ -249,7 +269,7 @@ function bulk(
   i: number,
 ): GuestStop | undefined {
   const g = rec.guest;
-  const key = `prog@${i}`;
+  const key = guestKey('prog@', i);
   const start = typeof g[key] === 'number' ? g[key] : 0;
   const b = new BulkOp(ctx, realm, rec);
   let p: BulkProgress;
@@ -336,7 +356,7 @@ export function programGuest(): ProgramGuest {
       let i = index(rec);
       if (entry.sea) {
         // The op at the PC took a synchronous external abort: note it and skip it.
-        g[`sea@${i}`] = true;
+        g[guestKey('sea@', i)] = true;
         g.seas = Number(g.seas ?? 0) + 1;
         g.last = -1;
         setIndex(rec, ++i);
@@ -349,20 +369,20 @@ export function programGuest(): ProgramGuest {
           const loaded = entry.loadLabels;
           const labels = loaded && loaded.length > 0 ? [...loaded].sort().join(',') : '';
           const name = op.into ?? DEFAULT_REGISTER;
-          g[`val@${last}`] = rec.gprs[1] ?? '0x0';
-          g[`lab@${last}`] = labels;
-          g[`reg:${name}`] = rec.gprs[1] ?? '0x0';
-          g[`regl:${name}`] = labels;
+          g[guestKey('val@', last)] = rec.gprs[1] ?? '0x0';
+          g[guestKey('lab@', last)] = labels;
+          g[guestKey('reg:', name)] = rec.gprs[1] ?? '0x0';
+          g[guestKey('regl:', name)] = labels;
         }
         if (op?.op === 'smc' || op?.op === 'upload' || op?.op === 'hostCall') {
-          g[`x0@${last}`] = rec.gprs[0] ?? '0x0';
-          g[`x1@${last}`] = rec.gprs[1] ?? '0x0';
+          g[guestKey('x0@', last)] = rec.gprs[0] ?? '0x0';
+          g[guestKey('x1@', last)] = rec.gprs[1] ?? '0x0';
         }
         if (op?.op === 'copy' || op?.op === 'fill' || op?.op === 'map') {
           // The probe of a bulk op completed as an access the host emulated (MMIO): a bulk
           // op does not stream through an emulated device, so it ends there.
-          g[`mmio@${last}`] = true;
-          delete g[`prog@${last}`];
+          g[guestKey('mmio@', last)] = true;
+          delete g[guestKey('prog@', last)];
         }
         if (op?.op === 'attestGroup') {
           const stop = attestStep(ctx, realm, rec, op, last);

@@ -12,7 +12,6 @@
  */
 import {
   abi,
-  decodeRecExit,
   encodeRealmParams,
   encodeRecEnter,
   encodeRecEnterFlags,
@@ -22,11 +21,10 @@ import {
   realmRtts,
   rttEntries,
   type Machine,
-  type RecExit,
   type RecRecord,
   type SmcResult,
 } from '../emulator/index.ts';
-import { utf8 } from '../lib/bytes.ts';
+import { readLe, utf8 } from '../lib/bytes.ts';
 import {
   IVSHMEM_BAR_BASE,
   IVSHMEM_BAR_STRIDE,
@@ -412,33 +410,37 @@ export class MicaHost {
   /** Runs the realm's REC until its program is done (or `maxEntries` entries). */
   run(h: RealmHandle, maxEntries = 2000): RunOutcome {
     let flags = 0n;
-    let gprs: bigint[] = [];
+    let gprs: bigint[] = NO_GPRS;
     for (let n = 0; n < maxEntries; n++) {
-      const lrs = this.inject === undefined ? [] : [this.inject];
+      const lrs = this.inject === undefined ? NO_GPRS : [this.inject];
       this.m.write(h.run, encodeRecEnter({ flags, gprs, gicv3Lrs: lrs }, this.enterScratch));
       const r = this.smc(abi.SMC_RMI_REC_ENTER, h.rec, h.run);
       if (r.status !== 'RMI_SUCCESS') {
         this.log.push({ realm: h.name, what: `REC_ENTER failed: ${r.failure?.label ?? r.status}` });
         return { done: false, entries: n + 1 };
       }
-      // KVM reads the RmiRecExit half of the run granule, not the RmiRecEnter it wrote itself.
-      const read = this.m.read(h.run + abi.RMI_REC_RUN_EXIT, abi.RMI_REC_RUN_HALF_SIZE);
-      const exit: RecExit = decodeRecExit(
-        read.ok ? read.bytes : new Uint8Array(abi.RMI_REC_RUN_HALF_SIZE),
+      // KVM reads the RmiRecExit half of the run granule it shares with the RMM (not the
+      // RmiRecEnter it wrote itself) and takes the fields the exit reason makes it act on.
+      const fault = this.m.readLent(
+        h.run + abi.RMI_REC_RUN_EXIT,
+        abi.RMI_REC_RUN_HALF_SIZE,
+        takeExit,
       );
+      if (fault) takeExit(NO_EXIT);
+      const { reason, esr, far, hpfar, gpr0, imm, ripasBase, ripasTop } = taken;
+      const regs = taken.gprs;
       flags = 0n;
-      gprs = [];
+      gprs = NO_GPRS;
       if (this.recOf(h).guest.done === true) return { done: true, entries: n + 1 };
-      const reason = Number(exit.exitReason);
       if (reason === abi.RMI_EXIT_SYNC) {
-        const ec = Number((exit.esr >> 26n) & 0x3fn);
+        const ec = Number((esr >> 26n) & 0x3fn);
         if (ec === abi.ESR_EL2_EC_DATA_ABORT || ec === abi.ESR_EL2_EC_INST_ABORT) {
-          const ipa = Number(exit.hpfar << 8n) + Number(exit.far % BigInt(abi.GRANULE_SIZE));
-          const isv = ((exit.esr >> 24n) & 1n) === 1n;
+          const ipa = Number(hpfar << 8n) + Number(far % BigInt(abi.GRANULE_SIZE));
+          const isv = ((esr >> 24n) & 1n) === 1n;
           if (ipa < CONSOLE_IPA && this.prefault(h, ipa)) continue;
           if (isv) {
-            const write = ((exit.esr >> 6n) & 1n) === 1n;
-            if (write) this.saw.push(exit.gprs[0] ?? 0n);
+            const write = ((esr >> 6n) & 1n) === 1n;
+            if (write) this.saw.push(gpr0);
             this.log.push({
               realm: h.name,
               what: `MMIO ${write ? 'write' : 'read'} at ${hex(ipa)}`,
@@ -452,10 +454,10 @@ export class MicaHost {
         continue;
       }
       if (reason === abi.RMI_EXIT_HOST_CALL) {
-        this.saw.push(...exit.gprs);
+        this.saw.push(...regs);
         this.log.push({
           realm: h.name,
-          what: `host call ${exit.imm}: ${exit.gprs
+          what: `host call ${imm}: ${regs
             .slice(0, 2)
             .map((v) => hex(Number(v)))
             .join(' ')}`,
@@ -465,7 +467,7 @@ export class MicaHost {
       if (reason === abi.RMI_EXIT_RIPAS_CHANGE) {
         this.log.push({
           realm: h.name,
-          what: `RIPAS change ${hex(Number(exit.ripasBase))}..${hex(Number(exit.ripasTop))} (host rejects)`,
+          what: `RIPAS change ${hex(Number(ripasBase))}..${hex(Number(ripasTop))} (host rejects)`,
         });
         flags = encodeRecEnterFlags({ ripasReject: true });
         continue;
@@ -481,6 +483,52 @@ export class MicaHost {
     let v = 0n;
     for (let i = len - 1; i >= 0; i--) v = (v << 8n) | BigInt(r.bytes[i]!);
     return v;
+  }
+}
+
+/** No registers (the RmiRecEnter of an entry that hands the realm nothing; never changed). */
+const NO_GPRS: bigint[] = [];
+
+/** An RmiRecExit of zeroes (what the host acts on when it cannot read the run granule). */
+const NO_EXIT = new Uint8Array(abi.RMI_REC_RUN_HALF_SIZE);
+
+/** The RmiRecExit fields the host acts on, as {@link takeExit} last read them. */
+const taken = {
+  reason: 0,
+  esr: 0n,
+  far: 0n,
+  hpfar: 0n,
+  /** gprs[0] (an emulatable write's value). */
+  gpr0: 0n,
+  /** X0..X30, read only for a host call (else empty). */
+  gprs: NO_GPRS,
+  imm: 0n,
+  ripasBase: 0n,
+  ripasTop: 0n,
+};
+
+/** Field `f` of the RmiRecExit bytes `exit` (offsets from abi/rmi-structs.ts). */
+function field(exit: Uint8Array, f: { readonly offset: number; readonly size: number }): bigint {
+  return readLe(exit, f.offset, f.size);
+}
+
+/** Reads the fields the host acts on from the lent RmiRecExit bytes into {@link taken}. */
+function takeExit(exit: Uint8Array): void {
+  const E = abi.RMI_REC_EXIT;
+  taken.reason = Number(field(exit, E.exit_reason));
+  taken.esr = field(exit, E.esr);
+  taken.far = field(exit, E.far);
+  taken.hpfar = field(exit, E.hpfar);
+  taken.gpr0 = field(exit, E.gprs);
+  taken.imm = field(exit, E.imm);
+  taken.ripasBase = field(exit, E.ripas_base);
+  taken.ripasTop = field(exit, E.ripas_top);
+  taken.gprs = NO_GPRS;
+  if (taken.reason === abi.RMI_EXIT_HOST_CALL) {
+    const f = E.gprs;
+    const out: bigint[] = [];
+    for (let i = 0; i < f.count; i++) out.push(readLe(exit, f.offset + i * f.size, f.size));
+    taken.gprs = out;
   }
 }
 

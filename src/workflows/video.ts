@@ -82,9 +82,17 @@ function wordOf(bytes: Uint8Array): bigint {
   return v;
 }
 
-/** The tenant's video as the bytes it sends: {@link FRAME_COUNT} raw RGB frames. */
+/** The tenant's video by frame count, generated once (it is a pure function of the count). */
+const videos = new Map<number, Uint8Array>();
+
+/** The tenant's video as the bytes it sends: {@link FRAME_COUNT} raw RGB frames (a fresh copy). */
 export function videoBytes(frames = FRAME_COUNT): Uint8Array {
-  return syntheticVideo(frames);
+  let video = videos.get(frames);
+  if (!video) {
+    video = syntheticVideo(frames);
+    videos.set(frames, video);
+  }
+  return video.slice();
 }
 
 /**
@@ -403,11 +411,19 @@ export function buildVideoWorkflow(options: VideoWorkflowOptions = {}): VideoWor
     };
     realms[r.name] = host.createRealm(specs[r.name]!);
   });
+  // The tenant's reference values of each stage, recomputed from its intent once per
+  // workflow (every label that names the stage and the verifier's expectations use them).
+  const references = new Map<string, ReturnType<typeof stageReference>>();
+  const referenceOf = (name: string): ReturnType<typeof stageReference> => {
+    let ref = references.get(name);
+    if (!ref) references.set(name, (ref = stageReference({ name })));
+    return ref;
+  };
   const m = micaOf(machine.state);
   const bound = m !== undefined && !m.gaps.includes('gap-first-come-labels');
   // The tenant binds each label to the RIM of the realm it asked for (its intent), not to
   // whatever the host built under that name.
-  const rimOf = (name: string) => (realms[name] ? stageReference({ name }).rim : undefined);
+  const rimOf = (name: string) => (realms[name] ? referenceOf(name).rim : undefined);
   const policies: Record<string, Policy> = {};
   example.realms.forEach((r, i) => {
     // The file parsed above, its labels bound (parsing it again would give the same policy).
@@ -627,7 +643,7 @@ export function buildVideoWorkflow(options: VideoWorkflowOptions = {}): VideoWor
       sanitisers: example.sanitisers,
       // Reference RIM and RPV from the tenant's intent (reference.ts), never from the RD of
       // the realm the host built: a substituted realm is caught by its measurement.
-      members: order.map((name) => expectedMember(name, policies[name]!, stageReference({ name }))),
+      members: order.map((name) => expectedMember(name, policies[name]!, referenceOf(name))),
     };
   }
 

@@ -52,6 +52,12 @@ describe('little-endian fields', () => {
     const bytes = new Uint8Array(4);
     writeLe(bytes, 0, 2, 0x12345n);
     expect(readLe(bytes, 0, 4)).toBe(0x2345n);
+    for (const value of VALUES)
+      for (let size = 1; size <= 7; size++) {
+        const field = new Uint8Array(8);
+        writeLe(field, 0, size, value);
+        expect(readLe(field, 0, 8)).toBe(BigInt.asUintN(8 * size, BigInt(value)));
+      }
   });
 });
 
@@ -67,5 +73,13 @@ describe('hex codec', () => {
     expect(fromHex('zz')).toBeUndefined();
     expect(fromHex(' 0x12')).toBeUndefined();
     expect(fromHex('')).toEqual(new Uint8Array(0));
+  });
+
+  it('every length, short or long (one decode), gives two lower-case digits per byte in order', () => {
+    for (const n of [0, 1, 31, 32, 33, 255, 4096, 10_001]) {
+      const bytes = Uint8Array.from({ length: n }, (_, i) => (i * 37 + 11) & 0xff);
+      const expected = Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+      expect(toHex(bytes)).toBe(expected);
+    }
   });
 });

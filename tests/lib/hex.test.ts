@@ -11,6 +11,11 @@ describe('hex', () => {
     expect(hex(0xabcn)).toBe('0xabc');
     expect(hex((1n << 64n) - 1n)).toBe('0xffffffffffffffff');
   });
+
+  it('prints granule-aligned addresses (kept by granule number) like any other number, every time', () => {
+    for (const v of [0x1000, 0x8000_0000, 0x8765_4000, 2 ** 42, 2 ** 52, 0x8000_0001, 0xfff, 0.5])
+      for (let i = 0; i < 3; i++) expect(hex(v)).toBe('0x' + v.toString(16));
+  });
 });
 
 describe('hexGrouped', () => {

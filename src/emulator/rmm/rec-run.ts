@@ -20,7 +20,7 @@ import {
   ESR_EL2_WFX_TI_WFE,
   ESR_EL2_WFX_TI_WFI,
 } from '../abi/esr.ts';
-import { RMI_EXIT_IRQ, RMI_EXIT_SYNC, REC_NUM_GPRS } from '../abi/rmi.ts';
+import { RMI_EXIT_IRQ, RMI_EXIT_SYNC } from '../abi/rmi.ts';
 import { RSI_ACCEPT, RSI_ERROR_INPUT, RSI_HOST_CALL, RSI_REJECT, RSI_SUCCESS } from '../abi/rsi.ts';
 import { LAB_REC_ENTER_STEP_LIMIT } from '../abi/rmm-impl.ts';
 import type { Ctx } from '../context.ts';
@@ -31,7 +31,7 @@ import { IDLE_GUEST, setGpr, type GuestEntry } from './guest.ts';
 import { realmSmc } from './realm-calls.ts';
 import { walkRtt } from './rtt.ts';
 import { abortExit, guestAccess, reportExitFlows, loadRegister, realmInitiator } from './stage2.ts';
-import { decodeRecEnterFlags, type RecEnter, type RecExit } from './structs.ts';
+import { decodeRecEnterFlags, type RecEnter, type RecEnterFlags, type RecExit } from './structs.ts';
 
 /** Moves the REC's PC past the current instruction. */
 export function advancePc(rec: RecRecord): void {
@@ -69,8 +69,8 @@ function completePrevious(
   realm: RealmRecord,
   rec: RecRecord,
   enter: RecEnter,
+  flags: RecEnterFlags,
 ): EntryResult {
-  const flags = decodeRecEnterFlags(enter.flags);
   const pending = rec.pending;
   switch (pending.kind) {
     case 'mmio':
@@ -132,11 +132,10 @@ function runGuest(
   ctx: Ctx,
   realm: RealmRecord,
   rec: RecRecord,
-  enter: RecEnter,
+  flags: RecEnterFlags,
   sea: { readonly ipa?: number } | undefined,
 ): Partial<RecExit> {
   const guest = ctx.guest ?? IDLE_GUEST;
-  const flags = decodeRecEnterFlags(enter.flags);
   let entry: GuestEntry = {
     reason: 'enter',
     trapWfi: flags.trapWfi,
@@ -211,9 +210,11 @@ function runGuest(
 }
 
 /**
- * Enters `rec` with the host's RmiRecEnter and returns the RmiRecExit fields. The caller
- * has checked every REC_ENTER condition. GPRs of the exit are zero except for PSCI and
- * host-call exits and emulatable writes (cca-spec.md §2.5).
+ * Enters `rec` with the host's RmiRecEnter and returns the RmiRecExit fields the run made:
+ * the caller completes them with the GIC state the host handed in (gicv3_hcr, gicv3_lrs) and
+ * cuts gprs to X0..X30 as it encodes them (encodeRecExit). The caller has checked every
+ * REC_ENTER condition. GPRs of the exit are zero except for PSCI and host-call exits and
+ * emulatable writes (cca-spec.md §2.5).
  */
 export function enterRec(
   ctx: Ctx,
@@ -221,17 +222,26 @@ export function enterRec(
   rec: RecRecord,
   enter: RecEnter,
 ): Partial<RecExit> {
-  rec.gicv3Hcr = hex64(enter.gicv3Hcr);
-  rec.gicv3Lrs = enter.gicv3Lrs.map(hex64);
+  if (enter.gicv3Hcr !== 0n || rec.gicv3Hcr !== '0x0') rec.gicv3Hcr = hex64(enter.gicv3Hcr);
+  if (!sameHex64(rec.gicv3Lrs, enter.gicv3Lrs)) rec.gicv3Lrs = enter.gicv3Lrs.map(hex64);
   rec.state = 'RUNNING';
   for (const ext of ctx.extensions ?? []) ext.onEnter?.(ctx, realm, rec, enter);
-  const first = completePrevious(ctx, realm, rec, enter);
-  const exit = first.kind === 'exit' ? first.exit : runGuest(ctx, realm, rec, enter, first.sea);
+  const flags = decodeRecEnterFlags(enter.flags);
+  const first = completePrevious(ctx, realm, rec, enter, flags);
+  const exit = first.kind === 'exit' ? first.exit : runGuest(ctx, realm, rec, flags, first.sea);
   rec.state = 'READY';
-  return {
-    ...exit,
-    gprs: [...(exit.gprs ?? [])].slice(0, REC_NUM_GPRS),
-    gicv3Hcr: enter.gicv3Hcr,
-    gicv3Lrs: enter.gicv3Lrs,
-  };
+  return exit;
+}
+
+/**
+ * True when the REC's 0x-hex record of a register array already says `values` (so an entry
+ * that changed nothing builds no strings: zero compares as `0x0` without formatting).
+ */
+function sameHex64(recorded: readonly string[], values: readonly bigint[]): boolean {
+  if (recorded.length !== values.length) return false;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    if (v === 0n ? recorded[i] !== '0x0' : recorded[i] !== hex64(v)) return false;
+  }
+  return true;
 }

@@ -34,9 +34,12 @@ export function levelShift(level: number): number {
   return GRANULE_SHIFT + S2TTE_STRIDE * (RTT_PAGE_LEVEL - level);
 }
 
+/** {@link entrySize} of levels 0..3, computed once (every walk asks for each level it visits). */
+const ENTRY_SIZES: readonly number[] = [0, 1, 2, 3].map((level) => 2 ** levelShift(level));
+
 /** Bytes of IPA one entry of a level-`level` RTT maps. */
 export function entrySize(level: number): number {
-  return 2 ** levelShift(level);
+  return ENTRY_SIZES[level] ?? 2 ** levelShift(level);
 }
 
 /** Bytes of IPA one whole level-`level` RTT maps. */

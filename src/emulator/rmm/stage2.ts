@@ -8,7 +8,7 @@
  * memory through the Realm PAS, unprotected (ASSIGNED_NS) memory through the NS PAS, where
  * a host page delegated meanwhile faults and the realm takes an SEA (A5.2.6).
  */
-import { getField, packFields, setField, u64 } from '../../lib/bits.ts';
+import { getField, packLowFields, setField, u64 } from '../../lib/bits.ts';
 import { readLe, writeLe } from '../../lib/bytes.ts';
 import { GRANULE_SHIFT, GRANULE_SIZE } from '../abi/gpt.ts';
 import {
@@ -109,16 +109,27 @@ export function abortExit(
     (emulatable && emulatable.permission
       ? ESR_EL2_ABORT_FSC_PERMISSION_FAULT_L0
       : ESR_EL2_ABORT_FSC_TRANSLATION_FAULT_L0) + level;
-  let esr = packFields([
-    [ESR_EL2_EC, access === 'fetch' ? ESR_EL2_EC_INST_ABORT : ESR_EL2_EC_DATA_ABORT],
-    [ESR_EL2_IL, 1],
-    [ESR_EL2_ABORT_FSC, fsc],
-  ]);
-  if (!emulatable) return { exitReason: BigInt(RMI_EXIT_SYNC), esr, hpfar: hpfar(ipa) };
-  esr = setField(esr, ESR_EL2_ABORT_ISV, 1);
-  esr = setField(esr, ESR_EL2_ABORT_SAS, sas(emulatable.size));
-  esr = setField(esr, ESR_EL2_ABORT_SF, 1);
-  esr = setField(esr, ESR_EL2_ABORT_WNR, access === 'write' ? 1 : 0);
+  const ec = access === 'fetch' ? ESR_EL2_EC_INST_ABORT : ESR_EL2_EC_DATA_ABORT;
+  if (!emulatable) {
+    const esr = packLowFields(ESR_EL2_EC, ec, ESR_EL2_IL, 1, ESR_EL2_ABORT_FSC, fsc);
+    return { exitReason: BigInt(RMI_EXIT_SYNC), esr, hpfar: hpfar(ipa) };
+  }
+  const esr = packLowFields(
+    ESR_EL2_EC,
+    ec,
+    ESR_EL2_IL,
+    1,
+    ESR_EL2_ABORT_FSC,
+    fsc,
+    ESR_EL2_ABORT_ISV,
+    1,
+    ESR_EL2_ABORT_SAS,
+    sas(emulatable.size),
+    ESR_EL2_ABORT_SF,
+    1,
+    ESR_EL2_ABORT_WNR,
+    access === 'write' ? 1 : 0,
+  );
   return {
     exitReason: BigInt(RMI_EXIT_SYNC),
     esr,
@@ -266,6 +277,23 @@ export function reportExitFlows(
 /** Size of the fault address a REC exit reports (HPFAR_EL2 and FAR_EL2 are 64-bit). */
 const FAULT_ADDRESS_BYTES = 8;
 
+/** Reasons of accesses an extension mapped, by PA (every access to a shared page says one). */
+const extensionReasons = new Map<number, string>();
+/** Bound on {@link extensionReasons}: a run that touched many pages starts the cache again. */
+const MAX_EXTENSION_REASONS = 0x10000;
+
+/** `extension mapping: PA <pa>` (built once per PA), or `extension mapping: <kind>`. */
+function extensionReason(to: number | 'sea' | 'fault'): string {
+  if (typeof to !== 'number')
+    return to === 'sea' ? 'extension mapping: sea' : 'extension mapping: fault';
+  let reason = extensionReasons.get(to);
+  if (reason === undefined) {
+    if (extensionReasons.size >= MAX_EXTENSION_REASONS) extensionReasons.clear();
+    extensionReasons.set(to, (reason = `extension mapping: PA ${paKey(to)}`));
+  }
+  return reason;
+}
+
 function resolveAccess(
   ctx: Ctx,
   realm: Readonly<RealmRecord>,
@@ -288,7 +316,7 @@ function resolveAccess(
       const v = ext.translate?.(ctx, realm, stop.access, ipa - offset);
       if (!v) continue;
       if (v.flow) ctx.emit(pageFlowEvent(v.flow, stop.access, ipa, stop.size, stop.labels ?? []));
-      because(`extension mapping: ${v.kind === 'pa' ? `PA ${paKey(v.pa + offset)}` : v.kind}`);
+      because(extensionReason(v.kind === 'pa' ? v.pa + offset : v.kind));
       if (v.kind === 'sea') return { kind: 'sea', ipa };
       if (v.kind === 'fault') {
         const at = walkRtt(ctx.state, realm, ipa);

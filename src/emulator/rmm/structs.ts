@@ -52,7 +52,20 @@ function putArray(bytes: Uint8Array, f: ArrayField, values: readonly bigint[] | 
   }
 }
 
-function getArray(bytes: Uint8Array, f: ArrayField): bigint[] {
+/** Arrays of zeroes by length, frozen: what an all-zero array field decodes to (shared). */
+const zeroArrays = new Map<number, readonly bigint[]>();
+
+function getArray(bytes: Uint8Array, f: ArrayField): readonly bigint[] {
+  const end = Math.min(bytes.length, f.offset + f.count * f.size);
+  let zero = true;
+  for (let i = f.offset; i < end && zero; i++) zero = bytes[i] === 0;
+  if (zero) {
+    // Most entries hand the realm no registers and no list registers: one shared array.
+    let zeroes = zeroArrays.get(f.count);
+    if (!zeroes)
+      zeroArrays.set(f.count, (zeroes = Object.freeze(new Array<bigint>(f.count).fill(0n))));
+    return zeroes;
+  }
   const out: bigint[] = [];
   for (let i = 0; i < f.count; i++) out.push(readLe(bytes, f.offset + i * f.size, f.size));
   return out;
@@ -267,9 +280,15 @@ export function emptyRecExit(): RecExit {
 
 /**
  * Builds RmiRecExit (0x800 bytes; it lives at offset 0x800 of the RmiRecRun granule), into
- * `into` when given (the RMM's reused scratch buffer).
+ * `into` when given (the RMM's reused scratch buffer). `gic`, when given, supplies gicv3_hcr
+ * and gicv3_lrs instead of `p` (REC_ENTER hands back the host's own values, cca-spec.md §2.5).
+ * GPRs beyond X30 are not encoded.
  */
-export function encodeRecExit(p: Partial<RecExit>, into?: Uint8Array): Uint8Array {
+export function encodeRecExit(
+  p: Partial<RecExit>,
+  into?: Uint8Array,
+  gic?: Pick<RecEnter, 'gicv3Hcr' | 'gicv3Lrs'>,
+): Uint8Array {
   const out = zeroed(RMI_REC_RUN_HALF_SIZE, into);
   const f = RMI_REC_EXIT;
   put(out, f.exit_reason, p.exitReason);
@@ -277,8 +296,8 @@ export function encodeRecExit(p: Partial<RecExit>, into?: Uint8Array): Uint8Arra
   put(out, f.far, p.far);
   put(out, f.hpfar, p.hpfar);
   putArray(out, f.gprs, p.gprs);
-  put(out, f.gicv3_hcr, p.gicv3Hcr);
-  putArray(out, f.gicv3_lrs, p.gicv3Lrs);
+  put(out, f.gicv3_hcr, gic ? gic.gicv3Hcr : p.gicv3Hcr);
+  putArray(out, f.gicv3_lrs, gic ? gic.gicv3Lrs : p.gicv3Lrs);
   put(out, f.gicv3_misr, p.gicv3Misr);
   put(out, f.gicv3_vmcr, p.gicv3Vmcr);
   put(out, f.cntp_ctl, p.cntpCtl);

@@ -349,7 +349,8 @@ function heldGranule(
 ): Failure | undefined {
   const monitor = mica(ctx);
   const consumed = command.consumes?.(ctx.state, args) ?? [];
-  for (const [index, pa] of consumed.entries()) {
+  for (let index = 0; index < consumed.length; index++) {
+    const pa = consumed[index]!;
     const g = ctx.state.granules[Math.floor(pa / abi.GRANULE_SIZE)];
     if (!g?.ext || g.state !== 'DELEGATED') continue;
     const shared = g.ext === 'mica:shared';

@@ -52,6 +52,8 @@ import { hex } from '../../lib/hex.ts';
 
 /** GRANULE_SIZE as a 64-bit register value, for alignment conditions on arguments. */
 const GRANULE_SIZE_U64 = BigInt(abi.GRANULE_SIZE);
+/** First value past the 52-bit physical address space, as a register value. */
+const PA_LIMIT_U64 = 2n ** 52n;
 
 interface In {
   readonly ctx: Ctx;
@@ -86,7 +88,7 @@ const RD: FailureCondition<In>[] = [
     label: 'rd_state',
     status: abi.RMI_ERROR_INPUT,
     fails: (c) =>
-      (c.rd >= 2n ** 52n || !realmRecord(c.ctx, Number(c.rd))) &&
+      (c.rd >= PA_LIMIT_U64 || !(c.realm ??= realmRecord(c.ctx, Number(c.rd)))) &&
       `granule ${hex(Number(c.rd))} (rd) is not an RD`,
   },
 ];
@@ -135,10 +137,11 @@ function walkOf(c: In) {
 
 /** §8 item 4: the post-upload mapping check of Mica mode; returns a reason and the rule. */
 function postUploadProblem(c: In): { reason: string; rule: string } | undefined {
-  const monitor = mica(c.ctx);
   const r = mr(c);
+  if (!r.uploaded) return undefined;
+  const monitor = mica(c.ctx);
   const p = policyOf(r);
-  if (!r.uploaded || !p || gapOn(monitor, 'gap-map-after-upload')) return undefined;
+  if (!p || gapOn(monitor, 'gap-map-after-upload')) return undefined;
   const ipa = Number(c.ipa);
   const pa = Number(c.addr);
   const self = vmName(p, p.self);
@@ -252,7 +255,7 @@ export const DATA_CREATE_UNKNOWN_SHARED_CONDITIONS: readonly FailureCondition<In
     label: 'ipa_bound',
     status: abi.RMI_ERROR_INPUT,
     fails: (c) =>
-      c.ipa >= 2n ** BigInt(realmOf(c).ipaWidth - 1) &&
+      c.ipa >= BigInt(2 ** (realmOf(c).ipaWidth - 1)) &&
       `ipa ${hex(Number(c.ipa))} is not a protected IPA of the realm`,
   },
   {

@@ -15,6 +15,7 @@ import {
 import { MONITOR, decide } from './common.ts';
 import { gapOn, mica, type MicaState, type SgtEntry } from './state.ts';
 import { hex } from '../../lib/hex.ts';
+import { readLe, writeLe } from '../../lib/bytes.ts';
 
 /** Entries the donated granules can hold (16-byte header, 24 bytes per entry). */
 export function sgtCapacity(monitor: MicaState): number {
@@ -39,14 +40,23 @@ export function sgtBlob(entries: readonly SgtEntry[]): Uint8Array {
   return out;
 }
 
-/** The table's 16-byte header for `count` entries. */
+/** The table's 16-byte header for `count` entries (u32 magic, version, count, reserved). */
 function sgtHeader(count: number): Uint8Array {
   const out = new Uint8Array(SGT_HEADER_SIZE);
-  const v = new DataView(out.buffer);
-  v.setUint32(0, SGT_MAGIC, true);
-  v.setUint32(4, SGT_VERSION, true);
-  v.setUint32(8, count, true);
+  writeLe(out, 0, 4, SGT_MAGIC);
+  writeLe(out, 4, 4, SGT_VERSION);
+  writeLe(out, 8, 4, count);
   return out;
+}
+
+/** Entry bytes of a small store (a few entries: what a prefault changes). */
+const sgtScratch = new Uint8Array(8 * SGT_ENTRY_SIZE);
+
+/** One 24-byte entry (u64 pa, gpa, rd) at byte `at` of `bytes` (every byte written). */
+function putEntryBytes(bytes: Uint8Array, at: number, e: SgtEntry): void {
+  writeLe(bytes, at, 8, e.pa);
+  writeLe(bytes, at + 8, 8, e.gpa);
+  writeLe(bytes, at + 16, 8, e.rd);
 }
 
 /** One 24-byte entry (u64 pa, gpa, rd) at byte `at` of `v`. */
@@ -71,14 +81,14 @@ export function storeSgt(ctx: Ctx, from = 0): void {
   const entries = monitor.sgt.entries;
   const granules = monitor.sgt.granules;
   if (from > 0 && granules.length > 0 && from <= entries.length) {
-    const stored = rawRead(ctx.state, granules[0]!, SGT_HEADER_SIZE);
-    const count = new DataView(stored.buffer).getUint32(8, true);
+    const count = Number(readLe(rawRead(ctx.state, granules[0]!, SGT_HEADER_SIZE), 8, 4));
     if (count <= entries.length) {
       writeSgtBytes(ctx, granules, 0, sgtHeader(entries.length));
-      const part = new Uint8Array((entries.length - from) * SGT_ENTRY_SIZE);
-      const v = new DataView(part.buffer);
+      const n = (entries.length - from) * SGT_ENTRY_SIZE;
+      // A prefault appends one entry or so: the bytes go through a reused buffer.
+      const part = n <= sgtScratch.length ? sgtScratch.subarray(0, n) : new Uint8Array(n);
       for (let i = from; i < entries.length; i++)
-        putEntry(v, (i - from) * SGT_ENTRY_SIZE, entries[i]!);
+        putEntryBytes(part, (i - from) * SGT_ENTRY_SIZE, entries[i]!);
       writeSgtBytes(ctx, granules, SGT_HEADER_SIZE + from * SGT_ENTRY_SIZE, part);
       return;
     }

@@ -133,12 +133,17 @@ function sgtChecks(
     return;
   }
   const pas: number[][] = E.map(() => []);
-  for (const [i, e] of E.entries()) {
-    // The realm's entries by IPA (the first per IPA, as a scan in table order finds).
-    const byGpa = new Map<number, SgtEntry>();
-    for (const x of sgtOf(monitor, e.rd)) if (!byGpa.has(x.gpa)) byGpa.set(x.gpa, x);
+  for (let i = 0; i < E.length; i++) {
+    const e = E[i]!;
+    // The realm's entries by IPA page number (the first per IPA, as a scan in table order
+    // finds; page numbers are small integers, the IPAs themselves are not).
+    const byPage = new Map<number, SgtEntry>();
+    for (const x of sgtOf(monitor, e.rd)) {
+      const page = x.gpa / abi.GRANULE_SIZE;
+      if (!byPage.has(page)) byPage.set(page, x);
+    }
     for (let k = 0; k < pages; k++) {
-      const hit = byGpa.get(e.base + k * abi.GRANULE_SIZE);
+      const hit = byPage.get((e.base + k * abi.GRANULE_SIZE) / abi.GRANULE_SIZE);
       if (!hit) {
         refuse(
           'coverage',
@@ -153,7 +158,8 @@ function sgtChecks(
   }
   for (let k = 0; k < pages; k++) {
     const first = pas[0]![k]!;
-    const other = E.findIndex((_, i) => pas[i]![k] !== first);
+    let other = -1;
+    for (let i = 1; i < E.length && other < 0; i++) if (pas[i]![k] !== first) other = i;
     if (other > 0) {
       refuse(
         'consistency',

@@ -39,7 +39,7 @@ import {
 import { MEASUREMENT_SIZE } from '../../abi/measurement.ts';
 import type { Ctx } from '../../context.ts';
 import { toPa } from '../../hw/memory-map.ts';
-import type { RealmRecord } from '../../state.ts';
+import type { RealmRecord, RttEntry } from '../../state.ts';
 import { firstFailure, type FailureCondition } from '../conditions.ts';
 import { granuleState, transitionGranule } from '../granule.ts';
 import { rimInit, rmmHashAlgoFromParam } from '../measure/index.ts';
@@ -253,14 +253,17 @@ function createRealm(ctx: Ctx, rdPa: number, p: RealmParams): void {
       realm: rdPa,
       level,
       base,
+      // Entries are replaced, never changed in place (state.ts): equal ones are one object.
       entries: uniformEntries((j) =>
-        isProtectedIpa(realm, base + j * entrySize(level))
-          ? { state: 'UNASSIGNED', ripas: 'EMPTY' }
-          : { state: 'UNASSIGNED_NS' },
+        isProtectedIpa(realm, base + j * entrySize(level)) ? UNASSIGNED_EMPTY : UNASSIGNED_NS,
       ),
     };
   });
 }
+
+/** The entries of a fresh starting-level RTT (shared: entries are replaced, not changed). */
+const UNASSIGNED_EMPTY: RttEntry = { state: 'UNASSIGNED', ripas: 'EMPTY' };
+const UNASSIGNED_NS: RttEntry = { state: 'UNASSIGNED_NS' };
 
 interface RdInput {
   readonly ctx: Ctx;

@@ -256,8 +256,15 @@ interface EnterInput {
   readonly rec: bigint;
   readonly runPtr: bigint;
   enter?: RecEnter;
+  /** The REC's record, once rec_gran_state found a REC (looked up once, not per condition). */
+  record?: RecRecord;
   /** The owner's record, once rec_state found the REC (looked up once, not per condition). */
   owner?: RealmRecord;
+}
+
+function recordOf(c: EnterInput): RecRecord {
+  c.record ??= recAt(c.ctx, c.rec);
+  return c.record;
 }
 
 function recEnter(c: EnterInput): RecEnter {
@@ -266,9 +273,12 @@ function recEnter(c: EnterInput): RecEnter {
 }
 
 function ownerOf(c: EnterInput): RealmRecord {
-  c.owner ??= realmAt(c.ctx, BigInt(recAt(c.ctx, c.rec).owner));
+  c.owner ??= realmAt(c.ctx, BigInt(recordOf(c).owner));
   return c.owner;
 }
+
+/** ICH_LR_EL2.HW's position as a shift of a 64-bit list register value. */
+const ICH_LR_EL2_HW_SHIFT = BigInt(ICH_LR_EL2_HW_BIT);
 
 /** RMI_REC_ENTER failure conditions (granule checks first, then TF-RMM's order). */
 export const REC_ENTER_CONDITIONS: readonly FailureCondition<EnterInput>[] = [
@@ -290,8 +300,8 @@ export const REC_ENTER_CONDITIONS: readonly FailureCondition<EnterInput>[] = [
   {
     label: 'rec_state',
     status: RMI_ERROR_REC,
-    fails: ({ ctx, rec }) =>
-      recAt(ctx, rec).state === 'RUNNING' && `the REC at ${hex64(rec)} is already running`,
+    fails: (c) =>
+      recordOf(c).state === 'RUNNING' && `the REC at ${hex64(c.rec)} is already running`,
   },
   {
     label: 'realm_new',
@@ -312,16 +322,16 @@ export const REC_ENTER_CONDITIONS: readonly FailureCondition<EnterInput>[] = [
   {
     label: 'rec_runnable',
     status: RMI_ERROR_REC,
-    fails: ({ ctx, rec }) =>
-      !recAt(ctx, rec).runnable &&
-      `the REC at ${hex64(rec)} is NOT_RUNNABLE (start it with PSCI_CPU_ON from another REC)`,
+    fails: (c) =>
+      !recordOf(c).runnable &&
+      `the REC at ${hex64(c.rec)} is NOT_RUNNABLE (start it with PSCI_CPU_ON from another REC)`,
   },
   {
     label: 'rec_psci',
     status: RMI_ERROR_REC,
-    fails: ({ ctx, rec }) =>
-      recAt(ctx, rec).pending.kind === 'psci' &&
-      `the REC at ${hex64(rec)} waits for RMI_PSCI_COMPLETE`,
+    fails: (c) =>
+      recordOf(c).pending.kind === 'psci' &&
+      `the REC at ${hex64(c.rec)} waits for RMI_PSCI_COMPLETE`,
   },
   {
     label: 'rec_gicv3',
@@ -331,8 +341,11 @@ export const REC_ENTER_CONDITIONS: readonly FailureCondition<EnterInput>[] = [
       if ((e.gicv3Hcr & ~ICH_HCR_EL2_HOST_MASK) !== 0n) {
         return `gicv3_hcr ${hex64(e.gicv3Hcr)} sets bits the host may not control`;
       }
-      const lr = e.gicv3Lrs.findIndex((v) => ((v >> BigInt(ICH_LR_EL2_HW_BIT)) & 1n) === 1n);
-      return lr >= 0 && `gicv3_lrs[${lr}] has HW = 1`;
+      const lrs = e.gicv3Lrs;
+      for (let lr = 0; lr < lrs.length; lr++)
+        if (lrs[lr] !== 0n && ((lrs[lr]! >> ICH_LR_EL2_HW_SHIFT) & 1n) === 1n)
+          return `gicv3_lrs[${lr}] has HW = 1`;
+      return false;
     },
   },
   {
@@ -340,7 +353,7 @@ export const REC_ENTER_CONDITIONS: readonly FailureCondition<EnterInput>[] = [
     status: RMI_ERROR_REC,
     fails: (c) => {
       const flags = decodeRecEnterFlags(recEnter(c).flags);
-      const pending = recAt(c.ctx, c.rec).pending;
+      const pending = recordOf(c).pending;
       const emulatable = pending.kind === 'mmio' && pending.emulatable;
       return (
         flags.emulMmio &&
@@ -420,14 +433,14 @@ export const REC_COMMANDS: readonly RmiCommandSpec[] = [
       const input: EnterInput = { ctx, rec, runPtr };
       const failure = firstFailure(REC_ENTER_CONDITIONS, input);
       if (failure) return refuse(failure);
-      const record = recAt(ctx, rec);
-      const exit = enterRec(ctx, ownerOf(input), record, recEnter(input));
+      const enter = recEnter(input);
+      const exit = enterRec(ctx, ownerOf(input), recordOf(input), enter);
       const runPa = paOf(runPtr);
       const wrote = physWrite(
         ctx,
         RMM_VIA_NS,
         runPa + RMI_REC_RUN_EXIT,
-        encodeRecExit(exit, exitScratch),
+        encodeRecExit(exit, exitScratch, enter),
       );
       // run_pas read the whole granule through the NS PAS and nothing a realm does changes
       // the GPT, so the write back cannot fault.

@@ -11,6 +11,7 @@
  * the spec's table describes the protected half, where it leaves UNASSIGNED, DESTROYED.
  */
 import { assert } from '../../../lib/assert.ts';
+import { GRANULE_SIZE } from '../../abi/gpt.ts';
 import { getField, hex64, s64, setField } from '../../../lib/bits.ts';
 import {
   PA_BITS_NO_LPA2,
@@ -39,6 +40,7 @@ import { firstFailure, type Failure, type FailureCondition } from '../conditions
 import { transitionGranule } from '../granule.ts';
 import {
   entrySize,
+  isLiveEntry,
   isProtectedIpa,
   paKey,
   rttAt,
@@ -357,11 +359,19 @@ function refuseWithTop(
   return { ...refuse(failure), out: topAt === 'x1' ? [top] : [0n, top] };
 }
 
-/** Replaces the walked entry and keeps the RTT's reference count. */
+/**
+ * Replaces the walked entry and keeps the RTT's reference count (its live entries): one entry
+ * changed, so the count moves by at most one (the invariants recount every table).
+ */
 function setEntry(ctx: Ctx, w: RttWalk, entry: RttEntry): void {
   ctx.translations?.flush();
-  rttAt(ctx.state, w.rtt).entries[w.index] = entry;
-  syncRefcount(ctx.state, w.rtt);
+  const rtt = rttAt(ctx.state, w.rtt);
+  const before = rtt.entries[w.index]!;
+  rtt.entries[w.index] = entry;
+  const delta = (isLiveEntry(entry) ? 1 : 0) - (isLiveEntry(before) ? 1 : 0);
+  const record = ctx.state.granules[w.rtt / GRANULE_SIZE];
+  if (record?.state !== 'RTT') assert(false, `granule ${paKey(w.rtt)} is not an RTT`);
+  record.refcount += delta;
 }
 
 /** The 512 children a parent entry unfolds into (RTT_CREATE). */
@@ -369,10 +379,16 @@ function unfold(parent: RttEntry, childLevel: number): RttEntry[] {
   const size = entrySize(childLevel);
   assert(parent.state !== 'TABLE', 'rtte_state refuses a TABLE parent');
   switch (parent.state) {
-    case 'UNASSIGNED':
-      return uniformEntries(() => ({ state: 'UNASSIGNED', ripas: parent.ripas }));
-    case 'UNASSIGNED_NS':
-      return uniformEntries(() => ({ state: 'UNASSIGNED_NS' }));
+    // Entries are replaced, never changed in place (undo points share them, state.ts), so
+    // the 512 equal children of an unassigned parent are one object.
+    case 'UNASSIGNED': {
+      const child: RttEntry = { state: 'UNASSIGNED', ripas: parent.ripas };
+      return uniformEntries(() => child);
+    }
+    case 'UNASSIGNED_NS': {
+      const child: RttEntry = { state: 'UNASSIGNED_NS' };
+      return uniformEntries(() => child);
+    }
     case 'ASSIGNED':
       return uniformEntries((i) => ({
         state: 'ASSIGNED',

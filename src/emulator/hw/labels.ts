@@ -8,6 +8,13 @@
  * `[start, end, label]` of offsets inside the granule (state.ts `LabelRun`). Runs of the same
  * label never overlap and are merged when adjacent; runs of different labels may overlap
  * (a byte derived from two inputs carries both). Plain JSON, so snapshots keep them.
+ *
+ * Run lists are immutable once stored: every update stores a new list (built from fresh runs or
+ * runs of the old list, never changed in place). So one list may be shared by many granules: a
+ * granule whose bytes all carry exactly one label holds that label's canonical whole-granule
+ * list ({@link wholeGranuleRuns}), and a bulk copy of
+ * a whole granule copies its list by reference. A snapshot writes each granule's runs out as
+ * JSON; a checkpoint's structured clone keeps the sharing.
  */
 import { GRANULE_SIZE } from '../abi/gpt.ts';
 import type { LabelRun, MachineState } from '../state.ts';
@@ -40,8 +47,43 @@ function pieces(
   }
 }
 
+/** The canonical whole-granule run lists, by label (see the file comment). */
+const WHOLE = new Map<string, LabelRun[]>();
+
+/**
+ * The run list of a granule every byte of which carries `label` and nothing else: one frozen
+ * list per label, shared by every such granule (a stream of labelled pages allocates nothing).
+ * Never change it (nor any stored list) in place.
+ */
+export function wholeGranuleRuns(label: string): LabelRun[] {
+  let runs = WHOLE.get(label);
+  if (!runs) {
+    // Not frozen: a frozen array's elements are read on a slow path (+30% per bulk copy).
+    runs = [[0, G, label]];
+    WHOLE.set(label, runs);
+  }
+  return runs;
+}
+
+/** True when `runs` is one run over the whole granule (every byte carries that one label). */
+export function isWholeGranule(runs: readonly LabelRun[]): boolean {
+  if (runs.length !== 1) return false;
+  const run = runs[0]!;
+  return run[0] === 0 && run[1] === G;
+}
+
+/** The list holding the one run [start, end) of `label` (the canonical one for a whole granule). */
+function oneRun(start: number, end: number, label: string): LabelRun[] {
+  return start === 0 && end === G ? wholeGranuleRuns(label) : [[start, end, label]];
+}
+
 /** Removes [start, end) from `runs` (optionally only for `label`). */
-function subtract(runs: LabelRun[], start: number, end: number, label?: string): LabelRun[] {
+function subtract(
+  runs: readonly LabelRun[],
+  start: number,
+  end: number,
+  label?: string,
+): LabelRun[] {
   const out: LabelRun[] = [];
   for (const run of runs) {
     const [s, e, l] = run;
@@ -78,24 +120,39 @@ function sameRuns(a: readonly LabelRun[], b: readonly LabelRun[]): boolean {
   return true;
 }
 
-function store(state: MachineState, index: number, runs: LabelRun[]): void {
+/**
+ * Stores the runs of granule `index` (a whole-granule single run as its canonical list);
+ * returns what the granule holds now.
+ */
+function store(state: MachineState, index: number, runs: LabelRun[]): LabelRun[] | undefined {
   if (runs.length === 0) {
     if (state.labels) delete state.labels[index];
-    return;
+    return undefined;
   }
-  (state.labels ??= {})[index] = runs;
+  const run = runs[0]!;
+  const stored =
+    runs.length === 1 && run[0] === 0 && run[1] === G ? wholeGranuleRuns(run[2]) : runs;
+  (state.labels ??= {})[index] = stored;
+  return stored;
 }
 
 /** Removes every label from [pa, pa+len) (the bytes were overwritten). */
 export function clearLabels(state: MachineState, pa: number, len: number): void {
-  if (!state.labels) return;
   const labels = state.labels;
-  pieces(pa, len, (g, offset, n) => {
+  if (!labels) return;
+  let done = 0;
+  while (done < len) {
+    const at = pa + done;
+    const g = Math.floor(at / G);
+    const offset = at - g * G;
+    const n = Math.min(len - done, G - offset);
     const runs = labels[g];
-    if (!runs) return;
-    if (n === G) delete labels[g];
-    else store(state, g, subtract(runs, offset, offset + n));
-  });
+    if (runs) {
+      if (n === G) delete labels[g];
+      else store(state, g, subtract(runs, offset, offset + n));
+    }
+    done += n;
+  }
 }
 
 /**
@@ -136,18 +193,40 @@ export function copyLabels(
 ): void {
   const labels = state.labels;
   if (!labels) return;
-  const from = labels[sg];
-  const to = labels[dg];
-  if (!from && !to) return;
+  copyLabelRuns(state, labels[sg], srcOff, dg, labels[dg], dstOff, len);
+}
+
+/**
+ * {@link copyLabels} with the runs of both granules already at hand (`from`: the source's,
+ * `to`: what granule `dg` holds now); returns what `dg` holds afterwards. A whole granule is
+ * copied by reference (run lists are immutable, see the file comment).
+ */
+export function copyLabelRuns(
+  state: MachineState,
+  from: readonly LabelRun[] | undefined,
+  srcOff: number,
+  dg: number,
+  to: readonly LabelRun[] | undefined,
+  dstOff: number,
+  len: number,
+): readonly LabelRun[] | undefined {
+  if (from === to && (!from || (srcOff === dstOff && len === G))) return to;
+  if (len === G) {
+    // A whole granule: the destination shares the source's list. `state.labels` exists, as
+    // one of the two lists came from it.
+    if (from) state.labels![dg] = from as LabelRun[];
+    else delete state.labels![dg];
+    return from;
+  }
   const one = uniformLabel(from, srcOff, len);
-  if (one !== undefined && uniformLabel(to, dstOff, len) === one) return;
+  if (one !== undefined && uniformLabel(to, dstOff, len) === one) return to;
   const spans: LabelRun[] = [];
   for (const [s, e, label] of from ?? []) {
     const lo = Math.max(s, srcOff);
     const hi = Math.min(e, srcOff + len);
     if (lo < hi) spans.push([lo - srcOff, hi - srcOff, label]);
   }
-  replaceLabels(state, dg * G + dstOff, len, spans);
+  return replaceRuns(state, dg, to, dstOff, len, spans);
 }
 
 /**
@@ -162,23 +241,36 @@ export function replaceLabels(
   spans: readonly LabelRun[],
 ): void {
   const g = Math.floor(pa / G);
-  const offset = pa - g * G;
-  const old = state.labels?.[g];
-  if (!old && spans.length === 0) return;
+  replaceRuns(state, g, state.labels?.[g], pa - g * G, len, spans);
+}
+
+/**
+ * {@link replaceLabels} of [offset, offset + len) of granule `g`, which holds `old` now;
+ * returns what it holds afterwards.
+ */
+function replaceRuns(
+  state: MachineState,
+  g: number,
+  old: readonly LabelRun[] | undefined,
+  offset: number,
+  len: number,
+  spans: readonly LabelRun[],
+): readonly LabelRun[] | undefined {
+  if (!old && spans.length === 0) return old;
   if (offset === 0 && len === G && spans.length <= 1) {
     // A whole granule: its runs become `spans`, and a stream that rewrites a granule with what
     // it already carries changes (and allocates) nothing.
-    if (old && sameRuns(old, spans)) return;
+    if (old && sameRuns(old, spans)) return old;
     const run = spans[0];
-    return store(state, g, run ? [[run[0], run[1], run[2]]] : []);
+    return store(state, g, run ? oneRun(run[0], run[1], run[2]) : []);
   }
   const kept = old ? subtract(old, offset, offset + len) : [];
   if (spans.length === 0) return store(state, g, kept);
   if (kept.length === 0 && spans.length === 1) {
     const [s, e, label] = spans[0]!;
-    return store(state, g, [[offset + s, offset + e, label]]);
+    return store(state, g, oneRun(offset + s, offset + e, label));
   }
-  store(
+  return store(
     state,
     g,
     normalise([...kept, ...spans.map(([s, e, l]): LabelRun => [offset + s, offset + e, l])]),
@@ -190,14 +282,43 @@ export function clearGranuleLabels(state: MachineState, pa: number): void {
   if (state.labels) delete state.labels[granuleIndex(pa)];
 }
 
+/**
+ * Every byte of [pa, pa+len) carries exactly `label` from now on, whatever it carried before:
+ * what a declared source's device write leaves (provenance.ts `receiveAtSource`). One update
+ * per granule; a whole granule that carries just `label` already is left as it is.
+ */
+export function setLabel(state: MachineState, pa: number, len: number, label: string): void {
+  const whole = wholeGranuleRuns(label);
+  let done = 0;
+  while (done < len) {
+    const at = pa + done;
+    const g = Math.floor(at / G);
+    const offset = at - g * G;
+    const n = Math.min(len - done, G - offset);
+    const old = state.labels?.[g];
+    if (n === G) {
+      if (old !== whole) (state.labels ??= {})[g] = whole;
+    } else if (old !== whole) replaceRuns(state, g, old, offset, n, [[0, n, label]]);
+    done += n;
+  }
+}
+
 /** Adds `label` to every byte of [pa, pa+len). */
 export function addLabel(state: MachineState, pa: number, len: number, label: string): void {
-  pieces(pa, len, (g, offset, n) => {
+  let done = 0;
+  while (done < len) {
+    const at = pa + done;
+    const g = Math.floor(at / G);
+    const offset = at - g * G;
+    const n = Math.min(len - done, G - offset);
     const runs = state.labels?.[g];
-    // Fast path (bulk copies): a granule without labels gets its one run as is.
-    if (!runs || runs.length === 0) store(state, g, [[offset, offset + n, label]]);
-    else store(state, g, normalise([...runs, [offset, offset + n, label]]));
-  });
+    // Fast path (a device's input, bulk copies): a granule without labels gets its one run as
+    // is, the shared whole-granule list when the piece is the whole granule.
+    if (!runs || runs.length === 0) store(state, g, oneRun(offset, offset + n, label));
+    else if (runs !== wholeGranuleRuns(label))
+      store(state, g, normalise([...runs, [offset, offset + n, label]]));
+    done += n;
+  }
 }
 
 /** The labelled runs inside [pa, pa+len), offsets relative to `pa`. */

@@ -97,16 +97,24 @@ function subtract(
   return out;
 }
 
+/**
+ * Orders label names by UTF-16 code units, as `labelsIn` and the bulk ops' name lists do
+ * (`localeCompare` asks ICU for a collation, ~100x slower, on the first pass of every stream).
+ */
+function byName(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
 /** Sorts runs and merges adjacent or overlapping runs of the same label. */
 function normalise(runs: LabelRun[]): LabelRun[] {
-  const sorted = [...runs].sort((a, b) => a[2].localeCompare(b[2]) || a[0] - b[0]);
+  const sorted = [...runs].sort((a, b) => byName(a[2], b[2]) || a[0] - b[0]);
   const out: LabelRun[] = [];
   for (const run of sorted) {
     const last = out[out.length - 1];
     if (last && last[2] === run[2] && run[0] <= last[1]) last[1] = Math.max(last[1], run[1]);
     else out.push([run[0], run[1], run[2]]);
   }
-  return out.sort((a, b) => a[0] - b[0] || a[2].localeCompare(b[2]));
+  return out.sort((a, b) => a[0] - b[0] || byName(a[2], b[2]));
 }
 
 /** True when two run lists are equal run by run. */
@@ -120,19 +128,42 @@ function sameRuns(a: readonly LabelRun[], b: readonly LabelRun[]): boolean {
   return true;
 }
 
+/** Bumped by every change of any granule's run list, in any machine ({@link labelVersion}). */
+let version = 0;
+
+/**
+ * A number that changes whenever any granule's run list changes (is set, replaced or removed):
+ * a run list looked up while it stays the same is still the granule's (the bulk ops keep the
+ * lists of their cached pages, rmm/tlb.ts). A replacement of the whole state is not counted:
+ * it flushes those caches.
+ */
+export function labelVersion(): number {
+  return version;
+}
+
 /**
  * Stores the runs of granule `index` (a whole-granule single run as its canonical list);
- * returns what the granule holds now.
+ * returns what the granule holds now. A list equal to the one it holds changes nothing.
  */
-function store(state: MachineState, index: number, runs: LabelRun[]): LabelRun[] | undefined {
+function store(
+  state: MachineState,
+  index: number,
+  runs: LabelRun[],
+  old?: readonly LabelRun[],
+): readonly LabelRun[] | undefined {
   if (runs.length === 0) {
-    if (state.labels) delete state.labels[index];
+    if (state.labels?.[index]) {
+      delete state.labels[index];
+      version++;
+    }
     return undefined;
   }
+  if (old && sameRuns(old, runs)) return old;
   const run = runs[0]!;
   const stored =
     runs.length === 1 && run[0] === 0 && run[1] === G ? wholeGranuleRuns(run[2]) : runs;
   (state.labels ??= {})[index] = stored;
+  version++;
   return stored;
 }
 
@@ -148,8 +179,10 @@ export function clearLabels(state: MachineState, pa: number, len: number): void 
     const n = Math.min(len - done, G - offset);
     const runs = labels[g];
     if (runs) {
-      if (n === G) delete labels[g];
-      else store(state, g, subtract(runs, offset, offset + n));
+      if (n === G) {
+        delete labels[g];
+        version++;
+      } else store(state, g, subtract(runs, offset, offset + n), runs);
     }
     done += n;
   }
@@ -216,6 +249,7 @@ export function copyLabelRuns(
     // one of the two lists came from it.
     if (from) state.labels![dg] = from as LabelRun[];
     else delete state.labels![dg];
+    version++;
     return from;
   }
   const one = uniformLabel(from, srcOff, len);
@@ -264,22 +298,29 @@ function replaceRuns(
     const run = spans[0];
     return store(state, g, run ? oneRun(run[0], run[1], run[2]) : []);
   }
+  // A piece: what the granule ends up with is stored only if it differs from what it holds
+  // (a stream rewriting a partial page with the same labels changes nothing).
   const kept = old ? subtract(old, offset, offset + len) : [];
-  if (spans.length === 0) return store(state, g, kept);
+  if (spans.length === 0) return store(state, g, kept, old);
   if (kept.length === 0 && spans.length === 1) {
     const [s, e, label] = spans[0]!;
-    return store(state, g, oneRun(offset + s, offset + e, label));
+    return store(state, g, oneRun(offset + s, offset + e, label), old);
   }
   return store(
     state,
     g,
     normalise([...kept, ...spans.map(([s, e, l]): LabelRun => [offset + s, offset + e, l])]),
+    old,
   );
 }
 
 /** Removes every label of the granule at `pa` (wiped). */
 export function clearGranuleLabels(state: MachineState, pa: number): void {
-  if (state.labels) delete state.labels[granuleIndex(pa)];
+  const index = granuleIndex(pa);
+  if (state.labels?.[index]) {
+    delete state.labels[index];
+    version++;
+  }
 }
 
 /**
@@ -297,7 +338,10 @@ export function setLabel(state: MachineState, pa: number, len: number, label: st
     const n = Math.min(len - done, G - offset);
     const old = state.labels?.[g];
     if (n === G) {
-      if (old !== whole) (state.labels ??= {})[g] = whole;
+      if (old !== whole) {
+        (state.labels ??= {})[g] = whole;
+        version++;
+      }
     } else if (old !== whole) replaceRuns(state, g, old, offset, n, [[0, n, label]]);
     done += n;
   }

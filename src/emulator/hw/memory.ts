@@ -201,9 +201,23 @@ export function allZero(bytes: Uint8Array, from: number, to: number): boolean {
   return true;
 }
 
+/** Granule wipes so far, in any machine ({@link wipeCount}). */
+let wipes = 0;
+
+/**
+ * A number that changes whenever a granule is wiped, the only way a page leaves
+ * `state.memory` (a page, once there, is written in place): a page looked up while it stays
+ * the same is still its granule's (the bulk ops keep the pages of their cached translations,
+ * rmm/tlb.ts). A replacement of the whole state is not counted: it flushes those caches.
+ */
+export function wipeCount(): number {
+  return wipes;
+}
+
 /** Zero-fills a whole granule (the wipe on every path through DELEGATED). */
 export function wipeGranule(state: MachineState, pa: number): void {
   delete state.memory[granuleIndex(pa)];
+  wipes++;
   clearGranuleLabels(state, pa);
 }
 

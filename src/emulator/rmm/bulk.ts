@@ -29,8 +29,8 @@ import { GRANULE_SIZE } from '../abi/gpt.ts';
 import { RTT_PAGE_LEVEL, S2TTE_AP, S2TTE_AP_READ, S2TTE_AP_WRITE } from '../abi/rmi.ts';
 import type { Ctx } from '../context.ts';
 import { gpcAllows, gpiOf } from '../hw/gpt.ts';
-import { copyLabelRuns, isWholeGranule, replaceLabels } from '../hw/labels.ts';
-import { allZero } from '../hw/memory.ts';
+import { copyLabelRuns, isWholeGranule, labelVersion, replaceLabels } from '../hw/labels.ts';
+import { allZero, wipeCount } from '../hw/memory.ts';
 import { regionOf } from '../hw/memory-map.ts';
 import type { Decision, Endpoint } from '../ledger.ts';
 import { CCA_HOST_VISIBLE, NS_MEMORY } from '../provenance.ts';
@@ -371,7 +371,16 @@ export class BulkOp {
     // The granule protection check of the PAS the page goes through.
     if (!regionOf(ctx.state.config.memoryMap, pa)) return undefined;
     if (!gpcAllows('REALM', ns ? 'NS' : 'REALM', gpiOf(ctx.state, pa))) return undefined;
-    return { pa, granule: pa / G, ns, flow };
+    return {
+      pa,
+      granule: pa / G,
+      ns,
+      flow,
+      page: undefined,
+      wipes: -1,
+      runs: undefined,
+      labelVersion: -1,
+    };
   }
 
   /** The translation of IPA page `index` for `access`, from the cache when it holds it. */
@@ -382,6 +391,27 @@ export class BulkOp {
     const t = this.walk(access, index * G);
     if (t && table) table.set(index, t);
     return t;
+  }
+
+  /** The page of `t`'s granule (undefined: absent, reads as zeroes), from `t` when still valid. */
+  private pageOf(t: CachedTranslation): Uint8Array | undefined {
+    const wipes = wipeCount();
+    if (t.page !== undefined && t.wipes === wipes) return t.page;
+    const page = this.ctx.state.memory[t.granule];
+    // An absent page is not kept: any write may create it.
+    t.page = page;
+    t.wipes = wipes;
+    return page;
+  }
+
+  /** The label runs of `t`'s granule, from `t` when still valid. */
+  private runsOf(t: CachedTranslation): readonly LabelRun[] | undefined {
+    const version = labelVersion();
+    if (t.labelVersion === version) return t.runs;
+    const runs = this.ctx.state.labels?.[t.granule];
+    t.runs = runs;
+    t.labelVersion = version;
+    return runs;
   }
 
   /** The probe of a refused read. */
@@ -433,7 +463,6 @@ export class BulkOp {
    */
   copy(from: number, to: number, len: number, start = 0, seen?: Set<string>): BulkProgress {
     const state = this.ctx.state;
-    const memory = state.memory;
     let names = NONE;
     let seenNames: readonly string[] | undefined;
     let done = start;
@@ -469,8 +498,8 @@ export class BulkOp {
           break;
         }
         srcIndex = si;
-        srcPage = memory[src.granule] ?? ZERO_PAGE;
-        srcRuns = state.labels?.[src.granule];
+        srcPage = this.pageOf(src) ?? ZERO_PAGE;
+        srcRuns = this.runsOf(src);
         srcWhole = srcRuns !== undefined && isWholeGranule(srcRuns);
         if (srcWhole) names = labelNames(srcRuns, 0, G, names);
       }
@@ -483,8 +512,8 @@ export class BulkOp {
           break;
         }
         dstIndex = di;
-        dstPage = memory[dst.granule];
-        dstRuns = state.labels?.[dst.granule];
+        dstPage = this.pageOf(dst);
+        dstRuns = this.runsOf(dst);
       }
       readRun = this.pageFlow(readRun, src!, 'read', from + done, so, n, NONE);
       writeRun = this.pageFlow(writeRun, dst!, 'write', to + done, dof, n, names);
@@ -526,8 +555,6 @@ export class BulkOp {
    * `labels` (the input of a computation).
    */
   read(ipa: number, out: Uint8Array, labels: Set<string>): BulkProgress {
-    const state = this.ctx.state;
-    const memory = state.memory;
     let done = 0;
     let run: FlowRun | undefined;
     // The run list of the last whole page read: every label in it is in `labels` already.
@@ -544,11 +571,11 @@ export class BulkOp {
         break;
       }
       run = this.pageFlow(run, p, 'read', at, off, n, NONE);
-      const page = memory[p.granule];
+      const page = this.pageOf(p);
       if (!page) out.fill(0, done, done + n);
       else if (n === G) out.set(page, done);
       else out.set(page.subarray(off, off + n), done);
-      const runs = state.labels?.[p.granule];
+      const runs = this.runsOf(p);
       if (runs && runs !== added) {
         for (let i = 0; i < runs.length; i++) {
           const r = runs[i]!;

@@ -11,6 +11,7 @@ import {
 import { contextOf } from '../../src/emulator/machine.ts';
 import {
   addLabel,
+  clearLabels,
   copyLabels,
   replaceLabels,
   setLabel,
@@ -191,5 +192,87 @@ describe('declared source: the device writes and labels in one pass', () => {
     expect(r.ok).toBe(false);
     expect(labelledByteCount(m.state)).toBe(0);
     expect(m.ledger.some((e) => e.kind === 'flow')).toBe(false);
+  });
+});
+
+describe('property: every label operation leaves what a per-byte model says', () => {
+  // Random adds, sets, clears, replaces and copies (whole granules and pieces, so shared lists,
+  // the same-label merge and the general merge all run) over three granules, checked byte by
+  // byte against a model that keeps each byte's label set, after every step.
+  const G = 4096;
+  const GRANULES = 3;
+  const NAMES = ['a', 'b', 'video'];
+
+  function rng(seed: number) {
+    let x = seed >>> 0;
+    return (n: number) => {
+      x = (x * 1664525 + 1013904223) >>> 0;
+      return x % n;
+    };
+  }
+
+  /** A piece inside one granule: mostly whole or edge-aligned, sometimes anywhere. */
+  function piece(next: (n: number) => number): { g: number; off: number; len: number } {
+    const g = next(GRANULES);
+    const kind = next(4);
+    if (kind === 0) return { g, off: 0, len: G };
+    const len = 1 + next(G - 1);
+    const off = kind === 1 ? 0 : kind === 2 ? G - len : next(G - len + 1);
+    return { g, off, len };
+  }
+
+  /** Each byte's labels, sorted and joined, one line per byte. */
+  function bytesOf(state: ReturnType<typeof createMachine>['state']): string {
+    const bytes: string[][] = Array.from({ length: GRANULES * G }, () => []);
+    for (const span of labelSpans(state, PA, GRANULES * G))
+      for (let i = span.offset; i < span.offset + span.length; i++) bytes[i]!.push(span.label);
+    return bytes.map((l) => [...new Set(l)].sort().join(',')).join('\n');
+  }
+
+  it('over 300 random steps', () => {
+    const next = rng(0x1abe1);
+    const { state } = createMachine();
+    let model: Set<string>[] = Array.from({ length: GRANULES * G }, () => new Set());
+    for (let step = 0; step < 300; step++) {
+      const { g, off, len } = piece(next);
+      const at = g * G + off;
+      const label = NAMES[next(NAMES.length)]!;
+      switch (next(5)) {
+        case 0:
+          addLabel(state, PA + at, len, label);
+          for (let i = at; i < at + len; i++) model[i]!.add(label);
+          break;
+        case 1:
+          setLabel(state, PA + at, len, label);
+          for (let i = at; i < at + len; i++) model[i] = new Set([label]);
+          break;
+        case 2:
+          clearLabels(state, PA + at, len);
+          for (let i = at; i < at + len; i++) model[i] = new Set();
+          break;
+        case 3: {
+          // A span of one label somewhere in the piece, the rest of the piece unlabelled.
+          const s = next(len);
+          const e = s + 1 + next(len - s);
+          replaceLabels(state, PA + at, len, [[s, e, label]]);
+          for (let i = at; i < at + len; i++)
+            model[i] = i - at >= s && i - at < e ? new Set([label]) : new Set();
+          break;
+        }
+        default: {
+          const to = piece(next);
+          const n = Math.min(len, to.len);
+          const from = at;
+          const dst = to.g * G + to.off;
+          copyLabels(state, PA / G + g, off, PA / G + to.g, to.off, n);
+          const moved = model.slice(from, from + n).map((x) => new Set(x));
+          model = model.map((x, i) => (i >= dst && i < dst + n ? moved[i - dst]! : x));
+        }
+      }
+      const want = model.map((x) => [...x].sort().join(',')).join('\n');
+      const got = bytesOf(state);
+      // One string compare per step; the failing step is named when they differ.
+      if (got !== want) expect({ step, got }).toEqual({ step, got: want });
+    }
   });
 });

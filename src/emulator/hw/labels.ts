@@ -300,6 +300,8 @@ function replaceRuns(
   }
   // A piece: what the granule ends up with is stored only if it differs from what it holds
   // (a stream rewriting a partial page with the same labels changes nothing).
+  if (old && old.length === 1 && spans.length === 1 && old[0]![2] === spans[0]![2])
+    return store(state, g, sameLabelPiece(old[0]!, offset, len, spans[0]!), old);
   const kept = old ? subtract(old, offset, offset + len) : [];
   if (spans.length === 0) return store(state, g, kept, old);
   if (kept.length === 0 && spans.length === 1) {
@@ -312,6 +314,27 @@ function replaceRuns(
     normalise([...kept, ...spans.map(([s, e, l]): LabelRun => [offset + s, offset + e, l])]),
     old,
   );
+}
+
+/**
+ * The runs of a granule holding the one run `old` after [offset, offset + len) is replaced by
+ * the one span `span` (relative to `offset`) of the same label: what {@link normalise} would
+ * make of it, without sorting (the first pass of a stream fills pages piece by piece).
+ */
+function sameLabelPiece(old: LabelRun, offset: number, len: number, span: LabelRun): LabelRun[] {
+  const [a, b, label] = old;
+  const out: LabelRun[] = [];
+  // In order: what is left of the old run before the piece, the span, what is left after.
+  const add = (from: number, to: number): void => {
+    if (from >= to) return;
+    const last = out[out.length - 1];
+    if (last && from <= last[1]) last[1] = Math.max(last[1], to);
+    else out.push([from, to, label]);
+  };
+  add(a, Math.min(b, offset));
+  add(offset + span[0], offset + span[1]);
+  add(Math.max(a, offset + len), b);
+  return out;
 }
 
 /** Removes every label of the granule at `pa` (wiped). */

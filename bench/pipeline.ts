@@ -17,9 +17,17 @@
 //     events added are printed too. The stream moves every byte three times (the NIC's write
 //     into the receive buffer, the gateway's copy into Mem1, the encoder's read of Mem1), each
 //     translated, checked and labelled, and takes two REC entries per chunk; the floor moves it
-//     once. Tests never assert time; this only prints.
+//     once. Each size is streamed three times on a freshly built machine and the best run is
+//     printed, as the floor is the best of three copies (a single run on a shared machine
+//     measured the neighbours more than the stream), and each starts after a full garbage
+//     collection (the previous machines' garbage is not the stream's). The gateway's network
+//     device is up before the stream starts (the workflow maps its receive buffer when it is
+//     built, as a NIC driver does at device init), so no chunk pays for mapping it. Tests
+//     never assert time; this only prints.
 import { createHash, generateKeyPairSync, sign, verify } from 'node:crypto';
 import { loadavg } from 'node:os';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { verifyGroup } from '../src/policy/group/verify.ts';
 import { SMC_RMI_FEATURES } from '../src/emulator/abi/rmi.ts';
 import { NET_IPA, NET_PAYLOAD_OFFSET } from '../src/workflows/host.ts';
@@ -41,6 +49,23 @@ const MEASURED = new Set([
   'RMI_REC_CREATE',
   'RMI_RTT_INIT_RIPAS',
 ]);
+
+/**
+ * A full garbage collection. `npm run bench` runs node without --expose-gc, so the
+ * `globalThis.gc` this bench once asked for was never there: each stream started with the
+ * previous machines' garbage still on the heap and paid for collecting it (a mark-compact
+ * triggered by its first pages' allocations: 0.8 to 5.7 ms on the first chunk), and the RSS
+ * growth measured that garbage too. The flag can be turned on at run time; a new context
+ * then has `gc`.
+ */
+function fullGc(): void {
+  if (!gc) {
+    setFlagsFromString('--expose-gc');
+    gc = runInNewContext('gc') as () => void;
+  }
+  gc();
+}
+let gc: (() => void) | undefined;
 
 /** CPU milliseconds (user + system) this process used since `from`. */
 function cpuSince(from: NodeJS.CpuUsage): number {
@@ -164,7 +189,7 @@ function streamOnce(mib: number): { ms: number; cpu: number; events: number; rss
   // Non-zero bytes (zero pages are not stored, which would flatter the run).
   const chunk = new Uint8Array(OBJECT).map((_, i) => (i * 7 + 1) & 0xff);
   const events0 = wf.machine.ledger.length;
-  (globalThis as { gc?: () => void }).gc?.();
+  fullGc();
   const rss0 = process.memoryUsage().rss;
   const c0 = process.cpuUsage();
   const t0 = performance.now();
@@ -187,7 +212,7 @@ function streamOnce(mib: number): { ms: number; cpu: number; events: number; rss
   }
   const ms = performance.now() - t0;
   const cpu = cpuSince(c0);
-  (globalThis as { gc?: () => void }).gc?.();
+  fullGc();
   const rss = (process.memoryUsage().rss - rss0) / 0x100000;
   return { ms, cpu, events: wf.machine.ledger.length - events0, rss };
 }
@@ -200,12 +225,24 @@ function copyFloor(mib: number): number {
   return performance.now() - t0;
 }
 
+/** Runs of each stream size, and of its floor: each figure is the best of them. */
+const P4_RUNS = 3;
+
 function p4(print: (line: string) => void): void {
   streamOnce(1); // warm-up
   copyFloor(1);
   for (const mib of [1, 4, 16, 64]) {
-    const r = streamOnce(mib);
-    const floor = Math.min(copyFloor(mib), copyFloor(mib), copyFloor(mib));
+    // Best of P4_RUNS for the stream as for the floor (each on a freshly built machine, so
+    // every run streams the same bytes through the same cold start); the events and the RSS
+    // growth printed are the largest of the runs.
+    const runs = Array.from({ length: P4_RUNS }, () => streamOnce(mib));
+    const r = {
+      ms: Math.min(...runs.map((x) => x.ms)),
+      cpu: Math.min(...runs.map((x) => x.cpu)),
+      events: Math.max(...runs.map((x) => x.events)),
+      rss: Math.max(...runs.map((x) => x.rss)),
+    };
+    const floor = Math.min(...Array.from({ length: P4_RUNS }, () => copyFloor(mib)));
     print(
       `P4 stream ${mib} MiB: ${r.ms.toFixed(1)} ms vs Uint8Array copy ${floor.toFixed(2)} ms, ratio ${(r.ms / floor).toFixed(1)}x (target 5x); CPU ${r.cpu.toFixed(1)} ms (${(r.cpu / mib).toFixed(1)} ms/MiB), ledger +${r.events} events, RSS ${r.rss >= 0 ? '+' : ''}${r.rss.toFixed(1)} MiB`,
     );

@@ -42,6 +42,7 @@ import { checkInvariants } from './invariants.ts';
 import {
   declareSanitiser,
   labelAtSource,
+  receiveAtSource,
   reportFlow,
   type FlowReport,
   type SanitiserDeclaration,
@@ -207,6 +208,12 @@ export interface HostIo {
   deviceOutput(flow: FlowReport): void;
   /** Bytes arriving at a declared source: labelled where they land, and a `flow` event. */
   declaredInput(input: SourceDeclaration): void;
+  /**
+   * The device of a declared source writes `data` at `input.pa` (checked and logged like
+   * {@link Machine.write}) and labels it there in the same pass, with the `flow` event of
+   * {@link HostIo.declaredInput} (provenance.ts `receiveAtSource`).
+   */
+  deviceInput(input: SourceDeclaration, data: Uint8Array): WriteResult;
   /** The tenant names the realm measured as `rim` a sanitiser (provenance.ts marks). */
   declaredSanitiser(decl: SanitiserDeclaration): void;
 }
@@ -464,6 +471,7 @@ export function createMachine(options: MachineOptions = {}): Machine {
       },
       deviceOutput: (flow) => reportFlow(ctx, flow),
       declaredInput: (input) => labelAtSource(ctx, input),
+      deviceInput: (input, data) => receiveAtSource(ctx, input, data),
       declaredSanitiser: (decl) => declareSanitiser(ctx, decl),
     },
     gpiOf: (pa) => gpiOf(state, pa),

@@ -11,9 +11,10 @@
  * rule against any of them, so the decision is `allowed` under rule `cca:host-visible`. An
  * extension (the Mica monitor) that blocks a path emits its own `blocked` flow instead.
  *
- * Labels are facts of the machine, not claims of a program (issue 10): the only place a label
- * is attached is {@link labelAtSource}, called by the side that declares a sensitive input
- * (the tenant's upload arriving on a gateway's network device, a scenario's declared input).
+ * Labels are facts of the machine, not claims of a program (issue 10): the only places a label
+ * is attached are {@link labelAtSource} and {@link receiveAtSource} (the same, with the
+ * device's write of the bytes), called by the side that declares a sensitive input (the
+ * tenant's upload arriving on a gateway's network device, a scenario's declared input).
  * From there labels travel with the bytes: a load returns them, the guest's CPU model keeps
  * them with the register and hands them to the store that writes it, a write replaces them,
  * a wipe removes them. No guest-facing operation sets or clears a label.
@@ -30,6 +31,7 @@
  */
 import type { Ctx } from './context.ts';
 import { addLabel } from './hw/labels.ts';
+import { HOST, physWrite, type WriteResult } from './hw/memory.ts';
 import type { Decision, Endpoint, LedgerEvent, LedgerEventOf } from './ledger.ts';
 
 /** Endpoint name of host-visible (Non-secure) memory. */
@@ -68,17 +70,52 @@ export interface SourceDeclaration {
  */
 export function labelAtSource(ctx: Ctx, input: SourceDeclaration): void {
   addLabel(ctx.state, input.pa, input.bytes, input.label);
+  reportSource(ctx, input, input.bytes);
+}
+
+/**
+ * The device of a declared source delivers its input: writes `data` at `input.pa` through the
+ * host's PAS (checked and logged like the host's own write: a NIC's DMA into its receive
+ * buffer), the bytes carrying exactly `input.label` from then on, and records the arrival like
+ * {@link labelAtSource}. The same events as a write followed by `labelAtSource`, in one pass
+ * over the bytes: their labels are replaced, not cleared and added back. Nothing is labelled
+ * when the write faults.
+ */
+export function receiveAtSource(ctx: Ctx, input: SourceDeclaration, data: Uint8Array): WriteResult {
+  const written = physWrite(ctx, HOST, input.pa, data, input.label);
+  if (written.ok) reportSource(ctx, input, data.length);
+  return written;
+}
+
+/** The decision of the last source flow, reused while its words stay the same. */
+let lastSource: { bytes: number; name: string; label: string; decision: Decision } | undefined;
+
+/** The `flow` event of the arrival of `bytes` bytes of declared input (no string per packet of a stream). */
+function reportSource(ctx: Ctx, input: SourceDeclaration, bytes: number): void {
+  const last = lastSource;
+  const decision =
+    last &&
+    last.bytes === bytes &&
+    last.name === input.destination.name &&
+    last.label === input.label
+      ? last.decision
+      : (lastSource = {
+          bytes,
+          name: input.destination.name,
+          label: input.label,
+          decision: {
+            verdict: 'allowed',
+            rule: SOURCE_RULE,
+            reason: `declared input: ${bytes} byte(s) for ${input.destination.name}, labelled ${input.label} where they arrive`,
+          },
+        }).decision;
   reportFlow(ctx, {
     channel: input.channel,
     source: input.source,
     destination: input.destination,
-    bytes: input.bytes,
+    bytes,
     labels: [input.label],
-    decision: {
-      verdict: 'allowed',
-      rule: SOURCE_RULE,
-      reason: `declared input: ${input.bytes} byte(s) for ${input.destination.name}, labelled ${input.label} where they arrive`,
-    },
+    decision,
   });
 }
 

@@ -152,7 +152,7 @@ export const GLOSSARY: readonly GlossaryEntry[] = [
   {
     term: 'Declared source',
     definition:
-      "Where sensitive input enters and gets its label: the tenant's packet on a realm's network device (`labelAtSource`, ledger rule `source:declared`). Its arrival is the input, not a leak.",
+      "Where sensitive input enters and gets its label: the tenant's packet on a realm's network device (`labelAtSource`, or `receiveAtSource` when the device writes the bytes too; ledger rule `source:declared`). Its arrival is the input, not a leak.",
   },
   {
     term: 'Mica policy',

@@ -269,8 +269,10 @@ function bulk(
   i: number,
 ): GuestStop | undefined {
   const g = rec.guest;
-  const key = guestKey('prog@', i);
-  const start = typeof g[key] === 'number' ? g[key] : 0;
+  // Only an op that stopped on a probe resumes, and its stop left `last` at it: any other op
+  // starts at 0 without looking up its scratch key (the guest scratch is a large dictionary).
+  const resumed = g.last === i ? guestKey('prog@', i) : undefined;
+  const start = resumed !== undefined && typeof g[resumed] === 'number' ? g[resumed] : 0;
   const b = new BulkOp(ctx, realm, rec);
   let p: BulkProgress;
   if (op.op === 'copy') p = b.copy(op.from, op.to, op.len, start);
@@ -295,11 +297,11 @@ function bulk(
   }
   b.finish();
   if (p.probe) {
-    g[key] = p.done;
+    g[guestKey('prog@', i)] = p.done;
     g.last = i;
     return p.probe;
   }
-  delete g[key];
+  if (resumed !== undefined) delete g[resumed];
   return undefined;
 }
 

@@ -58,7 +58,8 @@ export const NET_IPA = CONSOLE_IPA + 0x10000;
 export const NET_PAYLOAD_OFFSET = 0x20;
 /**
  * Largest network receive buffer (NS, from {@link NET_IPA}): one 256 KiB object of payload
- * (mica-spec.md §5.1) after the header. The host maps its pages as payloads need them.
+ * (mica-spec.md §5.1) after the header. The host maps all its pages when it brings the
+ * device up (MicaHost `startNetwork`), else the pages a packet needs when it arrives.
  */
 export const NET_BUFFER_SIZE = 0x40000 + abi.GRANULE_SIZE;
 /** Private RAM of a realm that asked for some ({@link RealmSpec.ram}), e.g. storage's store. */
@@ -87,6 +88,9 @@ export interface RealmSpec {
    */
   readonly ram?: number;
 }
+
+/** Where the tenant's input comes from (one shared, never-changed endpoint). */
+const TENANT = { kind: 'network', name: 'tenant' } as const;
 
 /** A built realm. */
 export interface RealmHandle {
@@ -128,10 +132,12 @@ export class MicaHost {
   /** Optional override of the page backing a fault (a malicious host). */
   alias?: (realm: RealmHandle, ipa: number) => number | undefined;
   /**
-   * Realms with a network device -> the NS input page, mapped at the first packet (so a
-   * realm that never receives anything uses no page and every other PA stays where it was).
+   * Realms with a network device -> the PAs of its receive buffer's NS pages mapped so far, in
+   * IPA order (all of them once {@link MicaHost.startNetwork} brought the device up; until
+   * then a realm that never receives anything uses no page and every other PA stays where it
+   * was).
    */
-  private readonly nets = new Map<string, number[] | undefined>();
+  private readonly nets = new Map<string, number[]>();
   /** Virtual interrupt the host injects at the next entries (list register value), if any. */
   inject?: bigint;
   /** The RmiRecEnter each entry encodes before writing it (the write copies it). */
@@ -265,7 +271,7 @@ export class MicaHost {
         'MAP_UNPROTECTED',
       );
     }
-    if (spec.net) this.nets.set(spec.name, undefined);
+    if (spec.net) this.nets.set(spec.name, []);
     const bars = spec.bars.map((file, n) => ({
       ipa: IVSHMEM_BAR_BASE + n * IVSHMEM_BAR_STRIDE,
       file,
@@ -299,25 +305,26 @@ export class MicaHost {
   }
 
   /**
-   * The tenant's input arrives on realm `h`'s network device: the NIC writes `bytes` into its
-   * input page and the device labels them `label` there, the scenario's declared source
-   * (`machine.hostIo.declaredInput`). The realm reads them at {@link NET_IPA} +
-   * {@link NET_PAYLOAD_OFFSET}. Throws if the realm has no network device (a scenario bug).
+   * Brings realm `h`'s network device up: maps all of its receive buffer
+   * ({@link NET_BUFFER_SIZE} bytes of NS memory at {@link NET_IPA}), as a NIC driver sets its
+   * buffer up before traffic flows rather than at the first packet (a workflow does it once
+   * the pipeline is set up, so streaming pays no mapping). A device nobody brought up maps
+   * the pages a packet needs when it arrives ({@link MicaHost.tenantSend}).
    */
-  tenantSend(h: RealmHandle, bytes: Uint8Array, label = 'video'): void {
-    if (!this.nets.has(h.name)) throw new Error(`scenario host: ${h.name} has no network device`);
-    if (NET_PAYLOAD_OFFSET + bytes.length > NET_BUFFER_SIZE)
-      throw new Error(
-        `scenario host: a ${bytes.length}-byte packet does not fit the ${NET_BUFFER_SIZE}-byte receive buffer`,
-      );
+  startNetwork(h: RealmHandle): void {
+    this.receiveBuffer(h, NET_BUFFER_SIZE);
+  }
+
+  /**
+   * The PAs of realm `h`'s receive buffer, in IPA order, its first `bytes` bytes mapped (one
+   * RMI_RTT_MAP_UNPROTECTED per page not mapped yet). Throws if the realm has no network
+   * device (a scenario bug).
+   */
+  private receiveBuffer(h: RealmHandle, bytes: number): readonly number[] {
+    const net = this.nets.get(h.name);
+    if (!net) throw new Error(`scenario host: ${h.name} has no network device`);
     const G = abi.GRANULE_SIZE;
-    let net = this.nets.get(h.name);
-    if (net === undefined) {
-      net = [];
-      this.nets.set(h.name, net);
-    }
-    // The receive buffer grows by a page at a time, mapped as payloads need it.
-    for (let k = net.length; k * G < NET_PAYLOAD_OFFSET + bytes.length; k++) {
+    for (let k = net.length; k * G < bytes; k++) {
       const pa = this.alloc();
       const desc =
         BigInt(pa) |
@@ -329,6 +336,23 @@ export class MicaHost {
       this.must(this.smc(abi.SMC_RMI_RTT_MAP_UNPROTECTED, h.rd, ipa, 3, desc), 'MAP_UNPROTECTED');
       net.push(pa);
     }
+    return net;
+  }
+
+  /**
+   * The tenant's input arrives on realm `h`'s network device: the NIC writes `bytes` into its
+   * receive buffer and the device labels them `label` there in the same pass, the scenario's
+   * declared source (`machine.hostIo.deviceInput`). The realm reads them at {@link NET_IPA} +
+   * {@link NET_PAYLOAD_OFFSET}. Throws if the realm has no network device (a scenario bug).
+   */
+  tenantSend(h: RealmHandle, bytes: Uint8Array, label = 'video'): void {
+    if (!this.nets.has(h.name)) throw new Error(`scenario host: ${h.name} has no network device`);
+    if (NET_PAYLOAD_OFFSET + bytes.length > NET_BUFFER_SIZE)
+      throw new Error(
+        `scenario host: a ${bytes.length}-byte packet does not fit the ${NET_BUFFER_SIZE}-byte receive buffer`,
+      );
+    const G = abi.GRANULE_SIZE;
+    const net = this.receiveBuffer(h, NET_PAYLOAD_OFFSET + bytes.length);
     // The NIC writes the payload and the device labels it, one physically contiguous run at a
     // time (the buffer's pages are contiguous unless something was allocated between them).
     for (let done = 0; done < bytes.length;) {
@@ -339,16 +363,16 @@ export class MicaHost {
         last++;
       const n = Math.min(bytes.length - done, (last + 1) * G - at);
       const pa = net[first]! + (at % G);
-      if (!this.m.write(pa, bytes.subarray(done, done + n)).ok)
-        throw new Error('scenario host: the NIC cannot write');
-      this.m.hostIo.declaredInput({
+      const input = {
         pa,
         bytes: n,
         label,
         channel: 'tenant-input',
-        source: { kind: 'network', name: 'tenant' },
-        destination: { kind: 'realm', name: h.name, address: NET_IPA + at },
-      });
+        source: TENANT,
+        destination: { kind: 'realm' as const, name: h.name, address: NET_IPA + at },
+      };
+      if (!this.m.hostIo.deviceInput(input, bytes.subarray(done, done + n)).ok)
+        throw new Error('scenario host: the NIC cannot write');
       done += n;
     }
     this.log.push({ realm: h.name, what: `tenant input: ${bytes.length} bytes labelled ${label}` });

@@ -668,6 +668,11 @@ export function buildVideoWorkflow(options: VideoWorkflowOptions = {}): VideoWor
     attest: attestGroup,
     expectations,
   };
-  if (options.setup !== false) for (const name of order) setupRealm(name);
+  if (options.setup !== false) {
+    for (const name of order) setupRealm(name);
+    // The pipeline is up: the host brings the gateway's network device up before the tenant's
+    // first packet, so no packet waits for its receive buffer to be mapped.
+    if (gateway !== undefined) host.startNetwork(realms[gateway]!);
+  }
   return wf;
 }

@@ -3,9 +3,11 @@
 // makes one change (unshare, RTT unmap, data destroy, GPT transition, rewind), runs the op
 // again, and compares everything the machine holds (state, ledger, guest results) with a twin
 // whose cache was dropped by hand right after the change: the second op must fault, be
-// blocked or complete exactly as it does without any cached entry.
+// blocked or complete exactly as it does without any cached entry. The pages and label lists
+// an entry keeps must likewise never outlive a change of them (host writes, a new input, a
+// wipe), which flushes nothing.
 import { describe, expect, it } from 'vitest';
-import { abi, type Machine } from '../../src/emulator/index.ts';
+import { abi, labelsIn, rawRead, wipeGranule, type Machine } from '../../src/emulator/index.ts';
 import { contextOf } from '../../src/emulator/machine.ts';
 import { createMicaMachine } from '../../src/policy/monitor/extension.ts';
 import { programGuest, type GuestOp } from '../../src/workflows/guest.ts';
@@ -153,6 +155,67 @@ describe('a cached translation is never used after a change that would alter it'
       return everything(m);
     });
     expect(outcome).toEqual({ mmio: true });
+    expect(warm).toEqual(cold);
+  });
+});
+
+describe('a page or label list a cached translation keeps is never used after it changed', () => {
+  // No flush happens in these cases (the host's own writes and a wipe outside an SMC change no
+  // translation): the entries stay, and what they keep of the granule must be looked up again.
+  it('the host rewrites input bytes between two copies: the second copy carries them, unlabelled', () => {
+    let copied: number[] = [];
+    let labels: string[][] = [];
+    const [warm, cold] = twins((dropCache) => {
+      const { m, host, h, exec, pa } = realm();
+      host.tenantSend(h, new Uint8Array(2 * G).fill(5));
+      // Addresses before the copy: RTT_READ_ENTRY is an SMC, which flushes the cache.
+      const input = pa(INPUT);
+      expect(exec([COPY]).g.done).toBe(true);
+      expect(m.write(input, new Uint8Array(16).fill(9)).ok).toBe(true);
+      dropCache(m);
+      expect(exec([COPY]).g.done).toBe(true);
+      const out = pa(RAM_IPA);
+      copied = [...rawRead(m.state, out + 14, 4)];
+      labels = [labelsIn(m.state, out, 16), labelsIn(m.state, out + 16, 16)];
+      return everything(m);
+    });
+    expect(copied).toEqual([9, 9, 5, 5]);
+    expect(labels).toEqual([[], ['video']]);
+    expect(warm).toEqual(cold);
+  });
+
+  it('the input arrives again with another label between two copies: the second copy carries it', () => {
+    let labels: string[] = [];
+    const [warm, cold] = twins((dropCache) => {
+      const { m, host, h, exec, pa } = realm();
+      host.tenantSend(h, new Uint8Array(2 * G).fill(5));
+      expect(exec([COPY]).g.done).toBe(true);
+      host.tenantSend(h, new Uint8Array(2 * G).fill(6), 'prompt');
+      dropCache(m);
+      expect(exec([COPY]).g.done).toBe(true);
+      labels = labelsIn(m.state, pa(RAM_IPA), 2 * G);
+      return everything(m);
+    });
+    expect(labels).toEqual(['prompt']);
+    expect(warm).toEqual(cold);
+  });
+
+  it('a granule wiped without an SMC between two copies: the second reads zeroes and no label', () => {
+    let copied: number[] = [];
+    const [warm, cold] = twins((dropCache) => {
+      const { m, host, h, exec, pa } = realm();
+      host.tenantSend(h, new Uint8Array(2 * G).fill(5));
+      // Addresses before the copy: RTT_READ_ENTRY is an SMC, which flushes the cache.
+      const second = pa(NET_IPA + G);
+      expect(exec([COPY]).g.done).toBe(true);
+      wipeGranule(m.state, second);
+      expect(m.state.memory[second / G]).toBeUndefined();
+      dropCache(m);
+      expect(exec([COPY]).g.done).toBe(true);
+      copied = [...rawRead(m.state, pa(RAM_IPA + G - NET_PAYLOAD_OFFSET), 4)];
+      return everything(m);
+    });
+    expect(copied).toEqual([0, 0, 0, 0]);
     expect(warm).toEqual(cold);
   });
 });

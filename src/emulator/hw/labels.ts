@@ -8,6 +8,13 @@
  * `[start, end, label]` of offsets inside the granule (state.ts `LabelRun`). Runs of the same
  * label never overlap and are merged when adjacent; runs of different labels may overlap
  * (a byte derived from two inputs carries both). Plain JSON, so snapshots keep them.
+ *
+ * Run lists are immutable once stored: every update stores a new list (built from fresh runs or
+ * runs of the old list, never changed in place). So one list may be shared by many granules: a
+ * granule whose bytes all carry exactly one label holds that label's canonical whole-granule
+ * list ({@link wholeGranuleRuns}), and a bulk copy of
+ * a whole granule copies its list by reference. A snapshot writes each granule's runs out as
+ * JSON; a checkpoint's structured clone keeps the sharing.
  */
 import { GRANULE_SIZE } from '../abi/gpt.ts';
 import type { LabelRun, MachineState } from '../state.ts';
@@ -40,8 +47,43 @@ function pieces(
   }
 }
 
+/** The canonical whole-granule run lists, by label (see the file comment). */
+const WHOLE = new Map<string, LabelRun[]>();
+
+/**
+ * The run list of a granule every byte of which carries `label` and nothing else: one frozen
+ * list per label, shared by every such granule (a stream of labelled pages allocates nothing).
+ * Never change it (nor any stored list) in place.
+ */
+export function wholeGranuleRuns(label: string): LabelRun[] {
+  let runs = WHOLE.get(label);
+  if (!runs) {
+    // Not frozen: a frozen array's elements are read on a slow path (+30% per bulk copy).
+    runs = [[0, G, label]];
+    WHOLE.set(label, runs);
+  }
+  return runs;
+}
+
+/** True when `runs` is one run over the whole granule (every byte carries that one label). */
+export function isWholeGranule(runs: readonly LabelRun[]): boolean {
+  if (runs.length !== 1) return false;
+  const run = runs[0]!;
+  return run[0] === 0 && run[1] === G;
+}
+
+/** The list holding the one run [start, end) of `label` (the canonical one for a whole granule). */
+function oneRun(start: number, end: number, label: string): LabelRun[] {
+  return start === 0 && end === G ? wholeGranuleRuns(label) : [[start, end, label]];
+}
+
 /** Removes [start, end) from `runs` (optionally only for `label`). */
-function subtract(runs: LabelRun[], start: number, end: number, label?: string): LabelRun[] {
+function subtract(
+  runs: readonly LabelRun[],
+  start: number,
+  end: number,
+  label?: string,
+): LabelRun[] {
   const out: LabelRun[] = [];
   for (const run of runs) {
     const [s, e, l] = run;
@@ -55,16 +97,24 @@ function subtract(runs: LabelRun[], start: number, end: number, label?: string):
   return out;
 }
 
+/**
+ * Orders label names by UTF-16 code units, as `labelsIn` and the bulk ops' name lists do
+ * (`localeCompare` asks ICU for a collation, ~100x slower, on the first pass of every stream).
+ */
+function byName(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
 /** Sorts runs and merges adjacent or overlapping runs of the same label. */
 function normalise(runs: LabelRun[]): LabelRun[] {
-  const sorted = [...runs].sort((a, b) => a[2].localeCompare(b[2]) || a[0] - b[0]);
+  const sorted = [...runs].sort((a, b) => byName(a[2], b[2]) || a[0] - b[0]);
   const out: LabelRun[] = [];
   for (const run of sorted) {
     const last = out[out.length - 1];
     if (last && last[2] === run[2] && run[0] <= last[1]) last[1] = Math.max(last[1], run[1]);
     else out.push([run[0], run[1], run[2]]);
   }
-  return out.sort((a, b) => a[0] - b[0] || a[2].localeCompare(b[2]));
+  return out.sort((a, b) => a[0] - b[0] || byName(a[2], b[2]));
 }
 
 /** True when two run lists are equal run by run. */
@@ -78,24 +128,64 @@ function sameRuns(a: readonly LabelRun[], b: readonly LabelRun[]): boolean {
   return true;
 }
 
-function store(state: MachineState, index: number, runs: LabelRun[]): void {
+/** Bumped by every change of any granule's run list, in any machine ({@link labelVersion}). */
+let version = 0;
+
+/**
+ * A number that changes whenever any granule's run list changes (is set, replaced or removed):
+ * a run list looked up while it stays the same is still the granule's (the bulk ops keep the
+ * lists of their cached pages, rmm/tlb.ts). A replacement of the whole state is not counted:
+ * it flushes those caches.
+ */
+export function labelVersion(): number {
+  return version;
+}
+
+/**
+ * Stores the runs of granule `index` (a whole-granule single run as its canonical list);
+ * returns what the granule holds now. A list equal to the one it holds changes nothing.
+ */
+function store(
+  state: MachineState,
+  index: number,
+  runs: LabelRun[],
+  old?: readonly LabelRun[],
+): readonly LabelRun[] | undefined {
   if (runs.length === 0) {
-    if (state.labels) delete state.labels[index];
-    return;
+    if (state.labels?.[index]) {
+      delete state.labels[index];
+      version++;
+    }
+    return undefined;
   }
-  (state.labels ??= {})[index] = runs;
+  if (old && sameRuns(old, runs)) return old;
+  const run = runs[0]!;
+  const stored =
+    runs.length === 1 && run[0] === 0 && run[1] === G ? wholeGranuleRuns(run[2]) : runs;
+  (state.labels ??= {})[index] = stored;
+  version++;
+  return stored;
 }
 
 /** Removes every label from [pa, pa+len) (the bytes were overwritten). */
 export function clearLabels(state: MachineState, pa: number, len: number): void {
-  if (!state.labels) return;
   const labels = state.labels;
-  pieces(pa, len, (g, offset, n) => {
+  if (!labels) return;
+  let done = 0;
+  while (done < len) {
+    const at = pa + done;
+    const g = Math.floor(at / G);
+    const offset = at - g * G;
+    const n = Math.min(len - done, G - offset);
     const runs = labels[g];
-    if (!runs) return;
-    if (n === G) delete labels[g];
-    else store(state, g, subtract(runs, offset, offset + n));
-  });
+    if (runs) {
+      if (n === G) {
+        delete labels[g];
+        version++;
+      } else store(state, g, subtract(runs, offset, offset + n), runs);
+    }
+    done += n;
+  }
 }
 
 /**
@@ -136,18 +226,41 @@ export function copyLabels(
 ): void {
   const labels = state.labels;
   if (!labels) return;
-  const from = labels[sg];
-  const to = labels[dg];
-  if (!from && !to) return;
+  copyLabelRuns(state, labels[sg], srcOff, dg, labels[dg], dstOff, len);
+}
+
+/**
+ * {@link copyLabels} with the runs of both granules already at hand (`from`: the source's,
+ * `to`: what granule `dg` holds now); returns what `dg` holds afterwards. A whole granule is
+ * copied by reference (run lists are immutable, see the file comment).
+ */
+export function copyLabelRuns(
+  state: MachineState,
+  from: readonly LabelRun[] | undefined,
+  srcOff: number,
+  dg: number,
+  to: readonly LabelRun[] | undefined,
+  dstOff: number,
+  len: number,
+): readonly LabelRun[] | undefined {
+  if (from === to && (!from || (srcOff === dstOff && len === G))) return to;
+  if (len === G) {
+    // A whole granule: the destination shares the source's list. `state.labels` exists, as
+    // one of the two lists came from it.
+    if (from) state.labels![dg] = from as LabelRun[];
+    else delete state.labels![dg];
+    version++;
+    return from;
+  }
   const one = uniformLabel(from, srcOff, len);
-  if (one !== undefined && uniformLabel(to, dstOff, len) === one) return;
+  if (one !== undefined && uniformLabel(to, dstOff, len) === one) return to;
   const spans: LabelRun[] = [];
   for (const [s, e, label] of from ?? []) {
     const lo = Math.max(s, srcOff);
     const hi = Math.min(e, srcOff + len);
     if (lo < hi) spans.push([lo - srcOff, hi - srcOff, label]);
   }
-  replaceLabels(state, dg * G + dstOff, len, spans);
+  return replaceRuns(state, dg, to, dstOff, len, spans);
 }
 
 /**
@@ -162,42 +275,117 @@ export function replaceLabels(
   spans: readonly LabelRun[],
 ): void {
   const g = Math.floor(pa / G);
-  const offset = pa - g * G;
-  const old = state.labels?.[g];
-  if (!old && spans.length === 0) return;
+  replaceRuns(state, g, state.labels?.[g], pa - g * G, len, spans);
+}
+
+/**
+ * {@link replaceLabels} of [offset, offset + len) of granule `g`, which holds `old` now;
+ * returns what it holds afterwards.
+ */
+function replaceRuns(
+  state: MachineState,
+  g: number,
+  old: readonly LabelRun[] | undefined,
+  offset: number,
+  len: number,
+  spans: readonly LabelRun[],
+): readonly LabelRun[] | undefined {
+  if (!old && spans.length === 0) return old;
   if (offset === 0 && len === G && spans.length <= 1) {
     // A whole granule: its runs become `spans`, and a stream that rewrites a granule with what
     // it already carries changes (and allocates) nothing.
-    if (old && sameRuns(old, spans)) return;
+    if (old && sameRuns(old, spans)) return old;
     const run = spans[0];
-    return store(state, g, run ? [[run[0], run[1], run[2]]] : []);
+    return store(state, g, run ? oneRun(run[0], run[1], run[2]) : []);
   }
+  // A piece: what the granule ends up with is stored only if it differs from what it holds
+  // (a stream rewriting a partial page with the same labels changes nothing).
+  if (old && old.length === 1 && spans.length === 1 && old[0]![2] === spans[0]![2])
+    return store(state, g, sameLabelPiece(old[0]!, offset, len, spans[0]!), old);
   const kept = old ? subtract(old, offset, offset + len) : [];
-  if (spans.length === 0) return store(state, g, kept);
+  if (spans.length === 0) return store(state, g, kept, old);
   if (kept.length === 0 && spans.length === 1) {
     const [s, e, label] = spans[0]!;
-    return store(state, g, [[offset + s, offset + e, label]]);
+    return store(state, g, oneRun(offset + s, offset + e, label), old);
   }
-  store(
+  return store(
     state,
     g,
     normalise([...kept, ...spans.map(([s, e, l]): LabelRun => [offset + s, offset + e, l])]),
+    old,
   );
+}
+
+/**
+ * The runs of a granule holding the one run `old` after [offset, offset + len) is replaced by
+ * the one span `span` (relative to `offset`) of the same label: what {@link normalise} would
+ * make of it, without sorting (the first pass of a stream fills pages piece by piece).
+ */
+function sameLabelPiece(old: LabelRun, offset: number, len: number, span: LabelRun): LabelRun[] {
+  const [a, b, label] = old;
+  const out: LabelRun[] = [];
+  // In order: what is left of the old run before the piece, the span, what is left after.
+  const add = (from: number, to: number): void => {
+    if (from >= to) return;
+    const last = out[out.length - 1];
+    if (last && from <= last[1]) last[1] = Math.max(last[1], to);
+    else out.push([from, to, label]);
+  };
+  add(a, Math.min(b, offset));
+  add(offset + span[0], offset + span[1]);
+  add(Math.max(a, offset + len), b);
+  return out;
 }
 
 /** Removes every label of the granule at `pa` (wiped). */
 export function clearGranuleLabels(state: MachineState, pa: number): void {
-  if (state.labels) delete state.labels[granuleIndex(pa)];
+  const index = granuleIndex(pa);
+  if (state.labels?.[index]) {
+    delete state.labels[index];
+    version++;
+  }
+}
+
+/**
+ * Every byte of [pa, pa+len) carries exactly `label` from now on, whatever it carried before:
+ * what a declared source's device write leaves (provenance.ts `receiveAtSource`). One update
+ * per granule; a whole granule that carries just `label` already is left as it is.
+ */
+export function setLabel(state: MachineState, pa: number, len: number, label: string): void {
+  const whole = wholeGranuleRuns(label);
+  let done = 0;
+  while (done < len) {
+    const at = pa + done;
+    const g = Math.floor(at / G);
+    const offset = at - g * G;
+    const n = Math.min(len - done, G - offset);
+    const old = state.labels?.[g];
+    if (n === G) {
+      if (old !== whole) {
+        (state.labels ??= {})[g] = whole;
+        version++;
+      }
+    } else if (old !== whole) replaceRuns(state, g, old, offset, n, [[0, n, label]]);
+    done += n;
+  }
 }
 
 /** Adds `label` to every byte of [pa, pa+len). */
 export function addLabel(state: MachineState, pa: number, len: number, label: string): void {
-  pieces(pa, len, (g, offset, n) => {
+  let done = 0;
+  while (done < len) {
+    const at = pa + done;
+    const g = Math.floor(at / G);
+    const offset = at - g * G;
+    const n = Math.min(len - done, G - offset);
     const runs = state.labels?.[g];
-    // Fast path (bulk copies): a granule without labels gets its one run as is.
-    if (!runs || runs.length === 0) store(state, g, [[offset, offset + n, label]]);
-    else store(state, g, normalise([...runs, [offset, offset + n, label]]));
-  });
+    // Fast path (a device's input, bulk copies): a granule without labels gets its one run as
+    // is, the shared whole-granule list when the piece is the whole granule.
+    if (!runs || runs.length === 0) store(state, g, oneRun(offset, offset + n, label));
+    else if (runs !== wholeGranuleRuns(label))
+      store(state, g, normalise([...runs, [offset, offset + n, label]]));
+    done += n;
+  }
 }
 
 /** The labelled runs inside [pa, pa+len), offsets relative to `pa`. */

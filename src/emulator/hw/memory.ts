@@ -4,11 +4,12 @@
  * value; no byte is read or written (cca-spec.md §1.2 "Typical outcomes").
  */
 import { GRANULE_SIZE, type Gpi, type Pas, type SecurityState } from '../abi/gpt.ts';
+import type { MemoryRegion } from '../abi/platform.ts';
 import type { Ctx } from '../context.ts';
 import type { Actor, Decision } from '../ledger.ts';
 import type { MachineState } from '../state.ts';
 import { gpcAllows, gpiOf } from './gpt.ts';
-import { clearGranuleLabels, clearLabels } from './labels.ts';
+import { clearGranuleLabels, clearLabels, setLabel } from './labels.ts';
 import { granuleBase, granuleIndex, regionOf } from './memory-map.ts';
 import { hex } from '../../lib/hex.ts';
 
@@ -52,12 +53,18 @@ export function checkAccess(
   len: number,
 ): AccessFault | undefined {
   const last = Math.floor((pa + Math.max(len, 1) - 1) / G);
+  // The region of the granule checked last: a long access looks the map up once per region.
+  let region: MemoryRegion | undefined;
   for (let g = Math.floor(pa / G); g <= last; g++) {
     const at = Math.max(pa, g * G);
-    if (!regionOf(state.config.memoryMap, at)) {
-      return { kind: 'no-memory', pa: at, reason: `no memory or device at ${hex(at)}` };
+    if (!region || at < region.base || at >= region.base + region.size) {
+      region = regionOf(state.config.memoryMap, at);
+      if (!region) {
+        return { kind: 'no-memory', pa: at, reason: `no memory or device at ${hex(at)}` };
+      }
     }
-    const gpi = gpiOf(state, at);
+    // gpiOf (hw/gpt.ts): the granule's GPT entry, else its region's boot GPI.
+    const gpi = state.gpt[g] ?? region.gpi;
     if (!gpcAllows(who.world, who.pas, gpi)) {
       return {
         kind: 'gpf',
@@ -163,10 +170,12 @@ export function readTranslated(
 /**
  * Writes bytes without any check or log. Zero pages are dropped to keep state sparse. The
  * overwritten bytes lose their provenance labels (a writer that moves labelled data adds
- * them back, hw/labels.ts).
+ * them back, hw/labels.ts), or, for the device of a declared source only
+ * (provenance.ts `receiveAtSource`), carry exactly `label` from now on.
  */
-export function rawWrite(state: MachineState, pa: number, bytes: Uint8Array): void {
-  clearLabels(state, pa, bytes.length);
+export function rawWrite(state: MachineState, pa: number, bytes: Uint8Array, label?: string): void {
+  if (label === undefined) clearLabels(state, pa, bytes.length);
+  else setLabel(state, pa, bytes.length, label);
   let done = 0;
   while (done < bytes.length) {
     const at = pa + done;
@@ -192,9 +201,23 @@ export function allZero(bytes: Uint8Array, from: number, to: number): boolean {
   return true;
 }
 
+/** Granule wipes so far, in any machine ({@link wipeCount}). */
+let wipes = 0;
+
+/**
+ * A number that changes whenever a granule is wiped, the only way a page leaves
+ * `state.memory` (a page, once there, is written in place): a page looked up while it stays
+ * the same is still its granule's (the bulk ops keep the pages of their cached translations,
+ * rmm/tlb.ts). A replacement of the whole state is not counted: it flushes those caches.
+ */
+export function wipeCount(): number {
+  return wipes;
+}
+
 /** Zero-fills a whole granule (the wipe on every path through DELEGATED). */
 export function wipeGranule(state: MachineState, pa: number): void {
   delete state.memory[granuleIndex(pa)];
+  wipes++;
   clearGranuleLabels(state, pa);
 }
 
@@ -231,11 +254,23 @@ export function physReadLent(
   return undefined;
 }
 
-/** A checked, logged write by `who`. */
-export function physWrite(ctx: Ctx, who: Initiator, pa: number, bytes: Uint8Array): WriteResult {
+/** The result of every write that completed (one shared, never-changed object). */
+const WRITE_OK: WriteResult = { ok: true };
+
+/**
+ * A checked, logged write by `who`; `label` only for the device of a declared source
+ * ({@link rawWrite}).
+ */
+export function physWrite(
+  ctx: Ctx,
+  who: Initiator,
+  pa: number,
+  bytes: Uint8Array,
+  label?: string,
+): WriteResult {
   const fault = checkAccess(ctx.state, who, pa, bytes.length);
   logAccess(ctx, who, 'write', pa, bytes.length, fault);
   if (fault) return { ok: false, fault };
-  rawWrite(ctx.state, pa, bytes);
-  return { ok: true };
+  rawWrite(ctx.state, pa, bytes, label);
+  return WRITE_OK;
 }

@@ -29,8 +29,8 @@ import { GRANULE_SIZE } from '../abi/gpt.ts';
 import { RTT_PAGE_LEVEL, S2TTE_AP, S2TTE_AP_READ, S2TTE_AP_WRITE } from '../abi/rmi.ts';
 import type { Ctx } from '../context.ts';
 import { gpcAllows, gpiOf } from '../hw/gpt.ts';
-import { copyLabels, replaceLabels } from '../hw/labels.ts';
-import { allZero } from '../hw/memory.ts';
+import { copyLabelRuns, isWholeGranule, labelVersion, replaceLabels } from '../hw/labels.ts';
+import { allZero, wipeCount } from '../hw/memory.ts';
 import { regionOf } from '../hw/memory-map.ts';
 import type { Decision, Endpoint } from '../ledger.ts';
 import { CCA_HOST_VISIBLE, NS_MEMORY } from '../provenance.ts';
@@ -80,6 +80,8 @@ interface FlowRun {
   };
   srcNext: number | undefined;
   dstNext: number | undefined;
+  /** The labels array the run was last extended with (a stream of like pieces passes the same). */
+  lastLabels: readonly string[];
 }
 
 /** One end of a flow piece, before any endpoint object is built for it. */
@@ -176,7 +178,7 @@ export class BulkOp {
     decision: Decision,
     bytes: number,
     labels: readonly string[],
-  ): void {
+  ): FlowRun {
     const { from, to } = this;
     const srcAt = from.kind === 'realm' ? from.address : undefined;
     const dstAt = to.kind === 'realm' ? to.address : undefined;
@@ -198,10 +200,11 @@ export class BulkOp {
         e.bytes += bytes;
         run.srcNext = srcAt === undefined ? undefined : srcAt + bytes;
         run.dstNext = dstAt === undefined ? undefined : dstAt + bytes;
-        return;
+        run.lastLabels = labels;
+        return run;
       }
     }
-    this.flows.push({
+    const run: FlowRun = {
       event: {
         kind: 'flow',
         channel,
@@ -213,23 +216,52 @@ export class BulkOp {
       },
       srcNext: srcAt === undefined ? undefined : srcAt + bytes,
       dstNext: dstAt === undefined ? undefined : dstAt + bytes,
-    });
+      lastLabels: labels,
+    };
+    this.flows.push(run);
+    return run;
   }
 
   /**
    * Records the extension's decision `t.flow` for `n` bytes at `ipa`, `offset` bytes into its
-   * page (tlb.ts pageFlowEvent).
+   * page (tlb.ts pageFlowEvent), as a piece of `run` when it goes on from there (the next
+   * page of a stream: no search, no object), else through {@link BulkOp.flow}. Returns the run
+   * the piece went to, for the next piece.
    */
   private pageFlow(
+    run: FlowRun | undefined,
     t: CachedTranslation,
     access: 'read' | 'write',
     ipa: number,
     offset: number,
     n: number,
     labels: readonly string[],
-  ): void {
+  ): FlowRun | undefined {
     const f = t.flow;
-    if (!f) return;
+    if (!f) return run;
+    if (run !== undefined) {
+      const e = run.event;
+      const write = access === 'write';
+      const realmEnd = write ? e.source : e.destination;
+      const memoryEnd = write ? e.destination : e.source;
+      if (
+        (write ? run.srcNext : run.dstNext) === ipa &&
+        realmEnd.kind === 'realm' &&
+        memoryEnd.kind === 'memory' &&
+        e.channel === f.channel &&
+        realmEnd.name === f.realm &&
+        memoryEnd.name === f.memory &&
+        e.decision.verdict === f.decision.verdict &&
+        e.decision.rule === f.decision.rule &&
+        (run.lastLabels === labels || sameLabels(e.labels, labels))
+      ) {
+        e.bytes += n;
+        if (write) run.srcNext = ipa + n;
+        else run.dstNext = ipa + n;
+        run.lastLabels = labels;
+        return run;
+      }
+    }
     const realmEnd = access === 'write' ? this.from : this.to;
     const memoryEnd = access === 'write' ? this.to : this.from;
     realmEnd.kind = 'realm';
@@ -238,12 +270,32 @@ export class BulkOp {
     memoryEnd.kind = 'memory';
     memoryEnd.name = f.memory;
     memoryEnd.address = f.memoryPa + offset;
-    this.flow(f.channel, f.decision, n, labels);
+    return this.flow(f.channel, f.decision, n, labels);
   }
 
-  /** A labelled write through the NS PAS is a flow into host-visible memory. */
-  private nsFlow(ipa: number, pa: number, n: number, labels: readonly string[]): void {
-    if (labels.length === 0) return;
+  /**
+   * A labelled write through the NS PAS is a flow into host-visible memory: a piece of `run`
+   * when it goes on from there, like {@link BulkOp.pageFlow}.
+   */
+  private nsFlow(
+    run: FlowRun | undefined,
+    ipa: number,
+    pa: number,
+    n: number,
+    labels: readonly string[],
+  ): FlowRun | undefined {
+    if (labels.length === 0) return run;
+    if (
+      run !== undefined &&
+      run.srcNext === ipa &&
+      run.event.channel === 'ns-memory' &&
+      (run.lastLabels === labels || sameLabels(run.event.labels, labels))
+    ) {
+      run.event.bytes += n;
+      run.srcNext = ipa + n;
+      run.lastLabels = labels;
+      return run;
+    }
     const { from, to } = this;
     from.kind = 'realm';
     from.name = this.actor;
@@ -251,7 +303,7 @@ export class BulkOp {
     to.kind = 'memory';
     to.name = NS_MEMORY;
     to.address = pa;
-    this.flow('ns-memory', CCA_HOST_VISIBLE, n, labels);
+    return this.flow('ns-memory', CCA_HOST_VISIBLE, n, labels);
   }
 
   /** Notes `size` bytes of a range access done at `ipa` (one event per contiguous range). */
@@ -319,7 +371,16 @@ export class BulkOp {
     // The granule protection check of the PAS the page goes through.
     if (!regionOf(ctx.state.config.memoryMap, pa)) return undefined;
     if (!gpcAllows('REALM', ns ? 'NS' : 'REALM', gpiOf(ctx.state, pa))) return undefined;
-    return { pa, granule: pa / G, ns, flow };
+    return {
+      pa,
+      granule: pa / G,
+      ns,
+      flow,
+      page: undefined,
+      wipes: -1,
+      runs: undefined,
+      labelVersion: -1,
+    };
   }
 
   /** The translation of IPA page `index` for `access`, from the cache when it holds it. */
@@ -330,6 +391,27 @@ export class BulkOp {
     const t = this.walk(access, index * G);
     if (t && table) table.set(index, t);
     return t;
+  }
+
+  /** The page of `t`'s granule (undefined: absent, reads as zeroes), from `t` when still valid. */
+  private pageOf(t: CachedTranslation): Uint8Array | undefined {
+    const wipes = wipeCount();
+    if (t.page !== undefined && t.wipes === wipes) return t.page;
+    const page = this.ctx.state.memory[t.granule];
+    // An absent page is not kept: any write may create it.
+    t.page = page;
+    t.wipes = wipes;
+    return page;
+  }
+
+  /** The label runs of `t`'s granule, from `t` when still valid. */
+  private runsOf(t: CachedTranslation): readonly LabelRun[] | undefined {
+    const version = labelVersion();
+    if (t.labelVersion === version) return t.runs;
+    const runs = this.ctx.state.labels?.[t.granule];
+    t.runs = runs;
+    t.labelVersion = version;
+    return runs;
   }
 
   /** The probe of a refused read. */
@@ -352,27 +434,37 @@ export class BulkOp {
 
   /**
    * Stores n bytes of `src` at `srcOff` at offset `at` of granule `g` (labels are the
-   * caller's).
+   * caller's), whose page is `page` (undefined: absent, created unless the bytes are zero);
+   * returns the granule's page afterwards.
    */
-  private store(g: number, at: number, src: Uint8Array, srcOff: number, n: number): void {
-    const state = this.ctx.state;
-    let page = state.memory[g];
+  private store(
+    g: number,
+    page: Uint8Array | undefined,
+    at: number,
+    src: Uint8Array,
+    srcOff: number,
+    n: number,
+  ): Uint8Array | undefined {
     if (!page) {
-      if (allZero(src, srcOff, srcOff + n)) return;
-      page = state.memory[g] = new Uint8Array(G);
+      if (allZero(src, srcOff, srcOff + n)) return undefined;
+      page = this.ctx.state.memory[g] = new Uint8Array(G);
     }
     if (n === G && srcOff === 0 && src.length === G) page.set(src);
     else if (n <= SMALL_PIECE) for (let i = 0; i < n; i++) page[at + i] = src[srcOff + i]!;
     else page.set(src.subarray(srcOff, srcOff + n), at);
+    return page;
   }
 
   /**
    * Copies [from, from + len) to [to, to + len) from byte `start` on, labels span by span
    * (the read-a-frame / write-a-frame primitive); the labels moved are added to `seen`.
+   * Per 4 KiB piece only the bytes and their labels move; the flow runs a piece continues are
+   * extended in place and the range's accesses are noted once, when it ends or stops.
    */
   copy(from: number, to: number, len: number, start = 0, seen?: Set<string>): BulkProgress {
     const state = this.ctx.state;
     let names = NONE;
+    let seenNames: readonly string[] | undefined;
     let done = start;
     // IPA page indexes and offsets of the next piece at both ends (no division per piece),
     // and the translations of the pages they are in (a piece changes at most one of them).
@@ -384,31 +476,61 @@ export class BulkOp {
     let dst: CachedTranslation | undefined;
     let srcIndex = -1;
     let dstIndex = -1;
+    // The flow runs the last piece went to, on the read side, the write side and into NS memory.
+    let readRun: FlowRun | undefined;
+    let writeRun: FlowRun | undefined;
+    let nsRun: FlowRun | undefined;
+    // The pages and label runs of the current source and destination granules, looked up
+    // once per page, not per piece (a destination write that lands on the source granule
+    // refreshes the source's).
+    let srcPage: Uint8Array = ZERO_PAGE;
+    let srcRuns: readonly LabelRun[] | undefined;
+    let srcWhole = false;
+    let dstPage: Uint8Array | undefined;
+    let dstRuns: readonly LabelRun[] | undefined;
+    let probe: AccessStop | undefined;
     while (done < len) {
       const n = Math.min(len - done, G - so, G - dof);
-      const s = from + done;
-      const d = to + done;
       if (si !== srcIndex) {
         src = this.translate('read', si);
-        if (!src) return { done, probe: this.readProbe(s) };
+        if (!src) {
+          probe = this.readProbe(from + done);
+          break;
+        }
         srcIndex = si;
+        srcPage = this.pageOf(src) ?? ZERO_PAGE;
+        srcRuns = this.runsOf(src);
+        srcWhole = srcRuns !== undefined && isWholeGranule(srcRuns);
+        if (srcWhole) names = labelNames(srcRuns, 0, G, names);
       }
-      const srcPage = state.memory[src!.granule] ?? ZERO_PAGE;
-      // The names of the labels the piece carries.
-      names = labelNames(state.labels?.[src!.granule], so, so + n, names);
+      // The names of the labels the piece carries (one label for all of a whole-label page).
+      if (!srcWhole) names = labelNames(srcRuns, so, so + n, names);
       if (di !== dstIndex) {
         dst = this.translate('write', di);
-        if (!dst) return { done, probe: this.writeProbe(d, srcPage[so] ?? 0, names) };
+        if (!dst) {
+          probe = this.writeProbe(to + done, srcPage[so] ?? 0, names);
+          break;
+        }
         dstIndex = di;
+        dstPage = this.pageOf(dst);
+        dstRuns = this.runsOf(dst);
       }
-      this.pageFlow(src!, 'read', s, so, n, NONE);
-      this.pageFlow(dst!, 'write', d, dof, n, names);
-      this.access('read', s, n);
-      this.access('write', d, n);
-      copyLabels(state, src!.granule, so, dst!.granule, dof, n);
-      this.store(dst!.granule, dof, srcPage, so, n);
-      if (seen) for (const name of names) seen.add(name);
-      if (dst!.ns) this.nsFlow(d, dst!.pa + dof, n, names);
+      readRun = this.pageFlow(readRun, src!, 'read', from + done, so, n, NONE);
+      writeRun = this.pageFlow(writeRun, dst!, 'write', to + done, dof, n, names);
+      // A whole-label page onto one that carries the same list already: nothing changes.
+      if (!srcWhole || dstRuns !== srcRuns)
+        dstRuns = copyLabelRuns(state, srcRuns, so, dst!.granule, dstRuns, dof, n);
+      dstPage = this.store(dst!.granule, dstPage, dof, srcPage, so, n);
+      if (dst!.granule === src!.granule) {
+        srcPage = dstPage ?? ZERO_PAGE;
+        srcRuns = dstRuns;
+        srcWhole = srcRuns !== undefined && isWholeGranule(srcRuns);
+      }
+      if (seen && names !== seenNames) {
+        for (const name of names) seen.add(name);
+        seenNames = names;
+      }
+      if (dst!.ns) nsRun = this.nsFlow(nsRun, to + done, dst!.pa + dof, n, names);
       done += n;
       so += n;
       if (so === G) {
@@ -421,7 +543,11 @@ export class BulkOp {
         di++;
       }
     }
-    return { done };
+    if (done > start) {
+      this.access('read', from + start, done - start);
+      this.access('write', to + start, done - start);
+    }
+    return probe ? { done, probe } : { done };
   }
 
   /**
@@ -429,31 +555,38 @@ export class BulkOp {
    * `labels` (the input of a computation).
    */
   read(ipa: number, out: Uint8Array, labels: Set<string>): BulkProgress {
-    const state = this.ctx.state;
     let done = 0;
+    let run: FlowRun | undefined;
+    // The run list of the last whole page read: every label in it is in `labels` already.
+    let added: readonly LabelRun[] | undefined;
+    let probe: AccessStop | undefined;
     while (done < out.length) {
       const at = ipa + done;
       const index = Math.floor(at / G);
       const off = at - index * G;
       const n = Math.min(out.length - done, G - off);
       const p = this.translate('read', index);
-      if (!p) return { done, probe: this.readProbe(at) };
-      this.pageFlow(p, 'read', at, off, n, NONE);
-      const page = state.memory[p.granule];
+      if (!p) {
+        probe = this.readProbe(at);
+        break;
+      }
+      run = this.pageFlow(run, p, 'read', at, off, n, NONE);
+      const page = this.pageOf(p);
       if (!page) out.fill(0, done, done + n);
       else if (n === G) out.set(page, done);
       else out.set(page.subarray(off, off + n), done);
-      const runs = state.labels?.[p.granule];
-      if (runs) {
+      const runs = this.runsOf(p);
+      if (runs && runs !== added) {
         for (let i = 0; i < runs.length; i++) {
-          const run = runs[i]!;
-          if (run[0] < off + n && run[1] > off) labels.add(run[2]);
+          const r = runs[i]!;
+          if (r[0] < off + n && r[1] > off) labels.add(r[2]);
         }
+        if (n === G) added = runs;
       }
-      this.access('read', at, n);
       done += n;
     }
-    return { done };
+    if (done > 0) this.access('read', ipa, done);
+    return probe ? { done, probe } : { done };
   }
 
   /**
@@ -472,6 +605,9 @@ export class BulkOp {
     const spans: LabelRun[] = [];
     let spanLength = -1;
     let done = start;
+    let run: FlowRun | undefined;
+    let nsRun: FlowRun | undefined;
+    let probe: AccessStop | undefined;
     while (done < len) {
       const at = ipa + done;
       const index = Math.floor(at / G);
@@ -479,10 +615,12 @@ export class BulkOp {
       const n = Math.min(len - done, G - off);
       const p = this.translate('write', index);
       const srcOff = repeat ? 0 : done;
-      if (!p) return { done, probe: this.writeProbe(at, bytes[srcOff] ?? 0, labels) };
+      if (!p) {
+        probe = this.writeProbe(at, bytes[srcOff] ?? 0, labels);
+        break;
+      }
       const pa = p.pa + off;
-      this.pageFlow(p, 'write', at, off, n, labels);
-      this.access('write', at, n);
+      run = this.pageFlow(run, p, 'write', at, off, n, labels);
       if (spanLength !== n) {
         // Pieces of one length share their spans (a fill writes whole pages).
         spans.length = 0;
@@ -490,11 +628,12 @@ export class BulkOp {
         spanLength = n;
       }
       replaceLabels(this.ctx.state, pa, n, spans);
-      this.store(p.granule, off, bytes, srcOff, n);
-      if (p.ns) this.nsFlow(at, pa, n, labels);
+      this.store(p.granule, this.ctx.state.memory[p.granule], off, bytes, srcOff, n);
+      if (p.ns) nsRun = this.nsFlow(nsRun, at, pa, n, labels);
       done += n;
     }
-    return { done };
+    if (done > start) this.access('write', ipa + start, done - start);
+    return probe ? { done, probe } : { done };
   }
 
   /** Emits the operation's coalesced `realm:access` and `flow` events. */

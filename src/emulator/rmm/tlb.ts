@@ -24,10 +24,17 @@
  *
  * REC_ENTER itself changes no translation (it runs the realm, A4.3), so entries survive from
  * one entry of a streaming realm to the next, which is what makes the cache pay.
+ *
+ * An entry also keeps the granule's page and label runs as last looked up, so a stream finds
+ * them without a lookup per page (`state.memory` and `state.labels` are sparse objects keyed
+ * by large granule indexes: V8 keeps them as hash tables). Those are not translations and no
+ * flush is needed for them: each is used only while a counter says nothing could have
+ * replaced it (hw/memory.ts `wipeCount`, hw/labels.ts `labelVersion`), and looked up again
+ * otherwise.
  */
 import { GRANULE_SIZE } from '../abi/gpt.ts';
 import type { Decision, Endpoint, NewLedgerEvent } from '../ledger.ts';
-import type { MachineState } from '../state.ts';
+import type { LabelRun, MachineState } from '../state.ts';
 
 /** The extension's decision a cached page records for every access it completes. */
 export interface PageFlow {
@@ -80,6 +87,18 @@ export interface CachedTranslation {
   readonly ns: boolean;
   /** The extension mapping's decision to record per access, if an extension mapped it. */
   readonly flow: PageFlow | undefined;
+  /**
+   * The granule's page as last looked up, if it had one: still its page while `wipes` equals
+   * hw/memory.ts `wipeCount()` (a page leaves memory only by a wipe).
+   */
+  page: Uint8Array | undefined;
+  wipes: number;
+  /**
+   * The granule's label runs as last looked up: still its runs while `labelVersion` equals
+   * hw/labels.ts `labelVersion()` (no run list changed anywhere since).
+   */
+  runs: readonly LabelRun[] | undefined;
+  labelVersion: number;
 }
 
 /** The cached pages of one realm, by IPA page index, one table per access kind. */

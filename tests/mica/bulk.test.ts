@@ -4,42 +4,13 @@
 // with the RMM's normal exit/abort semantics; and the ledger gets one flow per page run.
 import { describe, expect, it } from 'vitest';
 import { abi, labelSpans, type LedgerEventOf } from '../../src/emulator/index.ts';
-import { createMicaMachine } from '../../src/policy/monitor/extension.ts';
-import { programGuest, type GuestOp } from '../../src/workflows/guest.ts';
-import {
-  CONSOLE_IPA,
-  MicaHost,
-  NET_IPA,
-  NET_PAYLOAD_OFFSET,
-  RAM_IPA,
-} from '../../src/workflows/host.ts';
+import { CONSOLE_IPA, NET_IPA, NET_PAYLOAD_OFFSET, RAM_IPA } from '../../src/workflows/host.ts';
 import { buildVideoWorkflow } from '../../src/workflows/video.ts';
-
-const G = 0x1000;
-const INPUT = NET_IPA + NET_PAYLOAD_OFFSET;
-
-/** A CCA-only realm with a network device, a console page and 4 pages of private RAM. */
-function realm() {
-  const guest = programGuest();
-  const m = createMicaMachine({ mode: 'cca', guest });
-  const host = new MicaHost(m);
-  const h = host.createRealm({ name: 'app', bars: [], net: true, ram: 4 * G, micaSetup: false });
-  const exec = (ops: GuestOp[]) => {
-    const at = guest.program(h.rd).length;
-    guest.add(h.rd, ops);
-    host.run(h);
-    return { g: host.recOf(h).guest, at };
-  };
-  const pa = (ipa: number) => {
-    const r = m.smc(abi.SMC_RMI_RTT_READ_ENTRY, h.rd, ipa - (ipa % G), 3);
-    return Number(r.x[3]! & 0xffff_ffff_f000n) + (ipa % G);
-  };
-  return { m, host, h, exec, pa };
-}
+import { G, INPUT, bulkRealm } from './bulk-realm.ts';
 
 describe('bulk guest memory', () => {
   it('copy carries labels span by span, across pages and unaligned', () => {
-    const { m, host, h, exec, pa } = realm();
+    const { m, host, h, exec, pa } = bulkRealm();
     // 100 unlabelled bytes then 5000 labelled ones in the receive buffer (the device labels only
     // what the tenant sent, so write the unlabelled prefix first at a lower offset).
     host.tenantSend(h, new Uint8Array(5100).fill(7));
@@ -58,7 +29,7 @@ describe('bulk guest memory', () => {
   });
 
   it('map: the result of XOR with unlabelled data carries the label; a literal fill carries none', () => {
-    const { m, host, h, exec, pa } = realm();
+    const { m, host, h, exec, pa } = bulkRealm();
     host.tenantSend(h, new Uint8Array(64).fill(0x5a));
     exec([
       { op: 'fill', ipa: RAM_IPA, len: 64, byte: 0x0f },
@@ -86,7 +57,7 @@ describe('bulk guest memory', () => {
   });
 
   it('a labelled copy into the NS console is one ns-memory flow for the whole run', () => {
-    const { m, host, h, exec } = realm();
+    const { m, host, h, exec } = bulkRealm();
     host.tenantSend(h, new Uint8Array(3000).fill(9));
     const since = m.ledger.length;
     exec([{ op: 'copy', from: INPUT, to: CONSOLE_IPA + 0x10, len: 3000 }]);

@@ -9,32 +9,10 @@
 import { describe, expect, it } from 'vitest';
 import { abi, labelsIn, rawRead, wipeGranule, type Machine } from '../../src/emulator/index.ts';
 import { contextOf } from '../../src/emulator/machine.ts';
-import { createMicaMachine } from '../../src/policy/monitor/extension.ts';
-import { programGuest, type GuestOp } from '../../src/workflows/guest.ts';
-import { MicaHost, NET_IPA, NET_PAYLOAD_OFFSET, RAM_IPA } from '../../src/workflows/host.ts';
+import { NET_IPA, NET_PAYLOAD_OFFSET, RAM_IPA } from '../../src/workflows/host.ts';
 import { buildVideoWorkflow } from '../../src/workflows/video.ts';
-
-const G = 0x1000;
-const INPUT = NET_IPA + NET_PAYLOAD_OFFSET;
-
-/** A CCA-only realm with a network device and 4 pages of private RAM. */
-function realm() {
-  const guest = programGuest();
-  const m = createMicaMachine({ mode: 'cca', guest });
-  const host = new MicaHost(m);
-  const h = host.createRealm({ name: 'app', bars: [], net: true, ram: 4 * G, micaSetup: false });
-  const exec = (ops: readonly GuestOp[]) => {
-    const at = guest.program(h.rd).length;
-    guest.add(h.rd, ops);
-    host.run(h);
-    return { g: host.recOf(h).guest, at };
-  };
-  const pa = (ipa: number) => {
-    const r = m.smc(abi.SMC_RMI_RTT_READ_ENTRY, h.rd, ipa - (ipa % G), 3);
-    return Number(r.x[3]! & 0xffff_ffff_f000n) + (ipa % G);
-  };
-  return { m, host, h, guest, exec, pa };
-}
+import type { GuestOp } from '../../src/workflows/guest.ts';
+import { G, INPUT, bulkRealm } from './bulk-realm.ts';
 
 /** Everything a run leaves: the machine's state and ledger, as JSON. */
 function everything(m: Machine): string {
@@ -57,7 +35,7 @@ describe('a cached translation is never used after a change that would alter it'
   it('RTT unmap of the NS input page between two copies: the second reaches no stale page', () => {
     let outcome: Record<string, unknown> = {};
     const [warm, cold] = twins((dropCache) => {
-      const { m, host, h, exec } = realm();
+      const { m, host, h, exec } = bulkRealm();
       host.tenantSend(h, new Uint8Array(2 * G).fill(5));
       expect(exec([COPY]).g.done).toBe(true);
       const unmapped = m.smc(abi.SMC_RMI_RTT_UNMAP_UNPROTECTED, h.rd, NET_IPA, 3);
@@ -75,7 +53,7 @@ describe('a cached translation is never used after a change that would alter it'
   it('data destroy of the destination RAM page between two copies: the second stops at it', () => {
     let outcome: Record<string, unknown> = {};
     const [warm, cold] = twins((dropCache) => {
-      const { m, host, h, guest } = realm();
+      const { m, host, h, guest } = bulkRealm();
       host.tenantSend(h, new Uint8Array(2 * G).fill(5));
       guest.add(h.rd, [COPY]);
       expect(host.run(h).done).toBe(true);
@@ -96,7 +74,7 @@ describe('a cached translation is never used after a change that would alter it'
   it('a GPT transition (the host delegates its mapped input page) between two copies: the second takes an SEA', () => {
     let sea: unknown;
     const [warm, cold] = twins((dropCache) => {
-      const { m, host, h, exec, pa } = realm();
+      const { m, host, h, exec, pa } = bulkRealm();
       host.tenantSend(h, new Uint8Array(2 * G).fill(5));
       expect(exec([COPY]).g.done).toBe(true);
       const page = pa(NET_IPA) - (pa(NET_IPA) % G);
@@ -141,7 +119,7 @@ describe('a cached translation is never used after a change that would alter it'
   it('a rewind to before the input page was mapped: the replayed copy reaches no stale page', () => {
     let outcome: Record<string, unknown> = {};
     const [warm, cold] = twins((dropCache) => {
-      const { m, host, h, exec } = realm();
+      const { m, host, h, exec } = bulkRealm();
       host.tenantSend(h, new Uint8Array(16).fill(5)); // maps the input's first page only
       const undo = m.checkpoint();
       host.tenantSend(h, new Uint8Array(2 * G).fill(5)); // maps the second one
@@ -166,7 +144,7 @@ describe('a page or label list a cached translation keeps is never used after it
     let copied: number[] = [];
     let labels: string[][] = [];
     const [warm, cold] = twins((dropCache) => {
-      const { m, host, h, exec, pa } = realm();
+      const { m, host, h, exec, pa } = bulkRealm();
       host.tenantSend(h, new Uint8Array(2 * G).fill(5));
       // Addresses before the copy: RTT_READ_ENTRY is an SMC, which flushes the cache.
       const input = pa(INPUT);
@@ -187,7 +165,7 @@ describe('a page or label list a cached translation keeps is never used after it
   it('the input arrives again with another label between two copies: the second copy carries it', () => {
     let labels: string[] = [];
     const [warm, cold] = twins((dropCache) => {
-      const { m, host, h, exec, pa } = realm();
+      const { m, host, h, exec, pa } = bulkRealm();
       host.tenantSend(h, new Uint8Array(2 * G).fill(5));
       expect(exec([COPY]).g.done).toBe(true);
       host.tenantSend(h, new Uint8Array(2 * G).fill(6), 'prompt');
@@ -203,7 +181,7 @@ describe('a page or label list a cached translation keeps is never used after it
   it('a granule wiped without an SMC between two copies: the second reads zeroes and no label', () => {
     let copied: number[] = [];
     const [warm, cold] = twins((dropCache) => {
-      const { m, host, h, exec, pa } = realm();
+      const { m, host, h, exec, pa } = bulkRealm();
       host.tenantSend(h, new Uint8Array(2 * G).fill(5));
       // Addresses before the copy: RTT_READ_ENTRY is an SMC, which flushes the cache.
       const second = pa(NET_IPA + G);

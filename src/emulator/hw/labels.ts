@@ -372,20 +372,14 @@ export function setLabel(state: MachineState, pa: number, len: number, label: st
 
 /** Adds `label` to every byte of [pa, pa+len). */
 export function addLabel(state: MachineState, pa: number, len: number, label: string): void {
-  let done = 0;
-  while (done < len) {
-    const at = pa + done;
-    const g = Math.floor(at / G);
-    const offset = at - g * G;
-    const n = Math.min(len - done, G - offset);
+  pieces(pa, len, (g, offset, n) => {
     const runs = state.labels?.[g];
     // Fast path (a device's input, bulk copies): a granule without labels gets its one run as
     // is, the shared whole-granule list when the piece is the whole granule.
     if (!runs || runs.length === 0) store(state, g, oneRun(offset, offset + n, label));
     else if (runs !== wholeGranuleRuns(label))
       store(state, g, normalise([...runs, [offset, offset + n, label]]));
-    done += n;
-  }
+  });
 }
 
 /** The labelled runs inside [pa, pa+len), offsets relative to `pa`. */

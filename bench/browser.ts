@@ -1,10 +1,7 @@
 // The benchmarks' browser: dist/ served on a free port and Debian's Chromium at 1280x720
 // (lab-ux.md §4.6 flags, scripts/chromium.ts), the way tests/e2e/browser.ts starts the lab.
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { chromium, type BrowserContext } from 'playwright-core';
-import { CHROMIUM_FLAGS, CHROMIUM_PATH } from '../scripts/chromium.ts';
+import type { BrowserContext } from 'playwright-core';
+import { launchLabChromium } from '../scripts/chromium.ts';
 
 interface ServeModule {
   serve(dir: string, port: number): Promise<{ url: string; close: () => void }>;
@@ -21,19 +18,11 @@ export async function withServedChromium<T>(
   const serveUrl = new URL('../scripts/serve.mjs', import.meta.url).href;
   const { serve } = (await import(serveUrl)) as ServeModule;
   const server = await serve(dist, 0);
-  const profile = await mkdtemp(join(tmpdir(), 'mica-lab-bench-'));
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM_PATH,
-    headless: true,
-    args: [...CHROMIUM_FLAGS],
-    viewport: { width: 1280, height: 720 },
-    deviceScaleFactor: 1,
-  });
+  const browser = await launchLabChromium('bench');
   try {
-    return await body(server.url, context);
+    return await body(server.url, browser.context);
   } finally {
-    await context.close();
+    await browser.close();
     server.close();
-    await rm(profile, { recursive: true, force: true });
   }
 }

@@ -3,12 +3,9 @@
  * Debian's Chromium through playwright-core with a fresh profile and the closed-network
  * flags (toolchain.md trap 9). Nothing here downloads a browser.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { CHROMIUM_FLAGS, CHROMIUM_PATH } from '../../scripts/chromium.ts';
+import type { BrowserContext, Page } from 'playwright-core';
+import { launchLabChromium } from '../../scripts/chromium.ts';
 
 /** scripts/serve.mjs has no type declarations; this is the part the tests use. */
 interface ServeModule {
@@ -35,14 +32,8 @@ export async function startLab(): Promise<Lab> {
   }
   const { serve } = (await import(SERVE_SCRIPT)) as ServeModule;
   const server = await serve('dist', 0);
-  const profile = await mkdtemp(join(tmpdir(), 'mica-lab-e2e-'));
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM_PATH,
-    headless: true,
-    args: [...CHROMIUM_FLAGS],
-    viewport: { width: 1280, height: 720 },
-    deviceScaleFactor: 1,
-  });
+  const browser = await launchLabChromium('e2e');
+  const context = browser.context;
   return {
     url: server.url,
     context,
@@ -66,9 +57,8 @@ export async function startLab(): Promise<Lab> {
       return { page, errors };
     },
     async close() {
-      await context.close();
+      await browser.close();
       server.close();
-      await rm(profile, { recursive: true, force: true });
     },
   };
 }

@@ -54,8 +54,12 @@ export const CONSOLE_IPA = 2 ** (MICA_IPA_WIDTH - 1);
  * memory): the tenant's input arrives here, labelled at the device (§5.1; issue 10).
  */
 export const NET_IPA = CONSOLE_IPA + 0x10000;
-/** Offset in the input page where a packet's payload lands. */
-export const NET_PAYLOAD_OFFSET = 0x20;
+/**
+ * Offset in the receive buffer where a packet's payload lands: the buffer's first page is the
+ * header's, the payload starts on the next page (header-data split, as NICs built for bulk
+ * receive do), so a payload moves page by page with no partial pieces at either end of a copy.
+ */
+export const NET_PAYLOAD_OFFSET = abi.GRANULE_SIZE;
 /**
  * Largest network receive buffer (NS, from {@link NET_IPA}): one 256 KiB object of payload
  * (mica-spec.md §5.1) after the header. The host maps all its pages when it brings the

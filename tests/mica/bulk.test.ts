@@ -4,7 +4,7 @@
 // with the RMM's normal exit/abort semantics; and the ledger gets one flow per page run.
 import { describe, expect, it } from 'vitest';
 import { abi, labelSpans, type LedgerEventOf } from '../../src/emulator/index.ts';
-import { CONSOLE_IPA, NET_IPA, NET_PAYLOAD_OFFSET, RAM_IPA } from '../../src/workflows/host.ts';
+import { CONSOLE_IPA, RAM_IPA } from '../../src/workflows/host.ts';
 import { buildVideoWorkflow } from '../../src/workflows/video.ts';
 import { G, INPUT, bulkRealm } from './bulk-realm.ts';
 
@@ -97,8 +97,8 @@ describe('bulk guest memory', () => {
     expect(wf.host.log.filter((e) => e.what.startsWith('fault at'))).toHaveLength(3);
     const back = wf.machine.read(wf.host.backing('shm-Mem1', 0) + 0, 1);
     expect(back.ok).toBe(false); // the BAR page is a realm granule
-    const net = wf.machine.smc(abi.SMC_RMI_RTT_READ_ENTRY, gw.rd, NET_IPA, 3);
-    const first = Number(net.x[3]! & 0xffff_ffff_f000n) + NET_PAYLOAD_OFFSET;
+    const net = wf.machine.smc(abi.SMC_RMI_RTT_READ_ENTRY, gw.rd, INPUT - (INPUT % G), 3);
+    const first = Number(net.x[3]! & 0xffff_ffff_f000n) + (INPUT % G);
     const r = wf.machine.read(first, 3 * G);
     expect(r.ok && r.bytes.every((b) => b === 0)).toBe(true); // the dummy page reads as zeroes
   });

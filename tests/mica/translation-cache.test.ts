@@ -9,7 +9,7 @@
 import { describe, expect, it } from 'vitest';
 import { abi, labelsIn, rawRead, wipeGranule, type Machine } from '../../src/emulator/index.ts';
 import { contextOf } from '../../src/emulator/machine.ts';
-import { NET_IPA, NET_PAYLOAD_OFFSET, RAM_IPA } from '../../src/workflows/host.ts';
+import { RAM_IPA } from '../../src/workflows/host.ts';
 import { buildVideoWorkflow } from '../../src/workflows/video.ts';
 import type { GuestOp } from '../../src/workflows/guest.ts';
 import { G, INPUT, bulkRealm } from './bulk-realm.ts';
@@ -38,7 +38,7 @@ describe('a cached translation is never used after a change that would alter it'
       const { m, host, h, exec } = bulkRealm();
       host.tenantSend(h, new Uint8Array(2 * G).fill(5));
       expect(exec([COPY]).g.done).toBe(true);
-      const unmapped = m.smc(abi.SMC_RMI_RTT_UNMAP_UNPROTECTED, h.rd, NET_IPA, 3);
+      const unmapped = m.smc(abi.SMC_RMI_RTT_UNMAP_UNPROTECTED, h.rd, INPUT - (INPUT % G), 3);
       expect(unmapped.status).toBe('RMI_SUCCESS');
       dropCache(m);
       const { g, at } = exec([COPY]);
@@ -77,7 +77,7 @@ describe('a cached translation is never used after a change that would alter it'
       const { m, host, h, exec, pa } = bulkRealm();
       host.tenantSend(h, new Uint8Array(2 * G).fill(5));
       expect(exec([COPY]).g.done).toBe(true);
-      const page = pa(NET_IPA) - (pa(NET_IPA) % G);
+      const page = pa(INPUT) - (pa(INPUT) % G);
       expect(m.smc(abi.SMC_RMI_GRANULE_DELEGATE, page).status).toBe('RMI_SUCCESS');
       dropCache(m);
       const { g, at } = exec([COPY]);
@@ -184,13 +184,13 @@ describe('a page or label list a cached translation keeps is never used after it
       const { m, host, h, exec, pa } = bulkRealm();
       host.tenantSend(h, new Uint8Array(2 * G).fill(5));
       // Addresses before the copy: RTT_READ_ENTRY is an SMC, which flushes the cache.
-      const second = pa(NET_IPA + G);
+      const second = pa(INPUT + G) - (pa(INPUT + G) % G);
       expect(exec([COPY]).g.done).toBe(true);
       wipeGranule(m.state, second);
       expect(m.state.memory[second / G]).toBeUndefined();
       dropCache(m);
       expect(exec([COPY]).g.done).toBe(true);
-      copied = [...rawRead(m.state, pa(RAM_IPA + G - NET_PAYLOAD_OFFSET), 4)];
+      copied = [...rawRead(m.state, pa(RAM_IPA + G - (INPUT % G)), 4)];
       return everything(m);
     });
     expect(copied).toEqual([0, 0, 0, 0]);

@@ -14,6 +14,7 @@ import { DEFAULT_MEMORY_MAP } from './abi/platform.ts';
 import type { HostState } from './host/state.ts';
 import type { LedgerState } from './ledger.ts';
 import { emptyLedger } from './ledger.ts';
+import { copyPages } from './hw/pages.ts';
 import type { RmmHashAlgo } from './rmm/measure/index.ts';
 
 /**
@@ -272,11 +273,14 @@ export function copyStateWithoutLedger(
   for (const [key, rtt] of Object.entries(rtts)) {
     copiedRtts[key] = { ...rtt, entries: rtt.entries.slice() };
   }
-  // Clone everything else in one call; keys keep their order (snapshots compare as text).
-  const copy = structuredClone({ ...state, rmm: rmmRest });
+  // Memory pages are views of shared slabs (hw/pages.ts), which structuredClone would copy
+  // whole: they are copied on their own. Everything else is cloned in one call; keys keep
+  // their order (snapshots compare as text).
+  const memory = copyPages(state.memory);
+  const copy = structuredClone({ ...state, memory: {}, rmm: rmmRest });
   const rmm: Record<string, unknown> = {};
   for (const key of Object.keys(state.rmm)) {
     rmm[key] = key === 'rtts' ? copiedRtts : copy.rmm[key as keyof typeof copy.rmm];
   }
-  return { ...copy, rmm: rmm as unknown as RmmState };
+  return { ...copy, memory, rmm: rmm as unknown as RmmState };
 }

@@ -11,6 +11,7 @@ import type { MachineState } from '../state.ts';
 import { gpcAllows, gpiOf } from './gpt.ts';
 import { clearGranuleLabels, clearLabels, setLabel } from './labels.ts';
 import { granuleBase, granuleIndex, regionOf } from './memory-map.ts';
+import { newPage } from './pages.ts';
 import { hex } from '../../lib/hex.ts';
 
 /** The granule size, read once (every access below walks granules). */
@@ -188,7 +189,7 @@ export function rawWrite(state: MachineState, pa: number, bytes: Uint8Array, lab
         done += n;
         continue;
       }
-      page = state.memory[g] = new Uint8Array(GRANULE_SIZE);
+      page = state.memory[g] = newPage();
     }
     page.set(bytes.subarray(done, done + n), offset);
     done += n;

@@ -32,6 +32,7 @@ import { gpcAllows, gpiOf } from '../hw/gpt.ts';
 import { copyLabelRuns, isWholeGranule, labelVersion, replaceLabels } from '../hw/labels.ts';
 import { allZero, wipeCount } from '../hw/memory.ts';
 import { regionOf } from '../hw/memory-map.ts';
+import { newPage } from '../hw/pages.ts';
 import type { Decision, Endpoint } from '../ledger.ts';
 import { CCA_HOST_VISIBLE, NS_MEMORY } from '../provenance.ts';
 import type { LabelRun, RealmRecord, RecRecord, RttEntry } from '../state.ts';
@@ -447,7 +448,7 @@ export class BulkOp {
   ): Uint8Array | undefined {
     if (!page) {
       if (allZero(src, srcOff, srcOff + n)) return undefined;
-      page = this.ctx.state.memory[g] = new Uint8Array(G);
+      page = this.ctx.state.memory[g] = newPage();
     }
     if (n === G && srcOff === 0 && src.length === G) page.set(src);
     else if (n <= SMALL_PIECE) for (let i = 0; i < n; i++) page[at + i] = src[srcOff + i]!;

@@ -199,7 +199,7 @@ export {
   sanitisersPassed,
   computedLabels,
   type FlowReport,
-  type SanitiserDeclaration,
+  type RealmDeclaration,
   type SourceDeclaration,
 } from './provenance.ts';
 export {

@@ -33,6 +33,13 @@ export interface Endpoint {
   readonly name: string;
   /** Physical or intermediate address, when the endpoint is memory. */
   readonly address?: number;
+  /**
+   * The realm's measured identity (RIM, hex) when it acted, on the realm end of a flow a realm
+   * hands to a host-visible place (provenance.ts `isHostVisible`). The judge tells the tenant's
+   * gateway by it (policy/judge.ts `sanitisedPassage`): the name is the host's to give and an
+   * RD can be reused after a destroy, the measurement of the realm that acted is neither.
+   */
+  readonly rim?: string;
 }
 
 interface Base {

@@ -40,12 +40,13 @@ import {
 } from './hw/memory.ts';
 import { checkInvariants } from './invariants.ts';
 import {
+  declareGateway,
   declareSanitiser,
   labelAtSource,
   receiveAtSource,
   reportFlow,
   type FlowReport,
-  type SanitiserDeclaration,
+  type RealmDeclaration,
   type SourceDeclaration,
 } from './provenance.ts';
 import {
@@ -215,7 +216,9 @@ export interface HostIo {
    */
   deviceInput(input: SourceDeclaration, data: Uint8Array): WriteResult;
   /** The tenant names the realm measured as `rim` a sanitiser (provenance.ts marks). */
-  declaredSanitiser(decl: SanitiserDeclaration): void;
+  declaredSanitiser(decl: RealmDeclaration): void;
+  /** The tenant names the realm measured as `rim` its gateway (provenance.ts `declareGateway`). */
+  declaredGateway(decl: RealmDeclaration): void;
 }
 
 const contexts = new WeakMap<Machine, Ctx>();
@@ -473,6 +476,7 @@ export function createMachine(options: MachineOptions = {}): Machine {
       declaredInput: (input) => labelAtSource(ctx, input),
       deviceInput: (input, data) => receiveAtSource(ctx, input, data),
       declaredSanitiser: (decl) => declareSanitiser(ctx, decl),
+      declaredGateway: (decl) => declareGateway(ctx, decl),
     },
     gpiOf: (pa) => gpiOf(state, pa),
     granuleOf: (pa) => granuleAt(state, pa),

@@ -28,6 +28,11 @@
  * anywhere else drops the marks of what it read: its result is not the sanitiser's output any
  * more. Nothing can add a mark but the declared realm's own computation, and dropping one only
  * turns a sanitised exit into a leak, so no program gains by it.
+ *
+ * The gateway (issue 10 item 2) is declared the same way, by RIM ({@link declareGateway}), and
+ * a flow a realm hands to a host-visible place records the RIM of the realm that acted on its
+ * source end (`Endpoint.rim`): whether that realm was the tenant's gateway is then a fact of
+ * the event, not of the name the host gave the realm or of whatever realm holds its RD later.
  */
 import type { Ctx } from './context.ts';
 import { addLabel } from './hw/labels.ts';
@@ -139,8 +144,8 @@ export function sanitisersPassed(labels: readonly string[]): string[] {
   return out;
 }
 
-/** The tenant's statement that the realm measured as `rim` is sanitiser `name`. */
-export interface SanitiserDeclaration {
+/** The tenant's statement that the realm measured as `rim` is its `name` (a sanitiser, its gateway). */
+export interface RealmDeclaration {
   /** The realm's RIM, hex, as RMI_REALM_ACTIVATE left it (its measured identity). */
   readonly rim: string;
   /** The name the tenant gives it (the realm's name in the workflow). */
@@ -151,11 +156,27 @@ export interface SanitiserDeclaration {
  * Records that computation in the realm measured as `decl.rim` sanitises (machine state, so a
  * snapshot keeps it). Declared by the tenant's side like an input; no guest-facing call.
  */
-export function declareSanitiser(ctx: Ctx, decl: SanitiserDeclaration): void {
+export function declareSanitiser(ctx: Ctx, decl: RealmDeclaration): void {
   (ctx.state.sanitisers ??= {})[decl.rim] = decl.name;
   ctx.emit({
     kind: 'note',
     text: `declared sanitiser: ${decl.name} (RIM ${decl.rim.slice(0, 16)}…); what it computes from labelled input is marked ${passedMark(decl.name)}`,
+  });
+}
+
+/**
+ * Records that the realm measured as `decl.rim` is the tenant's gateway, the realm its data
+ * enters and, sanitised, leaves by (mica-spec.md §1.3, §4.5 step 6), like
+ * {@link declareSanitiser}: machine state, declared by the tenant's side, no guest-facing call.
+ * The judge accepts a sanitised exit only from a realm whose measurement, recorded on the flow
+ * when it acted ({@link Endpoint}`.rim`), is declared here; the name the host gives a realm
+ * plays no part, and neither does whatever realm holds the RD now.
+ */
+export function declareGateway(ctx: Ctx, decl: RealmDeclaration): void {
+  (ctx.state.gateways ??= {})[decl.rim] = decl.name;
+  ctx.emit({
+    kind: 'note',
+    text: `declared gateway: ${decl.name} (RIM ${decl.rim.slice(0, 16)}…); a sanitised exit is allowed only from the realm measured so`,
   });
 }
 

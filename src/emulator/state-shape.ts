@@ -257,6 +257,7 @@ const endpoint = object({
   kind: oneOf(['host', 'realm', 'rmm', 'el3', 'network', 'console', 'memory', 'register']),
   name: text,
   address: optional(address),
+  rim: optional(measurement),
 });
 const base = { seq: count, parent: optional(count), kind: text };
 const access = {
@@ -448,6 +449,7 @@ export const STATE_SHAPE: Readonly<Record<string, Shape>> = {
     recordOf(isIndex, 'a granule index', arrayOf(labelRun, GRANULE_SIZE), SNAPSHOT_MAX_RECORDS),
   ),
   sanitisers: optional(recordOf(() => true, 'a RIM', text, SNAPSHOT_MAX_LIST)),
+  gateways: optional(recordOf(() => true, 'a RIM', text, SNAPSHOT_MAX_LIST)),
   host: optional(host),
 };
 

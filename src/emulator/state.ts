@@ -232,6 +232,11 @@ export interface MachineState {
    */
   sanitisers?: Record<string, string>;
   /**
+   * Realms the tenant declared its gateway, by RIM (hex) -> name: the realm its data enters and,
+   * sanitised, leaves by (provenance.ts `declareGateway`; the judge's allowed exit).
+   */
+  gateways?: Record<string, string>;
+  /**
    * The host's VMM bookkeeping (realm names, its page pool, device state): untrusted host
    * software, kept here so snapshots capture it, never read by the RMM (host/state.ts).
    */

@@ -197,7 +197,12 @@ export const GLOSSARY: readonly GlossaryEntry[] = [
   {
     term: 'Sanitiser mark',
     definition:
-      "`passed:<sanitiser>` beside a byte's labels: the machine adds it to what a realm the tenant declared a sanitiser (by RIM) computes from labelled input; copies carry it, computation elsewhere drops it. Labelled bytes the gateway hands out with it are the allowed exit (\u00a74.5 step 6), not a leak.",
+      "`passed:<sanitiser>` beside a byte's labels: the machine adds it to what a realm the tenant declared a sanitiser (by RIM) computes from labelled input; copies carry it, computation elsewhere drops it. Labelled bytes the declared gateway hands out with it are the allowed exit (\u00a74.5 step 6), not a leak.",
+  },
+  {
+    term: 'Declared gateway',
+    definition:
+      'The realm the tenant\'s data enters and, sanitised, leaves by, named by the tenant by its RIM like a sanitiser (`declaredGateway`). Flows a realm hands to the host carry its RIM; the allowed exit is a flow with the declared gateway\'s RIM, never one from a realm the host merely calls "gateway" or built later at the same RD.',
   },
   {
     term: 'Stage role',

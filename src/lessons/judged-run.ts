@@ -7,7 +7,7 @@
  * src/policy/judge.ts) and from the tenant's verifier on the group tokens the host kept (§4.5):
  *
  * - `leaked`: labelled bytes reached a host-visible place (the first such flow: who, where),
- *   other than through a sanitiser the tenant declared and the gateway its input entered;
+ *   other than through a sanitiser the tenant declared and the gateway it declared (by RIM);
  * - `rejected`: the tenant's verifier rejects a group token the host kept (the failed check);
  * - `blocked`: the machine refused a flow (the last refusal once labelled data was in play,
  *   labelled flows first, the monitor's CLEAN last: the clause);
@@ -22,7 +22,7 @@
  * only when a run is judged, so the page's first screen does not carry the judge.
  */
 import { isHostVisible } from '../emulator/index.ts';
-import { judgeFlow, realmNamer, shortRule } from '../policy/index.ts';
+import { declaredPassage, judgeFlow, realmNamer, shortRule } from '../policy/index.ts';
 import { tenantVerdicts, failedChecks } from './fixtures/video-pipeline.ts';
 import { eventsOf } from './ledger-queries.ts';
 import { playSteps, startLesson } from './runner.ts';
@@ -38,12 +38,9 @@ export function judgeView(view: GoalView): RunJudgement {
   const nameOf = realmNamer(state);
   const flows = eventsOf(view.ledger, 'flow');
   // The allowed way out (§4.5 step 6): bytes marked by a sanitiser the tenant declared to the
-  // machine, handed out by the realm the tenant's input entered (its gateway).
-  const input = flows.find((e) => e.channel === 'tenant-input' && e.destination.kind === 'realm');
-  const passage = {
-    sanitisers: Object.values(state.sanitisers ?? {}),
-    gateway: input ? nameOf(input.destination.name) : '',
-  };
+  // machine, handed out by the realm it declared its gateway (both by measurement, never by the
+  // name the host gave a realm).
+  const passage = declaredPassage(state);
   const judged = flows.map((e) => ({ e, j: judgeFlow(e, nameOf, passage) }));
   const leak = judged.find(({ j }) => j.outcome === 'leak');
   if (leak)
@@ -85,7 +82,7 @@ export function judgeView(view: GoalView): RunJudgement {
     by: '',
     detail:
       sanitised > 0
-        ? `the judge finds no leak: labelled bytes left only through ${passage.sanitisers.join(', ')} (sanitised) and ${passage.gateway} (${sanitised} flow(s))`
+        ? `the judge finds no leak: labelled bytes left only through ${passage.sanitisers.join(', ')} (sanitised) and ${Object.values(passage.gateways).join(', ')} (${sanitised} flow(s))`
         : 'no flow was refused and the judge finds no leak',
   };
 }

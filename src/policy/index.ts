@@ -123,6 +123,7 @@ export {
 export * from './monitor/index.ts';
 export * from './group/index.ts';
 export {
+  declaredPassage,
   judgeFlow,
   realmNamer,
   sanitisedPassage,

@@ -9,9 +9,13 @@
  * command ran or how the realm's access ended; "blocked" only from the decision the machine
  * logged. The sentence is built from the event alone plus a name lookup for realms, so a
  * replayed or restored ledger reads the same. The one allowed way out for the tenant's data
- * (mica-spec.md §1.3, §4.5 step 6) is read from the bytes too: {@link sanitisedPassage} accepts
- * a host-visible flow only when the machine marked its bytes as a named sanitiser's output
- * (emulator provenance.ts marks) and the realm handing them out is the tenant's gateway.
+ * (mica-spec.md §1.3, §4.5 step 6) is read from the machine too: {@link sanitisedPassage}
+ * accepts a host-visible flow only when the machine marked its bytes as a named sanitiser's
+ * output (emulator provenance.ts marks) and the realm handing them out is the tenant's gateway
+ * by measurement: the RIM the machine recorded on the flow when the realm acted is one the
+ * tenant declared its gateway's (`state.gateways`, provenance.ts `declareGateway`), the way it
+ * declares its sanitisers. Names only word the sentences: the name a realm goes by is the
+ * host's to give (it can call storage "gateway"), and an RD is reused after a destroy.
  */
 import {
   isHostVisible,
@@ -213,8 +217,21 @@ export function judgeFlow(
 export interface AllowedPassage {
   /** The sanitisers the tenant named (realm names, as in their marks). */
   readonly sanitisers: readonly string[];
-  /** The realm the tenant's data enters and leaves by (the gateway). */
-  readonly gateway: string;
+  /**
+   * The realms the tenant's data enters and leaves by (its gateway), by measured identity:
+   * RIM (hex) -> the name the tenant gives it, as the machine keeps them (`state.gateways`).
+   */
+  readonly gateways: Readonly<Record<string, string>>;
+}
+
+/** The passage the tenant declared to the machine: its sanitisers and its gateway, by RIM. */
+export function declaredPassage(
+  state: Pick<Readonly<MachineState>, 'sanitisers' | 'gateways'>,
+): AllowedPassage {
+  return {
+    sanitisers: Object.values(state.sanitisers ?? {}),
+    gateways: state.gateways ?? {},
+  };
 }
 
 /** A host-visible flow the machine shows left through a sanitiser and the gateway. */
@@ -229,9 +246,23 @@ export interface SanitisedPassage {
 }
 
 /**
+ * The gateway (the tenant's name for it) that handed out `e`: its source is a realm whose RIM,
+ * as the machine recorded it on the flow, the tenant declared a gateway's. Undefined for any
+ * other source, whatever the host calls it.
+ */
+function gatewayOf(e: LedgerEventOf<'flow'>, passage: AllowedPassage): string | undefined {
+  const rim = e.source.kind === 'realm' ? e.source.rim : undefined;
+  return rim !== undefined && Object.hasOwn(passage.gateways, rim)
+    ? passage.gateways[rim]
+    : undefined;
+}
+
+/**
  * The allowed exit of `e`, if it is one: an allowed flow of labelled bytes to a host-visible
- * place, handed out by `passage.gateway`, whose bytes carry the mark of a sanitiser the tenant
- * named. Anything else that reaches such a place with a label stays a leak ({@link judgeFlow}).
+ * place, handed out by a realm measured as one of `passage.gateways` (the RIM on the flow, not
+ * the realm's name), whose bytes carry the mark of a sanitiser the tenant named. Anything else
+ * that reaches such a place with a label stays a leak ({@link judgeFlow}). `nameOf` only words
+ * the sink.
  */
 export function sanitisedPassage(
   e: LedgerEventOf<'flow'>,
@@ -239,7 +270,8 @@ export function sanitisedPassage(
   nameOf: NameOf = (name) => name,
 ): SanitisedPassage | undefined {
   if (e.decision.verdict !== 'allowed' || !isHostVisible(e.destination)) return undefined;
-  if (e.source.kind !== 'realm' || nameOf(e.source.name) !== passage.gateway) return undefined;
+  const gateway = gatewayOf(e, passage);
+  if (gateway === undefined) return undefined;
   const sanitiser = sanitisersPassed(e.labels).find((s) => passage.sanitisers.includes(s));
   if (sanitiser === undefined) return undefined;
   const sink = nameOf(e.destination.name);
@@ -247,6 +279,6 @@ export function sanitisedPassage(
     seq: e.seq,
     sanitiser,
     sink,
-    text: `left through ${sanitiser} (sanitised) and ${passage.gateway} to ${sink}: allowed (mica-spec §4.5 step 6)`,
+    text: `left through ${sanitiser} (sanitised) and ${gateway} to ${sink}: allowed (mica-spec §4.5 step 6)`,
   };
 }

@@ -10,7 +10,7 @@
  * Design rationale: nothing here trusts a program or a step to say what happened. A leak is a
  * flow event the machine logged with an input's label (`leaksOf` for host-visible sinks, plus
  * loads by realms the tenant never named), unless the machine marked its bytes as output of a
- * sanitiser the file names and the gateway handed them out (policy/judge.ts
+ * sanitiser the file names and the gateway (declared by its RIM) handed them out (policy/judge.ts
  * `sanitisedPassage`: reported apart, as the allowed way out); a block is a flow the machine
  * refused; a rejection
  * is `verifyGroup`'s. The outcome is the first of leak > blocked > rejected > no-leak that the
@@ -206,6 +206,14 @@ class Run {
     for (const name of s.sanitisers)
       if (this.wf.realms[name])
         this.wf.machine.hostIo.declaredSanitiser({ rim: stageReference({ name }).rim, name });
+    // Its gateway likewise (§4.5: the one realm facing U, as its own policies say): the judge's
+    // allowed exit is a flow from a realm measured so, whatever the host calls its realms.
+    const gateway = this.wf.gateway;
+    if (gateway !== undefined && this.wf.realms[gateway])
+      this.wf.machine.hostIo.declaredGateway({
+        rim: stageReference({ name: gateway }).rim,
+        name: gateway,
+      });
   }
 
   note(text: string): void {
@@ -612,9 +620,9 @@ function judge(run: Run): {
   const flows: FlowLine[] = [];
   const leaks: LeakLine[] = [];
   const leakSeqs = new Set<number>();
-  // The gateway as the tenant's own policies declare it (§4.5: the one realm facing U).
-  const gateway = wf.gateway;
-  const passage = { sanitisers: s.sanitisers, gateway: gateway ?? '' };
+  // The tenant's gateway as it declared it to the machine, by measurement (Run's constructor):
+  // the name a realm goes by is the host's to give.
+  const passage = { sanitisers: s.sanitisers, gateways: state.gateways ?? {} };
   const sanitised = new Map<number, SanitisedPassage>();
   for (const label of labels)
     for (const e of leaksOf(wf.machine.ledger, label)) {

@@ -12,7 +12,12 @@ import {
   type LedgerEventOf,
 } from '../../src/emulator/index.ts';
 import { LLM_GUARDRAIL_LOCKED } from '../../src/policy/examples/llm-guardrail.ts';
-import { judgeFlow, realmNamer, sanitisedPassage } from '../../src/policy/judge.ts';
+import {
+  declaredPassage,
+  judgeFlow,
+  realmNamer,
+  sanitisedPassage,
+} from '../../src/policy/judge.ts';
 import { ownWindow } from '../../src/policy/monitor/common.ts';
 import { labelsIn } from '../../src/emulator/hw/labels.ts';
 import { walkRtt } from '../../src/emulator/index.ts';
@@ -47,6 +52,7 @@ function guardrail(declare: boolean): { wf: VideoWorkflow; box: (r: string, m: s
   };
   if (declare)
     wf.machine.hostIo.declaredSanitiser({ rim: wf.host.rimOf(wf.realms.RF!), name: 'RF' });
+  wf.machine.hostIo.declaredGateway({ rim: wf.host.rimOf(wf.realms.RG!), name: 'RG' });
   runLlmApp(wf, PROMPT, box);
   return { wf, box };
 }
@@ -63,8 +69,6 @@ function gatewayExits(wf: VideoWorkflow): LedgerEventOf<'flow'>[] {
     (e) => e.source.kind === 'realm' && e.channel === 'ns-memory',
   );
 }
-
-const PASSAGE = { sanitisers: ['RF'], gateway: 'RG' };
 
 describe('sanitiser marks are facts of the machine', () => {
   it('what the declared sanitiser computes from labelled input carries its mark beside the label', () => {
@@ -158,14 +162,15 @@ describe('the judge: out through the sanitiser and the gateway, or a leak', () =
     expect(answer.length).toBeGreaterThan(0);
     expect(raw.length).toBeGreaterThan(0);
     const nameOf = realmNamer(wf.machine.state);
+    const passage = declaredPassage(wf.machine.state);
     for (const e of answer) {
       expect(isHostVisible(e.destination)).toBe(true);
-      expect(sanitisedPassage(e, PASSAGE, nameOf)?.text).toMatch(
+      expect(sanitisedPassage(e, passage, nameOf)?.text).toMatch(
         /^left through RF \(sanitised\) and RG to NS memory/,
       );
     }
     for (const e of raw) {
-      expect(sanitisedPassage(e, PASSAGE, nameOf)).toBeUndefined();
+      expect(sanitisedPassage(e, passage, nameOf)).toBeUndefined();
       expect(judgeFlow(e, nameOf).outcome).toBe('leak');
     }
   });
@@ -178,10 +183,12 @@ describe('the judge: out through the sanitiser and the gateway, or a leak', () =
     const nameOf = realmNamer(wf.machine.state);
     const e = gatewayExits(wf).find((x) => x.labels.includes('passed:RF'));
     expect(e).toBeDefined();
-    expect(sanitisedPassage(e!, PASSAGE, nameOf)).toBeDefined();
-    expect(sanitisedPassage(e!, { sanitisers: ['RF'], gateway: 'RI' }, nameOf)).toBeUndefined();
+    const passage = declaredPassage(wf.machine.state);
+    expect(sanitisedPassage(e!, passage, nameOf)).toBeDefined();
+    const ri = { [wf.host.rimOf(wf.realms.RI!)]: 'RI' };
+    expect(sanitisedPassage(e!, { sanitisers: ['RF'], gateways: ri }, nameOf)).toBeUndefined();
     expect(
-      sanitisedPassage(e!, { sanitisers: ['moderator'], gateway: 'RG' }, nameOf),
+      sanitisedPassage(e!, { sanitisers: ['moderator'], gateways: passage.gateways }, nameOf),
     ).toBeUndefined();
   });
 
@@ -197,7 +204,7 @@ describe('the judge: out through the sanitiser and the gateway, or a leak', () =
     expect(wf.machine.state.rmm.realms['0x' + rd.toString(16)]).toBeUndefined();
     const nameOf = realmNamer(wf.machine.state);
     expect(nameOf(e.source.name)).toBe('RG');
-    expect(sanitisedPassage(e, PASSAGE, nameOf)).toBeDefined();
+    expect(sanitisedPassage(e, declaredPassage(wf.machine.state), nameOf)).toBeDefined();
     // A snapshot keeps the names, and a restore checks their shape.
     const copy = createLabMachine();
     expect(copy.restore(wf.machine.snapshot()).ok).toBe(true);

@@ -91,6 +91,15 @@ interface End {
   name: string;
   /** The address of the piece at this end. */
   address: number;
+  /** The realm's RIM on the realm end of a flow into host-visible memory (ledger.ts Endpoint). */
+  rim: string | undefined;
+}
+
+/** The endpoint `end` names (its RIM only when it has one). */
+function endpointOf(end: End): Endpoint {
+  return end.rim === undefined
+    ? { kind: end.kind, name: end.name, address: end.address }
+    : { kind: end.kind, name: end.name, address: end.address, rim: end.rim };
 }
 
 function sameLabels(a: readonly string[], b: readonly string[]): boolean {
@@ -150,8 +159,8 @@ export class BulkOp {
   private readonly unprotectedBase: number;
   private readonly ipaEnd: number;
   /** Scratch ends of a flow piece (no object per page). */
-  private readonly from: End = { kind: 'realm', name: '', address: 0 };
-  private readonly to: End = { kind: 'realm', name: '', address: 0 };
+  private readonly from: End = { kind: 'realm', name: '', address: 0, rim: undefined };
+  private readonly to: End = { kind: 'realm', name: '', address: 0, rim: undefined };
   /**
    * The level-3 table the last walk ended in: the host cannot run during one operation, so
    * the RTTs cannot change, and the next page of a run is one index further in it.
@@ -209,8 +218,8 @@ export class BulkOp {
       event: {
         kind: 'flow',
         channel,
-        source: { kind: from.kind, name: from.name, address: from.address },
-        destination: { kind: to.kind, name: to.name, address: to.address },
+        source: endpointOf(from),
+        destination: endpointOf(to),
         bytes,
         labels: [...labels],
         decision,
@@ -268,9 +277,11 @@ export class BulkOp {
     realmEnd.kind = 'realm';
     realmEnd.name = f.realm;
     realmEnd.address = ipa;
+    realmEnd.rim = undefined;
     memoryEnd.kind = 'memory';
     memoryEnd.name = f.memory;
     memoryEnd.address = f.memoryPa + offset;
+    memoryEnd.rim = undefined;
     return this.flow(f.channel, f.decision, n, labels);
   }
 
@@ -301,9 +312,11 @@ export class BulkOp {
     from.kind = 'realm';
     from.name = this.actor;
     from.address = ipa;
+    from.rim = this.realm.rim;
     to.kind = 'memory';
     to.name = NS_MEMORY;
     to.address = pa;
+    to.rim = undefined;
     return this.flow('ns-memory', CCA_HOST_VISIBLE, n, labels);
   }
 

@@ -195,7 +195,7 @@ function hostCall(ctx: Ctx, realm: RealmRecord, rec: RecRecord): CallOutcome {
   if (labels.length > 0) {
     reportFlow(ctx, {
       channel: 'host-call',
-      source: { kind: 'realm', name: realmActor(realm), address: ipa },
+      source: { kind: 'realm', name: realmActor(realm), address: ipa, rim: realm.rim },
       destination: { kind: 'register', name: 'exit.gprs (RSI_HOST_CALL)' },
       bytes: RSI_HOST_CALL_SIZE,
       labels,

@@ -173,7 +173,7 @@ function complete(
     if (pas === 'NS' && labels.length > 0) {
       reportFlow(ctx, {
         channel: 'ns-memory',
-        source: { kind: 'realm', name: realmActor(realm), address: stop.ipa },
+        source: { kind: 'realm', name: realmActor(realm), address: stop.ipa, rim: realm.rim },
         destination: { kind: 'memory', name: NS_MEMORY, address: pa },
         bytes: stop.size,
         labels,
@@ -244,7 +244,12 @@ export function reportExitFlows(
   pending: RecPending,
   exit: Partial<RecExit>,
 ): void {
-  const source = { kind: 'realm' as const, name: realmActor(realm), address: stop.ipa };
+  const source = {
+    kind: 'realm' as const,
+    name: realmActor(realm),
+    address: stop.ipa,
+    rim: realm.rim,
+  };
   const labels = stop.labels ?? [];
   const value = exit.gprs?.[0];
   if (

@@ -18,7 +18,7 @@ import {
   type GuestResult,
   type Machine,
 } from '../../emulator/index.ts';
-import { judgeFlow, realmNamer } from '../../policy/index.ts';
+import { declaredPassage, judgeFlow, realmNamer } from '../../policy/index.ts';
 import { out, type OutputLine } from '../types.ts';
 
 /** At most this many judgement lines per command; the ledger has the rest. */
@@ -108,6 +108,8 @@ export function judgementLines(
   except: readonly string[] = [],
 ): OutputLine[] {
   const nameOf = realmNamer(machine.state);
+  // The tenant's declared way out (its gateway and sanitisers, by RIM) is no leak here either.
+  const passage = declaredPassage(machine.state);
   const seen = new Map<string, { line: (count: number) => OutputLine; count: number }>();
   // Densely numbered: start at `since` by index rather than walk the whole history.
   const ledger = machine.ledger;
@@ -115,7 +117,7 @@ export function judgementLines(
   for (let i = first; i < ledger.length; i++) {
     const e = ledger[i]!;
     if (e.seq <= since || e.kind !== 'flow' || except.includes(e.channel)) continue;
-    const j = judgeFlow(e, nameOf);
+    const j = judgeFlow(e, nameOf, passage);
     if (j.outcome === 'allowed') continue;
     const entry = seen.get(j.text);
     if (entry) {

@@ -15,7 +15,7 @@
  * stage is the realm that maps the object the previous one wrote (the same physical pages).
  * Which bytes the host obtained is the ledger's: every allowed flow of the input's label to a
  * host-visible place (`leaksOf`, the judge's own query) is a theft, drawn with its path (the
- * gateway's sanitised exit excepted, as the judge excepts it); other
+ * declared gateway's sanitised exit excepted, by the judge's own rule); other
  * labelled bytes the host can read (the upload as it arrived) are shown as what they are.
  * Decoding follows the stage's role (src/workflows/frames.ts), found from the machine, not
  * from the stage's position: the moderator is the realm the tenant declared a sanitiser
@@ -42,7 +42,7 @@ import {
   type RealmRecord,
 } from '../../emulator/index.ts';
 import { IVSHMEM_BAR_BASE, IVSHMEM_BAR_STRIDE } from '../../policy/abi.ts';
-import { micaOf } from '../../policy/index.ts';
+import { declaredPassage, micaOf, sanitisedPassage } from '../../policy/index.ts';
 import {
   CHANNELS,
   ENCODED_FRAME_BYTES,
@@ -730,6 +730,7 @@ function hostFindings(
   const out: HostFinding[] = [];
   const ranges: LeakRange[] = [];
   const other = new Map<string, HostFinding>();
+  const passage = declaredPassage(view.state);
   for (const e of leaksOf(ledger, label)) {
     const rdMatch = /^realm:(0x[0-9a-f]+)$/i.exec(e.source.name);
     const rd = rdMatch
@@ -739,9 +740,10 @@ function hostFindings(
             ([key]) => realmNameOf(view.state, Number(key)) === e.source.name,
           )?.[0] ?? NaN,
         );
-    // The gateway handing out bytes the machine marked as a declared sanitiser's output is the
-    // tenant's allowed exit (policy/judge.ts `sanitisedPassage`), not something the host stole.
-    if (rd === gatewayRd && e.labels.some(isPassedMark)) continue;
+    // The declared gateway (by the RIM on the flow) handing out bytes the machine marked as a
+    // declared sanitiser's output is the tenant's allowed exit, not something the host stole:
+    // the judge's own rule (policy/judge.ts `sanitisedPassage`).
+    if (sanitisedPassage(e, passage) !== undefined) continue;
     const pa = e.destination.address;
     if (e.destination.kind === 'memory' && pa !== undefined && !Number.isNaN(rd)) {
       // Adjacent or repeated stores into the same place are one range (the latest bytes count).

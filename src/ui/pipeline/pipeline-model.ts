@@ -20,19 +20,20 @@
  */
 import {
   abi,
-  sanitisersPassed,
   type LedgerEvent,
   type LedgerEventOf,
   type MachineState,
 } from '../../emulator/index.ts';
 import {
   buildFlowGraph,
+  declaredPassage,
   judgeFlow,
   micaOf,
   micaView,
   pipeOfPage,
   policyOf,
   realmNamer,
+  type AllowedPassage,
   type FlowOutcome,
   type NameOf,
   type Policy,
@@ -313,7 +314,7 @@ export function buildPipeline(
   });
 
   const nameOf = realmNamer(state);
-  const flows = placeFlows(ledger, byName, byRd, pipes, exits, nameOf);
+  const flows = placeFlows(ledger, byName, byRd, pipes, exits, nameOf, declaredPassage(state));
   const undeclared = undeclaredEdges(state, byName, pipes);
   const callouts = layoutCallouts(flows, undeclared);
   const last = callouts.at(-1);
@@ -469,12 +470,13 @@ function placeFlows(
   pipes: readonly Pipe[],
   exits: readonly Exit[],
   nameOf: NameOf,
+  passage: AllowedPassage,
 ): PlacedFlow[] {
   const realmName = (name: string) => (byName.has(name) ? name : byRd.get(name));
   const out: PlacedFlow[] = [];
   for (const e of ledger) {
     if (e.kind !== 'flow') continue;
-    const placed = placeFlow(e, realmName, byName, pipes, exits, nameOf);
+    const placed = placeFlow(e, realmName, byName, pipes, exits, nameOf, passage);
     if (placed) out.push(placed);
   }
   return out;
@@ -487,17 +489,14 @@ function placeFlow(
   pipes: readonly Pipe[],
   exits: readonly Exit[],
   nameOf: NameOf,
+  passage: AllowedPassage,
 ): PlacedFlow | undefined {
   const blocked = e.decision.verdict === 'blocked';
   const src = e.source.kind === 'realm' ? realmName(e.source.name) : undefined;
-  // Marks exist only for sanitisers the tenant declared (emulator provenance.ts), so a gateway
-  // handing out marked bytes is the allowed exit (policy/judge.ts `sanitisedPassage`).
-  const gateway = src !== undefined && byName.get(src)?.gateway === true ? src : undefined;
-  const judged = judgeFlow(
-    e,
-    nameOf,
-    gateway ? { gateway, sanitisers: sanitisersPassed(e.labels) } : undefined,
-  );
+  // The allowed exit is the tenant's declared gateway (by the RIM on the flow, not by a name or
+  // a policy's is-gateway flag, which every realm of the shipped files has) handing out bytes
+  // marked by a declared sanitiser (policy/judge.ts `sanitisedPassage`).
+  const judged = judgeFlow(e, nameOf, passage);
   const leak = judged.outcome === 'leak';
   const dst = e.destination.kind === 'realm' ? realmName(e.destination.name) : undefined;
   const toU =

@@ -125,6 +125,21 @@ describe('projector mode', () => {
     await expect.poll(() => projectorOn(page)).toBe(false);
     await expect.poll(() => terminalText(page)).toMatch(/host\$\s*$/m);
   });
+
+  test('`help` in the projector look breaks its lines between words, not inside them', async () => {
+    await page.locator('.xterm-helper-textarea').first().focus();
+    await page.keyboard.press('Alt+P');
+    await expect.poll(() => projectorOn(page)).toBe(true);
+    await runCommand(page, 'clear');
+    await runCommand(page, 'help');
+    await expect.poll(() => terminalText(page)).toContain('explains one command');
+    const rows = (await terminalText(page)).split('\n').map((r) => r.trimEnd());
+    // Each phrase sits whole in one row (xterm alone cut "send the te" / "nant's ...").
+    for (const phrase of ["send the tenant's sensitive input", 'clear the terminal screen'])
+      expect(rows.some((r) => r.includes(phrase))).toBe(true);
+    await page.keyboard.press('Alt+P');
+    await expect.poll(() => projectorOn(page)).toBe(false);
+  });
 });
 
 describe('light theme', () => {

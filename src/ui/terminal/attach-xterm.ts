@@ -202,7 +202,7 @@ export function attachXterm(session: ShellSession, options: XtermOptions): Attac
 
     const editor = new LineEditor(
       session,
-      { write: (data) => term.write(data), clear: () => term.clear() },
+      { write: (data) => term.write(data), clear: () => term.clear(), columns: () => term.cols },
       options.onResult,
     );
 

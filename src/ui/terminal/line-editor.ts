@@ -13,6 +13,7 @@
  * and lines run in the order they were typed.
  */
 import type { OutputLine, ShellSession, Tone } from '../../shell/index.ts';
+import { wrapText } from './wrap.ts';
 
 /** The terminal as the editor sees it. */
 export interface TerminalIO {
@@ -20,6 +21,8 @@ export interface TerminalIO {
   write(data: string): void;
   /** Clears the screen and scrollback (Ctrl+L). */
   clear(): void;
+  /** The terminal's width in columns, when known: output lines are word-wrapped to it. */
+  columns?(): number;
 }
 
 /**
@@ -295,15 +298,19 @@ export class LineEditor {
       return this.#redraw();
     }
     this.#io.write('\r\n');
-    this.#io.write(`${ESC}[90m${candidates.join('  ')}${RESET}\r\n`);
+    this.#write([{ text: candidates.join('  '), tone: 'dim' }]);
     this.#redraw();
   }
 
-  /** Writes output lines; a `clear` control line clears the screen instead. */
+  /**
+   * Writes output lines, word-wrapped to the terminal's width (wrap.ts); a `clear` control
+   * line clears the screen instead.
+   */
   #write(lines: readonly OutputLine[]): void {
+    const columns = this.#io.columns?.();
     for (const l of lines) {
       if (l.control === 'clear') this.#io.clear();
-      else this.#io.write(`${styleLine(l)}\r\n`);
+      else this.#io.write(`${styleLine({ ...l, text: wrapText(l.text, columns) })}\r\n`);
     }
   }
 

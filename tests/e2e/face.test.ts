@@ -194,6 +194,16 @@ describe('terminals fit their panel', () => {
     ).toBe(true);
   });
 
+  test("the GPT map's rows do not overlap: the change count sits above the legend", async () => {
+    // Five realms ran above: the count of DRAM granules not NS is shown on the change line.
+    await page.getByRole('tab', { name: 'GPT map' }).click();
+    const count = page.locator('.last-change .count');
+    await expect.poll(() => count.count()).toBe(1);
+    const countBox = (await count.boundingBox())!;
+    const legendBox = (await page.locator('.gpt .legend').boundingBox())!;
+    expect(countBox.y + countBox.height).toBeLessThanOrEqual(legendBox.y);
+  });
+
   test('at 150% zoom (853x480) the pipeline drawing is in sight when chosen', async () => {
     const small = await lab.context.newPage();
     await small.setViewportSize({ width: 853, height: 480 });

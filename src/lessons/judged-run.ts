@@ -139,3 +139,20 @@ export function recheckRun(run: JudgedRun, lesson: Lesson | undefined): Recheck 
         machine: { stage: again.stage, verdict: again.verdict, by: again.by, detail: again.detail },
       };
 }
+
+/**
+ * One line about re-checked run `i` of a progress file (`✓`, `✗` or `?`, the run, what the file
+ * says and what the machine says), as `mica-lab lesson runs` prints it and the page shows it.
+ */
+export function describeRecheck(r: Recheck, i: number): string {
+  const { run } = r;
+  const said = `${run.verdict}${run.by ? ` by ${run.by}` : ''} (${run.stage})`;
+  const head = `[${i}] ${run.lesson} ${run.judgedAt}: the file says ${said}`;
+  if (r.kind === 'agrees')
+    return `✓ ${head}; the machine agrees (${run.steps?.length ?? 0} step(s) replayed)`;
+  if (r.kind === 'differs') {
+    const m = r.machine;
+    return `✗ ${head}; the machine says ${m.verdict}${m.by ? ` by ${m.by}` : ''} (${m.stage}): ${m.detail}`;
+  }
+  return `? ${head}; not checked: ${r.reason}`;
+}

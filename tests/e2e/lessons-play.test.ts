@@ -5,6 +5,7 @@
  * line, and end with every goal ✓ and no error that a learner should never meet. For the
  * challenge lessons (Mica) one near-miss route must not pass.
  */
+import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Page } from 'playwright-core';
 import { parseStep, type JudgedRun } from '../../src/lessons/index.ts';
@@ -294,6 +295,40 @@ describe('the sandbox and the judged runs', () => {
     const saved = (await runs())!.at(-1) as JudgedRun;
     expect(saved.steps).toEqual(lesson.solution);
     expect(recheckRun(saved, lesson).kind).toBe('agrees');
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  test('opening a handed-in progress file judges its runs again; a run edited to claim a leak is caught', async () => {
+    const { page, errors } = await openFresh('#/lesson/05-attacks/04-host-call');
+    const lesson = LESSONS.find((l) => l.id === '05-attacks/04-host-call')!;
+    await page.locator('.lesson-pane h3', { hasText: lesson.title }).waitFor();
+    for (const step of lesson.solution) await typeStep(page, step);
+    await expect.poll(() => goalsDone(page)).toEqual(lesson.goals.map(() => 'true'));
+    // The progress controls sit under the course's contents.
+    await page.getByRole('button', { name: 'All lessons' }).click();
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: /Download progress/ }).click(),
+    ]);
+    const text = await readFile((await download.path())!, 'utf8');
+    const notice = (title: string) => page.locator('.notice', { hasText: title });
+    const open = (name: string, body: string) =>
+      page
+        .locator('.progress-controls input[type="file"]')
+        .setInputFiles({ name, mimeType: 'application/json', buffer: Buffer.from(body) });
+    await open('hand-in.json', text);
+    await notice('the machine agrees').waitFor({ timeout: 30_000 });
+    // The same file with its last run's verdict edited: the machine, replaying its steps, says
+    // otherwise, and the notice stays until dismissed.
+    const edited = text.replace(/("verdict":\s*)"blocked"(?![\s\S]*"verdict")/, '$1"leaked"');
+    expect(edited).not.toBe(text);
+    await open('edited.json', edited);
+    const caught = notice('does not agree with every run');
+    await caught.waitFor({ timeout: 30_000 });
+    expect(await caught.innerText()).toMatch(
+      /✗ \[\d+\] 05-attacks\/04-host-call .*the file says leaked by CF1 \(encoder\); the machine says blocked by CF1 \(encoder\)/,
+    );
     expect(errors).toEqual([]);
     await page.close();
   });

@@ -9,7 +9,7 @@
  * (runs: one differs or cannot be checked), 2 bad usage or an unreadable file.
  */
 import { splitCommands, type OutputLine } from '../../shell/index.ts';
-import { recheckRun } from '../../lessons/judged-run.ts';
+import { describeRecheck, recheckRun } from '../../lessons/judged-run.ts';
 import {
   PARTS,
   disabledCommands,
@@ -167,18 +167,9 @@ async function runs(args: readonly string[], io: CliIo): Promise<number> {
   }
   let agreed = 0;
   for (const [i, run] of list.entries()) {
-    const said = `${run.verdict}${run.by ? ` by ${run.by}` : ''} (${run.stage})`;
     const r = recheckRun(run, findLesson(run.lesson));
-    const head = `[${i}] ${run.lesson} ${run.judgedAt}: the file says ${said}`;
-    if (r.kind === 'agrees') {
-      agreed++;
-      io.stdout(`✓ ${head}; the machine agrees (${run.steps!.length} step(s) replayed)\n`);
-    } else if (r.kind === 'differs') {
-      const m = r.machine;
-      io.stdout(
-        `✗ ${head}; the machine says ${m.verdict}${m.by ? ` by ${m.by}` : ''} (${m.stage}): ${m.detail}\n`,
-      );
-    } else io.stdout(`? ${head}; not checked: ${r.reason}\n`);
+    if (r.kind === 'agrees') agreed++;
+    io.stdout(`${describeRecheck(r, i)}\n`);
   }
   io.stdout(`${agreed}/${list.length} judged runs agree with the machine\n`);
   return agreed === list.length ? 0 : 1;

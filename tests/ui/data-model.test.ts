@@ -25,6 +25,8 @@ import { runScenarioFile, type RunReport } from '../../src/workflows/run.ts';
 import { buildVideoWorkflow } from '../../src/workflows/video.ts';
 import { buildDataModel, decodeFrames, numberFrames } from '../../src/ui/data/data-model.ts';
 import { labTerminals } from '../shell/lab-terminals.ts';
+import { findLesson } from '../../src/lessons/loaded.ts';
+import { replaySolution } from '../../src/lessons/runner.ts';
 
 function run(name: string): RunReport {
   const text = readFileSync(new URL(`../../scenarios/${name}.json`, import.meta.url), 'utf8');
@@ -252,6 +254,19 @@ describe('the LLM guardrail', () => {
     expect(d.texts?.filtered).toContain('[redacted]');
     expect(d.texts?.screened).toBe(r.answer);
     expect(d.host.filter((h) => h.kind === 'leak')).toEqual([]);
+  });
+
+  it('in the capstone lesson the four texts are read where the realms wrote them (its mailboxes are not the scenario runs’)', () => {
+    const { session, solved } = replaySolution(findLesson('07-capstone/01-llm-guardrail')!);
+    expect(solved).toBe(true);
+    const d = buildDataModel(session.machine, session.machine.ledger);
+    // This model repeats the question: every hop carries the whole prompt.
+    expect(d.texts).toEqual({
+      prompt: 'what is 2+2',
+      filtered: 'what is 2+2',
+      answer: 'what is 2+2',
+      screened: 'what is 2+2',
+    });
   });
 
   it('on CCA alone the host holds the prompt as text', () => {

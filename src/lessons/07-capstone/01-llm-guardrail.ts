@@ -28,6 +28,8 @@ const REALMS = ['rg', 'rf', 'ri'] as const;
 /** Where the prompt and the answer sit in a mailbox window. */
 const PROMPT_AT = 0x20;
 const ANSWER_AT = 0x40;
+/** Bytes each hop copies: the whole prompt ("what is 2+2") with room to spare. */
+const HOP = 16;
 /** IPA `offset` bytes into protected BAR `bar` (§3.4 step 1), as typed. */
 function mailbox(bar: number, offset: number): string {
   return hex(micaAbi.IVSHMEM_BAR_BASE + bar * micaAbi.IVSHMEM_BAR_STRIDE + offset);
@@ -139,9 +141,10 @@ Everything you need has been in the course; nothing is built yet.
    Mem2 (\`rf:1 ri:0\`), each \`--size 0x2000\`; upload \`llm-guardrail-locked\` in rg, rf, ri
    in that order (or write the files in the Policy tab).
 2. The user's prompt: \`tenant send rg "what is 2+2" --as prompt\`, \`@rg net recv 0x1000\`.
-3. Pass it on through the mailboxes (prompt at +0x20, answer at +0x40 of each window): rg
-   writes Mem1 (\`${MB0_PROMPT}\`), rf copies it to Mem2 (its BAR1 \`${MB1_PROMPT}\`), ri answers
-   into Mem2 (\`${MB0_ANSWER}\`), rf copies the answer back to Mem1, rg reads it.
+3. Pass it on through the mailboxes (prompt at +0x20, answer at +0x40 of each window, ${HOP}
+   bytes a hop): rg writes Mem1 (\`${MB0_PROMPT}\`), rf copies it to Mem2 (its BAR1
+   \`${MB1_PROMPT}\`), ri answers into Mem2 (\`${MB0_ANSWER}\`; this model repeats the question),
+   rf copies the answer back to Mem1, rg reads it. The Data view shows the four texts.
 4. Prove it: \`@rg attest group random\`, then \`mica verify last llm-guardrail-locked\`.
 `;
 
@@ -190,7 +193,7 @@ export const LLM_CAPSTONE: Lesson = {
     },
     {
       tier: 'near-solution',
-      text: '`@rg copy 0x1000 0x18000000020 8`, `@rf copy 0x18000000020 0x18004000020 8`, `@ri copy 0x18000000020 0x18000000040 8`, `@rf copy 0x18004000040 0x18000000040 8`, `@rg copy 0x18000000040 0x1040 8`, `@rg attest group random`, `mica verify last llm-guardrail-locked`.',
+      text: `\`@rg copy 0x1000 ${MB0_PROMPT} ${HOP}\`, \`@rf copy ${MB0_PROMPT} ${MB1_PROMPT} ${HOP}\`, \`@ri copy ${MB0_PROMPT} ${MB0_ANSWER} ${HOP}\`, \`@rf copy ${MB1_ANSWER} ${MB0_ANSWER} ${HOP}\`, \`@rg copy ${MB0_ANSWER} 0x1040 ${HOP}\`, \`@rg attest group random\`, \`mica verify last llm-guardrail-locked\`.`,
     },
   ],
   solution: [
@@ -202,11 +205,11 @@ export const LLM_CAPSTONE: Lesson = {
     ...REALMS.map((r) => `@${r} policy upload llm-guardrail-locked`),
     'tenant send rg "what is 2+2" --as prompt',
     '@rg net recv 0x1000',
-    `@rg copy 0x1000 ${MB0_PROMPT} 8`,
-    `@rf copy ${MB0_PROMPT} ${MB1_PROMPT} 8`,
-    `@ri copy ${MB0_PROMPT} ${MB0_ANSWER} 8`,
-    `@rf copy ${MB1_ANSWER} ${MB0_ANSWER} 8`,
-    `@rg copy ${MB0_ANSWER} 0x1040 8`,
+    `@rg copy 0x1000 ${MB0_PROMPT} ${HOP}`,
+    `@rf copy ${MB0_PROMPT} ${MB1_PROMPT} ${HOP}`,
+    `@ri copy ${MB0_PROMPT} ${MB0_ANSWER} ${HOP}`,
+    `@rf copy ${MB1_ANSWER} ${MB0_ANSWER} ${HOP}`,
+    `@rg copy ${MB0_ANSWER} 0x1040 ${HOP}`,
     '@rg attest group random',
     'mica verify last llm-guardrail-locked',
   ],

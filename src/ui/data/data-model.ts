@@ -33,6 +33,7 @@ import {
   isPassedMark,
   labelSpans,
   leaksOf,
+  rawRead,
   readTranslated,
   rttEntries,
   walkRtt,
@@ -42,7 +43,7 @@ import {
   type RealmRecord,
 } from '../../emulator/index.ts';
 import { IVSHMEM_BAR_BASE, IVSHMEM_BAR_STRIDE } from '../../policy/abi.ts';
-import { declaredPassage, micaOf, sanitisedPassage } from '../../policy/index.ts';
+import { declaredPassage, micaOf, realmNamer, sanitisedPassage } from '../../policy/index.ts';
 import {
   CHANNELS,
   ENCODED_FRAME_BYTES,
@@ -58,7 +59,7 @@ import {
   moderateFrame,
 } from '../../workflows/frames.ts';
 import { NET_BUFFER_SIZE, NET_IPA, NET_PAYLOAD_OFFSET, RAM_IPA } from '../../workflows/host.ts';
-import { ANSWER_IPA, ANSWER_OFFSET, PROMPT_LABEL, PROMPT_OFFSET } from '../../workflows/llm.ts';
+import { ANSWER_OFFSET, PROMPT_LABEL, PROMPT_OFFSET } from '../../workflows/llm.ts';
 import { CCA_WINDOW_BASE, CCA_WINDOW_STRIDE } from '../../workflows/run.ts';
 import { PUBLISH_IPA } from '../../workflows/video.ts';
 import { TEXT_MAX_BYTES } from '../../workflows/text-model.ts';
@@ -625,7 +626,7 @@ export function buildDataModel(view: MachineView, ledger: readonly LedgerEvent[]
   );
   // The guardrail's four texts only for the LLM's prompt; a video sent as a short text (the
   // lessons' stand-in frame) is still the video, shown stage by stage.
-  const texts = label === PROMPT_LABEL ? guardrailTexts(view, chain, gatewayRd) : undefined;
+  const texts = label === PROMPT_LABEL ? guardrailTexts(view, ledger, chain) : undefined;
   const inRealms = stages.length === 0 ? heldBytes(view, rds, label, nameOf) : [];
   return {
     workflow,
@@ -683,26 +684,55 @@ export function heldBytes(
   return out;
 }
 
-/** The LLM workflow's four texts, from the mailboxes and the gateway's private answer. */
+/**
+ * The guardrail's four texts, read where the machine shows the realms wrote them (the ledger's
+ * prompt-labelled writes into shared objects, whose PAs the flows name), not at offsets a
+ * workflow happens to use: the lessons' mailboxes differ from the scenario runs'. The prompt is
+ * the gateway's first write; the filtered prompt the filter's first write into another object;
+ * the answer the model's first write; the screened answer the filter's first write, after the
+ * answer, into the gateway's object.
+ */
 function guardrailTexts(
   view: MachineView,
-  chain: readonly { rd: number; out?: { ipa: number } }[],
-  gatewayRd: number | undefined,
+  ledger: readonly LedgerEvent[],
+  chain: readonly { rd: number }[],
 ): GuardrailTexts {
-  const at = (rd: number | undefined, ipa: number | undefined): string | undefined => {
-    const realm = rd === undefined ? undefined : realmAt(view, rd);
-    if (!realm || ipa === undefined) return undefined;
-    const b = readRealm(view, realm, ipa, TEXT_MAX_BYTES);
-    return b ? textOf(b) : undefined;
+  const nameOf = realmNamer(view.state);
+  const [gw, filter, model] = chain.map((c) => nameOf(`realm:0x${c.rd.toString(16)}`));
+  const writes = ledger.filter(
+    (e): e is LedgerEventOf<'flow'> =>
+      e.kind === 'flow' &&
+      e.channel === 'shared-memory' &&
+      e.source.kind === 'realm' &&
+      e.destination.kind === 'memory' &&
+      e.destination.address !== undefined &&
+      e.labels.includes(PROMPT_LABEL),
+  );
+  const first = (realm: string | undefined, after = -1, where?: (object: string) => boolean) =>
+    realm === undefined
+      ? undefined
+      : writes.find(
+          (e) =>
+            e.seq > after &&
+            nameOf(e.source.name) === realm &&
+            (where ? where(e.destination.name) : true),
+        );
+  const text = (e: LedgerEventOf<'flow'> | undefined): string | undefined => {
+    if (!e) return undefined;
+    const t = textOf(rawRead(view.state, e.destination.address!, TEXT_MAX_BYTES));
+    return t === '' ? undefined : t;
   };
-  const [gw, filter] = chain;
-  const texts: GuardrailTexts = {
-    prompt: at(gw?.rd, gw?.out && gw.out.ipa + PROMPT_OFFSET),
-    filtered: at(filter?.rd, filter?.out && filter.out.ipa + PROMPT_OFFSET),
-    answer: at(filter?.rd, filter?.out && filter.out.ipa + ANSWER_OFFSET),
-    screened: at(gatewayRd, ANSWER_IPA),
+  const prompt = first(gw);
+  const object = prompt?.destination.name;
+  const filtered = first(filter, -1, (o) => o !== object);
+  const answer = first(model);
+  const screened = answer && first(filter, answer.seq, (o) => o === object);
+  return {
+    prompt: text(prompt),
+    filtered: text(filtered),
+    answer: text(answer),
+    screened: text(screened),
   };
-  return texts;
 }
 
 /** One contiguous run of leaked bytes in a realm's IPA space. */

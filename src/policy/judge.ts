@@ -248,7 +248,7 @@ export interface AllowedPassage {
   readonly members?: Readonly<Record<string, string>>;
 }
 
-/** The tenant's declarations as the machine keeps them: its realms, gateway and sanitisers, by RIM. */
+/** The tenant's declarations as the machine keeps them: realms, gateway, sanitisers, by RIM. */
 export function declaredPassage(state: Pick<Readonly<MachineState>, 'tenant'>): AllowedPassage {
   const sanitisers: string[] = [];
   const gateways: Record<string, string> = {};

@@ -2,9 +2,9 @@
 // every shipped scenario file through the loader the Pipeline view's Scenario menu uses, and
 // its one goal, "explore", is done exactly when the machine has judged a run: for every shipped
 // file, run on a fresh machine and put into the sandbox as the page's Run does, the goal is done
-// and names the verdict the file's own run report reached (FILE_ONLY lists the runs
-// whose verdict the file's host model keeps outside the machine: the group token); an empty machine, or realms
-// built with no tenant data moving, leave it open.
+// and names the verdict the file's own run report reached (FILE_ONLY lists the runs whose
+// verdict the file's host model keeps outside the machine: the group token); an empty
+// machine, or realms built with no tenant data moving, leave it open.
 import { readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { startLesson, type Lesson } from '../../src/lessons/index.ts';

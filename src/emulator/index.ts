@@ -43,7 +43,15 @@ export {
   type TimelineOptions,
   type TimelineSource,
 } from './timeline.ts';
-export { STATE_VERSION, type MachineConfig, type MachineMode, type MachineState } from './state.ts';
+export {
+  STATE_VERSION,
+  TENANT_ROLES,
+  type DeclaredRealm,
+  type MachineConfig,
+  type MachineMode,
+  type MachineState,
+  type TenantRole,
+} from './state.ts';
 export type { ReadResult, WriteResult, AccessFault } from './hw/memory.ts';
 export type { RmiCommandSpec, RmiOutcome } from './rmm/rmi/types.ts';
 export { refuse, success } from './rmm/rmi/types.ts';
@@ -198,6 +206,7 @@ export {
   isPassedMark,
   sanitisersPassed,
   computedLabels,
+  declaredSanitiser,
   type FlowReport,
   type RealmDeclaration,
   type SourceDeclaration,

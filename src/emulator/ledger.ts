@@ -34,10 +34,13 @@ export interface Endpoint {
   /** Physical or intermediate address, when the endpoint is memory. */
   readonly address?: number;
   /**
-   * The realm's measured identity (RIM, hex) when it acted, on the realm end of a flow a realm
-   * hands to a host-visible place (provenance.ts `isHostVisible`). The judge tells the tenant's
-   * gateway by it (policy/judge.ts `sanitisedPassage`): the name is the host's to give and an
-   * RD can be reused after a destroy, the measurement of the realm that acted is neither.
+   * The realm's measured identity (RIM, hex) at the time of the flow: on the realm end of a
+   * flow a realm hands to a host-visible place (provenance.ts `isHostVisible`), and on the
+   * receiving end of a flow that brings bytes into a realm (a load, a bulk read or copy through
+   * an extension mapping). The judge tells the tenant's gateway (policy/judge.ts
+   * `sanitisedPassage`) and the realms it named (`undeclaredRecipient`) by it: the name is the
+   * host's to give and an RD can be reused after a destroy, the measurement of the realm that
+   * acted or received is neither.
    */
   readonly rim?: string;
 }

@@ -40,8 +40,7 @@ import {
 } from './hw/memory.ts';
 import { checkInvariants } from './invariants.ts';
 import {
-  declareGateway,
-  declareSanitiser,
+  declareRealm,
   labelAtSource,
   receiveAtSource,
   reportFlow,
@@ -215,10 +214,11 @@ export interface HostIo {
    * {@link HostIo.declaredInput} (provenance.ts `receiveAtSource`).
    */
   deviceInput(input: SourceDeclaration, data: Uint8Array): WriteResult;
-  /** The tenant names the realm measured as `rim` a sanitiser (provenance.ts marks). */
-  declaredSanitiser(decl: RealmDeclaration): void;
-  /** The tenant names the realm measured as `rim` its gateway (provenance.ts `declareGateway`). */
-  declaredGateway(decl: RealmDeclaration): void;
+  /**
+   * The tenant names the realm measured as `decl.rim`: a member of its pipeline, its gateway or
+   * a sanitiser (provenance.ts `declareRealm`; the judge reads the declarations by RIM).
+   */
+  declaredRealm(decl: RealmDeclaration): void;
 }
 
 const contexts = new WeakMap<Machine, Ctx>();
@@ -475,8 +475,7 @@ export function createMachine(options: MachineOptions = {}): Machine {
       deviceOutput: (flow) => reportFlow(ctx, flow),
       declaredInput: (input) => labelAtSource(ctx, input),
       deviceInput: (input, data) => receiveAtSource(ctx, input, data),
-      declaredSanitiser: (decl) => declareSanitiser(ctx, decl),
-      declaredGateway: (decl) => declareGateway(ctx, decl),
+      declaredRealm: (decl) => declareRealm(ctx, decl),
     },
     gpiOf: (pa) => gpiOf(state, pa),
     granuleOf: (pa) => granuleAt(state, pa),

@@ -21,7 +21,7 @@
  *
  * Sanitiser marks (issue 10 item 1, mica-spec.md §1.3, §4.5 step 6): the tenant names the
  * realms whose computation it trusts to sanitise (the moderator, the guardrail filter) by their
- * measured identity, the RIM ({@link declareSanitiser}). A result such a realm *computes* from
+ * measured identity, the RIM ({@link declareRealm}). A result such a realm *computes* from
  * labelled bytes (a bulk map, a store of a value computed from registers) carries, beside the
  * input's labels, the mark {@link passedMark}`(name)` ({@link computedLabels}). Marks live in
  * the same label runs, so copies, loads and stores carry them byte for byte. A computation
@@ -29,15 +29,19 @@
  * more. Nothing can add a mark but the declared realm's own computation, and dropping one only
  * turns a sanitised exit into a leak, so no program gains by it.
  *
- * The gateway (issue 10 item 2) is declared the same way, by RIM ({@link declareGateway}), and
- * a flow a realm hands to a host-visible place records the RIM of the realm that acted on its
- * source end (`Endpoint.rim`): whether that realm was the tenant's gateway is then a fact of
- * the event, not of the name the host gave the realm or of whatever realm holds its RD later.
+ * The gateway (issue 10 item 2) and the members of the tenant's pipeline (§1.3 "any realm not
+ * named") are declared the same way, by RIM ({@link declareRealm}, one declaration with a role,
+ * kept in `state.tenant`). A flow a realm hands to a host-visible place records the RIM of the
+ * realm that acted on its source end, and a flow that brings bytes into a realm the RIM of the
+ * realm that received them on its destination end (`Endpoint.rim`): whether that realm was the
+ * tenant's gateway, or one it named at all, is then a fact of the event, not of the name the
+ * host gave the realm or of whatever realm holds its RD later.
  */
 import type { Ctx } from './context.ts';
 import { addLabel } from './hw/labels.ts';
 import { HOST, physWrite, type WriteResult } from './hw/memory.ts';
 import type { Decision, Endpoint, LedgerEvent, LedgerEventOf } from './ledger.ts';
+import { TENANT_ROLES, type DeclaredRealm, type TenantRole } from './state.ts';
 
 /** Endpoint name of host-visible (Non-secure) memory. */
 export const NS_MEMORY = 'NS memory';
@@ -144,40 +148,53 @@ export function sanitisersPassed(labels: readonly string[]): string[] {
   return out;
 }
 
-/** The tenant's statement that the realm measured as `rim` is its `name` (a sanitiser, its gateway). */
+/** The tenant's statement that the realm measured as `rim` is its `name`, in `role`. */
 export interface RealmDeclaration {
   /** The realm's RIM, hex, as RMI_REALM_ACTIVATE left it (its measured identity). */
   readonly rim: string;
   /** The name the tenant gives it (the realm's name in the workflow). */
   readonly name: string;
+  /** What it is to the tenant (state.ts {@link TenantRole}); a realm may be declared in several. */
+  readonly role: TenantRole;
 }
 
+/** What each role adds to the judge, in the declaration's note. */
+const ROLE_NOTE: Readonly<Record<TenantRole, (name: string) => string>> = {
+  member: () =>
+    'labelled bytes may reach the realm measured so, and no realm the tenant did not declare',
+  gateway: () => 'a sanitised exit is allowed only from the realm measured so',
+  sanitiser: (name) => `what it computes from labelled input is marked ${passedMark(name)}`,
+};
+
 /**
- * Records that computation in the realm measured as `decl.rim` sanitises (machine state, so a
- * snapshot keeps it). Declared by the tenant's side like an input; no guest-facing call.
+ * Records the tenant's declaration `decl` in the machine (`state.tenant`, so a snapshot keeps
+ * it): the realm measured as `decl.rim` is its `decl.name`, in `decl.role`. Declared by the
+ * tenant's side like an input, never by a guest-facing call. The judge reads it by the
+ * measurement the machine records on a flow ({@link Endpoint}`.rim`), never by the name the
+ * host gives a realm or the RD it holds: the gateway of the allowed exit (policy/judge.ts
+ * `sanitisedPassage`), the sanitisers whose output is marked ({@link computedLabels}), and,
+ * once a member is declared, the closed list of realms that may receive labelled bytes
+ * (policy/judge.ts `undeclaredRecipient`).
  */
-export function declareSanitiser(ctx: Ctx, decl: RealmDeclaration): void {
-  (ctx.state.sanitisers ??= {})[decl.rim] = decl.name;
+export function declareRealm(ctx: Ctx, decl: RealmDeclaration): void {
+  const declared = ((ctx.state.tenant ??= {})[decl.rim] ??= { name: decl.name, roles: [] });
+  if (!declared.roles.includes(decl.role)) {
+    declared.roles.push(decl.role);
+    declared.roles.sort((a, b) => TENANT_ROLES.indexOf(a) - TENANT_ROLES.indexOf(b));
+  }
   ctx.emit({
     kind: 'note',
-    text: `declared sanitiser: ${decl.name} (RIM ${decl.rim.slice(0, 16)}…); what it computes from labelled input is marked ${passedMark(decl.name)}`,
+    text: `declared ${decl.role}: ${decl.name} (RIM ${decl.rim.slice(0, 16)}…); ${ROLE_NOTE[decl.role](decl.name)}`,
   });
 }
 
-/**
- * Records that the realm measured as `decl.rim` is the tenant's gateway, the realm its data
- * enters and, sanitised, leaves by (mica-spec.md §1.3, §4.5 step 6), like
- * {@link declareSanitiser}: machine state, declared by the tenant's side, no guest-facing call.
- * The judge accepts a sanitised exit only from a realm whose measurement, recorded on the flow
- * when it acted ({@link Endpoint}`.rim`), is declared here; the name the host gives a realm
- * plays no part, and neither does whatever realm holds the RD now.
- */
-export function declareGateway(ctx: Ctx, decl: RealmDeclaration): void {
-  (ctx.state.gateways ??= {})[decl.rim] = decl.name;
-  ctx.emit({
-    kind: 'note',
-    text: `declared gateway: ${decl.name} (RIM ${decl.rim.slice(0, 16)}…); a sanitised exit is allowed only from the realm measured so`,
-  });
+/** The name of the sanitiser the tenant declared measured as `rim`, if it declared one. */
+export function declaredSanitiser(
+  state: { readonly tenant?: Readonly<Record<string, Readonly<DeclaredRealm>>> },
+  rim: string,
+): string | undefined {
+  const d = state.tenant?.[rim];
+  return d !== undefined && d.roles.includes('sanitiser') ? d.name : undefined;
 }
 
 /**
@@ -187,14 +204,14 @@ export function declareGateway(ctx: Ctx, decl: RealmDeclaration): void {
  * the result derives from labelled input. Sorted. Builds nothing when nothing was labelled.
  */
 export function computedLabels(
-  state: { readonly sanitisers?: Readonly<Record<string, string>> },
+  state: { readonly tenant?: Readonly<Record<string, Readonly<DeclaredRealm>>> },
   realm: { readonly rim: string },
   read: Iterable<string>,
 ): string[] {
   const out: string[] = [];
   for (const l of read) if (!isPassedMark(l) && !out.includes(l)) out.push(l);
   if (out.length === 0) return out;
-  const name = state.sanitisers?.[realm.rim];
+  const name = declaredSanitiser(state, realm.rim);
   if (name !== undefined) out.push(passedMark(name));
   return out.sort();
 }

@@ -11,7 +11,13 @@ import { GRANULE_SIZE } from './abi/gpt.ts';
 import { fieldPath, isRecord, preview } from '../lib/shape.ts';
 import type { LedgerEvent } from './ledger.ts';
 import { stateShapeProblem } from './state-shape.ts';
-import { STATE_VERSION, type MachineState } from './state.ts';
+import {
+  STATE_VERSION,
+  TENANT_ROLES,
+  type DeclaredRealm,
+  type MachineState,
+  type TenantRole,
+} from './state.ts';
 
 /** Identifies a machine snapshot among other JSON files. */
 export const SNAPSHOT_FORMAT = 'mica-lab/machine-snapshot';
@@ -36,6 +42,31 @@ export function toSnapshot(state: MachineState): MachineSnapshot {
     version: STATE_VERSION,
     state: structuredClone({ ...rest, memory }),
   };
+}
+
+/**
+ * The declarations a snapshot from before `state.tenant` kept apart (`gateways`, `sanitisers`:
+ * RIM -> name, shape-checked like `tenant`), read into `tenant` with their role so a restore
+ * loses none of them. They declared no member, so the judge keeps their runs' open realm list.
+ */
+const LEGACY_DECLARATIONS = [
+  ['gateways', 'gateway'],
+  ['sanitisers', 'sanitiser'],
+] as const satisfies readonly (readonly [string, TenantRole])[];
+
+function readLegacyDeclarations(records: { tenant?: Record<string, DeclaredRealm> }): void {
+  const legacy = records as Record<string, unknown> & { tenant?: Record<string, DeclaredRealm> };
+  for (const [key, role] of LEGACY_DECLARATIONS) {
+    const old = legacy[key] as Record<string, string> | undefined;
+    if (old === undefined) continue;
+    for (const [rim, name] of Object.entries(old)) {
+      const declared = ((legacy.tenant ??= {})[rim] ??= { name, roles: [] });
+      if (!declared.roles.includes(role)) declared.roles.push(role);
+    }
+    delete legacy[key];
+  }
+  for (const declared of Object.values(legacy.tenant ?? {}))
+    declared.roles.sort((a, b) => TENANT_ROLES.indexOf(a) - TENANT_ROLES.indexOf(b));
 }
 
 /** Result of reading a snapshot. */
@@ -77,6 +108,7 @@ export function fromSnapshot(input: unknown): SnapshotRead {
   // A JSON round trip: the records passed the shape check, so they are plain JSON data, and
   // this is about twice as fast as structuredClone on a pipeline's 18k RTT entries.
   const clone = JSON.parse(JSON.stringify(records)) as Omit<MachineState, 'memory' | 'version'>;
+  readLegacyDeclarations(clone);
   return {
     ok: true,
     state: {

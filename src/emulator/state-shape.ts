@@ -56,6 +56,7 @@ import {
 } from './abi/snapshot-limits.ts';
 import { MEASUREMENT_SIZE } from './abi/measurement.ts';
 import { HOST_GROUP_TOKENS } from './host/state.ts';
+import { TENANT_ROLES } from './state.ts';
 import { entrySize, rttConfigProblem, tableSpan } from './rmm/rtt.ts';
 
 const GPIS = ['NO_ACCESS', 'SECURE', 'NS', 'ROOT', 'REALM', 'ANY'] as const;
@@ -71,6 +72,14 @@ const count = int(0, Number.MAX_SAFE_INTEGER);
 const text = str(SNAPSHOT_MAX_TEXT);
 const hex64 = hexNumber(SNAPSHOT_HEX64_DIGITS);
 const measurement = hexBytes(MEASUREMENT_SIZE);
+/** A RIM as a record key: the hex of a stored measurement. */
+const isRim = (k: string): boolean => measurement(k, '') === undefined;
+const RIM_KEY = `a RIM (hex of ${MEASUREMENT_SIZE} bytes)`;
+/** What the tenant declared about a realm (state.ts DeclaredRealm). */
+const declaredRealm = object({
+  name: text,
+  roles: arrayOf(oneOf(TENANT_ROLES), TENANT_ROLES.length),
+});
 const isIndex = (k: string) =>
   /^\d{1,15}$/.test(k) && Number(k) < SNAPSHOT_MAX_ADDRESS / GRANULE_SIZE;
 
@@ -448,8 +457,11 @@ export const STATE_SHAPE: Readonly<Record<string, Shape>> = {
   labels: optional(
     recordOf(isIndex, 'a granule index', arrayOf(labelRun, GRANULE_SIZE), SNAPSHOT_MAX_RECORDS),
   ),
-  sanitisers: optional(recordOf(() => true, 'a RIM', text, SNAPSHOT_MAX_LIST)),
-  gateways: optional(recordOf(() => true, 'a RIM', text, SNAPSHOT_MAX_LIST)),
+  tenant: optional(recordOf(isRim, RIM_KEY, declaredRealm, SNAPSHOT_MAX_LIST)),
+  // Snapshots from before the tenant's declarations kept these two apart; snapshot.ts reads
+  // them into `tenant` (LEGACY_DECLARATIONS).
+  sanitisers: optional(recordOf(isRim, RIM_KEY, text, SNAPSHOT_MAX_LIST)),
+  gateways: optional(recordOf(isRim, RIM_KEY, text, SNAPSHOT_MAX_LIST)),
   host: optional(host),
 };
 

@@ -227,20 +227,37 @@ export interface MachineState {
   /** Provenance labels by granule index (absent = no labelled byte anywhere). */
   labels?: Record<number, LabelRun[]>;
   /**
-   * Realms the tenant declared sanitisers, by RIM (hex) -> name: what they compute from
-   * labelled bytes is marked as having passed them (provenance.ts `computedLabels`).
+   * What the tenant declared about realms, by measured identity: RIM (hex) -> the realm's name
+   * and roles (provenance.ts `declareRealm`): the members of its pipeline (mica-spec.md §1.3:
+   * labelled bytes reaching any realm it did not name are a leak), its gateway, its sanitisers.
+   * Absent: the tenant declared nothing (the lab's free terminals).
    */
-  sanitisers?: Record<string, string>;
-  /**
-   * Realms the tenant declared its gateway, by RIM (hex) -> name: the realm its data enters and,
-   * sanitised, leaves by (provenance.ts `declareGateway`; the judge's allowed exit).
-   */
-  gateways?: Record<string, string>;
+  tenant?: Record<string, DeclaredRealm>;
   /**
    * The host's VMM bookkeeping (realm names, its page pool, device state): untrusted host
    * software, kept here so snapshots capture it, never read by the RMM (host/state.ts).
    */
   host?: HostState;
+}
+
+/**
+ * A role the tenant gives a realm it declares: `member`, a realm of its pipeline, which may hold
+ * its data (once it declared one, the list is closed: mica-spec.md §1.3 "any realm not named");
+ * `gateway`, the realm its data enters and, sanitised, leaves by (§4.5 step 6); `sanitiser`, a
+ * realm whose computation it trusts to sanitise (what it computes from labelled bytes is
+ * marked, provenance.ts `computedLabels`).
+ */
+export type TenantRole = 'member' | 'gateway' | 'sanitiser';
+
+/** The roles a tenant can give, in the order a declaration lists them. */
+export const TENANT_ROLES: readonly TenantRole[] = ['member', 'gateway', 'sanitiser'];
+
+/** What the tenant declared about one realm (by its RIM, the key of `MachineState.tenant`). */
+export interface DeclaredRealm {
+  /** The name the tenant gives it (the realm's name in the workflow). */
+  name: string;
+  /** Its roles, in {@link TENANT_ROLES} order. */
+  roles: TenantRole[];
 }
 
 /** Default configuration. */

@@ -202,7 +202,12 @@ export const GLOSSARY: readonly GlossaryEntry[] = [
   {
     term: 'Declared gateway',
     definition:
-      'The realm the tenant\'s data enters and, sanitised, leaves by, named by the tenant by its RIM like a sanitiser (`declaredGateway`). Flows a realm hands to the host carry its RIM; the allowed exit is a flow with the declared gateway\'s RIM, never one from a realm the host merely calls "gateway" or built later at the same RD.',
+      'The realm the tenant\'s data enters and, sanitised, leaves by, named by the tenant by its RIM (`declaredRealm`, role `gateway`). Flows a realm hands to the host carry its RIM; the allowed exit is a flow with the declared gateway\'s RIM, never one from a realm the host merely calls "gateway" or built later at the same RD.',
+  },
+  {
+    term: 'Declared member',
+    definition:
+      'A realm of its pipeline the tenant declares by RIM (`declaredRealm`, role `member`; `state.tenant` keeps it with the gateway and sanitisers). Flows into a realm record its RIM: labelled bytes reaching a realm not declared are a leak (\u00a71.3), whatever the host calls it. No member declared: the list stays open, and the judge says so.',
   },
   {
     term: 'Stage role',

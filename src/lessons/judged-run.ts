@@ -21,8 +21,8 @@
  * and that a run edited to claim another verdict does not). The record's shape lives in save.ts (the file format); this module is loaded
  * only when a run is judged, so the page's first screen does not carry the judge.
  */
-import { isHostVisible } from '../emulator/index.ts';
-import { declaredPassage, judgeFlow, realmNamer, shortRule } from '../policy/index.ts';
+import { isHostVisible, SOURCE_RULE, type LedgerEventOf } from '../emulator/index.ts';
+import { declaredPassage, judgeFlow, realmNamer, shortRule, type NameOf } from '../policy/index.ts';
 import { tenantVerdicts, failedChecks } from './fixtures/video-pipeline.ts';
 import { eventsOf } from './ledger-queries.ts';
 import { playSteps, startLesson } from './runner.ts';
@@ -66,12 +66,25 @@ export function judgeView(view: GoalView): RunJudgement {
     blocked.filter(({ e }) => e.labels.length > 0).at(-1) ??
     blocked.filter(({ e }) => e.channel !== 'clean').at(-1) ??
     blocked.at(-1);
+  // Without a declared member the tenant named no realms, and the verdict could not consider
+  // which realms its data reached (mica-spec §1.3 "any realm not named"): say so.
+  const unjudged =
+    passage.members === undefined
+      ? receivers(
+          judged.map(({ e }) => e),
+          nameOf,
+        )
+      : [];
+  const caveat =
+    unjudged.length > 0
+      ? `; the tenant declared no realms, so the realms its data reached (${unjudged.join(', ')}) were not judged against a list (mica-spec §1.3)`
+      : '';
   if (stopped)
     return {
       stage: stopped.j.actor,
       verdict: 'blocked',
       by: shortRule(stopped.j.clause),
-      detail: stopped.j.text,
+      detail: stopped.j.text + caveat,
     };
   const sanitised = judged.filter(
     ({ e, j }) => j.outcome === 'allowed' && e.labels.length > 0 && isHostVisible(e.destination),
@@ -81,10 +94,22 @@ export function judgeView(view: GoalView): RunJudgement {
     verdict: 'no-leak',
     by: '',
     detail:
-      sanitised > 0
+      (sanitised > 0
         ? `the judge finds no leak: labelled bytes left only through ${passage.sanitisers.join(', ')} (sanitised) and ${Object.values(passage.gateways).join(', ')} (${sanitised} flow(s))`
-        : 'no flow was refused and the judge finds no leak',
+        : 'no flow was refused and the judge finds no leak') + caveat,
   };
+}
+
+/** The realms labelled bytes were allowed into (the declared source's arrival aside), by name. */
+function receivers(flows: readonly LedgerEventOf<'flow'>[], nameOf: NameOf): string[] {
+  const names: string[] = [];
+  for (const e of flows) {
+    if (e.destination.kind !== 'realm' || e.labels.length === 0) continue;
+    if (e.decision.verdict !== 'allowed' || e.decision.rule === SOURCE_RULE) continue;
+    const name = nameOf(e.destination.name);
+    if (!names.includes(name)) names.push(name);
+  }
+  return names;
 }
 
 /**

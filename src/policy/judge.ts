@@ -1,7 +1,7 @@
 /**
  * What one ledger `flow` event amounts to, in words a room can read: allowed, blocked (and by
  * which rule of whose policy), or a leak (labelled bytes that reached a place the host can see,
- * mica-spec.md §1.3). The realm terminals and the Pipeline drawing both print these sentences,
+ * or a realm the tenant did not name, mica-spec.md §1.3). The realm terminals and the Pipeline drawing both print these sentences,
  * so the terminal, the ledger and the diagram say the same thing about the same event.
  *
  * Design rationale: "leak" is judged only from where labelled bytes ended up
@@ -13,13 +13,18 @@
  * accepts a host-visible flow only when the machine marked its bytes as a named sanitiser's
  * output (emulator provenance.ts marks) and the realm handing them out is the tenant's gateway
  * by measurement: the RIM the machine recorded on the flow when the realm acted is one the
- * tenant declared its gateway's (`state.gateways`, provenance.ts `declareGateway`), the way it
- * declares its sanitisers. Names only word the sentences: the name a realm goes by is the
- * host's to give (it can call storage "gateway"), and an RD is reused after a destroy.
+ * tenant declared its gateway's (`state.tenant`, provenance.ts `declareRealm`), the way it
+ * declares its sanitisers. The realms that may receive the tenant's data are read the same
+ * way: once the tenant declared the members of its pipeline, {@link undeclaredRecipient} finds
+ * labelled bytes a realm received whose RIM, recorded on the flow when the bytes arrived, it
+ * did not declare (a realm built after the pipeline, one reading leftovers after a teardown, a
+ * substitute under a member's name). Names only word the sentences: the name a realm goes by
+ * is the host's to give (it can call storage "gateway"), and an RD is reused after a destroy.
  */
 import {
   isHostVisible,
   sanitisersPassed,
+  SOURCE_RULE,
   type Endpoint,
   type LedgerEventOf,
   type MachineState,
@@ -157,8 +162,9 @@ function policyOwner(e: LedgerEventOf<'flow'>, nameOf: NameOf, actor: string): s
 /**
  * Judges one flow event. A leak is an allowed flow of labelled bytes to a host-visible place,
  * unless `passage` is given and the flow is its allowed exit ({@link sanitisedPassage}: then
- * it is `allowed`, in the passage's words); a blocked flow is one the machine refused.
- * `nameOf` resolves `realm:<rd>` names.
+ * it is `allowed`, in the passage's words), or, when `passage` names the tenant's realms, an
+ * allowed flow of labelled bytes into a realm it did not name ({@link undeclaredRecipient});
+ * a blocked flow is one the machine refused. `nameOf` resolves `realm:<rd>` names.
  */
 export function judgeFlow(
   e: LedgerEventOf<'flow'>,
@@ -201,6 +207,13 @@ export function judgeFlow(
       text: `${actor} tried to ${action.attempt}: ${verb} by ${by}, rule ${rule}`,
     };
   }
+  const stranger = passage ? undeclaredRecipient(e, passage) : undefined;
+  if (stranger)
+    return {
+      ...base,
+      outcome: 'leak',
+      text: `LEAK: ${target} ${action.done(what)}, but ${stranger.why} (mica-spec §1.3: any realm not named)`,
+    };
   const way = passage ? sanitisedPassage(e, passage, nameOf) : undefined;
   if (way) return { ...base, outcome: 'allowed', text: `${actor} ${way.text}` };
   if (e.labels.length > 0 && isHostVisible(e.destination)) {
@@ -213,24 +226,77 @@ export function judgeFlow(
   return { ...base, outcome: 'allowed', text: `${actor} ${action.done(what)}: allowed, ${rule}` };
 }
 
-/** The path the tenant allows its data out by (mica-spec.md §1.3, §4.5 step 6). */
+/**
+ * What the tenant declared to the machine, as the judge reads it (`state.tenant`, emulator
+ * provenance.ts `declareRealm`): the realms it named, and the path it allows its data out by
+ * (mica-spec.md §1.3, §4.5 step 6). Realms are told by measured identity, never by name.
+ */
 export interface AllowedPassage {
   /** The sanitisers the tenant named (realm names, as in their marks). */
   readonly sanitisers: readonly string[];
   /**
    * The realms the tenant's data enters and leaves by (its gateway), by measured identity:
-   * RIM (hex) -> the name the tenant gives it, as the machine keeps them (`state.gateways`).
+   * RIM (hex) -> the name the tenant gives it.
    */
   readonly gateways: Readonly<Record<string, string>>;
+  /**
+   * The realms the tenant named, RIM (hex) -> name, once it declared the members of its
+   * pipeline (every realm it declared, whatever its role): labelled bytes reaching any other
+   * realm are a leak ({@link undeclaredRecipient}). Undefined when it declared no member: which
+   * realms receive its data is then not judged (the lab's free terminals).
+   */
+  readonly members?: Readonly<Record<string, string>>;
 }
 
-/** The passage the tenant declared to the machine: its sanitisers and its gateway, by RIM. */
-export function declaredPassage(
-  state: Pick<Readonly<MachineState>, 'sanitisers' | 'gateways'>,
-): AllowedPassage {
+/** The tenant's declarations as the machine keeps them: realms, gateway, sanitisers, by RIM. */
+export function declaredPassage(state: Pick<Readonly<MachineState>, 'tenant'>): AllowedPassage {
+  const sanitisers: string[] = [];
+  const gateways: Record<string, string> = {};
+  const named: Record<string, string> = {};
+  let closed = false;
+  for (const [rim, d] of Object.entries(state.tenant ?? {})) {
+    named[rim] = d.name;
+    if (d.roles.includes('member')) closed = true;
+    if (d.roles.includes('gateway')) gateways[rim] = d.name;
+    if (d.roles.includes('sanitiser') && !sanitisers.includes(d.name)) sanitisers.push(d.name);
+  }
+  return closed ? { sanitisers, gateways, members: named } : { sanitisers, gateways };
+}
+
+/** A realm that received the tenant's labelled bytes without being one the tenant named. */
+export interface UndeclaredRecipient {
+  /** Its measurement as the flow recorded it (undefined: the flow records none). */
+  readonly rim: string | undefined;
+  /** The sentence's reason: "its RIM 1a2b…  is not one the tenant declared". */
+  readonly why: string;
+}
+
+/**
+ * The receiving realm of `e` when the tenant named its realms (`passage.members`) and this one
+ * is not among them (mica-spec.md §1.3 "any realm not named"): an allowed flow of labelled
+ * bytes into a realm whose measurement, as the machine recorded it on the flow when the bytes
+ * arrived ({@link Endpoint}`.rim`), the tenant did not declare. A realm the host calls by a
+ * member's name is a stranger all the same, and so is one that reads leftovers after the
+ * pipeline is torn down. The declared source's own arrival (the tenant's input reaching the
+ * realm it sent it to) is not judged here. Undefined for every other flow, and for every flow
+ * when the tenant declared no member.
+ */
+export function undeclaredRecipient(
+  e: LedgerEventOf<'flow'>,
+  passage: AllowedPassage,
+): UndeclaredRecipient | undefined {
+  const members = passage.members;
+  if (members === undefined || e.decision.verdict !== 'allowed' || e.labels.length === 0)
+    return undefined;
+  if (e.destination.kind !== 'realm' || e.decision.rule === SOURCE_RULE) return undefined;
+  const rim = e.destination.rim;
+  if (rim !== undefined && Object.hasOwn(members, rim)) return undefined;
   return {
-    sanitisers: Object.values(state.sanitisers ?? {}),
-    gateways: state.gateways ?? {},
+    rim,
+    why:
+      rim === undefined
+        ? 'the flow records no measurement of the realm, so it is not one the tenant declared'
+        : `its measurement (RIM ${rim.slice(0, 16)}…) is not one the tenant declared`,
   };
 }
 

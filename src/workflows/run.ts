@@ -7,13 +7,15 @@
  * which clause, or a leak: labelled bytes that reached the host, the network, the console or
  * a realm outside the workflow, §1.3) and the group verifier's verdict.
  *
- * Design rationale: nothing here trusts a program or a step to say what happened. A leak is a
- * flow event the machine logged with an input's label (`leaksOf` for host-visible sinks, plus
- * loads by realms the tenant never named), unless the machine marked its bytes as output of a
- * sanitiser the file names and the gateway (declared by its RIM) handed them out (policy/judge.ts
- * `sanitisedPassage`: reported apart, as the allowed way out); a block is a flow the machine
- * refused; a rejection
- * is `verifyGroup`'s. The outcome is the first of leak > blocked > rejected > no-leak that the
+ * Design rationale: nothing here trusts a program or a step to say what happened. Before any
+ * host step the tenant declares to the machine, by the reference RIM of what it asked for, the
+ * realms of the file (its members), its gateway and its sanitisers (provenance.ts
+ * `declareRealm`). A leak is a flow event the machine logged with an input's label (`leaksOf`
+ * for host-visible sinks, plus flows into a realm whose measurement, recorded on the flow, the
+ * tenant did not declare: policy/judge.ts `undeclaredRecipient`), unless the machine marked its
+ * bytes as output of a declared sanitiser and the declared gateway handed them out
+ * (`sanitisedPassage`: reported apart, as the allowed way out); a block is a flow the machine
+ * refused; a rejection is `verifyGroup`'s. The outcome is the first of leak > blocked > rejected > no-leak that the
  * evidence shows, and the expectation is compared with it. On CCA alone there is no monitor
  * and no protected sharing: the host shares the objects as NS memory (what ivshmem is without
  * Mica) and the same stages move the same whole frames through them, so the learner sees
@@ -21,17 +23,19 @@
  */
 import {
   abi,
-  isHostVisible,
   leaksOf,
   type LedgerEventOf,
   type Machine,
+  type TenantRole,
 } from '../emulator/index.ts';
 import { decodeRecord, encodeRecord } from '../policy/record.ts';
 import {
+  declaredPassage,
   judgeFlow,
   realmNamer,
   sanitisedPassage,
   shortRule,
+  undeclaredRecipient,
   type SanitisedPassage,
 } from '../policy/judge.ts';
 import type { WorkflowExample } from '../policy/examples/build.ts';
@@ -201,19 +205,19 @@ class Run {
     const first = this.wf.policies[this.wf.order[0]!]!;
     this.size = Number(first.mems.find((m) => m.type === 'PROTECTED')?.size ?? BigInt(PAGE));
     this.wf.host.alias = (h, ipa) => this.aliases.get(h.name)?.(ipa);
-    // The tenant names its sanitisers by the measurement of the realms it built (before any
-    // host step can substitute one): the machine marks what those realms compute.
-    for (const name of s.sanitisers)
-      if (this.wf.realms[name])
-        this.wf.machine.hostIo.declaredSanitiser({ rim: stageReference({ name }).rim, name });
-    // Its gateway likewise (§4.5: the one realm facing U, as its own policies say): the judge's
-    // allowed exit is a flow from a realm measured so, whatever the host calls its realms.
+    // Before any host step can substitute a realm, the tenant declares to the machine the
+    // realms it names, by the measurement of what it asked for (stageReference): every realm
+    // of the file (its pipeline: labelled bytes reaching any other realm are a leak, §1.3),
+    // its gateway (§4.5: the one realm facing U, as its own policies say; the judge's allowed
+    // exit is a flow from a realm measured so) and its sanitisers (the machine marks what
+    // those realms compute). Whatever the host calls its realms plays no part.
+    const io = this.wf.machine.hostIo;
+    const declare = (name: string, role: TenantRole): void =>
+      io.declaredRealm({ rim: stageReference({ name }).rim, name, role });
+    for (const r of s.realms) declare(r.name, 'member');
     const gateway = this.wf.gateway;
-    if (gateway !== undefined && this.wf.realms[gateway])
-      this.wf.machine.hostIo.declaredGateway({
-        rim: stageReference({ name: gateway }).rim,
-        name: gateway,
-      });
+    if (gateway !== undefined && this.wf.realms[gateway]) declare(gateway, 'gateway');
+    for (const name of s.sanitisers) if (this.wf.realms[name]) declare(name, 'sanitiser');
   }
 
   note(text: string): void {
@@ -616,13 +620,12 @@ function judge(run: Run): {
     return m ? (byRd.get(Number(m[1])) ?? mica(n)) : n;
   };
   const labels = s.inputs.map((i) => i.label);
-  const pipeline = new Set(wf.order);
   const flows: FlowLine[] = [];
   const leaks: LeakLine[] = [];
   const leakSeqs = new Set<number>();
-  // The tenant's gateway as it declared it to the machine, by measurement (Run's constructor):
-  // the name a realm goes by is the host's to give.
-  const passage = { sanitisers: s.sanitisers, gateways: state.gateways ?? {} };
+  // What the tenant declared to the machine (Run's constructor), by measurement: its realms,
+  // its gateway and its sanitisers. The name a realm goes by is the host's to give.
+  const passage = declaredPassage(state);
   const sanitised = new Map<number, SanitisedPassage>();
   for (const label of labels)
     for (const e of leaksOf(wf.machine.ledger, label)) {
@@ -640,21 +643,19 @@ function judge(run: Run): {
         bytes: e.bytes,
       });
     }
+  /** Realms that received the input's bytes without being one the tenant named. */
+  const strangers = new Set<string>();
   for (const e of wf.machine.ledger) {
     if (e.kind !== 'flow') continue;
-    const j = judgeFlow(e as LedgerEventOf<'flow'>, nameOf);
+    const j = judgeFlow(e as LedgerEventOf<'flow'>, nameOf, passage);
     const to = nameOf(e.destination.name);
-    // A realm the tenant never named that loads the input's bytes (§1.3 "any realm not named").
-    if (
-      !leakSeqs.has(e.seq) &&
-      e.decision.verdict === 'allowed' &&
-      e.destination.kind === 'realm' &&
-      !pipeline.has(to) &&
-      !isHostVisible(e.destination)
-    ) {
+    // A realm whose measurement the tenant did not declare that received the input's bytes
+    // (§1.3 "any realm not named"), as the machine recorded them arriving.
+    if (!leakSeqs.has(e.seq) && undeclaredRecipient(e as LedgerEventOf<'flow'>, passage)) {
       for (const label of labels)
         if (e.labels.includes(label)) {
           leakSeqs.add(e.seq);
+          strangers.add(to);
           leaks.push({ seq: e.seq, label, through: 'realm', to, bytes: e.bytes });
         }
     }
@@ -680,12 +681,18 @@ function judge(run: Run): {
           : j.text),
     });
   }
-  // Realms the tenant never named that hold the input's bytes in their registers: the RMM
-  // handed them those labels with the bytes they loaded (GuestEntry.loadLabels).
-  for (const [name, extra] of run.extra) {
-    const rec = wf.machine.state.rmm.recs['0x' + extra.handle.rec.toString(16)];
+  // Realms the tenant did not name that hold the input's bytes in their registers (the RMM
+  // handed them those labels with the bytes they loaded, GuestEntry.loadLabels), unless a flow
+  // already showed them receiving it.
+  const members = passage.members;
+  for (const rec of Object.values(state.rmm.recs)) {
+    const rd = '0x' + rec.owner.toString(16);
+    const realm = state.rmm.realms[rd];
+    if (!realm || members === undefined || Object.hasOwn(members, realm.rim)) continue;
+    const name = nameOf(`realm:${rd}`);
+    if (strangers.has(name)) continue;
     const held = new Set<string>();
-    for (const [k, v] of Object.entries(rec?.guest ?? {}))
+    for (const [k, v] of Object.entries(rec.guest))
       if (k.startsWith('regl:') && typeof v === 'string') for (const l of v.split(',')) held.add(l);
     for (const label of labels)
       if (held.has(label))

@@ -2,9 +2,9 @@
 // every shipped scenario file through the loader the Pipeline view's Scenario menu uses, and
 // its one goal, "explore", is done exactly when the machine has judged a run: for every shipped
 // file, run on a fresh machine and put into the sandbox as the page's Run does, the goal is done
-// and names the verdict the file's own run report reached (FILE_ONLY lists the runs
-// whose verdict the file's host model keeps outside the machine); an empty machine, or realms
-// built with no tenant data moving, leave it open.
+// and names the verdict the file's own run report reached (FILE_ONLY lists the runs whose
+// verdict the file's host model keeps outside the machine: the group token); an empty
+// machine, or realms built with no tenant data moving, leave it open.
 import { readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { startLesson, type Lesson } from '../../src/lessons/index.ts';
@@ -26,9 +26,10 @@ const VERDICT = { leak: 'leaked', blocked: 'blocked', rejected: 'rejected', 'no-
 /**
  * Runs whose report decides from what the file tells its own judge and verifier and the
  * machine does not hold, with what the machine's judge says instead (checked, so a change
- * shows). The workflows' host model keeps the group token and the tenant's realm list outside
- * the machine's VMM state: a verifier-only rejection moves no labelled data (nothing for the
- * sandbox to judge), and a realm the file does not name reads like any other realm.
+ * shows). The workflows' host model keeps the group token outside the machine's VMM state: a
+ * verifier-only rejection moves no labelled data (nothing for the sandbox to judge). The
+ * tenant's realm list is the machine's (the run declares it by RIM before any host step), so a
+ * realm the file does not name that receives the video is a leak to the machine's judge too.
  */
 const FILE_ONLY: Readonly<Record<string, { done: boolean; verdict?: string }>> = {
   // The verifier rejects the group token; no tenant data moves in the machine.
@@ -40,11 +41,6 @@ const FILE_ONLY: Readonly<Record<string, { done: boolean; verdict?: string }>> =
   // A substitute is refused or rejected before any tenant data moves.
   'attack-13-substitute-build-mica': { done: false },
   'attack-13-substitute-build-proto': { done: false },
-  // The video reaches a realm the file does not list (§1.3 "any realm not named"): a realm
-  // posting after the pipeline, or a next tenant reading leftovers the prototype left.
-  'attack-06-unlisted-post-proto': { done: true, verdict: 'no-leak' },
-  'attack-10-leftovers-proto': { done: true, verdict: 'no-leak' },
-  'attack-13-substitute-proto': { done: true, verdict: 'blocked' },
 };
 
 describe('the sandbox lesson', () => {

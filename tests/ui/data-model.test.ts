@@ -171,7 +171,7 @@ describe('roles come from the machine, not from positions', () => {
     const wf = buildVideoWorkflow({ mode: 'mica', size: 0x4000 });
     wf.runApp();
     const m = wf.machine;
-    expect((m.state as { sanitisers?: object }).sanitisers).toBeUndefined();
+    expect(m.state.tenant).toBeUndefined();
     const d = buildDataModel(m, m.ledger);
     expect(d.stages.map((s) => [s.role, s.format])).toEqual([
       ['gateway', 'raw'],

@@ -30,8 +30,12 @@ import { createLabMachine } from '../../src/shell/index.ts';
 function storageHandsOut(): { wf: VideoWorkflow; from: number } {
   const wf = buildVideoWorkflow({ mode: 'mica', example: VIDEO_PUBLISH_BYPASS, size: 0x4000 });
   const io = wf.machine.hostIo;
-  io.declaredSanitiser({ rim: wf.host.rimOf(wf.realms.moderator!), name: 'moderator' });
-  io.declaredGateway({ rim: wf.host.rimOf(wf.realms.gateway!), name: 'gateway' });
+  io.declaredRealm({
+    role: 'sanitiser',
+    rim: wf.host.rimOf(wf.realms.moderator!),
+    name: 'moderator',
+  });
+  io.declaredRealm({ role: 'gateway', rim: wf.host.rimOf(wf.realms.gateway!), name: 'gateway' });
   wf.runApp();
   const from = wf.machine.ledger.length;
   wf.exec('storage', [{ op: 'copy', from: RAM_IPA, to: CONSOLE_IPA, len: MODERATED_RECORD_BYTES }]);
@@ -105,7 +109,8 @@ describe('the gateway is the realm the tenant declared by measurement, not the n
 
   it('no gateway declared, no allowed exit: the same publication is a leak', () => {
     const wf = buildVideoWorkflow({ mode: 'mica', example: VIDEO_PUBLISH_BYPASS, size: 0x4000 });
-    wf.machine.hostIo.declaredSanitiser({
+    wf.machine.hostIo.declaredRealm({
+      role: 'sanitiser',
       rim: wf.host.rimOf(wf.realms.moderator!),
       name: 'moderator',
     });
@@ -149,7 +154,10 @@ describe('the gateway is the realm the tenant declared by measurement, not the n
     const { wf, from } = storageHandsOut();
     const copy = createLabMachine();
     expect(copy.restore(wf.machine.snapshot()).ok).toBe(true);
-    expect(copy.state.gateways).toEqual({ [wf.host.rimOf(wf.realms.gateway!)]: 'gateway' });
+    expect(copy.state.tenant?.[wf.host.rimOf(wf.realms.gateway!)]).toEqual({
+      name: 'gateway',
+      roles: ['gateway'],
+    });
     const nameOf = realmNamer(copy.state);
     const passage = declaredPassage(copy.state);
     const outcome = (seq: number) => {

@@ -61,7 +61,11 @@ function rolesOf(example: WorkflowExample) {
 function published(example: WorkflowExample): VideoWorkflow {
   const wf = buildVideoWorkflow({ mode: 'mica', example, size: 0x4000 });
   for (const name of example.sanitisers)
-    wf.machine.hostIo.declaredSanitiser({ rim: wf.host.rimOf(wf.realms[name]!), name });
+    wf.machine.hostIo.declaredRealm({
+      role: 'sanitiser',
+      rim: wf.host.rimOf(wf.realms[name]!),
+      name,
+    });
   wf.runApp();
   return wf;
 }

@@ -51,8 +51,16 @@ function guardrail(declare: boolean): { wf: VideoWorkflow; box: (r: string, m: s
     return Number(own!.gpa);
   };
   if (declare)
-    wf.machine.hostIo.declaredSanitiser({ rim: wf.host.rimOf(wf.realms.RF!), name: 'RF' });
-  wf.machine.hostIo.declaredGateway({ rim: wf.host.rimOf(wf.realms.RG!), name: 'RG' });
+    wf.machine.hostIo.declaredRealm({
+      role: 'sanitiser',
+      rim: wf.host.rimOf(wf.realms.RF!),
+      name: 'RF',
+    });
+  wf.machine.hostIo.declaredRealm({
+    role: 'gateway',
+    rim: wf.host.rimOf(wf.realms.RG!),
+    name: 'RG',
+  });
   runLlmApp(wf, PROMPT, box);
   return { wf, box };
 }
@@ -103,7 +111,8 @@ describe('sanitiser marks are facts of the machine', () => {
 
   it('a bulk map run in the declared moderator marks its records; the encoder’s map (not a sanitiser) marks nothing', () => {
     const wf = buildVideoWorkflow({ mode: 'mica' });
-    wf.machine.hostIo.declaredSanitiser({
+    wf.machine.hostIo.declaredRealm({
+      role: 'sanitiser',
       rim: wf.host.rimOf(wf.realms.moderator!),
       name: 'moderator',
     });
@@ -138,12 +147,15 @@ describe('sanitiser marks are facts of the machine', () => {
   it('no declaration, no mark: the same realm computing the same screen marks nothing', () => {
     const { wf } = guardrail(false);
     expect(held(wf, 'RG', 'a0')).toEqual(['prompt']);
-    expect(wf.machine.state.sanitisers).toBeUndefined();
+    expect(wf.machine.state.tenant?.[wf.host.rimOf(wf.realms.RF!)]).toBeUndefined();
   });
 
   it('the declaration is machine state keyed by the measured RIM, and no guest op names a mark', () => {
     const { wf } = guardrail(true);
-    expect(wf.machine.state.sanitisers).toEqual({ [wf.host.rimOf(wf.realms.RF!)]: 'RF' });
+    expect(wf.machine.state.tenant?.[wf.host.rimOf(wf.realms.RF!)]).toEqual({
+      name: 'RF',
+      roles: ['sanitiser'],
+    });
     expect(passedMark('RF')).toBe('passed:RF');
   });
 });

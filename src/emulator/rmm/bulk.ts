@@ -20,7 +20,9 @@
  * source span to its destination offset; a computed result carries the union of the labels of
  * everything read, so transcoding or XOR do not launder). Ledger events are coalesced per
  * operation: one `flow` per (channel, source, destination, decision, labels, contiguous page
- * run of the realm's IPAs) and one `realm:access` per range, not one per 8 bytes. Nothing on
+ * run of the realm's IPAs) and one `realm:access` per range, not one per 8 bytes. A read or
+ * copy records on the flow the labels of the bytes it brought into the realm and, once per run,
+ * the receiving realm's RIM (ledger.ts Endpoint `rim`: the judge's "realm not named"). Nothing on
  * the hot path builds a string or an object per page: a cached page, a whole-page copy of its
  * label runs and a flow run that goes on are all reused; objects appear when a run starts, a
  * page is translated for the first time or a page fails.
@@ -91,7 +93,10 @@ interface End {
   name: string;
   /** The address of the piece at this end. */
   address: number;
-  /** The realm's RIM on the realm end of a flow into host-visible memory (ledger.ts Endpoint). */
+  /**
+   * The realm's RIM on the realm end of a flow into host-visible memory or of one that brings
+   * bytes into the realm (ledger.ts Endpoint).
+   */
   rim: string | undefined;
 }
 
@@ -277,7 +282,8 @@ export class BulkOp {
     realmEnd.kind = 'realm';
     realmEnd.name = f.realm;
     realmEnd.address = ipa;
-    realmEnd.rim = undefined;
+    // The realm receiving bytes is recorded by its measurement (once per run, not per page).
+    realmEnd.rim = access === 'read' ? this.realm.rim : undefined;
     memoryEnd.kind = 'memory';
     memoryEnd.name = f.memory;
     memoryEnd.address = f.memoryPa + offset;
@@ -529,7 +535,7 @@ export class BulkOp {
         dstPage = this.pageOf(dst);
         dstRuns = this.runsOf(dst);
       }
-      readRun = this.pageFlow(readRun, src!, 'read', from + done, so, n, NONE);
+      readRun = this.pageFlow(readRun, src!, 'read', from + done, so, n, names);
       writeRun = this.pageFlow(writeRun, dst!, 'write', to + done, dof, n, names);
       // A whole-label page onto one that carries the same list already: nothing changes.
       if (!srcWhole || dstRuns !== srcRuns)
@@ -571,8 +577,10 @@ export class BulkOp {
   read(ipa: number, out: Uint8Array, labels: Set<string>): BulkProgress {
     let done = 0;
     let run: FlowRun | undefined;
-    // The run list of the last whole page read: every label in it is in `labels` already.
-    let added: readonly LabelRun[] | undefined;
+    // The label names of the last piece (a stream of like pages allocates nothing), and the
+    // last list added to `labels`: every name in it is there already.
+    let names = NONE;
+    let added: readonly string[] | undefined;
     let probe: AccessStop | undefined;
     while (done < out.length) {
       const at = ipa + done;
@@ -584,18 +592,15 @@ export class BulkOp {
         probe = this.readProbe(at);
         break;
       }
-      run = this.pageFlow(run, p, 'read', at, off, n, NONE);
+      names = labelNames(this.runsOf(p), off, off + n, names);
+      run = this.pageFlow(run, p, 'read', at, off, n, names);
       const page = this.pageOf(p);
       if (!page) out.fill(0, done, done + n);
       else if (n === G) out.set(page, done);
       else out.set(page.subarray(off, off + n), done);
-      const runs = this.runsOf(p);
-      if (runs && runs !== added) {
-        for (let i = 0; i < runs.length; i++) {
-          const r = runs[i]!;
-          if (r[0] < off + n && r[1] > off) labels.add(r[2]);
-        }
-        if (n === G) added = runs;
+      if (names !== added) {
+        for (const name of names) labels.add(name);
+        added = names;
       }
       done += n;
     }

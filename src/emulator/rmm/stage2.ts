@@ -153,7 +153,10 @@ export function loadRegister(
   setGpr(rec, register, value);
 }
 
-/** Performs the access once stage 2 allowed it; a GPF on the way becomes an SEA. */
+/**
+ * Performs the access once stage 2 allowed it; a GPF on the way becomes an SEA. `loaded`: the
+ * labels of the bytes a load reads there, when the caller looked them up already.
+ */
 function complete(
   ctx: Ctx,
   realm: Readonly<RealmRecord>,
@@ -161,6 +164,7 @@ function complete(
   stop: AccessStop,
   pa: number,
   pas: 'REALM' | 'NS',
+  loaded?: readonly string[],
 ): AccessOutcome {
   const who = realmInitiator(realm, pas);
   if (stop.access === 'write') {
@@ -183,7 +187,7 @@ function complete(
   }
   const read = physRead(ctx, who, pa, stop.size);
   if (!read.ok) return { kind: 'sea', ipa: stop.ipa };
-  const labels = labelsIn(ctx.state, pa, stop.size);
+  const labels = loaded ?? labelsIn(ctx.state, pa, stop.size);
   if (stop.access === 'read') {
     loadRegister(
       rec,
@@ -320,14 +324,23 @@ function resolveAccess(
     for (const ext of ctx.extensions ?? []) {
       const v = ext.translate?.(ctx, realm, stop.access, ipa - offset);
       if (!v) continue;
-      if (v.flow) ctx.emit(pageFlowEvent(v.flow, stop.access, ipa, stop.size, stop.labels ?? []));
+      // A store carries the value's labels; a load or fetch those of the bytes it brings into
+      // the realm (none when the extension maps nothing there).
+      const loaded =
+        stop.access !== 'write' && v.kind === 'pa'
+          ? labelsIn(ctx.state, v.pa + offset, stop.size)
+          : undefined;
+      if (v.flow) {
+        const labels = stop.access === 'write' ? (stop.labels ?? []) : (loaded ?? []);
+        ctx.emit(pageFlowEvent(v.flow, stop.access, ipa, stop.size, labels, realm.rim));
+      }
       because(extensionReason(v.kind === 'pa' ? v.pa + offset : v.kind));
       if (v.kind === 'sea') return { kind: 'sea', ipa };
       if (v.kind === 'fault') {
         const at = walkRtt(ctx.state, realm, ipa);
         return { kind: 'exit', exit: abortExit(at, ipa, stop.access, false), pending: none };
       }
-      return complete(ctx, realm, rec, stop, v.pa + offset, 'REALM');
+      return complete(ctx, realm, rec, stop, v.pa + offset, 'REALM', loaded);
     }
   }
   const walk = walkRtt(ctx.state, realm, ipa);

@@ -51,7 +51,10 @@ export interface PageFlow {
 
 /**
  * The `flow` event of an access of `bytes` bytes at `ipa` that `flow` decided: written data
- * goes from the realm to the memory, read or fetched data the other way.
+ * goes from the realm to the memory, read or fetched data the other way. `labels` are those of
+ * the bytes that moved (the value stored, or the bytes loaded); a realm that receives bytes
+ * has its measurement `rim` recorded on its end (ledger.ts Endpoint `rim`), so the judge can
+ * tell whether it is one the tenant named.
  */
 export function pageFlowEvent(
   flow: PageFlow,
@@ -59,18 +62,28 @@ export function pageFlowEvent(
   ipa: number,
   bytes: number,
   labels: readonly string[],
+  rim: string,
 ): Extract<NewLedgerEvent, { kind: 'flow' }> {
-  const realm: Endpoint = { kind: 'realm', name: flow.realm, address: ipa };
   const memory: Endpoint = {
     kind: 'memory',
     name: flow.memory,
     address: flow.memoryPa + (ipa % GRANULE_SIZE),
   };
+  if (access === 'write')
+    return {
+      kind: 'flow',
+      channel: flow.channel,
+      source: { kind: 'realm', name: flow.realm, address: ipa },
+      destination: memory,
+      bytes,
+      labels: [...labels],
+      decision: flow.decision,
+    };
   return {
     kind: 'flow',
     channel: flow.channel,
-    source: access === 'write' ? realm : memory,
-    destination: access === 'write' ? memory : realm,
+    source: memory,
+    destination: { kind: 'realm', name: flow.realm, address: ipa, rim },
     bytes,
     labels: [...labels],
     decision: flow.decision,

@@ -19,7 +19,7 @@
  * labelled bytes the host can read (the upload as it arrived) are shown as what they are.
  * Decoding follows the stage's role (src/workflows/frames.ts), found from the machine, not
  * from the stage's position: the moderator is the realm the tenant declared a sanitiser
- * (`state.sanitisers`, by RIM), or else the one whose output is whole moderated records; the
+ * (`state.tenant`, by RIM), or else the one whose output is whole moderated records; the
  * stages before it encode, those after it store. So the §5.1 (c) ring (RG → RE → RN → RG)
  * shows RE encoding and RN moderating whatever order they were built in, and the result that
  * comes back to the gateway and leaves through its network device is shown as `published`.
@@ -29,6 +29,7 @@
 import {
   SOURCE_RULE,
   abi,
+  declaredSanitiser,
   gpcAllows,
   isPassedMark,
   labelSpans,
@@ -415,7 +416,7 @@ function wholeRecords(len: number): boolean {
 
 /**
  * The position in `chain` of the moderator: the first stage past the gateway that the tenant
- * declared a sanitiser (the machine keeps the declaration by RIM, `state.sanitisers`), else the
+ * declared a sanitiser (the machine keeps the declaration by RIM, `state.tenant`), else the
  * first whose labelled output is whole moderated records ({@link wholeRecords}). Undefined
  * when neither shows.
  */
@@ -424,10 +425,9 @@ function moderatorAt(
   chain: readonly { rd: number; out?: { ipa: number } }[],
   label: string,
 ): number | undefined {
-  const declared = (view.state as { sanitisers?: Readonly<Record<string, string>> }).sanitisers;
   const at = chain.findIndex((c, i) => {
     const rim = realmAt(view, c.rd)?.rim;
-    return i > 0 && rim !== undefined && declared?.[rim] !== undefined;
+    return i > 0 && rim !== undefined && declaredSanitiser(view.state, rim) !== undefined;
   });
   if (at > 0) return at;
   const byLength = chain.findIndex((c, i) => {

@@ -282,10 +282,11 @@ export function initialState(config: MachineConfig): MachineState {
 }
 
 /**
- * A copy of a state without its ledger, for checkpoints and time travel. RTT entries are immutable (their
- * fields are readonly; a write replaces the entry), so the copy shares them and copies only
- * each RTT's entry array: a two-realm machine's 4k entries made a checkpoint cost 4 ms of
- * structuredClone, the page's price of every typed command (issue 10 P3).
+ * A copy of a state without its ledger, for checkpoints and time travel. RTT entries are
+ * immutable (their fields are readonly; a write replaces the entry), so the copy shares them
+ * and copies only each RTT's entry array: a two-realm machine's 4k entries made a checkpoint
+ * cost 4 ms of structuredClone, the page's price of every typed command (issue 10 P3). Memory
+ * pages are copied into one new buffer (hw/pages.ts `copyPages`).
  */
 export function copyStateWithoutLedger(
   state: Omit<MachineState, 'ledger'>,

@@ -18,8 +18,10 @@
  * the page records the run it just judged on its own machine with the steps that made it (from
  * the lesson's start), and `recheckRun` replays those steps on a fresh machine to check such a
  * record (`mica-lab lesson runs <file>`; tests/lessons/judged-runs.test.ts shows both agree,
- * and that a run edited to claim another verdict does not). The record's shape lives in save.ts (the file format); this module is loaded
- * only when a run is judged, so the page's first screen does not carry the judge.
+ * and that a run edited to claim another verdict does not); the page does the same for every
+ * run of a progress file it opens. The record's shape lives in save.ts (the file format); this
+ * module is loaded only when a run is judged, so the page's first screen does not carry the
+ * judge.
  */
 import { isHostVisible, SOURCE_RULE, type LedgerEventOf } from '../emulator/index.ts';
 import { declaredPassage, judgeFlow, realmNamer, shortRule, type NameOf } from '../policy/index.ts';

@@ -1,8 +1,9 @@
 /**
  * What one ledger `flow` event amounts to, in words a room can read: allowed, blocked (and by
  * which rule of whose policy), or a leak (labelled bytes that reached a place the host can see,
- * or a realm the tenant did not name, mica-spec.md §1.3). The realm terminals and the Pipeline drawing both print these sentences,
- * so the terminal, the ledger and the diagram say the same thing about the same event.
+ * or a realm the tenant did not name, mica-spec.md §1.3). The realm terminals and the Pipeline
+ * drawing both print these sentences, so the terminal, the ledger and the diagram say the same
+ * thing about the same event.
  *
  * Design rationale: "leak" is judged only from where labelled bytes ended up
  * ({@link isHostVisible}, the emulator's definition that `leaksOf` uses too), never from which

@@ -15,8 +15,8 @@
  * tenant did not declare: policy/judge.ts `undeclaredRecipient`), unless the machine marked its
  * bytes as output of a declared sanitiser and the declared gateway handed them out
  * (`sanitisedPassage`: reported apart, as the allowed way out); a block is a flow the machine
- * refused; a rejection is `verifyGroup`'s. The outcome is the first of leak > blocked > rejected > no-leak that the
- * evidence shows, and the expectation is compared with it. On CCA alone there is no monitor
+ * refused; a rejection is `verifyGroup`'s. The outcome is the first of leak > blocked >
+ * rejected > no-leak that the evidence shows, and the expectation is compared with it. On CCA alone there is no monitor
  * and no protected sharing: the host shares the objects as NS memory (what ivshmem is without
  * Mica) and the same stages move the same whole frames through them, so the learner sees
  * every stage's frames where the host can read them.

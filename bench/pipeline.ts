@@ -28,8 +28,9 @@
 //     ledger growth printed. The line under them streams each size on a freshly built machine,
 //     each after a full collection (what the P4 lines measured until stop 20): there the first
 //     chunks create the pages, and the stream shows stalls of about 4 ms, several per 64 MiB,
-//     while V8 is still compiling the data path for the new machine (a long-lived machine stops
-//     showing them after its warm-up). Tests never assert time; this only prints.
+//     which a long-lived machine stops showing after its warm-up (V8 keeps recompiling the data
+//     path for each new machine's objects; the stalls were not traced further). Tests never
+//     assert time; this only prints.
 import { createHash, generateKeyPairSync, sign, verify } from 'node:crypto';
 import { loadavg } from 'node:os';
 import { setFlagsFromString } from 'node:v8';

@@ -1,9 +1,10 @@
 /**
  * The Data view (issue 12 "In the page"): before anything ran it says what to do and its
  * button opens the Pipeline view; after the honest video scenario runs from the Pipeline
- * view's menu it draws the frames of four stages (and what the gateway published) from the machine, the moderator's flagged
- * frames marked; after the CCA-only scenario the frames the host obtained are outlined in red
- * with their path. Keyboard reachable, axe-clean in dark, light and projector.
+ * view's menu it draws the frames of four stages (and what the gateway published) from the
+ * machine, the moderator's flagged frames marked; after the CCA-only scenario the frames the
+ * host obtained are outlined in red with their path. Keyboard reachable, axe-clean in dark,
+ * light and projector.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Page } from 'playwright-core';

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { micaOf } from '../../src/policy/index.ts';
 import { describe as describeEvent } from '../../src/ui/ledger/ledger-view.ts';
-import { knownRealmName } from '../../src/ui/memory/memory-model.ts';
+import { knownRealmName } from '../../src/ui/state/realm-names.ts';
 import {
   NO_FILTER,
   eventHeadline,
@@ -53,5 +53,16 @@ describe('the event a timeline position shows, in words', () => {
     if (events[viaFlow - 1]!.kind === 'flow') {
       expect(nextMatch(events, events.length, -1, byRdOnly)).not.toBe(viaFlow);
     }
+  });
+
+  it('a realm the host destroyed keeps the name the host gave it (the timeline still names it)', () => {
+    const copy = structuredClone(machine.state);
+    const [key, realm] = Object.entries(micaOf(copy)?.realms ?? {})[0]!;
+    const rd = Number(key);
+    // Gone from the host's live records and from the monitor; only the host's name record stays.
+    delete micaOf(copy)!.realms[key];
+    const state = { ...copy, host: { ...copy.host!, realms: {}, names: { [key]: 'kept' } } };
+    expect(knownRealmName(state, rd)).toBe('kept');
+    expect(realm.name).toBeDefined();
   });
 });

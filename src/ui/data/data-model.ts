@@ -64,7 +64,7 @@ import { ANSWER_OFFSET, PROMPT_LABEL, PROMPT_OFFSET } from '../../workflows/llm.
 import { CCA_WINDOW_BASE, CCA_WINDOW_STRIDE } from '../../workflows/run.ts';
 import { PUBLISH_IPA } from '../../workflows/video.ts';
 import { TEXT_MAX_BYTES } from '../../workflows/text-model.ts';
-import { realmNameOf } from '../memory/memory-model.ts';
+import { realmNameOf } from '../state/realm-names.ts';
 
 /** Bytes of a granule (cca-spec.md §1.2). */
 const GRANULE = 0x1000;

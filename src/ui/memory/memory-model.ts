@@ -34,7 +34,7 @@ import {
   type RttEntry,
 } from '../../emulator/index.ts';
 import { micaOf, policyOf, type MicaState, type Prot } from '../../policy/index.ts';
-import { hexGroups } from '../realms/realm-view.ts';
+import { realmNameOf } from '../state/realm-names.ts';
 
 /** What a host read of a granule returns, derived from its GPI (no read is issued). */
 export type HostRead =
@@ -314,19 +314,6 @@ function gpfsByGranule(ledger: readonly LedgerEvent[]): Map<number, { n: number;
     out.set(g, { n: (out.get(g)?.n ?? 0) + 1, last: `#${e.seq} ${e.actor} ${e.op}` });
   }
   return out;
-}
-
-/** The name the host gave the realm at `rd`, else its Mica name, else undefined. */
-export function knownRealmName(state: MachineView['state'], rd: number): string | undefined {
-  return (
-    Object.values(state.host?.realms ?? {}).find((r) => r.rd === rd)?.name ??
-    micaOf(state)?.realms['0x' + rd.toString(16)]?.name
-  );
-}
-
-/** The name the host gave the realm at `rd`, else its Mica name, else its RD. */
-export function realmNameOf(state: MachineView['state'], rd: number): string {
-  return knownRealmName(state, rd) ?? `RD ${hexGroups(rd)}`;
 }
 
 /**

@@ -47,6 +47,7 @@ export {
   STATE_VERSION,
   TENANT_ROLES,
   type DeclaredRealm,
+  type DeclaredExpectation,
   type MachineConfig,
   type MachineMode,
   type MachineState,

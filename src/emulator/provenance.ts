@@ -41,7 +41,12 @@ import type { Ctx } from './context.ts';
 import { addLabel } from './hw/labels.ts';
 import { HOST, physWrite, type WriteResult } from './hw/memory.ts';
 import type { Decision, Endpoint, LedgerEvent, LedgerEventOf } from './ledger.ts';
-import { TENANT_ROLES, type DeclaredRealm, type TenantRole } from './state.ts';
+import {
+  TENANT_ROLES,
+  type DeclaredExpectation,
+  type DeclaredRealm,
+  type TenantRole,
+} from './state.ts';
 
 /** Endpoint name of host-visible (Non-secure) memory. */
 export const NS_MEMORY = 'NS memory';
@@ -156,6 +161,11 @@ export interface RealmDeclaration {
   readonly name: string;
   /** What it is to the tenant (state.ts {@link TenantRole}); a realm may be declared in several. */
   readonly role: TenantRole;
+  /**
+   * What the tenant's group verifier expects of the realm (its RPV and policy, §4.5): kept with
+   * the declaration, the latest one given standing.
+   */
+  readonly expects?: Readonly<DeclaredExpectation>;
 }
 
 /** What each role adds to the judge, in the declaration's note. */
@@ -164,6 +174,7 @@ const ROLE_NOTE: Readonly<Record<TenantRole, (name: string) => string>> = {
     'labelled bytes may reach the realm measured so, and no realm the tenant did not declare',
   gateway: () => 'a sanitised exit is allowed only from the realm measured so',
   sanitiser: (name) => `what it computes from labelled input is marked ${passedMark(name)}`,
+  source: () => "the group verifier's path search (§4.5 step 6) starts at the realm measured so",
 };
 
 /**
@@ -174,7 +185,9 @@ const ROLE_NOTE: Readonly<Record<TenantRole, (name: string) => string>> = {
  * host gives a realm or the RD it holds: the gateway of the allowed exit (policy/judge.ts
  * `sanitisedPassage`), the sanitisers whose output is marked ({@link computedLabels}), and,
  * once a member is declared, the closed list of realms that may receive labelled bytes
- * (policy/judge.ts `undeclaredRecipient`).
+ * (policy/judge.ts `undeclaredRecipient`). With `decl.expects`, the declaration also states
+ * what the tenant's group verifier expects of the realm (policy/group/declared.ts reads it), so
+ * a verdict on a group token the host kept is recomputed from the machine alone.
  */
 export function declareRealm(ctx: Ctx, decl: RealmDeclaration): void {
   const declared = ((ctx.state.tenant ??= {})[decl.rim] ??= { name: decl.name, roles: [] });
@@ -182,9 +195,10 @@ export function declareRealm(ctx: Ctx, decl: RealmDeclaration): void {
     declared.roles.push(decl.role);
     declared.roles.sort((a, b) => TENANT_ROLES.indexOf(a) - TENANT_ROLES.indexOf(b));
   }
+  if (decl.expects) declared.expects = { rpv: decl.expects.rpv, policy: decl.expects.policy };
   ctx.emit({
     kind: 'note',
-    text: `declared ${decl.role}: ${decl.name} (RIM ${decl.rim.slice(0, 16)}…); ${ROLE_NOTE[decl.role](decl.name)}`,
+    text: `declared ${decl.role}: ${decl.name} (RIM ${decl.rim.slice(0, 16)}…); ${ROLE_NOTE[decl.role](decl.name)}${decl.expects ? '; the verifier expects its RPV and policy as declared' : ''}`,
   });
 }
 

@@ -79,6 +79,10 @@ const RIM_KEY = `a RIM (hex of ${MEASUREMENT_SIZE} bytes)`;
 const declaredRealm = object({
   name: text,
   roles: arrayOf(oneOf(TENANT_ROLES), TENANT_ROLES.length),
+  // What the tenant's verifier expects of it (state.ts DeclaredExpectation).
+  expects: optional(
+    object({ rpv: measurement /* RmiRealmParams.rpv: 64 bytes too */, policy: hexBytes() }),
+  ),
 });
 const isIndex = (k: string) =>
   /^\d{1,15}$/.test(k) && Number(k) < SNAPSHOT_MAX_ADDRESS / GRANULE_SIZE;

@@ -229,8 +229,10 @@ export interface MachineState {
   /**
    * What the tenant declared about realms, by measured identity: RIM (hex) -> the realm's name
    * and roles (provenance.ts `declareRealm`): the members of its pipeline (mica-spec.md §1.3:
-   * labelled bytes reaching any realm it did not name are a leak), its gateway, its sanitisers.
-   * Absent: the tenant declared nothing (the lab's free terminals).
+   * labelled bytes reaching any realm it did not name are a leak), its gateway, its sanitisers,
+   * the source of its verifier's path search, and what its verifier expects of each realm
+   * ({@link DeclaredRealm.expects}, §4.5). Absent: the tenant declared nothing (the lab's free
+   * terminals).
    */
   tenant?: Record<string, DeclaredRealm>;
   /**
@@ -245,12 +247,26 @@ export interface MachineState {
  * its data (once it declared one, the list is closed: mica-spec.md §1.3 "any realm not named");
  * `gateway`, the realm its data enters and, sanitised, leaves by (§4.5 step 6); `sanitiser`, a
  * realm whose computation it trusts to sanitise (what it computes from labelled bytes is
- * marked, provenance.ts `computedLabels`).
+ * marked, provenance.ts `computedLabels`); `source`, the realm its group verifier's path search
+ * starts from (mica-spec.md §4.5 step 6: where its sensitive input is held; the judge does not
+ * read it).
  */
-export type TenantRole = 'member' | 'gateway' | 'sanitiser';
+export type TenantRole = 'member' | 'gateway' | 'sanitiser' | 'source';
 
 /** The roles a tenant can give, in the order a declaration lists them. */
-export const TENANT_ROLES: readonly TenantRole[] = ['member', 'gateway', 'sanitiser'];
+export const TENANT_ROLES: readonly TenantRole[] = ['member', 'gateway', 'sanitiser', 'source'];
+
+/**
+ * What the tenant's group verifier expects of a realm it declared (mica-spec.md §4.5 steps
+ * 3-4), besides the RIM that keys the declaration: its reference RPV and the policy it must
+ * have uploaded, as a record (policy/record.ts), both hex so a snapshot keeps them.
+ */
+export interface DeclaredExpectation {
+  /** The reference Realm Personalization Value, hex. */
+  rpv: string;
+  /** The expected policy, encoded as the record the RMM writes for a group token, hex. */
+  policy: string;
+}
 
 /** What the tenant declared about one realm (by its RIM, the key of `MachineState.tenant`). */
 export interface DeclaredRealm {
@@ -258,6 +274,8 @@ export interface DeclaredRealm {
   name: string;
   /** Its roles, in {@link TENANT_ROLES} order. */
   roles: TenantRole[];
+  /** What the tenant's verifier expects of it; absent: the tenant declared it for the judge only. */
+  expects?: DeclaredExpectation;
 }
 
 /** Default configuration. */

@@ -210,6 +210,11 @@ export const GLOSSARY: readonly GlossaryEntry[] = [
       'A realm of its pipeline the tenant declares by RIM (`declaredRealm`, role `member`; `state.tenant` keeps it with the gateway and sanitisers). Flows into a realm record its RIM: labelled bytes reaching a realm not declared are a leak (\u00a71.3), whatever the host calls it. No member declared: the list stays open, and the judge says so.',
   },
   {
+    term: 'Declared expectations',
+    definition:
+      "What the tenant's group verifier expects of a realm it declares by RIM (`declaredRealm` with `expects`: reference RPV, policy record; role `source` starts the path search). Kept in `state.tenant`: a kept group token's verdict comes from the machine alone; none: not verified, with the reason.",
+  },
+  {
     term: 'Stage role',
     definition:
       "What a realm does in the video application (`videoRoles`, `src/workflows/video.ts`): gateway, encoder, moderator or storage, read from the policies' one-way objects and the tenant's sanitisers, never from the upload order. The Data view finds the same roles from the machine (declared sanitiser by RIM, else whole records).",

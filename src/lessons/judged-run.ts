@@ -24,7 +24,14 @@
  * judge.
  */
 import { isHostVisible, SOURCE_RULE, type LedgerEventOf } from '../emulator/index.ts';
-import { declaredPassage, judgeFlow, realmNamer, shortRule, type NameOf } from '../policy/index.ts';
+import {
+  declaredPassage,
+  judgeFlow,
+  realmNamer,
+  shortRule,
+  stopsAnAttack,
+  type NameOf,
+} from '../policy/index.ts';
 import { tenantVerdicts, failedChecks } from './fixtures/video-pipeline.ts';
 import { eventsOf } from './ledger-queries.ts';
 import { playSteps, startLesson } from './runner.ts';
@@ -52,20 +59,15 @@ export function judgeView(view: GoalView): RunJudgement {
       by: `${leak.e.channel} → ${nameOf(leak.e.destination.name)}`,
       detail: leak.j.text,
     };
-  const rejected = tenantVerdicts(view.machine).find((v) => v.verdict.kind === 'rejected');
-  if (rejected)
-    return {
-      stage: 'group token',
-      verdict: 'rejected',
-      by: failedChecks(rejected.verdict).join(', '),
-      detail: `${rejected.verdict.verdict.text}: ${rejected.verdict.reason}`,
-    };
   // Once labelled data is in play, only refusals from then on count (a stage's own set-up,
-  // such as the SMC a policy upload makes, is not an attack that was stopped).
+  // such as the SMC a policy upload makes, is not an attack that was stopped), and a refused
+  // policy upload whenever it came (the realm never joined the group: `stopsAnAttack`).
   const inPlay = judged.find(({ e }) => e.labels.length > 0)?.e.seq ?? 0;
-  const blocked = judged.filter(({ e, j }) => j.outcome === 'blocked' && e.seq >= inPlay);
+  const blocked = judged.filter(
+    ({ e, j }) => j.outcome === 'blocked' && (e.seq >= inPlay || stopsAnAttack(e)),
+  );
   const stopped =
-    blocked.filter(({ e }) => e.labels.length > 0).at(-1) ??
+    blocked.filter(({ e }) => stopsAnAttack(e)).at(-1) ??
     blocked.filter(({ e }) => e.channel !== 'clean').at(-1) ??
     blocked.at(-1);
   // Without a declared member the tenant named no realms, and the verdict could not consider
@@ -81,13 +83,26 @@ export function judgeView(view: GoalView): RunJudgement {
     unjudged.length > 0
       ? `; the tenant declared no realms, so the realms its data reached (${unjudged.join(', ')}) were not judged against a list (mica-spec §1.3)`
       : '';
-  if (stopped)
+  const block = stopped && {
+    stage: stopped.j.actor,
+    verdict: 'blocked' as const,
+    by: shortRule(stopped.j.clause),
+    detail: stopped.j.text + caveat,
+  };
+  // A refusal that stopped an attack (labelled bytes, a realm refused into the group) outranks
+  // the tenant's verifier; its rejection of a group token the host kept (with the expectations
+  // the machine holds: policy/group/declared.ts, else the lab's) outranks any other refusal.
+  // The order of workflows/run.ts (policy/judge.ts `stopsAnAttack`).
+  if (block && stopsAnAttack(stopped.e)) return block;
+  const rejected = tenantVerdicts(view.machine).find((v) => v.verdict.kind === 'rejected');
+  if (rejected)
     return {
-      stage: stopped.j.actor,
-      verdict: 'blocked',
-      by: shortRule(stopped.j.clause),
-      detail: stopped.j.text + caveat,
+      stage: 'group token',
+      verdict: 'rejected',
+      by: failedChecks(rejected.verdict).join(', '),
+      detail: `${rejected.verdict.verdict.text}: ${rejected.verdict.reason}`,
     };
+  if (block) return block;
   const sanitised = judged.filter(
     ({ e, j }) => j.outcome === 'allowed' && e.labels.length > 0 && isHostVisible(e.destination),
   ).length;

@@ -128,6 +128,7 @@ export {
   realmNamer,
   sanitisedPassage,
   shortRule,
+  stopsAnAttack,
   undeclaredRecipient,
   type AllowedPassage,
   type UndeclaredRecipient,

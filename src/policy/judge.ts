@@ -161,6 +161,20 @@ function policyOwner(e: LedgerEventOf<'flow'>, nameOf: NameOf, actor: string): s
 }
 
 /**
+ * True when the refused flow `e` stopped an attack in its own right, so it outranks the tenant's
+ * verifier rejecting a group token (the run's verdict: leak, then such a block, then the
+ * verifier's rejection, then any other refusal, then no leak; workflows/run.ts and
+ * lessons/judged-run.ts both use this order): a refusal of labelled bytes (the tenant's data
+ * was stopped), or the monitor refusing a realm's policy upload (mica-spec.md §3.3, §8 item 3:
+ * the realm never joined the group, whatever token is taken later). Any other refusal (a
+ * stage's own set-up call, a probe of an unmapped page) is a block only when the verifier
+ * does not reject.
+ */
+export function stopsAnAttack(e: LedgerEventOf<'flow'>): boolean {
+  return e.labels.length > 0 || e.channel === 'policy-upload';
+}
+
+/**
  * Judges one flow event. A leak is an allowed flow of labelled bytes to a host-visible place,
  * unless `passage` is given and the flow is its allowed exit ({@link sanitisedPassage}: then
  * it is `allowed`, in the passage's words), or, when `passage` names the tenant's realms, an

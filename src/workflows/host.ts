@@ -19,6 +19,7 @@ import {
   mpidrOfIndex,
   nameRealm,
   realmRtts,
+  recordGroupToken,
   rttEntries,
   type Machine,
   type RecRecord,
@@ -380,6 +381,22 @@ export class MicaHost {
       done += n;
     }
     this.log.push({ realm: h.name, what: `tenant input: ${bytes.length} bytes labelled ${label}` });
+  }
+
+  /**
+   * Keeps the group token realm `h` obtained for `challenge`, with the policy blobs the host
+   * hands the tenant's verifier, in the machine (`state.host.groupTokens`, as the lab's VMM
+   * does: emulator host/state.ts `recordGroupToken`), so a snapshot carries what the verifier
+   * was given. Once per attestation.
+   */
+  keepGroupToken(
+    h: RealmHandle,
+    token: Uint8Array,
+    blobs: readonly Uint8Array[],
+    challenge: Uint8Array,
+  ): void {
+    recordGroupToken(this.m.state, h.name, token, blobs, challenge);
+    this.log.push({ realm: h.name, what: `group token kept (${blobs.length} blob(s))` });
   }
 
   /** The REC record of a realm. */

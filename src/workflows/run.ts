@@ -35,6 +35,7 @@ import {
   realmNamer,
   sanitisedPassage,
   shortRule,
+  stopsAnAttack,
   undeclaredRecipient,
   type SanitisedPassage,
 } from '../policy/judge.ts';
@@ -43,7 +44,8 @@ import type { Policy } from '../policy/model.ts';
 import { ownWindow, rimLabel } from '../policy/monitor/common.ts';
 import { micaOf } from '../policy/monitor/state.ts';
 import { encodePoly, toPolicyPage } from '../policy/binary.ts';
-import { verifyGroup, type GroupVerdict } from '../policy/group/verify.ts';
+import { unappraised, type GroupVerdict } from '../policy/group/verify.ts';
+import { declareExpectation, declaredVerdict } from '../policy/group/declared.ts';
 import { IVSHMEM_BAR_BASE, IVSHMEM_BAR_STRIDE } from '../policy/abi.ts';
 import { prefaultOps, type GuestOp } from './guest.ts';
 import { CONSOLE_IPA, POLICY_IPA, destroyRealm, type RealmHandle } from './host.ts';
@@ -211,13 +213,21 @@ class Run {
     // its gateway (§4.5: the one realm facing U, as its own policies say; the judge's allowed
     // exit is a flow from a realm measured so) and its sanitisers (the machine marks what
     // those realms compute). Whatever the host calls its realms plays no part.
+    // With each realm of its pipeline it declares what its group verifier expects of it (its
+    // reference RPV and policy, §4.5), and where the verifier's path search starts (the
+    // example's source), so the verdict on a token the host kept is the machine's to recompute.
     const io = this.wf.machine.hostIo;
-    const declare = (name: string, role: TenantRole): void =>
-      io.declaredRealm({ rim: stageReference({ name }).rim, name, role });
+    const declare = (name: string, role: TenantRole): void => {
+      const reference = stageReference({ name });
+      const policy = this.wf.policies[name];
+      const expects = policy && declareExpectation(policy, reference);
+      io.declaredRealm({ rim: reference.rim, name, role, ...(expects ? { expects } : {}) });
+    };
     for (const r of s.realms) declare(r.name, 'member');
     const gateway = this.wf.gateway;
     if (gateway !== undefined && this.wf.realms[gateway]) declare(gateway, 'gateway');
     for (const name of s.sanitisers) if (this.wf.realms[name]) declare(name, 'sanitiser');
+    if (this.wf.realms[this.example.source]) declare(this.example.source, 'source');
   }
 
   note(text: string): void {
@@ -397,24 +407,31 @@ class Run {
       this.note(`attest: ${this.verdictNote}`);
       return;
     }
-    const ev = this.wf.attest(step.realm);
-    if (!ev) {
+    // What the host does to the evidence on its way to the tenant's verifier (§6 attacks 17,
+    // 19); the host keeps what it hands on in the machine, and the verdict is the tenant's
+    // verifier on that kept token with the expectations it declared to the machine.
+    const ev = this.wf.attest(step.realm, undefined, (received) => {
+      let blobs = received.blobs;
+      if (step.drop === 'last') {
+        blobs = blobs.slice(0, -1);
+        this.note('attest: the host drops the last policy blob before the verifier sees it');
+      }
+      if (step.forge) {
+        blobs = blobs.map((b) => this.forgeGateway(b, step.forge!));
+        this.note(`attest: ${step.forge}'s blob is rewritten to claim it is a gateway`);
+      }
+      return { ...received, blobs };
+    });
+    const kept = this.wf.machine.state.host?.groupTokens?.at(-1);
+    if (!ev || !kept) {
       this.verdict = undefined;
       this.verdictNote = 'no group token: the request was refused';
       this.note(`attest: ${this.verdictNote}`);
       return;
     }
-    let blobs = ev.blobs;
-    if (step.drop === 'last') {
-      blobs = blobs.slice(0, -1);
-      this.note('attest: the host drops the last policy blob before the verifier sees it');
-    }
-    if (step.forge) {
-      blobs = blobs.map((b) => this.forgeGateway(b, step.forge!));
-      this.note(`attest: ${step.forge}'s blob is rewritten to claim it is a gateway`);
-    }
-    const expectations = { ...this.wf.expectations(), sanitisers: this.s.sanitisers };
-    this.verdict = verifyGroup(ev.token, blobs, expectations);
+    this.verdict =
+      declaredVerdict(this.wf.machine.state, kept) ??
+      unappraised(ev.token, 'the tenant declared no expectations to the machine');
     this.note(`attest: the tenant's verifier says ${this.verdict.kind}`);
   }
 
@@ -609,6 +626,8 @@ function judge(run: Run): {
   leaks: LeakLine[];
   sanitised: SanitisedPassage[];
   blocked: FlowLine[];
+  /** The first refusal that stopped an attack (policy/judge.ts `stopsAnAttack`). */
+  stopped?: FlowLine;
 } {
   const { wf, s } = run;
   const state = wf.machine.state;
@@ -645,6 +664,7 @@ function judge(run: Run): {
     }
   /** Realms that received the input's bytes without being one the tenant named. */
   const strangers = new Set<string>();
+  let stopped: FlowLine | undefined;
   for (const e of wf.machine.ledger) {
     if (e.kind !== 'flow') continue;
     const j = judgeFlow(e as LedgerEventOf<'flow'>, nameOf, passage);
@@ -680,6 +700,9 @@ function judge(run: Run): {
           ? `LEAK: ${to} received ${e.labels.join(', ')} (${j.text})`
           : j.text),
     });
+    const line = flows.at(-1)!;
+    if (!stopped && line.verdict === 'blocked' && stopsAnAttack(e as LedgerEventOf<'flow'>))
+      stopped = line;
   }
   // Realms the tenant did not name that hold the input's bytes in their registers (the RMM
   // handed them those labels with the bytes they loaded, GuestEntry.loadLabels), unless a flow
@@ -704,6 +727,7 @@ function judge(run: Run): {
     leaks,
     sanitised: [...sanitised.values()],
     blocked: flows.filter((f) => f.verdict === 'blocked'),
+    ...(stopped ? { stopped } : {}),
   };
 }
 
@@ -760,7 +784,7 @@ export function runScenarioFile(s: ScenarioFile): RunReport {
       break;
     }
   }
-  const { flows, leaks, sanitised, blocked } = judge(run);
+  const { flows, leaks, sanitised, blocked, stopped } = judge(run);
   const v = run.verdict;
   const verifier: VerifierLine = v
     ? {
@@ -769,14 +793,18 @@ export function runScenarioFile(s: ScenarioFile): RunReport {
         failed: v.checks.filter((c) => c.status === 'fail').map((c) => c.id),
       }
     : { kind: 'none', reason: run.verdictNote, failed: [] };
+  // Leak, then a refusal that stopped an attack, then the verifier's rejection, then any other
+  // refusal (policy/judge.ts `stopsAnAttack`; the lessons' judge keeps the same order).
   const outcome: JudgedOutcome =
     leaks.length > 0
       ? { outcome: 'leak', through: leaks[0]!.through }
-      : blocked.length > 0
-        ? { outcome: 'blocked', clause: shortRule(blocked[0]!.clause) }
+      : stopped
+        ? { outcome: 'blocked', clause: shortRule(stopped.clause) }
         : verifier.kind === 'rejected'
           ? { outcome: 'rejected', check: verifier.failed[0]! }
-          : { outcome: 'no-leak' };
+          : blocked.length > 0
+            ? { outcome: 'blocked', clause: shortRule(blocked[0]!.clause) }
+            : { outcome: 'no-leak' };
   const mismatch = error ?? compare(s.expect, outcome, leaks, blocked, verifier);
   const answer = s.workflow.startsWith('llm-') ? llmAnswer(run.wf) : undefined;
   return {

@@ -274,8 +274,17 @@ export interface VideoWorkflow {
   published(): Uint8Array | undefined;
   /** Adds ops to a realm's program and runs it. */
   exec(name: string, ops: readonly GuestOp[]): Readonly<Record<string, unknown>>;
-  /** `name` (default: the first realm) requests a group token; the stream it received, split. */
-  attest(name?: string, challenge?: Uint8Array): GroupEvidence | undefined;
+  /**
+   * `name` (default: the first realm) requests a group token; the stream it received, split,
+   * as the host hands it to the tenant's verifier: `relay` is what the host does to it on the
+   * way (an honest host passes it on as it is). The host keeps what it hands on in the machine
+   * (`state.host.groupTokens`, {@link MicaHost.keepGroupToken}).
+   */
+  attest(
+    name?: string,
+    challenge?: Uint8Array,
+    relay?: (evidence: GroupEvidence) => GroupEvidence,
+  ): GroupEvidence | undefined;
   /**
    * What the tenant's verifier expects of this workflow: reference RIMs and RPVs recomputed
    * from what the tenant asked for (reference.ts), its labels and policies.
@@ -622,12 +631,16 @@ export function buildVideoWorkflow(options: VideoWorkflowOptions = {}): VideoWor
   function attestGroup(
     name = order[0]!,
     challenge = SCENARIO_CHALLENGE,
+    relay?: (evidence: GroupEvidence) => GroupEvidence,
   ): GroupEvidence | undefined {
     const g = exec(name, [{ op: 'attestGroup', challenge, buffer: ATTEST_IPA }]);
     const stream = attestStream(host.recOf(realms[name]!));
     if (!stream || typeof g.agCount !== 'number') return undefined;
     const split = splitGroupStream(stream, g.agCount);
-    return { ...split, challenge };
+    const received: GroupEvidence = { ...split, challenge };
+    const handed = relay ? relay(received) : received;
+    host.keepGroupToken(realms[name]!, handed.token, handed.blobs, handed.challenge);
+    return handed;
   }
 
   function expectations(): GroupExpectations {

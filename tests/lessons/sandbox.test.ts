@@ -24,24 +24,16 @@ const SHIPPED = readdirSync(new URL('../../scenarios/', import.meta.url))
 const VERDICT = { leak: 'leaked', blocked: 'blocked', rejected: 'rejected', 'no-leak': 'no-leak' };
 
 /**
- * Runs whose report decides from what the file tells its own judge and verifier and the
+ * Runs whose report would decide from what the file tells its own judge and verifier and the
  * machine does not hold, with what the machine's judge says instead (checked, so a change
- * shows). The workflows' host model keeps the group token outside the machine's VMM state: a
- * verifier-only rejection moves no labelled data (nothing for the sandbox to judge). The
- * tenant's realm list is the machine's (the run declares it by RIM before any host step), so a
- * realm the file does not name that receives the video is a leak to the machine's judge too.
+ * shows). None is left: the tenant declares its realms by RIM, with what its group verifier
+ * expects of each (RPV, policy) and where its path search starts (`state.tenant`), and the
+ * host keeps every group token it hands the verifier (`state.host.groupTokens`), so attacks 13
+ * (a substitute), 17 (a lying blob) and 19 (a hidden member) are judged from the restored
+ * machine alone, in the order both judges use (leak, a refusal that stopped an attack, the
+ * verifier's rejection, any other refusal, no leak).
  */
-const FILE_ONLY: Readonly<Record<string, { done: boolean; verdict?: string }>> = {
-  // The verifier rejects the group token; no tenant data moves in the machine.
-  'attack-17-lie-policy-mica': { done: false },
-  'attack-17-lie-policy-proto': { done: false },
-  // The verifier rejects the group token; the data stayed inside the pipeline.
-  'attack-19-hide-member-mica': { done: true, verdict: 'no-leak' },
-  'attack-19-hide-member-proto': { done: true, verdict: 'no-leak' },
-  // A substitute is refused or rejected before any tenant data moves.
-  'attack-13-substitute-build-mica': { done: false },
-  'attack-13-substitute-build-proto': { done: false },
-};
+const FILE_ONLY: Readonly<Record<string, { done: boolean; verdict?: string }>> = {};
 
 describe('the sandbox lesson', () => {
   it('is the last lesson of the course, a sandbox, with one explore goal', () => {

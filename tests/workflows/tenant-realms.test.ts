@@ -144,9 +144,20 @@ describe('without a declared member the judge keeps the open list and says so', 
   it('no member declared: the intruder’s read is not judged against a list, and the verdict says it', () => {
     const r = runScenarioFile(load('attack-06-unlisted-post-proto'));
     // The gateway and the sanitiser stay declared (the allowed exit), the member list does not.
-    const { m, done } = restored(r, (state) => {
+    const unlisted = (state: Record<string, unknown>) => {
       const tenant = state.tenant as Record<string, { roles: string[] }>;
       for (const d of Object.values(tenant)) d.roles = d.roles.filter((x) => x !== 'member');
+    };
+    // The group token the host kept still names the intruder: the tenant's verifier rejects it.
+    const kept = restored(r, unlisted);
+    expect(judgeView({ machine: kept.m, ledger: kept.m.ledger })).toMatchObject({
+      verdict: 'rejected',
+      stage: 'group token',
+    });
+    // Without the token, nothing but the flows is left to judge.
+    const { m, done } = restored(r, (state) => {
+      unlisted(state);
+      delete (state.host as { groupTokens?: unknown }).groupTokens;
     });
     expect(done.ok).toBe(true);
     expect(declaredPassage(m.state).members).toBeUndefined();

@@ -6,6 +6,7 @@ export {
   describeOffendingPath,
   expectedMember,
   rem0OfBlob,
+  unappraised,
   verifyGroup,
   type BlobFinding,
   type ExpectedMember,
@@ -15,3 +16,4 @@ export {
   type GroupVerdict,
 } from './verify.ts';
 export { splitGroupStream } from '../monitor/group.ts';
+export { declareExpectation, declaredExpectations, declaredVerdict } from './declared.ts';

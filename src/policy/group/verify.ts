@@ -94,8 +94,11 @@ export interface GroupExpectations {
   /** Reference values of the platform's firmware; without them: "not verified". */
   readonly platform?: readonly attest.ReferenceSwComponent[];
   readonly members: readonly ExpectedMember[];
-  /** The realm that receives the sensitive input and the designated sanitisers (§4.5 step 6). */
-  readonly source: string;
+  /**
+   * The realm that receives the sensitive input and the designated sanitisers (§4.5 step 6).
+   * Without a source the path search is not run: "not verified".
+   */
+  readonly source?: string;
   readonly sanitisers: readonly string[];
   readonly trustAny?: boolean;
   /**
@@ -492,18 +495,26 @@ export function verifyGroup(
   );
   // Steps 5-6: the flow graph.
   const graph = buildFlowGraph(set, { trustAny: expectations.trustAny ?? false });
-  const paths = allPaths(graph, expectations.source, UNTRUSTED);
-  const search = findUnsanitisedPath(graph, {
-    source: expectations.source,
-    sanitisers: expectations.sanitisers,
-  });
-  judge(
-    'flow',
-    search.ok,
-    search.ok
-      ? `every path from ${expectations.source} to U passes ${expectations.sanitisers.join(' or ')}`
-      : search.message,
-  );
+  const source = expectations.source;
+  const paths = source === undefined ? [] : allPaths(graph, source, UNTRUSTED);
+  const search =
+    source === undefined
+      ? undefined
+      : findUnsanitisedPath(graph, { source, sanitisers: expectations.sanitisers });
+  if (!search)
+    check(
+      'flow',
+      'skip',
+      'the tenant named no realm its sensitive input starts from, so no path to U was searched',
+    );
+  else
+    judge(
+      'flow',
+      search.ok,
+      search.ok
+        ? `every path from ${source} to U passes ${expectations.sanitisers.join(' or ')}`
+        : search.message,
+    );
   const checks: GroupCheck[] = GROUP_CHECKS.flatMap((c) => {
     const r = found.get(c.id);
     return r ? [{ id: c.id, title: c.title, ...r, spec: `${SPEC_GROUP} step ${c.step}` }] : [];
@@ -521,9 +532,35 @@ export function verifyGroup(
     blobFindings,
     graph,
     paths,
-    ...(search.ok ? {} : { offending: { path: search.path, message: search.message } }),
+    ...(!search || search.ok ? {} : { offending: { path: search.path, message: search.message } }),
     token: report,
     ...(epoch === undefined ? {} : { epoch }),
+  };
+}
+
+/**
+ * The answer on `token` when the tenant has no expectations to verify it with (no reference
+ * values, policies or source declared, `reason` says which): every check is skipped with that
+ * reason, never passed, so the verdict is "not verified" and says why.
+ */
+export function unappraised(token: Uint8Array, reason: string): GroupVerdict {
+  const checks: GroupCheck[] = GROUP_CHECKS.map((c) => ({
+    id: c.id,
+    title: c.title,
+    status: 'skip',
+    reason,
+    spec: `${SPEC_GROUP} step ${c.step}`,
+  }));
+  const verdict = attest.verdictOfChecks(checks);
+  return {
+    kind: verdict.kind,
+    verdict,
+    reason,
+    checks,
+    members: [],
+    blobFindings: [],
+    paths: [],
+    token: attest.verifyCcaToken(token),
   };
 }
 

@@ -3,7 +3,10 @@
  * the policy blobs (mica-spec.md §4.3-§4.4), the host verifies the token against the tenant's
  * expectations (§4.5). Only shell lines, as a learner types them.
  */
+import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { loadScenarioFile } from '../../src/workflows/scenario-file.ts';
+import { runScenarioFile } from '../../src/workflows/run.ts';
 import { labTerminals } from './lab-terminals.ts';
 import { HOST_GROUP_TOKENS, type MachineSnapshot } from '../../src/emulator/index.ts';
 import { micaAbi } from '../../src/policy/index.ts';
@@ -207,5 +210,38 @@ describe('the tenant remembers the configuration epoch (issue 11 finding 5)', ()
     const o = type('mica verify last video-moderation');
     expect(o).toMatch(/Verdict: rejected/);
     expect(machine.state.host?.groupEpochs).toBeUndefined();
+  });
+});
+
+describe('mica verify last, after a scenario run restored into the lab', () => {
+  /** The lab's terminals on the machine a shipped scenario file's run left. */
+  function afterRun(file: string) {
+    const text = readFileSync(new URL(`../../scenarios/${file}.json`, import.meta.url), 'utf8');
+    const loaded = loadScenarioFile(text);
+    if (!loaded.ok) throw new Error(loaded.error.message);
+    const report = runScenarioFile(loaded.scenario);
+    const t = labTerminals();
+    expect(t.machine.restore(report.machine.snapshot()).ok).toBe(true);
+    return t;
+  }
+
+  it('without an example, the tenant verifies against what it declared to the machine', () => {
+    const out = afterRun('video-honest-mica').type('mica verify last');
+    expect(out).toContain('expected: what the tenant declared to this machine');
+    expect(out).toMatch(/Verdict: verified/);
+  });
+
+  it('a token the host relayed without a member is rejected from the machine alone', () => {
+    const out = afterRun('attack-19-hide-member-mica').type('mica verify last');
+    expect(out).toMatch(/Verdict: rejected/);
+  });
+
+  it('a machine with no declared expectations asks for the example, as before', () => {
+    const t = labTerminals();
+    pipeline('video-moderation').forEach((l) => t.type(l));
+    t.type('@gateway attest group random');
+    expect(t.type('mica verify last')).toMatch(
+      /name the pipeline the tenant expects: mica verify last <example>.*holds no expectations the tenant declared/,
+    );
   });
 });

@@ -250,7 +250,7 @@ export const HOST_MICA_COMMANDS: readonly ShellCommand<{ machine: Machine }>[] =
   {
     name: 'mica',
     usage:
-      'share <object> <realm>:<bar> [<realm>:<bar> ...] [--size <bytes>] | status | verify last <example>',
+      'share <object> <realm>:<bar> [<realm>:<bar> ...] [--size <bytes>] | status | verify last [<example>]',
     summary:
       "wire a shared object into realms' protected windows; show the monitor; verify a group token",
     help: [
@@ -264,6 +264,8 @@ export const HOST_MICA_COMMANDS: readonly ShellCommand<{ machine: Machine }>[] =
       'mica verify last video-moderation      the tenant verifies the last group token (mica-spec.md',
       '                                       §4.5) against the files of the example it deployed,',
       '                                       the realms it built, the lab CPAK and the nonce sent',
+      'mica verify last                       the same against what the tenant declared to this',
+      '                                       machine (a scenario run from the Pipeline view does)',
     ],
     needs: ([sub]) => (sub === 'verify' ? [ATTESTATION_CODE, GROUP_VERIFIER] : []),
     run(args, { machine }) {

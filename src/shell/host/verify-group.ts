@@ -1,5 +1,5 @@
 /**
- * Host `mica verify last <example>`: the tenant's verifier (mica-spec.md §4.5) appraises the
+ * Host `mica verify last [<example>]`: the tenant's verifier (mica-spec.md §4.5) appraises the
  * last group token a realm handed to the host (`attest group` in a realm terminal) with its
  * policy blobs, and prints every check, the verdict and, when the path search rejects, the
  * offending path edge by edge with the policy fields that create each edge (flow.ts).
@@ -28,6 +28,7 @@ import {
 import { fromHex } from '../../lib/bytes.ts';
 import {
   WORKFLOW_EXAMPLES,
+  declaredExpectations,
   describeOffendingPath,
   examplePolicy,
   expectedMember,
@@ -98,38 +99,56 @@ export function tenantVerdict(
 
 const ICON = { pass: '✓', fail: '✗', skip: '–' } as const;
 
-/** `mica verify last <example>`. */
+/**
+ * `mica verify last [<example>]`. With an example, the tenant expects that pipeline (its files,
+ * the realms it asked for). Without one, it uses the expectations the tenant declared to this
+ * machine (`state.tenant`, as a scenario run records them before its first host step), when
+ * the machine holds any.
+ */
 export function verifyLastGroup(
   machine: Machine,
   args: readonly string[],
 ): OutputLine[] | UsageError {
   const [source, id, extra] = args;
-  if (source !== 'last') return usageError('expected "verify last <example>"');
+  if (source !== 'last') return usageError('expected "verify last [<example>]"');
   if (extra !== undefined) return usageError(`unexpected argument "${extra}"`);
   const ids = WORKFLOW_EXAMPLES.map((e) => e.id).join(', ');
-  if (id === undefined)
-    return usageError(`name the pipeline the tenant expects: mica verify last <example> (${ids})`);
-  const example = WORKFLOW_EXAMPLES.find((e) => e.id === id);
-  if (!example) return usageError(`no example "${id}" (examples: ${ids})`);
+  const example = id === undefined ? undefined : WORKFLOW_EXAMPLES.find((e) => e.id === id);
+  if (id !== undefined && !example) return usageError(`no example "${id}" (examples: ${ids})`);
   const last = machine.state.host?.groupTokens?.at(-1);
   if (!last)
     return usageError(
       'no realm has handed over a group token yet (run "attest group random" in a realm terminal)',
     );
   const challenge = fromHex(last.challenge) ?? new Uint8Array(0);
-  const expectations = tenantExpectations(machine.state, example, challenge);
-  if ('usageError' in expectations) return expectations;
+  let expectations: GroupExpectations;
+  let expected: string;
+  if (example) {
+    const e = tenantExpectations(machine.state, example, challenge);
+    if ('usageError' in e) return e;
+    expectations = e;
+    expected = `${example.id} (${e.members.map((m) => m.name).join(' → ')}), its files bound to their RIMs`;
+  } else {
+    const declared = declaredExpectations(machine.state, challenge);
+    if (declared === undefined)
+      return usageError(
+        `name the pipeline the tenant expects: mica verify last <example> (${ids}); this machine holds no expectations the tenant declared (a scenario run records them)`,
+      );
+    if ('problem' in declared) return usageError(declared.problem);
+    expectations = declared;
+    expected = `what the tenant declared to this machine (${declared.members.map((m) => m.name).join(' → ')}), by RIM`;
+  }
   const token = fromHex(last.token) ?? new Uint8Array(0);
   const blobs = last.blobs.map((b) => fromHex(b) ?? new Uint8Array(0));
   const v = verifyGroup(token, blobs, expectations);
-  const known = machine.state.host?.groupEpochs?.[example.id];
-  const remembered = rememberGroupEpoch(machine.state, example.id, v);
+  const known = example && machine.state.host?.groupEpochs?.[example.id];
+  const remembered = example && rememberGroupEpoch(machine.state, example.id, v);
   const lines: OutputLine[] = [
     out.dim(
       `  group token of ${token.length} bytes + ${blobs.length} blob(s) from realm "${last.realm}"; trust anchor: ${LAB_ANCHOR_NAME}; challenge: the nonce "${last.realm}" sent with INIT_GROUP`,
     ),
     out.dim(
-      `  expected: ${example.id} (${expectations.members.map((e) => e.name).join(' → ')}), its files bound to their RIMs; sensitive input at ${expectations.source}, sanitiser ${expectations.sanitisers.join(', ')}`,
+      `  expected: ${expected}; sensitive input at ${expectations.source ?? '(none declared)'}, sanitiser ${expectations.sanitisers.join(', ') || '(none)'}`,
     ),
   ];
   for (const c of v.checks) {
@@ -143,7 +162,7 @@ export function verifyLastGroup(
   }
   const tone = v.kind === 'verified' ? out.ok : v.kind === 'rejected' ? out.error : out.warn;
   lines.push(tone(`Verdict: ${v.verdict.text}; ${attest.countsText(v.verdict)}`));
-  if (remembered !== undefined && remembered !== known)
+  if (example && remembered !== undefined && remembered !== known)
     lines.push(
       out.dim(
         `  the tenant now remembers configuration epoch ${remembered} of ${example.id}: an older group token of it is stale from here on`,

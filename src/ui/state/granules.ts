@@ -60,14 +60,17 @@ export function bootGranule(memoryMap: readonly abi.MemoryRegion[], pa: number):
   };
 }
 
+/** Whether two readings of a granule show the same: GPI, RMM state and owner. */
+export function sameGranule(a: GranuleInfo, b: GranuleInfo): boolean {
+  return a.index === b.index && a.gpi === b.gpi && a.state === b.state && a.realm === b.realm;
+}
+
 /** Indices whose GPI, state or owner differ between two readings. */
 export function diffGranules(before: GranuleMap, after: GranuleMap): ReadonlySet<number> {
   const differ = new Set<number>();
   for (const [index, info] of after) {
     const old = before.get(index);
-    if (!old || old.gpi !== info.gpi || old.state !== info.state || old.realm !== info.realm) {
-      differ.add(index);
-    }
+    if (!old || !sameGranule(old, info)) differ.add(index);
   }
   for (const index of before.keys()) if (!after.has(index)) differ.add(index);
   return differ;

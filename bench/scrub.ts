@@ -61,11 +61,17 @@ function percentile(xs: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!;
 }
 
-/** Installs the frame clock: one entry per slider input, its frame's time in ms. */
+/**
+ * Installs the frame clock: one entry per slider input, its frame's time in ms. The runs open
+ * in the same document (a link is a hash change), so the clock is installed once and emptied
+ * before each drag: a second listener would count each frame twice.
+ */
 async function installFrameClock(page: Page): Promise<void> {
   await page.evaluate(() => {
-    const w = window as unknown as { scrubFrames: number[] };
+    const w = window as unknown as { scrubFrames: number[]; scrubClock?: true };
     w.scrubFrames = [];
+    if (w.scrubClock) return;
+    w.scrubClock = true;
     document.addEventListener(
       'input',
       (event) => {

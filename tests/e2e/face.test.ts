@@ -142,6 +142,30 @@ describe('projector mode', () => {
   });
 });
 
+describe('a change of width', () => {
+  test('lines on the screen before the projector look narrowed the terminal are wrapped again between words', async () => {
+    await page.locator('.xterm-helper-textarea').first().focus();
+    await runCommand(page, 'clear');
+    // A typed line longer than the terminal is echoed as typed: xterm wraps it by cells, and
+    // re-wraps it by cells when the width changes ("abcdef ab" / "cdef").
+    const words = Array.from({ length: 13 }, () => 'abcdef').join(' ');
+    await runCommand(page, words);
+    await expect.poll(() => terminalText(page)).toMatch(/host\$\s*$/m);
+    await page.keyboard.press('Alt+P');
+    await expect.poll(() => projectorOn(page)).toBe(true);
+    const whole = async () =>
+      (await terminalText(page))
+        .split('\n')
+        .map((r) => r.trim())
+        .filter((r) => /abc|def/.test(r) && !r.includes('"'))
+        .every((r) => /^(host\$ )?(abcdef ?)+$/.test(r));
+    await expect.poll(whole).toBe(true);
+    await page.keyboard.press('Alt+P');
+    await expect.poll(() => projectorOn(page)).toBe(false);
+    await expect.poll(whole).toBe(true);
+  });
+});
+
 describe('light theme', () => {
   test('follows prefers-color-scheme: light, page and terminal', async () => {
     await page.emulateMedia({ colorScheme: 'light', reducedMotion: 'reduce' });

@@ -58,4 +58,44 @@ describe('output is word-wrapped to the terminal width', () => {
     for (const row of rows) expect(row.length).toBeLessThanOrEqual(45);
     expect(rows.some((r) => r.includes('enter the realm (RMI_REC_ENTER)'))).toBe(true);
   });
+
+  it('a change of width draws the kept lines again, wrapped to the new width, then the prompt', () => {
+    let out = '';
+    let columns = 100;
+    let resets = 0;
+    const editor = new LineEditor(createHostShell(createMachine()), {
+      write: (d) => (out += d),
+      clear: () => {},
+      columns: () => columns,
+      reset: () => {
+        resets++;
+        out = '';
+      },
+    });
+    editor.showPrompt();
+    editor.feed('help\r');
+    editor.feed('gpt');
+    const wide = strip(out);
+    expect(wide.some((r) => r.length > 45)).toBe(true);
+    columns = 45;
+    editor.reflow();
+    expect(resets).toBe(1);
+    const rows = strip(out);
+    for (const row of rows) expect(row.length).toBeLessThanOrEqual(45);
+    // The same words, the echoed command first, and the line being typed kept at the prompt.
+    expect(rows[0]).toBe('host$ help');
+    expect(rows.join(' ').replace(/\s+/g, ' ')).toBe(wide.slice(0).join(' ').replace(/\s+/g, ' '));
+    expect(rows.at(-1)).toBe('host$ gpt');
+  });
 });
+
+/** Terminal data as rows, escapes removed (the prompt redraw's CR and erase-line too). */
+function strip(data: string): string[] {
+  return (
+    data
+      // eslint-disable-next-line no-control-regex -- strip terminal escapes
+      .replace(/\x1b\[[\d;]*[A-Za-z]/g, '')
+      .split('\r\n')
+      .map((r) => r.replace(/^.*\r/, ''))
+  );
+}

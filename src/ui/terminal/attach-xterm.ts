@@ -171,13 +171,18 @@ export function attachXterm(session: ShellSession, options: XtermOptions): Attac
     term.open(element);
     term.textarea?.setAttribute('aria-label', options.label);
 
+    // Set once the editor exists: a change of width draws its lines again, word-wrapped.
+    const width = { changed: (): void => {} };
     const fit = (): void => {
       // Hidden (display: none in an inactive tab) or collapsed: keep the old size.
       if (!element.isConnected || element.offsetParent === null) return;
       if (element.clientWidth === 0 || element.clientHeight === 0) return;
       const dims = fitAddon.proposeDimensions();
       if (!dims || dims.cols < MIN_COLS || dims.rows < MIN_ROWS) return;
-      if (dims.cols !== term.cols || dims.rows !== term.rows) term.resize(dims.cols, dims.rows);
+      if (dims.cols === term.cols && dims.rows === term.rows) return;
+      const widthChanged = dims.cols !== term.cols;
+      term.resize(dims.cols, dims.rows);
+      if (widthChanged) width.changed();
     };
     fit();
 
@@ -202,9 +207,16 @@ export function attachXterm(session: ShellSession, options: XtermOptions): Attac
 
     const editor = new LineEditor(
       session,
-      { write: (data) => term.write(data), clear: () => term.clear(), columns: () => term.cols },
+      {
+        write: (data) => term.write(data),
+        clear: () => term.clear(),
+        columns: () => term.cols,
+        reset: () => term.reset(),
+      },
       options.onResult,
     );
+
+    width.changed = () => editor.reflow();
 
     // Keys the page owns: Alt+<key> shortcuts (undo, reset) and Ctrl+C with a selection
     // (copy). Returning false makes xterm ignore the event so it bubbles to the page.

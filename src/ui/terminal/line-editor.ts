@@ -23,7 +23,20 @@ export interface TerminalIO {
   clear(): void;
   /** The terminal's width in columns, when known: output lines are word-wrapped to it. */
   columns?(): number;
+  /** Empties the screen and scrollback for a redraw at a new width ({@link LineEditor.reflow}). */
+  reset?(): void;
 }
+
+/**
+ * One line the editor has put on the screen, kept so a change of width can draw it again
+ * wrapped to the new width: an output line, or an entered line echoed after its prompt.
+ */
+type Printed =
+  | { readonly kind: 'output'; readonly line: OutputLine }
+  | { readonly kind: 'echo'; readonly prompt: string; readonly text: string };
+
+/** Lines kept for a redraw at a new width (the terminal's scrollback keeps as many rows). */
+export const TRANSCRIPT_MAX = 5000;
 
 /**
  * A session the editor can run lines through. `pending(line)`, when it returns a promise,
@@ -54,6 +67,15 @@ export function styleLine(line: OutputLine): string {
   const text = line.text.replace(/\r?\n/g, '\r\n');
   const sgr = TONE_SGR[line.tone ?? 'normal'];
   return sgr ? `${ESC}[${sgr}m${text}${RESET}` : text;
+}
+
+/** The terminal data of a kept line, word-wrapped to `columns` (wrap.ts), with its line end. */
+function render(p: Printed, columns: number | undefined): string {
+  if (p.kind === 'output')
+    return `${styleLine({ ...p.line, text: wrapText(p.line.text, columns) })}\r\n`;
+  // The prompt stays on the first row (wrapText only breaks after it when it is shorter).
+  const wrapped = wrapText(p.prompt + p.text, columns).replace(/\n/g, '\r\n');
+  return `${ESC}[1;32m${p.prompt}${RESET}${wrapped.slice(p.prompt.length)}\r\n`;
 }
 
 /** Terminal data sequences the editor understands, longest first where prefixes overlap. */
@@ -120,6 +142,8 @@ export class LineEditor {
   /** Set while an entered line waits for the session's `pending`; input is kept meanwhile. */
   #waiting = false;
   #typedMeanwhile = '';
+  /** What is on the screen above the input line, oldest first (at most TRANSCRIPT_MAX). */
+  #transcript: Printed[] = [];
 
   constructor(session: EditorSession, io: TerminalIO, onResult?: ResultHook) {
     this.#session = session;
@@ -142,6 +166,20 @@ export class LineEditor {
     this.#io.write(`\r${ESC}[2K`);
     this.#write(lines);
     this.#redraw();
+  }
+
+  /**
+   * Draws the screen again for the terminal's new width: every kept line word-wrapped to it,
+   * then the input line. xterm.js re-wraps its rows by cells when the width changes, which
+   * cuts words ("the host sto" / "ps"); the terminal calls this instead when its columns
+   * change (a wide view narrowed it, projector mode, a window resize).
+   */
+  reflow(): void {
+    if (!this.#io.reset) return;
+    this.#io.reset();
+    const columns = this.#io.columns?.();
+    for (const p of this.#transcript) this.#io.write(render(p, columns));
+    if (!this.#waiting) this.#redraw();
   }
 
   /** Handles one data event from the terminal. */
@@ -209,6 +247,7 @@ export class LineEditor {
         return this.#complete();
       case 'interrupt':
         this.#io.write(`${ESC}[90m^C${RESET}\r\n`);
+        this.#keep({ kind: 'echo', prompt: this.#session.prompt, text: `${this.#line}^C` });
         this.#setLine('');
         this.#historyPos = null;
         return this.#redraw();
@@ -217,6 +256,7 @@ export class LineEditor {
         return this.#redraw();
       case 'clear':
         this.#io.clear();
+        this.#transcript = [];
         return this.#redraw();
     }
   }
@@ -236,6 +276,7 @@ export class LineEditor {
   #enter(): void {
     const line = this.#line;
     this.#io.write('\r\n');
+    this.#keep({ kind: 'echo', prompt: this.#session.prompt, text: line });
     this.#setLine('');
     this.#historyPos = null;
     this.#draft = '';
@@ -252,7 +293,7 @@ export class LineEditor {
       return this.#redraw();
     }
     this.#waiting = true;
-    if (announce) this.#io.write(`${ESC}[90m(waiting for the lab to finish loading)${RESET}\r\n`);
+    if (announce) this.#write([{ text: '(waiting for the lab to finish loading)', tone: 'dim' }]);
     const resume = (): void => {
       this.#waiting = false;
       this.#runWhenReady(line, false);
@@ -298,6 +339,7 @@ export class LineEditor {
       return this.#redraw();
     }
     this.#io.write('\r\n');
+    this.#keep({ kind: 'echo', prompt: this.#session.prompt, text: this.#line });
     this.#write([{ text: candidates.join('  '), tone: 'dim' }]);
     this.#redraw();
   }
@@ -309,9 +351,22 @@ export class LineEditor {
   #write(lines: readonly OutputLine[]): void {
     const columns = this.#io.columns?.();
     for (const l of lines) {
-      if (l.control === 'clear') this.#io.clear();
-      else this.#io.write(`${styleLine({ ...l, text: wrapText(l.text, columns) })}\r\n`);
+      if (l.control === 'clear') {
+        this.#io.clear();
+        this.#transcript = [];
+      } else {
+        const printed: Printed = { kind: 'output', line: l };
+        this.#io.write(render(printed, columns));
+        this.#keep(printed);
+      }
     }
+  }
+
+  /** Keeps `p` for a redraw at a new width, dropping the oldest past TRANSCRIPT_MAX. */
+  #keep(p: Printed): void {
+    this.#transcript.push(p);
+    if (this.#transcript.length > TRANSCRIPT_MAX)
+      this.#transcript.splice(0, this.#transcript.length - TRANSCRIPT_MAX);
   }
 
   /** Rewrites the prompt line and puts the cursor where it belongs. */

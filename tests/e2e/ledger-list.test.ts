@@ -98,4 +98,14 @@ describe('ledger list', () => {
     expect((await newest()).seq).toBe(newestNow);
     expect(errors).toEqual([]);
   });
+
+  test('the projector look, which resizes the list, leaves it following the newest entry', async () => {
+    const projector = page.getByRole('button', { name: /Projector/ });
+    for (const pressed of ['true', 'false']) {
+      await projector.click();
+      await expect.poll(() => projector.getAttribute('aria-pressed')).toBe(pressed);
+      await expect.poll(atBottom).toBe(true);
+      expect(await page.getByRole('button', { name: '↓ Latest' }).count()).toBe(0);
+    }
+  });
 });

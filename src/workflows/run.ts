@@ -113,6 +113,8 @@ export interface JudgedOutcome {
   readonly through?: string;
   readonly clause?: string;
   readonly check?: string;
+  /** For `blocked`: the ledger event of the refusal that decided (its clause is `clause`). */
+  readonly seq?: number;
 }
 
 /** Everything a run of a scenario file produced. */
@@ -799,11 +801,11 @@ export function runScenarioFile(s: ScenarioFile): RunReport {
     leaks.length > 0
       ? { outcome: 'leak', through: leaks[0]!.through }
       : stopped
-        ? { outcome: 'blocked', clause: shortRule(stopped.clause) }
+        ? { outcome: 'blocked', clause: shortRule(stopped.clause), seq: stopped.seq }
         : verifier.kind === 'rejected'
           ? { outcome: 'rejected', check: verifier.failed[0]! }
           : blocked.length > 0
-            ? { outcome: 'blocked', clause: shortRule(blocked[0]!.clause) }
+            ? { outcome: 'blocked', clause: shortRule(blocked[0]!.clause), seq: blocked[0]!.seq }
             : { outcome: 'no-leak' };
   const mismatch = error ?? compare(s.expect, outcome, leaks, blocked, verifier);
   const answer = s.workflow.startsWith('llm-') ? llmAnswer(run.wf) : undefined;

@@ -45,7 +45,7 @@ describe('a stage box switches the stage to one of its malicious variants', () =
     await menu.getByRole('menuitemradio', { name: /^copy-to-ns/ }).click();
     await expect
       .poll(() => banner.innerText(), { timeout: 30_000 })
-      .toMatch(/Blocked.*by is-gateway.*as the scenario expects/s);
+      .toMatch(/Blocked attack 1 \(mica\) by (\S+): .*rule \1 \(as the scenario expects\)/s);
     expect(await scenario.inputValue()).toBe('file:attack-01-copy-to-ns-mica');
     expect(await encoder.getAttribute('aria-label')).toContain('(now: copy-to-ns)');
     expect(errors).toEqual([]);

@@ -63,7 +63,7 @@ describe('a substituted realm in a scenario', () => {
   it('Mica (labels bound to the intended RIMs): the monitor refuses the substitute, the verifier rejects', () => {
     const r = runScenarioFile(load('attack-13-substitute-build-mica'));
     expect(r.matched, r.mismatch).toBe(true);
-    expect(r.outcome).toEqual({ outcome: 'blocked', clause: 'VM2.hash' });
+    expect(r.outcome).toMatchObject({ outcome: 'blocked', clause: 'VM2.hash' });
     expect(r.verifier.kind).toBe('rejected');
   });
 

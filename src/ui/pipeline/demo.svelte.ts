@@ -237,9 +237,12 @@ function fileResult(r: RunReport): DemoResult {
           ? 'caught'
           : 'clean';
   const rule = o.through ?? o.clause ?? o.check;
+  // The sentence of what decided: the leak, the refusal the outcome names, or the verifier.
   const first = r.leaks[0]
     ? r.flows.find((f) => f.seq === r.leaks[0]!.seq)?.text
-    : (r.blocked[0]?.text ?? r.verifier.reason);
+    : o.outcome === 'blocked'
+      ? r.flows.find((f) => f.seq === o.seq)?.text
+      : r.verifier.reason;
   const said =
     r.leaks[0] && !first
       ? `${r.leaks[0].label} reached ${r.leaks[0].to}`

@@ -160,18 +160,23 @@ function policyOwner(e: LedgerEventOf<'flow'>, nameOf: NameOf, actor: string): s
   return owner === actor ? 'its policy' : `${owner}'s policy`;
 }
 
+/** Channels of the host's NS mappings of a realm: a way to host-visible memory (§6 attack 1). */
+const NS_MAPPING_CHANNELS: ReadonlySet<string> = new Set(['ns-map', 'ns-unmap']);
+
 /**
  * True when the refused flow `e` stopped an attack in its own right, so it outranks the tenant's
  * verifier rejecting a group token (the run's verdict: leak, then such a block, then the
  * verifier's rejection, then any other refusal, then no leak; workflows/run.ts and
  * lessons/judged-run.ts both use this order): a refusal of labelled bytes (the tenant's data
- * was stopped), or the monitor refusing a realm's policy upload (mica-spec.md §3.3, §8 item 3:
- * the realm never joined the group, whatever token is taken later). Any other refusal (a
- * stage's own set-up call, a probe of an unmapped page) is a block only when the verifier
- * does not reject.
+ * was stopped), the monitor refusing a realm's policy upload (mica-spec.md §3.3, §8 item 3:
+ * the realm never joined the group, whatever token is taken later), or the monitor refusing
+ * or removing a host's NS mapping of a realm that may not have one (§6 attack 1: the way out to
+ * host-visible memory is closed before any byte is written; what the realm tries later is
+ * refused because of it). Any other refusal (a stage's own set-up call, a probe of an unmapped
+ * page) is a block only when the verifier does not reject.
  */
 export function stopsAnAttack(e: LedgerEventOf<'flow'>): boolean {
-  return e.labels.length > 0 || e.channel === 'policy-upload';
+  return e.labels.length > 0 || e.channel === 'policy-upload' || NS_MAPPING_CHANNELS.has(e.channel);
 }
 
 /**

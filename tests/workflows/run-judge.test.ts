@@ -52,6 +52,14 @@ describe('the judge reads the machine', () => {
     expect(fixed.leaks).toEqual([]);
   });
 
+  it('a removed NS mapping stops an attack: attack 1 in Mica is blocked by is-gateway, the rule that closed the way out (§6 attack 1), and the sentence is that refusal', () => {
+    const r = runScenarioFile(load('attack-01-copy-to-ns-mica'));
+    expect(r.outcome).toMatchObject({ outcome: 'blocked', clause: 'is-gateway' });
+    const decided = r.flows.find((f) => f.seq === r.outcome.seq)!;
+    expect(decided.channel).toBe('ns-unmap');
+    expect(decided.text).toMatch(/rule is-gateway/);
+  });
+
   it('an honest stage in place of the malicious one leaves nothing to judge but the honest flows', () => {
     const s = load('attack-04-exit-smuggle-proto');
     const honest = runScenarioFile({

@@ -23,8 +23,9 @@
  * module is loaded only when a run is judged, so the page's first screen does not carry the
  * judge.
  */
-import { isHostVisible, SOURCE_RULE, type LedgerEventOf } from '../emulator/index.ts';
+import { isHostVisible, type LedgerEventOf } from '../emulator/index.ts';
 import {
+  bringsLabelledBytesIn,
   declaredPassage,
   judgeFlow,
   realmNamer,
@@ -121,8 +122,7 @@ export function judgeView(view: GoalView): RunJudgement {
 function receivers(flows: readonly LedgerEventOf<'flow'>[], nameOf: NameOf): string[] {
   const names: string[] = [];
   for (const e of flows) {
-    if (e.destination.kind !== 'realm' || e.labels.length === 0) continue;
-    if (e.decision.verdict !== 'allowed' || e.decision.rule === SOURCE_RULE) continue;
+    if (!bringsLabelledBytesIn(e)) continue;
     const name = nameOf(e.destination.name);
     if (!names.includes(name)) names.push(name);
   }

@@ -129,6 +129,7 @@ export {
   sanitisedPassage,
   shortRule,
   stopsAnAttack,
+  bringsLabelledBytesIn,
   undeclaredRecipient,
   type AllowedPassage,
   type UndeclaredRecipient,

@@ -306,9 +306,7 @@ export function undeclaredRecipient(
   passage: AllowedPassage,
 ): UndeclaredRecipient | undefined {
   const members = passage.members;
-  if (members === undefined || e.decision.verdict !== 'allowed' || e.labels.length === 0)
-    return undefined;
-  if (e.destination.kind !== 'realm' || e.decision.rule === SOURCE_RULE) return undefined;
+  if (members === undefined || !bringsLabelledBytesIn(e)) return undefined;
   const rim = e.destination.rim;
   if (rim !== undefined && Object.hasOwn(members, rim)) return undefined;
   return {
@@ -318,6 +316,20 @@ export function undeclaredRecipient(
         ? 'the flow records no measurement of the realm, so it is not one the tenant declared'
         : `its measurement (RIM ${rim.slice(0, 16)}…) is not one the tenant declared`,
   };
+}
+
+/**
+ * True when `e` let labelled bytes into a realm, other than the declared source's arrival at
+ * the realm it was sent to: the flows whose receiver the list of named realms judges
+ * ({@link undeclaredRecipient}).
+ */
+export function bringsLabelledBytesIn(e: LedgerEventOf<'flow'>): boolean {
+  return (
+    e.decision.verdict === 'allowed' &&
+    e.labels.length > 0 &&
+    e.destination.kind === 'realm' &&
+    e.decision.rule !== SOURCE_RULE
+  );
 }
 
 /** A host-visible flow the machine shows left through a sanitiser and the gateway. */

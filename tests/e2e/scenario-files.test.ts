@@ -29,17 +29,19 @@ describe('scenario files in the Pipeline view', () => {
   test('the menu lists every shipped file, grouped; picking one and running it shows its verdict', async () => {
     await page.getByRole('tab', { name: 'Pipeline' }).click();
     const menu = page.getByLabel('Scenario');
-    const groups = await menu
-      .locator('optgroup')
-      .evaluateAll((gs) => gs.map((g) => (g as HTMLOptGroupElement).label));
-    expect(groups).toEqual(
-      expect.arrayContaining([
-        'Honest runs (scenarios/)',
-        'Attacks by a stage (scenarios/)',
-        'Attacks by the host (scenarios/)',
-        'Prototype gaps (scenarios/)',
-      ]),
-    );
+    // The Pipeline view loads lazily: its menu is read once it has drawn (CI saw it empty).
+    const groups = () =>
+      menu.locator('optgroup').evaluateAll((gs) => gs.map((g) => (g as HTMLOptGroupElement).label));
+    await expect
+      .poll(groups)
+      .toEqual(
+        expect.arrayContaining([
+          'Honest runs (scenarios/)',
+          'Attacks by a stage (scenarios/)',
+          'Attacks by the host (scenarios/)',
+          'Prototype gaps (scenarios/)',
+        ]),
+      );
     expect(await menu.locator('option[value^="file:"]').count()).toBe(SHIPPED);
     expect(await menu.locator('option[disabled]').count()).toBe(0);
 

@@ -27,9 +27,22 @@ export function gpcAllows(world: SecurityState, pas: Pas, gpi: Gpi): boolean {
   return gpi === 'ANY' || gpi === pas;
 }
 
+/** GPT writes so far, in any machine ({@link gptWriteCount}). */
+let gptWrites = 0;
+
+/**
+ * A number that changes with every GPT write (`setGpi` is the only one): a GPC result cached
+ * while it stays the same is still the table's (Arm ARM D9.4: GPT information may be cached,
+ * and a GPT update is followed by its invalidation, TLBI PAALL).
+ */
+export function gptWriteCount(): number {
+  return gptWrites;
+}
+
 /** EL3 only: sets the GPI of the granule at `pa`, logging the change. */
 export function setGpi(ctx: Ctx, pa: number, gpi: Gpi): void {
   ctx.translations?.flush();
+  gptWrites++;
   const index = granuleIndex(pa);
   const from = gpiOf(ctx.state, pa);
   const boot = regionOf(ctx.state.config.memoryMap, pa)?.gpi;

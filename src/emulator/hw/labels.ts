@@ -352,6 +352,35 @@ export function clearGranuleLabels(state: MachineState, pa: number): void {
  * per granule; a whole granule that carries just `label` already is left as it is.
  */
 export function setLabel(state: MachineState, pa: number, len: number, label: string): void {
+  const last = lastSet;
+  // The range the last call labelled, and no label changed anywhere since: nothing to do.
+  if (
+    last.labels !== undefined &&
+    last.labels === state.labels &&
+    last.version === version &&
+    last.pa === pa &&
+    last.len === len &&
+    last.label === label
+  )
+    return;
+  setLabelRuns(state, pa, len, label);
+  lastSet = { labels: state.labels, version, pa, len, label };
+}
+
+/**
+ * The last range {@link setLabel} labelled, with the label version after it: a device writing
+ * its next packet into the same buffer finds every granule labelled already.
+ */
+let lastSet: {
+  readonly labels: object | undefined;
+  readonly version: number;
+  readonly pa: number;
+  readonly len: number;
+  readonly label: string;
+} = { labels: undefined, version: -1, pa: 0, len: 0, label: '' };
+
+/** {@link setLabel}'s work: one update per granule that does not carry exactly `label`. */
+function setLabelRuns(state: MachineState, pa: number, len: number, label: string): void {
   const whole = wholeGranuleRuns(label);
   let done = 0;
   while (done < len) {

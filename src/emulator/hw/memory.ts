@@ -8,7 +8,7 @@ import type { MemoryRegion } from '../abi/platform.ts';
 import type { Ctx } from '../context.ts';
 import type { Actor, Decision } from '../ledger.ts';
 import type { MachineState } from '../state.ts';
-import { gpcAllows, gpiOf } from './gpt.ts';
+import { gpcAllows, gpiOf, gptWriteCount } from './gpt.ts';
 import { clearGranuleLabels, clearLabels, setLabel } from './labels.ts';
 import { granuleBase, granuleIndex, regionOf } from './memory-map.ts';
 import { newPage } from './pages.ts';
@@ -53,10 +53,23 @@ export function checkAccess(
   pa: number,
   len: number,
 ): AccessFault | undefined {
+  const first = Math.floor(pa / G);
   const last = Math.floor((pa + Math.max(len, 1) - 1) / G);
+  const multi = last > first;
+  const cached = admitted;
+  if (
+    multi &&
+    cached.gpt === state.gpt &&
+    cached.writes === gptWriteCount() &&
+    cached.world === who.world &&
+    cached.pas === who.pas &&
+    first >= cached.first &&
+    last <= cached.last
+  )
+    return undefined;
   // The region of the granule checked last: a long access looks the map up once per region.
   let region: MemoryRegion | undefined;
-  for (let g = Math.floor(pa / G); g <= last; g++) {
+  for (let g = first; g <= last; g++) {
     const at = Math.max(pa, g * G);
     if (!region || at < region.base || at >= region.base + region.size) {
       region = regionOf(state.config.memoryMap, at);
@@ -74,8 +87,31 @@ export function checkAccess(
       };
     }
   }
+  if (multi) {
+    cached.gpt = state.gpt;
+    cached.writes = gptWriteCount();
+    cached.world = who.world;
+    cached.pas = who.pas;
+    cached.first = first;
+    cached.last = last;
+  }
   return undefined;
 }
+
+/**
+ * The last range of more than one granule the check admitted, as a GPC cache keeps it (Arm
+ * ARM D9.4): a device's bulk write into the same buffer is checked once, not once per granule
+ * per packet. Valid for the same GPT object (a restored state has another) while no GPT write
+ * happened since (hw/gpt.ts `gptWriteCount`), for the same world and PAS.
+ */
+const admitted: {
+  gpt: object | undefined;
+  writes: number;
+  world: string;
+  pas: string;
+  first: number;
+  last: number;
+} = { gpt: undefined, writes: -1, world: '', pas: '', first: 0, last: -1 };
 
 /** What each GPI lets through, in words (cca-spec.md §1.2). */
 const GPI_ADMITS: Readonly<Record<Gpi, string>> = {
@@ -177,6 +213,23 @@ export function readTranslated(
 export function rawWrite(state: MachineState, pa: number, bytes: Uint8Array, label?: string): void {
   if (label === undefined) clearLabels(state, pa, bytes.length);
   else setLabel(state, pa, bytes.length, label);
+  const runs = lastRuns;
+  if (
+    runs.memory === state.memory &&
+    runs.pa === pa &&
+    runs.length === bytes.length &&
+    runs.wipes === wipes
+  ) {
+    // The same whole pages as the last write (a device's next packet into its buffer).
+    for (let k = 0, done = 0; k < runs.views.length; k++) {
+      const view = runs.views[k]!;
+      view.set(bytes.subarray(done, done + view.length));
+      done += view.length;
+    }
+    return;
+  }
+  const whole = pa % G === 0 && bytes.length % G === 0 && bytes.length > G;
+  const views: Uint8Array[] = [];
   let done = 0;
   while (done < bytes.length) {
     const at = pa + done;
@@ -191,9 +244,55 @@ export function rawWrite(state: MachineState, pa: number, bytes: Uint8Array, lab
       }
       page = state.memory[g] = newPage();
     }
+    if (n === G) {
+      // Whole pages that are adjacent views of one slab (hw/pages.ts) take one copy for the
+      // run: a device's bulk write moves 64 pages with a few copies and no view per page.
+      const run = adjacentPages(state, g, page, (bytes.length - done) / G);
+      const view = run > 1 ? new Uint8Array(page.buffer, page.byteOffset, run * G) : page;
+      view.set(bytes.subarray(done, done + view.length));
+      views.push(view);
+      done += view.length;
+      continue;
+    }
     page.set(bytes.subarray(done, done + n), offset);
     done += n;
   }
+  // Whole pages, all present: the next write of this range reuses the runs (a page stays its
+  // granule's until a wipe, and `wipes` counts those).
+  if (whole && views.length > 0) {
+    let covered = 0;
+    for (const view of views) covered += view.length;
+    if (covered === bytes.length)
+      lastRuns = { memory: state.memory, pa, length: bytes.length, wipes, views };
+  }
+}
+
+/**
+ * The page runs the last whole-page write of more than one page went to (views of slabs,
+ * hw/pages.ts), while its memory object is the state's and no granule was wiped since.
+ */
+let lastRuns: {
+  readonly memory: object | undefined;
+  readonly pa: number;
+  readonly length: number;
+  readonly wipes: number;
+  readonly views: readonly Uint8Array[];
+} = { memory: undefined, pa: 0, length: 0, wipes: -1, views: [] };
+
+/**
+ * How many of the granules from `g` on (at most `most`, at least 1) have pages that follow
+ * `page` directly in its slab: page `g + k` is the view `k` pages after `page` in one buffer.
+ */
+function adjacentPages(state: MachineState, g: number, page: Uint8Array, most: number): number {
+  const buffer = page.buffer;
+  let run = 1;
+  while (run < most) {
+    const next = state.memory[g + run];
+    if (next === undefined || next.buffer !== buffer) break;
+    if (next.byteOffset !== page.byteOffset + run * G) break;
+    run++;
+  }
+  return run;
 }
 
 /** True when bytes [from, to) are all zero (a plain loop: this runs on every write). */

@@ -26,6 +26,11 @@
  * the hot path builds a string or an object per page: a cached page, a whole-page copy of its
  * label runs and a flow run that goes on are all reused; objects appear when a run starts, a
  * page is translated for the first time or a page fails.
+ *
+ * A whole-page copy or read that completed is kept as a plan (tlb.ts `BulkPlan`) and the same
+ * operation over the same range is replayed from it, one `set` per page and its flows recorded
+ * again, while the translations, the pages and every label list are unchanged (its label copy
+ * would change nothing then); a copy onto its own source pages is never kept.
  */
 import { GRANULE_SIZE } from '../abi/gpt.ts';
 import { RTT_PAGE_LEVEL, S2TTE_AP, S2TTE_AP_READ, S2TTE_AP_WRITE } from '../abi/rmi.ts';
@@ -41,7 +46,14 @@ import type { LabelRun, RealmRecord, RecRecord, RttEntry } from '../state.ts';
 import type { GuestStop } from './guest.ts';
 import { rttAt, walkRtt } from './rtt.ts';
 import { realmActor } from './stage2.ts';
-import type { CachedTranslation, PageFlow, RealmTranslations } from './tlb.ts';
+import {
+  PLANS_PER_REALM,
+  type BulkFlowEvent,
+  type BulkPlan,
+  type CachedTranslation,
+  type PageFlow,
+  type RealmTranslations,
+} from './tlb.ts';
 
 /** A guest access stop (the probe a refused piece becomes). */
 type AccessStop = Extract<GuestStop, { kind: 'access' }>;
@@ -69,6 +81,21 @@ const ZERO_PAGE = new Uint8Array(G);
 const SMALL_PIECE = 64;
 /** No labels. */
 const NONE: readonly string[] = [];
+/** No pages (a read's plan writes none). */
+const NO_PAGES: readonly Uint8Array[] = Object.freeze([]);
+
+/** A frozen copy of a flow event and of its parts (a plan's, shared by its replays). */
+function frozenFlow(e: FlowRun['event']): Readonly<BulkFlowEvent> {
+  return Object.freeze({
+    kind: 'flow',
+    channel: e.channel,
+    source: Object.freeze({ ...e.source }),
+    destination: Object.freeze({ ...e.destination }),
+    bytes: e.bytes,
+    labels: Object.freeze([...e.labels]),
+    decision: e.decision,
+  });
+}
 
 /** A coalesced flow: the event being built and where its realm ends continue. */
 interface FlowRun {
@@ -483,6 +510,21 @@ export class BulkOp {
    */
   copy(from: number, to: number, len: number, start = 0, seen?: Set<string>): BulkProgress {
     const state = this.ctx.state;
+    const planned = start === 0 && this.plannable(from, to, len);
+    if (planned) {
+      const plan = this.planFor('copy', from, to, len);
+      if (plan) {
+        for (let k = 0; k < plan.src.length; k++) plan.dst[k]!.set(plan.src[k]!);
+        if (seen) for (const name of plan.names) seen.add(name);
+        this.replay(plan, from, to, len);
+        return { done: len };
+      }
+    }
+    // What a plan of this operation keeps (only while it can become one).
+    const wipes = wipeCount();
+    let srcPages: Uint8Array[] | undefined = planned ? [] : undefined;
+    let dstPages: Uint8Array[] | undefined = planned ? [] : undefined;
+    const moved = planned ? new Set<string>() : undefined;
     let names = NONE;
     let seenNames: readonly string[] | undefined;
     let done = start;
@@ -546,9 +588,20 @@ export class BulkOp {
         srcRuns = dstRuns;
         srcWhole = srcRuns !== undefined && isWholeGranule(srcRuns);
       }
-      if (seen && names !== seenNames) {
-        for (const name of names) seen.add(name);
+      if (names !== seenNames) {
+        for (const name of names) {
+          seen?.add(name);
+          moved?.add(name);
+        }
         seenNames = names;
+      }
+      if (srcPages && dstPages) {
+        if (srcPage === ZERO_PAGE || !dstPage || dst!.granule === src!.granule)
+          srcPages = dstPages = undefined;
+        else {
+          srcPages.push(srcPage);
+          dstPages.push(dstPage);
+        }
       }
       if (dst!.ns) nsRun = this.nsFlow(nsRun, to + done, dst!.pa + dof, n, names);
       done += n;
@@ -567,6 +620,8 @@ export class BulkOp {
       this.access('read', from + start, done - start);
       this.access('write', to + start, done - start);
     }
+    if (!probe && srcPages && dstPages)
+      this.keepPlan('copy', from, to, len, wipes, srcPages, dstPages, moved!);
     return probe ? { done, probe } : { done };
   }
 
@@ -575,6 +630,19 @@ export class BulkOp {
    * `labels` (the input of a computation).
    */
   read(ipa: number, out: Uint8Array, labels: Set<string>): BulkProgress {
+    const planned = this.plannable(ipa, ipa, out.length);
+    if (planned) {
+      const plan = this.planFor('read', ipa, ipa, out.length);
+      if (plan) {
+        for (let k = 0; k < plan.src.length; k++) out.set(plan.src[k]!, k * G);
+        for (const name of plan.names) labels.add(name);
+        this.replay(plan, ipa, ipa, out.length);
+        return { done: out.length };
+      }
+    }
+    const wipes = wipeCount();
+    let pages: Uint8Array[] | undefined = planned ? [] : undefined;
+    const moved = planned ? new Set<string>() : undefined;
     let done = 0;
     let run: FlowRun | undefined;
     // The label names of the last piece (a stream of like pages allocates nothing), and the
@@ -598,13 +666,20 @@ export class BulkOp {
       if (!page) out.fill(0, done, done + n);
       else if (n === G) out.set(page, done);
       else out.set(page.subarray(off, off + n), done);
+      if (page) pages?.push(page);
+      else pages = undefined;
       if (names !== added) {
-        for (const name of names) labels.add(name);
+        for (const name of names) {
+          labels.add(name);
+          moved?.add(name);
+        }
         added = names;
       }
       done += n;
     }
     if (done > 0) this.access('read', ipa, done);
+    if (!probe && pages)
+      this.keepPlan('read', ipa, ipa, out.length, wipes, pages, NO_PAGES, moved!);
     return probe ? { done, probe } : { done };
   }
 
@@ -653,6 +728,100 @@ export class BulkOp {
     }
     if (done > start) this.access('write', ipa + start, done - start);
     return probe ? { done, probe } : { done };
+  }
+
+  /**
+   * True when a range operation over these bounds may be replayed or kept as a plan: whole
+   * pages, the machine keeps a translation cache, and it is the first range of this
+   * operation (a plan's flows are all of its operation's).
+   */
+  private plannable(from: number, to: number, len: number): boolean {
+    return (
+      this.cached !== undefined &&
+      len > 0 &&
+      len % G === 0 &&
+      from % G === 0 &&
+      to % G === 0 &&
+      this.flows.length === 0 &&
+      this.accesses.length === 0
+    );
+  }
+
+  /** This realm's plan of `op` over exactly this range, if nothing it depends on changed. */
+  private planFor(op: BulkPlan['op'], from: number, to: number, len: number): BulkPlan | undefined {
+    const plans = this.cached!.plans;
+    for (let k = plans.length - 1; k >= 0; k--) {
+      const p = plans[k]!;
+      if (p.op !== op || p.from !== from || p.to !== to || p.len !== len) continue;
+      if (p.wipes === wipeCount() && p.labelVersion === labelVersion()) return p;
+      plans.splice(k, 1);
+      return undefined;
+    }
+    return undefined;
+  }
+
+  /**
+   * Records what doing `plan` again records: its range accesses and its flow runs, as new
+   * events whose endpoints and labels are the plan's (frozen, shared by every replay).
+   */
+  private replay(plan: BulkPlan, from: number, to: number, len: number): void {
+    this.access('read', from, len);
+    if (plan.op === 'copy') this.access('write', to, len);
+    for (const f of plan.flows) {
+      const e = f.event;
+      this.flows.push({
+        event: {
+          kind: 'flow',
+          channel: e.channel,
+          source: e.source,
+          destination: e.destination,
+          bytes: e.bytes,
+          labels: e.labels,
+          decision: e.decision,
+        },
+        srcNext: f.srcNext,
+        dstNext: f.dstNext,
+        lastLabels: e.labels,
+      });
+    }
+  }
+
+  /**
+   * Keeps the operation just done as a plan of its realm, when no page was wiped during it
+   * and no destination page is one of its sources (a copy within one object is not
+   * idempotent, so it is done piece by piece every time).
+   */
+  private keepPlan(
+    op: BulkPlan['op'],
+    from: number,
+    to: number,
+    len: number,
+    wipes: number,
+    src: Uint8Array[],
+    dst: readonly Uint8Array[],
+    moved: Set<string>,
+  ): void {
+    if (wipeCount() !== wipes) return;
+    if (dst.length > 0) {
+      const sources = new Set(src);
+      if (dst.some((page) => sources.has(page))) return;
+    }
+    const plans = this.cached!.plans;
+    plans.push({
+      op,
+      from,
+      to,
+      len,
+      wipes,
+      labelVersion: labelVersion(),
+      src,
+      dst,
+      names: Object.freeze([...moved].sort()),
+      flows: this.flows.map((run) =>
+        Object.freeze({ event: frozenFlow(run.event), srcNext: run.srcNext, dstNext: run.dstNext }),
+      ),
+    });
+    if (plans.length > PLANS_PER_REALM) plans.shift();
   }
 
   /** Emits the operation's coalesced `realm:access` and `flow` events. */

@@ -114,10 +114,47 @@ export interface CachedTranslation {
   labelVersion: number;
 }
 
+/** A `flow` event as a bulk operation builds it, before the ledger numbers it. */
+export type BulkFlowEvent = Extract<NewLedgerEvent, { kind: 'flow' }>;
+
+/**
+ * What a whole-page bulk range operation did, kept to do it again (rmm/bulk.ts "replay"):
+ * the pages it read and wrote, the labels it moved and the flows it recorded. Valid while
+ * nothing it depended on can have changed: the translations (the plan lives in its realm's
+ * {@link RealmTranslations}, which every flush drops), the pages (`wipes`, hw/memory.ts
+ * `wipeCount`) and every label run (`labelVersion`, hw/labels.ts). A plan is made only of an
+ * operation that completed, whose source and destination granules are disjoint and present.
+ */
+export interface BulkPlan {
+  readonly op: 'copy' | 'read';
+  /** Source IPA, destination IPA (the source again for a read) and length, page-aligned. */
+  readonly from: number;
+  readonly to: number;
+  readonly len: number;
+  readonly wipes: number;
+  readonly labelVersion: number;
+  /** The source pages in order, and for a copy the destination page each is copied to. */
+  readonly src: readonly Uint8Array[];
+  readonly dst: readonly Uint8Array[];
+  /** The distinct labels the operation moved. */
+  readonly names: readonly string[];
+  /** Its flow runs as they ended (frozen: each replay's events share their parts). */
+  readonly flows: readonly {
+    readonly event: Readonly<BulkFlowEvent>;
+    readonly srcNext: number | undefined;
+    readonly dstNext: number | undefined;
+  }[];
+}
+
+/** Plans kept per realm (a streaming realm repeats one or two operations). */
+export const PLANS_PER_REALM = 4;
+
 /** The cached pages of one realm, by IPA page index, one table per access kind. */
 export interface RealmTranslations {
   readonly read: Map<number, CachedTranslation>;
   readonly write: Map<number, CachedTranslation>;
+  /** Its last bulk plans, newest last (at most {@link PLANS_PER_REALM}). */
+  readonly plans: BulkPlan[];
 }
 
 /** The machine's translation cache (one per machine; see the file comment for its flushes). */
@@ -144,7 +181,7 @@ export class TranslationCache {
     }
     let t = this.realms.get(rd);
     if (!t) {
-      t = { read: new Map(), write: new Map() };
+      t = { read: new Map(), write: new Map(), plans: [] };
       this.realms.set(rd, t);
     }
     return t;

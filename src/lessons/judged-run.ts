@@ -9,8 +9,9 @@
  * - `leaked`: labelled bytes reached a host-visible place (the first such flow: who, where),
  *   other than through a sanitiser the tenant declared and the gateway it declared (by RIM);
  * - `rejected`: the tenant's verifier rejects a group token the host kept (the failed check);
- * - `blocked`: the machine refused a flow (the last refusal once labelled data was in play,
- *   labelled flows first, the monitor's CLEAN last: the clause);
+ * - `blocked`: the machine refused a flow (the clause of the refusal that decided, by the rule
+ *   the run report uses too, policy/judge.ts `decidingRefusal`: the first refusal that stopped
+ *   an attack, else the first other refusal, the monitor's CLEAN last);
  * - `no-leak`: none of these: whatever ran stayed where the policies allow.
  *
  * Design rationale: the verdict is recomputed from the machine, never taken from what the
@@ -29,8 +30,8 @@ import {
   declaredPassage,
   judgeFlow,
   realmNamer,
+  decidingRefusal,
   shortRule,
-  stopsAnAttack,
   type NameOf,
 } from '../policy/index.ts';
 import { tenantVerdicts, failedChecks } from './fixtures/video-pipeline.ts';
@@ -60,17 +61,10 @@ export function judgeView(view: GoalView): RunJudgement {
       by: `${leak.e.channel} → ${nameOf(leak.e.destination.name)}`,
       detail: leak.j.text,
     };
-  // Once labelled data is in play, only refusals from then on count (a stage's own set-up,
-  // such as the SMC a policy upload makes, is not an attack that was stopped), and a refused
-  // policy upload whenever it came (the realm never joined the group: `stopsAnAttack`).
-  const inPlay = judged.find(({ e }) => e.labels.length > 0)?.e.seq ?? 0;
-  const blocked = judged.filter(
-    ({ e, j }) => j.outcome === 'blocked' && (e.seq >= inPlay || stopsAnAttack(e)),
-  );
-  const stopped =
-    blocked.filter(({ e }) => stopsAnAttack(e)).at(-1) ??
-    blocked.filter(({ e }) => e.channel !== 'clean').at(-1) ??
-    blocked.at(-1);
+  // The rule of the run report too (policy/judge.ts `decidingRefusal`): the first refusal that
+  // stopped an attack, else the first other refusal once the tenant's data moves, CLEAN last.
+  const deciding = decidingRefusal(flows);
+  const stopped = deciding && judged.find(({ e }) => e === deciding.event);
   // Without a declared member the tenant named no realms, and the verdict could not consider
   // which realms its data reached (mica-spec §1.3 "any realm not named"): say so.
   const unjudged =
@@ -93,8 +87,8 @@ export function judgeView(view: GoalView): RunJudgement {
   // A refusal that stopped an attack (labelled bytes, a realm refused into the group) outranks
   // the tenant's verifier; its rejection of a group token the host kept (with the expectations
   // the machine holds: policy/group/declared.ts, else the lab's) outranks any other refusal.
-  // The order of workflows/run.ts (policy/judge.ts `stopsAnAttack`).
-  if (block && stopsAnAttack(stopped.e)) return block;
+  // The order of workflows/run.ts (policy/judge.ts `decidingRefusal`).
+  if (block && deciding.stopsAnAttack) return block;
   const rejected = tenantVerdicts(view.machine).find((v) => v.verdict.kind === 'rejected');
   if (rejected)
     return {
@@ -104,6 +98,8 @@ export function judgeView(view: GoalView): RunJudgement {
       detail: `${rejected.verdict.verdict.text}: ${rejected.verdict.reason}`,
     };
   if (block) return block;
+  // Refusals before the run's first labelled flow (`decidingRefusal` does not count them).
+  const early = judged.filter(({ j }) => j.outcome === 'blocked').length;
   const sanitised = judged.filter(
     ({ e, j }) => j.outcome === 'allowed' && e.labels.length > 0 && isHostVisible(e.destination),
   ).length;
@@ -114,7 +110,9 @@ export function judgeView(view: GoalView): RunJudgement {
     detail:
       (sanitised > 0
         ? `the judge finds no leak: labelled bytes left only through ${passage.sanitisers.join(', ')} (sanitised) and ${Object.values(passage.gateways).join(', ')} (${sanitised} flow(s))`
-        : 'no flow was refused and the judge finds no leak') + caveat,
+        : early > 0
+          ? `no flow was refused once the tenant's data moved (${early} refusal(s) before it, a stage's own set-up, do not count) and the judge finds no leak`
+          : 'no flow was refused and the judge finds no leak') + caveat,
   };
 }
 

@@ -38,7 +38,9 @@ describe('a judged run is the machine’s verdict on the run', () => {
     expect(Object.fromEntries(judged)).toEqual({
       '05-attacks/01-late-join': '- no-leak ',
       '05-attacks/02-copy-to-host': 'encoder blocked CF3',
-      '05-attacks/03-private-to-shared': 'encoder blocked CF3',
+      // The refused RSI_IPA_STATE_SET (§6 row 2: CF BLOCK on SMC class 0x17) decides; the
+      // write through the alias that was never shared, refused by CF3 after it, does not.
+      '05-attacks/03-private-to-shared': 'encoder blocked CF1',
       '05-attacks/04-host-call': 'encoder blocked CF1',
       '05-attacks/05-host-in-the-middle': 'encoder blocked Mem1.mappings.VM2',
       '05-attacks/06-leftovers': 'Mica monitor blocked CLEAN',

@@ -127,6 +127,14 @@ function receivers(flows: readonly LedgerEventOf<'flow'>[], nameOf: NameOf): str
   return names;
 }
 
+/** The run of `lesson` from its setup on a fresh machine with the learner's `steps`. */
+function replay(lesson: Lesson, steps: readonly string[]): GoalView {
+  const session = startLesson(lesson);
+  playSteps(session.terminals, steps);
+  const ledger = session.machine.ledger.filter((e) => e.seq > session.startSeq);
+  return { machine: session.machine, ledger };
+}
+
 /**
  * Judges `lesson` run from its setup on a fresh machine with the learner's `steps`
  * (`@<realm> <line>` for a realm terminal), as of `now`; the run keeps its steps.
@@ -136,29 +144,53 @@ export function judgeAttempt(
   steps: readonly string[],
   now = new Date().toISOString(),
 ): JudgedRun {
-  const session = startLesson(lesson);
-  playSteps(session.terminals, steps);
-  const ledger = session.machine.ledger.filter((e) => e.seq > session.startSeq);
   return {
     lesson: lesson.id,
-    ...judgeView({ machine: session.machine, ledger }),
+    ...judgeView(replay(lesson, steps)),
     judgedAt: now,
     steps: [...steps],
   };
 }
 
+/** Every refusal of the run in `view`, as a judged run names one: who acted, which clause. */
+function refusalsOf(view: GoalView): Pick<JudgedRun, 'stage' | 'by'>[] {
+  const nameOf = realmNamer(view.machine.state);
+  const passage = declaredPassage(view.machine.state);
+  return eventsOf(view.ledger, 'flow')
+    .filter((e) => e.decision.verdict === 'blocked')
+    .map((e) => {
+      const j = judgeFlow(e, nameOf, passage);
+      return { stage: j.actor, by: shortRule(j.clause) };
+    });
+}
+
 /** What judging a recorded run again came to ({@link recheckRun}). */
 export type Recheck =
   | { readonly kind: 'agrees'; readonly run: JudgedRun }
+  | {
+      /**
+       * The machine reaches the recorded verdict (blocked) and still makes the recorded
+       * refusal (the same stage and clause), but names another refusal as the one that
+       * decided: the file was judged by an earlier rule of this lab (before the first refusal
+       * that stopped an attack decided, policy/judge.ts `decidingRefusal`). The run agrees.
+       */
+      readonly kind: 'renamed';
+      readonly run: JudgedRun;
+      readonly machine: RunJudgement;
+    }
   | { readonly kind: 'differs'; readonly run: JudgedRun; readonly machine: RunJudgement }
   | { readonly kind: 'unchecked'; readonly run: JudgedRun; readonly reason: string };
 
 /**
  * Judges a run from a progress file again: its lesson's setup on a fresh machine, then its
  * steps (the emulator is deterministic, so that is the run). It agrees when the machine reaches
- * the recorded verdict, stage and deciding clause or path; a run without steps, or of a lesson
- * this lab does not have, cannot be checked and says why. The detail sentence is not compared
- * (its words may change between versions of the lab; what it states is in the other fields).
+ * the recorded verdict, stage and deciding clause or path; it is `renamed` when the verdict is
+ * the same block and the recorded refusal is still one the machine makes, but another refusal
+ * decides now (a file saved before the deciding refusal was the first that stopped an attack:
+ * the run is the same, only the clause it is named by changed); a run without steps, or of a
+ * lesson this lab does not have, cannot be checked and says why. The detail sentence is not
+ * compared (its words may change between versions of the lab; what it states is in the other
+ * fields). The recorded run itself is never changed.
  */
 export function recheckRun(run: JudgedRun, lesson: Lesson | undefined): Recheck {
   if (!lesson) return { kind: 'unchecked', run, reason: `this lab has no lesson "${run.lesson}"` };
@@ -169,20 +201,32 @@ export function recheckRun(run: JudgedRun, lesson: Lesson | undefined): Recheck 
       reason:
         'the run keeps no steps (it went on from a saved machine, or the file predates steps)',
     };
-  const again = judgeAttempt(lesson, run.steps, run.judgedAt);
+  const view = replay(lesson, run.steps);
+  const again = judgeView(view);
   const same = again.verdict === run.verdict && again.stage === run.stage && again.by === run.by;
-  return same
-    ? { kind: 'agrees', run }
-    : {
-        kind: 'differs',
-        run,
-        machine: { stage: again.stage, verdict: again.verdict, by: again.by, detail: again.detail },
-      };
+  if (same) return { kind: 'agrees', run };
+  const machine = {
+    stage: again.stage,
+    verdict: again.verdict,
+    by: again.by,
+    detail: again.detail,
+  };
+  const stillRefused =
+    run.verdict === 'blocked' &&
+    again.verdict === 'blocked' &&
+    refusalsOf(view).some((r) => r.stage === run.stage && r.by === run.by);
+  return { kind: stillRefused ? 'renamed' : 'differs', run, machine };
+}
+
+/** True when a re-checked run agrees with the machine (`agrees`, or `renamed`: same verdict). */
+export function rechecked(r: Recheck): boolean {
+  return r.kind === 'agrees' || r.kind === 'renamed';
 }
 
 /**
- * One line about re-checked run `i` of a progress file (`✓`, `✗` or `?`, the run, what the file
- * says and what the machine says), as `mica-lab lesson runs` prints it and the page shows it.
+ * One line about re-checked run `i` of a progress file (`✓`, `≈`, `✗` or `?`, the run, what
+ * the file says and what the machine says), as `mica-lab lesson runs` prints it and the page
+ * shows it.
  */
 export function describeRecheck(r: Recheck, i: number): string {
   const { run } = r;
@@ -190,6 +234,10 @@ export function describeRecheck(r: Recheck, i: number): string {
   const head = `[${i}] ${run.lesson} ${run.judgedAt}: the file says ${said}`;
   if (r.kind === 'agrees')
     return `✓ ${head}; the machine agrees (${run.steps?.length ?? 0} step(s) replayed)`;
+  if (r.kind === 'renamed') {
+    const m = r.machine;
+    return `≈ ${head}; the machine agrees it was blocked and still refuses ${run.by} (${run.stage}), but this lab now names ${m.by} (${m.stage}) as the refusal that decided: the first refusal that stopped the attack, where the file was judged by an earlier rule (the file is kept as it is)`;
+  }
   if (r.kind === 'differs') {
     const m = r.machine;
     return `✗ ${head}; the machine says ${m.verdict}${m.by ? ` by ${m.by}` : ''} (${m.stage}): ${m.detail}`;

@@ -147,6 +147,11 @@ function describeAction(e: LedgerEventOf<'flow'>, source: string, target: string
       };
     case 'policy-upload':
       return { attempt: 'upload its policy', done: () => 'uploaded its policy' };
+    case 'sgt':
+      return {
+        attempt: 'update the SGT for two realms at once',
+        done: () => 'updated the SGT for two realms at once',
+      };
     default:
       return { attempt: e.channel, done: (w) => `${e.channel}: ${w}` };
   }
@@ -172,11 +177,21 @@ const NS_MAPPING_CHANNELS: ReadonlySet<string> = new Set(['ns-map', 'ns-unmap'])
  * §8 item 3: the realm never joined the group, whatever token is taken later), the monitor
  * refusing or removing a host's NS mapping of a realm that may not have one (§6 attack 1: the
  * way out to host-visible memory is closed before any byte is written; what the realm tries
- * later is refused because of it). Any other refusal (a stage's own call refused by its CF rules, a probe of the
+ * later is refused because of it), or the monitor refusing to interleave the host's concurrent
+ * SGT updates (§6 attack 21; §3.3 "SGT errors" (d) and Appendix A: racing prefaults or uploads
+ * lose SGT entries, and with them a realm's coverage or its place in the group; the emulator's
+ * Mica serialises them, so the race is stopped where it starts and nothing is lost; a later
+ * refusal in that run, such as an upload failing its coverage check, is not what stopped the
+ * race). Any other refusal (a stage's own call refused by its CF rules, a probe of the
  * dummy page, CLEAN) is a block only when the verifier does not reject.
  */
 export function stopsAnAttack(e: LedgerEventOf<'flow'>): boolean {
-  return e.labels.length > 0 || e.channel === 'policy-upload' || NS_MAPPING_CHANNELS.has(e.channel);
+  return (
+    e.labels.length > 0 ||
+    e.channel === 'policy-upload' ||
+    e.channel === 'sgt' ||
+    NS_MAPPING_CHANNELS.has(e.channel)
+  );
 }
 
 /** The refusal that decides a run's `blocked` verdict ({@link decidingRefusal}). */

@@ -748,6 +748,7 @@ function compare(
   outcome: JudgedOutcome,
   leaks: readonly LeakLine[],
   blocked: readonly FlowLine[],
+  deciding: FlowLine | undefined,
   verifier: VerifierLine,
 ): string {
   const wrong: string[] = [];
@@ -757,9 +758,11 @@ function compare(
     wrong.push(
       `expected a leak through ${expect.through}; leaks: ${leaks.map((l) => l.through).join(', ') || 'none'}`,
     );
-  if (expect.outcome === 'blocked' && !blocked.some((b) => clauseMatches(b, expect.clause)))
+  // The refusal that decided must be the expected one, not merely any refusal of the run (a
+  // later refusal is a consequence of the one that decided: policy/judge.ts `decidingRefusal`).
+  if (expect.outcome === 'blocked' && !(deciding && clauseMatches(deciding, expect.clause)))
     wrong.push(
-      `expected a block by ${expect.clause}; blocks: ${[...new Set(blocked.map((b) => shortRule(b.clause)))].join(', ') || 'none'}`,
+      `expected a block by ${expect.clause}; the refusal that decided is ${deciding ? shortRule(deciding.clause) : 'none'} (blocks: ${[...new Set(blocked.map((b) => shortRule(b.clause)))].join(', ') || 'none'})`,
     );
   const check =
     expect.outcome === 'rejected' || expect.outcome === 'leak' ? expect.check : undefined;
@@ -814,7 +817,7 @@ export function runScenarioFile(s: ScenarioFile): RunReport {
         : verifier.kind === 'rejected'
           ? { outcome: 'rejected', check: verifier.failed[0]! }
           : (block ?? { outcome: 'no-leak' });
-  const mismatch = error ?? compare(s.expect, outcome, leaks, blocked, verifier);
+  const mismatch = error ?? compare(s.expect, outcome, leaks, blocked, deciding?.line, verifier);
   const answer = s.workflow.startsWith('llm-') ? llmAnswer(run.wf) : undefined;
   return {
     scenario: s,

@@ -39,6 +39,15 @@ describe('the deciding refusal of a run', () => {
     expect(rules([video(), exit, unmap])).toEqual(['CF3 owner VM2 EXCEPTION 0x24 BLOCK', true]);
   });
 
+  it('a serialised SGT race stops attack 21 before the coverage refusals it precedes', () => {
+    const race = flow('sgt', 'sgt:serialised');
+    expect(rules([race, flow('policy-upload', 'Mem4.mappings.VM1'), video()])).toEqual([
+      'sgt:serialised',
+      true,
+    ]);
+    expect(rules([flow('sgt', 'gap-sgt-race', 'allowed')])).toBeUndefined();
+  });
+
   it('a stopping refusal outranks an earlier one that does not stop an attack', () => {
     const smc = flow('smc', 'CF1 owner VM2 CALL 0x17 BLOCK');
     const upload = flow('policy-upload', 'Mem2.size');

@@ -9,8 +9,9 @@
  * - `leaked`: labelled bytes reached a host-visible place (the first such flow: who, where),
  *   other than through a sanitiser the tenant declared and the gateway it declared (by RIM);
  * - `rejected`: the tenant's verifier rejects a group token the host kept (the failed check);
- * - `blocked`: the machine refused a flow (the last refusal once labelled data was in play,
- *   labelled flows first, the monitor's CLEAN last: the clause);
+ * - `blocked`: the machine refused a flow (the clause of the refusal that decided, by the rule
+ *   the run report uses too, policy/judge.ts `decidingRefusal`: the first refusal that stopped
+ *   an attack, else the first other refusal, the monitor's CLEAN last);
  * - `no-leak`: none of these: whatever ran stayed where the policies allow.
  *
  * Design rationale: the verdict is recomputed from the machine, never taken from what the
@@ -29,8 +30,8 @@ import {
   declaredPassage,
   judgeFlow,
   realmNamer,
+  decidingRefusal,
   shortRule,
-  stopsAnAttack,
   type NameOf,
 } from '../policy/index.ts';
 import { tenantVerdicts, failedChecks } from './fixtures/video-pipeline.ts';
@@ -60,17 +61,10 @@ export function judgeView(view: GoalView): RunJudgement {
       by: `${leak.e.channel} → ${nameOf(leak.e.destination.name)}`,
       detail: leak.j.text,
     };
-  // Once labelled data is in play, only refusals from then on count (a stage's own set-up,
-  // such as the SMC a policy upload makes, is not an attack that was stopped), and a refused
-  // policy upload whenever it came (the realm never joined the group: `stopsAnAttack`).
-  const inPlay = judged.find(({ e }) => e.labels.length > 0)?.e.seq ?? 0;
-  const blocked = judged.filter(
-    ({ e, j }) => j.outcome === 'blocked' && (e.seq >= inPlay || stopsAnAttack(e)),
-  );
-  const stopped =
-    blocked.filter(({ e }) => stopsAnAttack(e)).at(-1) ??
-    blocked.filter(({ e }) => e.channel !== 'clean').at(-1) ??
-    blocked.at(-1);
+  // The rule of the run report too (policy/judge.ts `decidingRefusal`): the first refusal that
+  // stopped an attack, else the first other refusal once the tenant's data moves, CLEAN last.
+  const deciding = decidingRefusal(flows);
+  const stopped = deciding && judged.find(({ e }) => e === deciding.event);
   // Without a declared member the tenant named no realms, and the verdict could not consider
   // which realms its data reached (mica-spec §1.3 "any realm not named"): say so.
   const unjudged =
@@ -93,8 +87,8 @@ export function judgeView(view: GoalView): RunJudgement {
   // A refusal that stopped an attack (labelled bytes, a realm refused into the group) outranks
   // the tenant's verifier; its rejection of a group token the host kept (with the expectations
   // the machine holds: policy/group/declared.ts, else the lab's) outranks any other refusal.
-  // The order of workflows/run.ts (policy/judge.ts `stopsAnAttack`).
-  if (block && stopsAnAttack(stopped.e)) return block;
+  // The order of workflows/run.ts (policy/judge.ts `decidingRefusal`).
+  if (block && deciding.stopsAnAttack) return block;
   const rejected = tenantVerdicts(view.machine).find((v) => v.verdict.kind === 'rejected');
   if (rejected)
     return {
@@ -104,6 +98,8 @@ export function judgeView(view: GoalView): RunJudgement {
       detail: `${rejected.verdict.verdict.text}: ${rejected.verdict.reason}`,
     };
   if (block) return block;
+  // Refusals before the run's first labelled flow (`decidingRefusal` does not count them).
+  const early = judged.filter(({ j }) => j.outcome === 'blocked').length;
   const sanitised = judged.filter(
     ({ e, j }) => j.outcome === 'allowed' && e.labels.length > 0 && isHostVisible(e.destination),
   ).length;
@@ -114,7 +110,9 @@ export function judgeView(view: GoalView): RunJudgement {
     detail:
       (sanitised > 0
         ? `the judge finds no leak: labelled bytes left only through ${passage.sanitisers.join(', ')} (sanitised) and ${Object.values(passage.gateways).join(', ')} (${sanitised} flow(s))`
-        : 'no flow was refused and the judge finds no leak') + caveat,
+        : early > 0
+          ? `no flow was refused once the tenant's data moved (${early} refusal(s) before it, a stage's own set-up, do not count) and the judge finds no leak`
+          : 'no flow was refused and the judge finds no leak') + caveat,
   };
 }
 
@@ -129,6 +127,14 @@ function receivers(flows: readonly LedgerEventOf<'flow'>[], nameOf: NameOf): str
   return names;
 }
 
+/** The run of `lesson` from its setup on a fresh machine with the learner's `steps`. */
+function replay(lesson: Lesson, steps: readonly string[]): GoalView {
+  const session = startLesson(lesson);
+  playSteps(session.terminals, steps);
+  const ledger = session.machine.ledger.filter((e) => e.seq > session.startSeq);
+  return { machine: session.machine, ledger };
+}
+
 /**
  * Judges `lesson` run from its setup on a fresh machine with the learner's `steps`
  * (`@<realm> <line>` for a realm terminal), as of `now`; the run keeps its steps.
@@ -138,29 +144,53 @@ export function judgeAttempt(
   steps: readonly string[],
   now = new Date().toISOString(),
 ): JudgedRun {
-  const session = startLesson(lesson);
-  playSteps(session.terminals, steps);
-  const ledger = session.machine.ledger.filter((e) => e.seq > session.startSeq);
   return {
     lesson: lesson.id,
-    ...judgeView({ machine: session.machine, ledger }),
+    ...judgeView(replay(lesson, steps)),
     judgedAt: now,
     steps: [...steps],
   };
 }
 
+/** Every refusal of the run in `view`, as a judged run names one: who acted, which clause. */
+function refusalsOf(view: GoalView): Pick<JudgedRun, 'stage' | 'by'>[] {
+  const nameOf = realmNamer(view.machine.state);
+  const passage = declaredPassage(view.machine.state);
+  return eventsOf(view.ledger, 'flow')
+    .filter((e) => e.decision.verdict === 'blocked')
+    .map((e) => {
+      const j = judgeFlow(e, nameOf, passage);
+      return { stage: j.actor, by: shortRule(j.clause) };
+    });
+}
+
 /** What judging a recorded run again came to ({@link recheckRun}). */
 export type Recheck =
   | { readonly kind: 'agrees'; readonly run: JudgedRun }
+  | {
+      /**
+       * The machine reaches the recorded verdict (blocked) and still makes the recorded
+       * refusal (the same stage and clause), but names another refusal as the one that
+       * decided: the file was judged by an earlier rule of this lab (before the first refusal
+       * that stopped an attack decided, policy/judge.ts `decidingRefusal`). The run agrees.
+       */
+      readonly kind: 'renamed';
+      readonly run: JudgedRun;
+      readonly machine: RunJudgement;
+    }
   | { readonly kind: 'differs'; readonly run: JudgedRun; readonly machine: RunJudgement }
   | { readonly kind: 'unchecked'; readonly run: JudgedRun; readonly reason: string };
 
 /**
  * Judges a run from a progress file again: its lesson's setup on a fresh machine, then its
  * steps (the emulator is deterministic, so that is the run). It agrees when the machine reaches
- * the recorded verdict, stage and deciding clause or path; a run without steps, or of a lesson
- * this lab does not have, cannot be checked and says why. The detail sentence is not compared
- * (its words may change between versions of the lab; what it states is in the other fields).
+ * the recorded verdict, stage and deciding clause or path; it is `renamed` when the verdict is
+ * the same block and the recorded refusal is still one the machine makes, but another refusal
+ * decides now (a file saved before the deciding refusal was the first that stopped an attack:
+ * the run is the same, only the clause it is named by changed); a run without steps, or of a
+ * lesson this lab does not have, cannot be checked and says why. The detail sentence is not
+ * compared (its words may change between versions of the lab; what it states is in the other
+ * fields). The recorded run itself is never changed.
  */
 export function recheckRun(run: JudgedRun, lesson: Lesson | undefined): Recheck {
   if (!lesson) return { kind: 'unchecked', run, reason: `this lab has no lesson "${run.lesson}"` };
@@ -171,20 +201,32 @@ export function recheckRun(run: JudgedRun, lesson: Lesson | undefined): Recheck 
       reason:
         'the run keeps no steps (it went on from a saved machine, or the file predates steps)',
     };
-  const again = judgeAttempt(lesson, run.steps, run.judgedAt);
+  const view = replay(lesson, run.steps);
+  const again = judgeView(view);
   const same = again.verdict === run.verdict && again.stage === run.stage && again.by === run.by;
-  return same
-    ? { kind: 'agrees', run }
-    : {
-        kind: 'differs',
-        run,
-        machine: { stage: again.stage, verdict: again.verdict, by: again.by, detail: again.detail },
-      };
+  if (same) return { kind: 'agrees', run };
+  const machine = {
+    stage: again.stage,
+    verdict: again.verdict,
+    by: again.by,
+    detail: again.detail,
+  };
+  const stillRefused =
+    run.verdict === 'blocked' &&
+    again.verdict === 'blocked' &&
+    refusalsOf(view).some((r) => r.stage === run.stage && r.by === run.by);
+  return { kind: stillRefused ? 'renamed' : 'differs', run, machine };
+}
+
+/** True when a re-checked run agrees with the machine (`agrees`, or `renamed`: same verdict). */
+export function rechecked(r: Recheck): boolean {
+  return r.kind === 'agrees' || r.kind === 'renamed';
 }
 
 /**
- * One line about re-checked run `i` of a progress file (`✓`, `✗` or `?`, the run, what the file
- * says and what the machine says), as `mica-lab lesson runs` prints it and the page shows it.
+ * One line about re-checked run `i` of a progress file (`✓`, `≈`, `✗` or `?`, the run, what
+ * the file says and what the machine says), as `mica-lab lesson runs` prints it and the page
+ * shows it.
  */
 export function describeRecheck(r: Recheck, i: number): string {
   const { run } = r;
@@ -192,6 +234,10 @@ export function describeRecheck(r: Recheck, i: number): string {
   const head = `[${i}] ${run.lesson} ${run.judgedAt}: the file says ${said}`;
   if (r.kind === 'agrees')
     return `✓ ${head}; the machine agrees (${run.steps?.length ?? 0} step(s) replayed)`;
+  if (r.kind === 'renamed') {
+    const m = r.machine;
+    return `≈ ${head}; the machine agrees it was blocked and still refuses ${run.by} (${run.stage}), but this lab now names ${m.by} (${m.stage}) as the refusal that decided: the first refusal that stopped the attack, where the file was judged by an earlier rule (the file is kept as it is)`;
+  }
   if (r.kind === 'differs') {
     const m = r.machine;
     return `✗ ${head}; the machine says ${m.verdict}${m.by ? ` by ${m.by}` : ''} (${m.stage}): ${m.detail}`;

@@ -123,6 +123,7 @@ export {
 export * from './monitor/index.ts';
 export * from './group/index.ts';
 export {
+  decidingRefusal,
   declaredPassage,
   judgeFlow,
   realmNamer,
@@ -132,6 +133,7 @@ export {
   bringsLabelledBytesIn,
   undeclaredRecipient,
   type AllowedPassage,
+  type DecidingRefusal,
   type UndeclaredRecipient,
   type FlowJudgement,
   type SanitisedPassage,

@@ -147,6 +147,11 @@ function describeAction(e: LedgerEventOf<'flow'>, source: string, target: string
       };
     case 'policy-upload':
       return { attempt: 'upload its policy', done: () => 'uploaded its policy' };
+    case 'sgt':
+      return {
+        attempt: 'update the SGT for two realms at once',
+        done: () => 'updated the SGT for two realms at once',
+      };
     default:
       return { attempt: e.channel, done: (w) => `${e.channel}: ${w}` };
   }
@@ -166,17 +171,84 @@ const NS_MAPPING_CHANNELS: ReadonlySet<string> = new Set(['ns-map', 'ns-unmap'])
 /**
  * True when the refused flow `e` stopped an attack in its own right, so it outranks the tenant's
  * verifier rejecting a group token (the run's verdict: leak, then such a block, then the
- * verifier's rejection, then any other refusal, then no leak; workflows/run.ts and
- * lessons/judged-run.ts both use this order): a refusal of labelled bytes (the tenant's data
- * was stopped), the monitor refusing a realm's policy upload (mica-spec.md §3.3, §8 item 3:
- * the realm never joined the group, whatever token is taken later), or the monitor refusing
- * or removing a host's NS mapping of a realm that may not have one (§6 attack 1: the way out to
- * host-visible memory is closed before any byte is written; what the realm tries later is
- * refused because of it). Any other refusal (a stage's own set-up call, a probe of an unmapped
- * page) is a block only when the verifier does not reject.
+ * verifier's rejection, then any other refusal, then no leak: {@link decidingRefusal}, which
+ * workflows/run.ts and lessons/judged-run.ts both use): a refusal of labelled bytes (the
+ * tenant's data was stopped), the monitor refusing a realm's policy upload (mica-spec.md §3.3,
+ * §8 item 3: the realm never joined the group, whatever token is taken later), the monitor
+ * refusing or removing a host's NS mapping of a realm that may not have one (§6 attack 1: the
+ * way out to host-visible memory is closed before any byte is written; what the realm tries
+ * later is refused because of it), or the monitor refusing to interleave the host's concurrent
+ * SGT updates (§6 attack 21; §3.3 "SGT errors" (d) and Appendix A: racing prefaults or uploads
+ * lose SGT entries, and with them a realm's coverage or its place in the group; the emulator's
+ * Mica serialises them, so the race is stopped where it starts and nothing is lost; a later
+ * refusal in that run, such as an upload failing its coverage check, is not what stopped the
+ * race). Any other refusal (a stage's own call refused by its CF rules, a probe of the
+ * dummy page, CLEAN) is a block only when the verifier does not reject.
  */
 export function stopsAnAttack(e: LedgerEventOf<'flow'>): boolean {
-  return e.labels.length > 0 || e.channel === 'policy-upload' || NS_MAPPING_CHANNELS.has(e.channel);
+  return (
+    e.labels.length > 0 ||
+    e.channel === 'policy-upload' ||
+    e.channel === 'sgt' ||
+    NS_MAPPING_CHANNELS.has(e.channel)
+  );
+}
+
+/** The refusal that decides a run's `blocked` verdict ({@link decidingRefusal}). */
+export interface DecidingRefusal {
+  /** The refused flow. */
+  readonly event: LedgerEventOf<'flow'>;
+  /** {@link stopsAnAttack} holds for it: it outranks the verifier's rejection. */
+  readonly stopsAnAttack: boolean;
+}
+
+/**
+ * The refusal that decides a run, from its flow events in ledger order (only the refused ones,
+ * `decision.verdict` `blocked`, are candidates), or undefined when none counts. The one
+ * rule both judges use (the run report, workflows/run.ts `runScenarioFile`, and the lessons'
+ * `judgeView`), so the Pipeline banner, the lesson and the progress file name the same clause:
+ *
+ * 1. the FIRST refusal that {@link stopsAnAttack}: a §6 attack is stopped by the mechanism the
+ *    table names, and it acts first; what the machine refuses after it is a consequence, not
+ *    another attack stopped (attack 1: the non-gateway's NS mapping is removed at upload,
+ *    §3.5, and the exit the stage then tries is refused by CF3 only because the way was
+ *    closed; attacks 5, 8, 12, 14: the first refused upload leaves later realms refused as
+ *    unregistered peers and every stage reading its dummy page, §3.3 step 7, §3.4 step 3);
+ * 2. else the first refusal of an attempt (any refusal but CLEAN) from the run's first flow of
+ *    the tenant's labelled data on: a stage's call refused by its control-flow rules (§3.6,
+ *    attacks 2, 3, 20), a host call the monitor refuses (§8 items 4 and 13, attacks 6, 11);
+ *    first for the same reason as above (a stage that retries is refused again because of the
+ *    first refusal). These rank below the verifier's rejection, which the caller checks
+ *    between 1 and 2. Earlier ones do not count: a CF rule BLOCKs every SMC of its class from
+ *    the realm's upload on (§3.6), so a stage that reads its own measurements right after its
+ *    upload, before any of the tenant's data moves, is refused: the stage meeting its own
+ *    rule during its set-up, not an attempt on the tenant's data (§1.3), and a run that then
+ *    moves the data and leaks nothing is no-leak. When the run moves no labelled data at all
+ *    (it acts on what the machine already holds: a teardown of the tenant's pages), every
+ *    refusal counts. The ledger does not record which RSI function an `smc` event was, so the
+ *    judge cannot tell a set-up call from a call made later on the way out any other way;
+ * 3. else the first such CLEAN (§3.7): the monitor zeroing a region that lost its last mapping
+ *    is no one's attempt refused, so it decides only when nothing else was refused (attack 10:
+ *    leftovers never survive a teardown).
+ */
+export function decidingRefusal(
+  flows: Iterable<LedgerEventOf<'flow'>>,
+): DecidingRefusal | undefined {
+  // The first refusal of an attempt and the first CLEAN, before and from the first labelled flow.
+  const before: { attempt?: LedgerEventOf<'flow'>; clean?: LedgerEventOf<'flow'> } = {};
+  const inPlay: typeof before = {};
+  let moved = false;
+  for (const e of flows) {
+    moved ||= e.labels.length > 0;
+    if (e.decision.verdict !== 'blocked') continue;
+    if (stopsAnAttack(e)) return { event: e, stopsAnAttack: true };
+    const found = moved ? inPlay : before;
+    if (e.channel === 'clean') found.clean ??= e;
+    else found.attempt ??= e;
+  }
+  const counted = moved ? inPlay : before;
+  const event = counted.attempt ?? counted.clean;
+  return event && { event, stopsAnAttack: false };
 }
 
 /**

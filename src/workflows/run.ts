@@ -15,8 +15,10 @@
  * tenant did not declare: policy/judge.ts `undeclaredRecipient`), unless the machine marked its
  * bytes as output of a declared sanitiser and the declared gateway handed them out
  * (`sanitisedPassage`: reported apart, as the allowed way out); a block is a flow the machine
- * refused; a rejection is `verifyGroup`'s. The outcome is the first of leak > blocked >
- * rejected > no-leak that the evidence shows, and the expectation is compared with it. On CCA alone there is no monitor
+ * refused; a rejection is `verifyGroup`'s. The outcome is the first the evidence shows of
+ * leak > a refusal that stopped an attack > rejected > any other refusal > no-leak, the
+ * deciding refusal chosen by the rule the lessons' judge uses too (policy/judge.ts
+ * `decidingRefusal`), and the expectation is compared with it. On CCA alone there is no monitor
  * and no protected sharing: the host shares the objects as NS memory (what ivshmem is without
  * Mica) and the same stages move the same whole frames through them, so the learner sees
  * every stage's frames where the host can read them.
@@ -35,7 +37,7 @@ import {
   realmNamer,
   sanitisedPassage,
   shortRule,
-  stopsAnAttack,
+  decidingRefusal,
   undeclaredRecipient,
   type SanitisedPassage,
 } from '../policy/judge.ts';
@@ -628,8 +630,8 @@ function judge(run: Run): {
   leaks: LeakLine[];
   sanitised: SanitisedPassage[];
   blocked: FlowLine[];
-  /** The first refusal that stopped an attack (policy/judge.ts `stopsAnAttack`). */
-  stopped?: FlowLine;
+  /** The refusal that decides a `blocked` outcome (policy/judge.ts `decidingRefusal`). */
+  deciding?: { readonly line: FlowLine; readonly stopsAnAttack: boolean };
 } {
   const { wf, s } = run;
   const state = wf.machine.state;
@@ -666,7 +668,6 @@ function judge(run: Run): {
     }
   /** Realms that received the input's bytes without being one the tenant named. */
   const strangers = new Set<string>();
-  let stopped: FlowLine | undefined;
   for (const e of wf.machine.ledger) {
     if (e.kind !== 'flow') continue;
     const j = judgeFlow(e as LedgerEventOf<'flow'>, nameOf, passage);
@@ -702,9 +703,6 @@ function judge(run: Run): {
           ? `LEAK: ${to} received ${e.labels.join(', ')} (${j.text})`
           : j.text),
     });
-    const line = flows.at(-1)!;
-    if (!stopped && line.verdict === 'blocked' && stopsAnAttack(e as LedgerEventOf<'flow'>))
-      stopped = line;
   }
   // Realms the tenant did not name that hold the input's bytes in their registers (the RMM
   // handed them those labels with the bytes they loaded, GuestEntry.loadLabels), unless a flow
@@ -724,12 +722,18 @@ function judge(run: Run): {
         leaks.push({ seq: Number.MAX_SAFE_INTEGER, label, through: 'realm', to: name, bytes: 8 });
   }
   leaks.sort((a, b) => a.seq - b.seq);
+  const blocked = flows.filter((f) => f.verdict === 'blocked');
+  // The rule the lessons' judge uses too (policy/judge.ts `decidingRefusal`).
+  const decided = decidingRefusal(
+    wf.machine.ledger.filter((e): e is LedgerEventOf<'flow'> => e.kind === 'flow'),
+  );
+  const line = decided && blocked.find((b) => b.seq === decided.event.seq);
   return {
     flows,
     leaks,
     sanitised: [...sanitised.values()],
-    blocked: flows.filter((f) => f.verdict === 'blocked'),
-    ...(stopped ? { stopped } : {}),
+    blocked,
+    ...(line ? { deciding: { line, stopsAnAttack: decided.stopsAnAttack } } : {}),
   };
 }
 
@@ -744,6 +748,7 @@ function compare(
   outcome: JudgedOutcome,
   leaks: readonly LeakLine[],
   blocked: readonly FlowLine[],
+  deciding: FlowLine | undefined,
   verifier: VerifierLine,
 ): string {
   const wrong: string[] = [];
@@ -753,9 +758,11 @@ function compare(
     wrong.push(
       `expected a leak through ${expect.through}; leaks: ${leaks.map((l) => l.through).join(', ') || 'none'}`,
     );
-  if (expect.outcome === 'blocked' && !blocked.some((b) => clauseMatches(b, expect.clause)))
+  // The refusal that decided must be the expected one, not merely any refusal of the run (a
+  // later refusal is a consequence of the one that decided: policy/judge.ts `decidingRefusal`).
+  if (expect.outcome === 'blocked' && !(deciding && clauseMatches(deciding, expect.clause)))
     wrong.push(
-      `expected a block by ${expect.clause}; blocks: ${[...new Set(blocked.map((b) => shortRule(b.clause)))].join(', ') || 'none'}`,
+      `expected a block by ${expect.clause}; the refusal that decided is ${deciding ? shortRule(deciding.clause) : 'none'} (blocks: ${[...new Set(blocked.map((b) => shortRule(b.clause)))].join(', ') || 'none'})`,
     );
   const check =
     expect.outcome === 'rejected' || expect.outcome === 'leak' ? expect.check : undefined;
@@ -786,7 +793,7 @@ export function runScenarioFile(s: ScenarioFile): RunReport {
       break;
     }
   }
-  const { flows, leaks, sanitised, blocked, stopped } = judge(run);
+  const { flows, leaks, sanitised, blocked, deciding } = judge(run);
   const v = run.verdict;
   const verifier: VerifierLine = v
     ? {
@@ -796,18 +803,21 @@ export function runScenarioFile(s: ScenarioFile): RunReport {
       }
     : { kind: 'none', reason: run.verdictNote, failed: [] };
   // Leak, then a refusal that stopped an attack, then the verifier's rejection, then any other
-  // refusal (policy/judge.ts `stopsAnAttack`; the lessons' judge keeps the same order).
+  // refusal (policy/judge.ts `decidingRefusal`, the lessons' judge's rule too).
+  const block: JudgedOutcome | undefined = deciding && {
+    outcome: 'blocked',
+    clause: shortRule(deciding.line.clause),
+    seq: deciding.line.seq,
+  };
   const outcome: JudgedOutcome =
     leaks.length > 0
       ? { outcome: 'leak', through: leaks[0]!.through }
-      : stopped
-        ? { outcome: 'blocked', clause: shortRule(stopped.clause), seq: stopped.seq }
+      : block && deciding?.stopsAnAttack
+        ? block
         : verifier.kind === 'rejected'
           ? { outcome: 'rejected', check: verifier.failed[0]! }
-          : blocked.length > 0
-            ? { outcome: 'blocked', clause: shortRule(blocked[0]!.clause), seq: blocked[0]!.seq }
-            : { outcome: 'no-leak' };
-  const mismatch = error ?? compare(s.expect, outcome, leaks, blocked, verifier);
+          : (block ?? { outcome: 'no-leak' });
+  const mismatch = error ?? compare(s.expect, outcome, leaks, blocked, deciding?.line, verifier);
   const answer = s.workflow.startsWith('llm-') ? llmAnswer(run.wf) : undefined;
   return {
     scenario: s,

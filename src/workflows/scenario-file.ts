@@ -153,6 +153,7 @@ export type Expectation =
   | { readonly outcome: 'leak'; readonly through: string; readonly check?: GroupCheckId }
   | {
       readonly outcome: 'blocked';
+      /** The clause of the refusal that decided (policy/judge.ts `decidingRefusal`), short or a part. */
       readonly clause: string;
       readonly verifier?: VerifierExpectation;
     }

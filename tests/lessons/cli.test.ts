@@ -137,6 +137,19 @@ describe('mica-lab lesson runs', () => {
     expect(r.out).toContain('0/2 judged runs agree with the machine');
   });
 
+  it('a run judged by the earlier rule (another clause of the same block) agrees: exit 0, a ≈ line', async () => {
+    const l = findLesson('05-attacks/03-private-to-shared')!;
+    const current = judgeAttempt(l, l.solution, '2026-12-05T03:00:00.000Z');
+    const r = await cli(LESSON_COMMAND, ['runs', 'p.json'], {
+      files: { 'p.json': file([{ ...current, by: 'CF3' }]) },
+    });
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(
+      /≈ \[0\] 05-attacks\/03-private-to-shared .*the file says blocked by CF3 \(encoder\); .* now names CF1 \(encoder\)/,
+    );
+    expect(r.out).toContain('1/1 judged runs agree with the machine');
+  });
+
   it('an unreadable or malformed file: exit 2 with the reason and where', async () => {
     const missing = await cli(LESSON_COMMAND, ['runs', 'nope.json']);
     expect(missing.code).toBe(2);

@@ -4,7 +4,12 @@
 // on a fresh machine gives the verdict the live session gives, a wrong route is judged as what
 // it was, and the save file keeps the runs through a round trip and refuses a bad one by path.
 import { describe, expect, it } from 'vitest';
-import { judgeAttempt, judgeView, recheckRun } from '../../src/lessons/judged-run.ts';
+import {
+  describeRecheck,
+  judgeAttempt,
+  judgeView,
+  recheckRun,
+} from '../../src/lessons/judged-run.ts';
 import {
   JUDGED_PARTS,
   emptySave,
@@ -38,7 +43,9 @@ describe('a judged run is the machine’s verdict on the run', () => {
     expect(Object.fromEntries(judged)).toEqual({
       '05-attacks/01-late-join': '- no-leak ',
       '05-attacks/02-copy-to-host': 'encoder blocked CF3',
-      '05-attacks/03-private-to-shared': 'encoder blocked CF3',
+      // The refused RSI_IPA_STATE_SET (§6 row 2: CF BLOCK on SMC class 0x17) decides; the
+      // write through the alias that was never shared, refused by CF3 after it, does not.
+      '05-attacks/03-private-to-shared': 'encoder blocked CF1',
       '05-attacks/04-host-call': 'encoder blocked CF1',
       '05-attacks/05-host-in-the-middle': 'encoder blocked Mem1.mappings.VM2',
       '05-attacks/06-leftovers': 'Mica monitor blocked CLEAN',
@@ -168,6 +175,34 @@ describe('a run in a progress file is judged again from its steps', () => {
     // The same claim with the steps of a run that did not happen: differs too.
     const noRun = { ...honest, steps: ['help'] };
     expect(recheckRun(noRun, challenge).kind).toBe('differs');
+  });
+
+  it('a file judged before the first stopping refusal decided still opens: same block, another clause named now, kept and said', () => {
+    const l = lesson('05-attacks/03-private-to-shared');
+    const current = judgeAttempt(l, l.solution, NOW);
+    // What the lessons' judge recorded before (it named the last refusal): the CF3 refusal of
+    // the write through the alias, after the refused RSI_IPA_STATE_SET that decides now.
+    const before: JudgedRun = {
+      ...current,
+      by: 'CF3',
+      detail: 'encoder tried to hand data to the host: blocked by its policy, rule CF3',
+    };
+    const parsed = parseSave(serializeSave(withJudgedRun(emptySave(NOW), before)));
+    const kept = parsed.ok ? (parsed.value.save.judgedRuns ?? []) : [];
+    expect(kept).toEqual([before]);
+    const r = recheckRun(kept[0]!, l);
+    expect(r.kind).toBe('renamed');
+    expect(r.kind === 'renamed' && r.machine).toMatchObject({
+      verdict: 'blocked',
+      by: 'CF1',
+      stage: 'encoder',
+    });
+    expect(describeRecheck(r, 0)).toMatch(
+      /^≈ \[0\] .*the file says blocked by CF3 \(encoder\); the machine agrees it was blocked and still refuses CF3 \(encoder\), but this lab now names CF1 \(encoder\) as the refusal that decided.*the file is kept as it is/,
+    );
+    // A clause the machine never refused in the run is no earlier name for it: it differs.
+    expect(recheckRun({ ...before, by: 'CF4' }, l).kind).toBe('differs');
+    expect(recheckRun({ ...before, stage: 'moderator' }, l).kind).toBe('differs');
   });
 
   it('a run without steps, or of a lesson this lab lacks, is not checked and says why', () => {

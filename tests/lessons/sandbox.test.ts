@@ -2,7 +2,8 @@
 // every shipped scenario file through the loader the Pipeline view's Scenario menu uses, and
 // its one goal, "explore", is done exactly when the machine has judged a run: for every shipped
 // file, run on a fresh machine and put into the sandbox as the page's Run does, the goal is done
-// and names the verdict the file's own run report reached (FILE_ONLY lists the runs whose
+// and names the verdict the file's own run report reached, and the lesson's judge names the
+// same deciding clause as the report (one rule for both, "all views show one verdict") (FILE_ONLY lists the runs whose
 // verdict the file's host model keeps outside the machine: the group token); an empty
 // machine, or realms built with no tenant data moving, leave it open.
 import { readdirSync } from 'node:fs';
@@ -47,8 +48,10 @@ describe('the sandbox lesson', () => {
     expect(offered).toEqual(SHIPPED);
   });
 
+  // All views show one verdict: both judges choose the deciding refusal by one rule
+  // (policy/judge.ts `decidingRefusal`), so the lesson names the clause the report names.
   it.each(SCENARIO_MENU.flatMap((g) => g.files.map((f) => [f.id, f] as const)))(
-    '%s run as the page runs it: explore is done with the run report’s verdict',
+    '%s run as the page runs it: explore is done with the run report’s verdict and deciding clause',
     (_id, file) => {
       const report = runScenarioFile(file);
       const session = startLesson(SANDBOX);
@@ -62,6 +65,12 @@ describe('the sandbox lesson', () => {
       const ledger = session.machine.ledger.filter((e) => e.seq > session.startSeq);
       const judged = judgeView({ machine: session.machine, ledger });
       expect(judged.verdict).toBe(known?.verdict ?? VERDICT[report.outcome.outcome]);
+      if (known) return;
+      // The clause of the refusal that decided (attack 1 in Mica: `is-gateway`, not the CF3
+      // refusal of the exit the removed mapping caused), or the verifier's first failed check.
+      const { outcome, clause, check } = report.outcome;
+      if (outcome === 'blocked') expect(judged.by).toBe(clause);
+      if (outcome === 'rejected') expect(judged.by.split(', ')[0]).toBe(check);
       expect(explore.detail).toContain('judged: ');
     },
   );

@@ -60,6 +60,32 @@ describe('the judge reads the machine', () => {
     expect(decided.text).toMatch(/rule is-gateway/);
   });
 
+  it('the serialised SGT stops attack 21 in Mica where the race starts (sgt:serialised, the first refusal); the prototype loses the update and the gateway’s upload fails its coverage check', () => {
+    const mica = runScenarioFile(load('attack-21-sgt-race-mica'));
+    expect(mica.matched).toBe(true);
+    expect(mica.outcome).toMatchObject({ outcome: 'blocked', clause: 'sgt:serialised' });
+    const decided = mica.flows.find((f) => f.seq === mica.outcome.seq)!;
+    expect(decided.channel).toBe('sgt');
+    expect(decided.text).toBe(
+      'host tried to update the SGT for two realms at once: blocked by the machine, rule sgt:serialised',
+    );
+    // The later refusals of that run (an upload failing coverage) come after and do not decide.
+    expect(mica.blocked.every((b) => b.seq >= decided.seq)).toBe(true);
+    const proto = runScenarioFile(load('attack-21-sgt-race-proto'));
+    expect(proto.flows.some((f) => f.channel === 'sgt' && f.verdict === 'blocked')).toBe(false);
+    expect(proto.outcome).toMatchObject({ outcome: 'blocked', clause: 'Mem1.mappings.VM1' });
+  });
+
+  it('an expected clause must be the refusal that decided, not a later one of the same run', () => {
+    const s = load('attack-01-copy-to-ns-mica');
+    const later = runScenarioFile({ ...s, expect: { outcome: 'blocked', clause: 'CF3' } });
+    expect(later.blocked.some((b) => b.clause.startsWith('CF3 '))).toBe(true);
+    expect(later.matched).toBe(false);
+    expect(later.mismatch).toMatch(
+      /expected a block by CF3; the refusal that decided is is-gateway/,
+    );
+  });
+
   it('an honest stage in place of the malicious one leaves nothing to judge but the honest flows', () => {
     const s = load('attack-04-exit-smuggle-proto');
     const honest = runScenarioFile({

@@ -9,7 +9,7 @@
  * (runs: one differs or cannot be checked), 2 bad usage or an unreadable file.
  */
 import { splitCommands, type OutputLine } from '../../shell/index.ts';
-import { describeRecheck, recheckRun } from '../../lessons/judged-run.ts';
+import { describeRecheck, recheckRun, rechecked } from '../../lessons/judged-run.ts';
 import {
   PARTS,
   disabledCommands,
@@ -168,7 +168,7 @@ async function runs(args: readonly string[], io: CliIo): Promise<number> {
   let agreed = 0;
   for (const [i, run] of list.entries()) {
     const r = recheckRun(run, findLesson(run.lesson));
-    if (r.kind === 'agrees') agreed++;
+    if (rechecked(r)) agreed++;
     io.stdout(`${describeRecheck(r, i)}\n`);
   }
   io.stdout(`${agreed}/${list.length} judged runs agree with the machine\n`);

@@ -3,7 +3,8 @@
  * on its key (and not while typing in a terminal), presenter keys, the light theme from the
  * system preference and from the header, axe clean in dark, light and projector mode, a
  * hexdump that fits the host terminal, five realm tabs inside their panel, and the pipeline
- * in sight at 150% zoom (853x480). Screenshots of the three looks are kept for review.
+ * in sight at 150% zoom (853x480), and the projector look showing six whole ledger rows and a
+ * whole terminal after an attack. Screenshots of the looks are kept for review.
  */
 import { mkdir } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -139,6 +140,48 @@ describe('projector mode', () => {
       expect(rows.some((r) => r.includes(phrase))).toBe(true);
     await page.keyboard.press('Alt+P');
     await expect.poll(() => projectorOn(page)).toBe(false);
+  });
+});
+
+describe('the projector look at 1280x720 after an attack', () => {
+  /** Ledger rows wholly inside the ledger's scrolling box (partly cut rows do not count). */
+  const wholeLedgerRows = () =>
+    page.evaluate(() => {
+      const box = document.querySelector('.ledger .scroller')!.getBoundingClientRect();
+      return [...document.querySelectorAll('.ledger .scroller .row')]
+        .map((row) => row.getBoundingClientRect())
+        .filter((r) => r.top >= box.top - 0.5 && r.bottom <= box.bottom + 0.5).length;
+    });
+  /** The host terminal's rows, and whether the last one (the prompt) is inside its panel. */
+  const hostTerminal = () =>
+    page.evaluate(() => {
+      const terminal = document.querySelector('.deck-body:not([hidden]) .terminal')!;
+      const screen = terminal.querySelector('.xterm-screen')!.getBoundingClientRect();
+      return {
+        rows: terminal.querySelector('.xterm-rows')!.children.length,
+        promptInside: screen.bottom <= terminal.getBoundingClientRect().bottom + 0.5,
+      };
+    });
+
+  test('shows at least six whole ledger rows and the whole terminal, prompt included', async () => {
+    await page.locator('.xterm-helper-textarea').first().focus();
+    await runCommand(page, 'clear');
+    // The host delegates granules to the realm world, then tries to read one back (a GPF).
+    for (const k of [1, 2, 3]) await runCommand(page, `delegate 0x8010${k}000`);
+    await runCommand(page, 'read 0x80101000');
+    await expect.poll(() => terminalText(page)).toMatch(/Granule Protection Fault[\s\S]*host\$/);
+    await page.keyboard.press('Alt+P');
+    await expect.poll(() => projectorOn(page)).toBe(true);
+    await expect.poll(wholeLedgerRows).toBeGreaterThanOrEqual(6);
+    await expect.poll(hostTerminal).toMatchObject({ promptInside: true });
+    expect((await hostTerminal()).rows).toBeGreaterThanOrEqual(8);
+    await page.mouse.move(10, 700);
+    await page.screenshot({ path: 'test-results/face-projector-ledger-1280x720.png' });
+    await page.keyboard.press('Alt+P');
+    await expect.poll(() => projectorOn(page)).toBe(false);
+    // The normal look gives the terminal its room back (and its prompt stays in sight).
+    await expect.poll(async () => (await hostTerminal()).rows).toBeGreaterThanOrEqual(24);
+    expect((await hostTerminal()).promptInside).toBe(true);
   });
 });
 

@@ -5,6 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import type { BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll } from 'vitest';
 import { launchLabChromium } from '../../scripts/chromium.ts';
 
 /** scripts/serve.mjs has no type declarations; this is the part the tests use. */
@@ -61,6 +62,43 @@ export async function startLab(): Promise<Lab> {
       server.close();
     },
   };
+}
+
+/**
+ * The lab of one test file: registers the file's `beforeAll`, which serves dist/, launches
+ * Chromium and hands the lab to `ready` (awaited when it returns a promise), and its
+ * `afterAll`, which closes both. `ready` keeps what the tests use in the file's own
+ * variables, so test bodies read them as before.
+ */
+export function useLab(ready: (lab: Lab) => unknown): void {
+  let lab: Lab | undefined;
+  beforeAll(async () => {
+    lab = await startLab();
+    await ready(lab);
+  });
+  afterAll(async () => {
+    await lab?.close();
+  });
+}
+
+/** The page {@link useLabPage} opened, with the lab it runs in. */
+export interface OpenedLabPage {
+  readonly lab: Lab;
+  readonly page: Page;
+  /** The page's console errors, page errors and failed requests, as they come. */
+  readonly errors: string[];
+}
+
+/**
+ * The set-up most e2e files share, as {@link useLab} plus one page opened at `hash` with
+ * reduced motion before the file's tests; `ready` keeps the page (and may prepare it further:
+ * a tab chosen, dialogs dismissed). Everything is closed after the file.
+ */
+export function useLabPage(hash: string, ready: (opened: OpenedLabPage) => unknown): void {
+  useLab(async (lab) => {
+    const { page, errors } = await lab.open(hash, { reducedMotion: true });
+    await ready({ lab, page, errors });
+  });
 }
 
 /** Types a command into the focused host terminal and presses Enter. */

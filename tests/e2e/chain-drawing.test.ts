@@ -9,12 +9,11 @@
  * (test-results/chain-drawing-*.png).
  */
 import { mkdir } from 'node:fs/promises';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import type { Page } from 'playwright-core';
 import { encodeScenarioLink, makeScenario } from '../../src/lessons/index.ts';
-import { axeSerious, startLab, type Lab } from './browser.ts';
+import { axeSerious, useLabPage } from './browser.ts';
 
-let lab: Lab;
 let page: Page;
 let errors: string[];
 
@@ -24,9 +23,8 @@ const SLOW = { timeout: 30_000 };
 /** A link to the clean video pipeline in Mica mode (its run ends with a group token). */
 const PIPELINE_LINK = encodeScenarioLink(makeScenario({ mode: 'mica', pipeline: 0 }));
 
-beforeAll(async () => {
-  lab = await startLab();
-  ({ page, errors } = await lab.open(PIPELINE_LINK, { reducedMotion: true }));
+useLabPage(PIPELINE_LINK, async (opened) => {
+  ({ page, errors } = opened);
   await mkdir('test-results', { recursive: true });
   await page.locator('.pipeline .result').waitFor(SLOW);
   for (const dismiss of await page.getByRole('button', { name: /^Dismiss/ }).all()) {
@@ -35,10 +33,6 @@ beforeAll(async () => {
   await page.getByRole('button', { name: 'Dark' }).click();
   await page.getByRole('tab', { name: 'Chain' }).click();
   await page.locator('.chain-view .drawing').waitFor(SLOW);
-});
-
-afterAll(async () => {
-  await lab?.close();
 });
 
 const verdict = () => page.locator('.chain-view .verdict').getAttribute('data-verdict');

@@ -6,22 +6,14 @@
  * host obtained are outlined in red with their path. Keyboard reachable, axe-clean in dark,
  * light and projector.
  */
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import type { Page } from 'playwright-core';
-import { axeSerious, startLab, type Lab } from './browser.ts';
+import { axeSerious, useLabPage } from './browser.ts';
 
-let lab: Lab;
 let page: Page;
 let errors: string[];
 
-beforeAll(async () => {
-  lab = await startLab();
-  ({ page, errors } = await lab.open('#/', { reducedMotion: true }));
-});
-
-afterAll(async () => {
-  await lab?.close();
-});
+useLabPage('#/', (opened) => ({ page, errors } = opened));
 
 async function runFile(id: string): Promise<void> {
   await page.getByRole('tab', { name: 'Pipeline' }).click();

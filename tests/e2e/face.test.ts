@@ -7,9 +7,9 @@
  * whole terminal after an attack. Screenshots of the looks are kept for review.
  */
 import { mkdir } from 'node:fs/promises';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import type { Page } from 'playwright-core';
-import { axeSerious, runCommand, startLab, terminalText, type Lab } from './browser.ts';
+import { axeSerious, runCommand, terminalText, useLabPage, type Lab } from './browser.ts';
 
 let lab: Lab;
 let page: Page;
@@ -43,16 +43,11 @@ async function blurTerminal(p: Page): Promise<void> {
   await p.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
 }
 
-beforeAll(async () => {
-  lab = await startLab();
-  ({ page, errors } = await lab.open('#/', { reducedMotion: true }));
+useLabPage('#/', async (opened) => {
+  ({ lab, page, errors } = opened);
   // Headless Chromium reports a light system theme; the lab's default follows the system.
   await page.emulateMedia({ colorScheme: 'dark', reducedMotion: 'reduce' });
   await mkdir('test-results', { recursive: true });
-});
-
-afterAll(async () => {
-  await lab?.close();
 });
 
 describe('dark theme (the default)', () => {

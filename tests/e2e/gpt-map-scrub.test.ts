@@ -4,22 +4,14 @@
  * that changed no DRAM granule leaves it on the window it showed, as the live map stays after
  * a command that moves no granule (it went back to the first window and redrew every cell).
  */
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import type { Page } from 'playwright-core';
-import { runCommand, startLab, terminalText, type Lab } from './browser.ts';
+import { runCommand, terminalText, useLabPage } from './browser.ts';
 
-let lab: Lab;
 let page: Page;
 let errors: string[];
 
-beforeAll(async () => {
-  lab = await startLab();
-  ({ page, errors } = await lab.open('#/', { reducedMotion: true }));
-});
-
-afterAll(async () => {
-  await lab?.close();
-});
+useLabPage('#/', (opened) => ({ page, errors } = opened));
 
 /** The DRAM window the map shows and whether the event shown changed no granule. */
 const shown = () =>

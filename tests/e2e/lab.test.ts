@@ -4,9 +4,9 @@
  * undo restores, axe finds nothing serious, and a screenshot is kept for review.
  */
 import { mkdir, readFile } from 'node:fs/promises';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import type { Page } from 'playwright-core';
-import { axeSerious, runCommand, startLab, terminalText, type Lab } from './browser.ts';
+import { axeSerious, runCommand, terminalText, useLabPage, type Lab } from './browser.ts';
 
 let lab: Lab;
 let page: Page;
@@ -14,14 +14,7 @@ let errors: string[];
 
 const CELL = '.cell[data-pa="0x80000000"]';
 
-beforeAll(async () => {
-  lab = await startLab();
-  ({ page, errors } = await lab.open('#/', { reducedMotion: true }));
-});
-
-afterAll(async () => {
-  await lab?.close();
-});
+useLabPage('#/', (opened) => ({ lab, page, errors } = opened));
 
 describe('lab page at 1280x720', () => {
   test('loads with the right title and no console errors', async () => {

@@ -5,25 +5,17 @@
  * scrubbed; scrolling up draws the whole window and keeps the rows in sight where they were;
  * "↓ Latest" follows again.
  */
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import type { Page } from 'playwright-core';
-import { runCommand, startLab, terminalText, type Lab } from './browser.ts';
+import { runCommand, terminalText, useLabPage } from './browser.ts';
 
 /** Rows the list draws at first (`WINDOW` in LedgerList.svelte). */
 const WINDOW = 60;
 
-let lab: Lab;
 let page: Page;
 let errors: string[];
 
-beforeAll(async () => {
-  lab = await startLab();
-  ({ page, errors } = await lab.open('#/', { reducedMotion: true }));
-});
-
-afterAll(async () => {
-  await lab?.close();
-});
+useLabPage('#/', (opened) => ({ page, errors } = opened));
 
 const rows = () => page.locator('.ledger .row');
 const scroller = () => page.locator('.ledger .scroller');

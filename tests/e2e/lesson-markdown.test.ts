@@ -5,22 +5,14 @@
  * table kept under test-results/ for a human look.
  */
 import { mkdir } from 'node:fs/promises';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import type { Page } from 'playwright-core';
-import { axeSerious, startLab, type Lab } from './browser.ts';
+import { axeSerious, useLabPage } from './browser.ts';
 
-let lab: Lab;
 let page: Page;
 let errors: string[];
 
-beforeAll(async () => {
-  lab = await startLab();
-  ({ page, errors } = await lab.open('#/lesson/02-realms/01-build', { reducedMotion: true }));
-});
-
-afterAll(async () => {
-  await lab?.close();
-});
+useLabPage('#/lesson/02-realms/01-build', (opened) => ({ page, errors } = opened));
 
 describe('lesson markdown tables', () => {
   test('02-realms/01 shows RmiRealmParams as a table with a header and one row per field', async () => {

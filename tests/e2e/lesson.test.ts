@@ -8,12 +8,12 @@
  * in the Chain; an old snapshot link still opens; Run over a hand-built machine is undoable.
  */
 import { mkdir } from 'node:fs/promises';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import type { Page } from 'playwright-core';
 import { readFileSync } from 'node:fs';
 import { makeScenario } from '../../src/lessons/index.ts';
 import { shortFragment } from '../../src/ui/persist/links.ts';
-import { runCommand, startLab, terminalText, type Lab, axeSerious } from './browser.ts';
+import { axeSerious, runCommand, terminalText, useLabPage, type Lab } from './browser.ts';
 
 const LESSON = '01-worlds/02-granule-delegation';
 const PA = '0x80010000';
@@ -28,14 +28,7 @@ const allDone = () =>
     .locator('.lesson-pane .goal')
     .evaluateAll((els) => els.map((e) => e.getAttribute('data-done')));
 
-beforeAll(async () => {
-  lab = await startLab();
-  ({ page, errors } = await lab.open(`#/lesson/${LESSON}`, { reducedMotion: true }));
-});
-
-afterAll(async () => {
-  await lab?.close();
-});
+useLabPage(`#/lesson/${LESSON}`, (opened) => ({ lab, page, errors } = opened));
 
 describe('lesson pane', () => {
   test('a lesson route opens the lesson with its goals, none done yet', async () => {

@@ -6,26 +6,19 @@
  * challenge lessons (Mica) one near-miss route must not pass.
  */
 import { readFile } from 'node:fs/promises';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import type { Page } from 'playwright-core';
 import { parseStep, type JudgedRun } from '../../src/lessons/index.ts';
 import { recheckRun } from '../../src/lessons/judged-run.ts';
 import { LESSONS } from '../../src/lessons/loaded.ts';
-import { startLab, type Lab } from './browser.ts';
+import { useLab, type Lab } from './browser.ts';
 
 /** Text a learner must never meet, whatever the lesson. */
 const NEVER =
   /internal emulator error|unknown command|is not "@<realm>"|TypeError|a bug, please report/;
 
 let lab: Lab;
-
-beforeAll(async () => {
-  lab = await startLab();
-});
-
-afterAll(async () => {
-  await lab?.close();
-});
+useLab((started) => (lab = started));
 
 /** Waits two animation frames so xterm has painted what the shell wrote. */
 async function painted(page: Page): Promise<void> {

@@ -8,24 +8,14 @@
  * machine the lesson text never mentions, and Undo brings the learner's work back; the shipped
  * encoder file, which is the lesson's answer, is withheld in the terminal and the editor.
  */
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import type { Page } from 'playwright-core';
-import { startLab, terminalText, type Lab } from './browser.ts';
+import { terminalText, useLabPage } from './browser.ts';
 
-let lab: Lab;
 let page: Page;
 let errors: string[];
 
-beforeAll(async () => {
-  lab = await startLab();
-  ({ page, errors } = await lab.open('#/lesson/04-mica/01-declare?from=mail', {
-    reducedMotion: true,
-  }));
-});
-
-afterAll(async () => {
-  await lab?.close();
-});
+useLabPage('#/lesson/04-mica/01-declare?from=mail', (opened) => ({ page, errors } = opened));
 
 async function typeInto(terminal: string, line: string): Promise<void> {
   await page.getByRole('tab', { name: terminal, exact: true }).click();

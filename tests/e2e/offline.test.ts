@@ -2,18 +2,15 @@
  * Offline for real (lab-ux.md §4.9): after the first visit installs the service worker, the
  * network is cut and the page reloaded; the lab must still come up and run a command.
  */
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { runCommand, startLab, terminalText, type Lab } from './browser.ts';
+import { afterAll, describe, expect, test } from 'vitest';
+import { runCommand, terminalText, useLab, type Lab } from './browser.ts';
 
 let lab: Lab;
+useLab((started) => (lab = started));
 
-beforeAll(async () => {
-  lab = await startLab();
-});
-
+// Registered after useLab's, so it runs before the lab closes (after-hooks run in reverse).
 afterAll(async () => {
   await lab?.context.setOffline(false);
-  await lab?.close();
 });
 
 describe('offline', () => {

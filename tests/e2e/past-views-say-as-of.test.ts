@@ -7,22 +7,14 @@
  * Chain view says the run's group token comes at the run's end instead of silently showing
  * the sample token. And a clicker’s PageUp/PageDown work while the host terminal has focus.
  */
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import type { Page } from 'playwright-core';
-import { startLab, terminalText, type Lab } from './browser.ts';
+import { terminalText, useLabPage } from './browser.ts';
 
-let lab: Lab;
 let page: Page;
 let errors: string[];
 
-beforeAll(async () => {
-  lab = await startLab();
-  ({ page, errors } = await lab.open('#/', { reducedMotion: true }));
-});
-
-afterAll(async () => {
-  await lab?.close();
-});
+useLabPage('#/', (opened) => ({ page, errors } = opened));
 
 const timeline = () => page.getByRole('region', { name: 'Ledger timeline' });
 

@@ -8,22 +8,17 @@
  * their verdict; flipping a byte breaks the realm signature link.
  */
 import { mkdir } from 'node:fs/promises';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import type { Page } from 'playwright-core';
-import { startLab, type Lab, axeSerious, runCommand } from './browser.ts';
+import { axeSerious, runCommand, useLabPage, type Lab } from './browser.ts';
 
 let lab: Lab;
 let page: Page;
 let errors: string[];
 
-beforeAll(async () => {
-  lab = await startLab();
-  ({ page, errors } = await lab.open('#/', { reducedMotion: true }));
+useLabPage('#/', async (opened) => {
+  ({ lab, page, errors } = opened);
   await mkdir('test-results', { recursive: true });
-});
-
-afterAll(async () => {
-  await lab?.close();
 });
 
 type Box = { x: number; y: number; width: number; height: number };

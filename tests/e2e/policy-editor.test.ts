@@ -6,26 +6,20 @@
  * the monitor accept it and the lesson goal tick. The editor is axe-clean in dark, light and
  * projector themes.
  */
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import type { Page } from 'playwright-core';
 import { formatPolicyText } from '../../src/policy/index.ts';
 import { shippedWith } from '../../src/lessons/fixtures/policy-pipeline.ts';
-import { axeSerious, startLab, type Lab } from './browser.ts';
+import { axeSerious, useLabPage } from './browser.ts';
 
-let lab: Lab;
 let page: Page;
 let errors: string[];
 
-beforeAll(async () => {
-  lab = await startLab();
-  ({ page, errors } = await lab.open('#/lesson/04-mica/01-declare', { reducedMotion: true }));
+useLabPage('#/lesson/04-mica/01-declare', async (opened) => {
+  ({ page, errors } = opened);
   await page.getByRole('button', { name: /Reset lesson/ }).click();
   const dismiss = page.getByRole('button', { name: /^Dismiss/ });
   while ((await dismiss.count()) > 0) await dismiss.first().click();
-});
-
-afterAll(async () => {
-  await lab?.close();
 });
 
 const editor = () => page.getByRole('textbox', { name: /Policy text for/ });

@@ -4,26 +4,16 @@
  * lists the realm and its REC, and the RTT tree draws its tables.
  */
 import { mkdir } from 'node:fs/promises';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import type { Page } from 'playwright-core';
 import { encodeScenarioLink } from '../../src/lessons/index.ts';
-import { axeSerious, startLab, terminalText, type Lab } from './browser.ts';
+import { axeSerious, terminalText, useLabPage } from './browser.ts';
 import { DATA, RD, realmCommands, realmScenario } from './realm-scenario.ts';
 
-let lab: Lab;
 let page: Page;
 let errors: string[];
 
-beforeAll(async () => {
-  lab = await startLab();
-  ({ page, errors } = await lab.open(encodeScenarioLink(realmScenario()), {
-    reducedMotion: true,
-  }));
-});
-
-afterAll(async () => {
-  await lab?.close();
-});
+useLabPage(encodeScenarioLink(realmScenario()), (opened) => ({ page, errors } = opened));
 
 const cell = (pa: number) => page.locator(`.cell[data-pa="0x${pa.toString(16)}"]`);
 

@@ -4,22 +4,14 @@
  * expected it (issue 12 "In the page").
  */
 import { readdirSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import type { Page } from 'playwright-core';
-import { startLab, type Lab } from './browser.ts';
+import { useLabPage } from './browser.ts';
 
-let lab: Lab;
 let page: Page;
 let errors: string[];
 
-beforeAll(async () => {
-  lab = await startLab();
-  ({ page, errors } = await lab.open('#/', { reducedMotion: true }));
-});
-
-afterAll(async () => {
-  await lab?.close();
-});
+useLabPage('#/', (opened) => ({ page, errors } = opened));
 
 const SHIPPED = readdirSync(new URL('../../scenarios/', import.meta.url)).filter((n) =>
   n.endsWith('.json'),

@@ -4,23 +4,17 @@
  * same outcome (blocked / caught by the verifier / went through / ran cleanly) and, when a
  * rule decided, the same rule, in both Mica modes.
  */
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import type { Page } from 'playwright-core';
 import { ATTACKS, runAttack } from '../../src/workflows/index.ts';
-import { startLab, type Lab } from './browser.ts';
+import { useLabPage } from './browser.ts';
 
-let lab: Lab;
 let page: Page;
 let errors: string[];
 
-beforeAll(async () => {
-  lab = await startLab();
-  ({ page, errors } = await lab.open('#/', { reducedMotion: true }));
+useLabPage('#/', async (opened) => {
+  ({ page, errors } = opened);
   await page.getByRole('tab', { name: 'Pipeline' }).click();
-});
-
-afterAll(async () => {
-  await lab?.close();
 });
 
 /** Runs scenario `value` in `mode` from the Pipeline view; returns the result's class and text. */

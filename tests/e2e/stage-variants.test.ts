@@ -5,22 +5,14 @@
  * scenario plays in the machine's mode; picking one runs that scenario and the banner shows the
  * machine's verdict. By mouse and by keyboard.
  */
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import type { Page } from 'playwright-core';
-import { startLab, type Lab } from './browser.ts';
+import { useLabPage } from './browser.ts';
 
-let lab: Lab;
 let page: Page;
 let errors: string[];
 
-beforeAll(async () => {
-  lab = await startLab();
-  ({ page, errors } = await lab.open('#/', { reducedMotion: true }));
-});
-
-afterAll(async () => {
-  await lab?.close();
-});
+useLabPage('#/', (opened) => ({ page, errors } = opened));
 
 describe('a stage box switches the stage to one of its malicious variants', () => {
   test('click: the encoder becomes copy-to-ns, the scenario reruns, the verdict is the machine’s', async () => {

@@ -11,23 +11,17 @@
  * kept under test-results/.
  */
 import { mkdir } from 'node:fs/promises';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import type { Page } from 'playwright-core';
-import { axeSerious, runCommand, startLab, terminalText, type Lab } from './browser.ts';
+import { axeSerious, runCommand, terminalText, useLabPage } from './browser.ts';
 
-let lab: Lab;
 let page: Page;
 let errors: string[];
 
-beforeAll(async () => {
-  lab = await startLab();
-  ({ page, errors } = await lab.open('#/', { reducedMotion: true }));
+useLabPage('#/', async (opened) => {
+  ({ page, errors } = opened);
   await page.emulateMedia({ colorScheme: 'dark', reducedMotion: 'reduce' });
   await mkdir('test-results', { recursive: true });
-});
-
-afterAll(async () => {
-  await lab?.close();
 });
 
 const timeline = () => page.getByRole('region', { name: 'Ledger timeline' });

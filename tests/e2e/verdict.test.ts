@@ -7,25 +7,19 @@
  * the terminal's --flip does. Screenshots of both tabs are kept in test-results/.
  */
 import { mkdir } from 'node:fs/promises';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import type { Page } from 'playwright-core';
-import { axeSerious, runCommand, startLab, terminalText, type Lab } from './browser.ts';
+import { axeSerious, runCommand, terminalText, useLabPage } from './browser.ts';
 
-let lab: Lab;
 let page: Page;
 let errors: string[];
 
 /** Generous time for a realm build and a token in the page. */
 const SLOW = { timeout: 15_000 };
 
-beforeAll(async () => {
-  lab = await startLab();
-  ({ page, errors } = await lab.open('#/', { reducedMotion: true }));
+useLabPage('#/', async (opened) => {
+  ({ page, errors } = opened);
   await mkdir('test-results', { recursive: true });
-});
-
-afterAll(async () => {
-  await lab?.close();
 });
 
 /** The verdict line the host terminal printed last ("Verdict: ..."). */

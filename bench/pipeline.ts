@@ -228,7 +228,11 @@ interface StreamCost {
  * labelled on the gateway's receive buffer, the gateway copies it into Mem1, the encoder maps
  * all of Mem1 to an 8-byte checksum in Mem2).
  */
-function streamingPipeline(): { stream(mib: number, collect: boolean): StreamCost } {
+function streamingPipeline(): {
+  stream(mib: number, collect: boolean): StreamCost;
+  /** Per-chunk phase times (µs) of every stream so far: NIC write, gateway copy, encoder map. */
+  readonly phases: [number[], number[], number[]];
+} {
   const wf = buildVideoWorkflow();
   const gw = wf.realms[wf.order[0]!]!;
   const mem1 = gw.bars[0]!.ipa;
@@ -243,7 +247,9 @@ function streamingPipeline(): { stream(mib: number, collect: boolean): StreamCos
     return new Uint8Array(new Int32Array([sum, x!.length]).buffer);
   };
   let sent = 0;
+  const phases: [number[], number[], number[]] = [[], [], []];
   return {
+    phases,
     stream(mib, collect) {
       const events0 = wf.machine.ledger.length;
       if (collect) fullGc();
@@ -252,13 +258,20 @@ function streamingPipeline(): { stream(mib: number, collect: boolean): StreamCos
       const t0 = performance.now();
       for (let k = 0; k < (mib * 0x100000) / OBJECT; k++) {
         chunk.fill(sent++ & 0xff, 0, 16);
+        const a = performance.now();
         wf.host.tenantSend(gw, chunk);
+        const b = performance.now();
         wf.exec(gw.name, [
           { op: 'copy', from: NET_IPA + NET_PAYLOAD_OFFSET, to: mem1, len: OBJECT },
         ]);
+        const c = performance.now();
         wf.exec(enc.name, [
           { op: 'map', from: [{ ipa: mem1AtEnc, len: OBJECT }], to: mem2, fn: checksum },
         ]);
+        const d = performance.now();
+        phases[0].push((b - a) * 1000);
+        phases[1].push((c - b) * 1000);
+        phases[2].push((d - c) * 1000);
       }
       const ms = performance.now() - t0;
       const cpu = cpuSince(c0);
@@ -306,6 +319,7 @@ export function p4(print: (line: string) => void): void {
   fullGc();
   const service = streamingPipeline();
   service.stream(P4_WARM_UP_MIB, false);
+  for (const phase of service.phases) phase.length = 0;
   for (const mib of P4_SIZES) {
     const r = best(Array.from({ length: P4_RUNS }, () => service.stream(mib, false)));
     const memory = service.stream(mib, true);
@@ -314,6 +328,13 @@ export function p4(print: (line: string) => void): void {
       `P4 stream ${mib} MiB: ${r.ms.toFixed(1)} ms vs Uint8Array copy ${floors.get(mib)!.toFixed(2)} ms, ratio ${ratio(r.ms, mib)} (target 5x); CPU ${r.cpu.toFixed(1)} ms (${(r.cpu / mib).toFixed(2)} ms/MiB), ledger +${memory.events} events, RSS ${memory.rss >= 0 ? '+' : ''}${memory.rss.toFixed(1)} MiB`,
     );
   }
+  // Where a chunk's time goes, as medians (a collection that falls into a chunk is in the
+  // lines above, not here), next to the 64 MiB floor per 256 KiB.
+  const [send, copy, map] = service.phases.map(median);
+  const perChunk = floors.get(64)! / ((64 * 0x100000) / OBJECT);
+  print(
+    `   per 256 KiB chunk, median of the streams above: ${(send! + copy! + map!).toFixed(1)} us (NIC's labelled write ${send!.toFixed(1)}, gateway's copy ${copy!.toFixed(1)}, encoder's map ${map!.toFixed(1)}) vs the 64 MiB floor's ${(perChunk * 1000).toFixed(1)} us per chunk, ratio ${((send! + copy! + map!) / (perChunk * 1000)).toFixed(1)}x`,
+  );
   // Each size on a freshly built machine after a full collection (what these lines measured
   // until stop 20): the first chunks create the pages, and the JIT is still settling.
   const fresh = P4_SIZES.map((mib) => {

@@ -70,16 +70,17 @@ export {
   SCENARIO_LIMITS,
   SCENARIO_VERSION,
   SHORT_FRAGMENT,
-  decodeScenarioLink,
-  encodeScenarioLink,
-  encodeScenarioPayload,
+  LINK_CODE,
   makeScenario,
   runScenario,
   scenarioFromJson,
   type Decoded,
+  type LinkCode,
   type Scenario,
   type ScenarioRun,
 } from './scenario.ts';
+// Loaded when first used on the page (LINK_CODE); the CLI and the tests import it here.
+export { decodeScenarioLink, encodeScenarioLink, encodeScenarioPayload } from './link.ts';
 export {
   PIPELINE_ATTACK_COUNT,
   isPipelineScenario,

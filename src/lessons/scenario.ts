@@ -8,7 +8,8 @@
  * Link format: `#/s/<codec>.<base64url>` (or the older long prefix `#/scenario/`), where
  * codec `d` is the scenario's JSON as UTF-8 compressed with raw DEFLATE (./deflate.ts). The
  * encoder always writes `d`; the decoder still reads the version 1 codecs `j` (plain JSON)
- * and `z` (the home-made LZ77 of ./lz.ts). Everything lives in the URL fragment, so no
+ * and `z` (the home-made LZ77 of ./lz.ts). The encoder and decoder live in ./link.ts, which
+ * the page loads when first used (`LINK_CODE`). Everything lives in the URL fragment, so no
  * server ever sees it.
  *
  * Design rationale: a link carries the recipe, not the state. Opening it rebuilds the
@@ -25,11 +26,9 @@
  */
 import { type Machine, type MachineMode, type MachineSnapshot } from '../emulator/index.ts';
 import type { ShellSession } from '../shell/index.ts';
-import { fromBase64, toBase64 } from '../lib/bytes.ts';
+import { lazyCode, type LazyCode } from '../lib/lazy.ts';
 import { describeValue, isRecord } from './json-check.ts';
 import { courseRow, loadLesson } from './catalogue.ts';
-import { lzDecompress } from './lz.ts';
-import { deflateRaw, inflateRaw } from './deflate.ts';
 import { micaAbi } from '../policy/index.ts';
 import { SCENARIO_FILE_FORMAT } from '../workflows/scenario-format.ts';
 import { isPipelineScenario, loadPipeline } from './pipeline-ids.ts';
@@ -99,6 +98,20 @@ export interface Scenario {
 /** A decoding result: the value, or a message saying what is wrong. */
 export type Decoded<T> =
   { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: string };
+
+/** What the link code exports (./link.ts). */
+export type LinkCode = typeof import('./link.ts');
+
+/**
+ * The link code (./link.ts: the encoder and decoder of links, with the DEFLATE and LZ
+ * codecs), fetched when first used: the first screen opens no link. The page loads it
+ * before it decodes a `#/s/` or `#/scenario/` fragment and before it makes a link; the CLI,
+ * the tests and the benchmarks import it from the barrel.
+ */
+export const LINK_CODE: LazyCode<LinkCode> = lazyCode(
+  'the scenario link code',
+  () => import('./link.ts'),
+);
 
 /** Builds a scenario of the current format and version. */
 export function makeScenario(
@@ -271,116 +284,6 @@ export function scenarioFromJson(input: unknown, where = ''): Decoded<Scenario> 
       ...(input.notes !== undefined ? { notes: input.notes as string } : {}),
     }),
   };
-}
-
-const BASE64URL = /^[A-Za-z0-9_-]*$/;
-
-function toBase64Url(bytes: Uint8Array): string {
-  return toBase64(bytes).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
-}
-
-/** The link payload for `scenario`: `d.<base64url of the raw-DEFLATEd JSON>`. */
-export function encodeScenarioPayload(scenario: Scenario): string {
-  return `d.${toBase64Url(deflateRaw(new TextEncoder().encode(JSON.stringify(scenario))))}`;
-}
-
-/** The link fragment for `scenario`, long form: `#/scenario/d.<base64url>`. */
-export function encodeScenarioLink(scenario: Scenario): string {
-  return SCENARIO_FRAGMENT + encodeScenarioPayload(scenario);
-}
-
-/** Strips a URL or fragment down to the payload; leaves a bare payload alone. */
-function payloadOf(text: string): Decoded<string> {
-  let t = text.trim();
-  const hash = t.indexOf('#');
-  if (hash >= 0) {
-    t = t.slice(hash);
-    const prefix = [SHORT_FRAGMENT, SCENARIO_FRAGMENT].find((p) => t.startsWith(p));
-    if (!prefix) {
-      return {
-        ok: false,
-        error: `the link's fragment does not start with "${SHORT_FRAGMENT}" or "${SCENARIO_FRAGMENT}", so it holds no scenario`,
-      };
-    }
-    t = t.slice(prefix.length);
-  }
-  if (t === '') return { ok: false, error: 'the link is empty: no scenario data after the prefix' };
-  return { ok: true, value: t };
-}
-
-/**
- * Decodes a scenario link: a full URL, its fragment, or the bare payload. Never throws;
- * refuses bad input with a message naming what is wrong.
- */
-export function decodeScenarioLink(text: string): Decoded<Scenario> {
-  if (typeof text !== 'string') return { ok: false, error: 'a scenario link must be text' };
-  const payload = payloadOf(text);
-  if (!payload.ok) return payload;
-  const p = payload.value;
-  if (p.length > SCENARIO_LIMITS.payload) {
-    return {
-      ok: false,
-      error: `the link is ${p.length} characters; at most ${SCENARIO_LIMITS.payload}`,
-    };
-  }
-  const dot = p.indexOf('.');
-  const codec = dot < 0 ? '' : p.slice(0, dot);
-  if (codec !== 'd' && codec !== 'j' && codec !== 'z') {
-    return {
-      ok: false,
-      error:
-        dot < 0
-          ? 'the link has no encoding marker ("d.") before its data; it may be cut off or not a scenario link'
-          : `unknown encoding "${codec.slice(0, 20)}" (this lab reads "d", and "j" and "z" of older links); the link may come from a newer Mica Lab`,
-    };
-  }
-  const data = p.slice(dot + 1).replace(/=+$/, '');
-  if (!BASE64URL.test(data)) {
-    const bad = [...data].findIndex((ch) => !/[A-Za-z0-9_-]/.test(ch));
-    const ch = [...data][bad] ?? '';
-    return {
-      ok: false,
-      error: `bad base64url at character ${bad + 1} of the data (${JSON.stringify(ch)}); was the link altered or wrapped?`,
-    };
-  }
-  const bytes = fromBase64(data);
-  if (!bytes) {
-    return {
-      ok: false,
-      error: `the base64url data has an impossible length (${data.length} characters); the link was probably cut off`,
-    };
-  }
-  let json = bytes;
-  if (codec === 'z') {
-    const unpacked = lzDecompress(bytes);
-    if (!unpacked.ok)
-      return { ok: false, error: `${unpacked.error}; the link was probably altered` };
-    json = unpacked.bytes;
-  } else if (codec === 'd') {
-    const unpacked = inflateRaw(bytes);
-    if (!unpacked.ok) {
-      return {
-        ok: false,
-        error: /cut off/.test(unpacked.error)
-          ? unpacked.error
-          : `${unpacked.error}; the link was probably altered`,
-      };
-    }
-    json = unpacked.bytes;
-  }
-  let text2: string;
-  try {
-    text2 = new TextDecoder('utf-8', { fatal: true }).decode(json);
-  } catch {
-    return { ok: false, error: 'the decoded data is not UTF-8 text' };
-  }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text2);
-  } catch (error) {
-    return { ok: false, error: `the decoded data is not JSON (${(error as Error).message})` };
-  }
-  return scenarioFromJson(parsed);
 }
 
 /** A scenario replayed on a fresh machine. */

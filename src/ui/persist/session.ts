@@ -25,7 +25,7 @@ import {
 import { micaAbi } from '../../policy/index.ts';
 import { loadShellCode } from '../../shell/index.ts';
 import type { LessonState } from '../lesson/lesson-state.svelte.ts';
-import { demoOf } from '../pipeline/demo.svelte.ts';
+import type { DemoState } from '../pipeline/demo.svelte.ts';
 
 /** The gap switches on the machine, unless they are its mode's default. */
 function nonDefaultGaps(course: LessonState): string[] | undefined {
@@ -108,10 +108,12 @@ export function applyScenario(
   const lesson = scenario.lesson === undefined ? undefined : loadLesson(scenario.lesson);
   const pipeline =
     scenario.pipeline !== undefined && scenario.mode !== 'cca' ? loadPipeline() : undefined;
-  // The steps replay at once: the code the shells load when first used comes first.
+  // The steps replay at once: the code the shells load when first used comes first, and the
+  // Pipeline view's demo state (its module is not on the first screen) is put back on undo.
   return course.whileLoading(
-    Promise.all([lesson, pipeline, loadShellCode()]).then(([loaded, code]) =>
-      applyLoaded(course, scenario, loaded, code?.runPipeline, options),
+    Promise.all([lesson, pipeline, loadShellCode(), import('../pipeline/demo.svelte.ts')]).then(
+      ([loaded, code, , { demoOf }]) =>
+        applyLoaded(course, scenario, loaded, code?.runPipeline, demoOf(course.lab), options),
     ),
   );
 }
@@ -121,10 +123,10 @@ function applyLoaded(
   scenario: Scenario,
   lesson: Lesson | undefined,
   runPipeline: Awaited<ReturnType<typeof loadPipeline>>['runPipeline'] | undefined,
+  demo: DemoState,
   options: ApplyOptions,
 ): number {
   const lab = course.lab;
-  const demo = demoOf(lab);
   const before = lab.checkpoint();
   const putLessonBack = course.capture();
   const putDemoBack = demo.capture();

@@ -15,6 +15,8 @@ import {
   type ShellCommand,
 } from '../../src/shell/index.ts';
 import { codeNeeded } from '../../src/shell/types.ts';
+import { UPLOAD_CODE } from '../../src/policy/index.ts';
+import { SHELL_LAZY_CODE } from '../../src/shell/lazy.ts';
 
 /** A lazy module of the test's own, with a count of how often it was fetched. */
 function testCode() {
@@ -126,6 +128,21 @@ describe('commands that can reach the attestation code say so', () => {
   ])('host %s %j needs it', (name, args) => {
     const command = HOST_COMMANDS.find((c) => c.name === name)!;
     expect(codeNeeded(command, args)).toContain(ATTESTATION_CODE);
+  });
+
+  it("every command that runs a realm needs the monitor's policy upload code too", () => {
+    // RSI_UPLOAD_POLICY is reached only while a realm runs (UPLOAD_CODE, policy monitor/lazy.ts).
+    for (const command of REALM_COMMANDS)
+      expect(codeNeeded(command, []), command.name).toContain(UPLOAD_CODE);
+    for (const [name, args] of [
+      ['run', ['r1']],
+      ['rmi', ['REC_ENTER']],
+      ['smc', ['0xc4000192']],
+    ] as const) {
+      const command = HOST_COMMANDS.find((c) => c.name === name)!;
+      expect(codeNeeded(command, args), name).toContain(UPLOAD_CODE);
+    }
+    expect(SHELL_LAZY_CODE).toContain(UPLOAD_CODE);
   });
 
   it('host commands that never enter a realm load nothing', () => {

@@ -29,13 +29,16 @@ import { continueGroup, initGroup } from './group.ts';
 import { MICA_RMI_COMMANDS } from './rmi.ts';
 import { MICA_EXT, initialMicaState } from './state.ts';
 import { micaStateProblem } from './state-shape.ts';
-import { uploadPolicy } from './upload.ts';
+import { UPLOAD_CODE } from './lazy.ts';
 
-/** The Mica RSI commands, tried before the built-in RSI table. */
+/**
+ * The Mica RSI commands, tried before the built-in RSI table. The upload's code is loaded
+ * when first used (./lazy.ts): whatever runs a realm loads it first.
+ */
 export const MICA_RSI: RsiHandler = (ctx, realm, rec, fid) => {
   switch (fid) {
     case SMC_RSI_UPLOAD_POLICY:
-      return uploadPolicy(ctx, realm, rec);
+      return UPLOAD_CODE.get().uploadPolicy(ctx, realm, rec);
     case SMC_RSI_ATTEST_TOKEN_INIT_GROUP:
       return initGroup(ctx, realm, rec);
     case SMC_RSI_ATTEST_TOKEN_CONTINUE_GROUP:

@@ -22,6 +22,7 @@ export {
 export { aggregateGroup, discoverGroup, memberBlob, type MemberValues } from './group.ts';
 export { cfRule } from './enforce.ts';
 export { agreementStateOf, identityRefusals, ruleOf } from './upload.ts';
+export { UPLOAD_CODE, type UploadCode } from './lazy.ts';
 export {
   acceptedPolicies,
   policyBlock,

@@ -3,11 +3,12 @@
  * any command in the machine's RMI table, arguments by name or position) and `smc <fid>`
  * (a raw SMC). Spec: cca-spec.md §2.1-2.3.
  */
-import { ATTESTATION_CODE, abi, type Machine, type RmiCommandSpec } from '../../emulator/index.ts';
+import { abi, type Machine, type RmiCommandSpec } from '../../emulator/index.ts';
 import { parseAddr, parseU64 } from '../args.ts';
 import { out, usageError, type OutputLine, type ShellCommand, type UsageError } from '../types.ts';
 import { hex } from '../../lib/hex.ts';
 import { describeSmc } from './describe.ts';
+import { REALM_RUN_CODE } from '../run-code.ts';
 
 type Env = { machine: Machine };
 
@@ -89,8 +90,8 @@ export const RMI_COMMANDS: readonly ShellCommand<Env>[] = [
   ),
   {
     name: 'rmi',
-    // RMI_REC_ENTER runs the realm, whose program may ask for a token.
-    needs: [ATTESTATION_CODE],
+    // RMI_REC_ENTER runs the realm, whose program may ask for a token or upload its policy.
+    needs: REALM_RUN_CODE,
     usage: '<COMMAND> [arg=value | value]...',
     summary: 'issue one RMI call by name (try "rmi list")',
     help: [
@@ -121,7 +122,8 @@ export const RMI_COMMANDS: readonly ShellCommand<Env>[] = [
   },
   {
     name: 'smc',
-    needs: [ATTESTATION_CODE],
+    // A raw RMI_REC_ENTER runs the realm too.
+    needs: REALM_RUN_CODE,
     usage: '<fid> [x1 x2 ...]',
     summary: 'issue a raw SMC from the host and print X0..',
     help: [

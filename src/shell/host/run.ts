@@ -2,7 +2,8 @@
  * Host `run <realm>`: the VMM's run loop (emulator host/vmm.ts), RMI_REC_ENTER until the
  * realm is idle, printing every REC exit and what the host did about it (cca-spec.md §2.5).
  */
-import { ATTESTATION_CODE, hostRealm, runRealm, type Machine } from '../../emulator/index.ts';
+import { hostRealm, runRealm, type Machine } from '../../emulator/index.ts';
+import { REALM_RUN_CODE } from '../run-code.ts';
 import { out, usageError, type OutputLine, type ShellCommand } from '../types.ts';
 
 type Env = { machine: Machine };
@@ -11,8 +12,8 @@ type Env = { machine: Machine };
 export const RUN_COMMANDS: readonly ShellCommand<Env>[] = [
   {
     name: 'run',
-    // The realm's program may ask for a token (the attester image).
-    needs: [ATTESTATION_CODE],
+    // The realm's program may ask for a token (the attester image) or upload its policy.
+    needs: REALM_RUN_CODE,
     usage: '<realm>',
     summary: 'enter the realm (RMI_REC_ENTER) until it is idle, handling each exit',
     help: [

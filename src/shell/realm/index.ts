@@ -5,7 +5,8 @@
  * idle (run.ts), so each line shows what the realm saw and, dimmed, the exits the host
  * handled. Spec: cca-spec.md §4 (RSI, PSCI), §2.5 (exits).
  */
-import { ATTESTATION_CODE, type Machine } from '../../emulator/index.ts';
+import type { Machine } from '../../emulator/index.ts';
+import { REALM_RUN_CODE } from '../run-code.ts';
 import { createShell, type ShellSession } from '../session.ts';
 import { codeNeeded, type ShellCommand } from '../types.ts';
 import { DEVICE_COMMANDS } from './devices.ts';
@@ -21,8 +22,8 @@ export { exitLine, runOps } from './run.ts';
 
 /**
  * Every realm command, in help order. Each runs the realm until it is idle, and the realm's
- * program may ask for a token on the way (the attester image), so each needs the attestation
- * code (loaded when a realm terminal first runs a line).
+ * program may ask for a token (the attester image) or upload its policy on the way, so each
+ * needs the code a realm's run may reach (loaded when a realm terminal first runs a line).
  */
 export const REALM_COMMANDS: readonly ShellCommand<RealmEnv>[] = [
   ...MEMORY_COMMANDS,
@@ -32,7 +33,7 @@ export const REALM_COMMANDS: readonly ShellCommand<RealmEnv>[] = [
   ...POLICY_SHELL_COMMANDS,
 ].map((command) => ({
   ...command,
-  needs: (args: readonly string[]) => [ATTESTATION_CODE, ...codeNeeded(command, args)],
+  needs: (args: readonly string[]) => [...REALM_RUN_CODE, ...codeNeeded(command, args)],
 }));
 
 /**

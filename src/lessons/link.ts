@@ -1,9 +1,10 @@
 /**
- * Scenario links (scenario.ts has the format): `#/s/<codec>.<base64url>` or the long prefix
- * `#/scenario/`. The encoder writes codec `d` (the scenario's JSON as UTF-8, raw DEFLATE,
- * ./deflate.ts); the decoder still reads the version 1 codecs `j` (plain JSON) and `z` (the
- * home-made LZ77 of ./lz.ts). Loaded when first used (`LINK_CODE` in scenario.ts): the first
- * screen opens no link, and the DEFLATE code is most of what the codec weighs.
+ * Scenario links (lab-ux.md §3.1 item 3, §4.10; scenario.ts has the format): `#/s/<codec>.
+ * <base64url>` or the long prefix `#/scenario/`. The encoder writes codec `d` (the scenario's
+ * JSON as UTF-8, raw DEFLATE, ./deflate.ts); the decoder still reads the version 1 codecs `j`
+ * (plain JSON) and `z` (the home-made LZ77 of ./lz.ts). Loaded when first used (`LINK_CODE`
+ * in scenario.ts): the first screen opens no link, and the DEFLATE code is most of what the
+ * link code weighs.
  *
  * Design rationale: decoding never throws; every layer (fragment, codec, base64url,
  * decompression, UTF-8, JSON, then the scenario's fields in `scenarioFromJson`) refuses with

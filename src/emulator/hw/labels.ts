@@ -300,8 +300,14 @@ function replaceRuns(
   }
   // A piece: what the granule ends up with is stored only if it differs from what it holds
   // (a stream rewriting a partial page with the same labels changes nothing).
-  if (old && old.length === 1 && spans.length === 1 && old[0]![2] === spans[0]![2])
+  if (old && old.length === 1 && spans.length === 1 && old[0]![2] === spans[0]![2]) {
+    const [a, b] = old[0]!;
+    const [s, e] = spans[0]!;
+    // The piece lies inside the run and the span covers it: the granule keeps its runs (a
+    // stream rewriting a partial page with the same label allocates nothing).
+    if (s === 0 && e === len && offset >= a && offset + len <= b) return old;
     return store(state, g, sameLabelPiece(old[0]!, offset, len, spans[0]!), old);
+  }
   const kept = old ? subtract(old, offset, offset + len) : [];
   if (spans.length === 0) return store(state, g, kept, old);
   if (kept.length === 0 && spans.length === 1) {

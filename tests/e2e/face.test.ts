@@ -3,8 +3,9 @@
  * on its key (and not while typing in a terminal), presenter keys, the light theme from the
  * system preference and from the header, axe clean in dark, light and projector mode, a
  * hexdump that fits the host terminal, five realm tabs inside their panel, and the pipeline
- * in sight at 150% zoom (853x480), and the projector look showing six whole ledger rows and a
- * whole terminal after an attack. Screenshots of the looks are kept for review.
+ * in sight at 150% zoom (853x480), and after an attack the normal look showing four whole
+ * ledger rows beside 24 terminal lines and the projector look six whole ledger rows and a
+ * whole terminal. Screenshots of the looks are kept for review.
  */
 import { mkdir } from 'node:fs/promises';
 import { describe, expect, test } from 'vitest';
@@ -138,26 +139,59 @@ describe('projector mode', () => {
   });
 });
 
-describe('the projector look at 1280x720 after an attack', () => {
-  /** Ledger rows wholly inside the ledger's scrolling box (partly cut rows do not count). */
-  const wholeLedgerRows = () =>
-    page.evaluate(() => {
-      const box = document.querySelector('.ledger .scroller')!.getBoundingClientRect();
-      return [...document.querySelectorAll('.ledger .scroller .row')]
-        .map((row) => row.getBoundingClientRect())
-        .filter((r) => r.top >= box.top - 0.5 && r.bottom <= box.bottom + 0.5).length;
-    });
-  /** The host terminal's rows, and whether the last one (the prompt) is inside its panel. */
-  const hostTerminal = () =>
-    page.evaluate(() => {
-      const terminal = document.querySelector('.deck-body:not([hidden]) .terminal')!;
-      const screen = terminal.querySelector('.xterm-screen')!.getBoundingClientRect();
-      return {
-        rows: terminal.querySelector('.xterm-rows')!.children.length,
-        promptInside: screen.bottom <= terminal.getBoundingClientRect().bottom + 0.5,
-      };
-    });
+/** Ledger rows wholly inside the ledger's scrolling box (partly cut rows do not count). */
+const wholeLedgerRows = () =>
+  page.evaluate(() => {
+    const box = document.querySelector('.ledger .scroller')!.getBoundingClientRect();
+    return [...document.querySelectorAll('.ledger .scroller .row')]
+      .map((row) => row.getBoundingClientRect())
+      .filter((r) => r.top >= box.top - 0.5 && r.bottom <= box.bottom + 0.5).length;
+  });
+/** The host terminal's rows, and whether the last one (the prompt) is inside its panel. */
+const hostTerminal = () =>
+  page.evaluate(() => {
+    const terminal = document.querySelector('.deck-body:not([hidden]) .terminal')!;
+    const screen = terminal.querySelector('.xterm-screen')!.getBoundingClientRect();
+    return {
+      rows: terminal.querySelector('.xterm-rows')!.children.length,
+      promptInside: screen.bottom <= terminal.getBoundingClientRect().bottom + 0.5,
+    };
+  });
 
+describe('the normal look at 1280x720 after an attack', () => {
+  test('shows at least four whole ledger rows, 24 terminal lines, and the GPT map with its colours', async () => {
+    await page.locator('.xterm-helper-textarea').first().focus();
+    await runCommand(page, 'clear');
+    // Two granules go to the realm world and the host reads one back: a BLOCKED access and
+    // a FAULT, the rows with reasons (four lines each when the kind had a column).
+    await runCommand(page, 'delegate 0x80000000');
+    await runCommand(page, 'delegate 0x80001000');
+    await runCommand(page, 'read 0x80000000');
+    await expect.poll(() => terminalText(page)).toMatch(/Granule Protection Fault[\s\S]*host\$/);
+    expect(await projectorOn(page)).toBe(false);
+    await expect
+      .poll(() => page.locator('.ledger .row').last().getAttribute('data-kind'))
+      .toBe('gpf');
+    await expect.poll(wholeLedgerRows).toBeGreaterThanOrEqual(4);
+    expect((await hostTerminal()).rows).toBeGreaterThanOrEqual(24);
+    // The views panel gave the ledger room, not the map: the grid and the legend's first
+    // row (the colours) are wholly inside the panel, not under its edge.
+    const inside = await page.evaluate(() => {
+      const panel = document.querySelector('.side-top .panel-body:not([hidden])')!;
+      const box = panel.getBoundingClientRect();
+      const within = (selector: string) => {
+        const r = panel.querySelector(selector)!.getBoundingClientRect();
+        return r.height > 0 && r.top >= box.top - 0.5 && r.bottom <= box.bottom + 0.5;
+      };
+      return { grid: within('.gpt svg.grid'), colours: within('.gpt .legend-row') };
+    });
+    expect(inside).toEqual({ grid: true, colours: true });
+    await page.mouse.move(10, 700);
+    await page.screenshot({ path: 'test-results/face-normal-ledger-1280x720.png' });
+  });
+});
+
+describe('the projector look at 1280x720 after an attack', () => {
   test('shows at least six whole ledger rows and the whole terminal, prompt included', async () => {
     await page.locator('.xterm-helper-textarea').first().focus();
     await runCommand(page, 'clear');

@@ -32,6 +32,19 @@ describe('output is word-wrapped to the terminal width', () => {
     ]);
   });
 
+  it('a help entry whose command is longer than the row: its description starts a row of its own', () => {
+    const usage = '  mica share <object> <realm>:<bar> [--size <bytes>] | status | verify last';
+    const entry = `${usage}  wire a shared object into realms' windows`;
+    const pad = ' '.repeat(2 + HANGING_INDENT);
+    expect(wrapText(entry, 40).split('\n')).toEqual([
+      '  mica share <object> <realm>:<bar>',
+      `${pad}[--size <bytes>] | status | verify`,
+      `${pad}last`,
+      `${pad}wire a shared object into realms'`,
+      `${pad}windows`,
+    ]);
+  });
+
   it('a word longer than the row is cut at the width, as the terminal would cut it', () => {
     const hex = `token ${'ab'.repeat(30)}`;
     const rows = wrapText(hex, 20).split('\n');

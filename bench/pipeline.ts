@@ -11,8 +11,9 @@
 //     steady state (median of 7 runs after 26 warm-up runs, as the floor's native code needs
 //     none); the first runs of a fresh process, where V8 is still compiling the emulator (what
 //     the line measured until stop 19), are printed under it.
-// REC round trip: one REC_ENTER of the pipeline (a mapped 1-byte load), host side included,
-//     next to a bare SMC on the same machine: what each of P1's prefault exits costs.
+// REC round trip: one REC_ENTER of the pipeline in which the encoder yields at once, host side
+//     included, next to a bare SMC on the same machine: the fixed cost each of P1's prefault
+//     exits and each of P4's two entries per chunk pays.
 // P4: N MiB streamed through the pipeline's 256 KiB Mem1 with provenance on: the tenant's
 //     chunks arrive labelled on the gateway's receive buffer, the gateway copies each into Mem1,
 //     the encoder reads all of it (a bulk `map` to an 8-byte checksum in Mem2). Next to a plain
@@ -29,8 +30,10 @@
 //     each after a full collection (what the P4 lines measured until stop 20): there the first
 //     chunks create the pages, and the stream shows stalls of about 4 ms, several per 64 MiB,
 //     which a long-lived machine stops showing after its warm-up (V8 keeps recompiling the data
-//     path for each new machine's objects; the stalls were not traced further). Tests never
-//     assert time; this only prints.
+//     path for each new machine's objects; the stalls were not traced further). A last line
+//     splits a chunk's median cost into the NIC's write, the gateway's copy and the encoder's
+//     map, next to the 64 MiB floor per chunk (a collection or a noisy neighbour moves the
+//     stream lines, not the medians). Tests never assert time; this only prints.
 import { createHash, generateKeyPairSync, sign, verify } from 'node:crypto';
 import { loadavg } from 'node:os';
 import { setFlagsFromString } from 'node:v8';

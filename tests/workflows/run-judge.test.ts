@@ -76,6 +76,35 @@ describe('the judge reads the machine', () => {
     expect(proto.outcome).toMatchObject({ outcome: 'blocked', clause: 'Mem1.mappings.VM1' });
   });
 
+  it('a serialised SGT race loses no prefault: in Mica attack 21 every stage uploads its policy after the race, the tenant’s video reaches storage and leaves sanitised through the gateway, and sgt:serialised still decides', () => {
+    const s = load('attack-21-sgt-race-mica');
+    const r = runScenarioFile(s);
+    for (const { name } of s.realms) {
+      const uploads = r.flows.filter((f) => f.from === name && f.channel === 'policy-upload');
+      expect(
+        uploads.map((f) => f.verdict),
+        name,
+      ).toEqual(['allowed']);
+    }
+    expect(
+      r.flows.some(
+        (f) => f.to === 'storage' && f.labels.includes('video') && f.verdict === 'allowed',
+      ),
+    ).toBe(true);
+    expect(
+      r.flows.some(
+        (f) => f.from === 'gateway' && f.channel === 'ns-memory' && f.verdict === 'sanitised',
+      ),
+    ).toBe(true);
+    expect(r.leaks).toEqual([]);
+    expect(r.outcome).toMatchObject({ outcome: 'blocked', clause: 'sgt:serialised' });
+    expect(r.blocked.every((b) => b.channel === 'sgt')).toBe(true);
+    // The race raced every window each realm may prefault before any upload (Appendix A).
+    expect(r.steps[0]).toBe(
+      'host prefaults gateway (Mem1, Mem4) and moderator (Mem3) at the same time',
+    );
+  });
+
   it('an expected clause must be the refusal that decided, not a later one of the same run', () => {
     const s = load('attack-01-copy-to-ns-mica');
     const later = runScenarioFile({ ...s, expect: { outcome: 'blocked', clause: 'CF3' } });

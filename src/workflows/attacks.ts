@@ -17,6 +17,7 @@ import { rimLabel } from '../policy/monitor/common.ts';
 import { micaOf } from '../policy/monitor/state.ts';
 import { verifyGroup, type GroupVerdict } from '../policy/group/verify.ts';
 import { prefaultOps, type GuestOp } from './guest.ts';
+import { notFirstToSetUp, racePrefaults } from './race.ts';
 import {
   CONSOLE_IPA,
   HOSTCALL_IPA,
@@ -603,21 +604,27 @@ export const ATTACKS: readonly AttackSpec[] = [
   }),
   A(21, 'racing prefaults corrupt the SGT', 'G', (mode, s) => {
     const wf = build(mode, { setup: false });
-    const m = micaOf(wf.machine.state);
-    if (m) m.concurrent = true;
-    const gw = wf.realms.gateway!;
-    // Storage's Mem3 is not gateway's business: racing them breaks no set-up order, only the SGT.
-    const other = wf.realms.storage!;
-    wf.guest.add(gw.rd, prefaultOps(BAR0, SIZE));
-    wf.guest.add(other.rd, prefaultOps(BAR0, SIZE));
+    // Gateway and moderator share no object, and each races only what the upload order lets
+    // it prefault now (race.ts): the race breaks no set-up order, only (unserialised) the SGT.
+    const later = notFirstToSetUp(new Map(Object.entries(wf.policies)), (name) =>
+      wf.order.indexOf(name),
+    );
     const since = lastSeq(wf);
-    for (let i = 0; i < 2 * (SIZE / abi.GRANULE_SIZE) + 4; i++) {
-      wf.host.run(gw, 1);
-      wf.host.run(other, 1);
-    }
-    if (m) m.concurrent = false;
-    const gws = run(wf, gw, [uploadOp(wf.policies.gateway!)]);
-    const lost = x0(wf, 'gateway', gws) !== abi.RSI_SUCCESS;
+    racePrefaults(
+      wf.host,
+      wf.guest,
+      ['gateway', 'moderator'].map((name) => ({
+        name,
+        handle: wf.realms[name]!,
+        policy: wf.policies[name],
+        skip: later.get(name),
+      })),
+    );
+    // Then the host sets the realms up one at a time and runs the pipeline, as an honest host.
+    const status = new Map(wf.order.map((name) => [name, wf.setupRealm(name)]));
+    const lost = status.get('gateway') !== abi.RSI_SUCCESS;
+    if (wf.gateway !== undefined) wf.host.startNetwork(wf.realms[wf.gateway]!);
+    wf.runApp();
     return conclude(s, mode, wf, since, lost, { rule: (r) => r.startsWith('sgt') });
   }),
 ];

@@ -50,6 +50,7 @@ import { unappraised, type GroupVerdict } from '../policy/group/verify.ts';
 import { declareExpectation, declaredVerdict } from '../policy/group/declared.ts';
 import { IVSHMEM_BAR_BASE, IVSHMEM_BAR_STRIDE } from '../policy/abi.ts';
 import { prefaultOps, type GuestOp } from './guest.ts';
+import { notFirstToSetUp, protectedWindows, racePrefaults } from './race.ts';
 import { CONSOLE_IPA, POLICY_IPA, destroyRealm, type RealmHandle } from './host.ts';
 import { DEFAULT_PROMPT, llmAnswer, runLlmApp, type WindowOf } from './llm.ts';
 import {
@@ -298,31 +299,15 @@ class Run {
     prefault: 'all' | 'first-page' = 'all',
     skip: ReadonlySet<string> = new Set(),
   ): GuestOp[] {
-    return this.protectedWindows(name, skip).flatMap(({ mem, gpa }) =>
+    return protectedWindows(this.policyOf(name), skip).flatMap(({ mem, gpa }) =>
       prefaultOps(gpa, prefault === 'all' ? Number(mem.size) : PAGE),
     );
-  }
-
-  /** The PROTECTED objects `name`'s policy maps for itself (less `skip`), with its window's IPA. */
-  private protectedWindows(
-    name: string,
-    skip: ReadonlySet<string> = new Set(),
-  ): { mem: Policy['mems'][number]; gpa: number }[] {
-    const p = this.policyOf(name);
-    const out: { mem: Policy['mems'][number]; gpa: number }[] = [];
-    for (const mem of p?.mems ?? []) {
-      const own = mem.mappings.find((mp) => mp.vm === p!.self);
-      if (mem.type === 'PROTECTED' && own && !skip.has(mem.name))
-        out.push({ mem, gpa: Number(own.gpa) });
-    }
-    return out;
   }
 
   /**
    * Per realm, the objects it shares with a realm that sets up before it in the host script
    * (its first `setup` step, or its place in a `setup-all`; a realm never set up comes last):
-   * the objects it may not prefault before that peer uploaded (mica-spec.md Appendix A
-   * sequencing rule).
+   * what it may not prefault before that peer uploaded (race.ts `notFirstToSetUp`).
    */
   private notFirstToSetUp(): Map<string, Set<string>> {
     const order = new Map<string, number>();
@@ -333,20 +318,10 @@ class Run {
           if (!order.has(name)) order.set(name, i + k / (this.wf.order.length + 1));
         });
     });
-    const at = (name: string): number => order.get(name) ?? Infinity;
-    const mappers = new Map<string, string[]>();
-    for (const r of this.s.realms) {
-      const p = this.policyOf(r.name);
-      for (const mem of p?.mems ?? [])
-        if (mem.mappings.some((mp) => mp.vm === p!.self))
-          mappers.set(mem.name, [...(mappers.get(mem.name) ?? []), r.name]);
-    }
-    const out = new Map<string, Set<string>>();
-    for (const [mem, names] of mappers)
-      for (const name of names)
-        if (names.some((other) => other !== name && at(other) < at(name)))
-          out.set(name, (out.get(name) ?? new Set()).add(mem));
-    return out;
+    return notFirstToSetUp(
+      new Map(this.s.realms.map((r) => [r.name, this.policyOf(r.name)])),
+      (name) => order.get(name) ?? Infinity,
+    );
   }
 
   /** Prefault and upload (Mica), or map the NS windows (CCA alone). */
@@ -657,41 +632,23 @@ class Run {
         return;
       }
       case 'race-prefaults': {
-        // Each realm prefaults every protected window it may prefault before any upload (what
-        // `setup` would, less what would break set-up order), the two set-up scripts
-        // interleaved one REC entry (one fault) at a time. mica-spec.md Appendix A sequencing rule:
-        // "for each shared object, every realm must prefault *and* upload before the next
-        // realm that shares it prefaults" - so a realm races only the objects it is the first
-        // of their realms to set up (the script's `setup` order); the rest it prefaults in its
-        // own set-up, after its peers uploaded. Racing those too would be attack 12's
-        // reordering (the peer's upload refused: an unregistered realm maps the pages), not
-        // the race. Nothing is retried: in Mica the monitor's `sgt:serialised` refusal is of
-        // the interleaving, not of the mapping (policy/monitor/rmi.ts
-        // dataCreateUnknownShared takes the update in turn and returns RMI_SUCCESS:
-        // "concurrent prefaults lose nothing", Appendix A "the emulator may serialise and show the
-        // race"); in the prototype the entry is lost silently (sgt.ts sgtUpsert, §6 attack 21
-        // "None (unsynchronised)"), so the host sees success and has nothing to retry either.
-        const handles = step.realms.map((n) => this.handle(n));
-        const m = micaOf(this.wf.machine.state);
-        if (m) m.concurrent = true;
+        // The two set-up scripts interleaved, each racing the windows set-up order lets it
+        // prefault now (race.ts: what is raced, and why nothing is retried).
         const later = this.notFirstToSetUp();
-        const left = handles.map((h, k) => {
-          const ops = this.prefaults(step.realms[k]!, 'all', later.get(step.realms[k]!));
-          this.wf.guest.add(h.rd, ops);
-          // One entry per fault and one per read, and one to find the program done.
-          return 2 * ops.length + 1;
-        });
-        while (left.some((n) => n > 0))
-          handles.forEach((h, k) => {
-            if (left[k]! <= 0) return;
-            left[k] = host.run(h, 1).done ? 0 : left[k]! - 1;
-          });
-        if (m) m.concurrent = false;
-        const raced = step.realms.map((n) => {
-          const mems = this.protectedWindows(n, later.get(n)).map((w) => w.mem.name);
-          return `${n} (${mems.join(', ') || 'nothing it may prefault yet'})`;
-        });
-        this.note(`host prefaults ${raced.join(' and ')} at the same time`);
+        const raced = racePrefaults(
+          host,
+          this.wf.guest,
+          step.realms.map((name) => ({
+            name,
+            handle: this.handle(name),
+            policy: this.policyOf(name),
+            skip: later.get(name),
+          })),
+        );
+        const what = step.realms.map(
+          (n, k) => `${n} (${raced[k]!.join(', ') || 'nothing it may prefault yet'})`,
+        );
+        this.note(`host prefaults ${what.join(' and ')} at the same time`);
         return;
       }
     }

@@ -18,6 +18,7 @@ import { GUEST_MODEL, createMachine, leaksOf, type LedgerEvent } from '../../src
 import { ATTACKS, type AttackOutcome } from '../../src/workflows/attacks.ts';
 import { createHostShell, createRealmShell } from '../../src/shell/index.ts';
 import { hex } from '../../src/lib/hex.ts';
+import { micaOf } from '../../src/policy/monitor/state.ts';
 
 interface Expect {
   readonly outcome: AttackOutcome;
@@ -152,6 +153,18 @@ describe('§6 attacks', () => {
       }
     });
   }
+
+  it('a serialised SGT race loses no prefault: after attack 21 in Mica every stage uploaded its policy and storage holds the moderated video; the prototype’s lost entry keeps the gateway out', () => {
+    const mica = ATTACKS[20]!.run('mica');
+    const m = micaOf(mica.workflow.machine.state)!;
+    expect(Object.values(m.realms).map((r) => r.uploaded)).toEqual([true, true, true, true]);
+    expect(mica.workflow.stored()?.some((b) => b !== 0)).toBe(true);
+    expect(mica.leaks).toBe(0);
+    expect(mica).toMatchObject({ outcome: 'blocked', rule: 'sgt:serialised' });
+    const proto = ATTACKS[20]!.run('mica-prototype');
+    const gateway = proto.workflow.realms.gateway!.rd;
+    expect(micaOf(proto.workflow.machine.state)!.realms[hex(gateway)]?.uploaded).toBeFalsy();
+  });
 
   it('attack 18: the verifier names the offending path edge by edge with policy fields', () => {
     const r = ATTACKS[17]!.run('mica');

@@ -264,3 +264,48 @@ describe('the result line as of a ledger position (time travel)', () => {
     expect(outcomeSoFar([])).toMatchObject({ outcome: 'running' });
   });
 });
+
+describe('pipeline model: a marker never covers a realm’s name', () => {
+  // The name is drawn on a baseline 2px above the middle of its box in 13px bold type
+  // (PipelineDiagram.svelte); a marker (radius ~10) drawn at the middle made "gateway" read
+  // "gat2way" in attack 21's prototype run, where every stage writes a dummy page.
+  const GLYPH = { advance: 8, above: 12, below: 1 };
+  const MARKER_R = 10;
+  /** A travelling dot's radius (PipelineDiagram.svelte). */
+  const DOT_R = 6;
+  const clearOfNames = (
+    model: ReturnType<typeof buildPipeline>,
+    p: { x: number; y: number },
+    r: number,
+  ): string | undefined => {
+    for (const node of model.realms) {
+      const half = (node.name.length * GLYPH.advance) / 2;
+      const dy = p.y - (node.y - 2);
+      const clear =
+        Math.abs(p.x - node.x) >= half + r || dy <= -GLYPH.above - r + 2 || dy >= GLYPH.below + r;
+      if (!clear) return node.name;
+    }
+    return undefined;
+  };
+  for (const mode of ['mica', 'mica-prototype'] as const) {
+    it(`the honest run (${mode}): every flow's dot comes to rest clear of every realm name`, () => {
+      const wf = buildVideoWorkflow({ mode });
+      wf.runApp();
+      const model = buildPipeline(wf.machine.state, wf.machine.ledger);
+      expect(model.flows.length).toBeGreaterThan(0);
+      for (const f of model.flows)
+        expect(clearOfNames(model, f.end, DOT_R), `#${f.seq} ${f.text}`).toBeUndefined();
+    });
+  }
+  for (const n of [21, 6, 12]) {
+    it(`attack ${n} (mica-prototype): every marker is clear of every realm name`, () => {
+      const { workflow } = runAttack(n, 'mica-prototype');
+      const model = buildPipeline(workflow.machine.state, workflow.machine.ledger);
+      for (const c of model.callouts)
+        expect(
+          clearOfNames(model, c.marker, MARKER_R),
+          `marker ${c.n} (${c.text})`,
+        ).toBeUndefined();
+    });
+  }
+});

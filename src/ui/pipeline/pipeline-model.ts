@@ -518,7 +518,20 @@ function placeFlow(
     shortRule: judged.rule,
     leak,
   };
-  const at = (pts: { x: number; y: number }[]) => ({ path: line(pts), end: pts[pts.length - 1]! });
+  // A path into a realm ends on its box's edge: the dot that travels it rests there, not on
+  // the realm's name in the middle of the box.
+  const at = (pts: { x: number; y: number }[]) => {
+    const last = pts[pts.length - 1]!;
+    const into = pts.length > 1 ? nodeAt(byName, last) : undefined;
+    const ends = into ? [...pts.slice(0, -1), edgeOf(into, pts[pts.length - 2]!)] : pts;
+    return { path: line(ends), end: ends[ends.length - 1]! };
+  };
+  // A flow between a realm and an object it has no drawn pipe to (no policy, a dummy page) is
+  // drawn on the realm itself: its marker sits on the box's left edge, clear of the name.
+  const onNode = (node: RealmNode) => {
+    const edge = { x: node.x - NODE_W / 2, y: node.y };
+    return at([edge, edge]);
+  };
 
   // Realm → shared object (a write) or shared object → realm (a read).
   if (src && e.destination.kind === 'memory' && !toU) {
@@ -528,7 +541,7 @@ function placeFlow(
       const stop = blocked ? pipe.valves[0] : pipe.mid;
       return { ...base, from: src, to: pipe.object, ...at([node, stop]) };
     }
-    return { ...base, from: src, to: e.destination.name, ...at([node, node]) };
+    return { ...base, from: src, to: e.destination.name, ...onNode(node) };
   }
   if (dst && e.source.kind === 'memory' && !fromU) {
     const pipe = pipes.find((p) => p.object === e.source.name && p.to === dst);
@@ -537,13 +550,14 @@ function placeFlow(
       const pts = blocked ? [pipe.mid, pipe.valves[1]] : [pipe.mid, node];
       return { ...base, from: pipe.object, to: dst, ...at(pts) };
     }
-    return { ...base, from: e.source.name, to: dst, ...at([node, node]) };
+    return { ...base, from: e.source.name, to: dst, ...onNode(node) };
   }
-  // Realm → the monitor (a policy upload): the decision is about the realm itself.
+  // Realm → the monitor (a policy upload): the decision is about the realm itself; its
+  // marker sits on the box's top-left corner, clear of the name.
   if (src && e.destination.kind === 'rmm') {
     const node = byName.get(src)!;
-    const top = { x: node.x, y: node.y - NODE_H / 2 };
-    return { ...base, from: src, to: e.destination.name, ...at([top, top]) };
+    const corner = { x: node.x - NODE_W / 2, y: node.y - NODE_H / 2 };
+    return { ...base, from: src, to: e.destination.name, ...at([corner, corner]) };
   }
   // Realm → U (host, network, console, NS memory): along the realm's exit.
   if (src && (toU || !dst)) {
@@ -577,6 +591,27 @@ function placeFlow(
     };
   }
   return undefined;
+}
+
+/** The realm whose box is centred on `p`, if any. */
+function nodeAt(
+  byName: Map<string, RealmNode>,
+  p: { x: number; y: number },
+): RealmNode | undefined {
+  for (const node of byName.values()) if (node.x === p.x && node.y === p.y) return node;
+  return undefined;
+}
+
+/** Where the segment from `from` to the centre of `node` crosses the edge of its box. */
+function edgeOf(node: RealmNode, from: { x: number; y: number }): { x: number; y: number } {
+  const dx = from.x - node.x;
+  const dy = from.y - node.y;
+  if (dx === 0 && dy === 0) return node;
+  const scale = Math.min(
+    dx === 0 ? Infinity : NODE_W / 2 / Math.abs(dx),
+    dy === 0 ? Infinity : NODE_H / 2 / Math.abs(dy),
+  );
+  return { x: node.x + dx * scale, y: node.y + dy * scale };
 }
 
 /** Who can read and write a pipe's object, in words (for the table view). */

@@ -96,7 +96,13 @@ function conclude(
   wf: VideoWorkflow,
   since: number,
   succeeded: boolean,
-  opts: { rule?: (r: string) => boolean; verifier?: GroupVerdict; note?: string } = {},
+  opts: {
+    rule?: (r: string) => boolean;
+    verifier?: GroupVerdict;
+    note?: string;
+    /** What the attack achieved when it went through without a leak, in words. */
+    effect?: string;
+  } = {},
 ): AttackResult {
   const blocks = blockedAfter(wf.machine.ledger, since).filter(
     (e) => !opts.rule || opts.rule(e.decision.rule),
@@ -152,10 +158,16 @@ function conclude(
       ...(opts.verifier ? { verifier: opts.verifier } : {}),
     };
   }
+  // What went through, in words: the first leak the machine recorded, else the attack's own
+  // account of its effect.
+  const leak = leaksOf(wf.machine.ledger, 'video').find((e) => e.seq > since);
+  const effect = leak
+    ? `${leak.bytes} byte(s) labelled video reached ${leak.destination.name} via ${leak.channel}`
+    : (opts.effect ?? 'the attack went through');
   return {
     ...base,
     outcome: succeeded ? 'through' : 'blocked',
-    reason: succeeded ? 'the attack went through' : (opts.note ?? 'nothing happened'),
+    reason: succeeded ? effect : (opts.note ?? 'nothing happened'),
     transcript: [
       ...transcript,
       succeeded ? 'result: the attack went through' : 'result: no effect',
@@ -420,6 +432,7 @@ export const ATTACKS: readonly AttackSpec[] = [
       return conclude(s, mode, wf, since, readLabels(wf, x, at).includes(VIDEO_LABEL), {
         rule: (r) => r === 'CLEAN',
         note: `next tenant read 0x${(seen ?? 0n).toString(16)} from the recycled page`,
+        effect: `a next tenant read the video's leftovers (0x${(seen ?? 0n).toString(16)}) from Mem1's recycled page`,
       });
     },
   ),
@@ -433,6 +446,7 @@ export const ATTACKS: readonly AttackSpec[] = [
     const sea = wf.host.recOf(wf.realms.encoder!).guest[`sea@${at}`] === true;
     return conclude(s, mode, wf, since, r.status === 'RMI_SUCCESS', {
       note: `UNDELEGATE: ${r.status} ${r.failure?.label ?? ''}; encoder's next read ${sea ? 'takes an SEA' : 'works'}`,
+      effect: `the host took back a page of Mem1 while the encoder still had it mapped; the encoder's next read ${sea ? 'takes an SEA' : 'works'}`,
     });
   }),
   A(12, 'host skips prefault so coverage is incomplete', 'E (fail-closed)', (mode, s) => {
@@ -600,7 +614,10 @@ export const ATTACKS: readonly AttackSpec[] = [
         e.channel === 'interrupt' &&
         e.decision.verdict === 'allowed',
     );
-    return conclude(s, mode, wf, since, reached, { rule: (r) => r.includes('OTHER') });
+    return conclude(s, mode, wf, since, reached, {
+      rule: (r) => r.includes('OTHER'),
+      effect: 'the host’s interrupt reached the encoder while it ran',
+    });
   }),
   A(21, 'racing prefaults corrupt the SGT', 'G', (mode, s) => {
     const wf = build(mode, { setup: false });
@@ -625,7 +642,11 @@ export const ATTACKS: readonly AttackSpec[] = [
     const lost = status.get('gateway') !== abi.RSI_SUCCESS;
     if (wf.gateway !== undefined) wf.host.startNetwork(wf.realms[wf.gateway]!);
     wf.runApp();
-    return conclude(s, mode, wf, since, lost, { rule: (r) => r.startsWith('sgt') });
+    const refused = wf.order.filter((name) => status.get(name) !== abi.RSI_SUCCESS);
+    return conclude(s, mode, wf, since, lost, {
+      rule: (r) => r.startsWith('sgt'),
+      effect: `the unserialised SGT lost updates of the racing prefaults: ${refused.join(', ')} could not upload ${refused.length === 1 ? 'its policy' : 'their policies'}, and the pipeline did not run`,
+    });
   }),
 ];
 

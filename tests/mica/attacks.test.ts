@@ -205,3 +205,20 @@ describe('the malicious encoder (issue 10): copies the video it received, names 
     expect(proto.leaks).toBeGreaterThan(0);
   });
 });
+
+describe('an attack that went through says what it achieved', () => {
+  // The Pipeline view's banner reads the result's reason: "the attack went through" told an
+  // instructor nothing. A leak names where the video went; any other success, its effect.
+  const through = ATTACKS.map((a) => a.run('mica-prototype')).filter(
+    (r) => r.outcome === 'through',
+  );
+  it('six attacks go through in the prototype (1, 4, 10, 11, 20, 21)', () => {
+    expect(through.map((r) => r.number)).toEqual([1, 4, 10, 11, 20, 21]);
+  });
+  for (const r of through) {
+    it(`attack ${r.number} (mica-prototype): ${r.leaks > 0 ? 'names where the video went' : 'names its effect'}`, () => {
+      expect(r.reason).not.toBe('the attack went through');
+      if (r.leaks > 0) expect(r.reason).toMatch(/labelled video reached \S/);
+    });
+  }
+});

@@ -89,6 +89,17 @@ function lastSeq(wf: VideoWorkflow): number {
   return l[l.length - 1]?.seq ?? 0;
 }
 
+/**
+ * `lines` with each repeated line said once, where it first appears, with its count ("(×12)"):
+ * a host streaming frames or a monitor refusing every pass of a dummy-page write says the
+ * same thing many times.
+ */
+function counted(lines: readonly string[]): string[] {
+  const counts = new Map<string, number>();
+  for (const line of lines) counts.set(line, (counts.get(line) ?? 0) + 1);
+  return [...counts].map(([line, n]) => (n > 1 ? `${line} (×${n})` : line));
+}
+
 /** Builds the result from a blocking decision (or its absence) and the local success. */
 function conclude(
   spec: { number: number; title: string; status: string },
@@ -107,7 +118,7 @@ function conclude(
   const blocks = blockedAfter(wf.machine.ledger, since).filter(
     (e) => !opts.rule || opts.rule(e.decision.rule),
   );
-  const transcript = [
+  const transcript = counted([
     ...wf.host.log
       .filter((l) => !/^fault at .*RMI_SUCCESS$/.test(l.what))
       .slice(-12)
@@ -122,7 +133,7 @@ function conclude(
           `leak: ${e.bytes} byte(s) labelled video reached ${e.destination.name} via ${e.channel} [${e.decision.rule}]`,
       ),
     ...(opts.note ? [opts.note] : []),
-  ];
+  ]);
   const leaks = leaksOf(wf.machine.ledger, 'video').filter((e) => e.seq > since).length;
   const base = {
     number: spec.number,

@@ -35,6 +35,19 @@ describe('mica-lab mica', () => {
     expect(await runCli(['mica', 'demo', '18', '--mode', 'mica'], t.io)).toBe(0);
     expect(t.out()).toMatch(/group verifier: rejected: 1 failed \(every path to U/);
   });
+  it('demo 21 in both modes: a line the run repeats is said once, with its count', async () => {
+    const t = io();
+    await runCli(['mica', 'demo', '21'], t.io);
+    const lines = t
+      .out()
+      .split('\n')
+      .filter((l) => l.startsWith('  '));
+    expect(lines.some((l) => / \(×\d+\)$/.test(l))).toBe(true);
+    for (const mode of t.out().split('\n\n')) {
+      const said = mode.split('\n').filter((l) => l.startsWith('  '));
+      expect(new Set(said).size).toBe(said.length);
+    }
+  });
   it('list and bad usage', async () => {
     const t = io();
     expect(await runCli(['mica', 'list'], t.io)).toBe(0);

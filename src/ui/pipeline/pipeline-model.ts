@@ -518,14 +518,10 @@ function placeFlow(
     shortRule: judged.rule,
     leak,
   };
+  const at = (pts: { x: number; y: number }[]) => ({ path: line(pts), end: pts[pts.length - 1]! });
   // A path into a realm ends on its box's edge: the dot that travels it rests there, not on
   // the realm's name in the middle of the box.
-  const at = (pts: { x: number; y: number }[]) => {
-    const last = pts[pts.length - 1]!;
-    const into = pts.length > 1 ? nodeAt(byName, last) : undefined;
-    const ends = into ? [...pts.slice(0, -1), edgeOf(into, pts[pts.length - 2]!)] : pts;
-    return { path: line(ends), end: ends[ends.length - 1]! };
-  };
+  const into = (from: { x: number; y: number }, node: RealmNode) => at([from, edgeOf(node, from)]);
   // A flow between a realm and an object it has no drawn pipe to (no policy, a dummy page) is
   // drawn on the realm itself: its marker sits on the box's left edge, clear of the name.
   const onNode = (node: RealmNode) => {
@@ -547,8 +543,8 @@ function placeFlow(
     const pipe = pipes.find((p) => p.object === e.source.name && p.to === dst);
     const node = byName.get(dst)!;
     if (pipe) {
-      const pts = blocked ? [pipe.mid, pipe.valves[1]] : [pipe.mid, node];
-      return { ...base, from: pipe.object, to: dst, ...at(pts) };
+      const path = blocked ? at([pipe.mid, pipe.valves[1]]) : into(pipe.mid, node);
+      return { ...base, from: pipe.object, to: dst, ...path };
     }
     return { ...base, from: e.source.name, to: dst, ...onNode(node) };
   }
@@ -577,8 +573,8 @@ function placeFlow(
     const exit = exits.find((x) => x.realm === dst)!;
     const node = byName.get(dst)!;
     const bottom = { x: node.x, y: ROW_Y.untrusted - 18 };
-    const pts = blocked ? [bottom, exit.valve] : [bottom, node];
-    return { ...base, from: 'U', to: dst, ...at(pts) };
+    const path = blocked ? at([bottom, exit.valve]) : into(bottom, node);
+    return { ...base, from: 'U', to: dst, ...path };
   }
   if (src && dst) {
     const a = byName.get(src)!;
@@ -587,18 +583,9 @@ function placeFlow(
       ...base,
       from: src,
       to: dst,
-      ...at(blocked ? [a, lerp(a, b, 0.5)] : [a, b]),
+      ...(blocked ? at([a, lerp(a, b, 0.5)]) : into(a, b)),
     };
   }
-  return undefined;
-}
-
-/** The realm whose box is centred on `p`, if any. */
-function nodeAt(
-  byName: Map<string, RealmNode>,
-  p: { x: number; y: number },
-): RealmNode | undefined {
-  for (const node of byName.values()) if (node.x === p.x && node.y === p.y) return node;
   return undefined;
 }
 

@@ -228,8 +228,10 @@ export function rawWrite(state: MachineState, pa: number, bytes: Uint8Array, lab
     }
     return;
   }
-  const whole = pa % G === 0 && bytes.length % G === 0 && bytes.length > G;
-  const views: Uint8Array[] = [];
+  // The runs of a write of more than one whole page, while every page is there (an absent page
+  // left absent because its bytes are zero ends them).
+  let views: Uint8Array[] | undefined =
+    pa % G === 0 && bytes.length % G === 0 && bytes.length > G ? [] : undefined;
   let done = 0;
   while (done < bytes.length) {
     const at = pa + done;
@@ -239,6 +241,7 @@ export function rawWrite(state: MachineState, pa: number, bytes: Uint8Array, lab
     let page = state.memory[g];
     if (!page) {
       if (allZero(bytes, done, done + n)) {
+        views = undefined;
         done += n;
         continue;
       }
@@ -250,7 +253,7 @@ export function rawWrite(state: MachineState, pa: number, bytes: Uint8Array, lab
       const run = adjacentPages(state, g, page, (bytes.length - done) / G);
       const view = run > 1 ? new Uint8Array(page.buffer, page.byteOffset, run * G) : page;
       view.set(bytes.subarray(done, done + view.length));
-      views.push(view);
+      views?.push(view);
       done += view.length;
       continue;
     }
@@ -259,12 +262,7 @@ export function rawWrite(state: MachineState, pa: number, bytes: Uint8Array, lab
   }
   // Whole pages, all present: the next write of this range reuses the runs (a page stays its
   // granule's until a wipe, and `wipes` counts those).
-  if (whole && views.length > 0) {
-    let covered = 0;
-    for (const view of views) covered += view.length;
-    if (covered === bytes.length)
-      lastRuns = { memory: state.memory, pa, length: bytes.length, wipes, views };
-  }
+  if (views) lastRuns = { memory: state.memory, pa, length: bytes.length, wipes, views };
 }
 
 /**

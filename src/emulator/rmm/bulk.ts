@@ -28,9 +28,10 @@
  * page is translated for the first time or a page fails.
  *
  * A whole-page copy or read that completed is kept as a plan (tlb.ts `BulkPlan`) and the same
- * operation over the same range is replayed from it, one `set` per page and its flows recorded
- * again, while the translations, the pages and every label list are unchanged (its label copy
- * would change nothing then); a copy onto its own source pages is never kept.
+ * operation over the same range is replayed from it, one `set` per run of pages adjacent in
+ * their slab and its flows recorded again, while the translations, the pages and every label
+ * list are unchanged (its label copy would change nothing then); a copy onto its own source
+ * pages is never kept.
  */
 import { GRANULE_SIZE } from '../abi/gpt.ts';
 import { RTT_PAGE_LEVEL, S2TTE_AP, S2TTE_AP_READ, S2TTE_AP_WRITE } from '../abi/rmi.ts';
@@ -95,6 +96,39 @@ function frozenFlow(e: FlowRun['event']): Readonly<BulkFlowEvent> {
     labels: Object.freeze([...e.labels]),
     decision: e.decision,
   });
+}
+
+/** True when page `b` follows page `a` directly in one slab (hw/pages.ts). */
+function follows(a: Uint8Array, b: Uint8Array): boolean {
+  return b.buffer === a.buffer && b.byteOffset === a.byteOffset + a.length;
+}
+
+/**
+ * Whole pages `src` (and, for a copy, the page `dst[k]` each goes to) as runs of pages
+ * adjacent in their slabs: one view per run, and for each run its byte offset in the range.
+ */
+function pageRuns(
+  src: readonly Uint8Array[],
+  dst: readonly Uint8Array[],
+): { src: Uint8Array[]; dst: Uint8Array[]; at: number[] } {
+  const runs: { src: Uint8Array[]; dst: Uint8Array[]; at: number[] } = { src: [], dst: [], at: [] };
+  const copy = dst.length > 0;
+  for (let k = 0; k < src.length;) {
+    let n = 1;
+    while (
+      k + n < src.length &&
+      follows(src[k + n - 1]!, src[k + n]!) &&
+      (!copy || follows(dst[k + n - 1]!, dst[k + n]!))
+    )
+      n++;
+    const view = (page: Uint8Array) =>
+      n === 1 ? page : new Uint8Array(page.buffer, page.byteOffset, n * G);
+    runs.src.push(view(src[k]!));
+    if (copy) runs.dst.push(view(dst[k]!));
+    runs.at.push(k * G);
+    k += n;
+  }
+  return runs;
 }
 
 /** A coalesced flow: the event being built and where its realm ends continue. */
@@ -634,7 +668,7 @@ export class BulkOp {
     if (planned) {
       const plan = this.planFor('read', ipa, ipa, out.length);
       if (plan) {
-        for (let k = 0; k < plan.src.length; k++) out.set(plan.src[k]!, k * G);
+        for (let k = 0; k < plan.src.length; k++) out.set(plan.src[k]!, plan.at[k]!);
         for (const name of plan.names) labels.add(name);
         this.replay(plan, ipa, ipa, out.length);
         return { done: out.length };
@@ -806,6 +840,7 @@ export class BulkOp {
       const sources = new Set(src);
       if (dst.some((page) => sources.has(page))) return;
     }
+    const runs = pageRuns(src, dst);
     const plans = this.cached!.plans;
     plans.push({
       op,
@@ -814,8 +849,9 @@ export class BulkOp {
       len,
       wipes,
       labelVersion: labelVersion(),
-      src,
-      dst,
+      src: runs.src,
+      dst: runs.dst,
+      at: runs.at,
       names: Object.freeze([...moved].sort()),
       flows: this.flows.map((run) =>
         Object.freeze({ event: frozenFlow(run.event), srcNext: run.srcNext, dstNext: run.dstNext }),

@@ -133,9 +133,15 @@ export interface BulkPlan {
   readonly len: number;
   readonly wipes: number;
   readonly labelVersion: number;
-  /** The source pages in order, and for a copy the destination page each is copied to. */
+  /**
+   * The source bytes as runs of pages adjacent in one slab (hw/pages.ts), in order; for a copy
+   * the destination run each is copied to (a run ends where either side's pages stop being
+   * adjacent), for a read the offset into the range each run is read to. A replay is one `set`
+   * per run: a stream through pages allocated in order is one or two.
+   */
   readonly src: readonly Uint8Array[];
   readonly dst: readonly Uint8Array[];
+  readonly at: readonly number[];
   /** The distinct labels the operation moved. */
   readonly names: readonly string[];
   /** Its flow runs as they ended (frozen: each replay's events share their parts). */

@@ -253,7 +253,7 @@ export function rawWrite(state: MachineState, pa: number, bytes: Uint8Array, lab
       const run = adjacentPages(state, g, page, (bytes.length - done) / G);
       const view = run > 1 ? new Uint8Array(page.buffer, page.byteOffset, run * G) : page;
       view.set(bytes.subarray(done, done + view.length));
-      views?.push(view);
+      if (views) keepRun(views, view);
       done += view.length;
       continue;
     }
@@ -276,6 +276,18 @@ let lastRuns: {
   readonly wipes: number;
   readonly views: readonly Uint8Array[];
 } = { memory: undefined, pa: 0, length: 0, wipes: -1, views: [] };
+
+/**
+ * Appends `view` to `runs`, or extends the last run when `view` follows it in its slab: a
+ * first write creates its pages one by one (each page's neighbour does not exist yet when it
+ * is written), and its runs must still be the slab runs the next write copies at once.
+ */
+function keepRun(runs: Uint8Array[], view: Uint8Array): void {
+  const last = runs[runs.length - 1];
+  if (last && last.buffer === view.buffer && last.byteOffset + last.length === view.byteOffset)
+    runs[runs.length - 1] = new Uint8Array(last.buffer, last.byteOffset, last.length + view.length);
+  else runs.push(view);
+}
 
 /**
  * How many of the granules from `g` on (at most `most`, at least 1) have pages that follow

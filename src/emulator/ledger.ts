@@ -136,10 +136,23 @@ export type LedgerEventOf<K extends LedgerKind> = Base & { readonly kind: K } & 
 /** Any ledger event. */
 export type LedgerEvent = { [K in LedgerKind]: LedgerEventOf<K> }[LedgerKind];
 
-/** An event before the ledger numbers it. */
+/**
+ * An event before the ledger numbers it. The hot emitters name `parent` and `seq` in the
+ * literal as placeholders ({@link UNNUMBERED}, `parent: undefined`), which the ledger sets in
+ * place: V8 keeps a literal's properties in the object itself, and one added later takes a
+ * separate property store (~24 bytes and an allocation per event, on events that stay for the
+ * life of the ledger).
+ */
 export type NewLedgerEvent = {
-  [K in LedgerKind]: { readonly kind: K; readonly parent?: number } & LedgerPayloads[K];
+  [K in LedgerKind]: {
+    readonly kind: K;
+    readonly parent?: number | undefined;
+    readonly seq?: number;
+  } & LedgerPayloads[K];
 }[LedgerKind];
+
+/** The `seq` placeholder of an event literal ({@link NewLedgerEvent}); the ledger numbers it. */
+export const UNNUMBERED = 0;
 
 /** The ledger itself: plain data, snapshotted with the machine. */
 export interface LedgerState {

@@ -50,6 +50,7 @@ import {
 } from './provenance.ts';
 import {
   appendEvent,
+  UNNUMBERED,
   type LedgerEvent,
   type LedgerEventOf,
   type LedgerKind,
@@ -372,6 +373,8 @@ export function createMachine(options: MachineOptions = {}): Machine {
       fid: command ? fidText(command) : hex64(fid),
       name,
       args: hexArgs(args, command?.args.length ?? args.length),
+      parent: undefined,
+      seq: UNNUMBERED,
     });
     if (!command) {
       // Unknown RMI FID, RSI/RMM-EL3 FIDs from the host, other services: SMCCC says -1.
@@ -413,6 +416,8 @@ export function createMachine(options: MachineOptions = {}): Machine {
       results,
       status,
       index,
+      parent: undefined,
+      seq: UNNUMBERED,
     };
     if (failure)
       (returned as { failure?: { label: string; reason: string } }).failure = {

@@ -40,7 +40,13 @@
 import type { Ctx } from './context.ts';
 import { addLabel } from './hw/labels.ts';
 import { HOST, physWrite, type WriteResult } from './hw/memory.ts';
-import type { Decision, Endpoint, LedgerEvent, LedgerEventOf } from './ledger.ts';
+import {
+  UNNUMBERED,
+  type Decision,
+  type Endpoint,
+  type LedgerEvent,
+  type LedgerEventOf,
+} from './ledger.ts';
 import {
   TENANT_ROLES,
   type DeclaredExpectation,
@@ -250,6 +256,8 @@ export function reportFlow(ctx: Ctx, flow: FlowReport): void {
     bytes: flow.bytes,
     labels: [...flow.labels],
     decision: flow.decision ?? CCA_HOST_VISIBLE,
+    parent: undefined,
+    seq: UNNUMBERED,
   });
 }
 

@@ -6,7 +6,7 @@
 import { GRANULE_SIZE, type Gpi, type Pas, type SecurityState } from '../abi/gpt.ts';
 import type { MemoryRegion } from '../abi/platform.ts';
 import type { Ctx } from '../context.ts';
-import type { Actor, Decision } from '../ledger.ts';
+import { UNNUMBERED, type Actor, type Decision } from '../ledger.ts';
 import type { MachineState } from '../state.ts';
 import { gpcAllows, gpiOf, gptWriteCount } from './gpt.ts';
 import { clearGranuleLabels, clearLabels, setLabel } from './labels.ts';
@@ -149,6 +149,8 @@ function logAccess(
     decision: fault
       ? { verdict: 'blocked', rule: fault.kind === 'gpf' ? 'gpc' : 'bus', reason: fault.reason }
       : GPC_ALLOWED,
+    parent: undefined,
+    seq: UNNUMBERED,
   });
   if (fault?.kind === 'gpf') {
     ctx.emit({

@@ -41,7 +41,7 @@ import { copyLabelRuns, isWholeGranule, labelVersion, replaceLabels } from '../h
 import { allZero, wipeCount } from '../hw/memory.ts';
 import { regionOf } from '../hw/memory-map.ts';
 import { newPage } from '../hw/pages.ts';
-import type { Decision, Endpoint } from '../ledger.ts';
+import { UNNUMBERED, type Decision, type Endpoint } from '../ledger.ts';
 import { CCA_HOST_VISIBLE, NS_MEMORY } from '../provenance.ts';
 import type { LabelRun, RealmRecord, RecRecord, RttEntry } from '../state.ts';
 import type { GuestStop } from './guest.ts';
@@ -141,6 +141,9 @@ interface FlowRun {
     bytes: number;
     labels: readonly string[];
     decision: Decision;
+    /** Placeholders the ledger sets (ledger.ts NewLedgerEvent). */
+    parent: undefined;
+    seq: number;
   };
   srcNext: number | undefined;
   dstNext: number | undefined;
@@ -289,6 +292,8 @@ export class BulkOp {
         bytes,
         labels: [...labels],
         decision,
+        parent: undefined,
+        seq: UNNUMBERED,
       },
       srcNext: srcAt === undefined ? undefined : srcAt + bytes,
       dstNext: dstAt === undefined ? undefined : dstAt + bytes,
@@ -812,6 +817,8 @@ export class BulkOp {
           bytes: e.bytes,
           labels: e.labels,
           decision: e.decision,
+          parent: undefined,
+          seq: UNNUMBERED,
         },
         srcNext: f.srcNext,
         dstNext: f.dstNext,
@@ -872,6 +879,8 @@ export class BulkOp {
         size: a.size,
         outcome: 'done',
         decision: BULK_ACCESS,
+        parent: undefined,
+        seq: UNNUMBERED,
       });
     }
     for (const run of this.flows) this.ctx.emit(run.event);

@@ -125,7 +125,7 @@ export const RMI_COMMANDS: readonly ShellCommand<Env>[] = [
     // A raw RMI_REC_ENTER runs the realm too.
     needs: REALM_RUN_CODE,
     usage: '<fid> [x1 x2 ...]',
-    summary: 'issue a raw SMC from the host and print X0..',
+    summary: 'issue a raw SMC from the host and print the registers it returns',
     help: [
       'smc 0xc4000150 0x10000      RMI_VERSION',
       'smc 0xc4000190              an RSI FID: not callable by the host',

@@ -33,6 +33,7 @@ import {
   type VideoWorkflow,
   type VideoWorkflowOptions,
 } from './video.ts';
+import { hex } from '../lib/hex.ts';
 
 /** How an attack ended. */
 export type AttackOutcome = 'blocked' | 'caught' | 'through';
@@ -373,7 +374,7 @@ export const ATTACKS: readonly AttackSpec[] = [
     const status = wf.setupRealm('encoder');
     const got = readLabels(wf, x, at + SIZE / abi.GRANULE_SIZE).includes(VIDEO_LABEL);
     return conclude(s, mode, wf, since, got || status === abi.RSI_SUCCESS, {
-      note: `intruder read ${seen === undefined ? 'nothing' : '0x' + seen.toString(16)} (its dummy page); encoder upload status ${status}`,
+      note: `intruder read ${seen === undefined ? 'nothing' : hex(seen)} (its dummy page); encoder upload status ${status}`,
     });
   }),
   A(6, 'host maps a shared page into another realm after all uploads', 'G; A', (mode, s) => {

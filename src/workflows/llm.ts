@@ -29,6 +29,7 @@ import {
   wordsText,
 } from './text-model.ts';
 import { roleWindows, type VideoWorkflow } from './video.ts';
+import { hex } from '../lib/hex.ts';
 
 /** The label the tenant's prompt carries from the gateway's network device (§5.2). */
 export const PROMPT_LABEL = 'prompt';
@@ -135,7 +136,7 @@ export function runLlmApp(wf: VideoWorkflow, prompt: string, windowOf: WindowOf)
 export function llmAnswer(wf: VideoWorkflow): string | undefined {
   const [gw] = roles(wf);
   const h = wf.realms[gw]!;
-  const realm = wf.machine.state.rmm.realms['0x' + h.rd.toString(16)];
+  const realm = wf.machine.state.rmm.realms[hex(h.rd)];
   if (!realm) return undefined;
   // The machine's state, read as the views read it (not as the host, who cannot).
   const walk = walkRtt(wf.machine.state, realm, ANSWER_IPA);

@@ -69,6 +69,7 @@ import {
 } from './scenario-file.ts';
 import { stageReference } from './reference.ts';
 import { buildVideoWorkflow, type VideoWorkflow } from './video.ts';
+import { hex } from '../lib/hex.ts';
 
 /** Where CCA alone puts the host-shared NS window of BAR n (unprotected IPA space). */
 export const CCA_WINDOW_BASE = CONSOLE_IPA + 0x100000;
@@ -745,7 +746,7 @@ function judge(run: Run): {
   // already showed them receiving it.
   const members = passage.members;
   for (const rec of Object.values(state.rmm.recs)) {
-    const rd = '0x' + rec.owner.toString(16);
+    const rd = hex(rec.owner);
     const realm = state.rmm.realms[rd];
     if (!realm || members === undefined || Object.hasOwn(members, realm.rim)) continue;
     const name = nameOf(`realm:${rd}`);

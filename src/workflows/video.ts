@@ -69,6 +69,7 @@ import {
   type RealmHandle,
 } from './host.ts';
 import { stageReference } from './reference.ts';
+import { hex } from '../lib/hex.ts';
 
 /**
  * The first 64-bit word of the tenant's video (little-endian, as a realm loads it from the
@@ -617,14 +618,14 @@ export function buildVideoWorkflow(options: VideoWorkflowOptions = {}): VideoWor
   function stored(): Uint8Array | undefined {
     const sink = order.find((name) => roles[name] === 'storage');
     if (sink === undefined) return undefined;
-    const rd = '0x' + realms[sink]!.rd.toString(16);
+    const rd = hex(realms[sink]!.rd);
     const realm = machine.state.rmm.realms[rd];
     return realm && guestLoad(machine.state, realm, RAM_IPA, layout.storeBytes);
   }
 
   function published(): Uint8Array | undefined {
     if (!transmitMapped || gateway === undefined) return undefined;
-    const realm = machine.state.rmm.realms['0x' + realms[gateway]!.rd.toString(16)];
+    const realm = machine.state.rmm.realms[hex(realms[gateway]!.rd)];
     return realm && nsLoad(machine, realm, PUBLISH_IPA, layout.frames * MODERATED_RECORD_BYTES);
   }
 

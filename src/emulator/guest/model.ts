@@ -51,6 +51,7 @@ import {
   guestLayout,
 } from './layout.ts';
 import type { GuestOp, GuestResult } from './ops.ts';
+import { hex } from '../../lib/hex.ts';
 
 /** Register the model loads into (X20) and stores from (X21). */
 const LOAD_REGISTER = 20;
@@ -140,7 +141,7 @@ function newScratch(rec: RecRecord, queue: GuestOp[]): GuestScratch {
 
 /** Appends operations to the program of the REC at `rec` (REC 0 boots first). */
 export function enqueueGuestOps(state: MachineState, rec: number, ops: readonly GuestOp[]): void {
-  const record = state.rmm.recs['0x' + rec.toString(16)];
+  const record = state.rmm.recs[hex(rec)];
   if (!record) return;
   const g = mutableScratch(record) ?? newScratch(record, bootQueue(record));
   g.queue.push(...ops.map((op) => structuredClone(op) as GuestOp));
@@ -148,7 +149,7 @@ export function enqueueGuestOps(state: MachineState, rec: number, ops: readonly 
 
 /** Removes and returns the results the REC's guest produced so far. */
 export function takeGuestResults(state: MachineState, rec: number): GuestResult[] {
-  const record = state.rmm.recs['0x' + rec.toString(16)];
+  const record = state.rmm.recs[hex(rec)];
   const g = record ? mutableScratch(record) : undefined;
   if (!g) return [];
   const out = g.results;

@@ -11,6 +11,7 @@
 import { toHex } from '../../lib/bytes.ts';
 import type { MachineState } from '../state.ts';
 import type { RealmIntent } from './reference.ts';
+import { hex } from '../../lib/hex.ts';
 
 /** First PA of the VMM's page pool (the lab board's DRAM is 0x8000_0000..0x8800_0000). */
 export const HOST_POOL_BASE = 0x8400_0000;
@@ -130,7 +131,7 @@ export interface HostSharedObject {
 
 /** Records that the host calls the realm at `rd` `name` ({@link HostState.names}). */
 export function nameRealm(state: MachineState, rd: number, name: string): void {
-  (hostState(state).names ??= {})['0x' + rd.toString(16)] = name;
+  (hostState(state).names ??= {})[hex(rd)] = name;
 }
 
 /** The host state of `state`, created empty on first use. */

@@ -102,6 +102,7 @@ import {
   type RealmIntent,
 } from './reference.ts';
 import { HOST_POOL_TOP, hostState, nameRealm, type HostRealm, type HostState } from './state.ts';
+import { hex } from '../../lib/hex.ts';
 
 /** What the learner asks for. */
 export interface RealmSpec {
@@ -465,12 +466,12 @@ export function runRealm(machine: Machine, name: string, options: RunOptions = {
   /** The last exit of each REC with the guest state after it, and how often it repeated. */
   const last = new Map<number, { signature: string; repeats: number }>();
   while (exits.length < maxExits) {
-    const rmmRealm = machine.state.rmm.realms['0x' + realm.rd.toString(16)];
+    const rmmRealm = machine.state.rmm.realms[hex(realm.rd)];
     if (!rmmRealm)
       return { exits, stop: 'error', error: `realm "${name}" no longer exists in the RMM` };
     if (rmmRealm.state === 'SYSTEM_OFF' || realm.off) return { exits, stop: 'off' };
     const recPa = realm.recs.find((pa) => {
-      const rec = machine.state.rmm.recs['0x' + pa.toString(16)];
+      const rec = machine.state.rmm.recs[hex(pa)];
       return rec?.runnable && !idle.has(pa) && !offRecs.has(pa);
     });
     if (recPa === undefined) return { exits, stop: 'idle' };
@@ -503,7 +504,7 @@ export function runRealm(machine: Machine, name: string, options: RunOptions = {
     };
     exits.push(report);
     // Livelock: the same exit and host answer with the guest state unchanged cannot end.
-    const guest = machine.state.rmm.recs['0x' + recPa.toString(16)]?.guest;
+    const guest = machine.state.rmm.recs[hex(recPa)]?.guest;
     const signature = `${report.reason}|${report.detail ?? ''}|${report.action}|${JSON.stringify(guest ?? null)}`;
     const seen = last.get(recPa);
     const repeats = seen?.signature === signature ? seen.repeats + 1 : 1;
@@ -854,7 +855,7 @@ function handlePsci(
     case PSCI_AFFINITY_INFO_AARCH64: {
       const mpidr = exit.gprs[1] ?? 0n;
       const target = realm.recs.find(
-        (pa) => BigInt(machine.state.rmm.recs['0x' + pa.toString(16)]?.mpidr ?? '-1') === mpidr,
+        (pa) => BigInt(machine.state.rmm.recs[hex(pa)]?.mpidr ?? '-1') === mpidr,
       );
       setEnter({});
       if (target === undefined) {

@@ -45,7 +45,7 @@ const cache = new Map<string, GroupVerdict | null>();
 function verdictOf(state: Readonly<MachineState>, kept: Readonly<HostGroupToken>) {
   const rims = REALMS.map((r) => {
     const h = state.host?.realms[r];
-    return h ? state.rmm.realms['0x' + h.rd.toString(16)]?.rim : '-';
+    return h ? state.rmm.realms[hex(h.rd)]?.rim : '-';
   }).join(',');
   const key = `${kept.challenge}|${kept.token.slice(-128)}|${kept.blobs.join('').length}|${rims}`;
   let v = cache.get(key);

@@ -16,6 +16,7 @@ import { formatPolicyText } from '../format.ts';
 import type { Policy } from '../model.ts';
 import { agreementStateOf, identityRefusals } from './upload.ts';
 import { micaOf, policyOf } from './state.ts';
+import { hex } from '../../lib/hex.ts';
 
 /** A neighbour whose accepted policy the preview compared against. */
 export interface PreviewPeer {
@@ -80,9 +81,9 @@ export function previewUpload(
 ): UploadPreview {
   const m = micaOf(state);
   if (!m) return { kind: 'no-monitor' };
-  const r = m.realms['0x' + rd.toString(16)];
-  const rim = state.rmm.realms['0x' + rd.toString(16)]?.rim;
-  if (!r || rim === undefined) return { kind: 'no-realm', realm: '0x' + rd.toString(16) };
+  const r = m.realms[hex(rd)];
+  const rim = state.rmm.realms[hex(rd)]?.rim;
+  if (!r || rim === undefined) return { kind: 'no-realm', realm: hex(rd) };
   if (r.uploaded) return { kind: 'already-uploaded', realm: r.name };
   const agreement = agreementStateOf(m);
   const identity = identityRefusals(m, r.name, rim, policy);

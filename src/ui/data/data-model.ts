@@ -65,6 +65,7 @@ import { CCA_WINDOW_BASE, CCA_WINDOW_STRIDE } from '../../workflows/run.ts';
 import { PUBLISH_IPA } from '../../workflows/video.ts';
 import { TEXT_MAX_BYTES } from '../../workflows/text-model.ts';
 import { realmNameOf } from '../state/realm-names.ts';
+import { hex } from '../../lib/hex.ts';
 
 /** Bytes of a granule (cca-spec.md §1.2). */
 const GRANULE = 0x1000;
@@ -187,7 +188,7 @@ interface Mapped {
 }
 
 function realmAt(view: MachineView, rd: number): Readonly<RealmRecord> | undefined {
-  return view.state.rmm.realms['0x' + rd.toString(16)];
+  return view.state.rmm.realms[hex(rd)];
 }
 
 /**
@@ -197,9 +198,9 @@ function realmAt(view: MachineView, rd: number): Readonly<RealmRecord> | undefin
  */
 function mapped(view: MachineView, realm: Readonly<RealmRecord>, ipa: number): Mapped | undefined {
   if (ipa < 0 || ipa >= 2 ** realm.ipaWidth) return undefined;
-  const mr = micaOf(view.state)?.realms['0x' + realm.rd.toString(16)];
+  const mr = micaOf(view.state)?.realms[hex(realm.rd)];
   const page = ipa - (ipa % GRANULE);
-  const shared = mr?.mappings['0x' + page.toString(16)];
+  const shared = mr?.mappings[hex(page)];
   if (shared) {
     const pa = shared.state === 'ACTIVE' ? shared.pa : mr!.dummy;
     return { pa: pa + (ipa - page), ns: false };
@@ -371,12 +372,9 @@ export function textOf(bytes: Uint8Array): string {
   return new TextDecoder().decode(end < 0 ? bytes : bytes.subarray(0, end));
 }
 
-function hex(bytes: Uint8Array, max = 16): string {
+/** The first `max` bytes as spaced hex pairs (`de ad be ef`). */
+function hexPairs(bytes: Uint8Array, max = 16): string {
   return [...bytes.subarray(0, max)].map((b) => b.toString(16).padStart(2, '0')).join(' ');
-}
-
-function ipaText(ipa: number): string {
-  return `0x${ipa.toString(16)}`;
 }
 
 /** The windows a realm has on shared objects: Mica BARs (protected) and CCA NS windows. */
@@ -529,7 +527,7 @@ export function buildDataModel(view: MachineView, ledger: readonly LedgerEvent[]
         rd: c.rd,
         role,
         format: 'text',
-        where: `object window at ${ipaText(c.out.ipa)}`,
+        where: `object window at ${hex(c.out.ipa)}`,
         hostVisible: c.out.ns,
         lastPass: true,
         frames: [],
@@ -549,7 +547,7 @@ export function buildDataModel(view: MachineView, ledger: readonly LedgerEvent[]
         rd: c.rd,
         role,
         format,
-        where: `${c.out.ns ? 'NS window (host-shared)' : 'protected shared object'} at ${ipaText(c.out.ipa)}`,
+        where: `${c.out.ns ? 'NS window (host-shared)' : 'protected shared object'} at ${hex(c.out.ipa)}`,
         hostVisible: c.out.ns,
         lastPass: true,
         frames: decodeFrames(bytes, format),
@@ -567,7 +565,7 @@ export function buildDataModel(view: MachineView, ledger: readonly LedgerEvent[]
         rd: c.rd,
         role,
         format: 'records',
-        where: `private RAM at ${ipaText(RAM_IPA)}`,
+        where: `private RAM at ${hex(RAM_IPA)}`,
         hostVisible: false,
         lastPass: false,
         frames: decodeFrames(bytes, 'records', true),
@@ -600,7 +598,7 @@ export function buildDataModel(view: MachineView, ledger: readonly LedgerEvent[]
       rd: gw.rd,
       role: 'published',
       format: 'records',
-      where: `network transmit buffer at ${ipaText(PUBLISH_IPA)}`,
+      where: `network transmit buffer at ${hex(PUBLISH_IPA)}`,
       hostVisible: true,
       lastPass: false,
       frames: decodeFrames(bytes, 'records', true),
@@ -677,7 +675,7 @@ export function heldBytes(
         bytes: r.bytes,
         hostVisible: r.ns,
         ...(printable ? { text: textOf(shown) } : {}),
-        hex: hex(shown),
+        hex: hexPairs(shown),
       });
     }
   }
@@ -818,7 +816,7 @@ function hostFindings(
     const last = r.seqs[r.seqs.length - 1]!;
     out.push({
       kind: 'leak',
-      where: `NS memory at PA ${ipaText(r.pa)}`,
+      where: `NS memory at PA ${hex(r.pa)}`,
       path: `${nameOf(r.rd)} → NS memory (${r.channel}, ${r.seqs.length} flow${r.seqs.length === 1 ? '' : 's'}, last #${last})`,
       bytes: bytes.length,
       format: frames.length > 0 || format === 'text' ? format : 'bytes',
@@ -826,7 +824,7 @@ function hostFindings(
       ...(format === 'text'
         ? { text: textOf(bytes) }
         : frames.length === 0
-          ? { hex: hex(bytes) }
+          ? { hex: hexPairs(bytes) }
           : {}),
       seqs: r.seqs,
     });
@@ -844,7 +842,7 @@ function hostFindings(
       const format: Format = workflow === 'video' ? 'raw' : 'text';
       out.push({
         kind: 'arrival',
-        where: `the gateway's network receive buffer (NS memory at PA ${ipaText(m.pa)})`,
+        where: `the gateway's network receive buffer (NS memory at PA ${hex(m.pa)})`,
         path: `tenant → ${nameOf(gatewayRd!)} (tenant-input: the declared input, labelled ${label} where it arrives)`,
         bytes: len,
         format,

@@ -35,6 +35,7 @@ import {
 } from '../../emulator/index.ts';
 import { micaOf, policyOf, type MicaState, type Prot } from '../../policy/index.ts';
 import { realmNameOf } from '../state/realm-names.ts';
+import { hex } from '../../lib/hex.ts';
 
 /** What a host read of a granule returns, derived from its GPI (no read is issued). */
 export type HostRead =
@@ -189,7 +190,7 @@ function sharersByGranule(m: MicaState | undefined): Map<number, ShareRight[]> {
 function realmRows(view: MachineView, rd: number, ipaWidth: number): RealmRow[] {
   const state = view.state;
   const m = micaOf(state);
-  const mr = m?.realms['0x' + rd.toString(16)];
+  const mr = m?.realms[hex(rd)];
   const sharers = sharersByGranule(m);
   const half = (ipa: number): RealmRow['half'] =>
     ipa < 2 ** (ipaWidth - 1) ? 'protected' : 'unprotected';
@@ -281,7 +282,7 @@ function roleOf(view: MachineView, index: number, run: ReadonlySet<number>): str
     case 'REC_AUX':
       return 'REC auxiliary';
     case 'RTT':
-      return `RTT level ${state.rmm.rtts['0x' + pa.toString(16)]?.level ?? '?'}`;
+      return `RTT level ${state.rmm.rtts[hex(pa)]?.level ?? '?'}`;
     case 'DATA':
       return 'DATA (realm memory)';
     case 'DELEGATED': {
@@ -373,10 +374,10 @@ export function buildMemoryModel(
   rd: number,
 ): MemoryModel | undefined {
   const state = view.state;
-  const realm = state.rmm.realms['0x' + rd.toString(16)];
+  const realm = state.rmm.realms[hex(rd)];
   if (!realm) return undefined;
   const m = micaOf(state);
-  const mr = m?.realms['0x' + rd.toString(16)];
+  const mr = m?.realms[hex(rd)];
   const hostRealm = Object.values(state.host?.realms ?? {}).find((r) => r.rd === rd);
   const name = realmNameOf(state, rd);
   const realm_ = realmRows(view, rd, realm.ipaWidth);

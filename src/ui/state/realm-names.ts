@@ -7,6 +7,7 @@
 import type { MachineView } from '../../emulator/index.ts';
 import { micaOf } from '../../policy/index.ts';
 import { hexGroups } from '../realms/realm-view.ts';
+import { hex } from '../../lib/hex.ts';
 
 /**
  * The name the host gave the realm at `rd` (while it lives, then as the host recorded it after
@@ -15,8 +16,8 @@ import { hexGroups } from '../realms/realm-view.ts';
 export function knownRealmName(state: MachineView['state'], rd: number): string | undefined {
   return (
     Object.values(state.host?.realms ?? {}).find((r) => r.rd === rd)?.name ??
-    micaOf(state)?.realms['0x' + rd.toString(16)]?.name ??
-    state.host?.names?.['0x' + rd.toString(16)]
+    micaOf(state)?.realms[hex(rd)]?.name ??
+    state.host?.names?.[hex(rd)]
   );
 }
 

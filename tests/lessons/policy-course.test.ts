@@ -138,7 +138,7 @@ describe('wrong routes leave a goal open', () => {
     // A draft stays on offer: the file a fix-it lesson hands out to be fixed.
     const withDraft = { realms: ['encoder'], drafts: ['fix-too-open'] };
     expect(
-      loadOptions(machine, 'encoder', withDraft)
+      loadOptions(machine, machine.state, 'encoder', withDraft)
         .filter((o) => o.id.startsWith('example:'))
         .map((o) => o.id),
     ).toEqual(['example:fix-too-open']);
@@ -149,7 +149,9 @@ describe('wrong routes leave a goal open', () => {
     expect(drafted.execute('@encoder policy show video-moderation').output[0]!.text).toMatch(
       /no shipped encoder file is handed out/,
     );
-    expect(loadOptions(machine, 'encoder').map((o) => o.id)).toContain('example:video-moderation');
+    expect(loadOptions(machine, machine.state, 'encoder').map((o) => o.id)).toContain(
+      'example:video-moderation',
+    );
   });
 
   it.each([

@@ -132,10 +132,12 @@ export interface LoadOption {
 /**
  * What the editor offers to load for `realm`: every example with a realm of that name (its file,
  * labels bound as `policy show` binds them) unless the lesson withholds that realm's files, and
- * every other realm's accepted policy.
+ * every other realm's accepted policy, as `state` (the machine's, read through a tracking getter
+ * in the page) holds them.
  */
 export function loadOptions(
   machine: Machine,
+  state: Readonly<MachineState>,
   realm: string,
   withheld: Withholding = NO_WITHHOLDING,
 ): LoadOption[] {
@@ -147,7 +149,7 @@ export function loadOptions(
     label: `${e.id}: ${realm}'s file`,
     text: () => examplePolicyText(machine, realm, e.id),
   }));
-  const accepted = acceptedPolicies(machine.state)
+  const accepted = acceptedPolicies(state)
     .filter((p) => p.name !== realm)
     .map((p) => ({
       id: `accepted:${p.name}`,

@@ -21,6 +21,7 @@ import {
 import {
   ATTACKS,
   buildVideoWorkflow,
+  declareTenant,
   runAttack,
   type AttackOutcome,
   type VideoWorkflow,
@@ -106,6 +107,7 @@ export function runPipeline(
   if (n === 0) {
     // The shipped object sizes: exactly what 'policy show' prints and the terminals upload.
     wf = buildVideoWorkflow({ mode });
+    declareTenant(wf, wf.order, wf.example.sanitisers);
     wf.runApp();
     const group = groupVerdict(wf);
     result = {

@@ -9,7 +9,8 @@
  * saw, what the malicious realm read, the verifier's verdict), never asserted by the attack,
  * so a regression in the monitor shows up as a changed outcome.
  */
-import { abi, leaksOf, type LedgerEvent, type MachineMode } from '../emulator/index.ts';
+import { abi, type LedgerEvent, type LedgerEventOf, type MachineMode } from '../emulator/index.ts';
+import { declaredPassage, judgeFlow, realmNamer, undeclaredRecipient } from '../policy/judge.ts';
 import { VIDEO_BROKEN } from '../policy/examples/video-moderation.ts';
 import type { Policy } from '../policy/model.ts';
 import { encodePoly, toPolicyPage } from '../policy/binary.ts';
@@ -27,6 +28,7 @@ import {
   destroyRealm,
   type RealmHandle,
 } from './host.ts';
+import { declareTenant } from './tenant.ts';
 import {
   buildVideoWorkflow,
   videoBytes,
@@ -51,7 +53,12 @@ export interface AttackResult {
   readonly reason: string;
   /** Did the attacker get what it wanted locally (before any verifier)? */
   readonly succeededLocally: boolean;
-  /** Ledger flows by which bytes labelled `video` reached a host-visible place during the attack. */
+  /**
+   * Ledger flows of the attack the judge calls leaks (policy/judge.ts `judgeFlow`, with what
+   * the tenant declared): bytes labelled `video` that reached a host-visible place other than
+   * by the sanitised exit, or a realm the tenant did not declare. The Pipeline view marks the
+   * same flows.
+   */
   readonly leaks: number;
   readonly verifier?: GroupVerdict;
   readonly transcript: readonly string[];
@@ -74,8 +81,15 @@ const BAR2 = 0x18008000000;
 /** Every mode: Mica, the prototype and CCA alone (the monitor dormant). */
 type Mode = MachineMode;
 
+/**
+ * The pipeline an attack runs against, its tenant's realms, gateway and sanitisers declared
+ * to the machine before any host step (tenant.ts), as a scenario file's are: the views judge a
+ * built-in attack's flows as they judge the file's.
+ */
 function build(mode: Mode, extra: Partial<VideoWorkflowOptions> = {}): VideoWorkflow {
-  return buildVideoWorkflow({ mode, size: SIZE, ...extra });
+  const wf = buildVideoWorkflow({ mode, size: SIZE, ...extra });
+  declareTenant(wf, wf.order, wf.example.sanitisers);
+  return wf;
 }
 
 function blockedAfter(events: readonly LedgerEvent[], seq: number) {
@@ -102,6 +116,38 @@ function counted(lines: readonly string[]): string[] {
 }
 
 /** Builds the result from a blocking decision (or its absence) and the local success. */
+/** A flow of an attack the judge calls a leak, and its sentence. */
+interface JudgedLeak {
+  readonly event: LedgerEventOf<'flow'>;
+  /** "<n> byte(s) labelled video reached <where> via <channel>" (and why it is a leak). */
+  readonly text: string;
+}
+
+/**
+ * The flows after `since` the judge calls leaks of the tenant's video, as the views judge them:
+ * with what the tenant declared to the machine (its realms, gateway and sanitisers, by
+ * measurement) and the realms' names as the machine knows them.
+ */
+function judgedLeaks(wf: VideoWorkflow, since: number): JudgedLeak[] {
+  const state = wf.machine.state;
+  const passage = declaredPassage(state);
+  const nameOf = realmNamer(state);
+  const out: JudgedLeak[] = [];
+  for (const e of wf.machine.ledger) {
+    if (e.kind !== 'flow' || e.seq <= since || !e.labels.includes(VIDEO_LABEL)) continue;
+    if (judgeFlow(e, nameOf, passage).outcome !== 'leak') continue;
+    const stranger = undeclaredRecipient(e, passage);
+    const where = nameOf(e.destination.name);
+    out.push({
+      event: e,
+      text: stranger
+        ? `${e.bytes} byte(s) labelled video reached ${where} via ${e.channel}, a realm the tenant did not declare (${stranger.why})`
+        : `${e.bytes} byte(s) labelled video reached ${where} via ${e.channel}`,
+    });
+  }
+  return out;
+}
+
 function conclude(
   spec: { number: number; title: string; status: string },
   mode: Mode,
@@ -119,6 +165,7 @@ function conclude(
   const blocks = blockedAfter(wf.machine.ledger, since).filter(
     (e) => !opts.rule || opts.rule(e.decision.rule),
   );
+  const leaked = judgedLeaks(wf, since);
   const transcript = counted([
     ...wf.host.log
       .filter((l) => !/^fault at .*RMI_SUCCESS$/.test(l.what))
@@ -127,15 +174,10 @@ function conclude(
     ...blockedAfter(wf.machine.ledger, since).map(
       (e) => `monitor: [${e.decision.rule}] ${e.decision.reason}`,
     ),
-    ...leaksOf(wf.machine.ledger, 'video')
-      .filter((e) => e.seq > since)
-      .map(
-        (e) =>
-          `leak: ${e.bytes} byte(s) labelled video reached ${e.destination.name} via ${e.channel} [${e.decision.rule}]`,
-      ),
+    ...leaked.map((l) => `leak: ${l.text} [${l.event.decision.rule}]`),
     ...(opts.note ? [opts.note] : []),
   ]);
-  const leaks = leaksOf(wf.machine.ledger, 'video').filter((e) => e.seq > since).length;
+  const leaks = leaked.length;
   const base = {
     number: spec.number,
     title: spec.title,
@@ -147,11 +189,15 @@ function conclude(
   };
   if (opts.verifier && opts.verifier.kind === 'rejected') {
     const failed = opts.verifier.verdict.failed[0]!;
+    // Caught after the fact: when the video already reached a stranger, the reason says so
+    // first (the Pipeline view draws that flow as a leak).
     return {
       ...base,
       outcome: 'caught',
       rule: failed.id,
-      reason: opts.verifier.reason,
+      reason: leaked[0]
+        ? `${leaked[0].text}; then the verifier rejected the group: ${opts.verifier.reason}`
+        : opts.verifier.reason,
       verifier: opts.verifier,
       transcript: [
         ...transcript,
@@ -170,12 +216,9 @@ function conclude(
       ...(opts.verifier ? { verifier: opts.verifier } : {}),
     };
   }
-  // What went through, in words: the first leak the machine recorded, else the attack's own
-  // account of its effect.
-  const leak = leaksOf(wf.machine.ledger, 'video').find((e) => e.seq > since);
-  const effect = leak
-    ? `${leak.bytes} byte(s) labelled video reached ${leak.destination.name} via ${leak.channel}`
-    : (opts.effect ?? 'the attack went through');
+  // What went through, in words: the first leak the judge found, else the attack's own account
+  // of its effect.
+  const effect = leaked[0]?.text ?? opts.effect ?? 'the attack went through';
   return {
     ...base,
     outcome: succeeded ? 'through' : 'blocked',
@@ -213,9 +256,9 @@ function readLabels(wf: VideoWorkflow, h: RealmHandle, at: number): string[] {
   return typeof v === 'string' && v !== '' ? v.split(',') : [];
 }
 
-/** The judge: did bytes labelled `video` reach a host-visible place after `since` (leaksOf)? */
+/** The judge: did any flow after `since` leak the video ({@link judgedLeaks})? */
 function judgedLeak(wf: VideoWorkflow, since: number): boolean {
-  return leaksOf(wf.machine.ledger, VIDEO_LABEL).some((e) => e.seq > since);
+  return judgedLeaks(wf, since).length > 0;
 }
 
 function readValue(wf: VideoWorkflow, h: RealmHandle, at: number): bigint | undefined {

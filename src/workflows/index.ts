@@ -31,6 +31,7 @@ export {
   type VideoWorkflow,
   type VideoWorkflowOptions,
 } from './video.ts';
+export { declareTenant } from './tenant.ts';
 export {
   ATTACKS,
   runAttack,

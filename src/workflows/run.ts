@@ -23,13 +23,7 @@
  * Mica) and the same stages move the same whole frames through them, so the learner sees
  * every stage's frames where the host can read them.
  */
-import {
-  abi,
-  leaksOf,
-  type LedgerEventOf,
-  type Machine,
-  type TenantRole,
-} from '../emulator/index.ts';
+import { abi, leaksOf, type LedgerEventOf, type Machine } from '../emulator/index.ts';
 import { decodeRecord, encodeRecord } from '../policy/record.ts';
 import {
   declaredPassage,
@@ -47,7 +41,7 @@ import { ownWindow, rimLabel } from '../policy/monitor/common.ts';
 import { micaOf } from '../policy/monitor/state.ts';
 import { encodePoly, toPolicyPage } from '../policy/binary.ts';
 import { unappraised, type GroupVerdict } from '../policy/group/verify.ts';
-import { declareExpectation, declaredVerdict } from '../policy/group/declared.ts';
+import { declaredVerdict } from '../policy/group/declared.ts';
 import { IVSHMEM_BAR_BASE, IVSHMEM_BAR_STRIDE } from '../policy/abi.ts';
 import { prefaultOps, type GuestOp } from './guest.ts';
 import { notFirstToSetUp, protectedWindows, racePrefaults } from './race.ts';
@@ -67,7 +61,7 @@ import {
   type Outcome,
   type ScenarioFile,
 } from './scenario-file.ts';
-import { stageReference } from './reference.ts';
+import { declareTenant } from './tenant.ts';
 import { buildVideoWorkflow, type VideoWorkflow } from './video.ts';
 import { hex } from '../lib/hex.ts';
 
@@ -214,26 +208,14 @@ class Run {
     this.size = Number(first.mems.find((m) => m.type === 'PROTECTED')?.size ?? BigInt(PAGE));
     this.wf.host.alias = (h, ipa) => this.aliases.get(h.name)?.(ipa);
     // Before any host step can substitute a realm, the tenant declares to the machine the
-    // realms it names, by the measurement of what it asked for (stageReference): every realm
-    // of the file (its pipeline: labelled bytes reaching any other realm are a leak, §1.3),
-    // its gateway (§4.5: the one realm facing U, as its own policies say; the judge's allowed
-    // exit is a flow from a realm measured so) and its sanitisers (the machine marks what
-    // those realms compute). Whatever the host calls its realms plays no part.
-    // With each realm of its pipeline it declares what its group verifier expects of it (its
-    // reference RPV and policy, §4.5), and where the verifier's path search starts (the
-    // example's source), so the verdict on a token the host kept is the machine's to recompute.
-    const io = this.wf.machine.hostIo;
-    const declare = (name: string, role: TenantRole): void => {
-      const reference = stageReference({ name });
-      const policy = this.wf.policies[name];
-      const expects = policy && declareExpectation(policy, reference);
-      io.declaredRealm({ rim: reference.rim, name, role, ...(expects ? { expects } : {}) });
-    };
-    for (const r of s.realms) declare(r.name, 'member');
-    const gateway = this.wf.gateway;
-    if (gateway !== undefined && this.wf.realms[gateway]) declare(gateway, 'gateway');
-    for (const name of s.sanitisers) if (this.wf.realms[name]) declare(name, 'sanitiser');
-    if (this.wf.realms[this.example.source]) declare(this.example.source, 'source');
+    // realms it names (every realm of the file), its gateway and its sanitisers, by the
+    // measurement of what it asked for (tenant.ts). Whatever the host calls its realms plays
+    // no part.
+    declareTenant(
+      this.wf,
+      s.realms.map((r) => r.name),
+      s.sanitisers,
+    );
   }
 
   note(text: string): void {

@@ -19,6 +19,7 @@ import { ATTACKS, type AttackOutcome } from '../../src/workflows/attacks.ts';
 import { createHostShell, createRealmShell } from '../../src/shell/index.ts';
 import { hex } from '../../src/lib/hex.ts';
 import { micaOf } from '../../src/policy/monitor/state.ts';
+import { declaredPassage, judgeFlow, realmNamer } from '../../src/policy/judge.ts';
 
 interface Expect {
   readonly outcome: AttackOutcome;
@@ -219,6 +220,39 @@ describe('an attack that went through says what it achieved', () => {
     it(`attack ${r.number} (mica-prototype): ${r.leaks > 0 ? 'names where the video went' : 'names its effect'}`, () => {
       expect(r.reason).not.toBe('the attack went through');
       if (r.leaks > 0) expect(r.reason).toMatch(/labelled video reached \S/);
+    });
+  }
+});
+
+describe('a realm the tenant did not declare that received the video is a leak (mica-spec §1.3), in the built-in attacks as in the scenario files', () => {
+  // The built-in attacks (the Pipeline view's menu, `mica-lab mica demo`) declared nothing to
+  // the machine, so the view drew the next tenant's read of the leftovers as allowed while its
+  // banner said the attack went through. Now the tenant declares its realms as a file's does.
+  const strangers: Readonly<Record<number, { realm: string; outcome: AttackOutcome }>> = {
+    6: { realm: 'intruder', outcome: 'caught' },
+    10: { realm: 'next-tenant', outcome: 'through' },
+    13: { realm: 'impostor', outcome: 'caught' },
+  };
+  for (const [n, want] of Object.entries(strangers)) {
+    it(`attack ${n} (mica-prototype): the video reached ${want.realm}, and the result says so first`, () => {
+      const r = ATTACKS[Number(n) - 1]!.run('mica-prototype');
+      expect(r.outcome).toBe(want.outcome);
+      expect(r.leaks).toBeGreaterThan(0);
+      expect(r.reason).toMatch(
+        new RegExp(
+          `^\\d+ byte\\(s\\) labelled video reached ${want.realm} via \\S+, a realm the tenant did not declare`,
+        ),
+      );
+      // The view's judge, over the same ledger with what the tenant declared, finds it too.
+      const state = r.workflow.machine.state;
+      const passage = declaredPassage(state);
+      const viewLeaks = r.workflow.machine.ledger.filter(
+        (e) => e.kind === 'flow' && judgeFlow(e, realmNamer(state), passage).outcome === 'leak',
+      );
+      expect(viewLeaks.length).toBeGreaterThanOrEqual(r.leaks);
+    });
+    it(`attack ${n} (mica): no realm but the tenant's receives the video`, () => {
+      expect(ATTACKS[Number(n) - 1]!.run('mica').leaks).toBe(0);
     });
   }
 });

@@ -141,7 +141,7 @@ function judgedLeaks(wf: VideoWorkflow, since: number): JudgedLeak[] {
     out.push({
       event: e,
       text: stranger
-        ? `${e.bytes} byte(s) labelled video reached ${where} via ${e.channel}, a realm the tenant did not declare (${stranger.why})`
+        ? `${e.bytes} byte(s) labelled video reached ${where} via ${e.channel}: ${stranger.why}`
         : `${e.bytes} byte(s) labelled video reached ${where} via ${e.channel}`,
     });
   }

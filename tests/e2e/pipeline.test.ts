@@ -2,10 +2,12 @@
  * The pipeline view and the attestation chain end to end at 1280x720: the honest run draws no
  * blocked marker; a Mica attack run stops at its valve with a plain sentence in the drawing
  * (the clause one click away); callout labels overlap neither each other nor the realm boxes;
- * the table view lists the same flows; realm nodes are keyboard-focusable with labels; the
- * Mode menu offers the three modes and matches the header (also in lesson 05-attacks/01, where
- * the late join is drawn as an undeclared edge); the chain shows the group token's links with
- * their verdict; flipping a byte breaks the realm signature link.
+ * the table view lists the same flows; a realm the tenant did not declare that read the video is
+ * a leak drawn at that realm, not at U (attack 10 in the prototype); realm nodes are
+ * keyboard-focusable with labels; the Mode menu offers the three modes and matches the header
+ * (also in lesson 05-attacks/01, where the late join is drawn as an undeclared edge); the chain
+ * shows the group token's links with their verdict; flipping a byte breaks the realm signature
+ * link.
  */
 import { mkdir } from 'node:fs/promises';
 import { describe, expect, test } from 'vitest';
@@ -102,6 +104,18 @@ describe('pipeline view', () => {
     });
     await page.mouse.move(10, 700);
     await page.screenshot({ path: 'test-results/pipeline-attack1-1280x720.png' });
+  });
+
+  test('attack 10 in the prototype: the next tenant that read the leftovers is a leak, drawn at that realm, not at U', async () => {
+    // The banner said the attack went through while the drawing showed the read as allowed:
+    // the built-in attack's tenant had declared no realms, so the judge could not see a
+    // stranger receive the video. U names only leaks that reached the host or the network.
+    const text = await runScenario('10', 'mica-prototype');
+    expect(text).toMatch(/Went through.*labelled video reached next-tenant via shared-memory/s);
+    const callout = page.locator('.pipeline svg g.callout', { hasText: 'next-tenant' });
+    await expect.poll(() => callout.count()).toBeGreaterThan(0);
+    expect(await callout.first().textContent()).toContain('LEAK');
+    expect(await page.locator('.pipeline svg .u-node .leak-text').count()).toBe(0);
   });
 
   test('attack 3 again for the views below', async () => {

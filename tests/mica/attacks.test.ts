@@ -240,7 +240,7 @@ describe('a realm the tenant did not declare that received the video is a leak (
       expect(r.leaks).toBeGreaterThan(0);
       expect(r.reason).toMatch(
         new RegExp(
-          `^\\d+ byte\\(s\\) labelled video reached ${want.realm} via \\S+, a realm the tenant did not declare`,
+          `^\\d+ byte\\(s\\) labelled video reached ${want.realm} via \\S+: its measurement \\(RIM [0-9a-f]+…\\) is not one the tenant declared`,
         ),
       );
       // The view's judge, over the same ledger with what the tenant declared, finds it too.

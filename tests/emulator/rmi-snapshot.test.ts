@@ -38,3 +38,42 @@ describe('snapshot/restore with a realm', () => {
     expect(lab.m.checkInvariants()).toEqual([]);
   });
 });
+
+describe('a snapshot shares the ledger events it holds (snapshot.ts): no later step changes one', () => {
+  // toSnapshot and fromSnapshot copy the event list, not the events: that is sound only while
+  // nothing changes an event once the ledger holds it. A stream of bulk copies and maps (whose
+  // flow runs grow in place until they are emitted, and are replayed from frozen plans) runs on
+  // after a snapshot, on the machine it came from and on one restored from it; the snapshot's
+  // events must read exactly as they did when it was taken.
+  it('after more streaming on both machines, the snapshot reads as it did', async () => {
+    const { buildVideoWorkflow } = await import('../../src/workflows/video.ts');
+    const { NET_IPA, NET_PAYLOAD_OFFSET } = await import('../../src/workflows/host.ts');
+    const wf = buildVideoWorkflow({ size: 0x4000 });
+    const gw = wf.realms[wf.order[0]!]!;
+    const enc = wf.realms[wf.order[1]!]!;
+    const len = 0x4000;
+    const packet = (k: number) => new Uint8Array(len).fill(k + 1);
+    const checksum = ([x]: readonly Uint8Array[]) => new Uint8Array([x![0]!, x![len - 1]!]);
+    const stream = (k: number) => {
+      wf.host.tenantSend(gw, packet(k));
+      wf.exec(gw.name, [
+        { op: 'copy', from: NET_IPA + NET_PAYLOAD_OFFSET, to: gw.bars[0]!.ipa, len },
+      ]);
+      wf.exec(enc.name, [
+        { op: 'map', from: [{ ipa: enc.bars[0]!.ipa, len }], to: enc.bars[1]!.ipa, fn: checksum },
+      ]);
+    };
+    for (let k = 0; k < 4; k++) stream(k);
+    const snapshot = wf.machine.snapshot();
+    const taken = JSON.stringify(snapshot);
+    for (let k = 4; k < 8; k++) stream(k);
+    const { createMicaMachine } = await import('../../src/policy/monitor/extension.ts');
+    const other = createMicaMachine({});
+    expect(other.restore(snapshot)).toEqual({ ok: true });
+    other.smc(abi.SMC_RMI_GRANULE_DELEGATE, 0x8800_0000);
+    for (let k = 8; k < 12; k++) stream(k);
+    expect(wf.machine.restore(snapshot)).toEqual({ ok: true });
+    for (let k = 12; k < 16; k++) stream(k);
+    expect(JSON.stringify(snapshot)).toBe(taken);
+  });
+});

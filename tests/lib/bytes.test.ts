@@ -1,7 +1,8 @@
 // Byte codecs (src/lib/bytes.ts): the fast paths of readLe / writeLe (8-byte RMI struct fields,
 // cca-spec.md §2.4) and of the hex codec agree with their byte-by-byte definitions.
 import { describe, expect, it } from 'vitest';
-import { fromHex, readLe, toHex, writeLe } from '../../src/lib/bytes.ts';
+import { fromBase64, fromHex, readLe, toBase64, toHex, writeLe } from '../../src/lib/bytes.ts';
+import { rng } from './xorshift.ts';
 
 /** The definition: byte i holds bits [8i, 8i + 8), missing bytes read as zero. */
 function readSlow(bytes: Uint8Array, offset: number, size: number): bigint {
@@ -81,5 +82,32 @@ describe('hex codec', () => {
       const expected = Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
       expect(toHex(bytes)).toBe(expected);
     }
+  });
+});
+
+describe('base64 (RFC 4648 §4, §5)', () => {
+  // The definition the codec must match: Node's own base64 of the same bytes.
+  const reference = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64');
+
+  it('encodes every length, a page and more than one fromCharCode piece as the definition does, and decodes back', () => {
+    const random = rng(0xb64);
+    for (const length of [0, 1, 2, 3, 4, 5, 4095, 4096, 4097, 0x2000, 0x2001, 3 * 0x2000 + 2]) {
+      const bytes = Uint8Array.from({ length }, () => random.int(256));
+      const text = toBase64(bytes);
+      expect(text).toBe(reference(bytes));
+      expect(fromBase64(text)).toEqual(bytes);
+    }
+  });
+
+  it('decodes the URL-safe alphabet and unpadded text to the same bytes', () => {
+    const bytes = Uint8Array.from([0xfb, 0xff, 0xbf, 0x3e, 0x7f]);
+    const text = toBase64(bytes);
+    expect(text).toBe('+/+/Pn8=');
+    expect(fromBase64('-_-_Pn8')).toEqual(bytes);
+  });
+
+  it('refuses any other character, whitespace included, and an impossible length', () => {
+    for (const bad of ['AAA*', 'AA AA', 'AAAA\n', 'A', 'AAAAA', 'AA=A', 'é'])
+      expect(fromBase64(bad), bad).toBeUndefined();
   });
 });

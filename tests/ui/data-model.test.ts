@@ -310,3 +310,27 @@ describe('a video sent as a short text (the lessons’ stand-in frame)', () => {
     expect(after.held?.map((h) => h.ipa)).toEqual([arrival]);
   });
 });
+
+describe('a realm the tenant did not name that read the video (mica-spec §1.3)', () => {
+  // The Data view said "No leak" while the run's judge and the Pipeline view named the leak:
+  // it listed only what reached the host, the network or the console.
+  it('is a finding, with the flows the judge names', () => {
+    const r = run('attack-10-leftovers-proto');
+    const d = buildDataModel(r.machine, r.machine.ledger);
+    const strangers = d.host.filter((h) => h.kind === 'leak' && h.where.startsWith('realm '));
+    expect(strangers.length).toBeGreaterThan(0);
+    const judged = r.leaks.filter(
+      (l) => l.through === 'realm' && l.seq !== Number.MAX_SAFE_INTEGER,
+    );
+    expect(strangers.flatMap((h) => h.seqs).sort((a, b) => a - b)).toEqual(
+      judged.map((l) => l.seq).sort((a, b) => a - b),
+    );
+    expect(strangers[0]!.path).toMatch(/is not one the tenant declared$/);
+  });
+
+  it('in Mica the leftovers were cleaned: no such finding', () => {
+    const r = run('attack-10-leftovers-mica');
+    const d = buildDataModel(r.machine, r.machine.ledger);
+    expect(d.host.filter((h) => h.where.startsWith('realm '))).toEqual([]);
+  });
+});

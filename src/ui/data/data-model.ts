@@ -16,7 +16,9 @@
  * Which bytes the host obtained is the ledger's: every allowed flow of the input's label to a
  * host-visible place (`leaksOf`, the judge's own query) is a theft, drawn with its path (the
  * declared gateway's sanitised exit excepted, by the judge's own rule); other
- * labelled bytes the host can read (the upload as it arrived) are shown as what they are.
+ * labelled bytes the host can read (the upload as it arrived) are shown as what they are. So
+ * is every flow that brought the label into a realm the tenant did not name (the judge's
+ * `undeclaredRecipient`, mica-spec.md §1.3), one finding per realm.
  * Decoding follows the stage's role (src/workflows/frames.ts), found from the machine, not
  * from the stage's position: the moderator is the realm the tenant declared a sanitiser
  * (`state.tenant`, by RIM), or else the one whose output is whole moderated records; the
@@ -44,7 +46,13 @@ import {
   type RealmRecord,
 } from '../../emulator/index.ts';
 import { IVSHMEM_BAR_BASE, IVSHMEM_BAR_STRIDE } from '../../policy/abi.ts';
-import { declaredPassage, micaOf, realmNamer, sanitisedPassage } from '../../policy/index.ts';
+import {
+  declaredPassage,
+  micaOf,
+  realmNamer,
+  sanitisedPassage,
+  undeclaredRecipient,
+} from '../../policy/index.ts';
 import {
   CHANNELS,
   ENCODED_FRAME_BYTES,
@@ -123,7 +131,7 @@ export interface StageData {
 export interface HostFinding {
   /** `leak`: a flow the ledger records (the judge's leak); `arrival`: the declared upload. */
   readonly kind: 'leak' | 'arrival';
-  /** Where: `NS memory at 0x…`, `exit.gprs[0] …`, `console`, `network`. */
+  /** Where: `NS memory at 0x…`, `exit.gprs[0] …`, `console`, `network`, `realm <name>`. */
   readonly where: string;
   /** The path, from the ledger: who put it there, by which channel, the flow's number. */
   readonly path: string;
@@ -830,6 +838,38 @@ function hostFindings(
     });
   }
   out.push(...other.values());
+  // A realm the tenant did not name that received bytes with the label (mica-spec §1.3 "any
+  // realm not named"; the judge's own rule, policy/judge.ts `undeclaredRecipient`), one
+  // finding per realm.
+  const strangers = new Map<
+    string,
+    { first: LedgerEventOf<'flow'>; why: string; seqs: number[]; bytes: number }
+  >();
+  const realmName = realmNamer(view.state);
+  for (const e of ledger) {
+    if (e.kind !== 'flow' || !e.labels.includes(label)) continue;
+    const stranger = undeclaredRecipient(e, passage);
+    if (!stranger) continue;
+    const to = realmName(e.destination.name);
+    const seen = strangers.get(to);
+    if (seen) {
+      seen.seqs.push(e.seq);
+      seen.bytes += e.bytes;
+    } else strangers.set(to, { first: e, why: stranger.why, seqs: [e.seq], bytes: e.bytes });
+  }
+  for (const [to, { first, why, seqs, bytes }] of strangers) {
+    const flows =
+      seqs.length === 1 ? `flow #${first.seq}` : `${seqs.length} flows, first #${first.seq}`;
+    out.push({
+      kind: 'leak',
+      where: `realm ${to}`,
+      path: `${realmName(first.source.name)} → ${to} (${first.channel}, ${flows}): ${why}`,
+      bytes,
+      format: 'bytes',
+      frames: [],
+      seqs,
+    });
+  }
   // The upload as it arrived: the gateway's receive buffer is NS memory (the NIC writes it).
   const gw = gatewayRd === undefined ? undefined : realmAt(view, gatewayRd);
   if (gw) {

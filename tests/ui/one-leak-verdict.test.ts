@@ -41,15 +41,12 @@ describe('the judge, the Pipeline view and the Data view name the same leaks', (
           .flatMap((h) => h.seqs),
       );
       expect(data).toEqual(judged);
-      // CCA alone has no Mica realms to draw (the view says so and lists the ledger instead).
-      if (loaded.scenario.mode !== 'cca') {
-        const drawn = seqs(
-          buildPipeline(m.state, m.ledger)
-            .flows.filter((f) => f.leak)
-            .map((f) => f.seq),
-        );
-        expect(drawn).toEqual(judged);
-      }
+      const drawn = seqs(
+        buildPipeline(m.state, m.ledger)
+          .flows.filter((f) => f.leak)
+          .map((f) => f.seq),
+      );
+      expect(drawn).toEqual(judged);
     });
   }
 });

@@ -309,3 +309,34 @@ describe('pipeline model: a marker never covers a realm’s name', () => {
     });
   }
 });
+
+describe('pipeline model on CCA alone (product.md story step 3)', () => {
+  // The view drew nothing on CCA alone ("No Mica realms to draw"): the problem the lab opens
+  // with, the host seeing every frame, was only in the ledger list.
+  it('the realms in the order they were made, no pipe, every exit open, each hop into NS memory a leak at U', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { loadScenarioFile } = await import('../../src/workflows/scenario-file.ts');
+    const { runScenarioFile } = await import('../../src/workflows/run.ts');
+    const text = readFileSync(
+      new URL('../../scenarios/video-cca-leaks.json', import.meta.url),
+      'utf8',
+    );
+    const loaded = loadScenarioFile(text);
+    if (!loaded.ok) throw new Error(loaded.error.message);
+    const r = runScenarioFile(loaded.scenario);
+    const model = buildPipeline(r.machine.state, r.machine.ledger);
+    expect(model.realms.map((n) => [n.name, n.group, n.uploaded])).toEqual([
+      ['gateway', 'tenant', false],
+      ['encoder', 'third-party', false],
+      ['moderator', 'third-party', false],
+      ['storage', 'third-party', false],
+    ]);
+    expect(model.pipes).toEqual([]);
+    expect(model.exits.every((x) => x.open)).toBe(true);
+    const leaks = model.flows.filter((f) => f.leak);
+    expect(new Set(leaks.map((f) => `${f.from}>${f.to}`))).toEqual(
+      new Set(STAGES.map((s) => `${s}>U`)),
+    );
+    expect(model.callouts.filter((c) => c.kind === 'leak').length).toBeGreaterThan(0);
+  });
+});

@@ -6,7 +6,10 @@
  * mapped onto those pipes: where each one goes, whether it stopped at a valve (and which
  * clause stopped it), and whether labelled data reached U (a leak). Edges the policies never
  * declared but the machine made (a realm in the SGT on another pipe's page, §6 row 6) are
- * drawn too, from the monitor's SGT.
+ * drawn too, from the monitor's SGT. On CCA alone (no monitor, no policies) the host's realms
+ * are drawn with no pipe between them and every exit open: the stages can only hand data on
+ * through NS memory, so each hop is a flow to U and back (product.md story step 3), the leaks in
+ * red; the tenant's declared gateway (by RIM, `state.tenant`) sits in the tenant's row.
  *
  * Every blocked or leaking flow (and every undeclared edge) gets a callout: a numbered marker
  * where it happened and, in a lane under U, a plain sentence from policy/judge.ts, the same
@@ -219,7 +222,7 @@ export function buildPipeline(
   ledger: readonly LedgerEvent[],
 ): PipelineModel {
   const mica = micaOf(state);
-  if (!mica) return EMPTY;
+  if (!mica) return ccaPipeline(state, ledger);
   const realms = Object.entries(mica.realms)
     .map(([key, r]) => ({ key, r, policy: policyOf(r) }))
     .filter((x): x is typeof x & { policy: Policy } => x.policy !== undefined)
@@ -316,13 +319,84 @@ export function buildPipeline(
     };
   });
 
+  return withFlows(
+    state,
+    ledger,
+    nodes,
+    byName,
+    byRd,
+    pipes,
+    exits,
+    undeclaredEdges(state, byName, pipes),
+  );
+}
+
+/** The model of `nodes`, `pipes` and `exits` with the ledger's flows and their callouts. */
+function withFlows(
+  state: Readonly<MachineState>,
+  ledger: readonly LedgerEvent[],
+  nodes: RealmNode[],
+  byName: Map<string, RealmNode>,
+  byRd: Map<string, string>,
+  pipes: Pipe[],
+  exits: Exit[],
+  undeclared: UndeclaredEdge[],
+): PipelineModel {
   const nameOf = realmNamer(state);
   const flows = placeFlows(ledger, byName, byRd, pipes, exits, nameOf, declaredPassage(state));
-  const undeclared = undeclaredEdges(state, byName, pipes);
   const callouts = layoutCallouts(flows, undeclared);
   const last = callouts.at(-1);
   const height = last ? Math.max(HEIGHT, last.box.y + last.box.h + CALLOUT_GAP) : HEIGHT;
   return { ...EMPTY, realms: nodes, pipes, exits, flows, undeclared, callouts, height };
+}
+
+/** What an exit says on CCA alone. */
+const CCA_EXIT = 'open: CCA alone has no monitor and no policy to close it';
+
+/**
+ * CCA alone: the RMM's realms in the order they were made, named as the host names them, no
+ * pipes, every exit open (see the file comment). The tenant's declared gateway, by the RIM the RMM recorded, is in the
+ * tenant's row; the rest are third-party stages.
+ */
+function ccaPipeline(state: Readonly<MachineState>, ledger: readonly LedgerEvent[]): PipelineModel {
+  const gateways = declaredPassage(state).gateways;
+  const nameOf = realmNamer(state);
+  // The RMM's realms in the order they were made (record keys keep insertion order).
+  const realms = Object.entries(state.rmm.realms);
+  if (realms.length === 0) return EMPTY;
+  const step = (WIDTH - 40) / realms.length;
+  const byName = new Map<string, RealmNode>();
+  const byRd = new Map<string, string>();
+  const nodes: RealmNode[] = realms.map(([key, realm], i) => {
+    const name = nameOf(`realm:${key}`);
+    const gateway = Object.hasOwn(gateways, realm.rim);
+    const group: TrustGroup = gateway ? 'tenant' : 'third-party';
+    const node: RealmNode = {
+      id: key,
+      name,
+      group,
+      x: 20 + step * (i + 0.5),
+      y: ROW_Y[group],
+      uploaded: false,
+      gateway,
+      blocks: [],
+      opens: ['no monitor'],
+    };
+    byName.set(name, node);
+    byRd.set(`realm:${key}`, name);
+    return node;
+  });
+  const exits: Exit[] = nodes.map((n) => {
+    const top = { x: n.x, y: n.y + NODE_H / 2 };
+    const bottom = { x: n.x, y: ROW_Y.untrusted - 18 };
+    return {
+      realm: n.name,
+      path: line([top, bottom]),
+      open: true,
+      valve: { id: `exit:${n.name}`, ...lerp(top, bottom, 0.5), rule: '', text: CCA_EXIT },
+    };
+  });
+  return withFlows(state, ledger, nodes, byName, byRd, [], exits, []);
 }
 
 /** Edges in the SGT that no policy declares: a realm on a pipe's page, or on a private page. */

@@ -10,8 +10,12 @@ export function isRecord(v: unknown): v is Record<string, unknown> {
 /** Longest value quoted in a message. */
 const QUOTE_MAX = 40;
 
-/** Names a JSON value for a message: `an array`, `number 7`, `string "abc"` (shortened). */
+/**
+ * Names a JSON value for a message: `an array`, `number 7`, `string "abc"` (shortened), and
+ * an absent field (`undefined`, which JSON cannot hold) `missing`, so `"format" is missing`.
+ */
 export function describeValue(v: unknown): string {
+  if (v === undefined) return 'missing';
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'an array';
   if (typeof v === 'object') return 'an object';

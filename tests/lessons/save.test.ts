@@ -158,6 +158,19 @@ describe('save file', () => {
     ).toContain('the current scenario: "current.commands" is number 3');
   });
 
+  it('a missing field is named missing, not "undefined undefined"', () => {
+    const good = JSON.parse(serializeSave(emptySave()));
+    const { format: _format, ...noFormat } = good;
+    expect(refused(JSON.stringify(noFormat))).toBe(
+      '"format" is missing, expected "mica-lab/save": this is not a Mica Lab save file',
+    );
+    const { savedAt: _savedAt, ...noTime } = good;
+    expect(refused(JSON.stringify(noTime))).toContain('"savedAt" is missing');
+    expect(refused(JSON.stringify({ ...good, current: { mode: 'cca', commands: [] } }))).toContain(
+      '"current.format" is missing',
+    );
+  });
+
   it('random text never throws', () => {
     fc.assert(
       fc.property(fc.oneof(fc.string(), fc.json()), (text) => {

@@ -171,6 +171,15 @@ describe('save file', () => {
     );
   });
 
+  it('a file that is not JSON is refused at its line and column', () => {
+    const text = serializeSave(withProgress(emptySave(), '01-worlds/03-wiping', progress));
+    const lines = text.split('\n');
+    // A hand edit that dropped a comma at the end of line 3.
+    const edited = [...lines.slice(0, 2), lines[2]!.replace(/,$/, ''), ...lines.slice(3)];
+    expect(refused(edited.join('\n'))).toMatch(/^the file is not JSON: line 4, column 3: /);
+    expect(refused(text.slice(0, 50))).toMatch(/^the file is not JSON: line \d+, column \d+: /);
+  });
+
   it('random text never throws', () => {
     fc.assert(
       fc.property(fc.oneof(fc.string(), fc.json()), (text) => {

@@ -10,7 +10,7 @@ export {
 } from './session.ts';
 export { tokenize, splitCommands } from './tokenize.ts';
 export type { OutputLine, Tone, ShellCommand, CommandMeta, UsageError } from './types.ts';
-export { out, usageError, isUsageError } from './types.ts';
+export { out, usageError, isUsageError, badSubcommand } from './types.ts';
 export { describeSmc, describeEffects } from './host/describe.ts';
 export { parseU64, parseAddr, parseData, type Parsed } from './args.ts';
 export {

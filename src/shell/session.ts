@@ -8,6 +8,7 @@
  * was typed, and records one history entry (the line editor keeps what is typed meanwhile).
  */
 import { loadAll } from '../lib/lazy.ts';
+import { didYouMean } from '../lib/suggest.ts';
 import { tokenize } from './tokenize.ts';
 import { codeNeeded, isUsageError, out, type OutputLine, type ShellCommand } from './types.ts';
 
@@ -123,6 +124,7 @@ export function createShell<Env>(
   const listed = [...enabled, clearCommand<Env>()];
   const table = [helpCommand(listed, options.title), ...listed];
   const history: string[] = [];
+  const offered = () => table.map((c) => c.name);
   const prepare = (line: string): Promise<void> | undefined => {
     const tokens = tokenize(line.trim());
     if (!tokens.ok) return undefined;
@@ -150,7 +152,7 @@ export function createShell<Env>(
       if (!command) {
         const hint = disabled.has(name!)
           ? `"${name}" is switched off in this lesson.`
-          : `unknown command "${name}". Type "help" to list the commands.`;
+          : `unknown command "${name}"${didYouMean(name!, [...offered()])}. Type "help" to list the commands.`;
         return [out.error(hint)];
       }
       const missing = codeNeeded(command, args).find((code) => !code.loaded);

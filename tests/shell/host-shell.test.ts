@@ -110,3 +110,48 @@ describe('tokenizer', () => {
     expect(splitCommands('a; write 0 "x;y"\nb')).toEqual(['a', 'write 0 "x;y"', 'b']);
   });
 });
+
+describe('a misspelt command or subcommand says what was meant', () => {
+  it('an unknown command names the nearest one', () => {
+    const { outputs } = run(['delegat 0x80000000', 'frobnicate']);
+    expect(outputs[0]).toBe(
+      'unknown command "delegat" (did you mean "delegate"?). Type "help" to list the commands.',
+    );
+    expect(outputs[1]).toBe('unknown command "frobnicate". Type "help" to list the commands.');
+  });
+
+  it.each([
+    [
+      'realm start r1',
+      'realm: unknown subcommand "start"; expected "create", "destroy", "list" or "show"',
+    ],
+    ['realm shwo r1', 'realm: unknown subcommand "shwo" (did you mean "show"?); expected'],
+    ['realm', 'realm: missing subcommand; expected "create", "destroy", "list" or "show"'],
+    ['attest verfy last', 'attest: unknown subcommand "verfy" (did you mean "verify"?)'],
+    ['tenant sned gw 00', 'tenant: unknown subcommand "sned" (did you mean "send"?)'],
+    ['mica stauts', 'mica: unknown subcommand "stauts" (did you mean "status"?)'],
+  ])('"%s" names the word and the choices', (line, message) => {
+    const { machine, outputs } = run([line]);
+    expect(outputs[0]).toContain(message);
+    expect(machine.ledger).toHaveLength(0);
+  });
+
+  it('a realm terminal’s subcommands say the same', async () => {
+    const { labTerminals } = await import('./lab-terminals.ts');
+    const { type } = labTerminals();
+    type('realm create a');
+    expect(type('@a mem raed 0x0')).toContain(
+      'mem: unknown subcommand "raed" (did you mean "read"?); expected "read" or "write"',
+    );
+    expect(type('@a ipa-state frob')).toContain(
+      'ipa-state: unknown subcommand "frob"; expected "get" or "set"',
+    );
+    expect(type('@a policy uplaod video-moderation')).toContain(
+      'policy: unknown subcommand "uplaod" (did you mean "upload"?)',
+    );
+    expect(type('@a net snd hi')).toContain('net: unknown subcommand "snd" (did you mean "send"?)');
+    expect(type('@a measure rad')).toContain(
+      'measure: unknown subcommand "rad" (did you mean "read"?)',
+    );
+  });
+});

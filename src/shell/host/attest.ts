@@ -18,7 +18,7 @@ import {
   type Appraisal,
   type Machine,
 } from '../../emulator/index.ts';
-import { out, usageError, type OutputLine, type ShellCommand } from '../types.ts';
+import { badSubcommand, out, usageError, type OutputLine, type ShellCommand } from '../types.ts';
 
 type Env = { machine: Machine };
 
@@ -57,7 +57,7 @@ export const ATTEST_COMMANDS: readonly ShellCommand<Env>[] = [
       'attest verify last --flip 200       flip byte 200 and see which check fails',
     ],
     run([sub, source, ...rest], { machine }) {
-      if (sub !== 'verify') return usageError('expected "verify"');
+      if (sub !== 'verify') return badSubcommand(sub, ['verify']);
       if (source === undefined) return usageError('missing <last|hex>');
       let token: Uint8Array | undefined;
       if (source === 'last') {

@@ -27,7 +27,7 @@ import {
 } from '../../emulator/index.ts';
 import { MICA_EXT, micaAbi, micaOf, rimLabel, type MicaState } from '../../policy/index.ts';
 import { parseU64 } from '../args.ts';
-import { out, usageError, type OutputLine, type ShellCommand } from '../types.ts';
+import { badSubcommand, out, usageError, type OutputLine, type ShellCommand } from '../types.ts';
 import { hex } from '../../lib/hex.ts';
 import { lazyCode } from '../../lib/lazy.ts';
 
@@ -273,7 +273,7 @@ export const HOST_MICA_COMMANDS: readonly ShellCommand<{ machine: Machine }>[] =
       if (sub === 'share') return shareCommand(rest, machine);
       if (sub === 'status' || sub === undefined) return statusLines(machine);
       if (sub === 'verify') return GROUP_VERIFIER.get().verifyLastGroup(machine, rest);
-      return usageError(`unknown subcommand "${sub}"`);
+      return badSubcommand(sub, ['share', 'status', 'verify']);
     },
   },
 ];

@@ -21,7 +21,14 @@ import {
   type RealmRecord,
 } from '../../emulator/index.ts';
 import { parseAddr, parseU64 } from '../args.ts';
-import { out, usageError, type OutputLine, type ShellCommand, type UsageError } from '../types.ts';
+import {
+  badSubcommand,
+  out,
+  usageError,
+  type OutputLine,
+  type ShellCommand,
+  type UsageError,
+} from '../types.ts';
 import { hex } from '../../lib/hex.ts';
 import { micaInstalled, micaRealmSetup, nameMicaRealm } from './mica.ts';
 import { judgementLines } from '../realm/run.ts';
@@ -296,7 +303,7 @@ export const HOST_REALM_COMMANDS: readonly ShellCommand<Env>[] = [
           .forEach((p) => lines.push(out.line(`  net packet: ${JSON.stringify(p)}`)));
         return lines;
       }
-      return usageError('expected create, destroy, list or show');
+      return badSubcommand(sub, ['create', 'destroy', 'list', 'show']);
     },
   },
   {

@@ -8,7 +8,7 @@
  */
 import { TENANT_INPUT_LABEL, hostRealm, tenantSend } from '../../emulator/index.ts';
 import { parseData } from '../args.ts';
-import { out, usageError, type ShellCommand } from '../types.ts';
+import { badSubcommand, out, usageError, type ShellCommand } from '../types.ts';
 import type { HostEnv } from './index.ts';
 
 /** A label the tenant may declare: a word like video or prompt. */
@@ -28,7 +28,7 @@ export const TENANT_COMMANDS: readonly ShellCommand<HostEnv>[] = [
     ],
     run(args, env, meta) {
       const [sub, name, dataWord, flag, labelWord, extra] = args;
-      if (sub !== 'send') return usageError('expected "send"');
+      if (sub !== 'send') return badSubcommand(sub, ['send']);
       if (name === undefined) return usageError('missing <realm>');
       const data = parseData(dataWord, meta.quoted[2] ?? false);
       if (!data.ok) return usageError(data.error);

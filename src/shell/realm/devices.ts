@@ -8,7 +8,7 @@
  */
 import { hostRealm } from '../../emulator/index.ts';
 import { parseAddr } from '../args.ts';
-import { out, usageError, type ShellCommand, type UsageError } from '../types.ts';
+import { badSubcommand, out, usageError, type ShellCommand, type UsageError } from '../types.ts';
 import { GUEST_MAX_TRANSFER_BYTES } from './limits.ts';
 import { resultLines, runOps, type RealmEnv } from './run.ts';
 
@@ -61,7 +61,7 @@ export const DEVICE_COMMANDS: readonly ShellCommand<RealmEnv>[] = [
       'The tenant declares its input sensitive: received bytes arrive labelled (e.g. video).',
     ],
     run([sub, ...rest], env) {
-      if (sub !== 'send' && sub !== 'recv') return usageError('expected "send" or "recv"');
+      if (sub !== 'send' && sub !== 'recv') return badSubcommand(sub, ['send', 'recv']);
       const realm = hostRealm(env.machine, env.realm);
       if (realm && !realm.net) {
         return [

@@ -9,7 +9,7 @@
 import { fromHex, hexdump, toHex } from '../../lib/bytes.ts';
 import { GUEST_MAX_TRANSFER_BYTES } from './limits.ts';
 import { parseAddr, parseData } from '../args.ts';
-import { out, usageError, type ShellCommand } from '../types.ts';
+import { badSubcommand, out, usageError, type ShellCommand } from '../types.ts';
 import { resultLines, runOps, type RealmEnv } from './run.ts';
 
 /** Default read length. */
@@ -68,7 +68,7 @@ export const MEMORY_COMMANDS: readonly ShellCommand<RealmEnv>[] = [
         }
         return runOps(env, [{ op: 'write', ipa: ipa.value, data: toHex(data.value) }], resultLines);
       }
-      return usageError('expected "read" or "write"');
+      return badSubcommand(sub, ['read', 'write']);
     },
   },
   {

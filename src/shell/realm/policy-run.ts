@@ -23,7 +23,14 @@ import {
   type Policy,
   type WorkflowExample,
 } from '../../policy/index.ts';
-import { out, usageError, type CommandMeta, type OutputLine, type UsageError } from '../types.ts';
+import {
+  badSubcommand,
+  out,
+  usageError,
+  type CommandMeta,
+  type OutputLine,
+  type UsageError,
+} from '../types.ts';
 import { policyBlobs } from './group.ts';
 import { NO_WITHHOLDING, runOps, withholds, type RealmEnv, type Withholding } from './run.ts';
 
@@ -282,5 +289,5 @@ export function runPolicy(
   }
   if (sub === 'upload') return upload(env, rest, meta.quoted.slice(1));
   if (sub === 'blob' || sub === 'blobs') return policyBlobs(env, sub === 'blobs', rest);
-  return usageError(`unknown subcommand "${sub}"`);
+  return badSubcommand(sub, ['list', 'show', 'upload', 'blob', 'blobs']);
 }

@@ -12,7 +12,7 @@ import {
   type GuestOp,
 } from '../../emulator/index.ts';
 import { parseAddr, parseData, parseU64 } from '../args.ts';
-import { out, usageError, type OutputLine, type ShellCommand } from '../types.ts';
+import { badSubcommand, out, usageError, type OutputLine, type ShellCommand } from '../types.ts';
 import { parseChallenge } from './challenge.ts';
 import { attestGroup } from './group.ts';
 import { resultLines, runOps, type RealmEnv } from './run.ts';
@@ -120,7 +120,7 @@ export const RSI_SHELL_COMMANDS: readonly ShellCommand<RealmEnv>[] = [
           },
         );
       }
-      return usageError('expected "read" or "extend"');
+      return badSubcommand(sub, ['read', 'extend']);
     },
   },
   {
@@ -200,6 +200,7 @@ export const RSI_SHELL_COMMANDS: readonly ShellCommand<RealmEnv>[] = [
       'ipa-state set 0x6000 0x7000 ram      take it back',
     ],
     run([sub, baseWord, topWord, ripasWord, flag], env) {
+      if (sub !== 'get' && sub !== 'set') return badSubcommand(sub, ['get', 'set']);
       const base = parseAddr(baseWord, 'base');
       if (!base.ok) return usageError(base.error);
       const top = parseAddr(topWord, 'top');
@@ -215,20 +216,17 @@ export const RSI_SHELL_COMMANDS: readonly ShellCommand<RealmEnv>[] = [
           ),
         );
       }
-      if (sub === 'set') {
-        const ripas =
-          ripasWord === 'ram' ? abi.RSI_RAM : ripasWord === 'empty' ? abi.RSI_EMPTY : undefined;
-        if (ripas === undefined) return usageError('the RIPAS must be "ram" or "empty"');
-        if (flag !== undefined && flag !== '--destroyed')
-          return usageError(`unknown option "${flag}"`);
-        const flags = flag ? abi.RSI_CHANGE_DESTROYED : abi.RSI_NO_CHANGE_DESTROYED;
-        return runOps(
-          env,
-          [{ op: 'ipa-state-set', base: base.value, top: top.value, ripas, flags }],
-          resultLines,
-        );
-      }
-      return usageError('expected "get" or "set"');
+      const ripas =
+        ripasWord === 'ram' ? abi.RSI_RAM : ripasWord === 'empty' ? abi.RSI_EMPTY : undefined;
+      if (ripas === undefined) return usageError('the RIPAS must be "ram" or "empty"');
+      if (flag !== undefined && flag !== '--destroyed')
+        return usageError(`unknown option "${flag}"`);
+      const flags = flag ? abi.RSI_CHANGE_DESTROYED : abi.RSI_NO_CHANGE_DESTROYED;
+      return runOps(
+        env,
+        [{ op: 'ipa-state-set', base: base.value, top: top.value, ripas, flags }],
+        resultLines,
+      );
     },
   },
   {

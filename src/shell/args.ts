@@ -42,8 +42,20 @@ export function parseData(word: string | undefined, quoted: boolean): Parsed<Uin
   if (!bytes || bytes.length === 0) {
     return {
       ok: false,
-      error: `"${word}" is not hex bytes (like 0xdeadbeef); put text in quotes: "hello"`,
+      error: `"${word}" is not hex bytes (like 0xdeadbeef): ${hexProblem(word)}; put text in quotes: "hello"`,
     };
   }
   return { ok: true, value: bytes };
+}
+
+/** What is wrong with `word` as hex bytes (fromHex refused it): where, or why. */
+function hexProblem(word: string): string {
+  const prefix = /^0x/i.test(word) ? 2 : 0;
+  for (let i = prefix; i < word.length; i++) {
+    if (!/[0-9a-fA-F\s_:]/.test(word[i]!))
+      return `${JSON.stringify(word[i])} at character ${i + 1} is not a hex digit`;
+  }
+  const digits = word.slice(prefix).replace(/[\s_:]/g, '').length;
+  if (digits === 0) return 'no hex digits';
+  return `${digits} hex digits, an odd count (a byte is two)`;
 }

@@ -155,3 +155,22 @@ describe('a misspelt command or subcommand says what was meant', () => {
     );
   });
 });
+
+describe('hex bytes that are not hex say where', () => {
+  it.each([
+    [
+      'write 0x80000000 zz',
+      '"zz" is not hex bytes (like 0xdeadbeef): "z" at character 1 is not a hex digit',
+    ],
+    ['write 0x80000000 0xabg1', '"g" at character 5 is not a hex digit'],
+    [
+      'write 0x80000000 0xabc',
+      '"0xabc" is not hex bytes (like 0xdeadbeef): 3 hex digits, an odd count (a byte is two)',
+    ],
+    ['write 0x80000000 0x', 'no hex digits'],
+  ])('"%s"', (line, message) => {
+    const { machine, outputs } = run([line]);
+    expect(outputs[0]).toContain(message);
+    expect(machine.ledger).toHaveLength(0);
+  });
+});

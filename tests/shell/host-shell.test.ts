@@ -149,6 +149,15 @@ describe('a misspelt command or subcommand says what was meant', () => {
     expect(type('@a policy uplaod video-moderation')).toContain(
       'policy: unknown subcommand "uplaod" (did you mean "upload"?)',
     );
+    expect(type('@a policy upload /nope')).toContain(
+      'policy: "/nope" is not <example> or <example>/<realm>',
+    );
+    expect(type('@a policy show video-moderaton/encoder')).toContain(
+      'policy: no example "video-moderaton" (did you mean "video-moderation"?)',
+    );
+    expect(type('@a policy show video-moderation/encodr')).toContain(
+      'has no realm "encodr" (did you mean "encoder"?)',
+    );
     expect(type('@a net snd hi')).toContain('net: unknown subcommand "snd" (did you mean "send"?)');
     expect(type('@a measure rad')).toContain(
       'measure: unknown subcommand "rad" (did you mean "read"?)',

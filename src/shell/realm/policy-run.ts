@@ -10,6 +10,7 @@
  */
 import { abi, hostRealm, type GuestOp, type Machine } from '../../emulator/index.ts';
 import { toHex } from '../../lib/bytes.ts';
+import { didYouMean } from '../../lib/suggest.ts';
 import {
   MICA_EXT,
   WORKFLOW_EXAMPLES,
@@ -52,18 +53,28 @@ function findExample(
   self: string,
   withheld: Withholding = NO_WITHHOLDING,
 ): { example: WorkflowExample; index: number } | UsageError {
-  const [id, realmName] = word.split('/');
-  const example = WORKFLOW_EXAMPLES.find((e) => e.id === id);
-  if (!example)
+  const parts = word.split('/');
+  const [id = '', realmName] = parts;
+  if (id === '' || realmName === '' || parts.length > 2) {
     return usageError(
-      `no example "${id}" ("policy list" shows them; or give policy text in quotes)`,
+      `"${word}" is not <example> or <example>/<realm> ("policy list" shows the examples; or give policy text in quotes)`,
     );
+  }
+  const example = WORKFLOW_EXAMPLES.find((e) => e.id === id);
+  if (!example) {
+    const ids = WORKFLOW_EXAMPLES.map((e) => e.id);
+    return usageError(
+      `no example "${id}"${didYouMean(id, ids)} ("policy list" shows them; or give policy text in quotes)`,
+    );
+  }
   const want = (realmName ?? self).toLowerCase();
   const index = example.realms.findIndex((r) => r.name.toLowerCase() === want);
-  if (index < 0)
+  if (index < 0) {
+    const names = example.realms.map((r) => r.name.toLowerCase());
     return usageError(
-      `example "${example.id}" has no realm "${want}" (realms: ${example.realms.map((r) => r.name.toLowerCase()).join(', ')}); use ${example.id}/<realm>`,
+      `example "${example.id}" has no realm "${want}"${didYouMean(want, names)} (realms: ${names.join(', ')}); use ${example.id}/<realm>`,
     );
+  }
   if (withholds(withheld, example.id, want)) {
     const other = example.realms
       .map((r) => r.name.toLowerCase())

@@ -55,6 +55,41 @@ describe('mica-lab CLI', () => {
     expect(b.err()).toContain('unknown option "--nope"');
   });
 
+  it('a file that cannot be read is named with the reason in words, by every subcommand', async () => {
+    const missing = Object.assign(new Error("ENOENT: no such file or directory, open 'x'"), {
+      code: 'ENOENT',
+    });
+    const failing = (): CliIo => ({
+      ...io().value,
+      readFile: async () => {
+        throw missing;
+      },
+    });
+    for (const argv of [
+      ['policy', 'check', 'nope.pol'],
+      ['verify', 'nope.pol'],
+      ['run', 'nope.pol'],
+      ['lesson', 'runs', 'nope.pol'],
+      ['scenario', 'show', 'nope.pol'],
+    ]) {
+      const err: string[] = [];
+      const out: string[] = [];
+      const code = await runCli(argv, {
+        ...failing(),
+        stderr: (s) => err.push(s),
+        stdout: (s) => out.push(s),
+      });
+      expect(code, argv.join(' ')).toBe(2);
+      const text = err.join('') + out.join('');
+      expect(text, argv.join(' ')).toMatch(
+        new RegExp(
+          `^mica-lab ${argv[0]}[^\\n]*: cannot read "nope.pol": no such file or directory`,
+        ),
+      );
+      expect(text, argv.join(' ')).not.toContain('ENOENT');
+    }
+  });
+
   it('runs as a real process through bin/mica-lab.mjs', () => {
     const r = spawnSync('node', ['bin/mica-lab.mjs', 'shell', '-c', 'rmi version 0x10000'], {
       encoding: 'utf8',

@@ -21,6 +21,7 @@ import {
 } from '../../lessons/index.ts';
 import { CATALOGUE, findEntry, findLesson } from '../../lessons/loaded.ts';
 import type { CliCommand, CliIo } from '../types.ts';
+import { cannotRead } from '../read-error.ts';
 
 const USAGE =
   'lesson list | show <id> | check <id> [--solution | -c "<cmds>"] [-v] | runs <progress.json>';
@@ -152,7 +153,7 @@ async function runs(args: readonly string[], io: CliIo): Promise<number> {
   try {
     text = new TextDecoder().decode(await io.readFile(path));
   } catch (error) {
-    io.stderr(`mica-lab lesson runs: cannot read "${path}": ${(error as Error).message}\n`);
+    io.stderr(`mica-lab lesson runs: ${cannotRead(path, error)}\n`);
     return 2;
   }
   const parsed = parseSave(text);

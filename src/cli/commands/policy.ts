@@ -30,6 +30,7 @@ import {
   type RealmPolicy,
 } from '../../policy/index.ts';
 import type { CliCommand, CliIo } from '../types.ts';
+import { cannotRead } from '../read-error.ts';
 
 const USAGE = 'policy check <file> | encode <file> --out <blob> | agree <file>...';
 const FULL_USAGE = [
@@ -56,7 +57,7 @@ async function load(path: string, io: CliIo): Promise<Loaded> {
   try {
     bytes = await io.readFile(path);
   } catch (err) {
-    return { ok: false, lines: [`cannot read "${path}": ${String(err)}`], exit: 2 };
+    return { ok: false, lines: [`mica-lab policy: ${cannotRead(path, err)}`], exit: 2 };
   }
   if (looksBinary(bytes)) {
     const magic =

@@ -15,6 +15,7 @@ import {
 } from '../../workflows/scenario-file.ts';
 import { runScenarioFile, type FlowLine, type RunReport } from '../../workflows/run.ts';
 import type { CliCommand, CliIo } from '../types.ts';
+import { cannotRead } from '../read-error.ts';
 
 const USAGE = 'run <scenario.json>... | run --all <dir> [--json] [--all-flows]';
 
@@ -127,7 +128,7 @@ export const RUN_COMMAND: CliCommand = {
       try {
         text = new TextDecoder().decode(await io.readFile(file));
       } catch (error) {
-        io.stderr(`mica-lab run: cannot read "${file}": ${(error as Error).message}\n`);
+        io.stderr(`mica-lab run: ${cannotRead(file, error)}\n`);
         return 2;
       }
       const l = loadScenarioFile(text);

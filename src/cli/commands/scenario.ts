@@ -21,6 +21,7 @@ import {
 import type { MachineMode } from '../../emulator/index.ts';
 import type { CliCommand, CliIo } from '../types.ts';
 import { printGoals, printTranscript, readStdin } from './lesson.ts';
+import { cannotRead } from '../read-error.ts';
 
 const USAGE =
   'scenario run <link-or-file> | show <link-or-file> | link [-c "<cmds>"] [--lesson <id>] [--mode <mode>] [--title <t>] [--notes <n>] [--base <url>]';
@@ -42,7 +43,7 @@ async function loadScenario(arg: string, io: CliIo): Promise<Decoded<Scenario>> 
   try {
     text = new TextDecoder().decode(await io.readFile(arg));
   } catch (error) {
-    return { ok: false, error: `cannot read "${arg}": ${(error as Error).message}` };
+    return { ok: false, error: cannotRead(arg, error) };
   }
   const trimmed = text.trim();
   if (!trimmed.startsWith('{')) return decodeScenarioLink(trimmed);

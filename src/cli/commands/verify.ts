@@ -14,6 +14,7 @@
 import { fromHex } from '../../lib/bytes.ts';
 import { abi, attest } from '../../emulator/index.ts';
 import type { CliCommand } from '../types.ts';
+import { cannotRead } from '../read-error.ts';
 
 const USAGE =
   'verify <token.cbor> [--cpak <jwk.json>] [--challenge <hex>] [--rim <hex>] [--rem <hex>]... ' +
@@ -92,7 +93,7 @@ export const VERIFY_COMMAND: CliCommand = {
       try {
         text = new TextDecoder().decode(await io.readFile(cpakPath));
       } catch (err) {
-        return usageError(`--cpak: cannot read "${cpakPath}": ${String(err)}`);
+        return usageError(`--cpak: ${cannotRead(cpakPath, err)}`);
       }
       const imported = attest.importJwk(text);
       if (!imported.ok) return usageError(`--cpak "${cpakPath}": ${imported.error}`);
@@ -103,7 +104,7 @@ export const VERIFY_COMMAND: CliCommand = {
     try {
       token = await io.readFile(tokenPath);
     } catch (err) {
-      return usageError(`<token.cbor>: cannot read "${tokenPath}": ${String(err)}`);
+      return usageError(`<token.cbor>: ${cannotRead(tokenPath, err)}`);
     }
 
     const anchor =

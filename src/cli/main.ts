@@ -5,6 +5,7 @@
 import { loadShellCode } from '../shell/index.ts';
 import { CLI_COMMANDS } from './commands/index.ts';
 import type { CliIo } from './types.ts';
+import { didYouMean } from '../lib/suggest.ts';
 
 function help(io: CliIo): void {
   io.stdout('mica-lab: the Mica Lab emulator (Arm CCA + Mica) without a browser\n\n');
@@ -22,7 +23,10 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   }
   const command = CLI_COMMANDS.find((c) => c.name === name);
   if (!command) {
-    io.stderr(`mica-lab: unknown command "${name}". Try "mica-lab --help".\n`);
+    const names = CLI_COMMANDS.map((c) => c.name);
+    io.stderr(
+      `mica-lab: unknown command "${name}"${didYouMean(name, names)}. Try "mica-lab --help".\n`,
+    );
     return 2;
   }
   // No first screen to keep small: the code the shells load when first used, loaded now.

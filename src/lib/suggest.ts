@@ -57,3 +57,21 @@ export function didYouMean(word: string, names: readonly string[]): string {
   const name = closestName(word, names);
   return name === undefined ? '' : ` (did you mean "${name}"?)`;
 }
+
+/**
+ * What is wrong with a subcommand word that is none of `choices`: missing, or unknown with the
+ * nearest choice suggested, and always the choices (`unknown subcommand "shwo" (did you mean
+ * "show"?); expected "create", "destroy", "list" or "show"`).
+ */
+export function subcommandProblem(sub: string | undefined, choices: readonly string[]): string {
+  const expected = `expected ${orList(choices.map((c) => `"${c}"`))}`;
+  if (sub === undefined) return `missing subcommand; ${expected}`;
+  return `unknown subcommand "${sub}"${didYouMean(sub, choices)}; ${expected}`;
+}
+
+/** `a`, `a or b`, `a, b or c`. */
+function orList(items: readonly string[]): string {
+  return items.length <= 1
+    ? (items[0] ?? '')
+    : `${items.slice(0, -1).join(', ')} or ${items[items.length - 1]}`;
+}

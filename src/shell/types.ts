@@ -4,7 +4,7 @@
  * (code-style.md principle 3: name, usage, help, handler; `help` is generated).
  */
 import type { LazyCode } from '../lib/lazy.ts';
-import { didYouMean } from '../lib/suggest.ts';
+import { subcommandProblem } from '../lib/suggest.ts';
 
 /** How a line should look; terminals map tones to colours, the CLI prints plain text. */
 export type Tone = 'normal' | 'ok' | 'error' | 'warn' | 'dim' | 'accent';
@@ -73,22 +73,11 @@ export function usageError(message: string): UsageError {
 }
 
 /**
- * The usage error for a subcommand word that is none of `choices`: missing, or unknown with
- * the nearest choice suggested, and always the choices, so the message says what was wrong
- * and what would do (`unknown subcommand "shwo" (did you mean "show"?); expected create,
- * destroy, list or show`).
+ * The usage error for a subcommand word that is none of `choices` (lib/suggest.ts
+ * `subcommandProblem`: missing, or unknown with the nearest choice, and the choices).
  */
 export function badSubcommand(sub: string | undefined, choices: readonly string[]): UsageError {
-  const expected = `expected ${orList(choices.map((c) => `"${c}"`))}`;
-  if (sub === undefined) return usageError(`missing subcommand; ${expected}`);
-  return usageError(`unknown subcommand "${sub}"${didYouMean(sub, choices)}; ${expected}`);
-}
-
-/** `a`, `a or b`, `a, b or c`. */
-function orList(items: readonly string[]): string {
-  return items.length <= 1
-    ? (items[0] ?? '')
-    : `${items.slice(0, -1).join(', ')} or ${items[items.length - 1]}`;
+  return usageError(subcommandProblem(sub, choices));
 }
 
 /** True when a command returned a usage error. */

@@ -90,6 +90,30 @@ describe('mica-lab CLI', () => {
     }
   });
 
+  it('a misspelt command, subcommand or attack number says what was meant', async () => {
+    const cases: [string[], string][] = [
+      [['shel'], 'mica-lab: unknown command "shel" (did you mean "shell"?)'],
+      [
+        ['policy', 'chek', 'x'],
+        'unknown subcommand "chek" (did you mean "check"?); expected "check", "encode" or "agree"',
+      ],
+      [
+        ['lesson'],
+        'mica-lab lesson: missing subcommand; expected "list", "show", "check" or "runs"',
+      ],
+      [['scenario', 'lnk'], 'unknown subcommand "lnk" (did you mean "link"?)'],
+      [['mica', 'dmeo', '3'], 'unknown subcommand "dmeo" (did you mean "demo"?)'],
+      [['mica', 'demo', 'abc'], '"abc" is not an attack number; give one from 1 to 21'],
+      [['mica', 'demo', '22'], 'there is no attack 22; give a number from 1 to 21'],
+      [['mica', 'demo', '3', '--mode', 'mcia'], 'unknown mode "mcia" (did you mean "mica"?)'],
+    ];
+    for (const [argv, message] of cases) {
+      const x = io();
+      expect(await runCli(argv, x.value), argv.join(' ')).toBe(2);
+      expect(x.err(), argv.join(' ')).toContain(message);
+    }
+  });
+
   it('runs as a real process through bin/mica-lab.mjs', () => {
     const r = spawnSync('node', ['bin/mica-lab.mjs', 'shell', '-c', 'rmi version 0x10000'], {
       encoding: 'utf8',

@@ -22,6 +22,7 @@ import {
 import { CATALOGUE, findEntry, findLesson } from '../../lessons/loaded.ts';
 import type { CliCommand, CliIo } from '../types.ts';
 import { cannotRead } from '../read-error.ts';
+import { subcommandProblem } from '../../lib/suggest.ts';
 
 const USAGE =
   'lesson list | show <id> | check <id> [--solution | -c "<cmds>"] [-v] | runs <progress.json>';
@@ -197,10 +198,8 @@ export const LESSON_COMMAND: CliCommand = {
         return check(rest, io);
       case 'runs':
         return runs(rest, io);
-      case undefined:
-        return usage(io, 'missing subcommand (list, show, check or runs)');
       default:
-        return usage(io, `unknown subcommand "${sub}"`);
+        return usage(io, subcommandProblem(sub, ['list', 'show', 'check', 'runs']));
     }
   },
 };

@@ -8,6 +8,7 @@
  */
 import { ATTACKS, runAttack, type AttackResult } from '../../workflows/index.ts';
 import type { CliCommand, CliIo } from '../types.ts';
+import { didYouMean, subcommandProblem } from '../../lib/suggest.ts';
 
 const USAGE = 'mica demo <attack 1-21> [--mode mica|mica-prototype|both] | mica list';
 
@@ -45,8 +46,7 @@ export const MICA_COMMAND: CliCommand = {
         io.stdout(`${String(a.number).padStart(2)}  [${a.status}]  ${a.title}\n`);
       return 0;
     }
-    if (sub !== 'demo')
-      return usage(io, sub === undefined ? 'missing subcommand' : `unknown subcommand "${sub}"`);
+    if (sub !== 'demo') return usage(io, subcommandProblem(sub, ['demo', 'list']));
     let n: number | undefined;
     let mode = 'both';
     for (let i = 0; i < rest.length; i++) {
@@ -54,17 +54,27 @@ export const MICA_COMMAND: CliCommand = {
       if (a === '--mode') mode = rest[++i] ?? '';
       else if (a.startsWith('--mode=')) mode = a.slice(7);
       else if (/^\d+$/.test(a) && n === undefined) n = Number(a);
+      else if (n === undefined && !a.startsWith('-'))
+        return usage(io, `"${a}" is not an attack number; give one from 1 to ${ATTACKS.length}`);
       else return usage(io, `unexpected argument "${a}"`);
     }
-    if (n === undefined || n < 1 || n > ATTACKS.length)
-      return usage(io, 'give an attack number from 1 to 21');
+    if (n === undefined)
+      return usage(io, `missing <attack>; give a number from 1 to ${ATTACKS.length}`);
+    if (n < 1 || n > ATTACKS.length)
+      return usage(io, `there is no attack ${n}; give a number from 1 to ${ATTACKS.length}`);
     const modes: readonly ('mica' | 'mica-prototype')[] | undefined =
       mode === 'both'
         ? ['mica', 'mica-prototype']
         : mode === 'mica' || mode === 'mica-prototype'
           ? [mode]
           : undefined;
-    if (!modes) return usage(io, `unknown mode "${mode}"`);
+    if (!modes) {
+      const choices = ['mica', 'mica-prototype', 'both'];
+      return usage(
+        io,
+        `unknown mode "${mode}"${didYouMean(mode, choices)}; expected ${choices.map((c) => `"${c}"`).join(', ')}`,
+      );
+    }
     let through = false;
     for (const m of modes) {
       const r = runAttack(n, m);

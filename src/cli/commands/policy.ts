@@ -31,6 +31,7 @@ import {
 } from '../../policy/index.ts';
 import type { CliCommand, CliIo } from '../types.ts';
 import { cannotRead } from '../read-error.ts';
+import { subcommandProblem } from '../../lib/suggest.ts';
 
 const USAGE = 'policy check <file> | encode <file> --out <blob> | agree <file>...';
 const FULL_USAGE = [
@@ -250,10 +251,6 @@ export const POLICY_COMMAND: CliCommand = {
     if (sub === 'check') return check(rest, io, usage);
     if (sub === 'encode') return encode(rest, io, usage);
     if (sub === 'agree') return agree(rest, io, usage);
-    return usage(
-      sub === undefined
-        ? 'missing subcommand (check, encode or agree)'
-        : `unknown subcommand "${sub}"`,
-    );
+    return usage(subcommandProblem(sub, ['check', 'encode', 'agree']));
   },
 };

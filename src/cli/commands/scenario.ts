@@ -22,6 +22,7 @@ import type { MachineMode } from '../../emulator/index.ts';
 import type { CliCommand, CliIo } from '../types.ts';
 import { printGoals, printTranscript, readStdin } from './lesson.ts';
 import { cannotRead } from '../read-error.ts';
+import { subcommandProblem } from '../../lib/suggest.ts';
 
 const USAGE =
   'scenario run <link-or-file> | show <link-or-file> | link [-c "<cmds>"] [--lesson <id>] [--mode <mode>] [--title <t>] [--notes <n>] [--base <url>]';
@@ -137,10 +138,8 @@ export const SCENARIO_COMMAND: CliCommand = {
         return run(rest, io, 'show');
       case 'link':
         return link(rest, io);
-      case undefined:
-        return usage(io, 'missing subcommand (run, show or link)');
       default:
-        return usage(io, `unknown subcommand "${sub}"`);
+        return usage(io, subcommandProblem(sub, ['run', 'show', 'link']));
     }
   },
 };

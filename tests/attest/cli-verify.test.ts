@@ -117,4 +117,13 @@ describe('mica-lab verify', () => {
     expect(x.err()).toContain(message);
     expect(x.err()).toContain('usage: mica-lab verify <token.cbor>');
   });
+
+  it('a cut-off token: checks that could not run say why, none blames a claim it never read', async () => {
+    const x = io({ 'cut.cbor': lab.subarray(0, 300) });
+    expect(await VERIFY_COMMAND.run(['cut.cbor'], x.value)).toBe(1);
+    expect(x.out()).toMatch(/✗ token structure: the token is not well-formed CBOR: .*\(byte \d+\)/);
+    expect(x.out()).toContain(
+      '– realm attestation key (44237): the realm claims could not be read',
+    );
+  });
 });

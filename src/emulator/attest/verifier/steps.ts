@@ -235,6 +235,7 @@ const rak: Step = (ev) => {
   const c = checkOf('rak', 'realm attestation key (44237)', SPEC_BINDING, {
     claim: realmClaim(CCA_REALM_PUBLIC_KEY),
   });
+  if (!ev.realmClaims) return c.skip('the realm claims could not be read');
   const entry = realmEntry(ev, CCA_REALM_PUBLIC_KEY);
   const raw = ev.realm.publicKey;
   if (!raw || !entry) return c.skip('claim 44237 is missing or not a byte string');

@@ -84,9 +84,31 @@ describe('JWK import', () => {
     expect(toHex(der.subarray(8, 56))).toBe(toHex(attest.TEST_CPAK.d));
   });
 
+  it('a key file that is not a usable JWK says which field is wrong and how', () => {
+    const error = (jwk: unknown) => {
+      const r = attest.importJwk(jwk);
+      return r.ok ? 'accepted' : r.error;
+    };
+    expect(error({ name: 'x' })).toBe('JWK kty must be "EC"; found none');
+    expect(error({ kty: 'EC' })).toBe('JWK crv must be "P-256" or "P-384"; found none');
+    const { x, y } = attest.TEST_CPAK_JWK;
+    expect(error({ kty: 'EC', crv: 'P-384', y })).toBe(
+      'JWK x is missing; P-384 needs base64url of 48 bytes',
+    );
+    expect(error({ kty: 'EC', crv: 'P-384', x, y: y.slice(0, 43) })).toBe(
+      'JWK y is 32 bytes; P-384 needs base64url of 48 bytes',
+    );
+    expect(error('{\n  "kty": "EC",\n  "crv": "P-384"\n  "x": ""\n}')).toMatch(
+      /^the key file is not JSON: line 4, column 3: /,
+    );
+  });
+
   it('rejects the deliberately off-curve Veraison anchor shape and non-EC keys', () => {
     expect(attest.importJwk({ kty: 'RSA' })).toMatchObject({ ok: false });
-    expect(attest.importJwk('{')).toMatchObject({ ok: false, error: 'the key file is not JSON' });
+    expect(attest.importJwk('{')).toMatchObject({
+      ok: false,
+      error: expect.stringMatching(/^the key file is not JSON: line 1, column 2: /),
+    });
     const bad = {
       kty: 'EC',
       crv: 'P-256',

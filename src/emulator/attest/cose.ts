@@ -11,6 +11,7 @@
  */
 import { p256, p384 } from '@noble/curves/nist.js';
 import { bytesEqual, concatBytes, fromBase64, toHex } from '../../lib/bytes.ts';
+import { parseLocatedJson } from '../../lib/located-json.ts';
 import { sha256 } from './hash.ts';
 import {
   COSE_ALG_ES256,
@@ -197,7 +198,13 @@ export function importJwk(jwk: unknown): JwkResult {
     try {
       obj = JSON.parse(jwk);
     } catch {
-      return { ok: false, error: 'the key file is not JSON' };
+      const located = parseLocatedJson(jwk);
+      return {
+        ok: false,
+        error: located.ok
+          ? 'the key file is not JSON'
+          : `the key file is not JSON: line ${located.position.line}, column ${located.position.column}: ${located.message}`,
+      };
     }
   }
   // Veraison trust-anchor files wrap the JWK: [{ "pkey": {...}, "implementation-id": ... }].
@@ -205,17 +212,27 @@ export function importJwk(jwk: unknown): JwkResult {
   if (obj && typeof obj === 'object' && 'pkey' in obj) obj = (obj as { pkey: unknown }).pkey;
   if (!obj || typeof obj !== 'object') return { ok: false, error: 'a JWK must be a JSON object' };
   const { kty, crv, x, y, d } = obj as Record<string, unknown>;
-  if (kty !== 'EC')
-    return { ok: false, error: `JWK kty must be "EC"; found ${JSON.stringify(kty)}` };
+  const found = (v: unknown) => (v === undefined ? 'none' : JSON.stringify(v));
+  if (kty !== 'EC') return { ok: false, error: `JWK kty must be "EC"; found ${found(kty)}` };
   if (crv !== 'P-256' && crv !== 'P-384') {
-    return { ok: false, error: `JWK crv must be "P-256" or "P-384"; found ${JSON.stringify(crv)}` };
+    return { ok: false, error: `JWK crv must be "P-256" or "P-384"; found ${found(crv)}` };
   }
   const size = CURVES[crv].coordSize;
-  const xb = typeof x === 'string' ? fromBase64(x) : undefined;
-  const yb = typeof y === 'string' ? fromBase64(y) : undefined;
-  if (xb?.length !== size || yb?.length !== size) {
-    return { ok: false, error: `JWK x and y must be base64url of ${size} bytes for ${crv}` };
-  }
+  const coordinate = (name: string, v: unknown): Uint8Array | string => {
+    const bytes = typeof v === 'string' ? fromBase64(v) : undefined;
+    if (bytes?.length === size) return bytes;
+    const what =
+      v === undefined
+        ? 'is missing'
+        : bytes === undefined
+          ? 'is not base64url text'
+          : `is ${bytes.length} bytes`;
+    return `JWK ${name} ${what}; ${crv} needs base64url of ${size} bytes`;
+  };
+  const xb = coordinate('x', x);
+  if (typeof xb === 'string') return { ok: false, error: xb };
+  const yb = coordinate('y', y);
+  if (typeof yb === 'string') return { ok: false, error: yb };
   const pub = decodeSec1Point(concatBytes(Uint8Array.of(0x04), xb, yb), crv);
   if (!pub.ok) return pub;
   if (d === undefined) return { ok: true, key: pub.key };

@@ -11,6 +11,8 @@ export interface Route {
   readonly page: 'lab' | 'scenario' | 'not-found';
   readonly path: string;
   readonly mode: MachineMode;
+  /** What in the address could not be followed and what was done instead (`?mode=` typos). */
+  readonly problem?: string;
 }
 
 const MODES: readonly MachineMode[] = ['mica', 'cca', 'mica-prototype'];
@@ -23,7 +25,13 @@ export function parseHash(hash: string): Route {
   const modeParam = new URLSearchParams(query).get('mode');
   const mode = MODES.find((m) => m === modeParam) ?? 'mica';
   // `#/lesson/<id>` and `#/s/<payload>` are the lab too (src/ui/persist/LabSession.svelte).
-  const inLab = path === '/' || path.startsWith('/lesson/') || path.startsWith('/s/');
-  const page = inLab ? 'lab' : path.startsWith('/scenario/') ? 'scenario' : 'not-found';
-  return { page, path, mode };
+  // A link's prefix is matched before trailing slashes go: `#/s/` with its data cut off is a
+  // scenario link to refuse with a reason, not an address with nothing at it.
+  const inLab = path === '/' || path.startsWith('/lesson/') || rawPath.startsWith('/s/');
+  const page = inLab ? 'lab' : rawPath.startsWith('/scenario/') ? 'scenario' : 'not-found';
+  const problem =
+    modeParam !== null && !MODES.some((m) => m === modeParam)
+      ? `The address asks for mode “${modeParam}”, which this lab does not have (${MODES.join(', ')}); the machine started in ${mode} mode.`
+      : undefined;
+  return { page, path, mode, ...(problem ? { problem } : {}) };
 }

@@ -140,4 +140,24 @@ describe('lab page at 1280x720', () => {
     await expect.poll(() => page.locator('.badge').innerText()).toBe('Mica');
     expect(errors).toEqual([]);
   });
+
+  test('a bad address is said, and the machine the learner had is kept', async () => {
+    await runCommand(page, 'delegate 0x80000000');
+    await expect.poll(() => page.locator(CELL).getAttribute('data-state')).toBe('DELEGATED');
+    const alert = page.locator('.notice, [role="alert"]').filter({ hasText: /address|link/ });
+    // A mistyped mode: said, not silently replaced.
+    await page.goto(`${lab.url}#/?mode=bogus`);
+    await expect
+      .poll(() => alert.last().innerText())
+      .toMatch(/asks for mode “bogus”, which this lab does not have.*started in mica mode/s);
+    expect(await page.locator(CELL).getAttribute('data-state')).toBe('DELEGATED');
+    // A share link cut off after its prefix: refused with the reason, not "Nothing at /s".
+    await page.goto(`${lab.url}#/s/`);
+    await expect
+      .poll(() => alert.last().innerText())
+      .toMatch(/the link is empty: no scenario data after "#\/s\/"/);
+    expect(await page.getByRole('heading', { name: /Nothing at/ }).count()).toBe(0);
+    expect(await page.locator(CELL).getAttribute('data-state')).toBe('DELEGATED');
+    expect(errors).toEqual([]);
+  });
 });

@@ -93,6 +93,17 @@ describe('hash routes', () => {
     expect(parseHash('#/?mode=bogus')).toMatchObject({ mode: 'mica' });
     expect(parseHash('#/nope/')).toMatchObject({ page: 'not-found', path: '/nope' });
   });
+
+  test('a bad address is said, never silently changed: a cut-off link, a mistyped mode', () => {
+    // A share link cut off after its prefix reaches the code that says why it cannot open.
+    expect(parseHash('#/s/')).toMatchObject({ page: 'lab' });
+    expect(parseHash('#/scenario/')).toMatchObject({ page: 'scenario' });
+    expect(parseHash('#/?mode=cca').problem).toBeUndefined();
+    expect(parseHash('#/?mode=CCA')).toMatchObject({
+      mode: 'mica',
+      problem: expect.stringContaining('asks for mode “CCA”, which this lab does not have'),
+    });
+  });
 });
 
 describe('realm views', async () => {

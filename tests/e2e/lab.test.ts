@@ -6,6 +6,7 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { describe, expect, test } from 'vitest';
 import type { Page } from 'playwright-core';
+import { LINK_CODE, makeScenario } from '../../src/lessons/index.ts';
 import { axeSerious, runCommand, terminalText, useLabPage, type Lab } from './browser.ts';
 
 let lab: Lab;
@@ -151,6 +152,18 @@ describe('lab page at 1280x720', () => {
       .poll(() => alert.last().innerText())
       .toMatch(/asks for mode “bogus”, which this lab does not have.*started in mica mode/s);
     expect(await page.locator(CELL).getAttribute('data-state')).toBe('DELEGATED');
+    // A long-form link cut off: refused by the lab on screen, which keeps its machine (a new
+    // lab was drawn for it, the learner's machine thrown away).
+    const code = await LINK_CODE.load();
+    const payload = code.encodeScenarioPayload(
+      makeScenario({ mode: 'mica', commands: ['delegate 0x80002000'] }),
+    );
+    await page.goto(`${lab.url}#/scenario/${payload.slice(0, 30)}`);
+    await expect
+      .poll(() => alert.last().innerText())
+      .toMatch(/This scenario link cannot be opened.*cut off.*Nothing was changed/s);
+    expect(await page.locator(CELL).getAttribute('data-state')).toBe('DELEGATED');
+    expect(await page.evaluate(() => location.hash)).toBe('#/');
     // A share link cut off after its prefix: refused with the reason, not "Nothing at /s".
     await page.goto(`${lab.url}#/s/`);
     await expect

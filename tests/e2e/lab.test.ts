@@ -120,7 +120,16 @@ describe('lab page at 1280x720', () => {
     await page.getByRole('tab', { name: 'Token' }).click();
     const machineToken = page.getByRole('button', { name: "Realm's last token" });
     expect(await machineToken.getAttribute('aria-pressed')).toBe('true');
+    // A typed nonce that is not hex is said beside the field, not taken for "none known".
+    await page.getByLabel('Nonce').fill('12zz');
+    await expect
+      .poll(() => page.getByRole('alert').filter({ hasText: 'The nonce is not hex' }).innerText())
+      .toContain('"z" at character 3 is not a hex digit');
+    expect(await page.getByLabel('Nonce').getAttribute('aria-invalid')).toBe('true');
     await page.getByLabel('Nonce').fill('1234');
+    expect(await page.getByRole('alert').filter({ hasText: 'The nonce is not hex' }).count()).toBe(
+      0,
+    );
     const verdict = page.locator('.token .verdict');
     await expect
       .poll(() => verdict.getAttribute('data-verdict'), { timeout: 10_000 })

@@ -8,7 +8,12 @@ import { fromHex } from '../../src/lib/bytes.ts';
 import type { attest } from '../../src/emulator/index.ts';
 import { createLabMachine } from '../../src/shell/index.ts';
 import { openTerminals } from '../../src/lessons/terminals.ts';
-import { flipByte, lastTokenAppraisal } from '../../src/ui/token/token-model.ts';
+import {
+  flipByte,
+  lastTokenAppraisal,
+  nonceProblem,
+  parseNonce,
+} from '../../src/ui/token/token-model.ts';
 import { lastTokenChain } from '../../src/ui/attestation/chain-model.ts';
 
 const REALM_CHALLENGE = 'c0ffee';
@@ -109,5 +114,21 @@ describe('one token, three views, one verdict', () => {
     const hex = Array.from(token, (b) => b.toString(16).padStart(2, '0')).join('');
     const terminal = terminalVerdict(terminals.execute(`attest verify ${hex}`).output);
     expect(terminal).toMatch(/^not verified: /);
+  });
+});
+
+describe('a typed nonce that is not one is said, never taken for "none known"', () => {
+  it('names the first character that is not hex, or the length over 64 bytes', () => {
+    expect(nonceProblem('12zz')).toBe('"z" at character 3 is not a hex digit');
+    expect(nonceProblem('0x12 34')).toBe('" " at character 5 is not a hex digit');
+    expect(nonceProblem('0x')).toBe('no hex digits after "0x"');
+    expect(nonceProblem('a'.repeat(130))).toBe(
+      '130 hex digits; a challenge is at most 64 bytes (128 digits)',
+    );
+    for (const good of ['', '1234', '0xABC', 'a'.repeat(128)]) {
+      expect(nonceProblem(good), good).toBeUndefined();
+    }
+    expect(parseNonce('12zz')).toBeUndefined();
+    expect(parseNonce('0x123')?.subarray(0, 2)).toEqual(Uint8Array.of(0x12, 0x30));
   });
 });

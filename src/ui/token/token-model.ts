@@ -121,12 +121,34 @@ export function lastTokenAppraisal(
  */
 export function parseNonce(text: string): Uint8Array | undefined {
   const hex = text.trim().replace(/^0x/i, '');
-  if (hex === '' || !/^[0-9a-f]+$/i.test(hex) || hex.length > 128) return undefined;
+  if (hex === '' || nonceProblem(text) !== undefined) return undefined;
   const bytes = fromHex(hex.length % 2 ? `${hex}0` : hex);
   if (!bytes) return undefined;
   const out = new Uint8Array(64);
   out.set(bytes);
   return out;
+}
+
+/** Hex digits in the longest nonce: a realm challenge is 64 bytes (cca-spec.md §4.1). */
+const NONCE_MAX_DIGITS = 128;
+
+/**
+ * Why `text`, typed as a nonce, is not one (parseNonce refuses it), saying where; undefined
+ * when it is one or is empty (no nonce known). A typed nonce that cannot be read is never
+ * taken silently for "none": the inspector says so beside the field.
+ */
+export function nonceProblem(text: string): string | undefined {
+  const trimmed = text.trim();
+  const prefix = /^0x/i.test(trimmed) ? 2 : 0;
+  const digits = trimmed.slice(prefix);
+  if (trimmed === '') return undefined;
+  if (digits === '') return 'no hex digits after "0x"';
+  const bad = digits.search(/[^0-9a-f]/i);
+  if (bad >= 0)
+    return `${JSON.stringify(digits[bad])} at character ${prefix + bad + 1} is not a hex digit`;
+  if (digits.length > NONCE_MAX_DIGITS)
+    return `${digits.length} hex digits; a challenge is at most 64 bytes (${NONCE_MAX_DIGITS} digits)`;
+  return undefined;
 }
 
 /**

@@ -48,6 +48,25 @@ export function parseData(word: string | undefined, quoted: boolean): Parsed<Uin
   return { ok: true, value: bytes };
 }
 
+/** Parses the argument `what` as hex bytes (`0x` optional), saying where it is not hex. */
+export function parseHex(word: string | undefined, what: string): Parsed<Uint8Array> {
+  if (word === undefined) return { ok: false, error: `missing <${what}>` };
+  const bytes = fromHex(word);
+  if (!bytes || bytes.length === 0)
+    return {
+      ok: false,
+      error: `<${what}> "${shorten(word)}" is not hex bytes: ${hexProblem(word)}`,
+    };
+  return { ok: true, value: bytes };
+}
+
+/** Longest argument quoted whole in a message (a pasted token can be thousands of digits). */
+const QUOTE_MAX = 24;
+
+function shorten(word: string): string {
+  return word.length > QUOTE_MAX ? `${word.slice(0, QUOTE_MAX)}...` : word;
+}
+
 /** What is wrong with `word` as hex bytes (fromHex refused it): where, or why. */
 function hexProblem(word: string): string {
   const prefix = /^0x/i.test(word) ? 2 : 0;

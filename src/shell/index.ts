@@ -12,7 +12,7 @@ export { tokenize, splitCommands } from './tokenize.ts';
 export type { OutputLine, Tone, ShellCommand, CommandMeta, UsageError } from './types.ts';
 export { out, usageError, isUsageError, badSubcommand } from './types.ts';
 export { describeSmc, describeEffects } from './host/describe.ts';
-export { parseU64, parseAddr, parseData, type Parsed } from './args.ts';
+export { parseU64, parseAddr, parseData, parseHex, type Parsed } from './args.ts';
 export {
   createRealmShell,
   NO_WITHHOLDING,

@@ -90,7 +90,7 @@ describe('mica-lab CLI', () => {
     }
   });
 
-  it('a misspelt command, subcommand or attack number says what was meant', async () => {
+  it('a misspelt command, subcommand, attack number or challenge says what was wrong', async () => {
     const cases: [string[], string][] = [
       [['shel'], 'mica-lab: unknown command "shel" (did you mean "shell"?)'],
       [
@@ -106,6 +106,10 @@ describe('mica-lab CLI', () => {
       [['mica', 'demo', 'abc'], '"abc" is not an attack number; give one from 1 to 21'],
       [['mica', 'demo', '22'], 'there is no attack 22; give a number from 1 to 21'],
       [['mica', 'demo', '3', '--mode', 'mcia'], 'unknown mode "mcia" (did you mean "mica"?)'],
+      [
+        ['attest', '--challenge', '12zz', '--out', 't.cbor'],
+        '--challenge: <hex> "12zz" is not hex bytes: "z" at character 3 is not a hex digit',
+      ],
     ];
     for (const [argv, message] of cases) {
       const x = io();

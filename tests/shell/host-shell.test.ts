@@ -183,3 +183,38 @@ describe('hex bytes that are not hex say where', () => {
     expect(machine.ledger).toHaveLength(0);
   });
 });
+
+describe('a pasted token or challenge that is not hex says where', () => {
+  it.each([
+    [
+      'attest verify zz',
+      'attest: <hex> "zz" is not hex bytes: "z" at character 1 is not a hex digit',
+    ],
+    ['attest verify 0xabc', '3 hex digits, an odd count (a byte is two)'],
+    ['attest verify d901 --challenge 12g4', '"g" at character 3 is not a hex digit'],
+    ['attest verify d901 --flip x', '--flip needs a byte offset 0..1 of the 2-byte token, not "x"'],
+    [
+      `attest verify d901 --challenge ${'ab'.repeat(65)}`,
+      '--challenge is 65 bytes; a realm challenge is at most 64',
+    ],
+  ])('"%s"', async (line, message) => {
+    const { loadShellCode } = await import('../../src/shell/index.ts');
+    await loadShellCode();
+    const { outputs } = run([line]);
+    expect(outputs[0]).toContain(message);
+  });
+});
+
+describe('a realm challenge that is not hex says where', () => {
+  it('the realm terminal’s attest names the character or the length', async () => {
+    const { labTerminals } = await import('./lab-terminals.ts');
+    const { type } = labTerminals();
+    type('realm create a');
+    expect(type('@a attest 12q')).toContain(
+      'attest: <challenge> "12q" is not hex bytes: "q" at character 3 is not a hex digit; or give "random"',
+    );
+    expect(type(`@a attest ${'ab'.repeat(65)}`)).toContain(
+      '<challenge> is 65 bytes; a realm challenge is 1..64 bytes',
+    );
+  });
+});

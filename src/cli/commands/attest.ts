@@ -14,7 +14,7 @@ import {
   runRealm,
   takeGuestResults,
 } from '../../emulator/index.ts';
-import { createLabMachine } from '../../shell/index.ts';
+import { createLabMachine, parseHex } from '../../shell/index.ts';
 import type { CliCommand } from '../types.ts';
 import { hex } from '../../lib/hex.ts';
 
@@ -47,9 +47,13 @@ export const ATTEST_COMMAND: CliCommand = {
     const out = options.get('--out');
     if (challengeHex === undefined) return usageError('missing --challenge <hex>');
     if (out === undefined) return usageError('missing --out <token.cbor>');
-    const bytes = fromHex(challengeHex);
-    if (!bytes || bytes.length === 0 || bytes.length > CHALLENGE_SIZE) {
-      return usageError('--challenge must be 1..64 bytes of hex (zero-padded to 64)');
+    const parsed = parseHex(challengeHex, 'hex');
+    if (!parsed.ok) return usageError(`--challenge: ${parsed.error}`);
+    const bytes = parsed.value;
+    if (bytes.length > CHALLENGE_SIZE) {
+      return usageError(
+        `--challenge is ${bytes.length} bytes; a realm challenge is 1..${CHALLENGE_SIZE} bytes (zero-padded to ${CHALLENGE_SIZE})`,
+      );
     }
     const challenge = new Uint8Array(CHALLENGE_SIZE);
     challenge.set(bytes);

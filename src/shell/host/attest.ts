@@ -19,6 +19,7 @@ import {
   type Machine,
 } from '../../emulator/index.ts';
 import { badSubcommand, out, usageError, type OutputLine, type ShellCommand } from '../types.ts';
+import { parseHex } from '../args.ts';
 
 type Env = { machine: Machine };
 
@@ -67,24 +68,34 @@ export const ATTEST_COMMANDS: readonly ShellCommand<Env>[] = [
             'no realm has produced a token yet (run "attest <challenge>" in a realm terminal)',
           );
         token = fromHex(last);
-      } else token = fromHex(source);
-      if (!token || token.length === 0) return usageError('<hex> is not a hex token');
+      } else {
+        const pasted = parseHex(source, 'hex');
+        if (!pasted.ok) return usageError(pasted.error);
+        token = pasted.value;
+      }
+      if (!token || token.length === 0) return usageError('the last token is not hex (a bug)');
       let challenge: Uint8Array | undefined;
       for (let i = 0; i < rest.length; i++) {
         const flag = rest[i];
         const value = rest[++i];
         if (value === undefined) return usageError(`${flag} needs a value`);
         if (flag === '--challenge') {
-          const bytes = fromHex(value.replace(/^0x/i, ''));
-          if (!bytes || bytes.length === 0 || bytes.length > abi.CCA_REALM_CHALLENGE_SIZE)
-            return usageError('--challenge must be 1..64 bytes of hex');
+          const parsed = parseHex(value, 'challenge');
+          if (!parsed.ok) return usageError(`--challenge: ${parsed.error}`);
+          const bytes = parsed.value;
+          if (bytes.length > abi.CCA_REALM_CHALLENGE_SIZE)
+            return usageError(
+              `--challenge is ${bytes.length} bytes; a realm challenge is at most ${abi.CCA_REALM_CHALLENGE_SIZE}`,
+            );
           // Zero-padded to 64 bytes, as the realm shell pads it for TOKEN_INIT.
           challenge = new Uint8Array(abi.CCA_REALM_CHALLENGE_SIZE);
           challenge.set(bytes);
         } else if (flag === '--flip') {
           const offset = Number(value);
           if (!Number.isInteger(offset) || offset < 0 || offset >= token.length) {
-            return usageError(`--flip needs a byte offset 0..${token.length - 1}`);
+            return usageError(
+              `--flip needs a byte offset 0..${token.length - 1} of the ${token.length}-byte token, not "${value}"`,
+            );
           }
           token = token.slice();
           token[offset]! ^= FLIP_MASK;

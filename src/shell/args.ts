@@ -76,5 +76,5 @@ function hexProblem(word: string): string {
   }
   const digits = word.slice(prefix).replace(/[\s_:]/g, '').length;
   if (digits === 0) return 'no hex digits';
-  return `${digits} hex digits, an odd count (a byte is two)`;
+  return `${digits} hex ${digits === 1 ? 'digit' : 'digits'}, an odd count (a byte is two)`;
 }

@@ -97,8 +97,11 @@ describe('mica-lab verify', () => {
     [[], 'missing <token.cbor>'],
     [['a.cbor', 'b.cbor'], 'unexpected argument "b.cbor"'],
     [['lab.cbor', '--challenge'], '--challenge needs a value'],
-    [['lab.cbor', '--challenge', 'xyz'], '--challenge "xyz" is not a hex byte string'],
-    [['lab.cbor', '--rim', '0'], '--rim "0" is not a hex byte string'],
+    [
+      ['lab.cbor', '--challenge', 'xyz'],
+      '--challenge: <hex> "xyz" is not hex bytes: "x" at character 1 is not a hex digit',
+    ],
+    [['lab.cbor', '--rim', '0'], '--rim: <hex> "0" is not hex bytes: 1 hex digit, an odd count'],
     [
       [
         'lab.cbor',

@@ -11,7 +11,7 @@
  * Without --cpak the trust anchor is the lab's PUBLIC TEST CPAK (the tf-m-tools sample key,
  * veraison/rust-ccatoken testdata/cpak.json), which also verifies Arm's FVP sample tokens.
  */
-import { fromHex } from '../../lib/bytes.ts';
+import { parseHex } from '../../shell/index.ts';
 import { abi, attest } from '../../emulator/index.ts';
 import type { CliCommand } from '../types.ts';
 import { cannotRead } from '../read-error.ts';
@@ -52,9 +52,9 @@ export const VERIFY_COMMAND: CliCommand = {
           cpakPath = value;
           continue;
         }
-        const bytes = fromHex(value);
-        if (!bytes || bytes.length === 0)
-          return usageError(`${a} "${value}" is not a hex byte string`);
+        const parsed = parseHex(value, 'hex');
+        if (!parsed.ok) return usageError(`${a}: ${parsed.error}`);
+        const bytes = parsed.value;
         if (a === '--rem') {
           if (rems.length === 4) return usageError('--rem is given more than 4 times (REM0..REM3)');
           rems.push(bytes);

@@ -10,7 +10,14 @@
 import { loadAll } from '../lib/lazy.ts';
 import { didYouMean } from '../lib/suggest.ts';
 import { tokenize } from './tokenize.ts';
-import { codeNeeded, isUsageError, out, type OutputLine, type ShellCommand } from './types.ts';
+import {
+  codeNeeded,
+  extraArgument,
+  isUsageError,
+  out,
+  type OutputLine,
+  type ShellCommand,
+} from './types.ts';
 
 /** A running shell. */
 export interface ShellSession {
@@ -82,6 +89,7 @@ function helpCommand<Env>(table: readonly ShellCommand<Env>[], title: string): S
   return {
     name: 'help',
     usage: '[command]',
+    maxArgs: 1,
     summary: 'list the commands, or explain one',
     run: ([name]) => {
       if (name === undefined) {
@@ -93,7 +101,10 @@ function helpCommand<Env>(table: readonly ShellCommand<Env>[], title: string): S
         ];
       }
       const c = table.find((x) => x.name === name);
-      if (!c) return { usageError: `no command "${name}"` };
+      if (!c) {
+        const names = table.map((x) => x.name);
+        return { usageError: `no command "${name}"${didYouMean(name, names)}` };
+      }
       return [
         out.accent(`${c.name} ${c.usage}`),
         out.line(`  ${c.summary}`),
@@ -165,7 +176,9 @@ export function createShell<Env>(
         ];
       }
       try {
-        const result = command.run(args, env, { quoted: tokens.quoted.slice(1) });
+        const result =
+          extraArgument(command, args) ??
+          command.run(args, env, { quoted: tokens.quoted.slice(1) });
         if (isUsageError(result)) {
           return [
             out.error(`${command.name}: ${result.usageError}`),

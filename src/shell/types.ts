@@ -38,6 +38,14 @@ export interface ShellCommand<Env> {
   readonly needs?:
     readonly LazyCode<unknown>[] | ((args: readonly string[]) => readonly LazyCode<unknown>[]);
   /**
+   * The most arguments the command takes, or, for a command with subcommands, the most each
+   * subcommand takes after its own word (`{ read: 2 }`: `mem read <ipa> [len]`). The shell
+   * refuses a line with more before the command runs, naming the first extra word, so a
+   * stray word is never silently dropped. Absent (or a subcommand not listed): the command
+   * reads its own arguments (text joined from words, repeated options).
+   */
+  readonly maxArgs?: number | Readonly<Record<string, number>>;
+  /**
    * Runs the command. Returns output lines, or a {@link UsageError} when the arguments are
    * wrong: the shell then prints the message and the usage, and nothing has changed.
    */
@@ -78,6 +86,28 @@ export function usageError(message: string): UsageError {
  */
 export function badSubcommand(sub: string | undefined, choices: readonly string[]): UsageError {
   return usageError(subcommandProblem(sub, choices));
+}
+
+/**
+ * The usage error for `args` beyond what `command` takes ({@link ShellCommand.maxArgs}), or
+ * undefined when they fit.
+ */
+export function extraArgument<Env>(
+  command: ShellCommand<Env>,
+  args: readonly string[],
+): UsageError | undefined {
+  const { maxArgs } = command;
+  if (maxArgs === undefined) return undefined;
+  const sub = typeof maxArgs === 'number' ? undefined : args[0];
+  const max = typeof maxArgs === 'number' ? maxArgs : sub === undefined ? undefined : maxArgs[sub];
+  if (max === undefined) return undefined;
+  const skip = sub === undefined ? 0 : 1;
+  const extra = args[skip + max];
+  if (extra === undefined) return undefined;
+  const what = sub === undefined ? command.name : `${command.name} ${sub}`;
+  const takes =
+    max === 0 ? 'takes no arguments' : `takes at most ${max} argument${max === 1 ? '' : 's'}`;
+  return usageError(`unexpected argument "${extra}" ("${what}" ${takes})`);
 }
 
 /** True when a command returned a usage error. */

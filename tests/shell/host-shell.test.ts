@@ -218,3 +218,34 @@ describe('a realm challenge that is not hex says where', () => {
     );
   });
 });
+
+describe('a stray word is refused, never silently dropped', () => {
+  it.each([
+    ['read 0x80000000 4 5', 'read: unexpected argument "5" ("read" takes at most 2 arguments)'],
+    ['gpt 0x80000000 1 extra', '"gpt" takes at most 2 arguments'],
+    ['write 0x80000000 00 extra', '"write" takes at most 2 arguments'],
+    ['help gpt extra', '"help" takes at most 1 argument'],
+    ['mica status extra', 'mica: unexpected argument "extra" ("mica status" takes no arguments)'],
+  ])('"%s"', (line, message) => {
+    const { machine, outputs } = run([line]);
+    expect(outputs[0]).toContain(message);
+    expect(machine.ledger).toHaveLength(0);
+  });
+
+  it('in a realm terminal, per subcommand', async () => {
+    const { labTerminals } = await import('./lab-terminals.ts');
+    const { type } = labTerminals();
+    type('realm create a');
+    for (const [line, message] of [
+      ['@a mem read 0x0 4 extra', '("mem read" takes at most 2 arguments)'],
+      ['@a measure read 1 extra', '("measure read" takes at most 1 argument)'],
+      ['@a ipa-state get 0x0 0x1000 extra', '("ipa-state get" takes at most 2 arguments)'],
+      ['@a psci version extra', '("psci version" takes no arguments)'],
+      ['@a net recv 0x4000 extra', '("net recv" takes at most 1 argument)'],
+      ['@a policy list extra', '("policy list" takes no arguments)'],
+      ['@a psci verison', 'psci: unknown subcommand "verison" (did you mean "version"?)'],
+    ]) {
+      expect(type(line!), line).toContain(message);
+    }
+  });
+});

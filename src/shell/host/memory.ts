@@ -53,6 +53,7 @@ function gptSummary(machine: Machine): OutputLine[] {
 export const MEMORY_COMMANDS: readonly ShellCommand<{ machine: Machine }>[] = [
   {
     name: 'gpt',
+    maxArgs: 2,
     usage: '[<pa> [count] | <start>-<end>]',
     summary: 'show the Granule Protection Table (GPI and RMM state per granule)',
     help: [
@@ -101,6 +102,7 @@ export const MEMORY_COMMANDS: readonly ShellCommand<{ machine: Machine }>[] = [
   },
   {
     name: 'read',
+    maxArgs: 2,
     usage: '<pa> [len]',
     summary: 'read physical memory as the host (NS PAS); realm granules fault',
     help: [`len defaults to ${DEFAULT_READ} bytes, at most ${MAX_READ}.`],
@@ -129,6 +131,7 @@ export const MEMORY_COMMANDS: readonly ShellCommand<{ machine: Machine }>[] = [
   },
   {
     name: 'write',
+    maxArgs: 2,
     usage: '<pa> <hex|"text">',
     summary: 'write physical memory as the host (NS PAS); realm granules fault',
     help: ['write 0x80001000 0xdeadbeef', 'write 0x80001000 "the tenant\'s video"'],

@@ -249,6 +249,7 @@ function statusLines(machine: Machine): OutputLine[] {
 export const HOST_MICA_COMMANDS: readonly ShellCommand<{ machine: Machine }>[] = [
   {
     name: 'mica',
+    maxArgs: { status: 0 },
     usage:
       'share <object> <realm>:<bar> [<realm>:<bar> ...] [--size <bytes>] | status | verify last [<example>]',
     summary:

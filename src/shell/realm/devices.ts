@@ -53,6 +53,7 @@ export const DEVICE_COMMANDS: readonly ShellCommand<RealmEnv>[] = [
   },
   {
     name: 'net',
+    maxArgs: { recv: 1 },
     usage: 'send <text> | send @<ipa> <len> | recv <ipa>',
     summary: 'send or receive a packet on the network device (only realms created with --net)',
     help: [

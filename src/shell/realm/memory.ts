@@ -29,6 +29,7 @@ function parseLen(word: string | undefined, what: string, fallback?: number) {
 export const MEMORY_COMMANDS: readonly ShellCommand<RealmEnv>[] = [
   {
     name: 'mem',
+    maxArgs: { read: 2 },
     usage: 'read <ipa> [len] | write <ipa> <hex|"text">',
     summary: 'load or store bytes at an IPA (through stage 2)',
     help: [

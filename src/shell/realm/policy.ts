@@ -36,6 +36,7 @@ export function policyUploadLine(text: string): string {
 export const POLICY_SHELL_COMMANDS: readonly ShellCommand<RealmEnv>[] = [
   {
     name: 'policy',
+    maxArgs: { list: 0 },
     usage:
       'list | show <example>[/<realm>] | upload <example>[/<realm>] | upload "<policy text>" | blob[s] [--hex]',
     summary: 'Mica: show an example policy, or prefault the windows and RSI_UPLOAD_POLICY it',

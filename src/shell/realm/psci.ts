@@ -5,7 +5,7 @@
  */
 import { abi, mpidrOfIndex } from '../../emulator/index.ts';
 import { parseU64 } from '../args.ts';
-import { out, usageError, type ShellCommand } from '../types.ts';
+import { badSubcommand, out, usageError, type ShellCommand } from '../types.ts';
 import { runOps, type RealmEnv } from './run.ts';
 
 const FUNCTIONS: Readonly<Record<string, number>> = {
@@ -34,6 +34,16 @@ const RESULT_NAMES: Readonly<Record<string, string>> = {
 export const PSCI_SHELL_COMMANDS: readonly ShellCommand<RealmEnv>[] = [
   {
     name: 'psci',
+    maxArgs: {
+      version: 0,
+      features: 1,
+      'cpu-on': 2,
+      'cpu-off': 0,
+      'cpu-suspend': 0,
+      affinity: 1,
+      'system-off': 0,
+      'system-reset': 0,
+    },
     usage: `${Object.keys(FUNCTIONS).join('|')} [args]`,
     summary: 'PSCI calls: version, cpu-on <rec> [entry], affinity <rec>, system-off, ...',
     help: [
@@ -45,8 +55,7 @@ export const PSCI_SHELL_COMMANDS: readonly ShellCommand<RealmEnv>[] = [
     ],
     run([fn, ...rest], env) {
       const fid = fn === undefined ? undefined : FUNCTIONS[fn];
-      if (fid === undefined)
-        return usageError(`expected one of ${Object.keys(FUNCTIONS).join(', ')}`);
+      if (fid === undefined) return badSubcommand(fn, Object.keys(FUNCTIONS));
       const args: string[] = [];
       if (fn === 'cpu-on' || fn === 'affinity') {
         const rec = parseU64(rest[0], 'rec');

@@ -70,6 +70,7 @@ function indexArg(
 export const RSI_SHELL_COMMANDS: readonly ShellCommand<RealmEnv>[] = [
   {
     name: 'measure',
+    maxArgs: { read: 1, extend: 2 },
     usage: 'read [index] | extend <index> <hex|"text">',
     summary: 'RSI_MEASUREMENT_READ / EXTEND (0 = RIM, 1..4 = REM0..REM3)',
     help: [
@@ -192,6 +193,7 @@ export const RSI_SHELL_COMMANDS: readonly ShellCommand<RealmEnv>[] = [
   },
   {
     name: 'ipa-state',
+    maxArgs: { get: 2, set: 4 },
     usage: 'get <base> <top> | set <base> <top> ram|empty [--destroyed]',
     summary: 'RSI_IPA_STATE_GET / SET: read or request RIPAS for a range',
     help: [

@@ -10,7 +10,7 @@
  * (the emulator is deterministic) at a fraction of the size, and it survives machine state
  * layout changes that would invalidate a snapshot.
  */
-import { parseLocatedJson } from '../lib/located-json.ts';
+import { jsonSyntaxProblem } from '../lib/located-json.ts';
 import { describeValue, isRecord } from './json-check.ts';
 import { courseRow } from './catalogue.ts';
 import type { GoalStatus } from './runner.ts';
@@ -335,12 +335,7 @@ export function parseSave(
     input = JSON.parse(text);
   } catch (error) {
     // The engine's message gives at most an offset; a hand-edited file needs line and column.
-    const located = parseLocatedJson(text);
-    return fail(
-      located.ok
-        ? `the file is not JSON (${(error as Error).message})`
-        : `the file is not JSON: line ${located.position.line}, column ${located.position.column}: ${located.message}`,
-    );
+    return fail(`the file is not JSON: ${jsonSyntaxProblem(text, error)}`);
   }
   if (!isRecord(input))
     return fail(`a save file must be a JSON object, not ${describeValue(input)}`);

@@ -61,6 +61,17 @@ export function positionOf(text: string, offset: number): TextPosition {
   return { line, column: end - start + 1 };
 }
 
+/**
+ * Where and why `text` is not JSON, for a message about a file a person edits: `line 4,
+ * column 3: expected ...`. `engineError` is what `JSON.parse` threw (an offset at most); it is
+ * given only if this reader accepts the text.
+ */
+export function jsonSyntaxProblem(text: string, engineError: unknown): string {
+  const located = parseLocatedJson(text);
+  if (located.ok) return engineError instanceof Error ? engineError.message : String(engineError);
+  return `line ${located.position.line}, column ${located.position.column}: ${located.message}`;
+}
+
 /** Parses `text`; never throws. */
 export function parseLocatedJson(text: string): LocatedJson {
   const offsets = new Map<string, number>();

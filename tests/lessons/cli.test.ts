@@ -232,4 +232,11 @@ describe('mica-lab scenario', () => {
     expect(notJson.code).toBe(2);
     expect(notJson.err).toContain('"x.json" is not JSON');
   });
+
+  it('a scenario file that is not JSON is refused at its line and column', async () => {
+    const text = '{\n  "format": "mica-lab/scenario",\n  "version": 2\n  "mode": "mica"\n}';
+    const r = await cli(SCENARIO_COMMAND, ['run', 'x.json'], { files: { 'x.json': text } });
+    expect(r.code).toBe(2);
+    expect(r.err).toContain('"x.json" is not JSON: line 4, column 3: expected "," or "}"');
+  });
 });

@@ -23,6 +23,7 @@ import type { CliCommand, CliIo } from '../types.ts';
 import { printGoals, printTranscript, readStdin } from './lesson.ts';
 import { cannotRead } from '../read-error.ts';
 import { subcommandProblem } from '../../lib/suggest.ts';
+import { jsonSyntaxProblem } from '../../lib/located-json.ts';
 
 const USAGE =
   'scenario run <link-or-file> | show <link-or-file> | link [-c "<cmds>"] [--lesson <id>] [--mode <mode>] [--title <t>] [--notes <n>] [--base <url>]';
@@ -51,7 +52,7 @@ async function loadScenario(arg: string, io: CliIo): Promise<Decoded<Scenario>> 
   try {
     return scenarioFromJson(JSON.parse(trimmed));
   } catch (error) {
-    return { ok: false, error: `"${arg}" is not JSON (${(error as Error).message})` };
+    return { ok: false, error: `"${arg}" is not JSON: ${jsonSyntaxProblem(text, error)}` };
   }
 }
 

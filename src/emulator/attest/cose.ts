@@ -11,7 +11,7 @@
  */
 import { p256, p384 } from '@noble/curves/nist.js';
 import { bytesEqual, concatBytes, fromBase64, toHex } from '../../lib/bytes.ts';
-import { parseLocatedJson } from '../../lib/located-json.ts';
+import { jsonSyntaxProblem } from '../../lib/located-json.ts';
 import { sha256 } from './hash.ts';
 import {
   COSE_ALG_ES256,
@@ -197,14 +197,8 @@ export function importJwk(jwk: unknown): JwkResult {
   if (typeof jwk === 'string') {
     try {
       obj = JSON.parse(jwk);
-    } catch {
-      const located = parseLocatedJson(jwk);
-      return {
-        ok: false,
-        error: located.ok
-          ? 'the key file is not JSON'
-          : `the key file is not JSON: line ${located.position.line}, column ${located.position.column}: ${located.message}`,
-      };
+    } catch (error) {
+      return { ok: false, error: `the key file is not JSON: ${jsonSyntaxProblem(jwk, error)}` };
     }
   }
   // Veraison trust-anchor files wrap the JWK: [{ "pkey": {...}, "implementation-id": ... }].

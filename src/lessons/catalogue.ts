@@ -15,6 +15,7 @@
  */
 import type { MachineMode } from '../emulator/index.ts';
 import { loadShellCode } from '../shell/index.ts';
+import { didYouMean } from '../lib/suggest.ts';
 import type { CatalogueEntry, Lesson, LessonPart, PlannedLesson } from './schema.ts';
 
 /** The parts of the course, in order (product.md "The story it tells"). */
@@ -193,6 +194,17 @@ export const COURSE: readonly CourseRow[] = [
 /** The course row of `id` (no module is loaded). */
 export function courseRow(id: string): CourseRow | undefined {
   return COURSE.find((row) => row.id === id);
+}
+
+/**
+ * ` (did you mean "<id>"?)` when `id`, which names no lesson, is a typo of a playable
+ * lesson's id; the empty string otherwise (lib/suggest.ts).
+ */
+export function lessonTypo(id: string): string {
+  return didYouMean(
+    id,
+    COURSE.filter((row) => row.status === 'ready').map((row) => row.id),
+  );
 }
 
 /** Loads the playable lesson `id`; undefined when there is none (unknown or planned). */

@@ -32,6 +32,7 @@ export {
   COURSE,
   PARTS,
   courseRow,
+  lessonTypo,
   loadCatalogue,
   loadLesson,
   nextLessonId,

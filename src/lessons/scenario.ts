@@ -28,7 +28,7 @@ import { type Machine, type MachineMode, type MachineSnapshot } from '../emulato
 import type { ShellSession } from '../shell/index.ts';
 import { lazyCode, type LazyCode } from '../lib/lazy.ts';
 import { describeValue, isRecord } from './json-check.ts';
-import { courseRow, loadLesson } from './catalogue.ts';
+import { courseRow, lessonTypo, loadLesson } from './catalogue.ts';
 import { micaAbi } from '../policy/index.ts';
 import { SCENARIO_FILE_FORMAT } from '../workflows/scenario-format.ts';
 import { isPipelineScenario, loadPipeline } from './pipeline-ids.ts';
@@ -195,7 +195,11 @@ export function scenarioFromJson(input: unknown, where = ''): Decoded<Scenario> 
       return fail(`${at('lesson')} is ${describeValue(input.lesson)}, expected a lesson id`);
     }
     const entry = courseRow(input.lesson);
-    if (!entry) return fail(`${at('lesson')} names an unknown lesson "${input.lesson}"`);
+    if (!entry) {
+      return fail(
+        `${at('lesson')} names an unknown lesson "${input.lesson}"${lessonTypo(input.lesson)}`,
+      );
+    }
     if (entry.status !== 'ready') {
       return fail(`${at('lesson')} "${input.lesson}" is planned, not playable yet`);
     }

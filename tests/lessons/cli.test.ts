@@ -93,7 +93,11 @@ describe('mica-lab lesson', () => {
       [[], 'missing subcommand'],
       [['frob'], 'unknown subcommand "frob"'],
       [['show'], 'missing <id>'],
-      [['show', '09-x/01-y'], 'no lesson "09-x/01-y"'],
+      [['show', '09-x/01-y'], 'no lesson "09-x/01-y"; "mica-lab lesson list" shows them'],
+      [
+        ['check', '01-worlds/02-granule-delegaton'],
+        'no lesson "01-worlds/02-granule-delegaton" (did you mean "01-worlds/02-granule-delegation"?)',
+      ],
       ...(PLANNED
         ? [[['check', PLANNED], 'is planned, not playable yet'] as [string[], string]]
         : []),
@@ -217,6 +221,10 @@ describe('mica-lab scenario', () => {
       [['run', '#/scenario/j.ab*c'], 'refused: bad base64url at character 3'],
       [['run', 'missing.txt'], 'cannot read "missing.txt"'],
       [['link', '--lesson', '09-x/01-y', '-c', 'gpt'], 'unknown lesson "09-x/01-y"'],
+      [
+        ['link', '--lesson', '01-worlds/03-wipng', '-c', 'gpt'],
+        'unknown lesson "01-worlds/03-wipng" (did you mean "01-worlds/03-wiping"?)',
+      ],
       [['link', '--mode', 'turbo', '-c', 'gpt'], '--mode must be one of cca, mica, mica-prototype'],
       [['link', '--title'], '--title needs a value'],
       [['link', '--nope', 'x'], 'unknown option "--nope"'],

@@ -135,6 +135,10 @@ describe('scenario links', () => {
     expect(refused(json({ extra: 1 }))).toContain('unknown field "extra"');
     expect(refused(json({ mode: 'turbo' }))).toContain('"mode" is string "turbo"');
     expect(refused(json({ lesson: '09-nope/01-x' }))).toContain('unknown lesson "09-nope/01-x"');
+    // A typo of a lesson's id names the lesson meant.
+    expect(refused(json({ lesson: '01-worlds/03-wipng' }))).toContain(
+      'unknown lesson "01-worlds/03-wipng" (did you mean "01-worlds/03-wiping"?)',
+    );
     const planned = CATALOGUE.find((e) => e.status === 'planned')?.id;
     if (planned)
       expect(refused(json({ lesson: planned }))).toContain('is planned, not playable yet');

@@ -22,6 +22,7 @@ import {
 import { CATALOGUE, findEntry, findLesson } from '../../lessons/loaded.ts';
 import type { CliCommand, CliIo } from '../types.ts';
 import { cannotRead } from '../read-error.ts';
+import { lessonTypo } from '../../lessons/catalogue.ts';
 import { subcommandProblem } from '../../lib/suggest.ts';
 
 const USAGE =
@@ -69,7 +70,9 @@ export function lessonOrUsage(io: CliIo, id: string | undefined, who: string): L
   }
   const entry = findEntry(id);
   if (!entry) {
-    io.stderr(`mica-lab ${who}: no lesson "${id}"; "mica-lab lesson list" shows them\n`);
+    io.stderr(
+      `mica-lab ${who}: no lesson "${id}"${lessonTypo(id)}; "mica-lab lesson list" shows them\n`,
+    );
     return undefined;
   }
   if (entry.status !== 'ready') {

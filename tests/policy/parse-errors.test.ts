@@ -285,6 +285,20 @@ describe('policy text errors are located and say expected/found', () => {
     expect([...codes].sort()).toEqual([...all].sort());
   });
 
+  it('each VM entry past the cap is named by its own number', () => {
+    const r = parsePolicy(
+      '{ "Self": "VM1",\n' +
+        Array.from({ length: 10 }, (_, i) => `  "VM${i + 1}": { "hash": ${i + 1} }`).join(',\n') +
+        ' }',
+    );
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.errors.map((e) => e.message)).toEqual([
+      '10:3 VM9: expected at most 8 VM entries (PARSER_MAX_VMS), found VM entry number 9',
+      '11:3 VM10: expected at most 8 VM entries (PARSER_MAX_VMS), found VM entry number 10',
+    ]);
+  });
+
   it('collects several semantic errors in one pass', () => {
     const r = parsePolicy(
       '{ "Self": "VM9",\n  "VM1": { "hash": -1, "strict": 1 },\n  "Mem1": { "size": 0x1000, "type": "PROTECTED", "mappings": { "VM2": { "gpa": 0, "prot": "R" } } } }',

@@ -76,6 +76,8 @@ export class PolicyReader {
   readonly vms: PolicyVm[] = [];
   private readonly vmAt: TextLocation[] = [];
   private readonly vmKeys: string[] = [];
+  /** VM entries met so far, kept or refused: the number a refused one is named by. */
+  private vmEntries = 0;
 
   constructor(readonly marker: DialectMarker) {}
 
@@ -168,13 +170,14 @@ export class PolicyReader {
 
   /** Registers a VM key; name collisions after truncation are errors. */
   addVm(key: string, at: TextLocation, path: string, vm: PolicyVm): void {
+    this.vmEntries++;
     if (this.vms.length >= PARSER_MAX_VMS) {
       this.error(
         'capacity',
         at,
         path,
         `at most ${PARSER_MAX_VMS} VM entries (PARSER_MAX_VMS)`,
-        `VM entry number ${this.vms.length + 1}`,
+        `VM entry number ${this.vmEntries}`,
       );
       return;
     }

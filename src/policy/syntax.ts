@@ -43,6 +43,18 @@ interface Token {
 }
 
 /** Describes a token the way error messages quote it. */
+/** The hint for a '}' or ']' right after a ',': JSON allows no trailing comma. */
+function trailingComma(comma: TextLocation): string {
+  return ` after a trailing comma (remove the ',' at ${comma.line}:${comma.column})`;
+}
+
+/** The hint for a value or key where a ',' or a closing bracket was expected. */
+function missingComma(tok: Token): string {
+  return tok.kind === 'string' || tok.kind === 'number' || tok.kind === '{' || tok.kind === '['
+    ? ` (a ',' is missing before it)`
+    : '';
+}
+
 function describe(tok: Token): string {
   switch (tok.kind) {
     case 'eof':
@@ -280,11 +292,17 @@ class Reader {
       this.next(path);
       return { kind: 'object', at, entries };
     }
+    let comma: TextLocation | undefined;
     for (;;) {
       const key = this.next(path);
       if (key instanceof SyntaxFailure) return key;
       if (key.kind !== 'string') {
-        const hint = key.kind === 'word' ? ' (keys need double quotes)' : '';
+        const hint =
+          key.kind === 'word'
+            ? ' (keys need double quotes)'
+            : key.kind === '}' && comma
+              ? trailingComma(comma)
+              : '';
         return this.fail(key.at, path, 'a key in double quotes', describe(key) + hint);
       }
       const childPath = path ? `${path}.${key.text}` : key.text;
@@ -314,7 +332,9 @@ class Reader {
       const sep = this.next(path);
       if (sep instanceof SyntaxFailure) return sep;
       if (sep.kind === '}') return { kind: 'object', at, entries };
-      if (sep.kind !== ',') return this.fail(sep.at, path, "',' or '}'", describe(sep));
+      if (sep.kind !== ',')
+        return this.fail(sep.at, path, "',' or '}'", describe(sep) + missingComma(sep));
+      comma = sep.at;
     }
   }
 
@@ -326,14 +346,23 @@ class Reader {
       this.next(path);
       return { kind: 'array', at, items };
     }
+    let comma: TextLocation | undefined;
     for (;;) {
-      const item = this.value(`${path}[${items.length}]`, depth);
+      const itemPath = `${path}[${items.length}]`;
+      const ahead = this.peek(itemPath);
+      if (ahead instanceof SyntaxFailure) return ahead;
+      if (ahead.kind === ']' && comma) {
+        return this.fail(ahead.at, itemPath, 'a value', describe(ahead) + trailingComma(comma));
+      }
+      const item = this.value(itemPath, depth);
       if (item instanceof SyntaxFailure) return item;
       items.push(item);
       const sep = this.next(path);
       if (sep instanceof SyntaxFailure) return sep;
       if (sep.kind === ']') return { kind: 'array', at, items };
-      if (sep.kind !== ',') return this.fail(sep.at, path, "',' or ']'", describe(sep));
+      if (sep.kind !== ',')
+        return this.fail(sep.at, path, "',' or ']'", describe(sep) + missingComma(sep));
+      comma = sep.at;
     }
   }
 

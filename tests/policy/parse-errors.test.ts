@@ -52,7 +52,27 @@ const CASES: readonly Case[] = [
     name: 'unexpected-token: missing comma between entries',
     text: '{\n  "Self": "VM1"\n  "VM1": {}\n}',
     code: 'unexpected-token',
-    message: "3:3: expected ',' or '}', found string \"VM1\"",
+    message: "3:3: expected ',' or '}', found string \"VM1\" (a ',' is missing before it)",
+  },
+  {
+    name: 'unexpected-token: missing comma between array values',
+    text: '{ "CF1": { "range": [0x24 0x20] } }',
+    code: 'unexpected-token',
+    message: "1:27 CF1.range: expected ',' or ']', found number 0x20 (a ',' is missing before it)",
+  },
+  {
+    name: 'unexpected-token: a trailing comma in an object',
+    text: '{\n  "Self": "VM1",\n}',
+    code: 'unexpected-token',
+    message:
+      "3:1: expected a key in double quotes, found '}' after a trailing comma (remove the ',' at 2:16)",
+  },
+  {
+    name: 'unexpected-token: a trailing comma in an array',
+    text: '{ "CF1": { "range": [0x17,] } }',
+    code: 'unexpected-token',
+    message:
+      "1:27 CF1.range[1]: expected a value, found ']' after a trailing comma (remove the ',' at 1:26)",
   },
   {
     name: 'unexpected-token: unquoted key',

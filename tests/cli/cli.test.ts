@@ -90,6 +90,32 @@ describe('mica-lab CLI', () => {
     }
   });
 
+  it('a file that cannot be written or a folder that cannot be listed is said, never a crash', async () => {
+    const missing = Object.assign(new Error("ENOENT: no such file or directory, open 'x'"), {
+      code: 'ENOENT',
+    });
+    for (const [argv, message] of [
+      [
+        ['attest', '--challenge', '12', '--out', 'no/dir/t.cbor'],
+        'mica-lab attest: cannot write "no/dir/t.cbor": no such file or directory',
+      ],
+      [['run', '--all', 'no/dir'], 'mica-lab run: cannot list "no/dir": no such file or directory'],
+    ] as const) {
+      const x = io();
+      const code = await runCli([...argv], {
+        ...x.value,
+        writeFile: async () => {
+          throw missing;
+        },
+        readDir: async () => {
+          throw missing;
+        },
+      });
+      expect(code, argv.join(' ')).toBe(2);
+      expect(x.err(), argv.join(' ')).toContain(message);
+    }
+  });
+
   it('a misspelt command, subcommand, attack number or challenge says what was wrong', async () => {
     const cases: [string[], string][] = [
       [['shel'], 'mica-lab: unknown command "shel" (did you mean "shell"?)'],

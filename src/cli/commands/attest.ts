@@ -16,6 +16,7 @@ import {
 } from '../../emulator/index.ts';
 import { createLabMachine, parseHex } from '../../shell/index.ts';
 import type { CliCommand } from '../types.ts';
+import { cannotWrite } from '../read-error.ts';
 import { hex } from '../../lib/hex.ts';
 
 const USAGE = 'attest --challenge <hex> --out <token.cbor> [--image <app>] [--hash sha256|sha512]';
@@ -84,7 +85,12 @@ export const ATTEST_COMMAND: CliCommand = {
       return 1;
     }
     const token = fromHex(result.data)!;
-    await io.writeFile(out, token);
+    try {
+      await io.writeFile(out, token);
+    } catch (error) {
+      io.stderr(`mica-lab attest: ${cannotWrite(out, error)}\n`);
+      return 2;
+    }
     const rmm = machine.state.rmm.realms[hex(created.realm.rd)];
     io.stdout(
       `realm "attester" (image "${image}", ${created.realm.hashAlgo}) ran ${report.exits.length} exits; ` +

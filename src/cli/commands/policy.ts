@@ -30,7 +30,7 @@ import {
   type RealmPolicy,
 } from '../../policy/index.ts';
 import type { CliCommand, CliIo } from '../types.ts';
-import { cannotRead } from '../read-error.ts';
+import { cannotRead, cannotWrite } from '../read-error.ts';
 import { subcommandProblem } from '../../lib/suggest.ts';
 
 const USAGE = 'policy check <file> | encode <file> --out <blob> | agree <file>...';
@@ -167,7 +167,7 @@ async function encode(
   try {
     await io.writeFile(out, bytes);
   } catch (err) {
-    io.stderr(`mica-lab policy: cannot write "${out}": ${String(err)}\n`);
+    io.stderr(`mica-lab policy: ${cannotWrite(out, err)}\n`);
     return 2;
   }
   const what =

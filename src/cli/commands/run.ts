@@ -15,7 +15,7 @@ import {
 } from '../../workflows/scenario-file.ts';
 import { runScenarioFile, type FlowLine, type RunReport } from '../../workflows/run.ts';
 import type { CliCommand, CliIo } from '../types.ts';
-import { cannotRead } from '../read-error.ts';
+import { cannotList, cannotRead } from '../read-error.ts';
 
 const USAGE = 'run <scenario.json>... | run --all <dir> [--json] [--all-flows]';
 
@@ -113,7 +113,7 @@ export const RUN_COMMAND: CliCommand = {
       try {
         names = await io.readDir(dir);
       } catch (error) {
-        io.stderr(`mica-lab run: cannot list "${dir}": ${(error as Error).message}\n`);
+        io.stderr(`mica-lab run: ${cannotList(dir, error)}\n`);
         return 2;
       }
       const json = names.filter((n) => n.endsWith('.json')).sort();

@@ -85,7 +85,7 @@ export function openTerminals(
     execute(step) {
       const parsed = parseStep(step);
       if (parsed.terminal === 'invalid') {
-        return { prompt: '', line: step.trim(), output: [out.error(parsed.error)] };
+        return { prompt: '', line: step.trim(), output: [out.refused(parsed.error)] };
       }
       const shell = parsed.terminal === 'host' ? host : realm(parsed.realm);
       return { prompt: shell.prompt, line: parsed.line, output: shell.execute(parsed.line) };

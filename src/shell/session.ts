@@ -157,14 +157,14 @@ export function createShell<Env>(
       if (trimmed === '' || trimmed.startsWith('#')) return [];
       history.push(trimmed);
       const tokens = tokenize(trimmed);
-      if (!tokens.ok) return [out.error(`error: ${tokens.error}`)];
+      if (!tokens.ok) return [out.refused(`error: ${tokens.error}`)];
       const [name, ...args] = tokens.words;
       const command = table.find((c) => c.name === name);
       if (!command) {
         const hint = disabled.has(name!)
           ? `"${name}" is switched off in this lesson.`
           : `unknown command "${name}"${didYouMean(name!, [...offered()])}. Type "help" to list the commands.`;
-        return [out.error(hint)];
+        return [out.refused(hint)];
       }
       const missing = codeNeeded(command, args).find((code) => !code.loaded);
       if (missing) {
@@ -181,7 +181,7 @@ export function createShell<Env>(
           command.run(args, env, { quoted: tokens.quoted.slice(1) });
         if (isUsageError(result)) {
           return [
-            out.error(`${command.name}: ${result.usageError}`),
+            out.refused(`${command.name}: ${result.usageError}`),
             out.dim(`usage: ${command.name} ${command.usage}`),
           ];
         }

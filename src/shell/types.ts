@@ -18,6 +18,12 @@ export interface OutputLine {
    * Text-only outputs (the CLI, transcripts) skip such lines.
    */
   readonly control?: 'clear';
+  /**
+   * The shell refused the line before running it (unknown or switched-off command, wrong
+   * arguments, an unterminated quote): nothing changed. Replays of typed commands (lesson
+   * checks, hand-ins) name such lines, which a goal list alone would pass over.
+   */
+  readonly refused?: true;
 }
 
 /** One shell command. `Env` is what the shell talks to (the machine, a realm, ...). */
@@ -123,6 +129,8 @@ export const out = {
   warn: (text: string): OutputLine => ({ text, tone: 'warn' }),
   dim: (text: string): OutputLine => ({ text, tone: 'dim' }),
   accent: (text: string): OutputLine => ({ text, tone: 'accent' }),
+  /** An error line saying the shell refused the line (see {@link OutputLine.refused}). */
+  refused: (text: string): OutputLine => ({ text, tone: 'error', refused: true }),
   /** Asks the terminal to clear its screen (see {@link OutputLine.control}). */
   clear: (): OutputLine => ({ text: '', control: 'clear' }),
 };

@@ -68,6 +68,25 @@ describe('mica-lab lesson', () => {
     expect(r.out).toContain('2/3 goals done');
   });
 
+  it('check without -v names the commands the shell refused, not only the goals', async () => {
+    const r = await cli(LESSON_COMMAND, [
+      'check',
+      '01-worlds/02-granule-delegation',
+      '-c',
+      'read 0x80010000; delegat 0x80010000; gpt',
+    ]);
+    expect(r.code).toBe(1);
+    expect(r.out).toContain(
+      'note: 1 of 3 commands were refused by the shell and did not run, the first "delegat 0x80010000": unknown command "delegat" (did you mean "delegate"?)',
+    );
+    const clean = await cli(LESSON_COMMAND, [
+      'check',
+      '01-worlds/02-granule-delegation',
+      '--solution',
+    ]);
+    expect(clean.out).not.toContain('note:');
+  });
+
   it('check reads commands from stdin, and -v prints the transcript', async () => {
     const r = await cli(LESSON_COMMAND, ['check', '01-worlds/04-failure-conditions', '-v'], {
       stdin: 'delegate 0x80000001\ndelegate 0x6000000\nundelegate 0x80000000\n',

@@ -249,3 +249,15 @@ describe('a stray word is refused, never silently dropped', () => {
     }
   });
 });
+
+describe('a line the shell refused is marked as refused; one the machine answered is not', () => {
+  it('marks unknown commands, wrong arguments and bad quoting, not RMI errors', () => {
+    const shell = createHostShell(createMachine());
+    const refused = (line: string) => shell.execute(line).some((l) => l.refused === true);
+    expect(refused('delegat 0x80000000')).toBe(true);
+    expect(refused('delegate 0xzz')).toBe(true);
+    expect(refused('write 0x80000000 "oops')).toBe(true);
+    expect(refused('delegate 0x80000001')).toBe(false); // RMI_ERROR_INPUT: the call ran
+    expect(refused('delegate 0x80000000')).toBe(false);
+  });
+});

@@ -47,6 +47,21 @@ export function printTranscript(io: CliIo, transcript: readonly TranscriptEntry[
   }
 }
 
+/**
+ * Without -v the commands' output is not printed: says how many the shell refused (a typo,
+ * wrong arguments: nothing ran) and the first of them, so a mistyped command in a hand-in is
+ * not passed over. A command the machine answered with an error ran, and is not counted.
+ */
+function noteRefusals(io: CliIo, transcript: readonly TranscriptEntry[]): void {
+  const refused = transcript.filter((step) => step.output.some((l) => l.refused));
+  const first = refused[0];
+  if (!first) return;
+  const why = first.output.find((l) => l.refused)!.text;
+  io.stdout(
+    `note: ${refused.length} of ${transcript.length} commands were refused by the shell and did not run, the first "${first.line}": ${why} (-v prints every command's output)\n`,
+  );
+}
+
 /** Prints a goal checklist; returns true when every goal is done. */
 export function printGoals(io: CliIo, goals: readonly GoalStatus[]): boolean {
   for (const g of goals) {
@@ -146,7 +161,9 @@ async function check(args: readonly string[], io: CliIo): Promise<number> {
   const replay = replayCommands(lesson, commands);
   if (verbose) printTranscript(io, replay.transcript);
   io.stdout(`${lesson.id}: ${lesson.title}\n`);
-  return printGoals(io, replay.goals) ? 0 : 1;
+  const solved = printGoals(io, replay.goals);
+  if (!verbose) noteRefusals(io, replay.transcript);
+  return solved ? 0 : 1;
 }
 
 /** `runs <file>`: every judged run of a progress file, judged again on a fresh machine. */

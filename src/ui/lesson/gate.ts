@@ -29,7 +29,7 @@ export function restrictToLesson(lab: LabMachine, session: ShellSession): ShellS
       if (name !== undefined && !allowed(name)) {
         state.record(line);
         return [
-          out.error(`"${name}" is switched off in the lesson “${state.lesson?.title ?? ''}”.`),
+          out.refused(`"${name}" is switched off in the lesson “${state.lesson?.title ?? ''}”.`),
           out.dim(`Available here: ${session.commandNames.filter(allowed).join(', ')}`),
         ];
       }

@@ -61,6 +61,11 @@ describe('host shell', () => {
     ['read 0x80000000 0', 'between 1 and'],
     ['write 0x80000000 xyz', 'not hex bytes'],
     ['gpt 0x80001000-0x80000000', 'must be above'],
+    [
+      'gpt 0x80000000-0x90000000',
+      'the range 0x80000000-0x90000000 spans 65536 granules; at most 512 are listed at once',
+    ],
+    ['gpt 0x80000000 999999', '<count> must be between 1 and 512, not 999999'],
     ['rmi NOPE', 'no RMI command'],
     ['rmi version', 'missing <req>'],
     ['rmi version foo=1', 'has no argument "foo"'],

@@ -86,7 +86,11 @@ export const MEMORY_COMMANDS: readonly ShellCommand<{ machine: Machine }>[] = [
         count = n.value;
       }
       if (count < 1 || count > MAX_GPT_ROWS) {
-        return usageError(`count must be between 1 and ${MAX_GPT_ROWS}`);
+        return usageError(
+          range
+            ? `the range ${first} spans ${count} granules; at most ${MAX_GPT_ROWS} are listed at once`
+            : `<count> must be between 1 and ${MAX_GPT_ROWS}, not ${second}`,
+        );
       }
       const base = start - (start % abi.GRANULE_SIZE);
       const lines: OutputLine[] = [out.dim('  PA           GPI       RMM state')];

@@ -21,6 +21,19 @@ import { scenarioFromJson, type Decoded, type Scenario } from './scenario.ts';
 export const SAVE_FORMAT = 'mica-lab/save';
 /** The save layout version this lab writes. */
 export const SAVE_VERSION = 1;
+/**
+ * The largest save file read (bytes; as many characters at most): far above what the caps on
+ * judged runs and their steps allow, so only a wrong file (a video picked by mistake) is
+ * refused, before the page reads it all in.
+ */
+export const SAVE_MAX_BYTES = 32 * 1024 * 1024;
+
+/** Why a file of `size` bytes is not read as a save file, or undefined when it may be. */
+export function saveSizeProblem(size: number): string | undefined {
+  if (size <= SAVE_MAX_BYTES) return undefined;
+  const mib = (n: number) => `${(n / (1024 * 1024)).toFixed(1)} MiB`;
+  return `the file is ${mib(size)}; a save file is at most ${mib(SAVE_MAX_BYTES)}, so this is not one`;
+}
 
 /** Progress in one lesson. */
 export interface LessonProgress {
@@ -330,6 +343,8 @@ export function parseSave(
   const current = options.currentVersion ?? SAVE_VERSION;
   const fail = (error: string) => ({ ok: false as const, error });
   if (typeof text !== 'string') return fail('a save file must be text');
+  const tooBig = saveSizeProblem(text.length);
+  if (tooBig) return fail(tooBig);
   let input: unknown;
   try {
     input = JSON.parse(text);

@@ -3,11 +3,13 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   SAVE_FORMAT,
+  SAVE_MAX_BYTES,
   emptySave,
   makeScenario,
   parseSave,
   progressAfterCheck,
   replayCommands,
+  saveSizeProblem,
   serializeSave,
   withProgress,
   type LabSave,
@@ -178,6 +180,14 @@ describe('save file', () => {
     const edited = [...lines.slice(0, 2), lines[2]!.replace(/,$/, ''), ...lines.slice(3)];
     expect(refused(edited.join('\n'))).toMatch(/^the file is not JSON: line 4, column 3: /);
     expect(refused(text.slice(0, 50))).toMatch(/^the file is not JSON: line \d+, column \d+: /);
+  });
+
+  it('a file far larger than any save is refused by its size, before it is parsed', () => {
+    expect(saveSizeProblem(SAVE_MAX_BYTES)).toBeUndefined();
+    expect(saveSizeProblem(2 * 1024 ** 3)).toBe(
+      'the file is 2048.0 MiB; a save file is at most 32.0 MiB, so this is not one',
+    );
+    expect(refused(' '.repeat(SAVE_MAX_BYTES + 1))).toMatch(/^the file is 32\.0 MiB; a save file/);
   });
 
   it('random text never throws', () => {

@@ -182,4 +182,39 @@ describe('lab page at 1280x720', () => {
     expect(await page.locator(CELL).getAttribute('data-state')).toBe('DELEGATED');
     expect(errors).toEqual([]);
   });
+
+  test('a link whose code cannot be fetched (offline) is refused by the lab on screen', async () => {
+    await lab.context.route('**/assets/link-*.js', (route) => route.abort());
+    try {
+      const { page: other, errors: otherErrors } = await lab.open('#/', { reducedMotion: true });
+      // The offline copy (service worker cache) would answer for the network: drop the file.
+      await other.evaluate(async () => {
+        for (const name of await caches.keys()) {
+          const cache = await caches.open(name);
+          for (const req of await cache.keys()) {
+            if (/\/assets\/link-/.test(req.url)) await cache.delete(req);
+          }
+        }
+      });
+      await runCommand(other, 'delegate 0x80000000');
+      await expect.poll(() => other.locator(CELL).getAttribute('data-state')).toBe('DELEGATED');
+      // A good link: only the code that reads it is missing.
+      const code = await LINK_CODE.load();
+      const payload = code.encodeScenarioPayload(
+        makeScenario({ mode: 'mica', commands: ['delegate 0x80002000'] }),
+      );
+      await other.goto(`${lab.url}#/scenario/${payload}`);
+      const alert = other
+        .locator('.notice')
+        .filter({ hasText: 'This scenario link cannot be opened' });
+      await expect.poll(() => alert.count()).toBe(1);
+      expect(await alert.innerText()).toMatch(/scenario link.*Nothing was changed/s);
+      expect(await other.locator(CELL).getAttribute('data-state')).toBe('DELEGATED');
+      // The only errors are the aborted fetches of the link code.
+      expect(otherErrors.filter((e) => !/link-.*\.js|net::ERR_FAILED/.test(e))).toEqual([]);
+      await other.close();
+    } finally {
+      await lab.context.unroute('**/assets/link-*.js');
+    }
+  });
 });

@@ -16,7 +16,7 @@ export function parseU64(word: string | undefined, what: string): Parsed<bigint>
   if (v === undefined || v < 0n || v >= 1n << 64n) {
     return {
       ok: false,
-      error: `<${what}> must be a number like 0x80000000 or 4096, not "${word}"`,
+      error: `<${what}> must be a whole number (decimal like 4096, or hex like 0x1000), not "${word}"`,
     };
   }
   return { ok: true, value: v };

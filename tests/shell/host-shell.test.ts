@@ -56,7 +56,7 @@ describe('host shell', () => {
 
   it.each([
     ['delegate', 'missing <pa>'],
-    ['delegate banana', 'must be a number'],
+    ['delegate banana', 'must be a whole number'],
     ['delegate 0x80000000 extra', 'unexpected argument'],
     ['read 0x80000000 0', 'between 1 and'],
     ['write 0x80000000 xyz', 'not hex bytes'],
@@ -264,5 +264,15 @@ describe('a line the shell refused is marked as refused; one the machine answere
     expect(refused('write 0x80000000 "oops')).toBe(true);
     expect(refused('delegate 0x80000001')).toBe(false); // RMI_ERROR_INPUT: the call ran
     expect(refused('delegate 0x80000000')).toBe(false);
+  });
+});
+
+describe('a number argument that is not one says so without an address as the example', () => {
+  it('names the argument and the word', () => {
+    const { outputs } = run(['realm create a --ram abc', 'smc zz']);
+    expect(outputs[0]).toContain(
+      'realm: <pages> must be a whole number (decimal like 4096, or hex like 0x1000), not "abc"',
+    );
+    expect(outputs[1]).toContain('smc: <fid> must be a whole number');
   });
 });

@@ -53,6 +53,7 @@ export {
   createLessonMachine,
   prepareMachine,
   playSteps,
+  refusedSteps,
   replayCommands,
   replaySolution,
   revealHints,

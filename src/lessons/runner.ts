@@ -152,6 +152,19 @@ export function playSteps(terminals: Terminals, steps: readonly string[]): Trans
   return steps.filter((step) => step.trim() !== '').map((step) => terminals.execute(step));
 }
 
+/**
+ * How many of the replayed `transcript`'s commands the shell refused (a typo, wrong
+ * arguments: nothing ran) and the first with its reason, for whoever replayed them without
+ * showing their output (a progress file, a link, `mica-lab lesson check`); undefined when none.
+ */
+export function refusedSteps(transcript: readonly TranscriptEntry[]): string | undefined {
+  const refused = transcript.filter((step) => step.output.some((l) => l.refused));
+  const first = refused[0];
+  if (!first) return undefined;
+  const why = first.output.find((l) => l.refused)!.text;
+  return `${refused.length} of ${transcript.length} commands were refused by the shell and did not run, the first "${first.line}": ${why}`;
+}
+
 /** The result of playing commands through a lesson's shell. */
 export interface Replay {
   readonly session: LessonSession;

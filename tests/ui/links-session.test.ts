@@ -115,3 +115,24 @@ describe('Run on a hand-built machine', () => {
     expect(lab.nextUndo).toBe('Run video pipeline');
   });
 });
+
+describe('replayed commands the shell refused are said, never passed over', () => {
+  test('a link or progress file whose steps include a typo names it on the lab', async () => {
+    const { makeScenario } = await import('../../src/lessons/index.ts');
+    for (const scenario of [
+      makeScenario({ mode: 'cca', lesson: '01-worlds/03-wiping', commands: ['gpt', 'frob'] }),
+      makeScenario({ mode: 'mica', commands: ['gpt', 'delegate 0xzz', 'frob'] }),
+    ]) {
+      const lab = new LabMachine({ mode: 'mica' });
+      const notices: string[] = [];
+      lab.onNotice((lines) => notices.push(...lines.map((l) => l.text)));
+      await applyScenario(lessonOf(lab), scenario, { undoLabel: 'open the scenario link' });
+      const refused = scenario.commands.length - 1;
+      expect(notices.join('\n')).toMatch(
+        new RegExp(
+          `replayed: ${refused} of ${scenario.commands.length} commands were refused by the shell`,
+        ),
+      );
+    }
+  });
+});

@@ -14,6 +14,7 @@ import {
   PARTS,
   disabledCommands,
   parseSave,
+  refusedSteps,
   replayCommands,
   type GoalStatus,
   type Lesson,
@@ -47,19 +48,10 @@ export function printTranscript(io: CliIo, transcript: readonly TranscriptEntry[
   }
 }
 
-/**
- * Without -v the commands' output is not printed: says how many the shell refused (a typo,
- * wrong arguments: nothing ran) and the first of them, so a mistyped command in a hand-in is
- * not passed over. A command the machine answered with an error ran, and is not counted.
- */
+/** Without -v the commands' output is not printed: names the commands the shell refused. */
 function noteRefusals(io: CliIo, transcript: readonly TranscriptEntry[]): void {
-  const refused = transcript.filter((step) => step.output.some((l) => l.refused));
-  const first = refused[0];
-  if (!first) return;
-  const why = first.output.find((l) => l.refused)!.text;
-  io.stdout(
-    `note: ${refused.length} of ${transcript.length} commands were refused by the shell and did not run, the first "${first.line}": ${why} (-v prints every command's output)\n`,
-  );
+  const note = refusedSteps(transcript);
+  if (note) io.stdout(`note: ${note} (-v prints every command's output)\n`);
 }
 
 /** Prints a goal checklist; returns true when every goal is done. */

@@ -19,6 +19,7 @@ import {
   nextLessonId,
   openTerminals,
   playSteps,
+  refusedSteps,
   prepareMachine,
   type GoalStatus,
   type Lesson,
@@ -155,9 +156,11 @@ export class LessonState {
       (line) => line.trim() !== '',
     );
     // Route `@<realm> <line>` steps to the realm's terminal, as the page's terminals do.
-    playSteps(
-      openTerminals(this.lab.machine, disabledCommands(lesson), lessonWithholding(lesson)),
-      commands,
+    const refused = refusedSteps(
+      playSteps(
+        openTerminals(this.lab.machine, disabledCommands(lesson), lessonWithholding(lesson)),
+        commands,
+      ),
     );
     this.lab.rebase(
       snapshot ? { kind: 'snapshot', snapshot } : { kind: 'lesson', id: lesson.id },
@@ -179,6 +182,8 @@ export class LessonState {
       { text: '' },
       { text: `──── Lesson: ${lesson.title} ────`, tone: 'accent' },
       { text: `  (${lesson.id}; goals in the Lesson tab)`, tone: 'dim' },
+      // Replayed commands print nothing: one the shell refused is said, never passed over.
+      ...(refused ? [{ text: `  replayed: ${refused}`, tone: 'warn' as const }] : []),
     ]);
   }
 

@@ -18,6 +18,8 @@ import {
   loadPipeline,
   makeScenario,
   openTerminals,
+  playSteps,
+  refusedSteps,
   type Lesson,
   type LessonProgress,
   type Scenario,
@@ -150,9 +152,10 @@ function applyLoaded(
         scenario.snapshot ? { kind: 'snapshot', snapshot: scenario.snapshot } : { kind: 'fresh' },
       );
     }
-    const terminals = openTerminals(lab.machine);
-    for (const step of steps) terminals.execute(step);
+    const refused = refusedSteps(playSteps(openTerminals(lab.machine), steps));
     lab.rebase(lab.origin, steps);
+    // Replayed commands print nothing: one the shell refused is said, never passed over.
+    if (refused) lab.announce([{ text: `replayed: ${refused}`, tone: 'warn' }]);
   }
   if (options.undoLabel) {
     lab.remember(options.undoLabel, before, () => {

@@ -53,6 +53,32 @@ describe('ledger list', () => {
     expect(await atBottom()).toBe(true);
   });
 
+  test('a granule transition reads on one line in the normal look (the kind names the granule)', async () => {
+    // The newest rows are the last delegate's: its transition, `UNDELEGATED → DELEGATED, wiped`,
+    // the longest a transition reads. Before its summary dropped the kind's own word, the
+    // normal look's narrow list put `wiped` on a second line.
+    const heights = await page.evaluate(() =>
+      [
+        ...document.querySelectorAll<HTMLElement>('.ledger .row[data-kind="granule:transition"]'),
+      ].map((row) => {
+        const summary = row.querySelector('.summary')!;
+        return {
+          text: summary.textContent,
+          lines: summary.getClientRects().length,
+          height: row.getBoundingClientRect().height,
+          line: parseFloat(getComputedStyle(row).lineHeight),
+        };
+      }),
+    );
+    expect(
+      heights.some((h) => h.text?.endsWith('0x80105000: UNDELEGATED → DELEGATED, wiped')),
+    ).toBe(true);
+    for (const h of heights) {
+      expect(h.lines, h.text ?? '').toBe(1);
+      expect(h.height, h.text ?? '').toBeLessThan(1.5 * h.line + 8);
+    }
+  });
+
   test('a scrubbed position shows its newest rows, still only those in sight', async () => {
     const length = Number(await slider().getAttribute('max'));
     const middle = Math.floor(length / 2);

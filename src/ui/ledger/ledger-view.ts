@@ -76,8 +76,16 @@ function describeReturn(ret: LedgerEventOf<'smc:return'>): { status: RowStatus; 
   return { status: 'failed', detail: `→ ${ret.status}${index}${why}` };
 }
 
-/** One-line description of an event (without its folded return). */
-export function describe(event: LedgerEvent): {
+/**
+ * One-line description of an event (without its folded return). `underKind`: the line is
+ * drawn after the event's kind (a ledger row), whose `granule:` already names what a granule
+ * transition is about, so its summary starts at the address (the normal look's narrow list
+ * keeps a transition on one line only without the repeated word).
+ */
+export function describe(
+  event: LedgerEvent,
+  underKind = false,
+): {
   summary: string;
   detail?: string;
   status: RowStatus;
@@ -91,10 +99,13 @@ export function describe(event: LedgerEvent): {
     case 'smc:return':
       return { summary: `${event.name} returned`, ...describeReturn(event) };
     case 'gpt:update':
-      return { summary: `GPT ${hex(event.pa)}: GPI ${event.from} → ${event.to}`, status: 'info' };
+      return {
+        summary: `GPT ${hex(event.pa)}: GPI ${event.from} → ${event.to}`,
+        status: 'info',
+      };
     case 'granule:transition':
       return {
-        summary: `granule ${hex(event.pa)}: ${event.from} → ${event.to}${event.wiped ? ', wiped' : ''}`,
+        summary: `${underKind ? '' : 'granule '}${hex(event.pa)}: ${event.from} → ${event.to}${event.wiped ? ', wiped' : ''}`,
         status: 'info',
       };
     case 'mem:access': {
@@ -202,7 +213,7 @@ export class LedgerIndex {
       if (!shown[this.#group[i]!]) continue;
       const e = this.#events[i]!;
       if (e.kind === 'smc:return' && this.#link[i] === 1 && smcShown) continue;
-      const base = describe(e);
+      const base = describe(e, true);
       const at = e.kind === 'smc:call' ? this.#link[i]! : -1;
       const ret = at >= 0 && at < n ? (this.#events[at] as LedgerEventOf<'smc:return'>) : undefined;
       const folded = ret ? describeReturn(ret) : undefined;

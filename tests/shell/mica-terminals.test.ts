@@ -3,6 +3,7 @@
  * agreement check accepts or refuses them. Only shell lines, as `mica-lab shell` types them.
  */
 import { describe, expect, it } from 'vitest';
+import { hostRealm } from '../../src/emulator/index.ts';
 import { labTerminals } from './lab-terminals.ts';
 
 const SETUP = [
@@ -43,6 +44,27 @@ describe('Mica in the terminals', () => {
       expect(o).toMatch(/REM0/);
     }
     expect(type('mica status')).toContain('3 upload(s) accepted');
+  });
+
+  it('an accepted file that BLOCKs the realm’s own SMCs leaves no blocked attempt the learner never made', () => {
+    const { machine, type } = labTerminals();
+    SETUP.forEach((l) => type(l));
+    type('@gateway policy upload video-moderation');
+    const before = machine.ledger.length;
+    // The encoder's file BLOCKs its SMC class (CF1 owner VM2 CALL 0x17): reading REM0 with
+    // RSI_MEASUREMENT_READ right after the upload was refused and printed as a red "tried to
+    // call the host" on a successful upload.
+    const o = type('@encoder policy upload video-moderation');
+    expect(o).toContain('allowed by upload:accepted');
+    const blocked = machine.ledger
+      .slice(before)
+      .filter((e) => e.kind === 'flow' && e.decision.verdict === 'blocked');
+    expect(blocked).toEqual([]);
+    expect(o).not.toMatch(/✖|tried to call the host/);
+    const rd = hostRealm(machine, 'encoder')!.rd;
+    const rem0 = machine.state.rmm.realms['0x' + rd.toString(16)]!.rems[0]!.slice(0, 64);
+    expect(o, 'REM0 printed is the RMM’s, as extended by the upload').toContain(`REM0 ${rem0}`);
+    expect(o).toMatch(/CF1 now blocks this realm's own SMCs/);
   });
 
   it('a mismatched policy is refused by name, and a second upload is refused (one-shot)', () => {

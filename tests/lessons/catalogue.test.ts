@@ -365,6 +365,18 @@ describe('03-pipeline-cca/01-host-sees goals', () => {
     expect(done).toEqual({ input: true, protected: true, 'left-realm': false, 'host-read': false });
   });
 
+  it('the VMM reading the console page to print it is not the host’s read the lesson asks for', () => {
+    const printed = [
+      'tenant send gw "frame 0001"',
+      '@gw net recv 0x1000',
+      '@gw console @0x1000 10',
+    ];
+    expect(goalsDone(id, printed)).toMatchObject({ 'left-realm': true, 'host-read': false });
+    expect(goalsDone(id, [...printed, 'read 0x8400f000 16'])).toMatchObject({
+      'host-read': true,
+    });
+  });
+
   it('reading the tenant input in the network buffer is not the realm leaking it', () => {
     const done = goalsDone(id, [
       'tenant send gw "frame 0001"',

@@ -7,15 +7,16 @@
  */
 import { describe, expect, test } from 'vitest';
 import type { Page } from 'playwright-core';
-import { runCommand, terminalText, useLabPage } from './browser.ts';
+import { runCommand, terminalText, useLabPage, type Lab } from './browser.ts';
 
 /** Rows the list draws at first (`WINDOW` in LedgerList.svelte). */
 const WINDOW = 60;
 
+let lab: Lab;
 let page: Page;
 let errors: string[];
 
-useLabPage('#/', (opened) => ({ page, errors } = opened));
+useLabPage('#/', (opened) => ({ lab, page, errors } = opened));
 
 const rows = () => page.locator('.ledger .row');
 const scroller = () => page.locator('.ledger .scroller');
@@ -125,5 +126,26 @@ describe('ledger list', () => {
       await expect.poll(atBottom).toBe(true);
       expect(await page.getByRole('button', { name: '↓ Latest' }).count()).toBe(0);
     }
+  });
+});
+
+describe('ledger filter chips', () => {
+  test('the seven kind chips keep one row in the normal look with thousands of events', async () => {
+    // A Mica lesson's setup leaves thousands of events (SMC 1002 at 04-mica/01): the chips
+    // wrapped onto a second row and the list below lost one of its few visible rows.
+    const { page: mica, errors: micaErrors } = await lab.open('#/lesson/04-mica/01-declare', {
+      reducedMotion: true,
+    });
+    const chips = mica.locator('.ledger .filters .chip');
+    await expect.poll(() => chips.count()).toBe(7);
+    await expect
+      .poll(async () => Number((await chips.first().getAttribute('title'))?.split(' ')[0]))
+      .toBeGreaterThanOrEqual(1000);
+    const tops = await chips.evaluateAll((els) =>
+      els.map((e) => Math.round(e.getBoundingClientRect().top)),
+    );
+    expect(new Set(tops).size, `chip tops ${tops}`).toBe(1);
+    expect(micaErrors).toEqual([]);
+    await mica.close();
   });
 });

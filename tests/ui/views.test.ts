@@ -3,7 +3,7 @@ import { createMachine } from '../../src/emulator/index.ts';
 import { createHostShell } from '../../src/shell/index.ts';
 import { CELLS, GRID_COLS, moveCell, formatSize } from '../../src/ui/diagrams/gpt-layout.ts';
 import { hexGrouped } from '../../src/lib/hex.ts';
-import { ledgerRows, ledgerText } from '../../src/ui/ledger/ledger-view.ts';
+import { chipCount, ledgerRows, ledgerText } from '../../src/ui/ledger/ledger-view.ts';
 import { parseHash } from '../../src/ui/routes.ts';
 
 describe('ledger rows', () => {
@@ -50,6 +50,23 @@ describe('ledger rows', () => {
     const gpfOnly = ledgerText(machine.ledger, new Set(['gpf']));
     expect(gpfOnly.split('\n').filter((l) => l.startsWith('#'))).toHaveLength(1);
     expect(gpfOnly).toContain('(gpf)');
+  });
+
+  test('a filter chip count is at most four characters, in thousands from 1000 (one row of chips)', () => {
+    expect([0, 7, 999, 1002, 5656, 9999].map(chipCount)).toEqual([
+      '0',
+      '7',
+      '999',
+      '1.0k',
+      '5.6k',
+      '9.9k',
+    ]);
+    expect([10_000, 11_346, 123_456, 999_999].map(chipCount)).toEqual([
+      '10k',
+      '11k',
+      '123k',
+      '999k',
+    ]);
   });
 
   test('filter by kind group and limit', () => {

@@ -55,6 +55,22 @@ export function groupOf(kind: string): string {
   return KIND_GROUPS.find((g) => g.kinds.includes(kind))?.id ?? 'other';
 }
 
+/** Counts from which a filter chip shows thousands (`5.6k`): a fifth character does not fit. */
+const CHIP_THOUSANDS_FROM = 1000;
+/** Counts from which the thousands lose their decimal (`11k`). */
+const CHIP_WHOLE_THOUSANDS_FROM = 10_000;
+
+/**
+ * A filter chip's count as drawn, at most four characters: exact below a thousand, then in
+ * thousands (`1002` reads `1.0k`, `11346` reads `11k`), so the seven chips keep one row in the
+ * normal look's narrow column however long the session; the chip's title has the exact number.
+ */
+export function chipCount(n: number): string {
+  if (n < CHIP_THOUSANDS_FROM) return String(n);
+  const thousands = Math.floor(n / 100) / 10;
+  return n < CHIP_WHOLE_THOUSANDS_FROM ? `${thousands.toFixed(1)}k` : `${Math.floor(thousands)}k`;
+}
+
 /** Status words and icons: the non-colour cue. */
 export const STATUS_MARK: Readonly<
   Record<RowStatus, { readonly icon: string; readonly word: string }>

@@ -4,6 +4,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { hostRealm } from '../../src/emulator/index.ts';
+import { hex } from '../../src/lib/hex.ts';
+import { micaOf } from '../../src/policy/index.ts';
 import { labTerminals } from './lab-terminals.ts';
 
 const SETUP = [
@@ -65,6 +67,22 @@ describe('Mica in the terminals', () => {
     const rem0 = machine.state.rmm.realms['0x' + rd.toString(16)]!.rems[0]!.slice(0, 64);
     expect(o, 'REM0 printed is the RMM’s, as extended by the upload').toContain(`REM0 ${rem0}`);
     expect(o).toMatch(/CF1 now blocks this realm's own SMCs/);
+  });
+
+  it('gpt names the realm that owns a granule and the shared object a pipe page belongs to', () => {
+    const { machine, type } = labTerminals();
+    SETUP.forEach((l) => type(l));
+    type('@gateway policy upload video-moderation');
+    type('@encoder policy upload video-moderation');
+    const encoder = hostRealm(machine, 'encoder')!.rd;
+    const mem1 = Object.values(micaOf(machine.state)!.realms)
+      .flatMap((r) => Object.values(r.mappings))
+      .find((m) => m.mem === 'Mem1')!.pa;
+    // A pipe page is DELEGATED in the RMM with no owner: `gpt` printed nothing after the state,
+    // and a realm's granules only by RD, so a learner told "Mem1 starts at ..." or "find a
+    // DATA granule of the encoder" could not tell from the table.
+    expect(type(`gpt ${hex(mem1)} 1`)).toMatch(/DELEGATED\s+Mem1, mapped by gateway and encoder/);
+    expect(type(`gpt ${hex(encoder)} 1`)).toContain(`RD           realm ${hex(encoder)} (encoder)`);
   });
 
   it('a mismatched policy is refused by name, and a second upload is refused (one-shot)', () => {

@@ -131,11 +131,14 @@ describe('ledger list', () => {
 
 describe('ledger filter chips', () => {
   test('the seven kind chips keep one row in the normal look with thousands of events', async () => {
-    // A Mica lesson's setup leaves thousands of events (SMC 1002 at 04-mica/01): the chips
-    // wrapped onto a second row and the list below lost one of its few visible rows.
-    const { page: mica, errors: micaErrors } = await lab.open('#/lesson/04-mica/01-declare', {
-      reducedMotion: true,
-    });
+    // An attack lesson's setup leaves thousands of events (SMC 3024, #11116 at 05-attacks/02):
+    // the chips wrapped onto a second row and the list below lost one of its few visible rows.
+    const { page: mica, errors: micaErrors } = await lab.open(
+      '#/lesson/05-attacks/02-copy-to-host',
+      {
+        reducedMotion: true,
+      },
+    );
     const chips = mica.locator('.ledger .filters .chip');
     await expect.poll(() => chips.count()).toBe(7);
     await expect
@@ -145,6 +148,20 @@ describe('ledger filter chips', () => {
       els.map((e) => Math.round(e.getBoundingClientRect().top)),
     );
     expect(new Set(tops).size, `chip tops ${tops}`).toBe(1);
+    // Its five-digit sequence numbers fit their column: `#11158` ran into the kind beside it,
+    // the number column being 3em whatever the digits.
+    const overlaps = await mica.locator('.ledger .row').evaluateAll((rows) =>
+      rows.flatMap((row) => {
+        // The digits' own box (the span is stretched to its column; its text may overflow).
+        const digits = document.createRange();
+        digits.selectNodeContents(row.querySelector('.seq')!);
+        const seq = digits.getBoundingClientRect();
+        const kind = row.querySelector('.kind')!.getBoundingClientRect();
+        const text = row.querySelector('.seq')!.textContent ?? '';
+        return seq.right > kind.left + 0.5 ? [`${text}: ${seq.right} > ${kind.left}`] : [];
+      }),
+    );
+    expect(overlaps).toEqual([]);
     expect(micaErrors).toEqual([]);
     await mica.close();
   });

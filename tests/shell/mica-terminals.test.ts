@@ -6,6 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { hostRealm } from '../../src/emulator/index.ts';
 import { hex } from '../../src/lib/hex.ts';
 import { micaOf } from '../../src/policy/index.ts';
+import { startLesson } from '../../src/lessons/index.ts';
+import { findLesson } from '../../src/lessons/loaded.ts';
 import { labTerminals } from './lab-terminals.ts';
 
 const SETUP = [
@@ -67,6 +69,25 @@ describe('Mica in the terminals', () => {
     const rem0 = machine.state.rmm.realms['0x' + rd.toString(16)]!.rems[0]!.slice(0, 64);
     expect(o, 'REM0 printed is the RMM’s, as extended by the upload').toContain(`REM0 ${rem0}`);
     expect(o).toMatch(/CF1 now blocks this realm's own SMCs/);
+  });
+
+  it('a typed file without CF rules, whose SMCs a neighbour’s accepted file BLOCKs, uploads without a blocked attempt', () => {
+    // 04-mica/01: the learner types the encoder's file (no CF rules); the gateway's accepted
+    // file BLOCKs VM2's SMC class, so the transition table does.
+    const lesson = findLesson('04-mica/01-declare')!;
+    const typed = lesson.solution.find((l) => l.startsWith('@encoder policy upload'))!;
+    const session = startLesson(lesson);
+    const before = session.machine.ledger.length;
+    const o = session.terminals
+      .execute(typed)
+      .output.map((l) => l.text)
+      .join('\n');
+    expect(o).toContain('allowed by upload:accepted');
+    const blocked = session.machine.ledger
+      .slice(before)
+      .filter((e) => e.kind === 'flow' && e.decision.verdict === 'blocked');
+    expect(blocked).toEqual([]);
+    expect(o).toMatch(/CF1 of gateway's file now blocks this realm's own SMCs/);
   });
 
   it('gpt names the realm that owns a granule and the shared object a pipe page belongs to', () => {

@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { createMachine } from '../../src/emulator/index.ts';
-import { createHostShell } from '../../src/shell/index.ts';
+import { createHostShell, createLabMachine } from '../../src/shell/index.ts';
+import { openTerminals } from '../../src/lessons/terminals.ts';
 import { CELLS, GRID_COLS, moveCell, formatSize } from '../../src/ui/diagrams/gpt-layout.ts';
 import { hexGrouped } from '../../src/lib/hex.ts';
 import { chipCount, ledgerRows, ledgerText } from '../../src/ui/ledger/ledger-view.ts';
@@ -67,6 +68,25 @@ describe('ledger rows', () => {
       '123k',
       '999k',
     ]);
+  });
+
+  test('a realm access reads what the realm did at which IPA and what stage 2 made of it', () => {
+    const m = createLabMachine();
+    const t = openTerminals(m);
+    t.execute('realm create r');
+    t.execute('@r mem read 0x1000 8');
+    t.execute('@r mem read 0x20000 8');
+    const rows = ledgerRows(m.ledger, undefined, Infinity).rows.filter(
+      (r) => r.kind === 'realm:access',
+    );
+    // The row read `realm:access realm:access`: the kind had no description of its own.
+    expect(rows.length).toBeGreaterThan(0);
+    for (const r of rows)
+      expect(r.summary).toMatch(/^realm:0x[0-9a-f]+ (read|write|fetch) \d+ B at IPA 0x/);
+    expect(rows.some((r) => r.status === 'ok' && r.detail === 'done (stage2)')).toBe(true);
+    expect(rows.some((r) => r.status === 'blocked' && r.detail?.startsWith('SEA injected'))).toBe(
+      true,
+    );
   });
 
   test('filter by kind group and limit', () => {

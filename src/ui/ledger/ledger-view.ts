@@ -130,6 +130,20 @@ export function describe(
         ? { summary, status: 'blocked', detail: `${event.decision.rule}: ${event.decision.reason}` }
         : { summary, status: 'ok', detail: `allowed (${event.decision.rule})` };
     }
+    case 'realm:access': {
+      // What stage 2 made of a realm's load or store (the physical access, if any, is the
+      // mem:access after it): done, a SEA injected into the realm, or a REC exit to the host.
+      const summary = `${event.actor} ${event.op} ${event.size} B at IPA ${hex(event.ipa)}`;
+      const rule = event.decision.rule;
+      if (event.outcome === 'done') return { summary, status: 'ok', detail: `done (${rule})` };
+      if (event.outcome === 'exit')
+        return { summary, status: 'info', detail: `REC exit to the host (${rule})` };
+      return {
+        summary,
+        status: 'blocked',
+        detail: `SEA injected into the realm; ${rule}: ${event.decision.reason}`,
+      };
+    }
     case 'gpf':
       return {
         summary: `Granule Protection Fault: ${event.actor} ${event.op} ${hex(event.pa)}`,

@@ -300,6 +300,34 @@ describe('terminals fit their panel', () => {
     expect(countBox.y + countBox.height).toBeLessThanOrEqual(legendBox.y);
   });
 
+  test("the GPT map's region cards say their names and sizes whole, in both looks", async () => {
+    // Four equal cards cut "SECURE · 256 KiB" to "SECURE · 25…" (and, in the projector
+    // look, every card's name and size).
+    await page.getByRole('tab', { name: 'GPT map' }).click();
+    const cut = () =>
+      page
+        .locator('.gpt .regions li')
+        .evaluateAll((cards) =>
+          cards.flatMap((card) =>
+            [...card.querySelectorAll<HTMLElement>('.region-name, .region-meta')]
+              .filter((t) => t.scrollWidth > t.clientWidth)
+              .map((t) => t.textContent ?? ''),
+          ),
+        );
+    const tops = () =>
+      page
+        .locator('.gpt .regions li')
+        .evaluateAll((cards) => new Set(cards.map((c) => c.getBoundingClientRect().top)).size);
+    expect(await projectorOn(page)).toBe(false);
+    expect(await cut()).toEqual([]);
+    expect(await tops(), 'one row of cards in the normal look').toBe(1);
+    await page.keyboard.press('Alt+P');
+    await expect.poll(() => projectorOn(page)).toBe(true);
+    await expect.poll(cut).toEqual([]);
+    await page.keyboard.press('Alt+P');
+    await expect.poll(() => projectorOn(page)).toBe(false);
+  });
+
   test('at 150% zoom (853x480) the pipeline drawing is in sight when chosen', async () => {
     const small = await lab.context.newPage();
     await small.setViewportSize({ width: 853, height: 480 });

@@ -4,7 +4,7 @@
 // goals it really reached. Goals are judged from the ledger and the machine state.
 import { describe, expect, it } from 'vitest';
 import { replayCommands, type Lesson } from '../../src/lessons/index.ts';
-import { findLesson } from '../../src/lessons/loaded.ts';
+import { LESSONS, findLesson } from '../../src/lessons/loaded.ts';
 
 function lesson(id: string): Lesson {
   const found = findLesson(id);
@@ -178,5 +178,26 @@ describe('05-attacks/09-gap-uncaught goals', () => {
         '@gateway attest group random',
       ]),
     ).toEqual({ joined: false, leaked: false, verified: false });
+  });
+});
+
+describe('goal titles ask for what the goals check', () => {
+  it('a goal met without the tenant running `mica verify` does not ask the learner to verify', () => {
+    // Group-token goals recompute the tenant's verdict on every kept token (tenantVerdicts),
+    // so they are met once the host holds the token: "Have the tenant verify ..." turned ✓
+    // before the learner typed `mica verify` (05-attacks/07-09).
+    const asked: string[] = [];
+    for (const l of LESSONS) {
+      if (!l.solution.some((line) => line.startsWith('mica verify'))) continue;
+      const replay = replayCommands(
+        l,
+        l.solution.filter((line) => !line.startsWith('mica verify')),
+      );
+      for (const g of replay.goals) {
+        const title = l.goals.find((x) => x.id === g.id)!.title;
+        if (g.done && /\bverify\b/i.test(title)) asked.push(`${l.id} ${g.id}: ${title}`);
+      }
+    }
+    expect(asked).toEqual([]);
   });
 });

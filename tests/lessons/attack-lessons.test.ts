@@ -201,3 +201,20 @@ describe('goal titles ask for what the goals check', () => {
     expect(asked).toEqual([]);
   });
 });
+
+describe('05-attacks/06-leftovers output', () => {
+  it('the monitor’s CLEAN at the teardown is said as done, not as a stopped attempt in red', () => {
+    const replay = replayCommands(lesson('05-attacks/06-leftovers'), [
+      'realm destroy gateway',
+      'realm destroy encoder',
+    ]);
+    const clean = replay.transcript
+      .flatMap((t) => t.output)
+      .filter((l) => l.text.includes('the monitor zeroed it'));
+    expect(clean.length).toBeGreaterThan(0);
+    for (const l of clean) {
+      expect(l.tone).toBe('ok');
+      expect(l.text).toMatch(/^ {2}✓ #\d+ /);
+    }
+  });
+});

@@ -124,11 +124,16 @@ export function judgementLines(
       entry.count++;
       continue;
     }
-    const icon = j.outcome === 'leak' ? '⚠' : '✖';
+    // CLEAN (mica-spec.md §3.7) is the monitor protecting a page nobody maps any more, not
+    // an attempt it stopped: said as done, not in an attempt's red (a teardown in
+    // 05-attacks/06 printed the wipe the lesson is about as a red ✖).
+    const clean = e.channel === 'clean';
+    const icon = j.outcome === 'leak' ? '⚠' : clean ? '✓' : '✖';
+    const tone = clean ? out.ok : out.error;
     seen.set(j.text, {
       count: 1,
       line: (count) =>
-        out.error(`  ${icon} #${j.seq} ${j.text}${count > 1 ? ` (×${count})` : ''}  [${j.clause}]`),
+        tone(`  ${icon} #${j.seq} ${j.text}${count > 1 ? ` (×${count})` : ''}  [${j.clause}]`),
     });
   }
   const lines = [...seen.values()].map((v) => v.line(v.count));

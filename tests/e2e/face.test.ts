@@ -290,6 +290,29 @@ describe('terminals fit their panel', () => {
     ).toBe(true);
   });
 
+  test('beside two rows of realm tabs the terminal hint is said whole, inside the panel', async () => {
+    // An attack lesson's four stages wrap the tabs onto two rows; the hint was cut to
+    // "NS-EL2 hypervisor · Alt+T …" / "inside the realm · Alt+T f…".
+    const { page: p, errors: e } = await lab.open('#/lesson/05-attacks/02-copy-to-host', {
+      reducedMotion: true,
+    });
+    const hint = p.locator('.deck-head .hint');
+    for (const tab of ['host$', 'moderator#']) {
+      await p.getByRole('tab', { name: tab, exact: true }).click();
+      expect(await hint.innerText()).toMatch(/Alt\+T\s*focuses$/);
+      const cut = await hint.evaluate((el) => {
+        const words = document.createRange();
+        words.selectNodeContents(el);
+        const box = el.getBoundingClientRect();
+        const panel = el.closest('section.host')!.getBoundingClientRect();
+        return words.getBoundingClientRect().right > Math.min(box.right, panel.right) + 0.5;
+      });
+      expect(cut, tab).toBe(false);
+    }
+    expect(e).toEqual([]);
+    await p.close();
+  });
+
   test("the GPT map's rows do not overlap: the change count sits above the legend", async () => {
     // Five realms ran above: the count of DRAM granules not NS is shown on the change line.
     await page.getByRole('tab', { name: 'GPT map' }).click();

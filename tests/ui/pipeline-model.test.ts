@@ -20,7 +20,7 @@ import {
 } from '../../src/policy/index.ts';
 import { buildVideoWorkflow, runAttack } from '../../src/workflows/index.ts';
 import { buildPipeline, WIDTH } from '../../src/ui/pipeline/pipeline-model.ts';
-import { outcomeSoFar } from '../../src/ui/pipeline/outcomes.ts';
+import { flowLine, outcomeSoFar } from '../../src/ui/pipeline/outcomes.ts';
 
 const STAGES = ['gateway', 'encoder', 'moderator', 'storage'] as const;
 
@@ -118,6 +118,23 @@ describe('pipeline model: blocked flows carry a plain label naming stage, sink a
     expect(model.undeclared.map((e) => `${e.from}>${e.to}`)).toContain('Mem1>intruder');
     expect(model.callouts.map((c) => c.text)).toContain(
       'intruder was joined to Mem1, which its policy never declares',
+    );
+  });
+});
+
+describe('pipeline view: a flow line names its clause once', () => {
+  it('an upload reads "…: allowed, upload:accepted", a CF block keeps its whole clause after the short one', () => {
+    const t = handBuilt();
+    t.type('tenant send gateway 0x4f45444956');
+    t.type('@gateway net recv 0x18000000000');
+    t.type('@encoder console @0x18000000000 16');
+    const lines = buildPipeline(t.machine.state, t.machine.ledger).flows.map(flowLine);
+    // The list under the drawing said "allowed, upload:accepted (upload:accepted)".
+    const twice = lines.filter((l) => /[:,] (\S+) \(\1\)$/.test(l));
+    expect(twice).toEqual([]);
+    expect(lines).toContain('gateway uploaded its policy: allowed, upload:accepted');
+    expect(lines).toContain(
+      'encoder tried to hand data to the host: blocked by its policy, rule CF3 (CF3 owner VM2 EXCEPTION 0x24 BLOCK)',
     );
   });
 });

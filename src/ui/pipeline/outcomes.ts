@@ -25,6 +25,15 @@ export const FLOW_SHOWN: Readonly<Record<FlowOutcome, FlowShown>> = {
   leak: { icon: '⚠', said: 'Leak:', verdict: '⚠ leak' },
 };
 
+/**
+ * A flow's line in the list under the drawing: the judge's sentence, which names the rule in
+ * short, and the whole clause after it when the short name is not the clause already
+ * ("…: allowed, upload:accepted (upload:accepted)" said it twice).
+ */
+export function flowLine(flow: Pick<PlacedFlow, 'text' | 'rule' | 'shortRule'>): string {
+  return flow.rule === flow.shortRule ? flow.text : `${flow.text} (${flow.rule})`;
+}
+
 /** The icon of a callout: its flow's, or the undeclared edge's. */
 export function calloutIcon(kind: Callout['kind']): string {
   return kind === 'undeclared' ? '◆' : FLOW_SHOWN[kind].icon;

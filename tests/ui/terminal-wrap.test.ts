@@ -134,5 +134,12 @@ describe('a hexdump in a narrow terminal', () => {
       '0x18000000028  41 41 41                 |AAA|',
     ]);
     expect(wrapText(dump.join('\n'), 80)).toBe(dump.join('\n'));
+    // A last row of two bytes lines its characters up with the eight-byte rows above.
+    const short = hexdump(new TextEncoder().encode('frame 0001: a face'), 0x5000);
+    expect(wrapText(short.join('\n'), 70).split('\n')).toEqual([
+      '0x00005000  66 72 61 6d 65 20 30 30  |frame 00|',
+      '0x00005008  30 31 3a 20 61 20 66 61  |01: a fa|',
+      '0x00005010  63 65                    |ce|',
+    ]);
   });
 });

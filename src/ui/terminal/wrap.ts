@@ -27,9 +27,9 @@ export function wrapText(text: string, columns: number | undefined): string {
 }
 
 function wrapLine(line: string, columns: number): string {
-  if (line.length <= columns) return line;
   const dump = halfDumpRows(line, columns);
   if (dump !== undefined) return dump;
+  if (line.length <= columns) return line;
   const indent = line.length - line.trimStart().length;
   // The continuation indent leaves at least half the row for text.
   const pad = ' '.repeat(Math.min(indent + HANGING_INDENT, Math.floor(columns / 2)));
@@ -47,20 +47,29 @@ function wrapLine(line: string, columns: number): string {
 
 /** A hexdump row (lib/bytes.ts `hexdump`): address, up to 16 bytes in hex, their characters. */
 const DUMP_ROW = /^(\s*)0x([0-9a-f]+) {2}((?:[0-9a-f]{2} ){0,15}[0-9a-f]{2}) * {2}\|(.*)\|$/;
+/** Bytes in a hexdump row, and the width of their hex (`xx ` each, the last without its space). */
+const FULL_ROW_BYTES = 16;
+const FULL_ROW_HEX = FULL_ROW_BYTES * 3 - 1;
 /** Bytes in each half of a hexdump row. */
-const HALF_ROW_BYTES = 8;
+const HALF_ROW_BYTES = FULL_ROW_BYTES / 2;
 
 /**
- * A hexdump row too wide for the terminal as two rows of eight bytes, each with its address
- * and its characters, when those fit (a word wrap broke it into an address, the hex and a
- * stray `|frame` on three rows); undefined when `line` is no such row.
+ * A hexdump row, when a whole one is too wide for the terminal, as two rows of eight bytes
+ * (one, for a short last row, padded as they are), each with its address and characters, when
+ * those fit: a word wrap broke it into an address, the hex and a stray `|frame` on three
+ * rows. Undefined when `line` is no such row, or a whole row fits.
  */
 function halfDumpRows(line: string, columns: number): string | undefined {
   const m = DUMP_ROW.exec(line);
   if (!m) return undefined;
   const [, indent = '', addr = '', hex = '', chars = ''] = m;
   const bytes = hex.split(' ');
-  if (bytes.length <= HALF_ROW_BYTES || chars.length !== bytes.length) return undefined;
+  if (chars.length !== bytes.length) return undefined;
+  // Whether a whole row (sixteen bytes) fits, so that a dump's rows, its short last one
+  // included, are laid out alike.
+  // `<indent>0x<addr>  <hex>  |<chars>|`
+  const whole = indent.length + 2 + addr.length + 2 + FULL_ROW_HEX + 3 + FULL_ROW_BYTES + 1;
+  if (whole <= columns) return undefined;
   const at = BigInt(`0x${addr}`);
   const row = (k: number) => {
     const part = bytes.slice(k, k + HALF_ROW_BYTES);
@@ -68,7 +77,8 @@ function halfDumpRows(line: string, columns: number): string | undefined {
     const text = part.join(' ').padEnd(HALF_ROW_BYTES * 3 - 1);
     return `${indent}0x${address}  ${text}  |${chars.slice(k, k + part.length)}|`;
   };
-  const rows = [row(0), row(HALF_ROW_BYTES)];
+  // A short last row keeps the eight-byte rows' columns above it.
+  const rows = bytes.length > HALF_ROW_BYTES ? [row(0), row(HALF_ROW_BYTES)] : [row(0)];
   return rows.every((r) => r.length <= columns) ? rows.join('\n') : undefined;
 }
 

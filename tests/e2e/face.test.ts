@@ -290,6 +290,38 @@ describe('terminals fit their panel', () => {
     ).toBe(true);
   });
 
+  test('the projector look gives a lesson a first goal and its first heading in sight', async () => {
+    // In half the page's height the lesson pane showed one goal and cut the lesson's first
+    // heading at its bottom edge.
+    const { page: p, errors: e } = await lab.open('#/lesson/04-mica/01-declare', {
+      reducedMotion: true,
+    });
+    await p.locator('.lesson-pane h3').waitFor();
+    await p.keyboard.press('Alt+P');
+    await expect.poll(() => projectorOn(p)).toBe(true);
+    const inSight = () =>
+      p.evaluate(() => {
+        const pane = document.querySelector('.side-top .panel-body:not([hidden])')!;
+        const box = pane.getBoundingClientRect();
+        const whole = (el: Element | null) => {
+          const r = el?.getBoundingClientRect();
+          return (
+            r !== undefined &&
+            r.height > 0 &&
+            r.top >= box.top - 0.5 &&
+            r.bottom <= box.bottom + 0.5
+          );
+        };
+        return {
+          goal: whole(pane.querySelector('.lesson-pane .goal')),
+          heading: whole(pane.querySelector('.lesson-pane .scroll h3, .lesson-pane .scroll h4')),
+        };
+      });
+    await expect.poll(inSight).toEqual({ goal: true, heading: true });
+    expect(e).toEqual([]);
+    await p.close();
+  });
+
   test('beside two rows of realm tabs the terminal hint is said whole, inside the panel', async () => {
     // An attack lesson's four stages wrap the tabs onto two rows; the hint was cut to
     // "NS-EL2 hypervisor · Alt+T …" / "inside the realm · Alt+T f…".

@@ -524,3 +524,23 @@ describe('glossary', () => {
     expect(GLOSSARY.map(({ term, definition }) => ({ term, definition }))).toEqual(rows);
   });
 });
+
+describe('hints', () => {
+  it('no hint tells the learner to type a command the lesson withholds', () => {
+    // 04-mica/01's near-solution said "`@encoder policy show video-moderation` prints a file
+    // that works", and the lesson refuses that very command (the encoder's file is withheld).
+    const refused: string[] = [];
+    for (const l of LESSONS) {
+      const spans = l.hints.flatMap((h) => [...h.text.matchAll(/`([^`]+)`/g)].map((m) => m[1]!));
+      const session = startLesson(l);
+      for (const span of spans) {
+        const said = session.terminals
+          .execute(span)
+          .output.map((o) => o.text)
+          .join('\n');
+        if (/withheld/.test(said)) refused.push(`${l.id}: ${span}`);
+      }
+    }
+    expect(refused).toEqual([]);
+  });
+});

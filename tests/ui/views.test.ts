@@ -2,6 +2,10 @@ import { describe, expect, test } from 'vitest';
 import { createMachine } from '../../src/emulator/index.ts';
 import { createHostShell, createLabMachine } from '../../src/shell/index.ts';
 import { openTerminals } from '../../src/lessons/terminals.ts';
+import { startLesson } from '../../src/lessons/index.ts';
+import { findLesson } from '../../src/lessons/loaded.ts';
+import { hostRealms } from '../../src/emulator/index.ts';
+import { realmToEdit } from '../../src/ui/policy/editor-model.ts';
 import { CELLS, GRID_COLS, moveCell, formatSize } from '../../src/ui/diagrams/gpt-layout.ts';
 import { hexGrouped } from '../../src/lib/hex.ts';
 import { chipCount, ledgerRows, ledgerText } from '../../src/ui/ledger/ledger-view.ts';
@@ -87,6 +91,17 @@ describe('ledger rows', () => {
     expect(rows.some((r) => r.status === 'blocked' && r.detail?.startsWith('SEA injected'))).toBe(
       true,
     );
+  });
+
+  test('the policy editor opens on the first realm without an accepted policy', () => {
+    // 04-mica/01: the gateway's file is in, the lesson asks for the encoder's; the editor
+    // opened on the gateway, whose upload the monitor refuses (one-shot).
+    const session = startLesson(findLesson('04-mica/01-declare')!);
+    const names = hostRealms(session.machine).map((r) => r.name);
+    expect(names[0]).toBe('gateway');
+    expect(realmToEdit(session.machine.state, names)).toBe('encoder');
+    const bare = createLabMachine();
+    expect(realmToEdit(bare.state, [])).toBe('');
   });
 
   test('filter by kind group and limit', () => {

@@ -218,3 +218,17 @@ describe('05-attacks/06-leftovers output', () => {
     }
   });
 });
+
+describe('host rmi output on a mapping decision', () => {
+  it('says who was refused what, without a byte count of nothing', () => {
+    // 04-mica/02 printed "blocked ns-map: host -> encoder, 0 bytes (VM2 is-gateway false: …)".
+    const replay = replayCommands(lesson('04-mica/02-enforce'), [
+      'rmi RMI_RTT_MAP_UNPROTECTED 0x80033000 0x20000001000 3 0x88000000',
+    ]);
+    const lines = replay.transcript.flatMap((t) => t.output.map((l) => l.text));
+    expect(
+      lines.some((l) => /^ {2}blocked ns-map: host -> encoder \(VM2 is-gateway false: /.test(l)),
+    ).toBe(true);
+    expect(lines.some((l) => /, 0 bytes/.test(l))).toBe(false);
+  });
+});

@@ -232,3 +232,14 @@ describe('host rmi output on a mapping decision', () => {
     expect(lines.some((l) => /, 0 bytes/.test(l))).toBe(false);
   });
 });
+
+describe('a refused console print is named as typed', () => {
+  it('`console @<ipa> <len>` refused reads "console: …", not the guest op\'s "send: …"', () => {
+    const replay = replayCommands(lesson('05-attacks/02-copy-to-host'), [
+      '@encoder console @0x18000000020 50',
+    ]);
+    const lines = replay.transcript.flatMap((t) => t.output.map((l) => l.text));
+    expect(lines.some((l) => l.startsWith('console: synchronous external abort'))).toBe(true);
+    expect(lines.some((l) => l.startsWith('send:'))).toBe(false);
+  });
+});

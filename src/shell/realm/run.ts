@@ -186,14 +186,19 @@ export function runOps(
   return lines;
 }
 
-/** Standard formatting: one line per result, status and values, errors in red. */
-export function resultLines(results: readonly GuestResult[]): OutputLine[] {
+/**
+ * Standard formatting: one line per result, status and values, errors in red; each named `as`
+ * (the command the learner typed) or else by its op.
+ */
+export function resultLines(results: readonly GuestResult[], as?: string): OutputLine[] {
   return results.map((r) => {
+    // Named as the learner typed it when the command is not the op (`console` runs `send`).
+    const name = as ?? r.op;
     const status = r.status ? ` ${r.status}` : '';
     const values = Object.entries(r.values)
       .map(([k, v]) => `${k}=${v}`)
       .join(' ');
-    if (!r.ok) return out.error(`${r.op}:${status} ${r.error ?? values}`.trimEnd());
-    return out.ok(`${r.op}:${status} ${values}`.trimEnd());
+    if (!r.ok) return out.error(`${name}:${status} ${r.error ?? values}`.trimEnd());
+    return out.ok(`${name}:${status} ${values}`.trimEnd());
   });
 }

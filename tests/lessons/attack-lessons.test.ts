@@ -3,7 +3,8 @@
 // that for every lesson), and a plausible wrong route satisfies none of them, or only the
 // goals it really reached. Goals are judged from the ledger and the machine state.
 import { describe, expect, it } from 'vitest';
-import { replayCommands, type Lesson } from '../../src/lessons/index.ts';
+import { replayCommands, replaySolution, type Lesson } from '../../src/lessons/index.ts';
+import { keptGroupAppraisal } from '../../src/shell/host/verify-group.ts';
 import { LESSONS, findLesson } from '../../src/lessons/loaded.ts';
 
 function lesson(id: string): Lesson {
@@ -241,5 +242,19 @@ describe('a refused console print is named as typed', () => {
     const lines = replay.transcript.flatMap((t) => t.output.map((l) => l.text));
     expect(lines.some((l) => l.startsWith('console: synchronous external abort'))).toBe(true);
     expect(lines.some((l) => l.startsWith('send:'))).toBe(false);
+  });
+});
+
+describe('the Chain tab’s group token (keptGroupAppraisal)', () => {
+  it('is appraised as the tenant verified it, an outsider’s blob included', () => {
+    // 05-attacks/08: the spy's blob names no realm of any example; the Chain fell back to the
+    // sample token, "verified", while `mica verify` printed "rejected".
+    const caught = replaySolution(lesson('05-attacks/08-gap-caught')).session.machine.state;
+    const a = keptGroupAppraisal(caught)!;
+    expect(a.expected).toBe('video-moderation');
+    expect(a.verdict.kind).toBe('rejected');
+    expect(a.verdict.checks.find((c) => c.id === 'membership')?.status).toBe('fail');
+    const ring = replaySolution(lesson('04-mica/04-group-token')).session.machine.state;
+    expect(keptGroupAppraisal(ring)).toMatchObject({ expected: 'video-ring-shipped' });
   });
 });

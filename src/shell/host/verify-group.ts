@@ -113,9 +113,9 @@ export interface KeptGroupAppraisal {
  * The last group token a realm handed to the host (`attest group` in a realm terminal),
  * appraised as the tenant would with `mica verify last`: with the expectations it declared to
  * the machine when there are some, else as the workflow example whose realms the token's
- * blobs name (each blob's Self label is one of the example's members, as the tenant asked
- * for them), preferring an example the tenant has verified a token of (its epoch is
- * remembered), then the examples' order. The choice never looks at the outcome: a verifier
+ * blobs name (a blob's Self label is one of the example's members, as the tenant asked for
+ * them), preferring an example the tenant has verified a token of (its epoch is remembered),
+ * then the one naming the most blobs, then the examples' order. The choice never looks at the outcome: a verifier
  * does not pick the expectations that accept. Undefined without a token or such an example.
  */
 export function keptGroupAppraisal(state: Readonly<MachineState>): KeptGroupAppraisal | undefined {
@@ -140,15 +140,22 @@ export function keptGroupAppraisal(state: Readonly<MachineState>): KeptGroupAppr
     return d.ok ? d.policy.vms[d.policy.self]?.hash : undefined;
   });
   const seen = state.host?.groupEpochs ?? {};
-  const matches: { example: WorkflowExample; expectations: GroupExpectations }[] = [];
+  let chosen: { example: WorkflowExample; expectations: GroupExpectations } | undefined;
+  let best = 0;
   for (const example of WORKFLOW_EXAMPLES) {
     const e = tenantExpectations(state, example, challenge);
     if ('usageError' in e) continue;
     const hashes = new Set(e.members.map((m) => m.hash));
-    if (selves.length > 0 && selves.every((h) => h !== undefined && hashes.has(h)))
-      matches.push({ example, expectations: e });
+    const named = selves.filter((h) => h !== undefined && hashes.has(h)).length;
+    if (named === 0) continue;
+    // An example the tenant verified a token of first, then the one naming the most blobs
+    // (an outsider's blob names none: 05-attacks/08's spy), in the examples' order.
+    const score = (example.id in seen ? selves.length + 1 : 0) + named;
+    if (score > best) {
+      best = score;
+      chosen = { example, expectations: e };
+    }
   }
-  const chosen = matches.find((m) => m.example.id in seen) ?? matches[0];
   return chosen && appraised(chosen.example.id, chosen.expectations);
 }
 

@@ -54,6 +54,31 @@ export function hostAccesses(
   );
 }
 
+/**
+ * The host's allowed reads other than its VMM's device emulation. To send what a realm put in
+ * its console or network buffer, the VMM reads the buffer and the device's `flow` follows at
+ * once, from that address and of that length (host/devices.ts `deviceSend`); such a read is
+ * the device at work, not a read the host made by hand (the `read` a lesson asks for).
+ */
+export function hostReadsBesidesDevices(
+  ledger: readonly LedgerEvent[],
+): LedgerEventOf<'mem:access'>[] {
+  const reads: LedgerEventOf<'mem:access'>[] = [];
+  ledger.forEach((e, i) => {
+    if (e.kind !== 'mem:access' || e.actor !== 'host' || e.op !== 'read') return;
+    if (e.decision.verdict !== 'allowed') return;
+    const next = ledger[i + 1];
+    const sent =
+      next?.kind === 'flow' &&
+      (next.channel === 'console' || next.channel === 'network') &&
+      next.source.kind === 'memory' &&
+      next.source.address === e.pa &&
+      next.bytes === e.len;
+    if (!sent) reads.push(e);
+  });
+  return reads;
+}
+
 /** Refused SMC returns of the named commands, with their failure labels. */
 export function refusals(
   ledger: readonly LedgerEvent[],

@@ -12,8 +12,10 @@ import { mkdir } from 'node:fs/promises';
 import { describe, expect, test } from 'vitest';
 import type { Page } from 'playwright-core';
 import { encodeScenarioLink, makeScenario } from '../../src/lessons/index.ts';
-import { axeSerious, useLabPage } from './browser.ts';
+import { findLesson } from '../../src/lessons/loaded.ts';
+import { axeSerious, useLabPage, type Lab } from './browser.ts';
 
+let lab: Lab;
 let page: Page;
 let errors: string[];
 
@@ -24,7 +26,7 @@ const SLOW = { timeout: 30_000 };
 const PIPELINE_LINK = encodeScenarioLink(makeScenario({ mode: 'mica', pipeline: 0 }));
 
 useLabPage(PIPELINE_LINK, async (opened) => {
-  ({ page, errors } = opened);
+  ({ lab, page, errors } = opened);
   await mkdir('test-results', { recursive: true });
   await page.locator('.pipeline .result').waitFor(SLOW);
   for (const dismiss of await page.getByRole('button', { name: /^Dismiss/ }).all()) {
@@ -159,5 +161,37 @@ describe('the chain as a drawing', () => {
     await page.getByRole('button', { name: 'Flip a byte of the group token' }).click();
     await expect.poll(verdict, SLOW).toBe('verified');
     expect(errors).toEqual([]);
+  });
+});
+
+describe('a group token handed to the host in the terminals', () => {
+  test('is the Chain’s evidence, with the verdict the tenant’s `mica verify last` prints', async () => {
+    // 05-attacks/07: an impostor takes the encoder's label, the gateway hands the host a group
+    // token, the tenant verifies it: rejected. The Chain showed the sample token, "verified".
+    const lesson = findLesson('05-attacks/07-substitution')!;
+    const { page: p, errors: e } = await lab.open(`#/lesson/${lesson.id}`, {
+      reducedMotion: true,
+    });
+    for (const step of lesson.solution) {
+      const at = /^@(\S+) (.*)$/.exec(step);
+      await p.getByRole('tab', { name: at ? `${at[1]}#` : 'host$', exact: true }).click();
+      await p.locator('.deck-body:not([hidden]) .xterm-helper-textarea').focus();
+      await p.keyboard.type(at ? at[2]! : step);
+      await p.keyboard.press('Enter');
+    }
+    const screen = p.locator('.deck-body:not([hidden]) .xterm-rows');
+    await expect.poll(() => screen.innerText(), SLOW).toMatch(/Verdict: rejected/);
+    await p.getByRole('tab', { name: 'Chain' }).click();
+    await p.locator('.chain-view .drawing').waitFor(SLOW);
+    expect(await p.locator('.chain-view select').inputValue()).toBe('kept');
+    expect(await p.locator('.chain-view .source').innerText()).toBe(
+      'Last group token handed to the host by gateway, as video-moderation',
+    );
+    expect(await p.locator('.chain-view .verdict').getAttribute('data-verdict')).toBe('rejected');
+    expect(await p.locator('.chain-view .verdict').innerText()).toContain(
+      'group RIM recomputed, group RPV recomputed',
+    );
+    expect(e).toEqual([]);
+    await p.close();
   });
 });

@@ -290,6 +290,61 @@ describe('terminals fit their panel', () => {
     ).toBe(true);
   });
 
+  test('the projector look gives a lesson a first goal and its first heading in sight', async () => {
+    // In half the page's height the lesson pane showed one goal and cut the lesson's first
+    // heading at its bottom edge.
+    const { page: p, errors: e } = await lab.open('#/lesson/04-mica/01-declare', {
+      reducedMotion: true,
+    });
+    await p.locator('.lesson-pane h3').waitFor();
+    await p.keyboard.press('Alt+P');
+    await expect.poll(() => projectorOn(p)).toBe(true);
+    const inSight = () =>
+      p.evaluate(() => {
+        const pane = document.querySelector('.side-top .panel-body:not([hidden])')!;
+        const box = pane.getBoundingClientRect();
+        const whole = (el: Element | null) => {
+          const r = el?.getBoundingClientRect();
+          return (
+            r !== undefined &&
+            r.height > 0 &&
+            r.top >= box.top - 0.5 &&
+            r.bottom <= box.bottom + 0.5
+          );
+        };
+        return {
+          goal: whole(pane.querySelector('.lesson-pane .goal')),
+          heading: whole(pane.querySelector('.lesson-pane .scroll h3, .lesson-pane .scroll h4')),
+        };
+      });
+    await expect.poll(inSight).toEqual({ goal: true, heading: true });
+    expect(e).toEqual([]);
+    await p.close();
+  });
+
+  test('beside two rows of realm tabs the terminal hint is said whole, inside the panel', async () => {
+    // An attack lesson's four stages wrap the tabs onto two rows; the hint was cut to
+    // "NS-EL2 hypervisor · Alt+T …" / "inside the realm · Alt+T f…".
+    const { page: p, errors: e } = await lab.open('#/lesson/05-attacks/02-copy-to-host', {
+      reducedMotion: true,
+    });
+    const hint = p.locator('.deck-head .hint');
+    for (const tab of ['host$', 'moderator#']) {
+      await p.getByRole('tab', { name: tab, exact: true }).click();
+      expect(await hint.innerText()).toMatch(/Alt\+T\s*focuses$/);
+      const cut = await hint.evaluate((el) => {
+        const words = document.createRange();
+        words.selectNodeContents(el);
+        const box = el.getBoundingClientRect();
+        const panel = el.closest('section.host')!.getBoundingClientRect();
+        return words.getBoundingClientRect().right > Math.min(box.right, panel.right) + 0.5;
+      });
+      expect(cut, tab).toBe(false);
+    }
+    expect(e).toEqual([]);
+    await p.close();
+  });
+
   test("the GPT map's rows do not overlap: the change count sits above the legend", async () => {
     // Five realms ran above: the count of DRAM granules not NS is shown on the change line.
     await page.getByRole('tab', { name: 'GPT map' }).click();
@@ -298,6 +353,34 @@ describe('terminals fit their panel', () => {
     const countBox = (await count.boundingBox())!;
     const legendBox = (await page.locator('.gpt .legend').boundingBox())!;
     expect(countBox.y + countBox.height).toBeLessThanOrEqual(legendBox.y);
+  });
+
+  test("the GPT map's region cards say their names and sizes whole, in both looks", async () => {
+    // Four equal cards cut "SECURE · 256 KiB" to "SECURE · 25…" (and, in the projector
+    // look, every card's name and size).
+    await page.getByRole('tab', { name: 'GPT map' }).click();
+    const cut = () =>
+      page
+        .locator('.gpt .regions li')
+        .evaluateAll((cards) =>
+          cards.flatMap((card) =>
+            [...card.querySelectorAll<HTMLElement>('.region-name, .region-meta')]
+              .filter((t) => t.scrollWidth > t.clientWidth)
+              .map((t) => t.textContent ?? ''),
+          ),
+        );
+    const tops = () =>
+      page
+        .locator('.gpt .regions li')
+        .evaluateAll((cards) => new Set(cards.map((c) => c.getBoundingClientRect().top)).size);
+    expect(await projectorOn(page)).toBe(false);
+    expect(await cut()).toEqual([]);
+    expect(await tops(), 'one row of cards in the normal look').toBe(1);
+    await page.keyboard.press('Alt+P');
+    await expect.poll(() => projectorOn(page)).toBe(true);
+    await expect.poll(cut).toEqual([]);
+    await page.keyboard.press('Alt+P');
+    await expect.poll(() => projectorOn(page)).toBe(false);
   });
 
   test('at 150% zoom (853x480) the pipeline drawing is in sight when chosen', async () => {

@@ -7,15 +7,16 @@
  */
 import { describe, expect, test } from 'vitest';
 import type { Page } from 'playwright-core';
-import { runCommand, terminalText, useLabPage } from './browser.ts';
+import { runCommand, terminalText, useLabPage, type Lab } from './browser.ts';
 
 /** Rows the list draws at first (`WINDOW` in LedgerList.svelte). */
 const WINDOW = 60;
 
+let lab: Lab;
 let page: Page;
 let errors: string[];
 
-useLabPage('#/', (opened) => ({ page, errors } = opened));
+useLabPage('#/', (opened) => ({ lab, page, errors } = opened));
 
 const rows = () => page.locator('.ledger .row');
 const scroller = () => page.locator('.ledger .scroller');
@@ -51,6 +52,32 @@ describe('ledger list', () => {
     expect(drawn).toBeLessThan(WINDOW);
     expect(await page.locator('.ledger .spacer').count()).toBe(1);
     expect(await atBottom()).toBe(true);
+  });
+
+  test('a granule transition reads on one line in the normal look (the kind names the granule)', async () => {
+    // The newest rows are the last delegate's: its transition, `UNDELEGATED → DELEGATED, wiped`,
+    // the longest a transition reads. Before its summary dropped the kind's own word, the
+    // normal look's narrow list put `wiped` on a second line.
+    const heights = await page.evaluate(() =>
+      [
+        ...document.querySelectorAll<HTMLElement>('.ledger .row[data-kind="granule:transition"]'),
+      ].map((row) => {
+        const summary = row.querySelector('.summary')!;
+        return {
+          text: summary.textContent,
+          lines: summary.getClientRects().length,
+          height: row.getBoundingClientRect().height,
+          line: parseFloat(getComputedStyle(row).lineHeight),
+        };
+      }),
+    );
+    expect(
+      heights.some((h) => h.text?.endsWith('0x80105000: UNDELEGATED → DELEGATED, wiped')),
+    ).toBe(true);
+    for (const h of heights) {
+      expect(h.lines, h.text ?? '').toBe(1);
+      expect(h.height, h.text ?? '').toBeLessThan(1.5 * h.line + 8);
+    }
   });
 
   test('a scrubbed position shows its newest rows, still only those in sight', async () => {
@@ -99,5 +126,43 @@ describe('ledger list', () => {
       await expect.poll(atBottom).toBe(true);
       expect(await page.getByRole('button', { name: '↓ Latest' }).count()).toBe(0);
     }
+  });
+});
+
+describe('ledger filter chips', () => {
+  test('the seven kind chips keep one row in the normal look with thousands of events', async () => {
+    // An attack lesson's setup leaves thousands of events (SMC 3024, #11116 at 05-attacks/02):
+    // the chips wrapped onto a second row and the list below lost one of its few visible rows.
+    const { page: mica, errors: micaErrors } = await lab.open(
+      '#/lesson/05-attacks/02-copy-to-host',
+      {
+        reducedMotion: true,
+      },
+    );
+    const chips = mica.locator('.ledger .filters .chip');
+    await expect.poll(() => chips.count()).toBe(7);
+    await expect
+      .poll(async () => Number((await chips.first().getAttribute('title'))?.split(' ')[0]))
+      .toBeGreaterThanOrEqual(1000);
+    const tops = await chips.evaluateAll((els) =>
+      els.map((e) => Math.round(e.getBoundingClientRect().top)),
+    );
+    expect(new Set(tops).size, `chip tops ${tops}`).toBe(1);
+    // Its five-digit sequence numbers fit their column: `#11158` ran into the kind beside it,
+    // the number column being 3em whatever the digits.
+    const overlaps = await mica.locator('.ledger .row').evaluateAll((rows) =>
+      rows.flatMap((row) => {
+        // The digits' own box (the span is stretched to its column; its text may overflow).
+        const digits = document.createRange();
+        digits.selectNodeContents(row.querySelector('.seq')!);
+        const seq = digits.getBoundingClientRect();
+        const kind = row.querySelector('.kind')!.getBoundingClientRect();
+        const text = row.querySelector('.seq')!.textContent ?? '';
+        return seq.right > kind.left + 0.5 ? [`${text}: ${seq.right} > ${kind.left}`] : [];
+      }),
+    );
+    expect(overlaps).toEqual([]);
+    expect(micaErrors).toEqual([]);
+    await mica.close();
   });
 });

@@ -3,8 +3,9 @@
 // that for every lesson), and a plausible wrong route satisfies none of them, or only the
 // goals it really reached. Goals are judged from the ledger and the machine state.
 import { describe, expect, it } from 'vitest';
-import { replayCommands, type Lesson } from '../../src/lessons/index.ts';
-import { findLesson } from '../../src/lessons/loaded.ts';
+import { replayCommands, replaySolution, type Lesson } from '../../src/lessons/index.ts';
+import { keptGroupAppraisal } from '../../src/shell/host/verify-group.ts';
+import { LESSONS, findLesson } from '../../src/lessons/loaded.ts';
 
 function lesson(id: string): Lesson {
   const found = findLesson(id);
@@ -178,5 +179,82 @@ describe('05-attacks/09-gap-uncaught goals', () => {
         '@gateway attest group random',
       ]),
     ).toEqual({ joined: false, leaked: false, verified: false });
+  });
+});
+
+describe('goal titles ask for what the goals check', () => {
+  it('a goal met without the tenant running `mica verify` does not ask the learner to verify', () => {
+    // Group-token goals recompute the tenant's verdict on every kept token (tenantVerdicts),
+    // so they are met once the host holds the token: "Have the tenant verify ..." turned ✓
+    // before the learner typed `mica verify` (05-attacks/07-09).
+    const asked: string[] = [];
+    for (const l of LESSONS) {
+      if (!l.solution.some((line) => line.startsWith('mica verify'))) continue;
+      const replay = replayCommands(
+        l,
+        l.solution.filter((line) => !line.startsWith('mica verify')),
+      );
+      for (const g of replay.goals) {
+        const title = l.goals.find((x) => x.id === g.id)!.title;
+        if (g.done && /\bverify\b/i.test(title)) asked.push(`${l.id} ${g.id}: ${title}`);
+      }
+    }
+    expect(asked).toEqual([]);
+  });
+});
+
+describe('05-attacks/06-leftovers output', () => {
+  it('the monitor’s CLEAN at the teardown is said as done, not as a stopped attempt in red', () => {
+    const replay = replayCommands(lesson('05-attacks/06-leftovers'), [
+      'realm destroy gateway',
+      'realm destroy encoder',
+    ]);
+    const clean = replay.transcript
+      .flatMap((t) => t.output)
+      .filter((l) => l.text.includes('the monitor zeroed it'));
+    expect(clean.length).toBeGreaterThan(0);
+    for (const l of clean) {
+      expect(l.tone).toBe('ok');
+      expect(l.text).toMatch(/^ {2}✓ #\d+ /);
+    }
+  });
+});
+
+describe('host rmi output on a mapping decision', () => {
+  it('says who was refused what, without a byte count of nothing', () => {
+    // 04-mica/02 printed "blocked ns-map: host -> encoder, 0 bytes (VM2 is-gateway false: …)".
+    const replay = replayCommands(lesson('04-mica/02-enforce'), [
+      'rmi RMI_RTT_MAP_UNPROTECTED 0x80033000 0x20000001000 3 0x88000000',
+    ]);
+    const lines = replay.transcript.flatMap((t) => t.output.map((l) => l.text));
+    expect(
+      lines.some((l) => /^ {2}blocked ns-map: host -> encoder \(VM2 is-gateway false: /.test(l)),
+    ).toBe(true);
+    expect(lines.some((l) => /, 0 bytes/.test(l))).toBe(false);
+  });
+});
+
+describe('a refused console print is named as typed', () => {
+  it('`console @<ipa> <len>` refused reads "console: …", not the guest op\'s "send: …"', () => {
+    const replay = replayCommands(lesson('05-attacks/02-copy-to-host'), [
+      '@encoder console @0x18000000020 50',
+    ]);
+    const lines = replay.transcript.flatMap((t) => t.output.map((l) => l.text));
+    expect(lines.some((l) => l.startsWith('console: synchronous external abort'))).toBe(true);
+    expect(lines.some((l) => l.startsWith('send:'))).toBe(false);
+  });
+});
+
+describe('the Chain tab’s group token (keptGroupAppraisal)', () => {
+  it('is appraised as the tenant verified it, an outsider’s blob included', () => {
+    // 05-attacks/08: the spy's blob names no realm of any example; the Chain fell back to the
+    // sample token, "verified", while `mica verify` printed "rejected".
+    const caught = replaySolution(lesson('05-attacks/08-gap-caught')).session.machine.state;
+    const a = keptGroupAppraisal(caught)!;
+    expect(a.expected).toBe('video-moderation');
+    expect(a.verdict.kind).toBe('rejected');
+    expect(a.verdict.checks.find((c) => c.id === 'membership')?.status).toBe('fail');
+    const ring = replaySolution(lesson('04-mica/04-group-token')).session.machine.state;
+    expect(keptGroupAppraisal(ring)).toMatchObject({ expected: 'video-ring-shipped' });
   });
 });

@@ -365,6 +365,18 @@ describe('03-pipeline-cca/01-host-sees goals', () => {
     expect(done).toEqual({ input: true, protected: true, 'left-realm': false, 'host-read': false });
   });
 
+  it('the VMM reading the console page to print it is not the host’s read the lesson asks for', () => {
+    const printed = [
+      'tenant send gw "frame 0001"',
+      '@gw net recv 0x1000',
+      '@gw console @0x1000 10',
+    ];
+    expect(goalsDone(id, printed)).toMatchObject({ 'left-realm': true, 'host-read': false });
+    expect(goalsDone(id, [...printed, 'read 0x8400f000 16'])).toMatchObject({
+      'host-read': true,
+    });
+  });
+
   it('reading the tenant input in the network buffer is not the realm leaking it', () => {
     const done = goalsDone(id, [
       'tenant send gw "frame 0001"',
@@ -510,5 +522,25 @@ describe('glossary', () => {
       (m) => ({ term: m[1], definition: m[2] }),
     );
     expect(GLOSSARY.map(({ term, definition }) => ({ term, definition }))).toEqual(rows);
+  });
+});
+
+describe('hints', () => {
+  it('no hint tells the learner to type a command the lesson withholds', () => {
+    // 04-mica/01's near-solution said "`@encoder policy show video-moderation` prints a file
+    // that works", and the lesson refuses that very command (the encoder's file is withheld).
+    const refused: string[] = [];
+    for (const l of LESSONS) {
+      const spans = l.hints.flatMap((h) => [...h.text.matchAll(/`([^`]+)`/g)].map((m) => m[1]!));
+      const session = startLesson(l);
+      for (const span of spans) {
+        const said = session.terminals
+          .execute(span)
+          .output.map((o) => o.text)
+          .join('\n');
+        if (/withheld/.test(said)) refused.push(`${l.id}: ${span}`);
+      }
+    }
+    expect(refused).toEqual([]);
   });
 });

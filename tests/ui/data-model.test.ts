@@ -26,7 +26,7 @@ import { buildVideoWorkflow } from '../../src/workflows/video.ts';
 import { buildDataModel, decodeFrames, numberFrames } from '../../src/ui/data/data-model.ts';
 import { labTerminals } from '../shell/lab-terminals.ts';
 import { findLesson } from '../../src/lessons/loaded.ts';
-import { replaySolution } from '../../src/lessons/runner.ts';
+import { replayCommands, replaySolution } from '../../src/lessons/runner.ts';
 
 function run(name: string): RunReport {
   const text = readFileSync(new URL(`../../scenarios/${name}.json`, import.meta.url), 'utf8');
@@ -332,5 +332,23 @@ describe('a realm the tenant did not name that read the video (mica-spec §1.3)'
     const r = run('attack-10-leftovers-mica');
     const d = buildDataModel(r.machine, r.machine.ledger);
     expect(d.host.filter((h) => h.where.startsWith('realm '))).toEqual([]);
+  });
+});
+
+describe('a lesson’s stand-in frame in the pipeline’s objects (05-attacks/02)', () => {
+  it('each stage shows the labelled text its object holds, where the label is', () => {
+    // The frame sits at +0x20 of Mem1; the encoder copies it into Mem2. The Data view said
+    // "No frame labelled video here" for every stage: a text stage drew no text at all.
+    const lesson = findLesson('05-attacks/02-copy-to-host')!;
+    const replay = replayCommands(lesson, ['@encoder copy 0x18000000020 0x18004000020 50']);
+    const m = replay.session.machine;
+    const d = buildDataModel(m, m.ledger);
+    expect(d.workflow).toBe('text');
+    const byRole = Object.fromEntries(d.stages.map((s) => [s.role, s]));
+    expect(byRole['stage 1']?.text).toMatch(/^frame 0001: a face/);
+    expect(byRole['stage 2']?.text).toMatch(/^frame 0001: a face/);
+    expect(byRole['stage 2']?.bytes).toBe(50);
+    // The moderator's object holds nothing labelled: no text, whatever bytes lie there.
+    expect(byRole['stage 3']?.text).toBeUndefined();
   });
 });

@@ -35,7 +35,7 @@ function readWhole(events: readonly LedgerEvent[], groups: ReadonlySet<string>, 
     rows.push({
       seq: e.seq,
       depth: depth.get(e.seq)!,
-      summary: describeEvent(e).summary,
+      summary: describeEvent(e, true).summary,
       ...(ret ? { returnSeq: ret.seq } : {}),
     });
   }

@@ -10,6 +10,8 @@ import { micaOf } from '../../src/policy/index.ts';
 import { buildVideoWorkflow } from '../../src/workflows/index.ts';
 import { createHostShell, createLabMachine } from '../../src/shell/index.ts';
 import { buildMemoryModel, type MemoryModel } from '../../src/ui/memory/memory-model.ts';
+import { replayCommands } from '../../src/lessons/index.ts';
+import { findLesson } from '../../src/lessons/loaded.ts';
 
 function labWith(...lines: string[]): Machine {
   const machine = createLabMachine();
@@ -151,5 +153,18 @@ describe('memory model: looking changes nothing', () => {
       .map((b) => b.toString(16).padStart(2, '0'))
       .join(' ');
     expect(run!.read).toEqual({ kind: 'bytes', text: expected });
+  });
+});
+
+describe('memory model: a shared window after its other end is destroyed', () => {
+  it('names the destroyed end as destroyed, not as a realm with no policy yet (05-attacks/06)', () => {
+    const replay = replayCommands(findLesson('05-attacks/06-leftovers')!, [
+      'realm destroy gateway',
+    ]);
+    const window = modelOf(replay.session.machine, 'encoder').windows.find((w) => w.mem === 'Mem1');
+    expect(window?.rights).toEqual([
+      { realm: 'encoder', prot: 'R' },
+      { realm: 'gateway', prot: null, gone: true },
+    ]);
   });
 });

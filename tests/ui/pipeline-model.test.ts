@@ -20,7 +20,7 @@ import {
 } from '../../src/policy/index.ts';
 import { buildVideoWorkflow, runAttack } from '../../src/workflows/index.ts';
 import { buildPipeline, WIDTH } from '../../src/ui/pipeline/pipeline-model.ts';
-import { outcomeSoFar } from '../../src/ui/pipeline/outcomes.ts';
+import { flowLine, newestFlows, outcomeSoFar } from '../../src/ui/pipeline/outcomes.ts';
 
 const STAGES = ['gateway', 'encoder', 'moderator', 'storage'] as const;
 
@@ -119,6 +119,43 @@ describe('pipeline model: blocked flows carry a plain label naming stage, sink a
     expect(model.callouts.map((c) => c.text)).toContain(
       'intruder was joined to Mem1, which its policy never declares',
     );
+  });
+});
+
+describe('pipeline view: a flow line names its clause once', () => {
+  it('an upload reads "…: allowed, upload:accepted", a CF block keeps its whole clause after the short one', () => {
+    const t = handBuilt();
+    t.type('tenant send gateway 0x4f45444956');
+    t.type('@gateway net recv 0x18000000000');
+    t.type('@encoder console @0x18000000000 16');
+    const lines = buildPipeline(t.machine.state, t.machine.ledger).flows.map(flowLine);
+    // The list under the drawing said "allowed, upload:accepted (upload:accepted)".
+    const twice = lines.filter((l) => /[:,] (\S+) \(\1\)$/.test(l));
+    expect(twice).toEqual([]);
+    expect(lines).toContain('gateway uploaded its policy: allowed, upload:accepted');
+    expect(lines).toContain(
+      'encoder tried to hand data to the host: blocked by its policy, rule CF3 (CF3 owner VM2 EXCEPTION 0x24 BLOCK)',
+    );
+  });
+});
+
+describe('pipeline view: flows of a realm the drawing has no box for', () => {
+  it('a refused upload (04-mica/03) is listed under the drawing, newest first', () => {
+    // The moderator's refused file gives it no box: its refusal was dropped from the list,
+    // which showed the gateway's and the encoder's accepted uploads only.
+    const t = labTerminals();
+    for (const r of STAGES) t.type(`realm create ${r}`);
+    t.type('mica share Mem1 gateway:0 encoder:0 --size 0x40000');
+    t.type('mica share Mem2 encoder:1 moderator:0 --size 0x40000');
+    t.type('mica share Mem3 moderator:1 storage:0 --size 0x40000');
+    t.type('@gateway policy upload video-moderation');
+    t.type('@encoder policy upload video-moderation');
+    expect(t.type('@moderator policy upload size-mismatch')).toContain('refused');
+    const model = buildPipeline(t.machine.state, t.machine.ledger);
+    expect(model.realms.map((r) => r.name)).toEqual(['gateway', 'encoder']);
+    const [newest] = newestFlows(model.flows, model.offDrawing, 8);
+    expect(newest).toMatchObject({ outcome: 'blocked' });
+    expect(flowLine(newest!)).toMatch(/^moderator .*Mem2\.size/);
   });
 });
 

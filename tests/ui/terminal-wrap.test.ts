@@ -2,6 +2,7 @@
 // §4.3): projector mode gives the host terminal ~45 columns, and xterm.js alone would cut
 // "enter the realm" into "enter the r" / "ealm".
 import { describe, expect, it } from 'vitest';
+import { hexdump } from '../../src/lib/bytes.ts';
 import { createMachine } from '../../src/emulator/index.ts';
 import { createHostShell } from '../../src/shell/index.ts';
 import { LineEditor } from '../../src/ui/terminal/line-editor.ts';
@@ -112,3 +113,33 @@ function strip(data: string): string[] {
       .map((r) => r.replace(/^.*\r/, ''))
   );
 }
+
+describe('a hexdump in a narrow terminal', () => {
+  it('a hexdump row too wide for the projector look becomes two rows of eight bytes', () => {
+    // `read 0x8400f000 48` at 58 columns broke each row into its address, the hex, and a
+    // stray "|frame" / "0001: a fa|" on a row of its own.
+    const bytes = new TextEncoder().encode('frame 0001: a face, a street sig');
+    const dump = hexdump(bytes, 0x8400f000);
+    const rows = wrapText(dump.join('\n'), 58).split('\n');
+    expect(rows).toEqual([
+      '0x8400f000  66 72 61 6d 65 20 30 30  |frame 00|',
+      '0x8400f008  30 31 3a 20 61 20 66 61  |01: a fa|',
+      '0x8400f010  63 65 2c 20 61 20 73 74  |ce, a st|',
+      '0x8400f018  72 65 65 74 20 73 69 67  |reet sig|',
+    ]);
+    // A short last row and a realm's wide IPA split alike; a row that fits stays whole.
+    const tail = hexdump(new Uint8Array(11).fill(0x41), 0x18000000020);
+    expect(wrapText(tail.join('\n'), 58).split('\n')).toEqual([
+      '0x18000000020  41 41 41 41 41 41 41 41  |AAAAAAAA|',
+      '0x18000000028  41 41 41                 |AAA|',
+    ]);
+    expect(wrapText(dump.join('\n'), 80)).toBe(dump.join('\n'));
+    // A last row of two bytes lines its characters up with the eight-byte rows above.
+    const short = hexdump(new TextEncoder().encode('frame 0001: a face'), 0x5000);
+    expect(wrapText(short.join('\n'), 70).split('\n')).toEqual([
+      '0x00005000  66 72 61 6d 65 20 30 30  |frame 00|',
+      '0x00005008  30 31 3a 20 61 20 66 61  |01: a fa|',
+      '0x00005010  63 65                    |ce|',
+    ]);
+  });
+});

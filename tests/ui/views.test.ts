@@ -1,9 +1,14 @@
 import { describe, expect, test } from 'vitest';
 import { createMachine } from '../../src/emulator/index.ts';
-import { createHostShell } from '../../src/shell/index.ts';
+import { createHostShell, createLabMachine } from '../../src/shell/index.ts';
+import { openTerminals } from '../../src/lessons/terminals.ts';
+import { startLesson } from '../../src/lessons/index.ts';
+import { findLesson } from '../../src/lessons/loaded.ts';
+import { hostRealms } from '../../src/emulator/index.ts';
+import { realmToEdit } from '../../src/ui/policy/editor-model.ts';
 import { CELLS, GRID_COLS, moveCell, formatSize } from '../../src/ui/diagrams/gpt-layout.ts';
 import { hexGrouped } from '../../src/lib/hex.ts';
-import { ledgerRows, ledgerText } from '../../src/ui/ledger/ledger-view.ts';
+import { chipCount, ledgerRows, ledgerText } from '../../src/ui/ledger/ledger-view.ts';
 import { parseHash } from '../../src/ui/routes.ts';
 
 describe('ledger rows', () => {
@@ -50,6 +55,53 @@ describe('ledger rows', () => {
     const gpfOnly = ledgerText(machine.ledger, new Set(['gpf']));
     expect(gpfOnly.split('\n').filter((l) => l.startsWith('#'))).toHaveLength(1);
     expect(gpfOnly).toContain('(gpf)');
+  });
+
+  test('a filter chip count is at most four characters, in thousands from 1000 (one row of chips)', () => {
+    expect([0, 7, 999, 1002, 5656, 9999].map(chipCount)).toEqual([
+      '0',
+      '7',
+      '999',
+      '1.0k',
+      '5.6k',
+      '9.9k',
+    ]);
+    expect([10_000, 11_346, 123_456, 999_999].map(chipCount)).toEqual([
+      '10k',
+      '11k',
+      '123k',
+      '999k',
+    ]);
+  });
+
+  test('a realm access reads what the realm did at which IPA and what stage 2 made of it', () => {
+    const m = createLabMachine();
+    const t = openTerminals(m);
+    t.execute('realm create r');
+    t.execute('@r mem read 0x1000 8');
+    t.execute('@r mem read 0x20000 8');
+    const rows = ledgerRows(m.ledger, undefined, Infinity).rows.filter(
+      (r) => r.kind === 'realm:access',
+    );
+    // The row read `realm:access realm:access`: the kind had no description of its own.
+    expect(rows.length).toBeGreaterThan(0);
+    for (const r of rows)
+      expect(r.summary).toMatch(/^realm:0x[0-9a-f]+ (read|write|fetch) \d+ B at IPA 0x/);
+    expect(rows.some((r) => r.status === 'ok' && r.detail === 'done (stage2)')).toBe(true);
+    expect(rows.some((r) => r.status === 'blocked' && r.detail?.startsWith('SEA injected'))).toBe(
+      true,
+    );
+  });
+
+  test('the policy editor opens on the first realm without an accepted policy', () => {
+    // 04-mica/01: the gateway's file is in, the lesson asks for the encoder's; the editor
+    // opened on the gateway, whose upload the monitor refuses (one-shot).
+    const session = startLesson(findLesson('04-mica/01-declare')!);
+    const names = hostRealms(session.machine).map((r) => r.name);
+    expect(names[0]).toBe('gateway');
+    expect(realmToEdit(session.machine.state, names)).toBe('encoder');
+    const bare = createLabMachine();
+    expect(realmToEdit(bare.state, [])).toBe('');
   });
 
   test('filter by kind group and limit', () => {

@@ -13,7 +13,7 @@
 import { SOURCE_RULE, type Machine } from '../../emulator/index.ts';
 import type { Lesson } from '../schema.ts';
 import { openTerminals } from '../terminals.ts';
-import { eventsOf, hostAccesses, listWords } from '../ledger-queries.ts';
+import { eventsOf, hostReadsBesidesDevices, listWords } from '../ledger-queries.ts';
 import { hex as hexPa } from '../../lib/hex.ts';
 
 /** Where a realm's data can go that the host can read (plain CCA: all of them). */
@@ -143,7 +143,9 @@ export const HOST_SEES: Lesson = {
             f.destination.kind === 'memory' &&
             f.destination.address !== undefined,
         );
-        const reads = hostAccesses(ledger, 'read', 'allowed');
+        // The VMM's own read of the console page, to print it, is the device's: the goal is
+        // the learner's read (step 5), so it is not met by printing alone.
+        const reads = hostReadsBesidesDevices(ledger);
         for (const c of copies) {
           const at = c.destination.address!;
           const read = reads.find((r) => r.seq > c.seq && r.pa < at + c.bytes && r.pa + r.len > at);

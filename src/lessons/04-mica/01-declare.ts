@@ -157,7 +157,9 @@ export const DECLARE: Lesson = {
     },
     {
       tier: 'near-solution',
-      text: '`@encoder policy show video-moderation` prints a file that works; upload your version with *Upload into encoder*, then `@moderator policy upload video-moderation`.',
+      // The shipped encoder file is withheld in this lesson (`policy show` refuses it): the
+      // near-solution is the file itself, as typed.
+      text: `Type \`${uploadTextStep('encoder', ENCODER_FILE)}\` (or write it in the Policy tab and press *Upload into encoder*), then \`@moderator policy upload video-moderation\`.`,
     },
   ],
   solution: [

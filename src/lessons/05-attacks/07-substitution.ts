@@ -123,7 +123,8 @@ export const SUBSTITUTION: Lesson = {
     },
     {
       id: 'caught',
-      title: 'Have the tenant verify a group token with the substitute in it: rejected.',
+      title:
+        'Hand the host a group token with the substitute in it: the tenant’s verifier rejects it.',
       check: tenantRejectedFor('group-rim', (view) =>
         impostors(view).length === 0 ? 'no substitute in the pipeline yet' : undefined,
       ),

@@ -120,7 +120,7 @@ export const GAP_CAUGHT: Lesson = {
     {
       id: 'caught',
       title:
-        'Have the tenant verify a group token taken after the join: rejected, it names the outsider.',
+        'Hand the host a group token taken after the join: the tenant’s verifier rejects it and names the outsider.',
       check: tenantRejectedFor('membership', (view) =>
         outsiders(view).length === 0 ? 'no outsider joined yet' : undefined,
       ),

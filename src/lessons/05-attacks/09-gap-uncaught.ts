@@ -118,7 +118,7 @@ export const GAP_UNCAUGHT: Lesson = {
     },
     {
       id: 'verified',
-      title: 'Have the tenant verify a group token taken after the leak: it is verified.',
+      title: 'Hand the host a group token taken after the leak: the tenant’s verifier accepts it.',
       check(view) {
         const leak = videoLeaks(view.ledger)[0];
         if (!leak || strangers(view).length === 0)

@@ -30,9 +30,10 @@ export function describeEffects(events: readonly LedgerEvent[], seq: number): Ou
         );
         break;
       case 'flow':
+        // A mapping or a control decision moves no bytes: ", 0 bytes" said nothing there.
         lines.push(
           (e.decision.verdict === 'blocked' ? out.warn : out.dim)(
-            `  ${e.decision.verdict} ${e.channel}: ${e.source.name} -> ${e.destination.name}, ${e.bytes} bytes (${e.decision.rule}: ${e.decision.reason})`,
+            `  ${e.decision.verdict} ${e.channel}: ${e.source.name} -> ${e.destination.name}${e.bytes > 0 ? `, ${e.bytes} bytes` : ''} (${e.decision.rule}: ${e.decision.reason})`,
           ),
         );
         break;

@@ -3,7 +3,8 @@
  * memory only through the NS PAS, so the granule protection check refuses realm granules
  * (cca-spec.md §1.2) and the shell shows the GPF instead of bytes.
  */
-import { abi, regionOf, type Machine } from '../../emulator/index.ts';
+import { abi, hostRealms, regionOf, type Machine } from '../../emulator/index.ts';
+import { micaOf } from '../../policy/monitor/state.ts';
 import { hexdump } from '../../lib/bytes.ts';
 import { parseAddr, parseData } from '../args.ts';
 import { out, usageError, type OutputLine, type ShellCommand } from '../types.ts';
@@ -18,10 +19,56 @@ const DEFAULT_GPT_ROWS = 16;
 /** Upper bound on rows printed by `gpt`. */
 const MAX_GPT_ROWS = 512;
 
+/**
+ * One row of `gpt`: the granule's GPI and RMM state, then whose it is, by name: the realm that
+ * owns it (`realm 0x80033000 (encoder)`), or, for a page of a Mica shared object (DELEGATED in
+ * the RMM, mapped by the monitor), the object and the realms that map it (mica-spec.md §3.4).
+ */
 function gptRow(machine: Machine, pa: number): string {
   const g = machine.granuleOf(pa);
-  const owner = g.realm !== undefined ? `  realm ${hex(g.realm)}` : '';
+  const names = realmNames(machine);
+  const named = (rd: number) => (names.has(rd) ? `${hex(rd)} (${names.get(rd)})` : hex(rd));
+  let owner = g.realm !== undefined ? `  realm ${named(g.realm)}` : '';
+  if (g.realm === undefined) {
+    const shared = sharedPage(machine, pa, names);
+    if (shared) owner = `  ${shared}`;
+  }
   return `  ${hex(pa).padEnd(12)} ${machine.gpiOf(pa).padEnd(9)} ${g.state.padEnd(11)}${owner}`;
+}
+
+/**
+ * Realm names by RD: the host's (`realm create`), else the name the monitor was given (a
+ * scenario's stage, built without the host's VMM).
+ */
+function realmNames(machine: Machine): Map<number, string> {
+  const names = new Map<number, string>();
+  for (const r of Object.values(micaOf(machine.state)?.realms ?? {})) {
+    if (r.name) names.set(r.rd, r.name);
+  }
+  for (const r of hostRealms(machine)) names.set(r.rd, r.name);
+  return names;
+}
+
+/** `Mem1, mapped by gateway and encoder` for a page Mica realms map as shared memory. */
+function sharedPage(
+  machine: Machine,
+  pa: number,
+  names: ReadonlyMap<number, string>,
+): string | undefined {
+  const monitor = micaOf(machine.state);
+  if (!monitor) return undefined;
+  const objects = new Set<string>();
+  const by: string[] = [];
+  for (const r of Object.values(monitor.realms)) {
+    const m = Object.values(r.mappings).find((x) => x.pa === pa);
+    if (!m) continue;
+    if (m.mem) objects.add(m.mem);
+    by.push(names.get(r.rd) ?? hex(r.rd));
+  }
+  if (by.length === 0) return undefined;
+  const what = objects.size > 0 ? [...objects].join('/') : 'shared page';
+  const list = by.length === 1 ? by[0] : `${by.slice(0, -1).join(', ')} and ${by.at(-1)}`;
+  return `${what}, mapped by ${list}`;
 }
 
 function gptSummary(machine: Machine): OutputLine[] {

@@ -29,6 +29,7 @@ import { fromHex } from '../../lib/bytes.ts';
 import {
   WORKFLOW_EXAMPLES,
   declaredExpectations,
+  decodeRecord,
   describeOffendingPath,
   examplePolicy,
   expectedMember,
@@ -95,6 +96,67 @@ export function tenantVerdict(
   const token = fromHex(kept.token) ?? new Uint8Array(0);
   const blobs = kept.blobs.map((b) => fromHex(b) ?? new Uint8Array(0));
   return { verdict: verifyGroup(token, blobs, expectations), expectations };
+}
+
+/** The tenant's appraisal of the last group token the host holds (for the Chain tab). */
+export interface KeptGroupAppraisal {
+  /** What the tenant expects: a workflow example's id, or its declaration to the machine. */
+  readonly expected: string;
+  readonly realm: string;
+  readonly token: Uint8Array;
+  readonly blobs: readonly Uint8Array[];
+  readonly expectations: GroupExpectations;
+  readonly verdict: GroupVerdict;
+}
+
+/**
+ * The last group token a realm handed to the host (`attest group` in a realm terminal),
+ * appraised as the tenant would with `mica verify last`: with the expectations it declared to
+ * the machine when there are some, else as the workflow example whose realms the token's
+ * blobs name (a blob's Self label is one of the example's members, as the tenant asked for
+ * them), preferring an example the tenant has verified a token of (its epoch is remembered),
+ * then the one naming the most blobs, then the examples' order. The choice never looks at the outcome: a verifier
+ * does not pick the expectations that accept. Undefined without a token or such an example.
+ */
+export function keptGroupAppraisal(state: Readonly<MachineState>): KeptGroupAppraisal | undefined {
+  const kept = state.host?.groupTokens?.at(-1);
+  if (!kept) return undefined;
+  const challenge = fromHex(kept.challenge) ?? new Uint8Array(0);
+  const token = fromHex(kept.token) ?? new Uint8Array(0);
+  const blobs = kept.blobs.map((b) => fromHex(b) ?? new Uint8Array(0));
+  const appraised = (expected: string, expectations: GroupExpectations): KeptGroupAppraisal => ({
+    expected,
+    realm: kept.realm,
+    token,
+    blobs,
+    expectations,
+    verdict: verifyGroup(token, blobs, expectations),
+  });
+  const declared = declaredExpectations(state, challenge);
+  if (declared !== undefined && !('problem' in declared))
+    return appraised('what the tenant declared to this machine', declared);
+  const selves = blobs.map((b) => {
+    const d = decodeRecord(b);
+    return d.ok ? d.policy.vms[d.policy.self]?.hash : undefined;
+  });
+  const seen = state.host?.groupEpochs ?? {};
+  let chosen: { example: WorkflowExample; expectations: GroupExpectations } | undefined;
+  let best = 0;
+  for (const example of WORKFLOW_EXAMPLES) {
+    const e = tenantExpectations(state, example, challenge);
+    if ('usageError' in e) continue;
+    const hashes = new Set(e.members.map((m) => m.hash));
+    const named = selves.filter((h) => h !== undefined && hashes.has(h)).length;
+    if (named === 0) continue;
+    // An example the tenant verified a token of first, then the one naming the most blobs
+    // (an outsider's blob names none: 05-attacks/08's spy), in the examples' order.
+    const score = (example.id in seen ? selves.length + 1 : 0) + named;
+    if (score > best) {
+      best = score;
+      chosen = { example, expectations: e };
+    }
+  }
+  return chosen && appraised(chosen.example.id, chosen.expectations);
 }
 
 const ICON = { pass: '✓', fail: '✗', skip: '–' } as const;

@@ -47,7 +47,7 @@ export const DEVICE_COMMANDS: readonly ShellCommand<RealmEnv>[] = [
       const source = parseSource(args);
       if ('usageError' in source) return source;
       return runOps(env, [{ op: 'send', device: 'console', ...source }], (results) =>
-        results.filter((r) => !r.ok).flatMap((r) => resultLines([r])),
+        results.filter((r) => !r.ok).flatMap((r) => resultLines([r], 'console')),
       );
     },
   },
@@ -88,7 +88,9 @@ export const DEVICE_COMMANDS: readonly ShellCommand<RealmEnv>[] = [
       if ('usageError' in source) return source;
       return runOps(env, [{ op: 'send', device: 'net', ...source }], (results) =>
         results.map((r) =>
-          r.ok ? out.ok(`net: sent ${r.values.bytes ?? '?'} bytes`) : resultLines([r])[0]!,
+          r.ok
+            ? out.ok(`net: sent ${r.values.bytes ?? '?'} bytes`)
+            : resultLines([r], 'net send')[0]!,
         ),
       );
     },

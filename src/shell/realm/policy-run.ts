@@ -19,6 +19,7 @@ import {
   formatPolicyText,
   micaAbi,
   parsePolicy,
+  policyOf,
   toPolicyPage,
   type MicaState,
   type Policy,
@@ -158,6 +159,33 @@ export function examplePolicyText(
   };
 }
 
+/**
+ * The clause that BLOCKs the SMCs of the realm uploading `p` (a CF rule of type CALL whose
+ * range holds the SMC64 exception class, owned by `self`, mica-spec.md §2.2.4, §3.6), by name:
+ * in `p` itself, or in an accepted neighbour's file (the transition table is the pipeline's,
+ * and a gateway's file may restrict the encoder); undefined when the realm may make SMCs.
+ */
+function smcBlockedBy(p: Policy, monitor: MicaState | undefined): string | undefined {
+  const selfHash = p.vms[p.self]?.hash;
+  const blocks = (q: Policy) =>
+    q.cfs.find(
+      (c) =>
+        c.type === 'CALL' &&
+        c.policy === 'BLOCK' &&
+        c.range.includes(micaAbi.ESR_EC_SMC64) &&
+        c.owner !== 'NONE' &&
+        q.vms[c.owner]?.hash === selfHash,
+    );
+  const own = blocks(p);
+  if (own) return own.name;
+  for (const r of Object.values(monitor?.realms ?? {})) {
+    const q = r.order > 0 ? policyOf(r) : undefined;
+    const cf = q && blocks(q);
+    if (cf) return `${cf.name} of ${r.name || 'a neighbour'}'s file`;
+  }
+  return undefined;
+}
+
 /** Keeps the first and last host lines of a long run and counts the rest. */
 function compress(lines: OutputLine[]): OutputLine[] {
   const host = lines.filter((l) => l.text.startsWith('  [host]'));
@@ -206,8 +234,12 @@ function upload(
   ops.push({ op: 'write', ipa: polyIpa, data: toHex(page) });
   ops.push({ op: 'smc', fid: micaAbi.SMC_RSI_UPLOAD_POLICY, args: ['0x' + polyIpa.toString(16)] });
   // RSI_MEASUREMENT_READ index 0 is the RIM; REM0, which the monitor extends with the
-  // policy record (mica-spec.md §4.1), is index REM0_INDEX.
-  ops.push({ op: 'measure-read', index: REM0_INDEX });
+  // policy record (mica-spec.md §4.1), is index REM0_INDEX. Once a file that BLOCKs the
+  // realm's own SMCs (CALL 0x17, §2.2.4) is in force, the monitor refuses that read: the
+  // program does not make a call its own policy forbids (the ledger would show a blocked
+  // attempt the learner never made), and the command prints the RMM's record instead.
+  const smcBlock = smcBlockedBy(p, mica(machine));
+  if (!smcBlock) ops.push({ op: 'measure-read', index: REM0_INDEX });
   const before = machine.ledger.length;
   const uploadedBefore = mica(machine)?.realms['0x' + realm.rd.toString(16)]?.uploaded === true;
   const lines = runOps(
@@ -247,11 +279,20 @@ function upload(
           out.warn('  no Mica monitor on this machine (cca mode): the RMM does not know this call'),
         );
       const rem = results.find((x) => x.op === 'measure-read');
-      if (rem?.ok && rem.data) {
+      const rems = machine.state.rmm.realms['0x' + realm.rd.toString(16)]?.rems;
+      if (smcBlock && rems?.[0]) {
+        outl.push(
+          out.line(`  REM0 ${rems[0].slice(0, 64)}`),
+          out.dim(
+            x0 === abi.RSI_SUCCESS
+              ? `    (the RMM's record: ${smcBlock} now blocks this realm's own SMCs, so it does not ask with RSI_MEASUREMENT_READ)`
+              : "    (the RMM's record: unchanged, the file was refused)",
+          ),
+        );
+      } else if (rem?.ok && rem.data) {
         const algo = machine.state.rmm.realms['0x' + realm.rd.toString(16)]?.hashAlgo;
         outl.push(out.line(`  REM0 ${algo === 'sha-512' ? rem.data : rem.data.slice(0, 64)}`));
       } else if (rem) {
-        const rems = machine.state.rmm.realms['0x' + realm.rd.toString(16)]?.rems;
         outl.push(
           out.warn(
             `  REM0: ${rem.error ?? 'unreadable'} ${rem.status ?? ''} (the realm's own SMCs are now policed by its policy)`.replace(

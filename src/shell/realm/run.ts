@@ -124,11 +124,16 @@ export function judgementLines(
       entry.count++;
       continue;
     }
-    const icon = j.outcome === 'leak' ? '⚠' : '✖';
+    // CLEAN (mica-spec.md §3.7) is the monitor protecting a page nobody maps any more, not
+    // an attempt it stopped: said as done, not in an attempt's red (a teardown in
+    // 05-attacks/06 printed the wipe the lesson is about as a red ✖).
+    const clean = e.channel === 'clean';
+    const icon = j.outcome === 'leak' ? '⚠' : clean ? '✓' : '✖';
+    const tone = clean ? out.ok : out.error;
     seen.set(j.text, {
       count: 1,
       line: (count) =>
-        out.error(`  ${icon} #${j.seq} ${j.text}${count > 1 ? ` (×${count})` : ''}  [${j.clause}]`),
+        tone(`  ${icon} #${j.seq} ${j.text}${count > 1 ? ` (×${count})` : ''}  [${j.clause}]`),
     });
   }
   const lines = [...seen.values()].map((v) => v.line(v.count));
@@ -181,14 +186,19 @@ export function runOps(
   return lines;
 }
 
-/** Standard formatting: one line per result, status and values, errors in red. */
-export function resultLines(results: readonly GuestResult[]): OutputLine[] {
+/**
+ * Standard formatting: one line per result, status and values, errors in red; each named `as`
+ * (the command the learner typed) or else by its op.
+ */
+export function resultLines(results: readonly GuestResult[], as?: string): OutputLine[] {
   return results.map((r) => {
+    // Named as the learner typed it when the command is not the op (`console` runs `send`).
+    const name = as ?? r.op;
     const status = r.status ? ` ${r.status}` : '';
     const values = Object.entries(r.values)
       .map(([k, v]) => `${k}=${v}`)
       .join(' ');
-    if (!r.ok) return out.error(`${r.op}:${status} ${r.error ?? values}`.trimEnd());
-    return out.ok(`${r.op}:${status} ${values}`.trimEnd());
+    if (!r.ok) return out.error(`${name}:${status} ${r.error ?? values}`.trimEnd());
+    return out.ok(`${name}:${status} ${values}`.trimEnd());
   });
 }

@@ -68,7 +68,7 @@ import {
   moderateFrame,
 } from '../../workflows/frames.ts';
 import { NET_BUFFER_SIZE, NET_IPA, NET_PAYLOAD_OFFSET, RAM_IPA } from '../../workflows/host.ts';
-import { ANSWER_OFFSET, PROMPT_LABEL, PROMPT_OFFSET } from '../../workflows/llm.ts';
+import { PROMPT_LABEL } from '../../workflows/llm.ts';
 import { CCA_WINDOW_BASE, CCA_WINDOW_STRIDE } from '../../workflows/run.ts';
 import { PUBLISH_IPA } from '../../workflows/video.ts';
 import { TEXT_MAX_BYTES } from '../../workflows/text-model.ts';
@@ -260,6 +260,33 @@ export function labelledExtent(
     if (covered < n) break;
   }
   return done;
+}
+
+/**
+ * The first run of bytes carrying `label` in the first page of the window at `ipa`, as text:
+ * what a stage of a text pipeline holds there (a lesson's frame at +0x20 of Mem1, a prompt at
+ * PROMPT_OFFSET of the guardrail's mailbox); undefined when nothing there carries it. Read
+ * where the label is, so unlabelled bytes in the window are never shown as the input.
+ */
+export function labelledText(
+  view: MachineView,
+  realm: Readonly<RealmRecord>,
+  ipa: number,
+  label: string,
+): { text: string; bytes: number } | undefined {
+  const m = mapped(view, realm, ipa);
+  if (!m) return undefined;
+  const spans = labelSpans(view.state as Parameters<typeof labelSpans>[0], m.pa, GRANULE);
+  const first = spans
+    .filter((x) => x.label === label)
+    .reduce<number | undefined>(
+      (at, x) => (at === undefined ? x.offset : Math.min(at, x.offset)),
+      undefined,
+    );
+  if (first === undefined) return undefined;
+  const len = labelledExtent(view, realm, ipa + first, label, TEXT_MAX_BYTES);
+  const bytes = readRealm(view, realm, ipa + first, len);
+  return bytes ? { text: textOf(bytes), bytes: len } : undefined;
 }
 
 /** Unpacks 4-bit samples (two per byte, low nibble first) and scales them to 8 bits. */
@@ -528,8 +555,7 @@ export function buildDataModel(view: MachineView, ledger: readonly LedgerEvent[]
     const kept = video && role === 'storage' ? labelledExtent(view, realm, RAM_IPA, label) : 0;
     if (!video) {
       if (!c.out) return;
-      const bytes =
-        readRealm(view, realm, c.out.ipa, TEXT_MAX_BYTES + ANSWER_OFFSET) ?? new Uint8Array();
+      const held = labelledText(view, realm, c.out.ipa, label);
       stages.push({
         realm: nameOf(c.rd),
         rd: c.rd,
@@ -539,8 +565,8 @@ export function buildDataModel(view: MachineView, ledger: readonly LedgerEvent[]
         hostVisible: c.out.ns,
         lastPass: true,
         frames: [],
-        bytes: bytes.length,
-        text: textOf(bytes.subarray(PROMPT_OFFSET)),
+        bytes: held?.bytes ?? 0,
+        ...(held ? { text: held.text } : {}),
       });
       return;
     }

@@ -55,6 +55,22 @@ export function groupOf(kind: string): string {
   return KIND_GROUPS.find((g) => g.kinds.includes(kind))?.id ?? 'other';
 }
 
+/** Counts from which a filter chip shows thousands (`5.6k`): a fifth character does not fit. */
+const CHIP_THOUSANDS_FROM = 1000;
+/** Counts from which the thousands lose their decimal (`11k`). */
+const CHIP_WHOLE_THOUSANDS_FROM = 10_000;
+
+/**
+ * A filter chip's count as drawn, at most four characters: exact below a thousand, then in
+ * thousands (`1002` reads `1.0k`, `11346` reads `11k`), so the seven chips keep one row in the
+ * normal look's narrow column however long the session; the chip's title has the exact number.
+ */
+export function chipCount(n: number): string {
+  if (n < CHIP_THOUSANDS_FROM) return String(n);
+  const thousands = Math.floor(n / 100) / 10;
+  return n < CHIP_WHOLE_THOUSANDS_FROM ? `${thousands.toFixed(1)}k` : `${Math.floor(thousands)}k`;
+}
+
 /** Status words and icons: the non-colour cue. */
 export const STATUS_MARK: Readonly<
   Record<RowStatus, { readonly icon: string; readonly word: string }>
@@ -76,8 +92,16 @@ function describeReturn(ret: LedgerEventOf<'smc:return'>): { status: RowStatus; 
   return { status: 'failed', detail: `→ ${ret.status}${index}${why}` };
 }
 
-/** One-line description of an event (without its folded return). */
-export function describe(event: LedgerEvent): {
+/**
+ * One-line description of an event (without its folded return). `underKind`: the line is
+ * drawn after the event's kind (a ledger row), whose `granule:` already names what a granule
+ * transition is about, so its summary starts at the address (the normal look's narrow list
+ * keeps a transition on one line only without the repeated word).
+ */
+export function describe(
+  event: LedgerEvent,
+  underKind = false,
+): {
   summary: string;
   detail?: string;
   status: RowStatus;
@@ -91,10 +115,13 @@ export function describe(event: LedgerEvent): {
     case 'smc:return':
       return { summary: `${event.name} returned`, ...describeReturn(event) };
     case 'gpt:update':
-      return { summary: `GPT ${hex(event.pa)}: GPI ${event.from} → ${event.to}`, status: 'info' };
+      return {
+        summary: `GPT ${hex(event.pa)}: GPI ${event.from} → ${event.to}`,
+        status: 'info',
+      };
     case 'granule:transition':
       return {
-        summary: `granule ${hex(event.pa)}: ${event.from} → ${event.to}${event.wiped ? ', wiped' : ''}`,
+        summary: `${underKind ? '' : 'granule '}${hex(event.pa)}: ${event.from} → ${event.to}${event.wiped ? ', wiped' : ''}`,
         status: 'info',
       };
     case 'mem:access': {
@@ -102,6 +129,20 @@ export function describe(event: LedgerEvent): {
       return event.decision.verdict === 'blocked'
         ? { summary, status: 'blocked', detail: `${event.decision.rule}: ${event.decision.reason}` }
         : { summary, status: 'ok', detail: `allowed (${event.decision.rule})` };
+    }
+    case 'realm:access': {
+      // What stage 2 made of a realm's load or store (the physical access, if any, is the
+      // mem:access after it): done, a SEA injected into the realm, or a REC exit to the host.
+      const summary = `${event.actor} ${event.op} ${event.size} B at IPA ${hex(event.ipa)}`;
+      const rule = event.decision.rule;
+      if (event.outcome === 'done') return { summary, status: 'ok', detail: `done (${rule})` };
+      if (event.outcome === 'exit')
+        return { summary, status: 'info', detail: `REC exit to the host (${rule})` };
+      return {
+        summary,
+        status: 'blocked',
+        detail: `SEA injected into the realm; ${rule}: ${event.decision.reason}`,
+      };
     }
     case 'gpf':
       return {
@@ -202,7 +243,7 @@ export class LedgerIndex {
       if (!shown[this.#group[i]!]) continue;
       const e = this.#events[i]!;
       if (e.kind === 'smc:return' && this.#link[i] === 1 && smcShown) continue;
-      const base = describe(e);
+      const base = describe(e, true);
       const at = e.kind === 'smc:call' ? this.#link[i]! : -1;
       const ret = at >= 0 && at < n ? (this.#events[at] as LedgerEventOf<'smc:return'>) : undefined;
       const folded = ret ? describeReturn(ret) : undefined;

@@ -69,6 +69,8 @@ export interface ShareRight {
   /** null: the window is wired by the host but the realm has uploaded no policy yet. */
   readonly prot: Prot | null;
   readonly state?: 'DUMMY' | 'ACTIVE';
+  /** The realm was destroyed: the host still lists the end, the monitor no longer has it. */
+  readonly gone?: boolean;
 }
 
 /** How the realm reaches one IPA range. */
@@ -357,7 +359,11 @@ function windowsOf(
         mem,
         ipa: own.ipa,
         size: own.size,
-        rights: ordered.map((e) => ({ realm: e.realm, prot: protOf(m, e.realm, mem) })),
+        rights: ordered.map((e) => ({
+          realm: e.realm,
+          prot: protOf(m, e.realm, mem),
+          ...(m && !Object.values(m.realms).some((x) => x.name === e.realm) ? { gone: true } : {}),
+        })),
       },
     ];
   });

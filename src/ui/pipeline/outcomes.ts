@@ -25,6 +25,38 @@ export const FLOW_SHOWN: Readonly<Record<FlowOutcome, FlowShown>> = {
   leak: { icon: '⚠', said: 'Leak:', verdict: '⚠ leak' },
 };
 
+/**
+ * A flow's line in the list under the drawing: the judge's sentence, which names the rule in
+ * short, and the whole clause after it when the short name is not the clause already
+ * ("…: allowed, upload:accepted (upload:accepted)" said it twice).
+ */
+export function flowLine(flow: Pick<ListedFlow, 'text' | 'rule' | 'shortRule'>): string {
+  return flow.rule === flow.shortRule ? flow.text : `${flow.text} (${flow.rule})`;
+}
+
+/** A line of the list under the drawing: a drawn flow's, or one of a realm not drawn. */
+export interface ListedFlow {
+  readonly seq: number;
+  readonly outcome: FlowOutcome;
+  readonly text: string;
+  readonly rule: string;
+  readonly shortRule: string;
+}
+
+/**
+ * The newest `count` flows for the list under the drawing, newest first: the drawn ones and
+ * those of realms the drawing has no box for (a refused upload), by their ledger order.
+ */
+export function newestFlows(
+  drawn: readonly ListedFlow[],
+  offDrawing: readonly ListedFlow[],
+  count: number,
+): ListedFlow[] {
+  return [...drawn.slice(-count), ...offDrawing.slice(-count)]
+    .sort((a, b) => b.seq - a.seq)
+    .slice(0, count);
+}
+
 /** The icon of a callout: its flow's, or the undeclared edge's. */
 export function calloutIcon(kind: Callout['kind']): string {
   return kind === 'undeclared' ? '◆' : FLOW_SHOWN[kind].icon;

@@ -175,11 +175,25 @@ export interface Callout {
   readonly count: number;
 }
 
+/**
+ * A flow of a realm the drawing has no box for (it holds no accepted policy: a refused
+ * upload, a stage before its upload), judged like a drawn one and listed under the drawing.
+ */
+export interface OffDrawingFlow {
+  readonly seq: number;
+  readonly outcome: FlowOutcome;
+  readonly text: string;
+  readonly rule: string;
+  readonly shortRule: string;
+}
+
 export interface PipelineModel {
   readonly realms: readonly RealmNode[];
   readonly pipes: readonly Pipe[];
   readonly exits: readonly Exit[];
   readonly flows: readonly PlacedFlow[];
+  /** Flows of realms not drawn, oldest first (04-mica/03's refused upload). */
+  readonly offDrawing: readonly OffDrawingFlow[];
   readonly undeclared: readonly UndeclaredEdge[];
   readonly callouts: readonly Callout[];
   readonly u: { readonly x: number; readonly y: number; readonly w: number; readonly h: number };
@@ -193,6 +207,7 @@ const EMPTY: PipelineModel = {
   pipes: [],
   exits: [],
   flows: [],
+  offDrawing: [],
   undeclared: [],
   callouts: [],
   u: { x: 20, y: ROW_Y.untrusted - 18, w: WIDTH - 40, h: 36 },
@@ -343,11 +358,31 @@ function withFlows(
   undeclared: UndeclaredEdge[],
 ): PipelineModel {
   const nameOf = realmNamer(state);
-  const flows = placeFlows(ledger, byName, byRd, pipes, exits, nameOf, declaredPassage(state));
+  const offDrawing: OffDrawingFlow[] = [];
+  const flows = placeFlows(
+    ledger,
+    byName,
+    byRd,
+    pipes,
+    exits,
+    nameOf,
+    declaredPassage(state),
+    offDrawing,
+  );
   const callouts = layoutCallouts(flows, undeclared);
   const last = callouts.at(-1);
   const height = last ? Math.max(HEIGHT, last.box.y + last.box.h + CALLOUT_GAP) : HEIGHT;
-  return { ...EMPTY, realms: nodes, pipes, exits, flows, undeclared, callouts, height };
+  return {
+    ...EMPTY,
+    realms: nodes,
+    pipes,
+    exits,
+    flows,
+    offDrawing,
+    undeclared,
+    callouts,
+    height,
+  };
 }
 
 /** What an exit says on CCA alone. */
@@ -548,6 +583,7 @@ function placeFlows(
   exits: readonly Exit[],
   nameOf: NameOf,
   passage: AllowedPassage,
+  offDrawing: OffDrawingFlow[],
 ): PlacedFlow[] {
   const realmName = (name: string) => (byName.has(name) ? name : byRd.get(name));
   const out: PlacedFlow[] = [];
@@ -555,6 +591,16 @@ function placeFlows(
     if (e.kind !== 'flow') continue;
     const placed = placeFlow(e, realmName, byName, pipes, exits, nameOf, passage);
     if (placed) out.push(placed);
+    else if (e.source.kind === 'realm' || e.destination.kind === 'realm') {
+      const j = judgeFlow(e, nameOf, passage);
+      offDrawing.push({
+        seq: e.seq,
+        outcome: j.outcome,
+        text: j.text,
+        rule: e.decision.rule,
+        shortRule: j.rule,
+      });
+    }
   }
   return out;
 }

@@ -10,10 +10,12 @@
  * transcript, undo, lesson recording and ledger.
  */
 import type { Machine, MachineState } from '../../emulator/index.ts';
+import { hex } from '../../lib/hex.ts';
 import {
   WORKFLOW_EXAMPLES,
   acceptedPolicies,
   formatPolicyText,
+  micaOf,
   parsePolicy,
   previewUpload,
   type Policy,
@@ -162,6 +164,20 @@ export function loadOptions(
 /** RD of the VMM's realm `name`, if it exists. */
 export function realmRd(state: Readonly<MachineState>, name: string): number | undefined {
   return state.host?.realms[name]?.rd;
+}
+
+/**
+ * The realm the editor opens on: the first of `names` that holds no accepted policy yet (the
+ * one a lesson asks the learner to write: 04-mica/01's encoder, where the gateway had uploaded
+ * and the editor opened on it, refusing the upload), else the first.
+ */
+export function realmToEdit(state: Readonly<MachineState>, names: readonly string[]): string {
+  const monitor = micaOf(state);
+  const accepted = (name: string) => {
+    const rd = realmRd(state, name);
+    return rd !== undefined && (monitor?.realms[hex(rd)]?.order ?? 0) > 0;
+  };
+  return names.find((n) => !accepted(n)) ?? names[0] ?? '';
 }
 
 /** The monitor's preview of uploading `policy` into `realm` (undefined: no such realm). */

@@ -10,7 +10,8 @@
  * the line's own indent plus {@link HANGING_INDENT}, so a wrapped description reads as part of
  * its entry; an entry whose command is itself longer than the row wraps the command first and
  * starts the description on a row of its own. A word longer than the room left (a hex string,
- * a path) is cut at the width, as the terminal would have cut it.
+ * a path) is cut at the width, as the terminal would have cut it. A hexdump row that does not
+ * fit becomes two rows of eight bytes, each with its address and characters.
  */
 
 /** Extra indent of a wrapped line's continuation rows. */
@@ -26,6 +27,8 @@ export function wrapText(text: string, columns: number | undefined): string {
 }
 
 function wrapLine(line: string, columns: number): string {
+  const dump = halfDumpRows(line, columns);
+  if (dump !== undefined) return dump;
   if (line.length <= columns) return line;
   const indent = line.length - line.trimStart().length;
   // The continuation indent leaves at least half the row for text.
@@ -40,6 +43,43 @@ function wrapLine(line: string, columns: number): string {
     return `${rowsOf(head, '', pad, indent, columns)}\n${rowsOf(description, pad, pad, 0, columns)}`;
   }
   return rowsOf(line, '', pad, indent, columns);
+}
+
+/** A hexdump row (lib/bytes.ts `hexdump`): address, up to 16 bytes in hex, their characters. */
+const DUMP_ROW = /^(\s*)0x([0-9a-f]+) {2}((?:[0-9a-f]{2} ){0,15}[0-9a-f]{2}) * {2}\|(.*)\|$/;
+/** Bytes in a hexdump row, and the width of their hex (`xx ` each, the last without its space). */
+const FULL_ROW_BYTES = 16;
+const FULL_ROW_HEX = FULL_ROW_BYTES * 3 - 1;
+/** Bytes in each half of a hexdump row. */
+const HALF_ROW_BYTES = FULL_ROW_BYTES / 2;
+
+/**
+ * A hexdump row, when a whole one is too wide for the terminal, as two rows of eight bytes
+ * (one, for a short last row, padded as they are), each with its address and characters, when
+ * those fit: a word wrap broke it into an address, the hex and a stray `|frame` on three
+ * rows. Undefined when `line` is no such row, or a whole row fits.
+ */
+function halfDumpRows(line: string, columns: number): string | undefined {
+  const m = DUMP_ROW.exec(line);
+  if (!m) return undefined;
+  const [, indent = '', addr = '', hex = '', chars = ''] = m;
+  const bytes = hex.split(' ');
+  if (chars.length !== bytes.length) return undefined;
+  // Whether a whole row (sixteen bytes) fits, so that a dump's rows, its short last one
+  // included, are laid out alike.
+  // `<indent>0x<addr>  <hex>  |<chars>|`
+  const whole = indent.length + 2 + addr.length + 2 + FULL_ROW_HEX + 3 + FULL_ROW_BYTES + 1;
+  if (whole <= columns) return undefined;
+  const at = BigInt(`0x${addr}`);
+  const row = (k: number) => {
+    const part = bytes.slice(k, k + HALF_ROW_BYTES);
+    const address = (at + BigInt(k)).toString(16).padStart(addr.length, '0');
+    const text = part.join(' ').padEnd(HALF_ROW_BYTES * 3 - 1);
+    return `${indent}0x${address}  ${text}  |${chars.slice(k, k + part.length)}|`;
+  };
+  // A short last row keeps the eight-byte rows' columns above it.
+  const rows = bytes.length > HALF_ROW_BYTES ? [row(0), row(HALF_ROW_BYTES)] : [row(0)];
+  return rows.every((r) => r.length <= columns) ? rows.join('\n') : undefined;
 }
 
 /** A word, then two or more spaces, then a word: the gap between a command and its description. */

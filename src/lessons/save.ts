@@ -211,10 +211,19 @@ export interface ParsedSave {
 
 const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
 
-function readSettings(v: unknown): Decoded<LabSettings> {
-  if (v === undefined) return { ok: true, value: DEFAULT_SETTINGS };
-  if (!isRecord(v))
-    return { ok: false, error: `"settings" is ${describeValue(v)}, expected an object` };
+/**
+ * The settings of a save. A setting the lab cannot use is a display preference, not the
+ * learner's work: it falls back to its default with a warning in `warnings`, and the rest of
+ * the save (the progress above all) is kept.
+ */
+function readSettings(v: unknown, warnings: string[]): LabSettings {
+  if (v === undefined) return DEFAULT_SETTINGS;
+  if (!isRecord(v)) {
+    warnings.push(
+      `"settings" is ${describeValue(v)}, not an object: the default settings are used`,
+    );
+    return DEFAULT_SETTINGS;
+  }
   const choices: Record<keyof LabSettings, readonly unknown[]> = {
     theme: ['system', 'dark', 'light'],
     projector: [true, false],
@@ -226,14 +235,14 @@ function readSettings(v: unknown): Decoded<LabSettings> {
   for (const [key, allowed] of Object.entries(choices)) {
     if (v[key] === undefined) continue;
     if (!allowed.includes(v[key])) {
-      return {
-        ok: false,
-        error: `"settings.${key}" is ${describeValue(v[key])}; expected ${allowed.map((a) => JSON.stringify(a)).join(' or ')}`,
-      };
+      warnings.push(
+        `"settings.${key}" is ${describeValue(v[key])}, not ${allowed.map((a) => JSON.stringify(a)).join(' or ')}: ${JSON.stringify(out[key])} is used`,
+      );
+      continue;
     }
     out[key] = v[key];
   }
-  return { ok: true, value: out as unknown as LabSettings };
+  return out as unknown as LabSettings;
 }
 
 function readProgress(id: string, v: unknown): Decoded<LessonProgress> {
@@ -383,12 +392,11 @@ export function parseSave(
   if (typeof savedAt !== 'string' || !ISO_TIME.test(savedAt)) {
     return fail(`"savedAt" is ${describeValue(savedAt)}, expected an ISO 8601 UTC time`);
   }
-  const settings = readSettings(doc.settings);
-  if (!settings.ok) return settings;
+  const warnings: string[] = [];
+  const settings = readSettings(doc.settings, warnings);
   if (!isRecord(doc.progress)) {
     return fail(`"progress" is ${describeValue(doc.progress)}, expected an object by lesson id`);
   }
-  const warnings: string[] = [];
   const progress: Record<string, LessonProgress> = {};
   for (const [id, entry] of Object.entries(doc.progress)) {
     if (!LESSON_ID.test(id))
@@ -432,7 +440,7 @@ export function parseSave(
         format: SAVE_FORMAT,
         version: SAVE_VERSION,
         savedAt,
-        settings: settings.value,
+        settings,
         progress,
         ...(doc.judgedRuns !== undefined ? { judgedRuns } : {}),
         ...(scenario ? { current: scenario } : {}),

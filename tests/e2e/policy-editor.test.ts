@@ -4,7 +4,7 @@
  * located (line:column in the list, the line marked, the upload refused with a reason), fix it,
  * read the preview against the neighbour, upload, and see the encoder's terminal run the upload,
  * the monitor accept it and the lesson goal tick. The editor is axe-clean in dark, light and
- * projector themes.
+ * projector themes, and its drafts survive a reload.
  */
 import { describe, expect, test } from 'vitest';
 import type { Page } from 'playwright-core';
@@ -120,5 +120,20 @@ describe('the policy editor', () => {
     await page.mouse.move(10, 700);
     await page.screenshot({ path: 'test-results/policy-editor-projector-1280x720.png' });
     await page.getByRole('button', { name: /Projector/ }).click();
+  });
+
+  test('a draft survives a reload: the moderator’s text is there again, the encoder’s too', async () => {
+    // The drafts lived in memory only: a reload or a closed tab lost what the learner typed.
+    await page.getByRole('tab', { name: 'Policy' }).click();
+    await page.getByLabel('Realm', { exact: true }).selectOption('moderator');
+    const typed = (await editor().inputValue()).replace('oops', 'draft-before-reload');
+    await editor().fill(typed);
+    await page.reload();
+    await page.locator('.xterm-rows').first().waitFor();
+    await page.getByRole('tab', { name: 'Policy' }).click();
+    await page.getByLabel('Realm', { exact: true }).selectOption('moderator');
+    await expect.poll(() => editor().inputValue()).toBe(typed);
+    await page.getByLabel('Realm', { exact: true }).selectOption('encoder');
+    await expect.poll(() => editor().inputValue()).toMatch(/oops: 1,/);
   });
 });

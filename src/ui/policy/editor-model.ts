@@ -202,11 +202,76 @@ export const STARTER = `{
 }
 `;
 
-const drafts = new WeakMap<object, Map<string, string>>();
+/** Where the editor's drafts live in the browser; the suffix is the layout version. */
+export const DRAFTS_KEY = 'mica-lab/policy-drafts/v1';
+/** The longest draft kept (a policy's text is a few KiB; a pasted file may be more). */
+export const DRAFT_MAX_CHARS = 0x10000;
+/** Drafts kept at most; the least recently written goes first. */
+export const DRAFTS_MAX = 64;
 
-/** The drafts of one lab (kept while the editor tab is closed), by realm name. */
-export function draftsOf(lab: object): Map<string, string> {
+/** The storage drafts are written to (localStorage in the page; a Map in tests). */
+export interface DraftBackend {
+  getItem(key: string): string | null;
+  setItem(key: string, value: string): void;
+}
+
+function browserStorage(): DraftBackend | undefined {
+  try {
+    return globalThis.localStorage ?? undefined;
+  } catch {
+    return undefined; // storage disabled by the browser's privacy settings
+  }
+}
+
+/**
+ * The editor's drafts, one per realm name and lesson (`scope`: a lesson id, or `sandbox`),
+ * written to storage as they are typed so that a reload or a closed tab loses nothing the
+ * learner typed. A draft that is only the starter text is not kept. What storage holds is
+ * read defensively: anything but string drafts is ignored, never thrown.
+ */
+export class PolicyDrafts {
+  readonly #backend: DraftBackend | undefined;
+  /** `<scope> <realm>` -> text, least recently written first. */
+  readonly #drafts = new Map<string, string>();
+
+  constructor(backend: DraftBackend | undefined = browserStorage()) {
+    this.#backend = backend;
+    let stored: unknown;
+    try {
+      stored = JSON.parse(backend?.getItem(DRAFTS_KEY) ?? '{}');
+    } catch {
+      stored = {};
+    }
+    if (stored !== null && typeof stored === 'object' && !Array.isArray(stored))
+      for (const [key, text] of Object.entries(stored))
+        if (typeof text === 'string' && text.length <= DRAFT_MAX_CHARS) this.#drafts.set(key, text);
+  }
+
+  /** The draft of `realm` in `scope`, if one was kept. */
+  get(scope: string, realm: string): string | undefined {
+    return this.#drafts.get(`${scope} ${realm}`);
+  }
+
+  /** Keeps `text` as the draft of `realm` in `scope` and writes the drafts to storage. */
+  set(scope: string, realm: string, text: string): void {
+    const key = `${scope} ${realm}`;
+    if (this.#drafts.get(key) === text) return;
+    this.#drafts.delete(key);
+    if (text !== STARTER && text.length <= DRAFT_MAX_CHARS) this.#drafts.set(key, text);
+    while (this.#drafts.size > DRAFTS_MAX) this.#drafts.delete(this.#drafts.keys().next().value!);
+    try {
+      this.#backend?.setItem(DRAFTS_KEY, JSON.stringify(Object.fromEntries(this.#drafts)));
+    } catch {
+      // Storage full or refused: the drafts stay in memory for this page.
+    }
+  }
+}
+
+const drafts = new WeakMap<object, PolicyDrafts>();
+
+/** The drafts of one lab's page (read from storage the first time). */
+export function draftsOf(lab: object): PolicyDrafts {
   let d = drafts.get(lab);
-  if (!d) drafts.set(lab, (d = new Map()));
+  if (!d) drafts.set(lab, (d = new PolicyDrafts()));
   return d;
 }

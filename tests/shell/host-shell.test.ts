@@ -276,3 +276,16 @@ describe('a number argument that is not one says so without an address as the ex
     expect(outputs[1]).toContain('smc: <fid> must be a whole number');
   });
 });
+
+describe('realm create refuses an option given twice', () => {
+  // `realm create a --ram 17 --ram 18` built a realm with 18 pages and said nothing of the 17.
+  it.each([
+    ['realm create a --net --net', '--net is given twice'],
+    ['realm create a --ram 17 --ram 18', '--ram is given twice'],
+    ['realm create a --mica --no-mica', 'give --mica or --no-mica, not both'],
+  ])('"%s"', (line, message) => {
+    const { machine, outputs } = run([line]);
+    expect(outputs[0]).toContain(message);
+    expect(machine.ledger).toHaveLength(0);
+  });
+});

@@ -66,9 +66,17 @@ function createCommand(args: readonly string[], machine: Machine): OutputLine[] 
   let net = false;
   let recs: number | undefined;
   let mica = true;
+  // An option given twice (or --mica with --no-mica) is refused: the last one silently won.
+  const given = new Set<string>();
   for (let i = 0; i < rest.length; i++) {
     const flag = rest[i]!;
     const value = (): string | undefined => rest[++i];
+    const which = flag === '--no-mica' ? '--mica' : flag;
+    if (given.has(which))
+      return usageError(
+        which === '--mica' ? 'give --mica or --no-mica, not both' : `${flag} is given twice`,
+      );
+    given.add(which);
     switch (flag) {
       case '--ram': {
         const v = parseU64(value(), 'pages');

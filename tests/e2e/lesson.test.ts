@@ -133,7 +133,11 @@ describe('short links', () => {
     await other.mouse.move(10, 700);
     await other.screenshot({ path: 'test-results/short-link-attack-19-1280x720.png' });
     await other.getByRole('tab', { name: 'Chain' }).click();
-    expect(await other.getByLabel('Evidence').inputValue()).toBe('group');
+    // The token the host kept (it hid a member) comes first, appraised against what the
+    // tenant declared; the run's own verdict is the next entry.
+    const evidence = other.getByLabel('Evidence');
+    expect(await evidence.inputValue()).toBe('kept');
+    await evidence.selectOption('group');
     expect(await other.locator('.chain-view .source').innerText()).toContain(
       'Group token of the last Mica run',
     );

@@ -183,24 +183,6 @@ describe('lab page at 1280x720', () => {
     expect(errors).toEqual([]);
   });
 
-  test('a valid long-form link with only commands opens on the lab on screen, as one undoable step', async () => {
-    // It drew a new lab: the learner's machine was thrown away, with no undo.
-    expect(await page.locator(CELL).getAttribute('data-state')).toBe('DELEGATED');
-    const code = await LINK_CODE.load();
-    const payload = code.encodeScenarioPayload(
-      makeScenario({ mode: 'mica', commands: ['delegate 0x80002000'] }),
-    );
-    await page.goto(`${lab.url}#/scenario/${payload}`);
-    const other = '.cell[data-pa="0x80002000"]';
-    await expect.poll(() => page.locator(other).getAttribute('data-state')).toBe('DELEGATED');
-    const undo = page.getByRole('button', { name: /Undo/ });
-    expect(await undo.getAttribute('title')).toBe('Undo “open the scenario link”');
-    await undo.click();
-    await expect.poll(() => page.locator(CELL).getAttribute('data-state')).toBe('DELEGATED');
-    expect(await page.locator(other).getAttribute('data-state')).not.toBe('DELEGATED');
-    expect(errors).toEqual([]);
-  });
-
   test('a link whose code cannot be fetched (offline) is refused by the lab on screen', async () => {
     await lab.context.route('**/assets/link-*.js', (route) => route.abort());
     try {

@@ -8,12 +8,12 @@ import {
   DRAFT_MAX_CHARS,
   PolicyDrafts,
   STARTER,
-  type DraftBackend,
 } from '../../src/ui/policy/editor-model.ts';
+import type { StorageBackend } from '../../src/ui/persist/storage.ts';
 
 function memory(
   initial: Record<string, string> = {},
-): DraftBackend & { data: Map<string, string> } {
+): StorageBackend & { data: Map<string, string> } {
   const data = new Map(Object.entries(initial));
   return {
     data,

@@ -23,6 +23,7 @@ import {
   type Scenario,
 } from '../../lessons/index.ts';
 import { isoNow } from './clock.ts';
+import { browserStorage, type StorageBackend } from './storage.ts';
 
 /** Where the autosave lives; the suffix is the storage layout version. */
 export const SAVE_KEY = 'mica-lab/save/v1';
@@ -35,31 +36,17 @@ export type LoadOutcome =
   | { readonly kind: 'restored'; readonly warnings: readonly string[] }
   | { readonly kind: 'corrupt'; readonly error: string; readonly keptAs: string };
 
-/** The storage the store writes to (localStorage in the page; a Map in tests). */
-export interface SaveBackend {
-  getItem(key: string): string | null;
-  setItem(key: string, value: string): void;
-}
-
-function defaultBackend(): SaveBackend | undefined {
-  try {
-    return globalThis.localStorage ?? undefined;
-  } catch {
-    return undefined; // storage disabled by the browser's privacy settings
-  }
-}
-
 export class SaveStore {
   /** The save as it is now (replaced, never mutated). */
   save = $state.raw<LabSave>(emptySave());
   /** When the save last reached storage (ISO time), or why it did not. */
   lastWrite = $state.raw<{ at?: string; error?: string }>({});
 
-  readonly #backend: SaveBackend | undefined;
+  readonly #backend: StorageBackend | undefined;
   /** Set when an unreadable save could not be moved aside: never write over it. */
   #readOnly = false;
 
-  constructor(backend: SaveBackend | undefined = defaultBackend()) {
+  constructor(backend: StorageBackend | undefined = browserStorage()) {
     this.#backend = backend;
   }
 

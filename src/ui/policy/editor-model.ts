@@ -28,6 +28,7 @@ import {
   withholds,
   type Withholding,
 } from '../../shell/index.ts';
+import { browserStorage, type StorageBackend } from '../persist/storage.ts';
 
 /** One located problem of the draft, with the characters it underlines. */
 export interface DraftProblem {
@@ -209,20 +210,6 @@ export const DRAFT_MAX_CHARS = 0x10000;
 /** Drafts kept at most; the least recently written goes first. */
 export const DRAFTS_MAX = 64;
 
-/** The storage drafts are written to (localStorage in the page; a Map in tests). */
-export interface DraftBackend {
-  getItem(key: string): string | null;
-  setItem(key: string, value: string): void;
-}
-
-function browserStorage(): DraftBackend | undefined {
-  try {
-    return globalThis.localStorage ?? undefined;
-  } catch {
-    return undefined; // storage disabled by the browser's privacy settings
-  }
-}
-
 /**
  * The editor's drafts, one per realm name and lesson (`scope`: a lesson id, or `sandbox`),
  * written to storage as they are typed so that a reload or a closed tab loses nothing the
@@ -230,11 +217,11 @@ function browserStorage(): DraftBackend | undefined {
  * read defensively: anything but string drafts is ignored, never thrown.
  */
 export class PolicyDrafts {
-  readonly #backend: DraftBackend | undefined;
+  readonly #backend: StorageBackend | undefined;
   /** `<scope> <realm>` -> text, least recently written first. */
   readonly #drafts = new Map<string, string>();
 
-  constructor(backend: DraftBackend | undefined = browserStorage()) {
+  constructor(backend: StorageBackend | undefined = browserStorage()) {
     this.#backend = backend;
     let stored: unknown;
     try {

@@ -11,7 +11,7 @@ import type { MachineState } from '../state.ts';
 import { gpcAllows, gpiOf, gptWriteCount } from './gpt.ts';
 import { clearGranuleLabels, clearLabels, setLabel } from './labels.ts';
 import { granuleBase, granuleIndex, regionOf } from './memory-map.ts';
-import { newPage } from './pages.ts';
+import { follows, newPage } from './pages.ts';
 import { hex } from '../../lib/hex.ts';
 
 /** The granule size, read once (every access below walks granules). */
@@ -286,7 +286,7 @@ let lastRuns: {
  */
 function keepRun(runs: Uint8Array[], view: Uint8Array): void {
   const last = runs[runs.length - 1];
-  if (last && last.buffer === view.buffer && last.byteOffset + last.length === view.byteOffset)
+  if (last && follows(last, view))
     runs[runs.length - 1] = new Uint8Array(last.buffer, last.byteOffset, last.length + view.length);
   else runs.push(view);
 }

@@ -31,6 +31,14 @@ export function newPage(): Uint8Array {
 }
 
 /**
+ * True when view `b` starts where view `a` ends in the same slab: two pages (or page runs)
+ * that one `set` can cover together.
+ */
+export function follows(a: Uint8Array, b: Uint8Array): boolean {
+  return b.buffer === a.buffer && b.byteOffset === a.byteOffset + a.length;
+}
+
+/**
  * A copy of `memory` (granule index -> page): the same keys in the same order, each page's
  * bytes copied into one new buffer shared by the copies only.
  */

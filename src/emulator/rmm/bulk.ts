@@ -40,7 +40,7 @@ import { gpcAllows, gpiOf } from '../hw/gpt.ts';
 import { copyLabelRuns, isWholeGranule, labelVersion, replaceLabels } from '../hw/labels.ts';
 import { allZero, wipeCount } from '../hw/memory.ts';
 import { regionOf } from '../hw/memory-map.ts';
-import { newPage } from '../hw/pages.ts';
+import { follows, newPage } from '../hw/pages.ts';
 import { UNNUMBERED, type Decision, type Endpoint } from '../ledger.ts';
 import { CCA_HOST_VISIBLE, NS_MEMORY } from '../provenance.ts';
 import type { LabelRun, RealmRecord, RecRecord, RttEntry } from '../state.ts';
@@ -96,11 +96,6 @@ function frozenFlow(e: FlowRun['event']): Readonly<BulkFlowEvent> {
     labels: Object.freeze([...e.labels]),
     decision: e.decision,
   });
-}
-
-/** True when page `b` follows page `a` directly in one slab (hw/pages.ts). */
-function follows(a: Uint8Array, b: Uint8Array): boolean {
-  return b.buffer === a.buffer && b.byteOffset === a.byteOffset + a.length;
 }
 
 /**

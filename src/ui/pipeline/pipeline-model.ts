@@ -318,20 +318,12 @@ export function buildPipeline(
 
   // Exits: every realm's line down to U, with the rules that close or open it.
   const exits: Exit[] = nodes.map((n) => {
-    const top = { x: n.x, y: n.y + NODE_H / 2 };
-    const bottom = { x: n.x, y: ROW_Y.untrusted - 18 };
-    const v = lerp(top, bottom, 0.5);
     const policy = realms.find((x) => x.r.name === n.name)!.policy;
     const open = n.opens.length > 0;
     const text = open
       ? `open: ${n.opens.join(', ')}`
       : `closed by ${n.blocks.map((b) => cfText(policy, b)).join('; ') || 'no rule'}`;
-    return {
-      realm: n.name,
-      path: line([top, bottom]),
-      open,
-      valve: { id: `exit:${n.name}`, ...v, rule: n.blocks.join(' '), text },
-    };
+    return exitOf(n, open, n.blocks.join(' '), text);
   });
 
   return withFlows(
@@ -421,17 +413,20 @@ function ccaPipeline(state: Readonly<MachineState>, ledger: readonly LedgerEvent
     byRd.set(`realm:${key}`, name);
     return node;
   });
-  const exits: Exit[] = nodes.map((n) => {
-    const top = { x: n.x, y: n.y + NODE_H / 2 };
-    const bottom = { x: n.x, y: ROW_Y.untrusted - 18 };
-    return {
-      realm: n.name,
-      path: line([top, bottom]),
-      open: true,
-      valve: { id: `exit:${n.name}`, ...lerp(top, bottom, 0.5), rule: '', text: CCA_EXIT },
-    };
-  });
+  const exits = nodes.map((n) => exitOf(n, true, '', CCA_EXIT));
   return withFlows(state, ledger, nodes, byName, byRd, [], exits, []);
+}
+
+/** Realm `n`'s line down to U, its valve halfway with the clause `rule` and `text`. */
+function exitOf(n: RealmNode, open: boolean, rule: string, text: string): Exit {
+  const top = { x: n.x, y: n.y + NODE_H / 2 };
+  const bottom = { x: n.x, y: ROW_Y.untrusted - 18 };
+  return {
+    realm: n.name,
+    path: line([top, bottom]),
+    open,
+    valve: { id: `exit:${n.name}`, ...lerp(top, bottom, 0.5), rule, text },
+  };
 }
 
 /** Edges in the SGT that no policy declares: a realm on a pipe's page, or on a private page. */

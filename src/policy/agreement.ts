@@ -165,10 +165,16 @@ class Upload {
     return reg ? realmLabel(reg) : fallback;
   }
 
-  /** The uploader's own words about an object: its mapping, or the lack of one. */
-  says(mem: PolicyMem): string {
+  /**
+   * Which of the uploader's objects a refusal is about, as the head of its message: the object's
+   * name and the uploader's own mapping of it (or the lack of one), e.g.
+   * `Mem1 (encoder maps it R at 0x18000000000)`.
+   */
+  about(mem: PolicyMem): string {
     const own = named(mem, this.policy.self);
-    return own ? `prot ${own.prot} at ${hex(own.gpa)}` : `no mapping of its own for ${mem.name}`;
+    return own
+      ? `${mem.name} (${this.label} maps it ${own.prot} at ${hex(own.gpa)})`
+      : `${mem.name} (${this.label} has no mapping of its own)`;
   }
 }
 
@@ -234,7 +240,7 @@ function checkExtraRealms(up: Upload, mem: PolicyMem): void {
       peer: realmLabel(r),
       object: mem.name,
       field: `mappings.${vmName}`,
-      message: `${mem.name}: ${up.label} says ${up.says(mem)} and does not list ${realmLabel(r)}, but ${realmLabel(r)}'s copy maps it ${own.prot} at ${hex(own.gpa)}${any ? `, outside the ANY window (${any.prot} at ${hex(any.gpa)})` : ''}`,
+      message: `${up.about(mem)}: ${up.label}'s copy does not list ${realmLabel(r)}, but ${realmLabel(r)}'s copy maps it ${own.prot} at ${hex(own.gpa)}${any ? `, outside the ANY window (${any.prot} at ${hex(any.gpa)})` : ''}`,
     });
   }
   if (any && any.anyCount !== ANY_COUNT_UNLIMITED && admitted.length > any.anyCount) {
@@ -243,7 +249,7 @@ function checkExtraRealms(up: Upload, mem: PolicyMem): void {
       code: VALIDATION_ILLEGAL_EXTRA_REALM,
       object: mem.name,
       field: 'mappings.ANY.any-count',
-      message: `${mem.name}: ${up.label} says ${up.says(mem)}; ${admitted.length} realms (${admitted.join(', ')}) use its ANY window, which admits ${any.anyCount}`,
+      message: `${up.about(mem)}: ${admitted.length} realms (${admitted.join(', ')}) use its ANY window, which admits ${any.anyCount}`,
     });
   }
 }
@@ -268,7 +274,7 @@ function compareDefinition(up: Upload, mem: PolicyMem, peer: RealmPolicy): void 
       peer: peerName,
       object: mem.name,
       field,
-      message: `${mem.name}: ${up.label} says ${up.says(mem)}, ${peerName}'s copy says ${subject} ${peerValue}, not ${selfValue}`,
+      message: `${up.about(mem)}: ${peerName}'s copy says ${subject} ${peerValue}, ${up.label}'s says ${selfValue}`,
     });
   if (!theirs) {
     up.refuse({
@@ -277,7 +283,7 @@ function compareDefinition(up: Upload, mem: PolicyMem, peer: RealmPolicy): void 
       peer: peerName,
       object: mem.name,
       field: 'name',
-      message: `${mem.name}: ${up.label} says ${up.says(mem)} and shares it with ${peerName}, but ${peerName}'s policy has no object named ${mem.name}`,
+      message: `${up.about(mem)}: ${up.label}'s copy shares it with ${peerName}, but ${peerName}'s policy has no object named ${mem.name}`,
     });
     return;
   }
@@ -347,7 +353,7 @@ function compareDefinition(up: Upload, mem: PolicyMem, peer: RealmPolicy): void 
         peer: peerName,
         object: mem.name,
         field,
-        message: `${mem.name}: ${up.label} says ${up.says(mem)}; ${lister} lists ${vmName} ${m.prot} at ${hex(m.gpa)}, ${holder}'s copy has ${why}${anyNote}`,
+        message: `${up.about(mem)}: ${lister} lists ${vmName} ${m.prot} at ${hex(m.gpa)}, ${holder}'s copy has ${why}${anyNote}`,
       });
     }
     // Other registered realms already inside the peer's ANY window count too (§2.5 step 4).
@@ -362,7 +368,7 @@ function compareDefinition(up: Upload, mem: PolicyMem, peer: RealmPolicy): void 
         peer: peerName,
         object: mem.name,
         field: 'mappings.ANY.any-count',
-        message: `${mem.name}: ${up.label} says ${up.says(mem)}; ${throughAny.size} realms (${[...throughAny].join(', ')}) reach ${holder}'s copy only through ANY, which admits ${toAny.anyCount}`,
+        message: `${up.about(mem)}: ${throughAny.size} realms (${[...throughAny].join(', ')}) reach ${holder}'s copy only through ANY, which admits ${toAny.anyCount}`,
       });
     }
   };
@@ -389,7 +395,7 @@ function checkDemotedObject(up: Upload, mem: PolicyMem): void {
       peer: realmLabel(peer),
       object: mem.name,
       field: 'type',
-      message: `${mem.name}: ${up.label} says ${up.says(mem)}, ${realmLabel(peer)}'s copy says type PROTECTED, not ${mem.type}`,
+      message: `${up.about(mem)}: ${realmLabel(peer)}'s copy says type PROTECTED, ${up.label}'s says ${mem.type}`,
     });
   }
 }

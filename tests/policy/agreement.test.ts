@@ -137,13 +137,13 @@ describe('§2.5 step 3: one changed field in one copy is a named refusal (video 
         r.refusals.map((x) => `${x.check} ${x.realm}/${x.peer} ${x.object} ${x.field}`).join('\n'),
       ).toBeDefined();
       expect(['definition', 'exclusivity']).toContain(hit!.check);
-      expect(hit!.message.startsWith(`${hit!.object}: `)).toBe(true);
+      expect(hit!.message.startsWith(`${hit!.object} (`)).toBe(true);
     });
   }
 });
 
 describe('refusal messages are plain words', () => {
-  it('size: "<object>: <uploader> says <its mapping>, <peer>\'s copy says size <theirs>, not <mine>"', () => {
+  it('size: "<object> (<uploader> maps it <prot> at <gpa>): <peer>\'s copy says size <theirs>, <uploader>\'s says <mine>"', () => {
     const r = checkAgreement(
       withPolicy(
         VIDEO,
@@ -153,7 +153,7 @@ describe('refusal messages are plain words', () => {
     );
     const size = r.refusals.find((x) => x.field === 'size');
     expect(size?.message).toBe(
-      "Mem2: encoder says prot W at 0x18004000000, moderator's copy says size 0x40000, not 0x80000",
+      "Mem2 (encoder maps it W at 0x18004000000): moderator's copy says size 0x40000, encoder's says 0x80000",
     );
     expect(size).toMatchObject({
       check: 'definition',
@@ -179,7 +179,7 @@ describe('refusal messages are plain words', () => {
       field: 'name',
     });
     expect(r.refusals[0]?.message).toBe(
-      "Mem2: encoder says prot W at 0x18004000000 and shares it with moderator, but moderator's policy has no object named Mem2",
+      "Mem2 (encoder maps it W at 0x18004000000): encoder's copy shares it with moderator, but moderator's policy has no object named Mem2",
     );
   });
 });
@@ -268,7 +268,7 @@ describe('§2.5 step 4 at policy level: coverage, consistency, exclusivity, peer
       ['exclusivity', -7, 'rb', 'ra', 'mappings.VM2'],
     ]);
     expect(r.refusals[0]?.message).toBe(
-      "Mem1: rb says prot RW at 0x18000000000; 2 realms (rb, ra) reach rnet's copy only through ANY, which admits 1",
+      "Mem1 (rb maps it RW at 0x18000000000): 2 realms (rb, ra) reach rnet's copy only through ANY, which admits 1",
     );
   });
 

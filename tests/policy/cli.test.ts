@@ -164,7 +164,7 @@ describe('mica-lab policy agree', () => {
     expect(await POLICY_COMMAND.run(['agree', 'c1-video-rg.json', 're.json'], x.value)).toBe(1);
     expect(x.out()).toBe(
       'upload order: c1-video-rg, re\n' +
-        "refused re: [definition] Mem1: re says prot R at 0x18000000000, c1-video-rg's copy says size 0x40000, not 0x80000\n",
+        "refused re: [definition] Mem1 (re maps it R at 0x18000000000): c1-video-rg's copy says size 0x40000, re's says 0x80000\n",
     );
   });
 });

@@ -19,6 +19,19 @@ import {
   type TenantRole,
 } from './state.ts';
 
+/** The order of a snapshot's state keys (the memory last, as the largest). */
+const SNAPSHOT_KEY_ORDER = [
+  'config',
+  'gpt',
+  'granules',
+  'rmm',
+  'ext',
+  'ledger',
+  'host',
+  'tenant',
+  'labels',
+] as const satisfies readonly (keyof MachineState)[];
+
 /** Identifies a machine snapshot among other JSON files. */
 export const SNAPSHOT_FORMAT = 'mica-lab/machine-snapshot';
 
@@ -42,13 +55,14 @@ export function toSnapshot(state: MachineState): MachineSnapshot {
   const memory: Record<string, string> = {};
   for (const [index, bytes] of Object.entries(state.memory)) memory[index] = toBase64(bytes);
   const { memory: _m, version: _v, ledger, ...rest } = state;
-  const copy = structuredClone(rest);
-  // The keys in the state's own order, the ledger where it stands (a saved file reads the same).
+  const copy: Record<string, unknown> = structuredClone(rest);
+  copy.ledger = { events: ledger.events.slice(), nextSeq: ledger.nextSeq };
+  // One order of the keys whatever order the state object was built in (a restore, an undo
+  // or an adopted run rebuild it), so one state is one text: links and saved files compare
+  // as text. Keys this list does not know follow in their own order.
   const out: Record<string, unknown> = {};
-  for (const key of Object.keys(state)) {
-    if (key === 'ledger') out[key] = { events: ledger.events.slice(), nextSeq: ledger.nextSeq };
-    else if (key !== 'memory' && key !== 'version') out[key] = copy[key as keyof typeof copy];
-  }
+  for (const key of SNAPSHOT_KEY_ORDER) if (copy[key] !== undefined) out[key] = copy[key];
+  for (const key of Object.keys(copy)) if (!(key in out)) out[key] = copy[key];
   out.memory = memory;
   return {
     format: SNAPSHOT_FORMAT,

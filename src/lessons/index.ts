@@ -86,6 +86,7 @@ export { decodeScenarioLink, encodeScenarioLink, encodeScenarioPayload } from '.
 export {
   PIPELINE_ATTACK_COUNT,
   isPipelineScenario,
+  adoptRun,
   loadPipeline,
   pipelineLabel,
   type PipelineMode,

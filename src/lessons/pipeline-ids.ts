@@ -5,8 +5,9 @@
  * src/workflows) are loaded when one is first run (`loadPipeline`), so the first screen does
  * not carry them (issue 14).
  */
-import type { MachineMode } from '../emulator/index.ts';
+import type { Machine, MachineMode } from '../emulator/index.ts';
 import { loadShellCode } from '../shell/index.ts';
+import type { PipelineRun } from './pipeline.ts';
 
 /** The Mica modes a pipeline scenario runs in. */
 export type PipelineMode = Exclude<MachineMode, 'cca'>;
@@ -31,4 +32,19 @@ export function pipelineLabel(n: number): string {
 export function loadPipeline(): Promise<typeof import('./pipeline.ts')> {
   // A run builds, attests and verifies: the code the shells load when first used comes too.
   return Promise.all([import('./pipeline.ts'), loadShellCode()]).then(([pipeline]) => pipeline);
+}
+
+/**
+ * Puts `target` (the lab's or a lesson's machine) where `run` ended: its state and its whole
+ * ledger, as a new history (as a restore starts one). A checkpoint adoption, not a snapshot
+ * and a restore: the
+ * run's machine was built here, by this code, so the snapshot's serialisation and the
+ * restore's validation of untrusted input (two thirds of a Run in the page) have nothing to
+ * check. Refused, with the reason, when `target` lacks an extension the run used.
+ */
+export function adoptRun(
+  target: Machine,
+  run: PipelineRun,
+): { ok: true } | { ok: false; error: string } {
+  return target.adopt(run.machine.checkpoint(), run.machine.ledger);
 }

@@ -7,10 +7,10 @@
  *
  * Design rationale: the policy package builds and runs the workflow on its own machine (with
  * the monitor installed) and observes the outcome; this file only picks the scenario and
- * returns the resulting machine snapshot plus what the views show. Everything is
+ * returns the resulting machine plus what the views show. Everything is
  * deterministic (fixed challenge, deterministic ECDSA), so a link needs only the number.
  */
-import type { Machine, MachineMode, MachineSnapshot } from '../emulator/index.ts';
+import type { Machine, MachineMode } from '../emulator/index.ts';
 import { isPipelineScenario, type PipelineMode } from './pipeline-ids.ts';
 import {
   rememberGroupEpoch,
@@ -65,8 +65,8 @@ export interface GroupAppraisal {
 
 /** A pipeline scenario's end state and report. */
 export interface PipelineRun {
-  /** The workflow machine's state after the run (restore it into the lab's machine). */
-  readonly snapshot: MachineSnapshot;
+  /** The workflow's machine after the run: `adoptRun` (pipeline-ids.ts) puts the lab's machine there. */
+  readonly machine: Machine;
   readonly result: PipelineResult;
 }
 
@@ -137,5 +137,5 @@ export function runPipeline(
   // The tenant remembers the epoch it verified, so the terminals' `mica verify last` after a
   // Run rejects an older group token as stale (issue 11 finding 5).
   if (result.verdict) rememberGroupEpoch(wf.machine.state, wf.example.id, result.verdict);
-  return { snapshot: wf.machine.snapshot(), result };
+  return { machine: wf.machine, result };
 }

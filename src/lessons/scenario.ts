@@ -31,7 +31,7 @@ import { describeValue, isRecord } from './json-check.ts';
 import { courseRow, lessonTypo, loadLesson } from './catalogue.ts';
 import { micaAbi } from '../policy/index.ts';
 import { SCENARIO_FILE_FORMAT } from '../workflows/scenario-format.ts';
-import { isPipelineScenario, loadPipeline } from './pipeline-ids.ts';
+import { adoptRun, isPipelineScenario, loadPipeline } from './pipeline-ids.ts';
 import type { PipelineResult } from './pipeline.ts';
 import { openTerminals, type Terminals } from './terminals.ts';
 import {
@@ -330,15 +330,16 @@ export async function runScenario(scenario: Scenario): Promise<ScenarioRun> {
   }
   const machine = createLessonMachine(scenario.mode, scenario.gaps);
   let pipeline: PipelineResult | undefined;
-  let start = scenario.snapshot;
   if (scenario.pipeline !== undefined) {
     if (scenario.mode === 'cca') throw new Error('runScenario: unvalidated pipeline in cca mode');
     const { runPipeline } = await loadPipeline();
     const run = runPipeline(scenario.pipeline, scenario.mode);
-    ({ snapshot: start, result: pipeline } = run);
-  }
-  if (start) {
-    const restored = machine.restore(start);
+    pipeline = run.result;
+    const adopted = adoptRun(machine, run);
+    if (!adopted.ok)
+      throw new Error(`runScenario: the pipeline run does not fit: ${adopted.error}`);
+  } else if (scenario.snapshot) {
+    const restored = machine.restore(scenario.snapshot);
     if (!restored.ok) throw new Error(`runScenario: unvalidated snapshot: ${restored.error}`);
   }
   const startSeq = machine.ledger[machine.ledger.length - 1]?.seq ?? 0;

@@ -17,7 +17,7 @@ import {
   type TimelineSource,
 } from '../emulator/index.ts';
 import { createLabMachine } from '../shell/index.ts';
-import type { PipelineMode } from './pipeline-ids.ts';
+import { adoptRun, type PipelineMode } from './pipeline-ids.ts';
 import type { PipelineRun } from './pipeline.ts';
 import { createLessonMachine } from './runner.ts';
 import { disabledCommands, type Lesson } from './schema.ts';
@@ -120,9 +120,9 @@ export function runSource(start: RunStart): TimelineSource {
           if (!runPipeline) throw new Error('time travel: the pipeline code is not loaded');
           const run = runPipeline(start.scenario, start.mode, watch);
           const lab = createLabMachine({ mode: start.mode });
-          const restored = lab.restore(run.snapshot);
-          if (!restored.ok)
-            throw new Error(`time travel: the run does not restore: ${restored.error}`);
+          const adopted = adoptRun(lab, run);
+          if (!adopted.ok)
+            throw new Error(`time travel: the run does not fit the machine: ${adopted.error}`);
           return lab;
         },
       };

@@ -80,7 +80,7 @@ describe('every pipeline scenario fits in a short link', () => {
       );
       if (!decoded.ok) throw new Error(decoded.error);
       const run = await runScenario(decoded.value);
-      expect(sha256(run.machine.snapshot().state)).toBe(sha256(direct.snapshot.state));
+      expect(sha256(run.machine.snapshot().state)).toBe(sha256(direct.machine.snapshot().state));
       expect(run.pipeline?.outcome).toBe(direct.result.outcome);
       expect(run.pipeline?.rule).toBe(direct.result.rule);
       expect(run.pipeline?.verdict?.verdict.text).toBe(direct.result.verdict?.verdict.text);

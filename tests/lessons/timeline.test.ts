@@ -3,7 +3,13 @@
 // position, "as of event N" meaning the state when event N+1 was appended, ledger cut at N.
 import { describe, expect, it } from 'vitest';
 import { rng } from '../lib/xorshift.ts';
-import { lineStep, openTerminals, runTimeline, type RunStart } from '../../src/lessons/index.ts';
+import {
+  adoptRun,
+  lineStep,
+  openTerminals,
+  runTimeline,
+  type RunStart,
+} from '../../src/lessons/index.ts';
 import { runPipeline } from '../../src/lessons/pipeline.ts';
 import { createLabMachine } from '../../src/shell/index.ts';
 import { watchingWorkflows } from '../../src/workflows/index.ts';
@@ -102,7 +108,7 @@ describe('time travel: the state rebuilt at a ledger position equals the state r
   it('holds inside a pipeline attack run, at its blocked flow and after lines typed on it', () => {
     const targets = new Set<number>();
     // First pass to learn the run's length and its blocked flow, then record live.
-    const probe = runPipeline(1, 'mica').snapshot.state.ledger.events;
+    const probe = runPipeline(1, 'mica').machine.ledger;
     const blocked = probe.find((e) => e.kind === 'flow' && e.decision.verdict === 'blocked')!;
     for (const n of [0, 1, blocked.seq, Math.floor(probe.length / 2), probe.length - 1]) {
       targets.add(n);
@@ -118,7 +124,7 @@ describe('time travel: the state rebuilt at a ledger position equals the state r
       () => runPipeline(1, 'mica'),
     );
     const live = createLabMachine();
-    expect(live.restore(run.snapshot)).toEqual({ ok: true });
+    expect(adoptRun(live, run)).toEqual({ ok: true });
     const timeline = runTimeline(
       { kind: 'pipeline', scenario: 1, mode: 'mica', runner: () => runPipeline },
       live.ledger.length,

@@ -3,7 +3,7 @@
  * (gateway → encoder → moderator → storage) run cleanly, or one of the §6 attacks, in Mica
  * or prototype mode. The lessons package runs the scenario on its own machine
  * (`runPipeline`, the same call a scenario link makes); the resulting state, ledger included,
- * is restored into the lab's machine so every view reads the same machine and ledger
+ * is adopted by the lab's machine so every view reads the same machine and ledger
  * (product.md), and the group verifier's verdict is kept for the attestation chain.
  *
  * Design rationale: the menus' choice lives here, not in the view, so a link that names
@@ -16,6 +16,7 @@
  * result undoable with the machine.
  */
 import {
+  adoptRun,
   loadPipeline,
   pipelineLabel,
   type PipelineMode,
@@ -66,10 +67,11 @@ export class DemoState {
     attack: number,
     mode: DemoMode,
   ): DemoResult | undefined {
-    const { snapshot, result } = runPipeline(attack, mode);
+    const run = runPipeline(attack, mode);
+    const { result } = run;
     // Time travel replays this run with the same code.
     this.lab.pipelineRunner = runPipeline;
-    const restored = this.lab.machine.restore(snapshot);
+    const restored = adoptRun(this.lab.machine, run);
     const course = lessonOf(this.lab);
     if (!restored.ok) {
       course.notify('error', 'The demo could not be loaded', restored.error);

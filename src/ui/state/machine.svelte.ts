@@ -78,12 +78,19 @@ export type Origin =
 
 /**
  * How the machine comes back to a state: a machine checkpoint (state without the
- * append-only ledger: cheap, the common case before a command) or a whole snapshot (before
- * anything that replaces the ledger: reset, Run, an opened link).
+ * append-only ledger: cheap, the common case before a command, valid while the ledger goes
+ * on), or the same checkpoint with the ledger it was taken on (before anything that replaces
+ * the ledger: reset, Run, an opened link). The ledger's events never change once appended and
+ * a replacement starts a new list, so keeping the old list costs no copy; going back is a
+ * checkpoint adoption (emulator `Machine.adopt`), not a snapshot's serialisation and restore.
  */
 export type UndoPoint =
   | { readonly kind: 'checkpoint'; readonly checkpoint: MachineCheckpoint }
-  | { readonly kind: 'snapshot'; readonly snapshot: MachineSnapshot };
+  | {
+      readonly kind: 'history';
+      readonly checkpoint: MachineCheckpoint;
+      readonly events: readonly LedgerEvent[];
+    };
 
 /** Everything undo needs to come back to a state: the machine, its origin and steps. */
 export interface Checkpoint {
@@ -281,14 +288,15 @@ export class LabMachine {
 
   /**
    * The state as it is now, for an undo entry. `command` takes a cheap machine checkpoint,
-   * valid until the next restore (the page's commands); `replace` (default) a whole
-   * snapshot, for anything that is about to replace the machine's state.
+   * valid until the next restore (the page's commands); `replace` (default) keeps the ledger
+   * with it, for anything that is about to replace the machine's state.
    */
   checkpoint(use: 'command' | 'replace' = 'replace'): Checkpoint {
+    const checkpoint = this.machine.checkpoint();
     const point: UndoPoint =
       use === 'command'
-        ? { kind: 'checkpoint', checkpoint: this.machine.checkpoint() }
-        : { kind: 'snapshot', snapshot: this.machine.snapshot() };
+        ? { kind: 'checkpoint', checkpoint }
+        : { kind: 'history', checkpoint, events: this.machine.ledger };
     return { point, origin: this.origin, steps: this.steps };
   }
 
@@ -324,7 +332,7 @@ export class LabMachine {
     if (!result.ok) {
       // Steps taken before the machine was replaced (a lesson start, a Run, a link) can no
       // longer be undone: drop them and say why, rather than failing at every Alt+Z.
-      this.undoStack = this.undoStack.filter((e) => e.point.kind === 'snapshot');
+      this.undoStack = this.undoStack.filter((e) => e.point.kind === 'history');
       this.#notify([
         { text: `undo: cannot take back "${entry.label}": ${result.error}`, tone: 'error' },
       ]);
@@ -421,7 +429,7 @@ export class LabMachine {
   #back(point: UndoPoint): { ok: true } | { ok: false; error: string } {
     return point.kind === 'checkpoint'
       ? this.machine.rewind(point.checkpoint)
-      : this.machine.restore(point.snapshot);
+      : this.machine.adopt(point.checkpoint, point.events);
   }
 
   #notify(lines: readonly OutputLine[]): void {

@@ -1,7 +1,8 @@
 /**
- * The glossary as data, so the lesson pane can show a term's definition next to the lesson
- * without fetching anything. It mirrors GLOSSARY.md row for row; a test compares the two, so
- * editing one without the other fails CI.
+ * The glossary as data: the terms a lesson lists (`Lesson.glossary`) are checked against it, and
+ * `mica-lab lesson show` prints them (the page's lesson pane does not show them yet). It
+ * mirrors GLOSSARY.md row for row; a test compares the two, so editing one without the other
+ * fails CI.
  */
 
 /** One glossary entry. */
@@ -170,6 +171,24 @@ export const GLOSSARY: readonly GlossaryEntry[] = [
     term: 'Group token',
     definition:
       'An attestation token covering every realm of a group and their policies, from which a verifier decides whether data can reach an untrusted sink.',
+    mica: true,
+  },
+  {
+    term: 'SGT',
+    definition:
+      "Shared-granule table: the monitor's list of every protected shared mapping (PA, IPA, realm), kept in granules the host donates (§3.2); it counts a page's mappings, and the last one removed CLEANs the page.",
+    mica: true,
+  },
+  {
+    term: 'Prototype gap',
+    definition:
+      'A named switch (`gap-map-after-upload`, `gap-no-clean`, ...) for one way the Mica prototype falls short of the specification (the Status column of §6). Mode `mica-prototype` switches them on (all unless listed); mode `mica` runs with none.',
+    mica: true,
+  },
+  {
+    term: 'U',
+    definition:
+      "The untrusted world (the host, its devices, anyone not in the group) in the group verifier's flow graph and the Pipeline view: a path from the tenant's source to U is a way its data can leak (§4.5).",
     mica: true,
   },
   {

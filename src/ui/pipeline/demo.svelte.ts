@@ -153,8 +153,10 @@ export class DemoState {
       course.notify('error', 'The scenario could not be run', (error as Error).message);
       return undefined;
     }
+    // The file's machine was built here: adopted, not restored (see adoptRun). Its snapshot
+    // is the lab's origin from now on (time travel's start, a link of this state).
     const snapshot = report.machine.snapshot();
-    const restored = this.lab.machine.restore(snapshot);
+    const restored = this.lab.machine.adopt(report.machine.checkpoint(), report.machine.ledger);
     if (!restored.ok) {
       course.notify('error', 'The scenario could not be loaded', restored.error);
       return undefined;

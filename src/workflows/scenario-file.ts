@@ -30,6 +30,7 @@ import type { WorkflowExample } from '../policy/examples/build.ts';
 import { GROUP_CHECKS, type GroupCheckId } from '../policy/group/verify.ts';
 import { parsePolicy } from '../policy/parse.ts';
 import { PROMPT_LABEL } from './llm.ts';
+import { ATTACKS } from './attacks.ts';
 import { STAGE_PROGRAMS } from './programs/index.ts';
 import { SCENARIO_FILE_FORMAT } from './scenario-format.ts';
 
@@ -506,7 +507,7 @@ function readScenario(root: unknown): ScenarioFile {
     throw new Refusal(f.at('id'), 'an id is lower-case letters, digits and dashes (at most 64)');
   const title = f.string('title');
   const group = f.choice('group', SCENARIO_GROUPS);
-  const attack = f.int('attack', 1, 21, true);
+  const attack = f.int('attack', 1, ATTACKS.length, true);
   const notes = f.string('notes', true);
   const mode = f.choice('mode', MODES);
   const gaps = f.has('gaps') ? f.strings('gaps', MICA_GAPS.length) : undefined;

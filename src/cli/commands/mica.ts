@@ -10,7 +10,7 @@ import { ATTACKS, runAttack, type AttackResult } from '../../workflows/index.ts'
 import type { CliCommand, CliIo } from '../types.ts';
 import { didYouMean, subcommandProblem } from '../../lib/suggest.ts';
 
-const USAGE = 'mica demo <attack 1-21> [--mode mica|mica-prototype|both] | mica list';
+const USAGE = `mica demo <attack 1-${ATTACKS.length}> [--mode mica|mica-prototype|both] | mica list`;
 
 function usage(io: CliIo, message: string): number {
   io.stderr(`mica-lab mica: ${message}\nusage: mica-lab ${USAGE}\n`);

@@ -50,9 +50,11 @@ const BUILT_IN_APPS: readonly GuestApp[] = [
   },
   {
     name: 'leaky',
-    summary: 'receives a secret, then (badly) prints it on the host-visible console',
+    // A literal in its own code: no label (only a declared source labels data, provenance.ts),
+    // so the judge sees the console write but no leak of tenant data.
+    summary: 'prints a string from its own code on the host-visible console (an image to swap in)',
     program: () => [
-      { op: 'write', ipa: GUEST_FREE_IPA, data: toHex(utf8('the secret')), label: 'secret' },
+      { op: 'write', ipa: GUEST_FREE_IPA, data: toHex(utf8('the secret')) },
       { op: 'send', device: 'console', from: { ipa: GUEST_FREE_IPA, len: 10 } },
     ],
   },

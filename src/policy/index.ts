@@ -126,7 +126,9 @@ export {
   decidingRefusal,
   declaredPassage,
   judgeFlow,
+  leakOf,
   realmNamer,
+  runLeaks,
   sanitisedPassage,
   shortRule,
   stopsAnAttack,
@@ -138,5 +140,8 @@ export {
   type FlowJudgement,
   type SanitisedPassage,
   type FlowOutcome,
+  type LeakKind,
+  type LeakReason,
   type NameOf,
+  type RunLeak,
 } from './judge.ts';

@@ -21,12 +21,16 @@
  * did not declare (a realm built after the pipeline, one reading leftovers after a teardown, a
  * substitute under a member's name). Names only word the sentences: the name a realm goes by
  * is the host's to give (it can call storage "gateway"), and an RD is reused after a destroy.
+ * Both together are the one leak rule, {@link leakOf} for a flow and {@link runLeaks} for a
+ * run: `judgeFlow`'s `leak` outcome, the scenario report, the built-in attacks and the Data
+ * view all read it, so none of them has a leak rule of its own to drift.
  */
 import {
   isHostVisible,
   sanitisersPassed,
   SOURCE_RULE,
   type Endpoint,
+  type LedgerEvent,
   type LedgerEventOf,
   type MachineState,
 } from '../emulator/index.ts';
@@ -299,23 +303,98 @@ export function judgeFlow(
       text: `${actor} tried to ${action.attempt}: ${verb} by ${by}, rule ${rule}`,
     };
   }
-  const stranger = passage ? undeclaredRecipient(e, passage) : undefined;
-  if (stranger)
+  const leak = leakOf(e, passage ?? NOTHING_DECLARED);
+  if (leak?.kind === 'stranger')
     return {
       ...base,
       outcome: 'leak',
-      text: `LEAK: ${target} ${action.done(what)}, but ${stranger.why} (mica-spec §1.3: any realm not named)`,
+      text: `LEAK: ${target} ${action.done(what)}, but ${leak.why} (mica-spec §1.3: any realm not named)`,
     };
-  const way = passage ? sanitisedPassage(e, passage, nameOf) : undefined;
-  if (way) return { ...base, outcome: 'allowed', text: `${actor} ${way.text}` };
-  if (e.labels.length > 0 && isHostVisible(e.destination)) {
+  if (leak)
     return {
       ...base,
       outcome: 'leak',
       text: `LEAK: ${actor} ${action.done(what)}; no rule stopped it`,
     };
-  }
+  const way = passage ? sanitisedPassage(e, passage, nameOf) : undefined;
+  if (way) return { ...base, outcome: 'allowed', text: `${actor} ${way.text}` };
   return { ...base, outcome: 'allowed', text: `${actor} ${action.done(what)}: allowed, ${rule}` };
+}
+
+/** Why a flow is a leak (mica-spec.md §1.3): the two places labelled bytes may not reach. */
+export type LeakKind =
+  /** A host-visible place (NS memory, exit registers, a host call, the console, the network), not by the allowed exit. */
+  | 'host-visible'
+  /** A realm the tenant did not name ({@link undeclaredRecipient}). */
+  | 'stranger';
+
+/** Why one flow is a leak: {@link leakOf}. */
+export interface LeakReason {
+  readonly kind: LeakKind;
+  /** The receiving realm's measurement as the flow recorded it (`stranger` only). */
+  readonly rim?: string;
+  /** In words: "its measurement (RIM 1a2b…) is not one the tenant declared", ... */
+  readonly why: string;
+}
+
+/** A leak flow of a run, with its reason and the labels asked about that it carried. */
+export interface RunLeak extends LeakReason {
+  readonly event: LedgerEventOf<'flow'>;
+  /** The labels of the run's question ({@link runLeaks} `labels`) the flow carried, in that order. */
+  readonly labels: readonly string[];
+}
+
+/** What the judge reads when the tenant declared nothing: no realms, no gateway, no sanitiser. */
+const NOTHING_DECLARED: AllowedPassage = { sanitisers: [], gateways: {} };
+
+const HOST_VISIBLE_WHY =
+  'labelled bytes reached a place the host can see, not through a declared sanitiser and the gateway';
+
+/**
+ * The leak rule, for one flow: an allowed flow of labelled bytes into a realm the tenant did not
+ * name ({@link undeclaredRecipient}), or to a host-visible place ({@link isHostVisible}) other
+ * than by the tenant's allowed exit ({@link sanitisedPassage}). Undefined for every other flow:
+ * refused ones, unlabelled ones, CLEAN (the monitor acting on a page, mica-spec.md §3.7).
+ * {@link judgeFlow}'s `leak` outcome and {@link runLeaks} both read it.
+ */
+export function leakOf(
+  e: LedgerEventOf<'flow'>,
+  passage: AllowedPassage = NOTHING_DECLARED,
+): LeakReason | undefined {
+  if (e.decision.verdict !== 'allowed' || e.labels.length === 0 || e.channel === 'clean')
+    return undefined;
+  const stranger = undeclaredRecipient(e, passage);
+  if (stranger)
+    return stranger.rim === undefined
+      ? { kind: 'stranger', why: stranger.why }
+      : { kind: 'stranger', rim: stranger.rim, why: stranger.why };
+  if (!isHostVisible(e.destination) || sanitisedPassage(e, passage) !== undefined) return undefined;
+  return { kind: 'host-visible', why: HOST_VISIBLE_WHY };
+}
+
+/**
+ * The leaks of a run: the flows of `ledger` ({@link leakOf}, with what the tenant declared,
+ * `passage`: {@link declaredPassage}) that carried any of `labels` (the inputs the run asks
+ * about), oldest first, each with its reason. The one leak rule of every judge of a run: the
+ * scenario report (workflows/run.ts), the built-in attacks (workflows/attacks.ts) and the
+ * Data view's findings (ui/data/data-model.ts); the Pipeline drawing and the terminals read
+ * the same rule flow by flow through {@link judgeFlow}. Flows with none of `labels` (another
+ * input's, a realm's own secret) are not this question's leaks.
+ */
+export function runLeaks(
+  ledger: Iterable<LedgerEvent>,
+  passage: AllowedPassage,
+  labels: readonly string[],
+): RunLeak[] {
+  const out: RunLeak[] = [];
+  for (const e of ledger) {
+    if (e.kind !== 'flow' || e.labels.length === 0) continue;
+    const carried = labels.filter((l) => e.labels.includes(l));
+    if (carried.length === 0) continue;
+    const reason = leakOf(e, passage);
+    if (reason) out.push({ ...reason, event: e, labels: carried });
+  }
+  return out;
 }
 
 /**

@@ -3,6 +3,7 @@
  * src/policy imports from here. Pure: no emulator state, no I/O, never throws on bad input.
  */
 export * as micaAbi from './abi.ts';
+export type { MicaGap } from './abi.ts';
 export type {
   BinaryDiagnostic,
   TextDiagnostic,
@@ -125,6 +126,7 @@ export * from './group/index.ts';
 export {
   decidingRefusal,
   declaredPassage,
+  gapOf,
   judgeFlow,
   leakOf,
   realmNamer,

@@ -34,6 +34,8 @@ import {
   type LedgerEventOf,
   type MachineState,
 } from '../emulator/index.ts';
+import { hex } from '../lib/hex.ts';
+import { MICA_GAPS, type MicaGap } from './abi.ts';
 import { micaOf } from './monitor/state.ts';
 
 /** How a flow ended, as the diagram and the terminal show it. */
@@ -54,6 +56,24 @@ export interface FlowJudgement {
   readonly reason: string;
   /** One plain sentence, e.g. "encoder tried to hand data to the host: blocked by its policy, rule CF3". */
   readonly text: string;
+  /**
+   * The prototype gap that let this allowed flow through (its decision's rule is one of
+   * {@link MICA_GAPS}: the check Mica mode makes was not made), else undefined.
+   */
+  readonly gap?: MicaGap;
+}
+
+const GAPS: ReadonlySet<string> = new Set(MICA_GAPS);
+
+/**
+ * The prototype gap the machine named as the rule that allowed `e` (mica-spec.md §6 Status G:
+ * the prototype lets it through; Mica mode checks it), else undefined. Read from the decision
+ * the monitor logged, never from what a script says it did.
+ */
+export function gapOf(e: LedgerEventOf<'flow'>): MicaGap | undefined {
+  return e.decision.verdict === 'allowed' && GAPS.has(e.decision.rule)
+    ? (e.decision.rule as MicaGap)
+    : undefined;
 }
 
 /** Maps endpoint names such as `realm:0x84026000` to the realm's name. */
@@ -151,6 +171,16 @@ function describeAction(e: LedgerEventOf<'flow'>, source: string, target: string
       };
     case 'policy-upload':
       return { attempt: 'upload its policy', done: () => 'uploaded its policy' };
+    case 'undelegate':
+      return {
+        attempt: `undelegate ${pageOf(e)}`,
+        done: () => `undelegated ${pageOf(e)} while it is still shared`,
+      };
+    case 'granule':
+      return {
+        attempt: `reuse ${pageOf(e)}, which Mica holds`,
+        done: () => `reused ${pageOf(e)}, which Mica holds`,
+      };
     case 'sgt':
       return {
         attempt: 'update the SGT for two realms at once',
@@ -159,6 +189,13 @@ function describeAction(e: LedgerEventOf<'flow'>, source: string, target: string
     default:
       return { attempt: e.channel, done: (w) => `${e.channel}: ${w}` };
   }
+}
+
+/** A page a host or the monitor acted on, in words: "shared page 0x80075000". */
+function pageOf(e: LedgerEventOf<'flow'>): string {
+  const d = e.destination;
+  const what = d.name === 'shared page' || d.name === 'mica:shared' ? 'shared page' : 'page';
+  return d.address === undefined ? what : `${what} ${hex(d.address)}`;
 }
 
 /** Whose policy decided: the realm at either end (the actor's own first). */
@@ -285,8 +322,10 @@ export function judgeFlow(
   // one sentence per outcome, the same for every page, so a teardown reads as one line.
   if (e.channel === 'clean') {
     const blocked = e.decision.verdict === 'blocked';
+    const gap = gapOf(e);
     return {
       ...base,
+      ...(gap ? { gap } : {}),
       actor: 'Mica monitor',
       outcome: blocked ? 'blocked' : 'allowed',
       text: blocked
@@ -318,6 +357,14 @@ export function judgeFlow(
     };
   const way = passage ? sanitisedPassage(e, passage, nameOf) : undefined;
   if (way) return { ...base, outcome: 'allowed', text: `${actor} ${way.text}` };
+  const gap = gapOf(e);
+  if (gap)
+    return {
+      ...base,
+      outcome: 'allowed',
+      gap,
+      text: `${actor} ${action.done(what)}: let through by the prototype (${gap})`,
+    };
   return { ...base, outcome: 'allowed', text: `${actor} ${action.done(what)}: allowed, ${rule}` };
 }
 

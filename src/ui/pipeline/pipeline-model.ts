@@ -13,7 +13,12 @@
  *
  * Every blocked or leaking flow (and every undeclared edge) gets a callout: a numbered marker
  * where it happened and, in a lane under U, a plain sentence from policy/judge.ts, the same
- * words the realm terminal prints for the same ledger event.
+ * words the realm terminal prints for the same ledger event. So does an allowed flow the
+ * monitor let through only because a prototype gap is open (its decision's rule names the gap,
+ * policy/judge.ts `gapOf`): an attack that goes through without a leak (§6 attacks 11, 20) is
+ * marked where the machine recorded it, the host taking back a shared page on that object's
+ * pipe (with the realms that then faulted on the page, from the ledger's `gpf` events), the
+ * host's interrupt at the realm it reached.
  *
  * Design rationale: positions are a fixed grid (column = upload order, row = trust group),
  * so the drawing is identical on every screen and in every screenshot (lab-ux.md §4.4: no
@@ -38,7 +43,9 @@ import {
   realmNamer,
   type AllowedPassage,
   type FlowOutcome,
+  type MicaGap,
   type NameOf,
+  type PageOfPipe,
   type Policy,
   type RealmPolicy,
 } from '../../policy/index.ts';
@@ -74,6 +81,10 @@ export const RECENT_FLOWS = 8;
 export const MAX_CALLOUTS = 4;
 /** Space between markers that share a spot. */
 const MARKER_STEP = 20;
+/** How far under a pipe's middle a flow acting on one of its pages ends (clear of its name). */
+const PAGE_MARK_DROP = 12;
+/** Where, from a realm box's bottom middle, the marker of a flow from U into it sits. */
+const UNDER_BOX = { dx: 24, dy: 15 };
 
 export interface RealmNode {
   readonly id: string;
@@ -133,6 +144,8 @@ export interface PlacedFlow {
   /** Where the dot travels (SVG path); a blocked flow's path ends at its valve. */
   readonly path: string;
   readonly end: { readonly x: number; readonly y: number };
+  /** Where its callout's marker goes when not at `end` (clear of the box the dot rests on). */
+  readonly mark?: { readonly x: number; readonly y: number };
   /**
    * Labelled data that reached a host-visible place (`to` is `U`) or a realm the tenant did not
    * declare (policy/judge.ts).
@@ -144,6 +157,16 @@ export interface PlacedFlow {
   readonly text: string;
   /** The rule in a word or two (`CF3`). */
   readonly shortRule: string;
+  /**
+   * The prototype gap that let this allowed flow through (policy/judge.ts `gapOf`): an attack
+   * that went through without a leak, drawn where it happened (§6 attacks 11, 20).
+   */
+  readonly gap?: MicaGap;
+  /**
+   * What the machine then recorded there, in words, for a gap flow on a shared page: the
+   * realms whose next access to the page faulted ("encoder then faulted on it (SEA)").
+   */
+  readonly effect?: string;
 }
 
 /** An edge the machine made that no policy declares (from the monitor's SGT). */
@@ -161,7 +184,8 @@ export interface UndeclaredEdge {
 export interface Callout {
   readonly id: string;
   readonly n: number;
-  readonly kind: FlowOutcome | 'undeclared';
+  /** A flow's outcome, an undeclared edge, or `gap`: an allowed flow a prototype gap let through. */
+  readonly kind: FlowOutcome | 'undeclared' | 'gap';
   /** The ledger event, for flows (undefined for an undeclared edge). */
   readonly seq?: number;
   readonly marker: { readonly x: number; readonly y: number };
@@ -351,12 +375,10 @@ function withFlows(
 ): PipelineModel {
   const nameOf = realmNamer(state);
   const offDrawing: OffDrawingFlow[] = [];
+  const view = micaView(state);
   const flows = placeFlows(
     ledger,
-    byName,
-    byRd,
-    pipes,
-    exits,
+    { byName, byRd, pipes, exits, pages: view ? pipeOfPage(view) : new Map() },
     nameOf,
     declaredPassage(state),
     offDrawing,
@@ -524,15 +546,17 @@ function layoutCallouts(
     });
   }
   for (const f of flows) {
-    if (f.outcome === 'allowed') continue;
-    const prev = items.get(f.text);
-    items.delete(f.text); // re-insert: the newest occurrence decides the order
-    items.set(f.text, {
+    // Allowed flows get no note, except one a prototype gap let through: the attack's effect.
+    if (f.outcome === 'allowed' && f.gap === undefined) continue;
+    const text = f.effect ? `${f.text}; ${f.effect}` : f.text;
+    const prev = items.get(text);
+    items.delete(text); // re-insert: the newest occurrence decides the order
+    items.set(text, {
       id: `flow:${f.seq}`,
-      kind: f.outcome,
+      kind: f.outcome === 'allowed' ? 'gap' : f.outcome,
       seq: f.seq,
-      at: f.end,
-      text: f.text,
+      at: f.mark ?? f.end,
+      text,
       clause: f.rule,
       reason: f.reason,
       count: (prev?.count ?? 0) + 1,
@@ -570,22 +594,30 @@ function layoutCallouts(
   });
 }
 
+/** What a flow is placed on: the realm boxes, the pipes, the exits and the pipes' pages. */
+interface Drawn {
+  readonly byName: Map<string, RealmNode>;
+  readonly byRd: Map<string, string>;
+  readonly pipes: readonly Pipe[];
+  readonly exits: readonly Exit[];
+  /** Each shared page (PA) and the pipe whose object it backs (the monitor's SGT). */
+  readonly pages: ReadonlyMap<number, PageOfPipe>;
+}
+
 function placeFlows(
   ledger: readonly LedgerEvent[],
-  byName: Map<string, RealmNode>,
-  byRd: Map<string, string>,
-  pipes: readonly Pipe[],
-  exits: readonly Exit[],
+  drawn: Drawn,
   nameOf: NameOf,
   passage: AllowedPassage,
   offDrawing: OffDrawingFlow[],
 ): PlacedFlow[] {
+  const { byName, byRd } = drawn;
   const realmName = (name: string) => (byName.has(name) ? name : byRd.get(name));
   const out: PlacedFlow[] = [];
   for (const e of ledger) {
     if (e.kind !== 'flow') continue;
-    const placed = placeFlow(e, realmName, byName, pipes, exits, nameOf, passage);
-    if (placed) out.push(placed);
+    const placed = placeFlow(e, realmName, drawn, nameOf, passage);
+    if (placed) out.push(placed.gap ? withEffect(placed, e, ledger, nameOf) : placed);
     else if (e.source.kind === 'realm' || e.destination.kind === 'realm') {
       const j = judgeFlow(e, nameOf, passage);
       offDrawing.push({
@@ -600,15 +632,45 @@ function placeFlows(
   return out;
 }
 
+/** The granule a physical address lies in (its first byte). */
+function granuleOf(pa: number): number {
+  return Math.floor(pa / abi.GRANULE_SIZE) * abi.GRANULE_SIZE;
+}
+
+/**
+ * `flow` (a gap flow) with what the machine recorded on its page afterwards: the realms whose
+ * access to that granule then took a granule protection fault (an SEA in the realm, §6
+ * attack 11: the host took the page back while they still map it). Unchanged when the flow
+ * names no page or nothing faulted on it.
+ */
+function withEffect(
+  flow: PlacedFlow,
+  e: LedgerEventOf<'flow'>,
+  ledger: readonly LedgerEvent[],
+  nameOf: NameOf,
+): PlacedFlow {
+  const at = e.destination.kind === 'memory' ? e.destination.address : undefined;
+  if (at === undefined) return flow;
+  const page = granuleOf(at);
+  const faulted: string[] = [];
+  for (const x of ledger) {
+    if (x.seq <= e.seq || x.kind !== 'gpf' || granuleOf(x.pa) !== page) continue;
+    if (!x.actor.startsWith('realm:')) continue;
+    const who = nameOf(x.actor);
+    if (!faulted.includes(who)) faulted.push(who);
+  }
+  if (faulted.length === 0) return flow;
+  return { ...flow, effect: `then ${faulted.join(' and ')} faulted on it (SEA)` };
+}
+
 function placeFlow(
   e: LedgerEventOf<'flow'>,
   realmName: (name: string) => string | undefined,
-  byName: Map<string, RealmNode>,
-  pipes: readonly Pipe[],
-  exits: readonly Exit[],
+  drawn: Drawn,
   nameOf: NameOf,
   passage: AllowedPassage,
 ): PlacedFlow | undefined {
+  const { byName, pipes, exits, pages } = drawn;
   const blocked = e.decision.verdict === 'blocked';
   const src = e.source.kind === 'realm' ? realmName(e.source.name) : undefined;
   // The allowed exit is the tenant's declared gateway (by the RIM on the flow, not by a name or
@@ -635,6 +697,7 @@ function placeFlow(
     text: judged.text,
     shortRule: judged.rule,
     leak,
+    ...(judged.gap ? { gap: judged.gap } : {}),
   };
   const at = (pts: { x: number; y: number }[]) => ({ path: line(pts), end: pts[pts.length - 1]! });
   // A path into a realm ends on its box's edge: the dot that travels it rests there, not on
@@ -692,7 +755,23 @@ function placeFlow(
     const node = byName.get(dst)!;
     const bottom = { x: node.x, y: ROW_Y.untrusted - 18 };
     const path = blocked ? at([bottom, exit.valve]) : into(bottom, node);
-    return { ...base, from: 'U', to: dst, ...path };
+    // What reached the realm is marked just under its box, beside its exit and clear of the
+    // box's labels and the exit's valve.
+    const mark = { x: node.x + UNDER_BOX.dx, y: node.y + NODE_H / 2 + UNDER_BOX.dy };
+    return { ...base, from: 'U', to: dst, ...path, ...(blocked ? {} : { mark }) };
+  }
+  // The host or the monitor acting on a page of a shared object (the host taking a page back,
+  // §6 attack 11; the monitor refusing it, §8 item 13): drawn from U to that object's pipe,
+  // where its realms meet it.
+  const address = e.destination.kind === 'memory' ? e.destination.address : undefined;
+  const object = address === undefined ? undefined : pages.get(granuleOf(address))?.pipe;
+  const pipe = object === undefined ? undefined : pipes.find((p) => p.object === object);
+  if (!src && !dst && pipe) {
+    const below = { x: pipe.mid.x, y: ROW_Y.untrusted - 18 };
+    // It stops just under the pipe, so its marker leaves the object's name above it readable.
+    const under = { x: pipe.mid.x, y: pipe.mid.y + PAGE_MARK_DROP };
+    const from = fromU ? 'U' : nameOf(e.source.name);
+    return { ...base, from, to: pipe.object, ...at([below, under]) };
   }
   if (src && dst) {
     const a = byName.get(src)!;

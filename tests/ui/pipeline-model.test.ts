@@ -19,7 +19,7 @@ import {
   type Policy,
 } from '../../src/policy/index.ts';
 import { buildVideoWorkflow, runAttack } from '../../src/workflows/index.ts';
-import { buildPipeline, WIDTH } from '../../src/ui/pipeline/pipeline-model.ts';
+import { buildPipeline, NO_DECLARED_GATEWAY, WIDTH } from '../../src/ui/pipeline/pipeline-model.ts';
 import { flowLine, newestFlows, outcomeSoFar } from '../../src/ui/pipeline/outcomes.ts';
 
 const STAGES = ['gateway', 'encoder', 'moderator', 'storage'] as const;
@@ -375,6 +375,34 @@ describe('pipeline model on CCA alone (product.md story step 3)', () => {
       new Set(STAGES.map((s) => `${s}>U`)),
     );
     expect(model.callouts.filter((c) => c.kind === 'leak').length).toBeGreaterThan(0);
+    // The declared gateway fills the tenant's row: it needs no hint.
+    expect(model.bands.map((b) => [b.group, b.hint])).toEqual([
+      ['tenant', undefined],
+      ['third-party', undefined],
+    ]);
+  });
+
+  it('free terminals declare no gateway: the tenant’s row holds no realm and says why instead of standing empty', () => {
+    const t = labTerminals({ mode: 'cca' });
+    expect(t.type('realm create alpha')).toContain('ACTIVE');
+    expect(t.type('realm create beta')).toContain('ACTIVE');
+    const model = buildPipeline(t.machine.state, t.machine.ledger);
+    expect(model.realms.map((n) => [n.name, n.group])).toEqual([
+      ['alpha', 'third-party'],
+      ['beta', 'third-party'],
+    ]);
+    const tenant = model.bands.find((b) => b.group === 'tenant');
+    expect(tenant?.hint).toBe(NO_DECLARED_GATEWAY);
+    expect(model.bands.find((b) => b.group === 'third-party')?.hint).toBeUndefined();
+  });
+});
+
+describe('pipeline model: Mica draws both rows without a hint (its policies name the gateway)', () => {
+  it('the hand-built pipeline', () => {
+    const t = handBuilt();
+    const model = buildPipeline(t.machine.state, t.machine.ledger);
+    expect(model.bands.every((b) => b.hint === undefined)).toBe(true);
+    expect(model.bands.map((b) => b.group)).toEqual(['tenant', 'third-party']);
   });
 });
 

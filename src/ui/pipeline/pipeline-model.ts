@@ -9,7 +9,9 @@
  * drawn too, from the monitor's SGT. On CCA alone (no monitor, no policies) the host's realms
  * are drawn with no pipe between them and every exit open: the stages can only hand data on
  * through NS memory, so each hop is a flow to U and back (product.md story step 3), the leaks in
- * red; the tenant's declared gateway (by RIM, `state.tenant`) sits in the tenant's row.
+ * red; the tenant's declared gateway (by RIM, `state.tenant`) sits in the tenant's row, and
+ * when the tenant declared none (the lab's free terminals) that row says so instead of
+ * standing empty.
  *
  * Every blocked or leaking flow (and every undeclared edge) gets a callout: a numbered marker
  * where it happened and, in a lane under U, a plain sentence from policy/judge.ts, the same
@@ -211,7 +213,18 @@ export interface OffDrawingFlow {
   readonly shortRule: string;
 }
 
+/** A trust row of realms drawn as a band (U is drawn apart). */
+export interface Band {
+  readonly group: Exclude<TrustGroup, 'untrusted'>;
+  /** The middle of the row (SVG units): where its realms' boxes sit. */
+  readonly y: number;
+  /** Said in the row when no realm is in it, instead of leaving it blank. */
+  readonly hint?: string;
+}
+
 export interface PipelineModel {
+  /** The trust rows, top to bottom. */
+  readonly bands: readonly Band[];
   readonly realms: readonly RealmNode[];
   readonly pipes: readonly Pipe[];
   readonly exits: readonly Exit[];
@@ -226,7 +239,21 @@ export interface PipelineModel {
   readonly height: number;
 }
 
+/** Both rows, as Mica draws them: its realms' own policies say which realm is a gateway. */
+const BANDS: readonly Band[] = [
+  { group: 'tenant', y: ROW_Y.tenant },
+  { group: 'third-party', y: ROW_Y['third-party'] },
+];
+
+/**
+ * What the tenant's row says on CCA alone when the tenant declared no gateway (the lab's free
+ * terminals declare none): no realm is the tenant's by measurement, so its row holds none.
+ */
+export const NO_DECLARED_GATEWAY =
+  'No realm here is the tenant’s: none was declared its gateway (by its measurement)';
+
 const EMPTY: PipelineModel = {
+  bands: BANDS,
   realms: [],
   pipes: [],
   exits: [],
@@ -436,7 +463,13 @@ function ccaPipeline(state: Readonly<MachineState>, ledger: readonly LedgerEvent
     return node;
   });
   const exits = nodes.map((n) => exitOf(n, true, '', CCA_EXIT));
-  return withFlows(state, ledger, nodes, byName, byRd, [], exits, []);
+  const model = withFlows(state, ledger, nodes, byName, byRd, [], exits, []);
+  // The tenant's row is the declared gateway's: without one it says why it is empty.
+  if (nodes.some((n) => n.group === 'tenant')) return model;
+  return {
+    ...model,
+    bands: BANDS.map((b) => (b.group === 'tenant' ? { ...b, hint: NO_DECLARED_GATEWAY } : b)),
+  };
 }
 
 /** Realm `n`'s line down to U, its valve halfway with the clause `rule` and `text`. */

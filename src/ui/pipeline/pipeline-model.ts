@@ -46,6 +46,7 @@ import {
   type AllowedPassage,
   type FlowOutcome,
   type MicaGap,
+  type MicaView,
   type NameOf,
   type PageOfPipe,
   type Policy,
@@ -377,39 +378,29 @@ export function buildPipeline(
     return exitOf(n, open, n.blocks.join(' '), text);
   });
 
-  return withFlows(
-    state,
-    ledger,
-    nodes,
-    byName,
-    byRd,
-    pipes,
-    exits,
-    undeclaredEdges(state, byName, pipes),
-  );
+  // The monitor's view and which pipe each shared page backs, read once for the undeclared
+  // edges and for placing flows on a page.
+  const view = micaView(state);
+  const pages = view ? pipeOfPage(view) : NO_PAGES;
+  const drawn: Drawn = { byName, byRd, pipes, exits, pages };
+  return withFlows(state, ledger, nodes, drawn, view ? undeclaredEdges(state, view, drawn) : []);
 }
+
+/** No shared pages (CCA alone). */
+const NO_PAGES: ReadonlyMap<number, PageOfPipe> = new Map();
 
 /** The model of `nodes`, `pipes` and `exits` with the ledger's flows and their callouts. */
 function withFlows(
   state: Readonly<MachineState>,
   ledger: readonly LedgerEvent[],
   nodes: RealmNode[],
-  byName: Map<string, RealmNode>,
-  byRd: Map<string, string>,
-  pipes: Pipe[],
-  exits: Exit[],
+  drawn: Drawn,
   undeclared: UndeclaredEdge[],
 ): PipelineModel {
+  const { pipes, exits } = drawn;
   const nameOf = realmNamer(state);
   const offDrawing: OffDrawingFlow[] = [];
-  const view = micaView(state);
-  const flows = placeFlows(
-    ledger,
-    { byName, byRd, pipes, exits, pages: view ? pipeOfPage(view) : new Map() },
-    nameOf,
-    declaredPassage(state),
-    offDrawing,
-  );
+  const flows = placeFlows(ledger, drawn, nameOf, declaredPassage(state), offDrawing);
   const callouts = layoutCallouts(flows, undeclared);
   const last = callouts.at(-1);
   const height = last ? Math.max(HEIGHT, last.box.y + last.box.h + CALLOUT_GAP) : HEIGHT;
@@ -463,7 +454,8 @@ function ccaPipeline(state: Readonly<MachineState>, ledger: readonly LedgerEvent
     return node;
   });
   const exits = nodes.map((n) => exitOf(n, true, '', CCA_EXIT));
-  const model = withFlows(state, ledger, nodes, byName, byRd, [], exits, []);
+  const drawn: Drawn = { byName, byRd, pipes: [], exits, pages: NO_PAGES };
+  const model = withFlows(state, ledger, nodes, drawn, []);
   // The tenant's row is the declared gateway's: without one it says why it is empty.
   if (nodes.some((n) => n.group === 'tenant')) return model;
   return {
@@ -487,13 +479,11 @@ function exitOf(n: RealmNode, open: boolean, rule: string, text: string): Exit {
 /** Edges in the SGT that no policy declares: a realm on a pipe's page, or on a private page. */
 function undeclaredEdges(
   state: Readonly<MachineState>,
-  byName: Map<string, RealmNode>,
-  pipes: readonly Pipe[],
+  view: MicaView,
+  drawn: Drawn,
 ): UndeclaredEdge[] {
-  const view = micaView(state);
-  if (!view) return [];
+  const { byName, pipes, pages: pageOf } = drawn;
   const nameOfRd = (rd: number) => view.realms.find((r) => r.rd === rd)?.name;
-  const pageOf = pipeOfPage(view);
   const out = new Map<string, UndeclaredEdge>();
   for (const e of view.sgt) {
     const who = nameOfRd(e.rd);

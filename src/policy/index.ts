@@ -3,6 +3,7 @@
  * src/policy imports from here. Pure: no emulator state, no I/O, never throws on bad input.
  */
 export * as micaAbi from './abi.ts';
+export type { MicaGap } from './abi.ts';
 export type {
   BinaryDiagnostic,
   TextDiagnostic,
@@ -125,8 +126,11 @@ export * from './group/index.ts';
 export {
   decidingRefusal,
   declaredPassage,
+  gapOf,
   judgeFlow,
+  leakOf,
   realmNamer,
+  runLeaks,
   sanitisedPassage,
   shortRule,
   stopsAnAttack,
@@ -138,5 +142,8 @@ export {
   type FlowJudgement,
   type SanitisedPassage,
   type FlowOutcome,
+  type LeakKind,
+  type LeakReason,
   type NameOf,
+  type RunLeak,
 } from './judge.ts';

@@ -21,15 +21,21 @@
  * did not declare (a realm built after the pipeline, one reading leftovers after a teardown, a
  * substitute under a member's name). Names only word the sentences: the name a realm goes by
  * is the host's to give (it can call storage "gateway"), and an RD is reused after a destroy.
+ * Both together are the one leak rule, {@link leakOf} for a flow and {@link runLeaks} for a
+ * run: `judgeFlow`'s `leak` outcome, the scenario report, the built-in attacks and the Data
+ * view all read it, so none of them has a leak rule of its own to drift.
  */
 import {
   isHostVisible,
   sanitisersPassed,
   SOURCE_RULE,
   type Endpoint,
+  type LedgerEvent,
   type LedgerEventOf,
   type MachineState,
 } from '../emulator/index.ts';
+import { hex } from '../lib/hex.ts';
+import { MICA_GAPS, type MicaGap } from './abi.ts';
 import { micaOf } from './monitor/state.ts';
 
 /** How a flow ended, as the diagram and the terminal show it. */
@@ -50,6 +56,24 @@ export interface FlowJudgement {
   readonly reason: string;
   /** One plain sentence, e.g. "encoder tried to hand data to the host: blocked by its policy, rule CF3". */
   readonly text: string;
+  /**
+   * The prototype gap that let this allowed flow through (its decision's rule is one of
+   * {@link MICA_GAPS}: the check Mica mode makes was not made), else undefined.
+   */
+  readonly gap?: MicaGap;
+}
+
+const GAPS: ReadonlySet<string> = new Set(MICA_GAPS);
+
+/**
+ * The prototype gap the machine named as the rule that allowed `e` (mica-spec.md §6 Status G:
+ * the prototype lets it through; Mica mode checks it), else undefined. Read from the decision
+ * the monitor logged, never from what a script says it did.
+ */
+export function gapOf(e: LedgerEventOf<'flow'>): MicaGap | undefined {
+  return e.decision.verdict === 'allowed' && GAPS.has(e.decision.rule)
+    ? (e.decision.rule as MicaGap)
+    : undefined;
 }
 
 /** Maps endpoint names such as `realm:0x84026000` to the realm's name. */
@@ -147,6 +171,16 @@ function describeAction(e: LedgerEventOf<'flow'>, source: string, target: string
       };
     case 'policy-upload':
       return { attempt: 'upload its policy', done: () => 'uploaded its policy' };
+    case 'undelegate':
+      return {
+        attempt: `undelegate ${pageOf(e)}`,
+        done: () => `undelegated ${pageOf(e)} while it is still shared`,
+      };
+    case 'granule':
+      return {
+        attempt: `reuse ${pageOf(e)}, which Mica holds`,
+        done: () => `reused ${pageOf(e)}, which Mica holds`,
+      };
     case 'sgt':
       return {
         attempt: 'update the SGT for two realms at once',
@@ -155,6 +189,13 @@ function describeAction(e: LedgerEventOf<'flow'>, source: string, target: string
     default:
       return { attempt: e.channel, done: (w) => `${e.channel}: ${w}` };
   }
+}
+
+/** A page a host or the monitor acted on, in words: "shared page 0x80075000". */
+function pageOf(e: LedgerEventOf<'flow'>): string {
+  const d = e.destination;
+  const what = d.name === 'shared page' || d.name === 'mica:shared' ? 'shared page' : 'page';
+  return d.address === undefined ? what : `${what} ${hex(d.address)}`;
 }
 
 /** Whose policy decided: the realm at either end (the actor's own first). */
@@ -281,8 +322,10 @@ export function judgeFlow(
   // one sentence per outcome, the same for every page, so a teardown reads as one line.
   if (e.channel === 'clean') {
     const blocked = e.decision.verdict === 'blocked';
+    const gap = gapOf(e);
     return {
       ...base,
+      ...(gap ? { gap } : {}),
       actor: 'Mica monitor',
       outcome: blocked ? 'blocked' : 'allowed',
       text: blocked
@@ -299,23 +342,106 @@ export function judgeFlow(
       text: `${actor} tried to ${action.attempt}: ${verb} by ${by}, rule ${rule}`,
     };
   }
-  const stranger = passage ? undeclaredRecipient(e, passage) : undefined;
-  if (stranger)
+  const leak = leakOf(e, passage ?? NOTHING_DECLARED);
+  if (leak?.kind === 'stranger')
     return {
       ...base,
       outcome: 'leak',
-      text: `LEAK: ${target} ${action.done(what)}, but ${stranger.why} (mica-spec §1.3: any realm not named)`,
+      text: `LEAK: ${target} ${action.done(what)}, but ${leak.why} (mica-spec §1.3: any realm not named)`,
     };
-  const way = passage ? sanitisedPassage(e, passage, nameOf) : undefined;
-  if (way) return { ...base, outcome: 'allowed', text: `${actor} ${way.text}` };
-  if (e.labels.length > 0 && isHostVisible(e.destination)) {
+  if (leak)
     return {
       ...base,
       outcome: 'leak',
       text: `LEAK: ${actor} ${action.done(what)}; no rule stopped it`,
     };
-  }
+  const way = passage ? sanitisedPassage(e, passage, nameOf) : undefined;
+  if (way) return { ...base, outcome: 'allowed', text: `${actor} ${way.text}` };
+  const gap = gapOf(e);
+  if (gap)
+    return {
+      ...base,
+      outcome: 'allowed',
+      gap,
+      text: `${actor} ${action.done(what)}: let through by the prototype (${gap})`,
+    };
   return { ...base, outcome: 'allowed', text: `${actor} ${action.done(what)}: allowed, ${rule}` };
+}
+
+/** Why a flow is a leak (mica-spec.md §1.3): the two places labelled bytes may not reach. */
+export type LeakKind =
+  /** A host-visible place (NS memory, exit registers, a host call, the console, the network), not by the allowed exit. */
+  | 'host-visible'
+  /** A realm the tenant did not name ({@link undeclaredRecipient}). */
+  | 'stranger';
+
+/** Why one flow is a leak: {@link leakOf}. */
+export interface LeakReason {
+  readonly kind: LeakKind;
+  /** The receiving realm's measurement as the flow recorded it (`stranger` only). */
+  readonly rim?: string;
+  /** In words: "its measurement (RIM 1a2b…) is not one the tenant declared", ... */
+  readonly why: string;
+}
+
+/** A leak flow of a run, with its reason and the labels asked about that it carried. */
+export interface RunLeak extends LeakReason {
+  readonly event: LedgerEventOf<'flow'>;
+  /** The labels of the run's question ({@link runLeaks} `labels`) the flow carried, in that order. */
+  readonly labels: readonly string[];
+}
+
+/** What the judge reads when the tenant declared nothing: no realms, no gateway, no sanitiser. */
+const NOTHING_DECLARED: AllowedPassage = { sanitisers: [], gateways: {} };
+
+const HOST_VISIBLE_WHY =
+  'labelled bytes reached a place the host can see, not through a declared sanitiser and the gateway';
+
+/**
+ * The leak rule, for one flow: an allowed flow of labelled bytes into a realm the tenant did not
+ * name ({@link undeclaredRecipient}), or to a host-visible place ({@link isHostVisible}) other
+ * than by the tenant's allowed exit ({@link sanitisedPassage}). Undefined for every other flow:
+ * refused ones, unlabelled ones, CLEAN (the monitor acting on a page, mica-spec.md §3.7).
+ * {@link judgeFlow}'s `leak` outcome and {@link runLeaks} both read it.
+ */
+export function leakOf(
+  e: LedgerEventOf<'flow'>,
+  passage: AllowedPassage = NOTHING_DECLARED,
+): LeakReason | undefined {
+  if (e.decision.verdict !== 'allowed' || e.labels.length === 0 || e.channel === 'clean')
+    return undefined;
+  const stranger = undeclaredRecipient(e, passage);
+  if (stranger)
+    return stranger.rim === undefined
+      ? { kind: 'stranger', why: stranger.why }
+      : { kind: 'stranger', rim: stranger.rim, why: stranger.why };
+  if (!isHostVisible(e.destination) || sanitisedPassage(e, passage) !== undefined) return undefined;
+  return { kind: 'host-visible', why: HOST_VISIBLE_WHY };
+}
+
+/**
+ * The leaks of a run: the flows of `ledger` ({@link leakOf}, with what the tenant declared,
+ * `passage`: {@link declaredPassage}) that carried any of `labels` (the inputs the run asks
+ * about), oldest first, each with its reason. The one leak rule of every judge of a run: the
+ * scenario report (workflows/run.ts), the built-in attacks (workflows/attacks.ts) and the
+ * Data view's findings (ui/data/data-model.ts); the Pipeline drawing and the terminals read
+ * the same rule flow by flow through {@link judgeFlow}. Flows with none of `labels` (another
+ * input's, a realm's own secret) are not this question's leaks.
+ */
+export function runLeaks(
+  ledger: Iterable<LedgerEvent>,
+  passage: AllowedPassage,
+  labels: readonly string[],
+): RunLeak[] {
+  const out: RunLeak[] = [];
+  for (const e of ledger) {
+    if (e.kind !== 'flow' || e.labels.length === 0) continue;
+    const carried = labels.filter((l) => e.labels.includes(l));
+    if (carried.length === 0) continue;
+    const reason = leakOf(e, passage);
+    if (reason) out.push({ ...reason, event: e, labels: carried });
+  }
+  return out;
 }
 
 /**

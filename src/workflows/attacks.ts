@@ -10,7 +10,7 @@
  * so a regression in the monitor shows up as a changed outcome.
  */
 import { abi, type LedgerEvent, type LedgerEventOf, type MachineMode } from '../emulator/index.ts';
-import { declaredPassage, judgeFlow, realmNamer, undeclaredRecipient } from '../policy/judge.ts';
+import { declaredPassage, realmNamer, runLeaks } from '../policy/judge.ts';
 import { VIDEO_BROKEN } from '../policy/examples/video-moderation.ts';
 import type { Policy } from '../policy/model.ts';
 import { encodePoly, toPolicyPage } from '../policy/binary.ts';
@@ -54,7 +54,7 @@ export interface AttackResult {
   /** Did the attacker get what it wanted locally (before any verifier)? */
   readonly succeededLocally: boolean;
   /**
-   * Ledger flows of the attack the judge calls leaks (policy/judge.ts `judgeFlow`, with what
+   * Ledger flows of the attack the judge calls leaks (policy/judge.ts `runLeaks`, with what
    * the tenant declared): bytes labelled `video` that reached a host-visible place other than
    * by the sanitised exit, or a realm the tenant did not declare. The Pipeline view marks the
    * same flows.
@@ -115,7 +115,6 @@ function counted(lines: readonly string[]): string[] {
   return [...counts].map(([line, n]) => (n > 1 ? `${line} (×${n})` : line));
 }
 
-/** Builds the result from a blocking decision (or its absence) and the local success. */
 /** A flow of an attack the judge calls a leak, and its sentence. */
 interface JudgedLeak {
   readonly event: LedgerEventOf<'flow'>;
@@ -130,24 +129,18 @@ interface JudgedLeak {
  */
 function judgedLeaks(wf: VideoWorkflow, since: number): JudgedLeak[] {
   const state = wf.machine.state;
-  const passage = declaredPassage(state);
   const nameOf = realmNamer(state);
-  const out: JudgedLeak[] = [];
-  for (const e of wf.machine.ledger) {
-    if (e.kind !== 'flow' || e.seq <= since || !e.labels.includes(VIDEO_LABEL)) continue;
-    if (judgeFlow(e, nameOf, passage).outcome !== 'leak') continue;
-    const stranger = undeclaredRecipient(e, passage);
-    const where = nameOf(e.destination.name);
-    out.push({
-      event: e,
-      text: stranger
-        ? `${e.bytes} byte(s) labelled video reached ${where} via ${e.channel}: ${stranger.why}`
-        : `${e.bytes} byte(s) labelled video reached ${where} via ${e.channel}`,
+  return runLeaks(wf.machine.ledger, declaredPassage(state), [VIDEO_LABEL])
+    .filter((l) => l.event.seq > since)
+    .map((l) => {
+      const e = l.event;
+      const where = nameOf(e.destination.name);
+      const said = `${e.bytes} byte(s) labelled video reached ${where} via ${e.channel}`;
+      return { event: e, text: l.kind === 'stranger' ? `${said}: ${l.why}` : said };
     });
-  }
-  return out;
 }
 
+/** Builds the result from a blocking decision (or its absence) and the local success. */
 function conclude(
   spec: { number: number; title: string; status: string },
   mode: Mode,

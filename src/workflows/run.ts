@@ -10,11 +10,12 @@
  * Design rationale: nothing here trusts a program or a step to say what happened. Before any
  * host step the tenant declares to the machine, by the reference RIM of what it asked for, the
  * realms of the file (its members), its gateway and its sanitisers (provenance.ts
- * `declareRealm`). A leak is a flow event the machine logged with an input's label (`leaksOf`
- * for host-visible sinks, plus flows into a realm whose measurement, recorded on the flow, the
- * tenant did not declare: policy/judge.ts `undeclaredRecipient`), unless the machine marked its
- * bytes as output of a declared sanitiser and the declared gateway handed them out
- * (`sanitisedPassage`: reported apart, as the allowed way out); a block is a flow the machine
+ * `declareRealm`). A leak is a flow event the machine logged with an input's label, as the
+ * judge's one leak rule finds them (policy/judge.ts `runLeaks`, which the built-in attacks and
+ * the Data view call too): to a host-visible sink, unless the machine marked its bytes as
+ * output of a declared sanitiser and the declared gateway handed them out (`sanitisedPassage`:
+ * reported apart, as the allowed way out), or into a realm whose measurement, recorded on the
+ * flow, the tenant did not declare; a block is a flow the machine
  * refused; a rejection is `verifyGroup`'s. The outcome is the first the evidence shows of
  * leak > a refusal that stopped an attack > rejected > any other refusal > no-leak, the
  * deciding refusal chosen by the rule the lessons' judge uses too (policy/judge.ts
@@ -23,16 +24,16 @@
  * Mica) and the same stages move the same whole frames through them, so the learner sees
  * every stage's frames where the host can read them.
  */
-import { abi, leaksOf, type LedgerEventOf, type Machine } from '../emulator/index.ts';
+import { abi, type LedgerEventOf, type Machine } from '../emulator/index.ts';
 import { decodeRecord, encodeRecord } from '../policy/record.ts';
 import {
   declaredPassage,
   judgeFlow,
   realmNamer,
+  runLeaks,
   sanitisedPassage,
   shortRule,
   decidingRefusal,
-  undeclaredRecipient,
   type SanitisedPassage,
 } from '../policy/judge.ts';
 import type { WorkflowExample } from '../policy/examples/build.ts';
@@ -96,6 +97,8 @@ export interface LeakLine {
   readonly through: string;
   readonly to: string;
   readonly bytes: number;
+  /** Why it is a leak, in the judge's words (policy/judge.ts `runLeaks`; for a realm holding the input in its registers, the runner's). */
+  readonly why: string;
 }
 
 /** What the group verifier answered (or why there was nothing to verify). */
@@ -668,39 +671,29 @@ function judge(run: Run): {
   // What the tenant declared to the machine (Run's constructor), by measurement: its realms,
   // its gateway and its sanitisers. The name a realm goes by is the host's to give.
   const passage = declaredPassage(state);
-  const sanitised = new Map<number, SanitisedPassage>();
-  for (const label of labels)
-    for (const e of leaksOf(wf.machine.ledger, label)) {
-      const way = sanitisedPassage(e, passage, nameOf);
-      if (way) {
-        sanitised.set(e.seq, way);
-        continue;
-      }
-      leakSeqs.add(e.seq);
-      leaks.push({
-        seq: e.seq,
-        label,
-        through: e.channel,
-        to: nameOf(e.destination.name),
-        bytes: e.bytes,
-      });
-    }
   /** Realms that received the input's bytes without being one the tenant named. */
   const strangers = new Set<string>();
+  // The judge's one leak rule (policy/judge.ts `runLeaks`), one line per input label carried.
+  for (const leak of runLeaks(wf.machine.ledger, passage, labels)) {
+    const e = leak.event;
+    const to = nameOf(e.destination.name);
+    leakSeqs.add(e.seq);
+    if (leak.kind === 'stranger') strangers.add(to);
+    const through = leak.kind === 'stranger' ? 'realm' : e.channel;
+    for (const label of leak.labels)
+      leaks.push({ seq: e.seq, label, through, to, bytes: e.bytes, why: leak.why });
+  }
+  const sanitised = new Map<number, SanitisedPassage>();
   for (const e of wf.machine.ledger) {
     if (e.kind !== 'flow') continue;
     const j = judgeFlow(e as LedgerEventOf<'flow'>, nameOf, passage);
     const to = nameOf(e.destination.name);
-    // A realm whose measurement the tenant did not declare that received the input's bytes
-    // (§1.3 "any realm not named"), as the machine recorded them arriving.
-    if (!leakSeqs.has(e.seq) && undeclaredRecipient(e as LedgerEventOf<'flow'>, passage)) {
-      for (const label of labels)
-        if (e.labels.includes(label)) {
-          leakSeqs.add(e.seq);
-          strangers.add(to);
-          leaks.push({ seq: e.seq, label, through: 'realm', to, bytes: e.bytes });
-        }
-    }
+    // The allowed way out, reported apart: the input left through a declared sanitiser and the
+    // declared gateway.
+    const way = labels.some((l) => e.labels.includes(l))
+      ? sanitisedPassage(e as LedgerEventOf<'flow'>, passage, nameOf)
+      : undefined;
+    if (way) sanitised.set(e.seq, way);
     flows.push({
       seq: e.seq,
       from: nameOf(e.source.name),
@@ -710,22 +703,19 @@ function judge(run: Run): {
       labels: e.labels,
       verdict: leakSeqs.has(e.seq)
         ? 'leak'
-        : sanitised.has(e.seq)
+        : way
           ? 'sanitised'
           : j.outcome === 'blocked'
             ? 'blocked'
             : 'allowed',
       clause: e.decision.rule,
-      text:
-        sanitised.get(e.seq)?.text ??
-        (leakSeqs.has(e.seq) && j.outcome !== 'leak'
-          ? `LEAK: ${to} received ${e.labels.join(', ')} (${j.text})`
-          : j.text),
+      text: way?.text ?? j.text,
     });
   }
   // Realms the tenant did not name that hold the input's bytes in their registers (the RMM
-  // handed them those labels with the bytes they loaded, GuestEntry.loadLabels), unless a flow
-  // already showed them receiving it.
+  // handed them those labels with the bytes they loaded, GuestEntry.loadLabels, kept by the
+  // scenario guest as `regl:` entries), unless a flow already showed them receiving it. No
+  // flow records these, so they are the runner's own addition to the judge's `runLeaks`.
   const members = passage.members;
   for (const rec of Object.values(state.rmm.recs)) {
     const rd = hex(rec.owner);
@@ -738,7 +728,14 @@ function judge(run: Run): {
       if (k.startsWith('regl:') && typeof v === 'string') for (const l of v.split(',')) held.add(l);
     for (const label of labels)
       if (held.has(label))
-        leaks.push({ seq: Number.MAX_SAFE_INTEGER, label, through: 'realm', to: name, bytes: 8 });
+        leaks.push({
+          seq: Number.MAX_SAFE_INTEGER,
+          label,
+          through: 'realm',
+          to: name,
+          bytes: 8,
+          why: `its registers hold bytes labelled ${label} and its measurement (RIM ${realm.rim.slice(0, 16)}…) is not one the tenant declared`,
+        });
   }
   leaks.sort((a, b) => a.seq - b.seq);
   const blocked = flows.filter((f) => f.verdict === 'blocked');

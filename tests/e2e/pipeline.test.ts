@@ -3,7 +3,9 @@
  * blocked marker; a Mica attack run stops at its valve with a plain sentence in the drawing
  * (the clause one click away); callout labels overlap neither each other nor the realm boxes;
  * the table view lists the same flows; a realm the tenant did not declare that read the video is
- * a leak drawn at that realm, not at U (attack 10 in the prototype); realm nodes are
+ * a leak drawn at that realm, not at U (attack 10 in the prototype); an attack that goes through
+ * without a leak is marked where the machine recorded it (attack 11 in the prototype, at Mem1,
+ * in the normal and the projector look); realm nodes are
  * keyboard-focusable with labels; the Mode menu offers the three modes and matches the header
  * (also in lesson 05-attacks/01, where the late join is drawn as an undeclared edge); the chain
  * shows the group token's links with their verdict; flipping a byte breaks the realm signature
@@ -116,6 +118,47 @@ describe('pipeline view', () => {
     await expect.poll(() => callout.count()).toBeGreaterThan(0);
     expect(await callout.first().textContent()).toContain('LEAK');
     expect(await page.locator('.pipeline svg .u-node .leak-text').count()).toBe(0);
+  });
+
+  test('attack 11 in the prototype goes through without a leak: the drawing marks it at Mem1, the page the host took back, in both looks', async () => {
+    const text = await runScenario('11', 'mica-prototype');
+    expect(text).toMatch(/Went through/);
+    const marker = page.locator('.pipeline svg g.marker.gap');
+    await expect.poll(() => marker.count()).toBe(1);
+    const callout = page.locator('.pipeline svg g.callout.gap');
+    const said = (await callout.textContent()) ?? '';
+    expect(said).toContain('host undelegated shared page');
+    expect(said).toContain('gap-undelegate-shared');
+    expect(said).toContain('then encoder faulted on it (SEA)');
+    // At the place it happened: on the pipe of the object whose page it was, next to its name.
+    const mem1 = page.locator('.pipeline svg text.pipe-label', { hasText: 'Mem1' });
+    const [m, label] = [await marker.boundingBox(), await mem1.boundingBox()];
+    expect(m && label).toBeTruthy();
+    const centre = (b: Box) => ({ x: b.x + b.width / 2, y: b.y + b.height / 2 });
+    const [a, b] = [centre(m!), centre(label!)];
+    expect(Math.hypot(a.x - b.x, a.y - b.y)).toBeLessThan(60);
+    await marker.click();
+    expect(await page.locator('.pipeline .clause').innerText()).toContain('gap-undelegate-shared');
+    expect(await axeSerious(page, '.pipeline')).toEqual([]);
+    await page.mouse.move(10, 700);
+    await page.screenshot({ path: 'test-results/pipeline-attack11-proto-1280x720.png' });
+    // The projector look draws the same mark.
+    await page.getByRole('button', { name: /Projector/ }).click();
+    await expect
+      .poll(() => page.evaluate(() => document.documentElement.hasAttribute('data-projector')))
+      .toBe(true);
+    expect(await marker.count()).toBe(1);
+    expect((await marker.boundingBox())?.width ?? 0).toBeGreaterThan(10);
+    const fill = await page
+      .locator('.pipeline svg g.marker.gap .marker-shape')
+      .evaluate((el) => getComputedStyle(el).fill);
+    expect(fill).not.toBe('none');
+    expect(await axeSerious(page, '.pipeline')).toEqual([]);
+    await page.screenshot({ path: 'test-results/pipeline-attack11-proto-projector-1280x720.png' });
+    await page.getByRole('button', { name: /Projector/ }).click();
+    await expect
+      .poll(() => page.evaluate(() => document.documentElement.hasAttribute('data-projector')))
+      .toBe(false);
   });
 
   test('attack 3 again for the views below', async () => {

@@ -3,11 +3,14 @@
 // leaks (workflows/run.ts), the flows the Pipeline view draws as leaks (pipeline-model.ts) and
 // the flows behind the Data view's stolen findings (data-model.ts) are the same flows. Attack 10
 // in the prototype once read "No leak" in the Data view while the judge named the next tenant
-// that read the video's leftovers.
+// that read the video's leftovers. The same holds for the built-in attacks of mica-spec §6 in
+// every mode: their `leaks` count is the number of flows the two views call leaks. All of them
+// read one rule, policy/judge.ts `runLeaks` (the Pipeline through `judgeFlow`'s `leakOf`).
 import { readFileSync, readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { loadScenarioFile } from '../../src/workflows/scenario-file.ts';
 import { runScenarioFile } from '../../src/workflows/run.ts';
+import { ATTACKS, runAttack } from '../../src/workflows/attacks.ts';
 import { buildDataModel } from '../../src/ui/data/data-model.ts';
 import { buildPipeline } from '../../src/ui/pipeline/pipeline-model.ts';
 
@@ -49,4 +52,26 @@ describe('the judge, the Pipeline view and the Data view name the same leaks', (
       expect(drawn).toEqual(judged);
     });
   }
+});
+
+describe('the built-in attacks, the Pipeline view and the Data view name the same leaks', () => {
+  for (const mode of ['mica', 'mica-prototype', 'cca'] as const)
+    it(`every attack of §6 (${mode})`, () => {
+      for (const a of ATTACKS) {
+        const r = runAttack(a.number, mode);
+        const m = r.workflow.machine;
+        const data = seqs(
+          buildDataModel(m, m.ledger)
+            .host.filter((h) => h.kind === 'leak')
+            .flatMap((h) => h.seqs),
+        );
+        const drawn = seqs(
+          buildPipeline(m.state, m.ledger)
+            .flows.filter((f) => f.leak)
+            .map((f) => f.seq),
+        );
+        expect(drawn, `attack ${a.number}`).toEqual(data);
+        expect(r.leaks, `attack ${a.number}`).toBe(data.length);
+      }
+    });
 });

@@ -7,7 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { labTerminals } from '../shell/lab-terminals.ts';
-import type { LedgerEventOf } from '../../src/emulator/index.ts';
+import { abi, type LedgerEventOf } from '../../src/emulator/index.ts';
 import {
   VIDEO_MODERATION,
   examplePolicy,
@@ -19,7 +19,7 @@ import {
   type Policy,
 } from '../../src/policy/index.ts';
 import { buildVideoWorkflow, runAttack } from '../../src/workflows/index.ts';
-import { buildPipeline, WIDTH } from '../../src/ui/pipeline/pipeline-model.ts';
+import { buildPipeline, NO_DECLARED_GATEWAY, WIDTH } from '../../src/ui/pipeline/pipeline-model.ts';
 import { flowLine, newestFlows, outcomeSoFar } from '../../src/ui/pipeline/outcomes.ts';
 
 const STAGES = ['gateway', 'encoder', 'moderator', 'storage'] as const;
@@ -375,5 +375,106 @@ describe('pipeline model on CCA alone (product.md story step 3)', () => {
       new Set(STAGES.map((s) => `${s}>U`)),
     );
     expect(model.callouts.filter((c) => c.kind === 'leak').length).toBeGreaterThan(0);
+    // The declared gateway fills the tenant's row: it needs no hint.
+    expect(model.bands.map((b) => [b.group, b.hint])).toEqual([
+      ['tenant', undefined],
+      ['third-party', undefined],
+    ]);
+  });
+
+  it('free terminals declare no gateway: the tenant’s row holds no realm and says why instead of standing empty', () => {
+    const t = labTerminals({ mode: 'cca' });
+    expect(t.type('realm create alpha')).toContain('ACTIVE');
+    expect(t.type('realm create beta')).toContain('ACTIVE');
+    const model = buildPipeline(t.machine.state, t.machine.ledger);
+    expect(model.realms.map((n) => [n.name, n.group])).toEqual([
+      ['alpha', 'third-party'],
+      ['beta', 'third-party'],
+    ]);
+    const tenant = model.bands.find((b) => b.group === 'tenant');
+    expect(tenant?.hint).toBe(NO_DECLARED_GATEWAY);
+    expect(model.bands.find((b) => b.group === 'third-party')?.hint).toBeUndefined();
+  });
+});
+
+describe('pipeline model: Mica draws both rows without a hint (its policies name the gateway)', () => {
+  it('the hand-built pipeline', () => {
+    const t = handBuilt();
+    const model = buildPipeline(t.machine.state, t.machine.ledger);
+    expect(model.bands.every((b) => b.hint === undefined)).toBe(true);
+    expect(model.bands.map((b) => b.group)).toEqual(['tenant', 'third-party']);
+  });
+});
+
+describe('pipeline model: what a prototype gap let through is marked where it happened (§6 attacks 11, 20)', () => {
+  const gapCallouts = (model: ReturnType<typeof buildPipeline>) =>
+    model.callouts.filter((c) => c.kind === 'gap');
+  const distance = (a: { x: number; y: number }, b: { x: number; y: number }) =>
+    Math.hypot(a.x - b.x, a.y - b.y);
+
+  it('a host undelegating a shared page by hand (no attack script): a gap mark at that object’s pipe, naming the realms that then faulted', () => {
+    const wf = buildVideoWorkflow({ mode: 'mica-prototype' });
+    wf.runApp();
+    const status = wf.host.smc(abi.SMC_RMI_GRANULE_UNDELEGATE, wf.host.backing('shm-Mem1', 0));
+    expect(status.status).toBe('RMI_SUCCESS');
+    // The pipeline runs again: the gateway writes and the encoder reads a page that went back
+    // to the NS world under them.
+    wf.runApp();
+    const model = buildPipeline(wf.machine.state, wf.machine.ledger);
+    const [mark, ...more] = gapCallouts(model);
+    expect(more).toEqual([]);
+    expect(mark?.clause).toBe('gap-undelegate-shared');
+    expect(mark?.text).toMatch(
+      /^host undelegated shared page 0x[0-9a-f]+ while it is still shared/,
+    );
+    expect(mark?.text).toContain('then gateway and encoder faulted on it (SEA)');
+    // The mark is the machine's event, on the pipe of the object the page backs.
+    const event = wf.machine.ledger.find((e) => e.seq === mark?.seq);
+    expect(event?.kind === 'flow' && event.decision.rule).toBe('gap-undelegate-shared');
+    const mem1 = model.pipes.find((p) => p.object === 'Mem1')!;
+    expect(distance(mark!.marker, mem1.mid)).toBeLessThan(20);
+  });
+
+  it('attack 11 (mica-prototype): one gap mark at Mem1; in Mica the refusal is marked at the same pipe and no gap is', () => {
+    const proto = runAttack(11, 'mica-prototype');
+    expect(proto.outcome).toBe('through');
+    expect(proto.leaks).toBe(0);
+    const pm = buildPipeline(proto.workflow.machine.state, proto.workflow.machine.ledger);
+    const [mark] = gapCallouts(pm);
+    const mem1 = pm.pipes.find((p) => p.object === 'Mem1')!;
+    expect(distance(mark!.marker, mem1.mid)).toBeLessThan(20);
+
+    const mica = runAttack(11, 'mica');
+    const mm = buildPipeline(mica.workflow.machine.state, mica.workflow.machine.ledger);
+    expect(gapCallouts(mm)).toEqual([]);
+    const refused = mm.callouts.find((c) => c.kind === 'blocked');
+    expect(refused?.clause).toBe('shared page mapped');
+    const micaMem1 = mm.pipes.find((p) => p.object === 'Mem1')!;
+    expect(distance(refused!.marker, micaMem1.mid)).toBeLessThan(20);
+  });
+
+  it('attack 20 (mica-prototype): the host’s interrupt is marked under the encoder, clear of its box; in Mica it is blocked', () => {
+    const proto = runAttack(20, 'mica-prototype');
+    expect(proto.outcome).toBe('through');
+    const pm = buildPipeline(proto.workflow.machine.state, proto.workflow.machine.ledger);
+    const [mark, ...more] = gapCallouts(pm);
+    expect(more).toEqual([]);
+    expect(mark?.text).toBe(
+      'host interrupted encoder: let through by the prototype (gap-debug-irq)',
+    );
+    const encoder = pm.realms.find((r) => r.name === 'encoder')!;
+    expect(mark!.marker.y).toBeGreaterThan(encoder.y + pm.nodeSize.h / 2);
+    expect(Math.abs(mark!.marker.x - encoder.x)).toBeLessThan(pm.nodeSize.w / 2);
+
+    const mica = runAttack(20, 'mica');
+    const mm = buildPipeline(mica.workflow.machine.state, mica.workflow.machine.ledger);
+    expect(gapCallouts(mm)).toEqual([]);
+    expect(mm.callouts.map((c) => c.kind)).toEqual(['blocked']);
+  });
+
+  it('the honest prototype run uses no gap and is marked nowhere', () => {
+    const wf = buildVideoWorkflow({ mode: 'mica-prototype' });
+    wf.runApp();
+    expect(buildPipeline(wf.machine.state, wf.machine.ledger).callouts).toEqual([]);
   });
 });

@@ -13,12 +13,12 @@
  * pipeline is found from the memory too: the gateway is the realm whose network receive buffer
  * holds the declared input (the ledger's `source:declared` flow names its label), and each next
  * stage is the realm that maps the object the previous one wrote (the same physical pages).
- * Which bytes the host obtained is the ledger's: every allowed flow of the input's label to a
- * host-visible place (`leaksOf`, the judge's own query) is a theft, drawn with its path (the
- * declared gateway's sanitised exit excepted, by the judge's own rule); other
- * labelled bytes the host can read (the upload as it arrived) are shown as what they are. So
- * is every flow that brought the label into a realm the tenant did not name (the judge's
- * `undeclaredRecipient`, mica-spec.md §1.3), one finding per realm.
+ * Which bytes the host obtained is the ledger's, as the judge reads it (policy/judge.ts
+ * `runLeaks`, the one leak rule the run report and the built-in attacks use too): every flow
+ * that brought the input's label to a host-visible place other than by the declared gateway's
+ * sanitised exit is a theft, drawn with its path; other labelled bytes the host can read (the
+ * upload as it arrived) are shown as what they are. So is every flow that brought the label
+ * into a realm the tenant did not name (mica-spec.md §1.3), one finding per realm.
  * Decoding follows the stage's role (src/workflows/frames.ts), found from the machine, not
  * from the stage's position: the moderator is the realm the tenant declared a sanitiser
  * (`state.tenant`, by RIM), or else the one whose output is whole moderated records; the
@@ -35,7 +35,6 @@ import {
   gpcAllows,
   isPassedMark,
   labelSpans,
-  leaksOf,
   rawRead,
   readTranslated,
   rttEntries,
@@ -46,13 +45,7 @@ import {
   type RealmRecord,
 } from '../../emulator/index.ts';
 import { IVSHMEM_BAR_BASE, IVSHMEM_BAR_STRIDE } from '../../policy/abi.ts';
-import {
-  declaredPassage,
-  micaOf,
-  realmNamer,
-  sanitisedPassage,
-  undeclaredRecipient,
-} from '../../policy/index.ts';
+import { declaredPassage, micaOf, realmNamer, runLeaks } from '../../policy/index.ts';
 import {
   CHANNELS,
   ENCODED_FRAME_BYTES,
@@ -793,7 +786,25 @@ function hostFindings(
   const ranges: LeakRange[] = [];
   const other = new Map<string, HostFinding>();
   const passage = declaredPassage(view.state);
-  for (const e of leaksOf(ledger, label)) {
+  // The judge's one leak rule (policy/judge.ts `runLeaks`): what reached a host-visible place
+  // other than by the declared gateway's sanitised exit, and what reached a realm the tenant
+  // did not name (mica-spec §1.3 "any realm not named"), one finding per realm.
+  const strangers = new Map<
+    string,
+    { first: LedgerEventOf<'flow'>; why: string; seqs: number[]; bytes: number }
+  >();
+  const realmName = realmNamer(view.state);
+  for (const leak of runLeaks(ledger, passage, [label])) {
+    const e = leak.event;
+    if (leak.kind === 'stranger') {
+      const to = realmName(e.destination.name);
+      const seen = strangers.get(to);
+      if (seen) {
+        seen.seqs.push(e.seq);
+        seen.bytes += e.bytes;
+      } else strangers.set(to, { first: e, why: leak.why, seqs: [e.seq], bytes: e.bytes });
+      continue;
+    }
     const rdMatch = /^realm:(0x[0-9a-f]+)$/i.exec(e.source.name);
     const rd = rdMatch
       ? Number(rdMatch[1])
@@ -802,10 +813,6 @@ function hostFindings(
             ([key]) => realmNameOf(view.state, Number(key)) === e.source.name,
           )?.[0] ?? NaN,
         );
-    // The declared gateway (by the RIM on the flow) handing out bytes the machine marked as a
-    // declared sanitiser's output is the tenant's allowed exit, not something the host stole:
-    // the judge's own rule (policy/judge.ts `sanitisedPassage`).
-    if (sanitisedPassage(e, passage) !== undefined) continue;
     const pa = e.destination.address;
     if (e.destination.kind === 'memory' && pa !== undefined && !Number.isNaN(rd)) {
       // Adjacent or repeated stores into the same place are one range (the latest bytes count).
@@ -864,25 +871,6 @@ function hostFindings(
     });
   }
   out.push(...other.values());
-  // A realm the tenant did not name that received bytes with the label (mica-spec §1.3 "any
-  // realm not named"; the judge's own rule, policy/judge.ts `undeclaredRecipient`), one
-  // finding per realm.
-  const strangers = new Map<
-    string,
-    { first: LedgerEventOf<'flow'>; why: string; seqs: number[]; bytes: number }
-  >();
-  const realmName = realmNamer(view.state);
-  for (const e of ledger) {
-    if (e.kind !== 'flow' || !e.labels.includes(label)) continue;
-    const stranger = undeclaredRecipient(e, passage);
-    if (!stranger) continue;
-    const to = realmName(e.destination.name);
-    const seen = strangers.get(to);
-    if (seen) {
-      seen.seqs.push(e.seq);
-      seen.bytes += e.bytes;
-    } else strangers.set(to, { first: e, why: stranger.why, seqs: [e.seq], bytes: e.bytes });
-  }
   for (const [to, { first, why, seqs, bytes }] of strangers) {
     const flows =
       seqs.length === 1 ? `flow #${first.seq}` : `${seqs.length} flows, first #${first.seq}`;

@@ -1,6 +1,6 @@
 /**
  * How the pipeline view shows an ending, in one place: a flow's outcome (policy/judge.ts:
- * allowed, blocked, leak; and an undeclared edge's callout) and a run's outcome (an attack
+ * allowed, blocked, leak; and the callouts of an undeclared edge and of a prototype gap) and a run's outcome (an attack
  * blocked, caught by the verifier or gone through; the clean pipeline). Each entry pairs an
  * icon with words, so nothing is told by colour alone (lab-ux.md).
  */
@@ -57,9 +57,12 @@ export function newestFlows(
     .slice(0, count);
 }
 
-/** The icon of a callout: its flow's, or the undeclared edge's. */
+/** The icon of a callout that marks what a prototype gap let through (pipeline-model.ts). */
+export const GAP_ICON = '⚑';
+
+/** The icon of a callout: its flow's, the undeclared edge's, or a gap's. */
 export function calloutIcon(kind: Callout['kind']): string {
-  return kind === 'undeclared' ? '◆' : FLOW_SHOWN[kind].icon;
+  return kind === 'undeclared' ? '◆' : kind === 'gap' ? GAP_ICON : FLOW_SHOWN[kind].icon;
 }
 
 /** How a run's outcome is shown in the banner. */

@@ -9,11 +9,18 @@
  * drawn too, from the monitor's SGT. On CCA alone (no monitor, no policies) the host's realms
  * are drawn with no pipe between them and every exit open: the stages can only hand data on
  * through NS memory, so each hop is a flow to U and back (product.md story step 3), the leaks in
- * red; the tenant's declared gateway (by RIM, `state.tenant`) sits in the tenant's row.
+ * red; the tenant's declared gateway (by RIM, `state.tenant`) sits in the tenant's row, and
+ * when the tenant declared none (the lab's free terminals) that row says so instead of
+ * standing empty.
  *
  * Every blocked or leaking flow (and every undeclared edge) gets a callout: a numbered marker
  * where it happened and, in a lane under U, a plain sentence from policy/judge.ts, the same
- * words the realm terminal prints for the same ledger event.
+ * words the realm terminal prints for the same ledger event. So does an allowed flow the
+ * monitor let through only because a prototype gap is open (its decision's rule names the gap,
+ * policy/judge.ts `gapOf`): an attack that goes through without a leak (§6 attacks 11, 20) is
+ * marked where the machine recorded it, the host taking back a shared page on that object's
+ * pipe (with the realms that then faulted on the page, from the ledger's `gpf` events), the
+ * host's interrupt at the realm it reached.
  *
  * Design rationale: positions are a fixed grid (column = upload order, row = trust group),
  * so the drawing is identical on every screen and in every screenshot (lab-ux.md §4.4: no
@@ -38,7 +45,10 @@ import {
   realmNamer,
   type AllowedPassage,
   type FlowOutcome,
+  type MicaGap,
+  type MicaView,
   type NameOf,
+  type PageOfPipe,
   type Policy,
   type RealmPolicy,
 } from '../../policy/index.ts';
@@ -74,6 +84,10 @@ export const RECENT_FLOWS = 8;
 export const MAX_CALLOUTS = 4;
 /** Space between markers that share a spot. */
 const MARKER_STEP = 20;
+/** How far under a pipe's middle a flow acting on one of its pages ends (clear of its name). */
+const PAGE_MARK_DROP = 12;
+/** Where, from a realm box's bottom middle, the marker of a flow from U into it sits. */
+const UNDER_BOX = { dx: 24, dy: 15 };
 
 export interface RealmNode {
   readonly id: string;
@@ -133,6 +147,8 @@ export interface PlacedFlow {
   /** Where the dot travels (SVG path); a blocked flow's path ends at its valve. */
   readonly path: string;
   readonly end: { readonly x: number; readonly y: number };
+  /** Where its callout's marker goes when not at `end` (clear of the box the dot rests on). */
+  readonly mark?: { readonly x: number; readonly y: number };
   /**
    * Labelled data that reached a host-visible place (`to` is `U`) or a realm the tenant did not
    * declare (policy/judge.ts).
@@ -144,6 +160,16 @@ export interface PlacedFlow {
   readonly text: string;
   /** The rule in a word or two (`CF3`). */
   readonly shortRule: string;
+  /**
+   * The prototype gap that let this allowed flow through (policy/judge.ts `gapOf`): an attack
+   * that went through without a leak, drawn where it happened (§6 attacks 11, 20).
+   */
+  readonly gap?: MicaGap;
+  /**
+   * What the machine then recorded there, in words, for a gap flow on a shared page: the
+   * realms whose next access to the page faulted ("encoder then faulted on it (SEA)").
+   */
+  readonly effect?: string;
 }
 
 /** An edge the machine made that no policy declares (from the monitor's SGT). */
@@ -161,7 +187,8 @@ export interface UndeclaredEdge {
 export interface Callout {
   readonly id: string;
   readonly n: number;
-  readonly kind: FlowOutcome | 'undeclared';
+  /** A flow's outcome, an undeclared edge, or `gap`: an allowed flow a prototype gap let through. */
+  readonly kind: FlowOutcome | 'undeclared' | 'gap';
   /** The ledger event, for flows (undefined for an undeclared edge). */
   readonly seq?: number;
   readonly marker: { readonly x: number; readonly y: number };
@@ -187,7 +214,18 @@ export interface OffDrawingFlow {
   readonly shortRule: string;
 }
 
+/** A trust row of realms drawn as a band (U is drawn apart). */
+export interface Band {
+  readonly group: Exclude<TrustGroup, 'untrusted'>;
+  /** The middle of the row (SVG units): where its realms' boxes sit. */
+  readonly y: number;
+  /** Said in the row when no realm is in it, instead of leaving it blank. */
+  readonly hint?: string;
+}
+
 export interface PipelineModel {
+  /** The trust rows, top to bottom. */
+  readonly bands: readonly Band[];
   readonly realms: readonly RealmNode[];
   readonly pipes: readonly Pipe[];
   readonly exits: readonly Exit[];
@@ -202,7 +240,21 @@ export interface PipelineModel {
   readonly height: number;
 }
 
+/** Both rows, as Mica draws them: its realms' own policies say which realm is a gateway. */
+const BANDS: readonly Band[] = [
+  { group: 'tenant', y: ROW_Y.tenant },
+  { group: 'third-party', y: ROW_Y['third-party'] },
+];
+
+/**
+ * What the tenant's row says on CCA alone when the tenant declared no gateway (the lab's free
+ * terminals declare none): no realm is the tenant's by measurement, so its row holds none.
+ */
+export const NO_DECLARED_GATEWAY =
+  'No realm here is the tenant’s: none was declared its gateway (by its measurement)';
+
 const EMPTY: PipelineModel = {
+  bands: BANDS,
   realms: [],
   pipes: [],
   exits: [],
@@ -326,41 +378,29 @@ export function buildPipeline(
     return exitOf(n, open, n.blocks.join(' '), text);
   });
 
-  return withFlows(
-    state,
-    ledger,
-    nodes,
-    byName,
-    byRd,
-    pipes,
-    exits,
-    undeclaredEdges(state, byName, pipes),
-  );
+  // The monitor's view and which pipe each shared page backs, read once for the undeclared
+  // edges and for placing flows on a page.
+  const view = micaView(state);
+  const pages = view ? pipeOfPage(view) : NO_PAGES;
+  const drawn: Drawn = { byName, byRd, pipes, exits, pages };
+  return withFlows(state, ledger, nodes, drawn, view ? undeclaredEdges(state, view, drawn) : []);
 }
+
+/** No shared pages (CCA alone). */
+const NO_PAGES: ReadonlyMap<number, PageOfPipe> = new Map();
 
 /** The model of `nodes`, `pipes` and `exits` with the ledger's flows and their callouts. */
 function withFlows(
   state: Readonly<MachineState>,
   ledger: readonly LedgerEvent[],
   nodes: RealmNode[],
-  byName: Map<string, RealmNode>,
-  byRd: Map<string, string>,
-  pipes: Pipe[],
-  exits: Exit[],
+  drawn: Drawn,
   undeclared: UndeclaredEdge[],
 ): PipelineModel {
+  const { pipes, exits } = drawn;
   const nameOf = realmNamer(state);
   const offDrawing: OffDrawingFlow[] = [];
-  const flows = placeFlows(
-    ledger,
-    byName,
-    byRd,
-    pipes,
-    exits,
-    nameOf,
-    declaredPassage(state),
-    offDrawing,
-  );
+  const flows = placeFlows(ledger, drawn, nameOf, declaredPassage(state), offDrawing);
   const callouts = layoutCallouts(flows, undeclared);
   const last = callouts.at(-1);
   const height = last ? Math.max(HEIGHT, last.box.y + last.box.h + CALLOUT_GAP) : HEIGHT;
@@ -414,7 +454,14 @@ function ccaPipeline(state: Readonly<MachineState>, ledger: readonly LedgerEvent
     return node;
   });
   const exits = nodes.map((n) => exitOf(n, true, '', CCA_EXIT));
-  return withFlows(state, ledger, nodes, byName, byRd, [], exits, []);
+  const drawn: Drawn = { byName, byRd, pipes: [], exits, pages: NO_PAGES };
+  const model = withFlows(state, ledger, nodes, drawn, []);
+  // The tenant's row is the declared gateway's: without one it says why it is empty.
+  if (nodes.some((n) => n.group === 'tenant')) return model;
+  return {
+    ...model,
+    bands: BANDS.map((b) => (b.group === 'tenant' ? { ...b, hint: NO_DECLARED_GATEWAY } : b)),
+  };
 }
 
 /** Realm `n`'s line down to U, its valve halfway with the clause `rule` and `text`. */
@@ -432,13 +479,11 @@ function exitOf(n: RealmNode, open: boolean, rule: string, text: string): Exit {
 /** Edges in the SGT that no policy declares: a realm on a pipe's page, or on a private page. */
 function undeclaredEdges(
   state: Readonly<MachineState>,
-  byName: Map<string, RealmNode>,
-  pipes: readonly Pipe[],
+  view: MicaView,
+  drawn: Drawn,
 ): UndeclaredEdge[] {
-  const view = micaView(state);
-  if (!view) return [];
+  const { byName, pipes, pages: pageOf } = drawn;
   const nameOfRd = (rd: number) => view.realms.find((r) => r.rd === rd)?.name;
-  const pageOf = pipeOfPage(view);
   const out = new Map<string, UndeclaredEdge>();
   for (const e of view.sgt) {
     const who = nameOfRd(e.rd);
@@ -524,15 +569,17 @@ function layoutCallouts(
     });
   }
   for (const f of flows) {
-    if (f.outcome === 'allowed') continue;
-    const prev = items.get(f.text);
-    items.delete(f.text); // re-insert: the newest occurrence decides the order
-    items.set(f.text, {
+    // Allowed flows get no note, except one a prototype gap let through: the attack's effect.
+    if (f.outcome === 'allowed' && f.gap === undefined) continue;
+    const text = f.effect ? `${f.text}; ${f.effect}` : f.text;
+    const prev = items.get(text);
+    items.delete(text); // re-insert: the newest occurrence decides the order
+    items.set(text, {
       id: `flow:${f.seq}`,
-      kind: f.outcome,
+      kind: f.outcome === 'allowed' ? 'gap' : f.outcome,
       seq: f.seq,
-      at: f.end,
-      text: f.text,
+      at: f.mark ?? f.end,
+      text,
       clause: f.rule,
       reason: f.reason,
       count: (prev?.count ?? 0) + 1,
@@ -570,22 +617,30 @@ function layoutCallouts(
   });
 }
 
+/** What a flow is placed on: the realm boxes, the pipes, the exits and the pipes' pages. */
+interface Drawn {
+  readonly byName: Map<string, RealmNode>;
+  readonly byRd: Map<string, string>;
+  readonly pipes: readonly Pipe[];
+  readonly exits: readonly Exit[];
+  /** Each shared page (PA) and the pipe whose object it backs (the monitor's SGT). */
+  readonly pages: ReadonlyMap<number, PageOfPipe>;
+}
+
 function placeFlows(
   ledger: readonly LedgerEvent[],
-  byName: Map<string, RealmNode>,
-  byRd: Map<string, string>,
-  pipes: readonly Pipe[],
-  exits: readonly Exit[],
+  drawn: Drawn,
   nameOf: NameOf,
   passage: AllowedPassage,
   offDrawing: OffDrawingFlow[],
 ): PlacedFlow[] {
+  const { byName, byRd } = drawn;
   const realmName = (name: string) => (byName.has(name) ? name : byRd.get(name));
   const out: PlacedFlow[] = [];
   for (const e of ledger) {
     if (e.kind !== 'flow') continue;
-    const placed = placeFlow(e, realmName, byName, pipes, exits, nameOf, passage);
-    if (placed) out.push(placed);
+    const placed = placeFlow(e, realmName, drawn, nameOf, passage);
+    if (placed) out.push(placed.gap ? withEffect(placed, e, ledger, nameOf) : placed);
     else if (e.source.kind === 'realm' || e.destination.kind === 'realm') {
       const j = judgeFlow(e, nameOf, passage);
       offDrawing.push({
@@ -600,15 +655,45 @@ function placeFlows(
   return out;
 }
 
+/** The granule a physical address lies in (its first byte). */
+function granuleOf(pa: number): number {
+  return Math.floor(pa / abi.GRANULE_SIZE) * abi.GRANULE_SIZE;
+}
+
+/**
+ * `flow` (a gap flow) with what the machine recorded on its page afterwards: the realms whose
+ * access to that granule then took a granule protection fault (an SEA in the realm, §6
+ * attack 11: the host took the page back while they still map it). Unchanged when the flow
+ * names no page or nothing faulted on it.
+ */
+function withEffect(
+  flow: PlacedFlow,
+  e: LedgerEventOf<'flow'>,
+  ledger: readonly LedgerEvent[],
+  nameOf: NameOf,
+): PlacedFlow {
+  const at = e.destination.kind === 'memory' ? e.destination.address : undefined;
+  if (at === undefined) return flow;
+  const page = granuleOf(at);
+  const faulted: string[] = [];
+  for (const x of ledger) {
+    if (x.seq <= e.seq || x.kind !== 'gpf' || granuleOf(x.pa) !== page) continue;
+    if (!x.actor.startsWith('realm:')) continue;
+    const who = nameOf(x.actor);
+    if (!faulted.includes(who)) faulted.push(who);
+  }
+  if (faulted.length === 0) return flow;
+  return { ...flow, effect: `then ${faulted.join(' and ')} faulted on it (SEA)` };
+}
+
 function placeFlow(
   e: LedgerEventOf<'flow'>,
   realmName: (name: string) => string | undefined,
-  byName: Map<string, RealmNode>,
-  pipes: readonly Pipe[],
-  exits: readonly Exit[],
+  drawn: Drawn,
   nameOf: NameOf,
   passage: AllowedPassage,
 ): PlacedFlow | undefined {
+  const { byName, pipes, exits, pages } = drawn;
   const blocked = e.decision.verdict === 'blocked';
   const src = e.source.kind === 'realm' ? realmName(e.source.name) : undefined;
   // The allowed exit is the tenant's declared gateway (by the RIM on the flow, not by a name or
@@ -635,6 +720,7 @@ function placeFlow(
     text: judged.text,
     shortRule: judged.rule,
     leak,
+    ...(judged.gap ? { gap: judged.gap } : {}),
   };
   const at = (pts: { x: number; y: number }[]) => ({ path: line(pts), end: pts[pts.length - 1]! });
   // A path into a realm ends on its box's edge: the dot that travels it rests there, not on
@@ -692,7 +778,23 @@ function placeFlow(
     const node = byName.get(dst)!;
     const bottom = { x: node.x, y: ROW_Y.untrusted - 18 };
     const path = blocked ? at([bottom, exit.valve]) : into(bottom, node);
-    return { ...base, from: 'U', to: dst, ...path };
+    // What reached the realm is marked just under its box, beside its exit and clear of the
+    // box's labels and the exit's valve.
+    const mark = { x: node.x + UNDER_BOX.dx, y: node.y + NODE_H / 2 + UNDER_BOX.dy };
+    return { ...base, from: 'U', to: dst, ...path, ...(blocked ? {} : { mark }) };
+  }
+  // The host or the monitor acting on a page of a shared object (the host taking a page back,
+  // §6 attack 11; the monitor refusing it, §8 item 13): drawn from U to that object's pipe,
+  // where its realms meet it.
+  const address = e.destination.kind === 'memory' ? e.destination.address : undefined;
+  const object = address === undefined ? undefined : pages.get(granuleOf(address))?.pipe;
+  const pipe = object === undefined ? undefined : pipes.find((p) => p.object === object);
+  if (!src && !dst && pipe) {
+    const below = { x: pipe.mid.x, y: ROW_Y.untrusted - 18 };
+    // It stops just under the pipe, so its marker leaves the object's name above it readable.
+    const under = { x: pipe.mid.x, y: pipe.mid.y + PAGE_MARK_DROP };
+    const from = fromU ? 'U' : nameOf(e.source.name);
+    return { ...base, from, to: pipe.object, ...at([below, under]) };
   }
   if (src && dst) {
     const a = byName.get(src)!;

@@ -424,9 +424,9 @@ export class LabMachine {
     };
     const stack = [...this.undoStack, entry];
     while (stack.length > UNDO_LIMIT) {
-      // The oldest command goes first, never a replacement (an opened link, a Run, reset):
-      // it is the way back to what the learner had, and a link's hundred typed commands
-      // would otherwise push it out.
+      // The oldest command goes first, before any replacement (an opened link, a Run,
+      // reset): that is the way back to what the learner had, and a link's hundred typed
+      // commands would otherwise push it out. A replacement goes when no command is left.
       const oldest = stack.findIndex((e) => e.mark !== undefined);
       stack.splice(oldest >= 0 && oldest < stack.length - 1 ? oldest : 0, 1);
     }

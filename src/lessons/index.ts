@@ -105,6 +105,7 @@ export {
   SAVE_VERSION,
   emptySave,
   parseSave,
+  saveFileText,
   saveSizeProblem,
   progressAfterCheck,
   serializeSave,

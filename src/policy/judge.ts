@@ -132,7 +132,10 @@ function describeAction(e: LedgerEventOf<'flow'>, source: string, target: string
         done: (w) => `passed ${w} to the host in a host call`,
       };
     case 'smc':
-      return { attempt: 'call the host', done: (w) => `called the host with ${w}` };
+      // Named by where the call went: an RSI call to the RMM, a host call to the host.
+      return e.destination.kind === 'host'
+        ? { attempt: 'call the host', done: (w) => `called the host with ${w}` }
+        : { attempt: `call the ${target}`, done: (w) => `called the ${target} with ${w}` };
     case 'ns-memory':
       return {
         attempt: 'copy data into host-visible memory',

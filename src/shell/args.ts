@@ -3,6 +3,7 @@
  * byte strings (hex or "quoted text"), ranges. Each returns a value or a message that
  * names the argument and what was expected.
  */
+import { abi } from '../emulator/index.ts';
 import { parseNumber } from '../lib/bits.ts';
 import { fromHex, utf8 } from '../lib/bytes.ts';
 
@@ -26,8 +27,11 @@ export function parseU64(word: string | undefined, what: string): Parsed<bigint>
 export function parseAddr(word: string | undefined, what: string): Parsed<number> {
   const v = parseU64(word, what);
   if (!v.ok) return v;
-  if (v.value >= 1n << 52n)
-    return { ok: false, error: `<${what}> ${word} is beyond the 52-bit PA space` };
+  if (v.value >= BigInt(abi.PA_SPACE_SIZE))
+    return {
+      ok: false,
+      error: `<${what}> ${word} is beyond the ${abi.PA_SPACE_BITS}-bit PA space`,
+    };
   return { ok: true, value: Number(v.value) };
 }
 

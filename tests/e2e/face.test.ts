@@ -4,8 +4,9 @@
  * system preference and from the header, axe clean in dark, light and projector mode, a
  * hexdump that fits the host terminal, five realm tabs inside their panel, and the pipeline
  * in sight at 150% zoom (853x480), and after an attack the normal look showing four whole
- * ledger rows beside 24 terminal lines and the projector look six whole ledger rows and a
- * whole terminal. Screenshots of the looks are kept for review.
+ * ledger rows beside 24 terminal lines and the projector look the whole GPT map with its
+ * colours, the latest ledger rows and a whole terminal. Screenshots of the looks are kept
+ * for review.
  */
 import { mkdir } from 'node:fs/promises';
 import { describe, expect, test } from 'vitest';
@@ -176,23 +177,26 @@ describe('the normal look at 1280x720 after an attack', () => {
     expect((await hostTerminal()).rows).toBeGreaterThanOrEqual(24);
     // The views panel gave the ledger room, not the map: the grid and the legend's first
     // row (the colours) are wholly inside the panel, not under its edge.
-    const inside = await page.evaluate(() => {
-      const panel = document.querySelector('.side-top .panel-body:not([hidden])')!;
-      const box = panel.getBoundingClientRect();
-      const within = (selector: string) => {
-        const r = panel.querySelector(selector)!.getBoundingClientRect();
-        return r.height > 0 && r.top >= box.top - 0.5 && r.bottom <= box.bottom + 0.5;
-      };
-      return { grid: within('.gpt svg.grid'), colours: within('.gpt .legend-row') };
-    });
-    expect(inside).toEqual({ grid: true, colours: true });
+    expect(await gptMapWhole()).toEqual({ grid: true, colours: true });
     await page.mouse.move(10, 700);
     await page.screenshot({ path: 'test-results/face-normal-ledger-1280x720.png' });
   });
 });
 
+/** Whether the GPT map's grid and its colours row are wholly inside the views panel. */
+const gptMapWhole = () =>
+  page.evaluate(() => {
+    const panel = document.querySelector('.side-top .panel-body:not([hidden])')!;
+    const box = panel.getBoundingClientRect();
+    const within = (selector: string) => {
+      const r = panel.querySelector(selector)!.getBoundingClientRect();
+      return r.height > 0 && r.top >= box.top - 0.5 && r.bottom <= box.bottom + 0.5;
+    };
+    return { grid: within('.gpt svg.grid'), colours: within('.gpt .legend-row') };
+  });
+
 describe('the projector look at 1280x720 after an attack', () => {
-  test('shows at least six whole ledger rows and the whole terminal, prompt included', async () => {
+  test('shows the GPT map whole with its colours, the latest ledger rows and the whole terminal, prompt included', async () => {
     await page.locator('.xterm-helper-textarea').first().focus();
     await runCommand(page, 'clear');
     // The host delegates granules to the realm world, then tries to read one back (a GPF).
@@ -201,9 +205,21 @@ describe('the projector look at 1280x720 after an attack', () => {
     await expect.poll(() => terminalText(page)).toMatch(/Granule Protection Fault[\s\S]*host\$/);
     await page.keyboard.press('Alt+P');
     await expect.poll(() => projectorOn(page)).toBe(true);
-    await expect.poll(wholeLedgerRows).toBeGreaterThanOrEqual(6);
+    // The views took half the height (about 250px under their tabs): the map showed three
+    // of its eight rows. They take three quarters: the map and its colours are whole, and
+    // the ledger spanning the width keeps its latest rows (the GPF, two lines) whole.
+    await expect.poll(gptMapWhole).toEqual({ grid: true, colours: true });
+    await expect.poll(wholeLedgerRows).toBeGreaterThanOrEqual(1);
+    expect(
+      await page.evaluate(() => {
+        const box = document.querySelector('.ledger .scroller')!.getBoundingClientRect();
+        const last = [...document.querySelectorAll('.ledger .scroller .row')].at(-1)!;
+        const r = last.getBoundingClientRect();
+        return `${last.getAttribute('data-kind')} ${r.bottom <= box.bottom + 0.5}`;
+      }),
+    ).toBe('gpf true');
     await expect.poll(hostTerminal).toMatchObject({ promptInside: true });
-    expect((await hostTerminal()).rows).toBeGreaterThanOrEqual(8);
+    expect((await hostTerminal()).rows).toBeGreaterThanOrEqual(12);
     await page.mouse.move(10, 700);
     await page.screenshot({ path: 'test-results/face-projector-ledger-1280x720.png' });
     await page.keyboard.press('Alt+P');

@@ -1,19 +1,22 @@
 /**
  * A scenario link that builds an ACTIVE realm with host commands: the commands are typed
  * into the terminal, the GPT map shows the realm's granules by RMM state, the Realms tab
- * lists the realm and its REC, and the RTT tree draws its tables.
+ * lists the realm and its REC, and the RTT tree draws its tables. A command-only link
+ * followed from a lab the learner has worked in types its commands there too, after one
+ * undoable checkpoint of the learner's machine.
  */
 import { mkdir } from 'node:fs/promises';
 import { describe, expect, test } from 'vitest';
 import type { Page } from 'playwright-core';
-import { encodeScenarioLink } from '../../src/lessons/index.ts';
-import { axeSerious, terminalText, useLabPage } from './browser.ts';
+import { encodeScenarioLink, makeScenario } from '../../src/lessons/index.ts';
+import { axeSerious, runCommand, terminalText, useLabPage, type Lab } from './browser.ts';
 import { DATA, RD, realmCommands, realmScenario } from './realm-scenario.ts';
 
+let lab: Lab;
 let page: Page;
 let errors: string[];
 
-useLabPage(encodeScenarioLink(realmScenario()), (opened) => ({ page, errors } = opened));
+useLabPage(encodeScenarioLink(realmScenario()), (opened) => ({ lab, page, errors } = opened));
 
 const cell = (pa: number) => page.locator(`.cell[data-pa="0x${pa.toString(16)}"]`);
 
@@ -122,5 +125,39 @@ describe('the token inspector for that realm', () => {
     await page.getByRole('button', { name: 'Restore' }).click();
     await expect.poll(() => verdict.getAttribute('data-verdict')).toBe('verified');
     expect(errors).toEqual([]);
+  });
+});
+
+describe('a command-only link followed from a lab the learner worked in', () => {
+  test('types its commands into the terminal after one undoable checkpoint of the learner machine', async () => {
+    // It drew a new lab (the learner's machine lost, no undo); routed through a silent
+    // replay instead, the terminal lost the link's transcript and per-command undo.
+    const learner = await lab.open('#/', { reducedMotion: true });
+    const at = (pa: number) => learner.page.locator(`.cell[data-pa="0x${pa.toString(16)}"]`);
+    await runCommand(learner.page, 'delegate 0x80020000');
+    await expect.poll(() => at(0x8002_0000).getAttribute('data-state')).toBe('DELEGATED');
+
+    const link = encodeScenarioLink(
+      makeScenario({ mode: 'mica', commands: ['delegate 0x80021000', 'delegate 0x80022000'] }),
+    );
+    await learner.page.goto(`${lab.url}${link}`);
+    await expect.poll(() => at(0x8002_2000).getAttribute('data-state')).toBe('DELEGATED');
+    expect(await at(0x8002_1000).getAttribute('data-state')).toBe('DELEGATED');
+    // The link starts from a fresh machine of its mode: the learner's granule is not delegated.
+    expect(await at(0x8002_0000).getAttribute('data-state')).toBe('UNDELEGATED');
+    const text = await terminalText(learner.page);
+    expect(text).toMatch(/host\$ delegate 0x80021000[\s\S]*host\$ delegate 0x80022000/);
+
+    // Each typed command is undone on its own, then the checkpoint brings the learner's lab back.
+    const undo = learner.page.getByRole('button', { name: /Undo/ });
+    for (const label of ['delegate 0x80022000', 'delegate 0x80021000', 'open the scenario link']) {
+      await expect.poll(() => undo.getAttribute('title')).toBe(`Undo “${label}”`);
+      await undo.click();
+    }
+    await expect.poll(() => at(0x8002_0000).getAttribute('data-state')).toBe('DELEGATED');
+    expect(await at(0x8002_1000).getAttribute('data-state')).toBe('UNDELEGATED');
+    expect(await undo.getAttribute('title')).toBe('Undo “delegate 0x80020000”');
+    expect(learner.errors).toEqual([]);
+    await learner.page.close();
   });
 });

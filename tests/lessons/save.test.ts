@@ -9,6 +9,7 @@ import {
   parseSave,
   progressAfterCheck,
   replayCommands,
+  saveFileText,
   saveSizeProblem,
   serializeSave,
   withProgress,
@@ -210,6 +211,41 @@ describe('save file', () => {
       'the file is 2048.0 MiB; a save file is at most 32.0 MiB, so this is not one',
     );
     expect(refused(' '.repeat(SAVE_MAX_BYTES + 1))).toMatch(/^the file is 32\.0 MiB; a save file/);
+  });
+
+  it('a binary file is refused as not text, naming the first byte that is not, before JSON', () => {
+    // Read as text, a picture was refused as `found "\uFFFD"`.
+    const png = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0x0d]);
+    const notText = (bytes: Uint8Array): string => {
+      const r = saveFileText(bytes);
+      if (r.ok) throw new Error('expected a refusal');
+      return r.error;
+    };
+    expect(notText(png)).toBe(
+      'it is not a text file (byte 0x89 at offset 0 is not UTF-8): a Mica Lab save file is JSON text',
+    );
+    expect(notText(png)).not.toContain('\uFFFD');
+    // Valid UTF-8 with a control byte JSON cannot hold, after a multi-byte character.
+    expect(notText(new TextEncoder().encode('{"a":"é\u0000"}'))).toContain(
+      'byte 0x00 at offset 8 is binary data',
+    );
+    // Latin-1 text: the byte that is not UTF-8 is named where it is.
+    expect(notText(new Uint8Array([0x7b, 0x22, 0xe9, 0x22, 0x7d]))).toContain(
+      'byte 0xe9 at offset 2 is not UTF-8',
+    );
+  });
+
+  it('a save file with a byte order mark and U+FFFD in its text is text, and loses nothing', () => {
+    const save = withProgress(emptySave('2026-11-25T10:00:00.000Z'), '01-worlds/03-wiping', {
+      ...progress,
+      commands: ['# the \uFFFD sign, 🔒 and é are text'],
+    });
+    const bytes = new TextEncoder().encode(`\uFEFF${serializeSave(save)}`);
+    const text = saveFileText(bytes);
+    expect(text.ok).toBe(true);
+    if (!text.ok) return;
+    const back = parseSave(text.value);
+    expect(back.ok && back.value.save).toEqual(save);
   });
 
   it('random text never throws', () => {

@@ -2,6 +2,7 @@
 // BLOCK, ALLOW and SCRUB (policy OTHER), each decision a ledger event naming the CF clause.
 import { describe, expect, it } from 'vitest';
 import { abi, decodeRecExit, type RecExit } from '../../src/emulator/index.ts';
+import { judgeFlow, realmNamer } from '../../src/policy/index.ts';
 import type { Policy } from '../../src/policy/model.ts';
 import { CONSOLE_IPA, HOSTCALL_IPA } from '../../src/workflows/host.ts';
 import { VIDEO_VALUE, buildVideoWorkflow } from '../../src/workflows/video.ts';
@@ -49,6 +50,27 @@ describe('control transfers', () => {
       verdict: 'blocked',
       rule: 'CF1 owner VM2 CALL 0x17 BLOCK',
     });
+  });
+
+  it('a blocked call is said by where it went: an RSI call to the RMM, a host call to the host', () => {
+    // Every blocked SMC was recorded as going to the host, and the realm terminal said
+    // "encoder tried to call the host" for an RSI_MEASUREMENT_READ the RMM handles.
+    const wf = buildVideoWorkflow({ size: SIZE });
+    const said = () => {
+      const e = wf.machine.ledger.findLast((x) => x.kind === 'flow' && x.channel === 'smc');
+      if (e?.kind !== 'flow') throw new Error('no smc flow');
+      return [e.destination.kind, judgeFlow(e, realmNamer(wf.machine.state)).text];
+    };
+    wf.exec('encoder', [{ op: 'smc', fid: abi.SMC_RSI_MEASUREMENT_READ, args: [1n] }]);
+    expect(said()).toEqual([
+      'rmm',
+      'encoder tried to call the RMM: blocked by its policy, rule CF1',
+    ]);
+    wf.exec('encoder', [{ op: 'hostCall', struct: HOSTCALL_IPA, values: [7n] }]);
+    expect(said()).toEqual([
+      'host',
+      'encoder tried to call the host: blocked by its policy, rule CF1',
+    ]);
   });
 
   it('CALL OTHER (SCRUB, §8 item 7): the host call goes out with its data zeroed', () => {

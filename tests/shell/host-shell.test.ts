@@ -100,6 +100,22 @@ describe('host shell', () => {
     expect(outputs[1]).toMatch(/0x80000000\s+NS\s+UNDELEGATED/);
     expect(outputs[1]).toMatch(/0x80001000\s+REALM\s+DELEGATED/);
   });
+
+  it('gpt lists no row beyond the 52-bit PA space, and says where the rows asked for stop', () => {
+    // `gpt 0xfffffffffffff` listed 16 rows, 15 of them past the top of the PA space.
+    const machine = createMachine();
+    const output = createHostShell(machine).execute('gpt 0xfffffffffffff');
+    const rows = output.filter((o) => /^\s+0x/.test(o.text)).map((o) => o.text.trim());
+    expect(rows).toEqual([expect.stringMatching(/^0xffffffffff000\s+\(no memory\)$/)]);
+    const note = output.at(-1)!;
+    expect(note.tone).toBe('warn');
+    expect(note.text).toBe(
+      '<pa> 0xfffffffffffff: the 52-bit PA space ends at 0xfffffffffffff; 15 of the 16 granules asked for are beyond it, not listed',
+    );
+    // A count that fits lists every row and says nothing more.
+    const fits = createHostShell(machine).execute('gpt 0xffffffffff000 1');
+    expect(fits.at(-1)!.text).toMatch(/^\s+0xffffffffff000\s+\(no memory\)$/);
+  });
 });
 
 describe('tokenizer', () => {

@@ -136,3 +136,33 @@ describe('replayed commands the shell refused are said, never passed over', () =
     }
   });
 });
+
+describe('a link with only commands types them, after one undoable checkpoint', () => {
+  test('a hundred and more typed commands never push the way back to the learner’s machine out of undo', async () => {
+    const { makeScenario } = await import('../../src/lessons/index.ts');
+    const lab = new LabMachine({ mode: 'mica' });
+    const host = lab.undoable(createHostShell(lab.machine));
+    host.execute('delegate 0x80000000');
+    // 120 typed commands, each undoable: undo remembers 100 steps, and the link's own
+    // checkpoint was the oldest but one, so it went first and the learner's machine was lost.
+    const commands = Array.from(
+      { length: 120 },
+      (_, i) => `delegate 0x${(0x8010_0000 + i * 0x1000).toString(16)}`,
+    );
+    const typed: string[] = [];
+    await applyScenario(lessonOf(lab), makeScenario({ mode: 'mica', commands }), {
+      undoLabel: 'open the scenario link',
+      typeSteps: (lines) => lines.forEach((line) => (typed.push(line), host.execute(line))),
+    });
+    expect(typed).toEqual(commands);
+    expect(lab.steps).toEqual(commands);
+    expect(lab.machine.gpiOf(0x8000_0000)).toBe('NS');
+    let undone = 0;
+    while (lab.nextUndo !== 'open the scenario link' && lab.undo()) undone++;
+    expect(undone).toBeGreaterThan(0);
+    expect(lab.undo()).toBe(true);
+    expect(lab.machine.gpiOf(0x8000_0000)).toBe('REALM');
+    expect(lab.machine.gpiOf(0x8010_0000)).toBe('NS');
+    expect(lab.steps).toEqual(['delegate 0x80000000']);
+  });
+});

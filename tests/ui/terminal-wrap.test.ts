@@ -54,6 +54,26 @@ describe('output is word-wrapped to the terminal width', () => {
     expect(rows.map((r) => r.trim()).join('')).toBe(`token${'ab'.repeat(30)}`);
   });
 
+  it('a digest too long for the row is cut in equal rows of whole hex groups, not at the width', () => {
+    // At the projector's width a sha-256 REM0 read `000…0` (54 digits) over a stray 10.
+    const rem = `0123456789abcdef`.repeat(4);
+    expect(wrapText(`  REM0 ${rem}`, 58).split('\n')).toEqual([
+      '  REM0',
+      `    ${rem.slice(0, 32)}`,
+      `    ${rem.slice(32)}`,
+    ]);
+    // sha-512 in a 45-column terminal: four rows of 32 digits; a 0x prefix stays in front.
+    const rim = 'fe'.repeat(64);
+    const rows = wrapText(`  RIM        0x${rim}`, 45).split('\n');
+    expect(rows).toEqual([
+      '  RIM',
+      `    0x${rim.slice(0, 32)}`,
+      ...[1, 2, 3].map((k) => `    ${rim.slice(32 * k, 32 * (k + 1))}`),
+    ]);
+    // A word that is not hex is still cut at the width.
+    expect(wrapText(`  see ${'/x'.repeat(20)}`, 20).split('\n')[1]).toHaveLength(20);
+  });
+
   it('each line of a multi-line output is wrapped on its own', () => {
     expect(wrapText('short\na b c d e f', 5)).toBe('short\na b c\n  d e\n  f');
   });

@@ -14,6 +14,7 @@ import {
   PARTS,
   disabledCommands,
   parseSave,
+  saveFileText,
   refusedSteps,
   replayCommands,
   type GoalStatus,
@@ -162,14 +163,15 @@ async function check(args: readonly string[], io: CliIo): Promise<number> {
 async function runs(args: readonly string[], io: CliIo): Promise<number> {
   if (args.length !== 1) return usage(io, '"runs" takes one progress file');
   const path = args[0]!;
-  let text: string;
+  let bytes: Uint8Array;
   try {
-    text = new TextDecoder().decode(await io.readFile(path));
+    bytes = await io.readFile(path);
   } catch (error) {
     io.stderr(`mica-lab lesson runs: ${cannotRead(path, error)}\n`);
     return 2;
   }
-  const parsed = parseSave(text);
+  const text = saveFileText(bytes);
+  const parsed = text.ok ? parseSave(text.value) : text;
   if (!parsed.ok) {
     io.stderr(`mica-lab lesson runs: ${path} is not a progress file: ${parsed.error}\n`);
     return 2;

@@ -8,6 +8,15 @@ export const GRANULE_SIZE = 0x1000;
 /** log2(GRANULE_SIZE). */
 export const GRANULE_SHIFT = 12;
 
+/**
+ * Width of the physical address space: 52 bits, the widest Armv9-A has (FEAT_LPA; the GPT's
+ * protected physical address size GPCCR_EL3.PPS is at most 4 PB). Every PA is below
+ * {@link PA_SPACE_SIZE}.
+ */
+export const PA_SPACE_BITS = 52;
+/** First address past the physical address space (2^52: exact as a JS number). */
+export const PA_SPACE_SIZE = 2 ** PA_SPACE_BITS;
+
 /** 4-bit GPI encodings. */
 export const GPT_GPI_NO_ACCESS = 0b0000;
 export const GPT_GPI_SECURE = 0b1000;

@@ -2,7 +2,7 @@
  * Address arithmetic over the board's memory map: which region a PA is in, granule
  * indices and alignment. Spec: cca-spec.md §1.2 (4 KiB granules).
  */
-import { GRANULE_SHIFT, GRANULE_SIZE } from '../abi/gpt.ts';
+import { GRANULE_SHIFT, GRANULE_SIZE, PA_SPACE_SIZE } from '../abi/gpt.ts';
 import type { MemoryRegion } from '../abi/platform.ts';
 
 /** Granule index of `pa`. */
@@ -29,8 +29,8 @@ export function regionOf(map: readonly MemoryRegion[], pa: number): MemoryRegion
   return undefined;
 }
 
-/** First value past the 52-bit physical address space. */
-const PA_LIMIT = 1n << 52n;
+/** First value past the physical address space, as a register value. */
+const PA_LIMIT = BigInt(PA_SPACE_SIZE);
 
 /**
  * Converts a 64-bit register value to a PA the board can hold, or `undefined` when it is

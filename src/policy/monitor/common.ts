@@ -42,6 +42,16 @@ export function realmEnd(ctx: Ctx, rd: number, address?: number): Endpoint {
 export const MONITOR: Endpoint = { kind: 'rmm', name: 'Mica monitor' };
 /** The host endpoint. */
 export const HOST_END: Endpoint = { kind: 'host', name: 'host' };
+/** The RMM, where a realm's RSI calls go (all but RSI_HOST_CALL, which exits to the host). */
+export const RMM_END: Endpoint = { kind: 'rmm', name: 'RMM' };
+
+/**
+ * Where a realm's SMC with function ID `fid` goes: RSI_HOST_CALL to the host (an exit the host
+ * completes); every other call (RSI, PSCI) to the RMM, which handles it (cca-spec.md §4.1, §4.2, §2.5).
+ */
+export function smcDestination(fid: number): Endpoint {
+  return fid === abi.SMC_RSI_HOST_CALL ? HOST_END : RMM_END;
+}
 
 /** The realm record at `rd`. */
 export function realmRecord(ctx: Ctx, rd: number): RealmRecord | undefined {

@@ -26,7 +26,7 @@ import {
 } from '../../emulator/index.ts';
 import { hex } from '../format.ts';
 import type { CfPolicy, CfType } from '../model.ts';
-import { HOST_END, MONITOR, decide, realmEnd, vmName } from './common.ts';
+import { HOST_END, MONITOR, decide, realmEnd, smcDestination, vmName } from './common.ts';
 import { protAllows } from './rmi.ts';
 import { afterUnmap, mapCount, purgeRealm, storeSgt } from './sgt.ts';
 import {
@@ -148,7 +148,7 @@ const smcCheck: NonNullable<MachineHooks['onRealmSmc']> = (ctx, realm, rec, fid)
   if (!decision) return undefined;
   const name = realmName(monitor, realm.rd);
   if (decision.policy === 'BLOCK') {
-    decide(ctx, 'smc', realmEnd(ctx, realm.rd), HOST_END, {
+    decide(ctx, 'smc', realmEnd(ctx, realm.rd), smcDestination(fid), {
       verdict: 'blocked',
       rule: decision.rule,
       reason: `${name}'s SMC ${hex(fid)} never leaves the RMM: the transition table BLOCKs its SMC class (RSI_ERROR_STATE)`,
@@ -157,14 +157,14 @@ const smcCheck: NonNullable<MachineHooks['onRealmSmc']> = (ctx, realm, rec, fid)
   }
   if (decision.policy === 'OTHER') {
     const { verdict, zeroed } = scrubCall(ctx, realm, rec, fid);
-    decide(ctx, 'smc', realmEnd(ctx, realm.rd), HOST_END, {
+    decide(ctx, 'smc', realmEnd(ctx, realm.rd), smcDestination(fid), {
       verdict: 'allowed',
       rule: decision.rule,
       reason: `${name}'s SMC ${hex(fid)} is forwarded SCRUBbed: ${zeroed}`,
     });
     return verdict;
   }
-  decide(ctx, 'smc', realmEnd(ctx, realm.rd), HOST_END, {
+  decide(ctx, 'smc', realmEnd(ctx, realm.rd), smcDestination(fid), {
     verdict: 'allowed',
     rule: decision.rule,
     reason: `${name}'s SMC ${hex(fid)} is ALLOWed by the transition table`,

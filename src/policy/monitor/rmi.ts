@@ -52,8 +52,8 @@ import { hex } from '../../lib/hex.ts';
 
 /** GRANULE_SIZE as a 64-bit register value, for alignment conditions on arguments. */
 const GRANULE_SIZE_U64 = BigInt(abi.GRANULE_SIZE);
-/** First value past the 52-bit physical address space, as a register value. */
-const PA_LIMIT_U64 = 2n ** 52n;
+/** First value past the physical address space, as a register value. */
+const PA_LIMIT_U64 = BigInt(abi.PA_SPACE_SIZE);
 
 interface In {
   readonly ctx: Ctx;

@@ -140,12 +140,24 @@ export const MEMORY_COMMANDS: readonly ShellCommand<{ machine: Machine }>[] = [
         );
       }
       const base = start - (start % abi.GRANULE_SIZE);
+      // Rows stop at the top of the physical address space (a range cannot pass it: its
+      // <end> is a PA), and the rows asked for beyond it are said, not listed.
+      const listed = Math.min(count, (abi.PA_SPACE_SIZE - base) / abi.GRANULE_SIZE);
       const lines: OutputLine[] = [out.dim('  PA           GPI       RMM state')];
-      for (let i = 0; i < count; i++) {
+      for (let i = 0; i < listed; i++) {
         const pa = base + i * abi.GRANULE_SIZE;
         const region = regionOf(machine.state.config.memoryMap, pa);
         lines.push(
           region ? out.line(gptRow(machine, pa)) : out.dim(`  ${hex(pa).padEnd(12)} (no memory)`),
+        );
+      }
+      if (listed < count) {
+        const beyond = count - listed;
+        lines.push(
+          out.warn(
+            `<pa> ${first}: the ${abi.PA_SPACE_BITS}-bit PA space ends at ${hex(abi.PA_SPACE_SIZE - 1)}; ` +
+              `${beyond} of the ${count} granules asked for ${beyond === 1 ? 'is' : 'are'} beyond it, not listed`,
+          ),
         );
       }
       return lines;

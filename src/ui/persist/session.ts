@@ -25,7 +25,7 @@ import {
   type Scenario,
 } from '../../lessons/index.ts';
 import { micaAbi } from '../../policy/index.ts';
-import { loadShellCode } from '../../shell/index.ts';
+import { loadShellCode, type OutputLine } from '../../shell/index.ts';
 import type { LessonState } from '../lesson/lesson-state.svelte.ts';
 import type { DemoState } from '../pipeline/demo.svelte.ts';
 
@@ -93,13 +93,21 @@ export interface ApplyOptions {
   readonly undoLabel?: string;
   /** The learner's saved progress in the scenario's lesson (hints used, ...). */
   readonly progress?: LessonProgress;
+  /**
+   * Types lines into the visible host terminal, as if the learner had (each then undoable
+   * on its own). Given, a scenario with neither a lesson nor a pipeline run has its steps
+   * typed there after the one undoable replacement, instead of replayed silently: the
+   * transcript shows them, and undo takes them back one by one before it goes back to what
+   * the learner had.
+   */
+  readonly typeSteps?: (lines: readonly string[]) => void;
 }
 
 /**
  * Puts `scenario` on the lab's machine: the lesson (its setup, or the snapshot), else the
  * pipeline scenario's run, else the snapshot or a fresh machine of its mode and gap
- * switches; then replays its steps in their terminals. Resolves to how many steps were
- * replayed, once the lesson's module (if it names one) has loaded; commands typed meanwhile
+ * switches; then replays its steps in their terminals (or, see `typeSteps`, types them into
+ * the visible one). Resolves to how many steps were replayed or typed, once the lesson's module (if it names one) has loaded; commands typed meanwhile
  * wait. The scenario must be validated (decodeScenarioLink / parseSave do that).
  */
 export function applyScenario(
@@ -112,12 +120,24 @@ export function applyScenario(
     scenario.pipeline !== undefined && scenario.mode !== 'cca' ? loadPipeline() : undefined;
   // The steps replay at once: the code the shells load when first used comes first, and the
   // Pipeline view's demo state (its module is not on the first screen) is put back on undo.
-  return course.whileLoading(
+  const applied = course.whileLoading(
     Promise.all([lesson, pipeline, loadShellCode(), import('../pipeline/demo.svelte.ts')]).then(
       ([loaded, code, , { demoOf }]) =>
         applyLoaded(course, scenario, loaded, code?.runPipeline, demoOf(course.lab), options),
     ),
   );
+  // Typed once the loading has settled (commands typed before it wait, and say so), after
+  // the replacement's undo entry: each typed line then pushes its own.
+  return applied.then(({ count, toType }) => {
+    if (toType.length) options.typeSteps?.(toType);
+    return count;
+  });
+}
+
+/** What {@link applyLoaded} did: steps replayed or to type, and the steps to type. */
+interface Applied {
+  readonly count: number;
+  readonly toType: readonly string[];
 }
 
 function applyLoaded(
@@ -127,12 +147,13 @@ function applyLoaded(
   runPipeline: Awaited<ReturnType<typeof loadPipeline>>['runPipeline'] | undefined,
   demo: DemoState,
   options: ApplyOptions,
-): number {
+): Applied {
   const lab = course.lab;
   const before = lab.checkpoint();
   const putLessonBack = course.capture();
   const putDemoBack = demo.capture();
   const steps = scenario.commands.filter((l) => l.trim() !== '');
+  const typed = options.typeSteps !== undefined && !lesson && scenario.pipeline === undefined;
   if (lesson) {
     course.start(lesson, {
       steps,
@@ -141,7 +162,8 @@ function applyLoaded(
     });
   } else {
     if (scenario.pipeline !== undefined && scenario.mode !== 'cca') {
-      if (!runPipeline || !demo.loadWith(runPipeline, scenario.pipeline, scenario.mode)) return 0;
+      if (!runPipeline || !demo.loadWith(runPipeline, scenario.pipeline, scenario.mode))
+        return { count: 0, toType: [] };
     } else {
       const start =
         scenario.snapshot ?? createLessonMachine(scenario.mode, scenario.gaps).snapshot();
@@ -152,10 +174,14 @@ function applyLoaded(
         scenario.snapshot ? { kind: 'snapshot', snapshot: scenario.snapshot } : { kind: 'fresh' },
       );
     }
-    const refused = refusedSteps(playSteps(openTerminals(lab.machine), steps));
-    lab.rebase(lab.origin, steps);
-    // Replayed commands print nothing: one the shell refused is said, never passed over.
-    if (refused) lab.announce([{ text: `replayed: ${refused}`, tone: 'warn' }]);
+    if (typed) {
+      lab.announce(scenarioLines(scenario, steps.length));
+    } else {
+      const refused = refusedSteps(playSteps(openTerminals(lab.machine), steps));
+      lab.rebase(lab.origin, steps);
+      // Replayed commands print nothing: one the shell refused is said, never passed over.
+      if (refused) lab.announce([{ text: `replayed: ${refused}`, tone: 'warn' }]);
+    }
   }
   if (options.undoLabel) {
     lab.remember(options.undoLabel, before, () => {
@@ -163,5 +189,20 @@ function applyLoaded(
       putDemoBack();
     });
   }
-  return steps.length;
+  return { count: steps.length, toType: typed ? steps : [] };
+}
+
+/** How many of a scenario's notes lines the terminal shows when it opens. */
+const NOTES_SHOWN = 6;
+
+/** What the terminals print when a scenario whose steps are typed in opens. */
+function scenarioLines(scenario: Scenario, steps: number): OutputLine[] {
+  const lines: OutputLine[] = [
+    { text: '' },
+    { text: `Scenario: ${scenario.title ?? 'untitled'}`, tone: 'accent' },
+  ];
+  const notes = (scenario.notes ?? '').split('\n').filter(Boolean).slice(0, NOTES_SHOWN);
+  for (const line of notes) lines.push({ text: `  ${line}`, tone: 'dim' });
+  if (steps) lines.push({ text: `  typing its ${steps} commands:`, tone: 'dim' });
+  return lines;
 }

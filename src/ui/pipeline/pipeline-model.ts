@@ -752,8 +752,8 @@ function placeFlow(
     }
     return { ...base, from: e.source.name, to: dst, ...onNode(node) };
   }
-  // Realm → the monitor (a policy upload): the decision is about the realm itself; its
-  // marker sits on the box's top-left corner, clear of the name.
+  // Realm → the monitor or the RMM (a policy upload, an RSI call): the decision is about the
+  // realm itself; its marker sits on the box's top-left corner, clear of the name.
   if (src && e.destination.kind === 'rmm') {
     const node = byName.get(src)!;
     const corner = { x: node.x - NODE_W / 2, y: node.y - NODE_H / 2 };

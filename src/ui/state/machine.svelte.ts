@@ -123,7 +123,7 @@ export const MODE_LABELS: Readonly<Record<MachineMode, string>> = {
   'mica-prototype': 'Mica prototype',
 };
 
-/** How many steps undo remembers. */
+/** How many steps undo remembers (the oldest commands are forgotten first). */
 const UNDO_LIMIT = 100;
 
 type NoticeListener = (lines: readonly OutputLine[]) => void;
@@ -422,7 +422,15 @@ export class LabMachine {
       ...(onUndo ? { onUndo } : {}),
       ...(mark !== undefined ? { mark } : {}),
     };
-    this.undoStack = [...this.undoStack.slice(-(UNDO_LIMIT - 1)), entry];
+    const stack = [...this.undoStack, entry];
+    while (stack.length > UNDO_LIMIT) {
+      // The oldest command goes first, before any replacement (an opened link, a Run,
+      // reset): that is the way back to what the learner had, and a link's hundred typed
+      // commands would otherwise push it out. A replacement goes when no command is left.
+      const oldest = stack.findIndex((e) => e.mark !== undefined);
+      stack.splice(oldest >= 0 && oldest < stack.length - 1 ? oldest : 0, 1);
+    }
+    this.undoStack = stack;
   }
 
   /** Puts the machine back at `point`. */

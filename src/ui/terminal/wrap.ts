@@ -9,9 +9,12 @@
  * padding between a command and its description becomes the break). Continuation lines keep
  * the line's own indent plus {@link HANGING_INDENT}, so a wrapped description reads as part of
  * its entry; an entry whose command is itself longer than the row wraps the command first and
- * starts the description on a row of its own. A word longer than the room left (a hex string,
- * a path) is cut at the width, as the terminal would have cut it. A hexdump row that does not
- * fit becomes two rows of eight bytes, each with its address and characters.
+ * starts the description on a row of its own. A hex string longer than the room left (a RIM,
+ * a REM, a key) is cut in equal rows of a power of two digits (32 for a 40-column room), so a
+ * digest reads in whole groups, row under row; cut at the width it read `…0000000000` over a
+ * stray `00000000000`. Another word longer than the room (a path) is cut at the width, as the
+ * terminal would have cut it. A hexdump row that does not fit becomes two rows of eight
+ * bytes, each with its address and characters.
  */
 
 /** Extra indent of a wrapped line's continuation rows. */
@@ -106,8 +109,9 @@ function rowsOf(
     let cut = rest.lastIndexOf(' ', room);
     while (cut > 0 && rest[cut - 1] === ' ') cut--;
     if (cut <= (rows.length === 0 ? indent : 0)) {
-      rows.push(prefix + rest.slice(0, room));
-      rest = rest.slice(room);
+      const take = hexRowLength(rest, room) ?? room;
+      rows.push(prefix + rest.slice(0, take));
+      rest = rest.slice(take);
     } else {
       rows.push(prefix + rest.slice(0, cut));
       rest = rest.slice(cut).trimStart();
@@ -117,4 +121,25 @@ function rowsOf(
   }
   rows.push(prefix + rest);
   return rows.join('\n');
+}
+
+/** Fewest hex digits in a row of a hex string cut in groups: narrower rooms cut at the width. */
+const HEX_ROW_MIN = 8;
+/** A hex string (`0x` optional) at the start of a word: at least two rows' worth of digits. */
+const HEX_WORD = /^(0x)?[0-9a-fA-F]{16,}(?=\s|$)/;
+
+/**
+ * How much of `text` goes on a row of `room` characters when it starts with a hex string
+ * too long for the row: its `0x` and the largest power of two digits that fits, so the rows
+ * of a digest are equal and whole groups; undefined when `text` starts with no hex string,
+ * or the room holds fewer than {@link HEX_ROW_MIN} digits.
+ */
+function hexRowLength(text: string, room: number): number | undefined {
+  const m = HEX_WORD.exec(text);
+  if (!m) return undefined;
+  const lead = m[1]?.length ?? 0;
+  let digits = HEX_ROW_MIN;
+  if (lead + digits > room) return undefined;
+  while (lead + digits * 2 <= room) digits *= 2;
+  return lead + digits;
 }

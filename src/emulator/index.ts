@@ -2,8 +2,9 @@
  * The emulator's public entry: everything outside src/emulator imports from here only.
  * A pure Arm CCA machine (RMM 1.0-rel0): memory, GPT, EL3, RMM, ledger.
  */
-export { createMachine } from './machine.ts';
+export { adoptHeld, createMachine, holdState } from './machine.ts';
 export type {
+  HeldState,
   Machine,
   MachineCheckpoint,
   MachineEvents,

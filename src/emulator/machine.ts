@@ -249,6 +249,32 @@ export interface MachineCheckpoint {
   readonly epoch: number;
 }
 
+/**
+ * A machine's state held with its whole ledger, to put a machine there later
+ * ({@link adoptHeld}): an undo point before something replaces the ledger, a lesson's start
+ * for its reset, a pipeline run for the lab to adopt. The ledger's events never change once
+ * appended and a replacement or a rewind starts a new list, so holding the list copies
+ * nothing; a held state comes from a machine built in this process, so adopting it skips the
+ * serialisation and the validation a snapshot (untrusted input) gets.
+ */
+export interface HeldState {
+  readonly checkpoint: MachineCheckpoint;
+  readonly events: readonly LedgerEvent[];
+}
+
+/** Holds `machine`'s state as it is now ({@link HeldState}). */
+export function holdState(machine: Machine): HeldState {
+  return { checkpoint: machine.checkpoint(), events: machine.ledger };
+}
+
+/** Puts `target` at `held` (`Machine.adopt`): a new history, as a restore starts one. */
+export function adoptHeld(
+  target: Machine,
+  held: HeldState,
+): { ok: true } | { ok: false; error: string } {
+  return target.adopt(held.checkpoint, held.events);
+}
+
 /** Creates a machine. */
 export function createMachine(options: MachineOptions = {}): Machine {
   const { extensions = [], guest, rsi, ...configPart } = options;

@@ -5,7 +5,7 @@
  * src/workflows) are loaded when one is first run (`loadPipeline`), so the first screen does
  * not carry them (issue 14).
  */
-import type { Machine, MachineMode } from '../emulator/index.ts';
+import { adoptHeld, holdState, type Machine, type MachineMode } from '../emulator/index.ts';
 import { loadShellCode } from '../shell/index.ts';
 import type { PipelineRun } from './pipeline.ts';
 
@@ -46,5 +46,5 @@ export function adoptRun(
   target: Machine,
   run: PipelineRun,
 ): { ok: true } | { ok: false; error: string } {
-  return target.adopt(run.machine.checkpoint(), run.machine.ledger);
+  return adoptHeld(target, holdState(run.machine));
 }

@@ -10,6 +10,8 @@
  */
 import {
   Timeline,
+  adoptHeld,
+  holdState,
   type Machine,
   type MachineMode,
   type ReplayStep,
@@ -76,11 +78,11 @@ export function lineStep(
   };
 }
 
-/** Puts `built`'s state into a lab machine, as the page restores a start into its own. */
+/** Puts `built`'s state into a lab machine, as the page puts a lesson's start into its own. */
 function intoLabMachine(built: Machine): Machine {
   const lab = createLabMachine({ mode: built.state.config.mode });
-  const restored = lab.restore(built.snapshot());
-  if (!restored.ok) throw new Error(`time travel: the start does not restore: ${restored.error}`);
+  const adopted = adoptHeld(lab, holdState(built));
+  if (!adopted.ok) throw new Error(`time travel: the start does not fit: ${adopted.error}`);
   return lab;
 }
 

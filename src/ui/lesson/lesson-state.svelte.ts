@@ -25,7 +25,13 @@ import {
   type Lesson,
   type LessonProgress,
 } from '../../lessons/index.ts';
-import type { MachineSnapshot, MachineState } from '../../emulator/index.ts';
+import {
+  adoptHeld,
+  holdState,
+  type HeldState,
+  type MachineSnapshot,
+  type MachineState,
+} from '../../emulator/index.ts';
 import { NO_WITHHOLDING, type OutputLine, type Withholding } from '../../shell/index.ts';
 import type { LabMachine } from '../state/machine.svelte.ts';
 import { SaveStore } from '../persist/save-store.svelte.ts';
@@ -124,7 +130,7 @@ export class LessonState {
   /** The id of the playable lesson after this one, if any. */
   readonly next = $derived(this.lesson ? nextLessonId(this.lesson.id) : undefined);
 
-  #start: MachineSnapshot | undefined;
+  #start: HeldState | undefined;
   #noticeId = 0;
   /** What typed commands wait for: a lesson's module loading and its start. */
   #pending: Promise<unknown> | undefined;
@@ -145,11 +151,15 @@ export class LessonState {
    */
   start(lesson: Lesson, from: StartFrom = {}): void {
     const { machine, startSeq } = prepareMachine(lesson);
-    this.#start = machine.snapshot();
-    const restored = this.lab.machine.restore(from.snapshot ?? this.#start);
+    // The setup's machine was built here: held and adopted, never serialised (a saved or
+    // linked state is untrusted and is restored, with its validation).
+    this.#start = holdState(machine);
+    const restored = from.snapshot
+      ? this.lab.machine.restore(from.snapshot)
+      : adoptHeld(this.lab.machine, this.#start);
     if (!restored.ok) {
       this.notify('error', 'The saved state was refused', restored.error);
-      this.lab.machine.restore(this.#start);
+      adoptHeld(this.lab.machine, this.#start);
     }
     const snapshot = restored.ok ? from.snapshot : undefined;
     const commands = (from.steps ?? (snapshot ? [] : from.progress?.commands) ?? []).filter(
@@ -288,7 +298,7 @@ export class LessonState {
       solutionStep: this.solutionStep,
       doneBefore: this.#doneBefore,
     };
-    this.lab.machine.restore(this.#start);
+    adoptHeld(this.lab.machine, this.#start);
     this.lab.rebase({ kind: 'lesson', id: this.lesson.id });
     this.commands = [];
     this.fromStart = true;

@@ -24,7 +24,7 @@ import {
 } from '../../lessons/index.ts';
 import { lessonOf } from '../lesson/lesson-state.svelte.ts';
 import type { RunReport } from '../../workflows/run.ts';
-import type { MachineMode } from '../../emulator/index.ts';
+import { adoptHeld, holdState, type MachineMode } from '../../emulator/index.ts';
 import { loadShellCode } from '../../shell/index.ts';
 import type { LabMachine } from '../state/machine.svelte.ts';
 
@@ -156,7 +156,7 @@ export class DemoState {
     // The file's machine was built here: adopted, not restored (see adoptRun). Its snapshot
     // is the lab's origin from now on (time travel's start, a link of this state).
     const snapshot = report.machine.snapshot();
-    const restored = this.lab.machine.adopt(report.machine.checkpoint(), report.machine.ledger);
+    const restored = adoptHeld(this.lab.machine, holdState(report.machine));
     if (!restored.ok) {
       course.notify('error', 'The scenario could not be loaded', restored.error);
       return undefined;

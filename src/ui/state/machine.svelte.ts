@@ -37,6 +37,9 @@ import {
 import {
   ATTESTATION_CODE,
   abi,
+  adoptHeld,
+  holdState,
+  type HeldState,
   appraiseLastToken,
   hostRealms,
   realmOf,
@@ -86,11 +89,7 @@ export type Origin =
  */
 export type UndoPoint =
   | { readonly kind: 'checkpoint'; readonly checkpoint: MachineCheckpoint }
-  | {
-      readonly kind: 'history';
-      readonly checkpoint: MachineCheckpoint;
-      readonly events: readonly LedgerEvent[];
-    };
+  | { readonly kind: 'history'; readonly held: HeldState };
 
 /** Everything undo needs to come back to a state: the machine, its origin and steps. */
 export interface Checkpoint {
@@ -292,11 +291,10 @@ export class LabMachine {
    * with it, for anything that is about to replace the machine's state.
    */
   checkpoint(use: 'command' | 'replace' = 'replace'): Checkpoint {
-    const checkpoint = this.machine.checkpoint();
     const point: UndoPoint =
       use === 'command'
-        ? { kind: 'checkpoint', checkpoint }
-        : { kind: 'history', checkpoint, events: this.machine.ledger };
+        ? { kind: 'checkpoint', checkpoint: this.machine.checkpoint() }
+        : { kind: 'history', held: holdState(this.machine) };
     return { point, origin: this.origin, steps: this.steps };
   }
 
@@ -437,7 +435,7 @@ export class LabMachine {
   #back(point: UndoPoint): { ok: true } | { ok: false; error: string } {
     return point.kind === 'checkpoint'
       ? this.machine.rewind(point.checkpoint)
-      : this.machine.adopt(point.checkpoint, point.events);
+      : adoptHeld(this.machine, point.held);
   }
 
   #notify(lines: readonly OutputLine[]): void {

@@ -639,10 +639,10 @@ function placeFlows(
   const out: PlacedFlow[] = [];
   for (const e of ledger) {
     if (e.kind !== 'flow') continue;
-    const placed = placeFlow(e, realmName, drawn, nameOf, passage);
+    const placed = placeFlow(e, realmName, drawn, nameOf, passage, ledger);
     if (placed) out.push(placed.gap ? withEffect(placed, e, ledger, nameOf) : placed);
     else if (e.source.kind === 'realm' || e.destination.kind === 'realm') {
-      const j = judgeFlow(e, nameOf, passage);
+      const j = judgeFlow(e, nameOf, passage, ledger);
       offDrawing.push({
         seq: e.seq,
         outcome: j.outcome,
@@ -692,6 +692,7 @@ function placeFlow(
   drawn: Drawn,
   nameOf: NameOf,
   passage: AllowedPassage,
+  ledger: readonly LedgerEvent[],
 ): PlacedFlow | undefined {
   const { byName, pipes, exits, pages } = drawn;
   const blocked = e.decision.verdict === 'blocked';
@@ -699,7 +700,7 @@ function placeFlow(
   // The allowed exit is the tenant's declared gateway (by the RIM on the flow, not by a name or
   // a policy's is-gateway flag, which every realm of the shipped files has) handing out bytes
   // marked by a declared sanitiser (policy/judge.ts `sanitisedPassage`).
-  const judged = judgeFlow(e, nameOf, passage);
+  const judged = judgeFlow(e, nameOf, passage, ledger);
   const leak = judged.outcome === 'leak';
   const dst = e.destination.kind === 'realm' ? realmName(e.destination.name) : undefined;
   const toU =

@@ -26,6 +26,7 @@
  * view all read it, so none of them has a leak rule of its own to drift.
  */
 import {
+  abi,
   isHostVisible,
   sanitisersPassed,
   SOURCE_RULE,
@@ -131,11 +132,19 @@ function describeAction(e: LedgerEventOf<'flow'>, source: string, target: string
         attempt: 'pass data to the host in a host call',
         done: (w) => `passed ${w} to the host in a host call`,
       };
-    case 'smc':
-      // Named by where the call went: an RSI call to the RMM, a host call to the host.
+    case 'smc': {
+      // Named by where the call ended up: an RSI call at the RMM, a host call at the host, a
+      // PSCI call the RMM handed to the host (RMI_EXIT_PSCI; monitor/common.ts psciHostEnd).
+      const psci = e.destination.kind === 'host' ? psciFunctionOf(e.destination.name) : undefined;
+      if (psci)
+        return {
+          attempt: `call ${psci}, which the RMM hands to the host`,
+          done: () => `called ${psci}; the RMM asked the host to complete it (RMI_EXIT_PSCI)`,
+        };
       return e.destination.kind === 'host'
         ? { attempt: 'call the host', done: (w) => `called the host with ${w}` }
         : { attempt: `call the ${target}`, done: (w) => `called the ${target} with ${w}` };
+    }
     case 'ns-memory':
       return {
         attempt: 'copy data into host-visible memory',
@@ -192,6 +201,21 @@ function describeAction(e: LedgerEventOf<'flow'>, source: string, target: string
     default:
       return { attempt: e.channel, done: (w) => `${e.channel}: ${w}` };
   }
+}
+
+/** The spec names of the PSCI functions (`PSCI_CPU_ON`, ...). */
+const PSCI_FUNCTIONS: ReadonlySet<string> = new Set(Object.values(abi.PSCI_NAMES));
+
+/** The host endpoint of a PSCI call the RMM handed over: `host (PSCI_CPU_ON)`. */
+const PSCI_AT_HOST = /^host \((\w+)\)$/;
+
+/**
+ * The PSCI function a host endpoint is named after (a call the RMM handed to the host,
+ * monitor/common.ts `psciHostEnd`), else undefined.
+ */
+function psciFunctionOf(name: string): string | undefined {
+  const fn = PSCI_AT_HOST.exec(name)?.[1];
+  return fn !== undefined && PSCI_FUNCTIONS.has(fn) ? fn : undefined;
 }
 
 /** A page a host or the monitor acted on, in words: "shared page 0x80075000". */

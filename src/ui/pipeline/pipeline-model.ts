@@ -172,6 +172,14 @@ export interface PlacedFlow {
   readonly effect?: string;
 }
 
+/**
+ * A flow's sentence as the drawing and the list under it say it: the judge's, then what the
+ * machine recorded after a gap flow ("…; then encoder faulted on it (SEA)").
+ */
+export function flowSentence(f: Pick<PlacedFlow, 'text' | 'effect'>): string {
+  return f.effect ? `${f.text}; ${f.effect}` : f.text;
+}
+
 /** An edge the machine made that no policy declares (from the monitor's SGT). */
 export interface UndeclaredEdge {
   readonly id: string;
@@ -212,6 +220,8 @@ export interface OffDrawingFlow {
   readonly text: string;
   readonly rule: string;
   readonly shortRule: string;
+  /** The prototype gap that let it through (policy/judge.ts `gapOf`). */
+  readonly gap?: MicaGap;
 }
 
 /** A trust row of realms drawn as a band (U is drawn apart). */
@@ -571,7 +581,7 @@ function layoutCallouts(
   for (const f of flows) {
     // Allowed flows get no note, except one a prototype gap let through: the attack's effect.
     if (f.outcome === 'allowed' && f.gap === undefined) continue;
-    const text = f.effect ? `${f.text}; ${f.effect}` : f.text;
+    const text = flowSentence(f);
     const prev = items.get(text);
     items.delete(text); // re-insert: the newest occurrence decides the order
     items.set(text, {
@@ -649,6 +659,7 @@ function placeFlows(
         text: j.text,
         rule: e.decision.rule,
         shortRule: j.rule,
+        ...(j.gap ? { gap: j.gap } : {}),
       });
     }
   }

@@ -93,6 +93,7 @@ export {
   type RttWalk,
 } from './rmm/rtt.ts';
 export { mpidrOfIndex, recIndexOf } from './rmm/rec-index.ts';
+export { psciGoesToHost } from './rmm/realm-calls.ts';
 export {
   decodeRealmParams,
   decodeRecEnter,

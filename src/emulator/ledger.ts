@@ -69,7 +69,8 @@ export interface LedgerPayloads {
     readonly results: readonly string[];
     readonly status: string;
     readonly index: number;
-    readonly failure?: { readonly label: string; readonly reason: string };
+    /** The condition that fired; `by` names the extension when it was an extension's. */
+    readonly failure?: { readonly label: string; readonly reason: string; readonly by?: string };
   };
   /** A granule changed RMM state (wiped when it passed through DELEGATED). */
   'granule:transition': {

@@ -446,10 +446,10 @@ export function createMachine(options: MachineOptions = {}): Machine {
       seq: UNNUMBERED,
     };
     if (failure)
-      (returned as { failure?: { label: string; reason: string } }).failure = {
-        label: failure.label,
-        reason: failure.reason,
-      };
+      (returned as { failure?: { label: string; reason: string; by?: string } }).failure =
+        failure.by === undefined
+          ? { label: failure.label, reason: failure.reason }
+          : { label: failure.label, reason: failure.reason, by: failure.by };
     ctx.emit(returned);
     const result: SmcResult = { x, status, index, seq: call.seq };
     if (failure) (result as { failure?: Failure }).failure = failure;
@@ -462,14 +462,24 @@ export function createMachine(options: MachineOptions = {}): Machine {
     // Extension conditions (hooks.ts beforeRmi) refuse before the command runs.
     for (let i = 0; i < exts.length; i++) {
       const veto = exts[i]!.beforeRmi?.(ctx, command, args);
-      if (veto) return { status: veto.status, index: veto.index, failure: veto } as RmiOutcome;
+      if (veto) {
+        const failure: Failure = { ...veto, by: exts[i]!.name };
+        return { status: veto.status, index: veto.index, failure } as RmiOutcome;
+      }
     }
     const declared = command.consumes?.(state, args) ?? NOTHING_DECLARED;
     const before = state.ledger.events.length;
     let result: RmiOutcome | undefined;
+    // A hook completing a call on the extension's objects answers with the RMM's handler's
+    // outcome when it fails (enforce.ts handleRmi), so its failures stay the RMM's.
     for (let i = 0; i < exts.length && !result; i++)
       result = exts[i]!.handleRmi?.(ctx, command, args);
-    result ??= command.handler(ctx, args);
+    if (!result) {
+      result = command.handler(ctx, args);
+      // A command an extension added (its own FID) fails by that extension's conditions.
+      const owner = result.failure && exts.find((x) => x.rmiCommands?.includes(command));
+      if (owner) result = { ...result, failure: { ...result.failure!, by: owner.name } };
+    }
     if (result.status === RMI_SUCCESS) assertDeclared(command, declared, before);
     for (let i = 0; i < exts.length; i++) exts[i]!.afterRmi?.(ctx, command, args, result);
     return result;

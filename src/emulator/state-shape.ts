@@ -298,7 +298,7 @@ const event = tagged('kind', {
     results: arrayOf(text, SNAPSHOT_MAX_LIST),
     status: text,
     index: count,
-    failure: optional(object({ label: text, reason: text })),
+    failure: optional(object({ label: text, reason: text, by: optional(text) })),
   }),
   'granule:transition': object({
     ...base,

@@ -11,6 +11,7 @@
  * layout changes that would invalidate a snapshot.
  */
 import { jsonSyntaxProblem } from '../lib/located-json.ts';
+import { textOfFile } from '../lib/text-file.ts';
 import { describeValue, isRecord } from './json-check.ts';
 import { courseRow } from './catalogue.ts';
 import type { GoalStatus } from './runner.ts';
@@ -35,49 +36,17 @@ export function saveSizeProblem(size: number): string | undefined {
   return `the file is ${mib(size)}; a save file is at most ${mib(SAVE_MAX_BYTES)}, so this is not one`;
 }
 
-/** JSON's whitespace: the only control characters JSON text may hold (RFC 8259 §2). */
-const JSON_WHITESPACE = new Set([0x09, 0x0a, 0x0d]);
-/** The character a UTF-8 decoder puts for bytes that are not UTF-8. */
-const REPLACEMENT = 0xfffd;
-/** The UTF-8 byte order mark a text editor may write first. */
-const UTF8_BOM = [0xef, 0xbb, 0xbf];
-/** REPLACEMENT itself, as UTF-8: written in a file, it is text. */
-const REPLACEMENT_UTF8 = [0xef, 0xbf, 0xbd];
-
 /**
  * A save file's bytes as text, or why they are not a save file's: a save file is UTF-8 JSON
  * text, so a byte that is not UTF-8, or a control character JSON cannot hold, means a
  * binary file (a picture, a video) was picked; the refusal names the first such byte and
- * its offset. (Read as text, a binary file was refused as `found "\uFFFD"`.) Never throws.
+ * its offset (`textOfFile`, the check every file reader shares). Never throws.
  */
 export function saveFileText(bytes: Uint8Array): Decoded<string> {
-  const text = new TextDecoder().decode(bytes);
-  // The UTF-8 byte offset of character `i`, counted as the loop goes (after a byte order
-  // mark, which the decoder drops).
-  let at = UTF8_BOM.every((b, k) => bytes[k] === b) ? UTF8_BOM.length : 0;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    const control = c < 0x20 && !JSON_WHITESPACE.has(c);
-    const notUtf8 = c === REPLACEMENT && REPLACEMENT_UTF8.some((b, k) => bytes[at + k] !== b);
-    if (control || notUtf8) {
-      const byte = `0x${bytes[at]!.toString(16).padStart(2, '0')}`;
-      return {
-        ok: false,
-        error: `it is not a text file (byte ${byte} at offset ${at} is ${control ? 'binary data' : 'not UTF-8'}): a Mica Lab save file is JSON text`,
-      };
-    }
-    at += utf8Length(c);
-  }
-  return { ok: true, value: text };
-}
-
-/** Bytes UTF-8 spends on UTF-16 code unit `c` (a surrogate pair's four on its first half). */
-function utf8Length(c: number): number {
-  if (c < 0x80) return 1;
-  if (c < 0x800) return 2;
-  if (c >= 0xd800 && c < 0xdc00) return 4;
-  if (c >= 0xdc00 && c < 0xe000) return 0;
-  return 3;
+  const text = textOfFile(bytes);
+  return text.ok
+    ? text
+    : { ok: false, error: `it is ${text.error}: a Mica Lab save file is JSON text` };
 }
 
 /** Progress in one lesson. */

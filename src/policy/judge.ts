@@ -26,6 +26,7 @@
  * view all read it, so none of them has a leak rule of its own to drift.
  */
 import {
+  abi,
   isHostVisible,
   sanitisersPassed,
   SOURCE_RULE,
@@ -36,7 +37,7 @@ import {
 } from '../emulator/index.ts';
 import { hex } from '../lib/hex.ts';
 import { MICA_GAPS, type MicaGap } from './abi.ts';
-import { micaOf } from './monitor/state.ts';
+import { MICA_EXT, micaOf } from './monitor/state.ts';
 
 /** How a flow ended, as the diagram and the terminal show it. */
 export type FlowOutcome = 'allowed' | 'blocked' | 'leak';
@@ -131,11 +132,19 @@ function describeAction(e: LedgerEventOf<'flow'>, source: string, target: string
         attempt: 'pass data to the host in a host call',
         done: (w) => `passed ${w} to the host in a host call`,
       };
-    case 'smc':
-      // Named by where the call went: an RSI call to the RMM, a host call to the host.
+    case 'smc': {
+      // Named by where the call ended up: an RSI call at the RMM, a host call at the host, a
+      // PSCI call the RMM handed to the host (RMI_EXIT_PSCI; monitor/common.ts psciHostEnd).
+      const psci = e.destination.kind === 'host' ? psciFunctionOf(e.destination.name) : undefined;
+      if (psci)
+        return {
+          attempt: `call ${psci}, which the RMM hands to the host`,
+          done: () => `called ${psci}; the RMM asked the host to complete it (RMI_EXIT_PSCI)`,
+        };
       return e.destination.kind === 'host'
         ? { attempt: 'call the host', done: (w) => `called the host with ${w}` }
         : { attempt: `call the ${target}`, done: (w) => `called the ${target} with ${w}` };
+    }
     case 'ns-memory':
       return {
         attempt: 'copy data into host-visible memory',
@@ -194,6 +203,21 @@ function describeAction(e: LedgerEventOf<'flow'>, source: string, target: string
   }
 }
 
+/** The spec names of the PSCI functions (`PSCI_CPU_ON`, ...). */
+const PSCI_FUNCTIONS: ReadonlySet<string> = new Set(Object.values(abi.PSCI_NAMES));
+
+/** The host endpoint of a PSCI call the RMM handed over: `host (PSCI_CPU_ON)`. */
+const PSCI_AT_HOST = /^host \((\w+)\)$/;
+
+/**
+ * The PSCI function a host endpoint is named after (a call the RMM handed to the host,
+ * monitor/common.ts `psciHostEnd`), else undefined.
+ */
+function psciFunctionOf(name: string): string | undefined {
+  const fn = PSCI_AT_HOST.exec(name)?.[1];
+  return fn !== undefined && PSCI_FUNCTIONS.has(fn) ? fn : undefined;
+}
+
 /** A page a host or the monitor acted on, in words: "shared page 0x80075000". */
 function pageOf(e: LedgerEventOf<'flow'>): string {
   const d = e.destination;
@@ -201,12 +225,66 @@ function pageOf(e: LedgerEventOf<'flow'>): string {
   return d.address === undefined ? what : `${what} ${hex(d.address)}`;
 }
 
-/** Whose policy decided: the realm at either end (the actor's own first). */
-function policyOwner(e: LedgerEventOf<'flow'>, nameOf: NameOf, actor: string): string {
+/**
+ * Whose policy decided: the realm at either end (the actor's own first), else undefined (the
+ * host acting on a page or the monitor's state: no realm's policy is at stake).
+ */
+function policyOwner(e: LedgerEventOf<'flow'>, nameOf: NameOf, actor: string): string | undefined {
   const realm = (p: Endpoint) => (p.kind === 'realm' ? nameOf(p.name) : undefined);
   const owner = realm(e.source) ?? realm(e.destination);
-  if (!owner) return 'the machine';
+  if (!owner) return undefined;
   return owner === actor ? 'its policy' : `${owner}'s policy`;
+}
+
+/** The failure the machine logged on a call's return (ledger `smc:return`). */
+export type CallFailure = NonNullable<LedgerEventOf<'smc:return'>['failure']>;
+
+/**
+ * The failure of the host call that `e` was decided in: the `smc:return` of the flow's parent
+ * call, found by index in the densely numbered `ledger`, else undefined (the flow was not
+ * decided inside a call, the call succeeded, or the ledger ends before its return).
+ */
+export function callFailureOf(
+  ledger: readonly LedgerEvent[],
+  e: LedgerEventOf<'flow'>,
+): CallFailure | undefined {
+  const call = e.parent;
+  const first = ledger[0]?.seq;
+  if (call === undefined || first === undefined) return undefined;
+  if (ledger[call - first]?.kind !== 'smc:call') return undefined;
+  for (let i = e.seq - first + 1; i < ledger.length; i++) {
+    const x = ledger[i]!;
+    if (x.kind === 'smc:return' && x.call === call) return x.failure;
+  }
+  return undefined;
+}
+
+/**
+ * Who refused a call, in words, from the failure the machine logged (mica-spec.md §8: the
+ * monitor's own checks; cca-spec.md: the RMM's RMI failure conditions): the Mica monitor and
+ * its check when the Mica extension's condition fired (`by` is {@link MICA_EXT}), else the
+ * RMM and its condition label. Never from what an attack says it did.
+ */
+export function refuserOf(failure: Pick<CallFailure, 'label' | 'by'>): string {
+  return `${refuser(failure)}, ${refusalKind(failure)} ${failure.label}`;
+}
+
+/**
+ * Whose condition a failure label is, for the line that prints the label (the host terminal,
+ * the ledger list): "the Mica monitor's check", "the RMM's condition" ({@link refuserOf}).
+ */
+export function failureOwner(failure: Pick<CallFailure, 'by'>): string {
+  return `${refuser(failure)}'s ${refusalKind(failure)}`;
+}
+
+function refuser(failure: Pick<CallFailure, 'by'>): string {
+  if (failure.by === MICA_EXT) return 'the Mica monitor';
+  return failure.by === undefined ? 'the RMM' : `the ${failure.by} extension`;
+}
+
+/** An extension's conditions are its checks; the RMM's are the RMI failure conditions. */
+function refusalKind(failure: Pick<CallFailure, 'by'>): string {
+  return failure.by === undefined ? 'condition' : 'check';
 }
 
 /** Channels of the host's NS mappings of a realm: a way to host-visible memory (§6 attack 1). */
@@ -300,12 +378,16 @@ export function decidingRefusal(
  * unless `passage` is given and the flow is its allowed exit ({@link sanitisedPassage}: then
  * it is `allowed`, in the passage's words), or, when `passage` names the tenant's realms, an
  * allowed flow of labelled bytes into a realm it did not name ({@link undeclaredRecipient});
- * a blocked flow is one the machine refused. `nameOf` resolves `realm:<rd>` names.
+ * a blocked flow is one the machine refused. `nameOf` resolves `realm:<rd>` names. A refusal
+ * no realm's policy made (the host acting on a page the monitor holds) names who refused from
+ * the failure of the call it was decided in ({@link callFailureOf}, {@link refuserOf}) when
+ * `ledger` is given, else "the machine".
  */
 export function judgeFlow(
   e: LedgerEventOf<'flow'>,
   nameOf: NameOf = (name) => name,
   passage?: AllowedPassage,
+  ledger?: readonly LedgerEvent[],
 ): FlowJudgement {
   const source = nameOf(e.source.name);
   const target = nameOf(e.destination.name);
@@ -339,10 +421,12 @@ export function judgeFlow(
   if (e.decision.verdict === 'blocked') {
     const by = policyOwner(e, nameOf, actor);
     const verb = e.channel === 'ns-unmap' ? 'removed' : 'blocked';
+    const failure = by === undefined && ledger ? callFailureOf(ledger, e) : undefined;
+    const who = failure ? refuserOf(failure) : `${by ?? 'the machine'}, rule ${rule}`;
     return {
       ...base,
       outcome: 'blocked',
-      text: `${actor} tried to ${action.attempt}: ${verb} by ${by}, rule ${rule}`,
+      text: `${actor} tried to ${action.attempt}: ${verb} by ${who}`,
     };
   }
   const leak = leakOf(e, passage ?? NOTHING_DECLARED);

@@ -686,7 +686,7 @@ function judge(run: Run): {
   const sanitised = new Map<number, SanitisedPassage>();
   for (const e of wf.machine.ledger) {
     if (e.kind !== 'flow') continue;
-    const j = judgeFlow(e as LedgerEventOf<'flow'>, nameOf, passage);
+    const j = judgeFlow(e as LedgerEventOf<'flow'>, nameOf, passage, wf.machine.ledger);
     const to = nameOf(e.destination.name);
     // The allowed way out, reported apart: the input left through a declared sanitiser and the
     // declared gateway.

@@ -55,6 +55,32 @@ describe('mica-lab CLI', () => {
     expect(b.err()).toContain('unknown option "--nope"');
   });
 
+  it('a file of the wrong kind is refused with its name and what was wrong, by every reader', async () => {
+    // A picture picked as a text file, and a text file picked as a token.
+    const png = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 1, 1, 1, 0x0d]);
+    const hexDump = new TextEncoder().encode('d9 01 8f a2 19 ac 4a 59\n');
+    const cases: [string[], Uint8Array, string][] = [
+      [['policy', 'check', 'a.png'], png, 'a.png: not a text file (byte 0x89 at offset 0'],
+      [['run', 'a.png'], png, 'a.png: not a text file (byte 0x89 at offset 0'],
+      [['scenario', 'show', 'a.png'], png, '"a.png" is not a text file (byte 0x89 at offset 0'],
+      [['verify', 't.cbor', '--cpak', 'a.png'], png, '"a.png": not a text file (byte 0x89'],
+      [['lesson', 'runs', 'a.png'], png, 'a.png is not a progress file: it is not a text file'],
+      [['verify', 'token.hex'], hexDump, '"token.hex" is a text file; a token is binary CBOR'],
+    ];
+    for (const [argv, bytes, says] of cases) {
+      const text: string[] = [];
+      const code = await runCli(argv, {
+        ...io().value,
+        stderr: (s) => text.push(s),
+        stdout: (s) => text.push(s),
+        readFile: async () => bytes,
+      });
+      expect(code, argv.join(' ')).not.toBe(0);
+      expect(text.join(''), argv.join(' ')).toContain(says);
+      expect(text.join(''), argv.join(' ')).not.toContain('\uFFFD');
+    }
+  });
+
   it('a file that cannot be read is named with the reason in words, by every subcommand', async () => {
     const missing = Object.assign(new Error("ENOENT: no such file or directory, open 'x'"), {
       code: 'ENOENT',

@@ -137,6 +137,14 @@ describe('pipeline view', () => {
     const centre = (b: Box) => ({ x: b.x + b.width / 2, y: b.y + b.height / 2 });
     const [a, b] = [centre(m!), centre(label!)];
     expect(Math.hypot(a.x - b.x, a.y - b.y)).toBeLessThan(60);
+    // The list under the drawing marks it as the callout does: the gap mark, the same sentence.
+    const row = page.locator('.pipeline .flows li.gap');
+    expect(await row.count()).toBe(1);
+    expect(await row.innerText()).toContain('⚑');
+    expect(await row.innerText()).toContain('Let through by a prototype gap:');
+    expect(await row.innerText()).toContain(
+      'while it is still shared: let through by the prototype (gap-undelegate-shared); then encoder faulted on it (SEA)',
+    );
     await marker.click();
     expect(await page.locator('.pipeline .clause').innerText()).toContain('gap-undelegate-shared');
     expect(await axeSerious(page, '.pipeline')).toEqual([]);

@@ -73,6 +73,37 @@ describe('control transfers', () => {
     ]);
   });
 
+  it('a PSCI call is said by where it ended up: the RMM asked the host to complete it (RMI_EXIT_PSCI), or answered it itself', () => {
+    // Every PSCI call was recorded as going to the RMM, also the ones the RMM hands to the host.
+    const said = (wf: ReturnType<typeof buildVideoWorkflow>) => {
+      const e = wf.machine.ledger.findLast((x) => x.kind === 'flow' && x.channel === 'smc');
+      if (e?.kind !== 'flow') throw new Error('no smc flow');
+      return [e.destination.kind, judgeFlow(e, realmNamer(wf.machine.state)).text];
+    };
+    const allowed = buildVideoWorkflow({ size: SIZE, edit: withCf('CF1', 'ALLOW') });
+    const exits = exitsSeen(allowed);
+    // The RMM answers VERSION, and a CPU_ON of a REC the realm does not have, itself.
+    allowed.exec('encoder', [{ op: 'smc', fid: abi.PSCI_VERSION, args: [] }]);
+    expect(said(allowed)[0]).toBe('rmm');
+    allowed.exec('encoder', [{ op: 'smc', fid: abi.PSCI_CPU_ON_AARCH64, args: [7n, 0n, 0n] }]);
+    expect(said(allowed)).toEqual(['rmm', 'encoder called the RMM with 0 byte(s): allowed, CF1']);
+    expect(exits.some((x) => x.exitReason === BigInt(abi.RMI_EXIT_PSCI))).toBe(false);
+    const self = [0n, 0n]; // the encoder's own REC (MPIDR 0), lowest affinity level
+    allowed.exec('encoder', [{ op: 'smc', fid: abi.PSCI_AFFINITY_INFO_AARCH64, args: self }]);
+    expect(exits.some((x) => x.exitReason === BigInt(abi.RMI_EXIT_PSCI))).toBe(true);
+    expect(said(allowed)).toEqual([
+      'host',
+      'encoder called PSCI_AFFINITY_INFO; the RMM asked the host to complete it (RMI_EXIT_PSCI): allowed, CF1',
+    ]);
+    // Blocked, it is said by where it would have ended up.
+    const sealed = buildVideoWorkflow({ size: SIZE });
+    sealed.exec('encoder', [{ op: 'smc', fid: abi.PSCI_AFFINITY_INFO_AARCH64, args: self }]);
+    expect(said(sealed)).toEqual([
+      'host',
+      'encoder tried to call PSCI_AFFINITY_INFO, which the RMM hands to the host: blocked by its policy, rule CF1',
+    ]);
+  });
+
   it('CALL OTHER (SCRUB, §8 item 7): the host call goes out with its data zeroed', () => {
     const wf = buildVideoWorkflow({ size: SIZE, edit: withCf('CF1', 'OTHER') });
     wf.exec('encoder', [{ op: 'hostCall', struct: HOSTCALL_IPA, values: [VIDEO_VALUE, 7n] }]);

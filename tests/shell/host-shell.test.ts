@@ -30,11 +30,11 @@ describe('host shell', () => {
     expect(machine.gpiOf(0x8000_0000)).toBe('REALM');
   });
 
-  it('explains a refusal with the failure label and reason', () => {
+  it('explains a refusal with the failure label, whose condition it is, and the reason', () => {
     const { outputs } = run(['delegate 0x80000000', 'delegate 0x80000000']);
     expect(outputs[1]).toContain('RMI_ERROR_INPUT');
     expect(outputs[1]).toContain(
-      'failed gran_state: granule 0x80000000 is DELEGATED, expected UNDELEGATED',
+      "failed gran_state (the RMM's condition): granule 0x80000000 is DELEGATED, expected UNDELEGATED",
     );
   });
 

@@ -20,7 +20,13 @@ import {
 } from '../../src/policy/index.ts';
 import { buildVideoWorkflow, runAttack } from '../../src/workflows/index.ts';
 import { buildPipeline, NO_DECLARED_GATEWAY, WIDTH } from '../../src/ui/pipeline/pipeline-model.ts';
-import { flowLine, newestFlows, outcomeSoFar } from '../../src/ui/pipeline/outcomes.ts';
+import {
+  calloutIcon,
+  flowLine,
+  flowShown,
+  newestFlows,
+  outcomeSoFar,
+} from '../../src/ui/pipeline/outcomes.ts';
 
 const STAGES = ['gateway', 'encoder', 'moderator', 'storage'] as const;
 
@@ -470,6 +476,25 @@ describe('pipeline model: what a prototype gap let through is marked where it ha
     const mm = buildPipeline(mica.workflow.machine.state, mica.workflow.machine.ledger);
     expect(gapCallouts(mm)).toEqual([]);
     expect(mm.callouts.map((c) => c.kind)).toEqual(['blocked']);
+  });
+
+  it('the list under the drawing marks a gap flow as its callout does: the gap mark and the same sentence, not the plain allowed arrow (attacks 11, 20)', () => {
+    for (const n of [11, 20]) {
+      const proto = runAttack(n, 'mica-prototype');
+      const pm = buildPipeline(proto.workflow.machine.state, proto.workflow.machine.ledger);
+      const [mark] = gapCallouts(pm);
+      const listed = newestFlows(pm.flows, pm.offDrawing, 8).find((f) => f.seq === mark!.seq)!;
+      expect(flowShown(listed)).toEqual({
+        icon: '⚑',
+        said: 'Let through by a prototype gap:',
+        verdict: '⚑ prototype gap',
+      });
+      expect(calloutIcon(mark!.kind)).toBe(flowShown(listed).icon);
+      expect(flowLine(listed)).toBe(mark!.text);
+      // An allowed flow no gap let through keeps the arrow.
+      const plain = pm.flows.find((f) => f.outcome === 'allowed' && f.gap === undefined)!;
+      expect(flowShown(plain).icon).toBe('→');
+    }
   });
 
   it('the honest prototype run uses no gap and is marked nowhere', () => {

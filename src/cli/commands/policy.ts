@@ -30,6 +30,7 @@ import {
   type RealmPolicy,
 } from '../../policy/index.ts';
 import type { CliCommand, CliIo } from '../types.ts';
+import { textOfFile } from '../../lib/text-file.ts';
 import { cannotRead, cannotWrite } from '../read-error.ts';
 import { subcommandProblem } from '../../lib/suggest.ts';
 
@@ -91,8 +92,14 @@ async function load(path: string, io: CliIo): Promise<Loaded> {
         : `legacy PAYL binary, ${r.length} bytes, translated to dialect C (§2.4); the current RMM refuses this magic`;
     return { ok: true, policy: r.policy, kind, notes };
   }
-  const text = new TextDecoder().decode(bytes);
-  const r = parsePolicy(text);
+  const text = textOfFile(bytes);
+  if (!text.ok)
+    return {
+      ok: false,
+      lines: [`${path}: ${text.error}: a policy file is policy text or a POLY/PAYL binary (§2)`],
+      exit: 1,
+    };
+  const r = parsePolicy(text.value);
   const notes = r.warnings.map((w) => compilerLine(path, w));
   if (!r.ok) {
     const errors = r.errors.map((e) => compilerLine(path, e));

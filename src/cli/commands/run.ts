@@ -16,6 +16,7 @@ import {
 import { runScenarioFile, type FlowLine, type RunReport } from '../../workflows/run.ts';
 import type { CliCommand, CliIo } from '../types.ts';
 import { cannotList, cannotRead } from '../read-error.ts';
+import { textOfFile } from '../../lib/text-file.ts';
 
 const USAGE = 'run <scenario.json>... | run --all <dir> [--json] [--all-flows]';
 
@@ -124,14 +125,19 @@ export const RUN_COMMAND: CliCommand = {
     // Load everything first: a bad file is refused before anything runs.
     const loaded: { file: string; scenario: ScenarioFile }[] = [];
     for (const file of files) {
-      let text: string;
+      let bytes: Uint8Array;
       try {
-        text = new TextDecoder().decode(await io.readFile(file));
+        bytes = await io.readFile(file);
       } catch (error) {
         io.stderr(`mica-lab run: ${cannotRead(file, error)}\n`);
         return 2;
       }
-      const l = loadScenarioFile(text);
+      const text = textOfFile(bytes);
+      if (!text.ok) {
+        io.stderr(`mica-lab run: ${file}: ${text.error}: a scenario file is JSON text\n`);
+        return 2;
+      }
+      const l = loadScenarioFile(text.value);
       if (!l.ok) {
         io.stderr(`${formatScenarioError(file, l.error)}\n`);
         return 2;

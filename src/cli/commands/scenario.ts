@@ -22,6 +22,7 @@ import type { MachineMode } from '../../emulator/index.ts';
 import type { CliCommand, CliIo } from '../types.ts';
 import { printGoals, printTranscript, readStdin } from './lesson.ts';
 import { cannotRead } from '../read-error.ts';
+import { textOfFile } from '../../lib/text-file.ts';
 import { subcommandProblem } from '../../lib/suggest.ts';
 import { jsonSyntaxProblem } from '../../lib/located-json.ts';
 
@@ -41,12 +42,19 @@ function looksLikeLink(arg: string): boolean {
 /** Decodes a link argument, or reads a file holding a link or scenario JSON. */
 async function loadScenario(arg: string, io: CliIo): Promise<Decoded<Scenario>> {
   if (looksLikeLink(arg)) return decodeScenarioLink(arg);
-  let text: string;
+  let bytes: Uint8Array;
   try {
-    text = new TextDecoder().decode(await io.readFile(arg));
+    bytes = await io.readFile(arg);
   } catch (error) {
     return { ok: false, error: cannotRead(arg, error) };
   }
+  const read = textOfFile(bytes);
+  if (!read.ok)
+    return {
+      ok: false,
+      error: `"${arg}" is ${read.error}: a scenario file is JSON or a link, as text`,
+    };
+  const text = read.value;
   const trimmed = text.trim();
   if (!trimmed.startsWith('{')) return decodeScenarioLink(trimmed);
   try {

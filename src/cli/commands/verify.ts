@@ -15,6 +15,7 @@ import { parseHex } from '../../shell/index.ts';
 import { abi, attest } from '../../emulator/index.ts';
 import type { CliCommand } from '../types.ts';
 import { cannotRead } from '../read-error.ts';
+import { textOfFile } from '../../lib/text-file.ts';
 
 const USAGE =
   'verify <token.cbor> [--cpak <jwk.json>] [--challenge <hex>] [--rim <hex>] [--rem <hex>]... ' +
@@ -89,13 +90,16 @@ export const VERIFY_COMMAND: CliCommand = {
 
     let cpak: attest.EcPublicKey = attest.TEST_CPAK_PUBLIC;
     if (cpakPath !== undefined) {
-      let text: string;
+      let bytes: Uint8Array;
       try {
-        text = new TextDecoder().decode(await io.readFile(cpakPath));
+        bytes = await io.readFile(cpakPath);
       } catch (err) {
         return usageError(`--cpak: ${cannotRead(cpakPath, err)}`);
       }
-      const imported = attest.importJwk(text);
+      const text = textOfFile(bytes);
+      if (!text.ok)
+        return usageError(`--cpak "${cpakPath}": ${text.error}: a key file is JWK JSON text`);
+      const imported = attest.importJwk(text.value);
       if (!imported.ok) return usageError(`--cpak "${cpakPath}": ${imported.error}`);
       cpak = imported.key;
     }
@@ -106,6 +110,12 @@ export const VERIFY_COMMAND: CliCommand = {
     } catch (err) {
       return usageError(`<token.cbor>: ${cannotRead(tokenPath, err)}`);
     }
+    // A token is binary CBOR (its signatures and 64-byte challenge are never all text): a
+    // file that reads whole as text is a wrong pick (a hex dump, a JWK, a scenario).
+    if (token.length > 0 && textOfFile(token).ok)
+      return usageError(
+        `<token.cbor> "${tokenPath}" is a text file; a token is binary CBOR (tag ${abi.CCA_TOKEN_COLLECTION_TAG} or ${abi.CCA_CMW_COLLECTION_TAG})`,
+      );
 
     const anchor =
       cpakPath === undefined

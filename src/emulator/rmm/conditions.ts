@@ -24,6 +24,11 @@ export interface Failure {
   readonly status: RmiStatus;
   readonly index: number;
   readonly reason: string;
+  /**
+   * The extension whose condition fired (its `MachineExtension` name, e.g. `mica`), set by the
+   * machine when an extension refused the call; absent when the RMM's own condition fired.
+   */
+  readonly by?: string;
 }
 
 /** Evaluates `conditions` in order and returns the first that fires. */

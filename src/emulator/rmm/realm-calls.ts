@@ -87,8 +87,50 @@ export function recByMpidr(ctx: Ctx, realm: RealmRecord, mpidr: bigint): RecReco
   );
 }
 
+/** The PSCI functions the RMM hands to the host with an RMI_EXIT_PSCI exit (spec B6). */
+const PSCI_EXITS: ReadonlySet<number> = new Set([
+  PSCI_CPU_SUSPEND_AARCH64,
+  PSCI_CPU_OFF,
+  PSCI_SYSTEM_OFF,
+  PSCI_SYSTEM_RESET,
+  PSCI_CPU_ON_AARCH64,
+  PSCI_AFFINITY_INFO_AARCH64,
+]);
+
+/**
+ * The PSCI error the RMM answers a realm's CPU_ON or AFFINITY_INFO with itself, from its
+ * arguments in `rec`, without asking the host (spec B6.2); undefined when it has none.
+ */
+function psciRefusal(realm: RealmRecord, rec: RecRecord, fid: number): number | undefined {
+  if (fid === PSCI_CPU_ON_AARCH64) {
+    const target = gpr(rec, 1);
+    if (gpr(rec, 2) >= 2n ** BigInt(realm.ipaWidth - 1)) return PSCI_INVALID_ADDRESS;
+    const index = recIndexOf(target);
+    if (index === undefined || index >= realm.recIndex) return PSCI_INVALID_PARAMETERS;
+    if (target === BigInt(rec.mpidr)) return PSCI_ALREADY_ON;
+  }
+  if (fid === PSCI_AFFINITY_INFO_AARCH64) {
+    const index = recIndexOf(gpr(rec, 1));
+    if (gpr(rec, 2) !== 0n || index === undefined || index >= realm.recIndex)
+      return PSCI_INVALID_PARAMETERS;
+  }
+  return undefined;
+}
+
+/**
+ * Whether the realm's PSCI call `fid`, with its arguments in `rec`, ends at the host: the RMM
+ * hands it over with an RMI_EXIT_PSCI exit for the host to complete (spec B6; cca-spec.md
+ * §4.2), rather than answering it itself (VERSION, FEATURES, a call it refuses). The rule
+ * `psci` follows; an extension asks it before the call runs. Reads only; changes nothing.
+ */
+export function psciGoesToHost(realm: RealmRecord, rec: RecRecord, fid: number): boolean {
+  return PSCI_EXITS.has(fid) && psciRefusal(realm, rec, fid) === undefined;
+}
+
 /** PSCI from a realm (spec B6; cca-spec.md §4.2). */
 function psci(ctx: Ctx, realm: RealmRecord, rec: RecRecord, fid: number): CallOutcome {
+  const refused = psciRefusal(realm, rec, fid);
+  if (refused !== undefined) return ret(refused);
   switch (fid) {
     case PSCI_VERSION:
       return ret(PSCI_VERSION_1_1);
@@ -108,10 +150,6 @@ function psci(ctx: Ctx, realm: RealmRecord, rec: RecRecord, fid: number): CallOu
     case PSCI_CPU_ON_AARCH64: {
       const target = gpr(rec, 1);
       const entry = gpr(rec, 2);
-      if (entry >= 2n ** BigInt(realm.ipaWidth - 1)) return ret(PSCI_INVALID_ADDRESS);
-      const index = recIndexOf(target);
-      if (index === undefined || index >= realm.recIndex) return ret(PSCI_INVALID_PARAMETERS);
-      if (target === BigInt(rec.mpidr)) return ret(PSCI_ALREADY_ON);
       rec.pending = {
         kind: 'psci',
         fid,
@@ -123,10 +161,6 @@ function psci(ctx: Ctx, realm: RealmRecord, rec: RecRecord, fid: number): CallOu
     }
     case PSCI_AFFINITY_INFO_AARCH64: {
       const target = gpr(rec, 1);
-      const index = recIndexOf(target);
-      if (gpr(rec, 2) !== 0n || index === undefined || index >= realm.recIndex) {
-        return ret(PSCI_INVALID_PARAMETERS);
-      }
       rec.pending = { kind: 'psci', fid, target: hex64(target), entry: '0x0', contextId: '0x0' };
       return psciExit(fid, target);
     }

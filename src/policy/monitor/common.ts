@@ -5,11 +5,13 @@
 import {
   abi,
   granuleState,
+  psciGoesToHost,
   walkRtt,
   type Ctx,
   type Decision,
   type Endpoint,
   type RealmRecord,
+  type RecRecord,
 } from '../../emulator/index.ts';
 import { MEM_PAGE_SIZE } from '../abi.ts';
 import type { Policy, PolicyMapping, PolicyMem } from '../model.ts';
@@ -46,11 +48,25 @@ export const HOST_END: Endpoint = { kind: 'host', name: 'host' };
 export const RMM_END: Endpoint = { kind: 'rmm', name: 'RMM' };
 
 /**
- * Where a realm's SMC with function ID `fid` goes: RSI_HOST_CALL to the host (an exit the host
- * completes); every other call (RSI, PSCI) to the RMM, which handles it (cca-spec.md §4.1, §4.2, §2.5).
+ * Where a realm's SMC with function ID `fid` ends up, read from the machine before it runs
+ * (`rec` holds its arguments): RSI_HOST_CALL at the host (an exit the host completes); a PSCI
+ * call the RMM hands to the host with an RMI_EXIT_PSCI exit (CPU_ON, AFFINITY_INFO, CPU_OFF,
+ * SYSTEM_OFF, ...: emulator `psciGoesToHost`) at the host too, named by its PSCI function
+ * ({@link psciHostEnd}); every other call (RSI, PSCI VERSION/FEATURES, a PSCI call the RMM
+ * refuses) at the RMM, which answers it (cca-spec.md §4.1, §4.2, §2.5).
  */
-export function smcDestination(fid: number): Endpoint {
-  return fid === abi.SMC_RSI_HOST_CALL ? HOST_END : RMM_END;
+export function smcDestination(realm: RealmRecord, rec: RecRecord, fid: number): Endpoint {
+  if (fid === abi.SMC_RSI_HOST_CALL) return HOST_END;
+  return psciGoesToHost(realm, rec, fid) ? psciHostEnd(fid) : RMM_END;
+}
+
+/**
+ * The host as the end of a realm's PSCI call `fid` that the RMM asked it to complete
+ * (RMI_EXIT_PSCI): the endpoint is the host with the PSCI function in brackets
+ * (`host (PSCI_CPU_ON)`), which is how the judge tells it from a host call.
+ */
+export function psciHostEnd(fid: number): Endpoint {
+  return { kind: 'host', name: `host (${abi.PSCI_NAMES[fid] ?? hex(fid)})` };
 }
 
 /** The realm record at `rd`. */

@@ -148,7 +148,7 @@ const smcCheck: NonNullable<MachineHooks['onRealmSmc']> = (ctx, realm, rec, fid)
   if (!decision) return undefined;
   const name = realmName(monitor, realm.rd);
   if (decision.policy === 'BLOCK') {
-    decide(ctx, 'smc', realmEnd(ctx, realm.rd), smcDestination(fid), {
+    decide(ctx, 'smc', realmEnd(ctx, realm.rd), smcDestination(realm, rec, fid), {
       verdict: 'blocked',
       rule: decision.rule,
       reason: `${name}'s SMC ${hex(fid)} never leaves the RMM: the transition table BLOCKs its SMC class (RSI_ERROR_STATE)`,
@@ -157,14 +157,14 @@ const smcCheck: NonNullable<MachineHooks['onRealmSmc']> = (ctx, realm, rec, fid)
   }
   if (decision.policy === 'OTHER') {
     const { verdict, zeroed } = scrubCall(ctx, realm, rec, fid);
-    decide(ctx, 'smc', realmEnd(ctx, realm.rd), smcDestination(fid), {
+    decide(ctx, 'smc', realmEnd(ctx, realm.rd), smcDestination(realm, rec, fid), {
       verdict: 'allowed',
       rule: decision.rule,
       reason: `${name}'s SMC ${hex(fid)} is forwarded SCRUBbed: ${zeroed}`,
     });
     return verdict;
   }
-  decide(ctx, 'smc', realmEnd(ctx, realm.rd), smcDestination(fid), {
+  decide(ctx, 'smc', realmEnd(ctx, realm.rd), smcDestination(realm, rec, fid), {
     verdict: 'allowed',
     rule: decision.rule,
     reason: `${name}'s SMC ${hex(fid)} is ALLOWed by the transition table`,

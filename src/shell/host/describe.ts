@@ -7,6 +7,7 @@
 import type { LedgerEvent, Machine, SmcResult } from '../../emulator/index.ts';
 import { out, type OutputLine } from '../types.ts';
 import { hex } from '../../lib/hex.ts';
+import { failureOwner } from '../../policy/judge.ts';
 
 /** Lines describing the events caused by the call at `seq`. */
 export function describeEffects(events: readonly LedgerEvent[], seq: number): OutputLine[] {
@@ -66,7 +67,8 @@ export function describeSmc(
     (ok ? out.ok : out.error)(`${name}(${shown}) -> ${result.status}${index}`),
   ];
   if (result.failure) {
-    lines.push(out.error(`  failed ${result.failure.label}: ${result.failure.reason}`));
+    const f = result.failure;
+    lines.push(out.error(`  failed ${f.label} (${failureOwner(f)}): ${f.reason}`));
   }
   resultNames.forEach((r, i) => {
     const v = result.x[i + 1];

@@ -117,7 +117,7 @@ export function judgementLines(
   for (let i = first; i < ledger.length; i++) {
     const e = ledger[i]!;
     if (e.seq <= since || e.kind !== 'flow' || except.includes(e.channel)) continue;
-    const j = judgeFlow(e, nameOf, passage);
+    const j = judgeFlow(e, nameOf, passage, ledger);
     if (j.outcome === 'allowed') continue;
     const entry = seen.get(j.text);
     if (entry) {

@@ -7,6 +7,7 @@
  */
 import type { LedgerEvent, LedgerEventOf, LedgerKind } from '../../emulator/index.ts';
 import { hex } from '../../lib/hex.ts';
+import { failureOwner } from '../../policy/judge.ts';
 
 /** How a row reads at a glance. Never conveyed by colour alone: each has an icon and a word. */
 export type RowStatus = 'ok' | 'failed' | 'blocked' | 'fault' | 'info';
@@ -88,7 +89,8 @@ function describeReturn(ret: LedgerEventOf<'smc:return'>): { status: RowStatus; 
   const ok = SUCCESS.has(ret.status) && !ret.failure;
   const index = ret.index ? ` (index ${ret.index})` : '';
   if (ok) return { status: 'ok', detail: `→ ${ret.status}` };
-  const why = ret.failure ? `: failed ${ret.failure.label}, ${ret.failure.reason}` : '';
+  const f = ret.failure;
+  const why = f ? `: failed ${f.label} (${failureOwner(f)}), ${f.reason}` : '';
   return { status: 'failed', detail: `→ ${ret.status}${index}${why}` };
 }
 

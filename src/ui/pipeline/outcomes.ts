@@ -4,9 +4,9 @@
  * blocked, caught by the verifier or gone through; the clean pipeline). Each entry pairs an
  * icon with words, so nothing is told by colour alone (lab-ux.md).
  */
-import type { FlowOutcome } from '../../policy/index.ts';
+import type { FlowOutcome, MicaGap } from '../../policy/index.ts';
 import type { DemoResult } from './demo.svelte.ts';
-import type { Callout, PlacedFlow } from './pipeline-model.ts';
+import { flowSentence, type Callout, type PlacedFlow } from './pipeline-model.ts';
 
 /** How a flow's outcome is shown. */
 export interface FlowShown {
@@ -25,13 +25,35 @@ export const FLOW_SHOWN: Readonly<Record<FlowOutcome, FlowShown>> = {
   leak: { icon: '⚠', said: 'Leak:', verdict: '⚠ leak' },
 };
 
+/** The icon of a callout that marks what a prototype gap let through (pipeline-model.ts). */
+export const GAP_ICON = '⚑';
+
 /**
- * A flow's line in the list under the drawing: the judge's sentence, which names the rule in
- * short, and the whole clause after it when the short name is not the clause already
- * ("…: allowed, upload:accepted (upload:accepted)" said it twice).
+ * An allowed flow a prototype gap let through (policy/judge.ts `gapOf`), shown as the
+ * drawing's gap callout shows it: the gap mark, not the plain "allowed" arrow.
  */
-export function flowLine(flow: Pick<ListedFlow, 'text' | 'rule' | 'shortRule'>): string {
-  return flow.rule === flow.shortRule ? flow.text : `${flow.text} (${flow.rule})`;
+export const GAP_SHOWN: FlowShown = {
+  icon: GAP_ICON,
+  said: 'Let through by a prototype gap:',
+  verdict: `${GAP_ICON} prototype gap`,
+};
+
+/** How one flow is shown: its outcome's icon and words, or the gap's for a gap flow. */
+export function flowShown(flow: Pick<ListedFlow, 'outcome' | 'gap'>): FlowShown {
+  return flow.outcome === 'allowed' && flow.gap !== undefined
+    ? GAP_SHOWN
+    : FLOW_SHOWN[flow.outcome];
+}
+
+/**
+ * A flow's line in the list under the drawing: the sentence its callout says (the judge's,
+ * with what the machine recorded after a gap flow), and the whole clause after it when the
+ * short name is not the clause already ("…: allowed, upload:accepted (upload:accepted)" said
+ * it twice).
+ */
+export function flowLine(flow: Pick<ListedFlow, 'text' | 'rule' | 'shortRule' | 'effect'>): string {
+  const text = flowSentence(flow);
+  return flow.rule === flow.shortRule ? text : `${text} (${flow.rule})`;
 }
 
 /** A line of the list under the drawing: a drawn flow's, or one of a realm not drawn. */
@@ -41,6 +63,10 @@ export interface ListedFlow {
   readonly text: string;
   readonly rule: string;
   readonly shortRule: string;
+  /** The prototype gap that let it through (drawn flows only; pipeline-model.ts). */
+  readonly gap?: MicaGap;
+  /** What the machine recorded after a gap flow (drawn flows only). */
+  readonly effect?: string;
 }
 
 /**
@@ -56,9 +82,6 @@ export function newestFlows(
     .sort((a, b) => b.seq - a.seq)
     .slice(0, count);
 }
-
-/** The icon of a callout that marks what a prototype gap let through (pipeline-model.ts). */
-export const GAP_ICON = '⚑';
 
 /** The icon of a callout: its flow's, the undeclared edge's, or a gap's. */
 export function calloutIcon(kind: Callout['kind']): string {

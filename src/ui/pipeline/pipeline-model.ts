@@ -172,6 +172,14 @@ export interface PlacedFlow {
   readonly effect?: string;
 }
 
+/**
+ * A flow's sentence as the drawing and the list under it say it: the judge's, then what the
+ * machine recorded after a gap flow ("…; then encoder faulted on it (SEA)").
+ */
+export function flowSentence(f: Pick<PlacedFlow, 'text' | 'effect'>): string {
+  return f.effect ? `${f.text}; ${f.effect}` : f.text;
+}
+
 /** An edge the machine made that no policy declares (from the monitor's SGT). */
 export interface UndeclaredEdge {
   readonly id: string;
@@ -212,6 +220,8 @@ export interface OffDrawingFlow {
   readonly text: string;
   readonly rule: string;
   readonly shortRule: string;
+  /** The prototype gap that let it through (policy/judge.ts `gapOf`). */
+  readonly gap?: MicaGap;
 }
 
 /** A trust row of realms drawn as a band (U is drawn apart). */
@@ -571,7 +581,7 @@ function layoutCallouts(
   for (const f of flows) {
     // Allowed flows get no note, except one a prototype gap let through: the attack's effect.
     if (f.outcome === 'allowed' && f.gap === undefined) continue;
-    const text = f.effect ? `${f.text}; ${f.effect}` : f.text;
+    const text = flowSentence(f);
     const prev = items.get(text);
     items.delete(text); // re-insert: the newest occurrence decides the order
     items.set(text, {
@@ -639,16 +649,17 @@ function placeFlows(
   const out: PlacedFlow[] = [];
   for (const e of ledger) {
     if (e.kind !== 'flow') continue;
-    const placed = placeFlow(e, realmName, drawn, nameOf, passage);
+    const placed = placeFlow(e, realmName, drawn, nameOf, passage, ledger);
     if (placed) out.push(placed.gap ? withEffect(placed, e, ledger, nameOf) : placed);
     else if (e.source.kind === 'realm' || e.destination.kind === 'realm') {
-      const j = judgeFlow(e, nameOf, passage);
+      const j = judgeFlow(e, nameOf, passage, ledger);
       offDrawing.push({
         seq: e.seq,
         outcome: j.outcome,
         text: j.text,
         rule: e.decision.rule,
         shortRule: j.rule,
+        ...(j.gap ? { gap: j.gap } : {}),
       });
     }
   }
@@ -692,6 +703,7 @@ function placeFlow(
   drawn: Drawn,
   nameOf: NameOf,
   passage: AllowedPassage,
+  ledger: readonly LedgerEvent[],
 ): PlacedFlow | undefined {
   const { byName, pipes, exits, pages } = drawn;
   const blocked = e.decision.verdict === 'blocked';
@@ -699,7 +711,7 @@ function placeFlow(
   // The allowed exit is the tenant's declared gateway (by the RIM on the flow, not by a name or
   // a policy's is-gateway flag, which every realm of the shipped files has) handing out bytes
   // marked by a declared sanitiser (policy/judge.ts `sanitisedPassage`).
-  const judged = judgeFlow(e, nameOf, passage);
+  const judged = judgeFlow(e, nameOf, passage, ledger);
   const leak = judged.outcome === 'leak';
   const dst = e.destination.kind === 'realm' ? realmName(e.destination.name) : undefined;
   const toU =

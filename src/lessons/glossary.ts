@@ -1,8 +1,8 @@
 /**
- * The glossary as data: the terms a lesson lists (`Lesson.glossary`) are checked against it, and
- * `mica-lab lesson show` prints them (the page's lesson pane does not show them yet). It
- * mirrors GLOSSARY.md row for row; a test compares the two, so editing one without the other
- * fails CI.
+ * The glossary as data: the terms a lesson lists (`Lesson.glossary`) are checked against it,
+ * `mica-lab lesson show` prints them and the page's lesson pane shows them with their
+ * definitions ({@link lessonGlossary}), read from here and nowhere else. It mirrors
+ * GLOSSARY.md row for row; a test compares the two, so editing one without the other fails CI.
  */
 
 /** One glossary entry. */
@@ -268,4 +268,32 @@ export const GLOSSARY: readonly GlossaryEntry[] = [
 /** Looks up a term (exact spelling). */
 export function glossaryEntry(term: string): GlossaryEntry | undefined {
   return GLOSSARY.find((e) => e.term === term);
+}
+
+/** The terms a lesson shows, as {@link lessonGlossary} reads them. */
+export interface LessonGlossary {
+  /** The lesson's terms in the order the lesson lists them, each once, as GLOSSARY entries. */
+  readonly entries: readonly GlossaryEntry[];
+  /** Terms the lesson lists that the glossary does not define (exact spelling), each once. */
+  readonly unknown: readonly string[];
+}
+
+/**
+ * The glossary entries of a lesson's `glossary` list, in the lesson's order (the author's:
+ * the terms the text leans on first come first), a repeated term once. A term the glossary
+ * does not define is returned in `unknown`, never dropped in silence: the lesson validator
+ * refuses such a lesson, and a view that meets one anyway can say so.
+ */
+export function lessonGlossary(terms: readonly string[]): LessonGlossary {
+  const entries: GlossaryEntry[] = [];
+  const unknown: string[] = [];
+  const seen = new Set<string>();
+  for (const term of terms) {
+    if (seen.has(term)) continue;
+    seen.add(term);
+    const entry = glossaryEntry(term);
+    if (entry) entries.push(entry);
+    else unknown.push(term);
+  }
+  return { entries, unknown };
 }

@@ -47,7 +47,13 @@ export {
   type PipelineRunner,
   type RunStart,
 } from './timeline.ts';
-export { GLOSSARY, glossaryEntry, type GlossaryEntry } from './glossary.ts';
+export {
+  GLOSSARY,
+  glossaryEntry,
+  lessonGlossary,
+  type GlossaryEntry,
+  type LessonGlossary,
+} from './glossary.ts';
 export {
   checkGoals,
   createLessonMachine,

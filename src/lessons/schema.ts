@@ -377,6 +377,9 @@ function checkRefs(entry: Record<string, unknown>, p: Problems): void {
   const terms = p.textList(entry, 'glossary', false);
   terms.forEach((t, i) => {
     if (!glossaryEntry(t)) p.add(`glossary[${i}]`, `"${t}" is not a GLOSSARY.md term`);
+    else if (terms.indexOf(t) < i) {
+      p.add(`glossary[${i}]`, `"${t}" is listed twice (first at glossary[${terms.indexOf(t)}])`);
+    }
   });
   const refs = entry.specRefs;
   if (!Array.isArray(refs)) return p.add('specRefs', 'must be an array of spec references');

@@ -1,6 +1,7 @@
 /**
- * The lesson pane end to end at 1280x720: a lesson route opens the lesson, its goals turn ✓
- * from commands typed in the host terminal, switched-off commands are refused, hints come one
+ * The lesson pane end to end at 1280x720: a lesson route opens the lesson, its terms are listed
+ * under its text and open from the keyboard to their glossary definitions (axe-clean in light,
+ * dark and projector), its goals turn ✓ from commands typed in the host terminal, switched-off commands are refused, hints come one
  * tier at a time, the solution is inserted but not run, progress survives a reload
  * (autosave), and a broken scenario link is refused with the reason while the state stays.
  * Short links (a recipe and the command log, under 2 KB): a copied lesson link reopens the
@@ -11,7 +12,7 @@ import { mkdir } from 'node:fs/promises';
 import { describe, expect, test } from 'vitest';
 import type { Page } from 'playwright-core';
 import { readFileSync } from 'node:fs';
-import { makeScenario } from '../../src/lessons/index.ts';
+import { lessonGlossary, loadLesson, makeScenario } from '../../src/lessons/index.ts';
 import { shortFragment } from '../../src/ui/persist/links.ts';
 import { axeSerious, runCommand, terminalText, useLabPage, type Lab } from './browser.ts';
 
@@ -35,6 +36,57 @@ describe('lesson pane', () => {
     await page.locator('.lesson-pane h3', { hasText: 'Granule delegation' }).waitFor();
     expect(await allDone()).toEqual(['false', 'false', 'false']);
     expect(await page.locator('.lesson-pane .goal .mark').first().innerText()).toBe('✗');
+  });
+
+  test("the lesson's terms are listed with their glossary definitions, opened by keyboard", async () => {
+    const lesson = (await loadLesson(LESSON))!;
+    const entries = lessonGlossary(lesson.glossary).entries;
+    const terms = page.locator('.lesson-pane .terms');
+    await terms.waitFor();
+    expect(await terms.getByRole('heading', { level: 4 }).innerText()).toMatch(
+      new RegExp(`^Terms\\s+${entries.length} in this lesson$`),
+    );
+    // Every term of the lesson, in its order, each closed: a compact row of names.
+    const summaries = terms.locator('details.term > summary');
+    expect(await summaries.allInnerTexts()).toEqual(entries.map((e) => e.term));
+    expect(await terms.locator('details.term[open]').count()).toBe(0);
+    // The goals and the lesson text keep their place above it.
+    const goalsBox = (await page.locator('.lesson-pane .goals').boundingBox())!;
+    const termsBox = (await terms.boundingBox())!;
+    expect(termsBox.y).toBeGreaterThan(goalsBox.y + goalsBox.height);
+    // Keyboard: focus a term's summary, Enter opens it, its definition is the glossary's.
+    const gtsi = terms.locator('details.term', {
+      has: page.locator('summary', { hasText: /^GTSI$/ }),
+    });
+    const definition = gtsi.locator('.definition');
+    expect(await definition.isVisible()).toBe(false);
+    await gtsi.locator('summary').focus();
+    await page.keyboard.press('Enter');
+    await expect.poll(() => gtsi.evaluate((d) => (d as HTMLDetailsElement).open)).toBe(true);
+    expect(await definition.isVisible()).toBe(true);
+    expect(await definition.innerText()).toBe(entries.find((e) => e.term === 'GTSI')!.definition);
+    // Open all, then Close all: one button for the whole list, the term opened by hand included.
+    await terms.getByRole('button', { name: 'Open all' }).click();
+    expect(await terms.locator('details.term[open]').count()).toBe(entries.length);
+    await terms.getByRole('button', { name: 'Close all' }).click();
+    expect(await terms.locator('details.term[open]').count()).toBe(0);
+    await gtsi.locator('summary').press('Space');
+    await expect.poll(() => gtsi.evaluate((d) => (d as HTMLDetailsElement).open)).toBe(true);
+    // Readable in every look: axe (contrast included) in light, dark and projector.
+    expect(await axeSerious(page, '.lesson-pane .terms')).toEqual([]);
+    await page.emulateMedia({ colorScheme: 'dark' });
+    expect(await axeSerious(page, '.lesson-pane .terms')).toEqual([]);
+    await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+    await page.keyboard.press('p');
+    await expect
+      .poll(() => page.evaluate(() => document.documentElement.hasAttribute('data-projector')))
+      .toBe(true);
+    expect(await axeSerious(page, '.lesson-pane .terms')).toEqual([]);
+    await page.keyboard.press('p');
+    await page.emulateMedia({ colorScheme: 'light' });
+    await expect
+      .poll(() => page.evaluate(() => document.documentElement.hasAttribute('data-projector')))
+      .toBe(false);
   });
 
   test('hints are revealed one tier at a time and counted', async () => {

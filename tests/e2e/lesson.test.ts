@@ -1,7 +1,7 @@
 /**
  * The lesson pane end to end at 1280x720: a lesson route opens the lesson, its terms are listed
  * under its text and open from the keyboard to their glossary definitions (axe-clean in light,
- * dark and projector), its goals turn ✓ from commands typed in the host terminal, switched-off commands are refused, hints come one
+ * dark and projector), a term's first mention in the text opens its definition, its goals turn ✓ from commands typed in the host terminal, switched-off commands are refused, hints come one
  * tier at a time, the solution is inserted but not run, progress survives a reload
  * (autosave), and a broken scenario link is refused with the reason while the state stays.
  * Short links (a recipe and the command log, under 2 KB): a copied lesson link reopens the
@@ -87,6 +87,24 @@ describe('lesson pane', () => {
     await expect
       .poll(() => page.evaluate(() => document.documentElement.hasAttribute('data-projector')))
       .toBe(false);
+  });
+
+  test("a term's first mention in the text opens its definition under Terms", async () => {
+    const mentions = page.locator('.lesson-pane .md button.term-ref');
+    // One button per term the text mentions, never two for the same term.
+    const named = await mentions.evaluateAll((els) => els.map((e) => e.getAttribute('data-term')));
+    expect(named).toContain('RMM');
+    expect(new Set(named).size).toBe(named.length);
+    const rmm = page.locator('.lesson-pane .md button.term-ref[data-term="RMM"]');
+    expect(await rmm.getAttribute('title')).toMatch(/^RMM: Realm Management Monitor/);
+    const details = page.locator('.lesson-pane .terms details[data-term="RMM"]');
+    expect(await details.evaluate((d) => (d as HTMLDetailsElement).open)).toBe(false);
+    await rmm.focus();
+    await page.keyboard.press('Enter');
+    await expect.poll(() => details.evaluate((d) => (d as HTMLDetailsElement).open)).toBe(true);
+    await expect.poll(() => page.evaluate(() => document.activeElement?.textContent)).toBe('RMM');
+    expect(await details.locator('.definition').isVisible()).toBe(true);
+    expect(await axeSerious(page, '.lesson-pane .scroll')).toEqual([]);
   });
 
   test('hints are revealed one tier at a time and counted', async () => {

@@ -15,6 +15,8 @@
  * - a link becomes an anchor only for `http(s)://` and in-app `#/` targets ({@link safeHref});
  *   any other link (`javascript:`, `data:`, relative paths) is drawn as its text;
  * - images are drawn as their alt text, so lesson text never makes the page fetch anything.
+ * A lesson's glossary terms are found in the text by {@link markTerms} on this model, never by
+ * rewriting the markdown source.
  *
  * Size: the parser adds about 19 kB gzipped to the page (measured with `npm run build`). In
  * the browser build micromark decodes named character references (`&amp;`) with
@@ -48,7 +50,9 @@ export type Inline =
       readonly external: boolean;
       readonly children: readonly Inline[];
     }
-  | { readonly kind: 'break' };
+  | { readonly kind: 'break' }
+  /** The first mention of a lesson's glossary term ({@link markTerms}): `text` as written. */
+  | { readonly kind: 'term'; readonly term: string; readonly text: string };
 
 /** Column alignment of a table, from the `|:---|:---:|---:|` delimiter row. */
 export type Align = 'left' | 'center' | 'right' | undefined;
@@ -132,6 +136,7 @@ export function inlineText(runs: readonly Inline[]): string {
       switch (run.kind) {
         case 'text':
         case 'code':
+        case 'term':
           return run.text;
         case 'break':
           return ' ';
@@ -251,4 +256,112 @@ class Converter {
 
 function align(value: AlignType): Align {
   return value ?? undefined;
+}
+
+/** A lesson's glossary terms, as the lesson text links them to their definitions. */
+export interface TermLinks {
+  /** The lesson's `glossary` list. */
+  readonly names: readonly string[];
+  /** The term's definition as plain text (the mention's title). */
+  definition(term: string): string;
+  /** Opens the term's definition where the pane lists it. */
+  open(term: string): void;
+}
+
+/**
+ * One matcher per spelling of a glossary term: `GPT / GPI` is written `GPT` or `GPI`. A
+ * spelling in capitals (`REM`, `SMCCC`) matches only in capitals; one with small letters
+ * (`Realm`, `chain of custody`) in any case. Whole words only (`REM` is not in `REMOVE` nor
+ * in `RSI_REM_EXTEND`), with an optional plural `s`/`es` (`REMs`, `granules`).
+ */
+function termMatchers(term: string): RegExp[] {
+  return term
+    .split(' / ')
+    .map((spelling) => spelling.trim())
+    .filter((spelling) => spelling.length > 0)
+    .map((spelling) => {
+      const escaped = spelling.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+      const flags = /\p{Ll}/u.test(spelling) ? 'iu' : 'u';
+      return new RegExp(`(?<![\\p{L}\\p{N}_])${escaped}(?:e?s)?(?![\\p{L}\\p{N}_])`, flags);
+    });
+}
+
+/** The earliest mention of any term still unmarked in `text` (the longest when two start together). */
+function firstMention(
+  text: string,
+  matchers: ReadonlyMap<string, readonly RegExp[]>,
+): { term: string; index: number; length: number } | undefined {
+  let best: { term: string; index: number; length: number } | undefined;
+  for (const [term, regexps] of matchers) {
+    for (const re of regexps) {
+      const m = re.exec(text);
+      if (!m) continue;
+      const found = { term, index: m.index, length: m[0].length };
+      if (
+        !best ||
+        found.index < best.index ||
+        (found.index === best.index && found.length > best.length)
+      ) {
+        best = found;
+      }
+    }
+  }
+  return best;
+}
+
+/**
+ * The blocks with the first mention of each of `terms` (a lesson's glossary list) marked as
+ * a `term` run, in document order: in paragraphs, list items, quotes and table bodies, never
+ * in headings, table headers, code or links (a mention there is left as it is, and the
+ * term's next mention is marked). A term the text never mentions is simply not marked; the
+ * pane's Terms section lists it anyway. Pure: `blocks` is not changed.
+ */
+export function markTerms(blocks: readonly Block[], terms: readonly string[]): Block[] {
+  const matchers = new Map(terms.map((term) => [term, termMatchers(term)] as const));
+  const runs = (parts: readonly Inline[]): Inline[] => parts.flatMap((part) => run(part));
+  const run = (part: Inline): Inline[] => {
+    switch (part.kind) {
+      case 'text':
+        return splitText(part.text);
+      case 'strong':
+      case 'em':
+        return [{ kind: part.kind, children: runs(part.children) }];
+      default:
+        return [part];
+    }
+  };
+  const splitText = (text: string): Inline[] => {
+    const out: Inline[] = [];
+    let rest = text;
+    for (;;) {
+      const hit = matchers.size > 0 ? firstMention(rest, matchers) : undefined;
+      if (!hit) break;
+      matchers.delete(hit.term);
+      if (hit.index > 0) out.push({ kind: 'text', text: rest.slice(0, hit.index) });
+      out.push({
+        kind: 'term',
+        term: hit.term,
+        text: rest.slice(hit.index, hit.index + hit.length),
+      });
+      rest = rest.slice(hit.index + hit.length);
+    }
+    if (rest.length > 0 || out.length === 0) out.push({ kind: 'text', text: rest });
+    return out;
+  };
+  const block = (b: Block): Block => {
+    switch (b.kind) {
+      case 'paragraph':
+      case 'plain':
+        return { kind: b.kind, children: runs(b.children) };
+      case 'quote':
+        return { kind: 'quote', children: b.children.map(block) };
+      case 'list':
+        return { ...b, items: b.items.map((item) => item.map(block)) };
+      case 'table':
+        return { ...b, rows: b.rows.map((row) => row.map(runs)) };
+      default:
+        return b;
+    }
+  };
+  return blocks.map(block);
 }

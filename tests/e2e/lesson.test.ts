@@ -99,12 +99,28 @@ describe('lesson pane', () => {
     expect(await rmm.getAttribute('title')).toMatch(/^RMM: Realm Management Monitor/);
     const details = page.locator('.lesson-pane .terms details[data-term="RMM"]');
     expect(await details.evaluate((d) => (d as HTMLDetailsElement).open)).toBe(false);
+    // In the projector look, where the pane itself scrolls (its text box is a few lines).
+    await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+    await page.keyboard.press('p');
+    await expect
+      .poll(() => page.evaluate(() => document.documentElement.hasAttribute('data-projector')))
+      .toBe(true);
     await rmm.focus();
+    const pane = page.locator('.side-top .panel-body:not([hidden])');
+    // As a reader who clicks the mention sees it: the pane at its top, the goals in sight.
+    const paneTop = await pane.evaluate((el) => (el.scrollTop = 0));
     await page.keyboard.press('Enter');
     await expect.poll(() => details.evaluate((d) => (d as HTMLDetailsElement).open)).toBe(true);
+    // Only the lesson text scrolls to it: the pane (title, goals) stays where it was.
+    expect(await pane.evaluate((el) => el.scrollTop)).toBe(paneTop);
     await expect.poll(() => page.evaluate(() => document.activeElement?.textContent)).toBe('RMM');
     expect(await details.locator('.definition').isVisible()).toBe(true);
     expect(await axeSerious(page, '.lesson-pane .scroll')).toEqual([]);
+    await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+    await page.keyboard.press('p');
+    await expect
+      .poll(() => page.evaluate(() => document.documentElement.hasAttribute('data-projector')))
+      .toBe(false);
   });
 
   test('hints are revealed one tier at a time and counted', async () => {

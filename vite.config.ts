@@ -10,7 +10,10 @@
 // (src/lib/lazy.ts, src/emulator/attest/lazy.ts). The first screen's modules (`$initial`:
 // reached by static imports from index.html) go in one chunk and xterm in another, each
 // under the 500 kB warning, instead of some thirty small shared chunks that each gzip on
-// their own; everything loaded later is split as Rolldown chooses.
+// their own; everything loaded later is split as Rolldown chooses. The glossary
+// (src/lessons/glossary.ts, 4 KB gzipped) is its own chunk: the barrel and the lesson
+// validator reach it statically, so once the Lesson pane used it the `first` group put its
+// definitions in the first screen, which never shows them; it now loads with the pane.
 import { defineConfig } from 'vite';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
 import { offline } from './scripts/offline-plugin.ts';
@@ -34,6 +37,7 @@ export default defineConfig({
         codeSplitting: {
           groups: [
             { name: 'xterm', test: /node_modules[\\/]@xterm/, priority: 2 },
+            { name: 'glossary', test: /src[\\/]lessons[\\/]glossary\.ts$/, priority: 2 },
             { name: 'first', tags: ['$initial'], priority: 1 },
           ],
         },

@@ -1,7 +1,7 @@
 /**
  * The glossary as data: the terms a lesson lists (`Lesson.glossary`) are checked against it,
- * `mica-lab lesson show` prints them and the page's lesson pane shows them with their
- * definitions ({@link lessonGlossary}), read from here and nowhere else. It mirrors
+ * `mica-lab lesson show` and the page's lesson pane list them with their definitions
+ * ({@link lessonGlossary}), read from here and nowhere else. It mirrors
  * GLOSSARY.md row for row; a test compares the two, so editing one without the other fails CI.
  */
 

@@ -5,7 +5,12 @@ import { SCENARIO_COMMAND } from '../../src/cli/commands/scenario.ts';
 import type { CliCommand, CliIo } from '../../src/cli/types.ts';
 import { CATALOGUE, LESSONS, findLesson } from '../../src/lessons/loaded.ts';
 import { judgeAttempt } from '../../src/lessons/judged-run.ts';
-import { emptySave, serializeSave, type JudgedRun } from '../../src/lessons/index.ts';
+import {
+  emptySave,
+  glossaryEntry,
+  serializeSave,
+  type JudgedRun,
+} from '../../src/lessons/index.ts';
 
 /** An outlined lesson, while the course still has one (the course is being filled in). */
 const PLANNED = CATALOGUE.find((e) => e.status === 'planned')?.id;
@@ -46,6 +51,21 @@ describe('mica-lab lesson', () => {
     expect(r.out).toContain('[three-labels]');
     expect(r.out).toContain('(near-solution)');
     expect(r.out).toContain('Reference solution:\n  delegate 0x80000001');
+  });
+
+  it('show lists the terms with their glossary definitions, as the Lesson pane does', async () => {
+    const r = await cli(LESSON_COMMAND, ['show', '02-realms/05-attest']);
+    const block = r.out.slice(r.out.indexOf('Terms:\n'), r.out.indexOf('Spec references:'));
+    const lines = block.trimEnd().split('\n').slice(1);
+    expect(lines.map((l) => l.slice(2, l.indexOf(': ')))).toEqual([
+      'CCA token',
+      'RAK / CPAK',
+      'Binding',
+      'RIM',
+      'REM',
+      'RPV',
+    ]);
+    expect(lines[4]).toBe(`  REM: ${glossaryEntry('REM')!.definition}`);
   });
 
   it.each(LESSONS.map((l) => l.id))('check %s --solution exits 0 with every goal ✓', async (id) => {

@@ -13,6 +13,7 @@ import { describeRecheck, recheckRun, rechecked } from '../../lessons/judged-run
 import {
   PARTS,
   disabledCommands,
+  lessonGlossary,
   parseSave,
   saveFileText,
   refusedSteps,
@@ -100,6 +101,15 @@ function list(io: CliIo): number {
   return 0;
 }
 
+/** The lesson's terms with their definitions, as the page's Lesson pane lists them. */
+function terms(lesson: Lesson): string[] {
+  const { entries, unknown } = lessonGlossary(lesson.glossary);
+  return [
+    ...entries.map((e) => `  ${e.term}${e.mica ? ' (Mica)' : ''}: ${e.definition}`),
+    ...unknown.map((t) => `  ${t}: not in the glossary (GLOSSARY.md)`),
+  ];
+}
+
 function show(io: CliIo, lesson: Lesson): number {
   const off = disabledCommands(lesson);
   const lines = [
@@ -122,7 +132,8 @@ function show(io: CliIo, lesson: Lesson): number {
     'Reference solution:',
     ...lesson.solution.map((s) => `  ${s}`),
     '',
-    `Glossary: ${lesson.glossary.join('; ')}`,
+    'Terms:',
+    ...terms(lesson),
     'Spec references:',
     ...lesson.specRefs.map((r) => `  ${r.source} ${r.section}: ${r.title}`),
   ];

@@ -306,9 +306,9 @@ describe('terminals fit their panel', () => {
     ).toBe(true);
   });
 
-  test('the projector look gives a lesson a first goal and its first heading in sight', async () => {
+  test('the projector look gives a lesson a first goal, its first heading and two lines of its text in sight', async () => {
     // In half the page's height the lesson pane showed one goal and cut the lesson's first
-    // heading at its bottom edge.
+    // heading at its bottom edge; in three fifths, one line of the text under the heading.
     const { page: p, errors: e } = await lab.open('#/lesson/04-mica/01-declare', {
       reducedMotion: true,
     });
@@ -328,12 +328,21 @@ describe('terminals fit their panel', () => {
             r.bottom <= box.bottom + 0.5
           );
         };
+        const heading = pane.querySelector('.lesson-pane .scroll h3, .lesson-pane .scroll h4');
+        const text = heading?.nextElementSibling;
+        const lines = (() => {
+          if (!text) return 0;
+          const r = text.getBoundingClientRect();
+          const line = parseFloat(getComputedStyle(text).lineHeight);
+          return Math.floor((Math.min(r.bottom, box.bottom) - Math.max(r.top, box.top)) / line);
+        })();
         return {
           goal: whole(pane.querySelector('.lesson-pane .goal')),
-          heading: whole(pane.querySelector('.lesson-pane .scroll h3, .lesson-pane .scroll h4')),
+          heading: whole(heading),
+          twoLines: lines >= 2,
         };
       });
-    await expect.poll(inSight).toEqual({ goal: true, heading: true });
+    await expect.poll(inSight).toEqual({ goal: true, heading: true, twoLines: true });
     expect(e).toEqual([]);
     await p.close();
   });

@@ -9,8 +9,10 @@
  * such as {@link LabMachine.state} reads the published value it depends on, so a `$derived`
  * that calls it re-runs after each batch of events without naming that dependency itself.
  *
- * Undo: every command that appends to the ledger is preceded by a machine checkpoint; undo
- * restores the newest one. Reset restores the boot snapshot and is itself undoable, and so
+ * Undo: every command that changes the machine is preceded by a machine checkpoint; undo
+ * restores the newest one. A command changed the machine when it appended to the ledger or,
+ * without a ledger event, changed what software outside the machine keeps in its state (the
+ * host's bookkeeping, the tenant's declarations: {@link bookkeepingChanged}). Reset restores the boot snapshot and is itself undoable, and so
  * is anything else that replaces the machine's state (a pipeline run, an opened link), by
  * name: "undo: back to the state before "Run attack 19"".
  *
@@ -65,6 +67,7 @@ import {
   type GranuleMap,
 } from './granules.ts';
 import { hex } from '../../lib/hex.ts';
+import { jsonEqual } from '../../lib/json-equal.ts';
 
 export type { GranuleInfo } from './granules.ts';
 
@@ -278,7 +281,10 @@ export class LabMachine {
           point,
         );
       }
-      if (this.machine.state.ledger.nextSeq !== seq) {
+      if (
+        this.machine.state.ledger.nextSeq !== seq ||
+        bookkeepingChanged(checkpointOf(before.point).state, this.machine.state)
+      ) {
         this.#pushUndo(line.trim(), before, undefined, mark);
       }
       return output;
@@ -490,6 +496,26 @@ export class LabMachine {
     this.changed = next;
     if (differ.size > 0) this.highlight = { indices: differ, stamp: this.highlight.stamp + 1 };
   }
+}
+
+/** The machine checkpoint of an undo point. */
+function checkpointOf(point: UndoPoint): MachineCheckpoint {
+  return point.kind === 'checkpoint' ? point.checkpoint : point.held.checkpoint;
+}
+
+/**
+ * Whether a command changed what software outside the machine keeps in the machine's state,
+ * which no ledger event records: the host's VMM bookkeeping (a packet `tenant send` queued on
+ * a realm's network device, the group tokens it kept, the configuration epoch the tenant's
+ * verifier remembers after `mica verify`) and the tenant's declarations. Everything else
+ * changes only through the machine's front door, which logs each change, so a command that
+ * appended nothing and changed neither of these changed nothing (`help`, `mica status`).
+ */
+export function bookkeepingChanged(
+  before: Omit<MachineState, 'ledger'>,
+  after: Readonly<MachineState>,
+): boolean {
+  return !jsonEqual(before.host, after.host) || !jsonEqual(before.tenant, after.tenant);
 }
 
 /** Where a run began, as time travel replays it (a fresh machine takes the state's mode). */

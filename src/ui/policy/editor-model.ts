@@ -191,6 +191,27 @@ export function previewFor(
   return rd === undefined ? undefined : previewUpload(state, rd, policy);
 }
 
+/**
+ * What the editor says when `realm` already holds an accepted policy: one upload per realm
+ * (upload:one-shot, mica-spec.md §3.3), so another file needs the realm rebuilt under the same
+ * name and options (same RIM, same label) with its windows plugged in again. Undo takes the
+ * upload back only when the learner made it: outside a lesson (`startSeq` undefined), or
+ * `acceptedSeq` (the ledger event that accepted it) after `startSeq` (where the lesson's setup
+ * ended). An upload the lesson's setup made is part of its start, which Undo and Reset lesson
+ * both keep.
+ */
+export function oneShotAdvice(
+  realm: string,
+  acceptedSeq: number | undefined,
+  startSeq: number | undefined,
+): string {
+  const redeploy = `redeploy ${realm} (host terminal: realm destroy ${realm}, realm create ${realm} with the same options, mica share its windows again), then upload`;
+  const head = `${realm} already holds an accepted policy: one upload per realm (upload:one-shot, §3.3).`;
+  return startSeq === undefined || (acceptedSeq !== undefined && acceptedSeq > startSeq)
+    ? `${head} To upload another, Undo (Alt+Z) back to before that upload, or ${redeploy}; your text stays here.`
+    : `${head} That upload was part of the lesson's start, so Undo and Reset keep it: ${redeploy}; your text stays here.`;
+}
+
 /** The line the upload types into the host terminal's router: `@<realm> policy upload '…'`. */
 export function uploadStep(realm: string, text: string): string {
   return `@${realm} ${policyUploadLine(text)}`;

@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { hostRealm } from '../../src/emulator/index.ts';
 import { openTerminals } from '../../src/lessons/terminals.ts';
+import { STAGE_LINES, WIRE_LINES } from '../../src/lessons/fixtures/policy-pipeline.ts';
 import { createLabMachine } from '../../src/shell/index.ts';
 
 /** Significant hex of a SHA-256 measurement as the RMM stores it (64 bytes, zero-padded). */
@@ -37,5 +38,19 @@ describe('realm terminal wording', () => {
       .split(/\s+/)[1];
     expect(rem0).toBe(rmm.rems[0]!.slice(0, SHA256_HEX));
     expect(rem0).not.toBe(rmm.rim.slice(0, SHA256_HEX));
+  });
+
+  it('a second upload into a realm that holds an accepted policy says a redeploy is the way (§3.3)', () => {
+    const terminals = openTerminals(createLabMachine({ mode: 'mica' }));
+    for (const line of [...STAGE_LINES, ...WIRE_LINES]) terminals.execute(line);
+    const first = terminals.execute('@gateway policy upload video-moderation').output;
+    expect(first.some((l) => /policy upload: RSI_SUCCESS/.test(l.text))).toBe(true);
+    const text = terminals
+      .execute('@gateway policy upload video-moderation')
+      .output.map((l) => l.text)
+      .join('\n');
+    expect(text).toMatch(/policy upload: .*refused/);
+    expect(text).toMatch(/gateway already holds an accepted policy: one upload per realm/);
+    expect(text).toMatch(/realm destroy gateway/);
   });
 });

@@ -274,6 +274,14 @@ function upload(
             `  monitor: ${decision.decision.verdict} by ${decision.decision.rule}: ${decision.decision.reason}`,
           ),
         );
+      // A second file: what refused it (often the first file's own CALL rule, which polices
+      // the upload's SMC) says nothing of why no second file can ever be accepted (§3.3).
+      if (uploadedBefore && x0 !== abi.RSI_SUCCESS)
+        outl.push(
+          out.warn(
+            `  ${env.realm} already holds an accepted policy: one upload per realm (upload:one-shot, §3.3). To change it, redeploy ${env.realm}: host terminal "realm destroy ${env.realm}", "realm create ${env.realm}" with the same options (same RIM, same label), "mica share" its windows again, then upload.`,
+          ),
+        );
       else if (!mica(machine))
         outl.push(
           out.warn('  no Mica monitor on this machine (cca mode): the RMM does not know this call'),

@@ -53,4 +53,18 @@ describe('realm terminal wording', () => {
     expect(text).toMatch(/gateway already holds an accepted policy: one upload per realm/);
     expect(text).toMatch(/realm destroy gateway/);
   });
+
+  it('an access refused at stage 2 says the RMM’s reason, not only that it was refused', () => {
+    const terminals = openTerminals(createLabMachine({ mode: 'mica' }));
+    for (const line of [...STAGE_LINES, ...WIRE_LINES]) terminals.execute(line);
+    // BAR0 is 0x18000000000: one zero short, the address is protected RAM nobody accepted.
+    const text = terminals
+      .execute('@gateway copy 0x1000 0x1800000020 8')
+      .output.map((l) => l.text)
+      .join('\n');
+    expect(text).toMatch(/copy: synchronous external abort at IPA 0x1800000020/);
+    expect(text).toMatch(
+      /write of 8 B at IPA 0x1800000020: RIPAS EMPTY: the realm has not accepted memory here/,
+    );
+  });
 });

@@ -2,7 +2,8 @@
  * How every realm-shell command runs: it queues guest operations (emulator guest/ops.ts) on
  * REC 0 of the realm, has the host's VMM run the realm until it is idle again (host/vmm.ts),
  * and prints what the realm saw (the operations' results) after, dimmed, the REC exits the
- * host handled on the way, then the ledger's judgement of what the run moved: every blocked
+ * host handled on the way, the RMM's reason for each access that took a synchronous external
+ * abort at stage 2, then the ledger's judgement of what the run moved: every blocked
  * flow and every leak, in the same sentence the Pipeline drawing shows (policy/judge.ts), so
  * the terminal and the diagram cannot disagree about an event. Spec background: cca-spec.md
  * §2.5 (exits), §4 (RSI); mica-spec.md §1.3 (what counts as a leak).
@@ -19,7 +20,11 @@ import {
   type Machine,
 } from '../../emulator/index.ts';
 import { declaredPassage, judgeFlow, realmNamer } from '../../policy/index.ts';
+import { hex } from '../../lib/hex.ts';
 import { out, type OutputLine } from '../types.ts';
+
+/** How stage 2 words an access an extension (the Mica monitor) decided (rmm/stage2.ts). */
+const EXTENSION_REASON = 'extension mapping';
 
 /** At most this many judgement lines per command; the ledger has the rest. */
 const MAX_JUDGEMENTS = 6;
@@ -144,6 +149,43 @@ export function judgementLines(
   ];
 }
 
+/**
+ * The RMM's reasons for the accesses of the run after `since` that took a synchronous external
+ * abort at stage 2 (cca-spec.md §3.4: an address outside the IPA space, RIPAS EMPTY, a fetch
+ * from unprotected memory): the guest's own result says only that its access was refused, and
+ * a mistyped address would leave the learner guessing. One line per distinct reason (repeats
+ * counted). An extension's refusals (Mica's windows) are flows, said by {@link judgementLines}.
+ */
+export function refusedAccessLines(machine: Machine, since: number): OutputLine[] {
+  const seen = new Map<string, { line: (count: number) => OutputLine; count: number }>();
+  const ledger = machine.ledger;
+  const first = Math.max(0, since + 1 - (ledger[0]?.seq ?? since + 1));
+  for (let i = first; i < ledger.length; i++) {
+    const e = ledger[i]!;
+    if (e.seq <= since || e.kind !== 'realm:access' || e.outcome !== 'sea') continue;
+    if (e.decision.reason.startsWith(EXTENSION_REASON)) continue;
+    const entry = seen.get(e.decision.reason);
+    if (entry) {
+      entry.count++;
+      continue;
+    }
+    const what = `${e.op} of ${e.size} B at IPA ${hex(e.ipa)}`;
+    seen.set(e.decision.reason, {
+      count: 1,
+      line: (count) =>
+        out.error(
+          `  ✖ #${e.seq} ${what}: ${e.decision.reason}${count > 1 ? ` (×${count})` : ''}  [${e.decision.rule}]`,
+        ),
+    });
+  }
+  const lines = [...seen.values()].map((v) => v.line(v.count));
+  if (lines.length <= MAX_JUDGEMENTS) return lines;
+  return [
+    ...lines.slice(0, MAX_JUDGEMENTS),
+    out.dim(`  ... ${lines.length - MAX_JUDGEMENTS} more in the ledger`),
+  ];
+}
+
 /** Options of {@link runOps}. */
 export interface RunOptions {
   /** Flow channels the command reports itself (left out of the judgement lines). */
@@ -177,6 +219,7 @@ export function runOps(
   lines.push(...outputLines(report.exits));
   lines.push(...appLines(results.filter((r) => r.app !== undefined)));
   lines.push(...format(results.filter((r) => r.op !== 'boot' && r.app === undefined)));
+  lines.push(...refusedAccessLines(machine, since));
   lines.push(...judgementLines(machine, since, options.except));
   if (report.stop === 'off')
     lines.push(out.warn('the realm is off (SYSTEM_OFF): nothing runs any more'));

@@ -343,6 +343,15 @@ function compareDefinition(up: Upload, mem: PolicyMem, peer: RealmPolicy): void 
       }
       const holder = fromIsSelf ? peerName : up.label;
       const lister = fromIsSelf ? up.label : peerName;
+      // The same VM entry under another hash: the peer's file was bound to another realm (one
+      // built with other options measures to another RIM, so another label: §8 item 3).
+      const namesake = match ? -1 : to.vms.findIndex((v) => v.name === vm.name);
+      const other = to.vms[namesake];
+      const holderOf = other ? up.who(other.hash, '') : '';
+      const rebound =
+        other && named(toMem, namesake)
+          ? `; its ${other.name} is hash ${hex(other.hash)}${holderOf ? ` (${holderOf})` : ''}: the two files name different realms as ${vm.name} (a realm built again with other options measures to another RIM, so another label)`
+          : '';
       const why = match ? `no mapping for ${vm.name}` : `no VM with hash ${hex(vm.hash)}`;
       const anyNote = toAny
         ? `, and its ANY (${toAny.prot} at ${hex(toAny.gpa)}) does not cover ${m.prot} at ${hex(m.gpa)}`
@@ -353,7 +362,7 @@ function compareDefinition(up: Upload, mem: PolicyMem, peer: RealmPolicy): void 
         peer: peerName,
         object: mem.name,
         field,
-        message: `${up.about(mem)}: ${lister} lists ${vmName} ${m.prot} at ${hex(m.gpa)}, ${holder}'s copy has ${why}${anyNote}`,
+        message: `${up.about(mem)}: ${lister} lists ${vmName} ${m.prot} at ${hex(m.gpa)}, ${holder}'s copy has ${why}${anyNote}${rebound}`,
       });
     }
     // Other registered realms already inside the peer's ANY window count too (§2.5 step 4).

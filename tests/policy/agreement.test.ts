@@ -475,6 +475,27 @@ describe('§2.7 control flow and the transition table', () => {
   });
 });
 
+describe('a refusal over a VM the two files bind to different realms', () => {
+  it('names the hash the peer’s copy gives that VM, so a rebuilt realm’s new label is visible', () => {
+    // The encoder's file is accepted first; the gateway is then built again with other options
+    // (another RIM, so its file binds VM1 to another label).
+    const first = validateUpload(emptyAgreementState(), VIDEO[1]!);
+    expect(first.accepted).toBe(true);
+    const gw = VIDEO[0]!.policy;
+    const rebuilt: Policy = {
+      ...gw,
+      vms: gw.vms.map((v) => (v.name === 'VM1' ? { ...v, hash: 0x7eed9889 } : v)),
+    };
+    const v = validateUpload(first.state, { name: 'gateway', policy: rebuilt });
+    const oldHash = gw.vms.find((vm) => vm.name === 'VM1')!.hash;
+    const message = v.refusals.find((r) => r.field === 'mappings.VM1')?.message ?? '';
+    expect(message).toContain("encoder's copy has no VM with hash 0x7eed9889");
+    expect(message).toContain(
+      `its VM1 is hash 0x${oldHash.toString(16)}: the two files name different realms as VM1`,
+    );
+  });
+});
+
 describe('examples (§5.1, §5.4)', () => {
   for (const ex of WORKFLOW_EXAMPLES) {
     it(`${ex.id}: agreement ${ex.expect.agreement === 'accept' ? 'accepts' : 'refuses with the named checks'}`, () => {

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { hostRealm } from '../../src/emulator/index.ts';
 import { openTerminals } from '../../src/lessons/terminals.ts';
 import { STAGE_LINES, WIRE_LINES } from '../../src/lessons/fixtures/policy-pipeline.ts';
+import { runPipeline } from '../../src/lessons/pipeline.ts';
 import { createLabMachine } from '../../src/shell/index.ts';
 
 /** Significant hex of a SHA-256 measurement as the RMM stores it (64 bytes, zero-padded). */
@@ -66,5 +67,22 @@ describe('realm terminal wording', () => {
     expect(text).toMatch(
       /write of 8 B at IPA 0x1800000020: RIPAS EMPTY: the realm has not accepted memory here/,
     );
+  });
+
+  it('a realm a scenario built with rmi calls is named as such, not as missing', () => {
+    const { machine } = runPipeline(0, 'mica');
+    const terminals = openTerminals(machine);
+    const text = terminals
+      .execute('@storage config')
+      .output.map((l) => l.text)
+      .join('\n');
+    expect(text).toMatch(/realm "storage" was built with "rmi" calls .* has no terminal/);
+    expect(text).not.toMatch(/no realm called/);
+    expect(
+      terminals
+        .execute('@nobody config')
+        .output.map((l) => l.text)
+        .join('\n'),
+    ).toMatch(/no realm called "nobody" \(create it in the host terminal\)/);
   });
 });

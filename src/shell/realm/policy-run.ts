@@ -34,7 +34,14 @@ import {
   type UsageError,
 } from '../types.ts';
 import { policyBlobs } from './group.ts';
-import { NO_WITHHOLDING, runOps, withholds, type RealmEnv, type Withholding } from './run.ts';
+import {
+  NO_WITHHOLDING,
+  noRealmLines,
+  runOps,
+  withholds,
+  type RealmEnv,
+  type Withholding,
+} from './run.ts';
 
 /** RSI_MEASUREMENT_READ index of REM0 (0 is the RIM, 1..4 are REM0..REM3; cca-spec.md §4.1). */
 const REM0_INDEX = 1;
@@ -211,7 +218,7 @@ function upload(
 ): OutputLine[] | UsageError {
   const { machine } = env;
   const realm = hostRealm(machine, env.realm);
-  if (!realm) return [out.error(`no realm called "${env.realm}" (create it in the host terminal)`)];
+  if (!realm) return noRealmLines(machine, env.realm);
   const r = resolve(env, args, quoted);
   if ('usageError' in r) return r;
   const p = r.policy;

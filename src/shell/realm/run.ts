@@ -19,7 +19,7 @@ import {
   type GuestResult,
   type Machine,
 } from '../../emulator/index.ts';
-import { declaredPassage, judgeFlow, realmNamer } from '../../policy/index.ts';
+import { declaredPassage, judgeFlow, micaOf, realmNamer } from '../../policy/index.ts';
 import { hex } from '../../lib/hex.ts';
 import { out, type OutputLine } from '../types.ts';
 
@@ -58,6 +58,28 @@ export const NO_WITHHOLDING: Withholding = { realms: [], drafts: [] };
 /** Whether `w` withholds example `example`'s file of realm `realm`. */
 export function withholds(w: Withholding, example: string, realm: string): boolean {
   return w.realms.includes(realm) && !w.drafts.includes(example);
+}
+
+/**
+ * What a realm terminal says when the host's VMM has no realm called `name`: a realm that
+ * exists but was built with "rmi" calls (a scenario file's host program, a Pipeline Run) has
+ * a name in the Mica monitor and in every view, but the VMM never built it, so it cannot run
+ * it and there is no terminal; anything else is to be created.
+ */
+export function noRealmLines(machine: Machine, name: string): OutputLine[] {
+  const known = Object.entries(micaOf(machine.state)?.realms ?? {}).some(
+    ([rd, r]) => r.name === name && machine.state.rmm.realms[rd] !== undefined,
+  );
+  return known
+    ? [
+        out.error(
+          `realm "${name}" was built with "rmi" calls (a scenario's host program), not by "realm create": the host's VMM does not run it, so it has no terminal`,
+        ),
+        out.dim(
+          '  Its flows are in the Ledger, Pipeline and Data views; realms you build with "realm create <name>" get a terminal.',
+        ),
+      ]
+    : [out.error(`no realm called "${name}" (create it in the host terminal)`)];
 }
 
 /** Formats one exit as the dim line the realm terminal shows. */
@@ -201,7 +223,7 @@ export function runOps(
 ): OutputLine[] {
   const { machine } = env;
   const realm = hostRealm(machine, env.realm);
-  if (!realm) return [out.error(`no realm called "${env.realm}" (create it in the host terminal)`)];
+  if (!realm) return noRealmLines(machine, env.realm);
   if (machine.guest !== GUEST_MODEL) {
     return [
       out.error(

@@ -13,6 +13,8 @@ import { prefaultOps, type GuestOp } from '../../src/workflows/guest.ts';
 import { CONSOLE_IPA, POLICY_IPA, destroyRealm } from '../../src/workflows/host.ts';
 import { buildVideoWorkflow, type VideoWorkflow } from '../../src/workflows/video.ts';
 import { hex } from '../../src/lib/hex.ts';
+import { openTerminals } from '../../src/lessons/terminals.ts';
+import { createLabMachine } from '../../src/shell/index.ts';
 
 const SIZE = 0x4000;
 const BAR0 = 0x18000000000;
@@ -205,5 +207,37 @@ describe('CLEAN (§3.7)', () => {
       }
       expect(wf.machine.checkInvariants()).toEqual([]);
     }
+  });
+});
+
+describe('a FRESH refusal names the realms whose mappings keep the old claim (§3.8)', () => {
+  it('the capstone rebuilt with --net: the claim of the old Mem1 region stays while rg maps the page', () => {
+    const t = openTerminals(createLabMachine({ mode: 'mica' }));
+    const lines = [
+      'realm create rg',
+      'realm create rf',
+      'realm create ri',
+      'mica share Mem1 rg:0 rf:0 --size 0x2000',
+      'mica share Mem2 rf:1 ri:0 --size 0x2000',
+      '@ri policy upload llm-guardrail-locked',
+      '@rg policy upload llm-guardrail-locked',
+      '@rf policy upload llm-guardrail-locked',
+      // rg again, now with its network device: another RIM, so another label.
+      'realm destroy rg',
+      'realm create rg --net',
+      'mica share Mem1 rg:0',
+      '@rg policy upload llm-guardrail-locked',
+      'realm destroy rf',
+      'realm create rf',
+      'mica share Mem1 rf:0',
+      'mica share Mem2 rf:1',
+    ];
+    for (const line of lines) t.execute(line);
+    const text = t
+      .execute('@rg policy upload llm-guardrail-locked')
+      .output.map((l) => l.text)
+      .join('\n');
+    expect(text).toMatch(/a FRESH page backs exactly one region/);
+    expect(text).toMatch(/the claim goes only when no realm maps the page: rg maps it now/);
   });
 });

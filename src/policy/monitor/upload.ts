@@ -227,6 +227,13 @@ interface Plan {
   readonly claims: { pa: number; region: string }[];
 }
 
+/** Names of the realms that map page `pa` (shared mappings, dummy or active), in RD order. */
+function mappersOf(monitor: MicaState, pa: number): string[] {
+  return Object.values(monitor.realms)
+    .filter((realm) => Object.values(realm.mappings).some((m) => m.pa === pa))
+    .map((realm) => realm.name);
+}
+
 function planActivation(monitor: MicaState, r: MicaRealm, p: Policy, out: Refusal[]): Plan {
   const plan: Plan = { activate: [], claims: [] };
   // Pages already claimed before this upload (freshFull counts them once, not per page).
@@ -251,13 +258,14 @@ function planActivation(monitor: MicaState, r: MicaRealm, p: Policy, out: Refusa
       if (gapOn(monitor, 'gap-no-fresh')) continue;
       const owner = monitor.fresh[hex(e.pa)] ?? planned.get(e.pa);
       if (owner !== undefined && owner !== region) {
+        const mappers = mappersOf(monitor, e.pa);
         out.push({
           check: 'consistency',
           code: VALIDATION_SGT_CONFLICT,
           realm: r.name,
           object: mem.name,
           field: `${mem.name} FRESH`,
-          message: `${mem.name}: page ${hex(e.pa)} already backs region ${owner}; a FRESH page backs exactly one region (§3.8)`,
+          message: `${mem.name}: page ${hex(e.pa)} already backs region ${owner}; a FRESH page backs exactly one region (§3.8), and the claim goes only when no realm maps the page: ${mappers.join(', ')} map${mappers.length === 1 ? 's' : ''} it now`,
         });
         return plan;
       }

@@ -316,6 +316,24 @@ describe('the policy editor model', () => {
     expect(marked.map((s) => s.text)).toEqual(['oops']);
   });
 
+  it('lists the problems top to bottom, as the text reads', () => {
+    const text = FIX_NO_EXCEPTION.realms[1]!.text.replace(
+      /"CF4": \{/,
+      '"CF3": {\n    "owner": "VM5",\n    "type": "EXCEPTIONS",\n    "range": [0x24, 0x20],\n    "policy": "BLOK"\n  },\n\n  "CF4": {',
+    );
+    const problems = checkDraft(text).problems;
+    expect(problems.map((p) => p.message.replace(/:.*$/s, ''))).toEqual(
+      [...problems]
+        .sort((a, b) => a.line - b.line || a.column - b.column)
+        .map((p) => p.message.replace(/:.*$/s, '')),
+    );
+    expect(problems.map((p) => /CF3\.(\w+)/.exec(p.message)?.[1])).toEqual([
+      'owner',
+      'type',
+      'policy',
+    ]);
+  });
+
   it('a draft that parses has no problems and yields the policy the terminal would upload', () => {
     const text = FIX_ANY_WINDOW.realms[1]!.text;
     const check = checkDraft(text);

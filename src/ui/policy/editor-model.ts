@@ -75,10 +75,16 @@ function tokenRange(text: string, from: number): [number, number] {
   return [from, to];
 }
 
-/** Parses the draft and locates every diagnostic. */
+/**
+ * Parses the draft and locates every diagnostic, listed top to bottom as the text reads (the
+ * parser reports a file's shape before what its fields mean: a rule's unknown owner came after
+ * the errors on the lines below it).
+ */
 export function checkDraft(text: string): DraftCheck {
   const parsed = parsePolicy(text);
-  const diagnostics = parsed.ok ? parsed.warnings : [...parsed.errors, ...parsed.warnings];
+  const diagnostics = (parsed.ok ? parsed.warnings : [...parsed.errors, ...parsed.warnings])
+    .slice()
+    .sort((a, b) => a.line - b.line || a.column - b.column);
   const problems = diagnostics.map((d) => {
     const [from, to] = tokenRange(text, offsetOf(text, d.line, d.column));
     return {

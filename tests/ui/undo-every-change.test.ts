@@ -2,8 +2,12 @@
 // when the change is only in what software outside the machine keeps in its state (the host
 // VMM's bookkeeping: a packet `tenant send` queued on a realm's network device): such a
 // command appends no ledger event, and undo used to skip it and take back the command before.
+// A lesson resumed after a reload replays the learner's commands as undo steps: a reload
+// used to leave Undo with nothing to take back.
 import { describe, expect, test } from 'vitest';
+import { findLesson } from '../../src/lessons/loaded.ts';
 import { createHostShell } from '../../src/shell/index.ts';
+import { lessonOf } from '../../src/ui/lesson/lesson-state.svelte.ts';
 import { LabMachine } from '../../src/ui/state/machine.svelte.ts';
 
 describe('undo takes back every command that changed the machine', () => {
@@ -28,5 +32,24 @@ describe('undo takes back every command that changed the machine', () => {
     host.execute('help');
     host.execute('mica status');
     expect(lab.nextUndo).toBe('realm create gw --net');
+  });
+
+  test('a lesson resumed after a reload replays the learner’s commands as undo steps', () => {
+    const lab = new LabMachine({ mode: 'mica' });
+    const course = lessonOf(lab);
+    const steps = ['tenant send gateway "frame 0001"', '@gateway net recv 0x1000', 'help'];
+    course.start(findLesson('06-fix-it/01-too-open')!, { steps, undoable: true });
+    expect(lab.steps).toEqual(steps);
+    expect(lab.undoStack.map((e) => e.label)).toEqual(steps.slice(0, 2));
+    const received = JSON.stringify(lab.machine.state.host);
+    expect(lab.undo()).toBe(true);
+    expect(JSON.stringify(lab.machine.state.host)).not.toBe(received);
+    expect(lab.steps).toEqual(steps.slice(0, 1));
+    expect(lab.nextUndo).toBe(steps[0]);
+    // An opened link's steps stay its start: its opener undoes the link as one.
+    const other = new LabMachine({ mode: 'mica' });
+    lessonOf(other).start(findLesson('06-fix-it/01-too-open')!, { steps });
+    expect(other.undoStack).toEqual([]);
+    expect(other.steps).toEqual(steps);
   });
 });

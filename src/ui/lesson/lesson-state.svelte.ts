@@ -18,12 +18,12 @@ import {
   loadLesson,
   nextLessonId,
   openTerminals,
-  playSteps,
   refusedSteps,
   prepareMachine,
   type GoalStatus,
   type Lesson,
   type LessonProgress,
+  type TranscriptEntry,
 } from '../../lessons/index.ts';
 import {
   adoptHeld,
@@ -33,7 +33,7 @@ import {
   type MachineState,
 } from '../../emulator/index.ts';
 import { NO_WITHHOLDING, type OutputLine, type Withholding } from '../../shell/index.ts';
-import type { LabMachine } from '../state/machine.svelte.ts';
+import type { LabMachine, Origin } from '../state/machine.svelte.ts';
 import { SaveStore } from '../persist/save-store.svelte.ts';
 
 /** A message for the page's notice area. */
@@ -56,6 +56,12 @@ export interface StartFrom {
    * is no snapshot.
    */
   readonly steps?: readonly string[];
+  /**
+   * Replay the steps as the learner's own commands, each that changes the machine an undo
+   * step (resuming after a reload); otherwise they are the start, as an opened link's are,
+   * which its opener undoes as one.
+   */
+  readonly undoable?: boolean;
 }
 
 const registry = new WeakMap<LabMachine, LessonState>();
@@ -165,17 +171,24 @@ export class LessonState {
     const commands = (from.steps ?? (snapshot ? [] : from.progress?.commands) ?? []).filter(
       (line) => line.trim() !== '',
     );
-    // Route `@<realm> <line>` steps to the realm's terminal, as the page's terminals do.
-    const refused = refusedSteps(
-      playSteps(
-        openTerminals(this.lab.machine, disabledCommands(lesson), lessonWithholding(lesson)),
-        commands,
-      ),
+    // Route `@<realm> <line>` steps to the realm's terminal, as the page's terminals do; when
+    // resuming, each is played as if typed again, so Undo takes them back after a reload.
+    const terminals = openTerminals(
+      this.lab.machine,
+      disabledCommands(lesson),
+      lessonWithholding(lesson),
     );
-    this.lab.rebase(
-      snapshot ? { kind: 'snapshot', snapshot } : { kind: 'lesson', id: lesson.id },
-      commands,
-    );
+    const origin: Origin = snapshot
+      ? { kind: 'snapshot', snapshot }
+      : { kind: 'lesson', id: lesson.id };
+    const play = (step: string) => terminals.execute(step);
+    let transcript: TranscriptEntry[];
+    if (from.undoable) transcript = this.lab.replay(origin, commands, play);
+    else {
+      transcript = commands.map(play);
+      this.lab.rebase(origin, commands);
+    }
+    const refused = refusedSteps(transcript);
     this.lesson = lesson;
     this.startSeq = startSeq;
     this.commands = commands;

@@ -254,41 +254,74 @@ export class LabMachine {
    */
   undoable(session: ShellSession, terminal = 'host'): ShellSession {
     return wrapSession(session, (line) => {
-      const before = this.checkpoint('command');
-      const seq = this.machine.state.ledger.nextSeq;
-      const at = this.machine.ledger.length;
-      const mark = this.timeline.length;
-      const output = session.execute(line);
-      if (isInternalError(output)) {
-        // A command that threw may have stopped half-way (a REC left running): never
-        // keep a machine an emulator bug left inconsistent; say so under the error.
-        this.#back(before.point);
-        return [
-          ...output,
-          { text: 'The machine was put back as it was before this command.', tone: 'dim' },
-        ];
-      }
       const text = line.trim();
-      if (text !== '' && !text.startsWith('#')) {
-        const step = terminal === 'host' ? text : `@${terminal} ${text}`;
-        this.steps = [...before.steps, step];
-        // Every line, also one that appended nothing: it may have changed the state.
-        const point = before.point.kind === 'checkpoint' ? before.point.checkpoint : undefined;
-        const start = runStartOf(this.origin, this.machine.state, this);
-        this.timeline.record(
-          at,
-          lineStep(step, () => restrictionsOf(start)),
-          point,
-        );
-      }
-      if (
-        this.machine.state.ledger.nextSeq !== seq ||
-        bookkeepingChanged(checkpointOf(before.point).state, this.machine.state)
-      ) {
-        this.#pushUndo(line.trim(), before, undefined, mark);
-      }
-      return output;
+      const step = terminal === 'host' ? text : `@${terminal} ${text}`;
+      return this.#command(text, step, () => session.execute(line));
     });
+  }
+
+  /**
+   * Plays `steps` on the machine, now at `origin`, as if the learner typed each again (a
+   * resumed lesson's commands after a reload): each joins `steps` and the timeline, and each
+   * that changes the machine is an undo step, as it was when it was typed. `run` executes a
+   * step in its terminal and returns what it printed with it.
+   */
+  replay<R extends { readonly output: readonly OutputLine[] }>(
+    origin: Origin,
+    steps: readonly string[],
+    run: (step: string) => R,
+  ): R[] {
+    this.rebase(origin);
+    return steps.map((step) => {
+      let result!: R;
+      const output = this.#command(step.trim(), step.trim(), () => {
+        result = run(step);
+        return [...result.output];
+      });
+      // The machine was put back after an internal error: say so with the step's output.
+      return isInternalError(result.output) ? { ...result, output } : result;
+    });
+  }
+
+  /**
+   * Runs one command line (`text`, as typed; `step`, as the recipe records it: `@<realm>
+   * <line>` for a realm's) through `run`, which executes it. A line that is not empty or a
+   * comment joins `steps` and the timeline; a command that changed the machine is an undo step
+   * named `text`; one that met an internal error is taken back at once.
+   */
+  #command(text: string, step: string, run: () => OutputLine[]): OutputLine[] {
+    const before = this.checkpoint('command');
+    const seq = this.machine.state.ledger.nextSeq;
+    const at = this.machine.ledger.length;
+    const mark = this.timeline.length;
+    const output = run();
+    if (isInternalError(output)) {
+      // A command that threw may have stopped half-way (a REC left running): never
+      // keep a machine an emulator bug left inconsistent; say so under the error.
+      this.#back(before.point);
+      return [
+        ...output,
+        { text: 'The machine was put back as it was before this command.', tone: 'dim' },
+      ];
+    }
+    if (text !== '' && !text.startsWith('#')) {
+      this.steps = [...before.steps, step];
+      // Every line, also one that appended nothing: it may have changed the state.
+      const point = before.point.kind === 'checkpoint' ? before.point.checkpoint : undefined;
+      const start = runStartOf(this.origin, this.machine.state, this);
+      this.timeline.record(
+        at,
+        lineStep(step, () => restrictionsOf(start)),
+        point,
+      );
+    }
+    if (
+      this.machine.state.ledger.nextSeq !== seq ||
+      bookkeepingChanged(checkpointOf(before.point).state, this.machine.state)
+    ) {
+      this.#pushUndo(text, before, undefined, mark);
+    }
+    return output;
   }
 
   /**

@@ -227,6 +227,12 @@ describe('wrong routes leave a goal open', () => {
     expect(replay.goals.find((g) => g.id === 'redeployed')?.done).toBe(false);
   });
 
+  it('06-fix-it/04: a blocked print of other bytes is not the side channel tried: the goal waits for the video', () => {
+    const lesson04 = lesson('06-fix-it/04-bypass');
+    const done = goals(lesson04.id, [...lesson04.solution.slice(0, -1), '@encoder console "hi"']);
+    expect(done).toEqual({ redeployed: true, delivered: true, closed: false, verifier: true });
+  });
+
   it('06-fix-it/03: the encoder redeployed with the draft again leaks again through its console', () => {
     const done = goals('06-fix-it/03-exception-rule', [
       ...rebuildLines('encoder'),

@@ -144,6 +144,8 @@ export class LessonState {
   #doneBefore: readonly string[] = [];
   /** Goals the latest command completed, for the terminal and the results log. */
   lastTicked: readonly GoalStatus[] = [];
+  /** Whether the goals were all done at the last {@link LessonState.newSolve}. */
+  #wasSolved = false;
 
   constructor(lab: LabMachine) {
     this.lab = lab;
@@ -201,6 +203,11 @@ export class LessonState {
       .filter((g) => g.done)
       .map((g) => g.id);
     this.lastTicked = [];
+    // A resumed attempt the progress already records as solved is no new solve.
+    this.#wasSolved =
+      lesson.goals.length > 0 &&
+      this.#doneBefore.length === lesson.goals.length &&
+      from.progress?.status === 'solved';
     this.lab.announce([
       { text: '' },
       { text: `──── Lesson: ${lesson.title} ────`, tone: 'accent' },
@@ -278,6 +285,18 @@ export class LessonState {
         return true;
       }),
     );
+  }
+
+  /**
+   * Whether the goals, all done now (`solved`), were not at the previous call: a solve to
+   * celebrate and record as a judged run. A lesson resumed (a reload, a revisit) with the
+   * attempt its progress already records as solved is not one: each reload of a solved
+   * fix-it lesson said "Lesson solved" and added the same judged run to the progress file.
+   */
+  newSolve(solved: boolean): boolean {
+    const fresh = solved && !this.#wasSolved;
+    this.#wasSolved = solved;
+    return fresh;
   }
 
   /**

@@ -85,4 +85,14 @@ describe('realm terminal wording', () => {
         .join('\n'),
     ).toMatch(/no realm called "nobody" \(create it in the host terminal\)/);
   });
+
+  it('a misspelt realm name gets the realm meant, not an invitation to create a new one', () => {
+    const terminals = openTerminals(createLabMachine({ mode: 'mica' }));
+    terminals.execute('realm create encoder');
+    const text = terminals
+      .execute('@encodr copy 0x1000 0x2000 8')
+      .output.map((l) => l.text)
+      .join('\n');
+    expect(text).toBe('no realm called "encodr" (did you mean "encoder"?)');
+  });
 });

@@ -12,6 +12,7 @@ import {
   GUEST_MODEL,
   enqueueGuestOps,
   hostRealm,
+  hostRealms,
   runRealm,
   takeGuestResults,
   type ExitReport,
@@ -21,6 +22,7 @@ import {
 } from '../../emulator/index.ts';
 import { declaredPassage, judgeFlow, micaOf, realmNamer } from '../../policy/index.ts';
 import { hex } from '../../lib/hex.ts';
+import { didYouMean } from '../../lib/suggest.ts';
 import { out, type OutputLine } from '../types.ts';
 
 /** How stage 2 words an access an extension (the Mica monitor) decided (rmm/stage2.ts). */
@@ -79,7 +81,18 @@ export function noRealmLines(machine: Machine, name: string): OutputLine[] {
           '  Its flows are in the Ledger, Pipeline and Data views; realms you build with "realm create <name>" get a terminal.',
         ),
       ]
-    : [out.error(`no realm called "${name}" (create it in the host terminal)`)];
+    : [out.error(`no realm called "${name}"${misspelt(machine, name)}`)];
+}
+
+/**
+ * A realm name the host's VMM has that `name` looks like a typo of: ` (did you mean "x"?)`;
+ * otherwise the way to make one. A typo must not send the learner off to create a new realm.
+ */
+function misspelt(machine: Machine, name: string): string {
+  const live = hostRealms(machine)
+    .filter((r) => machine.state.rmm.realms[hex(r.rd)] !== undefined)
+    .map((r) => r.name);
+  return didYouMean(name, live) || ' (create it in the host terminal)';
 }
 
 /** Formats one exit as the dim line the realm terminal shows. */

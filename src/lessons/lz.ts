@@ -151,7 +151,11 @@ export function lzDecompress(input: Uint8Array): LzResult {
         length = LONG_BASE + extra;
         pos++;
       }
-      if (offset > o) return fail(at, `a match reaches back ${offset} bytes, before the start`);
+      if (offset > o)
+        return fail(
+          at,
+          `a match reaches back ${offset} byte${offset === 1 ? '' : 's'}, before the start`,
+        );
       if (o + length > size) return fail(at, 'a match runs past the declared length');
       for (let k = 0; k < length; k++, o++) out[o] = out[o - offset]!;
     }

@@ -223,7 +223,7 @@ describe('lz codec', () => {
     });
     expect(lzDecompress(Uint8Array.from([5, 0b1, 0, 0]))).toEqual({
       ok: false,
-      error: 'compressed data is corrupt at byte 2: a match reaches back 1 bytes, before the start',
+      error: 'compressed data is corrupt at byte 2: a match reaches back 1 byte, before the start',
     });
     expect(lzDecompress(Uint8Array.from([0xff, 0xff, 0xff, 0x7f]))).toMatchObject({ ok: false });
     expect(lzDecompress(Uint8Array.from([1, 0, 65, 66]))).toEqual({

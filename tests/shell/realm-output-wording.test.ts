@@ -13,6 +13,15 @@ import { createLabMachine } from '../../src/shell/index.ts';
 const SHA256_HEX = 64;
 
 describe('realm terminal wording', () => {
+  it('a count of one says "byte", of more "bytes" (tenant send)', () => {
+    const terminals = openTerminals(createLabMachine());
+    terminals.execute('realm create gw --net');
+    const one = terminals.execute('tenant send gw "A"').output.map((l) => l.text);
+    expect(one.some((l) => l.startsWith('tenant: 1 byte for gw '))).toBe(true);
+    const two = terminals.execute('tenant send gw "AB"').output.map((l) => l.text);
+    expect(two.some((l) => l.startsWith('tenant: 2 bytes for gw '))).toBe(true);
+  });
+
   it('attest on the hello image reports the token, and the app’s console write as the app’s', () => {
     const terminals = openTerminals(createLabMachine());
     terminals.execute('realm create h --image hello');

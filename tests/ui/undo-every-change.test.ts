@@ -6,7 +6,7 @@
 // used to leave Undo with nothing to take back.
 import { describe, expect, test } from 'vitest';
 import { findLesson } from '../../src/lessons/loaded.ts';
-import { createHostShell } from '../../src/shell/index.ts';
+import { createHostShell, createRealmShell } from '../../src/shell/index.ts';
 import { lessonOf } from '../../src/ui/lesson/lesson-state.svelte.ts';
 import { LabMachine } from '../../src/ui/state/machine.svelte.ts';
 
@@ -23,6 +23,15 @@ describe('undo takes back every command that changed the machine', () => {
     // The realm the learner built is still there; only the queued packet went.
     expect(lab.machine.state.host?.realms.gw).toBeDefined();
     expect(lab.nextUndo).toBe('realm create gw --net');
+  });
+
+  test('a realm terminal’s command is named with its realm: undo says which terminal it takes back', () => {
+    const lab = new LabMachine({ mode: 'mica' });
+    const host = lab.undoable(createHostShell(lab.machine));
+    host.execute('realm create gw');
+    const gw = lab.undoable(createRealmShell(lab.machine, 'gw'), 'gw');
+    gw.execute('mem write 0x1000 "A"');
+    expect(lab.nextUndo).toBe('@gw mem write 0x1000 "A"');
   });
 
   test('a command that changes nothing (help, mica status) is no undo step', () => {

@@ -61,7 +61,7 @@ export const TENANT_COMMANDS: readonly ShellCommand<HostEnv>[] = [
       }
       return [
         out.ok(
-          `tenant: ${data.value.length} bytes for ${name} wait on its network device, declared ${label}`,
+          `tenant: ${data.value.length} byte${data.value.length === 1 ? '' : 's'} for ${name} wait on its network device, declared ${label}`,
         ),
         out.dim(
           `  Run "@${name} net recv <ipa>" to take them in; the device labels them ${label} where they arrive.`,

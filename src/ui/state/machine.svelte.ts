@@ -287,7 +287,8 @@ export class LabMachine {
    * Runs one command line (`text`, as typed; `step`, as the recipe records it: `@<realm>
    * <line>` for a realm's) through `run`, which executes it. A line that is not empty or a
    * comment joins `steps` and the timeline; a command that changed the machine is an undo step
-   * named `text`; one that met an internal error is taken back at once.
+   * named `step` (a realm's line says which realm); one that met an internal error is taken
+   * back at once.
    */
   #command(text: string, step: string, run: () => OutputLine[]): OutputLine[] {
     const before = this.checkpoint('command');
@@ -319,7 +320,7 @@ export class LabMachine {
       this.machine.state.ledger.nextSeq !== seq ||
       bookkeepingChanged(checkpointOf(before.point).state, this.machine.state)
     ) {
-      this.#pushUndo(text, before, undefined, mark);
+      this.#pushUndo(step, before, undefined, mark);
     }
     return output;
   }

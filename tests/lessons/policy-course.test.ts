@@ -298,6 +298,16 @@ describe('wrong routes leave a goal open', () => {
     expect(done).toEqual({ redeployed: true, delivered: false, closed: false, verifier: false });
   });
 
+  it('07-capstone: the answer written back into Mem1 is not the round trip until rg reads it', () => {
+    const capstone = lesson('07-capstone/01-llm-guardrail');
+    const readBack = capstone.solution.findIndex((l) => /^@rg copy 0x18000000040 /.test(l));
+    expect(readBack).toBeGreaterThan(0);
+    const before = goals(capstone.id, capstone.solution.slice(0, readBack));
+    expect(before['round-trip']).toBe(false);
+    const after = goals(capstone.id, capstone.solution.slice(0, readBack + 1));
+    expect(after['round-trip']).toBe(true);
+  });
+
   it('07-capstone: the shipped files (every realm a gateway) give a token the verifier rejects', () => {
     const capstone = lesson('07-capstone/01-llm-guardrail');
     const lines = capstone.solution.map((l) =>

@@ -72,7 +72,8 @@ function accepted({ machine }: GoalView): GoalResult {
 
 /**
  * The prompt went rg → rf → ri and the answer came back ri → rf → rg, each hop a labelled write
- * into a mailbox in that order, and the judge found no leak on the way.
+ * into a mailbox in that order, the last rg's read of the answer out of Mem1 (it had ticked
+ * when rf wrote the answer back, before rg took it), and the judge found no leak on the way.
  */
 function roundTrip(view: GoalView): GoalResult {
   const nameOf = realmNamer(view.machine.state);
@@ -100,6 +101,17 @@ function roundTrip(view: GoalView): GoalResult {
       return { done: false, detail: `no prompt-labelled write by ${realm} into ${object} yet` };
     at = hit.seq;
   }
+  const back = flows.find(
+    (e) =>
+      e.seq > at &&
+      e.channel === 'shared-memory' &&
+      e.decision.verdict === 'allowed' &&
+      e.labels.includes('prompt') &&
+      e.source.name === 'Mem1' &&
+      nameOf(e.destination.name) === 'rg',
+  );
+  if (!back)
+    return { done: false, detail: 'rf wrote the answer into Mem1; rg has not read it yet' };
   return {
     done: true,
     detail: 'prompt rg → rf → ri, answer ri → rf → rg, every hop through the filter; no leak',

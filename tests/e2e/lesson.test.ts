@@ -1,5 +1,6 @@
 /**
- * The lesson pane end to end at 1280x720: a lesson route opens the lesson, its terms are listed
+ * The lesson pane end to end at 1280x720: a lesson route opens the lesson, what it teaches is
+ * listed after its text, its terms are listed
  * under its text and open from the keyboard to their glossary definitions (axe-clean in light,
  * dark and projector), a term's first mention in the text opens its definition, its goals turn ✓ from commands typed in the host terminal, switched-off commands are refused, hints come one
  * tier at a time, the solution is inserted but not run, progress survives a reload
@@ -36,6 +37,22 @@ describe('lesson pane', () => {
     await page.locator('.lesson-pane h3', { hasText: 'Granule delegation' }).waitFor();
     expect(await allDone()).toEqual(['false', 'false', 'false']);
     expect(await page.locator('.lesson-pane .goal .mark').first().innerText()).toBe('✗');
+  });
+
+  test('what the lesson teaches (its objectives) is listed after its text, before its terms', async () => {
+    const lesson = (await loadLesson(LESSON))!;
+    const section = page.locator('.lesson-pane .objectives');
+    await section.waitFor();
+    expect(await section.getByRole('heading', { level: 4 }).innerText()).toBe(
+      'What this lesson teaches',
+    );
+    const items = (await section.locator('li').allInnerTexts()).map((t) => t.trim());
+    expect(items).toHaveLength(lesson.objectives.length);
+    // Inline markdown rendered: the item's words are the objective's without its backticks.
+    items.forEach((t, i) => expect(t).toBe(lesson.objectives[i]!.replace(/`/g, '')));
+    const box = (await section.boundingBox())!;
+    const terms = (await page.locator('.lesson-pane .terms').boundingBox())!;
+    expect(box.y + box.height).toBeLessThanOrEqual(terms.y);
   });
 
   test("the lesson's terms are listed with their glossary definitions, opened by keyboard", async () => {

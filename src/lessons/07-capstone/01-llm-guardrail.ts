@@ -151,7 +151,9 @@ Everything you need has been in the course; nothing is built yet.
 
 1. Build \`rg\` (with a network device: \`--net\`), \`rf\` and \`ri\`; wire Mem1 (\`rg:0 rf:0\`) and
    Mem2 (\`rf:1 ri:0\`), each \`--size 0x2000\`; upload \`llm-guardrail-locked\` in rg, rf, ri
-   in that order (or write the files in the Policy tab).
+   in that order (or write the files in the Policy tab). Give each realm its options the
+   first time: they are measured into its RIM, so a realm rebuilt with others (rg without
+   \`--net\`, then with it) is another realm to every file that names its label.
 2. The user's prompt: \`tenant send rg "what is 2+2" --as prompt\`, \`@rg net recv 0x1000\`.
 3. Pass it on through the mailboxes (prompt at +0x20, answer at +0x40 of each window, ${HOP}
    bytes a hop): rg writes Mem1 (\`${MB0_PROMPT}\`), rf copies it to Mem2 (its BAR1

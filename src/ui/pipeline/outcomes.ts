@@ -4,9 +4,14 @@
  * blocked, caught by the verifier or gone through; the clean pipeline). Each entry pairs an
  * icon with words, so nothing is told by colour alone (lab-ux.md).
  */
-import type { FlowOutcome, MicaGap } from '../../policy/index.ts';
+import type { FlowOutcome } from '../../policy/index.ts';
 import type { DemoResult } from './demo.svelte.ts';
-import { flowSentence, type Callout, type PlacedFlow } from './pipeline-model.ts';
+import {
+  flowSentence,
+  type Callout,
+  type OffDrawingFlow,
+  type PlacedFlow,
+} from './pipeline-model.ts';
 
 /** How a flow's outcome is shown. */
 export interface FlowShown {
@@ -56,15 +61,11 @@ export function flowLine(flow: Pick<ListedFlow, 'text' | 'rule' | 'shortRule' | 
   return flow.rule === flow.shortRule ? text : `${text} (${flow.rule})`;
 }
 
-/** A line of the list under the drawing: a drawn flow's, or one of a realm not drawn. */
-export interface ListedFlow {
-  readonly seq: number;
-  readonly outcome: FlowOutcome;
-  readonly text: string;
-  readonly rule: string;
-  readonly shortRule: string;
-  /** The prototype gap that let it through (drawn flows only; pipeline-model.ts). */
-  readonly gap?: MicaGap;
+/**
+ * A line of the list under the drawing: a drawn flow's, or one of a realm not drawn (an
+ * {@link OffDrawingFlow}, whose fields every line has).
+ */
+export interface ListedFlow extends OffDrawingFlow {
   /** What the machine recorded after a gap flow (drawn flows only). */
   readonly effect?: string;
 }

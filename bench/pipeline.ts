@@ -18,10 +18,11 @@
 //     chunks arrive labelled on the gateway's receive buffer, the gateway copies each into Mem1,
 //     the encoder reads all of it (a bulk `map` to an 8-byte checksum in Mem2). Next to a plain
 //     Uint8Array copy of the same bytes in 256 KiB chunks; resident memory growth and ledger
-//     events added are printed too. The stream moves every byte three times (the NIC's write
-//     into the receive buffer, the gateway's copy into Mem1, the encoder's read of Mem1), each
-//     translated, checked and labelled, and takes two REC entries per chunk; the floor moves it
-//     once. The P4 lines are the steady state of a streaming service: one pipeline is built,
+//     events added are printed too. The stream moves every byte twice (the NIC's write into
+//     the receive buffer, the gateway's copy into Mem1) and the encoder computes over all of
+//     Mem1 in place (rmm/bulk.ts `lend`; until stop 24 it copied Mem1 into a read buffer
+//     first), each translated, checked and labelled, and takes two REC entries per chunk; the
+//     floor moves it once. The P4 lines are the steady state of a streaming service: one pipeline is built,
 //     streams 1 GiB to warm up, then streams each size three times; the best run is printed,
 //     as the floor is the best of three copies (a single run on a shared machine measured the
 //     neighbours more than the stream). The timed streams of all sizes come first and force no

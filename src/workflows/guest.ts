@@ -163,8 +163,11 @@ export type GuestOp =
    * Maps a pure function over ranges: reads every range of `from`, writes `fn(inputs)` at
    * `to`. Every output byte carries the union of the labels of all bytes read (a transcoder,
    * XOR or encryption does not launder); `fn` sees bytes, never labels. The inputs are lent
-   * for the call (a guest's read buffers, reused by the next op): `fn` keeps a copy if it
-   * needs one after returning.
+   * for the call: the realm's memory itself when a range is one run of adjacent pages the
+   * realm read before (as a guest computes over its mapping, rmm/bulk.ts `lend`), else a read
+   * buffer the next op reuses. `fn` must not change them (a change would write the realm's
+   * memory past its stage 2 permissions and its labels) and keeps a copy if it needs one
+   * after returning.
    */
   | {
       readonly op: 'map';
@@ -284,6 +287,11 @@ function bulk(
     const inputs: Uint8Array[] = [];
     p = { done: start };
     for (const [k, r] of op.from.entries()) {
+      const lent = b.lend(r.ipa, r.len, labels);
+      if (lent) {
+        inputs.push(lent);
+        continue;
+      }
       const buf = mapInput(k, r.len);
       const got = b.read(r.ipa, buf, labels);
       if (got.probe) {

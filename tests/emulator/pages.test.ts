@@ -3,7 +3,7 @@
 // travel) holds exactly the copied pages' bytes, independent of the original's.
 import { describe, expect, it } from 'vitest';
 import { abi, createMachine, rawRead, rawWrite } from '../../src/emulator/index.ts';
-import { SLAB_PAGES, copyPages, newPage } from '../../src/emulator/hw/pages.ts';
+import { RUN_PAGES, SLAB_PAGES, copyPages, follows, newPage } from '../../src/emulator/hw/pages.ts';
 import { copyStateWithoutLedger } from '../../src/emulator/state.ts';
 
 const G = abi.GRANULE_SIZE;
@@ -21,6 +21,27 @@ describe('a page is its own 4 KiB, whatever shares its slab', () => {
 
   it('a new page reads as zeroes', () => {
     for (let i = 0; i < SLAB_PAGES + 1; i++) expect(newPage().every((b) => b === 0)).toBe(true);
+  });
+});
+
+describe('pages created in a row are one run of adjacent pages (one set copies them, one view lends them)', () => {
+  it('a row of 64 pages after a part-used slab: each page follows the one before', () => {
+    newPage(); // the current slab is part used
+    const row = Array.from({ length: 64 }, (_, k) => newPage(64 - k));
+    for (let k = 1; k < row.length; k++) expect(follows(row[k - 1]!, row[k]!)).toBe(true);
+  });
+
+  it(`a row longer than ${RUN_PAGES} pages is cut into runs of ${RUN_PAGES}`, () => {
+    const n = RUN_PAGES + 3;
+    const row = Array.from({ length: n }, (_, k) => newPage(n - k));
+    const cuts = row.flatMap((p, k) => (k > 0 && !follows(row[k - 1]!, p) ? [k] : []));
+    expect(cuts).toEqual([3]);
+  });
+
+  it('pages created one at a time still share slabs of SLAB_PAGES', () => {
+    const row = Array.from({ length: SLAB_PAGES }, () => newPage());
+    expect(new Set(row.map((p) => p.buffer)).size).toBeLessThanOrEqual(2);
+    for (const p of row) expect(p.buffer.byteLength).toBe(SLAB_PAGES * G);
   });
 });
 

@@ -3,7 +3,9 @@
 // XOR does not launder; a literal fill carries none); a refused page stops the op at that page
 // with the RMM's normal exit/abort semantics; and the ledger gets one flow per page run.
 import { describe, expect, it } from 'vitest';
-import { abi, labelSpans, type LedgerEventOf } from '../../src/emulator/index.ts';
+import { abi, labelSpans, rawRead, type LedgerEventOf } from '../../src/emulator/index.ts';
+import { encodeFrames, moderateFrames, syntheticVideo } from '../../src/workflows/frames.ts';
+import type { GuestOp } from '../../src/workflows/guest.ts';
 import { CONSOLE_IPA, RAM_IPA } from '../../src/workflows/host.ts';
 import { buildVideoWorkflow } from '../../src/workflows/video.ts';
 import { G, INPUT, bulkRealm } from './bulk-realm.ts';
@@ -102,4 +104,69 @@ describe('bulk guest memory', () => {
     const r = wf.machine.read(first, 3 * G);
     expect(r.ok && r.bytes.every((b) => b === 0)).toBe(true); // the dummy page reads as zeroes
   });
+
+  it('a map over a range it read before computes on the memory in place: same result, labels and events', () => {
+    // A map of Mem1 done again lends the realm's pages (one run: the gateway's copy created
+    // them in a row) instead of copying them into a read buffer; what it records is the same.
+    // The first map labels Mem2 for the first time, which changes a label list and so drops
+    // every plan (rmm/tlb.ts): the third map is the first with a plan to lend from.
+    const wf = buildVideoWorkflow({ size: 4 * G });
+    const gw = wf.realms.gateway!;
+    const enc = wf.realms.encoder!;
+    wf.host.tenantSend(gw, new Uint8Array(4 * G).fill(0x21));
+    wf.exec('gateway', [{ op: 'copy', from: INPUT, to: gw.bars[0]!.ipa, len: 4 * G }]);
+    const inPlace: boolean[] = [];
+    const map: GuestOp = {
+      op: 'map',
+      from: [{ ipa: enc.bars[0]!.ipa, len: 4 * G }],
+      to: enc.bars[1]!.ipa,
+      fn: ([x]) => {
+        const pages = Object.values(wf.machine.state.memory);
+        inPlace.push(pages.some((p) => p.buffer === x!.buffer));
+        return x!.slice(0, 16);
+      },
+    };
+    const shape = (since: number) =>
+      wf.machine.ledger
+        .slice(since)
+        .filter((e) => e.kind === 'flow' || e.kind === 'realm:access')
+        .map((e) => JSON.stringify({ ...e, seq: 0, parent: 0 }));
+    // Looked up first: RTT_READ_ENTRY is an SMC, which flushes the translations and plans.
+    const mem2 = pageOf(wf, enc.bars[1]!.ipa);
+    const results: unknown[] = [];
+    const events: string[][] = [];
+    for (let k = 0; k < 3; k++) {
+      const since = wf.machine.ledger.length;
+      expect(wf.exec('encoder', [map]).done).toBe(true);
+      events.push(shape(since));
+      results.push([...rawRead(wf.machine.state, mem2, 16)]);
+    }
+    expect(inPlace).toEqual([false, false, true]);
+    expect(results[2]).toEqual(results[0]);
+    expect(results[0]).toEqual(Array(16).fill(0x21));
+    expect(events[2]).toEqual(events[1]);
+    expect(events[2]).toEqual(events[0]);
+    expect(labelSpans(wf.machine.state, mem2, 16)).toEqual([
+      { offset: 0, length: 16, label: 'video' },
+    ]);
+  });
+
+  it("the pipeline's map programs do not change what they read (it may be the realm's memory, lent)", () => {
+    const raw = syntheticVideo();
+    const encoded = encodeFrames(raw);
+    for (const [fn, input] of [
+      [encodeFrames, raw],
+      [moderateFrames, encoded],
+    ] as const) {
+      const before = input.slice();
+      fn(input);
+      expect(input).toEqual(before);
+    }
+  });
 });
+
+/** The PA the encoder's IPA `ipa` maps to. */
+function pageOf(wf: ReturnType<typeof buildVideoWorkflow>, ipa: number): number {
+  const r = wf.machine.smc(abi.SMC_RMI_RTT_READ_ENTRY, wf.realms.encoder!.rd, ipa - (ipa % G), 3);
+  return Number(r.x[3]! & 0xffff_ffff_f000n) + (ipa % G);
+}

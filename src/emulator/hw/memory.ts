@@ -247,7 +247,7 @@ export function rawWrite(state: MachineState, pa: number, bytes: Uint8Array, lab
         done += n;
         continue;
       }
-      page = state.memory[g] = newPage();
+      page = state.memory[g] = newPage(Math.ceil((offset + bytes.length - done) / G));
     }
     if (n === G) {
       // Whole pages that are adjacent views of one slab (hw/pages.ts) take one copy for the

@@ -12,19 +12,41 @@
  * pages, so at most {@link SLAB_PAGES} - 1 dead pages stay behind per live one.
  * `structuredClone` would copy a view's whole slab: copies of a machine's memory (checkpoints,
  * time travel) go through {@link copyPages}, which packs the copied pages into one new slab.
+ *
+ * A writer that is about to create several pages in a row (a bulk copy or a device's write
+ * into a buffer never written before) says how many: they are carved one after another from
+ * one slab sized for them (up to {@link RUN_PAGES}), so the object they belong to is one run
+ * of adjacent pages that one `set` copies and one view lends (rmm/bulk.ts `lend`). Pages
+ * written together are one object's and are wiped together, so such a slab does not keep
+ * more dead neighbours alive than a small one; the free end of the slab it replaces is
+ * left unused.
  */
 import { GRANULE_SIZE } from '../abi/gpt.ts';
 
 /** Pages per slab: 64 KiB, so a live page keeps at most 60 KiB of dead neighbours. */
 export const SLAB_PAGES = 16;
+/**
+ * The most pages one slab is sized for when a writer creates pages in a row: 1 MiB, four of
+ * the 256 KiB shared objects of mica-spec §5.1.
+ */
+export const RUN_PAGES = 256;
 
 let slab = new ArrayBuffer(0);
-let next = SLAB_PAGES;
+/** Pages in the current slab, and the next free one. */
+let size = 0;
+let next = 0;
 
-/** A new zero-filled 4 KiB page. */
-export function newPage(): Uint8Array {
-  if (next === SLAB_PAGES) {
-    slab = new ArrayBuffer(SLAB_PAGES * GRANULE_SIZE);
+/**
+ * A new zero-filled 4 KiB page; `ahead` is how many pages (this one included) the caller is
+ * about to create in a row, carved adjacent from one slab when the current one has no room
+ * for them all.
+ */
+export function newPage(ahead = 1): Uint8Array {
+  // A longer row is cut into slabs of RUN_PAGES: this page's part of it runs to the next cut.
+  const want = ((Math.max(ahead, 1) - 1) % RUN_PAGES) + 1;
+  if (next + want > size) {
+    size = Math.max(SLAB_PAGES, want);
+    slab = new ArrayBuffer(size * GRANULE_SIZE);
     next = 0;
   }
   return new Uint8Array(slab, GRANULE_SIZE * next++, GRANULE_SIZE);

@@ -515,8 +515,9 @@ export class BulkOp {
 
   /**
    * Stores n bytes of `src` at `srcOff` at offset `at` of granule `g` (labels are the
-   * caller's), whose page is `page` (undefined: absent, created unless the bytes are zero);
-   * returns the granule's page afterwards.
+   * caller's), whose page is `page` (undefined: absent, created unless the bytes are zero,
+   * next to the pages the `left` bytes the operation still writes after `at` will create,
+   * hw/pages.ts); returns the granule's page afterwards.
    */
   private store(
     g: number,
@@ -525,10 +526,11 @@ export class BulkOp {
     src: Uint8Array,
     srcOff: number,
     n: number,
+    left: number,
   ): Uint8Array | undefined {
     if (!page) {
       if (allZero(src, srcOff, srcOff + n)) return undefined;
-      page = this.ctx.state.memory[g] = newPage();
+      page = this.ctx.state.memory[g] = newPage(Math.ceil((at + left) / G));
     }
     if (n === G && srcOff === 0 && src.length === G) page.set(src);
     else if (n <= SMALL_PIECE) for (let i = 0; i < n; i++) page[at + i] = src[srcOff + i]!;
@@ -616,7 +618,7 @@ export class BulkOp {
       // A whole-label page onto one that carries the same list already: nothing changes.
       if (!srcWhole || dstRuns !== srcRuns)
         dstRuns = copyLabelRuns(state, srcRuns, so, dst!.granule, dstRuns, dof, n);
-      dstPage = this.store(dst!.granule, dstPage, dof, srcPage, so, n);
+      dstPage = this.store(dst!.granule, dstPage, dof, srcPage, so, n, len - done);
       if (dst!.granule === src!.granule) {
         srcPage = dstPage ?? ZERO_PAGE;
         srcRuns = dstRuns;
@@ -718,6 +720,23 @@ export class BulkOp {
   }
 
   /**
+   * The bytes of [ipa, ipa + len) lent in place, as the guest's computation reads its mapped
+   * memory without copying it, when a plan (a read of exactly this range that completed
+   * before, unchanged since) holds them as one run of adjacent pages: the labels of every
+   * byte are added to `labels` and the read is recorded as {@link BulkOp.read} records it.
+   * Undefined otherwise (the caller reads into a buffer of its own). The view is valid for
+   * the computation only, which must not change or keep it.
+   */
+  lend(ipa: number, len: number, labels: Set<string>): Uint8Array | undefined {
+    if (!this.plannable(ipa, ipa, len)) return undefined;
+    const plan = this.planFor('read', ipa, ipa, len);
+    if (plan?.src.length !== 1) return undefined;
+    for (const name of plan.names) labels.add(name);
+    this.replay(plan, ipa, ipa, len);
+    return plan.src[0];
+  }
+
+  /**
    * Writes `bytes` at `ipa` from byte `start` on, every byte labelled with all of `labels`
    * (the result of a computation inherits the union of what it read). `repeat` writes the
    * first `bytes.length` bytes over and over (a fill) up to `len`.
@@ -756,7 +775,7 @@ export class BulkOp {
         spanLength = n;
       }
       replaceLabels(this.ctx.state, pa, n, spans);
-      this.store(p.granule, this.ctx.state.memory[p.granule], off, bytes, srcOff, n);
+      this.store(p.granule, this.ctx.state.memory[p.granule], off, bytes, srcOff, n, len - done);
       if (p.ns) nsRun = this.nsFlow(nsRun, at, pa, n, labels);
       done += n;
     }

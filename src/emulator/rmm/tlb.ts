@@ -137,7 +137,7 @@ export interface BulkPlan {
    * The source bytes as runs of pages adjacent in one slab (hw/pages.ts), in order; for a copy
    * the destination run each is copied to (a run ends where either side's pages stop being
    * adjacent), for a read the offset into the range each run is read to. A replay is one `set`
-   * per run: a 256 KiB object made in order is four or five (a slab holds 16 pages).
+   * per run: a 256 KiB object made in order is one (its pages were created in a row).
    */
   readonly src: readonly Uint8Array[];
   readonly dst: readonly Uint8Array[];

@@ -345,7 +345,7 @@ export function p4(print: (line: string) => void): void {
     const r = timed[i]!;
     const memory = service.stream(mib, true);
     print(
-      `P4 stream ${mib} MiB: ${r.ms.toFixed(1)} ms vs Uint8Array copy ${floors.get(mib)!.toFixed(2)} ms, ratio ${ratio(r.ms, mib)} (target 5x); CPU ${r.cpu.toFixed(1)} ms (${(r.cpu / mib).toFixed(2)} ms/MiB), ledger +${memory.events} events, RSS ${memory.rss >= 0 ? '+' : ''}${memory.rss.toFixed(1)} MiB`,
+      `P4 stream ${mib} MiB: ${r.ms.toPrecision(3)} ms vs Uint8Array copy ${floors.get(mib)!.toPrecision(3)} ms, ratio ${ratio(r.ms, mib)} (target 5x); CPU ${r.cpu.toFixed(1)} ms (${(r.cpu / mib).toFixed(2)} ms/MiB), ledger +${memory.events} events, RSS ${memory.rss >= 0 ? '+' : ''}${memory.rss.toFixed(1)} MiB`,
     );
   });
   // The per-chunk median next to the 64 MiB floor per 256 KiB.

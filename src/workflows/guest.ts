@@ -30,7 +30,6 @@ import {
   type RecRecord,
 } from '../emulator/index.ts';
 import { toHex, fromHex } from '../lib/bytes.ts';
-import { hex } from '../lib/hex.ts';
 import {
   SMC_RSI_ATTEST_TOKEN_CONTINUE_GROUP,
   SMC_RSI_ATTEST_TOKEN_INIT_GROUP,
@@ -223,14 +222,28 @@ export interface ProgramGuest extends GuestRunner {
   program(rd: number): readonly GuestOp[];
 }
 
+/**
+ * The PC text {@link setIndex} wrote last and its op index: the next entry of that REC reads
+ * it back without parsing (a stream's program grows by an op per chunk, so each PC is
+ * formatted once and read back once).
+ */
+let lastPcText = '';
+let lastPcIndex = -1;
+
 function index(rec: RecRecord): number {
+  if (rec.pc === lastPcText) return lastPcIndex;
   // A short 0x-hex PC is exact as a number (no bigint parse per op); a wide one goes through bigint.
   if (rec.pc.length <= 14) return Math.trunc((Number(rec.pc) - PROGRAM_BASE) / 4);
   return Number((BigInt(rec.pc) - BigInt(PROGRAM_BASE)) / 4n);
 }
 
 function setIndex(rec: RecRecord, i: number): void {
-  rec.pc = hex(PROGRAM_BASE + 4 * i);
+  // Formatted here, not through lib/hex.ts's cache: a PC of a growing program is never
+  // formatted twice, and kept there it would push out the record keys that are.
+  const text = '0x' + (PROGRAM_BASE + 4 * i).toString(16);
+  rec.pc = text;
+  lastPcText = text;
+  lastPcIndex = i;
 }
 
 function words(bytes: Uint8Array): bigint[] {

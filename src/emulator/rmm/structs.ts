@@ -55,11 +55,31 @@ function putArray(bytes: Uint8Array, f: ArrayField, values: readonly bigint[] | 
 /** Arrays of zeroes by length, frozen: what an all-zero array field decodes to (shared). */
 const zeroArrays = new Map<number, readonly bigint[]>();
 
+/**
+ * True when bytes [from, end) are all zero: eight at a time (a REC_ENTER decodes 376 bytes of
+ * register arrays, nearly always zero; one compare per byte cost ~0.3 µs of each entry).
+ */
+function zeroBytes(bytes: Uint8Array, from: number, end: number): boolean {
+  let i = from;
+  for (; i + 8 <= end; i += 8) {
+    const any =
+      bytes[i]! |
+      bytes[i + 1]! |
+      bytes[i + 2]! |
+      bytes[i + 3]! |
+      bytes[i + 4]! |
+      bytes[i + 5]! |
+      bytes[i + 6]! |
+      bytes[i + 7]!;
+    if (any !== 0) return false;
+  }
+  for (; i < end; i++) if (bytes[i] !== 0) return false;
+  return true;
+}
+
 function getArray(bytes: Uint8Array, f: ArrayField): readonly bigint[] {
   const end = Math.min(bytes.length, f.offset + f.count * f.size);
-  let zero = true;
-  for (let i = f.offset; i < end && zero; i++) zero = bytes[i] === 0;
-  if (zero) {
+  if (zeroBytes(bytes, f.offset, end)) {
     // Most entries hand the realm no registers and no list registers: one shared array.
     let zeroes = zeroArrays.get(f.count);
     if (!zeroes)

@@ -151,6 +151,16 @@ describe('bulk guest memory', () => {
     ]);
   });
 
+  it("a stream of the tenant's packets is one host log entry, not one per packet", () => {
+    const { host, h } = bulkRealm();
+    for (let k = 0; k < 3; k++) host.tenantSend(h, new Uint8Array(G).fill(k + 1));
+    host.tenantSend(h, new Uint8Array(16).fill(9), 'prompt');
+    expect(host.log.map((e) => e.what)).toEqual([
+      `tenant input: 3 packets, ${3 * G} bytes labelled video`,
+      'tenant input: 16 bytes labelled prompt',
+    ]);
+  });
+
   it("the pipeline's map programs do not change what they read (it may be the realm's memory, lent)", () => {
     const raw = syntheticVideo();
     const encoded = encodeFrames(raw);

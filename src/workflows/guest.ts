@@ -273,6 +273,12 @@ function mapInput(k: number, len: number): Uint8Array {
   return buf.length === len ? buf : buf.subarray(0, len);
 }
 
+/** True when `out` is a view of the same buffer as one of `inputs`. */
+function sharesBuffer(inputs: readonly Uint8Array[], out: Uint8Array): boolean {
+  for (const input of inputs) if (input.buffer === out.buffer) return true;
+  return false;
+}
+
 /**
  * Runs bulk op `i` from where it stopped (`prog@i`); the probe stop when a piece needs the
  * RMM (the op resumes at that byte when re-executed), undefined when the op completed.
@@ -298,11 +304,13 @@ function bulk(
   } else {
     const labels = new Set<string>();
     const inputs: Uint8Array[] = [];
+    let lentAny = false;
     p = { done: start };
     for (const [k, r] of op.from.entries()) {
       const lent = b.lend(r.ipa, r.len, labels);
       if (lent) {
         inputs.push(lent);
+        lentAny = true;
         continue;
       }
       const buf = mapInput(k, r.len);
@@ -313,8 +321,13 @@ function bulk(
       }
       inputs.push(buf);
     }
-    if (!p.probe)
-      p = b.write(op.to, op.fn(inputs), computedLabels(ctx.state, realm, labels), start);
+    if (!p.probe) {
+      let out = op.fn(inputs);
+      // A result that is (part of) a lent input is memory the write may overwrite before it
+      // has read it (an in-place map onto an overlapping range): it is copied first.
+      if (lentAny && sharesBuffer(inputs, out)) out = out.slice();
+      p = b.write(op.to, out, computedLabels(ctx.state, realm, labels), start);
+    }
   }
   b.finish();
   if (p.probe) {

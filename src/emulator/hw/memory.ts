@@ -259,7 +259,9 @@ export function rawWrite(state: MachineState, pa: number, bytes: Uint8Array, lab
       done += view.length;
       continue;
     }
-    page.set(bytes.subarray(done, done + n), offset);
+    // A struct within one page (an RmiRecRun half at every REC entry) needs no view of it.
+    if (n === bytes.length) page.set(bytes, offset);
+    else page.set(bytes.subarray(done, done + n), offset);
     done += n;
   }
   // Whole pages, all present: the next write of this range reuses the runs (a page stays its

@@ -305,9 +305,14 @@ function otherCodeOfLr(lr: bigint): number {
   return ((lr >> BigInt(abi.ICH_LR_EL2_GROUP_BIT)) & 1n) === 1n ? CF_OTHER_IRQ : CF_OTHER_FIQ;
 }
 
+/** True when the REC's list registers hold an interrupt (nearly every entry: none). */
+function lrsPending(lrs: readonly string[]): boolean {
+  for (const v of lrs) if (v !== '0x0' && BigInt(v) !== 0n) return true;
+  return false;
+}
+
 const onEnter: NonNullable<MachineHooks['onEnter']> = (ctx, realm, rec) => {
-  const pending = rec.gicv3Lrs.some((v) => v !== '0x0' && BigInt(v) !== 0n);
-  if (!pending) return;
+  if (!lrsPending(rec.gicv3Lrs)) return;
   const monitor = mica(ctx);
   const name = realmName(monitor, realm.rd);
   if (gapOn(monitor, 'gap-debug-irq')) {

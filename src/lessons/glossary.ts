@@ -176,7 +176,7 @@ export const GLOSSARY: readonly GlossaryEntry[] = [
   {
     term: 'SGT',
     definition:
-      "Shared-granule table: the monitor's list of every protected shared mapping (PA, IPA, realm), kept in granules the host donates (§3.2); it counts a page's mappings, and the last one removed CLEANs the page.",
+      "Shared-granule table: the monitor's list of every protected shared mapping (PA, IPA, realm), kept in granules the host donates (§3.2); it counts a page's mappings, and when the last one that reaches the page goes, CLEAN zeroes it.",
     mica: true,
   },
   {
@@ -205,7 +205,7 @@ export const GLOSSARY: readonly GlossaryEntry[] = [
   {
     term: 'Unshare / CLEAN',
     definition:
-      "RMI_DATA_DESTROY at a shared IPA removes that realm's mapping of the page; when it was the page's last mapping the monitor zeroes the page (CLEAN) before anyone can reuse it.",
+      "RMI_DATA_DESTROY at a shared IPA removes that realm's mapping of the page; when it was the last mapping that reaches the page (a realm whose policy never activated the page reaches only its dummy page) the monitor zeroes the page (CLEAN) and releases its FRESH claim before anyone can reuse it.",
     mica: true,
   },
   {

@@ -116,6 +116,12 @@ export function shortRule(rule: string): string {
 interface Action {
   readonly attempt: string;
   readonly done: (what: string) => string;
+  /**
+   * What the machine did about it without refusing the call it came in (a blocked decision on
+   * a call that succeeded), in words: the SGT updates it serialised. Undefined: a blocked
+   * decision is a refusal.
+   */
+  readonly held?: string;
 }
 
 function describeAction(e: LedgerEventOf<'flow'>, source: string, target: string): Action {
@@ -197,6 +203,8 @@ function describeAction(e: LedgerEventOf<'flow'>, source: string, target: string
       return {
         attempt: 'update the SGT for two realms at once',
         done: () => 'updated the SGT for two realms at once',
+        // §3.3 "SGT errors" (d): the monitor takes the racing updates one at a time.
+        held: 'the Mica monitor serialised the two updates, so neither was lost',
       };
     default:
       return { attempt: e.channel, done: (w) => `${e.channel}: ${w}` };
@@ -240,23 +248,35 @@ function policyOwner(e: LedgerEventOf<'flow'>, nameOf: NameOf, actor: string): s
 export type CallFailure = NonNullable<LedgerEventOf<'smc:return'>['failure']>;
 
 /**
- * The failure of the host call that `e` was decided in: the `smc:return` of the flow's parent
+ * The return of the host call that `e` was decided in: the `smc:return` of the flow's parent
  * call, found by index in the densely numbered `ledger`, else undefined (the flow was not
- * decided inside a call, the call succeeded, or the ledger ends before its return).
+ * decided inside a call, or the ledger ends before its return).
  */
-export function callFailureOf(
+function callReturnOf(
   ledger: readonly LedgerEvent[],
   e: LedgerEventOf<'flow'>,
-): CallFailure | undefined {
+): LedgerEventOf<'smc:return'> | undefined {
   const call = e.parent;
   const first = ledger[0]?.seq;
   if (call === undefined || first === undefined) return undefined;
   if (ledger[call - first]?.kind !== 'smc:call') return undefined;
   for (let i = e.seq - first + 1; i < ledger.length; i++) {
     const x = ledger[i]!;
-    if (x.kind === 'smc:return' && x.call === call) return x.failure;
+    if (x.kind === 'smc:return' && x.call === call) return x;
   }
   return undefined;
+}
+
+/**
+ * The failure of the host call that `e` was decided in ({@link callReturnOf}), else undefined
+ * (the flow was not decided inside a call, the call succeeded, or the ledger ends before its
+ * return).
+ */
+export function callFailureOf(
+  ledger: readonly LedgerEvent[],
+  e: LedgerEventOf<'flow'>,
+): CallFailure | undefined {
+  return callReturnOf(ledger, e)?.failure;
 }
 
 /**
@@ -381,7 +401,9 @@ export function decidingRefusal(
  * a blocked flow is one the machine refused. `nameOf` resolves `realm:<rd>` names. A refusal
  * no realm's policy made (the host acting on a page the monitor holds) names who refused from
  * the failure of the call it was decided in ({@link callFailureOf}, {@link refuserOf}) when
- * `ledger` is given, else "the machine".
+ * `ledger` is given, else "the machine"; one that refused nothing (the racing SGT updates the
+ * monitor serialised, §3.3 "SGT errors" (d), inside a call that succeeded) says what the
+ * machine did instead, and names the call that went on when `ledger` is given.
  */
 export function judgeFlow(
   e: LedgerEventOf<'flow'>,
@@ -421,7 +443,17 @@ export function judgeFlow(
   if (e.decision.verdict === 'blocked') {
     const by = policyOwner(e, nameOf, actor);
     const verb = e.channel === 'ns-unmap' ? 'removed' : 'blocked';
-    const failure = by === undefined && ledger ? callFailureOf(ledger, e) : undefined;
+    const done = by === undefined && ledger ? callReturnOf(ledger, e) : undefined;
+    // A decision that did not refuse the call it came in says what the machine did instead.
+    if (by === undefined && action.held !== undefined && !done?.failure) {
+      const call = done ? `${done.name} succeeded; ` : '';
+      return {
+        ...base,
+        outcome: 'blocked',
+        text: `${actor} tried to ${action.attempt}: ${call}${action.held}, rule ${rule}`,
+      };
+    }
+    const failure = done?.failure;
     const who = failure ? refuserOf(failure) : `${by ?? 'the machine'}, rule ${rule}`;
     return {
       ...base,

@@ -4,7 +4,9 @@
  * DELEGATE+RMI_SGT once per machine → SET_PROTECTED_SHARED_RANGE per BAR → REALM_ACTIVATE),
  * runs RECs, and answers their exits like KVM would: a fault in a protected ivshmem BAR is
  * resolved with RMI_DATA_CREATE_UNKNOWN_SHARED on the page of the backing file (§3.4 step 3),
- * MMIO is emulated (and what the realm wrote is what the host saw), host calls are answered.
+ * MMIO is emulated (and what the realm wrote is what the host saw), host calls are answered,
+ * and a PSCI CPU_ON / AFFINITY_INFO the RMM hands over is completed with RMI_PSCI_COMPLETE
+ * naming the target vCPU (DEN0137 B4.3.7; cca-spec.md §4.2), as KVM does.
  *
  * Design rationale: pure TypeScript over the Machine facade, the same calls the host shell
  * makes, so lessons and the UI can replay any scenario step by step. A malicious host is the
@@ -92,6 +94,12 @@ export interface RealmSpec {
    * page with RMI_DATA_CREATE_UNKNOWN at the realm's first touch, as KVM does.
    */
   readonly ram?: number;
+  /**
+   * vCPUs (RECs) of the realm (default 1): REC 0 runs the program, the others are created
+   * NOT_RUNNABLE for the realm to start with PSCI_CPU_ON (they do not change the RIM,
+   * cca-spec.md §5.4).
+   */
+  readonly recs?: number;
 }
 
 /** Where the tenant's input comes from (one shared, never-changed endpoint). */
@@ -101,7 +109,10 @@ const TENANT = { kind: 'network', name: 'tenant' } as const;
 export interface RealmHandle {
   readonly name: string;
   readonly rd: number;
+  /** REC 0, the vCPU {@link MicaHost.run} enters. */
   readonly rec: number;
+  /** Every REC of the realm, in index order (MPIDR `mpidrOfIndex(k)` for `recs[k]`). */
+  readonly recs: readonly number[];
   /** NS RmiRecRun granule. */
   readonly run: number;
   readonly bars: readonly { readonly ipa: number; readonly file: string }[];
@@ -274,18 +285,22 @@ export class MicaHost {
         'DATA_CREATE',
       );
     }
-    const rec = this.delegated();
-    const aux = Array.from({ length: abi.LAB_REC_AUX_COUNT }, () => BigInt(this.delegated()));
-    const recParams = this.nsPage(
-      encodeRecParams({
-        flags: BigInt(abi.RMI_RUNNABLE),
-        mpidr: mpidrOfIndex(0),
-        pc: BigInt(PROGRAM_BASE),
-        numAux: BigInt(abi.LAB_REC_AUX_COUNT),
-        aux,
-      }),
-    );
-    this.must(this.smc(abi.SMC_RMI_REC_CREATE, rd, rec, recParams), 'REC_CREATE');
+    const recs: number[] = [];
+    for (let k = 0; k < Math.max(1, spec.recs ?? 1); k++) {
+      const rec = this.delegated();
+      const aux = Array.from({ length: abi.LAB_REC_AUX_COUNT }, () => BigInt(this.delegated()));
+      const recParams = this.nsPage(
+        encodeRecParams({
+          flags: BigInt(k === 0 ? abi.RMI_RUNNABLE : abi.RMI_NOT_RUNNABLE),
+          mpidr: mpidrOfIndex(k),
+          pc: BigInt(PROGRAM_BASE),
+          numAux: BigInt(abi.LAB_REC_AUX_COUNT),
+          aux,
+        }),
+      );
+      this.must(this.smc(abi.SMC_RMI_REC_CREATE, rd, rec, recParams), 'REC_CREATE');
+      recs.push(rec);
+    }
     let consolePa: number | undefined;
     if (spec.console !== false) {
       this.tables(rd, CONSOLE_IPA, 3);
@@ -322,7 +337,8 @@ export class MicaHost {
     const handle: RealmHandle = {
       name: spec.name,
       rd,
-      rec,
+      rec: recs[0]!,
+      recs,
       run: this.nsPage(new Uint8Array(abi.GRANULE_SIZE)),
       bars,
       ...(consolePa === undefined ? {} : { console: consolePa }),
@@ -499,7 +515,7 @@ export class MicaHost {
         takeExit,
       );
       if (fault) takeExit(NO_EXIT);
-      const { reason, esr, far, hpfar, gpr0, imm, ripasBase, ripasTop } = taken;
+      const { reason, esr, far, hpfar, gpr0, gpr1, imm, ripasBase, ripasTop } = taken;
       const regs = taken.gprs;
       flags = 0n;
       gprs = NO_GPRS;
@@ -536,6 +552,10 @@ export class MicaHost {
         });
         continue;
       }
+      if (reason === abi.RMI_EXIT_PSCI) {
+        if (this.completePsci(h, Number(gpr0), gpr1)) continue;
+        return { done: false, entries: n + 1 };
+      }
       if (reason === abi.RMI_EXIT_RIPAS_CHANGE) {
         this.log.push({
           realm: h.name,
@@ -546,6 +566,42 @@ export class MicaHost {
       }
     }
     return { done: false, entries: maxEntries };
+  }
+
+  /**
+   * KVM's answer to a PSCI call of realm `h`'s REC 0 that the RMM handed over (RMI_EXIT_PSCI:
+   * `fid` and, for CPU_ON / AFFINITY_INFO, the target's MPIDR in the exit's gprs; DEN0137 B6,
+   * cca-spec.md §4.2). CPU_ON and AFFINITY_INFO leave the REC waiting (`rec_psci`): the host
+   * names the target vCPU with RMI_PSCI_COMPLETE (B4.3.7) and PSCI_SUCCESS, as KVM does
+   * (`realm_psci_complete`): a stopped vCPU starts, one already on gets PSCI_ALREADY_ON from
+   * the RMM, and the RMM answers AFFINITY_INFO from the target's state itself. CPU_SUSPEND
+   * needs no answer. True when the REC can be entered again; false when it cannot: the realm
+   * or the vCPU is off, or the RMM refused the completion (the request names the caller
+   * itself, or a vCPU this host did not create).
+   */
+  private completePsci(h: RealmHandle, fid: number, mpidr: bigint): boolean {
+    const name = abi.PSCI_NAMES[fid] ?? hex(fid);
+    if (fid === abi.PSCI_SYSTEM_OFF || fid === abi.PSCI_SYSTEM_RESET) {
+      this.log.push({ realm: h.name, what: `${name}: the realm is off` });
+      return false;
+    }
+    if (fid === abi.PSCI_CPU_OFF) {
+      this.log.push({ realm: h.name, what: `${name}: the vCPU is off` });
+      return false;
+    }
+    if (fid !== abi.PSCI_CPU_ON_AARCH64 && fid !== abi.PSCI_AFFINITY_INFO_AARCH64) return true;
+    const target = h.recs.find((_, k) => mpidrOfIndex(k) === mpidr);
+    if (target === undefined) {
+      this.log.push({ realm: h.name, what: `${name} ${hex(Number(mpidr))}: no such vCPU` });
+      return false;
+    }
+    const r = this.smc(abi.SMC_RMI_PSCI_COMPLETE, h.rec, target, abi.PSCI_SUCCESS);
+    const why = r.failure ? ` (${r.failure.label})` : '';
+    this.log.push({
+      realm: h.name,
+      what: `${name} ${hex(Number(mpidr))}: RMI_PSCI_COMPLETE(PSCI_SUCCESS) ${r.status}${why}`,
+    });
+    return r.status === 'RMI_SUCCESS';
   }
 
   /** Reads an NS page the way the host does (what a leak through NS memory looks like). */
@@ -570,8 +626,10 @@ const taken = {
   esr: 0n,
   far: 0n,
   hpfar: 0n,
-  /** gprs[0] (an emulatable write's value). */
+  /** gprs[0] (an emulatable write's value; a PSCI exit's function ID). */
   gpr0: 0n,
+  /** gprs[1] (a PSCI CPU_ON / AFFINITY_INFO exit's target MPIDR). */
+  gpr1: 0n,
   /** X0..X30, read only for a host call (else empty). */
   gprs: NO_GPRS,
   imm: 0n,
@@ -592,6 +650,7 @@ function takeExit(exit: Uint8Array): void {
   taken.far = field(exit, E.far);
   taken.hpfar = field(exit, E.hpfar);
   taken.gpr0 = field(exit, E.gprs);
+  taken.gpr1 = readLe(exit, E.gprs.offset + E.gprs.size, E.gprs.size);
   taken.imm = field(exit, E.imm);
   taken.ripasBase = field(exit, E.ripas_base);
   taken.ripasTop = field(exit, E.ripas_top);
@@ -604,10 +663,10 @@ function takeExit(exit: Uint8Array): void {
   }
 }
 
-/** Tears a realm down the way KVM does: REC, data, NS mappings, RTTs bottom-up, then the RD. */
+/** Tears a realm down the way KVM does: RECs, data, NS mappings, RTTs bottom-up, then the RD. */
 export function destroyRealm(host: MicaHost, h: RealmHandle): SmcResult {
   const rd = h.rd;
-  host.smc(abi.SMC_RMI_REC_DESTROY, h.rec);
+  for (const rec of h.recs) host.smc(abi.SMC_RMI_REC_DESTROY, rec);
   for (const v of rttEntries(host.m.state, rd)) {
     if (v.entry.state === 'ASSIGNED') host.smc(abi.SMC_RMI_DATA_DESTROY, rd, v.ipa);
     if (v.entry.state === 'ASSIGNED_NS')

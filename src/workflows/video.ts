@@ -228,6 +228,11 @@ export interface VideoWorkflowOptions extends MicaMachineOptions {
    * the same frames through memory the host reads.
    */
   readonly windowOf?: (realm: string, mem: string, gpa: number) => number | undefined;
+  /**
+   * vCPUs the host gives each realm (default 1, host.ts `RealmSpec.recs`): REC 0 runs the
+   * stage, the others wait for the realm's PSCI_CPU_ON (they leave every RIM as it is).
+   */
+  readonly recs?: number;
 }
 
 /** A workflow built on a machine. */
@@ -374,6 +379,7 @@ export function buildVideoWorkflow(options: VideoWorkflowOptions = {}): VideoWor
     edit: _edit,
     setup: _setup,
     windowOf: _windowOf,
+    recs: _recs,
     ...machineOptions
   } = options;
   const machine = createMicaMachine({ ...machineOptions, guest });
@@ -418,6 +424,7 @@ export function buildVideoWorkflow(options: VideoWorkflowOptions = {}): VideoWor
       // The tenant's input arrives on the gateway's network device; storage keeps the records.
       net: r.name === gateway,
       ...(roles[r.name] === 'storage' ? { ram: layout.storeBytes } : {}),
+      ...(options.recs === undefined ? {} : { recs: options.recs }),
     };
     realms[r.name] = host.createRealm(specs[r.name]!);
   });

@@ -1,6 +1,6 @@
 // RSI_UPLOAD_POLICY step by step (mica-spec.md §3.3), activation (§3.4), prot enforcement
 // (§8 item 2), atomic upload (§8 item 10) versus the prototype's missing rollback, REM0
-// (§4.1) and CLEAN (§3.7).
+// (§4.1), CLEAN (§3.7) and the end of a FRESH claim (§3.8).
 import { describe, expect, it } from 'vitest';
 import { abi, measure } from '../../src/emulator/index.ts';
 import { concatBytes, fromHex, toHex } from '../../src/lib/bytes.ts';
@@ -210,10 +210,16 @@ describe('CLEAN (§3.7)', () => {
   });
 });
 
-describe('a FRESH refusal names the realms whose mappings keep the old claim (§3.8)', () => {
-  it('the capstone rebuilt with --net: the claim of the old Mem1 region stays while rg maps the page', () => {
-    const t = openTerminals(createLabMachine({ mode: 'mica' }));
-    const lines = [
+describe("a FRESH claim goes when its region's last mapping goes (§3.8 release on unmap, §3.7 CLEAN)", () => {
+  it('the capstone rebuilt with --net: the refused upload of rg keeps no claim of the old Mem1 region', () => {
+    const m = createLabMachine({ mode: 'mica' });
+    const t = openTerminals(m);
+    const say = (line: string) =>
+      t
+        .execute(line)
+        .output.map((l) => l.text)
+        .join('\n');
+    for (const line of [
       'realm create rg',
       'realm create rf',
       'realm create ri',
@@ -222,22 +228,49 @@ describe('a FRESH refusal names the realms whose mappings keep the old claim (§
       '@ri policy upload llm-guardrail-locked',
       '@rg policy upload llm-guardrail-locked',
       '@rf policy upload llm-guardrail-locked',
-      // rg again, now with its network device: another RIM, so another label.
+      // rg again, now with its network device: another RIM, so another label, which rf's
+      // policy does not name: its upload is refused, but its prefault maps Mem1 (dummy page).
       'realm destroy rg',
       'realm create rg --net',
       'mica share Mem1 rg:0',
-      '@rg policy upload llm-guardrail-locked',
-      'realm destroy rf',
-      'realm create rf',
-      'mica share Mem1 rf:0',
-      'mica share Mem2 rf:1',
-    ];
-    for (const line of lines) t.execute(line);
-    const text = t
-      .execute('@rg policy upload llm-guardrail-locked')
-      .output.map((l) => l.text)
-      .join('\n');
-    expect(text).toMatch(/a FRESH page backs exactly one region/);
-    expect(text).toMatch(/the claim goes only when no realm maps the page: rg maps it now/);
+    ])
+      say(line);
+    expect(say('@rg policy upload llm-guardrail-locked')).toMatch(/RSI_ERROR_INPUT/);
+    const monitor = micaOf(m.state)!;
+    const rg = Object.values(monitor.realms).find((r) => r.name === 'rg')!;
+    const pages = Object.values(rg.mappings).map((x) => x.pa);
+    expect(pages).toHaveLength(2);
+    expect(Object.values(rg.mappings).every((x) => x.state === 'DUMMY')).toBe(true);
+    const old = monitor.fresh[hex(pages[0]!)];
+    expect(old).toMatch(/^Mem1\//);
+    // rf held the old region's last mapping: with it gone the claim goes and CLEAN zeroes the
+    // page, though rg's dummy mapping still lists it (rg's stage 2 shows its dummy page).
+    const since = m.ledger.length;
+    say('realm destroy rf');
+    for (const pa of pages) {
+      expect(monitor.fresh[hex(pa)]).toBeUndefined();
+      expect(m.state.memory[pa / abi.GRANULE_SIZE]).toBeUndefined();
+      expect(m.granuleOf(pa).ext).toBe('mica:shared');
+      expect(
+        m.ledger
+          .slice(since)
+          .some(
+            (e) =>
+              e.kind === 'flow' &&
+              e.channel === 'clean' &&
+              e.destination.address === pa &&
+              e.decision.rule === 'CLEAN' &&
+              e.decision.reason.includes(`its FRESH claim for ${old} goes`),
+          ),
+      ).toBe(true);
+    }
+    expect(m.checkInvariants()).toEqual([]);
+    for (const line of ['realm create rf', 'mica share Mem1 rf:0', 'mica share Mem2 rf:1'])
+      say(line);
+    // rg's upload is no longer refused for a region none of whose realms is left.
+    expect(say('@rg policy upload llm-guardrail-locked')).toMatch(/RSI_SUCCESS/);
+    expect(monitor.fresh[hex(pages[0]!)]).toMatch(/^Mem1\//);
+    expect(monitor.fresh[hex(pages[0]!)]).not.toBe(old);
+    expect(m.checkInvariants()).toEqual([]);
   });
 });

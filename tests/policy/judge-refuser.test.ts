@@ -83,4 +83,28 @@ describe('a refusal is worded by who refused', () => {
     // Without the ledger the judge cannot tell who refused, and says so no more precisely.
     expect(judgeFlow(e).text).toContain('blocked by the machine, rule page held');
   });
+
+  it('a decision that refused nothing says what the machine did: attack 21’s racing prefault succeeded and the Mica monitor serialised the SGT updates', () => {
+    const { workflow } = ATTACKS[20]!.run('mica');
+    const ledger = workflow.machine.ledger;
+    const e = ledger.find(
+      (x): x is LedgerEventOf<'flow'> => x.kind === 'flow' && x.channel === 'sgt',
+    )!;
+    expect(e.decision).toMatchObject({ verdict: 'blocked', rule: 'sgt:serialised' });
+    // The call the decision was made in went on: nothing refused it.
+    const done = ledger.find((x) => x.kind === 'smc:return' && x.call === e.parent);
+    expect(done).toMatchObject({ name: 'RMI_DATA_CREATE_UNKNOWN_SHARED', status: 'RMI_SUCCESS' });
+    expect(callFailureOf(ledger, e)).toBeUndefined();
+    const state = workflow.machine.state;
+    const j = judgeFlow(e, realmNamer(state), declaredPassage(state), ledger);
+    expect(j.outcome).toBe('blocked');
+    expect(j.text).toBe(
+      'host tried to update the SGT for two realms at once: RMI_DATA_CREATE_UNKNOWN_SHARED succeeded; the Mica monitor serialised the two updates, so neither was lost, rule sgt:serialised',
+    );
+    expect(j.text).not.toMatch(/blocked by|the machine/);
+    // Without the ledger the call is not named, and still nothing is said to have refused it.
+    expect(judgeFlow(e).text).toBe(
+      'host tried to update the SGT for two realms at once: the Mica monitor serialised the two updates, so neither was lost, rule sgt:serialised',
+    );
+  });
 });

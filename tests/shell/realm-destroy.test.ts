@@ -60,8 +60,11 @@ describe('realm destroy', () => {
     const { machine, type } = labTerminals({ mode: 'mica' });
     for (const r of ['gateway', 'encoder']) type(`realm create ${r}`);
     type('mica share Mem1 gateway:0 encoder:0');
+    // The encoder's file also lists Mem2: without its window its upload is refused and it maps
+    // Mem1 only with dummy mappings, which map no region (§3.4 step 3, §3.7).
+    type('mica share Mem2 encoder:1 moderator:0');
     type('@gateway policy upload video-moderation');
-    type('@encoder policy upload video-moderation');
+    expect(type('@encoder policy upload video-moderation')).toContain('RSI_SUCCESS');
     const page = /page 0 at PA (0x[0-9a-f]+)/.exec(type('mica status'))?.[1];
     expect(page).toBeDefined();
     const before = machine.ledger.length;

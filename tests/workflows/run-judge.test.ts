@@ -67,7 +67,7 @@ describe('the judge reads the machine', () => {
     const decided = mica.flows.find((f) => f.seq === mica.outcome.seq)!;
     expect(decided.channel).toBe('sgt');
     expect(decided.text).toBe(
-      'host tried to update the SGT for two realms at once: blocked by the machine, rule sgt:serialised',
+      'host tried to update the SGT for two realms at once: RMI_DATA_CREATE_UNKNOWN_SHARED succeeded; the Mica monitor serialised the two updates, so neither was lost, rule sgt:serialised',
     );
     // The later refusals of that run (an upload failing coverage) come after and do not decide.
     expect(mica.blocked.every((b) => b.seq >= decided.seq)).toBe(true);

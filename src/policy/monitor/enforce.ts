@@ -501,7 +501,7 @@ function unshare(ctx: Ctx, r: MicaRealm, mapping: SharedMapping): void {
     rule: 'DATA_DESTROY (unshare)',
     reason: `the host unmapped ${r.name}'s shared page ${hex(mapping.pa)} at ${hex(mapping.ipa)}${mapCount(monitor, mapping.pa) > 0 ? `; ${mapCount(monitor, mapping.pa)} other mapping(s) keep the page` : ''}`,
   });
-  afterUnmap(ctx, mapping.pa);
+  afterUnmap(ctx, mapping.pa, mapping.state === 'ACTIVE');
   storeSgt(ctx);
 }
 

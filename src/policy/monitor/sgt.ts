@@ -1,8 +1,9 @@
 /**
  * The shared-granule table (mica-spec.md §3.2, §3.4): every protected shared mapping as
  * (pa, gpa, rd), upserted on (pa, rd), kept sorted by (rd, gpa, pa), at most SGT_MAX_ENTRIES,
- * stored across host-donated granules. Also the map count of a shared page (§8 item 13) and
- * CLEAN when a page loses its last mapping (§3.7).
+ * stored across host-donated granules. Also the map count of a shared page (§8 item 13), and
+ * CLEAN and the release of its FRESH claim when a page loses the last mapping that reaches it
+ * (§3.7, §3.8).
  */
 import { abi, rawRead, rawWrite, wipeGranule, type Ctx } from '../../emulator/index.ts';
 import {
@@ -204,18 +205,40 @@ export function tagShared(ctx: Ctx, pa: number): void {
   if (g && g.state === 'DELEGATED') g.ext = 'mica:shared';
 }
 
+/** Number of realm mappings of page `pa` whose stage 2 leaf reaches it (ACTIVE, §3.4 step 4). */
+export function activeMapCount(monitor: MicaState, pa: number): number {
+  let n = 0;
+  for (const r of Object.values(monitor.realms)) {
+    for (const mapping of Object.values(r.mappings))
+      if (mapping.pa === pa && mapping.state === 'ACTIVE') n++;
+  }
+  return n;
+}
+
 /**
- * After a page lost mappings: CLEAN wipes it when none is left (Mica; the prototype keeps
- * the stale bytes, which the tag `mica:stale` admits for the invariants).
+ * After a page lost a mapping (`active`: an ACTIVE one). When the page's region has lost its
+ * last mapping (no realm's stage 2 leaf reaches the page: a DUMMY mapping shows its realm the
+ * dummy page, §3.4 step 3, and maps no region), its FRESH claim goes (§3.8 "release on unmap")
+ * and CLEAN wipes it (§3.7 "when a shared region loses its last mapping"; the prototype keeps
+ * the stale bytes). The page leaves the shared state (untagged, or `mica:stale` in the
+ * prototype, which the invariants admit) only once no mapping at all is left: a realm that
+ * prefaulted it and never activated it still lists it in the SGT.
  */
-export function afterUnmap(ctx: Ctx, pa: number): void {
+export function afterUnmap(ctx: Ctx, pa: number, active: boolean): void {
   const monitor = mica(ctx);
-  if (mapCount(monitor, pa) > 0) return;
+  const left = mapCount(monitor, pa);
+  if (left > 0 && (!active || activeMapCount(monitor, pa) > 0)) return;
   const g = ctx.state.granules[Math.floor(pa / abi.GRANULE_SIZE)];
   if (!g || g.state !== 'DELEGATED' || g.ext !== 'mica:shared') return;
+  const claim = monitor.fresh[hex(pa)];
   delete monitor.fresh[hex(pa)];
+  const released = claim === undefined ? '' : `; its FRESH claim for ${claim} goes (§3.8)`;
+  const lost =
+    left === 0
+      ? 'lost its last mapping'
+      : `lost its region's last mapping (${left} dummy mapping(s) of realms that never activated it keep it shared)`;
   if (gapOn(monitor, 'gap-no-clean')) {
-    g.ext = 'mica:stale';
+    if (left === 0) g.ext = 'mica:stale';
     decide(
       ctx,
       'clean',
@@ -224,13 +247,13 @@ export function afterUnmap(ctx: Ctx, pa: number): void {
       {
         verdict: 'allowed',
         rule: 'gap-no-clean',
-        reason: `page ${hex(pa)} lost its last mapping and keeps its contents (prototype: no CLEAN)`,
+        reason: `page ${hex(pa)} ${lost} and keeps its contents (prototype: no CLEAN)${released}`,
       },
     );
     return;
   }
   wipeGranule(ctx.state, pa);
-  delete g.ext;
+  if (left === 0) delete g.ext;
   decide(
     ctx,
     'clean',
@@ -239,7 +262,7 @@ export function afterUnmap(ctx: Ctx, pa: number): void {
     {
       verdict: 'blocked',
       rule: 'CLEAN',
-      reason: `page ${hex(pa)} lost its last mapping: the monitor zeroed it before anyone can reuse it (§3.7)`,
+      reason: `page ${hex(pa)} ${lost}: the monitor zeroed it before anyone can reuse it (§3.7)${released}`,
     },
   );
 }
@@ -249,7 +272,10 @@ export function purgeRealm(ctx: Ctx, rd: number): void {
   const monitor = mica(ctx);
   ctx.translations?.flush();
   const r = monitor.realms[hex(rd)];
-  const pages = r ? [...new Set(Object.values(r.mappings).map((mapping) => mapping.pa))] : [];
+  // Each page the realm mapped, and whether one of its mappings of it was ACTIVE.
+  const pages = new Map<number, boolean>();
+  for (const mapping of Object.values(r?.mappings ?? {}))
+    pages.set(mapping.pa, pages.get(mapping.pa) === true || mapping.state === 'ACTIVE');
   monitor.sgt.entries = monitor.sgt.entries.filter((e) => e.rd !== rd);
   monitor.registry = monitor.registry.filter((e) => e.rd !== rd);
   monitor.ranges = monitor.ranges.filter((e) => e.rd !== rd);
@@ -263,7 +289,7 @@ export function purgeRealm(ctx: Ctx, rd: number): void {
     }
   }
   delete monitor.realms[hex(rd)];
-  for (const pa of pages) afterUnmap(ctx, pa);
+  for (const [pa, active] of pages) afterUnmap(ctx, pa, active);
   // An empty SGT leaves its granules zeroed (§3.1 REALM_DESTROY); they stay registered.
   storeSgt(ctx);
 }

@@ -227,10 +227,15 @@ interface Plan {
   readonly claims: { pa: number; region: string }[];
 }
 
-/** Names of the realms that map page `pa` (shared mappings, dummy or active), in RD order. */
-function mappersOf(monitor: MicaState, pa: number): string[] {
+/**
+ * Names of the realms whose ACTIVE mappings of page `pa` hold its FRESH claim, in RD order (a
+ * dummy mapping maps no region and holds none, sgt.ts `afterUnmap`).
+ */
+function claimHolders(monitor: MicaState, pa: number): string[] {
   return Object.values(monitor.realms)
-    .filter((realm) => Object.values(realm.mappings).some((m) => m.pa === pa))
+    .filter((realm) =>
+      Object.values(realm.mappings).some((m) => m.pa === pa && m.state === 'ACTIVE'),
+    )
     .map((realm) => realm.name);
 }
 
@@ -258,14 +263,18 @@ function planActivation(monitor: MicaState, r: MicaRealm, p: Policy, out: Refusa
       if (gapOn(monitor, 'gap-no-fresh')) continue;
       const owner = monitor.fresh[hex(e.pa)] ?? planned.get(e.pa);
       if (owner !== undefined && owner !== region) {
-        const mappers = mappersOf(monitor, e.pa);
+        const holders = claimHolders(monitor, e.pa);
+        const held =
+          holders.length === 0
+            ? ''
+            : `, and the claim goes when the region's last mapping goes: ${holders.join(', ')} map${holders.length === 1 ? 's' : ''} it now`;
         out.push({
           check: 'consistency',
           code: VALIDATION_SGT_CONFLICT,
           realm: r.name,
           object: mem.name,
           field: `${mem.name} FRESH`,
-          message: `${mem.name}: page ${hex(e.pa)} already backs region ${owner}; a FRESH page backs exactly one region (§3.8), and the claim goes only when no realm maps the page: ${mappers.join(', ')} map${mappers.length === 1 ? 's' : ''} it now`,
+          message: `${mem.name}: page ${hex(e.pa)} already backs region ${owner}; a FRESH page backs exactly one region (§3.8)${held}`,
         });
         return plan;
       }

@@ -1,0 +1,96 @@
+// The host completes every PSCI call the RMM hands it before it enters the REC again
+// (DEN0137 B4.3.7 RMI_PSCI_COMPLETE; cca-spec.md §2.3 REC_ENTER `rec_psci`, §4.2): a realm's
+// PSCI_CPU_ON or PSCI_AFFINITY_INFO naming another of its RECs leaves the calling REC with a
+// pending request, and the workflow host (workflows/host.ts, MicaHost.run) answers it with
+// RMI_PSCI_COMPLETE naming the target REC from the exit's gprs[1], as KVM does
+// (realm_psci_complete), then enters the REC again and the realm's program runs on.
+import { describe, expect, it } from 'vitest';
+import { abi, mpidrOfIndex, type LedgerEventOf } from '../../src/emulator/index.ts';
+import type { Policy } from '../../src/policy/model.ts';
+import { PROGRAM_BASE } from '../../src/workflows/guest.ts';
+import { buildVideoWorkflow } from '../../src/workflows/video.ts';
+
+const SIZE = 0x4000;
+
+/** The encoder's calls allowed (CF1 ALLOW), so its PSCI calls reach the RMM. */
+function callsAllowed(_realm: string, p: Policy): Policy {
+  return { ...p, cfs: p.cfs.map((c) => (c.name === 'CF1' ? { ...c, policy: 'ALLOW' } : c)) };
+}
+
+/** X0 of op `i` as the program saw it, as a signed PSCI return code. */
+function x0(g: Readonly<Record<string, unknown>>, i: number): bigint {
+  return BigInt.asIntN(64, BigInt(String(g[`x0@${i}`])));
+}
+
+/** The RMI_PSCI_COMPLETE returns in the ledger, with the arguments of their calls. */
+function completions(wf: ReturnType<typeof buildVideoWorkflow>) {
+  const ledger = wf.machine.ledger;
+  const calls = new Map(
+    ledger
+      .filter((e): e is LedgerEventOf<'smc:call'> => e.kind === 'smc:call')
+      .map((e) => [e.seq, e]),
+  );
+  return ledger
+    .filter(
+      (e): e is LedgerEventOf<'smc:return'> =>
+        e.kind === 'smc:return' && e.name === 'RMI_PSCI_COMPLETE',
+    )
+    .map((e) => ({ status: e.status, args: calls.get(e.call)?.args.map((a) => BigInt(a)) }));
+}
+
+describe('the host completes a PSCI call the RMM hands it (RMI_PSCI_COMPLETE) before entering the REC again', () => {
+  it('CPU_ON and AFFINITY_INFO of a second vCPU: completed with PSCI_SUCCESS, the program runs on', () => {
+    const wf = buildVideoWorkflow({ size: SIZE, edit: callsAllowed, recs: 2 });
+    const h = wf.realms.encoder!;
+    expect(h.recs).toHaveLength(2);
+    const second = mpidrOfIndex(1);
+    const at = wf.guest.program(h.rd).length;
+    const g = wf.exec('encoder', [
+      { op: 'smc', fid: abi.PSCI_AFFINITY_INFO_AARCH64, args: [second, 0n] },
+      { op: 'smc', fid: abi.PSCI_CPU_ON_AARCH64, args: [second, BigInt(PROGRAM_BASE), 7n] },
+      { op: 'smc', fid: abi.PSCI_AFFINITY_INFO_AARCH64, args: [second, 0n] },
+      { op: 'smc', fid: abi.PSCI_CPU_ON_AARCH64, args: [second, BigInt(PROGRAM_BASE), 7n] },
+      { op: 'smc', fid: abi.PSCI_VERSION },
+    ]);
+    // Every call returned to the program, which ran to its end.
+    expect(wf.host.log.filter((l) => l.what.startsWith('REC_ENTER failed'))).toEqual([]);
+    expect(g.done).toBe(true);
+    expect(x0(g, at)).toBe(BigInt(abi.PSCI_AFFINITY_INFO_OFF));
+    expect(x0(g, at + 1)).toBe(BigInt(abi.PSCI_SUCCESS));
+    expect(x0(g, at + 2)).toBe(BigInt(abi.PSCI_AFFINITY_INFO_ON));
+    expect(x0(g, at + 3)).toBe(BigInt(abi.PSCI_ALREADY_ON));
+    expect(x0(g, at + 4)).toBe(BigInt(abi.PSCI_VERSION_1_1));
+    // The second vCPU was started where the realm asked, with its context ID in X0.
+    const rec1 = wf.machine.state.rmm.recs[`0x${h.recs[1]!.toString(16)}`]!;
+    expect(rec1.runnable).toBe(true);
+    expect(BigInt(rec1.pc)).toBe(BigInt(PROGRAM_BASE));
+    expect(BigInt(rec1.gprs[0]!)).toBe(7n);
+    // The ledger shows each completion: calling REC, target REC from the exit, PSCI_SUCCESS.
+    const done = completions(wf);
+    expect(done).toHaveLength(4);
+    for (const c of done) {
+      expect(c.status).toBe('RMI_SUCCESS');
+      expect(c.args).toEqual([BigInt(h.rec), BigInt(h.recs[1]!), BigInt(abi.PSCI_SUCCESS)]);
+    }
+    expect(wf.host.log.filter((l) => l.what.startsWith('PSCI'))).toHaveLength(4);
+  });
+
+  it('a completion the RMM refuses leaves the REC waiting: the host stops and says why, no doomed entry', () => {
+    // This RMM hands a realm's AFFINITY_INFO of its own MPIDR to the host, which cannot name
+    // the caller as the target (RMI_PSCI_COMPLETE `alias`).
+    const wf = buildVideoWorkflow({ size: SIZE, edit: callsAllowed });
+    const h = wf.realms.encoder!;
+    const g = wf.exec('encoder', [
+      { op: 'smc', fid: abi.PSCI_AFFINITY_INFO_AARCH64, args: [mpidrOfIndex(0), 0n] },
+    ]);
+    expect(g.done).toBe(false);
+    expect(completions(wf)).toEqual([
+      { status: 'RMI_ERROR_INPUT', args: [BigInt(h.rec), BigInt(h.rec), 0n] },
+    ]);
+    const said = wf.host.log.filter((l) => l.realm === 'encoder').map((l) => l.what);
+    expect(said.at(-1)).toBe(
+      'PSCI_AFFINITY_INFO 0x0: RMI_PSCI_COMPLETE(PSCI_SUCCESS) RMI_ERROR_INPUT (alias)',
+    );
+    expect(said.some((w) => w.startsWith('REC_ENTER failed'))).toBe(false);
+  });
+});

@@ -18,8 +18,9 @@
  * one slab sized for them (up to {@link RUN_PAGES}), so the object they belong to is one run
  * of adjacent pages that one `set` copies and one view lends (rmm/bulk.ts `lend`). Pages
  * written together are one object's and are wiped together, so such a slab does not keep
- * more dead neighbours alive than a small one; the free end of the slab it replaces is
- * left unused.
+ * more dead neighbours alive than a small one. The free end of the slab it replaces is
+ * left unused, and so are the places of the row's zero pages (never stored): at most the
+ * bytes the writer was writing anyway.
  */
 import { GRANULE_SIZE } from '../abi/gpt.ts';
 

@@ -1,6 +1,7 @@
 // The REC exit/entry protocol beyond the REC_ENTER failure labels (cca-spec.md §2.5, §3.4,
 // §4.2): SEA injection, unprotected mappings, permission faults, host-call retries, PSCI
-// calls the RMM answers itself, and CPU_OFF.
+// calls the RMM answers itself (DEN0137 A4.3.7: also one naming the caller, as TF-RMM), and
+// CPU_OFF.
 import { describe, expect, it } from 'vitest';
 import {
   abi,
@@ -109,6 +110,28 @@ describe('REC exit/entry protocol', () => {
     const { rec } = activeRealm(lab);
     expect(enter(lab, rec, newRun(lab)).exit.exitReason).toBe(BigInt(abi.RMI_EXIT_IRQ));
     expect(getRec(lab, rec).pc).toBe('0x100c');
+  });
+
+  it('PSCI_AFFINITY_INFO or PSCI_CPU_ON naming the caller itself is answered by the RMM (ON, PSCI_ALREADY_ON): no exit, no request waiting for an RMI_PSCI_COMPLETE that alias refuses', () => {
+    const { lab } = scripted([
+      (rec) => smcStop(rec, abi.PSCI_AFFINITY_INFO_AARCH64, mpidrOfIndex(0), 0),
+      (rec) => {
+        expect(BigInt(rec.gprs[0]!)).toBe(BigInt(abi.PSCI_AFFINITY_INFO_ON));
+        expect(rec.pending).toEqual({ kind: 'none' });
+        return smcStop(rec, abi.PSCI_CPU_ON_AARCH64, mpidrOfIndex(0), 0x1000, 0);
+      },
+      (rec) => {
+        expect(BigInt.asIntN(64, BigInt(rec.gprs[0]!))).toBe(BigInt(abi.PSCI_ALREADY_ON));
+        return { kind: 'irq' };
+      },
+    ]);
+    const { rec } = activeRealm(lab);
+    const run = newRun(lab);
+    expect(enter(lab, rec, run).exit.exitReason).toBe(BigInt(abi.RMI_EXIT_IRQ));
+    expect(getRec(lab, rec).pc).toBe('0x1008');
+    expect(getRec(lab, rec).pending).toEqual({ kind: 'none' });
+    // The REC can be entered again: nothing waits for the host.
+    expectOk(enter(lab, rec, run).r);
   });
 
   it('PSCI_CPU_OFF stops the REC: the next entry fails rec_runnable', () => {

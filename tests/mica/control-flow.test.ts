@@ -1,7 +1,7 @@
 // Control transfers (mica-spec.md §3.6, §8 items 6-7): CALL / EXCEPTION / OTHER classes with
 // BLOCK, ALLOW and SCRUB (policy OTHER), each decision a ledger event naming the CF clause.
 import { describe, expect, it } from 'vitest';
-import { abi, decodeRecExit, type RecExit } from '../../src/emulator/index.ts';
+import { abi, decodeRecExit, mpidrOfIndex, type RecExit } from '../../src/emulator/index.ts';
 import { judgeFlow, realmNamer } from '../../src/policy/index.ts';
 import type { Policy } from '../../src/policy/model.ts';
 import { CONSOLE_IPA, HOSTCALL_IPA } from '../../src/workflows/host.ts';
@@ -80,24 +80,29 @@ describe('control transfers', () => {
       if (e?.kind !== 'flow') throw new Error('no smc flow');
       return [e.destination.kind, judgeFlow(e, realmNamer(wf.machine.state)).text];
     };
-    const allowed = buildVideoWorkflow({ size: SIZE, edit: withCf('CF1', 'ALLOW') });
+    // The encoder has a second vCPU (REC 1, stopped) for its AFFINITY_INFO to ask about.
+    const allowed = buildVideoWorkflow({ size: SIZE, edit: withCf('CF1', 'ALLOW'), recs: 2 });
     const exits = exitsSeen(allowed);
-    // The RMM answers VERSION, and a CPU_ON of a REC the realm does not have, itself.
+    // The RMM answers VERSION, a CPU_ON of a REC the realm does not have, and an
+    // AFFINITY_INFO of the caller's own MPIDR (ON; DEN0137 A4.3.7, TF-RMM psci.c) itself.
     allowed.exec('encoder', [{ op: 'smc', fid: abi.PSCI_VERSION, args: [] }]);
     expect(said(allowed)[0]).toBe('rmm');
     allowed.exec('encoder', [{ op: 'smc', fid: abi.PSCI_CPU_ON_AARCH64, args: [7n, 0n, 0n] }]);
     expect(said(allowed)).toEqual(['rmm', 'encoder called the RMM with 0 byte(s): allowed, CF1']);
-    expect(exits.some((x) => x.exitReason === BigInt(abi.RMI_EXIT_PSCI))).toBe(false);
-    const self = [0n, 0n]; // the encoder's own REC (MPIDR 0), lowest affinity level
+    const self = [mpidrOfIndex(0), 0n]; // the encoder's own REC, lowest affinity level
     allowed.exec('encoder', [{ op: 'smc', fid: abi.PSCI_AFFINITY_INFO_AARCH64, args: self }]);
+    expect(said(allowed)).toEqual(['rmm', 'encoder called the RMM with 0 byte(s): allowed, CF1']);
+    expect(exits.some((x) => x.exitReason === BigInt(abi.RMI_EXIT_PSCI))).toBe(false);
+    const other = [mpidrOfIndex(1), 0n]; // its second REC: the host names it in RMI_PSCI_COMPLETE
+    allowed.exec('encoder', [{ op: 'smc', fid: abi.PSCI_AFFINITY_INFO_AARCH64, args: other }]);
     expect(exits.some((x) => x.exitReason === BigInt(abi.RMI_EXIT_PSCI))).toBe(true);
     expect(said(allowed)).toEqual([
       'host',
       'encoder called PSCI_AFFINITY_INFO; the RMM asked the host to complete it (RMI_EXIT_PSCI): allowed, CF1',
     ]);
     // Blocked, it is said by where it would have ended up.
-    const sealed = buildVideoWorkflow({ size: SIZE });
-    sealed.exec('encoder', [{ op: 'smc', fid: abi.PSCI_AFFINITY_INFO_AARCH64, args: self }]);
+    const sealed = buildVideoWorkflow({ size: SIZE, recs: 2 });
+    sealed.exec('encoder', [{ op: 'smc', fid: abi.PSCI_AFFINITY_INFO_AARCH64, args: other }]);
     expect(said(sealed)).toEqual([
       'host',
       'encoder tried to call PSCI_AFFINITY_INFO, which the RMM hands to the host: blocked by its policy, rule CF1',

@@ -45,11 +45,14 @@ describe('the host completes a PSCI call the RMM hands it (RMI_PSCI_COMPLETE) be
     expect(h.recs).toHaveLength(2);
     const second = mpidrOfIndex(1);
     const at = wf.guest.program(h.rd).length;
+    // The second vCPU's code starts after these five ops (the end of the program: it has
+    // nothing to do but start).
+    const entry = BigInt(PROGRAM_BASE + 4 * (at + 5));
     const g = wf.exec('encoder', [
       { op: 'smc', fid: abi.PSCI_AFFINITY_INFO_AARCH64, args: [second, 0n] },
-      { op: 'smc', fid: abi.PSCI_CPU_ON_AARCH64, args: [second, BigInt(PROGRAM_BASE), 7n] },
+      { op: 'smc', fid: abi.PSCI_CPU_ON_AARCH64, args: [second, entry, 7n] },
       { op: 'smc', fid: abi.PSCI_AFFINITY_INFO_AARCH64, args: [second, 0n] },
-      { op: 'smc', fid: abi.PSCI_CPU_ON_AARCH64, args: [second, BigInt(PROGRAM_BASE), 7n] },
+      { op: 'smc', fid: abi.PSCI_CPU_ON_AARCH64, args: [second, entry, 7n] },
       { op: 'smc', fid: abi.PSCI_VERSION },
     ]);
     // Every call returned to the program, which ran to its end.
@@ -63,7 +66,7 @@ describe('the host completes a PSCI call the RMM hands it (RMI_PSCI_COMPLETE) be
     // The second vCPU was started where the realm asked, with its context ID in X0.
     const rec1 = wf.machine.state.rmm.recs[`0x${h.recs[1]!.toString(16)}`]!;
     expect(rec1.runnable).toBe(true);
-    expect(BigInt(rec1.pc)).toBe(BigInt(PROGRAM_BASE));
+    expect(BigInt(rec1.pc)).toBe(entry);
     expect(BigInt(rec1.gprs[0]!)).toBe(7n);
     // The ledger shows each completion: calling REC, target REC from the exit, PSCI_SUCCESS.
     const done = completions(wf);
@@ -76,21 +79,39 @@ describe('the host completes a PSCI call the RMM hands it (RMI_PSCI_COMPLETE) be
   });
 
   it('a completion the RMM refuses leaves the REC waiting: the host stops and says why, no doomed entry', () => {
-    // This RMM hands a realm's AFFINITY_INFO of its own MPIDR to the host, which cannot name
-    // the caller as the target (RMI_PSCI_COMPLETE `alias`).
-    const wf = buildVideoWorkflow({ size: SIZE, edit: callsAllowed });
+    // The host destroyed the second vCPU behind the realm's back: the realm still asks about
+    // its MPIDR, and RMI_PSCI_COMPLETE naming the destroyed REC is refused (`target_state`).
+    const wf = buildVideoWorkflow({ size: SIZE, edit: callsAllowed, recs: 2 });
     const h = wf.realms.encoder!;
+    expect(wf.host.smc(abi.SMC_RMI_REC_DESTROY, h.recs[1]!).status).toBe('RMI_SUCCESS');
     const g = wf.exec('encoder', [
-      { op: 'smc', fid: abi.PSCI_AFFINITY_INFO_AARCH64, args: [mpidrOfIndex(0), 0n] },
+      { op: 'smc', fid: abi.PSCI_AFFINITY_INFO_AARCH64, args: [mpidrOfIndex(1), 0n] },
     ]);
     expect(g.done).toBe(false);
     expect(completions(wf)).toEqual([
-      { status: 'RMI_ERROR_INPUT', args: [BigInt(h.rec), BigInt(h.rec), 0n] },
+      { status: 'RMI_ERROR_INPUT', args: [BigInt(h.rec), BigInt(h.recs[1]!), 0n] },
     ]);
     const said = wf.host.log.filter((l) => l.realm === 'encoder').map((l) => l.what);
     expect(said.at(-1)).toBe(
-      'PSCI_AFFINITY_INFO 0x0: RMI_PSCI_COMPLETE(PSCI_SUCCESS) RMI_ERROR_INPUT (alias)',
+      'PSCI_AFFINITY_INFO 0x1: RMI_PSCI_COMPLETE(PSCI_SUCCESS) RMI_ERROR_INPUT (target_state)',
     );
     expect(said.some((w) => w.startsWith('REC_ENTER failed'))).toBe(false);
+  });
+
+  it('AFFINITY_INFO of its own MPIDR never reaches the host: the RMM answers ON and the program runs on', () => {
+    // DEN0137 A4.3.7, B6.3.1.3 and TF-RMM psci.c: no RMI_PSCI_COMPLETE could name the caller
+    // (`alias`), so a forwarded call would leave the REC waiting for ever.
+    const wf = buildVideoWorkflow({ size: SIZE, edit: callsAllowed });
+    const h = wf.realms.encoder!;
+    const at = wf.guest.program(h.rd).length;
+    const g = wf.exec('encoder', [
+      { op: 'smc', fid: abi.PSCI_AFFINITY_INFO_AARCH64, args: [mpidrOfIndex(0), 0n] },
+      { op: 'smc', fid: abi.PSCI_VERSION },
+    ]);
+    expect(g.done).toBe(true);
+    expect(x0(g, at)).toBe(BigInt(abi.PSCI_AFFINITY_INFO_ON));
+    expect(x0(g, at + 1)).toBe(BigInt(abi.PSCI_VERSION_1_1));
+    expect(completions(wf)).toEqual([]);
+    expect(wf.host.log.filter((l) => l.what.startsWith('PSCI'))).toEqual([]);
   });
 });

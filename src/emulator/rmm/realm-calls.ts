@@ -11,6 +11,7 @@ import { getField, hex64, s64, u64 } from '../../lib/bits.ts';
 import { readLe } from '../../lib/bytes.ts';
 import {
   PSCI_AFFINITY_INFO_AARCH64,
+  PSCI_AFFINITY_INFO_ON,
   PSCI_ALREADY_ON,
   PSCI_CPU_OFF,
   PSCI_CPU_ON_AARCH64,
@@ -98,21 +99,28 @@ const PSCI_EXITS: ReadonlySet<number> = new Set([
 ]);
 
 /**
- * The PSCI error the RMM answers a realm's CPU_ON or AFFINITY_INFO with itself, from its
- * arguments in `rec`, without asking the host (spec B6.2); undefined when it has none.
+ * The result the RMM answers a realm's CPU_ON or AFFINITY_INFO with itself, from its
+ * arguments in `rec`, without asking the host; undefined when the host must complete it.
+ * Its failure conditions (spec B6.3), and a call naming the caller's own MPIDR: the caller
+ * is running, so CPU_ON gets PSCI_ALREADY_ON and AFFINITY_INFO gets ON (B6.3.1.3: a
+ * RUNNABLE target is PSCI_SUCCESS), with no exit, as TF-RMM does
+ * (psci.c, "Check if the vCPU targets itself"). A4.3.7 says these calls *can* cause a REC
+ * exit due to PSCI; this one must not: RMI_PSCI_COMPLETE refuses a target that is the
+ * calling REC (B4.3.7 `alias`), so no host could complete it and the REC would never run
+ * again.
  */
-function psciRefusal(realm: RealmRecord, rec: RecRecord, fid: number): number | undefined {
+function psciAnswer(realm: RealmRecord, rec: RecRecord, fid: number): number | undefined {
   if (fid === PSCI_CPU_ON_AARCH64) {
-    const target = gpr(rec, 1);
     if (gpr(rec, 2) >= 2n ** BigInt(realm.ipaWidth - 1)) return PSCI_INVALID_ADDRESS;
-    const index = recIndexOf(target);
+    const index = recIndexOf(gpr(rec, 1));
     if (index === undefined || index >= realm.recIndex) return PSCI_INVALID_PARAMETERS;
-    if (target === BigInt(rec.mpidr)) return PSCI_ALREADY_ON;
+    if (index === rec.index) return PSCI_ALREADY_ON;
   }
   if (fid === PSCI_AFFINITY_INFO_AARCH64) {
     const index = recIndexOf(gpr(rec, 1));
     if (gpr(rec, 2) !== 0n || index === undefined || index >= realm.recIndex)
       return PSCI_INVALID_PARAMETERS;
+    if (index === rec.index) return PSCI_AFFINITY_INFO_ON;
   }
   return undefined;
 }
@@ -120,17 +128,18 @@ function psciRefusal(realm: RealmRecord, rec: RecRecord, fid: number): number | 
 /**
  * Whether the realm's PSCI call `fid`, with its arguments in `rec`, ends at the host: the RMM
  * hands it over with an RMI_EXIT_PSCI exit for the host to complete (spec B6; cca-spec.md
- * §4.2), rather than answering it itself (VERSION, FEATURES, a call it refuses). The rule
+ * §4.2), rather than answering it itself (VERSION, FEATURES, a call it refuses, a CPU_ON or
+ * AFFINITY_INFO naming the caller itself). The rule
  * `psci` follows; an extension asks it before the call runs. Reads only; changes nothing.
  */
 export function psciGoesToHost(realm: RealmRecord, rec: RecRecord, fid: number): boolean {
-  return PSCI_EXITS.has(fid) && psciRefusal(realm, rec, fid) === undefined;
+  return PSCI_EXITS.has(fid) && psciAnswer(realm, rec, fid) === undefined;
 }
 
 /** PSCI from a realm (spec B6; cca-spec.md §4.2). */
 function psci(ctx: Ctx, realm: RealmRecord, rec: RecRecord, fid: number): CallOutcome {
-  const refused = psciRefusal(realm, rec, fid);
-  if (refused !== undefined) return ret(refused);
+  const answer = psciAnswer(realm, rec, fid);
+  if (answer !== undefined) return ret(answer);
   switch (fid) {
     case PSCI_VERSION:
       return ret(PSCI_VERSION_1_1);

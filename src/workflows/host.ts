@@ -2,7 +2,8 @@
  * A host (KVM + VMM) model for Mica scenarios: it builds realms in the order of mica-spec.md
  * §8 item 12 (REALM_CREATE → RTTs, data, REC → DELEGATE+REALM_PD → DELEGATE+DUMMY_PAGE →
  * DELEGATE+RMI_SGT once per machine → SET_PROTECTED_SHARED_RANGE per BAR → REALM_ACTIVATE),
- * runs RECs, and answers their exits like KVM would: a fault in a protected ivshmem BAR is
+ * runs its RECs (every one the realm started, round-robin, as KVM's vCPU threads share a
+ * CPU), and answers their exits like KVM would: a fault in a protected ivshmem BAR is
  * resolved with RMI_DATA_CREATE_UNKNOWN_SHARED on the page of the backing file (§3.4 step 3),
  * MMIO is emulated (and what the realm wrote is what the host saw), host calls are answered,
  * and a PSCI CPU_ON / AFFINITY_INFO the RMM hands over is completed with RMI_PSCI_COMPLETE
@@ -97,7 +98,8 @@ export interface RealmSpec {
   /**
    * vCPUs (RECs) of the realm (default 1): REC 0 runs the program, the others are created
    * NOT_RUNNABLE for the realm to start with PSCI_CPU_ON (they do not change the RIM,
-   * cca-spec.md §5.4).
+   * cca-spec.md §5.4) at an entry point in the program; {@link MicaHost.run} runs each one
+   * started from there.
    */
   readonly recs?: number;
 }
@@ -109,7 +111,7 @@ const TENANT = { kind: 'network', name: 'tenant' } as const;
 export interface RealmHandle {
   readonly name: string;
   readonly rd: number;
-  /** REC 0, the vCPU {@link MicaHost.run} enters. */
+  /** REC 0, the vCPU that starts the realm's program. */
   readonly rec: number;
   /** Every REC of the realm, in index order (MPIDR `mpidrOfIndex(k)` for `recs[k]`). */
   readonly recs: readonly number[];
@@ -153,7 +155,9 @@ class TenantInput implements HostEvent {
 
 /** Outcome of running a realm until its program is done. */
 export interface RunOutcome {
+  /** Every vCPU that is on ran to the end of the program. */
   readonly done: boolean;
+  /** REC_ENTER calls made, over all vCPUs. */
   readonly entries: number;
 }
 
@@ -181,6 +185,8 @@ export class MicaHost {
   inject?: bigint;
   /** The RmiRecEnter each entry encodes before writing it (the write copies it). */
   private readonly enterScratch = new Uint8Array(abi.RMI_REC_RUN_HALF_SIZE);
+  /** How the last {@link MicaHost.turn} of a vCPU ended. */
+  private ended: TurnEnd = 'spent';
 
   constructor(m: Machine) {
     this.m = m;
@@ -495,17 +501,57 @@ export class MicaHost {
     return r.status === 'RMI_SUCCESS';
   }
 
-  /** Runs the realm's REC until its program is done (or `maxEntries` entries). */
+  /**
+   * Runs the realm's vCPUs until their programs are done (or `maxEntries` entries in all).
+   * A realm with one REC has it entered until its program is done (the streaming path: no
+   * work per entry beyond that). Several RECs are run round-robin, as KVM's vCPU threads
+   * share a CPU: each RUNNABLE one (REC 0 unless it is off, the others once the realm's
+   * PSCI_CPU_ON started them) in turn, until its program is done or it waits (an IRQ exit
+   * with work left: WFI, or the RMM's step limit), pass after pass until one finds every
+   * vCPU that is on done. Not done when the realm or a vCPU stopped for good (SYSTEM_OFF, a
+   * refused entry or PSCI completion), the entries ran out, or no vCPU is on.
+   */
   run(h: RealmHandle, maxEntries = 2000): RunOutcome {
+    const recs = h.recs;
+    if (recs.length === 1) {
+      const n = this.turn(h, h.rec, maxEntries, false);
+      return { done: this.ended === 'done', entries: n };
+    }
+    let entries = 0;
+    for (;;) {
+      let on = 0;
+      let done = 0;
+      for (let k = 0; k < recs.length; k++) {
+        const rec = recs[k]!;
+        if (this.m.state.rmm.recs[hex(rec)]?.runnable !== true) continue;
+        if (entries >= maxEntries) return { done: false, entries };
+        on++;
+        entries += this.turn(h, rec, maxEntries - entries, true);
+        if (this.ended === 'stopped') return { done: false, entries };
+        if (this.ended === 'done') done++;
+      }
+      if (on === 0 || entries >= maxEntries) return { done: false, entries };
+      if (done === on) return { done: true, entries };
+    }
+  }
+
+  /**
+   * Enters REC `rec` of realm `h` and answers its exits until its program is done, it is off
+   * or stopped, `maxEntries` entries are spent, or (with `yieldOnWait`) it waits; how it ended
+   * is left in {@link MicaHost.ended}. Returns the entries made.
+   */
+  private turn(h: RealmHandle, rec: number, maxEntries: number, yieldOnWait: boolean): number {
+    const key = hex(rec);
     let flags = 0n;
     let gprs: bigint[] = NO_GPRS;
     for (let n = 0; n < maxEntries; n++) {
       const lrs = this.inject === undefined ? NO_GPRS : [this.inject];
       this.m.write(h.run, encodeRecEnter({ flags, gprs, gicv3Lrs: lrs }, this.enterScratch));
-      const r = this.smc(abi.SMC_RMI_REC_ENTER, h.rec, h.run);
+      const r = this.smc(abi.SMC_RMI_REC_ENTER, rec, h.run);
       if (r.status !== 'RMI_SUCCESS') {
         this.log.push({ realm: h.name, what: `REC_ENTER failed: ${r.failure?.label ?? r.status}` });
-        return { done: false, entries: n + 1 };
+        this.ended = 'stopped';
+        return n + 1;
       }
       // KVM reads the RmiRecExit half of the run granule it shares with the RMM (not the
       // RmiRecEnter it wrote itself) and takes the fields the exit reason makes it act on.
@@ -519,7 +565,10 @@ export class MicaHost {
       const regs = taken.gprs;
       flags = 0n;
       gprs = NO_GPRS;
-      if (this.recOf(h).guest.done === true) return { done: true, entries: n + 1 };
+      if (this.m.state.rmm.recs[key]?.guest.done === true) {
+        this.ended = 'done';
+        return n + 1;
+      }
       if (reason === abi.RMI_EXIT_SYNC) {
         const ec = Number((esr >> 26n) & 0x3fn);
         if (ec === abi.ESR_EL2_EC_DATA_ABORT || ec === abi.ESR_EL2_EC_INST_ABORT) {
@@ -553,8 +602,10 @@ export class MicaHost {
         continue;
       }
       if (reason === abi.RMI_EXIT_PSCI) {
-        if (this.completePsci(h, Number(gpr0), gpr1)) continue;
-        return { done: false, entries: n + 1 };
+        const next = this.completePsci(h, rec, Number(gpr0), gpr1);
+        if (next === 'run') continue;
+        this.ended = next;
+        return n + 1;
       }
       if (reason === abi.RMI_EXIT_RIPAS_CHANGE) {
         this.log.push({
@@ -564,44 +615,52 @@ export class MicaHost {
         flags = encodeRecEnterFlags({ ripasReject: true });
         continue;
       }
+      // An IRQ exit of a REC whose program is not done: it waits (WFI), or the RMM's step
+      // limit ended the entry; with other vCPUs to run, they get their turn.
+      if (yieldOnWait && reason === abi.RMI_EXIT_IRQ) {
+        this.ended = 'waits';
+        return n + 1;
+      }
     }
-    return { done: false, entries: maxEntries };
+    this.ended = 'spent';
+    return maxEntries;
   }
 
   /**
-   * KVM's answer to a PSCI call of realm `h`'s REC 0 that the RMM handed over (RMI_EXIT_PSCI:
-   * `fid` and, for CPU_ON / AFFINITY_INFO, the target's MPIDR in the exit's gprs; DEN0137 B6,
-   * cca-spec.md §4.2). CPU_ON and AFFINITY_INFO leave the REC waiting (`rec_psci`): the host
-   * names the target vCPU with RMI_PSCI_COMPLETE (B4.3.7) and PSCI_SUCCESS, as KVM does
+   * KVM's answer to a PSCI call of REC `rec` of realm `h` that the RMM handed over
+   * (RMI_EXIT_PSCI: `fid` and, for CPU_ON / AFFINITY_INFO, the target's MPIDR in the exit's
+   * gprs; DEN0137 A4.3.7, B6, cca-spec.md §4.2). CPU_ON and AFFINITY_INFO of another vCPU
+   * leave the REC waiting (`rec_psci`; the RMM answers one naming the caller itself): the
+   * host names the target vCPU with RMI_PSCI_COMPLETE (B4.3.7) and PSCI_SUCCESS, as KVM does
    * (`realm_psci_complete`): a stopped vCPU starts, one already on gets PSCI_ALREADY_ON from
    * the RMM, and the RMM answers AFFINITY_INFO from the target's state itself. CPU_SUSPEND
-   * needs no answer. True when the REC can be entered again; false when it cannot: the realm
-   * or the vCPU is off, or the RMM refused the completion (the request names the caller
-   * itself, or a vCPU this host did not create).
+   * needs no answer. 'run' when the REC can be entered again; 'off' when this vCPU is off;
+   * 'stopped' when the realm is off or the REC cannot run again (the RMM refused the
+   * completion, or the request names a vCPU this host did not create).
    */
-  private completePsci(h: RealmHandle, fid: number, mpidr: bigint): boolean {
+  private completePsci(h: RealmHandle, rec: number, fid: number, mpidr: bigint): PsciNext {
     const name = abi.PSCI_NAMES[fid] ?? hex(fid);
     if (fid === abi.PSCI_SYSTEM_OFF || fid === abi.PSCI_SYSTEM_RESET) {
       this.log.push({ realm: h.name, what: `${name}: the realm is off` });
-      return false;
+      return 'stopped';
     }
     if (fid === abi.PSCI_CPU_OFF) {
       this.log.push({ realm: h.name, what: `${name}: the vCPU is off` });
-      return false;
+      return 'off';
     }
-    if (fid !== abi.PSCI_CPU_ON_AARCH64 && fid !== abi.PSCI_AFFINITY_INFO_AARCH64) return true;
+    if (fid !== abi.PSCI_CPU_ON_AARCH64 && fid !== abi.PSCI_AFFINITY_INFO_AARCH64) return 'run';
     const target = h.recs.find((_, k) => mpidrOfIndex(k) === mpidr);
     if (target === undefined) {
       this.log.push({ realm: h.name, what: `${name} ${hex(Number(mpidr))}: no such vCPU` });
-      return false;
+      return 'stopped';
     }
-    const r = this.smc(abi.SMC_RMI_PSCI_COMPLETE, h.rec, target, abi.PSCI_SUCCESS);
+    const r = this.smc(abi.SMC_RMI_PSCI_COMPLETE, rec, target, abi.PSCI_SUCCESS);
     const why = r.failure ? ` (${r.failure.label})` : '';
     this.log.push({
       realm: h.name,
       what: `${name} ${hex(Number(mpidr))}: RMI_PSCI_COMPLETE(PSCI_SUCCESS) ${r.status}${why}`,
     });
-    return r.status === 'RMI_SUCCESS';
+    return r.status === 'RMI_SUCCESS' ? 'run' : 'stopped';
   }
 
   /** Reads an NS page the way the host does (what a leak through NS memory looks like). */
@@ -613,6 +672,16 @@ export class MicaHost {
     return v;
   }
 }
+
+/**
+ * How a vCPU's turn in {@link MicaHost.run} ended: its program is done, it waits (an IRQ
+ * exit with work left), it is off (PSCI_CPU_OFF), it stopped for good (SYSTEM_OFF, a refused
+ * entry or PSCI completion), or the entries were spent.
+ */
+type TurnEnd = 'done' | 'waits' | 'off' | 'stopped' | 'spent';
+
+/** What the host does after answering a PSCI exit: enter the REC again, or end its turn. */
+type PsciNext = 'run' | 'off' | 'stopped';
 
 /** No registers (the RmiRecEnter of an entry that hands the realm nothing; never changed). */
 const NO_GPRS: bigint[] = [];

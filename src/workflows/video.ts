@@ -230,7 +230,8 @@ export interface VideoWorkflowOptions extends MicaMachineOptions {
   readonly windowOf?: (realm: string, mem: string, gpa: number) => number | undefined;
   /**
    * vCPUs the host gives each realm (default 1, host.ts `RealmSpec.recs`): REC 0 runs the
-   * stage, the others wait for the realm's PSCI_CPU_ON (they leave every RIM as it is).
+   * stage, the others wait for the realm's PSCI_CPU_ON (they leave every RIM as it is) and
+   * then run from the entry point it named.
    */
   readonly recs?: number;
 }

@@ -7,7 +7,8 @@
 import { describe, expect, it } from 'vitest';
 import { abi, mpidrOfIndex, type LedgerEventOf } from '../../src/emulator/index.ts';
 import type { Policy } from '../../src/policy/model.ts';
-import { PROGRAM_BASE } from '../../src/workflows/guest.ts';
+import { PROGRAM_BASE, guestLoad } from '../../src/workflows/guest.ts';
+import { ATTEST_IPA } from '../../src/workflows/host.ts';
 import { buildVideoWorkflow } from '../../src/workflows/video.ts';
 
 const SIZE = 0x4000;
@@ -113,5 +114,63 @@ describe('the host completes a PSCI call the RMM hands it (RMI_PSCI_COMPLETE) be
     expect(x0(g, at + 1)).toBe(BigInt(abi.PSCI_VERSION_1_1));
     expect(completions(wf)).toEqual([]);
     expect(wf.host.log.filter((l) => l.what.startsWith('PSCI'))).toEqual([]);
+  });
+});
+
+describe('the host runs every vCPU the realm started (round-robin, as KVM vCPU threads)', () => {
+  it('a second vCPU started with CPU_ON runs its own code: its store reaches memory, the run completes', () => {
+    const wf = buildVideoWorkflow({ size: SIZE, edit: callsAllowed, recs: 2 });
+    const h = wf.realms.encoder!;
+    const at = wf.guest.program(h.rd).length;
+    const mark = 0x5ec0_0d0c_0de0_0001n;
+    const where = ATTEST_IPA + 0x800;
+    // REC 0 starts REC 1 at op at+2 and switches itself off; only REC 1 reaches the store.
+    const entry = BigInt(PROGRAM_BASE + 4 * (at + 2));
+    wf.exec('encoder', [
+      { op: 'smc', fid: abi.PSCI_CPU_ON_AARCH64, args: [mpidrOfIndex(1), entry, 0n] },
+      { op: 'smc', fid: abi.PSCI_CPU_OFF },
+      { op: 'write', ipa: where, value: mark },
+    ]);
+    const rec0 = wf.host.recOf(h);
+    const rec1 = wf.machine.state.rmm.recs[`0x${h.recs[1]!.toString(16)}`]!;
+    expect(x0(rec0.guest, at)).toBe(BigInt(abi.PSCI_SUCCESS));
+    expect(rec0.runnable).toBe(false);
+    expect(rec1.guest.done).toBe(true);
+    const realm = wf.machine.state.rmm.realms[`0x${h.rd.toString(16)}`]!;
+    const bytes = guestLoad(wf.machine.state, realm, where, 8)!;
+    expect(new DataView(bytes.buffer, bytes.byteOffset).getBigUint64(0, true)).toBe(mark);
+    // A later program runs on the vCPU that is on, and the run says it completed.
+    const more = wf.guest.program(h.rd).length;
+    wf.guest.add(h.rd, [{ op: 'write', ipa: where, value: mark + 1n }]);
+    expect(wf.host.run(h)).toMatchObject({ done: true });
+    expect(rec1.pc).toBe(`0x${(PROGRAM_BASE + 4 * (more + 1)).toString(16)}`);
+  });
+
+  it('two vCPUs on: a vCPU that waits (WFI) yields to the other, the run completes once both are done', () => {
+    const wf = buildVideoWorkflow({ size: SIZE, edit: callsAllowed, recs: 2 });
+    const h = wf.realms.encoder!;
+    const at = wf.guest.program(h.rd).length;
+    const entry = BigInt(PROGRAM_BASE + 4 * (at + 1));
+    const since = wf.machine.ledger.length;
+    wf.guest.add(h.rd, [
+      { op: 'smc', fid: abi.PSCI_CPU_ON_AARCH64, args: [mpidrOfIndex(1), entry, 0n] },
+      { op: 'wfi' },
+      { op: 'smc', fid: abi.PSCI_VERSION },
+    ]);
+    expect(wf.host.run(h)).toMatchObject({ done: true });
+    // REC 0 waited at its WFI and REC 1 ran before REC 0 was entered again.
+    const entered = wf.machine.ledger
+      .slice(since)
+      .flatMap((e) => (e.kind === 'smc:call' && e.name === 'RMI_REC_ENTER' ? [e.args[0]] : []))
+      .map((a) => Number(BigInt(a!)));
+    expect(entered.indexOf(h.recs[1]!)).toBeGreaterThan(0);
+    expect(entered.indexOf(h.recs[1]!)).toBeLessThan(entered.lastIndexOf(h.rec));
+    const end = `0x${(PROGRAM_BASE + 4 * (at + 3)).toString(16)}`;
+    for (const rec of h.recs) {
+      const r = wf.machine.state.rmm.recs[`0x${rec.toString(16)}`]!;
+      expect(r.guest.done).toBe(true);
+      expect(r.pc).toBe(end);
+      expect(x0(r.guest, at + 2)).toBe(BigInt(abi.PSCI_VERSION_1_1));
+    }
   });
 });

@@ -127,9 +127,11 @@ export {
   type RsiResult,
 } from './rmm/guest.ts';
 export {
+  hostSharedObject,
   hostState,
   nameRealm,
   recordGroupToken,
+  recordRealm,
   recordToken,
   type HostRealm,
   HOST_GROUP_TOKENS,

@@ -88,9 +88,11 @@ const REALM_ACTOR = /^realm:(0x[0-9a-f]+)$/i;
  */
 export function realmNamer(state: Readonly<MachineState>): NameOf {
   const byRd = new Map<number, string>();
-  // Names the host gave, kept after a realm is gone; the live records below take precedence.
-  for (const [key, name] of Object.entries(state.host?.names ?? {})) byRd.set(Number(key), name);
+  // The VMM's records by name (a destroyed realm's stays, with an RD a later realm may have
+  // taken), then the name the host gave each RD last, which takes precedence: a state saved
+  // before the host kept `names` has only the records.
   for (const r of Object.values(state.host?.realms ?? {})) byRd.set(r.rd, r.name);
+  for (const [key, name] of Object.entries(state.host?.names ?? {})) byRd.set(Number(key), name);
   for (const [key, r] of Object.entries(micaOf(state)?.realms ?? {})) {
     const rd = Number(key);
     if (r.name && !byRd.has(rd)) byRd.set(rd, r.name);

@@ -19,15 +19,17 @@ import {
   encodeRecEnter,
   encodeRecEnterFlags,
   encodeRecParams,
+  hostSharedObject,
   mpidrOfIndex,
-  nameRealm,
   realmRtts,
   recordGroupToken,
+  recordRealm,
   rttEntries,
   type Machine,
   type RecRecord,
   type SmcResult,
 } from '../emulator/index.ts';
+import { hex64 } from '../lib/bits.ts';
 import { readLe, utf8 } from '../lib/bytes.ts';
 import {
   IVSHMEM_BAR_BASE,
@@ -70,6 +72,8 @@ export const NET_PAYLOAD_OFFSET = abi.GRANULE_SIZE;
  * device up (MicaHost `startNetwork`), else the pages a packet needs when it arrives.
  */
 export const NET_BUFFER_SIZE = 0x40000 + abi.GRANULE_SIZE;
+/** Top of every scenario realm's protected RAM (RIPAS RAM from IPA 0, RTT_INIT_RIPAS). */
+export const RAM_TOP = 0x200000;
 /** Private RAM of a realm that asked for some ({@link RealmSpec.ram}), e.g. storage's store. */
 export const RAM_IPA = 0x100000;
 /** Size of the window each protected ivshmem BAR advertises (64 MiB backing files, §3.4). */
@@ -166,8 +170,6 @@ export class MicaHost {
   readonly m: Machine;
   private next = 0x8000_0000;
   private vmid = 1;
-  /** Backing files: name → page index → PA (a page shared by every QEMU that opens the file). */
-  readonly files = new Map<string, Map<number, number>>();
   readonly realms = new Map<string, RealmHandle>();
   /** Everything the host saw of realm data: MMIO writes, host-call registers, NS pages. */
   readonly saw: bigint[] = [];
@@ -274,7 +276,7 @@ export class MicaHost {
     );
     this.must(this.smc(abi.SMC_RMI_REALM_CREATE, rd, params), 'REALM_CREATE');
     this.tables(rd, 0, 2);
-    this.must(this.smc(abi.SMC_RMI_RTT_INIT_RIPAS, rd, 0, 0x200000), 'RTT_INIT_RIPAS');
+    this.must(this.smc(abi.SMC_RMI_RTT_INIT_RIPAS, rd, 0, RAM_TOP), 'RTT_INIT_RIPAS');
     this.tables(rd, 0, 3);
     const code = new Uint8Array(abi.GRANULE_SIZE);
     code.set(utf8(`image:${spec.image ?? spec.name}`));
@@ -337,7 +339,6 @@ export class MicaHost {
     }
     const mr = this.mica?.realms[hex(rd)];
     if (mr) mr.name = spec.name;
-    nameRealm(this.m.state, rd, spec.name);
     if (spec.activate !== false)
       this.must(this.smc(abi.SMC_RMI_REALM_ACTIVATE, rd), 'REALM_ACTIVATE');
     const handle: RealmHandle = {
@@ -351,7 +352,42 @@ export class MicaHost {
       ...(spec.ram ? { ram: spec.ram } : {}),
     };
     this.realms.set(spec.name, handle);
+    this.record(handle, spec);
     return handle;
+  }
+
+  /**
+   * Writes what this host built into the VMM's records in the machine (emulator
+   * host/state.ts `recordRealm`, as the lab's VMM does): the realm by name, with its REC, run
+   * granule, IPA space and the NS console page it mapped, and each protected BAR as a window
+   * of its backing file's shared object. So the lab's VMM can run the realm once the lab
+   * adopts the run (a realm terminal, `realm list`, the memory view's windows), and a
+   * snapshot keeps it.
+   */
+  private record(h: RealmHandle, spec: RealmSpec): void {
+    recordRealm(this.m.state, {
+      name: h.name,
+      rd: h.rd,
+      recs: [h.rec],
+      run: h.run,
+      ipaWidth: MICA_IPA_WIDTH,
+      ramPages: RAM_TOP / abi.GRANULE_SIZE,
+      hashAlgo: 'sha-512',
+      image: spec.image ?? spec.name,
+      net: spec.net === true,
+      shared: h.console === undefined ? {} : { [hex64(CONSOLE_IPA)]: h.console },
+      console: '',
+      network: [],
+      exits: 0,
+      enter: {},
+      off: false,
+    });
+    for (const bar of h.bars)
+      hostSharedObject(this.m.state, bar.file).ends.push({
+        realm: h.name,
+        ipa: bar.ipa,
+        size: BAR_SIZE,
+      });
   }
 
   /**
@@ -458,15 +494,19 @@ export class MicaHost {
     return this.m.state.rmm.realms[hex(h.rd)]!.rim;
   }
 
-  /** The page of backing file `file` at index `k` (allocated on first use). */
+  /**
+   * The page of backing file `file` at index `k` (allocated on first use), kept in the
+   * machine's host records (`state.host.sharedObjects`, the pages every QEMU that opens the
+   * file shares), where the lab's VMM finds it for a realm it runs after the lab adopted
+   * this run.
+   */
   backing(file: string, k: number, pa?: number): number {
-    let f = this.files.get(file);
-    if (!f) this.files.set(file, (f = new Map()));
-    if (pa !== undefined) f.set(k, pa);
-    let page = f.get(k);
+    const pages = hostSharedObject(this.m.state, file).pages;
+    if (pa !== undefined) pages[k] = pa;
+    let page = pages[k];
     if (page === undefined) {
       page = this.alloc();
-      f.set(k, page);
+      pages[k] = page;
     }
     return page;
   }

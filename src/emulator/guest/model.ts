@@ -164,8 +164,13 @@ export function guestIsIdle(rec: Readonly<RecRecord>): boolean {
   return g.queue.length === 0 && g.frame === null && g.pending === null;
 }
 
+/**
+ * What a REC does first: REC 0 boots when it starts at the image's entry point; a REC that
+ * other software already ran past it (a Pipeline Run's stage program, workflows/guest.ts,
+ * before the lab adopted the run) has booted, so the model's operations run on it as they are.
+ */
 function bootQueue(rec: Readonly<RecRecord>): GuestOp[] {
-  return rec.index === 0 ? [{ op: 'boot' }] : [];
+  return rec.index === 0 && BigInt(rec.pc) === BigInt(GUEST_IMAGE_IPA) ? [{ op: 'boot' }] : [];
 }
 
 /** Largest naturally aligned access (8, 4, 2, 1) at `ipa` for `remaining` bytes. */

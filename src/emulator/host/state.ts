@@ -134,6 +134,33 @@ export function nameRealm(state: MachineState, rd: number, name: string): void {
   (hostState(state).names ??= {})[hex(rd)] = name;
 }
 
+/**
+ * Records `realm` in the VMM's records under its name, and the host's name of its RD
+ * ({@link nameRealm}): what makes a realm runnable by the lab's VMM (host/vmm.ts `runRealm`)
+ * and gives it a terminal. Every host model that builds a realm writes it, the lab's VMM and
+ * the workflows' scenario host alike, so a realm a Pipeline Run built is the learner's to
+ * inspect once the lab adopts the run. A realm built again under the same name replaces the
+ * record, and the shared-object windows the old one plugged are unplugged (its VM is gone).
+ */
+export function recordRealm(state: MachineState, realm: HostRealm): void {
+  const hs = hostState(state);
+  if (hs.realms[realm.name]) unplugShared(hs, realm.name);
+  hs.realms[realm.name] = realm;
+  nameRealm(state, realm.rd, realm.name);
+}
+
+/** Unplugs every shared-object window realm `name` had. */
+export function unplugShared(hs: HostState, name: string): void {
+  for (const object of Object.values(hs.sharedObjects ?? {})) {
+    object.ends = object.ends.filter((end) => end.realm !== name);
+  }
+}
+
+/** The host shared-memory object `name` of `state` (mica-spec.md §3.4), created empty on first use. */
+export function hostSharedObject(state: MachineState, name: string): HostSharedObject {
+  return ((hostState(state).sharedObjects ??= {})[name] ??= { pages: {}, ends: [] });
+}
+
 /** The host state of `state`, created empty on first use. */
 export function hostState(state: MachineState): HostState {
   return (state.host ??= { realms: {}, nextPage: HOST_POOL_BASE, freePages: [] });

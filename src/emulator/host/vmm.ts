@@ -101,7 +101,14 @@ import {
   realmRpv,
   type RealmIntent,
 } from './reference.ts';
-import { HOST_POOL_TOP, hostState, nameRealm, type HostRealm, type HostState } from './state.ts';
+import {
+  HOST_POOL_TOP,
+  hostState,
+  recordRealm,
+  unplugShared,
+  type HostRealm,
+  type HostState,
+} from './state.ts';
 import { hex } from '../../lib/hex.ts';
 
 /** What the learner asks for. */
@@ -202,13 +209,6 @@ function freeVmid(machine: Machine): number {
   return vmid;
 }
 
-/** Unplugs every shared-object window that realm `name` had (its VM process is gone). */
-function unplugEnds(hs: HostState, name: string): void {
-  for (const object of Object.values(hs.sharedObjects ?? {})) {
-    object.ends = object.ends.filter((end) => end.realm !== name);
-  }
-}
-
 /** Builds and activates a realm named `spec.name` (see the file header for the sequence). */
 export function createRealm(machine: Machine, spec: RealmSpec): CreateRealmResult {
   const calls: HostCall[] = [];
@@ -224,7 +224,7 @@ export function createRealm(machine: Machine, spec: RealmSpec): CreateRealmResul
     );
   }
   // A destroyed realm's name is free again; its VM is gone, so are the windows it plugged.
-  if (previous) unplugEnds(hs, spec.name);
+  if (previous) unplugShared(hs, spec.name);
   const ramPages = spec.ramPages ?? GUEST_DEFAULT_RAM_PAGES;
   if (
     !Number.isInteger(ramPages) ||
@@ -364,8 +364,7 @@ export function createRealm(machine: Machine, spec: RealmSpec): CreateRealmResul
       enter: {},
       off: false,
     };
-    hs.realms[spec.name] = realm;
-    nameRealm(machine.state, realm.rd, spec.name);
+    recordRealm(machine.state, realm);
     return { ok: true, realm, calls };
   } catch (error) {
     if (error instanceof Refused) return fail(error.message);

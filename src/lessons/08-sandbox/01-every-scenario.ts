@@ -53,8 +53,8 @@ This is the lab with nothing asked of you. Everything the course built is here:
   pipelines, attacks by a stage, attacks by the host, prototype gaps) is in the **Pipeline**
   tab's **Scenario** menu. Pick one, press **Run**: the file's machine, in its own mode,
   replaces this one, the judge and the verifier decide, and this lesson stays open. Its
-  realms are the file's: its host program built and ran them with \`rmi\` calls, so they have
-  no terminals of their own (read them in the views; build your own below).
+  realms are the file's, and each gets a terminal tab, as a realm you build does: in a video
+  pipeline, \`mem read 0x100000 32\` in **storage#** shows what storage kept, with its labels.
 - **The terminals**: build realms, wire objects, upload policies (the **Policy** tab), send the
   tenant's data and try to steal it, as in parts 03 to 07.
 

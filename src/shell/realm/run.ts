@@ -64,9 +64,11 @@ export function withholds(w: Withholding, example: string, realm: string): boole
 
 /**
  * What a realm terminal says when the host's VMM has no realm called `name`: a realm that
- * exists but was built with "rmi" calls (a scenario file's host program, a Pipeline Run) has
- * a name in the Mica monitor and in every view, but the VMM never built it, so it cannot run
- * it and there is no terminal; anything else is to be created.
+ * exists but no host model recorded (built by hand with "rmi" calls; a state saved before the
+ * workflows' host recorded its realms) has a name in the Mica monitor and in every view, but
+ * the VMM has no record to run it by, so there is no terminal; anything else is to be created.
+ * The realms a Pipeline Run or a scenario file built are recorded (emulator host/state.ts
+ * `recordRealm`) and have terminals.
  */
 export function noRealmLines(machine: Machine, name: string): OutputLine[] {
   const known = Object.entries(micaOf(machine.state)?.realms ?? {}).some(
@@ -75,7 +77,7 @@ export function noRealmLines(machine: Machine, name: string): OutputLine[] {
   return known
     ? [
         out.error(
-          `realm "${name}" was built with "rmi" calls (a scenario's host program), not by "realm create": the host's VMM does not run it, so it has no terminal`,
+          `realm "${name}" was built with "rmi" calls, not by "realm create" or a Run: the host's VMM has no record of it to run it by, so it has no terminal`,
         ),
         out.dim(
           '  Its flows are in the Ledger, Pipeline and Data views; realms you build with "realm create <name>" get a terminal.',

@@ -10,14 +10,14 @@ import { hexGroups } from '../realms/realm-view.ts';
 import { hex } from '../../lib/hex.ts';
 
 /**
- * The name the host gave the realm at `rd` (while it lives, then as the host recorded it after
- * a destroy), else its Mica name, else undefined.
+ * The name the host last gave the realm at `rd` (kept after a destroy; a VMM record, kept by
+ * name, may hold an RD a later realm took), else its Mica name, else undefined.
  */
 export function knownRealmName(state: MachineView['state'], rd: number): string | undefined {
   return (
+    state.host?.names?.[hex(rd)] ??
     Object.values(state.host?.realms ?? {}).find((r) => r.rd === rd)?.name ??
-    micaOf(state)?.realms[hex(rd)]?.name ??
-    state.host?.names?.[hex(rd)]
+    micaOf(state)?.realms[hex(rd)]?.name
   );
 }
 

@@ -24,9 +24,13 @@ import {
 } from '../../lessons/index.ts';
 import { lessonOf } from '../lesson/lesson-state.svelte.ts';
 import type { RunReport } from '../../workflows/run.ts';
+import type { ScenarioFile } from '../../workflows/scenario-file.ts';
 import { adoptHeld, holdState, type MachineMode } from '../../emulator/index.ts';
 import { loadShellCode } from '../../shell/index.ts';
 import type { LabMachine } from '../state/machine.svelte.ts';
+
+/** The Scenario menu's id of the scenario file dropped on the page (no shipped id has a colon). */
+export const DROPPED_ID = 'dropped:';
 
 /** The Mica modes a demo runs in. */
 export type DemoMode = PipelineMode;
@@ -42,8 +46,15 @@ export class DemoState {
   running = $state(false);
   /** The Scenario menu's choice: 0 the clean pipeline, else the attack number. */
   choice = $state(1);
-  /** The Scenario menu's choice when it is a shipped scenario file (its id); wins over `choice`. */
+  /**
+   * The Scenario menu's choice when it is a scenario file: a shipped file's id, or
+   * {@link DROPPED_ID} for the file dropped on the page; wins over `choice`.
+   */
   file = $state<string | undefined>(undefined);
+  /** The scenario file last dropped on the page (persist/open-file.ts), runnable again from the menu. */
+  dropped = $state.raw<{ readonly scenario: ScenarioFile; readonly name: string } | undefined>(
+    undefined,
+  );
   // No mode of its own: the Mode menu is the machine's mode (lab.mode), as the header shows.
 
   constructor(lab: LabMachine) {
@@ -132,7 +143,7 @@ export class DemoState {
    * machine's judge and the verifier reached the outcome the file expects. The workflows'
    * code and the shipped files load when a file is first run (commands typed meanwhile wait).
    */
-  async runFile(id: string): Promise<DemoResult | undefined> {
+  async runFile(id: string, dropped?: DemoState['dropped']): Promise<DemoResult | undefined> {
     const course = lessonOf(this.lab);
     const [{ runScenarioFile }, { scenarioFile }] = await course.whileLoading(
       Promise.all([
@@ -141,8 +152,10 @@ export class DemoState {
         loadShellCode(),
       ]),
     );
-    const scenario = scenarioFile(id);
+    const file = id === DROPPED_ID ? (dropped ?? this.dropped) : undefined;
+    const scenario = id === DROPPED_ID ? file?.scenario : scenarioFile(id);
     if (!scenario) return undefined;
+    const label = `Run ${file?.name ?? id}`;
     const before = this.lab.checkpoint();
     const putBack = this.capture();
     const putLessonBack = course.capture();
@@ -168,20 +181,30 @@ export class DemoState {
     const result = fileResult(report);
     this.result = result;
     this.file = id;
-    this.lab.remember(`Run ${id}`, before, () => {
+    this.dropped = file ?? this.dropped;
+    this.lab.remember(label, before, () => {
       putBack();
       putLessonBack();
     });
-    this.sayReplaced(before, `Run ${id}`);
+    this.sayReplaced(before, label);
     return result;
   }
 
+  /**
+   * Runs scenario file `scenario`, dropped on the page as `name` (already loaded by the same
+   * reader as the shipped files), as the Run button runs a shipped one: the menu offers it
+   * from now on (undo puts the menu back as it was).
+   */
+  startDropped(scenario: ScenarioFile, name: string): Promise<DemoResult | undefined> {
+    return this.startFile(DROPPED_ID, { scenario, name });
+  }
+
   /** {@link runFile} as the Run button calls it (see {@link start}). */
-  async startFile(id: string): Promise<DemoResult | undefined> {
+  async startFile(id: string, dropped?: DemoState['dropped']): Promise<DemoResult | undefined> {
     this.running = true;
     try {
       await nextPaint();
-      return await this.runFile(id);
+      return await this.runFile(id, dropped);
     } finally {
       this.running = false;
     }
@@ -220,11 +243,17 @@ export class DemoState {
 
   /** What is needed to put the menus and the result back: call the returned function. */
   capture(): () => void {
-    const saved = { result: this.result, choice: this.choice, file: this.file };
+    const saved = {
+      result: this.result,
+      choice: this.choice,
+      file: this.file,
+      dropped: this.dropped,
+    };
     return () => {
       this.result = saved.result;
       this.choice = saved.choice;
       this.file = saved.file;
+      this.dropped = saved.dropped;
     };
   }
 }

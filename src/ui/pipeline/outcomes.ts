@@ -103,6 +103,36 @@ export const RUN_SHOWN: Readonly<Record<DemoResult['outcome'], RunShown>> = {
   clean: { icon: '✓', title: 'Ran cleanly' },
 };
 
+/**
+ * What the banner says decided a finished run, after "Blocked attack 11 (mica)": for a block,
+ * the line the list under the drawing gives its deciding flow (the first refused flow of the
+ * run's rule), which words the refusal as the rest of the lab does ("host tried to reuse
+ * shared page 0x80075000, which Mica holds: blocked by the Mica monitor, check
+ * mica_shared_mapped", policy/judge.ts), then the machine's reason; otherwise (the verifier's
+ * check, a run the drawing has no flow for) the run's rule and reason. Only the reason's first
+ * line.
+ */
+export function runCause(
+  result: Pick<DemoResult, 'outcome' | 'rule' | 'reason'>,
+  flows: readonly (Pick<ListedFlow, 'outcome' | 'text' | 'rule' | 'shortRule'> & {
+    readonly effect?: string;
+  })[],
+): string {
+  const reason = result.reason.split('\n')[0] ?? '';
+  const deciding =
+    result.outcome === 'blocked' && result.rule !== undefined
+      ? flows.find((f) => f.outcome === 'blocked' && f.rule === result.rule)
+      : undefined;
+  if (deciding) return `: ${flowLine(deciding)}. ${reason}`;
+  const by =
+    result.rule === undefined
+      ? ''
+      : result.outcome === 'caught'
+        ? `, check ${result.rule}`
+        : ` by ${result.rule}`;
+  return `${by}: ${reason}`;
+}
+
 /** A run's outcome as of a ledger position: what the flows up to it show (time travel). */
 export interface SoFarShown extends RunShown {
   /** `through` once a flow leaked, `blocked` once one was blocked, else `running`. */

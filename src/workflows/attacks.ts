@@ -403,7 +403,7 @@ export const ATTACKS: readonly AttackSpec[] = [
     const wf = build(mode, { setup: false });
     wf.setupRealm('gateway');
     wf.runApp();
-    const x = extraRealm(wf, 'intruder', ['shm-Mem1']);
+    const x = extraRealm(wf, 'intruder', ['Mem1']);
     const at = run(wf, x, prefaultOps(BAR0, SIZE).concat([{ op: 'read', ipa: BAR0 + 0x20 }]));
     const seen = readValue(wf, x, at + SIZE / abi.GRANULE_SIZE);
     const since = lastSeq(wf);
@@ -416,9 +416,9 @@ export const ATTACKS: readonly AttackSpec[] = [
   A(6, 'host maps a shared page into another realm after all uploads', 'G; A', (mode, s) => {
     const wf = build(mode);
     wf.runApp();
-    const x = extraRealm(wf, 'intruder', ['shm-X'], (h) => soloPolicy(h, 'MemX', BAR0, 'RW'));
+    const x = extraRealm(wf, 'intruder', ['MemX'], (h) => soloPolicy(h, 'MemX', BAR0, 'RW'));
     const since = lastSeq(wf);
-    const page = wf.host.backing('shm-Mem1', 0);
+    const page = wf.host.backing('Mem1', 0);
     const r = wf.host.mapShared(x, BAR1, page);
     const at = run(wf, x, [{ op: 'read', ipa: BAR1 + 0x20 }]);
     const leaked = r.status === 'RMI_SUCCESS' && readLabels(wf, x, at).includes(VIDEO_LABEL);
@@ -431,7 +431,7 @@ export const ATTACKS: readonly AttackSpec[] = [
     wf.setupRealm('gateway');
     const enc = wf.realms.encoder!;
     const since = lastSeq(wf);
-    wf.host.mapShared(enc, BAR2, wf.host.backing('shm-Mem1', 0));
+    wf.host.mapShared(enc, BAR2, wf.host.backing('Mem1', 0));
     const status = wf.setupRealm('encoder');
     return conclude(s, mode, wf, since, status === abi.RSI_SUCCESS, {
       rule: (r) => r.includes('strict'),
@@ -455,7 +455,7 @@ export const ATTACKS: readonly AttackSpec[] = [
       wf.setupRealm('gateway');
       wf.setupRealm('encoder');
       const since = lastSeq(wf);
-      const bridge = wf.host.backing('shm-Mem2', 0);
+      const bridge = wf.host.backing('Mem2', 0);
       wf.host.alias = (h, ipa) => (h.name === 'moderator' && ipa === BAR1 ? bridge : undefined);
       const status = wf.setupRealm('moderator');
       wf.host.alias = undefined;
@@ -472,9 +472,7 @@ export const ATTACKS: readonly AttackSpec[] = [
       destroyRealm(wf.host, wf.realms.gateway!);
       destroyRealm(wf.host, wf.realms.encoder!);
       const since = lastSeq(wf) - 200;
-      const x = extraRealm(wf, 'next-tenant', ['shm-Mem1'], (h) =>
-        soloPolicy(h, 'Mem1', BAR0, 'R'),
-      );
+      const x = extraRealm(wf, 'next-tenant', ['Mem1'], (h) => soloPolicy(h, 'Mem1', BAR0, 'R'));
       const at = run(wf, x, [{ op: 'read', ipa: BAR0 + 0x20 }]);
       const seen = readValue(wf, x, at);
       return conclude(s, mode, wf, since, readLabels(wf, x, at).includes(VIDEO_LABEL), {
@@ -488,7 +486,7 @@ export const ATTACKS: readonly AttackSpec[] = [
     const wf = build(mode);
     wf.runApp();
     const since = lastSeq(wf);
-    const page = wf.host.backing('shm-Mem1', 0);
+    const page = wf.host.backing('Mem1', 0);
     const r = wf.host.smc(abi.SMC_RMI_GRANULE_UNDELEGATE, page);
     const at = run(wf, wf.realms.encoder!, [{ op: 'read', ipa: BAR0 + 0x20 }]);
     const sea = wf.host.recOf(wf.realms.encoder!).guest[`sea@${at}`] === true;
@@ -518,7 +516,7 @@ export const ATTACKS: readonly AttackSpec[] = [
   A(13, 'realm substitution: another realm claims the encoder’s label', 'G; A', (mode, s) => {
     const wf = build(mode, { setup: false });
     wf.setupRealm('gateway');
-    const impostor = extraRealm(wf, 'impostor', ['shm-Mem1', 'shm-Mem2']);
+    const impostor = extraRealm(wf, 'impostor', ['Mem1', 'Mem2']);
     const since = lastSeq(wf);
     const at = run(wf, impostor, [
       ...prefaultOps(BAR0, SIZE),

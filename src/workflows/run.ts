@@ -471,8 +471,12 @@ class Run {
   }
 
   addRealm(step: Extract<HostStep, { do: 'add-realm' }>): void {
-    const bars = step.objects.map((o) => `shm-${o}`);
-    const handle = this.wf.host.createRealm({ name: step.name, bars, image: step.name });
+    // Each object's backing file is named as the object, as `mica share` names it.
+    const handle = this.wf.host.createRealm({
+      name: step.name,
+      bars: step.objects,
+      image: step.name,
+    });
     let policy: Policy | undefined;
     const copy = /^copy:(.+)$/.exec(step.policy);
     if (copy) policy = this.wf.policies[copy[1]!];
@@ -558,7 +562,7 @@ class Run {
         return this.addRealm(step);
       case 'map-shared': {
         const h = this.handle(step.realm);
-        const pa = host.backing(`shm-${step.object}`, step.page ?? 0);
+        const pa = host.backing(step.object, step.page ?? 0);
         const ipa = IVSHMEM_BAR_BASE + step.window * IVSHMEM_BAR_STRIDE + (step.page ?? 0) * PAGE;
         const r = host.mapShared(h, ipa, pa);
         this.note(
@@ -582,7 +586,7 @@ class Run {
       }
       case 'alias': {
         const base = this.windowOf(step.realm, step.object);
-        const page = host.backing(`shm-${step.to}`, 0);
+        const page = host.backing(step.to, 0);
         this.aliases.set(step.realm, (ipa) => (ipa === base ? page : undefined));
         this.note(`host will map the first page of ${step.to} into ${step.realm}'s ${step.object}`);
         return;
@@ -600,7 +604,7 @@ class Run {
         return;
       }
       case 'undelegate': {
-        const pa = host.backing(`shm-${step.object}`, step.page ?? 0);
+        const pa = host.backing(step.object, step.page ?? 0);
         const r = host.smc(abi.SMC_RMI_GRANULE_UNDELEGATE, pa);
         this.note(
           `host undelegates page ${step.page ?? 0} of ${step.object}: ${r.status} ${r.failure?.label ?? ''}`.trimEnd(),

@@ -320,14 +320,17 @@ function fileOf(
   return r.value.policy;
 }
 
-/** The backing files (one per object) and BAR order a realm's policy implies. */
+/**
+ * The backing files (one per object, named as the object, as `mica share` names it) and BAR
+ * order a realm's policy implies.
+ */
 function barsOf(p: Policy): string[] {
   const bars: string[] = [];
   for (const mem of p.mems) {
     const own = ownWindow(p, mem);
     if (!own || mem.type !== 'PROTECTED') continue;
     const n = Math.round((Number(own.gpa) - IVSHMEM_BAR_BASE) / IVSHMEM_BAR_STRIDE);
-    bars[n] = `shm-${mem.name}`;
+    bars[n] = mem.name;
   }
   return Array.from({ length: bars.length }, (_, i) => bars[i] ?? `unused-${i}`);
 }

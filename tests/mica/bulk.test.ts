@@ -97,7 +97,7 @@ describe('bulk guest memory', () => {
     expect(g.done).toBe(true);
     expect(g[`sea@${at}`]).toBeUndefined();
     expect(wf.host.log.filter((e) => e.what.startsWith('fault at'))).toHaveLength(3);
-    const back = wf.machine.read(wf.host.backing('shm-Mem1', 0) + 0, 1);
+    const back = wf.machine.read(wf.host.backing('Mem1', 0) + 0, 1);
     expect(back.ok).toBe(false); // the BAR page is a realm granule
     const net = wf.machine.smc(abi.SMC_RMI_RTT_READ_ENTRY, gw.rd, INPUT - (INPUT % G), 3);
     const first = Number(net.x[3]! & 0xffff_ffff_f000n) + (INPUT % G);

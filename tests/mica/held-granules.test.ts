@@ -46,7 +46,7 @@ function realmParams(rttBase: number, vmid: number): Uint8Array {
 function pipeline() {
   const wf = buildVideoWorkflow({ size: SIZE });
   wf.runApp();
-  const page = wf.host.backing('shm-Mem1', 0);
+  const page = wf.host.backing('Mem1', 0);
   return { wf, page };
 }
 

@@ -16,7 +16,7 @@ describe('monitor state', () => {
     wf.runApp();
     expect(wf.machine.restore(JSON.parse(json))).toEqual({ ok: true });
     expect(JSON.stringify(micaOf(wf.machine.state))).toBe(before);
-    const r = wf.host.smc(abi.SMC_RMI_GRANULE_UNDELEGATE, wf.host.backing('shm-Mem1', 0));
+    const r = wf.host.smc(abi.SMC_RMI_GRANULE_UNDELEGATE, wf.host.backing('Mem1', 0));
     expect(r.failure?.label).toBe('mica_shared_mapped');
     expect(wf.machine.checkInvariants()).toEqual([]);
   });

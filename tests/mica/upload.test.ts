@@ -143,7 +143,7 @@ describe('RSI_UPLOAD_POLICY', () => {
         .filter((mp) => mp.mem === 'Mem2')
         .every((mp) => mp.prot === 'W'),
     ).toBe(true);
-    expect(mem1[0]!.pa).toBe(wf.host.backing('shm-Mem1', 0));
+    expect(mem1[0]!.pa).toBe(wf.host.backing('Mem1', 0));
   });
 
   it('REM0 := H(0 ‖ 2184-byte record) once, at the accepted upload (§4.1)', () => {
@@ -179,7 +179,7 @@ describe('shared memory enforcement', () => {
   it('the video reaches the next stage through protected shared memory, never through the host', () => {
     const wf = buildVideoWorkflow({ size: SIZE });
     wf.runApp();
-    const page = wf.host.backing('shm-Mem1', 0);
+    const page = wf.host.backing('Mem1', 0);
     expect(wf.machine.read(page, 8).ok).toBe(false);
     const reads = wf.machine.ledger.filter(
       (e) => e.kind === 'flow' && e.channel === 'shared-memory' && e.decision.verdict === 'allowed',
@@ -193,7 +193,7 @@ describe('CLEAN (§3.7)', () => {
     for (const mode of ['mica', 'mica-prototype'] as const) {
       const wf = buildVideoWorkflow({ mode, size: SIZE });
       wf.runApp();
-      const page = wf.host.backing('shm-Mem1', 0);
+      const page = wf.host.backing('Mem1', 0);
       expect(destroyRealm(wf.host, wf.realms.gateway!).status).toBe('RMI_SUCCESS');
       expect(wf.machine.granuleOf(page).ext).toBe('mica:shared');
       expect(destroyRealm(wf.host, wf.realms.encoder!).status).toBe('RMI_SUCCESS');

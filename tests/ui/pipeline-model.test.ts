@@ -421,7 +421,7 @@ describe('pipeline model: what a prototype gap let through is marked where it ha
   it('a host undelegating a shared page by hand (no attack script): a gap mark at that object’s pipe, naming the realms that then faulted', () => {
     const wf = buildVideoWorkflow({ mode: 'mica-prototype' });
     wf.runApp();
-    const status = wf.host.smc(abi.SMC_RMI_GRANULE_UNDELEGATE, wf.host.backing('shm-Mem1', 0));
+    const status = wf.host.smc(abi.SMC_RMI_GRANULE_UNDELEGATE, wf.host.backing('Mem1', 0));
     expect(status.status).toBe('RMI_SUCCESS');
     // The pipeline runs again: the gateway writes and the encoder reads a page that went back
     // to the NS world under them.

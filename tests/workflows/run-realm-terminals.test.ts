@@ -9,6 +9,7 @@ import { adoptRun } from '../../src/lessons/pipeline-ids.ts';
 import { runPipeline } from '../../src/lessons/pipeline.ts';
 import { openTerminals } from '../../src/lessons/terminals.ts';
 import { createLabMachine } from '../../src/shell/index.ts';
+import { buildMemoryModel } from '../../src/ui/memory/memory-model.ts';
 import { RAM_TOP } from '../../src/workflows/host.ts';
 import { runScenarioFile } from '../../src/workflows/run.ts';
 import { loadScenarioFile } from '../../src/workflows/scenario-file.ts';
@@ -51,11 +52,25 @@ describe('the realms a Pipeline Run built have terminals (the VMM records every 
 
   it('a BAR window reads the backing file’s page the Run wrote (the host’s shared objects)', () => {
     const { lab, terminals } = adoptedPipeline();
-    const mem1 = lab.state.host?.sharedObjects?.['shm-Mem1'];
+    const mem1 = lab.state.host?.sharedObjects?.['Mem1'];
     expect(mem1?.ends.map((e) => e.realm)).toEqual(['gateway', 'encoder']);
     const out = text(terminals.execute('@encoder mem read 0x18000000000 16').output);
     expect(out).toMatch(/^0x18000000000 /m);
     expect(out).toContain('labels: video');
+  });
+
+  it('the host names each backing file as its object: one object per window in the Memory view', () => {
+    const { lab, terminals } = adoptedPipeline();
+    const status = text(terminals.execute('mica status').output);
+    expect(status).toMatch(/object Mem1: gateway@0x18000000000, encoder@0x18000000000;/);
+    const encoder = lab.state.host!.realms.encoder!;
+    const model = buildMemoryModel(lab, lab.ledger, encoder.rd);
+    expect(model?.windows.map((w) => w.mem)).toEqual(['Mem1', 'Mem2']);
+    // Each end with the rights its uploaded policy gives it.
+    expect(model?.windows[0]?.rights).toEqual([
+      { realm: 'encoder', prot: 'R' },
+      { realm: 'gateway', prot: 'W' },
+    ]);
   });
 
   it('a realm rebuilt under its name replaces its record and unplugs its old windows', () => {

@@ -121,6 +121,28 @@ describe('a file dropped on the page', () => {
     await page.screenshot({ path: 'test-results/file-drop-broken-1280x720.png' });
   });
 
+  test('a Mica policy, dropped, goes into the policy editor, as its Load puts a file there', async () => {
+    const policy =
+      '{\n  "Self": "VM1",\n  "VM1": { "hash": 0x1, "is-gateway": true, "strict": false }\n}\n';
+    expect(await drop([{ name: 'gateway.policy', text: policy }], 'body')).toEqual({
+      over: true,
+      dropped: true,
+    });
+    await notice('Policy put in the editor').waitFor();
+    expect(await page.getByRole('tab', { name: 'Policy' }).getAttribute('aria-selected')).toBe(
+      'true',
+    );
+    const editor = page.locator('section.editor textarea');
+    await expect.poll(() => editor.inputValue()).toBe(policy);
+    await page.mouse.move(10, 700);
+    await page.screenshot({ path: 'test-results/file-drop-policy-1280x720.png' });
+    // Dropped again while the editor is on screen: it takes the new text too.
+    const other = policy.replace('0x1', '0x2');
+    await drop([{ name: 'again.policy', text: other }], 'section.editor textarea');
+    await expect.poll(() => editor.inputValue()).toBe(other);
+    await page.getByRole('tab', { name: 'Pipeline' }).click();
+  });
+
   test('a picture or other JSON is refused with what the page opens, and so are two files at once', async () => {
     const url = page.url();
     const png = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0x0d];

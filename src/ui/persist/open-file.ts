@@ -1,11 +1,12 @@
 /**
  * Opening a file the learner hands the page: a progress file (the lesson pane's "Open progress
- * file" button, or dropped anywhere on the page) or a workflow scenario file (dropped; run as
- * the Pipeline view's Scenario menu runs a shipped one). A dropped file is told apart by its
- * JSON `format` (lessons/save.ts `SAVE_FORMAT`, workflows/scenario-format.ts), then goes
- * through the same reader as its button or menu, with the same refusal: a bad file is refused
- * with the message that names what is wrong (and where, for a scenario file), and changes
- * nothing the learner had. Without this a file dropped on the page was opened by the browser,
+ * file" button, or dropped anywhere on the page), a workflow scenario file (dropped; run as
+ * the Pipeline view's Scenario menu runs a shipped one) or a Mica policy (dropped; into the
+ * policy editor, as its Load puts a shipped file there). A dropped file is told apart by its
+ * JSON `format` (lessons/save.ts `SAVE_FORMAT`, workflows/scenario-format.ts) or a policy's
+ * `"Self"`, then goes through the same path as its button or menu, with the same refusal: a
+ * bad file is refused with the message that names what is wrong (and where, for a scenario
+ * file), and changes nothing the learner had. Without this a file dropped on the page was opened by the browser,
  * which navigated away from the lab.
  */
 import { parseSave, saveFileText, saveSizeProblem, type JudgedRun } from '../../lessons/index.ts';
@@ -112,7 +113,11 @@ async function recheckOpened(
 export type DroppedKind =
   | { readonly kind: 'progress' }
   | { readonly kind: 'scenario' }
+  | { readonly kind: 'policy' }
   | { readonly kind: 'other'; readonly why: string };
+
+/** A Mica policy's text names its own VM (mica-spec.md §2.1): `"Self": "VM1"`. */
+const POLICY_SELF = /"Self"\s*:/;
 
 /**
  * What dropped text `text` is: its top-level `format` names a save file or a workflow scenario
@@ -123,6 +128,8 @@ export function droppedKind(text: string): DroppedKind {
   try {
     value = JSON.parse(text);
   } catch {
+    // A policy is JSON-like, with hex numbers JSON does not have.
+    if (POLICY_SELF.test(text)) return { kind: 'policy' };
     return { kind: 'other', why: 'it is not JSON' };
   }
   const format =
@@ -131,6 +138,7 @@ export function droppedKind(text: string): DroppedKind {
       : undefined;
   if (format === SAVE_FORMAT) return { kind: 'progress' };
   if (format === SCENARIO_FILE_FORMAT) return { kind: 'scenario' };
+  if (format === undefined && POLICY_SELF.test(text)) return { kind: 'policy' };
   return {
     kind: 'other',
     why:
@@ -148,14 +156,15 @@ const WHAT_THE_PAGE_OPENS =
 /**
  * Opens the files dropped on the page: one progress file as {@link openProgressFile} does, or
  * one scenario file, loaded by the same reader as the shipped ones (a refusal names its line,
- * column and key) and run as the Scenario menu runs them; then `onScenarioRun` (the page shows
- * the Pipeline view, where the verdict is). Anything else is refused with what the page opens;
- * nothing changes.
+ * column and key) and run as the Scenario menu runs them; then `show('pipeline')` (the page
+ * shows the Pipeline view, where the verdict is). A Mica policy goes into the policy editor
+ * (policy/policy-inbox.svelte.ts), as its Load button puts a shipped file there, and the page
+ * shows the Policy tab. Anything else is refused with what the page opens; nothing changes.
  */
 export async function openDroppedFiles(
   course: LessonState,
   files: readonly File[],
-  onScenarioRun: () => void,
+  show: (view: 'pipeline' | 'policy') => void,
 ): Promise<void> {
   const [file] = files;
   if (!file) return;
@@ -170,6 +179,19 @@ export async function openDroppedFiles(
   const text = await readText(file);
   const what = text.ok ? droppedKind(text.value) : { kind: 'other' as const, why: text.error };
   if (what.kind === 'progress') return openProgressFile(course, file);
+  if (what.kind === 'policy' && text.ok) {
+    // Into the policy editor, as its Load button puts a shipped file there: checked as the
+    // learner reads it, uploaded by "Upload into <realm>".
+    const { policyInboxOf } = await import('../policy/policy-inbox.svelte.ts');
+    policyInboxOf(course.lab).waiting = text.value;
+    show('policy');
+    course.notify(
+      'ok',
+      'Policy put in the editor',
+      `${file.name} is in the Policy tab's editor, checked as you edit it; "Upload into <realm>" uploads it. The machine is unchanged.`,
+    );
+    return;
+  }
   if (what.kind === 'other' || !text.ok) {
     course.notify(
       'error',
@@ -191,5 +213,5 @@ export async function openDroppedFiles(
     return;
   }
   const result = await demoOf(course.lab).startDropped(loaded.scenario, file.name);
-  if (result) onScenarioRun();
+  if (result) show('pipeline');
 }

@@ -368,7 +368,7 @@ export class MicaHost {
     recordRealm(this.m.state, {
       name: h.name,
       rd: h.rd,
-      recs: [h.rec],
+      recs: [...h.recs],
       run: h.run,
       ipaWidth: MICA_IPA_WIDTH,
       ramPages: RAM_TOP / abi.GRANULE_SIZE,

@@ -64,6 +64,15 @@ describe('markTerms', () => {
     ]);
   });
 
+  test('a spelling of several words matches where the prose wraps between them', () => {
+    expect(mark('the bytes carry a provenance\nlabel from here on', ['Provenance label'])).toEqual([
+      'Provenance label=provenance\nlabel',
+    ]);
+    expect(
+      mark('- the inductive chain of\n  custody check', ['Agreement / chain of custody']),
+    ).toEqual(['Agreement / chain of custody=chain of\ncustody']);
+  });
+
   test('never in headings, code, links or table headers: the next mention is marked', () => {
     const source = [
       '## The RIM',

@@ -272,7 +272,8 @@ export interface TermLinks {
  * One matcher per spelling of a glossary term: `GPT / GPI` is written `GPT` or `GPI`. A
  * spelling in capitals (`REM`, `SMCCC`) matches only in capitals; one with small letters
  * (`Realm`, `chain of custody`) in any case. Whole words only (`REM` is not in `REMOVE` nor
- * in `RSI_REM_EXTEND`), with an optional plural `s`/`es` (`REMs`, `granules`).
+ * in `RSI_REM_EXTEND`), with an optional plural `s`/`es` (`REMs`, `granules`). The words of a
+ * spelling may be split by any white space, a line break included: prose wraps where it likes.
  */
 function termMatchers(term: string): RegExp[] {
   return term
@@ -280,7 +281,8 @@ function termMatchers(term: string): RegExp[] {
     .map((spelling) => spelling.trim())
     .filter((spelling) => spelling.length > 0)
     .map((spelling) => {
-      const escaped = spelling.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+      // A soft line break stays a newline in the text run: a space matches any white space.
+      const escaped = spelling.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/\s+/g, '\\s+');
       const flags = /\p{Ll}/u.test(spelling) ? 'iu' : 'u';
       return new RegExp(`(?<![\\p{L}\\p{N}_])${escaped}(?:e?s)?(?![\\p{L}\\p{N}_])`, flags);
     });

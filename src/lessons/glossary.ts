@@ -122,7 +122,7 @@ export const GLOSSARY: readonly GlossaryEntry[] = [
       'Realm Attestation Key (signs the realm token) and CCA Platform Attestation Key (signs the platform token). The lab uses public test keys and says so.',
   },
   {
-    term: 'CCA token',
+    term: 'CCA token / CCA attestation token',
     definition:
       'A CBOR collection (tag 399 in RMM 1.0) of the platform token and the realm token, each a COSE_Sign1.',
   },
@@ -141,7 +141,7 @@ export const GLOSSARY: readonly GlossaryEntry[] = [
       'A numbered check of an RMI/RSI command with a spec label (`gran_align`, `rd_state`, ...); the first that fires decides the status.',
   },
   {
-    term: 'Flow ledger',
+    term: 'Flow ledger / ledger',
     definition:
       "The lab's append-only log of every event; every view, explanation and test reads it.",
   },
@@ -156,7 +156,7 @@ export const GLOSSARY: readonly GlossaryEntry[] = [
       "Where sensitive input enters and gets its label: the tenant's packet on a realm's network device (`labelAtSource`, or `receiveAtSource` when the device writes the bytes too; ledger rule `source:declared`). Its arrival is the input, not a leak.",
   },
   {
-    term: 'Mica policy',
+    term: 'Mica policy / policy',
     definition:
       'A tenant-written declaration of every communication path of a realm: protected shared memory, unprotected memory, control transfers.',
     mica: true,

@@ -58,7 +58,7 @@ describe('mica-lab lesson', () => {
     const block = r.out.slice(r.out.indexOf('Terms:\n'), r.out.indexOf('Spec references:'));
     const lines = block.trimEnd().split('\n').slice(1);
     expect(lines.map((l) => l.slice(2, l.indexOf(': ')))).toEqual([
-      'CCA token',
+      'CCA token / CCA attestation token',
       'RAK / CPAK',
       'Binding',
       'RIM',

@@ -14,7 +14,7 @@ describe('lessonGlossary', () => {
   it('a lesson shows its terms in the order it lists them', () => {
     const attest = findLesson('02-realms/05-attest')!;
     expect(lessonGlossary(attest.glossary).entries.map((e) => e.term)).toEqual([
-      'CCA token',
+      'CCA token / CCA attestation token',
       'RAK / CPAK',
       'Binding',
       'RIM',

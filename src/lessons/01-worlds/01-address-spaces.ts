@@ -54,11 +54,11 @@ function faulted(id: string, gpi: Gpi, title: string, where: string): Goal {
 const body = `
 ## Four worlds share one memory
 
-An Arm CCA machine (FEAT_RME) runs software in four **security states**: *Root* (EL3
-firmware, the monitor), *Secure* (TrustZone), *Realm* (the RMM and the realms) and
-*Non-secure* (the host hypervisor, the operator's OS). Every memory access is made to one of
-four **physical address spaces** (PAS) with the same names. Who may emit which PAS is fixed
-by hardware:
+An Arm CCA machine (hardware with the Realm Management Extension, RME: \`FEAT_RME\`) runs
+software in four **security states**: *Root* (EL3 firmware, the monitor), *Secure* (TrustZone),
+*Realm* (the RMM and the realms) and *Non-secure* (the host hypervisor, the operator's OS).
+Every memory access is made to one of four **physical address spaces** (PAS) with the same
+names. Who may emit which PAS is fixed by hardware:
 
 | Security state | May access PAS |
 |---|---|

@@ -30,7 +30,8 @@ const body = `
 ## Giving memory to the realm world
 
 A realm's memory is ordinary DRAM that the host gives away. The host cannot simply change the
-GPT (only EL3 may), so it asks the **RMM** with an SMC, \`RMI_GRANULE_DELEGATE(addr)\`:
+GPT (only EL3 may), so it asks the **RMM** with an RMI command (an SMC),
+\`RMI_GRANULE_DELEGATE(addr)\`:
 
 1. The RMM checks the request (is \`addr\` a granule of delegable memory, is it currently
    \`UNDELEGATED\`, does the GPT say \`NS\`?).
@@ -40,7 +41,7 @@ GPT (only EL3 may), so it asks the **RMM** with an SMC, \`RMI_GRANULE_DELEGATE(a
 
 From then on the granule is in the Realm PAS. The host still knows its address (it chose
 it) and still manages it (it can later ask for it back or use it to build a realm), but every
-host access to it faults. A \`DELEGATED\` granule is raw material: later lessons turn such
+host access to it faults (a GPF). A \`DELEGATED\` granule is raw material: later lessons turn such
 granules into a Realm Descriptor, translation tables, RECs and realm data.
 
 ## Your turn

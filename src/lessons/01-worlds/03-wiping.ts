@@ -199,7 +199,7 @@ export const WIPING: Lesson = {
     'undelegate 0x80020000',
     'read 0x80020000 16',
   ],
-  glossary: ['Delegate / undelegate', 'Granule', 'Flow ledger'],
+  glossary: ['Delegate / undelegate', 'Granule', 'Flow ledger / ledger'],
   specRefs: [
     { source: 'DEN0137', section: 'A2.2.3', title: 'Granule lifecycle' },
     { source: 'DEN0137', section: 'B4.3.6', title: 'RMI_GRANULE_UNDELEGATE' },

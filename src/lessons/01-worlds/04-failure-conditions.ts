@@ -107,7 +107,7 @@ export const FAILURE_CONDITIONS: Lesson = {
     },
   ],
   solution: ['delegate 0x80000001', 'delegate 0x6000000', 'undelegate 0x80000000'],
-  glossary: ['Failure condition', 'RMI', 'Delegate / undelegate', 'SMC / SMCCC'],
+  glossary: ['Failure condition', 'RMI', 'Delegate / undelegate'],
   specRefs: [
     { source: 'DEN0137', section: 'B4.3.5.2', title: 'RMI_GRANULE_DELEGATE failure conditions' },
     { source: 'DEN0137', section: 'B4.3.6.2', title: 'RMI_GRANULE_UNDELEGATE failure conditions' },

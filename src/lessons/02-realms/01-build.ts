@@ -76,7 +76,7 @@ The fields you need here (little-endian, offsets in the granule):
 | 0x008 | \`s2sz\` | IPA width in bits; the protected half is below 2^(s2sz-1) |
 | 0x018, 0x020 | \`num_bps\`, \`num_wps\` | breakpoints, watchpoints |
 | 0x030 | \`hash_algo\` | 0 = SHA-256, 1 = SHA-512 (for the measurements) |
-| 0x400 | \`rpv\` | 64-byte Realm Personalization Value, reported in the token |
+| 0x400 | \`rpv\` | 64-byte Realm Personalization Value (RPV), reported in the token |
 | 0x800 | \`vmid\` | the realm's VMID, unique on the machine |
 | 0x808 | \`rtt_base\` | PA of the first starting RTT |
 | 0x810 | \`rtt_level_start\` | level of the starting tables |

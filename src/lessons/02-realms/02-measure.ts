@@ -76,13 +76,14 @@ realm extends it:
 
 > RIM := Hash(RIM || descriptor of what was added)
 
-\`RMI_DATA_CREATE(rd, data, ipa, src, flags)\` copies one page of host memory (\`src\`, NS)
-into a delegated granule (\`data\`), maps it at the protected IPA \`ipa\`, and extends the
-RIM with a descriptor holding the IPA, the flags and, when \`flags\` has
-\`RMI_MEASURE_CONTENT\` (1), the hash of the page. Change one byte of the image and the RIM
-changes; so does loading the same page at another IPA.
+\`RMI_DATA_CREATE(rd, data, ipa, src, flags)\` copies one page of host memory (\`src\`, NS) into
+a delegated granule (\`data\`), maps it at the protected IPA \`ipa\` (its HIPAS becomes ASSIGNED
+and its RIPAS RAM: the realm will find memory there), and extends the RIM with a descriptor
+holding the IPA, the flags and, when \`flags\` has \`RMI_MEASURE_CONTENT\` (1), the hash of the
+page. Change one byte of the image and the RIM changes; so does loading the same page at another
+IPA.
 
-The page must be reachable: the realm's stage-2 tables must go down to level 3 at \`ipa\`.
+The page must be reachable: the realm's stage-2 tables (RTTs) must go down to level 3 at \`ipa\`.
 The two starting tables are level 1; add a level-2 table and a level-3 table with
 \`RMI_RTT_CREATE(rd, rtt, ipa, level)\`, each in a delegated granule.
 

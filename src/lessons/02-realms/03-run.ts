@@ -70,7 +70,7 @@ const body = `
 ## A vCPU the host schedules but cannot see into
 
 A realm runs on **RECs** (Realm Execution Contexts), one per virtual CPU. A REC holds the
-vCPU's registers and state inside the Realm PAS; it is created with
+vCPU's registers and state inside the Realm PAS; it is created with the RMI command
 \`RMI_REC_CREATE(rd, rec, params_ptr)\` while the realm is NEW (a runnable REC's entry point
 and registers are measured into the RIM), and it needs a few **auxiliary granules** for
 state such as FP/SIMD: \`RMI_REC_AUX_COUNT(rd)\` says how many, and RmiRecParams lists them.

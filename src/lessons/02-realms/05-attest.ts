@@ -132,7 +132,7 @@ export const ATTEST_REALM: Lesson = {
     'attest verify last --challenge 0x5eed',
     'attest verify last --challenge 0x5eed --flip 1400',
   ],
-  glossary: ['CCA token', 'RAK / CPAK', 'Binding', 'RIM', 'REM', 'RPV'],
+  glossary: ['CCA token / CCA attestation token', 'RAK / CPAK', 'Binding', 'RIM', 'REM', 'RPV'],
   specRefs: [
     { source: 'DEN0137', section: 'A7.1.2', title: 'Realm Extensible Measurements' },
     { source: 'DEN0137', section: 'A7.2', title: 'Realm attestation' },

@@ -28,10 +28,10 @@ function setup(machine: Machine): void {
 const body = `
 ## The video has to go somewhere
 
-The tenant's video enters the pipeline at the **gateway** realm. Inside the realm it is
-safe: the realm's memory is DATA granules in the Realm PAS, and the host faults on every one
-of them. But a pipeline exists to pass data on, and a realm in plain CCA has only these ways
-to talk to anything outside itself:
+The tenant's video enters the pipeline at the **gateway** realm. Inside the realm it is safe:
+the realm's memory is DATA granules in the Realm PAS, and every host access to them ends in a
+Granule Protection Fault (GPF). But a pipeline exists to pass data on, and a realm in plain CCA
+has only these ways to talk to anything outside itself:
 
 * **unprotected IPAs** (the top half of its IPA space), mapped by the host to *NS* pages;
 * **emulated devices** (console, network, virtio): the realm writes to an address the host
@@ -189,7 +189,7 @@ export const HOST_SEES: Lesson = {
     'realm show gw',
     'read 0x8400f000 48',
   ],
-  glossary: ['Realm', 'IPA', 'Flow ledger', 'GPC / GPF'],
+  glossary: ['Realm', 'IPA', 'Flow ledger / ledger', 'GPC / GPF'],
   specRefs: [
     { source: 'cca-spec.md', section: '§4.3', title: 'Protected vs unprotected IPA' },
     { source: 'DEN0137', section: 'A5.2', title: 'Realm view of memory management' },

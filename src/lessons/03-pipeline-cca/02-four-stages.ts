@@ -61,7 +61,7 @@ verifier could not tell the encoder from storage.
 
 Only the gateway faces the network: create it with \`--net\`, the network device the tenant
 sends to. That device is the pipeline's **declared source**: the bytes that arrive there are
-labelled \`video\`, and the label follows them wherever the realm copies them.
+labelled \`video\`, and this **provenance label** follows them wherever the realm copies them.
 
 ## Your turn
 

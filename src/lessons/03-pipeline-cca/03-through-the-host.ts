@@ -80,14 +80,15 @@ The setup created \`gw\` (with the tenant's network device) and \`enc\`, and the
 1. In \`gw\`, share the page at \`${hex(SHARED_IPA)}\` and copy the frame to its alias
    \`${hex(ALIAS_IPA)}\`.
 2. As the host, find the NS page behind it (\`rtt gw ${hex(ALIAS_IPA)}\`) and read the frame.
+   The ledger records the labelled flow into host memory (rule \`cca:host-visible\`).
 3. In \`enc\`, share its own page at \`${hex(SHARED_IPA)}\` and touch the alias once, so the host
    builds the tables and maps a page there.
 4. As the host, swap \`enc\`'s page for \`gw\`'s: \`rmi RTT_UNMAP_UNPROTECTED\`, then
    \`rmi RTT_MAP_UNPROTECTED <enc RD> ${hex(ALIAS_IPA)} 3 <desc>\`, where the descriptor is the
    one \`rtt gw\` printed for the page (its address plus the access bits: without S2AP the
    encoder's loads fault).
-5. In \`enc\`, copy the frame from the alias into private memory, and read it: the label came
-   along.
+5. In \`enc\`, copy the frame from the alias into private memory, and read it: the provenance
+   label came along.
 `;
 
 const explain = `
@@ -213,7 +214,7 @@ export const THROUGH_THE_HOST: Lesson = {
     `@enc copy ${hex(ALIAS_IPA)} 0x5000 18`,
     '@enc mem read 0x5000 18',
   ],
-  glossary: ['Realm', 'IPA', 'HIPAS / RIPAS', 'Flow ledger', 'Provenance label'],
+  glossary: ['Realm', 'IPA', 'HIPAS / RIPAS', 'Flow ledger / ledger', 'Provenance label'],
   specRefs: [
     { source: 'cca-spec.md', section: '§4.3', title: 'Protected vs unprotected IPA' },
     { source: 'cca-spec.md', section: '§4.1', title: 'RSI commands: RSI_IPA_STATE_SET' },

@@ -78,7 +78,8 @@ Write the **encoder's** policy and upload it in the encoder:
    policy (or \`@gateway policy show video-moderation\`).
 2. Make it the encoder's: \`"Self": "VM2"\`; it **reads** Mem1 (\`R\` at BAR0
    \`0x18000000000\`) and **writes** Mem2 at its BAR1 \`0x18004000000\`, which the moderator
-   (VM3) **reads** at its BAR0. Every copy of an object must say the same (§2.5).
+   (VM3) **reads** at its BAR0. Every copy of an object must say the same (§2.5): the
+   monitor checks this **agreement** at each upload.
 3. The editor underlines what does not parse and lists disagreements with the gateway's
    copy before you upload. *Upload into encoder* types the upload into the encoder's terminal.
 4. Prove the declaration is the one the next stage expects: \`@moderator policy upload
@@ -167,7 +168,7 @@ export const DECLARE: Lesson = {
     uploadTextStep('encoder', ENCODER_FILE),
     '@moderator policy upload video-moderation',
   ],
-  glossary: ['Mica policy', 'Agreement / chain of custody', 'RIM', 'Flow ledger'],
+  glossary: ['Mica policy / policy', 'Agreement / chain of custody', 'RIM'],
   explain: `
 The monitor parsed your POLY page (§2.2.3), checked that the encoder's \`Self\` hash is the label
 of its own RIM (§8 item 3), then compared every object the encoder shares with the realms that

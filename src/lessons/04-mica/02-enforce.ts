@@ -32,9 +32,10 @@ refuses whatever the policy does not allow:
   it is *sealed* (§3.5);
 * a shared page is mapped into a realm only inside a window that realm's uploaded policy
   declares (§3.4);
-* shared pages are Realm-PAS granules: the GPT keeps the host out as for any realm memory.
+* shared pages are Realm-PAS granules: the GPT keeps the host out (a GPF) as for any realm memory.
 
-Every refusal is a **flow decision** in the ledger, with the clause that decided it
+Every refusal is a failure condition of the RMI command (\`mica_sealed\`, \`mica_policy\`, ...)
+and a **flow decision** in the ledger, with the clause that decided it
 (\`VM2 is-gateway false\`, \`VM4 mappings\`, ...).
 
 ## Your turn
@@ -144,7 +145,13 @@ export const ENFORCE: Lesson = {
     `rmi RMI_RTT_MAP_UNPROTECTED ${hex(RD.encoder)} ${hex(NS_IPA)} 3 0x88000000`,
     `rmi RMI_DATA_CREATE_UNKNOWN_SHARED ${hex(RD.storage)} ${hex(MEM1_PA)} ${hex(UNDECLARED_IPA)}`,
   ],
-  glossary: ['Mica policy', 'RMI', 'Failure condition', 'Flow ledger', 'GPC / GPF'],
+  glossary: [
+    'Mica policy / policy',
+    'RMI',
+    'Failure condition',
+    'Flow ledger / ledger',
+    'GPC / GPF',
+  ],
   specRefs: [
     { source: 'mica-spec.md', section: '§3.4', title: 'Protected shared memory: activation' },
     { source: 'mica-spec.md', section: '§3.5', title: 'Unprotected (NS) memory rules' },

@@ -175,7 +175,7 @@ export const AGREEMENT: Lesson = {
     '@moderator policy upload video-moderation',
     '@storage policy upload video-moderation',
   ],
-  glossary: ['Mica policy', 'Agreement / chain of custody', 'Flow ledger'],
+  glossary: ['Mica policy / policy', 'Agreement / chain of custody', 'Flow ledger / ledger'],
   specRefs: [
     { source: 'mica-spec.md', section: '§2.5', title: 'Agreement between policies' },
     { source: 'mica-spec.md', section: '§3.3', title: 'Policy upload, step by step' },

@@ -67,12 +67,12 @@ function verdictOf(
 const body = `
 ## One token for the whole pipeline
 
-A realm's own token proves what that realm is. A tenant who sends a video through four
-realms needs more: proof of **every** stage, and of where the video can go. Mica's group
-token (mica-spec.md §4.3) gives it in one request: the RMM finds every realm connected to the
-caller through shared pages (the SGT, not the policies), folds their RIMs, REM0s (their
-policies) and RPVs into one standard CCA token signed as usual, and streams the members'
-2184-byte **policy blobs** after it (caller first). In the guest they appear as
+A realm's own token proves what that realm is. A tenant who sends a video through four realms
+needs more: proof of **every** stage, and of where the video can go. Mica's group token
+(mica-spec.md §4.3) gives it in one request: the RMM finds every realm connected to the caller
+through shared pages (the SGT, not the policies), folds their RIMs, REM0s (the REM each realm's
+policy is measured into) and RPVs into one standard CCA token signed as usual, and streams the
+members' 2184-byte **policy blobs** after it (caller first). In the guest they appear as
 \`cca_policies/payload0\`, \`payload1\`, ... (§4.4): \`policy blobs\` shows them.
 
 The tenant's verifier (§4.5) then:
@@ -81,7 +81,8 @@ The tenant's verifier (§4.5) then:
 2. re-hashes every blob into a REM0 and recomputes the group RIM, REM0 and RPV from its own
    reference values, in blob order: a wrong code, a wrong policy, an extra or a missing realm
    changes a claim;
-3. checks that the blobs are the files it deployed and that they agree;
+3. checks that the blobs are the files it deployed and that they agree (the same agreement the
+   monitor checked at each upload);
 4. draws the **flow graph** (the realms and U, the untrusted world: host, network, outsiders)
    and accepts only if every path from the realm that holds the video to U passes the
    sanitiser (the moderator).
@@ -190,7 +191,14 @@ export const GROUP_TOKEN: Lesson = {
     '@rg attest group random',
     'mica verify last video-ring-shipped',
   ],
-  glossary: ['Group token', 'Mica policy', 'Agreement / chain of custody', 'RIM', 'REM', 'RPV'],
+  glossary: [
+    'Group token',
+    'Mica policy / policy',
+    'Agreement / chain of custody',
+    'RIM',
+    'REM',
+    'RPV',
+  ],
   specRefs: [
     { source: 'mica-spec.md', section: '§4.3', title: 'Group token' },
     { source: 'mica-spec.md', section: '§4.4', title: 'What the tools show' },

@@ -38,11 +38,12 @@ between encoder and moderator, Mem3 between moderator and storage. Before an upl
 monitor's **exclusivity** check refuses a listed object that an unlisted realm also maps,
 and activation only covers declared windows (§6 rows 5 and 7).
 
-But once every realm has uploaded, the public prototype's
+But once every realm has uploaded, the public prototype's RMI command
 \`RMI_DATA_CREATE_UNKNOWN_SHARED\` maps the real page **without any policy check** (§6 row 6,
 status *G*): the host can put a page of Mem1 into storage, a gateway that talks to the
 outside world, and the prototype even accepts a page that is another realm's private
-**DATA** granule. Locally nothing stops it. The verifier notices a realm from outside the
+**DATA** granule. Locally nothing stops it: the ledger records the
+mapping as *allowed*, by the gap. The verifier notices a realm from outside the
 pipeline, because it joins the SGT-connected group and shows up in the group token (status
 *A*, challenge 05-attacks/08); storage is a member already, so its group token does not change
 (challenge 05-attacks/09).
@@ -146,7 +147,7 @@ export const LATE_JOIN: Lesson = {
     `gpt ${hex(RD.encoder)} 16`,
     `rmi RMI_DATA_CREATE_UNKNOWN_SHARED ${hex(RD.storage)} ${hex(ENCODER_DATA)} ${hex(NEXT_IPA)}`,
   ],
-  glossary: ['Mica policy', 'Group token', 'RMI', 'Granule', 'Flow ledger'],
+  glossary: ['Mica policy / policy', 'Group token', 'RMI', 'Granule', 'Flow ledger / ledger'],
   specRefs: [
     { source: 'mica-spec.md', section: '§3.4', title: 'Protected shared memory' },
     { source: 'mica-spec.md', section: '§6', title: 'Attacks 5 and 6' },

@@ -56,15 +56,15 @@ it is **not a gateway**, and that its data-abort exits (EC 0x24, the MMIO exits 
 host memory makes) are **BLOCKed**. At its upload the monitor also removed the NS page its
 console used (mica-spec.md §3.5, §8 item 5).
 
-The judge decides, not you: a leak is bytes labelled \`video\` reaching a place the host can
-read (§1.3). Every command's output ends with the judge's lines: ✖ for a blocked flow with
-the clause that blocked it, ⚠ for a leak.
+The judge decides from the ledger, not from what you report: a leak is bytes labelled \`video\`
+reaching a place the host can read (§1.3). Every command's output ends with the judge's lines: ✖
+for a blocked flow with the clause that blocked it, ⚠ for a leak.
 
 ## Your turn
 
 The frame is in Mem1 at \`${hex(MEM1_VIDEO)}\` in the encoder's IPA space (\`${LEN}\` bytes).
 
-1. Look at it: \`@encoder mem read ${hex(MEM1_VIDEO)} ${LEN}\` (note its label).
+1. Look at it: \`@encoder mem read ${hex(MEM1_VIDEO)} ${LEN}\` (note its provenance label).
 2. Try to hand it to the host: copy it to \`${hex(NS_IPA)}\`, or print it on the console
    (\`@encoder console @<ipa> <len>\`).
 3. Read the verdict: which clause of whose policy stopped you?
@@ -160,7 +160,7 @@ export const COPY_TO_HOST: Lesson = {
     `@encoder console @${hex(MEM1_VIDEO)} ${LEN}`,
     `@encoder copy ${hex(MEM1_VIDEO)} ${hex(BAR1 + 0x20)} ${LEN}`,
   ],
-  glossary: ['Mica policy', 'Flow ledger', 'Provenance label', 'IPA'],
+  glossary: ['Mica policy / policy', 'Flow ledger / ledger', 'Provenance label', 'IPA'],
   specRefs: [
     { source: 'mica-spec.md', section: '§3.5', title: 'Unprotected (NS) memory rules' },
     { source: 'mica-spec.md', section: '§3.6', title: 'Control transfers' },

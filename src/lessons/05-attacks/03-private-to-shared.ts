@@ -40,9 +40,9 @@ function holders(view: GoalView): string[] {
 const body = `
 ## Make your own page shared
 
-Every CCA realm can share a page with the host: \`RSI_IPA_STATE_SET\` turns the RIPAS of a
-protected IPA to EMPTY, and from then on its unprotected alias is host memory (you did it in
-lesson 03-pipeline-cca/03 to pass the video along). For a malicious stage that is an
+Every CCA realm can share a page with the host: the RSI call \`RSI_IPA_STATE_SET\` turns the
+RIPAS of a protected IPA to EMPTY, and from then on its unprotected alias is host memory (you
+did it in lesson 03-pipeline-cca/03 to pass the video along). For a malicious stage that is an
 exfiltration channel that needs no NS mapping up front: put the data in a private page, share
 the page, write it through the alias.
 
@@ -58,7 +58,8 @@ You are the encoder. Before its upload the encoder touched a private page at
 
 1. Copy the frame from Mem1 (\`${hex(MEM1_VIDEO)}\`, ${LEN} bytes) into that page.
 2. Ask the RMM to share the page: \`@encoder ipa-state set ${hex(BUFFER)} ${hex(BUFFER + 0x1000)} empty\`.
-3. Read the verdict. Would the alias have worked anyway?
+3. Read the verdict (its \`#\` number is its place in the ledger). Would the alias have worked
+   anyway?
 `;
 
 const explain = `
@@ -140,7 +141,7 @@ export const PRIVATE_TO_SHARED: Lesson = {
     `@encoder ipa-state set ${hex(BUFFER)} ${hex(BUFFER + 0x1000)} empty`,
     `@encoder mem read ${hex(0x20000000000 + BUFFER)} 8`,
   ],
-  glossary: ['Mica policy', 'HIPAS / RIPAS', 'RSI', 'Flow ledger'],
+  glossary: ['Mica policy / policy', 'HIPAS / RIPAS', 'RSI', 'Flow ledger / ledger'],
   specRefs: [
     { source: 'mica-spec.md', section: '§3.6', title: 'Control transfers: SMC / RSI' },
     { source: 'mica-spec.md', section: '§6', title: 'Attack 2' },

@@ -40,7 +40,8 @@ You are the encoder. The frame is in Mem1 at \`${hex(MEM1_VIDEO)}\`.
 
 1. Make a host call whose first register is loaded from the frame:
    \`@encoder hostcall <imm> @${hex(MEM1_VIDEO)}\` (\`@<ipa>\` loads 8 bytes from there).
-2. Read the verdict: did any register reach the host? Which clause decided?
+2. Read the verdict (its \`#\` number is its place in the ledger): did any register reach the
+   host? Which clause decided?
 `;
 
 const explain = `
@@ -102,7 +103,7 @@ export const HOST_CALL: Lesson = {
     },
   ],
   solution: [`@encoder hostcall 7 @${hex(MEM1_VIDEO)} @${hex(MEM1_VIDEO + 8)}`],
-  glossary: ['Mica policy', 'RSI', 'SMC / SMCCC', 'Flow ledger'],
+  glossary: ['Mica policy / policy', 'RSI', 'SMC / SMCCC', 'Flow ledger / ledger'],
   specRefs: [
     { source: 'mica-spec.md', section: '§3.6', title: 'Control transfers' },
     { source: 'mica-spec.md', section: '§6', title: 'Attack 3' },

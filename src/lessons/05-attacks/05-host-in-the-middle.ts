@@ -65,8 +65,9 @@ encoder reads another, one the host chose. That is the start of a man in the mid
 feeding the encoder the host's own frames). You cannot read either page, they are Realm-PAS
 granules, but you control the plumbing.
 
-At upload the monitor checks **consistency**: for every shared object, every listed realm that
-has already uploaded must map the **same physical page at every page index** (§3.3, §6 row 8).
+When a realm uploads its policy, the monitor checks **consistency**: for every shared object,
+every listed realm that has already uploaded must map the **same physical page at every page
+index** (§3.3, §6 row 8).
 
 ## Your turn
 
@@ -75,7 +76,8 @@ The encoder has not uploaded yet.
 
 1. Wire a page set of your own into the encoder's BAR0 (\`mica share <name> encoder:0\`).
 2. Let the encoder run its set-up: \`@encoder policy upload video-moderation\`.
-3. Read the refusal: which object, which mapping, which pages?
+3. Read the refusal (the ledger keeps it, with the clause): which object, which mapping, which
+   pages?
 `;
 
 const explain = `
@@ -154,7 +156,7 @@ export const HOST_IN_THE_MIDDLE: Lesson = {
     },
   ],
   solution: ['mica status', 'mica share Evil encoder:0', '@encoder policy upload video-moderation'],
-  glossary: ['Mica policy', 'Granule', 'Flow ledger'],
+  glossary: ['Mica policy / policy', 'Granule', 'Flow ledger / ledger'],
   specRefs: [
     { source: 'mica-spec.md', section: '§3.3', title: 'Policy upload, step by step' },
     { source: 'mica-spec.md', section: '§3.4', title: 'Protected shared memory' },

@@ -64,7 +64,7 @@ in Mem1's pages a moment ago. What is in them now?
 Three things stand between you and the leftovers:
 
 * while a page is **DELEGATED** the GPT keeps the host out (a GPF), as for any realm memory;
-* **undelegating** a granule wipes it before the GPT hands it back to the NS PAS
+* to **undelegate** a granule wipes it before the GPT hands it back to the NS PAS
   (cca-spec.md §3.1), and \`DATA_DESTROY\` wipes private pages;
 * **CLEAN** (mica-spec.md §3.7): when a shared page loses its last mapping, the monitor zeroes
   it at once, so no *realm* the host maps it into later finds the old frames either.
@@ -180,7 +180,7 @@ export const LEFTOVERS: Lesson = {
     `undelegate ${hex(MEM1_PAGE0)}`,
     `read ${hex(MEM1_PAGE0 + 0x20)} 50`,
   ],
-  glossary: ['Granule', 'Delegate / undelegate', 'GPC / GPF', 'Flow ledger'],
+  glossary: ['Granule', 'Delegate / undelegate', 'GPC / GPF', 'Flow ledger / ledger'],
   specRefs: [
     { source: 'mica-spec.md', section: '§3.7', title: 'Removal and CLEAN' },
     { source: 'mica-spec.md', section: '§6', title: 'Attack 10' },

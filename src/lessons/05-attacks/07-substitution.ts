@@ -66,7 +66,7 @@ encoder is late: the gateway, the moderator and storage have uploaded, the frame
    Mem1 at its BAR0 and Mem2 at its BAR1 (\`mica share\` adds an end to an object).
 2. Have it upload the **encoder's** file first: \`@impostor policy upload video-moderation/encoder\`.
 3. Read the frame in Mem1 from the impostor, and hand it to the host (its console will do: the
-   prototype does not enforce the EXCEPTION class either).
+   prototype does not enforce the EXCEPTION class either). The ledger records the leak.
 4. Now the tenant checks: have the gateway take a group token (\`@gateway attest group random\`)
    and verify it (\`mica verify last video-moderation\`). Which check fails, and why?
 `;
@@ -155,7 +155,7 @@ export const SUBSTITUTION: Lesson = {
     '@gateway attest group random',
     'mica verify last video-moderation',
   ],
-  glossary: ['Mica policy', 'RIM', 'Group token', 'Flow ledger'],
+  glossary: ['Mica policy / policy', 'RIM', 'Group token', 'Flow ledger / ledger'],
   specRefs: [
     { source: 'mica-spec.md', section: '§6', title: 'Attack 13' },
     { source: 'mica-spec.md', section: '§8', title: 'Item 3: labels bound to RIMs' },

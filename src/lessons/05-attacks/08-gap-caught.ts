@@ -52,7 +52,7 @@ function outsiders({ machine }: GoalView): { name: string; pa: number }[] {
 const body = `
 ## You are the host: join a pipe after the uploads
 
-Lesson 05-attacks/01 showed the gap: once a realm has uploaded, the prototype's
+Lesson 05-attacks/01 showed the gap: once a realm has uploaded, the prototype's RMI command
 \`RMI_DATA_CREATE_UNKNOWN_SHARED\` maps the real page it is given, at any IPA the realm's tables
 reach, with no policy check (mica-spec.md §6 row 6, \`gap-map-after-upload\`). Now use it: get
 the frame out through a realm of your own, then see whether the tenant would notice.
@@ -67,7 +67,8 @@ The pipeline is uploaded and the frame waits in Mem1 (page 0 at PA \`${hex(MEM1_
 2. Map Mem1's page 0 into it just past its window, at \`${hex(JOIN_IPA)}\`, with
    \`rmi RMI_DATA_CREATE_UNKNOWN_SHARED\`.
 3. From \`spy\`, read the frame there and print it on the console.
-4. Have the gateway take a group token and the tenant verify it. Did the tenant notice?
+4. Have the gateway take a group token and the tenant verify it. The ledger has the leak: did
+   the tenant notice?
 `;
 
 const explain = `
@@ -151,7 +152,7 @@ export const GAP_CAUGHT: Lesson = {
     '@gateway attest group random',
     'mica verify last video-moderation',
   ],
-  glossary: ['Mica policy', 'Group token', 'RMI', 'Flow ledger'],
+  glossary: ['Mica policy / policy', 'Group token', 'RMI', 'Flow ledger / ledger'],
   specRefs: [
     { source: 'mica-spec.md', section: '§6', title: 'Attack 6' },
     { source: 'mica-spec.md', section: '§8', title: 'Item 4: check every shared mapping' },

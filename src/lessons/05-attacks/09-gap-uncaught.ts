@@ -64,9 +64,11 @@ The pipeline is uploaded and the frame waits in Mem1 (page 0 at PA \`${hex(MEM1_
 Storage is RD \`${hex(STORAGE_RD)}\`; its Mem3 window covers
 0x18000000000-0x1800003ffff.
 
-1. Map Mem1's page 0 into storage just past its window, at \`${hex(JOIN_IPA)}\`.
+1. Map Mem1's page 0 into storage just past its window, at \`${hex(JOIN_IPA)}\` (the RMI
+   command of 05-attacks/08).
 2. From storage, read the frame there and print it on its console.
-3. Have the gateway take a group token and the tenant verify it. Did the tenant notice?
+3. Have the gateway take a group token and the tenant verify it. The ledger has the leak: did
+   the tenant notice?
 `;
 
 const explain = `
@@ -164,7 +166,7 @@ export const GAP_UNCAUGHT: Lesson = {
     '@gateway attest group random',
     'mica verify last video-moderation',
   ],
-  glossary: ['Mica policy', 'Group token', 'RMI', 'Flow ledger'],
+  glossary: ['Mica policy / policy', 'Group token', 'RMI', 'Flow ledger / ledger'],
   specRefs: [
     { source: 'mica-spec.md', section: '§6', title: 'Attack 6' },
     { source: 'mica-spec.md', section: '§4.3', title: 'Group token' },

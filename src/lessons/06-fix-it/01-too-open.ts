@@ -32,11 +32,12 @@ const body = `
 
 Last night's deployment stopped at the encoder: its upload was **refused**, so the video never
 got past the gateway. The setup has replayed it: the gateway uploaded its shipped file, then the
-encoder uploaded the draft \`fix-too-open\` (\`@encoder policy show fix-too-open\`). The encoder
-is a third-party stage: in every other file it is a **strict non-gateway** (no NS pages, no way
-to the outside world, §2.6). Its own draft says \`"is-gateway": true, "strict": false\`. The
-agreement check (§2.5) compares the two copies of VM2 that Mem1 joins and refuses the upload:
-had it passed, the verifier (§4.5) would find the path encoder → U that skips the moderator.
+encoder uploaded the draft policy \`fix-too-open\` (\`@encoder policy show fix-too-open\`). The
+encoder is a third-party stage: in every other file it is a **strict non-gateway** (no NS pages,
+no way to the outside world, §2.6). Its own draft says \`"is-gateway": true, "strict": false\`.
+The agreement check (§2.5) compares the two copies of VM2 that Mem1 joins and refuses the
+upload: had it passed, the verifier (§4.5) would find the path encoder → U that skips the
+moderator.
 
 ## Your turn
 
@@ -47,7 +48,8 @@ had it passed, the verifier (§4.5) would find the path encoder → U that skips
 3. Run the video: \`tenant send gateway "frame 0001"\`, \`@gateway net recv 0x1000\`, then each
    stage copies it on (\`@gateway copy 0x1000 ${IN_BAR0} 8\`, the encoder and the moderator from
    BAR0 \`${IN_BAR0}\` to BAR1 \`0x18004000020\`, storage from BAR0 into its RAM).
-4. Be the encoder's vendor: try to get the video out (\`@encoder console @${IN_BAR0} 8\`).
+4. Be the encoder's vendor: try to get the video out (\`@encoder console @${IN_BAR0} 8\`), and
+   read in the ledger which rule blocks it.
 `;
 
 /** The lesson. */
@@ -101,7 +103,7 @@ export const FIX_TOO_OPEN_LESSON: Lesson = {
     ...VIDEO_LINES,
     `@encoder console @${IN_BAR0} 8`,
   ],
-  glossary: ['Mica policy', 'Agreement / chain of custody', 'Provenance label', 'Flow ledger'],
+  glossary: ['Mica policy / policy', 'Agreement / chain of custody', 'Flow ledger / ledger'],
   explain: `
 The refusal came from the definition check of §2.5: two copies of Mem1 disagreed on VM2's
 \`is-gateway\` and \`strict\` flags. Once the encoder agreed to be a strict non-gateway, the

@@ -53,9 +53,9 @@ Every file agreed, every upload was accepted, and the video reached storage. The
 built a realm called \`${OUTSIDER}\` that no file names; it mapped Mem2 through the ANY window
 (\`mica status\`), read the raw frame and printed it on its console.
 
-Look before you fix: the **Ledger** shows the LEAK events (the archive handed the video to
-the host), the **Data** view outlines what the host obtained in red, and
-\`@${OUTSIDER} console @${ARCHIVE_MEM2} 8\` would do it again.
+Look before you fix: the **Ledger** shows the LEAK events (the archive handed bytes with the
+provenance label \`video\` to the host), the **Data** view outlines what the host obtained in
+red, and \`@${OUTSIDER} console @${ARCHIVE_MEM2} 8\` would do it again.
 
 ## Your turn
 
@@ -126,7 +126,7 @@ export const FIX_ANY_WINDOW_LESSON: Lesson = {
     uploadTextStep('encoder', FIXED),
     ...VIDEO_LINES,
   ],
-  glossary: ['Mica policy', 'Agreement / chain of custody', 'Provenance label'],
+  glossary: ['Mica policy / policy', 'Agreement / chain of custody', 'Provenance label'],
   explain: `
 Agreement (§2.5) admitted the archive: an ANY window can only count extra realms, not name
 them. The verifier (§4.5 step 5) draws every ANY slot as U, so the draft's Mem2 was the edge

@@ -49,8 +49,9 @@ table (§2.7), so one file may add the rule.
 The tenant deployed the draft \`fix-no-exception\` in all four stages: it lost that rule in
 every file. Every upload was accepted and the video reached storage. Then the encoder's vendor
 typed \`@encoder console @${IN_BAR0} 8\`: the console doorbell is MMIO, and the exit handed the
-raw video to the host. Look before you fix: the **Ledger** shows the LEAK (encoder handed video
-to the host, MMIO exit registers) and the **Data** view outlines what the host obtained in red.
+raw video to the host. Look before you fix: the **Ledger** shows the LEAK (encoder handed bytes
+with the provenance label \`video\` to the host, MMIO exit registers) and the **Data** view
+outlines what the host obtained in red.
 
 ## Your turn
 
@@ -116,7 +117,7 @@ export const FIX_EXCEPTION_LESSON: Lesson = {
     ...VIDEO_LINES,
     `@encoder console @${IN_BAR0} 8`,
   ],
-  glossary: ['Mica policy', 'Flow ledger', 'Provenance label'],
+  glossary: ['Mica policy / policy', 'Flow ledger / ledger', 'Provenance label'],
   explain: `
 Sealing (§3.5) removed the encoder's NS pages, but an MMIO access still exits to the host with
 the stored value in its registers (§3.6, §1.3). A deployed file cannot change (§3.3), so the

@@ -42,7 +42,7 @@ const body = `
 ## Everybody agreed to the side channel
 
 The moderator is the **sanitiser** of §5.1: the tenant accepts the pipeline only if every path
-from the raw video to the outside world passes it (§4.5 step 6). The draft
+from the raw video to the outside world passes it (§4.5 step 6). The draft policy
 \`consistent-leak\` adds **Mem4**, written by the encoder and read by storage, a gateway. Every
 file lists Mem4 the same way, so the agreement check (§2.5) is satisfied: agreement proves the
 files are **consistent**, not that they are **safe**.
@@ -52,8 +52,9 @@ files are **consistent**, not that they are **safe**.
 The tenant deployed the draft in all four stages (\`mica status\`: Mem1-Mem4 wired, four
 policies accepted) and the video reached storage through the moderator. Then the encoder copied
 the raw video into Mem4 (\`@encoder copy ${IN_BAR0} ${MEM4_IPA} 8\`), storage copied it out of
-its BAR1 and printed it on its console. Look before you fix: the **Ledger** shows the LEAK and
-the **Data** view outlines what the host obtained in red.
+its BAR1 and printed it on its console. Look before you fix: the **Ledger** shows the LEAK
+(bytes with the provenance label \`video\` reached the host) and the **Data** view outlines what
+the host obtained in red.
 
 ## Your turn
 
@@ -136,7 +137,12 @@ export const FIX_BYPASS_LESSON: Lesson = {
     ...VIDEO_LINES,
     `@encoder copy ${IN_BAR0} ${MEM4_IPA} 8`,
   ],
-  glossary: ['Mica policy', 'Agreement / chain of custody', 'Provenance label', 'Flow ledger'],
+  glossary: [
+    'Mica policy / policy',
+    'Agreement / chain of custody',
+    'Provenance label',
+    'Flow ledger / ledger',
+  ],
   explain: `
 Every file agreed on Mem4, so the monitor had nothing to refuse: agreement is consistency, not
 safety (§2.5). The property the tenant needs is the verifier's: every path from the raw video

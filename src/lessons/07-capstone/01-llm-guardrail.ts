@@ -142,7 +142,7 @@ A user sends a **prompt** to a model run by a provider nobody trusts with it (mi
 the answer; **RF**, the guardrail filter, the **sanitiser**; **RI**, the model provider's
 inference. RG and RF share an 8 KiB RW mailbox (Mem1), RF and RI another (Mem2). The shipped
 files (C6-C8) make every realm a gateway, so the model could talk to the host directly; the
-§5.4 **locked-down** files (\`llm-guardrail-locked\`) make RF and RI strict non-gateways with
+§5.4 **locked-down** policy files (\`llm-guardrail-locked\`) make RF and RI strict non-gateways with
 their exits BLOCKed: the only way from the model to the outside is RI → RF → RG.
 
 ## Your turn
@@ -151,15 +151,18 @@ Everything you need has been in the course; nothing is built yet.
 
 1. Build \`rg\` (with a network device: \`--net\`), \`rf\` and \`ri\`; wire Mem1 (\`rg:0 rf:0\`) and
    Mem2 (\`rf:1 ri:0\`), each \`--size 0x2000\`; upload \`llm-guardrail-locked\` in rg, rf, ri
-   in that order (or write the files in the Policy tab). Give each realm its options the
+   in that order (or write the files in the Policy tab): each upload must be in agreement with
+   the files its neighbours uploaded before it. Give each realm its options the
    first time: they are measured into its RIM, so a realm rebuilt with others (rg without
    \`--net\`, then with it) is another realm to every file that names its label.
-2. The user's prompt: \`tenant send rg "what is 2+2" --as prompt\`, \`@rg net recv 0x1000\`.
+2. The user's prompt, which gets the provenance label \`prompt\` as it arrives:
+   \`tenant send rg "what is 2+2" --as prompt\`, \`@rg net recv 0x1000\`.
 3. Pass it on through the mailboxes (prompt at +0x20, answer at +0x40 of each window, ${HOP}
    bytes a hop): rg writes Mem1 (\`${MB0_PROMPT}\`), rf copies it to Mem2 (its BAR1
    \`${MB1_PROMPT}\`), ri answers into Mem2 (\`${MB0_ANSWER}\`; this model repeats the question),
    rf copies the answer back to Mem1, rg reads it. The Data view shows the four texts.
-4. Prove it: \`@rg attest group random\`, then \`mica verify last llm-guardrail-locked\`.
+4. Prove it with a group token: \`@rg attest group random\`, then
+   \`mica verify last llm-guardrail-locked\`.
 `;
 
 /** The lesson. */
@@ -227,7 +230,12 @@ export const LLM_CAPSTONE: Lesson = {
     '@rg attest group random',
     'mica verify last llm-guardrail-locked',
   ],
-  glossary: ['Group token', 'Mica policy', 'Agreement / chain of custody', 'Provenance label'],
+  glossary: [
+    'Group token',
+    'Mica policy / policy',
+    'Agreement / chain of custody',
+    'Provenance label',
+  ],
   explain: `
 The group token (§4.3) committed to every member's RIM, policy (REM0) and RPV; the tenant
 recomputed them from its own reference values and re-hashed the three blobs (§4.5 steps 1-4).

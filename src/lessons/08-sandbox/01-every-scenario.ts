@@ -55,12 +55,12 @@ This is the lab with nothing asked of you. Everything the course built is here:
   replaces this one, the judge and the verifier decide, and this lesson stays open. Its
   realms are the file's, and each gets a terminal tab, as a realm you build does: in a video
   pipeline, \`mem read 0x100000 32\` in **storage#** shows what storage kept, with its labels.
-- **The terminals**: build realms, wire objects, upload policies (the **Policy** tab), send the
-  tenant's data and try to steal it, as in parts 03 to 07.
+- **The terminals**: build realms, wire objects, upload each realm's policy (the **Policy**
+  tab), send the tenant's data and try to steal it, as in parts 03 to 07.
 
-Whatever ran, the **Data** view shows where the tenant's bytes are and what the host obtained,
-the **Ledger** every flow with the clause that decided, and **Chain** the group token's
-verdict. Time travel (the bar above) steps through any run.
+Whatever ran, the **Data** view shows where the bytes with the tenant's provenance label are and
+what the host obtained, the **Ledger** every flow with the clause that decided, and **Chain**
+the group token's verdict. Time travel (the bar above) steps through any run.
 
 ## The one goal
 
@@ -108,7 +108,7 @@ export const EVERY_SCENARIO: Lesson = {
     },
   ],
   solution: [...STAGE_LINES, ...WIRE_LINES, ...deployLines('video-moderation'), ...VIDEO_LINES],
-  glossary: ['Scenario file', 'Flow ledger', 'Provenance label', 'Mica policy'],
+  glossary: ['Scenario file', 'Flow ledger / ledger', 'Provenance label', 'Mica policy / policy'],
   explain: `
 A judged run is the machine's word, not the script's: the judge read where the labelled bytes
 ended up (a leak is labelled bytes in a place the host can read, mica-spec.md §1.3), the

@@ -78,6 +78,20 @@ describe('realm terminal wording', () => {
     );
   });
 
+  it('an RSI call the RMM refuses says which failure condition fired, not only the status', () => {
+    const terminals = openTerminals(createLabMachine());
+    terminals.execute('realm create gw');
+    // top must be above base (DEN0137 B5.3.9 size_valid): the learner typed the same address.
+    const text = terminals
+      .execute('@gw ipa-state set 0x9000 0x9000 empty')
+      .output.map((l) => l.text)
+      .join('\n');
+    expect(text).toMatch(/RSI_IPA_STATE_SET refused/);
+    expect(text).toMatch(
+      /RSI_IPA_STATE_SET -> RSI_ERROR_INPUT: failed size_valid \(the RMM's condition\): top 0x9000 is not above base 0x9000/,
+    );
+  });
+
   it('a realm the VMM has no record of (built with rmi calls) is named as such, not as missing', () => {
     const { machine } = runPipeline(0, 'mica');
     // As a state saved before the workflows' host recorded its realms: the monitor names

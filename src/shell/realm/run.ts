@@ -2,8 +2,8 @@
  * How every realm-shell command runs: it queues guest operations (emulator guest/ops.ts) on
  * REC 0 of the realm, has the host's VMM run the realm until it is idle again (host/vmm.ts),
  * and prints what the realm saw (the operations' results) after, dimmed, the REC exits the
- * host handled on the way, the RMM's reason for each access that took a synchronous external
- * abort at stage 2, then the ledger's judgement of what the run moved: every blocked
+ * host handled on the way, the RMM's failure condition for each RSI call it refused and its
+ * reason for each access that took a synchronous external abort at stage 2, then the ledger's judgement of what the run moved: every blocked
  * flow and every leak, in the same sentence the Pipeline drawing shows (policy/judge.ts), so
  * the terminal and the diagram cannot disagree about an event. Spec background: cca-spec.md
  * §2.5 (exits), §4 (RSI); mica-spec.md §1.3 (what counts as a leak).
@@ -223,6 +223,36 @@ export function refusedAccessLines(machine: Machine, since: number): OutputLine[
   ];
 }
 
+/**
+ * The RMM's reasons for the RSI calls of the run after `since` that it refused by a failure
+ * condition (DEN0137 B5.3, e.g. RSI_IPA_STATE_SET's \`size_valid\`): the guest's own result
+ * carries only the status (\`RSI_ERROR_INPUT\`), which does not say which argument was wrong.
+ * Worded as the host terminal words an RMI refusal. A refusal an extension decided (\`by\`, the
+ * Mica monitor) is a flow, said by {@link judgementLines}.
+ */
+export function rsiRefusalLines(machine: Machine, since: number): OutputLine[] {
+  const ledger = machine.ledger;
+  const first = Math.max(0, since + 1 - (ledger[0]?.seq ?? since + 1));
+  const realmCalls = new Set<number>();
+  const lines: OutputLine[] = [];
+  for (let i = first; i < ledger.length; i++) {
+    const e = ledger[i]!;
+    if (e.seq <= since) continue;
+    if (e.kind === 'smc:call' && e.world === 'REALM') realmCalls.add(e.seq);
+    if (e.kind !== 'smc:return' || !e.failure || e.failure.by || !realmCalls.has(e.call)) continue;
+    lines.push(
+      out.error(
+        `  ✖ #${e.seq} ${e.name} -> ${e.status}: failed ${e.failure.label} (the RMM's condition): ${e.failure.reason}`,
+      ),
+    );
+  }
+  if (lines.length <= MAX_JUDGEMENTS) return lines;
+  return [
+    ...lines.slice(0, MAX_JUDGEMENTS),
+    out.dim(`  ... ${lines.length - MAX_JUDGEMENTS} more in the ledger`),
+  ];
+}
+
 /** Options of {@link runOps}. */
 export interface RunOptions {
   /** Flow channels the command reports itself (left out of the judgement lines). */
@@ -256,6 +286,7 @@ export function runOps(
   lines.push(...outputLines(report.exits));
   lines.push(...appLines(results.filter((r) => r.app !== undefined)));
   lines.push(...format(results.filter((r) => r.op !== 'boot' && r.app === undefined)));
+  lines.push(...rsiRefusalLines(machine, since));
   lines.push(...refusedAccessLines(machine, since));
   lines.push(...judgementLines(machine, since, options.except));
   if (report.stop === 'off')

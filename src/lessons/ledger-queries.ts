@@ -114,3 +114,12 @@ export function realmsHolding(machine: MachineView, label: string): number[] {
   }
   return [...rds].sort((a, b) => a - b);
 }
+
+/**
+ * The way back, for a goal detail whose goal a step the learner took has made unreachable
+ * (activating a realm before loading it): Undo and Reset are what the page offers, and a
+ * learner who is not told keeps typing commands the RMM can only refuse.
+ */
+export function wayBack(step: string): string {
+  return `Undo (Alt+Z) back before ${step}, or Reset lesson`;
+}

@@ -265,6 +265,16 @@ describe('02-realms/02-measure goals', () => {
     expect(done).toEqual({ 'data-loaded': false, activated: true, 'rim-frozen': false });
   });
 
+  it('activating before loading: the load goal says it can no longer be met and the way back', () => {
+    const replay = replayCommands(lesson(id), [`rmi REALM_ACTIVATE ${rd}`]);
+    const loaded = replay.goals.find((g) => g.id === 'data-loaded');
+    expect(loaded?.done).toBe(false);
+    expect(loaded?.detail).toMatch(/activated before anything was loaded/);
+    expect(loaded?.detail).toMatch(
+      /Undo \(Alt\+Z\) back before RMI_REALM_ACTIVATE, or Reset lesson/,
+    );
+  });
+
   it('an unmeasured-content load still extends the RIM (the IPA is measured)', () => {
     const done = goalsDone(id, [
       ...tables,
@@ -293,6 +303,15 @@ describe('02-realms/03-run goals', () => {
       activated: false,
       'exit-read': false,
     });
+  });
+
+  it('activating before creating a REC: both REC goals say so and the way back', () => {
+    const replay = replayCommands(lesson(id), ['rmi REALM_ACTIVATE 0x80002000']);
+    for (const goal of ['rec-created', 'activated']) {
+      const g = replay.goals.find((x) => x.id === goal);
+      expect(g?.done).toBe(false);
+      expect(g?.detail).toMatch(/Undo \(Alt\+Z\) back before RMI_REALM_ACTIVATE, or Reset lesson/);
+    }
   });
 
   it('names the exit reason it finds in the RmiRecRun page', () => {

@@ -14,7 +14,7 @@
 import { abi, listRealms, type MachineView } from '../../emulator/index.ts';
 import { createLessonMachine } from '../runner.ts';
 import type { GoalView, Lesson } from '../schema.ts';
-import { eventsOf } from '../ledger-queries.ts';
+import { eventsOf, wayBack } from '../ledger-queries.ts';
 import { hex } from '../../lib/hex.ts';
 import { IMAGE_PA, LOAD_IMAGE_LINES, RD_PA, buildNewRealm } from '../fixtures/realm-build.ts';
 
@@ -126,6 +126,12 @@ export const MEASURE_REALM: Lesson = {
         const loads = successes(ledger, 'RMI_DATA_CREATE', realm.rd);
         const data = dataGranules(machine, realm.rd);
         if (loads.length === 0 || data.length === 0) {
+          if (realm.state === 'ACTIVE') {
+            return {
+              done: false,
+              detail: `realm ${hex(realm.rd)} was activated before anything was loaded: its RIM is frozen and RMI_DATA_CREATE needs a NEW realm, so no load can count now; ${wayBack('RMI_REALM_ACTIVATE')}`,
+            };
+          }
           return {
             done: false,
             detail: `no DATA granule loaded into realm ${hex(realm.rd)} yet; RIM ${short(realm.rim)}`,

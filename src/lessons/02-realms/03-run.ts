@@ -19,7 +19,7 @@ import {
   type MachineView,
 } from '../../emulator/index.ts';
 import type { Lesson } from '../schema.ts';
-import { eventsOf, hostAccesses } from '../ledger-queries.ts';
+import { eventsOf, hostAccesses, wayBack } from '../ledger-queries.ts';
 import { hex } from '../../lib/hex.ts';
 import { RD_PA, buildLoadedRealm } from '../fixtures/realm-build.ts';
 
@@ -130,7 +130,13 @@ export const RUN_REALM: Lesson = {
               done: true,
               detail: `REC ${hex(first.rec)} (MPIDR ${first.mpidr}), ${first.aux.length} aux granule(s), ${first.runnable ? 'runnable' : 'not runnable'}`,
             }
-          : { done: false, detail: 'the realm has no REC yet' };
+          : {
+              done: false,
+              detail:
+                realm?.state === 'ACTIVE'
+                  ? `the realm has no REC and is already ACTIVE: RMI_REC_CREATE needs a NEW realm, so none can be added now; ${wayBack('RMI_REALM_ACTIVATE')}`
+                  : 'the realm has no REC yet',
+            };
       },
     },
     {
@@ -142,7 +148,10 @@ export const RUN_REALM: Lesson = {
         const recs = recsOf(machine, realm.rd).length;
         return {
           done: realm.state === 'ACTIVE' && recs > 0,
-          detail: `realm ${hex(realm.rd)} is ${realm.state} with ${recs} REC(s)`,
+          detail:
+            realm.state === 'ACTIVE' && recs === 0
+              ? `realm ${hex(realm.rd)} was activated with no REC, and an ACTIVE realm takes no new REC; ${wayBack('RMI_REALM_ACTIVATE')}`
+              : `realm ${hex(realm.rd)} is ${realm.state} with ${recs} REC(s)`,
         };
       },
     },

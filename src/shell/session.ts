@@ -162,7 +162,9 @@ export function createShell<Env>(
       const command = table.find((c) => c.name === name);
       if (!command) {
         const hint = disabled.has(name!)
-          ? `"${name}" is switched off in this lesson.`
+          ? `"${name}" is switched off in this lesson; here you have: ${offered()
+              .filter((n) => n !== 'help' && n !== 'clear')
+              .join(', ')} ("help" explains them).`
           : `unknown command "${name}"${didYouMean(name!, [...offered()])}. Type "help" to list the commands.`;
         return [out.refused(hint)];
       }
@@ -178,7 +180,10 @@ export function createShell<Env>(
       try {
         const result =
           extraArgument(command, args) ??
-          command.run(args, env, { quoted: tokens.quoted.slice(1) });
+          command.run(args, env, {
+            quoted: tokens.quoted.slice(1),
+            offers: (n) => table.some((c) => c.name === n),
+          });
         if (isUsageError(result)) {
           return [
             out.refused(`${command.name}: ${result.usageError}`),

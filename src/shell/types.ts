@@ -74,6 +74,12 @@ export function codeNeeded<Env>(
 export interface CommandMeta {
   /** quoted[i] is true when args[i] was written in quotes (text, not a number). */
   readonly quoted: readonly boolean[];
+  /**
+   * Whether this shell offers the command `name` (a lesson may switch commands off): a command
+   * that suggests another one ("try delegate ...") suggests only what the learner can type.
+   * Absent: every command is offered.
+   */
+  readonly offers?: (name: string) => boolean;
 }
 
 /** Returned by a command whose arguments are wrong. Nothing may have changed. */

@@ -89,6 +89,23 @@ describe('host shell', () => {
     expect(shell.execute(`smc ${hex(abi.SMC_RMI_VERSION)}`)[0]?.text).toContain('switched off');
   });
 
+  it('a switched-off command is never suggested, and its refusal names what is on', () => {
+    // Lesson 01-worlds/01 offers gpt, read and write only: gpt used to say 'Try "delegate"'.
+    const shell = createHostShell(createMachine(), {
+      disabled: ['delegate', 'undelegate', 'rmi', 'smc'],
+    });
+    const map = shell
+      .execute('gpt')
+      .map((o) => o.text)
+      .join('\n');
+    expect(map).toContain('No granule has changed since boot.');
+    expect(map).not.toContain('delegate');
+    const refusal = shell.execute('delegate 0x80000000')[0]?.text ?? '';
+    expect(refusal).toContain('"delegate" is switched off in this lesson');
+    expect(refusal).toMatch(/gpt, read, write/);
+    expect(run(['gpt']).outputs[0]).toContain('Try "delegate 0x80000000".');
+  });
+
   it('rmi calls any command by name or position', () => {
     const { outputs } = run(['rmi version req=0x10000', 'rmi GRANULE_DELEGATE 0x80002000']);
     expect(outputs[0]).toContain('lower = 0x10000');

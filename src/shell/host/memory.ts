@@ -71,7 +71,7 @@ function sharedPage(
   return `${what}, mapped by ${list}`;
 }
 
-function gptSummary(machine: Machine): OutputLine[] {
+function gptSummary(machine: Machine, offers: (name: string) => boolean): OutputLine[] {
   const lines: OutputLine[] = [out.accent('Physical memory map (GPI at boot):')];
   for (const r of machine.state.config.memoryMap) {
     lines.push(
@@ -85,7 +85,11 @@ function gptSummary(machine: Machine): OutputLine[] {
     ...Object.keys(machine.state.granules).map(Number),
   ]);
   if (changed.size === 0) {
-    lines.push(out.dim('No granule has changed since boot. Try "delegate 0x80000000".'));
+    lines.push(
+      out.dim(
+        `No granule has changed since boot.${offers('delegate') ? ' Try "delegate 0x80000000".' : ''}`,
+      ),
+    );
     return lines;
   }
   lines.push(out.accent(`Granules changed since boot (${changed.size}):`));
@@ -108,8 +112,8 @@ export const MEMORY_COMMANDS: readonly ShellCommand<{ machine: Machine }>[] = [
       'gpt 0x80000000 8          eight granules from 0x80000000',
       'gpt 0x80000000-0x80004000 the granules in that range',
     ],
-    run([first, second], { machine }) {
-      if (first === undefined) return gptSummary(machine);
+    run([first, second], { machine }, { offers = () => true }) {
+      if (first === undefined) return gptSummary(machine, offers);
       let start: number;
       let count: number;
       const range = /^(.+)-(.+)$/.exec(first);

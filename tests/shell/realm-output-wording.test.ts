@@ -92,6 +92,15 @@ describe('realm terminal wording', () => {
     );
   });
 
+  it('a measurement index out of range says which measurement each index is (1 is REM0)', () => {
+    const terminals = openTerminals(createLabMachine());
+    terminals.execute('realm create r1');
+    const extend = terminals.execute('@r1 measure extend 0 "model v3"').output[0]?.text ?? '';
+    expect(extend).toMatch(/<index> must be 1\.\.4 \(1 extends REM0, .*\), not 0/);
+    const read = terminals.execute('@r1 measure read 5').output[0]?.text ?? '';
+    expect(read).toMatch(/<index> must be 0\.\.4 \(0 is the RIM, 1\.\.4 are REM0\.\.REM3\), not 5/);
+  });
+
   it('a realm the VMM has no record of (built with rmi calls) is named as such, not as missing', () => {
     const { machine } = runPipeline(0, 'mica');
     // As a state saved before the workflows' host recorded its realms: the monitor names

@@ -55,7 +55,8 @@ anywhere breaks a check.
 
 The setup created realm \`r1\`. In its terminal (\`@r1 ...\`):
 
-1. extend REM0 with a record of something the realm did: \`@r1 measure extend 1 "..."\`;
+1. extend REM0 with a record of something the realm did: \`@r1 measure extend 1 "..."\`
+   (RSI numbers the measurements from the RIM: index 0 is the RIM, 1..4 are REM0..REM3);
 2. get a token for a challenge of your choice: \`@r1 attest 0x<hex>\`.
 
 Then, as the relying party in the host terminal: \`attest verify last --challenge 0x<hex>\`

@@ -55,14 +55,24 @@ function tokenSummary(token: Uint8Array, challenge: Uint8Array): OutputLine[] {
   return lines;
 }
 
+/**
+ * A measurement index (DEN0137 B5.3.7-8: 0 is the RIM, 1..4 are REM0..REM3). The numbering is
+ * off by one from the REMs' names, so a wrong index says which measurement each one is: a
+ * learner told to extend REM0 types 0 first.
+ */
 function indexArg(
   word: string | undefined,
   min: number,
 ): { ok: true; value: number } | { ok: false; error: string } {
   const v = parseU64(word, 'index');
   if (!v.ok) return v;
-  if (v.value < BigInt(min) || v.value > 4n)
-    return { ok: false, error: `<index> must be ${min}..4` };
+  if (v.value < BigInt(min) || v.value > 4n) {
+    const meaning =
+      min === 0
+        ? '0 is the RIM, 1..4 are REM0..REM3'
+        : '1 extends REM0, 2 REM1, 3 REM2, 4 REM3; index 0, the RIM, is frozen at activation';
+    return { ok: false, error: `<index> must be ${min}..4 (${meaning}), not ${word}` };
+  }
   return { ok: true, value: Number(v.value) };
 }
 

@@ -106,6 +106,17 @@ describe('host shell', () => {
     expect(run(['gpt']).outputs[0]).toContain('Try "delegate 0x80000000".');
   });
 
+  it('a realm name where rmi takes an address says the realm’s RD', async () => {
+    // The Mica lessons write `rd=<encoder>`; the learner types the name.
+    const { labTerminals } = await import('./lab-terminals.ts');
+    const { type } = labTerminals();
+    type('realm create enc');
+    const text = type('rmi REALM_ACTIVATE rd=enc');
+    expect(text).toMatch(/<rd> must be a whole number .*not "enc"/);
+    expect(text).toMatch(/"enc" is a realm, and RMI takes addresses: its RD is 0x[0-9a-f]+ /);
+    expect(type('rmi REALM_ACTIVATE rd=nobody')).not.toMatch(/is a realm/);
+  });
+
   it('rmi calls any command by name or position', () => {
     const { outputs } = run(['rmi version req=0x10000', 'rmi GRANULE_DELEGATE 0x80002000']);
     expect(outputs[0]).toContain('lower = 0x10000');

@@ -3,10 +3,11 @@
  * any command in the machine's RMI table, arguments by name or position) and `smc <fid>`
  * (a raw SMC). Spec: cca-spec.md §2.1-2.3.
  */
-import { abi, type Machine, type RmiCommandSpec } from '../../emulator/index.ts';
+import { abi, hostRealm, type Machine, type RmiCommandSpec } from '../../emulator/index.ts';
 import { parseAddr, parseU64 } from '../args.ts';
 import { out, usageError, type OutputLine, type ShellCommand, type UsageError } from '../types.ts';
 import { hex } from '../../lib/hex.ts';
+import { micaOf } from '../../policy/index.ts';
 import { describeSmc } from './describe.ts';
 import { REALM_RUN_CODE } from '../run-code.ts';
 
@@ -18,10 +19,31 @@ export function findRmiCommand(machine: Machine, word: string): RmiCommandSpec |
   return machine.rmiCommands.find((c) => c.name.replace(/^RMI_/, '') === want);
 }
 
+/**
+ * The RD of the live realm called `name` and where to look it up: one the host's VMM built
+ * ("realm show"), else one the Mica monitor knows by name ("mica status"; a pipeline built
+ * with "rmi" calls, as the Mica lessons' setups do).
+ */
+function realmRdByName(machine: Machine, name: string): RealmRd | undefined {
+  const built = hostRealm(machine, name);
+  if (built) return { rd: built.rd, listed: `"realm show ${name}" lists its RECs and pages` };
+  const named = Object.entries(micaOf(machine.state)?.realms ?? {}).find(
+    ([rd, r]) => r.name === name && machine.state.rmm.realms[rd] !== undefined,
+  );
+  return named ? { rd: Number(named[0]), listed: '"mica status" lists every RD' } : undefined;
+}
+
+/** A realm's RD, and the command that lists it. */
+interface RealmRd {
+  readonly rd: number;
+  readonly listed: string;
+}
+
 /** Parses `name=value` or positional arguments against a command's argument names. */
 export function parseRmiArgs(
   command: RmiCommandSpec,
   words: readonly string[],
+  realmRd: (name: string) => RealmRd | undefined = () => undefined,
 ): { ok: true; values: bigint[] } | { ok: false; error: string } {
   const values: (bigint | undefined)[] = command.args.map(() => undefined);
   let position = 0;
@@ -40,8 +62,17 @@ export function parseRmiArgs(
         error: `${command.name} takes ${command.args.length} argument(s): ${command.args.join(', ') || 'none'}`,
       };
     }
-    const v = parseU64(named ? named[2] : word, command.args[slot]!);
-    if (!v.ok) return v;
+    const text = named ? named[2]! : word;
+    const v = parseU64(text, command.args[slot]!);
+    if (!v.ok) {
+      // The lessons write `rd=<encoder>`: a realm's name where RMI takes its RD's address.
+      const realm = realmRd(text);
+      if (realm === undefined) return v;
+      return {
+        ok: false,
+        error: `${v.error}; "${text}" is a realm, and RMI takes addresses: its RD is ${hex(realm.rd)} (${realm.listed})`,
+      };
+    }
     values[slot] = v.value;
   }
   const missing = command.args.filter((_, i) => values[i] === undefined);
@@ -110,7 +141,7 @@ export const RMI_COMMANDS: readonly ShellCommand<Env>[] = [
       }
       const command = findRmiCommand(machine, word);
       if (!command) return usageError(`no RMI command "${word}"; "rmi list" shows them`);
-      const args = parseRmiArgs(command, rest);
+      const args = parseRmiArgs(command, rest, (name) => realmRdByName(machine, name));
       if (!args.ok) return usageError(args.error);
       return describeSmc(
         machine,

@@ -179,7 +179,7 @@ export function createShell<Env>(
       }
       try {
         const result =
-          extraArgument(command, args) ??
+          extraArgument(command, args, tokens.quoted.slice(1)) ??
           command.run(args, env, {
             quoted: tokens.quoted.slice(1),
             offers: (n) => table.some((c) => c.name === n),

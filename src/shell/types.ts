@@ -52,6 +52,13 @@ export interface ShellCommand<Env> {
    */
   readonly maxArgs?: number | Readonly<Record<string, number>>;
   /**
+   * The last argument {@link maxArgs} allows may be text in quotes (`<hex|"text">`): extra
+   * words after it unquoted are most likely that text, so the refusal shows the line with the
+   * text quoted (`write 0x80020000 "my secret"`). For a command with subcommands, the
+   * subcommands this holds for (`['extend']`).
+   */
+  readonly textLast?: true | readonly string[];
+  /**
    * Runs the command. Returns output lines, or a {@link UsageError} when the arguments are
    * wrong: the shell then prints the message and the usage, and nothing has changed.
    */
@@ -100,6 +107,9 @@ export function badSubcommand(sub: string | undefined, choices: readonly string[
   return usageError(subcommandProblem(sub, choices));
 }
 
+/** A word that reads as hex bytes or a number: extra words after it are not its text. */
+const HEX_WORD = /^(0x)?[0-9a-f]+$/i;
+
 /**
  * The usage error for `args` beyond what `command` takes ({@link ShellCommand.maxArgs}), or
  * undefined when they fit.
@@ -107,6 +117,7 @@ export function badSubcommand(sub: string | undefined, choices: readonly string[
 export function extraArgument<Env>(
   command: ShellCommand<Env>,
   args: readonly string[],
+  quoted: readonly boolean[] = [],
 ): UsageError | undefined {
   const { maxArgs } = command;
   if (maxArgs === undefined) return undefined;
@@ -119,7 +130,15 @@ export function extraArgument<Env>(
   const what = sub === undefined ? command.name : `${command.name} ${sub}`;
   const takes =
     max === 0 ? 'takes no arguments' : `takes at most ${max} argument${max === 1 ? '' : 's'}`;
-  return usageError(`unexpected argument "${extra}" ("${what}" ${takes})`);
+  const last = skip + max - 1;
+  const text =
+    (command.textLast === true || (sub !== undefined && command.textLast?.includes(sub))) &&
+    max > 0 &&
+    !quoted[last] &&
+    !HEX_WORD.test(args[last] ?? '')
+      ? `; text with spaces goes in quotes: ${[what, ...args.slice(skip, last), `"${args.slice(last).join(' ')}"`].join(' ')}`
+      : '';
+  return usageError(`unexpected argument "${extra}" ("${what}" ${takes})${text}`);
 }
 
 /** True when a command returned a usage error. */

@@ -281,6 +281,19 @@ describe('a stray word is refused, never silently dropped', () => {
     expect(machine.ledger).toHaveLength(0);
   });
 
+  it('words of unquoted text after a text argument: the refusal shows the line quoted', async () => {
+    const { outputs } = run(['write 0x80020000 my secret', 'write 0x80020000 00 extra']);
+    expect(outputs[0]).toContain('text with spaces goes in quotes: write 0x80020000 "my secret"');
+    expect(outputs[1]).not.toContain('quotes');
+    const { labTerminals } = await import('./lab-terminals.ts');
+    const { type } = labTerminals();
+    type('realm create a');
+    expect(type('@a measure extend 1 model weights v3')).toContain(
+      'text with spaces goes in quotes: measure extend 1 "model weights v3"',
+    );
+    expect(type('@a measure read 1 extra')).not.toContain('quotes');
+  });
+
   it('in a realm terminal, per subcommand', async () => {
     const { labTerminals } = await import('./lab-terminals.ts');
     const { type } = labTerminals();

@@ -199,6 +199,7 @@ export const MEMORY_COMMANDS: readonly ShellCommand<{ machine: Machine }>[] = [
   {
     name: 'write',
     maxArgs: 2,
+    textLast: true,
     usage: '<pa> <hex|"text">',
     summary: 'write physical memory as the host (NS PAS); realm granules fault',
     help: ['write 0x80001000 0xdeadbeef', 'write 0x80001000 "the tenant\'s video"'],

@@ -81,6 +81,7 @@ export const RSI_SHELL_COMMANDS: readonly ShellCommand<RealmEnv>[] = [
   {
     name: 'measure',
     maxArgs: { read: 1, extend: 2 },
+    textLast: ['extend'],
     usage: 'read [index] | extend <index> <hex|"text">',
     summary: 'RSI_MEASUREMENT_READ / EXTEND (0 = RIM, 1..4 = REM0..REM3)',
     help: [

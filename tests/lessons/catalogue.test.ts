@@ -275,6 +275,19 @@ describe('02-realms/02-measure goals', () => {
     );
   });
 
+  it('the nudge’s first step is refused for the missing tables, as the nudge says (rtt_walk)', () => {
+    const nudge = lesson(id).hints.find((h) => h.tier === 'nudge')!.text;
+    const lines = [...nudge.matchAll(/`((?:delegate|rmi) [^`]+)`/g)].map((m) => m[1]!);
+    expect(lines.at(-1)).toMatch(/^rmi DATA_CREATE /);
+    const replay = replayCommands(lesson(id), lines);
+    expect(
+      replay.transcript
+        .at(-1)
+        ?.output.map((l) => l.text)
+        .join('\n'),
+    ).toMatch(/failed rtt_walk/);
+  });
+
   it('an unmeasured-content load still extends the RIM (the IPA is measured)', () => {
     const done = goalsDone(id, [
       ...tables,

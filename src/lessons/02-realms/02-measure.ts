@@ -178,7 +178,7 @@ export const MEASURE_REALM: Lesson = {
   hints: [
     {
       tier: 'nudge',
-      text: `Try \`rmi DATA_CREATE\` straight away: the failure label says what is missing between the level-1 tables and IPA 0.`,
+      text: `Delegate a granule for the data (\`delegate 0x80005000\`), then try \`rmi DATA_CREATE rd=${rd} data=0x80005000 ipa=0x0 src=${image} flags=1\` straight away: the failure label says what is missing between the level-1 tables and IPA 0.`,
     },
     {
       tier: 'stronger',

@@ -161,6 +161,15 @@ describe('tokenizer', () => {
 });
 
 describe('a misspelt command or subcommand says what was meant', () => {
+  it('a misspelt guest image names the nearest image and every image', async () => {
+    const { labTerminals } = await import('./lab-terminals.ts');
+    const { type } = labTerminals();
+    const text = type('realm create b --image helo');
+    expect(text).toMatch(
+      /no guest image "helo" \(did you mean "hello"\?\); the images: .*hello.*shell/,
+    );
+  });
+
   it('an unknown command names the nearest one', () => {
     const { outputs } = run(['delegat 0x80000000', 'frobnicate']);
     expect(outputs[0]).toBe(

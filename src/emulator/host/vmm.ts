@@ -69,7 +69,8 @@ import {
 } from '../abi/rmi.ts';
 import { RSI_EMPTY } from '../abi/rsi.ts';
 import { setField } from '../../lib/bits.ts';
-import { guestApp } from '../guest/apps.ts';
+import { guestApp, guestApps } from '../guest/apps.ts';
+import { didYouMean } from '../../lib/suggest.ts';
 import {
   GUEST_DEFAULT_IPA_WIDTH,
   GUEST_DEFAULT_RAM_PAGES,
@@ -236,9 +237,9 @@ export function createRealm(machine: Machine, spec: RealmSpec): CreateRealmResul
     );
   }
   const image = spec.image ?? 'shell';
-  if (!guestApp(image)) return fail(`no guest image "${image}"`);
+  if (!guestApp(image)) return fail(noGuestImage(image));
   const built = spec.hostImage ?? image;
-  if (!guestApp(built)) return fail(`no guest image "${built}"`);
+  if (!guestApp(built)) return fail(noGuestImage(built));
   const ipaWidth = spec.ipaWidth ?? GUEST_DEFAULT_IPA_WIDTH;
   const geometry = startingGeometry(ipaWidth);
   if (!geometry) return fail(`no RTT geometry for a ${ipaWidth}-bit IPA space`);
@@ -389,6 +390,12 @@ function ensureTables(
     const rtt = delegated(`level ${level} RTT`);
     call(`RTT_CREATE level ${level}`, SMC_RMI_RTT_CREATE, rd, rtt, base, level);
   }
+}
+
+/** A guest image name that is none: the nearest name and every image, so a typo is one look. */
+function noGuestImage(name: string): string {
+  const names = guestApps().map((a) => a.name);
+  return `no guest image "${name}"${didYouMean(name, names)}; the images: ${names.join(', ')}`;
 }
 
 /** The realm called `name` in the VMM's records. */

@@ -7,6 +7,7 @@ import { abi, hostRealm, type Machine, type RmiCommandSpec } from '../../emulato
 import { parseAddr, parseU64 } from '../args.ts';
 import { out, usageError, type OutputLine, type ShellCommand, type UsageError } from '../types.ts';
 import { hex } from '../../lib/hex.ts';
+import { didYouMean } from '../../lib/suggest.ts';
 import { micaOf } from '../../policy/index.ts';
 import { describeSmc } from './describe.ts';
 import { REALM_RUN_CODE } from '../run-code.ts';
@@ -140,7 +141,11 @@ export const RMI_COMMANDS: readonly ShellCommand<Env>[] = [
         );
       }
       const command = findRmiCommand(machine, word);
-      if (!command) return usageError(`no RMI command "${word}"; "rmi list" shows them`);
+      if (!command) {
+        const names = machine.rmiCommands.map((c) => c.name.replace(/^RMI_/, ''));
+        const meant = didYouMean(word.toUpperCase().replace(/^RMI_/, ''), names);
+        return usageError(`no RMI command "${word}"${meant}; "rmi list" shows them`);
+      }
       const args = parseRmiArgs(command, rest, (name) => realmRdByName(machine, name));
       if (!args.ok) return usageError(args.error);
       return describeSmc(

@@ -61,4 +61,21 @@ describe('undo takes back every command that changed the machine', () => {
     expect(other.undoStack).toEqual([]);
     expect(other.steps).toEqual(steps);
   });
+
+  test('a lesson reset says so in the terminals, as Reset and Undo do', () => {
+    const lab = new LabMachine({ mode: 'cca' });
+    const printed: string[] = [];
+    lab.onNotice((lines) => printed.push(...lines.map((l) => l.text)));
+    const course = lessonOf(lab);
+    course.start(findLesson('01-worlds/03-wiping')!);
+    const host = lab.undoable(createHostShell(lab.machine));
+    host.execute('write 0x80020000 "my secret"');
+    printed.length = 0;
+    course.reset();
+    expect(printed).toEqual([
+      'reset lesson: "Why wiping matters: what is left after a round trip" is back at its start state (undo brings your work back)',
+    ]);
+    expect(lab.undo()).toBe(true);
+    expect(printed.at(-1)).toBe('undo: back to the state before "lesson reset"');
+  });
 });

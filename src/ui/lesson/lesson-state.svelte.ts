@@ -342,6 +342,14 @@ export class LessonState {
       this.solutionStep = kept.solutionStep;
       this.#doneBefore = kept.doneBefore;
     });
+    // The terminals keep the lines typed before: without a line of their own they would go on
+    // showing goals reached and bytes written that the machine no longer has.
+    this.lab.announce([
+      {
+        text: `reset lesson: "${this.lesson.title}" is back at its start state (undo brings your work back)`,
+        tone: 'accent',
+      },
+    ]);
     this.notify(
       'info',
       'Lesson reset',

@@ -23,7 +23,12 @@ import { RAM_IPA } from '../../src/workflows/host.ts';
 import { loadScenarioFile } from '../../src/workflows/scenario-file.ts';
 import { runScenarioFile, type RunReport } from '../../src/workflows/run.ts';
 import { buildVideoWorkflow } from '../../src/workflows/video.ts';
-import { buildDataModel, decodeFrames, numberFrames } from '../../src/ui/data/data-model.ts';
+import {
+  buildDataModel,
+  decodeFrames,
+  labelledWords,
+  numberFrames,
+} from '../../src/ui/data/data-model.ts';
 import { labTerminals } from '../shell/lab-terminals.ts';
 import { findLesson } from '../../src/lessons/loaded.ts';
 import { replayCommands, replaySolution } from '../../src/lessons/runner.ts';
@@ -308,6 +313,24 @@ describe('a video sent as a short text (the lessons’ stand-in frame)', () => {
     type('@gateway mem write 0x1000 "xxxxxxxxxxx"');
     const after = buildDataModel(machine, machine.ledger);
     expect(after.held?.map((h) => h.ipa)).toEqual([arrival]);
+  });
+});
+
+describe('what the host holds in NS memory counts only the bytes that carry the label', () => {
+  // Lesson 03-pipeline-cca/01: the gateway prints 32 bytes of which 11 are the frame; the view
+  // said "32 bytes labelled video" though the machine labels 11 of them (labels are per byte).
+  it('a 32-byte console print of an 11-byte frame is 11 of 32 bytes labelled', () => {
+    const { machine, type } = labTerminals({ mode: 'cca' });
+    type('realm create gw --net');
+    type('tenant send gw "hello video"');
+    type('@gw net recv 0x1000');
+    type('@gw console @0x1000 32');
+    const ns = buildDataModel(machine, machine.ledger).host.filter((h) =>
+      h.where.startsWith('NS memory'),
+    );
+    expect(ns.map((h) => [h.bytes, h.labelled, labelledWords(h)])).toEqual([
+      [32, 11, '11 of 32 bytes'],
+    ]);
   });
 });
 

@@ -128,7 +128,14 @@ export interface HostFinding {
   readonly where: string;
   /** The path, from the ledger: who put it there, by which channel, the flow's number. */
   readonly path: string;
+  /** Bytes obtained (the flows' extent; for NS memory, the bytes there now). */
   readonly bytes: number;
+  /**
+   * For NS memory: how many of those bytes carry the label now (labels are kept per byte, and
+   * a realm that prints 32 bytes of which 11 are the frame hands over 11 labelled bytes).
+   * Undefined where the bytes are not in memory the view can read (registers, the console).
+   */
+  readonly labelled?: number;
   readonly format: Format;
   readonly frames: readonly FrameThumb[];
   /** Text, when the bytes are text; hex of the first bytes when they are neither. */
@@ -770,6 +777,16 @@ interface LeakRange {
   seqs: number[];
 }
 
+/**
+ * How many of a finding's bytes carry the label, in words: `32 bytes`, or `11 of 32 bytes`
+ * when only part of what the host holds is the input (the view adds "labelled video").
+ */
+export function labelledWords(h: HostFinding): string {
+  return h.labelled === undefined || h.labelled === h.bytes
+    ? `${h.bytes} bytes`
+    : `${h.labelled} of ${h.bytes} bytes`;
+}
+
 /** What the host or network obtained: the ledger's leaks of `label`, then the arrival. */
 function hostFindings(
   view: MachineView,
@@ -855,11 +872,17 @@ function hostFindings(
           : (roleOf.get(r.rd) ?? (bytes.length % RAW_FRAME_BYTES === 0 ? 'raw' : 'bytes'));
     const frames = numberFrames(decodeFrames(bytes, format), bytes, format, store);
     const last = r.seqs[r.seqs.length - 1]!;
+    const labelled = labelSpans(
+      view.state as Parameters<typeof labelSpans>[0],
+      r.pa,
+      r.end - r.pa,
+    ).reduce((n, x) => n + (x.label === label ? x.length : 0), 0);
     out.push({
       kind: 'leak',
       where: `NS memory at PA ${hex(r.pa)}`,
       path: `${nameOf(r.rd)} → NS memory (${r.channel}, ${r.seqs.length} flow${r.seqs.length === 1 ? '' : 's'}, last #${last})`,
       bytes: bytes.length,
+      labelled,
       format: frames.length > 0 || format === 'text' ? format : 'bytes',
       frames,
       ...(format === 'text'

@@ -8,6 +8,8 @@ import { openTerminals } from '../../src/lessons/terminals.ts';
 import { STAGE_LINES, WIRE_LINES } from '../../src/lessons/fixtures/policy-pipeline.ts';
 import { runPipeline } from '../../src/lessons/pipeline.ts';
 import { createLabMachine } from '../../src/shell/index.ts';
+import { findLesson } from '../../src/lessons/loaded.ts';
+import { replayCommands } from '../../src/lessons/runner.ts';
 
 /** Significant hex of a SHA-256 measurement as the RMM stores it (64 bytes, zero-padded). */
 const SHA256_HEX = 64;
@@ -99,6 +101,26 @@ describe('realm terminal wording', () => {
     expect(extend).toMatch(/<index> must be 1\.\.4 \(1 extends REM0, .*\), not 0/);
     const read = terminals.execute('@r1 measure read 5').output[0]?.text ?? '';
     expect(read).toMatch(/<index> must be 0\.\.4 \(0 is the RIM, 1\.\.4 are REM0\.\.REM3\), not 5/);
+  });
+
+  it('an access the host answered with an SEA says stage 2’s reason (an NS page mapped without S2AP)', () => {
+    // Lesson 03-pipeline-cca/03, step 4 with the page's address as the descriptor: the
+    // encoder's copy only said "synchronous external abort", the permission fault was unsaid.
+    const replay = replayCommands(findLesson('03-pipeline-cca/03-through-the-host')!, [
+      '@enc ipa-state set 0x8000 0x9000 empty',
+      '@enc mem read 0x20000008000 4',
+      'rmi RTT_UNMAP_UNPROTECTED 0x8400b000 0x20000008000 3',
+      'rmi RTT_MAP_UNPROTECTED 0x8400b000 0x20000008000 3 0x84019000',
+      '@enc copy 0x20000008000 0x5000 18',
+      '@enc console "hi"',
+    ]);
+    const text = (i: number) => replay.transcript[i]!.output.map((l) => l.text).join('\n');
+    expect(text(4)).toMatch(/copy: synchronous external abort at IPA 0x20000008000/);
+    expect(text(4)).toMatch(
+      /✖ #\d+ read of 8 B at IPA 0x20000008000: unprotected IPA mapped without read permission \(the descriptor's S2AP bits are 0\)/,
+    );
+    // An exit the host emulates (the console) is no refusal.
+    expect(text(5)).not.toMatch(/✖/);
   });
 
   it('a realm the VMM has no record of (built with rmi calls) is named as such, not as missing', () => {

@@ -731,7 +731,14 @@ export const GUEST_MODEL: GuestRunner = {
       let step: Step;
       if (last && last.kind === 'sea') {
         const at = last.ipa === undefined ? '' : ` at IPA ${hex64(last.ipa)}`;
-        step = fail(f.op, `synchronous external abort${at} (the realm's access was refused)`);
+        const failed = fail(
+          f.op,
+          `synchronous external abort${at} (the realm's access was refused)`,
+        );
+        step =
+          last.ipa === undefined || !('done' in failed)
+            ? failed
+            : { done: { ...failed.done, seaIpa: last.ipa } };
       } else if (last && last.kind === 'undef' && f.op.op !== 'hvc') {
         step = fail(f.op, 'undefined instruction exception');
       } else {

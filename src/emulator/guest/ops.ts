@@ -82,6 +82,11 @@ export interface GuestResult {
   /** What went wrong, in plain words (SEA, undefined instruction, refused, ...). */
   readonly error?: string;
   /**
+   * The IPA of the access that took a synchronous external abort, when one ended the
+   * operation: the shell looks up what stage 2 and the host decided about that access.
+   */
+  readonly seaIpa?: number;
+  /**
    * The guest application whose program queued this operation at boot (guest/apps.ts);
    * absent for operations the shell queued, so a command reads only its own results.
    */

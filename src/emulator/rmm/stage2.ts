@@ -392,7 +392,9 @@ function resolveAccess(
     const needed = stop.access === 'write' ? S2TTE_AP_WRITE : S2TTE_AP_READ;
     const allowed = (ap & needed) !== 0;
     if (!allowed) {
-      because('unprotected IPA mapped without this permission: REC exit (permission fault)');
+      because(
+        `unprotected IPA mapped without ${stop.access} permission (the descriptor's S2AP bits are ${ap}): REC exit (permission fault)`,
+      );
       return mmio(true);
     }
     because(`unprotected IPA mapped to host granule ${paKey(entry.pa)} (NS PAS, host-visible)`);

@@ -189,17 +189,26 @@ export function judgementLines(
 /**
  * The RMM's reasons for the accesses of the run after `since` that took a synchronous external
  * abort at stage 2 (cca-spec.md §3.4: an address outside the IPA space, RIPAS EMPTY, a fetch
- * from unprotected memory): the guest's own result says only that its access was refused, and
- * a mistyped address would leave the learner guessing. One line per distinct reason (repeats
+ * from unprotected memory), or that made an exit the host answered with an SEA (`seaIpas`, the
+ * IPAs the guest's results took one at: an NS page mapped without the access's permission):
+ * the guest's own result says only that its access was refused, and a mistyped address or
+ * descriptor would leave the learner guessing. One line per distinct reason (repeats
  * counted). An extension's refusals (Mica's windows) are flows, said by {@link judgementLines}.
  */
-export function refusedAccessLines(machine: Machine, since: number): OutputLine[] {
+export function refusedAccessLines(
+  machine: Machine,
+  since: number,
+  seaIpas: ReadonlySet<number> = new Set(),
+): OutputLine[] {
   const seen = new Map<string, { line: (count: number) => OutputLine; count: number }>();
   const ledger = machine.ledger;
   const first = Math.max(0, since + 1 - (ledger[0]?.seq ?? since + 1));
   for (let i = first; i < ledger.length; i++) {
     const e = ledger[i]!;
-    if (e.seq <= since || e.kind !== 'realm:access' || e.outcome !== 'sea') continue;
+    if (e.seq <= since || e.kind !== 'realm:access') continue;
+    // An exit the host answered with an injected SEA (a permission fault it could not fix):
+    // stage 2's reason for the exit is the reason the access failed.
+    if (e.outcome !== 'sea' && !(e.outcome === 'exit' && seaIpas.has(e.ipa))) continue;
     if (e.decision.reason.startsWith(EXTENSION_REASON)) continue;
     const entry = seen.get(e.decision.reason);
     if (entry) {
@@ -287,7 +296,8 @@ export function runOps(
   lines.push(...appLines(results.filter((r) => r.app !== undefined)));
   lines.push(...format(results.filter((r) => r.op !== 'boot' && r.app === undefined)));
   lines.push(...rsiRefusalLines(machine, since));
-  lines.push(...refusedAccessLines(machine, since));
+  const seaIpas = new Set(results.flatMap((r) => (r.seaIpa === undefined ? [] : [r.seaIpa])));
+  lines.push(...refusedAccessLines(machine, since, seaIpas));
   lines.push(...judgementLines(machine, since, options.except));
   if (report.stop === 'off')
     lines.push(out.warn('the realm is off (SYSTEM_OFF): nothing runs any more'));

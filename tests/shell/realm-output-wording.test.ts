@@ -66,6 +66,21 @@ describe('realm terminal wording', () => {
     expect(text).toMatch(/realm destroy gateway/);
   });
 
+  it('a second upload touches no window again: no blocked read the learner never asked for', () => {
+    const terminals = openTerminals(createLabMachine({ mode: 'mica' }));
+    for (const line of [...STAGE_LINES, ...WIRE_LINES]) terminals.execute(line);
+    for (const stage of ['gateway', 'encoder', 'moderator'])
+      terminals.execute(`@${stage} policy upload video-moderation`);
+    const text = terminals
+      .execute('@moderator policy upload video-moderation')
+      .output.map((l) => l.text)
+      .join('\n');
+    expect(text).toMatch(/moderator already holds an accepted policy/);
+    // The moderator may only write Mem3: a prefault read of it was "tried to read Mem3" (×64).
+    expect(text).not.toMatch(/tried to read/);
+    expect(text).not.toMatch(/prefaulted/);
+  });
+
   it('an access refused at stage 2 says the RMM’s reason, not only that it was refused', () => {
     const terminals = openTerminals(createLabMachine({ mode: 'mica' }));
     for (const line of [...STAGE_LINES, ...WIRE_LINES]) terminals.execute(line);

@@ -229,14 +229,19 @@ function upload(
   if (!page) return usageError('policy does not fit in one 4 KiB page');
   const ops: GuestOp[] = [];
   let touched = 0;
-  for (const mem of p.mems) {
-    const own = mem.mappings.find((mp) => mp.vm === p.self);
-    if (mem.type !== 'PROTECTED' || !own) continue;
-    const pages = Math.ceil(Number(mem.size) / abi.GRANULE_SIZE);
-    for (let k = 0; k < pages; k++)
-      ops.push({ op: 'read', ipa: Number(own.gpa) + k * abi.GRANULE_SIZE, len: 1 });
-    touched += pages;
-  }
+  const uploadedBefore = mica(machine)?.realms['0x' + realm.rd.toString(16)]?.uploaded === true;
+  // Once a policy is accepted its windows are live and policed: touching them again would
+  // read windows the realm may only write (Mem3 for the moderator) and the ledger would show
+  // blocked reads the learner never asked for; the second upload is refused anyway (§3.3).
+  if (!uploadedBefore)
+    for (const mem of p.mems) {
+      const own = mem.mappings.find((mp) => mp.vm === p.self);
+      if (mem.type !== 'PROTECTED' || !own) continue;
+      const pages = Math.ceil(Number(mem.size) / abi.GRANULE_SIZE);
+      for (let k = 0; k < pages; k++)
+        ops.push({ op: 'read', ipa: Number(own.gpa) + k * abi.GRANULE_SIZE, len: 1 });
+      touched += pages;
+    }
   const polyIpa = (realm.ramPages - 1) * abi.GRANULE_SIZE;
   ops.push({ op: 'write', ipa: polyIpa, data: toHex(page) });
   ops.push({ op: 'smc', fid: micaAbi.SMC_RSI_UPLOAD_POLICY, args: ['0x' + polyIpa.toString(16)] });
@@ -248,7 +253,6 @@ function upload(
   const smcBlock = smcBlockedBy(p, mica(machine));
   if (!smcBlock) ops.push({ op: 'measure-read', index: REM0_INDEX });
   const before = machine.ledger.length;
-  const uploadedBefore = mica(machine)?.realms['0x' + realm.rd.toString(16)]?.uploaded === true;
   const lines = runOps(
     env,
     ops,
@@ -256,11 +260,12 @@ function upload(
       const outl: OutputLine[] = [];
       const reads = results.filter((x) => x.op === 'read');
       const failedReads = reads.filter((x) => !x.ok);
-      outl.push(
-        (failedReads.length ? out.warn : out.dim)(
-          `  [guest] prefaulted ${touched} page(s) of its protected windows${failedReads.length ? `, ${failedReads.length} failed (${failedReads[0]?.error ?? ''})${uploadedBefore ? '' : ': is the object wired with "mica share" on the host?'}` : ''}`,
-        ),
-      );
+      if (!uploadedBefore)
+        outl.push(
+          (failedReads.length ? out.warn : out.dim)(
+            `  [guest] prefaulted ${touched} page(s) of its protected windows${failedReads.length ? `, ${failedReads.length} failed (${failedReads[0]?.error ?? ''}): is the object wired with "mica share" on the host?` : ''}`,
+          ),
+        );
       const smc = results.find((x) => x.op === 'smc');
       const x0 = smc ? Number(BigInt(smc.values.x0 ?? '0x0')) : undefined;
       const flows = machine.ledger.slice(before).filter((e) => e.kind === 'flow');

@@ -78,4 +78,18 @@ describe('undo takes back every command that changed the machine', () => {
     expect(lab.undo()).toBe(true);
     expect(printed.at(-1)).toBe('undo: back to the state before "lesson reset"');
   });
+
+  test('starting another lesson leaves no undo step that cannot be taken back', () => {
+    const lab = new LabMachine({ mode: 'cca' });
+    const course = lessonOf(lab);
+    course.start(findLesson('01-worlds/03-wiping')!);
+    const host = lab.undoable(createHostShell(lab.machine));
+    host.execute('write 0x80020000 "x"');
+    expect(lab.nextUndo).toBe('write 0x80020000 "x"');
+    // Next lesson: the machine's state is replaced; Undo offered the write and then said
+    // "cannot take back ...: the ledger was replaced since this undo point was taken".
+    course.start(findLesson('01-worlds/04-failure-conditions')!);
+    expect(lab.nextUndo).toBeUndefined();
+    expect(lab.undo()).toBe(false);
+  });
 });

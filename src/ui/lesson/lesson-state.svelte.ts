@@ -169,6 +169,8 @@ export class LessonState {
       this.notify('error', 'The saved state was refused', restored.error);
       adoptHeld(this.lab.machine, this.#start);
     }
+    // The machine's state was replaced: the commands typed before cannot be taken back.
+    this.lab.dropUnreachable();
     const snapshot = restored.ok ? from.snapshot : undefined;
     const commands = (from.steps ?? (snapshot ? [] : from.progress?.commands) ?? []).filter(
       (line) => line.trim() !== '',

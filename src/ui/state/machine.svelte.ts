@@ -362,15 +362,25 @@ export class LabMachine {
     this.#pushUndo(label, before, onUndo);
   }
 
+  /**
+   * Drops the undo steps that can no longer be taken back: a command's cheap checkpoint is
+   * valid only on the ledger it was taken on, and the machine's state was just replaced (a
+   * lesson started). Undo then offers only what it can do; it used to offer the previous
+   * lesson's last command and answer "the ledger was replaced since this undo point".
+   */
+  dropUnreachable(): void {
+    this.undoStack = this.undoStack.filter((e) => e.point.kind === 'history');
+  }
+
   /** Takes back the latest command. Returns false when there is nothing to undo. */
   undo(): boolean {
     const entry = this.undoStack.at(-1);
     if (!entry) return false;
     const result = this.#back(entry.point);
     if (!result.ok) {
-      // Steps taken before the machine was replaced (a lesson start, a Run, a link) can no
-      // longer be undone: drop them and say why, rather than failing at every Alt+Z.
-      this.undoStack = this.undoStack.filter((e) => e.point.kind === 'history');
+      // Steps taken before the machine was replaced (a Run, a link) can no longer be undone:
+      // drop them and say why, rather than failing at every Alt+Z.
+      this.dropUnreachable();
       this.#notify([
         { text: `undo: cannot take back "${entry.label}": ${result.error}`, tone: 'error' },
       ]);

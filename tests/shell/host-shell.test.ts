@@ -44,6 +44,11 @@ describe('host shell', () => {
     expect(outputs[1]).not.toMatch(/\|.*\|/);
   });
 
+  it('a write of one byte says "1 byte", of more "bytes"', () => {
+    const { outputs } = run(['write 0x80020000 "x"', 'write 0x80020000 "xy"']);
+    expect(outputs).toEqual(['wrote 1 byte at 0x80020000', 'wrote 2 bytes at 0x80020000']);
+  });
+
   it('write then read round-trips text and hex', () => {
     const { outputs } = run([
       'write 0x80001000 "hi there"',

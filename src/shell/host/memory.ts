@@ -217,7 +217,11 @@ export const MEMORY_COMMANDS: readonly ShellCommand<{ machine: Machine }>[] = [
           out.dim('  The write never reached memory.'),
         ];
       }
-      return [out.ok(`wrote ${bytes.value.length} bytes at ${hex(pa.value)}`)];
+      return [
+        out.ok(
+          `wrote ${bytes.value.length} byte${bytes.value.length === 1 ? '' : 's'} at ${hex(pa.value)}`,
+        ),
+      ];
     },
   },
 ];

@@ -15,6 +15,21 @@ import { replayCommands } from '../../src/lessons/runner.ts';
 const SHA256_HEX = 64;
 
 describe('realm terminal wording', () => {
+  it('net recv with no packet waiting says where the tenant’s input comes from', () => {
+    const terminals = openTerminals(createLabMachine());
+    terminals.execute('realm create gw --net');
+    const text = (line: string) =>
+      terminals
+        .execute(line)
+        .output.map((l) => l.text)
+        .join('\n');
+    const first = text('@gw net recv 0x1000');
+    expect(first).toMatch(/no packet is waiting on the network device/);
+    expect(first).toMatch(/host terminal: "tenant send gw <hex\|"text">" queues a packet here/);
+    terminals.execute('tenant send gw "abc"');
+    expect(text('@gw net recv 0x1000')).toMatch(/net: received 3 bytes at 0x1000, labelled video/);
+  });
+
   it('a count of one says "byte", of more "bytes" (tenant send)', () => {
     const terminals = openTerminals(createLabMachine());
     terminals.execute('realm create gw --net');

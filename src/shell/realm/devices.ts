@@ -76,8 +76,18 @@ export const DEVICE_COMMANDS: readonly ShellCommand<RealmEnv>[] = [
         const ipa = parseAddr(rest[0], 'ipa');
         if (!ipa.ok) return usageError(ipa.error);
         if (rest.length > 1) return usageError(`unexpected argument "${rest[1]}"`);
+        // Whether the tenant had sent anything before the realm asks: nothing waiting is the
+        // learner's first `net recv` in lesson 03-pipeline-cca/01, and the way is the host's.
+        const waiting = (realm?.inbox?.length ?? 0) > 0;
         return runOps(env, [{ op: 'recv', ipa: ipa.value }], (results) =>
           results.flatMap((r) => {
+            if (!r.ok && !waiting)
+              return [
+                ...resultLines([r]),
+                out.dim(
+                  `  The tenant's input comes from the host terminal: "tenant send ${env.realm} <hex|"text">" queues a packet here.`,
+                ),
+              ];
             if (!r.ok) return resultLines([r]);
             const labels = r.labels?.length ? `, labelled ${r.labels.join(', ')}` : '';
             return [out.ok(`net: received ${r.values.bytes ?? '?'} bytes at ${rest[0]}${labels}`)];

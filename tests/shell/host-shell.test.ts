@@ -343,6 +343,20 @@ describe('a line the shell refused is marked as refused; one the machine answere
   });
 });
 
+describe('an address typed without 0x is read as decimal, and the shell says so', () => {
+  it('where the decimal reading hits nothing and the hex reading is memory', () => {
+    const { outputs } = run(['delegate 80010000', 'read 80000000', 'delegate 4096', 'read 0x4000']);
+    expect(outputs[0]).toContain('failed gran_align');
+    expect(outputs[0]).toContain(
+      'note: 80010000 was read as decimal (0x4c4db10), where the board has nothing; the hex address is 0x80010000',
+    );
+    expect(outputs[1]).toContain('the hex address is 0x80000000');
+    // A decimal that was meant (short), or hex, gets no note.
+    expect(outputs[2]).not.toContain('note:');
+    expect(outputs[3]).not.toContain('note:');
+  });
+});
+
 describe('a number argument that is not one says so without an address as the example', () => {
   it('names the argument and the word', () => {
     const { outputs } = run(['realm create a --ram abc', 'smc zz']);

@@ -4,7 +4,7 @@
  * (granule transitions, GPT updates, faults). Every RMI command in the host shell prints
  * through here, so explanations are uniform and read from the ledger, not from internals.
  */
-import type { LedgerEvent, Machine, SmcResult } from '../../emulator/index.ts';
+import { regionOf, type LedgerEvent, type Machine, type SmcResult } from '../../emulator/index.ts';
 import { out, type OutputLine } from '../types.ts';
 import { hex } from '../../lib/hex.ts';
 import { failureOwner } from '../../policy/judge.ts';
@@ -76,4 +76,25 @@ export function describeSmc(
   });
   lines.push(...describeEffects(caused, result.seq));
   return lines;
+}
+
+/** Digits only, long enough to be an address typed without its `0x`. */
+const DECIMAL_ADDRESS = /^\d{6,}$/;
+
+/**
+ * A note for an address typed without `0x` that reads as decimal where nothing is and as hex
+ * where the board has memory (`delegate 80010000` is 0x4c4db10, and the RMM answers
+ * `gran_align`): numbers are decimal unless they start with 0x, which the learner who copied
+ * the digits of a hex address did not mean. Nothing when the word is hex, or meant.
+ */
+export function decimalAddressNote(machine: Machine, word: string, value: number): OutputLine[] {
+  if (!DECIMAL_ADDRESS.test(word)) return [];
+  const map = machine.state.config.memoryMap;
+  const asHex = Number.parseInt(word, 16);
+  if (regionOf(map, value) || !regionOf(map, asHex)) return [];
+  return [
+    out.warn(
+      `  note: ${word} was read as decimal (${hex(value)}), where the board has nothing; the hex address is 0x${word}`,
+    ),
+  ];
 }

@@ -9,6 +9,7 @@ import { hexdump } from '../../lib/bytes.ts';
 import { parseAddr, parseData } from '../args.ts';
 import { out, usageError, type OutputLine, type ShellCommand } from '../types.ts';
 import { hex } from '../../lib/hex.ts';
+import { decimalAddressNote } from './describe.ts';
 
 /** Largest read the shell prints at once. */
 const MAX_READ = 4096;
@@ -191,6 +192,7 @@ export const MEMORY_COMMANDS: readonly ShellCommand<{ machine: Machine }>[] = [
             `${result.fault.kind === 'gpf' ? 'Granule Protection Fault' : 'Bus error'}: ${result.fault.reason}`,
           ),
           out.dim('  The read never reached memory: no byte was returned to the host.'),
+          ...decimalAddressNote(machine, paWord!, pa.value),
         ];
       }
       return hexdump(result.bytes, pa.value).map(out.line);
@@ -215,6 +217,7 @@ export const MEMORY_COMMANDS: readonly ShellCommand<{ machine: Machine }>[] = [
             `${result.fault.kind === 'gpf' ? 'Granule Protection Fault' : 'Bus error'}: ${result.fault.reason}`,
           ),
           out.dim('  The write never reached memory.'),
+          ...decimalAddressNote(machine, paWord!, pa.value),
         ];
       }
       return [

@@ -9,7 +9,7 @@ import { out, usageError, type OutputLine, type ShellCommand, type UsageError } 
 import { hex } from '../../lib/hex.ts';
 import { didYouMean } from '../../lib/suggest.ts';
 import { micaOf } from '../../policy/index.ts';
-import { describeSmc } from './describe.ts';
+import { decimalAddressNote, describeSmc } from './describe.ts';
 import { REALM_RUN_CODE } from '../run-code.ts';
 
 type Env = { machine: Machine };
@@ -98,7 +98,10 @@ function granuleCommand(
       if (!pa.ok) return usageError(pa.error);
       if (extra !== undefined) return usageError(`unexpected argument "${extra}"`);
       const row = machine.rmiCommands.find((c) => c.fid === fid)!;
-      return describeSmc(machine, machine.smc(fid, pa.value), row.args, row.results);
+      return [
+        ...describeSmc(machine, machine.smc(fid, pa.value), row.args, row.results),
+        ...decimalAddressNote(machine, paWord!, pa.value),
+      ];
     },
   };
 }

@@ -82,6 +82,12 @@ export interface ShellOptions {
   readonly disabled?: readonly string[];
   /** Title line of `help`. */
   readonly title: string;
+  /**
+   * Whether a command of the table is offered now, read at each line (the page's lesson gate
+   * switches commands off around a session it keeps): a command's hint then names only what
+   * the learner can type. Absent: every command of the table that is not `disabled`.
+   */
+  readonly offers?: (name: string) => boolean;
 }
 
 /** Builds the generated `help` command for `table`. */
@@ -182,7 +188,7 @@ export function createShell<Env>(
           extraArgument(command, args, tokens.quoted.slice(1)) ??
           command.run(args, env, {
             quoted: tokens.quoted.slice(1),
-            offers: (n) => table.some((c) => c.name === n),
+            offers: (n) => table.some((c) => c.name === n) && (options.offers?.(n) ?? true),
           });
         if (isUsageError(result)) {
           return [

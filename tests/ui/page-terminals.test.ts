@@ -116,3 +116,21 @@ describe('the page-level session never reports an internal error', () => {
     );
   });
 });
+
+describe('the page’s host terminal suggests only commands the lesson offers', () => {
+  // Lesson 01-worlds/01 switches delegate off; gpt's summary said 'Try "delegate 0x80000000"'
+  // in the page (the lesson's gate wraps the shell, which did not know).
+  it('gpt in 01-worlds/01 does not suggest delegate; outside a lesson it does', () => {
+    const lab = new LabMachine({ mode: 'cca' });
+    const terminals = openPageTerminals(lab);
+    const gpt = () =>
+      terminals.host
+        .execute('gpt')
+        .map((l) => l.text)
+        .join('\n');
+    expect(gpt()).toContain('Try "delegate 0x80000000".');
+    lessonOf(lab).start(LESSONS.find((l) => l.id === '01-worlds/01-address-spaces')!);
+    expect(gpt()).toContain('No granule has changed since boot.');
+    expect(gpt()).not.toContain('delegate');
+  });
+});

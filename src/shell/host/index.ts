@@ -3,7 +3,7 @@
  * in this folder; `help` is generated.
  */
 import type { Machine } from '../../emulator/index.ts';
-import { createShell, type ShellSession } from '../session.ts';
+import { createShell, type ShellOptions, type ShellSession } from '../session.ts';
 import type { ShellCommand } from '../types.ts';
 import { ATTEST_COMMANDS } from './attest.ts';
 import { MEMORY_COMMANDS } from './memory.ts';
@@ -32,7 +32,7 @@ export const HOST_COMMANDS: readonly ShellCommand<HostEnv>[] = [
 /** Creates a host shell over `machine`. */
 export function createHostShell(
   machine: Machine,
-  options: { disabled?: readonly string[] } = {},
+  options: Pick<ShellOptions, 'disabled' | 'offers'> = {},
 ): ShellSession {
   return createShell(
     HOST_COMMANDS,

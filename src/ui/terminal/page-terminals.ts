@@ -65,7 +65,12 @@ export function openPageTerminals(
     realms.set(name, session);
     return session;
   };
-  const hostShell = lab.undoable(restrictToLesson(lab, createHostShell(lab.machine)));
+  // The lesson's gate refuses a switched-off command; the shell's own hints ("Try delegate")
+  // read the same restrictions, so they never suggest one.
+  const offered = (name: string) => !course.disabled.includes(name);
+  const hostShell = lab.undoable(
+    restrictToLesson(lab, createHostShell(lab.machine, { offers: offered })),
+  );
   const host = wrapSession(
     hostShell,
     (line) => {

@@ -166,6 +166,12 @@ describe('tokenizer', () => {
 });
 
 describe('a misspelt command or subcommand says what was meant', () => {
+  it('--image with no name lists the images', async () => {
+    const { labTerminals } = await import('./lab-terminals.ts');
+    const { type } = labTerminals();
+    expect(type('realm create b --image')).toMatch(/--image needs a name: .*hello.*shell/);
+  });
+
   it('a misspelt RMI command names the nearest one', () => {
     const { outputs } = run(['rmi REALM_CREAT rd=0x80002000 params_ptr=0x80010000']);
     expect(outputs[0]).toContain('no RMI command "REALM_CREAT" (did you mean "REALM_CREATE"?)');

@@ -96,12 +96,22 @@ function createCommand(args: readonly string[], machine: Machine): OutputLine[] 
       }
       case '--image': {
         image = value();
-        if (image === undefined) return usageError('--image needs a name');
+        if (image === undefined)
+          return usageError(
+            `--image needs a name: ${guestApps()
+              .map((a) => a.name)
+              .join(', ')}`,
+          );
         break;
       }
       case '--host-image': {
         hostImage = value();
-        if (hostImage === undefined) return usageError('--host-image needs a name');
+        if (hostImage === undefined)
+          return usageError(
+            `--host-image needs a name: ${guestApps()
+              .map((a) => a.name)
+              .join(', ')}`,
+          );
         break;
       }
       case '--recs': {

@@ -246,10 +246,15 @@ function streamingPipeline(): {
   const mem2 = enc.bars[1]!.ipa;
   // Non-zero bytes (zero pages are not stored, which would flatter the run).
   const chunk = new Uint8Array(OBJECT).map((_, i) => (i * 7 + 1) & 0xff);
+  // The encoder's program: a sum of one byte per page and the length, 8 bytes out (built
+  // element by element: an Int32Array from an array literal took 0.5 µs of every chunk).
   const checksum = ([x]: readonly Uint8Array[]): Uint8Array => {
     let sum = 0;
     for (let i = 0; i < x!.length; i += 4096) sum = (sum + x![i]!) | 0;
-    return new Uint8Array(new Int32Array([sum, x!.length]).buffer);
+    const out = new Int32Array(2);
+    out[0] = sum;
+    out[1] = x!.length;
+    return new Uint8Array(out.buffer);
   };
   let sent = 0;
   const phases: [number[], number[], number[]] = [[], [], []];

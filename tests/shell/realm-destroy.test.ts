@@ -27,6 +27,12 @@ describe('realm destroy', () => {
     expect(type('realm list')).toContain('DESTROYED');
   });
 
+  it('a realm cannot be called "host": that is the hypervisor\'s own terminal', () => {
+    const { machine, type } = labTerminals();
+    expect(type('realm create host')).toContain('names the host hypervisor');
+    expect(Object.keys(machine.state.rmm.realms)).toEqual([]);
+  });
+
   it('refuses a missing, unknown or already destroyed realm with a usage line', () => {
     const { type } = labTerminals();
     expect(type('realm destroy')).toContain('missing <realm>');

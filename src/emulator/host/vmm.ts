@@ -166,6 +166,12 @@ export type CreateRealmResult =
 /** A realm name the VMM accepts. */
 export const REALM_NAME_PATTERN = /^[a-z][a-z0-9-]{0,15}$/;
 
+/**
+ * Names that already mean something else where realms are named: `host` is the hypervisor's
+ * own terminal (`host$`, and `@host` in a lesson step would name the realm instead).
+ */
+const RESERVED_REALM_NAMES: ReadonlySet<string> = new Set(['host']);
+
 /** Takes a page from the VMM's pool (`count` contiguous pages aligned to their total size). */
 function allocPages(hs: HostState, count = 1): number | undefined {
   if (count === 1) {
@@ -217,6 +223,11 @@ export function createRealm(machine: Machine, spec: RealmSpec): CreateRealmResul
   const fail = (error: string): CreateRealmResult => ({ ok: false, error, calls });
   if (!REALM_NAME_PATTERN.test(spec.name)) {
     return fail(`"${spec.name}" is not a realm name (a-z, 0-9, -, up to 16 characters)`);
+  }
+  if (RESERVED_REALM_NAMES.has(spec.name)) {
+    return fail(
+      `"${spec.name}" names the host hypervisor's own terminal (host$): pick another realm name`,
+    );
   }
   const previous = hs.realms[spec.name];
   if (previous && realmOf(machine.state, previous.rd)) {

@@ -8,7 +8,7 @@ import { hierarchy, tree } from 'd3-hierarchy';
 import { linkVertical } from 'd3-shape';
 import type { RttNode } from './realm-view.ts';
 
-export const NODE_WIDTH = 172;
+export const NODE_WIDTH = 190;
 export const NODE_HEIGHT = 46;
 const GAP_X = 12;
 const GAP_Y = 18;

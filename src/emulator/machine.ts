@@ -431,8 +431,9 @@ export function createMachine(options: MachineOptions = {}): Machine {
     const given = outcome.out ?? [];
     for (let i = 0; i < given.length || i < command.results.length; i++)
       x.push(i < given.length ? u64(given[i]!) : 0n);
-    const results: string[] = [];
-    for (const v of x) results.push(v === 0n ? ZERO_TEXT : hex64(v));
+    // Kept by the ledger: made at its size, like hexArgs's.
+    const results = new Array<string>(x.length);
+    for (let i = 0; i < x.length; i++) results[i] = x[i] === 0n ? ZERO_TEXT : hex64(x[i]!);
     const status = RMI_STATUS_NAMES[outcome.status as RmiStatus];
     const failure = outcome.failure;
     const returned: Extract<NewLedgerEvent, { kind: 'smc:return' }> = {
@@ -494,9 +495,13 @@ export function createMachine(options: MachineOptions = {}): Machine {
   }
 
   /** The first `n` arguments as the ledger prints them. */
+  /**
+   * The ledger's text of the first `n` args. The ledger keeps the array: it is made at its
+   * size (an empty array grown by `push` reserves 17 slots, ~120 bytes kept per SMC).
+   */
   function hexArgs(args: readonly bigint[], n: number): string[] {
-    const out: string[] = [];
-    for (let i = 0; i < args.length && i < n; i++) out.push(hex64(args[i]!));
+    const out = new Array<string>(Math.min(args.length, n));
+    for (let i = 0; i < out.length; i++) out[i] = hex64(args[i]!);
     return out;
   }
 

@@ -107,35 +107,48 @@ export function receiveAtSource(ctx: Ctx, input: SourceDeclaration, data: Uint8A
   return written;
 }
 
-/** The decision of the last source flow, reused while its words stay the same. */
-let lastSource: { bytes: number; name: string; label: string; decision: Decision } | undefined;
+/**
+ * The decision and the label list of the last source flow, reused while its words stay the
+ * same (the ledger keeps both: a stream's packets share them, frozen).
+ */
+let lastSource:
+  | {
+      bytes: number;
+      name: string;
+      label: string;
+      decision: Decision;
+      labels: readonly string[];
+    }
+  | undefined;
 
 /** The `flow` event of the arrival of `bytes` bytes of declared input (no string per packet of a stream). */
 function reportSource(ctx: Ctx, input: SourceDeclaration, bytes: number): void {
-  const last = lastSource;
-  const decision =
-    last &&
-    last.bytes === bytes &&
-    last.name === input.destination.name &&
-    last.label === input.label
-      ? last.decision
-      : (lastSource = {
-          bytes,
-          name: input.destination.name,
-          label: input.label,
-          decision: {
-            verdict: 'allowed',
-            rule: SOURCE_RULE,
-            reason: `declared input: ${bytes} byte(s) for ${input.destination.name}, labelled ${input.label} where they arrive`,
-          },
-        }).decision;
+  let last = lastSource;
+  if (
+    !last ||
+    last.bytes !== bytes ||
+    last.name !== input.destination.name ||
+    last.label !== input.label
+  ) {
+    last = lastSource = {
+      bytes,
+      name: input.destination.name,
+      label: input.label,
+      decision: {
+        verdict: 'allowed',
+        rule: SOURCE_RULE,
+        reason: `declared input: ${bytes} byte(s) for ${input.destination.name}, labelled ${input.label} where they arrive`,
+      },
+      labels: Object.freeze([input.label]),
+    };
+  }
   reportFlow(ctx, {
     channel: input.channel,
     source: input.source,
     destination: input.destination,
     bytes,
-    labels: [input.label],
-    decision,
+    labels: last.labels,
+    decision: last.decision,
   });
 }
 
@@ -246,7 +259,10 @@ export interface FlowReport {
   readonly decision?: Decision;
 }
 
-/** Emits a `flow` event (decision defaults to {@link CCA_HOST_VISIBLE}). */
+/**
+ * Emits a `flow` event (decision defaults to {@link CCA_HOST_VISIBLE}). Its label list is a
+ * copy, unless the caller's is frozen: that one the ledger can share (a stream's packets).
+ */
 export function reportFlow(ctx: Ctx, flow: FlowReport): void {
   ctx.emit({
     kind: 'flow',
@@ -254,7 +270,7 @@ export function reportFlow(ctx: Ctx, flow: FlowReport): void {
     source: flow.source,
     destination: flow.destination,
     bytes: flow.bytes,
-    labels: [...flow.labels],
+    labels: Object.isFrozen(flow.labels) ? flow.labels : [...flow.labels],
     decision: flow.decision ?? CCA_HOST_VISIBLE,
     parent: undefined,
     seq: UNNUMBERED,

@@ -25,6 +25,7 @@ import {
   recordGroupToken,
   recordRealm,
   rttEntries,
+  type Endpoint,
   type Machine,
   type RecRecord,
   type SmcResult,
@@ -425,6 +426,17 @@ export class MicaHost {
     return net;
   }
 
+  /** The frozen endpoint of realm `name`'s receive buffer at `address` (the ledger keeps it). */
+  private netEnd(name: string, address: number): Endpoint {
+    let ends = this.netEnds.get(name);
+    if (!ends) this.netEnds.set(name, (ends = new Map()));
+    let end = ends.get(address);
+    if (!end) ends.set(address, (end = Object.freeze({ kind: 'realm', name, address })));
+    return end;
+  }
+  /** {@link MicaHost.netEnd}'s endpoints: a stream's packets share one, not one each. */
+  private readonly netEnds = new Map<string, Map<number, Endpoint>>();
+
   /**
    * The tenant's input arrives on realm `h`'s network device: the NIC writes `bytes` into its
    * receive buffer and the device labels them `label` there in the same pass, the scenario's
@@ -455,7 +467,7 @@ export class MicaHost {
         label,
         channel: 'tenant-input',
         source: TENANT,
-        destination: { kind: 'realm' as const, name: h.name, address: NET_IPA + at },
+        destination: this.netEnd(h.name, NET_IPA + at),
       };
       if (!this.m.hostIo.deviceInput(input, bytes.subarray(done, done + n)).ok)
         throw new Error('scenario host: the NIC cannot write');

@@ -191,6 +191,20 @@ describe('bulk guest memory', () => {
     ]);
   });
 
+  it("a stream's input flows share one destination and one label list (the ledger keeps them)", () => {
+    const { m, host, h } = bulkRealm();
+    const since = m.ledger.length;
+    for (let k = 0; k < 3; k++) host.tenantSend(h, new Uint8Array(G).fill(k + 1));
+    const flows = m.ledger
+      .slice(since)
+      .filter((e): e is LedgerEventOf<'flow'> => e.kind === 'flow' && e.channel === 'tenant-input');
+    expect(flows).toHaveLength(3);
+    expect(new Set(flows.map((f) => f.destination)).size).toBe(1);
+    expect(new Set(flows.map((f) => f.labels)).size).toBe(1);
+    expect(Object.isFrozen(flows[0]!.labels) && Object.isFrozen(flows[0]!.destination)).toBe(true);
+    expect(flows[0]!.labels).toEqual(['video']);
+  });
+
   it("the pipeline's map programs do not change what they read (it may be the realm's memory, lent)", () => {
     const raw = syntheticVideo();
     const encoded = encodeFrames(raw);

@@ -113,7 +113,29 @@ export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
 
 /** True when every byte is zero. */
 export function isZero(bytes: Uint8Array): boolean {
-  for (const b of bytes) if (b !== 0) return false;
+  return allZero(bytes, 0, bytes.length);
+}
+
+/**
+ * True when bytes [from, to) are all zero, eight at a time (every write of a page that may be
+ * absent asks, and every REC_ENTER asks of 376 bytes of register arrays: one compare per byte
+ * cost ~0.3 µs of each entry).
+ */
+export function allZero(bytes: Uint8Array, from: number, to: number): boolean {
+  let i = from;
+  for (; i + 8 <= to; i += 8) {
+    const any =
+      bytes[i]! |
+      bytes[i + 1]! |
+      bytes[i + 2]! |
+      bytes[i + 3]! |
+      bytes[i + 4]! |
+      bytes[i + 5]! |
+      bytes[i + 6]! |
+      bytes[i + 7]!;
+    if (any !== 0) return false;
+  }
+  for (; i < to; i++) if (bytes[i] !== 0) return false;
   return true;
 }
 

@@ -1,7 +1,16 @@
 // Byte codecs (src/lib/bytes.ts): the fast paths of readLe / writeLe (8-byte RMI struct fields,
 // cca-spec.md §2.4) and of the hex codec agree with their byte-by-byte definitions.
 import { describe, expect, it } from 'vitest';
-import { fromBase64, fromHex, readLe, toBase64, toHex, writeLe } from '../../src/lib/bytes.ts';
+import {
+  allZero,
+  fromBase64,
+  fromHex,
+  isZero,
+  readLe,
+  toBase64,
+  toHex,
+  writeLe,
+} from '../../src/lib/bytes.ts';
 import { rng } from './xorshift.ts';
 
 /** The definition: byte i holds bits [8i, 8i + 8), missing bytes read as zero. */
@@ -109,5 +118,25 @@ describe('base64 (RFC 4648 §4, §5)', () => {
   it('refuses any other character, whitespace included, and an impossible length', () => {
     for (const bad of ['AAA*', 'AA AA', 'AAAA\n', 'A', 'AAAAA', 'AA=A', 'é'])
       expect(fromBase64(bad), bad).toBeUndefined();
+  });
+});
+
+describe('allZero', () => {
+  it('finds the one non-zero byte wherever it is in [from, to), and nothing outside it', () => {
+    const bytes = new Uint8Array(37);
+    expect(allZero(bytes, 0, bytes.length)).toBe(true);
+    expect(isZero(bytes)).toBe(true);
+    for (let at = 0; at < bytes.length; at++) {
+      bytes.fill(0);
+      bytes[at] = 1;
+      for (const [from, to] of [
+        [0, 37],
+        [3, 30],
+        [5, 13],
+      ] as const) {
+        expect(allZero(bytes, from, to)).toBe(!(at >= from && at < to));
+      }
+      expect(isZero(bytes)).toBe(false);
+    }
   });
 });

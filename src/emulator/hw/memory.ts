@@ -12,6 +12,7 @@ import { gpcAllows, gpiOf, gptWriteCount } from './gpt.ts';
 import { clearGranuleLabels, clearLabels, setLabel } from './labels.ts';
 import { granuleBase, granuleIndex, regionOf } from './memory-map.ts';
 import { follows, newPage } from './pages.ts';
+import { allZero } from '../../lib/bytes.ts';
 import { hex } from '../../lib/hex.ts';
 
 /** The granule size, read once (every access below walks granules). */
@@ -307,12 +308,6 @@ function adjacentPages(state: MachineState, g: number, page: Uint8Array, most: n
     run++;
   }
   return run;
-}
-
-/** True when bytes [from, to) are all zero (a plain loop: this runs on every write). */
-export function allZero(bytes: Uint8Array, from: number, to: number): boolean {
-  for (let i = from; i < to; i++) if (bytes[i] !== 0) return false;
-  return true;
 }
 
 /** Granule wipes so far, in any machine ({@link wipeCount}). */

@@ -38,7 +38,8 @@ import { RTT_PAGE_LEVEL, S2TTE_AP, S2TTE_AP_READ, S2TTE_AP_WRITE } from '../abi/
 import type { Ctx } from '../context.ts';
 import { gpcAllows, gpiOf } from '../hw/gpt.ts';
 import { copyLabelRuns, isWholeGranule, labelVersion, replaceLabels } from '../hw/labels.ts';
-import { allZero, wipeCount } from '../hw/memory.ts';
+import { wipeCount } from '../hw/memory.ts';
+import { allZero } from '../../lib/bytes.ts';
 import { regionOf } from '../hw/memory-map.ts';
 import { follows, newPage } from '../hw/pages.ts';
 import { UNNUMBERED, type Decision, type Endpoint } from '../ledger.ts';

@@ -8,7 +8,7 @@
  * validity is the RMM's business, not the encoder's.
  */
 import { s64 } from '../../lib/bits.ts';
-import { readLe, writeLe } from '../../lib/bytes.ts';
+import { allZero, readLe, writeLe } from '../../lib/bytes.ts';
 import {
   RMI_REC_ENTER_FLAGS_EMUL_MMIO,
   RMI_REC_ENTER_FLAGS_INJECT_SEA,
@@ -55,31 +55,9 @@ function putArray(bytes: Uint8Array, f: ArrayField, values: readonly bigint[] | 
 /** Arrays of zeroes by length, frozen: what an all-zero array field decodes to (shared). */
 const zeroArrays = new Map<number, readonly bigint[]>();
 
-/**
- * True when bytes [from, end) are all zero: eight at a time (a REC_ENTER decodes 376 bytes of
- * register arrays, nearly always zero; one compare per byte cost ~0.3 µs of each entry).
- */
-function zeroBytes(bytes: Uint8Array, from: number, end: number): boolean {
-  let i = from;
-  for (; i + 8 <= end; i += 8) {
-    const any =
-      bytes[i]! |
-      bytes[i + 1]! |
-      bytes[i + 2]! |
-      bytes[i + 3]! |
-      bytes[i + 4]! |
-      bytes[i + 5]! |
-      bytes[i + 6]! |
-      bytes[i + 7]!;
-    if (any !== 0) return false;
-  }
-  for (; i < end; i++) if (bytes[i] !== 0) return false;
-  return true;
-}
-
 function getArray(bytes: Uint8Array, f: ArrayField): readonly bigint[] {
   const end = Math.min(bytes.length, f.offset + f.count * f.size);
-  if (zeroBytes(bytes, f.offset, end)) {
+  if (allZero(bytes, f.offset, end)) {
     // Most entries hand the realm no registers and no list registers: one shared array.
     let zeroes = zeroArrays.get(f.count);
     if (!zeroes)

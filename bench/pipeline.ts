@@ -26,7 +26,9 @@
 //     streams 1 GiB to warm up, then streams each size as many times as fit in 64 MiB (at
 //     least three: 64 runs of 1 MiB, 3 of 64 MiB); the best run is printed, as the floor is the
 //     best of as many copies (a single run on a shared machine measured the neighbours more
-//     than the stream), and the medians of both beside them. The timed streams of all sizes come first and force no
+//     than the stream), and the medians of both beside them. The runs of a size go back to back:
+//     nothing but the clock is read between them (CPU time is read around all of them), and
+//     nothing at all between a run's chunks. The timed streams of all sizes come first and force no
 //     garbage collection; after them, one more stream of each size, between two full
 //     collections, gives the resident memory and ledger growth printed. The line under them streams each size on a freshly built machine,
 //     each after a full collection (what the P4 lines measured until stop 20): there the first
@@ -34,7 +36,7 @@
 //     which a long-lived machine stops showing after its warm-up (V8 keeps recompiling the data
 //     path for each new machine's objects; the stalls were not traced further). A last line
 //     splits a chunk's median cost into the NIC's write, the gateway's copy and the encoder's
-//     map, next to the 64 MiB floor per chunk (a collection or a noisy neighbour moves the
+//     map (of 256 more chunks, timed stage by stage), next to the 64 MiB floor per chunk (a collection or a noisy neighbour moves the
 //     stream lines, not the medians). Then one long stream (1 GiB) is timed once, its
 //     collections included, next to one copy of as many bytes: the mean a service sees (stop
 //     24: 51-53 µs a chunk against a 28 µs median; the ledger's growth is collected as it
@@ -221,12 +223,11 @@ export function recRoundTrip(print: (line: string) => void): void {
 }
 
 /**
- * What one stream cost: wall and CPU ms, ledger events added, and RSS growth in MiB (measured
- * only for a stream run between two full garbage collections, else NaN).
+ * What one stream cost: wall ms, ledger events added, and RSS growth in MiB (measured only for
+ * a stream run between two full garbage collections, else NaN).
  */
 interface StreamCost {
   ms: number;
-  cpu: number;
   events: number;
   rss: number;
 }
@@ -235,12 +236,13 @@ interface StreamCost {
  * The video pipeline as a streaming service: built once, its gateway's network device up;
  * `stream(mib)` sends `mib` MiB through it, chunk by chunk (the tenant's chunk arrives
  * labelled on the gateway's receive buffer, the gateway copies it into Mem1, the encoder maps
- * all of Mem1 to an 8-byte checksum in Mem2).
+ * all of Mem1 to an 8-byte checksum in Mem2). A timed stream does nothing between its chunks
+ * but send the next; `phases` streams with a clock read around each stage of each chunk.
  */
 function streamingPipeline(): {
   stream(mib: number, collect: boolean): StreamCost;
-  /** Per-chunk phase times (µs) of every stream so far: NIC write, gateway copy, encoder map. */
-  readonly phases: [number[], number[], number[]];
+  /** Per-chunk stage times (µs) of `mib` MiB: NIC write, gateway copy, encoder map. */
+  phases(mib: number): [number[], number[], number[]];
 } {
   const wf = buildVideoWorkflow();
   const gw = wf.realms[wf.order[0]!]!;
@@ -269,16 +271,30 @@ function streamingPipeline(): {
     { op: 'map', from: [{ ipa: mem1AtEnc, len: OBJECT }], to: mem2, fn: checksum },
   ];
   let sent = 0;
-  const phases: [number[], number[], number[]] = [[], [], []];
+  const chunks = (mib: number) => (mib * 0x100000) / OBJECT;
   return {
-    phases,
     stream(mib, collect) {
       const events0 = wf.machine.ledger.length;
+      // Resident memory is read only around the streams that measure it: reading it (like any
+      // system call) just before a timed stream made that stream's first chunk ~3 µs slower
+      // (stop 25).
       if (collect) fullGc();
-      const rss0 = process.memoryUsage().rss;
-      const c0 = process.cpuUsage();
+      const rss0 = collect ? process.memoryUsage().rss : 0;
       const t0 = performance.now();
-      for (let k = 0; k < (mib * 0x100000) / OBJECT; k++) {
+      for (let k = chunks(mib); k > 0; k--) {
+        chunk.fill(sent++ & 0xff, 0, 16);
+        wf.host.tenantSend(gw, chunk);
+        wf.exec(gw.name, gatewayOps);
+        wf.exec(enc.name, encoderOps);
+      }
+      const ms = performance.now() - t0;
+      if (collect) fullGc();
+      const rss = collect ? (process.memoryUsage().rss - rss0) / 0x100000 : NaN;
+      return { ms, events: wf.machine.ledger.length - events0, rss };
+    },
+    phases(mib) {
+      const out: [number[], number[], number[]] = [[], [], []];
+      for (let k = chunks(mib); k > 0; k--) {
         chunk.fill(sent++ & 0xff, 0, 16);
         const a = performance.now();
         wf.host.tenantSend(gw, chunk);
@@ -287,15 +303,11 @@ function streamingPipeline(): {
         const c = performance.now();
         wf.exec(enc.name, encoderOps);
         const d = performance.now();
-        phases[0].push((b - a) * 1000);
-        phases[1].push((c - b) * 1000);
-        phases[2].push((d - c) * 1000);
+        out[0].push((b - a) * 1000);
+        out[1].push((c - b) * 1000);
+        out[2].push((d - c) * 1000);
       }
-      const ms = performance.now() - t0;
-      const cpu = cpuSince(c0);
-      if (collect) fullGc();
-      const rss = collect ? (process.memoryUsage().rss - rss0) / 0x100000 : NaN;
-      return { ms, cpu, events: wf.machine.ledger.length - events0, rss };
+      return out;
     },
   };
 }
@@ -327,6 +339,8 @@ function runsOf(mib: number): number {
  */
 const P4_WARM_UP_MIB = 1024;
 const P4_SIZES = [1, 4, 16, 64];
+/** MiB streamed with a clock read around each stage of each chunk, for the stage medians. */
+const P4_PHASE_MIB = 64;
 /** MiB of the one long stream timed with its collections (a service's mean, not its best). */
 const P4_LONG_MIB = 1024;
 
@@ -334,10 +348,20 @@ const P4_LONG_MIB = 1024;
 function best(runs: StreamCost[]): StreamCost {
   return {
     ms: Math.min(...runs.map((x) => x.ms)),
-    cpu: Math.min(...runs.map((x) => x.cpu)),
     events: Math.max(...runs.map((x) => x.events)),
     rss: Math.max(...runs.map((x) => x.rss)),
   };
+}
+
+/** `runs` timed streams of `mib` MiB back to back, and their CPU ms per run (read around all). */
+function timedStreams(
+  service: ReturnType<typeof streamingPipeline>,
+  mib: number,
+  runs: number,
+): { runs: StreamCost[]; cpu: number } {
+  const c0 = process.cpuUsage();
+  const out = Array.from({ length: runs }, () => service.stream(mib, false));
+  return { runs: out, cpu: cpuSince(c0) / runs };
 }
 
 export function p4(print: (line: string) => void): void {
@@ -356,13 +380,12 @@ export function p4(print: (line: string) => void): void {
   fullGc();
   const service = streamingPipeline();
   service.stream(P4_WARM_UP_MIB, false);
-  for (const phase of service.phases) phase.length = 0;
-  const timed = P4_SIZES.map((mib) =>
-    Array.from({ length: runsOf(mib) }, () => service.stream(mib, false)),
-  );
-  // Where a chunk's time goes, as medians of the timed streams (a collection that falls into
-  // a chunk is in the stream lines, not here).
-  const [send, copy, map] = service.phases.map(median);
+  // The timed streams read no clock between chunks (until stop 25 they read it four times a
+  // chunk, for the stage times below) and no system counter between runs.
+  const timed = P4_SIZES.map((mib) => timedStreams(service, mib, runsOf(mib)));
+  // Where a chunk's time goes, as medians of as many chunks streamed with a clock read around
+  // each stage (a collection that falls into a chunk is in the stream lines, not here).
+  const [send, copy, map] = service.phases(P4_PHASE_MIB).map(median);
   const floorRuns = new Map<number, number[]>();
   for (const mib of P4_SIZES) {
     const runs = Array.from({ length: runsOf(mib) }, () => copyFloor(mib));
@@ -372,26 +395,28 @@ export function p4(print: (line: string) => void): void {
   // The floors' buffers are garbage now: collected before the first memory stream's baseline.
   fullGc();
   P4_SIZES.forEach((mib, i) => {
-    const runs = timed[i]!;
+    const { runs, cpu } = timed[i]!;
     const r = best(runs);
     const streamMedian = median(runs.map((x) => x.ms));
     const floorMedian = median(floorRuns.get(mib)!);
     const memory = service.stream(mib, true);
     print(
-      `P4 stream ${mib} MiB: ${r.ms.toPrecision(3)} ms vs Uint8Array copy ${floors.get(mib)!.toPrecision(3)} ms, ratio ${ratio(r.ms, mib)} (target 5x; best of ${runs.length} runs each, medians ${streamMedian.toPrecision(3)} vs ${floorMedian.toPrecision(3)} ms, ${(streamMedian / floorMedian).toFixed(1)}x); CPU ${r.cpu.toFixed(1)} ms (${(r.cpu / mib).toFixed(2)} ms/MiB), ledger +${memory.events} events, RSS ${memory.rss >= 0 ? '+' : ''}${memory.rss.toFixed(1)} MiB`,
+      `P4 stream ${mib} MiB: ${r.ms.toPrecision(3)} ms vs Uint8Array copy ${floors.get(mib)!.toPrecision(3)} ms, ratio ${ratio(r.ms, mib)} (target 5x; best of ${runs.length} runs each, medians ${streamMedian.toPrecision(3)} vs ${floorMedian.toPrecision(3)} ms, ${(streamMedian / floorMedian).toFixed(1)}x); CPU (all threads) ${cpu.toFixed(1)} ms a run (${(cpu / mib).toFixed(2)} ms/MiB), ledger +${memory.events} events, RSS ${memory.rss >= 0 ? '+' : ''}${memory.rss.toFixed(1)} MiB`,
     );
   });
   // The per-chunk median next to the 64 MiB floor per 256 KiB.
   const perChunk = floors.get(64)! / ((64 * 0x100000) / OBJECT);
   print(
-    `   per 256 KiB chunk, median of the timed streams: ${(send! + copy! + map!).toFixed(1)} us (NIC's labelled write ${send!.toFixed(1)}, gateway's copy ${copy!.toFixed(1)}, encoder's map ${map!.toFixed(1)}) vs the 64 MiB floor's ${(perChunk * 1000).toFixed(1)} us per chunk, ratio ${((send! + copy! + map!) / (perChunk * 1000)).toFixed(1)}x`,
+    `   per 256 KiB chunk, median of ${P4_PHASE_MIB * 4} chunks timed stage by stage: ${(send! + copy! + map!).toFixed(1)} us (NIC's labelled write ${send!.toFixed(1)}, gateway's copy ${copy!.toFixed(1)}, encoder's map ${map!.toFixed(1)}) vs the 64 MiB floor's ${(perChunk * 1000).toFixed(1)} us per chunk, ratio ${((send! + copy! + map!) / (perChunk * 1000)).toFixed(1)}x`,
   );
   // A long stream as a service sees it: one run, its collections included (the lines above
   // are the best of several runs and miss them), next to one copy of as many bytes.
+  const longCpu = process.cpuUsage();
   const long = service.stream(P4_LONG_MIB, false);
+  const longCpuMs = cpuSince(longCpu);
   const longFloor = copyFloor(P4_LONG_MIB);
   print(
-    `   a long stream's mean, its collections included: ${P4_LONG_MIB} MiB in ${long.ms.toFixed(0)} ms (${((long.ms / (P4_LONG_MIB * 0x100000)) * OBJECT * 1000).toFixed(1)} us per chunk) vs Uint8Array copy ${longFloor.toFixed(0)} ms, ratio ${(long.ms / longFloor).toFixed(1)}x; CPU ${long.cpu.toFixed(0)} ms`,
+    `   a long stream's mean, its collections included: ${P4_LONG_MIB} MiB in ${long.ms.toFixed(0)} ms (${((long.ms / (P4_LONG_MIB * 0x100000)) * OBJECT * 1000).toFixed(1)} us per chunk) vs Uint8Array copy ${longFloor.toFixed(0)} ms, ratio ${(long.ms / longFloor).toFixed(1)}x; CPU ${longCpuMs.toFixed(0)} ms`,
   );
   // Each size on a freshly built machine after a full collection (what these lines measured
   // until stop 20): the first chunks create the pages, and the JIT is still settling.

@@ -226,6 +226,8 @@ const contexts = new WeakMap<Machine, Ctx>();
 
 /** A zero register as the ledger prints it (most results are zero). */
 const ZERO_TEXT = hex64(0n);
+/** The results of a call that returned RMI_SUCCESS and nothing else (shared by its events). */
+const SUCCESS_RESULTS: readonly string[] = Object.freeze([ZERO_TEXT]);
 
 /** The `consumes` list of a command that declares none (shared, never changed). */
 const NOTHING_DECLARED: readonly number[] = [];
@@ -431,9 +433,14 @@ export function createMachine(options: MachineOptions = {}): Machine {
     const given = outcome.out ?? [];
     for (let i = 0; i < given.length || i < command.results.length; i++)
       x.push(i < given.length ? u64(given[i]!) : 0n);
-    // Kept by the ledger: made at its size, like hexArgs's.
-    const results = new Array<string>(x.length);
-    for (let i = 0; i < x.length; i++) results[i] = x[i] === 0n ? ZERO_TEXT : hex64(x[i]!);
+    // Kept by the ledger: made at its size, like hexArgs's; a bare success (REC_ENTER, most
+    // commands) shares one frozen list.
+    let results: readonly string[] = SUCCESS_RESULTS;
+    if (x.length !== 1 || x[0] !== 0n) {
+      const texts = new Array<string>(x.length);
+      for (let i = 0; i < x.length; i++) texts[i] = x[i] === 0n ? ZERO_TEXT : hex64(x[i]!);
+      results = texts;
+    }
     const status = RMI_STATUS_NAMES[outcome.status as RmiStatus];
     const failure = outcome.failure;
     const returned: Extract<NewLedgerEvent, { kind: 'smc:return' }> = {
@@ -527,7 +534,7 @@ export function createMachine(options: MachineOptions = {}): Machine {
     granuleOf: (pa) => granuleAt(state, pa),
     smc,
     read: (pa, len) => physRead(ctx, HOST, pa, len),
-    readLent: (pa, len, use) => physReadLent(ctx, HOST, pa, len, use),
+    readLent: (pa, len, use) => physReadLent(ctx, HOST, pa, len, use, undefined),
     write: (pa, bytes) => physWrite(ctx, HOST, pa, bytes),
     snapshot: () => toSnapshot(state),
     restore(snapshot) {

@@ -26,7 +26,9 @@ const KEPT_EVENTS = 60;
 
 const wf = buildVideoWorkflow({ size: 0x4000 });
 const machine = wf.machine;
-const base = machine.snapshot() as unknown as { state: Record<string, unknown> };
+// A saved snapshot is JSON: the copy is the test's to edit (a live snapshot shares the ledger's
+// events, some of whose lists are frozen and shared).
+const base = JSON.parse(JSON.stringify(machine.snapshot())) as { state: Record<string, unknown> };
 // Keep the ledger small (still densely numbered up to nextSeq) so a mutant is cheap to clone.
 const ledger = base.state.ledger as { events: unknown[] };
 ledger.events = ledger.events.slice(-KEPT_EVENTS);

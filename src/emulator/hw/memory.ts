@@ -343,23 +343,30 @@ const ZERO_GRANULE = new Uint8Array(GRANULE_SIZE);
 /**
  * A checked, logged read like {@link physRead} whose bytes are lent, not copied: `use` gets a
  * view of memory (zeroes for an absent page) that is valid only during the call and must not be
- * kept or changed. For the RMM's decode-at-once reads of host structures on a hot path (the
- * RmiRecRun of every REC_ENTER). Returns the fault, if the check refused the read.
+ * kept or changed; `arg` is handed to it as it is (so a caller needs no closure per read). For
+ * the RMM's decode-at-once reads of host structures on a hot path (the RmiRecRun of every
+ * REC_ENTER). Returns the fault, if the check refused the read.
  */
-export function physReadLent(
+export function physReadLent<T>(
   ctx: Ctx,
   who: Initiator,
   pa: number,
   len: number,
-  use: (bytes: Uint8Array) => void,
+  use: (bytes: Uint8Array, arg: T) => void,
+  arg: T,
 ): AccessFault | undefined {
   const fault = checkAccess(ctx.state, who, pa, len);
   logAccess(ctx, who, 'read', pa, len, fault);
   if (fault) return fault;
   const g = granuleIndex(pa);
   const offset = pa - granuleBase(g);
-  if (offset + len > GRANULE_SIZE) use(rawRead(ctx.state, pa, len));
-  else use((ctx.state.memory[g] ?? ZERO_GRANULE).subarray(offset, offset + len));
+  if (offset + len > GRANULE_SIZE) {
+    use(rawRead(ctx.state, pa, len), arg);
+    return undefined;
+  }
+  const page = ctx.state.memory[g] ?? ZERO_GRANULE;
+  // A whole granule (RmiRecRun on every REC_ENTER) is lent as the page itself: no view made.
+  use(offset === 0 && len === GRANULE_SIZE ? page : page.subarray(offset, offset + len), arg);
   return undefined;
 }
 

@@ -31,7 +31,7 @@ import { IDLE_GUEST, setGpr, type GuestEntry } from './guest.ts';
 import { realmSmc } from './realm-calls.ts';
 import { walkRtt } from './rtt.ts';
 import { abortExit, guestAccess, reportExitFlows, loadRegister, realmInitiator } from './stage2.ts';
-import { decodeRecEnterFlags, type RecEnter, type RecEnterFlags, type RecExit } from './structs.ts';
+import type { RecEnter, RecEnterFlags, RecExit } from './structs.ts';
 
 /** Moves the REC's PC past the current instruction. */
 export function advancePc(rec: RecRecord): void {
@@ -214,19 +214,20 @@ function runGuest(
  * the caller completes them with the GIC state the host handed in (gicv3_hcr, gicv3_lrs) and
  * cuts gprs to X0..X30 as it encodes them (encodeRecExit). The caller has checked every
  * REC_ENTER condition. GPRs of the exit are zero except for PSCI and host-call exits and
- * emulatable writes (cca-spec.md §2.5).
+ * emulatable writes (cca-spec.md §2.5). `flags` is `enter.flags` unpacked (REC_ENTER's
+ * rec_mmio condition has done it already).
  */
 export function enterRec(
   ctx: Ctx,
   realm: RealmRecord,
   rec: RecRecord,
   enter: RecEnter,
+  flags: RecEnterFlags,
 ): Partial<RecExit> {
   if (enter.gicv3Hcr !== 0n || rec.gicv3Hcr !== '0x0') rec.gicv3Hcr = hex64(enter.gicv3Hcr);
   if (!sameHex64(rec.gicv3Lrs, enter.gicv3Lrs)) rec.gicv3Lrs = enter.gicv3Lrs.map(hex64);
   rec.state = 'RUNNING';
   for (const ext of ctx.extensions ?? []) ext.onEnter?.(ctx, realm, rec, enter);
-  const flags = decodeRecEnterFlags(enter.flags);
   const first = completePrevious(ctx, realm, rec, enter, flags);
   const exit = first.kind === 'exit' ? first.exit : runGuest(ctx, realm, rec, flags, first.sea);
   rec.state = 'READY';

@@ -238,7 +238,10 @@ export function encodeRecEnter(p: Partial<RecEnter>, into?: Uint8Array): Uint8Ar
   return out;
 }
 
-/** Reads RmiRecEnter from its bytes (the first 0x800 bytes of RmiRecRun). */
+/**
+ * Reads RmiRecEnter from its bytes: the first 0x800 bytes of RmiRecRun, or the whole granule
+ * (it reads nothing past 0x800).
+ */
 export function decodeRecEnter(bytes: Uint8Array): RecEnter {
   const f = RMI_REC_ENTER;
   return {

@@ -130,13 +130,14 @@ export function nsReadCondition<C extends CommandInput>(
   keep: (c: C, bytes: Uint8Array) => void,
   lent = false,
 ): FailureCondition<C> {
+  const keepLent = (bytes: Uint8Array, c: C) => keep(c, bytes);
   return {
     label,
     status: RMI_ERROR_INPUT,
     fails: (c) => {
       const pa = paOf(get(c));
       const fault = lent
-        ? physReadLent(c.ctx, RMM_VIA_NS, pa, len, (bytes) => keep(c, bytes))
+        ? physReadLent(c.ctx, RMM_VIA_NS, pa, len, keepLent, c)
         : readInto(c, pa, len, keep);
       if (fault) return `${name} ${hex64(get(c))} is not Non-secure memory: ${fault.reason}`;
       return false;

@@ -45,6 +45,7 @@ import {
   decodeRecParams,
   encodeRecExit,
   type RecEnter,
+  type RecEnterFlags,
   type RecParams,
 } from '../structs.ts';
 import {
@@ -256,6 +257,8 @@ interface EnterInput {
   readonly rec: bigint;
   readonly runPtr: bigint;
   enter?: RecEnter;
+  /** RmiRecEnter.flags unpacked, once rec_mmio needed them (the entry uses them too). */
+  flags?: RecEnterFlags;
   /** The REC's record, once rec_gran_state found a REC (looked up once, not per condition). */
   record?: RecRecord;
   /** The owner's record, once rec_state found the REC (looked up once, not per condition). */
@@ -270,6 +273,11 @@ function recordOf(c: EnterInput): RecRecord {
 function recEnter(c: EnterInput): RecEnter {
   assert(c.enter, 'RecEnter read before run_pas');
   return c.enter;
+}
+
+function flagsOf(c: EnterInput): RecEnterFlags {
+  c.flags ??= decodeRecEnterFlags(recEnter(c).flags);
+  return c.flags;
 }
 
 function ownerOf(c: EnterInput): RealmRecord {
@@ -290,7 +298,8 @@ export const REC_ENTER_CONDITIONS: readonly FailureCondition<EnterInput>[] = [
     (c) => c.runPtr,
     RMI_STRUCT_SIZE,
     (c, bytes) => {
-      c.enter = decodeRecEnter(bytes.subarray(0, RMI_REC_RUN_HALF_SIZE));
+      // RmiRecEnter is the first half of the granule; its decoder reads no further.
+      c.enter = decodeRecEnter(bytes);
     },
     true,
   ),
@@ -352,7 +361,7 @@ export const REC_ENTER_CONDITIONS: readonly FailureCondition<EnterInput>[] = [
     label: 'rec_mmio',
     status: RMI_ERROR_REC,
     fails: (c) => {
-      const flags = decodeRecEnterFlags(recEnter(c).flags);
+      const flags = flagsOf(c);
       const pending = recordOf(c).pending;
       const emulatable = pending.kind === 'mmio' && pending.emulatable;
       return (
@@ -434,7 +443,7 @@ export const REC_COMMANDS: readonly RmiCommandSpec[] = [
       const failure = firstFailure(REC_ENTER_CONDITIONS, input);
       if (failure) return refuse(failure);
       const enter = recEnter(input);
-      const exit = enterRec(ctx, ownerOf(input), recordOf(input), enter);
+      const exit = enterRec(ctx, ownerOf(input), recordOf(input), enter, flagsOf(input));
       const runPa = paOf(runPtr);
       const wrote = physWrite(
         ctx,

@@ -303,10 +303,16 @@ export function createMachine(options: MachineOptions = {}): Machine {
     extensions.filter((ext) => state.ext[ext.name] !== undefined);
   let activeList = present();
   const active = (): readonly MachineExtension[] => activeList;
-  const owner = new Map<number, MachineExtension>();
-  for (const ext of extensions) for (const cmd of ext.rmiCommands ?? []) owner.set(cmd.fid, ext);
-  /** The RMI table by FID (looked up on every SMC). */
-  const byFid = new Map<number, RmiCommandSpec>(rmiTable.map((c) => [c.fid, c]));
+  /**
+   * The RMI table by FID, less SMC_RMI_FID_MIN, each command with the extension that owns it
+   * (one array index on every SMC).
+   */
+  const byFid: ({ command: RmiCommandSpec; owner?: MachineExtension } | undefined)[] = [];
+  for (const command of rmiTable) {
+    if (command.fid < SMC_RMI_FID_MIN || command.fid > SMC_RMI_FID_MAX) continue;
+    const owner = extensions.find((ext) => ext.rmiCommands?.some((c) => c.fid === command.fid));
+    byFid[command.fid - SMC_RMI_FID_MIN] = owner ? { command, owner } : { command };
+  }
   const names = new Set(extensions.map((ext) => ext.name));
 
   type Listener = (e: never) => void;
@@ -389,10 +395,11 @@ export function createMachine(options: MachineOptions = {}): Machine {
     const args: bigint[] = [];
     for (let i = 0; i < argsIn.length && i < SMC_REGISTER_COUNT - 1; i++)
       args.push(u64(argsIn[i]!));
-    const found = fid >= SMC_RMI_FID_MIN && fid <= SMC_RMI_FID_MAX ? byFid.get(fid) : undefined;
-    const from = found && owner.get(found.fid);
+    const slot =
+      fid >= SMC_RMI_FID_MIN && fid <= SMC_RMI_FID_MAX ? byFid[fid - SMC_RMI_FID_MIN] : undefined;
+    const from = slot?.owner;
     // A dormant extension's commands do not exist on this machine.
-    const command = from && state.ext[from.name] === undefined ? undefined : found;
+    const command = from && state.ext[from.name] === undefined ? undefined : slot?.command;
     const name = command?.name ?? `SMC ${hex64(fid)}`;
     const call = ctx.emit({
       kind: 'smc:call',

@@ -31,7 +31,7 @@ import { IDLE_GUEST, setGpr, type GuestEntry } from './guest.ts';
 import { realmSmc } from './realm-calls.ts';
 import { walkRtt } from './rtt.ts';
 import { abortExit, guestAccess, reportExitFlows, loadRegister, realmInitiator } from './stage2.ts';
-import type { RecEnter, RecEnterFlags, RecExit } from './structs.ts';
+import { isDecodedZeroes, type RecEnter, type RecEnterFlags, type RecExit } from './structs.ts';
 
 /** Moves the REC's PC past the current instruction. */
 export function advancePc(rec: RecRecord): void {
@@ -224,7 +224,7 @@ export function enterRec(
   enter: RecEnter,
   flags: RecEnterFlags,
 ): Partial<RecExit> {
-  if (enter.gicv3Hcr !== 0n || rec.gicv3Hcr !== '0x0') rec.gicv3Hcr = hex64(enter.gicv3Hcr);
+  if (enter.gicv3Hcr !== 0n || rec.gicv3Hcr !== ZERO_HEX) rec.gicv3Hcr = hex64(enter.gicv3Hcr);
   if (!sameHex64(rec.gicv3Lrs, enter.gicv3Lrs)) rec.gicv3Lrs = enter.gicv3Lrs.map(hex64);
   rec.state = 'RUNNING';
   for (const ext of ctx.extensions ?? []) ext.onEnter?.(ctx, realm, rec, enter);
@@ -234,15 +234,22 @@ export function enterRec(
   return exit;
 }
 
+/** Zero as the REC's record writes it. */
+const ZERO_HEX = '0x0';
+
 /**
  * True when the REC's 0x-hex record of a register array already says `values` (so an entry
  * that changed nothing builds no strings: zero compares as `0x0` without formatting).
  */
 function sameHex64(recorded: readonly string[], values: readonly bigint[]): boolean {
   if (recorded.length !== values.length) return false;
+  if (isDecodedZeroes(values)) {
+    for (let i = 0; i < recorded.length; i++) if (recorded[i] !== ZERO_HEX) return false;
+    return true;
+  }
   for (let i = 0; i < values.length; i++) {
     const v = values[i]!;
-    if (v === 0n ? recorded[i] !== '0x0' : recorded[i] !== hex64(v)) return false;
+    if (v === 0n ? recorded[i] !== ZERO_HEX : recorded[i] !== hex64(v)) return false;
   }
   return true;
 }

@@ -55,6 +55,14 @@ function putArray(bytes: Uint8Array, f: ArrayField, values: readonly bigint[] | 
 /** Arrays of zeroes by length, frozen: what an all-zero array field decodes to (shared). */
 const zeroArrays = new Map<number, readonly bigint[]>();
 
+/**
+ * True when `values` is the shared array an all-zero array field decodes to (so a caller can
+ * skip comparing its elements: every entry that hands the realm no registers).
+ */
+export function isDecodedZeroes(values: readonly bigint[]): boolean {
+  return zeroArrays.get(values.length) === values;
+}
+
 function getArray(bytes: Uint8Array, f: ArrayField): readonly bigint[] {
   const end = Math.min(bytes.length, f.offset + f.count * f.size);
   if (allZero(bytes, f.offset, end)) {

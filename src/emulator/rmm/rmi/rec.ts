@@ -44,6 +44,7 @@ import {
   decodeRecEnterFlags,
   decodeRecParams,
   encodeRecExit,
+  isDecodedZeroes,
   type RecEnter,
   type RecEnterFlags,
   type RecParams,
@@ -351,6 +352,7 @@ export const REC_ENTER_CONDITIONS: readonly FailureCondition<EnterInput>[] = [
         return `gicv3_hcr ${hex64(e.gicv3Hcr)} sets bits the host may not control`;
       }
       const lrs = e.gicv3Lrs;
+      if (isDecodedZeroes(lrs)) return false;
       for (let lr = 0; lr < lrs.length; lr++)
         if (lrs[lr] !== 0n && ((lrs[lr]! >> ICH_LR_EL2_HW_SHIFT) & 1n) === 1n)
           return `gicv3_lrs[${lr}] has HW = 1`;

@@ -306,7 +306,8 @@ function bulk(
     const inputs: Uint8Array[] = [];
     let lentAny = false;
     p = { done: start };
-    for (const [k, r] of op.from.entries()) {
+    for (let k = 0; k < op.from.length; k++) {
+      const r = op.from[k]!;
       const lent = b.lend(r.ipa, r.len, labels);
       if (lent) {
         inputs.push(lent);

@@ -26,9 +26,10 @@
 //     streams 1 GiB to warm up, then streams each size as many times as fit in 64 MiB (at
 //     least three: 64 runs of 1 MiB, 3 of 64 MiB); the best run is printed, as the floor is the
 //     best of as many copies (a single run on a shared machine measured the neighbours more
-//     than the stream), and the medians of both beside them. The runs of a size go back to back:
-//     nothing but the clock is read between them (CPU time is read around all of them), and
-//     nothing at all between a run's chunks. The timed streams of all sizes come first and force no
+//     than the stream), and the medians of both beside them. The runs of the four sizes are interleaved,
+//     so each size's runs are spread over the whole timed window (timedStreams); nothing but
+//     the clock is read between runs (CPU time is read around all of them), and nothing at all
+//     between a run's chunks. The timed streams of all sizes come first and force no
 //     garbage collection; after them, one more stream of each size, between two full
 //     collections, gives the resident memory and ledger growth printed. The line under them streams each size on a freshly built machine,
 //     each after a full collection (what the P4 lines measured until stop 20): there the first
@@ -353,15 +354,30 @@ function best(runs: StreamCost[]): StreamCost {
   };
 }
 
-/** `runs` timed streams of `mib` MiB back to back, and their CPU ms per run (read around all). */
-function timedStreams(
-  service: ReturnType<typeof streamingPipeline>,
-  mib: number,
-  runs: number,
-): { runs: StreamCost[]; cpu: number } {
+/**
+ * The timed streams of every size, interleaved: the k-th of the {@link runsOf}(1 MiB) slots
+ * streams 1 MiB, and each larger size at every (slots / its runs)-th slot, so the runs of
+ * each size are spread over the whole timed window rather than bunched in one stretch of it
+ * (stop 25: the 64 runs of 1 MiB take 7 ms in all, and when they came first, right after the
+ * warm-up, a collection's concurrent marking could cover every one of them: one run read
+ * 7.4x for all 64, the next 4.6x). Returns each size's runs and the CPU ms of all of them, read
+ * around the whole window.
+ */
+function timedStreams(service: ReturnType<typeof streamingPipeline>): {
+  runs: Map<number, StreamCost[]>;
+  cpu: number;
+} {
+  const runs = new Map(P4_SIZES.map((mib) => [mib, [] as StreamCost[]]));
+  const slots = runsOf(P4_SIZES[0]!);
   const c0 = process.cpuUsage();
-  const out = Array.from({ length: runs }, () => service.stream(mib, false));
-  return { runs: out, cpu: cpuSince(c0) / runs };
+  for (let k = 0; k < slots; k++) {
+    for (const mib of P4_SIZES) {
+      const done = runs.get(mib)!;
+      const stride = Math.floor(slots / runsOf(mib));
+      if (k % stride === 0 && done.length < runsOf(mib)) done.push(service.stream(mib, false));
+    }
+  }
+  return { runs, cpu: cpuSince(c0) };
 }
 
 export function p4(print: (line: string) => void): void {
@@ -382,7 +398,7 @@ export function p4(print: (line: string) => void): void {
   service.stream(P4_WARM_UP_MIB, false);
   // The timed streams read no clock between chunks (until stop 25 they read it four times a
   // chunk, for the stage times below) and no system counter between runs.
-  const timed = P4_SIZES.map((mib) => timedStreams(service, mib, runsOf(mib)));
+  const timed = timedStreams(service);
   // Where a chunk's time goes, as medians of as many chunks streamed with a clock read around
   // each stage (a collection that falls into a chunk is in the stream lines, not here).
   const [send, copy, map] = service.phases(P4_PHASE_MIB).map(median);
@@ -394,16 +410,21 @@ export function p4(print: (line: string) => void): void {
   }
   // The floors' buffers are garbage now: collected before the first memory stream's baseline.
   fullGc();
-  P4_SIZES.forEach((mib, i) => {
-    const { runs, cpu } = timed[i]!;
+  P4_SIZES.forEach((mib) => {
+    const runs = timed.runs.get(mib)!;
     const r = best(runs);
     const streamMedian = median(runs.map((x) => x.ms));
     const floorMedian = median(floorRuns.get(mib)!);
     const memory = service.stream(mib, true);
     print(
-      `P4 stream ${mib} MiB: ${r.ms.toPrecision(3)} ms vs Uint8Array copy ${floors.get(mib)!.toPrecision(3)} ms, ratio ${ratio(r.ms, mib)} (target 5x; best of ${runs.length} runs each, medians ${streamMedian.toPrecision(3)} vs ${floorMedian.toPrecision(3)} ms, ${(streamMedian / floorMedian).toFixed(1)}x); CPU (all threads) ${cpu.toFixed(1)} ms a run (${(cpu / mib).toFixed(2)} ms/MiB), ledger +${memory.events} events, RSS ${memory.rss >= 0 ? '+' : ''}${memory.rss.toFixed(1)} MiB`,
+      `P4 stream ${mib} MiB: ${r.ms.toPrecision(3)} ms vs Uint8Array copy ${floors.get(mib)!.toPrecision(3)} ms, ratio ${ratio(r.ms, mib)} (target 5x; best of ${runs.length} runs each, medians ${streamMedian.toPrecision(3)} vs ${floorMedian.toPrecision(3)} ms, ${(streamMedian / floorMedian).toFixed(1)}x); ledger +${memory.events} events, RSS ${memory.rss >= 0 ? '+' : ''}${memory.rss.toFixed(1)} MiB`,
     );
   });
+  const timedMib = P4_SIZES.reduce((sum, mib) => sum + mib * runsOf(mib), 0);
+  const timedMs = [...timed.runs.values()].flat().reduce((sum, x) => sum + x.ms, 0);
+  print(
+    `   the timed streams in all: ${timedMib} MiB in ${timedMs.toFixed(1)} ms (${(timedMs / timedMib).toFixed(3)} ms/MiB); CPU of the process, all threads, ${(timed.cpu / timedMib).toFixed(3)} ms/MiB`,
+  );
   // The per-chunk median next to the 64 MiB floor per 256 KiB.
   const perChunk = floors.get(64)! / ((64 * 0x100000) / OBJECT);
   print(

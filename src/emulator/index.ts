@@ -167,6 +167,8 @@ export {
   type RealmSetup,
   runRealm,
   REALM_NAME_PATTERN,
+  realmNameProblem,
+  unknownRealm,
   STUCK_REPEATS,
   type CreateRealmResult,
   type HostAbortAnswer,

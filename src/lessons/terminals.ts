@@ -5,7 +5,7 @@
  * Keeping steps as strings keeps links, save files and `mica-lab ... -c "a; @r1 b"` simple,
  * and no host command or realm name can start with `@`.
  */
-import type { Machine } from '../emulator/index.ts';
+import { hostRealms, type Machine } from '../emulator/index.ts';
 import {
   NO_WITHHOLDING,
   REALM_COMMANDS,
@@ -20,18 +20,27 @@ import {
 /** A realm terminal step: `@<realm> <command>`. Realm names follow `realm create`. */
 const REALM_STEP = /^@([a-z0-9-]{1,16})(?:\s+(.*))?$/;
 
+/** The realm name of a step whose name has an upper-case letter, refused with its hint. */
+const CASED_REALM = /^@([A-Za-z0-9-]{1,16})(?:\s|$)/;
+
 /** Where a step is typed. */
 export type Step =
   | { readonly terminal: 'host'; readonly line: string }
   | { readonly terminal: 'realm'; readonly realm: string; readonly line: string }
   | { readonly terminal: 'invalid'; readonly error: string };
 
-/** Splits a step into its terminal and the line typed there. */
-export function parseStep(step: string): Step {
+/**
+ * Splits a step into its terminal and the line typed there. Realm names are lower case and
+ * matched exactly (emulator `realmNameProblem`), so `@RG` is refused, with `@rg` suggested
+ * and, when `realms` (the realms that exist) is given, which ones do.
+ */
+export function parseStep(step: string, realms?: readonly string[]): Step {
   const text = step.trim();
   if (!text.startsWith('@')) return { terminal: 'host', line: text };
   const m = REALM_STEP.exec(text);
   if (!m) {
+    const cased = CASED_REALM.exec(text)?.[1];
+    if (cased !== undefined) return { terminal: 'invalid', error: casedRealm(cased, realms) };
     return {
       terminal: 'invalid',
       error: `"${text.split(/\s/)[0]}" is not "@<realm>" (a-z, 0-9, -, up to 16 characters)`,
@@ -40,6 +49,13 @@ export function parseStep(step: string): Step {
   const line = (m[2] ?? '').trim();
   if (line === '') return { terminal: 'invalid', error: `nothing to type in realm ${m[1]}` };
   return { terminal: 'realm', realm: m[1]!, line };
+}
+
+/** Why `@<name>` with an upper-case letter is refused, and the realm it may have meant. */
+function casedRealm(name: string, realms: readonly string[] | undefined): string {
+  const lower = name.toLowerCase();
+  const known = realms === undefined ? '' : ` (realms: ${realms.join(', ') || 'none yet'})`;
+  return `"@${name}": realm names are lower case and exact, did you mean "@${lower}"?${known}`;
 }
 
 /** The command names a realm terminal offers (`help` included). */
@@ -83,7 +99,10 @@ export function openTerminals(
       return [...realms.keys()];
     },
     execute(step) {
-      const parsed = parseStep(step);
+      const parsed = parseStep(
+        step,
+        hostRealms(machine).map((r) => r.name),
+      );
       if (parsed.terminal === 'invalid') {
         return { prompt: '', line: step.trim(), output: [out.refused(parsed.error)] };
       }

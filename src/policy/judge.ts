@@ -37,6 +37,7 @@ import {
 } from '../emulator/index.ts';
 import { hex } from '../lib/hex.ts';
 import { MICA_GAPS, type MicaGap } from './abi.ts';
+import { EXIT_HOST_ENDS } from './monitor/common.ts';
 import { MICA_EXT, micaOf } from './monitor/state.ts';
 
 /** How a flow ended, as the diagram and the terminal show it. */
@@ -55,7 +56,10 @@ export interface FlowJudgement {
   readonly clause: string;
   /** The machine's own explanation. */
   readonly reason: string;
-  /** One plain sentence, e.g. "encoder tried to hand data to the host: blocked by its policy, rule CF3". */
+  /**
+   * One plain sentence, e.g. "encoder tried to hand data to the host (MMIO exit registers):
+   * blocked by its policy, rule CF3".
+   */
   readonly text: string;
   /**
    * The prototype gap that let this allowed flow through (its decision's rule is one of
@@ -130,11 +134,9 @@ function describeAction(e: LedgerEventOf<'flow'>, source: string, target: string
   const object = e.destination.kind === 'memory' ? e.destination.name : e.source.name;
   switch (e.channel) {
     case 'mmio':
+      return MMIO_DATA;
     case 'exit':
-      return {
-        attempt: 'hand data to the host',
-        done: (w) => `handed ${w} to the host (MMIO exit registers)`,
-      };
+      return exitAction(e);
     case 'host-call':
       return {
         attempt: 'pass data to the host in a host call',
@@ -210,6 +212,60 @@ function describeAction(e: LedgerEventOf<'flow'>, source: string, target: string
       };
     default:
       return { attempt: e.channel, done: (w) => `${e.channel}: ${w}` };
+  }
+}
+
+/** An exit that hands the host a value the realm stored (the emulated MMIO write's register). */
+const MMIO_DATA: Action = {
+  attempt: 'hand data to the host (MMIO exit registers)',
+  done: (w) => `handed ${w} to the host (MMIO exit registers)`,
+};
+
+/**
+ * A REC exit the monitor decided, in words, by what it hands the host: the host end the
+ * monitor named after the exit the RMM built (monitor/common.ts `EXIT_HOST_ENDS`) and the IPA
+ * the access stopped at. Only an emulatable MMIO write carries data (cca-spec.md §2.5); an
+ * abort at a protected IPA exits with no register value, and a blocked one becomes an SEA in
+ * the realm (mica-spec.md §8 item 6), so no data leaves either way.
+ */
+function exitAction(e: LedgerEventOf<'flow'>): Action {
+  const at = e.source.address === undefined ? '' : ` ${hex(e.source.address)}`;
+  switch (e.destination.name) {
+    case EXIT_HOST_ENDS.mmioWrite.name:
+      return MMIO_DATA;
+    case EXIT_HOST_ENDS.mmioRead.name:
+      return {
+        attempt: `make the host emulate an MMIO read at unprotected address${at} (no data leaves)`,
+        done: () => `made the host emulate an MMIO read at unprotected address${at} (no data left)`,
+      };
+    case EXIT_HOST_ENDS.protectedFault.name:
+      return {
+        attempt: `make the host handle a fault at protected address${at} (no data leaves)`,
+        done: () => `made the host handle a fault at protected address${at} (no data left)`,
+      };
+    case EXIT_HOST_ENDS.unemulatedFault.name:
+      return {
+        attempt: `make the host handle a fault it cannot emulate at address${at} (no data leaves)`,
+        done: () => `made the host handle a fault at address${at} (no data left)`,
+      };
+    case EXIT_HOST_ENDS.wfx.name:
+      return {
+        attempt: 'exit to the host on WFI/WFE',
+        done: () => 'exited to the host on WFI/WFE',
+      };
+    case EXIT_HOST_ENDS.serror.name:
+      return {
+        attempt: 'report an SError to the host',
+        done: () => 'reported an SError to the host',
+      };
+    case EXIT_HOST_ENDS.scrubbed.name:
+      return {
+        attempt: 'exit to the host',
+        done: () => 'exited to the host with its registers and fault address zeroed',
+      };
+    default:
+      // A ledger saved before the monitor named what an exit carries: the exit itself.
+      return { attempt: 'exit to the host', done: (w) => `exited to the host with ${w}` };
   }
 }
 

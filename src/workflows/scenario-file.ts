@@ -17,7 +17,7 @@
  * `version` before anything else, so a newer file gets "made by a newer Mica Lab", not a
  * confusing field error; it never throws.
  */
-import type { MachineMode } from '../emulator/index.ts';
+import { realmNameProblem, unknownRealm, type MachineMode } from '../emulator/index.ts';
 import {
   jsonIndexPath,
   jsonKeyPath,
@@ -336,7 +336,7 @@ function readStep(v: unknown, path: string, realms: Set<string>, objects: Set<st
   const realm = (key = 'realm', opt = false): string | undefined => {
     const name = opt ? f.string(key, true) : f.string(key);
     if (name !== undefined && !realms.has(name))
-      throw new Refusal(f.at(key), `no realm "${name}" (realms: ${[...realms].join(', ')})`);
+      throw new Refusal(f.at(key), unknownRealm(name, [...realms]));
     return name;
   };
   const object = (key: string): string => {
@@ -382,11 +382,8 @@ function readStep(v: unknown, path: string, realms: Set<string>, objects: Set<st
     }
     case 'add-realm': {
       const name = f.string('name');
-      if (!/^[A-Za-z][\w-]{0,31}$/.test(name))
-        throw new Refusal(
-          f.at('name'),
-          'a realm name is a letter then up to 31 letters, digits, - or _',
-        );
+      const problem = realmNameProblem(name);
+      if (problem !== undefined) throw new Refusal(f.at('name'), problem);
       if (realms.has(name)) throw new Refusal(f.at('name'), `there is already a realm "${name}"`);
       // The host may open backing files of its own: new objects are allowed here.
       const objs = f.strings('objects', 4);
@@ -438,7 +435,8 @@ function readStep(v: unknown, path: string, realms: Set<string>, objects: Set<st
       const names = f.strings('realms', 2);
       if (names.length !== 2) throw new Refusal(f.at('realms'), 'expected two realms');
       names.forEach((n, i) => {
-        if (!realms.has(n)) throw new Refusal(jsonIndexPath(f.at('realms'), i), `no realm "${n}"`);
+        if (!realms.has(n))
+          throw new Refusal(jsonIndexPath(f.at('realms'), i), unknownRealm(n, [...realms]));
       });
       step = { do: kind, realms: [names[0]!, names[1]!] };
       break;
@@ -544,7 +542,9 @@ function readScenario(root: unknown): ScenarioFile {
     if (name !== want)
       throw new Refusal(
         r.at('name'),
-        `realm #${i + 1} of ${workflow} is "${want}" (realms are listed in upload order)`,
+        name.toLowerCase() === want
+          ? `realm #${i + 1} of ${workflow} is "${want}": realm names are lower case and exact`
+          : `realm #${i + 1} of ${workflow} is "${want}" (realms are listed in upload order)`,
       );
     const program = r.string('program');
     if (program !== 'honest' && !Object.hasOwn(STAGE_PROGRAMS, program))
@@ -592,7 +592,9 @@ function readScenario(root: unknown): ScenarioFile {
     if (realm !== realms[0]!.name)
       throw new Refusal(
         r.at('realm'),
-        `inputs arrive at the gateway's network device ("${realms[0]!.name}")`,
+        realm.toLowerCase() === realms[0]!.name
+          ? `no realm "${realm}": realm names are lower case and exact, did you mean "${realms[0]!.name}"?`
+          : `inputs arrive at the gateway's network device ("${realms[0]!.name}")`,
       );
     const text = r.string('text', true);
     if (text !== undefined && label !== PROMPT_LABEL)
@@ -608,7 +610,8 @@ function readScenario(root: unknown): ScenarioFile {
   if (inputs.length !== 1) throw new Refusal(f.at('inputs'), 'expected exactly one input');
   const sanitisers = f.strings('sanitisers', 4);
   sanitisers.forEach((s, i) => {
-    if (!names.has(s)) throw new Refusal(jsonIndexPath(f.at('sanitisers'), i), `no realm "${s}"`);
+    if (!names.has(s))
+      throw new Refusal(jsonIndexPath(f.at('sanitisers'), i), unknownRealm(s, [...names]));
   });
   const known = new Set(names);
   const host = f

@@ -55,7 +55,7 @@ describe('mica-lab run', () => {
     const x = io();
     expect(await runCli(['run', 'scenarios/attack-04-exit-smuggle-mica.json'], x.value)).toBe(0);
     expect(x.out()).toMatch(
-      /BLOCKED: encoder tried to hand data to the host: blocked by its policy, rule CF3 \[CF3 owner VM2 EXCEPTION 0x24 BLOCK\]/,
+      /BLOCKED: encoder tried to hand data to the host \(MMIO exit registers\): blocked by its policy, rule CF3 \[CF3 owner VM2 EXCEPTION 0x24 BLOCK\]/,
     );
   });
 

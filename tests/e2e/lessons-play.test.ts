@@ -15,7 +15,7 @@ import { useLab, type Lab } from './browser.ts';
 
 /** Text a learner must never meet, whatever the lesson. */
 const NEVER =
-  /internal emulator error|unknown command|is not "@<realm>"|TypeError|a bug, please report/;
+  /internal emulator error|unknown command|is not "@<realm>"|realm names are lower case|TypeError|a bug, please report/;
 
 let lab: Lab;
 useLab((started) => (lab = started));

@@ -108,7 +108,8 @@ describe('the progress file lists judged runs', () => {
     stage: 'encoder',
     verdict: 'blocked',
     by: 'CF3',
-    detail: 'encoder tried to hand data to the host: blocked by its policy, rule CF3',
+    detail:
+      'encoder tried to hand data to the host (MMIO exit registers): blocked by its policy, rule CF3',
     judgedAt: NOW,
   };
 
@@ -185,7 +186,8 @@ describe('a run in a progress file is judged again from its steps', () => {
     const before: JudgedRun = {
       ...current,
       by: 'CF3',
-      detail: 'encoder tried to hand data to the host: blocked by its policy, rule CF3',
+      detail:
+        'encoder tried to hand data to the host (MMIO exit registers): blocked by its policy, rule CF3',
     };
     const parsed = parseSave(serializeSave(withJudgedRun(emptySave(NOW), before)));
     const kept = parsed.ok ? (parsed.value.save.judgedRuns ?? []) : [];

@@ -28,7 +28,11 @@ describe('parseStep', () => {
   it('refuses a malformed realm prefix with a message', () => {
     expect(parseStep('@GW config')).toEqual({
       terminal: 'invalid',
-      error: '"@GW" is not "@<realm>" (a-z, 0-9, -, up to 16 characters)',
+      error: '"@GW": realm names are lower case and exact, did you mean "@gw"?',
+    });
+    expect(parseStep('@g_w config')).toEqual({
+      terminal: 'invalid',
+      error: '"@g_w" is not "@<realm>" (a-z, 0-9, -, up to 16 characters)',
     });
     expect(parseStep('@gw')).toEqual({ terminal: 'invalid', error: 'nothing to type in realm gw' });
   });
@@ -75,7 +79,7 @@ describe('validator on realm steps', () => {
     });
     expect(problems.map((p) => `${p.field}: ${p.message}`)).toEqual([
       'solution[1]: uses "delegate", which is not a realm terminal command',
-      'solution[2]: "@GW" is not "@<realm>" (a-z, 0-9, -, up to 16 characters)',
+      'solution[2]: "@GW": realm names are lower case and exact, did you mean "@gw"?',
     ]);
   });
 });

@@ -76,14 +76,14 @@ describe('pipeline model: no blocked marker on a run where nothing was refused',
 });
 
 describe('pipeline model: blocked flows carry a plain label naming stage, sink and rule', () => {
-  it('attack 4 (MMIO exit, Mica): "encoder tried to hand data to the host: blocked by its policy, rule CF3"', () => {
+  it('attack 4 (MMIO exit, Mica): "encoder tried to hand data to the host (MMIO exit registers): blocked by its policy, rule CF3"', () => {
     const { workflow } = runAttack(4, 'mica');
     const model = buildPipeline(workflow.machine.state, workflow.machine.ledger);
     const [callout] = model.callouts;
     expect(model.callouts).toHaveLength(1);
     expect(callout).toMatchObject({
       kind: 'blocked',
-      text: 'encoder tried to hand data to the host: blocked by its policy, rule CF3',
+      text: 'encoder tried to hand data to the host (MMIO exit registers): blocked by its policy, rule CF3',
       clause: 'CF3 owner VM2 EXCEPTION 0x24 BLOCK',
     });
     // The jargon is one click away (the clause), not in the drawn label.
@@ -140,7 +140,7 @@ describe('pipeline view: a flow line names its clause once', () => {
     expect(twice).toEqual([]);
     expect(lines).toContain('gateway uploaded its policy: allowed, upload:accepted');
     expect(lines).toContain(
-      'encoder tried to hand data to the host: blocked by its policy, rule CF3 (CF3 owner VM2 EXCEPTION 0x24 BLOCK)',
+      'encoder tried to hand data to the host (MMIO exit registers): blocked by its policy, rule CF3 (CF3 owner VM2 EXCEPTION 0x24 BLOCK)',
     );
   });
 });
@@ -178,7 +178,7 @@ describe('pipeline model: the terminal and the diagram agree about one ledger ev
     const [flow] = after;
     expect(flow).toMatchObject({
       outcome: 'blocked',
-      text: 'encoder tried to hand data to the host: blocked by its policy, rule CF3',
+      text: 'encoder tried to hand data to the host (MMIO exit registers): blocked by its policy, rule CF3',
     });
     expect(said).toContain(`#${flow!.seq} ${flow!.text}`);
     expect(model.flows.some((f) => f.leak)).toBe(false);

@@ -167,6 +167,37 @@ export type CreateRealmResult =
 export const REALM_NAME_PATTERN = /^[a-z][a-z0-9-]{0,15}$/;
 
 /**
+ * Why `name` is not a realm name ({@link REALM_NAME_PATTERN}), in words, else undefined.
+ * Realm names are lower case and matched exactly everywhere (the host shell, `@<realm>`,
+ * scenario files, links), as the shells' command names are (`REALM` gets "did you mean
+ * realm"): a name that is one once lower-cased is refused with that form suggested.
+ */
+export function realmNameProblem(name: string): string | undefined {
+  if (REALM_NAME_PATTERN.test(name)) return undefined;
+  const lower = name.toLowerCase();
+  const hint =
+    lower !== name && REALM_NAME_PATTERN.test(lower)
+      ? `: realm names are lower case, did you mean "${lower}"?`
+      : '';
+  return `"${name}" is not a realm name (a-z, 0-9, -, up to 16 characters)${hint}`;
+}
+
+/**
+ * "no realm `name`" when none of `names` (the realms that exist) is it, saying which exist and,
+ * when one differs from `name` only in case, suggesting it: realm names are matched exactly
+ * ({@link realmNameProblem}).
+ */
+export function unknownRealm(name: string, names: readonly string[]): string {
+  const known = names.length
+    ? ` (realms: ${names.join(', ')})`
+    : '; create one with "realm create <name>"';
+  const same = names.find((n) => n !== name && n.toLowerCase() === name.toLowerCase());
+  const hint =
+    same === undefined ? '' : `: realm names are lower case and exact, did you mean "${same}"?`;
+  return `no realm "${name}"${known}${hint}`;
+}
+
+/**
  * Names that already mean something else where realms are named: `host` is the hypervisor's
  * own terminal (`host$`, and `@host` in a lesson step would name the realm instead).
  */
@@ -221,9 +252,8 @@ export function createRealm(machine: Machine, spec: RealmSpec): CreateRealmResul
   const calls: HostCall[] = [];
   const hs = hostState(machine.state);
   const fail = (error: string): CreateRealmResult => ({ ok: false, error, calls });
-  if (!REALM_NAME_PATTERN.test(spec.name)) {
-    return fail(`"${spec.name}" is not a realm name (a-z, 0-9, -, up to 16 characters)`);
-  }
+  const problem = realmNameProblem(spec.name);
+  if (problem !== undefined) return fail(problem);
   if (RESERVED_REALM_NAMES.has(spec.name)) {
     return fail(
       `"${spec.name}" names the host hypervisor's own terminal (host$): pick another realm name`,

@@ -70,8 +70,12 @@ descriptor and looks up (index, CALL, 0x17) in the transition table; \`CF1 ... B
 the RMM return \`RSI_ERROR_STATE\` with the PC advanced (mica-spec.md §3.6). No REC exit
 happened, so the host never even learnt which range was asked for. Without a RIPAS change the
 alias of a RAM page only gives an SEA (cca-spec.md §4.3), and a new NS mapping of a sealed
-stage is refused anyway (§3.5). The same block also stops host calls and attestation for this
-realm (05-attacks/04): a stage whose policy blocks its SMCs pays with its RSI services.
+stage is refused anyway (§3.5). A read of the alias is an unprotected IPA with nothing mapped:
+an MMIO exit that asks the host for a value and hands it only the address, no data, and CF3
+turns even that into an SEA (mica-spec.md §8 item 6), so the judge says the encoder tried to
+make the host emulate a read, not to hand it data. The same block also stops host calls and
+attestation for this realm (05-attacks/04): a stage whose policy blocks its SMCs pays with its
+RSI services.
 `;
 
 /** The lesson. */

@@ -5,14 +5,17 @@
 import {
   abi,
   granuleState,
+  isProtectedIpa,
   psciGoesToHost,
   walkRtt,
   type Ctx,
   type Decision,
   type Endpoint,
+  type ExitEvent,
   type RealmRecord,
   type RecRecord,
 } from '../../emulator/index.ts';
+import { getField } from '../../lib/bits.ts';
 import { MEM_PAGE_SIZE } from '../abi.ts';
 import type { Policy, PolicyMapping, PolicyMem } from '../model.ts';
 import { mica, realmName } from './state.ts';
@@ -67,6 +70,52 @@ export function smcDestination(realm: RealmRecord, rec: RecRecord, fid: number):
  */
 export function psciHostEnd(fid: number): Endpoint {
   return { kind: 'host', name: `host (${abi.PSCI_NAMES[fid] ?? hex(fid)})` };
+}
+
+/**
+ * The host as the end of a REC exit the monitor decides (§3.6 EXCEPTION / OTHER, §8 items 6
+ * and 7), named after what that exit hands the host (cca-spec.md §2.5): only an emulatable
+ * MMIO write carries a value the realm chose (exit.gprs[0]); an abort at a protected IPA, or
+ * one the host cannot emulate, carries the syndrome and the faulting page, no register value;
+ * a SCRUBbed exit not even the address. The judge (policy/judge.ts) words the decision from
+ * this name, so "hand data to the host" is said only of an exit that would have carried data.
+ */
+export const EXIT_HOST_ENDS = {
+  /** An emulatable MMIO write: the stored value is in exit.gprs[0]. */
+  mmioWrite: { kind: 'host', name: 'host (emulatable MMIO write: the value in exit.gprs[0])' },
+  /** An emulatable MMIO read: the host is asked for a value; the address goes, no data. */
+  mmioRead: { kind: 'host', name: 'host (emulatable MMIO read: the address, no data)' },
+  /** A data or instruction abort at a protected IPA: ESR and HPFAR, no register value. */
+  protectedFault: { kind: 'host', name: 'host (fault at a protected IPA: the address, no data)' },
+  /** An abort at an unprotected IPA without a valid syndrome (ISV 0): ESR and HPFAR only. */
+  unemulatedFault: {
+    kind: 'host',
+    name: 'host (fault the host cannot emulate: the address, no data)',
+  },
+  /** A trapped WFI or WFE: the syndrome only. */
+  wfx: { kind: 'host', name: 'host (WFI/WFE exit)' },
+  /** An SError: the syndrome only. */
+  serror: { kind: 'host', name: 'host (SError exit)' },
+  /** A SCRUBbed exit (§8 item 7): registers and fault address zeroed, the syndrome only. */
+  scrubbed: { kind: 'host', name: 'host (SCRUBbed exit: the syndrome only)' },
+} as const satisfies Record<string, Endpoint>;
+
+/**
+ * The host end of the exit `event` of `realm` as the RMM built it ({@link EXIT_HOST_ENDS}),
+ * else {@link HOST_END} for an exit class the monitor does not tell apart.
+ */
+export function exitHostEnd(realm: Readonly<RealmRecord>, event: ExitEvent): Endpoint {
+  const { ec, exit, stop } = event;
+  if (ec === abi.ESR_EL2_EC_WFX) return EXIT_HOST_ENDS.wfx;
+  if (ec === abi.ESR_EL2_EC_SERROR) return EXIT_HOST_ENDS.serror;
+  if (ec !== abi.ESR_EL2_EC_DATA_ABORT && ec !== abi.ESR_EL2_EC_INST_ABORT) return HOST_END;
+  const ipa = stop?.kind === 'access' ? stop.ipa : undefined;
+  const emulatable = getField(exit.esr ?? 0n, abi.ESR_EL2_ABORT_ISV) === 1n;
+  // A realm's RSI call that needs the host to map a page makes a protected-IPA abort (no stop).
+  if (ipa === undefined || isProtectedIpa(realm, ipa)) return EXIT_HOST_ENDS.protectedFault;
+  if (!emulatable) return EXIT_HOST_ENDS.unemulatedFault;
+  const write = getField(exit.esr ?? 0n, abi.ESR_EL2_ABORT_WNR) === 1n;
+  return write && exit.gprs?.[0] !== undefined ? EXIT_HOST_ENDS.mmioWrite : EXIT_HOST_ENDS.mmioRead;
 }
 
 /** The realm record at `rd`. */

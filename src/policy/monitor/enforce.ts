@@ -26,7 +26,16 @@ import {
 } from '../../emulator/index.ts';
 import { hex } from '../format.ts';
 import type { CfPolicy, CfType } from '../model.ts';
-import { HOST_END, MONITOR, decide, realmEnd, smcDestination, vmName } from './common.ts';
+import {
+  EXIT_HOST_ENDS,
+  HOST_END,
+  MONITOR,
+  decide,
+  exitHostEnd,
+  realmEnd,
+  smcDestination,
+  vmName,
+} from './common.ts';
 import { protAllows } from './rmi.ts';
 import { afterUnmap, mapCount, purgeRealm, storeSgt } from './sgt.ts';
 import {
@@ -260,16 +269,22 @@ const onExit: NonNullable<MachineHooks['onExit']> = (
   const what =
     other === undefined ? `exit with EC ${hex(event.ec)}` : `SError exit (OTHER ${other})`;
   const name = realmName(monitor, realm.rd);
+  // The decision names what the exit hands the host (common.ts EXIT_HOST_ENDS) and, for an
+  // access, the IPA it stopped at, so the ledger and the judge say what was at stake.
+  const host = exitHostEnd(realm, event);
+  const from = realmEnd(ctx, realm.rd, event.stop?.kind === 'access' ? event.stop.ipa : undefined);
   if (decision.policy === 'BLOCK') {
-    // The bytes a blocked store would have handed over, with their labels: the ledger then
-    // says what was stopped (a store of video, not just "an exit"); the verdict stays blocked.
+    // The bytes of the store the exit came from, with their labels: the ledger then says what
+    // was stopped (a store of video, not just "an exit"); the verdict stays blocked. What the
+    // exit itself would have handed the host is its host end: only an emulatable MMIO write
+    // carries the value (exit.gprs[0]); a store at a protected IPA faults with none.
     const access =
       event.stop?.kind === 'access' && event.stop.access === 'write' ? event.stop : undefined;
     decide(
       ctx,
       'exit',
-      realmEnd(ctx, realm.rd),
-      HOST_END,
+      from,
+      host,
       {
         verdict: 'blocked',
         rule: decision.rule,
@@ -281,7 +296,7 @@ const onExit: NonNullable<MachineHooks['onExit']> = (
     return { kind: 'block' };
   }
   if (decision.policy === 'OTHER') {
-    decide(ctx, 'exit', realmEnd(ctx, realm.rd), HOST_END, {
+    decide(ctx, 'exit', from, EXIT_HOST_ENDS.scrubbed, {
       verdict: 'allowed',
       rule: decision.rule,
       reason: `${name}'s ${what} is SCRUBbed: registers and fault address zeroed${wfx ? ', WFI/WFE bit dropped' : ''}`,
@@ -292,7 +307,7 @@ const onExit: NonNullable<MachineHooks['onExit']> = (
       exit: wfx ? normalisedWfx(scrubbed) : scrubbed,
     };
   }
-  decide(ctx, 'exit', realmEnd(ctx, realm.rd), HOST_END, {
+  decide(ctx, 'exit', from, host, {
     verdict: 'allowed',
     rule: decision.rule,
     reason: `${name}'s ${what} is ALLOWed to reach the host unchanged`,

@@ -13,7 +13,7 @@
  */
 import {
   ATTESTATION_CODE,
-  REALM_NAME_PATTERN,
+  realmNameProblem,
   abi,
   allocHostPage,
   hostRealm,
@@ -123,12 +123,12 @@ function parseEnd(
   machine: Machine,
   word: string,
 ): { ok: true; realm: string; ipa: number } | { ok: false; error: string } {
-  const m = /^([a-z][a-z0-9-]*):([0-9]+)$/.exec(word);
+  const m = /^([A-Za-z][A-Za-z0-9-]*):([0-9]+)$/.exec(word);
   if (!m) return { ok: false, error: `"${word}" is not <realm>:<bar index>` };
   const bar = Number(m[2]);
   if (bar > 7) return { ok: false, error: `BAR index ${bar} must be 0..7` };
-  if (!REALM_NAME_PATTERN.test(m[1]!))
-    return { ok: false, error: `"${m[1]}" is not a realm name (a-z, 0-9, -, up to 16 characters)` };
+  const problem = realmNameProblem(m[1]!);
+  if (problem !== undefined) return { ok: false, error: problem };
   return {
     ok: true,
     realm: m[1]!,

@@ -15,6 +15,7 @@ import {
   realmOf,
   realmRtts,
   rttEntries,
+  unknownRealm,
   walkRtt,
   type HostRealm,
   type Machine,
@@ -43,9 +44,11 @@ function named(machine: Machine, name: string | undefined): HostRealm | UsageErr
   if (name === undefined) return usageError('missing <realm>');
   const realm = hostRealm(machine, name);
   if (!realm) {
-    const names = hostRealms(machine).map((r) => r.name);
     return usageError(
-      `no realm "${name}"${names.length ? ` (realms: ${names.join(', ')})` : '; create one with "realm create <name>"'}`,
+      unknownRealm(
+        name,
+        hostRealms(machine).map((r) => r.name),
+      ),
     );
   }
   return realm;

@@ -6,7 +6,13 @@
  * packet waits in the VMM until the realm runs `net recv`, and the device labels its bytes
  * where they arrive. Nothing a realm runs can attach or remove a label.
  */
-import { TENANT_INPUT_LABEL, hostRealm, tenantSend } from '../../emulator/index.ts';
+import {
+  TENANT_INPUT_LABEL,
+  hostRealm,
+  hostRealms,
+  tenantSend,
+  unknownRealm,
+} from '../../emulator/index.ts';
 import { parseData } from '../args.ts';
 import { badSubcommand, out, usageError, type ShellCommand } from '../types.ts';
 import type { HostEnv } from './index.ts';
@@ -47,7 +53,14 @@ export const TENANT_COMMANDS: readonly ShellCommand<HostEnv>[] = [
       if (!sent.ok) {
         switch (sent.error) {
           case 'no-realm':
-            return usageError(`no realm "${name}" (create it with "realm create ${name} --net")`);
+            return usageError(
+              hostRealms(env.machine).some((r) => r.name === name.toLowerCase())
+                ? unknownRealm(
+                    name,
+                    hostRealms(env.machine).map((r) => r.name),
+                  )
+                : `no realm "${name}" (create it with "realm create ${name} --net")`,
+            );
           case 'no-net':
             return [
               out.error(`tenant: realm "${name}" has no network device.`),

@@ -74,7 +74,7 @@ export function openPageTerminals(
   const host = wrapSession(
     hostShell,
     (line) => {
-      const step = parseStep(line);
+      const step = parseStep(line, lab.realmNames);
       if (step.terminal === 'host') return hostShell.execute(line);
       if (step.terminal === 'invalid') return [out.error(step.error)];
       const target = realm(step.realm);

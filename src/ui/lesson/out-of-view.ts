@@ -94,20 +94,21 @@ export function watchOutOfView(onChange: (sight: ListSight) => void): Attachment
  * out of sight in the projector look, so their positions are put back. (Offsets computed by
  * hand are off under the projector look's CSS zoom.)
  */
-export function reveal(el: HTMLElement): void {
+export function reveal(el: HTMLElement, block: ScrollLogicalPosition = 'nearest'): void {
   const outer: [Element, number][] = [];
   let inner = false;
   for (let box = el.parentElement; box; box = box.parentElement) {
     if (inner) outer.push([box, box.scrollTop]);
     else inner = ['auto', 'scroll'].includes(getComputedStyle(box).overflowY);
   }
-  el.scrollIntoView({ block: 'nearest' });
+  el.scrollIntoView({ block });
   for (const [box, top] of outer) box.scrollTop = top;
 }
 
 /**
  * Brings into sight the first item of `list` below its visible part (`'below'`) or the last
- * one above it (`'above'`).
+ * one above it (`'above'`), at the top of the list where it can: the items after it follow
+ * below, and the faded bottom edge of a list that goes on falls on the next one, not on it.
  */
 export function revealNext(list: HTMLElement, side: keyof OutOfView): void {
   const box = list.getBoundingClientRect();
@@ -116,5 +117,5 @@ export function revealNext(list: HTMLElement, side: keyof OutOfView): void {
     side === 'below'
       ? items.find((el) => el.getBoundingClientRect().bottom > box.bottom + SLACK_PX)
       : items.findLast((el) => el.getBoundingClientRect().top < box.top - SLACK_PX);
-  if (next) reveal(next);
+  if (next) reveal(next, 'start');
 }

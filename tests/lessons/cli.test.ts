@@ -11,6 +11,7 @@ import {
   serializeSave,
   type JudgedRun,
 } from '../../src/lessons/index.ts';
+import { ATTEST_LESSON_ID, ATTEST_TERMS } from './attest-terms.ts';
 
 /** An outlined lesson, while the course still has one (the course is being filled in). */
 const PLANNED = CATALOGUE.find((e) => e.status === 'planned')?.id;
@@ -54,18 +55,11 @@ describe('mica-lab lesson', () => {
   });
 
   it('show lists the terms with their glossary definitions, as the Lesson pane does', async () => {
-    const r = await cli(LESSON_COMMAND, ['show', '02-realms/05-attest']);
+    const r = await cli(LESSON_COMMAND, ['show', ATTEST_LESSON_ID]);
     const block = r.out.slice(r.out.indexOf('Terms:\n'), r.out.indexOf('Spec references:'));
     const lines = block.trimEnd().split('\n').slice(1);
-    expect(lines.map((l) => l.slice(2, l.indexOf(': ')))).toEqual([
-      'CCA token / CCA attestation token',
-      'RAK / CPAK',
-      'Binding',
-      'RIM',
-      'REM',
-      'RPV',
-    ]);
-    expect(lines[4]).toBe(`  REM: ${glossaryEntry('REM')!.definition}`);
+    expect(lines.map((l) => l.slice(2, l.indexOf(': ')))).toEqual(ATTEST_TERMS);
+    expect(lines[ATTEST_TERMS.indexOf('REM')]).toBe(`  REM: ${glossaryEntry('REM')!.definition}`);
   });
 
   it.each(LESSONS.map((l) => l.id))('check %s --solution exits 0 with every goal ✓', async (id) => {

@@ -508,7 +508,6 @@ export function createMachine(options: MachineOptions = {}): Machine {
     return text;
   }
 
-  /** The first `n` arguments as the ledger prints them. */
   /**
    * The ledger's text of the first `n` args. The ledger keeps the array: it is made at its
    * size (an empty array grown by `push` reserves 17 slots, ~120 bytes kept per SMC).

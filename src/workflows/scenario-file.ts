@@ -593,7 +593,10 @@ function readScenario(root: unknown): ScenarioFile {
       throw new Refusal(
         r.at('realm'),
         realm.toLowerCase() === realms[0]!.name
-          ? `no realm "${realm}": realm names are lower case and exact, did you mean "${realms[0]!.name}"?`
+          ? unknownRealm(
+              realm,
+              realms.map((x) => x.name),
+            )
           : `inputs arrive at the gateway's network device ("${realms[0]!.name}")`,
       );
     const text = r.string('text', true);

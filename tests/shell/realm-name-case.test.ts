@@ -79,6 +79,25 @@ describe('realm names are lower case and exact at every entry point', () => {
     );
   });
 
+  it('a workflow scenario file whose input arrives at "Gateway" is refused at that key, suggesting gateway', () => {
+    const file = readFileSync(
+      new URL('../../scenarios/attack-05-unlisted-pre-mica.json', import.meta.url),
+      'utf8',
+    );
+    const l = loadScenarioFile(
+      file.replace(
+        '"label": "video",\n      "realm": "gateway"',
+        '"label": "video",\n      "realm": "Gateway"',
+      ),
+    );
+    expect(l.ok).toBe(false);
+    if (l.ok) return;
+    expect(l.error.path).toBe('inputs[0].realm');
+    expect(l.error.message).toBe(
+      'no realm "Gateway" (realms: gateway, encoder, moderator, storage): realm names are lower case and exact, did you mean "gateway"?',
+    );
+  });
+
   it('a workflow scenario file adding a realm named "Intruder" is refused as the shell refuses it', () => {
     const file = readFileSync(
       new URL('../../scenarios/attack-05-unlisted-pre-mica.json', import.meta.url),

@@ -169,6 +169,7 @@ export {
   REALM_NAME_PATTERN,
   realmNameProblem,
   unknownRealm,
+  unknownHostRealm,
   STUCK_REPEATS,
   type CreateRealmResult,
   type HostAbortAnswer,

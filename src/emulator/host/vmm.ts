@@ -197,6 +197,14 @@ export function unknownRealm(name: string, names: readonly string[]): string {
   return `no realm "${name}"${known}${hint}`;
 }
 
+/** {@link unknownRealm} for `name` among the realms the VMM of `machine` has built. */
+export function unknownHostRealm(machine: Pick<Machine, 'state'>, name: string): string {
+  return unknownRealm(
+    name,
+    hostRealms(machine).map((r) => r.name),
+  );
+}
+
 /**
  * Names that already mean something else where realms are named: `host` is the hypervisor's
  * own terminal (`host$`, and `@host` in a lesson step would name the realm instead).

@@ -15,7 +15,7 @@ import {
   realmOf,
   realmRtts,
   rttEntries,
-  unknownRealm,
+  unknownHostRealm,
   walkRtt,
   type HostRealm,
   type Machine,
@@ -44,12 +44,7 @@ function named(machine: Machine, name: string | undefined): HostRealm | UsageErr
   if (name === undefined) return usageError('missing <realm>');
   const realm = hostRealm(machine, name);
   if (!realm) {
-    return usageError(
-      unknownRealm(
-        name,
-        hostRealms(machine).map((r) => r.name),
-      ),
-    );
+    return usageError(unknownHostRealm(machine, name));
   }
   return realm;
 }

@@ -2,13 +2,7 @@
  * Host `run <realm>`: the VMM's run loop (emulator host/vmm.ts), RMI_REC_ENTER until the
  * realm is idle, printing every REC exit and what the host did about it (cca-spec.md §2.5).
  */
-import {
-  hostRealm,
-  hostRealms,
-  runRealm,
-  unknownRealm,
-  type Machine,
-} from '../../emulator/index.ts';
+import { hostRealm, runRealm, unknownHostRealm, type Machine } from '../../emulator/index.ts';
 import { REALM_RUN_CODE } from '../run-code.ts';
 import { out, usageError, type OutputLine, type ShellCommand } from '../types.ts';
 
@@ -29,13 +23,7 @@ export const RUN_COMMANDS: readonly ShellCommand<Env>[] = [
     run([name, extra], { machine }) {
       if (name === undefined) return usageError('missing <realm>');
       if (extra !== undefined) return usageError(`unexpected argument "${extra}"`);
-      if (!hostRealm(machine, name))
-        return usageError(
-          unknownRealm(
-            name,
-            hostRealms(machine).map((r) => r.name),
-          ),
-        );
+      if (!hostRealm(machine, name)) return usageError(unknownHostRealm(machine, name));
       const report = runRealm(machine, name);
       const lines: OutputLine[] = report.exits.map((e) => {
         const detail = e.detail ? `: ${e.detail}` : '';

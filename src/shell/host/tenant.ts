@@ -11,7 +11,7 @@ import {
   hostRealm,
   hostRealms,
   tenantSend,
-  unknownRealm,
+  unknownHostRealm,
 } from '../../emulator/index.ts';
 import { parseData } from '../args.ts';
 import { badSubcommand, out, usageError, type ShellCommand } from '../types.ts';
@@ -55,10 +55,7 @@ export const TENANT_COMMANDS: readonly ShellCommand<HostEnv>[] = [
           case 'no-realm':
             return usageError(
               hostRealms(env.machine).some((r) => r.name === name.toLowerCase())
-                ? unknownRealm(
-                    name,
-                    hostRealms(env.machine).map((r) => r.name),
-                  )
+                ? unknownHostRealm(env.machine, name)
                 : `no realm "${name}" (create it with "realm create ${name} --net")`,
             );
           case 'no-net':
